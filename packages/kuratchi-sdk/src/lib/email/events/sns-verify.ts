@@ -1,0 +1,203 @@
+import { base64ToBytes, utf8 } from './encoding.js';
+import { SnsVerificationError } from './errors.js';
+import { createSigningKeyCache, type SigningKeyCache, type SnsSignatureHash } from './signing-key-cache.js';
+import { parseSnsMessage, validateSnsMessage, type SnsMessage } from './sns-message.js';
+import { assertSigningCertUrl } from './sns-urls.js';
+import { readSigningCertificate, type SigningCertificate } from './x509.js';
+
+/** Fetches the PEM text at a (policy-checked) SigningCertURL. */
+export type FetchCertificate = (url: string) => Promise<string>;
+
+/** Options of {@link verifySnsMessage}. */
+export interface VerifySnsOptions {
+  /** Fetches the signing certificate; default {@link fetchSigningCertificate}. */
+  fetchCertificate?: FetchCertificate;
+  /** The time to verify at; default the current time. */
+  now?: Date;
+  /** Oldest accepted message age; default 3600 (SNS's longest default retry span is one hour). */
+  maxAgeSeconds?: number;
+  /** How far in the future a Timestamp may be (clock skew); default 300. */
+  maxFutureSkewSeconds?: number;
+  /** When given, only these topics are accepted (an empty list accepts none). */
+  allowedTopicArns?: readonly string[];
+  /**
+   * Cache of certificates and imported keys. Default: one cache per `fetchCertificate` function,
+   * so a long-lived verifier (one per Worker isolate) verifies with no fetch once warm.
+   */
+  keyCache?: SigningKeyCache;
+}
+
+const DEFAULT_MAX_AGE_SECONDS = 3600;
+const DEFAULT_MAX_FUTURE_SKEW_SECONDS = 300;
+const CERTIFICATE_FETCH_TIMEOUT_MS = 5000;
+const MAX_CERTIFICATE_BYTES = 64 * 1024;
+
+/**
+ * The fields signed for each message type, in signing order.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
+ */
+const SIGNED_FIELDS = {
+  Notification: ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type'],
+  SubscriptionConfirmation: ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'],
+  UnsubscribeConfirmation: ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'],
+} as const;
+
+/**
+ * The string SNS signs: for each signed field of the message's type, in the documented order,
+ * the field name, a newline, its value and a newline. A Notification's Subject is included only
+ * when present and not null.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
+ */
+export function snsStringToSign(message: SnsMessage): string {
+  const fields: Record<string, unknown> = message;
+  let text = '';
+  for (const name of SIGNED_FIELDS[message.Type]) {
+    const value = fields[name];
+    if (value === undefined || value === null) continue;
+    text += `${name}\n${String(value)}\n`;
+  }
+  return text;
+}
+
+/**
+ * The hash of a SignatureVersion: "1" is RSA PKCS#1 v1.5 with SHA-1, "2" with SHA-256.
+ * @throws {SnsVerificationError} `unsupported-signature-version` for anything else.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
+ */
+export function signatureHashOf(signatureVersion: string): SnsSignatureHash {
+  if (signatureVersion === '1') return 'SHA-1';
+  if (signatureVersion === '2') return 'SHA-256';
+  throw new SnsVerificationError(
+    'unsupported-signature-version',
+    `SignatureVersion ${JSON.stringify(signatureVersion)} is not 1 or 2`,
+  );
+}
+
+/**
+ * Proves that an SNS message was signed by Amazon SNS and is acceptable now. The cheap checks
+ * run first and need no network: envelope shape, signature version, certificate URL policy,
+ * topic allowlist, timestamp window and signature encoding. Only then is the certificate
+ * fetched (or taken from the cache), checked for validity at `now`, and the signature verified
+ * over the canonical string.
+ * @returns the validated message.
+ * @throws {SnsMessageError} when the body is not an SNS envelope.
+ * @throws {SnsVerificationError} naming the rule that failed; `certificate-unavailable` is the
+ *   only one a retry can fix.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
+ */
+export async function verifySnsMessage(body: string | SnsMessage, options: VerifySnsOptions = {}): Promise<SnsMessage> {
+  const message = typeof body === 'string' ? parseSnsMessage(body) : validateSnsMessage(body);
+  const now = options.now ?? new Date();
+  const hash = signatureHashOf(message.SignatureVersion);
+  const certUrl = assertSigningCertUrl(message.SigningCertURL).href;
+  assertTopicAllowed(message.TopicArn, options.allowedTopicArns);
+  assertFresh(message.Timestamp, now, options);
+  const signature = decodeSignature(message.Signature);
+
+  const fetchCertificate = options.fetchCertificate ?? fetchSigningCertificate;
+  const cache = options.keyCache ?? defaultCacheFor(fetchCertificate);
+  const signingKey = await cache.get(certUrl, () => loadCertificate(certUrl, fetchCertificate));
+  assertCertificateValidAt(signingKey.certificate, now);
+  let key: CryptoKey;
+  try {
+    key = await signingKey.keyFor(hash);
+  } catch (cause) {
+    throw new SnsVerificationError('certificate-invalid', 'signing certificate key cannot be imported', { cause });
+  }
+  const valid = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, signature, utf8(snsStringToSign(message)));
+  if (!valid) throw new SnsVerificationError('signature-mismatch', 'signature does not match the message');
+  return message;
+}
+
+/**
+ * Default certificate fetch: GET with a 5 s timeout, no redirects followed (workerd refuses
+ * `redirect: 'error'`, so redirects are taken as `manual` and any non-200 answer is an error),
+ * at most 64 KiB of PEM.
+ * @throws {Error} on any network failure, non-200 status or oversized body.
+ */
+export async function fetchSigningCertificate(url: string): Promise<string> {
+  const response = await fetch(url, {
+    redirect: 'manual',
+    signal: AbortSignal.timeout(CERTIFICATE_FETCH_TIMEOUT_MS),
+  });
+  if (response.status !== 200) {
+    await response.body?.cancel();
+    throw new Error(`certificate URL answered HTTP ${response.status}`);
+  }
+  const text = await response.text();
+  if (text.length > MAX_CERTIFICATE_BYTES) throw new Error('certificate is over 64 KiB');
+  return text;
+}
+
+function assertTopicAllowed(topicArn: string, allowed: readonly string[] | undefined): void {
+  if (allowed !== undefined && !allowed.includes(topicArn)) {
+    throw new SnsVerificationError('topic-not-allowed', `topic ${topicArn} is not allowed`);
+  }
+}
+
+function assertFresh(timestamp: string, now: Date, options: VerifySnsOptions): void {
+  const ageMs = now.getTime() - Date.parse(timestamp);
+  const maxAgeSeconds = options.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS;
+  const maxSkewSeconds = options.maxFutureSkewSeconds ?? DEFAULT_MAX_FUTURE_SKEW_SECONDS;
+  if (ageMs > maxAgeSeconds * 1000) {
+    throw new SnsVerificationError('timestamp-too-old', `message is older than ${maxAgeSeconds} s`);
+  }
+  if (-ageMs > maxSkewSeconds * 1000) {
+    throw new SnsVerificationError('timestamp-in-future', `message is dated more than ${maxSkewSeconds} s ahead`);
+  }
+}
+
+function decodeSignature(signature: string): Uint8Array<ArrayBuffer> {
+  try {
+    return base64ToBytes(signature);
+  } catch {
+    throw new SnsVerificationError('signature-malformed', 'Signature is not base64');
+  }
+}
+
+async function loadCertificate(url: string, fetchCertificate: FetchCertificate): Promise<SigningCertificate> {
+  let pem: string;
+  try {
+    pem = await fetchCertificate(url);
+  } catch (cause) {
+    throw new SnsVerificationError('certificate-unavailable', `signing certificate could not be fetched: ${describe(cause)}`, {
+      cause,
+    });
+  }
+  try {
+    return readSigningCertificate(pem);
+  } catch (cause) {
+    throw new SnsVerificationError('certificate-invalid', `signing certificate is unreadable: ${describe(cause)}`, {
+      cause,
+    });
+  }
+}
+
+function assertCertificateValidAt(certificate: SigningCertificate, now: Date): void {
+  if (now < certificate.notBefore) {
+    throw new SnsVerificationError('certificate-not-yet-valid', 'signing certificate is not valid yet');
+  }
+  if (now > certificate.notAfter) {
+    throw new SnsVerificationError('certificate-expired', 'signing certificate has expired');
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * One key cache per certificate fetcher: certificates fetched by one function never answer for
+ * another (tests and tenants with their own fetchers stay apart), and the default fetcher's cache
+ * lives as long as the isolate. Only public certificates are held, never request data.
+ */
+const defaultCaches = new WeakMap<FetchCertificate, SigningKeyCache>();
+
+function defaultCacheFor(fetchCertificate: FetchCertificate): SigningKeyCache {
+  let cache = defaultCaches.get(fetchCertificate);
+  if (!cache) {
+    cache = createSigningKeyCache();
+    defaultCaches.set(fetchCertificate, cache);
+  }
+  return cache;
+}

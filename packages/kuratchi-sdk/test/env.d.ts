@@ -1,0 +1,14 @@
+import type { D1Migration } from '@cloudflare/vitest-pool-workers';
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      ADMIN_DB: D1Database;
+      ORG_DB_ACME: D1Database;
+      ORG_DB_GLOBEX: D1Database;
+      ADMIN_MIGRATIONS: D1Migration[];
+      ORG_MIGRATIONS: D1Migration[];
+    }
+  }
+}
+export {};

@@ -1,0 +1,27 @@
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Every test of the SDK runs inside workerd (the Workers runtime), with the admin database and
+ * two organisation databases as local D1, migrated by `test/apply-migrations.ts`.
+ */
+export default defineConfig(async () => {
+  const adminMigrations = await readD1Migrations('migrations/admin');
+  const orgMigrations = await readD1Migrations('migrations/org');
+  return {
+    plugins: [
+      cloudflareTest({
+        miniflare: {
+          compatibilityDate: '2026-05-01',
+          compatibilityFlags: ['nodejs_compat'],
+          d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX'],
+          bindings: { ADMIN_MIGRATIONS: adminMigrations, ORG_MIGRATIONS: orgMigrations },
+        },
+      }),
+    ],
+    test: {
+      include: ['src/**/*.test.ts'],
+      setupFiles: ['./test/apply-migrations.ts'],
+    },
+  };
+});
