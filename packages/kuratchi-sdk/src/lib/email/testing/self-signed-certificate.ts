@@ -45,11 +45,11 @@ export async function createSelfSignedCertificate(
   options: SelfSignedCertificateOptions = {},
 ): Promise<SelfSignedCertificate> {
   const now = Date.now();
-  const keys = await crypto.subtle.generateKey(
+  const keys = (await crypto.subtle.generateKey(
     { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
     true,
     ['sign', 'verify'],
-  );
+  )) as CryptoKeyPair;
   const name = new Name([
     new RelativeDistinguishedName([
       new AttributeTypeAndValue({
@@ -71,13 +71,16 @@ export async function createSelfSignedCertificate(
       notAfter: options.notAfter ?? new Date(now + 365 * DAY_MS),
     }),
     subject: name,
-    subjectPublicKeyInfo: AsnConvert.parse(await crypto.subtle.exportKey('spki', keys.publicKey), SubjectPublicKeyInfo),
+    subjectPublicKeyInfo: AsnConvert.parse(
+      (await crypto.subtle.exportKey('spki', keys.publicKey)) as ArrayBuffer,
+      SubjectPublicKeyInfo,
+    ),
   });
   const signatureValue = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', keys.privateKey, AsnConvert.serialize(tbsCertificate));
   const der = AsnConvert.serialize(new Certificate({ tbsCertificate, signatureAlgorithm, signatureValue }));
   return {
     pem: toPem(new Uint8Array(der)),
-    privateKeyPkcs8: await crypto.subtle.exportKey('pkcs8', keys.privateKey),
+    privateKeyPkcs8: (await crypto.subtle.exportKey('pkcs8', keys.privateKey)) as ArrayBuffer,
   };
 }
 

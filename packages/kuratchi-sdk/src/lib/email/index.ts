@@ -1,0 +1,37 @@
+// Public email API of kuratchi-sdk (`kuratchi-sdk/email`): re-exports only.
+export * from './model.js';
+export * from './events/errors.js';
+export { MAX_SNS_BODY_BYTES, parseSnsMessage, validateSnsMessage, snsMessageSchema } from './events/sns-message.js';
+export type { SnsMessage, SnsNotification, SnsConfirmation } from './events/sns-message.js';
+export {
+  verifySnsMessage,
+  snsStringToSign,
+  signatureHashOf,
+  fetchSigningCertificate,
+} from './events/sns-verify.js';
+export type { VerifySnsOptions, FetchCertificate } from './events/sns-verify.js';
+export { createSigningKeyCache } from './events/signing-key-cache.js';
+export type { SigningKeyCache, SigningKeyCacheOptions, SnsSignatureHash } from './events/signing-key-cache.js';
+export { assertSigningCertUrl, assertSubscribeUrl, isSnsHost, snsHostOfTopic } from './events/sns-urls.js';
+export { readSigningCertificate } from './events/x509.js';
+export type { SigningCertificate } from './events/x509.js';
+export {
+  parseSesEvent,
+  sesEventSchema,
+  sesEventTime,
+  sesEventDetail,
+  SES_EVENT_TYPES,
+} from './events/ses-event.js';
+export type { SesEvent, SesEventType, SesEventOf } from './events/ses-event.js';
+export { applyEvent, applyEffects, effectsOf, suppressionsOf } from './events/apply.js';
+export { recordSesEvent, applyParkedEvents, routeFromTags } from './events/record.js';
+export type { EventSinkPorts, SinkOutcome, SinkResult } from './events/record.js';
+export { createSesEventIngestor } from './events/ingest.js';
+export type {
+  SesEventIngestor,
+  SesEventIngestorOptions,
+  IngestResult,
+  IngestOutcome,
+  IngestLogEntry,
+} from './events/ingest.js';
+export * from './store/index.js';

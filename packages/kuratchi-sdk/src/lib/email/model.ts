@@ -1,0 +1,175 @@
+/**
+ * The vocabulary of email tracking shared by `events/` (which decides what an event means) and
+ * `store/` (which persists it): the email row, its status, and the field effects of an event.
+ * No logic beyond the status order lives here.
+ */
+
+/**
+ * Status of an email, in precedence order: an event never lowers it.
+ * pending < sent < delayed < delivered < failed | rejected | bounced < complained.
+ * failed (rendering failure or SES refused the send), rejected and bounced are the terminal
+ * failures of the design; a real message meets at most one of them, and the fixed order between
+ * them (failed < rejected < bounced) only keeps the outcome independent of arrival order.
+ */
+export const EMAIL_STATUSES = [
+  'pending',
+  'sent',
+  'delayed',
+  'delivered',
+  'failed',
+  'rejected',
+  'bounced',
+  'complained',
+] as const;
+
+/** One of {@link EMAIL_STATUSES}. */
+export type EmailStatus = (typeof EMAIL_STATUSES)[number];
+
+/** Rank of a status in the precedence order (higher wins). */
+export function statusRank(status: EmailStatus): number {
+  return EMAIL_STATUSES.indexOf(status);
+}
+
+/** Times are epoch milliseconds (UTC); `null` until the first such event. */
+export type EpochMs = number;
+
+/** The fields of an email row that SES events change. */
+export interface EmailTracking {
+  status: EmailStatus;
+  sentAt: EpochMs | null;
+  deliveredAt: EpochMs | null;
+  delayedAt: EpochMs | null;
+  openedAt: EpochMs | null;
+  clickedAt: EpochMs | null;
+  bouncedAt: EpochMs | null;
+  complainedAt: EpochMs | null;
+  rejectedAt: EpochMs | null;
+  failedAt: EpochMs | null;
+  openCount: number;
+  clickCount: number;
+  lastClickedAt: EpochMs | null;
+  lastClickedLink: string | null;
+  bounceType: string | null;
+  bounceSubType: string | null;
+  complaintFeedbackType: string | null;
+  rejectReason: string | null;
+  deliveryDelayType: string | null;
+  renderingFailure: string | null;
+}
+
+/** A row of the organisation's `emails` table. */
+export interface EmailRow extends EmailTracking {
+  id: string;
+  recipient: string;
+  sender: string;
+  subject: string;
+  emailType: string | null;
+  sesMessageId: string | null;
+  error: string | null;
+  userId: string | null;
+  metadata: Record<string, unknown> | null;
+  createdAt: EpochMs;
+  updatedAt: EpochMs;
+}
+
+/** Tracking fields of an email nothing has happened to yet. */
+export function initialTracking(): EmailTracking {
+  return {
+    status: 'pending',
+    sentAt: null,
+    deliveredAt: null,
+    delayedAt: null,
+    openedAt: null,
+    clickedAt: null,
+    bouncedAt: null,
+    complainedAt: null,
+    rejectedAt: null,
+    failedAt: null,
+    openCount: 0,
+    clickCount: 0,
+    lastClickedAt: null,
+    lastClickedLink: null,
+    bounceType: null,
+    bounceSubType: null,
+    complaintFeedbackType: null,
+    rejectReason: null,
+    deliveryDelayType: null,
+    renderingFailure: null,
+  };
+}
+
+/** Time fields of {@link EmailTracking}. */
+export type TrackingTimeField =
+  | 'sentAt'
+  | 'deliveredAt'
+  | 'delayedAt'
+  | 'openedAt'
+  | 'clickedAt'
+  | 'bouncedAt'
+  | 'complainedAt'
+  | 'rejectedAt'
+  | 'failedAt'
+  | 'lastClickedAt';
+/** Counter fields of {@link EmailTracking}. */
+export type TrackingCounterField = 'openCount' | 'clickCount';
+/** Text detail fields of {@link EmailTracking}. */
+export type TrackingDetailField =
+  | 'lastClickedLink'
+  | 'bounceType'
+  | 'bounceSubType'
+  | 'complaintFeedbackType'
+  | 'rejectReason'
+  | 'deliveryDelayType'
+  | 'renderingFailure';
+
+/**
+ * One change an event makes to an email row. Every effect is commutative and idempotent over a
+ * set of distinct events except `increment`, which the store applies only together with the
+ * first recording of the event: so the final row depends only on the set of distinct events.
+ * - `raise-status`: the status becomes `status` if that ranks higher.
+ * - `increment`: a counter goes up by one.
+ * - `earliest` / `latest`: the time field `at` keeps the earliest (latest) event time, and the
+ *   `details` fields take the values of that same event. Ties of time are broken by comparing
+ *   the details' text, so no arrival order can change the outcome.
+ */
+export type TrackingEffect =
+  | { kind: 'raise-status'; status: EmailStatus }
+  | { kind: 'increment'; field: TrackingCounterField }
+  | {
+      kind: 'earliest' | 'latest';
+      at: TrackingTimeField;
+      time: EpochMs;
+      details?: Partial<Record<TrackingDetailField, string | null>>;
+    };
+
+/** An SES event as stored in the organisation's `email_events` table. */
+export interface EmailEventRecord {
+  /** SNS MessageId: one row per distinct delivery of SNS, the key that drops duplicates. */
+  snsMessageId: string;
+  sesMessageId: string;
+  /** The SES `eventType` (`Rendering Failure` keeps its space). */
+  eventType: string;
+  /** When the event happened, by SES's own timestamp. */
+  occurredAt: EpochMs;
+  /** The event's detail object (the `bounce`, `open`… member), as JSON. */
+  detail: string;
+}
+
+/** An address an event puts on the organisation's suppression list. */
+export interface SuppressionFromEvent {
+  /** Lower-cased address. */
+  emailAddress: string;
+  reason: 'bounce' | 'complaint';
+  detail: string;
+}
+
+/**
+ * Names of the SES message tags `sendEmail` adds so events can be routed to their organisation
+ * and email row even before the admin lookup row exists. Tag names and values may hold only
+ * ASCII letters, digits, `_` and `-`.
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_MessageTag.html
+ */
+export const KURATCHI_TAGS = {
+  organizationId: 'kuratchi-org-id',
+  emailId: 'kuratchi-email-id',
+} as const;

@@ -1,0 +1,75 @@
+import type { D1Database } from '@cloudflare/workers-types';
+import type { AdminStore, MessageRoute, ParkedEvent } from './types.js';
+
+/**
+ * The admin database on D1 prepared statements (schema: `migrations/admin`).
+ * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
+ */
+export function createD1AdminStore(db: D1Database): AdminStore {
+  return {
+    async findMessageRoute(sesMessageId) {
+      return db
+        .prepare(
+          'SELECT organization_id AS organizationId, email_id AS emailId FROM email_message_lookup WHERE ses_message_id = ?',
+        )
+        .bind(sesMessageId)
+        .first<MessageRoute>();
+    },
+
+    async putMessageRoute(sesMessageId, route, now) {
+      await db
+        .prepare(
+          `INSERT INTO email_message_lookup (ses_message_id, organization_id, email_id, created_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (ses_message_id) DO NOTHING`,
+        )
+        .bind(sesMessageId, route.organizationId, route.emailId, now)
+        .run();
+    },
+
+    async parkEvent(event) {
+      await db
+        .prepare(
+          `INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (sns_message_id) DO NOTHING`,
+        )
+        .bind(event.snsMessageId, event.sesMessageId, event.message, event.parkedAt)
+        .run();
+    },
+
+    async listParkedEvents(sesMessageId) {
+      const { results } = await db
+        .prepare(
+          `SELECT sns_message_id AS snsMessageId, ses_message_id AS sesMessageId, message, parked_at AS parkedAt
+           FROM parked_email_events WHERE ses_message_id = ? ORDER BY parked_at, sns_message_id`,
+        )
+        .bind(sesMessageId)
+        .all<ParkedEvent>();
+      return results;
+    },
+
+    async deleteParkedEvent(snsMessageId) {
+      await db.prepare('DELETE FROM parked_email_events WHERE sns_message_id = ?').bind(snsMessageId).run();
+    },
+
+    async recordSubscriptionMessage(record) {
+      await db
+        .prepare(
+          `INSERT INTO sns_subscription_messages
+             (sns_message_id, type, topic_arn, sns_timestamp, outcome, detail, received_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (sns_message_id) DO UPDATE SET
+             outcome = excluded.outcome, detail = excluded.detail, received_at = excluded.received_at`,
+        )
+        .bind(
+          record.snsMessageId,
+          record.type,
+          record.topicArn,
+          record.snsTimestamp,
+          record.outcome,
+          record.detail,
+          record.receivedAt,
+        )
+        .run();
+    },
+  };
+}

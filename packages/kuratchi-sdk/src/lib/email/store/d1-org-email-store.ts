@@ -1,0 +1,78 @@
+import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
+import { EMAIL_SELECT_LIST, emailFromSql, type EmailSqlRow } from './columns.js';
+import { compileTrackingEffects } from './tracking-sql.js';
+import type { OrgEmailStore, RecordEventInput } from './types.js';
+
+/**
+ * An organisation's email database on D1 prepared statements (schema: `migrations/org`).
+ *
+ * `recordEvent` is one D1 batch (one transaction): insert the event unless its SNS MessageId is
+ * already there or its email row is missing, then UPDATE the email row and add suppressions only
+ * if that insert is this attempt's own (matched by a random token). So a duplicate delivery, a
+ * concurrent duplicate, or a retry after a failure can never count an event twice, and a counter
+ * is a `+ 1` in SQL, never a read-modify-write.
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+ */
+export function createD1OrgEmailStore(db: D1Database): OrgEmailStore {
+  return {
+    async recordEvent(input) {
+      const token = crypto.randomUUID();
+      const [inserted] = await db.batch([insertEvent(db, input, token), ...applyEvent(db, input, token)]);
+      if (inserted?.meta.changes === 1) return 'applied';
+      const seen = await db
+        .prepare('SELECT 1 AS seen FROM email_events WHERE sns_message_id = ?')
+        .bind(input.event.snsMessageId)
+        .first();
+      return seen ? 'duplicate' : 'email-missing';
+    },
+
+    async getEmail(emailId) {
+      const row = await db.prepare(`SELECT ${EMAIL_SELECT_LIST} FROM emails WHERE id = ?`).bind(emailId).first<EmailSqlRow>();
+      return row ? emailFromSql(row) : null;
+    },
+  };
+}
+
+/** The email must exist and, if it already knows its SES message id, be that message's row. */
+const EMAIL_MATCHES = `EXISTS (SELECT 1 FROM emails WHERE id = ? AND (ses_message_id IS NULL OR ses_message_id = ?))`;
+const OWN_INSERT = `EXISTS (SELECT 1 FROM email_events WHERE sns_message_id = ? AND ingest_token = ?)`;
+
+function insertEvent(db: D1Database, { emailId, event, receivedAt }: RecordEventInput, token: string) {
+  return db
+    .prepare(
+      `INSERT INTO email_events
+         (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at, ingest_token)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE ${EMAIL_MATCHES}
+       ON CONFLICT (sns_message_id) DO NOTHING`,
+    )
+    .bind(
+      event.snsMessageId,
+      emailId,
+      event.sesMessageId,
+      event.eventType,
+      event.occurredAt,
+      event.detail,
+      receivedAt,
+      token,
+      emailId,
+      event.sesMessageId,
+    );
+}
+
+function applyEvent(db: D1Database, input: RecordEventInput, token: string): D1PreparedStatement[] {
+  const { sql, params } = compileTrackingEffects(input.effects);
+  const sets = [sql, 'ses_message_id = coalesce(ses_message_id, ?)', 'updated_at = ?'].filter(Boolean).join(', ');
+  const update = db
+    .prepare(`UPDATE emails SET ${sets} WHERE id = ? AND ${OWN_INSERT}`)
+    .bind(...params, input.event.sesMessageId, input.receivedAt, input.emailId, input.event.snsMessageId, token);
+  const suppressions = input.suppressions.map((s) =>
+    db
+      .prepare(
+        `INSERT INTO email_suppressions (email_address, reason, detail, source_email_id, created_at)
+         SELECT ?, ?, ?, ?, ? WHERE ${OWN_INSERT}
+         ON CONFLICT (email_address) DO NOTHING`,
+      )
+      .bind(s.emailAddress, s.reason, s.detail, input.emailId, input.receivedAt, input.event.snsMessageId, token),
+  );
+  return [update, ...suppressions];
+}

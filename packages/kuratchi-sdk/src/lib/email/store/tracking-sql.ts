@@ -1,0 +1,57 @@
+import type { TrackingDetailField, TrackingEffect } from '../model.js';
+import { EMAIL_COLUMNS, STATUS_RANK_SQL } from './columns.js';
+import { statusRank } from '../model.js';
+
+/** A fragment of SQL with its positional (`?`) parameters, in order. */
+export interface SqlFragment {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * Compiles tracking effects into the SET list of one `UPDATE emails`, so an event changes its
+ * row atomically with no read-modify-write. Every expression reads the row as it was before the
+ * update (SQLite evaluates all SET expressions against the old row), which is exactly what
+ * `applyEffects` does field by field: the two agree, and a D1 test checks it on random events.
+ * @see https://www.sqlite.org/lang_update.html
+ */
+export function compileTrackingEffects(effects: readonly TrackingEffect[]): SqlFragment {
+  const assignments: string[] = [];
+  const params: unknown[] = [];
+  for (const effect of effects) {
+    switch (effect.kind) {
+      case 'raise-status':
+        assignments.push(`status = CASE WHEN (${STATUS_RANK_SQL}) < ? THEN ? ELSE status END`);
+        params.push(statusRank(effect.status), effect.status);
+        break;
+      case 'increment': {
+        const column = EMAIL_COLUMNS[effect.field];
+        assignments.push(`${column} = ${column} + 1`);
+        break;
+      }
+      case 'earliest':
+      case 'latest': {
+        const at = EMAIL_COLUMNS[effect.at];
+        const fields = (Object.keys(effect.details ?? {}) as TrackingDetailField[]).sort();
+        const keyExpr = fields.length
+          ? fields.map((field) => `coalesce(${EMAIL_COLUMNS[field]}, '')`).join(` || char(31) || `)
+          : `''`;
+        const key = fields.map((field) => effect.details?.[field] ?? '').join('\u001f');
+        const before = effect.kind === 'earliest' ? '<' : '>';
+        // Same rule as `wins` in events/apply.ts: empty, an earlier (later) time, or the same
+        // time with a smaller (larger) details key.
+        const condition = `(${at} IS NULL OR ? ${before} ${at} OR (? = ${at} AND ? ${before} (${keyExpr})))`;
+        const conditionParams = [effect.time, effect.time, key];
+        assignments.push(`${at} = CASE WHEN ${condition} THEN ? ELSE ${at} END`);
+        params.push(...conditionParams, effect.time);
+        for (const field of fields) {
+          const column = EMAIL_COLUMNS[field];
+          assignments.push(`${column} = CASE WHEN ${condition} THEN ? ELSE ${column} END`);
+          params.push(...conditionParams, effect.details?.[field] ?? null);
+        }
+        break;
+      }
+    }
+  }
+  return { sql: assignments.join(', '), params };
+}

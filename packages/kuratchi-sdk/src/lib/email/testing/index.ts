@@ -1,0 +1,5 @@
+// Test and demo helpers of kuratchi-sdk (`kuratchi-sdk/email/testing`): re-exports only.
+export { createSnsSigner } from './sns-signer.js';
+export type { SnsSigner, SnsSignerOptions, UnsignedSnsMessage } from './sns-signer.js';
+export { createSelfSignedCertificate } from './self-signed-certificate.js';
+export type { SelfSignedCertificate, SelfSignedCertificateOptions } from './self-signed-certificate.js';
