@@ -96,11 +96,33 @@ export function parseSnsMessage(body: string): SnsMessage {
  * @throws {SnsMessageError} `invalid-envelope`, naming the first bad field.
  */
 export function validateSnsMessage(value: unknown): SnsMessage {
-  const result = snsMessageSchema.safeParse(value);
+  const result = snsMessageSchema.safeParse(withHttpKeyCasing(value));
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : 'body';
     throw new SnsMessageError('invalid-envelope', `SNS message ${where}: ${issue?.message ?? 'invalid'}`);
   }
   return result.data;
+}
+
+/**
+ * SNS spells the URL keys `SigningCertURL`, `SubscribeURL` and `UnsubscribeURL` in HTTP(S)
+ * deliveries, and `SigningCertUrl`, `SubscribeUrl`, `UnsubscribeUrl` in the records it gives
+ * Lambda; accept both so a stored Lambda record verifies too. These keys are not renamed when
+ * the HTTP spelling is present.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/with-sns.html
+ */
+function withHttpKeyCasing(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const record = value as Record<string, unknown>;
+  let renamed: Record<string, unknown> | undefined;
+  for (const key of ['SigningCertURL', 'SubscribeURL', 'UnsubscribeURL']) {
+    const lambdaKey = key.replace(/URL$/, 'Url');
+    if (!(key in record) && lambdaKey in record) {
+      renamed ??= { ...record };
+      renamed[key] = record[lambdaKey];
+      delete renamed[lambdaKey];
+    }
+  }
+  return renamed ?? value;
 }
