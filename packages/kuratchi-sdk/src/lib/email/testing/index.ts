@@ -3,3 +3,5 @@ export { createSnsSigner } from './sns-signer.js';
 export type { SnsSigner, SnsSignerOptions, UnsignedSnsMessage } from './sns-signer.js';
 export { createSelfSignedCertificate } from './self-signed-certificate.js';
 export type { SelfSignedCertificate, SelfSignedCertificateOptions } from './self-signed-certificate.js';
+export { buildSesEvent } from './ses-event-factory.js';
+export type { SesEventSpec } from './ses-event-factory.js';

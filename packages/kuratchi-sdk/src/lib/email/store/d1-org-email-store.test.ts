@@ -1,0 +1,123 @@
+import { env } from 'cloudflare:test';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { countRows, insertEmail } from '../../../../test/seed.js';
+import { applyEvent, effectsOf, suppressionsOf } from '../events/apply.js';
+import { deliveriesArbitrary } from '../../../../test/arbitraries.js';
+import { sesEventDetail, sesEventTime, type SesEvent } from '../events/ses-event.js';
+import { initialTracking } from '../model.js';
+import { buildSesEvent } from '../testing/ses-event-factory.js';
+import { trackingOf } from './columns.js';
+import { createD1OrgEmailStore } from './d1-org-email-store.js';
+import type { RecordEventInput } from './types.js';
+
+const store = createD1OrgEmailStore(env.ORG_DB_ACME);
+
+function input(emailId: string, snsMessageId: string, event: SesEvent): RecordEventInput {
+  return {
+    emailId,
+    event: {
+      snsMessageId,
+      sesMessageId: event.mail.messageId,
+      eventType: event.eventType,
+      occurredAt: sesEventTime(event),
+      detail: JSON.stringify(sesEventDetail(event)),
+    },
+    effects: effectsOf(event),
+    suppressions: suppressionsOf(event),
+    receivedAt: Date.now(),
+  };
+}
+
+async function newEmail() {
+  const sesMessageId = `ses-${crypto.randomUUID()}`;
+  const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId, recipient: `${crypto.randomUUID()}@example.com` });
+  return { emailId, sesMessageId };
+}
+
+describe('D1 org email store: recordEvent', () => {
+  it('the same SNS message recorded twice changes nothing the second time', async () => {
+    const { emailId, sesMessageId } = await newEmail();
+    const open = buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: new Date('2026-01-01T00:00:00Z') });
+    expect(await store.recordEvent(input(emailId, 'sns-dup-1', open))).toBe('applied');
+    const once = await store.getEmail(emailId);
+    expect(await store.recordEvent(input(emailId, 'sns-dup-1', open))).toBe('duplicate');
+    const twice = await store.getEmail(emailId);
+    expect(twice).toEqual(once);
+    expect(twice?.openCount).toBe(1);
+    const events = await env.ORG_DB_ACME.prepare('SELECT count(*) AS n FROM email_events WHERE email_id = ?').bind(emailId).first<{ n: number }>();
+    expect(events?.n).toBe(1);
+  });
+
+  it('50 concurrent distinct Open deliveries give openCount 50', async () => {
+    const { emailId, sesMessageId } = await newEmail();
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        store.recordEvent(
+          input(emailId, `sns-open-${emailId}-${i}`, buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) })),
+        ),
+      ),
+    );
+    expect(outcomes.every((o) => o === 'applied')).toBe(true);
+    const row = await store.getEmail(emailId);
+    expect(row?.openCount).toBe(50);
+    expect(row?.openedAt).toBe(Date.UTC(2026, 0, 1, 0, 0, 0));
+  });
+
+  it('50 concurrent deliveries of one SNS message count once', async () => {
+    const { emailId, sesMessageId } = await newEmail();
+    const click = buildSesEvent({ eventType: 'Click', messageId: sesMessageId, time: new Date('2026-01-01T00:00:00Z') });
+    const outcomes = await Promise.all(Array.from({ length: 50 }, () => store.recordEvent(input(emailId, `sns-same-${emailId}`, click))));
+    expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1);
+    expect((await store.getEmail(emailId))?.clickCount).toBe(1);
+  });
+
+  it('an email that does not exist, or belongs to another SES message, records nothing', async () => {
+    const before = await countRows(env.ORG_DB_ACME, 'email_events');
+    const open = buildSesEvent({ eventType: 'Open', messageId: 'ses-unknown', time: new Date('2026-01-01T00:00:00Z') });
+    expect(await store.recordEvent(input('no-such-email', `sns-${crypto.randomUUID()}`, open))).toBe('email-missing');
+    const { emailId } = await newEmail();
+    expect(await store.recordEvent(input(emailId, `sns-${crypto.randomUUID()}`, open))).toBe('email-missing');
+    expect(await countRows(env.ORG_DB_ACME, 'email_events')).toBe(before);
+    expect((await store.getEmail(emailId))?.openCount).toBe(0);
+  });
+
+  it('fills in the SES message id of a row that did not know it yet', async () => {
+    const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId: null });
+    const send = buildSesEvent({ eventType: 'Send', messageId: `ses-${emailId}`, time: new Date('2026-01-01T00:00:00Z') });
+    expect(await store.recordEvent(input(emailId, `sns-${emailId}`, send))).toBe('applied');
+    expect(await store.getEmail(emailId)).toMatchObject({ sesMessageId: `ses-${emailId}`, status: 'sent' });
+  });
+
+  it('a Permanent bounce and a complaint suppress the recipient once; a Transient bounce does not', async () => {
+    const { emailId, sesMessageId } = await newEmail();
+    const recipient = (await store.getEmail(emailId))!.recipient;
+    const transient = buildSesEvent({ eventType: 'Bounce', bounceType: 'Transient', messageId: sesMessageId, recipient, time: new Date('2026-01-01T00:00:00Z') });
+    await store.recordEvent(input(emailId, `sns-t-${emailId}`, transient));
+    const suppressed = () => env.ORG_DB_ACME.prepare('SELECT reason FROM email_suppressions WHERE email_address = ?').bind(recipient).all();
+    expect((await suppressed()).results).toEqual([]);
+    const permanent = buildSesEvent({ eventType: 'Bounce', messageId: sesMessageId, recipient, time: new Date('2026-01-01T00:01:00Z') });
+    await store.recordEvent(input(emailId, `sns-p-${emailId}`, permanent));
+    await store.recordEvent(input(emailId, `sns-p-${emailId}`, permanent));
+    expect((await suppressed()).results).toEqual([{ reason: 'bounce' }]);
+  });
+});
+
+describe('D1 org email store agrees with the pure applyEvent', () => {
+  it('random event sets, shuffled with duplicates, end in the row applyEvent computes', async () => {
+    await fc.assert(
+      fc.asyncProperty(deliveriesArbitrary, async ({ distinct, arrivals }) => {
+        const sesMessageId = `ses-${crypto.randomUUID()}`;
+        const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId });
+        for (const { snsMessageId, ses } of arrivals) {
+          const event = { ...ses, mail: { ...ses.mail, messageId: sesMessageId } } as SesEvent;
+          await store.recordEvent(input(emailId, `${emailId}-${snsMessageId}`, event));
+        }
+        const expected = distinct.map((d) => d.ses).reduce(applyEvent, initialTracking());
+        const row = await store.getEmail(emailId);
+        expect(trackingOf(row!)).toEqual(expected);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});

@@ -1,0 +1,52 @@
+import { env } from 'cloudflare:test';
+import { createD1AdminStore, createD1OrgEmailStore, createOrgDatabaseClient } from '../src/lib/email/store/index.js';
+import type { EventSinkPorts } from '../src/lib/email/events/record.js';
+
+/** The two organisations every test database knows, and their D1 bindings. */
+export const ORGS = { acme: 'org-acme', globex: 'org-globex' } as const;
+
+/** Registers the test organisations in the admin database (idempotent). */
+export async function seedOrganizations(): Promise<void> {
+  await env.ADMIN_DB.batch(
+    [
+      [ORGS.acme, 'Acme', 'ORG_DB_ACME'],
+      [ORGS.globex, 'Globex', 'ORG_DB_GLOBEX'],
+    ].map(([id, name, binding]) =>
+      env.ADMIN_DB.prepare(
+        'INSERT INTO organizations (id, name, database_binding, created_at) VALUES (?, ?, ?, 0) ON CONFLICT (id) DO NOTHING',
+      ).bind(id, name, binding),
+    ),
+  );
+}
+
+/** Inserts a sent email row (as sendEmail will) and returns its id. */
+export async function insertEmail(
+  db: D1Database,
+  fields: { id?: string; sesMessageId?: string | null; recipient?: string } = {},
+): Promise<string> {
+  const id = fields.id ?? crypto.randomUUID();
+  await db
+    .prepare(
+      `INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at)
+       VALUES (?, ?, 'sender@example.com', 'Hello', 'pending', ?, 1, 1)`,
+    )
+    .bind(id, fields.recipient ?? 'recipient@example.com', fields.sesMessageId ?? null)
+    .run();
+  return id;
+}
+
+/** The D1-backed ports of the event sink, wired as the webhook route wires them. */
+export function d1SinkPorts(now = () => new Date()): EventSinkPorts {
+  const orgDatabase = createOrgDatabaseClient(env.ADMIN_DB, env as unknown as Record<string, unknown>);
+  return {
+    adminStore: createD1AdminStore(env.ADMIN_DB),
+    orgEmailStore: async (organizationId) => createD1OrgEmailStore(await orgDatabase(organizationId)),
+    now,
+  };
+}
+
+/** Counts rows of a table (to prove that nothing was written). */
+export async function countRows(db: D1Database, table: string): Promise<number> {
+  const row = await db.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>();
+  return row?.n ?? 0;
+}
