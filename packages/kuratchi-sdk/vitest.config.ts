@@ -13,7 +13,6 @@ export default defineConfig(async () => {
       cloudflareTest({
         miniflare: {
           compatibilityDate: '2026-05-01',
-          compatibilityFlags: ['nodejs_compat'],
           d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX'],
           bindings: { ADMIN_MIGRATIONS: adminMigrations, ORG_MIGRATIONS: orgMigrations },
         },
