@@ -185,3 +185,16 @@ function answerError(error: unknown, log: IngestLogEntry): IngestResult {
   log.error = error instanceof Error ? error.message : String(error);
   return answer(500, 'internal-error', log, 'internal-error');
 }
+
+/**
+ * The ingestion counters one result adds to: `received` always; `verified` once the signature
+ * checked out; `notification` for a verified Notification (its time is that of the last SES
+ * event received); `outcome:<outcome>`; and `rejected:<code>` for every 4xx answer.
+ */
+export function ingestionCounterNames(result: Pick<IngestResult, 'body' | 'log'> & { status: number }): string[] {
+  const names = ['received', `outcome:${result.body.outcome}`];
+  if (result.log.type) names.push('verified');
+  if (result.log.type === 'Notification') names.push('notification');
+  if (result.status >= 400 && result.status < 500) names.push(`rejected:${result.body.code ?? result.body.outcome}`);
+  return names;
+}

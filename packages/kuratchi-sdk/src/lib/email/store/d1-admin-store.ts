@@ -1,5 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import type { AdminStore, MessageRoute, ParkedEvent } from './types.js';
+import type { AdminStore, IngestionCounter, MessageRoute, ParkedEvent } from './types.js';
 
 /**
  * The admin database on D1 prepared statements (schema: `migrations/admin`).
@@ -70,6 +70,27 @@ export function createD1AdminStore(db: D1Database): AdminStore {
           record.receivedAt,
         )
         .run();
+    },
+
+    async countIngestion(names, at) {
+      if (names.length === 0) return;
+      await db.batch(
+        names.map((name) =>
+          db
+            .prepare(
+              `INSERT INTO ingestion_counters (name, count, last_at) VALUES (?, 1, ?)
+               ON CONFLICT (name) DO UPDATE SET count = count + 1, last_at = max(last_at, excluded.last_at)`,
+            )
+            .bind(name, at),
+        ),
+      );
+    },
+
+    async listIngestionCounters() {
+      const { results } = await db
+        .prepare('SELECT name, count, last_at AS lastAt FROM ingestion_counters ORDER BY name')
+        .all<IngestionCounter>();
+      return results;
     },
   };
 }

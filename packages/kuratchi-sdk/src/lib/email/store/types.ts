@@ -40,6 +40,17 @@ export interface AdminStore {
   deleteParkedEvent(snsMessageId: string): Promise<void>;
   /** Records a subscription message (idempotent by SNS MessageId; the latest outcome wins). */
   recordSubscriptionMessage(record: SubscriptionMessageRecord): Promise<void>;
+  /** Adds one to each named ingestion counter, stamping it with `at` (one batch). */
+  countIngestion(names: readonly string[], at: number): Promise<void>;
+  /** Every ingestion counter. */
+  listIngestionCounters(): Promise<IngestionCounter[]>;
+}
+
+/** One ingestion counter (see `ingestionCounterNames`). */
+export interface IngestionCounter {
+  name: string;
+  count: number;
+  lastAt: number;
 }
 
 /** An event to record for one email of an organisation. */

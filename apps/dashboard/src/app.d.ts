@@ -1,0 +1,34 @@
+import type { D1Database } from '@cloudflare/workers-types';
+import type { KuratchiLocals } from '$lib/server/locals';
+
+declare global {
+  namespace App {
+    interface Platform {
+      env: DashboardEnv;
+      context: ExecutionContext;
+      caches: CacheStorage & { default: Cache };
+      cf?: IncomingRequestCfProperties;
+    }
+    interface Locals {
+      kuratchi: KuratchiLocals;
+    }
+  }
+
+  /** The Worker's bindings and variables (wrangler.toml, secrets, `.dev.vars`). */
+  interface DashboardEnv {
+    /** Admin database: organisations, SES message routing, parked events, ingestion counters. */
+    ADMIN_DB: D1Database;
+    /** `production` (default) or `development`; production refuses development-only settings. */
+    ENVIRONMENT?: string;
+    /** Comma-separated SNS topic ARNs the webhook accepts; empty refuses every topic. */
+    SES_ALLOWED_TOPIC_ARNS?: string;
+    /** Optional `user:password` HTTP Basic credential of the webhook. */
+    SES_WEBHOOK_BASIC_AUTH?: string;
+    /** Development only: PEM certificate trusted for SNS signatures on loopback requests (the demo). */
+    SNS_DEV_CERTIFICATE_PEM?: string;
+    /** Organisation databases, bound under the names in `organizations.database_binding`. */
+    [binding: string]: unknown;
+  }
+}
+
+export {};

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/** The dashboard's configuration, validated once per Worker env. */
+export interface DashboardConfig {
+  environment: 'production' | 'development';
+  /** SNS topics whose messages the webhook accepts (empty: none). */
+  allowedTopicArns: string[];
+  /** HTTP Basic credential the webhook requires, or null. */
+  webhookCredential: { username: string; password: string } | null;
+  /** Development only: certificate trusted for SNS signatures on loopback requests. */
+  devCertificatePem: string | null;
+}
+
+/** The configuration is missing or invalid; the message names every bad variable or binding. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const TOPIC_ARN = /^arn:aws(?:-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+const schema = z
+  .object({
+    ENVIRONMENT: z.enum(['production', 'development']).default('production'),
+    SES_ALLOWED_TOPIC_ARNS: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((arn) => arn.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(TOPIC_ARN, 'is not an SNS topic ARN'))),
+    SES_WEBHOOK_BASIC_AUTH: z
+      .string()
+      .regex(/^[^:]+:.+$/, 'must be "user:password"')
+      .optional(),
+    SNS_DEV_CERTIFICATE_PEM: z.string().includes('-----BEGIN CERTIFICATE-----', 'must be a PEM certificate').optional(),
+  })
+  .refine((env) => env.ENVIRONMENT === 'development' || env.SNS_DEV_CERTIFICATE_PEM === undefined, {
+    path: ['SNS_DEV_CERTIFICATE_PEM'],
+    message: 'is a development-only setting and is refused when ENVIRONMENT is production',
+  });
+
+const validated = new WeakMap<object, DashboardConfig>();
+
+/**
+ * Reads and validates the configuration from the Worker env, once per env object.
+ * @throws {ConfigError} naming each missing binding or invalid variable.
+ */
+export function readConfig(env: App.Platform['env'] | undefined): DashboardConfig {
+  if (!env) throw new ConfigError('no Worker env: the dashboard must run on Cloudflare Workers (wrangler dev or deploy)');
+  const cached = validated.get(env);
+  if (cached) return cached;
+  const problems: string[] = [];
+  if (typeof (env.ADMIN_DB as { prepare?: unknown } | undefined)?.prepare !== 'function') {
+    problems.push('D1 binding ADMIN_DB is missing (wrangler.toml [[d1_databases]])');
+  }
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(`${issue.path.join('.')} ${issue.message}`);
+  }
+  if (problems.length || !result.success) throw new ConfigError(`invalid dashboard configuration: ${problems.join('; ')}`);
+  const { ENVIRONMENT, SES_ALLOWED_TOPIC_ARNS, SES_WEBHOOK_BASIC_AUTH, SNS_DEV_CERTIFICATE_PEM } = result.data;
+  const separator = SES_WEBHOOK_BASIC_AUTH?.indexOf(':') ?? -1;
+  const config: DashboardConfig = {
+    environment: ENVIRONMENT,
+    allowedTopicArns: SES_ALLOWED_TOPIC_ARNS,
+    webhookCredential: SES_WEBHOOK_BASIC_AUTH
+      ? { username: SES_WEBHOOK_BASIC_AUTH.slice(0, separator), password: SES_WEBHOOK_BASIC_AUTH.slice(separator + 1) }
+      : null,
+    devCertificatePem: SNS_DEV_CERTIFICATE_PEM ?? null,
+  };
+  validated.set(env, config);
+  return config;
+}

@@ -1,0 +1,25 @@
+/**
+ * SvelteKit's CSRF rule, done here so that one path can be exempt: a request that could come from
+ * a cross-site HTML form (POST/PUT/PATCH/DELETE with a form content type) must carry an Origin
+ * equal to the app's own. SNS posts `text/plain` without Origin, so only the SNS webhook (which
+ * proves its sender by signature) is exempt.
+ * @see https://svelte.dev/docs/kit/configuration#csrf
+ */
+const FORM_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
+const UNSAFE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** Paths that may receive cross-site form-like posts. */
+export const CSRF_EXEMPT_PATHS: readonly string[] = ['/api/webhooks/ses-events'];
+
+/** A 403 response for a cross-site form submission, or null when the request may proceed. */
+export function crossSiteFormRejection(request: Request, url: URL): Response | null {
+  if (!UNSAFE_METHODS.includes(request.method)) return null;
+  const contentType = request.headers.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  if (!FORM_CONTENT_TYPES.includes(contentType)) return null;
+  if (request.headers.get('origin') === url.origin) return null;
+  if (CSRF_EXEMPT_PATHS.includes(url.pathname)) return null;
+  return new Response(`Cross-site ${request.method} form submissions are forbidden`, {
+    status: 403,
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+  });
+}
