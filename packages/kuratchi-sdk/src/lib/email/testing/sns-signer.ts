@@ -1,7 +1,11 @@
 import { bytesToBase64, utf8 } from '../events/encoding.js';
 import { signatureHashOf, snsStringToSign } from '../events/sns-verify.js';
 import type { SnsMessage } from '../events/sns-message.js';
-import { createSelfSignedCertificate, type SelfSignedCertificateOptions } from './self-signed-certificate.js';
+import {
+  createSelfSignedCertificate,
+  type SelfSignedCertificate,
+  type SelfSignedCertificateOptions,
+} from './self-signed-certificate.js';
 
 /** An SNS message before signing: the signature fields are filled in by the signer. */
 export type UnsignedSnsMessage = SnsMessage extends infer M
@@ -14,6 +18,8 @@ export type UnsignedSnsMessage = SnsMessage extends infer M
 export interface SnsSignerOptions extends SelfSignedCertificateOptions {
   /** The SigningCertURL put in signed messages; default an SNS us-east-1 URL. */
   certUrl?: string;
+  /** Reuse this key and certificate (e.g. made in another process) instead of generating one. */
+  certificate?: SelfSignedCertificate;
 }
 
 /** Signs SNS messages the way Amazon SNS does, with a key of its own. */
@@ -22,6 +28,8 @@ export interface SnsSigner {
   readonly certUrl: string;
   /** The PEM certificate to serve for {@link SnsSigner.certUrl}. */
   readonly certificatePem: string;
+  /** The key and certificate, to hand to another process (`options.certificate`). */
+  readonly certificate: SelfSignedCertificate;
   /** A `fetchCertificate` that serves the certificate for `certUrl` and fails for any other URL. */
   readonly fetchCertificate: (url: string) => Promise<string>;
   /** Signs a message with SignatureVersion 1 (SHA-1) or 2 (SHA-256, default). */
@@ -37,7 +45,7 @@ export interface SnsSigner {
 export async function createSnsSigner(options: SnsSignerOptions = {}): Promise<SnsSigner> {
   const certUrl =
     options.certUrl ?? 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-kuratchi-test.pem';
-  const certificate = await createSelfSignedCertificate(options);
+  const certificate = options.certificate ?? (await createSelfSignedCertificate(options));
   const keys = {
     '1': await importSigningKey(certificate.privateKeyPkcs8, 'SHA-1'),
     '2': await importSigningKey(certificate.privateKeyPkcs8, 'SHA-256'),
@@ -45,6 +53,7 @@ export async function createSnsSigner(options: SnsSignerOptions = {}): Promise<S
   return {
     certUrl,
     certificatePem: certificate.pem,
+    certificate,
     async fetchCertificate(url) {
       if (url !== certUrl) throw new Error(`no certificate at ${url}`);
       return certificate.pem;

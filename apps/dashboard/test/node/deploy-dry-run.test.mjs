@@ -1,0 +1,27 @@
+// `wrangler deploy --dry-run` bundles the Worker from the root wrangler.toml exactly as a deploy
+// would, offline: proof that what dashboard developers deploy builds (run after `vite build`).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../../..', import.meta.url));
+
+test('wrangler deploy --dry-run bundles the dashboard Worker with its D1 bindings', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-dry-run-'));
+  const run = spawnSync('pnpm', ['exec', 'wrangler', 'deploy', '--dry-run', '--outdir', outdir], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+  });
+  assert.equal(run.status, 0, `wrangler failed:\n${run.stdout}\n${run.stderr}`);
+  const output = run.stdout + run.stderr;
+  assert.match(output, /--dry-run: exiting now/);
+  for (const binding of ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX']) assert.match(output, new RegExp(binding));
+  const bundle = readdirSync(outdir).find((file) => file.endsWith('.js'));
+  assert.ok(bundle, `no bundle in ${outdir}: ${readdirSync(outdir)}`);
+  assert.match(readFileSync(join(outdir, bundle), 'utf8'), /api\/webhooks\/ses-events/);
+});

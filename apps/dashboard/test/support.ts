@@ -1,0 +1,95 @@
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import worker from '$worker';
+import { buildSesEvent, createSnsSigner, type SesEventSpec, type SnsSigner } from 'kuratchi-sdk/email/testing';
+import { base64ToBytes } from './base64.js';
+
+export const TOPIC = env.SES_ALLOWED_TOPIC_ARNS;
+export const WEBHOOK = 'http://127.0.0.1/api/webhooks/ses-events';
+export const ORGS = { acme: 'org-acme', globex: 'org-globex' } as const;
+
+/** The signer whose certificate the test outbound service serves at its SNS URL. */
+export function testSigner(): Promise<SnsSigner> {
+  return createSnsSigner({
+    certUrl: env.TEST_SIGNER_CERT_URL,
+    certificate: { pem: env.TEST_SIGNER_CERT_PEM, privateKeyPkcs8: base64ToBytes(env.TEST_SIGNER_KEY_PKCS8).buffer },
+  });
+}
+
+/** Registers the two test organisations (idempotent). */
+export async function seedOrganizations(): Promise<void> {
+  await env.ADMIN_DB.batch(
+    [
+      [ORGS.acme, 'Acme', 'ORG_DB_ACME'],
+      [ORGS.globex, 'Globex', 'ORG_DB_GLOBEX'],
+    ].map(([id, name, binding]) =>
+      env.ADMIN_DB.prepare('INSERT INTO organizations VALUES (?, ?, ?, 0) ON CONFLICT (id) DO NOTHING').bind(id, name, binding),
+    ),
+  );
+}
+
+/** An email row plus its lookup row, as sendEmail writes them. */
+export async function sentEmail(db: D1Database, organizationId: string) {
+  const emailId = crypto.randomUUID();
+  const sesMessageId = `ses-${emailId}`;
+  await db
+    .prepare(
+      `INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at)
+       VALUES (?, ?, 'sender@example.com', 'Hello', 'pending', ?, 1, 1)`,
+    )
+    .bind(emailId, `${emailId}@example.com`, sesMessageId)
+    .run();
+  await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(sesMessageId, organizationId, emailId).run();
+  return { emailId, sesMessageId, recipient: `${emailId}@example.com` };
+}
+
+/** A signed Notification carrying an SES event, as SNS would POST it. */
+export async function signedEvent(signer: SnsSigner, spec: Omit<SesEventSpec, 'time'> & { time?: Date }, overrides: Record<string, unknown> = {}) {
+  const event = buildSesEvent({ time: new Date(Date.now() - 60_000), ...spec });
+  return JSON.stringify(
+    await signer.sign({
+      Type: 'Notification',
+      MessageId: crypto.randomUUID(),
+      TopicArn: TOPIC,
+      Message: JSON.stringify(event),
+      Timestamp: new Date().toISOString(),
+      ...overrides,
+    } as never),
+  );
+}
+
+/** POSTs to the built Worker as SNS does (text/plain, no Origin), with an optional env override. */
+export async function post(
+  body: BodyInit,
+  options: { url?: string; headers?: Record<string, string>; env?: Record<string, unknown> } = {},
+): Promise<Response> {
+  const ctx = createExecutionContext();
+  const request = new Request(options.url ?? WEBHOOK, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification', ...options.headers },
+    body,
+  });
+  const response = await worker.fetch!(request as never, { ...env, ...options.env }, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+/** Requests the Worker sent out since the last call. */
+export async function takeOutbound(): Promise<Array<{ method: string; url: string }>> {
+  return (await env.OUTBOUND_LOG.fetch('http://outbound.log/')).json();
+}
+
+/** A fingerprint of every table the webhook may write (to prove a refusal wrote nothing). */
+export async function writes(): Promise<string> {
+  const counts = await Promise.all(
+    [
+      [env.ADMIN_DB, 'parked_email_events'],
+      [env.ADMIN_DB, 'sns_subscription_messages'],
+      [env.ADMIN_DB, 'email_message_lookup'],
+      [env.ORG_DB_ACME, 'email_events'],
+      [env.ORG_DB_GLOBEX, 'email_events'],
+      [env.ORG_DB_ACME, 'email_suppressions'],
+      [env.ORG_DB_ACME, "emails WHERE status != 'pending'"],
+    ].map(async ([db, table]) => (await (db as D1Database).prepare(`SELECT count(*) AS n FROM ${table as string}`).first<{ n: number }>())?.n),
+  );
+  return counts.join(',');
+}

@@ -1,0 +1,62 @@
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+import { createSnsSigner } from 'kuratchi-sdk/email/testing';
+import { bytesToBase64 } from './test/base64.js';
+
+/** The SNS topic the test Worker accepts. */
+export const TEST_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
+
+/**
+ * Route tests run the real SvelteKit build (`.svelte-kit/cloudflare/_worker.js`, built by
+ * `vite build` first) inside workerd with local D1. Every outbound request of the Worker (the
+ * signing-certificate fetch, the SubscribeURL visit) goes to `outboundService` below, here in
+ * Node: it serves the test signer's certificate at its SNS URL, answers SubscribeURLs, and
+ * records every request, which tests read back through the OUTBOUND_LOG service binding.
+ */
+export default defineConfig(async () => {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const signer = await createSnsSigner({
+    certUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-route-test.pem',
+  });
+  const outbound: Array<{ method: string; url: string }> = [];
+
+  return {
+    resolve: {
+      alias: { '$worker': fileURLToPath(new URL('./.svelte-kit/cloudflare/_worker.js', import.meta.url)) },
+    },
+    plugins: [
+      cloudflareTest({
+        miniflare: {
+          compatibilityDate: '2026-05-01',
+          d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX'],
+          bindings: {
+            ENVIRONMENT: 'production',
+            SES_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN,
+            ADMIN_MIGRATIONS: await readD1Migrations(`${root}/packages/kuratchi-sdk/migrations/admin`),
+            ORG_MIGRATIONS: await readD1Migrations(`${root}/packages/kuratchi-sdk/migrations/org`),
+            TEST_SIGNER_CERT_URL: signer.certUrl,
+            TEST_SIGNER_CERT_PEM: signer.certificatePem,
+            TEST_SIGNER_KEY_PKCS8: bytesToBase64(new Uint8Array(signer.certificate.privateKeyPkcs8)),
+          },
+          outboundService: async (request: Request) => {
+            outbound.push({ method: request.method, url: request.url });
+            if (request.url === signer.certUrl) return new Response(signer.certificatePem);
+            const url = new URL(request.url);
+            if (url.searchParams.get('Action') === 'ConfirmSubscription') {
+              return new Response('<ConfirmSubscriptionResponse/>', { headers: { 'content-type': 'text/xml' } });
+            }
+            return new Response('not found', { status: 404 });
+          },
+          serviceBindings: {
+            OUTBOUND_LOG: async () => Response.json(outbound.splice(0)),
+          },
+        },
+      }),
+    ],
+    test: {
+      include: ['src/**/*.test.ts'],
+      setupFiles: ['./test/apply-migrations.ts'],
+    },
+  };
+});
