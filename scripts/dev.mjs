@@ -1,13 +1,138 @@
-// Placeholder main job until the dashboard lands (issue 3): applies the local D1 migrations
-// with wrangler, so `pnpm dev` already prepares the databases the Worker will use.
-import { spawnSync } from 'node:child_process';
+// The main job (`pnpm dev`): the dashboard on `wrangler dev` with local D1, seeded demo data and
+// live, really signed SNS messages posted to its webhook. Stop it with Ctrl-C.
+//   PORT=8787                 port on 127.0.0.1
+//   DEMO_DURATION_SECONDS=0   stop after this long (0: run until interrupted)
+//   DEMO_INTERVAL_MS=700      pause between posts
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDemoTraffic, createSnsSigner } from 'kuratchi-sdk/email/testing';
+import { buildDemoSeed, DEMO_ORGANIZATIONS } from './demo/seed.mjs';
 
-const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
-for (const binding of ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX']) {
-  const run = spawnSync('pnpm', ['exec', 'wrangler', 'd1', 'migrations', 'apply', binding, '--local'], {
-    stdio: 'inherit',
-    env,
-  });
-  if (run.status !== 0) process.exit(run.status ?? 1);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const port = Number(process.env.PORT ?? 8787);
+const durationMs = Number(process.env.DEMO_DURATION_SECONDS ?? 0) * 1000;
+const intervalMs = Number(process.env.DEMO_INTERVAL_MS ?? 700);
+const url = `http://127.0.0.1:${port}`;
+const topicArn = 'arn:aws:sns:us-east-1:123456789012:kuratchi-demo-ses-events';
+const workDir = join(root, '.wrangler', 'demo');
+const quiet = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+
+mkdirSync(workDir, { recursive: true });
+
+function wrangler(args, what) {
+  const run = spawnSync('pnpm', ['exec', 'wrangler', ...args], { cwd: root, env: quiet, encoding: 'utf8' });
+  if (run.status !== 0) {
+    console.error(`✗ ${what} failed:\n${run.stdout}\n${run.stderr}`);
+    process.exit(1);
+  }
 }
-console.log('Local D1 databases are migrated (.wrangler/state). The dashboard and live demo arrive with issue 3.');
+
+console.log('• applying D1 migrations to the local databases (.wrangler/state)');
+for (const binding of ['ADMIN_DB', ...DEMO_ORGANIZATIONS.map((o) => o.binding)]) {
+  wrangler(['d1', 'migrations', 'apply', binding, '--local'], `migrating ${binding}`);
+}
+
+console.log('• seeding two organisations with demo emails');
+const seed = buildDemoSeed();
+const seedFiles = { ADMIN_DB: seed.adminSql, ...seed.organizationSql };
+for (const [binding, text] of Object.entries(seedFiles)) {
+  const file = join(workDir, `seed-${binding}.sql`);
+  writeFileSync(file, text);
+  wrangler(['d1', 'execute', binding, '--local', '--file', file], `seeding ${binding}`);
+}
+
+// The demo's SNS signing key: a fresh self-signed certificate, trusted by the Worker only through
+// SNS_DEV_CERTIFICATE_PEM, which the Worker accepts only with ENVIRONMENT=development (production
+// refuses it) and only for requests on a loopback host.
+const signer = await createSnsSigner({ certUrl: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-kuratchi-demo.pem' });
+
+console.log(`• starting wrangler dev on ${url} (log: .wrangler/demo/wrangler.log)`);
+const log = createWriteStream(join(workDir, 'wrangler.log'));
+const server = spawn(
+  'pnpm',
+  [
+    'exec', 'wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false',
+    '--var', 'ENVIRONMENT:development',
+    '--var', `SES_ALLOWED_TOPIC_ARNS:${topicArn}`,
+    '--var', `SNS_DEV_CERTIFICATE_PEM:${signer.certificatePem}`,
+  ],
+  { cwd: root, env: quiet, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+);
+server.stdout.pipe(log);
+server.stderr.pipe(log);
+let serverExited = false;
+server.on('exit', (code) => {
+  serverExited = true;
+  if (!stopping) {
+    console.error(`✗ wrangler dev exited (${code}); last lines of its log:\n${tail()}`);
+    process.exit(1);
+  }
+});
+let stopping = false;
+function stop(code = 0) {
+  stopping = true;
+  try {
+    process.kill(-server.pid, 'SIGTERM');
+  } catch {}
+  process.exit(code);
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+function tail() {
+  try {
+    return readFileSync(join(workDir, 'wrangler.log'), 'utf8').split('\n').slice(-20).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+const deadline = Date.now() + 90_000;
+for (;;) {
+  try {
+    if ((await fetch(`${url}/`)).status === 200) break;
+  } catch {}
+  if (serverExited) break;
+  if (Date.now() > deadline) {
+    console.error(`✗ the dashboard did not answer within 90 s; last lines of the wrangler log:\n${tail()}`);
+    stop(1);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
+}
+
+console.log(`\n  kuratchi dashboard: ${url}/\n  SNS webhook:        ${url}/api/webhooks/ses-events\n`);
+console.log('• posting signed SNS messages (events, duplicates, out-of-order pairs, forged ones, unknown emails); Ctrl-C stops');
+
+const traffic = createDemoTraffic({ signer, topicArn, emails: seed.liveEmails });
+const tally = {};
+let unexpected = 0;
+const started = Date.now();
+let lastReport = Date.now();
+while (!durationMs || Date.now() - started < durationMs) {
+  for (const delivery of await traffic.next()) {
+    let status = 0;
+    try {
+      const response = await fetch(`${url}/api/webhooks/ses-events`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' },
+        body: delivery.body,
+      });
+      status = response.status;
+      await response.body?.cancel();
+    } catch {
+      status = 0;
+    }
+    const key = `${delivery.kind}→${status}`;
+    tally[key] = (tally[key] ?? 0) + 1;
+    if (status !== delivery.expectedStatus) unexpected++;
+  }
+  if (Date.now() - lastReport > 5000) {
+    lastReport = Date.now();
+    console.log(`  ${new Date().toISOString().slice(11, 19)} ${Object.entries(tally).map(([k, v]) => `${k}: ${v}`).join('  ')}${unexpected ? `  UNEXPECTED: ${unexpected}` : ''}`);
+  }
+  await new Promise((resolve) => setTimeout(resolve, intervalMs));
+}
+console.log(`• demo finished after ${durationMs / 1000} s: ${JSON.stringify(tally)}`);
+stop(unexpected ? 1 : 0);

@@ -5,3 +5,5 @@ export { createSelfSignedCertificate } from './self-signed-certificate.js';
 export type { SelfSignedCertificate, SelfSignedCertificateOptions } from './self-signed-certificate.js';
 export { buildSesEvent } from './ses-event-factory.js';
 export type { SesEventSpec } from './ses-event-factory.js';
+export { createDemoTraffic } from './demo-traffic.js';
+export type { DemoEmail, DemoDelivery, DemoTrafficOptions } from './demo-traffic.js';

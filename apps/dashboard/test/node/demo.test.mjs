@@ -1,0 +1,54 @@
+// The README's main job, end to end: scripts/dev.mjs migrates and seeds local D1, starts
+// `wrangler dev` on the real build, and keeps posting signed SNS messages; the page it serves
+// must change while it runs, and every message must get the status the demo expects (the script
+// exits non-zero otherwise). Run after `vite build`.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../../..', import.meta.url));
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+test('the demo serves the dashboard and its data keeps changing', { timeout: 180_000 }, async () => {
+  const port = await freePort();
+  const demo = spawn('node', ['scripts/dev.mjs'], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), DEMO_DURATION_SECONDS: '14', DEMO_INTERVAL_MS: '200' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  demo.stdout.on('data', (chunk) => (output += chunk));
+  demo.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise((resolve) => demo.on('exit', resolve));
+
+  const deadline = Date.now() + 120_000;
+  while (!output.includes('posting signed SNS messages')) {
+    assert.ok(Date.now() < deadline, `demo did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.match(output, new RegExp(`http://127\\.0\\.0\\.1:${port}/`));
+  const page = async () => (await fetch(`http://127.0.0.1:${port}/`)).text();
+  const before = await page();
+  await new Promise((resolve) => setTimeout(resolve, 6000));
+  const after = await page();
+  assert.notEqual(after, before, 'the page did not change while events were posted');
+  assert.match(after, /data-counter="outcome:applied"/);
+  assert.match(after, /Acme Corp/);
+  assert.match(after, /Globex/);
+
+  const code = await exited;
+  assert.equal(code, 0, `demo exited ${code}:\n${output}`);
+  const summary = JSON.parse(output.match(/demo finished after [\d.]+ s: (\{.*\})/)[1]);
+  assert.ok(summary['event→200'] > 0, output);
+  assert.ok(Object.keys(summary).every((key) => !key.endsWith('→0')), `requests failed: ${output}`);
+});
