@@ -8,3 +8,14 @@ export type { OrgDatabaseErrorCode } from './errors.js';
 export { compileTrackingEffects } from './tracking-sql.js';
 export type { SqlFragment } from './tracking-sql.js';
 export type * from './types.js';
+export { createD1EmailQueries } from './d1-email-queries.js';
+export type {
+  EmailQueries,
+  EmailLogFilter,
+  EmailLogPage,
+  EmailTimelineEvent,
+  DailyEmailStats,
+  SuppressionEntry,
+} from './d1-email-queries.js';
+export { encodeEmailLogCursor, decodeEmailLogCursor } from './email-log-cursor.js';
+export type { EmailLogCursor } from './email-log-cursor.js';

@@ -1,0 +1,191 @@
+import type { D1Database } from '@cloudflare/workers-types';
+import type { EmailRow, EmailStatus } from '../model.js';
+import { EMAIL_SELECT_LIST, emailFromSql, type EmailSqlRow } from './columns.js';
+import { decodeEmailLogCursor, encodeEmailLogCursor } from './email-log-cursor.js';
+
+/** Filters of the email log; all optional and combined with AND. */
+export interface EmailLogFilter {
+  status?: EmailStatus;
+  /** Recipients starting with this text (uses the recipient index). */
+  recipientPrefix?: string;
+  /** Created at or after (epoch ms). */
+  from?: number;
+  /** Created before (epoch ms). */
+  to?: number;
+}
+
+/** One page of the email log, newest first. */
+export interface EmailLogPage {
+  emails: EmailRow[];
+  /** Cursor of the next (older) page, or null on the last page. */
+  nextCursor: string | null;
+}
+
+/** One event of an email's timeline. */
+export interface EmailTimelineEvent {
+  snsMessageId: string;
+  eventType: string;
+  occurredAt: number;
+  receivedAt: number;
+  /** The event's detail object as SES sent it (bounce, open, click…). */
+  detail: Record<string, unknown>;
+}
+
+/** Counts of one UTC day, by the day each milestone first happened. */
+export interface DailyEmailStats {
+  /** `YYYY-MM-DD` (UTC). */
+  day: string;
+  sent: number;
+  delivered: number;
+  opened: number;
+  clicked: number;
+  bounced: number;
+  complained: number;
+}
+
+/** A suppression-list entry. */
+export interface SuppressionEntry {
+  emailAddress: string;
+  reason: 'bounce' | 'complaint' | 'manual';
+  detail: string | null;
+  createdAt: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The read queries behind an organisation's email log, email timeline and charts, on that
+ * organisation's own D1 database (so no query can reach another organisation's rows).
+ * Pagination is keyset (created_at DESC, id DESC): rows inserted meanwhile never shift or repeat
+ * a page, and every filter is served by an index of `migrations/org`.
+ */
+export function createD1EmailQueries(db: D1Database) {
+  return {
+    /** A page of the email log (at most `limit`, default 50, max 500), after `cursor`. */
+    async listEmails(filter: EmailLogFilter = {}, options: { cursor?: string | null; limit?: number } = {}): Promise<EmailLogPage> {
+      const limit = Math.min(Math.max(Math.trunc(options.limit ?? 50), 1), 500);
+      const { where, params } = filterClause(filter);
+      const cursor = decodeEmailLogCursor(options.cursor);
+      if (cursor) {
+        where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+        params.push(cursor.createdAt, cursor.createdAt, cursor.id);
+      }
+      const { results } = await db
+        .prepare(
+          `SELECT ${EMAIL_SELECT_LIST} FROM emails ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+           ORDER BY created_at DESC, id DESC LIMIT ?`,
+        )
+        .bind(...params, limit + 1)
+        .all<EmailSqlRow>();
+      const emails = results.slice(0, limit).map(emailFromSql);
+      const last = emails.at(-1);
+      return { emails, nextCursor: results.length > limit && last ? encodeEmailLogCursor(last) : null };
+    },
+
+    /** One email, or null (also for an id of another organisation: it is not in this database). */
+    async getEmail(id: string): Promise<EmailRow | null> {
+      const row = await db.prepare(`SELECT ${EMAIL_SELECT_LIST} FROM emails WHERE id = ?`).bind(id).first<EmailSqlRow>();
+      return row ? emailFromSql(row) : null;
+    },
+
+    /** Every recorded event of an email in event-time order. */
+    async listEmailEvents(emailId: string): Promise<EmailTimelineEvent[]> {
+      const { results } = await db
+        .prepare(
+          `SELECT sns_message_id AS snsMessageId, event_type AS eventType, occurred_at AS occurredAt,
+                  received_at AS receivedAt, detail
+           FROM email_events WHERE email_id = ? ORDER BY occurred_at, received_at, sns_message_id`,
+        )
+        .bind(emailId)
+        .all<Omit<EmailTimelineEvent, 'detail'> & { detail: string }>();
+      return results.map((event) => ({ ...event, detail: JSON.parse(event.detail) as Record<string, unknown> }));
+    },
+
+    /** The suppression-list entry of an address (case-insensitive), or null. */
+    async findSuppression(emailAddress: string): Promise<SuppressionEntry | null> {
+      return db
+        .prepare(
+          'SELECT email_address AS emailAddress, reason, detail, created_at AS createdAt FROM email_suppressions WHERE email_address = ?',
+        )
+        .bind(emailAddress.toLowerCase())
+        .first<SuppressionEntry>();
+    },
+
+    /**
+     * Per-day counts of the `days` UTC days ending with the day of `now` (oldest first, empty days
+     * included): emails first sent, delivered, opened, clicked, bounced and complained that day.
+     */
+    async dailyStats(days: number, now: number): Promise<DailyEmailStats[]> {
+      const end = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
+      const start = end - days * DAY_MS;
+      const milestones = ['sent', 'delivered', 'opened', 'clicked', 'bounced', 'complained'] as const;
+      // One small indexed-range query per milestone, in one batch (D1 caps compound SELECTs).
+      const perMilestone = await db.batch<{ dayIndex: number; n: number }>(
+        milestones.map((m) =>
+          db
+            .prepare(`SELECT CAST((${m}_at - ?) / ${DAY_MS} AS INTEGER) AS dayIndex, count(*) AS n FROM emails WHERE ${m}_at >= ? AND ${m}_at < ? GROUP BY dayIndex`)
+            .bind(start, start, end),
+        ),
+      );
+      const stats: DailyEmailStats[] = Array.from({ length: days }, (_, i) => ({
+        day: new Date(start + i * DAY_MS).toISOString().slice(0, 10),
+        sent: 0,
+        delivered: 0,
+        opened: 0,
+        clicked: 0,
+        bounced: 0,
+        complained: 0,
+      }));
+      milestones.forEach((milestone, i) => {
+        for (const row of perMilestone[i]?.results ?? []) {
+          const day = stats[row.dayIndex];
+          if (day) day[milestone] = row.n;
+        }
+      });
+      return stats;
+    },
+
+    /**
+     * What the ingestion health needs from this organisation: when its last SES event was
+     * received, and the latest send that no event has followed (null when every sent email has
+     * been followed by some event).
+     */
+    async ingestionActivity(): Promise<{ lastEventReceivedAt: number | null; oldestUnfollowedSendAt: number | null }> {
+      const row = await db
+        .prepare(
+          `SELECT (SELECT max(received_at) FROM email_events) AS lastEventReceivedAt,
+                  (SELECT min(created_at) FROM emails
+                    WHERE ses_message_id IS NOT NULL
+                      AND created_at > coalesce((SELECT max(received_at) FROM email_events), 0)) AS oldestUnfollowedSendAt`,
+        )
+        .first<{ lastEventReceivedAt: number | null; oldestUnfollowedSendAt: number | null }>();
+      return row ?? { lastEventReceivedAt: null, oldestUnfollowedSendAt: null };
+    },
+  };
+}
+
+/** The type of {@link createD1EmailQueries}'s result. */
+export type EmailQueries = ReturnType<typeof createD1EmailQueries>;
+
+function filterClause(filter: EmailLogFilter): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.status) {
+    where.push('status = ?');
+    params.push(filter.status);
+  }
+  if (filter.recipientPrefix) {
+    // A range, not LIKE: SQLite serves `recipient >= p AND recipient < p || U+10FFFF` from the index.
+    where.push('recipient >= ? AND recipient < ?');
+    params.push(filter.recipientPrefix, `${filter.recipientPrefix}\u{10FFFF}`);
+  }
+  if (filter.from !== undefined) {
+    where.push('created_at >= ?');
+    params.push(filter.from);
+  }
+  if (filter.to !== undefined) {
+    where.push('created_at < ?');
+    params.push(filter.to);
+  }
+  return { where, params };
+}
