@@ -3,12 +3,15 @@
 //   PORT=8787                 port on 127.0.0.1
 //   DEMO_DURATION_SECONDS=0   stop after this long (0: run until interrupted)
 //   DEMO_INTERVAL_MS=700      pause between posts
+//   DEMO_TRAFFIC=on           `off`: serve the seeded data only (the end-to-end tests post their own)
+//   KURATCHI_STATE_DIR        local D1 state (default .wrangler/state, the one `wrangler dev` uses)
+//   INGESTION_STALE_MINUTES   passed to the Worker (see README)
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDemoTraffic, createSnsSigner } from 'kuratchi-sdk/email/testing';
-import { buildDemoSeed, DEMO_ORGANIZATIONS } from './demo/seed.mjs';
+import { buildDemoSeed, DEMO_ORGANIZATIONS, DEMO_PASSWORD, DEMO_USERS } from './demo/seed.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 8787);
@@ -16,7 +19,10 @@ const durationMs = Number(process.env.DEMO_DURATION_SECONDS ?? 0) * 1000;
 const intervalMs = Number(process.env.DEMO_INTERVAL_MS ?? 700);
 const url = `http://127.0.0.1:${port}`;
 const topicArn = 'arn:aws:sns:us-east-1:123456789012:kuratchi-demo-ses-events';
-const workDir = join(root, '.wrangler', 'demo');
+const stateDir = process.env.KURATCHI_STATE_DIR;
+const persist = stateDir ? ['--persist-to', stateDir] : [];
+const workDir = stateDir ? join(stateDir, 'demo') : join(root, '.wrangler', 'demo');
+const traffic = process.env.DEMO_TRAFFIC !== 'off';
 const quiet = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
 
 mkdirSync(workDir, { recursive: true });
@@ -31,22 +37,32 @@ function wrangler(args, what) {
 
 console.log('• applying D1 migrations to the local databases (.wrangler/state)');
 for (const binding of ['ADMIN_DB', ...DEMO_ORGANIZATIONS.map((o) => o.binding)]) {
-  wrangler(['d1', 'migrations', 'apply', binding, '--local'], `migrating ${binding}`);
+  wrangler(['d1', 'migrations', 'apply', binding, '--local', ...persist], `migrating ${binding}`);
 }
 
 console.log('• seeding two organisations with demo emails');
-const seed = buildDemoSeed();
+const seed = await buildDemoSeed();
 const seedFiles = { ADMIN_DB: seed.adminSql, ...seed.organizationSql };
 for (const [binding, text] of Object.entries(seedFiles)) {
   const file = join(workDir, `seed-${binding}.sql`);
   writeFileSync(file, text);
-  wrangler(['d1', 'execute', binding, '--local', '--file', file], `seeding ${binding}`);
+  wrangler(['d1', 'execute', binding, '--local', ...persist, '--file', file], `seeding ${binding}`);
 }
 
 // The demo's SNS signing key: a fresh self-signed certificate, trusted by the Worker only through
 // SNS_DEV_CERTIFICATE_PEM, which the Worker accepts only with ENVIRONMENT=development (production
 // refuses it) and only for requests on a loopback host.
 const signer = await createSnsSigner({ certUrl: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-kuratchi-demo.pem' });
+// Other local tools (the end-to-end tests, `kuratchi-ses simulate`) can sign with the same key.
+writeFileSync(
+  join(workDir, 'signer.json'),
+  JSON.stringify({
+    topicArn,
+    certUrl: signer.certUrl,
+    certificatePem: signer.certificatePem,
+    privateKeyPkcs8: Buffer.from(signer.certificate.privateKeyPkcs8).toString('base64'),
+  }),
+);
 
 console.log(`• starting wrangler dev on ${url} (log: .wrangler/demo/wrangler.log)`);
 const log = createWriteStream(join(workDir, 'wrangler.log'));
@@ -57,6 +73,8 @@ const server = spawn(
     '--var', 'ENVIRONMENT:development',
     '--var', `SES_ALLOWED_TOPIC_ARNS:${topicArn}`,
     '--var', `SNS_DEV_CERTIFICATE_PEM:${signer.certificatePem}`,
+    ...(process.env.INGESTION_STALE_MINUTES ? ['--var', `INGESTION_STALE_MINUTES:${process.env.INGESTION_STALE_MINUTES}`] : []),
+    ...persist,
   ],
   { cwd: root, env: quiet, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
 );
@@ -92,7 +110,7 @@ function tail() {
 const deadline = Date.now() + 90_000;
 for (;;) {
   try {
-    if ((await fetch(`${url}/`)).status === 200) break;
+    if ((await fetch(`${url}/auth/signin`)).status === 200) break;
   } catch {}
   if (serverExited) break;
   if (Date.now() > deadline) {
@@ -102,16 +120,24 @@ for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 300));
 }
 
-console.log(`\n  kuratchi dashboard: ${url}/\n  SNS webhook:        ${url}/api/webhooks/ses-events\n`);
+console.log(`\n  kuratchi dashboard: ${url}/\n  SNS webhook:        ${url}/api/webhooks/ses-events`);
+console.log(`  sign in with password "${DEMO_PASSWORD}" as:`);
+for (const user of DEMO_USERS) console.log(`    ${user.email.padEnd(24)} ${user.role === 'superadmin' ? 'superadmin (can switch organisation)' : user.organizationId}`);
+console.log('');
+if (!traffic) {
+  console.log('• serving without demo traffic (DEMO_TRAFFIC=off); Ctrl-C stops');
+  if (durationMs) setTimeout(() => stop(0), durationMs);
+  await new Promise(() => {});
+}
 console.log('• posting signed SNS messages (events, duplicates, out-of-order pairs, forged ones, unknown emails); Ctrl-C stops');
 
-const traffic = createDemoTraffic({ signer, topicArn, emails: seed.liveEmails });
+const demoTraffic = createDemoTraffic({ signer, topicArn, emails: seed.liveEmails });
 const tally = {};
 let unexpected = 0;
 const started = Date.now();
 let lastReport = Date.now();
 while (!durationMs || Date.now() - started < durationMs) {
-  for (const delivery of await traffic.next()) {
+  for (const delivery of await demoTraffic.next()) {
     let status = 0;
     try {
       const response = await fetch(`${url}/api/webhooks/ses-events`, {

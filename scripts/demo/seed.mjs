@@ -3,12 +3,21 @@
 // (so the timeline has something to show) and the admin lookup rows.
 import { applyEvent, initialTracking, sesEventDetail, sesEventTime } from 'kuratchi-sdk/email';
 import { buildSesEvent } from 'kuratchi-sdk/email/testing';
+import { hashPassword } from '../../apps/dashboard/src/lib/server/auth/password.js';
 
 /** The demo organisations and the D1 bindings of their databases (see wrangler.toml). */
 export const DEMO_ORGANIZATIONS = [
   { id: 'org-acme', name: 'Acme Corp', binding: 'ORG_DB_ACME' },
   { id: 'org-globex', name: 'Globex', binding: 'ORG_DB_GLOBEX' },
 ];
+
+/** Dashboard users of the demo (all with the password {@link DEMO_PASSWORD}). */
+export const DEMO_USERS = [
+  { id: 'user-acme', email: 'admin@acme.example', name: 'Acme Admin', organizationId: 'org-acme', role: 'admin' },
+  { id: 'user-globex', email: 'admin@globex.example', name: 'Globex Admin', organizationId: 'org-globex', role: 'admin' },
+  { id: 'user-root', email: 'root@kuratchi.example', name: 'kuratchi superadmin', organizationId: 'org-acme', role: 'superadmin' },
+];
+export const DEMO_PASSWORD = 'kuratchi-demo';
 
 const FIRST = ['ana', 'ben', 'chloe', 'dev', 'emma', 'farid', 'grace', 'hugo', 'ines', 'jonas', 'kim', 'leo', 'mia', 'noah', 'olga', 'priya'];
 const LAST = ['garcia', 'smith', 'kowalski', 'nguyen', 'muller', 'rossi', 'tanaka', 'silva', 'dubois', 'jensen'];
@@ -53,7 +62,7 @@ const sql = (value) =>
  * SQL for the admin database and each organisation's database, and the emails the live demo
  * traffic should keep changing.
  */
-export function buildDemoSeed({ emailsPerOrganization = 240, now = Date.now(), random = seededRandom(20261128) } = {}) {
+export async function buildDemoSeed({ emailsPerOrganization = 240, now = Date.now(), random = seededRandom(20261128) } = {}) {
   const pick = (items) => items[Math.floor(random() * items.length)];
   const weighted = () => {
     let roll = random() * STORIES.reduce((sum, [w]) => sum + w, 0);
@@ -61,6 +70,9 @@ export function buildDemoSeed({ emailsPerOrganization = 240, now = Date.now(), r
     return [];
   };
   const admin = [
+    'DELETE FROM sessions;',
+    'DELETE FROM sign_in_failures;',
+    'DELETE FROM users;',
     'DELETE FROM parked_email_events;',
     'DELETE FROM email_message_lookup;',
     'DELETE FROM sns_subscription_messages;',
@@ -82,7 +94,7 @@ export function buildDemoSeed({ emailsPerOrganization = 240, now = Date.now(), r
       const story = weighted();
       let time = createdAt + 1_000;
       const events = story.length === 0 && random() < 0.3 ? [] : ['Send', ...story].map((eventType) => {
-        time += Math.floor(random() * 3_600_000);
+        time = Math.min(time + Math.floor(random() * 3_600_000), now - 60_000);
         return buildSesEvent({ eventType, messageId: sesMessageId, recipient, time: new Date(time), link: pick(LINKS) });
       });
       const tracking = events.reduce(applyEvent, initialTracking());
@@ -112,6 +124,13 @@ export function buildDemoSeed({ emailsPerOrganization = 240, now = Date.now(), r
       }
     }
     organizations[organization.binding] = statements.join('\n');
+  }
+  for (const user of DEMO_USERS) {
+    admin.push(
+      `INSERT INTO users (id, email, name, organization_id, role, password_hash, created_at) VALUES (${[
+        user.id, user.email, user.name, user.organizationId, user.role, await hashPassword(DEMO_PASSWORD), now,
+      ].map(sql).join(', ')});`,
+    );
   }
   return { adminSql: admin.join('\n'), organizationSql: organizations, liveEmails };
 }

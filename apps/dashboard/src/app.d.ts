@@ -1,5 +1,6 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import type { KuratchiLocals } from '$lib/server/locals';
+import type { Session } from '$lib/server/auth/sessions';
 
 declare global {
   namespace App {
@@ -11,6 +12,8 @@ declare global {
     }
     interface Locals {
       kuratchi: KuratchiLocals;
+      /** The signed-in user; always set on every page but /auth/* (hooks.server.ts enforces it). */
+      session: Session | null;
     }
   }
 
@@ -24,6 +27,8 @@ declare global {
     SES_ALLOWED_TOPIC_ARNS?: string;
     /** Optional `user:password` HTTP Basic credential of the webhook. */
     SES_WEBHOOK_BASIC_AUTH?: string;
+    /** Minutes without any SES event after a send before the health panel warns (default 60). */
+    INGESTION_STALE_MINUTES?: string;
     /** Development only: PEM certificate trusted for SNS signatures on loopback requests (the demo). */
     SNS_DEV_CERTIFICATE_PEM?: string;
     /** Organisation databases, bound under the names in `organizations.database_binding`. */

@@ -1,4 +1,6 @@
 import type { Handle } from '@sveltejs/kit';
+import { isPublicPath, signInRequired } from '$lib/server/auth/guard';
+import { SESSION_COOKIE, resolveSession } from '$lib/server/auth/sessions';
 import { crossSiteFormRejection } from '$lib/server/csrf';
 import { createKuratchiLocals } from '$lib/server/locals';
 
@@ -6,5 +8,11 @@ export const handle: Handle = async ({ event, resolve }) => {
   const rejection = crossSiteFormRejection(event.request, event.url);
   if (rejection) return rejection;
   event.locals.kuratchi = createKuratchiLocals(event.platform?.env);
+  event.locals.session = null;
+  if (isPublicPath(event.url.pathname)) return resolve(event);
+
+  const token = event.cookies.get(SESSION_COOKIE);
+  event.locals.session = token ? await resolveSession(event.locals.kuratchi.getAdminDb(), token, Date.now()) : null;
+  if (!event.locals.session) return signInRequired(event.request, event.url);
   return resolve(event);
 };

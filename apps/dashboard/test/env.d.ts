@@ -18,8 +18,4 @@ declare global {
   }
 }
 
-declare module '$worker' {
-  const worker: ExportedHandler<Record<string, unknown>>;
-  export default worker;
-}
 export {};

@@ -9,6 +9,8 @@ export interface DashboardConfig {
   webhookCredential: { username: string; password: string } | null;
   /** Development only: certificate trusted for SNS signatures on loopback requests. */
   devCertificatePem: string | null;
+  /** Minutes after a send with no SES event before the ingestion health panel warns. */
+  ingestionStaleMinutes: number;
 }
 
 /** The configuration is missing or invalid; the message names every bad variable or binding. */
@@ -31,6 +33,7 @@ const schema = z
       .regex(/^[^:]+:.+$/, 'must be "user:password"')
       .optional(),
     SNS_DEV_CERTIFICATE_PEM: z.string().includes('-----BEGIN CERTIFICATE-----', 'must be a PEM certificate').optional(),
+    INGESTION_STALE_MINUTES: z.coerce.number().positive('must be a positive number of minutes').default(60),
   })
   .refine((env) => env.ENVIRONMENT === 'development' || env.SNS_DEV_CERTIFICATE_PEM === undefined, {
     path: ['SNS_DEV_CERTIFICATE_PEM'],
@@ -56,7 +59,7 @@ export function readConfig(env: App.Platform['env'] | undefined): DashboardConfi
     for (const issue of result.error.issues) problems.push(`${issue.path.join('.')} ${issue.message}`);
   }
   if (problems.length || !result.success) throw new ConfigError(`invalid dashboard configuration: ${problems.join('; ')}`);
-  const { ENVIRONMENT, SES_ALLOWED_TOPIC_ARNS, SES_WEBHOOK_BASIC_AUTH, SNS_DEV_CERTIFICATE_PEM } = result.data;
+  const { ENVIRONMENT, SES_ALLOWED_TOPIC_ARNS, SES_WEBHOOK_BASIC_AUTH, SNS_DEV_CERTIFICATE_PEM, INGESTION_STALE_MINUTES } = result.data;
   const separator = SES_WEBHOOK_BASIC_AUTH?.indexOf(':') ?? -1;
   const config: DashboardConfig = {
     environment: ENVIRONMENT,
@@ -65,6 +68,7 @@ export function readConfig(env: App.Platform['env'] | undefined): DashboardConfi
       ? { username: SES_WEBHOOK_BASIC_AUTH.slice(0, separator), password: SES_WEBHOOK_BASIC_AUTH.slice(separator + 1) }
       : null,
     devCertificatePem: SNS_DEV_CERTIFICATE_PEM ?? null,
+    ingestionStaleMinutes: INGESTION_STALE_MINUTES,
   };
   validated.set(env, config);
   return config;

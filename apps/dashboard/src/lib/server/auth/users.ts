@@ -1,0 +1,23 @@
+import type { D1Database } from '@cloudflare/workers-types';
+
+/** A dashboard user as sign-in needs it. */
+export interface UserRecord {
+  id: string;
+  email: string;
+  organizationId: string;
+  passwordHash: string;
+}
+
+/** The user with this email address (case-insensitive), or null. */
+export function findUserByEmail(db: D1Database, email: string): Promise<UserRecord | null> {
+  return db
+    .prepare('SELECT id, email, organization_id AS organizationId, password_hash AS passwordHash FROM users WHERE email = ?')
+    .bind(email.trim().toLowerCase())
+    .first<UserRecord>();
+}
+
+/** Every organisation (for a superadmin's switcher). */
+export async function listOrganizations(db: D1Database): Promise<Array<{ id: string; name: string }>> {
+  const { results } = await db.prepare('SELECT id, name FROM organizations ORDER BY name').all<{ id: string; name: string }>();
+  return results;
+}

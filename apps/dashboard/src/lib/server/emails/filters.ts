@@ -1,0 +1,47 @@
+import { EMAIL_STATUSES, type EmailLogFilter, type EmailStatus } from 'kuratchi-sdk/email';
+
+/** The email log filter as it appears in the URL (`?status=&q=&from=&to=&cursor=`). */
+export interface EmailLogQuery {
+  filter: EmailLogFilter;
+  /** The same values, for the form fields and links. */
+  form: { status: string; q: string; from: string; to: string };
+  cursor: string | null;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
+
+/**
+ * Reads the email log filter from search params. Unknown statuses and malformed dates are
+ * dropped (the form shows what is applied); `to` is an inclusive UTC day.
+ */
+export function readEmailLogQuery(params: URLSearchParams): EmailLogQuery {
+  const status = params.get('status') ?? '';
+  const q = (params.get('q') ?? '').trim().slice(0, 200);
+  const from = params.get('from') ?? '';
+  const to = params.get('to') ?? '';
+  const filter: EmailLogFilter = {};
+  const form = { status: '', q, from: '', to: '' };
+  if ((EMAIL_STATUSES as readonly string[]).includes(status)) {
+    filter.status = status as EmailStatus;
+    form.status = status;
+  }
+  if (q) filter.recipientPrefix = q;
+  if (DAY.test(from) && !Number.isNaN(Date.parse(from))) {
+    filter.from = Date.parse(`${from}T00:00:00Z`);
+    form.from = from;
+  }
+  if (DAY.test(to) && !Number.isNaN(Date.parse(to))) {
+    filter.to = Date.parse(`${to}T00:00:00Z`) + DAY_MS;
+    form.to = to;
+  }
+  return { filter, form, cursor: params.get('cursor') };
+}
+
+/** Search params of a filter (empty values left out), plus extra entries. */
+export function emailLogSearch(form: EmailLogQuery['form'], extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries({ ...form, ...extra })) if (value) params.set(key, value);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
