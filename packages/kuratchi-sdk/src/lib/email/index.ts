@@ -35,3 +35,10 @@ export type {
   IngestLogEntry,
 } from './events/ingest.js';
 export * from './store/index.js';
+export { sendEmail, createEmailSender } from './send.js';
+export type { EmailSender, EmailSenderConfig, SendEmailOptions, SendEmailResult } from './send.js';
+export { InvalidOptionsError } from './send/invalid-options.js';
+export type { InvalidOption } from './send/invalid-options.js';
+export type { SesClientInput } from './send/ses-client.js';
+export { listSuppressions, addSuppression, removeSuppression, findSuppressedRecipients } from './suppressions.js';
+export type { ListSuppressionsOptions, AddSuppressionOptions } from './suppressions.js';

@@ -19,3 +19,5 @@ export type {
 } from './d1-email-queries.js';
 export { encodeEmailLogCursor, decodeEmailLogCursor } from './email-log-cursor.js';
 export type { EmailLogCursor } from './email-log-cursor.js';
+export { createD1OutgoingEmailStore } from './d1-outgoing-email-store.js';
+export { createD1SuppressionStore } from './d1-suppression-store.js';

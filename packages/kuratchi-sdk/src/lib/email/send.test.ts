@@ -1,0 +1,280 @@
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { env } from 'cloudflare:test';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { countRows, d1SinkPorts, ORGS, seedOrganizations } from '../../../test/seed.js';
+import { parseSesEvent } from './events/ses-event.js';
+import { recordSesEvent } from './events/record.js';
+import { KURATCHI_TAGS } from './model.js';
+import { createEmailSender, sendEmail, type EmailSenderConfig } from './send.js';
+import { InvalidOptionsError } from './send/invalid-options.js';
+import { createD1OrgEmailStore } from './store/d1-org-email-store.js';
+import { createOrgDatabaseClient } from './store/org-databases.js';
+import { addSuppression } from './suppressions.js';
+import { buildSesEvent } from './testing/ses-event-factory.js';
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    fakeAwsUrl: string;
+  }
+}
+
+// These tests run inside workerd: the sending path (AWS SDK v3 SESv2 client, D1 writes, parked
+// events) must work in a Worker, not only in Node.
+const NOW = new Date('2026-11-28T12:00:00.000Z');
+const credentials = { accessKeyId: 'AKIDKURATCHITEST', secretAccessKey: 'kuratchi-test-secret' };
+
+beforeAll(seedOrganizations);
+
+function config(overrides: Partial<EmailSenderConfig> = {}): EmailSenderConfig {
+  return {
+    ses: { region: 'eu-west-1', endpoint: inject('fakeAwsUrl'), credentials, maxAttempts: 1 },
+    adminDb: env.ADMIN_DB,
+    orgDatabase: createOrgDatabaseClient(env.ADMIN_DB, env as unknown as Record<string, unknown>),
+    from: 'no-reply@acme.example',
+    now: () => NOW,
+    ...overrides,
+  };
+}
+
+interface RecordedRequest {
+  service: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The SendEmail request the fake AWS endpoint received for this email row. */
+async function recordedSendEmail(emailId: string) {
+  const requests = (await (await fetch(`${inject('fakeAwsUrl')}/__fake/requests`)).json()) as RecordedRequest[];
+  const matches = requests.filter((r) => r.path === '/v2/email/outbound-emails' && r.body.includes(emailId));
+  expect(matches).toHaveLength(1);
+  return { headers: matches[0]!.headers, body: JSON.parse(matches[0]!.body) as Record<string, unknown> };
+}
+
+async function lookupRow(sesMessageId: string) {
+  return env.ADMIN_DB.prepare('SELECT organization_id AS organizationId, email_id AS emailId FROM email_message_lookup WHERE ses_message_id = ?')
+    .bind(sesMessageId)
+    .first();
+}
+
+describe('sendEmail through the real SESv2 client (127.0.0.1 endpoint) in workerd', () => {
+  it('sends with the configuration set and the routing tags, then records the row and the lookup', async () => {
+    const result = await sendEmail(
+      {
+        organizationId: ORGS.acme,
+        to: ['Ana@Example.com', 'ben@example.org'],
+        cc: 'chloe@example.net',
+        replyTo: 'support@acme.example',
+        fromName: 'Acme Café',
+        subject: 'Your receipt — #42',
+        html: '<p>Thanks!</p>',
+        text: 'Thanks!',
+        tags: { campaign: 'receipts-2026' },
+        headers: { 'List-Unsubscribe': '<mailto:unsubscribe@acme.example>' },
+        userId: 'user-7',
+        emailType: 'transactional',
+        metadata: { orderId: 42 },
+      },
+      config(),
+    );
+
+    expect(result).toMatchObject({ success: true });
+    expect(result.id).toMatch(/-fake-/);
+    expect(result.emailId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(result.warnings).toBeUndefined();
+
+    const { headers, body } = await recordedSendEmail(result.emailId!);
+    expect(headers['authorization']).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDKURATCHITEST\/\d{8}\/eu-west-1\/ses\/aws4_request/);
+    expect(body).toEqual({
+      FromEmailAddress: '=?UTF-8?B?QWNtZSBDYWbDqQ==?= <no-reply@acme.example>',
+      Destination: { ToAddresses: ['Ana@Example.com', 'ben@example.org'], CcAddresses: ['chloe@example.net'] },
+      ReplyToAddresses: ['support@acme.example'],
+      Content: {
+        Simple: {
+          Subject: { Data: 'Your receipt — #42', Charset: 'UTF-8' },
+          Body: { Text: { Data: 'Thanks!', Charset: 'UTF-8' }, Html: { Data: '<p>Thanks!</p>', Charset: 'UTF-8' } },
+          Headers: [{ Name: 'List-Unsubscribe', Value: '<mailto:unsubscribe@acme.example>' }],
+        },
+      },
+      ConfigurationSetName: 'kuratchi-email-tracking',
+      EmailTags: [
+        { Name: 'campaign', Value: 'receipts-2026' },
+        { Name: KURATCHI_TAGS.organizationId, Value: ORGS.acme },
+        { Name: KURATCHI_TAGS.emailId, Value: result.emailId },
+      ],
+    });
+
+    const row = await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(result.emailId!);
+    expect(row).toMatchObject({
+      status: 'sent',
+      sesMessageId: result.id,
+      recipient: 'Ana@Example.com, ben@example.org',
+      sender: 'no-reply@acme.example',
+      subject: 'Your receipt — #42',
+      emailType: 'transactional',
+      userId: 'user-7',
+      metadata: { orderId: 42 },
+      sentAt: NOW.getTime(),
+      error: null,
+    });
+    expect(await lookupRow(result.id!)).toEqual({ organizationId: ORGS.acme, emailId: result.emailId });
+  });
+
+  it('an SES refusal is a result: the row is failed with the error, no lookup row, no exception', async () => {
+    const result = await sendEmail(
+      { organizationId: ORGS.acme, from: 'unverified@acme.example', to: 'ana@example.com', subject: 'Hi', text: 'Hi' },
+      config(),
+    );
+    expect(result.success).toBe(false);
+    expect(result.id).toBeUndefined();
+    expect(result.error).toMatch(/^MessageRejected: Email address is not verified/);
+    const row = await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(result.emailId!);
+    expect(row).toMatchObject({ status: 'failed', error: result.error, failedAt: NOW.getTime(), sesMessageId: null });
+  });
+
+  it('a missing configuration set says how to create it', async () => {
+    const result = await sendEmail(
+      { organizationId: ORGS.globex, to: 'ana@example.com', subject: 'Hi', text: 'Hi', configurationSetName: 'missing-set' },
+      config(),
+    );
+    expect(result).toMatchObject({ success: false });
+    expect(result.error).toContain('NotFoundException: Configuration set <missing-set> does not exist.');
+    expect(result.error).toContain('kuratchi-ses setup');
+    expect(await createD1OrgEmailStore(env.ORG_DB_GLOBEX).getEmail(result.emailId!)).toMatchObject({ status: 'failed' });
+  });
+});
+
+describe('sendEmail: suppression list', () => {
+  it('refuses a suppressed recipient (compared lower-cased) and writes nothing', async () => {
+    await addSuppression(env.ORG_DB_GLOBEX, 'Bounced@Example.com');
+    const before = await countRows(env.ORG_DB_GLOBEX, 'emails');
+    const result = await sendEmail(
+      { organizationId: ORGS.globex, to: 'ok@example.com', bcc: 'BOUNCED@example.COM', subject: 'Hi', text: 'Hi' },
+      config(),
+    );
+    expect(result).toMatchObject({ success: false, suppressed: [{ emailAddress: 'bounced@example.com', reason: 'manual' }] });
+    expect(result.error).toContain('bounced@example.com (manual)');
+    expect(result.error).toContain('allowSuppressed: true');
+    expect(result.emailId).toBeUndefined();
+    expect(await countRows(env.ORG_DB_GLOBEX, 'emails')).toBe(before);
+  });
+
+  it('sends anyway with allowSuppressed: true', async () => {
+    await addSuppression(env.ORG_DB_GLOBEX, 'complained@example.com');
+    const result = await sendEmail(
+      { organizationId: ORGS.globex, to: 'complained@example.com', subject: 'Hi', text: 'Hi', allowSuppressed: true },
+      config(),
+    );
+    expect(result).toMatchObject({ success: true });
+    expect(await createD1OrgEmailStore(env.ORG_DB_GLOBEX).getEmail(result.emailId!)).toMatchObject({ status: 'sent' });
+  });
+
+  it('a suppression in another organisation does not refuse', async () => {
+    await addSuppression(env.ORG_DB_GLOBEX, 'only-globex@example.com');
+    const result = await sendEmail({ organizationId: ORGS.acme, to: 'only-globex@example.com', subject: 'Hi', text: 'Hi' }, config());
+    expect(result.success).toBe(true);
+  });
+});
+
+describe('sendEmail: events and the lookup row (aws-sdk-client-mock)', () => {
+  it('applies the events that were parked for the SES message id before it was known', async () => {
+    const sesMessageId = `ses-parked-${crypto.randomUUID()}`;
+    const ports = d1SinkPorts(() => NOW);
+    const delivery = parseSesEvent(JSON.stringify(buildSesEvent({ eventType: 'Delivery', messageId: sesMessageId, time: new Date(NOW.getTime() + 5000) })));
+    const open = parseSesEvent(JSON.stringify(buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: new Date(NOW.getTime() + 9000) })));
+    expect(await recordSesEvent(ports, `sns-${crypto.randomUUID()}`, delivery)).toEqual({ outcome: 'parked' });
+    expect(await recordSesEvent(ports, `sns-${crypto.randomUUID()}`, open)).toEqual({ outcome: 'parked' });
+
+    const ses = new SESv2Client({ region: 'eu-west-1', credentials });
+    mockClient(ses).on(SendEmailCommand).resolves({ MessageId: sesMessageId });
+    const result = await createEmailSender(config({ ses })).sendEmail({ organizationId: ORGS.acme, to: 'ana@example.com', subject: 'Hi', text: 'Hi' });
+
+    expect(result).toMatchObject({ success: true, id: sesMessageId });
+    const row = await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(result.emailId!);
+    expect(row).toMatchObject({ status: 'delivered', openCount: 1, deliveredAt: NOW.getTime() + 5000, sentAt: NOW.getTime() });
+    const parked = await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id = ?').bind(sesMessageId).first<{ n: number }>();
+    expect(parked?.n).toBe(0);
+  });
+
+  it('an event routed by the tags while SES was answering is not undone by marking the row sent', async () => {
+    const sesMessageId = `ses-race-${crypto.randomUUID()}`;
+    const ses = new SESv2Client({ region: 'eu-west-1', credentials });
+    mockClient(ses)
+      .on(SendEmailCommand)
+      .callsFake(async (input: { EmailTags: Array<{ Name: string; Value: string }> }) => {
+        // SES already published a Delivery, carrying the routing tags, before sendEmail got its answer.
+        const tags = Object.fromEntries(input.EmailTags.map((t) => [t.Name, [t.Value]]));
+        const event = parseSesEvent(JSON.stringify(buildSesEvent({ eventType: 'Delivery', messageId: sesMessageId, time: NOW, tags })));
+        expect(await recordSesEvent(d1SinkPorts(() => NOW), `sns-${crypto.randomUUID()}`, event)).toMatchObject({ outcome: 'applied' });
+        return { MessageId: sesMessageId };
+      });
+    const result = await createEmailSender(config({ ses })).sendEmail({ organizationId: ORGS.acme, to: 'ana@example.com', subject: 'Hi', text: 'Hi' });
+    expect(result.success).toBe(true);
+    expect(await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(result.emailId!)).toMatchObject({ status: 'delivered', sesMessageId });
+  });
+
+  it('bookkeeping that fails after SES accepted the message is a warning, never a failure', async () => {
+    const ses = new SESv2Client({ region: 'eu-west-1', credentials });
+    mockClient(ses).on(SendEmailCommand).resolves({ MessageId: `ses-${crypto.randomUUID()}` });
+    // An organisation database has no email_message_lookup table: writing the route fails.
+    const result = await createEmailSender(config({ ses, adminDb: env.ORG_DB_GLOBEX })).sendEmail({
+      organizationId: ORGS.acme,
+      to: 'ana@example.com',
+      subject: 'Hi',
+      text: 'Hi',
+    });
+    expect(result).toMatchObject({ success: true });
+    expect(result.warnings?.join('\n')).toMatch(/writing email_message_lookup failed: .*no such table/);
+    expect(await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(result.emailId!)).toMatchObject({ status: 'sent' });
+  });
+
+  it('a sender creates its SES client once and reuses it; an injected client is used as is', async () => {
+    const sender = createEmailSender(config());
+    expect(sender.ses).toBeInstanceOf(SESv2Client);
+    const injected = new SESv2Client({ region: 'eu-west-1', credentials });
+    const mock = mockClient(injected).on(SendEmailCommand).resolves({ MessageId: `ses-${crypto.randomUUID()}` });
+    const withClient = createEmailSender(config({ ses: injected }));
+    expect(withClient.ses).toBe(injected);
+    await withClient.sendEmail({ organizationId: ORGS.acme, to: 'a@example.com', subject: 'Hi', text: 'Hi' });
+    await withClient.sendEmail({ organizationId: ORGS.acme, to: 'b@example.com', subject: 'Hi', text: 'Hi' });
+    expect(mock.commandCalls(SendEmailCommand)).toHaveLength(2);
+  });
+});
+
+describe('sendEmail: invalid options throw before any I/O, naming the field', () => {
+  const base = { organizationId: ORGS.acme, to: 'ana@example.com', subject: 'Hi', text: 'Hi' };
+  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['a tag value with a space', { tags: { campaign: 'spring sale' } }, /tags\.campaign: must be 1 to 256 ASCII letters/],
+    ['an SDK routing tag', { tags: { 'kuratchi-org-id': 'x' } }, /tags: kuratchi-org-id and kuratchi-email-id are set by the SDK/],
+    ['a configuration set name of 65 characters', { configurationSetName: 'a'.repeat(65) }, /configurationSetName: must be 1 to 64/],
+    ['no body', { text: undefined }, /html: html or text is required/],
+    ['a recipient with a display name', { to: ['ok@example.com', 'Ana <ana@example.com>'] }, /to\[1\]: must be a plain ASCII email address/],
+    ['51 recipients', { to: Array.from({ length: 51 }, (_, i) => `r${i}@example.com`) }, /to: to, cc and bcc together must have at most 50/],
+    ['a subject with a line break', { subject: 'Hi\r\nBcc: x@example.com' }, /subject: subject must not contain line breaks/],
+    ['a header name with a colon', { headers: { 'X-A:B': 'v' } }, /headers\.X-A:B: must be 1 to 126 printable ASCII/],
+    ['a tag name with a dot', { tags: { 'utm.source': 'mail' } }, /tags\.utm\.source: must be 1 to 256 ASCII letters/],
+    ['an organisation id that is not a valid tag value', { organizationId: 'org acme' }, /organizationId: must be 1 to 256/],
+    ['an unknown option', { bodyHtml: '<p>' }, /Unrecognized key.*bodyHtml/],
+  ];
+  for (const [what, change, message] of cases) {
+    it(`refuses ${what}`, async () => {
+      const before = await countRows(env.ORG_DB_ACME, 'emails');
+      const error = await sendEmail({ ...base, ...change } as never, config()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidOptionsError);
+      expect((error as Error).message).toMatch(/^sendEmail: invalid options: /);
+      expect((error as Error).message).toMatch(message);
+      expect(await countRows(env.ORG_DB_ACME, 'emails')).toBe(before);
+    });
+  }
+
+  it('refuses a missing from when no default is configured', async () => {
+    await expect(sendEmail(base, config({ from: undefined }))).rejects.toThrow(/from: is required/);
+  });
+
+  it('refuses an invalid default configuration when the sender is created', () => {
+    expect(() => createEmailSender(config({ configurationSetName: 'has space' }))).toThrow(
+      /^createEmailSender: invalid options: configurationSetName: must be 1 to 64/,
+    );
+  });
+});

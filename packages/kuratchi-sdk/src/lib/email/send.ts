@@ -1,0 +1,222 @@
+import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import type { D1Database } from '@cloudflare/workers-types';
+import { z } from 'zod';
+import { applyParkedEvents } from './events/record.js';
+import { buildSendEmailInput } from './send/command.js';
+import { emailAddressSchema, toList } from './send/email-address.js';
+import { InvalidOptionsError, parseOptions } from './send/invalid-options.js';
+import { sendEmailOptionsSchema, type SendEmailOptions, type ValidSendEmailOptions } from './send/options.js';
+import { resolveSesClient, type SesClientInput } from './send/ses-client.js';
+import { configurationSetNameSchema } from './send/ses-names.js';
+import { DEFAULT_CONFIGURATION_SET_NAME } from './setup/defaults.js';
+import { createD1AdminStore } from './store/d1-admin-store.js';
+import { createD1OrgEmailStore } from './store/d1-org-email-store.js';
+import { createD1OutgoingEmailStore } from './store/d1-outgoing-email-store.js';
+import { findSuppressedRecipients } from './suppressions.js';
+import type { SuppressionEntry } from './store/types.js';
+
+export type { SendEmailOptions } from './send/options.js';
+
+/** Configuration of {@link createEmailSender}: where to send through and where to record. */
+export interface EmailSenderConfig {
+  /** An `SESv2Client`, or its configuration: the client is then created once, for this sender. */
+  ses: SesClientInput;
+  /** The admin database (`ADMIN_DB`): `email_message_lookup` and parked events. */
+  adminDb: D1Database;
+  /** An organisation's database, e.g. `createOrgDatabaseClient(adminDb, env)`. */
+  orgDatabase: (organizationId: string) => Promise<D1Database>;
+  /** Default sender address (a verified SES identity). */
+  from?: string;
+  /** Default display name of the sender. */
+  fromName?: string;
+  /** Default configuration set; default `kuratchi-email-tracking`, what `setupSESEventTracking` creates. */
+  configurationSetName?: string;
+  /** Clock; default the current time. */
+  now?: () => Date;
+  /** Id of a new `emails` row; default `crypto.randomUUID()`. Must satisfy the SES tag rules. */
+  newEmailId?: () => string;
+}
+
+/**
+ * What became of one `sendEmail` call. SES refusing the message (unverified sender, throttling,
+ * missing configuration set…) and a suppressed recipient are results, not exceptions.
+ */
+export interface SendEmailResult {
+  /** True when SES accepted the message. */
+  success: boolean;
+  /** The SES MessageId, when SES accepted the message. */
+  id?: string;
+  /** The organisation's `emails` row (absent when nothing was written: suppressed recipients). */
+  emailId?: string;
+  /** Why the message was not sent. */
+  error?: string;
+  /** The suppression entries that made `sendEmail` refuse the message. */
+  suppressed?: SuppressionEntry[];
+  /**
+   * Bookkeeping that failed after SES accepted the message (the sent status, the lookup row,
+   * parked events). The message is sent; its events still route through the message tags.
+   */
+  warnings?: string[];
+}
+
+/** Sends email through one SES client and records it in the organisation's database. */
+export interface EmailSender {
+  /** The client this sender uses (created once from the configuration, or the one injected). */
+  readonly ses: SESv2Client;
+  /** See {@link sendEmail}. */
+  sendEmail(options: SendEmailOptions): Promise<SendEmailResult>;
+}
+
+const configSchema = z.object({
+  from: emailAddressSchema.optional(),
+  fromName: z.string().regex(/^[^\r\n]*$/, 'must not contain line breaks').optional(),
+  configurationSetName: configurationSetNameSchema.optional(),
+});
+
+/**
+ * Creates a sender: the SES client is created here, once, and reused by every `sendEmail`.
+ * Works in Workers (workerd) and Node alike.
+ * @throws {InvalidOptionsError} for an invalid default `from`, `fromName` or configuration set.
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
+ */
+export function createEmailSender(config: EmailSenderConfig): EmailSender {
+  parseOptions('createEmailSender', configSchema, {
+    from: config.from,
+    fromName: config.fromName,
+    configurationSetName: config.configurationSetName,
+  });
+  const ses = resolveSesClient(config.ses);
+  return { ses, sendEmail: (options) => send(ses, config, options) };
+}
+
+/**
+ * Sends one email through Amazon SES and tracks it:
+ * 1. validates the options (a programming error throws {@link InvalidOptionsError} naming the field);
+ * 2. refuses recipients on the organisation's suppression list unless `allowSuppressed`;
+ * 3. writes the organisation's `emails` row as `pending`;
+ * 4. calls SESv2 SendEmail with the configuration set and the tags `kuratchi-org-id` /
+ *    `kuratchi-email-id` (so events route even before step 5);
+ * 5. marks the row `sent` with the SES MessageId (or `failed` with SES's error), writes the admin
+ *    `email_message_lookup` row, and applies the events parked for that message id.
+ *
+ * One-shot form of `createEmailSender(config).sendEmail(options)`: prefer a sender (or pass an
+ * `SESv2Client` as `config.ses`) to reuse one client across sends.
+ * @throws {InvalidOptionsError} for invalid options; `OrgDatabaseError` when the organisation's
+ *   database cannot be resolved; D1 errors before SES is called (nothing was sent then).
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_MessageTag.html
+ */
+export async function sendEmail(options: SendEmailOptions, config: EmailSenderConfig): Promise<SendEmailResult> {
+  return createEmailSender(config).sendEmail(options);
+}
+
+async function send(ses: SESv2Client, config: EmailSenderConfig, input: SendEmailOptions): Promise<SendEmailResult> {
+  const options = parseOptions('sendEmail', sendEmailOptionsSchema, input);
+  const from = options.from ?? config.from;
+  if (!from) {
+    throw new InvalidOptionsError('sendEmail', [
+      { path: 'from', message: 'is required: pass from, or configure a default from in createEmailSender' },
+    ]);
+  }
+  const now = () => (config.now?.() ?? new Date()).getTime();
+  const db = await config.orgDatabase(options.organizationId);
+
+  const recipients = [...toList(options.to), ...toList(options.cc), ...toList(options.bcc)];
+  if (!options.allowSuppressed) {
+    const suppressed = await findSuppressedRecipients(db, recipients);
+    if (suppressed.length) return refusal(suppressed);
+  }
+
+  const emailId = config.newEmailId?.() ?? crypto.randomUUID();
+  const outgoing = createD1OutgoingEmailStore(db);
+  await outgoing.insertPending({
+    id: emailId,
+    recipient: toList(options.to).join(', '),
+    sender: from,
+    subject: options.subject,
+    emailType: options.emailType ?? null,
+    userId: options.userId ?? null,
+    metadata: options.metadata ?? null,
+    createdAt: now(),
+  });
+
+  const configurationSetName = options.configurationSetName ?? config.configurationSetName ?? DEFAULT_CONFIGURATION_SET_NAME;
+  const command = new SendEmailCommand(
+    buildSendEmailInput(withSender(options, config), { emailId, from, configurationSetName }),
+  );
+  let sesMessageId: string;
+  try {
+    const output = await ses.send(command);
+    if (!output.MessageId) throw new Error('SES answered without a MessageId');
+    sesMessageId = output.MessageId;
+  } catch (error) {
+    const message = sesErrorText(error);
+    try {
+      await outgoing.markFailed(emailId, message, now());
+    } catch (dbError) {
+      const warning = `recording the failure on the email row failed: ${dbError instanceof Error ? dbError.message : String(dbError)}`;
+      return { success: false, emailId, error: message, warnings: [warning] };
+    }
+    return { success: false, emailId, error: message };
+  }
+
+  const warnings = await recordSent(config, db, options.organizationId, emailId, sesMessageId, now);
+  return { success: true, id: sesMessageId, emailId, ...(warnings.length ? { warnings } : {}) };
+}
+
+/** After SES accepted the message: nothing here may turn a sent email into a failure. */
+async function recordSent(
+  config: EmailSenderConfig,
+  db: D1Database,
+  organizationId: string,
+  emailId: string,
+  sesMessageId: string,
+  now: () => number,
+): Promise<string[]> {
+  const warnings: string[] = [];
+  const attempt = async (what: string, step: () => Promise<unknown>) => {
+    try {
+      await step();
+    } catch (error) {
+      warnings.push(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const adminStore = createD1AdminStore(config.adminDb);
+  await attempt('marking the email sent', () => createD1OutgoingEmailStore(db).markSent(emailId, sesMessageId, now()));
+  await attempt('writing email_message_lookup', () => adminStore.putMessageRoute(sesMessageId, { organizationId, emailId }, now()));
+  await attempt('applying parked events', () =>
+    applyParkedEvents(
+      {
+        adminStore,
+        orgEmailStore: async (id) => createD1OrgEmailStore(id === organizationId ? db : await config.orgDatabase(id)),
+        ...(config.now ? { now: config.now } : {}),
+      },
+      sesMessageId,
+    ),
+  );
+  return warnings;
+}
+
+function withSender(options: ValidSendEmailOptions, config: EmailSenderConfig): ValidSendEmailOptions {
+  const fromName = options.fromName ?? config.fromName;
+  return fromName === undefined ? options : { ...options, fromName };
+}
+
+function refusal(suppressed: SuppressionEntry[]): SendEmailResult {
+  const list = suppressed.map((s) => `${s.emailAddress} (${s.reason})`).join(', ');
+  return {
+    success: false,
+    suppressed,
+    error: `not sent: ${list} ${suppressed.length === 1 ? 'is' : 'are'} on the organisation's suppression list; remove ${suppressed.length === 1 ? 'it' : 'them'} with removeSuppression, or pass allowSuppressed: true to send anyway`,
+  };
+}
+
+/** SES's error name and message, with what to do when the configuration set is missing. */
+function sesErrorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const text = `${error.name}: ${error.message}`;
+  if (error.name === 'NotFoundException' && /configuration set/i.test(error.message)) {
+    return `${text} (create it with \`kuratchi-ses setup\` or setupSESEventTracking)`;
+  }
+  return text;
+}

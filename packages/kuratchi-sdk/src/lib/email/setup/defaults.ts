@@ -1,0 +1,33 @@
+/**
+ * Names shared by `sendEmail` and `setupSESEventTracking`, so a default setup and a default send
+ * agree without configuration.
+ */
+
+/** Configuration set `setupSESEventTracking` creates and `sendEmail` sends with by default. */
+export const DEFAULT_CONFIGURATION_SET_NAME = 'kuratchi-email-tracking';
+
+/** SNS topic SES publishes the events to. */
+export const DEFAULT_TOPIC_NAME = 'kuratchi-ses-events';
+
+/** Name of the SNS event destination inside the configuration set. */
+export const DEFAULT_EVENT_DESTINATION_NAME = 'kuratchi-sns';
+
+/**
+ * Every SES event type an event destination can publish (SESv2 `MatchingEventTypes`).
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_EventDestinationDefinition.html
+ */
+export const SES_EVENT_DESTINATION_TYPES = [
+  'SEND',
+  'REJECT',
+  'BOUNCE',
+  'COMPLAINT',
+  'DELIVERY',
+  'OPEN',
+  'CLICK',
+  'RENDERING_FAILURE',
+  'DELIVERY_DELAY',
+  'SUBSCRIPTION',
+] as const;
+
+/** One of {@link SES_EVENT_DESTINATION_TYPES}. */
+export type SesEventDestinationType = (typeof SES_EVENT_DESTINATION_TYPES)[number];
