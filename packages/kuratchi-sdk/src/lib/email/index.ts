@@ -42,3 +42,24 @@ export type { InvalidOption } from './send/invalid-options.js';
 export type { SesClientInput } from './send/ses-client.js';
 export { listSuppressions, addSuppression, removeSuppression, findSuppressedRecipients } from './suppressions.js';
 export type { ListSuppressionsOptions, AddSuppressionOptions } from './suppressions.js';
+export { setupSESEventTracking, getSESEventTrackingStatus, teardownSESEventTracking } from './setup-ses-events.js';
+export type {
+  SetupReport,
+  SetupSESEventTrackingOptions,
+  SESEventTrackingStatus,
+  SESEventTrackingStatusOptions,
+  TeardownReport,
+  TeardownSESEventTrackingOptions,
+  SesEventTrackingTarget,
+  SesEventTrackingClients,
+  HttpsDeliveryPolicy,
+  StepReport,
+  StepStatus,
+} from './setup-ses-events.js';
+export {
+  DEFAULT_CONFIGURATION_SET_NAME,
+  DEFAULT_TOPIC_NAME,
+  DEFAULT_EVENT_DESTINATION_NAME,
+  SES_EVENT_DESTINATION_TYPES,
+} from './setup/defaults.js';
+export type { SesEventDestinationType } from './setup/defaults.js';

@@ -13,7 +13,7 @@ import { createD1AdminStore } from './store/d1-admin-store.js';
 import { createD1OrgEmailStore } from './store/d1-org-email-store.js';
 import { createD1OutgoingEmailStore } from './store/d1-outgoing-email-store.js';
 import { findSuppressedRecipients } from './suppressions.js';
-import type { SuppressionEntry } from './store/types.js';
+import type { SuppressionListEntry } from './store/types.js';
 
 export type { SendEmailOptions } from './send/options.js';
 
@@ -51,7 +51,7 @@ export interface SendEmailResult {
   /** Why the message was not sent. */
   error?: string;
   /** The suppression entries that made `sendEmail` refuse the message. */
-  suppressed?: SuppressionEntry[];
+  suppressed?: SuppressionListEntry[];
   /**
    * Bookkeeping that failed after SES accepted the message (the sent status, the lookup row,
    * parked events). The message is sent; its events still route through the message tags.
@@ -202,7 +202,7 @@ function withSender(options: ValidSendEmailOptions, config: EmailSenderConfig): 
   return fromName === undefined ? options : { ...options, fromName };
 }
 
-function refusal(suppressed: SuppressionEntry[]): SendEmailResult {
+function refusal(suppressed: SuppressionListEntry[]): SendEmailResult {
   const list = suppressed.map((s) => `${s.emailAddress} (${s.reason})`).join(', ');
   return {
     success: false,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { emailAddressSchema } from './send/email-address.js';
 import { parseOptions } from './send/invalid-options.js';
 import { createD1SuppressionStore } from './store/d1-suppression-store.js';
-import type { SuppressionEntry, SuppressionReason } from './store/types.js';
+import type { SuppressionListEntry, SuppressionReason } from './store/types.js';
 
 /**
  * An organisation's suppression list: the addresses `sendEmail` refuses unless told otherwise.
@@ -34,7 +34,7 @@ const listSchema = z
  * One page of the suppression list, in address order.
  * @throws {InvalidOptionsError} for an invalid limit or reason.
  */
-export async function listSuppressions(db: D1Database, options: ListSuppressionsOptions = {}): Promise<SuppressionEntry[]> {
+export async function listSuppressions(db: D1Database, options: ListSuppressionsOptions = {}): Promise<SuppressionListEntry[]> {
   const query = parseOptions('listSuppressions', listSchema, options);
   return createD1SuppressionStore(db).list({
     limit: query.limit,
@@ -64,9 +64,9 @@ export async function addSuppression(
   db: D1Database,
   emailAddress: string,
   options: AddSuppressionOptions = {},
-): Promise<{ added: boolean; entry: SuppressionEntry }> {
+): Promise<{ added: boolean; entry: SuppressionListEntry }> {
   const input = parseOptions('addSuppression', addSchema, { emailAddress, ...options });
-  const entry: SuppressionEntry = {
+  const entry: SuppressionListEntry = {
     emailAddress: input.emailAddress.toLowerCase(),
     reason: 'manual',
     detail: input.detail ?? null,
@@ -91,6 +91,6 @@ export async function removeSuppression(db: D1Database, emailAddress: string): P
 }
 
 /** The suppression entries of these addresses (compared lower-cased); empty when none is suppressed. */
-export async function findSuppressedRecipients(db: D1Database, emailAddresses: readonly string[]): Promise<SuppressionEntry[]> {
+export async function findSuppressedRecipients(db: D1Database, emailAddresses: readonly string[]): Promise<SuppressionListEntry[]> {
   return createD1SuppressionStore(db).find(emailAddresses.map((address) => address.toLowerCase()));
 }

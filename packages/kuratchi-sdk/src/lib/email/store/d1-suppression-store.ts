@@ -1,5 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import type { SuppressionEntry, SuppressionStore } from './types.js';
+import type { SuppressionListEntry, SuppressionStore } from './types.js';
 
 const SELECT = `SELECT email_address AS emailAddress, reason, detail, source_email_id AS sourceEmailId, created_at AS createdAt
   FROM email_suppressions`;
@@ -17,7 +17,7 @@ export function createD1SuppressionStore(db: D1Database): SuppressionStore {
       const { results } = await db
         .prepare(`${SELECT} WHERE email_address IN (${unique.map(() => '?').join(', ')}) ORDER BY email_address`)
         .bind(...unique)
-        .all<SuppressionEntry>();
+        .all<SuppressionListEntry>();
       return results;
     },
 
@@ -25,7 +25,7 @@ export function createD1SuppressionStore(db: D1Database): SuppressionStore {
       const { results } = await db
         .prepare(`${SELECT} WHERE email_address > ? AND (? IS NULL OR reason = ?) ORDER BY email_address LIMIT ?`)
         .bind(after ?? '', reason ?? null, reason ?? null, limit)
-        .all<SuppressionEntry>();
+        .all<SuppressionListEntry>();
       return results;
     },
 

@@ -110,7 +110,7 @@ export interface OutgoingEmailStore {
 export type SuppressionReason = 'bounce' | 'complaint' | 'manual';
 
 /** A row of the organisation's `email_suppressions` table. */
-export interface SuppressionEntry {
+export interface SuppressionListEntry {
   /** Lower-cased address. */
   emailAddress: string;
   reason: SuppressionReason;
@@ -131,10 +131,10 @@ export interface SuppressionPageQuery {
 /** The organisation's `email_suppressions` table. */
 export interface SuppressionStore {
   /** The entries of these (lower-cased) addresses that are suppressed. */
-  find(emailAddresses: readonly string[]): Promise<SuppressionEntry[]>;
-  list(query: SuppressionPageQuery): Promise<SuppressionEntry[]>;
+  find(emailAddresses: readonly string[]): Promise<SuppressionListEntry[]>;
+  list(query: SuppressionPageQuery): Promise<SuppressionListEntry[]>;
   /** Adds an entry; false when the address was already suppressed (the entry is kept as it was). */
-  add(entry: SuppressionEntry): Promise<boolean>;
+  add(entry: SuppressionListEntry): Promise<boolean>;
   /** Removes an address; false when it was not suppressed. */
   remove(emailAddress: string): Promise<boolean>;
 }

@@ -1,0 +1,100 @@
+import { accountStep, placedContext } from './setup/account-step.js';
+import { redactUrl } from './setup/aws-errors.js';
+import { resolveClients } from './setup/aws-clients.js';
+import { setupOptionsSchema, type SetupSESEventTrackingOptions } from './setup/options.js';
+import { configurationSetStep, eventDestinationStep, trackingOptionsStep } from './setup/ses-steps.js';
+import type { SetupContext } from './setup/setup-context.js';
+import { deliveryPolicyStep, signatureVersionStep, topicPolicyStep, topicStep } from './setup/sns-topic-steps.js';
+import { runSteps, type Step, type StepReport } from './setup/steps.js';
+import { subscriptionStep } from './setup/subscription-step.js';
+import { parseOptions } from './send/invalid-options.js';
+
+export { getSESEventTrackingStatus } from './setup/status.js';
+export type { SESEventTrackingStatus } from './setup/status.js';
+export { teardownSESEventTracking } from './setup/teardown.js';
+export type { TeardownReport } from './setup/teardown.js';
+export type {
+  SetupSESEventTrackingOptions,
+  SESEventTrackingStatusOptions,
+  TeardownSESEventTrackingOptions,
+  SesEventTrackingTarget,
+  SesEventTrackingClients,
+  HttpsDeliveryPolicy,
+} from './setup/options.js';
+export type { StepReport, StepStatus } from './setup/steps.js';
+
+/** What `setupSESEventTracking` did (or, in a dry run, would do). */
+export interface SetupReport {
+  /** False when a step failed: `steps` says which, and what was done before it. */
+  ok: boolean;
+  dryRun: boolean;
+  region: string;
+  /** Unknown in a dry run without `accountId`, or when the account step failed. */
+  accountId?: string;
+  topicArn?: string;
+  configurationSetName: string;
+  eventDestinationName: string;
+  /** The webhook URL, its password replaced by `****`. */
+  webhookUrl: string;
+  subscriptionArn?: string;
+  /** True until the webhook confirms the subscription. */
+  subscriptionPending?: boolean;
+  /** One entry per step, in order: `account`, `topic`, `topic-signature-version`, `topic-policy`,
+   * [`topic-delivery-policy`], `configuration-set`, [`tracking-options`], `event-destination`, `subscription`. */
+  steps: StepReport[];
+  /** For a failed run: the failing step and its error. */
+  error?: string;
+}
+
+/**
+ * Sets up SES event publishing to the webhook, idempotently, in this order:
+ * the account (STS), the SNS topic (standard), its `SignatureVersion`, its access policy letting
+ * SES publish (restricted by `AWS:SourceAccount` and `AWS:SourceArn` of the configuration set),
+ * optionally its HTTPS delivery policy, the SES configuration set, optionally its tracking options,
+ * the SNS event destination (created, or updated when it differs), and the HTTPS subscription of
+ * the webhook. Each step reads the current state and changes only what differs, so a second run
+ * reports everything `unchanged` and calls no mutating API. A step that fails stops the run: the
+ * report says what was done, what failed (with what to do) and what was skipped; running again
+ * resumes. With `dryRun` nothing is called: every step is `planned`.
+ *
+ * The subscription stays pending until the webhook confirms it, which the kuratchi webhook does
+ * by itself once the topic ARN is in its allowlist (`SES_ALLOWED_TOPIC_ARNS`).
+ * @throws {InvalidOptionsError} for invalid options (nothing is called then). AWS errors are
+ *   reported in the result, never thrown.
+ * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-add-event-destination-sns.html
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-http-https-endpoint-as-subscriber.html
+ */
+export async function setupSESEventTracking(input: SetupSESEventTrackingOptions): Promise<SetupReport> {
+  const options = parseOptions('setupSESEventTracking', setupOptionsSchema, input);
+  const context: SetupContext = {
+    ...placedContext({ options, clients: resolveClients(input) }),
+    topicAttributes: {},
+    configurationSetCreated: false,
+  };
+  const steps: Step<SetupContext>[] = [
+    accountStep as Step<SetupContext>,
+    topicStep,
+    signatureVersionStep,
+    topicPolicyStep,
+    ...(options.deliveryPolicy ? [deliveryPolicyStep] : []),
+    configurationSetStep,
+    ...(options.trackingOptions ? [trackingOptionsStep] : []),
+    eventDestinationStep,
+    subscriptionStep,
+  ];
+  const run = await runSteps(steps, context, options.dryRun);
+  const failed = run.steps.find((s) => s.status === 'failed');
+  return {
+    ok: run.ok,
+    dryRun: options.dryRun,
+    region: options.region,
+    ...(context.place ? { accountId: context.place.accountId, topicArn: context.topicArn } : {}),
+    configurationSetName: options.configurationSetName,
+    eventDestinationName: options.eventDestinationName,
+    webhookUrl: redactUrl(options.webhookUrl),
+    ...(context.subscriptionArn ? { subscriptionArn: context.subscriptionArn } : {}),
+    ...(context.subscriptionPending !== undefined ? { subscriptionPending: context.subscriptionPending } : {}),
+    steps: run.steps,
+    ...(failed ? { error: `step ${failed.step} failed: ${failed.error}` } : {}),
+  };
+}

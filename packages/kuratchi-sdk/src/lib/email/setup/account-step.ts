@@ -1,0 +1,44 @@
+import type { STSClient } from '@aws-sdk/client-sts';
+import { configurationSetArnOf, partitionOfRegion, resolvePlace, topicArnOf, type AwsPlace } from './identity.js';
+import type { Step } from './steps.js';
+
+/** The part of a run's context the account step fills in. */
+export interface PlacedContext {
+  clients: { sts: STSClient };
+  options: { region: string; accountId?: string | undefined; topicName: string; configurationSetName: string };
+  place: AwsPlace | null;
+  topicArn: string;
+  configurationSetArn: string;
+}
+
+/**
+ * First step of setup and teardown: which account the resources belong to (given, or STS
+ * GetCallerIdentity), hence the topic and configuration set ARNs the later steps use.
+ * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
+ */
+export const accountStep: Step<PlacedContext> = {
+  name: 'account',
+  plan: (c) =>
+    c.options.accountId
+      ? `use account ${c.options.accountId}`
+      : 'ask STS GetCallerIdentity which account the credentials belong to',
+  async run(c) {
+    place(c, await resolvePlace(c.clients.sts, c.options.region, c.options.accountId));
+    return { status: 'unchanged', detail: `account ${c.place!.accountId} (${c.place!.partition}), region ${c.options.region}` };
+  },
+};
+
+/** The context with ARNs: real ones when the account is known, `<account-id>` placeholders otherwise. */
+export function placedContext<C extends Omit<PlacedContext, 'place' | 'topicArn' | 'configurationSetArn'>>(context: C): C & PlacedContext {
+  const withPlace = { ...context, place: null, topicArn: '', configurationSetArn: '' } as C & PlacedContext;
+  const { region, accountId } = context.options;
+  place(withPlace, { region, partition: partitionOfRegion(region), accountId: accountId ?? '<account-id>' });
+  if (!accountId) withPlace.place = null;
+  return withPlace;
+}
+
+function place(c: PlacedContext, where: AwsPlace): void {
+  c.place = where;
+  c.topicArn = topicArnOf(where, c.options.topicName);
+  c.configurationSetArn = configurationSetArnOf(where, c.options.configurationSetName);
+}

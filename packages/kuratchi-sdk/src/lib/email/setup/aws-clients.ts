@@ -1,0 +1,22 @@
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { SesEventTrackingClients, SesEventTrackingTarget } from './options.js';
+
+/**
+ * The SNS, SESv2 and STS clients of one run: the injected ones, the others created for the
+ * target's region, credentials, profile and endpoint override.
+ */
+export function resolveClients(target: SesEventTrackingTarget): SesEventTrackingClients {
+  const config = {
+    region: target.region,
+    ...(target.credentials ? { credentials: target.credentials } : {}),
+    ...(target.profile ? { profile: target.profile } : {}),
+    ...(target.awsEndpoint ? { endpoint: target.awsEndpoint } : {}),
+  };
+  return {
+    sns: target.clients?.sns ?? new SNSClient(config),
+    sesv2: target.clients?.sesv2 ?? new SESv2Client(config),
+    sts: target.clients?.sts ?? new STSClient(config),
+  };
+}

@@ -1,0 +1,185 @@
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { STSClient } from '@aws-sdk/client-sts';
+import type { SNSClientConfig } from '@aws-sdk/client-sns';
+import { z } from 'zod';
+import { configurationSetNameSchema } from '../send/ses-names.js';
+import {
+  DEFAULT_CONFIGURATION_SET_NAME,
+  DEFAULT_EVENT_DESTINATION_NAME,
+  DEFAULT_TOPIC_NAME,
+  SES_EVENT_DESTINATION_TYPES,
+  type SesEventDestinationType,
+} from './defaults.js';
+
+/** The AWS clients setup, status and teardown use; any of them may be injected. */
+export interface SesEventTrackingClients {
+  sns: SNSClient;
+  sesv2: SESv2Client;
+  sts: STSClient;
+}
+
+/** Which resources, where, and how to reach AWS: common to setup, status and teardown. */
+export interface SesEventTrackingTarget {
+  /** AWS region of the configuration set and the topic (SES publishes to a topic of its own region). */
+  region: string;
+  /** Credentials; default the AWS SDK's default chain (environment, profile, SSO… in Node). */
+  credentials?: SNSClientConfig['credentials'];
+  /** Named profile of the shared AWS config files (Node only). */
+  profile?: string;
+  /** Overrides the endpoint of SNS, SESv2 and STS alike (LocalStack, tests); never needed with AWS. */
+  awsEndpoint?: string;
+  /** Clients to use instead of creating them. */
+  clients?: Partial<SesEventTrackingClients>;
+  /** The AWS account id; default asked of STS GetCallerIdentity. */
+  accountId?: string;
+  /** Default `kuratchi-email-tracking`. */
+  configurationSetName?: string;
+  /** Default `kuratchi-ses-events` (a standard topic: SES does not publish to FIFO topics). */
+  topicName?: string;
+  /** Name of the event destination in the configuration set; default `kuratchi-sns`. */
+  eventDestinationName?: string;
+}
+
+/**
+ * HTTPS delivery policy of the topic: how SNS retries and throttles deliveries to the webhook.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
+ * @see https://docs.aws.amazon.com/sns/latest/dg/set-topic-attributes-delivery-policy-json.html
+ */
+export interface HttpsDeliveryPolicy {
+  healthyRetryPolicy?: {
+    minDelayTarget?: number;
+    maxDelayTarget?: number;
+    numRetries?: number;
+    numNoDelayRetries?: number;
+    numMinDelayRetries?: number;
+    numMaxDelayRetries?: number;
+    backoffFunction?: 'linear' | 'arithmetic' | 'geometric' | 'exponential';
+  };
+  throttlePolicy?: { maxReceivesPerSecond?: number };
+  requestPolicy?: { headerContentType?: string };
+}
+
+/** Options of `setupSESEventTracking`. */
+export interface SetupSESEventTrackingOptions extends SesEventTrackingTarget {
+  /** The webhook SNS posts to: `https://…/api/webhooks/ses-events` (a Basic credential may be in the URL). */
+  webhookUrl: string;
+  /** Event types to publish; default all ten. */
+  eventTypes?: SesEventDestinationType[];
+  /** SNS signature version of the topic's messages; default `'2'` (SHA256). */
+  signatureVersion?: '1' | '2';
+  /** HTTPS delivery policy of the topic; default SNS's own. */
+  deliveryPolicy?: HttpsDeliveryPolicy;
+  /** Open and click tracking through a custom redirect domain of your own. */
+  trackingOptions?: { customRedirectDomain: string; httpsPolicy?: 'REQUIRE' | 'REQUIRE_OPEN_ONLY' | 'OPTIONAL' };
+  /** Report the plan without calling AWS. */
+  dryRun?: boolean;
+}
+
+/** Options of `getSESEventTrackingStatus`. */
+export interface SESEventTrackingStatusOptions extends SesEventTrackingTarget {
+  /** The webhook whose subscription to report; default any HTTPS subscription of the topic. */
+  webhookUrl?: string;
+}
+
+/** Options of `teardownSESEventTracking`. */
+export interface TeardownSESEventTrackingOptions extends SesEventTrackingTarget {
+  /** Only this webhook's subscription is removed; default every HTTPS subscription of the topic. */
+  webhookUrl?: string;
+  /** Keep the configuration set (only its event destination is removed): sending with it keeps working. */
+  keepConfigurationSet?: boolean;
+  /** Delete the topic even when subscriptions other than the webhook's remain. */
+  force?: boolean;
+  /** Report the plan without calling AWS. */
+  dryRun?: boolean;
+}
+
+const region = z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/, 'must be an AWS region like eu-west-1');
+const httpsUrl = z
+  .url('must be an absolute URL')
+  .refine((value) => new URL(value).protocol === 'https:', 'must be an https:// URL (the webhook contract is HTTPS only)')
+  .refine((value) => !new URL(value).hash, 'must not have a #fragment');
+
+const target = {
+  region,
+  credentials: z.unknown().optional(),
+  profile: z.string().min(1).optional(),
+  awsEndpoint: z.url('must be an absolute URL').optional(),
+  clients: z.object({ sns: z.unknown(), sesv2: z.unknown(), sts: z.unknown() }).partial().optional(),
+  accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+  configurationSetName: configurationSetNameSchema.default(DEFAULT_CONFIGURATION_SET_NAME),
+  topicName: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1 to 256 letters, digits, "_" or "-" (a standard topic: SES cannot publish to FIFO topics)')
+    .default(DEFAULT_TOPIC_NAME),
+  eventDestinationName: configurationSetNameSchema.default(DEFAULT_EVENT_DESTINATION_NAME),
+};
+
+const seconds = z.number().int().min(1).max(3600);
+const count = z.number().int().min(0).max(100);
+
+/** Validated {@link SetupSESEventTrackingOptions}, defaults filled in. */
+export const setupOptionsSchema = z
+  .object({
+    ...target,
+    webhookUrl: httpsUrl,
+    eventTypes: z
+      .array(z.enum(SES_EVENT_DESTINATION_TYPES))
+      .min(1, 'must list at least one event type')
+      .transform((types) => [...new Set(types)])
+      .default([...SES_EVENT_DESTINATION_TYPES]),
+    signatureVersion: z.enum(['1', '2']).default('2'),
+    deliveryPolicy: z
+      .object({
+        healthyRetryPolicy: z
+          .object({
+            minDelayTarget: seconds,
+            maxDelayTarget: seconds,
+            numRetries: count,
+            numNoDelayRetries: count,
+            numMinDelayRetries: count,
+            numMaxDelayRetries: count,
+            backoffFunction: z.enum(['linear', 'arithmetic', 'geometric', 'exponential']),
+          })
+          .partial()
+          .strict()
+          .refine((p) => p.minDelayTarget === undefined || p.maxDelayTarget === undefined || p.minDelayTarget <= p.maxDelayTarget, {
+            message: 'minDelayTarget must not exceed maxDelayTarget',
+          })
+          .optional(),
+        throttlePolicy: z.object({ maxReceivesPerSecond: z.number().int().min(1) }).partial().strict().optional(),
+        requestPolicy: z.object({ headerContentType: z.string().min(1) }).partial().strict().optional(),
+      })
+      .strict()
+      .optional(),
+    trackingOptions: z
+      .object({
+        customRedirectDomain: z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'must be a domain name'),
+        httpsPolicy: z.enum(['REQUIRE', 'REQUIRE_OPEN_ONLY', 'OPTIONAL']).optional(),
+      })
+      .strict()
+      .optional(),
+    dryRun: z.boolean().default(false),
+  })
+  .strict();
+
+/** Validated {@link SESEventTrackingStatusOptions}. */
+export const statusOptionsSchema = z.object({ ...target, webhookUrl: httpsUrl.optional() }).strict();
+
+/** Validated {@link TeardownSESEventTrackingOptions}. */
+export const teardownOptionsSchema = z
+  .object({
+    ...target,
+    webhookUrl: httpsUrl.optional(),
+    keepConfigurationSet: z.boolean().default(false),
+    force: z.boolean().default(false),
+    dryRun: z.boolean().default(false),
+  })
+  .strict();
+
+/** The resolved names and place every step works on. */
+export type ValidTarget = z.output<typeof statusOptionsSchema>;
+/** {@link SetupSESEventTrackingOptions} after validation. */
+export type ValidSetupOptions = z.output<typeof setupOptionsSchema>;
+/** {@link TeardownSESEventTrackingOptions} after validation. */
+export type ValidTeardownOptions = z.output<typeof teardownOptionsSchema>;

@@ -1,0 +1,18 @@
+import type { AwsPlace } from './identity.js';
+import type { SesEventTrackingClients, ValidSetupOptions } from './options.js';
+
+/** What the setup steps share: the options, the clients, and what earlier steps found or made. */
+export interface SetupContext {
+  options: ValidSetupOptions;
+  clients: SesEventTrackingClients;
+  /** Unknown in a dry run without `accountId` (no AWS call is made). */
+  place: AwsPlace | null;
+  topicArn: string;
+  configurationSetArn: string;
+  topicAttributes: Record<string, string>;
+  /** Whether the configuration set was created (with the tracking options) by this run. */
+  configurationSetCreated: boolean;
+  currentTrackingOptions?: { CustomRedirectDomain?: string | undefined; HttpsPolicy?: string | undefined } | undefined;
+  subscriptionArn?: string;
+  subscriptionPending?: boolean;
+}

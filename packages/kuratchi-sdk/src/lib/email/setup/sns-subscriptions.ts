@@ -1,0 +1,41 @@
+import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, type SNSClient, type Subscription } from '@aws-sdk/client-sns';
+import { sameEndpoint } from './aws-errors.js';
+
+/**
+ * `SubscriptionArn` SNS lists for a subscription that is not confirmed yet.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.confirm.html
+ */
+export const PENDING_CONFIRMATION = 'PendingConfirmation';
+
+/**
+ * The HTTPS subscriptions of a topic (every page), optionally only those of one endpoint.
+ * @see https://docs.aws.amazon.com/sns/latest/api/API_ListSubscriptionsByTopic.html
+ */
+export async function listHttpsSubscriptions(sns: SNSClient, topicArn: string, endpoint?: string): Promise<Subscription[]> {
+  const found: Subscription[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, ...(NextToken ? { NextToken } : {}) }));
+    for (const s of page.Subscriptions ?? []) {
+      if (s.Protocol !== 'https') continue;
+      if (endpoint !== undefined && !(s.Endpoint && sameEndpoint(s.Endpoint, endpoint))) continue;
+      found.push(s);
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return found;
+}
+
+/**
+ * A subscription's attributes (`PendingConfirmation`, `RawMessageDelivery`…).
+ * @see https://docs.aws.amazon.com/sns/latest/api/API_GetSubscriptionAttributes.html
+ */
+export async function subscriptionAttributes(sns: SNSClient, subscriptionArn: string): Promise<Record<string, string>> {
+  const output = await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: subscriptionArn }));
+  return output.Attributes ?? {};
+}
+
+/** Whether a listed subscription is confirmed (it then has a real ARN). */
+export function isConfirmed(subscription: Subscription): boolean {
+  return !!subscription.SubscriptionArn && subscription.SubscriptionArn !== PENDING_CONFIRMATION;
+}

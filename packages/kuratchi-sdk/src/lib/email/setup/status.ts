@@ -1,0 +1,117 @@
+import { GetConfigurationSetEventDestinationsCommand } from '@aws-sdk/client-sesv2';
+import { parseOptions } from '../send/invalid-options.js';
+import { resolveClients } from './aws-clients.js';
+import { isAwsError, redactUrl } from './aws-errors.js';
+import { configurationSetArnOf, resolvePlace, topicArnOf } from './identity.js';
+import { statusOptionsSchema, type SESEventTrackingStatusOptions } from './options.js';
+import { readConfigurationSet } from './ses-steps.js';
+import { readTopicAttributes } from './sns-topic-steps.js';
+import { isConfirmed, listHttpsSubscriptions, subscriptionAttributes } from './sns-subscriptions.js';
+import { hasStatement, sesPublishStatement } from './topic-policy.js';
+
+/** The state of SES event tracking in one account and region, as `getSESEventTrackingStatus` found it. */
+export interface SESEventTrackingStatus {
+  /** True when events flow: topic, policy, configuration set, enabled destination and a confirmed subscription. */
+  ready: boolean;
+  region: string;
+  accountId: string;
+  topicArn: string;
+  configurationSetName: string;
+  eventDestinationName: string;
+  topic: { exists: boolean; signatureVersion?: string; sesCanPublish?: boolean; deliveryPolicy?: string };
+  configurationSet: { exists: boolean; customRedirectDomain?: string };
+  eventDestination: { exists: boolean; enabled?: boolean; eventTypes?: string[]; topicArn?: string };
+  /** HTTPS subscriptions of the topic (only the webhook's when `webhookUrl` is given); URLs redacted. */
+  subscriptions: Array<{ endpoint: string; confirmed: boolean; subscriptionArn?: string; rawMessageDelivery?: boolean }>;
+  /** What is missing or wrong, each with what to do. Empty when `ready`. */
+  problems: string[];
+}
+
+/**
+ * Reads, without changing anything, whether SES event tracking is in place: the topic (its
+ * signature version and whether its policy lets SES publish), the configuration set, the event
+ * destination (enabled, event types, topic) and the webhook subscription (confirmed or
+ * `PendingConfirmation`).
+ * @throws {InvalidOptionsError} for invalid options; AWS errors (credentials, permissions) as thrown by the SDK.
+ * @see https://docs.aws.amazon.com/sns/latest/api/API_GetSubscriptionAttributes.html
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetConfigurationSetEventDestinations.html
+ */
+export async function getSESEventTrackingStatus(input: SESEventTrackingStatusOptions): Promise<SESEventTrackingStatus> {
+  const options = parseOptions('getSESEventTrackingStatus', statusOptionsSchema, input);
+  const clients = resolveClients(input);
+  const place = await resolvePlace(clients.sts, options.region, options.accountId);
+  const topicArn = topicArnOf(place, options.topicName);
+  const configurationSetArn = configurationSetArnOf(place, options.configurationSetName);
+  const problems: string[] = [];
+  const setup = 'run `kuratchi-ses setup` (or setupSESEventTracking)';
+
+  const attributes = await readTopicAttributes({ clients, topicArn });
+  const topic: SESEventTrackingStatus['topic'] = { exists: attributes !== null };
+  if (attributes) {
+    topic.signatureVersion = attributes.SignatureVersion ?? '1';
+    topic.sesCanPublish = hasStatement(attributes.Policy, sesPublishStatement(topicArn, place.accountId, configurationSetArn));
+    if (attributes.DeliveryPolicy) topic.deliveryPolicy = attributes.DeliveryPolicy;
+    if (!topic.sesCanPublish) problems.push(`the topic policy does not let SES publish for ${configurationSetArn}: ${setup}`);
+  } else {
+    problems.push(`the SNS topic ${topicArn} does not exist: ${setup}`);
+  }
+
+  const set = await readConfigurationSet(clients.sesv2, options.configurationSetName);
+  const configurationSet: SESEventTrackingStatus['configurationSet'] = { exists: set !== null };
+  if (set?.TrackingOptions?.CustomRedirectDomain) configurationSet.customRedirectDomain = set.TrackingOptions.CustomRedirectDomain;
+  const eventDestination: SESEventTrackingStatus['eventDestination'] = { exists: false };
+  if (set) {
+    const output = await clients.sesv2
+      .send(new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName: options.configurationSetName }))
+      .catch((error: unknown) => (isAwsError(error, 'NotFoundException') ? { EventDestinations: [] } : Promise.reject(error)));
+    const destination = output.EventDestinations?.find((d) => d.Name === options.eventDestinationName);
+    if (destination) {
+      Object.assign(eventDestination, {
+        exists: true,
+        enabled: destination.Enabled === true,
+        eventTypes: destination.MatchingEventTypes ?? [],
+        ...(destination.SnsDestination?.TopicArn ? { topicArn: destination.SnsDestination.TopicArn } : {}),
+      });
+      if (!eventDestination.enabled) problems.push(`the event destination ${options.eventDestinationName} is disabled: ${setup}`);
+      if (eventDestination.topicArn !== topicArn) problems.push(`the event destination publishes to ${eventDestination.topicArn ?? 'no SNS topic'}, not ${topicArn}: ${setup}`);
+    } else {
+      problems.push(`the configuration set has no event destination ${options.eventDestinationName}: ${setup}`);
+    }
+  } else {
+    problems.push(`the configuration set ${options.configurationSetName} does not exist: ${setup}`);
+  }
+
+  const subscriptions: SESEventTrackingStatus['subscriptions'] = [];
+  if (attributes) {
+    for (const s of await listHttpsSubscriptions(clients.sns, topicArn, options.webhookUrl)) {
+      const entry: SESEventTrackingStatus['subscriptions'][number] = { endpoint: redactUrl(s.Endpoint ?? ''), confirmed: false };
+      if (isConfirmed(s)) {
+        const details = await subscriptionAttributes(clients.sns, s.SubscriptionArn!);
+        entry.subscriptionArn = s.SubscriptionArn!;
+        entry.confirmed = details.PendingConfirmation !== 'true';
+        entry.rawMessageDelivery = details.RawMessageDelivery === 'true';
+        if (entry.rawMessageDelivery) problems.push(`raw message delivery is on for ${entry.endpoint}: the webhook refuses unsigned messages; ${setup}`);
+      }
+      subscriptions.push(entry);
+    }
+    const wanted = options.webhookUrl ? redactUrl(options.webhookUrl) : 'an HTTPS webhook';
+    if (!subscriptions.length) problems.push(`${wanted} is not subscribed to the topic: ${setup}`);
+    else if (!subscriptions.some((s) => s.confirmed)) {
+      problems.push(`the subscription of ${wanted} is pending confirmation: add ${topicArn} to the webhook's SES_ALLOWED_TOPIC_ARNS so it confirms, then ${setup} again if it expired`);
+    }
+  }
+
+  return {
+    ready: problems.length === 0,
+    region: options.region,
+    accountId: place.accountId,
+    topicArn,
+    configurationSetName: options.configurationSetName,
+    eventDestinationName: options.eventDestinationName,
+    topic,
+    configurationSet,
+    eventDestination,
+    subscriptions,
+    problems,
+  };
+}
