@@ -63,3 +63,4 @@ export {
   SES_EVENT_DESTINATION_TYPES,
 } from './setup/defaults.js';
 export type { SesEventDestinationType } from './setup/defaults.js';
+export { describeAwsError, redactUrl } from './setup/aws-errors.js';

@@ -63,7 +63,7 @@ export const signatureVersionStep: Step<SetupContext> = {
 export const topicPolicyStep: Step<SetupContext> = {
   name: 'topic-policy',
   plan: (c) =>
-    `allow ses.amazonaws.com to publish to the topic (AWS:SourceAccount ${c.place?.accountId ?? '<account>'}, AWS:SourceArn ${c.configurationSetArn})`,
+    `allow ses.amazonaws.com to publish to the topic (AWS:SourceAccount ${c.place?.accountId ?? '<account-id>'}, AWS:SourceArn ${c.configurationSetArn})`,
   async run(c) {
     const statement = sesPublishStatement(c.topicArn, c.place!.accountId, c.configurationSetArn);
     const { policy, changed } = withStatement(c.topicAttributes.Policy, statement);

@@ -1,0 +1,79 @@
+import { redactUrl } from 'kuratchi-sdk/email';
+import { booleanFlag, integerFlag, parseCommandArgs, urlFlag } from '../args.js';
+import { err, out, type Command } from '../command.js';
+import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { outcomeKey, postSnsMessage, type PostOutcome } from '../post-sns.js';
+import { startProgress } from '../progress.js';
+import { readStoredMessages } from '../sns-files.js';
+import { UsageError } from '../usage-error.js';
+
+const FLAGS = {
+  url: { type: 'string' },
+  concurrency: { type: 'string' },
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/** `kuratchi-ses replay`: re-POSTs stored SNS messages to a webhook. */
+export const replayCommand: Command = {
+  name: 'replay',
+  summary: 're-POST stored SNS messages to a webhook, with a progress bar and a summary of statuses',
+  help: `Usage: kuratchi-ses replay FILE|DIR --url URL [options]
+
+Re-POSTs stored SNS messages as SNS does (text/plain, x-amz-sns-* headers): a .json file holding
+one message or an array, a .jsonl/.ndjson file with one per line, or every such file under DIR.
+The webhook drops duplicates, so replaying is safe. A progress bar is drawn on stderr.
+
+Options:
+  --url URL           the webhook (a Basic credential may be in the URL: https://user:pass@host/…)
+  --concurrency N     POSTs in flight (default 4, at most 32)
+  --timeout MS        per POST (default 15000, SNS's own timeout)
+  --json              print the summary as JSON
+  -h, --help          this help
+
+Example:
+  kuratchi-ses replay ./dead-letters --url https://dash.example.com/api/webhooks/ses-events
+
+${EXIT_CODES_HELP} (1: an entry was unreadable, or an answer was not 2xx)`,
+  async run(argv) {
+    const args = parseCommandArgs(argv, FLAGS, 1);
+    if (booleanFlag(args, 'help')) return out(this.help), EXIT.ok;
+    const path = args.positionals[0];
+    if (!path) throw new UsageError('FILE|DIR is required: the stored SNS message(s) to replay');
+    const url = urlFlag(args, 'url', 'the webhook to POST to');
+    const concurrency = integerFlag(args, 'concurrency', 4, 1, 32);
+    const timeoutMs = integerFlag(args, 'timeout', 15_000, 100, 120_000);
+    const { messages, unreadable } = await readStoredMessages(path);
+    for (const entry of unreadable) err(`skipped ${entry.source}: ${entry.reason}`);
+    if (!messages.length) throw new UsageError(`no SNS message found in ${path} (.json, .jsonl or .ndjson)`);
+
+    const progress = startProgress('replay', messages.length);
+    const outcomes: Array<{ source: string; outcome: PostOutcome }> = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, messages.length) }, async () => {
+        while (next < messages.length) {
+          const message = messages[next++]!;
+          const outcome = await postSnsMessage(url, message.body, { timeoutMs });
+          outcomes.push({ source: message.source, outcome });
+          progress.tick(outcomeKey(outcome));
+        }
+      }),
+    );
+    progress.stop();
+
+    const statuses: Record<string, number> = {};
+    for (const { outcome } of outcomes) statuses[outcomeKey(outcome)] = (statuses[outcomeKey(outcome)] ?? 0) + 1;
+    const failures = outcomes.filter(({ outcome }) => !('status' in outcome) || outcome.status < 200 || outcome.status > 299);
+    const target = redactUrl(url.href);
+    if (booleanFlag(args, 'json')) {
+      out(JSON.stringify({ url: target, total: messages.length, statuses, unreadable, failures }, null, 2));
+    } else {
+      out(`replayed ${messages.length} message(s) to ${target}: ${Object.entries(statuses).map(([key, n]) => `${key} x${n}`).join(', ')}`);
+      for (const { source, outcome } of failures) out(`  ${'status' in outcome ? outcome.status : `error ${outcome.error}`}  ${source}`);
+      if (unreadable.length) out(`${unreadable.length} unreadable entr${unreadable.length === 1 ? 'y' : 'ies'} skipped (see stderr)`);
+    }
+    return failures.length || unreadable.length ? EXIT.failed : EXIT.ok;
+  },
+};
+

@@ -1,0 +1,153 @@
+import { writeFile } from 'node:fs/promises';
+import { createDemoTraffic, createSnsSigner, type DemoEmail } from 'kuratchi-sdk/email/testing';
+import { redactUrl } from 'kuratchi-sdk/email';
+import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
+import { err, out, type Command } from '../command.js';
+import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { outcomeKey, postSnsMessage } from '../post-sns.js';
+import { startProgress } from '../progress.js';
+import { readTextFile } from '../read-file.js';
+import { loadOrCreateSigningKey } from '../signing-key.js';
+import { UsageError } from '../usage-error.js';
+
+const DEFAULT_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:kuratchi-ses-events';
+const TOPIC_ARN = /^arn:aws(?:-cn|-us-gov)?:sns:([a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+const FLAGS = {
+  url: { type: 'string' },
+  count: { type: 'string' },
+  interval: { type: 'string' },
+  'topic-arn': { type: 'string' },
+  'cert-url': { type: 'string' },
+  key: { type: 'string' },
+  'cert-out': { type: 'string' },
+  emails: { type: 'string' },
+  seed: { type: 'string' },
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/** `kuratchi-ses simulate`: posts signed demo SES events (the dashboard demo's generator). */
+export const simulateCommand: Command = {
+  name: 'simulate',
+  summary: 'POST signed demo SES events to a webhook (deliveries, opens, clicks, bounces, duplicates, forgeries…)',
+  help: `Usage: kuratchi-ses simulate --url URL [options]
+
+Posts realistic SNS deliveries of SES events, signed for real with a self-signed key: the next
+events of some emails (delivery, delay, bounce, open, click, complaint…), mixed with duplicates,
+out-of-order pairs, forged messages (expected 403) and events of emails nobody sent (parked, 200).
+
+A webhook trusts these signatures only in development: run the dashboard with
+ENVIRONMENT=development, SNS_DEV_CERTIFICATE_PEM set to the certificate (--cert-out writes it;
+otherwise it is printed on stderr), and the topic in SES_ALLOWED_TOPIC_ARNS. Use --key FILE to
+keep signing with the same key across runs.
+
+Options:
+  --url URL           the webhook, e.g. http://127.0.0.1:8787/api/webhooks/ses-events
+  --count N           number of POSTs (default 20)
+  --interval MS       pause between POSTs (default 0)
+  --topic-arn ARN     TopicArn of the messages (default ${DEFAULT_TOPIC_ARN})
+  --cert-url URL      SigningCertURL of the messages (default https://sns.<topic region>.amazonaws.com/SimpleNotificationService-kuratchi-simulate.pem)
+  --key FILE          signing key + certificate (PEM bundle): read it, or create it when missing
+  --cert-out FILE     write the certificate PEM here (for SNS_DEV_CERTIFICATE_PEM)
+  --emails FILE       JSON array of {"sesMessageId","recipient"} to produce events for
+                      (default: five emails nobody sent, whose events the webhook parks)
+  --seed N            deterministic choice of events
+  --timeout MS        per POST (default 15000)
+  --json              print the summary as JSON
+  -h, --help          this help
+
+Example:
+  kuratchi-ses simulate --url http://127.0.0.1:8787/api/webhooks/ses-events --key .simulate-key.pem --cert-out dev-cert.pem
+
+${EXIT_CODES_HELP} (1: an answer differed from the expected status)`,
+  async run(argv) {
+    const args = parseCommandArgs(argv, FLAGS);
+    if (booleanFlag(args, 'help')) return out(this.help), EXIT.ok;
+    const url = urlFlag(args, 'url', 'the webhook to POST to');
+    const count = integerFlag(args, 'count', 20, 1, 100_000);
+    const intervalMs = integerFlag(args, 'interval', 0, 0, 3_600_000);
+    const timeoutMs = integerFlag(args, 'timeout', 15_000, 100, 120_000);
+    const topicArn = stringFlag(args, 'topic-arn') ?? DEFAULT_TOPIC_ARN;
+    const region = TOPIC_ARN.exec(topicArn)?.[1];
+    if (!region) throw new UsageError(`--topic-arn must be an SNS topic ARN like ${DEFAULT_TOPIC_ARN}`);
+    const certUrl = stringFlag(args, 'cert-url') ?? `https://sns.${region}.amazonaws.com/SimpleNotificationService-kuratchi-simulate.pem`;
+    const seed = stringFlag(args, 'seed');
+    const random = seed === undefined ? Math.random : seededRandom(integerFlag(args, 'seed', 0, 0, 2 ** 32 - 1));
+
+    const keyPath = stringFlag(args, 'key');
+    const { certificate, created } = await loadOrCreateSigningKey(keyPath);
+    const signer = await createSnsSigner({ certUrl, certificate });
+    const certOut = stringFlag(args, 'cert-out');
+    if (certOut) await writeFile(certOut, signer.certificatePem);
+    if (keyPath && created) err(`signing key written to ${keyPath} (reuse it with --key so the webhook keeps trusting it)`);
+    if (certOut) err(`signing certificate written to ${certOut}: set SNS_DEV_CERTIFICATE_PEM of the webhook to its content`);
+    else err(`signing certificate (set SNS_DEV_CERTIFICATE_PEM of the webhook to it, or use --cert-out FILE):\n${signer.certificatePem}`);
+
+    const emails = await demoEmails(stringFlag(args, 'emails'), random);
+    const traffic = createDemoTraffic({ signer, topicArn, emails, random });
+    const progress = startProgress('simulate', count);
+    const tally: Record<string, number> = {};
+    const unexpected: Array<{ kind: string; eventType: string; expected: number; got: string }> = [];
+    let posted = 0;
+    while (posted < count) {
+      for (const delivery of await traffic.next()) {
+        if (posted >= count) break;
+        const outcome = await postSnsMessage(url, delivery.body, { timeoutMs });
+        posted++;
+        const got = outcomeKey(outcome);
+        const key = `${delivery.kind}->${got}`;
+        tally[key] = (tally[key] ?? 0) + 1;
+        if (got !== String(delivery.expectedStatus)) unexpected.push({ kind: delivery.kind, eventType: delivery.eventType, expected: delivery.expectedStatus, got });
+        progress.tick(got);
+      }
+      if (intervalMs && posted < count) await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+    progress.stop();
+
+    const target = redactUrl(url.href);
+    if (booleanFlag(args, 'json')) out(JSON.stringify({ url: target, topicArn, posted, tally, unexpected }, null, 2));
+    else {
+      out(`simulated ${posted} SNS POST(s) to ${target} (topic ${topicArn}): ${Object.entries(tally).map(([key, n]) => `${key} x${n}`).join(', ')}`);
+      if (unexpected.length) out(`${unexpected.length} answer(s) differed from the expected status`);
+    }
+    if (unexpected.length && unexpected.every((u) => u.got === '403')) {
+      err(`hint: every unexpected answer was 403: the webhook does not trust this signing certificate or topic; run it with ENVIRONMENT=development, SNS_DEV_CERTIFICATE_PEM=<the certificate> and ${topicArn} in SES_ALLOWED_TOPIC_ARNS`);
+    }
+    return unexpected.length ? EXIT.failed : EXIT.ok;
+  },
+};
+
+async function demoEmails(path: string | undefined, random: () => number): Promise<DemoEmail[]> {
+  if (!path) {
+    return Array.from({ length: 5 }, (_, i) => ({
+      sesMessageId: `kuratchi-simulated-${Math.floor(random() * 2 ** 32).toString(16)}-${i}`,
+      recipient: `simulated-${i}@example.com`,
+    }));
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readTextFile(path, '--emails file'));
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`--emails ${path} must be JSON`);
+  }
+  const valid =
+    Array.isArray(parsed) &&
+    parsed.length > 0 &&
+    parsed.every((e) => typeof e?.sesMessageId === 'string' && typeof e?.recipient === 'string');
+  if (!valid) throw new UsageError(`--emails ${path} must be a JSON array of {"sesMessageId": "...", "recipient": "..."}`);
+  return (parsed as DemoEmail[]).map(({ sesMessageId, recipient }) => ({ sesMessageId, recipient }));
+}
+
+/** mulberry32: a small deterministic generator, so `--seed` repeats the same run. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

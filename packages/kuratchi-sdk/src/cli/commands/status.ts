@@ -1,0 +1,53 @@
+import { getSESEventTrackingStatus, type SESEventTrackingStatus } from 'kuratchi-sdk/email';
+import { booleanFlag, parseCommandArgs, stringFlag } from '../args.js';
+import { AWS_FLAGS, AWS_FLAGS_HELP, targetFromFlags } from '../aws-flags.js';
+import { out, type Command } from '../command.js';
+import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+
+const FLAGS = { ...AWS_FLAGS, 'webhook-url': { type: 'string' } } as const;
+
+/** `kuratchi-ses status`: {@link getSESEventTrackingStatus} from the command line. */
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'show whether events flow: topic, policy, configuration set, event destination, subscription (confirmed or pending)',
+  help: `Usage: kuratchi-ses status [options]
+
+Reads, without changing anything, whether SES event tracking is set up: the topic (signature
+version, whether SES may publish), the configuration set, the event destination (enabled, event
+types) and the webhook subscription (confirmed or pending). Exits 0 only when events flow.
+
+Options:
+  --webhook-url URL          report only this webhook's subscription (default: every HTTPS one)
+${AWS_FLAGS_HELP}
+  -h, --help                 this help
+
+Example:
+  kuratchi-ses status --region eu-west-1
+
+${EXIT_CODES_HELP} (1 also when not ready)`,
+  async run(argv) {
+    const args = parseCommandArgs(argv, FLAGS);
+    if (booleanFlag(args, 'help')) return out(this.help), EXIT.ok;
+    const webhookUrl = stringFlag(args, 'webhook-url');
+    const status = await getSESEventTrackingStatus({ ...targetFromFlags(args), ...(webhookUrl ? { webhookUrl } : {}) });
+    if (booleanFlag(args, 'json')) out(JSON.stringify(status, null, 2));
+    else for (const line of describe(status)) out(line);
+    return status.ready ? EXIT.ok : EXIT.failed;
+  },
+};
+
+function describe(s: SESEventTrackingStatus): string[] {
+  const yes = (value: boolean | undefined) => (value ? 'yes' : 'no');
+  const lines = [
+    `kuratchi-ses status: account ${s.accountId}, ${s.region}: ${s.ready ? 'READY, events flow to the webhook' : 'NOT READY'}`,
+    `  topic              ${s.topic.exists ? `${s.topicArn} (SignatureVersion ${s.topic.signatureVersion}, SES may publish: ${yes(s.topic.sesCanPublish)})` : 'missing'}`,
+    `  configuration set  ${s.configurationSet.exists ? s.configurationSetName : 'missing'}${s.configurationSet.customRedirectDomain ? ` (redirect domain ${s.configurationSet.customRedirectDomain})` : ''}`,
+    `  event destination  ${s.eventDestination.exists ? `${s.eventDestinationName}: ${s.eventDestination.enabled ? 'enabled' : 'DISABLED'}, ${s.eventDestination.eventTypes?.join(',').toLowerCase()}` : 'missing'}`,
+  ];
+  if (!s.subscriptions.length) lines.push('  subscription       none');
+  for (const sub of s.subscriptions) {
+    lines.push(`  subscription       ${sub.endpoint}: ${sub.confirmed ? 'confirmed' : 'PENDING confirmation'}${sub.rawMessageDelivery ? ', RAW delivery' : ''}`);
+  }
+  for (const problem of s.problems) lines.push(`problem: ${problem}`);
+  return lines;
+}

@@ -1,0 +1,108 @@
+import { SnsMessageError, SnsVerificationError, verifySnsMessage, type VerifySnsOptions } from 'kuratchi-sdk/email';
+import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, type ParsedArgs } from '../args.js';
+import { err, out, type Command } from '../command.js';
+import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { readTextFile } from '../read-file.js';
+import { UsageError } from '../usage-error.js';
+
+const FLAGS = {
+  cert: { type: 'string' },
+  at: { type: 'string' },
+  'topic-arn': { type: 'string', multiple: true },
+  'max-age': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/** `kuratchi-ses verify`: {@link verifySnsMessage} on a stored message. */
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'verify the signature of a stored SNS message (offline with --cert)',
+  help: `Usage: kuratchi-ses verify FILE [--cert PEM] [--at ISO-TIME] [options]
+
+Verifies a stored SNS message (the JSON body SNS posted) exactly as the webhook does: envelope,
+signature version, SigningCertURL policy, topic, timestamp window, certificate validity and the
+RSA signature over the canonical string.
+
+Options:
+  --cert PEM          the signing certificate (PEM file): verify offline. Without it the
+                      certificate is downloaded from the message's SigningCertURL.
+  --at ISO-TIME       verify as of this time (default now), e.g. the message's own Timestamp:
+                      AWS signing certificates expire, and messages are accepted for an hour.
+  --topic-arn ARN     accept only this topic (repeatable; default the message's own TopicArn)
+  --max-age SECONDS   oldest accepted message age at --at (default 3600)
+  --json              print the result as JSON
+  -h, --help          this help
+
+Example:
+  kuratchi-ses verify message.json --cert SimpleNotificationService.pem --at 2026-03-06T20:00:26.893Z
+
+${EXIT_CODES_HELP} (1: the message is invalid, with the reason)`,
+  async run(argv) {
+    const args = parseCommandArgs(argv, FLAGS, 1);
+    if (booleanFlag(args, 'help')) return out(this.help), EXIT.ok;
+    const file = args.positionals[0];
+    if (!file) throw new UsageError('FILE is required: the stored SNS message (JSON) to verify');
+    const body = await readTextFile(file, 'message file');
+    const options = await verifyOptions(args, body);
+    const json = booleanFlag(args, 'json');
+    try {
+      const message = await verifySnsMessage(body, options);
+      const result = { valid: true, type: message.Type, messageId: message.MessageId, topicArn: message.TopicArn, signatureVersion: message.SignatureVersion, timestamp: message.Timestamp };
+      if (json) out(JSON.stringify(result, null, 2));
+      else out(`valid: ${message.Type} ${message.MessageId} from ${message.TopicArn} (SignatureVersion ${message.SignatureVersion}, ${message.Timestamp})`);
+      return EXIT.ok;
+    } catch (error) {
+      if (!(error instanceof SnsVerificationError || error instanceof SnsMessageError)) throw error;
+      const hint = hintFor(error.code, args, body);
+      if (json) out(JSON.stringify({ valid: false, code: error.code, reason: error.message, ...(hint ? { hint } : {}) }, null, 2));
+      else {
+        out(`invalid: ${error.code}: ${error.message}`);
+        if (hint) err(`hint: ${hint}`);
+      }
+      return EXIT.failed;
+    }
+  },
+};
+
+async function verifyOptions(args: ParsedArgs, body: string): Promise<VerifySnsOptions> {
+  const options: VerifySnsOptions = { maxAgeSeconds: integerFlag(args, 'max-age', 3600, 1, 10 * 365 * 86400) };
+  const at = stringFlag(args, 'at');
+  if (at !== undefined) {
+    const time = new Date(at);
+    if (Number.isNaN(time.getTime())) throw new UsageError(`--at must be an ISO 8601 time like 2026-03-06T20:00:26.893Z, not ${JSON.stringify(at)}`);
+    options.now = time;
+  }
+  const certPath = stringFlag(args, 'cert');
+  if (certPath !== undefined) {
+    const pem = await readTextFile(certPath, 'certificate');
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--cert ${certPath} is not a PEM certificate`);
+    options.fetchCertificate = async () => pem;
+  }
+  const topics = args.values['topic-arn'];
+  const own = topicOf(body);
+  options.allowedTopicArns = Array.isArray(topics) && topics.length ? topics : own ? [own] : [];
+  return options;
+}
+
+function hintFor(code: string, args: ParsedArgs, body: string): string | undefined {
+  const timestamp = field(body, 'Timestamp');
+  if ((code === 'timestamp-too-old' || code === 'certificate-expired') && stringFlag(args, 'at') === undefined && timestamp) {
+    return `to verify a stored message as of when it was sent, pass --at ${timestamp}`;
+  }
+  if (code === 'certificate-unavailable') return 'the certificate could not be downloaded: pass --cert FILE to verify offline';
+  if (code === 'topic-not-allowed') return 'pass --topic-arn with the topic this message is expected from';
+  return undefined;
+}
+
+function topicOf(body: string): string | undefined {
+  return field(body, 'TopicArn');
+}
+
+function field(body: string, name: string): string | undefined {
+  try {
+    const value = (JSON.parse(body) as Record<string, unknown>)[name];
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

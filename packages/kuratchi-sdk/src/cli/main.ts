@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { describeAwsError, InvalidOptionsError } from 'kuratchi-sdk/email';
+import { err, out, type Command } from './command.js';
+import { replayCommand } from './commands/replay.js';
+import { setupCommand } from './commands/setup.js';
+import { simulateCommand } from './commands/simulate.js';
+import { statusCommand } from './commands/status.js';
+import { teardownCommand } from './commands/teardown.js';
+import { verifyCommand } from './commands/verify.js';
+import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import { UsageError } from './usage-error.js';
+
+const COMMANDS: readonly Command[] = [setupCommand, statusCommand, teardownCommand, verifyCommand, replayCommand, simulateCommand];
+
+const HELP = `Usage: kuratchi-ses <command> [options]
+
+Sets up and checks Amazon SES event tracking for the kuratchi webhook, and verifies, replays or
+simulates SNS messages.
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join('\n')}
+
+Run \`kuratchi-ses <command> --help\` for a command's options.
+  -h, --help     this help
+  --version      the version of kuratchi-sdk
+
+${EXIT_CODES_HELP}`;
+
+/** Runs `kuratchi-ses` with these arguments; resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    err(HELP);
+    return EXIT.usage;
+  }
+  if (name === '--help' || name === '-h') return out(HELP), EXIT.ok;
+  if (name === '--version') return out(version()), EXIT.ok;
+  if (name === 'help') {
+    const command = rest[0] ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    if (rest[0] && !command) return unknownCommand(rest[0]);
+    return out(command ? command.help : HELP), EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) return unknownCommand(name);
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof InvalidOptionsError) {
+      err(`kuratchi-ses ${command.name}: ${error.message}`);
+      err(`Run \`kuratchi-ses ${command.name} --help\` for usage.`);
+      return EXIT.usage;
+    }
+    err(`kuratchi-ses ${command.name}: ${describeAwsError(error)}`);
+    return EXIT.failed;
+  }
+}
+
+function unknownCommand(name: string): number {
+  err(`kuratchi-ses: unknown command ${JSON.stringify(name)}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+  err('Run `kuratchi-ses --help` for usage.');
+  return EXIT.usage;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
