@@ -10,6 +10,7 @@ import { createEmailSender, sendEmail, type EmailSenderConfig } from './send.js'
 import { InvalidOptionsError } from './send/invalid-options.js';
 import { createD1OrgEmailStore } from './store/d1-org-email-store.js';
 import { createOrgDatabaseClient } from './store/org-databases.js';
+import { OrgDatabaseError } from './store/errors.js';
 import { addSuppression } from './suppressions.js';
 import { buildSesEvent } from './testing/ses-event-factory.js';
 
@@ -142,6 +143,17 @@ describe('sendEmail through the real SESv2 client (127.0.0.1 endpoint) in worker
     expect(result.error).toContain('NotFoundException: Configuration set <missing-set> does not exist.');
     expect(result.error).toContain('kuratchi-ses setup');
     expect(await createD1OrgEmailStore(env.ORG_DB_GLOBEX).getEmail(result.emailId!)).toMatchObject({ status: 'failed' });
+  });
+});
+
+describe('sendEmail: an organisation that cannot be resolved', () => {
+  it('throws OrgDatabaseError before anything is written or sent', async () => {
+    const ses = new SESv2Client({ region: 'eu-west-1', credentials });
+    const mock = mockClient(ses);
+    const error = await sendEmail({ organizationId: 'org-unknown', to: 'ana@example.com', subject: 'Hi', text: 'Hi' }, config({ ses })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OrgDatabaseError);
+    expect((error as OrgDatabaseError).code).toBe('organization-not-found');
+    expect(mock.calls()).toHaveLength(0);
   });
 });
 
