@@ -2,13 +2,14 @@
 // genuine AWS-signed fixtures, `replay` and `simulate` against local HTTP servers on 127.0.0.1.
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { verifySnsMessage } from 'kuratchi-sdk/email';
-import { CLI, runCli } from './cli-run.mjs';
+import { BASE_ENV, CLI, runCli } from './cli-run.mjs';
 
 const GENUINE = fileURLToPath(new URL('../../src/lib/email/events/fixtures/genuine/', import.meta.url));
 const COMMANDS = ['setup', 'status', 'teardown', 'verify', 'replay', 'simulate'];
@@ -231,6 +232,25 @@ describe('kuratchi-ses replay', () => {
     assert.equal(code, 1);
     assert.match(stdout, /error x1/);
     assert.match(stdout, /error ECONNREFUSED/);
+  });
+
+  it('draws its progress bar on stderr when stderr is a terminal', async (t) => {
+    const dir = await storedMessages();
+    const hook = await webhook(t, () => 200);
+    // `script` (util-linux, Essential in Debian) runs the CLI on a pseudo-terminal.
+    const quote = (text) => `'${text.replaceAll("'", "'\\''")}'`;
+    const command = [process.execPath, CLI, 'replay', dir, '--url', hook.url].map(quote).join(' ');
+    const output = await new Promise((resolve, reject) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...BASE_ENV, TERM: 'xterm' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.on('data', (chunk) => (text += chunk));
+      child.stderr.on('data', (chunk) => (text += chunk));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, text }));
+    });
+    assert.equal(output.code, 0, output.text);
+    assert.match(output.text, /replay \[[█░]+\] 5\/5 200:5/);
+    assert.match(output.text, /replayed 5 message\(s\)/);
   });
 
   it('an empty directory is a usage error', async () => {

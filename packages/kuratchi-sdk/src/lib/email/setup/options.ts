@@ -1,7 +1,6 @@
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
-import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient, SNSClientConfig } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
-import type { SNSClientConfig } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import { configurationSetNameSchema } from '../send/ses-names.js';
 import {
@@ -177,8 +176,6 @@ export const teardownOptionsSchema = z
   })
   .strict();
 
-/** The resolved names and place every step works on. */
-export type ValidTarget = z.output<typeof statusOptionsSchema>;
 /** {@link SetupSESEventTrackingOptions} after validation. */
 export type ValidSetupOptions = z.output<typeof setupOptionsSchema>;
 /** {@link TeardownSESEventTrackingOptions} after validation. */
