@@ -7,6 +7,7 @@
 //   KURATCHI_STATE_DIR        local D1 state (default .wrangler/state, the one `wrangler dev` uses)
 //   INGESTION_STALE_MINUTES   passed to the Worker (see README)
 import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,12 +24,14 @@ const stateDir = process.env.KURATCHI_STATE_DIR;
 const persist = stateDir ? ['--persist-to', stateDir] : [];
 const workDir = stateDir ? join(stateDir, 'demo') : join(root, '.wrangler', 'demo');
 const traffic = process.env.DEMO_TRAFFIC !== 'off';
+// wrangler's own entry point, run by this Node directly (no pnpm in between), so signals reach it.
+const wranglerBin = createRequire(join(root, 'package.json')).resolve('wrangler/bin/wrangler.js');
 const quiet = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
 
 mkdirSync(workDir, { recursive: true });
 
 function wrangler(args, what) {
-  const run = spawnSync('pnpm', ['exec', 'wrangler', ...args], { cwd: root, env: quiet, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [wranglerBin, ...args], { cwd: root, env: quiet, encoding: 'utf8' });
   if (run.status !== 0) {
     console.error(`✗ ${what} failed:\n${run.stdout}\n${run.stderr}`);
     process.exit(1);
@@ -64,19 +67,21 @@ writeFileSync(
   }),
 );
 
-console.log(`• starting wrangler dev on ${url} (log: .wrangler/demo/wrangler.log)`);
+console.log(`• starting wrangler dev on ${url} (log: ${join(workDir, 'wrangler.log')})`);
 const log = createWriteStream(join(workDir, 'wrangler.log'));
 const server = spawn(
-  'pnpm',
+  process.execPath,
   [
-    'exec', 'wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false',
+    wranglerBin, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false',
     '--var', 'ENVIRONMENT:development',
     '--var', `SES_ALLOWED_TOPIC_ARNS:${topicArn}`,
     '--var', `SNS_DEV_CERTIFICATE_PEM:${signer.certificatePem}`,
     ...(process.env.INGESTION_STALE_MINUTES ? ['--var', `INGESTION_STALE_MINUTES:${process.env.INGESTION_STALE_MINUTES}`] : []),
     ...persist,
   ],
-  { cwd: root, env: quiet, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  // Same process group as this script: whoever stops the demo (Ctrl-C, a test runner killing the
+  // group) stops wrangler and workerd with it.
+  { cwd: root, env: quiet, stdio: ['ignore', 'pipe', 'pipe'] },
 );
 server.stdout.pipe(log);
 server.stderr.pipe(log);
@@ -91,10 +96,10 @@ server.on('exit', (code) => {
 let stopping = false;
 function stop(code = 0) {
   stopping = true;
-  try {
-    process.kill(-server.pid, 'SIGTERM');
-  } catch {}
-  process.exit(code);
+  server.kill('SIGTERM');
+  // Give wrangler a moment to stop workerd, then leave.
+  setTimeout(() => process.exit(code), 1500).unref();
+  server.once('exit', () => process.exit(code));
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));

@@ -1,7 +1,10 @@
 import type { D1Database } from '@cloudflare/workers-types';
 
-/** Failed sign-ins allowed per key (address, client IP) within {@link FAILURE_WINDOW_MS}. */
-export const MAX_FAILURES = 5;
+/**
+ * Failed sign-ins allowed within {@link FAILURE_WINDOW_MS}: 5 per address (guessing one account),
+ * 50 per client IP (spraying many accounts; higher, as offices and NATs share addresses).
+ */
+export const MAX_FAILURES = { email: 5, ip: 50 } as const;
 /** The rate-limit window. */
 export const FAILURE_WINDOW_MS = 15 * 60_000;
 
@@ -12,9 +15,10 @@ export const FAILURE_WINDOW_MS = 15 * 60_000;
 export async function isSignInBlocked(db: D1Database, keys: readonly string[], now: number): Promise<boolean> {
   const { results } = await db
     .prepare(
-      `SELECT 1 FROM sign_in_failures WHERE key IN (${keys.map(() => '?').join(', ')}) AND failures >= ? AND window_started_at > ?`,
+      `SELECT 1 FROM sign_in_failures WHERE key IN (${keys.map(() => '?').join(', ')}) AND window_started_at > ?
+         AND failures >= CASE WHEN key LIKE 'ip:%' THEN ? ELSE ? END`,
     )
-    .bind(...keys, MAX_FAILURES, now - FAILURE_WINDOW_MS)
+    .bind(...keys, now - FAILURE_WINDOW_MS, MAX_FAILURES.ip, MAX_FAILURES.email)
     .all();
   return results.length > 0;
 }

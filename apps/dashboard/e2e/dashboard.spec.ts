@@ -1,0 +1,187 @@
+import { expect, test } from '@playwright/test';
+import { d1, postEvent, screenshot, signIn, USERS } from './support';
+
+test.describe.configure({ mode: 'serial' });
+
+test('an anonymous visitor is sent to the sign-in page, and a wrong password is refused', async ({ page }) => {
+  await page.goto('/emails/overview');
+  await expect(page).toHaveURL(/\/auth\/signin\?redirectTo=%2Femails%2Foverview/);
+  await page.locator('form[data-hydrated="true"]').waitFor();
+  await page.getByLabel('Email address').fill(USERS.acme);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Wrong email address or password.');
+  const cookies = await page.context().cookies();
+  expect(cookies.find((c) => c.name === 'kuratchi_session')).toBeUndefined();
+});
+
+test('signing in sets an HttpOnly SameSite session cookie and shows the email log', async ({ page }) => {
+  await signIn(page, USERS.acme);
+  const cookie = (await page.context().cookies()).find((c) => c.name === 'kuratchi_session');
+  expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+  await expect(page.getByTestId('organization-name')).toHaveText('Acme Corp');
+  await expect(page.locator('[data-email-id]')).toHaveCount(50);
+  for (const id of await page.locator('[data-email-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-email-id')))) {
+    expect(id).toMatch(/^acme-/);
+  }
+  await screenshot(page, 'email-log');
+});
+
+test('signed events change the icons, counts, tooltips and timeline of an email', async ({ page }) => {
+  const [email] = d1('ORG_DB_ACME', "SELECT id, ses_message_id AS ses, recipient FROM emails WHERE status = 'sent' ORDER BY id LIMIT 1");
+  const { id, ses, recipient } = email as { id: string; ses: string; recipient: string };
+  await signIn(page, USERS.acme);
+  await page.goto(`/emails?q=${encodeURIComponent(recipient)}`);
+  const row = page.locator(`[data-email-id="${id}"]`);
+  await expect(row.locator('[data-status]')).toHaveText('sent');
+  await expect(row.locator('[data-icon]')).toHaveCount(0);
+
+  const base = Date.now() - 10 * 60_000;
+  expect(await postEvent({ eventType: 'Delivery', messageId: ses, recipient, time: new Date(base) })).toBe(200);
+  expect(await postEvent({ eventType: 'Open', messageId: ses, recipient, time: new Date(base + 60_000) })).toBe(200);
+  expect(await postEvent({ eventType: 'Open', messageId: ses, recipient, time: new Date(base + 120_000) })).toBe(200);
+  expect(await postEvent({ eventType: 'Click', messageId: ses, recipient, time: new Date(base + 180_000), link: 'https://example.com/pricing' })).toBe(200);
+
+  await page.reload();
+  await expect(row.locator('[data-status]')).toHaveText('delivered');
+  await expect(row.locator('[data-icon="delivered"]')).toBeVisible();
+  await expect(row.locator('[data-icon="opened"] [data-count]')).toHaveText('2');
+  await expect(row.locator('[data-icon="clicked"] [data-count]')).toHaveText('1');
+  await expect(row.locator('[data-icon="opened"]')).toHaveAttribute('data-tip', /^Opened 2 times, first /);
+  await expect(row.locator('[data-icon="clicked"]')).toHaveAttribute('data-tip', 'Clicked 1 time, last link https://example.com/pricing');
+  await row.locator('[data-icon="opened"]').hover();
+
+  // A permanent bounce arriving later still shows, with its type, and suppresses the recipient.
+  expect(await postEvent({ eventType: 'Bounce', messageId: ses, recipient, time: new Date(base + 240_000) })).toBe(200);
+  await row.getByRole('link').click();
+  await expect(page).toHaveURL(`/emails/${id}`);
+  await expect(page.locator('[data-icon="bounced"]')).toHaveAttribute('data-tip', /^Bounced \(Permanent \/ General\)/);
+  const timeline = page.getByTestId('timeline');
+  await expect(timeline.locator('li')).toHaveCount(6); // Send (seeded) + Delivery, 2 Opens, Click, Bounce
+  await expect(timeline.locator('li').nth(0)).toHaveAttribute('data-event-type', 'Send');
+  await expect(timeline.locator('li[data-event-type="Click"]')).toContainText('https://example.com/pricing');
+  await expect(timeline.locator('li[data-event-type="Open"]').first()).toContainText('192.0.2.1');
+  await expect(timeline.locator('li[data-event-type="Bounce"]')).toContainText('smtp; 550 5.1.1 user unknown');
+  await expect(timeline.locator('li[data-event-type="Delivery"]')).toContainText('250 2.6.0 Message received');
+  await expect(page.getByTestId('suppressed')).toContainText('bounce');
+  await screenshot(page, 'email-timeline');
+});
+
+test('the status filter and the CSV export return exactly the filtered rows', async ({ page }) => {
+  await signIn(page, USERS.acme);
+  await page.goto('/emails');
+  await page.getByLabel('Status').selectOption('bounced');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(page).toHaveURL(/status=bounced/);
+  const shown = page.locator('[data-email-id]');
+  await expect(shown.first()).toBeVisible();
+  for (const status of await page.locator('[data-email-id] [data-status]').allTextContents()) expect(status).toBe('bounced');
+
+  const expected = d1('ORG_DB_ACME', "SELECT id FROM emails WHERE status = 'bounced' ORDER BY created_at DESC, id DESC").map((r) => r['id']);
+  const download = page.waitForEvent('download');
+  await page.getByTestId('export-csv').click();
+  const csv = await (await (await download).createReadStream()).toArray();
+  const lines = Buffer.concat(csv).toString('utf8').trim().split('\r\n');
+  expect(lines[0]).toMatch(/^id,created_at,sent_at,recipient,/);
+  expect(lines.slice(1).map((line) => line.split(',')[0])).toEqual(expected);
+  expect(lines.slice(1).every((line) => line.split(',')[6] === 'bounced')).toBe(true);
+});
+
+test('the recipient search and date range narrow the log', async ({ page }) => {
+  const [{ recipient, day }] = d1('ORG_DB_ACME', "SELECT recipient, strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day FROM emails ORDER BY id LIMIT 1") as Array<{ recipient: string; day: string }>;
+  await signIn(page, USERS.acme);
+  await page.goto(`/emails?q=${encodeURIComponent(recipient!.slice(0, -4))}&from=${day}&to=${day}`);
+  const recipients = await page.locator('[data-email-id] td:first-child').allTextContents();
+  expect(recipients).toContain(recipient);
+  for (const text of recipients) expect(text.startsWith(recipient!.slice(0, -4))).toBe(true);
+  const expected = d1('ORG_DB_ACME', `SELECT count(*) AS n FROM emails WHERE recipient >= '${recipient!.slice(0, -4)}' AND recipient < '${recipient!.slice(0, -4)}~' AND strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') = '${day}'`)[0]!['n'];
+  expect(recipients.length).toBe(expected);
+});
+
+test("a user of another organisation gets 404 for Acme's email, its export and its charts", async ({ page }) => {
+  const [{ id }] = d1('ORG_DB_ACME', 'SELECT id FROM emails ORDER BY id LIMIT 1') as Array<{ id: string }>;
+  await signIn(page, USERS.globex);
+  await expect(page.getByTestId('organization-name')).toHaveText('Globex');
+  const response = await page.goto(`/emails/${id}`);
+  expect(response?.status()).toBe(404);
+  await page.goto('/emails');
+  for (const rowId of await page.locator('[data-email-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-email-id')))) {
+    expect(rowId).toMatch(/^globex-/);
+  }
+  const csv = await (await page.request.get('/emails/export.csv')).text();
+  expect(csv).not.toContain('acme-');
+  expect(csv).toContain('globex-');
+  const acmeSent = d1('ORG_DB_ACME', 'SELECT count(*) AS n FROM emails WHERE sent_at IS NOT NULL')[0]!['n'];
+  const globexSent = d1('ORG_DB_GLOBEX', `SELECT count(*) AS n FROM emails WHERE sent_at >= ${Date.now() - 30 * 86_400_000}`)[0]!['n'];
+  await page.goto('/emails/overview');
+  await expect(page.locator('[data-chart="Sent"] [data-total]')).toHaveText(String(globexSent));
+  expect(globexSent).not.toBe(acmeSent);
+});
+
+test('a superadmin can switch organisation', async ({ page }) => {
+  const [{ id }] = d1('ORG_DB_GLOBEX', 'SELECT id FROM emails ORDER BY id LIMIT 1') as Array<{ id: string }>;
+  await signIn(page, USERS.root);
+  expect((await page.goto(`/emails/${id}`))?.status()).toBe(404);
+  await page.goto('/emails');
+  await page.getByTestId('organization-switcher').selectOption({ label: 'Globex' });
+  await page.getByRole('button', { name: 'Switch' }).click();
+  await expect(page.locator('[data-email-id]').first()).toHaveAttribute('data-email-id', /^globex-/);
+  expect((await page.goto(`/emails/${id}`))?.status()).toBe(200);
+});
+
+test('the overview charts the days, rates against the SES thresholds and warns when events stop', async ({ page }) => {
+  // Globex sent an email 40 minutes ago and no event has arrived since (the stale limit is 30).
+  const now = Date.now();
+  d1('ORG_DB_GLOBEX', `UPDATE email_events SET received_at = min(received_at, ${now - 3_600_000})`);
+  d1('ORG_DB_GLOBEX', `INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES ('globex-stale', 'late@example.com', 's@globex.example', 'Anyone there?', 'sent', 'ses-globex-stale', ${now - 40 * 60_000}, ${now - 40 * 60_000})`);
+  d1('ADMIN_DB', `INSERT INTO email_message_lookup VALUES ('ses-globex-stale', 'org-globex', 'globex-stale', ${now}) ON CONFLICT DO NOTHING`);
+
+  await signIn(page, USERS.globex);
+  await page.goto('/emails/overview');
+  await expect(page.locator('[data-chart]')).toHaveCount(6);
+  await expect(page.locator('[data-rate="bounce"]')).toBeVisible();
+  await expect(page.locator('[data-rate="complaint"]')).toBeVisible();
+  await expect(page.getByTestId('ingestion-warning')).toContainText('no SES event has arrived');
+  await screenshot(page, 'overview-warning');
+
+  // Events resume: the warning clears and the counters move.
+  const applied = Number(await page.locator('[data-counter="applied"]').textContent());
+  expect(await postEvent({ eventType: 'Delivery', messageId: 'ses-globex-stale', recipient: 'late@example.com' })).toBe(200);
+  await page.reload();
+  await expect(page.getByTestId('ingestion-ok')).toBeVisible();
+  await expect(page.locator('[data-counter="applied"]')).toHaveText(String(applied + 1));
+  await screenshot(page, 'overview');
+});
+
+test('the log is usable at phone width and does not shift when it refreshes', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, USERS.acme);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await screenshot(page, 'email-log-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const firstRow = page.locator('[data-email-id]').first();
+  const before = await firstRow.boundingBox();
+  await page.waitForTimeout(6000); // one automatic refresh
+  expect(await firstRow.boundingBox()).toEqual(before);
+});
+
+test('sign-out ends the session, and repeated wrong passwords are rate-limited', async ({ page }) => {
+  await signIn(page, USERS.root);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/auth\/signin/);
+  await page.goto('/emails');
+  await expect(page).toHaveURL(/\/auth\/signin/);
+  await page.locator('form[data-hydrated="true"]').waitFor();
+
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await page.getByLabel('Email address').fill(USERS.root);
+    await page.getByLabel('Password').fill(`wrong-${attempt}`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert')).toHaveText('Wrong email address or password.');
+  }
+  await page.getByLabel('Email address').fill(USERS.root);
+  await page.getByLabel('Password').fill('kuratchi-demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Too many failed attempts. Try again in 15 minutes.');
+});
