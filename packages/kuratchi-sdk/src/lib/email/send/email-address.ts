@@ -22,7 +22,7 @@ export function toList(value: string | readonly string[] | undefined): string[] 
  * The `From` address with an optional display name, as SES expects it: an ASCII name as a quoted
  * string (`"Acme, Inc." <no-reply@acme.example>`), a name with other characters as RFC 2047
  * encoded-words in UTF-8 and base64 (`=?UTF-8?B?…?= <…>`), each at most 75 characters long.
- * @see https://docs.aws.amazon.com/ses/latest/APIReference/API_SendEmail.html (Source: sender name in MIME encoded-word syntax)
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference/API_Destination.html ("friendly from" name in MIME encoded-word syntax)
  * @see https://www.rfc-editor.org/rfc/rfc2047#section-2
  */
 export function formatFromAddress(address: string, name?: string): string {

@@ -11,7 +11,7 @@ import {
 
 /**
  * Most recipients one SES message may have, across To, CC and BCC.
- * @see https://docs.aws.amazon.com/ses/latest/dg/quotas.html
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference/API_SendEmail.html ("may not include more than 50 recipients")
  */
 export const MAX_RECIPIENTS = 50;
 
@@ -54,7 +54,7 @@ export const sendEmailOptionsSchema = z
   .refine((o) => o.html !== undefined || o.text !== undefined, { path: ['html'], message: 'html or text is required' })
   .refine((o) => toList(o.to).length + toList(o.cc).length + toList(o.bcc).length <= MAX_RECIPIENTS, {
     path: ['to'],
-    message: `to, cc and bcc together must have at most ${MAX_RECIPIENTS} recipients (SES quota)`,
+    message: `to, cc and bcc together must have at most ${MAX_RECIPIENTS} recipients (SES limit)`,
   });
 
 /**
