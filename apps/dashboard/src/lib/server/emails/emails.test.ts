@@ -1,0 +1,76 @@
+import { initialTracking, type EmailRow } from 'kuratchi-sdk/email';
+import { describe, expect, it } from 'vitest';
+import { ingestionHealth } from '../health';
+import { reputation } from '../reputation';
+import { timelineDetails } from '../../timeline';
+import { CSV_HEADER, csvLine } from './csv';
+import { emailLogSearch, readEmailLogQuery } from './filters';
+
+const email: EmailRow = {
+  ...initialTracking(),
+  id: 'e1', recipient: 'jane@example.com', sender: 's@example.com', subject: 'Hello, "world"\nagain', emailType: 'marketing',
+  sesMessageId: 'm1', error: null, userId: null, metadata: null, createdAt: Date.UTC(2026, 10, 1), updatedAt: 0,
+};
+
+describe('CSV export lines', () => {
+  it('quotes commas, quotes and newlines (RFC 4180)', () => {
+    expect(CSV_HEADER.startsWith('id,created_at,sent_at,recipient,subject,')).toBe(true);
+    expect(csvLine(email)).toBe('e1,2026-11-01T00:00:00.000Z,,jane@example.com,"Hello, ""world""\nagain",marketing,pending,,0,0,,,,,,,,\r\n');
+  });
+
+  it('neutralises cells a spreadsheet would run as formulas', () => {
+    expect(csvLine({ ...email, subject: '=HYPERLINK("http://evil")' })).toContain(`"'=HYPERLINK(""http://evil"")"`);
+    expect(csvLine({ ...email, subject: '@SUM(A1)' })).toContain(`'@SUM(A1)`);
+  });
+});
+
+describe('email log filters from the URL', () => {
+  it('keeps valid values, drops the rest, and makes `to` an inclusive day', () => {
+    const query = readEmailLogQuery(new URLSearchParams('status=bounced&q=%20jane%20&from=2026-11-01&to=2026-11-02&cursor=abc'));
+    expect(query.filter).toEqual({ status: 'bounced', recipientPrefix: 'jane', from: Date.UTC(2026, 10, 1), to: Date.UTC(2026, 10, 3) });
+    expect(query.cursor).toBe('abc');
+    expect(readEmailLogQuery(new URLSearchParams('status=drop table&from=yesterday&to=2026-13-45')).filter).toEqual({});
+    expect(emailLogSearch(query.form, { cursor: 'x' })).toBe('?status=bounced&q=jane&from=2026-11-01&to=2026-11-02&cursor=x');
+  });
+});
+
+describe('ingestion health', () => {
+  const counters = [
+    { name: 'verified', count: 10, lastAt: 0 },
+    { name: 'outcome:applied', count: 7, lastAt: 0 },
+    { name: 'outcome:duplicate', count: 2, lastAt: 0 },
+    { name: 'outcome:parked', count: 1, lastAt: 0 },
+    { name: 'rejected:signature-mismatch', count: 3, lastAt: 0 },
+    { name: 'rejected:topic-not-allowed', count: 4, lastAt: 0 },
+  ];
+  it('sums the counters and warns only past the stale window', () => {
+    const now = 10_000_000;
+    const ok = ingestionHealth(counters, { lastEventReceivedAt: now - 1000, oldestUnfollowedSendAt: now - 29 * 60_000 }, 30, now);
+    expect(ok).toMatchObject({ verified: 10, applied: 7, duplicate: 2, parked: 1, rejected: 7, warning: null });
+    const stale = ingestionHealth(counters, { lastEventReceivedAt: null, oldestUnfollowedSendAt: now - 31 * 60_000 }, 30, now);
+    expect(stale.warning).toMatch(/^Emails were sent 31 minutes ago and no SES event has arrived since/);
+    expect(ingestionHealth([], { lastEventReceivedAt: null, oldestUnfollowedSendAt: null }, 30, now).warning).toBeNull();
+  });
+});
+
+describe('reputation against the SES thresholds', () => {
+  const day = (sent: number, bounced: number, complained: number) => ({ day: 'd', sent, delivered: 0, opened: 0, clicked: 0, bounced, complained });
+  it('rates per email sent and grades warning / at-risk at 5 % / 10 % and 0.1 % / 0.5 %', () => {
+    expect(reputation([day(1000, 49, 0)]).bounce.level).toBe('healthy');
+    expect(reputation([day(1000, 50, 1)])).toMatchObject({ bounce: { level: 'warning', rate: 0.05 }, complaint: { level: 'warning' } });
+    expect(reputation([day(500, 50, 2), day(500, 50, 3)])).toMatchObject({ sent: 1000, bounce: { level: 'at-risk' }, complaint: { level: 'at-risk' } });
+    expect(reputation([]).bounce.rate).toBe(0);
+  });
+});
+
+describe('timeline details', () => {
+  it('shows what matters of each event type', () => {
+    expect(timelineDetails('Click', { link: 'https://x', ipAddress: '192.0.2.1', userAgent: 'UA' })).toEqual([
+      ['Link', 'https://x'], ['IP address', '192.0.2.1'], ['User agent', 'UA'],
+    ]);
+    expect(timelineDetails('Bounce', { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ diagnosticCode: 'smtp; 550', status: '5.1.1' }] })).toEqual([
+      ['Bounce type', 'Permanent / General'], ['Diagnostic', 'smtp; 550'], ['Status', '5.1.1'],
+    ]);
+    expect(timelineDetails('Send', {})).toEqual([]);
+  });
+});
