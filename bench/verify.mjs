@@ -1,0 +1,115 @@
+// Benchmark 1: SNS signature verification throughput (messages/s) of kuratchi's verifySnsMessage
+// with a warm certificate cache, against the published npm validators sns-validator and
+// sns-payload-validator (their HTTPS certificate fetch answered by a local server: Node's
+// https.get is pointed at it, so each fetches the PEM once and then uses its own cache), and
+// against the floor: crypto.subtle.verify with an already imported key, on the same messages.
+import { createServer, get as httpGet } from 'node:http';
+import https from 'node:https';
+import { createRequire } from 'node:module';
+import { parseSnsMessage, readSigningCertificate, snsStringToSign, verifySnsMessage } from 'kuratchi-sdk/email';
+import { createSnsSigner } from 'kuratchi-sdk/email/testing';
+import { compareInRounds, report, result } from './lib.mjs';
+
+const require = createRequire(import.meta.url);
+const MESSAGES = 300;
+const TOPIC = 'arn:aws:sns:us-east-1:123456789012:kuratchi-ses-events';
+
+const signer = await createSnsSigner({
+  certUrl: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem',
+});
+const bodies = [];
+for (let i = 0; i < MESSAGES; i++) {
+  const signed = await signer.sign({
+    Type: 'Notification',
+    MessageId: `bench-${i}`,
+    TopicArn: TOPIC,
+    Message: JSON.stringify({ eventType: 'Open', mail: { messageId: `m-${i}` }, open: { ipAddress: '192.0.2.1' } }),
+    Timestamp: new Date().toISOString(),
+  });
+  bodies.push(JSON.stringify(signed));
+}
+
+// The peers fetch the certificate with https.get: answer it from 127.0.0.1.
+const server = createServer((request, response) => response.end(signer.certificatePem));
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const local = `http://127.0.0.1:${server.address().port}`;
+https.get = (url, options, callback) => {
+  const path = new URL(typeof url === 'string' ? url : url.href).pathname;
+  return httpGet(`${local}${path}`, typeof options === 'function' ? options : callback ?? options);
+};
+
+const SnsValidator = require('sns-validator');
+const SnsPayloadValidator = require('sns-payload-validator');
+const snsValidator = new SnsValidator();
+const snsPayloadValidator = new SnsPayloadValidator();
+const options = { fetchCertificate: signer.fetchCertificate, allowedTopicArns: [TOPIC] };
+const key = await crypto.subtle.importKey('spki', readSigningCertificate(signer.certificatePem).spki, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify']);
+const prepared = bodies.map((text) => {
+  const message = parseSnsMessage(text);
+  return { signature: Uint8Array.from(atob(message.Signature), (c) => c.charCodeAt(0)), data: new TextEncoder().encode(snsStringToSign(message)) };
+});
+
+/** Runs `verify` over every body with `inFlight` verifications at a time (1: one after another). */
+async function each(items, inFlight, verify) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < items.length) await verify(items[next++]);
+    }),
+  );
+}
+const IN_FLIGHT = 16;
+
+const contenders = {
+  async kuratchi() {
+    for (const body of bodies) await verifySnsMessage(body, options);
+  },
+  async kuratchiConcurrent() {
+    await each(bodies, IN_FLIGHT, (body) => verifySnsMessage(body, options));
+  },
+  async 'sns-validator-concurrent'() {
+    await each(bodies, IN_FLIGHT, (body) => new Promise((resolve, reject) => snsValidator.validate(body, (error) => (error ? reject(error) : resolve()))));
+  },
+  async 'sns-payload-validator-concurrent'() {
+    await each(bodies, IN_FLIGHT, (body) => snsPayloadValidator.validate(JSON.parse(body)));
+  },
+  async floorConcurrent() {
+    await each(prepared, IN_FLIGHT, async ({ signature, data }) => {
+      if (!(await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, signature, data))) throw new Error('floor failed');
+    });
+  },
+  async 'sns-validator'() {
+    for (const body of bodies) {
+      await new Promise((resolve, reject) => snsValidator.validate(body, (error) => (error ? reject(error) : resolve())));
+    }
+  },
+  async 'sns-payload-validator'() {
+    for (const body of bodies) await snsPayloadValidator.validate(JSON.parse(body));
+  },
+  async floor() {
+    for (const { signature, data } of prepared) {
+      if (!(await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, signature, data))) throw new Error('floor failed');
+    }
+  },
+};
+const rates = await compareInRounds(contenders, {
+  rounds: 7,
+  measure: async (run) => {
+    const start = performance.now();
+    await run();
+    return (MESSAGES / (performance.now() - start)) * 1000;
+  },
+});
+server.close();
+
+const fasterPeer = rates['sns-validator'] >= rates['sns-payload-validator'] ? 'sns-validator' : 'sns-payload-validator';
+const fasterConcurrentPeer =
+  rates['sns-validator-concurrent'] >= rates['sns-payload-validator-concurrent'] ? 'sns-validator-concurrent' : 'sns-payload-validator-concurrent';
+report([
+  result(`SNS verification, ${IN_FLIGHT} in flight, vs the faster npm validator`, 'messages/s', rates.kuratchiConcurrent, rates[fasterConcurrentPeer], `${fasterConcurrentPeer.replace('-concurrent', '')} (warm cache, ${IN_FLIGHT} in flight)`, '≥ 3'),
+  result(`SNS verification, ${IN_FLIGHT} in flight, vs the floor`, 'messages/s', rates.kuratchiConcurrent, rates.floorConcurrent, `crypto.subtle.verify, key imported, ${IN_FLIGHT} in flight`, '≥ 0.75'),
+  result('SNS verification, one at a time, vs the faster npm validator', 'messages/s', rates.kuratchi, rates[fasterPeer], `${fasterPeer} (warm cache)`, 'n/a'),
+  result('SNS verification, one at a time, vs the floor', 'messages/s', rates.kuratchi, rates.floor, 'crypto.subtle.verify, key imported', '≥ 0.75'),
+  result('sns-validator (for reference) vs the floor', 'messages/s', rates['sns-validator'], rates.floor, 'crypto.subtle.verify, key imported', 'n/a'),
+  result('sns-payload-validator (for reference) vs the floor', 'messages/s', rates['sns-payload-validator'], rates.floor, 'crypto.subtle.verify, key imported', 'n/a'),
+]);
