@@ -9,7 +9,7 @@ const FORM_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form
 const UNSAFE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** Paths that may receive cross-site form-like posts. */
-export const CSRF_EXEMPT_PATHS: readonly string[] = ['/api/webhooks/ses-events'];
+export const CSRF_EXEMPT_PATHS: readonly string[] = ['/api/webhooks/ses-events', '/api/ping'];
 
 /** A 403 response for a cross-site form submission, or null when the request may proceed. */
 export function crossSiteFormRejection(request: Request, url: URL): Response | null {
