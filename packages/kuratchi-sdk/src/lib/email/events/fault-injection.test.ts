@@ -1,0 +1,146 @@
+import { env } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createFaultPlan, failingD1, type FaultPlan } from '../../../../test/failing-d1.js';
+import { ORGS, seedOrganizations } from '../../../../test/seed.js';
+import { KURATCHI_TAGS } from '../model.js';
+import { createD1AdminStore } from '../store/d1-admin-store.js';
+import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
+import { createOrgDatabaseClient } from '../store/org-databases.js';
+import { buildSesEvent, type SesEventSpec } from '../testing/ses-event-factory.js';
+import { createSnsSigner, type SnsSigner } from '../testing/sns-signer.js';
+import { createSesEventIngestor } from './ingest.js';
+import { applyParkedEvents, type EventSinkPorts } from './record.js';
+
+/**
+ * Fault injection: a scripted run of SNS deliveries (and one sendEmail-style "lookup row arrives"
+ * step) is replayed once per statement k of its fault-free run, with the k-th D1 statement
+ * failing (before it runs, or after it committed). Every failed request must answer 5xx, and
+ * retrying it as SNS would must leave exactly the state of the fault-free run: nothing lost,
+ * nothing counted twice.
+ */
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
+const NOW = new Date('2026-11-28T12:00:00.000Z');
+let signer: SnsSigner;
+
+beforeAll(async () => {
+  signer = await createSnsSigner({ certUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-fault.pem' });
+  await seedOrganizations();
+});
+
+type Step = { kind: 'post'; body: string } | { kind: 'lookup-arrives'; sesMessageId: string; emailId: string };
+
+/** A run in its own namespace: three emails (lookup-routed, tag-routed, not sent yet). */
+async function prepareRun(ns: string) {
+  const ids = { a: `${ns}-a`, b: `${ns}-b`, c: `${ns}-c` };
+  const ses = { a: `ses-${ns}-a`, b: `ses-${ns}-b`, c: `ses-${ns}-c` };
+  const insert = (db: D1Database, id: string, sesId: string | null) =>
+    db
+      .prepare(`INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES (?, ?, 's@x', 'Hi', 'pending', ?, 1, 1)`)
+      .bind(id, `${id}@example.com`, sesId);
+  await insert(env.ORG_DB_ACME, ids.a, ses.a).run();
+  await insert(env.ORG_DB_GLOBEX, ids.b, null).run();
+  await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(ses.a, ORGS.acme, ids.a).run();
+
+  const at = (minute: number) => new Date(NOW.getTime() - 60 * 60_000 + minute * 60_000);
+  const sign = async (spec: SesEventSpec, id: string) =>
+    JSON.stringify(await signer.sign({ Type: 'Notification', MessageId: `${ns}-${id}`, TopicArn: TOPIC, Message: JSON.stringify(buildSesEvent(spec)), Timestamp: NOW.toISOString() }));
+  const tags = { [KURATCHI_TAGS.organizationId]: [ORGS.globex], [KURATCHI_TAGS.emailId]: [ids.b] };
+  const openA = await sign({ eventType: 'Open', messageId: ses.a, recipient: `${ids.a}@example.com`, time: at(3) }, 'a-open-1');
+  const steps: Step[] = [
+    { kind: 'post', body: await sign({ eventType: 'Send', messageId: ses.a, time: at(0) }, 'a-send') },
+    { kind: 'post', body: await sign({ eventType: 'Delivery', messageId: ses.a, time: at(1) }, 'a-delivery') },
+    { kind: 'post', body: openA },
+    { kind: 'post', body: await sign({ eventType: 'Open', messageId: ses.a, time: at(4) }, 'a-open-2') },
+    { kind: 'post', body: await sign({ eventType: 'Click', messageId: ses.a, time: at(5), link: 'https://example.com/x' }, 'a-click') },
+    { kind: 'post', body: openA },
+    { kind: 'post', body: await sign({ eventType: 'Delivery', messageId: ses.b, time: at(2), tags }, 'b-delivery') },
+    { kind: 'post', body: await sign({ eventType: 'Bounce', messageId: ses.c, recipient: `${ids.c}@example.com`, time: at(6) }, 'c-bounce') },
+    { kind: 'lookup-arrives', sesMessageId: ses.c, emailId: ids.c },
+    { kind: 'post', body: await sign({ eventType: 'Complaint', messageId: ses.c, recipient: `${ids.c}@example.com`, time: at(7) }, 'c-complaint') },
+  ];
+  return { ids, ses, steps };
+}
+
+function ports(plan: FaultPlan): EventSinkPorts {
+  const adminDb = failingD1(env.ADMIN_DB, plan);
+  const bindings = { ORG_DB_ACME: failingD1(env.ORG_DB_ACME, plan), ORG_DB_GLOBEX: failingD1(env.ORG_DB_GLOBEX, plan) };
+  const orgDatabase = createOrgDatabaseClient(adminDb, bindings);
+  return { adminStore: createD1AdminStore(adminDb), orgEmailStore: async (id) => createD1OrgEmailStore(await orgDatabase(id)), now: () => NOW };
+}
+
+/** Runs the script, retrying every 5xx as SNS does; returns the statuses seen. */
+async function runScript(ns: string, plan: FaultPlan) {
+  const run = await prepareRun(ns);
+  const sink = ports(plan);
+  const ingestor = createSesEventIngestor({ ...sink, allowedTopicArns: [TOPIC], fetchCertificate: signer.fetchCertificate });
+  const statuses: number[] = [];
+  for (const step of run.steps) {
+    for (let attempt = 0; ; attempt++) {
+      expect(attempt, 'retries must end').toBeLessThan(4);
+      if (step.kind === 'post') {
+        const result = await ingestor.ingest(step.body);
+        statuses.push(result.status);
+        expect([200, 500, 503]).toContain(result.status);
+        if (result.status === 200) break;
+      } else {
+        // sendEmail's part: the email row, then the lookup row, then apply what was parked.
+        try {
+          await env.ORG_DB_ACME.prepare(`INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES (?, ?, 's@x', 'Hi', 'sent', ?, 1, 1) ON CONFLICT DO NOTHING`)
+            .bind(step.emailId, `${step.emailId}@example.com`, step.sesMessageId)
+            .run();
+          await sink.adminStore.putMessageRoute(step.sesMessageId, { organizationId: ORGS.acme, emailId: step.emailId }, NOW.getTime());
+          await applyParkedEvents(sink, step.sesMessageId);
+          break;
+        } catch {
+          statuses.push(500);
+        }
+      }
+    }
+  }
+  return { ...run, statuses };
+}
+
+/** Everything the script can change, with the run's namespace taken out. */
+async function snapshot(ns: string, run: Awaited<ReturnType<typeof prepareRun>>) {
+  const strip = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll(ns, 'NS'));
+  const email = (db: D1Database, id: string) =>
+    db.prepare('SELECT * FROM emails WHERE id = ?').bind(id).first().then((row) => ({ ...row, updated_at: 'x' }));
+  const events = (db: D1Database, id: string) =>
+    db.prepare('SELECT sns_message_id, event_type, occurred_at, detail FROM email_events WHERE email_id = ? ORDER BY sns_message_id').bind(id).all().then((r) => r.results);
+  return strip({
+    a: await email(env.ORG_DB_ACME, run.ids.a),
+    b: await email(env.ORG_DB_GLOBEX, run.ids.b),
+    c: await email(env.ORG_DB_ACME, run.ids.c),
+    events: [await events(env.ORG_DB_ACME, run.ids.a), await events(env.ORG_DB_GLOBEX, run.ids.b), await events(env.ORG_DB_ACME, run.ids.c)],
+    suppressions: (await env.ORG_DB_ACME.prepare('SELECT email_address, reason, detail FROM email_suppressions WHERE email_address LIKE ? ORDER BY email_address').bind(`${ns}-%`).all()).results,
+    parked: (await env.ADMIN_DB.prepare('SELECT sns_message_id FROM parked_email_events WHERE ses_message_id LIKE ?').bind(`ses-${ns}-%`).all()).results,
+  });
+}
+
+describe('fault injection: every D1 statement of a scripted run, failing in turn', () => {
+  it('retries reach exactly the fault-free state, for every k, failing before or after the statement', { timeout: 240_000 }, async () => {
+    const cleanPlan = createFaultPlan();
+    const clean = await runScript('clean', cleanPlan);
+    expect(clean.statuses.every((s) => s === 200)).toBe(true);
+    const expected = await snapshot('clean', clean);
+    expect(expected.a).toMatchObject({ status: 'delivered', open_count: 2, click_count: 1 });
+    expect(expected.c).toMatchObject({ status: 'complained', bounce_type: 'Permanent' });
+    expect(expected.parked).toEqual([]);
+    const statements = cleanPlan.executed;
+    expect(statements).toBeGreaterThan(30);
+
+    let failuresSeen = 0;
+    for (const mode of ['before', 'after'] as const) {
+      for (let k = 1; k <= statements; k++) {
+        const ns = `fault-${mode}-${k}`;
+        const plan = createFaultPlan(k, mode);
+        const run = await runScript(ns, plan);
+        expect(plan.injected, `${ns}: the failure was injected`).toBe(1);
+        expect(run.statuses.filter((s) => s >= 500).length, `${ns}: the failed request answered 5xx`).toBeGreaterThanOrEqual(1);
+        failuresSeen++;
+        expect(await snapshot(ns, run), `${ns}: final state`).toEqual(expected);
+      }
+    }
+    expect(failuresSeen).toBe(2 * statements);
+  });
+});
