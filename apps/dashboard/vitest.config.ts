@@ -43,6 +43,9 @@ export default defineConfig(async () => {
             outbound.push({ method: request.method, url: request.url });
             if (request.url === signer.certUrl) return new Response(signer.certificatePem);
             const url = new URL(request.url);
+            if (url.searchParams.get('Action') === 'Redirect') {
+              return new Response(null, { status: 302, headers: { location: 'https://evil.example/confirm' } });
+            }
             if (url.searchParams.get('Action') === 'ConfirmSubscription') {
               return new Response('<ConfirmSubscriptionResponse/>', { headers: { 'content-type': 'text/xml' } });
             }
