@@ -1,0 +1,73 @@
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { env } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { d1SinkPorts, seedOrganizations, ORGS } from '../../../test/seed.js';
+import { createSesEventIngestor } from './events/ingest.js';
+import { createEmailSender } from './send.js';
+import { createD1OrgEmailStore } from './store/d1-org-email-store.js';
+import { createOrgDatabaseClient } from './store/org-databases.js';
+import { buildSesEvent } from './testing/ses-event-factory.js';
+import { createSnsSigner } from './testing/sns-signer.js';
+
+/**
+ * Race: SES publishes events before sendEmail has written its rows (SES answers SendEmail after
+ * it has already delivered; SNS is fast). Deliveries of one message arrive concurrently before,
+ * during and after sendEmail's writes; once everything has settled, every one is applied and
+ * nothing is left parked.
+ */
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
+const credentials = { accessKeyId: 'AKIDKURATCHITEST', secretAccessKey: 'kuratchi-test-secret' };
+
+beforeAll(seedOrganizations);
+
+describe('race between SES events and sendEmail', () => {
+  for (const round of [1, 2, 3, 4, 5]) {
+    it(`round ${round}: 40 deliveries racing sendEmail are all applied once it has written its rows`, async () => {
+      const signer = await createSnsSigner({ certUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-race.pem' });
+      const sesMessageId = `ses-race-${crypto.randomUUID()}`;
+      const ingestor = createSesEventIngestor({ ...d1SinkPorts(), allowedTopicArns: [TOPIC], fetchCertificate: signer.fetchCertificate });
+      const base = Date.now() - 60_000;
+      const specs = [
+        { eventType: 'Send' as const, time: new Date(base) },
+        { eventType: 'Delivery' as const, time: new Date(base + 1000) },
+        ...Array.from({ length: 25 }, (_, i) => ({ eventType: 'Open' as const, time: new Date(base + 2000 + i) })),
+        ...Array.from({ length: 13 }, (_, i) => ({ eventType: 'Click' as const, time: new Date(base + 3000 + i), link: `https://example.com/${i}` })),
+      ];
+      const bodies = await Promise.all(
+        specs.map(async (spec, i) =>
+          JSON.stringify(
+            await signer.sign({ Type: 'Notification', MessageId: `${sesMessageId}-${i}`, TopicArn: TOPIC, Message: JSON.stringify(buildSesEvent({ ...spec, messageId: sesMessageId })), Timestamp: new Date().toISOString() }),
+          ),
+        ),
+      );
+      // A third arrive before SendEmail is even answered, the rest while and after sendEmail writes.
+      const posted: Array<Promise<unknown>> = [];
+      const ses = new SESv2Client({ region: 'eu-west-1', credentials });
+      mockClient(ses)
+        .on(SendEmailCommand)
+        .callsFake(async () => {
+          for (const body of bodies.slice(0, 13)) posted.push(ingestor.ingest(body));
+          await Promise.all(posted);
+          return { MessageId: sesMessageId };
+        });
+      const sender = createEmailSender({ ses, adminDb: env.ADMIN_DB, orgDatabase: createOrgDatabaseClient(env.ADMIN_DB, env as unknown as Record<string, unknown>), from: 'no-reply@acme.example' });
+      const sending = sender.sendEmail({ organizationId: ORGS.acme, to: 'racer@example.com', subject: 'Race', text: 'Hi' });
+      for (const body of bodies.slice(13)) {
+        posted.push(ingestor.ingest(body));
+        await new Promise((resolve) => setTimeout(resolve, round % 2 ? 0 : 1));
+      }
+      const result = await sending;
+      const answers = (await Promise.all(posted)) as Array<{ status: number }>;
+      expect(result).toMatchObject({ success: true, id: sesMessageId });
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+
+      const row = await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(result.emailId!);
+      expect(row).toMatchObject({ status: 'delivered', openCount: 25, clickCount: 13, lastClickedLink: 'https://example.com/12', sesMessageId });
+      const events = await env.ORG_DB_ACME.prepare('SELECT count(*) AS n FROM email_events WHERE email_id = ?').bind(result.emailId).first<{ n: number }>();
+      expect(events?.n).toBe(40);
+      const parked = await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id = ?').bind(sesMessageId).first<{ n: number }>();
+      expect(parked?.n).toBe(0);
+    });
+  }
+});
