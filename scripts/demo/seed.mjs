@@ -2,7 +2,7 @@
 // result of a plausible event history folded with the SDK's own applyEvent, plus those events
 // (so the timeline has something to show) and the admin lookup rows.
 import { applyEvent, initialTracking, sesEventDetail, sesEventTime } from 'kuratchi-sdk/email';
-import { buildSesEvent } from 'kuratchi-sdk/email/testing';
+import { buildSesEvent, seededRandom } from 'kuratchi-sdk/email/testing';
 import { hashPassword } from '../../apps/dashboard/src/lib/server/auth/password.js';
 
 /** The demo organisations and the D1 bindings of their databases (see wrangler.toml). */
@@ -42,18 +42,6 @@ const STORIES = [
   [2, ['Reject']],
   [2, ['Rendering Failure']],
 ];
-
-/** A deterministic pseudo-random generator (mulberry32), so every demo starts the same. */
-export function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sql = (value) =>
   value === null || value === undefined ? 'NULL' : typeof value === 'number' ? String(value) : `'${String(value).replaceAll("'", "''")}'`;

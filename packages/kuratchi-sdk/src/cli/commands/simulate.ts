@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { createDemoTraffic, createSnsSigner, type DemoEmail } from 'kuratchi-sdk/email/testing';
+import { createDemoTraffic, createSnsSigner, seededRandom, type DemoEmail } from 'kuratchi-sdk/email/testing';
 import { redactUrl } from 'kuratchi-sdk/email';
 import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
@@ -138,16 +138,4 @@ async function demoEmails(path: string | undefined, random: () => number): Promi
     parsed.every((e) => typeof e?.sesMessageId === 'string' && typeof e?.recipient === 'string');
   if (!valid) throw new UsageError(`--emails ${path} must be a JSON array of {"sesMessageId": "...", "recipient": "..."}`);
   return (parsed as DemoEmail[]).map(({ sesMessageId, recipient }) => ({ sesMessageId, recipient }));
-}
-
-/** mulberry32: a small deterministic generator, so `--seed` repeats the same run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -7,3 +7,4 @@ export { buildSesEvent } from './ses-event-factory.js';
 export type { SesEventSpec } from './ses-event-factory.js';
 export { createDemoTraffic } from './demo-traffic.js';
 export type { DemoEmail, DemoDelivery, DemoTrafficOptions } from './demo-traffic.js';
+export { seededRandom } from './seeded-random.js';

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { applyEvent, initialTracking, parseSesEvent, SES_EVENT_TYPES, type EmailTracking, type SesEvent } from 'kuratchi-sdk/email';
-import { buildSesEvent, type SnsSigner } from 'kuratchi-sdk/email/testing';
+import { buildSesEvent, seededRandom, type SnsSigner } from 'kuratchi-sdk/email/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ORGS, post, seedOrganizations, testSigner, TOPIC } from '../../../../../test/support.js';
 
@@ -20,20 +20,9 @@ beforeAll(async () => {
   await seedOrganizations();
 });
 
-/** Deterministic randomness (mulberry32), so a failure can be replayed. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('soak', () => {
   it(`${DELIVERIES} deliveries for ${EMAILS} emails, ${DUPLICATE_SHARE * 100} % duplicates, shuffled, end in the model's rows`, { timeout: 600_000 }, async () => {
-    const rand = random(6);
+    const rand = seededRandom(6);
     const run = crypto.randomUUID().slice(0, 8);
     const emails = Array.from({ length: EMAILS }, (_, i) => ({ id: `soak-${run}-${i}`, ses: `ses-soak-${run}-${i}` }));
     for (let i = 0; i < emails.length; i += 100) {
