@@ -1,7 +1,9 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import type { EmailRow, EmailStatus } from '../model.js';
 import { EMAIL_SELECT_LIST, emailFromSql, type EmailSqlRow } from './columns.js';
+import { createD1SuppressionStore } from './d1-suppression-store.js';
 import { decodeEmailLogCursor, encodeEmailLogCursor } from './email-log-cursor.js';
+import type { SuppressionListEntry } from './types.js';
 
 /** Filters of the email log; all optional and combined with AND. */
 export interface EmailLogFilter {
@@ -41,14 +43,6 @@ export interface DailyEmailStats {
   clicked: number;
   bounced: number;
   complained: number;
-}
-
-/** A suppression-list entry. */
-export interface SuppressionEntry {
-  emailAddress: string;
-  reason: 'bounce' | 'complaint' | 'manual';
-  detail: string | null;
-  createdAt: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -102,13 +96,9 @@ export function createD1EmailQueries(db: D1Database) {
     },
 
     /** The suppression-list entry of an address (case-insensitive), or null. */
-    async findSuppression(emailAddress: string): Promise<SuppressionEntry | null> {
-      return db
-        .prepare(
-          'SELECT email_address AS emailAddress, reason, detail, created_at AS createdAt FROM email_suppressions WHERE email_address = ?',
-        )
-        .bind(emailAddress.toLowerCase())
-        .first<SuppressionEntry>();
+    async findSuppression(emailAddress: string): Promise<SuppressionListEntry | null> {
+      const [entry] = await createD1SuppressionStore(db).find([emailAddress.toLowerCase()]);
+      return entry ?? null;
     },
 
     /**

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { countRows, insertEmail } from '../../../../test/seed.js';
 import { applyEvent, effectsOf, suppressionsOf } from '../events/apply.js';
 import { deliveriesArbitrary } from '../../../../test/arbitraries.js';

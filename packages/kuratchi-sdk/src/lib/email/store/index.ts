@@ -15,7 +15,6 @@ export type {
   EmailLogPage,
   EmailTimelineEvent,
   DailyEmailStats,
-  SuppressionEntry,
 } from './d1-email-queries.js';
 export { encodeEmailLogCursor, decodeEmailLogCursor } from './email-log-cursor.js';
 export type { EmailLogCursor } from './email-log-cursor.js';
