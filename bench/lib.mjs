@@ -19,9 +19,12 @@ export async function compareInRounds(contenders, { rounds = 7, measure }) {
   return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
 }
 
-/** One line of bench/results.json. `higherIsBetter` says which way the ratio reads. */
-export function result(name, unit, ours, baseline, baselineName, target) {
-  return { name, unit, ours: round(ours), baseline: round(baseline), baselineName, ratio: round(ours / baseline, 3), target };
+/**
+ * One line of bench/results.json: `ratio` is ours / baseline; `target` says which way it reads
+ * (`≥ 3`: higher is better, `≤ 1.5`: lower is better). `digits`: decimals kept of ours and baseline.
+ */
+export function result(name, unit, ours, baseline, baselineName, target, digits = 1) {
+  return { name, unit, ours: round(ours, digits), baseline: round(baseline, digits), baselineName, ratio: round(ours / baseline, 3), target };
 }
 
 function round(value, digits = 1) {
