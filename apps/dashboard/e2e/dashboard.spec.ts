@@ -185,3 +185,14 @@ test('sign-out ends the session, and repeated wrong passwords are rate-limited',
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert')).toHaveText('Too many failed attempts. Try again in 15 minutes.');
 });
+
+test('on wrangler dev, refused uploads answer their status every time (the body is drained, not cancelled)', async ({ request }) => {
+  const oversized = 'A'.repeat(300 * 1024);
+  for (let i = 0; i < 4; i++) {
+    const response = await request.post('/api/webhooks/ses-events', { data: oversized, headers: { 'content-type': 'text/plain' } });
+    expect(response.status()).toBe(413);
+  }
+  for (let i = 0; i < 6; i++) {
+    expect((await request.post('/api/ping', { data: 'x=1', headers: { 'content-type': 'text/plain' } })).status()).toBe(200);
+  }
+});

@@ -3,13 +3,15 @@ export type BodyText = { ok: true; text: string } | { ok: false; reason: 'too-la
 
 /**
  * Reads a request body as UTF-8 without ever holding more than `maxBytes`: a declared
- * Content-Length over the limit is refused before reading, and a stream that goes past it is
- * cancelled. Invalid UTF-8 is refused rather than silently replaced.
+ * Content-Length over the limit is refused without keeping any of it, and a stream that goes past
+ * the limit is read to its end and thrown away (not cancelled: `wrangler dev`'s proxy answers 503
+ * "worker restarted mid-request" to a cancelled upload). Invalid UTF-8 is refused rather than
+ * silently replaced.
  */
 export async function readBodyText(request: Request, maxBytes: number): Promise<BodyText> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > maxBytes) {
-    await request.body?.cancel();
+    await discardBody(request);
     return { ok: false, reason: 'too-large' };
   }
   const chunks: Uint8Array[] = [];
@@ -21,7 +23,7 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
       if (done) break;
       size += value.byteLength;
       if (size > maxBytes) {
-        await reader.cancel();
+        await drain(reader);
         return { ok: false, reason: 'too-large' };
       }
       chunks.push(value);
@@ -37,5 +39,17 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
     return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
   } catch {
     return { ok: false, reason: 'not-utf8' };
+  }
+}
+
+/** Reads a request body to its end, keeping nothing (constant memory). */
+export async function discardBody(request: Request): Promise<void> {
+  if (request.body && !request.bodyUsed) await drain(request.body.getReader());
+}
+
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  for (;;) {
+    const { done } = await reader.read();
+    if (done) return;
   }
 }

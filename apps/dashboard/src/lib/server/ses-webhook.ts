@@ -11,7 +11,7 @@ import {
 } from 'kuratchi-sdk/email';
 import { BASIC_CHALLENGE, hasBasicCredential } from './basic-auth';
 import { ConfigError, readConfig, type DashboardConfig } from './config';
-import { readBodyText } from './read-body';
+import { discardBody, readBodyText } from './read-body';
 
 /**
  * Certificates and imported keys of real SNS signing certificates, kept for the isolate's life so
@@ -45,7 +45,7 @@ export async function handleSesWebhook({ request, url, platform }: WebhookContex
   const env = platform!.env;
 
   if (config.webhookCredential && !(await hasBasicCredential(request, config.webhookCredential))) {
-    await request.body?.cancel();
+    await discardBody(request);
     return finish(started, platform, { status: 401, body: { outcome: 'forbidden', code: 'unauthorized' }, log: { outcome: 'forbidden', code: 'unauthorized' } }, {
       'www-authenticate': BASIC_CHALLENGE,
     });

@@ -1,8 +1,9 @@
 import type { RequestHandler } from './$types';
+import { discardBody } from '$lib/server/read-body';
 
 /** Liveness probe (and the trivial baseline of the webhook benchmark): always 200, no I/O. */
 export const GET: RequestHandler = () => new Response('ok');
 export const POST: RequestHandler = async ({ request }) => {
-  await request.body?.cancel();
+  await discardBody(request);
   return new Response('ok');
 };
