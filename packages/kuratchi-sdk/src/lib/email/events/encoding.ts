@@ -7,29 +7,60 @@ export function utf8(text: string): Uint8Array<ArrayBuffer> {
   return utf8Encoder.encode(text) as Uint8Array<ArrayBuffer>;
 }
 
-/** Number of bytes of a string in UTF-8, without encoding it when it is plainly small enough. */
+/**
+ * Number of bytes of a string in UTF-8 (as TextEncoder writes it: a lone surrogate becomes
+ * U+FFFD, 3 bytes), without encoding it.
+ */
 export function utf8ByteLength(text: string): number {
-  let bytes = text.length;
+  let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
-    if (unit < 0x80) continue;
-    // U+0080..U+07FF take 2 bytes, the rest of the BMP 3; a surrogate pair (2 units) takes 4.
-    bytes += unit < 0x800 ? 1 : unit >= 0xd800 && unit <= 0xdbff ? 1 : unit >= 0xdc00 && unit <= 0xdfff ? 1 : 2;
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
   }
   return bytes;
 }
 
+const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** Value of each base64 character by char code, -1 for anything else. */
+const BASE64_VALUES = (() => {
+  const values = new Int8Array(128).fill(-1);
+  for (let i = 0; i < BASE64_ALPHABET.length; i++) values[BASE64_ALPHABET.charCodeAt(i)] = i;
+  return values;
+})();
+
 /**
- * Decodes standard base64 (RFC 4648 section 4, padding optional, no whitespace).
+ * Decodes standard base64 (RFC 4648 section 4, padding optional, no whitespace) in one pass
+ * (this runs for every SNS signature, so it avoids atob's intermediate string).
  * @throws {TypeError} when the text is not base64.
  */
 export function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 === 1) {
-    throw new TypeError('not base64');
+  let end = base64.length;
+  if (end > 0 && base64.charCodeAt(end - 1) === 61 /* = */) end--;
+  if (end > 0 && base64.charCodeAt(end - 1) === 61) end--;
+  if (end % 4 === 1 || base64.length - end > 0 && base64.length % 4 !== 0) throw new TypeError('not base64');
+  const bytes = new Uint8Array(Math.floor((end * 3) / 4));
+  let buffer = 0;
+  let bits = 0;
+  let out = 0;
+  for (let i = 0; i < end; i++) {
+    const code = base64.charCodeAt(i);
+    const value = code < 128 ? BASE64_VALUES[code]! : -1;
+    if (value < 0) throw new TypeError('not base64');
+    buffer = (buffer << 6) | value;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes[out++] = (buffer >> bits) & 0xff;
+    }
   }
-  const binary = atob(base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
 }
 
