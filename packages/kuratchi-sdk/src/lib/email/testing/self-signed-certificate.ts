@@ -15,9 +15,13 @@ import { bytesToBase64 } from '../events/encoding.js';
 
 /** Options of {@link createSelfSignedCertificate}. */
 export interface SelfSignedCertificateOptions {
-  /** Start of validity; default one day ago. */
+  /**
+   * Start of validity; default {@link DEFAULT_CERTIFICATE_NOT_BEFORE} (2000-01-01). The helper
+   * never reads the clock: a test that pins `now` and needs a certificate valid around it passes
+   * `notBefore`/`notAfter` derived from that `now`, or relies on the wide default.
+   */
   notBefore?: Date;
-  /** End of validity; default one year from now. */
+  /** End of validity; default {@link DEFAULT_CERTIFICATE_NOT_AFTER} (2099-12-31). */
   notAfter?: Date;
   /** Subject and issuer common name; default `sns.amazonaws.com`. */
   commonName?: string;
@@ -33,7 +37,15 @@ export interface SelfSignedCertificate {
 
 const COMMON_NAME_OID = '2.5.4.3';
 const SHA256_WITH_RSA_OID = '1.2.840.113549.1.1.11';
-const DAY_MS = 86_400_000;
+
+/**
+ * Default start of validity: wide enough that a test certificate is valid at any date a test
+ * pins, and at the real clock, this century. (UTCTime before 2050, GeneralizedTime after: RFC 5280
+ * section 4.1.2.5.)
+ */
+export const DEFAULT_CERTIFICATE_NOT_BEFORE = new Date('2000-01-01T00:00:00Z');
+/** Default end of validity; see {@link DEFAULT_CERTIFICATE_NOT_BEFORE}. */
+export const DEFAULT_CERTIFICATE_NOT_AFTER = new Date('2099-12-31T23:59:59Z');
 
 /**
  * Generates an RSA key (WebCrypto) and a self-signed X.509 v3 certificate for it, to stand in for
@@ -44,7 +56,11 @@ const DAY_MS = 86_400_000;
 export async function createSelfSignedCertificate(
   options: SelfSignedCertificateOptions = {},
 ): Promise<SelfSignedCertificate> {
-  const now = Date.now();
+  const notBefore = options.notBefore ?? DEFAULT_CERTIFICATE_NOT_BEFORE;
+  const notAfter = options.notAfter ?? DEFAULT_CERTIFICATE_NOT_AFTER;
+  if (!(notBefore.getTime() < notAfter.getTime())) {
+    throw new RangeError(`certificate notBefore (${notBefore.toISOString()}) must be before notAfter (${notAfter.toISOString()})`);
+  }
   const keys = (await crypto.subtle.generateKey(
     { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
     true,
@@ -66,10 +82,7 @@ export async function createSelfSignedCertificate(
     serialNumber: serialNumber.buffer,
     signature: signatureAlgorithm,
     issuer: name,
-    validity: new Validity({
-      notBefore: options.notBefore ?? new Date(now - DAY_MS),
-      notAfter: options.notAfter ?? new Date(now + 365 * DAY_MS),
-    }),
+    validity: new Validity({ notBefore, notAfter }),
     subject: name,
     subjectPublicKeyInfo: AsnConvert.parse(
       (await crypto.subtle.exportKey('spki', keys.publicKey)) as ArrayBuffer,
