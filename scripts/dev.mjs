@@ -4,6 +4,7 @@
 //   DEMO_DURATION_SECONDS=0   stop after this long (0: run until interrupted)
 //   DEMO_INTERVAL_MS=700      pause between posts
 //   DEMO_TRAFFIC=on           `off`: serve the seeded data only (the end-to-end tests post their own)
+//   DEMO_SEED                 an integer: the same sequence of live events every run (default random)
 //   KURATCHI_STATE_DIR        local D1 state (default .wrangler/state, the one `wrangler dev` uses)
 //   INGESTION_STALE_MINUTES   passed to the Worker (see README)
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import { createRequire } from 'node:module';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDemoTraffic, createSnsSigner } from 'kuratchi-sdk/email/testing';
+import { createDemoTraffic, createSnsSigner, seededRandom } from 'kuratchi-sdk/email/testing';
 import { buildDemoSeed, DEMO_ORGANIZATIONS, DEMO_PASSWORD, DEMO_USERS } from './demo/seed.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,6 +28,15 @@ const traffic = process.env.DEMO_TRAFFIC !== 'off';
 // wrangler's own entry point, run by this Node directly (no pnpm in between), so signals reach it.
 const wranglerBin = createRequire(join(root, 'package.json')).resolve('wrangler/bin/wrangler.js');
 const quiet = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+
+function demoSeed(value) {
+  if (!/^\d{1,10}$/.test(value)) {
+    console.error(`✗ DEMO_SEED must be a non-negative integer, not ${JSON.stringify(value)}`);
+    process.exit(2);
+  }
+  return Number(value);
+}
+if (process.env.DEMO_SEED) demoSeed(process.env.DEMO_SEED);
 
 mkdirSync(workDir, { recursive: true });
 
@@ -136,7 +146,8 @@ if (!traffic) {
 }
 console.log('• posting signed SNS messages (events, duplicates, out-of-order pairs, forged ones, unknown emails); Ctrl-C stops');
 
-const demoTraffic = createDemoTraffic({ signer, topicArn, emails: seed.liveEmails });
+const random = process.env.DEMO_SEED ? seededRandom(demoSeed(process.env.DEMO_SEED)) : Math.random;
+const demoTraffic = createDemoTraffic({ signer, topicArn, emails: seed.liveEmails, random });
 const tally = {};
 let unexpected = 0;
 const started = Date.now();

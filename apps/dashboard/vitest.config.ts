@@ -38,6 +38,8 @@ export default defineConfig(async () => {
             TEST_SIGNER_CERT_URL: signer.certUrl,
             TEST_SIGNER_CERT_PEM: signer.certificatePem,
             TEST_SIGNER_KEY_PKCS8: bytesToBase64(new Uint8Array(signer.certificate.privateKeyPkcs8)),
+            // test/clock.ts: the pinned `now` of the unit tests, moved by the time-shift check.
+            KURATCHI_TEST_NOW: process.env.KURATCHI_TEST_NOW ?? '',
           },
           outboundService: async (request: Request) => {
             outbound.push({ method: request.method, url: request.url });

@@ -14,7 +14,12 @@ export default defineConfig(async () => {
         miniflare: {
           compatibilityDate: '2026-05-01',
           d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX'],
-          bindings: { ADMIN_MIGRATIONS: adminMigrations, ORG_MIGRATIONS: orgMigrations },
+          bindings: {
+            ADMIN_MIGRATIONS: adminMigrations,
+            ORG_MIGRATIONS: orgMigrations,
+            // test/clock.ts: the pinned `now` of the tests, moved by the time-shift check.
+            KURATCHI_TEST_NOW: process.env.KURATCHI_TEST_NOW ?? '',
+          },
         },
       }),
     ],

@@ -46,9 +46,14 @@ const STORIES = [
 const sql = (value) =>
   value === null || value === undefined ? 'NULL' : typeof value === 'number' ? String(value) : `'${String(value).replaceAll("'", "''")}'`;
 
+/** How many of each organisation's newest emails the live traffic keeps changing. */
+export const LIVE_EMAILS_PER_ORGANIZATION = 25;
+
 /**
  * SQL for the admin database and each organisation's database, and the emails the live demo
- * traffic should keep changing.
+ * traffic should keep changing: the {@link LIVE_EMAILS_PER_ORGANIZATION} newest emails of each
+ * organisation that can still change, so every live event lands on the first page of the log
+ * (50 rows, newest first) where an admin sees it.
  */
 export async function buildDemoSeed({ emailsPerOrganization = 240, now = Date.now(), random = seededRandom(20261128) } = {}) {
   const pick = (items) => items[Math.floor(random() * items.length)];
@@ -70,6 +75,7 @@ export async function buildDemoSeed({ emailsPerOrganization = 240, now = Date.no
   const organizations = {};
   const liveEmails = [];
   for (const organization of DEMO_ORGANIZATIONS) {
+    const candidates = [];
     admin.push(`INSERT INTO organizations (id, name, database_binding, created_at) VALUES (${sql(organization.id)}, ${sql(organization.name)}, ${sql(organization.binding)}, ${now});`);
     const statements = ['DELETE FROM email_events;', 'DELETE FROM email_suppressions;', 'DELETE FROM emails;'];
     for (let i = 0; i < emailsPerOrganization; i++) {
@@ -107,10 +113,12 @@ export async function buildDemoSeed({ emailsPerOrganization = 240, now = Date.no
       if (events.length) {
         admin.push(`INSERT INTO email_message_lookup (ses_message_id, organization_id, email_id, created_at) VALUES (${sql(sesMessageId)}, ${sql(organization.id)}, ${sql(id)}, ${createdAt});`);
         if (!['bounced', 'rejected', 'failed', 'complained'].includes(tracking.status)) {
-          liveEmails.push({ sesMessageId, recipient, stage: tracking.deliveredAt ? 'delivered' : 'sent' });
+          candidates.push({ createdAt, email: { sesMessageId, recipient, stage: tracking.deliveredAt ? 'delivered' : 'sent' } });
         }
       }
     }
+    candidates.sort((a, b) => b.createdAt - a.createdAt);
+    liveEmails.push(...candidates.slice(0, LIVE_EMAILS_PER_ORGANIZATION).map((c) => c.email));
     organizations[organization.binding] = statements.join('\n');
   }
   for (const user of DEMO_USERS) {

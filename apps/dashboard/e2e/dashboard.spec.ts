@@ -112,7 +112,10 @@ test("a user of another organisation gets 404 for Acme's email, its export and i
   expect(csv).not.toContain('acme-');
   expect(csv).toContain('globex-');
   const acmeSent = d1('ORG_DB_ACME', 'SELECT count(*) AS n FROM emails WHERE sent_at IS NOT NULL')[0]!['n'];
-  const globexSent = d1('ORG_DB_GLOBEX', `SELECT count(*) AS n FROM emails WHERE sent_at >= ${Date.now() - 30 * 86_400_000}`)[0]!['n'];
+  // The overview charts the 30 UTC days ending with today (d1-email-queries dailyStats): the same window here.
+  const DAY_MS = 86_400_000;
+  const end = Math.floor(Date.now() / DAY_MS) * DAY_MS + DAY_MS;
+  const globexSent = d1('ORG_DB_GLOBEX', `SELECT count(*) AS n FROM emails WHERE sent_at >= ${end - 30 * DAY_MS} AND sent_at < ${end}`)[0]!['n'];
   await page.goto('/emails/overview');
   await expect(page.locator('[data-chart="Sent"] [data-total]')).toHaveText(String(globexSent));
   expect(globexSent).not.toBe(acmeSent);

@@ -14,6 +14,8 @@ declare global {
       TEST_SIGNER_CERT_PEM: string;
       TEST_SIGNER_KEY_PKCS8: string;
       OUTBOUND_LOG: Fetcher;
+      /** Moves the unit tests' pinned clock (test/clock.ts); empty for its default. */
+      KURATCHI_TEST_NOW: string;
     }
   }
 }

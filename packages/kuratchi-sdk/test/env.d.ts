@@ -8,6 +8,8 @@ declare global {
       ORG_DB_GLOBEX: D1Database;
       ADMIN_MIGRATIONS: D1Migration[];
       ORG_MIGRATIONS: D1Migration[];
+      /** Moves the tests' pinned clock (test/clock.ts); empty for its default. */
+      KURATCHI_TEST_NOW: string;
     }
   }
 }

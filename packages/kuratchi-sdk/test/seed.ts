@@ -35,8 +35,8 @@ export async function insertEmail(
   return id;
 }
 
-/** The D1-backed ports of the event sink, wired as the webhook route wires them. */
-export function d1SinkPorts(now = () => new Date()): EventSinkPorts {
+/** The D1-backed ports of the event sink, wired as the webhook route wires them, on the clock `now`. */
+export function d1SinkPorts(now: () => Date): EventSinkPorts {
   const orgDatabase = createOrgDatabaseClient(env.ADMIN_DB, env as unknown as Record<string, unknown>);
   return {
     adminStore: createD1AdminStore(env.ADMIN_DB),

@@ -2,6 +2,7 @@ import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TEST_NOW } from '../../../test/clock.js';
 import { d1SinkPorts, seedOrganizations, ORGS } from '../../../test/seed.js';
 import { createSesEventIngestor } from './events/ingest.js';
 import { createEmailSender } from './send.js';
@@ -26,8 +27,8 @@ describe('race between SES events and sendEmail', () => {
     it(`round ${round}: 40 deliveries racing sendEmail are all applied once it has written its rows`, async () => {
       const signer = await createSnsSigner({ certUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-race.pem' });
       const sesMessageId = `ses-race-${crypto.randomUUID()}`;
-      const ingestor = createSesEventIngestor({ ...d1SinkPorts(), allowedTopicArns: [TOPIC], fetchCertificate: signer.fetchCertificate });
-      const base = Date.now() - 60_000;
+      const ingestor = createSesEventIngestor({ ...d1SinkPorts(() => TEST_NOW), allowedTopicArns: [TOPIC], fetchCertificate: signer.fetchCertificate });
+      const base = TEST_NOW.getTime() - 60_000;
       const specs = [
         { eventType: 'Send' as const, time: new Date(base) },
         { eventType: 'Delivery' as const, time: new Date(base + 1000) },
@@ -37,7 +38,7 @@ describe('race between SES events and sendEmail', () => {
       const bodies = await Promise.all(
         specs.map(async (spec, i) =>
           JSON.stringify(
-            await signer.sign({ Type: 'Notification', MessageId: `${sesMessageId}-${i}`, TopicArn: TOPIC, Message: JSON.stringify(buildSesEvent({ ...spec, messageId: sesMessageId })), Timestamp: new Date().toISOString() }),
+            await signer.sign({ Type: 'Notification', MessageId: `${sesMessageId}-${i}`, TopicArn: TOPIC, Message: JSON.stringify(buildSesEvent({ ...spec, messageId: sesMessageId })), Timestamp: TEST_NOW.toISOString() }),
           ),
         ),
       );
@@ -51,7 +52,7 @@ describe('race between SES events and sendEmail', () => {
           await Promise.all(posted);
           return { MessageId: sesMessageId };
         });
-      const sender = createEmailSender({ ses, adminDb: env.ADMIN_DB, orgDatabase: createOrgDatabaseClient(env.ADMIN_DB, env as unknown as Record<string, unknown>), from: 'no-reply@acme.example' });
+      const sender = createEmailSender({ ses, adminDb: env.ADMIN_DB, orgDatabase: createOrgDatabaseClient(env.ADMIN_DB, env as unknown as Record<string, unknown>), from: 'no-reply@acme.example', now: () => TEST_NOW });
       const sending = sender.sendEmail({ organizationId: ORGS.acme, to: 'racer@example.com', subject: 'Race', text: 'Hi' });
       for (const body of bodies.slice(13)) {
         posted.push(ingestor.ingest(body));

@@ -2,6 +2,7 @@ import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { TEST_NOW } from '../../../test/clock.js';
 import { countRows, d1SinkPorts, ORGS, seedOrganizations } from '../../../test/seed.js';
 import { parseSesEvent } from './events/ses-event.js';
 import { recordSesEvent } from './events/record.js';
@@ -22,7 +23,7 @@ declare module 'vitest' {
 
 // These tests run inside workerd: the sending path (AWS SDK v3 SESv2 client, D1 writes, parked
 // events) must work in a Worker, not only in Node.
-const NOW = new Date('2026-11-28T12:00:00.000Z');
+const NOW = TEST_NOW;
 const credentials = { accessKeyId: 'AKIDKURATCHITEST', secretAccessKey: 'kuratchi-test-secret' };
 
 beforeAll(seedOrganizations);

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TEST_NOW } from '../../../../test/clock.js';
 import { seedOrganizations } from '../../../../test/support.js';
 import { hashPassword, PBKDF2_ITERATIONS, verifyPassword } from './password.js';
 import { FAILURE_WINDOW_MS, isSignInBlocked, MAX_FAILURES, recordSignInFailure } from './rate-limit';
@@ -39,7 +40,7 @@ beforeAll(async () => {
 
 describe('sessions', () => {
   it('resolves a fresh session, not an expired or unknown one', async () => {
-    const now = Date.now();
+    const now = TEST_NOW.getTime();
     const { token } = await createSession(env.ADMIN_DB, { id: users.admin, organizationId: 'org-acme' }, now);
     expect(await resolveSession(env.ADMIN_DB, token, now)).toMatchObject({ user: { email: 'a@acme.test', role: 'admin' }, organization: { id: 'org-acme', name: 'Acme' } });
     expect(await resolveSession(env.ADMIN_DB, token, now + SESSION_TTL_MS + 1)).toBeNull();
@@ -49,7 +50,7 @@ describe('sessions', () => {
   });
 
   it('lets only a superadmin switch organisation, and only to one that exists', async () => {
-    const now = Date.now();
+    const now = TEST_NOW.getTime();
     const admin = await createSession(env.ADMIN_DB, { id: users.admin, organizationId: 'org-acme' }, now);
     const adminSession = (await resolveSession(env.ADMIN_DB, admin.token, now))!;
     expect(await switchOrganization(env.ADMIN_DB, adminSession, 'org-globex')).toBe(false);
@@ -61,7 +62,7 @@ describe('sessions', () => {
   });
 
   it("refuses an admin's session that points at another organisation", async () => {
-    const now = Date.now();
+    const now = TEST_NOW.getTime();
     const { token } = await createSession(env.ADMIN_DB, { id: users.admin, organizationId: 'org-globex' }, now);
     expect(await resolveSession(env.ADMIN_DB, token, now)).toBeNull();
   });
@@ -70,7 +71,7 @@ describe('sessions', () => {
 describe('sign-in rate limit', () => {
   it(`blocks an address after ${MAX_FAILURES.email} failures until the window is over`, async () => {
     const keys = [`email:${crypto.randomUUID()}@x.test`, `ip:${crypto.randomUUID()}`];
-    const now = Date.now();
+    const now = TEST_NOW.getTime();
     for (let i = 0; i < MAX_FAILURES.email - 1; i++) await recordSignInFailure(env.ADMIN_DB, keys, now);
     expect(await isSignInBlocked(env.ADMIN_DB, keys, now)).toBe(false);
     await recordSignInFailure(env.ADMIN_DB, keys, now);
@@ -82,7 +83,7 @@ describe('sign-in rate limit', () => {
 
   it(`allows an IP ${MAX_FAILURES.ip} failures across addresses`, async () => {
     const ip = `ip:${crypto.randomUUID()}`;
-    const now = Date.now();
+    const now = TEST_NOW.getTime();
     for (let i = 0; i < MAX_FAILURES.ip - 1; i++) await recordSignInFailure(env.ADMIN_DB, [`email:${i}@spray.test`, ip], now);
     expect(await isSignInBlocked(env.ADMIN_DB, ['email:new@spray.test', ip], now)).toBe(false);
     await recordSignInFailure(env.ADMIN_DB, [ip], now);

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TEST_NOW } from '../../../../test/clock.js';
 import { createFaultPlan, failingD1, type FaultPlan } from '../../../../test/failing-d1.js';
 import { ORGS, seedOrganizations } from '../../../../test/seed.js';
 import { KURATCHI_TAGS } from '../model.js';
@@ -19,7 +20,7 @@ import { applyParkedEvents, type EventSinkPorts } from './record.js';
  * nothing counted twice.
  */
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
-const NOW = new Date('2026-11-28T12:00:00.000Z');
+const NOW = TEST_NOW;
 let signer: SnsSigner;
 
 beforeAll(async () => {

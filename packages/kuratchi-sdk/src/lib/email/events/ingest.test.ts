@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { TEST_NOW, testIso } from '../../../../test/clock.js';
 import { countRows, d1SinkPorts, insertEmail, ORGS, seedOrganizations } from '../../../../test/seed.js';
 import { KURATCHI_TAGS } from '../model.js';
 import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
@@ -10,7 +11,7 @@ import { applyParkedEvents } from './record.js';
 import type { SnsMessage } from './sns-message.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
-const NOW = new Date('2026-11-28T12:00:00.000Z');
+const NOW = TEST_NOW;
 
 let signer: SnsSigner;
 beforeAll(async () => {
@@ -104,8 +105,8 @@ describe('ingest: notifications', () => {
     // sendEmail's part: email row, then lookup row, then apply what was parked.
     const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId });
     await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(sesMessageId, ORGS.acme, emailId).run();
-    expect(await applyParkedEvents(d1SinkPorts(), sesMessageId)).toBe(1);
-    expect(await applyParkedEvents(d1SinkPorts(), sesMessageId)).toBe(0);
+    expect(await applyParkedEvents(d1SinkPorts(() => NOW), sesMessageId)).toBe(1);
+    expect(await applyParkedEvents(d1SinkPorts(() => NOW), sesMessageId)).toBe(0);
     expect((await parked())?.n).toBe(0);
     expect(await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'bounced', bounceType: 'Permanent' });
   });
@@ -170,7 +171,7 @@ describe('ingest: notifications', () => {
 describe('ingest: refusals write nothing', () => {
   const cases: Array<[string, () => Promise<string>, number, string, Partial<SesEventIngestorOptions>?]> = [
     ['a forged signature', async () => withField(await notification({ eventType: 'Open', messageId: 'x' }), 'Message', (m) => m.replace('"Open"', '"Click"')), 403, 'signature-mismatch'],
-    ['a stale timestamp', () => notification({ eventType: 'Open', messageId: 'x' }, { Timestamp: '2026-11-28T10:00:00.000Z' }), 403, 'timestamp-too-old'],
+    ['a stale timestamp', () => notification({ eventType: 'Open', messageId: 'x' }, { Timestamp: testIso(-2 * 3_600_000) }), 403, 'timestamp-too-old'],
     ['a disallowed topic', () => notification({ eventType: 'Open', messageId: 'x' }, { TopicArn: 'arn:aws:sns:eu-west-1:123456789012:other' }), 403, 'topic-not-allowed'],
     ['any topic when none is configured', () => notification({ eventType: 'Open', messageId: 'x' }), 403, 'topic-not-allowed', { allowedTopicArns: [] }],
     ['a certificate URL off AWS', async () => withField(await notification({ eventType: 'Open', messageId: 'x' }), 'SigningCertURL', (u) => u.replace('amazonaws.com', 'amazonaws.com.evil.example')), 403, 'cert-url-not-sns-host'],

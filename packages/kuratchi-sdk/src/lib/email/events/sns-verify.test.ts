@@ -3,10 +3,12 @@ import { SnsMessageError, SnsVerificationError, type SnsVerificationErrorCode } 
 import type { SnsMessage } from './sns-message.js';
 import { snsStringToSign, verifySnsMessage, type VerifySnsOptions } from './sns-verify.js';
 import { createSnsSigner, type SnsSigner, type UnsignedSnsMessage } from '../testing/sns-signer.js';
+import { TEST_NOW, testIso, testTime } from '../../../../test/clock.js';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:kuratchi-ses-events';
-const NOW = new Date('2026-11-28T10:00:00.000Z');
-const TIMESTAMP = '2026-11-28T09:59:30.123Z';
+const NOW = TEST_NOW;
+const TIMESTAMP = testIso(-29_877);
+const HOUR_MS = 3_600_000;
 
 const notification: UnsignedSnsMessage = {
   Type: 'Notification',
@@ -188,20 +190,20 @@ describe('verifySnsMessage rejects tampering, one field at a time', () => {
   });
 
   it('a timestamp older than maxAgeSeconds, or too far in the future', async () => {
-    const old = await signer.sign({ ...notification, Timestamp: '2026-11-28T08:59:59.000Z' });
+    const old = await signer.sign({ ...notification, Timestamp: testIso(-HOUR_MS - 1000) });
     await expectRejected(old, 'timestamp-too-old');
     await expect(verifySnsMessage(old, { ...options, maxAgeSeconds: 7200 })).resolves.toBeTruthy();
-    const future = await signer.sign({ ...notification, Timestamp: '2026-11-28T10:05:01.000Z' });
+    const future = await signer.sign({ ...notification, Timestamp: testIso(5 * 60_000 + 1000) });
     await expectRejected(future, 'timestamp-in-future');
-    const slightlyAhead = await signer.sign({ ...notification, Timestamp: '2026-11-28T10:04:59.000Z' });
+    const slightlyAhead = await signer.sign({ ...notification, Timestamp: testIso(5 * 60_000 - 1000) });
     await expect(verifySnsMessage(slightlyAhead, options)).resolves.toBeTruthy();
   });
 
   it('a certificate not valid yet or expired at `now`', async () => {
     const expired = await createSnsSigner({
       certUrl: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-expired.pem',
-      notBefore: new Date('2025-01-01T00:00:00Z'),
-      notAfter: new Date('2026-11-28T09:00:00Z'),
+      notBefore: testTime(-365 * 24 * HOUR_MS),
+      notAfter: testTime(-HOUR_MS),
     });
     await expectRejected(await expired.sign(notification), 'certificate-expired', {
       ...options,
@@ -209,7 +211,7 @@ describe('verifySnsMessage rejects tampering, one field at a time', () => {
     });
     const early = await createSnsSigner({
       certUrl: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-early.pem',
-      notBefore: new Date('2026-11-29T00:00:00Z'),
+      notBefore: testTime(12 * HOUR_MS),
     });
     await expectRejected(await early.sign(notification), 'certificate-not-yet-valid', {
       ...options,
@@ -269,7 +271,7 @@ describe('cheap checks come before any certificate fetch', () => {
     const opts = { ...options, fetchCertificate };
     const signed = await signer.sign(notification);
     await expectRejected({ ...signed, TopicArn: 'arn:aws:sns:us-east-1:123456789012:nope' }, 'topic-not-allowed', opts);
-    await expectRejected({ ...signed, Timestamp: '2020-01-01T00:00:00.000Z' }, 'timestamp-too-old', opts);
+    await expectRejected({ ...signed, Timestamp: testIso(-24 * HOUR_MS) }, 'timestamp-too-old', opts);
     await expectRejected({ ...signed, SignatureVersion: '9' }, 'unsupported-signature-version', opts);
     await expectRejected({ ...signed, Signature: '%%%' }, 'signature-malformed', opts);
     await expect(verifySnsMessage('{"Type":"Notification"}', opts)).rejects.toBeInstanceOf(SnsMessageError);
@@ -312,7 +314,7 @@ describe('certificate fetching and caching', () => {
 });
 
 function tamper(field: string, value: unknown): string {
-  if (field === 'Timestamp') return '2026-11-28T09:59:31.123Z';
+  if (field === 'Timestamp') return testIso(-28_877);
   if (field === 'Type') return 'SubscriptionConfirmation';
   return `${String(value)}x`;
 }

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { TEST_NOW, testTime } from '../../../../test/clock.js';
 import { countRows, insertEmail } from '../../../../test/seed.js';
 import { applyEvent, effectsOf, suppressionsOf } from '../events/apply.js';
 import { deliveriesArbitrary } from '../../../../test/arbitraries.js';
@@ -10,6 +11,8 @@ import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { trackingOf } from './columns.js';
 import { createD1OrgEmailStore } from './d1-org-email-store.js';
 import type { RecordEventInput } from './types.js';
+
+const HOUR_MS = 3_600_000;
 
 const store = createD1OrgEmailStore(env.ORG_DB_ACME);
 
@@ -25,7 +28,7 @@ function input(emailId: string, snsMessageId: string, event: SesEvent): RecordEv
     },
     effects: effectsOf(event),
     suppressions: suppressionsOf(event),
-    receivedAt: Date.now(),
+    receivedAt: TEST_NOW.getTime(),
   };
 }
 
@@ -38,7 +41,7 @@ async function newEmail() {
 describe('D1 org email store: recordEvent', () => {
   it('the same SNS message recorded twice changes nothing the second time', async () => {
     const { emailId, sesMessageId } = await newEmail();
-    const open = buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: new Date('2026-01-01T00:00:00Z') });
+    const open = buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: testTime(-HOUR_MS) });
     expect(await store.recordEvent(input(emailId, 'sns-dup-1', open))).toBe('applied');
     const once = await store.getEmail(emailId);
     expect(await store.recordEvent(input(emailId, 'sns-dup-1', open))).toBe('duplicate');
@@ -54,19 +57,19 @@ describe('D1 org email store: recordEvent', () => {
     const outcomes = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         store.recordEvent(
-          input(emailId, `sns-open-${emailId}-${i}`, buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) })),
+          input(emailId, `sns-open-${emailId}-${i}`, buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: testTime(-HOUR_MS + i * 1000) })),
         ),
       ),
     );
     expect(outcomes.every((o) => o === 'applied')).toBe(true);
     const row = await store.getEmail(emailId);
     expect(row?.openCount).toBe(50);
-    expect(row?.openedAt).toBe(Date.UTC(2026, 0, 1, 0, 0, 0));
+    expect(row?.openedAt).toBe(testTime(-HOUR_MS).getTime());
   });
 
   it('50 concurrent deliveries of one SNS message count once', async () => {
     const { emailId, sesMessageId } = await newEmail();
-    const click = buildSesEvent({ eventType: 'Click', messageId: sesMessageId, time: new Date('2026-01-01T00:00:00Z') });
+    const click = buildSesEvent({ eventType: 'Click', messageId: sesMessageId, time: testTime(-HOUR_MS) });
     const outcomes = await Promise.all(Array.from({ length: 50 }, () => store.recordEvent(input(emailId, `sns-same-${emailId}`, click))));
     expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1);
     expect((await store.getEmail(emailId))?.clickCount).toBe(1);
@@ -74,7 +77,7 @@ describe('D1 org email store: recordEvent', () => {
 
   it('an email that does not exist, or belongs to another SES message, records nothing', async () => {
     const before = await countRows(env.ORG_DB_ACME, 'email_events');
-    const open = buildSesEvent({ eventType: 'Open', messageId: 'ses-unknown', time: new Date('2026-01-01T00:00:00Z') });
+    const open = buildSesEvent({ eventType: 'Open', messageId: 'ses-unknown', time: testTime(-HOUR_MS) });
     expect(await store.recordEvent(input('no-such-email', `sns-${crypto.randomUUID()}`, open))).toBe('email-missing');
     const { emailId } = await newEmail();
     expect(await store.recordEvent(input(emailId, `sns-${crypto.randomUUID()}`, open))).toBe('email-missing');
@@ -84,7 +87,7 @@ describe('D1 org email store: recordEvent', () => {
 
   it('fills in the SES message id of a row that did not know it yet', async () => {
     const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId: null });
-    const send = buildSesEvent({ eventType: 'Send', messageId: `ses-${emailId}`, time: new Date('2026-01-01T00:00:00Z') });
+    const send = buildSesEvent({ eventType: 'Send', messageId: `ses-${emailId}`, time: testTime(-HOUR_MS) });
     expect(await store.recordEvent(input(emailId, `sns-${emailId}`, send))).toBe('applied');
     expect(await store.getEmail(emailId)).toMatchObject({ sesMessageId: `ses-${emailId}`, status: 'sent' });
   });
@@ -92,11 +95,11 @@ describe('D1 org email store: recordEvent', () => {
   it('a Permanent bounce and a complaint suppress the recipient once; a Transient bounce does not', async () => {
     const { emailId, sesMessageId } = await newEmail();
     const recipient = (await store.getEmail(emailId))!.recipient;
-    const transient = buildSesEvent({ eventType: 'Bounce', bounceType: 'Transient', messageId: sesMessageId, recipient, time: new Date('2026-01-01T00:00:00Z') });
+    const transient = buildSesEvent({ eventType: 'Bounce', bounceType: 'Transient', messageId: sesMessageId, recipient, time: testTime(-HOUR_MS) });
     await store.recordEvent(input(emailId, `sns-t-${emailId}`, transient));
     const suppressed = () => env.ORG_DB_ACME.prepare('SELECT reason FROM email_suppressions WHERE email_address = ?').bind(recipient).all();
     expect((await suppressed()).results).toEqual([]);
-    const permanent = buildSesEvent({ eventType: 'Bounce', messageId: sesMessageId, recipient, time: new Date('2026-01-01T00:01:00Z') });
+    const permanent = buildSesEvent({ eventType: 'Bounce', messageId: sesMessageId, recipient, time: testTime(-HOUR_MS + 60_000) });
     await store.recordEvent(input(emailId, `sns-p-${emailId}`, permanent));
     await store.recordEvent(input(emailId, `sns-p-${emailId}`, permanent));
     expect((await suppressed()).results).toEqual([{ reason: 'bounce' }]);

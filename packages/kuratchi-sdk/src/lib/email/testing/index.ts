@@ -1,10 +1,16 @@
 // Test and demo helpers of kuratchi-sdk (`kuratchi-sdk/email/testing`): re-exports only.
 export { createSnsSigner } from './sns-signer.js';
 export type { SnsSigner, SnsSignerOptions, UnsignedSnsMessage } from './sns-signer.js';
-export { createSelfSignedCertificate } from './self-signed-certificate.js';
+export {
+  createSelfSignedCertificate,
+  DEFAULT_CERTIFICATE_NOT_AFTER,
+  DEFAULT_CERTIFICATE_NOT_BEFORE,
+} from './self-signed-certificate.js';
 export type { SelfSignedCertificate, SelfSignedCertificateOptions } from './self-signed-certificate.js';
 export { buildSesEvent } from './ses-event-factory.js';
 export type { SesEventSpec } from './ses-event-factory.js';
 export { createDemoTraffic } from './demo-traffic.js';
 export type { DemoEmail, DemoDelivery, DemoTrafficOptions } from './demo-traffic.js';
 export { seededRandom } from './seeded-random.js';
+export { createTestClock, DEFAULT_TEST_NOW } from './test-clock.js';
+export type { TestClock } from './test-clock.js';

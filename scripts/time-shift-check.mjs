@@ -1,0 +1,71 @@
+// The time-shift check (part of `pnpm test`): runs the SDK's and the dashboard's workerd test
+// suites again with their pinned clock (`KURATCHI_TEST_NOW`, read by each package's test/clock.ts)
+// moved a year ahead of the real date and a year back, to instants chosen to be awkward (just
+// before midnight UTC on the last day of a month, just after midnight on the first). A test that
+// mixes its pinned `now` with the real clock, or assumes a day or month does not roll over, fails
+// here at once rather than on some future morning. Debian's faketime cannot do this: it does
+// not move workerd's clock.
+//
+// First it proves the setting reaches the tests: with KURATCHI_TEST_NOW set to something that is
+// not a date, the clock's own test file must fail to load.
+//
+//   node scripts/time-shift-check.mjs            both shifts, both packages
+//   KURATCHI_TIME_SHIFTS=2027-12-31T23:59:30Z    only this instant (comma-separated list)
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DAY_MS = 86_400_000;
+
+const SUITES = [
+  { name: 'kuratchi-sdk', dir: join(root, 'packages/kuratchi-sdk'), clockTest: 'src/lib/email/testing/test-clock.test.ts', exclude: [] },
+  // The soak (20,000 deliveries, ~95 s) runs on the Worker's real clock only: nothing to shift.
+  { name: 'dashboard', dir: join(root, 'apps/dashboard'), clockTest: 'src/lib/server/auth/auth.test.ts', exclude: ['src/routes/api/webhooks/ses-events/soak.test.ts'] },
+];
+
+/** A year ahead, the last day of that month, 30 s before midnight UTC; a year back, the first day, 30 s after. */
+function defaultShifts(now = new Date()) {
+  const ahead = new Date(now.getTime() + 366 * DAY_MS);
+  const lastOfMonth = new Date(Date.UTC(ahead.getUTCFullYear(), ahead.getUTCMonth() + 1, 1) - 30_000);
+  const back = new Date(now.getTime() - 365 * DAY_MS);
+  const firstOfMonth = new Date(Date.UTC(back.getUTCFullYear(), back.getUTCMonth(), 1, 0, 0, 30));
+  return [lastOfMonth.toISOString(), firstOfMonth.toISOString()];
+}
+
+function vitest(suite, testNow, args) {
+  const run = spawnSync(process.execPath, [join(suite.dir, 'node_modules/vitest/vitest.mjs'), 'run', ...args], {
+    cwd: suite.dir,
+    env: { ...process.env, KURATCHI_TEST_NOW: testNow },
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return { status: run.status, output: `${run.stdout}${run.stderr}` };
+}
+
+let failed = false;
+for (const suite of SUITES) {
+  const probe = vitest(suite, 'not-a-date', [suite.clockTest]);
+  if (probe.status === 0 || !probe.output.includes('the test clock needs an ISO 8601 instant')) {
+    console.error(`✗ ${suite.name}: KURATCHI_TEST_NOW does not reach the tests (a bad value did not fail ${suite.clockTest})\n${probe.output.slice(-3000)}`);
+    process.exit(1);
+  }
+}
+console.log('• time-shift check: KURATCHI_TEST_NOW reaches both suites');
+
+const shifts = process.env.KURATCHI_TIME_SHIFTS ? process.env.KURATCHI_TIME_SHIFTS.split(',') : defaultShifts();
+for (const testNow of shifts) {
+  for (const suite of SUITES) {
+    const started = Date.now();
+    const run = vitest(suite, testNow, suite.exclude.flatMap((file) => ['--exclude', file]));
+    const summary = run.output.match(/Tests\s+.*\(\d+\)/)?.[0]?.replace(/\x1b\[[0-9;]*m/g, '') ?? '';
+    const seconds = ((Date.now() - started) / 1000).toFixed(0);
+    if (run.status !== 0) {
+      failed = true;
+      console.error(`✗ ${suite.name} with now = ${testNow}: ${summary} (${seconds} s)\n${run.output.replace(/\x1b\[[0-9;]*m/g, '').slice(-20000)}`);
+    } else {
+      console.log(`✓ ${suite.name} with now = ${testNow}: ${summary} (${seconds} s)`);
+    }
+  }
+}
+process.exit(failed ? 1 : 0);
