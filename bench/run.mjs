@@ -120,7 +120,7 @@ function met(r) {
   }
 }
 
-/** The results as a Markdown table (also what the README shows). */
+/** The results as a Markdown table (also what bench/README.md shows). */
 function table(rows) {
   const header = ['Benchmark', 'Ours', 'Baseline', 'Ratio', 'Target', 'Met'];
   const body = rows.map((r) => [

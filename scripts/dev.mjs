@@ -6,7 +6,7 @@
 //   DEMO_TRAFFIC=on           `off`: serve the seeded data only (the end-to-end tests post their own)
 //   DEMO_SEED                 an integer: the same sequence of live events every run (default random)
 //   KURATCHI_STATE_DIR        local D1 state (default .wrangler/state, the one `wrangler dev` uses)
-//   INGESTION_STALE_MINUTES   passed to the Worker (see README)
+//   INGESTION_STALE_MINUTES   passed to the Worker (see docs/deployment.md)
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -30,7 +30,7 @@ interface WebhookContext {
 /**
  * Handles one SNS POST to the SES events webhook: configuration, optional HTTP Basic credential,
  * bounded body, then the SDK's ingestor, one structured log line and the ingestion counters.
- * Every status follows the webhook contract (README, "The ingestor").
+ * Every status follows the webhook contract (docs/webhook.md).
  */
 export async function handleSesWebhook({ request, url, platform }: WebhookContext): Promise<Response> {
   const started = Date.now();
