@@ -5,7 +5,7 @@ import { setupOptionsSchema, type SetupSESEventTrackingOptions } from './setup/o
 import { configurationSetStep, eventDestinationStep, trackingOptionsStep } from './setup/ses-steps.js';
 import type { SetupContext } from './setup/setup-context.js';
 import { deliveryPolicyStep, signatureVersionStep, topicPolicyStep, topicStep } from './setup/sns-topic-steps.js';
-import { runSteps, type Step, type StepReport } from './setup/steps.js';
+import { runReport, type RunReport, type Step, type StepReport } from './setup/steps.js';
 import { subscriptionStep } from './setup/subscription-step.js';
 import { parseOptions } from './send/invalid-options.js';
 
@@ -24,14 +24,7 @@ export type {
 export type { StepReport, StepStatus } from './setup/steps.js';
 
 /** What `setupSESEventTracking` did (or, in a dry run, would do). */
-export interface SetupReport {
-  /** False when a step failed: `steps` says which, and what was done before it. */
-  ok: boolean;
-  dryRun: boolean;
-  region: string;
-  /** Unknown in a dry run without `accountId`, or when the account step failed. */
-  accountId?: string;
-  topicArn?: string;
+export interface SetupReport extends RunReport {
   configurationSetName: string;
   eventDestinationName: string;
   /** The webhook URL, its password replaced by `****`. */
@@ -42,8 +35,6 @@ export interface SetupReport {
   /** One entry per step, in order: `account`, `topic`, `topic-signature-version`, `topic-policy`,
    * [`topic-delivery-policy`], `configuration-set`, [`tracking-options`], `event-destination`, `subscription`. */
   steps: StepReport[];
-  /** For a failed run: the failing step and its error. */
-  error?: string;
 }
 
 /**
@@ -82,19 +73,15 @@ export async function setupSESEventTracking(input: SetupSESEventTrackingOptions)
     eventDestinationStep,
     subscriptionStep,
   ];
-  const run = await runSteps(steps, context, options.dryRun);
-  const failed = run.steps.find((s) => s.status === 'failed');
+  const { steps: reports, error, ...run } = await runReport(steps, context, options);
   return {
-    ok: run.ok,
-    dryRun: options.dryRun,
-    region: options.region,
-    ...(context.place ? { accountId: context.place.accountId, topicArn: context.topicArn } : {}),
+    ...run,
     configurationSetName: options.configurationSetName,
     eventDestinationName: options.eventDestinationName,
     webhookUrl: redactUrl(options.webhookUrl),
     ...(context.subscriptionArn ? { subscriptionArn: context.subscriptionArn } : {}),
     ...(context.subscriptionPending !== undefined ? { subscriptionPending: context.subscriptionPending } : {}),
-    steps: run.steps,
-    ...(failed ? { error: `step ${failed.step} failed: ${failed.error}` } : {}),
+    steps: reports,
+    ...(error ? { error } : {}),
   };
 }

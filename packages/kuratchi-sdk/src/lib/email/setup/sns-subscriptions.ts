@@ -8,22 +8,25 @@ import { sameEndpoint } from './aws-errors.js';
 export const PENDING_CONFIRMATION = 'PendingConfirmation';
 
 /**
- * The HTTPS subscriptions of a topic (every page), optionally only those of one endpoint.
+ * Every subscription of a topic, all pages (`NextToken`) read.
  * @see https://docs.aws.amazon.com/sns/latest/api/API_ListSubscriptionsByTopic.html
  */
-export async function listHttpsSubscriptions(sns: SNSClient, topicArn: string, endpoint?: string): Promise<Subscription[]> {
+export async function listSubscriptions(sns: SNSClient, topicArn: string): Promise<Subscription[]> {
   const found: Subscription[] = [];
   let NextToken: string | undefined;
   do {
     const page = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, ...(NextToken ? { NextToken } : {}) }));
-    for (const s of page.Subscriptions ?? []) {
-      if (s.Protocol !== 'https') continue;
-      if (endpoint !== undefined && !(s.Endpoint && sameEndpoint(s.Endpoint, endpoint))) continue;
-      found.push(s);
-    }
+    found.push(...(page.Subscriptions ?? []));
     NextToken = page.NextToken;
   } while (NextToken);
   return found;
+}
+
+/** The HTTPS subscriptions of a topic (every page), optionally only those of one endpoint. */
+export async function listHttpsSubscriptions(sns: SNSClient, topicArn: string, endpoint?: string): Promise<Subscription[]> {
+  return (await listSubscriptions(sns, topicArn)).filter(
+    (s) => s.Protocol === 'https' && (endpoint === undefined || (!!s.Endpoint && sameEndpoint(s.Endpoint, endpoint))),
+  );
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   SetTopicAttributesCommand,
 } from '@aws-sdk/client-sns';
 import { isAwsError } from './aws-errors.js';
+import { canonicalJson } from './canonical-json.js';
 import type { SetupContext } from './setup-context.js';
 import type { Step } from './steps.js';
 import { sesPublishStatement, withStatement } from './topic-policy.js';
@@ -109,16 +110,9 @@ async function setTopicAttribute(c: SetupContext, name: string, value: string): 
 
 function sameJson(a: string, b: string): boolean {
   try {
-    return JSON.stringify(sortKeys(JSON.parse(a))) === JSON.stringify(sortKeys(JSON.parse(b)));
+    return canonicalJson(JSON.parse(a)) === canonicalJson(JSON.parse(b));
   } catch {
     return false;
   }
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]));
-  }
-  return value;
-}

@@ -1,4 +1,5 @@
 import { describeAwsError } from './aws-errors.js';
+import type { AwsPlace } from './identity.js';
 
 /**
  * What a step did: `created` / `updated` / `unchanged` (setup), `deleted` / `absent` / `kept`
@@ -53,4 +54,37 @@ export async function runSteps<C>(steps: readonly Step<C>[], context: C, dryRun:
     }
   }
   return { ok: !failed, steps: reports };
+}
+
+/** What a setup or teardown run reports, whatever its steps. */
+export interface RunReport {
+  /** False when a step failed: `steps` says which, and what was done before it. */
+  ok: boolean;
+  dryRun: boolean;
+  region: string;
+  /** Unknown in a dry run without `accountId`, or when the account step failed. */
+  accountId?: string;
+  topicArn?: string;
+  /** One entry per step, in order. */
+  steps: StepReport[];
+  /** For a failed run: the failing step and its error. */
+  error?: string;
+}
+
+/** Runs the steps ({@link runSteps}) and reports them with where they ran. */
+export async function runReport<C extends { place: AwsPlace | null; topicArn: string }>(
+  steps: readonly Step<C>[],
+  context: C,
+  options: { dryRun: boolean; region: string },
+): Promise<RunReport> {
+  const run = await runSteps(steps, context, options.dryRun);
+  const failed = run.steps.find((s) => s.status === 'failed');
+  return {
+    ok: run.ok,
+    dryRun: options.dryRun,
+    region: options.region,
+    ...(context.place ? { accountId: context.place.accountId, topicArn: context.topicArn } : {}),
+    steps: run.steps,
+    ...(failed ? { error: `step ${failed.step} failed: ${failed.error}` } : {}),
+  };
 }

@@ -3,28 +3,23 @@ import {
   DeleteConfigurationSetEventDestinationCommand,
   GetConfigurationSetEventDestinationsCommand,
 } from '@aws-sdk/client-sesv2';
-import { DeleteTopicCommand, ListSubscriptionsByTopicCommand, SetTopicAttributesCommand, UnsubscribeCommand, type Subscription } from '@aws-sdk/client-sns';
+import { DeleteTopicCommand, SetTopicAttributesCommand, UnsubscribeCommand, type Subscription } from '@aws-sdk/client-sns';
 import { parseOptions } from '../send/invalid-options.js';
 import { accountStep, placedContext, type PlacedContext } from './account-step.js';
 import { resolveClients } from './aws-clients.js';
 import { isAwsError, redactUrl, sameEndpoint } from './aws-errors.js';
 import { teardownOptionsSchema, type SesEventTrackingClients, type TeardownSESEventTrackingOptions, type ValidTeardownOptions } from './options.js';
 import { readTopicAttributes } from './sns-topic-steps.js';
-import { isConfirmed, listHttpsSubscriptions } from './sns-subscriptions.js';
-import { runSteps, type Step, type StepReport } from './steps.js';
+import { isConfirmed, listHttpsSubscriptions, listSubscriptions } from './sns-subscriptions.js';
+import { runReport, type RunReport, type Step } from './steps.js';
 import { SES_PUBLISH_STATEMENT_ID, withoutStatement } from './topic-policy.js';
 
-/** What `teardownSESEventTracking` removed (or, in a dry run, would remove). */
-export interface TeardownReport {
-  ok: boolean;
-  dryRun: boolean;
-  region: string;
-  accountId?: string;
-  topicArn?: string;
-  /** `account`, `event-destination`, `configuration-set`, `subscription`, `topic`: deleted, absent, kept, failed… */
-  steps: StepReport[];
-  error?: string;
-}
+/**
+ * What `teardownSESEventTracking` removed (or, in a dry run, would remove); its `steps` are
+ * `account`, `event-destination`, `configuration-set`, `subscription`, `topic`: deleted, absent,
+ * kept, failed…
+ */
+export type TeardownReport = RunReport;
 
 interface TeardownContext extends PlacedContext {
   options: ValidTeardownOptions;
@@ -100,7 +95,7 @@ const topicStep: Step<TeardownContext> = {
   async run(c) {
     const attributes = await readTopicAttributes(c);
     if (!attributes) return { status: 'absent', detail: `no topic ${c.topicArn}` };
-    const others = (await allSubscriptions(c)).filter((s) => !isWebhookPending(c, s));
+    const others = (await listSubscriptions(c.clients.sns, c.topicArn)).filter((s) => !isWebhookPending(c, s));
     if (others.length && !c.options.force) {
       const { policy, changed } = withoutStatement(attributes.Policy, SES_PUBLISH_STATEMENT_ID);
       if (changed) {
@@ -131,27 +126,7 @@ export async function teardownSESEventTracking(input: TeardownSESEventTrackingOp
   const options = parseOptions('teardownSESEventTracking', teardownOptionsSchema, input);
   const context: TeardownContext = placedContext({ options, clients: resolveClients(input) });
   const steps = [accountStep as Step<TeardownContext>, eventDestinationStep, configurationSetStep, subscriptionStep, topicStep];
-  const run = await runSteps(steps, context, options.dryRun);
-  const failed = run.steps.find((s) => s.status === 'failed');
-  return {
-    ok: run.ok,
-    dryRun: options.dryRun,
-    region: options.region,
-    ...(context.place ? { accountId: context.place.accountId, topicArn: context.topicArn } : {}),
-    steps: run.steps,
-    ...(failed ? { error: `step ${failed.step} failed: ${failed.error}` } : {}),
-  };
-}
-
-async function allSubscriptions(c: TeardownContext): Promise<Subscription[]> {
-  const found: Subscription[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await c.clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: c.topicArn, ...(NextToken ? { NextToken } : {}) }));
-    found.push(...(page.Subscriptions ?? []));
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return found;
+  return runReport(steps, context, options);
 }
 
 /** The webhook's own unconfirmed subscription: it cannot be removed, and must not keep the topic alive. */

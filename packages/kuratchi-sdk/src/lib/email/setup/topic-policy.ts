@@ -2,6 +2,7 @@
  * The statement of the topic's access policy that lets SES publish the configuration set's events,
  * and its idempotent merge into whatever policy the topic has (other statements are kept).
  */
+import { canonicalJson } from './canonical-json.js';
 
 /** `Sid` of the statement this SDK manages in the topic policy. */
 export const SES_PUBLISH_STATEMENT_ID = 'KuratchiSesPublish';
@@ -83,20 +84,5 @@ function equivalent(a: PolicyStatement, b: PolicyStatement): boolean {
 
 function canonical(statement: PolicyStatement): string {
   const actions = [statement.Action].flat().map((action) => action.toLowerCase());
-  return JSON.stringify(normalize({ ...statement, Action: actions }));
-}
-
-function normalize(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    const items = value.map(normalize);
-    return items.length === 1 ? items[0] : items.map((item) => JSON.stringify(item)).sort();
-  }
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
-        .map(([key, item]) => [key, normalize(item)]),
-    );
-  }
-  return value;
+  return canonicalJson({ ...statement, Action: actions }, { unorderedLists: true });
 }
