@@ -91,9 +91,49 @@ describe('sign-in rate limit', () => {
 });
 
 describe('redirects and cookies', () => {
+  const origin = 'https://dash.example.com';
+
   it('only redirects to paths of this app', () => {
-    expect(safeRedirectTarget('/emails/overview?x=1')).toBe('/emails/overview?x=1');
-    for (const evil of ['https://evil.example/', '//evil.example/', '/\\evil.example', null, '']) expect(safeRedirectTarget(evil)).toBe('/emails');
+    expect(safeRedirectTarget('/emails/overview?x=1', origin)).toBe('/emails/overview?x=1');
+    for (const evil of ['https://evil.example/', '//evil.example/', '/\\evil.example', null, '']) expect(safeRedirectTarget(evil, origin)).toBe('/emails');
+  });
+
+  it("refuses the WHATWG URL parser's tricks that lead to another host", () => {
+    const refused = [
+      '/\t/evil.example', // the parser removes tabs and newlines: //evil.example
+      '/\n/evil.example',
+      '/\r\n/evil.example',
+      '\t//evil.example',
+      '/\u0000/evil.example',
+      '/\\/evil.example', // a backslash is a slash in http(s) URLs
+      '\\\\evil.example',
+      '/.//evil.example', // dot segments normalise to //evil.example
+      '/..//evil.example',
+      '/%2e%2e//evil.example', // %2e is a dot segment too
+      '/emails/../..//evil.example',
+      ' //evil.example', // leading spaces are stripped by the parser
+      'https://dash.example.com/emails', // an absolute URL, even of this origin, is not a path
+      'https:evil.example',
+      'javascript:alert(1)',
+      'evil.example',
+    ];
+    for (const value of refused) expect(safeRedirectTarget(value, origin), JSON.stringify(value)).toBe('/emails');
+  });
+
+  it('keeps encoded forms as the same-origin paths they are, serialised as the browser will resolve them', () => {
+    const kept: Array<[string, string]> = [
+      ['/%2F/evil.example', '/%2F/evil.example'], // %2F stays in the path: https://dash.example.com/%2F/evil.example
+      ['/%09/evil.example', '/%09/evil.example'],
+      ['/%5C/evil.example', '/%5C/evil.example'],
+      ['/%2e/emails', '/emails'],
+      ['/emails?next=//evil.example#//evil.example', '/emails?next=//evil.example#//evil.example'],
+      ['/é?q=ü', '/%C3%A9?q=%C3%BC'], // always ASCII, so a Location header can carry it
+      ['/a b', '/a%20b'],
+    ];
+    for (const [value, target] of kept) {
+      expect(safeRedirectTarget(value, origin), JSON.stringify(value)).toBe(target);
+      expect(new URL(target, origin).origin).toBe(origin);
+    }
   });
 
   it('marks cookies Secure except on plain-http loopback', () => {

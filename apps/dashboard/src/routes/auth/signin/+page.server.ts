@@ -12,13 +12,15 @@ const decoyHash = hashPassword('decoy password');
 export const load: PageServerLoad = async ({ cookies, locals, url }) => {
   const token = cookies.get(SESSION_COOKIE);
   if (token && (await resolveSession(locals.kuratchi.getAdminDb(), token, Date.now()))) {
-    redirect(303, safeRedirectTarget(url.searchParams.get('redirectTo')));
+    redirect(303, safeRedirectTarget(url.searchParams.get('redirectTo'), url.origin));
   }
   return {};
 };
 
 export const actions: Actions = {
   default: async ({ request, cookies, locals, url, getClientAddress }) => {
+    // Resolved first, so that nothing is written for a request whose answer could not be sent.
+    const target = safeRedirectTarget(url.searchParams.get('redirectTo'), url.origin);
     const form = await request.formData();
     const email = String(form.get('email') ?? '').trim().toLowerCase();
     const password = String(form.get('password') ?? '');
@@ -45,6 +47,6 @@ export const actions: Actions = {
       sameSite: 'lax',
       maxAge: SESSION_TTL_MS / 1000,
     });
-    redirect(303, safeRedirectTarget(url.searchParams.get('redirectTo')));
+    redirect(303, target);
   },
 };
