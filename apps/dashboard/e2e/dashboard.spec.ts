@@ -83,8 +83,8 @@ test('the status filter and the CSV export return exactly the filtered rows', as
   const csv = await (await (await download).createReadStream()).toArray();
   const lines = Buffer.concat(csv).toString('utf8').trim().split('\r\n');
   expect(lines[0]).toMatch(/^id,created_at,sent_at,recipient,/);
-  expect(lines.slice(1).map((line) => line.split(',')[0])).toEqual(expected);
-  expect(lines.slice(1).every((line) => line.split(',')[6] === 'bounced')).toBe(true);
+  expect(lines.slice(1).map((line) => line.split(',')[0])).toEqual(expected.map((id) => `"${id}"`)); // every text cell is quoted
+  expect(lines.slice(1).every((line) => line.split(',')[6] === '"bounced"')).toBe(true);
 });
 
 test('the recipient search and date range narrow the log', async ({ page }) => {
