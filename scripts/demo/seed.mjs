@@ -65,6 +65,7 @@ export async function buildDemoSeed({ emailsPerOrganization = 240, now = Date.no
   const admin = [
     'DELETE FROM sessions;',
     'DELETE FROM sign_in_failures;',
+    'DELETE FROM sign_in_throttle;',
     'DELETE FROM users;',
     'DELETE FROM parked_email_events;',
     'DELETE FROM email_message_lookup;',

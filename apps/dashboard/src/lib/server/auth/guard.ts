@@ -13,9 +13,39 @@ export function signInRequired(request: Request, url: URL): Response {
   return new Response(null, { status: 303, headers: { location: target } });
 }
 
-/** A redirect target is only ever a path of this app (no open redirect). */
-export function safeRedirectTarget(value: string | null): string {
-  return value && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/emails';
+/**
+ * Where {@link safeRedirectTarget} sends the browser when the requested target is refused.
+ * @see https://cheatsheetseries.owasp.org/cheatsheets/Unvalidated_Redirects_and_Forwards_Cheat_Sheet.html
+ */
+export const DEFAULT_REDIRECT_TARGET = '/emails';
+
+/** ASCII control characters (C0, DEL), C1 controls and the backslash. */
+const REFUSED_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\\]/;
+
+/**
+ * A redirect target that is only ever a path of this app (no open redirect), else `/emails`.
+ *
+ * The value must be a path (`/…`, not `//…`) without control characters or backslashes: the
+ * WHATWG URL parser, which is what the browser applies to our Location header, removes tabs and
+ * newlines anywhere (`/\t/evil.example` becomes `//evil.example`) and reads `\` as `/` in http(s)
+ * URLs, and a CR or LF cannot go into a header at all. It is then resolved with that parser against
+ * the app's own origin; it is refused when it lands on another origin or when its normalised path
+ * starts with `//` (`/.//evil.example`, `/%2e%2e//evil.example`), which the browser would read as
+ * another host. The answer is the parsed URL's own serialisation (path, query, fragment;
+ * percent-encoded ASCII), so the browser resolves it to exactly the URL checked here.
+ * @param value the requested target, as decoded from the query or form (or null when absent)
+ * @param origin the app's own origin (`url.origin` of the request)
+ * @see https://url.spec.whatwg.org/#concept-basic-url-parser
+ * @see https://cheatsheetseries.owasp.org/cheatsheets/Unvalidated_Redirects_and_Forwards_Cheat_Sheet.html
+ */
+export function safeRedirectTarget(value: string | null | undefined, origin: string): string {
+  if (!value || !value.startsWith('/') || value.startsWith('//') || REFUSED_CHARACTERS.test(value)) {
+    return DEFAULT_REDIRECT_TARGET;
+  }
+  const base = new URL(origin);
+  const target = new URL(value, base);
+  if (target.origin !== base.origin || target.pathname.startsWith('//')) return DEFAULT_REDIRECT_TARGET;
+  return `${target.pathname}${target.search}${target.hash}`;
 }
 
 /** Session cookies are Secure, except over plain http on a loopback host (local development). */

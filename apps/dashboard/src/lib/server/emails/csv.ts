@@ -26,8 +26,13 @@ const COLUMNS: Array<[string, (email: EmailRow) => string | number | null]> = [
 export const CSV_HEADER = `${COLUMNS.map(([name]) => name).join(',')}\r\n`;
 
 /**
- * One CSV line (RFC 4180). A cell that a spreadsheet would run as a formula (starting with
- * `=`, `+`, `-`, `@`, tab or CR) is prefixed with `'`.
+ * One CSV line (RFC 4180). Every text cell is quoted (`"` doubled inside), numbers are bare and
+ * missing values empty. A formula trigger (`=`, `+`, `-`, `@`, tab, CR, LF) that could begin a cell
+ * gets a `'` in front of it: at the start of the text, and after any character where a spreadsheet
+ * may start a new cell when it splits the line its own way (`,`, `;` in locales whose list
+ * separator it is, tab, CR, LF), with spaces and quotes in between, as OWASP's CSV Injection page
+ * asks ("it is not sufficient to make sure that the untrusted user input does not start with these
+ * characters"). So `Hi;=HYPERLINK(…)` is written `"Hi;'=HYPERLINK(…)"`.
  * @see https://www.rfc-editor.org/rfc/rfc4180
  * @see https://owasp.org/www-community/attacks/CSV_Injection
  */
@@ -35,11 +40,16 @@ export function csvLine(email: EmailRow): string {
   return `${COLUMNS.map(([, value]) => cell(value(email))).join(',')}\r\n`;
 }
 
+/**
+ * A position where a cell could begin (the text's start, or a separator then any spaces or
+ * quotes) followed by a formula trigger; never between the CR and LF of one line break.
+ */
+const FORMULA_START = /(?<=(?:^|[,;\t\r\n])[ "']*)(?<!\r(?=\n))(?=[=+\-@\t\r\n])/g;
+
 function cell(value: string | number | null): string {
   if (value === null) return '';
-  let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  if (typeof value === 'number') return String(value);
+  return `"${value.replace(FORMULA_START, "'").replaceAll('"', '""')}"`;
 }
 
 function iso(ms: number | null): string | null {

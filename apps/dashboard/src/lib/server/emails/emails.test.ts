@@ -13,14 +13,39 @@ const email: EmailRow = {
 };
 
 describe('CSV export lines', () => {
-  it('quotes commas, quotes and newlines (RFC 4180)', () => {
+  it('quotes every text cell, doubling its quotes (RFC 4180); numbers bare, missing values empty', () => {
     expect(CSV_HEADER.startsWith('id,created_at,sent_at,recipient,subject,')).toBe(true);
-    expect(csvLine(email)).toBe('e1,2026-11-01T00:00:00.000Z,,jane@example.com,"Hello, ""world""\nagain",marketing,pending,,0,0,,,,,,,,\r\n');
+    expect(csvLine(email)).toBe('"e1","2026-11-01T00:00:00.000Z",,"jane@example.com","Hello, ""world""\nagain","marketing","pending",,0,0,,,,,,,,\r\n');
   });
 
   it('neutralises cells a spreadsheet would run as formulas', () => {
     expect(csvLine({ ...email, subject: '=HYPERLINK("http://evil")' })).toContain(`"'=HYPERLINK(""http://evil"")"`);
-    expect(csvLine({ ...email, subject: '@SUM(A1)' })).toContain(`'@SUM(A1)`);
+    expect(csvLine({ ...email, subject: '@SUM(A1)' })).toContain(`"'@SUM(A1)"`);
+  });
+
+  /** The line of an email with this subject contains exactly this subject cell. */
+  const expectSubjectCell = (subject: string, cell: string) => expect(csvLine({ ...email, subject })).toContain(`,"jane@example.com",${cell},"marketing",`);
+
+  it('neutralises formula triggers after any separator a spreadsheet may split on (OWASP CSV Injection)', () => {
+    expectSubjectCell('Hi;=HYPERLINK("http://evil")', `"Hi;'=HYPERLINK(""http://evil"")"`);
+    expectSubjectCell('a,+1', `"a,'+1"`);
+    expectSubjectCell('a; -1', `"a; '-1"`);
+    expectSubjectCell('a\t@SUM(A1)', `"a\t'@SUM(A1)"`);
+    expectSubjectCell('a\r\n=1', `"a\r\n'=1"`);
+    expectSubjectCell('=1+2";=1+2', `"'=1+2"";'=1+2"`); // OWASP's example
+    expectSubjectCell("it's -5, or 3-4", `"it's -5, or 3-4"`); // a trigger inside text stays as it is
+  });
+
+  it('leaves no formula at the start of any piece, whichever separator the line is split on', () => {
+    const payloads = ['Hi;=HYPERLINK("http://evil")', 'x, =1+1', 'x;"=1+1"', "x;'@A1", 'x\t\t-1', 'x\n\r+1', 'x\r\n=1', '=cmd|\' /C calc\'!A0;=1'];
+    for (const payload of payloads) {
+      const line = csvLine({ ...email, subject: payload });
+      for (const separator of [',', ';', '\t', '\r', '\n']) {
+        for (const piece of line.split(separator)) {
+          expect(piece.replace(/^[ "]*/, ''), `${JSON.stringify(payload)} split on ${JSON.stringify(separator)}`).not.toMatch(/^[=+\-@]/);
+        }
+      }
+    }
   });
 });
 

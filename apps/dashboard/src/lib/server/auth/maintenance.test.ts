@@ -1,0 +1,47 @@
+import { env } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seedOrganizations } from '../../../../test/support.js';
+import { addUser } from '../../../../test/forms.js';
+import { purgeExpiredAuthRows } from './maintenance';
+import { createSession, resolveSession, SESSION_TTL_MS } from './sessions';
+import { reserveSignInAttempt, SIGN_IN_THROTTLE, signInThrottleKeys } from './sign-in-throttle';
+
+// Time is an input: the purge's `now` and every fixture time derive from this pinned instant,
+// years before anything the other tests write with the real clock.
+const now = Date.UTC(2003, 1, 3, 4, 5, 6);
+const db = env.ADMIN_DB;
+let userId: string;
+
+beforeAll(async () => {
+  await seedOrganizations();
+  userId = await addUser(`purge-${crypto.randomUUID()}@acme.test`, 'pw');
+  await purgeExpiredAuthRows(db, now); // whatever an earlier run left at these times
+});
+
+const exists = async (table: string, column: string, value: string) =>
+  (await db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${column} = ?`).bind(value).first<{ n: number }>())?.n === 1;
+
+describe('purgeExpiredAuthRows (pinned now)', () => {
+  it('deletes expired sessions and idle throttle rows, and nothing still in use', async () => {
+    const user = { id: userId, organizationId: 'org-acme' };
+    const expired = await createSession(db, user, now - SESSION_TTL_MS); // expires exactly at now
+    const live = await createSession(db, user, now - SESSION_TTL_MS + 1);
+    const idle = signInThrottleKeys(`idle-${crypto.randomUUID()}@x.test`, `client-${crypto.randomUUID()}`);
+    const recent = signInThrottleKeys(`recent-${crypto.randomUUID()}@x.test`, `client-${crypto.randomUUID()}`);
+    await reserveSignInAttempt(db, idle, now - SIGN_IN_THROTTLE.memoryMs); // forgotten exactly at now
+    await reserveSignInAttempt(db, recent, now - SIGN_IN_THROTTLE.memoryMs + 1);
+
+    expect(await resolveSession(db, expired.token, now)).toBeNull();
+    expect(await resolveSession(db, live.token, now)).not.toBeNull();
+    expect(await purgeExpiredAuthRows(db, now)).toEqual({ sessions: 1, signInAttempts: 2 });
+
+    expect(await resolveSession(db, live.token, now)).not.toBeNull();
+    const sessions = await db.prepare('SELECT expires_at AS expiresAt FROM sessions WHERE user_id = ?').bind(userId).all<{ expiresAt: number }>();
+    expect(sessions.results).toEqual([{ expiresAt: now + 1 }]);
+    expect(await exists('sign_in_throttle', 'key', idle.pair)).toBe(false);
+    expect(await exists('sign_in_throttle', 'key', idle.client)).toBe(false);
+    expect(await exists('sign_in_throttle', 'key', recent.pair)).toBe(true);
+    expect(await exists('sign_in_throttle', 'key', recent.client)).toBe(true);
+    expect(await purgeExpiredAuthRows(db, now)).toEqual({ sessions: 0, signInAttempts: 0 });
+  });
+});
