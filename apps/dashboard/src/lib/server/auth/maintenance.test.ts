@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TEST_NOW } from '../../../../test/clock.js';
 import { seedOrganizations } from '../../../../test/support.js';
 import { addUser } from '../../../../test/forms.js';
 import { purgeExpiredAuthRows } from './maintenance';
@@ -8,7 +9,7 @@ import { reserveSignInAttempt, SIGN_IN_THROTTLE, signInThrottleKeys } from './si
 
 // Time is an input: the purge's `now` and every fixture time derive from this pinned instant,
 // years before anything the other tests write with the real clock.
-const now = Date.UTC(2003, 1, 3, 4, 5, 6);
+const now = TEST_NOW.getTime(); // test/clock.ts: moved by the time-shift check
 const db = env.ADMIN_DB;
 let userId: string;
 
