@@ -89,7 +89,7 @@ export async function verifySnsMessage(body: string | SnsMessage, options: Verif
   const message = typeof body === 'string' ? parseSnsMessage(body) : validateSnsMessage(body);
   const now = options.now ?? new Date();
   const hash = signatureHashOf(message.SignatureVersion);
-  const certUrl = assertSigningCertUrl(message.SigningCertURL).href;
+  const certUrl = assertSigningCertUrl(message.SigningCertURL, message.TopicArn).href;
   assertTopicAllowed(message.TopicArn, options.allowedTopicArns);
   assertFresh(message.Timestamp, now, options);
   const signature = decodeSignature(message.Signature);
