@@ -306,7 +306,7 @@ describe('certificate fetching and caching', () => {
     expect(fetchCertificate).toHaveBeenCalledTimes(1);
   });
 
-  it('reports an unreachable certificate as retryable, and never caches the failure', async () => {
+  it('reports an unreachable certificate as retryable, and remembers the failure only briefly', async () => {
     let up = false;
     const fetchCertificate = vi.fn(async (url: string) => {
       if (!up) throw new Error('connection refused');
@@ -316,7 +316,8 @@ describe('certificate fetching and caching', () => {
     const error = await verifySnsMessage(signed, { ...options, fetchCertificate }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'certificate-unavailable', retryable: true });
     up = true;
-    await expect(verifySnsMessage(signed, { ...options, fetchCertificate })).resolves.toBeTruthy();
+    const later = new Date(NOW.getTime() + 11_000); // past the default failureTtlSeconds (10)
+    await expect(verifySnsMessage(signed, { ...options, fetchCertificate, now: later })).resolves.toBeTruthy();
     expect(fetchCertificate).toHaveBeenCalledTimes(2);
   });
 
