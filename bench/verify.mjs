@@ -3,6 +3,7 @@
 // sns-payload-validator (their HTTPS certificate fetch answered by a local server: Node's
 // https.get is pointed at it, so each fetches the PEM once and then uses its own cache), and
 // against the floor: crypto.subtle.verify with an already imported key, on the same messages.
+// Also a fetchCertificate made per call (as a handler naturally writes it) against a stable one.
 import { createServer, get as httpGet } from 'node:http';
 import https from 'node:https';
 import { createRequire } from 'node:module';
@@ -64,6 +65,9 @@ const contenders = {
   async kuratchi() {
     for (const body of bodies) await verifySnsMessage(body, options);
   },
+  async kuratchiPerCallFetcher() {
+    for (const body of bodies) await verifySnsMessage(body, { ...options, fetchCertificate: (url) => signer.fetchCertificate(url) });
+  },
   async kuratchiConcurrent() {
     await each(bodies, IN_FLIGHT, (body) => verifySnsMessage(body, options));
   },
@@ -110,6 +114,7 @@ report([
   result(`SNS verification, ${IN_FLIGHT} in flight, vs the floor`, 'messages/s', rates.kuratchiConcurrent, rates.floorConcurrent, `crypto.subtle.verify, key imported, ${IN_FLIGHT} in flight`, '≥ 0.75'),
   result('SNS verification, one at a time, vs the faster npm validator', 'messages/s', rates.kuratchi, rates[fasterPeer], `${fasterPeer} (warm cache)`, 'n/a'),
   result('SNS verification, one at a time, vs the floor', 'messages/s', rates.kuratchi, rates.floor, 'crypto.subtle.verify, key imported', '≥ 0.75'),
+  result('SNS verification, a fetchCertificate made per call vs a stable one', 'messages/s', rates.kuratchiPerCallFetcher, rates.kuratchi, 'verifySnsMessage, one fetchCertificate for every call', '≥ 0.8'),
   result('sns-validator (for reference) vs the floor', 'messages/s', rates['sns-validator'], rates.floor, 'crypto.subtle.verify, key imported', 'n/a'),
   result('sns-payload-validator (for reference) vs the floor', 'messages/s', rates['sns-payload-validator'], rates.floor, 'crypto.subtle.verify, key imported', 'n/a'),
 ]);

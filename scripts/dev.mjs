@@ -65,13 +65,15 @@ for (const [binding, text] of Object.entries(seedFiles)) {
 // The demo's SNS signing key: a fresh self-signed certificate, trusted by the Worker only through
 // SNS_DEV_CERTIFICATE_PEM, which the Worker accepts only with ENVIRONMENT=development (production
 // refuses it) and only for requests on a loopback host.
-const signer = await createSnsSigner({ certUrl: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-kuratchi-demo.pem' });
+// Its SigningCertURL is the certificate's own /SimpleNotificationService-<32 hex>.pem path on the
+// SNS host of the topic's region, the only form the Worker accepts.
+const signer = await createSnsSigner();
 // Other local tools (the end-to-end tests, `kuratchi-ses simulate`) can sign with the same key.
 writeFileSync(
   join(workDir, 'signer.json'),
   JSON.stringify({
     topicArn,
-    certUrl: signer.certUrl,
+    certUrl: signer.certUrlFor(topicArn),
     certificatePem: signer.certificatePem,
     privateKeyPkcs8: Buffer.from(signer.certificate.privateKeyPkcs8).toString('base64'),
   }),

@@ -16,9 +16,8 @@ export const TEST_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-e
  */
 export default defineConfig(async () => {
   const root = fileURLToPath(new URL('../..', import.meta.url));
-  const signer = await createSnsSigner({
-    certUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-route-test.pem',
-  });
+  const signer = await createSnsSigner();
+  const certUrl = signer.certUrlFor(TEST_TOPIC_ARN);
   const outbound: Array<{ method: string; url: string }> = [];
 
   return {
@@ -35,7 +34,7 @@ export default defineConfig(async () => {
             SES_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN,
             ADMIN_MIGRATIONS: await readD1Migrations(`${root}/packages/kuratchi-sdk/migrations/admin`),
             ORG_MIGRATIONS: await readD1Migrations(`${root}/packages/kuratchi-sdk/migrations/org`),
-            TEST_SIGNER_CERT_URL: signer.certUrl,
+            TEST_SIGNER_CERT_URL: certUrl,
             TEST_SIGNER_CERT_PEM: signer.certificatePem,
             TEST_SIGNER_KEY_PKCS8: bytesToBase64(new Uint8Array(signer.certificate.privateKeyPkcs8)),
             // test/clock.ts: the pinned `now` of the unit tests, moved by the time-shift check.
@@ -43,7 +42,7 @@ export default defineConfig(async () => {
           },
           outboundService: async (request: Request) => {
             outbound.push({ method: request.method, url: request.url });
-            if (request.url === signer.certUrl) return new Response(signer.certificatePem);
+            if (request.url === certUrl) return new Response(signer.certificatePem);
             const url = new URL(request.url);
             if (url.searchParams.get('Action') === 'Redirect') {
               return new Response(null, { status: 302, headers: { location: 'https://evil.example/confirm' } });

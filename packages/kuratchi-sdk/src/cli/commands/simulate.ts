@@ -47,7 +47,8 @@ Options:
   --count N           number of POSTs (default 20)
   --interval MS       pause between POSTs (default 0)
   --topic-arn ARN     TopicArn of the messages (default ${DEFAULT_TOPIC_ARN})
-  --cert-url URL      SigningCertURL of the messages (default https://sns.<topic region>.amazonaws.com/SimpleNotificationService-kuratchi-simulate.pem)
+  --cert-url URL      SigningCertURL of the messages (default https://sns.<topic region>.amazonaws.com/SimpleNotificationService-<32 hex>.pem,
+                      the hex derived from the certificate; webhooks refuse any other host or path)
   --key FILE          signing key + certificate (PEM bundle): read it, or create it when missing
   --cert-out FILE     write the certificate PEM here (for SNS_DEV_CERTIFICATE_PEM)
   --emails FILE       JSON array of {"sesMessageId","recipient"} to produce events for
@@ -69,15 +70,14 @@ ${EXIT_CODES_HELP} (1: an answer differed from the expected status)`,
     const intervalMs = integerFlag(args, 'interval', 0, 0, 3_600_000);
     const timeoutMs = integerFlag(args, 'timeout', 15_000, 100, 120_000);
     const topicArn = stringFlag(args, 'topic-arn') ?? DEFAULT_TOPIC_ARN;
-    const region = TOPIC_ARN.exec(topicArn)?.[1];
-    if (!region) throw new UsageError(`--topic-arn must be an SNS topic ARN like ${DEFAULT_TOPIC_ARN}`);
-    const certUrl = stringFlag(args, 'cert-url') ?? `https://sns.${region}.amazonaws.com/SimpleNotificationService-kuratchi-simulate.pem`;
+    if (!TOPIC_ARN.test(topicArn)) throw new UsageError(`--topic-arn must be an SNS topic ARN like ${DEFAULT_TOPIC_ARN}`);
+    const certUrl = stringFlag(args, 'cert-url');
     const seed = stringFlag(args, 'seed');
     const random = seed === undefined ? Math.random : seededRandom(integerFlag(args, 'seed', 0, 0, 2 ** 32 - 1));
 
     const keyPath = stringFlag(args, 'key');
     const { certificate, created } = await loadOrCreateSigningKey(keyPath);
-    const signer = await createSnsSigner({ certUrl, certificate });
+    const signer = await createSnsSigner({ ...(certUrl === undefined ? {} : { certUrl }), certificate });
     const certOut = stringFlag(args, 'cert-out');
     if (certOut) await writeFile(certOut, signer.certificatePem);
     if (keyPath && created) err(`signing key written to ${keyPath} (reuse it with --key so the webhook keeps trusting it)`);

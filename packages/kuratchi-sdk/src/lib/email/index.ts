@@ -10,8 +10,13 @@ export {
   fetchSigningCertificate,
 } from './events/sns-verify.js';
 export type { VerifySnsOptions, FetchCertificate } from './events/sns-verify.js';
-export { createSigningKeyCache } from './events/signing-key-cache.js';
-export type { SigningKeyCache, SigningKeyCacheOptions, SnsSignatureHash } from './events/signing-key-cache.js';
+export { createSigningKeyCache, defaultSigningKeyCache } from './events/signing-key-cache.js';
+export type {
+  CachedSigningKey,
+  SigningKeyCache,
+  SigningKeyCacheOptions,
+  SnsSignatureHash,
+} from './events/signing-key-cache.js';
 export { assertSigningCertUrl, assertSubscribeUrl, isSnsHost, snsHostOfTopic } from './events/sns-urls.js';
 export { readSigningCertificate } from './events/x509.js';
 export type { SigningCertificate } from './events/x509.js';

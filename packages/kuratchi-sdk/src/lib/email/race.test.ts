@@ -25,7 +25,7 @@ beforeAll(seedOrganizations);
 describe('race between SES events and sendEmail', () => {
   for (const round of [1, 2, 3, 4, 5]) {
     it(`round ${round}: 40 deliveries racing sendEmail are all applied once it has written its rows`, async () => {
-      const signer = await createSnsSigner({ certUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-race.pem' });
+      const signer = await createSnsSigner();
       const sesMessageId = `ses-race-${crypto.randomUUID()}`;
       const ingestor = createSesEventIngestor({ ...d1SinkPorts(() => TEST_NOW), allowedTopicArns: [TOPIC], fetchCertificate: signer.fetchCertificate });
       const base = TEST_NOW.getTime() - 60_000;

@@ -24,7 +24,7 @@ const NOW = TEST_NOW;
 let signer: SnsSigner;
 
 beforeAll(async () => {
-  signer = await createSnsSigner({ certUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-fault.pem' });
+  signer = await createSnsSigner();
   await seedOrganizations();
 });
 

@@ -15,7 +15,7 @@ const NOW = TEST_NOW;
 
 let signer: SnsSigner;
 beforeAll(async () => {
-  signer = await createSnsSigner({ certUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-test.pem' });
+  signer = await createSnsSigner();
   await seedOrganizations();
 });
 

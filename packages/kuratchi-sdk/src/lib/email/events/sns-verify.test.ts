@@ -9,6 +9,7 @@ const TOPIC = 'arn:aws:sns:us-east-1:123456789012:kuratchi-ses-events';
 const NOW = TEST_NOW;
 const TIMESTAMP = testIso(-29_877);
 const HOUR_MS = 3_600_000;
+const HEX = '0123456789abcdef0123456789abcdef';
 
 const notification: UnsignedSnsMessage = {
   Type: 'Notification',
@@ -167,7 +168,7 @@ describe('verifySnsMessage rejects tampering, one field at a time', () => {
   });
 
   it('a signature made with another key under the same certificate URL', async () => {
-    const impostor = await createSnsSigner({ certUrl: signer.certUrl });
+    const impostor = await createSnsSigner({ certUrl: signer.certUrlFor(TOPIC) });
     await expectRejected(await impostor.sign(notification), 'signature-mismatch');
   });
 
@@ -201,7 +202,6 @@ describe('verifySnsMessage rejects tampering, one field at a time', () => {
 
   it('a certificate not valid yet or expired at `now`', async () => {
     const expired = await createSnsSigner({
-      certUrl: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-expired.pem',
       notBefore: testTime(-365 * 24 * HOUR_MS),
       notAfter: testTime(-HOUR_MS),
     });
@@ -210,7 +210,6 @@ describe('verifySnsMessage rejects tampering, one field at a time', () => {
       fetchCertificate: expired.fetchCertificate,
     });
     const early = await createSnsSigner({
-      certUrl: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-early.pem',
       notBefore: testTime(12 * HOUR_MS),
     });
     await expectRejected(await early.sign(notification), 'certificate-not-yet-valid', {
@@ -238,6 +237,22 @@ describe('SigningCertURL policy', () => {
     ['https://sns.us-east-1.amazonaws.com/SimpleNotificationService-x.pem?x=.pem', 'cert-url-not-pem'],
     ['https://sns.us-east-1.amazonaws.com/x.pem/', 'cert-url-not-pem'],
     ['not a url', 'cert-url-invalid'],
+    // The SNS host of another region than the topic's (us-east-1), with a well-formed path.
+    [`https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-${HEX}.pem`, 'cert-url-not-sns-host'],
+    [`https://sns.us-east-2.amazonaws.com/SimpleNotificationService-${HEX}.pem`, 'cert-url-not-sns-host'],
+    [`https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-${HEX}.pem`, 'cert-url-not-sns-host'],
+    // The topic's own SNS host, with a path that is not /SimpleNotificationService-<32 hex>.pem.
+    ['https://sns.us-east-1.amazonaws.com/SimpleNotificationService-x.pem', 'cert-url-not-pem'],
+    ['https://sns.us-east-1.amazonaws.com/SimpleNotificationService-kuratchi-test.pem', 'cert-url-not-pem'],
+    [`https://sns.us-east-1.amazonaws.com/SimpleNotificationService-${HEX.slice(1)}.pem`, 'cert-url-not-pem'],
+    [`https://sns.us-east-1.amazonaws.com/SimpleNotificationService-${HEX}0.pem`, 'cert-url-not-pem'],
+    [`https://sns.us-east-1.amazonaws.com/SimpleNotificationService-${HEX.toUpperCase()}.pem`, 'cert-url-not-pem'],
+    [`https://sns.us-east-1.amazonaws.com/SimpleNotificationService-${HEX.slice(1)}g.pem`, 'cert-url-not-pem'],
+    [`https://sns.us-east-1.amazonaws.com/SimpleNotificationService-${HEX}.PEM`, 'cert-url-not-pem'],
+    [`https://sns.us-east-1.amazonaws.com/certs/SimpleNotificationService-${HEX}.pem`, 'cert-url-not-pem'],
+    [`https://sns.us-east-1.amazonaws.com/SimpleNotificationService-${HEX}.pem?Action=x`, 'cert-url-not-pem'],
+    [`https://sns.us-east-1.amazonaws.com/SimpleNotificationService-${HEX}%2Epem`, 'cert-url-not-pem'],
+    ['https://sns.us-east-1.amazonaws.com/fresh-0001.pem', 'cert-url-not-pem'],
   ];
   for (const [url, code] of rejected) {
     it(`rejects ${url} (${code}) without fetching`, async () => {
@@ -249,18 +264,22 @@ describe('SigningCertURL policy', () => {
   }
 
   const accepted = [
-    'https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-3242f6a6c8d4bd2b36e1b3ce1bd5d4c4.pem',
-    'https://sns.cn-northwest-1.amazonaws.com.cn/SimpleNotificationService-x.pem',
-    'https://sns.us-gov-west-1.amazonaws.com/SimpleNotificationService-x.pem',
-    'https://sns.eu-central-2.amazonaws.com/SimpleNotificationService-x.pem',
-    'https://sns.ap-southeast-3.amazonaws.com/SimpleNotificationService-x.pem',
-  ];
-  for (const certUrl of accepted) {
-    it(`accepts ${certUrl}`, async () => {
+    ['arn:aws-cn:sns:cn-north-1:123456789012:t', 'https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-3242f6a6c8d4bd2b36e1b3ce1bd5d4c4.pem'],
+    ['arn:aws-cn:sns:cn-northwest-1:123456789012:t', `https://sns.cn-northwest-1.amazonaws.com.cn/SimpleNotificationService-${HEX}.pem`],
+    ['arn:aws-us-gov:sns:us-gov-west-1:123456789012:t', `https://sns.us-gov-west-1.amazonaws.com/SimpleNotificationService-${HEX}.pem`],
+    ['arn:aws:sns:eu-central-2:123456789012:t', `https://sns.eu-central-2.amazonaws.com/SimpleNotificationService-${HEX}.pem`],
+    ['arn:aws:sns:ap-southeast-3:123456789012:t', `https://sns.ap-southeast-3.amazonaws.com/SimpleNotificationService-${HEX}.pem`],
+    // An empty query or fragment names the same file.
+    [TOPIC, `https://sns.us-east-1.amazonaws.com/SimpleNotificationService-${HEX}.pem?`],
+  ] as const;
+  for (const [topicArn, certUrl] of accepted) {
+    it(`accepts ${certUrl} for ${topicArn}`, async () => {
       const regional = await createSnsSigner({ certUrl });
+      const fetchCertificate = vi.fn(async () => regional.certificatePem);
       await expect(
-        verifySnsMessage(await regional.sign(notification), { ...options, fetchCertificate: regional.fetchCertificate }),
+        verifySnsMessage(await regional.sign({ ...notification, TopicArn: topicArn }), { ...options, fetchCertificate, allowedTopicArns: [topicArn] }),
       ).resolves.toBeTruthy();
+      expect(fetchCertificate).toHaveBeenCalledWith(certUrl.replace(/\?$/, ''));
     });
   }
 });
@@ -289,7 +308,7 @@ describe('certificate fetching and caching', () => {
     expect(fetchCertificate).toHaveBeenCalledTimes(1);
   });
 
-  it('reports an unreachable certificate as retryable, and never caches the failure', async () => {
+  it('reports an unreachable certificate as retryable, and remembers the failure only briefly', async () => {
     let up = false;
     const fetchCertificate = vi.fn(async (url: string) => {
       if (!up) throw new Error('connection refused');
@@ -299,7 +318,8 @@ describe('certificate fetching and caching', () => {
     const error = await verifySnsMessage(signed, { ...options, fetchCertificate }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'certificate-unavailable', retryable: true });
     up = true;
-    await expect(verifySnsMessage(signed, { ...options, fetchCertificate })).resolves.toBeTruthy();
+    const later = new Date(NOW.getTime() + 11_000); // past the default failureTtlSeconds (10)
+    await expect(verifySnsMessage(signed, { ...options, fetchCertificate, now: later })).resolves.toBeTruthy();
     expect(fetchCertificate).toHaveBeenCalledTimes(2);
   });
 

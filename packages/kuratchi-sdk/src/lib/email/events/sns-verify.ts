@@ -1,18 +1,25 @@
 import { base64ToBytes, utf8 } from './encoding.js';
 import { SnsVerificationError } from './errors.js';
-import { createSigningKeyCache, type SigningKeyCache, type SnsSignatureHash } from './signing-key-cache.js';
+import {
+  defaultSigningKeyCache,
+  type FetchCertificate,
+  type SigningKeyCache,
+  type SnsSignatureHash,
+} from './signing-key-cache.js';
 import { parseSnsMessage, validateSnsMessage, type SnsMessage } from './sns-message.js';
 import { assertSigningCertUrl } from './sns-urls.js';
-import { readSigningCertificate, type SigningCertificate } from './x509.js';
+import type { SigningCertificate } from './x509.js';
 
-/** Fetches the PEM text at a (policy-checked) SigningCertURL. */
-export type FetchCertificate = (url: string) => Promise<string>;
+export type { FetchCertificate } from './signing-key-cache.js';
 
 /** Options of {@link verifySnsMessage}. */
 export interface VerifySnsOptions {
   /** Fetches the signing certificate; default {@link fetchSigningCertificate}. */
   fetchCertificate?: FetchCertificate;
-  /** The time to verify at; default the current time. */
+  /**
+   * The time to verify at (timestamp window, certificate validity, and the age of failed fetches
+   * the cache remembers); default the current time.
+   */
   now?: Date;
   /** Oldest accepted message age; default 3600 (SNS's longest default retry span is one hour). */
   maxAgeSeconds?: number;
@@ -21,8 +28,10 @@ export interface VerifySnsOptions {
   /** When given, only these topics are accepted (an empty list accepts none). */
   allowedTopicArns?: readonly string[];
   /**
-   * Cache of certificates and imported keys. Default: one cache per `fetchCertificate` function,
-   * so a long-lived verifier (one per Worker isolate) verifies with no fetch once warm.
+   * Cache of certificates and imported keys; default {@link defaultSigningKeyCache} (one per
+   * isolate). Either way a stable `fetchCertificate` is called once per certificate URL while the
+   * URL stays cached, and a fetcher made per call is called once per message (never trusted for
+   * another fetcher's URLs) but its certificate is parsed and imported only once.
    */
   keyCache?: SigningKeyCache;
 }
@@ -89,14 +98,14 @@ export async function verifySnsMessage(body: string | SnsMessage, options: Verif
   const message = typeof body === 'string' ? parseSnsMessage(body) : validateSnsMessage(body);
   const now = options.now ?? new Date();
   const hash = signatureHashOf(message.SignatureVersion);
-  const certUrl = assertSigningCertUrl(message.SigningCertURL).href;
+  const certUrl = assertSigningCertUrl(message.SigningCertURL, message.TopicArn).href;
   assertTopicAllowed(message.TopicArn, options.allowedTopicArns);
   assertFresh(message.Timestamp, now, options);
   const signature = decodeSignature(message.Signature);
 
   const fetchCertificate = options.fetchCertificate ?? fetchSigningCertificate;
-  const cache = options.keyCache ?? defaultCacheFor(fetchCertificate);
-  const signingKey = await cache.get(certUrl, () => loadCertificate(certUrl, fetchCertificate));
+  const cache = options.keyCache ?? defaultSigningKeyCache();
+  const signingKey = await cache.load(certUrl, fetchCertificate, now);
   assertCertificateValidAt(signingKey.certificate, now);
   let key: CryptoKey;
   try {
@@ -106,6 +115,7 @@ export async function verifySnsMessage(body: string | SnsMessage, options: Verif
   }
   const valid = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, signature, utf8(snsStringToSign(message)));
   if (!valid) throw new SnsVerificationError('signature-mismatch', 'signature does not match the message');
+  cache.markVerified(signingKey);
   return message;
 }
 
@@ -155,24 +165,6 @@ function decodeSignature(signature: string): Uint8Array<ArrayBuffer> {
   }
 }
 
-async function loadCertificate(url: string, fetchCertificate: FetchCertificate): Promise<SigningCertificate> {
-  let pem: string;
-  try {
-    pem = await fetchCertificate(url);
-  } catch (cause) {
-    throw new SnsVerificationError('certificate-unavailable', `signing certificate could not be fetched: ${describe(cause)}`, {
-      cause,
-    });
-  }
-  try {
-    return readSigningCertificate(pem);
-  } catch (cause) {
-    throw new SnsVerificationError('certificate-invalid', `signing certificate is unreadable: ${describe(cause)}`, {
-      cause,
-    });
-  }
-}
-
 function assertCertificateValidAt(certificate: SigningCertificate, now: Date): void {
   if (now < certificate.notBefore) {
     throw new SnsVerificationError('certificate-not-yet-valid', 'signing certificate is not valid yet');
@@ -180,24 +172,4 @@ function assertCertificateValidAt(certificate: SigningCertificate, now: Date): v
   if (now > certificate.notAfter) {
     throw new SnsVerificationError('certificate-expired', 'signing certificate has expired');
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * One key cache per certificate fetcher: certificates fetched by one function never answer for
- * another (tests and tenants with their own fetchers stay apart), and the default fetcher's cache
- * lives as long as the isolate. Only public certificates are held, never request data.
- */
-const defaultCaches = new WeakMap<FetchCertificate, SigningKeyCache>();
-
-function defaultCacheFor(fetchCertificate: FetchCertificate): SigningKeyCache {
-  let cache = defaultCaches.get(fetchCertificate);
-  if (!cache) {
-    cache = createSigningKeyCache();
-    defaultCaches.set(fetchCertificate, cache);
-  }
-  return cache;
 }

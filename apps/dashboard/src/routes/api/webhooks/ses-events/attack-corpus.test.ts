@@ -48,6 +48,7 @@ const confirmation = async (overrides: Record<string, unknown> = {}, type = 'Sub
     } as never),
   );
 const certUrl = (url: string) => withField('SigningCertURL', url);
+const HEX = '0123456789abcdef0123456789abcdef';
 const sig = async (change: (signature: string) => string) => ({ body: edit(await open(), (m) => (m['Signature'] = change(String(m['Signature'])))) });
 
 const attacks: Attack[] = [
@@ -77,6 +78,14 @@ const attacks: Attack[] = [
   { name: 'not a .pem path', status: 403, code: 'cert-url-not-pem', make: () => certUrl('https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-x.crt') },
   { name: '.pem only in the query', status: 403, code: 'cert-url-not-pem', make: () => certUrl('https://sns.eu-west-1.amazonaws.com/cert?f=x.pem') },
   { name: 'not a URL', status: 403, code: 'cert-url-invalid', make: () => certUrl('sns.eu-west-1.amazonaws.com/x.pem') },
+  { name: 'a fresh .pem path on the topic\'s SNS host', status: 403, code: 'cert-url-not-pem', make: () => certUrl(`https://sns.eu-west-1.amazonaws.com/${crypto.randomUUID()}.pem`) },
+  { name: 'a non-hex SimpleNotificationService path', status: 403, code: 'cert-url-not-pem', make: () => certUrl('https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-x.pem') },
+  { name: 'a 31-hex SimpleNotificationService path', status: 403, code: 'cert-url-not-pem', make: () => certUrl(`https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-${HEX.slice(1)}.pem`) },
+  { name: 'an upper-case hex SimpleNotificationService path', status: 403, code: 'cert-url-not-pem', make: () => certUrl(`https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-${HEX.toUpperCase()}.pem`) },
+  { name: 'a certificate path below a folder', status: 403, code: 'cert-url-not-pem', make: () => certUrl(`https://sns.eu-west-1.amazonaws.com/x/SimpleNotificationService-${HEX}.pem`) },
+  { name: 'the SNS host of another region than the topic\'s', status: 403, code: 'cert-url-not-sns-host', make: () => certUrl(`https://sns.us-east-1.amazonaws.com/SimpleNotificationService-${HEX}.pem`) },
+  { name: 'the signer\'s own certificate path on another region', status: 403, code: 'cert-url-not-sns-host', make: () => certUrl(env.TEST_SIGNER_CERT_URL.replace('eu-west-1', 'eu-central-1')) },
+  { name: 'a China SNS host for a topic outside China', status: 403, code: 'cert-url-not-sns-host', make: () => certUrl(`https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-${HEX}.pem`) },
   // Time and topic
   { name: 'a stale timestamp (2 h)', status: 403, code: 'timestamp-too-old', make: async () => ({ body: await signedEvent(signer, { eventType: 'Open', messageId: target.sesMessageId }, { Timestamp: new Date(Date.now() - 7_200_000).toISOString() }) }) },
   { name: 'a future timestamp (1 h)', status: 403, code: 'timestamp-in-future', make: async () => ({ body: await signedEvent(signer, { eventType: 'Open', messageId: target.sesMessageId }, { Timestamp: new Date(Date.now() + 3_600_000).toISOString() }) }) },
@@ -123,7 +132,10 @@ describe(`attack corpus (${attacks.length} requests)`, () => {
       if (attack.code) expect(await response.json()).toMatchObject({ code: attack.code });
       // A failed SubscribeURL visit is recorded as such (for the health page); all else writes nothing.
       if (attack.status !== 502) expect(await writes()).toBe(before);
-      for (const request of await takeOutbound()) expect(new URL(request.url).hostname).toBe('sns.eu-west-1.amazonaws.com');
+      const outbound = await takeOutbound();
+      // A refused certificate URL is never fetched.
+      if (attack.code?.startsWith('cert-url-')) expect(outbound).toEqual([]);
+      for (const request of outbound) expect(new URL(request.url).hostname).toBe('sns.eu-west-1.amazonaws.com');
     });
   }
 

@@ -182,7 +182,7 @@ describe('configuration', () => {
 
   it('trusts the development certificate in development on loopback only', async () => {
     const acme = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
-    const demo = await createSnsSigner({ certUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-demo.pem' });
+    const demo = await createSnsSigner();
     const development = { ENVIRONMENT: 'development', SNS_DEV_CERTIFICATE_PEM: demo.certificatePem };
     const body = await signedEvent(demo, { eventType: 'Open', messageId: acme.sesMessageId });
     const remote = await post(body, { env: development, url: 'https://dashboard.example.com/api/webhooks/ses-events' });

@@ -1,0 +1,51 @@
+/**
+ * A bounded map in least-recently-used order that, when full, evicts the least recently used
+ * value that is not verified, and a verified one only when every value is. Used by the signing
+ * key cache so that certificates which verified a signature outlast any number of others.
+ */
+export class VerifiedLastLru<V> {
+  readonly #values = new Map<string, V>();
+  constructor(
+    readonly max: number,
+    readonly isVerified: (value: V) => boolean,
+  ) {}
+
+  get size(): number {
+    return this.#values.size;
+  }
+
+  /** The value, marked as just used. */
+  get(key: string): V | undefined {
+    const value = this.#values.get(key);
+    if (value !== undefined) {
+      this.#values.delete(key);
+      this.#values.set(key, value);
+    }
+    return value;
+  }
+
+  /** The value, without marking it used. */
+  peek(key: string): V | undefined {
+    return this.#values.get(key);
+  }
+
+  /** Stores the value as just used, evicting one value if over `max`. */
+  set(key: string, value: V): void {
+    this.#values.delete(key);
+    this.#values.set(key, value);
+    if (this.#values.size <= this.max) return;
+    let victim: string | undefined;
+    for (const [candidate, held] of this.#values) {
+      if (!this.isVerified(held)) {
+        victim = candidate;
+        break;
+      }
+    }
+    this.#values.delete(victim ?? this.#values.keys().next().value!);
+  }
+
+  /** Forgets the value. */
+  delete(key: string): void {
+    this.#values.delete(key);
+  }
+}
