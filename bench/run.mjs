@@ -43,7 +43,9 @@ for (const benchmark of selected) {
   let parsed = null;
   try {
     parsed = last ? JSON.parse(last.slice('RESULTS '.length)) : null;
-  } catch {}
+  } catch {
+    // not a results line: reported as a failure below
+  }
   if (parsed) results.push(...parsed);
   if (code !== 0 || !parsed) {
     const why = signal ? `killed by ${signal}` : code !== 0 ? `exit code ${code}` : 'no RESULTS line';

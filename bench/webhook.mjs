@@ -224,7 +224,9 @@ async function waitForServer() {
       const response = await fetch(`${base}/api/ping`, { signal: AbortSignal.timeout(2000) });
       await response.body?.cancel();
       if (response.status === 200) return;
-    } catch {}
+    } catch {
+      // not listening yet
+    }
     if (Date.now() > deadline) throw new Error('the dashboard did not answer /api/ping within 180 s');
     await sleep(500);
   }

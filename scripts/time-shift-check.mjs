@@ -12,6 +12,7 @@
 //   node scripts/time-shift-check.mjs            both shifts, both packages
 //   KURATCHI_TIME_SHIFTS=2027-12-31T23:59:30Z    only this instant (comma-separated list)
 import { spawnSync } from 'node:child_process';
+import { stripVTControlCharacters } from 'node:util';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -58,11 +59,12 @@ for (const testNow of shifts) {
   for (const suite of SUITES) {
     const started = Date.now();
     const run = vitest(suite, testNow, suite.exclude.flatMap((file) => ['--exclude', file]));
-    const summary = run.output.match(/Tests\s+.*\(\d+\)/)?.[0]?.replace(/\x1b\[[0-9;]*m/g, '') ?? '';
+    const output = stripVTControlCharacters(run.output);
+    const summary = output.match(/Tests\s+.*\(\d+\)/)?.[0] ?? '';
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
     if (run.status !== 0) {
       failed = true;
-      console.error(`✗ ${suite.name} with now = ${testNow}: ${summary} (${seconds} s)\n${run.output.replace(/\x1b\[[0-9;]*m/g, '').slice(-20000)}`);
+      console.error(`✗ ${suite.name} with now = ${testNow}: ${summary} (${seconds} s)\n${output.slice(-20000)}`);
     } else {
       console.log(`✓ ${suite.name} with now = ${testNow}: ${summary} (${seconds} s)`);
     }

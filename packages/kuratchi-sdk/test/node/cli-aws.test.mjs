@@ -38,8 +38,8 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
     const { code, stdout, stderr } = await cli('setup', '--webhook-url', WEBHOOK);
     assert.equal(code, 0, stdout + stderr);
     assert.match(stdout, /^kuratchi-ses setup: account 123456789012, eu-west-1$/m);
-    assert.match(stdout, /^  created\s+topic\s+created topic arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events$/m);
-    assert.match(stdout, /^  created\s+event-destination\s+/m);
+    assert.match(stdout, /^ {2}created\s+topic\s+created topic arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events$/m);
+    assert.match(stdout, /^ {2}created\s+event-destination\s+/m);
     assert.match(stdout, /^subscription: arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events:[0-9a-f-]{36} \(pending confirmation\)$/m);
     assert.match(stdout, /^next: add arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events to the webhook's SES_ALLOWED_TOPIC_ARNS/m);
 
@@ -128,10 +128,10 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
     fake.failNext('ses', 'CreateConfigurationSetEventDestination', { status: 403, code: 'AccessDeniedException', message: 'User is not authorized to perform ses:CreateConfigurationSetEventDestination' });
     const failed = await cli('setup', '--webhook-url', WEBHOOK);
     assert.equal(failed.code, 1);
-    assert.match(failed.stdout, /^  created\s+configuration-set/m);
-    assert.match(failed.stdout, /^  failed\s+event-destination\s+failed: publish /m);
+    assert.match(failed.stdout, /^ {2}created\s+configuration-set/m);
+    assert.match(failed.stdout, /^ {2}failed\s+event-destination\s+failed: publish /m);
     assert.match(failed.stdout, /error: AccessDeniedException: User is not authorized .*lack a permission/);
-    assert.match(failed.stdout, /^  skipped\s+subscription\s+not done: subscribe /m);
+    assert.match(failed.stdout, /^ {2}skipped\s+subscription\s+not done: subscribe /m);
     assert.match(failed.stdout, /^setup stopped: step event-destination failed/m);
     assert.equal(fake.calls('sns', 'Subscribe').length, 0);
 
@@ -154,7 +154,7 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
     t.after(() => fake.close());
     const { code, stdout } = await runCli(['setup', '--region', 'eu-west-1', '--aws-endpoint-url', fake.url, '--webhook-url', WEBHOOK]);
     assert.equal(code, 1);
-    assert.match(stdout, /^  failed\s+account/m);
+    assert.match(stdout, /^ {2}failed\s+account/m);
     assert.match(stdout, /configure AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
     assert.equal(fake.requests.length, 0);
   });
@@ -190,7 +190,7 @@ describe('kuratchi-ses teardown against a local AWS endpoint', () => {
 
     const plan = await cli('teardown', '--dry-run');
     assert.equal(plan.code, 0);
-    assert.match(plan.stdout, /^  planned\s+topic\s+delete the SNS topic kuratchi-ses-events/m);
+    assert.match(plan.stdout, /^ {2}planned\s+topic\s+delete the SNS topic kuratchi-ses-events/m);
     assert.equal(fake.state.topics.size, 1, 'the dry run deleted nothing');
 
     const { code, stdout } = await cli('teardown', '--yes', '--webhook-url', WEBHOOK);

@@ -27,7 +27,7 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     const { code, stdout } = await runCli(['--help']);
     assert.equal(code, 0);
     for (const command of COMMANDS) assert.match(stdout, new RegExp(`^  ${command} `, 'm'));
-    assert.match(stdout, /Exit codes:\n  0  success\n  1  failure.*\n  2  usage/);
+    assert.match(stdout, /Exit codes:\n {2}0 {2}success\n {2}1 {2}failure.*\n {2}2 {2}usage/);
   });
 
   for (const command of COMMANDS) {
@@ -36,7 +36,7 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
       assert.equal(code, 0, stderr);
       assert.match(stdout, new RegExp(`^Usage: kuratchi-ses ${command}`));
       assert.match(stdout, /Exit codes:/);
-      assert.match(stdout, /Example:\n  kuratchi-ses /);
+      assert.match(stdout, /Example:\n {2}kuratchi-ses /);
       assert.equal((await runCli(['help', command])).stdout, stdout);
     });
   }
@@ -192,7 +192,7 @@ describe('kuratchi-ses replay', () => {
     const { code, stdout, stderr } = await runCli(['replay', dir, '--url', url, '--concurrency', '2']);
     assert.equal(code, 1, stderr);
     assert.match(stdout, /^replayed 5 message\(s\) to http:\/\/sns:\*\*\*\*@127\.0\.0\.1:\d+\/api\/webhooks\/ses-events: (200 x4, 403 x1|403 x1, 200 x4)\n/);
-    assert.match(stdout, /^  403  .*c-lines\.jsonl:1$/m);
+    assert.match(stdout, /^ {2}403 {2}.*c-lines\.jsonl:1$/m);
     assert.doesNotMatch(stdout + stderr, /p%40ss|p@ss/);
 
     assert.equal(hook.posts.length, 5);

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { createSnsSigner, type SnsSigner } from 'kuratchi-sdk/email/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ORGS, post, seedOrganizations, sentEmail, signedEvent, takeOutbound, testSigner, TOPIC, WEBHOOK, writes } from '../../../../../test/support.js';
+import { ORGS, post, seedOrganizations, sentEmail, signedEvent, takeOutbound, testSigner, TOPIC, writes } from '../../../../../test/support.js';
 
 /**
  * The attack corpus: forged and malformed requests through the real route in workerd. Each gets
