@@ -24,7 +24,7 @@ export {
 } from './events/ses-event.js';
 export type { SesEvent, SesEventType, SesEventOf } from './events/ses-event.js';
 export { applyEvent, applyEffects, effectsOf, suppressionsOf } from './events/apply.js';
-export { recordSesEvent, applyParkedEvents, routeFromTags } from './events/record.js';
+export { recordSesEvent, applyParkedEvents } from './events/record.js';
 export type { EventSinkPorts, SinkOutcome, SinkResult } from './events/record.js';
 export { createSesEventIngestor, ingestionCounterNames } from './events/ingest.js';
 export type {

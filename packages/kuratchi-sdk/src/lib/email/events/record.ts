@@ -1,4 +1,4 @@
-import { KURATCHI_TAGS, type EmailEventRecord } from '../model.js';
+import type { EmailEventRecord } from '../model.js';
 import { OrgDatabaseError } from '../store/errors.js';
 import type { AdminStore, MessageRoute, OrgEmailStoreResolver, RecordEventOutcome } from '../store/types.js';
 import { effectsOf, suppressionsOf } from './apply.js';
@@ -13,7 +13,7 @@ export interface EventSinkPorts {
 }
 
 /** What became of a verified SES event: recorded (or a duplicate) in its email's row, or parked. */
-export type SinkOutcome = Exclude<RecordEventOutcome, 'email-missing'> | 'parked';
+export type SinkOutcome = Exclude<RecordEventOutcome, 'email-missing' | 'email-mismatch'> | 'parked';
 
 /** The outcome and, when known, the organisation the event was routed to. */
 export interface SinkResult {
@@ -23,20 +23,24 @@ export interface SinkResult {
 
 /**
  * Routes a verified SES event to its organisation and records it there, or parks it.
- * The route is the admin `email_message_lookup` row of `mail.messageId`, else the SDK's own
- * `kuratchi-org-id` / `kuratchi-email-id` tags of the message. An event whose email is not
- * known yet (no route, unknown organisation, or no such email row) is parked in the admin
- * database and applied by {@link applyParkedEvents} once the lookup row exists; after parking,
- * the route is looked up once more so an event that raced `sendEmail` is never left behind.
+ * The only route is the admin `email_message_lookup` row of `mail.messageId`, which `sendEmail`
+ * writes once SES has answered with that message id. The message tags (`kuratchi-org-id`,
+ * `kuratchi-email-id`) are never a route: anyone sending through the same SES account and
+ * configuration set can set them. An event whose email is not known yet (no lookup row, unknown
+ * organisation, or no such email row) is parked in the admin database and applied by
+ * {@link applyParkedEvents} once the lookup row exists, and then only to the row it names if
+ * that row is bound to this message or to none yet; after parking, the route is looked up once
+ * more so an event that raced `sendEmail` is never left behind.
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_MessageTag.html (tags are the sender's to set)
  * @throws database errors (the caller answers 5xx so SNS retries), and
  *   {@link OrgDatabaseError} `binding-missing` / `admin-db-missing`.
  */
 export async function recordSesEvent(ports: EventSinkPorts, snsMessageId: string, event: SesEvent): Promise<SinkResult> {
   const sesMessageId = event.mail.messageId;
-  const route = (await ports.adminStore.findMessageRoute(sesMessageId)) ?? routeFromTags(event.mail.tags);
+  const route = await ports.adminStore.findMessageRoute(sesMessageId);
   if (route) {
     const outcome = await recordRouted(ports, route, snsMessageId, event);
-    if (outcome !== 'email-missing') return { outcome, organizationId: route.organizationId };
+    if (outcome === 'applied' || outcome === 'duplicate') return { outcome, organizationId: route.organizationId };
   }
   await ports.adminStore.parkEvent({
     snsMessageId,
@@ -61,18 +65,11 @@ export async function applyParkedEvents(ports: EventSinkPorts, sesMessageId: str
   let applied = 0;
   for (const parked of await ports.adminStore.listParkedEvents(sesMessageId)) {
     const outcome = await recordRouted(ports, route, parked.snsMessageId, parseSesEvent(parked.message));
-    if (outcome === 'email-missing') continue;
+    if (outcome === 'email-missing' || outcome === 'email-mismatch') continue;
     if (outcome === 'applied') applied++;
     await ports.adminStore.deleteParkedEvent(parked.snsMessageId);
   }
   return applied;
-}
-
-/** The route named by the SDK's own message tags, when both are present. */
-export function routeFromTags(tags: Record<string, string[]>): MessageRoute | null {
-  const organizationId = tags[KURATCHI_TAGS.organizationId]?.[0];
-  const emailId = tags[KURATCHI_TAGS.emailId]?.[0];
-  return organizationId && emailId ? { organizationId, emailId } : null;
 }
 
 async function recordRouted(

@@ -1,4 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
+import { MessageBindingError } from './errors.js';
 import type { AdminStore, IngestionCounter, MessageRoute, ParkedEvent } from './types.js';
 
 /**
@@ -17,13 +18,19 @@ export function createD1AdminStore(db: D1Database): AdminStore {
     },
 
     async putMessageRoute(sesMessageId, route, now) {
-      await db
+      // One statement: insert, or leave the existing row as it is; either way RETURNING gives the
+      // row as stored, so a route to another email is reported, never silently kept.
+      const stored = await db
         .prepare(
           `INSERT INTO email_message_lookup (ses_message_id, organization_id, email_id, created_at) VALUES (?, ?, ?, ?)
-           ON CONFLICT (ses_message_id) DO NOTHING`,
+           ON CONFLICT (ses_message_id) DO UPDATE SET created_at = email_message_lookup.created_at
+           RETURNING organization_id AS organizationId, email_id AS emailId`,
         )
         .bind(sesMessageId, route.organizationId, route.emailId, now)
-        .run();
+        .first<MessageRoute>();
+      if (stored && (stored.organizationId !== route.organizationId || stored.emailId !== route.emailId)) {
+        throw new MessageBindingError('message-routed-to-other-email', route.emailId, sesMessageId, `${stored.organizationId}/${stored.emailId}`);
+      }
     },
 
     async parkEvent(event) {

@@ -30,7 +30,11 @@ export interface SubscriptionMessageRecord {
 export interface AdminStore {
   /** The route of an SES message id, or null when `sendEmail` has not written it (yet). */
   findMessageRoute(sesMessageId: string): Promise<MessageRoute | null>;
-  /** Writes (or keeps) the route of an SES message id. */
+  /**
+   * Writes the route of an SES message id (writing the same route again changes nothing).
+   * @throws {MessageBindingError} `message-routed-to-other-email` when the message id already
+   *   routes to another organisation or email: the existing route is kept and reported.
+   */
   putMessageRoute(sesMessageId: string, route: MessageRoute, now: number): Promise<void>;
   /** Parks an event; parking the same SNS message again changes nothing. */
   parkEvent(event: ParkedEvent): Promise<void>;
@@ -65,13 +69,17 @@ export interface RecordEventInput {
 /**
  * What recording an event did: `applied` (first time seen: recorded and applied), `duplicate`
  * (this SNS message was recorded before: nothing changed), `email-missing` (the email row does not
- * exist in this database (yet): nothing changed).
+ * exist in this database (yet): nothing changed), `email-mismatch` (the email row is bound to
+ * another SES message: nothing changed).
  */
-export type RecordEventOutcome = 'applied' | 'duplicate' | 'email-missing';
+export type RecordEventOutcome = 'applied' | 'duplicate' | 'email-missing' | 'email-mismatch';
 
 /** An organisation's email database as the ingestor needs it. */
 export interface OrgEmailStore {
-  /** Records a distinct event and applies its effects, atomically (one D1 batch). */
+  /**
+   * Records a distinct event and applies its effects, atomically (one D1 batch), only if the
+   * email row exists and is bound to the event's SES message or to none yet. Never binds the row.
+   */
   recordEvent(input: RecordEventInput): Promise<RecordEventOutcome>;
   /** One email row, or null. */
   getEmail(emailId: string): Promise<EmailRow | null>;
@@ -98,8 +106,11 @@ export interface OutgoingEmailStore {
   /** Inserts the row with status `pending`. */
   insertPending(row: NewEmailRow): Promise<void>;
   /**
-   * Records that SES accepted the message: sets its SES message id, raises the status to `sent`
-   * (never lowering one an early event already raised) and keeps the earliest `sentAt`.
+   * Records that SES accepted the message: binds the row to its SES message id, raises the
+   * status to `sent` (never lowering one an event already raised) and keeps the earliest `sentAt`.
+   * @throws {MessageBindingError} `email-bound-to-other-message` when the row is already bound to
+   *   another SES message (nothing is changed: the row keeps its binding, and the caller is told),
+   *   `email-missing` when there is no such row.
    */
   markSent(emailId: string, sesMessageId: string, at: number): Promise<void>;
   /** Records that SES refused the message: status `failed`, the error text, `failedAt`. */
