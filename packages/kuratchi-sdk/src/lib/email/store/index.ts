@@ -22,3 +22,4 @@ export { createD1OutgoingEmailStore } from './d1-outgoing-email-store.js';
 export { createD1SuppressionStore } from './d1-suppression-store.js';
 export { MessageBindingError } from './errors.js';
 export type { MessageBindingErrorCode } from './errors.js';
+export { createD1DeadLetterStore } from './d1-dead-letter-store.js';
