@@ -3,7 +3,7 @@
 // table; writes bench/results.json (an array of { name, unit, ours, baseline, baselineName, ratio,
 // target }). Exits non-zero when a benchmark crashed (or failed an assertion of its own); a target
 // that is not met is reported, not fatal.
-//   node bench/run.mjs [name…]   only these benchmarks (verify, webhook, queries, memory)
+//   node bench/run.mjs [name…]   only these benchmarks (verify, webhook, queries, memory, park)
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -16,6 +16,7 @@ const BENCHMARKS = [
   { name: 'webhook', file: 'webhook.mjs', what: 'the webhook end to end on wrangler dev' },
   { name: 'queries', file: 'queries.mjs', what: 'the email log queries at 100k and 1M emails' },
   { name: 'memory', file: 'memory.mjs', what: 'memory while ingesting 1M events', flags: ['--expose-gc'] },
+  { name: 'park', file: 'park.mjs', what: 'D1 round trips per webhook POST with 0, 100 and 1,000 held events of its message' },
 ];
 /** No benchmark may run longer than this. */
 const TIMEOUT_MS = 15 * 60_000;

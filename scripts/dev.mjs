@@ -7,6 +7,9 @@
 //   DEMO_SEED                 an integer: the same sequence of live events every run (default random)
 //   KURATCHI_STATE_DIR        local D1 state (default .wrangler/state, the one `wrangler dev` uses)
 //   INGESTION_STALE_MINUTES   passed to the Worker (see docs/deployment.md)
+//   SES_PARK_TTL_HOURS        passed to the Worker (how long the park holds an event; default 24)
+//   SCHEDULED_INTERVAL_SECONDS run the Worker's scheduled jobs (the cron trigger) this often, through
+//                             wrangler dev's /__scheduled (default 60; 0: never)
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +28,9 @@ const stateDir = process.env.KURATCHI_STATE_DIR;
 const persist = stateDir ? ['--persist-to', stateDir] : [];
 const workDir = stateDir ? join(stateDir, 'demo') : join(root, '.wrangler', 'demo');
 const traffic = process.env.DEMO_TRAFFIC !== 'off';
+const scheduledIntervalMs = Number(process.env.SCHEDULED_INTERVAL_SECONDS ?? 60) * 1000;
+// The cron of wrangler.toml's [triggers], passed on to the handler as `controller.cron`.
+const cron = /^crons\s*=\s*\[\s*"([^"]+)"/m.exec(readFileSync(join(root, 'wrangler.toml'), 'utf8'))?.[1] ?? '*/10 * * * *';
 // wrangler's own entry point, run by this Node directly (no pnpm in between), so signals reach it.
 const wranglerBin = createRequire(join(root, 'package.json')).resolve('wrangler/bin/wrangler.js');
 const quiet = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
@@ -85,10 +91,14 @@ const server = spawn(
   process.execPath,
   [
     wranglerBin, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false',
+    // Serves GET /__scheduled?cron=…, which runs the Worker's `scheduled` handler (wrangler dev
+    // does not fire cron triggers by itself).
+    '--test-scheduled',
     '--var', 'ENVIRONMENT:development',
     '--var', `SES_ALLOWED_TOPIC_ARNS:${topicArn}`,
     '--var', `SNS_DEV_CERTIFICATE_PEM:${signer.certificatePem}`,
     ...(process.env.INGESTION_STALE_MINUTES ? ['--var', `INGESTION_STALE_MINUTES:${process.env.INGESTION_STALE_MINUTES}`] : []),
+    ...(process.env.SES_PARK_TTL_HOURS ? ['--var', `SES_PARK_TTL_HOURS:${process.env.SES_PARK_TTL_HOURS}`] : []),
     ...persist,
   ],
   // Same process group as this script: whoever stops the demo (Ctrl-C, a test runner killing the
@@ -116,6 +126,17 @@ function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
+/** Runs the Worker's scheduled jobs once, as the cron trigger would; says so only when it failed. */
+async function runScheduled() {
+  try {
+    const response = await fetch(`${url}/__scheduled?cron=${encodeURIComponent(cron)}`);
+    const text = await response.text();
+    if (!response.ok) console.error(`✗ scheduled jobs: HTTP ${response.status} ${text.slice(0, 200)} (see wrangler.log)`);
+  } catch (error) {
+    if (!stopping) console.error(`✗ scheduled jobs could not be run: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 function tail() {
   try {
     return readFileSync(join(workDir, 'wrangler.log'), 'utf8').split('\n').slice(-20).join('\n');
@@ -138,6 +159,11 @@ for (;;) {
 }
 
 console.log(`\n  kuratchi dashboard: ${url}/\n  SNS webhook:        ${url}/api/webhooks/ses-events`);
+if (scheduledIntervalMs > 0) {
+  console.log(`  scheduled jobs:     every ${scheduledIntervalMs / 1000} s (${url}/__scheduled?cron=${encodeURIComponent(cron)}; log lines in wrangler.log)`);
+  runScheduled();
+  setInterval(runScheduled, scheduledIntervalMs).unref();
+}
 console.log(`  sign in with password "${DEMO_PASSWORD}" as:`);
 for (const user of DEMO_USERS) console.log(`    ${user.email.padEnd(24)} ${user.role === 'superadmin' ? 'superadmin (can switch organisation)' : user.organizationId}`);
 console.log('');

@@ -9,7 +9,7 @@ export const TEST_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-e
 
 /**
  * Route tests run the real SvelteKit build (`.svelte-kit/cloudflare/_worker.js`, built by
- * `vite build` first) inside workerd with local D1. Every outbound request of the Worker (the
+ * `vite build` first, inside our entry src/worker.ts) inside workerd with local D1. Every outbound request of the Worker (the
  * signing-certificate fetch, the SubscribeURL visit) goes to `outboundService` below, here in
  * Node: it serves the test signer's certificate at its SNS URL, answers SubscribeURLs, and
  * records every request, which tests read back through the OUTBOUND_LOG service binding.
@@ -22,7 +22,11 @@ export default defineConfig(async () => {
 
   return {
     resolve: {
-      alias: { '$worker': fileURLToPath(new URL('./.svelte-kit/cloudflare/_worker.js', import.meta.url)) },
+      // $worker: the Worker as deployed (our entry, src/worker.ts, around the adapter's build).
+      alias: {
+        '$worker': fileURLToPath(new URL('./src/worker.ts', import.meta.url)),
+        '$sveltekit-worker': fileURLToPath(new URL('./.svelte-kit/cloudflare/_worker.js', import.meta.url)),
+      },
     },
     plugins: [
       cloudflareTest({

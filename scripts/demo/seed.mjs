@@ -68,6 +68,7 @@ export async function buildDemoSeed({ emailsPerOrganization = 240, now = Date.no
     'DELETE FROM sign_in_throttle;',
     'DELETE FROM users;',
     'DELETE FROM parked_email_events;',
+    'DELETE FROM email_event_dead_letters;',
     'DELETE FROM email_message_lookup;',
     'DELETE FROM sns_subscription_messages;',
     'DELETE FROM ingestion_counters;',

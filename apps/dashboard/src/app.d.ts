@@ -19,7 +19,7 @@ declare global {
 
   /** The Worker's bindings and variables (wrangler.toml, secrets, `.dev.vars`). */
   interface DashboardEnv {
-    /** Admin database: organisations, SES message routing, parked events, ingestion counters. */
+    /** Admin database: organisations, SES message routing, parked and dead-lettered events, ingestion counters. */
     ADMIN_DB: D1Database;
     /** `production` (default) or `development`; production refuses development-only settings. */
     ENVIRONMENT?: string;
@@ -31,6 +31,12 @@ declare global {
     INGESTION_STALE_MINUTES?: string;
     /** Development only: PEM certificate trusted for SNS signatures on loopback requests (the demo). */
     SNS_DEV_CERTIFICATE_PEM?: string;
+    /** Hours a parked or orphaned event is kept before it is dead-lettered (default 24, more than 1). */
+    SES_PARK_TTL_HOURS?: string;
+    /** Most events held per SES message; past it they are dead-lettered as park-full (default 100). */
+    SES_PARK_MAX_EVENTS_PER_MESSAGE?: string;
+    /** Secret bearer token of the operations API (`kuratchi-ses dead-letters`); unset: the API answers 403. */
+    KURATCHI_OPS_TOKEN?: string;
     /** Organisation databases, bound under the names in `organizations.database_binding`. */
     [binding: string]: unknown;
   }

@@ -1,4 +1,4 @@
-// The built SvelteKit Worker (vitest alias of .svelte-kit/cloudflare/_worker.js).
+// The dashboard Worker as deployed (vitest alias of src/worker.ts, around the built SvelteKit Worker).
 declare module '$worker' {
   const worker: ExportedHandler<Record<string, unknown>>;
   export default worker;

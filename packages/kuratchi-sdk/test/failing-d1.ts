@@ -1,8 +1,9 @@
 /**
  * A D1 database wrapper for fault injection: it counts every statement the code under test
- * executes (each statement of a batch counts) and makes the k-th one fail, either before it runs
- * (the database was unavailable: nothing written) or after it ran (committed, but the answer was
- * lost). Batches stay atomic, as in D1: a failure before a batch fails the whole batch.
+ * executes (each statement of a batch counts) and every round trip (a batch is one), and makes
+ * the k-th statement fail, either before it runs (the database was unavailable: nothing written)
+ * or after it ran (committed, but the answer was lost). Batches stay atomic, as in D1: a failure
+ * before a batch fails the whole batch.
  */
 export interface FaultPlan {
   /** 1-based number of the statement that fails; 0 never fails. */
@@ -10,12 +11,14 @@ export interface FaultPlan {
   mode: 'before' | 'after';
   /** Statements executed so far (across every wrapped database). */
   executed: number;
+  /** D1 round trips so far: one per `run`/`first`/`all`/`raw` and one per `batch`, whatever its size. */
+  calls: number;
   /** Failures injected so far. */
   injected: number;
 }
 
 export function createFaultPlan(failAt = 0, mode: FaultPlan['mode'] = 'before'): FaultPlan {
-  return { failAt, mode, executed: 0, injected: 0 };
+  return { failAt, mode, executed: 0, calls: 0, injected: 0 };
 }
 
 const UNWRAP = Symbol('unwrap');
@@ -25,6 +28,7 @@ export function failingD1(db: D1Database, plan: FaultPlan): D1Database {
   async function guarded<T>(count: number, execute: () => Promise<T>): Promise<T> {
     const first = plan.executed + 1;
     plan.executed += count;
+    plan.calls++;
     const hit = plan.failAt >= first && plan.failAt <= plan.executed;
     if (hit && plan.mode === 'before') {
       plan.injected++;

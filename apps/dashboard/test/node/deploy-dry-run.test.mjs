@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../..', import.meta.url));
 
-test('wrangler deploy --dry-run bundles the dashboard Worker with its D1 bindings', () => {
+test('wrangler deploy --dry-run bundles the dashboard Worker (fetch and scheduled) with its D1 bindings', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-dry-run-'));
   const run = spawnSync('pnpm', ['exec', 'wrangler', 'deploy', '--dry-run', '--outdir', outdir], {
     cwd: root,
@@ -23,5 +23,9 @@ test('wrangler deploy --dry-run bundles the dashboard Worker with its D1 binding
   for (const binding of ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX']) assert.match(output, new RegExp(binding));
   const bundle = readdirSync(outdir).find((file) => file.endsWith('.js'));
   assert.ok(bundle, `no bundle in ${outdir}: ${readdirSync(outdir)}`);
-  assert.match(readFileSync(join(outdir, bundle), 'utf8'), /api\/webhooks\/ses-events/);
+  const code = readFileSync(join(outdir, bundle), 'utf8');
+  assert.match(code, /api\/webhooks\/ses-events/);
+  // Our entry (src/worker.ts) around the adapter's build: the cron trigger's handler is there.
+  assert.match(code, /async scheduled\(controller, /);
+  assert.match(code, /"park-sweep"/);
 });

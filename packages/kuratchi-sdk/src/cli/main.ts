@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describeAwsError, InvalidOptionsError } from 'kuratchi-sdk/email';
 import { err, out, type Command } from './command.js';
+import { deadLettersCommand } from './commands/dead-letters.js';
 import { replayCommand } from './commands/replay.js';
 import { setupCommand } from './commands/setup.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -10,15 +11,15 @@ import { verifyCommand } from './commands/verify.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { UsageError } from './usage-error.js';
 
-const COMMANDS: readonly Command[] = [setupCommand, statusCommand, teardownCommand, verifyCommand, replayCommand, simulateCommand];
+const COMMANDS: readonly Command[] = [setupCommand, statusCommand, teardownCommand, verifyCommand, replayCommand, simulateCommand, deadLettersCommand];
 
 const HELP = `Usage: kuratchi-ses <command> [options]
 
-Sets up and checks Amazon SES event tracking for the kuratchi webhook, and verifies, replays or
-simulates SNS messages.
+Sets up and checks Amazon SES event tracking for the kuratchi webhook, verifies, replays or
+simulates SNS messages, and replays the events the webhook dead-lettered.
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n')}
 
 Run \`kuratchi-ses <command> --help\` for a command's options.
   -h, --help     this help

@@ -12,7 +12,7 @@ import { verifySnsMessage } from 'kuratchi-sdk/email';
 import { BASE_ENV, CLI, runCli } from './cli-run.mjs';
 
 const GENUINE = fileURLToPath(new URL('../../src/lib/email/events/fixtures/genuine/', import.meta.url));
-const COMMANDS = ['setup', 'status', 'teardown', 'verify', 'replay', 'simulate'];
+const COMMANDS = ['setup', 'status', 'teardown', 'verify', 'replay', 'simulate', 'dead-letters'];
 
 // Independent processes: run the tests of a block concurrently (2 cores here).
 describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, () => {
@@ -53,7 +53,7 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
 
     const unknown = await runCli(['deploy']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /unknown command "deploy"; commands: setup, status, teardown, verify, replay, simulate/);
+    assert.match(unknown.stderr, /unknown command "deploy"; commands: setup, status, teardown, verify, replay, simulate, dead-letters/);
 
     const flag = await runCli(['replay', 'x.json', '--url', 'http://127.0.0.1:9', '--bogus']);
     assert.equal(flag.code, 2);
@@ -75,6 +75,14 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     const region = await runCli(['status']);
     assert.equal(region.code, 2);
     assert.match(region.stderr, /--region is required \(or set AWS_REGION\)/);
+
+    const token = await runCli(['dead-letters', 'list', '--url', 'http://127.0.0.1:9']);
+    assert.equal(token.code, 2);
+    assert.match(token.stderr, /KURATCHI_OPS_TOKEN must be set to the dashboard's operations token/);
+
+    const reason = await runCli(['dead-letters', 'replay', '--url', 'http://127.0.0.1:9', '--reason', 'lost'], { env: { KURATCHI_OPS_TOKEN: 'x' } });
+    assert.equal(reason.code, 2);
+    assert.match(reason.stderr, /--reason must be one of no-route, email-missing, email-mismatch, park-full/);
   });
 
   it('setup --dry-run prints the plan and calls nothing (no credentials needed)', async () => {

@@ -1,3 +1,4 @@
+import { SNS_MAX_RETRY_WINDOW_MS, type ParkLimits } from 'kuratchi-sdk/email';
 import { z } from 'zod';
 
 /** The dashboard's configuration, validated once per Worker env. */
@@ -11,6 +12,10 @@ export interface DashboardConfig {
   devCertificatePem: string | null;
   /** Minutes after a send with no SES event before the ingestion health panel warns. */
   ingestionStaleMinutes: number;
+  /** How long and how many events the park holds (`SES_PARK_TTL_HOURS`, `SES_PARK_MAX_EVENTS_PER_MESSAGE`). */
+  park: ParkLimits;
+  /** Bearer token of the operations API (`/api/ops/*`, used by `kuratchi-ses dead-letters`), or null: disabled. */
+  opsToken: string | null;
 }
 
 /** The configuration is missing or invalid; the message names every bad variable or binding. */
@@ -34,6 +39,13 @@ const schema = z
       .optional(),
     SNS_DEV_CERTIFICATE_PEM: z.string().includes('-----BEGIN CERTIFICATE-----', 'must be a PEM certificate').optional(),
     INGESTION_STALE_MINUTES: z.coerce.number().positive('must be a positive number of minutes').default(60),
+    // Parking answers SNS 200, so the park replaces SNS's retries (at most 1 hour in all).
+    SES_PARK_TTL_HOURS: z.coerce
+      .number()
+      .gt(SNS_MAX_RETRY_WINDOW_MS / 3_600_000, "must be longer than SNS's retry window of 1 hour")
+      .default(24),
+    SES_PARK_MAX_EVENTS_PER_MESSAGE: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').default(100),
+    KURATCHI_OPS_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
   })
   .refine((env) => env.ENVIRONMENT === 'development' || env.SNS_DEV_CERTIFICATE_PEM === undefined, {
     path: ['SNS_DEV_CERTIFICATE_PEM'],
@@ -60,6 +72,7 @@ export function readConfig(env: App.Platform['env'] | undefined): DashboardConfi
   }
   if (problems.length || !result.success) throw new ConfigError(`invalid dashboard configuration: ${problems.join('; ')}`);
   const { ENVIRONMENT, SES_ALLOWED_TOPIC_ARNS, SES_WEBHOOK_BASIC_AUTH, SNS_DEV_CERTIFICATE_PEM, INGESTION_STALE_MINUTES } = result.data;
+  const { SES_PARK_TTL_HOURS, SES_PARK_MAX_EVENTS_PER_MESSAGE, KURATCHI_OPS_TOKEN } = result.data;
   const separator = SES_WEBHOOK_BASIC_AUTH?.indexOf(':') ?? -1;
   const config: DashboardConfig = {
     environment: ENVIRONMENT,
@@ -69,6 +82,8 @@ export function readConfig(env: App.Platform['env'] | undefined): DashboardConfi
       : null,
     devCertificatePem: SNS_DEV_CERTIFICATE_PEM ?? null,
     ingestionStaleMinutes: INGESTION_STALE_MINUTES,
+    park: { ttlMs: SES_PARK_TTL_HOURS * 3_600_000, maxHeldEventsPerMessage: SES_PARK_MAX_EVENTS_PER_MESSAGE },
+    opsToken: KURATCHI_OPS_TOKEN ?? null,
   };
   validated.set(env, config);
   return config;

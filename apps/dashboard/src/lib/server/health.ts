@@ -1,4 +1,4 @@
-import type { IngestionCounter } from 'kuratchi-sdk/email';
+import type { DeadLetterReason, HeldEventCounts, IngestionCounter } from 'kuratchi-sdk/email';
 
 /** The ingestion health panel of the overview page. */
 export interface IngestionHealth {
@@ -10,8 +10,39 @@ export interface IngestionHealth {
   duplicate: number;
   parked: number;
   applied: number;
+  /** Events whose lookup row named an email row that is gone or bound to another message. */
+  orphaned: number;
+  /** Events answered `dead-lettered` at once: their message's park was full. */
+  parkFull: number;
+  /** What the park and the dead-letter table hold now (live counts, each read up to a bound). */
+  held: HeldNow | null;
   /** Set when emails were sent but no event has followed for longer than the stale window. */
   warning: string | null;
+}
+
+/** Live counts of the park and the dead-letter table. */
+export interface HeldNow {
+  /** Waiting for sendEmail's lookup row / orphaned, kept for the time to live. */
+  parked: number;
+  orphaned: number;
+  /** In the dead-letter table, by reason (replay with `kuratchi-ses dead-letters replay`). */
+  deadLetters: number;
+  deadLettersByReason: Partial<Record<DeadLetterReason, number>>;
+  /** The bound each count was read up to: a count equal to it means "at least". */
+  bound: number;
+}
+
+/** Reads the live counts of {@link HeldNow} from the park and dead-letter stores. */
+export async function heldNow(
+  stores: {
+    park: { countHeldEvents(bound: number): Promise<HeldEventCounts> };
+    deadLetters: { countByReason(bound: number): Promise<Partial<Record<DeadLetterReason, number>>> };
+  },
+  bound = 10_000,
+): Promise<HeldNow> {
+  const [held, byReason] = await Promise.all([stores.park.countHeldEvents(bound), stores.deadLetters.countByReason(bound)]);
+  const deadLetters = Object.values(byReason).reduce((sum, n) => sum + (n ?? 0), 0);
+  return { ...held, deadLetters, deadLettersByReason: byReason, bound };
 }
 
 /**
@@ -25,6 +56,7 @@ export function ingestionHealth(
   activity: { lastEventReceivedAt: number | null; oldestUnfollowedSendAt: number | null },
   staleMinutes: number,
   now: number,
+  held: HeldNow | null = null,
 ): IngestionHealth {
   const count = (name: string) => counters.find((c) => c.name === name)?.count ?? 0;
   const rejected = counters.filter((c) => c.name.startsWith('rejected:')).reduce((sum, c) => sum + c.count, 0);
@@ -41,6 +73,9 @@ export function ingestionHealth(
     duplicate: count('outcome:duplicate'),
     parked: count('outcome:parked'),
     applied: count('outcome:applied'),
+    orphaned: count('outcome:orphaned'),
+    parkFull: count('outcome:dead-lettered'),
+    held,
     warning,
   };
 }

@@ -1,8 +1,6 @@
 import {
   MAX_SNS_BODY_BYTES,
   createD1AdminStore,
-  createD1OrgEmailStore,
-  createOrgDatabaseClient,
   createSesEventIngestor,
   createSigningKeyCache,
   ingestionCounterNames,
@@ -11,6 +9,7 @@ import {
 } from 'kuratchi-sdk/email';
 import { BASIC_CHALLENGE, hasBasicCredential } from './basic-auth';
 import { ConfigError, readConfig, type DashboardConfig } from './config';
+import { d1EventSink } from './event-sink';
 import { discardBody, readBodyText } from './read-body';
 
 /**
@@ -58,13 +57,10 @@ export async function handleSesWebhook({ request, url, platform }: WebhookContex
     return finish(started, platform, { status, body: { outcome, code: body.reason }, log: { outcome, code: body.reason } });
   }
 
-  const adminStore = createD1AdminStore(env.ADMIN_DB);
-  const orgDatabase = createOrgDatabaseClient(env.ADMIN_DB, env);
   const devCertificate = developmentCertificate(config, url);
   const ingestor = createSesEventIngestor({
     allowedTopicArns: config.allowedTopicArns,
-    adminStore,
-    orgEmailStore: async (organizationId) => createD1OrgEmailStore(await orgDatabase(organizationId)),
+    ...d1EventSink(env, config),
     ...(devCertificate ? { fetchCertificate: devCertificate, keyCache: devKeyCache } : { keyCache }),
   });
   const result = await ingestor.ingest(body.text);

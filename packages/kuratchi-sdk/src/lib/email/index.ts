@@ -29,8 +29,19 @@ export {
 } from './events/ses-event.js';
 export type { SesEvent, SesEventType, SesEventOf } from './events/ses-event.js';
 export { applyEvent, applyEffects, effectsOf, suppressionsOf } from './events/apply.js';
-export { recordSesEvent, applyParkedEvents, routeFromTags } from './events/record.js';
+export { recordSesEvent, applyParkedEvents } from './events/record.js';
 export type { EventSinkPorts, SinkOutcome, SinkResult } from './events/record.js';
+export {
+  parkLimits,
+  DEFAULT_PARK_TTL_MS,
+  DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE,
+  SNS_MAX_RETRY_WINDOW_MS,
+} from './events/park-policy.js';
+export type { ParkLimits } from './events/park-policy.js';
+export { sweepParkedEvents } from './events/park-sweep.js';
+export type { SweepOptions, SweepReport } from './events/park-sweep.js';
+export { replayDeadLetters } from './events/dead-letters.js';
+export type { ReplayDeadLettersOptions, ReplayOutcome, ReplayReport } from './events/dead-letters.js';
 export { createSesEventIngestor, ingestionCounterNames } from './events/ingest.js';
 export type {
   SesEventIngestor,

@@ -164,9 +164,11 @@ export interface SuppressionFromEvent {
 }
 
 /**
- * Names of the SES message tags `sendEmail` adds so events can be routed to their organisation
- * and email row even before the admin lookup row exists. Tag names and values may hold only
- * ASCII letters, digits, `_` and `-`.
+ * Names of the SES message tags `sendEmail` adds (the organisation and email row of the message),
+ * for the sender's own analysis in SES and CloudWatch. They are NOT a route: anyone sending
+ * through the same SES account and configuration set can set any tag, so the ingestor routes an
+ * event only by the `email_message_lookup` row that `sendEmail` writes (see `recordSesEvent`).
+ * Tag names and values may hold only ASCII letters, digits, `_` and `-`.
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_MessageTag.html
  */
 export const KURATCHI_TAGS = {

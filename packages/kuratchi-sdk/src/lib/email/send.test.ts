@@ -210,16 +210,16 @@ describe('sendEmail: events and the lookup row (aws-sdk-client-mock)', () => {
     expect(parked?.n).toBe(0);
   });
 
-  it('an event routed by the tags while SES was answering is not undone by marking the row sent', async () => {
+  it('an event published while SES was answering is parked (tags are no route), then applied by sendEmail', async () => {
     const sesMessageId = `ses-race-${crypto.randomUUID()}`;
     const ses = new SESv2Client({ region: 'eu-west-1', credentials });
     mockClient(ses)
       .on(SendEmailCommand)
       .callsFake(async (input: { EmailTags: Array<{ Name: string; Value: string }> }) => {
-        // SES already published a Delivery, carrying the routing tags, before sendEmail got its answer.
+        // SES already published a Delivery, carrying the SDK's tags, before sendEmail got its answer.
         const tags = Object.fromEntries(input.EmailTags.map((t) => [t.Name, [t.Value]]));
         const event = parseSesEvent(JSON.stringify(buildSesEvent({ eventType: 'Delivery', messageId: sesMessageId, time: NOW, tags })));
-        expect(await recordSesEvent(d1SinkPorts(() => NOW), `sns-${crypto.randomUUID()}`, event)).toMatchObject({ outcome: 'applied' });
+        expect(await recordSesEvent(d1SinkPorts(() => NOW), `sns-${crypto.randomUUID()}`, event)).toMatchObject({ outcome: 'parked' });
         return { MessageId: sesMessageId };
       });
     const result = await createEmailSender(config({ ses })).sendEmail({ organizationId: ORGS.acme, to: 'ana@example.com', subject: 'Hi', text: 'Hi' });

@@ -12,6 +12,7 @@ import { DEFAULT_CONFIGURATION_SET_NAME } from './setup/defaults.js';
 import { createD1AdminStore } from './store/d1-admin-store.js';
 import { createD1OrgEmailStore } from './store/d1-org-email-store.js';
 import { createD1OutgoingEmailStore } from './store/d1-outgoing-email-store.js';
+import { MessageBindingError } from './store/errors.js';
 import { findSuppressedRecipients } from './suppressions.js';
 import type { SuppressionListEntry } from './store/types.js';
 
@@ -54,9 +55,17 @@ export interface SendEmailResult {
   suppressed?: SuppressionListEntry[];
   /**
    * Bookkeeping that failed after SES accepted the message (the sent status, the lookup row,
-   * parked events). The message is sent; its events still route through the message tags.
+   * parked events). The message is sent. Without its lookup row its events are parked (never
+   * routed by the message tags), then dead-lettered after the park's time to live.
    */
   warnings?: string[];
+  /**
+   * Set when SES accepted the message but the email row, or the lookup row of its SES message id,
+   * was already bound to another message: nothing was overwritten, and this message's events will
+   * not be applied to that row (they are held as orphaned, then dead-lettered). `success` stays
+   * true: the message was sent. Also listed in `warnings`.
+   */
+  bindingConflict?: MessageBindingError;
 }
 
 /** Sends email through one SES client and records it in the organisation's database. */
@@ -95,9 +104,11 @@ export function createEmailSender(config: EmailSenderConfig): EmailSender {
  * 2. refuses recipients on the organisation's suppression list unless `allowSuppressed`;
  * 3. writes the organisation's `emails` row as `pending`;
  * 4. calls SESv2 SendEmail with the configuration set and the tags `kuratchi-org-id` /
- *    `kuratchi-email-id` (so events route even before step 5);
+ *    `kuratchi-email-id` (for the sender's analysis only: events are never routed by tags);
  * 5. marks the row `sent` with the SES MessageId (or `failed` with SES's error), writes the admin
- *    `email_message_lookup` row, and applies the events parked for that message id.
+ *    `email_message_lookup` row (the only route of the message's events), and applies the events
+ *    parked for that message id. A row already bound to another message is reported
+ *    (`bindingConflict`), never overwritten.
  *
  * One-shot form of `createEmailSender(config).sendEmail(options)`: prefer a sender (or pass an
  * `SESv2Client` as `config.ses`) to reuse one client across sends.
@@ -160,8 +171,14 @@ async function send(ses: SESv2Client, config: EmailSenderConfig, input: SendEmai
     return { success: false, emailId, error: message };
   }
 
-  const warnings = await recordSent(config, db, options.organizationId, emailId, sesMessageId, now);
-  return { success: true, id: sesMessageId, emailId, ...(warnings.length ? { warnings } : {}) };
+  const { warnings, conflict } = await recordSent(config, db, options.organizationId, emailId, sesMessageId, now);
+  return {
+    success: true,
+    id: sesMessageId,
+    emailId,
+    ...(warnings.length ? { warnings } : {}),
+    ...(conflict ? { bindingConflict: conflict } : {}),
+  };
 }
 
 /** After SES accepted the message: nothing here may turn a sent email into a failure. */
@@ -172,12 +189,14 @@ async function recordSent(
   emailId: string,
   sesMessageId: string,
   now: () => number,
-): Promise<string[]> {
+): Promise<{ warnings: string[]; conflict: MessageBindingError | null }> {
   const warnings: string[] = [];
+  let conflict: MessageBindingError | null = null;
   const attempt = async (what: string, step: () => Promise<unknown>) => {
     try {
       await step();
     } catch (error) {
+      if (error instanceof MessageBindingError) conflict ??= error;
       warnings.push(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
@@ -194,7 +213,7 @@ async function recordSent(
       sesMessageId,
     ),
   );
-  return warnings;
+  return { warnings, conflict };
 }
 
 function withSender(options: ValidSendEmailOptions, config: EmailSenderConfig): ValidSendEmailOptions {

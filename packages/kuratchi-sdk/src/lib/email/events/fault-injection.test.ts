@@ -5,19 +5,26 @@ import { createFaultPlan, failingD1, type FaultPlan } from '../../../../test/fai
 import { ORGS, seedOrganizations } from '../../../../test/seed.js';
 import { KURATCHI_TAGS } from '../model.js';
 import { createD1AdminStore } from '../store/d1-admin-store.js';
+import { createD1DeadLetterStore } from '../store/d1-dead-letter-store.js';
 import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
 import { createOrgDatabaseClient } from '../store/org-databases.js';
 import { buildSesEvent, type SesEventSpec } from '../testing/ses-event-factory.js';
 import { createSnsSigner, type SnsSigner } from '../testing/sns-signer.js';
+import type { DeadLetterStore } from '../store/types.js';
+import { replayDeadLetters } from './dead-letters.js';
 import { createSesEventIngestor } from './ingest.js';
+import { DEFAULT_PARK_TTL_MS } from './park-policy.js';
+import { sweepParkedEvents } from './park-sweep.js';
 import { applyParkedEvents, type EventSinkPorts } from './record.js';
 
 /**
- * Fault injection: a scripted run of SNS deliveries (and one sendEmail-style "lookup row arrives"
- * step) is replayed once per statement k of its fault-free run, with the k-th D1 statement
- * failing (before it runs, or after it committed). Every failed request must answer 5xx, and
- * retrying it as SNS would must leave exactly the state of the fault-free run: nothing lost,
- * nothing counted twice.
+ * Fault injection: a scripted run of SNS deliveries, sendEmail-style "lookup row arrives" steps,
+ * a scheduled sweep and a dead-letter replay is replayed once per statement k of its fault-free
+ * run, with the k-th D1 statement failing (before it runs, or after it committed). Every failed
+ * request must answer 5xx (a failed sweep or replay throws), and retrying it as SNS (or the next
+ * cron run, or the operator) would must leave exactly the state of the fault-free run: nothing
+ * lost, nothing counted twice. The run covers every statement of the park: parking, the cap,
+ * orphaning, the drain, the sweep's drain and expiry, and the replay.
  */
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
 const NOW = TEST_NOW;
@@ -28,19 +35,34 @@ beforeAll(async () => {
   await seedOrganizations();
 });
 
-type Step = { kind: 'post'; body: string } | { kind: 'lookup-arrives'; sesMessageId: string; emailId: string };
+type Step =
+  | { kind: 'post'; body: string }
+  | { kind: 'lookup-arrives'; sesMessageId: string; emailId: string }
+  | { kind: 'route-only'; sesMessageId: string; organizationId: string; emailId: string }
+  | { kind: 'sweep'; now: Date }
+  | { kind: 'replay'; sesMessageId: string; now: Date };
 
-/** A run in its own namespace: three emails (lookup-routed, tag-routed, not sent yet). */
+/** Cap of held events per message in these runs (e's third event finds its park full). */
+const CAP = 2;
+const EXPIRED = new Date(NOW.getTime() + DEFAULT_PARK_TTL_MS + 60_000);
+
+/**
+ * A run in its own namespace: emails a (lookup-routed), b (named only by tags; routed by hand
+ * after its event expired, then replayed), c (not sent yet), d (lookup row of a deleted email),
+ * e (never sent: more events than the cap), f (lookup row written without a drain: the sweep's).
+ */
 async function prepareRun(ns: string) {
-  const ids = { a: `${ns}-a`, b: `${ns}-b`, c: `${ns}-c` };
-  const ses = { a: `ses-${ns}-a`, b: `ses-${ns}-b`, c: `ses-${ns}-c` };
+  const ids = { a: `${ns}-a`, b: `${ns}-b`, c: `${ns}-c`, d: `${ns}-d`, f: `${ns}-f` };
+  const ses = { a: `ses-${ns}-a`, b: `ses-${ns}-b`, c: `ses-${ns}-c`, d: `ses-${ns}-d`, e: `ses-${ns}-e`, f: `ses-${ns}-f` };
   const insert = (db: D1Database, id: string, sesId: string | null) =>
     db
       .prepare(`INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES (?, ?, 's@x', 'Hi', 'pending', ?, 1, 1)`)
       .bind(id, `${id}@example.com`, sesId);
   await insert(env.ORG_DB_ACME, ids.a, ses.a).run();
   await insert(env.ORG_DB_GLOBEX, ids.b, null).run();
+  await insert(env.ORG_DB_ACME, ids.f, ses.f).run();
   await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(ses.a, ORGS.acme, ids.a).run();
+  await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(ses.d, ORGS.acme, ids.d).run();
 
   const at = (minute: number) => new Date(NOW.getTime() - 60 * 60_000 + minute * 60_000);
   const sign = async (spec: SesEventSpec, id: string) =>
@@ -58,21 +80,36 @@ async function prepareRun(ns: string) {
     { kind: 'post', body: await sign({ eventType: 'Bounce', messageId: ses.c, recipient: `${ids.c}@example.com`, time: at(6) }, 'c-bounce') },
     { kind: 'lookup-arrives', sesMessageId: ses.c, emailId: ids.c },
     { kind: 'post', body: await sign({ eventType: 'Complaint', messageId: ses.c, recipient: `${ids.c}@example.com`, time: at(7) }, 'c-complaint') },
+    { kind: 'post', body: await sign({ eventType: 'Open', messageId: ses.d, time: at(8) }, 'd-open') },
+    { kind: 'post', body: await sign({ eventType: 'Open', messageId: ses.e, time: at(9) }, 'e-1') },
+    { kind: 'post', body: await sign({ eventType: 'Open', messageId: ses.e, time: at(10) }, 'e-2') },
+    { kind: 'post', body: await sign({ eventType: 'Open', messageId: ses.e, time: at(11) }, 'e-3') },
+    { kind: 'post', body: await sign({ eventType: 'Delivery', messageId: ses.f, time: at(12) }, 'f-delivery') },
+    { kind: 'route-only', sesMessageId: ses.f, organizationId: ORGS.acme, emailId: ids.f },
+    { kind: 'sweep', now: EXPIRED },
+    { kind: 'route-only', sesMessageId: ses.b, organizationId: ORGS.globex, emailId: ids.b },
+    { kind: 'replay', sesMessageId: ses.b, now: EXPIRED },
   ];
   return { ids, ses, steps };
 }
 
-function ports(plan: FaultPlan): EventSinkPorts {
+function ports(plan: FaultPlan): { sink: EventSinkPorts; deadLetters: DeadLetterStore } {
   const adminDb = failingD1(env.ADMIN_DB, plan);
   const bindings = { ORG_DB_ACME: failingD1(env.ORG_DB_ACME, plan), ORG_DB_GLOBEX: failingD1(env.ORG_DB_GLOBEX, plan) };
   const orgDatabase = createOrgDatabaseClient(adminDb, bindings);
-  return { adminStore: createD1AdminStore(adminDb), orgEmailStore: async (id) => createD1OrgEmailStore(await orgDatabase(id)), now: () => NOW };
+  const sink: EventSinkPorts = {
+    adminStore: createD1AdminStore(adminDb),
+    orgEmailStore: async (id) => createD1OrgEmailStore(await orgDatabase(id)),
+    now: () => NOW,
+    maxHeldEventsPerMessage: CAP,
+  };
+  return { sink, deadLetters: createD1DeadLetterStore(adminDb) };
 }
 
 /** Runs the script, retrying every 5xx as SNS does; returns the statuses seen. */
 async function runScript(ns: string, plan: FaultPlan) {
   const run = await prepareRun(ns);
-  const sink = ports(plan);
+  const { sink, deadLetters } = ports(plan);
   const ingestor = createSesEventIngestor({ ...sink, allowedTopicArns: [TOPIC], fetchCertificate: signer.fetchCertificate });
   const statuses: number[] = [];
   for (const step of run.steps) {
@@ -84,13 +121,9 @@ async function runScript(ns: string, plan: FaultPlan) {
         expect([200, 500, 503]).toContain(result.status);
         if (result.status === 200) break;
       } else {
-        // sendEmail's part: the email row, then the lookup row, then apply what was parked.
+        // sendEmail's part, the cron's or the operator's; a failure throws and is retried.
         try {
-          await env.ORG_DB_ACME.prepare(`INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES (?, ?, 's@x', 'Hi', 'sent', ?, 1, 1) ON CONFLICT DO NOTHING`)
-            .bind(step.emailId, `${step.emailId}@example.com`, step.sesMessageId)
-            .run();
-          await sink.adminStore.putMessageRoute(step.sesMessageId, { organizationId: ORGS.acme, emailId: step.emailId }, NOW.getTime());
-          await applyParkedEvents(sink, step.sesMessageId);
+          await runStep(step, sink, deadLetters);
           break;
         } catch {
           statuses.push(500);
@@ -99,6 +132,32 @@ async function runScript(ns: string, plan: FaultPlan) {
     }
   }
   return { ...run, statuses };
+}
+
+async function runStep(step: Exclude<Step, { kind: 'post' }>, sink: EventSinkPorts, deadLetters: DeadLetterStore) {
+  switch (step.kind) {
+    case 'lookup-arrives':
+      // sendEmail's part: the email row, then the lookup row, then apply what was parked.
+      await env.ORG_DB_ACME.prepare(`INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES (?, ?, 's@x', 'Hi', 'sent', ?, 1, 1) ON CONFLICT DO NOTHING`)
+        .bind(step.emailId, `${step.emailId}@example.com`, step.sesMessageId)
+        .run();
+      await sink.adminStore.putMessageRoute(step.sesMessageId, { organizationId: ORGS.acme, emailId: step.emailId }, NOW.getTime());
+      await applyParkedEvents(sink, step.sesMessageId);
+      return;
+    case 'route-only':
+      // A lookup row written without the drain that should follow it (sendEmail died, or by hand).
+      await sink.adminStore.putMessageRoute(step.sesMessageId, { organizationId: step.organizationId, emailId: step.emailId }, NOW.getTime());
+      return;
+    case 'sweep':
+      await sweepParkedEvents(sink, { now: step.now });
+      return;
+    case 'replay':
+      for (let after: string | undefined, page = 0; page < 10; page++) {
+        const report = await replayDeadLetters(sink, deadLetters, { now: step.now, limit: 10, sesMessageId: step.sesMessageId, ...(after ? { after } : {}) });
+        if (!report.next) return;
+        after = report.next;
+      }
+  }
 }
 
 /** Everything the script can change, with the run's namespace taken out. */
@@ -112,9 +171,21 @@ async function snapshot(ns: string, run: Awaited<ReturnType<typeof prepareRun>>)
     a: await email(env.ORG_DB_ACME, run.ids.a),
     b: await email(env.ORG_DB_GLOBEX, run.ids.b),
     c: await email(env.ORG_DB_ACME, run.ids.c),
-    events: [await events(env.ORG_DB_ACME, run.ids.a), await events(env.ORG_DB_GLOBEX, run.ids.b), await events(env.ORG_DB_ACME, run.ids.c)],
+    f: await email(env.ORG_DB_ACME, run.ids.f),
+    events: [
+      await events(env.ORG_DB_ACME, run.ids.a),
+      await events(env.ORG_DB_GLOBEX, run.ids.b),
+      await events(env.ORG_DB_ACME, run.ids.c),
+      await events(env.ORG_DB_ACME, run.ids.f),
+    ],
     suppressions: (await env.ORG_DB_ACME.prepare('SELECT email_address, reason, detail FROM email_suppressions WHERE email_address LIKE ? ORDER BY email_address').bind(`${ns}-%`).all()).results,
-    parked: (await env.ADMIN_DB.prepare('SELECT sns_message_id FROM parked_email_events WHERE ses_message_id LIKE ?').bind(`ses-${ns}-%`).all()).results,
+    parked: (await env.ADMIN_DB.prepare('SELECT sns_message_id, reason FROM parked_email_events WHERE ses_message_id LIKE ? ORDER BY 1').bind(`ses-${ns}-%`).all()).results,
+    // The replay attempt counter is bookkeeping: a retried replay may count one more attempt.
+    deadLetters: (
+      await env.ADMIN_DB.prepare('SELECT sns_message_id, reason, first_seen_at, dead_lettered_at FROM email_event_dead_letters WHERE ses_message_id LIKE ? ORDER BY 1')
+        .bind(`ses-${ns}-%`)
+        .all()
+    ).results,
   });
 }
 
@@ -126,7 +197,17 @@ describe('fault injection: every D1 statement of a scripted run, failing in turn
     const expected = await snapshot('clean', clean);
     expect(expected.a).toMatchObject({ status: 'delivered', open_count: 2, click_count: 1 });
     expect(expected.c).toMatchObject({ status: 'complained', bounce_type: 'Permanent' });
+    // Tags are no route: b's event waited for a lookup row, expired, and was replayed once routed.
+    expect(expected.b).toMatchObject({ status: 'delivered', ses_message_id: null });
+    expect(expected.f).toMatchObject({ status: 'delivered' });
     expect(expected.parked).toEqual([]);
+    const deadLettered = (id: string, reason: string, at = EXPIRED.getTime()) => ({ sns_message_id: `NS-${id}`, reason, first_seen_at: NOW.getTime(), dead_lettered_at: at });
+    expect(expected.deadLetters).toEqual([
+      deadLettered('d-open', 'email-missing'),
+      deadLettered('e-1', 'no-route'),
+      deadLettered('e-2', 'no-route'),
+      deadLettered('e-3', 'park-full', NOW.getTime()),
+    ]);
     const statements = cleanPlan.executed;
     expect(statements).toBeGreaterThan(30);
 

@@ -85,13 +85,19 @@ describe('ingest: notifications', () => {
     expect((await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(acme.emailId))?.openCount).toBe(1);
   });
 
-  it('routes by the SDK tags when the lookup row is missing', async () => {
+  it('never routes by the SDK tags: without a lookup row the event is parked, and applied once sendEmail writes it', async () => {
     const sesMessageId = `ses-${crypto.randomUUID()}`;
     const emailId = await insertEmail(env.ORG_DB_GLOBEX, { sesMessageId: null });
     const tags = { [KURATCHI_TAGS.organizationId]: [ORGS.globex], [KURATCHI_TAGS.emailId]: [emailId] };
     const result = await ingestor().ingest(await notification({ eventType: 'Click', messageId: sesMessageId, tags }));
-    expect(result).toMatchObject({ status: 200, body: { outcome: 'applied' }, log: { organizationId: ORGS.globex } });
-    expect(await createD1OrgEmailStore(env.ORG_DB_GLOBEX).getEmail(emailId)).toMatchObject({ clickCount: 1, sesMessageId });
+    expect(result).toMatchObject({ status: 200, body: { outcome: 'parked' } });
+    expect(result.log.organizationId).toBeUndefined();
+    expect(await createD1OrgEmailStore(env.ORG_DB_GLOBEX).getEmail(emailId)).toMatchObject({ clickCount: 0, sesMessageId: null });
+
+    await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(sesMessageId, ORGS.globex, emailId).run();
+    expect(await applyParkedEvents(d1SinkPorts(() => NOW), sesMessageId)).toBe(1);
+    // Applied through the lookup row; an event never binds the row (only markSent does).
+    expect(await createD1OrgEmailStore(env.ORG_DB_GLOBEX).getEmail(emailId)).toMatchObject({ clickCount: 1, sesMessageId: null });
     expect(await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(emailId)).toBeNull();
   });
 
@@ -134,7 +140,8 @@ describe('ingest: notifications', () => {
       allowedTopicArns: [TOPIC],
       fetchCertificate: signer.fetchCertificate,
     });
-    expect((await racing.ingest(await notification({ eventType: 'Delivery', messageId: sesMessageId }))).body.outcome).toBe('parked');
+    // Parked, then found routed on the second look: applied at once (only this event, not the park).
+    expect((await racing.ingest(await notification({ eventType: 'Delivery', messageId: sesMessageId }))).body.outcome).toBe('applied');
     expect(await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'delivered' });
     expect(await countRows(env.ADMIN_DB, `parked_email_events WHERE ses_message_id = '${sesMessageId}'`)).toBe(0);
   });

@@ -26,6 +26,8 @@ export type IngestOutcome =
   | 'applied'
   | 'duplicate'
   | 'parked'
+  | 'orphaned'
+  | 'dead-lettered'
   | 'ignored'
   | 'subscription-confirmed'
   | 'subscription-failed'
@@ -68,8 +70,9 @@ const SUBSCRIBE_TIMEOUT_MS = 10_000;
  * Creates the ingestor the webhook route calls for each SNS POST, per the webhook contract:
  * - verify first (signature, certificate URL, topic allowlist, timestamp): 400 malformed, 403 not
  *   proven, 413 too large, 503 when the certificate could not be fetched;
- * - Notification: parse the SES event (unknown types 200 `ignored`), route and record it, or
- *   park it; 200 `applied`, `duplicate` or `parked`;
+ * - Notification: parse the SES event (unknown types 200 `ignored`), route it by its lookup row
+ *   only (never by its tags) and record it, or hold it; 200 `applied`, `duplicate`, `parked`,
+ *   `orphaned` or `dead-lettered` (see `recordSesEvent`: all kept, none retried by SNS);
  * - SubscriptionConfirmation: GET the SubscribeURL only on the SNS host of the topic's region,
  *   without following redirects; 200 once confirmed, 502 when the visit failed (SNS retries);
  * - UnsubscribeConfirmation: recorded, never re-subscribed;

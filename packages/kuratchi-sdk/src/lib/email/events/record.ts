@@ -1,7 +1,8 @@
-import { KURATCHI_TAGS, type EmailEventRecord } from '../model.js';
+import type { EmailEventRecord } from '../model.js';
 import { OrgDatabaseError } from '../store/errors.js';
-import type { AdminStore, MessageRoute, OrgEmailStoreResolver, RecordEventOutcome } from '../store/types.js';
+import type { AdminStore, HoldReason, MessageRoute, OrgEmailStoreResolver, ParkedEvent, RecordEventOutcome } from '../store/types.js';
 import { effectsOf, suppressionsOf } from './apply.js';
+import { DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE } from './park-policy.js';
 import { parseSesEvent, sesEventDetail, sesEventTime, type SesEvent } from './ses-event.js';
 
 /** The stores and clock that recording a verified SES event needs. */
@@ -10,10 +11,17 @@ export interface EventSinkPorts {
   orgEmailStore: OrgEmailStoreResolver;
   /** Current time; default `() => new Date()`. */
   now?: () => Date;
+  /** Most events held (parked or orphaned) per SES message; default 100 (see `park-policy.ts`). */
+  maxHeldEventsPerMessage?: number;
 }
 
-/** What became of a verified SES event: recorded (or a duplicate) in its email's row, or parked. */
-export type SinkOutcome = Exclude<RecordEventOutcome, 'email-missing'> | 'parked';
+/**
+ * What became of a verified SES event: `applied` or `duplicate` (recorded in its email's row),
+ * `parked` (no lookup row yet: held until `sendEmail` writes it), `orphaned` (the lookup row names
+ * an email row that is gone or bound to another message: held for the time to live, counted), or
+ * `dead-lettered` (its message already had the most events held that the park allows).
+ */
+export type SinkOutcome = 'applied' | 'duplicate' | 'parked' | 'orphaned' | 'dead-lettered';
 
 /** The outcome and, when known, the organisation the event was routed to. */
 export interface SinkResult {
@@ -22,60 +30,83 @@ export interface SinkResult {
 }
 
 /**
- * Routes a verified SES event to its organisation and records it there, or parks it.
- * The route is the admin `email_message_lookup` row of `mail.messageId`, else the SDK's own
- * `kuratchi-org-id` / `kuratchi-email-id` tags of the message. An event whose email is not
- * known yet (no route, unknown organisation, or no such email row) is parked in the admin
- * database and applied by {@link applyParkedEvents} once the lookup row exists; after parking,
- * the route is looked up once more so an event that raced `sendEmail` is never left behind.
+ * Routes a verified SES event to its organisation and records it there, or holds it.
+ *
+ * The only route is the admin `email_message_lookup` row of `mail.messageId`, which `sendEmail`
+ * writes once SES has answered with that message id. The message tags (`kuratchi-org-id`,
+ * `kuratchi-email-id`) are never a route: anyone sending through the same SES account and
+ * configuration set can set them, so an event without a lookup row is parked (whatever its tags
+ * say) and applied only once `sendEmail` has written the lookup row, and then only to the row it
+ * names, if that row is bound to this message or to none yet. Applying one event costs a fixed
+ * number of D1 round trips, whatever the park holds: nothing here re-tries other parked events.
+ * After parking, the route is looked up once more, so an event that raced `sendEmail` (which
+ * drains the park right after writing the lookup row) is applied rather than left behind.
  * @throws database errors (the caller answers 5xx so SNS retries), and
  *   {@link OrgDatabaseError} `binding-missing` / `admin-db-missing`.
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_MessageTag.html (tags are the sender's to set)
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html (the MessageId SES answers)
  */
 export async function recordSesEvent(ports: EventSinkPorts, snsMessageId: string, event: SesEvent): Promise<SinkResult> {
   const sesMessageId = event.mail.messageId;
-  const route = (await ports.adminStore.findMessageRoute(sesMessageId)) ?? routeFromTags(event.mail.tags);
-  if (route) {
-    const outcome = await recordRouted(ports, route, snsMessageId, event);
-    if (outcome !== 'email-missing') return { outcome, organizationId: route.organizationId };
-  }
-  await ports.adminStore.parkEvent({
-    snsMessageId,
-    sesMessageId,
-    message: JSON.stringify(event),
-    parkedAt: nowMs(ports),
-  });
-  if (await ports.adminStore.findMessageRoute(sesMessageId)) await applyParkedEvents(ports, sesMessageId);
-  return { outcome: 'parked', ...(route ? { organizationId: route.organizationId } : {}) };
+  const held = { snsMessageId, sesMessageId, message: JSON.stringify(event), parkedAt: nowMs(ports) };
+  const route = await ports.adminStore.findMessageRoute(sesMessageId);
+  if (route) return recordOrOrphan(ports, route, held, event);
+
+  const parked = await ports.adminStore.parkEvent({ ...held, reason: 'no-route' }, maxHeld(ports));
+  if (parked === 'dead-lettered') return { outcome: 'dead-lettered' };
+  const late = await ports.adminStore.findMessageRoute(sesMessageId);
+  if (!late) return { outcome: 'parked' };
+  return { outcome: await applyHeldEvent(ports, late, { ...held, reason: 'no-route' }, event), organizationId: late.organizationId };
 }
 
 /**
  * Applies the events parked for an SES message id, now that its lookup row exists; call it right
- * after writing the `email_message_lookup` row (`sendEmail` does). Each applied (or already
- * recorded) event leaves the park; one whose email row is still missing stays. Safe to call any
- * number of times, concurrently too: recording is idempotent by SNS MessageId.
+ * after writing the `email_message_lookup` row (`sendEmail` does; the scheduled sweep catches what
+ * a failed call left). Each applied (or already recorded) event leaves the park; one whose email
+ * row is missing or bound to another message is marked orphaned. Drains at most the park's cap of
+ * events (all of them, for a message parked through this SDK). Safe to call any number of times,
+ * concurrently too: recording is idempotent by SNS MessageId.
  * @returns how many parked events were newly applied.
+ * @see https://developers.cloudflare.com/d1/platform/limits/ (at most cap × 4 queries)
  */
 export async function applyParkedEvents(ports: EventSinkPorts, sesMessageId: string): Promise<number> {
   const route = await ports.adminStore.findMessageRoute(sesMessageId);
   if (!route) return 0;
   let applied = 0;
-  for (const parked of await ports.adminStore.listParkedEvents(sesMessageId)) {
-    const outcome = await recordRouted(ports, route, parked.snsMessageId, parseSesEvent(parked.message));
-    if (outcome === 'email-missing') continue;
-    if (outcome === 'applied') applied++;
-    await ports.adminStore.deleteParkedEvent(parked.snsMessageId);
+  for (const parked of await ports.adminStore.listParkedEvents(sesMessageId, maxHeld(ports))) {
+    if ((await applyHeldEvent(ports, route, parked)) === 'applied') applied++;
   }
   return applied;
 }
 
-/** The route named by the SDK's own message tags, when both are present. */
-export function routeFromTags(tags: Record<string, string[]>): MessageRoute | null {
-  const organizationId = tags[KURATCHI_TAGS.organizationId]?.[0];
-  const emailId = tags[KURATCHI_TAGS.emailId]?.[0];
-  return organizationId && emailId ? { organizationId, emailId } : null;
+/**
+ * Applies one event that is in the park, by the route its lookup row gives: once recorded (or
+ * found recorded) it leaves the park; otherwise it stays, marked orphaned.
+ * @internal shared by the sink, the sweep and the dead-letter replay.
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+ */
+export async function applyHeldEvent(
+  ports: EventSinkPorts,
+  route: MessageRoute,
+  held: ParkedEvent,
+  event: SesEvent = parseSesEvent(held.message),
+): Promise<'applied' | 'duplicate' | 'orphaned'> {
+  const outcome = await recordRouted(ports, route, held.snsMessageId, event);
+  if (outcome === 'applied' || outcome === 'duplicate') {
+    await ports.adminStore.deleteParkedEvent(held.snsMessageId);
+    return outcome;
+  }
+  if (held.reason !== outcome) await ports.adminStore.markOrphaned(held.snsMessageId, outcome);
+  return 'orphaned';
 }
 
-async function recordRouted(
+/**
+ * Records an event in the email row its lookup row names. `email-missing` also covers an
+ * organisation that does not exist (any more).
+ * @internal
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+ */
+export async function recordRouted(
   ports: EventSinkPorts,
   route: MessageRoute,
   snsMessageId: string,
@@ -85,7 +116,6 @@ async function recordRouted(
   try {
     store = await ports.orgEmailStore(route.organizationId);
   } catch (error) {
-    // An organisation that does not exist (yet) is like an email not written yet: park.
     if (error instanceof OrgDatabaseError && error.code === 'organization-not-found') return 'email-missing';
     throw error;
   }
@@ -98,6 +128,21 @@ async function recordRouted(
   });
 }
 
+/** Records a routed event, or holds it as orphaned (or dead-letters it when its park is full). */
+async function recordOrOrphan(
+  ports: EventSinkPorts,
+  route: MessageRoute,
+  held: Omit<ParkedEvent, 'reason'>,
+  event: SesEvent,
+): Promise<SinkResult> {
+  const organizationId = route.organizationId;
+  const outcome = await recordRouted(ports, route, held.snsMessageId, event);
+  if (outcome === 'applied' || outcome === 'duplicate') return { outcome, organizationId };
+  const reason: HoldReason = outcome;
+  const parked = await ports.adminStore.parkEvent({ ...held, reason }, maxHeld(ports));
+  return { outcome: parked === 'dead-lettered' ? 'dead-lettered' : 'orphaned', organizationId };
+}
+
 function eventRecord(snsMessageId: string, event: SesEvent): EmailEventRecord {
   return {
     snsMessageId,
@@ -106,6 +151,10 @@ function eventRecord(snsMessageId: string, event: SesEvent): EmailEventRecord {
     occurredAt: sesEventTime(event),
     detail: JSON.stringify(sesEventDetail(event)),
   };
+}
+
+function maxHeld(ports: EventSinkPorts): number {
+  return ports.maxHeldEventsPerMessage ?? DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE;
 }
 
 function nowMs(ports: EventSinkPorts): number {

@@ -1,12 +1,17 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import type { AdminStore, IngestionCounter, MessageRoute, ParkedEvent } from './types.js';
+import { createD1ParkStore } from './d1-park-store.js';
+import { MessageBindingError } from './errors.js';
+import type { AdminStore, IngestionCounter, MessageRoute } from './types.js';
 
 /**
- * The admin database on D1 prepared statements (schema: `migrations/admin`).
+ * The admin database on D1 prepared statements (schema: `migrations/admin`); the park's
+ * statements are in `d1-park-store.ts`.
  * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
  */
 export function createD1AdminStore(db: D1Database): AdminStore {
   return {
+    ...createD1ParkStore(db),
+
     async findMessageRoute(sesMessageId) {
       return db
         .prepare(
@@ -17,38 +22,19 @@ export function createD1AdminStore(db: D1Database): AdminStore {
     },
 
     async putMessageRoute(sesMessageId, route, now) {
-      await db
+      // One statement: insert, or leave the existing row as it is; either way RETURNING gives the
+      // row as stored, so a route to another email is reported, never silently kept.
+      const stored = await db
         .prepare(
           `INSERT INTO email_message_lookup (ses_message_id, organization_id, email_id, created_at) VALUES (?, ?, ?, ?)
-           ON CONFLICT (ses_message_id) DO NOTHING`,
+           ON CONFLICT (ses_message_id) DO UPDATE SET created_at = email_message_lookup.created_at
+           RETURNING organization_id AS organizationId, email_id AS emailId`,
         )
         .bind(sesMessageId, route.organizationId, route.emailId, now)
-        .run();
-    },
-
-    async parkEvent(event) {
-      await db
-        .prepare(
-          `INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at) VALUES (?, ?, ?, ?)
-           ON CONFLICT (sns_message_id) DO NOTHING`,
-        )
-        .bind(event.snsMessageId, event.sesMessageId, event.message, event.parkedAt)
-        .run();
-    },
-
-    async listParkedEvents(sesMessageId) {
-      const { results } = await db
-        .prepare(
-          `SELECT sns_message_id AS snsMessageId, ses_message_id AS sesMessageId, message, parked_at AS parkedAt
-           FROM parked_email_events WHERE ses_message_id = ? ORDER BY parked_at, sns_message_id`,
-        )
-        .bind(sesMessageId)
-        .all<ParkedEvent>();
-      return results;
-    },
-
-    async deleteParkedEvent(snsMessageId) {
-      await db.prepare('DELETE FROM parked_email_events WHERE sns_message_id = ?').bind(snsMessageId).run();
+        .first<MessageRoute>();
+      if (stored && (stored.organizationId !== route.organizationId || stored.emailId !== route.emailId)) {
+        throw new MessageBindingError('message-routed-to-other-email', route.emailId, sesMessageId, `${stored.organizationId}/${stored.emailId}`);
+      }
     },
 
     async recordSubscriptionMessage(record) {

@@ -80,16 +80,16 @@ describe('D1 org email store: recordEvent', () => {
     const open = buildSesEvent({ eventType: 'Open', messageId: 'ses-unknown', time: testTime(-HOUR_MS) });
     expect(await store.recordEvent(input('no-such-email', `sns-${crypto.randomUUID()}`, open))).toBe('email-missing');
     const { emailId } = await newEmail();
-    expect(await store.recordEvent(input(emailId, `sns-${crypto.randomUUID()}`, open))).toBe('email-missing');
+    expect(await store.recordEvent(input(emailId, `sns-${crypto.randomUUID()}`, open))).toBe('email-mismatch');
     expect(await countRows(env.ORG_DB_ACME, 'email_events')).toBe(before);
     expect((await store.getEmail(emailId))?.openCount).toBe(0);
   });
 
-  it('fills in the SES message id of a row that did not know it yet', async () => {
+  it('applies to a row that does not know its SES message id yet, but never binds it (only markSent does)', async () => {
     const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId: null });
     const send = buildSesEvent({ eventType: 'Send', messageId: `ses-${emailId}`, time: testTime(-HOUR_MS) });
     expect(await store.recordEvent(input(emailId, `sns-${emailId}`, send))).toBe('applied');
-    expect(await store.getEmail(emailId)).toMatchObject({ sesMessageId: `ses-${emailId}`, status: 'sent' });
+    expect(await store.getEmail(emailId)).toMatchObject({ sesMessageId: null, status: 'sent' });
   });
 
   it('a Permanent bounce and a complaint suppress the recipient once; a Transient bounce does not', async () => {

@@ -7,10 +7,11 @@ import type { OrgEmailStore, RecordEventInput } from './types.js';
  * An organisation's email database on D1 prepared statements (schema: `migrations/org`).
  *
  * `recordEvent` is one D1 batch (one transaction): insert the event unless its SNS MessageId is
- * already there or its email row is missing, then UPDATE the email row and add suppressions only
- * if that insert is this attempt's own (matched by a random token). So a duplicate delivery, a
- * concurrent duplicate, or a retry after a failure can never count an event twice, and a counter
- * is a `+ 1` in SQL, never a read-modify-write.
+ * already there, its email row is missing or that row is bound to another SES message, then
+ * UPDATE the email row and add suppressions only if that insert is this attempt's own (matched by
+ * a random token). So a duplicate delivery, a concurrent duplicate, or a retry after a failure can
+ * never count an event twice, and a counter is a `+ 1` in SQL, never a read-modify-write. An event
+ * never binds the row to its SES message: only `markSent` does, with SES's own answer.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  */
 export function createD1OrgEmailStore(db: D1Database): OrgEmailStore {
@@ -19,11 +20,14 @@ export function createD1OrgEmailStore(db: D1Database): OrgEmailStore {
       const token = crypto.randomUUID();
       const [inserted] = await db.batch([insertEvent(db, input, token), ...applyEvent(db, input, token)]);
       if (inserted?.meta.changes === 1) return 'applied';
-      const seen = await db
-        .prepare('SELECT 1 AS seen FROM email_events WHERE sns_message_id = ?')
-        .bind(input.event.snsMessageId)
-        .first();
-      return seen ? 'duplicate' : 'email-missing';
+      const found = await db
+        .prepare(
+          `SELECT EXISTS (SELECT 1 FROM email_events WHERE sns_message_id = ?) AS seen,
+                  EXISTS (SELECT 1 FROM emails WHERE id = ? AND ses_message_id IS NOT NULL AND ses_message_id != ?) AS mismatch`,
+        )
+        .bind(input.event.snsMessageId, input.emailId, input.event.sesMessageId)
+        .first<{ seen: number; mismatch: number }>();
+      return found?.seen ? 'duplicate' : found?.mismatch ? 'email-mismatch' : 'email-missing';
     },
 
     async getEmail(emailId) {
@@ -33,7 +37,10 @@ export function createD1OrgEmailStore(db: D1Database): OrgEmailStore {
   };
 }
 
-/** The email must exist and, if it already knows its SES message id, be that message's row. */
+/**
+ * The email must exist and, if it already knows its SES message id, be that message's row. (A row
+ * not bound yet is reached only through the lookup row that sendEmail wrote for this message.)
+ */
 const EMAIL_MATCHES = `EXISTS (SELECT 1 FROM emails WHERE id = ? AND (ses_message_id IS NULL OR ses_message_id = ?))`;
 const OWN_INSERT = `EXISTS (SELECT 1 FROM email_events WHERE sns_message_id = ? AND ingest_token = ?)`;
 
@@ -61,10 +68,10 @@ function insertEvent(db: D1Database, { emailId, event, receivedAt }: RecordEvent
 
 function applyEvent(db: D1Database, input: RecordEventInput, token: string): D1PreparedStatement[] {
   const { sql, params } = compileTrackingEffects(input.effects);
-  const sets = [sql, 'ses_message_id = coalesce(ses_message_id, ?)', 'updated_at = ?'].filter(Boolean).join(', ');
+  const sets = [sql, 'updated_at = ?'].filter(Boolean).join(', ');
   const update = db
     .prepare(`UPDATE emails SET ${sets} WHERE id = ? AND ${OWN_INSERT}`)
-    .bind(...params, input.event.sesMessageId, input.receivedAt, input.emailId, input.event.snsMessageId, token);
+    .bind(...params, input.receivedAt, input.emailId, input.event.snsMessageId, token);
   const suppressions = input.suppressions.map((s) =>
     db
       .prepare(

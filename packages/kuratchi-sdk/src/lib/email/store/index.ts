@@ -20,3 +20,6 @@ export { encodeEmailLogCursor, decodeEmailLogCursor } from './email-log-cursor.j
 export type { EmailLogCursor } from './email-log-cursor.js';
 export { createD1OutgoingEmailStore } from './d1-outgoing-email-store.js';
 export { createD1SuppressionStore } from './d1-suppression-store.js';
+export { MessageBindingError } from './errors.js';
+export type { MessageBindingErrorCode } from './errors.js';
+export { createD1DeadLetterStore } from './d1-dead-letter-store.js';

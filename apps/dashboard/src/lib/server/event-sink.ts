@@ -1,0 +1,17 @@
+import { createD1AdminStore, createD1OrgEmailStore, createOrgDatabaseClient, type EventSinkPorts } from 'kuratchi-sdk/email';
+import type { DashboardConfig } from './config';
+
+/**
+ * The SDK's event sink on the Worker's D1 bindings, wired once for the webhook, the scheduled
+ * park sweep and the dead-letter replay: the admin database, each organisation's database by the
+ * binding its `organizations` row names, and the park's cap from the configuration.
+ * @see https://developers.cloudflare.com/d1/worker-api/
+ */
+export function d1EventSink(env: DashboardEnv, config: DashboardConfig): EventSinkPorts {
+  const orgDatabase = createOrgDatabaseClient(env.ADMIN_DB, env);
+  return {
+    adminStore: createD1AdminStore(env.ADMIN_DB),
+    orgEmailStore: async (organizationId) => createD1OrgEmailStore(await orgDatabase(organizationId)),
+    maxHeldEventsPerMessage: config.park.maxHeldEventsPerMessage,
+  };
+}

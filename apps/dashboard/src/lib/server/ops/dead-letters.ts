@@ -1,0 +1,74 @@
+import { createD1DeadLetterStore, replayDeadLetters, type DeadLetter, type DeadLetterReason } from 'kuratchi-sdk/email';
+import { z } from 'zod';
+import type { DashboardConfig } from '../config';
+import { d1EventSink } from '../event-sink';
+
+const REASONS = ['no-route', 'email-missing', 'email-mismatch', 'park-full'] as const satisfies readonly DeadLetterReason[];
+
+/** Bounds of one page: a replay costs up to 5 D1 queries per dead letter (1,000 per invocation). */
+const LIST_MAX = 500;
+const REPLAY_MAX = 100;
+
+const filters = {
+  after: z.string().min(1).max(512).optional(),
+  reason: z.enum(REASONS).optional(),
+  sesMessageId: z.string().min(1).max(512).optional(),
+};
+const listQuery = z.object({ ...filters, limit: z.coerce.number().int().min(1).max(LIST_MAX).default(100) }).strict();
+const replayBody = z.object({ ...filters, limit: z.number().int().min(1).max(REPLAY_MAX).default(25) }).strict();
+
+/** The invalid-request answer, naming each bad field. */
+function invalid(error: z.ZodError): Response {
+  const problems = error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
+  return Response.json({ error: 'invalid-request', message: problems.join('; ') }, { status: 400 });
+}
+
+/** A dead letter as the API shows it: the SES event's type instead of its whole JSON. */
+function summary(letter: DeadLetter) {
+  const { message, ...rest } = letter;
+  let eventType: string | null = null;
+  try {
+    eventType = (JSON.parse(message) as { eventType?: string }).eventType ?? null;
+  } catch {}
+  return { ...rest, eventType };
+}
+
+/**
+ * `GET /api/ops/dead-letters?limit=&after=&reason=&sesMessageId=`: counts by reason (up to
+ * 10,000 rows) and one page of dead letters in SNS MessageId order, with the cursor of the next.
+ */
+export async function listDeadLetters(env: DashboardEnv, url: URL): Promise<Response> {
+  const query = listQuery.safeParse(Object.fromEntries(url.searchParams));
+  if (!query.success) return invalid(query.error);
+  const store = createD1DeadLetterStore(env.ADMIN_DB);
+  const { limit, ...filter } = query.data;
+  const [counts, page] = await Promise.all([store.countByReason(10_000), store.list({ limit, ...defined(filter) })]);
+  return Response.json({
+    counts,
+    deadLetters: page.map(summary),
+    next: page.length === limit ? page[page.length - 1]!.snsMessageId : null,
+  });
+}
+
+/**
+ * `POST /api/ops/dead-letters/replay` with JSON `{ limit?, after?, reason?, sesMessageId? }`:
+ * replays one page through the SDK's replayDeadLetters (the lookup row is the only route; what is
+ * recorded leaves the table, the rest stays with its reason) and answers its report.
+ */
+export async function replayDeadLetterPage(env: DashboardEnv, config: DashboardConfig, request: Request, now: Date): Promise<Response> {
+  let json: unknown;
+  try {
+    json = await request.json();
+  } catch {
+    return Response.json({ error: 'invalid-request', message: 'body: must be JSON' }, { status: 400 });
+  }
+  const body = replayBody.safeParse(json);
+  if (!body.success) return invalid(body.error);
+  const store = createD1DeadLetterStore(env.ADMIN_DB);
+  const report = await replayDeadLetters(d1EventSink(env, config), store, { now, ...defined(body.data) });
+  return Response.json(report);
+}
+
+function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as never;
+}

@@ -1,0 +1,24 @@
+import { sweepParkedEvents } from 'kuratchi-sdk/email';
+import { readConfig } from '../config';
+import { d1EventSink } from '../event-sink';
+import type { ScheduledJob } from './run-jobs';
+
+/**
+ * The jobs of the Worker's cron trigger (wrangler.toml `[triggers] crons`), in the order they
+ * run. Each reads what it needs from the env when it runs, so one misconfigured job fails alone.
+ * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
+ */
+export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
+  return [
+    {
+      // Applies parked events whose lookup row appeared without a drain; dead-letters what
+      // outlived SES_PARK_TTL_HOURS (kuratchi-sdk: sweepParkedEvents).
+      name: 'park-sweep',
+      run: (now) => {
+        const config = readConfig(env);
+        return sweepParkedEvents(d1EventSink(env, config), { now, ...config.park });
+      },
+    },
+    // TODO(auth maintenance): { name: 'auth-purge', run: (now) => purgeExpiredAuthRows(env.ADMIN_DB, now.getTime()) } (./auth/maintenance)
+  ];
+}

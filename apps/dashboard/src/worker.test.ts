@@ -1,0 +1,81 @@
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
+import worker from '$worker';
+import { buildSesEvent } from 'kuratchi-sdk/email/testing';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ORGS, seedOrganizations } from '../test/support.js';
+
+/**
+ * The Worker's `scheduled` handler (our entry around the SvelteKit build), run in workerd on local
+ * D1 as the cron trigger runs it: every time comes from the controller's `scheduledTime`, and
+ * every fixture time is derived from the same NOW.
+ */
+const NOW = Date.UTC(2026, 10, 28, 12);
+const HOUR = 3_600_000;
+const CRON = '*/10 * * * *';
+
+beforeAll(seedOrganizations);
+afterEach(() => vi.restoreAllMocks());
+
+async function park(sesMessageId: string, snsMessageId: string, parkedAt: number) {
+  const message = JSON.stringify(buildSesEvent({ eventType: 'Delivery', messageId: sesMessageId, time: new Date(parkedAt - 60_000) }));
+  await env.ADMIN_DB.prepare('INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at) VALUES (?, ?, ?, ?)')
+    .bind(snsMessageId, sesMessageId, message, parkedAt)
+    .run();
+}
+
+async function runCron(at: number, overrides: Record<string, unknown> = {}) {
+  const ctx = createExecutionContext();
+  const run = async () => worker.scheduled!(createScheduledController({ scheduledTime: new Date(at), cron: CRON }), { ...env, ...overrides }, ctx);
+  const settled = await run().then(() => null, (error: unknown) => error);
+  await waitOnExecutionContext(ctx);
+  return settled;
+}
+
+function logLines(spy: { mock: { calls: unknown[][] } }) {
+  return spy.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>).filter((line) => line['msg'] === 'scheduled-job');
+}
+
+describe('scheduled (cron trigger)', () => {
+  it('sweeps the park: applies what has a lookup row, dead-letters what outlived SES_PARK_TTL_HOURS, one JSON line', async () => {
+    const expired = `ses-cron-expired-${crypto.randomUUID()}`;
+    const routed = `ses-cron-routed-${crypto.randomUUID()}`;
+    await park(expired, `${expired}-1`, NOW - 25 * HOUR);
+    await park(routed, `${routed}-1`, NOW - 60_000);
+    const emailId = crypto.randomUUID();
+    await env.ORG_DB_ACME.prepare(
+      `INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES (?, 'r@example.com', 's@example.com', 'Hi', 'sent', ?, 1, 1)`,
+    )
+      .bind(emailId, routed)
+      .run();
+    await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(routed, ORGS.acme, emailId).run();
+
+    const log = vi.spyOn(console, 'log');
+    expect(await runCron(NOW)).toBeNull();
+
+    const deadLetters = await env.ADMIN_DB.prepare('SELECT ses_message_id AS ses, reason, dead_lettered_at AS at FROM email_event_dead_letters WHERE ses_message_id IN (?, ?)').bind(expired, routed).all();
+    expect(deadLetters.results).toEqual([{ ses: expired, reason: 'no-route', at: NOW }]);
+    expect(await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id IN (?, ?)').bind(expired, routed).first()).toEqual({ n: 0 });
+    expect(await env.ORG_DB_ACME.prepare('SELECT status FROM emails WHERE id = ?').bind(emailId).first()).toEqual({ status: 'delivered' });
+    expect(logLines(log)).toEqual([
+      expect.objectContaining({ job: 'park-sweep', cron: CRON, scheduledTime: new Date(NOW).toISOString(), outcome: 'ok', applied: 1, deadLettered: 1 }),
+    ]);
+  });
+
+  it('keeps an event parked within the time to live (configurable)', async () => {
+    const ses = `ses-cron-young-${crypto.randomUUID()}`;
+    await park(ses, `${ses}-1`, NOW - 2 * HOUR);
+    expect(await runCron(NOW, { SES_PARK_TTL_HOURS: '3' })).toBeNull();
+    expect(await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id = ?').bind(ses).first()).toEqual({ n: 1 });
+    expect(await runCron(NOW + 2 * HOUR, { SES_PARK_TTL_HOURS: '3' })).toBeNull();
+    expect(await env.ADMIN_DB.prepare('SELECT reason FROM email_event_dead_letters WHERE ses_message_id = ?').bind(ses).first()).toEqual({ reason: 'no-route' });
+  });
+
+  it('a failing job is logged as failed with its error, and the cron event fails', async () => {
+    const error = vi.spyOn(console, 'error');
+    const failure = await runCron(NOW, { SES_PARK_TTL_HOURS: '1' });
+    expect(String(failure)).toBe('Error: scheduled jobs failed: park-sweep (see their log lines)');
+    expect(logLines(error)).toEqual([
+      expect.objectContaining({ job: 'park-sweep', outcome: 'failed', error: expect.stringMatching(/^ConfigError: .*SES_PARK_TTL_HOURS must be longer than SNS's retry window of 1 hour/) }),
+    ]);
+  });
+});

@@ -1,0 +1,25 @@
+// The dashboard Worker's entry (wrangler.toml `main`). @sveltejs/adapter-cloudflare emits a
+// Worker with a `fetch` handler only (sveltejs/kit#10496), so this wraps it and adds the cron
+// trigger's `scheduled` handler. `$sveltekit-worker` is the adapter's build output
+// (`.svelte-kit/cloudflare/_worker.js`, where adapter.wrangler.toml tells the adapter to write
+// it), an alias in wrangler.toml and vitest.config.ts. Only relative imports below: wrangler
+// bundles this file without SvelteKit's `$lib` alias.
+import sveltekit from '$sveltekit-worker';
+import { scheduledJobs } from './lib/server/scheduled/jobs';
+import { runScheduledJobs } from './lib/server/scheduled/run-jobs';
+
+export default {
+  fetch: (request, env, ctx) => sveltekit.fetch(request, env, ctx),
+
+  /**
+   * Runs every scheduled job as of the trigger's own time (`scheduledTime`), each failing
+   * independently and logged as one JSON line; throws at the end if any failed, so that the cron
+   * event shows as failed in Cloudflare's dashboard (the next run retries the work).
+   * @see https://developers.cloudflare.com/workers/runtime-apis/handlers/scheduled/
+   */
+  async scheduled(controller, env) {
+    const results = await runScheduledJobs(scheduledJobs(env), { now: new Date(controller.scheduledTime), cron: controller.cron });
+    const failed = results.filter((r) => r.outcome === 'failed').map((r) => r.job);
+    if (failed.length) throw new Error(`scheduled jobs failed: ${failed.join(', ')} (see their log lines)`);
+  },
+} satisfies ExportedHandler<DashboardEnv>;

@@ -1,0 +1,131 @@
+// `kuratchi-ses dead-letters` as a process (the built CLI of kuratchi-sdk) against the built
+// dashboard Worker: the bundle `wrangler deploy --dry-run` makes, served by miniflare on
+// 127.0.0.1 with local D1, exactly as it would run deployed. Lists, replays, and checks D1.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
+
+const root = fileURLToPath(new URL('../../../..', import.meta.url));
+const require = createRequire(join(root, 'apps/dashboard/package.json'));
+const CLI = join(dirname(require.resolve('kuratchi-sdk/package.json')), 'dist/cli/kuratchi-ses.js');
+const TOKEN = 'dead-letters-cli-test-token-0123456789';
+const NOW = Date.UTC(2026, 10, 28, 12);
+
+let mf;
+let url;
+let admin;
+let acme;
+
+function migrate(db, dir) {
+  const statements = readdirSync(dir)
+    .filter((name) => name.endsWith('.sql'))
+    .sort()
+    .flatMap((file) =>
+      readFileSync(join(dir, file), 'utf8')
+        .split('\n')
+        .filter((line) => !line.trim().startsWith('--'))
+        .join('\n')
+        .split(/;\s*$/m)
+        .map((statement) => statement.trim())
+        .filter(Boolean),
+    );
+  return db.batch(statements.map((statement) => db.prepare(statement)));
+}
+
+function runCli(args, token = TOKEN) {
+  return new Promise((resolve, reject) => {
+    const env = { PATH: process.env.PATH, HOME: '/nonexistent-kuratchi-home', ...(token ? { KURATCHI_OPS_TOKEN: token } : {}) };
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const event = (eventType, messageId) =>
+  JSON.stringify({ eventType, mail: { timestamp: new Date(NOW - 120_000).toISOString(), source: 's@example.com', messageId, destination: ['r@example.com'], headersTruncated: false, commonHeaders: {}, tags: {} }, ...(eventType === 'Delivery' ? { delivery: { timestamp: new Date(NOW - 60_000).toISOString(), processingTimeMillis: 1, recipients: ['r@example.com'], smtpResponse: '250 ok', reportingMTA: 'a.example' } } : { open: { timestamp: new Date(NOW - 60_000).toISOString(), userAgent: 'UA', ipAddress: '192.0.2.1' } }) });
+
+before(async () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-dead-letters-'));
+  const wrangler = require.resolve('wrangler/bin/wrangler.js');
+  const build = spawnSync(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', outdir], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+  });
+  assert.equal(build.status, 0, `wrangler failed:\n${build.stdout}\n${build.stderr}`);
+  // The bundle as one module, as wrangler dev hands it over (its guarded import of
+  // node:async_hooks fails at run time and SvelteKit does without, as deployed).
+  mf = new Miniflare({
+    modules: [{ type: 'ESModule', path: join(outdir, 'worker.js'), contents: readFileSync(join(outdir, 'worker.js'), 'utf8') }],
+    modulesRoot: outdir,
+    compatibilityDate: '2026-05-01',
+    d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX'],
+    d1Persist: false,
+    bindings: { ENVIRONMENT: 'production', SES_ALLOWED_TOPIC_ARNS: '', KURATCHI_OPS_TOKEN: TOKEN },
+    host: '127.0.0.1',
+    port: 0,
+  });
+  url = (await mf.ready).origin;
+  admin = await mf.getD1Database('ADMIN_DB');
+  acme = await mf.getD1Database('ORG_DB_ACME');
+  await migrate(admin, join(root, 'packages/kuratchi-sdk/migrations/admin'));
+  await migrate(acme, join(root, 'packages/kuratchi-sdk/migrations/org'));
+  await admin.prepare("INSERT INTO organizations VALUES ('org-acme', 'Acme', 'ORG_DB_ACME', 0)").run();
+  // ses-a: its lookup row was written late (by hand, after sendEmail's write failed); ses-b: never routed.
+  await acme.prepare("INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES ('email-a', 'r@example.com', 's@example.com', 'Hi', 'sent', 'ses-a', 1, 1)").run();
+  await admin.prepare("INSERT INTO email_message_lookup VALUES ('ses-a', 'org-acme', 'email-a', 0)").run();
+  const dead = admin.prepare('INSERT INTO email_event_dead_letters (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at) VALUES (?, ?, ?, ?, ?, ?)');
+  await admin.batch([
+    dead.bind('sns-a-1', 'ses-a', event('Delivery', 'ses-a'), 'no-route', NOW - 25 * 3_600_000, NOW),
+    dead.bind('sns-b-1', 'ses-b', event('Open', 'ses-b'), 'park-full', NOW, NOW),
+  ]);
+});
+
+after(async () => {
+  await mf?.dispose();
+});
+
+describe('kuratchi-ses dead-letters against the built Worker', () => {
+  it('list: counts by reason and the dead letters', async () => {
+    const { code, stdout, stderr } = await runCli(['dead-letters', 'list', '--url', url]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^2 dead letter\(s\): no-route x1, park-full x1\n/);
+    assert.match(stdout, /no-route\s+Delivery\s+ses ses-a\s+sns sns-a-1\s+since 2026-11-27T11:00:00\.000Z/);
+    assert.match(stdout, /park-full\s+Open\s+ses ses-b/);
+  });
+
+  it('a wrong token is refused (exit 1, the reason on stderr)', async () => {
+    const { code, stderr } = await runCli(['dead-letters', 'list', '--url', url], 'wrong-token');
+    assert.equal(code, 1);
+    assert.match(stderr, /answered HTTP 401: unauthorized/);
+  });
+
+  it('replay: applies what has a route now, keeps the rest; a second replay changes nothing', async () => {
+    const first = await runCli(['dead-letters', 'replay', '--url', url, '--batch', '1', '--json']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(JSON.parse(first.stdout), {
+      replayed: 2,
+      outcomes: { applied: 1, 'no-route': 1 },
+      kept: [{ snsMessageId: 'sns-b-1', sesMessageId: 'ses-b', was: 'park-full', outcome: 'no-route' }],
+    });
+    assert.deepEqual(await acme.prepare("SELECT status FROM emails WHERE id = 'email-a'").first(), { status: 'delivered' });
+    assert.deepEqual((await admin.prepare('SELECT sns_message_id AS id, reason, replay_attempts AS n FROM email_event_dead_letters').all()).results, [
+      { id: 'sns-b-1', reason: 'no-route', n: 1 },
+    ]);
+
+    const second = await runCli(['dead-letters', 'replay', '--url', url]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /^replayed 1 dead letter\(s\): no-route x1\n  0 recorded and removed from the table, 1 still dead-lettered\n/);
+    assert.deepEqual(await acme.prepare("SELECT count(*) AS n FROM email_events WHERE email_id = 'email-a'").first(), { n: 1 });
+  });
+});
