@@ -2,6 +2,9 @@ import { createExecutionContext, createScheduledController, env, waitOnExecution
 import worker from '$worker';
 import { buildSesEvent } from 'kuratchi-sdk/email/testing';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createSession, SESSION_TTL_MS } from './lib/server/auth/sessions';
+import { TEST_NOW } from '../test/clock.js';
+import { addUser } from '../test/forms.js';
 import { ORGS, seedOrganizations } from '../test/support.js';
 
 /**
@@ -9,7 +12,7 @@ import { ORGS, seedOrganizations } from '../test/support.js';
  * D1 as the cron trigger runs it: every time comes from the controller's `scheduledTime`, and
  * every fixture time is derived from the same NOW.
  */
-const NOW = Date.UTC(2026, 10, 28, 12);
+const NOW = TEST_NOW.getTime();
 const HOUR = 3_600_000;
 const CRON = '*/10 * * * *';
 
@@ -58,7 +61,19 @@ describe('scheduled (cron trigger)', () => {
     expect(await env.ORG_DB_ACME.prepare('SELECT status FROM emails WHERE id = ?').bind(emailId).first()).toEqual({ status: 'delivered' });
     expect(logLines(log)).toEqual([
       expect.objectContaining({ job: 'park-sweep', cron: CRON, scheduledTime: new Date(NOW).toISOString(), outcome: 'ok', applied: 1, deadLettered: 1 }),
+      expect.objectContaining({ job: 'auth-purge', cron: CRON, outcome: 'ok' }),
     ]);
+  });
+
+  it('purges expired sessions, and keeps live ones', async () => {
+    const user = { id: await addUser(`cron-${crypto.randomUUID()}@acme.test`, 'pw'), organizationId: ORGS.acme };
+    await createSession(env.ADMIN_DB, user, NOW - SESSION_TTL_MS - 1); // expired before NOW
+    await createSession(env.ADMIN_DB, user, NOW - 60_000); // still live
+    const log = vi.spyOn(console, 'log');
+    expect(await runCron(NOW)).toBeNull();
+    const left = await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ?').bind(user.id).first<{ n: number }>();
+    expect(left?.n).toBe(1);
+    expect(logLines(log).find((line) => line['job'] === 'auth-purge')).toMatchObject({ outcome: 'ok', sessions: 1 });
   });
 
   it('keeps an event parked within the time to live (configurable)', async () => {

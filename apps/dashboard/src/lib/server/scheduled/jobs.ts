@@ -1,4 +1,5 @@
 import { sweepParkedEvents } from 'kuratchi-sdk/email';
+import { purgeExpiredAuthRows } from '../auth/maintenance';
 import { readConfig } from '../config';
 import { d1EventSink } from '../event-sink';
 import type { ScheduledJob } from './run-jobs';
@@ -19,6 +20,10 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
         return sweepParkedEvents(d1EventSink(env, config), { now, ...config.park });
       },
     },
-    // TODO(auth maintenance): { name: 'auth-purge', run: (now) => purgeExpiredAuthRows(env.ADMIN_DB, now.getTime()) } (./auth/maintenance)
+    {
+      // Deletes expired sessions and sign-in throttle rows idle for 24 h (../auth/maintenance).
+      name: 'auth-purge',
+      run: (now) => purgeExpiredAuthRows(env.ADMIN_DB, now.getTime()),
+    },
   ];
 }
