@@ -32,7 +32,7 @@ if (build.status !== 0) throw new Error(`wrangler deploy --dry-run failed (run p
 copyFileSync(join(outdir, 'worker.js'), join(outdir, 'dashboard.js'));
 copyFileSync(join(here, 'park-worker.mjs'), join(outdir, 'park-worker.mjs'));
 
-const signer = await createSnsSigner({ certUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-bench-park.pem' });
+const signer = await createSnsSigner();
 const module = (name) => ({ type: 'ESModule', path: join(outdir, name), contents: readFileSync(join(outdir, name), 'utf8') });
 const mf = new Miniflare({
   // The bundle as modules, as wrangler dev hands them over.
@@ -43,7 +43,7 @@ const mf = new Miniflare({
   d1Persist: false,
   bindings: { ENVIRONMENT: 'production', SES_ALLOWED_TOPIC_ARNS: TOPIC },
   // The Worker's only outbound request: the signing certificate at its SNS URL.
-  outboundService: (request) => (request.url === signer.certUrl ? new Response(signer.certificatePem) : new Response('not found', { status: 404 })),
+  outboundService: (request) => (request.url === signer.certUrlFor(TOPIC) ? new Response(signer.certificatePem) : new Response('not found', { status: 404 })),
   // The Worker's one log line per POST is not this benchmark's output; its errors still show.
   handleRuntimeStdio(stdout, stderr) {
     stdout.resume();

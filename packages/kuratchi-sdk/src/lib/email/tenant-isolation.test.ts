@@ -2,6 +2,7 @@ import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TEST_NOW } from '../../../test/clock.js';
 import { d1SinkPorts, ORGS, seedOrganizations } from '../../../test/seed.js';
 import { createSesEventIngestor, type SesEventIngestor } from './events/ingest.js';
 import { KURATCHI_TAGS } from './model.js';
@@ -20,7 +21,7 @@ import { createSnsSigner, type SnsSigner } from './testing/sns-signer.js';
  * and the SNS signatures are real.
  */
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
-const NOW = new Date('2026-11-28T12:00:00.000Z');
+const NOW = TEST_NOW;
 const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
 const credentials = { accessKeyId: 'AKIDKURATCHITEST', secretAccessKey: 'kuratchi-test-secret' };
 
@@ -28,7 +29,7 @@ let signer: SnsSigner;
 let ingestor: SesEventIngestor;
 beforeAll(async () => {
   await seedOrganizations();
-  signer = await createSnsSigner({ certUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-isolation.pem' });
+  signer = await createSnsSigner();
   ingestor = createSesEventIngestor({ ...d1SinkPorts(() => at(120)), allowedTopicArns: [TOPIC], fetchCertificate: signer.fetchCertificate });
 });
 

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TEST_NOW } from '../../../../test/clock.js';
 import { d1SinkPorts, insertEmail, ORGS, seedOrganizations } from '../../../../test/seed.js';
 import { createD1DeadLetterStore } from '../store/d1-dead-letter-store.js';
 import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
@@ -11,7 +12,7 @@ import { recordSesEvent } from './record.js';
 import { parseSesEvent, type SesEventType } from './ses-event.js';
 
 /** Replaying dead letters: what can be applied now is, once; what cannot stays, with its reason. */
-const NOW = new Date('2026-11-28T12:00:00.000Z');
+const NOW = TEST_NOW;
 const EXPIRED = new Date(NOW.getTime() + DEFAULT_PARK_TTL_MS + 1);
 const deadLetters = createD1DeadLetterStore(env.ADMIN_DB);
 
@@ -23,7 +24,7 @@ const event = (eventType: SesEventType, messageId: string, minute: number) =>
 /** Parks events of a message nobody has routed, and lets them expire into the dead-letter table. */
 async function deadLettered(ses: string, types: SesEventType[]) {
   for (const [i, type] of types.entries()) await recordSesEvent(d1SinkPorts(() => NOW), `${ses}-${i}`, event(type, ses, i + 1));
-  await sweepParkedEvents(d1SinkPorts(), { now: EXPIRED });
+  await sweepParkedEvents(d1SinkPorts(() => EXPIRED), { now: EXPIRED });
   expect(await deadLetters.list({ limit: 10, sesMessageId: ses })).toHaveLength(types.length);
 }
 
@@ -35,7 +36,7 @@ describe('replayDeadLetters', () => {
     const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId: ses });
     await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(ses, ORGS.acme, emailId).run();
 
-    const replay = () => replayDeadLetters(d1SinkPorts(), deadLetters, { now: EXPIRED, limit: 10, sesMessageId: ses });
+    const replay = () => replayDeadLetters(d1SinkPorts(() => EXPIRED), deadLetters, { now: EXPIRED, limit: 10, sesMessageId: ses });
     const report = await replay();
     expect(report.replayed.map((r) => [r.was, r.outcome])).toEqual([['no-route', 'applied'], ['no-route', 'applied'], ['no-route', 'applied']]);
     expect(report.next).toBeNull();
@@ -48,10 +49,10 @@ describe('replayDeadLetters', () => {
   it('keeps what still cannot be applied, with the reason found now and the attempt counted', async () => {
     const ses = `ses-stuck-${crypto.randomUUID()}`;
     await deadLettered(ses, ['Open']);
-    const first = await replayDeadLetters(d1SinkPorts(), deadLetters, { now: EXPIRED, limit: 10, sesMessageId: ses });
+    const first = await replayDeadLetters(d1SinkPorts(() => EXPIRED), deadLetters, { now: EXPIRED, limit: 10, sesMessageId: ses });
     expect(first.replayed.map((r) => r.outcome)).toEqual(['no-route']);
     await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(ses, ORGS.acme, `deleted-${ses}`).run();
-    const second = await replayDeadLetters(d1SinkPorts(), deadLetters, { now: new Date(EXPIRED.getTime() + 1000), limit: 10, sesMessageId: ses });
+    const second = await replayDeadLetters(d1SinkPorts(() => new Date(EXPIRED.getTime() + 1000)), deadLetters, { now: new Date(EXPIRED.getTime() + 1000), limit: 10, sesMessageId: ses });
     expect(second.replayed.map((r) => r.outcome)).toEqual(['email-missing']);
     expect(await deadLetters.list({ limit: 10, sesMessageId: ses })).toMatchObject([
       { reason: 'email-missing', replayAttempts: 2, lastReplayAt: EXPIRED.getTime() + 1000, firstSeenAt: NOW.getTime() },
@@ -64,7 +65,7 @@ describe('replayDeadLetters', () => {
     const seen: string[] = [];
     let after: string | undefined;
     for (let page = 0; page < 5; page++) {
-      const report = await replayDeadLetters(d1SinkPorts(), deadLetters, { now: EXPIRED, limit: 2, sesMessageId: ses, ...(after ? { after } : {}) });
+      const report = await replayDeadLetters(d1SinkPorts(() => EXPIRED), deadLetters, { now: EXPIRED, limit: 2, sesMessageId: ses, ...(after ? { after } : {}) });
       seen.push(...report.replayed.map((r) => r.snsMessageId));
       if (!report.next) break;
       after = report.next;

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TEST_NOW } from '../../../../test/clock.js';
 import { createFaultPlan, failingD1 } from '../../../../test/failing-d1.js';
 import { insertEmail, ORGS, seedOrganizations } from '../../../../test/seed.js';
 import { createD1AdminStore } from '../store/d1-admin-store.js';
@@ -17,11 +18,11 @@ import type { EventSinkPorts } from './record.js';
  * re-try the whole park of its message (9 round trips for the first, 247 for the 120th).
  */
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
-const NOW = new Date('2026-11-28T12:00:00.000Z');
+const NOW = TEST_NOW;
 let signer: SnsSigner;
 
 beforeAll(async () => {
-  signer = await createSnsSigner({ certUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-park.pem' });
+  signer = await createSnsSigner();
   await seedOrganizations();
 });
 

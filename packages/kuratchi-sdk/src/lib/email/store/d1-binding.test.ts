@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TEST_NOW } from '../../../../test/clock.js';
 import { insertEmail, ORGS, seedOrganizations } from '../../../../test/seed.js';
 import { createD1AdminStore } from './d1-admin-store.js';
 import { createD1OrgEmailStore } from './d1-org-email-store.js';
@@ -7,7 +8,7 @@ import { createD1OutgoingEmailStore } from './d1-outgoing-email-store.js';
 import { MessageBindingError } from './errors.js';
 
 /** Everything that binds a row to an SES message id reports a conflict; nothing is kept or taken silently. */
-const NOW = Date.UTC(2026, 10, 28, 12);
+const NOW = TEST_NOW.getTime();
 const outgoing = createD1OutgoingEmailStore(env.ORG_DB_ACME);
 const admin = createD1AdminStore(env.ADMIN_DB);
 beforeAll(seedOrganizations);
