@@ -83,6 +83,7 @@ export async function writes(): Promise<string> {
   const counts = await Promise.all(
     [
       [env.ADMIN_DB, 'parked_email_events'],
+      [env.ADMIN_DB, 'email_event_dead_letters'],
       [env.ADMIN_DB, 'sns_subscription_messages'],
       [env.ADMIN_DB, 'email_message_lookup'],
       [env.ORG_DB_ACME, 'email_events'],

@@ -1,15 +1,24 @@
 import { redactUrl } from 'kuratchi-sdk/email';
 import { UsageError } from './usage-error.js';
 
-/** The environment variable that holds the dashboard's operations API token. */
+/**
+ * The environment variable that holds the dashboard's operations API token.
+ * @see https://developers.cloudflare.com/workers/configuration/secrets/
+ */
 export const OPS_TOKEN_ENV = 'KURATCHI_OPS_TOKEN';
 
-/** A call to the dashboard's operations API that did not answer 2xx (or did not answer). */
+/**
+ * A call to the dashboard's operations API that did not answer 2xx (or did not answer).
+ * @see https://developers.cloudflare.com/workers/observability/errors/
+ */
 export class OpsApiError extends Error {
   override readonly name = 'OpsApiError';
 }
 
-/** Calls the operations API of a dashboard (`/api/ops/…`) with its bearer token. */
+/**
+ * Calls the operations API of a dashboard (`/api/ops/…`) with its bearer token.
+ * @see https://developers.cloudflare.com/workers/configuration/secrets/
+ */
 export interface OpsApi {
   get<T>(path: string, query?: Record<string, string | undefined>): Promise<T>;
   post<T>(path: string, body: object): Promise<T>;
@@ -19,6 +28,7 @@ export interface OpsApi {
  * An operations API client for the dashboard at `base` (`https://dash.example.com`). The token
  * is read from `KURATCHI_OPS_TOKEN`, never from the command line (where `ps` would show it).
  * @throws {UsageError} when the token is not set.
+ * @see https://developers.cloudflare.com/workers/configuration/secrets/
  */
 export function opsApi(base: URL, env: NodeJS.ProcessEnv, timeoutMs: number): OpsApi {
   const token = env[OPS_TOKEN_ENV];

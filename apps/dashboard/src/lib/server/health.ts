@@ -20,7 +20,10 @@ export interface IngestionHealth {
   warning: string | null;
 }
 
-/** Live counts of the park and the dead-letter table. */
+/**
+ * Live counts of the park and the dead-letter table.
+ * @see https://developers.cloudflare.com/d1/platform/pricing/ (each count reads at most `bound` rows)
+ */
 export interface HeldNow {
   /** Waiting for sendEmail's lookup row / orphaned, kept for the time to live. */
   parked: number;
@@ -32,7 +35,10 @@ export interface HeldNow {
   bound: number;
 }
 
-/** Reads the live counts of {@link HeldNow} from the park and dead-letter stores. */
+/**
+ * Reads the live counts of {@link HeldNow} from the park and dead-letter stores.
+ * @see https://developers.cloudflare.com/d1/platform/pricing/
+ */
 export async function heldNow(
   stores: {
     park: { countHeldEvents(bound: number): Promise<HeldEventCounts> };

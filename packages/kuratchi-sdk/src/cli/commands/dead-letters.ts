@@ -35,7 +35,10 @@ interface ReplayAnswer {
   next: string | null;
 }
 
-/** `kuratchi-ses dead-letters`: lists and replays the park's dead letters through the dashboard's operations API. */
+/**
+ * `kuratchi-ses dead-letters`: lists and replays the park's dead letters through the dashboard's operations API.
+ * @see https://developers.cloudflare.com/d1/platform/limits/ (a page per request keeps each replay within one invocation)
+ */
 export const deadLettersCommand: Command = {
   name: 'dead-letters',
   summary: 'list or replay the events the park dead-lettered (expired, orphaned, park full), through the dashboard',

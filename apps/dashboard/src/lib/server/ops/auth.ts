@@ -1,9 +1,15 @@
 import type { DashboardConfig } from '../config';
 
-/** Paths of the operations API: machine clients (`kuratchi-ses`) with a bearer token, no session. */
+/**
+ * Paths of the operations API: machine clients (`kuratchi-ses`) with a bearer token, no session.
+ * @see https://developers.cloudflare.com/workers/configuration/secrets/
+ */
 export const OPS_PATH_PREFIX = '/api/ops/';
 
-/** Whether a path belongs to the operations API (which authenticates each request itself). */
+/**
+ * Whether a path belongs to the operations API (which authenticates each request itself).
+ * @see https://developers.cloudflare.com/workers/configuration/secrets/
+ */
 export function isOpsPath(pathname: string): boolean {
   return pathname.startsWith(OPS_PATH_PREFIX);
 }

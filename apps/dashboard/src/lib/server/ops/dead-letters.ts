@@ -36,6 +36,7 @@ function summary(letter: DeadLetter) {
 /**
  * `GET /api/ops/dead-letters?limit=&after=&reason=&sesMessageId=`: counts by reason (up to
  * 10,000 rows) and one page of dead letters in SNS MessageId order, with the cursor of the next.
+ * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
  */
 export async function listDeadLetters(env: DashboardEnv, url: URL): Promise<Response> {
   const query = listQuery.safeParse(Object.fromEntries(url.searchParams));
@@ -54,6 +55,7 @@ export async function listDeadLetters(env: DashboardEnv, url: URL): Promise<Resp
  * `POST /api/ops/dead-letters/replay` with JSON `{ limit?, after?, reason?, sesMessageId? }`:
  * replays one page through the SDK's replayDeadLetters (the lookup row is the only route; what is
  * recorded leaves the table, the rest stays with its reason) and answers its report.
+ * @see https://developers.cloudflare.com/d1/platform/limits/
  */
 export async function replayDeadLetterPage(env: DashboardEnv, config: DashboardConfig, request: Request, now: Date): Promise<Response> {
   let json: unknown;

@@ -1,11 +1,17 @@
-/** One job of the Worker's cron run: a name for its log line, and the work for a given time. */
+/**
+ * One job of the Worker's cron run: a name for its log line, and the work for a given time.
+ * @see https://developers.cloudflare.com/workers/runtime-apis/handlers/scheduled/
+ */
 export interface ScheduledJob {
   name: string;
   /** Does the job's work as of `now`; resolves to figures for the log line (counts, ids). */
   run(now: Date): Promise<object | void>;
 }
 
-/** What one job did, as logged. */
+/**
+ * What one job did, as logged.
+ * @see https://developers.cloudflare.com/workers/observability/logs/workers-logs/
+ */
 export interface ScheduledJobResult {
   job: string;
   outcome: 'ok' | 'failed';
@@ -15,7 +21,10 @@ export interface ScheduledJobResult {
   error?: string;
 }
 
-/** The cron invocation a run belongs to. */
+/**
+ * The cron invocation a run belongs to.
+ * @see https://developers.cloudflare.com/workers/runtime-apis/handlers/scheduled/
+ */
 export interface ScheduledRun {
   /** `controller.scheduledTime`: the time every job works as of (time is an input). */
   now: Date;

@@ -2,7 +2,10 @@ import type { DeadLetterReason, DeadLetterStore, HoldReason } from '../store/typ
 import { recordRouted, type EventSinkPorts } from './record.js';
 import { parseSesEvent } from './ses-event.js';
 
-/** Options of {@link replayDeadLetters}: one page of the dead-letter table. */
+/**
+ * Options of {@link replayDeadLetters}: one page of the dead-letter table.
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ */
 export interface ReplayDeadLettersOptions {
   /** The time of this replay (the `receivedAt` of what it applies). */
   now: Date;
@@ -17,10 +20,14 @@ export interface ReplayDeadLettersOptions {
 /**
  * What replaying one dead letter came to: `applied` or `duplicate` (recorded: it left the
  * table), or why it still cannot be applied (it stays, with that reason).
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html (the lookup row maps its MessageId)
  */
 export type ReplayOutcome = 'applied' | 'duplicate' | HoldReason;
 
-/** One page of a replay. */
+/**
+ * One page of a replay.
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/
+ */
 export interface ReplayReport {
   replayed: Array<{ snsMessageId: string; sesMessageId: string; was: DeadLetterReason; outcome: ReplayOutcome }>;
   /** The cursor of the next page, or null when this page was the last. */

@@ -8,17 +8,24 @@
  */
 export const SNS_MAX_RETRY_WINDOW_MS = 3_600_000;
 
-/** Default time to live of a held event: a day, well past SNS's longest retry window. */
+/**
+ * Default time to live of a held event: a day, well past SNS's longest retry window.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
+ */
 export const DEFAULT_PARK_TTL_MS = 24 * 3_600_000;
 
 /**
  * Default cap of events held (parked or orphaned) per SES message. A message meets a handful of
  * events before `sendEmail` writes its lookup row; only orphans of a deleted email keep coming
  * (every open), and past the cap those go to the dead-letter table (`park-full`) instead.
+ * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
  */
 export const DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE = 100;
 
-/** The limits of the park, as the sink and the sweep take them. */
+/**
+ * The limits of the park, as the sink and the sweep take them.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
+ */
 export interface ParkLimits {
   /** Time to live of a held event, in ms; longer than {@link SNS_MAX_RETRY_WINDOW_MS}. */
   ttlMs: number;
@@ -29,6 +36,7 @@ export interface ParkLimits {
 /**
  * Checks park limits, filling in the defaults.
  * @throws {RangeError} naming the limit that is out of range.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
  */
 export function parkLimits(limits: Partial<ParkLimits> = {}): ParkLimits {
   const ttlMs = limits.ttlMs ?? DEFAULT_PARK_TTL_MS;

@@ -1,7 +1,10 @@
 import { parkLimits, type ParkLimits } from './park-policy.js';
 import { applyHeldEvent, type EventSinkPorts } from './record.js';
 
-/** Options of {@link sweepParkedEvents}. */
+/**
+ * Options of {@link sweepParkedEvents}.
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ */
 export interface SweepOptions extends Partial<ParkLimits> {
   /** The time of this run (a scheduled handler passes `controller.scheduledTime`). */
   now: Date;
@@ -11,7 +14,10 @@ export interface SweepOptions extends Partial<ParkLimits> {
   maxExpired?: number;
 }
 
-/** What one sweep did. */
+/**
+ * What one sweep did (the scheduled job logs it).
+ * @see https://developers.cloudflare.com/workers/runtime-apis/handlers/scheduled/
+ */
 export interface SweepReport {
   /** Waiting events whose lookup row exists by now: newly applied, found recorded, or orphaned. */
   applied: number;

@@ -15,7 +15,10 @@ export class OrgDatabaseError extends Error {
   }
 }
 
-/** Why a row could not be bound to an SES message id (see {@link MessageBindingError}). */
+/**
+ * Why a row could not be bound to an SES message id (see {@link MessageBindingError}).
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
+ */
 export type MessageBindingErrorCode = 'email-missing' | 'email-bound-to-other-message' | 'message-routed-to-other-email';
 
 /**
@@ -23,6 +26,7 @@ export type MessageBindingErrorCode = 'email-missing' | 'email-bound-to-other-me
  * the row is already bound to another message, the message already routes elsewhere, or the
  * row does not exist. Nothing was changed: a binding is never silently kept or taken over.
  * `existing` names what the row is bound to (an SES message id, or `organisation/email`).
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html (the MessageId SES assigns)
  */
 export class MessageBindingError extends Error {
   override readonly name = 'MessageBindingError';

@@ -11,10 +11,14 @@ export interface MessageRoute {
  * yet: waiting for `sendEmail`), `email-missing` (the lookup row names an email row, or an
  * organisation, that does not exist) or `email-mismatch` (that row is bound to another SES
  * message). The last two are "orphaned": kept for the time to live, never retried on their own.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
  */
 export type HoldReason = 'no-route' | 'email-missing' | 'email-mismatch';
 
-/** Why an event was dead-lettered: it was held past the time to live, or its message's park was full. */
+/**
+ * Why an event was dead-lettered: it was held past the time to live, or its message's park was full.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
+ */
 export type DeadLetterReason = HoldReason | 'park-full';
 
 /** A verified SES event kept until its email is known (or orphaned, see {@link HoldReason}). */
@@ -31,15 +35,22 @@ export interface ParkedEvent {
  * What parking did: `parked` (held now), `held` (this SNS message was already held: nothing
  * changed) or `dead-lettered` (the message already had `maxPerMessage` events held: this one
  * went to the dead-letter table with reason `park-full`, or was already there).
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  */
 export type ParkOutcome = 'parked' | 'held' | 'dead-lettered';
 
-/** A held event and the route its lookup row now gives it (see `listRoutableParkedEvents`). */
+/**
+ * A held event and the route its lookup row now gives it (see `listRoutableParkedEvents`).
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
+ */
 export interface RoutableParkedEvent extends ParkedEvent {
   route: MessageRoute;
 }
 
-/** Numbers of held events, each counted up to a bound (see `countHeldEvents`). */
+/**
+ * Numbers of held events, each counted up to a bound (see `countHeldEvents`).
+ * @see https://developers.cloudflare.com/d1/platform/pricing/ (rows read)
+ */
 export interface HeldEventCounts {
   /** Waiting for their lookup row (`no-route`). */
   parked: number;
@@ -47,7 +58,10 @@ export interface HeldEventCounts {
   orphaned: number;
 }
 
-/** The park of the admin database: verified events whose email is not known (yet). */
+/**
+ * The park of the admin database: verified events whose email is not known (yet).
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ */
 export interface ParkStore {
   /**
    * Holds an event, unless its SES message already has `maxPerMessage` events held: then it is
@@ -72,7 +86,10 @@ export interface ParkStore {
   countHeldEvents(bound: number): Promise<HeldEventCounts>;
 }
 
-/** A row of the dead-letter table. */
+/**
+ * A row of the dead-letter table.
+ * @see https://developers.cloudflare.com/d1/worker-api/
+ */
 export interface DeadLetter {
   snsMessageId: string;
   sesMessageId: string;
@@ -85,7 +102,10 @@ export interface DeadLetter {
   lastReplayAt: number | null;
 }
 
-/** Which dead letters to read: in SNS MessageId order, after a cursor, optionally filtered. */
+/**
+ * Which dead letters to read: in SNS MessageId order, after a cursor, optionally filtered.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/http-notification-json.html (MessageId)
+ */
 export interface DeadLetterQuery {
   limit: number;
   /** Only SNS MessageIds greater than this (the last one of the previous page). */
@@ -94,7 +114,10 @@ export interface DeadLetterQuery {
   sesMessageId?: string;
 }
 
-/** The dead-letter table of the admin database. */
+/**
+ * The dead-letter table of the admin database.
+ * @see https://developers.cloudflare.com/d1/worker-api/
+ */
 export interface DeadLetterStore {
   list(query: DeadLetterQuery): Promise<DeadLetter[]>;
   /** Dead letters by reason, counted up to `bound` rows in all. */
