@@ -161,7 +161,6 @@ for (;;) {
 console.log(`\n  kuratchi dashboard: ${url}/\n  SNS webhook:        ${url}/api/webhooks/ses-events`);
 if (scheduledIntervalMs > 0) {
   console.log(`  scheduled jobs:     every ${scheduledIntervalMs / 1000} s (${url}/__scheduled?cron=${encodeURIComponent(cron)}; log lines in wrangler.log)`);
-  runScheduled();
   setInterval(runScheduled, scheduledIntervalMs).unref();
 }
 console.log(`  sign in with password "${DEMO_PASSWORD}" as:`);
