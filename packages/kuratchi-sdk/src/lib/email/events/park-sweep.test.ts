@@ -45,10 +45,10 @@ describe('time to live', () => {
   it('an event with no lookup row stays parked for the time to live, then is dead-lettered as no-route', async () => {
     const ses = `ses-ttl-${crypto.randomUUID()}`;
     expect(await recordSesEvent(d1SinkPorts(() => NOW), `${ses}-open`, event('Open', ses))).toEqual({ outcome: 'parked' });
-    expect(await sweepParkedEvents(d1SinkPorts(), { now: later(TTL - 1) })).toMatchObject({ deadLettered: 0 });
+    expect(await sweepParkedEvents(d1SinkPorts(() => NOW), { now: later(TTL - 1) })).toMatchObject({ deadLettered: 0 });
     expect(await held(ses)).toEqual([{ id: `${ses}-open`, reason: 'no-route', at: NOW.getTime() }]);
 
-    const report = await sweepParkedEvents(d1SinkPorts(), { now: later(TTL + 1) });
+    const report = await sweepParkedEvents(d1SinkPorts(() => NOW), { now: later(TTL + 1) });
     expect(report.deadLettered).toBeGreaterThanOrEqual(1);
     expect(await held(ses)).toEqual([]);
     expect(await deadLetters(ses)).toEqual([{ id: `${ses}-open`, reason: 'no-route', firstSeenAt: NOW.getTime(), deadLetteredAt: later(TTL + 1).getTime() }]);
@@ -60,8 +60,8 @@ describe('time to live', () => {
     expect(await recordSesEvent(d1SinkPorts(() => NOW), `${ses}-open`, event('Open', ses))).toEqual({ outcome: 'orphaned', organizationId: ORGS.acme });
     expect(await held(ses)).toEqual([{ id: `${ses}-open`, reason: 'email-missing', at: NOW.getTime() }]);
     // An orphan is not re-tried by later events or sweeps: it waits for the TTL (or a replay).
-    expect(await sweepParkedEvents(d1SinkPorts(), { now: later(60_000) })).toMatchObject({ applied: 0, orphaned: 0 });
-    await sweepParkedEvents(d1SinkPorts(), { now: later(TTL + 1) });
+    expect(await sweepParkedEvents(d1SinkPorts(() => NOW), { now: later(60_000) })).toMatchObject({ applied: 0, orphaned: 0 });
+    await sweepParkedEvents(d1SinkPorts(() => NOW), { now: later(TTL + 1) });
     expect(await deadLetters(ses)).toMatchObject([{ id: `${ses}-open`, reason: 'email-missing' }]);
   });
 
@@ -94,20 +94,20 @@ describe('sweep: the drain sendEmail missed', () => {
     const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId: ses });
     await route(ses, emailId);
 
-    const first = await sweepParkedEvents(d1SinkPorts(), { now: later(60_000) });
+    const first = await sweepParkedEvents(d1SinkPorts(() => NOW), { now: later(60_000) });
     expect(first.applied).toBeGreaterThanOrEqual(1);
     expect(await held(ses)).toEqual([]);
     expect(await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'delivered' });
-    expect(await sweepParkedEvents(d1SinkPorts(), { now: later(120_000) })).toMatchObject({ applied: 0 });
+    expect(await sweepParkedEvents(d1SinkPorts(() => NOW), { now: later(120_000) })).toMatchObject({ applied: 0 });
   });
 
   it('does bounded work per run: the rest waits for the next run', async () => {
     const ses = `ses-bounded-${crypto.randomUUID()}`;
     for (const n of [1, 2, 3]) await recordSesEvent(d1SinkPorts(() => NOW), `${ses}-${n}`, event('Open', ses));
     await route(ses, await insertEmail(env.ORG_DB_ACME, { sesMessageId: ses }));
-    expect(await sweepParkedEvents(d1SinkPorts(), { now: later(1000), maxApplied: 2 })).toMatchObject({ applied: 2 });
+    expect(await sweepParkedEvents(d1SinkPorts(() => NOW), { now: later(1000), maxApplied: 2 })).toMatchObject({ applied: 2 });
     expect(await held(ses)).toHaveLength(1);
-    expect(await sweepParkedEvents(d1SinkPorts(), { now: later(2000), maxApplied: 2 })).toMatchObject({ applied: 1 });
+    expect(await sweepParkedEvents(d1SinkPorts(() => NOW), { now: later(2000), maxApplied: 2 })).toMatchObject({ applied: 1 });
     expect(await held(ses)).toEqual([]);
   });
 });
