@@ -47,7 +47,10 @@ export const WEBHOOK_RULES = {
   assertSubscribeUrl,
 } as const;
 
-/** What the body of an answer says happened (`body.outcome`). */
+/**
+ * What the body of an answer says happened (`body.outcome`).
+ * @see https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html
+ */
 export type IngestOutcome =
   | 'applied'
   | 'duplicate'
@@ -64,10 +67,16 @@ export type IngestOutcome =
   | 'unavailable'
   | 'internal-error';
 
-/** How an answer is logged: `info` (console.log) or `error` (console.error, every 5xx). */
+/**
+ * How an answer is logged: `info` (console.log) or `error` (console.error, every 5xx).
+ * @see https://developers.cloudflare.com/workers/observability/logs/workers-logs/
+ */
 export type WebhookLogLevel = 'info' | 'error';
 
-/** One row of the webhook contract. */
+/**
+ * One row of the webhook contract.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
+ */
 export interface WebhookAnswerRule {
   /** HTTP status SNS receives. */
   status: number;
@@ -107,12 +116,21 @@ export const WEBHOOK_CONTRACT = {
   misconfigured: row(503, 'unavailable', 'error', 'the dashboard\'s configuration is invalid (a binding missing, a bad variable); code `misconfigured`'),
 } as const satisfies Record<string, WebhookAnswerRule>;
 
-/** The name of one answer of the webhook contract. */
+/**
+ * The name of one answer of the webhook contract.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html
+ */
 export type WebhookAnswer = keyof typeof WEBHOOK_CONTRACT;
-/** Every HTTP status the webhook answers with. */
+/**
+ * Every HTTP status the webhook answers with.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
+ */
 export type WebhookStatus = (typeof WEBHOOK_CONTRACT)[WebhookAnswer]['status'];
 
-/** HTTP answer for SNS, and one log entry that never holds the payload. */
+/**
+ * HTTP answer for SNS, and one log entry that never holds the payload.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html
+ */
 export interface IngestResult {
   /** The row of {@link WEBHOOK_CONTRACT} this answer is. */
   answer: WebhookAnswer;
@@ -121,7 +139,10 @@ export interface IngestResult {
   log: IngestLogEntry;
 }
 
-/** Fields of the one structured log line per message. */
+/**
+ * Fields of the one structured log line per message.
+ * @see https://developers.cloudflare.com/workers/observability/logs/workers-logs/
+ */
 export interface IngestLogEntry {
   outcome: IngestOutcome;
   code?: string;
