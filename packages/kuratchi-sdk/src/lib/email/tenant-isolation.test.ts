@@ -28,7 +28,7 @@ let signer: SnsSigner;
 let ingestor: SesEventIngestor;
 beforeAll(async () => {
   await seedOrganizations();
-  signer = await createSnsSigner({ certUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-isolation.pem' });
+  signer = await createSnsSigner();
   ingestor = createSesEventIngestor({ ...d1SinkPorts(() => at(120)), allowedTopicArns: [TOPIC], fetchCertificate: signer.fetchCertificate });
 });
 

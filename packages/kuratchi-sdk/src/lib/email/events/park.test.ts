@@ -21,7 +21,7 @@ const NOW = new Date('2026-11-28T12:00:00.000Z');
 let signer: SnsSigner;
 
 beforeAll(async () => {
-  signer = await createSnsSigner({ certUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-park.pem' });
+  signer = await createSnsSigner();
   await seedOrganizations();
 });
 
