@@ -1,3 +1,5 @@
+import { SES_WEBHOOK_PATH } from 'kuratchi-sdk/email';
+
 /**
  * SvelteKit's CSRF rule, done here so that one path can be exempt: a request that could come from
  * a cross-site HTML form (POST/PUT/PATCH/DELETE with a form content type) must carry an Origin
@@ -8,8 +10,8 @@
 const FORM_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
 const UNSAFE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
-/** Paths that may receive cross-site form-like posts. */
-export const CSRF_EXEMPT_PATHS: readonly string[] = ['/api/webhooks/ses-events', '/api/ping'];
+/** Paths that may receive cross-site form-like posts: the SNS webhook and the liveness probe. */
+export const CSRF_EXEMPT_PATHS: readonly string[] = [SES_WEBHOOK_PATH, '/api/ping'];
 
 /** A 403 response for a cross-site form submission, or null when the request may proceed. */
 export function crossSiteFormRejection(request: Request, url: URL): Response | null {

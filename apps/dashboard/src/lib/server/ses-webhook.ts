@@ -1,16 +1,18 @@
 import {
-  MAX_SNS_BODY_BYTES,
+  WEBHOOK_CONTRACT,
   createD1AdminStore,
   createSesEventIngestor,
   createSigningKeyCache,
+  discardBody,
   ingestionCounterNames,
+  readSnsBody,
+  webhookAnswer,
   type FetchCertificate,
   type IngestResult,
 } from 'kuratchi-sdk/email';
 import { BASIC_CHALLENGE, hasBasicCredential } from './basic-auth';
 import { ConfigError, readConfig, type DashboardConfig } from './config';
 import { d1EventSink } from './event-sink';
-import { discardBody, readBodyText } from './read-body';
 
 /**
  * Certificates and imported keys of real SNS signing certificates, kept for the isolate's life so
@@ -27,9 +29,12 @@ interface WebhookContext {
 }
 
 /**
- * Handles one SNS POST to the SES events webhook: configuration, optional HTTP Basic credential,
- * bounded body, then the SDK's ingestor, one structured log line and the ingestion counters.
- * Every status follows the webhook contract (docs/webhook.md).
+ * Handles one SNS POST to the SES events webhook (`SES_WEBHOOK_PATH`): configuration, optional
+ * HTTP Basic credential, bounded body, then the SDK's ingestor. Every answer, those given here
+ * before the ingestor included, is a row of the SDK's webhook contract (`WEBHOOK_CONTRACT`,
+ * docs/webhook.md), logged as one JSON line and counted the same way.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
  */
 export async function handleSesWebhook({ request, url, platform }: WebhookContext): Promise<Response> {
   const started = Date.now();
@@ -38,23 +43,19 @@ export async function handleSesWebhook({ request, url, platform }: WebhookContex
     config = readConfig(platform?.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    console.error(JSON.stringify({ msg: 'ses-webhook', outcome: 'misconfigured', error: error.message }));
-    return Response.json({ outcome: 'unavailable', code: 'misconfigured' }, { status: 503 });
+    return finish(started, platform, webhookAnswer('misconfigured', { error: error.message }, 'misconfigured'));
   }
   const env = platform!.env;
 
   if (config.webhookCredential && !(await hasBasicCredential(request, config.webhookCredential))) {
     await discardBody(request);
-    return finish(started, platform, { status: 401, body: { outcome: 'forbidden', code: 'unauthorized' }, log: { outcome: 'forbidden', code: 'unauthorized' } }, {
-      'www-authenticate': BASIC_CHALLENGE,
-    });
+    return finish(started, platform, webhookAnswer('unauthorized', {}, 'unauthorized'), { 'www-authenticate': BASIC_CHALLENGE });
   }
 
-  const body = await readBodyText(request, MAX_SNS_BODY_BYTES);
+  const body = await readSnsBody(request);
   if (!body.ok) {
-    const status = body.reason === 'too-large' ? 413 : 400;
-    const outcome = body.reason === 'too-large' ? 'too-large' : 'malformed';
-    return finish(started, platform, { status, body: { outcome, code: body.reason }, log: { outcome, code: body.reason } });
+    await discardBody(request);
+    return finish(started, platform, webhookAnswer(body.reason === 'too-large' ? 'too-large' : 'malformed', {}, body.reason));
   }
 
   const devCertificate = developmentCertificate(config, url);
@@ -79,13 +80,16 @@ function developmentCertificate(config: DashboardConfig, url: URL): FetchCertifi
   return async () => pem;
 }
 
-/** An ingestor result, or an answer the route gives before the ingestor (401, 413). */
-type Answer = Pick<IngestResult, 'body' | 'log'> & { status: number };
-
-function finish(started: number, platform: App.Platform | undefined, result: Answer, headers: Record<string, string> = {}) {
+/**
+ * Gives one answer of the contract: one JSON log line at the row's level (never the payload) and
+ * the ingestion counters, when ADMIN_DB is bound, written after the response (`waitUntil`).
+ * @see https://developers.cloudflare.com/workers/runtime-apis/context/#waituntil
+ */
+function finish(started: number, platform: App.Platform | undefined, result: IngestResult, headers: Record<string, string> = {}) {
   const { error, ...log } = result.log;
   const line = { msg: 'ses-webhook', ...log, status: result.status, ms: Date.now() - started };
-  (result.status >= 500 ? console.error : console.log)(JSON.stringify(error ? { ...line, error } : line));
+  const write = WEBHOOK_CONTRACT[result.answer].logLevel === 'error' ? console.error : console.log;
+  write(JSON.stringify(error ? { ...line, error } : line));
   const env = platform?.env;
   if (env?.ADMIN_DB) {
     const counting = createD1AdminStore(env.ADMIN_DB)

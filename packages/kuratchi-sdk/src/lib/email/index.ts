@@ -43,6 +43,8 @@ export type { SweepOptions, SweepReport } from './events/park-sweep.js';
 export { replayDeadLetters } from './events/dead-letters.js';
 export type { ReplayDeadLettersOptions, ReplayOutcome, ReplayReport } from './events/dead-letters.js';
 export { createSesEventIngestor, ingestionCounterNames } from './events/ingest.js';
+export { SES_WEBHOOK_PATH, WEBHOOK_CONTRACT, WEBHOOK_RULES, snsRetriesStatus, webhookAnswer, type WebhookAnswer, type WebhookAnswerRule, type WebhookLogLevel, type WebhookStatus } from './events/webhook-contract.js';
+export { readSnsBody, discardBody, type SnsBodyText } from './events/read-sns-body.js';
 export type {
   SesEventIngestor,
   SesEventIngestorOptions,

@@ -1,8 +1,8 @@
-import { CSRF_EXEMPT_PATHS } from '../csrf';
+import { SES_WEBHOOK_PATH } from 'kuratchi-sdk/email';
 
 /** Paths anyone may request: the sign-in pages, the liveness probe and the SNS webhook (which proves its sender). */
 export function isPublicPath(pathname: string): boolean {
-  return pathname.startsWith('/auth/') || pathname === '/api/ping' || CSRF_EXEMPT_PATHS.includes(pathname);
+  return pathname.startsWith('/auth/') || pathname === '/api/ping' || pathname === SES_WEBHOOK_PATH;
 }
 
 /** Where an anonymous request goes: the sign-in page for pages, 401 for everything else. */

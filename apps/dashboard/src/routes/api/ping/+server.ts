@@ -1,5 +1,5 @@
 import type { RequestHandler } from './$types';
-import { discardBody } from '$lib/server/read-body';
+import { discardBody } from 'kuratchi-sdk/email';
 
 /** Liveness probe (and the trivial baseline of the webhook benchmark): always 200, no I/O. */
 export const GET: RequestHandler = () => new Response('ok');

@@ -6,6 +6,7 @@ import type { SnsConfirmation, SnsNotification } from './sns-message.js';
 import { assertSubscribeUrl } from './sns-urls.js';
 import { verifySnsMessage, type FetchCertificate } from './sns-verify.js';
 import type { SigningKeyCache } from './signing-key-cache.js';
+import { WEBHOOK_CONTRACT, webhookAnswer, type IngestLogEntry, type IngestResult } from './webhook-contract.js';
 
 /** Options of {@link createSesEventIngestor}. */
 export interface SesEventIngestorOptions extends EventSinkPorts {
@@ -21,42 +22,7 @@ export interface SesEventIngestorOptions extends EventSinkPorts {
   maxAgeSeconds?: number;
 }
 
-/** What the ingestor did with one SNS POST. */
-export type IngestOutcome =
-  | 'applied'
-  | 'duplicate'
-  | 'parked'
-  | 'orphaned'
-  | 'dead-lettered'
-  | 'ignored'
-  | 'subscription-confirmed'
-  | 'subscription-failed'
-  | 'unsubscribe-recorded'
-  | 'malformed'
-  | 'too-large'
-  | 'forbidden'
-  | 'unavailable'
-  | 'internal-error';
-
-/** HTTP answer for SNS, and one log entry that never holds the payload. */
-export interface IngestResult {
-  status: 200 | 400 | 403 | 413 | 500 | 502 | 503;
-  body: { outcome: IngestOutcome; code?: string; message?: string };
-  log: IngestLogEntry;
-}
-
-/** Fields of the one structured log line per message. */
-export interface IngestLogEntry {
-  outcome: IngestOutcome;
-  code?: string;
-  type?: string;
-  snsMessageId?: string;
-  sesMessageId?: string;
-  eventType?: string;
-  organizationId?: string;
-  /** Text of an unexpected error (never sent to the client). */
-  error?: string;
-}
+export type { IngestLogEntry, IngestOutcome, IngestResult } from './webhook-contract.js';
 
 /** Turns SNS POST bodies into verified, recorded SES events. */
 export interface SesEventIngestor {
@@ -66,17 +32,21 @@ export interface SesEventIngestor {
 
 const SUBSCRIBE_TIMEOUT_MS = 10_000;
 
+/** What the log line knows of a message before its answer sets the outcome. */
+type LogFields = Omit<IngestLogEntry, 'outcome'>;
+
 /**
- * Creates the ingestor the webhook route calls for each SNS POST, per the webhook contract:
- * - verify first (signature, certificate URL, topic allowlist, timestamp): 400 malformed, 403 not
- *   proven, 413 too large, 503 when the certificate could not be fetched;
- * - Notification: parse the SES event (unknown types 200 `ignored`), route it by its lookup row
- *   only (never by its tags) and record it, or hold it; 200 `applied`, `duplicate`, `parked`,
+ * Creates the ingestor the webhook route calls for each SNS POST. Every answer is a row of the
+ * webhook contract (`webhook-contract.ts`, which holds its HTTP status and whether SNS retries it):
+ * - verify first (signature, certificate URL, topic allowlist, timestamp): `malformed`,
+ *   `too-large` or `forbidden`, and `unavailable` when the certificate could not be fetched;
+ * - Notification: parse the SES event (unknown types `ignored`), route it by its lookup row
+ *   only (never by its tags) and record it, or hold it: `applied`, `duplicate`, `parked`,
  *   `orphaned` or `dead-lettered` (see `recordSesEvent`: all kept, none retried by SNS);
  * - SubscriptionConfirmation: GET the SubscribeURL only on the SNS host of the topic's region,
- *   without following redirects; 200 once confirmed, 502 when the visit failed (SNS retries);
- * - UnsubscribeConfirmation: recorded, never re-subscribed;
- * - anything a retry can fix (database down, binding missing) answers 5xx.
+ *   without following redirects: `subscription-confirmed`, or `subscription-failed` (SNS retries);
+ * - UnsubscribeConfirmation: recorded (`unsubscribe-recorded`), never re-subscribed;
+ * - anything a retry can fix (database down, binding missing) is `unavailable` or `internal-error`.
  * @see https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
  */
@@ -84,13 +54,13 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
   const now = options.now ?? (() => new Date());
   const visit = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
 
-  async function handleNotification(message: SnsNotification, log: IngestLogEntry): Promise<IngestResult> {
+  async function handleNotification(message: SnsNotification, log: LogFields): Promise<IngestResult> {
     let event;
     try {
       event = parseSesEvent(message.Message);
     } catch (error) {
       if (error instanceof SesEventParseError && error.code !== 'invalid-event') {
-        return answer(200, 'ignored', log, error.code, error.message);
+        return webhookAnswer('ignored', log, error.code, error.message);
       }
       throw error;
     }
@@ -98,10 +68,10 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
     log.eventType = event.eventType;
     const result = await recordSesEvent(options, message.MessageId, event);
     if (result.organizationId) log.organizationId = result.organizationId;
-    return answer(200, result.outcome, log);
+    return webhookAnswer(result.outcome, log);
   }
 
-  async function handleConfirmation(message: SnsConfirmation, log: IngestLogEntry): Promise<IngestResult> {
+  async function handleConfirmation(message: SnsConfirmation, log: LogFields): Promise<IngestResult> {
     const record = {
       snsMessageId: message.MessageId,
       type: message.Type,
@@ -111,7 +81,7 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
     };
     if (message.Type === 'UnsubscribeConfirmation') {
       await options.adminStore.recordSubscriptionMessage({ ...record, outcome: 'unsubscribed', detail: null });
-      return answer(200, 'unsubscribe-recorded', log);
+      return webhookAnswer('unsubscribe-recorded', log);
     }
     const url = assertSubscribeUrl(message.SubscribeURL, message.TopicArn);
     const failure = await confirm(url.href);
@@ -121,8 +91,8 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
       detail: failure,
     });
     return failure
-      ? answer(502, 'subscription-failed', log, 'subscribe-url-failed', failure)
-      : answer(200, 'subscription-confirmed', log);
+      ? webhookAnswer('subscription-failed', log, 'subscribe-url-failed', failure)
+      : webhookAnswer('subscription-confirmed', log);
   }
 
   /** Visits a SubscribeURL; returns why it failed, or null when SNS answered 200. */
@@ -138,7 +108,7 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
 
   return {
     async ingest(body) {
-      const log: IngestLogEntry = { outcome: 'malformed' };
+      const log: LogFields = {};
       try {
         const message = await verifySnsMessage(body, {
           allowedTopicArns: options.allowedTopicArns,
@@ -159,45 +129,33 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
   };
 }
 
-function answer(
-  status: IngestResult['status'],
-  outcome: IngestOutcome,
-  log: IngestLogEntry,
-  code?: string,
-  message?: string,
-): IngestResult {
-  log.outcome = outcome;
-  if (code) log.code = code;
-  return { status, body: { outcome, ...(code ? { code } : {}), ...(message ? { message } : {}) }, log };
-}
-
-/** The one place domain errors become HTTP statuses. */
-function answerError(error: unknown, log: IngestLogEntry): IngestResult {
+/** The one place domain errors become answers of the contract (and so HTTP statuses). */
+function answerError(error: unknown, log: LogFields): IngestResult {
   if (error instanceof SnsMessageError) {
-    return answer(error.code === 'too-large' ? 413 : 400, error.code === 'too-large' ? 'too-large' : 'malformed', log, error.code, error.message);
+    return webhookAnswer(error.code === 'too-large' ? 'too-large' : 'malformed', log, error.code, error.message);
   }
   if (error instanceof SnsVerificationError) {
-    return error.retryable
-      ? answer(503, 'unavailable', log, error.code, error.message)
-      : answer(403, 'forbidden', log, error.code, error.message);
+    return webhookAnswer(error.retryable ? 'unavailable' : 'forbidden', log, error.code, error.message);
   }
-  if (error instanceof SesEventParseError) return answer(400, 'malformed', log, error.code, error.message);
-  if (error instanceof OrgDatabaseError) return answer(503, 'unavailable', log, error.code, error.message);
+  if (error instanceof SesEventParseError) return webhookAnswer('malformed', log, error.code, error.message);
+  if (error instanceof OrgDatabaseError) return webhookAnswer('unavailable', log, error.code, error.message);
   // Anything else (D1 unavailable, a bug): 5xx, so SNS delivers again and nothing is lost. The
   // error text goes to the log only: it may hold SQL or internals.
   log.error = error instanceof Error ? error.message : String(error);
-  return answer(500, 'internal-error', log, 'internal-error');
+  return webhookAnswer('internal-error', log, 'internal-error');
 }
 
 /**
- * The ingestion counters one result adds to: `received` always; `verified` once the signature
+ * The ingestion counters one answer adds to: `received` always; `verified` once the signature
  * checked out; `notification` for a verified Notification (its time is that of the last SES
- * event received); `outcome:<outcome>`; and `rejected:<code>` for every 4xx answer.
+ * event received); `outcome:<outcome>`; and `rejected:<code>` for every answer the contract
+ * counts as rejected (the 4xx ones).
+ * @see https://developers.cloudflare.com/d1/worker-api/ (the counters are one D1 upsert)
  */
-export function ingestionCounterNames(result: Pick<IngestResult, 'body' | 'log'> & { status: number }): string[] {
+export function ingestionCounterNames(result: Pick<IngestResult, 'answer' | 'body' | 'log'>): string[] {
   const names = ['received', `outcome:${result.body.outcome}`];
   if (result.log.type) names.push('verified');
   if (result.log.type === 'Notification') names.push('notification');
-  if (result.status >= 400 && result.status < 500) names.push(`rejected:${result.body.code ?? result.body.outcome}`);
+  if (WEBHOOK_CONTRACT[result.answer].rejected) names.push(`rejected:${result.body.code ?? result.body.outcome}`);
   return names;
 }

@@ -25,7 +25,7 @@ export function isSnsHost(hostname: string): boolean {
  * rule refuses without a fetch every URL that cannot name a certificate file of SNS's.
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message-verify-message-signature.html
  */
-const SNS_CERTIFICATE_PATH = /^\/SimpleNotificationService-[0-9a-f]{32}\.pem$/;
+export const SNS_CERTIFICATE_PATH = /^\/SimpleNotificationService-[0-9a-f]{32}\.pem$/;
 
 /**
  * Checks the certificate URL of a message before anything is fetched from it: https, no

@@ -36,8 +36,18 @@ export interface VerifySnsOptions {
   keyCache?: SigningKeyCache;
 }
 
-const DEFAULT_MAX_AGE_SECONDS = 3600;
-const DEFAULT_MAX_FUTURE_SKEW_SECONDS = 300;
+/**
+ * Oldest accepted SNS `Timestamp`, in seconds, when {@link VerifySnsOptions.maxAgeSeconds} is not
+ * given: SNS retries an HTTP/S delivery for at most 3,600 seconds in all, so an older message is a replay.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
+ */
+export const DEFAULT_MAX_AGE_SECONDS = 3600;
+/**
+ * How far ahead of `now` an SNS `Timestamp` may be (clock skew), in seconds, when
+ * {@link VerifySnsOptions.maxFutureSkewSeconds} is not given.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
+ */
+export const DEFAULT_MAX_FUTURE_SKEW_SECONDS = 300;
 const CERTIFICATE_FETCH_TIMEOUT_MS = 5000;
 const MAX_CERTIFICATE_BYTES = 64 * 1024;
 
