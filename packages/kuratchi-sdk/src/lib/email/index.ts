@@ -51,13 +51,13 @@ export type {
   IngestLogEntry,
 } from './events/ingest.js';
 export * from './store/index.js';
-export { sendEmail, createEmailSender } from './send.js';
-export type { EmailSender, EmailSenderConfig, SendEmailOptions, SendEmailResult } from './send.js';
+export { sendEmail, createEmailSender } from './send/send-email.js';
+export type { EmailSender, EmailSenderConfig, SendEmailOptions, SendEmailResult } from './send/send-email.js';
 export { InvalidOptionsError } from './send/invalid-options.js';
 export type { InvalidOption } from './send/invalid-options.js';
 export type { SesClientInput } from './send/ses-client.js';
-export { listSuppressions, addSuppression, removeSuppression, findSuppressedRecipients } from './suppressions.js';
-export type { ListSuppressionsOptions, AddSuppressionOptions } from './suppressions.js';
+export { listSuppressions, addSuppression, removeSuppression, findSuppressedRecipients } from './send/suppressions.js';
+export type { ListSuppressionsOptions, AddSuppressionOptions } from './send/suppressions.js';
 export { setupSESEventTracking, getSESEventTrackingStatus, teardownSESEventTracking } from './setup-ses-events.js';
 export type {
   SetupReport,

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../test/clock.js';
 import { d1SinkPorts, seedOrganizations, ORGS } from '../../../test/seed.js';
 import { createSesEventIngestor } from './events/ingest.js';
-import { createEmailSender } from './send.js';
+import { createEmailSender } from './send/send-email.js';
 import { createD1OrgEmailStore } from './store/d1-org-email-store.js';
 import { createOrgDatabaseClient } from './store/org-databases.js';
 import { buildSesEvent } from './testing/ses-event-factory.js';

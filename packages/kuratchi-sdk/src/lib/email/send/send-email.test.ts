@@ -2,18 +2,18 @@ import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { TEST_NOW } from '../../../test/clock.js';
-import { countRows, d1SinkPorts, ORGS, seedOrganizations } from '../../../test/seed.js';
-import { parseSesEvent } from './events/ses-event.js';
-import { recordSesEvent } from './events/record.js';
-import { KURATCHI_TAGS } from './model.js';
-import { createEmailSender, sendEmail, type EmailSenderConfig } from './send.js';
-import { InvalidOptionsError } from './send/invalid-options.js';
-import { createD1OrgEmailStore } from './store/d1-org-email-store.js';
-import { createOrgDatabaseClient } from './store/org-databases.js';
-import { OrgDatabaseError } from './store/errors.js';
+import { TEST_NOW } from '../../../../test/clock.js';
+import { countRows, d1SinkPorts, ORGS, seedOrganizations } from '../../../../test/seed.js';
+import { parseSesEvent } from '../events/ses-event.js';
+import { recordSesEvent } from '../events/record.js';
+import { KURATCHI_TAGS } from '../model.js';
+import { createEmailSender, sendEmail, type EmailSenderConfig } from './send-email.js';
+import { InvalidOptionsError } from './invalid-options.js';
+import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
+import { createOrgDatabaseClient } from '../store/org-databases.js';
+import { OrgDatabaseError } from '../store/errors.js';
 import { addSuppression } from './suppressions.js';
-import { buildSesEvent } from './testing/ses-event-factory.js';
+import { buildSesEvent } from '../testing/ses-event-factory.js';
 
 declare module 'vitest' {
   interface ProvidedContext {
