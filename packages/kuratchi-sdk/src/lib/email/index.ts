@@ -58,7 +58,7 @@ export type { InvalidOption } from './send/invalid-options.js';
 export type { SesClientInput } from './send/ses-client.js';
 export { listSuppressions, addSuppression, removeSuppression, findSuppressedRecipients } from './send/suppressions.js';
 export type { ListSuppressionsOptions, AddSuppressionOptions } from './send/suppressions.js';
-export { setupSESEventTracking, getSESEventTrackingStatus, teardownSESEventTracking } from './setup-ses-events.js';
+export { setupSESEventTracking, getSESEventTrackingStatus, teardownSESEventTracking } from './setup/setup-ses-event-tracking.js';
 export type {
   SetupReport,
   SetupSESEventTrackingOptions,
@@ -71,7 +71,7 @@ export type {
   HttpsDeliveryPolicy,
   StepReport,
   StepStatus,
-} from './setup-ses-events.js';
+} from './setup/setup-ses-event-tracking.js';
 export {
   DEFAULT_CONFIGURATION_SET_NAME,
   DEFAULT_TOPIC_NAME,

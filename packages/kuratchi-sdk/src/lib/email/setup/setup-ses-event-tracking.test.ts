@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
-import { SES_EVENT_DESTINATION_TYPES } from './setup/defaults.js';
+import { SES_EVENT_DESTINATION_TYPES } from './defaults.js';
 import {
   ACCOUNT,
   completeAccount,
@@ -32,10 +32,10 @@ import {
   TOPIC_ARN,
   WEBHOOK_URL,
   type MockedAws,
-} from './setup/fixtures/mocked-aws.js';
-import { setupSESEventTracking } from './setup-ses-events.js';
-import { InvalidOptionsError } from './send/invalid-options.js';
-import type { SetupSESEventTrackingOptions } from './setup/options.js';
+} from './fixtures/mocked-aws.js';
+import { setupSESEventTracking } from './setup-ses-event-tracking.js';
+import { InvalidOptionsError } from '../send/invalid-options.js';
+import type { SetupSESEventTrackingOptions } from './options.js';
 
 const setup = (aws: MockedAws, options: Partial<SetupSESEventTrackingOptions> = {}) =>
   setupSESEventTracking({ region: REGION, webhookUrl: WEBHOOK_URL, clients: aws.clients, ...options });
