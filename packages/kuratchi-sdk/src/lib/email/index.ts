@@ -52,26 +52,28 @@ export type {
 } from './events/ingest.js';
 export * from './store/index.js';
 export { sendEmail, createEmailSender } from './send/send-email.js';
-export type { EmailSender, EmailSenderConfig, SendEmailOptions, SendEmailResult } from './send/send-email.js';
+export type { EmailSender, EmailSenderConfig, SendEmailResult } from './send/send-email.js';
+export type { SendEmailOptions } from './send/options.js';
 export { InvalidOptionsError } from './send/invalid-options.js';
 export type { InvalidOption } from './send/invalid-options.js';
 export type { SesClientInput } from './send/ses-client.js';
 export { listSuppressions, addSuppression, removeSuppression, findSuppressedRecipients } from './send/suppressions.js';
 export type { ListSuppressionsOptions, AddSuppressionOptions } from './send/suppressions.js';
-export { setupSESEventTracking, getSESEventTrackingStatus, teardownSESEventTracking } from './setup/setup-ses-event-tracking.js';
+export { setupSESEventTracking } from './setup/setup-ses-event-tracking.js';
+export type { SetupReport } from './setup/setup-ses-event-tracking.js';
+export { getSESEventTrackingStatus } from './setup/status.js';
+export type { SESEventTrackingStatus } from './setup/status.js';
+export { teardownSESEventTracking } from './setup/teardown.js';
+export type { TeardownReport } from './setup/teardown.js';
 export type {
-  SetupReport,
   SetupSESEventTrackingOptions,
-  SESEventTrackingStatus,
   SESEventTrackingStatusOptions,
-  TeardownReport,
   TeardownSESEventTrackingOptions,
   SesEventTrackingTarget,
   SesEventTrackingClients,
   HttpsDeliveryPolicy,
-  StepReport,
-  StepStatus,
-} from './setup/setup-ses-event-tracking.js';
+} from './setup/options.js';
+export type { StepReport, StepStatus } from './setup/steps.js';
 export {
   DEFAULT_CONFIGURATION_SET_NAME,
   DEFAULT_TOPIC_NAME,

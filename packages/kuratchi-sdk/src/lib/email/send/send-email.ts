@@ -16,8 +16,6 @@ import { MessageBindingError } from '../store/errors.js';
 import { findSuppressedRecipients } from './suppressions.js';
 import type { SuppressionListEntry } from '../store/types.js';
 
-export type { SendEmailOptions } from './options.js';
-
 /** Configuration of {@link createEmailSender}: where to send through and where to record. */
 export interface EmailSenderConfig {
   /** An `SESv2Client`, or its configuration: the client is then created once, for this sender. */

@@ -9,20 +9,6 @@ import { runReport, type RunReport, type Step, type StepReport } from './steps.j
 import { subscriptionStep } from './subscription-step.js';
 import { parseOptions } from '../send/invalid-options.js';
 
-export { getSESEventTrackingStatus } from './status.js';
-export type { SESEventTrackingStatus } from './status.js';
-export { teardownSESEventTracking } from './teardown.js';
-export type { TeardownReport } from './teardown.js';
-export type {
-  SetupSESEventTrackingOptions,
-  SESEventTrackingStatusOptions,
-  TeardownSESEventTrackingOptions,
-  SesEventTrackingTarget,
-  SesEventTrackingClients,
-  HttpsDeliveryPolicy,
-} from './options.js';
-export type { StepReport, StepStatus } from './steps.js';
-
 /** What `setupSESEventTracking` did (or, in a dry run, would do). */
 export interface SetupReport extends RunReport {
   configurationSetName: string;
