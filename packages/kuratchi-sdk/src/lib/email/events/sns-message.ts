@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { utf8ByteLength } from './encoding.js';
+import { utf8ByteLength } from '../shared/encoding.js';
 import { SnsMessageError } from './errors.js';
 
 /**

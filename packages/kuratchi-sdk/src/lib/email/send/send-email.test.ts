@@ -8,7 +8,7 @@ import { parseSesEvent } from '../events/ses-event.js';
 import { recordSesEvent } from '../events/record.js';
 import { KURATCHI_TAGS } from '../model.js';
 import { createEmailSender, sendEmail, type EmailSenderConfig } from './send-email.js';
-import { InvalidOptionsError } from './invalid-options.js';
+import { InvalidOptionsError } from '../shared/invalid-options.js';
 import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
 import { createOrgDatabaseClient } from '../store/org-databases.js';
 import { OrgDatabaseError } from '../store/errors.js';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { applyParkedEvents } from '../events/record.js';
 import { buildSendEmailInput } from './command.js';
 import { emailAddressSchema, toList } from './email-address.js';
-import { InvalidOptionsError, parseOptions } from './invalid-options.js';
+import { InvalidOptionsError, parseOptions } from '../shared/invalid-options.js';
 import { sendEmailOptionsSchema, type SendEmailOptions, type ValidSendEmailOptions } from './options.js';
 import { resolveSesClient, type SesClientInput } from './ses-client.js';
 import { configurationSetNameSchema } from './ses-names.js';

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { insertEmail } from '../../../../test/seed.js';
-import { InvalidOptionsError } from './invalid-options.js';
+import { InvalidOptionsError } from '../shared/invalid-options.js';
 import { addSuppression, findSuppressedRecipients, listSuppressions, removeSuppression } from './suppressions.js';
 import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
 import { effectsOf, suppressionsOf } from '../events/apply.js';

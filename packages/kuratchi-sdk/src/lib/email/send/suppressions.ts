@@ -1,7 +1,7 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import { z } from 'zod';
 import { emailAddressSchema } from './email-address.js';
-import { parseOptions } from './invalid-options.js';
+import { parseOptions } from '../shared/invalid-options.js';
 import { createD1SuppressionStore } from '../store/d1-suppression-store.js';
 import type { SuppressionListEntry, SuppressionReason } from '../store/types.js';
 

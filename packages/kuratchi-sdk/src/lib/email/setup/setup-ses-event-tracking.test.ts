@@ -34,7 +34,7 @@ import {
   type MockedAws,
 } from './fixtures/mocked-aws.js';
 import { setupSESEventTracking } from './setup-ses-event-tracking.js';
-import { InvalidOptionsError } from '../send/invalid-options.js';
+import { InvalidOptionsError } from '../shared/invalid-options.js';
 import type { SetupSESEventTrackingOptions } from './options.js';
 
 const setup = (aws: MockedAws, options: Partial<SetupSESEventTrackingOptions> = {}) =>

@@ -7,7 +7,7 @@ import type { SetupContext } from './setup-context.js';
 import { deliveryPolicyStep, signatureVersionStep, topicPolicyStep, topicStep } from './sns-topic-steps.js';
 import { runReport, type RunReport, type Step, type StepReport } from './steps.js';
 import { subscriptionStep } from './subscription-step.js';
-import { parseOptions } from '../send/invalid-options.js';
+import { parseOptions } from '../shared/invalid-options.js';
 
 /** What `setupSESEventTracking` did (or, in a dry run, would do). */
 export interface SetupReport extends RunReport {

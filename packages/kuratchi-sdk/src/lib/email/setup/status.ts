@@ -1,5 +1,5 @@
 import { GetConfigurationSetEventDestinationsCommand } from '@aws-sdk/client-sesv2';
-import { parseOptions } from '../send/invalid-options.js';
+import { parseOptions } from '../shared/invalid-options.js';
 import { resolveClients } from './aws-clients.js';
 import { isAwsError, redactUrl } from './aws-errors.js';
 import { configurationSetArnOf, resolvePlace, topicArnOf } from './identity.js';

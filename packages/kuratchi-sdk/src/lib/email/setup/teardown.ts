@@ -4,7 +4,7 @@ import {
   GetConfigurationSetEventDestinationsCommand,
 } from '@aws-sdk/client-sesv2';
 import { DeleteTopicCommand, SetTopicAttributesCommand, UnsubscribeCommand, type Subscription } from '@aws-sdk/client-sns';
-import { parseOptions } from '../send/invalid-options.js';
+import { parseOptions } from '../shared/invalid-options.js';
 import { accountStep, placedContext, type PlacedContext } from './account-step.js';
 import { resolveClients } from './aws-clients.js';
 import { isAwsError, redactUrl, sameEndpoint } from './aws-errors.js';
