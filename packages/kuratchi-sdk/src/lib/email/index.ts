@@ -74,8 +74,8 @@ export type {
   HttpsDeliveryPolicy,
 } from './setup/options.js';
 export type { StepReport, StepStatus } from './setup/steps.js';
+export { DEFAULT_CONFIGURATION_SET_NAME } from './shared/configuration-set.js';
 export {
-  DEFAULT_CONFIGURATION_SET_NAME,
   DEFAULT_TOPIC_NAME,
   DEFAULT_EVENT_DESTINATION_NAME,
   SES_EVENT_DESTINATION_TYPES,

@@ -2,9 +2,8 @@ import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SNSClient, SNSClientConfig } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { z } from 'zod';
-import { configurationSetNameSchema } from '../send/ses-names.js';
+import { configurationSetNameSchema, DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
 import {
-  DEFAULT_CONFIGURATION_SET_NAME,
   DEFAULT_EVENT_DESTINATION_NAME,
   DEFAULT_TOPIC_NAME,
   SES_EVENT_DESTINATION_TYPES,
