@@ -50,6 +50,7 @@ export type {
   IngestOutcome,
   IngestLogEntry,
 } from './events/ingest.js';
+export type * from './events/ports.js';
 export * from './store/index.js';
 export { sendEmail, createEmailSender } from './send/send-email.js';
 export type { EmailSender, EmailSenderConfig, SendEmailResult } from './send/send-email.js';

@@ -1,6 +1,6 @@
 import type { EmailEventRecord } from '../model.js';
-import { OrgDatabaseError } from '../store/errors.js';
-import type { AdminStore, HoldReason, MessageRoute, OrgEmailStoreResolver, ParkedEvent, RecordEventOutcome } from '../store/types.js';
+import { OrgDatabaseError } from './errors.js';
+import type { AdminStore, HoldReason, MessageRoute, OrgEmailStoreResolver, ParkedEvent, RecordEventOutcome } from './ports.js';
 import { effectsOf, suppressionsOf } from './apply.js';
 import { DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE } from './park-policy.js';
 import { parseSesEvent, sesEventDetail, sesEventTime, type SesEvent } from './ses-event.js';

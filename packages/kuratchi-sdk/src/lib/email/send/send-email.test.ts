@@ -11,7 +11,7 @@ import { createEmailSender, sendEmail, type EmailSenderConfig } from './send-ema
 import { InvalidOptionsError } from '../shared/invalid-options.js';
 import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
 import { createOrgDatabaseClient } from '../store/org-databases.js';
-import { OrgDatabaseError } from '../store/errors.js';
+import { OrgDatabaseError } from '../events/errors.js';
 import { addSuppression } from './suppressions.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 

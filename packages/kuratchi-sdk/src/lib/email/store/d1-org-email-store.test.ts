@@ -10,7 +10,7 @@ import { initialTracking } from '../model.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { trackingOf } from './columns.js';
 import { createD1OrgEmailStore } from './d1-org-email-store.js';
-import type { RecordEventInput } from './types.js';
+import type { RecordEventInput } from '../events/ports.js';
 
 const HOUR_MS = 3_600_000;
 

@@ -1,7 +1,7 @@
 import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
 import { EMAIL_SELECT_LIST, emailFromSql, type EmailSqlRow } from './columns.js';
 import { compileTrackingEffects } from './tracking-sql.js';
-import type { OrgEmailStore, RecordEventInput } from './types.js';
+import type { OrgEmailStore, RecordEventInput } from '../events/ports.js';
 
 /**
  * An organisation's email database on D1 prepared statements (schema: `migrations/org`).
