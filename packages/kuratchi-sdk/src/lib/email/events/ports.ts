@@ -1,4 +1,4 @@
-import type { EmailEventRecord, EmailRow, SuppressionFromEvent, TrackingEffect } from '../model.js';
+import type { EmailEventRecord, SuppressionFromEvent, TrackingEffect } from '../model.js';
 
 /**
  * The ports of the ingestion core: what `events/` needs of the admin database (routes, the park,
@@ -196,8 +196,6 @@ export interface OrgEmailStore {
    * email row exists and is bound to the event's SES message or to none yet. Never binds the row.
    */
   recordEvent(input: RecordEventInput): Promise<RecordEventOutcome>;
-  /** One email row, or null. */
-  getEmail(emailId: string): Promise<EmailRow | null>;
 }
 
 /** Resolves an organisation id to its email store. */
