@@ -17,7 +17,8 @@ export type {
   SigningKeyCacheOptions,
   SnsSignatureHash,
 } from './events/signing-key-cache.js';
-export { assertSigningCertUrl, assertSubscribeUrl, isSnsHost, snsHostOfTopic } from './events/sns-urls.js';
+export { assertSigningCertUrl, assertSubscribeUrl } from './events/sns-urls.js';
+export { isSnsHost, snsHostOfTopic } from './shared/aws-names.js';
 export { readSigningCertificate } from './events/x509.js';
 export type { SigningCertificate } from './events/x509.js';
 export {

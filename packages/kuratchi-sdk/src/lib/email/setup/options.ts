@@ -2,6 +2,7 @@ import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SNSClient, SNSClientConfig } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { z } from 'zod';
+import { AWS_REGION_PATTERN, SNS_TOPIC_NAME_PATTERN } from '../shared/aws-names.js';
 import { configurationSetNameSchema, DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
 import {
   DEFAULT_EVENT_DESTINATION_NAME,
@@ -92,7 +93,7 @@ export interface TeardownSESEventTrackingOptions extends SesEventTrackingTarget 
   dryRun?: boolean;
 }
 
-const region = z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/, 'must be an AWS region like eu-west-1');
+const region = z.string().regex(AWS_REGION_PATTERN, 'must be an AWS region like eu-west-1');
 const httpsUrl = z
   .url('must be an absolute URL')
   .refine((value) => new URL(value).protocol === 'https:', 'must be an https:// URL (the webhook contract is HTTPS only)')
@@ -108,7 +109,7 @@ const target = {
   configurationSetName: configurationSetNameSchema.default(DEFAULT_CONFIGURATION_SET_NAME),
   topicName: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1 to 256 letters, digits, "_" or "-" (a standard topic: SES cannot publish to FIFO topics)')
+    .regex(SNS_TOPIC_NAME_PATTERN, 'must be 1 to 256 letters, digits, "_" or "-" (a standard topic: SES cannot publish to FIFO topics)')
     .default(DEFAULT_TOPIC_NAME),
   eventDestinationName: configurationSetNameSchema.default(DEFAULT_EVENT_DESTINATION_NAME),
 };

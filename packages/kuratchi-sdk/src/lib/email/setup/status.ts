@@ -2,7 +2,8 @@ import { GetConfigurationSetEventDestinationsCommand } from '@aws-sdk/client-ses
 import { parseOptions } from '../shared/invalid-options.js';
 import { resolveClients } from './aws-clients.js';
 import { isAwsError, redactUrl } from './aws-errors.js';
-import { configurationSetArnOf, resolvePlace, topicArnOf } from './identity.js';
+import { configurationSetArnOf, topicArnOf } from '../shared/aws-names.js';
+import { resolvePlace } from './identity.js';
 import { statusOptionsSchema, type SESEventTrackingStatusOptions } from './options.js';
 import { readConfigurationSet } from './ses-steps.js';
 import { readTopicAttributes } from './sns-topic-steps.js';
