@@ -64,13 +64,13 @@ export type { ListSuppressionsOptions, AddSuppressionOptions } from './send/supp
 export { setupSESEventTracking } from './setup/setup-ses-event-tracking.js';
 export type { SetupReport } from './setup/setup-ses-event-tracking.js';
 export { getSESEventTrackingStatus } from './setup/status.js';
-export type { SESEventTrackingStatus } from './setup/status.js';
+export type { SesEventTrackingStatus } from './setup/status.js';
 export { teardownSESEventTracking } from './setup/teardown.js';
 export type { TeardownReport } from './setup/teardown.js';
 export type {
-  SetupSESEventTrackingOptions,
-  SESEventTrackingStatusOptions,
-  TeardownSESEventTrackingOptions,
+  SetupSesEventTrackingOptions,
+  SesEventTrackingStatusOptions,
+  TeardownSesEventTrackingOptions,
   SesEventTrackingTarget,
   SesEventTrackingClients,
   HttpsDeliveryPolicy,

@@ -99,7 +99,7 @@ function ports(plan: FaultPlan): { sink: EventSinkPorts; deadLetters: DeadLetter
   const orgDatabase = createOrgDatabaseClient(adminDb, bindings);
   const sink: EventSinkPorts = {
     adminStore: createD1AdminStore(adminDb),
-    orgEmailStore: async (id) => createD1OrgEmailStore(await orgDatabase(id)),
+    resolveOrgEmailStore: async (id) => createD1OrgEmailStore(await orgDatabase(id)),
     now: () => NOW,
     maxHeldEventsPerMessage: CAP,
   };

@@ -8,7 +8,8 @@ import { parseSesEvent, sesEventDetail, sesEventTime, type SesEvent } from './se
 /** The stores and clock that recording a verified SES event needs. */
 export interface EventSinkPorts {
   adminStore: AdminStore;
-  orgEmailStore: OrgEmailStoreResolver;
+  /** Resolves an organisation id to its email store; throws `OrgDatabaseError`. */
+  resolveOrgEmailStore: OrgEmailStoreResolver;
   /** Current time; default `() => new Date()`. */
   now?: () => Date;
   /** Most events held (parked or orphaned) per SES message; default 100 (see `park-policy.ts`). */
@@ -114,7 +115,7 @@ export async function recordRouted(
 ): Promise<RecordEventOutcome> {
   let store;
   try {
-    store = await ports.orgEmailStore(route.organizationId);
+    store = await ports.resolveOrgEmailStore(route.organizationId);
   } catch (error) {
     if (error instanceof OrgDatabaseError && error.code === 'organization-not-found') return 'email-missing';
     throw error;

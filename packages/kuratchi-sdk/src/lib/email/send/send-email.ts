@@ -204,7 +204,7 @@ async function recordSent(
     applyParkedEvents(
       {
         adminStore,
-        orgEmailStore: async (id) => createD1OrgEmailStore(id === organizationId ? db : await config.orgDatabase(id)),
+        resolveOrgEmailStore: async (id) => createD1OrgEmailStore(id === organizationId ? db : await config.orgDatabase(id)),
         ...(config.now ? { now: config.now } : {}),
       },
       sesMessageId,

@@ -60,7 +60,7 @@ export interface HttpsDeliveryPolicy {
 }
 
 /** Options of `setupSESEventTracking`. */
-export interface SetupSESEventTrackingOptions extends SesEventTrackingTarget {
+export interface SetupSesEventTrackingOptions extends SesEventTrackingTarget {
   /** The webhook SNS posts to: `https://…/api/webhooks/ses-events` (a Basic credential may be in the URL). */
   webhookUrl: string;
   /** Event types to publish; default all ten. */
@@ -76,13 +76,13 @@ export interface SetupSESEventTrackingOptions extends SesEventTrackingTarget {
 }
 
 /** Options of `getSESEventTrackingStatus`. */
-export interface SESEventTrackingStatusOptions extends SesEventTrackingTarget {
+export interface SesEventTrackingStatusOptions extends SesEventTrackingTarget {
   /** The webhook whose subscription to report; default any HTTPS subscription of the topic. */
   webhookUrl?: string;
 }
 
 /** Options of `teardownSESEventTracking`. */
-export interface TeardownSESEventTrackingOptions extends SesEventTrackingTarget {
+export interface TeardownSesEventTrackingOptions extends SesEventTrackingTarget {
   /** Only this webhook's subscription is removed; default every HTTPS subscription of the topic. */
   webhookUrl?: string;
   /** Keep the configuration set (only its event destination is removed): sending with it keeps working. */
@@ -117,7 +117,7 @@ const target = {
 const seconds = z.number().int().min(1).max(3600);
 const count = z.number().int().min(0).max(100);
 
-/** Validated {@link SetupSESEventTrackingOptions}, defaults filled in. */
+/** Validated {@link SetupSesEventTrackingOptions}, defaults filled in. */
 export const setupOptionsSchema = z
   .object({
     ...target,
@@ -162,10 +162,10 @@ export const setupOptionsSchema = z
   })
   .strict();
 
-/** Validated {@link SESEventTrackingStatusOptions}. */
+/** Validated {@link SesEventTrackingStatusOptions}. */
 export const statusOptionsSchema = z.object({ ...target, webhookUrl: httpsUrl.optional() }).strict();
 
-/** Validated {@link TeardownSESEventTrackingOptions}. */
+/** Validated {@link TeardownSesEventTrackingOptions}. */
 export const teardownOptionsSchema = z
   .object({
     ...target,
@@ -176,7 +176,7 @@ export const teardownOptionsSchema = z
   })
   .strict();
 
-/** {@link SetupSESEventTrackingOptions} after validation. */
+/** {@link SetupSesEventTrackingOptions} after validation. */
 export type ValidSetupOptions = z.output<typeof setupOptionsSchema>;
-/** {@link TeardownSESEventTrackingOptions} after validation. */
+/** {@link TeardownSesEventTrackingOptions} after validation. */
 export type ValidTeardownOptions = z.output<typeof teardownOptionsSchema>;

@@ -35,9 +35,9 @@ import {
 } from './fixtures/mocked-aws.js';
 import { setupSESEventTracking } from './setup-ses-event-tracking.js';
 import { InvalidOptionsError } from '../shared/invalid-options.js';
-import type { SetupSESEventTrackingOptions } from './options.js';
+import type { SetupSesEventTrackingOptions } from './options.js';
 
-const setup = (aws: MockedAws, options: Partial<SetupSESEventTrackingOptions> = {}) =>
+const setup = (aws: MockedAws, options: Partial<SetupSesEventTrackingOptions> = {}) =>
   setupSESEventTracking({ region: REGION, webhookUrl: WEBHOOK_URL, clients: aws.clients, ...options });
 
 const statuses = (report: { steps: Array<{ step: string; status: string }> }) => Object.fromEntries(report.steps.map((s) => [s.step, s.status]));
@@ -314,7 +314,7 @@ describe('setupSESEventTracking: dry run', () => {
 });
 
 describe('setupSESEventTracking: invalid options throw before any call', () => {
-  const cases: Array<[string, Partial<SetupSESEventTrackingOptions>, RegExp]> = [
+  const cases: Array<[string, Partial<SetupSesEventTrackingOptions>, RegExp]> = [
     ['an http webhook', { webhookUrl: 'http://dash.example.com/hook' }, /webhookUrl: must be an https:\/\/ URL/],
     ['a FIFO topic', { topicName: 'events.fifo' }, /topicName: .*SES cannot publish to FIFO topics/],
     ['an unknown event type', { eventTypes: ['OPENED' as never] }, /eventTypes\[0\]: /],

@@ -1,7 +1,7 @@
 import { accountStep, placedContext } from './account-step.js';
 import { redactUrl } from './aws-errors.js';
 import { resolveClients } from './aws-clients.js';
-import { setupOptionsSchema, type SetupSESEventTrackingOptions } from './options.js';
+import { setupOptionsSchema, type SetupSesEventTrackingOptions } from './options.js';
 import { configurationSetStep, eventDestinationStep, trackingOptionsStep } from './ses-steps.js';
 import type { SetupContext } from './setup-context.js';
 import { deliveryPolicyStep, signatureVersionStep, topicPolicyStep, topicStep } from './sns-topic-steps.js';
@@ -41,7 +41,7 @@ export interface SetupReport extends RunReport {
  * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-add-event-destination-sns.html
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-http-https-endpoint-as-subscriber.html
  */
-export async function setupSESEventTracking(input: SetupSESEventTrackingOptions): Promise<SetupReport> {
+export async function setupSESEventTracking(input: SetupSesEventTrackingOptions): Promise<SetupReport> {
   const options = parseOptions('setupSESEventTracking', setupOptionsSchema, input);
   const context: SetupContext = {
     ...placedContext({ options, clients: resolveClients(input) }),
