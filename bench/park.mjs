@@ -6,13 +6,14 @@
 // re-tried every held event: 10, 250 and 2,010 round trips), and a message with no lookup row
 // (parked). Ratio = round trips with 100 or 1,000 held / with none; target ≤ 1.5.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 import { buildSesEvent, createSnsSigner } from 'kuratchi-sdk/email/testing';
+import { applyMigrationFiles } from '../scripts/d1-migration-files.mjs';
 import { report, result } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -54,8 +55,8 @@ const mf = new Miniflare({
 try {
   const admin = await mf.getD1Database('ADMIN_DB');
   const acme = await mf.getD1Database('ORG_DB_ACME');
-  await migrate(admin, join(root, 'packages/kuratchi-sdk/migrations/admin'));
-  await migrate(acme, join(root, 'packages/kuratchi-sdk/migrations/org'));
+  await applyMigrationFiles(admin, join(root, 'packages/kuratchi-sdk/migrations/admin'));
+  await applyMigrationFiles(acme, join(root, 'packages/kuratchi-sdk/migrations/org'));
   await admin.prepare("INSERT INTO organizations VALUES ('org-acme', 'Acme', 'ORG_DB_ACME', 0)").run();
 
   const cases = {
@@ -110,19 +111,5 @@ async function fill(db, sesMessageId, n) {
       statements.push(db.prepare('INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at) VALUES (?, ?, ?, ?)').bind(`held-${sesMessageId}-${j}`, sesMessageId, message, NOW - 60_000));
     }
     await db.batch(statements);
-  }
-}
-
-/** Applies a directory of D1 migrations (statements split as D1's exec() would not). */
-async function migrate(db, dir) {
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.sql')).sort()) {
-    const statements = readFileSync(join(dir, file), 'utf8')
-      .split('\n')
-      .filter((line) => !line.trim().startsWith('--'))
-      .join('\n')
-      .split(/;\s*$/m)
-      .map((statement) => statement.trim())
-      .filter(Boolean);
-    await db.batch(statements.map((statement) => db.prepare(statement)));
   }
 }

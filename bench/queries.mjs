@@ -6,10 +6,10 @@
 // the binding) is printed, and the benchmark fails if any plan reads the table without an index.
 // Time per query in ms (lower is better): ratio = ours / bare, target ≤ 1.5.
 //   BENCH_QUERY_SIZES=100000,1000000   table sizes (ascending)
-import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
+import { applyMigrationFiles } from '../scripts/d1-migration-files.mjs';
 import { compareInRounds, report, result } from './lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -63,18 +63,7 @@ try {
     return response.json();
   };
 
-  // The organisation database's migrations, as files (D1's exec() splits on lines, so split statements here).
-  const migrations = join(root, 'packages/kuratchi-sdk/migrations/org');
-  for (const file of readdirSync(migrations).filter((name) => name.endsWith('.sql')).sort()) {
-    const statements = readFileSync(join(migrations, file), 'utf8')
-      .split('\n')
-      .filter((line) => !line.trim().startsWith('--'))
-      .join('\n')
-      .split(/;\s*$/m)
-      .map((statement) => statement.trim())
-      .filter(Boolean);
-    await db.batch(statements.map((statement) => db.prepare(statement)));
-  }
+  await applyMigrationFiles(db, join(root, 'packages/kuratchi-sdk/migrations/org'));
 
   const results = [];
   let rows = 0;

@@ -2,7 +2,7 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-worker
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { createSnsSigner } from 'kuratchi-sdk/email/testing';
-import { bytesToBase64 } from './test/base64.js';
+import { bytesToBase64 } from 'kuratchi-sdk/email/encoding';
 
 /** The SNS topic the test Worker accepts. */
 export const TEST_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';

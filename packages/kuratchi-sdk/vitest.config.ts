@@ -26,7 +26,7 @@ export default defineConfig(async () => {
     test: {
       include: ['src/**/*.test.ts'],
       setupFiles: ['./test/apply-migrations.ts'],
-      // A fake AWS endpoint on 127.0.0.1 for the real SESv2 client in workerd (send.test.ts).
+      // A fake AWS endpoint on 127.0.0.1 for the real SESv2 client in workerd (send/send-email.test.ts).
       globalSetup: ['./test/node/fake-aws.global.mjs'],
     },
   };

@@ -1,7 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '$worker';
 import { buildSesEvent, createSnsSigner, type SesEventSpec, type SnsSigner } from 'kuratchi-sdk/email/testing';
-import { base64ToBytes } from './base64.js';
+import { base64ToBytes } from 'kuratchi-sdk/email/encoding';
 
 export const TOPIC = env.SES_ALLOWED_TOPIC_ARNS;
 export const WEBHOOK = 'http://127.0.0.1/api/webhooks/ses-events';

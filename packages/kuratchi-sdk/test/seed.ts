@@ -40,7 +40,7 @@ export function d1SinkPorts(now: () => Date): EventSinkPorts {
   const orgDatabase = createOrgDatabaseClient(env.ADMIN_DB, env as unknown as Record<string, unknown>);
   return {
     adminStore: createD1AdminStore(env.ADMIN_DB),
-    orgEmailStore: async (organizationId) => createD1OrgEmailStore(await orgDatabase(organizationId)),
+    resolveOrgEmailStore: async (organizationId) => createD1OrgEmailStore(await orgDatabase(organizationId)),
     now,
   };
 }

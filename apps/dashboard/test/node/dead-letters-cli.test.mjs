@@ -3,13 +3,14 @@
 // 127.0.0.1 with local D1, exactly as it would run deployed. Lists, replays, and checks D1.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
+import { applyMigrationFiles } from '../../../../scripts/d1-migration-files.mjs';
 
 const root = fileURLToPath(new URL('../../../..', import.meta.url));
 const require = createRequire(join(root, 'apps/dashboard/package.json'));
@@ -21,22 +22,6 @@ let mf;
 let url;
 let admin;
 let acme;
-
-function migrate(db, dir) {
-  const statements = readdirSync(dir)
-    .filter((name) => name.endsWith('.sql'))
-    .sort()
-    .flatMap((file) =>
-      readFileSync(join(dir, file), 'utf8')
-        .split('\n')
-        .filter((line) => !line.trim().startsWith('--'))
-        .join('\n')
-        .split(/;\s*$/m)
-        .map((statement) => statement.trim())
-        .filter(Boolean),
-    );
-  return db.batch(statements.map((statement) => db.prepare(statement)));
-}
 
 function runCli(args, token = TOKEN) {
   return new Promise((resolve, reject) => {
@@ -78,8 +63,8 @@ before(async () => {
   url = (await mf.ready).origin;
   admin = await mf.getD1Database('ADMIN_DB');
   acme = await mf.getD1Database('ORG_DB_ACME');
-  await migrate(admin, join(root, 'packages/kuratchi-sdk/migrations/admin'));
-  await migrate(acme, join(root, 'packages/kuratchi-sdk/migrations/org'));
+  await applyMigrationFiles(admin, join(root, 'packages/kuratchi-sdk/migrations/admin'));
+  await applyMigrationFiles(acme, join(root, 'packages/kuratchi-sdk/migrations/org'));
   await admin.prepare("INSERT INTO organizations VALUES ('org-acme', 'Acme', 'ORG_DB_ACME', 0)").run();
   // ses-a: its lookup row was written late (by hand, after sendEmail's write failed); ses-b: never routed.
   await acme.prepare("INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES ('email-a', 'r@example.com', 's@example.com', 'Hi', 'sent', 'ses-a', 1, 1)").run();

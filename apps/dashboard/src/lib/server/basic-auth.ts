@@ -1,3 +1,5 @@
+import { base64ToBytes } from 'kuratchi-sdk/email/encoding';
+
 /**
  * Whether a request carries the expected HTTP Basic credential (RFC 7617). SNS sends the
  * credential of an `https://user:password@host/...` subscription endpoint this way. Compared
@@ -14,7 +16,7 @@ export async function hasBasicCredential(
   let presented = '';
   if (match?.[1]) {
     try {
-      presented = new TextDecoder().decode(Uint8Array.from(atob(match[1]), (c) => c.charCodeAt(0)));
+      presented = new TextDecoder().decode(base64ToBytes(match[1]));
     } catch {
       presented = '';
     }

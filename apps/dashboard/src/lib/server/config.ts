@@ -1,4 +1,5 @@
 import { SNS_MAX_RETRY_WINDOW_MS, type ParkLimits } from 'kuratchi-sdk/email';
+import { isSnsTopicArn } from 'kuratchi-sdk/email/aws-names';
 import { z } from 'zod';
 
 /** The dashboard's configuration, validated once per Worker env. */
@@ -23,8 +24,6 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const TOPIC_ARN = /^arn:aws(?:-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
-
 const schema = z
   .object({
     ENVIRONMENT: z.enum(['production', 'development']).default('production'),
@@ -32,7 +31,7 @@ const schema = z
       .string()
       .default('')
       .transform((value) => value.split(',').map((arn) => arn.trim()).filter(Boolean))
-      .pipe(z.array(z.string().regex(TOPIC_ARN, 'is not an SNS topic ARN'))),
+      .pipe(z.array(z.string().refine(isSnsTopicArn, 'is not an SNS topic ARN'))),
     SES_WEBHOOK_BASIC_AUTH: z
       .string()
       .regex(/^[^:]+:.+$/, 'must be "user:password"')

@@ -11,7 +11,7 @@ export function d1EventSink(env: DashboardEnv, config: DashboardConfig): EventSi
   const orgDatabase = createOrgDatabaseClient(env.ADMIN_DB, env);
   return {
     adminStore: createD1AdminStore(env.ADMIN_DB),
-    orgEmailStore: async (organizationId) => createD1OrgEmailStore(await orgDatabase(organizationId)),
+    resolveOrgEmailStore: async (organizationId) => createD1OrgEmailStore(await orgDatabase(organizationId)),
     maxHeldEventsPerMessage: config.park.maxHeldEventsPerMessage,
   };
 }

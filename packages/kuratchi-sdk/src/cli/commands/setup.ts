@@ -1,4 +1,4 @@
-import { SES_EVENT_DESTINATION_TYPES, setupSESEventTracking, type SesEventDestinationType, type SetupSESEventTrackingOptions } from 'kuratchi-sdk/email';
+import { SES_EVENT_DESTINATION_TYPES, setupSESEventTracking, type SesEventDestinationType, type SetupSesEventTrackingOptions } from 'kuratchi-sdk/email';
 import { booleanFlag, parseCommandArgs, requiredFlag, stringFlag, type ParsedArgs } from '../args.js';
 import { AWS_FLAGS, AWS_FLAGS_HELP, targetFromFlags } from '../aws-flags.js';
 import { out, type Command } from '../command.js';
@@ -50,7 +50,7 @@ ${EXIT_CODES_HELP}`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return out(this.help), EXIT.ok;
-    const options: SetupSESEventTrackingOptions = {
+    const options: SetupSesEventTrackingOptions = {
       ...targetFromFlags(args),
       webhookUrl: requiredFlag(args, 'webhook-url', 'the https:// URL of the webhook SNS posts to'),
       dryRun: booleanFlag(args, 'dry-run'),
@@ -78,8 +78,8 @@ ${EXIT_CODES_HELP}`,
   },
 };
 
-async function optionalSetupFlags(args: ParsedArgs): Promise<Partial<SetupSESEventTrackingOptions>> {
-  const options: Partial<SetupSESEventTrackingOptions> = {};
+async function optionalSetupFlags(args: ParsedArgs): Promise<Partial<SetupSesEventTrackingOptions>> {
+  const options: Partial<SetupSesEventTrackingOptions> = {};
   const types = stringFlag(args, 'event-types');
   if (types !== undefined) options.eventTypes = parseEventTypes(types);
   const version = stringFlag(args, 'signature-version');

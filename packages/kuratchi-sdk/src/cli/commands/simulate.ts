@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { createDemoTraffic, createSnsSigner, seededRandom, type DemoEmail } from 'kuratchi-sdk/email/testing';
 import { redactUrl } from 'kuratchi-sdk/email';
+import { isSnsTopicArn } from 'kuratchi-sdk/email/aws-names';
 import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
@@ -11,7 +12,6 @@ import { loadOrCreateSigningKey } from '../signing-key.js';
 import { UsageError } from '../usage-error.js';
 
 const DEFAULT_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:kuratchi-ses-events';
-const TOPIC_ARN = /^arn:aws(?:-cn|-us-gov)?:sns:([a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
 const FLAGS = {
   url: { type: 'string' },
@@ -70,7 +70,7 @@ ${EXIT_CODES_HELP} (1: an answer differed from the expected status)`,
     const intervalMs = integerFlag(args, 'interval', 0, 0, 3_600_000);
     const timeoutMs = integerFlag(args, 'timeout', 15_000, 100, 120_000);
     const topicArn = stringFlag(args, 'topic-arn') ?? DEFAULT_TOPIC_ARN;
-    if (!TOPIC_ARN.test(topicArn)) throw new UsageError(`--topic-arn must be an SNS topic ARN like ${DEFAULT_TOPIC_ARN}`);
+    if (!isSnsTopicArn(topicArn)) throw new UsageError(`--topic-arn must be an SNS topic ARN like ${DEFAULT_TOPIC_ARN}`);
     const certUrl = stringFlag(args, 'cert-url');
     const seed = stringFlag(args, 'seed');
     const random = seed === undefined ? Math.random : seededRandom(integerFlag(args, 'seed', 0, 0, 2 ** 32 - 1));

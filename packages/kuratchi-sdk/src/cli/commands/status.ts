@@ -1,4 +1,4 @@
-import { getSESEventTrackingStatus, type SESEventTrackingStatus } from 'kuratchi-sdk/email';
+import { getSESEventTrackingStatus, type SesEventTrackingStatus } from 'kuratchi-sdk/email';
 import { booleanFlag, parseCommandArgs, stringFlag } from '../args.js';
 import { AWS_FLAGS, AWS_FLAGS_HELP, targetFromFlags } from '../aws-flags.js';
 import { out, type Command } from '../command.js';
@@ -36,7 +36,7 @@ ${EXIT_CODES_HELP} (1 also when not ready)`,
   },
 };
 
-function describe(s: SESEventTrackingStatus): string[] {
+function describe(s: SesEventTrackingStatus): string[] {
   const yes = (value: boolean | undefined) => (value ? 'yes' : 'no');
   const lines = [
     `kuratchi-ses status: account ${s.accountId}, ${s.region}: ${s.ready ? 'READY, events flow to the webhook' : 'NOT READY'}`,

@@ -17,7 +17,8 @@ export type {
   SigningKeyCacheOptions,
   SnsSignatureHash,
 } from './events/signing-key-cache.js';
-export { assertSigningCertUrl, assertSubscribeUrl, isSnsHost, snsHostOfTopic } from './events/sns-urls.js';
+export { assertSigningCertUrl, assertSubscribeUrl } from './events/sns-urls.js';
+export { isSnsHost, snsHostOfTopic } from './shared/aws-names.js';
 export { readSigningCertificate } from './events/x509.js';
 export type { SigningCertificate } from './events/x509.js';
 export {
@@ -52,30 +53,33 @@ export type {
   IngestOutcome,
   IngestLogEntry,
 } from './events/ingest.js';
+export type * from './events/ports.js';
 export * from './store/index.js';
-export { sendEmail, createEmailSender } from './send.js';
-export type { EmailSender, EmailSenderConfig, SendEmailOptions, SendEmailResult } from './send.js';
-export { InvalidOptionsError } from './send/invalid-options.js';
-export type { InvalidOption } from './send/invalid-options.js';
+export { sendEmail, createEmailSender } from './send/send-email.js';
+export type { EmailSender, EmailSenderConfig, SendEmailResult } from './send/send-email.js';
+export type { SendEmailOptions } from './send/options.js';
+export { InvalidOptionsError } from './shared/invalid-options.js';
+export type { InvalidOption } from './shared/invalid-options.js';
 export type { SesClientInput } from './send/ses-client.js';
-export { listSuppressions, addSuppression, removeSuppression, findSuppressedRecipients } from './suppressions.js';
-export type { ListSuppressionsOptions, AddSuppressionOptions } from './suppressions.js';
-export { setupSESEventTracking, getSESEventTrackingStatus, teardownSESEventTracking } from './setup-ses-events.js';
+export { listSuppressions, addSuppression, removeSuppression, findSuppressedRecipients } from './send/suppressions.js';
+export type { ListSuppressionsOptions, AddSuppressionOptions } from './send/suppressions.js';
+export { setupSESEventTracking } from './setup/setup-ses-event-tracking.js';
+export type { SetupReport } from './setup/setup-ses-event-tracking.js';
+export { getSESEventTrackingStatus } from './setup/status.js';
+export type { SesEventTrackingStatus } from './setup/status.js';
+export { teardownSESEventTracking } from './setup/teardown.js';
+export type { TeardownReport } from './setup/teardown.js';
 export type {
-  SetupReport,
-  SetupSESEventTrackingOptions,
-  SESEventTrackingStatus,
-  SESEventTrackingStatusOptions,
-  TeardownReport,
-  TeardownSESEventTrackingOptions,
+  SetupSesEventTrackingOptions,
+  SesEventTrackingStatusOptions,
+  TeardownSesEventTrackingOptions,
   SesEventTrackingTarget,
   SesEventTrackingClients,
   HttpsDeliveryPolicy,
-  StepReport,
-  StepStatus,
-} from './setup-ses-events.js';
+} from './setup/options.js';
+export type { StepReport, StepStatus } from './setup/steps.js';
+export { DEFAULT_CONFIGURATION_SET_NAME } from './shared/configuration-set.js';
 export {
-  DEFAULT_CONFIGURATION_SET_NAME,
   DEFAULT_TOPIC_NAME,
   DEFAULT_EVENT_DESTINATION_NAME,
   SES_EVENT_DESTINATION_TYPES,

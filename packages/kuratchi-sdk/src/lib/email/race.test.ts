@@ -5,8 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../test/clock.js';
 import { d1SinkPorts, seedOrganizations, ORGS } from '../../../test/seed.js';
 import { createSesEventIngestor } from './events/ingest.js';
-import { createEmailSender } from './send.js';
-import { createD1OrgEmailStore } from './store/d1-org-email-store.js';
+import { createEmailSender } from './send/send-email.js';
+import { createD1EmailQueries } from './store/d1-email-queries.js';
 import { createOrgDatabaseClient } from './store/org-databases.js';
 import { buildSesEvent } from './testing/ses-event-factory.js';
 import { createSnsSigner } from './testing/sns-signer.js';
@@ -63,7 +63,7 @@ describe('race between SES events and sendEmail', () => {
       expect(result).toMatchObject({ success: true, id: sesMessageId });
       expect(answers.every((a) => a.status === 200)).toBe(true);
 
-      const row = await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(result.emailId!);
+      const row = await createD1EmailQueries(env.ORG_DB_ACME).getEmail(result.emailId!);
       expect(row).toMatchObject({ status: 'delivered', openCount: 25, clickCount: 13, lastClickedLink: 'https://example.com/12', sesMessageId });
       const events = await env.ORG_DB_ACME.prepare('SELECT count(*) AS n FROM email_events WHERE email_id = ?').bind(result.emailId).first<{ n: number }>();
       expect(events?.n).toBe(40);

@@ -1,6 +1,7 @@
 // Password hashing with PBKDF2-HMAC-SHA256 through WebCrypto, so the same code runs in the
 // Worker and in Node (the demo seed). Plain JavaScript with JSDoc types so Node scripts can
-// import it without a build.
+// import it without a build; base64 is the SDK's (its built package, so Node resolves it too).
+import { base64ToBytes, bytesToBase64 } from 'kuratchi-sdk/email/encoding';
 
 /** Iterations: the most workerd allows for PBKDF2 (100,000), per OWASP's guidance for SHA-256 "as high as is practical". */
 export const PBKDF2_ITERATIONS = 100_000;
@@ -16,7 +17,7 @@ const HASH_BITS = 256;
 export async function hashPassword(password) {
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
   const hash = await derive(password, salt, PBKDF2_ITERATIONS);
-  return `pbkdf2-sha256$${PBKDF2_ITERATIONS}$${toBase64(salt)}$${toBase64(hash)}`;
+  return `pbkdf2-sha256$${PBKDF2_ITERATIONS}$${bytesToBase64(salt)}$${bytesToBase64(hash)}`;
 }
 
 /**
@@ -32,8 +33,8 @@ export async function verifyPassword(password, stored) {
   if (scheme !== 'pbkdf2-sha256' || !Number.isInteger(count) || count < 1 || count > PBKDF2_ITERATIONS || !salt || !hash) {
     return false;
   }
-  const expected = fromBase64(hash);
-  const actual = await derive(password, fromBase64(salt), count);
+  const expected = base64ToBytes(hash);
+  const actual = await derive(password, base64ToBytes(salt), count);
   if (actual.length !== expected.length) return false;
   let difference = 0;
   for (let i = 0; i < actual.length; i++) difference |= actual[i] ^ expected[i];
@@ -49,16 +50,4 @@ async function derive(password, salt, iterations) {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(password), 'PBKDF2', false, ['deriveBits']);
   const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, key, HASH_BITS);
   return new Uint8Array(bits);
-}
-
-/** @param {Uint8Array} bytes */
-function toBase64(bytes) {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
-/** @param {string} text */
-function fromBase64(text) {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }

@@ -1,4 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
+import { bytesToBase64Url } from 'kuratchi-sdk/email/encoding';
 
 /** Name of the session cookie (HttpOnly, Secure, SameSite=Lax). */
 export const SESSION_COOKIE = 'kuratchi_session';
@@ -19,7 +20,7 @@ export interface Session {
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html
  */
 export async function createSession(db: D1Database, user: { id: string; organizationId: string }, now: number) {
-  const token = base64Url(crypto.getRandomValues(new Uint8Array(32)));
+  const token = bytesToBase64Url(crypto.getRandomValues(new Uint8Array(32)));
   const expiresAt = now + SESSION_TTL_MS;
   await db
     .prepare('INSERT INTO sessions (token_hash, user_id, active_organization_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
@@ -81,10 +82,4 @@ export async function switchOrganization(db: D1Database, session: Session, organ
 async function hashToken(token: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function base64Url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
 }

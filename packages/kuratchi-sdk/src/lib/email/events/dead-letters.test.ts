@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
 import { d1SinkPorts, insertEmail, ORGS, seedOrganizations } from '../../../../test/seed.js';
 import { createD1DeadLetterStore } from '../store/d1-dead-letter-store.js';
-import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
+import { createD1EmailQueries } from '../store/d1-email-queries.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { replayDeadLetters } from './dead-letters.js';
 import { DEFAULT_PARK_TTL_MS } from './park-policy.js';
@@ -40,10 +40,10 @@ describe('replayDeadLetters', () => {
     const report = await replay();
     expect(report.replayed.map((r) => [r.was, r.outcome])).toEqual([['no-route', 'applied'], ['no-route', 'applied'], ['no-route', 'applied']]);
     expect(report.next).toBeNull();
-    expect(await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'delivered', openCount: 2 });
+    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'delivered', openCount: 2 });
     expect(await deadLetters.list({ limit: 10, sesMessageId: ses })).toEqual([]);
     expect((await replay()).replayed).toEqual([]);
-    expect((await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(emailId))?.openCount).toBe(2);
+    expect((await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId))?.openCount).toBe(2);
   });
 
   it('keeps what still cannot be applied, with the reason found now and the attempt counted', async () => {

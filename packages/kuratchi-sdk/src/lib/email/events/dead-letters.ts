@@ -1,4 +1,4 @@
-import type { DeadLetterReason, DeadLetterStore, HoldReason } from '../store/types.js';
+import type { DeadLetterReason, DeadLetterStore, HoldReason } from './ports.js';
 import { recordRouted, type EventSinkPorts } from './record.js';
 import { parseSesEvent } from './ses-event.js';
 

@@ -77,3 +77,27 @@ export class SesEventParseError extends Error {
     super(message);
   }
 }
+
+/**
+ * Why an organisation's database could not be resolved.
+ * @see https://developers.cloudflare.com/d1/worker-api/ (D1 bindings)
+ */
+export type OrgDatabaseErrorCode = 'admin-db-missing' | 'organization-not-found' | 'binding-missing';
+
+/**
+ * An organisation's D1 database could not be resolved: the admin database binding is missing,
+ * the organisation is unknown, or its database binding is not bound to this Worker. What the
+ * resolver port (`OrgEmailStoreResolver`, `ports.ts`) throws: the sink reads
+ * `organization-not-found` as a missing email row; the route answers the others with 503, so SNS
+ * delivers again.
+ * @see https://developers.cloudflare.com/d1/worker-api/ (D1 bindings)
+ */
+export class OrgDatabaseError extends Error {
+  override readonly name = 'OrgDatabaseError';
+  constructor(
+    readonly code: OrgDatabaseErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -10,7 +10,7 @@ import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
 import { createOrgDatabaseClient } from '../store/org-databases.js';
 import { buildSesEvent, type SesEventSpec } from '../testing/ses-event-factory.js';
 import { createSnsSigner, type SnsSigner } from '../testing/sns-signer.js';
-import type { DeadLetterStore } from '../store/types.js';
+import type { DeadLetterStore } from './ports.js';
 import { replayDeadLetters } from './dead-letters.js';
 import { createSesEventIngestor } from './ingest.js';
 import { DEFAULT_PARK_TTL_MS } from './park-policy.js';
@@ -99,7 +99,7 @@ function ports(plan: FaultPlan): { sink: EventSinkPorts; deadLetters: DeadLetter
   const orgDatabase = createOrgDatabaseClient(adminDb, bindings);
   const sink: EventSinkPorts = {
     adminStore: createD1AdminStore(adminDb),
-    orgEmailStore: async (id) => createD1OrgEmailStore(await orgDatabase(id)),
+    resolveOrgEmailStore: async (id) => createD1OrgEmailStore(await orgDatabase(id)),
     now: () => NOW,
     maxHeldEventsPerMessage: CAP,
   };

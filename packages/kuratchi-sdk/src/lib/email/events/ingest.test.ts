@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { TEST_NOW, testIso } from '../../../../test/clock.js';
 import { countRows, d1SinkPorts, insertEmail, ORGS, seedOrganizations } from '../../../../test/seed.js';
 import { KURATCHI_TAGS } from '../model.js';
-import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
+import { createD1EmailQueries } from '../store/d1-email-queries.js';
 import { buildSesEvent, type SesEventSpec } from '../testing/ses-event-factory.js';
 import { createSnsSigner, type SnsSigner } from '../testing/sns-signer.js';
 import { createSesEventIngestor, type SesEventIngestorOptions } from './ingest.js';
@@ -73,7 +73,7 @@ describe('ingest: notifications', () => {
     const result = await ingestor().ingest(await notification({ eventType: 'Delivery', messageId: acme.sesMessageId }));
     expect(result).toMatchObject({ status: 200, body: { outcome: 'applied' } });
     expect(result.log).toMatchObject({ type: 'Notification', eventType: 'Delivery', sesMessageId: acme.sesMessageId, organizationId: ORGS.acme });
-    expect(await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(acme.emailId)).toMatchObject({ status: 'delivered' });
+    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(acme.emailId)).toMatchObject({ status: 'delivered' });
   });
 
   it('the same SNS POST twice: the second is a 200 duplicate and changes nothing', async () => {
@@ -82,7 +82,7 @@ describe('ingest: notifications', () => {
     expect((await ingestor().ingest(body)).body.outcome).toBe('applied');
     const second = await ingestor().ingest(body);
     expect(second).toMatchObject({ status: 200, body: { outcome: 'duplicate' } });
-    expect((await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(acme.emailId))?.openCount).toBe(1);
+    expect((await createD1EmailQueries(env.ORG_DB_ACME).getEmail(acme.emailId))?.openCount).toBe(1);
   });
 
   it('never routes by the SDK tags: without a lookup row the event is parked, and applied once sendEmail writes it', async () => {
@@ -92,13 +92,13 @@ describe('ingest: notifications', () => {
     const result = await ingestor().ingest(await notification({ eventType: 'Click', messageId: sesMessageId, tags }));
     expect(result).toMatchObject({ status: 200, body: { outcome: 'parked' } });
     expect(result.log.organizationId).toBeUndefined();
-    expect(await createD1OrgEmailStore(env.ORG_DB_GLOBEX).getEmail(emailId)).toMatchObject({ clickCount: 0, sesMessageId: null });
+    expect(await createD1EmailQueries(env.ORG_DB_GLOBEX).getEmail(emailId)).toMatchObject({ clickCount: 0, sesMessageId: null });
 
     await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(sesMessageId, ORGS.globex, emailId).run();
     expect(await applyParkedEvents(d1SinkPorts(() => NOW), sesMessageId)).toBe(1);
     // Applied through the lookup row; an event never binds the row (only markSent does).
-    expect(await createD1OrgEmailStore(env.ORG_DB_GLOBEX).getEmail(emailId)).toMatchObject({ clickCount: 1, sesMessageId: null });
-    expect(await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(emailId)).toBeNull();
+    expect(await createD1EmailQueries(env.ORG_DB_GLOBEX).getEmail(emailId)).toMatchObject({ clickCount: 1, sesMessageId: null });
+    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toBeNull();
   });
 
   it('parks an event for an email not sent yet, and applies it once the lookup row appears', async () => {
@@ -114,7 +114,7 @@ describe('ingest: notifications', () => {
     expect(await applyParkedEvents(d1SinkPorts(() => NOW), sesMessageId)).toBe(1);
     expect(await applyParkedEvents(d1SinkPorts(() => NOW), sesMessageId)).toBe(0);
     expect((await parked())?.n).toBe(0);
-    expect(await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'bounced', bounceType: 'Permanent' });
+    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'bounced', bounceType: 'Permanent' });
   });
 
   it('an event that races sendEmail (lookup written right after the miss) is applied, not stranded', async () => {
@@ -142,7 +142,7 @@ describe('ingest: notifications', () => {
     });
     // Parked, then found routed on the second look: applied at once (only this event, not the park).
     expect((await racing.ingest(await notification({ eventType: 'Delivery', messageId: sesMessageId }))).body.outcome).toBe('applied');
-    expect(await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'delivered' });
+    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'delivered' });
     expect(await countRows(env.ADMIN_DB, `parked_email_events WHERE ses_message_id = '${sesMessageId}'`)).toBe(0);
   });
 

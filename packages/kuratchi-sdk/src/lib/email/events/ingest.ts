@@ -1,5 +1,4 @@
-import { OrgDatabaseError } from '../store/errors.js';
-import { SesEventParseError, SnsMessageError, SnsVerificationError } from './errors.js';
+import { OrgDatabaseError, SesEventParseError, SnsMessageError, SnsVerificationError } from './errors.js';
 import { recordSesEvent, type EventSinkPorts } from './record.js';
 import { parseSesEvent } from './ses-event.js';
 import type { SnsConfirmation, SnsNotification } from './sns-message.js';

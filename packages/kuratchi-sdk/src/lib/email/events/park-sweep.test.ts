@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
 import { d1SinkPorts, insertEmail, ORGS, seedOrganizations } from '../../../../test/seed.js';
-import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
+import { createD1EmailQueries } from '../store/d1-email-queries.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { DEFAULT_PARK_TTL_MS, parkLimits } from './park-policy.js';
 import { sweepParkedEvents } from './park-sweep.js';
@@ -72,7 +72,7 @@ describe('time to live', () => {
     await route(ses, emailId);
     expect(await recordSesEvent(d1SinkPorts(() => NOW), `${ses}-click`, event('Click', ses))).toMatchObject({ outcome: 'orphaned' });
     expect(await held(ses)).toMatchObject([{ reason: 'email-mismatch' }]);
-    expect(await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ clickCount: 0 });
+    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ clickCount: 0 });
   });
 });
 
@@ -98,7 +98,7 @@ describe('sweep: the drain sendEmail missed', () => {
     const first = await sweepParkedEvents(d1SinkPorts(() => later(60_000)), { now: later(60_000) });
     expect(first.applied).toBeGreaterThanOrEqual(1);
     expect(await held(ses)).toEqual([]);
-    expect(await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'delivered' });
+    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'delivered' });
     expect(await sweepParkedEvents(d1SinkPorts(() => later(120_000)), { now: later(120_000) })).toMatchObject({ applied: 0 });
   });
 

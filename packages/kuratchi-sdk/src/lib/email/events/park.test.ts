@@ -33,7 +33,7 @@ function countingPorts() {
   const orgDatabase = createOrgDatabaseClient(adminDb, { ORG_DB_ACME: failingD1(env.ORG_DB_ACME, plan) });
   const ports: EventSinkPorts = {
     adminStore: createD1AdminStore(adminDb),
-    orgEmailStore: async (id) => createD1OrgEmailStore(await orgDatabase(id)),
+    resolveOrgEmailStore: async (id) => createD1OrgEmailStore(await orgDatabase(id)),
     now: () => NOW,
   };
   return { plan, ports };

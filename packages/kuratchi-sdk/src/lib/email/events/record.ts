@@ -1,6 +1,6 @@
 import type { EmailEventRecord } from '../model.js';
-import { OrgDatabaseError } from '../store/errors.js';
-import type { AdminStore, HoldReason, MessageRoute, OrgEmailStoreResolver, ParkedEvent, RecordEventOutcome } from '../store/types.js';
+import { OrgDatabaseError } from './errors.js';
+import type { AdminStore, HoldReason, MessageRoute, OrgEmailStoreResolver, ParkedEvent, RecordEventOutcome } from './ports.js';
 import { effectsOf, suppressionsOf } from './apply.js';
 import { DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE } from './park-policy.js';
 import { parseSesEvent, sesEventDetail, sesEventTime, type SesEvent } from './ses-event.js';
@@ -8,7 +8,8 @@ import { parseSesEvent, sesEventDetail, sesEventTime, type SesEvent } from './se
 /** The stores and clock that recording a verified SES event needs. */
 export interface EventSinkPorts {
   adminStore: AdminStore;
-  orgEmailStore: OrgEmailStoreResolver;
+  /** Resolves an organisation id to its email store; throws `OrgDatabaseError`. */
+  resolveOrgEmailStore: OrgEmailStoreResolver;
   /** Current time; default `() => new Date()`. */
   now?: () => Date;
   /** Most events held (parked or orphaned) per SES message; default 100 (see `park-policy.ts`). */
@@ -114,7 +115,7 @@ export async function recordRouted(
 ): Promise<RecordEventOutcome> {
   let store;
   try {
-    store = await ports.orgEmailStore(route.organizationId);
+    store = await ports.resolveOrgEmailStore(route.organizationId);
   } catch (error) {
     if (error instanceof OrgDatabaseError && error.code === 'organization-not-found') return 'email-missing';
     throw error;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { utf8ByteLength } from './encoding.js';
+import { isSnsTopicArn } from '../shared/aws-names.js';
+import { utf8ByteLength } from '../shared/encoding.js';
 import { SnsMessageError } from './errors.js';
 
 /**
@@ -10,12 +11,12 @@ import { SnsMessageError } from './errors.js';
 export const MAX_SNS_BODY_BYTES = 256 * 1024;
 
 /**
- * `arn:<partition>:sns:<region>:<account>:<topic>`; the partition is `aws`, `aws-cn` or `aws-us-gov`.
+ * `arn:<partition>:sns:<region>:<account>:<topic>` of a standard topic (`isSnsTopicArn`: SES
+ * publishes to standard topics only, and FIFO topics cannot deliver to HTTP(S) endpoints).
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+ * @see https://docs.aws.amazon.com/sns/latest/dg/fifo-message-delivery.html
  */
-const topicArn = z
-  .string()
-  .regex(/^arn:aws(?:-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/, 'not an SNS topic ARN');
+const topicArn = z.string().refine(isSnsTopicArn, 'not an SNS topic ARN');
 
 const envelopeFields = {
   MessageId: z.string().min(1).max(256),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SnsVerificationError } from './errors.js';
-import { assertSigningCertUrl, snsHostOfTopic } from './sns-urls.js';
+import { snsHostOfTopic } from '../shared/aws-names.js';
+import { assertSigningCertUrl } from './sns-urls.js';
 
 /** Every genuine AWS-signed message we hold (fixtures/genuine/README.md). */
 const genuine = Object.values(

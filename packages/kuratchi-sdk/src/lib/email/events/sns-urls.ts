@@ -1,19 +1,5 @@
+import { isSnsHost, snsHostOfTopic } from '../shared/aws-names.js';
 import { SnsVerificationError } from './errors.js';
-
-/**
- * `sns.<region>.amazonaws.com`, or `.amazonaws.com.cn` for the China regions. Regions are
- * `<area>(-<word>)+-<n>` (us-east-1, us-gov-west-1, cn-northwest-1, ap-southeast-3…).
- * @see https://docs.aws.amazon.com/general/latest/gr/sns.html (SNS endpoints)
- */
-const SNS_HOST = /^sns\.([a-z]{2}(?:-[a-z]+)+-\d{1,2})\.amazonaws\.com(\.cn)?$/;
-
-/** True when `hostname` is an SNS regional endpoint (China endpoints only for `cn-` regions). */
-export function isSnsHost(hostname: string): boolean {
-  const match = SNS_HOST.exec(hostname);
-  if (!match) return false;
-  const isChinaRegion = match[1]!.startsWith('cn-');
-  return isChinaRegion === (match[2] === '.cn');
-}
 
 /**
  * Path of an SNS signing certificate: `/SimpleNotificationService-<32 lower-case hex>.pem`.
@@ -74,16 +60,6 @@ export function assertSigningCertUrl(raw: string, topicArn: string): URL {
     );
   }
   return new URL(`https://${url.hostname}${url.pathname}`);
-}
-
-/**
- * The SNS endpoint host of a topic's region: `sns.<region>.amazonaws.com`, `.com.cn` in the
- * `aws-cn` partition.
- * @see https://docs.aws.amazon.com/general/latest/gr/sns.html (SNS endpoints)
- */
-export function snsHostOfTopic(topicArn: string): string {
-  const [, partition, , region] = topicArn.split(':');
-  return `sns.${region}.amazonaws.com${partition === 'aws-cn' ? '.cn' : ''}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { base64ToBytes, utf8 } from './encoding.js';
+import { base64ToBytes, utf8 } from '../shared/encoding.js';
 import { SnsVerificationError } from './errors.js';
 import {
   defaultSigningKeyCache,

@@ -1,6 +1,6 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
-import { base64ToBytes } from './encoding.js';
+import { base64ToBytes } from '../shared/encoding.js';
 
 /** OID of rsaEncryption, the only key type SNS signs with (RFC 8017 appendix A.1). */
 const RSA_ENCRYPTION_OID = '1.2.840.113549.1.1.1';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { base64ToBytes } from '../events/encoding.js';
+import { base64ToBytes } from '../shared/encoding.js';
 import { emailAddressSchema, formatFromAddress } from './email-address.js';
 
 /** Decodes RFC 2047 `=?UTF-8?B?…?=` words separated by spaces back to text. */

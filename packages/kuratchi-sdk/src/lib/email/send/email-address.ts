@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bytesToBase64, utf8 } from '../events/encoding.js';
+import { bytesToBase64, utf8 } from '../shared/encoding.js';
 
 /**
  * A plain email address as SES accepts it: ASCII only, since SES does not support SMTPUTF8 (an

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { KURATCHI_TAGS } from '../model.js';
 import { emailAddressSchema, toList } from './email-address.js';
+import { configurationSetNameSchema } from '../shared/configuration-set.js';
 import {
-  configurationSetNameSchema,
   MAX_HEADER_LINE,
   messageHeaderNameSchema,
   messageHeaderValueSchema,

@@ -13,14 +13,6 @@ export const sesTagTextSchema = z
   .regex(SES_TAG_PATTERN, 'must be 1 to 256 ASCII letters, digits, "_" or "-" (SES message tag rule)');
 
 /**
- * SES configuration set (and event destination) names: letters, digits, `_` and `-`, at most 64.
- * @see https://docs.aws.amazon.com/ses/latest/APIReference/API_ConfigurationSet.html
- */
-export const configurationSetNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 ASCII letters, digits, "_" or "-" (SES configuration set name rule)');
-
-/**
  * A custom message header name: printable ASCII (33 to 126) except `:`, at most 126 characters.
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_MessageHeader.html
  */

@@ -1,5 +1,6 @@
 import type { STSClient } from '@aws-sdk/client-sts';
-import { configurationSetArnOf, partitionOfRegion, resolvePlace, topicArnOf, type AwsPlace } from './identity.js';
+import { configurationSetArnOf, partitionOfRegion, topicArnOf, type AwsPlace } from '../shared/aws-names.js';
+import { resolvePlace } from './identity.js';
 import type { Step } from './steps.js';
 
 /** The part of a run's context the account step fills in. */

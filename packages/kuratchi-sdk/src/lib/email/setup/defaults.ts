@@ -1,10 +1,7 @@
 /**
- * Names shared by `sendEmail` and `setupSESEventTracking`, so a default setup and a default send
- * agree without configuration.
+ * Names of the resources `setupSESEventTracking` creates besides the configuration set (whose
+ * default `sendEmail` shares: `shared/configuration-set.ts`).
  */
-
-/** Configuration set `setupSESEventTracking` creates and `sendEmail` sends with by default. */
-export const DEFAULT_CONFIGURATION_SET_NAME = 'kuratchi-email-tracking';
 
 /** SNS topic SES publishes the events to. */
 export const DEFAULT_TOPIC_NAME = 'kuratchi-ses-events';

@@ -2,9 +2,9 @@ import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SNSClient, SNSClientConfig } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { z } from 'zod';
-import { configurationSetNameSchema } from '../send/ses-names.js';
+import { AWS_REGION_PATTERN, SNS_TOPIC_NAME_PATTERN } from '../shared/aws-names.js';
+import { configurationSetNameSchema, DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
 import {
-  DEFAULT_CONFIGURATION_SET_NAME,
   DEFAULT_EVENT_DESTINATION_NAME,
   DEFAULT_TOPIC_NAME,
   SES_EVENT_DESTINATION_TYPES,
@@ -60,7 +60,7 @@ export interface HttpsDeliveryPolicy {
 }
 
 /** Options of `setupSESEventTracking`. */
-export interface SetupSESEventTrackingOptions extends SesEventTrackingTarget {
+export interface SetupSesEventTrackingOptions extends SesEventTrackingTarget {
   /** The webhook SNS posts to: `https://…/api/webhooks/ses-events` (a Basic credential may be in the URL). */
   webhookUrl: string;
   /** Event types to publish; default all ten. */
@@ -76,13 +76,13 @@ export interface SetupSESEventTrackingOptions extends SesEventTrackingTarget {
 }
 
 /** Options of `getSESEventTrackingStatus`. */
-export interface SESEventTrackingStatusOptions extends SesEventTrackingTarget {
+export interface SesEventTrackingStatusOptions extends SesEventTrackingTarget {
   /** The webhook whose subscription to report; default any HTTPS subscription of the topic. */
   webhookUrl?: string;
 }
 
 /** Options of `teardownSESEventTracking`. */
-export interface TeardownSESEventTrackingOptions extends SesEventTrackingTarget {
+export interface TeardownSesEventTrackingOptions extends SesEventTrackingTarget {
   /** Only this webhook's subscription is removed; default every HTTPS subscription of the topic. */
   webhookUrl?: string;
   /** Keep the configuration set (only its event destination is removed): sending with it keeps working. */
@@ -93,7 +93,7 @@ export interface TeardownSESEventTrackingOptions extends SesEventTrackingTarget 
   dryRun?: boolean;
 }
 
-const region = z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/, 'must be an AWS region like eu-west-1');
+const region = z.string().regex(AWS_REGION_PATTERN, 'must be an AWS region like eu-west-1');
 const httpsUrl = z
   .url('must be an absolute URL')
   .refine((value) => new URL(value).protocol === 'https:', 'must be an https:// URL (the webhook contract is HTTPS only)')
@@ -109,7 +109,7 @@ const target = {
   configurationSetName: configurationSetNameSchema.default(DEFAULT_CONFIGURATION_SET_NAME),
   topicName: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1 to 256 letters, digits, "_" or "-" (a standard topic: SES cannot publish to FIFO topics)')
+    .regex(SNS_TOPIC_NAME_PATTERN, 'must be 1 to 256 letters, digits, "_" or "-" (a standard topic: SES cannot publish to FIFO topics)')
     .default(DEFAULT_TOPIC_NAME),
   eventDestinationName: configurationSetNameSchema.default(DEFAULT_EVENT_DESTINATION_NAME),
 };
@@ -117,7 +117,7 @@ const target = {
 const seconds = z.number().int().min(1).max(3600);
 const count = z.number().int().min(0).max(100);
 
-/** Validated {@link SetupSESEventTrackingOptions}, defaults filled in. */
+/** Validated {@link SetupSesEventTrackingOptions}, defaults filled in. */
 export const setupOptionsSchema = z
   .object({
     ...target,
@@ -162,10 +162,10 @@ export const setupOptionsSchema = z
   })
   .strict();
 
-/** Validated {@link SESEventTrackingStatusOptions}. */
+/** Validated {@link SesEventTrackingStatusOptions}. */
 export const statusOptionsSchema = z.object({ ...target, webhookUrl: httpsUrl.optional() }).strict();
 
-/** Validated {@link TeardownSESEventTrackingOptions}. */
+/** Validated {@link TeardownSesEventTrackingOptions}. */
 export const teardownOptionsSchema = z
   .object({
     ...target,
@@ -176,7 +176,7 @@ export const teardownOptionsSchema = z
   })
   .strict();
 
-/** {@link SetupSESEventTrackingOptions} after validation. */
+/** {@link SetupSesEventTrackingOptions} after validation. */
 export type ValidSetupOptions = z.output<typeof setupOptionsSchema>;
-/** {@link TeardownSESEventTrackingOptions} after validation. */
+/** {@link TeardownSesEventTrackingOptions} after validation. */
 export type ValidTeardownOptions = z.output<typeof teardownOptionsSchema>;

@@ -1,4 +1,4 @@
-import type { AwsPlace } from './identity.js';
+import type { AwsPlace } from '../shared/aws-names.js';
 import type { SesEventTrackingClients, ValidSetupOptions } from './options.js';
 
 /** What the setup steps share: the options, the clients, and what earlier steps found or made. */

@@ -1,16 +1,17 @@
 import { GetConfigurationSetEventDestinationsCommand } from '@aws-sdk/client-sesv2';
-import { parseOptions } from '../send/invalid-options.js';
+import { parseOptions } from '../shared/invalid-options.js';
 import { resolveClients } from './aws-clients.js';
 import { isAwsError, redactUrl } from './aws-errors.js';
-import { configurationSetArnOf, resolvePlace, topicArnOf } from './identity.js';
-import { statusOptionsSchema, type SESEventTrackingStatusOptions } from './options.js';
+import { configurationSetArnOf, topicArnOf } from '../shared/aws-names.js';
+import { resolvePlace } from './identity.js';
+import { statusOptionsSchema, type SesEventTrackingStatusOptions } from './options.js';
 import { readConfigurationSet } from './ses-steps.js';
 import { readTopicAttributes } from './sns-topic-steps.js';
 import { isConfirmed, listHttpsSubscriptions, subscriptionAttributes } from './sns-subscriptions.js';
 import { hasStatement, sesPublishStatement } from './topic-policy.js';
 
 /** The state of SES event tracking in one account and region, as `getSESEventTrackingStatus` found it. */
-export interface SESEventTrackingStatus {
+export interface SesEventTrackingStatus {
   /** True when events flow: topic, policy, configuration set, enabled destination and a confirmed subscription. */
   ready: boolean;
   region: string;
@@ -36,7 +37,7 @@ export interface SESEventTrackingStatus {
  * @see https://docs.aws.amazon.com/sns/latest/api/API_GetSubscriptionAttributes.html
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetConfigurationSetEventDestinations.html
  */
-export async function getSESEventTrackingStatus(input: SESEventTrackingStatusOptions): Promise<SESEventTrackingStatus> {
+export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOptions): Promise<SesEventTrackingStatus> {
   const options = parseOptions('getSESEventTrackingStatus', statusOptionsSchema, input);
   const clients = resolveClients(input);
   const place = await resolvePlace(clients.sts, options.region, options.accountId);
@@ -46,7 +47,7 @@ export async function getSESEventTrackingStatus(input: SESEventTrackingStatusOpt
   const setup = 'run `kuratchi-ses setup` (or setupSESEventTracking)';
 
   const attributes = await readTopicAttributes({ clients, topicArn });
-  const topic: SESEventTrackingStatus['topic'] = { exists: attributes !== null };
+  const topic: SesEventTrackingStatus['topic'] = { exists: attributes !== null };
   if (attributes) {
     topic.signatureVersion = attributes.SignatureVersion ?? '1';
     topic.sesCanPublish = hasStatement(attributes.Policy, sesPublishStatement(topicArn, place.accountId, configurationSetArn));
@@ -57,9 +58,9 @@ export async function getSESEventTrackingStatus(input: SESEventTrackingStatusOpt
   }
 
   const set = await readConfigurationSet(clients.sesv2, options.configurationSetName);
-  const configurationSet: SESEventTrackingStatus['configurationSet'] = { exists: set !== null };
+  const configurationSet: SesEventTrackingStatus['configurationSet'] = { exists: set !== null };
   if (set?.TrackingOptions?.CustomRedirectDomain) configurationSet.customRedirectDomain = set.TrackingOptions.CustomRedirectDomain;
-  const eventDestination: SESEventTrackingStatus['eventDestination'] = { exists: false };
+  const eventDestination: SesEventTrackingStatus['eventDestination'] = { exists: false };
   if (set) {
     const output = await clients.sesv2
       .send(new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName: options.configurationSetName }))
@@ -81,10 +82,10 @@ export async function getSESEventTrackingStatus(input: SESEventTrackingStatusOpt
     problems.push(`the configuration set ${options.configurationSetName} does not exist: ${setup}`);
   }
 
-  const subscriptions: SESEventTrackingStatus['subscriptions'] = [];
+  const subscriptions: SesEventTrackingStatus['subscriptions'] = [];
   if (attributes) {
     for (const s of await listHttpsSubscriptions(clients.sns, topicArn, options.webhookUrl)) {
-      const entry: SESEventTrackingStatus['subscriptions'][number] = { endpoint: redactUrl(s.Endpoint ?? ''), confirmed: false };
+      const entry: SesEventTrackingStatus['subscriptions'][number] = { endpoint: redactUrl(s.Endpoint ?? ''), confirmed: false };
       if (isConfirmed(s)) {
         const details = await subscriptionAttributes(clients.sns, s.SubscriptionArn!);
         entry.subscriptionArn = s.SubscriptionArn!;

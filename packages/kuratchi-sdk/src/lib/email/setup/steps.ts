@@ -1,5 +1,5 @@
 import { describeAwsError } from './aws-errors.js';
-import type { AwsPlace } from './identity.js';
+import type { AwsPlace } from '../shared/aws-names.js';
 
 /**
  * What a step did: `created` / `updated` / `unchanged` (setup), `deleted` / `absent` / `kept`

@@ -4,11 +4,11 @@ import {
   GetConfigurationSetEventDestinationsCommand,
 } from '@aws-sdk/client-sesv2';
 import { DeleteTopicCommand, SetTopicAttributesCommand, UnsubscribeCommand, type Subscription } from '@aws-sdk/client-sns';
-import { parseOptions } from '../send/invalid-options.js';
+import { parseOptions } from '../shared/invalid-options.js';
 import { accountStep, placedContext, type PlacedContext } from './account-step.js';
 import { resolveClients } from './aws-clients.js';
 import { isAwsError, redactUrl, sameEndpoint } from './aws-errors.js';
-import { teardownOptionsSchema, type SesEventTrackingClients, type TeardownSESEventTrackingOptions, type ValidTeardownOptions } from './options.js';
+import { teardownOptionsSchema, type SesEventTrackingClients, type TeardownSesEventTrackingOptions, type ValidTeardownOptions } from './options.js';
 import { readTopicAttributes } from './sns-topic-steps.js';
 import { isConfirmed, listHttpsSubscriptions, listSubscriptions } from './sns-subscriptions.js';
 import { runReport, type RunReport, type Step } from './steps.js';
@@ -122,7 +122,7 @@ const topicStep: Step<TeardownContext> = {
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_DeleteConfigurationSet.html
  * @see https://docs.aws.amazon.com/sns/latest/api/API_DeleteTopic.html
  */
-export async function teardownSESEventTracking(input: TeardownSESEventTrackingOptions): Promise<TeardownReport> {
+export async function teardownSESEventTracking(input: TeardownSesEventTrackingOptions): Promise<TeardownReport> {
   const options = parseOptions('teardownSESEventTracking', teardownOptionsSchema, input);
   const context: TeardownContext = placedContext({ options, clients: resolveClients(input) });
   const steps = [accountStep as Step<TeardownContext>, eventDestinationStep, configurationSetStep, subscriptionStep, topicStep];

@@ -1,7 +1,7 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import { createD1ParkStore } from './d1-park-store.js';
 import { MessageBindingError } from './errors.js';
-import type { AdminStore, IngestionCounter, MessageRoute } from './types.js';
+import type { AdminStore, IngestionCounter, MessageRoute } from '../events/ports.js';
 
 /**
  * The admin database on D1 prepared statements (schema: `migrations/admin`); the park's

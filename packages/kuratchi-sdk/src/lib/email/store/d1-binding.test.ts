@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
 import { insertEmail, ORGS, seedOrganizations } from '../../../../test/seed.js';
 import { createD1AdminStore } from './d1-admin-store.js';
-import { createD1OrgEmailStore } from './d1-org-email-store.js';
+import { createD1EmailQueries } from './d1-email-queries.js';
 import { createD1OutgoingEmailStore } from './d1-outgoing-email-store.js';
 import { MessageBindingError } from './errors.js';
 
@@ -24,7 +24,7 @@ describe('markSent', () => {
     const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId: null });
     await outgoing.markSent(emailId, 'ses-mine', NOW);
     await outgoing.markSent(emailId, 'ses-mine', NOW + 5);
-    expect(await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'sent', sesMessageId: 'ses-mine', sentAt: NOW });
+    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'sent', sesMessageId: 'ses-mine', sentAt: NOW });
   });
 
   it('refuses a row bound to another message: the row keeps its binding and status', async () => {
@@ -32,7 +32,7 @@ describe('markSent', () => {
     const error = await refusal(outgoing.markSent(emailId, 'ses-mine', NOW));
     expect(error).toMatchObject({ code: 'email-bound-to-other-message', emailId, sesMessageId: 'ses-mine', existing: 'ses-other' });
     expect(error.message).toBe(`email ${emailId} is already bound to SES message ses-other, not ses-mine: the binding was kept and this message's events will not be applied to it`);
-    expect(await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'pending', sesMessageId: 'ses-other', sentAt: null });
+    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'pending', sesMessageId: 'ses-other', sentAt: null });
   });
 
   it('reports a row that does not exist', async () => {

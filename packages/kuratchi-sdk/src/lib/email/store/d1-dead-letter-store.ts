@@ -1,5 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import type { DeadLetter, DeadLetterReason, DeadLetterStore } from './types.js';
+import type { DeadLetter, DeadLetterReason, DeadLetterStore } from '../events/ports.js';
 
 const COLUMNS = `sns_message_id AS snsMessageId, ses_message_id AS sesMessageId, message, reason,
   first_seen_at AS firstSeenAt, dead_lettered_at AS deadLetteredAt, replay_attempts AS replayAttempts,

@@ -9,12 +9,14 @@ import { sesEventDetail, sesEventTime, type SesEvent } from '../events/ses-event
 import { initialTracking } from '../model.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { trackingOf } from './columns.js';
+import { createD1EmailQueries } from './d1-email-queries.js';
 import { createD1OrgEmailStore } from './d1-org-email-store.js';
-import type { RecordEventInput } from './types.js';
+import type { RecordEventInput } from '../events/ports.js';
 
 const HOUR_MS = 3_600_000;
 
 const store = createD1OrgEmailStore(env.ORG_DB_ACME);
+const queries = createD1EmailQueries(env.ORG_DB_ACME);
 
 function input(emailId: string, snsMessageId: string, event: SesEvent): RecordEventInput {
   return {
@@ -43,9 +45,9 @@ describe('D1 org email store: recordEvent', () => {
     const { emailId, sesMessageId } = await newEmail();
     const open = buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: testTime(-HOUR_MS) });
     expect(await store.recordEvent(input(emailId, 'sns-dup-1', open))).toBe('applied');
-    const once = await store.getEmail(emailId);
+    const once = await queries.getEmail(emailId);
     expect(await store.recordEvent(input(emailId, 'sns-dup-1', open))).toBe('duplicate');
-    const twice = await store.getEmail(emailId);
+    const twice = await queries.getEmail(emailId);
     expect(twice).toEqual(once);
     expect(twice?.openCount).toBe(1);
     const events = await env.ORG_DB_ACME.prepare('SELECT count(*) AS n FROM email_events WHERE email_id = ?').bind(emailId).first<{ n: number }>();
@@ -62,7 +64,7 @@ describe('D1 org email store: recordEvent', () => {
       ),
     );
     expect(outcomes.every((o) => o === 'applied')).toBe(true);
-    const row = await store.getEmail(emailId);
+    const row = await queries.getEmail(emailId);
     expect(row?.openCount).toBe(50);
     expect(row?.openedAt).toBe(testTime(-HOUR_MS).getTime());
   });
@@ -72,7 +74,7 @@ describe('D1 org email store: recordEvent', () => {
     const click = buildSesEvent({ eventType: 'Click', messageId: sesMessageId, time: testTime(-HOUR_MS) });
     const outcomes = await Promise.all(Array.from({ length: 50 }, () => store.recordEvent(input(emailId, `sns-same-${emailId}`, click))));
     expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1);
-    expect((await store.getEmail(emailId))?.clickCount).toBe(1);
+    expect((await queries.getEmail(emailId))?.clickCount).toBe(1);
   });
 
   it('an email that does not exist, or belongs to another SES message, records nothing', async () => {
@@ -82,19 +84,19 @@ describe('D1 org email store: recordEvent', () => {
     const { emailId } = await newEmail();
     expect(await store.recordEvent(input(emailId, `sns-${crypto.randomUUID()}`, open))).toBe('email-mismatch');
     expect(await countRows(env.ORG_DB_ACME, 'email_events')).toBe(before);
-    expect((await store.getEmail(emailId))?.openCount).toBe(0);
+    expect((await queries.getEmail(emailId))?.openCount).toBe(0);
   });
 
   it('applies to a row that does not know its SES message id yet, but never binds it (only markSent does)', async () => {
     const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId: null });
     const send = buildSesEvent({ eventType: 'Send', messageId: `ses-${emailId}`, time: testTime(-HOUR_MS) });
     expect(await store.recordEvent(input(emailId, `sns-${emailId}`, send))).toBe('applied');
-    expect(await store.getEmail(emailId)).toMatchObject({ sesMessageId: null, status: 'sent' });
+    expect(await queries.getEmail(emailId)).toMatchObject({ sesMessageId: null, status: 'sent' });
   });
 
   it('a Permanent bounce and a complaint suppress the recipient once; a Transient bounce does not', async () => {
     const { emailId, sesMessageId } = await newEmail();
-    const recipient = (await store.getEmail(emailId))!.recipient;
+    const recipient = (await queries.getEmail(emailId))!.recipient;
     const transient = buildSesEvent({ eventType: 'Bounce', bounceType: 'Transient', messageId: sesMessageId, recipient, time: testTime(-HOUR_MS) });
     await store.recordEvent(input(emailId, `sns-t-${emailId}`, transient));
     const suppressed = () => env.ORG_DB_ACME.prepare('SELECT reason FROM email_suppressions WHERE email_address = ?').bind(recipient).all();
@@ -117,7 +119,7 @@ describe('D1 org email store agrees with the pure applyEvent', () => {
           await store.recordEvent(input(emailId, `${emailId}-${snsMessageId}`, event));
         }
         const expected = distinct.map((d) => d.ses).reduce(applyEvent, initialTracking());
-        const row = await store.getEmail(emailId);
+        const row = await queries.getEmail(emailId);
         expect(trackingOf(row!)).toEqual(expected);
       }),
       { numRuns: 40 },

@@ -1,7 +1,6 @@
 import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
-import { EMAIL_SELECT_LIST, emailFromSql, type EmailSqlRow } from './columns.js';
 import { compileTrackingEffects } from './tracking-sql.js';
-import type { OrgEmailStore, RecordEventInput } from './types.js';
+import type { OrgEmailStore, RecordEventInput } from '../events/ports.js';
 
 /**
  * An organisation's email database on D1 prepared statements (schema: `migrations/org`).
@@ -28,11 +27,6 @@ export function createD1OrgEmailStore(db: D1Database): OrgEmailStore {
         .bind(input.event.snsMessageId, input.emailId, input.event.sesMessageId)
         .first<{ seen: number; mismatch: number }>();
       return found?.seen ? 'duplicate' : found?.mismatch ? 'email-mismatch' : 'email-missing';
-    },
-
-    async getEmail(emailId) {
-      const row = await db.prepare(`SELECT ${EMAIL_SELECT_LIST} FROM emails WHERE id = ?`).bind(emailId).first<EmailSqlRow>();
-      return row ? emailFromSql(row) : null;
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import type { HoldReason, ParkedEvent, ParkStore, RoutableParkedEvent } from './types.js';
+import type { HoldReason, ParkedEvent, ParkStore, RoutableParkedEvent } from '../events/ports.js';
 
 const PARKED_COLUMNS =
   'sns_message_id AS snsMessageId, ses_message_id AS sesMessageId, message, parked_at AS parkedAt, reason';

@@ -1,20 +1,3 @@
-/** Why an organisation's database could not be resolved. */
-export type OrgDatabaseErrorCode = 'admin-db-missing' | 'organization-not-found' | 'binding-missing';
-
-/**
- * An organisation's D1 database could not be resolved: the admin database binding is missing,
- * the organisation is unknown, or its database binding is not bound to this Worker.
- */
-export class OrgDatabaseError extends Error {
-  override readonly name = 'OrgDatabaseError';
-  constructor(
-    readonly code: OrgDatabaseErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * Why a row could not be bound to an SES message id (see {@link MessageBindingError}).
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html

@@ -1,5 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import { OrgDatabaseError } from './errors.js';
+import { OrgDatabaseError } from '../events/errors.js';
 
 /** The part of the Worker's env this module reads: D1 bindings by name. */
 export type D1Bindings = Record<string, unknown>;

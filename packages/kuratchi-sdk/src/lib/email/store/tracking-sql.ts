@@ -1,6 +1,6 @@
-import type { TrackingDetailField, TrackingEffect } from '../model.js';
+import { detailsKey } from '../events/apply.js';
+import { statusRank, type TrackingDetailField, type TrackingEffect } from '../model.js';
 import { EMAIL_COLUMNS, STATUS_RANK_SQL } from './columns.js';
-import { statusRank } from '../model.js';
 
 /** A fragment of SQL with its positional (`?`) parameters, in order. */
 export interface SqlFragment {
@@ -33,10 +33,12 @@ export function compileTrackingEffects(effects: readonly TrackingEffect[]): SqlF
       case 'latest': {
         const at = EMAIL_COLUMNS[effect.at];
         const fields = (Object.keys(effect.details ?? {}) as TrackingDetailField[]).sort();
+        // The row's details key, built in SQL exactly as `detailsKey` builds the event's (values in
+        // field-name order, null as '', joined by U+001F = char(31)).
         const keyExpr = fields.length
           ? fields.map((field) => `coalesce(${EMAIL_COLUMNS[field]}, '')`).join(` || char(31) || `)
           : `''`;
-        const key = fields.map((field) => effect.details?.[field] ?? '').join('\u001f');
+        const key = detailsKey(effect.details ?? {});
         const before = effect.kind === 'earliest' ? '<' : '>';
         // Same rule as `wins` in events/apply.ts: empty, an earlier (later) time, or the same
         // time with a smaller (larger) details key.

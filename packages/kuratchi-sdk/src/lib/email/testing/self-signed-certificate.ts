@@ -11,7 +11,7 @@ import {
   Validity,
   Version,
 } from '@peculiar/asn1-x509';
-import { bytesToBase64 } from '../events/encoding.js';
+import { bytesToBase64 } from '../shared/encoding.js';
 
 /** Options of {@link createSelfSignedCertificate}. */
 export interface SelfSignedCertificateOptions {

@@ -1,7 +1,7 @@
-import { bytesToBase64, utf8 } from '../events/encoding.js';
+import { bytesToBase64, utf8 } from '../shared/encoding.js';
 import { signatureHashOf, snsStringToSign } from '../events/sns-verify.js';
 import type { SnsMessage } from '../events/sns-message.js';
-import { isSnsHost, snsHostOfTopic } from '../events/sns-urls.js';
+import { isSnsHost, snsHostOfTopic } from '../shared/aws-names.js';
 import {
   createSelfSignedCertificate,
   type SelfSignedCertificate,

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
-import { SES_EVENT_DESTINATION_TYPES } from './setup/defaults.js';
+import { SES_EVENT_DESTINATION_TYPES } from './defaults.js';
 import {
   ACCOUNT,
   completeAccount,
@@ -32,12 +32,12 @@ import {
   TOPIC_ARN,
   WEBHOOK_URL,
   type MockedAws,
-} from './setup/fixtures/mocked-aws.js';
-import { setupSESEventTracking } from './setup-ses-events.js';
-import { InvalidOptionsError } from './send/invalid-options.js';
-import type { SetupSESEventTrackingOptions } from './setup/options.js';
+} from './fixtures/mocked-aws.js';
+import { setupSESEventTracking } from './setup-ses-event-tracking.js';
+import { InvalidOptionsError } from '../shared/invalid-options.js';
+import type { SetupSesEventTrackingOptions } from './options.js';
 
-const setup = (aws: MockedAws, options: Partial<SetupSESEventTrackingOptions> = {}) =>
+const setup = (aws: MockedAws, options: Partial<SetupSesEventTrackingOptions> = {}) =>
   setupSESEventTracking({ region: REGION, webhookUrl: WEBHOOK_URL, clients: aws.clients, ...options });
 
 const statuses = (report: { steps: Array<{ step: string; status: string }> }) => Object.fromEntries(report.steps.map((s) => [s.step, s.status]));
@@ -314,7 +314,7 @@ describe('setupSESEventTracking: dry run', () => {
 });
 
 describe('setupSESEventTracking: invalid options throw before any call', () => {
-  const cases: Array<[string, Partial<SetupSESEventTrackingOptions>, RegExp]> = [
+  const cases: Array<[string, Partial<SetupSesEventTrackingOptions>, RegExp]> = [
     ['an http webhook', { webhookUrl: 'http://dash.example.com/hook' }, /webhookUrl: must be an https:\/\/ URL/],
     ['a FIFO topic', { topicName: 'events.fifo' }, /topicName: .*SES cannot publish to FIFO topics/],
     ['an unknown event type', { eventTypes: ['OPENED' as never] }, /eventTypes\[0\]: /],

@@ -2,18 +2,18 @@ import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { TEST_NOW } from '../../../test/clock.js';
-import { countRows, d1SinkPorts, ORGS, seedOrganizations } from '../../../test/seed.js';
-import { parseSesEvent } from './events/ses-event.js';
-import { recordSesEvent } from './events/record.js';
-import { KURATCHI_TAGS } from './model.js';
-import { createEmailSender, sendEmail, type EmailSenderConfig } from './send.js';
-import { InvalidOptionsError } from './send/invalid-options.js';
-import { createD1OrgEmailStore } from './store/d1-org-email-store.js';
-import { createOrgDatabaseClient } from './store/org-databases.js';
-import { OrgDatabaseError } from './store/errors.js';
+import { TEST_NOW } from '../../../../test/clock.js';
+import { countRows, d1SinkPorts, ORGS, seedOrganizations } from '../../../../test/seed.js';
+import { parseSesEvent } from '../events/ses-event.js';
+import { recordSesEvent } from '../events/record.js';
+import { KURATCHI_TAGS } from '../model.js';
+import { createEmailSender, sendEmail, type EmailSenderConfig } from './send-email.js';
+import { InvalidOptionsError } from '../shared/invalid-options.js';
+import { createD1EmailQueries } from '../store/d1-email-queries.js';
+import { createOrgDatabaseClient } from '../store/org-databases.js';
+import { OrgDatabaseError } from '../events/errors.js';
 import { addSuppression } from './suppressions.js';
-import { buildSesEvent } from './testing/ses-event-factory.js';
+import { buildSesEvent } from '../testing/ses-event-factory.js';
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -107,7 +107,7 @@ describe('sendEmail through the real SESv2 client (127.0.0.1 endpoint) in worker
       ],
     });
 
-    const row = await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(result.emailId!);
+    const row = await createD1EmailQueries(env.ORG_DB_ACME).getEmail(result.emailId!);
     expect(row).toMatchObject({
       status: 'sent',
       sesMessageId: result.id,
@@ -131,7 +131,7 @@ describe('sendEmail through the real SESv2 client (127.0.0.1 endpoint) in worker
     expect(result.success).toBe(false);
     expect(result.id).toBeUndefined();
     expect(result.error).toMatch(/^MessageRejected: Email address is not verified/);
-    const row = await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(result.emailId!);
+    const row = await createD1EmailQueries(env.ORG_DB_ACME).getEmail(result.emailId!);
     expect(row).toMatchObject({ status: 'failed', error: result.error, failedAt: NOW.getTime(), sesMessageId: null });
   });
 
@@ -143,7 +143,7 @@ describe('sendEmail through the real SESv2 client (127.0.0.1 endpoint) in worker
     expect(result).toMatchObject({ success: false });
     expect(result.error).toContain('NotFoundException: Configuration set <missing-set> does not exist.');
     expect(result.error).toContain('kuratchi-ses setup');
-    expect(await createD1OrgEmailStore(env.ORG_DB_GLOBEX).getEmail(result.emailId!)).toMatchObject({ status: 'failed' });
+    expect(await createD1EmailQueries(env.ORG_DB_GLOBEX).getEmail(result.emailId!)).toMatchObject({ status: 'failed' });
   });
 });
 
@@ -180,7 +180,7 @@ describe('sendEmail: suppression list', () => {
       config(),
     );
     expect(result).toMatchObject({ success: true });
-    expect(await createD1OrgEmailStore(env.ORG_DB_GLOBEX).getEmail(result.emailId!)).toMatchObject({ status: 'sent' });
+    expect(await createD1EmailQueries(env.ORG_DB_GLOBEX).getEmail(result.emailId!)).toMatchObject({ status: 'sent' });
   });
 
   it('a suppression in another organisation does not refuse', async () => {
@@ -204,7 +204,7 @@ describe('sendEmail: events and the lookup row (aws-sdk-client-mock)', () => {
     const result = await createEmailSender(config({ ses })).sendEmail({ organizationId: ORGS.acme, to: 'ana@example.com', subject: 'Hi', text: 'Hi' });
 
     expect(result).toMatchObject({ success: true, id: sesMessageId });
-    const row = await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(result.emailId!);
+    const row = await createD1EmailQueries(env.ORG_DB_ACME).getEmail(result.emailId!);
     expect(row).toMatchObject({ status: 'delivered', openCount: 1, deliveredAt: NOW.getTime() + 5000, sentAt: NOW.getTime() });
     const parked = await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id = ?').bind(sesMessageId).first<{ n: number }>();
     expect(parked?.n).toBe(0);
@@ -224,7 +224,7 @@ describe('sendEmail: events and the lookup row (aws-sdk-client-mock)', () => {
       });
     const result = await createEmailSender(config({ ses })).sendEmail({ organizationId: ORGS.acme, to: 'ana@example.com', subject: 'Hi', text: 'Hi' });
     expect(result.success).toBe(true);
-    expect(await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(result.emailId!)).toMatchObject({ status: 'delivered', sesMessageId });
+    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(result.emailId!)).toMatchObject({ status: 'delivered', sesMessageId });
   });
 
   it('bookkeeping that fails after SES accepted the message is a warning, never a failure', async () => {
@@ -239,7 +239,7 @@ describe('sendEmail: events and the lookup row (aws-sdk-client-mock)', () => {
     });
     expect(result).toMatchObject({ success: true });
     expect(result.warnings?.join('\n')).toMatch(/writing email_message_lookup failed: .*no such table/);
-    expect(await createD1OrgEmailStore(env.ORG_DB_ACME).getEmail(result.emailId!)).toMatchObject({ status: 'sent' });
+    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(result.emailId!)).toMatchObject({ status: 'sent' });
   });
 
   it('a sender creates its SES client once and reuses it; an injected client is used as is', async () => {

@@ -1,4 +1,8 @@
-/** Web-standard byte helpers (no Buffer, so this runs unchanged in workerd and browsers). */
+/**
+ * Web-standard byte helpers (no Buffer, so this runs unchanged in workerd, browsers and Node):
+ * UTF-8, and the one base64 of the repository, standard and URL-safe (the dashboard imports it as
+ * `kuratchi-sdk/email/encoding`).
+ */
 
 const utf8Encoder = new TextEncoder();
 
@@ -40,6 +44,7 @@ const BASE64_VALUES = (() => {
  * Decodes standard base64 (RFC 4648 section 4, padding optional, no whitespace) in one pass
  * (this runs for every SNS signature, so it avoids atob's intermediate string).
  * @throws {TypeError} when the text is not base64.
+ * @see https://www.rfc-editor.org/rfc/rfc4648#section-4
  */
 export function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
   let end = base64.length;
@@ -64,11 +69,33 @@ export function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** Encodes bytes as standard base64 with padding. */
+/**
+ * Encodes bytes as standard base64 with padding.
+ * @see https://www.rfc-editor.org/rfc/rfc4648#section-4
+ */
 export function bytesToBase64(bytes: Uint8Array): string {
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) {
     binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   }
   return btoa(binary);
+}
+
+/**
+ * Encodes bytes as base64url without padding (RFC 4648 section 5): safe in URLs, cookies and
+ * file names as it is.
+ * @see https://www.rfc-editor.org/rfc/rfc4648#section-5
+ */
+export function bytesToBase64Url(bytes: Uint8Array): string {
+  return bytesToBase64(bytes).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
+}
+
+/**
+ * Decodes base64url (RFC 4648 section 5), padding optional; the standard alphabet's `+` and `/`
+ * are read as well.
+ * @throws {TypeError} when the text is not base64.
+ * @see https://www.rfc-editor.org/rfc/rfc4648#section-5
+ */
+export function base64UrlToBytes(base64Url: string): Uint8Array<ArrayBuffer> {
+  return base64ToBytes(base64Url.replaceAll('-', '+').replaceAll('_', '/'));
 }

@@ -1,22 +1,19 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import type { D1Database } from '@cloudflare/workers-types';
 import { z } from 'zod';
-import { applyParkedEvents } from './events/record.js';
-import { buildSendEmailInput } from './send/command.js';
-import { emailAddressSchema, toList } from './send/email-address.js';
-import { InvalidOptionsError, parseOptions } from './send/invalid-options.js';
-import { sendEmailOptionsSchema, type SendEmailOptions, type ValidSendEmailOptions } from './send/options.js';
-import { resolveSesClient, type SesClientInput } from './send/ses-client.js';
-import { configurationSetNameSchema } from './send/ses-names.js';
-import { DEFAULT_CONFIGURATION_SET_NAME } from './setup/defaults.js';
-import { createD1AdminStore } from './store/d1-admin-store.js';
-import { createD1OrgEmailStore } from './store/d1-org-email-store.js';
-import { createD1OutgoingEmailStore } from './store/d1-outgoing-email-store.js';
-import { MessageBindingError } from './store/errors.js';
+import { applyParkedEvents } from '../events/record.js';
+import { buildSendEmailInput } from './command.js';
+import { emailAddressSchema, toList } from './email-address.js';
+import { InvalidOptionsError, parseOptions } from '../shared/invalid-options.js';
+import { sendEmailOptionsSchema, type SendEmailOptions, type ValidSendEmailOptions } from './options.js';
+import { resolveSesClient, type SesClientInput } from './ses-client.js';
+import { configurationSetNameSchema, DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
+import { createD1AdminStore } from '../store/d1-admin-store.js';
+import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
+import { createD1OutgoingEmailStore } from '../store/d1-outgoing-email-store.js';
+import { MessageBindingError } from '../store/errors.js';
 import { findSuppressedRecipients } from './suppressions.js';
-import type { SuppressionListEntry } from './store/types.js';
-
-export type { SendEmailOptions } from './send/options.js';
+import type { SuppressionListEntry } from '../store/types.js';
 
 /** Configuration of {@link createEmailSender}: where to send through and where to record. */
 export interface EmailSenderConfig {
@@ -207,7 +204,7 @@ async function recordSent(
     applyParkedEvents(
       {
         adminStore,
-        orgEmailStore: async (id) => createD1OrgEmailStore(id === organizationId ? db : await config.orgDatabase(id)),
+        resolveOrgEmailStore: async (id) => createD1OrgEmailStore(id === organizationId ? db : await config.orgDatabase(id)),
         ...(config.now ? { now: config.now } : {}),
       },
       sesMessageId,

@@ -1,12 +1,12 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { insertEmail } from '../../../test/seed.js';
-import { InvalidOptionsError } from './send/invalid-options.js';
+import { insertEmail } from '../../../../test/seed.js';
+import { InvalidOptionsError } from '../shared/invalid-options.js';
 import { addSuppression, findSuppressedRecipients, listSuppressions, removeSuppression } from './suppressions.js';
-import { createD1OrgEmailStore } from './store/d1-org-email-store.js';
-import { effectsOf, suppressionsOf } from './events/apply.js';
-import { parseSesEvent } from './events/ses-event.js';
-import { buildSesEvent } from './testing/ses-event-factory.js';
+import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
+import { effectsOf, suppressionsOf } from '../events/apply.js';
+import { parseSesEvent } from '../events/ses-event.js';
+import { buildSesEvent } from '../testing/ses-event-factory.js';
 
 // Each test uses its own domain: the suppression list is shared by the tests of this file.
 const at = (domain: string) => (local: string) => `${local}@${domain}`;

@@ -1,27 +1,13 @@
-import { accountStep, placedContext } from './setup/account-step.js';
-import { redactUrl } from './setup/aws-errors.js';
-import { resolveClients } from './setup/aws-clients.js';
-import { setupOptionsSchema, type SetupSESEventTrackingOptions } from './setup/options.js';
-import { configurationSetStep, eventDestinationStep, trackingOptionsStep } from './setup/ses-steps.js';
-import type { SetupContext } from './setup/setup-context.js';
-import { deliveryPolicyStep, signatureVersionStep, topicPolicyStep, topicStep } from './setup/sns-topic-steps.js';
-import { runReport, type RunReport, type Step, type StepReport } from './setup/steps.js';
-import { subscriptionStep } from './setup/subscription-step.js';
-import { parseOptions } from './send/invalid-options.js';
-
-export { getSESEventTrackingStatus } from './setup/status.js';
-export type { SESEventTrackingStatus } from './setup/status.js';
-export { teardownSESEventTracking } from './setup/teardown.js';
-export type { TeardownReport } from './setup/teardown.js';
-export type {
-  SetupSESEventTrackingOptions,
-  SESEventTrackingStatusOptions,
-  TeardownSESEventTrackingOptions,
-  SesEventTrackingTarget,
-  SesEventTrackingClients,
-  HttpsDeliveryPolicy,
-} from './setup/options.js';
-export type { StepReport, StepStatus } from './setup/steps.js';
+import { accountStep, placedContext } from './account-step.js';
+import { redactUrl } from './aws-errors.js';
+import { resolveClients } from './aws-clients.js';
+import { setupOptionsSchema, type SetupSesEventTrackingOptions } from './options.js';
+import { configurationSetStep, eventDestinationStep, trackingOptionsStep } from './ses-steps.js';
+import type { SetupContext } from './setup-context.js';
+import { deliveryPolicyStep, signatureVersionStep, topicPolicyStep, topicStep } from './sns-topic-steps.js';
+import { runReport, type RunReport, type Step, type StepReport } from './steps.js';
+import { subscriptionStep } from './subscription-step.js';
+import { parseOptions } from '../shared/invalid-options.js';
 
 /** What `setupSESEventTracking` did (or, in a dry run, would do). */
 export interface SetupReport extends RunReport {
@@ -55,7 +41,7 @@ export interface SetupReport extends RunReport {
  * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-add-event-destination-sns.html
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-http-https-endpoint-as-subscriber.html
  */
-export async function setupSESEventTracking(input: SetupSESEventTrackingOptions): Promise<SetupReport> {
+export async function setupSESEventTracking(input: SetupSesEventTrackingOptions): Promise<SetupReport> {
   const options = parseOptions('setupSESEventTracking', setupOptionsSchema, input);
   const context: SetupContext = {
     ...placedContext({ options, clients: resolveClients(input) }),

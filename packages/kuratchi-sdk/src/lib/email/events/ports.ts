@@ -1,0 +1,202 @@
+import type { EmailEventRecord, SuppressionFromEvent, TrackingEffect } from '../model.js';
+
+/**
+ * The ports of the ingestion core: what `events/` needs of the admin database (routes, the park,
+ * dead letters, subscription messages, counters) and of each organisation's email database. The
+ * consumer owns them; `store/` implements them on D1 (`createD1AdminStore`, `createD1OrgEmailStore`),
+ * and `events/` imports nothing from `store/`. What a resolver throws is `OrgDatabaseError`
+ * (`errors.ts`).
+ */
+
+/** Where an SES message's events go: the organisation and its email row. */
+export interface MessageRoute {
+  organizationId: string;
+  emailId: string;
+}
+
+/**
+ * Why a verified SES event is held instead of applied: `no-route` (no `email_message_lookup` row
+ * yet: waiting for `sendEmail`), `email-missing` (the lookup row names an email row, or an
+ * organisation, that does not exist) or `email-mismatch` (that row is bound to another SES
+ * message). The last two are "orphaned": kept for the time to live, never retried on their own.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
+ */
+export type HoldReason = 'no-route' | 'email-missing' | 'email-mismatch';
+
+/**
+ * Why an event was dead-lettered: it was held past the time to live, or its message's park was full.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
+ */
+export type DeadLetterReason = HoldReason | 'park-full';
+
+/** A verified SES event kept until its email is known (or orphaned, see {@link HoldReason}). */
+export interface ParkedEvent {
+  snsMessageId: string;
+  sesMessageId: string;
+  /** The verified SNS Message (SES event record JSON). */
+  message: string;
+  parkedAt: number;
+  reason: HoldReason;
+}
+
+/**
+ * What parking did: `parked` (held now), `held` (this SNS message was already held: nothing
+ * changed) or `dead-lettered` (the message already had `maxPerMessage` events held: this one
+ * went to the dead-letter table with reason `park-full`, or was already there).
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+ */
+export type ParkOutcome = 'parked' | 'held' | 'dead-lettered';
+
+/**
+ * A held event and the route its lookup row now gives it (see `listRoutableParkedEvents`).
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
+ */
+export interface RoutableParkedEvent extends ParkedEvent {
+  route: MessageRoute;
+}
+
+/**
+ * Numbers of held events, each counted up to a bound (see `countHeldEvents`).
+ * @see https://developers.cloudflare.com/d1/platform/pricing/ (rows read)
+ */
+export interface HeldEventCounts {
+  /** Waiting for their lookup row (`no-route`). */
+  parked: number;
+  /** Lookup row present, email row missing or bound to another message. */
+  orphaned: number;
+}
+
+/**
+ * The park of the admin database: verified events whose email is not known (yet).
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ */
+export interface ParkStore {
+  /**
+   * Holds an event, unless its SES message already has `maxPerMessage` events held: then it is
+   * dead-lettered (`park-full`) instead. One atomic D1 batch; holding the same SNS message again
+   * changes nothing.
+   */
+  parkEvent(event: ParkedEvent, maxPerMessage: number): Promise<ParkOutcome>;
+  /** Events of an SES message waiting for their route (`no-route`), oldest first, at most `limit`. */
+  listParkedEvents(sesMessageId: string, limit: number): Promise<ParkedEvent[]>;
+  /** Waiting events whose lookup row exists by now, oldest first, at most `limit` (for the sweep). */
+  listRoutableParkedEvents(limit: number): Promise<RoutableParkedEvent[]>;
+  /** Marks a held event orphaned (`email-missing` / `email-mismatch`). */
+  markOrphaned(snsMessageId: string, reason: Exclude<HoldReason, 'no-route'>): Promise<void>;
+  /** Removes a held event once applied. */
+  deleteParkedEvent(snsMessageId: string): Promise<void>;
+  /**
+   * Moves up to `limit` events held since before `cutoff` (oldest first) to the dead-letter
+   * table, with their reason, in one atomic D1 batch. Returns how many left the park.
+   */
+  expireParkedEvents(cutoff: number, limit: number, now: number): Promise<number>;
+  /** Held events by kind, each counted up to `bound` (a health figure that reads at most that many rows). */
+  countHeldEvents(bound: number): Promise<HeldEventCounts>;
+}
+
+/**
+ * A row of the dead-letter table.
+ * @see https://developers.cloudflare.com/d1/worker-api/
+ */
+export interface DeadLetter {
+  snsMessageId: string;
+  sesMessageId: string;
+  /** The verified SNS Message (SES event record JSON). */
+  message: string;
+  reason: DeadLetterReason;
+  firstSeenAt: number;
+  deadLetteredAt: number;
+  replayAttempts: number;
+  lastReplayAt: number | null;
+}
+
+/**
+ * Which dead letters to read: in SNS MessageId order, after a cursor, optionally filtered.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/http-notification-json.html (MessageId)
+ */
+export interface DeadLetterQuery {
+  limit: number;
+  /** Only SNS MessageIds greater than this (the last one of the previous page). */
+  after?: string;
+  reason?: DeadLetterReason;
+  sesMessageId?: string;
+}
+
+/**
+ * The dead-letter table of the admin database.
+ * @see https://developers.cloudflare.com/d1/worker-api/
+ */
+export interface DeadLetterStore {
+  list(query: DeadLetterQuery): Promise<DeadLetter[]>;
+  /** Dead letters by reason, counted up to `bound` rows in all. */
+  countByReason(bound: number): Promise<Partial<Record<DeadLetterReason, number>>>;
+  /** Removes a dead letter once replayed (applied, or found already recorded). */
+  delete(snsMessageId: string): Promise<void>;
+  /** Records a replay that could not apply the event yet, with the reason found this time. */
+  noteReplayAttempt(snsMessageId: string, reason: HoldReason, at: number): Promise<void>;
+}
+
+/** A SubscriptionConfirmation or UnsubscribeConfirmation and what was done with it. */
+export interface SubscriptionMessageRecord {
+  snsMessageId: string;
+  type: 'SubscriptionConfirmation' | 'UnsubscribeConfirmation';
+  topicArn: string;
+  snsTimestamp: number;
+  outcome: 'confirmed' | 'confirm-failed' | 'unsubscribed';
+  detail: string | null;
+  receivedAt: number;
+}
+
+/** The admin database as the ingestor needs it: routes, the park, subscription messages, counters. */
+export interface AdminStore extends ParkStore {
+  /** The route of an SES message id, or null when `sendEmail` has not written it (yet). */
+  findMessageRoute(sesMessageId: string): Promise<MessageRoute | null>;
+  /**
+   * Writes the route of an SES message id (writing the same route again changes nothing).
+   * @throws {MessageBindingError} `message-routed-to-other-email` when the message id already
+   *   routes to another organisation or email: the existing route is kept and reported.
+   */
+  putMessageRoute(sesMessageId: string, route: MessageRoute, now: number): Promise<void>;
+  /** Records a subscription message (idempotent by SNS MessageId; the latest outcome wins). */
+  recordSubscriptionMessage(record: SubscriptionMessageRecord): Promise<void>;
+  /** Adds one to each named ingestion counter, stamping it with `at` (one batch). */
+  countIngestion(names: readonly string[], at: number): Promise<void>;
+  /** Every ingestion counter. */
+  listIngestionCounters(): Promise<IngestionCounter[]>;
+}
+
+/** One ingestion counter (see `ingestionCounterNames`). */
+export interface IngestionCounter {
+  name: string;
+  count: number;
+  lastAt: number;
+}
+
+/** An event to record for one email of an organisation. */
+export interface RecordEventInput {
+  emailId: string;
+  event: EmailEventRecord;
+  effects: readonly TrackingEffect[];
+  suppressions: readonly SuppressionFromEvent[];
+  receivedAt: number;
+}
+
+/**
+ * What recording an event did: `applied` (first time seen: recorded and applied), `duplicate`
+ * (this SNS message was recorded before: nothing changed), `email-missing` (the email row does not
+ * exist in this database (yet): nothing changed), `email-mismatch` (the email row is bound to
+ * another SES message: nothing changed).
+ */
+export type RecordEventOutcome = 'applied' | 'duplicate' | 'email-missing' | 'email-mismatch';
+
+/** An organisation's email database as the ingestor needs it. */
+export interface OrgEmailStore {
+  /**
+   * Records a distinct event and applies its effects, atomically (one D1 batch), only if the
+   * email row exists and is bound to the event's SES message or to none yet. Never binds the row.
+   */
+  recordEvent(input: RecordEventInput): Promise<RecordEventOutcome>;
+}
+
+/** Resolves an organisation id to its email store. */
+export type OrgEmailStoreResolver = (organizationId: string) => Promise<OrgEmailStore>;
