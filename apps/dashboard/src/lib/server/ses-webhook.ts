@@ -1,12 +1,6 @@
-import {
-  MAX_SNS_BODY_BYTES,
-  createD1AdminStore,
-  createSesEventIngestor,
-  createSigningKeyCache,
-  ingestionCounterNames,
-  type FetchCertificate,
-  type IngestResult,
-} from 'kuratchi-sdk/email';
+import { createD1AdminStore } from 'kuratchi-sdk/email/d1';
+import { createSesEventIngestor, ingestionCounterNames, type IngestResult } from 'kuratchi-sdk/email/events';
+import { MAX_SNS_BODY_BYTES, createSigningKeyCache, type FetchCertificate } from 'kuratchi-sdk/email/verify';
 import { BASIC_CHALLENGE, hasBasicCredential } from './basic-auth';
 import { ConfigError, readConfig, type DashboardConfig } from './config';
 import { d1EventSink } from './event-sink';
