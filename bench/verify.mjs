@@ -7,7 +7,10 @@
 import { createServer, get as httpGet } from 'node:http';
 import https from 'node:https';
 import { createRequire } from 'node:module';
-import { parseSnsMessage, readSigningCertificate, snsStringToSign, verifySnsMessage } from 'kuratchi-sdk/email';
+import { parseSnsMessage, verifySnsMessage } from 'kuratchi-sdk/email/verify';
+// Internals of the verifier (not public API): the built files themselves, for the crypto floor.
+import { snsStringToSign } from '../packages/kuratchi-sdk/dist/email/events/sns-verify.js';
+import { readSigningCertificate } from '../packages/kuratchi-sdk/dist/email/events/x509.js';
 import { createSnsSigner } from 'kuratchi-sdk/email/testing';
 import { compareInRounds, report, result } from './lib.mjs';
 

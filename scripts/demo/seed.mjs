@@ -1,7 +1,7 @@
 // Demo data: two organisations with a few hundred emails across every status, each row the
 // result of a plausible event history folded with the SDK's own applyEvent, plus those events
 // (so the timeline has something to show) and the admin lookup rows.
-import { applyEvent, initialTracking, sesEventDetail, sesEventTime } from 'kuratchi-sdk/email';
+import { applyEvent, initialTracking, sesEventDetail, sesEventTime } from 'kuratchi-sdk/email/events';
 import { buildSesEvent, seededRandom } from 'kuratchi-sdk/email/testing';
 import { hashPassword } from '../../apps/dashboard/src/lib/server/auth/password.js';
 

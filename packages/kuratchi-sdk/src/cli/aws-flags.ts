@@ -1,4 +1,4 @@
-import type { SesEventTrackingTarget } from 'kuratchi-sdk/email';
+import type { SesEventTrackingTarget } from 'kuratchi-sdk/email/setup';
 import { stringFlag, type FlagSpec, type ParsedArgs } from './args.js';
 import { UsageError } from './usage-error.js';
 

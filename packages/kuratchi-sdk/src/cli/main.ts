@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { describeAwsError, InvalidOptionsError } from 'kuratchi-sdk/email';
 import { err, out, type Command } from './command.js';
 import { deadLettersCommand } from './commands/dead-letters.js';
 import { replayCommand } from './commands/replay.js';
@@ -46,6 +45,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (error) {
+    // Loaded only now, and without the AWS SDK: `kuratchi-ses verify` never loads it.
+    const [{ InvalidOptionsError }, { describeAwsError }] = await Promise.all([
+      import('#internal/shared/invalid-options.js'),
+      import('#internal/setup/aws-errors.js'),
+    ]);
     if (error instanceof UsageError || error instanceof InvalidOptionsError) {
       err(`kuratchi-ses ${command.name}: ${error.message}`);
       err(`Run \`kuratchi-ses ${command.name} --help\` for usage.`);

@@ -1,4 +1,4 @@
-import { redactUrl } from 'kuratchi-sdk/email';
+import { redactUrl } from '#internal/setup/aws-errors.js';
 import { UsageError } from './usage-error.js';
 
 /**

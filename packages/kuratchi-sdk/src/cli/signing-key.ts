@@ -1,6 +1,6 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { createSelfSignedCertificate, type SelfSignedCertificate } from 'kuratchi-sdk/email/testing';
+import type { SelfSignedCertificate } from 'kuratchi-sdk/email/testing';
 import { readTextFile } from './read-file.js';
 import { UsageError } from './usage-error.js';
 
@@ -11,6 +11,7 @@ import { UsageError } from './usage-error.js';
  */
 export async function loadOrCreateSigningKey(path: string | undefined): Promise<{ certificate: SelfSignedCertificate; created: boolean }> {
   if (path && existsSync(path)) return { certificate: parseBundle(await readTextFile(path, '--key file'), path), created: false };
+  const { createSelfSignedCertificate } = await import('kuratchi-sdk/email/testing');
   const certificate = await createSelfSignedCertificate();
   if (path) {
     await writeFile(path, `${pemBlock('PRIVATE KEY', new Uint8Array(certificate.privateKeyPkcs8))}${certificate.pem}`, { mode: 0o600 });

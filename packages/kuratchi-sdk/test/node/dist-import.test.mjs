@@ -4,7 +4,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 test('kuratchi-sdk/email exports the ingestion API from dist/', async () => {
-  const email = await import('kuratchi-sdk/email');
+  // The ingestion API lives in the subpaths of its concerns (verify, events, d1).
+  const email = {
+    ...(await import('kuratchi-sdk/email/verify')),
+    ...(await import('kuratchi-sdk/email/events')),
+    ...(await import('kuratchi-sdk/email/d1')),
+  };
   for (const name of [
     'verifySnsMessage',
     'parseSnsMessage',
@@ -25,7 +30,7 @@ test('kuratchi-sdk/email exports the ingestion API from dist/', async () => {
 });
 
 test('a message signed by the testing signer verifies with the built verifier, and a tampered one does not', async () => {
-  const { verifySnsMessage, SnsVerificationError } = await import('kuratchi-sdk/email');
+  const { verifySnsMessage, SnsVerificationError } = await import('kuratchi-sdk/email/verify');
   const { createSnsSigner } = await import('kuratchi-sdk/email/testing');
   const signer = await createSnsSigner();
   const signed = await signer.sign({

@@ -1,4 +1,4 @@
-import { SNS_MAX_RETRY_WINDOW_MS, type ParkLimits } from 'kuratchi-sdk/email';
+import { SNS_MAX_RETRY_WINDOW_MS, type ParkLimits } from 'kuratchi-sdk/email/events';
 import { isSnsTopicArn } from 'kuratchi-sdk/email/aws-names';
 import { z } from 'zod';
 

@@ -1,4 +1,5 @@
-import { createD1AdminStore, createD1OrgEmailStore, createOrgDatabaseClient, type EventSinkPorts } from 'kuratchi-sdk/email';
+import { createD1AdminStore, createD1OrgEmailStore, createOrgDatabaseClient } from 'kuratchi-sdk/email/d1';
+import type { EventSinkPorts } from 'kuratchi-sdk/email/events';
 import type { DashboardConfig } from './config';
 
 /**

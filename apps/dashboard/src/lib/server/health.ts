@@ -1,4 +1,4 @@
-import type { DeadLetterReason, HeldEventCounts, IngestionCounter } from 'kuratchi-sdk/email';
+import type { DeadLetterReason, HeldEventCounts, IngestionCounter } from 'kuratchi-sdk/email/events';
 
 /** The ingestion health panel of the overview page. */
 export interface IngestionHealth {

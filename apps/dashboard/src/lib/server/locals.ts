@@ -1,5 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import { createOrgDatabaseClient, getAdminDb } from 'kuratchi-sdk/email';
+import { createOrgDatabaseClient, getAdminDb } from 'kuratchi-sdk/email/d1';
 
 /** Per-request access to kuratchi's databases (`event.locals.kuratchi`). */
 export interface KuratchiLocals {

@@ -1,4 +1,4 @@
-import type { DailyEmailStats } from 'kuratchi-sdk/email';
+import type { DailyEmailStats } from 'kuratchi-sdk/email/d1';
 
 /**
  * SES account review thresholds: a bounce rate of 5 % puts an account under review and 10 % may

@@ -1,15 +1,6 @@
-import {
-  WEBHOOK_CONTRACT,
-  createD1AdminStore,
-  createSesEventIngestor,
-  createSigningKeyCache,
-  discardBody,
-  ingestionCounterNames,
-  readSnsBody,
-  webhookAnswer,
-  type FetchCertificate,
-  type IngestResult,
-} from 'kuratchi-sdk/email';
+import { createD1AdminStore } from 'kuratchi-sdk/email/d1';
+import { WEBHOOK_CONTRACT, createSesEventIngestor, ingestionCounterNames, webhookAnswer, type IngestResult } from 'kuratchi-sdk/email/events';
+import { createSigningKeyCache, discardBody, readSnsBody, type FetchCertificate } from 'kuratchi-sdk/email/verify';
 import { BASIC_CHALLENGE, hasBasicCredential } from './basic-auth';
 import { ConfigError, readConfig, type DashboardConfig } from './config';
 import { d1EventSink } from './event-sink';

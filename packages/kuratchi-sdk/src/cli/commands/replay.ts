@@ -1,4 +1,4 @@
-import { redactUrl } from 'kuratchi-sdk/email';
+import { redactUrl } from '#internal/setup/aws-errors.js';
 import { booleanFlag, integerFlag, parseCommandArgs, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';

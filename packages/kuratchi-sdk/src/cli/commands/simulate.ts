@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { createDemoTraffic, createSnsSigner, seededRandom, type DemoEmail } from 'kuratchi-sdk/email/testing';
-import { redactUrl } from 'kuratchi-sdk/email';
+import type { DemoEmail } from 'kuratchi-sdk/email/testing';
+import { redactUrl } from '#internal/setup/aws-errors.js';
 import { isSnsTopicArn } from 'kuratchi-sdk/email/aws-names';
 import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
@@ -72,6 +72,7 @@ ${EXIT_CODES_HELP} (1: an answer differed from the expected status)`,
     const topicArn = stringFlag(args, 'topic-arn') ?? DEFAULT_TOPIC_ARN;
     if (!isSnsTopicArn(topicArn)) throw new UsageError(`--topic-arn must be an SNS topic ARN like ${DEFAULT_TOPIC_ARN}`);
     const certUrl = stringFlag(args, 'cert-url');
+    const { createDemoTraffic, createSnsSigner, seededRandom } = await import('kuratchi-sdk/email/testing');
     const seed = stringFlag(args, 'seed');
     const random = seed === undefined ? Math.random : seededRandom(integerFlag(args, 'seed', 0, 0, 2 ** 32 - 1));
 

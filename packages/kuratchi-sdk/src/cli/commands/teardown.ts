@@ -1,4 +1,3 @@
-import { teardownSESEventTracking } from 'kuratchi-sdk/email';
 import { booleanFlag, parseCommandArgs, stringFlag } from '../args.js';
 import { AWS_FLAGS, AWS_FLAGS_HELP, targetFromFlags } from '../aws-flags.js';
 import { out, type Command } from '../command.js';
@@ -47,6 +46,7 @@ ${EXIT_CODES_HELP}`,
       throw new UsageError('teardown deletes AWS resources: pass --yes to confirm, or --dry-run to see the plan');
     }
     const webhookUrl = stringFlag(args, 'webhook-url');
+    const { teardownSESEventTracking } = await import('kuratchi-sdk/email/setup');
     const report = await teardownSESEventTracking({
       ...targetFromFlags(args),
       ...(webhookUrl ? { webhookUrl } : {}),

@@ -1,4 +1,4 @@
-import { SnsMessageError, SnsVerificationError, verifySnsMessage, type VerifySnsOptions } from 'kuratchi-sdk/email';
+import type { VerifySnsOptions } from 'kuratchi-sdk/email/verify';
 import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, type ParsedArgs } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
@@ -45,6 +45,7 @@ ${EXIT_CODES_HELP} (1: the message is invalid, with the reason)`,
     const body = await readTextFile(file, 'message file');
     const options = await verifyOptions(args, body);
     const json = booleanFlag(args, 'json');
+    const { SnsMessageError, SnsVerificationError, verifySnsMessage } = await import('kuratchi-sdk/email/verify');
     try {
       const message = await verifySnsMessage(body, options);
       const result = { valid: true, type: message.Type, messageId: message.MessageId, topicArn: message.TopicArn, signatureVersion: message.SignatureVersion, timestamp: message.Timestamp };

@@ -1,4 +1,4 @@
-import { SES_WEBHOOK_PATH } from 'kuratchi-sdk/email';
+import { SES_WEBHOOK_PATH } from 'kuratchi-sdk/email/events';
 
 /** Paths anyone may request: the sign-in pages, the liveness probe and the SNS webhook (which proves its sender). */
 export function isPublicPath(pathname: string): boolean {

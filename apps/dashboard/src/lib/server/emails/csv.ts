@@ -1,4 +1,4 @@
-import type { EmailRow } from 'kuratchi-sdk/email';
+import type { EmailRow } from 'kuratchi-sdk/email/events';
 
 /** Columns of the CSV export, in order. */
 const COLUMNS: Array<[string, (email: EmailRow) => string | number | null]> = [

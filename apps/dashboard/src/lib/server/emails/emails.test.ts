@@ -1,4 +1,4 @@
-import { initialTracking, type EmailRow } from 'kuratchi-sdk/email';
+import { initialTracking, type EmailRow } from 'kuratchi-sdk/email/events';
 import { describe, expect, it } from 'vitest';
 import { ingestionHealth } from '../health';
 import { reputation } from '../reputation';

@@ -1,4 +1,5 @@
-import { EMAIL_STATUSES, type EmailLogFilter, type EmailStatus } from 'kuratchi-sdk/email';
+import type { EmailLogFilter } from 'kuratchi-sdk/email/d1';
+import { EMAIL_STATUSES, type EmailStatus } from 'kuratchi-sdk/email/events';
 
 /** The email log filter as it appears in the URL (`?status=&q=&from=&to=&cursor=`). */
 export interface EmailLogQuery {

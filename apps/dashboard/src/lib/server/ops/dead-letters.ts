@@ -1,4 +1,5 @@
-import { createD1DeadLetterStore, replayDeadLetters, type DeadLetter, type DeadLetterReason } from 'kuratchi-sdk/email';
+import { createD1DeadLetterStore } from 'kuratchi-sdk/email/d1';
+import { replayDeadLetters, type DeadLetter, type DeadLetterReason } from 'kuratchi-sdk/email/events';
 import { z } from 'zod';
 import type { DashboardConfig } from '../config';
 import { d1EventSink } from '../event-sink';

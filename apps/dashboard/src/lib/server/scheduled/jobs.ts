@@ -1,4 +1,4 @@
-import { sweepParkedEvents } from 'kuratchi-sdk/email';
+import { sweepParkedEvents } from 'kuratchi-sdk/email/events';
 import { purgeExpiredAuthRows } from '../auth/maintenance';
 import { readConfig } from '../config';
 import { d1EventSink } from '../event-sink';

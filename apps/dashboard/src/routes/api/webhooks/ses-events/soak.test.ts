@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:test';
-import { applyEvent, initialTracking, parseSesEvent, SES_EVENT_TYPES, type EmailTracking, type SesEvent } from 'kuratchi-sdk/email';
+import { applyEvent, initialTracking, parseSesEvent, SES_EVENT_TYPES, type EmailTracking, type SesEvent } from 'kuratchi-sdk/email/events';
 import { buildSesEvent, seededRandom, type SnsSigner } from 'kuratchi-sdk/email/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ORGS, post, seedOrganizations, testSigner, TOPIC } from '../../../../../test/support.js';

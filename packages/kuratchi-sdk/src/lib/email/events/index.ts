@@ -1,0 +1,58 @@
+/**
+ * `kuratchi-sdk/email/events`: what an SES event means and where it goes. The email row and its
+ * status order, SES event parsing, the effect table (`applyEvent`, `effectsOf`), recording a
+ * verified event (routing, parking, dead letters), the ingestor the webhook route calls, and the
+ * store ports those need. Re-exports only; web-standard code, no AWS SDK.
+ * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
+ * @module
+ */
+export { EMAIL_STATUSES, initialTracking } from '../model.js';
+export type {
+  EmailStatus,
+  EpochMs,
+  EmailTracking,
+  EmailRow,
+  TrackingEffect,
+  TrackingTimeField,
+  TrackingCounterField,
+  TrackingDetailField,
+  EmailEventRecord,
+  SuppressionFromEvent,
+} from '../model.js';
+export { SesEventParseError } from './errors.js';
+export type { SesEventParseErrorCode } from './errors.js';
+export { parseSesEvent, sesEventTime, sesEventDetail, SES_EVENT_TYPES } from './ses-event.js';
+export type { SesEvent, SesEventType, SesEventOf } from './ses-event.js';
+export { applyEvent, applyEffects, effectsOf, suppressionsOf } from './apply.js';
+export { recordSesEvent, applyParkedEvents } from './record.js';
+export type { EventSinkPorts, SinkOutcome, SinkResult } from './record.js';
+export { DEFAULT_PARK_TTL_MS, DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE, SNS_MAX_RETRY_WINDOW_MS } from './park-policy.js';
+export type { ParkLimits } from './park-policy.js';
+export { sweepParkedEvents } from './park-sweep.js';
+export type { SweepOptions, SweepReport } from './park-sweep.js';
+export { replayDeadLetters } from './dead-letters.js';
+export type { ReplayDeadLettersOptions, ReplayOutcome, ReplayReport } from './dead-letters.js';
+export { createSesEventIngestor, ingestionCounterNames } from './ingest.js';
+export type { SesEventIngestor, SesEventIngestorOptions, IngestResult, IngestOutcome, IngestLogEntry } from './ingest.js';
+export type {
+  AdminStore,
+  ParkStore,
+  DeadLetterStore,
+  OrgEmailStore,
+  OrgEmailStoreResolver,
+  MessageRoute,
+  HoldReason,
+  DeadLetterReason,
+  ParkedEvent,
+  ParkOutcome,
+  RoutableParkedEvent,
+  HeldEventCounts,
+  DeadLetter,
+  DeadLetterQuery,
+  SubscriptionMessageRecord,
+  IngestionCounter,
+  RecordEventInput,
+  RecordEventOutcome,
+} from './ports.js';
+export { SES_WEBHOOK_PATH, WEBHOOK_CONTRACT, WEBHOOK_RULES, snsRetriesStatus, webhookAnswer } from './webhook-contract.js';
+export type { WebhookAnswer, WebhookAnswerRule, WebhookLogLevel, WebhookStatus } from './webhook-contract.js';
