@@ -149,7 +149,9 @@ const deadline = Date.now() + 90_000;
 for (;;) {
   try {
     if ((await fetch(`${url}/auth/signin`)).status === 200) break;
-  } catch {}
+  } catch {
+    // not listening yet
+  }
   if (serverExited) break;
   if (Date.now() > deadline) {
     console.error(`✗ the dashboard did not answer within 90 s; last lines of the wrangler log:\n${tail()}`);
@@ -181,7 +183,7 @@ const started = Date.now();
 let lastReport = Date.now();
 while (!durationMs || Date.now() - started < durationMs) {
   for (const delivery of await demoTraffic.next()) {
-    let status = 0;
+    let status;
     try {
       const response = await fetch(`${url}/api/webhooks/ses-events`, {
         method: 'POST',

@@ -110,7 +110,7 @@ describe('kuratchi-ses dead-letters against the built Worker', () => {
 
     const second = await runCli(['dead-letters', 'replay', '--url', url]);
     assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stdout, /^replayed 1 dead letter\(s\): no-route x1\n  0 recorded and removed from the table, 1 still dead-lettered\n/);
+    assert.match(second.stdout, /^replayed 1 dead letter\(s\): no-route x1\n {2}0 recorded and removed from the table, 1 still dead-lettered\n/);
     assert.deepEqual(await acme.prepare("SELECT count(*) AS n FROM email_events WHERE email_id = 'email-a'").first(), { n: 1 });
   });
 });

@@ -55,7 +55,9 @@ export function opsApi(base: URL, env: NodeJS.ProcessEnv, timeoutMs: number): Op
       try {
         const json = JSON.parse(text) as { error?: string; message?: string };
         if (json.error) detail = `${json.error}${json.message ? `: ${json.message}` : ''}`;
-      } catch {}
+      } catch {
+        // not JSON: the status and raw text say it
+      }
       throw new OpsApiError(`${method} ${redactUrl(url.href)} answered HTTP ${response.status}: ${detail}`);
     }
     return JSON.parse(text) as T;

@@ -30,7 +30,9 @@ function summary(letter: DeadLetter) {
   let eventType: string | null = null;
   try {
     eventType = (JSON.parse(message) as { eventType?: string }).eventType ?? null;
-  } catch {}
+  } catch {
+    // a stored message that is not JSON is listed without its type
+  }
   return { ...rest, eventType };
 }
 
