@@ -9,7 +9,14 @@ import ts from 'typescript-eslint';
 
 export default ts.config(
   {
-    ignores: ['**/dist/', '**/.svelte-kit/', '**/.wrangler/', '**/node_modules/', '**/test-results/', '**/playwright-report/'],
+    ignores: [
+      '**/dist/',
+      '**/.svelte-kit/',
+      '**/.wrangler/',
+      '**/node_modules/',
+      '**/test-results/',
+      '**/playwright-report/',
+    ],
   },
   js.configs.recommended,
   ...ts.configs.recommended,
@@ -20,7 +27,10 @@ export default ts.config(
     languageOptions: { globals: { ...globals.browser, ...globals.node, ...globals.serviceworker } },
     rules: {
       // `_unused` names document what a destructuring leaves out.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // The dashboard is served at its origin's root (no `paths.base`): plain hrefs are right.
       'svelte/no-navigation-without-resolve': 'off',
     },

@@ -24,7 +24,15 @@ export async function compareInRounds(contenders, { rounds = 7, measure }) {
  * (`≥ 3`: higher is better, `≤ 1.5`: lower is better). `digits`: decimals kept of ours and baseline.
  */
 export function result(name, unit, ours, baseline, baselineName, target, digits = 1) {
-  return { name, unit, ours: round(ours, digits), baseline: round(baseline, digits), baselineName, ratio: round(ours / baseline, 3), target };
+  return {
+    name,
+    unit,
+    ours: round(ours, digits),
+    baseline: round(baseline, digits),
+    baselineName,
+    ratio: round(ours / baseline, 3),
+    target,
+  };
 }
 
 function round(value, digits = 1) {

@@ -78,7 +78,9 @@ await ingest(WARM_UP);
 const warm = sample();
 const samples = [warm];
 let peak = warm.rss;
-console.log(`• warm-up: ${WARM_UP.toLocaleString('en')} events, RSS ${warm.rss.toFixed(1)} MB, heap ${warm.heapUsed.toFixed(1)} MB`);
+console.log(
+  `• warm-up: ${WARM_UP.toLocaleString('en')} events, RSS ${warm.rss.toFixed(1)} MB, heap ${warm.heapUsed.toFixed(1)} MB`,
+);
 const measuredStart = performance.now();
 let ingested = 0;
 while (ingested < EVENTS) {
@@ -92,9 +94,13 @@ while (ingested < EVENTS) {
   const s = sample();
   samples.push(s);
   peak = Math.max(peak, s.rss);
-  console.log(`  ${ingested.toLocaleString('en').padStart(9)} events: RSS ${s.rss.toFixed(1)} MB, heap ${s.heapUsed.toFixed(1)} MB`);
+  console.log(
+    `  ${ingested.toLocaleString('en').padStart(9)} events: RSS ${s.rss.toFixed(1)} MB, heap ${s.heapUsed.toFixed(1)} MB`,
+  );
   if (performance.now() - started > TIME_LIMIT_MS) {
-    console.log(`• stopping after ${ingested.toLocaleString('en')} events: the ${TIME_LIMIT_MS / 1000} s limit was reached`);
+    console.log(
+      `• stopping after ${ingested.toLocaleString('en')} events: the ${TIME_LIMIT_MS / 1000} s limit was reached`,
+    );
     break;
   }
 }
@@ -107,7 +113,28 @@ console.log(
 
 const label = ingested >= 1_000_000 ? `${ingested / 1_000_000}M` : `${Math.round(ingested / 1000)}k`;
 report([
-  result(`Memory: RSS after ingesting ${label} events (past the warm-up) vs after the warm-up`, 'MB', end.rss, warm.rss, `RSS after ${WARM_UP / 1000}k-event warm-up`, '≤ 1.2'),
-  result(`Memory: peak RSS during ${label} events vs after the warm-up`, 'MB', peak, warm.rss, `RSS after ${WARM_UP / 1000}k-event warm-up`, 'n/a'),
-  result(`Memory: heap used after ${label} events vs after the warm-up`, 'MB', end.heapUsed, warm.heapUsed, `heap after ${WARM_UP / 1000}k-event warm-up`, 'n/a'),
+  result(
+    `Memory: RSS after ingesting ${label} events (past the warm-up) vs after the warm-up`,
+    'MB',
+    end.rss,
+    warm.rss,
+    `RSS after ${WARM_UP / 1000}k-event warm-up`,
+    '≤ 1.2',
+  ),
+  result(
+    `Memory: peak RSS during ${label} events vs after the warm-up`,
+    'MB',
+    peak,
+    warm.rss,
+    `RSS after ${WARM_UP / 1000}k-event warm-up`,
+    'n/a',
+  ),
+  result(
+    `Memory: heap used after ${label} events vs after the warm-up`,
+    'MB',
+    end.heapUsed,
+    warm.heapUsed,
+    `heap after ${WARM_UP / 1000}k-event warm-up`,
+    'n/a',
+  ),
 ]);

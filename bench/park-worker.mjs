@@ -33,13 +33,20 @@ export default {
     const counter = { n: 0 };
     const wrapped = { ...env };
     for (const [name, value] of Object.entries(env)) {
-      if (value && typeof value.prepare === 'function' && typeof value.batch === 'function') wrapped[name] = counting(value, counter);
+      if (value && typeof value.prepare === 'function' && typeof value.batch === 'function')
+        wrapped[name] = counting(value, counter);
     }
     const pending = [];
-    const context = { waitUntil: (promise) => pending.push(promise), passThroughOnException: () => ctx.passThroughOnException() };
+    const context = {
+      waitUntil: (promise) => pending.push(promise),
+      passThroughOnException: () => ctx.passThroughOnException(),
+    };
     const response = await dashboard.fetch(request, wrapped, context);
     const body = await response.text();
     await Promise.allSettled(pending);
-    return new Response(body, { status: response.status, headers: { 'content-type': 'application/json', 'x-d1-round-trips': String(counter.n) } });
+    return new Response(body, {
+      status: response.status,
+      headers: { 'content-type': 'application/json', 'x-d1-round-trips': String(counter.n) },
+    });
   },
 };

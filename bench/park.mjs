@@ -29,12 +29,17 @@ const build = spawnSync(process.execPath, [wrangler, 'deploy', '--dry-run', '--o
   encoding: 'utf8',
   env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
 });
-if (build.status !== 0) throw new Error(`wrangler deploy --dry-run failed (run pnpm build first):\n${build.stdout}\n${build.stderr}`);
+if (build.status !== 0)
+  throw new Error(`wrangler deploy --dry-run failed (run pnpm build first):\n${build.stdout}\n${build.stderr}`);
 copyFileSync(join(outdir, 'worker.js'), join(outdir, 'dashboard.js'));
 copyFileSync(join(here, 'park-worker.mjs'), join(outdir, 'park-worker.mjs'));
 
 const signer = await createSnsSigner();
-const module = (name) => ({ type: 'ESModule', path: join(outdir, name), contents: readFileSync(join(outdir, name), 'utf8') });
+const module = (name) => ({
+  type: 'ESModule',
+  path: join(outdir, name),
+  contents: readFileSync(join(outdir, name), 'utf8'),
+});
 const mf = new Miniflare({
   // The bundle as modules, as wrangler dev hands them over.
   modules: [module('park-worker.mjs'), module('dashboard.js')],
@@ -44,7 +49,10 @@ const mf = new Miniflare({
   d1Persist: false,
   bindings: { ENVIRONMENT: 'production', SES_ALLOWED_TOPIC_ARNS: TOPIC },
   // The Worker's only outbound request: the signing certificate at its SNS URL.
-  outboundService: (request) => (request.url === signer.certUrlFor(TOPIC) ? new Response(signer.certificatePem) : new Response('not found', { status: 404 })),
+  outboundService: (request) =>
+    request.url === signer.certUrlFor(TOPIC)
+      ? new Response(signer.certificatePem)
+      : new Response('not found', { status: 404 }),
   // The Worker's one log line per POST is not this benchmark's output; its errors still show.
   handleRuntimeStdio(stdout, stderr) {
     stdout.resume();
@@ -68,7 +76,11 @@ try {
     const counts = {};
     for (const held of HELD) {
       const sesMessageId = `ses-bench-${key}-${held}`;
-      if (scenario.route) await admin.prepare("INSERT INTO email_message_lookup VALUES (?, 'org-acme', ?, 0)").bind(sesMessageId, `deleted-${held}`).run();
+      if (scenario.route)
+        await admin
+          .prepare("INSERT INTO email_message_lookup VALUES (?, 'org-acme', ?, 0)")
+          .bind(sesMessageId, `deleted-${held}`)
+          .run();
       await fill(admin, sesMessageId, held);
       const { trips, outcome } = await post(sesMessageId);
       counts[held] = trips;
@@ -77,7 +89,15 @@ try {
     for (const held of HELD.slice(1)) {
       results.push({
         id: `park-d1-round-trips-${key}-${held}`,
-        ...result(`Webhook POST, ${scenario.label}: D1 round trips with ${held.toLocaleString('en')} held vs none`, 'D1 round trips/POST', counts[held], counts[0], 'same POST with 0 held', '≤ 1.5', 0),
+        ...result(
+          `Webhook POST, ${scenario.label}: D1 round trips with ${held.toLocaleString('en')} held vs none`,
+          'D1 round trips/POST',
+          counts[held],
+          counts[0],
+          'same POST with 0 held',
+          '≤ 1.5',
+          0,
+        ),
       });
     }
   }
@@ -90,7 +110,13 @@ try {
 async function post(sesMessageId) {
   const event = buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: new Date(NOW - 60_000) });
   const body = JSON.stringify(
-    await signer.sign({ Type: 'Notification', MessageId: `sns-${sesMessageId}-${crypto.randomUUID()}`, TopicArn: TOPIC, Message: JSON.stringify(event), Timestamp: new Date(NOW).toISOString() }),
+    await signer.sign({
+      Type: 'Notification',
+      MessageId: `sns-${sesMessageId}-${crypto.randomUUID()}`,
+      TopicArn: TOPIC,
+      Message: JSON.stringify(event),
+      Timestamp: new Date(NOW).toISOString(),
+    }),
   );
   const response = await mf.dispatchFetch('http://127.0.0.1/api/webhooks/ses-events', {
     method: 'POST',
@@ -104,11 +130,19 @@ async function post(sesMessageId) {
 
 /** Holds `n` events of a message directly (as earlier POSTs would have), 500 rows a batch. */
 async function fill(db, sesMessageId, n) {
-  const message = JSON.stringify(buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: new Date(NOW - 3_600_000) }));
+  const message = JSON.stringify(
+    buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: new Date(NOW - 3_600_000) }),
+  );
   for (let i = 0; i < n; i += 500) {
     const statements = [];
     for (let j = i; j < Math.min(n, i + 500); j++) {
-      statements.push(db.prepare('INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at) VALUES (?, ?, ?, ?)').bind(`held-${sesMessageId}-${j}`, sesMessageId, message, NOW - 60_000));
+      statements.push(
+        db
+          .prepare(
+            'INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at) VALUES (?, ?, ?, ?)',
+          )
+          .bind(`held-${sesMessageId}-${j}`, sesMessageId, message, NOW - 60_000),
+      );
     }
     await db.batch(statements);
   }

@@ -13,7 +13,10 @@ export default {
   async fetch(request, env) {
     const { filter, limit, bare, run, repeat } = await request.json();
     const ours = createD1EmailQueries(env.DB);
-    const bareQuery = () => env.DB.prepare(bare.sql).bind(...bare.params).all();
+    const bareQuery = () =>
+      env.DB.prepare(bare.sql)
+        .bind(...bare.params)
+        .all();
     if (run === 'check') {
       const prepared = [];
       const recording = {
@@ -25,7 +28,9 @@ export default {
       const page = await createD1EmailQueries(recording).listEmails(filter, { limit });
       const { results } = await bareQuery();
       const [{ sql, params }] = prepared;
-      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all();
+      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .bind(...params)
+        .all();
       return Response.json({
         ours: page.emails.map((email) => email.id),
         bare: results.map((row) => row.id),

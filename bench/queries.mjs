@@ -23,7 +23,24 @@ const INSERT_CHUNK = 100_000;
 // Recipients are `<first>.<last><number>@<domain>` (16 × 10 × 1000 combinations), so a prefix
 // such as `mia.rossi4` matches 111 numbers of one name: ~70 rows at 100k, ~700 at 1M; `mia.`
 // matches 1/16 of all rows.
-const FIRST = ['ana', 'ben', 'chloe', 'dev', 'emma', 'farid', 'grace', 'hugo', 'ines', 'jonas', 'kim', 'leo', 'mia', 'noah', 'olga', 'priya'];
+const FIRST = [
+  'ana',
+  'ben',
+  'chloe',
+  'dev',
+  'emma',
+  'farid',
+  'grace',
+  'hugo',
+  'ines',
+  'jonas',
+  'kim',
+  'leo',
+  'mia',
+  'noah',
+  'olga',
+  'priya',
+];
 const LAST = ['garcia', 'smith', 'kowalski', 'nguyen', 'muller', 'rossi', 'tanaka', 'silva', 'dubois', 'jensen'];
 const DOMAINS = ['example.com', 'example.org', 'example.net'];
 const YEAR_MS = 365 * 86_400_000;
@@ -31,11 +48,19 @@ const NOW = Date.UTC(2026, 10, 28);
 
 const QUERIES = [
   { label: 'first page', filter: {}, bare: { index: 'emails_by_created', where: '', params: [] } },
-  { label: 'status = bounced', filter: { status: 'bounced' }, bare: { index: 'emails_by_status', where: 'WHERE status = ?', params: ['bounced'] } },
+  {
+    label: 'status = bounced',
+    filter: { status: 'bounced' },
+    bare: { index: 'emails_by_status', where: 'WHERE status = ?', params: ['bounced'] },
+  },
   {
     label: 'recipient starts with "mia.rossi4"',
     filter: { recipientPrefix: 'mia.rossi4' },
-    bare: { index: 'emails_by_recipient', where: 'WHERE recipient >= ? AND recipient < ?', params: ['mia.rossi4', 'mia.rossi5'] },
+    bare: {
+      index: 'emails_by_recipient',
+      where: 'WHERE recipient >= ? AND recipient < ?',
+      params: ['mia.rossi4', 'mia.rossi5'],
+    },
   },
   // A broad prefix (1/16 of all rows): the index finds them, but they must be sorted by time.
   {
@@ -69,11 +94,14 @@ try {
   let rows = 0;
   for (const size of SIZES) {
     const started = performance.now();
-    for (let from = rows; from < size; from += INSERT_CHUNK) await insertEmails(db, from, Math.min(from + INSERT_CHUNK, size));
+    for (let from = rows; from < size; from += INSERT_CHUNK)
+      await insertEmails(db, from, Math.min(from + INSERT_CHUNK, size));
     await db.prepare('ANALYZE').run();
     rows = size;
     const count = (await db.prepare('SELECT count(*) AS n FROM emails').first()).n;
-    console.log(`• ${count.toLocaleString('en')} emails (filled in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(
+      `• ${count.toLocaleString('en')} emails (filled in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    );
 
     for (const query of QUERIES) {
       const request = {

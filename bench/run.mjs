@@ -16,7 +16,11 @@ const BENCHMARKS = [
   { name: 'webhook', file: 'webhook.mjs', what: 'the webhook end to end on wrangler dev' },
   { name: 'queries', file: 'queries.mjs', what: 'the email log queries at 100k and 1M emails' },
   { name: 'memory', file: 'memory.mjs', what: 'memory while ingesting 1M events', flags: ['--expose-gc'] },
-  { name: 'park', file: 'park.mjs', what: 'D1 round trips per webhook POST with 0, 100 and 1,000 held events of its message' },
+  {
+    name: 'park',
+    file: 'park.mjs',
+    what: 'D1 round trips per webhook POST with 0, 100 and 1,000 held events of its message',
+  },
 ];
 /** No benchmark may run longer than this. */
 const TIMEOUT_MS = 15 * 60_000;
@@ -31,7 +35,9 @@ const selected = only.length ? BENCHMARKS.filter((b) => only.includes(b.name)) :
 
 console.log(
   `kuratchi benchmarks — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ` +
-    `load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`,
+    `load average ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}`,
 );
 const results = [];
 const failures = [];

@@ -39,7 +39,7 @@ await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const local = `http://127.0.0.1:${server.address().port}`;
 https.get = (url, options, callback) => {
   const path = new URL(typeof url === 'string' ? url : url.href).pathname;
-  return httpGet(`${local}${path}`, typeof options === 'function' ? options : callback ?? options);
+  return httpGet(`${local}${path}`, typeof options === 'function' ? options : (callback ?? options));
 };
 
 const SnsValidator = require('sns-validator');
@@ -47,10 +47,19 @@ const SnsPayloadValidator = require('sns-payload-validator');
 const snsValidator = new SnsValidator();
 const snsPayloadValidator = new SnsPayloadValidator();
 const options = { fetchCertificate: signer.fetchCertificate, allowedTopicArns: [TOPIC] };
-const key = await crypto.subtle.importKey('spki', readSigningCertificate(signer.certificatePem).spki, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify']);
+const key = await crypto.subtle.importKey(
+  'spki',
+  readSigningCertificate(signer.certificatePem).spki,
+  { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+  false,
+  ['verify'],
+);
 const prepared = bodies.map((text) => {
   const message = parseSnsMessage(text);
-  return { signature: Uint8Array.from(atob(message.Signature), (c) => c.charCodeAt(0)), data: new TextEncoder().encode(snsStringToSign(message)) };
+  return {
+    signature: Uint8Array.from(atob(message.Signature), (c) => c.charCodeAt(0)),
+    data: new TextEncoder().encode(snsStringToSign(message)),
+  };
 });
 
 /** Runs `verify` over every body with `inFlight` verifications at a time (1: one after another). */
@@ -69,13 +78,19 @@ const contenders = {
     for (const body of bodies) await verifySnsMessage(body, options);
   },
   async kuratchiPerCallFetcher() {
-    for (const body of bodies) await verifySnsMessage(body, { ...options, fetchCertificate: (url) => signer.fetchCertificate(url) });
+    for (const body of bodies)
+      await verifySnsMessage(body, { ...options, fetchCertificate: (url) => signer.fetchCertificate(url) });
   },
   async kuratchiConcurrent() {
     await each(bodies, IN_FLIGHT, (body) => verifySnsMessage(body, options));
   },
   async 'sns-validator-concurrent'() {
-    await each(bodies, IN_FLIGHT, (body) => new Promise((resolve, reject) => snsValidator.validate(body, (error) => (error ? reject(error) : resolve()))));
+    await each(
+      bodies,
+      IN_FLIGHT,
+      (body) =>
+        new Promise((resolve, reject) => snsValidator.validate(body, (error) => (error ? reject(error) : resolve()))),
+    );
   },
   async 'sns-payload-validator-concurrent'() {
     await each(bodies, IN_FLIGHT, (body) => snsPayloadValidator.validate(JSON.parse(body)));
@@ -87,7 +102,9 @@ const contenders = {
   },
   async 'sns-validator'() {
     for (const body of bodies) {
-      await new Promise((resolve, reject) => snsValidator.validate(body, (error) => (error ? reject(error) : resolve())));
+      await new Promise((resolve, reject) =>
+        snsValidator.validate(body, (error) => (error ? reject(error) : resolve())),
+      );
     }
   },
   async 'sns-payload-validator'() {
@@ -111,13 +128,64 @@ server.close();
 
 const fasterPeer = rates['sns-validator'] >= rates['sns-payload-validator'] ? 'sns-validator' : 'sns-payload-validator';
 const fasterConcurrentPeer =
-  rates['sns-validator-concurrent'] >= rates['sns-payload-validator-concurrent'] ? 'sns-validator-concurrent' : 'sns-payload-validator-concurrent';
+  rates['sns-validator-concurrent'] >= rates['sns-payload-validator-concurrent']
+    ? 'sns-validator-concurrent'
+    : 'sns-payload-validator-concurrent';
 report([
-  result(`SNS verification, ${IN_FLIGHT} in flight, vs the faster npm validator`, 'messages/s', rates.kuratchiConcurrent, rates[fasterConcurrentPeer], `${fasterConcurrentPeer.replace('-concurrent', '')} (warm cache, ${IN_FLIGHT} in flight)`, '≥ 3'),
-  result(`SNS verification, ${IN_FLIGHT} in flight, vs the floor`, 'messages/s', rates.kuratchiConcurrent, rates.floorConcurrent, `crypto.subtle.verify, key imported, ${IN_FLIGHT} in flight`, '≥ 0.75'),
-  result('SNS verification, one at a time, vs the faster npm validator', 'messages/s', rates.kuratchi, rates[fasterPeer], `${fasterPeer} (warm cache)`, 'n/a'),
-  result('SNS verification, one at a time, vs the floor', 'messages/s', rates.kuratchi, rates.floor, 'crypto.subtle.verify, key imported', '≥ 0.75'),
-  result('SNS verification, a fetchCertificate made per call vs a stable one', 'messages/s', rates.kuratchiPerCallFetcher, rates.kuratchi, 'verifySnsMessage, one fetchCertificate for every call', '≥ 0.8'),
-  result('sns-validator (for reference) vs the floor', 'messages/s', rates['sns-validator'], rates.floor, 'crypto.subtle.verify, key imported', 'n/a'),
-  result('sns-payload-validator (for reference) vs the floor', 'messages/s', rates['sns-payload-validator'], rates.floor, 'crypto.subtle.verify, key imported', 'n/a'),
+  result(
+    `SNS verification, ${IN_FLIGHT} in flight, vs the faster npm validator`,
+    'messages/s',
+    rates.kuratchiConcurrent,
+    rates[fasterConcurrentPeer],
+    `${fasterConcurrentPeer.replace('-concurrent', '')} (warm cache, ${IN_FLIGHT} in flight)`,
+    '≥ 3',
+  ),
+  result(
+    `SNS verification, ${IN_FLIGHT} in flight, vs the floor`,
+    'messages/s',
+    rates.kuratchiConcurrent,
+    rates.floorConcurrent,
+    `crypto.subtle.verify, key imported, ${IN_FLIGHT} in flight`,
+    '≥ 0.75',
+  ),
+  result(
+    'SNS verification, one at a time, vs the faster npm validator',
+    'messages/s',
+    rates.kuratchi,
+    rates[fasterPeer],
+    `${fasterPeer} (warm cache)`,
+    'n/a',
+  ),
+  result(
+    'SNS verification, one at a time, vs the floor',
+    'messages/s',
+    rates.kuratchi,
+    rates.floor,
+    'crypto.subtle.verify, key imported',
+    '≥ 0.75',
+  ),
+  result(
+    'SNS verification, a fetchCertificate made per call vs a stable one',
+    'messages/s',
+    rates.kuratchiPerCallFetcher,
+    rates.kuratchi,
+    'verifySnsMessage, one fetchCertificate for every call',
+    '≥ 0.8',
+  ),
+  result(
+    'sns-validator (for reference) vs the floor',
+    'messages/s',
+    rates['sns-validator'],
+    rates.floor,
+    'crypto.subtle.verify, key imported',
+    'n/a',
+  ),
+  result(
+    'sns-payload-validator (for reference) vs the floor',
+    'messages/s',
+    rates['sns-payload-validator'],
+    rates.floor,
+    'crypto.subtle.verify, key imported',
+    'n/a',
+  ),
 ]);

@@ -82,7 +82,10 @@ try {
   await waitForServer();
   const { signer, topicArn } = await demoSigner();
   const emails = ['ORG_DB_ACME', 'ORG_DB_GLOBEX'].flatMap((binding) =>
-    d1(binding, 'SELECT ses_message_id AS sesMessageId, recipient FROM emails WHERE ses_message_id IS NOT NULL ORDER BY id'),
+    d1(
+      binding,
+      'SELECT ses_message_id AS sesMessageId, recipient FROM emails WHERE ses_message_id IS NOT NULL ORDER BY id',
+    ),
   );
   if (emails.length === 0) throw new Error('no seeded emails with an SES message id');
   console.log(`• ${emails.length} seeded emails with an SES message id`);
@@ -116,7 +119,10 @@ try {
     );
   }
 
-  const tally = { webhook: { requests: 0, statuses: {}, errors: 0, timeouts: 0 }, ping: { requests: 0, statuses: {}, errors: 0, timeouts: 0 } };
+  const tally = {
+    webhook: { requests: 0, statuses: {}, errors: 0, timeouts: 0 },
+    ping: { requests: 0, statuses: {}, errors: 0, timeouts: 0 },
+  };
   /** One autocannon run; each webhook request takes the next unused body (never more than `bodies`). */
   async function load(route, seconds, bodies = [], connections = CONNECTIONS) {
     let next = 0;
@@ -145,7 +151,8 @@ try {
     t.requests += run.requests.total;
     t.errors += run.errors;
     t.timeouts += run.timeouts;
-    for (const [status, { count }] of Object.entries(run.statusCodeStats)) t.statuses[status] = (t.statuses[status] ?? 0) + count;
+    for (const [status, { count }] of Object.entries(run.statusCodeStats))
+      t.statuses[status] = (t.statuses[status] ?? 0) + count;
     const sample = {
       rps: run.requests.total / run.duration,
       p50: run.latency.p50,
@@ -180,19 +187,37 @@ try {
     samples.ping.push(await load('ping', SECONDS));
   }
   console.log(`• latency with ${LOW_CONNECTIONS} connection (for reference)`);
-  const low = await load('webhook', SECONDS, await signBodies(Math.ceil(Math.max(probe.rps, 50) * SECONDS * 1.5)), LOW_CONNECTIONS);
+  const low = await load(
+    'webhook',
+    SECONDS,
+    await signBodies(Math.ceil(Math.max(probe.rps, 50) * SECONDS * 1.5)),
+    LOW_CONNECTIONS,
+  );
 
-  const answered = (route) => Object.entries(tally[route].statuses).map(([status, n]) => `${status} ×${n}`).join(', ');
-  const notOk = Object.entries(tally.webhook.statuses).filter(([status]) => status !== '200').reduce((sum, [, n]) => sum + n, 0);
-  console.log(`• webhook answers: ${answered('webhook')}; connection errors ${tally.webhook.errors}, timeouts ${tally.webhook.timeouts}`);
-  console.log(`• ping answers: ${answered('ping')}; connection errors ${tally.ping.errors}, timeouts ${tally.ping.timeouts}`);
-  if (notOk || tally.webhook.errors) console.error(`✗ ${notOk} webhook answers were not 200, ${tally.webhook.errors} requests failed`);
+  const answered = (route) =>
+    Object.entries(tally[route].statuses)
+      .map(([status, n]) => `${status} ×${n}`)
+      .join(', ');
+  const notOk = Object.entries(tally.webhook.statuses)
+    .filter(([status]) => status !== '200')
+    .reduce((sum, [, n]) => sum + n, 0);
+  console.log(
+    `• webhook answers: ${answered('webhook')}; connection errors ${tally.webhook.errors}, timeouts ${tally.webhook.timeouts}`,
+  );
+  console.log(
+    `• ping answers: ${answered('ping')}; connection errors ${tally.ping.errors}, timeouts ${tally.ping.timeouts}`,
+  );
+  if (notOk || tally.webhook.errors)
+    console.error(`✗ ${notOk} webhook answers were not 200, ${tally.webhook.errors} requests failed`);
 
   // What the webhook did: one email_events row per distinct notification it applied.
   const recorded = ['ORG_DB_ACME', 'ORG_DB_GLOBEX']
     .map((binding) => d1(binding, "SELECT count(*) AS n FROM email_events WHERE sns_message_id LIKE 'bench-%'")[0].n)
     .reduce((a, b) => a + b, 0);
-  const counters = d1('ADMIN_DB', "SELECT name, count FROM ingestion_counters WHERE name LIKE 'outcome:%' ORDER BY name");
+  const counters = d1(
+    'ADMIN_DB',
+    "SELECT name, count FROM ingestion_counters WHERE name LIKE 'outcome:%' ORDER BY name",
+  );
   console.log(
     `• events recorded in the org databases: ${recorded} (200 answers counted by autocannon: ${tally.webhook.statuses[200] ?? 0}; ` +
       `requests cut off at the end of a round may be recorded too); counters: ${counters.map((c) => `${c.name} ${c.count}`).join(', ')}`,
@@ -203,11 +228,46 @@ try {
   const p99 = median(samples.webhook.map((s) => s.p99));
   const pingP99 = median(samples.ping.map((s) => s.p99));
   report([
-    result(`Webhook on wrangler dev, ${CONNECTIONS} connections: throughput vs a trivial route`, 'requests/s', rps.webhook, rps.ping, 'GET /api/ping of the same Worker (200, no I/O)', '≥ 0.5'),
-    result(`Webhook on wrangler dev, ${CONNECTIONS} connections: p50 latency`, 'ms', p50, median(samples.ping.map((s) => s.p50)), 'p50 of GET /api/ping', 'n/a'),
-    result(`Webhook on wrangler dev, ${CONNECTIONS} connections: p99 latency`, 'ms', p99, pingP99, 'p99 of GET /api/ping', '< 50 ms'),
-    result(`Webhook on wrangler dev, ${LOW_CONNECTIONS} connection: p99 latency (reference)`, 'ms', low.p99, p99, `p99 at ${CONNECTIONS} connections`, 'n/a'),
-    result('Webhook answers other than 200 (all rounds and warm-ups)', 'answers', notOk + tally.webhook.errors + tally.webhook.timeouts, tally.webhook.requests, 'webhook requests sent', '= 0 answers'),
+    result(
+      `Webhook on wrangler dev, ${CONNECTIONS} connections: throughput vs a trivial route`,
+      'requests/s',
+      rps.webhook,
+      rps.ping,
+      'GET /api/ping of the same Worker (200, no I/O)',
+      '≥ 0.5',
+    ),
+    result(
+      `Webhook on wrangler dev, ${CONNECTIONS} connections: p50 latency`,
+      'ms',
+      p50,
+      median(samples.ping.map((s) => s.p50)),
+      'p50 of GET /api/ping',
+      'n/a',
+    ),
+    result(
+      `Webhook on wrangler dev, ${CONNECTIONS} connections: p99 latency`,
+      'ms',
+      p99,
+      pingP99,
+      'p99 of GET /api/ping',
+      '< 50 ms',
+    ),
+    result(
+      `Webhook on wrangler dev, ${LOW_CONNECTIONS} connection: p99 latency (reference)`,
+      'ms',
+      low.p99,
+      p99,
+      `p99 at ${CONNECTIONS} connections`,
+      'n/a',
+    ),
+    result(
+      'Webhook answers other than 200 (all rounds and warm-ups)',
+      'answers',
+      notOk + tally.webhook.errors + tally.webhook.timeouts,
+      tally.webhook.requests,
+      'webhook requests sent',
+      '= 0 answers',
+    ),
   ]);
 } catch (error) {
   console.error(`✗ ${error.stack ?? error}\n  last lines of ${logFile}:\n${tail(logFile)}`);
@@ -238,7 +298,10 @@ async function demoSigner() {
   const key = Uint8Array.from(Buffer.from(saved.privateKeyPkcs8, 'base64'));
   return {
     topicArn: saved.topicArn,
-    signer: await createSnsSigner({ certUrl: saved.certUrl, certificate: { pem: saved.certificatePem, privateKeyPkcs8: key.buffer } }),
+    signer: await createSnsSigner({
+      certUrl: saved.certUrl,
+      certificate: { pem: saved.certificatePem, privateKeyPkcs8: key.buffer },
+    }),
   };
 }
 

@@ -12,7 +12,9 @@ import { join } from 'node:path';
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  */
 export async function applyMigrationFiles(db, dir) {
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.sql')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((name) => name.endsWith('.sql'))
+    .sort()) {
     const statements = readFileSync(join(dir, file), 'utf8')
       .split('\n')
       .filter((line) => !line.trim().startsWith('--'))

@@ -30,7 +30,8 @@ const workDir = stateDir ? join(stateDir, 'demo') : join(root, '.wrangler', 'dem
 const traffic = process.env.DEMO_TRAFFIC !== 'off';
 const scheduledIntervalMs = Number(process.env.SCHEDULED_INTERVAL_SECONDS ?? 60) * 1000;
 // The cron of wrangler.toml's [triggers], passed on to the handler as `controller.cron`.
-const cron = /^crons\s*=\s*\[\s*"([^"]+)"/m.exec(readFileSync(join(root, 'wrangler.toml'), 'utf8'))?.[1] ?? '*/10 * * * *';
+const cron =
+  /^crons\s*=\s*\[\s*"([^"]+)"/m.exec(readFileSync(join(root, 'wrangler.toml'), 'utf8'))?.[1] ?? '*/10 * * * *';
 // wrangler's own entry point, run by this Node directly (no pnpm in between), so signals reach it.
 const wranglerBin = createRequire(join(root, 'package.json')).resolve('wrangler/bin/wrangler.js');
 const quiet = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
@@ -90,14 +91,25 @@ const log = createWriteStream(join(workDir, 'wrangler.log'));
 const server = spawn(
   process.execPath,
   [
-    wranglerBin, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false',
+    wranglerBin,
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--show-interactive-dev-session=false',
     // Serves GET /__scheduled?cron=…, which runs the Worker's `scheduled` handler (wrangler dev
     // does not fire cron triggers by itself).
     '--test-scheduled',
-    '--var', 'ENVIRONMENT:development',
-    '--var', `SES_ALLOWED_TOPIC_ARNS:${topicArn}`,
-    '--var', `SNS_DEV_CERTIFICATE_PEM:${signer.certificatePem}`,
-    ...(process.env.INGESTION_STALE_MINUTES ? ['--var', `INGESTION_STALE_MINUTES:${process.env.INGESTION_STALE_MINUTES}`] : []),
+    '--var',
+    'ENVIRONMENT:development',
+    '--var',
+    `SES_ALLOWED_TOPIC_ARNS:${topicArn}`,
+    '--var',
+    `SNS_DEV_CERTIFICATE_PEM:${signer.certificatePem}`,
+    ...(process.env.INGESTION_STALE_MINUTES
+      ? ['--var', `INGESTION_STALE_MINUTES:${process.env.INGESTION_STALE_MINUTES}`]
+      : []),
     ...(process.env.SES_PARK_TTL_HOURS ? ['--var', `SES_PARK_TTL_HOURS:${process.env.SES_PARK_TTL_HOURS}`] : []),
     ...persist,
   ],
@@ -131,9 +143,11 @@ async function runScheduled() {
   try {
     const response = await fetch(`${url}/__scheduled?cron=${encodeURIComponent(cron)}`);
     const text = await response.text();
-    if (!response.ok) console.error(`✗ scheduled jobs: HTTP ${response.status} ${text.slice(0, 200)} (see wrangler.log)`);
+    if (!response.ok)
+      console.error(`✗ scheduled jobs: HTTP ${response.status} ${text.slice(0, 200)} (see wrangler.log)`);
   } catch (error) {
-    if (!stopping) console.error(`✗ scheduled jobs could not be run: ${error instanceof Error ? error.message : String(error)}`);
+    if (!stopping)
+      console.error(`✗ scheduled jobs could not be run: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -162,18 +176,25 @@ for (;;) {
 
 console.log(`\n  kuratchi dashboard: ${url}/\n  SNS webhook:        ${url}/api/webhooks/ses-events`);
 if (scheduledIntervalMs > 0) {
-  console.log(`  scheduled jobs:     every ${scheduledIntervalMs / 1000} s (${url}/__scheduled?cron=${encodeURIComponent(cron)}; log lines in wrangler.log)`);
+  console.log(
+    `  scheduled jobs:     every ${scheduledIntervalMs / 1000} s (${url}/__scheduled?cron=${encodeURIComponent(cron)}; log lines in wrangler.log)`,
+  );
   setInterval(runScheduled, scheduledIntervalMs).unref();
 }
 console.log(`  sign in with password "${DEMO_PASSWORD}" as:`);
-for (const user of DEMO_USERS) console.log(`    ${user.email.padEnd(24)} ${user.role === 'superadmin' ? 'superadmin (can switch organisation)' : user.organizationId}`);
+for (const user of DEMO_USERS)
+  console.log(
+    `    ${user.email.padEnd(24)} ${user.role === 'superadmin' ? 'superadmin (can switch organisation)' : user.organizationId}`,
+  );
 console.log('');
 if (!traffic) {
   console.log('• serving without demo traffic (DEMO_TRAFFIC=off); Ctrl-C stops');
   if (durationMs) setTimeout(() => stop(0), durationMs);
   await new Promise(() => {});
 }
-console.log('• posting signed SNS messages (events, duplicates, out-of-order pairs, forged ones, unknown emails); Ctrl-C stops');
+console.log(
+  '• posting signed SNS messages (events, duplicates, out-of-order pairs, forged ones, unknown emails); Ctrl-C stops',
+);
 
 const random = process.env.DEMO_SEED ? seededRandom(demoSeed(process.env.DEMO_SEED)) : Math.random;
 const demoTraffic = createDemoTraffic({ signer, topicArn, emails: seed.liveEmails, random });
@@ -201,7 +222,11 @@ while (!durationMs || Date.now() - started < durationMs) {
   }
   if (Date.now() - lastReport > 5000) {
     lastReport = Date.now();
-    console.log(`  ${new Date().toISOString().slice(11, 19)} ${Object.entries(tally).map(([k, v]) => `${k}: ${v}`).join('  ')}${unexpected ? `  UNEXPECTED: ${unexpected}` : ''}`);
+    console.log(
+      `  ${new Date().toISOString().slice(11, 19)} ${Object.entries(tally)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('  ')}${unexpected ? `  UNEXPECTED: ${unexpected}` : ''}`,
+    );
   }
   await new Promise((resolve) => setTimeout(resolve, intervalMs));
 }

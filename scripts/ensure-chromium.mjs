@@ -9,12 +9,17 @@ if (existsSync(path)) process.exit(0);
 
 const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
 if (!canInstall) {
-  console.error(`✗ Chromium is not at ${path}. Install Debian's package (sudo apt-get install -y chromium) or set CHROMIUM_PATH.`);
+  console.error(
+    `✗ Chromium is not at ${path}. Install Debian's package (sudo apt-get install -y chromium) or set CHROMIUM_PATH.`,
+  );
   process.exit(1);
 }
 console.log('• installing Debian chromium for the end-to-end tests (apt-get, about a minute)');
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'chromium']]) {
+for (const args of [
+  ['update', '-qq'],
+  ['install', '-y', '-qq', 'chromium'],
+]) {
   const run = spawnSync('apt-get', args, { stdio: 'inherit', env });
   if (run.status !== 0) {
     console.error(`✗ apt-get ${args.join(' ')} failed (${run.status})`);

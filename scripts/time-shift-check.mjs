@@ -20,9 +20,19 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DAY_MS = 86_400_000;
 
 const SUITES = [
-  { name: 'kuratchi-sdk', dir: join(root, 'packages/kuratchi-sdk'), clockTest: 'src/lib/email/testing/test-clock.test.ts', exclude: [] },
+  {
+    name: 'kuratchi-sdk',
+    dir: join(root, 'packages/kuratchi-sdk'),
+    clockTest: 'src/lib/email/testing/test-clock.test.ts',
+    exclude: [],
+  },
   // The soak (20,000 deliveries, ~95 s) runs on the Worker's real clock only: nothing to shift.
-  { name: 'dashboard', dir: join(root, 'apps/dashboard'), clockTest: 'src/lib/server/auth/auth.test.ts', exclude: ['src/routes/api/webhooks/ses-events/soak.test.ts'] },
+  {
+    name: 'dashboard',
+    dir: join(root, 'apps/dashboard'),
+    clockTest: 'src/lib/server/auth/auth.test.ts',
+    exclude: ['src/routes/api/webhooks/ses-events/soak.test.ts'],
+  },
 ];
 
 /** A year ahead, the last day of that month, 30 s before midnight UTC; a year back, the first day, 30 s after. */
@@ -48,7 +58,9 @@ let failed = false;
 for (const suite of SUITES) {
   const probe = vitest(suite, 'not-a-date', [suite.clockTest]);
   if (probe.status === 0 || !probe.output.includes('the test clock needs an ISO 8601 instant')) {
-    console.error(`✗ ${suite.name}: KURATCHI_TEST_NOW does not reach the tests (a bad value did not fail ${suite.clockTest})\n${probe.output.slice(-3000)}`);
+    console.error(
+      `✗ ${suite.name}: KURATCHI_TEST_NOW does not reach the tests (a bad value did not fail ${suite.clockTest})\n${probe.output.slice(-3000)}`,
+    );
     process.exit(1);
   }
 }
@@ -58,7 +70,11 @@ const shifts = process.env.KURATCHI_TIME_SHIFTS ? process.env.KURATCHI_TIME_SHIF
 for (const testNow of shifts) {
   for (const suite of SUITES) {
     const started = Date.now();
-    const run = vitest(suite, testNow, suite.exclude.flatMap((file) => ['--exclude', file]));
+    const run = vitest(
+      suite,
+      testNow,
+      suite.exclude.flatMap((file) => ['--exclude', file]),
+    );
     const output = stripVTControlCharacters(run.output);
     const summary = output.match(/Tests\s+.*\(\d+\)/)?.[0] ?? '';
     const seconds = ((Date.now() - started) / 1000).toFixed(0);

@@ -24,7 +24,7 @@ export default defineConfig(async () => {
     resolve: {
       // $worker: the Worker as deployed (our entry, src/worker.ts, around the adapter's build).
       alias: {
-        '$worker': fileURLToPath(new URL('./src/worker.ts', import.meta.url)),
+        $worker: fileURLToPath(new URL('./src/worker.ts', import.meta.url)),
         '$sveltekit-worker': fileURLToPath(new URL('./.svelte-kit/cloudflare/_worker.js', import.meta.url)),
       },
     },

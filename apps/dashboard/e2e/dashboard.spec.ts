@@ -21,14 +21,19 @@ test('signing in sets an HttpOnly SameSite session cookie and shows the email lo
   expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
   await expect(page.getByTestId('organization-name')).toHaveText('Acme Corp');
   await expect(page.locator('[data-email-id]')).toHaveCount(50);
-  for (const id of await page.locator('[data-email-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-email-id')))) {
+  for (const id of await page
+    .locator('[data-email-id]')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-email-id')))) {
     expect(id).toMatch(/^acme-/);
   }
   await screenshot(page, 'email-log');
 });
 
 test('signed events change the icons, counts, tooltips and timeline of an email', async ({ page }) => {
-  const [email] = d1('ORG_DB_ACME', "SELECT id, ses_message_id AS ses, recipient FROM emails WHERE status = 'sent' ORDER BY id LIMIT 1");
+  const [email] = d1(
+    'ORG_DB_ACME',
+    "SELECT id, ses_message_id AS ses, recipient FROM emails WHERE status = 'sent' ORDER BY id LIMIT 1",
+  );
   const { id, ses, recipient } = email as { id: string; ses: string; recipient: string };
   await signIn(page, USERS.acme);
   await page.goto(`/emails?q=${encodeURIComponent(recipient)}`);
@@ -40,7 +45,15 @@ test('signed events change the icons, counts, tooltips and timeline of an email'
   expect(await postEvent({ eventType: 'Delivery', messageId: ses, recipient, time: new Date(base) })).toBe(200);
   expect(await postEvent({ eventType: 'Open', messageId: ses, recipient, time: new Date(base + 60_000) })).toBe(200);
   expect(await postEvent({ eventType: 'Open', messageId: ses, recipient, time: new Date(base + 120_000) })).toBe(200);
-  expect(await postEvent({ eventType: 'Click', messageId: ses, recipient, time: new Date(base + 180_000), link: 'https://example.com/pricing' })).toBe(200);
+  expect(
+    await postEvent({
+      eventType: 'Click',
+      messageId: ses,
+      recipient,
+      time: new Date(base + 180_000),
+      link: 'https://example.com/pricing',
+    }),
+  ).toBe(200);
 
   await page.reload();
   await expect(row.locator('[data-status]')).toHaveText('delivered');
@@ -48,7 +61,10 @@ test('signed events change the icons, counts, tooltips and timeline of an email'
   await expect(row.locator('[data-icon="opened"] [data-count]')).toHaveText('2');
   await expect(row.locator('[data-icon="clicked"] [data-count]')).toHaveText('1');
   await expect(row.locator('[data-icon="opened"]')).toHaveAttribute('data-tip', /^Opened 2 times, first /);
-  await expect(row.locator('[data-icon="clicked"]')).toHaveAttribute('data-tip', 'Clicked 1 time, last link https://example.com/pricing');
+  await expect(row.locator('[data-icon="clicked"]')).toHaveAttribute(
+    'data-tip',
+    'Clicked 1 time, last link https://example.com/pricing',
+  );
   await row.locator('[data-icon="opened"]').hover();
 
   // A permanent bounce arriving later still shows, with its type, and suppresses the recipient.
@@ -75,9 +91,13 @@ test('the status filter and the CSV export return exactly the filtered rows', as
   await expect(page).toHaveURL(/status=bounced/);
   const shown = page.locator('[data-email-id]');
   await expect(shown.first()).toBeVisible();
-  for (const status of await page.locator('[data-email-id] [data-status]').allTextContents()) expect(status).toBe('bounced');
+  for (const status of await page.locator('[data-email-id] [data-status]').allTextContents())
+    expect(status).toBe('bounced');
 
-  const expected = d1('ORG_DB_ACME', "SELECT id FROM emails WHERE status = 'bounced' ORDER BY created_at DESC, id DESC").map((r) => r['id']);
+  const expected = d1(
+    'ORG_DB_ACME',
+    "SELECT id FROM emails WHERE status = 'bounced' ORDER BY created_at DESC, id DESC",
+  ).map((r) => r['id']);
   const download = page.waitForEvent('download');
   await page.getByTestId('export-csv').click();
   const csv = await (await (await download).createReadStream()).toArray();
@@ -88,13 +108,19 @@ test('the status filter and the CSV export return exactly the filtered rows', as
 });
 
 test('the recipient search and date range narrow the log', async ({ page }) => {
-  const [{ recipient, day }] = d1('ORG_DB_ACME', "SELECT recipient, strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day FROM emails ORDER BY id LIMIT 1") as Array<{ recipient: string; day: string }>;
+  const [{ recipient, day }] = d1(
+    'ORG_DB_ACME',
+    "SELECT recipient, strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day FROM emails ORDER BY id LIMIT 1",
+  ) as Array<{ recipient: string; day: string }>;
   await signIn(page, USERS.acme);
   await page.goto(`/emails?q=${encodeURIComponent(recipient!.slice(0, -4))}&from=${day}&to=${day}`);
   const recipients = await page.locator('[data-email-id] td:first-child').allTextContents();
   expect(recipients).toContain(recipient);
   for (const text of recipients) expect(text.startsWith(recipient!.slice(0, -4))).toBe(true);
-  const expected = d1('ORG_DB_ACME', `SELECT count(*) AS n FROM emails WHERE recipient >= '${recipient!.slice(0, -4)}' AND recipient < '${recipient!.slice(0, -4)}~' AND strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') = '${day}'`)[0]!['n'];
+  const expected = d1(
+    'ORG_DB_ACME',
+    `SELECT count(*) AS n FROM emails WHERE recipient >= '${recipient!.slice(0, -4)}' AND recipient < '${recipient!.slice(0, -4)}~' AND strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') = '${day}'`,
+  )[0]!['n'];
   expect(recipients.length).toBe(expected);
 });
 
@@ -105,7 +131,9 @@ test("a user of another organisation gets 404 for Acme's email, its export and i
   const response = await page.goto(`/emails/${id}`);
   expect(response?.status()).toBe(404);
   await page.goto('/emails');
-  for (const rowId of await page.locator('[data-email-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-email-id')))) {
+  for (const rowId of await page
+    .locator('[data-email-id]')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-email-id')))) {
     expect(rowId).toMatch(/^globex-/);
   }
   const csv = await (await page.request.get('/emails/export.csv')).text();
@@ -115,7 +143,10 @@ test("a user of another organisation gets 404 for Acme's email, its export and i
   // The overview charts the 30 UTC days ending with today (d1-email-queries dailyStats): the same window here.
   const DAY_MS = 86_400_000;
   const end = Math.floor(Date.now() / DAY_MS) * DAY_MS + DAY_MS;
-  const globexSent = d1('ORG_DB_GLOBEX', `SELECT count(*) AS n FROM emails WHERE sent_at >= ${end - 30 * DAY_MS} AND sent_at < ${end}`)[0]!['n'];
+  const globexSent = d1(
+    'ORG_DB_GLOBEX',
+    `SELECT count(*) AS n FROM emails WHERE sent_at >= ${end - 30 * DAY_MS} AND sent_at < ${end}`,
+  )[0]!['n'];
   await page.goto('/emails/overview');
   await expect(page.locator('[data-chart="Sent"] [data-total]')).toHaveText(String(globexSent));
   expect(globexSent).not.toBe(acmeSent);
@@ -136,8 +167,14 @@ test('the overview charts the days, rates against the SES thresholds and warns w
   // Globex sent an email 40 minutes ago and no event has arrived since (the stale limit is 30).
   const now = Date.now();
   d1('ORG_DB_GLOBEX', `UPDATE email_events SET received_at = min(received_at, ${now - 3_600_000})`);
-  d1('ORG_DB_GLOBEX', `INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES ('globex-stale', 'late@example.com', 's@globex.example', 'Anyone there?', 'sent', 'ses-globex-stale', ${now - 40 * 60_000}, ${now - 40 * 60_000})`);
-  d1('ADMIN_DB', `INSERT INTO email_message_lookup VALUES ('ses-globex-stale', 'org-globex', 'globex-stale', ${now}) ON CONFLICT DO NOTHING`);
+  d1(
+    'ORG_DB_GLOBEX',
+    `INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES ('globex-stale', 'late@example.com', 's@globex.example', 'Anyone there?', 'sent', 'ses-globex-stale', ${now - 40 * 60_000}, ${now - 40 * 60_000})`,
+  );
+  d1(
+    'ADMIN_DB',
+    `INSERT INTO email_message_lookup VALUES ('ses-globex-stale', 'org-globex', 'globex-stale', ${now}) ON CONFLICT DO NOTHING`,
+  );
 
   await signIn(page, USERS.globex);
   await page.goto('/emails/overview');
@@ -149,7 +186,9 @@ test('the overview charts the days, rates against the SES thresholds and warns w
 
   // Events resume: the warning clears and the counters move.
   const applied = Number(await page.locator('[data-counter="applied"]').textContent());
-  expect(await postEvent({ eventType: 'Delivery', messageId: 'ses-globex-stale', recipient: 'late@example.com' })).toBe(200);
+  expect(await postEvent({ eventType: 'Delivery', messageId: 'ses-globex-stale', recipient: 'late@example.com' })).toBe(
+    200,
+  );
   await page.reload();
   await expect(page.getByTestId('ingestion-ok')).toBeVisible();
   await expect(page.locator('[data-counter="applied"]')).toHaveText(String(applied + 1));
@@ -190,13 +229,20 @@ test('sign-out ends the session, and repeated wrong passwords are rate-limited',
   await expect(page.getByRole('alert')).toHaveText('Too many failed attempts. Try again in 1 minute.');
 });
 
-test('on wrangler dev, refused uploads answer their status every time (the body is drained, not cancelled)', async ({ request }) => {
+test('on wrangler dev, refused uploads answer their status every time (the body is drained, not cancelled)', async ({
+  request,
+}) => {
   const oversized = 'A'.repeat(300 * 1024);
   for (let i = 0; i < 4; i++) {
-    const response = await request.post('/api/webhooks/ses-events', { data: oversized, headers: { 'content-type': 'text/plain' } });
+    const response = await request.post('/api/webhooks/ses-events', {
+      data: oversized,
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(response.status()).toBe(413);
   }
   for (let i = 0; i < 6; i++) {
-    expect((await request.post('/api/ping', { data: 'x=1', headers: { 'content-type': 'text/plain' } })).status()).toBe(200);
+    expect((await request.post('/api/ping', { data: 'x=1', headers: { 'content-type': 'text/plain' } })).status()).toBe(
+      200,
+    );
   }
 });

@@ -6,7 +6,11 @@ import { buildSesEvent, createSnsSigner, type SesEventSpec, type SnsSigner } fro
 import { E2E } from './environment';
 
 export const PASSWORD = 'kuratchi-demo';
-export const USERS = { acme: 'admin@acme.example', globex: 'admin@globex.example', root: 'root@kuratchi.example' } as const;
+export const USERS = {
+  acme: 'admin@acme.example',
+  globex: 'admin@globex.example',
+  root: 'root@kuratchi.example',
+} as const;
 
 /** Signs in through the form. */
 export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
@@ -27,7 +31,10 @@ export function demoSigner() {
     const key = Uint8Array.from(Buffer.from(saved.privateKeyPkcs8, 'base64'));
     return {
       topicArn: saved.topicArn as string,
-      signer: await createSnsSigner({ certUrl: saved.certUrl, certificate: { pem: saved.certificatePem, privateKeyPkcs8: key.buffer } }),
+      signer: await createSnsSigner({
+        certUrl: saved.certUrl,
+        certificate: { pem: saved.certificatePem, privateKeyPkcs8: key.buffer },
+      }),
     };
   })();
   return signer;
@@ -56,7 +63,11 @@ export function d1(binding: string, sql: string): Array<Record<string, unknown>>
   const run = spawnSync(
     'pnpm',
     ['exec', 'wrangler', 'd1', 'execute', binding, '--local', '--persist-to', E2E.stateDir, '--json', '--command', sql],
-    { cwd: E2E.root, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' } },
+    {
+      cwd: E2E.root,
+      encoding: 'utf8',
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+    },
   );
   if (run.status !== 0) throw new Error(`wrangler d1 execute failed: ${run.stderr}`);
   return (JSON.parse(run.stdout) as Array<{ results: Array<Record<string, unknown>> }>)[0]?.results ?? [];

@@ -20,22 +20,36 @@ beforeAll(seedOrganizations);
 afterEach(() => vi.restoreAllMocks());
 
 async function park(sesMessageId: string, snsMessageId: string, parkedAt: number) {
-  const message = JSON.stringify(buildSesEvent({ eventType: 'Delivery', messageId: sesMessageId, time: new Date(parkedAt - 60_000) }));
-  await env.ADMIN_DB.prepare('INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at) VALUES (?, ?, ?, ?)')
+  const message = JSON.stringify(
+    buildSesEvent({ eventType: 'Delivery', messageId: sesMessageId, time: new Date(parkedAt - 60_000) }),
+  );
+  await env.ADMIN_DB.prepare(
+    'INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at) VALUES (?, ?, ?, ?)',
+  )
     .bind(snsMessageId, sesMessageId, message, parkedAt)
     .run();
 }
 
 async function runCron(at: number, overrides: Record<string, unknown> = {}) {
   const ctx = createExecutionContext();
-  const run = async () => worker.scheduled!(createScheduledController({ scheduledTime: new Date(at), cron: CRON }), { ...env, ...overrides }, ctx);
-  const settled = await run().then(() => null, (error: unknown) => error);
+  const run = async () =>
+    worker.scheduled!(
+      createScheduledController({ scheduledTime: new Date(at), cron: CRON }),
+      { ...env, ...overrides },
+      ctx,
+    );
+  const settled = await run().then(
+    () => null,
+    (error: unknown) => error,
+  );
   await waitOnExecutionContext(ctx);
   return settled;
 }
 
 function logLines(spy: { mock: { calls: unknown[][] } }) {
-  return spy.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>).filter((line) => line['msg'] === 'scheduled-job');
+  return spy.mock.calls
+    .map(([line]) => JSON.parse(String(line)) as Record<string, unknown>)
+    .filter((line) => line['msg'] === 'scheduled-job');
 }
 
 describe('scheduled (cron trigger)', () => {
@@ -50,17 +64,36 @@ describe('scheduled (cron trigger)', () => {
     )
       .bind(emailId, routed)
       .run();
-    await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(routed, ORGS.acme, emailId).run();
+    await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)')
+      .bind(routed, ORGS.acme, emailId)
+      .run();
 
     const log = vi.spyOn(console, 'log');
     expect(await runCron(NOW)).toBeNull();
 
-    const deadLetters = await env.ADMIN_DB.prepare('SELECT ses_message_id AS ses, reason, dead_lettered_at AS at FROM email_event_dead_letters WHERE ses_message_id IN (?, ?)').bind(expired, routed).all();
+    const deadLetters = await env.ADMIN_DB.prepare(
+      'SELECT ses_message_id AS ses, reason, dead_lettered_at AS at FROM email_event_dead_letters WHERE ses_message_id IN (?, ?)',
+    )
+      .bind(expired, routed)
+      .all();
     expect(deadLetters.results).toEqual([{ ses: expired, reason: 'no-route', at: NOW }]);
-    expect(await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id IN (?, ?)').bind(expired, routed).first()).toEqual({ n: 0 });
-    expect(await env.ORG_DB_ACME.prepare('SELECT status FROM emails WHERE id = ?').bind(emailId).first()).toEqual({ status: 'delivered' });
+    expect(
+      await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id IN (?, ?)')
+        .bind(expired, routed)
+        .first(),
+    ).toEqual({ n: 0 });
+    expect(await env.ORG_DB_ACME.prepare('SELECT status FROM emails WHERE id = ?').bind(emailId).first()).toEqual({
+      status: 'delivered',
+    });
     expect(logLines(log)).toEqual([
-      expect.objectContaining({ job: 'park-sweep', cron: CRON, scheduledTime: new Date(NOW).toISOString(), outcome: 'ok', applied: 1, deadLettered: 1 }),
+      expect.objectContaining({
+        job: 'park-sweep',
+        cron: CRON,
+        scheduledTime: new Date(NOW).toISOString(),
+        outcome: 'ok',
+        applied: 1,
+        deadLettered: 1,
+      }),
       expect.objectContaining({ job: 'auth-purge', cron: CRON, outcome: 'ok' }),
     ]);
   });
@@ -71,7 +104,9 @@ describe('scheduled (cron trigger)', () => {
     await createSession(env.ADMIN_DB, user, NOW - 60_000); // still live
     const log = vi.spyOn(console, 'log');
     expect(await runCron(NOW)).toBeNull();
-    const left = await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ?').bind(user.id).first<{ n: number }>();
+    const left = await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ?')
+      .bind(user.id)
+      .first<{ n: number }>();
     expect(left?.n).toBe(1);
     expect(logLines(log).find((line) => line['job'] === 'auth-purge')).toMatchObject({ outcome: 'ok', sessions: 1 });
   });
@@ -80,9 +115,17 @@ describe('scheduled (cron trigger)', () => {
     const ses = `ses-cron-young-${crypto.randomUUID()}`;
     await park(ses, `${ses}-1`, NOW - 2 * HOUR);
     expect(await runCron(NOW, { SES_PARK_TTL_HOURS: '3' })).toBeNull();
-    expect(await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id = ?').bind(ses).first()).toEqual({ n: 1 });
+    expect(
+      await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id = ?')
+        .bind(ses)
+        .first(),
+    ).toEqual({ n: 1 });
     expect(await runCron(NOW + 2 * HOUR, { SES_PARK_TTL_HOURS: '3' })).toBeNull();
-    expect(await env.ADMIN_DB.prepare('SELECT reason FROM email_event_dead_letters WHERE ses_message_id = ?').bind(ses).first()).toEqual({ reason: 'no-route' });
+    expect(
+      await env.ADMIN_DB.prepare('SELECT reason FROM email_event_dead_letters WHERE ses_message_id = ?')
+        .bind(ses)
+        .first(),
+    ).toEqual({ reason: 'no-route' });
   });
 
   it('a failing job is logged as failed with its error, and the cron event fails', async () => {
@@ -90,7 +133,13 @@ describe('scheduled (cron trigger)', () => {
     const failure = await runCron(NOW, { SES_PARK_TTL_HOURS: '1' });
     expect(String(failure)).toBe('Error: scheduled jobs failed: park-sweep (see their log lines)');
     expect(logLines(error)).toEqual([
-      expect.objectContaining({ job: 'park-sweep', outcome: 'failed', error: expect.stringMatching(/^ConfigError: .*SES_PARK_TTL_HOURS must be longer than SNS's retry window of 1 hour/) }),
+      expect.objectContaining({
+        job: 'park-sweep',
+        outcome: 'failed',
+        error: expect.stringMatching(
+          /^ConfigError: .*SES_PARK_TTL_HOURS must be longer than SNS's retry window of 1 hour/,
+        ),
+      }),
     ]);
   });
 });

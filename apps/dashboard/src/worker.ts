@@ -18,7 +18,10 @@ export default {
    * @see https://developers.cloudflare.com/workers/runtime-apis/handlers/scheduled/
    */
   async scheduled(controller, env) {
-    const results = await runScheduledJobs(scheduledJobs(env), { now: new Date(controller.scheduledTime), cron: controller.cron });
+    const results = await runScheduledJobs(scheduledJobs(env), {
+      now: new Date(controller.scheduledTime),
+      cron: controller.cron,
+    });
     const failed = results.filter((r) => r.outcome === 'failed').map((r) => r.job);
     if (failed.length) throw new Error(`scheduled jobs failed: ${failed.join(', ')} (see their log lines)`);
   },

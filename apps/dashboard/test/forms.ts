@@ -23,14 +23,23 @@ export async function postForm(
   if (options.clientAddress) headers['cf-connecting-ip'] = options.clientAddress;
   if (options.cookie) headers['cookie'] = options.cookie;
   const ctx = createExecutionContext();
-  const request = new Request(`${APP_ORIGIN}${path}`, { method: 'POST', headers, body: new URLSearchParams(fields), redirect: 'manual' });
+  const request = new Request(`${APP_ORIGIN}${path}`, {
+    method: 'POST',
+    headers,
+    body: new URLSearchParams(fields),
+    redirect: 'manual',
+  });
   const response = await worker.fetch!(request as never, { ...env }, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }
 
 /** Adds a dashboard user of `organizationId` with this password; returns its id. */
-export async function addUser(email: string, password: string, options: { organizationId?: string; role?: 'admin' | 'superadmin' } = {}): Promise<string> {
+export async function addUser(
+  email: string,
+  password: string,
+  options: { organizationId?: string; role?: 'admin' | 'superadmin' } = {},
+): Promise<string> {
   const id = `user-${crypto.randomUUID()}`;
   await env.ADMIN_DB.prepare('INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, 0)')
     .bind(id, email, email, options.organizationId ?? 'org-acme', options.role ?? 'admin', await hashPassword(password))
@@ -40,6 +49,8 @@ export async function addUser(email: string, password: string, options: { organi
 
 /** How many session rows a user has. */
 export async function sessionCount(userId: string): Promise<number> {
-  const row = await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ?').bind(userId).first<{ n: number }>();
+  const row = await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ?')
+    .bind(userId)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }

@@ -22,7 +22,11 @@ export async function seedOrganizations(): Promise<void> {
       [ORGS.acme, 'Acme', 'ORG_DB_ACME'],
       [ORGS.globex, 'Globex', 'ORG_DB_GLOBEX'],
     ].map(([id, name, binding]) =>
-      env.ADMIN_DB.prepare('INSERT INTO organizations VALUES (?, ?, ?, 0) ON CONFLICT (id) DO NOTHING').bind(id, name, binding),
+      env.ADMIN_DB.prepare('INSERT INTO organizations VALUES (?, ?, ?, 0) ON CONFLICT (id) DO NOTHING').bind(
+        id,
+        name,
+        binding,
+      ),
     ),
   );
 }
@@ -38,12 +42,18 @@ export async function sentEmail(db: D1Database, organizationId: string) {
     )
     .bind(emailId, `${emailId}@example.com`, sesMessageId)
     .run();
-  await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(sesMessageId, organizationId, emailId).run();
+  await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)')
+    .bind(sesMessageId, organizationId, emailId)
+    .run();
   return { emailId, sesMessageId, recipient: `${emailId}@example.com` };
 }
 
 /** A signed Notification carrying an SES event, as SNS would POST it. */
-export async function signedEvent(signer: SnsSigner, spec: Omit<SesEventSpec, 'time'> & { time?: Date }, overrides: Record<string, unknown> = {}) {
+export async function signedEvent(
+  signer: SnsSigner,
+  spec: Omit<SesEventSpec, 'time'> & { time?: Date },
+  overrides: Record<string, unknown> = {},
+) {
   const event = buildSesEvent({ time: new Date(Date.now() - 60_000), ...spec });
   return JSON.stringify(
     await signer.sign({
@@ -65,7 +75,11 @@ export async function post(
   const ctx = createExecutionContext();
   const request = new Request(options.url ?? WEBHOOK, {
     method: 'POST',
-    headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification', ...options.headers },
+    headers: {
+      'content-type': 'text/plain; charset=UTF-8',
+      'x-amz-sns-message-type': 'Notification',
+      ...options.headers,
+    },
     body,
   });
   const response = await worker.fetch!(request as never, { ...env, ...options.env }, ctx);
@@ -90,7 +104,10 @@ export async function writes(): Promise<string> {
       [env.ORG_DB_GLOBEX, 'email_events'],
       [env.ORG_DB_ACME, 'email_suppressions'],
       [env.ORG_DB_ACME, "emails WHERE status != 'pending'"],
-    ].map(async ([db, table]) => (await (db as D1Database).prepare(`SELECT count(*) AS n FROM ${table as string}`).first<{ n: number }>())?.n),
+    ].map(
+      async ([db, table]) =>
+        (await (db as D1Database).prepare(`SELECT count(*) AS n FROM ${table as string}`).first<{ n: number }>())?.n,
+    ),
   );
   return counts.join(',');
 }

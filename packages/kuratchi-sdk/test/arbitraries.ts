@@ -10,7 +10,12 @@ export const sesEventArbitrary: fc.Arbitrary<SesEvent> = fc
   .record({
     eventType: fc.constantFrom(...SES_EVENT_TYPES),
     second: fc.integer({ min: 0, max: 5 }),
-    link: fc.constantFrom('https://example.com/a', 'https://example.com/b', 'https://example.com/ü', 'https://example.com/😀'),
+    link: fc.constantFrom(
+      'https://example.com/a',
+      'https://example.com/b',
+      'https://example.com/ü',
+      'https://example.com/😀',
+    ),
     bounceType: fc.constantFrom('Permanent', 'Transient', 'Undetermined'),
     bounceSubType: fc.constantFrom('General', 'MailboxFull', 'Suppressed'),
     delayType: fc.constantFrom('MailboxFull', 'TransientCommunicationFailure'),
@@ -19,7 +24,11 @@ export const sesEventArbitrary: fc.Arbitrary<SesEvent> = fc
   })
   .map(({ second, ...spec }) =>
     // Round-trip through JSON and the parser, as an event arrives from SNS.
-    parseSesEvent(JSON.stringify(buildSesEvent({ ...spec, messageId: 'ses-arbitrary', time: new Date(Date.UTC(2026, 0, 1, 0, 0, second)) }))),
+    parseSesEvent(
+      JSON.stringify(
+        buildSesEvent({ ...spec, messageId: 'ses-arbitrary', time: new Date(Date.UTC(2026, 0, 1, 0, 0, second)) }),
+      ),
+    ),
   );
 
 /** A set of distinct deliveries (unique SNS ids), and an arrival order of them with duplicates. */
@@ -29,9 +38,10 @@ export const deliveriesArbitrary = fc
   .chain((distinct) =>
     fc.record({
       distinct: fc.constant(distinct),
-      arrivals: fc
-        .array(fc.nat({ max: distinct.length - 1 }), { maxLength: distinct.length * 2 })
-        .chain((extra) => fc.shuffledSubarray([...distinct, ...extra.map((i) => distinct[i]!)], { minLength: distinct.length + extra.length })),
+      arrivals: fc.array(fc.nat({ max: distinct.length - 1 }), { maxLength: distinct.length * 2 }).chain((extra) =>
+        fc.shuffledSubarray([...distinct, ...extra.map((i) => distinct[i]!)], {
+          minLength: distinct.length + extra.length,
+        }),
+      ),
     }),
   );
-

@@ -63,7 +63,7 @@ export function failingD1(db: D1Database, plan: FaultPlan): D1Database {
       if (property === 'batch') {
         return (statements: D1PreparedStatement[]) =>
           guarded(statements.length, () =>
-            target.batch(statements.map((s) => ((s as unknown as Record<symbol, D1PreparedStatement>)[UNWRAP] ?? s))),
+            target.batch(statements.map((s) => (s as unknown as Record<symbol, D1PreparedStatement>)[UNWRAP] ?? s)),
           );
       }
       const value = Reflect.get(target, property) as unknown;

@@ -1,16 +1,28 @@
 /** Label/value pairs worth showing for one SES event of an email's timeline. */
 export function timelineDetails(eventType: string, detail: Record<string, unknown>): Array<[string, string]> {
   const pairs: Array<[string, unknown]> = [];
-  const first = (key: string) => (Array.isArray(detail[key]) ? (detail[key] as Array<Record<string, unknown>>)[0] : undefined);
+  const first = (key: string) =>
+    Array.isArray(detail[key]) ? (detail[key] as Array<Record<string, unknown>>)[0] : undefined;
   switch (eventType) {
     case 'Bounce': {
       const recipient = first('bouncedRecipients');
       pairs.push(['Bounce type', `${String(detail['bounceType'])} / ${String(detail['bounceSubType'])}`]);
-      pairs.push(['Diagnostic', recipient?.['diagnosticCode']], ['Status', recipient?.['status']], ['Reporting MTA', detail['reportingMTA']]);
+      pairs.push(
+        ['Diagnostic', recipient?.['diagnosticCode']],
+        ['Status', recipient?.['status']],
+        ['Reporting MTA', detail['reportingMTA']],
+      );
       break;
     }
     case 'Delivery':
-      pairs.push(['SMTP response', detail['smtpResponse']], ['Reporting MTA', detail['reportingMTA']], ['Processing time', detail['processingTimeMillis'] !== undefined ? `${String(detail['processingTimeMillis'])} ms` : undefined]);
+      pairs.push(
+        ['SMTP response', detail['smtpResponse']],
+        ['Reporting MTA', detail['reportingMTA']],
+        [
+          'Processing time',
+          detail['processingTimeMillis'] !== undefined ? `${String(detail['processingTimeMillis'])} ms` : undefined,
+        ],
+      );
       break;
     case 'Open':
       pairs.push(['IP address', detail['ipAddress']], ['User agent', detail['userAgent']]);
@@ -19,10 +31,18 @@ export function timelineDetails(eventType: string, detail: Record<string, unknow
       pairs.push(['Link', detail['link']], ['IP address', detail['ipAddress']], ['User agent', detail['userAgent']]);
       break;
     case 'DeliveryDelay':
-      pairs.push(['Delay type', detail['delayType']], ['Diagnostic', first('delayedRecipients')?.['diagnosticCode']], ['Gives up at', detail['expirationTime']]);
+      pairs.push(
+        ['Delay type', detail['delayType']],
+        ['Diagnostic', first('delayedRecipients')?.['diagnosticCode']],
+        ['Gives up at', detail['expirationTime']],
+      );
       break;
     case 'Complaint':
-      pairs.push(['Feedback type', detail['complaintFeedbackType']], ['Sub-type', detail['complaintSubType']], ['User agent', detail['userAgent']]);
+      pairs.push(
+        ['Feedback type', detail['complaintFeedbackType']],
+        ['Sub-type', detail['complaintSubType']],
+        ['User agent', detail['userAgent']],
+      );
       break;
     case 'Reject':
       pairs.push(['Reason', detail['reason']]);
@@ -31,8 +51,14 @@ export function timelineDetails(eventType: string, detail: Record<string, unknow
       pairs.push(['Template', detail['templateName']], ['Error', detail['errorMessage']]);
       break;
     case 'Subscription':
-      pairs.push(['Contact list', detail['contactList']], ['Source', detail['source']], ['New preferences', detail['newTopicPreferences'] ? JSON.stringify(detail['newTopicPreferences']) : undefined]);
+      pairs.push(
+        ['Contact list', detail['contactList']],
+        ['Source', detail['source']],
+        ['New preferences', detail['newTopicPreferences'] ? JSON.stringify(detail['newTopicPreferences']) : undefined],
+      );
       break;
   }
-  return pairs.filter((pair): pair is [string, string | number] => pair[1] !== undefined && pair[1] !== null && pair[1] !== '').map(([label, value]) => [label, String(value)]);
+  return pairs
+    .filter((pair): pair is [string, string | number] => pair[1] !== undefined && pair[1] !== null && pair[1] !== '')
+    .map(([label, value]) => [label, String(value)]);
 }

@@ -25,7 +25,11 @@ let acme;
 
 function runCli(args, token = TOKEN) {
   return new Promise((resolve, reject) => {
-    const env = { PATH: process.env.PATH, HOME: '/nonexistent-kuratchi-home', ...(token ? { KURATCHI_OPS_TOKEN: token } : {}) };
+    const env = {
+      PATH: process.env.PATH,
+      HOME: '/nonexistent-kuratchi-home',
+      ...(token ? { KURATCHI_OPS_TOKEN: token } : {}),
+    };
     const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -37,7 +41,29 @@ function runCli(args, token = TOKEN) {
 }
 
 const event = (eventType, messageId) =>
-  JSON.stringify({ eventType, mail: { timestamp: new Date(NOW - 120_000).toISOString(), source: 's@example.com', messageId, destination: ['r@example.com'], headersTruncated: false, commonHeaders: {}, tags: {} }, ...(eventType === 'Delivery' ? { delivery: { timestamp: new Date(NOW - 60_000).toISOString(), processingTimeMillis: 1, recipients: ['r@example.com'], smtpResponse: '250 ok', reportingMTA: 'a.example' } } : { open: { timestamp: new Date(NOW - 60_000).toISOString(), userAgent: 'UA', ipAddress: '192.0.2.1' } }) });
+  JSON.stringify({
+    eventType,
+    mail: {
+      timestamp: new Date(NOW - 120_000).toISOString(),
+      source: 's@example.com',
+      messageId,
+      destination: ['r@example.com'],
+      headersTruncated: false,
+      commonHeaders: {},
+      tags: {},
+    },
+    ...(eventType === 'Delivery'
+      ? {
+          delivery: {
+            timestamp: new Date(NOW - 60_000).toISOString(),
+            processingTimeMillis: 1,
+            recipients: ['r@example.com'],
+            smtpResponse: '250 ok',
+            reportingMTA: 'a.example',
+          },
+        }
+      : { open: { timestamp: new Date(NOW - 60_000).toISOString(), userAgent: 'UA', ipAddress: '192.0.2.1' } }),
+  });
 
 before(async () => {
   const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-dead-letters-'));
@@ -51,7 +77,9 @@ before(async () => {
   // The bundle as one module, as wrangler dev hands it over (its guarded import of
   // node:async_hooks fails at run time and SvelteKit does without, as deployed).
   mf = new Miniflare({
-    modules: [{ type: 'ESModule', path: join(outdir, 'worker.js'), contents: readFileSync(join(outdir, 'worker.js'), 'utf8') }],
+    modules: [
+      { type: 'ESModule', path: join(outdir, 'worker.js'), contents: readFileSync(join(outdir, 'worker.js'), 'utf8') },
+    ],
     modulesRoot: outdir,
     compatibilityDate: '2026-05-01',
     d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX'],
@@ -67,9 +95,15 @@ before(async () => {
   await applyMigrationFiles(acme, join(root, 'packages/kuratchi-sdk/migrations/org'));
   await admin.prepare("INSERT INTO organizations VALUES ('org-acme', 'Acme', 'ORG_DB_ACME', 0)").run();
   // ses-a: its lookup row was written late (by hand, after sendEmail's write failed); ses-b: never routed.
-  await acme.prepare("INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES ('email-a', 'r@example.com', 's@example.com', 'Hi', 'sent', 'ses-a', 1, 1)").run();
+  await acme
+    .prepare(
+      "INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES ('email-a', 'r@example.com', 's@example.com', 'Hi', 'sent', 'ses-a', 1, 1)",
+    )
+    .run();
   await admin.prepare("INSERT INTO email_message_lookup VALUES ('ses-a', 'org-acme', 'email-a', 0)").run();
-  const dead = admin.prepare('INSERT INTO email_event_dead_letters (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at) VALUES (?, ?, ?, ?, ?, ?)');
+  const dead = admin.prepare(
+    'INSERT INTO email_event_dead_letters (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at) VALUES (?, ?, ?, ?, ?, ?)',
+  );
   await admin.batch([
     dead.bind('sns-a-1', 'ses-a', event('Delivery', 'ses-a'), 'no-route', NOW - 25 * 3_600_000, NOW),
     dead.bind('sns-b-1', 'ses-b', event('Open', 'ses-b'), 'park-full', NOW, NOW),
@@ -103,14 +137,26 @@ describe('kuratchi-ses dead-letters against the built Worker', () => {
       outcomes: { applied: 1, 'no-route': 1 },
       kept: [{ snsMessageId: 'sns-b-1', sesMessageId: 'ses-b', was: 'park-full', outcome: 'no-route' }],
     });
-    assert.deepEqual(await acme.prepare("SELECT status FROM emails WHERE id = 'email-a'").first(), { status: 'delivered' });
-    assert.deepEqual((await admin.prepare('SELECT sns_message_id AS id, reason, replay_attempts AS n FROM email_event_dead_letters').all()).results, [
-      { id: 'sns-b-1', reason: 'no-route', n: 1 },
-    ]);
+    assert.deepEqual(await acme.prepare("SELECT status FROM emails WHERE id = 'email-a'").first(), {
+      status: 'delivered',
+    });
+    assert.deepEqual(
+      (
+        await admin
+          .prepare('SELECT sns_message_id AS id, reason, replay_attempts AS n FROM email_event_dead_letters')
+          .all()
+      ).results,
+      [{ id: 'sns-b-1', reason: 'no-route', n: 1 }],
+    );
 
     const second = await runCli(['dead-letters', 'replay', '--url', url]);
     assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stdout, /^replayed 1 dead letter\(s\): no-route x1\n {2}0 recorded and removed from the table, 1 still dead-lettered\n/);
-    assert.deepEqual(await acme.prepare("SELECT count(*) AS n FROM email_events WHERE email_id = 'email-a'").first(), { n: 1 });
+    assert.match(
+      second.stdout,
+      /^replayed 1 dead letter\(s\): no-route x1\n {2}0 recorded and removed from the table, 1 still dead-lettered\n/,
+    );
+    assert.deepEqual(await acme.prepare("SELECT count(*) AS n FROM email_events WHERE email_id = 'email-a'").first(), {
+      n: 1,
+    });
   });
 });

@@ -28,7 +28,13 @@ test('the demo serves the dashboard and its data keeps changing', { timeout: 180
   const port = await freePort();
   const demo = spawn('node', ['scripts/dev.mjs'], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), DEMO_DURATION_SECONDS: '14', DEMO_INTERVAL_MS: '200', DEMO_SEED: '20261201' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DEMO_DURATION_SECONDS: '14',
+      DEMO_INTERVAL_MS: '200',
+      DEMO_SEED: '20261201',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -67,5 +73,8 @@ test('the demo serves the dashboard and its data keeps changing', { timeout: 180
   assert.equal(code, 0, `demo exited ${code}:\n${output}`);
   const summary = JSON.parse(output.match(/demo finished after [\d.]+ s: (\{.*\})/)[1]);
   assert.ok(summary['event→200'] > 0, output);
-  assert.ok(Object.keys(summary).every((key) => !key.endsWith('→0')), `requests failed: ${output}`);
+  assert.ok(
+    Object.keys(summary).every((key) => !key.endsWith('→0')),
+    `requests failed: ${output}`,
+  );
 });

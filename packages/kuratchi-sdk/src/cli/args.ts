@@ -68,8 +68,11 @@ export function urlFlag(args: ParsedArgs, name: string, what: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`--${name} must be an absolute URL like https://dash.example.com/api/webhooks/ses-events, not ${JSON.stringify(text)}`);
+    throw new UsageError(
+      `--${name} must be an absolute URL like https://dash.example.com/api/webhooks/ses-events, not ${JSON.stringify(text)}`,
+    );
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--${name} must be an http:// or https:// URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`--${name} must be an http:// or https:// URL`);
   return url;
 }

@@ -10,7 +10,15 @@ import { verifyCommand } from './commands/verify.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { UsageError } from './usage-error.js';
 
-const COMMANDS: readonly Command[] = [setupCommand, statusCommand, teardownCommand, verifyCommand, replayCommand, simulateCommand, deadLettersCommand];
+const COMMANDS: readonly Command[] = [
+  setupCommand,
+  statusCommand,
+  teardownCommand,
+  verifyCommand,
+  replayCommand,
+  simulateCommand,
+  deadLettersCommand,
+];
 
 const HELP = `Usage: kuratchi-ses <command> [options]
 
@@ -33,12 +41,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     err(HELP);
     return EXIT.usage;
   }
-  if (name === '--help' || name === '-h') return out(HELP), EXIT.ok;
-  if (name === '--version') return out(version()), EXIT.ok;
+  if (name === '--help' || name === '-h') return (out(HELP), EXIT.ok);
+  if (name === '--version') return (out(version()), EXIT.ok);
   if (name === 'help') {
     const command = rest[0] ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
     if (rest[0] && !command) return unknownCommand(rest[0]);
-    return out(command ? command.help : HELP), EXIT.ok;
+    return (out(command ? command.help : HELP), EXIT.ok);
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) return unknownCommand(name);

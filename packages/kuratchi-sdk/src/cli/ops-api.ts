@@ -32,22 +32,36 @@ export interface OpsApi {
  */
 export function opsApi(base: URL, env: NodeJS.ProcessEnv, timeoutMs: number): OpsApi {
   const token = env[OPS_TOKEN_ENV];
-  if (!token) throw new UsageError(`${OPS_TOKEN_ENV} must be set to the dashboard's operations token (the secret KURATCHI_OPS_TOKEN of the Worker)`);
-  async function call<T>(method: 'GET' | 'POST', path: string, body?: object, query: Record<string, string | undefined> = {}): Promise<T> {
+  if (!token)
+    throw new UsageError(
+      `${OPS_TOKEN_ENV} must be set to the dashboard's operations token (the secret KURATCHI_OPS_TOKEN of the Worker)`,
+    );
+  async function call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: object,
+    query: Record<string, string | undefined> = {},
+  ): Promise<T> {
     const url = new URL(path, base);
     for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, value);
     let response: Response;
     try {
       response = await fetch(url, {
         method,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body ? { body: JSON.stringify(body) } : {}),
         redirect: 'manual',
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code;
-      throw new OpsApiError(`${method} ${redactUrl(url.href)} failed: ${cause ?? (error instanceof Error ? error.message : String(error))}`);
+      throw new OpsApiError(
+        `${method} ${redactUrl(url.href)} failed: ${cause ?? (error instanceof Error ? error.message : String(error))}`,
+      );
     }
     const text = await response.text();
     if (!response.ok) {

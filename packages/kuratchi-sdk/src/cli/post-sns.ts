@@ -30,7 +30,13 @@ export async function postSnsMessage(url: URL, body: string, options: PostOption
     target.password = '';
   }
   try {
-    const response = await fetch(target, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) });
+    const response = await fetch(target, {
+      method: 'POST',
+      headers,
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
     await response.body?.cancel();
     return { status: response.status };
   } catch (error) {

@@ -23,7 +23,9 @@ const EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson']);
  * of them; a `.jsonl` / `.ndjson` file holds one per line. Entries without `Type` and `MessageId`
  * are returned as unreadable.
  */
-export async function readStoredMessages(path: string): Promise<{ messages: StoredMessage[]; unreadable: UnreadableEntry[] }> {
+export async function readStoredMessages(
+  path: string,
+): Promise<{ messages: StoredMessage[]; unreadable: UnreadableEntry[] }> {
   let files: string[];
   try {
     files = (await stat(path)).isDirectory() ? await listFiles(path) : [path];
@@ -67,5 +69,7 @@ async function listFiles(directory: string): Promise<string[]> {
 
 function isSnsMessage(value: unknown): boolean {
   const record = value as Record<string, unknown> | null;
-  return !!record && typeof record === 'object' && typeof record.Type === 'string' && typeof record.MessageId === 'string';
+  return (
+    !!record && typeof record === 'object' && typeof record.Type === 'string' && typeof record.MessageId === 'string'
+  );
 }

@@ -9,13 +9,25 @@ import { FAKE_CREDENTIALS, runCli } from './cli-run.mjs';
 const WEBHOOK = 'https://dash.example.com/api/webhooks/ses-events';
 const ACCOUNT = '123456789012';
 const TOPIC_ARN = `arn:aws:sns:eu-west-1:${ACCOUNT}:kuratchi-ses-events`;
-const ALL_TYPES = ['SEND', 'REJECT', 'BOUNCE', 'COMPLAINT', 'DELIVERY', 'OPEN', 'CLICK', 'RENDERING_FAILURE', 'DELIVERY_DELAY', 'SUBSCRIPTION'];
+const ALL_TYPES = [
+  'SEND',
+  'REJECT',
+  'BOUNCE',
+  'COMPLAINT',
+  'DELIVERY',
+  'OPEN',
+  'CLICK',
+  'RENDERING_FAILURE',
+  'DELIVERY_DELAY',
+  'SUBSCRIPTION',
+];
 const MUTATING = /^(Create|Set|Put|Update|Delete|Subscribe|Unsubscribe)/;
 
 async function fakeAws(t) {
   const fake = await startFakeAws({ region: 'eu-west-1', account: ACCOUNT });
   t.after(() => fake.close());
-  const cli = (command, ...args) => runCli([command, '--region', 'eu-west-1', '--aws-endpoint-url', fake.url, ...args], { env: FAKE_CREDENTIALS });
+  const cli = (command, ...args) =>
+    runCli([command, '--region', 'eu-west-1', '--aws-endpoint-url', fake.url, ...args], { env: FAKE_CREDENTIALS });
   return { fake, cli };
 }
 
@@ -28,8 +40,13 @@ function sesName(request) {
   const parts = request.path.split('/').slice(3);
   if (parts.length === 1) return 'CreateConfigurationSet';
   if (parts.length === 2) return { GET: 'GetConfigurationSet', DELETE: 'DeleteConfigurationSet' }[request.method];
-  if (parts.length === 3) return { GET: 'GetConfigurationSetEventDestinations', POST: 'CreateConfigurationSetEventDestination' }[request.method];
-  return { PUT: 'UpdateConfigurationSetEventDestination', DELETE: 'DeleteConfigurationSetEventDestination' }[request.method];
+  if (parts.length === 3)
+    return { GET: 'GetConfigurationSetEventDestinations', POST: 'CreateConfigurationSetEventDestination' }[
+      request.method
+    ];
+  return { PUT: 'UpdateConfigurationSetEventDestination', DELETE: 'DeleteConfigurationSetEventDestination' }[
+    request.method
+  ];
 }
 
 describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', () => {
@@ -38,10 +55,19 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
     const { code, stdout, stderr } = await cli('setup', '--webhook-url', WEBHOOK);
     assert.equal(code, 0, stdout + stderr);
     assert.match(stdout, /^kuratchi-ses setup: account 123456789012, eu-west-1$/m);
-    assert.match(stdout, /^ {2}created\s+topic\s+created topic arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events$/m);
+    assert.match(
+      stdout,
+      /^ {2}created\s+topic\s+created topic arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events$/m,
+    );
     assert.match(stdout, /^ {2}created\s+event-destination\s+/m);
-    assert.match(stdout, /^subscription: arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events:[0-9a-f-]{36} \(pending confirmation\)$/m);
-    assert.match(stdout, /^next: add arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events to the webhook's SES_ALLOWED_TOPIC_ARNS/m);
+    assert.match(
+      stdout,
+      /^subscription: arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events:[0-9a-f-]{36} \(pending confirmation\)$/m,
+    );
+    assert.match(
+      stdout,
+      /^next: add arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events to the webhook's SES_ALLOWED_TOPIC_ARNS/m,
+    );
 
     assert.deepEqual(actions(fake), [
       'sts:GetCallerIdentity',
@@ -60,7 +86,10 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
 
     // Every request is SigV4-signed for its service in eu-west-1 with the credentials of the environment.
     for (const r of fake.requests) {
-      assert.match(r.headers.authorization, new RegExp(`^AWS4-HMAC-SHA256 Credential=AKIDKURATCHICLI/\\d{8}/eu-west-1/${r.service}/aws4_request`));
+      assert.match(
+        r.headers.authorization,
+        new RegExp(`^AWS4-HMAC-SHA256 Credential=AKIDKURATCHICLI/\\d{8}/eu-west-1/${r.service}/aws4_request`),
+      );
     }
 
     const [destination] = fake.calls('ses', 'CreateConfigurationSetEventDestination');
@@ -71,10 +100,18 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
       EventDestinationName: 'kuratchi-sns',
       EventDestination: { Enabled: true, MatchingEventTypes: ALL_TYPES, SnsDestination: { TopicArn: TOPIC_ARN } },
     });
-    assert.deepEqual(JSON.parse(fake.calls('ses', 'CreateConfigurationSet')[0].body), { ConfigurationSetName: 'kuratchi-email-tracking' });
+    assert.deepEqual(JSON.parse(fake.calls('ses', 'CreateConfigurationSet')[0].body), {
+      ConfigurationSetName: 'kuratchi-email-tracking',
+    });
 
     const [signature, policy] = fake.calls('sns', 'SetTopicAttributes').map((r) => r.params);
-    assert.deepEqual(signature, { Action: 'SetTopicAttributes', Version: '2010-03-31', TopicArn: TOPIC_ARN, AttributeName: 'SignatureVersion', AttributeValue: '2' });
+    assert.deepEqual(signature, {
+      Action: 'SetTopicAttributes',
+      Version: '2010-03-31',
+      TopicArn: TOPIC_ARN,
+      AttributeName: 'SignatureVersion',
+      AttributeValue: '2',
+    });
     assert.equal(policy.AttributeName, 'Policy');
     const statement = JSON.parse(policy.AttributeValue).Statement.find((s) => s.Sid === 'KuratchiSesPublish');
     assert.deepEqual(statement, {
@@ -83,7 +120,12 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
       Principal: { Service: 'ses.amazonaws.com' },
       Action: 'SNS:Publish',
       Resource: TOPIC_ARN,
-      Condition: { StringEquals: { 'AWS:SourceAccount': ACCOUNT, 'AWS:SourceArn': `arn:aws:ses:eu-west-1:${ACCOUNT}:configuration-set/kuratchi-email-tracking` } },
+      Condition: {
+        StringEquals: {
+          'AWS:SourceAccount': ACCOUNT,
+          'AWS:SourceArn': `arn:aws:ses:eu-west-1:${ACCOUNT}:configuration-set/kuratchi-email-tracking`,
+        },
+      },
     });
     assert.deepEqual(fake.calls('sns', 'Subscribe')[0].params, {
       Action: 'Subscribe',
@@ -102,7 +144,10 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
     const pending = await cli('status', '--webhook-url', WEBHOOK);
     assert.equal(pending.code, 1);
     assert.match(pending.stdout, /NOT READY/);
-    assert.match(pending.stdout, /subscription\s+https:\/\/dash\.example\.com\/api\/webhooks\/ses-events: PENDING confirmation/);
+    assert.match(
+      pending.stdout,
+      /subscription\s+https:\/\/dash\.example\.com\/api\/webhooks\/ses-events: PENDING confirmation/,
+    );
     assert.match(pending.stdout, /problem: .*SES_ALLOWED_TOPIC_ARNS/);
 
     fake.confirmSubscriptions();
@@ -111,7 +156,12 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
     const status = JSON.parse(ready.stdout);
     assert.equal(status.ready, true);
     assert.deepEqual(status.topic, { exists: true, signatureVersion: '2', sesCanPublish: true });
-    assert.deepEqual(status.eventDestination, { exists: true, enabled: true, eventTypes: ALL_TYPES, topicArn: TOPIC_ARN });
+    assert.deepEqual(status.eventDestination, {
+      exists: true,
+      enabled: true,
+      eventTypes: ALL_TYPES,
+      topicArn: TOPIC_ARN,
+    });
     assert.equal(status.subscriptions[0].confirmed, true);
 
     const before = fake.requests.length;
@@ -120,12 +170,20 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
     const report = JSON.parse(again.stdout);
     assert.deepEqual([...new Set(report.steps.map((s) => s.status))], ['unchanged']);
     assert.equal(report.subscriptionPending, false);
-    assert.deepEqual(actions(fake, before).filter((a) => MUTATING.test(a.split(':')[1])), [], 'the second run only reads');
+    assert.deepEqual(
+      actions(fake, before).filter((a) => MUTATING.test(a.split(':')[1])),
+      [],
+      'the second run only reads',
+    );
   });
 
   it('a failure part-way exits 1, reports what was done, and the next run completes', async (t) => {
     const { fake, cli } = await fakeAws(t);
-    fake.failNext('ses', 'CreateConfigurationSetEventDestination', { status: 403, code: 'AccessDeniedException', message: 'User is not authorized to perform ses:CreateConfigurationSetEventDestination' });
+    fake.failNext('ses', 'CreateConfigurationSetEventDestination', {
+      status: 403,
+      code: 'AccessDeniedException',
+      message: 'User is not authorized to perform ses:CreateConfigurationSetEventDestination',
+    });
     const failed = await cli('setup', '--webhook-url', WEBHOOK);
     assert.equal(failed.code, 1);
     assert.match(failed.stdout, /^ {2}created\s+configuration-set/m);
@@ -152,7 +210,15 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
   it('without credentials the account step fails and says how to configure them', async (t) => {
     const fake = await startFakeAws();
     t.after(() => fake.close());
-    const { code, stdout } = await runCli(['setup', '--region', 'eu-west-1', '--aws-endpoint-url', fake.url, '--webhook-url', WEBHOOK]);
+    const { code, stdout } = await runCli([
+      'setup',
+      '--region',
+      'eu-west-1',
+      '--aws-endpoint-url',
+      fake.url,
+      '--webhook-url',
+      WEBHOOK,
+    ]);
     assert.equal(code, 1);
     assert.match(stdout, /^ {2}failed\s+account/m);
     assert.match(stdout, /configure AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
@@ -162,18 +228,41 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
   it('custom names, event types, signature version, delivery policy and tracking domain reach AWS', async (t) => {
     const { fake, cli } = await fakeAws(t);
     const { code, stdout } = await cli(
-      'setup', '--webhook-url', WEBHOOK, '--configuration-set', 'acme-mail', '--topic', 'acme-events', '--event-types', 'bounce, complaint,delivery-delay',
-      '--signature-version', '1', '--delivery-policy', '{"healthyRetryPolicy":{"numRetries":5}}', '--custom-redirect-domain', 'click.acme.example', '--https-policy', 'require',
+      'setup',
+      '--webhook-url',
+      WEBHOOK,
+      '--configuration-set',
+      'acme-mail',
+      '--topic',
+      'acme-events',
+      '--event-types',
+      'bounce, complaint,delivery-delay',
+      '--signature-version',
+      '1',
+      '--delivery-policy',
+      '{"healthyRetryPolicy":{"numRetries":5}}',
+      '--custom-redirect-domain',
+      'click.acme.example',
+      '--https-policy',
+      'require',
     );
     assert.equal(code, 0, stdout);
     assert.deepEqual(JSON.parse(fake.calls('ses', 'CreateConfigurationSet')[0].body), {
       ConfigurationSetName: 'acme-mail',
       TrackingOptions: { CustomRedirectDomain: 'click.acme.example', HttpsPolicy: 'REQUIRE' },
     });
-    assert.deepEqual(JSON.parse(fake.calls('ses', 'CreateConfigurationSetEventDestination')[0].body).EventDestination.MatchingEventTypes, ['BOUNCE', 'COMPLAINT', 'DELIVERY_DELAY']);
-    const attributes = Object.fromEntries(fake.calls('sns', 'SetTopicAttributes').map((r) => [r.params.AttributeName, r.params.AttributeValue]));
+    assert.deepEqual(
+      JSON.parse(fake.calls('ses', 'CreateConfigurationSetEventDestination')[0].body).EventDestination
+        .MatchingEventTypes,
+      ['BOUNCE', 'COMPLAINT', 'DELIVERY_DELAY'],
+    );
+    const attributes = Object.fromEntries(
+      fake.calls('sns', 'SetTopicAttributes').map((r) => [r.params.AttributeName, r.params.AttributeValue]),
+    );
     assert.equal(attributes.SignatureVersion, undefined, 'a new topic already signs with version 1');
-    assert.deepEqual(JSON.parse(attributes.DeliveryPolicy), { http: { defaultHealthyRetryPolicy: { numRetries: 5 }, disableSubscriptionOverrides: false } });
+    assert.deepEqual(JSON.parse(attributes.DeliveryPolicy), {
+      http: { defaultHealthyRetryPolicy: { numRetries: 5 }, disableSubscriptionOverrides: false },
+    });
     assert.equal(fake.calls('sns', 'CreateTopic')[0].params.Name, 'acme-events');
 
     const bad = await cli('setup', '--webhook-url', WEBHOOK, '--event-types', 'bounce,opened');
@@ -195,14 +284,18 @@ describe('kuratchi-ses teardown against a local AWS endpoint', () => {
 
     const { code, stdout } = await cli('teardown', '--yes', '--webhook-url', WEBHOOK);
     assert.equal(code, 0, stdout);
-    for (const step of ['event-destination', 'configuration-set', 'subscription', 'topic']) assert.match(stdout, new RegExp(`^  deleted\\s+${step}\\s`, 'm'));
+    for (const step of ['event-destination', 'configuration-set', 'subscription', 'topic'])
+      assert.match(stdout, new RegExp(`^  deleted\\s+${step}\\s`, 'm'));
     assert.equal(fake.state.topics.size, 0);
     assert.equal(fake.state.configurationSets.size, 0);
     assert.equal(fake.state.subscriptions.size, 0);
 
     const again = await cli('teardown', '--yes', '--json');
     assert.equal(again.code, 0);
-    assert.deepEqual(JSON.parse(again.stdout).steps.map((s) => s.status), ['unchanged', 'absent', 'absent', 'absent', 'absent']);
+    assert.deepEqual(
+      JSON.parse(again.stdout).steps.map((s) => s.status),
+      ['unchanged', 'absent', 'absent', 'absent', 'absent'],
+    );
 
     const status = await cli('status');
     assert.equal(status.code, 1);

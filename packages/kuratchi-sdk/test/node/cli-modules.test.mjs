@@ -25,31 +25,43 @@ export async function load(url, context, next) {
 `,
 );
 const register = join(dir, 'register.mjs');
-await writeFile(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+await writeFile(
+  register,
+  `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+);
 
 let runs = 0;
 /** Runs the CLI; resolves to its result and the URLs of the modules it loaded. */
 async function runRecorded(args) {
   const log = join(dir, `modules-${runs++}.log`);
   await writeFile(log, '');
-  const result = await runCli(args, { env: { NODE_OPTIONS: `--import=${pathToFileURL(register).href}`, KURATCHI_MODULE_LOG: log } });
+  const result = await runCli(args, {
+    env: { NODE_OPTIONS: `--import=${pathToFileURL(register).href}`, KURATCHI_MODULE_LOG: log },
+  });
   const modules = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
   return { ...result, modules };
 }
 
 const aws = (modules) => modules.filter((url) => url.includes('/@aws-sdk/'));
 const library = (modules) => modules.filter((url) => /\/dist\/email\//.test(url));
-const packages = (modules) => modules.filter((url) => url.includes('/node_modules/') && !url.includes('/cli-progress/'));
+const packages = (modules) =>
+  modules.filter((url) => url.includes('/node_modules/') && !url.includes('/cli-progress/'));
 
 describe('kuratchi-ses loads only what a command needs', { concurrency: true }, () => {
   it('--help loads no library barrel (only two helper files of its own), and no package but cli-progress', async () => {
     const { code, modules } = await runRecorded(['--help']);
     assert.equal(code, 0);
-    assert.ok(modules.some((url) => url.endsWith('/dist/cli/main.js')), 'the hook records the CLI modules');
+    assert.ok(
+      modules.some((url) => url.endsWith('/dist/cli/main.js')),
+      'the hook records the CLI modules',
+    );
     // redactUrl's module and the event type names of setup's help, each a file without imports.
     const own = library(modules);
     assert.ok(own.length <= 2, own.join('\n'));
-    assert.deepEqual(own.filter((url) => url.endsWith('/index.js')), []);
+    assert.deepEqual(
+      own.filter((url) => url.endsWith('/index.js')),
+      [],
+    );
     assert.deepEqual(packages(modules), []);
   });
 
@@ -69,7 +81,10 @@ describe('kuratchi-ses loads only what a command needs', { concurrency: true }, 
     const ok = await runRecorded(['verify', file, '--cert', join(GENUINE, `${name}.pem`), '--at', Timestamp]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^valid: Notification /);
-    assert.ok(library(ok.modules).some((url) => url.endsWith('/dist/email/verify/index.js')), 'verify loads kuratchi-sdk/email/verify');
+    assert.ok(
+      library(ok.modules).some((url) => url.endsWith('/dist/email/verify/index.js')),
+      'verify loads kuratchi-sdk/email/verify',
+    );
     assert.deepEqual(aws(ok.modules), []);
 
     const invalid = await runRecorded(['verify', file, '--cert', join(GENUINE, `${name}.pem`)]);
@@ -82,7 +97,16 @@ describe('kuratchi-ses loads only what a command needs', { concurrency: true }, 
   });
 
   it('setup loads the AWS SDK only when it runs (the recording sees it)', async () => {
-    const { code, modules } = await runRecorded(['setup', '--region', 'eu-west-1', '--webhook-url', 'https://dash.example.com/api/webhooks/ses-events', '--dry-run', '--account-id', '123456789012']);
+    const { code, modules } = await runRecorded([
+      'setup',
+      '--region',
+      'eu-west-1',
+      '--webhook-url',
+      'https://dash.example.com/api/webhooks/ses-events',
+      '--dry-run',
+      '--account-id',
+      '123456789012',
+    ]);
     assert.equal(code, 0);
     assert.ok(aws(modules).length > 0, 'setup loads @aws-sdk/*');
   });

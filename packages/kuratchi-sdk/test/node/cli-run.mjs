@@ -21,7 +21,11 @@ export const FAKE_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIDKURATCHICLI', AWS_SECR
 /** Runs the CLI; resolves to { code, stdout, stderr }. */
 export function runCli(args, { env = {}, cwd } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...BASE_ENV, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...BASE_ENV, ...env },
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

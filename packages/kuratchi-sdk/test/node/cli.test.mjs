@@ -53,7 +53,10 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
 
     const unknown = await runCli(['deploy']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /unknown command "deploy"; commands: setup, status, teardown, verify, replay, simulate, dead-letters/);
+    assert.match(
+      unknown.stderr,
+      /unknown command "deploy"; commands: setup, status, teardown, verify, replay, simulate, dead-letters/,
+    );
 
     const flag = await runCli(['replay', 'x.json', '--url', 'http://127.0.0.1:9', '--bogus']);
     assert.equal(flag.code, 2);
@@ -64,7 +67,14 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--webhook-url is required: the https:\/\/ URL of the webhook/);
 
-    const invalid = await runCli(['setup', '--region', 'eu-west-1', '--webhook-url', 'http://dash.example.com/hook', '--dry-run']);
+    const invalid = await runCli([
+      'setup',
+      '--region',
+      'eu-west-1',
+      '--webhook-url',
+      'http://dash.example.com/hook',
+      '--dry-run',
+    ]);
     assert.equal(invalid.code, 2);
     assert.match(invalid.stderr, /webhookUrl: must be an https:\/\/ URL/);
 
@@ -80,16 +90,30 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     assert.equal(token.code, 2);
     assert.match(token.stderr, /KURATCHI_OPS_TOKEN must be set to the dashboard's operations token/);
 
-    const reason = await runCli(['dead-letters', 'replay', '--url', 'http://127.0.0.1:9', '--reason', 'lost'], { env: { KURATCHI_OPS_TOKEN: 'x' } });
+    const reason = await runCli(['dead-letters', 'replay', '--url', 'http://127.0.0.1:9', '--reason', 'lost'], {
+      env: { KURATCHI_OPS_TOKEN: 'x' },
+    });
     assert.equal(reason.code, 2);
     assert.match(reason.stderr, /--reason must be one of no-route, email-missing, email-mismatch, park-full/);
   });
 
   it('setup --dry-run prints the plan and calls nothing (no credentials needed)', async () => {
-    const { code, stdout } = await runCli(['setup', '--region', 'eu-west-1', '--account-id', '123456789012', '--webhook-url', 'https://u:secret@dash.example.com/api/webhooks/ses-events', '--dry-run']);
+    const { code, stdout } = await runCli([
+      'setup',
+      '--region',
+      'eu-west-1',
+      '--account-id',
+      '123456789012',
+      '--webhook-url',
+      'https://u:secret@dash.example.com/api/webhooks/ses-events',
+      '--dry-run',
+    ]);
     assert.equal(code, 0);
     assert.match(stdout, /dry run: nothing was called/);
-    assert.match(stdout, /planned\s+topic-policy\s+allow ses\.amazonaws\.com .*arn:aws:ses:eu-west-1:123456789012:configuration-set\/kuratchi-email-tracking/);
+    assert.match(
+      stdout,
+      /planned\s+topic-policy\s+allow ses\.amazonaws\.com .*arn:aws:ses:eu-west-1:123456789012:configuration-set\/kuratchi-email-tracking/,
+    );
     assert.match(stdout, /https:\/\/u:\*\*\*\*@dash\.example\.com/);
     assert.doesNotMatch(stdout, /secret/);
   });
@@ -113,7 +137,14 @@ describe('kuratchi-ses verify: the genuine AWS-signed messages', { concurrency: 
     await Promise.all(
       REPRESENTATIVE.map(async (name) => {
         const message = JSON.parse(await readFile(join(GENUINE, `${name}.json`), 'utf8'));
-        const { code, stdout, stderr } = await runCli(['verify', join(GENUINE, `${name}.json`), '--cert', join(GENUINE, `${name}.pem`), '--at', message.Timestamp]);
+        const { code, stdout, stderr } = await runCli([
+          'verify',
+          join(GENUINE, `${name}.json`),
+          '--cert',
+          join(GENUINE, `${name}.pem`),
+          '--at',
+          message.Timestamp,
+        ]);
         assert.equal(code, 0, `${name}: ${stdout}${stderr}`);
         assert.match(stdout, new RegExp(`^valid: ${message.Type} ${message.MessageId} from ${message.TopicArn}`));
       }),
@@ -151,11 +182,27 @@ describe('kuratchi-ses verify: the genuine AWS-signed messages', { concurrency: 
     assert.match(old.stdout, /^invalid: timestamp-too-old/);
     assert.match(old.stderr, /hint: .*pass --at 2026-03-06T20:00:26\.893Z/);
 
-    const wrongCert = await runCli(['verify', file, '--cert', join(GENUINE, 'eu-central-1-subscription-confirmation-v2.pem'), '--at', '2026-03-06T20:00:26.893Z']);
+    const wrongCert = await runCli([
+      'verify',
+      file,
+      '--cert',
+      join(GENUINE, 'eu-central-1-subscription-confirmation-v2.pem'),
+      '--at',
+      '2026-03-06T20:00:26.893Z',
+    ]);
     assert.equal(wrongCert.code, 1);
     assert.match(wrongCert.stdout, /^invalid: certificate-expired/);
 
-    const topic = await runCli(['verify', file, '--cert', join(GENUINE, 'us-west-2-notification-v2.pem'), '--at', '2026-03-06T20:00:26.893Z', '--topic-arn', 'arn:aws:sns:us-west-2:123456789012:other']);
+    const topic = await runCli([
+      'verify',
+      file,
+      '--cert',
+      join(GENUINE, 'us-west-2-notification-v2.pem'),
+      '--at',
+      '2026-03-06T20:00:26.893Z',
+      '--topic-arn',
+      'arn:aws:sns:us-west-2:123456789012:other',
+    ]);
     assert.equal(topic.code, 1);
     assert.match(topic.stdout, /^invalid: topic-not-allowed/);
 
@@ -181,14 +228,29 @@ async function webhook(t, answer) {
 }
 
 describe('kuratchi-ses replay', () => {
-  const message = (id, type = 'Notification') => ({ Type: type, MessageId: id, TopicArn: 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events', Message: '{}', Timestamp: '2026-11-28T12:00:00.000Z', SignatureVersion: '2', Signature: 'c2ln', SigningCertURL: 'https://sns.eu-west-1.amazonaws.com/x.pem' });
+  const message = (id, type = 'Notification') => ({
+    Type: type,
+    MessageId: id,
+    TopicArn: 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events',
+    Message: '{}',
+    Timestamp: '2026-11-28T12:00:00.000Z',
+    SignatureVersion: '2',
+    Signature: 'c2ln',
+    SigningCertURL: 'https://sns.eu-west-1.amazonaws.com/x.pem',
+  });
 
   async function storedMessages() {
     const dir = await mkdtemp(join(tmpdir(), 'kuratchi-replay-'));
     // One message per file, posted byte for byte (pretty-printed here).
     await writeFile(join(dir, 'a-single.json'), JSON.stringify(message('m-1'), null, 2));
-    await writeFile(join(dir, 'b-array.json'), JSON.stringify([message('m-2'), message('m-3', 'SubscriptionConfirmation')]));
-    await writeFile(join(dir, 'c-lines.jsonl'), `${JSON.stringify(message('m-4'))}\n${JSON.stringify(message('m-5'))}\n`);
+    await writeFile(
+      join(dir, 'b-array.json'),
+      JSON.stringify([message('m-2'), message('m-3', 'SubscriptionConfirmation')]),
+    );
+    await writeFile(
+      join(dir, 'c-lines.jsonl'),
+      `${JSON.stringify(message('m-4'))}\n${JSON.stringify(message('m-5'))}\n`,
+    );
     await writeFile(join(dir, 'ignored.txt'), 'not a message file');
     return dir;
   }
@@ -199,7 +261,10 @@ describe('kuratchi-ses replay', () => {
     const url = hook.url.replace('http://', 'http://sns:p%40ss@');
     const { code, stdout, stderr } = await runCli(['replay', dir, '--url', url, '--concurrency', '2']);
     assert.equal(code, 1, stderr);
-    assert.match(stdout, /^replayed 5 message\(s\) to http:\/\/sns:\*\*\*\*@127\.0\.0\.1:\d+\/api\/webhooks\/ses-events: (200 x4, 403 x1|403 x1, 200 x4)\n/);
+    assert.match(
+      stdout,
+      /^replayed 5 message\(s\) to http:\/\/sns:\*\*\*\*@127\.0\.0\.1:\d+\/api\/webhooks\/ses-events: (200 x4, 403 x1|403 x1, 200 x4)\n/,
+    );
     assert.match(stdout, /^ {2}403 {2}.*c-lines\.jsonl:1$/m);
     assert.doesNotMatch(stdout + stderr, /p%40ss|p@ss/);
 
@@ -213,7 +278,10 @@ describe('kuratchi-ses replay', () => {
     assert.equal(first.headers['x-amz-sns-message-id'], 'm-1');
     assert.equal(first.headers['x-amz-sns-topic-arn'], 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events');
     assert.equal(first.headers.authorization, `Basic ${Buffer.from('sns:p@ss').toString('base64')}`);
-    assert.equal(hook.posts.find((p) => p.body.includes('"m-3"')).headers['x-amz-sns-message-type'], 'SubscriptionConfirmation');
+    assert.equal(
+      hook.posts.find((p) => p.body.includes('"m-3"')).headers['x-amz-sns-message-type'],
+      'SubscriptionConfirmation',
+    );
   });
 
   it('exits 0 when every answer is 2xx, with a JSON summary on request; unreadable entries fail it', async (t) => {
@@ -221,7 +289,13 @@ describe('kuratchi-ses replay', () => {
     const hook = await webhook(t, () => 200);
     const ok = await runCli(['replay', dir, '--url', hook.url, '--json']);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.deepEqual(JSON.parse(ok.stdout), { url: hook.url, total: 5, statuses: { 200: 5 }, unreadable: [], failures: [] });
+    assert.deepEqual(JSON.parse(ok.stdout), {
+      url: hook.url,
+      total: 5,
+      statuses: { 200: 5 },
+      unreadable: [],
+      failures: [],
+    });
 
     await writeFile(join(dir, 'd-junk.json'), JSON.stringify({ hello: 'world' }));
     const withJunk = await runCli(['replay', dir, '--url', hook.url]);
@@ -236,7 +310,12 @@ describe('kuratchi-ses replay', () => {
     await new Promise((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = closed.address().port;
     await new Promise((resolve) => closed.close(resolve));
-    const { code, stdout } = await runCli(['replay', join(dir, 'a-single.json'), '--url', `http://127.0.0.1:${port}/hook`]);
+    const { code, stdout } = await runCli([
+      'replay',
+      join(dir, 'a-single.json'),
+      '--url',
+      `http://127.0.0.1:${port}/hook`,
+    ]);
     assert.equal(code, 1);
     assert.match(stdout, /error x1/);
     assert.match(stdout, /error ECONNREFUSED/);
@@ -249,7 +328,10 @@ describe('kuratchi-ses replay', () => {
     const quote = (text) => `'${text.replaceAll("'", "'\\''")}'`;
     const command = [process.execPath, CLI, 'replay', dir, '--url', hook.url].map(quote).join(' ');
     const output = await new Promise((resolve, reject) => {
-      const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...BASE_ENV, TERM: 'xterm' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        env: { ...BASE_ENV, TERM: 'xterm' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let text = '';
       child.stdout.on('data', (chunk) => (text += chunk));
       child.stderr.on('data', (chunk) => (text += chunk));
@@ -290,10 +372,27 @@ describe('kuratchi-ses simulate', () => {
     const certFile = join(dir, 'dev-cert.pem');
     const keyFile = join(dir, 'key.pem');
     const hook = await verifyingWebhook(t, certFile);
-    const args = ['simulate', '--url', hook.url, '--topic-arn', TOPIC, '--count', '40', '--seed', '7', '--key', keyFile, '--cert-out', certFile];
+    const args = [
+      'simulate',
+      '--url',
+      hook.url,
+      '--topic-arn',
+      TOPIC,
+      '--count',
+      '40',
+      '--seed',
+      '7',
+      '--key',
+      keyFile,
+      '--cert-out',
+      certFile,
+    ];
     const first = await runCli(args);
     assert.equal(first.code, 0, first.stdout + first.stderr);
-    assert.match(first.stdout, /^simulated 40 SNS POST\(s\) to http:\/\/127\.0\.0\.1:\d+\/api\/webhooks\/ses-events \(topic arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events\): /);
+    assert.match(
+      first.stdout,
+      /^simulated 40 SNS POST\(s\) to http:\/\/127\.0\.0\.1:\d+\/api\/webhooks\/ses-events \(topic arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events\): /,
+    );
     assert.match(first.stdout, /event->200 x\d+/);
     assert.match(first.stderr, /signing key written to .*key\.pem/);
     assert.equal(hook.posts.length, 40);
@@ -302,7 +401,10 @@ describe('kuratchi-ses simulate', () => {
     assert.ok(hook.posts.every((p) => p.headers['content-type'] === 'text/plain; charset=UTF-8'));
     const certUrls = new Set(hook.posts.map((p) => JSON.parse(p.body).SigningCertURL));
     assert.equal(certUrls.size, 1);
-    assert.match([...certUrls][0], /^https:\/\/sns\.eu-west-1\.amazonaws\.com\/SimpleNotificationService-[0-9a-f]{32}\.pem$/);
+    assert.match(
+      [...certUrls][0],
+      /^https:\/\/sns\.eu-west-1\.amazonaws\.com\/SimpleNotificationService-[0-9a-f]{32}\.pem$/,
+    );
     assert.equal((await stat(keyFile)).mode & 0o777, 0o600);
     const cert = await readFile(certFile, 'utf8');
     assert.match(cert, /^-----BEGIN CERTIFICATE-----\n/);
@@ -326,10 +428,27 @@ describe('kuratchi-ses simulate', () => {
 
   it('events of the given emails name their SES message ids', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'kuratchi-simulate-emails-'));
-    await writeFile(join(dir, 'emails.json'), JSON.stringify([{ sesMessageId: 'ses-known-1', recipient: 'ana@example.com' }]));
+    await writeFile(
+      join(dir, 'emails.json'),
+      JSON.stringify([{ sesMessageId: 'ses-known-1', recipient: 'ana@example.com' }]),
+    );
     const certFile = join(dir, 'dev-cert.pem');
     const hook = await verifyingWebhook(t, certFile);
-    const { code, stderr } = await runCli(['simulate', '--url', hook.url, '--topic-arn', TOPIC, '--count', '12', '--seed', '3', '--emails', join(dir, 'emails.json'), '--cert-out', certFile]);
+    const { code, stderr } = await runCli([
+      'simulate',
+      '--url',
+      hook.url,
+      '--topic-arn',
+      TOPIC,
+      '--count',
+      '12',
+      '--seed',
+      '3',
+      '--emails',
+      join(dir, 'emails.json'),
+      '--cert-out',
+      certFile,
+    ]);
     assert.equal(code, 0, stderr);
     const ids = hook.posts.map((p) => JSON.parse(JSON.parse(p.body).Message).mail.messageId);
     assert.ok(ids.includes('ses-known-1'), ids.join(','));

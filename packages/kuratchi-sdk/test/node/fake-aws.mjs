@@ -28,16 +28,22 @@ export async function startFakeAws({ region = 'eu-west-1', account = ACCOUNT } =
     for await (const chunk of req) chunks.push(chunk);
     const body = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url, 'http://127.0.0.1');
-    if (url.pathname === '/__fake/requests') return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify(requests));
+    if (url.pathname === '/__fake/requests')
+      return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify(requests));
     const service = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? 'unknown';
     const params = service === 'ses' ? null : Object.fromEntries(new URLSearchParams(body));
     const action = service === 'ses' ? `${req.method} ${url.pathname}` : params.Action;
     const record = { service, action, method: req.method, path: url.pathname, headers: req.headers, body, params };
     requests.push(record);
-    const failure = failures.findIndex((f) => f.service === service && f.action === (service === 'ses' ? sesOperation(req.method, url.pathname) : action));
+    const failure = failures.findIndex(
+      (f) =>
+        f.service === service && f.action === (service === 'ses' ? sesOperation(req.method, url.pathname) : action),
+    );
     if (failure >= 0) {
       const [f] = failures.splice(failure, 1);
-      return service === 'ses' ? sesError(res, f.status, f.code, f.message) : queryError(res, service, f.status, f.code, f.message);
+      return service === 'ses'
+        ? sesError(res, f.status, f.code, f.message)
+        : queryError(res, service, f.status, f.code, f.message);
     }
     try {
       if (service === 'sts') return sts(res, params);
@@ -51,7 +57,12 @@ export async function startFakeAws({ region = 'eu-west-1', account = ACCOUNT } =
 
   function sts(res, p) {
     if (p.Action !== 'GetCallerIdentity') return queryError(res, 'sts', 400, 'InvalidAction', p.Action);
-    xml(res, STS_NS, 'GetCallerIdentity', `<Arn>arn:aws:iam::${account}:user/kuratchi-test</Arn><UserId>AIDAKURATCHITEST</UserId><Account>${account}</Account>`);
+    xml(
+      res,
+      STS_NS,
+      'GetCallerIdentity',
+      `<Arn>arn:aws:iam::${account}:user/kuratchi-test</Arn><UserId>AIDAKURATCHITEST</UserId><Account>${account}</Account>`,
+    );
   }
 
   function sns(res, p) {
@@ -87,7 +98,10 @@ export async function startFakeAws({ region = 'eu-west-1', account = ACCOUNT } =
         if (!topic) return needTopic();
         const members = [...state.subscriptions]
           .filter(([, s]) => s.topicArn === topicArn)
-          .map(([arn, s]) => `<member><TopicArn>${s.topicArn}</TopicArn><Protocol>${s.protocol}</Protocol><SubscriptionArn>${s.pending ? 'PendingConfirmation' : arn}</SubscriptionArn><Owner>${account}</Owner><Endpoint>${esc(s.endpoint)}</Endpoint></member>`);
+          .map(
+            ([arn, s]) =>
+              `<member><TopicArn>${s.topicArn}</TopicArn><Protocol>${s.protocol}</Protocol><SubscriptionArn>${s.pending ? 'PendingConfirmation' : arn}</SubscriptionArn><Owner>${account}</Owner><Endpoint>${esc(s.endpoint)}</Endpoint></member>`,
+          );
         return xml(res, SNS_NS, 'ListSubscriptionsByTopic', `<Subscriptions>${members.join('')}</Subscriptions>`);
       }
       case 'Subscribe': {
@@ -96,16 +110,35 @@ export async function startFakeAws({ region = 'eu-west-1', account = ACCOUNT } =
         if (!arn) {
           arn = `${topicArn}:${crypto.randomUUID()}`;
           const attributes = new Map([['RawMessageDelivery', 'false']]);
-          for (let i = 1; p[`Attributes.entry.${i}.key`]; i++) attributes.set(p[`Attributes.entry.${i}.key`], p[`Attributes.entry.${i}.value`]);
-          state.subscriptions.set(arn, { topicArn, endpoint: p.Endpoint, protocol: p.Protocol, pending: true, attributes });
+          for (let i = 1; p[`Attributes.entry.${i}.key`]; i++)
+            attributes.set(p[`Attributes.entry.${i}.key`], p[`Attributes.entry.${i}.value`]);
+          state.subscriptions.set(arn, {
+            topicArn,
+            endpoint: p.Endpoint,
+            protocol: p.Protocol,
+            pending: true,
+            attributes,
+          });
         }
         const pending = state.subscriptions.get(arn).pending;
-        return xml(res, SNS_NS, 'Subscribe', `<SubscriptionArn>${pending && p.ReturnSubscriptionArn !== 'true' ? 'pending confirmation' : arn}</SubscriptionArn>`);
+        return xml(
+          res,
+          SNS_NS,
+          'Subscribe',
+          `<SubscriptionArn>${pending && p.ReturnSubscriptionArn !== 'true' ? 'pending confirmation' : arn}</SubscriptionArn>`,
+        );
       }
       case 'GetSubscriptionAttributes': {
         const s = state.subscriptions.get(p.SubscriptionArn);
         if (!s) return queryError(res, 'sns', 404, 'NotFound', 'Subscription does not exist');
-        const attributes = new Map([...s.attributes, ['SubscriptionArn', p.SubscriptionArn], ['TopicArn', s.topicArn], ['Endpoint', s.endpoint], ['Protocol', s.protocol], ['PendingConfirmation', String(s.pending)]]);
+        const attributes = new Map([
+          ...s.attributes,
+          ['SubscriptionArn', p.SubscriptionArn],
+          ['TopicArn', s.topicArn],
+          ['Endpoint', s.endpoint],
+          ['Protocol', s.protocol],
+          ['PendingConfirmation', String(s.pending)],
+        ]);
         return xml(res, SNS_NS, 'GetSubscriptionAttributes', `<Attributes>${entries(attributes)}</Attributes>`);
       }
       case 'SetSubscriptionAttributes': {
@@ -127,28 +160,52 @@ export async function startFakeAws({ region = 'eu-west-1', account = ACCOUNT } =
     const parts = path.split('/').slice(3).map(decodeURIComponent); // ['configuration-sets', name, 'event-destinations', dest]
     if (method === 'POST' && path === '/v2/email/outbound-emails') {
       if (/^(?:"[^"]*" )?<?unverified/.test(input.FromEmailAddress ?? '')) {
-        return sesError(res, 400, 'MessageRejected', `Email address is not verified. The following identities failed the check in region ${region.toUpperCase()}: ${input.FromEmailAddress}`);
+        return sesError(
+          res,
+          400,
+          'MessageRejected',
+          `Email address is not verified. The following identities failed the check in region ${region.toUpperCase()}: ${input.FromEmailAddress}`,
+        );
       }
       if (input.ConfigurationSetName === 'missing-set') {
-        return sesError(res, 404, 'NotFoundException', `Configuration set <${input.ConfigurationSetName}> does not exist.`);
+        return sesError(
+          res,
+          404,
+          'NotFoundException',
+          `Configuration set <${input.ConfigurationSetName}> does not exist.`,
+        );
       }
       const MessageId = `0100019${(++sequence).toString(16).padStart(9, '0')}-fake-${crypto.randomUUID()}-000000`;
       state.sentEmails.push({ MessageId, input });
       return json(res, 200, { MessageId });
     }
-    if (parts[0] !== 'configuration-sets') return sesError(res, 404, 'NotFoundException', `${method} ${path} is not emulated`);
+    if (parts[0] !== 'configuration-sets')
+      return sesError(res, 404, 'NotFoundException', `${method} ${path} is not emulated`);
     const name = parts[1];
     const set = name ? state.configurationSets.get(name) : undefined;
     const missingSet = () => sesError(res, 404, 'NotFoundException', `Configuration set <${name}> does not exist.`);
     if (method === 'POST' && parts.length === 1) {
-      if (state.configurationSets.has(input.ConfigurationSetName)) return sesError(res, 400, 'AlreadyExistsException', `Configuration set <${input.ConfigurationSetName}> already exists.`);
-      state.configurationSets.set(input.ConfigurationSetName, { trackingOptions: input.TrackingOptions, destinations: new Map() });
+      if (state.configurationSets.has(input.ConfigurationSetName))
+        return sesError(
+          res,
+          400,
+          'AlreadyExistsException',
+          `Configuration set <${input.ConfigurationSetName}> already exists.`,
+        );
+      state.configurationSets.set(input.ConfigurationSetName, {
+        trackingOptions: input.TrackingOptions,
+        destinations: new Map(),
+      });
       return json(res, 200, {});
     }
     if (!set) return missingSet();
     if (parts.length === 2) {
-      if (method === 'GET') return json(res, 200, { ConfigurationSetName: name, ...(set.trackingOptions ? { TrackingOptions: set.trackingOptions } : {}) });
-      if (method === 'DELETE') return state.configurationSets.delete(name), json(res, 200, {});
+      if (method === 'GET')
+        return json(res, 200, {
+          ConfigurationSetName: name,
+          ...(set.trackingOptions ? { TrackingOptions: set.trackingOptions } : {}),
+        });
+      if (method === 'DELETE') return (state.configurationSets.delete(name), json(res, 200, {}));
     }
     if (parts[2] === 'tracking-options' && method === 'PUT') {
       set.trackingOptions = input;
@@ -156,17 +213,27 @@ export async function startFakeAws({ region = 'eu-west-1', account = ACCOUNT } =
     }
     if (parts[2] === 'event-destinations') {
       const dest = parts[3];
-      if (method === 'GET' && !dest) return json(res, 200, { EventDestinations: [...set.destinations].map(([Name, d]) => ({ Name, ...d })) });
+      if (method === 'GET' && !dest)
+        return json(res, 200, { EventDestinations: [...set.destinations].map(([Name, d]) => ({ Name, ...d })) });
       if (method === 'POST' && !dest) {
-        if (set.destinations.has(input.EventDestinationName)) return sesError(res, 400, 'AlreadyExistsException', `Event destination ${input.EventDestinationName} already exists.`);
+        if (set.destinations.has(input.EventDestinationName))
+          return sesError(
+            res,
+            400,
+            'AlreadyExistsException',
+            `Event destination ${input.EventDestinationName} already exists.`,
+          );
         const topicArn = input.EventDestination?.SnsDestination?.TopicArn;
-        if (topicArn && !state.topics.has(topicArn)) return sesError(res, 400, 'BadRequestException', `Could not access SNS topic <${topicArn}>.`);
+        if (topicArn && !state.topics.has(topicArn))
+          return sesError(res, 400, 'BadRequestException', `Could not access SNS topic <${topicArn}>.`);
         set.destinations.set(input.EventDestinationName, { Enabled: false, ...input.EventDestination });
         return json(res, 200, {});
       }
-      if (!set.destinations.has(dest)) return sesError(res, 404, 'NotFoundException', `Event destination ${dest} does not exist.`);
-      if (method === 'PUT') return set.destinations.set(dest, { Enabled: false, ...input.EventDestination }), json(res, 200, {});
-      if (method === 'DELETE') return set.destinations.delete(dest), json(res, 200, {});
+      if (!set.destinations.has(dest))
+        return sesError(res, 404, 'NotFoundException', `Event destination ${dest} does not exist.`);
+      if (method === 'PUT')
+        return (set.destinations.set(dest, { Enabled: false, ...input.EventDestination }), json(res, 200, {}));
+      if (method === 'DELETE') return (set.destinations.delete(dest), json(res, 200, {}));
     }
     return sesError(res, 404, 'NotFoundException', `${method} ${path} is not emulated`);
   }
@@ -181,7 +248,11 @@ export async function startFakeAws({ region = 'eu-west-1', account = ACCOUNT } =
     requests,
     /** Requests of one service (`sns`, `ses`, `sts`), optionally of one action. */
     calls(service, action) {
-      return requests.filter((r) => r.service === service && (action === undefined || (service === 'ses' ? sesOperation(r.method, r.path) : r.action) === action));
+      return requests.filter(
+        (r) =>
+          r.service === service &&
+          (action === undefined || (service === 'ses' ? sesOperation(r.method, r.path) : r.action) === action),
+      );
     },
     /** The next call of this action fails once with the given AWS error. */
     failNext(service, action, { status = 400, code, message }) {
@@ -202,7 +273,8 @@ export function sesOperation(method, path) {
   if (parts.length === 1) return 'CreateConfigurationSet';
   if (parts.length === 2) return { GET: 'GetConfigurationSet', DELETE: 'DeleteConfigurationSet' }[method];
   if (parts[2] === 'tracking-options') return 'PutConfigurationSetTrackingOptions';
-  if (parts.length === 3) return { GET: 'GetConfigurationSetEventDestinations', POST: 'CreateConfigurationSetEventDestination' }[method];
+  if (parts.length === 3)
+    return { GET: 'GetConfigurationSetEventDestinations', POST: 'CreateConfigurationSetEventDestination' }[method];
   return { PUT: 'UpdateConfigurationSetEventDestination', DELETE: 'DeleteConfigurationSetEventDestination' }[method];
 }
 
@@ -223,8 +295,10 @@ function defaultTopicPolicy(arn, account) {
   };
 }
 
-const esc = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const entries = (map) => [...map].map(([k, v]) => `<entry><key>${esc(k)}</key><value>${esc(v)}</value></entry>`).join('');
+const esc = (text) =>
+  String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const entries = (map) =>
+  [...map].map(([k, v]) => `<entry><key>${esc(k)}</key><value>${esc(v)}</value></entry>`).join('');
 
 function send(res, status, headers, body) {
   res.writeHead(status, headers);
@@ -233,12 +307,22 @@ function send(res, status, headers, body) {
 
 function xml(res, ns, action, result) {
   const inner = result === null ? '' : `<${action}Result>${result}</${action}Result>`;
-  send(res, 200, { 'content-type': 'text/xml' }, `<${action}Response xmlns="${ns}">${inner}<ResponseMetadata><RequestId>${crypto.randomUUID()}</RequestId></ResponseMetadata></${action}Response>`);
+  send(
+    res,
+    200,
+    { 'content-type': 'text/xml' },
+    `<${action}Response xmlns="${ns}">${inner}<ResponseMetadata><RequestId>${crypto.randomUUID()}</RequestId></ResponseMetadata></${action}Response>`,
+  );
 }
 
 function queryError(res, service, status, code, message) {
   const ns = service === 'sts' ? STS_NS : SNS_NS;
-  send(res, status, { 'content-type': 'text/xml' }, `<ErrorResponse xmlns="${ns}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${esc(message)}</Message></Error><RequestId>${crypto.randomUUID()}</RequestId></ErrorResponse>`);
+  send(
+    res,
+    status,
+    { 'content-type': 'text/xml' },
+    `<ErrorResponse xmlns="${ns}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${esc(message)}</Message></Error><RequestId>${crypto.randomUUID()}</RequestId></ErrorResponse>`,
+  );
 }
 
 function json(res, status, body) {

@@ -43,7 +43,15 @@ function isFile(path) {
 
 /** A relative or absolute path as Node's CommonJS loader completes it (ESM needs the exact file). */
 function asFile(path) {
-  for (const candidate of [path, `${path}.js`, `${path}.cjs`, `${path}.mjs`, `${path}.json`, join(path, 'index.js'), join(path, 'index.cjs')]) {
+  for (const candidate of [
+    path,
+    `${path}.js`,
+    `${path}.cjs`,
+    `${path}.mjs`,
+    `${path}.json`,
+    join(path, 'index.js'),
+    join(path, 'index.cjs'),
+  ]) {
     if (isFile(candidate)) return realpathSync(candidate);
   }
   const manifest = join(path, 'package.json');
@@ -108,7 +116,8 @@ function resolvePackage(specifier, fromFile) {
         const entry = exportsEntry(manifest.exports, subpath);
         const targets = new Set(CONDITIONS.map((conditions) => conditionTarget(entry, conditions)).filter(Boolean));
         const files = [...targets].map((target) => asFile(join(root, target))).filter(Boolean);
-        if (!files.length) throw new Error(`${specifier} (from ${fromFile}): no file for ${subpath} in the exports of ${root}`);
+        if (!files.length)
+          throw new Error(`${specifier} (from ${fromFile}): no file for ${subpath} in the exports of ${root}`);
         return files;
       }
       const file = subpath === '.' ? asFile(root) : asFile(join(root, subpath));
@@ -141,9 +150,10 @@ function walk(entry) {
         aws.push([...chain, specifier].join('\n  -> '));
         continue;
       }
-      const next = specifier.startsWith('.') || specifier.startsWith('/')
-        ? [asFile(resolve(dirname(file), specifier))]
-        : resolvePackage(specifier, file);
+      const next =
+        specifier.startsWith('.') || specifier.startsWith('/')
+          ? [asFile(resolve(dirname(file), specifier))]
+          : resolvePackage(specifier, file);
       for (const target of next) {
         if (!target) throw new Error(`${specifier} (from ${file}) does not resolve to a file`);
         if (!files.has(target)) queue.push([target, [...chain, target]]);
@@ -182,12 +192,27 @@ describe('import graph of the built subpaths', () => {
     const root = mkdtempSync(join(tmpdir(), 'kuratchi-graph-'));
     const dep = join(root, 'node_modules', 'innocent');
     mkdirSync(join(dep, 'lib'), { recursive: true });
-    writeFileSync(join(dep, 'package.json'), JSON.stringify({ name: 'innocent', exports: { '.': { import: './lib/index.mjs', require: './lib/index.cjs' } } }));
+    writeFileSync(
+      join(dep, 'package.json'),
+      JSON.stringify({ name: 'innocent', exports: { '.': { import: './lib/index.mjs', require: './lib/index.cjs' } } }),
+    );
     writeFileSync(join(dep, 'lib', 'index.mjs'), 'export const ok = 1;\n');
-    writeFileSync(join(dep, 'lib', 'index.cjs'), "// require('@aws-sdk/in-a-comment')\nmodule.exports = require('./client');\n");
-    writeFileSync(join(dep, 'lib', 'client.js'), "const { SNSClient } = require('@aws-sdk/client-sns');\nmodule.exports = { SNSClient };\n");
-    writeFileSync(join(root, 'entry.js'), "/** import { x } from '@aws-sdk/in-jsdoc'; */\nexport { ok } from './inner.js';\n");
-    writeFileSync(join(root, 'inner.js'), "export { ok } from 'innocent';\nconst text = \"import '@aws-sdk/in-a-string'\";\n");
+    writeFileSync(
+      join(dep, 'lib', 'index.cjs'),
+      "// require('@aws-sdk/in-a-comment')\nmodule.exports = require('./client');\n",
+    );
+    writeFileSync(
+      join(dep, 'lib', 'client.js'),
+      "const { SNSClient } = require('@aws-sdk/client-sns');\nmodule.exports = { SNSClient };\n",
+    );
+    writeFileSync(
+      join(root, 'entry.js'),
+      "/** import { x } from '@aws-sdk/in-jsdoc'; */\nexport { ok } from './inner.js';\n",
+    );
+    writeFileSync(
+      join(root, 'inner.js'),
+      "export { ok } from 'innocent';\nconst text = \"import '@aws-sdk/in-a-string'\";\n",
+    );
     const { aws } = walk(join(root, 'entry.js'));
     assert.equal(aws.length, 1, aws.join('\n'));
     assert.match(aws[0], /lib\/client\.js\n {2}-> @aws-sdk\/client-sns$/);

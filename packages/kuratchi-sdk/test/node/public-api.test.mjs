@@ -70,17 +70,30 @@ const INTERNAL = [
 
 describe('the public API by concern', () => {
   it('exports the subpaths of the concerns, each with types and import conditions', () => {
-    assert.deepEqual(SUBPATHS, ['./email', './email/verify', './email/events', './email/d1', './email/send', './email/setup', './email/testing']);
+    assert.deepEqual(SUBPATHS, [
+      './email',
+      './email/verify',
+      './email/events',
+      './email/d1',
+      './email/send',
+      './email/setup',
+      './email/testing',
+    ]);
     for (const subpath of SUBPATHS) assert.deepEqual(Object.keys(pkg.exports[subpath]), ['types', 'import'], subpath);
   });
 
-  it('kuratchi-sdk/email holds the guides\' names only (25 at most), each from its concern', async () => {
+  it("kuratchi-sdk/email holds the guides' names only (25 at most), each from its concern", async () => {
     const root = await import('kuratchi-sdk/email');
     assert.deepEqual(Object.keys(root).sort(), [...ROOT].sort());
     assert.ok(ROOT.length <= 25);
-    const concerns = await Promise.all(SUBPATHS.filter((s) => s !== './email').map((s) => import(`kuratchi-sdk${s.slice(1)}`)));
+    const concerns = await Promise.all(
+      SUBPATHS.filter((s) => s !== './email').map((s) => import(`kuratchi-sdk${s.slice(1)}`)),
+    );
     for (const name of ROOT) {
-      assert.ok(concerns.some((concern) => concern[name] === root[name]), `${name} is the same value in a concern's subpath`);
+      assert.ok(
+        concerns.some((concern) => concern[name] === root[name]),
+        `${name} is the same value in a concern's subpath`,
+      );
     }
     const types = await readFile(new URL(`../../${pkg.exports['./email'].types}`, import.meta.url), 'utf8');
     assert.doesNotMatch(types, /export type/, 'the root exports no type: types come from the concerns');

@@ -30,7 +30,12 @@ const schema = z
     SES_ALLOWED_TOPIC_ARNS: z
       .string()
       .default('')
-      .transform((value) => value.split(',').map((arn) => arn.trim()).filter(Boolean))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((arn) => arn.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.string().refine(isSnsTopicArn, 'is not an SNS topic ARN'))),
     SES_WEBHOOK_BASIC_AUTH: z
       .string()
@@ -43,7 +48,11 @@ const schema = z
       .number()
       .gt(SNS_MAX_RETRY_WINDOW_MS / 3_600_000, "must be longer than SNS's retry window of 1 hour")
       .default(24),
-    SES_PARK_MAX_EVENTS_PER_MESSAGE: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').default(100),
+    SES_PARK_MAX_EVENTS_PER_MESSAGE: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .default(100),
     KURATCHI_OPS_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
   })
   .refine((env) => env.ENVIRONMENT === 'development' || env.SNS_DEV_CERTIFICATE_PEM === undefined, {
@@ -58,7 +67,8 @@ const validated = new WeakMap<object, DashboardConfig>();
  * @throws {ConfigError} naming each missing binding or invalid variable.
  */
 export function readConfig(env: App.Platform['env'] | undefined): DashboardConfig {
-  if (!env) throw new ConfigError('no Worker env: the dashboard must run on Cloudflare Workers (wrangler dev or deploy)');
+  if (!env)
+    throw new ConfigError('no Worker env: the dashboard must run on Cloudflare Workers (wrangler dev or deploy)');
   const cached = validated.get(env);
   if (cached) return cached;
   const problems: string[] = [];
@@ -69,8 +79,15 @@ export function readConfig(env: App.Platform['env'] | undefined): DashboardConfi
   if (!result.success) {
     for (const issue of result.error.issues) problems.push(`${issue.path.join('.')} ${issue.message}`);
   }
-  if (problems.length || !result.success) throw new ConfigError(`invalid dashboard configuration: ${problems.join('; ')}`);
-  const { ENVIRONMENT, SES_ALLOWED_TOPIC_ARNS, SES_WEBHOOK_BASIC_AUTH, SNS_DEV_CERTIFICATE_PEM, INGESTION_STALE_MINUTES } = result.data;
+  if (problems.length || !result.success)
+    throw new ConfigError(`invalid dashboard configuration: ${problems.join('; ')}`);
+  const {
+    ENVIRONMENT,
+    SES_ALLOWED_TOPIC_ARNS,
+    SES_WEBHOOK_BASIC_AUTH,
+    SNS_DEV_CERTIFICATE_PEM,
+    INGESTION_STALE_MINUTES,
+  } = result.data;
   const { SES_PARK_TTL_HOURS, SES_PARK_MAX_EVENTS_PER_MESSAGE, KURATCHI_OPS_TOKEN } = result.data;
   const separator = SES_WEBHOOK_BASIC_AUTH?.indexOf(':') ?? -1;
   const config: DashboardConfig = {

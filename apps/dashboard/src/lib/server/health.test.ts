@@ -6,9 +6,17 @@ import { heldNow, ingestionHealth } from './health';
 describe('ingestion health: the park and its dead letters', () => {
   it('counts what the park and the dead-letter table hold now, by reason, up to a bound', async () => {
     const insertHeld = (id: string, reason: string) =>
-      env.ADMIN_DB.prepare("INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at, reason) VALUES (?, 'ses-h', '{}', 0, ?)").bind(id, reason).run();
+      env.ADMIN_DB.prepare(
+        "INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at, reason) VALUES (?, 'ses-h', '{}', 0, ?)",
+      )
+        .bind(id, reason)
+        .run();
     const insertDead = (id: string, reason: string) =>
-      env.ADMIN_DB.prepare("INSERT INTO email_event_dead_letters (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at) VALUES (?, 'ses-h', '{}', ?, 0, 0)").bind(id, reason).run();
+      env.ADMIN_DB.prepare(
+        "INSERT INTO email_event_dead_letters (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at) VALUES (?, 'ses-h', '{}', ?, 0, 0)",
+      )
+        .bind(id, reason)
+        .run();
     await insertHeld('h-1', 'no-route');
     await insertHeld('h-2', 'email-missing');
     await insertHeld('h-3', 'email-mismatch');
@@ -18,13 +26,21 @@ describe('ingestion health: the park and its dead letters', () => {
     const stores = { park: createD1AdminStore(env.ADMIN_DB), deadLetters: createD1DeadLetterStore(env.ADMIN_DB) };
 
     const held = await heldNow(stores);
-    expect(held).toEqual({ parked: 1, orphaned: 2, deadLetters: 3, deadLettersByReason: { 'no-route': 2, 'park-full': 1 }, bound: 10_000 });
+    expect(held).toEqual({
+      parked: 1,
+      orphaned: 2,
+      deadLetters: 3,
+      deadLettersByReason: { 'no-route': 2, 'park-full': 1 },
+      bound: 10_000,
+    });
     expect((await heldNow(stores, 2)).deadLetters).toBe(2);
 
     const counters = [
       { name: 'outcome:orphaned', count: 4, lastAt: 0 },
       { name: 'outcome:dead-lettered', count: 1, lastAt: 0 },
     ];
-    expect(ingestionHealth(counters, { lastEventReceivedAt: null, oldestUnfollowedSendAt: null }, 60, 0, held)).toMatchObject({ orphaned: 4, parkFull: 1, held });
+    expect(
+      ingestionHealth(counters, { lastEventReceivedAt: null, oldestUnfollowedSendAt: null }, 60, 0, held),
+    ).toMatchObject({ orphaned: 4, parkFull: 1, held });
   });
 });

@@ -46,7 +46,10 @@ export async function heldNow(
   },
   bound = 10_000,
 ): Promise<HeldNow> {
-  const [held, byReason] = await Promise.all([stores.park.countHeldEvents(bound), stores.deadLetters.countByReason(bound)]);
+  const [held, byReason] = await Promise.all([
+    stores.park.countHeldEvents(bound),
+    stores.deadLetters.countByReason(bound),
+  ]);
   const deadLetters = Object.values(byReason).reduce((sum, n) => sum + (n ?? 0), 0);
   return { ...held, deadLetters, deadLettersByReason: byReason, bound };
 }

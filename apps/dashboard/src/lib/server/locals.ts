@@ -16,7 +16,8 @@ export function createKuratchiLocals(env: App.Platform['env'] | undefined): Kura
   let orgDatabase: ((organizationId: string) => Promise<D1Database>) | undefined;
   const locals: KuratchiLocals = {
     getAdminDb: () => (adminDb ??= getAdminDb(bindings)),
-    orgDatabaseClient: (organizationId) => (orgDatabase ??= createOrgDatabaseClient(locals.getAdminDb(), bindings))(organizationId),
+    orgDatabaseClient: (organizationId) =>
+      (orgDatabase ??= createOrgDatabaseClient(locals.getAdminDb(), bindings))(organizationId),
   };
   return locals;
 }

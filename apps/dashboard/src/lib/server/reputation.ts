@@ -19,7 +19,11 @@ export interface RateStatus {
 }
 
 /** Bounce and complaint rates over the charted days (per email sent). */
-export function reputation(stats: readonly DailyEmailStats[]): { sent: number; bounce: RateStatus; complaint: RateStatus } {
+export function reputation(stats: readonly DailyEmailStats[]): {
+  sent: number;
+  bounce: RateStatus;
+  complaint: RateStatus;
+} {
   const sent = stats.reduce((sum, day) => sum + day.sent, 0);
   const rate = (count: number) => (sent === 0 ? 0 : count / sent);
   const status = (value: number, thresholds: { warning: number; atRisk: number }): RateStatus => ({

@@ -1,5 +1,11 @@
 import { createD1AdminStore } from 'kuratchi-sdk/email/d1';
-import { WEBHOOK_CONTRACT, createSesEventIngestor, ingestionCounterNames, webhookAnswer, type IngestResult } from 'kuratchi-sdk/email/events';
+import {
+  WEBHOOK_CONTRACT,
+  createSesEventIngestor,
+  ingestionCounterNames,
+  webhookAnswer,
+  type IngestResult,
+} from 'kuratchi-sdk/email/events';
 import { createSigningKeyCache, discardBody, readSnsBody, type FetchCertificate } from 'kuratchi-sdk/email/verify';
 import { BASIC_CHALLENGE, hasBasicCredential } from './basic-auth';
 import { ConfigError, readConfig, type DashboardConfig } from './config';
@@ -40,13 +46,19 @@ export async function handleSesWebhook({ request, url, platform }: WebhookContex
 
   if (config.webhookCredential && !(await hasBasicCredential(request, config.webhookCredential))) {
     await discardBody(request);
-    return finish(started, platform, webhookAnswer('unauthorized', {}, 'unauthorized'), { 'www-authenticate': BASIC_CHALLENGE });
+    return finish(started, platform, webhookAnswer('unauthorized', {}, 'unauthorized'), {
+      'www-authenticate': BASIC_CHALLENGE,
+    });
   }
 
   const body = await readSnsBody(request);
   if (!body.ok) {
     await discardBody(request);
-    return finish(started, platform, webhookAnswer(body.reason === 'too-large' ? 'too-large' : 'malformed', {}, body.reason));
+    return finish(
+      started,
+      platform,
+      webhookAnswer(body.reason === 'too-large' ? 'too-large' : 'malformed', {}, body.reason),
+    );
   }
 
   const devCertificate = developmentCertificate(config, url);
@@ -76,7 +88,12 @@ function developmentCertificate(config: DashboardConfig, url: URL): FetchCertifi
  * the ingestion counters, when ADMIN_DB is bound, written after the response (`waitUntil`).
  * @see https://developers.cloudflare.com/workers/runtime-apis/context/#waituntil
  */
-function finish(started: number, platform: App.Platform | undefined, result: IngestResult, headers: Record<string, string> = {}) {
+function finish(
+  started: number,
+  platform: App.Platform | undefined,
+  result: IngestResult,
+  headers: Record<string, string> = {},
+) {
   const { error, ...log } = result.log;
   const line = { msg: 'ses-webhook', ...log, status: result.status, ms: Date.now() - started };
   const write = WEBHOOK_CONTRACT[result.answer].logLevel === 'error' ? console.error : console.log;
@@ -85,7 +102,9 @@ function finish(started: number, platform: App.Platform | undefined, result: Ing
   if (env?.ADMIN_DB) {
     const counting = createD1AdminStore(env.ADMIN_DB)
       .countIngestion(ingestionCounterNames(result), Date.now())
-      .catch((e: unknown) => console.error(JSON.stringify({ msg: 'ses-webhook', outcome: 'counting-failed', error: String(e) })));
+      .catch((e: unknown) =>
+        console.error(JSON.stringify({ msg: 'ses-webhook', outcome: 'counting-failed', error: String(e) })),
+      );
     if (platform?.context) platform.context.waitUntil(counting);
   }
   return Response.json(result.body, { status: result.status, headers });

@@ -74,19 +74,24 @@ Example:
 ${EXIT_CODES_HELP} (1: a request failed; dead letters that stay are reported, not a failure)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS, 1);
-    if (booleanFlag(args, 'help')) return out(this.help), EXIT.ok;
+    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
     const action = args.positionals[0];
     if (action !== 'list' && action !== 'replay') throw new UsageError('list or replay is required');
     const url = urlFlag(args, 'url', 'the dashboard, e.g. https://dash.example.com');
     const reason = stringFlag(args, 'reason');
-    if (reason !== undefined && !REASONS.includes(reason)) throw new UsageError(`--reason must be one of ${REASONS.join(', ')}, not ${JSON.stringify(reason)}`);
+    if (reason !== undefined && !REASONS.includes(reason))
+      throw new UsageError(`--reason must be one of ${REASONS.join(', ')}, not ${JSON.stringify(reason)}`);
     const sesMessageId = stringFlag(args, 'message-id');
     const api = opsApi(url, process.env, integerFlag(args, 'timeout', 30_000, 100, 600_000));
     const json = booleanFlag(args, 'json');
     try {
       if (action === 'list') {
         const limit = integerFlag(args, 'limit', 20, 1, 500);
-        const answer = await api.get<ListAnswer>('/api/ops/dead-letters', { limit: String(limit), reason, sesMessageId });
+        const answer = await api.get<ListAnswer>('/api/ops/dead-letters', {
+          limit: String(limit),
+          reason,
+          sesMessageId,
+        });
         if (json) out(JSON.stringify(answer, null, 2));
         else printList(answer);
         return EXIT.ok;
@@ -104,7 +109,11 @@ ${EXIT_CODES_HELP} (1: a request failed; dead letters that stay are reported, no
   },
 };
 
-async function replayAll(api: ReturnType<typeof opsApi>, batch: number, filter: { reason?: string | undefined; sesMessageId?: string | undefined }) {
+async function replayAll(
+  api: ReturnType<typeof opsApi>,
+  batch: number,
+  filter: { reason?: string | undefined; sesMessageId?: string | undefined },
+) {
   const { counts } = await api.get<ListAnswer>('/api/ops/dead-letters', { limit: '1', ...filter });
   const total = filter.reason ? (counts[filter.reason] ?? 0) : Object.values(counts).reduce((a, b) => a + b, 0);
   const progress = startProgress('replay', total);
@@ -136,17 +145,34 @@ async function replayAll(api: ReturnType<typeof opsApi>, batch: number, filter: 
 
 function printList(answer: ListAnswer) {
   const total = Object.values(answer.counts).reduce((a, b) => a + b, 0);
-  out(`${total} dead letter(s)${total ? `: ${Object.entries(answer.counts).map(([reason, n]) => `${reason} x${n}`).join(', ')}` : ''}`);
+  out(
+    `${total} dead letter(s)${
+      total
+        ? `: ${Object.entries(answer.counts)
+            .map(([reason, n]) => `${reason} x${n}`)
+            .join(', ')}`
+        : ''
+    }`,
+  );
   for (const d of answer.deadLetters) {
-    out(`  ${d.reason.padEnd(14)} ${String(d.eventType).padEnd(17)} ses ${d.sesMessageId}  sns ${d.snsMessageId}  since ${new Date(d.firstSeenAt).toISOString()}${d.replayAttempts ? `, ${d.replayAttempts} replay(s)` : ''}`);
+    out(
+      `  ${d.reason.padEnd(14)} ${String(d.eventType).padEnd(17)} ses ${d.sesMessageId}  sns ${d.snsMessageId}  since ${new Date(d.firstSeenAt).toISOString()}${d.replayAttempts ? `, ${d.replayAttempts} replay(s)` : ''}`,
+    );
   }
   if (answer.next) out('  … more: pass --limit, --reason or --message-id');
 }
 
 function printReplay(report: Awaited<ReturnType<typeof replayAll>>) {
   const applied = (report.outcomes['applied'] ?? 0) + (report.outcomes['duplicate'] ?? 0);
-  out(`replayed ${report.replayed} dead letter(s): ${Object.entries(report.outcomes).map(([key, n]) => `${key} x${n}`).join(', ') || 'none'}`);
+  out(
+    `replayed ${report.replayed} dead letter(s): ${
+      Object.entries(report.outcomes)
+        .map(([key, n]) => `${key} x${n}`)
+        .join(', ') || 'none'
+    }`,
+  );
   out(`  ${applied} recorded and removed from the table, ${report.kept.length} still dead-lettered`);
-  for (const item of report.kept.slice(0, 20)) out(`  still ${item.outcome.padEnd(14)} ses ${item.sesMessageId}  sns ${item.snsMessageId}`);
+  for (const item of report.kept.slice(0, 20))
+    out(`  still ${item.outcome.padEnd(14)} ses ${item.sesMessageId}  sns ${item.snsMessageId}`);
   if (report.kept.length > 20) out(`  … and ${report.kept.length - 20} more (kuratchi-ses dead-letters list)`);
 }

@@ -37,7 +37,7 @@ Example:
 ${EXIT_CODES_HELP} (1: an entry was unreadable, or an answer was not 2xx)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS, 1);
-    if (booleanFlag(args, 'help')) return out(this.help), EXIT.ok;
+    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
     const path = args.positionals[0];
     if (!path) throw new UsageError('FILE|DIR is required: the stored SNS message(s) to replay');
     const url = urlFlag(args, 'url', 'the webhook to POST to');
@@ -64,16 +64,23 @@ ${EXIT_CODES_HELP} (1: an entry was unreadable, or an answer was not 2xx)`,
 
     const statuses: Record<string, number> = {};
     for (const { outcome } of outcomes) statuses[outcomeKey(outcome)] = (statuses[outcomeKey(outcome)] ?? 0) + 1;
-    const failures = outcomes.filter(({ outcome }) => !('status' in outcome) || outcome.status < 200 || outcome.status > 299);
+    const failures = outcomes.filter(
+      ({ outcome }) => !('status' in outcome) || outcome.status < 200 || outcome.status > 299,
+    );
     const target = redactUrl(url.href);
     if (booleanFlag(args, 'json')) {
       out(JSON.stringify({ url: target, total: messages.length, statuses, unreadable, failures }, null, 2));
     } else {
-      out(`replayed ${messages.length} message(s) to ${target}: ${Object.entries(statuses).map(([key, n]) => `${key} x${n}`).join(', ')}`);
-      for (const { source, outcome } of failures) out(`  ${'status' in outcome ? outcome.status : `error ${outcome.error}`}  ${source}`);
-      if (unreadable.length) out(`${unreadable.length} unreadable entr${unreadable.length === 1 ? 'y' : 'ies'} skipped (see stderr)`);
+      out(
+        `replayed ${messages.length} message(s) to ${target}: ${Object.entries(statuses)
+          .map(([key, n]) => `${key} x${n}`)
+          .join(', ')}`,
+      );
+      for (const { source, outcome } of failures)
+        out(`  ${'status' in outcome ? outcome.status : `error ${outcome.error}`}  ${source}`);
+      if (unreadable.length)
+        out(`${unreadable.length} unreadable entr${unreadable.length === 1 ? 'y' : 'ies'} skipped (see stderr)`);
     }
     return failures.length || unreadable.length ? EXIT.failed : EXIT.ok;
   },
 };
-

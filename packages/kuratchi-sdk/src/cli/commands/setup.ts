@@ -22,7 +22,8 @@ const FLAGS = {
 /** `kuratchi-ses setup`: {@link setupSESEventTracking} from the command line. */
 export const setupCommand: Command = {
   name: 'setup',
-  summary: 'create or update the SNS topic, its policy, the configuration set, the event destination and the webhook subscription',
+  summary:
+    'create or update the SNS topic, its policy, the configuration set, the event destination and the webhook subscription',
   help: `Usage: kuratchi-ses setup --webhook-url URL [options]
 
 Sets up SES event publishing to the webhook, idempotently: the SNS topic (standard), its
@@ -50,7 +51,7 @@ Example:
 ${EXIT_CODES_HELP}`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return out(this.help), EXIT.ok;
+    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
     const options: SetupSesEventTrackingOptions = {
       ...targetFromFlags(args),
       webhookUrl: requiredFlag(args, 'webhook-url', 'the https:// URL of the webhook SNS posts to'),
@@ -59,14 +60,16 @@ ${EXIT_CODES_HELP}`,
     };
     const { setupSESEventTracking } = await import('kuratchi-sdk/email/setup');
     const report = await setupSESEventTracking(options);
-    if (booleanFlag(args, 'json')) return out(JSON.stringify(report, null, 2)), report.ok ? EXIT.ok : EXIT.failed;
+    if (booleanFlag(args, 'json')) return (out(JSON.stringify(report, null, 2)), report.ok ? EXIT.ok : EXIT.failed);
 
     const where = report.accountId ? `account ${report.accountId}, ${report.region}` : report.region;
     out(`kuratchi-ses setup${report.dryRun ? ' (dry run: nothing was called)' : ''}: ${where}`);
     for (const line of formatSteps(report.steps)) out(line);
     if (report.topicArn) out(`topic:        ${report.topicArn}`);
     if (report.subscriptionArn || report.subscriptionPending !== undefined) {
-      out(`subscription: ${report.subscriptionArn ?? '(no ARN yet)'}${report.subscriptionPending ? ' (pending confirmation)' : ''}`);
+      out(
+        `subscription: ${report.subscriptionArn ?? '(no ARN yet)'}${report.subscriptionPending ? ' (pending confirmation)' : ''}`,
+      );
     }
     if (!report.ok) {
       out(`setup stopped: ${report.error}`);
@@ -74,7 +77,9 @@ ${EXIT_CODES_HELP}`,
       return EXIT.failed;
     }
     if (report.subscriptionPending && report.topicArn) {
-      out(`next: add ${report.topicArn} to the webhook's SES_ALLOWED_TOPIC_ARNS so it confirms the subscription, then run \`kuratchi-ses status\``);
+      out(
+        `next: add ${report.topicArn} to the webhook's SES_ALLOWED_TOPIC_ARNS so it confirms the subscription, then run \`kuratchi-ses status\``,
+      );
     }
     return EXIT.ok;
   },
@@ -86,26 +91,36 @@ async function optionalSetupFlags(args: ParsedArgs): Promise<Partial<SetupSesEve
   if (types !== undefined) options.eventTypes = parseEventTypes(types);
   const version = stringFlag(args, 'signature-version');
   if (version !== undefined) {
-    if (version !== '1' && version !== '2') throw new UsageError(`--signature-version must be 1 or 2, not ${JSON.stringify(version)}`);
+    if (version !== '1' && version !== '2')
+      throw new UsageError(`--signature-version must be 1 or 2, not ${JSON.stringify(version)}`);
     options.signatureVersion = version;
   }
   const policy = stringFlag(args, 'delivery-policy');
   if (policy !== undefined) options.deliveryPolicy = await parseJsonFlag('delivery-policy', policy);
   const domain = stringFlag(args, 'custom-redirect-domain');
   const httpsPolicy = stringFlag(args, 'https-policy');
-  if (httpsPolicy !== undefined && domain === undefined) throw new UsageError('--https-policy needs --custom-redirect-domain');
+  if (httpsPolicy !== undefined && domain === undefined)
+    throw new UsageError('--https-policy needs --custom-redirect-domain');
   if (domain !== undefined) {
-    options.trackingOptions = { customRedirectDomain: domain, ...(httpsPolicy ? { httpsPolicy: httpsPolicy.toUpperCase() as never } : {}) };
+    options.trackingOptions = {
+      customRedirectDomain: domain,
+      ...(httpsPolicy ? { httpsPolicy: httpsPolicy.toUpperCase() as never } : {}),
+    };
   }
   return options;
 }
 
 /** `bounce,Delivery-Delay, OPEN` -> `['BOUNCE', 'DELIVERY_DELAY', 'OPEN']`. */
 function parseEventTypes(list: string): SesEventDestinationType[] {
-  const types = list.split(',').map((t) => t.trim().toUpperCase().replace(/-/g, '_')).filter(Boolean);
+  const types = list
+    .split(',')
+    .map((t) => t.trim().toUpperCase().replace(/-/g, '_'))
+    .filter(Boolean);
   const unknown = types.filter((t) => !(SES_EVENT_DESTINATION_TYPES as readonly string[]).includes(t));
   if (!types.length || unknown.length) {
-    throw new UsageError(`--event-types: unknown ${unknown.join(', ') || '(empty list)'}; choose from ${SES_EVENT_DESTINATION_TYPES.join(', ').toLowerCase()}`);
+    throw new UsageError(
+      `--event-types: unknown ${unknown.join(', ') || '(empty list)'}; choose from ${SES_EVENT_DESTINATION_TYPES.join(', ').toLowerCase()}`,
+    );
   }
   return types as SesEventDestinationType[];
 }

@@ -64,13 +64,14 @@ Example:
 ${EXIT_CODES_HELP} (1: an answer differed from the expected status)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return out(this.help), EXIT.ok;
+    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
     const url = urlFlag(args, 'url', 'the webhook to POST to');
     const count = integerFlag(args, 'count', 20, 1, 100_000);
     const intervalMs = integerFlag(args, 'interval', 0, 0, 3_600_000);
     const timeoutMs = integerFlag(args, 'timeout', 15_000, 100, 120_000);
     const topicArn = stringFlag(args, 'topic-arn') ?? DEFAULT_TOPIC_ARN;
-    if (!isSnsTopicArn(topicArn)) throw new UsageError(`--topic-arn must be an SNS topic ARN like ${DEFAULT_TOPIC_ARN}`);
+    if (!isSnsTopicArn(topicArn))
+      throw new UsageError(`--topic-arn must be an SNS topic ARN like ${DEFAULT_TOPIC_ARN}`);
     const certUrl = stringFlag(args, 'cert-url');
     const { createDemoTraffic, createSnsSigner, seededRandom } = await import('kuratchi-sdk/email/testing');
     const seed = stringFlag(args, 'seed');
@@ -81,9 +82,14 @@ ${EXIT_CODES_HELP} (1: an answer differed from the expected status)`,
     const signer = await createSnsSigner({ ...(certUrl === undefined ? {} : { certUrl }), certificate });
     const certOut = stringFlag(args, 'cert-out');
     if (certOut) await writeFile(certOut, signer.certificatePem);
-    if (keyPath && created) err(`signing key written to ${keyPath} (reuse it with --key so the webhook keeps trusting it)`);
-    if (certOut) err(`signing certificate written to ${certOut}: set SNS_DEV_CERTIFICATE_PEM of the webhook to its content`);
-    else err(`signing certificate (set SNS_DEV_CERTIFICATE_PEM of the webhook to it, or use --cert-out FILE):\n${signer.certificatePem}`);
+    if (keyPath && created)
+      err(`signing key written to ${keyPath} (reuse it with --key so the webhook keeps trusting it)`);
+    if (certOut)
+      err(`signing certificate written to ${certOut}: set SNS_DEV_CERTIFICATE_PEM of the webhook to its content`);
+    else
+      err(
+        `signing certificate (set SNS_DEV_CERTIFICATE_PEM of the webhook to it, or use --cert-out FILE):\n${signer.certificatePem}`,
+      );
 
     const emails = await demoEmails(stringFlag(args, 'emails'), random);
     const traffic = createDemoTraffic({ signer, topicArn, emails, random });
@@ -99,7 +105,13 @@ ${EXIT_CODES_HELP} (1: an answer differed from the expected status)`,
         const got = outcomeKey(outcome);
         const key = `${delivery.kind}->${got}`;
         tally[key] = (tally[key] ?? 0) + 1;
-        if (got !== String(delivery.expectedStatus)) unexpected.push({ kind: delivery.kind, eventType: delivery.eventType, expected: delivery.expectedStatus, got });
+        if (got !== String(delivery.expectedStatus))
+          unexpected.push({
+            kind: delivery.kind,
+            eventType: delivery.eventType,
+            expected: delivery.expectedStatus,
+            got,
+          });
         progress.tick(got);
       }
       if (intervalMs && posted < count) await new Promise((resolve) => setTimeout(resolve, intervalMs));
@@ -109,11 +121,17 @@ ${EXIT_CODES_HELP} (1: an answer differed from the expected status)`,
     const target = redactUrl(url.href);
     if (booleanFlag(args, 'json')) out(JSON.stringify({ url: target, topicArn, posted, tally, unexpected }, null, 2));
     else {
-      out(`simulated ${posted} SNS POST(s) to ${target} (topic ${topicArn}): ${Object.entries(tally).map(([key, n]) => `${key} x${n}`).join(', ')}`);
+      out(
+        `simulated ${posted} SNS POST(s) to ${target} (topic ${topicArn}): ${Object.entries(tally)
+          .map(([key, n]) => `${key} x${n}`)
+          .join(', ')}`,
+      );
       if (unexpected.length) out(`${unexpected.length} answer(s) differed from the expected status`);
     }
     if (unexpected.length && unexpected.every((u) => u.got === '403')) {
-      err(`hint: every unexpected answer was 403: the webhook does not trust this signing certificate or topic; run it with ENVIRONMENT=development, SNS_DEV_CERTIFICATE_PEM=<the certificate> and ${topicArn} in SES_ALLOWED_TOPIC_ARNS`);
+      err(
+        `hint: every unexpected answer was 403: the webhook does not trust this signing certificate or topic; run it with ENVIRONMENT=development, SNS_DEV_CERTIFICATE_PEM=<the certificate> and ${topicArn} in SES_ALLOWED_TOPIC_ARNS`,
+      );
     }
     return unexpected.length ? EXIT.failed : EXIT.ok;
   },
@@ -137,6 +155,7 @@ async function demoEmails(path: string | undefined, random: () => number): Promi
     Array.isArray(parsed) &&
     parsed.length > 0 &&
     parsed.every((e) => typeof e?.sesMessageId === 'string' && typeof e?.recipient === 'string');
-  if (!valid) throw new UsageError(`--emails ${path} must be a JSON array of {"sesMessageId": "...", "recipient": "..."}`);
+  if (!valid)
+    throw new UsageError(`--emails ${path} must be a JSON array of {"sesMessageId": "...", "recipient": "..."}`);
   return (parsed as DemoEmail[]).map(({ sesMessageId, recipient }) => ({ sesMessageId, recipient }));
 }

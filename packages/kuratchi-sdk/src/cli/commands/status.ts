@@ -9,7 +9,8 @@ const FLAGS = { ...AWS_FLAGS, 'webhook-url': { type: 'string' } } as const;
 /** `kuratchi-ses status`: {@link getSESEventTrackingStatus} from the command line. */
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'show whether events flow: topic, policy, configuration set, event destination, subscription (confirmed or pending)',
+  summary:
+    'show whether events flow: topic, policy, configuration set, event destination, subscription (confirmed or pending)',
   help: `Usage: kuratchi-ses status [options]
 
 Reads, without changing anything, whether SES event tracking is set up: the topic (signature
@@ -27,7 +28,7 @@ Example:
 ${EXIT_CODES_HELP} (1 also when not ready)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return out(this.help), EXIT.ok;
+    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
     const webhookUrl = stringFlag(args, 'webhook-url');
     const { getSESEventTrackingStatus } = await import('kuratchi-sdk/email/setup');
     const status = await getSESEventTrackingStatus({ ...targetFromFlags(args), ...(webhookUrl ? { webhookUrl } : {}) });
@@ -47,7 +48,9 @@ function describe(s: SesEventTrackingStatus): string[] {
   ];
   if (!s.subscriptions.length) lines.push('  subscription       none');
   for (const sub of s.subscriptions) {
-    lines.push(`  subscription       ${sub.endpoint}: ${sub.confirmed ? 'confirmed' : 'PENDING confirmation'}${sub.rawMessageDelivery ? ', RAW delivery' : ''}`);
+    lines.push(
+      `  subscription       ${sub.endpoint}: ${sub.confirmed ? 'confirmed' : 'PENDING confirmation'}${sub.rawMessageDelivery ? ', RAW delivery' : ''}`,
+    );
   }
   for (const problem of s.problems) lines.push(`problem: ${problem}`);
   return lines;

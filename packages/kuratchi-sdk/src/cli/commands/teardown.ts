@@ -40,7 +40,7 @@ Example:
 ${EXIT_CODES_HELP}`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return out(this.help), EXIT.ok;
+    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
     const dryRun = booleanFlag(args, 'dry-run');
     if (!dryRun && !booleanFlag(args, 'yes')) {
       throw new UsageError('teardown deletes AWS resources: pass --yes to confirm, or --dry-run to see the plan');
@@ -54,7 +54,7 @@ ${EXIT_CODES_HELP}`,
       force: booleanFlag(args, 'force'),
       dryRun,
     });
-    if (booleanFlag(args, 'json')) return out(JSON.stringify(report, null, 2)), report.ok ? EXIT.ok : EXIT.failed;
+    if (booleanFlag(args, 'json')) return (out(JSON.stringify(report, null, 2)), report.ok ? EXIT.ok : EXIT.failed);
     const where = report.accountId ? `account ${report.accountId}, ${report.region}` : report.region;
     out(`kuratchi-ses teardown${report.dryRun ? ' (dry run: nothing was called)' : ''}: ${where}`);
     for (const line of formatSteps(report.steps)) out(line);

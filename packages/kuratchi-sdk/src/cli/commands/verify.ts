@@ -39,7 +39,7 @@ Example:
 ${EXIT_CODES_HELP} (1: the message is invalid, with the reason)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS, 1);
-    if (booleanFlag(args, 'help')) return out(this.help), EXIT.ok;
+    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
     const file = args.positionals[0];
     if (!file) throw new UsageError('FILE is required: the stored SNS message (JSON) to verify');
     const body = await readTextFile(file, 'message file');
@@ -48,14 +48,27 @@ ${EXIT_CODES_HELP} (1: the message is invalid, with the reason)`,
     const { SnsMessageError, SnsVerificationError, verifySnsMessage } = await import('kuratchi-sdk/email/verify');
     try {
       const message = await verifySnsMessage(body, options);
-      const result = { valid: true, type: message.Type, messageId: message.MessageId, topicArn: message.TopicArn, signatureVersion: message.SignatureVersion, timestamp: message.Timestamp };
+      const result = {
+        valid: true,
+        type: message.Type,
+        messageId: message.MessageId,
+        topicArn: message.TopicArn,
+        signatureVersion: message.SignatureVersion,
+        timestamp: message.Timestamp,
+      };
       if (json) out(JSON.stringify(result, null, 2));
-      else out(`valid: ${message.Type} ${message.MessageId} from ${message.TopicArn} (SignatureVersion ${message.SignatureVersion}, ${message.Timestamp})`);
+      else
+        out(
+          `valid: ${message.Type} ${message.MessageId} from ${message.TopicArn} (SignatureVersion ${message.SignatureVersion}, ${message.Timestamp})`,
+        );
       return EXIT.ok;
     } catch (error) {
       if (!(error instanceof SnsVerificationError || error instanceof SnsMessageError)) throw error;
       const hint = hintFor(error.code, args, body);
-      if (json) out(JSON.stringify({ valid: false, code: error.code, reason: error.message, ...(hint ? { hint } : {}) }, null, 2));
+      if (json)
+        out(
+          JSON.stringify({ valid: false, code: error.code, reason: error.message, ...(hint ? { hint } : {}) }, null, 2),
+        );
       else {
         out(`invalid: ${error.code}: ${error.message}`);
         if (hint) err(`hint: ${hint}`);
@@ -70,13 +83,15 @@ async function verifyOptions(args: ParsedArgs, body: string): Promise<VerifySnsO
   const at = stringFlag(args, 'at');
   if (at !== undefined) {
     const time = new Date(at);
-    if (Number.isNaN(time.getTime())) throw new UsageError(`--at must be an ISO 8601 time like 2026-03-06T20:00:26.893Z, not ${JSON.stringify(at)}`);
+    if (Number.isNaN(time.getTime()))
+      throw new UsageError(`--at must be an ISO 8601 time like 2026-03-06T20:00:26.893Z, not ${JSON.stringify(at)}`);
     options.now = time;
   }
   const certPath = stringFlag(args, 'cert');
   if (certPath !== undefined) {
     const pem = await readTextFile(certPath, 'certificate');
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--cert ${certPath} is not a PEM certificate`);
+    if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+      throw new UsageError(`--cert ${certPath} is not a PEM certificate`);
     options.fetchCertificate = async () => pem;
   }
   const topics = args.values['topic-arn'];
@@ -87,10 +102,15 @@ async function verifyOptions(args: ParsedArgs, body: string): Promise<VerifySnsO
 
 function hintFor(code: string, args: ParsedArgs, body: string): string | undefined {
   const timestamp = field(body, 'Timestamp');
-  if ((code === 'timestamp-too-old' || code === 'certificate-expired') && stringFlag(args, 'at') === undefined && timestamp) {
+  if (
+    (code === 'timestamp-too-old' || code === 'certificate-expired') &&
+    stringFlag(args, 'at') === undefined &&
+    timestamp
+  ) {
     return `to verify a stored message as of when it was sent, pass --at ${timestamp}`;
   }
-  if (code === 'certificate-unavailable') return 'the certificate could not be downloaded: pass --cert FILE to verify offline';
+  if (code === 'certificate-unavailable')
+    return 'the certificate could not be downloaded: pass --cert FILE to verify offline';
   if (code === 'topic-not-allowed') return 'pass --topic-arn with the topic this message is expected from';
   return undefined;
 }

@@ -12,8 +12,20 @@
  * @module
  */
 export { verifySnsMessage, createSigningKeyCache, SnsMessageError, SnsVerificationError } from './verify/index.js';
-export { parseSesEvent, applyEvent, initialTracking, createSesEventIngestor, SesEventParseError } from './events/index.js';
-export { getAdminDb, createOrgDatabaseClient, createD1AdminStore, createD1OrgEmailStore, OrgDatabaseError } from './store/index.js';
+export {
+  parseSesEvent,
+  applyEvent,
+  initialTracking,
+  createSesEventIngestor,
+  SesEventParseError,
+} from './events/index.js';
+export {
+  getAdminDb,
+  createOrgDatabaseClient,
+  createD1AdminStore,
+  createD1OrgEmailStore,
+  OrgDatabaseError,
+} from './store/index.js';
 export {
   sendEmail,
   createEmailSender,

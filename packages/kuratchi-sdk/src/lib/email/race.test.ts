@@ -27,18 +27,32 @@ describe('race between SES events and sendEmail', () => {
     it(`round ${round}: 40 deliveries racing sendEmail are all applied once it has written its rows`, async () => {
       const signer = await createSnsSigner();
       const sesMessageId = `ses-race-${crypto.randomUUID()}`;
-      const ingestor = createSesEventIngestor({ ...d1SinkPorts(() => TEST_NOW), allowedTopicArns: [TOPIC], fetchCertificate: signer.fetchCertificate });
+      const ingestor = createSesEventIngestor({
+        ...d1SinkPorts(() => TEST_NOW),
+        allowedTopicArns: [TOPIC],
+        fetchCertificate: signer.fetchCertificate,
+      });
       const base = TEST_NOW.getTime() - 60_000;
       const specs = [
         { eventType: 'Send' as const, time: new Date(base) },
         { eventType: 'Delivery' as const, time: new Date(base + 1000) },
         ...Array.from({ length: 25 }, (_, i) => ({ eventType: 'Open' as const, time: new Date(base + 2000 + i) })),
-        ...Array.from({ length: 13 }, (_, i) => ({ eventType: 'Click' as const, time: new Date(base + 3000 + i), link: `https://example.com/${i}` })),
+        ...Array.from({ length: 13 }, (_, i) => ({
+          eventType: 'Click' as const,
+          time: new Date(base + 3000 + i),
+          link: `https://example.com/${i}`,
+        })),
       ];
       const bodies = await Promise.all(
         specs.map(async (spec, i) =>
           JSON.stringify(
-            await signer.sign({ Type: 'Notification', MessageId: `${sesMessageId}-${i}`, TopicArn: TOPIC, Message: JSON.stringify(buildSesEvent({ ...spec, messageId: sesMessageId })), Timestamp: TEST_NOW.toISOString() }),
+            await signer.sign({
+              Type: 'Notification',
+              MessageId: `${sesMessageId}-${i}`,
+              TopicArn: TOPIC,
+              Message: JSON.stringify(buildSesEvent({ ...spec, messageId: sesMessageId })),
+              Timestamp: TEST_NOW.toISOString(),
+            }),
           ),
         ),
       );
@@ -52,8 +66,19 @@ describe('race between SES events and sendEmail', () => {
           await Promise.all(posted);
           return { MessageId: sesMessageId };
         });
-      const sender = createEmailSender({ ses, adminDb: env.ADMIN_DB, orgDatabase: createOrgDatabaseClient(env.ADMIN_DB, env as unknown as Record<string, unknown>), from: 'no-reply@acme.example', now: () => TEST_NOW });
-      const sending = sender.sendEmail({ organizationId: ORGS.acme, to: 'racer@example.com', subject: 'Race', text: 'Hi' });
+      const sender = createEmailSender({
+        ses,
+        adminDb: env.ADMIN_DB,
+        orgDatabase: createOrgDatabaseClient(env.ADMIN_DB, env as unknown as Record<string, unknown>),
+        from: 'no-reply@acme.example',
+        now: () => TEST_NOW,
+      });
+      const sending = sender.sendEmail({
+        organizationId: ORGS.acme,
+        to: 'racer@example.com',
+        subject: 'Race',
+        text: 'Hi',
+      });
       for (const body of bodies.slice(13)) {
         posted.push(ingestor.ingest(body));
         await new Promise((resolve) => setTimeout(resolve, round % 2 ? 0 : 1));
@@ -64,10 +89,22 @@ describe('race between SES events and sendEmail', () => {
       expect(answers.every((a) => a.status === 200)).toBe(true);
 
       const row = await createD1EmailQueries(env.ORG_DB_ACME).getEmail(result.emailId!);
-      expect(row).toMatchObject({ status: 'delivered', openCount: 25, clickCount: 13, lastClickedLink: 'https://example.com/12', sesMessageId });
-      const events = await env.ORG_DB_ACME.prepare('SELECT count(*) AS n FROM email_events WHERE email_id = ?').bind(result.emailId).first<{ n: number }>();
+      expect(row).toMatchObject({
+        status: 'delivered',
+        openCount: 25,
+        clickCount: 13,
+        lastClickedLink: 'https://example.com/12',
+        sesMessageId,
+      });
+      const events = await env.ORG_DB_ACME.prepare('SELECT count(*) AS n FROM email_events WHERE email_id = ?')
+        .bind(result.emailId)
+        .first<{ n: number }>();
       expect(events?.n).toBe(40);
-      const parked = await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id = ?').bind(sesMessageId).first<{ n: number }>();
+      const parked = await env.ADMIN_DB.prepare(
+        'SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id = ?',
+      )
+        .bind(sesMessageId)
+        .first<{ n: number }>();
       expect(parked?.n).toBe(0);
     });
   }

@@ -30,7 +30,11 @@ let ingestor: SesEventIngestor;
 beforeAll(async () => {
   await seedOrganizations();
   signer = await createSnsSigner();
-  ingestor = createSesEventIngestor({ ...d1SinkPorts(() => at(120)), allowedTopicArns: [TOPIC], fetchCertificate: signer.fetchCertificate });
+  ingestor = createSesEventIngestor({
+    ...d1SinkPorts(() => at(120)),
+    allowedTopicArns: [TOPIC],
+    fetchCertificate: signer.fetchCertificate,
+  });
 });
 
 async function deliver(spec: SesEventSpec) {
@@ -61,7 +65,10 @@ async function forge(victimEmailId: string, customer: string) {
 }
 
 /** The tags SES puts on the real message's events (sendEmail's own). */
-const realTags = (emailId: string) => ({ [KURATCHI_TAGS.organizationId]: [ORGS.globex], [KURATCHI_TAGS.emailId]: [emailId] });
+const realTags = (emailId: string) => ({
+  [KURATCHI_TAGS.organizationId]: [ORGS.globex],
+  [KURATCHI_TAGS.emailId]: [emailId],
+});
 
 const victim = (emailId: string) =>
   env.ORG_DB_GLOBEX.prepare(
@@ -72,9 +79,17 @@ const victim = (emailId: string) =>
     .bind(emailId)
     .first();
 const eventsOf = async (emailId: string) =>
-  (await env.ORG_DB_GLOBEX.prepare('SELECT ses_message_id AS m, event_type AS t FROM email_events WHERE email_id = ? ORDER BY t').bind(emailId).all()).results;
+  (
+    await env.ORG_DB_GLOBEX.prepare(
+      'SELECT ses_message_id AS m, event_type AS t FROM email_events WHERE email_id = ? ORDER BY t',
+    )
+      .bind(emailId)
+      .all()
+  ).results;
 const suppressed = (customer: string) =>
-  env.ORG_DB_GLOBEX.prepare('SELECT email_address FROM email_suppressions WHERE email_address = ?').bind(customer).first();
+  env.ORG_DB_GLOBEX.prepare('SELECT email_address FROM email_suppressions WHERE email_address = ?')
+    .bind(customer)
+    .first();
 
 function sender(ses: SESv2Client) {
   return createEmailSender({
@@ -98,32 +113,65 @@ describe("forged tags naming another organisation's email change nothing there",
         // While SES is answering, the attacker's events (and the real message's first event) arrive.
         const emailId = input.EmailTags.find((t) => t.Name === KURATCHI_TAGS.emailId)!.Value;
         forged = await forge(emailId, customer);
-        expect(await deliver({ eventType: 'Delivery', messageId: realId, time: at(5), tags: realTags(emailId) })).toMatchObject({ body: { outcome: 'parked' } });
+        expect(
+          await deliver({ eventType: 'Delivery', messageId: realId, time: at(5), tags: realTags(emailId) }),
+        ).toMatchObject({ body: { outcome: 'parked' } });
         return { MessageId: realId };
       });
-    const result: SendEmailResult = await sender(ses).sendEmail({ organizationId: ORGS.globex, to: customer, subject: 'Invoice', text: 'Hi' });
+    const result: SendEmailResult = await sender(ses).sendEmail({
+      organizationId: ORGS.globex,
+      to: customer,
+      subject: 'Invoice',
+      text: 'Hi',
+    });
 
     expect(forged).toEqual(['200 parked', '200 parked', '200 parked']);
     expect(result).toMatchObject({ success: true, id: realId });
     expect(result.warnings).toBeUndefined();
-    expect(await deliver({ eventType: 'Open', messageId: realId, time: at(40), tags: realTags(result.emailId!) })).toMatchObject({ body: { outcome: 'applied' } });
+    expect(
+      await deliver({ eventType: 'Open', messageId: realId, time: at(40), tags: realTags(result.emailId!) }),
+    ).toMatchObject({ body: { outcome: 'applied' } });
     expect(await victim(result.emailId!)).toEqual({
-      status: 'delivered', sesMessageId: realId, complainedAt: null, clicks: 0, link: null, bouncedAt: null, deliveredAt: at(5).getTime(), opens: 1,
+      status: 'delivered',
+      sesMessageId: realId,
+      complainedAt: null,
+      clicks: 0,
+      link: null,
+      bouncedAt: null,
+      deliveredAt: at(5).getTime(),
+      opens: 1,
     });
-    expect(await eventsOf(result.emailId!)).toEqual([{ m: realId, t: 'Delivery' }, { m: realId, t: 'Open' }]);
+    expect(await eventsOf(result.emailId!)).toEqual([
+      { m: realId, t: 'Delivery' },
+      { m: realId, t: 'Open' },
+    ]);
     expect(await suppressed(customer)).toBeNull();
   });
 
   it('a failed email (SES refused the send): the forged events are parked, the row stays failed', async () => {
     const customer = 'customer-of-failed@example.com';
     const ses = new SESv2Client({ region: 'eu-west-1', credentials });
-    mockClient(ses).on(SendEmailCommand).rejects(Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' }));
-    const result = await sender(ses).sendEmail({ organizationId: ORGS.globex, to: customer, subject: 'Invoice', text: 'Hi' });
+    mockClient(ses)
+      .on(SendEmailCommand)
+      .rejects(Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' }));
+    const result = await sender(ses).sendEmail({
+      organizationId: ORGS.globex,
+      to: customer,
+      subject: 'Invoice',
+      text: 'Hi',
+    });
     expect(result).toMatchObject({ success: false, error: 'MessageRejected: Email address is not verified.' });
 
     expect(await forge(result.emailId!, customer)).toEqual(['200 parked', '200 parked', '200 parked']);
     expect(await victim(result.emailId!)).toEqual({
-      status: 'failed', sesMessageId: null, complainedAt: null, clicks: 0, link: null, bouncedAt: null, deliveredAt: null, opens: 0,
+      status: 'failed',
+      sesMessageId: null,
+      complainedAt: null,
+      clicks: 0,
+      link: null,
+      bouncedAt: null,
+      deliveredAt: null,
+      opens: 0,
     });
     expect(await eventsOf(result.emailId!)).toEqual([]);
     expect(await suppressed(customer)).toBeNull();
@@ -134,13 +182,27 @@ describe("forged tags naming another organisation's email change nothing there",
     const realId = `ses-real-${crypto.randomUUID()}`;
     const ses = new SESv2Client({ region: 'eu-west-1', credentials });
     mockClient(ses).on(SendEmailCommand).resolves({ MessageId: realId });
-    const result = await sender(ses).sendEmail({ organizationId: ORGS.globex, to: customer, subject: 'Invoice', text: 'Hi' });
+    const result = await sender(ses).sendEmail({
+      organizationId: ORGS.globex,
+      to: customer,
+      subject: 'Invoice',
+      text: 'Hi',
+    });
     expect(result).toMatchObject({ success: true, id: realId });
 
     expect(await forge(result.emailId!, customer)).toEqual(['200 parked', '200 parked', '200 parked']);
-    expect(await deliver({ eventType: 'Delivery', messageId: realId, time: at(5), tags: realTags(result.emailId!) })).toMatchObject({ body: { outcome: 'applied' } });
+    expect(
+      await deliver({ eventType: 'Delivery', messageId: realId, time: at(5), tags: realTags(result.emailId!) }),
+    ).toMatchObject({ body: { outcome: 'applied' } });
     expect(await victim(result.emailId!)).toEqual({
-      status: 'delivered', sesMessageId: realId, complainedAt: null, clicks: 0, link: null, bouncedAt: null, deliveredAt: at(5).getTime(), opens: 0,
+      status: 'delivered',
+      sesMessageId: realId,
+      complainedAt: null,
+      clicks: 0,
+      link: null,
+      bouncedAt: null,
+      deliveredAt: at(5).getTime(),
+      opens: 0,
     });
     expect(await eventsOf(result.emailId!)).toEqual([{ m: realId, t: 'Delivery' }]);
     expect(await suppressed(customer)).toBeNull();
@@ -156,13 +218,27 @@ describe('binding a row to a message id never keeps or takes a foreign id silent
       .callsFake(async (input: { EmailTags: Array<{ Name: string; Value: string }> }) => {
         // Another writer binds the row first (what a forged event did before this fix).
         const emailId = input.EmailTags.find((t) => t.Name === KURATCHI_TAGS.emailId)!.Value;
-        await env.ORG_DB_GLOBEX.prepare("UPDATE emails SET ses_message_id = 'ses-foreign' WHERE id = ?").bind(emailId).run();
+        await env.ORG_DB_GLOBEX.prepare("UPDATE emails SET ses_message_id = 'ses-foreign' WHERE id = ?")
+          .bind(emailId)
+          .run();
         return { MessageId: realId };
       });
-    const result = await sender(ses).sendEmail({ organizationId: ORGS.globex, to: 'someone@example.com', subject: 'Hi', text: 'Hi' });
+    const result = await sender(ses).sendEmail({
+      organizationId: ORGS.globex,
+      to: 'someone@example.com',
+      subject: 'Hi',
+      text: 'Hi',
+    });
     expect(result).toMatchObject({ success: true, id: realId });
-    expect(result.bindingConflict).toMatchObject({ name: 'MessageBindingError', code: 'email-bound-to-other-message', existing: 'ses-foreign', sesMessageId: realId });
-    expect(result.warnings?.[0]).toMatch(/^marking the email sent failed: email .* is already bound to SES message ses-foreign, not ses-real-/);
+    expect(result.bindingConflict).toMatchObject({
+      name: 'MessageBindingError',
+      code: 'email-bound-to-other-message',
+      existing: 'ses-foreign',
+      sesMessageId: realId,
+    });
+    expect(result.warnings?.[0]).toMatch(
+      /^marking the email sent failed: email .* is already bound to SES message ses-foreign, not ses-real-/,
+    );
     expect(await victim(result.emailId!)).toMatchObject({ status: 'pending', sesMessageId: 'ses-foreign' });
   });
 });

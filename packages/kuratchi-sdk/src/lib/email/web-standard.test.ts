@@ -5,11 +5,14 @@ import { describe, expect, it } from 'vitest';
  * (WebCrypto, fetch, TextEncoder, URL). These tests run in workerd without `nodejs_compat`, and
  * this check keeps Node-only names out of the sources even where a runtime would tolerate them.
  */
-const sources = import.meta.glob<string>(['./events/*.ts', './store/*.ts', './shared/*.ts', './model.ts', './testing/*.ts', '!./**/*.test.ts'], {
-  eager: true,
-  query: '?raw',
-  import: 'default',
-});
+const sources = import.meta.glob<string>(
+  ['./events/*.ts', './store/*.ts', './shared/*.ts', './model.ts', './testing/*.ts', '!./**/*.test.ts'],
+  {
+    eager: true,
+    query: '?raw',
+    import: 'default',
+  },
+);
 
 const forbidden: Array<[string, RegExp]> = [
   ['node: imports', /from\s+['"]node:|import\(\s*['"]node:|require\(/],

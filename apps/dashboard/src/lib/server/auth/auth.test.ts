@@ -20,7 +20,14 @@ describe('passwords', () => {
   it('never accepts a malformed or weakened stored hash', async () => {
     const good = await hashPassword('pw');
     const [, , salt, hash] = good.split('$');
-    for (const stored of ['', 'plain', `sha1$1$${salt}$${hash}`, `pbkdf2-sha256$0$${salt}$${hash}`, `pbkdf2-sha256$1$${salt}$${hash}`, `pbkdf2-sha256$${PBKDF2_ITERATIONS}$${salt}$`]) {
+    for (const stored of [
+      '',
+      'plain',
+      `sha1$1$${salt}$${hash}`,
+      `pbkdf2-sha256$0$${salt}$${hash}`,
+      `pbkdf2-sha256$1$${salt}$${hash}`,
+      `pbkdf2-sha256$${PBKDF2_ITERATIONS}$${salt}$`,
+    ]) {
       expect(await verifyPassword('pw', stored), stored).toBe(false);
     }
   });
@@ -32,8 +39,12 @@ beforeAll(async () => {
   await seedOrganizations();
   const hash = await hashPassword('pw');
   await env.ADMIN_DB.batch([
-    env.ADMIN_DB.prepare("INSERT INTO users VALUES (?, 'a@acme.test', 'A', 'org-acme', 'admin', ?, 0) ON CONFLICT DO NOTHING").bind(users.admin, hash),
-    env.ADMIN_DB.prepare("INSERT INTO users VALUES (?, 'r@acme.test', 'R', 'org-acme', 'superadmin', ?, 0) ON CONFLICT DO NOTHING").bind(users.root, hash),
+    env.ADMIN_DB.prepare(
+      "INSERT INTO users VALUES (?, 'a@acme.test', 'A', 'org-acme', 'admin', ?, 0) ON CONFLICT DO NOTHING",
+    ).bind(users.admin, hash),
+    env.ADMIN_DB.prepare(
+      "INSERT INTO users VALUES (?, 'r@acme.test', 'R', 'org-acme', 'superadmin', ?, 0) ON CONFLICT DO NOTHING",
+    ).bind(users.root, hash),
   ]);
 });
 
@@ -41,10 +52,15 @@ describe('sessions', () => {
   it('resolves a fresh session, not an expired or unknown one', async () => {
     const now = TEST_NOW.getTime();
     const { token } = await createSession(env.ADMIN_DB, { id: users.admin, organizationId: 'org-acme' }, now);
-    expect(await resolveSession(env.ADMIN_DB, token, now)).toMatchObject({ user: { email: 'a@acme.test', role: 'admin' }, organization: { id: 'org-acme', name: 'Acme' } });
+    expect(await resolveSession(env.ADMIN_DB, token, now)).toMatchObject({
+      user: { email: 'a@acme.test', role: 'admin' },
+      organization: { id: 'org-acme', name: 'Acme' },
+    });
     expect(await resolveSession(env.ADMIN_DB, token, now + SESSION_TTL_MS + 1)).toBeNull();
     expect(await resolveSession(env.ADMIN_DB, `${token}x`, now)).toBeNull();
-    const stored = await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM sessions WHERE token_hash = ?').bind(token).first<{ n: number }>();
+    const stored = await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM sessions WHERE token_hash = ?')
+      .bind(token)
+      .first<{ n: number }>();
     expect(stored?.n).toBe(0); // only a hash of the token is stored
   });
 
@@ -72,7 +88,8 @@ describe('redirects and cookies', () => {
 
   it('only redirects to paths of this app', () => {
     expect(safeRedirectTarget('/emails/overview?x=1', origin)).toBe('/emails/overview?x=1');
-    for (const evil of ['https://evil.example/', '//evil.example/', '/\\evil.example', null, '']) expect(safeRedirectTarget(evil, origin)).toBe('/emails');
+    for (const evil of ['https://evil.example/', '//evil.example/', '/\\evil.example', null, ''])
+      expect(safeRedirectTarget(evil, origin)).toBe('/emails');
   });
 
   it("refuses the WHATWG URL parser's tricks that lead to another host", () => {

@@ -20,7 +20,8 @@ beforeAll(async () => {
 });
 
 const exists = async (table: string, column: string, value: string) =>
-  (await db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${column} = ?`).bind(value).first<{ n: number }>())?.n === 1;
+  (await db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${column} = ?`).bind(value).first<{ n: number }>())?.n ===
+  1;
 
 describe('purgeExpiredAuthRows (pinned now)', () => {
   it('deletes expired sessions and idle throttle rows, and nothing still in use', async () => {
@@ -37,7 +38,10 @@ describe('purgeExpiredAuthRows (pinned now)', () => {
     expect(await purgeExpiredAuthRows(db, now)).toEqual({ sessions: 1, signInAttempts: 2 });
 
     expect(await resolveSession(db, live.token, now)).not.toBeNull();
-    const sessions = await db.prepare('SELECT expires_at AS expiresAt FROM sessions WHERE user_id = ?').bind(userId).all<{ expiresAt: number }>();
+    const sessions = await db
+      .prepare('SELECT expires_at AS expiresAt FROM sessions WHERE user_id = ?')
+      .bind(userId)
+      .all<{ expiresAt: number }>();
     expect(sessions.results).toEqual([{ expiresAt: now + 1 }]);
     expect(await exists('sign_in_throttle', 'key', idle.pair)).toBe(false);
     expect(await exists('sign_in_throttle', 'key', idle.client)).toBe(false);

@@ -12,7 +12,10 @@ import { SIGN_IN_THROTTLE } from './sign-in-throttle';
  * @see https://developers.cloudflare.com/workers/runtime-apis/handlers/scheduled/
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  */
-export async function purgeExpiredAuthRows(db: D1Database, now: number): Promise<{ sessions: number; signInAttempts: number }> {
+export async function purgeExpiredAuthRows(
+  db: D1Database,
+  now: number,
+): Promise<{ sessions: number; signInAttempts: number }> {
   const [sessions, signInAttempts] = await db.batch([
     db.prepare('DELETE FROM sessions WHERE expires_at <= ?').bind(now),
     db.prepare('DELETE FROM sign_in_throttle WHERE last_attempt_at <= ?').bind(now - SIGN_IN_THROTTLE.memoryMs),

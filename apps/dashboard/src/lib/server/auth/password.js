@@ -30,7 +30,14 @@ export async function hashPassword(password) {
 export async function verifyPassword(password, stored) {
   const [scheme, iterations, salt, hash] = stored.split('$');
   const count = Number(iterations);
-  if (scheme !== 'pbkdf2-sha256' || !Number.isInteger(count) || count < 1 || count > PBKDF2_ITERATIONS || !salt || !hash) {
+  if (
+    scheme !== 'pbkdf2-sha256' ||
+    !Number.isInteger(count) ||
+    count < 1 ||
+    count > PBKDF2_ITERATIONS ||
+    !salt ||
+    !hash
+  ) {
     return false;
   }
   const expected = base64ToBytes(hash);

@@ -23,7 +23,9 @@ export async function createSession(db: D1Database, user: { id: string; organiza
   const token = bytesToBase64Url(crypto.getRandomValues(new Uint8Array(32)));
   const expiresAt = now + SESSION_TTL_MS;
   await db
-    .prepare('INSERT INTO sessions (token_hash, user_id, active_organization_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+    .prepare(
+      'INSERT INTO sessions (token_hash, user_id, active_organization_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+    )
     .bind(await hashToken(token), user.id, user.organizationId, now, expiresAt)
     .run();
   return { token, expiresAt };

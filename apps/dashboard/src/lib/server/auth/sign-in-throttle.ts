@@ -75,7 +75,11 @@ export type SignInReservation = { granted: true } | { granted: false; retryAfter
  * @see https://www.sqlite.org/lang_upsert.html
  * @see https://www.sqlite.org/lang_with.html#materialization_hints
  */
-export async function reserveSignInAttempt(db: D1Database, keys: SignInThrottleKeys, now: number): Promise<SignInReservation> {
+export async function reserveSignInAttempt(
+  db: D1Database,
+  keys: SignInThrottleKeys,
+  now: number,
+): Promise<SignInReservation> {
   const { pair, client, memoryMs } = SIGN_IN_THROTTLE;
   const { results } = await db
     .prepare(
@@ -100,7 +104,18 @@ export async function reserveSignInAttempt(db: D1Database, keys: SignInThrottleK
        ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_attempt_at = excluded.last_attempt_at
        RETURNING key`,
     )
-    .bind(keys.pair, pair.freeAttempts, pair.firstDelayMs, pair.maxDelayMs, keys.client, client.freeAttempts, client.firstDelayMs, client.maxDelayMs, now, memoryMs)
+    .bind(
+      keys.pair,
+      pair.freeAttempts,
+      pair.firstDelayMs,
+      pair.maxDelayMs,
+      keys.client,
+      client.freeAttempts,
+      client.firstDelayMs,
+      client.maxDelayMs,
+      now,
+      memoryMs,
+    )
     .all();
   if (results.length === 2) return { granted: true };
   if (results.length !== 0) throw new Error(`sign-in throttle wrote ${results.length} of its 2 rows`);
@@ -134,7 +149,9 @@ export function throttleDelayMs(rule: ThrottleRule, failures: number): number {
 /** How long the longer of the two keys' waits still is at `now` (for Retry-After; the decision is the statement's). */
 async function remainingWait(db: D1Database, keys: SignInThrottleKeys, now: number): Promise<number> {
   const { results } = await db
-    .prepare('SELECT key, failures, last_attempt_at AS lastAttemptAt FROM sign_in_throttle WHERE key IN (?, ?) AND last_attempt_at > ?')
+    .prepare(
+      'SELECT key, failures, last_attempt_at AS lastAttemptAt FROM sign_in_throttle WHERE key IN (?, ?) AND last_attempt_at > ?',
+    )
     .bind(keys.pair, keys.client, now - SIGN_IN_THROTTLE.memoryMs)
     .all<{ key: string; failures: number; lastAttemptAt: number }>();
   const waits = results.map((row) => {

@@ -11,13 +11,17 @@ export interface UserRecord {
 /** The user with this email address (case-insensitive), or null. */
 export function findUserByEmail(db: D1Database, email: string): Promise<UserRecord | null> {
   return db
-    .prepare('SELECT id, email, organization_id AS organizationId, password_hash AS passwordHash FROM users WHERE email = ?')
+    .prepare(
+      'SELECT id, email, organization_id AS organizationId, password_hash AS passwordHash FROM users WHERE email = ?',
+    )
     .bind(email.trim().toLowerCase())
     .first<UserRecord>();
 }
 
 /** Every organisation (for a superadmin's switcher). */
 export async function listOrganizations(db: D1Database): Promise<Array<{ id: string; name: string }>> {
-  const { results } = await db.prepare('SELECT id, name FROM organizations ORDER BY name').all<{ id: string; name: string }>();
+  const { results } = await db
+    .prepare('SELECT id, name FROM organizations ORDER BY name')
+    .all<{ id: string; name: string }>();
   return results;
 }

@@ -8,14 +8,25 @@ import { emailLogSearch, readEmailLogQuery } from './filters';
 
 const email: EmailRow = {
   ...initialTracking(),
-  id: 'e1', recipient: 'jane@example.com', sender: 's@example.com', subject: 'Hello, "world"\nagain', emailType: 'marketing',
-  sesMessageId: 'm1', error: null, userId: null, metadata: null, createdAt: Date.UTC(2026, 10, 1), updatedAt: 0,
+  id: 'e1',
+  recipient: 'jane@example.com',
+  sender: 's@example.com',
+  subject: 'Hello, "world"\nagain',
+  emailType: 'marketing',
+  sesMessageId: 'm1',
+  error: null,
+  userId: null,
+  metadata: null,
+  createdAt: Date.UTC(2026, 10, 1),
+  updatedAt: 0,
 };
 
 describe('CSV export lines', () => {
   it('quotes every text cell, doubling its quotes (RFC 4180); numbers bare, missing values empty', () => {
     expect(CSV_HEADER.startsWith('id,created_at,sent_at,recipient,subject,')).toBe(true);
-    expect(csvLine(email)).toBe('"e1","2026-11-01T00:00:00.000Z",,"jane@example.com","Hello, ""world""\nagain","marketing","pending",,0,0,,,,,,,,\r\n');
+    expect(csvLine(email)).toBe(
+      '"e1","2026-11-01T00:00:00.000Z",,"jane@example.com","Hello, ""world""\nagain","marketing","pending",,0,0,,,,,,,,\r\n',
+    );
   });
 
   it('neutralises cells a spreadsheet would run as formulas', () => {
@@ -24,7 +35,8 @@ describe('CSV export lines', () => {
   });
 
   /** The line of an email with this subject contains exactly this subject cell. */
-  const expectSubjectCell = (subject: string, cell: string) => expect(csvLine({ ...email, subject })).toContain(`,"jane@example.com",${cell},"marketing",`);
+  const expectSubjectCell = (subject: string, cell: string) =>
+    expect(csvLine({ ...email, subject })).toContain(`,"jane@example.com",${cell},"marketing",`);
 
   it('neutralises formula triggers after any separator a spreadsheet may split on (OWASP CSV Injection)', () => {
     expectSubjectCell('Hi;=HYPERLINK("http://evil")', `"Hi;'=HYPERLINK(""http://evil"")"`);
@@ -37,12 +49,24 @@ describe('CSV export lines', () => {
   });
 
   it('leaves no formula at the start of any piece, whichever separator the line is split on', () => {
-    const payloads = ['Hi;=HYPERLINK("http://evil")', 'x, =1+1', 'x;"=1+1"', "x;'@A1", 'x\t\t-1', 'x\n\r+1', 'x\r\n=1', '=cmd|\' /C calc\'!A0;=1'];
+    const payloads = [
+      'Hi;=HYPERLINK("http://evil")',
+      'x, =1+1',
+      'x;"=1+1"',
+      "x;'@A1",
+      'x\t\t-1',
+      'x\n\r+1',
+      'x\r\n=1',
+      "=cmd|' /C calc'!A0;=1",
+    ];
     for (const payload of payloads) {
       const line = csvLine({ ...email, subject: payload });
       for (const separator of [',', ';', '\t', '\r', '\n']) {
         for (const piece of line.split(separator)) {
-          expect(piece.replace(/^[ "]*/, ''), `${JSON.stringify(payload)} split on ${JSON.stringify(separator)}`).not.toMatch(/^[=+\-@]/);
+          expect(
+            piece.replace(/^[ "]*/, ''),
+            `${JSON.stringify(payload)} split on ${JSON.stringify(separator)}`,
+          ).not.toMatch(/^[=+\-@]/);
         }
       }
     }
@@ -51,11 +75,20 @@ describe('CSV export lines', () => {
 
 describe('email log filters from the URL', () => {
   it('keeps valid values, drops the rest, and makes `to` an inclusive day', () => {
-    const query = readEmailLogQuery(new URLSearchParams('status=bounced&q=%20jane%20&from=2026-11-01&to=2026-11-02&cursor=abc'));
-    expect(query.filter).toEqual({ status: 'bounced', recipientPrefix: 'jane', from: Date.UTC(2026, 10, 1), to: Date.UTC(2026, 10, 3) });
+    const query = readEmailLogQuery(
+      new URLSearchParams('status=bounced&q=%20jane%20&from=2026-11-01&to=2026-11-02&cursor=abc'),
+    );
+    expect(query.filter).toEqual({
+      status: 'bounced',
+      recipientPrefix: 'jane',
+      from: Date.UTC(2026, 10, 1),
+      to: Date.UTC(2026, 10, 3),
+    });
     expect(query.cursor).toBe('abc');
     expect(readEmailLogQuery(new URLSearchParams('status=drop table&from=yesterday&to=2026-13-45')).filter).toEqual({});
-    expect(emailLogSearch(query.form, { cursor: 'x' })).toBe('?status=bounced&q=jane&from=2026-11-01&to=2026-11-02&cursor=x');
+    expect(emailLogSearch(query.form, { cursor: 'x' })).toBe(
+      '?status=bounced&q=jane&from=2026-11-01&to=2026-11-02&cursor=x',
+    );
   });
 });
 
@@ -70,20 +103,47 @@ describe('ingestion health', () => {
   ];
   it('sums the counters and warns only past the stale window', () => {
     const now = 10_000_000;
-    const ok = ingestionHealth(counters, { lastEventReceivedAt: now - 1000, oldestUnfollowedSendAt: now - 29 * 60_000 }, 30, now);
+    const ok = ingestionHealth(
+      counters,
+      { lastEventReceivedAt: now - 1000, oldestUnfollowedSendAt: now - 29 * 60_000 },
+      30,
+      now,
+    );
     expect(ok).toMatchObject({ verified: 10, applied: 7, duplicate: 2, parked: 1, rejected: 7, warning: null });
-    const stale = ingestionHealth(counters, { lastEventReceivedAt: null, oldestUnfollowedSendAt: now - 31 * 60_000 }, 30, now);
+    const stale = ingestionHealth(
+      counters,
+      { lastEventReceivedAt: null, oldestUnfollowedSendAt: now - 31 * 60_000 },
+      30,
+      now,
+    );
     expect(stale.warning).toMatch(/^Emails were sent 31 minutes ago and no SES event has arrived since/);
-    expect(ingestionHealth([], { lastEventReceivedAt: null, oldestUnfollowedSendAt: null }, 30, now).warning).toBeNull();
+    expect(
+      ingestionHealth([], { lastEventReceivedAt: null, oldestUnfollowedSendAt: null }, 30, now).warning,
+    ).toBeNull();
   });
 });
 
 describe('reputation against the SES thresholds', () => {
-  const day = (sent: number, bounced: number, complained: number) => ({ day: 'd', sent, delivered: 0, opened: 0, clicked: 0, bounced, complained });
+  const day = (sent: number, bounced: number, complained: number) => ({
+    day: 'd',
+    sent,
+    delivered: 0,
+    opened: 0,
+    clicked: 0,
+    bounced,
+    complained,
+  });
   it('rates per email sent and grades warning / at-risk at 5 % / 10 % and 0.1 % / 0.5 %', () => {
     expect(reputation([day(1000, 49, 0)]).bounce.level).toBe('healthy');
-    expect(reputation([day(1000, 50, 1)])).toMatchObject({ bounce: { level: 'warning', rate: 0.05 }, complaint: { level: 'warning' } });
-    expect(reputation([day(500, 50, 2), day(500, 50, 3)])).toMatchObject({ sent: 1000, bounce: { level: 'at-risk' }, complaint: { level: 'at-risk' } });
+    expect(reputation([day(1000, 50, 1)])).toMatchObject({
+      bounce: { level: 'warning', rate: 0.05 },
+      complaint: { level: 'warning' },
+    });
+    expect(reputation([day(500, 50, 2), day(500, 50, 3)])).toMatchObject({
+      sent: 1000,
+      bounce: { level: 'at-risk' },
+      complaint: { level: 'at-risk' },
+    });
     expect(reputation([]).bounce.rate).toBe(0);
   });
 });
@@ -91,10 +151,20 @@ describe('reputation against the SES thresholds', () => {
 describe('timeline details', () => {
   it('shows what matters of each event type', () => {
     expect(timelineDetails('Click', { link: 'https://x', ipAddress: '192.0.2.1', userAgent: 'UA' })).toEqual([
-      ['Link', 'https://x'], ['IP address', '192.0.2.1'], ['User agent', 'UA'],
+      ['Link', 'https://x'],
+      ['IP address', '192.0.2.1'],
+      ['User agent', 'UA'],
     ]);
-    expect(timelineDetails('Bounce', { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ diagnosticCode: 'smtp; 550', status: '5.1.1' }] })).toEqual([
-      ['Bounce type', 'Permanent / General'], ['Diagnostic', 'smtp; 550'], ['Status', '5.1.1'],
+    expect(
+      timelineDetails('Bounce', {
+        bounceType: 'Permanent',
+        bounceSubType: 'General',
+        bouncedRecipients: [{ diagnosticCode: 'smtp; 550', status: '5.1.1' }],
+      }),
+    ).toEqual([
+      ['Bounce type', 'Permanent / General'],
+      ['Diagnostic', 'smtp; 550'],
+      ['Status', '5.1.1'],
     ]);
     expect(timelineDetails('Send', {})).toEqual([]);
   });

@@ -25,7 +25,11 @@ export function isOpsPath(pathname: string): boolean {
 export async function opsRefusal(request: Request, config: DashboardConfig): Promise<Response | null> {
   if (!config.opsToken) {
     return Response.json(
-      { error: 'ops-disabled', message: 'the operations API is off: set the KURATCHI_OPS_TOKEN secret (wrangler secret put KURATCHI_OPS_TOKEN)' },
+      {
+        error: 'ops-disabled',
+        message:
+          'the operations API is off: set the KURATCHI_OPS_TOKEN secret (wrangler secret put KURATCHI_OPS_TOKEN)',
+      },
       { status: 403 },
     );
   }
@@ -39,6 +43,12 @@ export async function opsRefusal(request: Request, config: DashboardConfig): Pro
 
 async function sameSecret(a: string, b: string): Promise<boolean> {
   const encoder = new TextEncoder();
-  const [x, y] = await Promise.all([crypto.subtle.digest('SHA-256', encoder.encode(a)), crypto.subtle.digest('SHA-256', encoder.encode(b))]);
-  return (crypto.subtle as SubtleCrypto & { timingSafeEqual(a: ArrayBuffer, b: ArrayBuffer): boolean }).timingSafeEqual(x, y);
+  const [x, y] = await Promise.all([
+    crypto.subtle.digest('SHA-256', encoder.encode(a)),
+    crypto.subtle.digest('SHA-256', encoder.encode(b)),
+  ]);
+  return (crypto.subtle as SubtleCrypto & { timingSafeEqual(a: ArrayBuffer, b: ArrayBuffer): boolean }).timingSafeEqual(
+    x,
+    y,
+  );
 }

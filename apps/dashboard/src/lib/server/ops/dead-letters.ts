@@ -4,7 +4,12 @@ import { z } from 'zod';
 import type { DashboardConfig } from '../config';
 import { d1EventSink } from '../event-sink';
 
-const REASONS = ['no-route', 'email-missing', 'email-mismatch', 'park-full'] as const satisfies readonly DeadLetterReason[];
+const REASONS = [
+  'no-route',
+  'email-missing',
+  'email-mismatch',
+  'park-full',
+] as const satisfies readonly DeadLetterReason[];
 
 /** Bounds of one page: a replay costs up to 5 D1 queries per dead letter (1,000 per invocation). */
 const LIST_MAX = 500;
@@ -60,7 +65,12 @@ export async function listDeadLetters(env: DashboardEnv, url: URL): Promise<Resp
  * recorded leaves the table, the rest stays with its reason) and answers its report.
  * @see https://developers.cloudflare.com/d1/platform/limits/
  */
-export async function replayDeadLetterPage(env: DashboardEnv, config: DashboardConfig, request: Request, now: Date): Promise<Response> {
+export async function replayDeadLetterPage(
+  env: DashboardEnv,
+  config: DashboardConfig,
+  request: Request,
+  now: Date,
+): Promise<Response> {
   let json: unknown;
   try {
     json = await request.json();

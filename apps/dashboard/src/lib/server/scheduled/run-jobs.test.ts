@@ -24,7 +24,12 @@ describe('runScheduledJobs', () => {
       { job: 'broken', outcome: 'failed', error: 'RangeError: out of range' },
       { job: 'last', outcome: 'ok' },
     ]);
-    const common = { msg: 'scheduled-job', cron: '*/10 * * * *', scheduledTime: '2026-11-28T12:00:00.000Z', ms: expect.any(Number) };
+    const common = {
+      msg: 'scheduled-job',
+      cron: '*/10 * * * *',
+      scheduledTime: '2026-11-28T12:00:00.000Z',
+      ms: expect.any(Number),
+    };
     expect(lines).toEqual([
       { level: 'log', line: { ...common, job: 'first', outcome: 'ok', purged: 3 } },
       { level: 'error', line: { ...common, job: 'broken', outcome: 'failed', error: 'RangeError: out of range' } },

@@ -42,7 +42,10 @@ export interface ScheduledRun {
  * @see https://developers.cloudflare.com/workers/runtime-apis/handlers/scheduled/
  * @see https://developers.cloudflare.com/workers/observability/logs/workers-logs/
  */
-export async function runScheduledJobs(jobs: readonly ScheduledJob[], run: ScheduledRun): Promise<ScheduledJobResult[]> {
+export async function runScheduledJobs(
+  jobs: readonly ScheduledJob[],
+  run: ScheduledRun,
+): Promise<ScheduledJobResult[]> {
   const log = run.log ?? console;
   const results: ScheduledJobResult[] = [];
   for (const job of jobs) {

@@ -7,7 +7,9 @@ const PAGE_SIZE = 50;
 
 export const load: PageServerLoad = async ({ locals, url }) => {
   const query = readEmailLogQuery(url.searchParams);
-  const page = await (await activeOrganizationQueries(locals)).listEmails(query.filter, { cursor: query.cursor, limit: PAGE_SIZE });
+  const page = await (
+    await activeOrganizationQueries(locals)
+  ).listEmails(query.filter, { cursor: query.cursor, limit: PAGE_SIZE });
   return {
     emails: page.emails,
     form: query.form,

@@ -19,7 +19,9 @@ async function sessionOf(userId: string) {
 }
 
 async function activeOrganizations(userId: string): Promise<string[]> {
-  const { results } = await env.ADMIN_DB.prepare('SELECT active_organization_id AS id FROM sessions WHERE user_id = ?').bind(userId).all<{ id: string }>();
+  const { results } = await env.ADMIN_DB.prepare('SELECT active_organization_id AS id FROM sessions WHERE user_id = ?')
+    .bind(userId)
+    .all<{ id: string }>();
   return results.map((r) => r.id);
 }
 
@@ -44,7 +46,11 @@ describe('POST /auth/organization on the real build', () => {
 
   it("refuses an admin's switch (403) and leaves the session as it was, whatever the target", async () => {
     const { cookie } = await sessionOf(adminId);
-    const response = await postForm('/auth/organization', { organizationId: ORGS.globex, redirectTo: '/\r\n' }, { cookie });
+    const response = await postForm(
+      '/auth/organization',
+      { organizationId: ORGS.globex, redirectTo: '/\r\n' },
+      { cookie },
+    );
     expect(response.status).toBe(403);
     expect(await activeOrganizations(adminId)).toEqual([ORGS.acme]);
   });

@@ -26,7 +26,9 @@ export const actions: Actions = {
     // Resolved first, so that nothing is written for a request whose answer could not be sent.
     const target = safeRedirectTarget(url.searchParams.get('redirectTo'), url.origin);
     const form = await request.formData();
-    const email = String(form.get('email') ?? '').trim().toLowerCase();
+    const email = String(form.get('email') ?? '')
+      .trim()
+      .toLowerCase();
     const password = String(form.get('password') ?? '');
     if (!email || !password) return fail(400, { email, error: 'Enter your email address and password.' });
     // No account has a longer address; refused before it could become a throttle key.
@@ -42,7 +44,10 @@ export const actions: Actions = {
       const minutes = Math.ceil(seconds / 60);
       // https://www.rfc-editor.org/rfc/rfc9110#field.retry-after
       setHeaders({ 'retry-after': String(seconds) });
-      return fail(429, { email, error: `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` });
+      return fail(429, {
+        email,
+        error: `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+      });
     }
     const user = await findUserByEmail(db, email);
     const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash));

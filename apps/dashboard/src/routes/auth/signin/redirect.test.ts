@@ -13,7 +13,11 @@ beforeAll(async () => {
 
 /** Signs in with the right password and `redirectTo` as it arrives in the query (decoded once). */
 function signIn(redirectTo: string) {
-  return postForm(`/auth/signin?${new URLSearchParams({ redirectTo })}`, { email: EMAIL, password: PASSWORD }, { clientAddress: '198.51.100.7' });
+  return postForm(
+    `/auth/signin?${new URLSearchParams({ redirectTo })}`,
+    { email: EMAIL, password: PASSWORD },
+    { clientAddress: '198.51.100.7' },
+  );
 }
 
 describe('POST /auth/signin?redirectTo=… on the real build', () => {
@@ -40,7 +44,11 @@ describe('POST /auth/signin?redirectTo=… on the real build', () => {
 
   it('creates no session for a wrong password, whatever the target', async () => {
     const before = await sessionCount(userId);
-    const response = await postForm(`/auth/signin?${new URLSearchParams({ redirectTo: '/\r\n' })}`, { email: EMAIL, password: 'wrong' }, { clientAddress: '198.51.100.8' });
+    const response = await postForm(
+      `/auth/signin?${new URLSearchParams({ redirectTo: '/\r\n' })}`,
+      { email: EMAIL, password: 'wrong' },
+      { clientAddress: '198.51.100.8' },
+    );
     expect(response.status).toBe(400);
     expect(await sessionCount(userId)).toBe(before);
   });

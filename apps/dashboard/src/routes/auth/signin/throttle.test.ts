@@ -29,34 +29,50 @@ async function statuses(responses: Response[]) {
 }
 
 describe('sign-in throttle through the route, with concurrent requests', () => {
-  it('checks exactly 5 of 30 concurrent wrong guesses for one address from one client', { timeout: 60_000 }, async () => {
-    const attacker = client();
-    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => signIn(OWNER, `guess ${i}`, attacker)));
-    expect(await statuses(answers)).toEqual({ 400: 5, 429: 25 });
-    // Even the right password waits now, from that client (Retry-After: about a minute).
-    const refused = await signIn(OWNER, PASSWORD, attacker);
-    expect(refused.status).toBe(429);
-    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(50);
-    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
-  });
+  it(
+    'checks exactly 5 of 30 concurrent wrong guesses for one address from one client',
+    { timeout: 60_000 },
+    async () => {
+      const attacker = client();
+      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => signIn(OWNER, `guess ${i}`, attacker)));
+      expect(await statuses(answers)).toEqual({ 400: 5, 429: 25 });
+      // Even the right password waits now, from that client (Retry-After: about a minute).
+      const refused = await signIn(OWNER, PASSWORD, attacker);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(50);
+      expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    },
+  );
 
-  it('cannot be used to lock the owner out: their own client signs in during and after a storm of guesses', { timeout: 60_000 }, async () => {
-    const attackers = [client(), client(), client()];
-    const owner = client();
-    const storm = Array.from({ length: 30 }, (_, i) => signIn(OWNER, `guess ${i}`, attackers[i % 3]!));
-    const [ownerDuring, ...guesses] = await Promise.all([signIn(OWNER, PASSWORD, owner), ...storm]);
-    expect(ownerDuring!.status).toBe(303);
-    expect(await statuses(guesses)).toEqual({ 400: 15, 429: 15 }); // 5 per attacking client
-    const ownerAfter = await signIn(OWNER, PASSWORD, owner);
-    expect(ownerAfter.status).toBe(303);
-    expect(ownerAfter.headers.get('set-cookie')).toMatch(/^kuratchi_session=/);
-  });
+  it(
+    'cannot be used to lock the owner out: their own client signs in during and after a storm of guesses',
+    { timeout: 60_000 },
+    async () => {
+      const attackers = [client(), client(), client()];
+      const owner = client();
+      const storm = Array.from({ length: 30 }, (_, i) => signIn(OWNER, `guess ${i}`, attackers[i % 3]!));
+      const [ownerDuring, ...guesses] = await Promise.all([signIn(OWNER, PASSWORD, owner), ...storm]);
+      expect(ownerDuring!.status).toBe(303);
+      expect(await statuses(guesses)).toEqual({ 400: 15, 429: 15 }); // 5 per attacking client
+      const ownerAfter = await signIn(OWNER, PASSWORD, owner);
+      expect(ownerAfter.status).toBe(303);
+      expect(ownerAfter.headers.get('set-cookie')).toMatch(/^kuratchi_session=/);
+    },
+  );
 
-  it('checks exactly 50 of 60 concurrent guesses one client sprays across addresses; another client is not slowed', { timeout: 60_000 }, async () => {
-    const sprayer = client();
-    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => signIn(`sprayed-${i}-${crypto.randomUUID()}@acme.test`, 'Summer2031!', sprayer)));
-    expect(await statuses(answers)).toEqual({ 400: 50, 429: 10 });
-    expect((await signIn(OWNER, PASSWORD, sprayer)).status).toBe(429);
-    expect((await signIn(OWNER, PASSWORD, client())).status).toBe(303);
-  });
+  it(
+    'checks exactly 50 of 60 concurrent guesses one client sprays across addresses; another client is not slowed',
+    { timeout: 60_000 },
+    async () => {
+      const sprayer = client();
+      const answers = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          signIn(`sprayed-${i}-${crypto.randomUUID()}@acme.test`, 'Summer2031!', sprayer),
+        ),
+      );
+      expect(await statuses(answers)).toEqual({ 400: 50, 429: 10 });
+      expect((await signIn(OWNER, PASSWORD, sprayer)).status).toBe(429);
+      expect((await signIn(OWNER, PASSWORD, client())).status).toBe(303);
+    },
+  );
 });

@@ -29,7 +29,13 @@ describe('applyEvent: status precedence', () => {
 
   it('never lowers it: a late Send or Delivery after a bounce keeps bounced', () => {
     const bounced = applyEvent(initialTracking(), event({ eventType: 'Bounce', time: at('2026-01-01T00:01:00Z') }));
-    const after = fold([event({ eventType: 'Send', time: at('2026-01-01T00:00:00Z') }), event({ eventType: 'Delivery', time: at('2026-01-01T00:00:30Z') })], bounced);
+    const after = fold(
+      [
+        event({ eventType: 'Send', time: at('2026-01-01T00:00:00Z') }),
+        event({ eventType: 'Delivery', time: at('2026-01-01T00:00:30Z') }),
+      ],
+      bounced,
+    );
     expect(after.status).toBe('bounced');
     expect(after.sentAt).toBe(Date.parse('2026-01-01T00:00:00Z'));
     expect(after.deliveredAt).toBe(Date.parse('2026-01-01T00:00:30Z'));
@@ -47,15 +53,27 @@ describe('applyEvent: status precedence', () => {
   });
 
   it('records Reject, Rendering Failure and DeliveryDelay details', () => {
-    expect(applyEvent(initialTracking(), event({ eventType: 'Reject', time: at('2026-01-01T00:00:00Z'), rejectReason: 'Bad content' }))).toMatchObject({
+    expect(
+      applyEvent(
+        initialTracking(),
+        event({ eventType: 'Reject', time: at('2026-01-01T00:00:00Z'), rejectReason: 'Bad content' }),
+      ),
+    ).toMatchObject({
       status: 'rejected',
       rejectReason: 'Bad content',
     });
-    expect(applyEvent(initialTracking(), event({ eventType: 'Rendering Failure', time: at('2026-01-01T00:00:00Z') }))).toMatchObject({
+    expect(
+      applyEvent(initialTracking(), event({ eventType: 'Rendering Failure', time: at('2026-01-01T00:00:00Z') })),
+    ).toMatchObject({
       status: 'failed',
       renderingFailure: "welcome: Attribute 'name' is not present in the rendering data.",
     });
-    expect(applyEvent(initialTracking(), event({ eventType: 'DeliveryDelay', time: at('2026-01-01T00:00:00Z'), delayType: 'MailboxFull' }))).toMatchObject({
+    expect(
+      applyEvent(
+        initialTracking(),
+        event({ eventType: 'DeliveryDelay', time: at('2026-01-01T00:00:00Z'), delayType: 'MailboxFull' }),
+      ),
+    ).toMatchObject({
       status: 'delayed',
       deliveryDelayType: 'MailboxFull',
     });
@@ -73,7 +91,10 @@ describe('applyEvent: times and links whatever the arrival order', () => {
   const late = event({ eventType: 'Click', time: at('2026-01-01T12:00:00Z'), link: 'https://example.com/last' });
 
   it('first click time is the earliest, last clicked link is the latest click by event time', () => {
-    for (const order of [[early, late], [late, early]]) {
+    for (const order of [
+      [early, late],
+      [late, early],
+    ]) {
       expect(fold(order)).toMatchObject({
         clickCount: 2,
         clickedAt: Date.parse('2026-01-01T10:00:00Z'),
@@ -84,9 +105,22 @@ describe('applyEvent: times and links whatever the arrival order', () => {
   });
 
   it('bounce details are those of the first bounce', () => {
-    const transient = event({ eventType: 'Bounce', time: at('2026-01-01T10:00:00Z'), bounceType: 'Transient', bounceSubType: 'MailboxFull' });
-    const permanent = event({ eventType: 'Bounce', time: at('2026-01-01T11:00:00Z'), bounceType: 'Permanent', bounceSubType: 'General' });
-    for (const order of [[transient, permanent], [permanent, transient]]) {
+    const transient = event({
+      eventType: 'Bounce',
+      time: at('2026-01-01T10:00:00Z'),
+      bounceType: 'Transient',
+      bounceSubType: 'MailboxFull',
+    });
+    const permanent = event({
+      eventType: 'Bounce',
+      time: at('2026-01-01T11:00:00Z'),
+      bounceType: 'Permanent',
+      bounceSubType: 'General',
+    });
+    for (const order of [
+      [transient, permanent],
+      [permanent, transient],
+    ]) {
       expect(fold(order)).toMatchObject({ bounceType: 'Transient', bounceSubType: 'MailboxFull' });
     }
   });
@@ -94,10 +128,14 @@ describe('applyEvent: times and links whatever the arrival order', () => {
 
 describe('suppressionsOf', () => {
   it('suppresses Permanent bounces and complaints, lower-cased, and nothing else', () => {
-    expect(suppressionsOf(event({ eventType: 'Bounce', time: at('2026-01-01T00:00:00Z'), recipient: 'Jane@Example.COM' }))).toEqual([
+    expect(
+      suppressionsOf(event({ eventType: 'Bounce', time: at('2026-01-01T00:00:00Z'), recipient: 'Jane@Example.COM' })),
+    ).toEqual([
       { emailAddress: 'jane@example.com', reason: 'bounce', detail: 'General: smtp; 550 5.1.1 user unknown' },
     ]);
-    expect(suppressionsOf(event({ eventType: 'Bounce', time: at('2026-01-01T00:00:00Z'), bounceType: 'Transient' }))).toEqual([]);
+    expect(
+      suppressionsOf(event({ eventType: 'Bounce', time: at('2026-01-01T00:00:00Z'), bounceType: 'Transient' })),
+    ).toEqual([]);
     expect(suppressionsOf(event({ eventType: 'Complaint', time: at('2026-01-01T00:00:00Z') }))).toEqual([
       { emailAddress: 'recipient@example.com', reason: 'complaint', detail: 'abuse' },
     ]);

@@ -1,7 +1,10 @@
 import {
   statusRank,
   type EmailTracking,
-  type SuppressionFromEvent, type TrackingDetailField, type TrackingEffect } from '../model.js';
+  type SuppressionFromEvent,
+  type TrackingDetailField,
+  type TrackingEffect,
+} from '../model.js';
 import { sesEventTime, type SesEvent } from './ses-event.js';
 
 /**
@@ -18,9 +21,15 @@ export function effectsOf(event: SesEvent): TrackingEffect[] {
   const time = sesEventTime(event);
   switch (event.eventType) {
     case 'Send':
-      return [{ kind: 'raise-status', status: 'sent' }, { kind: 'earliest', at: 'sentAt', time }];
+      return [
+        { kind: 'raise-status', status: 'sent' },
+        { kind: 'earliest', at: 'sentAt', time },
+      ];
     case 'Delivery':
-      return [{ kind: 'raise-status', status: 'delivered' }, { kind: 'earliest', at: 'deliveredAt', time }];
+      return [
+        { kind: 'raise-status', status: 'delivered' },
+        { kind: 'earliest', at: 'deliveredAt', time },
+      ];
     case 'DeliveryDelay':
       return [
         { kind: 'raise-status', status: 'delayed' },
@@ -62,7 +71,10 @@ export function effectsOf(event: SesEvent): TrackingEffect[] {
         },
       ];
     case 'Open':
-      return [{ kind: 'increment', field: 'openCount' }, { kind: 'earliest', at: 'openedAt', time }];
+      return [
+        { kind: 'increment', field: 'openCount' },
+        { kind: 'earliest', at: 'openedAt', time },
+      ];
     case 'Click':
       return [
         { kind: 'increment', field: 'clickCount' },

@@ -57,10 +57,17 @@ export async function replayDeadLetters(
   const replayed: ReplayReport['replayed'] = [];
   for (const letter of page) {
     const route = await ports.adminStore.findMessageRoute(letter.sesMessageId);
-    const outcome: ReplayOutcome = route ? await recordRouted(at, route, letter.snsMessageId, parseSesEvent(letter.message)) : 'no-route';
+    const outcome: ReplayOutcome = route
+      ? await recordRouted(at, route, letter.snsMessageId, parseSesEvent(letter.message))
+      : 'no-route';
     if (outcome === 'applied' || outcome === 'duplicate') await deadLetters.delete(letter.snsMessageId);
     else await deadLetters.noteReplayAttempt(letter.snsMessageId, outcome, options.now.getTime());
-    replayed.push({ snsMessageId: letter.snsMessageId, sesMessageId: letter.sesMessageId, was: letter.reason, outcome });
+    replayed.push({
+      snsMessageId: letter.snsMessageId,
+      sesMessageId: letter.sesMessageId,
+      was: letter.reason,
+      outcome,
+    });
   }
   return { replayed, next: page.length === options.limit ? page[page.length - 1]!.snsMessageId : null };
 }

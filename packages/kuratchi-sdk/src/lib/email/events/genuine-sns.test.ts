@@ -7,8 +7,16 @@ import { verifySnsMessage } from './sns-verify.js';
  * fixtures/genuine/README.md). The certificates have expired since, so each message is verified
  * at its own Timestamp, as it would have been on the day SNS delivered it.
  */
-const messages = import.meta.glob<string>('./fixtures/genuine/*.json', { eager: true, query: '?raw', import: 'default' });
-const certificates = import.meta.glob<string>('./fixtures/genuine/*.pem', { eager: true, query: '?raw', import: 'default' });
+const messages = import.meta.glob<string>('./fixtures/genuine/*.json', {
+  eager: true,
+  query: '?raw',
+  import: 'default',
+});
+const certificates = import.meta.glob<string>('./fixtures/genuine/*.pem', {
+  eager: true,
+  query: '?raw',
+  import: 'default',
+});
 
 const cases = Object.entries(messages).map(([path, text]) => {
   const message = JSON.parse(text) as Record<string, string>;
@@ -19,7 +27,12 @@ const cases = Object.entries(messages).map(([path, text]) => {
     if (url !== certUrl) throw new Error(`unexpected certificate URL ${url}`);
     return pem;
   };
-  return { name: path.replace(/^.*\//, ''), text, message, options: { fetchCertificate, now: new Date(message['Timestamp']!) } };
+  return {
+    name: path.replace(/^.*\//, ''),
+    text,
+    message,
+    options: { fetchCertificate, now: new Date(message['Timestamp']!) },
+  };
 });
 
 describe('genuine AWS-signed SNS messages', () => {
@@ -43,9 +56,11 @@ describe('genuine AWS-signed SNS messages', () => {
     });
 
     it(`${name} one day after its certificate expired is rejected`, async () => {
-      const error = await verifySnsMessage(text, { ...options, now: new Date('2030-01-01T00:00:00Z'), maxAgeSeconds: 1e10 }).catch(
-        (e: unknown) => e,
-      );
+      const error = await verifySnsMessage(text, {
+        ...options,
+        now: new Date('2030-01-01T00:00:00Z'),
+        maxAgeSeconds: 1e10,
+      }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SnsVerificationError);
       expect((error as SnsVerificationError).code).toBe('certificate-expired');
     });

@@ -33,7 +33,13 @@ export type { SweepOptions, SweepReport } from './park-sweep.js';
 export { replayDeadLetters } from './dead-letters.js';
 export type { ReplayDeadLettersOptions, ReplayOutcome, ReplayReport } from './dead-letters.js';
 export { createSesEventIngestor, ingestionCounterNames } from './ingest.js';
-export type { SesEventIngestor, SesEventIngestorOptions, IngestResult, IngestOutcome, IngestLogEntry } from './ingest.js';
+export type {
+  SesEventIngestor,
+  SesEventIngestorOptions,
+  IngestResult,
+  IngestOutcome,
+  IngestLogEntry,
+} from './ingest.js';
 export type {
   AdminStore,
   ParkStore,
@@ -54,5 +60,11 @@ export type {
   RecordEventInput,
   RecordEventOutcome,
 } from './ports.js';
-export { SES_WEBHOOK_PATH, WEBHOOK_CONTRACT, WEBHOOK_RULES, snsRetriesStatus, webhookAnswer } from './webhook-contract.js';
+export {
+  SES_WEBHOOK_PATH,
+  WEBHOOK_CONTRACT,
+  WEBHOOK_RULES,
+  snsRetriesStatus,
+  webhookAnswer,
+} from './webhook-contract.js';
 export type { WebhookAnswer, WebhookAnswerRule, WebhookLogLevel, WebhookStatus } from './webhook-contract.js';

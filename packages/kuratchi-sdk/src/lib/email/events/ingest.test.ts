@@ -54,7 +54,9 @@ function withField(body: string, field: string, change: (value: string) => strin
 async function sentEmail(db: D1Database, organizationId: string) {
   const sesMessageId = `ses-${crypto.randomUUID()}`;
   const emailId = await insertEmail(db, { sesMessageId });
-  await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(sesMessageId, organizationId, emailId).run();
+  await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)')
+    .bind(sesMessageId, organizationId, emailId)
+    .run();
   return { emailId, sesMessageId };
 }
 
@@ -72,7 +74,12 @@ describe('ingest: notifications', () => {
     const acme = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
     const result = await ingestor().ingest(await notification({ eventType: 'Delivery', messageId: acme.sesMessageId }));
     expect(result).toMatchObject({ status: 200, body: { outcome: 'applied' } });
-    expect(result.log).toMatchObject({ type: 'Notification', eventType: 'Delivery', sesMessageId: acme.sesMessageId, organizationId: ORGS.acme });
+    expect(result.log).toMatchObject({
+      type: 'Notification',
+      eventType: 'Delivery',
+      sesMessageId: acme.sesMessageId,
+      organizationId: ORGS.acme,
+    });
     expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(acme.emailId)).toMatchObject({ status: 'delivered' });
   });
 
@@ -92,12 +99,25 @@ describe('ingest: notifications', () => {
     const result = await ingestor().ingest(await notification({ eventType: 'Click', messageId: sesMessageId, tags }));
     expect(result).toMatchObject({ status: 200, body: { outcome: 'parked' } });
     expect(result.log.organizationId).toBeUndefined();
-    expect(await createD1EmailQueries(env.ORG_DB_GLOBEX).getEmail(emailId)).toMatchObject({ clickCount: 0, sesMessageId: null });
+    expect(await createD1EmailQueries(env.ORG_DB_GLOBEX).getEmail(emailId)).toMatchObject({
+      clickCount: 0,
+      sesMessageId: null,
+    });
 
-    await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(sesMessageId, ORGS.globex, emailId).run();
-    expect(await applyParkedEvents(d1SinkPorts(() => NOW), sesMessageId)).toBe(1);
+    await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)')
+      .bind(sesMessageId, ORGS.globex, emailId)
+      .run();
+    expect(
+      await applyParkedEvents(
+        d1SinkPorts(() => NOW),
+        sesMessageId,
+      ),
+    ).toBe(1);
     // Applied through the lookup row; an event never binds the row (only markSent does).
-    expect(await createD1EmailQueries(env.ORG_DB_GLOBEX).getEmail(emailId)).toMatchObject({ clickCount: 1, sesMessageId: null });
+    expect(await createD1EmailQueries(env.ORG_DB_GLOBEX).getEmail(emailId)).toMatchObject({
+      clickCount: 1,
+      sesMessageId: null,
+    });
     expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toBeNull();
   });
 
@@ -105,16 +125,34 @@ describe('ingest: notifications', () => {
     const sesMessageId = `ses-${crypto.randomUUID()}`;
     const result = await ingestor().ingest(await notification({ eventType: 'Bounce', messageId: sesMessageId }));
     expect(result).toMatchObject({ status: 200, body: { outcome: 'parked' } });
-    const parked = () => env.ADMIN_DB.prepare('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id = ?').bind(sesMessageId).first<{ n: number }>();
+    const parked = () =>
+      env.ADMIN_DB.prepare('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id = ?')
+        .bind(sesMessageId)
+        .first<{ n: number }>();
     expect((await parked())?.n).toBe(1);
 
     // sendEmail's part: email row, then lookup row, then apply what was parked.
     const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId });
-    await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(sesMessageId, ORGS.acme, emailId).run();
-    expect(await applyParkedEvents(d1SinkPorts(() => NOW), sesMessageId)).toBe(1);
-    expect(await applyParkedEvents(d1SinkPorts(() => NOW), sesMessageId)).toBe(0);
+    await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)')
+      .bind(sesMessageId, ORGS.acme, emailId)
+      .run();
+    expect(
+      await applyParkedEvents(
+        d1SinkPorts(() => NOW),
+        sesMessageId,
+      ),
+    ).toBe(1);
+    expect(
+      await applyParkedEvents(
+        d1SinkPorts(() => NOW),
+        sesMessageId,
+      ),
+    ).toBe(0);
     expect((await parked())?.n).toBe(0);
-    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'bounced', bounceType: 'Permanent' });
+    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({
+      status: 'bounced',
+      bounceType: 'Permanent',
+    });
   });
 
   it('an event that races sendEmail (lookup written right after the miss) is applied, not stranded', async () => {
@@ -130,7 +168,9 @@ describe('ingest: notifications', () => {
           if (first) {
             first = false;
             // sendEmail writes the lookup row and drains the (still empty) park in between.
-            await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(sesMessageId, ORGS.acme, emailId).run();
+            await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)')
+              .bind(sesMessageId, ORGS.acme, emailId)
+              .run();
             await applyParkedEvents(ports, sesMessageId);
             return null;
           }
@@ -141,7 +181,9 @@ describe('ingest: notifications', () => {
       fetchCertificate: signer.fetchCertificate,
     });
     // Parked, then found routed on the second look: applied at once (only this event, not the park).
-    expect((await racing.ingest(await notification({ eventType: 'Delivery', messageId: sesMessageId }))).body.outcome).toBe('applied');
+    expect(
+      (await racing.ingest(await notification({ eventType: 'Delivery', messageId: sesMessageId }))).body.outcome,
+    ).toBe('applied');
     expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'delivered' });
     expect(await countRows(env.ADMIN_DB, `parked_email_events WHERE ses_message_id = '${sesMessageId}'`)).toBe(0);
   });
@@ -157,7 +199,10 @@ describe('ingest: notifications', () => {
         Timestamp: NOW.toISOString(),
       }),
     );
-    expect(await ingestor().ingest(body)).toMatchObject({ status: 200, body: { outcome: 'ignored', code: 'not-json' } });
+    expect(await ingestor().ingest(body)).toMatchObject({
+      status: 200,
+      body: { outcome: 'ignored', code: 'not-json' },
+    });
     expect(await totalWrites()).toBe(before);
   });
 
@@ -171,20 +216,66 @@ describe('ingest: notifications', () => {
         Timestamp: NOW.toISOString(),
       }),
     );
-    expect(await ingestor().ingest(body)).toMatchObject({ status: 400, body: { outcome: 'malformed', code: 'invalid-event' } });
+    expect(await ingestor().ingest(body)).toMatchObject({
+      status: 400,
+      body: { outcome: 'malformed', code: 'invalid-event' },
+    });
   });
 });
 
 describe('ingest: refusals write nothing', () => {
   const cases: Array<[string, () => Promise<string>, number, string, Partial<SesEventIngestorOptions>?]> = [
-    ['a forged signature', async () => withField(await notification({ eventType: 'Open', messageId: 'x' }), 'Message', (m) => m.replace('"Open"', '"Click"')), 403, 'signature-mismatch'],
-    ['a stale timestamp', () => notification({ eventType: 'Open', messageId: 'x' }, { Timestamp: testIso(-2 * 3_600_000) }), 403, 'timestamp-too-old'],
-    ['a disallowed topic', () => notification({ eventType: 'Open', messageId: 'x' }, { TopicArn: 'arn:aws:sns:eu-west-1:123456789012:other' }), 403, 'topic-not-allowed'],
-    ['any topic when none is configured', () => notification({ eventType: 'Open', messageId: 'x' }), 403, 'topic-not-allowed', { allowedTopicArns: [] }],
-    ['a certificate URL off AWS', async () => withField(await notification({ eventType: 'Open', messageId: 'x' }), 'SigningCertURL', (u) => u.replace('amazonaws.com', 'amazonaws.com.evil.example')), 403, 'cert-url-not-sns-host'],
+    [
+      'a forged signature',
+      async () =>
+        withField(await notification({ eventType: 'Open', messageId: 'x' }), 'Message', (m) =>
+          m.replace('"Open"', '"Click"'),
+        ),
+      403,
+      'signature-mismatch',
+    ],
+    [
+      'a stale timestamp',
+      () => notification({ eventType: 'Open', messageId: 'x' }, { Timestamp: testIso(-2 * 3_600_000) }),
+      403,
+      'timestamp-too-old',
+    ],
+    [
+      'a disallowed topic',
+      () =>
+        notification({ eventType: 'Open', messageId: 'x' }, { TopicArn: 'arn:aws:sns:eu-west-1:123456789012:other' }),
+      403,
+      'topic-not-allowed',
+    ],
+    [
+      'any topic when none is configured',
+      () => notification({ eventType: 'Open', messageId: 'x' }),
+      403,
+      'topic-not-allowed',
+      { allowedTopicArns: [] },
+    ],
+    [
+      'a certificate URL off AWS',
+      async () =>
+        withField(await notification({ eventType: 'Open', messageId: 'x' }), 'SigningCertURL', (u) =>
+          u.replace('amazonaws.com', 'amazonaws.com.evil.example'),
+        ),
+      403,
+      'cert-url-not-sns-host',
+    ],
     ['malformed JSON', async () => '{"Type": "Notification", ', 400, 'not-json'],
-    ['an envelope missing fields', async () => JSON.stringify({ Type: 'Notification', Message: '{}' }), 400, 'invalid-envelope'],
-    ['raw message delivery (an SES record without envelope)', async () => JSON.stringify(buildSesEvent({ eventType: 'Open', messageId: 'x', time: NOW })), 400, 'invalid-envelope'],
+    [
+      'an envelope missing fields',
+      async () => JSON.stringify({ Type: 'Notification', Message: '{}' }),
+      400,
+      'invalid-envelope',
+    ],
+    [
+      'raw message delivery (an SES record without envelope)',
+      async () => JSON.stringify(buildSesEvent({ eventType: 'Open', messageId: 'x', time: NOW })),
+      400,
+      'invalid-envelope',
+    ],
     ['a body over 256 KiB', async () => `{"Message":"${'x'.repeat(300 * 1024)}"}`, 413, 'too-large'],
   ];
   for (const [name, body, status, code, overrides] of cases) {
@@ -222,9 +313,13 @@ describe('ingest: refusals write nothing', () => {
   });
 
   it('an organisation whose database binding is missing answers 503', async () => {
-    await env.ADMIN_DB.prepare("INSERT INTO organizations VALUES ('org-unbound', 'Unbound', 'ORG_DB_NOPE', 0) ON CONFLICT DO NOTHING").run();
+    await env.ADMIN_DB.prepare(
+      "INSERT INTO organizations VALUES ('org-unbound', 'Unbound', 'ORG_DB_NOPE', 0) ON CONFLICT DO NOTHING",
+    ).run();
     const sesMessageId = `ses-${crypto.randomUUID()}`;
-    await env.ADMIN_DB.prepare("INSERT INTO email_message_lookup VALUES (?, 'org-unbound', 'e1', 0)").bind(sesMessageId).run();
+    await env.ADMIN_DB.prepare("INSERT INTO email_message_lookup VALUES (?, 'org-unbound', 'e1', 0)")
+      .bind(sesMessageId)
+      .run();
     const result = await ingestor().ingest(await notification({ eventType: 'Open', messageId: sesMessageId }));
     expect(result).toMatchObject({ status: 503, body: { code: 'binding-missing' } });
   });
@@ -247,7 +342,9 @@ describe('ingest: subscription confirmations', () => {
     );
   }
   const outcomeOf = (id: string) =>
-    env.ADMIN_DB.prepare('SELECT outcome, detail FROM sns_subscription_messages WHERE sns_message_id = ?').bind(id).first();
+    env.ADMIN_DB.prepare('SELECT outcome, detail FROM sns_subscription_messages WHERE sns_message_id = ?')
+      .bind(id)
+      .first();
 
   it('visits the SubscribeURL once, without following redirects, and records the confirmation', async () => {
     const fetch = vi.fn(async () => new Response('ok', { status: 200 }));
@@ -261,16 +358,37 @@ describe('ingest: subscription confirmations', () => {
 
   it('a redirect or error from the SubscribeURL answers 502 (SNS retries) and is recorded as failed', async () => {
     const body = await confirmation();
-    const result = await ingestor({ fetch: async () => new Response(null, { status: 301, headers: { location: 'https://evil.example/' } }) }).ingest(body);
+    const result = await ingestor({
+      fetch: async () => new Response(null, { status: 301, headers: { location: 'https://evil.example/' } }),
+    }).ingest(body);
     expect(result).toMatchObject({ status: 502, body: { outcome: 'subscription-failed' } });
-    expect(await outcomeOf(JSON.parse(body).MessageId)).toEqual({ outcome: 'confirm-failed', detail: 'SubscribeURL answered HTTP 301' });
+    expect(await outcomeOf(JSON.parse(body).MessageId)).toEqual({
+      outcome: 'confirm-failed',
+      detail: 'SubscribeURL answered HTTP 301',
+    });
   });
 
   const refused: Array<[string, Record<string, string>, string, Partial<SesEventIngestorOptions>?]> = [
-    ['a SubscribeURL on a foreign host', { SubscribeURL: 'https://evil.example/?Action=ConfirmSubscription' }, 'subscribe-url-rejected'],
-    ['a SubscribeURL on another region', { SubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription' }, 'subscribe-url-rejected'],
-    ['a SubscribeURL over http', { SubscribeURL: 'http://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription' }, 'subscribe-url-rejected'],
-    ['a SubscribeURL with credentials', { SubscribeURL: 'https://a:b@sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription' }, 'subscribe-url-rejected'],
+    [
+      'a SubscribeURL on a foreign host',
+      { SubscribeURL: 'https://evil.example/?Action=ConfirmSubscription' },
+      'subscribe-url-rejected',
+    ],
+    [
+      'a SubscribeURL on another region',
+      { SubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription' },
+      'subscribe-url-rejected',
+    ],
+    [
+      'a SubscribeURL over http',
+      { SubscribeURL: 'http://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription' },
+      'subscribe-url-rejected',
+    ],
+    [
+      'a SubscribeURL with credentials',
+      { SubscribeURL: 'https://a:b@sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription' },
+      'subscribe-url-rejected',
+    ],
     ['a disallowed topic', { TopicArn: 'arn:aws:sns:eu-west-1:123456789012:someone-else' }, 'topic-not-allowed'],
   ];
   for (const [name, overrides, code] of refused) {

@@ -42,10 +42,14 @@ export function parkLimits(limits: Partial<ParkLimits> = {}): ParkLimits {
   const ttlMs = limits.ttlMs ?? DEFAULT_PARK_TTL_MS;
   const maxHeldEventsPerMessage = limits.maxHeldEventsPerMessage ?? DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE;
   if (!Number.isFinite(ttlMs) || ttlMs <= SNS_MAX_RETRY_WINDOW_MS) {
-    throw new RangeError(`park ttlMs must be longer than SNS's retry window of ${SNS_MAX_RETRY_WINDOW_MS} ms (1 hour), not ${ttlMs}`);
+    throw new RangeError(
+      `park ttlMs must be longer than SNS's retry window of ${SNS_MAX_RETRY_WINDOW_MS} ms (1 hour), not ${ttlMs}`,
+    );
   }
   if (!Number.isInteger(maxHeldEventsPerMessage) || maxHeldEventsPerMessage < 1) {
-    throw new RangeError(`park maxHeldEventsPerMessage must be a whole number of at least 1, not ${maxHeldEventsPerMessage}`);
+    throw new RangeError(
+      `park maxHeldEventsPerMessage must be a whole number of at least 1, not ${maxHeldEventsPerMessage}`,
+    );
   }
   return { ttlMs, maxHeldEventsPerMessage };
 }

@@ -49,6 +49,10 @@ export async function sweepParkedEvents(ports: EventSinkPorts, options: SweepOpt
     else if (outcome === 'duplicate') report.duplicates++;
     else report.orphaned++;
   }
-  report.deadLettered = await ports.adminStore.expireParkedEvents(now.getTime() - ttlMs, options.maxExpired ?? 500, now.getTime());
+  report.deadLettered = await ports.adminStore.expireParkedEvents(
+    now.getTime() - ttlMs,
+    options.maxExpired ?? 500,
+    now.getTime(),
+  );
   return report;
 }

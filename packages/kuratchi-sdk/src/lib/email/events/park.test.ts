@@ -55,10 +55,14 @@ async function fillPark(sesMessageId: string, n: number) {
   for (let i = 0; i < n; i += 50) {
     await env.ADMIN_DB.batch(
       Array.from({ length: Math.min(50, n - i) }, (_, j) =>
-        env.ADMIN_DB.prepare('INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at) VALUES (?, ?, ?, ?)').bind(
+        env.ADMIN_DB.prepare(
+          'INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at) VALUES (?, ?, ?, ?)',
+        ).bind(
           `filled-${sesMessageId}-${i + j}`,
           sesMessageId,
-          JSON.stringify(buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: new Date(NOW.getTime() - 3_600_000) })),
+          JSON.stringify(
+            buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: new Date(NOW.getTime() - 3_600_000) }),
+          ),
           NOW.getTime() - 60_000,
         ),
       ),
@@ -72,7 +76,11 @@ async function roundTripsWith(held: number, setup: (sesMessageId: string) => Pro
   await setup(sesMessageId);
   await fillPark(sesMessageId, held);
   const { plan, ports } = countingPorts();
-  const ingestor = createSesEventIngestor({ ...ports, allowedTopicArns: [TOPIC], fetchCertificate: signer.fetchCertificate });
+  const ingestor = createSesEventIngestor({
+    ...ports,
+    allowedTopicArns: [TOPIC],
+    fetchCertificate: signer.fetchCertificate,
+  });
   const result = await ingestor.ingest(await signed({ eventType: 'Open', messageId: sesMessageId }));
   expect(result.status).toBe(200);
   return { calls: plan.calls, outcome: result.body.outcome };
@@ -81,7 +89,10 @@ async function roundTripsWith(held: number, setup: (sesMessageId: string) => Pro
 describe('the cost of one event does not grow with the park', () => {
   it('a message whose lookup row names a deleted email: the same round trips with 0, 120 and 1,000 events held', async () => {
     const deletedEmail = (sesMessageId: string) =>
-      env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(sesMessageId, ORGS.acme, `deleted-${sesMessageId}`).run().then(() => undefined);
+      env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)')
+        .bind(sesMessageId, ORGS.acme, `deleted-${sesMessageId}`)
+        .run()
+        .then(() => undefined);
     const none = await roundTripsWith(0, deletedEmail);
     const some = await roundTripsWith(120, deletedEmail);
     const many = await roundTripsWith(1000, deletedEmail);
@@ -94,7 +105,11 @@ describe('the cost of one event does not grow with the park', () => {
 
   it('a message with no lookup row yet: the same round trips with 0, 120 and 1,000 events parked', async () => {
     const nothing = async () => {};
-    const counts = [await roundTripsWith(0, nothing), await roundTripsWith(120, nothing), await roundTripsWith(1000, nothing)];
+    const counts = [
+      await roundTripsWith(0, nothing),
+      await roundTripsWith(120, nothing),
+      await roundTripsWith(1000, nothing),
+    ];
     // route, park batch, route again (a dead-lettered event needs no second look)
     expect(counts.map((c) => c.calls)).toEqual([3, 2, 2]);
     expect(counts.map((c) => c.outcome)).toEqual(['parked', 'dead-lettered', 'dead-lettered']);
@@ -103,7 +118,9 @@ describe('the cost of one event does not grow with the park', () => {
   it('a routed event for a live email costs the same, and never touches the park', async () => {
     const live = async (sesMessageId: string) => {
       const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId });
-      await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(sesMessageId, ORGS.acme, emailId).run();
+      await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)')
+        .bind(sesMessageId, ORGS.acme, emailId)
+        .run();
     };
     const counts = [await roundTripsWith(0, live), await roundTripsWith(1000, live)];
     expect(counts).toEqual([

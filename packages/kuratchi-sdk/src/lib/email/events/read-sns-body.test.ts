@@ -68,7 +68,10 @@ describe('readSnsBody', () => {
   });
 
   it('refuses invalid UTF-8 rather than replacing it (malformed)', async () => {
-    expect(await readSnsBody(post(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])))).toEqual({ ok: false, reason: 'not-utf8' });
+    expect(await readSnsBody(post(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])))).toEqual({
+      ok: false,
+      reason: 'not-utf8',
+    });
     // A truncated multi-byte sequence at the very end is invalid too.
     expect(await readSnsBody(post(new Uint8Array([0x7b, 0xe2, 0x82])))).toEqual({ ok: false, reason: 'not-utf8' });
   });

@@ -1,6 +1,13 @@
 import type { EmailEventRecord } from '../model.js';
 import { OrgDatabaseError } from './errors.js';
-import type { AdminStore, HoldReason, MessageRoute, OrgEmailStoreResolver, ParkedEvent, RecordEventOutcome } from './ports.js';
+import type {
+  AdminStore,
+  HoldReason,
+  MessageRoute,
+  OrgEmailStoreResolver,
+  ParkedEvent,
+  RecordEventOutcome,
+} from './ports.js';
 import { effectsOf, suppressionsOf } from './apply.js';
 import { DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE } from './park-policy.js';
 import { parseSesEvent, sesEventDetail, sesEventTime, type SesEvent } from './ses-event.js';
@@ -47,7 +54,11 @@ export interface SinkResult {
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_MessageTag.html (tags are the sender's to set)
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html (the MessageId SES answers)
  */
-export async function recordSesEvent(ports: EventSinkPorts, snsMessageId: string, event: SesEvent): Promise<SinkResult> {
+export async function recordSesEvent(
+  ports: EventSinkPorts,
+  snsMessageId: string,
+  event: SesEvent,
+): Promise<SinkResult> {
   const sesMessageId = event.mail.messageId;
   const held = { snsMessageId, sesMessageId, message: JSON.stringify(event), parkedAt: nowMs(ports) };
   const route = await ports.adminStore.findMessageRoute(sesMessageId);
@@ -57,7 +68,10 @@ export async function recordSesEvent(ports: EventSinkPorts, snsMessageId: string
   if (parked === 'dead-lettered') return { outcome: 'dead-lettered' };
   const late = await ports.adminStore.findMessageRoute(sesMessageId);
   if (!late) return { outcome: 'parked' };
-  return { outcome: await applyHeldEvent(ports, late, { ...held, reason: 'no-route' }, event), organizationId: late.organizationId };
+  return {
+    outcome: await applyHeldEvent(ports, late, { ...held, reason: 'no-route' }, event),
+    organizationId: late.organizationId,
+  };
 }
 
 /**

@@ -58,7 +58,8 @@ describe('failed certificate fetches', () => {
     });
     const keyCache = createSigningKeyCache({ failureTtlSeconds: 10 });
     const message = await sign('m-1');
-    const verify = (seconds: number) => codeOf(verifySnsMessage(message, options(fetchCertificate, keyCache, at(seconds))));
+    const verify = (seconds: number) =>
+      codeOf(verifySnsMessage(message, options(fetchCertificate, keyCache, at(seconds))));
     expect(await verify(0)).toBe('certificate-unavailable');
     expect(await verify(1)).toBe('certificate-unavailable');
     expect(await verify(9.999)).toBe('certificate-unavailable');
@@ -130,7 +131,9 @@ describe('fetchers made per call', () => {
     const keyCache = createSigningKeyCache();
     const fetchers = Array.from({ length: 20 }, () => vi.fn(async (_url: string) => signer.certificatePem));
     for (const [n, fetchCertificate] of fetchers.entries()) {
-      await expect(verifySnsMessage(await sign(`per-call-${n}`), options(fetchCertificate, keyCache))).resolves.toBeTruthy();
+      await expect(
+        verifySnsMessage(await sign(`per-call-${n}`), options(fetchCertificate, keyCache)),
+      ).resolves.toBeTruthy();
     }
     for (const fetchCertificate of fetchers) expect(fetchCertificate).toHaveBeenCalledTimes(1);
     expect(keyCache.size).toBe(1);

@@ -69,9 +69,7 @@ export type SnsMessage = z.infer<typeof snsMessageSchema>;
 /** An SNS Notification envelope; its `Message` carries the SES event record. */
 export type SnsNotification = z.infer<typeof notification>;
 /** A SubscriptionConfirmation or UnsubscribeConfirmation envelope. */
-export type SnsConfirmation =
-  | z.infer<typeof subscriptionConfirmation>
-  | z.infer<typeof unsubscribeConfirmation>;
+export type SnsConfirmation = z.infer<typeof subscriptionConfirmation> | z.infer<typeof unsubscribeConfirmation>;
 
 /**
  * Parses and validates the body of an SNS HTTP(S) POST. Only the shape is checked here: whether

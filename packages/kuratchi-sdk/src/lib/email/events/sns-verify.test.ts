@@ -27,7 +27,8 @@ const { Subject: _subject, ...notificationWithoutSubject } = notification as Ext
 const subscriptionConfirmation: UnsignedSnsMessage = {
   Type: 'SubscriptionConfirmation',
   MessageId: '165545c9-2a5c-472c-8df2-7ff2be2b3b1b',
-  Token: '2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92768dd60a747ba6f3beb71854e285d6ad02428b09ceece29417f1f02d609c582afbacc99c583a916b9981dd2728f4ae6fdb82efd087cc3b7849e05798d2d2785c03b0879594eeac82c01f235d0e717736',
+  Token:
+    '2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92768dd60a747ba6f3beb71854e285d6ad02428b09ceece29417f1f02d609c582afbacc99c583a916b9981dd2728f4ae6fdb82efd087cc3b7849e05798d2d2785c03b0879594eeac82c01f235d0e717736',
   Message: 'You have chosen to subscribe to the topic arn:aws:sns:us-east-1:123456789012:kuratchi-ses-events.',
   SubscribeURL:
     'https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=arn:aws:sns:us-east-1:123456789012:kuratchi-ses-events&Token=2336412f37',
@@ -38,7 +39,8 @@ const unsubscribeConfirmation: UnsignedSnsMessage = {
   ...(subscriptionConfirmation as Extract<UnsignedSnsMessage, { Type: 'SubscriptionConfirmation' }>),
   Type: 'UnsubscribeConfirmation',
   MessageId: '47138184-6831-46b8-8f7c-afc488602d7d',
-  Message: 'You have chosen to deactivate subscription arn:aws:sns:us-east-1:123456789012:kuratchi-ses-events:2bcfbf39.',
+  Message:
+    'You have chosen to deactivate subscription arn:aws:sns:us-east-1:123456789012:kuratchi-ses-events:2bcfbf39.',
 };
 
 let signer: SnsSigner;
@@ -75,7 +77,12 @@ describe('snsStringToSign', () => {
   });
 
   it('signs SubscribeURL and Token for confirmations, and not UnsubscribeURL', () => {
-    const message = { ...subscriptionConfirmation, Signature: 'x', SignatureVersion: '1', SigningCertURL: 'x' } as SnsMessage;
+    const message = {
+      ...subscriptionConfirmation,
+      Signature: 'x',
+      SignatureVersion: '1',
+      SigningCertURL: 'x',
+    } as SnsMessage;
     const c = subscriptionConfirmation as Extract<UnsignedSnsMessage, { Type: 'SubscriptionConfirmation' }>;
     expect(snsStringToSign(message)).toBe(
       `Message\n${c.Message}\nMessageId\n${c.MessageId}\nSubscribeURL\n${c.SubscribeURL}\nTimestamp\n${TIMESTAMP}\n` +
@@ -124,7 +131,10 @@ describe('verifySnsMessage rejects tampering, one field at a time', () => {
         const tampered = { ...signed, [field]: tamper(field, signed[field]) };
         if (field === 'Type') {
           // Turning a Notification into a confirmation needs its fields: the signature still fails.
-          Object.assign(tampered, { SubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription', Token: 't' });
+          Object.assign(tampered, {
+            SubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription',
+            Token: 't',
+          });
         }
         await expectRejected(tampered as SnsMessage, 'signature-mismatch');
       });
@@ -264,11 +274,26 @@ describe('SigningCertURL policy', () => {
   }
 
   const accepted = [
-    ['arn:aws-cn:sns:cn-north-1:123456789012:t', 'https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-3242f6a6c8d4bd2b36e1b3ce1bd5d4c4.pem'],
-    ['arn:aws-cn:sns:cn-northwest-1:123456789012:t', `https://sns.cn-northwest-1.amazonaws.com.cn/SimpleNotificationService-${HEX}.pem`],
-    ['arn:aws-us-gov:sns:us-gov-west-1:123456789012:t', `https://sns.us-gov-west-1.amazonaws.com/SimpleNotificationService-${HEX}.pem`],
-    ['arn:aws:sns:eu-central-2:123456789012:t', `https://sns.eu-central-2.amazonaws.com/SimpleNotificationService-${HEX}.pem`],
-    ['arn:aws:sns:ap-southeast-3:123456789012:t', `https://sns.ap-southeast-3.amazonaws.com/SimpleNotificationService-${HEX}.pem`],
+    [
+      'arn:aws-cn:sns:cn-north-1:123456789012:t',
+      'https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-3242f6a6c8d4bd2b36e1b3ce1bd5d4c4.pem',
+    ],
+    [
+      'arn:aws-cn:sns:cn-northwest-1:123456789012:t',
+      `https://sns.cn-northwest-1.amazonaws.com.cn/SimpleNotificationService-${HEX}.pem`,
+    ],
+    [
+      'arn:aws-us-gov:sns:us-gov-west-1:123456789012:t',
+      `https://sns.us-gov-west-1.amazonaws.com/SimpleNotificationService-${HEX}.pem`,
+    ],
+    [
+      'arn:aws:sns:eu-central-2:123456789012:t',
+      `https://sns.eu-central-2.amazonaws.com/SimpleNotificationService-${HEX}.pem`,
+    ],
+    [
+      'arn:aws:sns:ap-southeast-3:123456789012:t',
+      `https://sns.ap-southeast-3.amazonaws.com/SimpleNotificationService-${HEX}.pem`,
+    ],
     // An empty query or fragment names the same file.
     [TOPIC, `https://sns.us-east-1.amazonaws.com/SimpleNotificationService-${HEX}.pem?`],
   ] as const;
@@ -277,7 +302,11 @@ describe('SigningCertURL policy', () => {
       const regional = await createSnsSigner({ certUrl });
       const fetchCertificate = vi.fn(async () => regional.certificatePem);
       await expect(
-        verifySnsMessage(await regional.sign({ ...notification, TopicArn: topicArn }), { ...options, fetchCertificate, allowedTopicArns: [topicArn] }),
+        verifySnsMessage(await regional.sign({ ...notification, TopicArn: topicArn }), {
+          ...options,
+          fetchCertificate,
+          allowedTopicArns: [topicArn],
+        }),
       ).resolves.toBeTruthy();
       expect(fetchCertificate).toHaveBeenCalledWith(certUrl.replace(/\?$/, ''));
     });
@@ -303,7 +332,9 @@ describe('certificate fetching and caching', () => {
   it('fetches a certificate once, then verifies from the cache', async () => {
     const fetchCertificate = vi.fn(signer.fetchCertificate);
     const opts = { ...options, fetchCertificate };
-    await Promise.all([1, 2, 3].map(async (n) => verifySnsMessage(await signer.sign({ ...notification, MessageId: `m${n}` }), opts)));
+    await Promise.all(
+      [1, 2, 3].map(async (n) => verifySnsMessage(await signer.sign({ ...notification, MessageId: `m${n}` }), opts)),
+    );
     await verifySnsMessage(await signer.sign(notification, '1'), opts);
     expect(fetchCertificate).toHaveBeenCalledTimes(1);
   });
@@ -325,7 +356,10 @@ describe('certificate fetching and caching', () => {
 
   it('rejects a certificate URL that serves something other than a certificate', async () => {
     const signed = await signer.sign(notification);
-    await expectRejected(signed, 'certificate-invalid', { ...options, fetchCertificate: async () => '<html>hello</html>' });
+    await expectRejected(signed, 'certificate-invalid', {
+      ...options,
+      fetchCertificate: async () => '<html>hello</html>',
+    });
     await expectRejected(signed, 'certificate-invalid', {
       ...options,
       fetchCertificate: async () => '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----',

@@ -13,20 +13,38 @@ import {
   type WebhookAnswer,
 } from './webhook-contract.js';
 
-const docs = import.meta.glob<string>('../../../../../../docs/webhook.md', { query: '?raw', import: 'default', eager: true });
+const docs = import.meta.glob<string>('../../../../../../docs/webhook.md', {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+});
 const answers = Object.entries(WEBHOOK_CONTRACT) as Array<[WebhookAnswer, (typeof WEBHOOK_CONTRACT)[WebhookAnswer]]>;
 const named = (test: (rule: (typeof WEBHOOK_CONTRACT)[WebhookAnswer]) => boolean) =>
-  answers.filter(([, rule]) => test(rule)).map(([name]) => name).sort();
+  answers
+    .filter(([, rule]) => test(rule))
+    .map(([name]) => name)
+    .sort();
 
 describe('the webhook contract (ARCHITECTURE.md, "The webhook contract")', () => {
   it('answers 200 for what was processed, a duplicate, held or deliberately ignored', () => {
     expect(named((r) => r.status === 200)).toEqual(
-      ['applied', 'dead-lettered', 'duplicate', 'ignored', 'orphaned', 'parked', 'subscription-confirmed', 'unsubscribe-recorded'].sort(),
+      [
+        'applied',
+        'dead-lettered',
+        'duplicate',
+        'ignored',
+        'orphaned',
+        'parked',
+        'subscription-confirmed',
+        'unsubscribe-recorded',
+      ].sort(),
     );
   });
 
   it('answers 400 malformed, 401 unauthorized, 403 forbidden and 413 too large, each counted as rejected', () => {
-    expect(answers.filter(([, r]) => r.status >= 400 && r.status < 500).map(([name, r]) => [name, r.status, r.outcome])).toEqual([
+    expect(
+      answers.filter(([, r]) => r.status >= 400 && r.status < 500).map(([name, r]) => [name, r.status, r.outcome]),
+    ).toEqual([
       ['malformed', 400, 'malformed'],
       ['unauthorized', 401, 'forbidden'],
       ['forbidden', 403, 'forbidden'],
@@ -36,8 +54,18 @@ describe('the webhook contract (ARCHITECTURE.md, "The webhook contract")', () =>
   });
 
   it('answers 5xx only for what a retry can fix, and SNS retries exactly those', () => {
-    expect(named((r) => r.status >= 500)).toEqual(['internal-error', 'misconfigured', 'subscription-failed', 'unavailable']);
-    expect(named((r) => r.snsRetries)).toEqual(['internal-error', 'misconfigured', 'subscription-failed', 'unavailable']);
+    expect(named((r) => r.status >= 500)).toEqual([
+      'internal-error',
+      'misconfigured',
+      'subscription-failed',
+      'unavailable',
+    ]);
+    expect(named((r) => r.snsRetries)).toEqual([
+      'internal-error',
+      'misconfigured',
+      'subscription-failed',
+      'unavailable',
+    ]);
   });
 
   it('logs every 5xx as an error and everything else as info', () => {
@@ -65,10 +93,26 @@ describe('webhookAnswer', () => {
   });
 
   it('counts an answer as rejected exactly when the contract says so', () => {
-    expect(ingestionCounterNames(webhookAnswer('unauthorized', {}, 'unauthorized'))).toEqual(['received', 'outcome:forbidden', 'rejected:unauthorized']);
-    expect(ingestionCounterNames(webhookAnswer('malformed', {}, 'not-utf8'))).toEqual(['received', 'outcome:malformed', 'rejected:not-utf8']);
-    expect(ingestionCounterNames(webhookAnswer('misconfigured', {}, 'misconfigured'))).toEqual(['received', 'outcome:unavailable']);
-    expect(ingestionCounterNames(webhookAnswer('applied', { type: 'Notification' }))).toEqual(['received', 'outcome:applied', 'verified', 'notification']);
+    expect(ingestionCounterNames(webhookAnswer('unauthorized', {}, 'unauthorized'))).toEqual([
+      'received',
+      'outcome:forbidden',
+      'rejected:unauthorized',
+    ]);
+    expect(ingestionCounterNames(webhookAnswer('malformed', {}, 'not-utf8'))).toEqual([
+      'received',
+      'outcome:malformed',
+      'rejected:not-utf8',
+    ]);
+    expect(ingestionCounterNames(webhookAnswer('misconfigured', {}, 'misconfigured'))).toEqual([
+      'received',
+      'outcome:unavailable',
+    ]);
+    expect(ingestionCounterNames(webhookAnswer('applied', { type: 'Notification' }))).toEqual([
+      'received',
+      'outcome:applied',
+      'verified',
+      'notification',
+    ]);
   });
 });
 
@@ -79,9 +123,19 @@ describe('WEBHOOK_RULES name the limits in force', () => {
     signer = await createSnsSigner();
   });
   const signed = (offsetMs: number) =>
-    signer.sign({ Type: 'Notification', MessageId: crypto.randomUUID(), TopicArn: TOPIC, Message: '{}', Timestamp: testIso(offsetMs) });
+    signer.sign({
+      Type: 'Notification',
+      MessageId: crypto.randomUUID(),
+      TopicArn: TOPIC,
+      Message: '{}',
+      Timestamp: testIso(offsetMs),
+    });
   const verify = async (offsetMs: number) =>
-    verifySnsMessage(await signed(offsetMs), { now: TEST_NOW, allowedTopicArns: [TOPIC], fetchCertificate: signer.fetchCertificate }).then(
+    verifySnsMessage(await signed(offsetMs), {
+      now: TEST_NOW,
+      allowedTopicArns: [TOPIC],
+      fetchCertificate: signer.fetchCertificate,
+    }).then(
       () => 'verified',
       (error: SnsVerificationError) => error.code,
     );
@@ -109,8 +163,12 @@ describe('WEBHOOK_RULES name the limits in force', () => {
 
   it('the SigningCertURL rule is the one verification applies', () => {
     expect(WEBHOOK_RULES.signingCertPath.test(signer.certPath)).toBe(true);
-    expect(WEBHOOK_RULES.assertSigningCertUrl(`https://sns.eu-west-1.amazonaws.com${signer.certPath}`, TOPIC).pathname).toBe(signer.certPath);
-    expect(() => WEBHOOK_RULES.assertSigningCertUrl('https://sns.eu-west-1.amazonaws.com/cert.pem', TOPIC)).toThrow(SnsVerificationError);
+    expect(
+      WEBHOOK_RULES.assertSigningCertUrl(`https://sns.eu-west-1.amazonaws.com${signer.certPath}`, TOPIC).pathname,
+    ).toBe(signer.certPath);
+    expect(() => WEBHOOK_RULES.assertSigningCertUrl('https://sns.eu-west-1.amazonaws.com/cert.pem', TOPIC)).toThrow(
+      SnsVerificationError,
+    );
     expect(WEBHOOK_RULES.maxAgeSeconds * 1000).toBeLessThanOrEqual(WEBHOOK_RULES.snsRetryWindowMs);
   });
 });
@@ -143,13 +201,21 @@ function statusTable(markdown: string): Array<Record<string, string>> {
   const lines = markdown.split('\n').map((line) => line.trim());
   const start = lines.findIndex((line) => /^\|\s*answer\s*\|/.test(line));
   if (start < 0) return [];
-  const cells = (line: string) => line.slice(1, line.endsWith('|') ? -1 : undefined).split('|').map((cell) => cell.trim());
+  const cells = (line: string) =>
+    line
+      .slice(1, line.endsWith('|') ? -1 : undefined)
+      .split('|')
+      .map((cell) => cell.trim());
   const header = cells(lines[start]!).map((cell) => cell.replace(/`/g, ''));
   const rows: Array<Record<string, string>> = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
     const values = cells(line);
-    rows.push(Object.fromEntries(header.map((name, i) => [name, i === header.length - 1 ? values[i]! : values[i]!.replace(/`/g, '')])));
+    rows.push(
+      Object.fromEntries(
+        header.map((name, i) => [name, i === header.length - 1 ? values[i]! : values[i]!.replace(/`/g, '')]),
+      ),
+    );
   }
   return rows;
 }

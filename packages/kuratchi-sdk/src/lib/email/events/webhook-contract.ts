@@ -100,20 +100,90 @@ export interface WebhookAnswerRule {
 export const WEBHOOK_CONTRACT = {
   applied: row(200, 'applied', 'info', 'a verified SES event, recorded on its email row'),
   duplicate: row(200, 'duplicate', 'info', 'already recorded (same SNS `MessageId`): nothing changes'),
-  parked: row(200, 'parked', 'info', 'email not known yet: held in the admin DB until `sendEmail` writes its lookup row'),
-  orphaned: row(200, 'orphaned', 'info', 'the lookup row names an email row that is gone or bound to another message: held, counted'),
-  'dead-lettered': row(200, 'dead-lettered', 'info', 'its message already holds the most events the park allows: kept in the dead-letter table'),
-  ignored: row(200, 'ignored', 'info', 'a verified message on the topic that is not an SES event (e.g. SES\'s topic check)'),
-  'subscription-confirmed': row(200, 'subscription-confirmed', 'info', 'SubscribeURL visited (https, SNS host of the topic\'s region, no redirects followed)'),
-  'unsubscribe-recorded': row(200, 'unsubscribe-recorded', 'info', 'UnsubscribeConfirmation recorded, never re-subscribed'),
-  malformed: row(400, 'malformed', 'info', 'not UTF-8, not JSON, not an SNS envelope, or a verified SES event missing a required field'),
-  unauthorized: row(401, 'forbidden', 'info', 'the webhook\'s HTTP Basic credential is missing or wrong (a Basic challenge, before the body is looked at)'),
-  forbidden: row(403, 'forbidden', 'info', 'not proven to come from AWS: signature, SigningCertURL, topic not allowed, `Timestamp` window, SubscribeURL'),
-  'too-large': row(413, 'too-large', 'info', 'body over 256 KiB, declared or streamed (refused without holding it whole)'),
-  'internal-error': row(500, 'internal-error', 'error', 'anything else, e.g. D1 unavailable (the error text goes to the log only)'),
-  'subscription-failed': row(502, 'subscription-failed', 'error', 'the SubscribeURL did not answer 200 (SNS sends the confirmation again)'),
-  unavailable: row(503, 'unavailable', 'error', 'signing certificate unreachable, or an organisation\'s D1 binding missing'),
-  misconfigured: row(503, 'unavailable', 'error', 'the dashboard\'s configuration is invalid (a binding missing, a bad variable); code `misconfigured`'),
+  parked: row(
+    200,
+    'parked',
+    'info',
+    'email not known yet: held in the admin DB until `sendEmail` writes its lookup row',
+  ),
+  orphaned: row(
+    200,
+    'orphaned',
+    'info',
+    'the lookup row names an email row that is gone or bound to another message: held, counted',
+  ),
+  'dead-lettered': row(
+    200,
+    'dead-lettered',
+    'info',
+    'its message already holds the most events the park allows: kept in the dead-letter table',
+  ),
+  ignored: row(
+    200,
+    'ignored',
+    'info',
+    "a verified message on the topic that is not an SES event (e.g. SES's topic check)",
+  ),
+  'subscription-confirmed': row(
+    200,
+    'subscription-confirmed',
+    'info',
+    "SubscribeURL visited (https, SNS host of the topic's region, no redirects followed)",
+  ),
+  'unsubscribe-recorded': row(
+    200,
+    'unsubscribe-recorded',
+    'info',
+    'UnsubscribeConfirmation recorded, never re-subscribed',
+  ),
+  malformed: row(
+    400,
+    'malformed',
+    'info',
+    'not UTF-8, not JSON, not an SNS envelope, or a verified SES event missing a required field',
+  ),
+  unauthorized: row(
+    401,
+    'forbidden',
+    'info',
+    "the webhook's HTTP Basic credential is missing or wrong (a Basic challenge, before the body is looked at)",
+  ),
+  forbidden: row(
+    403,
+    'forbidden',
+    'info',
+    'not proven to come from AWS: signature, SigningCertURL, topic not allowed, `Timestamp` window, SubscribeURL',
+  ),
+  'too-large': row(
+    413,
+    'too-large',
+    'info',
+    'body over 256 KiB, declared or streamed (refused without holding it whole)',
+  ),
+  'internal-error': row(
+    500,
+    'internal-error',
+    'error',
+    'anything else, e.g. D1 unavailable (the error text goes to the log only)',
+  ),
+  'subscription-failed': row(
+    502,
+    'subscription-failed',
+    'error',
+    'the SubscribeURL did not answer 200 (SNS sends the confirmation again)',
+  ),
+  unavailable: row(
+    503,
+    'unavailable',
+    'error',
+    "signing certificate unreachable, or an organisation's D1 binding missing",
+  ),
+  misconfigured: row(
+    503,
+    'unavailable',
+    'error',
+    "the dashboard's configuration is invalid (a binding missing, a bad variable); code `misconfigured`",
+  ),
 } as const satisfies Record<string, WebhookAnswerRule>;
 
 /**
@@ -187,6 +257,18 @@ export function webhookAnswer(
   };
 }
 
-function row<S extends number, O extends IngestOutcome>(status: S, outcome: O, logLevel: WebhookLogLevel, meaning: string) {
-  return { status, outcome, snsRetries: snsRetriesStatus(status), rejected: status >= 400 && status < 500, logLevel, meaning };
+function row<S extends number, O extends IngestOutcome>(
+  status: S,
+  outcome: O,
+  logLevel: WebhookLogLevel,
+  meaning: string,
+) {
+  return {
+    status,
+    outcome,
+    snsRetries: snsRetriesStatus(status),
+    rejected: status >= 400 && status < 500,
+    logLevel,
+    meaning,
+  };
 }

@@ -10,7 +10,11 @@ import { bytesToBase64, utf8 } from '../shared/encoding.js';
 export const emailAddressSchema = z
   .string()
   .max(320, 'must be at most 320 characters')
-  .pipe(z.email('must be a plain ASCII email address like name@example.com (no display name; Punycode for international domains)'));
+  .pipe(
+    z.email(
+      'must be a plain ASCII email address like name@example.com (no display name; Punycode for international domains)',
+    ),
+  );
 
 /** One address or a list of them, as a list. */
 export function toList(value: string | readonly string[] | undefined): string[] {

@@ -2,12 +2,7 @@ import { z } from 'zod';
 import { KURATCHI_TAGS } from '../model.js';
 import { emailAddressSchema, toList } from './email-address.js';
 import { configurationSetNameSchema } from '../shared/configuration-set.js';
-import {
-  MAX_HEADER_LINE,
-  messageHeaderNameSchema,
-  messageHeaderValueSchema,
-  sesTagTextSchema,
-} from './ses-names.js';
+import { MAX_HEADER_LINE, messageHeaderNameSchema, messageHeaderValueSchema, sesTagTextSchema } from './ses-names.js';
 
 /**
  * Most recipients one SES message may have, across To, CC and BCC.
@@ -40,9 +35,12 @@ export const sendEmailOptionsSchema = z
       .optional(),
     headers: z
       .record(messageHeaderNameSchema, messageHeaderValueSchema)
-      .refine((headers) => Object.entries(headers).every(([name, value]) => name.length + value.length <= MAX_HEADER_LINE), {
-        message: `a header name and value together must be at most ${MAX_HEADER_LINE} characters`,
-      })
+      .refine(
+        (headers) => Object.entries(headers).every(([name, value]) => name.length + value.length <= MAX_HEADER_LINE),
+        {
+          message: `a header name and value together must be at most ${MAX_HEADER_LINE} characters`,
+        },
+      )
       .optional(),
     configurationSetName: configurationSetNameSchema.optional(),
     userId: z.string().min(1).max(256).optional(),

@@ -55,7 +55,9 @@ async function recordedSendEmail(emailId: string) {
 }
 
 async function lookupRow(sesMessageId: string) {
-  return env.ADMIN_DB.prepare('SELECT organization_id AS organizationId, email_id AS emailId FROM email_message_lookup WHERE ses_message_id = ?')
+  return env.ADMIN_DB.prepare(
+    'SELECT organization_id AS organizationId, email_id AS emailId FROM email_message_lookup WHERE ses_message_id = ?',
+  )
     .bind(sesMessageId)
     .first();
 }
@@ -87,7 +89,9 @@ describe('sendEmail through the real SESv2 client (127.0.0.1 endpoint) in worker
     expect(result.warnings).toBeUndefined();
 
     const { headers, body } = await recordedSendEmail(result.emailId!);
-    expect(headers['authorization']).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDKURATCHITEST\/\d{8}\/eu-west-1\/ses\/aws4_request/);
+    expect(headers['authorization']).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDKURATCHITEST\/\d{8}\/eu-west-1\/ses\/aws4_request/,
+    );
     expect(body).toEqual({
       FromEmailAddress: '=?UTF-8?B?QWNtZSBDYWbDqQ==?= <no-reply@acme.example>',
       Destination: { ToAddresses: ['Ana@Example.com', 'ben@example.org'], CcAddresses: ['chloe@example.net'] },
@@ -137,7 +141,13 @@ describe('sendEmail through the real SESv2 client (127.0.0.1 endpoint) in worker
 
   it('a missing configuration set says how to create it', async () => {
     const result = await sendEmail(
-      { organizationId: ORGS.globex, to: 'ana@example.com', subject: 'Hi', text: 'Hi', configurationSetName: 'missing-set' },
+      {
+        organizationId: ORGS.globex,
+        to: 'ana@example.com',
+        subject: 'Hi',
+        text: 'Hi',
+        configurationSetName: 'missing-set',
+      },
       config(),
     );
     expect(result).toMatchObject({ success: false });
@@ -151,7 +161,10 @@ describe('sendEmail: an organisation that cannot be resolved', () => {
   it('throws OrgDatabaseError before anything is written or sent', async () => {
     const ses = new SESv2Client({ region: 'eu-west-1', credentials });
     const mock = mockClient(ses);
-    const error = await sendEmail({ organizationId: 'org-unknown', to: 'ana@example.com', subject: 'Hi', text: 'Hi' }, config({ ses })).catch((e: unknown) => e);
+    const error = await sendEmail(
+      { organizationId: 'org-unknown', to: 'ana@example.com', subject: 'Hi', text: 'Hi' },
+      config({ ses }),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OrgDatabaseError);
     expect((error as OrgDatabaseError).code).toBe('organization-not-found');
     expect(mock.calls()).toHaveLength(0);
@@ -166,7 +179,10 @@ describe('sendEmail: suppression list', () => {
       { organizationId: ORGS.globex, to: 'ok@example.com', bcc: 'BOUNCED@example.COM', subject: 'Hi', text: 'Hi' },
       config(),
     );
-    expect(result).toMatchObject({ success: false, suppressed: [{ emailAddress: 'bounced@example.com', reason: 'manual' }] });
+    expect(result).toMatchObject({
+      success: false,
+      suppressed: [{ emailAddress: 'bounced@example.com', reason: 'manual' }],
+    });
     expect(result.error).toContain('bounced@example.com (manual)');
     expect(result.error).toContain('allowSuppressed: true');
     expect(result.emailId).toBeUndefined();
@@ -185,7 +201,10 @@ describe('sendEmail: suppression list', () => {
 
   it('a suppression in another organisation does not refuse', async () => {
     await addSuppression(env.ORG_DB_GLOBEX, 'only-globex@example.com');
-    const result = await sendEmail({ organizationId: ORGS.acme, to: 'only-globex@example.com', subject: 'Hi', text: 'Hi' }, config());
+    const result = await sendEmail(
+      { organizationId: ORGS.acme, to: 'only-globex@example.com', subject: 'Hi', text: 'Hi' },
+      config(),
+    );
     expect(result.success).toBe(true);
   });
 });
@@ -194,19 +213,39 @@ describe('sendEmail: events and the lookup row (aws-sdk-client-mock)', () => {
   it('applies the events that were parked for the SES message id before it was known', async () => {
     const sesMessageId = `ses-parked-${crypto.randomUUID()}`;
     const ports = d1SinkPorts(() => NOW);
-    const delivery = parseSesEvent(JSON.stringify(buildSesEvent({ eventType: 'Delivery', messageId: sesMessageId, time: new Date(NOW.getTime() + 5000) })));
-    const open = parseSesEvent(JSON.stringify(buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: new Date(NOW.getTime() + 9000) })));
+    const delivery = parseSesEvent(
+      JSON.stringify(
+        buildSesEvent({ eventType: 'Delivery', messageId: sesMessageId, time: new Date(NOW.getTime() + 5000) }),
+      ),
+    );
+    const open = parseSesEvent(
+      JSON.stringify(
+        buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: new Date(NOW.getTime() + 9000) }),
+      ),
+    );
     expect(await recordSesEvent(ports, `sns-${crypto.randomUUID()}`, delivery)).toEqual({ outcome: 'parked' });
     expect(await recordSesEvent(ports, `sns-${crypto.randomUUID()}`, open)).toEqual({ outcome: 'parked' });
 
     const ses = new SESv2Client({ region: 'eu-west-1', credentials });
     mockClient(ses).on(SendEmailCommand).resolves({ MessageId: sesMessageId });
-    const result = await createEmailSender(config({ ses })).sendEmail({ organizationId: ORGS.acme, to: 'ana@example.com', subject: 'Hi', text: 'Hi' });
+    const result = await createEmailSender(config({ ses })).sendEmail({
+      organizationId: ORGS.acme,
+      to: 'ana@example.com',
+      subject: 'Hi',
+      text: 'Hi',
+    });
 
     expect(result).toMatchObject({ success: true, id: sesMessageId });
     const row = await createD1EmailQueries(env.ORG_DB_ACME).getEmail(result.emailId!);
-    expect(row).toMatchObject({ status: 'delivered', openCount: 1, deliveredAt: NOW.getTime() + 5000, sentAt: NOW.getTime() });
-    const parked = await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id = ?').bind(sesMessageId).first<{ n: number }>();
+    expect(row).toMatchObject({
+      status: 'delivered',
+      openCount: 1,
+      deliveredAt: NOW.getTime() + 5000,
+      sentAt: NOW.getTime(),
+    });
+    const parked = await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id = ?')
+      .bind(sesMessageId)
+      .first<{ n: number }>();
     expect(parked?.n).toBe(0);
   });
 
@@ -218,18 +257,36 @@ describe('sendEmail: events and the lookup row (aws-sdk-client-mock)', () => {
       .callsFake(async (input: { EmailTags: Array<{ Name: string; Value: string }> }) => {
         // SES already published a Delivery, carrying the SDK's tags, before sendEmail got its answer.
         const tags = Object.fromEntries(input.EmailTags.map((t) => [t.Name, [t.Value]]));
-        const event = parseSesEvent(JSON.stringify(buildSesEvent({ eventType: 'Delivery', messageId: sesMessageId, time: NOW, tags })));
-        expect(await recordSesEvent(d1SinkPorts(() => NOW), `sns-${crypto.randomUUID()}`, event)).toMatchObject({ outcome: 'parked' });
+        const event = parseSesEvent(
+          JSON.stringify(buildSesEvent({ eventType: 'Delivery', messageId: sesMessageId, time: NOW, tags })),
+        );
+        expect(
+          await recordSesEvent(
+            d1SinkPorts(() => NOW),
+            `sns-${crypto.randomUUID()}`,
+            event,
+          ),
+        ).toMatchObject({ outcome: 'parked' });
         return { MessageId: sesMessageId };
       });
-    const result = await createEmailSender(config({ ses })).sendEmail({ organizationId: ORGS.acme, to: 'ana@example.com', subject: 'Hi', text: 'Hi' });
+    const result = await createEmailSender(config({ ses })).sendEmail({
+      organizationId: ORGS.acme,
+      to: 'ana@example.com',
+      subject: 'Hi',
+      text: 'Hi',
+    });
     expect(result.success).toBe(true);
-    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(result.emailId!)).toMatchObject({ status: 'delivered', sesMessageId });
+    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(result.emailId!)).toMatchObject({
+      status: 'delivered',
+      sesMessageId,
+    });
   });
 
   it('bookkeeping that fails after SES accepted the message is a warning, never a failure', async () => {
     const ses = new SESv2Client({ region: 'eu-west-1', credentials });
-    mockClient(ses).on(SendEmailCommand).resolves({ MessageId: `ses-${crypto.randomUUID()}` });
+    mockClient(ses)
+      .on(SendEmailCommand)
+      .resolves({ MessageId: `ses-${crypto.randomUUID()}` });
     // An organisation database has no email_message_lookup table: writing the route fails.
     const result = await createEmailSender(config({ ses, adminDb: env.ORG_DB_GLOBEX })).sendEmail({
       organizationId: ORGS.acme,
@@ -246,7 +303,9 @@ describe('sendEmail: events and the lookup row (aws-sdk-client-mock)', () => {
     const sender = createEmailSender(config());
     expect(sender.ses).toBeInstanceOf(SESv2Client);
     const injected = new SESv2Client({ region: 'eu-west-1', credentials });
-    const mock = mockClient(injected).on(SendEmailCommand).resolves({ MessageId: `ses-${crypto.randomUUID()}` });
+    const mock = mockClient(injected)
+      .on(SendEmailCommand)
+      .resolves({ MessageId: `ses-${crypto.randomUUID()}` });
     const withClient = createEmailSender(config({ ses: injected }));
     expect(withClient.ses).toBe(injected);
     await withClient.sendEmail({ organizationId: ORGS.acme, to: 'a@example.com', subject: 'Hi', text: 'Hi' });
@@ -258,16 +317,44 @@ describe('sendEmail: events and the lookup row (aws-sdk-client-mock)', () => {
 describe('sendEmail: invalid options throw before any I/O, naming the field', () => {
   const base = { organizationId: ORGS.acme, to: 'ana@example.com', subject: 'Hi', text: 'Hi' };
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
-    ['a tag value with a space', { tags: { campaign: 'spring sale' } }, /tags\.campaign: must be 1 to 256 ASCII letters/],
-    ['an SDK routing tag', { tags: { 'kuratchi-org-id': 'x' } }, /tags: kuratchi-org-id and kuratchi-email-id are set by the SDK/],
-    ['a configuration set name of 65 characters', { configurationSetName: 'a'.repeat(65) }, /configurationSetName: must be 1 to 64/],
+    [
+      'a tag value with a space',
+      { tags: { campaign: 'spring sale' } },
+      /tags\.campaign: must be 1 to 256 ASCII letters/,
+    ],
+    [
+      'an SDK routing tag',
+      { tags: { 'kuratchi-org-id': 'x' } },
+      /tags: kuratchi-org-id and kuratchi-email-id are set by the SDK/,
+    ],
+    [
+      'a configuration set name of 65 characters',
+      { configurationSetName: 'a'.repeat(65) },
+      /configurationSetName: must be 1 to 64/,
+    ],
     ['no body', { text: undefined }, /html: html or text is required/],
-    ['a recipient with a display name', { to: ['ok@example.com', 'Ana <ana@example.com>'] }, /to\[1\]: must be a plain ASCII email address/],
-    ['51 recipients', { to: Array.from({ length: 51 }, (_, i) => `r${i}@example.com`) }, /to: to, cc and bcc together must have at most 50/],
-    ['a subject with a line break', { subject: 'Hi\r\nBcc: x@example.com' }, /subject: subject must not contain line breaks/],
+    [
+      'a recipient with a display name',
+      { to: ['ok@example.com', 'Ana <ana@example.com>'] },
+      /to\[1\]: must be a plain ASCII email address/,
+    ],
+    [
+      '51 recipients',
+      { to: Array.from({ length: 51 }, (_, i) => `r${i}@example.com`) },
+      /to: to, cc and bcc together must have at most 50/,
+    ],
+    [
+      'a subject with a line break',
+      { subject: 'Hi\r\nBcc: x@example.com' },
+      /subject: subject must not contain line breaks/,
+    ],
     ['a header name with a colon', { headers: { 'X-A:B': 'v' } }, /headers\.X-A:B: must be 1 to 126 printable ASCII/],
     ['a tag name with a dot', { tags: { 'utm.source': 'mail' } }, /tags\.utm\.source: must be 1 to 256 ASCII letters/],
-    ['an organisation id that is not a valid tag value', { organizationId: 'org acme' }, /organizationId: must be 1 to 256/],
+    [
+      'an organisation id that is not a valid tag value',
+      { organizationId: 'org acme' },
+      /organizationId: must be 1 to 256/,
+    ],
     ['an unknown option', { bodyHtml: '<p>' }, /Unrecognized key.*bodyHtml/],
   ];
   for (const [what, change, message] of cases) {

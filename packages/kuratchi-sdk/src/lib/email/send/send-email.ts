@@ -75,7 +75,10 @@ export interface EmailSender {
 
 const configSchema = z.object({
   from: emailAddressSchema.optional(),
-  fromName: z.string().regex(/^[^\r\n]*$/, 'must not contain line breaks').optional(),
+  fromName: z
+    .string()
+    .regex(/^[^\r\n]*$/, 'must not contain line breaks')
+    .optional(),
   configurationSetName: configurationSetNameSchema.optional(),
 });
 
@@ -148,7 +151,8 @@ async function send(ses: SESv2Client, config: EmailSenderConfig, input: SendEmai
     createdAt: now(),
   });
 
-  const configurationSetName = options.configurationSetName ?? config.configurationSetName ?? DEFAULT_CONFIGURATION_SET_NAME;
+  const configurationSetName =
+    options.configurationSetName ?? config.configurationSetName ?? DEFAULT_CONFIGURATION_SET_NAME;
   const command = new SendEmailCommand(
     buildSendEmailInput(withSender(options, config), { emailId, from, configurationSetName }),
   );
@@ -199,12 +203,15 @@ async function recordSent(
   };
   const adminStore = createD1AdminStore(config.adminDb);
   await attempt('marking the email sent', () => createD1OutgoingEmailStore(db).markSent(emailId, sesMessageId, now()));
-  await attempt('writing email_message_lookup', () => adminStore.putMessageRoute(sesMessageId, { organizationId, emailId }, now()));
+  await attempt('writing email_message_lookup', () =>
+    adminStore.putMessageRoute(sesMessageId, { organizationId, emailId }, now()),
+  );
   await attempt('applying parked events', () =>
     applyParkedEvents(
       {
         adminStore,
-        resolveOrgEmailStore: async (id) => createD1OrgEmailStore(id === organizationId ? db : await config.orgDatabase(id)),
+        resolveOrgEmailStore: async (id) =>
+          createD1OrgEmailStore(id === organizationId ? db : await config.orgDatabase(id)),
         ...(config.now ? { now: config.now } : {}),
       },
       sesMessageId,

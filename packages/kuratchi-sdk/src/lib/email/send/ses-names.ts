@@ -18,7 +18,10 @@ export const sesTagTextSchema = z
  */
 export const messageHeaderNameSchema = z
   .string()
-  .regex(/^[\x21-\x39\x3b-\x7e]{1,126}$/, 'must be 1 to 126 printable ASCII characters without ":" (SES message header rule)');
+  .regex(
+    /^[\x21-\x39\x3b-\x7e]{1,126}$/,
+    'must be 1 to 126 printable ASCII characters without ":" (SES message header rule)',
+  );
 
 /**
  * A custom message header value: printable ASCII, at most 995 characters (and name + value at

@@ -17,7 +17,13 @@ describe('suppression list functions (D1)', () => {
     const first = await addSuppression(env.ORG_DB_ACME, a('Ana'), { detail: 'asked by phone', now: new Date(1000) });
     expect(first).toEqual({
       added: true,
-      entry: { emailAddress: a('ana'), reason: 'manual', detail: 'asked by phone', sourceEmailId: null, createdAt: 1000 },
+      entry: {
+        emailAddress: a('ana'),
+        reason: 'manual',
+        detail: 'asked by phone',
+        sourceEmailId: null,
+        createdAt: 1000,
+      },
     });
     const again = await addSuppression(env.ORG_DB_ACME, a('ANA'), { detail: 'again', now: new Date(2000) });
     expect(again).toEqual({ added: false, entry: first.entry });
@@ -45,10 +51,20 @@ describe('suppression list functions (D1)', () => {
     for (const local of ['e3', 'e1', 'e2']) await addSuppression(db, a(local));
     // A permanent bounce puts its recipient on the list as reason bounce, through the event path.
     const emailId = await insertEmail(db, { sesMessageId: 'ses-list-bounce', recipient: a('e0') });
-    const bounce = parseSesEvent(JSON.stringify(buildSesEvent({ eventType: 'Bounce', messageId: 'ses-list-bounce', recipient: a('e0'), time: new Date(5000) })));
+    const bounce = parseSesEvent(
+      JSON.stringify(
+        buildSesEvent({ eventType: 'Bounce', messageId: 'ses-list-bounce', recipient: a('e0'), time: new Date(5000) }),
+      ),
+    );
     await createD1OrgEmailStore(db).recordEvent({
       emailId,
-      event: { snsMessageId: 'sns-list-bounce', sesMessageId: 'ses-list-bounce', eventType: 'Bounce', occurredAt: 5000, detail: '{}' },
+      event: {
+        snsMessageId: 'sns-list-bounce',
+        sesMessageId: 'ses-list-bounce',
+        eventType: 'Bounce',
+        occurredAt: 5000,
+        detail: '{}',
+      },
       effects: effectsOf(bounce),
       suppressions: suppressionsOf(bounce),
       receivedAt: 5000,
@@ -76,7 +92,9 @@ describe('suppression list functions (D1)', () => {
       /^addSuppression: invalid options: emailAddress: must be a plain ASCII email address/,
     );
     await expect(removeSuppression(env.ORG_DB_ACME, 'x@')).rejects.toBeInstanceOf(InvalidOptionsError);
-    await expect(listSuppressions(env.ORG_DB_ACME, { limit: 0 })).rejects.toThrow(/^listSuppressions: invalid options: limit: /);
+    await expect(listSuppressions(env.ORG_DB_ACME, { limit: 0 })).rejects.toThrow(
+      /^listSuppressions: invalid options: limit: /,
+    );
     await expect(listSuppressions(env.ORG_DB_ACME, { reason: 'spam' as never })).rejects.toThrow(/reason: /);
   });
 });

@@ -34,7 +34,10 @@ const listSchema = z
  * One page of the suppression list, in address order.
  * @throws {InvalidOptionsError} for an invalid limit or reason.
  */
-export async function listSuppressions(db: D1Database, options: ListSuppressionsOptions = {}): Promise<SuppressionListEntry[]> {
+export async function listSuppressions(
+  db: D1Database,
+  options: ListSuppressionsOptions = {},
+): Promise<SuppressionListEntry[]> {
   const query = parseOptions('listSuppressions', listSchema, options);
   return createD1SuppressionStore(db).list({
     limit: query.limit,
@@ -91,6 +94,9 @@ export async function removeSuppression(db: D1Database, emailAddress: string): P
 }
 
 /** The suppression entries of these addresses (compared lower-cased); empty when none is suppressed. */
-export async function findSuppressedRecipients(db: D1Database, emailAddresses: readonly string[]): Promise<SuppressionListEntry[]> {
+export async function findSuppressedRecipients(
+  db: D1Database,
+  emailAddresses: readonly string[],
+): Promise<SuppressionListEntry[]> {
   return createD1SuppressionStore(db).find(emailAddresses.map((address) => address.toLowerCase()));
 }

@@ -25,12 +25,17 @@ export const accountStep: Step<PlacedContext> = {
       : 'ask STS GetCallerIdentity which account the credentials belong to',
   async run(c) {
     place(c, await resolvePlace(c.clients.sts, c.options.region, c.options.accountId));
-    return { status: 'unchanged', detail: `account ${c.place!.accountId} (${c.place!.partition}), region ${c.options.region}` };
+    return {
+      status: 'unchanged',
+      detail: `account ${c.place!.accountId} (${c.place!.partition}), region ${c.options.region}`,
+    };
   },
 };
 
 /** The context with ARNs: real ones when the account is known, `<account-id>` placeholders otherwise. */
-export function placedContext<C extends Omit<PlacedContext, 'place' | 'topicArn' | 'configurationSetArn'>>(context: C): C & PlacedContext {
+export function placedContext<C extends Omit<PlacedContext, 'place' | 'topicArn' | 'configurationSetArn'>>(
+  context: C,
+): C & PlacedContext {
   const withPlace = { ...context, place: null, topicArn: '', configurationSetArn: '' } as C & PlacedContext;
   const { region, accountId } = context.options;
   place(withPlace, { region, partition: partitionOfRegion(region), accountId: accountId ?? '<account-id>' });

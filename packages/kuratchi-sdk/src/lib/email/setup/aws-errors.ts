@@ -10,10 +10,15 @@ export function isAwsError(error: unknown, ...names: string[]): boolean {
 export function describeAwsError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const text = `${error.name}: ${error.message}`;
-  if (error.name === 'CredentialsProviderError' || /credential is missing|could not load credentials/i.test(error.message)) {
+  if (
+    error.name === 'CredentialsProviderError' ||
+    /credential is missing|could not load credentials/i.test(error.message)
+  ) {
     return `${text} (configure AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE / --profile, or pass credentials)`;
   }
-  if (['AccessDenied', 'AccessDeniedException', 'AuthorizationError', 'AuthorizationErrorException'].includes(error.name)) {
+  if (
+    ['AccessDenied', 'AccessDeniedException', 'AuthorizationError', 'AuthorizationErrorException'].includes(error.name)
+  ) {
     return `${text} (the credentials lack a permission this step needs: see the IAM policy in docs/sending-and-setup.md)`;
   }
   if (['InvalidClientTokenId', 'UnrecognizedClientException', 'SignatureDoesNotMatch'].includes(error.name)) {

@@ -24,7 +24,11 @@ function sorted(value: unknown, unorderedLists: boolean): unknown {
   }
   if (value && typeof value === 'object') {
     const object = value as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(object).sort().map((key) => [key, sorted(object[key], unorderedLists)]));
+    return Object.fromEntries(
+      Object.keys(object)
+        .sort()
+        .map((key) => [key, sorted(object[key], unorderedLists)]),
+    );
   }
   return value;
 }

@@ -96,7 +96,10 @@ export interface TeardownSesEventTrackingOptions extends SesEventTrackingTarget 
 const region = z.string().regex(AWS_REGION_PATTERN, 'must be an AWS region like eu-west-1');
 const httpsUrl = z
   .url('must be an absolute URL')
-  .refine((value) => new URL(value).protocol === 'https:', 'must be an https:// URL (the webhook contract is HTTPS only)')
+  .refine(
+    (value) => new URL(value).protocol === 'https:',
+    'must be an https:// URL (the webhook contract is HTTPS only)',
+  )
   .refine((value) => !new URL(value).hash, 'must not have a #fragment');
 
 const target = {
@@ -105,11 +108,17 @@ const target = {
   profile: z.string().min(1).optional(),
   awsEndpoint: z.url('must be an absolute URL').optional(),
   clients: z.object({ sns: z.unknown(), sesv2: z.unknown(), sts: z.unknown() }).partial().optional(),
-  accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+    .optional(),
   configurationSetName: configurationSetNameSchema.default(DEFAULT_CONFIGURATION_SET_NAME),
   topicName: z
     .string()
-    .regex(SNS_TOPIC_NAME_PATTERN, 'must be 1 to 256 letters, digits, "_" or "-" (a standard topic: SES cannot publish to FIFO topics)')
+    .regex(
+      SNS_TOPIC_NAME_PATTERN,
+      'must be 1 to 256 letters, digits, "_" or "-" (a standard topic: SES cannot publish to FIFO topics)',
+    )
     .default(DEFAULT_TOPIC_NAME),
   eventDestinationName: configurationSetNameSchema.default(DEFAULT_EVENT_DESTINATION_NAME),
 };
@@ -142,18 +151,32 @@ export const setupOptionsSchema = z
           })
           .partial()
           .strict()
-          .refine((p) => p.minDelayTarget === undefined || p.maxDelayTarget === undefined || p.minDelayTarget <= p.maxDelayTarget, {
-            message: 'minDelayTarget must not exceed maxDelayTarget',
-          })
+          .refine(
+            (p) =>
+              p.minDelayTarget === undefined || p.maxDelayTarget === undefined || p.minDelayTarget <= p.maxDelayTarget,
+            {
+              message: 'minDelayTarget must not exceed maxDelayTarget',
+            },
+          )
           .optional(),
-        throttlePolicy: z.object({ maxReceivesPerSecond: z.number().int().min(1) }).partial().strict().optional(),
-        requestPolicy: z.object({ headerContentType: z.string().min(1) }).partial().strict().optional(),
+        throttlePolicy: z
+          .object({ maxReceivesPerSecond: z.number().int().min(1) })
+          .partial()
+          .strict()
+          .optional(),
+        requestPolicy: z
+          .object({ headerContentType: z.string().min(1) })
+          .partial()
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),
     trackingOptions: z
       .object({
-        customRedirectDomain: z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'must be a domain name'),
+        customRedirectDomain: z
+          .string()
+          .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'must be a domain name'),
         httpsPolicy: z.enum(['REQUIRE', 'REQUIRE_OPEN_ONLY', 'OPTIONAL']).optional(),
       })
       .strict()

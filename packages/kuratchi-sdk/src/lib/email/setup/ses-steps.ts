@@ -29,7 +29,10 @@ export const configurationSetStep: Step<SetupContext> = {
     const tracking = desiredTrackingOptions(c);
     try {
       await c.clients.sesv2.send(
-        new CreateConfigurationSetCommand({ ConfigurationSetName: name, ...(tracking ? { TrackingOptions: tracking } : {}) }),
+        new CreateConfigurationSetCommand({
+          ConfigurationSetName: name,
+          ...(tracking ? { TrackingOptions: tracking } : {}),
+        }),
       );
     } catch (error) {
       // Created meanwhile by someone else: it exists, which is all this step ensures.
@@ -49,7 +52,8 @@ export const configurationSetStep: Step<SetupContext> = {
  */
 export const trackingOptionsStep: Step<SetupContext> = {
   name: 'tracking-options',
-  plan: (c) => `use ${c.options.trackingOptions?.customRedirectDomain} as the custom redirect domain of open and click tracking`,
+  plan: (c) =>
+    `use ${c.options.trackingOptions?.customRedirectDomain} as the custom redirect domain of open and click tracking`,
   async run(c) {
     const desired = desiredTrackingOptions(c)!;
     const current = c.currentTrackingOptions;
@@ -57,13 +61,22 @@ export const trackingOptionsStep: Step<SetupContext> = {
       current?.CustomRedirectDomain?.toLowerCase() === desired.CustomRedirectDomain.toLowerCase() &&
       (desired.HttpsPolicy === undefined || current?.HttpsPolicy === desired.HttpsPolicy);
     if (same) {
-      return { status: c.configurationSetCreated ? 'created' : 'unchanged', detail: `custom redirect domain ${desired.CustomRedirectDomain}` };
+      return {
+        status: c.configurationSetCreated ? 'created' : 'unchanged',
+        detail: `custom redirect domain ${desired.CustomRedirectDomain}`,
+      };
     }
     await c.clients.sesv2.send(
-      new PutConfigurationSetTrackingOptionsCommand({ ConfigurationSetName: c.options.configurationSetName, ...desired }),
+      new PutConfigurationSetTrackingOptionsCommand({
+        ConfigurationSetName: c.options.configurationSetName,
+        ...desired,
+      }),
     );
     c.currentTrackingOptions = desired;
-    return { status: 'updated', detail: `custom redirect domain ${current?.CustomRedirectDomain ?? '(none)'} -> ${desired.CustomRedirectDomain}` };
+    return {
+      status: 'updated',
+      detail: `custom redirect domain ${current?.CustomRedirectDomain ?? '(none)'} -> ${desired.CustomRedirectDomain}`,
+    };
   },
 };
 
@@ -84,12 +97,18 @@ export const eventDestinationStep: Step<SetupContext> = {
       MatchingEventTypes: c.options.eventTypes,
       SnsDestination: { TopicArn: c.topicArn },
     };
-    const output = await c.clients.sesv2.send(new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName }));
+    const output = await c.clients.sesv2.send(
+      new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName }),
+    );
     const current = output.EventDestinations?.find((d) => d.Name === EventDestinationName);
     if (!current) {
       try {
         await c.clients.sesv2.send(
-          new CreateConfigurationSetEventDestinationCommand({ ConfigurationSetName, EventDestinationName, EventDestination: desired }),
+          new CreateConfigurationSetEventDestinationCommand({
+            ConfigurationSetName,
+            EventDestinationName,
+            EventDestination: desired,
+          }),
         );
         return { status: 'created', detail: `event destination ${EventDestinationName} publishes to ${c.topicArn}` };
       } catch (error) {
@@ -99,17 +118,33 @@ export const eventDestinationStep: Step<SetupContext> = {
     } else {
       const differences = [
         ...(current.Enabled !== true ? ['it was disabled'] : []),
-        ...(current.SnsDestination?.TopicArn !== c.topicArn ? [`it published to ${current.SnsDestination?.TopicArn ?? 'another kind of destination'}`] : []),
-        ...(!sameSet(current.MatchingEventTypes ?? [], c.options.eventTypes) ? [`its event types were ${(current.MatchingEventTypes ?? []).join(', ')}`] : []),
+        ...(current.SnsDestination?.TopicArn !== c.topicArn
+          ? [`it published to ${current.SnsDestination?.TopicArn ?? 'another kind of destination'}`]
+          : []),
+        ...(!sameSet(current.MatchingEventTypes ?? [], c.options.eventTypes)
+          ? [`its event types were ${(current.MatchingEventTypes ?? []).join(', ')}`]
+          : []),
       ];
-      if (!differences.length) return { status: 'unchanged', detail: `event destination ${EventDestinationName} publishes to ${c.topicArn}` };
+      if (!differences.length)
+        return { status: 'unchanged', detail: `event destination ${EventDestinationName} publishes to ${c.topicArn}` };
       await c.clients.sesv2.send(
-        new UpdateConfigurationSetEventDestinationCommand({ ConfigurationSetName, EventDestinationName, EventDestination: desired }),
+        new UpdateConfigurationSetEventDestinationCommand({
+          ConfigurationSetName,
+          EventDestinationName,
+          EventDestination: desired,
+        }),
       );
-      return { status: 'updated', detail: `event destination ${EventDestinationName} updated (${differences.join('; ')})` };
+      return {
+        status: 'updated',
+        detail: `event destination ${EventDestinationName} updated (${differences.join('; ')})`,
+      };
     }
     await c.clients.sesv2.send(
-      new UpdateConfigurationSetEventDestinationCommand({ ConfigurationSetName, EventDestinationName, EventDestination: desired }),
+      new UpdateConfigurationSetEventDestinationCommand({
+        ConfigurationSetName,
+        EventDestinationName,
+        EventDestination: desired,
+      }),
     );
     return { status: 'updated', detail: `event destination ${EventDestinationName} publishes to ${c.topicArn}` };
   },
@@ -128,7 +163,10 @@ export async function readConfigurationSet(sesv2: SESv2Client, name: string) {
 function desiredTrackingOptions(c: SetupContext) {
   const tracking = c.options.trackingOptions;
   if (!tracking) return undefined;
-  return { CustomRedirectDomain: tracking.customRedirectDomain, ...(tracking.httpsPolicy ? { HttpsPolicy: tracking.httpsPolicy } : {}) };
+  return {
+    CustomRedirectDomain: tracking.customRedirectDomain,
+    ...(tracking.httpsPolicy ? { HttpsPolicy: tracking.httpsPolicy } : {}),
+  };
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

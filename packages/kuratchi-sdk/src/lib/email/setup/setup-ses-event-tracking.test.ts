@@ -40,7 +40,8 @@ import type { SetupSesEventTrackingOptions } from './options.js';
 const setup = (aws: MockedAws, options: Partial<SetupSesEventTrackingOptions> = {}) =>
   setupSESEventTracking({ region: REGION, webhookUrl: WEBHOOK_URL, clients: aws.clients, ...options });
 
-const statuses = (report: { steps: Array<{ step: string; status: string }> }) => Object.fromEntries(report.steps.map((s) => [s.step, s.status]));
+const statuses = (report: { steps: Array<{ step: string; status: string }> }) =>
+  Object.fromEntries(report.steps.map((s) => [s.step, s.status]));
 
 describe('setupSESEventTracking: first run on a new account', () => {
   it('creates every resource in order and reports the topic and subscription ARNs', async () => {
@@ -95,11 +96,17 @@ describe('setupSESEventTracking: first run on a new account', () => {
       },
     ]);
 
-    expect(aws.sesv2.commandCalls(CreateConfigurationSetCommand)[0]!.args[0].input).toEqual({ ConfigurationSetName: 'kuratchi-email-tracking' });
+    expect(aws.sesv2.commandCalls(CreateConfigurationSetCommand)[0]!.args[0].input).toEqual({
+      ConfigurationSetName: 'kuratchi-email-tracking',
+    });
     expect(aws.sesv2.commandCalls(CreateConfigurationSetEventDestinationCommand)[0]!.args[0].input).toEqual({
       ConfigurationSetName: 'kuratchi-email-tracking',
       EventDestinationName: 'kuratchi-sns',
-      EventDestination: { Enabled: true, MatchingEventTypes: [...SES_EVENT_DESTINATION_TYPES], SnsDestination: { TopicArn: TOPIC_ARN } },
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: [...SES_EVENT_DESTINATION_TYPES],
+        SnsDestination: { TopicArn: TOPIC_ARN },
+      },
     });
     expect(aws.sns.commandCalls(SubscribeCommand)[0]!.args[0].input).toEqual({
       TopicArn: TOPIC_ARN,
@@ -117,11 +124,18 @@ describe('setupSESEventTracking: first run on a new account', () => {
       eventDestinationName: 'acme-sns',
       eventTypes: ['BOUNCE', 'COMPLAINT', 'BOUNCE'],
       signatureVersion: '1',
-      deliveryPolicy: { healthyRetryPolicy: { numRetries: 5, backoffFunction: 'exponential' }, requestPolicy: { headerContentType: 'text/plain; charset=UTF-8' } },
+      deliveryPolicy: {
+        healthyRetryPolicy: { numRetries: 5, backoffFunction: 'exponential' },
+        requestPolicy: { headerContentType: 'text/plain; charset=UTF-8' },
+      },
       trackingOptions: { customRedirectDomain: 'click.acme.example', httpsPolicy: 'REQUIRE' },
     });
     expect(report.ok).toBe(true);
-    expect(statuses(report)).toMatchObject({ 'topic-signature-version': 'unchanged', 'topic-delivery-policy': 'updated', 'tracking-options': 'created' });
+    expect(statuses(report)).toMatchObject({
+      'topic-signature-version': 'unchanged',
+      'topic-delivery-policy': 'updated',
+      'tracking-options': 'created',
+    });
     const attributes = aws.sns.commandCalls(SetTopicAttributesCommand).map((c) => c.args[0].input);
     expect(attributes.map((a) => a.AttributeName)).toEqual(['Policy', 'DeliveryPolicy']);
     expect(JSON.parse(attributes[1]!.AttributeValue!)).toEqual({
@@ -142,7 +156,10 @@ describe('setupSESEventTracking: first run on a new account', () => {
     expect(aws.sesv2.commandCalls(CreateConfigurationSetEventDestinationCommand)[0]!.args[0].input).toMatchObject({
       ConfigurationSetName: 'acme-mail',
       EventDestinationName: 'acme-sns',
-      EventDestination: { MatchingEventTypes: ['BOUNCE', 'COMPLAINT'], SnsDestination: { TopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:acme-ses-events` } },
+      EventDestination: {
+        MatchingEventTypes: ['BOUNCE', 'COMPLAINT'],
+        SnsDestination: { TopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:acme-ses-events` },
+      },
     });
   });
 });
@@ -160,7 +177,9 @@ describe('setupSESEventTracking: a second run changes nothing', () => {
   it('a pending subscription is left alone and reported pending', async () => {
     const aws = completeAccount(mockedAws());
     aws.sns.on(ListSubscriptionsByTopicCommand).resolves({
-      Subscriptions: [{ TopicArn: TOPIC_ARN, Protocol: 'https', Endpoint: WEBHOOK_URL, SubscriptionArn: 'PendingConfirmation' }],
+      Subscriptions: [
+        { TopicArn: TOPIC_ARN, Protocol: 'https', Endpoint: WEBHOOK_URL, SubscriptionArn: 'PendingConfirmation' },
+      ],
     });
     const report = await setup(aws);
     expect(report).toMatchObject({ ok: true, subscriptionPending: true });
@@ -172,7 +191,14 @@ describe('setupSESEventTracking: a second run changes nothing', () => {
   it('finds the subscription of a webhook with a Basic credential whatever password the listing shows', async () => {
     const aws = completeAccount(mockedAws());
     aws.sns.on(ListSubscriptionsByTopicCommand).resolves({
-      Subscriptions: [{ TopicArn: TOPIC_ARN, Protocol: 'https', Endpoint: 'https://sns:****@dash.example.com/api/webhooks/ses-events', SubscriptionArn: SUBSCRIPTION_ARN }],
+      Subscriptions: [
+        {
+          TopicArn: TOPIC_ARN,
+          Protocol: 'https',
+          Endpoint: 'https://sns:****@dash.example.com/api/webhooks/ses-events',
+          SubscriptionArn: SUBSCRIPTION_ARN,
+        },
+      ],
     });
     const report = await setup(aws, { webhookUrl: 'https://sns:s3cret@dash.example.com/api/webhooks/ses-events' });
     expect(report.steps.at(-1)).toMatchObject({ step: 'subscription', status: 'unchanged' });
@@ -186,7 +212,14 @@ describe('setupSESEventTracking: updates what differs', () => {
   it('an event destination that is disabled, with other types, is updated', async () => {
     const aws = completeAccount(mockedAws());
     aws.sesv2.on(GetConfigurationSetEventDestinationsCommand).resolves({
-      EventDestinations: [{ Name: 'kuratchi-sns', Enabled: false, MatchingEventTypes: ['BOUNCE'], SnsDestination: { TopicArn: TOPIC_ARN } }],
+      EventDestinations: [
+        {
+          Name: 'kuratchi-sns',
+          Enabled: false,
+          MatchingEventTypes: ['BOUNCE'],
+          SnsDestination: { TopicArn: TOPIC_ARN },
+        },
+      ],
     });
     aws.sesv2.on(UpdateConfigurationSetEventDestinationCommand).resolves({});
     const report = await setup(aws);
@@ -197,25 +230,36 @@ describe('setupSESEventTracking: updates what differs', () => {
     expect(aws.sesv2.commandCalls(UpdateConfigurationSetEventDestinationCommand)[0]!.args[0].input).toEqual({
       ConfigurationSetName: 'kuratchi-email-tracking',
       EventDestinationName: 'kuratchi-sns',
-      EventDestination: { Enabled: true, MatchingEventTypes: [...SES_EVENT_DESTINATION_TYPES], SnsDestination: { TopicArn: TOPIC_ARN } },
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: [...SES_EVENT_DESTINATION_TYPES],
+        SnsDestination: { TopicArn: TOPIC_ARN },
+      },
     });
     expect(mutatingCalls(aws)).toEqual(['UpdateConfigurationSetEventDestinationCommand']);
   });
 
   it('signature version 1 and a policy without SES are updated, keeping the other policy statements', async () => {
     const aws = completeAccount(mockedAws());
-    aws.sns.on(GetTopicAttributesCommand).resolves({ Attributes: { Policy: JSON.stringify({ Version: '2008-10-17', Statement: DEFAULT_STATEMENT }) } });
+    aws.sns
+      .on(GetTopicAttributesCommand)
+      .resolves({ Attributes: { Policy: JSON.stringify({ Version: '2008-10-17', Statement: DEFAULT_STATEMENT }) } });
     aws.sns.on(SetTopicAttributesCommand).resolves({});
     const report = await setup(aws);
     expect(statuses(report)).toMatchObject({ 'topic-signature-version': 'updated', 'topic-policy': 'updated' });
     const policy = JSON.parse(aws.sns.commandCalls(SetTopicAttributesCommand)[1]!.args[0].input.AttributeValue!);
     expect(policy.Version).toBe('2008-10-17');
-    expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['__default_statement_ID', 'KuratchiSesPublish']);
+    expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
+      '__default_statement_ID',
+      'KuratchiSesPublish',
+    ]);
   });
 
   it('raw message delivery on the subscription is turned off', async () => {
     const aws = completeAccount(mockedAws());
-    aws.sns.on(GetSubscriptionAttributesCommand).resolves({ Attributes: { PendingConfirmation: 'false', RawMessageDelivery: 'true' } });
+    aws.sns
+      .on(GetSubscriptionAttributesCommand)
+      .resolves({ Attributes: { PendingConfirmation: 'false', RawMessageDelivery: 'true' } });
     aws.sns.on(SetSubscriptionAttributesCommand).resolves({});
     const report = await setup(aws);
     expect(report.steps.at(-1)).toMatchObject({ step: 'subscription', status: 'updated' });
@@ -241,8 +285,12 @@ describe('setupSESEventTracking: updates what differs', () => {
 describe('setupSESEventTracking: AlreadyExistsException (created meanwhile)', () => {
   it('a configuration set created meanwhile is unchanged; an event destination created meanwhile is updated', async () => {
     const aws = emptyAccount(mockedAws());
-    aws.sesv2.on(CreateConfigurationSetCommand).rejects(sesAlreadyExists('Configuration set <kuratchi-email-tracking>'));
-    aws.sesv2.on(CreateConfigurationSetEventDestinationCommand).rejects(sesAlreadyExists('Event destination kuratchi-sns'));
+    aws.sesv2
+      .on(CreateConfigurationSetCommand)
+      .rejects(sesAlreadyExists('Configuration set <kuratchi-email-tracking>'));
+    aws.sesv2
+      .on(CreateConfigurationSetEventDestinationCommand)
+      .rejects(sesAlreadyExists('Event destination kuratchi-sns'));
     const report = await setup(aws);
     expect(report.ok).toBe(true);
     expect(statuses(report)).toMatchObject({ 'configuration-set': 'unchanged', 'event-destination': 'updated' });
@@ -256,9 +304,12 @@ describe('setupSESEventTracking: AlreadyExistsException (created meanwhile)', ()
 describe('setupSESEventTracking: a failure part-way', () => {
   it('reports what was done, the failing step with what to do, and skips the rest', async () => {
     const aws = emptyAccount(mockedAws());
-    aws.sns
-      .on(SetTopicAttributesCommand, { AttributeName: 'Policy' })
-      .rejects(new AuthorizationErrorException({ message: 'User is not authorized to perform SNS:SetTopicAttributes', $metadata: { httpStatusCode: 403 } }));
+    aws.sns.on(SetTopicAttributesCommand, { AttributeName: 'Policy' }).rejects(
+      new AuthorizationErrorException({
+        message: 'User is not authorized to perform SNS:SetTopicAttributes',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
     const report = await setup(aws);
     expect(report.ok).toBe(false);
     expect(statuses(report)).toEqual({
@@ -281,7 +332,11 @@ describe('setupSESEventTracking: a failure part-way', () => {
 
   it('credentials that cannot be resolved fail the account step and nothing else is called', async () => {
     const aws = mockedAws();
-    aws.sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    aws.sts
+      .on(GetCallerIdentityCommand)
+      .rejects(
+        Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+      );
     const report = await setup(aws);
     expect(report).toMatchObject({ ok: false });
     expect(report.accountId).toBeUndefined();
@@ -300,7 +355,9 @@ describe('setupSESEventTracking: dry run', () => {
     expect(report.topicArn).toBeUndefined();
     expect(report.steps.every((s) => s.status === 'planned')).toBe(true);
     expect(report.steps.map((s) => s.step)).toContain('tracking-options');
-    expect(report.steps.find((s) => s.step === 'topic-policy')!.detail).toContain('configuration-set/kuratchi-email-tracking');
+    expect(report.steps.find((s) => s.step === 'topic-policy')!.detail).toContain(
+      'configuration-set/kuratchi-email-tracking',
+    );
     expect(aws.sts.calls().length + aws.sns.calls().length + aws.sesv2.calls().length).toBe(0);
   });
 
@@ -320,8 +377,16 @@ describe('setupSESEventTracking: invalid options throw before any call', () => {
     ['an unknown event type', { eventTypes: ['OPENED' as never] }, /eventTypes\[0\]: /],
     ['no event type', { eventTypes: [] }, /eventTypes: must list at least one event type/],
     ['a bad region', { region: 'Europe' }, /region: must be an AWS region/],
-    ['a retry delay over an hour', { deliveryPolicy: { healthyRetryPolicy: { maxDelayTarget: 7200 } } }, /deliveryPolicy\.healthyRetryPolicy\.maxDelayTarget: /],
-    ['a configuration set name with a dot', { configurationSetName: 'acme.mail' }, /configurationSetName: must be 1 to 64/],
+    [
+      'a retry delay over an hour',
+      { deliveryPolicy: { healthyRetryPolicy: { maxDelayTarget: 7200 } } },
+      /deliveryPolicy\.healthyRetryPolicy\.maxDelayTarget: /,
+    ],
+    [
+      'a configuration set name with a dot',
+      { configurationSetName: 'acme.mail' },
+      /configurationSetName: must be 1 to 64/,
+    ],
   ];
   for (const [what, change, message] of cases) {
     it(`refuses ${what}`, async () => {

@@ -1,4 +1,9 @@
-import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, type SNSClient, type Subscription } from '@aws-sdk/client-sns';
+import {
+  GetSubscriptionAttributesCommand,
+  ListSubscriptionsByTopicCommand,
+  type SNSClient,
+  type Subscription,
+} from '@aws-sdk/client-sns';
 import { sameEndpoint } from './aws-errors.js';
 
 /**
@@ -15,7 +20,9 @@ export async function listSubscriptions(sns: SNSClient, topicArn: string): Promi
   const found: Subscription[] = [];
   let NextToken: string | undefined;
   do {
-    const page = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, ...(NextToken ? { NextToken } : {}) }));
+    const page = await sns.send(
+      new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, ...(NextToken ? { NextToken } : {}) }),
+    );
     found.push(...(page.Subscriptions ?? []));
     NextToken = page.NextToken;
   } while (NextToken);
@@ -23,7 +30,11 @@ export async function listSubscriptions(sns: SNSClient, topicArn: string): Promi
 }
 
 /** The HTTPS subscriptions of a topic (every page), optionally only those of one endpoint. */
-export async function listHttpsSubscriptions(sns: SNSClient, topicArn: string, endpoint?: string): Promise<Subscription[]> {
+export async function listHttpsSubscriptions(
+  sns: SNSClient,
+  topicArn: string,
+  endpoint?: string,
+): Promise<Subscription[]> {
   return (await listSubscriptions(sns, topicArn)).filter(
     (s) => s.Protocol === 'https' && (endpoint === undefined || (!!s.Endpoint && sameEndpoint(s.Endpoint, endpoint))),
   );

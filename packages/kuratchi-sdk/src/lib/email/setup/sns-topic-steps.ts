@@ -1,8 +1,4 @@
-import {
-  CreateTopicCommand,
-  GetTopicAttributesCommand,
-  SetTopicAttributesCommand,
-} from '@aws-sdk/client-sns';
+import { CreateTopicCommand, GetTopicAttributesCommand, SetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import { isAwsError } from './aws-errors.js';
 import { canonicalJson } from './canonical-json.js';
 import type { SetupContext } from './setup-context.js';
@@ -10,7 +6,9 @@ import type { Step } from './steps.js';
 import { sesPublishStatement, withStatement } from './topic-policy.js';
 
 /** Reads the topic's attributes, or null when it does not exist. */
-export async function readTopicAttributes(context: Pick<SetupContext, 'clients' | 'topicArn'>): Promise<Record<string, string> | null> {
+export async function readTopicAttributes(
+  context: Pick<SetupContext, 'clients' | 'topicArn'>,
+): Promise<Record<string, string> | null> {
   try {
     const output = await context.clients.sns.send(new GetTopicAttributesCommand({ TopicArn: context.topicArn }));
     return output.Attributes ?? {};
@@ -51,7 +49,8 @@ export const signatureVersionStep: Step<SetupContext> = {
   async run(c) {
     // A topic that never had the attribute set signs with version 1.
     const current = c.topicAttributes.SignatureVersion ?? '1';
-    if (current === c.options.signatureVersion) return { status: 'unchanged', detail: `SignatureVersion is ${current}` };
+    if (current === c.options.signatureVersion)
+      return { status: 'unchanged', detail: `SignatureVersion is ${current}` };
     await setTopicAttribute(c, 'SignatureVersion', c.options.signatureVersion);
     return { status: 'updated', detail: `SignatureVersion ${current} -> ${c.options.signatureVersion}` };
   },
@@ -68,9 +67,13 @@ export const topicPolicyStep: Step<SetupContext> = {
   async run(c) {
     const statement = sesPublishStatement(c.topicArn, c.place!.accountId, c.configurationSetArn);
     const { policy, changed } = withStatement(c.topicAttributes.Policy, statement);
-    if (!changed) return { status: 'unchanged', detail: 'the topic policy already lets SES publish for this configuration set' };
+    if (!changed)
+      return { status: 'unchanged', detail: 'the topic policy already lets SES publish for this configuration set' };
     await setTopicAttribute(c, 'Policy', policy);
-    return { status: 'updated', detail: `statement ${statement.Sid} set: ses.amazonaws.com may publish for ${c.configurationSetArn}` };
+    return {
+      status: 'updated',
+      detail: `statement ${statement.Sid} set: ses.amazonaws.com may publish for ${c.configurationSetArn}`,
+    };
   },
 };
 
@@ -84,7 +87,8 @@ export const deliveryPolicyStep: Step<SetupContext> = {
   async run(c) {
     const desired = desiredDeliveryPolicy(c);
     const current = c.topicAttributes.DeliveryPolicy;
-    if (current && sameJson(current, desired)) return { status: 'unchanged', detail: 'the HTTPS delivery policy is as given' };
+    if (current && sameJson(current, desired))
+      return { status: 'unchanged', detail: 'the HTTPS delivery policy is as given' };
     await setTopicAttribute(c, 'DeliveryPolicy', desired);
     return { status: 'updated', detail: `HTTPS delivery policy set to ${desired}` };
   },
@@ -104,7 +108,9 @@ function desiredDeliveryPolicy(c: SetupContext): string {
 }
 
 async function setTopicAttribute(c: SetupContext, name: string, value: string): Promise<void> {
-  await c.clients.sns.send(new SetTopicAttributesCommand({ TopicArn: c.topicArn, AttributeName: name, AttributeValue: value }));
+  await c.clients.sns.send(
+    new SetTopicAttributesCommand({ TopicArn: c.topicArn, AttributeName: name, AttributeValue: value }),
+  );
   c.topicAttributes[name] = value;
 }
 
@@ -115,4 +121,3 @@ function sameJson(a: string, b: string): boolean {
     return false;
   }
 }
-

@@ -1,7 +1,22 @@
-import { GetSubscriptionAttributesCommand, GetTopicAttributesCommand, ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
+import {
+  GetSubscriptionAttributesCommand,
+  GetTopicAttributesCommand,
+  ListSubscriptionsByTopicCommand,
+} from '@aws-sdk/client-sns';
 import { GetConfigurationSetCommand, GetConfigurationSetEventDestinationsCommand } from '@aws-sdk/client-sesv2';
 import { describe, expect, it } from 'vitest';
-import { ACCOUNT, completeAccount, mockedAws, mutatingCalls, REGION, sesNotFound, snsNotFound, SUBSCRIPTION_ARN, TOPIC_ARN, WEBHOOK_URL } from './fixtures/mocked-aws.js';
+import {
+  ACCOUNT,
+  completeAccount,
+  mockedAws,
+  mutatingCalls,
+  REGION,
+  sesNotFound,
+  snsNotFound,
+  SUBSCRIPTION_ARN,
+  TOPIC_ARN,
+  WEBHOOK_URL,
+} from './fixtures/mocked-aws.js';
 import { getSESEventTrackingStatus } from './status.js';
 
 describe('getSESEventTrackingStatus', () => {
@@ -17,8 +32,15 @@ describe('getSESEventTrackingStatus', () => {
       eventDestinationName: 'kuratchi-sns',
       topic: { exists: true, signatureVersion: '2', sesCanPublish: true },
       configurationSet: { exists: true },
-      eventDestination: { exists: true, enabled: true, eventTypes: expect.arrayContaining(['SEND', 'SUBSCRIPTION']), topicArn: TOPIC_ARN },
-      subscriptions: [{ endpoint: WEBHOOK_URL, confirmed: true, subscriptionArn: SUBSCRIPTION_ARN, rawMessageDelivery: false }],
+      eventDestination: {
+        exists: true,
+        enabled: true,
+        eventTypes: expect.arrayContaining(['SEND', 'SUBSCRIPTION']),
+        topicArn: TOPIC_ARN,
+      },
+      subscriptions: [
+        { endpoint: WEBHOOK_URL, confirmed: true, subscriptionArn: SUBSCRIPTION_ARN, rawMessageDelivery: false },
+      ],
       problems: [],
     });
     expect(mutatingCalls(aws)).toEqual([]);
@@ -26,20 +48,33 @@ describe('getSESEventTrackingStatus', () => {
 
   it('a pending subscription is not ready, and says to allow the topic in the webhook', async () => {
     const aws = completeAccount(mockedAws());
-    aws.sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ Protocol: 'https', Endpoint: WEBHOOK_URL, SubscriptionArn: 'PendingConfirmation' }] });
+    aws.sns.on(ListSubscriptionsByTopicCommand).resolves({
+      Subscriptions: [{ Protocol: 'https', Endpoint: WEBHOOK_URL, SubscriptionArn: 'PendingConfirmation' }],
+    });
     const status = await getSESEventTrackingStatus({ region: REGION, clients: aws.clients });
     expect(status.ready).toBe(false);
     expect(status.subscriptions).toEqual([{ endpoint: WEBHOOK_URL, confirmed: false }]);
-    expect(status.problems).toEqual([expect.stringContaining(`add ${TOPIC_ARN} to the webhook's SES_ALLOWED_TOPIC_ARNS`)]);
+    expect(status.problems).toEqual([
+      expect.stringContaining(`add ${TOPIC_ARN} to the webhook's SES_ALLOWED_TOPIC_ARNS`),
+    ]);
     expect(aws.sns.commandCalls(GetSubscriptionAttributesCommand)).toHaveLength(0);
   });
 
   it('a disabled destination, a policy without SES and raw delivery are each a problem saying what to do', async () => {
     const aws = completeAccount(mockedAws());
     aws.sns.on(GetTopicAttributesCommand).resolves({ Attributes: { Policy: JSON.stringify({ Statement: [] }) } });
-    aws.sns.on(GetSubscriptionAttributesCommand).resolves({ Attributes: { PendingConfirmation: 'false', RawMessageDelivery: 'true' } });
+    aws.sns
+      .on(GetSubscriptionAttributesCommand)
+      .resolves({ Attributes: { PendingConfirmation: 'false', RawMessageDelivery: 'true' } });
     aws.sesv2.on(GetConfigurationSetEventDestinationsCommand).resolves({
-      EventDestinations: [{ Name: 'kuratchi-sns', Enabled: false, MatchingEventTypes: ['BOUNCE'], SnsDestination: { TopicArn: TOPIC_ARN } }],
+      EventDestinations: [
+        {
+          Name: 'kuratchi-sns',
+          Enabled: false,
+          MatchingEventTypes: ['BOUNCE'],
+          SnsDestination: { TopicArn: TOPIC_ARN },
+        },
+      ],
     });
     const status = await getSESEventTrackingStatus({ region: REGION, clients: aws.clients });
     expect(status.ready).toBe(false);
@@ -56,7 +91,13 @@ describe('getSESEventTrackingStatus', () => {
     aws.sns.on(GetTopicAttributesCommand).rejects(snsNotFound());
     aws.sesv2.on(GetConfigurationSetCommand).rejects(sesNotFound('Configuration set'));
     const status = await getSESEventTrackingStatus({ region: REGION, clients: aws.clients, accountId: ACCOUNT });
-    expect(status).toMatchObject({ ready: false, topic: { exists: false }, configurationSet: { exists: false }, eventDestination: { exists: false }, subscriptions: [] });
+    expect(status).toMatchObject({
+      ready: false,
+      topic: { exists: false },
+      configurationSet: { exists: false },
+      eventDestination: { exists: false },
+      subscriptions: [],
+    });
     expect(status.problems).toEqual([
       expect.stringMatching(/^the SNS topic .* does not exist/),
       expect.stringMatching(/^the configuration set kuratchi-email-tracking does not exist/),

@@ -23,7 +23,12 @@ export interface SesEventTrackingStatus {
   configurationSet: { exists: boolean; customRedirectDomain?: string };
   eventDestination: { exists: boolean; enabled?: boolean; eventTypes?: string[]; topicArn?: string };
   /** HTTPS subscriptions of the topic (only the webhook's when `webhookUrl` is given); URLs redacted. */
-  subscriptions: Array<{ endpoint: string; confirmed: boolean; subscriptionArn?: string; rawMessageDelivery?: boolean }>;
+  subscriptions: Array<{
+    endpoint: string;
+    confirmed: boolean;
+    subscriptionArn?: string;
+    rawMessageDelivery?: boolean;
+  }>;
   /** What is missing or wrong, each with what to do. Empty when `ready`. */
   problems: string[];
 }
@@ -50,21 +55,28 @@ export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOpt
   const topic: SesEventTrackingStatus['topic'] = { exists: attributes !== null };
   if (attributes) {
     topic.signatureVersion = attributes.SignatureVersion ?? '1';
-    topic.sesCanPublish = hasStatement(attributes.Policy, sesPublishStatement(topicArn, place.accountId, configurationSetArn));
+    topic.sesCanPublish = hasStatement(
+      attributes.Policy,
+      sesPublishStatement(topicArn, place.accountId, configurationSetArn),
+    );
     if (attributes.DeliveryPolicy) topic.deliveryPolicy = attributes.DeliveryPolicy;
-    if (!topic.sesCanPublish) problems.push(`the topic policy does not let SES publish for ${configurationSetArn}: ${setup}`);
+    if (!topic.sesCanPublish)
+      problems.push(`the topic policy does not let SES publish for ${configurationSetArn}: ${setup}`);
   } else {
     problems.push(`the SNS topic ${topicArn} does not exist: ${setup}`);
   }
 
   const set = await readConfigurationSet(clients.sesv2, options.configurationSetName);
   const configurationSet: SesEventTrackingStatus['configurationSet'] = { exists: set !== null };
-  if (set?.TrackingOptions?.CustomRedirectDomain) configurationSet.customRedirectDomain = set.TrackingOptions.CustomRedirectDomain;
+  if (set?.TrackingOptions?.CustomRedirectDomain)
+    configurationSet.customRedirectDomain = set.TrackingOptions.CustomRedirectDomain;
   const eventDestination: SesEventTrackingStatus['eventDestination'] = { exists: false };
   if (set) {
     const output = await clients.sesv2
       .send(new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName: options.configurationSetName }))
-      .catch((error: unknown) => (isAwsError(error, 'NotFoundException') ? { EventDestinations: [] } : Promise.reject(error)));
+      .catch((error: unknown) =>
+        isAwsError(error, 'NotFoundException') ? { EventDestinations: [] } : Promise.reject(error),
+      );
     const destination = output.EventDestinations?.find((d) => d.Name === options.eventDestinationName);
     if (destination) {
       Object.assign(eventDestination, {
@@ -73,8 +85,12 @@ export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOpt
         eventTypes: destination.MatchingEventTypes ?? [],
         ...(destination.SnsDestination?.TopicArn ? { topicArn: destination.SnsDestination.TopicArn } : {}),
       });
-      if (!eventDestination.enabled) problems.push(`the event destination ${options.eventDestinationName} is disabled: ${setup}`);
-      if (eventDestination.topicArn !== topicArn) problems.push(`the event destination publishes to ${eventDestination.topicArn ?? 'no SNS topic'}, not ${topicArn}: ${setup}`);
+      if (!eventDestination.enabled)
+        problems.push(`the event destination ${options.eventDestinationName} is disabled: ${setup}`);
+      if (eventDestination.topicArn !== topicArn)
+        problems.push(
+          `the event destination publishes to ${eventDestination.topicArn ?? 'no SNS topic'}, not ${topicArn}: ${setup}`,
+        );
     } else {
       problems.push(`the configuration set has no event destination ${options.eventDestinationName}: ${setup}`);
     }
@@ -85,20 +101,28 @@ export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOpt
   const subscriptions: SesEventTrackingStatus['subscriptions'] = [];
   if (attributes) {
     for (const s of await listHttpsSubscriptions(clients.sns, topicArn, options.webhookUrl)) {
-      const entry: SesEventTrackingStatus['subscriptions'][number] = { endpoint: redactUrl(s.Endpoint ?? ''), confirmed: false };
+      const entry: SesEventTrackingStatus['subscriptions'][number] = {
+        endpoint: redactUrl(s.Endpoint ?? ''),
+        confirmed: false,
+      };
       if (isConfirmed(s)) {
         const details = await subscriptionAttributes(clients.sns, s.SubscriptionArn!);
         entry.subscriptionArn = s.SubscriptionArn!;
         entry.confirmed = details.PendingConfirmation !== 'true';
         entry.rawMessageDelivery = details.RawMessageDelivery === 'true';
-        if (entry.rawMessageDelivery) problems.push(`raw message delivery is on for ${entry.endpoint}: the webhook refuses unsigned messages; ${setup}`);
+        if (entry.rawMessageDelivery)
+          problems.push(
+            `raw message delivery is on for ${entry.endpoint}: the webhook refuses unsigned messages; ${setup}`,
+          );
       }
       subscriptions.push(entry);
     }
     const wanted = options.webhookUrl ? redactUrl(options.webhookUrl) : 'an HTTPS webhook';
     if (!subscriptions.length) problems.push(`${wanted} is not subscribed to the topic: ${setup}`);
     else if (!subscriptions.some((s) => s.confirmed)) {
-      problems.push(`the subscription of ${wanted} is pending confirmation: add ${topicArn} to the webhook's SES_ALLOWED_TOPIC_ARNS so it confirms, then ${setup} again if it expired`);
+      problems.push(
+        `the subscription of ${wanted} is pending confirmation: add ${topicArn} to the webhook's SES_ALLOWED_TOPIC_ARNS so it confirms, then ${setup} again if it expired`,
+      );
     }
   }
 

@@ -5,7 +5,8 @@ import type { AwsPlace } from '../shared/aws-names.js';
  * What a step did: `created` / `updated` / `unchanged` (setup), `deleted` / `absent` / `kept`
  * (teardown), `planned` (dry run), `failed`, or `skipped` after an earlier failure.
  */
-export type StepStatus = 'created' | 'updated' | 'unchanged' | 'deleted' | 'absent' | 'kept' | 'planned' | 'failed' | 'skipped';
+export type StepStatus =
+  'created' | 'updated' | 'unchanged' | 'deleted' | 'absent' | 'kept' | 'planned' | 'failed' | 'skipped';
 
 /** One line of a setup or teardown report. */
 export interface StepReport {
@@ -36,7 +37,11 @@ export interface Step<C> {
  * `skipped` (they depend on it); earlier steps keep what they did, and running again resumes:
  * every step is idempotent. A dry run only plans.
  */
-export async function runSteps<C>(steps: readonly Step<C>[], context: C, dryRun: boolean): Promise<{ ok: boolean; steps: StepReport[] }> {
+export async function runSteps<C>(
+  steps: readonly Step<C>[],
+  context: C,
+  dryRun: boolean,
+): Promise<{ ok: boolean; steps: StepReport[] }> {
   const reports: StepReport[] = [];
   let failed = false;
   for (const step of steps) {
@@ -49,7 +54,12 @@ export async function runSteps<C>(steps: readonly Step<C>[], context: C, dryRun:
         reports.push({ step: step.name, ...(await step.run(context)) });
       } catch (error) {
         failed = true;
-        reports.push({ step: step.name, status: 'failed', detail: `failed: ${step.plan(context)}`, error: describeAwsError(error) });
+        reports.push({
+          step: step.name,
+          status: 'failed',
+          detail: `failed: ${step.plan(context)}`,
+          error: describeAwsError(error),
+        });
       }
     }
   }

@@ -31,14 +31,29 @@ export const subscriptionStep: Step<SetupContext> = {
       c.subscriptionPending = attributes.PendingConfirmation === 'true';
       if (attributes.RawMessageDelivery === 'true') {
         await c.clients.sns.send(
-          new SetSubscriptionAttributesCommand({ SubscriptionArn: arn, AttributeName: 'RawMessageDelivery', AttributeValue: 'false' }),
+          new SetSubscriptionAttributesCommand({
+            SubscriptionArn: arn,
+            AttributeName: 'RawMessageDelivery',
+            AttributeValue: 'false',
+          }),
         );
-        return { status: 'updated', detail: `raw message delivery turned off on ${arn} (the webhook needs signed envelopes)` };
+        return {
+          status: 'updated',
+          detail: `raw message delivery turned off on ${arn} (the webhook needs signed envelopes)`,
+        };
       }
-      return { status: 'unchanged', detail: `subscribed and ${c.subscriptionPending ? 'pending confirmation' : 'confirmed'}: ${arn}` };
+      return {
+        status: 'unchanged',
+        detail: `subscribed and ${c.subscriptionPending ? 'pending confirmation' : 'confirmed'}: ${arn}`,
+      };
     }
     const output = await c.clients.sns.send(
-      new SubscribeCommand({ TopicArn: c.topicArn, Protocol: 'https', Endpoint: c.options.webhookUrl, ReturnSubscriptionArn: true }),
+      new SubscribeCommand({
+        TopicArn: c.topicArn,
+        Protocol: 'https',
+        Endpoint: c.options.webhookUrl,
+        ReturnSubscriptionArn: true,
+      }),
     );
     if (output.SubscriptionArn) c.subscriptionArn = output.SubscriptionArn;
     c.subscriptionPending = true;

@@ -3,9 +3,26 @@ import {
   DeleteConfigurationSetEventDestinationCommand,
   GetConfigurationSetEventDestinationsCommand,
 } from '@aws-sdk/client-sesv2';
-import { DeleteTopicCommand, GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SetTopicAttributesCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  DeleteTopicCommand,
+  GetTopicAttributesCommand,
+  ListSubscriptionsByTopicCommand,
+  SetTopicAttributesCommand,
+  UnsubscribeCommand,
+} from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
-import { completeAccount, mockedAws, mutatingCalls, REGION, sesNotFound, snsNotFound, SUBSCRIPTION_ARN, TOPIC_ARN, WEBHOOK_URL, type MockedAws } from './fixtures/mocked-aws.js';
+import {
+  completeAccount,
+  mockedAws,
+  mutatingCalls,
+  REGION,
+  sesNotFound,
+  snsNotFound,
+  SUBSCRIPTION_ARN,
+  TOPIC_ARN,
+  WEBHOOK_URL,
+  type MockedAws,
+} from './fixtures/mocked-aws.js';
 import { teardownSESEventTracking } from './teardown.js';
 
 function deletable(aws: MockedAws): MockedAws {
@@ -16,21 +33,39 @@ function deletable(aws: MockedAws): MockedAws {
   aws.sns.on(SetTopicAttributesCommand).resolves({});
   // Once the destination and the subscription are gone, the listings are empty.
   aws.sesv2.on(GetConfigurationSetEventDestinationsCommand).resolves({ EventDestinations: [] });
-  aws.sns.on(ListSubscriptionsByTopicCommand).resolvesOnce({
-    Subscriptions: [{ TopicArn: TOPIC_ARN, Protocol: 'https', Endpoint: WEBHOOK_URL, SubscriptionArn: SUBSCRIPTION_ARN }],
-  }).resolves({ Subscriptions: [] });
+  aws.sns
+    .on(ListSubscriptionsByTopicCommand)
+    .resolvesOnce({
+      Subscriptions: [
+        { TopicArn: TOPIC_ARN, Protocol: 'https', Endpoint: WEBHOOK_URL, SubscriptionArn: SUBSCRIPTION_ARN },
+      ],
+    })
+    .resolves({ Subscriptions: [] });
   return aws;
 }
 
-const statuses = (report: { steps: Array<{ step: string; status: string }> }) => Object.fromEntries(report.steps.map((s) => [s.step, s.status]));
+const statuses = (report: { steps: Array<{ step: string; status: string }> }) =>
+  Object.fromEntries(report.steps.map((s) => [s.step, s.status]));
 
 describe('teardownSESEventTracking', () => {
   it('removes what setup created, newest first', async () => {
     const aws = deletable(completeAccount(mockedAws()));
     const report = await teardownSESEventTracking({ region: REGION, webhookUrl: WEBHOOK_URL, clients: aws.clients });
     expect(report.ok).toBe(true);
-    expect(statuses(report)).toEqual({ account: 'unchanged', 'event-destination': 'deleted', 'configuration-set': 'deleted', subscription: 'deleted', topic: 'deleted' });
-    expect(report.steps.map((s) => s.step)).toEqual(['account', 'event-destination', 'configuration-set', 'subscription', 'topic']);
+    expect(statuses(report)).toEqual({
+      account: 'unchanged',
+      'event-destination': 'deleted',
+      'configuration-set': 'deleted',
+      subscription: 'deleted',
+      topic: 'deleted',
+    });
+    expect(report.steps.map((s) => s.step)).toEqual([
+      'account',
+      'event-destination',
+      'configuration-set',
+      'subscription',
+      'topic',
+    ]);
     expect(mutatingCalls(aws).sort()).toEqual([
       'DeleteConfigurationSetCommand',
       'DeleteConfigurationSetEventDestinationCommand',
@@ -48,16 +83,41 @@ describe('teardownSESEventTracking', () => {
     aws.sns.on(GetTopicAttributesCommand).rejects(snsNotFound());
     const report = await teardownSESEventTracking({ region: REGION, clients: aws.clients });
     expect(report.ok).toBe(true);
-    expect(statuses(report)).toEqual({ account: 'unchanged', 'event-destination': 'absent', 'configuration-set': 'absent', subscription: 'absent', topic: 'absent' });
+    expect(statuses(report)).toEqual({
+      account: 'unchanged',
+      'event-destination': 'absent',
+      'configuration-set': 'absent',
+      subscription: 'absent',
+      topic: 'absent',
+    });
     expect(mutatingCalls(aws)).toEqual(['DeleteConfigurationSetEventDestinationCommand']);
   });
 
   it('keeps the configuration set when asked, and the topic when other subscriptions remain (removing SES permission)', async () => {
     const aws = deletable(completeAccount(mockedAws()));
-    aws.sns.on(ListSubscriptionsByTopicCommand).resolvesOnce({
-      Subscriptions: [{ TopicArn: TOPIC_ARN, Protocol: 'https', Endpoint: WEBHOOK_URL, SubscriptionArn: SUBSCRIPTION_ARN }],
-    }).resolves({ Subscriptions: [{ TopicArn: TOPIC_ARN, Protocol: 'email', Endpoint: 'ops@acme.example', SubscriptionArn: `${TOPIC_ARN}:other` }] });
-    const report = await teardownSESEventTracking({ region: REGION, webhookUrl: WEBHOOK_URL, keepConfigurationSet: true, clients: aws.clients });
+    aws.sns
+      .on(ListSubscriptionsByTopicCommand)
+      .resolvesOnce({
+        Subscriptions: [
+          { TopicArn: TOPIC_ARN, Protocol: 'https', Endpoint: WEBHOOK_URL, SubscriptionArn: SUBSCRIPTION_ARN },
+        ],
+      })
+      .resolves({
+        Subscriptions: [
+          {
+            TopicArn: TOPIC_ARN,
+            Protocol: 'email',
+            Endpoint: 'ops@acme.example',
+            SubscriptionArn: `${TOPIC_ARN}:other`,
+          },
+        ],
+      });
+    const report = await teardownSESEventTracking({
+      region: REGION,
+      webhookUrl: WEBHOOK_URL,
+      keepConfigurationSet: true,
+      clients: aws.clients,
+    });
     expect(statuses(report)).toMatchObject({ 'configuration-set': 'kept', topic: 'kept' });
     expect(report.steps.at(-1)!.detail).toContain('email:ops@acme.example');
     expect(aws.sesv2.commandCalls(DeleteConfigurationSetCommand)).toHaveLength(0);
@@ -68,14 +128,20 @@ describe('teardownSESEventTracking', () => {
 
   it('force deletes the topic even with other subscriptions', async () => {
     const aws = deletable(completeAccount(mockedAws()));
-    aws.sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ Protocol: 'sqs', Endpoint: 'arn:aws:sqs:eu-west-1:123456789012:q', SubscriptionArn: `${TOPIC_ARN}:q` }] });
+    aws.sns.on(ListSubscriptionsByTopicCommand).resolves({
+      Subscriptions: [
+        { Protocol: 'sqs', Endpoint: 'arn:aws:sqs:eu-west-1:123456789012:q', SubscriptionArn: `${TOPIC_ARN}:q` },
+      ],
+    });
     const report = await teardownSESEventTracking({ region: REGION, force: true, clients: aws.clients });
     expect(statuses(report)).toMatchObject({ subscription: 'absent', topic: 'deleted' });
   });
 
   it('a pending webhook subscription does not keep the topic alive', async () => {
     const aws = deletable(completeAccount(mockedAws()));
-    aws.sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ Protocol: 'https', Endpoint: WEBHOOK_URL, SubscriptionArn: 'PendingConfirmation' }] });
+    aws.sns.on(ListSubscriptionsByTopicCommand).resolves({
+      Subscriptions: [{ Protocol: 'https', Endpoint: WEBHOOK_URL, SubscriptionArn: 'PendingConfirmation' }],
+    });
     const report = await teardownSESEventTracking({ region: REGION, webhookUrl: WEBHOOK_URL, clients: aws.clients });
     expect(statuses(report)).toMatchObject({ subscription: 'kept', topic: 'deleted' });
     expect(report.steps.find((s) => s.step === 'subscription')!.detail).toContain('cannot be unsubscribed');
@@ -84,10 +150,20 @@ describe('teardownSESEventTracking', () => {
 
   it('a failure stops the teardown and reports the rest as skipped; the dry run calls nothing', async () => {
     const aws = deletable(completeAccount(mockedAws()));
-    aws.sesv2.on(DeleteConfigurationSetCommand).rejects(Object.assign(new Error('Too many requests'), { name: 'TooManyRequestsException' }));
+    aws.sesv2
+      .on(DeleteConfigurationSetCommand)
+      .rejects(Object.assign(new Error('Too many requests'), { name: 'TooManyRequestsException' }));
     const report = await teardownSESEventTracking({ region: REGION, clients: aws.clients });
-    expect(report).toMatchObject({ ok: false, error: 'step configuration-set failed: TooManyRequestsException: Too many requests' });
-    expect(statuses(report)).toMatchObject({ 'event-destination': 'deleted', 'configuration-set': 'failed', subscription: 'skipped', topic: 'skipped' });
+    expect(report).toMatchObject({
+      ok: false,
+      error: 'step configuration-set failed: TooManyRequestsException: Too many requests',
+    });
+    expect(statuses(report)).toMatchObject({
+      'event-destination': 'deleted',
+      'configuration-set': 'failed',
+      subscription: 'skipped',
+      topic: 'skipped',
+    });
 
     const dry = mockedAws();
     const plan = await teardownSESEventTracking({ region: REGION, dryRun: true, clients: dry.clients });

@@ -3,12 +3,22 @@ import {
   DeleteConfigurationSetEventDestinationCommand,
   GetConfigurationSetEventDestinationsCommand,
 } from '@aws-sdk/client-sesv2';
-import { DeleteTopicCommand, SetTopicAttributesCommand, UnsubscribeCommand, type Subscription } from '@aws-sdk/client-sns';
+import {
+  DeleteTopicCommand,
+  SetTopicAttributesCommand,
+  UnsubscribeCommand,
+  type Subscription,
+} from '@aws-sdk/client-sns';
 import { parseOptions } from '../shared/invalid-options.js';
 import { accountStep, placedContext, type PlacedContext } from './account-step.js';
 import { resolveClients } from './aws-clients.js';
 import { isAwsError, redactUrl, sameEndpoint } from './aws-errors.js';
-import { teardownOptionsSchema, type SesEventTrackingClients, type TeardownSesEventTrackingOptions, type ValidTeardownOptions } from './options.js';
+import {
+  teardownOptionsSchema,
+  type SesEventTrackingClients,
+  type TeardownSesEventTrackingOptions,
+  type ValidTeardownOptions,
+} from './options.js';
 import { readTopicAttributes } from './sns-topic-steps.js';
 import { isConfirmed, listHttpsSubscriptions, listSubscriptions } from './sns-subscriptions.js';
 import { runReport, type RunReport, type Step } from './steps.js';
@@ -39,7 +49,8 @@ const eventDestinationStep: Step<TeardownContext> = {
       );
       return { status: 'deleted', detail: `deleted event destination ${c.options.eventDestinationName}` };
     } catch (error) {
-      if (isAwsError(error, 'NotFoundException')) return { status: 'absent', detail: `no event destination ${c.options.eventDestinationName}` };
+      if (isAwsError(error, 'NotFoundException'))
+        return { status: 'absent', detail: `no event destination ${c.options.eventDestinationName}` };
       throw error;
     }
   },
@@ -56,34 +67,47 @@ const configurationSetStep: Step<TeardownContext> = {
     if (c.options.keepConfigurationSet) return { status: 'kept', detail: `configuration set ${name} kept, as asked` };
     let others: string[];
     try {
-      const output = await c.clients.sesv2.send(new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName: name }));
+      const output = await c.clients.sesv2.send(
+        new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName: name }),
+      );
       others = (output.EventDestinations ?? []).map((d) => d.Name ?? '?');
     } catch (error) {
       if (isAwsError(error, 'NotFoundException')) return { status: 'absent', detail: `no configuration set ${name}` };
       throw error;
     }
-    if (others.length) return { status: 'kept', detail: `configuration set ${name} kept: other event destinations use it (${others.join(', ')})` };
+    if (others.length)
+      return {
+        status: 'kept',
+        detail: `configuration set ${name} kept: other event destinations use it (${others.join(', ')})`,
+      };
     await c.clients.sesv2.send(new DeleteConfigurationSetCommand({ ConfigurationSetName: name }));
-    return { status: 'deleted', detail: `deleted configuration set ${name} (sending with it now fails until setup runs again)` };
+    return {
+      status: 'deleted',
+      detail: `deleted configuration set ${name} (sending with it now fails until setup runs again)`,
+    };
   },
 };
 
 const subscriptionStep: Step<TeardownContext> = {
   name: 'subscription',
-  plan: (c) => `unsubscribe ${c.options.webhookUrl ? redactUrl(c.options.webhookUrl) : 'every HTTPS subscription'} from the topic`,
+  plan: (c) =>
+    `unsubscribe ${c.options.webhookUrl ? redactUrl(c.options.webhookUrl) : 'every HTTPS subscription'} from the topic`,
   async run(c) {
     if (!(await readTopicAttributes(c))) return { status: 'absent', detail: 'no topic, hence no subscription' };
     const subscriptions = await listHttpsSubscriptions(c.clients.sns, c.topicArn, c.options.webhookUrl);
     if (!subscriptions.length) return { status: 'absent', detail: 'no matching HTTPS subscription' };
     const confirmed = subscriptions.filter(isConfirmed);
-    for (const s of confirmed) await c.clients.sns.send(new UnsubscribeCommand({ SubscriptionArn: s.SubscriptionArn! }));
+    for (const s of confirmed)
+      await c.clients.sns.send(new UnsubscribeCommand({ SubscriptionArn: s.SubscriptionArn! }));
     const pending = subscriptions.length - confirmed.length;
     return {
       status: confirmed.length ? 'deleted' : 'kept',
       detail: [
         ...(confirmed.length ? [`unsubscribed ${confirmed.map((s) => redactUrl(s.Endpoint ?? '')).join(', ')}`] : []),
         // SNS lists no ARN for an unconfirmed subscription, so it cannot be unsubscribed; it goes with the topic or expires.
-        ...(pending ? [`${pending} pending subscription(s) cannot be unsubscribed: they go with the topic, or expire unconfirmed`] : []),
+        ...(pending
+          ? [`${pending} pending subscription(s) cannot be unsubscribed: they go with the topic, or expire unconfirmed`]
+          : []),
       ].join('; '),
     };
   },
@@ -91,7 +115,8 @@ const subscriptionStep: Step<TeardownContext> = {
 
 const topicStep: Step<TeardownContext> = {
   name: 'topic',
-  plan: (c) => `delete the SNS topic ${c.options.topicName} unless other subscriptions remain${c.options.force ? ' (forced: delete anyway)' : ''}`,
+  plan: (c) =>
+    `delete the SNS topic ${c.options.topicName} unless other subscriptions remain${c.options.force ? ' (forced: delete anyway)' : ''}`,
   async run(c) {
     const attributes = await readTopicAttributes(c);
     if (!attributes) return { status: 'absent', detail: `no topic ${c.topicArn}` };
@@ -99,7 +124,9 @@ const topicStep: Step<TeardownContext> = {
     if (others.length && !c.options.force) {
       const { policy, changed } = withoutStatement(attributes.Policy, SES_PUBLISH_STATEMENT_ID);
       if (changed) {
-        await c.clients.sns.send(new SetTopicAttributesCommand({ TopicArn: c.topicArn, AttributeName: 'Policy', AttributeValue: policy }));
+        await c.clients.sns.send(
+          new SetTopicAttributesCommand({ TopicArn: c.topicArn, AttributeName: 'Policy', AttributeValue: policy }),
+        );
       }
       const list = others.map((s) => `${s.Protocol}:${redactUrl(s.Endpoint ?? '')}`).join(', ');
       return {
@@ -125,7 +152,13 @@ const topicStep: Step<TeardownContext> = {
 export async function teardownSESEventTracking(input: TeardownSesEventTrackingOptions): Promise<TeardownReport> {
   const options = parseOptions('teardownSESEventTracking', teardownOptionsSchema, input);
   const context: TeardownContext = placedContext({ options, clients: resolveClients(input) });
-  const steps = [accountStep as Step<TeardownContext>, eventDestinationStep, configurationSetStep, subscriptionStep, topicStep];
+  const steps = [
+    accountStep as Step<TeardownContext>,
+    eventDestinationStep,
+    configurationSetStep,
+    subscriptionStep,
+    topicStep,
+  ];
   return runReport(steps, context, options);
 }
 

@@ -4,7 +4,13 @@ import { hasStatement, sesPublishStatement, withoutStatement, withStatement } fr
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
 const SET = 'arn:aws:ses:eu-west-1:123456789012:configuration-set/kuratchi-email-tracking';
 const ours = sesPublishStatement(TOPIC, '123456789012', SET);
-const owner = { Sid: '__default_statement_ID', Effect: 'Allow', Principal: { AWS: '*' }, Action: ['SNS:Publish'], Resource: TOPIC };
+const owner = {
+  Sid: '__default_statement_ID',
+  Effect: 'Allow',
+  Principal: { AWS: '*' },
+  Action: ['SNS:Publish'],
+  Resource: TOPIC,
+};
 
 describe('topic policy statement for SES', () => {
   it('adds the statement to a policy, keeping the others and the version', () => {
@@ -18,7 +24,14 @@ describe('topic policy statement for SES', () => {
   });
 
   it('changes nothing when an equivalent statement is there (key order, list of one, action case)', () => {
-    const equivalent = { Condition: { StringEquals: { 'AWS:SourceArn': SET, 'AWS:SourceAccount': '123456789012' } }, Action: ['sns:Publish'], Resource: [TOPIC], Principal: { Service: ['ses.amazonaws.com'] }, Effect: 'Allow', Sid: ours.Sid };
+    const equivalent = {
+      Condition: { StringEquals: { 'AWS:SourceArn': SET, 'AWS:SourceAccount': '123456789012' } },
+      Action: ['sns:Publish'],
+      Resource: [TOPIC],
+      Principal: { Service: ['ses.amazonaws.com'] },
+      Effect: 'Allow',
+      Sid: ours.Sid,
+    };
     const current = JSON.stringify({ Statement: [owner, equivalent] });
     expect(withStatement(current, ours)).toEqual({ policy: current, changed: false });
     expect(hasStatement(current, ours)).toBe(true);

@@ -45,12 +45,19 @@ export function sesPublishStatement(topicArn: string, accountId: string, configu
  * The topic policy with the statement in place: added, or replacing an outdated statement of
  * the same `Sid`; `changed` is false when the policy already held an equivalent statement.
  */
-export function withStatement(policyJson: string | undefined, statement: PolicyStatement): { policy: string; changed: boolean } {
+export function withStatement(
+  policyJson: string | undefined,
+  statement: PolicyStatement,
+): { policy: string; changed: boolean } {
   const document = parsePolicy(policyJson);
   const others = document.Statement.filter((s) => s.Sid !== statement.Sid);
   const current = document.Statement.find((s) => s.Sid === statement.Sid);
   if (current && equivalent(current, statement)) return { policy: policyJson!, changed: false };
-  const next: PolicyDocument = { ...document, Version: document.Version ?? '2012-10-17', Statement: [...others, statement] };
+  const next: PolicyDocument = {
+    ...document,
+    Version: document.Version ?? '2012-10-17',
+    Statement: [...others, statement],
+  };
   return { policy: JSON.stringify(next), changed: true };
 }
 
@@ -69,8 +76,11 @@ export function hasStatement(policyJson: string | undefined, statement: PolicySt
 
 function parsePolicy(policyJson: string | undefined): PolicyDocument {
   if (!policyJson) return { Statement: [] };
-  const parsed = JSON.parse(policyJson) as Partial<PolicyDocument> & { Statement?: PolicyStatement | PolicyStatement[] };
-  const statements = parsed.Statement === undefined ? [] : Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
+  const parsed = JSON.parse(policyJson) as Partial<PolicyDocument> & {
+    Statement?: PolicyStatement | PolicyStatement[];
+  };
+  const statements =
+    parsed.Statement === undefined ? [] : Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
   return { ...parsed, Statement: statements } as PolicyDocument;
 }
 

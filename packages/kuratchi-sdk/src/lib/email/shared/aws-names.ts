@@ -66,7 +66,13 @@ export interface SnsTopicArnParts {
 export function parseSnsTopicArn(arn: string): SnsTopicArnParts | null {
   const match = SNS_TOPIC_ARN.exec(arn);
   if (!match) return null;
-  const [, partition, region, accountId, topicName] = match as unknown as [string, AwsPartition, string, string, string];
+  const [, partition, region, accountId, topicName] = match as unknown as [
+    string,
+    AwsPartition,
+    string,
+    string,
+    string,
+  ];
   if (partitionOfRegion(region) !== partition) return null;
   return { partition, region, accountId, topicName };
 }

@@ -18,4 +18,7 @@ export const DEFAULT_CONFIGURATION_SET_NAME = 'kuratchi-email-tracking';
  */
 export const configurationSetNameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 ASCII letters, digits, "_" or "-" (SES configuration set name rule)');
+  .regex(
+    /^[A-Za-z0-9_-]{1,64}$/,
+    'must be 1 to 64 ASCII letters, digits, "_" or "-" (SES configuration set name rule)',
+  );

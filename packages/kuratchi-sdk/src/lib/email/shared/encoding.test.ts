@@ -51,9 +51,12 @@ describe('utf8ByteLength', () => {
       }),
     );
     fc.assert(
-      fc.property(fc.string({ unit: fc.integer({ min: 0xd7f0, max: 0xe010 }).map((u) => String.fromCharCode(u)), maxLength: 50 }), (text) => {
-        expect(utf8ByteLength(text)).toBe(utf8(text).length);
-      }),
+      fc.property(
+        fc.string({ unit: fc.integer({ min: 0xd7f0, max: 0xe010 }).map((u) => String.fromCharCode(u)), maxLength: 50 }),
+        (text) => {
+          expect(utf8ByteLength(text)).toBe(utf8(text).length);
+        },
+      ),
     );
   });
 });

@@ -50,7 +50,7 @@ export function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
   let end = base64.length;
   if (end > 0 && base64.charCodeAt(end - 1) === 61 /* = */) end--;
   if (end > 0 && base64.charCodeAt(end - 1) === 61) end--;
-  if (end % 4 === 1 || base64.length - end > 0 && base64.length % 4 !== 0) throw new TypeError('not base64');
+  if (end % 4 === 1 || (base64.length - end > 0 && base64.length % 4 !== 0)) throw new TypeError('not base64');
   const bytes = new Uint8Array(Math.floor((end * 3) / 4));
   let buffer = 0;
   let bits = 0;

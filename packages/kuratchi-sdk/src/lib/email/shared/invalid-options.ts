@@ -18,7 +18,9 @@ export class InvalidOptionsError extends Error {
     readonly functionName: string,
     readonly issues: readonly InvalidOption[],
   ) {
-    super(`${functionName}: invalid options: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`);
+    super(
+      `${functionName}: invalid options: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
+    );
   }
 }
 

@@ -55,6 +55,19 @@ export function emailFromSql(row: EmailSqlRow): EmailRow {
 
 /** The tracking fields of an email row. */
 export function trackingOf(row: EmailRow): EmailTracking {
-  const { id: _i, recipient: _r, sender: _s, subject: _j, emailType: _e, sesMessageId: _m, error: _x, userId: _u, metadata: _d, createdAt: _c, updatedAt: _p, ...tracking } = row;
+  const {
+    id: _i,
+    recipient: _r,
+    sender: _s,
+    subject: _j,
+    emailType: _e,
+    sesMessageId: _m,
+    error: _x,
+    userId: _u,
+    metadata: _d,
+    createdAt: _c,
+    updatedAt: _p,
+    ...tracking
+  } = row;
   return tracking;
 }

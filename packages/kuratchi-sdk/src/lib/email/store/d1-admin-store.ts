@@ -33,7 +33,12 @@ export function createD1AdminStore(db: D1Database): AdminStore {
         .bind(sesMessageId, route.organizationId, route.emailId, now)
         .first<MessageRoute>();
       if (stored && (stored.organizationId !== route.organizationId || stored.emailId !== route.emailId)) {
-        throw new MessageBindingError('message-routed-to-other-email', route.emailId, sesMessageId, `${stored.organizationId}/${stored.emailId}`);
+        throw new MessageBindingError(
+          'message-routed-to-other-email',
+          route.emailId,
+          sesMessageId,
+          `${stored.organizationId}/${stored.emailId}`,
+        );
       }
     },
 

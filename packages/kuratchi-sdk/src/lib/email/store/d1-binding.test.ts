@@ -14,7 +14,10 @@ const admin = createD1AdminStore(env.ADMIN_DB);
 beforeAll(seedOrganizations);
 
 async function refusal(promise: Promise<unknown>): Promise<MessageBindingError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(MessageBindingError);
   return error as MessageBindingError;
 }
@@ -24,19 +27,37 @@ describe('markSent', () => {
     const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId: null });
     await outgoing.markSent(emailId, 'ses-mine', NOW);
     await outgoing.markSent(emailId, 'ses-mine', NOW + 5);
-    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'sent', sesMessageId: 'ses-mine', sentAt: NOW });
+    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({
+      status: 'sent',
+      sesMessageId: 'ses-mine',
+      sentAt: NOW,
+    });
   });
 
   it('refuses a row bound to another message: the row keeps its binding and status', async () => {
     const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId: 'ses-other' });
     const error = await refusal(outgoing.markSent(emailId, 'ses-mine', NOW));
-    expect(error).toMatchObject({ code: 'email-bound-to-other-message', emailId, sesMessageId: 'ses-mine', existing: 'ses-other' });
-    expect(error.message).toBe(`email ${emailId} is already bound to SES message ses-other, not ses-mine: the binding was kept and this message's events will not be applied to it`);
-    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'pending', sesMessageId: 'ses-other', sentAt: null });
+    expect(error).toMatchObject({
+      code: 'email-bound-to-other-message',
+      emailId,
+      sesMessageId: 'ses-mine',
+      existing: 'ses-other',
+    });
+    expect(error.message).toBe(
+      `email ${emailId} is already bound to SES message ses-other, not ses-mine: the binding was kept and this message's events will not be applied to it`,
+    );
+    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({
+      status: 'pending',
+      sesMessageId: 'ses-other',
+      sentAt: null,
+    });
   });
 
   it('reports a row that does not exist', async () => {
-    expect(await refusal(outgoing.markSent('no-such-email', 'ses-mine', NOW))).toMatchObject({ code: 'email-missing', existing: null });
+    expect(await refusal(outgoing.markSent('no-such-email', 'ses-mine', NOW))).toMatchObject({
+      code: 'email-missing',
+      existing: null,
+    });
   });
 });
 
@@ -45,8 +66,14 @@ describe('putMessageRoute', () => {
     const sesMessageId = `ses-${crypto.randomUUID()}`;
     await admin.putMessageRoute(sesMessageId, { organizationId: ORGS.acme, emailId: 'e-1' }, NOW);
     await admin.putMessageRoute(sesMessageId, { organizationId: ORGS.acme, emailId: 'e-1' }, NOW + 1);
-    const error = await refusal(admin.putMessageRoute(sesMessageId, { organizationId: ORGS.globex, emailId: 'e-2' }, NOW + 2));
-    expect(error).toMatchObject({ code: 'message-routed-to-other-email', emailId: 'e-2', existing: `${ORGS.acme}/e-1` });
+    const error = await refusal(
+      admin.putMessageRoute(sesMessageId, { organizationId: ORGS.globex, emailId: 'e-2' }, NOW + 2),
+    );
+    expect(error).toMatchObject({
+      code: 'message-routed-to-other-email',
+      emailId: 'e-2',
+      existing: `${ORGS.acme}/e-1`,
+    });
     expect(await admin.findMessageRoute(sesMessageId)).toEqual({ organizationId: ORGS.acme, emailId: 'e-1' });
   });
 });

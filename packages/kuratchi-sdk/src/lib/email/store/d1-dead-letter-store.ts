@@ -27,7 +27,9 @@ export function createD1DeadLetterStore(db: D1Database): DeadLetterStore {
 
     async countByReason(bound) {
       const { results } = await db
-        .prepare('SELECT reason, count(*) AS n FROM (SELECT reason FROM email_event_dead_letters LIMIT ?) GROUP BY reason')
+        .prepare(
+          'SELECT reason, count(*) AS n FROM (SELECT reason FROM email_event_dead_letters LIMIT ?) GROUP BY reason',
+        )
         .bind(bound)
         .all<{ reason: DeadLetterReason; n: number }>();
       return Object.fromEntries(results.map((r) => [r.reason, r.n]));

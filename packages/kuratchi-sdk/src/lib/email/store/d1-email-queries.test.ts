@@ -74,11 +74,20 @@ describe('email log queries on D1', () => {
       [{ status: 'bounced' }, (r) => r.status === 'bounced'],
       [{ recipientPrefix: 'bob' }, (r) => r.recipient.startsWith('bob')],
       [{ recipientPrefix: 'carla.1' }, (r) => r.recipient.startsWith('carla.1')],
-      [{ from: base + 10 * 60_000, to: base + 20 * 60_000 }, (r) => r.createdAt >= base + 10 * 60_000 && r.createdAt < base + 20 * 60_000],
-      [{ status: 'delivered', recipientPrefix: 'ann' }, (r) => r.status === 'delivered' && r.recipient.startsWith('ann')],
+      [
+        { from: base + 10 * 60_000, to: base + 20 * 60_000 },
+        (r) => r.createdAt >= base + 10 * 60_000 && r.createdAt < base + 20 * 60_000,
+      ],
+      [
+        { status: 'delivered', recipientPrefix: 'ann' },
+        (r) => r.status === 'delivered' && r.recipient.startsWith('ann'),
+      ],
     ];
     for (const [filter, keep] of cases) {
-      const expected = rows.filter(keep).sort(newestFirst).map((r) => r.id);
+      const expected = rows
+        .filter(keep)
+        .sort(newestFirst)
+        .map((r) => r.id);
       expect(expected.length, JSON.stringify(filter)).toBeGreaterThan(0);
       expect(await allPages({ ...window, ...filter }, 9), JSON.stringify(filter)).toEqual(expected);
     }
@@ -88,8 +97,16 @@ describe('email log queries on D1', () => {
   it('ignores a tampered cursor and starts from the newest row', async () => {
     const base = Date.UTC(2004, 0, 1);
     const rows = await insertWindow(env.ORG_DB_ACME, base, 5, 'cursor');
-    const page = await createD1EmailQueries(env.ORG_DB_ACME).listEmails({ from: base, to: base + 86_400_000 }, { cursor: 'not-a-cursor', limit: 2 });
-    expect(page.emails.map((e) => e.id)).toEqual([...rows].sort(newestFirst).slice(0, 2).map((r) => r.id));
+    const page = await createD1EmailQueries(env.ORG_DB_ACME).listEmails(
+      { from: base, to: base + 86_400_000 },
+      { cursor: 'not-a-cursor', limit: 2 },
+    );
+    expect(page.emails.map((e) => e.id)).toEqual(
+      [...rows]
+        .sort(newestFirst)
+        .slice(0, 2)
+        .map((r) => r.id),
+    );
   });
 
   it("finds an organisation's email only in its own database", async () => {
@@ -105,7 +122,9 @@ describe('email log queries on D1', () => {
       db
         .prepare(
           `INSERT INTO emails (id, recipient, sender, subject, status, created_at, updated_at, ${Object.keys(fields).join(', ')})
-           VALUES (?, 'r@example.com', 's', 'Hi', 'sent', 0, 0, ${Object.keys(fields).map(() => '?').join(', ')})`,
+           VALUES (?, 'r@example.com', 's', 'Hi', 'sent', 0, 0, ${Object.keys(fields)
+             .map(() => '?')
+             .join(', ')})`,
         )
         .bind(id, ...Object.values(fields))
         .run();

@@ -56,7 +56,10 @@ const DAY_MS = 86_400_000;
 export function createD1EmailQueries(db: D1Database) {
   return {
     /** A page of the email log (at most `limit`, default 50, max 500), after `cursor`. */
-    async listEmails(filter: EmailLogFilter = {}, options: { cursor?: string | null; limit?: number } = {}): Promise<EmailLogPage> {
+    async listEmails(
+      filter: EmailLogFilter = {},
+      options: { cursor?: string | null; limit?: number } = {},
+    ): Promise<EmailLogPage> {
       const limit = Math.min(Math.max(Math.trunc(options.limit ?? 50), 1), 500);
       const { where, params } = filterClause(filter);
       const cursor = decodeEmailLogCursor(options.cursor);
@@ -78,7 +81,10 @@ export function createD1EmailQueries(db: D1Database) {
 
     /** One email, or null (also for an id of another organisation: it is not in this database). */
     async getEmail(id: string): Promise<EmailRow | null> {
-      const row = await db.prepare(`SELECT ${EMAIL_SELECT_LIST} FROM emails WHERE id = ?`).bind(id).first<EmailSqlRow>();
+      const row = await db
+        .prepare(`SELECT ${EMAIL_SELECT_LIST} FROM emails WHERE id = ?`)
+        .bind(id)
+        .first<EmailSqlRow>();
       return row ? emailFromSql(row) : null;
     },
 
@@ -113,7 +119,9 @@ export function createD1EmailQueries(db: D1Database) {
       const perMilestone = await db.batch<{ dayIndex: number; n: number }>(
         milestones.map((m) =>
           db
-            .prepare(`SELECT CAST((${m}_at - ?) / ${DAY_MS} AS INTEGER) AS dayIndex, count(*) AS n FROM emails WHERE ${m}_at >= ? AND ${m}_at < ? GROUP BY dayIndex`)
+            .prepare(
+              `SELECT CAST((${m}_at - ?) / ${DAY_MS} AS INTEGER) AS dayIndex, count(*) AS n FROM emails WHERE ${m}_at >= ? AND ${m}_at < ? GROUP BY dayIndex`,
+            )
             .bind(start, start, end),
         ),
       );

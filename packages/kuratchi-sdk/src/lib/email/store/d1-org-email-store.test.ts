@@ -50,7 +50,9 @@ describe('D1 org email store: recordEvent', () => {
     const twice = await queries.getEmail(emailId);
     expect(twice).toEqual(once);
     expect(twice?.openCount).toBe(1);
-    const events = await env.ORG_DB_ACME.prepare('SELECT count(*) AS n FROM email_events WHERE email_id = ?').bind(emailId).first<{ n: number }>();
+    const events = await env.ORG_DB_ACME.prepare('SELECT count(*) AS n FROM email_events WHERE email_id = ?')
+      .bind(emailId)
+      .first<{ n: number }>();
     expect(events?.n).toBe(1);
   });
 
@@ -59,7 +61,11 @@ describe('D1 org email store: recordEvent', () => {
     const outcomes = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         store.recordEvent(
-          input(emailId, `sns-open-${emailId}-${i}`, buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: testTime(-HOUR_MS + i * 1000) })),
+          input(
+            emailId,
+            `sns-open-${emailId}-${i}`,
+            buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: testTime(-HOUR_MS + i * 1000) }),
+          ),
         ),
       ),
     );
@@ -72,7 +78,9 @@ describe('D1 org email store: recordEvent', () => {
   it('50 concurrent deliveries of one SNS message count once', async () => {
     const { emailId, sesMessageId } = await newEmail();
     const click = buildSesEvent({ eventType: 'Click', messageId: sesMessageId, time: testTime(-HOUR_MS) });
-    const outcomes = await Promise.all(Array.from({ length: 50 }, () => store.recordEvent(input(emailId, `sns-same-${emailId}`, click))));
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, () => store.recordEvent(input(emailId, `sns-same-${emailId}`, click))),
+    );
     expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1);
     expect((await queries.getEmail(emailId))?.clickCount).toBe(1);
   });
@@ -97,11 +105,23 @@ describe('D1 org email store: recordEvent', () => {
   it('a Permanent bounce and a complaint suppress the recipient once; a Transient bounce does not', async () => {
     const { emailId, sesMessageId } = await newEmail();
     const recipient = (await queries.getEmail(emailId))!.recipient;
-    const transient = buildSesEvent({ eventType: 'Bounce', bounceType: 'Transient', messageId: sesMessageId, recipient, time: testTime(-HOUR_MS) });
+    const transient = buildSesEvent({
+      eventType: 'Bounce',
+      bounceType: 'Transient',
+      messageId: sesMessageId,
+      recipient,
+      time: testTime(-HOUR_MS),
+    });
     await store.recordEvent(input(emailId, `sns-t-${emailId}`, transient));
-    const suppressed = () => env.ORG_DB_ACME.prepare('SELECT reason FROM email_suppressions WHERE email_address = ?').bind(recipient).all();
+    const suppressed = () =>
+      env.ORG_DB_ACME.prepare('SELECT reason FROM email_suppressions WHERE email_address = ?').bind(recipient).all();
     expect((await suppressed()).results).toEqual([]);
-    const permanent = buildSesEvent({ eventType: 'Bounce', messageId: sesMessageId, recipient, time: testTime(-HOUR_MS + 60_000) });
+    const permanent = buildSesEvent({
+      eventType: 'Bounce',
+      messageId: sesMessageId,
+      recipient,
+      time: testTime(-HOUR_MS + 60_000),
+    });
     await store.recordEvent(input(emailId, `sns-p-${emailId}`, permanent));
     await store.recordEvent(input(emailId, `sns-p-${emailId}`, permanent));
     expect((await suppressed()).results).toEqual([{ reason: 'bounce' }]);

@@ -45,7 +45,10 @@ export function createD1OutgoingEmailStore(db: D1Database): OutgoingEmailStore {
         )
         .bind(...params, sesMessageId, at, emailId, sesMessageId);
       if ((await update.run()).meta.changes === 1) return;
-      const row = await db.prepare('SELECT ses_message_id AS bound FROM emails WHERE id = ?').bind(emailId).first<{ bound: string | null }>();
+      const row = await db
+        .prepare('SELECT ses_message_id AS bound FROM emails WHERE id = ?')
+        .bind(emailId)
+        .first<{ bound: string | null }>();
       if (!row) throw new MessageBindingError('email-missing', emailId, sesMessageId, null);
       if (row.bound !== null && row.bound !== sesMessageId) {
         throw new MessageBindingError('email-bound-to-other-message', emailId, sesMessageId, row.bound);

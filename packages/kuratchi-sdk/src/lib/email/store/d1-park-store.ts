@@ -23,7 +23,16 @@ export function createD1ParkStore(db: D1Database): ParkStore {
              WHERE (SELECT count(*) FROM (SELECT 1 FROM parked_email_events WHERE ses_message_id = ? LIMIT ?)) < ?
              ON CONFLICT (sns_message_id) DO NOTHING`,
           )
-          .bind(event.snsMessageId, event.sesMessageId, event.message, event.parkedAt, event.reason, event.sesMessageId, maxPerMessage, maxPerMessage),
+          .bind(
+            event.snsMessageId,
+            event.sesMessageId,
+            event.message,
+            event.parkedAt,
+            event.reason,
+            event.sesMessageId,
+            maxPerMessage,
+            maxPerMessage,
+          ),
         // The park of this message was full: the event goes to the dead-letter table instead.
         db
           .prepare(
@@ -32,8 +41,17 @@ export function createD1ParkStore(db: D1Database): ParkStore {
              WHERE NOT EXISTS (SELECT 1 FROM parked_email_events WHERE sns_message_id = ?)
              ON CONFLICT (sns_message_id) DO NOTHING`,
           )
-          .bind(event.snsMessageId, event.sesMessageId, event.message, event.parkedAt, event.parkedAt, event.snsMessageId),
-        db.prepare('SELECT EXISTS (SELECT 1 FROM parked_email_events WHERE sns_message_id = ?) AS held').bind(event.snsMessageId),
+          .bind(
+            event.snsMessageId,
+            event.sesMessageId,
+            event.message,
+            event.parkedAt,
+            event.parkedAt,
+            event.snsMessageId,
+          ),
+        db
+          .prepare('SELECT EXISTS (SELECT 1 FROM parked_email_events WHERE sns_message_id = ?) AS held')
+          .bind(event.snsMessageId),
       ]);
       if (parked?.meta.changes === 1) return 'parked';
       return (held?.results[0] as { held?: number } | undefined)?.held ? 'held' : 'dead-lettered';
@@ -60,11 +78,17 @@ export function createD1ParkStore(db: D1Database): ParkStore {
         )
         .bind(limit)
         .all<ParkedEvent & { organizationId: string; emailId: string }>();
-      return results.map(({ organizationId, emailId, ...parked }): RoutableParkedEvent => ({ ...parked, route: { organizationId, emailId } }));
+      return results.map(({ organizationId, emailId, ...parked }): RoutableParkedEvent => ({
+        ...parked,
+        route: { organizationId, emailId },
+      }));
     },
 
     async markOrphaned(snsMessageId, reason: Exclude<HoldReason, 'no-route'>) {
-      await db.prepare('UPDATE parked_email_events SET reason = ? WHERE sns_message_id = ?').bind(reason, snsMessageId).run();
+      await db
+        .prepare('UPDATE parked_email_events SET reason = ? WHERE sns_message_id = ?')
+        .bind(reason, snsMessageId)
+        .run();
     },
 
     async deleteParkedEvent(snsMessageId) {
@@ -73,7 +97,8 @@ export function createD1ParkStore(db: D1Database): ParkStore {
 
     async expireParkedEvents(cutoff, limit, now) {
       // Both statements pick the same page (same cutoff, order and limit) in one transaction.
-      const page = 'SELECT sns_message_id FROM parked_email_events WHERE parked_at < ? ORDER BY parked_at, sns_message_id LIMIT ?';
+      const page =
+        'SELECT sns_message_id FROM parked_email_events WHERE parked_at < ? ORDER BY parked_at, sns_message_id LIMIT ?';
       const [, deleted] = await db.batch([
         db
           .prepare(

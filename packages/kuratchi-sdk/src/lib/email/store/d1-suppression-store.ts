@@ -41,7 +41,10 @@ export function createD1SuppressionStore(db: D1Database): SuppressionStore {
     },
 
     async remove(emailAddress) {
-      const result = await db.prepare('DELETE FROM email_suppressions WHERE email_address = ?').bind(emailAddress).run();
+      const result = await db
+        .prepare('DELETE FROM email_suppressions WHERE email_address = ?')
+        .bind(emailAddress)
+        .run();
       return result.meta.changes === 1;
     },
   };

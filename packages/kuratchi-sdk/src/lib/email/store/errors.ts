@@ -2,7 +2,8 @@
  * Why a row could not be bound to an SES message id (see {@link MessageBindingError}).
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
  */
-export type MessageBindingErrorCode = 'email-missing' | 'email-bound-to-other-message' | 'message-routed-to-other-email';
+export type MessageBindingErrorCode =
+  'email-missing' | 'email-bound-to-other-message' | 'message-routed-to-other-email';
 
 /**
  * Binding an email row (or an `email_message_lookup` row) to an SES message id was refused:
@@ -23,7 +24,12 @@ export class MessageBindingError extends Error {
   }
 }
 
-function bindingMessage(code: MessageBindingErrorCode, emailId: string, sesMessageId: string, existing: string | null): string {
+function bindingMessage(
+  code: MessageBindingErrorCode,
+  emailId: string,
+  sesMessageId: string,
+  existing: string | null,
+): string {
   switch (code) {
     case 'email-missing':
       return `email ${emailId} does not exist: it cannot be bound to SES message ${sesMessageId}`;

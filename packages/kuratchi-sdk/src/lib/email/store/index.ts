@@ -12,7 +12,13 @@ export { createD1AdminStore } from './d1-admin-store.js';
 export { createD1OrgEmailStore } from './d1-org-email-store.js';
 export { createD1DeadLetterStore } from './d1-dead-letter-store.js';
 export { createD1EmailQueries } from './d1-email-queries.js';
-export type { EmailQueries, EmailLogFilter, EmailLogPage, EmailTimelineEvent, DailyEmailStats } from './d1-email-queries.js';
+export type {
+  EmailQueries,
+  EmailLogFilter,
+  EmailLogPage,
+  EmailTimelineEvent,
+  DailyEmailStats,
+} from './d1-email-queries.js';
 export { OrgDatabaseError } from '../events/errors.js';
 export type { OrgDatabaseErrorCode } from '../events/errors.js';
 export { MessageBindingError } from './errors.js';

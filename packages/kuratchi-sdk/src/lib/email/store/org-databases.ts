@@ -26,7 +26,10 @@ export function getAdminDb(env: D1Bindings): D1Database {
  * change to the organisations table is seen by the next request.
  * @throws {OrgDatabaseError} `organization-not-found` or `binding-missing`.
  */
-export function createOrgDatabaseClient(adminDb: D1Database, env: D1Bindings): (organizationId: string) => Promise<D1Database> {
+export function createOrgDatabaseClient(
+  adminDb: D1Database,
+  env: D1Bindings,
+): (organizationId: string) => Promise<D1Database> {
   const resolved = new Map<string, Promise<D1Database>>();
   return (organizationId) => {
     let database = resolved.get(organizationId);

@@ -30,7 +30,12 @@ export interface DemoTrafficOptions {
   now?: () => Date;
 }
 
-const LINKS = ['https://example.com/pricing', 'https://example.com/docs', 'https://example.com/blog/launch', 'https://example.com/unsubscribe'];
+const LINKS = [
+  'https://example.com/pricing',
+  'https://example.com/docs',
+  'https://example.com/blog/launch',
+  'https://example.com/unsubscribe',
+];
 
 /**
  * Realistic SNS traffic for the local demo and `kuratchi-ses simulate`: plausible next events of
@@ -105,7 +110,14 @@ export function createDemoTraffic(options: DemoTrafficOptions) {
       }
       if (roll < 0.17) {
         const stranger = { sesMessageId: `demo-unsent-${crypto.randomUUID()}`, recipient: 'stranger@example.com' };
-        return [{ kind: 'unknown-email', eventType: 'Delivery', body: await sign(specFor(stranger, 'Delivery', now())), expectedStatus: 200 }];
+        return [
+          {
+            kind: 'unknown-email',
+            eventType: 'Delivery',
+            body: await sign(specFor(stranger, 'Delivery', now())),
+            expectedStatus: 200,
+          },
+        ];
       }
       const email = pick(options.emails);
       if (roll < 0.25 && (email.stage ?? 'sent') === 'sent') {

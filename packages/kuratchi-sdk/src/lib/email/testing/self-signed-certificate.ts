@@ -59,7 +59,9 @@ export async function createSelfSignedCertificate(
   const notBefore = options.notBefore ?? DEFAULT_CERTIFICATE_NOT_BEFORE;
   const notAfter = options.notAfter ?? DEFAULT_CERTIFICATE_NOT_AFTER;
   if (!(notBefore.getTime() < notAfter.getTime())) {
-    throw new RangeError(`certificate notBefore (${notBefore.toISOString()}) must be before notAfter (${notAfter.toISOString()})`);
+    throw new RangeError(
+      `certificate notBefore (${notBefore.toISOString()}) must be before notAfter (${notAfter.toISOString()})`,
+    );
   }
   const keys = (await crypto.subtle.generateKey(
     { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
@@ -89,7 +91,11 @@ export async function createSelfSignedCertificate(
       SubjectPublicKeyInfo,
     ),
   });
-  const signatureValue = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', keys.privateKey, AsnConvert.serialize(tbsCertificate));
+  const signatureValue = await crypto.subtle.sign(
+    'RSASSA-PKCS1-v1_5',
+    keys.privateKey,
+    AsnConvert.serialize(tbsCertificate),
+  );
   const der = AsnConvert.serialize(new Certificate({ tbsCertificate, signatureAlgorithm, signatureValue }));
   return {
     pem: toPem(new Uint8Array(der)),

@@ -64,7 +64,12 @@ export function buildSesEvent(spec: SesEventSpec): SesEvent {
           bounceType: spec.bounceType ?? 'Permanent',
           bounceSubType: spec.bounceSubType ?? 'General',
           bouncedRecipients: [
-            { emailAddress: recipient, action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown' },
+            {
+              emailAddress: recipient,
+              action: 'failed',
+              status: '5.1.1',
+              diagnosticCode: 'smtp; 550 5.1.1 user unknown',
+            },
           ],
           timestamp: at,
           feedbackId: `${spec.messageId}-bounce`,
@@ -102,7 +107,13 @@ export function buildSesEvent(spec: SesEventSpec): SesEvent {
       return {
         eventType: 'Click',
         mail,
-        click: { timestamp: at, ipAddress: '192.0.2.1', userAgent: agent, link: spec.link ?? 'https://example.com/', linkTags: {} },
+        click: {
+          timestamp: at,
+          ipAddress: '192.0.2.1',
+          userAgent: agent,
+          link: spec.link ?? 'https://example.com/',
+          linkTags: {},
+        },
       };
     case 'DeliveryDelay':
       return {
@@ -112,7 +123,9 @@ export function buildSesEvent(spec: SesEventSpec): SesEvent {
           timestamp: at,
           delayType: spec.delayType ?? 'TransientCommunicationFailure',
           expirationTime: new Date(spec.time.getTime() + 86_400_000).toISOString(),
-          delayedRecipients: [{ emailAddress: recipient, status: '4.4.1', diagnosticCode: 'smtp; 421 4.4.1 Unable to connect' }],
+          delayedRecipients: [
+            { emailAddress: recipient, status: '4.4.1', diagnosticCode: 'smtp; 421 4.4.1 Unable to connect' },
+          ],
           reportingMTA: 'dsn; a8-70.smtp-out.amazonses.com',
         },
       };

@@ -73,7 +73,8 @@ export async function createSnsSigner(options: SnsSignerOptions = {}): Promise<S
     certificatePem: certificate.pem,
     certificate,
     async fetchCertificate(url) {
-      if (!(certUrl === undefined ? servesAt(url, certPath) : url === certUrl)) throw new Error(`no certificate at ${url}`);
+      if (!(certUrl === undefined ? servesAt(url, certPath) : url === certUrl))
+        throw new Error(`no certificate at ${url}`);
       return certificate.pem;
     },
     async sign(message, version = '2') {

@@ -36,7 +36,10 @@ describe('createSelfSignedCertificate', () => {
     const notBefore = new Date(TEST_NOW.getTime() - 60_000);
     const notAfter = new Date(TEST_NOW.getTime() + 60_000);
     const certificate = readSigningCertificate((await createSelfSignedCertificate({ notBefore, notAfter })).pem);
-    expect([certificate.notBefore.getTime(), certificate.notAfter.getTime()]).toEqual([notBefore.getTime(), notAfter.getTime()]);
+    expect([certificate.notBefore.getTime(), certificate.notAfter.getTime()]).toEqual([
+      notBefore.getTime(),
+      notAfter.getTime(),
+    ]);
     await expect(createSelfSignedCertificate({ notBefore: notAfter, notAfter: notBefore })).rejects.toThrow(RangeError);
   });
 });

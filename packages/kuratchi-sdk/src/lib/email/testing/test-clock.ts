@@ -21,7 +21,9 @@ export interface TestClock {
 export function createTestClock(iso?: string): TestClock {
   const now = new Date(iso || DEFAULT_TEST_NOW);
   if (Number.isNaN(now.getTime())) {
-    throw new RangeError(`the test clock needs an ISO 8601 instant such as ${DEFAULT_TEST_NOW}, not ${JSON.stringify(iso)}`);
+    throw new RangeError(
+      `the test clock needs an ISO 8601 instant such as ${DEFAULT_TEST_NOW}, not ${JSON.stringify(iso)}`,
+    );
   }
   const at = (offsetMs: number) => new Date(now.getTime() + offsetMs);
   return { now, at, iso: (offsetMs = 0) => at(offsetMs).toISOString() };

@@ -8,7 +8,10 @@ export const load: PageServerLoad = async ({ locals, params }) => {
   // Looked up in the active organisation's own database: another organisation's id is a 404.
   const email = await queries.getEmail(params.id);
   if (!email) error(404, 'No such email');
-  const [events, suppression] = await Promise.all([queries.listEmailEvents(email.id), queries.findSuppression(email.recipient)]);
+  const [events, suppression] = await Promise.all([
+    queries.listEmailEvents(email.id),
+    queries.findSuppression(email.recipient),
+  ]);
   return {
     email,
     suppression,

@@ -11,7 +11,11 @@ afterEach(() => {
 });
 
 const counter = async (name: string) =>
-  (await env.ADMIN_DB.prepare('SELECT count FROM ingestion_counters WHERE name = ?').bind(name).first<{ count: number }>())?.count ?? 0;
+  (
+    await env.ADMIN_DB.prepare('SELECT count FROM ingestion_counters WHERE name = ?')
+      .bind(name)
+      .first<{ count: number }>()
+  )?.count ?? 0;
 
 /** POSTs once and returns the answer, the webhook's log lines (by console method) and how each counter moved. */
 async function answered(body: BodyInit, options: Parameters<typeof post>[1], counters: string[]) {
@@ -20,7 +24,10 @@ async function answered(body: BodyInit, options: Parameters<typeof post>[1], cou
   const error = vi.spyOn(console, 'error').mockImplementation(() => {});
   const response = await post(body, options);
   const lines = (spy: typeof info) =>
-    spy.mock.calls.map((call) => String(call[0])).filter((line) => line.includes('"msg":"ses-webhook"')).map((line) => JSON.parse(line));
+    spy.mock.calls
+      .map((call) => String(call[0]))
+      .filter((line) => line.includes('"msg":"ses-webhook"'))
+      .map((line) => JSON.parse(line));
   const logged = { info: lines(info), error: lines(error) };
   vi.restoreAllMocks();
   const after = await Promise.all(counters.map(counter));
@@ -49,7 +56,12 @@ describe('answers the route gives before the ingestor are logged and counted lik
     expect(await response.json()).toEqual({ outcome: 'unavailable', code: 'misconfigured' });
     expect(logged.info).toEqual([]);
     expect(logged.error).toHaveLength(1);
-    expect(logged.error[0]).toMatchObject({ msg: 'ses-webhook', outcome: 'unavailable', code: 'misconfigured', status: 503 });
+    expect(logged.error[0]).toMatchObject({
+      msg: 'ses-webhook',
+      outcome: 'unavailable',
+      code: 'misconfigured',
+      status: 503,
+    });
     expect(logged.error[0].error).toContain('SES_ALLOWED_TOPIC_ARNS');
     expect(typeof logged.error[0].ms).toBe('number');
     expect(moved).toEqual({ received: 1, 'outcome:unavailable': 1, 'rejected:misconfigured': 0 });

@@ -24,24 +24,59 @@ beforeEach(async () => {
 });
 
 const emailRow = (db: D1Database, id: string) =>
-  db.prepare('SELECT status, open_count AS opens, click_count AS clicks, bounce_type AS bounceType, last_clicked_link AS link FROM emails WHERE id = ?').bind(id).first();
+  db
+    .prepare(
+      'SELECT status, open_count AS opens, click_count AS clicks, bounce_type AS bounceType, last_clicked_link AS link FROM emails WHERE id = ?',
+    )
+    .bind(id)
+    .first();
 
 describe('POST /api/webhooks/ses-events in workerd, on the real build', () => {
   it('applies signed events of every type to the right organisation, fetching the certificate once', async () => {
     const acme = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
     const globex = await sentEmail(env.ORG_DB_GLOBEX, ORGS.globex);
-    const types = ['Send', 'Delivery', 'Open', 'Click', 'DeliveryDelay', 'Bounce', 'Complaint', 'Reject', 'Rendering Failure', 'Subscription'] as const;
+    const types = [
+      'Send',
+      'Delivery',
+      'Open',
+      'Click',
+      'DeliveryDelay',
+      'Bounce',
+      'Complaint',
+      'Reject',
+      'Rendering Failure',
+      'Subscription',
+    ] as const;
     for (const eventType of types) {
-      const response = await post(await signedEvent(signer, { eventType, messageId: acme.sesMessageId, recipient: acme.recipient, link: 'https://example.com/pricing' }));
+      const response = await post(
+        await signedEvent(signer, {
+          eventType,
+          messageId: acme.sesMessageId,
+          recipient: acme.recipient,
+          link: 'https://example.com/pricing',
+        }),
+      );
       expect(response.status, eventType).toBe(200);
       expect(await response.json()).toEqual({ outcome: 'applied' });
     }
-    expect(await emailRow(env.ORG_DB_ACME, acme.emailId)).toEqual({ status: 'complained', opens: 1, clicks: 1, bounceType: 'Permanent', link: 'https://example.com/pricing' });
-    const events = await env.ORG_DB_ACME.prepare('SELECT event_type FROM email_events WHERE email_id = ? ORDER BY event_type').bind(acme.emailId).all();
+    expect(await emailRow(env.ORG_DB_ACME, acme.emailId)).toEqual({
+      status: 'complained',
+      opens: 1,
+      clicks: 1,
+      bounceType: 'Permanent',
+      link: 'https://example.com/pricing',
+    });
+    const events = await env.ORG_DB_ACME.prepare(
+      'SELECT event_type FROM email_events WHERE email_id = ? ORDER BY event_type',
+    )
+      .bind(acme.emailId)
+      .all();
     expect(events.results.map((r) => r['event_type'])).toEqual([...types].sort());
     expect(await emailRow(env.ORG_DB_GLOBEX, globex.emailId)).toMatchObject({ status: 'pending', opens: 0 });
 
-    expect((await post(await signedEvent(signer, { eventType: 'Open', messageId: globex.sesMessageId }))).status).toBe(200);
+    expect((await post(await signedEvent(signer, { eventType: 'Open', messageId: globex.sesMessageId }))).status).toBe(
+      200,
+    );
     expect(await emailRow(env.ORG_DB_GLOBEX, globex.emailId)).toMatchObject({ opens: 1 });
     expect(await emailRow(env.ORG_DB_ACME, acme.emailId)).toMatchObject({ opens: 1 });
     // The only outbound request was the certificate (the key is cached after that).
@@ -57,7 +92,9 @@ describe('POST /api/webhooks/ses-events in workerd, on the real build', () => {
   });
 
   it('parks an event for an email not sent yet (200)', async () => {
-    const response = await post(await signedEvent(signer, { eventType: 'Delivery', messageId: `ses-${crypto.randomUUID()}` }));
+    const response = await post(
+      await signedEvent(signer, { eventType: 'Delivery', messageId: `ses-${crypto.randomUUID()}` }),
+    );
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ outcome: 'parked' });
   });
@@ -65,12 +102,73 @@ describe('POST /api/webhooks/ses-events in workerd, on the real build', () => {
 
 describe('refusals: their status, nothing written, no request to a foreign host', () => {
   const cases: Array<[string, () => Promise<{ body: BodyInit; headers?: Record<string, string> }>, number, string]> = [
-    ['a forged signature', async () => ({ body: tamper(await signedEvent(signer, { eventType: 'Open', messageId: 'x' }), 'MessageId', 'forged') }), 403, 'signature-mismatch'],
-    ['a signature by another key', async () => ({ body: await signedEvent(await createSnsSigner({ certUrl: env.TEST_SIGNER_CERT_URL }), { eventType: 'Open', messageId: 'x' }) }), 403, 'signature-mismatch'],
-    ['a stale message', async () => ({ body: await signedEvent(signer, { eventType: 'Open', messageId: 'x' }, { Timestamp: new Date(Date.now() - 2 * 3600_000).toISOString() }) }), 403, 'timestamp-too-old'],
-    ['a message from the future', async () => ({ body: await signedEvent(signer, { eventType: 'Open', messageId: 'x' }, { Timestamp: new Date(Date.now() + 3600_000).toISOString() }) }), 403, 'timestamp-in-future'],
-    ['a disallowed topic', async () => ({ body: await signedEvent(signer, { eventType: 'Open', messageId: 'x' }, { TopicArn: 'arn:aws:sns:eu-west-1:123456789012:intruder' }) }), 403, 'topic-not-allowed'],
-    ['a certificate URL on S3', async () => ({ body: tamper(await signedEvent(signer, { eventType: 'Open', messageId: 'x' }), 'SigningCertURL', 'https://s3.amazonaws.com/bucket/cert.pem') }), 403, 'cert-url-not-sns-host'],
+    [
+      'a forged signature',
+      async () => ({
+        body: tamper(await signedEvent(signer, { eventType: 'Open', messageId: 'x' }), 'MessageId', 'forged'),
+      }),
+      403,
+      'signature-mismatch',
+    ],
+    [
+      'a signature by another key',
+      async () => ({
+        body: await signedEvent(await createSnsSigner({ certUrl: env.TEST_SIGNER_CERT_URL }), {
+          eventType: 'Open',
+          messageId: 'x',
+        }),
+      }),
+      403,
+      'signature-mismatch',
+    ],
+    [
+      'a stale message',
+      async () => ({
+        body: await signedEvent(
+          signer,
+          { eventType: 'Open', messageId: 'x' },
+          { Timestamp: new Date(Date.now() - 2 * 3600_000).toISOString() },
+        ),
+      }),
+      403,
+      'timestamp-too-old',
+    ],
+    [
+      'a message from the future',
+      async () => ({
+        body: await signedEvent(
+          signer,
+          { eventType: 'Open', messageId: 'x' },
+          { Timestamp: new Date(Date.now() + 3600_000).toISOString() },
+        ),
+      }),
+      403,
+      'timestamp-in-future',
+    ],
+    [
+      'a disallowed topic',
+      async () => ({
+        body: await signedEvent(
+          signer,
+          { eventType: 'Open', messageId: 'x' },
+          { TopicArn: 'arn:aws:sns:eu-west-1:123456789012:intruder' },
+        ),
+      }),
+      403,
+      'topic-not-allowed',
+    ],
+    [
+      'a certificate URL on S3',
+      async () => ({
+        body: tamper(
+          await signedEvent(signer, { eventType: 'Open', messageId: 'x' }),
+          'SigningCertURL',
+          'https://s3.amazonaws.com/bucket/cert.pem',
+        ),
+      }),
+      403,
+      'cert-url-not-sns-host',
+    ],
     ['malformed JSON', async () => ({ body: '{"Type":' }), 400, 'not-json'],
     ['a non-SNS JSON body', async () => ({ body: '{"hello":"world"}' }), 400, 'invalid-envelope'],
     ['a non-UTF-8 body', async () => ({ body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]) }), 400, 'not-utf8'],
@@ -85,7 +183,8 @@ describe('refusals: their status, nothing written, no request to a foreign host'
       expect(response.status).toBe(status);
       expect(await response.json()).toMatchObject({ code });
       expect(await writes()).toBe(before);
-      for (const request of await takeOutbound()) expect(new URL(request.url).hostname).toBe('sns.eu-west-1.amazonaws.com');
+      for (const request of await takeOutbound())
+        expect(new URL(request.url).hostname).toBe('sns.eu-west-1.amazonaws.com');
     });
   }
 
@@ -105,14 +204,23 @@ describe('HTTP Basic credential', () => {
     const acme = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
     const body = await signedEvent(signer, { eventType: 'Open', messageId: acme.sesMessageId });
     const before = await writes();
-    for (const authorization of [undefined, `Basic ${btoa('sns:wrong')}`, `Basic ${btoa('other:s3cret-Pa55')}`, 'Bearer x', 'Basic !!!']) {
+    for (const authorization of [
+      undefined,
+      `Basic ${btoa('sns:wrong')}`,
+      `Basic ${btoa('other:s3cret-Pa55')}`,
+      'Bearer x',
+      'Basic !!!',
+    ]) {
       const response = await post(body, { env: withCredential, headers: authorization ? { authorization } : {} });
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toMatch(/^Basic realm="kuratchi SES events"/);
     }
     expect(await writes()).toBe(before);
     expect(await takeOutbound()).toEqual([]);
-    const accepted = await post(body, { env: withCredential, headers: { authorization: `Basic ${btoa('sns:s3cret-Pa55')}` } });
+    const accepted = await post(body, {
+      env: withCredential,
+      headers: { authorization: `Basic ${btoa('sns:s3cret-Pa55')}` },
+    });
     expect(accepted.status).toBe(200);
     expect(await emailRow(env.ORG_DB_ACME, acme.emailId)).toMatchObject({ opens: 1 });
   });
@@ -126,7 +234,9 @@ describe('subscription confirmation', () => {
         MessageId: crypto.randomUUID(),
         TopicArn: topicArn,
         Message: `You have chosen to subscribe to the topic ${topicArn}.`,
-        SubscribeURL: subscribeUrl ?? `https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${topicArn}&Token=t0k3n`,
+        SubscribeURL:
+          subscribeUrl ??
+          `https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${topicArn}&Token=t0k3n`,
         Token: 't0k3n',
         Timestamp: new Date().toISOString(),
       }),
@@ -134,7 +244,9 @@ describe('subscription confirmation', () => {
   }
 
   it('visits the SubscribeURL of the allowed topic (and nothing else)', async () => {
-    const response = await post(await confirmation(), { headers: { 'x-amz-sns-message-type': 'SubscriptionConfirmation' } });
+    const response = await post(await confirmation(), {
+      headers: { 'x-amz-sns-message-type': 'SubscriptionConfirmation' },
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ outcome: 'subscription-confirmed' });
     const visits = (await takeOutbound()).filter((r) => r.url.includes('ConfirmSubscription'));
@@ -146,7 +258,9 @@ describe('subscription confirmation', () => {
   it('never visits the SubscribeURL of another topic or of a foreign host', async () => {
     const other = 'arn:aws:sns:eu-west-1:123456789012:not-ours';
     expect((await post(await confirmation(other))).status).toBe(403);
-    expect((await post(await confirmation(TOPIC, 'https://evil.example/?Action=ConfirmSubscription'))).status).toBe(403);
+    expect((await post(await confirmation(TOPIC, 'https://evil.example/?Action=ConfirmSubscription'))).status).toBe(
+      403,
+    );
     expect((await takeOutbound()).filter((r) => r.url.includes('ConfirmSubscription'))).toEqual([]);
   });
 });
@@ -160,12 +274,18 @@ describe('CSRF: SNS is not blocked, cross-site forms are', () => {
 
   it('refuses a cross-site form post anywhere else, and accepts a same-origin one', async () => {
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
-    const crossSite = await post('name=x', { url: 'http://127.0.0.1/', headers: { ...form, origin: 'https://evil.example' } });
+    const crossSite = await post('name=x', {
+      url: 'http://127.0.0.1/',
+      headers: { ...form, origin: 'https://evil.example' },
+    });
     expect(crossSite.status).toBe(403);
     expect(await crossSite.text()).toMatch(/Cross-site POST form submissions are forbidden/);
     const noOrigin = await post('name=x', { url: 'http://127.0.0.1/', headers: form });
     expect(noOrigin.status).toBe(403);
-    const sameOrigin = await post('name=x', { url: 'http://127.0.0.1/', headers: { ...form, origin: 'http://127.0.0.1' } });
+    const sameOrigin = await post('name=x', {
+      url: 'http://127.0.0.1/',
+      headers: { ...form, origin: 'http://127.0.0.1' },
+    });
     expect(sameOrigin.status).not.toBe(403);
   });
 });
@@ -209,14 +329,24 @@ describe('observability', () => {
     logs.mockRestore();
     expect(lines).toHaveLength(1);
     const line = JSON.parse(lines[0]!);
-    expect(line).toMatchObject({ msg: 'ses-webhook', type: 'Notification', sesMessageId: acme.sesMessageId, eventType: 'Open', outcome: 'applied', status: 200, organizationId: ORGS.acme });
+    expect(line).toMatchObject({
+      msg: 'ses-webhook',
+      type: 'Notification',
+      sesMessageId: acme.sesMessageId,
+      eventType: 'Open',
+      outcome: 'applied',
+      status: 200,
+      organizationId: ORGS.acme,
+    });
     expect(typeof line.ms).toBe('number');
     expect(lines[0]).not.toContain('Signature');
   });
 
   it('counts what it saw, by outcome and rejection reason, with the time of the last event', async () => {
     const counter = async (name: string) =>
-      (await env.ADMIN_DB.prepare('SELECT count, last_at AS lastAt FROM ingestion_counters WHERE name = ?').bind(name).first<{ count: number; lastAt: number }>()) ?? { count: 0, lastAt: 0 };
+      (await env.ADMIN_DB.prepare('SELECT count, last_at AS lastAt FROM ingestion_counters WHERE name = ?')
+        .bind(name)
+        .first<{ count: number; lastAt: number }>()) ?? { count: 0, lastAt: 0 };
     const applied = await counter('outcome:applied');
     const forged = await counter('rejected:signature-mismatch');
     const acme = await sentEmail(env.ORG_DB_ACME, ORGS.acme);

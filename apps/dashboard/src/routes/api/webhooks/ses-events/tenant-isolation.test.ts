@@ -52,7 +52,8 @@ const row = (emailId: string) =>
   )
     .bind(emailId)
     .first();
-const suppressed = (customer: string) => env.ORG_DB_GLOBEX.prepare('SELECT 1 FROM email_suppressions WHERE email_address = ?').bind(customer).first();
+const suppressed = (customer: string) =>
+  env.ORG_DB_GLOBEX.prepare('SELECT 1 FROM email_suppressions WHERE email_address = ?').bind(customer).first();
 const PARKED = ['200 parked', '200 parked', '200 parked'];
 const untouched = { complainedAt: null, link: null, bouncedAt: null };
 
@@ -89,7 +90,12 @@ describe("POST /api/webhooks/ses-events: forged tags for another organisation's 
   it('sent: nothing changes, and the real events keep applying', async () => {
     const customer = 'route-sent@example.com';
     const realId = `ses-real-${crypto.randomUUID()}`;
-    const result = await sender(async () => ({ MessageId: realId })).sendEmail({ organizationId: ORGS.globex, to: customer, subject: 'Invoice', text: 'Hi' });
+    const result = await sender(async () => ({ MessageId: realId })).sendEmail({
+      organizationId: ORGS.globex,
+      to: customer,
+      subject: 'Invoice',
+      text: 'Hi',
+    });
     expect(await forge(result.emailId!, customer)).toEqual(PARKED);
     expect(await event({ eventType: 'Open', messageId: realId })).toBe('200 applied');
     expect(await row(result.emailId!)).toEqual({ status: 'sent', ses: realId, opens: 1, ...untouched });
