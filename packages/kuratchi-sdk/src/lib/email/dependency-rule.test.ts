@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
  * - `store/` implements the ports on D1: events/, shared/, model.ts;
  * - `send/` and `setup/` use events/ and store/, never each other;
  * - `testing/` builds signed messages and events: events/, shared/, model.ts;
+ * - `verify/` is the barrel of the `kuratchi-sdk/email/verify` subpath: re-exports of events/'s
+ *   verification modules (and shared/) only; `index.ts` may re-export every concern;
  * - nothing imports a path outside src/lib/email: not the CLI (src/cli), which reaches the
  *   library through its package exports.
  */
@@ -20,10 +22,10 @@ const sources = import.meta.glob<string>(['./**/*.ts', '!./**/*.test.ts', '!./**
 });
 
 /** A folder of src/lib/email, a root file (`index.ts`, `model.ts`), or anything outside it. */
-type Concern = 'index' | 'model' | 'shared' | 'events' | 'store' | 'send' | 'setup' | 'testing' | 'outside';
+type Concern = 'index' | 'model' | 'shared' | 'events' | 'verify' | 'store' | 'send' | 'setup' | 'testing' | 'outside';
 
 const MAY_IMPORT: Record<Exclude<Concern, 'outside'>, readonly Concern[]> = {
-  index: ['model', 'shared', 'events', 'store', 'send', 'setup', 'testing'],
+  index: ['model', 'shared', 'events', 'verify', 'store', 'send', 'setup', 'testing'],
   model: [],
   shared: [],
   events: ['model', 'shared'],
@@ -31,6 +33,7 @@ const MAY_IMPORT: Record<Exclude<Concern, 'outside'>, readonly Concern[]> = {
   send: ['model', 'shared', 'events', 'store'],
   setup: ['model', 'shared', 'events', 'store'],
   testing: ['model', 'shared', 'events'],
+  verify: ['shared', 'events'],
 };
 
 /** The concern of a path relative to src/lib/email (`events/record.ts` -> `events`). */
