@@ -65,6 +65,11 @@ export default defineConfig(async () => {
     test: {
       include: ['src/**/*.test.ts'],
       setupFiles: ['./test/apply-migrations.ts'],
+      // Tests here drive workerd and local D1 (property runs, fault injection): a per-test limit
+      // is a hang detector, not a speed target (speed lives in pnpm bench), so it leaves room
+      // for a loaded 2-core CI machine.
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
     },
   };
 });
