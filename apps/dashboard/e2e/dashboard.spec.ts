@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { d1, postEvent, screenshot, signIn, USERS } from './support';
+import { d1, postEvent, screenshot, signIn, submitSignIn, USERS } from './support';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -217,14 +217,10 @@ test('sign-out ends the session, and repeated wrong passwords are rate-limited',
   await page.locator('form[data-hydrated="true"]').waitFor();
 
   for (let attempt = 1; attempt <= 5; attempt++) {
-    await page.getByLabel('Email address').fill(USERS.root);
-    await page.getByLabel('Password').fill(`wrong-${attempt}`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitSignIn(page, USERS.root, `wrong-${attempt}`);
     await expect(page.getByRole('alert')).toHaveText('Wrong email address or password.');
   }
-  await page.getByLabel('Email address').fill(USERS.root);
-  await page.getByLabel('Password').fill('kuratchi-demo');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignIn(page, USERS.root, 'kuratchi-demo');
   // The sixth attempt from this client waits a minute, even with the right password.
   await expect(page.getByRole('alert')).toHaveText('Too many failed attempts. Try again in 1 minute.');
 });

@@ -12,13 +12,26 @@ export const USERS = {
   root: 'root@kuratchi.example',
 } as const;
 
-/** Signs in through the form. */
-export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
-  if (!page.url().includes('/auth/signin')) await page.goto('/auth/signin');
+/**
+ * Fills and submits the (hydrated) sign-in form, and waits until the server has answered that
+ * submission: the alert of the previous attempt has the same text, so waiting for the alert
+ * alone can pass before this attempt reached the server. Returns the HTTP status of the answer.
+ */
+export async function submitSignIn(page: Page, email: string, password: string): Promise<number> {
   await page.locator('form[data-hydrated="true"]').waitFor();
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/auth/signin'),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
+  return response.status();
+}
+
+/** Signs in through the form. */
+export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
+  if (!page.url().includes('/auth/signin')) await page.goto('/auth/signin');
+  await submitSignIn(page, email, password);
   await expect(page).toHaveURL(/\/emails/);
 }
 

@@ -1,4 +1,4 @@
-import type { D1Database } from '@cloudflare/workers-types';
+import type { D1Database, Queue } from '@cloudflare/workers-types';
 import type { KuratchiLocals } from '$lib/server/locals';
 import type { Session } from '$lib/server/auth/sessions';
 
@@ -37,6 +37,11 @@ declare global {
     SES_PARK_MAX_EVENTS_PER_MESSAGE?: string;
     /** Secret bearer token of the operations API (`kuratchi-ses dead-letters`); unset: the API answers 403. */
     KURATCHI_OPS_TOKEN?: string;
+    /**
+     * Queued mode: the producer binding of the SES events queue (wrangler.toml `[[queues.producers]]`).
+     * Unbound, the webhook records each event inside the request (direct mode).
+     */
+    SES_EVENTS_QUEUE?: Queue<unknown>;
     /** Organisation databases, bound under the names in `organizations.database_binding`. */
     [binding: string]: unknown;
   }

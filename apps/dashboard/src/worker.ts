@@ -1,15 +1,23 @@
 // The dashboard Worker's entry (wrangler.toml `main`). @sveltejs/adapter-cloudflare emits a
 // Worker with a `fetch` handler only (sveltejs/kit#10496), so this wraps it and adds the cron
-// trigger's `scheduled` handler. `$sveltekit-worker` is the adapter's build output
+// trigger's `scheduled` handler and the SES events queue's `queue` handler. `$sveltekit-worker` is the adapter's build output
 // (`.svelte-kit/cloudflare/_worker.js`, where adapter.wrangler.toml tells the adapter to write
 // it), an alias in wrangler.toml and vitest.config.ts. Only relative imports below: wrangler
 // bundles this file without SvelteKit's `$lib` alias.
 import sveltekit from '$sveltekit-worker';
 import { scheduledJobs } from './lib/server/scheduled/jobs';
 import { runScheduledJobs } from './lib/server/scheduled/run-jobs';
+import { consumeQueueBatch } from './lib/server/ses-queue';
 
 export default {
   fetch: (request, env, ctx) => sveltekit.fetch(request, env, ctx),
+
+  /**
+   * Consumes the SES events queue and its dead-letter queue (wrangler.toml `[[queues.consumers]]`):
+   * see ses-queue.ts.
+   * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#consumer
+   */
+  queue: (batch, env) => consumeQueueBatch(batch, env),
 
   /**
    * Runs every scheduled job as of the trigger's own time (`scheduledTime`), each failing

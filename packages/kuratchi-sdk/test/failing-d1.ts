@@ -8,7 +8,8 @@
 export interface FaultPlan {
   /** 1-based number of the statement that fails; 0 never fails. */
   failAt: number;
-  mode: 'before' | 'after';
+  /** `before`/`after`: that one statement fails; `from`: it and every later one fail before they run (D1 gone, or the consumer killed). */
+  mode: 'before' | 'after' | 'from';
   /** Statements executed so far (across every wrapped database). */
   executed: number;
   /** D1 round trips so far: one per `run`/`first`/`all`/`raw` and one per `batch`, whatever its size. */
@@ -29,8 +30,10 @@ export function failingD1(db: D1Database, plan: FaultPlan): D1Database {
     const first = plan.executed + 1;
     plan.executed += count;
     plan.calls++;
-    const hit = plan.failAt >= first && plan.failAt <= plan.executed;
-    if (hit && plan.mode === 'before') {
+    const hit =
+      plan.failAt > 0 &&
+      (plan.mode === 'from' ? plan.executed >= plan.failAt : plan.failAt >= first && plan.failAt <= plan.executed);
+    if (hit && plan.mode !== 'after') {
       plan.injected++;
       throw new Error(`D1_ERROR: injected failure of statement ${plan.failAt} (before it ran)`);
     }

@@ -4,6 +4,7 @@ import {
   createSesEventIngestor,
   ingestionCounterNames,
   webhookAnswer,
+  type EnqueueSesEvent,
   type IngestResult,
 } from 'kuratchi-sdk/email/events';
 import { createSigningKeyCache, discardBody, readSnsBody, type FetchCertificate } from 'kuratchi-sdk/email/verify';
@@ -65,10 +66,21 @@ export async function handleSesWebhook({ request, url, platform }: WebhookContex
   const ingestor = createSesEventIngestor({
     allowedTopicArns: config.allowedTopicArns,
     ...d1EventSink(env, config),
+    ...(env.SES_EVENTS_QUEUE ? { enqueue: enqueueOn(env.SES_EVENTS_QUEUE) } : {}),
     ...(devCertificate ? { fetchCertificate: devCertificate, keyCache: devKeyCache } : { keyCache }),
   });
   const result = await ingestor.ingest(body.text);
   return finish(started, platform, result);
+}
+
+/**
+ * Queued mode: one queue message per event, as JSON; resolves once the queue accepted it.
+ * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#queue
+ */
+function enqueueOn(queue: NonNullable<DashboardEnv['SES_EVENTS_QUEUE']>): EnqueueSesEvent {
+  return async (message) => {
+    await queue.send(message, { contentType: 'json' });
+  };
 }
 
 /**
@@ -100,8 +112,10 @@ function finish(
   write(JSON.stringify(error ? { ...line, error } : line));
   const env = platform?.env;
   if (env?.ADMIN_DB) {
+    const counts = new Map(ingestionCounterNames(result).map((name) => [name, 1]));
+    const lagsMs = result.log.lagMs === undefined ? [] : [result.log.lagMs];
     const counting = createD1AdminStore(env.ADMIN_DB)
-      .countIngestion(ingestionCounterNames(result), Date.now())
+      .recordIngestionStats({ counts, lagsMs, at: Date.now() })
       .catch((e: unknown) =>
         console.error(JSON.stringify({ msg: 'ses-webhook', outcome: 'counting-failed', error: String(e) })),
       );

@@ -33,6 +33,17 @@ export type { SweepOptions, SweepReport } from './park-sweep.js';
 export { replayDeadLetters } from './dead-letters.js';
 export type { ReplayDeadLettersOptions, ReplayOutcome, ReplayReport } from './dead-letters.js';
 export { createSesEventIngestor, ingestionCounterNames } from './ingest.js';
+export { consumeSesEventBatch, retryDelaySeconds, CONSUMER_RECORD_QUERY_BUDGET } from './consume-batch.js';
+export type { QueuedDelivery, DeliveryVerdict, ConsumeReport } from './consume-batch.js';
+export { consumeSesEventQueue, deadLetterSesEventQueue } from './queue-consumer.js';
+export {
+  MAX_QUEUE_MESSAGE_BYTES,
+  sesEventQueueMessage,
+  readSesEventQueueMessage,
+  queueMessageBytes,
+} from './queue-message.js';
+export type { SesEventQueueMessage, EnqueueSesEvent } from './queue-message.js';
+export { lagBucket, lagBucketUpperMs, lagQuantileMs, lagMinute, MAX_LAG_BUCKET } from './lag-histogram.js';
 export type {
   SesEventIngestor,
   SesEventIngestorOptions,
@@ -57,6 +68,8 @@ export type {
   DeadLetterQuery,
   SubscriptionMessageRecord,
   IngestionCounter,
+  IngestionStats,
+  LagPercentiles,
   RecordEventInput,
   RecordEventOutcome,
 } from './ports.js';

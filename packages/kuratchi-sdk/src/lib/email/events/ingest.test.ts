@@ -411,3 +411,48 @@ describe('ingest: subscription confirmations', () => {
     expect(await outcomeOf(JSON.parse(body).MessageId)).toEqual({ outcome: 'unsubscribed', detail: null });
   });
 });
+
+describe('queued mode (an enqueue function is given)', () => {
+  it('verifies and parses, sends one queue message per event and answers 200 queued: nothing written to D1', async () => {
+    const { sesMessageId } = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
+    const sent: unknown[] = [];
+    const before = await totalWrites();
+    const body = await notification({ eventType: 'Delivery', messageId: sesMessageId });
+    const result = await ingestor({ enqueue: async (m) => void sent.push(m) }).ingest(body);
+    expect(result).toMatchObject({ status: 200, body: { outcome: 'queued' } });
+    const envelope = JSON.parse(body) as SnsMessage & { Message: string };
+    expect(sent).toEqual([
+      {
+        v: 1,
+        snsMessageId: envelope.MessageId,
+        snsTimestamp: Date.parse(envelope.Timestamp),
+        message: envelope.Message,
+      },
+    ]);
+    expect(await totalWrites()).toBe(before);
+  });
+
+  it('answers 503 queue-send-failed when the queue refuses the event, so SNS retries', async () => {
+    const body = await notification({ eventType: 'Open', messageId: 'ses-queue-down' });
+    const result = await ingestor({
+      enqueue: async () => {
+        throw new Error('Queue send failed: overloaded');
+      },
+    }).ingest(body);
+    expect(result).toMatchObject({ status: 503, body: { outcome: 'unavailable', code: 'queue-send-failed' } });
+    expect(result.log.error).toContain('overloaded');
+  });
+
+  it('refuses what direct mode refuses before anything is enqueued: forged (403), malformed event (400)', async () => {
+    const sent: unknown[] = [];
+    const enqueue = async (m: unknown) => void sent.push(m);
+    const forged = withField(await notification({ eventType: 'Open', messageId: 'ses-x' }), 'Message', (m) => m + ' ');
+    expect((await ingestor({ enqueue }).ingest(forged)).status).toBe(403);
+    const malformed = await notification(
+      { eventType: 'Open', messageId: 'ses-x' },
+      { Message: '{"eventType":"Open"}' },
+    );
+    expect((await ingestor({ enqueue }).ingest(malformed)).status).toBe(400);
+    expect(sent).toEqual([]);
+  });
+});

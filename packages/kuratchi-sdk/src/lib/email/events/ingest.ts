@@ -1,5 +1,11 @@
 import { OrgDatabaseError, SesEventParseError, SnsMessageError, SnsVerificationError } from './errors.js';
 import { recordSesEvent, type EventSinkPorts } from './record.js';
+import {
+  MAX_QUEUE_MESSAGE_BYTES,
+  queueMessageBytes,
+  sesEventQueueMessage,
+  type EnqueueSesEvent,
+} from './queue-message.js';
 import { parseSesEvent } from './ses-event.js';
 import type { SnsConfirmation, SnsNotification } from './sns-message.js';
 import { assertSubscribeUrl } from './sns-urls.js';
@@ -19,6 +25,15 @@ export interface SesEventIngestorOptions extends EventSinkPorts {
   keyCache?: SigningKeyCache;
   /** Oldest accepted message, in seconds; default 3600. */
   maxAgeSeconds?: number;
+  /**
+   * Queued mode: sends each verified, parsed SES event to the SES events queue (answer `queued`
+   * once the send resolved, `unavailable` with code `queue-send-failed` when it failed, so SNS
+   * retries); the queue consumer (`consumeSesEventBatch`) records it. Without it (direct mode)
+   * the event is recorded inside the request. An event over the queue's message size limit is
+   * recorded inline in either mode.
+   * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#queue
+   */
+  enqueue?: EnqueueSesEvent;
 }
 
 export type { IngestLogEntry, IngestOutcome, IngestResult } from './webhook-contract.js';
@@ -65,8 +80,21 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
     }
     log.sesMessageId = event.mail.messageId;
     log.eventType = event.eventType;
+    if (options.enqueue) {
+      const queued = sesEventQueueMessage(message);
+      if (queueMessageBytes(queued) <= MAX_QUEUE_MESSAGE_BYTES) {
+        try {
+          await options.enqueue(queued);
+        } catch (error) {
+          log.error = error instanceof Error ? error.message : String(error);
+          return webhookAnswer('unavailable', log, 'queue-send-failed', 'the SES events queue refused the event');
+        }
+        return webhookAnswer('queued', log);
+      }
+    }
     const result = await recordSesEvent(options, message.MessageId, event);
     if (result.organizationId) log.organizationId = result.organizationId;
+    if (result.outcome === 'applied') log.lagMs = Math.max(0, now().getTime() - Date.parse(message.Timestamp));
     return webhookAnswer(result.outcome, log);
   }
 

@@ -24,10 +24,13 @@ export interface MessageRoute {
 export type HoldReason = 'no-route' | 'email-missing' | 'email-mismatch';
 
 /**
- * Why an event was dead-lettered: it was held past the time to live, or its message's park was full.
+ * Why an event was dead-lettered: it was held past the time to live, its message's park was full,
+ * or the queue consumer failed on it `max_retries` times (`queue-retries-exhausted`: it came back
+ * through the dead-letter queue).
+ * @see https://developers.cloudflare.com/queues/configuration/dead-letter-queues/
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
  */
-export type DeadLetterReason = HoldReason | 'park-full';
+export type DeadLetterReason = HoldReason | 'park-full' | 'queue-retries-exhausted';
 
 /** A verified SES event kept until its email is known (or orphaned, see {@link HoldReason}). */
 export interface ParkedEvent {
@@ -134,6 +137,11 @@ export interface DeadLetterStore {
   delete(snsMessageId: string): Promise<void>;
   /** Records a replay that could not apply the event yet, with the reason found this time. */
   noteReplayAttempt(snsMessageId: string, reason: HoldReason, at: number): Promise<void>;
+  /**
+   * Adds dead letters in one atomic batch; one already there (same SNS MessageId) is kept as it is.
+   * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+   */
+  addDeadLetters(letters: ReadonlyArray<Omit<DeadLetter, 'replayAttempts' | 'lastReplayAt'>>): Promise<void>;
 }
 
 /** A SubscriptionConfirmation or UnsubscribeConfirmation and what was done with it. */
@@ -159,10 +167,46 @@ export interface AdminStore extends ParkStore {
   putMessageRoute(sesMessageId: string, route: MessageRoute, now: number): Promise<void>;
   /** Records a subscription message (idempotent by SNS MessageId; the latest outcome wins). */
   recordSubscriptionMessage(record: SubscriptionMessageRecord): Promise<void>;
+  /**
+   * The routes of many SES message ids in one query (at most 100 ids: D1's bound-parameter
+   * limit); ids without a lookup row are absent from the map.
+   * @see https://developers.cloudflare.com/d1/platform/limits/
+   */
+  findMessageRoutes(sesMessageIds: readonly string[]): Promise<Map<string, MessageRoute>>;
   /** Adds one to each named ingestion counter, stamping it with `at` (one batch). */
   countIngestion(names: readonly string[], at: number): Promise<void>;
+  /**
+   * Adds `counts` to the ingestion counters and `lagsMs` (SNS Timestamp to applied, one per
+   * applied event) to the lag histogram of the minute of `at`, in one batch.
+   * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+   */
+  recordIngestionStats(stats: IngestionStats): Promise<void>;
+  /** Lag percentiles of events applied since `since` (epoch ms), from the lag histogram. */
+  lagPercentiles(since: number): Promise<LagPercentiles>;
   /** Every ingestion counter. */
   listIngestionCounters(): Promise<IngestionCounter[]>;
+}
+
+/**
+ * What one batch of ingestion adds to the admin database's figures.
+ * @see https://developers.cloudflare.com/queues/configuration/batching-retries/
+ */
+export interface IngestionStats {
+  /** Counter name → how much to add. */
+  counts: ReadonlyMap<string, number>;
+  /** Lag of each applied event, in ms (SNS Timestamp to applied). */
+  lagsMs: readonly number[];
+  at: number;
+}
+
+/**
+ * Lag from SNS Timestamp to applied, over a window: the number of events measured and the p50 and
+ * p99 (upper bounds of their histogram buckets, see `lag-histogram.ts`; null when none).
+ */
+export interface LagPercentiles {
+  events: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
 }
 
 /** One ingestion counter (see `ingestionCounterNames`). */
@@ -196,6 +240,15 @@ export interface OrgEmailStore {
    * email row exists and is bound to the event's SES message or to none yet. Never binds the row.
    */
   recordEvent(input: RecordEventInput): Promise<RecordEventOutcome>;
+  /**
+   * Records many events as {@link recordEvent} does each, in as few D1 batches as the limits allow
+   * (each event's statements always in the same batch, so it is applied whole or not at all).
+   * Outcomes are in input order. A batch that fails throws: the events of the batches before it
+   * are recorded, and recording them again is a `duplicate`.
+   * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+   * @see https://developers.cloudflare.com/d1/platform/limits/
+   */
+  recordEvents(inputs: readonly RecordEventInput[]): Promise<RecordEventOutcome[]>;
 }
 
 /** Resolves an organisation id to its email store. */

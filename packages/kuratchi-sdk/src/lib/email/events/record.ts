@@ -6,6 +6,7 @@ import type {
   MessageRoute,
   OrgEmailStoreResolver,
   ParkedEvent,
+  RecordEventInput,
   RecordEventOutcome,
 } from './ports.js';
 import { effectsOf, suppressionsOf } from './apply.js';
@@ -134,13 +135,27 @@ export async function recordRouted(
     if (error instanceof OrgDatabaseError && error.code === 'organization-not-found') return 'email-missing';
     throw error;
   }
-  return store.recordEvent({
+  return store.recordEvent(recordEventInput(route, snsMessageId, event, nowMs(ports)));
+}
+
+/**
+ * What an organisation's store records for a routed event: its row, effects and suppressions.
+ * @internal shared by the sink and the queue consumer.
+ * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
+ */
+export function recordEventInput(
+  route: MessageRoute,
+  snsMessageId: string,
+  event: SesEvent,
+  receivedAt: number,
+): RecordEventInput {
+  return {
     emailId: route.emailId,
     event: eventRecord(snsMessageId, event),
     effects: effectsOf(event),
     suppressions: suppressionsOf(event),
-    receivedAt: nowMs(ports),
-  });
+    receivedAt,
+  };
 }
 
 /** Records a routed event, or holds it as orphaned (or dead-letters it when its park is full). */
@@ -168,7 +183,8 @@ function eventRecord(snsMessageId: string, event: SesEvent): EmailEventRecord {
   };
 }
 
-function maxHeld(ports: EventSinkPorts): number {
+/** @internal the park's cap of these ports. */
+export function maxHeld(ports: EventSinkPorts): number {
   return ports.maxHeldEventsPerMessage ?? DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE;
 }
 

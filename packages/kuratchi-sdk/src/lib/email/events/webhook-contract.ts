@@ -52,6 +52,7 @@ export const WEBHOOK_RULES = {
  * @see https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html
  */
 export type IngestOutcome =
+  | 'queued'
   | 'applied'
   | 'duplicate'
   | 'parked'
@@ -98,6 +99,12 @@ export interface WebhookAnswerRule {
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
  */
 export const WEBHOOK_CONTRACT = {
+  queued: row(
+    200,
+    'queued',
+    'info',
+    'queued mode: a verified SES event, accepted by the SES events queue (the consumer records it)',
+  ),
   applied: row(200, 'applied', 'info', 'a verified SES event, recorded on its email row'),
   duplicate: row(200, 'duplicate', 'info', 'already recorded (same SNS `MessageId`): nothing changes'),
   parked: row(
@@ -176,7 +183,7 @@ export const WEBHOOK_CONTRACT = {
     503,
     'unavailable',
     'error',
-    "signing certificate unreachable, or an organisation's D1 binding missing",
+    "signing certificate unreachable, an organisation's D1 binding missing, or the queue refused the event (code `queue-send-failed`)",
   ),
   misconfigured: row(
     503,
@@ -221,6 +228,8 @@ export interface IngestLogEntry {
   sesMessageId?: string;
   eventType?: string;
   organizationId?: string;
+  /** Direct mode, an applied event: ms from its SNS Timestamp to applied (the lag histogram). */
+  lagMs?: number;
   /** Text of an unexpected error (never sent to the client). */
   error?: string;
 }

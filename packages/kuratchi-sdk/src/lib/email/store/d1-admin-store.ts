@@ -1,7 +1,11 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import { createD1ParkStore } from './d1-park-store.js';
 import { MessageBindingError } from './errors.js';
-import type { AdminStore, IngestionCounter, MessageRoute } from '../events/ports.js';
+import type { AdminStore, IngestionCounter, IngestionStats, MessageRoute } from '../events/ports.js';
+import { lagBucket, lagMinute, lagQuantileMs } from '../events/lag-histogram.js';
+
+/** D1 binds at most 100 parameters per query. */
+const MAX_PARAMS = 100;
 
 /**
  * The admin database on D1 prepared statements (schema: `migrations/admin`); the park's
@@ -9,6 +13,30 @@ import type { AdminStore, IngestionCounter, MessageRoute } from '../events/ports
  * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
  */
 export function createD1AdminStore(db: D1Database): AdminStore {
+  async function recordStats({ counts, lagsMs, at }: IngestionStats): Promise<void> {
+    const statements = [...counts].map(([name, n]) =>
+      db
+        .prepare(
+          `INSERT INTO ingestion_counters (name, count, last_at) VALUES (?, CAST(? AS INTEGER), ?)
+           ON CONFLICT (name) DO UPDATE SET count = count + excluded.count, last_at = max(last_at, excluded.last_at)`,
+        )
+        .bind(name, n, at),
+    );
+    const buckets = new Map<number, number>();
+    for (const lag of lagsMs) buckets.set(lagBucket(lag), (buckets.get(lagBucket(lag)) ?? 0) + 1);
+    for (const [bucket, n] of buckets) {
+      statements.push(
+        db
+          .prepare(
+            `INSERT INTO ingestion_lag (minute, bucket, count) VALUES (CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS INTEGER))
+             ON CONFLICT (minute, bucket) DO UPDATE SET count = count + excluded.count`,
+          )
+          .bind(lagMinute(at), bucket, n),
+      );
+    }
+    if (statements.length) await db.batch(statements);
+  }
+
   return {
     ...createD1ParkStore(db),
 
@@ -19,6 +47,22 @@ export function createD1AdminStore(db: D1Database): AdminStore {
         )
         .bind(sesMessageId)
         .first<MessageRoute>();
+    },
+
+    async findMessageRoutes(sesMessageIds) {
+      const ids = [...new Set(sesMessageIds)];
+      if (ids.length > MAX_PARAMS) throw new RangeError(`at most ${MAX_PARAMS} SES message ids per query`);
+      const routes = new Map<string, MessageRoute>();
+      if (ids.length === 0) return routes;
+      const { results } = await db
+        .prepare(
+          `SELECT ses_message_id AS ses, organization_id AS organizationId, email_id AS emailId
+           FROM email_message_lookup WHERE ses_message_id IN (${ids.map(() => '?').join(', ')})`,
+        )
+        .bind(...ids)
+        .all<MessageRoute & { ses: string }>();
+      for (const { ses, organizationId, emailId } of results) routes.set(ses, { organizationId, emailId });
+      return routes;
     },
 
     async putMessageRoute(sesMessageId, route, now) {
@@ -64,17 +108,21 @@ export function createD1AdminStore(db: D1Database): AdminStore {
     },
 
     async countIngestion(names, at) {
-      if (names.length === 0) return;
-      await db.batch(
-        names.map((name) =>
-          db
-            .prepare(
-              `INSERT INTO ingestion_counters (name, count, last_at) VALUES (?, 1, ?)
-               ON CONFLICT (name) DO UPDATE SET count = count + 1, last_at = max(last_at, excluded.last_at)`,
-            )
-            .bind(name, at),
-        ),
-      );
+      const counts = new Map<string, number>();
+      for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+      await recordStats({ counts, lagsMs: [], at });
+    },
+
+    recordIngestionStats: recordStats,
+
+    async lagPercentiles(since) {
+      const { results } = await db
+        .prepare('SELECT bucket, sum(count) AS n FROM ingestion_lag WHERE minute >= ? GROUP BY bucket')
+        .bind(lagMinute(since))
+        .all<{ bucket: number; n: number }>();
+      const counts = new Map(results.map((r) => [r.bucket, r.n]));
+      const events = results.reduce((sum, r) => sum + r.n, 0);
+      return { events, p50Ms: lagQuantileMs(counts, 0.5), p99Ms: lagQuantileMs(counts, 0.99) };
     },
 
     async listIngestionCounters() {

@@ -39,6 +39,20 @@ export function createD1DeadLetterStore(db: D1Database): DeadLetterStore {
       await db.prepare('DELETE FROM email_event_dead_letters WHERE sns_message_id = ?').bind(snsMessageId).run();
     },
 
+    async addDeadLetters(letters) {
+      if (letters.length === 0) return;
+      await db.batch(
+        letters.map((l) =>
+          db
+            .prepare(
+              `INSERT INTO email_event_dead_letters (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at)
+               VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sns_message_id) DO NOTHING`,
+            )
+            .bind(l.snsMessageId, l.sesMessageId, l.message, l.reason, l.firstSeenAt, l.deadLetteredAt),
+        ),
+      );
+    },
+
     async noteReplayAttempt(snsMessageId, reason, at) {
       await db
         .prepare(

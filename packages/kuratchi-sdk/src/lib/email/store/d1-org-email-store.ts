@@ -1,6 +1,13 @@
 import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
 import { compileTrackingEffects } from './tracking-sql.js';
-import type { OrgEmailStore, RecordEventInput } from '../events/ports.js';
+import type { OrgEmailStore, RecordEventInput, RecordEventOutcome } from '../events/ports.js';
+
+/**
+ * Most statements sent in one `db.batch` by `recordEvents` (an event's statements are never split
+ * across two). D1 runs a batch as one transaction; a bounded batch keeps each one short.
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+ */
+export const MAX_STATEMENTS_PER_RECORD_BATCH = 300;
 
 /**
  * An organisation's email database on D1 prepared statements (schema: `migrations/org`).
@@ -28,7 +35,89 @@ export function createD1OrgEmailStore(db: D1Database): OrgEmailStore {
         .first<{ seen: number; mismatch: number }>();
       return found?.seen ? 'duplicate' : found?.mismatch ? 'email-mismatch' : 'email-missing';
     },
+
+    async recordEvents(inputs) {
+      const outcomes: Array<RecordEventOutcome | undefined> = new Array(inputs.length);
+      const notApplied: number[] = [];
+      for (const chunk of chunkByStatements(inputs)) {
+        const statements: D1PreparedStatement[] = [];
+        const inserts: number[] = [];
+        for (const index of chunk) {
+          const token = crypto.randomUUID();
+          inserts.push(statements.length);
+          statements.push(insertEvent(db, inputs[index]!, token), ...applyEvent(db, inputs[index]!, token));
+        }
+        const results = await db.batch(statements);
+        chunk.forEach((index, i) => {
+          if (results[inserts[i]!]?.meta.changes === 1) outcomes[index] = 'applied';
+          else notApplied.push(index);
+        });
+      }
+      for (let from = 0; from < notApplied.length; from += MAX_IDS_PER_QUERY) {
+        await explainNotApplied(db, inputs, notApplied.slice(from, from + MAX_IDS_PER_QUERY), outcomes);
+      }
+      return outcomes as RecordEventOutcome[];
+    },
   };
+}
+
+/** At most 100 bound parameters per D1 query: ids per IN list. */
+const MAX_IDS_PER_QUERY = 100;
+
+/** Input indexes in chunks whose statements fit one batch; an event is never split. */
+function chunkByStatements(inputs: readonly RecordEventInput[]): number[][] {
+  const chunks: number[][] = [];
+  let current: number[] = [];
+  let size = 0;
+  inputs.forEach((input, index) => {
+    const cost = 2 + input.suppressions.length;
+    if (current.length && size + cost > MAX_STATEMENTS_PER_RECORD_BATCH) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(index);
+    size += cost;
+  });
+  if (current.length) chunks.push(current);
+  return chunks;
+}
+
+/**
+ * Why the events at `indexes` were not applied, in one round trip: recorded before (`duplicate`),
+ * their email row bound to another message (`email-mismatch`), or no such row (`email-missing`).
+ */
+async function explainNotApplied(
+  db: D1Database,
+  inputs: readonly RecordEventInput[],
+  indexes: readonly number[],
+  outcomes: Array<RecordEventOutcome | undefined>,
+): Promise<void> {
+  const snsIds = [...new Set(indexes.map((i) => inputs[i]!.event.snsMessageId))];
+  const emailIds = [...new Set(indexes.map((i) => inputs[i]!.emailId))];
+  const [seen, emails] = await db.batch([
+    db
+      .prepare(`SELECT sns_message_id AS id FROM email_events WHERE sns_message_id IN (${marks(snsIds.length)})`)
+      .bind(...snsIds),
+    db
+      .prepare(`SELECT id, ses_message_id AS ses FROM emails WHERE id IN (${marks(emailIds.length)})`)
+      .bind(...emailIds),
+  ]);
+  const recorded = new Set((seen?.results as Array<{ id: string }>).map((r) => r.id));
+  const boundTo = new Map((emails?.results as Array<{ id: string; ses: string | null }>).map((r) => [r.id, r.ses]));
+  for (const index of indexes) {
+    const { emailId, event } = inputs[index]!;
+    const bound = boundTo.get(emailId);
+    outcomes[index] = recorded.has(event.snsMessageId)
+      ? 'duplicate'
+      : bound !== undefined && bound !== null && bound !== event.sesMessageId
+        ? 'email-mismatch'
+        : 'email-missing';
+  }
+}
+
+function marks(count: number): string {
+  return Array.from({ length: count }, () => '?').join(', ');
 }
 
 /**

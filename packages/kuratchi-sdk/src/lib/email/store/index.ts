@@ -6,10 +6,10 @@
  * @see https://developers.cloudflare.com/d1/worker-api/
  * @module
  */
-export { getAdminDb, createOrgDatabaseClient, ADMIN_DB_BINDING } from './org-databases.js';
-export type { D1Bindings } from './org-databases.js';
+export { getAdminDb, createOrgDatabaseClient, createOrgBindingCache, ADMIN_DB_BINDING } from './org-databases.js';
+export type { D1Bindings, OrgBindingCache, OrgBindingCacheOptions } from './org-databases.js';
 export { createD1AdminStore } from './d1-admin-store.js';
-export { createD1OrgEmailStore } from './d1-org-email-store.js';
+export { createD1OrgEmailStore, MAX_STATEMENTS_PER_RECORD_BATCH } from './d1-org-email-store.js';
 export { createD1DeadLetterStore } from './d1-dead-letter-store.js';
 export { createD1EmailQueries } from './d1-email-queries.js';
 export type {

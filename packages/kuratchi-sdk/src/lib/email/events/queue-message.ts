@@ -1,0 +1,73 @@
+/**
+ * The message the webhook sends to the SES events queue in queued mode, one per verified SNS
+ * Notification: the SNS ids and time the consumer needs (idempotency by SNS MessageId, the lag
+ * from the SNS Timestamp) and the verified SNS `Message` (the SES event record JSON) as received.
+ * Only verified messages are ever enqueued, so the consumer trusts a well-formed body; it still
+ * checks the shape, because a queue can hold messages of an older or newer deployment.
+ * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#queue
+ * @see https://docs.aws.amazon.com/sns/latest/dg/http-notification-json.html
+ */
+export interface SesEventQueueMessage {
+  /** Format version of this body. */
+  v: 1;
+  /** The SNS MessageId (the idempotency key of the event). */
+  snsMessageId: string;
+  /** The SNS Timestamp, epoch ms. */
+  snsTimestamp: number;
+  /** The verified SNS Message: the SES event record JSON. */
+  message: string;
+}
+
+/**
+ * Largest queue message body, in bytes: Cloudflare Queues refuse messages over 128 KB. An SNS
+ * Message can be up to 256 KB, so a larger event is applied inline instead (direct mode for that
+ * one event), never dropped.
+ * @see https://developers.cloudflare.com/queues/platform/limits/
+ * @see https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
+ */
+export const MAX_QUEUE_MESSAGE_BYTES = 128_000;
+
+/**
+ * Sends one message to the SES events queue, resolving once the queue has accepted it (a Queue
+ * binding's `send`, with `contentType: 'json'`).
+ * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#queue
+ */
+export type EnqueueSesEvent = (message: SesEventQueueMessage) => Promise<void>;
+
+/**
+ * The queue message of a verified SNS Notification.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/http-notification-json.html
+ */
+export function sesEventQueueMessage(notification: {
+  MessageId: string;
+  Timestamp: string;
+  Message: string;
+}): SesEventQueueMessage {
+  return {
+    v: 1,
+    snsMessageId: notification.MessageId,
+    snsTimestamp: Date.parse(notification.Timestamp),
+    message: notification.Message,
+  };
+}
+
+/** Size of a queue message body as JSON, in UTF-8 bytes (what the 128 KB limit counts). */
+export function queueMessageBytes(message: SesEventQueueMessage): number {
+  return new TextEncoder().encode(JSON.stringify(message)).byteLength;
+}
+
+/**
+ * The queue message in `body`, or null when it is not one this version reads (the consumer acks
+ * it with an error log line and the `consumer:unreadable` counter, rather than retrying what can
+ * never succeed: only this SDK's webhook writes to the queue).
+ * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#message
+ */
+export function readSesEventQueueMessage(body: unknown): SesEventQueueMessage | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const m = body as Record<string, unknown>;
+  if (m.v !== 1) return null;
+  if (typeof m.snsMessageId !== 'string' || m.snsMessageId === '') return null;
+  if (typeof m.snsTimestamp !== 'number' || !Number.isFinite(m.snsTimestamp)) return null;
+  if (typeof m.message !== 'string') return null;
+  return { v: 1, snsMessageId: m.snsMessageId, snsTimestamp: m.snsTimestamp, message: m.message };
+}
