@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { d1, postEvent, screenshot, signIn, submitSignIn, USERS } from './support';
+import { d1, postEvent, reloadUntil, screenshot, signIn, submitSignIn, USERS } from './support';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -55,7 +55,8 @@ test('signed events change the icons, counts, tooltips and timeline of an email'
     }),
   ).toBe(200);
 
-  await page.reload();
+  // Queued mode (pnpm dev): the consumer applies the events within a batch timeout of a second.
+  await reloadUntil(page, () => expect(row.locator('[data-icon="clicked"] [data-count]')).toHaveText('1'));
   await expect(row.locator('[data-status]')).toHaveText('delivered');
   await expect(row.locator('[data-icon="delivered"]')).toBeVisible();
   await expect(row.locator('[data-icon="opened"] [data-count]')).toHaveText('2');
@@ -71,6 +72,7 @@ test('signed events change the icons, counts, tooltips and timeline of an email'
   expect(await postEvent({ eventType: 'Bounce', messageId: ses, recipient, time: new Date(base + 240_000) })).toBe(200);
   await row.getByRole('link').click();
   await expect(page).toHaveURL(`/emails/${id}`);
+  await reloadUntil(page, () => expect(page.locator('[data-icon="bounced"]')).toBeVisible());
   await expect(page.locator('[data-icon="bounced"]')).toHaveAttribute('data-tip', /^Bounced \(Permanent \/ General\)/);
   const timeline = page.getByTestId('timeline');
   await expect(timeline.locator('li')).toHaveCount(6); // Send (seeded) + Delivery, 2 Opens, Click, Bounce
@@ -189,9 +191,10 @@ test('the overview charts the days, rates against the SES thresholds and warns w
   expect(await postEvent({ eventType: 'Delivery', messageId: 'ses-globex-stale', recipient: 'late@example.com' })).toBe(
     200,
   );
-  await page.reload();
+  await reloadUntil(page, () => expect(page.locator('[data-counter="applied"]')).toHaveText(String(applied + 1)));
   await expect(page.getByTestId('ingestion-ok')).toBeVisible();
-  await expect(page.locator('[data-counter="applied"]')).toHaveText(String(applied + 1));
+  await expect(page.getByTestId('ingestion-mode')).toHaveText('queued');
+  await expect(page.getByTestId('lag')).toContainText('events)');
   await screenshot(page, 'overview');
 });
 

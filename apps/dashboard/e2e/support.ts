@@ -90,3 +90,14 @@ export function d1(binding: string, sql: string): Array<Record<string, unknown>>
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${E2E.screenshots}${name}.png`, fullPage: true });
 }
+
+/**
+ * Reloads the page until `check` passes (each try waits a second), for at most 20 s: in queued
+ * mode an event the webhook accepted is applied by the queue consumer a moment later.
+ */
+export async function reloadUntil(page: Page, check: () => Promise<void>): Promise<void> {
+  await expect(async () => {
+    await page.reload();
+    await check();
+  }).toPass({ timeout: 20_000, intervals: [1000] });
+}

@@ -95,6 +95,7 @@ describe('scheduled (cron trigger)', () => {
         deadLettered: 1,
       }),
       expect.objectContaining({ job: 'auth-purge', cron: CRON, outcome: 'ok' }),
+      expect.objectContaining({ job: 'lag-purge', cron: CRON, outcome: 'ok' }),
     ]);
   });
 

@@ -51,6 +51,8 @@ const INTERNAL = [
   'parkLimits',
   'applyHeldEvent',
   'recordRouted',
+  'recordEventInput',
+  'maxHeld',
   'redactUrl',
   'describeAwsError',
   'isAwsError',

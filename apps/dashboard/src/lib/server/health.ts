@@ -1,4 +1,4 @@
-import type { DeadLetterReason, HeldEventCounts, IngestionCounter } from 'kuratchi-sdk/email/events';
+import type { DeadLetterReason, HeldEventCounts, IngestionCounter, LagPercentiles } from 'kuratchi-sdk/email/events';
 
 /** The ingestion health panel of the overview page. */
 export interface IngestionHealth {
@@ -14,8 +14,13 @@ export interface IngestionHealth {
   orphaned: number;
   /** Events answered `dead-lettered` at once: their message's park was full. */
   parkFull: number;
+  /** Queued mode: events the webhook handed to the queue, and queue deliveries the consumer retried. */
+  queued: number;
+  retried: number;
   /** What the park and the dead-letter table hold now (live counts, each read up to a bound). */
   held: HeldNow | null;
+  /** SNS Timestamp → applied over the last hour (p50, p99), both modes; null when not read. */
+  lag: LagPercentiles | null;
   /** Set when emails were sent but no event has followed for longer than the stale window. */
   warning: string | null;
 }
@@ -66,6 +71,7 @@ export function ingestionHealth(
   staleMinutes: number,
   now: number,
   held: HeldNow | null = null,
+  lag: LagPercentiles | null = null,
 ): IngestionHealth {
   const count = (name: string) => counters.find((c) => c.name === name)?.count ?? 0;
   const rejected = counters.filter((c) => c.name.startsWith('rejected:')).reduce((sum, c) => sum + c.count, 0);
@@ -84,7 +90,10 @@ export function ingestionHealth(
     applied: count('outcome:applied'),
     orphaned: count('outcome:orphaned'),
     parkFull: count('outcome:dead-lettered'),
+    queued: count('outcome:queued'),
+    retried: count('consumer:retried'),
     held,
+    lag,
     warning,
   };
 }

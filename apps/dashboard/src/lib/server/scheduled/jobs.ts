@@ -1,8 +1,12 @@
+import { createD1AdminStore } from 'kuratchi-sdk/email/d1';
 import { sweepParkedEvents } from 'kuratchi-sdk/email/events';
 import { purgeExpiredAuthRows } from '../auth/maintenance';
 import { readConfig } from '../config';
 import { d1EventSink } from '../event-sink';
 import type { ScheduledJob } from './run-jobs';
+
+/** How long the lag histogram is kept. */
+const LAG_KEPT_MS = 24 * 3_600_000;
 
 /**
  * The jobs of the Worker's cron trigger (wrangler.toml `[triggers] crons`), in the order they
@@ -24,6 +28,13 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       // Deletes expired sessions and sign-in throttle rows idle for 24 h (../auth/maintenance).
       name: 'auth-purge',
       run: (now) => purgeExpiredAuthRows(env.ADMIN_DB, now.getTime()),
+    },
+    {
+      // Keeps a day of the lag histogram (the health panel reads the last hour).
+      name: 'lag-purge',
+      run: async (now) => ({
+        deleted: await createD1AdminStore(env.ADMIN_DB).purgeLagBefore(now.getTime() - LAG_KEPT_MS),
+      }),
     },
   ];
 }

@@ -183,6 +183,8 @@ export interface AdminStore extends ParkStore {
   recordIngestionStats(stats: IngestionStats): Promise<void>;
   /** Lag percentiles of events applied since `since` (epoch ms), from the lag histogram. */
   lagPercentiles(since: number): Promise<LagPercentiles>;
+  /** Drops the lag histogram's minutes before `before` (epoch ms); returns how many rows went. */
+  purgeLagBefore(before: number): Promise<number>;
   /** Every ingestion counter. */
   listIngestionCounters(): Promise<IngestionCounter[]>;
 }

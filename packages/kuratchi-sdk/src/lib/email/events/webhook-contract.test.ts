@@ -35,6 +35,7 @@ describe('the webhook contract (ARCHITECTURE.md, "The webhook contract")', () =>
         'ignored',
         'orphaned',
         'parked',
+        'queued',
         'subscription-confirmed',
         'unsubscribe-recorded',
       ].sort(),

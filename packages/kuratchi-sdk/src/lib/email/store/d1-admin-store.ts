@@ -115,6 +115,11 @@ export function createD1AdminStore(db: D1Database): AdminStore {
 
     recordIngestionStats: recordStats,
 
+    async purgeLagBefore(before) {
+      const result = await db.prepare('DELETE FROM ingestion_lag WHERE minute < ?').bind(lagMinute(before)).run();
+      return result.meta.changes ?? 0;
+    },
+
     async lagPercentiles(since) {
       const { results } = await db
         .prepare('SELECT bucket, sum(count) AS n FROM ingestion_lag WHERE minute >= ? GROUP BY bucket')

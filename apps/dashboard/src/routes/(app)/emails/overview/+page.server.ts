@@ -6,20 +6,24 @@ import { heldNow, ingestionHealth } from '$lib/server/health';
 import { reputation } from '$lib/server/reputation';
 
 const DAYS = 30;
+/** The window of the lag figures of the health panel. */
+const LAG_WINDOW_MS = 3_600_000;
 
 export const load: PageServerLoad = async ({ locals, platform }) => {
   const now = Date.now();
   const queries = await activeOrganizationQueries(locals);
   const admin = createD1AdminStore(locals.kuratchi.getAdminDb());
-  const [stats, activity, counters, held] = await Promise.all([
+  const [stats, activity, counters, held, lag] = await Promise.all([
     queries.dailyStats(DAYS, now),
     queries.ingestionActivity(),
     admin.listIngestionCounters(),
     heldNow({ park: admin, deadLetters: createD1DeadLetterStore(locals.kuratchi.getAdminDb()) }),
+    admin.lagPercentiles(now - LAG_WINDOW_MS),
   ]);
   return {
     stats,
     reputation: reputation(stats),
-    health: ingestionHealth(counters, activity, readConfig(platform?.env).ingestionStaleMinutes, now, held),
+    health: ingestionHealth(counters, activity, readConfig(platform?.env).ingestionStaleMinutes, now, held, lag),
+    ingestionMode: platform?.env.SES_EVENTS_QUEUE ? ('queued' as const) : ('direct' as const),
   };
 };
