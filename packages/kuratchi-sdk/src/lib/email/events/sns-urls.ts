@@ -56,7 +56,10 @@ export function assertSigningCertUrl(raw: string, topicArn: string): URL {
   return new URL(`https://${url.hostname}${url.pathname}`);
 }
 
-/** Most certificate URLs {@link signingCertHref} remembers (SNS uses a few; the oldest goes first). */
+/**
+ * Most certificate URLs {@link signingCertHref} remembers (SNS uses a few; the oldest goes first).
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
+ */
 export const CHECKED_CERT_URLS_MAX = 64;
 /**
  * SigningCertURL texts that passed {@link assertSigningCertUrl}, with their host name and rebuilt
