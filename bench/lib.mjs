@@ -19,12 +19,18 @@ export async function compareInRounds(contenders, { rounds = 7, measure }) {
   return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
 }
 
+/** What a row id must look like: kebab-case (lower-case words and digits joined by `-`). */
+export const RESULT_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
 /**
- * One line of bench/results.json: `ratio` is ours / baseline; `target` says which way it reads
+ * One line of bench/results.json: `id` names the row for good (kebab-case, the same every run: never
+ * made of measured numbers); `ratio` is ours / baseline; `target` says which way it reads
  * (`≥ 3`: higher is better, `≤ 1.5`: lower is better). `digits`: decimals kept of ours and baseline.
  */
-export function result(name, unit, ours, baseline, baselineName, target, digits = 1) {
+export function result(id, name, unit, ours, baseline, baselineName, target, digits = 1) {
+  if (!RESULT_ID.test(id)) throw new Error(`result id ${JSON.stringify(id)} is not kebab-case`);
   return {
+    id,
     name,
     unit,
     ours: round(ours, digits),
@@ -38,6 +44,22 @@ export function result(name, unit, ours, baseline, baselineName, target, digits 
 function round(value, digits = 1) {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
+}
+
+/**
+ * The problems of a set of rows: a row without a kebab-case `id`, or an id used twice. bench/run.mjs
+ * fails on any.
+ */
+export function idProblems(rows) {
+  const problems = [];
+  const seen = new Set();
+  for (const row of rows) {
+    if (typeof row?.id !== 'string' || !RESULT_ID.test(row.id)) {
+      problems.push(`row ${JSON.stringify(row?.name ?? row)} has no kebab-case id (${JSON.stringify(row?.id)})`);
+    } else if (seen.has(row.id)) problems.push(`id ${row.id} is used by two rows`);
+    else seen.add(row.id);
+  }
+  return problems;
 }
 
 /** Prints the results of one benchmark as the last stdout line, for bench/run.mjs to collect. */

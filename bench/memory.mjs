@@ -114,6 +114,7 @@ console.log(
 const label = ingested >= 1_000_000 ? `${ingested / 1_000_000}M` : `${Math.round(ingested / 1000)}k`;
 report([
   result(
+    'memory-rss-end-vs-warm',
     `Memory: RSS after ingesting ${label} events (past the warm-up) vs after the warm-up`,
     'MB',
     end.rss,
@@ -122,6 +123,7 @@ report([
     '≤ 1.2',
   ),
   result(
+    'memory-peak-rss-vs-warm',
     `Memory: peak RSS during ${label} events vs after the warm-up`,
     'MB',
     peak,
@@ -130,6 +132,7 @@ report([
     'n/a',
   ),
   result(
+    'memory-heap-end-vs-warm',
     `Memory: heap used after ${label} events vs after the warm-up`,
     'MB',
     end.heapUsed,

@@ -47,13 +47,15 @@ const YEAR_MS = 365 * 86_400_000;
 const NOW = Date.UTC(2026, 10, 28);
 
 const QUERIES = [
-  { label: 'first page', filter: {}, bare: { index: 'emails_by_created', where: '', params: [] } },
+  { id: 'first-page', label: 'first page', filter: {}, bare: { index: 'emails_by_created', where: '', params: [] } },
   {
+    id: 'status-bounced',
     label: 'status = bounced',
     filter: { status: 'bounced' },
     bare: { index: 'emails_by_status', where: 'WHERE status = ?', params: ['bounced'] },
   },
   {
+    id: 'recipient-prefix-narrow',
     label: 'recipient starts with "mia.rossi4"',
     filter: { recipientPrefix: 'mia.rossi4' },
     bare: {
@@ -64,6 +66,7 @@ const QUERIES = [
   },
   // A broad prefix (1/16 of all rows): the index finds them, but they must be sorted by time.
   {
+    id: 'recipient-prefix-broad',
     label: 'recipient starts with "mia." (broad)',
     filter: { recipientPrefix: 'mia.' },
     bare: { index: 'emails_by_recipient', where: 'WHERE recipient >= ? AND recipient < ?', params: ['mia.', 'mia/'] },
@@ -137,6 +140,7 @@ try {
       console.log(`    listEmails ${medians.ours.toFixed(3)} ms, bare SELECT ${medians.bare.toFixed(3)} ms`);
       results.push(
         result(
+          `queries-${sizeLabel(size).toLowerCase().replace('.', '-')}-${query.id}`,
           `Email log query at ${sizeLabel(size)} emails: ${query.label}`,
           'ms/query',
           medians.ours,

@@ -1,14 +1,16 @@
 // `pnpm bench` (after `pnpm build`): runs every benchmark as a child Node process, one after the
 // other, echoing its output; collects the `RESULTS <json>` line each prints last; prints one
-// table; writes bench/results.json (an array of { name, unit, ours, baseline, baselineName, ratio,
-// target }). Exits non-zero when a benchmark crashed (or failed an assertion of its own); a target
-// that is not met is reported, not fatal.
+// table; writes bench/results.json (an array of { id, name, unit, ours, baseline, baselineName,
+// ratio, target }). Exits non-zero when a benchmark crashed (or failed an assertion of its own), or
+// when a row has no kebab-case id or two rows share one; a target that is not met is reported, not
+// fatal.
 //   node bench/run.mjs [name…]   only these benchmarks (verify, webhook, queries, memory, park)
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { idProblems } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BENCHMARKS = [
@@ -63,11 +65,16 @@ for (const benchmark of selected) {
   }
 }
 
+// Rows are compared across runs by id: each needs one, and no two may share it.
+const problems = idProblems(results);
+for (const problem of problems) console.error(`✗ ${problem}`);
+if (problems.length) failures.push(`row ids (${problems.length} problem${problems.length === 1 ? '' : 's'})`);
+
 writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\n${table(results)}\n`);
 console.log('Ratio = ours / baseline. A target with a unit applies to "ours", a bare number to the ratio.');
 const missed = results.filter((r) => met(r) === false);
-if (missed.length) console.log(`Targets not met (${missed.length}): ${missed.map((r) => r.name).join('; ')}`);
+if (missed.length) console.log(`Targets not met (${missed.length}): ${missed.map((r) => r.id).join(', ')}`);
 console.log('Written: bench/results.json');
 if (failures.length) {
   console.error(`✗ benchmarks that crashed or failed: ${failures.join(', ')}`);
@@ -131,8 +138,9 @@ function met(r) {
 
 /** The results as a Markdown table (also what bench/README.md shows). */
 function table(rows) {
-  const header = ['Benchmark', 'Ours', 'Baseline', 'Ratio', 'Target', 'Met'];
+  const header = ['Id', 'Benchmark', 'Ours', 'Baseline', 'Ratio', 'Target', 'Met'];
   const body = rows.map((r) => [
+    String(r.id),
     r.name,
     `${r.ours} ${r.unit}`,
     `${r.baseline} (${r.baselineName})`,

@@ -229,6 +229,7 @@ try {
   const pingP99 = median(samples.ping.map((s) => s.p99));
   report([
     result(
+      'webhook-direct-vs-ping',
       `Webhook on wrangler dev, ${CONNECTIONS} connections: throughput vs a trivial route`,
       'requests/s',
       rps.webhook,
@@ -237,6 +238,7 @@ try {
       '≥ 0.5',
     ),
     result(
+      'webhook-direct-p50-latency',
       `Webhook on wrangler dev, ${CONNECTIONS} connections: p50 latency`,
       'ms',
       p50,
@@ -245,6 +247,7 @@ try {
       'n/a',
     ),
     result(
+      'webhook-direct-p99-latency',
       `Webhook on wrangler dev, ${CONNECTIONS} connections: p99 latency`,
       'ms',
       p99,
@@ -253,6 +256,7 @@ try {
       '< 50 ms',
     ),
     result(
+      'webhook-direct-one-connection-p99-latency',
       `Webhook on wrangler dev, ${LOW_CONNECTIONS} connection: p99 latency (reference)`,
       'ms',
       low.p99,
@@ -261,6 +265,7 @@ try {
       'n/a',
     ),
     result(
+      'webhook-direct-non-200-answers',
       'Webhook answers other than 200 (all rounds and warm-ups)',
       'answers',
       notOk + tally.webhook.errors + tally.webhook.timeouts,

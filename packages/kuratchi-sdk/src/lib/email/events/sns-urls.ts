@@ -46,13 +46,7 @@ export function assertSigningCertUrl(raw: string, topicArn: string): URL {
   if (url.port !== '' || !isSnsHost(url.hostname)) {
     throw new SnsVerificationError('cert-url-not-sns-host', `SigningCertURL host ${url.host} is not an SNS endpoint`);
   }
-  const expectedHost = snsHostOfTopic(topicArn);
-  if (url.hostname !== expectedHost) {
-    throw new SnsVerificationError(
-      'cert-url-not-sns-host',
-      `SigningCertURL host ${url.host} is not ${expectedHost}, the SNS endpoint of the topic's region`,
-    );
-  }
+  assertHostOfTopic(url.host, url.hostname, topicArn);
   if (!SNS_CERTIFICATE_PATH.test(url.pathname) || url.search !== '' || url.hash !== '') {
     throw new SnsVerificationError(
       'cert-url-not-pem',
@@ -60,6 +54,50 @@ export function assertSigningCertUrl(raw: string, topicArn: string): URL {
     );
   }
   return new URL(`https://${url.hostname}${url.pathname}`);
+}
+
+/**
+ * Most certificate URLs {@link signingCertHref} remembers (SNS uses a few; the oldest goes first).
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
+ */
+export const CHECKED_CERT_URLS_MAX = 64;
+/**
+ * SigningCertURL texts that passed {@link assertSigningCertUrl}, with their host name and rebuilt
+ * URL. Every rule but the topic's region is a pure function of the text, so only that one is
+ * checked again on a hit.
+ */
+const checkedCertUrls = new Map<string, { readonly hostname: string; readonly href: string }>();
+
+/**
+ * {@link assertSigningCertUrl}'s rebuilt URL as text, with the same refusals, without parsing the
+ * URL again for a text that passed before (a warm Worker sees the same few URLs on every message).
+ * A hit checks the host against the topic's region, the one rule that depends on the topic; what
+ * a refused URL costs is unchanged, and at most {@link CHECKED_CERT_URLS_MAX} texts are kept.
+ * @throws {SnsVerificationError} a `cert-url-*` code, as {@link assertSigningCertUrl}.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
+ */
+export function signingCertHref(raw: string, topicArn: string): string {
+  const known = checkedCertUrls.get(raw);
+  if (known) {
+    // A URL that passed has no port, so its host is its host name.
+    assertHostOfTopic(known.hostname, known.hostname, topicArn);
+    return known.href;
+  }
+  const url = assertSigningCertUrl(raw, topicArn);
+  checkedCertUrls.set(raw, { hostname: url.hostname, href: url.href });
+  if (checkedCertUrls.size > CHECKED_CERT_URLS_MAX) checkedCertUrls.delete(checkedCertUrls.keys().next().value!);
+  return url.href;
+}
+
+/** The SigningCertURL's host must be exactly the SNS endpoint of the topic's region. */
+function assertHostOfTopic(host: string, hostname: string, topicArn: string): void {
+  const expectedHost = snsHostOfTopic(topicArn);
+  if (hostname !== expectedHost) {
+    throw new SnsVerificationError(
+      'cert-url-not-sns-host',
+      `SigningCertURL host ${host} is not ${expectedHost}, the SNS endpoint of the topic's region`,
+    );
+  }
 }
 
 /**

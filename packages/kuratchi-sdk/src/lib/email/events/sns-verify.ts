@@ -7,7 +7,7 @@ import {
   type SnsSignatureHash,
 } from './signing-key-cache.js';
 import { parseSnsMessage, validateSnsMessage, type SnsMessage } from './sns-message.js';
-import { assertSigningCertUrl } from './sns-urls.js';
+import { signingCertHref } from './sns-urls.js';
 import type { SigningCertificate } from './x509.js';
 
 export type { FetchCertificate } from './signing-key-cache.js';
@@ -108,7 +108,7 @@ export async function verifySnsMessage(body: string | SnsMessage, options: Verif
   const message = typeof body === 'string' ? parseSnsMessage(body) : validateSnsMessage(body);
   const now = options.now ?? new Date();
   const hash = signatureHashOf(message.SignatureVersion);
-  const certUrl = assertSigningCertUrl(message.SigningCertURL, message.TopicArn).href;
+  const certUrl = signingCertHref(message.SigningCertURL, message.TopicArn);
   assertTopicAllowed(message.TopicArn, options.allowedTopicArns);
   assertFresh(message.Timestamp, now, options);
   const signature = decodeSignature(message.Signature);

@@ -5,6 +5,8 @@
  */
 export class VerifiedLastLru<V> {
   readonly #values = new Map<string, V>();
+  /** The most recently used key (or undefined): getting it again needs no reordering. */
+  #newest: string | undefined;
   constructor(
     readonly max: number,
     readonly isVerified: (value: V) => boolean,
@@ -17,9 +19,10 @@ export class VerifiedLastLru<V> {
   /** The value, marked as just used. */
   get(key: string): V | undefined {
     const value = this.#values.get(key);
-    if (value !== undefined) {
+    if (value !== undefined && key !== this.#newest) {
       this.#values.delete(key);
       this.#values.set(key, value);
+      this.#newest = key;
     }
     return value;
   }
@@ -33,6 +36,7 @@ export class VerifiedLastLru<V> {
   set(key: string, value: V): void {
     this.#values.delete(key);
     this.#values.set(key, value);
+    this.#newest = key;
     if (this.#values.size <= this.max) return;
     let victim: string | undefined;
     for (const [candidate, held] of this.#values) {
@@ -41,11 +45,15 @@ export class VerifiedLastLru<V> {
         break;
       }
     }
-    this.#values.delete(victim ?? this.#values.keys().next().value!);
+    const evicted = victim ?? this.#values.keys().next().value!;
+    this.#values.delete(evicted);
+    // The value just stored goes first when it is the only unverified one.
+    if (evicted === this.#newest) this.#newest = undefined;
   }
 
   /** Forgets the value. */
   delete(key: string): void {
     this.#values.delete(key);
+    if (key === this.#newest) this.#newest = undefined;
   }
 }

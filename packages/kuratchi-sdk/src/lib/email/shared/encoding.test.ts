@@ -19,6 +19,37 @@ describe('base64', () => {
     for (const text of ['A', 'AB=C', 'AB C', '!!!!', 'QUJD===', 'é===', 'AAAA=']) {
       expect(() => base64ToBytes(text), text).toThrow(TypeError);
     }
+    // A bad character in any place of a group of four, or of the short last group.
+    for (const bad of ['!', ' ', '=', '-', '_', 'é', '\u0100', '\u{1F600}', '\0', '\x7f']) {
+      for (let at = 0; at < 11; at++) {
+        const text = `${'QUJDREVGSEk'.slice(0, at)}${bad}${'QUJDREVGSEk'.slice(at + 1)}`;
+        expect(() => base64ToBytes(text), JSON.stringify(text)).toThrow(TypeError);
+      }
+    }
+  });
+
+  it('accepts and refuses exactly what the one-character-at-a-time decoder did', () => {
+    const characters = [...'ABCDQUJwz09+/=', '!', ' ', '-', 'é', '\u0100'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...characters), { maxLength: 24 }), (chars) => {
+        const text = chars.join('');
+        let expected: number[] | 'throws';
+        try {
+          expected = referenceBase64ToBytes(text);
+        } catch {
+          expected = 'throws';
+        }
+        let actual: number[] | 'throws';
+        try {
+          actual = [...base64ToBytes(text)];
+        } catch (error) {
+          expect(error).toBeInstanceOf(TypeError);
+          actual = 'throws';
+        }
+        expect(actual, JSON.stringify(text)).toEqual(expected);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -60,3 +91,26 @@ describe('utf8ByteLength', () => {
     );
   });
 });
+
+/** The decoder as it was before it read four characters per step: the reference of the equivalence test. */
+function referenceBase64ToBytes(base64: string): number[] {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  let end = base64.length;
+  if (end > 0 && base64.charCodeAt(end - 1) === 61) end--;
+  if (end > 0 && base64.charCodeAt(end - 1) === 61) end--;
+  if (end % 4 === 1 || (base64.length - end > 0 && base64.length % 4 !== 0)) throw new TypeError('not base64');
+  const bytes: number[] = [];
+  let buffer = 0;
+  let bits = 0;
+  for (let i = 0; i < end; i++) {
+    const value = alphabet.indexOf(base64[i]!);
+    if (value < 0) throw new TypeError('not base64');
+    buffer = (buffer << 6) | value;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((buffer >> bits) & 0xff);
+    }
+  }
+  return bytes;
+}

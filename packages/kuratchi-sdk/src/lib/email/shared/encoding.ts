@@ -42,7 +42,8 @@ const BASE64_VALUES = (() => {
 
 /**
  * Decodes standard base64 (RFC 4648 section 4, padding optional, no whitespace) in one pass
- * (this runs for every SNS signature, so it avoids atob's intermediate string).
+ * (this runs for every SNS signature, so it avoids atob's intermediate string and reads four
+ * characters per step). Bits after the last whole byte are ignored, as atob ignores them.
  * @throws {TypeError} when the text is not base64.
  * @see https://www.rfc-editor.org/rfc/rfc4648#section-4
  */
@@ -52,10 +53,30 @@ export function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
   if (end > 0 && base64.charCodeAt(end - 1) === 61) end--;
   if (end % 4 === 1 || (base64.length - end > 0 && base64.length % 4 !== 0)) throw new TypeError('not base64');
   const bytes = new Uint8Array(Math.floor((end * 3) / 4));
+  const whole = end - (end % 4);
+  let out = 0;
+  let i = 0;
+  for (; i < whole; i += 4) {
+    const c0 = base64.charCodeAt(i);
+    const c1 = base64.charCodeAt(i + 1);
+    const c2 = base64.charCodeAt(i + 2);
+    const c3 = base64.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) > 127) throw new TypeError('not base64');
+    const v0 = BASE64_VALUES[c0]!;
+    const v1 = BASE64_VALUES[c1]!;
+    const v2 = BASE64_VALUES[c2]!;
+    const v3 = BASE64_VALUES[c3]!;
+    // Every value is 0 to 63, or -1: any -1 makes the OR negative.
+    if ((v0 | v1 | v2 | v3) < 0) throw new TypeError('not base64');
+    const group = (v0 << 18) | (v1 << 12) | (v2 << 6) | v3;
+    bytes[out++] = group >> 16;
+    bytes[out++] = (group >> 8) & 0xff;
+    bytes[out++] = group & 0xff;
+  }
+  // The last two or three characters (end % 4 is 0, 2 or 3): one or two bytes.
   let buffer = 0;
   let bits = 0;
-  let out = 0;
-  for (let i = 0; i < end; i++) {
+  for (; i < end; i++) {
     const code = base64.charCodeAt(i);
     const value = code < 128 ? BASE64_VALUES[code]! : -1;
     if (value < 0) throw new TypeError('not base64');
