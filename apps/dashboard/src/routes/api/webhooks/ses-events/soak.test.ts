@@ -1,4 +1,5 @@
-import { env } from 'cloudflare:test';
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
+import worker from '$worker';
 import {
   applyEvent,
   initialTracking,
@@ -13,8 +14,10 @@ import { ORGS, post, seedOrganizations, testSigner, TOPIC } from '../../../../..
 
 /**
  * Soak: 20,000 SNS deliveries for 2,000 emails through the real route, 30 % of them duplicates,
- * in shuffled order. Every email's count, status and timestamps must equal the model: the pure
- * applyEvent folded over that email's distinct events.
+ * in shuffled order, in direct mode and in queued mode (the webhook enqueues to a Queue binding
+ * that keeps what it is sent; the Worker's own `queue` handler then consumes those messages in
+ * batches of 100, in the order they were sent). Every email's count, status and timestamps must
+ * equal the model: the pure applyEvent folded over that email's distinct events.
  */
 const EMAILS = 2_000;
 const DELIVERIES = 20_000;
@@ -27,11 +30,17 @@ beforeAll(async () => {
   await seedOrganizations();
 });
 
-describe('soak', () => {
+describe.each(['direct', 'queued'] as const)('soak, %s mode', (mode) => {
   it(
     `${DELIVERIES} deliveries for ${EMAILS} emails, ${DUPLICATE_SHARE * 100} % duplicates, shuffled, end in the model's rows`,
     { timeout: 600_000 },
     async () => {
+      const enqueued: unknown[] = [];
+      const queue = {
+        async send(body: unknown) {
+          enqueued.push(body);
+        },
+      };
       const rand = seededRandom(6);
       const run = crypto.randomUUID().slice(0, 8);
       const emails = Array.from({ length: EMAILS }, (_, i) => ({
@@ -91,13 +100,36 @@ describe('soak', () => {
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
           while (next < deliveries.length) {
-            const response = await post(deliveries[next++]!);
+            const response = await post(
+              deliveries[next++]!,
+              mode === 'queued' ? { env: { SES_EVENTS_QUEUE: queue } } : {},
+            );
             const { outcome } = (await response.json()) as { outcome: string };
             outcomes[`${response.status} ${outcome}`] = (outcomes[`${response.status} ${outcome}`] ?? 0) + 1;
           }
         }),
       );
-      expect(outcomes).toEqual({ '200 applied': distinctCount, '200 duplicate': DELIVERIES - distinctCount });
+      if (mode === 'direct') {
+        expect(outcomes).toEqual({ '200 applied': distinctCount, '200 duplicate': DELIVERIES - distinctCount });
+      } else {
+        expect(outcomes).toEqual({ '200 queued': DELIVERIES });
+        expect(enqueued).toHaveLength(DELIVERIES);
+        let acked = 0;
+        for (let i = 0; i < enqueued.length; i += 100) {
+          const batch = createMessageBatch(
+            'kuratchi-ses-events',
+            enqueued
+              .slice(i, i + 100)
+              .map((body, j) => ({ id: `q-${i + j}`, timestamp: new Date(), attempts: 1, body })),
+          );
+          const ctx = createExecutionContext();
+          await worker.queue!(batch as never, env as never, ctx);
+          const result = await getQueueResult(batch, ctx);
+          expect(result.retryMessages).toEqual([]);
+          acked += result.explicitAcks.length;
+        }
+        expect(acked).toBe(DELIVERIES);
+      }
 
       const expected = new Map<number, EmailTracking>();
       for (const { emailIndex, event } of distinct)
