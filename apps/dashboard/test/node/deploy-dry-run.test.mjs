@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../..', import.meta.url));
 
-test('wrangler deploy --dry-run bundles the dashboard Worker (fetch and scheduled) with its D1 bindings', () => {
+test('wrangler deploy --dry-run bundles the dashboard Worker (fetch, scheduled and queue) with its D1 and queue bindings', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-dry-run-'));
   const run = spawnSync('pnpm', ['exec', 'wrangler', 'deploy', '--dry-run', '--outdir', outdir], {
     cwd: root,
@@ -20,7 +20,11 @@ test('wrangler deploy --dry-run bundles the dashboard Worker (fetch and schedule
   assert.equal(run.status, 0, `wrangler failed:\n${run.stdout}\n${run.stderr}`);
   const output = run.stdout + run.stderr;
   assert.match(output, /--dry-run: exiting now/);
-  for (const binding of ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX']) assert.match(output, new RegExp(binding));
+  for (const binding of ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX', 'SES_EVENTS_QUEUE']) {
+    assert.match(output, new RegExp(binding));
+  }
+  // The queue producer of queued mode is bound to the SES events queue.
+  assert.match(output, /SES_EVENTS_QUEUE \(kuratchi-ses-events\)\s+Queue/);
   const bundle = readdirSync(outdir).find((file) => file.endsWith('.js'));
   assert.ok(bundle, `no bundle in ${outdir}: ${readdirSync(outdir)}`);
   const code = readFileSync(join(outdir, bundle), 'utf8');
@@ -28,4 +32,7 @@ test('wrangler deploy --dry-run bundles the dashboard Worker (fetch and schedule
   // Our entry (src/worker.ts) around the adapter's build: the cron trigger's handler is there.
   assert.match(code, /async scheduled\(controller, /);
   assert.match(code, /"park-sweep"/);
+  // …and the queue handler of the SES events queue and its dead-letter queue.
+  assert.match(code, /queue: .*consumeQueueBatch/);
+  assert.match(code, /"kuratchi-ses-events-dlq"/);
 });
