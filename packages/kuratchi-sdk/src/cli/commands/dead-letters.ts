@@ -1,3 +1,4 @@
+import { DEAD_LETTER_REASONS } from '#internal/events/ports.js';
 import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
@@ -14,7 +15,7 @@ const FLAGS = {
   timeout: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
-const REASONS = ['no-route', 'email-missing', 'email-mismatch', 'park-full'];
+const REASONS: readonly string[] = DEAD_LETTER_REASONS;
 
 interface DeadLetterRow {
   snsMessageId: string;

@@ -1,15 +1,10 @@
 import { createD1DeadLetterStore } from 'kuratchi-sdk/email/d1';
-import { replayDeadLetters, type DeadLetter, type DeadLetterReason } from 'kuratchi-sdk/email/events';
+import { DEAD_LETTER_REASONS, replayDeadLetters, type DeadLetter } from 'kuratchi-sdk/email/events';
 import { z } from 'zod';
 import type { DashboardConfig } from '../config';
 import { d1EventSink } from '../event-sink';
 
-const REASONS = [
-  'no-route',
-  'email-missing',
-  'email-mismatch',
-  'park-full',
-] as const satisfies readonly DeadLetterReason[];
+const REASONS = DEAD_LETTER_REASONS;
 
 /** Bounds of one page: a replay costs up to 5 D1 queries per dead letter (1,000 per invocation). */
 const LIST_MAX = 500;

@@ -31,6 +31,7 @@ export type { ParkLimits } from './park-policy.js';
 export { sweepParkedEvents } from './park-sweep.js';
 export type { SweepOptions, SweepReport } from './park-sweep.js';
 export { replayDeadLetters } from './dead-letters.js';
+export { DEAD_LETTER_REASONS } from './ports.js';
 export type { ReplayDeadLettersOptions, ReplayOutcome, ReplayReport } from './dead-letters.js';
 export { createSesEventIngestor, ingestionCounterNames } from './ingest.js';
 export { consumeSesEventBatch, retryDelaySeconds, CONSUMER_RECORD_QUERY_BUDGET } from './consume-batch.js';

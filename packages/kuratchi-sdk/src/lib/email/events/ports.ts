@@ -30,7 +30,20 @@ export type HoldReason = 'no-route' | 'email-missing' | 'email-mismatch';
  * @see https://developers.cloudflare.com/queues/configuration/dead-letter-queues/
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
  */
-export type DeadLetterReason = HoldReason | 'park-full' | 'queue-retries-exhausted';
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
+
+/**
+ * Every {@link DeadLetterReason}, in the order they are documented (the ops API and the CLI
+ * accept exactly these as a filter).
+ * @see https://developers.cloudflare.com/queues/configuration/dead-letter-queues/
+ */
+export const DEAD_LETTER_REASONS = [
+  'no-route',
+  'email-missing',
+  'email-mismatch',
+  'park-full',
+  'queue-retries-exhausted',
+] as const satisfies ReadonlyArray<HoldReason | 'park-full' | 'queue-retries-exhausted'>;
 
 /** A verified SES event kept until its email is known (or orphaned, see {@link HoldReason}). */
 export interface ParkedEvent {
