@@ -14,7 +14,9 @@
 // - webhook-queued-vs-ping-wrangler-dev: the same on `wrangler dev` (scripts/dev.mjs, whose
 //   wrangler.toml ships the queue: queued mode), as bench/webhook.mjs runs it.
 //   BENCH_QUEUE_SECONDS=5   seconds per load round;  BENCH_QUEUE_ROUNDS=3   rounds
-//   BENCH_QUEUE_SKIP_WRANGLER=1   skip the wrangler dev row
+//   BENCH_QUEUE_ONLY=sdk|workerd|wrangler   only that part (for a diagnosis; run.mjs runs all three)
+//   BENCH_QUEUE_WORKERD_MODE=direct|no-consumer   diagnosis of the workerd row: without the queue
+//     producer (direct mode), or with the producer but no consumer (the queue only fills)
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -54,9 +56,11 @@ const quiet = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FE
 const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-bench-queue-'));
 const signer = await createSnsSigner();
 const rows = [];
+const ONLY = process.env.BENCH_QUEUE_ONLY;
+const WORKERD_MODE = process.env.BENCH_QUEUE_WORKERD_MODE ?? 'queued';
 
 // ── 1. The SDK's consumer and direct path inside workerd ─────────────────────────────────────
-{
+if (!ONLY || ONLY === 'sdk') {
   // workerd resolves relative imports only: the worker and the SDK's built modules as one file.
   const esbuild = createRequire(wranglerBin).resolve('esbuild');
   const { build } = await import(esbuild);
@@ -212,7 +216,7 @@ const rows = [];
 }
 
 // ── 2. The queued webhook on plain workerd (miniflare, the wrangler bundle) ──────────────────
-{
+if (!ONLY || ONLY === 'workerd') {
   const built = spawnSync(process.execPath, [wranglerBin, 'deploy', '--dry-run', '--outdir', outdir], {
     cwd: root,
     encoding: 'utf8',
@@ -237,16 +241,19 @@ const rows = [];
     d1Persist: false,
     bindings: { ENVIRONMENT: 'production', SES_ALLOWED_TOPIC_ARNS: TOPIC },
     // As wrangler.toml: the producer binding and the consumer of the queue (this Worker).
-    queueProducers: { SES_EVENTS_QUEUE: { queueName: 'kuratchi-ses-events' } },
-    queueConsumers: {
-      'kuratchi-ses-events': {
-        maxBatchSize: 100,
-        maxBatchTimeout: 1,
-        maxRetries: 10,
-        deadLetterQueue: 'kuratchi-ses-events-dlq',
-      },
-      'kuratchi-ses-events-dlq': { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 100 },
-    },
+    queueProducers: WORKERD_MODE === 'direct' ? {} : { SES_EVENTS_QUEUE: { queueName: 'kuratchi-ses-events' } },
+    queueConsumers:
+      WORKERD_MODE !== 'queued'
+        ? {}
+        : {
+            'kuratchi-ses-events': {
+              maxBatchSize: 100,
+              maxBatchTimeout: 1,
+              maxRetries: 10,
+              deadLetterQueue: 'kuratchi-ses-events-dlq',
+            },
+            'kuratchi-ses-events-dlq': { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 100 },
+          },
     // The Worker's only outbound request: the signing certificate at its SNS URL.
     outboundService: (request) =>
       request.url === signer.certUrlFor(TOPIC)
@@ -262,15 +269,26 @@ const rows = [];
     const base = (await mf.ready).origin;
     const emails = await seed(mf);
     console.log(`• plain workerd (miniflare, the wrangler bundle, queued mode) on ${base}`);
-    const measured = await webhookVsPing({ base, signer, topicArn: TOPIC, emails, prefix: 'wd' });
-    const recorded = await waitForRecorded(async () => {
-      let n = 0;
-      for (const o of ORGS) {
-        const db = await mf.getD1Database(o.binding);
-        n += (await db.prepare("SELECT count(*) AS n FROM email_events WHERE sns_message_id LIKE 'wd-%'").first()).n;
-      }
-      return n;
-    }, measured.ok);
+    console.log(`  mode: ${WORKERD_MODE}`);
+    const measured = await webhookVsPing({
+      base,
+      signer,
+      topicArn: TOPIC,
+      emails,
+      prefix: 'wd',
+      queued: WORKERD_MODE !== 'direct',
+    });
+    const recorded = await waitForRecorded(
+      async () => {
+        let n = 0;
+        for (const o of ORGS) {
+          const db = await mf.getD1Database(o.binding);
+          n += (await db.prepare("SELECT count(*) AS n FROM email_events WHERE sns_message_id LIKE 'wd-%'").first()).n;
+        }
+        return n;
+      },
+      WORKERD_MODE === 'no-consumer' ? 0 : measured.ok,
+    );
     console.log(`• events the consumer recorded: ${recorded} of ${measured.ok} answered 200`);
     rows.push({
       id: 'webhook-queued-vs-ping',
@@ -291,7 +309,7 @@ const rows = [];
 }
 
 // ── 3. The queued webhook on wrangler dev (scripts/dev.mjs) ──────────────────────────────────
-if (process.env.BENCH_QUEUE_SKIP_WRANGLER !== '1') {
+if (!ONLY || ONLY === 'wrangler') {
   const stateDir = join(root, '.wrangler', 'bench-queue-state');
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
@@ -419,7 +437,7 @@ async function seed(mf) {
  * Signed POSTs to the webhook vs GET /api/ping at CONNECTIONS connections: a warm-up of each, then
  * ROUNDS alternating rounds of SECONDS; every webhook request a distinct signed notification.
  */
-async function webhookVsPing({ base, signer, topicArn, emails, prefix }) {
+async function webhookVsPing({ base, signer, topicArn, emails, prefix, queued = true }) {
   let next = 0;
   const sign = (count) => {
     const now = Date.now();
@@ -503,7 +521,8 @@ async function webhookVsPing({ base, signer, topicArn, emails, prefix }) {
       .map(([s, n]) => `${s} ×${n}`)
       .join(', ')}; "queued" ${tally.queued}; errors/timeouts ${tally.errors}`,
   );
-  if (tally.queued !== (tally.statuses[200] ?? 0)) throw new Error('some 200 answers were not "queued": direct mode?');
+  if (queued && tally.queued !== (tally.statuses[200] ?? 0))
+    throw new Error('some 200 answers were not "queued": direct mode?');
   return {
     webhook: median(samples.webhook.map((s) => s.rps)),
     ping: median(samples.ping.map((s) => s.rps)),
