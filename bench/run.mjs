@@ -23,6 +23,11 @@ const BENCHMARKS = [
     file: 'park.mjs',
     what: 'D1 round trips per webhook POST with 0, 100 and 1,000 held events of its message',
   },
+  {
+    name: 'queue',
+    file: 'queue.mjs',
+    what: 'queued mode: D1 round trips per event, consumer vs direct, queued webhook vs ping (workerd, wrangler dev)',
+  },
 ];
 /** No benchmark may run longer than this. */
 const TIMEOUT_MS = 15 * 60_000;

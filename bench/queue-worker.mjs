@@ -1,0 +1,147 @@
+// The Worker of the queued-mode benchmark (bench/queue.mjs), bundled by esbuild and run by
+// miniflare in workerd next to its local D1 databases, so both contenders run where the dashboard
+// runs them. It wires the SDK exactly as the dashboard does (apps/dashboard/src/lib/server/
+// event-sink.ts: the admin store, each organisation's store by the binding its `organizations` row
+// names, an org binding cache for the isolate's life) on D1 bindings wrapped to count round trips:
+// one per run/first/all/raw/exec of a statement, one per batch whatever its size.
+//   POST /consume { messages, batchSize }  consumeSesEventQueue per batch of `batchSize` queue bodies
+//   POST /direct  { messages }             recordSesEvent per body, then the counters (one upsert)
+//   POST /ingest  { bodies, topicArn, pem } createSesEventIngestor (direct mode) per signed SNS body,
+//                                          then the counters, as the dashboard's webhook does
+// Each answers { ms, calls, perCall, outcomes }: the time spent (timed here), the D1 round trips
+// in all, the round trips of each POST (ingest only), and the outcome counts.
+import {
+  createD1AdminStore,
+  createD1OrgEmailStore,
+  createOrgBindingCache,
+  createOrgDatabaseClient,
+} from 'kuratchi-sdk/email/d1';
+import {
+  consumeSesEventQueue,
+  createSesEventIngestor,
+  ingestionCounterNames,
+  parseSesEvent,
+  readSesEventQueueMessage,
+  recordSesEvent,
+} from 'kuratchi-sdk/email/events';
+import { createSigningKeyCache } from 'kuratchi-sdk/email/verify';
+
+/** As the dashboard's: organisation → binding name for this isolate's life, trusted 60 s. */
+const orgBindings = createOrgBindingCache();
+const keyCache = createSigningKeyCache();
+
+function counting(db, counter) {
+  const UNWRAP = Symbol('unwrap');
+  const statement = (target) =>
+    new Proxy(target, {
+      get(t, property) {
+        if (property === UNWRAP) return t;
+        if (property === 'bind') return (...values) => statement(t.bind(...values));
+        if (['run', 'first', 'all', 'raw'].includes(property)) return (...args) => (counter.n++, t[property](...args));
+        const value = Reflect.get(t, property);
+        return typeof value === 'function' ? value.bind(t) : value;
+      },
+    });
+  return new Proxy(db, {
+    get(t, property) {
+      if (property === 'prepare') return (sql) => statement(t.prepare(sql));
+      if (property === 'batch') return (statements) => (counter.n++, t.batch(statements.map((s) => s[UNWRAP] ?? s)));
+      if (property === 'exec') return (sql) => (counter.n++, t.exec(sql));
+      const value = Reflect.get(t, property);
+      return typeof value === 'function' ? value.bind(t) : value;
+    },
+  });
+}
+
+/** The env with every D1 binding wrapped to count into `counter`. */
+function countedEnv(env, counter) {
+  const wrapped = { ...env };
+  for (const [name, value] of Object.entries(env)) {
+    if (value && typeof value.prepare === 'function' && typeof value.batch === 'function')
+      wrapped[name] = counting(value, counter);
+  }
+  return wrapped;
+}
+
+/** The dashboard's d1EventSink, made per request (per POST, per batch) as the dashboard makes it. */
+function sink(env) {
+  const orgDatabase = createOrgDatabaseClient(env.ADMIN_DB, env, orgBindings);
+  return {
+    adminStore: createD1AdminStore(env.ADMIN_DB),
+    resolveOrgEmailStore: async (organizationId) => createD1OrgEmailStore(await orgDatabase(organizationId)),
+    maxHeldEventsPerMessage: 100,
+  };
+}
+
+/** A MessageBatch of queue bodies, as Queues hands it to the `queue` handler. */
+function messageBatch(bodies, offset) {
+  const messages = bodies.map((body, i) => ({
+    id: `m-${offset + i}`,
+    timestamp: new Date(),
+    body,
+    attempts: 1,
+    ack() {},
+    retry() {},
+  }));
+  return { queue: 'kuratchi-ses-events', messages, ackAll() {}, retryAll() {} };
+}
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const input = await request.json();
+    const counter = { n: 0 };
+    const counted = countedEnv(env, counter);
+    const outcomes = {};
+    const perCall = [];
+    const tally = (outcome, n = 1) => (outcomes[outcome] = (outcomes[outcome] ?? 0) + n);
+    const started = performance.now();
+    // workerd's clock only moves on I/O; every contender here does D1 I/O per unit, so the
+    // difference of two readings is the time the work took.
+    if (url.pathname === '/consume') {
+      const size = input.batchSize ?? 100;
+      for (let i = 0; i < input.messages.length; i += size) {
+        const report = await consumeSesEventQueue(messageBatch(input.messages.slice(i, i + size), i), sink(counted));
+        for (const [name, n] of report.counts) if (name.startsWith('outcome:')) tally(name.slice(8), n);
+      }
+    } else if (url.pathname === '/direct') {
+      for (const body of input.messages) {
+        const queued = readSesEventQueueMessage(body);
+        const ports = sink(counted);
+        const result = await recordSesEvent(ports, queued.snsMessageId, parseSesEvent(queued.message));
+        tally(result.outcome);
+        // What the dashboard writes per answer (finish() in ses-webhook.ts): one counters upsert.
+        await ports.adminStore.recordIngestionStats({
+          counts: new Map(['received', 'verified', 'notification', `outcome:${result.outcome}`].map((n) => [n, 1])),
+          lagsMs: result.outcome === 'applied' ? [Math.max(0, Date.now() - queued.snsTimestamp)] : [],
+          at: Date.now(),
+        });
+      }
+    } else if (url.pathname === '/ingest') {
+      const pem = input.pem;
+      for (const body of input.bodies) {
+        const before = counter.n;
+        const ports = sink(counted);
+        const ingestor = createSesEventIngestor({
+          allowedTopicArns: [input.topicArn],
+          ...ports,
+          fetchCertificate: async () => pem,
+          keyCache,
+        });
+        const result = await ingestor.ingest(body);
+        tally(result.body.outcome);
+        // The dashboard's finish(): the counters of the answer, one upsert (after the response).
+        await ports.adminStore.recordIngestionStats({
+          counts: new Map(ingestionCounterNames(result).map((name) => [name, 1])),
+          lagsMs: result.log.lagMs === undefined ? [] : [result.log.lagMs],
+          at: Date.now(),
+        });
+        perCall.push(counter.n - before);
+      }
+    } else {
+      return new Response('not found', { status: 404 });
+    }
+    const ms = performance.now() - started;
+    return Response.json({ ms, calls: counter.n, perCall, outcomes });
+  },
+};

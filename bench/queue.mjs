@@ -1,0 +1,573 @@
+// Benchmark: queued mode (issue 12). Five rows:
+// - d1-round-trips-per-event-queued: D1 round trips per event of a warm batch of 100 SES events
+//   (2 organisations) through consumeSesEventQueue, counted (bench/queue-worker.mjs wraps the D1
+//   bindings: one per run/first/all/raw/exec, one per batch) inside workerd (miniflare, local D1).
+// - d1-round-trips-per-event-direct: the same kind of events one per signed SNS POST through
+//   createSesEventIngestor in direct mode (no enqueue), plus the counters upsert the dashboard
+//   writes per answer, with a warm org binding cache. Counted.
+// - consumer-vs-direct: events applied per second, the consumer in batches of 100 vs the direct
+//   path (recordSesEvent + the counters upsert per event), same events, same local D1, in workerd.
+// - webhook-queued-vs-ping-workerd (id webhook-queued-vs-ping): the dashboard Worker as
+//   `wrangler deploy --dry-run` bundles it, on plain workerd through miniflare (no wrangler, no
+//   inspector), with the SES_EVENTS_QUEUE producer and its consumer: signed SNS POSTs to the
+//   webhook vs GET /api/ping at 64 connections, autocannon, alternating rounds.
+// - webhook-queued-vs-ping-wrangler-dev: the same on `wrangler dev` (scripts/dev.mjs, whose
+//   wrangler.toml ships the queue: queued mode), as bench/webhook.mjs runs it.
+//   BENCH_QUEUE_SECONDS=5   seconds per load round;  BENCH_QUEUE_ROUNDS=3   rounds
+//   BENCH_QUEUE_ONLY=sdk|workerd|wrangler   only that part (for a diagnosis; run.mjs runs all three)
+//   BENCH_QUEUE_WORKERD_MODE=direct|no-consumer   diagnosis of the workerd row: without the queue
+//     producer (direct mode), or with the producer but no consumer (the queue only fills)
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Miniflare } from 'miniflare';
+import { buildSesEvent, createSnsSigner } from 'kuratchi-sdk/email/testing';
+import { sesEventQueueMessage } from 'kuratchi-sdk/email/events';
+import { applyMigrationFiles } from '../scripts/d1-migration-files.mjs';
+import { compareInRounds, median, report, result } from './lib.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-bench-queue';
+const ORGS = [
+  { id: 'org-acme', binding: 'ORG_DB_ACME' },
+  { id: 'org-globex', binding: 'ORG_DB_GLOBEX' },
+];
+const EMAILS_PER_ORG = 500;
+const BATCH = 100;
+/** Events per timed sample of consumer-vs-direct. */
+const THROUGHPUT_EVENTS = 500;
+const THROUGHPUT_ROUNDS = 5;
+const CONNECTIONS = 64;
+const SECONDS = Number(process.env.BENCH_QUEUE_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_QUEUE_ROUNDS ?? 3);
+const WARM_UP_SECONDS = 2;
+const MAX_PING_REQUESTS = 250_000;
+const TYPES = ['Delivery', 'Open', 'Click'];
+const requireHere = createRequire(join(root, 'package.json'));
+const wranglerBin = requireHere.resolve('wrangler/bin/wrangler.js');
+const quiet = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' };
+
+const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-bench-queue-'));
+const signer = await createSnsSigner();
+const rows = [];
+const ONLY = process.env.BENCH_QUEUE_ONLY;
+const WORKERD_MODE = process.env.BENCH_QUEUE_WORKERD_MODE ?? 'queued';
+
+// ── 1. The SDK's consumer and direct path inside workerd ─────────────────────────────────────
+if (!ONLY || ONLY === 'sdk') {
+  // workerd resolves relative imports only: the worker and the SDK's built modules as one file.
+  const esbuild = createRequire(wranglerBin).resolve('esbuild');
+  const { build } = await import(esbuild);
+  await build({
+    entryPoints: [join(here, 'queue-worker.mjs')],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    outfile: join(outdir, 'queue-worker.js'),
+    logLevel: 'error',
+  });
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: join(outdir, 'queue-worker.js'),
+    modulesRoot: outdir,
+    compatibilityDate: '2026-05-01',
+    compatibilityFlags: ['nodejs_compat'],
+    d1Databases: ['ADMIN_DB', ...ORGS.map((o) => o.binding)],
+    d1Persist: false,
+    // The consumer's one log line per batch is not this benchmark's output; errors still show.
+    handleRuntimeStdio(stdout, stderr) {
+      stdout.resume();
+      stderr.pipe(process.stderr);
+    },
+  });
+  try {
+    const emails = await seed(mf);
+    let sns = 0;
+    /** `n` distinct SNS notifications of Delivery/Open/Click events for the seeded emails. */
+    const notifications = (n) =>
+      Array.from({ length: n }, () => {
+        const i = sns++;
+        const email = emails[i % emails.length];
+        return {
+          Type: 'Notification',
+          MessageId: `sdk-${i}`,
+          TopicArn: TOPIC,
+          Message: JSON.stringify(
+            buildSesEvent({
+              eventType: TYPES[Math.floor(i / emails.length) % TYPES.length],
+              messageId: email.sesMessageId,
+              recipient: email.recipient,
+              time: new Date(Date.now() - 60_000 + (i % 50_000)),
+              link: `https://example.com/bench/${i % 5}`,
+            }),
+          ),
+          Timestamp: new Date().toISOString(),
+        };
+      });
+    const queueBodies = (n) => notifications(n).map(sesEventQueueMessage);
+    const call = async (path, input) => {
+      const response = await mf.dispatchFetch(`http://127.0.0.1${path}`, {
+        method: 'POST',
+        body: JSON.stringify(input),
+      });
+      if (response.status !== 200) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
+      return response.json();
+    };
+    const outcomes = (o) =>
+      Object.entries(o)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ');
+
+    // Queued: a warm batch first (org bindings cached), then the counted one.
+    await call('/consume', { messages: queueBodies(BATCH), batchSize: BATCH });
+    const queued = await call('/consume', { messages: queueBodies(BATCH), batchSize: BATCH });
+    console.log(
+      `• consumer, one batch of ${BATCH} events (2 organisations): ${queued.calls} D1 round trips ` +
+        `(${outcomes(queued.outcomes)})`,
+    );
+    if ((queued.outcomes.applied ?? 0) !== BATCH) throw new Error('the counted batch did not apply every event');
+    rows.push({
+      id: 'd1-round-trips-per-event-queued',
+      ...result(
+        `Queued mode: D1 round trips per event, consumer batch of ${BATCH} (2 organisations)`,
+        'round trips',
+        queued.calls / BATCH,
+        queued.calls,
+        `round trips of the whole batch`,
+        '≤ 0.1 round trips',
+        3,
+      ),
+      note: 'route lookup 1 + one D1 batch per organisation + counters and lags 1 (org bindings cached)',
+    });
+
+    // Direct: signed POST bodies through the ingestor, warm (key and org bindings cached) first.
+    const signed = async (n) => Promise.all(notifications(n).map(async (m) => JSON.stringify(await signer.sign(m))));
+    const ingestInput = async (n) => ({ bodies: await signed(n), topicArn: TOPIC, pem: signer.certificatePem });
+    await call('/ingest', await ingestInput(10));
+    const direct = await call('/ingest', await ingestInput(BATCH));
+    const perPost = direct.perCall;
+    console.log(
+      `• direct mode, ${BATCH} webhook POSTs: ${direct.calls} D1 round trips, per POST ${[...new Set(perPost)].join('/')} ` +
+        `(${outcomes(direct.outcomes)})`,
+    );
+    if ((direct.outcomes.applied ?? 0) !== BATCH) throw new Error('not every direct POST applied its event');
+    const perEvent = direct.calls / BATCH;
+    rows.push({
+      id: 'd1-round-trips-per-event-direct',
+      ...result(
+        'Direct mode: D1 round trips per event (webhook POST, warm org binding cache, counters included)',
+        'round trips',
+        perEvent,
+        queued.calls / BATCH,
+        'queued mode, per event',
+        '≤ 2 round trips',
+        2,
+      ),
+      note:
+        perEvent === 3
+          ? 'not met: 3 per POST = route lookup (admin) + the event batch (org) + the counters upsert (admin, ' +
+            'a different database than the event, so it cannot join the event batch)'
+          : `per POST: ${[...new Set(perPost)].join('/')}`,
+    });
+
+    // Throughput: the same events (by kind and target) applied both ways, fresh SNS ids per sample.
+    const speeds = await compareInRounds(
+      {
+        consumer: () => call('/consume', { messages: queueBodies(THROUGHPUT_EVENTS), batchSize: BATCH }),
+        direct: () => call('/direct', { messages: queueBodies(THROUGHPUT_EVENTS) }),
+      },
+      {
+        rounds: THROUGHPUT_ROUNDS,
+        measure: async (run) => {
+          const answer = await run();
+          if ((answer.outcomes.applied ?? 0) !== THROUGHPUT_EVENTS)
+            throw new Error(`not every event applied: ${outcomes(answer.outcomes)}`);
+          return THROUGHPUT_EVENTS / (answer.ms / 1000);
+        },
+      },
+    );
+    console.log(
+      `• ${THROUGHPUT_EVENTS} events per sample, median of ${THROUGHPUT_ROUNDS}: consumer ${Math.round(speeds.consumer)} ` +
+        `events/s, direct ${Math.round(speeds.direct)} events/s`,
+    );
+    rows.push({
+      id: 'consumer-vs-direct',
+      ...result(
+        `Queue consumer (batches of ${BATCH}) vs direct path: events applied per second, local D1 in workerd`,
+        'events/s',
+        speeds.consumer,
+        speeds.direct,
+        'recordSesEvent + counters upsert per event',
+        '≥ 10',
+        0,
+      ),
+    });
+  } finally {
+    await mf.dispose();
+  }
+}
+
+// ── 2. The queued webhook on plain workerd (miniflare, the wrangler bundle) ──────────────────
+if (!ONLY || ONLY === 'workerd') {
+  const built = spawnSync(process.execPath, [wranglerBin, 'deploy', '--dry-run', '--outdir', outdir], {
+    cwd: root,
+    encoding: 'utf8',
+    env: quiet,
+  });
+  if (built.status !== 0)
+    throw new Error(`wrangler deploy --dry-run failed (run pnpm build first):\n${built.stdout}\n${built.stderr}`);
+  copyFileSync(join(outdir, 'worker.js'), join(outdir, 'dashboard.js'));
+  const mf = new Miniflare({
+    modules: [
+      {
+        type: 'ESModule',
+        path: join(outdir, 'dashboard.js'),
+        contents: readFileSync(join(outdir, 'dashboard.js'), 'utf8'),
+      },
+    ],
+    modulesRoot: outdir,
+    compatibilityDate: '2026-05-01',
+    host: '127.0.0.1',
+    port: await freePort(),
+    d1Databases: ['ADMIN_DB', ...ORGS.map((o) => o.binding)],
+    d1Persist: false,
+    bindings: { ENVIRONMENT: 'production', SES_ALLOWED_TOPIC_ARNS: TOPIC },
+    // As wrangler.toml: the producer binding and the consumer of the queue (this Worker).
+    queueProducers: WORKERD_MODE === 'direct' ? {} : { SES_EVENTS_QUEUE: { queueName: 'kuratchi-ses-events' } },
+    queueConsumers:
+      WORKERD_MODE !== 'queued'
+        ? {}
+        : {
+            'kuratchi-ses-events': {
+              maxBatchSize: 100,
+              maxBatchTimeout: 1,
+              maxRetries: 10,
+              deadLetterQueue: 'kuratchi-ses-events-dlq',
+            },
+            'kuratchi-ses-events-dlq': { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 100 },
+          },
+    // The Worker's only outbound request: the signing certificate at its SNS URL.
+    outboundService: (request) =>
+      request.url === signer.certUrlFor(TOPIC)
+        ? new Response(signer.certificatePem)
+        : new Response('not found', { status: 404 }),
+    // One log line per POST and per batch: not this benchmark's output; errors still show.
+    handleRuntimeStdio(stdout, stderr) {
+      stdout.resume();
+      stderr.resume();
+    },
+  });
+  try {
+    const base = (await mf.ready).origin;
+    const emails = await seed(mf);
+    console.log(`• plain workerd (miniflare, the wrangler bundle, queued mode) on ${base}`);
+    console.log(`  mode: ${WORKERD_MODE}`);
+    const measured = await webhookVsPing({
+      base,
+      signer,
+      topicArn: TOPIC,
+      emails,
+      prefix: 'wd',
+      queued: WORKERD_MODE !== 'direct',
+    });
+    const recorded = await waitForRecorded(
+      async () => {
+        let n = 0;
+        for (const o of ORGS) {
+          const db = await mf.getD1Database(o.binding);
+          n += (await db.prepare("SELECT count(*) AS n FROM email_events WHERE sns_message_id LIKE 'wd-%'").first()).n;
+        }
+        return n;
+      },
+      WORKERD_MODE === 'no-consumer' ? 0 : measured.ok,
+    );
+    console.log(`• events the consumer recorded: ${recorded} of ${measured.ok} answered 200`);
+    rows.push({
+      id: 'webhook-queued-vs-ping',
+      ...result(
+        `Queued webhook on plain workerd (miniflare, no wrangler), ${CONNECTIONS} connections: throughput vs a trivial route`,
+        'requests/s',
+        measured.webhook,
+        measured.ping,
+        'GET /api/ping of the same Worker',
+        '≥ 0.6',
+      ),
+      variant: 'webhook-queued-vs-ping-workerd',
+      note: `p50 ${measured.p50} ms, p99 ${measured.p99} ms; answers not 200: ${measured.notOk}; recorded by the consumer: ${recorded}/${measured.ok}`,
+    });
+  } finally {
+    await mf.dispose();
+  }
+}
+
+// ── 3. The queued webhook on wrangler dev (scripts/dev.mjs) ──────────────────────────────────
+if (!ONLY || ONLY === 'wrangler') {
+  const stateDir = join(root, '.wrangler', 'bench-queue-state');
+  rmSync(stateDir, { recursive: true, force: true });
+  mkdirSync(stateDir, { recursive: true });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const logFile = join(stateDir, 'dev.log');
+  console.log(
+    `• starting the dashboard on wrangler dev (scripts/dev.mjs, DEMO_TRAFFIC=off) on ${base}; log: ${logFile}`,
+  );
+  const log = createWriteStream(logFile);
+  const server = spawn(process.execPath, [join(root, 'scripts/dev.mjs')], {
+    cwd: root,
+    env: { ...quiet, PORT: String(port), DEMO_TRAFFIC: 'off', KURATCHI_STATE_DIR: stateDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  server.stdout.pipe(log);
+  server.stderr.pipe(log);
+  let exited = false;
+  const exit = new Promise((resolve) => server.once('exit', () => ((exited = true), resolve())));
+  const stop = async () => {
+    if (!exited) process.kill(server.pid, 'SIGTERM');
+    await Promise.race([exit, sleep(10_000)]);
+    const deadline = Date.now() + 10_000;
+    while (groupAlive(server.pid) && Date.now() < deadline) await sleep(200);
+    if (groupAlive(server.pid)) process.kill(-server.pid, 'SIGKILL');
+  };
+  process.on('exit', () => {
+    if (groupAlive(server.pid)) process.kill(-server.pid, 'SIGKILL');
+  });
+  try {
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      if (exited) throw new Error(`scripts/dev.mjs exited before the dashboard answered; see ${logFile}`);
+      const ok = await fetch(`${base}/api/ping`, { signal: AbortSignal.timeout(2000) })
+        .then(async (r) => (await r.body?.cancel(), r.status === 200))
+        .catch(() => false);
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error('the dashboard did not answer /api/ping within 180 s');
+      await sleep(500);
+    }
+    const saved = JSON.parse(readFileSync(join(stateDir, 'demo', 'signer.json'), 'utf8'));
+    const demo = await createSnsSigner({
+      certUrl: saved.certUrl,
+      certificate: {
+        pem: saved.certificatePem,
+        privateKeyPkcs8: Uint8Array.from(Buffer.from(saved.privateKeyPkcs8, 'base64')).buffer,
+      },
+    });
+    const d1 = (binding, sql) => {
+      const run = spawnSync(
+        process.execPath,
+        [wranglerBin, 'd1', 'execute', binding, '--local', '--persist-to', stateDir, '--json', '--command', sql],
+        { cwd: root, env: quiet, encoding: 'utf8', timeout: 60_000 },
+      );
+      if (run.status !== 0) throw new Error(`wrangler d1 execute ${binding} failed: ${run.stderr || run.stdout}`);
+      return JSON.parse(run.stdout)[0]?.results ?? [];
+    };
+    const emails = ORGS.flatMap((o) =>
+      d1(o.binding, 'SELECT ses_message_id AS sesMessageId, recipient FROM emails WHERE ses_message_id IS NOT NULL'),
+    );
+    const measured = await webhookVsPing({ base, signer: demo, topicArn: saved.topicArn, emails, prefix: 'wr' });
+    await sleep(3000);
+    const recorded = ORGS.map(
+      (o) => d1(o.binding, "SELECT count(*) AS n FROM email_events WHERE sns_message_id LIKE 'wr-%'")[0].n,
+    ).reduce((a, b) => a + b, 0);
+    console.log(`• events the consumer recorded (3 s after the load): ${recorded} of ${measured.ok} answered 200`);
+    rows.push({
+      id: 'webhook-queued-vs-ping-wrangler-dev',
+      ...result(
+        `Queued webhook on wrangler dev, ${CONNECTIONS} connections: throughput vs a trivial route`,
+        'requests/s',
+        measured.webhook,
+        measured.ping,
+        'GET /api/ping of the same Worker',
+        '≥ 0.6',
+      ),
+      note: `p50 ${measured.p50} ms, p99 ${measured.p99} ms; answers not 200: ${measured.notOk}; recorded by the consumer: ${recorded}/${measured.ok}`,
+    });
+  } finally {
+    await stop();
+  }
+}
+
+report(rows);
+
+/**
+ * Seeds the admin and organisation databases of `mf`: migrations, two organisations, and
+ * EMAILS_PER_ORG sent emails each with an SES message id and its lookup row. Returns the emails.
+ */
+async function seed(mf) {
+  const admin = await mf.getD1Database('ADMIN_DB');
+  await applyMigrationFiles(admin, join(root, 'packages/kuratchi-sdk/migrations/admin'));
+  const emails = [];
+  for (const org of ORGS) {
+    const db = await mf.getD1Database(org.binding);
+    await applyMigrationFiles(db, join(root, 'packages/kuratchi-sdk/migrations/org'));
+    await admin.prepare('INSERT INTO organizations VALUES (?, ?, ?, 0)').bind(org.id, org.id, org.binding).run();
+    const rowsOf = Array.from({ length: EMAILS_PER_ORG }, (_, i) => ({
+      id: `${org.id}-email-${i}`,
+      sesMessageId: `ses-${org.id}-${i}`,
+      recipient: `user${i}@example.com`,
+    }));
+    await db.batch(
+      rowsOf.map((e) =>
+        db
+          .prepare(
+            "INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES (?, ?, 'bench@example.com', 'Hi', 'sent', ?, 1, 1)",
+          )
+          .bind(e.id, e.recipient, e.sesMessageId),
+      ),
+    );
+    await admin.batch(
+      rowsOf.map((e) =>
+        admin.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(e.sesMessageId, org.id, e.id),
+      ),
+    );
+    emails.push(...rowsOf);
+  }
+  // Interleaved, so that every batch of 100 holds events of both organisations.
+  return emails.map((_, i) => emails[(i % 2) * EMAILS_PER_ORG + Math.floor(i / 2)]);
+}
+
+/**
+ * Signed POSTs to the webhook vs GET /api/ping at CONNECTIONS connections: a warm-up of each, then
+ * ROUNDS alternating rounds of SECONDS; every webhook request a distinct signed notification.
+ */
+async function webhookVsPing({ base, signer, topicArn, emails, prefix, queued = true }) {
+  let next = 0;
+  const sign = (count) => {
+    const now = Date.now();
+    return Promise.all(
+      Array.from({ length: count }, async () => {
+        const i = next++;
+        const email = emails[i % emails.length];
+        return JSON.stringify(
+          await signer.sign({
+            Type: 'Notification',
+            MessageId: `${prefix}-${i}`,
+            TopicArn: topicArn,
+            Message: JSON.stringify(
+              buildSesEvent({
+                eventType: TYPES[i % TYPES.length],
+                messageId: email.sesMessageId,
+                recipient: email.recipient,
+                time: new Date(now - 60_000 + (i % 50_000)),
+                link: `https://example.com/bench/${i % 5}`,
+              }),
+            ),
+            Timestamp: new Date(now).toISOString(),
+          }),
+        );
+      }),
+    );
+  };
+  const tally = { statuses: {}, errors: 0, ok: 0, queued: 0 };
+  const load = async (route, seconds, bodies = []) => {
+    let n = 0;
+    const webhook = route === 'webhook';
+    const run = await autocannon({
+      url: base,
+      connections: CONNECTIONS,
+      duration: seconds,
+      timeout: 15,
+      maxOverallRequests: webhook ? bodies.length : MAX_PING_REQUESTS,
+      requests: [
+        webhook
+          ? {
+              method: 'POST',
+              path: '/api/webhooks/ses-events',
+              headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' },
+              setupRequest: (request) => ({ ...request, body: bodies[n++ % bodies.length] }),
+              onResponse: (status, body) => {
+                if (status === 200 && body.includes('"queued"')) tally.queued++;
+              },
+            }
+          : { method: 'GET', path: '/api/ping' },
+      ],
+    });
+    if (webhook) {
+      tally.errors += run.errors + run.timeouts;
+      for (const [status, { count }] of Object.entries(run.statusCodeStats))
+        tally.statuses[status] = (tally.statuses[status] ?? 0) + count;
+    }
+    const sample = { rps: run.requests.total / run.duration, p50: run.latency.p50, p99: run.latency.p99 };
+    console.log(
+      `  ${route.padEnd(7)} ${seconds} s: ${Math.round(sample.rps)} req/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms, ` +
+        `non-2xx ${run.non2xx}, errors ${run.errors}${webhook && run.requests.total >= bodies.length ? ' (ran out of bodies)' : ''}`,
+    );
+    return sample;
+  };
+  const probe = await load('webhook', WARM_UP_SECONDS, await sign(1500));
+  await load('ping', WARM_UP_SECONDS);
+  // The warm-up's rate is that of a cold Worker: size each round's pool well above it, so that no
+  // round runs out of distinct bodies (a run is capped at its pool).
+  const perRound = Math.ceil(Math.max(probe.rps * 2.5, 500) * SECONDS) + CONNECTIONS;
+  const bodies = [];
+  for (let r = 0; r < ROUNDS; r++) bodies.push(await sign(perRound));
+  const samples = { webhook: [], ping: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    samples.webhook.push(await load('webhook', SECONDS, bodies[r]));
+    samples.ping.push(await load('ping', SECONDS));
+  }
+  const notOk = Object.entries(tally.statuses)
+    .filter(([status]) => status !== '200')
+    .reduce((sum, [, n]) => sum + n, tally.errors);
+  console.log(
+    `  webhook answers: ${Object.entries(tally.statuses)
+      .map(([s, n]) => `${s} ×${n}`)
+      .join(', ')}; "queued" ${tally.queued}; errors/timeouts ${tally.errors}`,
+  );
+  if (queued && tally.queued !== (tally.statuses[200] ?? 0))
+    throw new Error('some 200 answers were not "queued": direct mode?');
+  return {
+    webhook: median(samples.webhook.map((s) => s.rps)),
+    ping: median(samples.ping.map((s) => s.rps)),
+    p50: median(samples.webhook.map((s) => s.p50)),
+    p99: median(samples.webhook.map((s) => s.p99)),
+    notOk,
+    ok: tally.statuses[200] ?? 0,
+  };
+}
+
+/** Polls `count` until it reaches `expected` or stops growing for 5 s; returns the last count. */
+async function waitForRecorded(count, expected) {
+  let last = -1;
+  let still = Date.now();
+  for (;;) {
+    const n = await count();
+    if (n >= expected) return n;
+    if (n !== last) {
+      last = n;
+      still = Date.now();
+    } else if (Date.now() - still > 5000) return n;
+    await sleep(500);
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function groupAlive(pgid) {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
