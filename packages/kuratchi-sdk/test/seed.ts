@@ -50,3 +50,14 @@ export async function countRows(db: D1Database, table: string): Promise<number> 
   const row = await db.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>();
   return row?.n ?? 0;
 }
+
+/** An email row as a snapshot compares it: every column but `updated_at` (the time of the write). */
+export async function emailSnapshot(db: D1Database, id: string): Promise<Record<string, unknown>> {
+  const row = await db.prepare('SELECT * FROM emails WHERE id = ?').bind(id).first();
+  return { ...row, updated_at: 'x' };
+}
+
+/** `value` with the run's namespace `ns` replaced by `NS`, so runs in different namespaces compare equal. */
+export function withoutNamespace<T>(value: T, ns: string): T {
+  return JSON.parse(JSON.stringify(value).replaceAll(ns, 'NS')) as T;
+}

@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
 import { createFaultPlan, failingD1, type FaultPlan } from '../../../../test/failing-d1.js';
-import { insertEmail, ORGS, seedOrganizations } from '../../../../test/seed.js';
+import { ORGS, emailSnapshot, insertEmail, seedOrganizations, withoutNamespace } from '../../../../test/seed.js';
 import { createD1AdminStore } from '../store/d1-admin-store.js';
 import { createD1DeadLetterStore } from '../store/d1-dead-letter-store.js';
 import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
@@ -102,13 +102,8 @@ async function deliverUntilAcked(run: Awaited<ReturnType<typeof prepareRun>>, pl
 }
 
 async function snapshot(run: Awaited<ReturnType<typeof prepareRun>>) {
-  const strip = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll(run.ns, 'NS'));
-  const email = (db: D1Database, id: string) =>
-    db
-      .prepare('SELECT * FROM emails WHERE id = ?')
-      .bind(id)
-      .first()
-      .then((row) => ({ ...row, updated_at: 'x' }));
+  const strip = <T>(value: T): T => withoutNamespace(value, run.ns);
+  const email = emailSnapshot;
   const events = (db: D1Database, id: string) =>
     db
       .prepare('SELECT sns_message_id, event_type, occurred_at FROM email_events WHERE email_id = ? ORDER BY 1')

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
 import { createFaultPlan, failingD1, type FaultPlan } from '../../../../test/failing-d1.js';
-import { ORGS, seedOrganizations } from '../../../../test/seed.js';
+import { ORGS, emailSnapshot, seedOrganizations, withoutNamespace } from '../../../../test/seed.js';
 import { KURATCHI_TAGS } from '../model.js';
 import { createD1AdminStore } from '../store/d1-admin-store.js';
 import { createD1DeadLetterStore } from '../store/d1-dead-letter-store.js';
@@ -220,13 +220,8 @@ async function runStep(step: Exclude<Step, { kind: 'post' }>, sink: EventSinkPor
 
 /** Everything the script can change, with the run's namespace taken out. */
 async function snapshot(ns: string, run: Awaited<ReturnType<typeof prepareRun>>) {
-  const strip = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll(ns, 'NS'));
-  const email = (db: D1Database, id: string) =>
-    db
-      .prepare('SELECT * FROM emails WHERE id = ?')
-      .bind(id)
-      .first()
-      .then((row) => ({ ...row, updated_at: 'x' }));
+  const strip = <T>(value: T): T => withoutNamespace(value, ns);
+  const email = emailSnapshot;
   const events = (db: D1Database, id: string) =>
     db
       .prepare(

@@ -23,7 +23,10 @@ export function createD1AdminStore(db: D1Database): AdminStore {
         .bind(name, n, at),
     );
     const buckets = new Map<number, number>();
-    for (const lag of lagsMs) buckets.set(lagBucket(lag), (buckets.get(lagBucket(lag)) ?? 0) + 1);
+    for (const lag of lagsMs) {
+      const bucket = lagBucket(lag);
+      buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
+    }
     for (const [bucket, n] of buckets) {
       statements.push(
         db
