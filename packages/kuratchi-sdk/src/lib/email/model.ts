@@ -60,6 +60,9 @@ export interface EmailTracking {
 /** A row of the organisation's `emails` table. */
 export interface EmailRow extends EmailTracking {
   id: string;
+  /** Opens and clicks that the engagement rules attribute to a machine (proxy, scanner). */
+  machineOpenCount: number;
+  machineClickCount: number;
   recipient: string;
   sender: string;
   subject: string;
@@ -123,24 +126,96 @@ export type TrackingDetailField =
   | 'renderingFailure';
 
 /**
- * One change an event makes to an email row. Every effect is commutative and idempotent over a
- * set of distinct events except `increment`, which the store applies only together with the
- * first recording of the event: so the final row depends only on the set of distinct events.
+ * One change an event makes to a row (an email, or one of its recipients). Every effect is
+ * commutative and idempotent over a set of distinct events except `increment`, which the store
+ * applies only together with the first recording of the event: so the final row depends only on
+ * the set of distinct events.
  * - `raise-status`: the status becomes `status` if that ranks higher.
  * - `increment`: a counter goes up by one.
  * - `earliest` / `latest`: the time field `at` keeps the earliest (latest) event time, and the
  *   `details` fields take the values of that same event. Ties of time are broken by comparing
  *   the details' text, so no arrival order can change the outcome.
  */
-export type TrackingEffect =
+export type FieldEffect<Time extends string, Counter extends string, Detail extends string> =
   | { kind: 'raise-status'; status: EmailStatus }
-  | { kind: 'increment'; field: TrackingCounterField }
+  | { kind: 'increment'; field: Counter }
   | {
       kind: 'earliest' | 'latest';
-      at: TrackingTimeField;
+      at: Time;
       time: EpochMs;
-      details?: Partial<Record<TrackingDetailField, string | null>>;
+      details?: Partial<Record<Detail, string | null>>;
     };
+
+/** One change an event makes to an email row (see {@link FieldEffect}). */
+export type TrackingEffect = FieldEffect<TrackingTimeField, TrackingCounterField, TrackingDetailField>;
+
+/** How `sendEmail` addressed a recipient. */
+export type RecipientKind = 'to' | 'cc' | 'bcc';
+
+/**
+ * The outcome of one recipient of an email. SES reports deliveries, bounces, complaints and
+ * delays per recipient; Send, Reject and Rendering Failure concern every recipient of the message.
+ * Opens and clicks are per message (SES cannot tell which recipient opened), so they are not here.
+ * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
+ */
+export interface RecipientTracking {
+  /** Same precedence as the email's status: an event never lowers it. */
+  status: EmailStatus;
+  sentAt: EpochMs | null;
+  deliveredAt: EpochMs | null;
+  delayedAt: EpochMs | null;
+  bouncedAt: EpochMs | null;
+  complainedAt: EpochMs | null;
+  /** The receiving server's answer to the delivery (`delivery.smtpResponse`). */
+  smtpResponse: string | null;
+  bounceType: string | null;
+  bounceSubType: string | null;
+  /** The bounce's `diagnosticCode` for this recipient. */
+  bounceDiagnostic: string | null;
+  complaintFeedbackType: string | null;
+  deliveryDelayType: string | null;
+}
+
+/** A row of the organisation's `email_recipients` table. */
+export interface EmailRecipient extends RecipientTracking {
+  /** Lower-cased bare address. */
+  address: string;
+  /** How `sendEmail` addressed it; null when only SES's `mail.destination` named it. */
+  kind: RecipientKind | null;
+}
+
+/** Tracking fields of a recipient nothing has happened to yet. */
+export function initialRecipientTracking(): RecipientTracking {
+  return {
+    status: 'pending',
+    sentAt: null,
+    deliveredAt: null,
+    delayedAt: null,
+    bouncedAt: null,
+    complainedAt: null,
+    smtpResponse: null,
+    bounceType: null,
+    bounceSubType: null,
+    bounceDiagnostic: null,
+    complaintFeedbackType: null,
+    deliveryDelayType: null,
+  };
+}
+
+/** Time fields of {@link RecipientTracking}. */
+export type RecipientTimeField = 'sentAt' | 'deliveredAt' | 'delayedAt' | 'bouncedAt' | 'complainedAt';
+/** Text detail fields of {@link RecipientTracking}. */
+export type RecipientDetailField =
+  'smtpResponse' | 'bounceType' | 'bounceSubType' | 'bounceDiagnostic' | 'complaintFeedbackType' | 'deliveryDelayType';
+
+/** One change an event makes to a recipient row (see {@link FieldEffect}); no counters. */
+export type RecipientEffect = FieldEffect<RecipientTimeField, never, RecipientDetailField>;
+
+/** The same recipient effects for a group of recipients of one event (lower-cased addresses). */
+export interface RecipientEffectGroup {
+  addresses: string[];
+  effects: RecipientEffect[];
+}
 
 /** An SES event as stored in the organisation's `email_events` table. */
 export interface EmailEventRecord {
@@ -153,6 +228,20 @@ export interface EmailEventRecord {
   occurredAt: EpochMs;
   /** The event's detail object (the `bounce`, `open`… member), as JSON. */
   detail: string;
+  /** Open and Click events: who the engagement rules say it was; null for other types. */
+  engagement: EngagementVerdict | null;
+  /** Click events: the clicked link; null for other types. */
+  link: string | null;
+}
+
+/**
+ * Whether an open or click was a person or a machine (a mail privacy proxy, a link scanner), the
+ * id of the rule that decided and the version of the rules table (see `events/engagement.ts`).
+ */
+export interface EngagementVerdict {
+  engagement: 'human' | 'machine';
+  rule: string;
+  rulesVersion: number;
 }
 
 /** An address an event puts on the organisation's suppression list. */

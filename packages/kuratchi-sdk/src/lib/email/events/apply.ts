@@ -1,8 +1,9 @@
 import {
   statusRank,
+  type EmailStatus,
   type EmailTracking,
+  type FieldEffect,
   type SuppressionFromEvent,
-  type TrackingDetailField,
   type TrackingEffect,
 } from '../model.js';
 import { sesEventTime, type SesEvent } from './ses-event.js';
@@ -118,22 +119,29 @@ export function applyEvent<Row extends EmailTracking>(row: Row, event: SesEvent)
   return applyEffects(row, effectsOf(event));
 }
 
-/** The row after the given effects (see {@link TrackingEffect}). */
-export function applyEffects<Row extends EmailTracking>(row: Row, effects: readonly TrackingEffect[]): Row {
-  const next: Row = { ...row };
+/**
+ * The row after the given effects (see {@link FieldEffect}): the email row's effects, or a
+ * recipient row's (`events/recipient-effects.ts`). Pure, never mutates `row`.
+ */
+export function applyEffects<Row extends { status: EmailStatus }>(
+  row: Row,
+  effects: readonly FieldEffect<string, string, string>[],
+): Row {
+  const next = { ...row } as Row & Record<string, unknown>;
   for (const effect of effects) {
     switch (effect.kind) {
       case 'raise-status':
         if (statusRank(effect.status) > statusRank(next.status)) next.status = effect.status;
         break;
       case 'increment':
-        next[effect.field] += 1;
+        (next as Record<string, unknown>)[effect.field] = (next[effect.field] as number) + 1;
         break;
       case 'earliest':
       case 'latest': {
         const details = effect.details ?? {};
-        if (wins(effect.kind, effect.time, detailsKey(details), next[effect.at], detailsKey(pick(next, details)))) {
-          next[effect.at] = effect.time;
+        const current = next[effect.at] as number | null;
+        if (wins(effect.kind, effect.time, detailsKey(details), current, detailsKey(pick(next, details)))) {
+          (next as Record<string, unknown>)[effect.at] = effect.time;
           Object.assign(next, details);
         }
         break;
@@ -168,15 +176,15 @@ function compareCodePoints(a: string, b: string): number {
 }
 
 /** The tie-break text of a details object: values in field-name order joined by U+001F. */
-export function detailsKey(details: Partial<Record<TrackingDetailField, string | null>>): string {
+export function detailsKey(details: Partial<Record<string, string | null>>): string {
   return Object.keys(details)
     .sort()
-    .map((field) => details[field as TrackingDetailField] ?? '')
+    .map((field) => details[field] ?? '')
     .join('\u001f');
 }
 
-function pick(row: EmailTracking, details: Partial<Record<TrackingDetailField, string | null>>) {
-  const current: Partial<Record<TrackingDetailField, string | null>> = {};
-  for (const field of Object.keys(details) as TrackingDetailField[]) current[field] = row[field];
+function pick(row: Record<string, unknown>, details: Partial<Record<string, string | null>>) {
+  const current: Partial<Record<string, string | null>> = {};
+  for (const field of Object.keys(details)) current[field] = row[field] as string | null;
   return current;
 }

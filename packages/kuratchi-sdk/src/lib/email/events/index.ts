@@ -6,13 +6,22 @@
  * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
  * @module
  */
-export { EMAIL_STATUSES, initialTracking } from '../model.js';
+export { EMAIL_STATUSES, initialTracking, initialRecipientTracking } from '../model.js';
 export type {
   EmailStatus,
   EpochMs,
   EmailTracking,
   EmailRow,
   TrackingEffect,
+  FieldEffect,
+  RecipientKind,
+  RecipientTracking,
+  EmailRecipient,
+  RecipientTimeField,
+  RecipientDetailField,
+  RecipientEffect,
+  RecipientEffectGroup,
+  EngagementVerdict,
   TrackingTimeField,
   TrackingCounterField,
   TrackingDetailField,
@@ -24,6 +33,14 @@ export type { SesEventParseErrorCode } from './errors.js';
 export { parseSesEvent, sesEventTime, sesEventDetail, SES_EVENT_TYPES } from './ses-event.js';
 export type { SesEvent, SesEventType, SesEventOf } from './ses-event.js';
 export { applyEvent, applyEffects, effectsOf, suppressionsOf } from './apply.js';
+export {
+  recipientEffectsOf,
+  recipientAddress,
+  applyRecipientEvent,
+  recipientOutcomeCounts,
+} from './recipient-effects.js';
+export { ENGAGEMENT_RULES, classifyEngagement, classifyEngagementSet } from './engagement.js';
+export type { EngagementRules } from './engagement.js';
 export { recordSesEvent, applyParkedEvents } from './record.js';
 export type { EventSinkPorts, SinkOutcome, SinkResult } from './record.js';
 export { DEFAULT_PARK_TTL_MS, DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE, SNS_MAX_RETRY_WINDOW_MS } from './park-policy.js';

@@ -1,4 +1,4 @@
-import type { EmailEventRecord, SuppressionFromEvent, TrackingEffect } from '../model.js';
+import type { EmailEventRecord, RecipientEffectGroup, SuppressionFromEvent, TrackingEffect } from '../model.js';
 
 /**
  * The ports of the ingestion core: what `events/` needs of the admin database (routes, the park,
@@ -236,6 +236,8 @@ export interface RecordEventInput {
   emailId: string;
   event: EmailEventRecord;
   effects: readonly TrackingEffect[];
+  /** What the event does to the email's recipients (`recipientEffectsOf`); none for opens and clicks. */
+  recipients: readonly RecipientEffectGroup[];
   suppressions: readonly SuppressionFromEvent[];
   receivedAt: number;
 }

@@ -10,6 +10,8 @@ import type {
   RecordEventOutcome,
 } from './ports.js';
 import { effectsOf, suppressionsOf } from './apply.js';
+import { classifyEngagement } from './engagement.js';
+import { recipientEffectsOf } from './recipient-effects.js';
 import { DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE } from './park-policy.js';
 import { parseSesEvent, sesEventDetail, sesEventTime, type SesEvent } from './ses-event.js';
 
@@ -153,6 +155,7 @@ export function recordEventInput(
     emailId: route.emailId,
     event: eventRecord(snsMessageId, event),
     effects: effectsOf(event),
+    recipients: recipientEffectsOf(event),
     suppressions: suppressionsOf(event),
     receivedAt,
   };
@@ -180,6 +183,8 @@ function eventRecord(snsMessageId: string, event: SesEvent): EmailEventRecord {
     eventType: event.eventType,
     occurredAt: sesEventTime(event),
     detail: JSON.stringify(sesEventDetail(event)),
+    engagement: event.eventType === 'Open' || event.eventType === 'Click' ? classifyEngagement(event) : null,
+    link: event.eventType === 'Click' ? event.click.link : null,
   };
 }
 

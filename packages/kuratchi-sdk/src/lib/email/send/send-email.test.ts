@@ -125,6 +125,55 @@ describe('sendEmail through the real SESv2 client (127.0.0.1 endpoint) in worker
       error: null,
     });
     expect(await lookupRow(result.id!)).toEqual({ organizationId: ORGS.acme, emailId: result.emailId });
+    // Every recipient has its own row, To first, then CC: all sent, lower-cased.
+    expect(row!.recipients.map((r) => [r.address, r.kind, r.status, r.sentAt])).toEqual([
+      ['ana@example.com', 'to', 'sent', NOW.getTime()],
+      ['ben@example.org', 'to', 'sent', NOW.getTime()],
+      ['chloe@example.net', 'cc', 'sent', NOW.getTime()],
+    ]);
+  });
+
+  it('records BCC recipients too, and a per-recipient Delivery and Bounce of the message land on each one', async () => {
+    const sender = createEmailSender(config());
+    const result = await sender.sendEmail({
+      organizationId: ORGS.acme,
+      to: 'dora@example.com',
+      bcc: ['eli@example.com', 'fay@example.com'],
+      subject: 'Team update',
+      text: 'Hello',
+    });
+    type Editable = {
+      mail: { destination: string[] };
+      delivery: { recipients: string[] };
+      bounce: { bouncedRecipients: unknown[] };
+    };
+    const route = (snsMessageId: string, spec: Parameters<typeof buildSesEvent>[0], edit: (e: Editable) => void) => {
+      const event = buildSesEvent(spec) as unknown as Editable;
+      event.mail.destination = ['dora@example.com', 'eli@example.com', 'fay@example.com'];
+      edit(event);
+      return recordSesEvent(
+        d1SinkPorts(() => NOW),
+        snsMessageId,
+        parseSesEvent(JSON.stringify(event)),
+      );
+    };
+    const time = new Date(NOW.getTime() + 60_000);
+    await route(`sns-bcc-d-${result.id}`, { eventType: 'Delivery', messageId: result.id!, time }, (e) => {
+      e.delivery.recipients = ['dora@example.com', 'eli@example.com'];
+    });
+    await route(`sns-bcc-b-${result.id}`, { eventType: 'Bounce', messageId: result.id!, time }, (e) => {
+      e.bounce.bouncedRecipients = [{ emailAddress: 'fay@example.com', diagnosticCode: 'smtp; 550 5.1.1 unknown' }];
+    });
+    const row = await createD1EmailQueries(env.ORG_DB_ACME).getEmail(result.emailId!);
+    expect(row!.recipients.map((r) => [r.address, r.kind, r.status])).toEqual([
+      ['dora@example.com', 'to', 'delivered'],
+      ['eli@example.com', 'bcc', 'delivered'],
+      ['fay@example.com', 'bcc', 'bounced'],
+    ]);
+    // The email's status is its most severe recipient outcome; the split is in the log.
+    expect(row!.status).toBe('bounced');
+    const page = await createD1EmailQueries(env.ORG_DB_ACME).listEmails({ to: NOW.getTime() + 1 }, { limit: 500 });
+    expect(page.emails.find((e) => e.id === result.emailId)?.recipientOutcomes).toEqual({ delivered: 2, bounced: 1 });
   });
 
   it('an SES refusal is a result: the row is failed with the error, no lookup row, no exception', async () => {
@@ -137,6 +186,7 @@ describe('sendEmail through the real SESv2 client (127.0.0.1 endpoint) in worker
     expect(result.error).toMatch(/^MessageRejected: Email address is not verified/);
     const row = await createD1EmailQueries(env.ORG_DB_ACME).getEmail(result.emailId!);
     expect(row).toMatchObject({ status: 'failed', error: result.error, failedAt: NOW.getTime(), sesMessageId: null });
+    expect(row!.recipients.map((r) => [r.address, r.status])).toEqual([['ana@example.com', 'failed']]);
   });
 
   it('a missing configuration set says how to create it', async () => {

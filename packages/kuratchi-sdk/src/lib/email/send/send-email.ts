@@ -143,6 +143,11 @@ async function send(ses: SESv2Client, config: EmailSenderConfig, input: SendEmai
   await outgoing.insertPending({
     id: emailId,
     recipient: toList(options.to).join(', '),
+    recipients: [
+      ...toList(options.to).map((address) => ({ address, kind: 'to' as const })),
+      ...toList(options.cc).map((address) => ({ address, kind: 'cc' as const })),
+      ...toList(options.bcc).map((address) => ({ address, kind: 'bcc' as const })),
+    ],
     sender: from,
     subject: options.subject,
     emailType: options.emailType ?? null,

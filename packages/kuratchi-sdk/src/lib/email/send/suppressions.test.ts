@@ -4,7 +4,7 @@ import { insertEmail } from '../../../../test/seed.js';
 import { InvalidOptionsError } from '../shared/invalid-options.js';
 import { addSuppression, findSuppressedRecipients, listSuppressions, removeSuppression } from './suppressions.js';
 import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
-import { effectsOf, suppressionsOf } from '../events/apply.js';
+import { recordEventInput } from '../events/record.js';
 import { parseSesEvent } from '../events/ses-event.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 
@@ -56,19 +56,9 @@ describe('suppression list functions (D1)', () => {
         buildSesEvent({ eventType: 'Bounce', messageId: 'ses-list-bounce', recipient: a('e0'), time: new Date(5000) }),
       ),
     );
-    await createD1OrgEmailStore(db).recordEvent({
-      emailId,
-      event: {
-        snsMessageId: 'sns-list-bounce',
-        sesMessageId: 'ses-list-bounce',
-        eventType: 'Bounce',
-        occurredAt: 5000,
-        detail: '{}',
-      },
-      effects: effectsOf(bounce),
-      suppressions: suppressionsOf(bounce),
-      receivedAt: 5000,
-    });
+    await createD1OrgEmailStore(db).recordEvent(
+      recordEventInput({ organizationId: 'org-acme', emailId }, 'sns-list-bounce', bounce, 5000),
+    );
 
     const all = (await listSuppressions(db, { limit: 500 })).filter((s) => s.emailAddress.endsWith('@list.example'));
     expect(all.map((s) => [s.emailAddress, s.reason])).toEqual([

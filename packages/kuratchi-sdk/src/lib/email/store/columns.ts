@@ -1,4 +1,11 @@
-import { EMAIL_STATUSES, statusRank, type EmailRow, type EmailStatus, type EmailTracking } from '../model.js';
+import {
+  EMAIL_STATUSES,
+  statusRank,
+  type EmailRecipient,
+  type EmailRow,
+  type EmailStatus,
+  type EmailTracking,
+} from '../model.js';
 
 /** SQL column of each field of an email row (TypeScript camelCase -> SQL snake_case). */
 export const EMAIL_COLUMNS = {
@@ -25,6 +32,8 @@ export const EMAIL_COLUMNS = {
   failedAt: 'failed_at',
   openCount: 'open_count',
   clickCount: 'click_count',
+  machineOpenCount: 'machine_open_count',
+  machineClickCount: 'machine_click_count',
   lastClickedAt: 'last_clicked_at',
   lastClickedLink: 'last_clicked_link',
   bounceType: 'bounce_type',
@@ -35,10 +44,36 @@ export const EMAIL_COLUMNS = {
   renderingFailure: 'rendering_failure',
 } as const satisfies Record<keyof EmailRow, string>;
 
+/** SQL column of each field of a recipient row (`email_recipients`, but its `email_id`). */
+export const RECIPIENT_COLUMNS = {
+  address: 'address',
+  kind: 'kind',
+  status: 'status',
+  sentAt: 'sent_at',
+  deliveredAt: 'delivered_at',
+  delayedAt: 'delayed_at',
+  bouncedAt: 'bounced_at',
+  complainedAt: 'complained_at',
+  smtpResponse: 'smtp_response',
+  bounceType: 'bounce_type',
+  bounceSubType: 'bounce_sub_type',
+  bounceDiagnostic: 'bounce_diagnostic',
+  complaintFeedbackType: 'complaint_feedback_type',
+  deliveryDelayType: 'delivery_delay_type',
+} as const satisfies Record<keyof EmailRecipient, string>;
+
+/** A `SELECT` list of the given columns, aliased to camelCase. */
+function selectList(columns: Record<string, string>): string {
+  return Object.entries(columns)
+    .map(([field, column]) => (field === column ? column : `${column} AS ${field}`))
+    .join(', ');
+}
+
 /** `SELECT` list of every email column, aliased to camelCase. */
-export const EMAIL_SELECT_LIST = Object.entries(EMAIL_COLUMNS)
-  .map(([field, column]) => (field === column ? column : `${column} AS ${field}`))
-  .join(', ');
+export const EMAIL_SELECT_LIST = selectList(EMAIL_COLUMNS);
+
+/** `SELECT` list of every recipient column, aliased to camelCase. */
+export const RECIPIENT_SELECT_LIST = selectList(RECIPIENT_COLUMNS);
 
 /** SQL expression of the precedence rank of the `status` column (see `statusRank`). */
 export const STATUS_RANK_SQL = `CASE status ${EMAIL_STATUSES.map(
@@ -62,6 +97,8 @@ export function trackingOf(row: EmailRow): EmailTracking {
     subject: _j,
     emailType: _e,
     sesMessageId: _m,
+    machineOpenCount: _mo,
+    machineClickCount: _mc,
     error: _x,
     userId: _u,
     metadata: _d,

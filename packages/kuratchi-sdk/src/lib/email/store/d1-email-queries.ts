@@ -1,6 +1,7 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import type { EmailRow, EmailStatus } from '../model.js';
-import { EMAIL_SELECT_LIST, emailFromSql, type EmailSqlRow } from './columns.js';
+import type { EmailRecipient, EmailRow, EmailStatus } from '../model.js';
+import { EMAIL_SELECT_LIST, emailFromSql, RECIPIENT_SELECT_LIST, type EmailSqlRow } from './columns.js';
+import { createD1LinkStats } from './d1-link-stats.js';
 import { createD1SuppressionStore } from './d1-suppression-store.js';
 import { decodeEmailLogCursor, encodeEmailLogCursor } from './email-log-cursor.js';
 import type { SuppressionListEntry } from './types.js';
@@ -14,11 +15,29 @@ export interface EmailLogFilter {
   from?: number;
   /** Created before (epoch ms). */
   to?: number;
+  /**
+   * `human`: only emails that a person opened or clicked (at least one open or click the
+   * engagement rules did not attribute to a machine).
+   */
+  engagedBy?: 'human';
+}
+
+/** How many recipients of an email have each status (`{ delivered: 2, bounced: 1 }`). */
+export type RecipientOutcomeCounts = Partial<Record<EmailStatus, number>>;
+
+/** A row of the email log: the email and the split of its recipients' outcomes. */
+export interface EmailLogRow extends EmailRow {
+  recipientOutcomes: RecipientOutcomeCounts;
+}
+
+/** One email with every recipient (To, CC, BCC) and its own outcome, To first. */
+export interface EmailDetail extends EmailRow {
+  recipients: EmailRecipient[];
 }
 
 /** One page of the email log, newest first. */
 export interface EmailLogPage {
-  emails: EmailRow[];
+  emails: EmailLogRow[];
   /** Cursor of the next (older) page, or null on the last page. */
   nextCursor: string | null;
 }
@@ -37,12 +56,20 @@ export interface EmailTimelineEvent {
 export interface DailyEmailStats {
   /** `YYYY-MM-DD` (UTC). */
   day: string;
+  /** Emails. */
   sent: number;
   delivered: number;
   opened: number;
   clicked: number;
   bounced: number;
   complained: number;
+  /** Emails opened (clicked) by a person, on the day of their first open (click) of any kind. */
+  humanOpened: number;
+  humanClicked: number;
+  /** Recipients sent to, bounced and complained: the base of SES's own reputation rates. */
+  recipientsSent: number;
+  recipientsBounced: number;
+  recipientsComplained: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -69,24 +96,63 @@ export function createD1EmailQueries(db: D1Database) {
       }
       const { results } = await db
         .prepare(
-          `SELECT ${EMAIL_SELECT_LIST} FROM emails ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+          `SELECT ${EMAIL_SELECT_LIST}, ${RECIPIENT_OUTCOMES_SQL} AS recipientOutcomes
+           FROM emails ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
            ORDER BY created_at DESC, id DESC LIMIT ?`,
         )
         .bind(...params, limit + 1)
-        .all<EmailSqlRow>();
-      const emails = results.slice(0, limit).map(emailFromSql);
+        .all<EmailSqlRow & { recipientOutcomes: string }>();
+      const emails = results.slice(0, limit).map(({ recipientOutcomes, ...row }) => ({
+        ...emailFromSql(row),
+        recipientOutcomes: JSON.parse(recipientOutcomes) as RecipientOutcomeCounts,
+      }));
       const last = emails.at(-1);
       return { emails, nextCursor: results.length > limit && last ? encodeEmailLogCursor(last) : null };
     },
 
-    /** One email, or null (also for an id of another organisation: it is not in this database). */
-    async getEmail(id: string): Promise<EmailRow | null> {
-      const row = await db
-        .prepare(`SELECT ${EMAIL_SELECT_LIST} FROM emails WHERE id = ?`)
-        .bind(id)
-        .first<EmailSqlRow>();
-      return row ? emailFromSql(row) : null;
+    /**
+     * One email with its recipients and their outcomes, or null (also for an id of another
+     * organisation: it is not in this database). One round trip.
+     */
+    async getEmail(id: string): Promise<EmailDetail | null> {
+      const [email, recipients] = await db.batch([
+        db.prepare(`SELECT ${EMAIL_SELECT_LIST} FROM emails WHERE id = ?`).bind(id),
+        db
+          .prepare(
+            `SELECT ${RECIPIENT_SELECT_LIST} FROM email_recipients WHERE email_id = ?
+             ORDER BY CASE kind WHEN 'to' THEN 0 WHEN 'cc' THEN 1 WHEN 'bcc' THEN 2 ELSE 3 END, address`,
+          )
+          .bind(id),
+      ]);
+      const row = email?.results[0] as EmailSqlRow | undefined;
+      return row ? { ...emailFromSql(row), recipients: (recipients?.results ?? []) as EmailRecipient[] } : null;
     },
+
+    /**
+     * The recipients of these emails (at most 100 ids), for the per-recipient CSV export, by email
+     * id in the order asked, To first.
+     */
+    async listRecipients(emailIds: readonly string[]): Promise<Map<string, EmailRecipient[]>> {
+      const byEmail = new Map<string, EmailRecipient[]>(emailIds.map((id) => [id, []]));
+      if (!emailIds.length) return byEmail;
+      const { results } = await db
+        .prepare(
+          `SELECT email_id AS emailId, ${RECIPIENT_SELECT_LIST} FROM email_recipients
+           WHERE email_id IN (${emailIds.map(() => '?').join(', ')})
+           ORDER BY CASE kind WHEN 'to' THEN 0 WHEN 'cc' THEN 1 WHEN 'bcc' THEN 2 ELSE 3 END, address`,
+        )
+        .bind(...emailIds)
+        .all<EmailRecipient & { emailId: string }>();
+      for (const { emailId, ...recipient } of results) byEmail.get(emailId)?.push(recipient);
+      return byEmail;
+    },
+
+    /** The suppression-list entries of these addresses (case-insensitive). */
+    async findSuppressions(emailAddresses: readonly string[]): Promise<SuppressionListEntry[]> {
+      return createD1SuppressionStore(db).find(emailAddresses.map((a) => a.toLowerCase()));
+    },
+
+    ...createD1LinkStats(db),
 
     /** Every recorded event of an email in event-time order. */
     async listEmailEvents(emailId: string): Promise<EmailTimelineEvent[]> {
@@ -114,27 +180,22 @@ export function createD1EmailQueries(db: D1Database) {
     async dailyStats(days: number, now: number): Promise<DailyEmailStats[]> {
       const end = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
       const start = end - days * DAY_MS;
-      const milestones = ['sent', 'delivered', 'opened', 'clicked', 'bounced', 'complained'] as const;
       // One small indexed-range query per milestone, in one batch (D1 caps compound SELECTs).
       const perMilestone = await db.batch<{ dayIndex: number; n: number }>(
-        milestones.map((m) =>
+        DAILY_MILESTONES.map(([, table, column, extra]) =>
           db
             .prepare(
-              `SELECT CAST((${m}_at - ?) / ${DAY_MS} AS INTEGER) AS dayIndex, count(*) AS n FROM emails WHERE ${m}_at >= ? AND ${m}_at < ? GROUP BY dayIndex`,
+              `SELECT CAST((${column} - ?) / ${DAY_MS} AS INTEGER) AS dayIndex, count(*) AS n FROM ${table}
+               WHERE ${column} >= ? AND ${column} < ?${extra ? ` AND ${extra}` : ''} GROUP BY dayIndex`,
             )
             .bind(start, start, end),
         ),
       );
       const stats: DailyEmailStats[] = Array.from({ length: days }, (_, i) => ({
         day: new Date(start + i * DAY_MS).toISOString().slice(0, 10),
-        sent: 0,
-        delivered: 0,
-        opened: 0,
-        clicked: 0,
-        bounced: 0,
-        complained: 0,
+        ...(Object.fromEntries(DAILY_MILESTONES.map(([name]) => [name, 0])) as Omit<DailyEmailStats, 'day'>),
       }));
-      milestones.forEach((milestone, i) => {
+      DAILY_MILESTONES.forEach(([milestone], i) => {
         for (const row of perMilestone[i]?.results ?? []) {
           const day = stats[row.dayIndex];
           if (day) day[milestone] = row.n;
@@ -162,6 +223,25 @@ export function createD1EmailQueries(db: D1Database) {
   };
 }
 
+/** Each counted milestone of {@link DailyEmailStats}: table, time column, extra condition. */
+const DAILY_MILESTONES: ReadonlyArray<[Exclude<keyof DailyEmailStats, 'day'>, string, string, string?]> = [
+  ['sent', 'emails', 'sent_at'],
+  ['delivered', 'emails', 'delivered_at'],
+  ['opened', 'emails', 'opened_at'],
+  ['clicked', 'emails', 'clicked_at'],
+  ['bounced', 'emails', 'bounced_at'],
+  ['complained', 'emails', 'complained_at'],
+  ['humanOpened', 'emails', 'opened_at', 'open_count > machine_open_count'],
+  ['humanClicked', 'emails', 'clicked_at', 'click_count > machine_click_count'],
+  ['recipientsSent', 'email_recipients', 'sent_at'],
+  ['recipientsBounced', 'email_recipients', 'bounced_at'],
+  ['recipientsComplained', 'email_recipients', 'complained_at'],
+];
+
+/** JSON object of the email's recipient count per status, for each row of the log. */
+const RECIPIENT_OUTCOMES_SQL = `(SELECT json_group_object(status, n) FROM
+  (SELECT status, count(*) AS n FROM email_recipients WHERE email_id = emails.id GROUP BY status))`;
+
 /** The type of {@link createD1EmailQueries}'s result. */
 export type EmailQueries = ReturnType<typeof createD1EmailQueries>;
 
@@ -185,5 +265,7 @@ function filterClause(filter: EmailLogFilter): { where: string[]; params: unknow
     where.push('created_at < ?');
     params.push(filter.to);
   }
+  if (filter.engagedBy === 'human')
+    where.push('(open_count > machine_open_count OR click_count > machine_click_count)');
   return { where, params };
 }

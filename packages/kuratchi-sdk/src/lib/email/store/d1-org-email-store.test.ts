@@ -3,10 +3,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TEST_NOW, testTime } from '../../../../test/clock.js';
 import { countRows, insertEmail } from '../../../../test/seed.js';
-import { applyEvent, effectsOf, suppressionsOf } from '../events/apply.js';
+import { applyEvent } from '../events/apply.js';
+import { classifyEngagementSet } from '../events/engagement.js';
+import { applyRecipientEvent } from '../events/recipient-effects.js';
+import { recordEventInput } from '../events/record.js';
 import { deliveriesArbitrary } from '../../../../test/arbitraries.js';
-import { sesEventDetail, sesEventTime, type SesEvent } from '../events/ses-event.js';
-import { initialTracking } from '../model.js';
+import type { SesEvent, SesEventOf } from '../events/ses-event.js';
+import { initialTracking, statusRank, type RecipientTracking } from '../model.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { trackingOf } from './columns.js';
 import { createD1EmailQueries } from './d1-email-queries.js';
@@ -18,20 +21,9 @@ const HOUR_MS = 3_600_000;
 const store = createD1OrgEmailStore(env.ORG_DB_ACME);
 const queries = createD1EmailQueries(env.ORG_DB_ACME);
 
+/** The store's input for an event, built as ingestion builds it. */
 function input(emailId: string, snsMessageId: string, event: SesEvent): RecordEventInput {
-  return {
-    emailId,
-    event: {
-      snsMessageId,
-      sesMessageId: event.mail.messageId,
-      eventType: event.eventType,
-      occurredAt: sesEventTime(event),
-      detail: JSON.stringify(sesEventDetail(event)),
-    },
-    effects: effectsOf(event),
-    suppressions: suppressionsOf(event),
-    receivedAt: TEST_NOW.getTime(),
-  };
+  return recordEventInput({ organizationId: 'org-acme', emailId }, snsMessageId, event, TEST_NOW.getTime());
 }
 
 async function newEmail() {
@@ -128,19 +120,53 @@ describe('D1 org email store: recordEvent', () => {
   });
 });
 
-describe('D1 org email store agrees with the pure applyEvent', () => {
-  it('random event sets, shuffled with duplicates, end in the row applyEvent computes', async () => {
+describe('D1 org email store agrees with the pure fold', () => {
+  it('random event sets, shuffled with duplicates, end in the rows the pure functions compute', async () => {
     await fc.assert(
       fc.asyncProperty(deliveriesArbitrary, async ({ distinct, arrivals }) => {
         const sesMessageId = `ses-${crypto.randomUUID()}`;
         const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId });
+        const withId = (ses: SesEvent) => ({ ...ses, mail: { ...ses.mail, messageId: sesMessageId } }) as SesEvent;
         for (const { snsMessageId, ses } of arrivals) {
-          const event = { ...ses, mail: { ...ses.mail, messageId: sesMessageId } } as SesEvent;
-          await store.recordEvent(input(emailId, `${emailId}-${snsMessageId}`, event));
+          await store.recordEvent(input(emailId, `${emailId}-${snsMessageId}`, withId(ses)));
         }
-        const expected = distinct.map((d) => d.ses).reduce(applyEvent, initialTracking());
+        const events = distinct.map((d) => withId(d.ses));
         const row = await queries.getEmail(emailId);
-        expect(trackingOf(row!)).toEqual(expected);
+        const { recipients: _recipients, ...email } = row!;
+        // The email row: applyEvent's fold.
+        expect(trackingOf(email)).toEqual(events.reduce(applyEvent, initialTracking()));
+        // Each recipient: applyRecipientEvent's fold (SES named them all in mail.destination).
+        const recipients = events.reduce(applyRecipientEvent, new Map<string, RecipientTracking>());
+        expect(
+          Object.fromEntries(row!.recipients.map(({ address, kind: _kind, ...tracking }) => [address, tracking])),
+        ).toEqual(Object.fromEntries(recipients));
+        // The email's status is its most severe recipient outcome, once every recipient is named.
+        if (row!.recipients.length) {
+          expect(statusRank(row!.status)).toBe(Math.max(...row!.recipients.map((r) => statusRank(r.status))));
+        }
+        // Machine opens and clicks: classifyEngagementSet over the distinct opens and clicks.
+        const engagements = events.filter(
+          (e): e is SesEventOf<'Open'> | SesEventOf<'Click'> => e.eventType === 'Open' || e.eventType === 'Click',
+        );
+        const verdicts = classifyEngagementSet(engagements);
+        const machine = (type: string) =>
+          verdicts.filter((v, i) => v.engagement === 'machine' && engagements[i]!.eventType === type).length;
+        expect([row!.machineOpenCount, row!.machineClickCount]).toEqual([machine('Open'), machine('Click')]);
+        const stored = await env.ORG_DB_ACME.prepare(
+          `SELECT sns_message_id AS id, engagement, engagement_rule AS rule FROM email_events
+           WHERE email_id = ? AND engagement IS NOT NULL ORDER BY sns_message_id`,
+        )
+          .bind(emailId)
+          .all<{ id: string; engagement: string; rule: string }>();
+        const expected = distinct
+          .filter((d) => d.ses.eventType === 'Open' || d.ses.eventType === 'Click')
+          .map((d, i) => ({
+            id: `${emailId}-${d.snsMessageId}`,
+            engagement: verdicts[i]!.engagement,
+            rule: verdicts[i]!.rule,
+          }))
+          .sort((a, b) => (a.id < b.id ? -1 : 1));
+        expect(stored.results).toEqual(expected);
       }),
       { numRuns: 40 },
     );

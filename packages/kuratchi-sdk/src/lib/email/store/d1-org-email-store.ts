@@ -1,5 +1,5 @@
 import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
-import { compileTrackingEffects } from './tracking-sql.js';
+import { recordStatementCount, recordStatements } from './record-statements.js';
 import type { OrgEmailStore, RecordEventInput, RecordEventOutcome } from '../events/ports.js';
 
 /**
@@ -24,7 +24,7 @@ export function createD1OrgEmailStore(db: D1Database): OrgEmailStore {
   return {
     async recordEvent(input) {
       const token = crypto.randomUUID();
-      const [inserted] = await db.batch([insertEvent(db, input, token), ...applyEvent(db, input, token)]);
+      const [inserted] = await db.batch(recordStatements(db, input, token));
       if (inserted?.meta.changes === 1) return 'applied';
       const found = await db
         .prepare(
@@ -45,7 +45,7 @@ export function createD1OrgEmailStore(db: D1Database): OrgEmailStore {
         for (const index of chunk) {
           const token = crypto.randomUUID();
           inserts.push(statements.length);
-          statements.push(insertEvent(db, inputs[index]!, token), ...applyEvent(db, inputs[index]!, token));
+          statements.push(...recordStatements(db, inputs[index]!, token));
         }
         const results = await db.batch(statements);
         chunk.forEach((index, i) => {
@@ -70,7 +70,7 @@ function chunkByStatements(inputs: readonly RecordEventInput[]): number[][] {
   let current: number[] = [];
   let size = 0;
   inputs.forEach((input, index) => {
-    const cost = 2 + input.suppressions.length;
+    const cost = recordStatementCount(input);
     if (current.length && size + cost > MAX_STATEMENTS_PER_RECORD_BATCH) {
       chunks.push(current);
       current = [];
@@ -118,51 +118,4 @@ async function explainNotApplied(
 
 function marks(count: number): string {
   return Array.from({ length: count }, () => '?').join(', ');
-}
-
-/**
- * The email must exist and, if it already knows its SES message id, be that message's row. (A row
- * not bound yet is reached only through the lookup row that sendEmail wrote for this message.)
- */
-const EMAIL_MATCHES = `EXISTS (SELECT 1 FROM emails WHERE id = ? AND (ses_message_id IS NULL OR ses_message_id = ?))`;
-const OWN_INSERT = `EXISTS (SELECT 1 FROM email_events WHERE sns_message_id = ? AND ingest_token = ?)`;
-
-function insertEvent(db: D1Database, { emailId, event, receivedAt }: RecordEventInput, token: string) {
-  return db
-    .prepare(
-      `INSERT INTO email_events
-         (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at, ingest_token)
-       SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE ${EMAIL_MATCHES}
-       ON CONFLICT (sns_message_id) DO NOTHING`,
-    )
-    .bind(
-      event.snsMessageId,
-      emailId,
-      event.sesMessageId,
-      event.eventType,
-      event.occurredAt,
-      event.detail,
-      receivedAt,
-      token,
-      emailId,
-      event.sesMessageId,
-    );
-}
-
-function applyEvent(db: D1Database, input: RecordEventInput, token: string): D1PreparedStatement[] {
-  const { sql, params } = compileTrackingEffects(input.effects);
-  const sets = [sql, 'updated_at = ?'].filter(Boolean).join(', ');
-  const update = db
-    .prepare(`UPDATE emails SET ${sets} WHERE id = ? AND ${OWN_INSERT}`)
-    .bind(...params, input.receivedAt, input.emailId, input.event.snsMessageId, token);
-  const suppressions = input.suppressions.map((s) =>
-    db
-      .prepare(
-        `INSERT INTO email_suppressions (email_address, reason, detail, source_email_id, created_at)
-         SELECT ?, ?, ?, ?, ? WHERE ${OWN_INSERT}
-         ON CONFLICT (email_address) DO NOTHING`,
-      )
-      .bind(s.emailAddress, s.reason, s.detail, input.emailId, input.receivedAt, input.event.snsMessageId, token),
-  );
-  return [update, ...suppressions];
 }

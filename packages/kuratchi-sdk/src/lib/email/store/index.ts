@@ -16,9 +16,13 @@ export type {
   EmailQueries,
   EmailLogFilter,
   EmailLogPage,
+  EmailLogRow,
+  EmailDetail,
+  RecipientOutcomeCounts,
   EmailTimelineEvent,
   DailyEmailStats,
 } from './d1-email-queries.js';
+export type { EmailLinkStats, TopLink } from './d1-link-stats.js';
 export { OrgDatabaseError } from '../events/errors.js';
 export type { OrgDatabaseErrorCode } from '../events/errors.js';
 export { MessageBindingError } from './errors.js';

@@ -1,3 +1,5 @@
+import type { RecipientKind } from '../model.js';
+
 /**
  * The store's own interfaces: the organisation's `emails` table as `sendEmail` writes it and its
  * suppression list. (The ports the ingestion core needs are `events/ports.ts`, which the D1
@@ -7,8 +9,13 @@
 /** An email row as `sendEmail` writes it, before SES is called (status `pending`). */
 export interface NewEmailRow {
   id: string;
-  /** The To addresses, comma-separated. */
+  /** The To addresses, comma-separated (what the log shows). */
   recipient: string;
+  /**
+   * Every recipient (To, CC, BCC), each a row of `email_recipients`; default the addresses of
+   * `recipient` as To.
+   */
+  recipients?: ReadonlyArray<{ address: string; kind: RecipientKind }>;
   sender: string;
   subject: string;
   emailType: string | null;
@@ -23,13 +30,17 @@ export interface OutgoingEmailStore {
   insertPending(row: NewEmailRow): Promise<void>;
   /**
    * Records that SES accepted the message: binds the row to its SES message id, raises the
-   * status to `sent` (never lowering one an event already raised) and keeps the earliest `sentAt`.
+   * status to `sent` (never lowering one an event already raised) and keeps the earliest `sentAt`,
+   * for the email and each of its recipients.
    * @throws {MessageBindingError} `email-bound-to-other-message` when the row is already bound to
    *   another SES message (nothing is changed: the row keeps its binding, and the caller is told),
    *   `email-missing` when there is no such row.
    */
   markSent(emailId: string, sesMessageId: string, at: number): Promise<void>;
-  /** Records that SES refused the message: status `failed`, the error text, `failedAt`. */
+  /**
+   * Records that SES refused the message: status `failed`, the error text, `failedAt`; every
+   * recipient's status rises to `failed`.
+   */
   markFailed(emailId: string, error: string, at: number): Promise<void>;
 }
 

@@ -1,0 +1,144 @@
+import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
+import { applyEffects } from '../events/apply.js';
+import { ENGAGEMENT_RULES } from '../events/engagement.js';
+import type { RecordEventInput } from '../events/ports.js';
+import { initialRecipientTracking, type RecipientEffectGroup } from '../model.js';
+import { RECIPIENT_COLUMNS } from './columns.js';
+import { compileTrackingEffects } from './tracking-sql.js';
+
+/**
+ * The statements that record one event, for one D1 batch (one transaction): the first inserts the
+ * event unless its SNS MessageId is already there, its email row is missing or that row is bound
+ * to another SES message; every other statement runs only if that insert is this attempt's own
+ * (matched by the random `token`), so a duplicate delivery, a concurrent duplicate or a retry after
+ * a failure never counts an event twice. In order:
+ * 1. the insert, with the engagement verdict of an open or click;
+ * 2. for a click: the other clicks of the email that it makes a burst with (another link within
+ *    the rules' window) become `machine` (`click-burst`), as the pure `classifyEngagementSet` says;
+ * 3. the UPDATE of the email row: its effects, and for an open or click the machine counters
+ *    counted again from `email_events` (exact whatever the arrival order);
+ * 4. one upsert per recipient group (`recipientEffectsOf`), over `json_each` of its addresses;
+ * 5. the suppressions.
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+ * @see https://www.sqlite.org/lang_upsert.html
+ * @see https://www.sqlite.org/json1.html#jeach
+ */
+export function recordStatements(db: D1Database, input: RecordEventInput, token: string): D1PreparedStatement[] {
+  const own = [input.event.snsMessageId, token];
+  const statements = [insertEvent(db, input, token)];
+  if (input.event.link !== null && input.event.engagement) statements.push(reclassifyClickBurst(db, input, own));
+  statements.push(updateEmail(db, input, own));
+  for (const group of input.recipients) statements.push(upsertRecipients(db, input.emailId, group, own));
+  for (const s of input.suppressions) {
+    statements.push(
+      db
+        .prepare(
+          `INSERT INTO email_suppressions (email_address, reason, detail, source_email_id, created_at)
+           SELECT ?, ?, ?, ?, ? WHERE ${OWN_INSERT}
+           ON CONFLICT (email_address) DO NOTHING`,
+        )
+        .bind(s.emailAddress, s.reason, s.detail, input.emailId, input.receivedAt, ...own),
+    );
+  }
+  return statements;
+}
+
+/** How many statements {@link recordStatements} makes for `input` (to size batches). */
+export function recordStatementCount(input: RecordEventInput): number {
+  const burst = input.event.link !== null && input.event.engagement ? 1 : 0;
+  return 2 + burst + input.recipients.length + input.suppressions.length;
+}
+
+/**
+ * The email must exist and, if it already knows its SES message id, be that message's row. (A row
+ * not bound yet is reached only through the lookup row that sendEmail wrote for this message.)
+ */
+const EMAIL_MATCHES = `EXISTS (SELECT 1 FROM emails WHERE id = ? AND (ses_message_id IS NULL OR ses_message_id = ?))`;
+const OWN_INSERT = `EXISTS (SELECT 1 FROM email_events WHERE sns_message_id = ? AND ingest_token = ?)`;
+
+function insertEvent(db: D1Database, { emailId, event, receivedAt }: RecordEventInput, token: string) {
+  return db
+    .prepare(
+      `INSERT INTO email_events
+         (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at, ingest_token,
+          engagement, engagement_rule, rules_version, link)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ${EMAIL_MATCHES}
+       ON CONFLICT (sns_message_id) DO NOTHING`,
+    )
+    .bind(
+      event.snsMessageId,
+      emailId,
+      event.sesMessageId,
+      event.eventType,
+      event.occurredAt,
+      event.detail,
+      receivedAt,
+      token,
+      event.engagement?.engagement ?? null,
+      event.engagement?.rule ?? null,
+      event.engagement?.rulesVersion ?? null,
+      event.link,
+      emailId,
+      event.sesMessageId,
+    );
+}
+
+/** The click-burst rule of `events/engagement.ts`, in SQL over the email's clicks. */
+function reclassifyClickBurst(db: D1Database, input: RecordEventInput, own: unknown[]) {
+  return db
+    .prepare(
+      `UPDATE email_events SET engagement = 'machine', engagement_rule = 'click-burst'
+       WHERE email_id = ? AND event_type = 'Click' AND engagement = 'human'
+         AND EXISTS (SELECT 1 FROM email_events AS other
+                     WHERE other.email_id = email_events.email_id AND other.event_type = 'Click'
+                       AND other.link != email_events.link
+                       AND abs(other.occurred_at - email_events.occurred_at) <= ?)
+         AND ${OWN_INSERT}`,
+    )
+    .bind(input.emailId, ENGAGEMENT_RULES.clickBurstWindowMs, ...own);
+}
+
+const MACHINE_COUNT = (eventType: 'Open' | 'Click') =>
+  `(SELECT count(*) FROM email_events WHERE email_id = emails.id AND event_type = '${eventType}' AND engagement = 'machine')`;
+
+function updateEmail(db: D1Database, input: RecordEventInput, own: unknown[]) {
+  const { sql, params } = compileTrackingEffects(input.effects);
+  const engagement =
+    input.event.engagement === null
+      ? []
+      : input.event.link === null
+        ? [`machine_open_count = ${MACHINE_COUNT('Open')}`]
+        : [`machine_click_count = ${MACHINE_COUNT('Click')}`];
+  const sets = [sql, ...engagement, 'updated_at = ?'].filter(Boolean).join(', ');
+  return db
+    .prepare(`UPDATE emails SET ${sets} WHERE id = ? AND ${OWN_INSERT}`)
+    .bind(...params, input.receivedAt, input.emailId, ...own);
+}
+
+/** Tracking columns of a recipient row (all but the key and `kind`). */
+const RECIPIENT_TRACKING_FIELDS = Object.keys(initialRecipientTracking()) as Array<
+  keyof ReturnType<typeof initialRecipientTracking>
+>;
+
+/**
+ * Inserts each recipient of the group as the effects leave a fresh one, or applies the effects to
+ * the row it already has (SQLite evaluates DO UPDATE SET against the existing row).
+ */
+function upsertRecipients(db: D1Database, emailId: string, group: RecipientEffectGroup, own: unknown[]) {
+  const fresh = applyEffects(initialRecipientTracking(), group.effects);
+  const columns = RECIPIENT_TRACKING_FIELDS.map((field) => RECIPIENT_COLUMNS[field]);
+  const update = compileTrackingEffects(group.effects, RECIPIENT_COLUMNS);
+  return db
+    .prepare(
+      `INSERT INTO email_recipients (email_id, address, ${columns.join(', ')})
+       SELECT ?, value, ${columns.map(() => '?').join(', ')} FROM json_each(?) WHERE ${OWN_INSERT}
+       ON CONFLICT (email_id, address) DO UPDATE SET ${update.sql}`,
+    )
+    .bind(
+      emailId,
+      ...RECIPIENT_TRACKING_FIELDS.map((field) => fresh[field]),
+      JSON.stringify(group.addresses),
+      ...own,
+      ...update.params,
+    );
+}
