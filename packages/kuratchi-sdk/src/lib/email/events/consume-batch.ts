@@ -1,6 +1,13 @@
 import { OrgDatabaseError, SesEventParseError } from './errors.js';
 import type { HoldReason, MessageRoute, OrgEmailStore, RecordEventInput } from './ports.js';
-import { applyHeldEvent, maxHeld, recordEventInput, type EventSinkPorts, type SinkOutcome } from './record.js';
+import {
+  applyHeldEvent,
+  maxHeld,
+  recordEventInput,
+  recordInputCost,
+  type EventSinkPorts,
+  type SinkOutcome,
+} from './record.js';
 import { readSesEventQueueMessage, type SesEventQueueMessage } from './queue-message.js';
 import { parseSesEvent, type SesEvent } from './ses-event.js';
 
@@ -115,7 +122,7 @@ export async function consumeSesEventBatch(
   const groups = [...byOrganization].map(([organizationId, group]) => {
     const fits: typeof group = [];
     for (const item of group) {
-      const cost = 2 + recordInputOf(item, now).suppressions.length;
+      const cost = recordInputCost(recordInputOf(item, now));
       if (cost <= budget) {
         budget -= cost;
         fits.push(item);

@@ -6,8 +6,9 @@ import { countRows, insertEmail } from '../../../../test/seed.js';
 import { applyEvent } from '../events/apply.js';
 import { classifyEngagementSet } from '../events/engagement.js';
 import { applyRecipientEvent } from '../events/recipient-effects.js';
-import { recordEventInput } from '../events/record.js';
-import { deliveriesArbitrary } from '../../../../test/arbitraries.js';
+import { recordEventInput, recordInputCost } from '../events/record.js';
+import { recordStatements } from './record-statements.js';
+import { deliveriesArbitrary, sesEventArbitrary } from '../../../../test/arbitraries.js';
 import type { SesEvent, SesEventOf } from '../events/ses-event.js';
 import { initialTracking, statusRank, type RecipientTracking } from '../model.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
@@ -117,6 +118,18 @@ describe('D1 org email store: recordEvent', () => {
     await store.recordEvent(input(emailId, `sns-p-${emailId}`, permanent));
     await store.recordEvent(input(emailId, `sns-p-${emailId}`, permanent));
     expect((await suppressed()).results).toEqual([{ reason: 'bounce' }]);
+  });
+});
+
+describe('recordInputCost', () => {
+  it('counts exactly the statements recording an event sends, for random events of every type', () => {
+    fc.assert(
+      fc.property(sesEventArbitrary, (event) => {
+        const recorded = input('email-cost', 'sns-cost', event);
+        expect(recordStatements(env.ORG_DB_ACME, recorded, 'token')).toHaveLength(recordInputCost(recorded));
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

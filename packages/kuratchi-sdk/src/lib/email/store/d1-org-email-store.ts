@@ -1,5 +1,6 @@
 import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
-import { recordStatementCount, recordStatements } from './record-statements.js';
+import { recordInputCost } from '../events/record.js';
+import { recordStatements } from './record-statements.js';
 import type { OrgEmailStore, RecordEventInput, RecordEventOutcome } from '../events/ports.js';
 
 /**
@@ -70,7 +71,7 @@ function chunkByStatements(inputs: readonly RecordEventInput[]): number[][] {
   let current: number[] = [];
   let size = 0;
   inputs.forEach((input, index) => {
-    const cost = recordStatementCount(input);
+    const cost = recordInputCost(input);
     if (current.length && size + cost > MAX_STATEMENTS_PER_RECORD_BATCH) {
       chunks.push(current);
       current = [];

@@ -19,6 +19,7 @@ import { compileTrackingEffects } from './tracking-sql.js';
  *    counted again from `email_events` (exact whatever the arrival order);
  * 4. one upsert per recipient group (`recipientEffectsOf`), over `json_each` of its addresses;
  * 5. the suppressions.
+ * `recordInputCost` (events/record.ts) counts them; a test holds the two equal.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  * @see https://www.sqlite.org/lang_upsert.html
  * @see https://www.sqlite.org/json1.html#jeach
@@ -26,7 +27,8 @@ import { compileTrackingEffects } from './tracking-sql.js';
 export function recordStatements(db: D1Database, input: RecordEventInput, token: string): D1PreparedStatement[] {
   const own = [input.event.snsMessageId, token];
   const statements = [insertEvent(db, input, token)];
-  if (input.event.link !== null && input.event.engagement) statements.push(reclassifyClickBurst(db, input, own));
+  if (input.event.link !== null && input.event.engagement !== null)
+    statements.push(reclassifyClickBurst(db, input, own));
   statements.push(updateEmail(db, input, own));
   for (const group of input.recipients) statements.push(upsertRecipients(db, input.emailId, group, own));
   for (const s of input.suppressions) {
@@ -41,12 +43,6 @@ export function recordStatements(db: D1Database, input: RecordEventInput, token:
     );
   }
   return statements;
-}
-
-/** How many statements {@link recordStatements} makes for `input` (to size batches). */
-export function recordStatementCount(input: RecordEventInput): number {
-  const burst = input.event.link !== null && input.event.engagement ? 1 : 0;
-  return 2 + burst + input.recipients.length + input.suppressions.length;
 }
 
 /**
