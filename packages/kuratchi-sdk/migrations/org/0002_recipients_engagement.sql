@@ -59,6 +59,9 @@ ALTER TABLE email_events ADD COLUMN engagement_rule TEXT;
 ALTER TABLE email_events ADD COLUMN rules_version INTEGER;
 -- The clicked link of a Click event (also in `detail`), for per-link statistics.
 ALTER TABLE email_events ADD COLUMN link TEXT;
+-- SES's `mail.timestamp` (when SES accepted the message), which `detail` lacks: the engagement
+-- rules measure an open or click from it, so a reclassification sees what live ingestion saw.
+ALTER TABLE email_events ADD COLUMN mail_timestamp INTEGER;
 
 UPDATE email_events SET link = json_extract(detail, '$.link') WHERE event_type = 'Click';
 

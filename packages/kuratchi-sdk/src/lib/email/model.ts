@@ -232,6 +232,8 @@ export interface EmailEventRecord {
   engagement: EngagementVerdict | null;
   /** Click events: the clicked link; null for other types. */
   link: string | null;
+  /** SES's `mail.timestamp`: when SES accepted the message. */
+  mailTimestamp: EpochMs;
 }
 
 /**

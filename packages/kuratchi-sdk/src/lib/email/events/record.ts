@@ -197,6 +197,7 @@ function eventRecord(snsMessageId: string, event: SesEvent): EmailEventRecord {
     detail: JSON.stringify(sesEventDetail(event)),
     engagement: event.eventType === 'Open' || event.eventType === 'Click' ? classifyEngagement(event) : null,
     link: event.eventType === 'Click' ? event.click.link : null,
+    mailTimestamp: Date.parse(event.mail.timestamp),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import { createD1ParkStore } from './d1-park-store.js';
 import { MessageBindingError } from './errors.js';
+import { marks } from './sql-marks.js';
 import type { AdminStore, IngestionCounter, IngestionStats, MessageRoute } from '../events/ports.js';
 import { lagBucket, lagMinute, lagQuantileMs } from '../events/lag-histogram.js';
 
@@ -60,7 +61,7 @@ export function createD1AdminStore(db: D1Database): AdminStore {
       const { results } = await db
         .prepare(
           `SELECT ses_message_id AS ses, organization_id AS organizationId, email_id AS emailId
-           FROM email_message_lookup WHERE ses_message_id IN (${ids.map(() => '?').join(', ')})`,
+           FROM email_message_lookup WHERE ses_message_id IN (${marks(ids.length)})`,
         )
         .bind(...ids)
         .all<MessageRoute & { ses: string }>();

@@ -2,6 +2,7 @@ import type { D1Database } from '@cloudflare/workers-types';
 import type { EmailRecipient, EmailRow, EmailStatus } from '../model.js';
 import { EMAIL_SELECT_LIST, emailFromSql, RECIPIENT_SELECT_LIST, type EmailSqlRow } from './columns.js';
 import { createD1LinkStats } from './d1-link-stats.js';
+import { marks } from './sql-marks.js';
 import { createD1SuppressionStore } from './d1-suppression-store.js';
 import { decodeEmailLogCursor, encodeEmailLogCursor } from './email-log-cursor.js';
 import type { SuppressionListEntry } from './types.js';
@@ -138,7 +139,7 @@ export function createD1EmailQueries(db: D1Database) {
       const { results } = await db
         .prepare(
           `SELECT email_id AS emailId, ${RECIPIENT_SELECT_LIST} FROM email_recipients
-           WHERE email_id IN (${emailIds.map(() => '?').join(', ')})
+           WHERE email_id IN (${marks(emailIds.length)})
            ORDER BY CASE kind WHEN 'to' THEN 0 WHEN 'cc' THEN 1 WHEN 'bcc' THEN 2 ELSE 3 END, address`,
         )
         .bind(...emailIds)

@@ -1,6 +1,7 @@
 import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
 import { recordInputCost } from '../events/record.js';
 import { recordStatements } from './record-statements.js';
+import { marks } from './sql-marks.js';
 import type { OrgEmailStore, RecordEventInput, RecordEventOutcome } from '../events/ports.js';
 
 /**
@@ -115,8 +116,4 @@ async function explainNotApplied(
         ? 'email-mismatch'
         : 'email-missing';
   }
-}
-
-function marks(count: number): string {
-  return Array.from({ length: count }, () => '?').join(', ');
 }

@@ -1,4 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
+import { marks } from './sql-marks.js';
 import type { SuppressionListEntry, SuppressionStore } from './types.js';
 
 const SELECT = `SELECT email_address AS emailAddress, reason, detail, source_email_id AS sourceEmailId, created_at AS createdAt
@@ -15,7 +16,7 @@ export function createD1SuppressionStore(db: D1Database): SuppressionStore {
       if (emailAddresses.length === 0) return [];
       const unique = [...new Set(emailAddresses)];
       const { results } = await db
-        .prepare(`${SELECT} WHERE email_address IN (${unique.map(() => '?').join(', ')}) ORDER BY email_address`)
+        .prepare(`${SELECT} WHERE email_address IN (${marks(unique.length)}) ORDER BY email_address`)
         .bind(...unique)
         .all<SuppressionListEntry>();
       return results;

@@ -23,6 +23,12 @@ export type {
   DailyEmailStats,
 } from './d1-email-queries.js';
 export type { EmailLinkStats, TopLink } from './d1-link-stats.js';
+export {
+  reclassifyEngagementPage,
+  countEngagementToReclassify,
+  MAX_RECLASSIFY_PAGE,
+} from './d1-engagement-reclassify.js';
+export type { ReclassifyPage } from './d1-engagement-reclassify.js';
 export { OrgDatabaseError } from '../events/errors.js';
 export type { OrgDatabaseErrorCode } from '../events/errors.js';
 export { MessageBindingError } from './errors.js';

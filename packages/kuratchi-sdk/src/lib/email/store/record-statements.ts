@@ -1,9 +1,10 @@
 import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
 import { applyEffects } from '../events/apply.js';
-import { ENGAGEMENT_RULES } from '../events/engagement.js';
 import type { RecordEventInput } from '../events/ports.js';
 import { initialRecipientTracking, type RecipientEffectGroup } from '../model.js';
 import { RECIPIENT_COLUMNS } from './columns.js';
+import { clickBurstStatement, machineCountAssignment } from './engagement-sql.js';
+import { marks } from './sql-marks.js';
 import { compileTrackingEffects } from './tracking-sql.js';
 
 /**
@@ -27,8 +28,9 @@ import { compileTrackingEffects } from './tracking-sql.js';
 export function recordStatements(db: D1Database, input: RecordEventInput, token: string): D1PreparedStatement[] {
   const own = [input.event.snsMessageId, token];
   const statements = [insertEvent(db, input, token)];
-  if (input.event.link !== null && input.event.engagement !== null)
-    statements.push(reclassifyClickBurst(db, input, own));
+  if (input.event.link !== null && input.event.engagement !== null) {
+    statements.push(clickBurstStatement(db, [input.emailId], { sql: OWN_INSERT, params: own }));
+  }
   statements.push(updateEmail(db, input, own));
   for (const group of input.recipients) statements.push(upsertRecipients(db, input.emailId, group, own));
   for (const s of input.suppressions) {
@@ -57,8 +59,8 @@ function insertEvent(db: D1Database, { emailId, event, receivedAt }: RecordEvent
     .prepare(
       `INSERT INTO email_events
          (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at, ingest_token,
-          engagement, engagement_rule, rules_version, link)
-       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ${EMAIL_MATCHES}
+          engagement, engagement_rule, rules_version, link, mail_timestamp)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ${EMAIL_MATCHES}
        ON CONFLICT (sns_message_id) DO NOTHING`,
     )
     .bind(
@@ -74,28 +76,11 @@ function insertEvent(db: D1Database, { emailId, event, receivedAt }: RecordEvent
       event.engagement?.rule ?? null,
       event.engagement?.rulesVersion ?? null,
       event.link,
+      event.mailTimestamp,
       emailId,
       event.sesMessageId,
     );
 }
-
-/** The click-burst rule of `events/engagement.ts`, in SQL over the email's clicks. */
-function reclassifyClickBurst(db: D1Database, input: RecordEventInput, own: unknown[]) {
-  return db
-    .prepare(
-      `UPDATE email_events SET engagement = 'machine', engagement_rule = 'click-burst'
-       WHERE email_id = ? AND event_type = 'Click' AND engagement = 'human'
-         AND EXISTS (SELECT 1 FROM email_events AS other
-                     WHERE other.email_id = email_events.email_id AND other.event_type = 'Click'
-                       AND other.link != email_events.link
-                       AND abs(other.occurred_at - email_events.occurred_at) <= ?)
-         AND ${OWN_INSERT}`,
-    )
-    .bind(input.emailId, ENGAGEMENT_RULES.clickBurstWindowMs, ...own);
-}
-
-const MACHINE_COUNT = (eventType: 'Open' | 'Click') =>
-  `(SELECT count(*) FROM email_events WHERE email_id = emails.id AND event_type = '${eventType}' AND engagement = 'machine')`;
 
 function updateEmail(db: D1Database, input: RecordEventInput, own: unknown[]) {
   const { sql, params } = compileTrackingEffects(input.effects);
@@ -103,8 +88,8 @@ function updateEmail(db: D1Database, input: RecordEventInput, own: unknown[]) {
     input.event.engagement === null
       ? []
       : input.event.link === null
-        ? [`machine_open_count = ${MACHINE_COUNT('Open')}`]
-        : [`machine_click_count = ${MACHINE_COUNT('Click')}`];
+        ? [machineCountAssignment('Open')]
+        : [machineCountAssignment('Click')];
   const sets = [sql, ...engagement, 'updated_at = ?'].filter(Boolean).join(', ');
   return db
     .prepare(`UPDATE emails SET ${sets} WHERE id = ? AND ${OWN_INSERT}`)
@@ -127,7 +112,7 @@ function upsertRecipients(db: D1Database, emailId: string, group: RecipientEffec
   return db
     .prepare(
       `INSERT INTO email_recipients (email_id, address, ${columns.join(', ')})
-       SELECT ?, value, ${columns.map(() => '?').join(', ')} FROM json_each(?) WHERE ${OWN_INSERT}
+       SELECT ?, value, ${marks(columns.length)} FROM json_each(?) WHERE ${OWN_INSERT}
        ON CONFLICT (email_id, address) DO UPDATE SET ${update.sql}`,
     )
     .bind(
