@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { err, out, type Command } from './command.js';
 import { deadLettersCommand } from './commands/dead-letters.js';
+import { reclassifyCommand } from './commands/reclassify.js';
 import { replayCommand } from './commands/replay.js';
 import { setupCommand } from './commands/setup.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -18,12 +19,13 @@ const COMMANDS: readonly Command[] = [
   replayCommand,
   simulateCommand,
   deadLettersCommand,
+  reclassifyCommand,
 ];
 
 const HELP = `Usage: kuratchi-ses <command> [options]
 
 Sets up and checks Amazon SES event tracking for the kuratchi webhook, verifies, replays or
-simulates SNS messages, and replays the events the webhook dead-lettered.
+simulates SNS messages, replays the events the webhook dead-lettered, and reclassifies engagement.
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n')}

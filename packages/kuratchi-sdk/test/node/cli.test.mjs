@@ -12,7 +12,7 @@ import { verifySnsMessage } from 'kuratchi-sdk/email/verify';
 import { BASE_ENV, CLI, runCli } from './cli-run.mjs';
 
 const GENUINE = fileURLToPath(new URL('../../src/lib/email/events/fixtures/genuine/', import.meta.url));
-const COMMANDS = ['setup', 'status', 'teardown', 'verify', 'replay', 'simulate', 'dead-letters'];
+const COMMANDS = ['setup', 'status', 'teardown', 'verify', 'replay', 'simulate', 'dead-letters', 'reclassify'];
 
 // Independent processes: run the tests of a block concurrently (2 cores here).
 describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, () => {
@@ -55,7 +55,7 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     assert.equal(unknown.code, 2);
     assert.match(
       unknown.stderr,
-      /unknown command "deploy"; commands: setup, status, teardown, verify, replay, simulate, dead-letters/,
+      /unknown command "deploy"; commands: setup, status, teardown, verify, replay, simulate, dead-letters, reclassify/,
     );
 
     const flag = await runCli(['replay', 'x.json', '--url', 'http://127.0.0.1:9', '--bogus']);
@@ -95,6 +95,10 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     });
     assert.equal(reason.code, 2);
     assert.match(reason.stderr, /--reason must be one of no-route, email-missing, email-mismatch, park-full/);
+
+    const org = await runCli(['reclassify', '--url', 'http://127.0.0.1:9'], { env: { KURATCHI_OPS_TOKEN: 'x' } });
+    assert.equal(org.code, 2);
+    assert.match(org.stderr, /--org is required/);
   });
 
   it('setup --dry-run prints the plan and calls nothing (no credentials needed)', async () => {

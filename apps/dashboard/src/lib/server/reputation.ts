@@ -18,13 +18,18 @@ export interface RateStatus {
   atRisk: number;
 }
 
-/** Bounce and complaint rates over the charted days (per email sent). */
+/**
+ * Bounce and complaint rates over the charted days, per recipient as SES computes them: bounced
+ * (complained) recipients over recipients sent to, so a message to three people counts three.
+ * @see https://docs.aws.amazon.com/ses/latest/dg/reputationdashboard-metrics.html
+ */
 export function reputation(stats: readonly DailyEmailStats[]): {
+  /** Recipients sent to. */
   sent: number;
   bounce: RateStatus;
   complaint: RateStatus;
 } {
-  const sent = stats.reduce((sum, day) => sum + day.sent, 0);
+  const sent = stats.reduce((sum, day) => sum + day.recipientsSent, 0);
   const rate = (count: number) => (sent === 0 ? 0 : count / sent);
   const status = (value: number, thresholds: { warning: number; atRisk: number }): RateStatus => ({
     rate: value,
@@ -33,7 +38,7 @@ export function reputation(stats: readonly DailyEmailStats[]): {
   });
   return {
     sent,
-    bounce: status(rate(stats.reduce((sum, day) => sum + day.bounced, 0)), SES_THRESHOLDS.bounce),
-    complaint: status(rate(stats.reduce((sum, day) => sum + day.complained, 0)), SES_THRESHOLDS.complaint),
+    bounce: status(rate(stats.reduce((sum, day) => sum + day.recipientsBounced, 0)), SES_THRESHOLDS.bounce),
+    complaint: status(rate(stats.reduce((sum, day) => sum + day.recipientsComplained, 0)), SES_THRESHOLDS.complaint),
   };
 }

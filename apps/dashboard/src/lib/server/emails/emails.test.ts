@@ -19,6 +19,8 @@ const email: EmailRow = {
   metadata: null,
   createdAt: Date.UTC(2026, 10, 1),
   updatedAt: 0,
+  machineOpenCount: 0,
+  machineClickCount: 0,
 };
 
 describe('CSV export lines', () => {
@@ -124,16 +126,22 @@ describe('ingestion health', () => {
 });
 
 describe('reputation against the SES thresholds', () => {
+  // Emails and recipients differ (a message to several people): the rates follow recipients.
   const day = (sent: number, bounced: number, complained: number) => ({
     day: 'd',
-    sent,
+    sent: 1,
     delivered: 0,
     opened: 0,
     clicked: 0,
-    bounced,
-    complained,
+    bounced: 1,
+    complained: 1,
+    humanOpened: 0,
+    humanClicked: 0,
+    recipientsSent: sent,
+    recipientsBounced: bounced,
+    recipientsComplained: complained,
   });
-  it('rates per email sent and grades warning / at-risk at 5 % / 10 % and 0.1 % / 0.5 %', () => {
+  it('rates per recipient sent to and grades warning / at-risk at 5 % / 10 % and 0.1 % / 0.5 %', () => {
     expect(reputation([day(1000, 49, 0)]).bounce.level).toBe('healthy');
     expect(reputation([day(1000, 50, 1)])).toMatchObject({
       bounce: { level: 'warning', rate: 0.05 },

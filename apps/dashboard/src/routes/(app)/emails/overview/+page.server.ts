@@ -3,18 +3,22 @@ import type { PageServerLoad } from './$types';
 import { readConfig } from '$lib/server/config';
 import { activeOrganizationQueries } from '$lib/server/emails/org-queries';
 import { heldNow, ingestionHealth } from '$lib/server/health';
+import { engagementRates } from '$lib/server/engagement';
 import { reputation } from '$lib/server/reputation';
 
 const DAYS = 30;
 /** The window of the lag figures of the health panel. */
 const LAG_WINDOW_MS = 3_600_000;
 
-export const load: PageServerLoad = async ({ locals, platform }) => {
+export const load: PageServerLoad = async ({ locals, platform, url }) => {
   const now = Date.now();
+  // `?engagement=human`: opens and clicks of people only (the engagement rules' verdicts).
+  const humansOnly = url.searchParams.get('engagement') === 'human';
   const queries = await activeOrganizationQueries(locals);
   const admin = createD1AdminStore(locals.kuratchi.getAdminDb());
-  const [stats, activity, counters, held, lag] = await Promise.all([
+  const [stats, topLinks, activity, counters, held, lag] = await Promise.all([
     queries.dailyStats(DAYS, now),
+    queries.topLinks(now - DAYS * 86_400_000, now + 1, 10),
     queries.ingestionActivity(),
     admin.listIngestionCounters(),
     heldNow({ park: admin, deadLetters: createD1DeadLetterStore(locals.kuratchi.getAdminDb()) }),
@@ -22,6 +26,9 @@ export const load: PageServerLoad = async ({ locals, platform }) => {
   ]);
   return {
     stats,
+    humansOnly,
+    topLinks,
+    engagement: engagementRates(stats),
     reputation: reputation(stats),
     health: ingestionHealth(counters, activity, readConfig(platform?.env).ingestionStaleMinutes, now, held, lag),
     ingestionMode: platform?.env.SES_EVENTS_QUEUE ? ('queued' as const) : ('direct' as const),

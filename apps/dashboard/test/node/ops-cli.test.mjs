@@ -1,6 +1,6 @@
-// `kuratchi-ses dead-letters` as a process (the built CLI of kuratchi-sdk) against the built
-// dashboard Worker: the bundle `wrangler deploy --dry-run` makes, served by miniflare on
-// 127.0.0.1 with local D1, exactly as it would run deployed. Lists, replays, and checks D1.
+// The operations commands of `kuratchi-ses` (`dead-letters`, `reclassify`) as a process (the built
+// CLI of kuratchi-sdk) against the built dashboard Worker: the bundle `wrangler deploy --dry-run`
+// makes, served by miniflare on 127.0.0.1 with local D1, exactly as it would run deployed.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { applyMigrationFiles } from '../../../../scripts/d1-migration-files.mjs'
 const root = fileURLToPath(new URL('../../../..', import.meta.url));
 const require = createRequire(join(root, 'apps/dashboard/package.json'));
 const CLI = join(dirname(require.resolve('kuratchi-sdk/package.json')), 'dist/cli/kuratchi-ses.js');
-const TOKEN = 'dead-letters-cli-test-token-0123456789';
+const TOKEN = 'ops-cli-test-token-0123456789abcdef';
 const NOW = Date.UTC(2026, 10, 28, 12);
 
 let mf;
@@ -158,5 +158,87 @@ describe('kuratchi-ses dead-letters against the built Worker', () => {
     assert.deepEqual(await acme.prepare("SELECT count(*) AS n FROM email_events WHERE email_id = 'email-a'").first(), {
       n: 1,
     });
+  });
+});
+
+describe('kuratchi-ses reclassify against the built Worker', () => {
+  it('classifies the opens and clicks recorded before engagement was, once; a second run changes nothing', async () => {
+    // Two clicks on different links one second apart (a scanner's burst) and an open, recorded
+    // before this version classified engagement (no verdict, no rules version).
+    await acme
+      .prepare(
+        "INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at, sent_at, open_count, click_count) VALUES ('email-r', 'r@example.com', 's@example.com', 'Hi', 'delivered', 'ses-r', 1, 1, ?, 1, 2)",
+      )
+      .bind(NOW - 3_600_000)
+      .run();
+    const insert = acme.prepare(
+      "INSERT INTO email_events (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at, ingest_token, link) VALUES (?, 'email-r', 'ses-r', ?, ?, ?, ?, 'old', ?)",
+    );
+    const ua = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36';
+    const detail = (at, link) =>
+      JSON.stringify({
+        timestamp: new Date(at).toISOString(),
+        ipAddress: '192.0.2.7',
+        userAgent: ua,
+        ...(link ? { link } : {}),
+      });
+    const t = NOW - 1_800_000;
+    await acme.batch([
+      insert.bind('sns-r-open', 'Open', t, detail(t), t, null),
+      insert.bind(
+        'sns-r-click-a',
+        'Click',
+        t + 1000,
+        detail(t + 1000, 'https://example.com/a'),
+        t,
+        'https://example.com/a',
+      ),
+      insert.bind(
+        'sns-r-click-b',
+        'Click',
+        t + 2000,
+        detail(t + 2000, 'https://example.com/b'),
+        t,
+        'https://example.com/b',
+      ),
+    ]);
+
+    const first = await runCli(['reclassify', '--url', url, '--org', 'org-acme', '--batch', '2', '--json']);
+    assert.equal(first.code, 0, first.stderr);
+    const summary = JSON.parse(first.stdout);
+    assert.equal(summary.scanned, 3);
+    assert.equal(summary.changed, 3);
+    const { results } = await acme
+      .prepare(
+        "SELECT sns_message_id AS id, engagement, engagement_rule AS rule, rules_version AS v FROM email_events WHERE email_id = 'email-r' ORDER BY id",
+      )
+      .all();
+    assert.deepEqual(
+      results.map((r) => [r.id, r.engagement, r.rule, r.v]),
+      [
+        ['sns-r-click-a', 'machine', 'click-burst', summary.rulesVersion],
+        ['sns-r-click-b', 'machine', 'click-burst', summary.rulesVersion],
+        ['sns-r-open', 'human', results[2].rule, summary.rulesVersion],
+      ],
+    );
+    assert.deepEqual(
+      await acme
+        .prepare("SELECT machine_open_count AS o, machine_click_count AS c FROM emails WHERE id = 'email-r'")
+        .first(),
+      { o: 0, c: 2 },
+    );
+
+    const second = await runCli(['reclassify', '--url', url, '--org', 'org-acme']);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(
+      second.stdout,
+      /^reclassified 0 open\(s\) and click\(s\) of org-acme with rules version \d+: 0 changed verdict\n/,
+    );
+  });
+
+  it('an unknown organisation is a 404 (exit 1, the reason on stderr)', async () => {
+    const { code, stderr } = await runCli(['reclassify', '--url', url, '--org', 'org-nope']);
+    assert.equal(code, 1);
+    assert.match(stderr, /answered HTTP 404: organization-not-found/);
   });
 });

@@ -1,0 +1,69 @@
+import {
+  countEngagementToReclassify,
+  createOrgDatabaseClient,
+  MAX_RECLASSIFY_PAGE,
+  OrgDatabaseError,
+  reclassifyEngagementPage,
+} from 'kuratchi-sdk/email/d1';
+import { ENGAGEMENT_RULES } from 'kuratchi-sdk/email/events';
+import { z } from 'zod';
+
+const organizationId = z.string().min(1).max(256);
+const statusQuery = z.object({ organizationId }).strict();
+const pageBody = z
+  .object({
+    organizationId,
+    after: z.string().min(1).max(512).optional(),
+    limit: z.number().int().min(1).max(MAX_RECLASSIFY_PAGE).default(MAX_RECLASSIFY_PAGE),
+  })
+  .strict();
+
+/** The invalid-request answer, naming each bad field. */
+function invalid(error: z.ZodError): Response {
+  const problems = error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
+  return Response.json({ error: 'invalid-request', message: problems.join('; ') }, { status: 400 });
+}
+
+/** The organisation's database, or the 404 of an organisation that does not exist. */
+async function orgDatabase(env: DashboardEnv, id: string): Promise<D1Database | Response> {
+  try {
+    return await createOrgDatabaseClient(env.ADMIN_DB, env)(id);
+  } catch (error) {
+    if (error instanceof OrgDatabaseError && error.code === 'organization-not-found') {
+      return Response.json({ error: 'organization-not-found', message: `no organisation ${id}` }, { status: 404 });
+    }
+    throw error;
+  }
+}
+
+/**
+ * `GET /api/ops/engagement/reclassify?organizationId=`: the current rules version and how many of
+ * the organisation's opens and clicks are classified under another one (or none yet).
+ */
+export async function reclassifyStatus(env: DashboardEnv, url: URL): Promise<Response> {
+  const query = statusQuery.safeParse(Object.fromEntries(url.searchParams));
+  if (!query.success) return invalid(query.error);
+  const db = await orgDatabase(env, query.data.organizationId);
+  if (db instanceof Response) return db;
+  return Response.json({ rulesVersion: ENGAGEMENT_RULES.version, pending: await countEngagementToReclassify(db) });
+}
+
+/**
+ * `POST /api/ops/engagement/reclassify` with JSON `{ organizationId, after?, limit? }`: one page of
+ * the SDK's `reclassifyEngagementPage` (at most 100 events: within D1's queries per invocation),
+ * answered as `{ scanned, changed, next, rulesVersion }`; `kuratchi-ses reclassify` loops on `next`.
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ */
+export async function reclassifyPage(env: DashboardEnv, request: Request): Promise<Response> {
+  let json: unknown;
+  try {
+    json = await request.json();
+  } catch {
+    return Response.json({ error: 'invalid-request', message: 'body: must be JSON' }, { status: 400 });
+  }
+  const body = pageBody.safeParse(json);
+  if (!body.success) return invalid(body.error);
+  const db = await orgDatabase(env, body.data.organizationId);
+  if (db instanceof Response) return db;
+  return Response.json(await reclassifyEngagementPage(db, { after: body.data.after ?? null, limit: body.data.limit }));
+}
