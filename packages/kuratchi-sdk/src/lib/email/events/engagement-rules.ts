@@ -100,8 +100,11 @@ export const ENGAGEMENT_RULES: EngagementRules = {
   rules: [
     // Apple Mail Privacy Protection fetches remote content through Apple's relay at delivery,
     // whether or not the message is read, with a User-Agent of just "Mozilla/5.0".
+    // https://help.socketlabs.com/docs/identifying-apple-mpp-opens-in-notification-api-events
+    // https://github.com/ua-parser/uap-core/issues/509
     { id: 'apple-mpp', engagement: 'machine', eventTypes: ['Open'], userAgentPatterns: ['^Mozilla/5\\.0$'] },
     // Gmail's prefetch (active session, before the message is shown), from a Google address.
+    // https://www.sparkpost.com/blog/gmail-prefetching-images/
     {
       id: 'gmail-prefetch',
       engagement: 'machine',
@@ -112,8 +115,10 @@ export const ENGAGEMENT_RULES: EngagementRules = {
     },
     // Microsoft Defender for Office 365 Safe Links scans URLs before delivery. Clicks only: Outlook
     // on the web loads images through Microsoft addresses for people too.
+    // https://learn.microsoft.com/en-us/defender-office-365/safe-links-about
     { id: 'safe-links', engagement: 'machine', eventTypes: ['Click'], ipRanges: [...EXCHANGE_ONLINE_PROTECTION] },
     // Proofpoint (URL Defense / TAP): its mail-processing networks, and a User-Agent naming it.
+    // https://proofpoint.my.site.com/support/PPSup_SupportInfo
     {
       id: 'proofpoint',
       engagement: 'machine',
@@ -122,6 +127,7 @@ export const ENGAGEMENT_RULES: EngagementRules = {
       ipRanges: ['67.231.144.0/20', '148.163.128.0/19'],
     },
     // Mimecast (URL Protect): its networks (AS30031 and its published gateway ranges).
+    // "Mimecast Data Centers and URLs": https://excelmicro.kayako.com/en-us/article/384-mimecast-data-centers-and-urls-north-american
     {
       id: 'mimecast',
       engagement: 'machine',
@@ -141,6 +147,7 @@ export const ENGAGEMENT_RULES: EngagementRules = {
     },
     // Barracuda (Email Security / Sentinel / link protection): its networks, and its User-Agent
     // ("Barracuda Sentinel (EE)").
+    // https://campus.barracuda.com/product/sentinel/doc/498468311/unwanted-link-clicks
     {
       id: 'barracuda',
       engagement: 'machine',
@@ -149,6 +156,7 @@ export const ENGAGEMENT_RULES: EngagementRules = {
       ipRanges: ['64.235.144.0/20', '209.222.80.0/21'],
     },
     // Yahoo/AOL's proxy fetching the page behind a link of a message: not a person clicking.
+    // https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html
     { id: 'yahoo-link-fetch', engagement: 'machine', eventTypes: ['Click'], userAgentPatterns: ['YahooMailProxy'] },
     // Every mail client and browser sends a User-Agent; scanners often send none.
     { id: 'no-user-agent', engagement: 'machine', eventTypes: ['Open', 'Click'], missingUserAgent: true },
@@ -185,6 +193,7 @@ export const ENGAGEMENT_RULES: EngagementRules = {
       sentWithinMs: { Open: 2_000, Click: 5_000 },
     },
     // Gmail's image proxy fetches when the recipient opens the message (then caches): a person.
+    // https://wordtothewise.com/2013/12/gmail-deploys-image-proxy-servers/
     {
       id: 'gmail-image-proxy',
       engagement: 'human',
@@ -192,6 +201,7 @@ export const ENGAGEMENT_RULES: EngagementRules = {
       userAgentPatterns: ['GoogleImageProxy'],
     },
     // Yahoo/AOL's image cache, like Gmail's, fetches when the recipient opens the message.
+    // https://www.validity.com/how-yahoos-image-caching-will-impact-your-email-marketing-metrics/
     { id: 'yahoo-mail-proxy', engagement: 'human', eventTypes: ['Open'], userAgentPatterns: ['YahooMailProxy'] },
   ],
 };
