@@ -239,10 +239,17 @@ export interface EmailEventRecord {
 /**
  * Whether an open or click was a person or a machine (a mail privacy proxy, a link scanner), the
  * id of the rule that decided and the version of the rules table (see `events/engagement.ts`).
+ * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
  */
 export interface EngagementVerdict {
   engagement: 'human' | 'machine';
+  /**
+   * Why: the id of the rule that matched, e.g. 'apple-mpp', 'gmail-image-proxy', 'safe-links',
+   * 'proofpoint', 'mimecast', 'barracuda', 'too-soon-after-send', 'click-burst', or
+   * 'default-human' when no rule matched.
+   */
   rule: string;
+  /** `version` of the rules table the verdict was made under. */
   rulesVersion: number;
 }
 

@@ -1,6 +1,7 @@
 /**
  * `kuratchi-sdk/email/events`: what an SES event means and where it goes. The email row and its
- * status order, SES event parsing, the effect table (`applyEvent`, `effectsOf`), recording a
+ * status order, SES event parsing, the effect table (`applyEvent`, `effectsOf`), human-or-machine
+ * classification of opens and clicks (`classifyEngagement`), recording a
  * verified event (routing, parking, dead letters), the ingestor the webhook route calls, and the
  * store ports those need. Re-exports only; web-standard code, no AWS SDK.
  * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
@@ -39,8 +40,20 @@ export {
   applyRecipientEvent,
   recipientOutcomeCounts,
 } from './recipient-effects.js';
-export { ENGAGEMENT_RULES, classifyEngagement, classifyEngagementSet } from './engagement.js';
-export type { EngagementRules } from './engagement.js';
+export {
+  ENGAGEMENT_RULES,
+  CLICK_BURST_RULE,
+  DEFAULT_HUMAN_RULE,
+  classifyEngagement,
+  classifyEngagementSet,
+} from './engagement.js';
+export type {
+  Engagement,
+  EngagementEvent,
+  EngagementEventType,
+  EngagementRule,
+  EngagementRules,
+} from './engagement.js';
 export { recordSesEvent, applyParkedEvents } from './record.js';
 export type { EventSinkPorts, SinkOutcome, SinkResult } from './record.js';
 export { DEFAULT_PARK_TTL_MS, DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE, SNS_MAX_RETRY_WINDOW_MS } from './park-policy.js';
