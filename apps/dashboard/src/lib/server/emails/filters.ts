@@ -1,11 +1,11 @@
 import type { EmailLogFilter } from 'kuratchi-sdk/email/d1';
 import { EMAIL_STATUSES, type EmailStatus } from 'kuratchi-sdk/email/events';
 
-/** The email log filter as it appears in the URL (`?status=&q=&from=&to=&cursor=`). */
+/** The email log filter as it appears in the URL (`?status=&q=&from=&to=&engaged=&cursor=`). */
 export interface EmailLogQuery {
   filter: EmailLogFilter;
   /** The same values, for the form fields and links. */
-  form: { status: string; q: string; from: string; to: string };
+  form: { status: string; q: string; from: string; to: string; engaged: string };
   cursor: string | null;
 }
 
@@ -22,7 +22,7 @@ export function readEmailLogQuery(params: URLSearchParams): EmailLogQuery {
   const from = params.get('from') ?? '';
   const to = params.get('to') ?? '';
   const filter: EmailLogFilter = {};
-  const form = { status: '', q, from: '', to: '' };
+  const form = { status: '', q, from: '', to: '', engaged: '' };
   if ((EMAIL_STATUSES as readonly string[]).includes(status)) {
     filter.status = status as EmailStatus;
     form.status = status;
@@ -35,6 +35,11 @@ export function readEmailLogQuery(params: URLSearchParams): EmailLogQuery {
   if (DAY.test(to) && !Number.isNaN(Date.parse(to))) {
     filter.to = Date.parse(`${to}T00:00:00Z`) + DAY_MS;
     form.to = to;
+  }
+  // `engaged=human`: opened or clicked by a person (not only by a proxy or a link scanner).
+  if (params.get('engaged') === 'human') {
+    filter.engagedBy = 'human';
+    form.engaged = 'human';
   }
   return { filter, form, cursor: params.get('cursor') };
 }
