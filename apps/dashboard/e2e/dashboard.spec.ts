@@ -61,10 +61,10 @@ test('signed events change the icons, counts, tooltips and timeline of an email'
   await expect(row.locator('[data-icon="delivered"]')).toBeVisible();
   await expect(row.locator('[data-icon="opened"] [data-count]')).toHaveText('2');
   await expect(row.locator('[data-icon="clicked"] [data-count]')).toHaveText('1');
-  await expect(row.locator('[data-icon="opened"]')).toHaveAttribute('data-tip', /^Opened 2 times, first /);
+  await expect(row.locator('[data-icon="opened"]')).toHaveAttribute('data-tip', /^Opened 2x, first /);
   await expect(row.locator('[data-icon="clicked"]')).toHaveAttribute(
     'data-tip',
-    'Clicked 1 time, last link https://example.com/pricing',
+    'Clicked 1x, last link https://example.com/pricing',
   );
   await row.locator('[data-icon="opened"]').hover();
 
@@ -73,7 +73,7 @@ test('signed events change the icons, counts, tooltips and timeline of an email'
   await row.getByRole('link').click();
   await expect(page).toHaveURL(`/emails/${id}`);
   await reloadUntil(page, () => expect(page.locator('[data-icon="bounced"]')).toBeVisible());
-  await expect(page.locator('[data-icon="bounced"]')).toHaveAttribute('data-tip', /^Bounced \(Permanent \/ General\)/);
+  await expect(page.locator('[data-icon="bounced"]')).toHaveAttribute('data-tip', /^Bounced: Permanent \(General\) /);
   const timeline = page.getByTestId('timeline');
   await expect(timeline.locator('li')).toHaveCount(6); // Send (seeded) + Delivery, 2 Opens, Click, Bounce
   await expect(timeline.locator('li').nth(0)).toHaveAttribute('data-event-type', 'Send');
