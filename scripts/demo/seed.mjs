@@ -72,10 +72,15 @@ const SUBJECTS = {
 const LINKS = ['https://example.com/pricing', 'https://example.com/docs', 'https://example.com/blog/launch'];
 /**
  * Emails (by index, in each organisation) with a story of their own: one of three recipients
- * bounces; SES refuses two at send time; one SES accepted twenty minutes ago and no event has
- * come yet (the end-to-end tests post its events).
+ * bounces; SES refuses a couple at send time (one more at Globex, so the organisations' sent
+ * totals differ); one SES accepted twenty minutes ago and no event has come yet (the end-to-end
+ * tests post its events).
  */
-const SPECIAL = { oneOfThreeBounces: 2, refused: [4, 9], noEventYet: 6 };
+const SPECIAL = {
+  oneOfThreeBounces: 2,
+  refused: { 'org-acme': [4, 9], 'org-globex': [4, 9, 17] },
+  noEventYet: 6,
+};
 const ACCEPTED = STORIES.find((story) => story.name === 'accepted');
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -115,13 +120,13 @@ export async function buildDemoSeed({
       const id = `${organization.id.slice(4)}-${String(i).padStart(4, '0')}`;
       const emailType = pick(Object.keys(SUBJECTS));
       const subject = pick(SUBJECTS[emailType]).replace('{n}', String(1000 + i));
-      const refused = SPECIAL.refused.includes(i);
+      const refused = SPECIAL.refused[organization.id].includes(i);
       const story =
         i === SPECIAL.oneOfThreeBounces ? ONE_OF_THREE_BOUNCES : i === SPECIAL.noEventYet ? ACCEPTED : weighted();
       const [minAgo, maxAgo] =
         i === SPECIAL.noEventYet
           ? [20 * MINUTE, 30 * MINUTE]
-          : i === SPECIAL.refused[0]
+          : refused && i === SPECIAL.refused[organization.id][0]
             ? [HOUR, 3 * HOUR]
             : story === ONE_OF_THREE_BOUNCES
               ? [2 * HOUR, 6 * HOUR]

@@ -20,12 +20,13 @@ const BOUNCES = [
  * `play` adds the events of one message.
  */
 export const STORIES = [
-  { name: 'accepted', weight: 1, sentAgo: [30 * SECOND, 3 * MINUTE], play: () => {} },
-  { name: 'in-flight', weight: 4, sentAgo: [30 * SECOND, 3 * MINUTE], play: (t) => t.send() },
+  { name: 'accepted', weight: 0.5, sentAgo: [20 * SECOND, 3 * MINUTE], play: () => {} },
+  { name: 'in-flight', weight: 1.5, sentAgo: [20 * SECOND, 5 * MINUTE], play: (t) => t.send() },
   {
     name: 'delayed',
-    weight: 3,
-    sentAgo: [5 * MINUTE, 40 * MINUTE],
+    weight: 1.5,
+    // SES keeps retrying a delayed delivery for up to about 14 hours.
+    sentAgo: [5 * MINUTE, 6 * HOUR],
     play(t) {
       t.send();
       const [first, ...others] = t.message.recipients;
@@ -145,7 +146,7 @@ export const STORIES = [
   },
   {
     name: 'complaint',
-    weight: 3,
+    weight: 2,
     play(t) {
       t.send();
       const opened = personReads(t, t.deliver(), { click: 0 });
