@@ -13,10 +13,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDemoTraffic, createSnsSigner, seededRandom } from 'kuratchi-sdk/email/testing';
 import { buildDemoSeed, DEMO_ORGANIZATIONS, DEMO_PASSWORD, DEMO_USERS } from './demo/seed.mjs';
+import { writeDemoSeed } from './demo/write-seed.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 8787);
@@ -60,14 +61,18 @@ for (const binding of ['ADMIN_DB', ...DEMO_ORGANIZATIONS.map((o) => o.binding)])
   wrangler(['d1', 'migrations', 'apply', binding, '--local', ...persist], `migrating ${binding}`);
 }
 
-console.log('• seeding two organisations with demo emails');
+console.log('• seeding two organisations with demo emails, through the SDK (sendEmail, the queue consumer)');
 const seed = await buildDemoSeed();
-const seedFiles = { ADMIN_DB: seed.adminSql, ...seed.organizationSql };
-for (const [binding, text] of Object.entries(seedFiles)) {
-  const file = join(workDir, `seed-${binding}.sql`);
-  writeFileSync(file, text);
-  wrangler(['d1', 'execute', binding, '--local', ...persist, '--file', file], `seeding ${binding}`);
-}
+const seeded = await writeDemoSeed(seed, {
+  stateDir: resolve(root, stateDir ?? '.wrangler/state'),
+  log: console.log,
+}).catch((error) => {
+  console.error(`✗ seeding failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});
+console.log(
+  `  ${seeded.emails} emails, ${seeded.events} SES events in ${seeded.batches} queue batches, ${(seeded.ms / 1000).toFixed(1)} s`,
+);
 
 // The demo's SNS signing key: a fresh self-signed certificate, trusted by the Worker only through
 // SNS_DEV_CERTIFICATE_PEM, which the Worker accepts only with ENVIRONMENT=development (production

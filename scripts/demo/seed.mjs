@@ -1,9 +1,12 @@
-// Demo data: two organisations with a few hundred emails across every status, each row the
-// result of a plausible event history folded with the SDK's own applyEvent, plus those events
-// (so the timeline has something to show) and the admin lookup rows.
-import { applyEvent, initialTracking, sesEventDetail, sesEventTime } from 'kuratchi-sdk/email/events';
+// Demo data: two organisations with a few hundred emails across every status and the dashboard
+// users. buildDemoSeed plans it (deterministic for a seed and a `now`): what each email is, what
+// SES answered, and the SES events that followed (stories.mjs). write-seed.mjs writes the plan
+// through the SDK's own sendEmail and queue consumer, so every derived field is what live
+// ingestion makes of those events; foldDemoEmail says what that must be.
+import { applyEffects, applyEvent, initialTracking, parseSesEvent } from 'kuratchi-sdk/email/events';
 import { buildSesEvent, seededRandom } from 'kuratchi-sdk/email/testing';
 import { hashPassword } from '../../apps/dashboard/src/lib/server/auth/password.js';
+import { ONE_OF_THREE_BOUNCES, playStory, STORIES } from './stories.mjs';
 
 /** The demo organisations and the D1 bindings of their databases (see wrangler.toml). */
 export const DEMO_ORGANIZATIONS = [
@@ -67,174 +70,169 @@ const SUBJECTS = {
   ],
 };
 const LINKS = ['https://example.com/pricing', 'https://example.com/docs', 'https://example.com/blog/launch'];
-
-/** Plausible event histories, weighted: [weight, eventTypes after Send]. */
-const STORIES = [
-  [4, []],
-  [6, ['DeliveryDelay']],
-  [20, ['Delivery']],
-  [30, ['Delivery', 'Open', 'Open']],
-  [18, ['Delivery', 'Open', 'Click', 'Open', 'Click']],
-  [8, ['Bounce']],
-  [3, ['Delivery', 'Open', 'Complaint']],
-  [2, ['Delivery', 'Subscription']],
-  [2, ['Reject']],
-  [2, ['Rendering Failure']],
-];
-
-const sql = (value) =>
-  value === null || value === undefined
-    ? 'NULL'
-    : typeof value === 'number'
-      ? String(value)
-      : `'${String(value).replaceAll("'", "''")}'`;
+/**
+ * Emails (by index, in each organisation) with a story of their own: one of three recipients
+ * bounces; SES refuses a couple at send time (one more at Globex, so the organisations' sent
+ * totals differ); one SES accepted twenty minutes ago and no event has come yet (the end-to-end
+ * tests post its events).
+ */
+const SPECIAL = {
+  oneOfThreeBounces: 2,
+  refused: { 'org-acme': [4, 9], 'org-globex': [4, 9, 17] },
+  noEventYet: 6,
+};
+const ACCEPTED = STORIES.find((story) => story.name === 'accepted');
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 /** How many of each organisation's newest emails the live traffic keeps changing. */
 export const LIVE_EMAILS_PER_ORGANIZATION = 25;
 
 /**
- * SQL for the admin database and each organisation's database, and the emails the live demo
- * traffic should keep changing: the {@link LIVE_EMAILS_PER_ORGANIZATION} newest emails of each
- * organisation that can still change, so every live event lands on the first page of the log
- * (50 rows, newest first) where an admin sees it.
+ * The demo seed: organisations, users (with password hashes), and for each email the
+ * `sendEmail` options, SES's answer (`{messageId}`, or `{error}` for a message SES refused) and
+ * the SES events that followed, each with the SNS MessageId and Timestamp it arrived with; events
+ * after `now` have not happened yet. Also the emails the live demo traffic should keep changing:
+ * the {@link LIVE_EMAILS_PER_ORGANIZATION} newest of each organisation that can still change, so
+ * every live event lands on the first page of the log (50 rows, newest first) where an admin sees it.
+ * @param {{emailsPerOrganization?: number, now?: number, random?: () => number}} [options]
  */
 export async function buildDemoSeed({
   emailsPerOrganization = 240,
   now = Date.now(),
   random = seededRandom(20261128),
 } = {}) {
+  const between = (min, max) => min + Math.floor(random() * (max - min));
   const pick = (items) => items[Math.floor(random() * items.length)];
+  const hex = (n) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
+  const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${pick(['8', '9', 'a', 'b'])}${hex(3)}-${hex(12)}`;
+  const totalWeight = STORIES.reduce((sum, story) => sum + story.weight, 0);
   const weighted = () => {
-    let roll = random() * STORIES.reduce((sum, [w]) => sum + w, 0);
-    for (const [weight, story] of STORIES) if ((roll -= weight) < 0) return story;
-    return [];
+    let roll = random() * totalWeight;
+    return STORIES.find((story) => (roll -= story.weight) < 0) ?? STORIES[0];
   };
-  const admin = [
-    'DELETE FROM sessions;',
-    'DELETE FROM sign_in_failures;',
-    'DELETE FROM sign_in_throttle;',
-    'DELETE FROM users;',
-    'DELETE FROM parked_email_events;',
-    'DELETE FROM email_event_dead_letters;',
-    'DELETE FROM email_message_lookup;',
-    'DELETE FROM sns_subscription_messages;',
-    'DELETE FROM ingestion_counters;',
-    'DELETE FROM organizations;',
-  ];
-  const organizations = {};
-  const liveEmails = [];
+
+  const emails = [];
   for (const organization of DEMO_ORGANIZATIONS) {
-    const candidates = [];
-    admin.push(
-      `INSERT INTO organizations (id, name, database_binding, created_at) VALUES (${sql(organization.id)}, ${sql(organization.name)}, ${sql(organization.binding)}, ${now});`,
-    );
-    const statements = ['DELETE FROM email_events;', 'DELETE FROM email_suppressions;', 'DELETE FROM emails;'];
+    const domain = `${organization.id.slice(4)}.example`;
     for (let i = 0; i < emailsPerOrganization; i++) {
       const id = `${organization.id.slice(4)}-${String(i).padStart(4, '0')}`;
-      const sesMessageId = `demo-${id}-${Math.floor(random() * 1e12).toString(36)}`;
-      const recipient = `${pick(FIRST)}.${pick(LAST)}${i}@${pick(DOMAINS)}`;
       const emailType = pick(Object.keys(SUBJECTS));
       const subject = pick(SUBJECTS[emailType]).replace('{n}', String(1000 + i));
-      const createdAt = now - Math.floor(random() * 14 * 86_400_000) - 3_600_000;
-      const story = weighted();
-      let time = createdAt + 1_000;
-      const events =
-        story.length === 0 && random() < 0.3
-          ? []
-          : ['Send', ...story].map((eventType) => {
-              time = Math.min(time + Math.floor(random() * 3_600_000), now - 60_000);
-              return buildSesEvent({
+      const refused = SPECIAL.refused[organization.id].includes(i);
+      const story =
+        i === SPECIAL.oneOfThreeBounces ? ONE_OF_THREE_BOUNCES : i === SPECIAL.noEventYet ? ACCEPTED : weighted();
+      const [minAgo, maxAgo] =
+        i === SPECIAL.noEventYet
+          ? [20 * MINUTE, 30 * MINUTE]
+          : refused && i === SPECIAL.refused[organization.id][0]
+            ? [HOUR, 3 * HOUR]
+            : story === ONE_OF_THREE_BOUNCES
+              ? [2 * HOUR, 6 * HOUR]
+              : (story.sentAgo ?? [HOUR, 14 * DAY]);
+      const createdAt = now - between(minAgo, maxAgo);
+      const address = () => `${pick(FIRST)}.${pick(LAST)}${i}@${pick(DOMAINS)}`;
+      const to = [address()];
+      const cc = [];
+      const bcc = [];
+      const extra = story === ONE_OF_THREE_BOUNCES ? 2 : random() < 0.15 ? between(1, 4) : 0;
+      for (let n = 0; n < extra; n++) {
+        let next = address();
+        while ([...to, ...cc, ...bcc].includes(next)) next = address();
+        const toCc = story === ONE_OF_THREE_BOUNCES ? n === 0 : random() < 0.6;
+        (toCc ? cc : bcc).push(next);
+      }
+      // An identity SES has not verified: SES refuses the message at send time.
+      const from = refused ? `newsletter@${domain}` : `hello@${domain}`;
+      const sesMessageId = `010001${hex(10)}-${uuid()}-000000`;
+      const message = { recipients: [...to, ...cc, ...bcc], sentAt: createdAt };
+      const events = refused
+        ? []
+        : playStory(story, message, random, LINKS)
+            .map(({ eventType, at, ...spec }) => ({
+              snsMessageId: uuid(),
+              snsTimestamp: at + between(250, 2500),
+              event: buildSesEvent({
                 eventType,
                 messageId: sesMessageId,
-                recipient,
-                time: new Date(time),
-                link: pick(LINKS),
-              });
-            });
-      const tracking = events.reduce(applyEvent, initialTracking());
-      const updatedAt = events.length ? Math.max(...events.map(sesEventTime)) : createdAt;
-      statements.push(
-        `INSERT INTO emails (id, recipient, sender, subject, email_type, status, ses_message_id, user_id, metadata, created_at, updated_at, sent_at, delivered_at, delayed_at, opened_at, clicked_at, bounced_at, complained_at, rejected_at, failed_at, open_count, click_count, last_clicked_at, last_clicked_link, bounce_type, bounce_sub_type, complaint_feedback_type, reject_reason, delivery_delay_type, rendering_failure) VALUES (${[
-          id,
-          recipient,
-          `hello@${organization.id.slice(4)}.example`,
+                time: new Date(at),
+                to,
+                cc,
+                bcc,
+                sentAt: new Date(createdAt),
+                from,
+                subject,
+                tags: { 'kuratchi-org-id': [organization.id], 'kuratchi-email-id': [id] },
+                ...spec,
+              }),
+            }))
+            .filter((e) => e.snsTimestamp < now - 1000);
+      emails.push({
+        organizationId: organization.id,
+        id,
+        createdAt,
+        story: refused ? 'refused-by-ses' : story.name,
+        send: {
+          to,
+          ...(cc.length ? { cc } : {}),
+          ...(bcc.length ? { bcc } : {}),
+          from,
           subject,
+          text: `Hello,\n\n${subject}\n\n${LINKS.join('\n')}\n`,
           emailType,
-          tracking.status,
-          events.length ? sesMessageId : null,
-          `user-${1 + (i % 7)}`,
-          JSON.stringify({ campaign: emailType === 'marketing' ? 'nov-2026' : null }),
-          createdAt,
-          updatedAt,
-          tracking.sentAt,
-          tracking.deliveredAt,
-          tracking.delayedAt,
-          tracking.openedAt,
-          tracking.clickedAt,
-          tracking.bouncedAt,
-          tracking.complainedAt,
-          tracking.rejectedAt,
-          tracking.failedAt,
-          tracking.openCount,
-          tracking.clickCount,
-          tracking.lastClickedAt,
-          tracking.lastClickedLink,
-          tracking.bounceType,
-          tracking.bounceSubType,
-          tracking.complaintFeedbackType,
-          tracking.rejectReason,
-          tracking.deliveryDelayType,
-          tracking.renderingFailure,
-        ]
-          .map(sql)
-          .join(', ')});`,
-      );
-      events.forEach((event, n) => {
-        statements.push(
-          `INSERT INTO email_events (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at, ingest_token) VALUES (${[
-            `seed-${id}-${n}`,
-            id,
-            sesMessageId,
-            event.eventType,
-            sesEventTime(event),
-            JSON.stringify(sesEventDetail(event)),
-            sesEventTime(event) + 500,
-            'seed',
-          ]
-            .map(sql)
-            .join(', ')});`,
-        );
+          userId: `user-${1 + (i % 7)}`,
+          ...(emailType === 'marketing' ? { metadata: { campaign: 'nov-2026' } } : {}),
+        },
+        ses: refused
+          ? {
+              error: {
+                name: 'MessageRejected',
+                message: `Email address is not verified. The following identities failed the check in region US-EAST-1: ${from}`,
+              },
+            }
+          : { messageId: sesMessageId },
+        events,
       });
-      if (events.length) {
-        admin.push(
-          `INSERT INTO email_message_lookup (ses_message_id, organization_id, email_id, created_at) VALUES (${sql(sesMessageId)}, ${sql(organization.id)}, ${sql(id)}, ${createdAt});`,
-        );
-        if (!['bounced', 'rejected', 'failed', 'complained'].includes(tracking.status)) {
-          candidates.push({
-            createdAt,
-            email: { sesMessageId, recipient, stage: tracking.deliveredAt ? 'delivered' : 'sent' },
-          });
-        }
-      }
     }
-    candidates.sort((a, b) => b.createdAt - a.createdAt);
-    liveEmails.push(...candidates.slice(0, LIVE_EMAILS_PER_ORGANIZATION).map((c) => c.email));
-    organizations[organization.binding] = statements.join('\n');
   }
-  for (const user of DEMO_USERS) {
-    admin.push(
-      `INSERT INTO users (id, email, name, organization_id, role, password_hash, created_at) VALUES (${[
-        user.id,
-        user.email,
-        user.name,
-        user.organizationId,
-        user.role,
-        await hashPassword(DEMO_PASSWORD),
-        now,
-      ]
-        .map(sql)
-        .join(', ')});`,
+  const users = [];
+  for (const user of DEMO_USERS) users.push({ ...user, passwordHash: await hashPassword(DEMO_PASSWORD) });
+  return { now, organizations: DEMO_ORGANIZATIONS, users, emails, liveEmails: liveEmailsOf(emails) };
+}
+
+/**
+ * What the email row of a planned email must be once written: `sendEmail`'s own write (sent at
+ * `createdAt`, or failed with SES's error) and then each of its SES events, read as the consumer
+ * reads them, folded with the SDK's pure `applyEvent`.
+ * @param {{createdAt: number, ses: {messageId?: string, error?: {name: string, message: string}}, events: Array<{event: object}>}} email
+ */
+export function foldDemoEmail(email) {
+  const [status, at] = email.ses.messageId ? ['sent', 'sentAt'] : ['failed', 'failedAt'];
+  const written = applyEffects(initialTracking(), [
+    { kind: 'raise-status', status },
+    { kind: 'earliest', at, time: email.createdAt },
+  ]);
+  const tracking = email.events.reduce((row, e) => applyEvent(row, parseSesEvent(JSON.stringify(e.event))), written);
+  return { ...tracking, error: email.ses.error ? `${email.ses.error.name}: ${email.ses.error.message}` : null };
+}
+
+function liveEmailsOf(emails) {
+  const live = [];
+  for (const organization of DEMO_ORGANIZATIONS) {
+    const candidates = emails
+      .filter((e) => e.organizationId === organization.id && e.ses.messageId)
+      .map((e) => ({ email: e, tracking: foldDemoEmail(e) }))
+      .filter(({ tracking }) => !['bounced', 'rejected', 'failed', 'complained'].includes(tracking.status))
+      .sort((a, b) => b.email.createdAt - a.email.createdAt)
+      .slice(0, LIVE_EMAILS_PER_ORGANIZATION);
+    live.push(
+      ...candidates.map(({ email, tracking }) => ({
+        sesMessageId: email.ses.messageId,
+        recipient: email.send.to[0],
+        stage: tracking.deliveredAt ? 'delivered' : 'sent',
+      })),
     );
   }
-  return { adminSql: admin.join('\n'), organizationSql: organizations, liveEmails };
+  return live;
 }

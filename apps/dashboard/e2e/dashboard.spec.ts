@@ -29,60 +29,82 @@ test('signing in sets an HttpOnly SameSite session cookie and shows the email lo
   await screenshot(page, 'email-log');
 });
 
-test('signed events change the icons, counts, tooltips and timeline of an email', async ({ page }) => {
+test('signed events change the icons, counts, tooltips and timeline of an email, in event-time order', async ({
+  page,
+}) => {
+  // The oldest email SES accepted with no event yet: sent 20 to 30 minutes ago (scripts/demo/seed.mjs).
   const [email] = d1(
     'ORG_DB_ACME',
-    "SELECT id, ses_message_id AS ses, recipient FROM emails WHERE status = 'sent' ORDER BY id LIMIT 1",
+    `SELECT id, ses_message_id AS ses, recipient, created_at AS createdAt FROM emails
+     WHERE status = 'sent' AND NOT EXISTS (SELECT 1 FROM email_events WHERE email_id = emails.id)
+     ORDER BY created_at LIMIT 1`,
   );
-  const { id, ses, recipient } = email as { id: string; ses: string; recipient: string };
+  const { id, ses, recipient, createdAt } = email as { id: string; ses: string; recipient: string; createdAt: number };
   await signIn(page, USERS.acme);
   await page.goto(`/emails?q=${encodeURIComponent(recipient)}`);
   const row = page.locator(`[data-email-id="${id}"]`);
   await expect(row.locator('[data-status]')).toHaveText('sent');
   await expect(row.locator('[data-icon]')).toHaveCount(0);
 
-  const base = Date.now() - 10 * 60_000;
-  expect(await postEvent({ eventType: 'Delivery', messageId: ses, recipient, time: new Date(base) })).toBe(200);
-  expect(await postEvent({ eventType: 'Open', messageId: ses, recipient, time: new Date(base + 60_000) })).toBe(200);
-  expect(await postEvent({ eventType: 'Open', messageId: ses, recipient, time: new Date(base + 120_000) })).toBe(200);
-  expect(
-    await postEvent({
-      eventType: 'Click',
-      messageId: ses,
-      recipient,
-      time: new Date(base + 180_000),
-      link: 'https://example.com/pricing',
-    }),
-  ).toBe(200);
+  // SNS delivers in any order: posted Click, Click, Delivery, Open, Send, Open, each event with
+  // its own time (seconds after the send), so arrival order and event time disagree throughout.
+  const at = (seconds: number) => new Date(createdAt + seconds * 1000);
+  const posted = [
+    { eventType: 'Click', time: at(200), link: 'https://example.com/docs' },
+    { eventType: 'Click', time: at(180), link: 'https://example.com/pricing' },
+    { eventType: 'Delivery', time: at(5) },
+    { eventType: 'Open', time: at(120) },
+    { eventType: 'Send', time: at(1) },
+    { eventType: 'Open', time: at(60) },
+  ] as const;
+  for (const spec of posted) expect(await postEvent({ messageId: ses, recipient, ...spec })).toBe(200);
 
   // Queued mode (pnpm dev): the consumer applies the events within a batch timeout of a second.
-  await reloadUntil(page, () => expect(row.locator('[data-icon="clicked"] [data-count]')).toHaveText('1'));
+  await reloadUntil(page, () => expect(row.locator('[data-icon="clicked"] [data-count]')).toHaveText('2'));
   await expect(row.locator('[data-status]')).toHaveText('delivered');
   await expect(row.locator('[data-icon="delivered"]')).toBeVisible();
   await expect(row.locator('[data-icon="opened"] [data-count]')).toHaveText('2');
-  await expect(row.locator('[data-icon="clicked"] [data-count]')).toHaveText('1');
-  await expect(row.locator('[data-icon="opened"]')).toHaveAttribute('data-tip', /^Opened 2 times, first /);
+  // First open by event time (the one posted last), last link of the latest click (posted first).
+  const minute = (date: Date) => date.toISOString().slice(0, 16).replace('T', ' ');
+  await expect(row.locator('[data-icon="opened"]')).toHaveAttribute(
+    'data-tip',
+    `Opened 2x, first ${minute(at(60))} UTC`,
+  );
   await expect(row.locator('[data-icon="clicked"]')).toHaveAttribute(
     'data-tip',
-    'Clicked 1 time, last link https://example.com/pricing',
+    'Clicked 2x, last link https://example.com/docs',
   );
   await row.locator('[data-icon="opened"]').hover();
 
   // A permanent bounce arriving later still shows, with its type, and suppresses the recipient.
-  expect(await postEvent({ eventType: 'Bounce', messageId: ses, recipient, time: new Date(base + 240_000) })).toBe(200);
+  expect(await postEvent({ eventType: 'Bounce', messageId: ses, recipient, time: at(240) })).toBe(200);
   await row.getByRole('link').click();
   await expect(page).toHaveURL(`/emails/${id}`);
   await reloadUntil(page, () => expect(page.locator('[data-icon="bounced"]')).toBeVisible());
-  await expect(page.locator('[data-icon="bounced"]')).toHaveAttribute('data-tip', /^Bounced \(Permanent \/ General\)/);
+  await expect(page.locator('[data-icon="bounced"]')).toHaveAttribute('data-tip', /^Bounced: Permanent \(General\) /);
   const timeline = page.getByTestId('timeline');
-  await expect(timeline.locator('li')).toHaveCount(6); // Send (seeded) + Delivery, 2 Opens, Click, Bounce
-  await expect(timeline.locator('li').nth(0)).toHaveAttribute('data-event-type', 'Send');
-  await expect(timeline.locator('li[data-event-type="Click"]')).toContainText('https://example.com/pricing');
+  const types = await timeline.locator('li').evaluateAll((items) => items.map((li) => li.dataset['eventType']));
+  expect(types).toEqual(['Send', 'Delivery', 'Open', 'Open', 'Click', 'Click', 'Bounce']);
+  await expect(timeline.locator('li[data-event-type="Click"]').last()).toContainText('https://example.com/docs');
   await expect(timeline.locator('li[data-event-type="Open"]').first()).toContainText('192.0.2.1');
   await expect(timeline.locator('li[data-event-type="Bounce"]')).toContainText('smtp; 550 5.1.1 user unknown');
   await expect(timeline.locator('li[data-event-type="Delivery"]')).toContainText('250 2.6.0 Message received');
   await expect(page.getByTestId('suppressed')).toContainText('bounce');
   await screenshot(page, 'email-timeline');
+});
+
+test('an email SES refused at send time shows Not sent and its error, not a rendering failure', async ({ page }) => {
+  const [{ id, error }] = d1(
+    'ORG_DB_ACME',
+    "SELECT id, error FROM emails WHERE status = 'failed' AND error IS NOT NULL ORDER BY id LIMIT 1",
+  ) as Array<{ id: string; error: string }>;
+  expect(error).toMatch(/^MessageRejected: Email address is not verified\./);
+  await signIn(page, USERS.acme);
+  await page.goto(`/emails/${id}`);
+  const tip = await page.locator('[data-icon="not-sent"]').getAttribute('data-tip');
+  expect(tip?.startsWith(`Not sent: ${error} `), String(tip)).toBe(true);
+  await expect(page.locator('[data-icon="rendering-failed"]')).toHaveCount(0);
+  await expect(page.getByTestId('send-error')).toContainText(error);
 });
 
 test('the status filter and the CSV export return exactly the filtered rows', async ({ page }) => {

@@ -3,11 +3,20 @@ export function timelineDetails(eventType: string, detail: Record<string, unknow
   const pairs: Array<[string, unknown]> = [];
   const first = (key: string) =>
     Array.isArray(detail[key]) ? (detail[key] as Array<Record<string, unknown>>)[0] : undefined;
+  // Which recipients of a message to several the event concerns (To, CC and BCC alike).
+  const addresses = (key: string) =>
+    Array.isArray(detail[key])
+      ? (detail[key] as unknown[])
+          .map((r) => (typeof r === 'string' ? r : (r as Record<string, unknown>)?.['emailAddress']))
+          .filter((a): a is string => typeof a === 'string')
+          .join(', ')
+      : undefined;
   switch (eventType) {
     case 'Bounce': {
       const recipient = first('bouncedRecipients');
       pairs.push(['Bounce type', `${String(detail['bounceType'])} / ${String(detail['bounceSubType'])}`]);
       pairs.push(
+        ['Recipients', addresses('bouncedRecipients')],
         ['Diagnostic', recipient?.['diagnosticCode']],
         ['Status', recipient?.['status']],
         ['Reporting MTA', detail['reportingMTA']],
@@ -16,6 +25,7 @@ export function timelineDetails(eventType: string, detail: Record<string, unknow
     }
     case 'Delivery':
       pairs.push(
+        ['Recipients', addresses('recipients')],
         ['SMTP response', detail['smtpResponse']],
         ['Reporting MTA', detail['reportingMTA']],
         [
@@ -33,12 +43,14 @@ export function timelineDetails(eventType: string, detail: Record<string, unknow
     case 'DeliveryDelay':
       pairs.push(
         ['Delay type', detail['delayType']],
+        ['Recipients', addresses('delayedRecipients')],
         ['Diagnostic', first('delayedRecipients')?.['diagnosticCode']],
         ['Gives up at', detail['expirationTime']],
       );
       break;
     case 'Complaint':
       pairs.push(
+        ['Recipients', addresses('complainedRecipients')],
         ['Feedback type', detail['complaintFeedbackType']],
         ['Sub-type', detail['complaintSubType']],
         ['User agent', detail['userAgent']],

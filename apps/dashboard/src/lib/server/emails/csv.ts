@@ -20,6 +20,8 @@ const COLUMNS: Array<[string, (email: EmailRow) => string | number | null]> = [
   ['reject_reason', (e) => e.rejectReason],
   ['delivery_delay_type', (e) => e.deliveryDelayType],
   ['rendering_failure', (e) => e.renderingFailure],
+  ['failed_at', (e) => iso(e.failedAt)],
+  ['error', (e) => e.error],
 ];
 
 /** The CSV header line. */

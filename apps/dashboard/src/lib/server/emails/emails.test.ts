@@ -27,7 +27,20 @@ describe('CSV export lines', () => {
   it('quotes every text cell, doubling its quotes (RFC 4180); numbers bare, missing values empty', () => {
     expect(CSV_HEADER.startsWith('id,created_at,sent_at,recipient,subject,')).toBe(true);
     expect(csvLine(email)).toBe(
-      '"e1","2026-11-01T00:00:00.000Z",,"jane@example.com","Hello, ""world""\nagain","marketing","pending",,0,0,,,,,,,,\r\n',
+      '"e1","2026-11-01T00:00:00.000Z",,"jane@example.com","Hello, ""world""\nagain","marketing","pending",,0,0,,,,,,,,,,\r\n',
+    );
+  });
+
+  it('ends with when sending failed and the error SES gave', () => {
+    expect(CSV_HEADER.endsWith(',rendering_failure,failed_at,error\r\n')).toBe(true);
+    const refused = {
+      ...email,
+      status: 'failed' as const,
+      failedAt: Date.UTC(2026, 11, 1, 10),
+      error: 'MessageRejected: Email address is not verified.',
+    };
+    expect(csvLine(refused)).toMatch(
+      /,"2026-12-01T10:00:00.000Z","MessageRejected: Email address is not verified."\r\n$/,
     );
   });
 
@@ -173,6 +186,21 @@ describe('timeline details', () => {
       ['Bounce type', 'Permanent / General'],
       ['Diagnostic', 'smtp; 550'],
       ['Status', '5.1.1'],
+    ]);
+    // A message to several: which of them the event concerns.
+    expect(
+      timelineDetails('Bounce', {
+        bounceType: 'Permanent',
+        bounceSubType: 'General',
+        bouncedRecipients: [{ emailAddress: 'ana@example.com' }, { emailAddress: 'ben@example.org' }],
+      }),
+    ).toEqual([
+      ['Bounce type', 'Permanent / General'],
+      ['Recipients', 'ana@example.com, ben@example.org'],
+    ]);
+    expect(timelineDetails('Delivery', { recipients: ['cc@example.net'], smtpResponse: '250 OK' })).toEqual([
+      ['Recipients', 'cc@example.net'],
+      ['SMTP response', '250 OK'],
     ]);
     expect(timelineDetails('Send', {})).toEqual([]);
   });

@@ -1,0 +1,139 @@
+// The Worker that writes the demo data (scripts/demo/write-seed.mjs bundles it and runs it in
+// miniflare on the local D1 state of `wrangler dev`): every email goes through the SDK's own
+// `sendEmail` (SES answering from a local transport, as SES would: a MessageId, or its error),
+// and every SES event through the queue consumer of queued mode (`consumeSesEventBatch`), so
+// the rows, counters, suppressions and lookup rows are exactly what live ingestion writes.
+// Inside workerd a D1 query costs a few ms; through miniflare's Node proxy, ten times that.
+import { createD1AdminStore, createD1OrgEmailStore } from 'kuratchi-sdk/email/d1';
+import { consumeSesEventBatch } from 'kuratchi-sdk/email/events';
+import { createEmailSender } from 'kuratchi-sdk/email/send';
+
+/** Tables a reset leaves alone: wrangler's migration log and SQLite's and D1's own. */
+const KEPT_TABLES =
+  "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name != 'd1_migrations'";
+
+export default {
+  /**
+   * POST /reset {bindings}: empties every table of those databases.
+   * POST /admin {organizations, users, now}: the organisations and dashboard users.
+   * POST /send {organizations, emails}: sends each planned email through `sendEmail`.
+   * POST /ingest {organizations, batches}: applies each batch of queued SES events.
+   * Answers JSON: what happened, for the caller to check against the plan.
+   */
+  async fetch(request, env) {
+    const input = await request.json();
+    const routes = { '/reset': reset, '/admin': admin, '/send': send, '/ingest': ingest };
+    const route = routes[new URL(request.url).pathname];
+    if (!route) return new Response('not found', { status: 404 });
+    try {
+      return Response.json(await route(env, input));
+    } catch (error) {
+      return Response.json(
+        { error: error instanceof Error ? (error.stack ?? error.message) : String(error) },
+        { status: 500 },
+      );
+    }
+  },
+};
+
+async function reset(env, { bindings }) {
+  for (const binding of bindings) {
+    const db = env[binding];
+    const { results } = await db
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND ${KEPT_TABLES}`)
+      .all();
+    // One transaction; foreign keys are checked at its end, when every table is empty.
+    await db.batch([
+      db.prepare('PRAGMA defer_foreign_keys = on'),
+      ...results.map(({ name }) => db.prepare(`DELETE FROM "${name}"`)),
+    ]);
+  }
+  return { ok: true };
+}
+
+async function admin(env, { organizations, users, now }) {
+  const db = env.ADMIN_DB;
+  await db.batch([
+    ...organizations.map((o) =>
+      db
+        .prepare('INSERT INTO organizations (id, name, database_binding, created_at) VALUES (?, ?, ?, ?)')
+        .bind(o.id, o.name, o.binding, now),
+    ),
+    ...users.map((u) =>
+      db
+        .prepare(
+          'INSERT INTO users (id, email, name, organization_id, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .bind(u.id, u.email, u.name, u.organizationId, u.role, u.passwordHash, now),
+    ),
+  ]);
+  return { ok: true };
+}
+
+/** What SES answers for each planned email (by the email id the SDK tags the message with). */
+function localSes(outcomes) {
+  const encoder = new TextEncoder();
+  return {
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDKURATCHIDEMO', secretAccessKey: 'kuratchi-demo-not-a-secret' },
+    maxAttempts: 1,
+    requestHandler: {
+      // SESv2 SendEmail answers {"MessageId"} (200) or an error named by x-amzn-ErrorType (400).
+      // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
+      async handle(request) {
+        const text = typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body);
+        const tags = JSON.parse(text).EmailTags ?? [];
+        const emailId = tags.find((t) => t.Name === 'kuratchi-email-id')?.Value;
+        const outcome = outcomes.get(emailId) ?? { error: { name: 'BadRequestException', message: 'not planned' } };
+        const [statusCode, errorType, body] = outcome.messageId
+          ? [200, undefined, { MessageId: outcome.messageId }]
+          : [400, outcome.error.name, { message: outcome.error.message }];
+        return {
+          response: {
+            statusCode,
+            headers: { 'content-type': 'application/json', ...(errorType ? { 'x-amzn-errortype': errorType } : {}) },
+            body: encoder.encode(JSON.stringify(body)),
+          },
+        };
+      },
+    },
+  };
+}
+
+async function send(env, { organizations, emails }) {
+  const bindings = new Map(organizations.map((o) => [o.id, o.binding]));
+  // One sender, one SES client; the clock and the new row's id are those of the email being sent.
+  let current;
+  const sender = createEmailSender({
+    ses: localSes(new Map(emails.map((e) => [e.id, e.ses]))),
+    adminDb: env.ADMIN_DB,
+    orgDatabase: async (id) => env[bindings.get(id)],
+    now: () => new Date(current.createdAt),
+    newEmailId: () => current.id,
+  });
+  const results = [];
+  for (const email of emails) {
+    current = email;
+    const result = await sender.sendEmail({ organizationId: email.organizationId, ...email.send });
+    results.push(result);
+  }
+  return { results };
+}
+
+async function ingest(env, { organizations, batches }) {
+  const bindings = new Map(organizations.map((o) => [o.id, o.binding]));
+  const adminStore = createD1AdminStore(env.ADMIN_DB);
+  const resolveOrgEmailStore = async (id) => createD1OrgEmailStore(env[bindings.get(id)]);
+  const outcomes = {};
+  const problems = [];
+  for (const batch of batches) {
+    const ports = { adminStore, resolveOrgEmailStore, now: () => new Date(batch.now) };
+    const report = await consumeSesEventBatch(ports, batch.deliveries);
+    for (const [id, verdict] of report.verdicts) {
+      const name = verdict.action === 'ack' ? verdict.outcome : 'retry';
+      outcomes[name] = (outcomes[name] ?? 0) + 1;
+      if (name !== 'applied') problems.push({ id, verdict });
+    }
+  }
+  return { outcomes, problems: problems.slice(0, 10) };
+}

@@ -1,0 +1,167 @@
+// Writes a demo seed (scripts/demo/seed.mjs buildDemoSeed) into the local D1 databases that
+// `wrangler dev` serves, through the SDK's own code: seed-worker.js, bundled here with esbuild and
+// run in miniflare on wrangler's persist directory, sends each email with `sendEmail` and applies
+// each SES event with the queue consumer, in time order, in batches as the queue would form them.
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { sesEventQueueMessage } from 'kuratchi-sdk/email/events';
+import { Miniflare } from 'miniflare';
+import { applyMigrationFiles } from '../d1-migration-files.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+
+/** Emails per `sendEmail` request to the seed Worker (each request also prints a progress line). */
+const EMAILS_PER_STEP = 40;
+/** The SES events queue's batching (wrangler.toml): at most 100 messages, after at most 1 s. */
+const QUEUE_BATCH = { maxMessages: 100, timeoutMs: 1000 };
+
+/**
+ * The D1 databases of a wrangler.toml: binding, database id (what names its local SQLite file)
+ * and migrations directory.
+ * @param {string} configPath
+ * @returns {Array<{binding: string, id: string, migrationsDir: string | null}>}
+ * @see https://developers.cloudflare.com/workers/wrangler/configuration/#d1-databases
+ */
+export function wranglerD1Databases(configPath = join(root, 'wrangler.toml')) {
+  const text = readFileSync(configPath, 'utf8');
+  return text
+    .split(/^\[\[d1_databases\]\]\s*$/m)
+    .slice(1)
+    .map((block) => block.split(/^\[/m)[0])
+    .map((block) => {
+      const value = (key) => new RegExp(`^${key}\\s*=\\s*"([^"]*)"`, 'm').exec(block)?.[1] ?? null;
+      const migrations = value('migrations_dir');
+      return {
+        binding: value('binding'),
+        id: value('database_id'),
+        migrationsDir: migrations ? resolve(dirname(configPath), migrations) : null,
+      };
+    });
+}
+
+/**
+ * SES events as the queue hands them to the consumer: in order of their SNS Timestamp, a batch
+ * closing after `timeoutMs` or `maxMessages`, applied (`now`) just after its last message arrived.
+ * @param {Array<{snsMessageId: string, snsTimestamp: number, event: object}>} events
+ * @see https://developers.cloudflare.com/queues/configuration/batching-retries/
+ */
+export function queueBatches(events, { maxMessages, timeoutMs } = QUEUE_BATCH) {
+  const sorted = [...events].sort((a, b) => a.snsTimestamp - b.snsTimestamp);
+  const batches = [];
+  for (const e of sorted) {
+    const open = batches.at(-1);
+    const delivery = {
+      id: e.snsMessageId,
+      attempts: 1,
+      body: sesEventQueueMessage({
+        MessageId: e.snsMessageId,
+        Timestamp: new Date(e.snsTimestamp).toISOString(),
+        Message: JSON.stringify(e.event),
+      }),
+    };
+    if (open && open.deliveries.length < maxMessages && e.snsTimestamp - open.opened <= timeoutMs) {
+      open.deliveries.push(delivery);
+      open.now = e.snsTimestamp + 150;
+    } else batches.push({ opened: e.snsTimestamp, now: e.snsTimestamp + 150, deliveries: [delivery] });
+  }
+  return batches.map(({ now, deliveries }) => ({ now, deliveries }));
+}
+
+/** The seed Worker as one ES module (the SDK and its dependencies bundled in, as wrangler would). */
+async function bundleSeedWorker() {
+  const result = await build({
+    entryPoints: [join(here, 'seed-worker.js')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    conditions: ['workerd', 'worker', 'browser'],
+    target: 'es2022',
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0].text;
+}
+
+/**
+ * Writes `seed` into the local D1 state at `stateDir` (wrangler's `--persist-to`; its databases
+ * live under `v3/d1`), replacing whatever rows were there. The databases must be migrated
+ * (`wrangler d1 migrations apply --local`), or pass `migrate: true` for a fresh directory.
+ * Throws when any email or event does not end as planned (sent or refused; applied).
+ * @param {Awaited<ReturnType<typeof import('./seed.mjs').buildDemoSeed>>} seed
+ * @param {{stateDir?: string, migrate?: boolean, configPath?: string, log?: (line: string) => void}} [options]
+ * @returns {Promise<{emails: number, events: number, batches: number, ms: number}>}
+ */
+export async function writeDemoSeed(seed, options = {}) {
+  const started = Date.now();
+  const log = options.log ?? (() => {});
+  const stateDir = options.stateDir ?? join(root, '.wrangler', 'state');
+  const databases = wranglerD1Databases(options.configPath);
+  const contents = await bundleSeedWorker();
+  const mf = new Miniflare({
+    modules: [{ type: 'ESModule', path: join(here, 'seed-worker.js'), contents }],
+    modulesRoot: here,
+    compatibilityDate: '2026-05-01',
+    compatibilityFlags: ['nodejs_compat'],
+    d1Databases: Object.fromEntries(databases.map((d) => [d.binding, d.id])),
+    d1Persist: join(stateDir, 'v3', 'd1'),
+  });
+  const call = async (path, body) => {
+    const response = await mf.dispatchFetch(`http://seed.local${path}`, { method: 'POST', body: JSON.stringify(body) });
+    const answer = await response.json();
+    if (!response.ok) throw new Error(`seed worker ${path}: ${answer.error}`);
+    return answer;
+  };
+  try {
+    if (options.migrate) {
+      for (const d of databases) await applyMigrationFiles(await mf.getD1Database(d.binding), d.migrationsDir);
+    }
+    const organizations = seed.organizations.map(({ id, binding }) => ({ id, binding }));
+    await call('/reset', { bindings: databases.map((d) => d.binding) });
+    await call('/admin', { organizations: seed.organizations, users: seed.users, now: seed.now });
+    log(`  local D1 emptied, ${seed.organizations.length} organisations and ${seed.users.length} users written`);
+    const totals = { events: 0, batches: 0 };
+    // The organisations' databases in parallel (the admin database is shared; D1 serialises it).
+    await Promise.all(
+      seed.organizations.map(async (organization) => {
+        const emails = seed.emails.filter((e) => e.organizationId === organization.id);
+        let events = 0;
+        for (let from = 0; from < emails.length; from += EMAILS_PER_STEP) {
+          const step = emails.slice(from, from + EMAILS_PER_STEP);
+          const { results } = await call('/send', { organizations, emails: step.map(({ events: _, ...e }) => e) });
+          checkSends(step, results);
+          const queued = queueBatches(step.flatMap((e) => e.events));
+          const { outcomes, problems } = await call('/ingest', { organizations, batches: queued });
+          const count = step.reduce((n, e) => n + e.events.length, 0);
+          if (problems.length || outcomes.applied !== count) {
+            throw new Error(`events not applied as planned: ${JSON.stringify({ outcomes, problems })}`);
+          }
+          events += count;
+          totals.events += count;
+          totals.batches += queued.length;
+          log(`  ${organization.name}: ${from + step.length}/${emails.length} emails sent, ${events} events applied`);
+        }
+      }),
+    );
+    return { emails: seed.emails.length, ...totals, ms: Date.now() - started };
+  } finally {
+    await mf.dispose();
+  }
+}
+
+/** Every email got its row, and SES's planned answer: its MessageId, or its error on the row. */
+function checkSends(planned, results) {
+  planned.forEach((email, i) => {
+    const result = results[i];
+    const ses = email.ses;
+    const asPlanned =
+      result.emailId === email.id &&
+      !result.warnings?.length &&
+      (ses.messageId
+        ? result.success && result.id === ses.messageId
+        : !result.success && result.error === `${ses.error.name}: ${ses.error.message}`);
+    if (!asPlanned) throw new Error(`sending ${email.id} did not go as planned: ${JSON.stringify(result)}`);
+  });
+}
