@@ -16,6 +16,8 @@ const email: EmailRow = {
   metadata: null,
   createdAt: at,
   updatedAt: at,
+  machineOpenCount: 0,
+  machineClickCount: 0,
 };
 
 const tips = (row: Partial<EmailRow>) =>
@@ -43,6 +45,17 @@ describe('trackingIcons', () => {
       bounced: 'Bounced: Permanent (General) 2026-12-01 10:03 UTC',
     });
     expect(trackingIcons({ ...email, openCount: 3, openedAt: at })[0]).toMatchObject({ name: 'opened', count: 3 });
+  });
+
+  it('says how many opens and clicks a machine made, and fades an icon no person caused', () => {
+    const row = { openCount: 3, machineOpenCount: 2, openedAt: at, clickCount: 1, machineClickCount: 1, clickedAt: at };
+    expect(tips(row)).toMatchObject({
+      opened: 'Opened 3x, 2 by machine, first 2026-12-01 10:00 UTC',
+      clicked: 'Clicked 1x, all by machine, last link —',
+    });
+    const icons = trackingIcons({ ...email, ...row });
+    expect(icons.find((i) => i.name === 'opened')?.tone).not.toContain('opacity-50');
+    expect(icons.find((i) => i.name === 'clicked')?.tone).toContain('opacity-50');
   });
 
   it('shows nothing for an email nothing has happened to yet', () => {

@@ -26,7 +26,9 @@ export interface TrackingIcon {
  * design: "Delivered", "Opened {n}x", "Clicked {n}x", "Bounced: {bounceType}", each followed by
  * its detail. An email SES refused at send time (`error`) is "Not sent", with SES's error; an
  * SES Rendering Failure event (`renderingFailure`) is "Rendering failed": both are status
- * `failed`, and only these two fields tell them apart.
+ * `failed`, and only these two fields tell them apart. Opens and clicks say how many a machine
+ * made ("Opened 3x, 2 by machine"; faded when no person did): mail privacy proxies and link
+ * scanners, by the engagement rules.
  */
 export function trackingIcons(email: EmailRow): TrackingIcon[] {
   const icons: Array<TrackingIcon | false> = [
@@ -37,15 +39,15 @@ export function trackingIcons(email: EmailRow): TrackingIcon[] {
     },
     email.openCount > 0 && {
       name: 'opened',
-      tone: 'text-info',
+      tone: email.machineOpenCount < email.openCount ? 'text-info' : 'text-info opacity-50',
       count: email.openCount,
-      tip: `Opened ${email.openCount}x, first ${formatTime(email.openedAt)}`,
+      tip: `Opened ${email.openCount}x${byMachine(email.machineOpenCount, email.openCount)}, first ${formatTime(email.openedAt)}`,
     },
     email.clickCount > 0 && {
       name: 'clicked',
-      tone: 'text-primary',
+      tone: email.machineClickCount < email.clickCount ? 'text-primary' : 'text-primary opacity-50',
       count: email.clickCount,
-      tip: `Clicked ${email.clickCount}x, last link ${email.lastClickedLink ?? '—'}`,
+      tip: `Clicked ${email.clickCount}x${byMachine(email.machineClickCount, email.clickCount)}, last link ${email.lastClickedLink ?? '—'}`,
     },
     email.bouncedAt !== null && {
       name: 'bounced',
@@ -79,4 +81,10 @@ export function trackingIcons(email: EmailRow): TrackingIcon[] {
     },
   ];
   return icons.filter((icon) => icon !== false);
+}
+
+/** ", 2 by machine" / ", all by machine" / "" for a count of machine opens or clicks. */
+function byMachine(machine: number, total: number): string {
+  if (machine === 0) return '';
+  return machine >= total ? ', all by machine' : `, ${machine} by machine`;
 }

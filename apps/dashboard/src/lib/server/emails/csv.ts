@@ -1,7 +1,10 @@
-import type { EmailRow } from 'kuratchi-sdk/email/events';
+import type { EmailRecipient, EmailRow } from 'kuratchi-sdk/email/events';
 
-/** Columns of the CSV export, in order. */
-const COLUMNS: Array<[string, (email: EmailRow) => string | number | null]> = [
+/** Columns of a CSV export: the header name and the cell of a row, in order. */
+type Columns<Row> = Array<[string, (row: Row) => string | number | null]>;
+
+/** Columns of the CSV export, one line per email, in order. */
+const COLUMNS: Columns<EmailRow> = [
   ['id', (e) => e.id],
   ['created_at', (e) => iso(e.createdAt)],
   ['sent_at', (e) => iso(e.sentAt)],
@@ -11,7 +14,9 @@ const COLUMNS: Array<[string, (email: EmailRow) => string | number | null]> = [
   ['status', (e) => e.status],
   ['delivered_at', (e) => iso(e.deliveredAt)],
   ['open_count', (e) => e.openCount],
+  ['machine_open_count', (e) => e.machineOpenCount],
   ['click_count', (e) => e.clickCount],
+  ['machine_click_count', (e) => e.machineClickCount],
   ['last_clicked_link', (e) => e.lastClickedLink],
   ['bounce_type', (e) => e.bounceType],
   ['bounce_sub_type', (e) => e.bounceSubType],
@@ -24,8 +29,53 @@ const COLUMNS: Array<[string, (email: EmailRow) => string | number | null]> = [
   ['error', (e) => e.error],
 ];
 
+/** One line per recipient: the email it belongs to and that recipient's own outcome. */
+export interface RecipientCsvRow {
+  email: EmailRow;
+  recipient: EmailRecipient;
+}
+
+/** Columns of the per-recipient CSV export (`?per=recipient`), in order. */
+const RECIPIENT_COLUMNS: Columns<RecipientCsvRow> = [
+  ['email_id', (r) => r.email.id],
+  ['created_at', (r) => iso(r.email.createdAt)],
+  ['subject', (r) => r.email.subject],
+  ['email_type', (r) => r.email.emailType],
+  ['email_status', (r) => r.email.status],
+  ['address', (r) => r.recipient.address],
+  ['kind', (r) => r.recipient.kind],
+  ['status', (r) => r.recipient.status],
+  ['sent_at', (r) => iso(r.recipient.sentAt)],
+  ['delivered_at', (r) => iso(r.recipient.deliveredAt)],
+  ['smtp_response', (r) => r.recipient.smtpResponse],
+  ['delayed_at', (r) => iso(r.recipient.delayedAt)],
+  ['delivery_delay_type', (r) => r.recipient.deliveryDelayType],
+  ['bounced_at', (r) => iso(r.recipient.bouncedAt)],
+  ['bounce_type', (r) => r.recipient.bounceType],
+  ['bounce_sub_type', (r) => r.recipient.bounceSubType],
+  ['bounce_diagnostic', (r) => r.recipient.bounceDiagnostic],
+  ['complained_at', (r) => iso(r.recipient.complainedAt)],
+  ['complaint_feedback_type', (r) => r.recipient.complaintFeedbackType],
+];
+
 /** The CSV header line. */
-export const CSV_HEADER = `${COLUMNS.map(([name]) => name).join(',')}\r\n`;
+export const CSV_HEADER = header(COLUMNS);
+
+/** The header line of the per-recipient CSV. */
+export const RECIPIENT_CSV_HEADER = header(RECIPIENT_COLUMNS);
+
+/** One line of the per-recipient CSV, quoted and guarded as {@link csvLine}. */
+export function recipientCsvLine(row: RecipientCsvRow): string {
+  return line(RECIPIENT_COLUMNS, row);
+}
+
+function header<Row>(columns: Columns<Row>): string {
+  return `${columns.map(([name]) => name).join(',')}\r\n`;
+}
+
+function line<Row>(columns: Columns<Row>, row: Row): string {
+  return `${columns.map(([, value]) => cell(value(row))).join(',')}\r\n`;
+}
 
 /**
  * One CSV line (RFC 4180). Every text cell is quoted (`"` doubled inside), numbers are bare and
@@ -39,7 +89,7 @@ export const CSV_HEADER = `${COLUMNS.map(([name]) => name).join(',')}\r\n`;
  * @see https://owasp.org/www-community/attacks/CSV_Injection
  */
 export function csvLine(email: EmailRow): string {
-  return `${COLUMNS.map(([, value]) => cell(value(email))).join(',')}\r\n`;
+  return line(COLUMNS, email);
 }
 
 /**

@@ -1,9 +1,9 @@
-import { initialTracking, type EmailRow } from 'kuratchi-sdk/email/events';
+import { initialRecipientTracking, initialTracking, type EmailRow } from 'kuratchi-sdk/email/events';
 import { describe, expect, it } from 'vitest';
 import { ingestionHealth } from '../health';
 import { reputation } from '../reputation';
 import { timelineDetails } from '../../timeline';
-import { CSV_HEADER, csvLine } from './csv';
+import { CSV_HEADER, csvLine, RECIPIENT_CSV_HEADER, recipientCsvLine } from './csv';
 import { emailLogSearch, readEmailLogQuery } from './filters';
 
 const email: EmailRow = {
@@ -27,7 +27,7 @@ describe('CSV export lines', () => {
   it('quotes every text cell, doubling its quotes (RFC 4180); numbers bare, missing values empty', () => {
     expect(CSV_HEADER.startsWith('id,created_at,sent_at,recipient,subject,')).toBe(true);
     expect(csvLine(email)).toBe(
-      '"e1","2026-11-01T00:00:00.000Z",,"jane@example.com","Hello, ""world""\nagain","marketing","pending",,0,0,,,,,,,,,,\r\n',
+      '"e1","2026-11-01T00:00:00.000Z",,"jane@example.com","Hello, ""world""\nagain","marketing","pending",,0,0,0,0,,,,,,,,,,\r\n',
     );
   });
 
@@ -42,6 +42,27 @@ describe('CSV export lines', () => {
     expect(csvLine(refused)).toMatch(
       /,"2026-12-01T10:00:00.000Z","MessageRejected: Email address is not verified."\r\n$/,
     );
+  });
+
+  it('per recipient: one line per address with its own outcome, guarded the same way', () => {
+    expect(
+      RECIPIENT_CSV_HEADER.startsWith('email_id,created_at,subject,email_type,email_status,address,kind,status,'),
+    ).toBe(true);
+    const line = recipientCsvLine({
+      email: { ...email, status: 'bounced' },
+      recipient: {
+        ...initialRecipientTracking(),
+        address: '=cmd@example.com',
+        kind: 'bcc',
+        status: 'bounced',
+        bouncedAt: Date.UTC(2026, 11, 1, 10),
+        bounceType: 'Permanent',
+        bounceSubType: 'General',
+        bounceDiagnostic: 'smtp; 550 5.1.1 user unknown',
+      },
+    });
+    expect(line).toContain(`"bounced","'=cmd@example.com","bcc","bounced",`);
+    expect(line).toContain(`"2026-12-01T10:00:00.000Z","Permanent","General","smtp; 550 5.1.1 user unknown",,\r\n`);
   });
 
   it('neutralises cells a spreadsheet would run as formulas', () => {

@@ -2,6 +2,7 @@ import { EMAIL_STATUSES } from 'kuratchi-sdk/email/events';
 import type { PageServerLoad } from './$types';
 import { emailLogSearch, readEmailLogQuery } from '$lib/server/emails/filters';
 import { activeOrganizationQueries } from '$lib/server/emails/org-queries';
+import { extraRecipients, recipientSplit } from '$lib/server/emails/recipient-split';
 
 const PAGE_SIZE = 50;
 
@@ -11,12 +12,17 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     await activeOrganizationQueries(locals)
   ).listEmails(query.filter, { cursor: query.cursor, limit: PAGE_SIZE });
   return {
-    emails: page.emails,
+    emails: page.emails.map((email) => ({
+      ...email,
+      split: recipientSplit(email.recipientOutcomes),
+      extraRecipients: extraRecipients(email.recipient, email.recipientOutcomes),
+    })),
     form: query.form,
     statuses: EMAIL_STATUSES,
     isFirstPage: !query.cursor,
     firstPageHref: `/emails${emailLogSearch(query.form)}`,
     nextPageHref: page.nextCursor ? `/emails${emailLogSearch(query.form, { cursor: page.nextCursor })}` : null,
     exportHref: `/emails/export.csv${emailLogSearch(query.form)}`,
+    exportRecipientsHref: `/emails/export.csv${emailLogSearch(query.form, { per: 'recipient' })}`,
   };
 };

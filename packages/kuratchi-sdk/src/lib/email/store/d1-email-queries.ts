@@ -168,12 +168,6 @@ export function createD1EmailQueries(db: D1Database) {
       return results.map((event) => ({ ...event, detail: JSON.parse(event.detail) as Record<string, unknown> }));
     },
 
-    /** The suppression-list entry of an address (case-insensitive), or null. */
-    async findSuppression(emailAddress: string): Promise<SuppressionListEntry | null> {
-      const [entry] = await createD1SuppressionStore(db).find([emailAddress.toLowerCase()]);
-      return entry ?? null;
-    },
-
     /**
      * Per-day counts of the `days` UTC days ending with the day of `now` (oldest first, empty days
      * included): emails first sent, delivered, opened, clicked, bounced and complained that day.

@@ -1,6 +1,8 @@
 import { error } from '@sveltejs/kit';
 import type { PageServerLoad } from './$types';
 import { activeOrganizationQueries } from '$lib/server/emails/org-queries';
+import { recipientOutcomeCounts } from 'kuratchi-sdk/email/events';
+import { recipientSplit } from '$lib/server/emails/recipient-split';
 import { timelineDetails } from '$lib/timeline';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
@@ -8,13 +10,21 @@ export const load: PageServerLoad = async ({ locals, params }) => {
   // Looked up in the active organisation's own database: another organisation's id is a 404.
   const email = await queries.getEmail(params.id);
   if (!email) error(404, 'No such email');
-  const [events, suppression] = await Promise.all([
+  const [events, suppressions, links] = await Promise.all([
     queries.listEmailEvents(email.id),
-    queries.findSuppression(email.recipient),
+    queries.findSuppressions(email.recipients.map((r) => r.address)),
+    queries.linkStats(email.id),
   ]);
+  const suppressionOf = new Map(suppressions.map((s) => [s.emailAddress, s]));
   return {
     email,
-    suppression,
+    split: recipientSplit(recipientOutcomeCounts(email.recipients)),
+    // Each recipient with its own outcome and suppression state (the list is per address).
+    recipients: email.recipients.map((recipient) => ({
+      ...recipient,
+      suppression: suppressionOf.get(recipient.address) ?? null,
+    })),
+    links,
     events: events.map((event) => ({ ...event, details: timelineDetails(event.eventType, event.detail) })),
   };
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readEmailLogQuery } from './server/emails/filters';
+import { readEmailLogQuery } from './filters';
 import { extraRecipients, recipientSplit } from './recipient-split';
 
 describe('recipient split of the email log', () => {
