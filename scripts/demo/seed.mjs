@@ -32,6 +32,7 @@ export const DEMO_USERS = [
     role: 'superadmin',
   },
 ];
+/** The password of every demo user. */
 export const DEMO_PASSWORD = 'kuratchi-demo';
 
 const FIRST = [

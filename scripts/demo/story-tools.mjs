@@ -2,9 +2,11 @@
 // deliveries) and those of who reads the message (clients.mjs), with realistic timing.
 import { ipAddresses, PEOPLE, USER_AGENTS } from './clients.mjs';
 
-/** Milliseconds. */
+/** A second, in ms. */
 export const SECOND = 1000;
+/** A minute, in ms. */
 export const MINUTE = 60 * SECOND;
+/** An hour, in ms. */
 export const HOUR = 60 * MINUTE;
 
 /**

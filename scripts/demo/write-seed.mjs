@@ -2,6 +2,8 @@
 // `wrangler dev` serves, through the SDK's own code: seed-worker.js, bundled here with esbuild and
 // run in miniflare on wrangler's persist directory, sends each email with `sendEmail` and applies
 // each SES event with the queue consumer, in time order, in batches as the queue would form them.
+// The health panel's ingestion figures (counters, lag histogram) start at zero: the consumer's
+// caller writes those for the batches it is handed, and the seeded history came before this run.
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

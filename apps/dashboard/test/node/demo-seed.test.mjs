@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { initialTracking } from 'kuratchi-sdk/email/events';
 import { Miniflare } from 'miniflare';
 import { buildDemoSeed, foldDemoEmail } from '../../../../scripts/demo/seed.mjs';
 import { USER_AGENTS } from '../../../../scripts/demo/clients.mjs';
@@ -37,29 +38,13 @@ after(async () => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-const TRACKING = {
-  status: 'status',
-  sentAt: 'sent_at',
-  deliveredAt: 'delivered_at',
-  delayedAt: 'delayed_at',
-  openedAt: 'opened_at',
-  clickedAt: 'clicked_at',
-  bouncedAt: 'bounced_at',
-  complainedAt: 'complained_at',
-  rejectedAt: 'rejected_at',
-  failedAt: 'failed_at',
-  openCount: 'open_count',
-  clickCount: 'click_count',
-  lastClickedAt: 'last_clicked_at',
-  lastClickedLink: 'last_clicked_link',
-  bounceType: 'bounce_type',
-  bounceSubType: 'bounce_sub_type',
-  complaintFeedbackType: 'complaint_feedback_type',
-  rejectReason: 'reject_reason',
-  deliveryDelayType: 'delivery_delay_type',
-  renderingFailure: 'rendering_failure',
-  error: 'error',
-};
+/**
+ * Every field the fold yields (all of EmailTracking, and `error`), by its column: camelCase to
+ * snake_case, so a field added to the model is compared here too.
+ */
+const TRACKING = Object.fromEntries(
+  [...Object.keys(initialTracking()), 'error'].map((key) => [key, key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)]),
+);
 
 async function rows(binding, sql) {
   return (await (await mf.getD1Database(binding)).prepare(sql).all()).results;
