@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { initialTracking } from 'kuratchi-sdk/email/events';
+import { applyRecipientEvent, classifyEngagementSet, initialTracking, parseSesEvent } from 'kuratchi-sdk/email/events';
 import { Miniflare } from 'miniflare';
 import { buildDemoSeed, foldDemoEmail } from '../../../../scripts/demo/seed.mjs';
 import { USER_AGENTS } from '../../../../scripts/demo/clients.mjs';
@@ -81,6 +81,59 @@ test('every email row is the fold of its SES events, and holds exactly those eve
       );
     }
   }
+});
+
+test("each email's recipients and machine counters are the pure folds of its events", async () => {
+  let multi = 0;
+  let machine = 0;
+  for (const organization of seed.organizations) {
+    const recipients = await rows(
+      organization.binding,
+      'SELECT email_id AS id, address, kind, status, delivered_at AS deliveredAt, bounced_at AS bouncedAt FROM email_recipients',
+    );
+    const counters = new Map(
+      (
+        await rows(
+          organization.binding,
+          'SELECT id, machine_open_count AS opens, machine_click_count AS clicks FROM emails',
+        )
+      ).map((r) => [r.id, r]),
+    );
+    for (const email of seed.emails.filter((e) => e.organizationId === organization.id)) {
+      const events = email.events.map((e) => parseSesEvent(JSON.stringify(e.event)));
+      const folded = events.reduce(applyRecipientEvent, new Map());
+      const kinds = new Map();
+      for (const kind of ['bcc', 'cc', 'to']) for (const a of email.send[kind] ?? []) kinds.set(a.toLowerCase(), kind);
+      const mine = recipients.filter((r) => r.id === email.id);
+      assert.equal(mine.length, kinds.size, email.id);
+      if (mine.length > 1) multi++;
+      for (const row of mine) {
+        assert.equal(row.kind, kinds.get(row.address), `${email.id} ${row.address}`);
+        const expected = folded.get(row.address);
+        // sendEmail's own answer marks each recipient sent (or failed) before any event.
+        if (expected) {
+          assert.deepEqual(
+            { deliveredAt: row.deliveredAt, bouncedAt: row.bouncedAt },
+            { deliveredAt: expected.deliveredAt, bouncedAt: expected.bouncedAt },
+            `${email.id} ${row.address}`,
+          );
+          if (!['pending', 'sent'].includes(expected.status)) assert.equal(row.status, expected.status);
+        }
+      }
+      const engagements = events.filter((e) => e.eventType === 'Open' || e.eventType === 'Click');
+      const verdicts = classifyEngagementSet(engagements);
+      const count = (type) =>
+        verdicts.filter((v, i) => v.engagement === 'machine' && engagements[i].eventType === type).length;
+      assert.deepEqual(
+        counters.get(email.id),
+        { id: email.id, opens: count('Open'), clicks: count('Click') },
+        email.id,
+      );
+      machine += count('Open') + count('Click');
+    }
+  }
+  assert.ok(multi > 5, 'the demo has messages to several recipients');
+  assert.ok(machine > 5, 'the demo has machine opens and clicks');
 });
 
 test('permanently bounced and complaining recipients are suppressed, and nobody else', async () => {
