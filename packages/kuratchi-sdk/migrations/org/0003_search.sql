@@ -14,8 +14,8 @@
 -- millisecond come in key order: id order (highest first, as the log) for the rows backfilled here,
 -- newest insert first for later ones.
 -- The table keeps its text (not contentless) and the email id, UNINDEXED, to join back to `emails`.
--- `wrangler d1 export` refuses a database with a virtual table (cloudflare/workers-sdk#6305): drop
--- `email_search` before an export and re-create it after an import (docs/sdk.md, "Searching the log").
+-- `wrangler d1 export` refuses a database with a virtual table (cloudflare/workers-sdk#6305): see
+-- docs/sdk.md, "Searching the log", for dropping the triggers and the table around an export.
 
 CREATE VIRTUAL TABLE email_search USING fts5(
   search_email_id UNINDEXED,
