@@ -7,8 +7,8 @@ import { createD1EmailQueries } from '../packages/kuratchi-sdk/dist/email/store/
 export default {
   /**
    * POST { filter, limit, bare: { sql, params }, run: 'ours' | 'bare' | 'check', repeat }:
-   * `check` answers both results' ids and the plan of the SQL listEmails ran; otherwise the mean
-   * ms of `repeat` sequential calls of one contender, timed here.
+   * `check` answers both results' ids (`id` of the bare rows) and the plans of the statements
+   * listEmails ran; otherwise the mean ms of `repeat` sequential calls of one contender, timed here.
    */
   async fetch(request, env) {
     const { filter, limit, bare, run, repeat } = await request.json();
@@ -27,15 +27,18 @@ export default {
       };
       const page = await createD1EmailQueries(recording).listEmails(filter, { limit });
       const { results } = await bareQuery();
-      const [{ sql, params }] = prepared;
-      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
-        .bind(...params)
-        .all();
+      // Every statement listEmails ran (a search by message id may run two), with its plan.
+      const plans = [];
+      for (const { sql, params } of prepared) {
+        const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+          .bind(...params)
+          .all();
+        plans.push({ sql, plan: plan.results.map((step) => step.detail) });
+      }
       return Response.json({
         ours: page.emails.map((email) => email.id),
         bare: results.map((row) => row.id),
-        sql,
-        plan: plan.results.map((step) => step.detail),
+        plans,
       });
     }
     const call = run === 'ours' ? () => ours.listEmails(filter, { limit }) : bareQuery;

@@ -13,7 +13,8 @@ export default defineConfig(async () => {
       cloudflareTest({
         miniflare: {
           compatibilityDate: '2026-05-01',
-          d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX'],
+          // ORG_DB_UNMIGRATED: no setup migrates it; a migration test applies the files itself.
+          d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX', 'ORG_DB_UNMIGRATED'],
           bindings: {
             ADMIN_MIGRATIONS: adminMigrations,
             ORG_MIGRATIONS: orgMigrations,

@@ -131,21 +131,26 @@ test('the status filter and the CSV export return exactly the filtered rows', as
   expect(lines.slice(1).every((line) => line.split(',')[6] === '"bounced"')).toBe(true);
 });
 
-test('the recipient search and date range narrow the log', async ({ page }) => {
+test('the search (a middle part of a recipient) and date range narrow the log', async ({ page }) => {
   const [{ recipient, day }] = d1(
     'ORG_DB_ACME',
     "SELECT recipient, strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day FROM emails ORDER BY id LIMIT 1",
   ) as Array<{ recipient: string; day: string }>;
+  // Neither its first character nor its last four: the search finds any part of an address.
+  const term = recipient!.slice(1, -4).toUpperCase();
   await signIn(page, USERS.acme);
-  await page.goto(`/emails?q=${encodeURIComponent(recipient!.slice(0, -4))}&from=${day}&to=${day}`);
+  await page.goto(`/emails?q=${encodeURIComponent(term)}&from=${day}&to=${day}`);
+  await expect(page.locator('input[name="q"]')).toHaveValue(term);
   const recipients = await page.locator('[data-email-id] td:first-child a').allTextContents();
   expect(recipients).toContain(recipient);
-  for (const text of recipients) expect(text.startsWith(recipient!.slice(0, -4))).toBe(true);
+  const like = term.toLowerCase().replaceAll("'", "''");
   const expected = d1(
     'ORG_DB_ACME',
-    `SELECT count(*) AS n FROM emails WHERE recipient >= '${recipient!.slice(0, -4)}' AND recipient < '${recipient!.slice(0, -4)}~' AND strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') = '${day}'`,
-  )[0]!['n'];
-  expect(recipients.length).toBe(expected);
+    `SELECT count(*) AS n FROM emails e WHERE (instr(lower(e.recipient || ' ' || e.subject), '${like}') > 0
+       OR EXISTS (SELECT 1 FROM email_recipients r WHERE r.email_id = e.id AND instr(r.address, '${like}') > 0))
+       AND strftime('%Y-%m-%d', e.created_at / 1000, 'unixepoch') = '${day}'`,
+  )[0]!['n'] as number;
+  expect(recipients.length).toBe(Math.min(expected, 50));
 });
 
 test("a user of another organisation gets 404 for Acme's email, its export and its charts", async ({ page }) => {

@@ -6,6 +6,8 @@ declare global {
       ADMIN_DB: D1Database;
       ORG_DB_ACME: D1Database;
       ORG_DB_GLOBEX: D1Database;
+      /** Migrated by no setup file: for tests of a migration on existing rows. */
+      ORG_DB_UNMIGRATED: D1Database;
       ADMIN_MIGRATIONS: D1Migration[];
       ORG_MIGRATIONS: D1Migration[];
       /** Moves the tests' pinned clock (test/clock.ts); empty for its default. */

@@ -4,7 +4,7 @@ import { ingestionHealth } from '../health';
 import { reputation } from '../reputation';
 import { timelineDetails } from '../../timeline';
 import { CSV_HEADER, csvLine, RECIPIENT_CSV_HEADER, recipientCsvLine } from './csv';
-import { emailLogSearch, readEmailLogQuery } from './filters';
+import { emailLogSearch, readEmailLogQuery, SEARCH_MAX_LENGTH } from './filters';
 
 const email: EmailRow = {
   ...initialTracking(),
@@ -116,7 +116,7 @@ describe('email log filters from the URL', () => {
     );
     expect(query.filter).toEqual({
       status: 'bounced',
-      recipientPrefix: 'jane',
+      search: 'jane',
       from: Date.UTC(2026, 10, 1),
       to: Date.UTC(2026, 10, 3),
     });
@@ -125,6 +125,27 @@ describe('email log filters from the URL', () => {
     expect(emailLogSearch(query.form, { cursor: 'x' })).toBe(
       '?status=bounced&q=jane&from=2026-11-01&to=2026-11-02&cursor=x',
     );
+  });
+
+  it('passes the search box on as the SDK search, literal, trimmed and bounded', () => {
+    const read = (q: string) => readEmailLogQuery(new URLSearchParams({ q }));
+    // Any text is the search's literal text: FTS5 syntax, quotes and SQL included (the SDK quotes it).
+    for (const q of ['"Q4" OR *', 'NOT -x', "'; DROP TABLE emails; --", 'ia.rossi@exa', 'é€👍']) {
+      expect(read(q).filter, q).toEqual({ search: q });
+      expect(read(q).form.q).toBe(q);
+    }
+    expect(read('  Invoice march \t').filter).toEqual({ search: 'Invoice march' });
+    // Short terms are the SDK's to leave out: the text is passed as typed and shown in the box.
+    expect(read('jo').filter).toEqual({ search: 'jo' });
+    expect(read('   ').filter).toEqual({});
+    expect(read(`${'x'.repeat(SEARCH_MAX_LENGTH)}yyy`).filter).toEqual({ search: 'x'.repeat(SEARCH_MAX_LENGTH) });
+    expect(read(`${'x'.repeat(SEARCH_MAX_LENGTH - 1)} y`).filter).toEqual({
+      search: 'x'.repeat(SEARCH_MAX_LENGTH - 1),
+    });
+    // The export link carries the same filter as the page.
+    const query = readEmailLogQuery(new URLSearchParams('q=a b&status=sent'));
+    expect(emailLogSearch(query.form)).toBe('?status=sent&q=a+b');
+    expect(readEmailLogQuery(new URLSearchParams(emailLogSearch(query.form))).filter).toEqual(query.filter);
   });
 });
 

@@ -1,7 +1,10 @@
 import type { EmailLogFilter } from 'kuratchi-sdk/email/d1';
 import { EMAIL_STATUSES, type EmailStatus } from 'kuratchi-sdk/email/events';
 
-/** The email log filter as it appears in the URL (`?status=&q=&from=&to=&engaged=&cursor=`). */
+/**
+ * The email log filter as it appears in the URL (`?status=&q=&from=&to=&engaged=&cursor=`); `q`
+ * is the search box ("Search recipient, subject or message id").
+ */
 export interface EmailLogQuery {
   filter: EmailLogFilter;
   /** The same values, for the form fields and links. */
@@ -12,13 +15,20 @@ export interface EmailLogQuery {
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_MS = 86_400_000;
 
+/** Longest search text kept from `q` (the SDK takes any text; this bounds the work of one request). */
+export const SEARCH_MAX_LENGTH = 200;
+
 /**
  * Reads the email log filter from search params. Unknown statuses and malformed dates are
- * dropped (the form shows what is applied); `to` is an inclusive UTC day.
+ * dropped (the form shows what is applied); `to` is an inclusive UTC day. `q` is the SDK's
+ * `search`: any part of a To, CC or BCC address, subject words, or a whole SES message id,
+ * case-insensitive, as literal text (terms under three characters are left out by the SDK).
+ * The CSV export reads the same params, so it exports exactly the filtered log.
+ * @see docs/sdk.md (Searching the log) at the repository root
  */
 export function readEmailLogQuery(params: URLSearchParams): EmailLogQuery {
   const status = params.get('status') ?? '';
-  const q = (params.get('q') ?? '').trim().slice(0, 200);
+  const q = (params.get('q') ?? '').trim().slice(0, SEARCH_MAX_LENGTH).trim();
   const from = params.get('from') ?? '';
   const to = params.get('to') ?? '';
   const filter: EmailLogFilter = {};
@@ -27,7 +37,7 @@ export function readEmailLogQuery(params: URLSearchParams): EmailLogQuery {
     filter.status = status as EmailStatus;
     form.status = status;
   }
-  if (q) filter.recipientPrefix = q;
+  if (q) filter.search = q;
   if (DAY.test(from) && !Number.isNaN(Date.parse(from))) {
     filter.from = Date.parse(`${from}T00:00:00Z`);
     form.from = from;

@@ -4,7 +4,8 @@ import { EMAIL_SELECT_LIST, emailFromSql, RECIPIENT_SELECT_LIST, type EmailSqlRo
 import { createD1LinkStats } from './d1-link-stats.js';
 import { marks } from './sql-marks.js';
 import { createD1SuppressionStore } from './d1-suppression-store.js';
-import { decodeEmailLogCursor, encodeEmailLogCursor } from './email-log-cursor.js';
+import { decodeEmailLogCursor, encodeEmailLogCursor, type EmailLogCursor } from './email-log-cursor.js';
+import { emailSearchSql, parseEmailSearch } from './email-search.js';
 import type { SuppressionListEntry } from './types.js';
 
 /** Filters of the email log; all optional and combined with AND. */
@@ -12,6 +13,16 @@ export interface EmailLogFilter {
   status?: EmailStatus;
   /** Recipients starting with this text (uses the recipient index). */
   recipientPrefix?: string;
+  /**
+   * Search text, case-insensitive: every whitespace-separated term (literal text, at least three
+   * characters, `EMAIL_SEARCH_MIN_TERM_LENGTH`: shorter ones are left out, and a search of only
+   * short terms finds nothing) must be part of a recipient address (To, CC or BCC) or of the
+   * subject. A whole SES message id finds its email. Served by the FTS5 trigram index
+   * `email_search` (migrations/org/0003_search.sql); results keep the log's keyset pagination,
+   * newest first (emails of the same millisecond in search-key order). Blank: no search.
+   * @see https://www.sqlite.org/fts5.html#the_trigram_tokenizer
+   */
+  search?: string;
   /** Created at or after (epoch ms). */
   from?: number;
   /** Created before (epoch ms). */
@@ -89,20 +100,20 @@ export function createD1EmailQueries(db: D1Database) {
       options: { cursor?: string | null; limit?: number } = {},
     ): Promise<EmailLogPage> {
       const limit = Math.min(Math.max(Math.trunc(options.limit ?? 50), 1), 500);
-      const { where, params } = filterClause(filter);
       const cursor = decodeEmailLogCursor(options.cursor);
-      if (cursor) {
-        where.push('(created_at < ? OR (created_at = ? AND id < ?))');
-        params.push(cursor.createdAt, cursor.createdAt, cursor.id);
+      let results: Array<EmailSqlRow & { recipientOutcomes: string }> = [];
+      // The first source that has rows makes the page (a message id, else the full-text search).
+      for (const { from, where, params, orderBy } of logSources(filter, cursor)) {
+        ({ results } = await db
+          .prepare(
+            `SELECT ${EMAIL_SELECT_LIST}, ${RECIPIENT_OUTCOMES_SQL} AS recipientOutcomes
+             FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+             ORDER BY ${orderBy} LIMIT ?`,
+          )
+          .bind(...params, limit + 1)
+          .all<EmailSqlRow & { recipientOutcomes: string }>());
+        if (results.length) break;
       }
-      const { results } = await db
-        .prepare(
-          `SELECT ${EMAIL_SELECT_LIST}, ${RECIPIENT_OUTCOMES_SQL} AS recipientOutcomes
-           FROM emails ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-           ORDER BY created_at DESC, id DESC LIMIT ?`,
-        )
-        .bind(...params, limit + 1)
-        .all<EmailSqlRow & { recipientOutcomes: string }>();
       const emails = results.slice(0, limit).map(({ recipientOutcomes, ...row }) => ({
         ...emailFromSql(row),
         recipientOutcomes: JSON.parse(recipientOutcomes) as RecipientOutcomeCounts,
@@ -239,6 +250,45 @@ const RECIPIENT_OUTCOMES_SQL = `(SELECT json_group_object(status, n) FROM
 
 /** The type of {@link createD1EmailQueries}'s result. */
 export type EmailQueries = ReturnType<typeof createD1EmailQueries>;
+
+/** FROM, WHERE, ORDER BY and parameters of one query of the email log (see {@link logSources}). */
+interface LogSource {
+  from: string;
+  where: string[];
+  params: unknown[];
+  orderBy: string;
+}
+
+/**
+ * The queries of one page of the log, tried in order until one has rows: without a search, the
+ * `emails` indexes; a search that reads as an SES message id first looks it up whole (unique
+ * index); then the search's terms through the FTS5 index, or nothing when no term is long enough.
+ */
+function logSources(filter: EmailLogFilter, cursor: EmailLogCursor | null): LogSource[] {
+  const search = parseEmailSearch(filter.search);
+  const plain = (): LogSource => {
+    const { where, params } = filterClause(filter);
+    if (cursor) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      params.push(cursor.createdAt, cursor.createdAt, cursor.id);
+    }
+    return { from: 'emails', where, params, orderBy: 'created_at DESC, id DESC' };
+  };
+  if (!search) return [plain()];
+  const sources: LogSource[] = [];
+  if (search.sesMessageId) {
+    const byId = plain();
+    byId.where.unshift('ses_message_id = ?');
+    byId.params.unshift(search.sesMessageId);
+    sources.push(byId);
+  }
+  if (search.match) {
+    const { where, params } = filterClause(filter);
+    const text = emailSearchSql(search.match, filter, cursor);
+    sources.push({ ...text, where: [...text.where, ...where], params: [...text.params, ...params] });
+  }
+  return sources;
+}
 
 function filterClause(filter: EmailLogFilter): { where: string[]; params: unknown[] } {
   const where: string[] = [];

@@ -4,7 +4,7 @@ import { testTime } from '../../../../test/clock.js';
 import { insertEmail } from '../../../../test/seed.js';
 import { engagementFixture, retime } from '../events/fixtures/engagement/fixtures.js';
 import { recordEventInput } from '../events/record.js';
-import { parseSesEvent, type SesEvent } from '../events/ses-event.js';
+import { parseSesEvent, type SesEvent, type SesEventOf } from '../events/ses-event.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { createD1EmailQueries } from './d1-email-queries.js';
 import { createD1OrgEmailStore } from './d1-org-email-store.js';
@@ -27,6 +27,7 @@ async function record(emailId: string, sesMessageId: string, events: SesEvent[])
 }
 
 const at = (name: string) => retime(engagementFixture(name), sentAt);
+const clickAt = (name: string) => at(name) as SesEventOf<'Click'>;
 const SCANNED_LINK = 'https://example.com/scanned-only';
 
 describe('engagement and per-recipient queries', () => {
@@ -47,7 +48,7 @@ describe('engagement and per-recipient queries', () => {
       }).replace('"recipient@example.com"', '"ann@example.com"'),
     );
     // The machine-only email: Apple's privacy proxy opened it, Safe Links clicked it.
-    const scan = at('click-safe-links');
+    const scan = clickAt('click-safe-links');
     await record(machineOnly.id, machineOnly.ses, [
       send(['ann@example.com']),
       bounce,
@@ -55,7 +56,7 @@ describe('engagement and per-recipient queries', () => {
       { ...scan, click: { ...scan.click, link: SCANNED_LINK } },
     ]);
     // The other: a person opened it and clicked a link twice, from one browser.
-    const click = at('click-desktop-chrome');
+    const click = clickAt('click-desktop-chrome');
     const again = {
       ...click,
       click: { ...click.click, timestamp: new Date(Date.parse(click.click.timestamp) + 600_000).toISOString() },
