@@ -40,12 +40,16 @@ async function reset(env, { bindings }) {
   for (const binding of bindings) {
     const db = env[binding];
     const { results } = await db
-      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND ${KEPT_TABLES}`)
+      .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND ${KEPT_TABLES}`)
       .all();
+    // A virtual table (the FTS5 search index) is emptied through itself, never through the shadow
+    // tables SQLite keeps for it (`<name>_data`, `_idx`…), which may not be written to.
+    const virtual = results.filter((t) => /^CREATE VIRTUAL TABLE/i.test(t.sql ?? '')).map((t) => t.name);
+    const tables = results.filter(({ name }) => !virtual.some((v) => name.startsWith(`${v}_`)));
     // One transaction; foreign keys are checked at its end, when every table is empty.
     await db.batch([
       db.prepare('PRAGMA defer_foreign_keys = on'),
-      ...results.map(({ name }) => db.prepare(`DELETE FROM "${name}"`)),
+      ...tables.map(({ name }) => db.prepare(`DELETE FROM "${name}"`)),
     ]);
   }
   return { ok: true };
