@@ -33,6 +33,10 @@ beforeAll(async () => {
       )
       .bind(id, recipient, subject, status, at + i, at + i)
       .run();
+    await db
+      .prepare(`INSERT INTO email_recipients (email_id, address, kind, status) VALUES (?, ?, 'to', ?)`)
+      .bind(id, recipient, status)
+      .run();
   }
   await db
     .prepare(`INSERT INTO email_recipients (email_id, address, kind) VALUES (?, ?, 'cc')`)
@@ -73,5 +77,7 @@ describe('GET /emails?q= and /emails/export.csv?q= on the real build', () => {
     // Literal text: the quotes are part of the term (no email has them), OR and * are too short.
     expect(await csv(`q=${encodeURIComponent(`"${m}" OR *`)}`)).toEqual([]);
     expect(await csv(`q=${encodeURIComponent(`invoice ${m}`)}`)).toEqual([`${m}-4`, `${m}-1`]);
+    // Per recipient: the found email's every recipient (To and the CC that matched).
+    expect(await csv(`q=boss.${m}&per=recipient`)).toEqual([`${m}-4`, `${m}-4`]);
   });
 });

@@ -6,6 +6,7 @@ import { buildSesEvent } from '../testing/ses-event-factory.js';
 import type { EmailStatus } from '../model.js';
 import { createD1EmailQueries, type EmailLogFilter } from './d1-email-queries.js';
 import { createD1OrgEmailStore } from './d1-org-email-store.js';
+import { createD1OutgoingEmailStore } from './d1-outgoing-email-store.js';
 
 const db = env.ORG_DB_ACME;
 const queries = createD1EmailQueries(db);
@@ -24,35 +25,32 @@ interface SeedEmail {
 }
 
 /**
- * Inserts emails as sendEmail writes them (the row, then one `email_recipients` row per To, CC
- * and BCC address, lower-cased), each statement on its own so every trigger runs as in production.
+ * Inserts emails as sendEmail writes them (`insertPending`: the row and one `email_recipients`
+ * row per To, CC and BCC address, in one batch), one email at a time so every trigger runs as in
+ * production; then the status and message id, as SES and its events would leave them.
  */
 async function seed(...emails: SeedEmail[]): Promise<void> {
+  const outgoing = createD1OutgoingEmailStore(db);
   for (const email of emails) {
-    await db
-      .prepare(
-        `INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at)
-         VALUES (?, ?, 'sender@example.com', ?, ?, ?, ?, ?)`,
-      )
-      .bind(
-        email.id,
-        email.recipient,
-        email.subject,
-        email.status ?? 'sent',
-        email.sesMessageId ?? null,
-        email.createdAt,
-        email.createdAt,
-      )
-      .run();
-    const rows = [
-      ...email.recipient.split(', ').map((address) => [address, 'to'] as const),
-      ...(email.cc ?? []).map((address) => [address, 'cc'] as const),
-      ...(email.bcc ?? []).map((address) => [address, 'bcc'] as const),
-    ];
-    for (const [address, kind] of rows) {
+    await outgoing.insertPending({
+      id: email.id,
+      recipient: email.recipient,
+      recipients: [
+        ...email.recipient.split(', ').map((address) => ({ address, kind: 'to' as const })),
+        ...(email.cc ?? []).map((address) => ({ address, kind: 'cc' as const })),
+        ...(email.bcc ?? []).map((address) => ({ address, kind: 'bcc' as const })),
+      ],
+      sender: 'sender@example.com',
+      subject: email.subject,
+      emailType: null,
+      userId: null,
+      metadata: null,
+      createdAt: email.createdAt,
+    });
+    if (email.status !== 'pending' || email.sesMessageId) {
       await db
-        .prepare('INSERT INTO email_recipients (email_id, address, kind) VALUES (?, ?, ?)')
-        .bind(email.id, address.toLowerCase(), kind)
+        .prepare('UPDATE emails SET status = ?, ses_message_id = ? WHERE id = ?')
+        .bind(email.status ?? 'sent', email.sesMessageId ?? null, email.id)
         .run();
     }
   }
@@ -371,7 +369,7 @@ describe('searching the email log (FTS5 trigram index)', () => {
       cc: [`cc.${m}@example.com`],
     });
     // sendEmail then binds the SES message id (markSent): not indexed as text, no rewrite either.
-    await db.prepare(`UPDATE emails SET ses_message_id = ?, status = 'sent' WHERE id = ?`).bind(sesId, `${m}-1`).run();
+    await createD1OutgoingEmailStore(db).markSent(`${m}-1`, sesId, at + 500);
     const [row] = await searchRows(`${m}-1`);
     expect(row?.search_addresses).toBe(`ev.${m}@example.com cc.${m}@example.com`);
     // A sentinel in the search row: any rewrite by a trigger would replace it.
@@ -384,19 +382,25 @@ describe('searching the email log (FTS5 trigram index)', () => {
     for (const [i, eventType] of (['Delivery', 'Open', 'Click', 'Bounce'] as const).entries()) {
       const time = new Date(at + (i + 1) * 1000);
       const event = buildSesEvent({ eventType, messageId: sesId, time, recipient: `ev.${m}@example.com` });
-      const outcome = await store.recordEvent(
-        recordEventInput({ organizationId: 'org-acme', emailId: `${m}-1` }, `sns-${m}-${i}`, event, at + 10_000),
+      // recordEvent upserts the recipients the event names (ON CONFLICT DO UPDATE: no insert trigger).
+      const input = recordEventInput(
+        { organizationId: 'org-acme', emailId: `${m}-1` },
+        `sns-${m}-${i}`,
+        event,
+        at + 10_000,
       );
-      expect(outcome).toBe('applied');
+      // (Opens and clicks concern the message, not a recipient.)
+      expect(input.recipients.length > 0, eventType).toBe(eventType === 'Delivery' || eventType === 'Bounce');
+      expect(await store.recordEvent(input)).toBe('applied');
     }
-    // An SES event's upsert of a known recipient (ON CONFLICT DO UPDATE) fires no insert trigger.
-    await db
-      .prepare(
-        `INSERT INTO email_recipients (email_id, address, status) VALUES (?, ?, 'delivered')
-         ON CONFLICT (email_id, address) DO UPDATE SET status = excluded.status`,
-      )
-      .bind(`${m}-1`, `cc.${m}@example.com`)
-      .run();
+    const recipients = await db
+      .prepare('SELECT address, status FROM email_recipients WHERE email_id = ? ORDER BY address')
+      .bind(`${m}-1`)
+      .all();
+    expect(recipients.results).toEqual([
+      { address: `cc.${m}@example.com`, status: 'sent' },
+      { address: `ev.${m}@example.com`, status: 'bounced' },
+    ]);
 
     const page = await queries.listEmails({ search: `ev.${m}` });
     expect(page.emails.map((email) => [email.id, email.status])).toEqual([[`${m}-1`, 'bounced']]);
