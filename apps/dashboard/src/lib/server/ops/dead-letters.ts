@@ -1,6 +1,7 @@
 import { createD1DeadLetterStore } from 'kuratchi-sdk/email/d1';
 import { DEAD_LETTER_REASONS, replayDeadLetters, type DeadLetter } from 'kuratchi-sdk/email/events';
 import { z } from 'zod';
+import { invalidRequest, readJsonBody } from './request';
 import type { DashboardConfig } from '../config';
 import { d1EventSink } from '../event-sink';
 
@@ -17,12 +18,6 @@ const filters = {
 };
 const listQuery = z.object({ ...filters, limit: z.coerce.number().int().min(1).max(LIST_MAX).default(100) }).strict();
 const replayBody = z.object({ ...filters, limit: z.number().int().min(1).max(REPLAY_MAX).default(25) }).strict();
-
-/** The invalid-request answer, naming each bad field. */
-function invalid(error: z.ZodError): Response {
-  const problems = error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
-  return Response.json({ error: 'invalid-request', message: problems.join('; ') }, { status: 400 });
-}
 
 /** A dead letter as the API shows it: the SES event's type instead of its whole JSON. */
 function summary(letter: DeadLetter) {
@@ -43,7 +38,7 @@ function summary(letter: DeadLetter) {
  */
 export async function listDeadLetters(env: DashboardEnv, url: URL): Promise<Response> {
   const query = listQuery.safeParse(Object.fromEntries(url.searchParams));
-  if (!query.success) return invalid(query.error);
+  if (!query.success) return invalidRequest(query.error);
   const store = createD1DeadLetterStore(env.ADMIN_DB);
   const { limit, ...filter } = query.data;
   const [counts, page] = await Promise.all([store.countByReason(10_000), store.list({ limit, ...defined(filter) })]);
@@ -66,14 +61,8 @@ export async function replayDeadLetterPage(
   request: Request,
   now: Date,
 ): Promise<Response> {
-  let json: unknown;
-  try {
-    json = await request.json();
-  } catch {
-    return Response.json({ error: 'invalid-request', message: 'body: must be JSON' }, { status: 400 });
-  }
-  const body = replayBody.safeParse(json);
-  if (!body.success) return invalid(body.error);
+  const body = await readJsonBody(request, replayBody);
+  if ('refusal' in body) return body.refusal;
   const store = createD1DeadLetterStore(env.ADMIN_DB);
   const report = await replayDeadLetters(d1EventSink(env, config), store, { now, ...defined(body.data) });
   return Response.json(report);

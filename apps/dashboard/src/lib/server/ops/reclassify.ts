@@ -7,6 +7,7 @@ import {
 } from 'kuratchi-sdk/email/d1';
 import { ENGAGEMENT_RULES } from 'kuratchi-sdk/email/events';
 import { z } from 'zod';
+import { invalidRequest, readJsonBody } from './request';
 
 const organizationId = z.string().min(1).max(256);
 const statusQuery = z.object({ organizationId }).strict();
@@ -17,12 +18,6 @@ const pageBody = z
     limit: z.number().int().min(1).max(MAX_RECLASSIFY_PAGE).default(MAX_RECLASSIFY_PAGE),
   })
   .strict();
-
-/** The invalid-request answer, naming each bad field. */
-function invalid(error: z.ZodError): Response {
-  const problems = error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
-  return Response.json({ error: 'invalid-request', message: problems.join('; ') }, { status: 400 });
-}
 
 /** The organisation's database, or the 404 of an organisation that does not exist. */
 async function orgDatabase(env: DashboardEnv, id: string): Promise<D1Database | Response> {
@@ -42,7 +37,7 @@ async function orgDatabase(env: DashboardEnv, id: string): Promise<D1Database | 
  */
 export async function reclassifyStatus(env: DashboardEnv, url: URL): Promise<Response> {
   const query = statusQuery.safeParse(Object.fromEntries(url.searchParams));
-  if (!query.success) return invalid(query.error);
+  if (!query.success) return invalidRequest(query.error);
   const db = await orgDatabase(env, query.data.organizationId);
   if (db instanceof Response) return db;
   return Response.json({ rulesVersion: ENGAGEMENT_RULES.version, pending: await countEngagementToReclassify(db) });
@@ -55,14 +50,8 @@ export async function reclassifyStatus(env: DashboardEnv, url: URL): Promise<Res
  * @see https://developers.cloudflare.com/d1/platform/limits/
  */
 export async function reclassifyPage(env: DashboardEnv, request: Request): Promise<Response> {
-  let json: unknown;
-  try {
-    json = await request.json();
-  } catch {
-    return Response.json({ error: 'invalid-request', message: 'body: must be JSON' }, { status: 400 });
-  }
-  const body = pageBody.safeParse(json);
-  if (!body.success) return invalid(body.error);
+  const body = await readJsonBody(request, pageBody);
+  if ('refusal' in body) return body.refusal;
   const db = await orgDatabase(env, body.data.organizationId);
   if (db instanceof Response) return db;
   return Response.json(await reclassifyEngagementPage(db, { after: body.data.after ?? null, limit: body.data.limit }));
