@@ -9,6 +9,7 @@ import { FAKE_CREDENTIALS, runCli } from './cli-run.mjs';
 const WEBHOOK = 'https://dash.example.com/api/webhooks/ses-events';
 const ACCOUNT = '123456789012';
 const TOPIC_ARN = `arn:aws:sns:eu-west-1:${ACCOUNT}:kuratchi-ses-events`;
+const DLQ_ARN = `arn:aws:sqs:eu-west-1:${ACCOUNT}:kuratchi-ses-events-dlq`;
 const ALL_TYPES = [
   'SEND',
   'REJECT',
@@ -80,6 +81,8 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
       'ses:CreateConfigurationSet',
       'ses:GetConfigurationSetEventDestinations',
       'ses:CreateConfigurationSetEventDestination',
+      'sqs:GetQueueUrl',
+      'sqs:CreateQueue',
       'sns:ListSubscriptionsByTopic',
       'sns:Subscribe',
     ]);
@@ -134,7 +137,24 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
       Protocol: 'https',
       Endpoint: WEBHOOK,
       ReturnSubscriptionArn: 'true',
+      'Attributes.entry.1.key': 'RedrivePolicy',
+      'Attributes.entry.1.value': JSON.stringify({ deadLetterTargetArn: DLQ_ARN }),
     });
+    // The dead-letter queue, serialized as SQS's JSON protocol wants it.
+    const [createQueue] = fake.calls('sqs', 'CreateQueue');
+    assert.equal(createQueue.headers['x-amz-target'], 'AmazonSQS.CreateQueue');
+    assert.equal(createQueue.params.QueueName, 'kuratchi-ses-events-dlq');
+    assert.equal(createQueue.params.Attributes.MessageRetentionPeriod, '1209600');
+    assert.deepEqual(JSON.parse(createQueue.params.Attributes.Policy).Statement, [
+      {
+        Sid: 'KuratchiSnsDeadLetter',
+        Effect: 'Allow',
+        Principal: { Service: 'sns.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: DLQ_ARN,
+        Condition: { ArnEquals: { 'aws:SourceArn': TOPIC_ARN } },
+      },
+    ]);
   });
 
   it('status reports pending, then ready once confirmed; a second setup changes nothing', async (t) => {
@@ -203,7 +223,9 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
       'topic-policy': 'unchanged',
       'configuration-set': 'unchanged',
       'event-destination': 'created',
+      'dead-letter-queue': 'created',
       subscription: 'created',
+      'subscription-dead-letter': 'created',
     });
   });
 
@@ -284,17 +306,18 @@ describe('kuratchi-ses teardown against a local AWS endpoint', () => {
 
     const { code, stdout } = await cli('teardown', '--yes', '--webhook-url', WEBHOOK);
     assert.equal(code, 0, stdout);
-    for (const step of ['event-destination', 'configuration-set', 'subscription', 'topic'])
+    for (const step of ['event-destination', 'configuration-set', 'subscription', 'topic', 'dead-letter-queue'])
       assert.match(stdout, new RegExp(`^  deleted\\s+${step}\\s`, 'm'));
     assert.equal(fake.state.topics.size, 0);
     assert.equal(fake.state.configurationSets.size, 0);
     assert.equal(fake.state.subscriptions.size, 0);
+    assert.equal(fake.state.queues.size, 0);
 
     const again = await cli('teardown', '--yes', '--json');
     assert.equal(again.code, 0);
     assert.deepEqual(
       JSON.parse(again.stdout).steps.map((s) => s.status),
-      ['unchanged', 'absent', 'absent', 'absent', 'absent'],
+      ['unchanged', 'absent', 'absent', 'absent', 'absent', 'absent'],
     );
 
     const status = await cli('status');
