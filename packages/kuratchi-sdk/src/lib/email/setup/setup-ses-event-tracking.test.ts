@@ -511,14 +511,12 @@ describe('setupSESEventTracking: the dead-letter queue', () => {
   it('a queue created meanwhile with other attributes (QueueNameExists) is made to match', async () => {
     const aws = emptyAccount(mockedAws());
     aws.sqs.on(GetQueueUrlCommand).rejectsOnce(queueDoesNotExist()).resolves({ QueueUrl: DLQ_URL });
-    aws.sqs
-      .on(CreateQueueCommand)
-      .rejects(
-        new QueueNameExists({
-          message: 'A queue already exists with the same name',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    aws.sqs.on(CreateQueueCommand).rejects(
+      new QueueNameExists({
+        message: 'A queue already exists with the same name',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     aws.sqs
       .on(GetQueueAttributesCommand)
       .resolves({ Attributes: { ...dlqAttributes(), MessageRetentionPeriod: '60' } });

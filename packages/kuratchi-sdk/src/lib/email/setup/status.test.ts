@@ -89,11 +89,9 @@ describe('getSESEventTrackingStatus', () => {
   it('a disabled destination, a policy without SES and raw delivery are each a problem saying what to do', async () => {
     const aws = completeAccount(mockedAws());
     aws.sns.on(GetTopicAttributesCommand).resolves({ Attributes: { Policy: JSON.stringify({ Statement: [] }) } });
-    aws.sns
-      .on(GetSubscriptionAttributesCommand)
-      .resolves({
-        Attributes: { PendingConfirmation: 'false', RawMessageDelivery: 'true', RedrivePolicy: REDRIVE_POLICY },
-      });
+    aws.sns.on(GetSubscriptionAttributesCommand).resolves({
+      Attributes: { PendingConfirmation: 'false', RawMessageDelivery: 'true', RedrivePolicy: REDRIVE_POLICY },
+    });
     aws.sesv2.on(GetConfigurationSetEventDestinationsCommand).resolves({
       EventDestinations: [
         {
