@@ -169,6 +169,10 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
       /subscription\s+https:\/\/dash\.example\.com\/api\/webhooks\/ses-events: PENDING confirmation/,
     );
     assert.match(pending.stdout, /problem: .*SES_ALLOWED_TOPIC_ARNS/);
+    assert.match(
+      pending.stdout,
+      /dead-letter queue\s+http:\/\/127\.0\.0\.1:\d+\/123456789012\/kuratchi-ses-events-dlq: ~0 waiting, ~0 in flight \(SNS may send: yes\)/,
+    );
 
     fake.confirmSubscriptions();
     const ready = await cli('status', '--json');
@@ -183,6 +187,30 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
       topicArn: TOPIC_ARN,
     });
     assert.equal(status.subscriptions[0].confirmed, true);
+    assert.equal(status.subscriptions[0].deadLetterTargetArn, DLQ_ARN);
+    assert.deepEqual(
+      { ...status.deadLetterQueue, url: undefined },
+      {
+        name: 'kuratchi-ses-events-dlq',
+        exists: true,
+        arn: DLQ_ARN,
+        url: undefined,
+        messages: 0,
+        messagesInFlight: 0,
+        retentionSeconds: 1_209_600,
+        snsCanSend: true,
+      },
+    );
+    // Undelivered events waiting: still ready, and status says how to apply them.
+    fake.state.queues.get('kuratchi-ses-events-dlq').attributes.set('ApproximateNumberOfMessages', '3');
+    const waiting = await cli('status');
+    assert.equal(waiting.code, 0, waiting.stdout);
+    assert.match(waiting.stdout, /~3 waiting/);
+    assert.match(
+      waiting.stdout,
+      /next: `kuratchi-ses redrive --url DASHBOARD --queue-url http:\/\/127\.0\.0\.1:\d+\/123456789012\/kuratchi-ses-events-dlq`/,
+    );
+    fake.state.queues.get('kuratchi-ses-events-dlq').attributes.set('ApproximateNumberOfMessages', '0');
 
     const before = fake.requests.length;
     const again = await cli('setup', '--webhook-url', WEBHOOK, '--json');
