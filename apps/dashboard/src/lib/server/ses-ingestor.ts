@@ -1,4 +1,9 @@
-import { createSesEventIngestor, type EnqueueSesEvent, type SesEventIngestor } from 'kuratchi-sdk/email/events';
+import {
+  createSesEventIngestor,
+  type EnqueueSesEvent,
+  type SesEventIngestor,
+  type SesEventSource,
+} from 'kuratchi-sdk/email/events';
 import { createSigningKeyCache, type FetchCertificate } from 'kuratchi-sdk/email/verify';
 import type { DashboardConfig } from './config';
 import { d1EventSink } from './event-sink';
@@ -11,10 +16,14 @@ const keyCache = createSigningKeyCache();
 /** The development certificate gets a cache of its own: it can never answer for a real URL. */
 const devKeyCache = createSigningKeyCache({ maxEntries: 4 });
 
-/** What a path may change of the ingestor: the time window and what it does with confirmations. */
+/**
+ * What a path may change of the ingestor: the time window, what it does with confirmations, and
+ * the source stored with each event.
+ */
 export interface IngestorPathOptions {
   maxAgeSeconds?: number;
   subscriptionMessages?: 'handle' | 'report';
+  source?: SesEventSource;
 }
 
 /**

@@ -24,7 +24,7 @@ export interface RedriveResult {
  * (14 days) old instead of one hour, because the path is authenticated (bearer
  * `KURATCHI_OPS_TOKEN`): a replay of an old signed message is possible only for who holds the
  * token, and each event counts once anyway. Confirmations found in the queue are reported, never
- * visited. Answers `{ results: [{ status, outcome, code?, message?, snsMessageId? }] }` in order;
+ * visited; every event is stored with `source` `redrive`. Answers `{ results: [{ status, outcome, code?, message?, snsMessageId? }] }` in order;
  * `kuratchi-ses redrive` deletes from SQS only the messages answered 200.
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
@@ -40,6 +40,7 @@ export async function redriveSnsMessages(
   const ingestor = sesEventIngestor(env, config, url, {
     maxAgeSeconds: SNS_DEAD_LETTER_RETENTION_SECONDS,
     subscriptionMessages: 'report',
+    source: 'redrive',
   });
   const results: RedriveResult[] = [];
   for (const message of body.data.messages) {

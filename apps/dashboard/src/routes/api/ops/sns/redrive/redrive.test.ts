@@ -95,6 +95,9 @@ describe('POST /api/ops/sns/redrive: verified like the webhook, within the queue
       results: [{ status: 200, outcome: 'applied', snsMessageId: JSON.parse(body).MessageId }],
     });
     expect(await statusOf(emailId)).toBe('delivered');
+    expect(
+      await env.ORG_DB_ACME.prepare('SELECT source FROM email_events WHERE email_id = ?').bind(emailId).first('source'),
+    ).toBe('redrive');
 
     const again = (await (await redrive({ messages: [body] })).json()) as Results;
     expect(again.results).toMatchObject([{ status: 200, outcome: 'duplicate' }]);
