@@ -76,6 +76,7 @@ export { replayDeadLetters } from './dead-letters.js';
 export { DEAD_LETTER_REASONS } from './ports.js';
 export type { ReplayDeadLettersOptions, ReplayOutcome, ReplayReport } from './dead-letters.js';
 export { createSesEventIngestor, ingestionCounterNames } from './ingest.js';
+export { SNS_DEAD_LETTER_RETENTION_SECONDS, MAX_REDRIVE_MESSAGES } from './redrive.js';
 export { consumeSesEventBatch, retryDelaySeconds, CONSUMER_RECORD_QUERY_BUDGET } from './consume-batch.js';
 export type { QueuedDelivery, DeliveryVerdict, ConsumeReport } from './consume-batch.js';
 export { consumeSesEventQueue, deadLetterSesEventQueue } from './queue-consumer.js';
