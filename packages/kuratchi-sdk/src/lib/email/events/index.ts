@@ -112,3 +112,22 @@ export {
   webhookAnswer,
 } from './webhook-contract.js';
 export type { WebhookAnswer, WebhookAnswerRule, WebhookLogLevel, WebhookStatus } from './webhook-contract.js';
+export {
+  FIREHOSE_ACCESS_KEY_HEADER,
+  FIREHOSE_REQUEST_ID_HEADER,
+  MAX_FIREHOSE_BODY_BYTES,
+  MAX_FIREHOSE_RECORDS,
+  FirehoseRequestError,
+  readFirehoseRequest,
+  firehoseAnswer,
+} from './firehose-request.js';
+export type { FirehoseRequest, FirehoseRequestErrorCode } from './firehose-request.js';
+export { firehoseRecordTexts, unsignedEventMessages } from './firehose-records.js';
+export type { UnsignedRecord } from './firehose-records.js';
+export { JsonObjectSplitter, JsonSplitError, splitJsonObjects } from './json-objects.js';
+export { MAX_SEND_BATCH_MESSAGES, MAX_SEND_BATCH_BYTES, queueSendBatches } from './queue-batches.js';
+// STAND-INS of the lead's content-identity contract (drop on merge: main exports these itself).
+export { unsignedSesEventMessage } from './unsigned-event.js';
+export type { SesEventSource } from './unsigned-event.js';
+export { applySesEventMessages } from './apply-messages.js';
+export type { ApplyOutcome } from './apply-messages.js';
