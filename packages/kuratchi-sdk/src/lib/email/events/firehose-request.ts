@@ -2,6 +2,13 @@ import { z } from 'zod';
 import { readBoundedBytes } from './bounded-body.js';
 
 /**
+ * Path of the dashboard's Firehose HTTP endpoint: the URL of the Firehose stream's HTTP endpoint
+ * destination is `https://<dashboard host>` + this path.
+ * @see https://docs.aws.amazon.com/firehose/latest/dev/create-destination.html#create-destination-http
+ */
+export const SES_FIREHOSE_PATH = '/api/firehose/ses-events';
+
+/**
  * Header carrying the access key configured on the Firehose stream's HTTP endpoint destination,
  * copied verbatim (at most 4096 bytes).
  * @see https://docs.aws.amazon.com/firehose/latest/dev/httpdeliveryrequestresponse.html

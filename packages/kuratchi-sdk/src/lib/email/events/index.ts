@@ -113,6 +113,7 @@ export {
 } from './webhook-contract.js';
 export type { WebhookAnswer, WebhookAnswerRule, WebhookLogLevel, WebhookStatus } from './webhook-contract.js';
 export {
+  SES_FIREHOSE_PATH,
   FIREHOSE_ACCESS_KEY_HEADER,
   FIREHOSE_REQUEST_ID_HEADER,
   MAX_FIREHOSE_BODY_BYTES,
