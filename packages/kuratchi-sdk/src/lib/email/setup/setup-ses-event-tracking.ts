@@ -3,6 +3,7 @@ import { redactUrl } from './aws-errors.js';
 import { resolveClients } from './aws-clients.js';
 import { setupOptionsSchema, type SetupSesEventTrackingOptions } from './options.js';
 import { configurationSetStep, eventDestinationStep, trackingOptionsStep } from './ses-steps.js';
+import { firehoseDestinationStep } from './firehose-destination-step.js';
 import type { SetupContext } from './setup-context.js';
 import { deliveryPolicyStep, signatureVersionStep, topicPolicyStep, topicStep } from './sns-topic-steps.js';
 import { runReport, type RunReport, type Step, type StepReport } from './steps.js';
@@ -19,7 +20,8 @@ export interface SetupReport extends RunReport {
   /** True until the webhook confirms the subscription. */
   subscriptionPending?: boolean;
   /** One entry per step, in order: `account`, `topic`, `topic-signature-version`, `topic-policy`,
-   * [`topic-delivery-policy`], `configuration-set`, [`tracking-options`], `event-destination`, `subscription`. */
+   * [`topic-delivery-policy`], `configuration-set`, [`tracking-options`], `event-destination`,
+   * [`firehose-event-destination`], `subscription`. */
   steps: StepReport[];
 }
 
@@ -28,7 +30,8 @@ export interface SetupReport extends RunReport {
  * the account (STS), the SNS topic (standard), its `SignatureVersion`, its access policy letting
  * SES publish (restricted by `AWS:SourceAccount` and `AWS:SourceArn` of the configuration set),
  * optionally its HTTPS delivery policy, the SES configuration set, optionally its tracking options,
- * the SNS event destination (created, or updated when it differs), and the HTTPS subscription of
+ * the SNS event destination (created, or updated when it differs), optionally the Kinesis Data
+ * Firehose event destination (`firehose`: same types, to your stream), and the HTTPS subscription of
  * the webhook. Each step reads the current state and changes only what differs, so a second run
  * reports everything `unchanged` and calls no mutating API. A step that fails stops the run: the
  * report says what was done, what failed (with what to do) and what was skipped; running again
@@ -57,6 +60,7 @@ export async function setupSESEventTracking(input: SetupSesEventTrackingOptions)
     configurationSetStep,
     ...(options.trackingOptions ? [trackingOptionsStep] : []),
     eventDestinationStep,
+    ...(options.firehose ? [firehoseDestinationStep] : []),
     subscriptionStep,
   ];
   const { steps: reports, error, ...run } = await runReport(steps, context, options);

@@ -38,6 +38,7 @@ describe('getSESEventTrackingStatus', () => {
         eventTypes: expect.arrayContaining(['SEND', 'SUBSCRIPTION']),
         topicArn: TOPIC_ARN,
       },
+      firehoseDestination: { exists: false },
       subscriptions: [
         { endpoint: WEBHOOK_URL, confirmed: true, subscriptionArn: SUBSCRIPTION_ARN, rawMessageDelivery: false },
       ],
@@ -96,6 +97,7 @@ describe('getSESEventTrackingStatus', () => {
       topic: { exists: false },
       configurationSet: { exists: false },
       eventDestination: { exists: false },
+      firehoseDestination: { exists: false },
       subscriptions: [],
     });
     expect(status.problems).toEqual([

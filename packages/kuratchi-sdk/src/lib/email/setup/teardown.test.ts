@@ -55,6 +55,7 @@ describe('teardownSESEventTracking', () => {
     expect(statuses(report)).toEqual({
       account: 'unchanged',
       'event-destination': 'deleted',
+      'firehose-event-destination': 'absent',
       'configuration-set': 'deleted',
       subscription: 'deleted',
       topic: 'deleted',
@@ -62,6 +63,7 @@ describe('teardownSESEventTracking', () => {
     expect(report.steps.map((s) => s.step)).toEqual([
       'account',
       'event-destination',
+      'firehose-event-destination',
       'configuration-set',
       'subscription',
       'topic',
@@ -86,6 +88,7 @@ describe('teardownSESEventTracking', () => {
     expect(statuses(report)).toEqual({
       account: 'unchanged',
       'event-destination': 'absent',
+      'firehose-event-destination': 'absent',
       'configuration-set': 'absent',
       subscription: 'absent',
       topic: 'absent',
