@@ -46,6 +46,12 @@ function describe(s: SesEventTrackingStatus): string[] {
     `  configuration set  ${s.configurationSet.exists ? s.configurationSetName : 'missing'}${s.configurationSet.customRedirectDomain ? ` (redirect domain ${s.configurationSet.customRedirectDomain})` : ''}`,
     `  event destination  ${s.eventDestination.exists ? `${s.eventDestinationName}: ${s.eventDestination.enabled ? 'enabled' : 'DISABLED'}, ${s.eventDestination.eventTypes?.join(',').toLowerCase()}` : 'missing'}`,
   ];
+  const f = s.firehoseDestination;
+  if (f.exists) {
+    lines.push(
+      `  firehose           ${f.enabled ? 'enabled' : 'DISABLED'}, to ${f.deliveryStreamArn ?? 'no stream'} as ${f.iamRoleArn ?? 'no role'}`,
+    );
+  }
   if (!s.subscriptions.length) lines.push('  subscription       none');
   for (const sub of s.subscriptions) {
     lines.push(
