@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { err, out, type Command } from './command.js';
 import { deadLettersCommand } from './commands/dead-letters.js';
+import { importCommand } from './commands/import.js';
 import { reclassifyCommand } from './commands/reclassify.js';
 import { replayCommand } from './commands/replay.js';
 import { setupCommand } from './commands/setup.js';
@@ -20,6 +21,7 @@ const COMMANDS: readonly Command[] = [
   simulateCommand,
   deadLettersCommand,
   reclassifyCommand,
+  importCommand,
 ];
 
 const HELP = `Usage: kuratchi-ses <command> [options]
