@@ -1,8 +1,7 @@
-import { parseSesEvent, SesEventParseError } from 'kuratchi-sdk/email/events';
 import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
-import { listFirehoseObjects, objectRecords, parseS3Url, type FirehoseObject } from '../firehose-objects.js';
+import { listFirehoseObjects, parseS3Url, type FirehoseObject } from '../firehose-objects.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi, type OpsApi } from '../ops-api.js';
 import { startProgress } from '../progress.js';
 import { UsageError } from '../usage-error.js';
@@ -125,6 +124,8 @@ export async function importObjects(
     unreadableObjects: [],
   };
   const count = (outcome: string) => (summary.outcomes[outcome] = (summary.outcomes[outcome] ?? 0) + 1);
+  const { objectRecords } = await import('../firehose-object-records.js');
+  const events = api ? null : await import('kuratchi-sdk/email/events');
   const progress = startProgress('import', objects.length);
   try {
     for (const object of objects) {
@@ -139,7 +140,7 @@ export async function importObjects(
       summary.records += records.length;
       for (let from = 0; from < records.length; from += batch) {
         const chunk = records.slice(from, from + batch);
-        if (!api) chunk.forEach((record) => count(checkRecord(record)));
+        if (!api) chunk.forEach((record) => count(checkRecord(events!, record)));
         else await postBatch(api, chunk, summary, count);
       }
       progress.tick('read');
@@ -151,12 +152,12 @@ export async function importObjects(
 }
 
 /** Dry run: `valid` when the record is an SES event record this version applies, else `refused`. */
-function checkRecord(record: string): string {
+function checkRecord(events: typeof import('kuratchi-sdk/email/events'), record: string): string {
   try {
-    parseSesEvent(record);
+    events.parseSesEvent(record);
     return 'valid';
   } catch (error) {
-    if (error instanceof SesEventParseError) return 'refused';
+    if (error instanceof events.SesEventParseError) return 'refused';
     throw error;
   }
 }
