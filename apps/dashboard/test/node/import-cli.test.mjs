@@ -8,14 +8,15 @@ import { root, runCli, startBuiltWorker } from './built-worker.mjs';
 
 const TOKEN = 'import-cli-test-token-0123456789abcdef';
 const OBJECTS = join(root, 'apps/dashboard/test/node/fixtures/firehose-s3/objects');
-const FIRST = join(OBJECTS, '2026/11/28/11/kuratchi-ses-events-1-2026-11-28-11-05-00-0f3c1d7e-1b2a-4c5d-9e8f-a1b2c3d4e5f6');
+const FIRST = join(
+  OBJECTS,
+  '2026/11/28/11/kuratchi-ses-events-1-2026-11-28-11-05-00-0f3c1d7e-1b2a-4c5d-9e8f-a1b2c3d4e5f6',
+);
 
 let worker;
 
 async function rows() {
-  const emails = await worker.acme
-    .prepare('SELECT id, status, open_count, click_count FROM emails ORDER BY id')
-    .all();
+  const emails = await worker.acme.prepare('SELECT id, status, open_count, click_count FROM emails ORDER BY id').all();
   const events = await worker.acme.prepare('SELECT count(*) AS n FROM email_events').first();
   const parked = await worker.admin.prepare('SELECT count(*) AS n FROM parked_email_events').first();
   return { emails: emails.results, events: events.n, parked: parked.n };

@@ -27,13 +27,20 @@ describe('import from s3://', () => {
   it('lists every page, reads each object and splits its records; posts them in batches', async () => {
     const s3 = mockClient(S3Client);
     s3.on(ListObjectsV2Command, { Bucket: 'events', Prefix: 'ses/' })
-      .resolvesOnce({ Contents: [{ Key: 'ses/' }, { Key: 'ses/2026/11/28/11/s-1' }], IsTruncated: true, NextContinuationToken: 't1' })
+      .resolvesOnce({
+        Contents: [{ Key: 'ses/' }, { Key: 'ses/2026/11/28/11/s-1' }],
+        IsTruncated: true,
+        NextContinuationToken: 't1',
+      })
       .resolvesOnce({ Contents: [{ Key: 'ses/2026/11/28/12/s-2.gz' }], IsTruncated: false });
     s3.on(GetObjectCommand, { Bucket: 'events', Key: 'ses/2026/11/28/11/s-1' }).resolves({ Body: body(`${a}${b}`) });
     s3.on(GetObjectCommand, { Bucket: 'events', Key: 'ses/2026/11/28/12/s-2.gz' }).resolves({
       Body: body(gzipSync(`${c}\n`)),
     });
-    const client = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
+    const client = new S3Client({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+    });
     const objects = await listFirehoseObjects('s3://events/ses/', async () => client);
     assert.deepEqual(
       objects.map((o) => o.name),
@@ -43,7 +50,10 @@ describe('import from s3://', () => {
     // second with the first page's continuation token.
     const lists = s3.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input);
     assert.equal(lists.length, 2);
-    assert.deepEqual({ ...lists[1], MaxKeys: undefined }, { Bucket: 'events', Prefix: 'ses/', ContinuationToken: 't1', MaxKeys: undefined });
+    assert.deepEqual(
+      { ...lists[1], MaxKeys: undefined },
+      { Bucket: 'events', Prefix: 'ses/', ContinuationToken: 't1', MaxKeys: undefined },
+    );
     assert.deepEqual(objectRecords(await objects[0].read()), [a, b]);
     assert.deepEqual(objectRecords(await objects[1].read()), [c]);
 
@@ -60,7 +70,14 @@ describe('import from s3://', () => {
       ['/api/ops/events/import', [a, b]],
       ['/api/ops/events/import', [c]],
     ]);
-    assert.deepEqual(summary, { objects: 2, records: 3, outcomes: { applied: 3 }, retried: 0, failed: 0, unreadableObjects: [] });
+    assert.deepEqual(summary, {
+      objects: 2,
+      records: 3,
+      outcomes: { applied: 3 },
+      retried: 0,
+      failed: 0,
+      unreadableObjects: [],
+    });
     s3.restore();
   });
 

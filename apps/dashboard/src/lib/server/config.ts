@@ -96,7 +96,8 @@ export function readConfig(env: App.Platform['env'] | undefined): DashboardConfi
     SNS_DEV_CERTIFICATE_PEM,
     INGESTION_STALE_MINUTES,
   } = result.data;
-  const { SES_PARK_TTL_HOURS, SES_PARK_MAX_EVENTS_PER_MESSAGE, KURATCHI_OPS_TOKEN, SES_FIREHOSE_ACCESS_KEY } = result.data;
+  const { SES_PARK_TTL_HOURS, SES_PARK_MAX_EVENTS_PER_MESSAGE, KURATCHI_OPS_TOKEN, SES_FIREHOSE_ACCESS_KEY } =
+    result.data;
   const separator = SES_WEBHOOK_BASIC_AUTH?.indexOf(':') ?? -1;
   const config: DashboardConfig = {
     environment: ENVIRONMENT,

@@ -133,7 +133,10 @@ export async function importObjects(
       try {
         records = objectRecords(await object.read());
       } catch (error) {
-        summary.unreadableObjects.push({ name: object.name, error: error instanceof Error ? error.message : String(error) });
+        summary.unreadableObjects.push({
+          name: object.name,
+          error: error instanceof Error ? error.message : String(error),
+        });
         progress.tick('unreadable');
         continue;
       }
@@ -203,8 +206,13 @@ function printSummary(summary: ImportSummary, dryRun: boolean): void {
       `  applied ${o['applied'] ?? 0}, duplicates ${o['duplicate'] ?? 0}, parked ${o['parked'] ?? 0}, refused ${o['refused'] ?? 0}`,
     );
     const held = (o['orphaned'] ?? 0) + (o['dead-lettered'] ?? 0) + (o['unreadable'] ?? 0);
-    if (held) out(`  orphaned ${o['orphaned'] ?? 0}, dead-lettered ${o['dead-lettered'] ?? 0}, unreadable ${o['unreadable'] ?? 0}`);
-    out(`  retried ${summary.retried}, failed ${summary.failed}${summary.failed ? ' (run the same import again)' : ''}`);
+    if (held)
+      out(
+        `  orphaned ${o['orphaned'] ?? 0}, dead-lettered ${o['dead-lettered'] ?? 0}, unreadable ${o['unreadable'] ?? 0}`,
+      );
+    out(
+      `  retried ${summary.retried}, failed ${summary.failed}${summary.failed ? ' (run the same import again)' : ''}`,
+    );
   }
   for (const bad of summary.unreadableObjects) out(`  unreadable object ${bad.name}: ${bad.error}`);
 }

@@ -14,21 +14,11 @@ export const IMPORT_MAX_RECORDS = 100;
 
 /** What became of one imported record; `refused`: not an SES event record; `retry`: try it again. */
 export type ImportOutcome =
-  | 'applied'
-  | 'duplicate'
-  | 'parked'
-  | 'orphaned'
-  | 'dead-lettered'
-  | 'unreadable'
-  | 'refused'
-  | 'retry';
+  'applied' | 'duplicate' | 'parked' | 'orphaned' | 'dead-lettered' | 'unreadable' | 'refused' | 'retry';
 
 const importBody = z
   .object({
-    records: z
-      .array(z.string().min(1).max(262_144))
-      .min(1)
-      .max(IMPORT_MAX_RECORDS),
+    records: z.array(z.string().min(1).max(262_144)).min(1).max(IMPORT_MAX_RECORDS),
   })
   .strict();
 

@@ -4,14 +4,7 @@ import type { SesEventQueueMessage } from './queue-message.js';
 import type { EventSinkPorts } from './record.js';
 
 /** Stand-in: what became of one message applied inline. */
-export type ApplyOutcome =
-  | 'applied'
-  | 'duplicate'
-  | 'parked'
-  | 'orphaned'
-  | 'dead-lettered'
-  | 'unreadable'
-  | 'retry';
+export type ApplyOutcome = 'applied' | 'duplicate' | 'parked' | 'orphaned' | 'dead-lettered' | 'unreadable' | 'retry';
 
 /** Stand-in: `consumeSesEventBatch` run inline, ≤100 messages per call, one outcome per message. */
 export async function applySesEventMessages(

@@ -40,7 +40,7 @@ export function firehoseRecordTexts(data: string): string[] {
     if (objects.length === 0) throw new Error('data holds no JSON object');
     return objects;
   } catch (error) {
-    if (error instanceof JsonSplitError) throw new Error(`data: ${error.message}`);
+    if (error instanceof JsonSplitError) throw new Error(`data: ${error.message}`, { cause: error });
     throw error;
   }
 }

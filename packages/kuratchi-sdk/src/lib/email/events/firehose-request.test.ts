@@ -3,12 +3,7 @@ import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { buildFirehoseRequestBody, gzipBytes } from '../testing/firehose-request.js';
 import { utf8 } from '../shared/encoding.js';
 import { TEST_NOW } from '../../../../test/clock.js';
-import {
-  FirehoseRequestError,
-  MAX_FIREHOSE_RECORDS,
-  firehoseAnswer,
-  readFirehoseRequest,
-} from './firehose-request.js';
+import { FirehoseRequestError, MAX_FIREHOSE_RECORDS, firehoseAnswer, readFirehoseRequest } from './firehose-request.js';
 import { firehoseRecordTexts, unsignedEventMessages } from './firehose-records.js';
 
 const post = (body: BodyInit | null, headers: Record<string, string> = {}) =>
@@ -33,7 +28,11 @@ describe('readFirehoseRequest', () => {
   it('reads the request id, timestamp and base64 records, plain and gzip', async () => {
     const body = buildFirehoseRequestBody([delivery, `${delivery}\n`], { requestId: 'req-1', timestamp: TEST_NOW });
     const plain = await readFirehoseRequest(post(JSON.stringify(body)));
-    expect(plain).toEqual({ requestId: 'req-1', timestamp: TEST_NOW.getTime(), records: body.records.map((r) => r.data) });
+    expect(plain).toEqual({
+      requestId: 'req-1',
+      timestamp: TEST_NOW.getTime(),
+      records: body.records.map((r) => r.data),
+    });
     const gzipped = await readFirehoseRequest(
       post(await gzipBytes(utf8(JSON.stringify(body))), { 'content-encoding': 'gzip' }),
     );
@@ -46,7 +45,9 @@ describe('readFirehoseRequest', () => {
     expect(noId.message).toMatch(/^requestId:/);
     const badRecord = await refusal(post(JSON.stringify({ requestId: 'r', timestamp: 1, records: [{ data: 5 }] })));
     expect(badRecord.message).toMatch(/^records\.0\.data:/);
-    expect((await refusal(post('{"requestId":"r"}', { 'content-encoding': 'gzip' }))).message).toMatch(/not valid gzip/);
+    expect((await refusal(post('{"requestId":"r"}', { 'content-encoding': 'gzip' }))).message).toMatch(
+      /not valid gzip/,
+    );
   });
 
   it('refuses other encodings with 415', async () => {
@@ -60,7 +61,11 @@ describe('readFirehoseRequest', () => {
     const bomb = await gzipBytes(utf8(`{"requestId":"r","timestamp":1,"records":[],"pad":"${' '.repeat(50_000)}"}`));
     expect(bomb.byteLength).toBeLessThan(1000);
     expect((await refusal(post(bomb, { 'content-encoding': 'gzip' }), 1000)).status).toBe(413);
-    const many = { requestId: 'r', timestamp: 1, records: Array.from({ length: MAX_FIREHOSE_RECORDS + 1 }, () => ({ data: '' })) };
+    const many = {
+      requestId: 'r',
+      timestamp: 1,
+      records: Array.from({ length: MAX_FIREHOSE_RECORDS + 1 }, () => ({ data: '' })),
+    };
     expect((await refusal(post(JSON.stringify(many)))).status).toBe(413);
   });
 });
@@ -99,6 +104,10 @@ describe('firehoseAnswer', () => {
     expect(ok.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await ok.json()).toEqual({ requestId: 'req-1', timestamp: TEST_NOW.getTime() });
     const failed = firehoseAnswer('req-1', 503, TEST_NOW, 'database unavailable');
-    expect(await failed.json()).toEqual({ requestId: 'req-1', timestamp: TEST_NOW.getTime(), errorMessage: 'database unavailable' });
+    expect(await failed.json()).toEqual({
+      requestId: 'req-1',
+      timestamp: TEST_NOW.getTime(),
+      errorMessage: 'database unavailable',
+    });
   });
 });

@@ -80,7 +80,8 @@ export class JsonObjectSplitter {
    * @throws {JsonSplitError} when it ends inside an object.
    */
   end(): void {
-    if (this.#depth !== 0) throw new JsonSplitError(`the text ends inside a JSON object (at character ${this.#offset})`);
+    if (this.#depth !== 0)
+      throw new JsonSplitError(`the text ends inside a JSON object (at character ${this.#offset})`);
   }
 }
 

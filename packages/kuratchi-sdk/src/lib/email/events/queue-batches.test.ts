@@ -11,7 +11,10 @@ const message = (i: number, size: number): SesEventQueueMessage => ({
 
 describe('queueSendBatches', () => {
   it('keeps every batch within 100 messages and 256 KB with metadata, in order, none lost', () => {
-    const messages = [...Array.from({ length: 250 }, (_, i) => message(i, 10)), ...Array.from({ length: 30 }, (_, i) => message(300 + i, 30_000))];
+    const messages = [
+      ...Array.from({ length: 250 }, (_, i) => message(i, 10)),
+      ...Array.from({ length: 30 }, (_, i) => message(300 + i, 30_000)),
+    ];
     const { batches, inline } = queueSendBatches(messages);
     expect(inline).toEqual([]);
     expect(batches.flat()).toEqual(messages);

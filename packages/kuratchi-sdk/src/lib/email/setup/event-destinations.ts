@@ -32,7 +32,11 @@ export async function ensureEventDestination(
   const current = output.EventDestinations?.find((d) => d.Name === EventDestinationName);
   const update = () =>
     sesv2.send(
-      new UpdateConfigurationSetEventDestinationCommand({ ConfigurationSetName, EventDestinationName, EventDestination: desired }),
+      new UpdateConfigurationSetEventDestinationCommand({
+        ConfigurationSetName,
+        EventDestinationName,
+        EventDestination: desired,
+      }),
     );
   if (!current) {
     try {
@@ -52,7 +56,8 @@ export async function ensureEventDestination(
     return { status: 'updated', detail: `event destination ${EventDestinationName} publishes to ${where}` };
   }
   const found = differences(current);
-  if (!found.length) return { status: 'unchanged', detail: `event destination ${EventDestinationName} publishes to ${where}` };
+  if (!found.length)
+    return { status: 'unchanged', detail: `event destination ${EventDestinationName} publishes to ${where}` };
   await update();
   return { status: 'updated', detail: `event destination ${EventDestinationName} updated (${found.join('; ')})` };
 }

@@ -152,7 +152,9 @@ describe('status and teardown of the Firehose event destination', () => {
     withDestinations(aws, [SNS_DESTINATION, { ...FIREHOSE_DESTINATION, Enabled: false }]);
     const disabled = await getSESEventTrackingStatus({ region: REGION, webhookUrl: WEBHOOK_URL, clients: aws.clients });
     expect(disabled.ready).toBe(false);
-    expect(disabled.problems).toContainEqual(expect.stringMatching(/Firehose event destination kuratchi-firehose is disabled/));
+    expect(disabled.problems).toContainEqual(
+      expect.stringMatching(/Firehose event destination kuratchi-firehose is disabled/),
+    );
   });
 
   it('teardown deletes it before the configuration set', async () => {
@@ -169,7 +171,9 @@ describe('status and teardown of the Firehose event destination', () => {
     const report = await teardownSESEventTracking({ region: REGION, webhookUrl: WEBHOOK_URL, clients: aws.clients });
     expect(statuses(report)['firehose-event-destination']).toBe('deleted');
     expect(
-      aws.sesv2.commandCalls(DeleteConfigurationSetEventDestinationCommand).map((c) => c.args[0].input.EventDestinationName),
+      aws.sesv2
+        .commandCalls(DeleteConfigurationSetEventDestinationCommand)
+        .map((c) => c.args[0].input.EventDestinationName),
     ).toEqual(['kuratchi-sns', 'kuratchi-firehose']);
   });
 });

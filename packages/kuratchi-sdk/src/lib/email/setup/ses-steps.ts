@@ -122,4 +122,3 @@ function desiredTrackingOptions(c: SetupContext) {
     ...(tracking.httpsPolicy ? { HttpsPolicy: tracking.httpsPolicy } : {}),
   };
 }
-

@@ -106,7 +106,9 @@ export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOpt
           : {}),
       });
       if (!firehoseDestination.enabled)
-        problems.push(`the Firehose event destination ${DEFAULT_FIREHOSE_EVENT_DESTINATION_NAME} is disabled: ${setup}`);
+        problems.push(
+          `the Firehose event destination ${DEFAULT_FIREHOSE_EVENT_DESTINATION_NAME} is disabled: ${setup}`,
+        );
     }
     if (destination) {
       Object.assign(eventDestination, {

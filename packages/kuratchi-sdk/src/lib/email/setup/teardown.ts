@@ -56,7 +56,8 @@ function deleteDestinationStep(name: string, destinationOf: (c: TeardownContext)
         );
         return { status: 'deleted', detail: `deleted event destination ${destination}` };
       } catch (error) {
-        if (isAwsError(error, 'NotFoundException')) return { status: 'absent', detail: `no event destination ${destination}` };
+        if (isAwsError(error, 'NotFoundException'))
+          return { status: 'absent', detail: `no event destination ${destination}` };
         throw error;
       }
     },

@@ -1,4 +1,10 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult, waitOnExecutionContext } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createMessageBatch,
+  env,
+  getQueueResult,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import worker from '$worker';
 import { buildFirehoseRequestBody, buildSesEvent, gzipBytes } from 'kuratchi-sdk/email/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -30,11 +36,7 @@ async function postFirehose(
     },
     body,
   });
-  const response = await worker.fetch!(
-    request as never,
-    { ...env, SES_FIREHOSE_ACCESS_KEY: KEY, ...options.env },
-    ctx,
-  );
+  const response = await worker.fetch!(request as never, { ...env, SES_FIREHOSE_ACCESS_KEY: KEY, ...options.env }, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }
@@ -79,7 +81,9 @@ describe('Firehose HTTP endpoint, direct mode', () => {
 
   it('reads a gzip body', async () => {
     const { emailId, sesMessageId } = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
-    const json = JSON.stringify(buildFirehoseRequestBody([record('Delivery', sesMessageId)], { timestamp: new Date() }));
+    const json = JSON.stringify(
+      buildFirehoseRequestBody([record('Delivery', sesMessageId)], { timestamp: new Date() }),
+    );
     const response = await postFirehose(await gzipBytes(new TextEncoder().encode(json)), {
       headers: { 'content-encoding': 'gzip' },
     });
@@ -101,17 +105,28 @@ describe('Firehose HTTP endpoint, direct mode', () => {
 
   it('answers 503 when an event cannot be recorded (database binding missing), so Firehose retries', async () => {
     const emailId = crypto.randomUUID();
-    await env.ADMIN_DB.prepare("INSERT INTO organizations VALUES ('org-gone', 'Gone', 'ORG_DB_GONE', 0) ON CONFLICT DO NOTHING").run();
-    await env.ADMIN_DB.prepare("INSERT INTO email_message_lookup VALUES (?, 'org-gone', ?, 0)").bind(`ses-${emailId}`, emailId).run();
-    const body = buildFirehoseRequestBody([record('Delivery', `ses-${emailId}`)], { requestId: 'req-503', timestamp: new Date() });
+    await env.ADMIN_DB.prepare(
+      "INSERT INTO organizations VALUES ('org-gone', 'Gone', 'ORG_DB_GONE', 0) ON CONFLICT DO NOTHING",
+    ).run();
+    await env.ADMIN_DB.prepare("INSERT INTO email_message_lookup VALUES (?, 'org-gone', ?, 0)")
+      .bind(`ses-${emailId}`, emailId)
+      .run();
+    const body = buildFirehoseRequestBody([record('Delivery', `ses-${emailId}`)], {
+      requestId: 'req-503',
+      timestamp: new Date(),
+    });
     const response = await postFirehose(JSON.stringify(body));
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ requestId: 'req-503', errorMessage: expect.stringMatching(/could not be recorded/) });
+    expect(await response.json()).toMatchObject({
+      requestId: 'req-503',
+      errorMessage: expect.stringMatching(/could not be recorded/),
+    });
   });
 });
 
 describe('Firehose HTTP endpoint, refusals (nothing written)', () => {
-  const good = () => JSON.stringify(buildFirehoseRequestBody([record('Delivery', 'ses-unknown')], { timestamp: new Date() }));
+  const good = () =>
+    JSON.stringify(buildFirehoseRequestBody([record('Delivery', 'ses-unknown')], { timestamp: new Date() }));
 
   it.each([
     ['a wrong key', { key: 'wrong-key-0123456789abcdef0123456789' }, 401],
@@ -164,7 +179,9 @@ describe('Firehose HTTP endpoint, queued mode', () => {
     const opens = Array.from({ length: 150 }, (_, i) => record('Open', sesMessageId, i));
     const queue = recordingQueue();
     const before = await writes();
-    const body = JSON.stringify(buildFirehoseRequestBody([record('Delivery', sesMessageId), ...opens], { timestamp: new Date() }));
+    const body = JSON.stringify(
+      buildFirehoseRequestBody([record('Delivery', sesMessageId), ...opens], { timestamp: new Date() }),
+    );
     const response = await postFirehose(body, { env: { SES_EVENTS_QUEUE: queue.binding } });
     expect(response.status).toBe(200);
     expect(queue.sent.map((batch) => batch.length)).toEqual([100, 51]);
@@ -188,14 +205,21 @@ describe('Firehose HTTP endpoint, queued mode', () => {
 
   it('answers 503 when the queue refuses, so Firehose retries', async () => {
     const queue = recordingQueue(true);
-    const body = JSON.stringify(buildFirehoseRequestBody([record('Delivery', 'ses-x')], { requestId: 'req-q', timestamp: new Date() }));
+    const body = JSON.stringify(
+      buildFirehoseRequestBody([record('Delivery', 'ses-x')], { requestId: 'req-q', timestamp: new Date() }),
+    );
     const response = await postFirehose(body, { env: { SES_EVENTS_QUEUE: queue.binding } });
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ requestId: 'req-q', errorMessage: expect.stringMatching(/queue send failed/) });
+    expect(await response.json()).toMatchObject({
+      requestId: 'req-q',
+      errorMessage: expect.stringMatching(/queue send failed/),
+    });
   });
 });
 
 async function counter(name: string): Promise<number> {
-  const row = await env.ADMIN_DB.prepare('SELECT count FROM ingestion_counters WHERE name = ?').bind(name).first<{ count: number }>();
+  const row = await env.ADMIN_DB.prepare('SELECT count FROM ingestion_counters WHERE name = ?')
+    .bind(name)
+    .first<{ count: number }>();
   return row?.count ?? 0;
 }
