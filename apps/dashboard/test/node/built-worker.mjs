@@ -1,19 +1,18 @@
 // The built dashboard Worker for node tests: the bundle `wrangler deploy --dry-run` makes, served
 // by miniflare on 127.0.0.1 with local D1 (migrated), exactly as it would run deployed; and the
-// built `kuratchi-ses` CLI as a process. (ops-cli.test.mjs predates it and has its own copy.)
+// built `kuratchi-ses` CLI as a process.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 import { applyMigrationFiles } from '../../../../scripts/d1-migration-files.mjs';
 
 export const root = fileURLToPath(new URL('../../../..', import.meta.url));
 const require = createRequire(join(root, 'apps/dashboard/package.json'));
-export const CLI = join(dirname(require.resolve('kuratchi-sdk/package.json')), 'dist/cli/kuratchi-ses.js');
 
 /** Builds and starts the Worker with `bindings`; the admin and Acme databases migrated, Acme registered. */
 export async function startBuiltWorker(bindings) {
@@ -46,18 +45,5 @@ export async function startBuiltWorker(bindings) {
   return { mf, url, admin, acme };
 }
 
-/** Runs the built CLI with only PATH, a home that does not exist and `env`. */
-export function runCli(args, env = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH, HOME: '/nonexistent-kuratchi-home', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The built `kuratchi-ses` as a process, with the SDK's test environment (nothing reaches AWS). */
+export { runCli } from '../../../../packages/kuratchi-sdk/test/node/cli-run.mjs';

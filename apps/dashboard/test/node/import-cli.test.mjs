@@ -47,7 +47,7 @@ describe('kuratchi-ses import against the built Worker', () => {
     const none = await runCli(['import', FIRST, '--url', worker.url]);
     assert.equal(none.code, 2, none.stderr);
     assert.match(none.stderr, /KURATCHI_OPS_TOKEN must be set/);
-    const wrong = await runCli(['import', FIRST, '--url', worker.url], { KURATCHI_OPS_TOKEN: 'x'.repeat(40) });
+    const wrong = await runCli(['import', FIRST, '--url', worker.url], { env: { KURATCHI_OPS_TOKEN: 'x'.repeat(40) } });
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /HTTP 401/);
     assert.equal((await rows()).events, 0);
@@ -66,7 +66,7 @@ describe('kuratchi-ses import against the built Worker', () => {
 
   it('imports a directory: applied, duplicate, parked and refused records; a second run changes nothing', async () => {
     const first = await runCli(['import', OBJECTS, '--url', worker.url, '--batch', '4', '--json'], {
-      KURATCHI_OPS_TOKEN: TOKEN,
+      env: { KURATCHI_OPS_TOKEN: TOKEN },
     });
     assert.equal(first.code, 0, first.stderr);
     const summary = JSON.parse(first.stdout);
@@ -83,7 +83,7 @@ describe('kuratchi-ses import against the built Worker', () => {
     assert.equal(state.events, 6);
     assert.equal(state.parked, 1);
 
-    const second = await runCli(['import', OBJECTS, '--url', worker.url], { KURATCHI_OPS_TOKEN: TOKEN });
+    const second = await runCli(['import', OBJECTS, '--url', worker.url], { env: { KURATCHI_OPS_TOKEN: TOKEN } });
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /3 object\(s\), 9 record\(s\)/);
     assert.match(second.stdout, /applied 0, duplicates 7, parked 1, refused 1/);
@@ -92,7 +92,7 @@ describe('kuratchi-ses import against the built Worker', () => {
 
   it('a file that is not Firehose output is reported, exit 1', async () => {
     const { code, stdout } = await runCli(['import', join(root, 'pnpm-workspace.yaml'), '--url', worker.url], {
-      KURATCHI_OPS_TOKEN: TOKEN,
+      env: { KURATCHI_OPS_TOKEN: TOKEN },
     });
     assert.equal(code, 1);
     assert.match(stdout, /unreadable object .*pnpm-workspace\.yaml: expected a JSON object/);
