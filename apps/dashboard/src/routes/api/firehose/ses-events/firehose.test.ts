@@ -129,10 +129,10 @@ describe('Firehose HTTP endpoint, refusals (nothing written)', () => {
     JSON.stringify(buildFirehoseRequestBody([record('Delivery', 'ses-unknown')], { timestamp: new Date() }));
 
   it.each([
-    ['a wrong key', { key: 'wrong-key-0123456789abcdef0123456789' }, 401],
-    ['no key header', { key: null }, 401],
-    ['no key configured', { env: { SES_FIREHOSE_ACCESS_KEY: undefined } }, 403],
-  ] as const)('%s: answers %s', async (_name, options, status) => {
+    ['a wrong key', 401, { key: 'wrong-key-0123456789abcdef0123456789' }],
+    ['no key header', 401, { key: null }],
+    ['no key configured', 403, { env: { SES_FIREHOSE_ACCESS_KEY: undefined } }],
+  ] as const)('%s: answers %i', async (_name, status, options) => {
     const before = await writes();
     const response = await postFirehose(good(), options as never);
     expect(response.status).toBe(status);
@@ -141,12 +141,12 @@ describe('Firehose HTTP endpoint, refusals (nothing written)', () => {
   });
 
   it.each([
-    ['not JSON', 'nope', {}, 400],
-    ['no records', JSON.stringify({ requestId: 'r', timestamp: 1 }), {}, 400],
-    ['gzip declared, not gzip', good(), { 'content-encoding': 'gzip' }, 400],
-    ['another encoding', good(), { 'content-encoding': 'br' }, 415],
-    ['declared too large', good(), { 'content-length': String(64 * 1024 * 1024) }, 413],
-  ] as const)('%s: answers %s', async (_name, body, headers, status) => {
+    ['not JSON', 400, 'nope', {}],
+    ['no records', 400, JSON.stringify({ requestId: 'r', timestamp: 1 }), {}],
+    ['gzip declared, not gzip', 400, good(), { 'content-encoding': 'gzip' }],
+    ['another encoding', 415, good(), { 'content-encoding': 'br' }],
+    ['declared too large', 413, good(), { 'content-length': String(64 * 1024 * 1024) }],
+  ] as const)('%s: answers %i', async (_name, status, body, headers) => {
     const before = await writes();
     const response = await postFirehose(body, { headers });
     expect(response.status).toBe(status);
