@@ -2,7 +2,8 @@ import { base64ToBytes } from '../shared/encoding.js';
 import { SesEventParseError } from './errors.js';
 import { JsonSplitError, splitJsonObjects } from './json-objects.js';
 import type { SesEventQueueMessage } from './queue-message.js';
-import { unsignedSesEventMessage, type SesEventSource } from './unsigned-event.js';
+import type { SesEventSource } from '../model.js';
+import { unsignedSesEventMessage } from './unsigned-event.js';
 
 /** Largest SES event record accepted, in characters (SES records are a few KB; SNS caps them at 256 KB). */
 const MAX_RECORD_CHARS = 262_144;
@@ -53,7 +54,7 @@ export function firehoseRecordTexts(data: string): string[] {
  */
 export async function unsignedEventMessages(
   texts: readonly string[],
-  source: SesEventSource,
+  source: Exclude<SesEventSource, 'sns' | 'redrive'>,
   receivedAt: Date,
 ): Promise<UnsignedRecord[]> {
   return Promise.all(

@@ -1,3 +1,4 @@
+import type { EventProvenance, SesEventSource } from '../model.js';
 import { OrgDatabaseError, SesEventParseError, SnsMessageError, SnsVerificationError } from './errors.js';
 import { recordSesEvent, type EventSinkPorts } from './record.js';
 import {
@@ -34,6 +35,11 @@ export interface SesEventIngestorOptions extends EventSinkPorts {
    * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#queue
    */
   enqueue?: EnqueueSesEvent;
+  /**
+   * How the messages given to this ingestor reach it, stored with each event: `sns` (the
+   * webhook, the default) or `redrive` (messages SNS moved to its dead-letter queue).
+   */
+  source?: SesEventSource;
 }
 
 export type { IngestLogEntry, IngestOutcome, IngestResult } from './webhook-contract.js';
@@ -67,6 +73,7 @@ type LogFields = Omit<IngestLogEntry, 'outcome'>;
 export function createSesEventIngestor(options: SesEventIngestorOptions): SesEventIngestor {
   const now = options.now ?? (() => new Date());
   const visit = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
+  const provenance: EventProvenance = options.source ? { source: options.source } : {};
 
   async function handleNotification(message: SnsNotification, log: LogFields): Promise<IngestResult> {
     let event;
@@ -81,7 +88,7 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
     log.sesMessageId = event.mail.messageId;
     log.eventType = event.eventType;
     if (options.enqueue) {
-      const queued = sesEventQueueMessage(message);
+      const queued = sesEventQueueMessage(message, provenance);
       if (queueMessageBytes(queued) <= MAX_QUEUE_MESSAGE_BYTES) {
         try {
           await options.enqueue(queued);
@@ -92,7 +99,7 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
         return webhookAnswer('queued', log);
       }
     }
-    const result = await recordSesEvent(options, message.MessageId, event);
+    const result = await recordSesEvent(options, message.MessageId, event, provenance);
     if (result.organizationId) log.organizationId = result.organizationId;
     if (result.outcome === 'applied') log.lagMs = Math.max(0, now().getTime() - Date.parse(message.Timestamp));
     return webhookAnswer(result.outcome, log);
