@@ -72,6 +72,10 @@ describe('Firehose HTTP endpoint, direct mode', () => {
     expect(Math.abs(answer.timestamp - Date.now())).toBeLessThan(60_000);
     expect(await emailRow(emailId)).toEqual({ status: 'delivered', open_count: 1 });
     expect(await eventCount(emailId)).toBe(3);
+    const sources = await env.ORG_DB_ACME.prepare('SELECT DISTINCT source FROM email_events WHERE email_id = ?')
+      .bind(emailId)
+      .all<{ source: string }>();
+    expect(sources.results).toEqual([{ source: 'firehose' }]);
 
     const again = await postFirehose(body);
     expect(again.status).toBe(200);

@@ -43,6 +43,10 @@ describe('POST /api/ops/events/import', () => {
     expect(await again.json()).toEqual({ outcomes: ['duplicate', 'refused', 'parked'] });
     const row = await env.ORG_DB_ACME.prepare('SELECT status FROM emails WHERE id = ?').bind(emailId).first();
     expect(row).toEqual({ status: 'delivered' });
+    const event = await env.ORG_DB_ACME.prepare('SELECT source FROM email_events WHERE email_id = ?')
+      .bind(emailId)
+      .first();
+    expect(event).toEqual({ source: 'import' });
   });
 
   it('answers 503 naming the records to send again when the database is unavailable', async () => {
