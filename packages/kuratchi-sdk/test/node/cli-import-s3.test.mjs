@@ -81,6 +81,19 @@ describe('import from s3://', () => {
     s3.restore();
   });
 
+  it("unwraps the S3 backup's failed-delivery documents into the records they hold", () => {
+    const failed = (record) =>
+      JSON.stringify({
+        attemptsMade: 4,
+        arrivalTimestamp: 1764327600000,
+        errorCode: 'HttpEndpoint.DestinationException',
+        errorMessage: 'The endpoint answered 503',
+        attemptEndingTimestamp: 1764331200000,
+        rawData: Buffer.from(`${record}\n`).toString('base64'),
+      });
+    assert.deepEqual(objectRecords(gzipSync(`${failed(a)}\n${failed(b)}\n${c}`)), [a, b, c]);
+  });
+
   it('sends again only the records a 503 names retry, and counts those still failing', async () => {
     const { OpsApiError } = await import('../../dist/cli/ops-api.js');
     const object = { name: 'mem', read: async () => new TextEncoder().encode(`${a}\n${b}\n`) };
