@@ -37,6 +37,8 @@ declare global {
     SES_PARK_MAX_EVENTS_PER_MESSAGE?: string;
     /** Secret bearer token of the operations API (`kuratchi-ses dead-letters`); unset: the API answers 403. */
     KURATCHI_OPS_TOKEN?: string;
+    /** Secret access key of the Firehose HTTP endpoint (`X-Amz-Firehose-Access-Key`); unset: it answers 403. */
+    SES_FIREHOSE_ACCESS_KEY?: string;
     /**
      * Queued mode: the producer binding of the SES events queue (wrangler.toml `[[queues.producers]]`).
      * Unbound, the webhook records each event inside the request (direct mode).

@@ -2,19 +2,9 @@
 // CLI of kuratchi-sdk) against the built dashboard Worker: the bundle `wrangler deploy --dry-run`
 // makes, served by miniflare on 127.0.0.1 with local D1, exactly as it would run deployed.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { Miniflare } from 'miniflare';
-import { applyMigrationFiles } from '../../../../scripts/d1-migration-files.mjs';
+import { runCli as run, startBuiltWorker } from './built-worker.mjs';
 
-const root = fileURLToPath(new URL('../../../..', import.meta.url));
-const require = createRequire(join(root, 'apps/dashboard/package.json'));
-const CLI = join(dirname(require.resolve('kuratchi-sdk/package.json')), 'dist/cli/kuratchi-ses.js');
 const TOKEN = 'ops-cli-test-token-0123456789abcdef';
 const NOW = Date.UTC(2026, 10, 28, 12);
 
@@ -23,22 +13,7 @@ let url;
 let admin;
 let acme;
 
-function runCli(args, token = TOKEN) {
-  return new Promise((resolve, reject) => {
-    const env = {
-      PATH: process.env.PATH,
-      HOME: '/nonexistent-kuratchi-home',
-      ...(token ? { KURATCHI_OPS_TOKEN: token } : {}),
-    };
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runCli = (args, token = TOKEN) => run(args, { env: token ? { KURATCHI_OPS_TOKEN: token } : {} });
 
 const event = (eventType, messageId) =>
   JSON.stringify({
@@ -66,34 +41,7 @@ const event = (eventType, messageId) =>
   });
 
 before(async () => {
-  const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-dead-letters-'));
-  const wrangler = require.resolve('wrangler/bin/wrangler.js');
-  const build = spawnSync(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', outdir], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
-  });
-  assert.equal(build.status, 0, `wrangler failed:\n${build.stdout}\n${build.stderr}`);
-  // The bundle as one module, as wrangler dev hands it over (its guarded import of
-  // node:async_hooks fails at run time and SvelteKit does without, as deployed).
-  mf = new Miniflare({
-    modules: [
-      { type: 'ESModule', path: join(outdir, 'worker.js'), contents: readFileSync(join(outdir, 'worker.js'), 'utf8') },
-    ],
-    modulesRoot: outdir,
-    compatibilityDate: '2026-05-01',
-    d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX'],
-    d1Persist: false,
-    bindings: { ENVIRONMENT: 'production', SES_ALLOWED_TOPIC_ARNS: '', KURATCHI_OPS_TOKEN: TOKEN },
-    host: '127.0.0.1',
-    port: 0,
-  });
-  url = (await mf.ready).origin;
-  admin = await mf.getD1Database('ADMIN_DB');
-  acme = await mf.getD1Database('ORG_DB_ACME');
-  await applyMigrationFiles(admin, join(root, 'packages/kuratchi-sdk/migrations/admin'));
-  await applyMigrationFiles(acme, join(root, 'packages/kuratchi-sdk/migrations/org'));
-  await admin.prepare("INSERT INTO organizations VALUES ('org-acme', 'Acme', 'ORG_DB_ACME', 0)").run();
+  ({ mf, url, admin, acme } = await startBuiltWorker({ KURATCHI_OPS_TOKEN: TOKEN }));
   // ses-a: its lookup row was written late (by hand, after sendEmail's write failed); ses-b: never routed.
   await acme
     .prepare(

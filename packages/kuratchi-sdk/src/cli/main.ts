@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { err, out, type Command } from './command.js';
 import { deadLettersCommand } from './commands/dead-letters.js';
+import { importCommand } from './commands/import.js';
 import { reclassifyCommand } from './commands/reclassify.js';
 import { redriveCommand } from './commands/redrive.js';
 import { replayCommand } from './commands/replay.js';
@@ -22,6 +23,7 @@ const COMMANDS: readonly Command[] = [
   deadLettersCommand,
   reclassifyCommand,
   redriveCommand,
+  importCommand,
 ];
 
 const HELP = `Usage: kuratchi-ses <command> [options]

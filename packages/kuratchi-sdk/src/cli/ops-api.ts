@@ -13,6 +13,17 @@ export const OPS_TOKEN_ENV = 'KURATCHI_OPS_TOKEN';
  */
 export class OpsApiError extends Error {
   override readonly name = 'OpsApiError';
+  /**
+   * @param status the HTTP status, when the dashboard answered.
+   * @param body the answer's JSON, when it was JSON (a 503 of `events/import` names each record's outcome).
+   */
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly body?: unknown,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -66,13 +77,18 @@ export function opsApi(base: URL, env: NodeJS.ProcessEnv, timeoutMs: number): Op
     const text = await response.text();
     if (!response.ok) {
       let detail = text.slice(0, 300);
+      let json: { error?: string; message?: string } | undefined;
       try {
-        const json = JSON.parse(text) as { error?: string; message?: string };
+        json = JSON.parse(text) as { error?: string; message?: string };
         if (json.error) detail = `${json.error}${json.message ? `: ${json.message}` : ''}`;
       } catch {
         // not JSON: the status and raw text say it
       }
-      throw new OpsApiError(`${method} ${redactUrl(url.href)} answered HTTP ${response.status}: ${detail}`);
+      throw new OpsApiError(
+        `${method} ${redactUrl(url.href)} answered HTTP ${response.status}: ${detail}`,
+        response.status,
+        json,
+      );
     }
     return JSON.parse(text) as T;
   }

@@ -21,6 +21,7 @@ const COMMANDS = [
   'dead-letters',
   'reclassify',
   'redrive',
+  'import',
 ];
 
 const dir = await mkdtemp(join(tmpdir(), 'kuratchi-cli-modules-'));

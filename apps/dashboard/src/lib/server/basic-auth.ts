@@ -1,9 +1,10 @@
 import { base64ToBytes } from 'kuratchi-sdk/email/encoding';
+import { sameSecret } from './same-secret';
 
 /**
  * Whether a request carries the expected HTTP Basic credential (RFC 7617). SNS sends the
  * credential of an `https://user:password@host/...` subscription endpoint this way. Compared
- * through SHA-256 digests so the time taken does not depend on where the strings differ.
+ * in constant time (`sameSecret`).
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-http-https-endpoint-as-subscriber.html
  * @see https://www.rfc-editor.org/rfc/rfc7617
  */
@@ -21,21 +22,8 @@ export async function hasBasicCredential(
       presented = '';
     }
   }
-  return equalInConstantTime(presented, `${expected.username}:${expected.password}`);
+  return sameSecret(presented, `${expected.username}:${expected.password}`);
 }
 
 /** The WWW-Authenticate challenge that goes with a 401. */
 export const BASIC_CHALLENGE = 'Basic realm="kuratchi SES events", charset="UTF-8"';
-
-async function equalInConstantTime(a: string, b: string): Promise<boolean> {
-  const encoder = new TextEncoder();
-  const [left, right] = await Promise.all([
-    crypto.subtle.digest('SHA-256', encoder.encode(a)),
-    crypto.subtle.digest('SHA-256', encoder.encode(b)),
-  ]);
-  const x = new Uint8Array(left);
-  const y = new Uint8Array(right);
-  let difference = 0;
-  for (let i = 0; i < x.length; i++) difference |= x[i]! ^ y[i]!;
-  return difference === 0;
-}

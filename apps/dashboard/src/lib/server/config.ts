@@ -17,6 +17,8 @@ export interface DashboardConfig {
   park: ParkLimits;
   /** Bearer token of the operations API (`/api/ops/*`, used by `kuratchi-ses dead-letters`), or null: disabled. */
   opsToken: string | null;
+  /** Access key the Firehose HTTP endpoint requires (`SES_FIREHOSE_ACCESS_KEY`), or null: the endpoint refuses all. */
+  firehoseAccessKey: string | null;
 }
 
 /** The configuration is missing or invalid; the message names every bad variable or binding. */
@@ -54,6 +56,12 @@ const schema = z
       .min(1, 'must be at least 1')
       .default(100),
     KURATCHI_OPS_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
+    // Firehose copies the key verbatim into X-Amz-Firehose-Access-Key, at most 4096 bytes.
+    SES_FIREHOSE_ACCESS_KEY: z
+      .string()
+      .min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)')
+      .max(4096, 'must be at most 4096 characters (the limit of Firehose access keys)')
+      .optional(),
   })
   .refine((env) => env.ENVIRONMENT === 'development' || env.SNS_DEV_CERTIFICATE_PEM === undefined, {
     path: ['SNS_DEV_CERTIFICATE_PEM'],
@@ -88,7 +96,8 @@ export function readConfig(env: App.Platform['env'] | undefined): DashboardConfi
     SNS_DEV_CERTIFICATE_PEM,
     INGESTION_STALE_MINUTES,
   } = result.data;
-  const { SES_PARK_TTL_HOURS, SES_PARK_MAX_EVENTS_PER_MESSAGE, KURATCHI_OPS_TOKEN } = result.data;
+  const { SES_PARK_TTL_HOURS, SES_PARK_MAX_EVENTS_PER_MESSAGE, KURATCHI_OPS_TOKEN, SES_FIREHOSE_ACCESS_KEY } =
+    result.data;
   const separator = SES_WEBHOOK_BASIC_AUTH?.indexOf(':') ?? -1;
   const config: DashboardConfig = {
     environment: ENVIRONMENT,
@@ -100,6 +109,7 @@ export function readConfig(env: App.Platform['env'] | undefined): DashboardConfi
     ingestionStaleMinutes: INGESTION_STALE_MINUTES,
     park: { ttlMs: SES_PARK_TTL_HOURS * 3_600_000, maxHeldEventsPerMessage: SES_PARK_MAX_EVENTS_PER_MESSAGE },
     opsToken: KURATCHI_OPS_TOKEN ?? null,
+    firehoseAccessKey: SES_FIREHOSE_ACCESS_KEY ?? null,
   };
   validated.set(env, config);
   return config;

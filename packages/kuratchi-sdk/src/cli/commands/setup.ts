@@ -16,6 +16,8 @@ const FLAGS = {
   'delivery-policy': { type: 'string' },
   'custom-redirect-domain': { type: 'string' },
   'https-policy': { type: 'string' },
+  'firehose-stream-arn': { type: 'string' },
+  'firehose-role-arn': { type: 'string' },
   'dry-run': { type: 'boolean' },
 } as const;
 
@@ -40,6 +42,9 @@ Options:
   --delivery-policy JSON|@FILE HTTPS delivery policy, e.g. '{"healthyRetryPolicy":{"numRetries":5}}'
   --custom-redirect-domain D   custom domain for open and click tracking
   --https-policy P             REQUIRE | REQUIRE_OPEN_ONLY | OPTIONAL (with --custom-redirect-domain)
+  --firehose-stream-arn ARN    also publish the events to this Amazon Data Firehose stream
+                               (event destination kuratchi-firehose; needs --firehose-role-arn)
+  --firehose-role-arn ARN      the IAM role SES assumes to put records on that stream
   --dry-run                    print the plan without calling AWS
 ${AWS_FLAGS_HELP}
   -h, --help                   this help
@@ -110,6 +115,12 @@ async function optionalSetupFlags(args: ParsedArgs): Promise<Partial<SetupSesEve
       ...(httpsPolicy ? { httpsPolicy: httpsPolicy.toUpperCase() as never } : {}),
     };
   }
+  const streamArn = stringFlag(args, 'firehose-stream-arn');
+  const roleArn = stringFlag(args, 'firehose-role-arn');
+  if ((streamArn === undefined) !== (roleArn === undefined))
+    throw new UsageError('--firehose-stream-arn and --firehose-role-arn go together');
+  if (streamArn !== undefined && roleArn !== undefined)
+    options.firehose = { deliveryStreamArn: streamArn, iamRoleArn: roleArn };
   return options;
 }
 

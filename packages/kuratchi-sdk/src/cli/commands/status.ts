@@ -55,6 +55,12 @@ function describe(s: SesEventTrackingStatus): string[] {
     lines.push(
       `  next: \`kuratchi-ses redrive --url DASHBOARD --queue-url ${q.url}\` applies the events waiting there`,
     );
+  const f = s.firehoseDestination;
+  if (f.exists) {
+    lines.push(
+      `  firehose           ${f.enabled ? 'enabled' : 'DISABLED'}, to ${f.deliveryStreamArn ?? 'no stream'} as ${f.iamRoleArn ?? 'no role'}`,
+    );
+  }
   if (!s.subscriptions.length) lines.push('  subscription       none');
   for (const sub of s.subscriptions) {
     lines.push(

@@ -1,8 +1,16 @@
-import { SES_WEBHOOK_PATH } from 'kuratchi-sdk/email/events';
+import { SES_FIREHOSE_PATH, SES_WEBHOOK_PATH } from 'kuratchi-sdk/email/events';
 
-/** Paths anyone may request: the sign-in pages, the liveness probe and the SNS webhook (which proves its sender). */
+/**
+ * Paths anyone may request: the sign-in pages, the liveness probe, the SNS webhook (which proves
+ * its sender) and the Firehose endpoint (which checks its own access key).
+ */
 export function isPublicPath(pathname: string): boolean {
-  return pathname.startsWith('/auth/') || pathname === '/api/ping' || pathname === SES_WEBHOOK_PATH;
+  return (
+    pathname.startsWith('/auth/') ||
+    pathname === '/api/ping' ||
+    pathname === SES_WEBHOOK_PATH ||
+    pathname === SES_FIREHOSE_PATH
+  );
 }
 
 /** Where an anonymous request goes: the sign-in page for pages, 401 for everything else. */

@@ -1,4 +1,5 @@
 import type { DashboardConfig } from '../config';
+import { sameSecret } from '../same-secret';
 
 /**
  * Paths of the operations API: machine clients (`kuratchi-ses`) with a bearer token, no session.
@@ -38,17 +39,5 @@ export async function opsRefusal(request: Request, config: DashboardConfig): Pro
   return Response.json(
     { error: 'unauthorized', message: 'a valid Authorization: Bearer <KURATCHI_OPS_TOKEN> header is required' },
     { status: 401, headers: { 'www-authenticate': 'Bearer realm="kuratchi ops"' } },
-  );
-}
-
-async function sameSecret(a: string, b: string): Promise<boolean> {
-  const encoder = new TextEncoder();
-  const [x, y] = await Promise.all([
-    crypto.subtle.digest('SHA-256', encoder.encode(a)),
-    crypto.subtle.digest('SHA-256', encoder.encode(b)),
-  ]);
-  return (crypto.subtle as SubtleCrypto & { timingSafeEqual(a: ArrayBuffer, b: ArrayBuffer): boolean }).timingSafeEqual(
-    x,
-    y,
   );
 }

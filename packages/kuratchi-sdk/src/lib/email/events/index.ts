@@ -126,3 +126,18 @@ export {
   webhookAnswer,
 } from './webhook-contract.js';
 export type { WebhookAnswer, WebhookAnswerRule, WebhookLogLevel, WebhookStatus } from './webhook-contract.js';
+export {
+  SES_FIREHOSE_PATH,
+  FIREHOSE_ACCESS_KEY_HEADER,
+  FIREHOSE_REQUEST_ID_HEADER,
+  MAX_FIREHOSE_BODY_BYTES,
+  MAX_FIREHOSE_RECORDS,
+  FirehoseRequestError,
+  readFirehoseRequest,
+  firehoseAnswer,
+} from './firehose-request.js';
+export type { FirehoseRequest, FirehoseRequestErrorCode } from './firehose-request.js';
+export { firehoseRecordTexts, unsignedEventMessages } from './firehose-records.js';
+export type { UnsignedRecord } from './firehose-records.js';
+export { JsonObjectSplitter, JsonSplitError, splitJsonObjects } from './json-objects.js';
+export { MAX_SEND_BATCH_MESSAGES, MAX_SEND_BATCH_BYTES, queueSendBatches } from './queue-batches.js';

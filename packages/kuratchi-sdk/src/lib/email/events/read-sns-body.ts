@@ -1,3 +1,4 @@
+import { readBoundedBytes } from './bounded-body.js';
 import { MAX_SNS_BODY_BYTES } from './sns-message.js';
 
 /** The text of an SNS POST body, or why it was refused (`too-large`: 413, `not-utf8`: 400). */
@@ -18,28 +19,8 @@ export type SnsBodyText = { ok: true; text: string } | { ok: false; reason: 'too
 export async function readSnsBody(request: Request, maxBytes: number = MAX_SNS_BODY_BYTES): Promise<SnsBodyText> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > maxBytes) return { ok: false, reason: 'too-large' };
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (request.body) {
-    const reader = request.body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > maxBytes) return { ok: false, reason: 'too-large' };
-        chunks.push(value);
-      }
-    } finally {
-      reader.releaseLock();
-    }
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readBoundedBytes(request.body, maxBytes);
+  if (!bytes) return { ok: false, reason: 'too-large' };
   try {
     return { ok: true, text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes) };
   } catch {

@@ -18,6 +18,9 @@ export function defaultDeadLetterQueueName(topicName: string): string {
 /** Name of the SNS event destination inside the configuration set. */
 export const DEFAULT_EVENT_DESTINATION_NAME = 'kuratchi-sns';
 
+/** Name of the Kinesis Data Firehose event destination inside the configuration set (when asked for). */
+export const DEFAULT_FIREHOSE_EVENT_DESTINATION_NAME = 'kuratchi-firehose';
+
 /**
  * Every SES event type an event destination can publish (SESv2 `MatchingEventTypes`).
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_EventDestinationDefinition.html

@@ -19,10 +19,16 @@ export type {
   SesEventTrackingTarget,
   SesEventTrackingClients,
   HttpsDeliveryPolicy,
+  FirehoseDestinationOptions,
 } from './options.js';
 export type { StepReport, StepStatus } from './steps.js';
 export { DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
-export { DEFAULT_TOPIC_NAME, DEFAULT_EVENT_DESTINATION_NAME, SES_EVENT_DESTINATION_TYPES } from './defaults.js';
+export {
+  DEFAULT_TOPIC_NAME,
+  DEFAULT_EVENT_DESTINATION_NAME,
+  DEFAULT_FIREHOSE_EVENT_DESTINATION_NAME,
+  SES_EVENT_DESTINATION_TYPES,
+} from './defaults.js';
 export type { SesEventDestinationType } from './defaults.js';
 export { InvalidOptionsError } from '../shared/invalid-options.js';
 export type { InvalidOption } from '../shared/invalid-options.js';

@@ -8,6 +8,7 @@ import { configurationSetNameSchema, DEFAULT_CONFIGURATION_SET_NAME } from '../s
 import {
   defaultDeadLetterQueueName,
   DEFAULT_EVENT_DESTINATION_NAME,
+  DEFAULT_FIREHOSE_EVENT_DESTINATION_NAME,
   DEFAULT_TOPIC_NAME,
   SES_EVENT_DESTINATION_TYPES,
   type SesEventDestinationType,
@@ -81,8 +82,29 @@ export interface SetupSesEventTrackingOptions extends SesEventTrackingTarget {
   deliveryPolicy?: HttpsDeliveryPolicy;
   /** Open and click tracking through a custom redirect domain of your own. */
   trackingOptions?: { customRedirectDomain: string; httpsPolicy?: 'REQUIRE' | 'REQUIRE_OPEN_ONLY' | 'OPTIONAL' };
+  /**
+   * Also publish the same event types to an Amazon Data Firehose stream (an SES event destination
+   * of kind `KinesisFirehoseDestination`), e.g. one whose HTTP endpoint destination is the
+   * dashboard's Firehose endpoint, or S3 for `kuratchi-ses import`. The stream and the IAM role
+   * SES assumes to write to it (`firehose:PutRecordBatch`) are yours to create.
+   * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-add-event-destination-firehose.html
+   */
+  firehose?: FirehoseDestinationOptions;
   /** Report the plan without calling AWS. */
   dryRun?: boolean;
+}
+
+/**
+ * The Firehose event destination of `setupSESEventTracking`.
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_KinesisFirehoseDestination.html
+ */
+export interface FirehoseDestinationOptions {
+  /** ARN of the Firehose stream: `arn:aws:firehose:<region>:<account>:deliverystream/<name>`. */
+  deliveryStreamArn: string;
+  /** ARN of the IAM role SES assumes to put records on the stream: `arn:aws:iam::<account>:role/<name>`. */
+  iamRoleArn: string;
+  /** Name of the event destination; default `kuratchi-firehose`. */
+  eventDestinationName?: string;
 }
 
 /** Options of `getSESEventTrackingStatus`. */
@@ -95,6 +117,8 @@ export interface SesEventTrackingStatusOptions extends SesEventTrackingTarget {
 export interface TeardownSesEventTrackingOptions extends SesEventTrackingTarget {
   /** Only this webhook's subscription is removed; default every HTTPS subscription of the topic. */
   webhookUrl?: string;
+  /** Name of the Firehose event destination to remove too (absent is fine); default `kuratchi-firehose`. */
+  firehoseEventDestinationName?: string;
   /** Keep the configuration set (only its event destination is removed): sending with it keeps working. */
   keepConfigurationSet?: boolean;
   /**
@@ -224,6 +248,24 @@ export const setupOptionsSchema = z
       })
       .strict()
       .optional(),
+    firehose: z
+      .object({
+        deliveryStreamArn: z
+          .string()
+          .regex(
+            /^arn:aws(-cn|-us-gov)?:firehose:[a-z0-9-]+:\d{12}:deliverystream\/[A-Za-z0-9_.-]{1,64}$/,
+            'must be a Firehose stream ARN (arn:aws:firehose:<region>:<account>:deliverystream/<name>)',
+          ),
+        iamRoleArn: z
+          .string()
+          .regex(
+            /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+            'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+          ),
+        eventDestinationName: configurationSetNameSchema.default(DEFAULT_FIREHOSE_EVENT_DESTINATION_NAME),
+      })
+      .strict()
+      .optional(),
     dryRun: z.boolean().default(false),
   })
   .strict()
@@ -241,6 +283,7 @@ export const teardownOptionsSchema = z
     ...target,
     webhookUrl: httpsUrl.optional(),
     keepConfigurationSet: z.boolean().default(false),
+    firehoseEventDestinationName: configurationSetNameSchema.default(DEFAULT_FIREHOSE_EVENT_DESTINATION_NAME),
     force: z.boolean().default(false),
     dryRun: z.boolean().default(false),
   })

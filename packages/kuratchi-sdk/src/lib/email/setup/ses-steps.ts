@@ -1,14 +1,11 @@
 import {
   CreateConfigurationSetCommand,
-  CreateConfigurationSetEventDestinationCommand,
   GetConfigurationSetCommand,
-  GetConfigurationSetEventDestinationsCommand,
   PutConfigurationSetTrackingOptionsCommand,
-  UpdateConfigurationSetEventDestinationCommand,
-  type EventDestinationDefinition,
   type SESv2Client,
 } from '@aws-sdk/client-sesv2';
 import { isAwsError } from './aws-errors.js';
+import { destinationDifferences, ensureEventDestination } from './event-destinations.js';
 import type { SetupContext } from './setup-context.js';
 import type { Step } from './steps.js';
 
@@ -90,64 +87,21 @@ export const eventDestinationStep: Step<SetupContext> = {
   name: 'event-destination',
   plan: (c) =>
     `publish ${c.options.eventTypes.join(', ')} of ${c.options.configurationSetName} to the topic through the enabled event destination ${c.options.eventDestinationName}`,
-  async run(c) {
-    const { configurationSetName: ConfigurationSetName, eventDestinationName: EventDestinationName } = c.options;
-    const desired: EventDestinationDefinition = {
-      Enabled: true,
-      MatchingEventTypes: c.options.eventTypes,
-      SnsDestination: { TopicArn: c.topicArn },
-    };
-    const output = await c.clients.sesv2.send(
-      new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName }),
-    );
-    const current = output.EventDestinations?.find((d) => d.Name === EventDestinationName);
-    if (!current) {
-      try {
-        await c.clients.sesv2.send(
-          new CreateConfigurationSetEventDestinationCommand({
-            ConfigurationSetName,
-            EventDestinationName,
-            EventDestination: desired,
-          }),
-        );
-        return { status: 'created', detail: `event destination ${EventDestinationName} publishes to ${c.topicArn}` };
-      } catch (error) {
-        // Created meanwhile: make it match instead.
-        if (!isAwsError(error, 'AlreadyExistsException')) throw error;
-      }
-    } else {
-      const differences = [
-        ...(current.Enabled !== true ? ['it was disabled'] : []),
-        ...(current.SnsDestination?.TopicArn !== c.topicArn
-          ? [`it published to ${current.SnsDestination?.TopicArn ?? 'another kind of destination'}`]
-          : []),
-        ...(!sameSet(current.MatchingEventTypes ?? [], c.options.eventTypes)
-          ? [`its event types were ${(current.MatchingEventTypes ?? []).join(', ')}`]
-          : []),
-      ];
-      if (!differences.length)
-        return { status: 'unchanged', detail: `event destination ${EventDestinationName} publishes to ${c.topicArn}` };
-      await c.clients.sesv2.send(
-        new UpdateConfigurationSetEventDestinationCommand({
-          ConfigurationSetName,
-          EventDestinationName,
-          EventDestination: desired,
-        }),
-      );
-      return {
-        status: 'updated',
-        detail: `event destination ${EventDestinationName} updated (${differences.join('; ')})`,
-      };
-    }
-    await c.clients.sesv2.send(
-      new UpdateConfigurationSetEventDestinationCommand({
-        ConfigurationSetName,
-        EventDestinationName,
-        EventDestination: desired,
-      }),
-    );
-    return { status: 'updated', detail: `event destination ${EventDestinationName} publishes to ${c.topicArn}` };
-  },
+  run: (c) =>
+    ensureEventDestination(
+      c.clients.sesv2,
+      { ConfigurationSetName: c.options.configurationSetName, EventDestinationName: c.options.eventDestinationName },
+      { Enabled: true, MatchingEventTypes: c.options.eventTypes, SnsDestination: { TopicArn: c.topicArn } },
+      (current) =>
+        destinationDifferences(
+          current,
+          c.options.eventTypes,
+          current.SnsDestination?.TopicArn !== c.topicArn
+            ? `it published to ${current.SnsDestination?.TopicArn ?? 'another kind of destination'}`
+            : null,
+        ),
+      c.topicArn,
+    ),
 };
 
 /** The configuration set, or null when it does not exist. */
@@ -167,8 +121,4 @@ function desiredTrackingOptions(c: SetupContext) {
     CustomRedirectDomain: tracking.customRedirectDomain,
     ...(tracking.httpsPolicy ? { HttpsPolicy: tracking.httpsPolicy } : {}),
   };
-}
-
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x) => b.includes(x)) && b.every((x) => a.includes(x));
 }

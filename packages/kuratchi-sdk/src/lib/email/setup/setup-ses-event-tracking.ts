@@ -4,6 +4,7 @@ import { resolveClients } from './aws-clients.js';
 import { setupOptionsSchema, type SetupSesEventTrackingOptions } from './options.js';
 import { deadLetterQueueStep, subscriptionDeadLetterStep } from './dead-letter-queue-step.js';
 import { configurationSetStep, eventDestinationStep, trackingOptionsStep } from './ses-steps.js';
+import { firehoseDestinationStep } from './firehose-destination-step.js';
 import type { SetupContext } from './setup-context.js';
 import { deliveryPolicyStep, signatureVersionStep, topicPolicyStep, topicStep } from './sns-topic-steps.js';
 import { runReport, type RunReport, type Step, type StepReport } from './steps.js';
@@ -24,7 +25,7 @@ export interface SetupReport extends RunReport {
   subscriptionPending?: boolean;
   /** One entry per step, in order: `account`, `topic`, `topic-signature-version`, `topic-policy`,
    * [`topic-delivery-policy`], `configuration-set`, [`tracking-options`], `event-destination`,
-   * `dead-letter-queue`, `subscription`, `subscription-dead-letter`. */
+   * [`firehose-event-destination`], `dead-letter-queue`, `subscription`, `subscription-dead-letter`. */
   steps: StepReport[];
 }
 
@@ -33,9 +34,11 @@ export interface SetupReport extends RunReport {
  * the account (STS), the SNS topic (standard), its `SignatureVersion`, its access policy letting
  * SES publish (restricted by `AWS:SourceAccount` and `AWS:SourceArn` of the configuration set),
  * optionally its HTTPS delivery policy, the SES configuration set, optionally its tracking options,
- * the SNS event destination (created, or updated when it differs), the SQS dead-letter queue of
- * the subscription (standard, 14-day retention, SNS may send for this topic only), and the HTTPS
- * subscription of the webhook with its `RedrivePolicy` naming that queue. Each step reads the current state and changes only what differs, so a second run
+ * the SNS event destination (created, or updated when it differs), optionally the Kinesis Data
+ * Firehose event destination (`firehose`: same types, to your stream), the SQS dead-letter queue
+ * of the subscription (standard, 14-day retention, SNS may send for this topic only), and the
+ * HTTPS subscription of the webhook with its `RedrivePolicy` naming that queue. Each step reads
+ * the current state and changes only what differs, so a second run
  * reports everything `unchanged` and calls no mutating API. A step that fails stops the run: the
  * report says what was done, what failed (with what to do) and what was skipped; running again
  * resumes. With `dryRun` nothing is called: every step is `planned`.
@@ -64,6 +67,7 @@ export async function setupSESEventTracking(input: SetupSesEventTrackingOptions)
     configurationSetStep,
     ...(options.trackingOptions ? [trackingOptionsStep] : []),
     eventDestinationStep,
+    ...(options.firehose ? [firehoseDestinationStep] : []),
     deadLetterQueueStep,
     subscriptionStep,
     subscriptionDeadLetterStep,

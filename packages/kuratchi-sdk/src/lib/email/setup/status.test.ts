@@ -54,6 +54,7 @@ describe('getSESEventTrackingStatus', () => {
         retentionSeconds: 1_209_600,
         snsCanSend: true,
       },
+      firehoseDestination: { exists: false },
       subscriptions: [
         {
           endpoint: WEBHOOK_URL,
@@ -124,6 +125,7 @@ describe('getSESEventTrackingStatus', () => {
       configurationSet: { exists: false },
       eventDestination: { exists: false },
       deadLetterQueue: { name: 'kuratchi-ses-events-dlq', exists: false },
+      firehoseDestination: { exists: false },
       subscriptions: [],
     });
     expect(status.problems).toEqual([

@@ -4,6 +4,7 @@ import { resolveClients } from './aws-clients.js';
 import { isAwsError, redactUrl } from './aws-errors.js';
 import { configurationSetArnOf, sqsQueueArnOf, topicArnOf } from '../shared/aws-names.js';
 import { queueDepth, readQueue, redriveTargetOf, snsSendStatement } from './dead-letter-queue.js';
+import { DEFAULT_FIREHOSE_EVENT_DESTINATION_NAME } from './defaults.js';
 import { resolvePlace } from './identity.js';
 import { deadLetterQueueNameOf, statusOptionsSchema, type SesEventTrackingStatusOptions } from './options.js';
 import { readConfigurationSet } from './ses-steps.js';
@@ -27,6 +28,17 @@ export interface SesEventTrackingStatus {
   topic: { exists: boolean; signatureVersion?: string; sesCanPublish?: boolean; deliveryPolicy?: string };
   configurationSet: { exists: boolean; customRedirectDomain?: string };
   eventDestination: { exists: boolean; enabled?: boolean; eventTypes?: string[]; topicArn?: string };
+  /**
+   * The Kinesis Data Firehose event destination (`kuratchi-firehose`), optional: setup makes it
+   * only when asked; when it exists it must be enabled.
+   */
+  firehoseDestination: {
+    exists: boolean;
+    enabled?: boolean;
+    eventTypes?: string[];
+    deliveryStreamArn?: string;
+    iamRoleArn?: string;
+  };
   /**
    * The SQS dead-letter queue of the subscription, and how many undelivered events wait in it
    * (`messages`: SQS's ApproximateNumberOfMessages; `kuratchi-ses redrive` applies them).
@@ -57,9 +69,9 @@ export interface SesEventTrackingStatus {
 /**
  * Reads, without changing anything, whether SES event tracking is in place: the topic (its
  * signature version and whether its policy lets SES publish), the configuration set, the event
- * destination (enabled, event types, topic) and the webhook subscription (confirmed or
- * `PendingConfirmation`), the dead-letter queue (its depth, whether SNS may send to it) and the
- * subscription's RedrivePolicy.
+ * destination (enabled, event types, topic), the optional Firehose event destination (its stream
+ * and role), the webhook subscription (confirmed or `PendingConfirmation`), the dead-letter queue
+ * (its depth, whether SNS may send to it) and the subscription's RedrivePolicy.
  * @throws {InvalidOptionsError} for invalid options; AWS errors (credentials, permissions) as thrown by the SDK.
  * @see https://docs.aws.amazon.com/sns/latest/api/API_GetSubscriptionAttributes.html
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetConfigurationSetEventDestinations.html
@@ -94,6 +106,7 @@ export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOpt
   if (set?.TrackingOptions?.CustomRedirectDomain)
     configurationSet.customRedirectDomain = set.TrackingOptions.CustomRedirectDomain;
   const eventDestination: SesEventTrackingStatus['eventDestination'] = { exists: false };
+  const firehoseDestination: SesEventTrackingStatus['firehoseDestination'] = { exists: false };
   if (set) {
     const output = await clients.sesv2
       .send(new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName: options.configurationSetName }))
@@ -101,6 +114,24 @@ export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOpt
         isAwsError(error, 'NotFoundException') ? { EventDestinations: [] } : Promise.reject(error),
       );
     const destination = output.EventDestinations?.find((d) => d.Name === options.eventDestinationName);
+    const firehose = output.EventDestinations?.find((d) => d.Name === DEFAULT_FIREHOSE_EVENT_DESTINATION_NAME);
+    if (firehose) {
+      Object.assign(firehoseDestination, {
+        exists: true,
+        enabled: firehose.Enabled === true,
+        eventTypes: firehose.MatchingEventTypes ?? [],
+        ...(firehose.KinesisFirehoseDestination
+          ? {
+              deliveryStreamArn: firehose.KinesisFirehoseDestination.DeliveryStreamArn,
+              iamRoleArn: firehose.KinesisFirehoseDestination.IamRoleArn,
+            }
+          : {}),
+      });
+      if (!firehoseDestination.enabled)
+        problems.push(
+          `the Firehose event destination ${DEFAULT_FIREHOSE_EVENT_DESTINATION_NAME} is disabled: ${setup}`,
+        );
+    }
     if (destination) {
       Object.assign(eventDestination, {
         exists: true,
@@ -187,6 +218,7 @@ export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOpt
     topic,
     configurationSet,
     eventDestination,
+    firehoseDestination,
     deadLetterQueue,
     subscriptions,
     problems,

@@ -60,6 +60,7 @@ describe('teardownSESEventTracking', () => {
     expect(statuses(report)).toEqual({
       account: 'unchanged',
       'event-destination': 'deleted',
+      'firehose-event-destination': 'absent',
       'configuration-set': 'deleted',
       subscription: 'deleted',
       topic: 'deleted',
@@ -68,6 +69,7 @@ describe('teardownSESEventTracking', () => {
     expect(report.steps.map((s) => s.step)).toEqual([
       'account',
       'event-destination',
+      'firehose-event-destination',
       'configuration-set',
       'subscription',
       'topic',
@@ -96,6 +98,7 @@ describe('teardownSESEventTracking', () => {
     expect(statuses(report)).toEqual({
       account: 'unchanged',
       'event-destination': 'absent',
+      'firehose-event-destination': 'absent',
       'configuration-set': 'absent',
       subscription: 'absent',
       topic: 'absent',

@@ -27,8 +27,8 @@ import { SES_PUBLISH_STATEMENT_ID, withoutStatement } from './topic-policy.js';
 
 /**
  * What `teardownSESEventTracking` removed (or, in a dry run, would remove); its `steps` are
- * `account`, `event-destination`, `configuration-set`, `subscription`, `topic`,
- * `dead-letter-queue`: deleted, absent, kept, failed…
+ * `account`, `event-destination`, `firehose-event-destination`, `configuration-set`,
+ * `subscription`, `topic`, `dead-letter-queue`: deleted, absent, kept, failed…
  */
 export type TeardownReport = RunReport;
 
@@ -37,23 +37,56 @@ interface TeardownContext extends PlacedContext {
   clients: SesEventTrackingClients;
 }
 
-const eventDestinationStep: Step<TeardownContext> = {
-  name: 'event-destination',
-  plan: (c) => `delete the event destination ${c.options.eventDestinationName} of ${c.options.configurationSetName}`,
+/**
+ * Deletes one event destination of the configuration set: `deleted`, or `absent` when not there.
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_DeleteConfigurationSetEventDestination.html
+ */
+function deleteDestinationStep(name: string, destinationOf: (c: TeardownContext) => string): Step<TeardownContext> {
+  return {
+    name,
+    plan: (c) => `delete the event destination ${destinationOf(c)} of ${c.options.configurationSetName}`,
+    async run(c) {
+      const destination = destinationOf(c);
+      try {
+        await c.clients.sesv2.send(
+          new DeleteConfigurationSetEventDestinationCommand({
+            ConfigurationSetName: c.options.configurationSetName,
+            EventDestinationName: destination,
+          }),
+        );
+        return { status: 'deleted', detail: `deleted event destination ${destination}` };
+      } catch (error) {
+        if (isAwsError(error, 'NotFoundException'))
+          return { status: 'absent', detail: `no event destination ${destination}` };
+        throw error;
+      }
+    },
+  };
+}
+
+const eventDestinationStep = deleteDestinationStep('event-destination', (c) => c.options.eventDestinationName);
+
+/**
+ * The Firehose destination setup creates when asked (`firehose`): looked up first, so a
+ * deployment without one makes no mutating call (`absent`).
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetConfigurationSetEventDestinations.html
+ */
+const firehoseDestinationStep: Step<TeardownContext> = {
+  ...deleteDestinationStep('firehose-event-destination', (c) => c.options.firehoseEventDestinationName),
   async run(c) {
+    const name = c.options.firehoseEventDestinationName;
+    let names: string[];
     try {
-      await c.clients.sesv2.send(
-        new DeleteConfigurationSetEventDestinationCommand({
-          ConfigurationSetName: c.options.configurationSetName,
-          EventDestinationName: c.options.eventDestinationName,
-        }),
+      const output = await c.clients.sesv2.send(
+        new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName: c.options.configurationSetName }),
       );
-      return { status: 'deleted', detail: `deleted event destination ${c.options.eventDestinationName}` };
+      names = (output.EventDestinations ?? []).map((d) => d.Name ?? '');
     } catch (error) {
-      if (isAwsError(error, 'NotFoundException'))
-        return { status: 'absent', detail: `no event destination ${c.options.eventDestinationName}` };
+      if (isAwsError(error, 'NotFoundException')) return { status: 'absent', detail: `no event destination ${name}` };
       throw error;
     }
+    if (!names.includes(name)) return { status: 'absent', detail: `no event destination ${name}` };
+    return deleteDestinationStep('firehose-event-destination', () => name).run(c);
   },
 };
 
@@ -141,7 +174,8 @@ const topicStep: Step<TeardownContext> = {
 };
 
 /**
- * Removes what `setupSESEventTracking` created, newest first: the event destination, the
+ * Removes what `setupSESEventTracking` created, newest first: the event destination, the Firehose
+ * event destination (when there), the
  * configuration set (kept when asked, or when other event destinations use it), the webhook's
  * subscription, and the topic (kept, without SES's publish permission, when subscriptions other
  * than the webhook's remain, unless `force`), and the subscription's SQS dead-letter queue (kept
@@ -158,6 +192,7 @@ export async function teardownSESEventTracking(input: TeardownSesEventTrackingOp
   const steps = [
     accountStep as Step<TeardownContext>,
     eventDestinationStep,
+    firehoseDestinationStep,
     configurationSetStep,
     subscriptionStep,
     topicStep,

@@ -14,3 +14,4 @@ export type { DemoEmail, DemoDelivery, DemoTrafficOptions } from './demo-traffic
 export { seededRandom } from './seeded-random.js';
 export { createTestClock, DEFAULT_TEST_NOW } from './test-clock.js';
 export type { TestClock } from './test-clock.js';
+export { buildFirehoseRequestBody, gzipBytes } from './firehose-request.js';

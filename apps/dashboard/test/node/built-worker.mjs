@@ -1,0 +1,49 @@
+// The built dashboard Worker for node tests: the bundle `wrangler deploy --dry-run` makes, served
+// by miniflare on 127.0.0.1 with local D1 (migrated), exactly as it would run deployed; and the
+// built `kuratchi-ses` CLI as a process.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
+import { applyMigrationFiles } from '../../../../scripts/d1-migration-files.mjs';
+
+export const root = fileURLToPath(new URL('../../../..', import.meta.url));
+const require = createRequire(join(root, 'apps/dashboard/package.json'));
+
+/** Builds and starts the Worker with `bindings`; the admin and Acme databases migrated, Acme registered. */
+export async function startBuiltWorker(bindings) {
+  const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-built-worker-'));
+  const wrangler = require.resolve('wrangler/bin/wrangler.js');
+  const build = spawnSync(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', outdir], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+  });
+  assert.equal(build.status, 0, `wrangler failed:\n${build.stdout}\n${build.stderr}`);
+  const mf = new Miniflare({
+    modules: [
+      { type: 'ESModule', path: join(outdir, 'worker.js'), contents: readFileSync(join(outdir, 'worker.js'), 'utf8') },
+    ],
+    modulesRoot: outdir,
+    compatibilityDate: '2026-05-01',
+    d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX'],
+    d1Persist: false,
+    bindings: { ENVIRONMENT: 'production', SES_ALLOWED_TOPIC_ARNS: '', ...bindings },
+    host: '127.0.0.1',
+    port: 0,
+  });
+  const url = (await mf.ready).origin;
+  const admin = await mf.getD1Database('ADMIN_DB');
+  const acme = await mf.getD1Database('ORG_DB_ACME');
+  await applyMigrationFiles(admin, join(root, 'packages/kuratchi-sdk/migrations/admin'));
+  await applyMigrationFiles(acme, join(root, 'packages/kuratchi-sdk/migrations/org'));
+  await admin.prepare("INSERT INTO organizations VALUES ('org-acme', 'Acme', 'ORG_DB_ACME', 0)").run();
+  return { mf, url, admin, acme };
+}
+
+/** The built `kuratchi-ses` as a process, with the SDK's test environment (nothing reaches AWS). */
+export { runCli } from '../../../../packages/kuratchi-sdk/test/node/cli-run.mjs';
