@@ -344,8 +344,16 @@ describe('kuratchi-ses teardown against a local AWS endpoint', () => {
     const again = await cli('teardown', '--yes', '--json');
     assert.equal(again.code, 0);
     assert.deepEqual(
-      JSON.parse(again.stdout).steps.map((s) => s.status),
-      ['unchanged', 'absent', 'absent', 'absent', 'absent', 'absent'],
+      JSON.parse(again.stdout).steps.map((s) => [s.step, s.status]),
+      [
+        ['account', 'unchanged'],
+        ['event-destination', 'absent'],
+        ['firehose-event-destination', 'absent'],
+        ['configuration-set', 'absent'],
+        ['subscription', 'absent'],
+        ['topic', 'absent'],
+        ['dead-letter-queue', 'absent'],
+      ],
     );
 
     const status = await cli('status');
