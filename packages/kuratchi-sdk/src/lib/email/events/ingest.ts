@@ -9,7 +9,9 @@ import {
 import { parseSesEvent } from './ses-event.js';
 import type { SnsConfirmation, SnsNotification } from './sns-message.js';
 import { assertSubscribeUrl } from './sns-urls.js';
-import { verifySnsMessage, type FetchCertificate } from './sns-verify.js';
+import { archiveVerifiedSnsMessage, type ArchivedSesFields } from './sns-archive.js';
+import { verifySnsMessageWithCertificate, type FetchCertificate, type VerifiedSnsMessage } from './sns-verify.js';
+import type { SnsArchive } from './ports.js';
 import type { SigningKeyCache } from './signing-key-cache.js';
 import { WEBHOOK_CONTRACT, webhookAnswer, type IngestLogEntry, type IngestResult } from './webhook-contract.js';
 
@@ -34,6 +36,14 @@ export interface SesEventIngestorOptions extends EventSinkPorts {
    * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#queue
    */
   enqueue?: EnqueueSesEvent;
+  /**
+   * The raw archive (an R2 bucket, `createR2SnsArchive`): every verified SNS message is stored as
+   * received, with its signing certificate, before its event is applied or enqueued; when the
+   * archive fails the answer is `unavailable` (code `archive-failed`) so SNS retries, and nothing
+   * is applied unarchived. Without it nothing is archived.
+   * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/
+   */
+  archive?: SnsArchive;
 }
 
 export type { IngestLogEntry, IngestOutcome, IngestResult } from './webhook-contract.js';
@@ -68,7 +78,11 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
   const now = options.now ?? (() => new Date());
   const visit = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
 
-  async function handleNotification(message: SnsNotification, log: LogFields): Promise<IngestResult> {
+  async function handleNotification(
+    message: SnsNotification,
+    log: LogFields,
+    archiveKey: string | undefined,
+  ): Promise<IngestResult> {
     let event;
     try {
       event = parseSesEvent(message.Message);
@@ -81,7 +95,7 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
     log.sesMessageId = event.mail.messageId;
     log.eventType = event.eventType;
     if (options.enqueue) {
-      const queued = sesEventQueueMessage(message);
+      const queued = sesEventQueueMessage(message, archiveKey);
       if (queueMessageBytes(queued) <= MAX_QUEUE_MESSAGE_BYTES) {
         try {
           await options.enqueue(queued);
@@ -137,23 +151,44 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
     async ingest(body) {
       const log: LogFields = {};
       try {
-        const message = await verifySnsMessage(body, {
+        const verified = await verifySnsMessageWithCertificate(body, {
           allowedTopicArns: options.allowedTopicArns,
           now: now(),
           ...(options.fetchCertificate ? { fetchCertificate: options.fetchCertificate } : {}),
           ...(options.keyCache ? { keyCache: options.keyCache } : {}),
           ...(options.maxAgeSeconds !== undefined ? { maxAgeSeconds: options.maxAgeSeconds } : {}),
         });
+        const message = verified.message;
         log.type = message.Type;
         log.snsMessageId = message.MessageId;
+        let archiveKey: string | undefined;
+        if (options.archive) {
+          try {
+            archiveKey = await archiveVerifiedSnsMessage(options.archive, body, verified, sesFieldsOf(verified));
+          } catch (error) {
+            log.error = error instanceof Error ? error.message : String(error);
+            return webhookAnswer('unavailable', log, 'archive-failed', 'the raw archive refused the message');
+          }
+        }
         return message.Type === 'Notification'
-          ? await handleNotification(message, log)
+          ? await handleNotification(message, log, archiveKey)
           : await handleConfirmation(message, log);
       } catch (error) {
         return answerError(error, log);
       }
     },
   };
+}
+
+/** The SES message id and event type of a Notification of an SES event, for the archive's metadata. */
+function sesFieldsOf({ message }: VerifiedSnsMessage): ArchivedSesFields {
+  if (message.Type !== 'Notification') return {};
+  try {
+    const event = parseSesEvent(message.Message);
+    return { sesMessageId: event.mail.messageId, eventType: event.eventType };
+  } catch {
+    return {};
+  }
 }
 
 /** The one place domain errors become answers of the contract (and so HTTP statuses). */

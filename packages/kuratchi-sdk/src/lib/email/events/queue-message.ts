@@ -16,6 +16,8 @@ export interface SesEventQueueMessage {
   snsTimestamp: number;
   /** The verified SNS Message: the SES event record JSON. */
   message: string;
+  /** The raw archive's key of the SNS message, when it was archived (see `snsArchiveKey`). */
+  archiveKey?: string;
 }
 
 /**
@@ -42,12 +44,13 @@ export function sesEventQueueMessage(notification: {
   MessageId: string;
   Timestamp: string;
   Message: string;
-}): SesEventQueueMessage {
+}, archiveKey?: string): SesEventQueueMessage {
   return {
     v: 1,
     snsMessageId: notification.MessageId,
     snsTimestamp: Date.parse(notification.Timestamp),
     message: notification.Message,
+    ...(archiveKey ? { archiveKey } : {}),
   };
 }
 
@@ -69,5 +72,8 @@ export function readSesEventQueueMessage(body: unknown): SesEventQueueMessage | 
   if (typeof m.snsMessageId !== 'string' || m.snsMessageId === '') return null;
   if (typeof m.snsTimestamp !== 'number' || !Number.isFinite(m.snsTimestamp)) return null;
   if (typeof m.message !== 'string') return null;
-  return { v: 1, snsMessageId: m.snsMessageId, snsTimestamp: m.snsTimestamp, message: m.message };
+  if (m.archiveKey !== undefined && typeof m.archiveKey !== 'string') return null;
+  const read: SesEventQueueMessage = { v: 1, snsMessageId: m.snsMessageId, snsTimestamp: m.snsTimestamp, message: m.message };
+  if (typeof m.archiveKey === 'string') read.archiveKey = m.archiveKey;
+  return read;
 }
