@@ -8,6 +8,7 @@ import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { teardownCommand } from './commands/teardown.js';
 import { verifyCommand } from './commands/verify.js';
+import { verifyProofCommand } from './commands/verify-proof.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { UsageError } from './usage-error.js';
 
@@ -20,6 +21,7 @@ const COMMANDS: readonly Command[] = [
   simulateCommand,
   deadLettersCommand,
   reclassifyCommand,
+  verifyProofCommand,
 ];
 
 const HELP = `Usage: kuratchi-ses <command> [options]

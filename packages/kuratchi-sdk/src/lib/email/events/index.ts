@@ -73,7 +73,7 @@ export {
 } from './sns-archive.js';
 export type { ArchivedSesFields } from './sns-archive.js';
 export { describeSesEvent } from './proof-statement.js';
-export { PROOF_BUNDLE_FORMAT, PROOF_BUNDLE_VERSION, proofBundleSchema, buildProofBundle } from './proof-bundle.js';
+export { PROOF_BUNDLE_FORMAT, PROOF_BUNDLE_VERSION, buildProofBundle } from './proof-bundle.js';
 export type { ProofBundle, ProofEventInput, BuildProofBundleOptions } from './proof-bundle.js';
 export { verifyProofBundle } from './proof-verify.js';
 export type { ProofVerdict, ProofMessageVerdict } from './proof-verify.js';

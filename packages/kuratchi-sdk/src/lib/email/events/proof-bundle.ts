@@ -15,7 +15,7 @@ export const PROOF_BUNDLE_VERSION = 1;
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
-/** Zod schema of a proof bundle (what `verifyProofBundle` accepts). */
+/** Zod schema of a proof bundle (what `verifyProofBundle` accepts; internal, not exported by the barrel). */
 export const proofBundleSchema = z.object({
   format: z.literal(PROOF_BUNDLE_FORMAT),
   version: z.literal(PROOF_BUNDLE_VERSION),

@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 
 /** Sends an email's events through the archiving ingestor and returns its proof bundle. */
-async function provenEmail(specs: Omit<SesEventSpec, 'messageId'>[], unarchived = 0): Promise<ProofBundle> {
+async function provenEmail(specs: { eventType: SesEventSpec['eventType'] }[], unarchived = 0): Promise<ProofBundle> {
   const sesMessageId = `ses-${crypto.randomUUID()}`;
   const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId, recipient: 'x@example.com' });
   await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)')
