@@ -11,7 +11,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runCli } from './cli-run.mjs';
 
 const GENUINE = fileURLToPath(new URL('../../src/lib/email/events/fixtures/genuine/', import.meta.url));
-const COMMANDS = ['setup', 'status', 'teardown', 'verify', 'replay', 'simulate', 'dead-letters', 'reclassify', 'verify-proof'];
+const COMMANDS = [
+  'setup',
+  'status',
+  'teardown',
+  'verify',
+  'replay',
+  'simulate',
+  'dead-letters',
+  'reclassify',
+  'verify-proof',
+];
 
 const dir = await mkdtemp(join(tmpdir(), 'kuratchi-cli-modules-'));
 const hooks = join(dir, 'hooks.mjs');

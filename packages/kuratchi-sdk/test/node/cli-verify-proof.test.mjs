@@ -51,7 +51,9 @@ async function proofBundle(sesMessageId, specs) {
     certificates: [
       { url: messages[0].certificateUrl, sha256: await sha256Hex(signer.certificatePem), pem: signer.certificatePem },
     ],
-    notProvable: [{ snsMessageId: 'before-the-archive', eventType: 'Send', occurredAt: SENT.getTime(), reason: 'not-archived' }],
+    notProvable: [
+      { snsMessageId: 'before-the-archive', eventType: 'Send', occurredAt: SENT.getTime(), reason: 'not-archived' },
+    ],
   };
 }
 
@@ -73,8 +75,14 @@ describe('kuratchi-ses verify-proof', { concurrency: true }, () => {
     assert.equal(code, 0, stderr);
     const lines = stdout.trim().split('\n');
     assert.equal(lines[0], 'email email-1 (SES message ses-0001)');
-    assert.match(lines[1], /^ {2}ok {6}message 1 \(SNS [0-9a-f-]{36}\): Delivered to x@example\.com at 2026-11-28T12:00:00\.000Z, SMTP 250/);
-    assert.match(lines[2], /^ {2}ok {6}message 2 .*: Bounced \(Permanent\/General\) x@example\.com at 2026-11-28T12:01:00\.000Z/);
+    assert.match(
+      lines[1],
+      /^ {2}ok {6}message 1 \(SNS [0-9a-f-]{36}\): Delivered to x@example\.com at 2026-11-28T12:00:00\.000Z, SMTP 250/,
+    );
+    assert.match(
+      lines[2],
+      /^ {2}ok {6}message 2 .*: Bounced \(Permanent\/General\) x@example\.com at 2026-11-28T12:01:00\.000Z/,
+    );
     assert.match(lines[3], /^ {2}ok {6}message 3 .*: Opened at 2026-11-28T12:02:00\.000Z from /);
     assert.match(lines[4], /^ {2}n\/a {5}Send \(SNS before-the-archive\): not provable \(not-archived\)/);
     assert.equal(lines[5], 'verdict: proven: 3 signed message(s) verified');

@@ -12,7 +12,17 @@ import { verifySnsMessage } from 'kuratchi-sdk/email/verify';
 import { BASE_ENV, CLI, runCli } from './cli-run.mjs';
 
 const GENUINE = fileURLToPath(new URL('../../src/lib/email/events/fixtures/genuine/', import.meta.url));
-const COMMANDS = ['setup', 'status', 'teardown', 'verify', 'replay', 'simulate', 'dead-letters', 'reclassify', 'verify-proof'];
+const COMMANDS = [
+  'setup',
+  'status',
+  'teardown',
+  'verify',
+  'replay',
+  'simulate',
+  'dead-letters',
+  'reclassify',
+  'verify-proof',
+];
 
 // Independent processes: run the tests of a block concurrently (2 cores here).
 describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, () => {

@@ -11,6 +11,7 @@ import { createSigningKeyCache, discardBody, readSnsBody, type FetchCertificate 
 import { BASIC_CHALLENGE, hasBasicCredential } from './basic-auth';
 import { ConfigError, readConfig, type DashboardConfig } from './config';
 import { d1EventSink } from './event-sink';
+import { snsArchiveOf } from './sns-archive';
 
 /**
  * Certificates and imported keys of real SNS signing certificates, kept for the isolate's life so
@@ -67,6 +68,7 @@ export async function handleSesWebhook({ request, url, platform }: WebhookContex
     allowedTopicArns: config.allowedTopicArns,
     ...d1EventSink(env, config),
     ...(env.SES_EVENTS_QUEUE ? { enqueue: enqueueOn(env.SES_EVENTS_QUEUE) } : {}),
+    ...(env.SES_ARCHIVE ? { archive: snsArchiveOf(env.SES_ARCHIVE) } : {}),
     ...(devCertificate ? { fetchCertificate: devCertificate, keyCache: devKeyCache } : { keyCache }),
   });
   const result = await ingestor.ingest(body.text);

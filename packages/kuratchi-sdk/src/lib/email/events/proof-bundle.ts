@@ -85,7 +85,12 @@ export async function buildProofBundle(archive: SnsArchive, options: BuildProofB
   const certificates = new Map<string, { url: string; sha256: string; pem: string } | null>();
   for (const event of options.events) {
     const unprovable = (reason: ProofBundle['notProvable'][number]['reason']) =>
-      bundle.notProvable.push({ snsMessageId: event.snsMessageId, eventType: event.eventType, occurredAt: event.occurredAt, reason });
+      bundle.notProvable.push({
+        snsMessageId: event.snsMessageId,
+        eventType: event.eventType,
+        occurredAt: event.occurredAt,
+        reason,
+      });
     if (!event.archiveKey) {
       unprovable('not-archived');
       continue;

@@ -45,7 +45,12 @@ async function provenEmail(specs: { eventType: SesEventSpec['eventType'] }[], un
       Timestamp: new Date(NOW.getTime() - 1000).toISOString(),
     } as never);
     expect((await ingestor.ingest(JSON.stringify(signed))).body.outcome).toBe('applied');
-    events.push({ snsMessageId: signed.MessageId, eventType: spec.eventType, occurredAt: time.getTime(), archiveKey: snsArchiveKey(signed) });
+    events.push({
+      snsMessageId: signed.MessageId,
+      eventType: spec.eventType,
+      occurredAt: time.getTime(),
+      archiveKey: snsArchiveKey(signed),
+    });
   }
   for (let i = 0; i < unarchived; i++) {
     events.push({ snsMessageId: `old-${i}`, eventType: 'Open', occurredAt: NOW.getTime(), archiveKey: null });
@@ -62,7 +67,11 @@ describe('proof bundles', () => {
     expect(bundle).toMatchObject({ format: 'kuratchi-ses-proof', version: 1 });
     expect(bundle.messages).toHaveLength(3);
     expect(bundle.certificates).toEqual([
-      { url: expect.stringMatching(/^https:\/\/sns\.eu-west-1\.amazonaws\.com\//), sha256: await sha256Hex(signer.certificatePem), pem: signer.certificatePem },
+      {
+        url: expect.stringMatching(/^https:\/\/sns\.eu-west-1\.amazonaws\.com\//),
+        sha256: await sha256Hex(signer.certificatePem),
+        pem: signer.certificatePem,
+      },
     ]);
     expect(bundle.notProvable).toEqual([expect.objectContaining({ snsMessageId: 'old-0', reason: 'not-archived' })]);
     // The raw message is the archived object, byte for byte.
@@ -83,7 +92,10 @@ describe('proof bundles', () => {
       const tampered = copy(bundle);
       const entry = tampered.messages[index]!;
       const envelope = JSON.parse(entry.raw) as Record<string, string>;
-      envelope.Message = envelope.Message!.replace(/"timestamp":"(\d)/, (_, d: string) => `"timestamp":"${(Number(d) + 1) % 10}`);
+      envelope.Message = envelope.Message!.replace(
+        /"timestamp":"(\d)/,
+        (_, d: string) => `"timestamp":"${(Number(d) + 1) % 10}`,
+      );
       expect(envelope.Message).not.toBe((JSON.parse(bundle.messages[index]!.raw) as Record<string, string>).Message);
       entry.raw = JSON.stringify(envelope);
       const verdict = await verifyProofBundle(tampered);
@@ -122,7 +134,10 @@ describe('proof bundles', () => {
 
     expect(await verifyProofBundle({ ...bundle, version: 2 })).toMatchObject({ ok: false, error: /version/ });
     expect(await verifyProofBundle('{')).toMatchObject({ ok: false });
-    expect(await verifyProofBundle({ ...bundle, messages: [] })).toMatchObject({ ok: false, error: /nothing is proven/ });
+    expect(await verifyProofBundle({ ...bundle, messages: [] })).toMatchObject({
+      ok: false,
+      error: /nothing is proven/,
+    });
   });
 
   it('lists an event whose archived object is gone as not provable', async () => {
@@ -131,7 +146,14 @@ describe('proof bundles', () => {
     const again = await buildProofBundle(archive(), {
       emailId: bundle.emailId,
       sesMessageId: bundle.sesMessageId,
-      events: [{ snsMessageId: bundle.messages[0]!.snsMessageId, eventType: 'Delivery', occurredAt: 0, archiveKey: bundle.messages[0]!.archiveKey }],
+      events: [
+        {
+          snsMessageId: bundle.messages[0]!.snsMessageId,
+          eventType: 'Delivery',
+          occurredAt: 0,
+          archiveKey: bundle.messages[0]!.archiveKey,
+        },
+      ],
       now: NOW,
     });
     expect(again.messages).toEqual([]);

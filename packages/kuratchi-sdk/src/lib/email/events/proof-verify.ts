@@ -83,7 +83,9 @@ async function verifyEntry(
   if (!certificate) throw new Error(`no bundled certificate for ${entry.certificateUrl}`);
   const digest = await sha256Hex(certificate.pem);
   if (digest !== certificate.sha256 || digest !== entry.certificateSha256) {
-    throw new Error(`the bundled certificate of ${entry.certificateUrl} is not the one archived for it (SHA-256 differs)`);
+    throw new Error(
+      `the bundled certificate of ${entry.certificateUrl} is not the one archived for it (SHA-256 differs)`,
+    );
   }
   const envelope = parseSnsMessage(entry.raw);
   if (envelope.MessageId !== entry.snsMessageId) throw new Error('the archived message has another SNS MessageId');

@@ -40,11 +40,14 @@ export type EnqueueSesEvent = (message: SesEventQueueMessage) => Promise<void>;
  * The queue message of a verified SNS Notification.
  * @see https://docs.aws.amazon.com/sns/latest/dg/http-notification-json.html
  */
-export function sesEventQueueMessage(notification: {
-  MessageId: string;
-  Timestamp: string;
-  Message: string;
-}, archiveKey?: string): SesEventQueueMessage {
+export function sesEventQueueMessage(
+  notification: {
+    MessageId: string;
+    Timestamp: string;
+    Message: string;
+  },
+  archiveKey?: string,
+): SesEventQueueMessage {
   return {
     v: 1,
     snsMessageId: notification.MessageId,
@@ -73,7 +76,12 @@ export function readSesEventQueueMessage(body: unknown): SesEventQueueMessage | 
   if (typeof m.snsTimestamp !== 'number' || !Number.isFinite(m.snsTimestamp)) return null;
   if (typeof m.message !== 'string') return null;
   if (m.archiveKey !== undefined && typeof m.archiveKey !== 'string') return null;
-  const read: SesEventQueueMessage = { v: 1, snsMessageId: m.snsMessageId, snsTimestamp: m.snsTimestamp, message: m.message };
+  const read: SesEventQueueMessage = {
+    v: 1,
+    snsMessageId: m.snsMessageId,
+    snsTimestamp: m.snsTimestamp,
+    message: m.message,
+  };
   if (typeof m.archiveKey === 'string') read.archiveKey = m.archiveKey;
   return read;
 }

@@ -40,7 +40,11 @@ async function sentEmail() {
 
 /** A signed Notification as SNS posts it, with a space SNS might add, so "byte for byte" is tested. */
 async function notification(sesMessageId: string, timestamp = new Date(NOW.getTime() - 1000)) {
-  const event = buildSesEvent({ eventType: 'Delivery', messageId: sesMessageId, time: new Date(NOW.getTime() - 60_000) });
+  const event = buildSesEvent({
+    eventType: 'Delivery',
+    messageId: sesMessageId,
+    time: new Date(NOW.getTime() - 60_000),
+  });
   const signed = await signer.sign({
     Type: 'Notification',
     MessageId: crypto.randomUUID(),
@@ -110,7 +114,10 @@ describe('ingest with the raw archive', () => {
     });
     const certificate = await env.SES_ARCHIVE.get(await certificateArchiveKey(certificateUrl));
     expect(await certificate!.text()).toBe(signer.certificatePem);
-    expect(certificate!.customMetadata).toEqual({ url: certificateUrl, sha256: await sha256Hex(signer.certificatePem) });
+    expect(certificate!.customMetadata).toEqual({
+      url: certificateUrl,
+      sha256: await sha256Hex(signer.certificatePem),
+    });
   });
 
   it('writes each certificate once per URL, however many messages it signed', async () => {
@@ -157,7 +164,9 @@ describe('ingest with the raw archive', () => {
       sent.push(message);
     });
     expect((await ingestor({ enqueue }).ingest(body)).body.outcome).toBe('queued');
-    expect(sent).toEqual([expect.objectContaining({ snsMessageId: signed.MessageId, archiveKey: snsArchiveKey(signed) })]);
+    expect(sent).toEqual([
+      expect.objectContaining({ snsMessageId: signed.MessageId, archiveKey: snsArchiveKey(signed) }),
+    ]);
   });
 
   it('an unverified message is never archived', async () => {
