@@ -76,6 +76,8 @@ export { describeSesEvent } from './proof-statement.js';
 export { PROOF_BUNDLE_FORMAT, PROOF_BUNDLE_VERSION, buildProofBundle } from './proof-bundle.js';
 export type { ProofBundle, ProofEventInput, BuildProofBundleOptions } from './proof-bundle.js';
 export { verifyProofBundle } from './proof-verify.js';
+export { rebuildFromArchivePage, MAX_REBUILD_PAGE } from './archive-rebuild.js';
+export type { RebuildPage, RebuildPageOptions } from './archive-rebuild.js';
 export type { ProofVerdict, ProofMessageVerdict } from './proof-verify.js';
 export { consumeSesEventBatch, retryDelaySeconds, CONSUMER_RECORD_QUERY_BUDGET } from './consume-batch.js';
 export type { QueuedDelivery, DeliveryVerdict, ConsumeReport } from './consume-batch.js';

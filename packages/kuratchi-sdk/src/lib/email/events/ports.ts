@@ -329,6 +329,14 @@ export interface SnsArchive {
   getMessage(key: string): Promise<{ body: string; metadata: ArchivedSnsMessageMetadata } | null>;
   /** The archived certificate PEM at `key`, or null when there is none. */
   getCertificate(key: string): Promise<string | null>;
-  /** Up to `limit` archived SNS messages whose key starts with `prefix`, after `cursor`. */
-  listMessages(options: { prefix?: string; cursor?: string; limit: number }): Promise<ArchivedSnsMessagePage>;
+  /**
+   * Up to `limit` archived SNS messages whose key starts with `prefix` (default `sns/`), in key
+   * order, after `cursor` (a page's) or else after the key `startAfter`.
+   */
+  listMessages(options: {
+    prefix?: string;
+    cursor?: string;
+    startAfter?: string;
+    limit: number;
+  }): Promise<ArchivedSnsMessagePage>;
 }

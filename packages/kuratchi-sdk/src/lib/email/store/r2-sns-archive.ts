@@ -69,14 +69,14 @@ export function createR2SnsArchive(bucket: R2Bucket, options: R2SnsArchiveOption
       return object ? await object.text() : null;
     },
 
-    async listMessages({ prefix, cursor, limit }): Promise<ArchivedSnsMessagePage> {
+    async listMessages({ prefix, cursor, startAfter, limit }): Promise<ArchivedSnsMessagePage> {
       // `include` is honoured from compatibility date 2022-08-04 on (the base types lack it).
-      const listOptions = {
+      const listOptions: R2ListOptions & { include: ['customMetadata'] } = {
         prefix: prefix ?? 'sns/',
         limit: Math.min(Math.max(1, limit), MAX_LIST_LIMIT),
         include: ['customMetadata'],
-        ...(cursor ? { cursor } : {}),
-      } as R2ListOptions;
+        ...(cursor ? { cursor } : startAfter ? { startAfter } : {}),
+      };
       const listed = await bucket.list(listOptions);
       const entries = listed.objects.flatMap((object) => {
         const metadata = readMetadata(object.customMetadata);
