@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { err, out, type Command } from './command.js';
 import { deadLettersCommand } from './commands/dead-letters.js';
+import { rebuildCommand } from './commands/rebuild.js';
 import { reclassifyCommand } from './commands/reclassify.js';
 import { replayCommand } from './commands/replay.js';
 import { setupCommand } from './commands/setup.js';
@@ -21,6 +22,7 @@ const COMMANDS: readonly Command[] = [
   simulateCommand,
   deadLettersCommand,
   reclassifyCommand,
+  rebuildCommand,
   verifyProofCommand,
 ];
 

@@ -20,6 +20,7 @@ const COMMANDS = [
   'simulate',
   'dead-letters',
   'reclassify',
+  'rebuild',
   'verify-proof',
 ];
 

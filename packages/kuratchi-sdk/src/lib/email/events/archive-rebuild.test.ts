@@ -142,7 +142,11 @@ describe('rebuild from the raw archive', () => {
     } while (after);
     const reset = await rows(env.ORG_DB_ACME, ids);
     expect(reset.events).toEqual([]);
-    expect(reset.emails.every((e) => e.status === 'sent' && e.open_count === 0)).toBe(true);
+    expect(
+      reset.emails.every(
+        (e) => (e as Record<string, unknown>).status === 'sent' && (e as Record<string, unknown>).open_count === 0,
+      ),
+    ).toBe(true);
     expect(reset.suppressions.map((s) => s.email_address)).toEqual(['manual-1@example.com']);
 
     // Step 2: the archive again, in small pages from the first hour on.

@@ -25,6 +25,8 @@ export interface RebuildPageOptions {
   since?: Date;
   /** Messages listed per page, at most {@link MAX_REBUILD_PAGE} (the default). */
   limit?: number;
+  /** List, route and re-verify only: nothing is applied (`matched` says how many would be). */
+  dryRun?: boolean;
 }
 
 /** What one page of the rebuild did. */
@@ -100,7 +102,7 @@ export async function rebuildFromArchivePage(ports: EventSinkPorts, options: Reb
     }
   }
   result.matched = deliveries.length;
-  if (!deliveries.length) return result;
+  if (!deliveries.length || options.dryRun) return result;
   // The queue consumer's path run inline (`applySesEventMessages` of the content-identity contract).
   const report = await consumeSesEventBatch(ports, deliveries);
   for (const verdict of report.verdicts.values()) {
