@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { sesEventIdentityFields } from '../src/lib/email/events/content-identity.js';
 import { parseSesEvent, SES_EVENT_TYPES, type SesEvent } from '../src/lib/email/events/ses-event.js';
 import { buildSesEvent } from '../src/lib/email/testing/ses-event-factory.js';
 
@@ -61,9 +62,18 @@ export const sesEventArbitrary: fc.Arbitrary<SesEvent> = fc
     return parseSesEvent(JSON.stringify(built));
   });
 
+/**
+ * Distinct events (distinct by content identity: two records equal on every identifying field
+ * are one event, see events/content-identity.ts), each with its own SNS id.
+ */
+export const distinctEventsArbitrary = fc.uniqueArray(sesEventArbitrary, {
+  minLength: 1,
+  maxLength: 12,
+  selector: (event) => JSON.stringify(sesEventIdentityFields(event)),
+});
+
 /** A set of distinct deliveries (unique SNS ids), and an arrival order of them with duplicates. */
-export const deliveriesArbitrary = fc
-  .array(sesEventArbitrary, { minLength: 1, maxLength: 12 })
+export const deliveriesArbitrary = distinctEventsArbitrary
   .map((events) => events.map((ses, i) => ({ snsMessageId: `sns-${i}`, ses })))
   .chain((distinct) =>
     fc.record({

@@ -1,6 +1,9 @@
 import { env } from 'cloudflare:test';
 import { createD1AdminStore, createD1OrgEmailStore, createOrgDatabaseClient } from '../src/lib/email/store/index.js';
-import type { EventSinkPorts } from '../src/lib/email/events/record.js';
+import { recordEventInput, type EventSinkPorts } from '../src/lib/email/events/record.js';
+import { sesEventContentId } from '../src/lib/email/events/content-identity.js';
+import type { MessageRoute, RecordEventInput } from '../src/lib/email/events/ports.js';
+import type { SesEvent } from '../src/lib/email/events/ses-event.js';
 
 /** The two organisations every test database knows, and their D1 bindings. */
 export const ORGS = { acme: 'org-acme', globex: 'org-globex' } as const;
@@ -60,4 +63,14 @@ export async function emailSnapshot(db: D1Database, id: string): Promise<Record<
 /** `value` with the run's namespace `ns` replaced by `NS`, so runs in different namespaces compare equal. */
 export function withoutNamespace<T>(value: T, ns: string): T {
   return JSON.parse(JSON.stringify(value).replaceAll(ns, 'NS')) as T;
+}
+
+/** The store's input for `event` under `snsMessageId`, built as ingestion builds it (content identity included). */
+export async function routedInput(
+  route: MessageRoute,
+  snsMessageId: string,
+  event: SesEvent,
+  receivedAt: number,
+): Promise<RecordEventInput> {
+  return recordEventInput(route, { snsMessageId, contentId: await sesEventContentId(event) }, event, receivedAt);
 }

@@ -217,10 +217,53 @@ export interface RecipientEffectGroup {
   effects: RecipientEffect[];
 }
 
+/**
+ * How an SES event reached us: `sns` (the webhook), `redrive` (the SNS dead-letter queue, through
+ * `kuratchi-ses redrive`), `firehose` (the Kinesis Data Firehose HTTP endpoint), `import` (files
+ * Firehose wrote to S3, through `kuratchi-ses import`), `rebuild` (the raw archive, through
+ * `kuratchi-ses rebuild`) or `reconcile` (learnt from SES's GetMessageInsights).
+ * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-add-event-destination.html
+ */
+export type SesEventSource = 'sns' | 'redrive' | 'firehose' | 'import' | 'rebuild' | 'reconcile';
+
+/** Every {@link SesEventSource}, in the order above. */
+export const SES_EVENT_SOURCES = [
+  'sns',
+  'redrive',
+  'firehose',
+  'import',
+  'rebuild',
+  'reconcile',
+] as const satisfies readonly SesEventSource[];
+
+/**
+ * Where a copy of an event came from: its source and, when the raw signed SNS message was
+ * archived, the archive's key for it.
+ */
+export interface EventProvenance {
+  /** Default `sns`. */
+  source?: SesEventSource;
+  /** The R2 key of the raw SNS message as received (see the raw archive); absent when not archived. */
+  archiveKey?: string;
+}
+
 /** An SES event as stored in the organisation's `email_events` table. */
 export interface EmailEventRecord {
-  /** SNS MessageId: one row per distinct delivery of SNS, the key that drops duplicates. */
+  /**
+   * SNS MessageId: one row per distinct delivery of SNS, one of the two keys that drop duplicates.
+   * An event that did not come through SNS (Firehose, an import) has `content:<contentId>`.
+   */
   snsMessageId: string;
+  /**
+   * The event's content identity (`sesEventContentId`): the same SES event under another SNS
+   * MessageId (identity notifications and event publishing on one topic, a Firehose record, an
+   * import) has the same one, and is dropped as a duplicate.
+   */
+  contentId: string;
+  /** How this copy reached us. */
+  source: SesEventSource;
+  /** The R2 key of the raw signed SNS message, or null when it was not archived. */
+  archiveKey: string | null;
   sesMessageId: string;
   /** The SES `eventType` (`Rendering Failure` keeps its space). */
   eventType: string;

@@ -1,6 +1,6 @@
-import { consumeSesEventBatch, type QueuedDelivery } from './consume-batch.js';
+import { applySesEventMessages } from './apply-messages.js';
 import type { SnsArchive } from './ports.js';
-import { sesEventQueueMessage } from './queue-message.js';
+import { sesEventQueueMessage, type SesEventQueueMessage } from './queue-message.js';
 import type { EventSinkPorts, SinkOutcome } from './record.js';
 import { snsArchiveHourPrefix } from './sns-archive.js';
 import { verifySnsMessageWithCertificate } from './sns-verify.js';
@@ -80,7 +80,7 @@ export async function rebuildFromArchivePage(ports: EventSinkPorts, options: Reb
 
   const certificates = new Map<string, Promise<string | null>>();
   const keyCache = createSigningKeyCache();
-  const deliveries: QueuedDelivery[] = [];
+  const messages: SesEventQueueMessage[] = [];
   for (const entry of mine) {
     const archived = await archive.getMessage(entry.key);
     if (!archived) continue;
@@ -96,18 +96,18 @@ export async function rebuildFromArchivePage(ports: EventSinkPorts, options: Reb
         keyCache,
       });
       if (verified.message.Type !== 'Notification') throw new Error('not a Notification');
-      deliveries.push({ id: entry.key, body: sesEventQueueMessage(verified.message, entry.key), attempts: 1 });
+      messages.push(sesEventQueueMessage(verified.message, { source: 'rebuild', archiveKey: entry.key }));
     } catch (error) {
       result.refused.push({ key: entry.key, reason: error instanceof Error ? error.message : String(error) });
     }
   }
-  result.matched = deliveries.length;
-  if (!deliveries.length || options.dryRun) return result;
-  // The queue consumer's path run inline (`applySesEventMessages` of the content-identity contract).
-  const report = await consumeSesEventBatch(ports, deliveries);
-  for (const verdict of report.verdicts.values()) {
-    if (verdict.action === 'retry') result.retry++;
-    else result.outcomes[verdict.outcome] = (result.outcomes[verdict.outcome] ?? 0) + 1;
+  result.matched = messages.length;
+  if (!messages.length || options.dryRun) return result;
+  // The queue consumer's path, inline: routing by lookup row, the park, content identity.
+  const { outcomes } = await applySesEventMessages(ports, messages);
+  for (const outcome of outcomes) {
+    if (outcome === 'retry') result.retry++;
+    else result.outcomes[outcome] = (result.outcomes[outcome] ?? 0) + 1;
   }
   return result;
 }

@@ -5,10 +5,12 @@ import {
   maxHeld,
   recordEventInput,
   recordInputCost,
+  type EventOrigin,
   type EventSinkPorts,
   type SinkOutcome,
 } from './record.js';
-import { readSesEventQueueMessage, type SesEventQueueMessage } from './queue-message.js';
+import { sesEventContentId } from './content-identity.js';
+import { queueMessageProvenance, readSesEventQueueMessage, type SesEventQueueMessage } from './queue-message.js';
 import { parseSesEvent, type SesEvent } from './ses-event.js';
 
 /**
@@ -68,15 +70,17 @@ interface Readable {
   delivery: QueuedDelivery;
   queued: SesEventQueueMessage;
   event: SesEvent;
+  contentId: string;
 }
 
 /**
  * Applies one batch of the SES events queue (up to 100 messages) with the same rules as direct
  * mode, in a handful of D1 round trips: every route with one admin query (the lookup row is the
  * only route), then each organisation's events with `recordEvents` (as few D1 batches as the
- * limits allow, each event whole), organisations in parallel. Idempotent by SNS MessageId, so a
- * redelivered message, or a batch retried after a failure halfway or a consumer that died, is a
- * `duplicate` where it was recorded and applied where it was not: nothing counts twice.
+ * limits allow, each event whole), organisations in parallel. Idempotent by SNS MessageId and by
+ * content identity (`sesEventContentId`), so a redelivered message, another copy of the same SES
+ * event, or a batch retried after a failure halfway or a consumer that died, is a `duplicate`
+ * where it was recorded and applied where it was not: nothing counts twice.
  * - routed and recorded (or found recorded): ack, `applied` / `duplicate`;
  * - no lookup row: parked (ack, `parked`), then routed once more, so an event that raced
  *   `sendEmail` is applied rather than left for the sweep; the park full: `dead-lettered`;
@@ -96,7 +100,7 @@ export async function consumeSesEventBatch(
 ): Promise<ConsumeReport> {
   const report: ConsumeReport = { verdicts: new Map(), counts: new Map(), lagsMs: [] };
   const now = (ports.now ?? (() => new Date()))().getTime();
-  const readable = readAll(deliveries, report);
+  const readable = await readAll(deliveries, report);
 
   let routes: Map<string, MessageRoute>;
   try {
@@ -135,8 +139,8 @@ export async function consumeSesEventBatch(
   return finish(report);
 }
 
-function readAll(deliveries: readonly QueuedDelivery[], report: ConsumeReport): Readable[] {
-  const readable: Readable[] = [];
+async function readAll(deliveries: readonly QueuedDelivery[], report: ConsumeReport): Promise<Readable[]> {
+  const readable: Array<Omit<Readable, 'contentId'>> = [];
   for (const delivery of deliveries) {
     const queued = readSesEventQueueMessage(delivery.body);
     let event: SesEvent | null = null;
@@ -150,7 +154,7 @@ function readAll(deliveries: readonly QueuedDelivery[], report: ConsumeReport): 
     if (!queued || !event) verdict(report, delivery, { action: 'ack', outcome: 'unreadable' });
     else readable.push({ delivery, queued, event });
   }
-  return readable;
+  return Promise.all(readable.map(async (r) => ({ ...r, contentId: await sesEventContentId(r.event) })));
 }
 
 async function findRoutes(ports: EventSinkPorts, readable: readonly Readable[]): Promise<Map<string, MessageRoute>> {
@@ -168,7 +172,7 @@ const inputs = new WeakMap<Readable, RecordEventInput>();
 function recordInputOf(item: Readable & { route: MessageRoute }, now: number): RecordEventInput {
   let input = inputs.get(item);
   if (!input) {
-    input = recordEventInput(item.route, item.queued.snsMessageId, item.event, now);
+    input = recordEventInput(item.route, originOf(item), item.event, now);
     inputs.set(item, input);
   }
   return input;
@@ -270,12 +274,17 @@ async function hold(
   }
 }
 
+function originOf(item: Readable): EventOrigin & { contentId: string } {
+  return { snsMessageId: item.queued.snsMessageId, contentId: item.contentId, ...queueMessageProvenance(item.queued) };
+}
+
 function heldOf(item: Readable, now: number) {
   return {
     snsMessageId: item.queued.snsMessageId,
     sesMessageId: item.event.mail.messageId,
     message: JSON.stringify(item.event),
     parkedAt: now,
+    ...queueMessageProvenance(item.queued),
   };
 }
 

@@ -58,7 +58,7 @@ export async function replayDeadLetters(
   for (const letter of page) {
     const route = await ports.adminStore.findMessageRoute(letter.sesMessageId);
     const outcome: ReplayOutcome = route
-      ? await recordRouted(at, route, letter.snsMessageId, parseSesEvent(letter.message))
+      ? await recordRouted(at, route, letter, parseSesEvent(letter.message))
       : 'no-route';
     if (outcome === 'applied' || outcome === 'duplicate') await deadLetters.delete(letter.snsMessageId);
     else await deadLetters.noteReplayAttempt(letter.snsMessageId, outcome, options.now.getTime());

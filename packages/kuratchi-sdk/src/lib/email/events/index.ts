@@ -28,7 +28,19 @@ export type {
   TrackingDetailField,
   EmailEventRecord,
   SuppressionFromEvent,
+  SesEventSource,
+  EventProvenance,
 } from '../model.js';
+export { SES_EVENT_SOURCES } from '../model.js';
+export {
+  CONTENT_IDENTITY_VERSION,
+  sesEventContentId,
+  sesEventIdentityFields,
+  contentKeyedMessageId,
+} from './content-identity.js';
+export { unsignedSesEventMessage } from './unsigned-event.js';
+export { applySesEventMessages } from './apply-messages.js';
+export type { ApplyOutcome } from './apply-messages.js';
 export { SesEventParseError } from './errors.js';
 export type { SesEventParseErrorCode } from './errors.js';
 export { parseSesEvent, sesEventTime, sesEventDetail, SES_EVENT_TYPES } from './ses-event.js';
@@ -55,7 +67,7 @@ export type {
   EngagementRules,
 } from './engagement.js';
 export { recordSesEvent, applyParkedEvents } from './record.js';
-export type { EventSinkPorts, SinkOutcome, SinkResult } from './record.js';
+export type { EventSinkPorts, EventOrigin, SinkOutcome, SinkResult } from './record.js';
 export { DEFAULT_PARK_TTL_MS, DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE, SNS_MAX_RETRY_WINDOW_MS } from './park-policy.js';
 export type { ParkLimits } from './park-policy.js';
 export { sweepParkedEvents } from './park-sweep.js';
@@ -85,6 +97,7 @@ export { consumeSesEventQueue, deadLetterSesEventQueue } from './queue-consumer.
 export {
   MAX_QUEUE_MESSAGE_BYTES,
   sesEventQueueMessage,
+  queueMessageProvenance,
   readSesEventQueueMessage,
   queueMessageBytes,
 } from './queue-message.js';

@@ -1,3 +1,4 @@
+import type { EventProvenance, SesEventSource } from '../model.js';
 import { OrgDatabaseError, SesEventParseError, SnsMessageError, SnsVerificationError } from './errors.js';
 import { recordSesEvent, type EventSinkPorts } from './record.js';
 import {
@@ -37,10 +38,16 @@ export interface SesEventIngestorOptions extends EventSinkPorts {
    */
   enqueue?: EnqueueSesEvent;
   /**
+   * How the messages given to this ingestor reach it, stored with each event: `sns` (the
+   * webhook, the default) or `redrive` (messages SNS moved to its dead-letter queue).
+   */
+  source?: SesEventSource;
+  /**
    * The raw archive (an R2 bucket, `createR2SnsArchive`): every verified SNS message is stored as
-   * received, with its signing certificate, before its event is applied or enqueued; when the
-   * archive fails the answer is `unavailable` (code `archive-failed`) so SNS retries, and nothing
-   * is applied unarchived. Without it nothing is archived.
+   * received, with its signing certificate, before its event is applied or enqueued (its key is
+   * then the event's `archiveKey`); when the archive fails the answer is `unavailable` (code
+   * `archive-failed`) so SNS retries, and nothing is applied unarchived. Without it nothing is
+   * archived.
    * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/
    */
   archive?: SnsArchive;
@@ -77,6 +84,10 @@ type LogFields = Omit<IngestLogEntry, 'outcome'>;
 export function createSesEventIngestor(options: SesEventIngestorOptions): SesEventIngestor {
   const now = options.now ?? (() => new Date());
   const visit = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
+  const provenance: EventProvenance = options.source ? { source: options.source } : {};
+  /** The provenance of one message: the ingestor's source and, when archived, its archive key. */
+  const provenanceOf = (archiveKey: string | undefined): EventProvenance =>
+    archiveKey ? { ...provenance, archiveKey } : provenance;
 
   async function handleNotification(
     message: SnsNotification,
@@ -95,7 +106,7 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
     log.sesMessageId = event.mail.messageId;
     log.eventType = event.eventType;
     if (options.enqueue) {
-      const queued = sesEventQueueMessage(message, archiveKey);
+      const queued = sesEventQueueMessage(message, provenanceOf(archiveKey));
       if (queueMessageBytes(queued) <= MAX_QUEUE_MESSAGE_BYTES) {
         try {
           await options.enqueue(queued);
@@ -106,7 +117,7 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
         return webhookAnswer('queued', log);
       }
     }
-    const result = await recordSesEvent(options, message.MessageId, event);
+    const result = await recordSesEvent(options, message.MessageId, event, provenanceOf(archiveKey));
     if (result.organizationId) log.organizationId = result.organizationId;
     if (result.outcome === 'applied') log.lagMs = Math.max(0, now().getTime() - Date.parse(message.Timestamp));
     return webhookAnswer(result.outcome, log);

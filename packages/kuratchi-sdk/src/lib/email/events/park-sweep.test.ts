@@ -21,8 +21,11 @@ const TTL = DEFAULT_PARK_TTL_MS;
 
 beforeAll(seedOrganizations);
 
-const event = (eventType: SesEventType, messageId: string) =>
-  parseSesEvent(JSON.stringify(buildSesEvent({ eventType, messageId, time: new Date(NOW.getTime() - 60_000) })));
+/** An event of `messageId`; a different `second` makes it another event (another content identity). */
+const event = (eventType: SesEventType, messageId: string, second = 0) =>
+  parseSesEvent(
+    JSON.stringify(buildSesEvent({ eventType, messageId, time: new Date(NOW.getTime() - 60_000 + second * 1000) })),
+  );
 const held = async (sesMessageId: string) =>
   (
     await env.ADMIN_DB.prepare(
@@ -126,7 +129,7 @@ describe('cap per message', () => {
     const ports = { ...d1SinkPorts(() => NOW), maxHeldEventsPerMessage: 2 };
     const outcomes = [];
     for (const n of [1, 2, 3, 3])
-      outcomes.push((await recordSesEvent(ports, `${ses}-${n}`, event('Open', ses))).outcome);
+      outcomes.push((await recordSesEvent(ports, `${ses}-${n}`, event('Open', ses, n))).outcome);
     expect(outcomes).toEqual(['parked', 'parked', 'dead-lettered', 'dead-lettered']);
     expect((await held(ses)).map((r) => r['id'])).toEqual([`${ses}-1`, `${ses}-2`]);
     expect(await deadLetters(ses)).toEqual([
@@ -169,7 +172,7 @@ describe('sweep: the drain sendEmail missed', () => {
       await recordSesEvent(
         d1SinkPorts(() => NOW),
         `${ses}-${n}`,
-        event('Open', ses),
+        event('Open', ses, n),
       );
     await route(ses, await insertEmail(env.ORG_DB_ACME, { sesMessageId: ses }));
     expect(

@@ -1,4 +1,10 @@
-import type { EmailEventRecord, RecipientEffectGroup, SuppressionFromEvent, TrackingEffect } from '../model.js';
+import type {
+  EmailEventRecord,
+  EventProvenance,
+  RecipientEffectGroup,
+  SuppressionFromEvent,
+  TrackingEffect,
+} from '../model.js';
 
 /**
  * The ports of the ingestion core: what `events/` needs of the admin database (routes, the park,
@@ -46,7 +52,7 @@ export const DEAD_LETTER_REASONS = [
 ] as const satisfies ReadonlyArray<HoldReason | 'park-full' | 'queue-retries-exhausted'>;
 
 /** A verified SES event kept until its email is known (or orphaned, see {@link HoldReason}). */
-export interface ParkedEvent {
+export interface ParkedEvent extends EventProvenance {
   snsMessageId: string;
   sesMessageId: string;
   /** The verified SNS Message (SES event record JSON). */
@@ -114,7 +120,7 @@ export interface ParkStore {
  * A row of the dead-letter table.
  * @see https://developers.cloudflare.com/d1/worker-api/
  */
-export interface DeadLetter {
+export interface DeadLetter extends EventProvenance {
   snsMessageId: string;
   sesMessageId: string;
   /** The verified SNS Message (SES event record JSON). */
@@ -244,7 +250,8 @@ export interface RecordEventInput {
 
 /**
  * What recording an event did: `applied` (first time seen: recorded and applied), `duplicate`
- * (this SNS message was recorded before: nothing changed), `email-missing` (the email row does not
+ * (this SNS message, or another copy of the same SES event by its content identity, was recorded
+ * before: nothing changed), `email-missing` (the email row does not
  * exist in this database (yet): nothing changed), `email-mismatch` (the email row is bound to
  * another SES message: nothing changed).
  */

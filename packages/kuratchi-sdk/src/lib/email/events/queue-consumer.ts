@@ -1,7 +1,7 @@
 import type { Message, MessageBatch } from '@cloudflare/workers-types';
 import { consumeSesEventBatch, type ConsumeReport } from './consume-batch.js';
 import type { DeadLetterStore } from './ports.js';
-import { readSesEventQueueMessage } from './queue-message.js';
+import { queueMessageProvenance, readSesEventQueueMessage } from './queue-message.js';
 import type { EventSinkPorts } from './record.js';
 import { parseSesEvent } from './ses-event.js';
 import { SesEventParseError } from './errors.js';
@@ -80,6 +80,7 @@ export async function deadLetterSesEventQueue(
         reason: 'queue-retries-exhausted' as const,
         firstSeenAt: queued.snsTimestamp,
         deadLetteredAt: now.getTime(),
+        ...queueMessageProvenance(queued),
       });
     }
   }

@@ -1,3 +1,5 @@
+import { SES_EVENT_SOURCES, type EventProvenance, type SesEventSource } from '../model.js';
+
 /**
  * The message the webhook sends to the SES events queue in queued mode, one per verified SNS
  * Notification: the SNS ids and time the consumer needs (idempotency by SNS MessageId, the lag
@@ -16,7 +18,9 @@ export interface SesEventQueueMessage {
   snsTimestamp: number;
   /** The verified SNS Message: the SES event record JSON. */
   message: string;
-  /** The raw archive's key of the SNS message, when it was archived (see `snsArchiveKey`). */
+  /** How the event reached us; absent means `sns`. */
+  source?: SesEventSource;
+  /** The R2 key of the raw signed SNS message, when the raw archive is bound. */
   archiveKey?: string;
 }
 
@@ -41,18 +45,26 @@ export type EnqueueSesEvent = (message: SesEventQueueMessage) => Promise<void>;
  * @see https://docs.aws.amazon.com/sns/latest/dg/http-notification-json.html
  */
 export function sesEventQueueMessage(
-  notification: {
-    MessageId: string;
-    Timestamp: string;
-    Message: string;
-  },
-  archiveKey?: string,
+  notification: { MessageId: string; Timestamp: string; Message: string },
+  provenance: EventProvenance = {},
 ): SesEventQueueMessage {
   return {
     v: 1,
     snsMessageId: notification.MessageId,
     snsTimestamp: Date.parse(notification.Timestamp),
     message: notification.Message,
+    ...provenanceFields(provenance),
+  };
+}
+
+/** The provenance of a queue message (the inverse of the fields `sesEventQueueMessage` adds). */
+export function queueMessageProvenance(message: SesEventQueueMessage): EventProvenance {
+  return provenanceFields(message);
+}
+
+function provenanceFields({ source, archiveKey }: EventProvenance): EventProvenance {
+  return {
+    ...(source && source !== 'sns' ? { source } : {}),
     ...(archiveKey ? { archiveKey } : {}),
   };
 }
@@ -75,13 +87,16 @@ export function readSesEventQueueMessage(body: unknown): SesEventQueueMessage | 
   if (typeof m.snsMessageId !== 'string' || m.snsMessageId === '') return null;
   if (typeof m.snsTimestamp !== 'number' || !Number.isFinite(m.snsTimestamp)) return null;
   if (typeof m.message !== 'string') return null;
-  if (m.archiveKey !== undefined && typeof m.archiveKey !== 'string') return null;
-  const read: SesEventQueueMessage = {
+  if (m.source !== undefined && !(SES_EVENT_SOURCES as readonly unknown[]).includes(m.source)) return null;
+  if (m.archiveKey !== undefined && (typeof m.archiveKey !== 'string' || m.archiveKey === '')) return null;
+  return {
     v: 1,
     snsMessageId: m.snsMessageId,
     snsTimestamp: m.snsTimestamp,
     message: m.message,
+    ...provenanceFields({
+      source: m.source as SesEventSource | undefined,
+      archiveKey: m.archiveKey as string | undefined,
+    }),
   };
-  if (typeof m.archiveKey === 'string') read.archiveKey = m.archiveKey;
-  return read;
 }

@@ -1,4 +1,5 @@
-import type { EmailEventRecord } from '../model.js';
+import type { EmailEventRecord, EventProvenance } from '../model.js';
+import { sesEventContentId } from './content-identity.js';
 import { OrgDatabaseError } from './errors.js';
 import type {
   AdminStore,
@@ -34,6 +35,14 @@ export interface EventSinkPorts {
  */
 export type SinkOutcome = 'applied' | 'duplicate' | 'parked' | 'orphaned' | 'dead-lettered';
 
+/**
+ * One copy of an event: its SNS MessageId (`content:<contentId>` for a copy that came without
+ * one) and its provenance.
+ */
+export interface EventOrigin extends EventProvenance {
+  snsMessageId: string;
+}
+
 /** The outcome and, when known, the organisation the event was routed to. */
 export interface SinkResult {
   outcome: SinkOutcome;
@@ -61,9 +70,10 @@ export async function recordSesEvent(
   ports: EventSinkPorts,
   snsMessageId: string,
   event: SesEvent,
+  provenance: EventProvenance = {},
 ): Promise<SinkResult> {
   const sesMessageId = event.mail.messageId;
-  const held = { snsMessageId, sesMessageId, message: JSON.stringify(event), parkedAt: nowMs(ports) };
+  const held = { snsMessageId, sesMessageId, message: JSON.stringify(event), parkedAt: nowMs(ports), ...provenance };
   const route = await ports.adminStore.findMessageRoute(sesMessageId);
   if (route) return recordOrOrphan(ports, route, held, event);
 
@@ -83,7 +93,7 @@ export async function recordSesEvent(
  * a failed call left). Each applied (or already recorded) event leaves the park; one whose email
  * row is missing or bound to another message is marked orphaned. Drains at most the park's cap of
  * events (all of them, for a message parked through this SDK). Safe to call any number of times,
- * concurrently too: recording is idempotent by SNS MessageId.
+ * concurrently too: recording is idempotent by SNS MessageId and content identity.
  * @returns how many parked events were newly applied.
  * @see https://developers.cloudflare.com/d1/platform/limits/ (at most cap × 4 queries)
  */
@@ -109,7 +119,7 @@ export async function applyHeldEvent(
   held: ParkedEvent,
   event: SesEvent = parseSesEvent(held.message),
 ): Promise<'applied' | 'duplicate' | 'orphaned'> {
-  const outcome = await recordRouted(ports, route, held.snsMessageId, event);
+  const outcome = await recordRouted(ports, route, held, event);
   if (outcome === 'applied' || outcome === 'duplicate') {
     await ports.adminStore.deleteParkedEvent(held.snsMessageId);
     return outcome;
@@ -127,7 +137,7 @@ export async function applyHeldEvent(
 export async function recordRouted(
   ports: EventSinkPorts,
   route: MessageRoute,
-  snsMessageId: string,
+  origin: EventOrigin,
   event: SesEvent,
 ): Promise<RecordEventOutcome> {
   let store;
@@ -137,23 +147,25 @@ export async function recordRouted(
     if (error instanceof OrgDatabaseError && error.code === 'organization-not-found') return 'email-missing';
     throw error;
   }
-  return store.recordEvent(recordEventInput(route, snsMessageId, event, nowMs(ports)));
+  const contentId = await sesEventContentId(event);
+  return store.recordEvent(recordEventInput(route, { ...origin, contentId }, event, nowMs(ports)));
 }
 
 /**
- * What an organisation's store records for a routed event: its row, effects and suppressions.
+ * What an organisation's store records for a routed event: its row (with its content identity,
+ * `sesEventContentId(event)`, and provenance), effects and suppressions.
  * @internal shared by the sink and the queue consumer.
  * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
  */
 export function recordEventInput(
   route: MessageRoute,
-  snsMessageId: string,
+  origin: EventOrigin & { contentId: string },
   event: SesEvent,
   receivedAt: number,
 ): RecordEventInput {
   return {
     emailId: route.emailId,
-    event: eventRecord(snsMessageId, event),
+    event: eventRecord(origin, event),
     effects: effectsOf(event),
     recipients: recipientEffectsOf(event),
     suppressions: suppressionsOf(event),
@@ -181,16 +193,19 @@ async function recordOrOrphan(
   event: SesEvent,
 ): Promise<SinkResult> {
   const organizationId = route.organizationId;
-  const outcome = await recordRouted(ports, route, held.snsMessageId, event);
+  const outcome = await recordRouted(ports, route, held, event);
   if (outcome === 'applied' || outcome === 'duplicate') return { outcome, organizationId };
   const reason: HoldReason = outcome;
   const parked = await ports.adminStore.parkEvent({ ...held, reason }, maxHeld(ports));
   return { outcome: parked === 'dead-lettered' ? 'dead-lettered' : 'orphaned', organizationId };
 }
 
-function eventRecord(snsMessageId: string, event: SesEvent): EmailEventRecord {
+function eventRecord(origin: EventOrigin & { contentId: string }, event: SesEvent): EmailEventRecord {
   return {
-    snsMessageId,
+    snsMessageId: origin.snsMessageId,
+    contentId: origin.contentId,
+    source: origin.source ?? 'sns',
+    archiveKey: origin.archiveKey ?? null,
     sesMessageId: event.mail.messageId,
     eventType: event.eventType,
     occurredAt: sesEventTime(event),

@@ -1,10 +1,9 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { insertEmail } from '../../../../test/seed.js';
+import { insertEmail, routedInput } from '../../../../test/seed.js';
 import { InvalidOptionsError } from '../shared/invalid-options.js';
 import { addSuppression, findSuppressedRecipients, listSuppressions, removeSuppression } from './suppressions.js';
 import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
-import { recordEventInput } from '../events/record.js';
 import { parseSesEvent } from '../events/ses-event.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 
@@ -57,7 +56,7 @@ describe('suppression list functions (D1)', () => {
       ),
     );
     await createD1OrgEmailStore(db).recordEvent(
-      recordEventInput({ organizationId: 'org-acme', emailId }, 'sns-list-bounce', bounce, 5000),
+      await routedInput({ organizationId: 'org-acme', emailId }, 'sns-list-bounce', bounce, 5000),
     );
 
     const all = (await listSuppressions(db, { limit: 500 })).filter((s) => s.emailAddress.endsWith('@list.example'));

@@ -1,9 +1,10 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import type { DeadLetter, DeadLetterReason, DeadLetterStore } from '../events/ports.js';
+import { withProvenance } from './provenance-columns.js';
 
 const COLUMNS = `sns_message_id AS snsMessageId, ses_message_id AS sesMessageId, message, reason,
   first_seen_at AS firstSeenAt, dead_lettered_at AS deadLetteredAt, replay_attempts AS replayAttempts,
-  last_replay_at AS lastReplayAt`;
+  last_replay_at AS lastReplayAt, source, archive_key AS archiveKey`;
 
 /**
  * The dead-letter table of the admin database (`email_event_dead_letters`, schema:
@@ -22,7 +23,7 @@ export function createD1DeadLetterStore(db: D1Database): DeadLetterStore {
         )
         .bind(after ?? '', reason ?? null, reason ?? null, sesMessageId ?? null, sesMessageId ?? null, limit)
         .all<DeadLetter>();
-      return results;
+      return results.map(withProvenance);
     },
 
     async countByReason(bound) {
@@ -45,10 +46,20 @@ export function createD1DeadLetterStore(db: D1Database): DeadLetterStore {
         letters.map((l) =>
           db
             .prepare(
-              `INSERT INTO email_event_dead_letters (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at)
-               VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sns_message_id) DO NOTHING`,
+              `INSERT INTO email_event_dead_letters
+                 (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at, source, archive_key)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sns_message_id) DO NOTHING`,
             )
-            .bind(l.snsMessageId, l.sesMessageId, l.message, l.reason, l.firstSeenAt, l.deadLetteredAt),
+            .bind(
+              l.snsMessageId,
+              l.sesMessageId,
+              l.message,
+              l.reason,
+              l.firstSeenAt,
+              l.deadLetteredAt,
+              l.source ?? null,
+              l.archiveKey ?? null,
+            ),
         ),
       );
     },

@@ -1,7 +1,7 @@
 import { applyD1Migrations, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
-import { recordEventInput } from '../events/record.js';
+import { routedInput } from '../../../../test/seed.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import type { EmailStatus } from '../model.js';
 import { createD1EmailQueries, type EmailLogFilter } from './d1-email-queries.js';
@@ -383,7 +383,7 @@ describe('searching the email log (FTS5 trigram index)', () => {
       const time = new Date(at + (i + 1) * 1000);
       const event = buildSesEvent({ eventType, messageId: sesId, time, recipient: `ev.${m}@example.com` });
       // recordEvent upserts the recipients the event names (ON CONFLICT DO UPDATE: no insert trigger).
-      const input = recordEventInput(
+      const input = await routedInput(
         { organizationId: 'org-acme', emailId: `${m}-1` },
         `sns-${m}-${i}`,
         event,

@@ -1,9 +1,8 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { testTime } from '../../../../test/clock.js';
-import { insertEmail } from '../../../../test/seed.js';
+import { insertEmail, routedInput } from '../../../../test/seed.js';
 import { engagementFixture, retime } from '../events/fixtures/engagement/fixtures.js';
-import { recordEventInput } from '../events/record.js';
 import { parseSesEvent, type SesEvent, type SesEventOf } from '../events/ses-event.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { createD1EmailQueries } from './d1-email-queries.js';
@@ -21,7 +20,7 @@ async function record(emailId: string, sesMessageId: string, events: SesEvent[])
   for (const [i, event] of events.entries()) {
     const routed = { ...event, mail: { ...event.mail, messageId: sesMessageId } } as SesEvent;
     await store.recordEvent(
-      recordEventInput({ organizationId: 'org-globex', emailId }, `${emailId}-${i}`, routed, sentAt),
+      await routedInput({ organizationId: 'org-globex', emailId }, `${emailId}-${i}`, routed, sentAt),
     );
   }
 }

@@ -1,9 +1,8 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
-import { insertEmail } from '../../../../test/seed.js';
+import { insertEmail, routedInput } from '../../../../test/seed.js';
 import { ENGAGEMENT_RULES } from '../events/engagement.js';
-import { recordEventInput } from '../events/record.js';
 import { parseSesEvent } from '../events/ses-event.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { countEngagementToReclassify, reclassifyEngagementPage } from './d1-engagement-reclassify.js';
@@ -26,7 +25,7 @@ async function emailWithBurst() {
   for (const [i, spec] of specs.entries()) {
     const event = parseSesEvent(JSON.stringify(buildSesEvent({ ...spec, messageId: sesMessageId })));
     await store.recordEvent(
-      recordEventInput({ organizationId: 'org-globex', emailId }, `${emailId}-${i}`, event, base),
+      await routedInput({ organizationId: 'org-globex', emailId }, `${emailId}-${i}`, event, base),
     );
   }
   return emailId;

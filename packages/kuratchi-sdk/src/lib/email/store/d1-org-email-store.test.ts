@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TEST_NOW, testTime } from '../../../../test/clock.js';
-import { countRows, insertEmail } from '../../../../test/seed.js';
+import { countRows, insertEmail, routedInput } from '../../../../test/seed.js';
 import { applyEvent } from '../events/apply.js';
 import { classifyEngagementSet } from '../events/engagement.js';
 import { applyRecipientEvent } from '../events/recipient-effects.js';
@@ -23,8 +23,8 @@ const store = createD1OrgEmailStore(env.ORG_DB_ACME);
 const queries = createD1EmailQueries(env.ORG_DB_ACME);
 
 /** The store's input for an event, built as ingestion builds it. */
-function input(emailId: string, snsMessageId: string, event: SesEvent): RecordEventInput {
-  return recordEventInput({ organizationId: 'org-acme', emailId }, snsMessageId, event, TEST_NOW.getTime());
+function input(emailId: string, snsMessageId: string, event: SesEvent): Promise<RecordEventInput> {
+  return routedInput({ organizationId: 'org-acme', emailId }, snsMessageId, event, TEST_NOW.getTime());
 }
 
 async function newEmail() {
@@ -37,9 +37,9 @@ describe('D1 org email store: recordEvent', () => {
   it('the same SNS message recorded twice changes nothing the second time', async () => {
     const { emailId, sesMessageId } = await newEmail();
     const open = buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: testTime(-HOUR_MS) });
-    expect(await store.recordEvent(input(emailId, 'sns-dup-1', open))).toBe('applied');
+    expect(await store.recordEvent(await input(emailId, 'sns-dup-1', open))).toBe('applied');
     const once = await queries.getEmail(emailId);
-    expect(await store.recordEvent(input(emailId, 'sns-dup-1', open))).toBe('duplicate');
+    expect(await store.recordEvent(await input(emailId, 'sns-dup-1', open))).toBe('duplicate');
     const twice = await queries.getEmail(emailId);
     expect(twice).toEqual(once);
     expect(twice?.openCount).toBe(1);
@@ -52,9 +52,9 @@ describe('D1 org email store: recordEvent', () => {
   it('50 concurrent distinct Open deliveries give openCount 50', async () => {
     const { emailId, sesMessageId } = await newEmail();
     const outcomes = await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
+      Array.from({ length: 50 }, async (_, i) =>
         store.recordEvent(
-          input(
+          await input(
             emailId,
             `sns-open-${emailId}-${i}`,
             buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: testTime(-HOUR_MS + i * 1000) }),
@@ -72,7 +72,7 @@ describe('D1 org email store: recordEvent', () => {
     const { emailId, sesMessageId } = await newEmail();
     const click = buildSesEvent({ eventType: 'Click', messageId: sesMessageId, time: testTime(-HOUR_MS) });
     const outcomes = await Promise.all(
-      Array.from({ length: 50 }, () => store.recordEvent(input(emailId, `sns-same-${emailId}`, click))),
+      Array.from({ length: 50 }, async () => store.recordEvent(await input(emailId, `sns-same-${emailId}`, click))),
     );
     expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1);
     expect((await queries.getEmail(emailId))?.clickCount).toBe(1);
@@ -81,9 +81,11 @@ describe('D1 org email store: recordEvent', () => {
   it('an email that does not exist, or belongs to another SES message, records nothing', async () => {
     const before = await countRows(env.ORG_DB_ACME, 'email_events');
     const open = buildSesEvent({ eventType: 'Open', messageId: 'ses-unknown', time: testTime(-HOUR_MS) });
-    expect(await store.recordEvent(input('no-such-email', `sns-${crypto.randomUUID()}`, open))).toBe('email-missing');
+    expect(await store.recordEvent(await input('no-such-email', `sns-${crypto.randomUUID()}`, open))).toBe(
+      'email-missing',
+    );
     const { emailId } = await newEmail();
-    expect(await store.recordEvent(input(emailId, `sns-${crypto.randomUUID()}`, open))).toBe('email-mismatch');
+    expect(await store.recordEvent(await input(emailId, `sns-${crypto.randomUUID()}`, open))).toBe('email-mismatch');
     expect(await countRows(env.ORG_DB_ACME, 'email_events')).toBe(before);
     expect((await queries.getEmail(emailId))?.openCount).toBe(0);
   });
@@ -91,7 +93,7 @@ describe('D1 org email store: recordEvent', () => {
   it('applies to a row that does not know its SES message id yet, but never binds it (only markSent does)', async () => {
     const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId: null });
     const send = buildSesEvent({ eventType: 'Send', messageId: `ses-${emailId}`, time: testTime(-HOUR_MS) });
-    expect(await store.recordEvent(input(emailId, `sns-${emailId}`, send))).toBe('applied');
+    expect(await store.recordEvent(await input(emailId, `sns-${emailId}`, send))).toBe('applied');
     expect(await queries.getEmail(emailId)).toMatchObject({ sesMessageId: null, status: 'sent' });
   });
 
@@ -105,7 +107,7 @@ describe('D1 org email store: recordEvent', () => {
       recipient,
       time: testTime(-HOUR_MS),
     });
-    await store.recordEvent(input(emailId, `sns-t-${emailId}`, transient));
+    await store.recordEvent(await input(emailId, `sns-t-${emailId}`, transient));
     const suppressed = () =>
       env.ORG_DB_ACME.prepare('SELECT reason FROM email_suppressions WHERE email_address = ?').bind(recipient).all();
     expect((await suppressed()).results).toEqual([]);
@@ -115,9 +117,28 @@ describe('D1 org email store: recordEvent', () => {
       recipient,
       time: testTime(-HOUR_MS + 60_000),
     });
-    await store.recordEvent(input(emailId, `sns-p-${emailId}`, permanent));
-    await store.recordEvent(input(emailId, `sns-p-${emailId}`, permanent));
+    await store.recordEvent(await input(emailId, `sns-p-${emailId}`, permanent));
+    await store.recordEvent(await input(emailId, `sns-p-${emailId}`, permanent));
     expect((await suppressed()).results).toEqual([{ reason: 'bounce' }]);
+  });
+});
+
+describe('recordEvents in one batch', () => {
+  // A new recipient's row fires the search index's triggers (FTS5 writes); D1 then reported those
+  // changes as the next statement's `meta.changes`, so an applied event read as a duplicate.
+  it('says applied for every new event, whatever the statements before it changed', async () => {
+    const { emailId, sesMessageId } = await newEmail();
+    const events = ['first', 'second', 'third'].map((name, i) =>
+      buildSesEvent({
+        eventType: 'Delivery',
+        messageId: sesMessageId,
+        time: testTime(-HOUR_MS + i * 1000),
+        recipients: [`${name}.${emailId}@example.com`],
+      }),
+    );
+    const inputs = await Promise.all(events.map((e, i) => input(emailId, `sns-batch-${emailId}-${i}`, e)));
+    expect(await store.recordEvents(inputs)).toEqual(['applied', 'applied', 'applied']);
+    expect(await store.recordEvents(inputs)).toEqual(['duplicate', 'duplicate', 'duplicate']);
   });
 });
 
@@ -125,7 +146,12 @@ describe('recordInputCost', () => {
   it('counts exactly the statements recording an event sends, for random events of every type', () => {
     fc.assert(
       fc.property(sesEventArbitrary, (event) => {
-        const recorded = input('email-cost', 'sns-cost', event);
+        const recorded = recordEventInput(
+          { organizationId: 'org-acme', emailId: 'email-cost' },
+          { snsMessageId: 'sns-cost', contentId: 'content-cost' },
+          event,
+          TEST_NOW.getTime(),
+        );
         expect(recordStatements(env.ORG_DB_ACME, recorded, 'token')).toHaveLength(recordInputCost(recorded));
       }),
       { numRuns: 200 },
@@ -141,7 +167,7 @@ describe('D1 org email store agrees with the pure fold', () => {
         const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId });
         const withId = (ses: SesEvent) => ({ ...ses, mail: { ...ses.mail, messageId: sesMessageId } }) as SesEvent;
         for (const { snsMessageId, ses } of arrivals) {
-          await store.recordEvent(input(emailId, `${emailId}-${snsMessageId}`, withId(ses)));
+          await store.recordEvent(await input(emailId, `${emailId}-${snsMessageId}`, withId(ses)));
         }
         const events = distinct.map((d) => withId(d.ses));
         const row = await queries.getEmail(emailId);

@@ -1,4 +1,4 @@
-import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
+import type { D1Database, D1PreparedStatement, D1Result } from '@cloudflare/workers-types';
 import { recordInputCost } from '../events/record.js';
 import { recordStatements } from './record-statements.js';
 import { marks } from './sql-marks.js';
@@ -14,8 +14,8 @@ export const MAX_STATEMENTS_PER_RECORD_BATCH = 300;
 /**
  * An organisation's email database on D1 prepared statements (schema: `migrations/org`).
  *
- * `recordEvent` is one D1 batch (one transaction): insert the event unless its SNS MessageId is
- * already there, its email row is missing or that row is bound to another SES message, then
+ * `recordEvent` is one D1 batch (one transaction): insert the event unless its SNS MessageId or
+ * its content identity is already there, its email row is missing or that row is bound to another SES message, then
  * UPDATE the email row and add suppressions only if that insert is this attempt's own (matched by
  * a random token). So a duplicate delivery, a concurrent duplicate, or a retry after a failure can
  * never count an event twice, and a counter is a `+ 1` in SQL, never a read-modify-write. An event
@@ -27,13 +27,13 @@ export function createD1OrgEmailStore(db: D1Database): OrgEmailStore {
     async recordEvent(input) {
       const token = crypto.randomUUID();
       const [inserted] = await db.batch(recordStatements(db, input, token));
-      if (inserted?.meta.changes === 1) return 'applied';
+      if (insertedRow(inserted)) return 'applied';
       const found = await db
         .prepare(
-          `SELECT EXISTS (SELECT 1 FROM email_events WHERE sns_message_id = ?) AS seen,
+          `SELECT EXISTS (SELECT 1 FROM email_events WHERE sns_message_id = ? OR content_id = ?) AS seen,
                   EXISTS (SELECT 1 FROM emails WHERE id = ? AND ses_message_id IS NOT NULL AND ses_message_id != ?) AS mismatch`,
         )
-        .bind(input.event.snsMessageId, input.emailId, input.event.sesMessageId)
+        .bind(input.event.snsMessageId, input.event.contentId, input.emailId, input.event.sesMessageId)
         .first<{ seen: number; mismatch: number }>();
       return found?.seen ? 'duplicate' : found?.mismatch ? 'email-mismatch' : 'email-missing';
     },
@@ -51,7 +51,7 @@ export function createD1OrgEmailStore(db: D1Database): OrgEmailStore {
         }
         const results = await db.batch(statements);
         chunk.forEach((index, i) => {
-          if (results[inserts[i]!]?.meta.changes === 1) outcomes[index] = 'applied';
+          if (insertedRow(results[inserts[i]!])) outcomes[index] = 'applied';
           else notApplied.push(index);
         });
       }
@@ -61,6 +61,16 @@ export function createD1OrgEmailStore(db: D1Database): OrgEmailStore {
       return outcomes as RecordEventOutcome[];
     },
   };
+}
+
+/**
+ * Whether the event's insert wrote its row: the insert ends `RETURNING`, so it returns the row
+ * exactly when it wrote one. (Not `meta.changes`: in a batch, D1 can report there the changes of
+ * an earlier statement's triggers, such as the search index's FTS5 writes.)
+ * @see https://www.sqlite.org/lang_returning.html
+ */
+function insertedRow(result: D1Result | undefined): boolean {
+  return (result?.results.length ?? 0) === 1;
 }
 
 /** At most 100 bound parameters per D1 query: ids per IN list. */
@@ -86,7 +96,8 @@ function chunkByStatements(inputs: readonly RecordEventInput[]): number[][] {
 }
 
 /**
- * Why the events at `indexes` were not applied, in one round trip: recorded before (`duplicate`),
+ * Why the events at `indexes` were not applied, in one round trip: recorded before under the same
+ * SNS MessageId or content identity (`duplicate`),
  * their email row bound to another message (`email-mismatch`), or no such row (`email-missing`).
  */
 async function explainNotApplied(
@@ -96,24 +107,31 @@ async function explainNotApplied(
   outcomes: Array<RecordEventOutcome | undefined>,
 ): Promise<void> {
   const snsIds = [...new Set(indexes.map((i) => inputs[i]!.event.snsMessageId))];
+  const contentIds = [...new Set(indexes.map((i) => inputs[i]!.event.contentId))];
   const emailIds = [...new Set(indexes.map((i) => inputs[i]!.emailId))];
-  const [seen, emails] = await db.batch([
+  const [seenSns, seenContent, emails] = await db.batch([
     db
       .prepare(`SELECT sns_message_id AS id FROM email_events WHERE sns_message_id IN (${marks(snsIds.length)})`)
       .bind(...snsIds),
     db
+      .prepare(`SELECT content_id AS id FROM email_events WHERE content_id IN (${marks(contentIds.length)})`)
+      .bind(...contentIds),
+    db
       .prepare(`SELECT id, ses_message_id AS ses FROM emails WHERE id IN (${marks(emailIds.length)})`)
       .bind(...emailIds),
   ]);
-  const recorded = new Set((seen?.results as Array<{ id: string }>).map((r) => r.id));
+  const recorded = new Set(
+    [...(seenSns?.results ?? []), ...(seenContent?.results ?? [])].map((r) => (r as { id: string }).id),
+  );
   const boundTo = new Map((emails?.results as Array<{ id: string; ses: string | null }>).map((r) => [r.id, r.ses]));
   for (const index of indexes) {
     const { emailId, event } = inputs[index]!;
     const bound = boundTo.get(emailId);
-    outcomes[index] = recorded.has(event.snsMessageId)
-      ? 'duplicate'
-      : bound !== undefined && bound !== null && bound !== event.sesMessageId
-        ? 'email-mismatch'
-        : 'email-missing';
+    outcomes[index] =
+      recorded.has(event.snsMessageId) || recorded.has(event.contentId)
+        ? 'duplicate'
+        : bound !== undefined && bound !== null && bound !== event.sesMessageId
+          ? 'email-mismatch'
+          : 'email-missing';
   }
 }

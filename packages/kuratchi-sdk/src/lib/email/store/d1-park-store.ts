@@ -1,8 +1,9 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import type { HoldReason, ParkedEvent, ParkStore, RoutableParkedEvent } from '../events/ports.js';
+import { withProvenance } from './provenance-columns.js';
 
 const PARKED_COLUMNS =
-  'sns_message_id AS snsMessageId, ses_message_id AS sesMessageId, message, parked_at AS parkedAt, reason';
+  'sns_message_id AS snsMessageId, ses_message_id AS sesMessageId, message, parked_at AS parkedAt, reason, source, archive_key AS archiveKey';
 
 /**
  * The park of the admin database (`parked_email_events`, `email_event_dead_letters`; schema:
@@ -18,8 +19,8 @@ export function createD1ParkStore(db: D1Database): ParkStore {
       const [parked, , held] = await db.batch([
         db
           .prepare(
-            `INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at, reason)
-             SELECT ?, ?, ?, ?, ?
+            `INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at, reason, source, archive_key)
+             SELECT ?, ?, ?, ?, ?, ?, ?
              WHERE (SELECT count(*) FROM (SELECT 1 FROM parked_email_events WHERE ses_message_id = ? LIMIT ?)) < ?
              ON CONFLICT (sns_message_id) DO NOTHING`,
           )
@@ -29,6 +30,8 @@ export function createD1ParkStore(db: D1Database): ParkStore {
             event.message,
             event.parkedAt,
             event.reason,
+            event.source ?? null,
+            event.archiveKey ?? null,
             event.sesMessageId,
             maxPerMessage,
             maxPerMessage,
@@ -36,8 +39,9 @@ export function createD1ParkStore(db: D1Database): ParkStore {
         // The park of this message was full: the event goes to the dead-letter table instead.
         db
           .prepare(
-            `INSERT INTO email_event_dead_letters (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at)
-             SELECT ?, ?, ?, 'park-full', ?, ?
+            `INSERT INTO email_event_dead_letters
+               (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at, source, archive_key)
+             SELECT ?, ?, ?, 'park-full', ?, ?, ?, ?
              WHERE NOT EXISTS (SELECT 1 FROM parked_email_events WHERE sns_message_id = ?)
              ON CONFLICT (sns_message_id) DO NOTHING`,
           )
@@ -47,6 +51,8 @@ export function createD1ParkStore(db: D1Database): ParkStore {
             event.message,
             event.parkedAt,
             event.parkedAt,
+            event.source ?? null,
+            event.archiveKey ?? null,
             event.snsMessageId,
           ),
         db
@@ -65,21 +71,21 @@ export function createD1ParkStore(db: D1Database): ParkStore {
         )
         .bind(sesMessageId, limit)
         .all<ParkedEvent>();
-      return results;
+      return results.map(withProvenance);
     },
 
     async listRoutableParkedEvents(limit) {
       const { results } = await db
         .prepare(
           `SELECT p.sns_message_id AS snsMessageId, p.ses_message_id AS sesMessageId, p.message, p.parked_at AS parkedAt,
-                  p.reason, l.organization_id AS organizationId, l.email_id AS emailId
+                  p.reason, p.source, p.archive_key AS archiveKey, l.organization_id AS organizationId, l.email_id AS emailId
            FROM parked_email_events p JOIN email_message_lookup l ON l.ses_message_id = p.ses_message_id
            WHERE p.reason = 'no-route' ORDER BY p.parked_at, p.sns_message_id LIMIT ?`,
         )
         .bind(limit)
         .all<ParkedEvent & { organizationId: string; emailId: string }>();
       return results.map(({ organizationId, emailId, ...parked }): RoutableParkedEvent => ({
-        ...parked,
+        ...withProvenance(parked),
         route: { organizationId, emailId },
       }));
     },
@@ -102,8 +108,9 @@ export function createD1ParkStore(db: D1Database): ParkStore {
       const [, deleted] = await db.batch([
         db
           .prepare(
-            `INSERT INTO email_event_dead_letters (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at)
-             SELECT sns_message_id, ses_message_id, message, reason, parked_at, ? FROM parked_email_events
+            `INSERT INTO email_event_dead_letters
+               (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at, source, archive_key)
+             SELECT sns_message_id, ses_message_id, message, reason, parked_at, ?, source, archive_key FROM parked_email_events
              WHERE sns_message_id IN (${page})
              ON CONFLICT (sns_message_id) DO NOTHING`,
           )

@@ -9,11 +9,13 @@ import { compileTrackingEffects } from './tracking-sql.js';
 
 /**
  * The statements that record one event, for one D1 batch (one transaction): the first inserts the
- * event unless its SNS MessageId is already there, its email row is missing or that row is bound
- * to another SES message; every other statement runs only if that insert is this attempt's own
+ * event unless its SNS MessageId or its content identity is already there (`ON CONFLICT DO
+ * NOTHING` without a target covers both unique keys), its email row is missing or that row is
+ * bound to another SES message; every other statement runs only if that insert is this attempt's own
  * (matched by the random `token`), so a duplicate delivery, a concurrent duplicate or a retry after
  * a failure never counts an event twice. In order:
- * 1. the insert, with the engagement verdict of an open or click;
+ * 1. the insert, with the engagement verdict of an open or click, `RETURNING` its key (the store
+ *    reads "applied" from the row it returns);
  * 2. for a click: the other clicks of the email that it makes a burst with (another link within
  *    the rules' window) become `machine` (`click-burst`), as the pure `classifyEngagementSet` says;
  * 3. the UPDATE of the email row: its effects, and for an open or click the machine counters
@@ -22,7 +24,7 @@ import { compileTrackingEffects } from './tracking-sql.js';
  * 5. the suppressions.
  * `recordInputCost` (events/record.ts) counts them; a test holds the two equal.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
- * @see https://www.sqlite.org/lang_upsert.html
+ * @see https://www.sqlite.org/lang_upsert.html (a last ON CONFLICT clause may omit the target)
  * @see https://www.sqlite.org/json1.html#jeach
  */
 export function recordStatements(db: D1Database, input: RecordEventInput, token: string): D1PreparedStatement[] {
@@ -59,9 +61,10 @@ function insertEvent(db: D1Database, { emailId, event, receivedAt }: RecordEvent
     .prepare(
       `INSERT INTO email_events
          (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at, ingest_token,
-          engagement, engagement_rule, rules_version, link, mail_timestamp)
-       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ${EMAIL_MATCHES}
-       ON CONFLICT (sns_message_id) DO NOTHING`,
+          engagement, engagement_rule, rules_version, link, mail_timestamp, content_id, source, archive_key)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ${EMAIL_MATCHES}
+       ON CONFLICT DO NOTHING
+       RETURNING sns_message_id`,
     )
     .bind(
       event.snsMessageId,
@@ -77,6 +80,9 @@ function insertEvent(db: D1Database, { emailId, event, receivedAt }: RecordEvent
       event.engagement?.rulesVersion ?? null,
       event.link,
       event.mailTimestamp,
+      event.contentId,
+      event.source,
+      event.archiveKey,
       emailId,
       event.sesMessageId,
     );

@@ -27,6 +27,14 @@ beforeAll(async () => {
 
 const archived = (body: string) => env.TEST_SES_ARCHIVE.get(snsArchiveKey(JSON.parse(body) as never));
 
+/** The archive key stored on the event row of an SNS message (column `archive_key`). */
+async function archiveKeyOf(body: string) {
+  const row = await env.ORG_DB_ACME.prepare('SELECT archive_key FROM email_events WHERE sns_message_id = ?')
+    .bind((JSON.parse(body) as { MessageId: string }).MessageId)
+    .first<{ archive_key: string | null }>();
+  return row?.archive_key;
+}
+
 /** The R2 binding with writes that fail, as when R2 is unavailable. */
 function failingBucket() {
   const bucket = env.TEST_SES_ARCHIVE;
@@ -67,6 +75,7 @@ describe('the raw archive (SES_ARCHIVE bound)', () => {
     expect(await certificate!.text()).toBe(env.TEST_SIGNER_CERT_PEM);
     const row = await env.ORG_DB_ACME.prepare('SELECT status FROM emails WHERE id = ?').bind(emailId).first();
     expect(row).toEqual({ status: 'delivered' });
+    expect(await archiveKeyOf(body)).toBe(snsArchiveKey(JSON.parse(body) as never));
   });
 
   it('queued mode: archived before it is enqueued; the queue message carries the key and the consumer applies it', async () => {
@@ -87,6 +96,7 @@ describe('the raw archive (SES_ARCHIVE bound)', () => {
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(['m-1']);
     const row = await env.ORG_DB_ACME.prepare('SELECT open_count FROM emails WHERE id = ?').bind(emailId).first();
     expect(row).toEqual({ open_count: 1 });
+    expect(await archiveKeyOf(body)).toBe(key);
   });
 
   it('R2 failing: 503 archive-failed in both modes, nothing applied nor enqueued; SNS retries later succeed', async () => {
