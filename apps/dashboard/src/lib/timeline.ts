@@ -1,3 +1,4 @@
+import type { SesEventSource } from 'kuratchi-sdk/email/events';
 /** Label/value pairs worth showing for one SES event of an email's timeline. */
 export function timelineDetails(eventType: string, detail: Record<string, unknown>): Array<[string, string]> {
   const pairs: Array<[string, unknown]> = [];
@@ -74,3 +75,16 @@ export function timelineDetails(eventType: string, detail: Record<string, unknow
     .filter((pair): pair is [string, string | number] => pair[1] !== undefined && pair[1] !== null && pair[1] !== '')
     .map(([label, value]) => [label, String(value)]);
 }
+
+/**
+ * How the timeline names an event's source when it did not come straight from the webhook.
+ * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-add-event-destination.html
+ */
+export const SOURCE_LABELS: Record<SesEventSource, string> = {
+  sns: 'SNS',
+  redrive: 'SNS dead-letter queue',
+  firehose: 'Firehose',
+  import: 'import',
+  rebuild: 'archive rebuild',
+  reconcile: 'reconciliation',
+};

@@ -2,7 +2,7 @@ import type { SesEventTrackingTarget } from 'kuratchi-sdk/email/setup';
 import { stringFlag, type FlagSpec, type ParsedArgs } from './args.js';
 import { UsageError } from './usage-error.js';
 
-/** Flags shared by setup, status and teardown: where the resources are and how to reach AWS. */
+/** Flags shared by setup, status and teardown: where the resources are and how to reach AWS (SNS, SESv2, SQS, STS). */
 export const AWS_FLAGS: FlagSpec = {
   region: { type: 'string' },
   profile: { type: 'string' },
@@ -10,6 +10,7 @@ export const AWS_FLAGS: FlagSpec = {
   'configuration-set': { type: 'string' },
   topic: { type: 'string' },
   'event-destination': { type: 'string' },
+  'dead-letter-queue': { type: 'string' },
   'aws-endpoint-url': { type: 'string' },
   json: { type: 'boolean' },
 };
@@ -21,6 +22,7 @@ export const AWS_FLAGS_HELP = `  --region REGION            AWS region (default:
   --configuration-set NAME   SES configuration set (default kuratchi-email-tracking)
   --topic NAME               SNS topic name (default kuratchi-ses-events)
   --event-destination NAME   event destination name (default kuratchi-sns)
+  --dead-letter-queue NAME   SQS dead-letter queue of the subscription (default <topic>-dlq)
   --aws-endpoint-url URL     send every AWS call to this endpoint (LocalStack, tests)
   --json                     print the result as JSON`;
 
@@ -34,6 +36,7 @@ export function targetFromFlags(args: ParsedArgs): SesEventTrackingTarget {
     configurationSetName: stringFlag(args, 'configuration-set'),
     topicName: stringFlag(args, 'topic'),
     eventDestinationName: stringFlag(args, 'event-destination'),
+    deadLetterQueueName: stringFlag(args, 'dead-letter-queue'),
     awsEndpoint: stringFlag(args, 'aws-endpoint-url'),
   };
   return { region, ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)) };

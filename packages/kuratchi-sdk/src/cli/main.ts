@@ -3,6 +3,7 @@ import { err, out, type Command } from './command.js';
 import { deadLettersCommand } from './commands/dead-letters.js';
 import { rebuildCommand } from './commands/rebuild.js';
 import { reclassifyCommand } from './commands/reclassify.js';
+import { redriveCommand } from './commands/redrive.js';
 import { replayCommand } from './commands/replay.js';
 import { setupCommand } from './commands/setup.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -22,6 +23,7 @@ const COMMANDS: readonly Command[] = [
   simulateCommand,
   deadLettersCommand,
   reclassifyCommand,
+  redriveCommand,
   rebuildCommand,
   verifyProofCommand,
 ];
@@ -29,7 +31,8 @@ const COMMANDS: readonly Command[] = [
 const HELP = `Usage: kuratchi-ses <command> [options]
 
 Sets up and checks Amazon SES event tracking for the kuratchi webhook, verifies, replays or
-simulates SNS messages, replays the events the webhook dead-lettered, and reclassifies engagement.
+simulates SNS messages, replays the events the webhook dead-lettered, redrives SNS's dead-letter
+queue, and reclassifies engagement.
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n')}

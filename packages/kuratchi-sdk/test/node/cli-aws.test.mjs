@@ -9,6 +9,7 @@ import { FAKE_CREDENTIALS, runCli } from './cli-run.mjs';
 const WEBHOOK = 'https://dash.example.com/api/webhooks/ses-events';
 const ACCOUNT = '123456789012';
 const TOPIC_ARN = `arn:aws:sns:eu-west-1:${ACCOUNT}:kuratchi-ses-events`;
+const DLQ_ARN = `arn:aws:sqs:eu-west-1:${ACCOUNT}:kuratchi-ses-events-dlq`;
 const ALL_TYPES = [
   'SEND',
   'REJECT',
@@ -80,6 +81,8 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
       'ses:CreateConfigurationSet',
       'ses:GetConfigurationSetEventDestinations',
       'ses:CreateConfigurationSetEventDestination',
+      'sqs:GetQueueUrl',
+      'sqs:CreateQueue',
       'sns:ListSubscriptionsByTopic',
       'sns:Subscribe',
     ]);
@@ -134,7 +137,24 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
       Protocol: 'https',
       Endpoint: WEBHOOK,
       ReturnSubscriptionArn: 'true',
+      'Attributes.entry.1.key': 'RedrivePolicy',
+      'Attributes.entry.1.value': JSON.stringify({ deadLetterTargetArn: DLQ_ARN }),
     });
+    // The dead-letter queue, serialized as SQS's JSON protocol wants it.
+    const [createQueue] = fake.calls('sqs', 'CreateQueue');
+    assert.equal(createQueue.headers['x-amz-target'], 'AmazonSQS.CreateQueue');
+    assert.equal(createQueue.params.QueueName, 'kuratchi-ses-events-dlq');
+    assert.equal(createQueue.params.Attributes.MessageRetentionPeriod, '1209600');
+    assert.deepEqual(JSON.parse(createQueue.params.Attributes.Policy).Statement, [
+      {
+        Sid: 'KuratchiSnsDeadLetter',
+        Effect: 'Allow',
+        Principal: { Service: 'sns.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: DLQ_ARN,
+        Condition: { ArnEquals: { 'aws:SourceArn': TOPIC_ARN } },
+      },
+    ]);
   });
 
   it('status reports pending, then ready once confirmed; a second setup changes nothing', async (t) => {
@@ -149,6 +169,10 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
       /subscription\s+https:\/\/dash\.example\.com\/api\/webhooks\/ses-events: PENDING confirmation/,
     );
     assert.match(pending.stdout, /problem: .*SES_ALLOWED_TOPIC_ARNS/);
+    assert.match(
+      pending.stdout,
+      /dead-letter queue\s+http:\/\/127\.0\.0\.1:\d+\/123456789012\/kuratchi-ses-events-dlq: ~0 waiting, ~0 in flight \(SNS may send: yes\)/,
+    );
 
     fake.confirmSubscriptions();
     const ready = await cli('status', '--json');
@@ -163,6 +187,30 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
       topicArn: TOPIC_ARN,
     });
     assert.equal(status.subscriptions[0].confirmed, true);
+    assert.equal(status.subscriptions[0].deadLetterTargetArn, DLQ_ARN);
+    assert.deepEqual(
+      { ...status.deadLetterQueue, url: undefined },
+      {
+        name: 'kuratchi-ses-events-dlq',
+        exists: true,
+        arn: DLQ_ARN,
+        url: undefined,
+        messages: 0,
+        messagesInFlight: 0,
+        retentionSeconds: 1_209_600,
+        snsCanSend: true,
+      },
+    );
+    // Undelivered events waiting: still ready, and status says how to apply them.
+    fake.state.queues.get('kuratchi-ses-events-dlq').attributes.set('ApproximateNumberOfMessages', '3');
+    const waiting = await cli('status');
+    assert.equal(waiting.code, 0, waiting.stdout);
+    assert.match(waiting.stdout, /~3 waiting/);
+    assert.match(
+      waiting.stdout,
+      /next: `kuratchi-ses redrive --url DASHBOARD --queue-url http:\/\/127\.0\.0\.1:\d+\/123456789012\/kuratchi-ses-events-dlq`/,
+    );
+    fake.state.queues.get('kuratchi-ses-events-dlq').attributes.set('ApproximateNumberOfMessages', '0');
 
     const before = fake.requests.length;
     const again = await cli('setup', '--webhook-url', WEBHOOK, '--json');
@@ -203,7 +251,9 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
       'topic-policy': 'unchanged',
       'configuration-set': 'unchanged',
       'event-destination': 'created',
+      'dead-letter-queue': 'created',
       subscription: 'created',
+      'subscription-dead-letter': 'created',
     });
   });
 
@@ -284,17 +334,18 @@ describe('kuratchi-ses teardown against a local AWS endpoint', () => {
 
     const { code, stdout } = await cli('teardown', '--yes', '--webhook-url', WEBHOOK);
     assert.equal(code, 0, stdout);
-    for (const step of ['event-destination', 'configuration-set', 'subscription', 'topic'])
+    for (const step of ['event-destination', 'configuration-set', 'subscription', 'topic', 'dead-letter-queue'])
       assert.match(stdout, new RegExp(`^  deleted\\s+${step}\\s`, 'm'));
     assert.equal(fake.state.topics.size, 0);
     assert.equal(fake.state.configurationSets.size, 0);
     assert.equal(fake.state.subscriptions.size, 0);
+    assert.equal(fake.state.queues.size, 0);
 
     const again = await cli('teardown', '--yes', '--json');
     assert.equal(again.code, 0);
     assert.deepEqual(
       JSON.parse(again.stdout).steps.map((s) => s.status),
-      ['unchanged', 'absent', 'absent', 'absent', 'absent'],
+      ['unchanged', 'absent', 'absent', 'absent', 'absent', 'absent'],
     );
 
     const status = await cli('status');

@@ -20,6 +20,7 @@ const COMMANDS = [
   'simulate',
   'dead-letters',
   'reclassify',
+  'redrive',
   'rebuild',
   'verify-proof',
 ];

@@ -1,7 +1,7 @@
-// A small stateful stand-in for the parts of Amazon SNS, SESv2 and STS the SDK calls, served on
-// 127.0.0.1 so the real AWS SDK clients (endpoint override, fake credentials) can be tested
+// A small stateful stand-in for the parts of Amazon SNS, SESv2, SQS and STS the SDK calls, served
+// on 127.0.0.1 so the real AWS SDK clients (endpoint override, fake credentials) can be tested
 // without reaching AWS. Wire formats: SNS and STS use the AWS Query protocol (form-encoded POST,
-// XML answers); SESv2 is REST-JSON. Every request is recorded for assertions.
+// XML answers); SESv2 is REST-JSON; SQS is AWS JSON 1.0 (`X-Amz-Target: AmazonSQS.<Action>`). Every request is recorded for assertions.
 //   GET /__fake/requests   the recorded requests as JSON (for tests running in workerd)
 // SendEmail outcomes are driven by the data: a From address starting with "unverified" is
 // refused (MessageRejected) and the configuration set "missing-set" does not exist.
@@ -18,6 +18,7 @@ export async function startFakeAws({ region = 'eu-west-1', account = ACCOUNT } =
     subscriptions: new Map(), // arn -> { topicArn, endpoint, protocol, pending, attributes: Map }
     configurationSets: new Map(), // name -> { trackingOptions, destinations: Map(name -> definition) }
     sentEmails: [],
+    queues: new Map(), // name -> { attributes: Map }
   };
   const requests = [];
   const failures = [];
@@ -31,8 +32,18 @@ export async function startFakeAws({ region = 'eu-west-1', account = ACCOUNT } =
     if (url.pathname === '/__fake/requests')
       return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify(requests));
     const service = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? 'unknown';
-    const params = service === 'ses' ? null : Object.fromEntries(new URLSearchParams(body));
-    const action = service === 'ses' ? `${req.method} ${url.pathname}` : params.Action;
+    const params =
+      service === 'ses'
+        ? null
+        : service === 'sqs'
+          ? JSON.parse(body || '{}')
+          : Object.fromEntries(new URLSearchParams(body));
+    const action =
+      service === 'ses'
+        ? `${req.method} ${url.pathname}`
+        : service === 'sqs'
+          ? String(req.headers['x-amz-target'] ?? '').replace(/^AmazonSQS\./, '')
+          : params.Action;
     const record = { service, action, method: req.method, path: url.pathname, headers: req.headers, body, params };
     requests.push(record);
     const failure = failures.findIndex(
@@ -41,6 +52,7 @@ export async function startFakeAws({ region = 'eu-west-1', account = ACCOUNT } =
     );
     if (failure >= 0) {
       const [f] = failures.splice(failure, 1);
+      if (service === 'sqs') return sqsError(res, f.code, f.message);
       return service === 'ses'
         ? sesError(res, f.status, f.code, f.message)
         : queryError(res, service, f.status, f.code, f.message);
@@ -49,6 +61,7 @@ export async function startFakeAws({ region = 'eu-west-1', account = ACCOUNT } =
       if (service === 'sts') return sts(res, params);
       if (service === 'sns') return sns(res, params);
       if (service === 'ses') return ses(res, req.method, url.pathname, body);
+      if (service === 'sqs') return sqs(res, action, params, `http://${req.headers.host}`);
       send(res, 400, {}, `unknown service ${service}`);
     } catch (error) {
       send(res, 500, {}, String(error?.stack ?? error));
@@ -152,6 +165,55 @@ export async function startFakeAws({ region = 'eu-west-1', account = ACCOUNT } =
         return xml(res, SNS_NS, 'Unsubscribe', null);
       default:
         return queryError(res, 'sns', 400, 'InvalidAction', `${p.Action} is not emulated`);
+    }
+  }
+
+  function sqs(res, action, p, base) {
+    const name = p.QueueName ?? (p.QueueUrl ? decodeURIComponent(new URL(p.QueueUrl).pathname.split('/').pop()) : '');
+    const queue = state.queues.get(name);
+    const queueUrl = `${base}/${account}/${name}`;
+    const missing = () => sqsError(res, 'QueueDoesNotExist', 'The specified queue does not exist.');
+    switch (action) {
+      case 'GetQueueUrl':
+        return queue ? sqsJson(res, { QueueUrl: queueUrl }) : missing();
+      case 'CreateQueue': {
+        const wanted = Object.entries(p.Attributes ?? {});
+        if (queue) {
+          if (wanted.some(([k, v]) => queue.attributes.get(k) !== v))
+            return sqsError(
+              res,
+              'QueueNameExists',
+              'A queue already exists with the same name and a different value for attribute(s)',
+            );
+          return sqsJson(res, { QueueUrl: queueUrl });
+        }
+        const attributes = new Map([
+          ['QueueArn', `arn:aws:sqs:${region}:${account}:${name}`],
+          ['MessageRetentionPeriod', '345600'],
+          ['ApproximateNumberOfMessages', '0'],
+          ['ApproximateNumberOfMessagesNotVisible', '0'],
+          ['ApproximateNumberOfMessagesDelayed', '0'],
+          ...wanted,
+        ]);
+        state.queues.set(name, { attributes });
+        return sqsJson(res, { QueueUrl: queueUrl });
+      }
+      case 'GetQueueAttributes': {
+        if (!queue) return missing();
+        const names = p.AttributeNames ?? ['All'];
+        const picked = [...queue.attributes].filter(([k]) => names.includes('All') || names.includes(k));
+        return sqsJson(res, { Attributes: Object.fromEntries(picked) });
+      }
+      case 'SetQueueAttributes':
+        if (!queue) return missing();
+        for (const [k, v] of Object.entries(p.Attributes ?? {})) queue.attributes.set(k, v);
+        return sqsJson(res, {});
+      case 'DeleteQueue':
+        if (!queue) return missing();
+        state.queues.delete(name);
+        return sqsJson(res, {});
+      default:
+        return sqsError(res, 'InvalidAction', `${action} is not emulated`);
     }
   }
 
@@ -327,6 +389,21 @@ function queryError(res, service, status, code, message) {
 
 function json(res, status, body) {
   send(res, status, { 'content-type': 'application/json' }, JSON.stringify(body));
+}
+
+function sqsJson(res, body) {
+  send(res, 200, { 'content-type': 'application/x-amz-json-1.0' }, JSON.stringify(body));
+}
+
+/** An SQS JSON error, with the query-protocol code SQS sends alongside (`x-amzn-query-error`). */
+function sqsError(res, code, message) {
+  const legacy = { QueueDoesNotExist: 'AWS.SimpleQueueService.NonExistentQueue' }[code] ?? code;
+  send(
+    res,
+    400,
+    { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': `${legacy};Sender` },
+    JSON.stringify({ __type: `com.amazonaws.sqs#${code}`, message }),
+  );
 }
 
 function sesError(res, status, code, message) {

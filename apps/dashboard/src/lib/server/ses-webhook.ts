@@ -1,25 +1,9 @@
 import { createD1AdminStore } from 'kuratchi-sdk/email/d1';
-import {
-  WEBHOOK_CONTRACT,
-  createSesEventIngestor,
-  ingestionCounterNames,
-  webhookAnswer,
-  type EnqueueSesEvent,
-  type IngestResult,
-} from 'kuratchi-sdk/email/events';
-import { createSigningKeyCache, discardBody, readSnsBody, type FetchCertificate } from 'kuratchi-sdk/email/verify';
+import { WEBHOOK_CONTRACT, ingestionCounterNames, webhookAnswer, type IngestResult } from 'kuratchi-sdk/email/events';
+import { discardBody, readSnsBody } from 'kuratchi-sdk/email/verify';
 import { BASIC_CHALLENGE, hasBasicCredential } from './basic-auth';
 import { ConfigError, readConfig, type DashboardConfig } from './config';
-import { d1EventSink } from './event-sink';
-import { snsArchiveOf } from './sns-archive';
-
-/**
- * Certificates and imported keys of real SNS signing certificates, kept for the isolate's life so
- * a warm Worker verifies without fetching. Only public certificates are held.
- */
-const keyCache = createSigningKeyCache();
-/** The development certificate gets a cache of its own: it can never answer for a real URL. */
-const devKeyCache = createSigningKeyCache({ maxEntries: 4 });
+import { sesEventIngestor } from './ses-ingestor';
 
 interface WebhookContext {
   request: Request;
@@ -63,38 +47,8 @@ export async function handleSesWebhook({ request, url, platform }: WebhookContex
     );
   }
 
-  const devCertificate = developmentCertificate(config, url);
-  const ingestor = createSesEventIngestor({
-    allowedTopicArns: config.allowedTopicArns,
-    ...d1EventSink(env, config),
-    ...(env.SES_EVENTS_QUEUE ? { enqueue: enqueueOn(env.SES_EVENTS_QUEUE) } : {}),
-    ...(env.SES_ARCHIVE ? { archive: snsArchiveOf(env.SES_ARCHIVE) } : {}),
-    ...(devCertificate ? { fetchCertificate: devCertificate, keyCache: devKeyCache } : { keyCache }),
-  });
-  const result = await ingestor.ingest(body.text);
+  const result = await sesEventIngestor(env, config, url).ingest(body.text);
   return finish(started, platform, result);
-}
-
-/**
- * Queued mode: one queue message per event, as JSON; resolves once the queue accepted it.
- * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#queue
- */
-function enqueueOn(queue: NonNullable<DashboardEnv['SES_EVENTS_QUEUE']>): EnqueueSesEvent {
-  return async (message) => {
-    await queue.send(message, { contentType: 'json' });
-  };
-}
-
-/**
- * In development only, and only for requests that reach the Worker on a loopback host, the
- * demo's self-signed certificate stands in for the one at the (still policy-checked)
- * SigningCertURL. Production refuses the setting outright (see config.ts).
- */
-function developmentCertificate(config: DashboardConfig, url: URL): FetchCertificate | null {
-  if (config.environment !== 'development' || !config.devCertificatePem) return null;
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) return null;
-  const pem = config.devCertificatePem;
-  return async () => pem;
 }
 
 /**

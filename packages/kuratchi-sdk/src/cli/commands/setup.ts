@@ -23,12 +23,14 @@ const FLAGS = {
 export const setupCommand: Command = {
   name: 'setup',
   summary:
-    'create or update the SNS topic, its policy, the configuration set, the event destination and the webhook subscription',
+    'create or update the SNS topic, its policy, the configuration set, the event destination, the dead-letter queue and the webhook subscription',
   help: `Usage: kuratchi-ses setup --webhook-url URL [options]
 
 Sets up SES event publishing to the webhook, idempotently: the SNS topic (standard), its
 SignatureVersion, its policy letting SES publish (AWS:SourceAccount + AWS:SourceArn of the
-configuration set), the configuration set, its SNS event destination and the HTTPS subscription.
+configuration set), the configuration set, its SNS event destination, the SQS dead-letter queue
+(14-day retention; SNS may send for the topic only) and the HTTPS subscription with its
+RedrivePolicy naming that queue.
 A second run changes nothing. A failing step stops the run; the report says what was done.
 
 Options:
@@ -66,6 +68,7 @@ ${EXIT_CODES_HELP}`,
     out(`kuratchi-ses setup${report.dryRun ? ' (dry run: nothing was called)' : ''}: ${where}`);
     for (const line of formatSteps(report.steps)) out(line);
     if (report.topicArn) out(`topic:        ${report.topicArn}`);
+    if (report.deadLetterQueueUrl) out(`dead letters: ${report.deadLetterQueueUrl} (kuratchi-ses redrive drains it)`);
     if (report.subscriptionArn || report.subscriptionPending !== undefined) {
       out(
         `subscription: ${report.subscriptionArn ?? '(no ARN yet)'}${report.subscriptionPending ? ' (pending confirmation)' : ''}`,

@@ -10,12 +10,13 @@ const FLAGS = { ...AWS_FLAGS, 'webhook-url': { type: 'string' } } as const;
 export const statusCommand: Command = {
   name: 'status',
   summary:
-    'show whether events flow: topic, policy, configuration set, event destination, subscription (confirmed or pending)',
+    'show whether events flow: topic, policy, configuration set, event destination, dead-letter queue, subscription',
   help: `Usage: kuratchi-ses status [options]
 
 Reads, without changing anything, whether SES event tracking is set up: the topic (signature
 version, whether SES may publish), the configuration set, the event destination (enabled, event
-types) and the webhook subscription (confirmed or pending). Exits 0 only when events flow.
+types), the SQS dead-letter queue (how many undelivered events wait in it) and the webhook
+subscription (confirmed or pending, and its RedrivePolicy). Exits 0 only when events flow.
 
 Options:
   --webhook-url URL          report only this webhook's subscription (default: every HTTPS one)
@@ -46,6 +47,14 @@ function describe(s: SesEventTrackingStatus): string[] {
     `  configuration set  ${s.configurationSet.exists ? s.configurationSetName : 'missing'}${s.configurationSet.customRedirectDomain ? ` (redirect domain ${s.configurationSet.customRedirectDomain})` : ''}`,
     `  event destination  ${s.eventDestination.exists ? `${s.eventDestinationName}: ${s.eventDestination.enabled ? 'enabled' : 'DISABLED'}, ${s.eventDestination.eventTypes?.join(',').toLowerCase()}` : 'missing'}`,
   ];
+  const q = s.deadLetterQueue;
+  lines.push(
+    `  dead-letter queue  ${q.exists ? `${q.url ?? q.arn}: ~${q.messages ?? 0} waiting, ~${q.messagesInFlight ?? 0} in flight (SNS may send: ${yes(q.snsCanSend)})` : `${q.name}: missing`}`,
+  );
+  if (q.exists && q.messages)
+    lines.push(
+      `  next: \`kuratchi-ses redrive --url DASHBOARD --queue-url ${q.url}\` applies the events waiting there`,
+    );
   if (!s.subscriptions.length) lines.push('  subscription       none');
   for (const sub of s.subscriptions) {
     lines.push(

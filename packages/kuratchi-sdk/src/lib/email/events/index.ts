@@ -91,6 +91,7 @@ export { verifyProofBundle } from './proof-verify.js';
 export { rebuildFromArchivePage, MAX_REBUILD_PAGE } from './archive-rebuild.js';
 export type { RebuildPage, RebuildPageOptions } from './archive-rebuild.js';
 export type { ProofVerdict, ProofMessageVerdict } from './proof-verify.js';
+export { SNS_DEAD_LETTER_RETENTION_SECONDS, MAX_REDRIVE_MESSAGES } from './redrive.js';
 export { consumeSesEventBatch, retryDelaySeconds, CONSUMER_RECORD_QUERY_BUDGET } from './consume-batch.js';
 export type { QueuedDelivery, DeliveryVerdict, ConsumeReport } from './consume-batch.js';
 export { consumeSesEventQueue, deadLetterSesEventQueue } from './queue-consumer.js';

@@ -8,6 +8,7 @@ import { buildSesEvent, type SesEventSpec } from '../testing/ses-event-factory.j
 import { createSnsSigner, type SnsSigner } from '../testing/sns-signer.js';
 import { createSesEventIngestor, type SesEventIngestorOptions } from './ingest.js';
 import { applyParkedEvents } from './record.js';
+import { SNS_DEAD_LETTER_RETENTION_SECONDS } from './redrive.js';
 import type { SnsMessage } from './sns-message.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
@@ -409,6 +410,48 @@ describe('ingest: subscription confirmations', () => {
     expect(result).toMatchObject({ status: 200, body: { outcome: 'unsubscribe-recorded' } });
     expect(fetch).not.toHaveBeenCalled();
     expect(await outcomeOf(JSON.parse(body).MessageId)).toEqual({ outcome: 'unsubscribed', detail: null });
+  });
+
+  it("with subscriptionMessages 'report' (the redrive path) a verified confirmation is reported, never visited nor recorded", async () => {
+    const fetch = vi.fn(async () => new Response('ok'));
+    const before = await totalWrites();
+    for (const type of ['SubscriptionConfirmation', 'UnsubscribeConfirmation']) {
+      const body = await confirmation({}, type);
+      const result = await ingestor({ fetch, subscriptionMessages: 'report' }).ingest(body);
+      expect(result).toMatchObject({
+        status: 200,
+        body: { outcome: 'ignored', code: 'subscription-message-not-handled' },
+        log: { type },
+      });
+    }
+    expect(fetch).not.toHaveBeenCalled();
+    expect(await totalWrites()).toBe(before);
+    // Still verified first: a forged one is refused.
+    const forged = withField(await confirmation(), 'Token', (t) => `${t}x`);
+    expect((await ingestor({ subscriptionMessages: 'report' }).ingest(forged)).status).toBe(403);
+  });
+});
+
+describe('ingest: the redrive window (maxAgeSeconds = the dead-letter queue retention)', () => {
+  it('a message 13 days old is refused by the webhook window and applied within the retention; 15 days is refused by both', async () => {
+    const { emailId, sesMessageId } = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
+    const day = 86_400_000;
+    const old = await notification(
+      { eventType: 'Delivery', messageId: sesMessageId, time: new Date(NOW.getTime() - 13 * day - 60_000) },
+      { Timestamp: new Date(NOW.getTime() - 13 * day).toISOString() },
+    );
+    expect(await ingestor().ingest(old)).toMatchObject({ status: 403, body: { code: 'timestamp-too-old' } });
+    const redrive = ingestor({ maxAgeSeconds: SNS_DEAD_LETTER_RETENTION_SECONDS });
+    expect(await redrive.ingest(old)).toMatchObject({ status: 200, body: { outcome: 'applied' } });
+    expect(await redrive.ingest(old)).toMatchObject({ status: 200, body: { outcome: 'duplicate' } });
+    expect(await env.ORG_DB_ACME.prepare('SELECT status FROM emails WHERE id = ?').bind(emailId).first('status')).toBe(
+      'delivered',
+    );
+    const older = await notification(
+      { eventType: 'Delivery', messageId: sesMessageId },
+      { Timestamp: new Date(NOW.getTime() - 15 * day).toISOString() },
+    );
+    expect(await redrive.ingest(older)).toMatchObject({ status: 403, body: { code: 'timestamp-too-old' } });
   });
 });
 

@@ -26,8 +26,19 @@ export interface SesEventIngestorOptions extends EventSinkPorts {
   fetchCertificate?: FetchCertificate;
   /** Certificate/key cache; keep one per isolate so a warm Worker fetches nothing. */
   keyCache?: SigningKeyCache;
-  /** Oldest accepted message, in seconds; default 3600. */
+  /**
+   * Oldest accepted message, in seconds; default 3600 (the webhook). The redrive path passes the
+   * dead-letter queue's retention (`SNS_DEAD_LETTER_RETENTION_SECONDS`).
+   */
   maxAgeSeconds?: number;
+  /**
+   * A verified SubscriptionConfirmation or UnsubscribeConfirmation: `handle` it (default, the
+   * webhook: visit the SubscribeURL, record the unsubscribe), or `report` it without doing
+   * anything (the redrive path, where such a message is old news: answer `ignored`, code
+   * `subscription-message-not-handled`; nothing is visited or written).
+   * @see https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
+   */
+  subscriptionMessages?: 'handle' | 'report';
   /**
    * Queued mode: sends each verified, parsed SES event to the SES events queue (answer `queued`
    * once the send resolved, `unavailable` with code `queue-send-failed` when it failed, so SNS
@@ -181,9 +192,16 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
             return webhookAnswer('unavailable', log, 'archive-failed', 'the raw archive refused the message');
           }
         }
-        return message.Type === 'Notification'
-          ? await handleNotification(message, log, archiveKey)
-          : await handleConfirmation(message, log);
+        if (message.Type === 'Notification') return await handleNotification(message, log, archiveKey);
+        if (options.subscriptionMessages === 'report') {
+          return webhookAnswer(
+            'ignored',
+            log,
+            'subscription-message-not-handled',
+            `a verified ${message.Type} is not acted on here: confirm or re-subscribe through the webhook (kuratchi-ses setup)`,
+          );
+        }
+        return await handleConfirmation(message, log);
       } catch (error) {
         return answerError(error, log);
       }

@@ -1,15 +1,30 @@
 import type { STSClient } from '@aws-sdk/client-sts';
-import { configurationSetArnOf, partitionOfRegion, topicArnOf, type AwsPlace } from '../shared/aws-names.js';
+import {
+  configurationSetArnOf,
+  partitionOfRegion,
+  sqsQueueArnOf,
+  topicArnOf,
+  type AwsPlace,
+} from '../shared/aws-names.js';
+import { deadLetterQueueNameOf } from './options.js';
 import { resolvePlace } from './identity.js';
 import type { Step } from './steps.js';
 
 /** The part of a run's context the account step fills in. */
 export interface PlacedContext {
   clients: { sts: STSClient };
-  options: { region: string; accountId?: string | undefined; topicName: string; configurationSetName: string };
+  options: {
+    region: string;
+    accountId?: string | undefined;
+    topicName: string;
+    configurationSetName: string;
+    deadLetterQueueName?: string | undefined;
+  };
   place: AwsPlace | null;
   topicArn: string;
   configurationSetArn: string;
+  /** The dead-letter queue's ARN (as SQS names it once the account is known). */
+  deadLetterQueueArn: string;
 }
 
 /**
@@ -33,10 +48,16 @@ export const accountStep: Step<PlacedContext> = {
 };
 
 /** The context with ARNs: real ones when the account is known, `<account-id>` placeholders otherwise. */
-export function placedContext<C extends Omit<PlacedContext, 'place' | 'topicArn' | 'configurationSetArn'>>(
-  context: C,
-): C & PlacedContext {
-  const withPlace = { ...context, place: null, topicArn: '', configurationSetArn: '' } as C & PlacedContext;
+export function placedContext<
+  C extends Omit<PlacedContext, 'place' | 'topicArn' | 'configurationSetArn' | 'deadLetterQueueArn'>,
+>(context: C): C & PlacedContext {
+  const withPlace = {
+    ...context,
+    place: null,
+    topicArn: '',
+    configurationSetArn: '',
+    deadLetterQueueArn: '',
+  } as C & PlacedContext;
   const { region, accountId } = context.options;
   place(withPlace, { region, partition: partitionOfRegion(region), accountId: accountId ?? '<account-id>' });
   if (!accountId) withPlace.place = null;
@@ -47,4 +68,5 @@ function place(c: PlacedContext, where: AwsPlace): void {
   c.place = where;
   c.topicArn = topicArnOf(where, c.options.topicName);
   c.configurationSetArn = configurationSetArnOf(where, c.options.configurationSetName);
+  c.deadLetterQueueArn = sqsQueueArnOf(where, deadLetterQueueNameOf(c.options));
 }

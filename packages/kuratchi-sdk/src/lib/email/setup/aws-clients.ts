@@ -1,10 +1,11 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { SesEventTrackingClients, SesEventTrackingTarget } from './options.js';
 
 /**
- * The SNS, SESv2 and STS clients of one run: the injected ones, the others created for the
+ * The SNS, SESv2, SQS and STS clients of one run: the injected ones, the others created for the
  * target's region, credentials, profile and endpoint override.
  */
 export function resolveClients(target: SesEventTrackingTarget): SesEventTrackingClients {
@@ -18,5 +19,6 @@ export function resolveClients(target: SesEventTrackingTarget): SesEventTracking
     sns: target.clients?.sns ?? new SNSClient(config),
     sesv2: target.clients?.sesv2 ?? new SESv2Client(config),
     sts: target.clients?.sts ?? new STSClient(config),
+    sqs: target.clients?.sqs ?? new SQSClient(config),
   };
 }

@@ -6,6 +6,15 @@
 /** SNS topic SES publishes the events to. */
 export const DEFAULT_TOPIC_NAME = 'kuratchi-ses-events';
 
+/**
+ * Name of the SQS dead-letter queue of the webhook's subscription when none is given: the topic's
+ * name and `-dlq` (a standard queue, as the standard topic's subscription needs).
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
+ */
+export function defaultDeadLetterQueueName(topicName: string): string {
+  return `${topicName}-dlq`;
+}
+
 /** Name of the SNS event destination inside the configuration set. */
 export const DEFAULT_EVENT_DESTINATION_NAME = 'kuratchi-sns';
 

@@ -1,10 +1,12 @@
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SNSClient, SNSClientConfig } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { z } from 'zod';
-import { AWS_REGION_PATTERN, SNS_TOPIC_NAME_PATTERN } from '../shared/aws-names.js';
+import { AWS_REGION_PATTERN, SNS_TOPIC_NAME_PATTERN, SQS_STANDARD_QUEUE_NAME_PATTERN } from '../shared/aws-names.js';
 import { configurationSetNameSchema, DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
 import {
+  defaultDeadLetterQueueName,
   DEFAULT_EVENT_DESTINATION_NAME,
   DEFAULT_TOPIC_NAME,
   SES_EVENT_DESTINATION_TYPES,
@@ -16,6 +18,8 @@ export interface SesEventTrackingClients {
   sns: SNSClient;
   sesv2: SESv2Client;
   sts: STSClient;
+  /** The dead-letter queue of the webhook's subscription. */
+  sqs: SQSClient;
 }
 
 /** Which resources, where, and how to reach AWS: common to setup, status and teardown. */
@@ -26,7 +30,7 @@ export interface SesEventTrackingTarget {
   credentials?: SNSClientConfig['credentials'];
   /** Named profile of the shared AWS config files (Node only). */
   profile?: string;
-  /** Overrides the endpoint of SNS, SESv2 and STS alike (LocalStack, tests); never needed with AWS. */
+  /** Overrides the endpoint of SNS, SESv2, SQS and STS alike (LocalStack, tests); never needed with AWS. */
   awsEndpoint?: string;
   /** Clients to use instead of creating them. */
   clients?: Partial<SesEventTrackingClients>;
@@ -38,6 +42,12 @@ export interface SesEventTrackingTarget {
   topicName?: string;
   /** Name of the event destination in the configuration set; default `kuratchi-sns`. */
   eventDestinationName?: string;
+  /**
+   * Name of the SQS dead-letter queue of the webhook's subscription (a standard queue, in the
+   * topic's account and region); default the topic's name and `-dlq`.
+   * @see https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
+   */
+  deadLetterQueueName?: string;
 }
 
 /**
@@ -87,7 +97,10 @@ export interface TeardownSesEventTrackingOptions extends SesEventTrackingTarget 
   webhookUrl?: string;
   /** Keep the configuration set (only its event destination is removed): sending with it keeps working. */
   keepConfigurationSet?: boolean;
-  /** Delete the topic even when subscriptions other than the webhook's remain. */
+  /**
+   * Delete the topic even when subscriptions other than the webhook's remain, and the dead-letter
+   * queue even when it still holds messages (run `kuratchi-ses redrive` first: they are lost).
+   */
   force?: boolean;
   /** Report the plan without calling AWS. */
   dryRun?: boolean;
@@ -107,7 +120,7 @@ const target = {
   credentials: z.unknown().optional(),
   profile: z.string().min(1).optional(),
   awsEndpoint: z.url('must be an absolute URL').optional(),
-  clients: z.object({ sns: z.unknown(), sesv2: z.unknown(), sts: z.unknown() }).partial().optional(),
+  clients: z.object({ sns: z.unknown(), sesv2: z.unknown(), sts: z.unknown(), sqs: z.unknown() }).partial().optional(),
   accountId: z
     .string()
     .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
@@ -121,7 +134,37 @@ const target = {
     )
     .default(DEFAULT_TOPIC_NAME),
   eventDestinationName: configurationSetNameSchema.default(DEFAULT_EVENT_DESTINATION_NAME),
+  deadLetterQueueName: z
+    .string()
+    .regex(
+      SQS_STANDARD_QUEUE_NAME_PATTERN,
+      'must be 1 to 80 letters, digits, "_" or "-" (a standard queue: the subscription of a standard topic takes no FIFO dead-letter queue)',
+    )
+    .optional(),
 };
+
+/**
+ * The dead-letter queue's name: the one given, or the topic's name and `-dlq`.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
+ */
+export function deadLetterQueueNameOf(options: {
+  topicName: string;
+  deadLetterQueueName?: string | undefined;
+}): string {
+  return options.deadLetterQueueName ?? defaultDeadLetterQueueName(options.topicName);
+}
+
+/** A topic name too long for the default queue name needs `deadLetterQueueName` (SQS names: at most 80). */
+const queueNameFits: [
+  (o: { topicName: string; deadLetterQueueName?: string | undefined }) => boolean,
+  { path: string[]; message: string },
+] = [
+  (o) => SQS_STANDARD_QUEUE_NAME_PATTERN.test(deadLetterQueueNameOf(o)),
+  {
+    path: ['deadLetterQueueName'],
+    message: 'is required when the topic name is longer than 76 characters (an SQS queue name has at most 80)',
+  },
+];
 
 const seconds = z.number().int().min(1).max(3600);
 const count = z.number().int().min(0).max(100);
@@ -183,10 +226,14 @@ export const setupOptionsSchema = z
       .optional(),
     dryRun: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .refine(...queueNameFits);
 
 /** Validated {@link SesEventTrackingStatusOptions}. */
-export const statusOptionsSchema = z.object({ ...target, webhookUrl: httpsUrl.optional() }).strict();
+export const statusOptionsSchema = z
+  .object({ ...target, webhookUrl: httpsUrl.optional() })
+  .strict()
+  .refine(...queueNameFits);
 
 /** Validated {@link TeardownSesEventTrackingOptions}. */
 export const teardownOptionsSchema = z
@@ -197,7 +244,8 @@ export const teardownOptionsSchema = z
     force: z.boolean().default(false),
     dryRun: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .refine(...queueNameFits);
 
 /** {@link SetupSesEventTrackingOptions} after validation. */
 export type ValidSetupOptions = z.output<typeof setupOptionsSchema>;

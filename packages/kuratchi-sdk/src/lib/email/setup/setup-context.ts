@@ -9,10 +9,17 @@ export interface SetupContext {
   place: AwsPlace | null;
   topicArn: string;
   configurationSetArn: string;
+  /** The dead-letter queue's ARN, and its URL once found or created. */
+  deadLetterQueueArn: string;
+  deadLetterQueueUrl?: string;
   topicAttributes: Record<string, string>;
   /** Whether the configuration set was created (with the tracking options) by this run. */
   configurationSetCreated: boolean;
   currentTrackingOptions?: { CustomRedirectDomain?: string | undefined; HttpsPolicy?: string | undefined } | undefined;
   subscriptionArn?: string;
   subscriptionPending?: boolean;
+  /** Whether this run subscribed the webhook (then with its RedrivePolicy from the start). */
+  subscriptionCreated?: boolean;
+  /** The attributes of the webhook's confirmed subscription, as the subscription step read them. */
+  subscriptionAttributes?: Record<string, string>;
 }

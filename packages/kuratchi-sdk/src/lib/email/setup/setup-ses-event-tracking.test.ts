@@ -15,6 +15,13 @@ import {
   SetTopicAttributesCommand,
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  QueueNameExists,
+  SetQueueAttributesCommand,
+} from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import { SES_EVENT_DESTINATION_TYPES } from './defaults.js';
@@ -23,9 +30,14 @@ import {
   completeAccount,
   CONFIGURATION_SET_ARN,
   DEFAULT_STATEMENT,
+  DLQ_ARN,
+  DLQ_URL,
+  dlqAttributes,
   emptyAccount,
   mockedAws,
   mutatingCalls,
+  queueDoesNotExist,
+  REDRIVE_POLICY,
   REGION,
   sesAlreadyExists,
   SUBSCRIPTION_ARN,
@@ -43,6 +55,9 @@ const setup = (aws: MockedAws, options: Partial<SetupSesEventTrackingOptions> = 
 const statuses = (report: { steps: Array<{ step: string; status: string }> }) =>
   Object.fromEntries(report.steps.map((s) => [s.step, s.status]));
 
+const step = (report: { steps: Array<{ step: string; status: string; detail: string }> }, name: string) =>
+  report.steps.find((s) => s.step === name)!;
+
 describe('setupSESEventTracking: first run on a new account', () => {
   it('creates every resource in order and reports the topic and subscription ARNs', async () => {
     const aws = emptyAccount(mockedAws());
@@ -58,6 +73,8 @@ describe('setupSESEventTracking: first run on a new account', () => {
       subscriptionPending: true,
       configurationSetName: 'kuratchi-email-tracking',
       eventDestinationName: 'kuratchi-sns',
+      deadLetterQueueArn: DLQ_ARN,
+      deadLetterQueueUrl: DLQ_URL,
     });
     expect(report.error).toBeUndefined();
     expect(statuses(report)).toEqual({
@@ -67,7 +84,9 @@ describe('setupSESEventTracking: first run on a new account', () => {
       'topic-policy': 'updated',
       'configuration-set': 'created',
       'event-destination': 'created',
+      'dead-letter-queue': 'created',
       subscription: 'created',
+      'subscription-dead-letter': 'created',
     });
     expect(report.steps.map((s) => s.step)).toEqual([
       'account',
@@ -76,7 +95,9 @@ describe('setupSESEventTracking: first run on a new account', () => {
       'topic-policy',
       'configuration-set',
       'event-destination',
+      'dead-letter-queue',
       'subscription',
+      'subscription-dead-letter',
     ]);
 
     expect(aws.sns.commandCalls(CreateTopicCommand)[0]!.args[0].input).toEqual({ Name: 'kuratchi-ses-events' });
@@ -108,12 +129,37 @@ describe('setupSESEventTracking: first run on a new account', () => {
         SnsDestination: { TopicArn: TOPIC_ARN },
       },
     });
+    // The dead-letter queue: standard (no FifoQueue), 14 days, SNS may send for this topic only.
+    expect(aws.sqs.commandCalls(GetQueueUrlCommand)[0]!.args[0].input).toEqual({
+      QueueName: 'kuratchi-ses-events-dlq',
+    });
+    const createQueue = aws.sqs.commandCalls(CreateQueueCommand)[0]!.args[0].input;
+    expect(createQueue).toEqual({
+      QueueName: 'kuratchi-ses-events-dlq',
+      Attributes: { MessageRetentionPeriod: '1209600', Policy: expect.any(String) },
+    });
+    expect(JSON.parse(createQueue.Attributes!.Policy!)).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'KuratchiSnsDeadLetter',
+          Effect: 'Allow',
+          Principal: { Service: 'sns.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: DLQ_ARN,
+          Condition: { ArnEquals: { 'aws:SourceArn': TOPIC_ARN } },
+        },
+      ],
+    });
+    // The RedrivePolicy goes with Subscribe: a pending subscription cannot take attributes.
     expect(aws.sns.commandCalls(SubscribeCommand)[0]!.args[0].input).toEqual({
       TopicArn: TOPIC_ARN,
       Protocol: 'https',
       Endpoint: WEBHOOK_URL,
       ReturnSubscriptionArn: true,
+      Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ_ARN }) },
     });
+    expect(aws.sns.commandCalls(SetSubscriptionAttributesCommand)).toHaveLength(0);
   });
 
   it('applies the chosen names, event types, signature version, delivery policy and tracking domain', async () => {
@@ -153,6 +199,11 @@ describe('setupSESEventTracking: first run on a new account', () => {
       TrackingOptions: { CustomRedirectDomain: 'click.acme.example', HttpsPolicy: 'REQUIRE' },
     });
     expect(aws.sesv2.commandCalls(PutConfigurationSetTrackingOptionsCommand)).toHaveLength(0);
+    const queue = aws.sqs.commandCalls(CreateQueueCommand)[0]!.args[0].input;
+    expect(queue.QueueName).toBe('acme-ses-events-dlq');
+    expect(JSON.parse(queue.Attributes!.Policy!).Statement[0].Condition).toEqual({
+      ArnEquals: { 'aws:SourceArn': `arn:aws:sns:${REGION}:${ACCOUNT}:acme-ses-events` },
+    });
     expect(aws.sesv2.commandCalls(CreateConfigurationSetEventDestinationCommand)[0]!.args[0].input).toMatchObject({
       ConfigurationSetName: 'acme-mail',
       EventDestinationName: 'acme-sns',
@@ -183,9 +234,12 @@ describe('setupSESEventTracking: a second run changes nothing', () => {
     });
     const report = await setup(aws);
     expect(report).toMatchObject({ ok: true, subscriptionPending: true });
-    expect(report.steps.at(-1)).toMatchObject({ step: 'subscription', status: 'unchanged' });
-    expect(report.steps.at(-1)!.detail).toContain('SES_ALLOWED_TOPIC_ARNS');
+    expect(step(report, 'subscription')).toMatchObject({ step: 'subscription', status: 'unchanged' });
+    expect(step(report, 'subscription')!.detail).toContain('SES_ALLOWED_TOPIC_ARNS');
+    expect(step(report, 'subscription-dead-letter')).toMatchObject({ status: 'unchanged' });
+    expect(step(report, 'subscription-dead-letter').detail).toMatch(/pending confirmation: .*run setup again/);
     expect(aws.sns.commandCalls(SubscribeCommand)).toHaveLength(0);
+    expect(mutatingCalls(aws)).toEqual([]);
   });
 
   it('finds the subscription of a webhook with a Basic credential whatever password the listing shows', async () => {
@@ -201,7 +255,7 @@ describe('setupSESEventTracking: a second run changes nothing', () => {
       ],
     });
     const report = await setup(aws, { webhookUrl: 'https://sns:s3cret@dash.example.com/api/webhooks/ses-events' });
-    expect(report.steps.at(-1)).toMatchObject({ step: 'subscription', status: 'unchanged' });
+    expect(step(report, 'subscription')).toMatchObject({ step: 'subscription', status: 'unchanged' });
     expect(report.webhookUrl).toBe('https://sns:****@dash.example.com/api/webhooks/ses-events');
     expect(JSON.stringify(report)).not.toContain('s3cret');
     expect(mutatingCalls(aws)).toEqual([]);
@@ -257,12 +311,12 @@ describe('setupSESEventTracking: updates what differs', () => {
 
   it('raw message delivery on the subscription is turned off', async () => {
     const aws = completeAccount(mockedAws());
-    aws.sns
-      .on(GetSubscriptionAttributesCommand)
-      .resolves({ Attributes: { PendingConfirmation: 'false', RawMessageDelivery: 'true' } });
+    aws.sns.on(GetSubscriptionAttributesCommand).resolves({
+      Attributes: { PendingConfirmation: 'false', RawMessageDelivery: 'true', RedrivePolicy: REDRIVE_POLICY },
+    });
     aws.sns.on(SetSubscriptionAttributesCommand).resolves({});
     const report = await setup(aws);
-    expect(report.steps.at(-1)).toMatchObject({ step: 'subscription', status: 'updated' });
+    expect(step(report, 'subscription')).toMatchObject({ step: 'subscription', status: 'updated' });
     expect(aws.sns.commandCalls(SetSubscriptionAttributesCommand)[0]!.args[0].input).toEqual({
       SubscriptionArn: SUBSCRIPTION_ARN,
       AttributeName: 'RawMessageDelivery',
@@ -319,7 +373,9 @@ describe('setupSESEventTracking: a failure part-way', () => {
       'topic-policy': 'failed',
       'configuration-set': 'skipped',
       'event-destination': 'skipped',
+      'dead-letter-queue': 'skipped',
       subscription: 'skipped',
+      'subscription-dead-letter': 'skipped',
     });
     const failed = report.steps.find((s) => s.status === 'failed')!;
     expect(failed.error).toMatch(/^AuthorizationErrorException: User is not authorized/);
@@ -327,6 +383,7 @@ describe('setupSESEventTracking: a failure part-way', () => {
     expect(report.error).toBe(`step topic-policy failed: ${failed.error}`);
     expect(report.steps.find((s) => s.step === 'subscription')!.detail).toMatch(/^not done: subscribe /);
     expect(aws.sesv2.calls()).toHaveLength(0);
+    expect(aws.sqs.calls()).toHaveLength(0);
     expect(aws.sns.commandCalls(SubscribeCommand)).toHaveLength(0);
   });
 
@@ -358,7 +415,9 @@ describe('setupSESEventTracking: dry run', () => {
     expect(report.steps.find((s) => s.step === 'topic-policy')!.detail).toContain(
       'configuration-set/kuratchi-email-tracking',
     );
-    expect(aws.sts.calls().length + aws.sns.calls().length + aws.sesv2.calls().length).toBe(0);
+    expect(step(report, 'dead-letter-queue').detail).toContain('kuratchi-ses-events-dlq (14-day retention)');
+    expect(step(report, 'subscription-dead-letter').detail).toContain('arn:aws:sqs:eu-west-1:<account-id>:');
+    expect(aws.sts.calls().length + aws.sns.calls().length + aws.sesv2.calls().length + aws.sqs.calls().length).toBe(0);
   });
 
   it('with the account id given, the plan names the real ARNs', async () => {
@@ -377,6 +436,12 @@ describe('setupSESEventTracking: invalid options throw before any call', () => {
     ['an unknown event type', { eventTypes: ['OPENED' as never] }, /eventTypes\[0\]: /],
     ['no event type', { eventTypes: [] }, /eventTypes: must list at least one event type/],
     ['a bad region', { region: 'Europe' }, /region: must be an AWS region/],
+    ['a FIFO dead-letter queue', { deadLetterQueueName: 'events-dlq.fifo' }, /deadLetterQueueName: must be 1 to 80/],
+    [
+      'a topic name too long to name its queue after',
+      { topicName: 't'.repeat(77) },
+      /deadLetterQueueName: is required when the topic name is longer than 76/,
+    ],
     [
       'a retry delay over an hour',
       { deliveryPolicy: { healthyRetryPolicy: { maxDelayTarget: 7200 } } },
@@ -398,4 +463,85 @@ describe('setupSESEventTracking: invalid options throw before any call', () => {
       expect(aws.sts.calls().length + aws.sns.calls().length + aws.sesv2.calls().length).toBe(0);
     });
   }
+});
+
+describe('setupSESEventTracking: the dead-letter queue', () => {
+  it('a queue with a shorter retention and a policy without SNS is updated, keeping the other statements', async () => {
+    const aws = completeAccount(mockedAws());
+    const other = { Sid: 'Ops', Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 'sqs:*', Resource: DLQ_ARN };
+    aws.sqs.on(GetQueueAttributesCommand).resolves({
+      Attributes: {
+        QueueArn: DLQ_ARN,
+        MessageRetentionPeriod: '345600',
+        Policy: JSON.stringify({ Statement: [other] }),
+      },
+    });
+    aws.sqs.on(SetQueueAttributesCommand).resolves({});
+    const report = await setup(aws);
+    expect(step(report, 'dead-letter-queue')).toMatchObject({ status: 'updated' });
+    expect(step(report, 'dead-letter-queue').detail).toContain('retention 345600 s -> 1209600 s');
+    const input = aws.sqs.commandCalls(SetQueueAttributesCommand)[0]!.args[0].input;
+    expect(input.QueueUrl).toBe(DLQ_URL);
+    expect(input.Attributes!.MessageRetentionPeriod).toBe('1209600');
+    expect(JSON.parse(input.Attributes!.Policy!).Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
+      'Ops',
+      'KuratchiSnsDeadLetter',
+    ]);
+    expect(mutatingCalls(aws)).toEqual(['SetQueueAttributesCommand']);
+  });
+
+  it('a confirmed subscription without a RedrivePolicy (set up before) gets one', async () => {
+    const aws = completeAccount(mockedAws());
+    aws.sns
+      .on(GetSubscriptionAttributesCommand)
+      .resolves({ Attributes: { PendingConfirmation: 'false', RawMessageDelivery: 'false' } });
+    aws.sns.on(SetSubscriptionAttributesCommand).resolves({});
+    const report = await setup(aws);
+    expect(step(report, 'subscription')).toMatchObject({ status: 'unchanged' });
+    expect(step(report, 'subscription-dead-letter')).toMatchObject({ status: 'updated' });
+    expect(step(report, 'subscription-dead-letter').detail).toContain(`(none) -> ${DLQ_ARN}`);
+    expect(aws.sns.commandCalls(SetSubscriptionAttributesCommand)[0]!.args[0].input).toEqual({
+      SubscriptionArn: SUBSCRIPTION_ARN,
+      AttributeName: 'RedrivePolicy',
+      AttributeValue: REDRIVE_POLICY,
+    });
+    expect(mutatingCalls(aws)).toEqual(['SetSubscriptionAttributesCommand']);
+  });
+
+  it('a queue created meanwhile with other attributes (QueueNameExists) is made to match', async () => {
+    const aws = emptyAccount(mockedAws());
+    aws.sqs.on(GetQueueUrlCommand).rejectsOnce(queueDoesNotExist()).resolves({ QueueUrl: DLQ_URL });
+    aws.sqs.on(CreateQueueCommand).rejects(
+      new QueueNameExists({
+        message: 'A queue already exists with the same name',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    aws.sqs
+      .on(GetQueueAttributesCommand)
+      .resolves({ Attributes: { ...dlqAttributes(), MessageRetentionPeriod: '60' } });
+    aws.sqs.on(SetQueueAttributesCommand).resolves({});
+    const report = await setup(aws);
+    expect(report.ok).toBe(true);
+    expect(step(report, 'dead-letter-queue')).toMatchObject({ status: 'updated' });
+    expect(aws.sqs.commandCalls(SetQueueAttributesCommand)[0]!.args[0].input.Attributes).toEqual({
+      MessageRetentionPeriod: '1209600',
+    });
+  });
+
+  it('SQS refusing the queue stops setup before the webhook is subscribed', async () => {
+    const aws = emptyAccount(mockedAws());
+    aws.sqs
+      .on(CreateQueueCommand)
+      .rejects(Object.assign(new Error('not authorized to perform: sqs:createqueue'), { name: 'AccessDenied' }));
+    const report = await setup(aws);
+    expect(report.ok).toBe(false);
+    expect(statuses(report)).toMatchObject({
+      'dead-letter-queue': 'failed',
+      subscription: 'skipped',
+      'subscription-dead-letter': 'skipped',
+    });
+    expect(step(report, 'dead-letter-queue')).toMatchObject({ error: expect.stringContaining('lack a permission') });
+    expect(aws.sns.commandCalls(SubscribeCommand)).toHaveLength(0);
+  });
 });

@@ -2,6 +2,7 @@ import { accountStep, placedContext } from './account-step.js';
 import { redactUrl } from './aws-errors.js';
 import { resolveClients } from './aws-clients.js';
 import { setupOptionsSchema, type SetupSesEventTrackingOptions } from './options.js';
+import { deadLetterQueueStep, subscriptionDeadLetterStep } from './dead-letter-queue-step.js';
 import { configurationSetStep, eventDestinationStep, trackingOptionsStep } from './ses-steps.js';
 import type { SetupContext } from './setup-context.js';
 import { deliveryPolicyStep, signatureVersionStep, topicPolicyStep, topicStep } from './sns-topic-steps.js';
@@ -16,10 +17,14 @@ export interface SetupReport extends RunReport {
   /** The webhook URL, its password replaced by `****`. */
   webhookUrl: string;
   subscriptionArn?: string;
+  /** The SQS dead-letter queue of the subscription (its URL is known once found or created). */
+  deadLetterQueueArn?: string;
+  deadLetterQueueUrl?: string;
   /** True until the webhook confirms the subscription. */
   subscriptionPending?: boolean;
   /** One entry per step, in order: `account`, `topic`, `topic-signature-version`, `topic-policy`,
-   * [`topic-delivery-policy`], `configuration-set`, [`tracking-options`], `event-destination`, `subscription`. */
+   * [`topic-delivery-policy`], `configuration-set`, [`tracking-options`], `event-destination`,
+   * `dead-letter-queue`, `subscription`, `subscription-dead-letter`. */
   steps: StepReport[];
 }
 
@@ -28,8 +33,9 @@ export interface SetupReport extends RunReport {
  * the account (STS), the SNS topic (standard), its `SignatureVersion`, its access policy letting
  * SES publish (restricted by `AWS:SourceAccount` and `AWS:SourceArn` of the configuration set),
  * optionally its HTTPS delivery policy, the SES configuration set, optionally its tracking options,
- * the SNS event destination (created, or updated when it differs), and the HTTPS subscription of
- * the webhook. Each step reads the current state and changes only what differs, so a second run
+ * the SNS event destination (created, or updated when it differs), the SQS dead-letter queue of
+ * the subscription (standard, 14-day retention, SNS may send for this topic only), and the HTTPS
+ * subscription of the webhook with its `RedrivePolicy` naming that queue. Each step reads the current state and changes only what differs, so a second run
  * reports everything `unchanged` and calls no mutating API. A step that fails stops the run: the
  * report says what was done, what failed (with what to do) and what was skipped; running again
  * resumes. With `dryRun` nothing is called: every step is `planned`.
@@ -40,6 +46,7 @@ export interface SetupReport extends RunReport {
  *   reported in the result, never thrown.
  * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-add-event-destination-sns.html
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-http-https-endpoint-as-subscriber.html
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
  */
 export async function setupSESEventTracking(input: SetupSesEventTrackingOptions): Promise<SetupReport> {
   const options = parseOptions('setupSESEventTracking', setupOptionsSchema, input);
@@ -57,7 +64,9 @@ export async function setupSESEventTracking(input: SetupSesEventTrackingOptions)
     configurationSetStep,
     ...(options.trackingOptions ? [trackingOptionsStep] : []),
     eventDestinationStep,
+    deadLetterQueueStep,
     subscriptionStep,
+    subscriptionDeadLetterStep,
   ];
   const { steps: reports, error, ...run } = await runReport(steps, context, options);
   return {
@@ -65,6 +74,8 @@ export async function setupSESEventTracking(input: SetupSesEventTrackingOptions)
     configurationSetName: options.configurationSetName,
     eventDestinationName: options.eventDestinationName,
     webhookUrl: redactUrl(options.webhookUrl),
+    ...(context.place ? { deadLetterQueueArn: context.deadLetterQueueArn } : {}),
+    ...(context.deadLetterQueueUrl ? { deadLetterQueueUrl: context.deadLetterQueueUrl } : {}),
     ...(context.subscriptionArn ? { subscriptionArn: context.subscriptionArn } : {}),
     ...(context.subscriptionPending !== undefined ? { subscriptionPending: context.subscriptionPending } : {}),
     steps: reports,

@@ -4,12 +4,18 @@ import {
   ListSubscriptionsByTopicCommand,
 } from '@aws-sdk/client-sns';
 import { GetConfigurationSetCommand, GetConfigurationSetEventDestinationsCommand } from '@aws-sdk/client-sesv2';
+import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import {
   ACCOUNT,
   completeAccount,
+  DLQ_ARN,
+  DLQ_URL,
+  dlqAttributes,
   mockedAws,
   mutatingCalls,
+  queueDoesNotExist,
+  REDRIVE_POLICY,
   REGION,
   sesNotFound,
   snsNotFound,
@@ -38,10 +44,30 @@ describe('getSESEventTrackingStatus', () => {
         eventTypes: expect.arrayContaining(['SEND', 'SUBSCRIPTION']),
         topicArn: TOPIC_ARN,
       },
+      deadLetterQueue: {
+        name: 'kuratchi-ses-events-dlq',
+        exists: true,
+        arn: DLQ_ARN,
+        url: DLQ_URL,
+        messages: 0,
+        messagesInFlight: 0,
+        retentionSeconds: 1_209_600,
+        snsCanSend: true,
+      },
       subscriptions: [
-        { endpoint: WEBHOOK_URL, confirmed: true, subscriptionArn: SUBSCRIPTION_ARN, rawMessageDelivery: false },
+        {
+          endpoint: WEBHOOK_URL,
+          confirmed: true,
+          subscriptionArn: SUBSCRIPTION_ARN,
+          rawMessageDelivery: false,
+          deadLetterTargetArn: DLQ_ARN,
+        },
       ],
       problems: [],
+    });
+    expect(aws.sqs.commandCalls(GetQueueAttributesCommand)[0]!.args[0].input).toMatchObject({
+      QueueUrl: DLQ_URL,
+      AttributeNames: expect.arrayContaining(['ApproximateNumberOfMessages', 'Policy', 'MessageRetentionPeriod']),
     });
     expect(mutatingCalls(aws)).toEqual([]);
   });
@@ -63,9 +89,9 @@ describe('getSESEventTrackingStatus', () => {
   it('a disabled destination, a policy without SES and raw delivery are each a problem saying what to do', async () => {
     const aws = completeAccount(mockedAws());
     aws.sns.on(GetTopicAttributesCommand).resolves({ Attributes: { Policy: JSON.stringify({ Statement: [] }) } });
-    aws.sns
-      .on(GetSubscriptionAttributesCommand)
-      .resolves({ Attributes: { PendingConfirmation: 'false', RawMessageDelivery: 'true' } });
+    aws.sns.on(GetSubscriptionAttributesCommand).resolves({
+      Attributes: { PendingConfirmation: 'false', RawMessageDelivery: 'true', RedrivePolicy: REDRIVE_POLICY },
+    });
     aws.sesv2.on(GetConfigurationSetEventDestinationsCommand).resolves({
       EventDestinations: [
         {
@@ -90,18 +116,47 @@ describe('getSESEventTrackingStatus', () => {
     const aws = mockedAws();
     aws.sns.on(GetTopicAttributesCommand).rejects(snsNotFound());
     aws.sesv2.on(GetConfigurationSetCommand).rejects(sesNotFound('Configuration set'));
+    aws.sqs.on(GetQueueUrlCommand).rejects(queueDoesNotExist());
     const status = await getSESEventTrackingStatus({ region: REGION, clients: aws.clients, accountId: ACCOUNT });
     expect(status).toMatchObject({
       ready: false,
       topic: { exists: false },
       configurationSet: { exists: false },
       eventDestination: { exists: false },
+      deadLetterQueue: { name: 'kuratchi-ses-events-dlq', exists: false },
       subscriptions: [],
     });
     expect(status.problems).toEqual([
       expect.stringMatching(/^the SNS topic .* does not exist/),
       expect.stringMatching(/^the configuration set kuratchi-email-tracking does not exist/),
+      expect.stringMatching(/^the dead-letter queue kuratchi-ses-events-dlq does not exist: what SNS cannot deliver/),
     ]);
     expect(aws.sts.calls()).toHaveLength(0);
+  });
+
+  it('reports the depth of the dead-letter queue; a queue SNS may not send to and a subscription without its RedrivePolicy are problems', async () => {
+    const aws = completeAccount(mockedAws());
+    aws.sqs
+      .on(GetQueueAttributesCommand)
+      .resolves({ Attributes: { ...dlqAttributes(7), Policy: JSON.stringify({ Statement: [] }) } });
+    aws.sns
+      .on(GetSubscriptionAttributesCommand)
+      .resolves({ Attributes: { PendingConfirmation: 'false', RawMessageDelivery: 'false' } });
+    const status = await getSESEventTrackingStatus({ region: REGION, clients: aws.clients });
+    expect(status.deadLetterQueue).toMatchObject({ exists: true, messages: 7, snsCanSend: false });
+    expect(status.subscriptions[0]!.deadLetterTargetArn).toBeUndefined();
+    expect(status.ready).toBe(false);
+    expect(status.problems).toEqual([
+      expect.stringContaining("the dead-letter queue's policy does not let SNS send for"),
+      expect.stringContaining(`does not send undelivered events to ${DLQ_ARN} (RedrivePolicy none)`),
+    ]);
+    expect(mutatingCalls(aws)).toEqual([]);
+  });
+
+  it('messages waiting in the dead-letter queue are reported, and events still flow', async () => {
+    const aws = completeAccount(mockedAws());
+    aws.sqs.on(GetQueueAttributesCommand).resolves({ Attributes: dlqAttributes(3) });
+    const status = await getSESEventTrackingStatus({ region: REGION, clients: aws.clients });
+    expect(status).toMatchObject({ ready: true, deadLetterQueue: { messages: 3 } });
   });
 });

@@ -2,9 +2,10 @@ import { GetConfigurationSetEventDestinationsCommand } from '@aws-sdk/client-ses
 import { parseOptions } from '../shared/invalid-options.js';
 import { resolveClients } from './aws-clients.js';
 import { isAwsError, redactUrl } from './aws-errors.js';
-import { configurationSetArnOf, topicArnOf } from '../shared/aws-names.js';
+import { configurationSetArnOf, sqsQueueArnOf, topicArnOf } from '../shared/aws-names.js';
+import { queueDepth, readQueue, redriveTargetOf, snsSendStatement } from './dead-letter-queue.js';
 import { resolvePlace } from './identity.js';
-import { statusOptionsSchema, type SesEventTrackingStatusOptions } from './options.js';
+import { deadLetterQueueNameOf, statusOptionsSchema, type SesEventTrackingStatusOptions } from './options.js';
 import { readConfigurationSet } from './ses-steps.js';
 import { readTopicAttributes } from './sns-topic-steps.js';
 import { isConfirmed, listHttpsSubscriptions, subscriptionAttributes } from './sns-subscriptions.js';
@@ -12,7 +13,11 @@ import { hasStatement, sesPublishStatement } from './topic-policy.js';
 
 /** The state of SES event tracking in one account and region, as `getSESEventTrackingStatus` found it. */
 export interface SesEventTrackingStatus {
-  /** True when events flow: topic, policy, configuration set, enabled destination and a confirmed subscription. */
+  /**
+   * True when events flow and nothing undelivered is lost: topic, policy, configuration set,
+   * enabled destination, the dead-letter queue SNS may send to, and a confirmed subscription
+   * redriving to it. Messages waiting in the queue do not make it false (see `deadLetterQueue`).
+   */
   ready: boolean;
   region: string;
   accountId: string;
@@ -22,12 +27,28 @@ export interface SesEventTrackingStatus {
   topic: { exists: boolean; signatureVersion?: string; sesCanPublish?: boolean; deliveryPolicy?: string };
   configurationSet: { exists: boolean; customRedirectDomain?: string };
   eventDestination: { exists: boolean; enabled?: boolean; eventTypes?: string[]; topicArn?: string };
+  /**
+   * The SQS dead-letter queue of the subscription, and how many undelivered events wait in it
+   * (`messages`: SQS's ApproximateNumberOfMessages; `kuratchi-ses redrive` applies them).
+   */
+  deadLetterQueue: {
+    name: string;
+    exists: boolean;
+    arn?: string;
+    url?: string;
+    messages?: number;
+    messagesInFlight?: number;
+    retentionSeconds?: number;
+    snsCanSend?: boolean;
+  };
   /** HTTPS subscriptions of the topic (only the webhook's when `webhookUrl` is given); URLs redacted. */
   subscriptions: Array<{
     endpoint: string;
     confirmed: boolean;
     subscriptionArn?: string;
     rawMessageDelivery?: boolean;
+    /** The queue its RedrivePolicy names, if any. */
+    deadLetterTargetArn?: string;
   }>;
   /** What is missing or wrong, each with what to do. Empty when `ready`. */
   problems: string[];
@@ -37,10 +58,12 @@ export interface SesEventTrackingStatus {
  * Reads, without changing anything, whether SES event tracking is in place: the topic (its
  * signature version and whether its policy lets SES publish), the configuration set, the event
  * destination (enabled, event types, topic) and the webhook subscription (confirmed or
- * `PendingConfirmation`).
+ * `PendingConfirmation`), the dead-letter queue (its depth, whether SNS may send to it) and the
+ * subscription's RedrivePolicy.
  * @throws {InvalidOptionsError} for invalid options; AWS errors (credentials, permissions) as thrown by the SDK.
  * @see https://docs.aws.amazon.com/sns/latest/api/API_GetSubscriptionAttributes.html
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetConfigurationSetEventDestinations.html
+ * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html
  */
 export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOptions): Promise<SesEventTrackingStatus> {
   const options = parseOptions('getSESEventTrackingStatus', statusOptionsSchema, input);
@@ -98,6 +121,28 @@ export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOpt
     problems.push(`the configuration set ${options.configurationSetName} does not exist: ${setup}`);
   }
 
+  const queueName = deadLetterQueueNameOf(options);
+  const queue = await readQueue(clients.sqs, queueName);
+  const deadLetterQueue: SesEventTrackingStatus['deadLetterQueue'] = { name: queueName, exists: queue !== null };
+  const queueArn = queue?.attributes.QueueArn ?? sqsQueueArnOf(place, queueName);
+  if (queue) {
+    const depth = queueDepth(queue);
+    Object.assign(deadLetterQueue, {
+      arn: queueArn,
+      url: queue.url,
+      messages: depth.waiting,
+      messagesInFlight: depth.inFlight,
+      retentionSeconds: Number(queue.attributes.MessageRetentionPeriod),
+      snsCanSend: hasStatement(queue.attributes.Policy, snsSendStatement(queueArn, topicArn)),
+    });
+    if (!deadLetterQueue.snsCanSend)
+      problems.push(`the dead-letter queue's policy does not let SNS send for ${topicArn}: ${setup}`);
+  } else {
+    problems.push(
+      `the dead-letter queue ${queueName} does not exist: what SNS cannot deliver is dropped after its retries; ${setup}`,
+    );
+  }
+
   const subscriptions: SesEventTrackingStatus['subscriptions'] = [];
   if (attributes) {
     for (const s of await listHttpsSubscriptions(clients.sns, topicArn, options.webhookUrl)) {
@@ -110,6 +155,12 @@ export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOpt
         entry.subscriptionArn = s.SubscriptionArn!;
         entry.confirmed = details.PendingConfirmation !== 'true';
         entry.rawMessageDelivery = details.RawMessageDelivery === 'true';
+        const target = redriveTargetOf(details.RedrivePolicy);
+        if (target) entry.deadLetterTargetArn = target;
+        if (entry.confirmed && target !== queueArn)
+          problems.push(
+            `the subscription of ${entry.endpoint} does not send undelivered events to ${queueArn} (RedrivePolicy ${target ?? 'none'}): ${setup}`,
+          );
         if (entry.rawMessageDelivery)
           problems.push(
             `raw message delivery is on for ${entry.endpoint}: the webhook refuses unsigned messages; ${setup}`,
@@ -136,6 +187,7 @@ export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOpt
     topic,
     configurationSet,
     eventDestination,
+    deadLetterQueue,
     subscriptions,
     problems,
   };

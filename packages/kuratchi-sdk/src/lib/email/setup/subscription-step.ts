@@ -1,5 +1,6 @@
 import { SetSubscriptionAttributesCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { redactUrl } from './aws-errors.js';
+import { redrivePolicyOf } from './dead-letter-queue.js';
 import type { SetupContext } from './setup-context.js';
 import { isConfirmed, listHttpsSubscriptions, subscriptionAttributes } from './sns-subscriptions.js';
 import type { Step } from './steps.js';
@@ -8,7 +9,8 @@ import type { Step } from './steps.js';
  * The webhook is subscribed to the topic over HTTPS, without raw message delivery (the webhook
  * verifies signatures, which raw delivery drops). A new subscription stays pending until the
  * webhook visits the SubscribeURL of SNS's SubscriptionConfirmation, which it does by itself once
- * the topic is in its allowlist.
+ * the topic is in its allowlist. A new subscription is made with its `RedrivePolicy` (the
+ * dead-letter queue) in Subscribe's `Attributes`, so it holds from the first delivery.
  * @see https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-http-https-endpoint-as-subscriber.html
  */
@@ -28,6 +30,7 @@ export const subscriptionStep: Step<SetupContext> = {
       const arn = existing.SubscriptionArn!;
       c.subscriptionArn = arn;
       const attributes = await subscriptionAttributes(c.clients.sns, arn);
+      c.subscriptionAttributes = attributes;
       c.subscriptionPending = attributes.PendingConfirmation === 'true';
       if (attributes.RawMessageDelivery === 'true') {
         await c.clients.sns.send(
@@ -53,10 +56,12 @@ export const subscriptionStep: Step<SetupContext> = {
         Protocol: 'https',
         Endpoint: c.options.webhookUrl,
         ReturnSubscriptionArn: true,
+        Attributes: { RedrivePolicy: redrivePolicyOf(c.deadLetterQueueArn) },
       }),
     );
     if (output.SubscriptionArn) c.subscriptionArn = output.SubscriptionArn;
     c.subscriptionPending = true;
+    c.subscriptionCreated = true;
     return {
       status: 'created',
       detail: `subscribed ${redactUrl(c.options.webhookUrl)}; pending until the webhook confirms it (it must allow ${c.topicArn})`,

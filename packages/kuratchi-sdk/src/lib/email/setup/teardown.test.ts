@@ -10,11 +10,15 @@ import {
   SetTopicAttributesCommand,
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
+import { DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import {
   completeAccount,
+  DLQ_URL,
+  dlqAttributes,
   mockedAws,
   mutatingCalls,
+  queueDoesNotExist,
   REGION,
   sesNotFound,
   snsNotFound,
@@ -31,6 +35,7 @@ function deletable(aws: MockedAws): MockedAws {
   aws.sns.on(UnsubscribeCommand).resolves({});
   aws.sns.on(DeleteTopicCommand).resolves({});
   aws.sns.on(SetTopicAttributesCommand).resolves({});
+  aws.sqs.on(DeleteQueueCommand).resolves({});
   // Once the destination and the subscription are gone, the listings are empty.
   aws.sesv2.on(GetConfigurationSetEventDestinationsCommand).resolves({ EventDestinations: [] });
   aws.sns
@@ -58,6 +63,7 @@ describe('teardownSESEventTracking', () => {
       'configuration-set': 'deleted',
       subscription: 'deleted',
       topic: 'deleted',
+      'dead-letter-queue': 'deleted',
     });
     expect(report.steps.map((s) => s.step)).toEqual([
       'account',
@@ -65,13 +71,16 @@ describe('teardownSESEventTracking', () => {
       'configuration-set',
       'subscription',
       'topic',
+      'dead-letter-queue',
     ]);
     expect(mutatingCalls(aws).sort()).toEqual([
       'DeleteConfigurationSetCommand',
       'DeleteConfigurationSetEventDestinationCommand',
+      'DeleteQueueCommand',
       'DeleteTopicCommand',
       'UnsubscribeCommand',
     ]);
+    expect(aws.sqs.commandCalls(DeleteQueueCommand)[0]!.args[0].input).toEqual({ QueueUrl: DLQ_URL });
     expect(aws.sns.commandCalls(UnsubscribeCommand)[0]!.args[0].input).toEqual({ SubscriptionArn: SUBSCRIPTION_ARN });
     expect(aws.sns.commandCalls(DeleteTopicCommand)[0]!.args[0].input).toEqual({ TopicArn: TOPIC_ARN });
   });
@@ -81,6 +90,7 @@ describe('teardownSESEventTracking', () => {
     aws.sesv2.on(DeleteConfigurationSetEventDestinationCommand).rejects(sesNotFound('Configuration set'));
     aws.sesv2.on(GetConfigurationSetEventDestinationsCommand).rejects(sesNotFound('Configuration set'));
     aws.sns.on(GetTopicAttributesCommand).rejects(snsNotFound());
+    aws.sqs.on(GetQueueUrlCommand).rejects(queueDoesNotExist());
     const report = await teardownSESEventTracking({ region: REGION, clients: aws.clients });
     expect(report.ok).toBe(true);
     expect(statuses(report)).toEqual({
@@ -89,6 +99,7 @@ describe('teardownSESEventTracking', () => {
       'configuration-set': 'absent',
       subscription: 'absent',
       topic: 'absent',
+      'dead-letter-queue': 'absent',
     });
     expect(mutatingCalls(aws)).toEqual(['DeleteConfigurationSetEventDestinationCommand']);
   });
@@ -119,7 +130,7 @@ describe('teardownSESEventTracking', () => {
       clients: aws.clients,
     });
     expect(statuses(report)).toMatchObject({ 'configuration-set': 'kept', topic: 'kept' });
-    expect(report.steps.at(-1)!.detail).toContain('email:ops@acme.example');
+    expect(report.steps.find((s) => s.step === 'topic')!.detail).toContain('email:ops@acme.example');
     expect(aws.sesv2.commandCalls(DeleteConfigurationSetCommand)).toHaveLength(0);
     expect(aws.sns.commandCalls(DeleteTopicCommand)).toHaveLength(0);
     const policy = JSON.parse(aws.sns.commandCalls(SetTopicAttributesCommand)[0]!.args[0].input.AttributeValue!);
@@ -168,6 +179,24 @@ describe('teardownSESEventTracking', () => {
     const dry = mockedAws();
     const plan = await teardownSESEventTracking({ region: REGION, dryRun: true, clients: dry.clients });
     expect(plan.steps.every((s) => s.status === 'planned')).toBe(true);
-    expect(dry.sts.calls().length + dry.sns.calls().length + dry.sesv2.calls().length).toBe(0);
+    expect(plan.steps.at(-1)).toMatchObject({ step: 'dead-letter-queue', status: 'planned' });
+    expect(dry.sts.calls().length + dry.sns.calls().length + dry.sesv2.calls().length + dry.sqs.calls().length).toBe(0);
+  });
+
+  it('keeps a dead-letter queue that still holds events (redrive them first), unless forced', async () => {
+    const aws = deletable(completeAccount(mockedAws()));
+    aws.sqs.on(GetQueueAttributesCommand).resolves({ Attributes: dlqAttributes(4) });
+    const report = await teardownSESEventTracking({ region: REGION, clients: aws.clients });
+    expect(report.ok).toBe(true);
+    const queue = report.steps.find((s) => s.step === 'dead-letter-queue')!;
+    expect(queue).toMatchObject({ status: 'kept' });
+    expect(queue.detail).toContain('holds ~4 undelivered event(s); run `kuratchi-ses redrive` first');
+    expect(aws.sqs.commandCalls(DeleteQueueCommand)).toHaveLength(0);
+
+    const forced = deletable(completeAccount(mockedAws()));
+    forced.sqs.on(GetQueueAttributesCommand).resolves({ Attributes: dlqAttributes(4) });
+    const gone = await teardownSESEventTracking({ region: REGION, force: true, clients: forced.clients });
+    expect(gone.steps.find((s) => s.step === 'dead-letter-queue')).toMatchObject({ status: 'deleted' });
+    expect(forced.sqs.commandCalls(DeleteQueueCommand)).toHaveLength(1);
   });
 });

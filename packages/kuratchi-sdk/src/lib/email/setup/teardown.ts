@@ -12,6 +12,7 @@ import {
 import { parseOptions } from '../shared/invalid-options.js';
 import { accountStep, placedContext, type PlacedContext } from './account-step.js';
 import { resolveClients } from './aws-clients.js';
+import { deadLetterQueueTeardownStep } from './dead-letter-queue-teardown.js';
 import { isAwsError, redactUrl, sameEndpoint } from './aws-errors.js';
 import {
   teardownOptionsSchema,
@@ -26,8 +27,8 @@ import { SES_PUBLISH_STATEMENT_ID, withoutStatement } from './topic-policy.js';
 
 /**
  * What `teardownSESEventTracking` removed (or, in a dry run, would remove); its `steps` are
- * `account`, `event-destination`, `configuration-set`, `subscription`, `topic`: deleted, absent,
- * kept, failed…
+ * `account`, `event-destination`, `configuration-set`, `subscription`, `topic`,
+ * `dead-letter-queue`: deleted, absent, kept, failed…
  */
 export type TeardownReport = RunReport;
 
@@ -143,11 +144,13 @@ const topicStep: Step<TeardownContext> = {
  * Removes what `setupSESEventTracking` created, newest first: the event destination, the
  * configuration set (kept when asked, or when other event destinations use it), the webhook's
  * subscription, and the topic (kept, without SES's publish permission, when subscriptions other
- * than the webhook's remain, unless `force`). Missing resources are reported `absent`, so it is
+ * than the webhook's remain, unless `force`), and the subscription's SQS dead-letter queue (kept
+ * while it holds messages, unless `force`). Missing resources are reported `absent`, so it is
  * safe to run twice. A failing step stops the run, reported like setup's.
  * @throws {InvalidOptionsError} for invalid options; AWS errors are reported in the result.
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_DeleteConfigurationSet.html
  * @see https://docs.aws.amazon.com/sns/latest/api/API_DeleteTopic.html
+ * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteQueue.html
  */
 export async function teardownSESEventTracking(input: TeardownSesEventTrackingOptions): Promise<TeardownReport> {
   const options = parseOptions('teardownSESEventTracking', teardownOptionsSchema, input);
@@ -158,6 +161,7 @@ export async function teardownSESEventTracking(input: TeardownSesEventTrackingOp
     configurationSetStep,
     subscriptionStep,
     topicStep,
+    deadLetterQueueTeardownStep as Step<TeardownContext>,
   ];
   return runReport(steps, context, options);
 }

@@ -114,6 +114,23 @@ export function configurationSetArnOf(place: AwsPlace, configurationSetName: str
 }
 
 /**
+ * `arn:<partition>:sqs:<region>:<account>:<queue>`: an SQS queue's ARN (the RedrivePolicy's
+ * `deadLetterTargetArn`, the `Resource` of its queue policy).
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsqs.html
+ */
+export function sqsQueueArnOf(place: AwsPlace, queueName: string): string {
+  return `arn:${place.partition}:sqs:${place.region}:${place.accountId}:${queueName}`;
+}
+
+/**
+ * A standard SQS queue name: 1 to 80 letters, digits, `-` or `_` (a FIFO queue's name ends in
+ * `.fifo`, which this refuses: a standard topic's subscription takes a standard dead-letter queue).
+ * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
+ */
+export const SQS_STANDARD_QUEUE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
+
+/**
  * The SNS endpoint host of a region: `sns.<region>.amazonaws.com`, `.amazonaws.com.cn` in the
  * China regions.
  * @see https://docs.aws.amazon.com/general/latest/gr/sns.html (SNS endpoints)

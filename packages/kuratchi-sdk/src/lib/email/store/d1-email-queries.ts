@@ -1,5 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import type { EmailRecipient, EmailRow, EmailStatus } from '../model.js';
+import type { EmailRecipient, EmailRow, EmailStatus, SesEventSource } from '../model.js';
 import { EMAIL_SELECT_LIST, emailFromSql, RECIPIENT_SELECT_LIST, type EmailSqlRow } from './columns.js';
 import { createD1LinkStats } from './d1-link-stats.js';
 import { marks } from './sql-marks.js';
@@ -62,6 +62,10 @@ export interface EmailTimelineEvent {
   receivedAt: number;
   /** The event's detail object as SES sent it (bounce, open, click…). */
   detail: Record<string, unknown>;
+  /** How the event's first copy reached us (`sns`, `redrive`, `firehose`, `import`, …). */
+  source: SesEventSource;
+  /** The R2 key of its raw signed SNS message, or null when it was not archived. */
+  archiveKey: string | null;
 }
 
 /** Counts of one UTC day, by the day each milestone first happened. */
@@ -171,7 +175,7 @@ export function createD1EmailQueries(db: D1Database) {
       const { results } = await db
         .prepare(
           `SELECT sns_message_id AS snsMessageId, event_type AS eventType, occurred_at AS occurredAt,
-                  received_at AS receivedAt, detail
+                  received_at AS receivedAt, detail, source, archive_key AS archiveKey
            FROM email_events WHERE email_id = ? ORDER BY occurred_at, received_at, sns_message_id`,
         )
         .bind(emailId)

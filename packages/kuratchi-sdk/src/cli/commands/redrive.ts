@@ -1,0 +1,146 @@
+import { booleanFlag, integerFlag, parseCommandArgs, requiredFlag, stringFlag, urlFlag } from '../args.js';
+import { err, out, type Command } from '../command.js';
+import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { OPS_TOKEN_ENV, opsApi } from '../ops-api.js';
+import { startProgress } from '../progress.js';
+import type { DrainReport } from '../sqs-redrive.js';
+import { UsageError } from '../usage-error.js';
+
+const FLAGS = {
+  url: { type: 'string' },
+  'queue-url': { type: 'string' },
+  region: { type: 'string' },
+  profile: { type: 'string' },
+  'aws-endpoint-url': { type: 'string' },
+  batch: { type: 'string' },
+  'visibility-timeout': { type: 'string' },
+  timeout: { type: 'string' },
+  'delete-refused': { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+/**
+ * The region of an SQS queue URL (`https://sqs.<region>.amazonaws.com[.cn]/<account>/<name>`), or
+ * undefined for another host (a local endpoint).
+ * @see https://docs.aws.amazon.com/general/latest/gr/sqs-service.html
+ */
+function regionOfQueueUrl(url: URL): string | undefined {
+  return /^sqs\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/.exec(url.hostname)?.[1];
+}
+
+/**
+ * `kuratchi-ses redrive`: drains the SNS subscription's SQS dead-letter queue into the dashboard
+ * Worker, deleting from SQS only what the Worker answered 200.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
+ */
+export const redriveCommand: Command = {
+  name: 'redrive',
+  summary: 'apply the events SNS could not deliver (its SQS dead-letter queue) through the dashboard',
+  help: `Usage: kuratchi-ses redrive --url URL --queue-url SQS_URL [options]
+
+SNS gives up on a webhook delivery after its retries (at most an hour) and, with the dead-letter
+queue \`kuratchi-ses setup\` creates, moves the message to that SQS queue (kept 14 days). This
+command receives those messages, POSTs their bodies (SNS's signed envelopes) to the dashboard's
+operations API, which verifies each exactly as the webhook does (signature, certificate URL, topic
+allowlist) but accepts it up to 14 days old, and applies it. A message is deleted from the queue
+only once the Worker answered 200 for it (applied, duplicate, parked, orphaned, dead-lettered,
+ignored, queued). A 5xx answer leaves it for a later run; a refused one (403 forbidden, 400
+malformed: it can never succeed) stays in the queue and is listed, unless --delete-refused.
+Running it twice changes nothing: the second run finds nothing, or duplicates.
+
+The Worker must have the secret KURATCHI_OPS_TOKEN; this command reads it from ${OPS_TOKEN_ENV}.
+AWS credentials: the AWS SDK's default chain (needs sqs:ReceiveMessage, sqs:DeleteMessage,
+sqs:GetQueueAttributes on the queue).
+
+Options:
+  --url URL                 the dashboard (https://dash.example.com)
+  --queue-url URL           the dead-letter queue (\`kuratchi-ses status\` shows it)
+  --region REGION           the queue's region (default: from the queue URL, or AWS_REGION)
+  --profile NAME            named profile of the AWS config files
+  --aws-endpoint-url URL    send the SQS calls to this endpoint (LocalStack, tests)
+  --batch N                 messages per receive and per request (default 10, at most 10)
+  --visibility-timeout S    seconds a received message is hidden while redriven (default 300)
+  --timeout MS              per request to the dashboard (default 30000)
+  --delete-refused          also delete the messages the Worker refused (they are lost)
+  --dry-run                 only count the messages waiting; receive, send and delete nothing
+  --json                    print the result as JSON
+  -h, --help                this help
+
+Example:
+  kuratchi-ses redrive --url https://dash.example.com \\
+    --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/kuratchi-ses-events-dlq
+
+${EXIT_CODES_HELP} (1 also when messages stay in the queue: refused, or to retry)`,
+  async run(argv) {
+    const args = parseCommandArgs(argv, FLAGS);
+    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    const url = urlFlag(args, 'url', 'the dashboard, e.g. https://dash.example.com');
+    const queueText = requiredFlag(args, 'queue-url', 'the URL of the SQS dead-letter queue');
+    let queueUrl: URL;
+    try {
+      queueUrl = new URL(queueText);
+    } catch {
+      throw new UsageError(`--queue-url must be an SQS queue URL, not ${JSON.stringify(queueText)}`);
+    }
+    const region =
+      stringFlag(args, 'region') ??
+      regionOfQueueUrl(queueUrl) ??
+      process.env.AWS_REGION ??
+      process.env.AWS_DEFAULT_REGION;
+    if (!region) throw new UsageError('--region is required (the queue URL names none, and AWS_REGION is not set)');
+    const batch = integerFlag(args, 'batch', 10, 1, 10);
+    const visibilityTimeout = integerFlag(args, 'visibility-timeout', 300, 30, 43_200);
+    const api = opsApi(url, process.env, integerFlag(args, 'timeout', 30_000, 100, 600_000));
+    const profile = stringFlag(args, 'profile');
+    const endpoint = stringFlag(args, 'aws-endpoint-url');
+    const [{ SQSClient }, { drainDeadLetterQueue, visibleMessages }] = await Promise.all([
+      import('@aws-sdk/client-sqs'),
+      import('../sqs-redrive.js'),
+    ]);
+    const sqs = new SQSClient({ region, ...(profile ? { profile } : {}), ...(endpoint ? { endpoint } : {}) });
+    const json = booleanFlag(args, 'json');
+    if (booleanFlag(args, 'dry-run')) {
+      const waiting = await visibleMessages(sqs, queueUrl.href);
+      if (json) out(JSON.stringify({ dryRun: true, waiting }, null, 2));
+      else out(`kuratchi-ses redrive (dry run: nothing received, sent or deleted): ~${waiting} message(s) waiting`);
+      return EXIT.ok;
+    }
+    const report = await drainDeadLetterQueue({
+      sqs,
+      api,
+      queueUrl: queueUrl.href,
+      batch,
+      visibilityTimeout,
+      deleteRefused: booleanFlag(args, 'delete-refused'),
+      progress: (total) => startProgress('redrive', total),
+    });
+    if (json) out(JSON.stringify(report, null, 2));
+    else printReport(report, booleanFlag(args, 'delete-refused'));
+    if (report.error) err(`kuratchi-ses redrive: ${report.error}`);
+    const left =
+      report.retry.length + report.deleteFailures + (booleanFlag(args, 'delete-refused') ? 0 : report.refused.length);
+    return report.error || left ? EXIT.failed : EXIT.ok;
+  },
+};
+
+function printReport(report: DrainReport, deleteRefused: boolean) {
+  const outcomes = Object.entries(report.outcomes)
+    .map(([key, n]) => `${key} x${n}`)
+    .join(', ');
+  out(`redrove ${report.redriven} message(s): ${outcomes || 'none'}`);
+  out(`  ${report.deleted} deleted from the queue (answered 200${deleteRefused ? ', or refused' : ''})`);
+  if (report.retry.length)
+    out(`  ${report.retry.length} kept for a later run (the Worker answered 5xx: it could not apply them now)`);
+  if (report.refused.length) {
+    out(
+      `  ${report.refused.length} refused (4xx: forged, malformed, too old or of a topic not allowed): ${deleteRefused ? 'deleted, as asked' : 'left in the queue; --delete-refused deletes them'}`,
+    );
+  }
+  if (report.deleteFailures)
+    out(`  ${report.deleteFailures} could not be deleted: they come back, and the next run finds them duplicates`);
+  for (const m of [...report.refused, ...report.retry].slice(0, 20))
+    out(
+      `  ${String(m.status)} ${m.outcome}${m.code ? ` (${m.code})` : ''}  sqs ${m.sqsMessageId}  sns ${m.snsMessageId ?? '?'}`,
+    );
+}
