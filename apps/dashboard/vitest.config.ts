@@ -33,6 +33,10 @@ export default defineConfig(async () => {
         miniflare: {
           compatibilityDate: '2026-05-01',
           d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX'],
+          // The raw archive on local R2, bound under a test name: the tests that archive pass it
+          // as SES_ARCHIVE (`post(..., { env: { SES_ARCHIVE: env.TEST_SES_ARCHIVE } })`), the
+          // others run without it, as a deployment without the binding does.
+          r2Buckets: ['TEST_SES_ARCHIVE'],
           bindings: {
             ENVIRONMENT: 'production',
             SES_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN,

@@ -1,4 +1,4 @@
-import type { D1Database, Queue } from '@cloudflare/workers-types';
+import type { D1Database, Queue, R2Bucket } from '@cloudflare/workers-types';
 import type { KuratchiLocals } from '$lib/server/locals';
 import type { Session } from '$lib/server/auth/sessions';
 
@@ -44,6 +44,12 @@ declare global {
      * Unbound, the webhook records each event inside the request (direct mode).
      */
     SES_EVENTS_QUEUE?: Queue<unknown>;
+    /**
+     * The raw archive (wrangler.toml `[[r2_buckets]]`): every verified SNS message, as received,
+     * before its event is applied or enqueued; the source of proofs and `kuratchi-ses rebuild`.
+     * Unbound, nothing is archived.
+     */
+    SES_ARCHIVE?: R2Bucket;
     /** Organisation databases, bound under the names in `organizations.database_binding`. */
     [binding: string]: unknown;
   }

@@ -25,6 +25,8 @@ test('wrangler deploy --dry-run bundles the dashboard Worker (fetch, scheduled a
   }
   // The queue producer of queued mode is bound to the SES events queue.
   assert.match(output, /SES_EVENTS_QUEUE \(kuratchi-ses-events\)\s+Queue/);
+  // The raw archive's R2 bucket (optional; wrangler.toml binds it).
+  assert.match(output, /SES_ARCHIVE \(kuratchi-ses-archive\)\s+R2 Bucket/);
   const bundle = readdirSync(outdir).find((file) => file.endsWith('.js'));
   assert.ok(bundle, `no bundle in ${outdir}: ${readdirSync(outdir)}`);
   const code = readFileSync(join(outdir, bundle), 'utf8');

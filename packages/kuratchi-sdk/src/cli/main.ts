@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { err, out, type Command } from './command.js';
 import { deadLettersCommand } from './commands/dead-letters.js';
 import { importCommand } from './commands/import.js';
+import { rebuildCommand } from './commands/rebuild.js';
 import { reclassifyCommand } from './commands/reclassify.js';
 import { redriveCommand } from './commands/redrive.js';
 import { replayCommand } from './commands/replay.js';
@@ -10,6 +11,7 @@ import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { teardownCommand } from './commands/teardown.js';
 import { verifyCommand } from './commands/verify.js';
+import { verifyProofCommand } from './commands/verify-proof.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { UsageError } from './usage-error.js';
 
@@ -24,6 +26,8 @@ const COMMANDS: readonly Command[] = [
   reclassifyCommand,
   redriveCommand,
   importCommand,
+  rebuildCommand,
+  verifyProofCommand,
 ];
 
 const HELP = `Usage: kuratchi-ses <command> [options]

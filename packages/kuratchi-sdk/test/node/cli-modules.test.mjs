@@ -22,6 +22,8 @@ const COMMANDS = [
   'reclassify',
   'redrive',
   'import',
+  'rebuild',
+  'verify-proof',
 ];
 
 const dir = await mkdtemp(join(tmpdir(), 'kuratchi-cli-modules-'));

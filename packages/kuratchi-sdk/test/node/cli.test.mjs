@@ -12,7 +12,19 @@ import { verifySnsMessage } from 'kuratchi-sdk/email/verify';
 import { BASE_ENV, CLI, runCli } from './cli-run.mjs';
 
 const GENUINE = fileURLToPath(new URL('../../src/lib/email/events/fixtures/genuine/', import.meta.url));
-const COMMANDS = ['setup', 'status', 'teardown', 'verify', 'replay', 'simulate', 'dead-letters', 'reclassify'];
+const COMMANDS = [
+  'setup',
+  'status',
+  'teardown',
+  'verify',
+  'replay',
+  'simulate',
+  'dead-letters',
+  'reclassify',
+  'redrive',
+  'rebuild',
+  'verify-proof',
+];
 
 // Independent processes: run the tests of a block concurrently (2 cores here).
 describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, () => {
@@ -55,7 +67,7 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     assert.equal(unknown.code, 2);
     assert.match(
       unknown.stderr,
-      /unknown command "deploy"; commands: setup, status, teardown, verify, replay, simulate, dead-letters, reclassify/,
+      /unknown command "deploy"; commands: setup, status, teardown, verify, replay, simulate, dead-letters, reclassify, redrive, rebuild, verify-proof/,
     );
 
     const flag = await runCli(['replay', 'x.json', '--url', 'http://127.0.0.1:9', '--bogus']);

@@ -7,6 +7,7 @@ import {
 import { createSigningKeyCache, type FetchCertificate } from 'kuratchi-sdk/email/verify';
 import type { DashboardConfig } from './config';
 import { d1EventSink } from './event-sink';
+import { snsArchiveOf } from './sns-archive';
 
 /**
  * Certificates and imported keys of real SNS signing certificates, kept for the isolate's life so
@@ -29,7 +30,7 @@ export interface IngestorPathOptions {
 /**
  * The SDK's ingestor as every path that takes signed SNS messages builds it, the webhook and the
  * redrive path alike: the topic allowlist, the D1 sink, queued mode when `SES_EVENTS_QUEUE` is
- * bound, and the signing-certificate cache (or, in development on a loopback host, the demo's
+ * bound, the raw archive when `SES_ARCHIVE` is bound, and the signing-certificate cache (or, in development on a loopback host, the demo's
  * certificate). One rule of verification, whatever the path.
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
  * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#queue
@@ -45,6 +46,8 @@ export function sesEventIngestor(
     allowedTopicArns: config.allowedTopicArns,
     ...d1EventSink(env, config),
     ...(env.SES_EVENTS_QUEUE ? { enqueue: enqueueOn(env.SES_EVENTS_QUEUE) } : {}),
+    // The raw archive when SES_ARCHIVE is bound: every verified message, before it is applied.
+    ...(env.SES_ARCHIVE ? { archive: snsArchiveOf(env.SES_ARCHIVE) } : {}),
     ...(devCertificate ? { fetchCertificate: devCertificate, keyCache: devKeyCache } : { keyCache }),
     ...path,
   });

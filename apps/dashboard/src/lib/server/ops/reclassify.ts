@@ -1,12 +1,7 @@
-import {
-  countEngagementToReclassify,
-  createOrgDatabaseClient,
-  MAX_RECLASSIFY_PAGE,
-  OrgDatabaseError,
-  reclassifyEngagementPage,
-} from 'kuratchi-sdk/email/d1';
+import { countEngagementToReclassify, MAX_RECLASSIFY_PAGE, reclassifyEngagementPage } from 'kuratchi-sdk/email/d1';
 import { ENGAGEMENT_RULES } from 'kuratchi-sdk/email/events';
 import { z } from 'zod';
+import { orgDatabase } from './org-database';
 import { invalidRequest, readJsonBody } from './request';
 
 const organizationId = z.string().min(1).max(256);
@@ -18,18 +13,6 @@ const pageBody = z
     limit: z.number().int().min(1).max(MAX_RECLASSIFY_PAGE).default(MAX_RECLASSIFY_PAGE),
   })
   .strict();
-
-/** The organisation's database, or the 404 of an organisation that does not exist. */
-async function orgDatabase(env: DashboardEnv, id: string): Promise<D1Database | Response> {
-  try {
-    return await createOrgDatabaseClient(env.ADMIN_DB, env)(id);
-  } catch (error) {
-    if (error instanceof OrgDatabaseError && error.code === 'organization-not-found') {
-      return Response.json({ error: 'organization-not-found', message: `no organisation ${id}` }, { status: 404 });
-    }
-    throw error;
-  }
-}
 
 /**
  * `GET /api/ops/engagement/reclassify?organizationId=`: the current rules version and how many of

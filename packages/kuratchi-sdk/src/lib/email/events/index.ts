@@ -76,6 +76,21 @@ export { replayDeadLetters } from './dead-letters.js';
 export { DEAD_LETTER_REASONS } from './ports.js';
 export type { ReplayDeadLettersOptions, ReplayOutcome, ReplayReport } from './dead-letters.js';
 export { createSesEventIngestor, ingestionCounterNames } from './ingest.js';
+export {
+  snsArchiveKey,
+  snsArchiveHourPrefix,
+  certificateArchiveKey,
+  sha256Hex,
+  archiveVerifiedSnsMessage,
+} from './sns-archive.js';
+export type { ArchivedSesFields } from './sns-archive.js';
+export { describeSesEvent } from './proof-statement.js';
+export { PROOF_BUNDLE_FORMAT, PROOF_BUNDLE_VERSION, buildProofBundle } from './proof-bundle.js';
+export type { ProofBundle, ProofEventInput, BuildProofBundleOptions } from './proof-bundle.js';
+export { verifyProofBundle } from './proof-verify.js';
+export { rebuildFromArchivePage, MAX_REBUILD_PAGE } from './archive-rebuild.js';
+export type { RebuildPage, RebuildPageOptions } from './archive-rebuild.js';
+export type { ProofVerdict, ProofMessageVerdict } from './proof-verify.js';
 export { SNS_DEAD_LETTER_RETENTION_SECONDS, MAX_REDRIVE_MESSAGES } from './redrive.js';
 export { consumeSesEventBatch, retryDelaySeconds, CONSUMER_RECORD_QUERY_BUDGET } from './consume-batch.js';
 export type { QueuedDelivery, DeliveryVerdict, ConsumeReport } from './consume-batch.js';
@@ -117,6 +132,10 @@ export type {
   LagPercentiles,
   RecordEventInput,
   RecordEventOutcome,
+  SnsArchive,
+  ArchivedSnsMessageMetadata,
+  ArchivedSnsMessageEntry,
+  ArchivedSnsMessagePage,
 } from './ports.js';
 export {
   SES_WEBHOOK_PATH,

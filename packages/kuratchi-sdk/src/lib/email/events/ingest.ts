@@ -10,7 +10,9 @@ import {
 import { parseSesEvent } from './ses-event.js';
 import type { SnsConfirmation, SnsNotification } from './sns-message.js';
 import { assertSubscribeUrl } from './sns-urls.js';
-import { verifySnsMessage, type FetchCertificate } from './sns-verify.js';
+import { archiveVerifiedSnsMessage, type ArchivedSesFields } from './sns-archive.js';
+import { verifySnsMessageWithCertificate, type FetchCertificate, type VerifiedSnsMessage } from './sns-verify.js';
+import type { SnsArchive } from './ports.js';
 import type { SigningKeyCache } from './signing-key-cache.js';
 import { WEBHOOK_CONTRACT, webhookAnswer, type IngestLogEntry, type IngestResult } from './webhook-contract.js';
 
@@ -51,6 +53,15 @@ export interface SesEventIngestorOptions extends EventSinkPorts {
    * webhook, the default) or `redrive` (messages SNS moved to its dead-letter queue).
    */
   source?: SesEventSource;
+  /**
+   * The raw archive (an R2 bucket, `createR2SnsArchive`): every verified SNS message is stored as
+   * received, with its signing certificate, before its event is applied or enqueued (its key is
+   * then the event's `archiveKey`); when the archive fails the answer is `unavailable` (code
+   * `archive-failed`) so SNS retries, and nothing is applied unarchived. Without it nothing is
+   * archived.
+   * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/
+   */
+  archive?: SnsArchive;
 }
 
 export type { IngestLogEntry, IngestOutcome, IngestResult } from './webhook-contract.js';
@@ -85,8 +96,15 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
   const now = options.now ?? (() => new Date());
   const visit = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
   const provenance: EventProvenance = options.source ? { source: options.source } : {};
+  /** The provenance of one message: the ingestor's source and, when archived, its archive key. */
+  const provenanceOf = (archiveKey: string | undefined): EventProvenance =>
+    archiveKey ? { ...provenance, archiveKey } : provenance;
 
-  async function handleNotification(message: SnsNotification, log: LogFields): Promise<IngestResult> {
+  async function handleNotification(
+    message: SnsNotification,
+    log: LogFields,
+    archiveKey: string | undefined,
+  ): Promise<IngestResult> {
     let event;
     try {
       event = parseSesEvent(message.Message);
@@ -99,7 +117,7 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
     log.sesMessageId = event.mail.messageId;
     log.eventType = event.eventType;
     if (options.enqueue) {
-      const queued = sesEventQueueMessage(message, provenance);
+      const queued = sesEventQueueMessage(message, provenanceOf(archiveKey));
       if (queueMessageBytes(queued) <= MAX_QUEUE_MESSAGE_BYTES) {
         try {
           await options.enqueue(queued);
@@ -110,7 +128,7 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
         return webhookAnswer('queued', log);
       }
     }
-    const result = await recordSesEvent(options, message.MessageId, event, provenance);
+    const result = await recordSesEvent(options, message.MessageId, event, provenanceOf(archiveKey));
     if (result.organizationId) log.organizationId = result.organizationId;
     if (result.outcome === 'applied') log.lagMs = Math.max(0, now().getTime() - Date.parse(message.Timestamp));
     return webhookAnswer(result.outcome, log);
@@ -155,16 +173,26 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
     async ingest(body) {
       const log: LogFields = {};
       try {
-        const message = await verifySnsMessage(body, {
+        const verified = await verifySnsMessageWithCertificate(body, {
           allowedTopicArns: options.allowedTopicArns,
           now: now(),
           ...(options.fetchCertificate ? { fetchCertificate: options.fetchCertificate } : {}),
           ...(options.keyCache ? { keyCache: options.keyCache } : {}),
           ...(options.maxAgeSeconds !== undefined ? { maxAgeSeconds: options.maxAgeSeconds } : {}),
         });
+        const message = verified.message;
         log.type = message.Type;
         log.snsMessageId = message.MessageId;
-        if (message.Type === 'Notification') return await handleNotification(message, log);
+        let archiveKey: string | undefined;
+        if (options.archive) {
+          try {
+            archiveKey = await archiveVerifiedSnsMessage(options.archive, body, verified, sesFieldsOf(verified));
+          } catch (error) {
+            log.error = error instanceof Error ? error.message : String(error);
+            return webhookAnswer('unavailable', log, 'archive-failed', 'the raw archive refused the message');
+          }
+        }
+        if (message.Type === 'Notification') return await handleNotification(message, log, archiveKey);
         if (options.subscriptionMessages === 'report') {
           return webhookAnswer(
             'ignored',
@@ -179,6 +207,17 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
       }
     },
   };
+}
+
+/** The SES message id and event type of a Notification of an SES event, for the archive's metadata. */
+function sesFieldsOf({ message }: VerifiedSnsMessage): ArchivedSesFields {
+  if (message.Type !== 'Notification') return {};
+  try {
+    const event = parseSesEvent(message.Message);
+    return { sesMessageId: event.mail.messageId, eventType: event.eventType };
+  } catch {
+    return {};
+  }
 }
 
 /** The one place domain errors become answers of the contract (and so HTTP statuses). */

@@ -11,6 +11,8 @@ export type FetchCertificate = (url: string) => Promise<string>;
 /** A signing certificate with its imported public keys (one per hash, imported on first use). */
 export interface CachedSigningKey {
   readonly certificate: SigningCertificate;
+  /** The PEM text the certificate was read from (what the raw archive keeps beside the messages). */
+  readonly pem: string;
   /** True once a signature verified with this key ({@link SigningKeyCache.markVerified}). */
   readonly verified: boolean;
   keyFor(hash: SnsSignatureHash): Promise<CryptoKey>;

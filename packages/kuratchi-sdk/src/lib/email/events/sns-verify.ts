@@ -105,6 +105,28 @@ export function signatureHashOf(signatureVersion: string): SnsSignatureHash {
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
  */
 export async function verifySnsMessage(body: string | SnsMessage, options: VerifySnsOptions = {}): Promise<SnsMessage> {
+  return (await verifySnsMessageWithCertificate(body, options)).message;
+}
+
+/** A verified SNS message and the signing certificate that verified it. */
+export interface VerifiedSnsMessage {
+  message: SnsMessage;
+  /** The policy-checked SigningCertURL, normalised (`URL.href`). */
+  certificateUrl: string;
+  /** The PEM text served at that URL, which verified the signature. */
+  certificatePem: string;
+}
+
+/**
+ * {@link verifySnsMessage}, also giving the certificate that verified the signature (the raw
+ * archive keeps it, so a proof bundle can be checked offline later).
+ * @throws as {@link verifySnsMessage}.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
+ */
+export async function verifySnsMessageWithCertificate(
+  body: string | SnsMessage,
+  options: VerifySnsOptions = {},
+): Promise<VerifiedSnsMessage> {
   const message = typeof body === 'string' ? parseSnsMessage(body) : validateSnsMessage(body);
   const now = options.now ?? new Date();
   const hash = signatureHashOf(message.SignatureVersion);
@@ -126,7 +148,7 @@ export async function verifySnsMessage(body: string | SnsMessage, options: Verif
   const valid = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, signature, utf8(snsStringToSign(message)));
   if (!valid) throw new SnsVerificationError('signature-mismatch', 'signature does not match the message');
   cache.markVerified(signingKey);
-  return message;
+  return { message, certificateUrl: certUrl, certificatePem: signingKey.pem };
 }
 
 /**

@@ -183,7 +183,7 @@ export const WEBHOOK_CONTRACT = {
     503,
     'unavailable',
     'error',
-    "signing certificate unreachable, an organisation's D1 binding missing, or the queue refused the event (code `queue-send-failed`)",
+    "signing certificate unreachable, an organisation's D1 binding missing, the queue refused the event (code `queue-send-failed`) or the raw archive failed (code `archive-failed`)",
   ),
   misconfigured: row(
     503,

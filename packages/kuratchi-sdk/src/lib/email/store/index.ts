@@ -11,6 +11,11 @@ export type { D1Bindings, OrgBindingCache, OrgBindingCacheOptions } from './org-
 export { createD1AdminStore } from './d1-admin-store.js';
 export { createD1OrgEmailStore, MAX_STATEMENTS_PER_RECORD_BATCH } from './d1-org-email-store.js';
 export { createD1DeadLetterStore } from './d1-dead-letter-store.js';
+export { createR2SnsArchive } from './r2-sns-archive.js';
+export { resetTrackingPage, MAX_RESET_PAGE } from './d1-tracking-reset.js';
+export { listProofEvents } from './d1-proof-events.js';
+export type { ResetTrackingPage } from './d1-tracking-reset.js';
+export type { R2SnsArchiveOptions } from './r2-sns-archive.js';
 export { createD1EmailQueries } from './d1-email-queries.js';
 export { EMAIL_SEARCH_MIN_TERM_LENGTH } from './email-search.js';
 export type {

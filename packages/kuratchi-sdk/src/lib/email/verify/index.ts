@@ -9,8 +9,8 @@ export { SnsMessageError, SnsVerificationError } from '../events/errors.js';
 export type { SnsMessageErrorCode, SnsVerificationErrorCode } from '../events/errors.js';
 export { MAX_SNS_BODY_BYTES, parseSnsMessage, validateSnsMessage } from '../events/sns-message.js';
 export type { SnsMessage, SnsNotification, SnsConfirmation } from '../events/sns-message.js';
-export { verifySnsMessage, fetchSigningCertificate } from '../events/sns-verify.js';
-export type { VerifySnsOptions } from '../events/sns-verify.js';
+export { verifySnsMessage, verifySnsMessageWithCertificate, fetchSigningCertificate } from '../events/sns-verify.js';
+export type { VerifySnsOptions, VerifiedSnsMessage } from '../events/sns-verify.js';
 export { assertSigningCertUrl, assertSubscribeUrl } from '../events/sns-urls.js';
 export { createSigningKeyCache, defaultSigningKeyCache } from '../events/signing-key-cache.js';
 export type {

@@ -1,0 +1,35 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { d1, postEvent, reloadUntil, signIn, USERS } from './support';
+
+const require = createRequire(import.meta.url);
+const CLI = join(dirname(require.resolve('kuratchi-sdk/package.json')), 'dist/cli/kuratchi-ses.js');
+
+test('the detail page downloads a proof bundle that kuratchi-ses verify-proof accepts', async ({ page }) => {
+  // A sent email of the seed, and one more event for it through the webhook (archived in local R2).
+  const [email] = d1(
+    'ORG_DB_ACME',
+    'SELECT id, ses_message_id AS sesMessageId, recipient FROM emails WHERE ses_message_id IS NOT NULL ORDER BY created_at DESC LIMIT 1',
+  ) as Array<{ id: string; sesMessageId: string; recipient: string }>;
+  expect(email, 'the demo seed has a sent email').toBeDefined();
+  expect(await postEvent({ eventType: 'Open', messageId: email!.sesMessageId, recipient: email!.recipient })).toBe(200);
+
+  await signIn(page, USERS.acme);
+  await page.goto(`/emails/${email!.id}`);
+  await reloadUntil(page, async () => {
+    await expect(page.getByTestId('download-proof')).toBeVisible();
+  });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-proof').click()]);
+  expect(download.suggestedFilename()).toBe(`proof-${email!.id}.json`);
+  const file = join(mkdtempSync(join(tmpdir(), 'kuratchi-proof-e2e-')), download.suggestedFilename());
+  await download.saveAs(file);
+
+  const run = spawnSync(process.execPath, [CLI, 'verify-proof', file], { encoding: 'utf8' });
+  expect(run.status, run.stdout + run.stderr).toBe(0);
+  expect(run.stdout).toMatch(/^ {2}ok {6}message \d+ \(SNS .+\): Opened at /m);
+  expect(run.stdout).toMatch(/^verdict: proven: \d+ signed message\(s\) verified$/m);
+});

@@ -1,0 +1,105 @@
+import { MAX_RESET_PAGE, resetTrackingPage } from 'kuratchi-sdk/email/d1';
+import { MAX_REBUILD_PAGE, rebuildFromArchivePage } from 'kuratchi-sdk/email/events';
+import { z } from 'zod';
+import type { DashboardConfig } from '../config';
+import { d1EventSink } from '../event-sink';
+import { snsArchiveOf } from '../sns-archive';
+import { orgDatabase } from './org-database';
+import { invalidRequest, readJsonBody } from './request';
+
+const organizationId = z.string().min(1).max(256);
+/** Epoch ms: only emails created (and archived messages of the hour) since then. */
+const since = z.number().int().min(0).optional();
+const statusQuery = z.object({ organizationId, since: z.coerce.number().int().min(0).optional() }).strict();
+const resetBody = z
+  .object({
+    organizationId,
+    since,
+    after: z.string().min(1).max(512).optional(),
+    limit: z.number().int().min(1).max(MAX_RESET_PAGE).default(MAX_RESET_PAGE),
+  })
+  .strict();
+const applyBody = z
+  .object({
+    organizationId,
+    since,
+    cursor: z.string().min(1).max(2048).optional(),
+    limit: z.number().int().min(1).max(MAX_REBUILD_PAGE).default(MAX_REBUILD_PAGE),
+    dryRun: z.boolean().default(false),
+  })
+  .strict();
+
+/** 409 when the raw archive is not bound: a rebuild has nothing to read (a retry cannot fix it). */
+function archiveUnbound(): Response {
+  return Response.json(
+    {
+      error: 'archive-unbound',
+      message: 'the raw archive is not bound: add the SES_ARCHIVE R2 bucket (docs/deployment.md)',
+    },
+    { status: 409 },
+  );
+}
+
+/**
+ * `GET /api/ops/rebuild?organizationId=&since=`: how many of the organisation's sent emails a
+ * rebuild resets, how many events they have now (what the archive should give back), and whether
+ * the archive is bound (for `kuratchi-ses rebuild`'s plan and progress bar).
+ * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
+ */
+export async function rebuildStatus(env: DashboardEnv, url: URL): Promise<Response> {
+  const query = statusQuery.safeParse(Object.fromEntries(url.searchParams));
+  if (!query.success) return invalidRequest(query.error);
+  const db = await orgDatabase(env, query.data.organizationId);
+  if (db instanceof Response) return db;
+  const row = await db
+    .prepare(
+      `SELECT count(*) AS emails,
+              (SELECT count(*) FROM email_events WHERE email_id IN
+                 (SELECT id FROM emails WHERE ses_message_id IS NOT NULL AND created_at >= ?1)) AS events
+       FROM emails WHERE ses_message_id IS NOT NULL AND created_at >= ?1`,
+    )
+    .bind(query.data.since ?? 0)
+    .first<{ emails: number; events: number }>();
+  return Response.json({ archiveBound: Boolean(env.SES_ARCHIVE), emails: row?.emails ?? 0, events: row?.events ?? 0 });
+}
+
+/**
+ * `POST /api/ops/rebuild/reset` with JSON `{ organizationId, since?, after?, limit? }`: one page
+ * (at most 500 emails, one D1 batch) of the SDK's `resetTrackingPage`, answered as
+ * `{ emails, events, next }`; `kuratchi-ses rebuild` loops on `next`, then applies the archive.
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ */
+export async function rebuildReset(env: DashboardEnv, request: Request): Promise<Response> {
+  const body = await readJsonBody(request, resetBody);
+  if ('refusal' in body) return body.refusal;
+  if (!env.SES_ARCHIVE) return archiveUnbound();
+  const db = await orgDatabase(env, body.data.organizationId);
+  if (db instanceof Response) return db;
+  const { after, since: from, limit } = body.data;
+  return Response.json(await resetTrackingPage(db, { after: after ?? null, since: from ?? null, limit }));
+}
+
+/**
+ * `POST /api/ops/rebuild/apply` with JSON `{ organizationId, since?, cursor?, limit?, dryRun? }`:
+ * one page (at most 100 archived messages) of the SDK's `rebuildFromArchivePage`, answered as
+ * `{ listed, matched, outcomes, refused, retry, next }`; 503 when some event met a database error
+ * (the page is idempotent: the CLI sends the same cursor again).
+ * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/#r2listoptions
+ */
+export async function rebuildApply(env: DashboardEnv, config: DashboardConfig, request: Request): Promise<Response> {
+  const body = await readJsonBody(request, applyBody);
+  if ('refusal' in body) return body.refusal;
+  if (!env.SES_ARCHIVE) return archiveUnbound();
+  const db = await orgDatabase(env, body.data.organizationId);
+  if (db instanceof Response) return db;
+  const { organizationId: org, since: from, cursor, limit, dryRun } = body.data;
+  const page = await rebuildFromArchivePage(d1EventSink(env, config), {
+    archive: snsArchiveOf(env.SES_ARCHIVE),
+    organizationId: org,
+    limit,
+    dryRun,
+    ...(cursor ? { cursor } : {}),
+    ...(from !== undefined ? { since: new Date(from) } : {}),
+  });
+  return Response.json(page, { status: page.retry > 0 ? 503 : 200 });
+}

@@ -1,0 +1,99 @@
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import worker from '$worker';
+import { verifyProofBundle } from 'kuratchi-sdk/email/events';
+import type { SnsSigner } from 'kuratchi-sdk/email/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createSession } from '../../../../lib/server/auth/sessions';
+import { ORGS, post, seedOrganizations, sentEmail, signedEvent, testSigner } from '../../../../../test/support.js';
+import { addUser, APP_ORIGIN } from '../../../../../test/forms.js';
+
+/**
+ * "Download proof" on the real build: the bundle of an email's archived SNS messages verifies
+ * offline (the SDK's `verifyProofBundle`, what `kuratchi-ses verify-proof` runs), lists an event
+ * recorded without the archive as not provable, and is served only to the email's organisation.
+ */
+let signer: SnsSigner;
+let acmeCookie: string;
+let globexCookie: string;
+let email: Awaited<ReturnType<typeof sentEmail>>;
+const archive = { SES_ARCHIVE: env.TEST_SES_ARCHIVE };
+
+beforeAll(async () => {
+  signer = await testSigner();
+  await seedOrganizations();
+  const cookieOf = async (organizationId: string) => {
+    const userId = await addUser(`proof-${crypto.randomUUID()}@example.test`, 'pw', { organizationId });
+    const { token } = await createSession(env.ADMIN_DB, { id: userId, organizationId }, Date.now());
+    return `kuratchi_session=${token}`;
+  };
+  acmeCookie = await cookieOf(ORGS.acme);
+  globexCookie = await cookieOf(ORGS.globex);
+  email = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
+  const at = Date.now() - 60_000;
+  for (const [i, eventType] of (['Delivery', 'Open'] as const).entries()) {
+    const body = await signedEvent(signer, {
+      eventType,
+      messageId: email.sesMessageId,
+      recipient: email.recipient,
+      time: new Date(at + i * 1000),
+    });
+    expect((await post(body, { env: archive })).status).toBe(200);
+  }
+  // Recorded while no archive was bound: not provable.
+  const click = await signedEvent(signer, {
+    eventType: 'Click',
+    messageId: email.sesMessageId,
+    time: new Date(at + 5000),
+  });
+  expect((await post(click)).status).toBe(200);
+});
+
+async function get(path: string, cookie: string | null, bindings: Record<string, unknown> = archive) {
+  const ctx = createExecutionContext();
+  const headers: Record<string, string> = { accept: 'text/html' };
+  if (cookie) headers.cookie = cookie;
+  const request = new Request(`${APP_ORIGIN}${path}`, { headers, redirect: 'manual' });
+  const response = await worker.fetch!(request as never, { ...env, ...bindings }, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+describe('GET /emails/[id]/proof.json', () => {
+  it('serves a bundle that verifies offline, each archived message with what it proves', async () => {
+    const response = await get(`/emails/${email.emailId}/proof.json`, acmeCookie);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toBe(`attachment; filename="proof-${email.emailId}.json"`);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const bundle = (await response.json()) as { messages: Array<{ raw: string; archiveKey: string }> };
+    expect(bundle).toMatchObject({
+      format: 'kuratchi-ses-proof',
+      version: 1,
+      emailId: email.emailId,
+      sesMessageId: email.sesMessageId,
+    });
+    // Each raw message is the archived object, byte for byte.
+    for (const message of bundle.messages) {
+      expect(message.raw).toBe(await (await env.TEST_SES_ARCHIVE.get(message.archiveKey))!.text());
+    }
+    const verdict = await verifyProofBundle(bundle);
+    expect(verdict.ok).toBe(true);
+    expect(verdict.messages.map((m) => m.statement)).toEqual([
+      expect.stringMatching(new RegExp(`^Delivered to ${email.recipient} at `)),
+      expect.stringMatching(/^Opened at .+ from 192\.0\.2\.1/),
+    ]);
+    expect(verdict.notProvable).toEqual([expect.objectContaining({ eventType: 'Click', reason: 'not-archived' })]);
+  });
+
+  it('the detail page offers the download', async () => {
+    const html = await (await get(`/emails/${email.emailId}`, acmeCookie)).text();
+    expect(html).toContain(`href="/emails/${email.emailId}/proof.json"`);
+    expect(html).toContain('Download proof');
+  });
+
+  it('another organisation gets 404, no session is sent to sign in, no archive is 409', async () => {
+    expect((await get(`/emails/${email.emailId}/proof.json`, globexCookie)).status).toBe(404);
+    const anonymous = await get(`/emails/${email.emailId}/proof.json`, null);
+    expect([302, 303, 401]).toContain(anonymous.status);
+    expect((await get(`/emails/${email.emailId}/proof.json`, acmeCookie, { SES_ARCHIVE: undefined })).status).toBe(409);
+  });
+});

@@ -1,0 +1,94 @@
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import worker from '$worker';
+import type { SnsSigner } from 'kuratchi-sdk/email/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ORGS, post, seedOrganizations, sentEmail, signedEvent, testSigner } from '../../../../../test/support.js';
+
+/**
+ * The rebuild endpoints of the operations API on the real build, with local D1 and R2: the bearer
+ * token, validation, 409 without the archive, 404 for an unknown organisation, and one reset
+ * page plus the archive pages giving back the email row live ingestion made.
+ */
+const TOKEN = 'ops-token-for-tests-0123456789abcdef';
+const BINDINGS = { KURATCHI_OPS_TOKEN: TOKEN, SES_ARCHIVE: env.TEST_SES_ARCHIVE };
+let signer: SnsSigner;
+
+beforeAll(async () => {
+  signer = await testSigner();
+  await seedOrganizations();
+});
+
+async function call(path: string, body?: unknown, overrides: Record<string, unknown> = BINDINGS, token = TOKEN) {
+  const ctx = createExecutionContext();
+  const init: RequestInit = { headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } };
+  if (body !== undefined) Object.assign(init, { method: 'POST', body: JSON.stringify(body) });
+  const response = await worker.fetch!(
+    new Request(`http://127.0.0.1${path}`, init) as never,
+    { ...env, ...overrides },
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+describe('/api/ops/rebuild', () => {
+  it('refuses a wrong token, a bad body, an unknown organisation, and answers 409 without the archive', async () => {
+    expect((await call('/api/ops/rebuild/reset', { organizationId: ORGS.acme }, BINDINGS, `${TOKEN}x`)).status).toBe(
+      401,
+    );
+    const bad = await call('/api/ops/rebuild/apply', { organizationId: ORGS.acme, limit: 101 });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: 'invalid-request', message: expect.stringMatching(/^limit:/) });
+    expect((await call('/api/ops/rebuild/reset', { organizationId: ORGS.acme, extra: 1 })).status).toBe(400);
+    expect((await call('/api/ops/rebuild/apply', { organizationId: 'org-nobody' })).status).toBe(404);
+    const unbound = await call('/api/ops/rebuild/reset', { organizationId: ORGS.acme }, { KURATCHI_OPS_TOKEN: TOKEN });
+    expect(unbound.status).toBe(409);
+    expect(await unbound.json()).toMatchObject({ error: 'archive-unbound' });
+  });
+
+  it('status, reset and apply: the email row comes back as live ingestion left it', async () => {
+    const since = Date.now() - 1000;
+    const { emailId, sesMessageId } = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
+    await env.ORG_DB_ACME.prepare('UPDATE emails SET created_at = ? WHERE id = ?')
+      .bind(since + 1, emailId)
+      .run();
+    for (const eventType of ['Delivery', 'Open'] as const) {
+      const body = await signedEvent(signer, { eventType, messageId: sesMessageId });
+      expect((await post(body, { env: { SES_ARCHIVE: env.TEST_SES_ARCHIVE } })).status).toBe(200);
+    }
+    const row = () => env.ORG_DB_ACME.prepare('SELECT * FROM emails WHERE id = ?').bind(emailId).first();
+    const live = { ...(await row()), updated_at: 'x' };
+
+    const status = await call(`/api/ops/rebuild?organizationId=${ORGS.acme}&since=${since}`);
+    expect(await status.json()).toEqual({ archiveBound: true, emails: 1, events: 2 });
+
+    const reset = await call('/api/ops/rebuild/reset', { organizationId: ORGS.acme, since });
+    expect(await reset.json()).toEqual({ emails: 1, events: 2, next: null });
+    expect(await row()).toMatchObject({ status: 'sent', delivered_at: null, open_count: 0 });
+
+    const applied: Record<string, number> = {};
+    let cursor: string | undefined;
+    do {
+      const response = await call('/api/ops/rebuild/apply', {
+        organizationId: ORGS.acme,
+        since,
+        ...(cursor ? { cursor } : {}),
+      });
+      expect(response.status).toBe(200);
+      const page = (await response.json()) as {
+        outcomes: Record<string, number>;
+        refused: unknown[];
+        next: string | null;
+      };
+      expect(page.refused).toEqual([]);
+      for (const [k, n] of Object.entries(page.outcomes)) applied[k] = (applied[k] ?? 0) + n;
+      cursor = page.next ?? undefined;
+    } while (cursor);
+    expect(applied.applied).toBe(2);
+    expect({ ...(await row()), updated_at: 'x' }).toEqual(live);
+    const sources = await env.ORG_DB_ACME.prepare('SELECT DISTINCT source FROM email_events WHERE email_id = ?')
+      .bind(emailId)
+      .all();
+    expect(sources.results).toEqual([{ source: 'rebuild' }]);
+  });
+});

@@ -1,0 +1,209 @@
+// `kuratchi-ses rebuild` as a process (the built CLI of kuratchi-sdk) against the built dashboard
+// Worker (the bundle `wrangler deploy --dry-run` makes) served by miniflare on 127.0.0.1 with
+// local D1 and local R2: SNS messages signed with a real RSA key go through the webhook (which
+// archives them), then the rebuild resets the organisation and applies the archive again through
+// the operations API, giving back the same rows; an archived object edited afterwards is refused.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
+import { buildSesEvent, createSnsSigner } from 'kuratchi-sdk/email/testing';
+import { applyMigrationFiles } from '../../../../scripts/d1-migration-files.mjs';
+
+const root = fileURLToPath(new URL('../../../..', import.meta.url));
+const require = createRequire(join(root, 'apps/dashboard/package.json'));
+const CLI = join(dirname(require.resolve('kuratchi-sdk/package.json')), 'dist/cli/kuratchi-ses.js');
+const TOKEN = 'archive-cli-test-token-0123456789abcdef';
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
+// The Worker verifies on its real clock: the messages are dated from it.
+const NOW = Date.now();
+// One of this helper's ports (8811–8819), loopback only.
+const PORT = 8812;
+
+let mf;
+let url;
+let acme;
+let bucket;
+let signer;
+
+function runCli(args) {
+  return new Promise((resolve, reject) => {
+    const env = { PATH: process.env.PATH, HOME: '/nonexistent-kuratchi-home', KURATCHI_OPS_TOKEN: TOKEN };
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function post(body) {
+  const response = await fetch(`${url}/api/webhooks/ses-events`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' },
+    body,
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+async function rows() {
+  const all = async (sql) => (await acme.prepare(sql).all()).results;
+  return {
+    emails: (await all('SELECT * FROM emails ORDER BY id')).map((r) => ({ ...r, updated_at: 'x' })),
+    recipients: await all('SELECT * FROM email_recipients ORDER BY email_id, address'),
+    events: (await all('SELECT * FROM email_events ORDER BY sns_message_id')).map(
+      ({ received_at: _r, ingest_token: _t, source: _s, ...row }) => row,
+    ),
+    // created_at is when the suppression was recorded (as received_at for events).
+    suppressions: await all(
+      'SELECT email_address, reason, detail, source_email_id FROM email_suppressions ORDER BY email_address',
+    ),
+  };
+}
+
+before(async () => {
+  signer = await createSnsSigner();
+  const certUrl = signer.certUrlFor(TOPIC);
+  const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-archive-'));
+  const wrangler = require.resolve('wrangler/bin/wrangler.js');
+  const build = spawnSync(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', outdir], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+  });
+  assert.equal(build.status, 0, `wrangler failed:\n${build.stdout}\n${build.stderr}`);
+  mf = new Miniflare({
+    modules: [
+      { type: 'ESModule', path: join(outdir, 'worker.js'), contents: readFileSync(join(outdir, 'worker.js'), 'utf8') },
+    ],
+    modulesRoot: outdir,
+    compatibilityDate: '2026-05-01',
+    d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX'],
+    d1Persist: false,
+    r2Buckets: ['SES_ARCHIVE'],
+    r2Persist: false,
+    bindings: { ENVIRONMENT: 'production', SES_ALLOWED_TOPIC_ARNS: TOPIC, KURATCHI_OPS_TOKEN: TOKEN },
+    // The Worker's only outbound request: the signing certificate at its SNS URL.
+    outboundService: async (request) =>
+      request.url === certUrl ? new Response(signer.certificatePem) : new Response('not found', { status: 404 }),
+    host: '127.0.0.1',
+    port: PORT,
+  });
+  url = (await mf.ready).origin;
+  const admin = await mf.getD1Database('ADMIN_DB');
+  acme = await mf.getD1Database('ORG_DB_ACME');
+  bucket = await mf.getR2Bucket('SES_ARCHIVE');
+  await applyMigrationFiles(admin, join(root, 'packages/kuratchi-sdk/migrations/admin'));
+  await applyMigrationFiles(acme, join(root, 'packages/kuratchi-sdk/migrations/org'));
+  await admin.prepare("INSERT INTO organizations VALUES ('org-acme', 'Acme', 'ORG_DB_ACME', 0)").run();
+  for (const n of [1, 2]) {
+    // As sendEmail leaves them: sent, with a To row and the lookup row.
+    await acme
+      .prepare(
+        `INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at, sent_at)
+         VALUES (?, ?, 's@example.com', 'Hi', 'sent', ?, ?, ?, ?)`,
+      )
+      .bind(`email-${n}`, `r${n}@example.com`, `ses-${n}`, NOW - 600_000, NOW - 600_000, NOW - 599_000)
+      .run();
+    await acme
+      .prepare("INSERT INTO email_recipients (email_id, address, kind, status, sent_at) VALUES (?, ?, 'to', 'sent', ?)")
+      .bind(`email-${n}`, `r${n}@example.com`, NOW - 599_000)
+      .run();
+    await admin
+      .prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)')
+      .bind(`ses-${n}`, 'org-acme', `email-${n}`)
+      .run();
+  }
+  await acme.prepare("INSERT INTO email_suppressions VALUES ('manual@example.com', 'manual', 'asked', NULL, 1)").run();
+});
+
+after(async () => {
+  await mf?.dispose();
+});
+
+describe('kuratchi-ses rebuild against the built Worker', () => {
+  it('live ingestion (archived), then rebuild: the same rows; --dry-run changes nothing', async () => {
+    const events = [
+      ['Delivery', 'ses-1', 'r1@example.com'],
+      ['Open', 'ses-1', 'r1@example.com'],
+      ['Click', 'ses-1', 'r1@example.com'],
+      ['Bounce', 'ses-2', 'r2@example.com'],
+    ];
+    for (const [i, [eventType, messageId, recipient]] of events.entries()) {
+      const event = buildSesEvent({
+        eventType,
+        messageId,
+        recipient,
+        time: new Date(NOW - 300_000 + i * 1000),
+        link: 'https://example.com/x',
+      });
+      const signed = await signer.sign({
+        Type: 'Notification',
+        MessageId: crypto.randomUUID(),
+        TopicArn: TOPIC,
+        Message: JSON.stringify(event),
+        Timestamp: new Date(NOW - 1000).toISOString(),
+      });
+      assert.deepEqual(await post(JSON.stringify(signed)), { status: 200, body: { outcome: 'applied' } });
+    }
+    const live = await rows();
+    assert.equal(live.events.length, 4);
+    assert.equal(live.suppressions.length, 2);
+
+    const dry = await runCli(['rebuild', '--url', url, '--org', 'org-acme', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(
+      dry.stdout,
+      /^dry run: would reset 2 email\(s\) of org-acme \(4 event\(s\) recorded\) and apply 4 archived event\(s\) of 4 archived message\(s\)\n$/,
+    );
+    assert.deepEqual(await rows(), live);
+
+    const rebuilt = await runCli(['rebuild', '--url', url, '--org', 'org-acme', '--json']);
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    assert.deepEqual(JSON.parse(rebuilt.stdout), {
+      organizationId: 'org-acme',
+      dryRun: false,
+      emails: 2,
+      recordedBefore: 4,
+      listed: 4,
+      matched: 4,
+      outcomes: { applied: 4 },
+      refused: [],
+    });
+    assert.deepEqual(await rows(), live);
+  });
+
+  it('an archived object edited afterwards is refused (exit 1, named) and not applied', async () => {
+    const { objects } = await bucket.list({ prefix: 'sns/', include: ['customMetadata'] });
+    const bounce = objects.find((o) => o.customMetadata.eventType === 'Bounce');
+    const object = await bucket.get(bounce.key);
+    await bucket.put(bounce.key, (await object.text()).replace('Permanent', 'Transient'), {
+      customMetadata: object.customMetadata,
+    });
+    const { code, stdout, stderr } = await runCli(['rebuild', '--url', url, '--org', 'org-acme']);
+    assert.equal(code, 1);
+    assert.match(
+      stdout,
+      /^rebuilt org-acme: reset 2 email\(s\) \(4 event\(s\) deleted\), applied from 4 archived message\(s\): 3 applied\n$/,
+    );
+    assert.match(stderr, new RegExp(`refused ${bounce.key}: signature does not match the message`));
+    const row = await acme.prepare("SELECT status FROM emails WHERE id = 'email-2'").first();
+    assert.deepEqual(row, { status: 'sent' });
+  });
+
+  it('refuses a bad --since and an unknown organisation', async () => {
+    const since = await runCli(['rebuild', '--url', url, '--org', 'org-acme', '--since', 'last week']);
+    assert.equal(since.code, 2);
+    assert.match(since.stderr, /--since must be an ISO 8601 date/);
+    const unknown = await runCli(['rebuild', '--url', url, '--org', 'org-nobody']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /answered HTTP 404: organization-not-found/);
+  });
+});

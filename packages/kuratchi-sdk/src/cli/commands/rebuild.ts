@@ -1,0 +1,190 @@
+import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
+import { err, out, type Command } from '../command.js';
+import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { OPS_TOKEN_ENV, OpsApiError, opsApi, type OpsApi } from '../ops-api.js';
+import { startProgress } from '../progress.js';
+import { UsageError } from '../usage-error.js';
+
+const FLAGS = {
+  url: { type: 'string' },
+  org: { type: 'string' },
+  since: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/** Attempts of one page answered 503 (a database error a retry can fix) before giving up. */
+const PAGE_ATTEMPTS = 3;
+
+interface StatusAnswer {
+  archiveBound: boolean;
+  emails: number;
+  events: number;
+}
+interface ResetAnswer {
+  emails: number;
+  events: number;
+  next: string | null;
+}
+interface ApplyAnswer {
+  listed: number;
+  matched: number;
+  outcomes: Record<string, number>;
+  refused: Array<{ key: string; reason: string }>;
+  retry: number;
+  next: string | null;
+}
+
+/**
+ * `kuratchi-ses rebuild`: rebuilds an organisation's tracking state from the raw archive through
+ * the dashboard's operations API: every page of the reset, then every page of the archive applied
+ * again (re-verified, routed by lookup rows, through the queue consumer's path).
+ * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/#r2listoptions
+ * @see https://developers.cloudflare.com/d1/platform/limits/ (a page per request keeps each within one invocation)
+ */
+export const rebuildCommand: Command = {
+  name: 'rebuild',
+  summary: "rebuild an organisation's tracking state from the raw archive of SNS messages",
+  help: `Usage: kuratchi-ses rebuild --url URL --org ORG [--since DATE] [--dry-run] [options]
+
+Rebuilds what SES events made of an organisation's emails (status, times, counters, recipients,
+events, the suppressions events added) from the raw archive (the SES_ARCHIVE R2 bucket), for
+example after a change of the human-or-machine rules. Two steps, each page a request:
+  1. reset: each sent email back to its state after sendEmail (status sent, no event fields), its
+     events and event suppressions deleted; manual suppressions are kept;
+  2. apply: the archive in SNS Timestamp order; each SES event routed to the organisation (by its
+     lookup row) is verified again against its archived certificate and applied as live.
+Events arriving meanwhile are archived before they are applied, so none is lost: one applied
+before its email was reset is in the archive and applied again in step 2; one applied after is
+kept, and step 2 finds it a duplicate. Running it twice gives the same rows. Events that reached
+the Worker other than by SNS (Firehose, import) or before the archive was bound are not in it:
+--dry-run compares the count of recorded events with what the archive holds.
+
+The Worker must have the secret KURATCHI_OPS_TOKEN; this command reads it from ${OPS_TOKEN_ENV}.
+
+Options:
+  --url URL        the dashboard (https://dash.example.com)
+  --org ORG        the organisation id
+  --since DATE     only emails sent since DATE (ISO 8601), and the archive from its hour on
+  --dry-run        change nothing: count what would be reset and what the archive would apply
+  --timeout MS     per request (default 30000)
+  --json           print the summary as JSON
+  -h, --help       this help
+
+Example:
+  kuratchi-ses rebuild --url https://dash.example.com --org org-acme --since 2026-11-01
+
+${EXIT_CODES_HELP} (1: a request failed, or archived messages did not verify; run it again)`,
+  async run(argv) {
+    const args = parseCommandArgs(argv, FLAGS, 0);
+    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    const url = urlFlag(args, 'url', 'the dashboard, e.g. https://dash.example.com');
+    const organizationId = stringFlag(args, 'org');
+    if (!organizationId) throw new UsageError('--org is required: the organisation to rebuild');
+    const sinceText = stringFlag(args, 'since');
+    const since = sinceText === undefined ? undefined : Date.parse(sinceText);
+    if (since !== undefined && Number.isNaN(since))
+      throw new UsageError(`--since must be an ISO 8601 date like 2026-11-01, not ${JSON.stringify(sinceText)}`);
+    const dryRun = booleanFlag(args, 'dry-run');
+    const api = opsApi(url, process.env, integerFlag(args, 'timeout', 30_000, 100, 600_000));
+    const scope = { organizationId, ...(since !== undefined ? { since } : {}) };
+    try {
+      const status = await api.get<StatusAnswer>('/api/ops/rebuild', {
+        organizationId,
+        ...(since !== undefined ? { since: String(since) } : {}),
+      });
+      if (!status.archiveBound) throw new OpsApiError('the raw archive is not bound on the Worker (SES_ARCHIVE)');
+      const reset = { emails: 0, events: 0 };
+      if (!dryRun) {
+        const progress = startProgress('reset', status.emails);
+        try {
+          let after: string | null = null;
+          do {
+            const page: ResetAnswer = await withRetries(() =>
+              api.post<ResetAnswer>('/api/ops/rebuild/reset', { ...scope, ...(after ? { after } : {}) }),
+            );
+            reset.emails += page.emails;
+            reset.events += page.events;
+            for (let i = 0; i < page.emails; i++) progress.tick('reset');
+            after = page.next;
+          } while (after);
+        } finally {
+          progress.stop();
+        }
+      }
+      const applied = await applyArchive(api, scope, dryRun, status.events);
+      const summary = {
+        organizationId,
+        dryRun,
+        emails: dryRun ? status.emails : reset.emails,
+        recordedBefore: status.events,
+        ...applied,
+      };
+      if (booleanFlag(args, 'json')) out(JSON.stringify(summary, null, 2));
+      else {
+        const outcomes =
+          Object.entries(applied.outcomes)
+            .map(([k, n]) => `${n} ${k}`)
+            .join(', ') || 'nothing';
+        out(
+          dryRun
+            ? `dry run: would reset ${status.emails} email(s) of ${organizationId} (${status.events} event(s) recorded) and apply ${applied.matched} archived event(s) of ${applied.listed} archived message(s)`
+            : `rebuilt ${organizationId}: reset ${reset.emails} email(s) (${reset.events} event(s) deleted), applied from ${applied.listed} archived message(s): ${outcomes}`,
+        );
+        for (const r of applied.refused) err(`refused ${r.key}: ${r.reason}`);
+        if (!dryRun && applied.matched < status.events) {
+          err(`note: ${status.events} event(s) were recorded before, ${applied.matched} came from the archive`);
+        }
+      }
+      return applied.refused.length ? EXIT.failed : EXIT.ok;
+    } catch (error) {
+      if (!(error instanceof OpsApiError)) throw error;
+      err(`kuratchi-ses rebuild: ${error.message}`);
+      return EXIT.failed;
+    }
+  },
+};
+
+/** Step 2 (or its dry run): every page of the archive, each retried on 503. */
+async function applyArchive(api: OpsApi, scope: object, dryRun: boolean, expected: number) {
+  const totals = {
+    listed: 0,
+    matched: 0,
+    outcomes: {} as Record<string, number>,
+    refused: [] as ApplyAnswer['refused'],
+  };
+  const progress = startProgress(dryRun ? 'archive (dry run)' : 'apply', expected);
+  try {
+    let cursor: string | null = null;
+    do {
+      const page: ApplyAnswer = await withRetries(() =>
+        api.post<ApplyAnswer>('/api/ops/rebuild/apply', { ...scope, dryRun, ...(cursor ? { cursor } : {}) }),
+      );
+      totals.listed += page.listed;
+      totals.matched += page.matched;
+      for (const [outcome, n] of Object.entries(page.outcomes)) {
+        totals.outcomes[outcome] = (totals.outcomes[outcome] ?? 0) + n;
+        for (let i = 0; i < n; i++) progress.tick(outcome);
+      }
+      if (dryRun) for (let i = 0; i < page.matched; i++) progress.tick('would-apply');
+      totals.refused.push(...page.refused);
+      cursor = page.next;
+    } while (cursor);
+  } finally {
+    progress.stop();
+  }
+  return totals;
+}
+
+/** A page request again after a 503 (idempotent pages), at most {@link PAGE_ATTEMPTS} times. */
+async function withRetries<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof OpsApiError) || !/HTTP 503/.test(error.message) || attempt >= PAGE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { booleanFlag, parseCommandArgs } from '../args.js';
+import { out, type Command } from '../command.js';
+import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { readTextFile } from '../read-file.js';
+import { UsageError } from '../usage-error.js';
+
+const FLAGS = { json: { type: 'boolean' } } as const;
+
+/** `kuratchi-ses verify-proof`: `verifyProofBundle` on a downloaded proof bundle, offline. */
+export const verifyProofCommand: Command = {
+  name: 'verify-proof',
+  summary: "check an email's proof bundle offline and print what each signed message proves",
+  help: `Usage: kuratchi-ses verify-proof BUNDLE [--json]
+
+Checks a proof bundle (the dashboard's "Download proof" of an email, /emails/ID/proof.json)
+offline, without any network access: for each archived SNS message, that its bundled signing
+certificate is the one recorded when it was archived (SHA-256), that its SigningCertURL passes
+the SNS host rule of its topic's region, that the signature verifies with that certificate, that
+the certificate was valid at the message's Timestamp, and that it is an SES event of the
+bundle's email. Prints one line per message with what it proves, then a verdict.
+
+What remains to trust: that each bundled certificate is Amazon's. Compare it with the PEM
+served at its SigningCertURL, or check its chain (docs/security.md).
+
+Options:
+  --json       print the verdict as JSON
+  -h, --help   this help
+
+Example:
+  kuratchi-ses verify-proof proof-email-1234.json
+
+${EXIT_CODES_HELP} (1: a message failed, or the bundle proves nothing; which one is printed)`,
+  async run(argv) {
+    const args = parseCommandArgs(argv, FLAGS, 1);
+    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    const file = args.positionals[0];
+    if (!file) throw new UsageError('BUNDLE is required: the proof bundle (JSON) to check');
+    const text = await readTextFile(file, 'proof bundle');
+    let bundle: unknown;
+    try {
+      bundle = JSON.parse(text);
+    } catch {
+      throw new UsageError(`${file} is not JSON`);
+    }
+    // Offline by construction: the verifier is given the bundled certificates, and any fetch fails.
+    globalThis.fetch = () => Promise.reject(new Error('verify-proof never reaches the network'));
+    const { verifyProofBundle } = await import('kuratchi-sdk/email/events');
+    const verdict = await verifyProofBundle(bundle);
+    if (booleanFlag(args, 'json')) {
+      out(JSON.stringify(verdict, null, 2));
+      return verdict.ok ? EXIT.ok : EXIT.failed;
+    }
+    if (verdict.emailId) out(`email ${verdict.emailId} (SES message ${verdict.sesMessageId})`);
+    for (const message of verdict.messages) {
+      const label = `message ${message.index + 1} (SNS ${message.snsMessageId})`;
+      out(message.ok ? `  ok      ${label}: ${message.statement}` : `  FAILED  ${label}: ${message.error}`);
+    }
+    for (const event of verdict.notProvable) {
+      out(`  n/a     ${event.eventType} (SNS ${event.snsMessageId}): not provable (${event.reason})`);
+    }
+    const failed = verdict.messages.filter((m) => !m.ok).length;
+    if (verdict.ok) out(`verdict: proven: ${verdict.messages.length} signed message(s) verified`);
+    else if (verdict.error) out(`verdict: FAILED: ${verdict.error}`);
+    else out(`verdict: FAILED: ${failed} of ${verdict.messages.length} message(s) did not verify`);
+    return verdict.ok ? EXIT.ok : EXIT.failed;
+  },
+};

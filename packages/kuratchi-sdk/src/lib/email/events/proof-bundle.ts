@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import type { SnsArchive } from './ports.js';
+
+/**
+ * The proof bundle of one email: each archived original SNS message of its events, byte for byte
+ * as SNS posted it (with its signature), the signing certificates that verified them (from the
+ * archive, with their URLs and the SHA-256 recorded when they were archived), and the events that
+ * have no archived message (not provable). `kuratchi-ses verify-proof` checks it offline
+ * (`verifyProofBundle`).
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
+ */
+export const PROOF_BUNDLE_FORMAT = 'kuratchi-ses-proof';
+/** The bundle format's version; a reader refuses other versions. */
+export const PROOF_BUNDLE_VERSION = 1;
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** Zod schema of a proof bundle (what `verifyProofBundle` accepts; internal, not exported by the barrel). */
+export const proofBundleSchema = z.object({
+  format: z.literal(PROOF_BUNDLE_FORMAT),
+  version: z.literal(PROOF_BUNDLE_VERSION),
+  emailId: z.string().min(1),
+  sesMessageId: z.string().min(1),
+  generatedAt: z.string(),
+  messages: z.array(
+    z.object({
+      archiveKey: z.string(),
+      snsMessageId: z.string(),
+      eventType: z.string(),
+      certificateUrl: z.string(),
+      certificateSha256: sha256,
+      /** The SNS POST body as archived. */
+      raw: z.string(),
+    }),
+  ),
+  certificates: z.array(z.object({ url: z.string(), sha256, pem: z.string() })),
+  notProvable: z.array(
+    z.object({
+      snsMessageId: z.string(),
+      eventType: z.string(),
+      occurredAt: z.number(),
+      reason: z.enum(['not-archived', 'archive-missing', 'certificate-missing']),
+    }),
+  ),
+});
+
+/** A proof bundle (see {@link PROOF_BUNDLE_FORMAT}). */
+export type ProofBundle = z.infer<typeof proofBundleSchema>;
+
+/** One recorded event of the email, as the email's timeline has it. */
+export interface ProofEventInput {
+  snsMessageId: string;
+  eventType: string;
+  occurredAt: number;
+  /** The raw archive's key of its SNS message; null when it was not archived. */
+  archiveKey: string | null;
+}
+
+/** Options of {@link buildProofBundle}. */
+export interface BuildProofBundleOptions {
+  emailId: string;
+  sesMessageId: string;
+  events: readonly ProofEventInput[];
+  now: Date;
+}
+
+/**
+ * Builds the proof bundle of one email from the raw archive: each event's archived message and
+ * each distinct certificate once. An event whose message or certificate is not in the archive is
+ * listed in `notProvable` with the reason, never left out.
+ * @throws what the archive throws (R2 unavailable).
+ * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/
+ */
+export async function buildProofBundle(archive: SnsArchive, options: BuildProofBundleOptions): Promise<ProofBundle> {
+  const bundle: ProofBundle = {
+    format: PROOF_BUNDLE_FORMAT,
+    version: PROOF_BUNDLE_VERSION,
+    emailId: options.emailId,
+    sesMessageId: options.sesMessageId,
+    generatedAt: options.now.toISOString(),
+    messages: [],
+    certificates: [],
+    notProvable: [],
+  };
+  const certificates = new Map<string, { url: string; sha256: string; pem: string } | null>();
+  for (const event of options.events) {
+    const unprovable = (reason: ProofBundle['notProvable'][number]['reason']) =>
+      bundle.notProvable.push({
+        snsMessageId: event.snsMessageId,
+        eventType: event.eventType,
+        occurredAt: event.occurredAt,
+        reason,
+      });
+    if (!event.archiveKey) {
+      unprovable('not-archived');
+      continue;
+    }
+    const archived = await archive.getMessage(event.archiveKey);
+    if (!archived) {
+      unprovable('archive-missing');
+      continue;
+    }
+    const { certificateKey, certificateUrl, certificateSha256 } = archived.metadata;
+    if (!certificates.has(certificateKey)) {
+      const pem = await archive.getCertificate(certificateKey);
+      certificates.set(certificateKey, pem === null ? null : { url: certificateUrl, sha256: certificateSha256, pem });
+    }
+    const certificate = certificates.get(certificateKey);
+    if (!certificate) {
+      unprovable('certificate-missing');
+      continue;
+    }
+    bundle.messages.push({
+      archiveKey: event.archiveKey,
+      snsMessageId: event.snsMessageId,
+      eventType: event.eventType,
+      certificateUrl,
+      certificateSha256,
+      raw: archived.body,
+    });
+  }
+  bundle.certificates = [...certificates.values()].filter((c) => c !== null);
+  return bundle;
+}
