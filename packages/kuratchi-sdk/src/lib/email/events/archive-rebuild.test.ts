@@ -71,11 +71,10 @@ async function rows(db: D1Database, ids: string[]) {
     events: (
       await all('SELECT * FROM email_events WHERE email_id IN (SELECT value FROM json_each(?)) ORDER BY sns_message_id')
     ).map(({ received_at: _r, ingest_token: _t, source: _s, ...row }) => row),
-    // Not `reason` / `detail`: an address both bounced and complained keeps the first one
-    // recorded (ON CONFLICT DO NOTHING), an arrival-order dependence of live ingestion itself
-    // that a rebuild (in archive order) cannot reproduce from the set of events alone.
+    // `reason` and `detail` too: the list keeps the outranking suppression of an address whatever
+    // the order (record-statements.ts), so a rebuild in archive order reproduces it.
     suppressions: await all(
-      `SELECT email_address, source_email_id, created_at, reason = 'manual' AS manual FROM email_suppressions WHERE source_email_id IN (SELECT value FROM json_each(?)) OR email_address LIKE 'manual-%' ORDER BY email_address`,
+      `SELECT email_address, source_email_id, created_at, reason, detail FROM email_suppressions WHERE source_email_id IN (SELECT value FROM json_each(?)) OR email_address LIKE 'manual-%' ORDER BY email_address`,
     ),
   };
 }

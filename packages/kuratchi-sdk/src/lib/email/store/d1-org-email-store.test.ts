@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW, testTime } from '../../../../test/clock.js';
 import { countRows, insertEmail, routedInput } from '../../../../test/seed.js';
 import { applyEvent } from '../events/apply.js';
@@ -139,6 +139,94 @@ describe('recordEvents in one batch', () => {
     const inputs = await Promise.all(events.map((e, i) => input(emailId, `sns-batch-${emailId}-${i}`, e)));
     expect(await store.recordEvents(inputs)).toEqual(['applied', 'applied', 'applied']);
     expect(await store.recordEvents(inputs)).toEqual(['duplicate', 'duplicate', 'duplicate']);
+  });
+});
+
+describe('the suppression list depends only on the set of events', () => {
+  /** Every order of `items`. */
+  const orders = <T>(items: readonly T[]): T[][] =>
+    items.length <= 1
+      ? [[...items]]
+      : items.flatMap((item, i) =>
+          orders([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+        );
+
+  it('two permanent bounces and two complaints of one address, in each of the 24 orders, leave the same row', async () => {
+    const rows = [];
+    for (const [n, order] of orders([
+      'bounce-a',
+      'bounce-b',
+      'complaint-abuse',
+      'complaint-other',
+    ] as const).entries()) {
+      const address = `suppressed-${n}-${crypto.randomUUID()}@example.com`;
+      const events = order.map((kind, i) => {
+        const { emailId, sesMessageId } = emails[kind]!;
+        const time = testTime(-HOUR_MS + i * 1000);
+        return {
+          emailId,
+          event: kind.startsWith('bounce')
+            ? buildSesEvent({
+                eventType: 'Bounce',
+                messageId: sesMessageId,
+                time,
+                recipients: [address],
+                bounceType: 'Permanent',
+                bounceSubType: kind === 'bounce-a' ? 'General' : 'NoEmail',
+              })
+            : buildSesEvent({
+                eventType: 'Complaint',
+                messageId: sesMessageId,
+                time,
+                recipients: [address],
+                complaintFeedbackType: kind === 'complaint-abuse' ? 'abuse' : 'other',
+              }),
+        };
+      });
+      for (const [i, { emailId, event }] of events.entries()) {
+        expect(await store.recordEvent(await input(emailId, `sns-supp-${n}-${i}-${crypto.randomUUID()}`, event))).toBe(
+          'applied',
+        );
+      }
+      rows.push(
+        await env.ORG_DB_ACME.prepare(
+          'SELECT reason, detail, source_email_id AS source FROM email_suppressions WHERE email_address = ?',
+        )
+          .bind(address)
+          .first(),
+      );
+    }
+    // A complaint outranks a bounce; between the two complaints, the smaller detail stays.
+    expect(rows[0]).toEqual({ reason: 'complaint', detail: 'abuse', source: emails['complaint-abuse']!.emailId });
+    expect(new Set(rows.map((r) => JSON.stringify(r)))).toEqual(new Set([JSON.stringify(rows[0])]));
+  });
+
+  it('never replaces an address an admin suppressed by hand', async () => {
+    const address = `manual-${crypto.randomUUID()}@example.com`;
+    await env.ORG_DB_ACME.prepare(
+      `INSERT INTO email_suppressions (email_address, reason, detail, source_email_id, created_at) VALUES (?, 'manual', 'by hand', NULL, 1)`,
+    )
+      .bind(address)
+      .run();
+    const { emailId, sesMessageId } = emails['complaint-abuse']!;
+    const complaint = buildSesEvent({
+      eventType: 'Complaint',
+      messageId: sesMessageId,
+      time: testTime(-HOUR_MS),
+      recipients: [address],
+    });
+    await store.recordEvent(await input(emailId, `sns-manual-${address}`, complaint));
+    expect(
+      await env.ORG_DB_ACME.prepare('SELECT reason, detail FROM email_suppressions WHERE email_address = ?')
+        .bind(address)
+        .first(),
+    ).toEqual({ reason: 'manual', detail: 'by hand' });
+  });
+
+  // One email per kind of event, shared by the orders (each order has its own address).
+  const emails: Record<string, { emailId: string; sesMessageId: string }> = {};
+  beforeAll(async () => {
+    for (const kind of ['bounce-a', 'bounce-b', 'complaint-abuse', 'complaint-other']) emails[kind] = await newEmail();
   });
 });
 

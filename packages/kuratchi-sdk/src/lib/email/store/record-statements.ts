@@ -21,7 +21,8 @@ import { compileTrackingEffects } from './tracking-sql.js';
  * 3. the UPDATE of the email row: its effects, and for an open or click the machine counters
  *    counted again from `email_events` (exact whatever the arrival order);
  * 4. one upsert per recipient group (`recipientEffectsOf`), over `json_each` of its addresses;
- * 5. the suppressions.
+ * 5. the suppressions, each kept or replaced by a rule of precedence (`SUPPRESSION_OUTRANKS`), so
+ *    the list, too, depends only on the set of events.
  * `recordInputCost` (events/record.ts) counts them; a test holds the two equal.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  * @see https://www.sqlite.org/lang_upsert.html (a last ON CONFLICT clause may omit the target)
@@ -41,7 +42,9 @@ export function recordStatements(db: D1Database, input: RecordEventInput, token:
         .prepare(
           `INSERT INTO email_suppressions (email_address, reason, detail, source_email_id, created_at)
            SELECT ?, ?, ?, ?, ? WHERE ${OWN_INSERT}
-           ON CONFLICT (email_address) DO NOTHING`,
+           ON CONFLICT (email_address) DO UPDATE SET
+             reason = excluded.reason, detail = excluded.detail, source_email_id = excluded.source_email_id
+           WHERE ${SUPPRESSION_OUTRANKS}`,
         )
         .bind(s.emailAddress, s.reason, s.detail, input.emailId, input.receivedAt, ...own),
     );
@@ -54,6 +57,20 @@ export function recordStatements(db: D1Database, input: RecordEventInput, token:
  * not bound yet is reached only through the lookup row that sendEmail wrote for this message.)
  */
 const EMAIL_MATCHES = `EXISTS (SELECT 1 FROM emails WHERE id = ? AND (ses_message_id IS NULL OR ses_message_id = ?))`;
+/**
+ * Whether the suppression being inserted (`excluded`) replaces the one the address has, so that
+ * the list's row depends only on the set of events, never on their order: a manual entry (an
+ * admin's decision) is never replaced; a complaint outranks a permanent bounce; between two of the
+ * same reason the smaller (detail, source email id) stays. `created_at` is when the address was
+ * first suppressed, whichever event that was.
+ * @see https://www.sqlite.org/lang_upsert.html
+ * @see https://www.sqlite.org/rowvalue.html
+ */
+const SUPPRESSION_OUTRANKS = `email_suppressions.reason <> 'manual' AND (
+  (excluded.reason = 'complaint' AND email_suppressions.reason = 'bounce')
+  OR (excluded.reason = email_suppressions.reason
+      AND (coalesce(excluded.detail, ''), coalesce(excluded.source_email_id, ''))
+        < (coalesce(email_suppressions.detail, ''), coalesce(email_suppressions.source_email_id, ''))))`;
 const OWN_INSERT = `EXISTS (SELECT 1 FROM email_events WHERE sns_message_id = ? AND ingest_token = ?)`;
 
 function insertEvent(db: D1Database, { emailId, event, receivedAt }: RecordEventInput, token: string) {
