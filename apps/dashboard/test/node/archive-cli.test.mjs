@@ -4,20 +4,10 @@
 // archives them), then the rebuild resets the organisation and applies the archive again through
 // the operations API, giving back the same rows; an archived object edited afterwards is refused.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { Miniflare } from 'miniflare';
 import { buildSesEvent, createSnsSigner } from 'kuratchi-sdk/email/testing';
-import { applyMigrationFiles } from '../../../../scripts/d1-migration-files.mjs';
+import { runCli, startBuiltWorker } from './built-worker.mjs';
 
-const root = fileURLToPath(new URL('../../../..', import.meta.url));
-const require = createRequire(join(root, 'apps/dashboard/package.json'));
-const CLI = join(dirname(require.resolve('kuratchi-sdk/package.json')), 'dist/cli/kuratchi-ses.js');
 const TOKEN = 'archive-cli-test-token-0123456789abcdef';
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
 // The Worker verifies on its real clock: the messages are dated from it.
@@ -31,18 +21,7 @@ let acme;
 let bucket;
 let signer;
 
-function runCli(args) {
-  return new Promise((resolve, reject) => {
-    const env = { PATH: process.env.PATH, HOME: '/nonexistent-kuratchi-home', KURATCHI_OPS_TOKEN: TOKEN };
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args) => runCli(args, { env: { KURATCHI_OPS_TOKEN: TOKEN } });
 
 async function post(body) {
   const response = await fetch(`${url}/api/webhooks/ses-events`, {
@@ -71,38 +50,19 @@ async function rows() {
 before(async () => {
   signer = await createSnsSigner();
   const certUrl = signer.certUrlFor(TOPIC);
-  const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-archive-'));
-  const wrangler = require.resolve('wrangler/bin/wrangler.js');
-  const build = spawnSync(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', outdir], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
-  });
-  assert.equal(build.status, 0, `wrangler failed:\n${build.stdout}\n${build.stderr}`);
-  mf = new Miniflare({
-    modules: [
-      { type: 'ESModule', path: join(outdir, 'worker.js'), contents: readFileSync(join(outdir, 'worker.js'), 'utf8') },
-    ],
-    modulesRoot: outdir,
-    compatibilityDate: '2026-05-01',
-    d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX'],
-    d1Persist: false,
-    r2Buckets: ['SES_ARCHIVE'],
-    r2Persist: false,
-    bindings: { ENVIRONMENT: 'production', SES_ALLOWED_TOPIC_ARNS: TOPIC, KURATCHI_OPS_TOKEN: TOKEN },
-    // The Worker's only outbound request: the signing certificate at its SNS URL.
-    outboundService: async (request) =>
-      request.url === certUrl ? new Response(signer.certificatePem) : new Response('not found', { status: 404 }),
-    host: '127.0.0.1',
-    port: PORT,
-  });
-  url = (await mf.ready).origin;
-  const admin = await mf.getD1Database('ADMIN_DB');
-  acme = await mf.getD1Database('ORG_DB_ACME');
+  let admin;
+  ({ mf, url, admin, acme } = await startBuiltWorker(
+    { SES_ALLOWED_TOPIC_ARNS: TOPIC, KURATCHI_OPS_TOKEN: TOKEN },
+    {
+      r2Buckets: ['SES_ARCHIVE'],
+      r2Persist: false,
+      // The Worker's only outbound request: the signing certificate at its SNS URL.
+      outboundService: async (request) =>
+        request.url === certUrl ? new Response(signer.certificatePem) : new Response('not found', { status: 404 }),
+      port: PORT,
+    },
+  ));
   bucket = await mf.getR2Bucket('SES_ARCHIVE');
-  await applyMigrationFiles(admin, join(root, 'packages/kuratchi-sdk/migrations/admin'));
-  await applyMigrationFiles(acme, join(root, 'packages/kuratchi-sdk/migrations/org'));
-  await admin.prepare("INSERT INTO organizations VALUES ('org-acme', 'Acme', 'ORG_DB_ACME', 0)").run();
   for (const n of [1, 2]) {
     // As sendEmail leaves them: sent, with a To row and the lookup row.
     await acme
@@ -157,7 +117,7 @@ describe('kuratchi-ses rebuild against the built Worker', () => {
     assert.equal(live.events.length, 4);
     assert.equal(live.suppressions.length, 2);
 
-    const dry = await runCli(['rebuild', '--url', url, '--org', 'org-acme', '--dry-run']);
+    const dry = await cli(['rebuild', '--url', url, '--org', 'org-acme', '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(
       dry.stdout,
@@ -165,7 +125,7 @@ describe('kuratchi-ses rebuild against the built Worker', () => {
     );
     assert.deepEqual(await rows(), live);
 
-    const rebuilt = await runCli(['rebuild', '--url', url, '--org', 'org-acme', '--json']);
+    const rebuilt = await cli(['rebuild', '--url', url, '--org', 'org-acme', '--json']);
     assert.equal(rebuilt.code, 0, rebuilt.stderr);
     assert.deepEqual(JSON.parse(rebuilt.stdout), {
       organizationId: 'org-acme',
@@ -187,7 +147,7 @@ describe('kuratchi-ses rebuild against the built Worker', () => {
     await bucket.put(bounce.key, (await object.text()).replace('Permanent', 'Transient'), {
       customMetadata: object.customMetadata,
     });
-    const { code, stdout, stderr } = await runCli(['rebuild', '--url', url, '--org', 'org-acme']);
+    const { code, stdout, stderr } = await cli(['rebuild', '--url', url, '--org', 'org-acme']);
     assert.equal(code, 1);
     assert.match(
       stdout,
@@ -199,10 +159,10 @@ describe('kuratchi-ses rebuild against the built Worker', () => {
   });
 
   it('refuses a bad --since and an unknown organisation', async () => {
-    const since = await runCli(['rebuild', '--url', url, '--org', 'org-acme', '--since', 'last week']);
+    const since = await cli(['rebuild', '--url', url, '--org', 'org-acme', '--since', 'last week']);
     assert.equal(since.code, 2);
     assert.match(since.stderr, /--since must be an ISO 8601 date/);
-    const unknown = await runCli(['rebuild', '--url', url, '--org', 'org-nobody']);
+    const unknown = await cli(['rebuild', '--url', url, '--org', 'org-nobody']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /answered HTTP 404: organization-not-found/);
   });

@@ -14,8 +14,11 @@ import { applyMigrationFiles } from '../../../../scripts/d1-migration-files.mjs'
 export const root = fileURLToPath(new URL('../../../..', import.meta.url));
 const require = createRequire(join(root, 'apps/dashboard/package.json'));
 
-/** Builds and starts the Worker with `bindings`; the admin and Acme databases migrated, Acme registered. */
-export async function startBuiltWorker(bindings) {
+/**
+ * Builds and starts the Worker with `bindings` (and more miniflare `options`: R2 buckets, an
+ * outbound service, a port); the admin and Acme databases migrated, Acme registered.
+ */
+export async function startBuiltWorker(bindings, options = {}) {
   const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-built-worker-'));
   const wrangler = require.resolve('wrangler/bin/wrangler.js');
   const build = spawnSync(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', outdir], {
@@ -35,6 +38,7 @@ export async function startBuiltWorker(bindings) {
     bindings: { ENVIRONMENT: 'production', SES_ALLOWED_TOPIC_ARNS: '', ...bindings },
     host: '127.0.0.1',
     port: 0,
+    ...options,
   });
   const url = (await mf.ready).origin;
   const admin = await mf.getD1Database('ADMIN_DB');

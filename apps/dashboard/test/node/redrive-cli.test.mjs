@@ -4,18 +4,13 @@
 // message is deleted from SQS only after the Worker answered 200 for it; the CLI runs as a process
 // for its usage errors. The Worker runs on the real clock: every time derives from one Date.now().
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Miniflare } from 'miniflare';
+import { pathToFileURL } from 'node:url';
 import { buildSesEvent, createSnsSigner } from 'kuratchi-sdk/email/testing';
-import { applyMigrationFiles } from '../../../../scripts/d1-migration-files.mjs';
+import { root, runCli, startBuiltWorker } from './built-worker.mjs';
 
-const root = fileURLToPath(new URL('../../../..', import.meta.url));
 const require = createRequire(join(root, 'apps/dashboard/package.json'));
 const sdkDir = dirname(require.resolve('kuratchi-sdk/package.json'));
 const sdkRequire = createRequire(join(sdkDir, 'package.json'));
@@ -25,7 +20,6 @@ const { SQSClient, ReceiveMessageCommand, DeleteMessageBatchCommand, GetQueueAtt
 const { mockClient } = sdkRequire('aws-sdk-client-mock');
 const { drainDeadLetterQueue } = await import(pathToFileURL(join(sdkDir, 'dist/cli/sqs-redrive.js')).href);
 const { opsApi } = await import(pathToFileURL(join(sdkDir, 'dist/cli/ops-api.js')).href);
-const CLI = join(sdkDir, 'dist/cli/kuratchi-ses.js');
 
 const TOKEN = 'redrive-cli-test-token-0123456789abcdef';
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
@@ -41,37 +35,17 @@ let signer;
 before(async () => {
   signer = await createSnsSigner();
   const certUrl = signer.certUrlFor(TOPIC);
-  const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-redrive-'));
-  const wrangler = require.resolve('wrangler/bin/wrangler.js');
-  const build = spawnSync(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', outdir], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
-  });
-  assert.equal(build.status, 0, `wrangler failed:\n${build.stdout}\n${build.stderr}`);
-  mf = new Miniflare({
-    modules: [
-      { type: 'ESModule', path: join(outdir, 'worker.js'), contents: readFileSync(join(outdir, 'worker.js'), 'utf8') },
-    ],
-    modulesRoot: outdir,
-    compatibilityDate: '2026-05-01',
-    d1Databases: ['ADMIN_DB', 'ORG_DB_ACME'],
-    d1Persist: false,
-    bindings: { ENVIRONMENT: 'production', SES_ALLOWED_TOPIC_ARNS: TOPIC, KURATCHI_OPS_TOKEN: TOKEN },
-    // The Worker's only outbound request: the signing certificate, at its SNS URL.
-    outboundService: (request) =>
-      request.url === certUrl ? new Response(signer.certificatePem) : new Response('not found', { status: 404 }),
-    host: '127.0.0.1',
-    port: 0,
-  });
-  url = (await mf.ready).origin;
-  const admin = await mf.getD1Database('ADMIN_DB');
-  acme = await mf.getD1Database('ORG_DB_ACME');
-  await applyMigrationFiles(admin, join(root, 'packages/kuratchi-sdk/migrations/admin'));
-  await applyMigrationFiles(acme, join(root, 'packages/kuratchi-sdk/migrations/org'));
+  let admin;
+  ({ mf, url, admin, acme } = await startBuiltWorker(
+    { SES_ALLOWED_TOPIC_ARNS: TOPIC, KURATCHI_OPS_TOKEN: TOKEN },
+    {
+      // The Worker's only outbound request: the signing certificate, at its SNS URL.
+      outboundService: (request) =>
+        request.url === certUrl ? new Response(signer.certificatePem) : new Response('not found', { status: 404 }),
+    },
+  ));
   // org-gone names a D1 binding this Worker lacks: its events answer 503 (a retry can fix it).
   await admin.batch([
-    admin.prepare("INSERT INTO organizations VALUES ('org-acme', 'Acme', 'ORG_DB_ACME', 0)"),
     admin.prepare("INSERT INTO organizations VALUES ('org-gone', 'Gone', 'ORG_DB_GONE', 0)"),
     admin.prepare("INSERT INTO email_message_lookup VALUES ('ses-a', 'org-acme', 'email-a', 0)"),
     admin.prepare("INSERT INTO email_message_lookup VALUES ('ses-g', 'org-gone', 'email-g', 0)"),
@@ -223,21 +197,6 @@ describe('redrive: the drain loop against the built Worker', () => {
   });
 });
 
-function runCli(args, env = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH, HOME: '/nonexistent-kuratchi-home', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describe('kuratchi-ses redrive as a process: usage', () => {
   const base = ['redrive', '--url', 'http://127.0.0.1:9', '--queue-url', QUEUE_URL];
   const cases = [
@@ -255,7 +214,7 @@ describe('kuratchi-ses redrive as a process: usage', () => {
   ];
   for (const [args, env, message] of cases) {
     it(`exit 2: ${message.source}`, async () => {
-      const { code, stderr } = await runCli(args, env);
+      const { code, stderr } = await runCli(args, { env });
       assert.equal(code, 2, stderr);
       assert.match(stderr, message);
     });
