@@ -38,9 +38,11 @@ describe('ingestion health: the park and its dead letters', () => {
     const counters = [
       { name: 'outcome:orphaned', count: 4, lastAt: 0 },
       { name: 'outcome:dead-lettered', count: 1, lastAt: 0 },
+      { name: 'firehose:refused', count: 2, lastAt: 0 },
+      { name: 'import:refused', count: 5, lastAt: 0 },
     ];
     expect(
       ingestionHealth(counters, { lastEventReceivedAt: null, oldestUnfollowedSendAt: null }, 60, 0, held),
-    ).toMatchObject({ orphaned: 4, parkFull: 1, held });
+    ).toMatchObject({ orphaned: 4, parkFull: 1, refusedRecords: 7, held });
   });
 });

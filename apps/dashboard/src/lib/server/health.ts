@@ -17,6 +17,11 @@ export interface IngestionHealth {
   /** Queued mode: events the webhook handed to the queue, and queue deliveries the consumer retried. */
   queued: number;
   retried: number;
+  /**
+   * Records of the unsigned paths that were not SES events and were dropped: Kinesis Data Firehose
+   * records (`firehose:refused`) and imported ones (`import:refused`). Zero is the normal state.
+   */
+  refusedRecords: number;
   /** What the park and the dead-letter table hold now (live counts, each read up to a bound). */
   held: HeldNow | null;
   /** SNS Timestamp → applied over the last hour (p50, p99), both modes; null when not read. */
@@ -92,6 +97,7 @@ export function ingestionHealth(
     parkFull: count('outcome:dead-lettered'),
     queued: count('outcome:queued'),
     retried: count('consumer:retried'),
+    refusedRecords: count('firehose:refused') + count('import:refused'),
     held,
     lag,
     warning,
