@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { createSnsSigner } from 'kuratchi-sdk/email/testing';
 import { bytesToBase64 } from 'kuratchi-sdk/email/encoding';
+import { createFakeHttp } from './test/fake-http-server';
 
 /** The SNS topic the test Worker accepts. */
 export const TEST_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
@@ -19,6 +20,7 @@ export default defineConfig(async () => {
   const signer = await createSnsSigner();
   const certUrl = signer.certUrlFor(TEST_TOPIC_ARN);
   const outbound: Array<{ method: string; url: string }> = [];
+  const fakeHttp = createFakeHttp();
 
   return {
     resolve: {
@@ -50,6 +52,8 @@ export default defineConfig(async () => {
           },
           outboundService: async (request: Request) => {
             outbound.push({ method: request.method, url: request.url });
+            const scripted = await fakeHttp.answer(request);
+            if (scripted) return scripted;
             if (request.url === certUrl) return new Response(signer.certificatePem);
             const url = new URL(request.url);
             if (url.searchParams.get('Action') === 'Redirect') {
@@ -62,6 +66,9 @@ export default defineConfig(async () => {
           },
           serviceBindings: {
             OUTBOUND_LOG: async () => Response.json(outbound.splice(0)),
+            // test/fake-http.ts: scripts answers for a host (a fake SESv2 endpoint, an alert
+            // webhook) and reads back the requests it received.
+            FAKE_HTTP: (request: Request) => fakeHttp.control(request),
           },
         },
       }),

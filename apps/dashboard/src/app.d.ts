@@ -39,6 +39,16 @@ declare global {
     KURATCHI_OPS_TOKEN?: string;
     /** Secret access key of the Firehose HTTP endpoint (`X-Amz-Firehose-Access-Key`); unset: it answers 403. */
     SES_FIREHOSE_ACCESS_KEY?: string;
+    /** Region of the Worker's own SESv2 calls (canary, reconciliation, pausing a configuration set). */
+    AWS_REGION?: string;
+    /** Secret: access key id of the Worker's own AWS calls; with no key those jobs do nothing. */
+    AWS_ACCESS_KEY_ID?: string;
+    /** Secret: its secret access key. */
+    AWS_SECRET_ACCESS_KEY?: string;
+    /** Secret, optional: a session token for temporary credentials. */
+    AWS_SESSION_TOKEN?: string;
+    /** Optional SESv2 endpoint instead of AWS's (a local fake in tests and the demo). */
+    AWS_ENDPOINT_URL?: string;
     /**
      * Queued mode: the producer binding of the SES events queue (wrangler.toml `[[queues.producers]]`).
      * Unbound, the webhook records each event inside the request (direct mode).

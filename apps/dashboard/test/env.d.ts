@@ -16,6 +16,8 @@ declare global {
       TEST_SIGNER_CERT_PEM: string;
       TEST_SIGNER_KEY_PKCS8: string;
       OUTBOUND_LOG: Fetcher;
+      /** test/fake-http.ts: scripted answers for the Worker's outbound requests to a host. */
+      FAKE_HTTP: Fetcher;
       /** Moves the unit tests' pinned clock (test/clock.ts); empty for its default. */
       KURATCHI_TEST_NOW: string;
     }

@@ -1,5 +1,6 @@
 import { SNS_MAX_RETRY_WINDOW_MS, type ParkLimits } from 'kuratchi-sdk/email/events';
 import { isSnsTopicArn } from 'kuratchi-sdk/email/aws-names';
+import type { SesClientInput } from 'kuratchi-sdk/email/send';
 import { z } from 'zod';
 
 /** The dashboard's configuration, validated once per Worker env. */
@@ -19,6 +20,13 @@ export interface DashboardConfig {
   opsToken: string | null;
   /** Access key the Firehose HTTP endpoint requires (`SES_FIREHOSE_ACCESS_KEY`), or null: the endpoint refuses all. */
   firehoseAccessKey: string | null;
+  /**
+   * The Worker's own SESv2 client configuration (canary, reconciliation, pausing a configuration
+   * set), from `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (secrets), optional
+   * `AWS_SESSION_TOKEN` and `AWS_ENDPOINT_URL`; null when no credentials are set: those jobs then
+   * report that they are not configured and do nothing.
+   */
+  ses: SesClientInput | null;
 }
 
 /** The configuration is missing or invalid; the message names every bad variable or binding. */
@@ -62,6 +70,26 @@ const schema = z
       .min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)')
       .max(4096, 'must be at most 4096 characters (the limit of Firehose access keys)')
       .optional(),
+    // Workers have no AWS credential chain (files, instance metadata): the SDK gets them explicitly.
+    // https://docs.aws.amazon.com/sdkref/latest/guide/feature-static-credentials.html
+    AWS_REGION: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1')
+      .optional(),
+    AWS_ACCESS_KEY_ID: z.string().min(16, 'must be an AWS access key id').optional(),
+    AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    AWS_SESSION_TOKEN: z.string().min(1).optional(),
+    // Another SESv2 endpoint (a local fake in tests and the demo, LocalStack…).
+    // https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
+    AWS_ENDPOINT_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  })
+  .refine(
+    (env) => (env.AWS_ACCESS_KEY_ID === undefined) === (env.AWS_SECRET_ACCESS_KEY === undefined),
+    { path: ['AWS_SECRET_ACCESS_KEY'], message: 'and AWS_ACCESS_KEY_ID must be set together' },
+  )
+  .refine((env) => env.AWS_ACCESS_KEY_ID === undefined || env.AWS_REGION !== undefined, {
+    path: ['AWS_REGION'],
+    message: 'is required when AWS_ACCESS_KEY_ID is set',
   })
   .refine((env) => env.ENVIRONMENT === 'development' || env.SNS_DEV_CERTIFICATE_PEM === undefined, {
     path: ['SNS_DEV_CERTIFICATE_PEM'],
@@ -110,7 +138,28 @@ export function readConfig(env: App.Platform['env'] | undefined): DashboardConfi
     park: { ttlMs: SES_PARK_TTL_HOURS * 3_600_000, maxHeldEventsPerMessage: SES_PARK_MAX_EVENTS_PER_MESSAGE },
     opsToken: KURATCHI_OPS_TOKEN ?? null,
     firehoseAccessKey: SES_FIREHOSE_ACCESS_KEY ?? null,
+    ses: sesClientConfig(result.data),
   };
   validated.set(env, config);
   return config;
+}
+
+/** The SESv2 client configuration of {@link DashboardConfig.ses}, or null without credentials. */
+function sesClientConfig(env: {
+  AWS_REGION?: string | undefined;
+  AWS_ACCESS_KEY_ID?: string | undefined;
+  AWS_SECRET_ACCESS_KEY?: string | undefined;
+  AWS_SESSION_TOKEN?: string | undefined;
+  AWS_ENDPOINT_URL?: string | undefined;
+}): SesClientInput | null {
+  if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY || !env.AWS_REGION) return null;
+  return {
+    region: env.AWS_REGION,
+    credentials: {
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    },
+    ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
+  };
 }

@@ -1,0 +1,32 @@
+/**
+ * What an alert is about. Each kind has one provider (a function returning the conditions that
+ * hold now); the alerts job opens an incident when a condition appears and clears it when it is
+ * gone, notifying once each way.
+ */
+export type AlertKind =
+  | 'canary-late'
+  | 'events-stopped'
+  | 'dead-letters'
+  | 'reputation-warn'
+  | 'reputation-pause'
+  | 'subscription-unconfirmed';
+
+/** A condition that holds now, as a provider reports it. */
+export interface AlertCondition {
+  kind: AlertKind;
+  /**
+   * What makes two conditions the same incident, stable across runs while the cause lasts
+   * (e.g. `reputation-pause:org-acme`): a changing rate keeps the key, a new cause gets a new one.
+   */
+  key: string;
+  /** The organisation concerned, or null for the whole deployment. */
+  organizationId: string | null;
+  severity: 'warning' | 'critical';
+  /** One line, e.g. "Acme: bounce rate 4.2 % is past the pause threshold 4 %". */
+  title: string;
+  /** What to check or do next. */
+  detail: string;
+}
+
+/** Reports the conditions of one kind that hold as of `now`. */
+export type AlertProvider = (now: Date) => Promise<AlertCondition[]>;
