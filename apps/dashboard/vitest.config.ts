@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { createSnsSigner } from 'kuratchi-sdk/email/testing';
 import { bytesToBase64 } from 'kuratchi-sdk/email/encoding';
-import { createFakeHttp } from './test/fake-http-server';
+import { createFakeHttp } from './test/fake-http-server.ts';
 
 /** The SNS topic the test Worker accepts. */
 export const TEST_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';

@@ -50,7 +50,11 @@ export function createFakeHttp() {
           (!a.method || a.method === request.method) &&
           url.pathname.startsWith(a.pathPrefix ?? '/'),
       );
-      if (!match) return Response.json({ message: `fake-http: nothing scripted for ${request.method} ${url.pathname}` }, { status: 599 });
+      if (!match)
+        return Response.json(
+          { message: `fake-http: nothing scripted for ${request.method} ${url.pathname}` },
+          { status: 599 },
+        );
       if (match.times !== undefined) match.times -= 1;
       const headers = { ...(match.json !== undefined ? { 'content-type': 'application/json' } : {}), ...match.headers };
       const body = match.json !== undefined ? JSON.stringify(match.json) : (match.body ?? '');

@@ -83,10 +83,10 @@ const schema = z
     // https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
     AWS_ENDPOINT_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   })
-  .refine(
-    (env) => (env.AWS_ACCESS_KEY_ID === undefined) === (env.AWS_SECRET_ACCESS_KEY === undefined),
-    { path: ['AWS_SECRET_ACCESS_KEY'], message: 'and AWS_ACCESS_KEY_ID must be set together' },
-  )
+  .refine((env) => (env.AWS_ACCESS_KEY_ID === undefined) === (env.AWS_SECRET_ACCESS_KEY === undefined), {
+    path: ['AWS_SECRET_ACCESS_KEY'],
+    message: 'and AWS_ACCESS_KEY_ID must be set together',
+  })
   .refine((env) => env.AWS_ACCESS_KEY_ID === undefined || env.AWS_REGION !== undefined, {
     path: ['AWS_REGION'],
     message: 'is required when AWS_ACCESS_KEY_ID is set',

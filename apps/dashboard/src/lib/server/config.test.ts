@@ -1,0 +1,54 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { createEmailSender } from 'kuratchi-sdk/email/send';
+import { createOrgDatabaseClient } from 'kuratchi-sdk/email/d1';
+import { requestsTo, scriptHost } from '../../../test/fake-http';
+import { seedOrganizations, ORGS } from '../../../test/support';
+import { ConfigError, readConfig } from './config';
+
+const AWS = {
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
+
+describe("the Worker's own AWS configuration", () => {
+  it('is null without credentials, so the jobs that need it can say they are not configured', () => {
+    expect(readConfig({ ADMIN_DB: env.ADMIN_DB }).ses).toBeNull();
+  });
+
+  it('refuses half a credential or a key without a region, naming the variables', () => {
+    expect(() => readConfig({ ADMIN_DB: env.ADMIN_DB, AWS_ACCESS_KEY_ID: AWS.AWS_ACCESS_KEY_ID })).toThrow(
+      /AWS_SECRET_ACCESS_KEY and AWS_ACCESS_KEY_ID must be set together/,
+    );
+    expect(() =>
+      readConfig({ ADMIN_DB: env.ADMIN_DB, ...AWS, AWS_REGION: undefined } as unknown as DashboardEnv),
+    ).toThrow(/AWS_REGION is required/);
+    expect(() => readConfig({ ADMIN_DB: env.ADMIN_DB, ...AWS, AWS_ENDPOINT_URL: 'ftp://x' })).toThrow(ConfigError);
+  });
+
+  it('signs real SESv2 calls to the configured endpoint (here a scripted fake host)', async () => {
+    await seedOrganizations();
+    const host = 'ses.config-test.test';
+    await scriptHost(host, [{ method: 'POST', pathPrefix: '/v2/email/outbound-emails', json: { MessageId: 'm-1' } }]);
+    const workerEnv = { ...env, ...AWS, AWS_ENDPOINT_URL: `https://${host}` } as unknown as DashboardEnv;
+    const config = readConfig(workerEnv);
+    const sender = createEmailSender({
+      ses: config.ses!,
+      adminDb: env.ADMIN_DB,
+      orgDatabase: createOrgDatabaseClient(env.ADMIN_DB, workerEnv),
+      from: 'canary@example.com',
+    });
+    const result = await sender.sendEmail({
+      organizationId: ORGS.acme,
+      to: 'success@simulator.amazonses.com',
+      subject: 'config test',
+      text: 'hello',
+    });
+    expect(result).toMatchObject({ success: true, id: 'm-1' });
+    const [request] = await requestsTo(host);
+    expect(request?.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\/\d{8}\/eu-west-1\/ses\//,
+    );
+  });
+});
