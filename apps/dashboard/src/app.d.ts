@@ -49,6 +49,8 @@ declare global {
     AWS_SESSION_TOKEN?: string;
     /** Optional SESv2 endpoint instead of AWS's (a local fake in tests and the demo). */
     AWS_ENDPOINT_URL?: string;
+    /** Secret, optional: a Slack-style incoming webhook URL that alerts are POSTed to (https). */
+    KURATCHI_ALERT_WEBHOOK_URL?: string;
     /**
      * Queued mode: the producer binding of the SES events queue (wrangler.toml `[[queues.producers]]`).
      * Unbound, the webhook records each event inside the request (direct mode).

@@ -58,7 +58,9 @@ export function createFakeHttp() {
       if (match.times !== undefined) match.times -= 1;
       const headers = { ...(match.json !== undefined ? { 'content-type': 'application/json' } : {}), ...match.headers };
       const body = match.json !== undefined ? JSON.stringify(match.json) : (match.body ?? '');
-      return new Response(body, { status: match.status ?? 200, headers });
+      const status = match.status ?? 200;
+      // A null-body status (204, 205, 304) must not be given a body, not even an empty one.
+      return new Response([204, 205, 304].includes(status) ? null : body, { status, headers });
     },
 
     /**

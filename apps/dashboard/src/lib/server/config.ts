@@ -27,12 +27,16 @@ export interface DashboardConfig {
    * report that they are not configured and do nothing.
    */
   ses: SesClientInput | null;
+  /** Where alerts are POSTed (`KURATCHI_ALERT_WEBHOOK_URL`, a Slack-style incoming webhook), or null: shown on the dashboard only. */
+  alertWebhookUrl: string | null;
 }
 
 /** The configuration is missing or invalid; the message names every bad variable or binding. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 const schema = z
   .object({
@@ -82,6 +86,14 @@ const schema = z
     // Another SESv2 endpoint (a local fake in tests and the demo, LocalStack…).
     // https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
     AWS_ENDPOINT_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    // The alert webhook holds its own token (Slack's URLs do): a secret, https except on loopback.
+    KURATCHI_ALERT_WEBHOOK_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an https URL' })
+      .refine(
+        (url) => url.startsWith('https:') || LOOPBACK_HOSTS.has(new URL(url).hostname),
+        'must be https (plain http only to 127.0.0.1, ::1 or localhost)',
+      )
+      .optional(),
   })
   .refine((env) => (env.AWS_ACCESS_KEY_ID === undefined) === (env.AWS_SECRET_ACCESS_KEY === undefined), {
     path: ['AWS_SECRET_ACCESS_KEY'],
@@ -139,6 +151,7 @@ export function readConfig(env: App.Platform['env'] | undefined): DashboardConfi
     opsToken: KURATCHI_OPS_TOKEN ?? null,
     firehoseAccessKey: SES_FIREHOSE_ACCESS_KEY ?? null,
     ses: sesClientConfig(result.data),
+    alertWebhookUrl: result.data.KURATCHI_ALERT_WEBHOOK_URL ?? null,
   };
   validated.set(env, config);
   return config;

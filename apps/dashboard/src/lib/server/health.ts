@@ -65,10 +65,27 @@ export async function heldNow(
 }
 
 /**
- * Ingestion health from the webhook's counters and the organisation's activity. The warning is
- * the one silent failure peers miss: an SNS subscription that stopped delivering (unconfirmed,
- * deleted, endpoint moved) looks exactly like "no news", so emails sent `staleMinutes` ago with
- * no event received since are flagged.
+ * The one silent failure peers miss: an SNS subscription that stopped delivering (unconfirmed,
+ * deleted, endpoint moved) looks exactly like "no news", so emails sent more than `staleMinutes`
+ * ago with no SES event received since are flagged. Null when all is well. The health panel shows
+ * it and the `events-stopped` alert raises it.
+ */
+export function eventsStoppedWarning(
+  activity: { oldestUnfollowedSendAt: number | null },
+  staleMinutes: number,
+  now: number,
+): string | null {
+  const waitingMs = activity.oldestUnfollowedSendAt === null ? 0 : now - activity.oldestUnfollowedSendAt;
+  if (waitingMs <= staleMinutes * 60_000) return null;
+  return (
+    `Emails were sent ${Math.round(waitingMs / 60_000)} minutes ago and no SES event has arrived since` +
+    ` (limit ${staleMinutes} min). Check the SNS subscription (kuratchi-ses status) and the webhook's answers.`
+  );
+}
+
+/**
+ * Ingestion health from the webhook's counters and the organisation's activity, with the
+ * warning of {@link eventsStoppedWarning}.
  */
 export function ingestionHealth(
   counters: readonly IngestionCounter[],
@@ -80,12 +97,7 @@ export function ingestionHealth(
 ): IngestionHealth {
   const count = (name: string) => counters.find((c) => c.name === name)?.count ?? 0;
   const rejected = counters.filter((c) => c.name.startsWith('rejected:')).reduce((sum, c) => sum + c.count, 0);
-  const waitingMs = activity.oldestUnfollowedSendAt === null ? 0 : now - activity.oldestUnfollowedSendAt;
-  const warning =
-    waitingMs > staleMinutes * 60_000
-      ? `Emails were sent ${Math.round(waitingMs / 60_000)} minutes ago and no SES event has arrived since` +
-        ` (limit ${staleMinutes} min). Check the SNS subscription (kuratchi-ses status) and the webhook's answers.`
-      : null;
+  const warning = eventsStoppedWarning(activity, staleMinutes, now);
   return {
     lastEventReceivedAt: activity.lastEventReceivedAt,
     verified: count('verified'),

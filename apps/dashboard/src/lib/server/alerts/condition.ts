@@ -28,5 +28,18 @@ export interface AlertCondition {
   detail: string;
 }
 
-/** Reports the conditions of one kind that hold as of `now`. */
-export type AlertProvider = (now: Date) => Promise<AlertCondition[]>;
+/**
+ * What a provider found: the conditions that hold, and the keys it could not read this time (an
+ * organisation's database unavailable…): their open incidents are kept as they are, neither
+ * cleared nor updated.
+ */
+export interface AlertReport {
+  conditions: AlertCondition[];
+  unknownKeys: string[];
+}
+
+/**
+ * Reports the conditions of its kinds that hold as of `now`. A provider that throws leaves every
+ * incident of its kinds as it is for this run.
+ */
+export type AlertProvider = (now: Date) => Promise<AlertCondition[] | AlertReport>;

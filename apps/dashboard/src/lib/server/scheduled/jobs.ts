@@ -1,5 +1,8 @@
 import { createD1AdminStore } from 'kuratchi-sdk/email/d1';
 import { sweepParkedEvents } from 'kuratchi-sdk/email/events';
+import { createD1IncidentStore } from '../alerts/incident-store';
+import { alertProviders } from '../alerts/providers';
+import { runAlerts } from '../alerts/run-alerts';
 import { purgeExpiredAuthRows } from '../auth/maintenance';
 import { readConfig } from '../config';
 import { d1EventSink } from '../event-sink';
@@ -35,6 +38,18 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       run: async (now) => ({
         deleted: await createD1AdminStore(env.ADMIN_DB).purgeLagBefore(now.getTime() - LAG_KEPT_MS),
       }),
+    },
+    {
+      // Last, so it sees what the jobs above did: opens and clears incidents, and sends each
+      // transition once to KURATCHI_ALERT_WEBHOOK_URL (../alerts/run-alerts).
+      name: 'alerts',
+      run: (now) =>
+        runAlerts({
+          providers: alertProviders(env),
+          store: createD1IncidentStore(env.ADMIN_DB),
+          webhookUrl: readConfig(env).alertWebhookUrl,
+          now,
+        }),
     },
   ];
 }
