@@ -8,6 +8,7 @@
 //   KURATCHI_STATE_DIR        local D1 state (default .wrangler/state, the one `wrangler dev` uses)
 //   INGESTION_STALE_MINUTES   passed to the Worker (see docs/deployment.md)
 //   SES_PARK_TTL_HOURS        passed to the Worker (how long the park holds an event; default 24)
+//   ALERT_WEBHOOK=on          `off`: no local alert webhook (alerts then show on the dashboard only)
 //   SCHEDULED_INTERVAL_SECONDS run the Worker's scheduled jobs (the cron trigger) this often, through
 //                             wrangler dev's /__scheduled (default 60; 0: never)
 import { spawn, spawnSync } from 'node:child_process';
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { createDemoTraffic, createSnsSigner, seededRandom } from 'kuratchi-sdk/email/testing';
 import { buildDemoSeed, DEMO_ORGANIZATIONS, DEMO_PASSWORD, DEMO_USERS } from './demo/seed.mjs';
 import { writeDemoSeed } from './demo/write-seed.mjs';
+import { startAlertSink } from './demo/alert-sink.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 8787);
@@ -91,6 +93,12 @@ writeFileSync(
   }),
 );
 
+// The alerts job's webhook: a local sink that prints each alert (and keeps them in alerts.jsonl).
+const alertSink =
+  process.env.ALERT_WEBHOOK === 'off'
+    ? null
+    : await startAlertSink({ file: join(workDir, 'alerts.jsonl'), log: console.log });
+
 console.log(`• starting wrangler dev on ${url} (log: ${join(workDir, 'wrangler.log')})`);
 const log = createWriteStream(join(workDir, 'wrangler.log'));
 const server = spawn(
@@ -116,6 +124,7 @@ const server = spawn(
       ? ['--var', `INGESTION_STALE_MINUTES:${process.env.INGESTION_STALE_MINUTES}`]
       : []),
     ...(process.env.SES_PARK_TTL_HOURS ? ['--var', `SES_PARK_TTL_HOURS:${process.env.SES_PARK_TTL_HOURS}`] : []),
+    ...(alertSink ? ['--var', `KURATCHI_ALERT_WEBHOOK_URL:${alertSink.url}`] : []),
     ...persist,
   ],
   // Same process group as this script: whoever stops the demo (Ctrl-C, a test runner killing the
@@ -180,6 +189,10 @@ for (;;) {
 }
 
 console.log(`\n  kuratchi dashboard: ${url}/\n  SNS webhook:        ${url}/api/webhooks/ses-events`);
+if (alertSink)
+  console.log(
+    `  alert webhook:      ${alertSink.url} (each alert printed here, kept in ${join(workDir, 'alerts.jsonl')})`,
+  );
 if (scheduledIntervalMs > 0) {
   console.log(
     `  scheduled jobs:     every ${scheduledIntervalMs / 1000} s (${url}/__scheduled?cron=${encodeURIComponent(cron)}; log lines in wrangler.log)`,

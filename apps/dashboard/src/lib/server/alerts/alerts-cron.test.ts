@@ -20,10 +20,12 @@ beforeAll(seedOrganizations);
 
 async function runCron(at: number) {
   const ctx = createExecutionContext();
-  const failure = await worker.scheduled!(
-    createScheduledController({ scheduledTime: new Date(at), cron: '*/10 * * * *' }),
-    { ...env, ...ALERTS },
-    ctx,
+  const failure = await Promise.resolve(
+    worker.scheduled!(
+      createScheduledController({ scheduledTime: new Date(at), cron: '*/10 * * * *' }),
+      { ...env, ...ALERTS },
+      ctx,
+    ),
   ).then(
     () => null,
     (error: unknown) => error,

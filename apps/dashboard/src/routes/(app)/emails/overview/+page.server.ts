@@ -5,10 +5,13 @@ import { activeOrganizationQueries } from '$lib/server/emails/org-queries';
 import { heldNow, ingestionHealth } from '$lib/server/health';
 import { engagementRates } from '$lib/server/engagement';
 import { reputation } from '$lib/server/reputation';
+import { createD1IncidentStore } from '$lib/server/alerts/incident-store';
 
 const DAYS = 30;
 /** The window of the lag figures of the health panel. */
 const LAG_WINDOW_MS = 3_600_000;
+/** Cleared alerts are listed this long. */
+const CLEARED_ALERTS_MS = 7 * 86_400_000;
 
 export const load: PageServerLoad = async ({ locals, platform, url }) => {
   const now = Date.now();
@@ -16,13 +19,21 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
   const humansOnly = url.searchParams.get('engagement') === 'human';
   const queries = await activeOrganizationQueries(locals);
   const admin = createD1AdminStore(locals.kuratchi.getAdminDb());
-  const [stats, topLinks, activity, counters, held, lag] = await Promise.all([
+  const session = locals.session!;
+  const [stats, topLinks, activity, counters, held, lag, alerts] = await Promise.all([
     queries.dailyStats(DAYS, now),
     queries.topLinks(now - DAYS * 86_400_000, now + 1, 10),
     queries.ingestionActivity(),
     admin.listIngestionCounters(),
     heldNow({ park: admin, deadLetters: createD1DeadLetterStore(locals.kuratchi.getAdminDb()) }),
     admin.lagPercentiles(now - LAG_WINDOW_MS),
+    // The organisation's alerts; a superadmin also sees the deployment's (dead letters, SNS).
+    createD1IncidentStore(locals.kuratchi.getAdminDb()).list({
+      organizationId: session.organization.id,
+      deployment: session.user.role === 'superadmin',
+      since: now - CLEARED_ALERTS_MS,
+      limit: 30,
+    }),
   ]);
   return {
     stats,
@@ -31,6 +42,8 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
     engagement: engagementRates(stats),
     reputation: reputation(stats),
     health: ingestionHealth(counters, activity, readConfig(platform?.env).ingestionStaleMinutes, now, held, lag),
+    alerts,
+    alertWebhook: readConfig(platform?.env).alertWebhookUrl !== null,
     ingestionMode: platform?.env.SES_EVENTS_QUEUE ? ('queued' as const) : ('direct' as const),
   };
 };
