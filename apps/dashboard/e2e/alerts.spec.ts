@@ -55,8 +55,11 @@ test('events that stop raise an alert on the overview and at the webhook, once, 
   expect(
     await postEvent({ eventType: 'Delivery', messageId: 'ses-globex-alert', recipient: 'quiet@example.com' }),
   ).toBe(200);
+  // Queued mode: the consumer applies it a moment later (each poll runs `wrangler d1 execute`).
   await expect
-    .poll(() => d1('ORG_DB_GLOBEX', "SELECT status FROM emails WHERE id = 'globex-alert'")[0]?.['status'])
+    .poll(() => d1('ORG_DB_GLOBEX', "SELECT status FROM emails WHERE id = 'globex-alert'")[0]?.['status'], {
+      timeout: 30_000,
+    })
     .toBe('delivered');
   await runCron(request);
   await runCron(request);
