@@ -19,11 +19,15 @@ test('the detail page downloads a proof bundle that kuratchi-ses verify-proof ac
      ORDER BY created_at DESC LIMIT 1`,
   ) as Array<{ id: string; sesMessageId: string; recipient: string }>;
   expect(email, 'the demo seed has a sent email').toBeDefined();
-  expect(await postEvent({ eventType: 'Open', messageId: email!.sesMessageId, recipient: email!.recipient })).toBe(200);
-
   await signIn(page, USERS.acme);
   await page.goto(`/emails/${email!.id}`);
+  const opens = page.locator('[data-testid="timeline"] li[data-event-type="Open"]');
+  const before = await opens.count();
+  expect(await postEvent({ eventType: 'Open', messageId: email!.sesMessageId, recipient: email!.recipient })).toBe(200);
+
+  // Queued mode: wait until the consumer has applied the new (archived) open, not just any event.
   await reloadUntil(page, async () => {
+    await expect(opens).toHaveCount(before + 1);
     await expect(page.getByTestId('download-proof')).toBeVisible();
   });
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-proof').click()]);
