@@ -3,6 +3,7 @@ import { sweepParkedEvents } from 'kuratchi-sdk/email/events';
 import { purgeExpiredAuthRows } from '../auth/maintenance';
 import { readConfig } from '../config';
 import { d1EventSink } from '../event-sink';
+import { reconcileJob } from '../reconcile/job';
 import type { ScheduledJob } from './run-jobs';
 
 /** How long the lag histogram is kept. */
@@ -36,5 +37,8 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
         deleted: await createD1AdminStore(env.ADMIN_DB).purgeLagBefore(now.getTime() - LAG_KEPT_MS),
       }),
     },
+    // Asks SES (GetMessageInsights) about emails with no outcome after SES_RECONCILE_AFTER_HOURS
+    // and applies what it learns (../reconcile/job).
+    reconcileJob(env),
   ];
 }
