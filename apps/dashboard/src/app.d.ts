@@ -51,6 +51,14 @@ declare global {
     AWS_ENDPOINT_URL?: string;
     /** Secret, optional: a Slack-style incoming webhook URL that alerts are POSTed to (https). */
     KURATCHI_ALERT_WEBHOOK_URL?: string;
+    /** Reconciliation: ask SES about emails with no outcome sent more than this many hours ago (default 4). */
+    SES_RECONCILE_AFTER_HOURS?: string;
+    /** Reconciliation: most emails asked about per cron run, at one a second (default 50, at most 300; 0: off). */
+    SES_RECONCILE_MAX_PER_RUN?: string;
+    /** Reconciliation: ask again about an email SES knew nothing more of after this many hours (default 6). */
+    SES_RECONCILE_RETRY_HOURS?: string;
+    /** Reconciliation: give up on an email this many hours after it was first asked about (default 72). */
+    SES_RECONCILE_GIVE_UP_HOURS?: string;
     /**
      * Queued mode: the producer binding of the SES events queue (wrangler.toml `[[queues.producers]]`).
      * Unbound, the webhook records each event inside the request (direct mode).

@@ -3,6 +3,7 @@ import { err, out, type Command } from './command.js';
 import { deadLettersCommand } from './commands/dead-letters.js';
 import { importCommand } from './commands/import.js';
 import { rebuildCommand } from './commands/rebuild.js';
+import { reconcileCommand } from './commands/reconcile.js';
 import { reclassifyCommand } from './commands/reclassify.js';
 import { redriveCommand } from './commands/redrive.js';
 import { replayCommand } from './commands/replay.js';
@@ -27,6 +28,7 @@ const COMMANDS: readonly Command[] = [
   redriveCommand,
   importCommand,
   rebuildCommand,
+  reconcileCommand,
   verifyProofCommand,
 ];
 
@@ -34,7 +36,7 @@ const HELP = `Usage: kuratchi-ses <command> [options]
 
 Sets up and checks Amazon SES event tracking for the kuratchi webhook, verifies, replays or
 simulates SNS messages, replays the events the webhook dead-lettered, redrives SNS's dead-letter
-queue, and reclassifies engagement.
+queue, reclassifies engagement, and reconciles emails with no outcome through GetMessageInsights.
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n')}

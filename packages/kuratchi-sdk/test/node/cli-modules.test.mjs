@@ -23,6 +23,7 @@ const COMMANDS = [
   'redrive',
   'import',
   'rebuild',
+  'reconcile',
   'verify-proof',
 ];
 

@@ -23,6 +23,7 @@ const COMMANDS = [
   'reclassify',
   'redrive',
   'rebuild',
+  'reconcile',
   'verify-proof',
 ];
 
@@ -67,7 +68,7 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     assert.equal(unknown.code, 2);
     assert.match(
       unknown.stderr,
-      /unknown command "deploy"; commands: setup, status, teardown, verify, replay, simulate, dead-letters, reclassify, redrive, import, rebuild, verify-proof/,
+      /unknown command "deploy"; commands: setup, status, teardown, verify, replay, simulate, dead-letters, reclassify, redrive, import, rebuild, reconcile, verify-proof/,
     );
 
     const flag = await runCli(['replay', 'x.json', '--url', 'http://127.0.0.1:9', '--bogus']);

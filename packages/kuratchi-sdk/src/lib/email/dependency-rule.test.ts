@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
  * - `events/`, the ingestion core, owns its ports and imports only shared/ and model.ts;
  * - `store/` implements the ports on D1: events/, shared/, model.ts;
  * - `send/` and `setup/` use events/ and store/, never each other;
+ * - `reconcile/` asks SES about emails with no outcome: events/, store/ and send/'s SES client;
  * - `testing/` builds signed messages and events: events/, shared/, model.ts;
  * - `verify/` is the barrel of the `kuratchi-sdk/email/verify` subpath: re-exports of events/'s
  *   verification modules (and shared/) only; `index.ts` may re-export every concern;
@@ -22,16 +23,18 @@ const sources = import.meta.glob<string>(['./**/*.ts', '!./**/*.test.ts', '!./**
 });
 
 /** A folder of src/lib/email, a root file (`index.ts`, `model.ts`), or anything outside it. */
-type Concern = 'index' | 'model' | 'shared' | 'events' | 'verify' | 'store' | 'send' | 'setup' | 'testing' | 'outside';
+type Concern =
+  'index' | 'model' | 'shared' | 'events' | 'verify' | 'store' | 'send' | 'setup' | 'reconcile' | 'testing' | 'outside';
 
 const MAY_IMPORT: Record<Exclude<Concern, 'outside'>, readonly Concern[]> = {
-  index: ['model', 'shared', 'events', 'verify', 'store', 'send', 'setup', 'testing'],
+  index: ['model', 'shared', 'events', 'verify', 'store', 'send', 'setup', 'reconcile', 'testing'],
   model: [],
   shared: [],
   events: ['model', 'shared'],
   store: ['model', 'shared', 'events'],
   send: ['model', 'shared', 'events', 'store'],
   setup: ['model', 'shared', 'events', 'store'],
+  reconcile: ['model', 'shared', 'events', 'store', 'send'],
   testing: ['model', 'shared', 'events'],
   verify: ['shared', 'events'],
 };

@@ -6,6 +6,7 @@ import { runAlerts } from '../alerts/run-alerts';
 import { purgeExpiredAuthRows } from '../auth/maintenance';
 import { readConfig } from '../config';
 import { d1EventSink } from '../event-sink';
+import { reconcileJob } from '../reconcile/job';
 import type { ScheduledJob } from './run-jobs';
 
 /** How long the lag histogram is kept. */
@@ -39,6 +40,9 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
         deleted: await createD1AdminStore(env.ADMIN_DB).purgeLagBefore(now.getTime() - LAG_KEPT_MS),
       }),
     },
+    // Asks SES (GetMessageInsights) about emails with no outcome after SES_RECONCILE_AFTER_HOURS
+    // and applies what it learns (../reconcile/job).
+    reconcileJob(env),
     {
       // Last, so it sees what the jobs above did: opens and clears incidents, and sends each
       // transition once to KURATCHI_ALERT_WEBHOOK_URL (../alerts/run-alerts).

@@ -39,3 +39,15 @@ export { OrgDatabaseError } from '../events/errors.js';
 export type { OrgDatabaseErrorCode } from '../events/errors.js';
 export { MessageBindingError } from './errors.js';
 export type { MessageBindingErrorCode } from './errors.js';
+export {
+  createD1ReconcileStore,
+  reconcileCursor,
+  parseReconcileCursor,
+  MAX_RECONCILE_PAGE,
+} from './d1-reconcile-store.js';
+export type {
+  ReconcileStore,
+  ReconcileCandidate,
+  ReconcileCandidateQuery,
+  ReconcileAsk,
+} from './d1-reconcile-store.js';

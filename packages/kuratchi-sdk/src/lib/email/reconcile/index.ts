@@ -1,0 +1,18 @@
+/**
+ * `kuratchi-sdk/email/reconcile`: reconciliation, the polling alternative to SNS done with the
+ * real per-message API (SESv2 GetMessageInsights, which needs Virtual Deliverability Manager):
+ * emails with no outcome after some hours are asked about, and what SES tells is applied as
+ * events of source `reconcile` through the idempotent inline path. Re-exports only.
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetMessageInsights.html
+ * @module
+ */
+export { createReconciler } from './reconcile.js';
+export type { Reconciler, ReconcilerOptions, ReconcileOrganizationOptions, ReconcileReport } from './reconcile.js';
+export { sesEventsFromInsights, RECONCILED_INSIGHT_TYPES } from './insights-events.js';
+export type { InsightsSubject } from './insights-events.js';
+export { DEFAULT_RECONCILE_SETTINGS, nextAskAt } from './settings.js';
+export type { ReconcileSettings } from './settings.js';
+export { createThrottle, INSIGHTS_MIN_INTERVAL_MS } from './throttle.js';
+export type { Throttle, ThrottleOptions } from './throttle.js';
+export { readVdmStatus, VDM_OFF_MESSAGE } from './vdm.js';
+export type { VdmStatus } from './vdm.js';
