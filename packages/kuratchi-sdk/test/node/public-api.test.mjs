@@ -79,6 +79,7 @@ describe('the public API by concern', () => {
       './email/d1',
       './email/send',
       './email/setup',
+      './email/canary',
       './email/testing',
       './email/encoding',
       './email/aws-names',

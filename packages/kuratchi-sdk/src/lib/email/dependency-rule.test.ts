@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
  * - `events/`, the ingestion core, owns its ports and imports only shared/ and model.ts;
  * - `store/` implements the ports on D1: events/, shared/, model.ts;
  * - `send/` and `setup/` use events/ and store/, never each other;
+ * - `canary/` sends through send/ and reads the D1 tables: send/, store/, events/, shared/, model.ts
+ *   (not setup/);
  * - `testing/` builds signed messages and events: events/, shared/, model.ts;
  * - `verify/` is the barrel of the `kuratchi-sdk/email/verify` subpath: re-exports of events/'s
  *   verification modules (and shared/) only; `index.ts` may re-export every concern;
@@ -22,16 +24,18 @@ const sources = import.meta.glob<string>(['./**/*.ts', '!./**/*.test.ts', '!./**
 });
 
 /** A folder of src/lib/email, a root file (`index.ts`, `model.ts`), or anything outside it. */
-type Concern = 'index' | 'model' | 'shared' | 'events' | 'verify' | 'store' | 'send' | 'setup' | 'testing' | 'outside';
+type Concern =
+  'index' | 'model' | 'shared' | 'events' | 'verify' | 'store' | 'send' | 'setup' | 'canary' | 'testing' | 'outside';
 
 const MAY_IMPORT: Record<Exclude<Concern, 'outside'>, readonly Concern[]> = {
-  index: ['model', 'shared', 'events', 'verify', 'store', 'send', 'setup', 'testing'],
+  index: ['model', 'shared', 'events', 'verify', 'store', 'send', 'setup', 'canary', 'testing'],
   model: [],
   shared: [],
   events: ['model', 'shared'],
   store: ['model', 'shared', 'events'],
   send: ['model', 'shared', 'events', 'store'],
   setup: ['model', 'shared', 'events', 'store'],
+  canary: ['model', 'shared', 'events', 'store', 'send'],
   testing: ['model', 'shared', 'events'],
   verify: ['shared', 'events'],
 };

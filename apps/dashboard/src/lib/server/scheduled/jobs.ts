@@ -1,6 +1,7 @@
 import { createD1AdminStore } from 'kuratchi-sdk/email/d1';
 import { sweepParkedEvents } from 'kuratchi-sdk/email/events';
 import { purgeExpiredAuthRows } from '../auth/maintenance';
+import { runCanaryJob } from '../canary/job';
 import { readConfig } from '../config';
 import { d1EventSink } from '../event-sink';
 import type { ScheduledJob } from './run-jobs';
@@ -35,6 +36,12 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       run: async (now) => ({
         deleted: await createD1AdminStore(env.ADMIN_DB).purgeLagBefore(now.getTime() - LAG_KEPT_MS),
       }),
+    },
+    {
+      // Sends a canary run to the SES mailbox simulator every SES_CANARY_INTERVAL_MINUTES and
+      // decides the waiting ones (../canary/job.ts); off without SES_CANARY_ORGANIZATION_ID.
+      name: 'canary',
+      run: (now) => runCanaryJob(env, now),
     },
   ];
 }

@@ -3,6 +3,7 @@ import type { PageServerLoad } from './$types';
 import { readConfig } from '$lib/server/config';
 import { activeOrganizationQueries } from '$lib/server/emails/org-queries';
 import { heldNow, ingestionHealth } from '$lib/server/health';
+import { canaryHealth } from '$lib/server/canary/health';
 import { engagementRates } from '$lib/server/engagement';
 import { reputation } from '$lib/server/reputation';
 
@@ -16,13 +17,14 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
   const humansOnly = url.searchParams.get('engagement') === 'human';
   const queries = await activeOrganizationQueries(locals);
   const admin = createD1AdminStore(locals.kuratchi.getAdminDb());
-  const [stats, topLinks, activity, counters, held, lag] = await Promise.all([
+  const [stats, topLinks, activity, counters, held, lag, canary] = await Promise.all([
     queries.dailyStats(DAYS, now),
     queries.topLinks(now - DAYS * 86_400_000, now + 1, 10),
     queries.ingestionActivity(),
     admin.listIngestionCounters(),
     heldNow({ park: admin, deadLetters: createD1DeadLetterStore(locals.kuratchi.getAdminDb()) }),
     admin.lagPercentiles(now - LAG_WINDOW_MS),
+    canaryHealth(platform!.env),
   ]);
   return {
     stats,
@@ -30,6 +32,7 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
     topLinks,
     engagement: engagementRates(stats),
     reputation: reputation(stats),
+    canary,
     health: ingestionHealth(counters, activity, readConfig(platform?.env).ingestionStaleMinutes, now, held, lag),
     ingestionMode: platform?.env.SES_EVENTS_QUEUE ? ('queued' as const) : ('direct' as const),
   };
