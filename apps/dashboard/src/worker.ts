@@ -8,15 +8,9 @@ import sveltekit from '$sveltekit-worker';
 import { scheduledJobs } from './lib/server/scheduled/jobs';
 import { runScheduledJobs } from './lib/server/scheduled/run-jobs';
 import { consumeQueueBatch } from './lib/server/ses-queue';
-import { workerRoute } from './lib/server/worker-routes';
 
 export default {
-  /**
-   * SvelteKit's, except the operations routes that call AWS (lib/server/worker-routes.ts: the
-   * Worker's bundle has the AWS SDK's workerd-ready variant, SvelteKit's server build does not).
-   * @see https://developers.cloudflare.com/workers/runtime-apis/handlers/fetch/
-   */
-  fetch: (request, env, ctx) => workerRoute(request)?.(request, env) ?? sveltekit.fetch(request, env, ctx),
+  fetch: (request, env, ctx) => sveltekit.fetch(request, env, ctx),
 
   /**
    * Consumes the SES events queue and its dead-letter queue (wrangler.toml `[[queues.consumers]]`):

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { err, out, type Command } from './command.js';
+import { canaryCommand } from './commands/canary.js';
 import { deadLettersCommand } from './commands/dead-letters.js';
 import { importCommand } from './commands/import.js';
 import { rebuildCommand } from './commands/rebuild.js';
@@ -30,13 +31,15 @@ const COMMANDS: readonly Command[] = [
   rebuildCommand,
   reconcileCommand,
   verifyProofCommand,
+  canaryCommand,
 ];
 
 const HELP = `Usage: kuratchi-ses <command> [options]
 
 Sets up and checks Amazon SES event tracking for the kuratchi webhook, verifies, replays or
 simulates SNS messages, replays the events the webhook dead-lettered, redrives SNS's dead-letter
-queue, reclassifies engagement, and reconciles emails with no outcome through GetMessageInsights.
+queue, reclassifies engagement, reconciles emails with no outcome through GetMessageInsights and
+runs the canary through the SES mailbox simulator.
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n')}

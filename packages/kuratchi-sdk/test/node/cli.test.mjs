@@ -25,6 +25,7 @@ const COMMANDS = [
   'rebuild',
   'reconcile',
   'verify-proof',
+  'canary',
 ];
 
 // Independent processes: run the tests of a block concurrently (2 cores here).
@@ -68,7 +69,7 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     assert.equal(unknown.code, 2);
     assert.match(
       unknown.stderr,
-      /unknown command "deploy"; commands: setup, status, teardown, verify, replay, simulate, dead-letters, reclassify, redrive, import, rebuild, reconcile, verify-proof/,
+      /unknown command "deploy"; commands: setup, status, teardown, verify, replay, simulate, dead-letters, reclassify, redrive, import, rebuild, reconcile, verify-proof, canary/,
     );
 
     const flag = await runCli(['replay', 'x.json', '--url', 'http://127.0.0.1:9', '--bogus']);

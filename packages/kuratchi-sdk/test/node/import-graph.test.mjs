@@ -4,7 +4,7 @@
 // relative paths and package names as Node does (`exports` conditions, `main`, index files),
 // through node_modules transitively. A consumer who only verifies SNS messages, or only ingests
 // events into D1, must never load the AWS SDK: `@aws-sdk/*` may be reachable only from the
-// subpaths that send, set up or reconcile (which asks SES).
+// subpaths that send, set up, reconcile (which asks SES) or run the canary (which sends).
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -181,8 +181,8 @@ describe('import graph of the built subpaths', () => {
     assert.ok(inPackage(files, '@peculiar/asn1-schema'), '@peculiar/asn1-schema (through asn1-x509 too) is reached');
   });
 
-  it('the walk finds the AWS SDK where it is meant to be: send, setup, reconcile and the root barrel', () => {
-    for (const subpath of ['./email/send', './email/setup', './email/reconcile', './email']) {
+  it('the walk finds the AWS SDK where it is meant to be: send, setup, reconcile, canary and the root barrel', () => {
+    for (const subpath of ['./email/send', './email/setup', './email/reconcile', './email/canary', './email']) {
       const { aws } = walk(entryOf(subpath));
       assert.ok(aws.length > 0, `${subpath} reaches @aws-sdk/*`);
     }

@@ -80,6 +80,7 @@ describe('the public API by concern', () => {
       './email/send',
       './email/setup',
       './email/reconcile',
+      './email/canary',
       './email/testing',
       './email/encoding',
       './email/aws-names',

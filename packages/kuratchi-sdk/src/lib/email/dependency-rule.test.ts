@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
  * - `store/` implements the ports on D1: events/, shared/, model.ts;
  * - `send/` and `setup/` use events/ and store/, never each other;
  * - `reconcile/` asks SES about emails with no outcome: events/, store/ and send/'s SES client;
+ * - `canary/` sends through send/ and reads the D1 tables: send/, store/, events/, shared/, model.ts
+ *   (not setup/);
  * - `testing/` builds signed messages and events: events/, shared/, model.ts;
  * - `verify/` is the barrel of the `kuratchi-sdk/email/verify` subpath: re-exports of events/'s
  *   verification modules (and shared/) only; `index.ts` may re-export every concern;
@@ -24,10 +26,21 @@ const sources = import.meta.glob<string>(['./**/*.ts', '!./**/*.test.ts', '!./**
 
 /** A folder of src/lib/email, a root file (`index.ts`, `model.ts`), or anything outside it. */
 type Concern =
-  'index' | 'model' | 'shared' | 'events' | 'verify' | 'store' | 'send' | 'setup' | 'reconcile' | 'testing' | 'outside';
+  | 'index'
+  | 'model'
+  | 'shared'
+  | 'events'
+  | 'verify'
+  | 'store'
+  | 'send'
+  | 'setup'
+  | 'reconcile'
+  | 'canary'
+  | 'testing'
+  | 'outside';
 
 const MAY_IMPORT: Record<Exclude<Concern, 'outside'>, readonly Concern[]> = {
-  index: ['model', 'shared', 'events', 'verify', 'store', 'send', 'setup', 'reconcile', 'testing'],
+  index: ['model', 'shared', 'events', 'verify', 'store', 'send', 'setup', 'reconcile', 'canary', 'testing'],
   model: [],
   shared: [],
   events: ['model', 'shared'],
@@ -35,6 +48,7 @@ const MAY_IMPORT: Record<Exclude<Concern, 'outside'>, readonly Concern[]> = {
   send: ['model', 'shared', 'events', 'store'],
   setup: ['model', 'shared', 'events', 'store'],
   reconcile: ['model', 'shared', 'events', 'store', 'send'],
+  canary: ['model', 'shared', 'events', 'store', 'send'],
   testing: ['model', 'shared', 'events'],
   verify: ['shared', 'events'],
 };

@@ -2,13 +2,13 @@ import type { EmailLogFilter } from 'kuratchi-sdk/email/d1';
 import { EMAIL_STATUSES, type EmailStatus } from 'kuratchi-sdk/email/events';
 
 /**
- * The email log filter as it appears in the URL (`?status=&q=&from=&to=&engaged=&cursor=`); `q`
+ * The email log filter as it appears in the URL (`?status=&q=&from=&to=&engaged=&canary=&cursor=`); `q`
  * is the search box ("Search recipient, subject or message id").
  */
 export interface EmailLogQuery {
   filter: EmailLogFilter;
   /** The same values, for the form fields and links. */
-  form: { status: string; q: string; from: string; to: string; engaged: string };
+  form: { status: string; q: string; from: string; to: string; engaged: string; canary: string };
   cursor: string | null;
 }
 
@@ -32,7 +32,7 @@ export function readEmailLogQuery(params: URLSearchParams): EmailLogQuery {
   const from = params.get('from') ?? '';
   const to = params.get('to') ?? '';
   const filter: EmailLogFilter = {};
-  const form = { status: '', q, from: '', to: '', engaged: '' };
+  const form = { status: '', q, from: '', to: '', engaged: '', canary: '' };
   if ((EMAIL_STATUSES as readonly string[]).includes(status)) {
     filter.status = status as EmailStatus;
     form.status = status;
@@ -50,6 +50,12 @@ export function readEmailLogQuery(params: URLSearchParams): EmailLogQuery {
   if (params.get('engaged') === 'human') {
     filter.engagedBy = 'human';
     form.engaged = 'human';
+  }
+  // `canary=include|only`: the canary's emails to the SES mailbox simulator, hidden by default.
+  const canary = params.get('canary');
+  if (canary === 'include' || canary === 'only') {
+    filter.canary = canary;
+    form.canary = canary;
   }
   return { filter, form, cursor: params.get('cursor') };
 }

@@ -4,6 +4,7 @@ import { createD1IncidentStore } from '../alerts/incident-store';
 import { alertProviders } from '../alerts/providers';
 import { runAlerts } from '../alerts/run-alerts';
 import { purgeExpiredAuthRows } from '../auth/maintenance';
+import { runCanaryJob } from '../canary/job';
 import { readConfig } from '../config';
 import { d1EventSink } from '../event-sink';
 import { reconcileJob } from '../reconcile/job';
@@ -43,6 +44,12 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
     // Asks SES (GetMessageInsights) about emails with no outcome after SES_RECONCILE_AFTER_HOURS
     // and applies what it learns (../reconcile/job).
     reconcileJob(env),
+    {
+      // Sends a canary run to the SES mailbox simulator every SES_CANARY_INTERVAL_MINUTES and
+      // decides the waiting ones (../canary/job.ts); off without SES_CANARY_ORGANIZATION_ID.
+      name: 'canary',
+      run: (now) => runCanaryJob(env, now),
+    },
     {
       // Last, so it sees what the jobs above did: opens and clears incidents, and sends each
       // transition once to KURATCHI_ALERT_WEBHOOK_URL (../alerts/run-alerts).

@@ -6,6 +6,7 @@ import {
   type SuppressionFromEvent,
   type TrackingEffect,
 } from '../model.js';
+import { isMailboxSimulatorAddress } from '../shared/mailbox-simulator.js';
 import { sesEventTime, type SesEvent } from './ses-event.js';
 
 /**
@@ -89,10 +90,18 @@ export function effectsOf(event: SesEvent): TrackingEffect[] {
 
 /**
  * Recipients an event puts on the suppression list: those of a Permanent bounce, and every
- * complained recipient. Addresses are lower-cased (the list is case-insensitive).
+ * complained recipient. Addresses are lower-cased (the list is case-insensitive). The SES
+ * mailbox simulator's addresses are never suppressed, as SES itself never suppresses them.
  * @see https://docs.aws.amazon.com/ses/latest/dg/send-email-concepts-deliverability.html
+ * @see https://docs.aws.amazon.com/ses/latest/dg/send-an-email-from-console.html#send-email-simulator
  */
 export function suppressionsOf(event: SesEvent): SuppressionFromEvent[] {
+  // SES never suppresses the mailbox simulator's addresses after their bounce: neither do we,
+  // so the canary's bounce@ and complaint@ stay sendable.
+  return suppressionCandidates(event).filter((s) => !isMailboxSimulatorAddress(s.emailAddress));
+}
+
+function suppressionCandidates(event: SesEvent): SuppressionFromEvent[] {
   if (event.eventType === 'Bounce' && event.bounce.bounceType === 'Permanent') {
     return event.bounce.bouncedRecipients.map((r) => ({
       emailAddress: r.emailAddress.toLowerCase(),

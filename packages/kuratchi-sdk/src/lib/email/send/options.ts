@@ -47,6 +47,7 @@ export const sendEmailOptionsSchema = z
     emailType: z.string().min(1).max(64).optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
     allowSuppressed: z.boolean().optional(),
+    canary: z.boolean().optional(),
   })
   .strict()
   .refine((o) => o.html !== undefined || o.text !== undefined, { path: ['html'], message: 'html or text is required' })
@@ -90,6 +91,15 @@ export interface SendEmailOptions {
   metadata?: Record<string, unknown>;
   /** Send even to recipients on the organisation's suppression list. Default false. */
   allowSuppressed?: boolean;
+  /**
+   * Marks the email as a canary (`emails.canary = 1`): a test message of the delivery path, such
+   * as those `kuratchi-sdk/email/canary` sends to the SES mailbox simulator. It is sent and
+   * tracked exactly like any other email (configuration set, tags, lookup row, events) but kept
+   * out of the organisation's statistics (daily counts, reputation and engagement rates, top
+   * links) and hidden from the email log unless asked for. Default false.
+   * @see https://docs.aws.amazon.com/ses/latest/dg/send-an-email-from-console.html#send-email-simulator
+   */
+  canary?: boolean;
 }
 
 /** {@link SendEmailOptions} after validation. */

@@ -154,6 +154,7 @@ async function send(ses: SESv2Client, config: EmailSenderConfig, input: SendEmai
     userId: options.userId ?? null,
     metadata: options.metadata ?? null,
     createdAt: now(),
+    ...(options.canary ? { canary: true } : {}),
   });
 
   const configurationSetName =

@@ -1,6 +1,7 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import type { EmailRecipient, EmailRow, EmailStatus, SesEventSource } from '../model.js';
 import { EMAIL_SELECT_LIST, emailFromSql, RECIPIENT_SELECT_LIST, type EmailSqlRow } from './columns.js';
+import { notCanarySql } from './canary-sql.js';
 import { createD1LinkStats } from './d1-link-stats.js';
 import { marks } from './sql-marks.js';
 import { createD1SuppressionStore } from './d1-suppression-store.js';
@@ -32,6 +33,12 @@ export interface EmailLogFilter {
    * engagement rules did not attribute to a machine).
    */
   engagedBy?: 'human';
+  /**
+   * Canary emails (`emails.canary = 1`, sent by `kuratchi-sdk/email/canary` to the SES mailbox
+   * simulator): `exclude` (default) hides them, `include` lists them with the others, `only`
+   * lists nothing else.
+   */
+  canary?: 'exclude' | 'include' | 'only';
 }
 
 /** How many recipients of an email have each status (`{ delivered: 2, bounced: 1 }`). */
@@ -186,6 +193,7 @@ export function createD1EmailQueries(db: D1Database) {
     /**
      * Per-day counts of the `days` UTC days ending with the day of `now` (oldest first, empty days
      * included): emails first sent, delivered, opened, clicked, bounced and complained that day.
+     * Canary emails are left out (`emails.canary`, store/canary-sql.ts).
      */
     async dailyStats(days: number, now: number): Promise<DailyEmailStats[]> {
       const end = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
@@ -196,7 +204,8 @@ export function createD1EmailQueries(db: D1Database) {
           db
             .prepare(
               `SELECT CAST((${column} - ?) / ${DAY_MS} AS INTEGER) AS dayIndex, count(*) AS n FROM ${table}
-               WHERE ${column} >= ? AND ${column} < ?${extra ? ` AND ${extra}` : ''} GROUP BY dayIndex`,
+               WHERE ${column} >= ? AND ${column} < ?${extra ? ` AND ${extra}` : ''}
+                 AND ${notCanarySql(table as 'emails' | 'email_recipients')} GROUP BY dayIndex`,
             )
             .bind(start, start, end),
         ),
@@ -316,5 +325,7 @@ function filterClause(filter: EmailLogFilter): { where: string[]; params: unknow
   }
   if (filter.engagedBy === 'human')
     where.push('(open_count > machine_open_count OR click_count > machine_click_count)');
+  const canary = filter.canary ?? 'exclude';
+  if (canary !== 'include') where.push(canary === 'only' ? 'emails.canary = 1' : 'emails.canary = 0');
   return { where, params };
 }

@@ -1,4 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
+import { notCanarySql } from './canary-sql.js';
 
 /**
  * Clicks of one link of one email, people and machines apart. SES reports clicks per message, not
@@ -47,13 +48,17 @@ export function createD1LinkStats(db: D1Database) {
       return results;
     },
 
-    /** The most clicked links (by people) of clicks that happened in [from, to), at most `limit` (max 100). */
+    /**
+     * The most clicked links (by people) of clicks that happened in [from, to), at most `limit`
+     * (max 100). Clicks of canary emails are left out.
+     */
     async topLinks(from: number, to: number, limit = 10): Promise<TopLink[]> {
       const { results } = await db
         .prepare(
           `SELECT link, sum(NOT coalesce(${IS_MACHINE}, 0)) AS humanClicks, sum(coalesce(${IS_MACHINE}, 0)) AS machineClicks,
                   count(DISTINCT CASE WHEN ${IS_MACHINE} THEN NULL ELSE email_id END) AS emailsClickedByHuman
            FROM email_events WHERE event_type = 'Click' AND occurred_at >= ? AND occurred_at < ? AND link IS NOT NULL
+             AND ${notCanarySql('email_events')}
            GROUP BY link ORDER BY humanClicks DESC, machineClicks DESC, link LIMIT ?`,
         )
         .bind(from, to, Math.min(Math.max(Math.trunc(limit), 1), 100))

@@ -21,8 +21,8 @@ export function createD1OutgoingEmailStore(db: D1Database): OutgoingEmailStore {
       await db.batch([
         db
           .prepare(
-            `INSERT INTO emails (id, recipient, sender, subject, email_type, status, user_id, metadata, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+            `INSERT INTO emails (id, recipient, sender, subject, email_type, status, user_id, metadata, created_at, updated_at, canary)
+             VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
           )
           .bind(
             row.id,
@@ -34,6 +34,7 @@ export function createD1OutgoingEmailStore(db: D1Database): OutgoingEmailStore {
             row.metadata === null ? null : JSON.stringify(row.metadata),
             row.createdAt,
             row.createdAt,
+            row.canary ? 1 : 0,
           ),
         // One row per distinct address; an address listed twice (To and BCC) keeps its first kind.
         db

@@ -1,4 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
+import { notCanarySql } from './canary-sql';
 
 /** Most candidates one query lists (one reconciliation run asks SES at most once a second). */
 export const MAX_RECONCILE_PAGE = 500;
@@ -67,7 +68,8 @@ interface CandidateRow {
 
 /**
  * The {@link ReconcileStore} of one organisation's D1 database: prepared statements, one query
- * per page (the `emails_by_created` index walks the window), one batch for the asks.
+ * per page (the `emails_by_created` index walks the window; canary emails are left out, they are
+ * the canary's to judge), one batch for the asks.
  * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  */
@@ -85,7 +87,7 @@ export function createD1ReconcileStore(db: D1Database): ReconcileStore {
            FROM emails e LEFT JOIN email_reconciliation c ON c.email_id = e.id
            WHERE e.created_at >= ?1 AND e.created_at < ?2
              AND (e.created_at > ?3 OR (e.created_at = ?3 AND e.id > ?4))
-             AND e.ses_message_id IS NOT NULL
+             AND e.ses_message_id IS NOT NULL AND e.${notCanarySql('emails')}
              AND e.delivered_at IS NULL AND e.bounced_at IS NULL AND e.rejected_at IS NULL
              AND e.complained_at IS NULL AND e.delayed_at IS NULL AND e.failed_at IS NULL
              AND (c.email_id IS NULL OR (c.next_ask_at IS NOT NULL AND c.next_ask_at <= ?5))

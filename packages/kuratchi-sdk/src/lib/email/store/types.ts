@@ -22,6 +22,11 @@ export interface NewEmailRow {
   userId: string | null;
   metadata: Record<string, unknown> | null;
   createdAt: number;
+  /**
+   * A canary email (`kuratchi-sdk/email/canary`, sent to the SES mailbox simulator): kept out of
+   * the organisation's statistics and hidden from the email log by default. Default false.
+   */
+  canary?: boolean;
 }
 
 /** The organisation's `emails` table as `sendEmail` writes it. */

@@ -3,6 +3,7 @@ import type { PageServerLoad } from './$types';
 import { readConfig } from '$lib/server/config';
 import { activeOrganizationQueries } from '$lib/server/emails/org-queries';
 import { heldNow, ingestionHealth } from '$lib/server/health';
+import { canaryHealth } from '$lib/server/canary/health';
 import { engagementRates } from '$lib/server/engagement';
 import { reputation } from '$lib/server/reputation';
 import { createD1IncidentStore } from '$lib/server/alerts/incident-store';
@@ -20,7 +21,7 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
   const queries = await activeOrganizationQueries(locals);
   const admin = createD1AdminStore(locals.kuratchi.getAdminDb());
   const session = locals.session!;
-  const [stats, topLinks, activity, counters, held, lag, alerts] = await Promise.all([
+  const [stats, topLinks, activity, counters, held, lag, alerts, canary] = await Promise.all([
     queries.dailyStats(DAYS, now),
     queries.topLinks(now - DAYS * 86_400_000, now + 1, 10),
     queries.ingestionActivity(),
@@ -34,6 +35,7 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
       since: now - CLEARED_ALERTS_MS,
       limit: 30,
     }),
+    canaryHealth(platform!.env),
   ]);
   return {
     stats,
@@ -41,6 +43,7 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
     topLinks,
     engagement: engagementRates(stats),
     reputation: reputation(stats),
+    canary,
     health: ingestionHealth(counters, activity, readConfig(platform?.env).ingestionStaleMinutes, now, held, lag),
     alerts,
     alertWebhook: readConfig(platform?.env).alertWebhookUrl !== null,

@@ -1,0 +1,143 @@
+import type { CanaryRunReport } from '#internal/canary/types.js';
+import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
+import { err, out, type Command } from '../command.js';
+import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { OPS_TOKEN_ENV, OpsApiError, opsApi, type OpsApi } from '../ops-api.js';
+
+const FLAGS = {
+  url: { type: 'string' },
+  run: { type: 'string' },
+  wait: { type: 'boolean' },
+  timeout: { type: 'string' },
+  poll: { type: 'string' },
+  'request-timeout': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/**
+ * `kuratchi-ses canary`: starts a canary run through the dashboard's operations API (emails to the
+ * SES mailbox simulator through sendEmail) and, with `--wait`, follows it until every expected
+ * event is back (each one's end-to-end lag printed) or the time is up.
+ * @see https://docs.aws.amazon.com/ses/latest/dg/send-an-email-from-console.html#send-email-simulator
+ */
+export const canaryCommand: Command = {
+  name: 'canary',
+  summary: 'send a canary run to the SES mailbox simulator and wait for its events to come back, through the dashboard',
+  help: `Usage: kuratchi-ses canary --url URL [--wait] [options]
+
+Starts a canary run on the dashboard Worker: it sends, through sendEmail and its own AWS
+credentials, one email each to success@, bounce@ and complaint@simulator.amazonses.com (labelled
+with the run's id), then each event SES must publish for them (Send, Delivery, Bounce, Complaint)
+has to come back through SNS, the webhook, the queue and the database. This is the whole path,
+tested end to end. The Worker needs SES_CANARY_ORGANIZATION_ID, SES_CANARY_FROM and its AWS
+credentials (see docs/deployment.md), and the secret KURATCHI_OPS_TOKEN, which this command reads
+from the environment variable ${OPS_TOKEN_ENV}.
+
+Options:
+  --url URL              the dashboard (https://dash.example.com)
+  --run ID               follow an existing run instead of starting one
+  --wait                 wait until every expected event is back, printing each one's lag
+  --timeout S            with --wait: give up after S seconds (default: the run's deadline, plus 30 s)
+  --poll S               with --wait: seconds between checks (default 5)
+  --request-timeout MS   per request (default 30000)
+  --json                 print the final run as JSON
+  -h, --help             this help
+
+Example:
+  kuratchi-ses canary --url https://dash.example.com --wait
+
+${EXIT_CODES_HELP} (1: the run could not send, is late, or timed out; the missing events are named)`,
+  async run(argv) {
+    const args = parseCommandArgs(argv, FLAGS);
+    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    const url = urlFlag(args, 'url', 'the dashboard, e.g. https://dash.example.com');
+    const wait = booleanFlag(args, 'wait');
+    const pollMs = integerFlag(args, 'poll', 5, 1, 600) * 1000;
+    const timeoutS = stringFlag(args, 'timeout') === undefined ? null : integerFlag(args, 'timeout', 0, 1, 86_400);
+    const api = opsApi(url, process.env, integerFlag(args, 'request-timeout', 30_000, 100, 600_000));
+    const existing = stringFlag(args, 'run');
+    try {
+      let run = existing
+        ? await api.get<CanaryRunReport>(`/api/ops/canary/${encodeURIComponent(existing)}`)
+        : await api.post<CanaryRunReport>('/api/ops/canary', {});
+      printStart(run, !existing);
+      if (run.status === 'send-failed') return finish(run, args, `could not send: ${run.error}`);
+      if (!wait) {
+        printEvents(run, new Set());
+        out(`  follow it: kuratchi-ses canary --url ${url.origin} --run ${run.id} --wait`);
+        return (json(run, args), EXIT.ok);
+      }
+      const limitMs = (timeoutS ?? (run.deadlineAt - run.startedAt) / 1000 + 30) * 1000;
+      const started = Date.now();
+      const shown = new Set<string>();
+      for (;;) {
+        printEvents(run, shown);
+        if (run.status !== 'waiting') break;
+        if (Date.now() - started >= limitMs) {
+          return finish(
+            run,
+            args,
+            `timed out after ${Math.round(limitMs / 1000)} s: not back: ${run.missing.join(', ')}`,
+          );
+        }
+        await sleep(Math.min(pollMs, Math.max(0, limitMs - (Date.now() - started))));
+        run = await follow(api, run.id);
+      }
+      return finish(run, args);
+    } catch (error) {
+      if (!(error instanceof OpsApiError)) throw error;
+      err(`kuratchi-ses canary: ${error.message}`);
+      return EXIT.failed;
+    }
+  },
+};
+
+function follow(api: OpsApi, id: string): Promise<CanaryRunReport> {
+  return api.get<CanaryRunReport>(`/api/ops/canary/${encodeURIComponent(id)}`);
+}
+
+function printStart(run: CanaryRunReport, started: boolean) {
+  const recipients = [...new Set(run.events.map((e) => e.recipient))].join(', ');
+  out(
+    `canary run ${run.id} ${started ? 'started' : 'of'} ${new Date(run.startedAt).toISOString()} (deadline ${new Date(run.deadlineAt).toISOString()})`,
+  );
+  out(`  sent to ${recipients}`);
+}
+
+/** Prints each expected event that came back and was not printed yet. */
+function printEvents(run: CanaryRunReport, shown: Set<string>) {
+  for (const e of run.events) {
+    const key = `${e.scenario}/${e.eventType}`;
+    if (e.lagMs === null || shown.has(key)) continue;
+    shown.add(key);
+    out(`  back  ${key.padEnd(20)} end-to-end lag ${seconds(e.lagMs)}`);
+  }
+  if (run.status === 'waiting') err(`  waiting: ${run.arrived}/${run.expected} events back`);
+}
+
+function finish(run: CanaryRunReport, args: Parameters<typeof json>[1], failure?: string): number {
+  if (run.status === 'passed' && !failure) {
+    out(
+      `passed: ${run.arrived}/${run.expected} events back in time, end-to-end lag ${seconds(run.maxLagMs ?? 0)} (the slowest)`,
+    );
+    return (json(run, args), EXIT.ok);
+  }
+  const why =
+    failure ??
+    (run.missing.length
+      ? `late: not back by the deadline: ${run.missing.join(', ')}`
+      : 'late: every event came back, but after the deadline');
+  err(`kuratchi-ses canary: run ${run.id} ${why}`);
+  err(
+    '  check the SNS subscription (kuratchi-ses status), the webhook, the queue and dead letters (kuratchi-ses dead-letters list)',
+  );
+  json(run, args);
+  return EXIT.failed;
+}
+
+function json(run: CanaryRunReport, args: ReturnType<typeof parseCommandArgs>) {
+  if (booleanFlag(args, 'json')) out(JSON.stringify(run, null, 2));
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
