@@ -181,8 +181,8 @@ describe('import graph of the built subpaths', () => {
     assert.ok(inPackage(files, '@peculiar/asn1-schema'), '@peculiar/asn1-schema (through asn1-x509 too) is reached');
   });
 
-  it('the walk finds the AWS SDK where it is meant to be: send, setup and the root barrel', () => {
-    for (const subpath of ['./email/send', './email/setup', './email']) {
+  it('the walk finds the AWS SDK where it is meant to be: send, setup, guard and the root barrel', () => {
+    for (const subpath of ['./email/send', './email/setup', './email/guard', './email']) {
       const { aws } = walk(entryOf(subpath));
       assert.ok(aws.length > 0, `${subpath} reaches @aws-sdk/*`);
     }

@@ -80,6 +80,7 @@ describe('the public API by concern', () => {
       './email/send',
       './email/setup',
       './email/testing',
+      './email/guard',
       './email/encoding',
       './email/aws-names',
     ]);

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
  *   import nothing from the others;
  * - `events/`, the ingestion core, owns its ports and imports only shared/ and model.ts;
  * - `store/` implements the ports on D1: events/, shared/, model.ts;
- * - `send/` and `setup/` use events/ and store/, never each other;
+ * - `send/` and `setup/` use events/ and store/, never each other; `send/` also uses `guard/`
+ *   (the reputation guard, and the SES client resolution: events/, store/, shared/, model.ts);
  * - `testing/` builds signed messages and events: events/, shared/, model.ts;
  * - `verify/` is the barrel of the `kuratchi-sdk/email/verify` subpath: re-exports of events/'s
  *   verification modules (and shared/) only; `index.ts` may re-export every concern;
@@ -22,15 +23,17 @@ const sources = import.meta.glob<string>(['./**/*.ts', '!./**/*.test.ts', '!./**
 });
 
 /** A folder of src/lib/email, a root file (`index.ts`, `model.ts`), or anything outside it. */
-type Concern = 'index' | 'model' | 'shared' | 'events' | 'verify' | 'store' | 'send' | 'setup' | 'testing' | 'outside';
+type Concern =
+  'index' | 'model' | 'shared' | 'events' | 'verify' | 'store' | 'send' | 'setup' | 'testing' | 'guard' | 'outside';
 
 const MAY_IMPORT: Record<Exclude<Concern, 'outside'>, readonly Concern[]> = {
-  index: ['model', 'shared', 'events', 'verify', 'store', 'send', 'setup', 'testing'],
+  index: ['model', 'shared', 'events', 'verify', 'store', 'send', 'setup', 'testing', 'guard'],
   model: [],
   shared: [],
   events: ['model', 'shared'],
   store: ['model', 'shared', 'events'],
-  send: ['model', 'shared', 'events', 'store'],
+  send: ['model', 'shared', 'events', 'store', 'guard'],
+  guard: ['model', 'shared', 'events', 'store'],
   setup: ['model', 'shared', 'events', 'store'],
   testing: ['model', 'shared', 'events'],
   verify: ['shared', 'events'],

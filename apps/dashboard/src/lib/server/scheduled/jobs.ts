@@ -3,6 +3,7 @@ import { sweepParkedEvents } from 'kuratchi-sdk/email/events';
 import { purgeExpiredAuthRows } from '../auth/maintenance';
 import { readConfig } from '../config';
 import { d1EventSink } from '../event-sink';
+import { runReputationGuard } from '../reputation/guard-job';
 import type { ScheduledJob } from './run-jobs';
 
 /** How long the lag histogram is kept. */
@@ -35,6 +36,13 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       run: async (now) => ({
         deleted: await createD1AdminStore(env.ADMIN_DB).purgeLagBefore(now.getTime() - LAG_KEPT_MS),
       }),
+    },
+    {
+      // Evaluates every organisation's bounce and complaint rates; pauses past REPUTATION_*_PAUSE_PERCENT
+      // (../reputation/guard-job, kuratchi-sdk: evaluateReputationGuard). Every run: it is a few
+      // indexed queries per organisation, and a pause should not wait.
+      name: 'reputation-guard',
+      run: (now) => runReputationGuard(env, now),
     },
   ];
 }

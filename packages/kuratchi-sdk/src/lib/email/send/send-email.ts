@@ -6,7 +6,7 @@ import { buildSendEmailInput } from './command.js';
 import { emailAddressSchema, toList } from './email-address.js';
 import { InvalidOptionsError, parseOptions } from '../shared/invalid-options.js';
 import { sendEmailOptionsSchema, type SendEmailOptions, type ValidSendEmailOptions } from './options.js';
-import { resolveSesClient, type SesClientInput } from './ses-client.js';
+import { resolveSesClient, type SesClientInput } from '../guard/ses-client.js';
 import { configurationSetNameSchema, DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
 import { createD1AdminStore } from '../store/d1-admin-store.js';
 import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
@@ -14,6 +14,8 @@ import { createD1OutgoingEmailStore } from '../store/d1-outgoing-email-store.js'
 import { MessageBindingError } from '../store/errors.js';
 import { findSuppressedRecipients } from './suppressions.js';
 import type { SuppressionListEntry } from '../store/types.js';
+import type { SendingPausedError } from '../guard/errors.js';
+import { sendingPauseOf } from '../guard/sending-check.js';
 
 /** Configuration of {@link createEmailSender}: where to send through and where to record. */
 export interface EmailSenderConfig {
@@ -50,6 +52,12 @@ export interface SendEmailResult {
   error?: string;
   /** The suppression entries that made `sendEmail` refuse the message. */
   suppressed?: SuppressionListEntry[];
+  /**
+   * Set when the reputation guard has paused the organisation's sending (`kuratchi-sdk/email/guard`):
+   * the typed error (metric, rate, threshold, pausedAt) whose message is `error`. SES was not
+   * called and nothing was written but the refusal count.
+   */
+  paused?: SendingPausedError;
   /**
    * Bookkeeping that failed after SES accepted the message (the sent status, the lookup row,
    * parked events). The message is sent. Without its lookup row its events are parked (never
@@ -101,7 +109,9 @@ export function createEmailSender(config: EmailSenderConfig): EmailSender {
 /**
  * Sends one email through Amazon SES and tracks it:
  * 1. validates the options (a programming error throws {@link InvalidOptionsError} naming the field);
- * 2. refuses recipients on the organisation's suppression list unless `allowSuppressed`;
+ * 2. refuses when the reputation guard has paused the organisation (`paused`: a
+ *    `SendingPausedError`; SES is not called, only the refusal is counted), then recipients on the
+ *    organisation's suppression list unless `allowSuppressed`;
  * 3. writes the organisation's `emails` row as `pending`;
  * 4. calls SESv2 SendEmail with the configuration set and the tags `kuratchi-org-id` /
  *    `kuratchi-email-id` (for the sender's analysis only: events are never routed by tags);
@@ -130,6 +140,9 @@ async function send(ses: SESv2Client, config: EmailSenderConfig, input: SendEmai
     ]);
   }
   const now = () => (config.now?.() ?? new Date()).getTime();
+  // The reputation guard: one primary-key read; a paused organisation stops here.
+  const paused = await sendingPauseOf(config.adminDb, options.organizationId, now());
+  if (paused) return { success: false, error: paused.message, paused };
   const db = await config.orgDatabase(options.organizationId);
 
   const recipients = [...toList(options.to), ...toList(options.cc), ...toList(options.bcc)];

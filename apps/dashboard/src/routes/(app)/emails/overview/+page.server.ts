@@ -4,7 +4,8 @@ import { readConfig } from '$lib/server/config';
 import { activeOrganizationQueries } from '$lib/server/emails/org-queries';
 import { heldNow, ingestionHealth } from '$lib/server/health';
 import { engagementRates } from '$lib/server/engagement';
-import { reputation } from '$lib/server/reputation';
+import { organizationReputation } from '$lib/server/reputation/organization';
+import { readReputationSettings } from '$lib/server/reputation/settings';
 
 const DAYS = 30;
 /** The window of the lag figures of the health panel. */
@@ -16,20 +17,28 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
   const humansOnly = url.searchParams.get('engagement') === 'human';
   const queries = await activeOrganizationQueries(locals);
   const admin = createD1AdminStore(locals.kuratchi.getAdminDb());
-  const [stats, topLinks, activity, counters, held, lag] = await Promise.all([
+  const organizationId = locals.session!.organization.id;
+  const [stats, topLinks, activity, counters, held, lag, reputation] = await Promise.all([
     queries.dailyStats(DAYS, now),
     queries.topLinks(now - DAYS * 86_400_000, now + 1, 10),
     queries.ingestionActivity(),
     admin.listIngestionCounters(),
     heldNow({ park: admin, deadLetters: createD1DeadLetterStore(locals.kuratchi.getAdminDb()) }),
     admin.lagPercentiles(now - LAG_WINDOW_MS),
+    organizationReputation(
+      locals.kuratchi.getAdminDb(),
+      await locals.kuratchi.orgDatabaseClient(organizationId),
+      organizationId,
+      readReputationSettings(platform!.env),
+      new Date(now),
+    ),
   ]);
   return {
     stats,
     humansOnly,
     topLinks,
     engagement: engagementRates(stats),
-    reputation: reputation(stats),
+    reputation,
     health: ingestionHealth(counters, activity, readConfig(platform?.env).ingestionStaleMinutes, now, held, lag),
     ingestionMode: platform?.env.SES_EVENTS_QUEUE ? ('queued' as const) : ('direct' as const),
   };
