@@ -59,6 +59,18 @@ declare global {
     SES_RECONCILE_RETRY_HOURS?: string;
     /** Reconciliation: give up on an email this many hours after it was first asked about (default 72). */
     SES_RECONCILE_GIVE_UP_HOURS?: string;
+    /** Reputation guard: days of the trailing window of the rates (default 7, 1 to 90). */
+    REPUTATION_WINDOW_DAYS?: string;
+    /** Reputation guard: recipients sent to in the window below which there is no verdict (default 200). */
+    REPUTATION_MIN_RECIPIENTS?: string;
+    /** Reputation guard: bounce rate (percent) that warns (default 2; below 5, SES's review level). */
+    REPUTATION_BOUNCE_WARN_PERCENT?: string;
+    /** Reputation guard: bounce rate (percent) that pauses the organisation's sending (default 4; below 5). */
+    REPUTATION_BOUNCE_PAUSE_PERCENT?: string;
+    /** Reputation guard: complaint rate (percent) that warns (default 0.05; below 0.1, SES's review level). */
+    REPUTATION_COMPLAINT_WARN_PERCENT?: string;
+    /** Reputation guard: complaint rate (percent) that pauses the organisation's sending (default 0.08; below 0.1). */
+    REPUTATION_COMPLAINT_PAUSE_PERCENT?: string;
     /**
      * Queued mode: the producer binding of the SES events queue (wrangler.toml `[[queues.producers]]`).
      * Unbound, the webhook records each event inside the request (direct mode).

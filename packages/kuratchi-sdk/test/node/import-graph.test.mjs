@@ -181,8 +181,8 @@ describe('import graph of the built subpaths', () => {
     assert.ok(inPackage(files, '@peculiar/asn1-schema'), '@peculiar/asn1-schema (through asn1-x509 too) is reached');
   });
 
-  it('the walk finds the AWS SDK where it is meant to be: send, setup, reconcile, canary and the root barrel', () => {
-    for (const subpath of ['./email/send', './email/setup', './email/reconcile', './email/canary', './email']) {
+  it('the walk finds the AWS SDK where it is meant to be: send, setup, reconcile, canary, guard and the root barrel', () => {
+    for (const subpath of ['./email/send', './email/setup', './email/reconcile', './email/canary', './email/guard', './email']) {
       const { aws } = walk(entryOf(subpath));
       assert.ok(aws.length > 0, `${subpath} reaches @aws-sdk/*`);
     }

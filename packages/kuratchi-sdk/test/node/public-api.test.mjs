@@ -82,6 +82,7 @@ describe('the public API by concern', () => {
       './email/reconcile',
       './email/canary',
       './email/testing',
+      './email/guard',
       './email/encoding',
       './email/aws-names',
     ]);

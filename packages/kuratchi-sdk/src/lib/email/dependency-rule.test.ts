@@ -8,8 +8,9 @@ import { describe, expect, it } from 'vitest';
  *   import nothing from the others;
  * - `events/`, the ingestion core, owns its ports and imports only shared/ and model.ts;
  * - `store/` implements the ports on D1: events/, shared/, model.ts;
- * - `send/` and `setup/` use events/ and store/, never each other;
- * - `reconcile/` asks SES about emails with no outcome: events/, store/ and send/'s SES client;
+ * - `send/` and `setup/` use events/ and store/, never each other; `send/` also asks `guard/`
+ *   (the reputation guard: events/, store/, shared/, model.ts) before sending;
+ * - `reconcile/` asks SES about emails with no outcome: events/, store/, shared/, model.ts;
  * - `canary/` sends through send/ and reads the D1 tables: send/, store/, events/, shared/, model.ts
  *   (not setup/);
  * - `testing/` builds signed messages and events: events/, shared/, model.ts;
@@ -37,17 +38,19 @@ type Concern =
   | 'reconcile'
   | 'canary'
   | 'testing'
+  | 'guard'
   | 'outside';
 
 const MAY_IMPORT: Record<Exclude<Concern, 'outside'>, readonly Concern[]> = {
-  index: ['model', 'shared', 'events', 'verify', 'store', 'send', 'setup', 'reconcile', 'canary', 'testing'],
+  index: ['model', 'shared', 'events', 'verify', 'store', 'send', 'setup', 'reconcile', 'canary', 'testing', 'guard'],
   model: [],
   shared: [],
   events: ['model', 'shared'],
   store: ['model', 'shared', 'events'],
-  send: ['model', 'shared', 'events', 'store'],
+  send: ['model', 'shared', 'events', 'store', 'guard'],
+  guard: ['model', 'shared', 'events', 'store'],
   setup: ['model', 'shared', 'events', 'store'],
-  reconcile: ['model', 'shared', 'events', 'store', 'send'],
+  reconcile: ['model', 'shared', 'events', 'store'],
   canary: ['model', 'shared', 'events', 'store', 'send'],
   testing: ['model', 'shared', 'events'],
   verify: ['shared', 'events'],

@@ -8,7 +8,8 @@
  * - `kuratchi-sdk/email/d1`: the D1 stores and email log queries (no AWS SDK);
  * - `kuratchi-sdk/email/send`: `sendEmail` and the suppression list;
  * - `kuratchi-sdk/email/setup`: SES event tracking setup, status and teardown;
- * - `kuratchi-sdk/email/testing`: SNS signer, SES event factory, test clock.
+ * - `kuratchi-sdk/email/testing`: SNS signer, SES event factory, test clock;
+ * - `kuratchi-sdk/email/guard`: the per-organisation reputation guard (rates, pause, lift).
  * @module
  */
 export { verifySnsMessage, createSigningKeyCache, SnsMessageError, SnsVerificationError } from './verify/index.js';

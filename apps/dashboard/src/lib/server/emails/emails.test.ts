@@ -1,7 +1,6 @@
 import { initialRecipientTracking, initialTracking, type EmailRow } from 'kuratchi-sdk/email/events';
 import { describe, expect, it } from 'vitest';
 import { ingestionHealth } from '../health';
-import { reputation } from '../reputation';
 import { timelineDetails } from '../../timeline';
 import { CSV_HEADER, csvLine, RECIPIENT_CSV_HEADER, recipientCsvLine } from './csv';
 import { emailLogSearch, readEmailLogQuery, SEARCH_MAX_LENGTH } from './filters';
@@ -177,37 +176,6 @@ describe('ingestion health', () => {
     expect(
       ingestionHealth([], { lastEventReceivedAt: null, oldestUnfollowedSendAt: null }, 30, now).warning,
     ).toBeNull();
-  });
-});
-
-describe('reputation against the SES thresholds', () => {
-  // Emails and recipients differ (a message to several people): the rates follow recipients.
-  const day = (sent: number, bounced: number, complained: number) => ({
-    day: 'd',
-    sent: 1,
-    delivered: 0,
-    opened: 0,
-    clicked: 0,
-    bounced: 1,
-    complained: 1,
-    humanOpened: 0,
-    humanClicked: 0,
-    recipientsSent: sent,
-    recipientsBounced: bounced,
-    recipientsComplained: complained,
-  });
-  it('rates per recipient sent to and grades warning / at-risk at 5 % / 10 % and 0.1 % / 0.5 %', () => {
-    expect(reputation([day(1000, 49, 0)]).bounce.level).toBe('healthy');
-    expect(reputation([day(1000, 50, 1)])).toMatchObject({
-      bounce: { level: 'warning', rate: 0.05 },
-      complaint: { level: 'warning' },
-    });
-    expect(reputation([day(500, 50, 2), day(500, 50, 3)])).toMatchObject({
-      sent: 1000,
-      bounce: { level: 'at-risk' },
-      complaint: { level: 'at-risk' },
-    });
-    expect(reputation([]).bounce.rate).toBe(0);
   });
 });
 

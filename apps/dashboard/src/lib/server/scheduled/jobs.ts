@@ -8,6 +8,7 @@ import { runCanaryJob } from '../canary/job';
 import { readConfig } from '../config';
 import { d1EventSink } from '../event-sink';
 import { reconcileJob } from '../reconcile/job';
+import { runReputationGuard } from '../reputation/guard-job';
 import type { ScheduledJob } from './run-jobs';
 
 /** How long the lag histogram is kept. */
@@ -49,6 +50,13 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       // decides the waiting ones (../canary/job.ts); off without SES_CANARY_ORGANIZATION_ID.
       name: 'canary',
       run: (now) => runCanaryJob(env, now),
+    },
+    {
+      // Evaluates every organisation's bounce and complaint rates; pauses past REPUTATION_*_PAUSE_PERCENT
+      // (../reputation/guard-job, kuratchi-sdk: evaluateReputationGuard). Every run: it is a few
+      // indexed queries per organisation, and a pause should not wait.
+      name: 'reputation-guard',
+      run: (now) => runReputationGuard(env, now),
     },
     {
       // Last, so it sees what the jobs above did: opens and clears incidents, and sends each

@@ -14,6 +14,7 @@ import { createOrgDatabaseClient } from '../store/org-databases.js';
 import { OrgDatabaseError } from '../events/errors.js';
 import { addSuppression } from './suppressions.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
+import { createFaultPlan, failingD1 } from '../../../../test/failing-d1.js';
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -337,15 +338,17 @@ describe('sendEmail: events and the lookup row (aws-sdk-client-mock)', () => {
     mockClient(ses)
       .on(SendEmailCommand)
       .resolves({ MessageId: `ses-${crypto.randomUUID()}` });
-    // An organisation database has no email_message_lookup table: writing the route fails.
-    const result = await createEmailSender(config({ ses, adminDb: env.ORG_DB_GLOBEX })).sendEmail({
+    // The admin database fails its second statement: the route's write (the first is the
+    // reputation guard's read, before SES is called).
+    const adminDb = failingD1(env.ADMIN_DB, createFaultPlan(2, 'before'));
+    const result = await createEmailSender(config({ ses, adminDb })).sendEmail({
       organizationId: ORGS.acme,
       to: 'ana@example.com',
       subject: 'Hi',
       text: 'Hi',
     });
     expect(result).toMatchObject({ success: true });
-    expect(result.warnings?.join('\n')).toMatch(/writing email_message_lookup failed: .*no such table/);
+    expect(result.warnings?.join('\n')).toMatch(/writing email_message_lookup failed: .*injected failure/);
     expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(result.emailId!)).toMatchObject({ status: 'sent' });
   });
 

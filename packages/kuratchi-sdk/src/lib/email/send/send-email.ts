@@ -6,7 +6,7 @@ import { buildSendEmailInput } from './command.js';
 import { emailAddressSchema, toList } from './email-address.js';
 import { InvalidOptionsError, parseOptions } from '../shared/invalid-options.js';
 import { sendEmailOptionsSchema, type SendEmailOptions, type ValidSendEmailOptions } from './options.js';
-import { resolveSesClient, type SesClientInput } from './ses-client.js';
+import { resolveSesClient, type SesClientInput } from '../shared/ses-client.js';
 import { configurationSetNameSchema, DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
 import { createD1AdminStore } from '../store/d1-admin-store.js';
 import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
@@ -14,6 +14,9 @@ import { createD1OutgoingEmailStore } from '../store/d1-outgoing-email-store.js'
 import { MessageBindingError } from '../store/errors.js';
 import { findSuppressedRecipients } from './suppressions.js';
 import type { SuppressionListEntry } from '../store/types.js';
+import type { SendingPausedError } from '../guard/errors.js';
+import { sendingPauseOf } from '../guard/sending-check.js';
+import { isMailboxSimulatorAddress } from '../shared/mailbox-simulator.js';
 
 /** Configuration of {@link createEmailSender}: where to send through and where to record. */
 export interface EmailSenderConfig {
@@ -50,6 +53,12 @@ export interface SendEmailResult {
   error?: string;
   /** The suppression entries that made `sendEmail` refuse the message. */
   suppressed?: SuppressionListEntry[];
+  /**
+   * Set when the reputation guard has paused the organisation's sending (`kuratchi-sdk/email/guard`):
+   * the typed error (metric, rate, threshold, pausedAt) whose message is `error`. SES was not
+   * called and nothing was written but the refusal count.
+   */
+  paused?: SendingPausedError;
   /**
    * Bookkeeping that failed after SES accepted the message (the sent status, the lookup row,
    * parked events). The message is sent. Without its lookup row its events are parked (never
@@ -101,7 +110,10 @@ export function createEmailSender(config: EmailSenderConfig): EmailSender {
 /**
  * Sends one email through Amazon SES and tracks it:
  * 1. validates the options (a programming error throws {@link InvalidOptionsError} naming the field);
- * 2. refuses recipients on the organisation's suppression list unless `allowSuppressed`;
+ * 2. refuses when the reputation guard has paused the organisation (`paused`: a
+ *    `SendingPausedError`; SES is not called, only the refusal is counted; a `canary` to the
+ *    mailbox simulator only is let through), then recipients on the
+ *    organisation's suppression list unless `allowSuppressed`;
  * 3. writes the organisation's `emails` row as `pending`;
  * 4. calls SESv2 SendEmail with the configuration set and the tags `kuratchi-org-id` /
  *    `kuratchi-email-id` (for the sender's analysis only: events are never routed by tags);
@@ -130,9 +142,17 @@ async function send(ses: SESv2Client, config: EmailSenderConfig, input: SendEmai
     ]);
   }
   const now = () => (config.now?.() ?? new Date()).getTime();
+  const recipients = [...toList(options.to), ...toList(options.cc), ...toList(options.bcc)];
+  // The reputation guard: one primary-key read; a paused organisation stops here. Except a canary
+  // to the mailbox simulator only: it counts toward no bounce or complaint rate, and it is what
+  // shows the event path still works while the organisation is paused.
+  // https://docs.aws.amazon.com/ses/latest/dg/send-an-email-from-console.html#send-email-simulator
+  if (!(options.canary && recipients.every(isMailboxSimulatorAddress))) {
+    const paused = await sendingPauseOf(config.adminDb, options.organizationId, now());
+    if (paused) return { success: false, error: paused.message, paused };
+  }
   const db = await config.orgDatabase(options.organizationId);
 
-  const recipients = [...toList(options.to), ...toList(options.cc), ...toList(options.bcc)];
   if (!options.allowSuppressed) {
     const suppressed = await findSuppressedRecipients(db, recipients);
     if (suppressed.length) return refusal(suppressed);

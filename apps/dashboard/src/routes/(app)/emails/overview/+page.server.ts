@@ -5,8 +5,9 @@ import { activeOrganizationQueries } from '$lib/server/emails/org-queries';
 import { heldNow, ingestionHealth } from '$lib/server/health';
 import { canaryHealth } from '$lib/server/canary/health';
 import { engagementRates } from '$lib/server/engagement';
-import { reputation } from '$lib/server/reputation';
 import { createD1IncidentStore } from '$lib/server/alerts/incident-store';
+import { organizationReputation } from '$lib/server/reputation/organization';
+import { readReputationSettings } from '$lib/server/reputation/settings';
 
 const DAYS = 30;
 /** The window of the lag figures of the health panel. */
@@ -21,7 +22,8 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
   const queries = await activeOrganizationQueries(locals);
   const admin = createD1AdminStore(locals.kuratchi.getAdminDb());
   const session = locals.session!;
-  const [stats, topLinks, activity, counters, held, lag, alerts, canary] = await Promise.all([
+  const organizationId = session.organization.id;
+  const [stats, topLinks, activity, counters, held, lag, alerts, canary, reputation] = await Promise.all([
     queries.dailyStats(DAYS, now),
     queries.topLinks(now - DAYS * 86_400_000, now + 1, 10),
     queries.ingestionActivity(),
@@ -30,19 +32,26 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
     admin.lagPercentiles(now - LAG_WINDOW_MS),
     // The organisation's alerts; a superadmin also sees the deployment's (dead letters, SNS).
     createD1IncidentStore(locals.kuratchi.getAdminDb()).list({
-      organizationId: session.organization.id,
+      organizationId,
       deployment: session.user.role === 'superadmin',
       since: now - CLEARED_ALERTS_MS,
       limit: 30,
     }),
     canaryHealth(platform!.env),
+    organizationReputation(
+      locals.kuratchi.getAdminDb(),
+      await locals.kuratchi.orgDatabaseClient(organizationId),
+      organizationId,
+      readReputationSettings(platform!.env),
+      new Date(now),
+    ),
   ]);
   return {
     stats,
     humansOnly,
     topLinks,
     engagement: engagementRates(stats),
-    reputation: reputation(stats),
+    reputation,
     canary,
     health: ingestionHealth(counters, activity, readConfig(platform?.env).ingestionStaleMinutes, now, held, lag),
     alerts,

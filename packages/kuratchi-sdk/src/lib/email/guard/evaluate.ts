@@ -1,0 +1,124 @@
+import type { D1Database } from '@cloudflare/workers-types';
+import {
+  createD1ReputationGuardStore,
+  type ReputationGuardAuditEntry,
+  type ReputationGuardState,
+} from '../store/d1-reputation-guard-store.js';
+import { setConfigurationSetSending } from './configuration-set.js';
+import type { SesClientInput } from '../shared/ses-client.js';
+import { reputationReport, type ReputationReport } from './report.js';
+import type { ReputationGuardSettings } from './settings.js';
+import { formatRate, type ReputationVerdict } from './verdict.js';
+
+/** The actor of the guard's own audit entries. */
+export const GUARD_ACTOR = 'reputation-guard';
+
+/** What {@link evaluateReputationGuard} needs: the databases, the organisation, the time and the settings. */
+export interface EvaluateReputationGuardOptions {
+  adminDb: D1Database;
+  /** The organisation's own database. */
+  orgDb: D1Database;
+  organizationId: string;
+  now: Date;
+  /** From `parseReputationGuardSettings`. */
+  settings: ReputationGuardSettings;
+  /** The Worker's SESv2 client, to pause the organisation's own configuration set; null: none. */
+  ses?: SesClientInput | null;
+}
+
+/** What one evaluation found and did. */
+export interface ReputationGuardEvaluation {
+  organizationId: string;
+  previous: ReputationGuardState['state'] | null;
+  state: ReputationGuardState['state'];
+  changed: boolean;
+  report: ReputationReport;
+  /** What happened to the organisation's configuration set at SES on a pause (null: nothing to do). */
+  configurationSet: string | null;
+}
+
+/**
+ * Evaluates one organisation against the guard's thresholds and records its state:
+ * - `paused` stays paused (only a superadmin lifts a pause); its rates are refreshed;
+ * - otherwise the pause threshold crossed with sufficient volume pauses the organisation (and,
+ *   when it has its own configuration set and the Worker has AWS credentials, disables sending on
+ *   it at SES); the warn threshold makes it `warn`; else `ok`;
+ * - re-arm rule: after a lift, while the lift time is inside the window, only recipients sent
+ *   since the lift count towards a new pause (with the same minimum volume), so the data that
+ *   caused the lifted pause cannot pause again; the full window still drives `warn`.
+ * Each change of state writes an audit entry with the rates, in the batch that writes the state.
+ * @see https://docs.aws.amazon.com/ses/latest/dg/faqs-enforcement.html
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_PutConfigurationSetSendingOptions.html
+ */
+export async function evaluateReputationGuard(
+  options: EvaluateReputationGuardOptions,
+): Promise<ReputationGuardEvaluation> {
+  const { organizationId, settings } = options;
+  const now = options.now.getTime();
+  const store = createD1ReputationGuardStore(options.adminDb);
+  const previous = await store.getState(organizationId);
+  const report = await reputationReport(options.orgDb, {
+    now: options.now,
+    settings,
+    rearmAfter: previous?.rearmAfter,
+  });
+  const full = report.verdict;
+  const rearmAfter = report.sinceRearm ? (previous?.rearmAfter ?? null) : null;
+  const rates = { bounceRate: full.bounceRate, complaintRate: full.complaintRate, recipients: full.recipients };
+  const base = { organizationId, ...rates, evaluatedAt: now, rearmAfter };
+
+  let next: Omit<ReputationGuardState, 'refusedSends' | 'lastRefusedAt'>;
+  let reason = '';
+  let configurationSet: string | null = null;
+  const pauseBasis = report.sinceRearm ?? full;
+  if (previous?.state === 'paused') {
+    next = { ...previous, ...base, rearmAfter: previous.rearmAfter };
+  } else if (pauseBasis.level === 'pause' && pauseBasis.cause) {
+    next = { ...base, state: 'paused', since: now, ...pauseBasis.cause };
+    reason = describe('pause', pauseBasis, report.sinceRearm !== null);
+    configurationSet = await setConfigurationSetSending(
+      options.ses,
+      await store.configurationSetOf(organizationId),
+      false,
+    );
+  } else {
+    const warn = warnCause(full, settings);
+    const state = warn ? 'warn' : 'ok';
+    const unchanged = (previous?.state ?? 'ok') === state;
+    next = {
+      ...base,
+      state,
+      since: unchanged && previous ? previous.since : now,
+      metric: warn?.metric ?? null,
+      rate: warn?.rate ?? null,
+      threshold: warn?.threshold ?? null,
+    };
+    if (!unchanged)
+      reason = warn ? describe('warn', { ...full, cause: warn }, false) : 'rates back below the warn thresholds';
+  }
+  const changed = (previous?.state ?? 'ok') !== next.state;
+  const entry: Omit<ReputationGuardAuditEntry, 'id'> | undefined = changed
+    ? {
+        organizationId,
+        action: next.state === 'paused' ? 'pause' : next.state === 'warn' ? 'warn' : 'clear',
+        actor: GUARD_ACTOR,
+        reason,
+        ...rates,
+        configurationSet,
+        at: now,
+      }
+    : undefined;
+  await store.saveState({ ...next, refusedSends: 0, lastRefusedAt: null }, entry);
+  return { organizationId, previous: previous?.state ?? null, state: next.state, changed, report, configurationSet };
+}
+
+/** The warn-level cause of a verdict (a pause-level verdict held back by the re-arm rule warns). */
+function warnCause(verdict: ReputationVerdict, settings: ReputationGuardSettings): ReputationVerdict['cause'] {
+  if (!verdict.cause) return null;
+  return { ...verdict.cause, threshold: settings.thresholds[verdict.cause.metric].warn };
+}
+
+function describe(step: 'pause' | 'warn', verdict: ReputationVerdict, sinceLift: boolean): string {
+  const cause = verdict.cause!;
+  return `${cause.metric} rate ${formatRate(cause.rate)} crossed the ${step} threshold ${formatRate(cause.threshold)} over ${verdict.recipients} recipients${sinceLift ? ' sent since the last lift' : ''}`;
+}

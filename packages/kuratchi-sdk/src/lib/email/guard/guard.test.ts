@@ -1,0 +1,300 @@
+import { PutConfigurationSetSendingOptionsCommand, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { env } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testTime } from '../../../../test/clock.js';
+import { countRows } from '../../../../test/seed.js';
+import { InvalidOptionsError } from '../shared/invalid-options.js';
+import { createEmailSender } from '../send/send-email.js';
+import { createOrgDatabaseClient } from '../store/org-databases.js';
+import { createD1ReputationGuardStore } from '../store/d1-reputation-guard-store.js';
+import { evaluateReputationGuard } from './evaluate.js';
+import { NotPausedError, SendingPausedError } from './errors.js';
+import { insertSentEmails } from './fixtures/recipients.js';
+import { liftSendingPause } from './lift.js';
+import { reputationReport } from './report.js';
+import { parseReputationGuardSettings } from './settings.js';
+import { reputationVerdict } from './verdict.js';
+
+const DAY = 86_400_000;
+const credentials = { accessKeyId: 'AKIDKURATCHITEST', secretAccessKey: 'kuratchi-test-secret' };
+// Organisations of this file only, on the test databases, evaluated at instants of their own
+// (derived from the pinned clock, far from the other files' fixtures) so nothing else counts.
+const ORG_A = 'guard-org-a';
+const ORG_B = 'guard-org-b';
+const ORG_C = 'guard-org-c';
+const settings = parseReputationGuardSettings({ minRecipients: 20 });
+const store = () => createD1ReputationGuardStore(env.ADMIN_DB);
+
+beforeAll(async () => {
+  await env.ADMIN_DB.batch(
+    [
+      [ORG_A, 'Guard A', 'ORG_DB_ACME'],
+      [ORG_B, 'Guard B', 'ORG_DB_GLOBEX'],
+      [ORG_C, 'Guard C', 'ORG_DB_GLOBEX'],
+    ].map(([id, name, binding]) =>
+      env.ADMIN_DB.prepare(
+        `INSERT INTO organizations (id, name, database_binding, created_at) VALUES (?, ?, ?, 0) ON CONFLICT (id) DO NOTHING`,
+      ).bind(id, name, binding),
+    ),
+  );
+  await store().setConfigurationSet(ORG_C, 'guard-c-set');
+});
+
+describe('the settings', () => {
+  it('default to bounce 2 % / 4 %, complaint 0.05 % / 0.08 %, 7 days, 200 recipients', () => {
+    expect(parseReputationGuardSettings()).toEqual({
+      windowDays: 7,
+      minRecipients: 200,
+      thresholds: { bounce: { warn: 0.02, pause: 0.04 }, complaint: { warn: 0.0005, pause: 0.0008 } },
+    });
+  });
+
+  it("refuse thresholds at or above SES's review levels, and warn not below pause", () => {
+    expect(() => parseReputationGuardSettings({ thresholds: { bounce: { pause: 0.05 } } })).toThrow(
+      /thresholds\.bounce\.pause: must be below SES's review level of 5 %/,
+    );
+    expect(() => parseReputationGuardSettings({ thresholds: { complaint: { warn: 0.001 } } })).toThrow(
+      /thresholds\.complaint\.warn: must be below SES's review level of 0\.1 %/,
+    );
+    expect(() => parseReputationGuardSettings({ thresholds: { bounce: { warn: 0.03, pause: 0.03 } } })).toThrow(
+      /thresholds\.bounce: warn must be below pause/,
+    );
+    expect(() => parseReputationGuardSettings({ windowDays: 0, minRecipients: 1.5 })).toThrow(InvalidOptionsError);
+  });
+});
+
+describe('the verdict', () => {
+  it('gives none below the minimum volume, whatever the rates', () => {
+    expect(reputationVerdict({ recipients: 19, bounced: 19, complained: 0 }, settings)).toMatchObject({
+      sufficientVolume: false,
+      level: 'ok',
+      cause: null,
+      bounceRate: 1,
+    });
+  });
+
+  it('crosses a threshold at equality, and names the worse metric relative to its threshold', () => {
+    expect(reputationVerdict({ recipients: 1000, bounced: 20, complained: 0 }, settings)).toMatchObject({
+      level: 'warn',
+      cause: { metric: 'bounce', rate: 0.02, threshold: 0.02 },
+    });
+    expect(reputationVerdict({ recipients: 10_000, bounced: 400, complained: 9 }, settings)).toMatchObject({
+      level: 'pause',
+      cause: { metric: 'complaint', rate: 0.0009, threshold: 0.0008 },
+    });
+  });
+});
+
+describe('the rates over the trailing window', () => {
+  it('count per recipient, inside [now - window, now), Permanent bounces only, canaries left out', async () => {
+    const now = testTime(400 * DAY);
+    const start = now.getTime() - 7 * DAY;
+    await insertSentEmails(env.ORG_DB_ACME, [
+      { sentAt: start, recipients: 3, bounced: 1 }, // first instant of the window: counted, 3 recipients
+      { sentAt: start - 1, recipients: 5, bounced: 5 }, // just before it: not counted
+      { sentAt: now.getTime(), recipients: 4, bounced: 4 }, // `now` itself is outside [from, to)
+      { sentAt: now.getTime() - 1, recipients: 2, complained: 1 },
+      { sentAt: start + DAY, recipients: 6, bounced: 2, bounceType: 'Transient' }, // soft bounces do not count
+      { sentAt: start + 2 * DAY, recipients: 10, bounced: 10, canary: true }, // canary: kept apart
+    ]);
+    const report = await reputationReport(env.ORG_DB_ACME, { now, settings });
+    expect(report.verdict).toMatchObject({ recipients: 11, bounced: 1, complained: 1, sufficientVolume: false });
+    expect(report.days).toHaveLength(7);
+    expect(report.days.map((d) => d.recipients)).toEqual([3, 6, 0, 0, 0, 0, 2]);
+    expect(report.days[0]).toMatchObject({ start, bounced: 1, bounceRate: 1 / 3 });
+  });
+});
+
+describe('evaluation, pause, lift and re-arm', () => {
+  it('warns, pauses once, stays paused, and a lift is not undone by the same data', async () => {
+    const now = testTime(800 * DAY);
+    const at = (days: number) => new Date(now.getTime() + days * DAY);
+    const evaluate = (when: Date) =>
+      evaluateReputationGuard({
+        adminDb: env.ADMIN_DB,
+        orgDb: env.ORG_DB_ACME,
+        organizationId: ORG_A,
+        now: when,
+        settings,
+      });
+
+    await insertSentEmails(env.ORG_DB_ACME, [{ sentAt: now.getTime() - DAY, recipients: 100, bounced: 3 }]);
+    expect(await evaluate(now)).toMatchObject({ previous: null, state: 'warn', changed: true });
+
+    await insertSentEmails(env.ORG_DB_ACME, [{ sentAt: now.getTime() + 1000, recipients: 50, bounced: 4 }]);
+    const paused = await evaluate(at(0.5));
+    expect(paused).toMatchObject({ previous: 'warn', state: 'paused', changed: true, configurationSet: null });
+    expect(await store().getState(ORG_A)).toMatchObject({
+      state: 'paused',
+      since: at(0.5).getTime(),
+      metric: 'bounce',
+      rate: 7 / 150,
+      threshold: 0.04,
+      recipients: 150,
+    });
+    // Rates falling do not lift a pause: only a superadmin does.
+    await insertSentEmails(env.ORG_DB_ACME, [{ sentAt: at(0.6).getTime(), recipients: 500 }]);
+    expect(await evaluate(at(0.7))).toMatchObject({ state: 'paused', changed: false });
+
+    await expect(
+      liftSendingPause({
+        adminDb: env.ADMIN_DB,
+        organizationId: ORG_A,
+        actor: 'root@kuratchi.test',
+        reason: ' ',
+        now: at(1),
+      }),
+    ).rejects.toThrow(/reason: is required/);
+    await liftSendingPause({
+      adminDb: env.ADMIN_DB,
+      organizationId: ORG_A,
+      actor: 'root@kuratchi.test',
+      reason: 'list cleaned, bounced addresses suppressed',
+      now: at(1),
+    });
+    await expect(
+      liftSendingPause({ adminDb: env.ADMIN_DB, organizationId: ORG_A, actor: 'a@b.c', reason: 'again', now: at(1) }),
+    ).rejects.toBeInstanceOf(NotPausedError);
+
+    // Re-arm: the same (and even worse) pre-lift data does not pause again; the full window still warns.
+    await env.ORG_DB_ACME.prepare('DELETE FROM email_recipients WHERE sent_at = ?').bind(at(0.6).getTime()).run();
+    expect(await evaluate(at(1.1))).toMatchObject({ state: 'warn', changed: true });
+    // Recipients sent after the lift, with enough volume and bounces, pause again.
+    await insertSentEmails(env.ORG_DB_ACME, [{ sentAt: at(1.2).getTime(), recipients: 19, bounced: 1 }]);
+    expect(await evaluate(at(1.3))).toMatchObject({ state: 'warn' }); // 19 < minRecipients since the lift
+    await insertSentEmails(env.ORG_DB_ACME, [{ sentAt: at(1.4).getTime(), recipients: 5 }]);
+    const again = await evaluate(at(1.5));
+    expect(again).toMatchObject({ state: 'paused', changed: true });
+    expect(again.report.sinceRearm).toMatchObject({ recipients: 24, bounced: 1 });
+
+    const audit = await store().listAudit({ organizationId: ORG_A });
+    expect(audit.map((e) => [e.action, e.actor])).toEqual([
+      ['pause', 'reputation-guard'],
+      ['warn', 'reputation-guard'],
+      ['lift', 'root@kuratchi.test'],
+      ['pause', 'reputation-guard'],
+      ['warn', 'reputation-guard'],
+    ]);
+    // The lift keeps the rates of the last evaluation (650 recipients by then).
+    expect(audit[2]).toMatchObject({ reason: 'list cleaned, bounced addresses suppressed', recipients: 650 });
+    expect(audit[3]!.reason).toBe('bounce rate 4.67 % crossed the pause threshold 4 % over 150 recipients');
+    expect(audit[0]!.reason).toMatch(/over 24 recipients sent since the last lift$/);
+  });
+
+  it("pauses and re-enables the organisation's own configuration set at SES", async () => {
+    const now = testTime(1200 * DAY);
+    const ses = new SESv2Client({ region: 'eu-west-1', credentials });
+    const mock = mockClient(ses);
+    mock.on(PutConfigurationSetSendingOptionsCommand).resolves({});
+    await insertSentEmails(env.ORG_DB_GLOBEX, [{ sentAt: now.getTime() - DAY, recipients: 40, complained: 1 }]);
+    const result = await evaluateReputationGuard({
+      adminDb: env.ADMIN_DB,
+      orgDb: env.ORG_DB_GLOBEX,
+      organizationId: ORG_C,
+      now,
+      settings,
+      ses,
+    });
+    expect(result).toMatchObject({ state: 'paused', configurationSet: 'guard-c-set: sending disabled at SES' });
+    await liftSendingPause({
+      adminDb: env.ADMIN_DB,
+      organizationId: ORG_C,
+      actor: 'root@x.test',
+      reason: 'ok now',
+      now,
+      ses,
+    });
+    expect(mock.commandCalls(PutConfigurationSetSendingOptionsCommand).map((c) => c.args[0].input)).toEqual([
+      { ConfigurationSetName: 'guard-c-set', SendingEnabled: false },
+      { ConfigurationSetName: 'guard-c-set', SendingEnabled: true },
+    ]);
+    const [lift, pause] = await store().listAudit({ organizationId: ORG_C });
+    expect([pause!.configurationSet, lift!.configurationSet]).toEqual([
+      'guard-c-set: sending disabled at SES',
+      'guard-c-set: sending enabled at SES',
+    ]);
+  });
+});
+
+describe('sendEmail for a paused organisation', () => {
+  it('refuses with SendingPausedError: SES not called, only the refusal written; others send', async () => {
+    const now = testTime(1600 * DAY);
+    await store().saveState({
+      organizationId: ORG_B,
+      state: 'paused',
+      since: now.getTime() - 3_600_000,
+      metric: 'complaint',
+      rate: 0.0012,
+      threshold: 0.0008,
+      bounceRate: 0.01,
+      complaintRate: 0.0012,
+      recipients: 5000,
+      evaluatedAt: now.getTime(),
+      rearmAfter: null,
+      refusedSends: 0,
+      lastRefusedAt: null,
+    });
+    const ses = new SESv2Client({ region: 'eu-west-1', credentials });
+    const mock = mockClient(ses);
+    mock.on(SendEmailCommand).resolves({ MessageId: `ses-guard-${crypto.randomUUID()}` });
+    const sender = createEmailSender({
+      ses,
+      adminDb: env.ADMIN_DB,
+      orgDatabase: createOrgDatabaseClient(env.ADMIN_DB, env as unknown as Record<string, unknown>),
+      from: 'no-reply@acme.example',
+      now: () => now,
+    });
+    const counts = async () => ({
+      emails: await countRows(env.ORG_DB_GLOBEX, 'emails'),
+      recipients: await countRows(env.ORG_DB_GLOBEX, 'email_recipients'),
+      lookup: await countRows(env.ADMIN_DB, 'email_message_lookup'),
+      audit: await countRows(env.ADMIN_DB, 'reputation_guard_audit'),
+    });
+    const before = await counts();
+
+    const refused = await sender.sendEmail({ organizationId: ORG_B, to: 'ana@example.com', subject: 'Hi', text: 'Hi' });
+    expect(refused.success).toBe(false);
+    expect(refused.paused).toBeInstanceOf(SendingPausedError);
+    expect(refused.paused).toMatchObject({
+      organizationId: ORG_B,
+      metric: 'complaint',
+      rate: 0.0012,
+      threshold: 0.0008,
+      pausedAt: now.getTime() - 3_600_000,
+    });
+    expect(refused.error).toMatch(/complaint rate 0\.12 % crossed the pause threshold 0\.08 %/);
+    expect(refused.emailId).toBeUndefined();
+    expect(mock.commandCalls(SendEmailCommand)).toHaveLength(0);
+    expect(await counts()).toEqual(before);
+    expect(await store().getState(ORG_B)).toMatchObject({ refusedSends: 1, lastRefusedAt: now.getTime() });
+
+    // Another organisation on the same database and the same sender is unaffected.
+    const sent = await sender.sendEmail({ organizationId: ORG_C, to: 'ben@example.com', subject: 'Hi', text: 'Hi' });
+    expect(sent).toMatchObject({ success: true });
+    expect(mock.commandCalls(SendEmailCommand)).toHaveLength(1);
+    expect((await counts()).emails).toBe(before.emails + 1);
+
+    // The paused organisation's canary to the mailbox simulator goes out (it counts toward no
+    // rate); a canary with one real recipient does not.
+    const canary = await sender.sendEmail({
+      organizationId: ORG_B,
+      to: ['success@simulator.amazonses.com', 'bounce+guard@simulator.amazonses.com'],
+      subject: 'kuratchi canary',
+      text: 'canary',
+      canary: true,
+    });
+    expect(canary).toMatchObject({ success: true });
+    expect(mock.commandCalls(SendEmailCommand)).toHaveLength(2);
+    const mixed = await sender.sendEmail({
+      organizationId: ORG_B,
+      to: ['success@simulator.amazonses.com', 'ana@example.com'],
+      subject: 'kuratchi canary',
+      text: 'canary',
+      canary: true,
+    });
+    expect(mixed.paused).toBeInstanceOf(SendingPausedError);
+    expect(mock.commandCalls(SendEmailCommand)).toHaveLength(2);
+    expect(await store().getState(ORG_B)).toMatchObject({ refusedSends: 2 });
+  });
+});

@@ -1,0 +1,34 @@
+/**
+ * `kuratchi-sdk/email/guard`: the per-organisation reputation guard. Per-recipient bounce and
+ * complaint rates over a trailing window with a minimum volume, warn and pause thresholds below
+ * SES's review levels, the state and audit log in the admin database, the lift, and the error
+ * `sendEmail` reports for a paused organisation. Re-exports only. Loads the AWS SDK's SESv2
+ * client (to pause an organisation's own configuration set).
+ * @see https://docs.aws.amazon.com/ses/latest/dg/faqs-enforcement.html
+ * @module
+ */
+export { parseReputationGuardSettings, DEFAULT_REPUTATION_GUARD_SETTINGS, SES_REVIEW_LEVELS } from './settings.js';
+export type {
+  ReputationGuardSettings,
+  ReputationGuardSettingsInput,
+  ReputationMetric,
+  MetricThresholds,
+} from './settings.js';
+export { reputationVerdict, formatRate } from './verdict.js';
+export type { RecipientCounts, ReputationLevel, ReputationVerdict } from './verdict.js';
+export { reputationReport } from './report.js';
+export type { ReputationReport, ReputationDay } from './report.js';
+export { evaluateReputationGuard, GUARD_ACTOR } from './evaluate.js';
+export type { EvaluateReputationGuardOptions, ReputationGuardEvaluation } from './evaluate.js';
+export { liftSendingPause } from './lift.js';
+export type { LiftSendingPauseOptions } from './lift.js';
+export { SendingPausedError, NotPausedError } from './errors.js';
+export { InvalidOptionsError } from '../shared/invalid-options.js';
+export type { SesClientInput } from '../shared/ses-client.js';
+export { createD1ReputationGuardStore } from '../store/d1-reputation-guard-store.js';
+export type {
+  ReputationGuardState,
+  ReputationGuardAuditEntry,
+  OrganizationReputation,
+  ReputationGuardStore,
+} from '../store/d1-reputation-guard-store.js';

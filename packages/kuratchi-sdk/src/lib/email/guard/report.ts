@@ -1,0 +1,68 @@
+import type { D1Database } from '@cloudflare/workers-types';
+import { recipientCountsByDay, type RecipientDay } from '../store/d1-reputation-counts.js';
+import type { ReputationGuardSettings } from './settings.js';
+import { reputationVerdict, type RecipientCounts, type ReputationVerdict } from './verdict.js';
+
+const DAY_MS = 86_400_000;
+
+/** One day of the trend: its counts and rates (no verdict: a day alone is below any sensible volume). */
+export interface ReputationDay extends RecipientDay {
+  bounceRate: number;
+  complaintRate: number;
+}
+
+/** An organisation's rates over the guard's trailing window, with the trend per day. */
+export interface ReputationReport {
+  /** The window `[from, to)`: `to` is `now`, `from` is `windowDays` before it. */
+  from: number;
+  to: number;
+  verdict: ReputationVerdict;
+  days: ReputationDay[];
+  /**
+   * After a lift whose time is still inside the window: the verdict on recipients sent since
+   * `rearmAfter` only (what may pause again); null otherwise.
+   */
+  sinceRearm: ReputationVerdict | null;
+}
+
+/**
+ * Reads an organisation's per-recipient counts over the trailing window ending at `now` and
+ * judges them with the guard's rule (one indexed query on the organisation's database).
+ * @see https://docs.aws.amazon.com/ses/latest/dg/reputationdashboard-metrics.html
+ */
+export async function reputationReport(
+  orgDb: D1Database,
+  options: { now: Date; settings: ReputationGuardSettings; rearmAfter?: number | null },
+): Promise<ReputationReport> {
+  const to = options.now.getTime();
+  const from = to - options.settings.windowDays * DAY_MS;
+  const days = await recipientCountsByDay(orgDb, from, to);
+  const rate = (n: number, of: number) => (of === 0 ? 0 : n / of);
+  const rearmAfter = options.rearmAfter ?? null;
+  const sinceRearm =
+    rearmAfter !== null && rearmAfter > from
+      ? reputationVerdict(total(await recipientCountsByDay(orgDb, rearmAfter, to)), options.settings)
+      : null;
+  return {
+    from,
+    to,
+    verdict: reputationVerdict(total(days), options.settings),
+    days: days.map((d) => ({
+      ...d,
+      bounceRate: rate(d.bounced, d.recipients),
+      complaintRate: rate(d.complained, d.recipients),
+    })),
+    sinceRearm,
+  };
+}
+
+function total(days: readonly RecipientDay[]): RecipientCounts {
+  return days.reduce(
+    (sum, d) => ({
+      recipients: sum.recipients + d.recipients,
+      bounced: sum.bounced + d.bounced,
+      complained: sum.complained + d.complained,
+    }),
+    { recipients: 0, bounced: 0, complained: 0 },
+  );
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { parseOptions } from '../shared/invalid-options.js';
+
+/** The two rates the guard watches, as SES's reputation metrics name them. */
+export type ReputationMetric = 'bounce' | 'complaint';
+
+/**
+ * The rates at which SES places an account under review: a bounce rate of 5 % and a complaint
+ * rate of 0.1 % (and at 10 % / 0.5 % it may pause the account's sending). The guard's thresholds
+ * must be below the review levels: it acts on one organisation before SES acts on all of them.
+ * @see https://docs.aws.amazon.com/ses/latest/dg/faqs-enforcement.html
+ */
+export const SES_REVIEW_LEVELS: Readonly<Record<ReputationMetric, { review: number; atRisk: number }>> = {
+  bounce: { review: 0.05, atRisk: 0.1 },
+  complaint: { review: 0.001, atRisk: 0.005 },
+};
+
+/** Warn and pause thresholds of one metric, as fractions (0.02 = 2 %). */
+export interface MetricThresholds {
+  warn: number;
+  pause: number;
+}
+
+/**
+ * The guard's settings. SES computes its account rates over a "representative volume" of mail
+ * rather than a fixed period, and shows no verdict until that volume is reached; a per-tenant
+ * guard needs a period to compare organisations, so it uses a trailing window with a minimum
+ * number of recipients before any verdict.
+ * @see https://aws.amazon.com/blogs/messaging-and-targeting/announcing-the-reputation-dashboard/
+ * @see https://docs.aws.amazon.com/ses/latest/dg/reputationdashboard-metrics.html
+ */
+export interface ReputationGuardSettings {
+  /** Length of the trailing window, in days (default 7). */
+  windowDays: number;
+  /** Recipients sent to in the window below which no verdict is given (default 200). */
+  minRecipients: number;
+  thresholds: Record<ReputationMetric, MetricThresholds>;
+}
+
+/** What {@link parseReputationGuardSettings} accepts: any field may be left out for its default. */
+export interface ReputationGuardSettingsInput {
+  windowDays?: number;
+  minRecipients?: number;
+  thresholds?: { bounce?: Partial<MetricThresholds>; complaint?: Partial<MetricThresholds> };
+}
+
+/** The defaults: bounce warn 2 %, pause 4 %; complaint warn 0.05 %, pause 0.08 %; 7 days; 200 recipients. */
+export const DEFAULT_REPUTATION_GUARD_SETTINGS: ReputationGuardSettings = {
+  windowDays: 7,
+  minRecipients: 200,
+  thresholds: { bounce: { warn: 0.02, pause: 0.04 }, complaint: { warn: 0.0005, pause: 0.0008 } },
+};
+
+const percent = (fraction: number) => `${+(fraction * 100).toFixed(4)} %`;
+
+function metricSchema(metric: ReputationMetric) {
+  const review = SES_REVIEW_LEVELS[metric].review;
+  const defaults = DEFAULT_REPUTATION_GUARD_SETTINGS.thresholds[metric];
+  const rate = z
+    .number()
+    .gt(0, 'must be a rate above 0')
+    .lt(review, `must be below SES's review level of ${percent(review)} (a fraction: 0.02 is 2 %)`);
+  return z
+    .object({ warn: rate.default(defaults.warn), pause: rate.default(defaults.pause) })
+    .strict()
+    .default(defaults)
+    .refine((t) => t.warn < t.pause, { message: 'warn must be below pause' });
+}
+
+const settingsSchema = z
+  .object({
+    windowDays: z
+      .number()
+      .int('must be a whole number of days')
+      .min(1, 'must be at least 1 day')
+      .max(90, 'must be at most 90 days')
+      .default(DEFAULT_REPUTATION_GUARD_SETTINGS.windowDays),
+    minRecipients: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .default(DEFAULT_REPUTATION_GUARD_SETTINGS.minRecipients),
+    thresholds: z
+      .object({ bounce: metricSchema('bounce'), complaint: metricSchema('complaint') })
+      .strict()
+      .default(DEFAULT_REPUTATION_GUARD_SETTINGS.thresholds),
+  })
+  .strict();
+
+/**
+ * Validates the guard's settings and fills in the defaults. Thresholds are fractions, each below
+ * SES's review level (5 % bounce, 0.1 % complaint), warn below pause.
+ * @throws {InvalidOptionsError} naming each invalid field.
+ * @see https://docs.aws.amazon.com/ses/latest/dg/faqs-enforcement.html
+ */
+export function parseReputationGuardSettings(input: ReputationGuardSettingsInput = {}): ReputationGuardSettings {
+  return parseOptions('reputationGuardSettings', settingsSchema, input);
+}

@@ -1,0 +1,187 @@
+import type { D1Database } from '@cloudflare/workers-types';
+
+/** The guard's state of one organisation (admin table `reputation_guard_state`). */
+export interface ReputationGuardState {
+  organizationId: string;
+  state: 'ok' | 'warn' | 'paused';
+  /** When the organisation entered this state (epoch ms). */
+  since: number;
+  /** The cause of a warn or paused state: the metric, its rate and the threshold it crossed. */
+  metric: 'bounce' | 'complaint' | null;
+  rate: number | null;
+  threshold: number | null;
+  /** The last evaluation's rates and the recipients they were computed on. */
+  bounceRate: number | null;
+  complaintRate: number | null;
+  recipients: number;
+  evaluatedAt: number;
+  /** After a lift: only recipients sent at or after this time count towards a new pause. */
+  rearmAfter: number | null;
+  refusedSends: number;
+  lastRefusedAt: number | null;
+}
+
+/** One line of the guard's audit log (admin table `reputation_guard_audit`). */
+export interface ReputationGuardAuditEntry {
+  id: number;
+  organizationId: string;
+  action: 'warn' | 'pause' | 'lift' | 'clear';
+  /** `reputation-guard` for the scheduled evaluation, else the superadmin's address. */
+  actor: string;
+  reason: string;
+  bounceRate: number | null;
+  complaintRate: number | null;
+  recipients: number;
+  /** What happened to the organisation's configuration set at SES, when it has one. */
+  configurationSet: string | null;
+  at: number;
+}
+
+/** An organisation as the guard's overview lists it: its state row (null before the first evaluation). */
+export interface OrganizationReputation {
+  organizationId: string;
+  name: string;
+  configurationSetName: string | null;
+  guard: ReputationGuardState | null;
+}
+
+const STATE_COLUMNS = `organization_id AS organizationId, state, since, metric, rate, threshold,
+  bounce_rate AS bounceRate, complaint_rate AS complaintRate, recipients, evaluated_at AS evaluatedAt,
+  rearm_after AS rearmAfter, refused_sends AS refusedSends, last_refused_at AS lastRefusedAt`;
+
+const AUDIT_COLUMNS = `id, organization_id AS organizationId, action, actor, reason, bounce_rate AS bounceRate,
+  complaint_rate AS complaintRate, recipients, configuration_set AS configurationSet, at`;
+
+/**
+ * The reputation guard's tables in the admin database: the state per organisation (read by
+ * primary key on every send) and the append-only audit log.
+ * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
+ */
+export function createD1ReputationGuardStore(db: D1Database) {
+  const putState = (s: ReputationGuardState) =>
+    db
+      .prepare(
+        `INSERT INTO reputation_guard_state (organization_id, state, since, metric, rate, threshold, bounce_rate,
+           complaint_rate, recipients, evaluated_at, rearm_after, refused_sends, last_refused_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL)
+         ON CONFLICT (organization_id) DO UPDATE SET state = excluded.state, since = excluded.since,
+           metric = excluded.metric, rate = excluded.rate, threshold = excluded.threshold,
+           bounce_rate = excluded.bounce_rate, complaint_rate = excluded.complaint_rate,
+           recipients = excluded.recipients, evaluated_at = excluded.evaluated_at, rearm_after = excluded.rearm_after`,
+      )
+      .bind(
+        s.organizationId,
+        s.state,
+        s.since,
+        s.metric,
+        s.rate,
+        s.threshold,
+        s.bounceRate,
+        s.complaintRate,
+        s.recipients,
+        s.evaluatedAt,
+        s.rearmAfter,
+      );
+  const audit = (e: Omit<ReputationGuardAuditEntry, 'id'>) =>
+    db
+      .prepare(
+        `INSERT INTO reputation_guard_audit (organization_id, action, actor, reason, bounce_rate, complaint_rate,
+           recipients, configuration_set, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .bind(
+        e.organizationId,
+        e.action,
+        e.actor,
+        e.reason,
+        e.bounceRate,
+        e.complaintRate,
+        e.recipients,
+        e.configurationSet,
+        e.at,
+      );
+  return {
+    /** The organisation's state by primary key (null before its first evaluation: not paused). */
+    async getState(organizationId: string): Promise<ReputationGuardState | null> {
+      return db
+        .prepare(`SELECT ${STATE_COLUMNS} FROM reputation_guard_state WHERE organization_id = ?`)
+        .bind(organizationId)
+        .first<ReputationGuardState>();
+    },
+
+    /** Writes the state, and the audit entry of a change, in one batch (both or neither). */
+    async saveState(state: ReputationGuardState, entry?: Omit<ReputationGuardAuditEntry, 'id'>): Promise<void> {
+      await db.batch(entry ? [putState(state), audit(entry)] : [putState(state)]);
+    },
+
+    /** Counts one refused send on the organisation's state row (the only write of a refusal). */
+    async countRefusal(organizationId: string, at: number): Promise<void> {
+      await db
+        .prepare(
+          `UPDATE reputation_guard_state SET refused_sends = refused_sends + 1, last_refused_at = ?
+           WHERE organization_id = ?`,
+        )
+        .bind(at, organizationId)
+        .run();
+    },
+
+    /** Every organisation with its state and configuration set (in id order). */
+    async listOrganizations(): Promise<OrganizationReputation[]> {
+      const { results } = await db
+        .prepare(
+          `SELECT o.id AS orgId, o.name AS orgName, c.configuration_set_name AS configurationSetName, ${STATE_COLUMNS.split(
+            ',',
+          )
+            .map((c) => `s.${c.trim()}`)
+            .join(', ')}
+           FROM organizations o LEFT JOIN reputation_guard_state s ON s.organization_id = o.id
+             LEFT JOIN organization_configuration_sets c ON c.organization_id = o.id ORDER BY o.id`,
+        )
+        .all<ReputationGuardState & { orgId: string; orgName: string; configurationSetName: string | null }>();
+      return results.map(({ orgId, orgName, configurationSetName, ...state }) => ({
+        organizationId: orgId,
+        name: orgName,
+        configurationSetName,
+        guard: state.state ? { ...state, organizationId: orgId } : null,
+      }));
+    },
+
+    /** Sets (or with null, removes) the organisation's own configuration set. */
+    async setConfigurationSet(organizationId: string, name: string | null): Promise<void> {
+      await (
+        name
+          ? db
+              .prepare(
+                `INSERT INTO organization_configuration_sets (organization_id, configuration_set_name) VALUES (?, ?)
+               ON CONFLICT (organization_id) DO UPDATE SET configuration_set_name = excluded.configuration_set_name`,
+              )
+              .bind(organizationId, name)
+          : db.prepare('DELETE FROM organization_configuration_sets WHERE organization_id = ?').bind(organizationId)
+      ).run();
+    },
+
+    /** The configuration set of an organisation (null: none of its own). */
+    async configurationSetOf(organizationId: string): Promise<string | null> {
+      const row = await db
+        .prepare('SELECT configuration_set_name AS name FROM organization_configuration_sets WHERE organization_id = ?')
+        .bind(organizationId)
+        .first<{ name: string | null }>();
+      return row?.name ?? null;
+    },
+
+    /** The latest audit entries (newest first), of one organisation or of all. */
+    async listAudit(options: { organizationId?: string; limit?: number } = {}): Promise<ReputationGuardAuditEntry[]> {
+      const limit = Math.min(Math.max(Math.trunc(options.limit ?? 50), 1), 500);
+      const where = options.organizationId ? 'WHERE organization_id = ?' : '';
+      const statement = db.prepare(
+        `SELECT ${AUDIT_COLUMNS} FROM reputation_guard_audit ${where} ORDER BY at DESC, id DESC LIMIT ?`,
+      );
+      const { results } = await (
+        options.organizationId ? statement.bind(options.organizationId, limit) : statement.bind(limit)
+      ).all<ReputationGuardAuditEntry>();
+      return results;
+    },
+  };
+}
+
+/** The type of {@link createD1ReputationGuardStore}'s result. */
+export type ReputationGuardStore = ReturnType<typeof createD1ReputationGuardStore>;
