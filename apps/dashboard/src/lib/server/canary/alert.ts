@@ -7,10 +7,11 @@ import { canarySettings } from './settings';
  * The `canary-late` alert: one incident while the latest decided canary run is late or could not
  * send (key `canary-late:<organisation>`, the same across late runs, so a run of late canaries is
  * one incident), cleared when a later run comes back in time. A run still waiting within its
- * deadline changes nothing. Nothing while the canary is off.
+ * deadline changes nothing. Nothing while the canary is off. An {@link AlertProvider} of the
+ * alerts job (../alerts/providers.ts).
  * @see https://docs.aws.amazon.com/ses/latest/dg/send-an-email-from-console.html#send-email-simulator
  */
-export function canaryAlertProvider(env: DashboardEnv): AlertProvider {
+export function canaryAlertProvider(env: DashboardEnv): (now: Date) => Promise<AlertCondition[]> {
   return async (now) => {
     const settings = canarySettings(env);
     if (!settings.enabled) return [];
