@@ -1,5 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import { notCanarySql } from './canary-sql';
+import { notCanarySql } from './canary-sql.js';
 
 /** Most candidates one query lists (one reconciliation run asks SES at most once a second). */
 export const MAX_RECONCILE_PAGE = 500;
