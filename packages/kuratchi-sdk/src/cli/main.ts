@@ -5,6 +5,7 @@ import { deadLettersCommand } from './commands/dead-letters.js';
 import { importCommand } from './commands/import.js';
 import { rebuildCommand } from './commands/rebuild.js';
 import { reconcileCommand } from './commands/reconcile.js';
+import { reputationCommand } from './commands/reputation.js';
 import { reclassifyCommand } from './commands/reclassify.js';
 import { redriveCommand } from './commands/redrive.js';
 import { replayCommand } from './commands/replay.js';
@@ -32,14 +33,15 @@ const COMMANDS: readonly Command[] = [
   reconcileCommand,
   verifyProofCommand,
   canaryCommand,
+  reputationCommand,
 ];
 
 const HELP = `Usage: kuratchi-ses <command> [options]
 
 Sets up and checks Amazon SES event tracking for the kuratchi webhook, verifies, replays or
 simulates SNS messages, replays the events the webhook dead-lettered, redrives SNS's dead-letter
-queue, reclassifies engagement, reconciles emails with no outcome through GetMessageInsights and
-runs the canary through the SES mailbox simulator.
+queue, reclassifies engagement, reconciles emails with no outcome through GetMessageInsights,
+runs the canary through the SES mailbox simulator and shows each organisation's reputation guard.
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n')}

@@ -25,6 +25,8 @@ const COMMANDS = [
   'rebuild',
   'reconcile',
   'verify-proof',
+  'canary',
+  'reputation',
 ];
 
 const dir = await mkdtemp(join(tmpdir(), 'kuratchi-cli-modules-'));

@@ -26,6 +26,7 @@ const COMMANDS = [
   'reconcile',
   'verify-proof',
   'canary',
+  'reputation',
 ];
 
 // Independent processes: run the tests of a block concurrently (2 cores here).
@@ -69,7 +70,7 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     assert.equal(unknown.code, 2);
     assert.match(
       unknown.stderr,
-      /unknown command "deploy"; commands: setup, status, teardown, verify, replay, simulate, dead-letters, reclassify, redrive, import, rebuild, reconcile, verify-proof, canary/,
+      /unknown command "deploy"; commands: setup, status, teardown, verify, replay, simulate, dead-letters, reclassify, redrive, import, rebuild, reconcile, verify-proof, canary, reputation/,
     );
 
     const flag = await runCli(['replay', 'x.json', '--url', 'http://127.0.0.1:9', '--bogus']);

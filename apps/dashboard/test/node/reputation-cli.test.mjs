@@ -1,0 +1,100 @@
+// `kuratchi-ses reputation` as a process (the built CLI) against the built dashboard Worker (the
+// bundle `wrangler deploy --dry-run` makes, on miniflare with local D1). The Worker's real cron
+// handler runs the reputation guard on sent emails seeded relative to the cron's time: Acme's
+// bounce rate is past the pause threshold, so the guard pauses it; the CLI lists it worst first,
+// names the rate and threshold, and exits 1.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { applyMigrationFiles } from '../../../../scripts/d1-migration-files.mjs';
+import { root, runCli as run, startBuiltWorker } from './built-worker.mjs';
+
+const TOKEN = 'reputation-cli-test-token-0123456789abcdef';
+const HOUR = 3_600_000;
+
+let worker;
+const runCli = (args) => run(args, { env: { KURATCHI_OPS_TOKEN: TOKEN } });
+
+/** One email per recipient sent `ago` ms before `now`, the first `bounced` of them bounced (Permanent). */
+async function seedSent(db, now, count, bounced) {
+  const statements = [];
+  for (let i = 0; i < count; i++) {
+    const id = crypto.randomUUID();
+    const sentAt = now - HOUR - i * 1000;
+    const bounce = i < bounced;
+    statements.push(
+      db
+        .prepare(
+          `INSERT INTO emails (id, recipient, sender, subject, status, created_at, updated_at, sent_at)
+           VALUES (?, ?, 'news@acme.example', 'Reputation CLI', ?, ?, ?, ?)`,
+        )
+        .bind(id, `r${i}@example.com`, bounce ? 'bounced' : 'delivered', sentAt, sentAt, sentAt),
+      db
+        .prepare(
+          `INSERT INTO email_recipients (email_id, address, kind, status, sent_at, bounced_at, bounce_type)
+           VALUES (?, ?, 'to', ?, ?, ?, ?)`,
+        )
+        .bind(
+          id,
+          `r${i}@example.com`,
+          bounce ? 'bounced' : 'delivered',
+          sentAt,
+          bounce ? sentAt + 60_000 : null,
+          bounce ? 'Permanent' : null,
+        ),
+    );
+  }
+  await db.batch(statements);
+}
+
+before(async () => {
+  worker = await startBuiltWorker({ KURATCHI_OPS_TOKEN: TOKEN, REPUTATION_MIN_RECIPIENTS: '100' });
+  await applyMigrationFiles(await worker.mf.getD1Database('ORG_DB_GLOBEX'), join(root, 'packages/kuratchi-sdk/migrations/org'));
+  await worker.admin.prepare("INSERT INTO organizations VALUES ('org-globex', 'Globex', 'ORG_DB_GLOBEX', 0)").run();
+});
+
+after(async () => {
+  await worker?.mf.dispose();
+});
+
+describe('kuratchi-ses reputation against the built Worker', () => {
+  it('shows the organisation the cron paused first, with its rate and threshold, and exits 1', async () => {
+    const now = Date.now();
+    // 10 bounces in 200 recipients: 5 %, past the default pause threshold of 4 %.
+    await seedSent(worker.acme, now, 200, 10);
+    const scheduled = await (await worker.mf.getWorker()).scheduled({ cron: '*/10 * * * *', scheduledTime: new Date(now) });
+    assert.equal(scheduled.outcome, 'ok');
+
+    const table = await runCli(['reputation', '--url', worker.url]);
+    assert.equal(table.code, 1, table.stderr);
+    const lines = table.stdout.trim().split('\n');
+    assert.match(lines[0], /^Last 7 days, per recipient; no verdict below 100 recipients\. Bounce warn 2 %, pause 4 %/);
+    assert.match(lines[1], /^organisation\s+state\s+bounce\s+complaint\s+recipients\s+evaluated$/);
+    // Worst first: the paused Acme, then Globex (never evaluated: no sends).
+    assert.match(lines[2], new RegExp(`^org-acme\\s+paused\\s+5 %\\s+0 %\\s+200\\s+${new Date(now).toISOString()}$`));
+    assert.match(lines[3], /^org-globex\s+ok\s+-\s+-\s+0\s+never$/);
+    assert.match(
+      table.stdout,
+      /org-acme \(Acme\): sending paused since .*, bounce rate 5 % is past the pause threshold 4 %; 0 send\(s\) refused\./,
+    );
+
+    const globex = await runCli(['reputation', '--url', worker.url, '--org', 'org-globex', '--json']);
+    assert.equal(globex.code, 0, globex.stderr);
+    const answer = JSON.parse(globex.stdout);
+    assert.deepEqual(
+      answer.organizations.map((o) => [o.organizationId, o.state]),
+      [['org-globex', 'ok']],
+    );
+    assert.equal(answer.settings.minRecipients, 100);
+
+    const unknown = await runCli(['reputation', '--url', worker.url, '--org', 'org-nope']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no organisation "org-nope" \(known: org-acme, org-globex\)/);
+  });
+
+  it('refuses without the operations token, naming the variable', async () => {
+    const result = await run(['reputation', '--url', worker.url], { env: { KURATCHI_OPS_TOKEN: '' } });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /KURATCHI_OPS_TOKEN must be set/);
+  });
+});

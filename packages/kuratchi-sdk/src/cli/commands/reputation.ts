@@ -1,0 +1,125 @@
+import type { ReputationGuardSettings } from '#internal/guard/settings.js';
+import type { ReputationGuardState } from '#internal/store/d1-reputation-guard-store.js';
+import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
+import { err, out, type Command } from '../command.js';
+import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { OPS_TOKEN_ENV, OpsApiError, opsApi } from '../ops-api.js';
+
+const FLAGS = {
+  url: { type: 'string' },
+  org: { type: 'string' },
+  'request-timeout': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/** An organisation as `GET /api/ops/reputation` answers it (rates are fractions). */
+export interface ReputationRow {
+  organizationId: string;
+  name: string;
+  state: ReputationGuardState['state'];
+  since: number | null;
+  metric: ReputationGuardState['metric'];
+  rate: number | null;
+  threshold: number | null;
+  bounceRate: number | null;
+  complaintRate: number | null;
+  recipients: number;
+  evaluatedAt: number | null;
+  refusedSends: number;
+  configurationSetName: string | null;
+  /** The larger of each rate over its pause threshold (1 = at pause). */
+  pressure: number;
+}
+
+interface ReputationAnswer {
+  settings: ReputationGuardSettings;
+  organizations: ReputationRow[];
+}
+
+/**
+ * `kuratchi-ses reputation`: every organisation's reputation guard state (ok, warn, paused), its
+ * bounce and complaint rates over the trailing window and the thresholds, worst first, read from
+ * the dashboard's operations API. Lifting a pause is the superadmin's, in the dashboard.
+ * @see https://docs.aws.amazon.com/ses/latest/dg/faqs-enforcement.html
+ * @see https://docs.aws.amazon.com/ses/latest/dg/reputationdashboard-metrics.html
+ */
+export const reputationCommand: Command = {
+  name: 'reputation',
+  summary: "show each organisation's reputation guard state, bounce and complaint rates, worst first",
+  help: `Usage: kuratchi-ses reputation --url URL [--org ORG] [--json]
+
+Prints the reputation guard of every organisation of the dashboard, worst first: its state
+(ok, warn, paused), its bounce and complaint rates per recipient over the trailing window (as of
+the guard's last evaluation, every cron run), the thresholds, and for a paused organisation since
+when, which rate crossed which threshold and how many sends were refused. A paused organisation
+is refused by sendEmail until a superadmin lifts the pause on the dashboard's Organisations page
+(with a reason, kept in the audit log). Reads the dashboard's secret KURATCHI_OPS_TOKEN from the
+environment variable ${OPS_TOKEN_ENV}.
+
+Options:
+  --url URL              the dashboard (https://dash.example.com)
+  --org ORG              only this organisation
+  --request-timeout MS   per request (default 30000)
+  --json                 print the answer as JSON
+  -h, --help             this help
+
+Example:
+  kuratchi-ses reputation --url https://dash.example.com
+
+${EXIT_CODES_HELP} (1: an organisation is paused, or --org names none)`,
+  async run(argv) {
+    const args = parseCommandArgs(argv, FLAGS);
+    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    const url = urlFlag(args, 'url', 'the dashboard, e.g. https://dash.example.com');
+    const only = stringFlag(args, 'org');
+    const api = opsApi(url, process.env, integerFlag(args, 'request-timeout', 30_000, 100, 600_000));
+    let answer: ReputationAnswer;
+    try {
+      answer = await api.get<ReputationAnswer>('/api/ops/reputation');
+    } catch (error) {
+      if (!(error instanceof OpsApiError)) throw error;
+      err(`kuratchi-ses reputation: ${error.message}`);
+      return EXIT.failed;
+    }
+    const rows = only ? answer.organizations.filter((row) => row.organizationId === only) : answer.organizations;
+    if (only && !rows.length) {
+      err(`kuratchi-ses reputation: no organisation "${only}" (known: ${answer.organizations.map((r) => r.organizationId).join(', ') || 'none'})`);
+      return EXIT.failed;
+    }
+    if (booleanFlag(args, 'json')) out(JSON.stringify({ settings: answer.settings, organizations: rows }, null, 2));
+    // Loaded here, not at the top: `kuratchi-ses --help` loads no library module it does not need.
+    else printTable(answer.settings, rows, (await import('#internal/guard/verdict.js')).formatRate);
+    return rows.some((row) => row.state === 'paused') ? EXIT.failed : EXIT.ok;
+  },
+};
+
+function printTable(settings: ReputationGuardSettings, rows: ReputationRow[], formatRate: (rate: number) => string) {
+  const { bounce, complaint } = settings.thresholds;
+  out(
+    `Last ${settings.windowDays} days, per recipient; no verdict below ${settings.minRecipients} recipients. ` +
+      `Bounce warn ${formatRate(bounce.warn)}, pause ${formatRate(bounce.pause)}; ` +
+      `complaint warn ${formatRate(complaint.warn)}, pause ${formatRate(complaint.pause)}.`,
+  );
+  const table = [
+    ['organisation', 'state', 'bounce', 'complaint', 'recipients', 'evaluated'],
+    ...rows.map((row) => [
+      row.organizationId,
+      row.state,
+      row.bounceRate === null ? '-' : formatRate(row.bounceRate),
+      row.complaintRate === null ? '-' : formatRate(row.complaintRate),
+      String(row.recipients),
+      row.evaluatedAt === null ? 'never' : new Date(row.evaluatedAt).toISOString(),
+    ]),
+  ];
+  const widths = table[0]!.map((_, column) => Math.max(...table.map((line) => line[column]!.length)));
+  for (const line of table) out(line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  for (const row of rows) {
+    if (row.state === 'ok' || !row.metric) continue;
+    const crossed = `${row.metric} rate ${formatRate(row.rate ?? 0)} is past the ${row.state === 'paused' ? 'pause' : 'warn'} threshold ${formatRate(row.threshold ?? 0)}`;
+    out(
+      row.state === 'paused'
+        ? `${row.organizationId} (${row.name}): sending paused since ${new Date(row.since ?? 0).toISOString()}, ${crossed}; ${row.refusedSends} send(s) refused${row.configurationSetName ? `; configuration set ${row.configurationSetName} paused at SES` : ''}. A superadmin lifts it on the dashboard's Organisations page.`
+        : `${row.organizationId} (${row.name}): ${crossed}; sending goes on.`,
+    );
+  }
+}
