@@ -138,9 +138,7 @@ describe('scheduled (cron trigger)', () => {
     const error = vi.spyOn(console, 'error');
     const failure = await runCron(NOW, { SES_PARK_TTL_HOURS: '1' });
     // Every job that reads the dashboard configuration fails on it; the others still ran.
-    expect(String(failure)).toBe(
-      'Error: scheduled jobs failed: park-sweep, reconcile, alerts (see their log lines)',
-    );
+    expect(String(failure)).toBe('Error: scheduled jobs failed: park-sweep, reconcile, alerts (see their log lines)');
     expect(logLines(error)).toEqual(
       ['park-sweep', 'reconcile', 'alerts'].map((job) =>
         expect.objectContaining({

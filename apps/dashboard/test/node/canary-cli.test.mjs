@@ -116,7 +116,7 @@ describe('kuratchi-ses canary against the built Worker', () => {
       '4',
     ]);
     assert.equal(code, 1, stdout);
-    assert.match(stdout, /back  bounce\/Bounce/);
+    assert.match(stdout, /back {2}bounce\/Bounce/);
     assert.match(stderr, /run \S+ timed out after 4 s: not back: complaint\/Complaint/);
   });
 

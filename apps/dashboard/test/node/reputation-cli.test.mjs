@@ -49,7 +49,10 @@ async function seedSent(db, now, count, bounced) {
 
 before(async () => {
   worker = await startBuiltWorker({ KURATCHI_OPS_TOKEN: TOKEN, REPUTATION_MIN_RECIPIENTS: '100' });
-  await applyMigrationFiles(await worker.mf.getD1Database('ORG_DB_GLOBEX'), join(root, 'packages/kuratchi-sdk/migrations/org'));
+  await applyMigrationFiles(
+    await worker.mf.getD1Database('ORG_DB_GLOBEX'),
+    join(root, 'packages/kuratchi-sdk/migrations/org'),
+  );
   await worker.admin.prepare("INSERT INTO organizations VALUES ('org-globex', 'Globex', 'ORG_DB_GLOBEX', 0)").run();
 });
 
@@ -62,7 +65,9 @@ describe('kuratchi-ses reputation against the built Worker', () => {
     const now = Date.now();
     // 10 bounces in 200 recipients: 5 %, past the default pause threshold of 4 %.
     await seedSent(worker.acme, now, 200, 10);
-    const scheduled = await (await worker.mf.getWorker()).scheduled({ cron: '*/10 * * * *', scheduledTime: new Date(now) });
+    const scheduled = await (
+      await worker.mf.getWorker()
+    ).scheduled({ cron: '*/10 * * * *', scheduledTime: new Date(now) });
     assert.equal(scheduled.outcome, 'ok');
 
     const table = await runCli(['reputation', '--url', worker.url]);

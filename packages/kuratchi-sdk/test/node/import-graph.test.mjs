@@ -182,7 +182,14 @@ describe('import graph of the built subpaths', () => {
   });
 
   it('the walk finds the AWS SDK where it is meant to be: send, setup, reconcile, canary, guard and the root barrel', () => {
-    for (const subpath of ['./email/send', './email/setup', './email/reconcile', './email/canary', './email/guard', './email']) {
+    for (const subpath of [
+      './email/send',
+      './email/setup',
+      './email/reconcile',
+      './email/canary',
+      './email/guard',
+      './email',
+    ]) {
       const { aws } = walk(entryOf(subpath));
       assert.ok(aws.length > 0, `${subpath} reaches @aws-sdk/*`);
     }

@@ -83,7 +83,9 @@ ${EXIT_CODES_HELP} (1: an organisation is paused, or --org names none)`,
     }
     const rows = only ? answer.organizations.filter((row) => row.organizationId === only) : answer.organizations;
     if (only && !rows.length) {
-      err(`kuratchi-ses reputation: no organisation "${only}" (known: ${answer.organizations.map((r) => r.organizationId).join(', ') || 'none'})`);
+      err(
+        `kuratchi-ses reputation: no organisation "${only}" (known: ${answer.organizations.map((r) => r.organizationId).join(', ') || 'none'})`,
+      );
       return EXIT.failed;
     }
     if (booleanFlag(args, 'json')) out(JSON.stringify({ settings: answer.settings, organizations: rows }, null, 2));
@@ -112,7 +114,13 @@ function printTable(settings: ReputationGuardSettings, rows: ReputationRow[], fo
     ]),
   ];
   const widths = table[0]!.map((_, column) => Math.max(...table.map((line) => line[column]!.length)));
-  for (const line of table) out(line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  for (const line of table)
+    out(
+      line
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    );
   for (const row of rows) {
     if (row.state === 'ok' || !row.metric) continue;
     const crossed = `${row.metric} rate ${formatRate(row.rate ?? 0)} is past the ${row.state === 'paused' ? 'pause' : 'warn'} threshold ${formatRate(row.threshold ?? 0)}`;

@@ -1,5 +1,5 @@
 import { latestCanaryRuns, type CanaryRunReport } from 'kuratchi-sdk/email/canary';
-import type { AlertCondition, AlertProvider } from '../alerts/condition';
+import type { AlertCondition } from '../alerts/condition';
 import { formatLag } from '../../format';
 import { canarySettings } from './settings';
 
@@ -7,7 +7,7 @@ import { canarySettings } from './settings';
  * The `canary-late` alert: one incident while the latest decided canary run is late or could not
  * send (key `canary-late:<organisation>`, the same across late runs, so a run of late canaries is
  * one incident), cleared when a later run comes back in time. A run still waiting within its
- * deadline changes nothing. Nothing while the canary is off. An {@link AlertProvider} of the
+ * deadline changes nothing. Nothing while the canary is off. An `AlertProvider` of the
  * alerts job (../alerts/providers.ts).
  * @see https://docs.aws.amazon.com/ses/latest/dg/send-an-email-from-console.html#send-email-simulator
  */

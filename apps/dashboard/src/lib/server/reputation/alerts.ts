@@ -31,7 +31,8 @@ export function reputationAlertProvider(env: DashboardEnv): AlertProvider {
               organizationId,
               severity: 'warning',
               title: `${name}: ${cause}`,
-              detail: 'Sending goes on; past the pause threshold the guard pauses this organisation. Check recent bounces and complaints.',
+              detail:
+                'Sending goes on; past the pause threshold the guard pauses this organisation. Check recent bounces and complaints.',
             },
       );
     }

@@ -56,7 +56,9 @@ export async function runReputationGuard(env: DashboardEnv, now: Date): Promise<
         );
       }
     } catch (error) {
-      run.failures.push(`${organizationId}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+      run.failures.push(
+        `${organizationId}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      );
     }
   }
   if (organizations.length && run.failures.length === organizations.length) {

@@ -13,7 +13,12 @@ export type LiftOutcome = { lifted: string } | ActionFailure<{ organizationId: s
  * @see https://svelte.dev/docs/kit/form-actions
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_PutConfigurationSetSendingOptions.html
  */
-export async function liftFromForm(env: DashboardEnv, session: Session, form: FormData, now: Date): Promise<LiftOutcome> {
+export async function liftFromForm(
+  env: DashboardEnv,
+  session: Session,
+  form: FormData,
+  now: Date,
+): Promise<LiftOutcome> {
   const organizationId = String(form.get('organizationId') ?? '');
   try {
     await liftSendingPause({

@@ -29,7 +29,10 @@ export async function rankedOrganizations(
     .map((org) => ({
       ...org,
       state: org.guard?.state ?? ('ok' as const),
-      pressure: Math.max((org.guard?.bounceRate ?? 0) / bounce.pause, (org.guard?.complaintRate ?? 0) / complaint.pause),
+      pressure: Math.max(
+        (org.guard?.bounceRate ?? 0) / bounce.pause,
+        (org.guard?.complaintRate ?? 0) / complaint.pause,
+      ),
     }))
     .sort(
       (a, b) =>

@@ -111,7 +111,11 @@ afterAll(async () => {
 describe('the REPUTATION_* settings', () => {
   it('read thresholds in percent, and name the variable that is out of bounds', () => {
     expect(
-      readReputationSettings({ ADMIN_DB: env.ADMIN_DB, REPUTATION_BOUNCE_PAUSE_PERCENT: '3.5', REPUTATION_WINDOW_DAYS: '14' }),
+      readReputationSettings({
+        ADMIN_DB: env.ADMIN_DB,
+        REPUTATION_BOUNCE_PAUSE_PERCENT: '3.5',
+        REPUTATION_WINDOW_DAYS: '14',
+      }),
     ).toMatchObject({ windowDays: 14, thresholds: { bounce: { warn: 0.02, pause: 0.035 } } });
     expect(() => readReputationSettings({ ADMIN_DB: env.ADMIN_DB, REPUTATION_BOUNCE_PAUSE_PERCENT: '5' })).toThrow(
       /REPUTATION_BOUNCE_PAUSE_PERCENT must be below SES's review level of 5 %/,
@@ -119,7 +123,9 @@ describe('the REPUTATION_* settings', () => {
     expect(() => readReputationSettings({ ADMIN_DB: env.ADMIN_DB, REPUTATION_COMPLAINT_WARN_PERCENT: '0.09' })).toThrow(
       /REPUTATION_COMPLAINT_WARN_PERCENT \/ REPUTATION_COMPLAINT_PAUSE_PERCENT warn must be below pause/,
     );
-    expect(() => readReputationSettings({ ADMIN_DB: env.ADMIN_DB, REPUTATION_MIN_RECIPIENTS: 'many' })).toThrow(ConfigError);
+    expect(() => readReputationSettings({ ADMIN_DB: env.ADMIN_DB, REPUTATION_MIN_RECIPIENTS: 'many' })).toThrow(
+      ConfigError,
+    );
   });
 });
 
@@ -135,7 +141,10 @@ describe('the reputation-guard cron job, the alerts, the ops API and the superad
       ]),
     );
     const [request] = await requestsTo(HOST);
-    expect(request).toMatchObject({ method: 'PUT', url: `https://${HOST}/v2/email/configuration-sets/globex-tracking/sending` });
+    expect(request).toMatchObject({
+      method: 'PUT',
+      url: `https://${HOST}/v2/email/configuration-sets/globex-tracking/sending`,
+    });
     expect(JSON.parse(request!.body)).toEqual({ SendingEnabled: false });
 
     // The next run, same data: no change, no second call at SES.
@@ -155,7 +164,9 @@ describe('the reputation-guard cron job, the alerts, the ops API and the superad
 
     const ops = await get('/api/ops/reputation', { authorization: `Bearer ${TOKEN}` }, { KURATCHI_OPS_TOKEN: TOKEN });
     expect(ops.status).toBe(200);
-    const body = (await ops.json()) as { organizations: Array<{ organizationId: string; state: string; rate: number }> };
+    const body = (await ops.json()) as {
+      organizations: Array<{ organizationId: string; state: string; rate: number }>;
+    };
     expect(body.organizations.slice(0, 2)).toMatchObject([
       { organizationId: ORGS.globex, state: 'paused', rate: 0.05 },
       { organizationId: ORGS.acme, state: 'warn' },
@@ -182,10 +193,16 @@ describe('the reputation-guard cron job, the alerts, the ops API and the superad
     const page = await get('/admin/organizations', { cookie: superCookie });
     expect(page.status).toBe(200);
     const html = await page.text();
-    expect(html.indexOf(`data-organization="${ORGS.globex}"`)).toBeLessThan(html.indexOf(`data-organization="${ORGS.acme}"`));
+    expect(html.indexOf(`data-organization="${ORGS.globex}"`)).toBeLessThan(
+      html.indexOf(`data-organization="${ORGS.acme}"`),
+    );
     expect(html).toContain('data-state="paused"');
 
-    const noReason = await postForm('/admin/organizations?/lift', { organizationId: ORGS.globex, reason: '' }, { cookie: superCookie });
+    const noReason = await postForm(
+      '/admin/organizations?/lift',
+      { organizationId: ORGS.globex, reason: '' },
+      { cookie: superCookie },
+    );
     expect(noReason.status).toBe(400);
     expect(await store().getState(ORGS.globex)).toMatchObject({ state: 'paused' });
 
@@ -206,7 +223,11 @@ describe('the reputation-guard cron job, the alerts, the ops API and the superad
     });
     expect(entry!.actor).toMatch(/^root-.*@kuratchi\.test$/);
 
-    const again = await postForm('/admin/organizations?/lift', { organizationId: ORGS.globex, reason: 'twice' }, { cookie: superCookie });
+    const again = await postForm(
+      '/admin/organizations?/lift',
+      { organizationId: ORGS.globex, reason: 'twice' },
+      { cookie: superCookie },
+    );
     expect(again.status).toBe(409);
   });
 });

@@ -1,4 +1,8 @@
-import { InvalidOptionsError, parseReputationGuardSettings, type ReputationGuardSettings } from 'kuratchi-sdk/email/guard';
+import {
+  InvalidOptionsError,
+  parseReputationGuardSettings,
+  type ReputationGuardSettings,
+} from 'kuratchi-sdk/email/guard';
 import { z } from 'zod';
 import { ConfigError } from '../config';
 
@@ -57,7 +61,8 @@ export function readReputationSettings(env: DashboardEnv): ReputationGuardSettin
     if (!(error instanceof InvalidOptionsError)) throw error;
     const byPath = Object.fromEntries(Object.entries(VARIABLES).map(([name, path]) => [path, name]));
     const problems = error.issues.map((issue) => {
-      const name = byPath[issue.path] ?? `${byPath[`${issue.path}.warn`] ?? issue.path} / ${byPath[`${issue.path}.pause`] ?? ''}`;
+      const name =
+        byPath[issue.path] ?? `${byPath[`${issue.path}.warn`] ?? issue.path} / ${byPath[`${issue.path}.pause`] ?? ''}`;
       return `${name} ${issue.message.replace(/ \(a fraction: 0\.02 is 2 %\)/, '')}`;
     });
     throw new ConfigError(`invalid reputation guard configuration: ${problems.join('; ')}`);

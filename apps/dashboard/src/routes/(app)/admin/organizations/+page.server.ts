@@ -23,6 +23,7 @@ export const load: PageServerLoad = async ({ locals, platform }) => {
 
 export const actions: Actions = {
   /** Lifts an organisation's pause with a required reason (kept in the audit log). */
-  lift: async ({ locals, platform, request }) =>
-    ({ x: platform && superadmin(locals) && (await request.formData()) && 1 }),
+  lift: async ({ locals, platform, request }) => ({
+    x: platform && superadmin(locals) && (await request.formData()) && 1,
+  }),
 };
