@@ -9,6 +9,8 @@
 //   INGESTION_STALE_MINUTES   passed to the Worker (see docs/deployment.md)
 //   SES_PARK_TTL_HOURS        passed to the Worker (how long the park holds an event; default 24)
 //   ALERT_WEBHOOK=on          `off`: no local alert webhook (alerts then show on the dashboard only)
+//   DEMO_SES=on               `off`: no local SES (the canary, reconciliation and the guard's
+//                             configuration sets then say they are not configured)
 //   SCHEDULED_INTERVAL_SECONDS run the Worker's scheduled jobs (the cron trigger) this often, through
 //                             wrangler dev's /__scheduled (default 60; 0: never)
 import { spawn, spawnSync } from 'node:child_process';
@@ -20,6 +22,7 @@ import { createDemoTraffic, createSnsSigner, seededRandom } from 'kuratchi-sdk/e
 import { buildDemoSeed, DEMO_ORGANIZATIONS, DEMO_PASSWORD, DEMO_USERS } from './demo/seed.mjs';
 import { writeDemoSeed } from './demo/write-seed.mjs';
 import { startAlertSink } from './demo/alert-sink.mjs';
+import { startSesSimulator } from './demo/ses-simulator.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 8787);
@@ -99,6 +102,30 @@ const alertSink =
     ? null
     : await startAlertSink({ file: join(workDir, 'alerts.jsonl'), log: console.log });
 
+// The Worker's own SES (AWS_ENDPOINT_URL): a local one that plays the mailbox simulator, so the
+// canary sends through sendEmail and its events come back through the webhook, as deployed.
+const ses =
+  process.env.DEMO_SES === 'off'
+    ? null
+    : await startSesSimulator({
+        signer,
+        topicArn,
+        webhookUrl: () => `${url}/api/webhooks/ses-events`,
+        log: console.log,
+      });
+const sesVars = ses
+  ? {
+      AWS_REGION: 'us-east-1',
+      // AWS's documentation example keys: the local SES does not check them.
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      AWS_ENDPOINT_URL: ses.endpoint,
+      SES_CANARY_ORGANIZATION_ID: 'org-acme',
+      SES_CANARY_FROM: 'canary@acme.example',
+      SES_CANARY_INTERVAL_MINUTES: '10',
+    }
+  : {};
+
 console.log(`• starting wrangler dev on ${url} (log: ${join(workDir, 'wrangler.log')})`);
 const log = createWriteStream(join(workDir, 'wrangler.log'));
 const server = spawn(
@@ -125,6 +152,7 @@ const server = spawn(
       : []),
     ...(process.env.SES_PARK_TTL_HOURS ? ['--var', `SES_PARK_TTL_HOURS:${process.env.SES_PARK_TTL_HOURS}`] : []),
     ...(alertSink ? ['--var', `KURATCHI_ALERT_WEBHOOK_URL:${alertSink.url}`] : []),
+    ...Object.entries(sesVars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
     ...persist,
   ],
   // Same process group as this script: whoever stops the demo (Ctrl-C, a test runner killing the
@@ -192,6 +220,10 @@ console.log(`\n  kuratchi dashboard: ${url}/\n  SNS webhook:        ${url}/api/w
 if (alertSink)
   console.log(
     `  alert webhook:      ${alertSink.url} (each alert printed here, kept in ${join(workDir, 'alerts.jsonl')})`,
+  );
+if (ses)
+  console.log(
+    `  local SES:          ${ses.endpoint} (the mailbox simulator: the canary of org-acme runs every 10 min)`,
   );
 if (scheduledIntervalMs > 0) {
   console.log(

@@ -15,7 +15,7 @@ test('the detail page downloads a proof bundle that kuratchi-ses verify-proof ac
   const [email] = d1(
     'ORG_DB_ACME',
     `SELECT id, ses_message_id AS sesMessageId, recipient FROM emails
-     WHERE ses_message_id IS NOT NULL AND EXISTS (SELECT 1 FROM email_events WHERE email_id = emails.id)
+     WHERE ses_message_id IS NOT NULL AND canary = 0 AND EXISTS (SELECT 1 FROM email_events WHERE email_id = emails.id)
      ORDER BY created_at DESC LIMIT 1`,
   ) as Array<{ id: string; sesMessageId: string; recipient: string }>;
   expect(email, 'the demo seed has a sent email').toBeDefined();

@@ -8,10 +8,11 @@ import { describe, expect, it } from 'vitest';
  *   import nothing from the others;
  * - `events/`, the ingestion core, owns its ports and imports only shared/ and model.ts;
  * - `store/` implements the ports on D1: events/, shared/, model.ts;
+ * - `ses/` resolves the SESv2 client (the AWS SDK) and imports nothing of the others;
  * - `send/` and `setup/` use events/ and store/, never each other; `send/` also asks `guard/`
- *   (the reputation guard: events/, store/, shared/, model.ts) before sending;
- * - `reconcile/` asks SES about emails with no outcome: events/, store/, shared/, model.ts;
- * - `canary/` sends through send/ and reads the D1 tables: send/, store/, events/, shared/, model.ts
+ *   (the reputation guard: events/, store/, ses/, shared/, model.ts) before sending;
+ * - `reconcile/` asks SES about emails with no outcome: events/, store/, ses/, shared/, model.ts;
+ * - `canary/` sends through send/ and reads the D1 tables: send/, store/, events/, ses/, shared/, model.ts
  *   (not setup/);
  * - `testing/` builds signed messages and events: events/, shared/, model.ts;
  * - `verify/` is the barrel of the `kuratchi-sdk/email/verify` subpath: re-exports of events/'s
@@ -39,19 +40,21 @@ type Concern =
   | 'canary'
   | 'testing'
   | 'guard'
+  | 'ses'
   | 'outside';
 
 const MAY_IMPORT: Record<Exclude<Concern, 'outside'>, readonly Concern[]> = {
-  index: ['model', 'shared', 'events', 'verify', 'store', 'send', 'setup', 'reconcile', 'canary', 'testing', 'guard'],
+  index: ['model', 'shared', 'events', 'verify', 'store', 'send', 'setup', 'reconcile', 'canary', 'testing', 'guard', 'ses'],
   model: [],
   shared: [],
   events: ['model', 'shared'],
   store: ['model', 'shared', 'events'],
-  send: ['model', 'shared', 'events', 'store', 'guard'],
-  guard: ['model', 'shared', 'events', 'store'],
+  ses: [],
+  send: ['model', 'shared', 'events', 'store', 'guard', 'ses'],
+  guard: ['model', 'shared', 'events', 'store', 'ses'],
   setup: ['model', 'shared', 'events', 'store'],
-  reconcile: ['model', 'shared', 'events', 'store'],
-  canary: ['model', 'shared', 'events', 'store', 'send'],
+  reconcile: ['model', 'shared', 'events', 'store', 'ses'],
+  canary: ['model', 'shared', 'events', 'store', 'send', 'ses'],
   testing: ['model', 'shared', 'events'],
   verify: ['shared', 'events'],
 };

@@ -1,7 +1,7 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import { z } from 'zod';
 import { createEmailSender } from '../send/send-email.js';
-import type { SesClientInput } from '../shared/ses-client.js';
+import type { SesClientInput } from '../ses/client.js';
 import { emailAddressSchema } from '../send/email-address.js';
 import { parseOptions } from '../shared/invalid-options.js';
 import { mailboxSimulatorAddress } from '../shared/mailbox-simulator.js';

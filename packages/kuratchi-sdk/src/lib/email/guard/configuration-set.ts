@@ -1,5 +1,5 @@
 import { PutConfigurationSetSendingOptionsCommand } from '@aws-sdk/client-sesv2';
-import { resolveSesClient, type SesClientInput } from '../shared/ses-client.js';
+import { resolveSesClient, type SesClientInput } from '../ses/client.js';
 
 /**
  * Enables or disables sending on an organisation's own configuration set at SES

@@ -5,7 +5,7 @@ import {
   type ReputationGuardState,
 } from '../store/d1-reputation-guard-store.js';
 import { setConfigurationSetSending } from './configuration-set.js';
-import type { SesClientInput } from '../shared/ses-client.js';
+import type { SesClientInput } from '../ses/client.js';
 import { reputationReport, type ReputationReport } from './report.js';
 import type { ReputationGuardSettings } from './settings.js';
 import { formatRate, type ReputationVerdict } from './verdict.js';

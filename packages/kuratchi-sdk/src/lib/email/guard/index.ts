@@ -24,7 +24,7 @@ export { liftSendingPause } from './lift.js';
 export type { LiftSendingPauseOptions } from './lift.js';
 export { SendingPausedError, NotPausedError } from './errors.js';
 export { InvalidOptionsError } from '../shared/invalid-options.js';
-export type { SesClientInput } from '../shared/ses-client.js';
+export type { SesClientInput } from '../ses/client.js';
 export { createD1ReputationGuardStore } from '../store/d1-reputation-guard-store.js';
 export type {
   ReputationGuardState,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseOptions } from '../shared/invalid-options.js';
 import { createD1ReputationGuardStore, type ReputationGuardState } from '../store/d1-reputation-guard-store.js';
 import { setConfigurationSetSending } from './configuration-set.js';
-import type { SesClientInput } from '../shared/ses-client.js';
+import type { SesClientInput } from '../ses/client.js';
 import { NotPausedError } from './errors.js';
 
 /** What {@link liftSendingPause} needs. */

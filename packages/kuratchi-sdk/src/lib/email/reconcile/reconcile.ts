@@ -3,7 +3,7 @@ import type { D1Database } from '@cloudflare/workers-types';
 import { applySesEventMessages } from '../events/apply-messages.js';
 import type { EventSinkPorts } from '../events/record.js';
 import { unsignedSesEventMessage } from '../events/unsigned-event.js';
-import { resolveSesClient, type SesClientInput } from '../shared/ses-client.js';
+import { resolveSesClient, type SesClientInput } from '../ses/client.js';
 import {
   createD1ReconcileStore,
   reconcileCursor,

@@ -6,7 +6,7 @@ import { buildSendEmailInput } from './command.js';
 import { emailAddressSchema, toList } from './email-address.js';
 import { InvalidOptionsError, parseOptions } from '../shared/invalid-options.js';
 import { sendEmailOptionsSchema, type SendEmailOptions, type ValidSendEmailOptions } from './options.js';
-import { resolveSesClient, type SesClientInput } from '../shared/ses-client.js';
+import { resolveSesClient, type SesClientInput } from '../ses/client.js';
 import { configurationSetNameSchema, DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
 import { createD1AdminStore } from '../store/d1-admin-store.js';
 import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';

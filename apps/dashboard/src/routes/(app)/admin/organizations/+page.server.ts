@@ -1,6 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { createD1ReputationGuardStore } from 'kuratchi-sdk/email/guard';
 import type { Actions, PageServerLoad } from './$types';
+import { liftFromForm } from '$lib/server/reputation/lift';
 import { rankedOrganizations } from '$lib/server/reputation/overview';
 import { readReputationSettings } from '$lib/server/reputation/settings';
 
@@ -23,7 +24,6 @@ export const load: PageServerLoad = async ({ locals, platform }) => {
 
 export const actions: Actions = {
   /** Lifts an organisation's pause with a required reason (kept in the audit log). */
-  lift: async ({ locals, platform, request }) => ({
-    x: platform && superadmin(locals) && (await request.formData()) && 1,
-  }),
+  lift: async ({ locals, platform, request }) =>
+    liftFromForm(platform!.env, superadmin(locals)!, await request.formData(), new Date()),
 };

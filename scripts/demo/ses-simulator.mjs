@@ -1,0 +1,139 @@
+// The demo's Amazon SES: a local HTTP server on 127.0.0.1 (a free port) that the Worker's own
+// SESv2 client reaches through AWS_ENDPOINT_URL, so the canary, reconciliation and the reputation
+// guard run in `pnpm dev` without AWS. It answers the SESv2 REST calls the Worker makes and plays
+// the mailbox simulator the way SES documents it: each message to a simulator address gets its
+// Send event, then the scenario's outcome, published as signed SNS notifications to the webhook
+// a moment later, through the same path real events take (webhook, queue, D1).
+//   POST /v2/email/outbound-emails                       SendEmail: a MessageId, then the events
+//   GET  /v2/email/account                               GetAccount: Virtual Deliverability Manager off
+//   PUT  /v2/email/configuration-sets/{name}/sending     PutConfigurationSetSendingOptions: 200
+// Anything else answers 400 BadRequestException, naming the call (a new call is then visible).
+// https://docs.aws.amazon.com/ses/latest/dg/send-an-email-from-console.html#send-email-simulator
+// https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
+import { createServer } from 'node:http';
+import { buildSesEvent } from 'kuratchi-sdk/email/testing';
+
+/**
+ * The outcome events of each mailbox simulator scenario, after the Send event every message of a
+ * configuration set publishes: success and ooto are delivered, bounce and suppressionlist hard
+ * bounce, complaint is delivered and then complained about.
+ */
+const OUTCOMES = {
+  success: [{ eventType: 'Delivery' }],
+  ooto: [{ eventType: 'Delivery' }],
+  bounce: [{ eventType: 'Bounce', bounceType: 'Permanent', bounceSubType: 'General' }],
+  suppressionlist: [{ eventType: 'Bounce', bounceType: 'Permanent', bounceSubType: 'Suppressed' }],
+  complaint: [{ eventType: 'Delivery' }, { eventType: 'Complaint' }],
+};
+/** A message to an address outside the simulator: delivered (the demo sends nowhere else). */
+const ELSEWHERE = [{ eventType: 'Delivery' }];
+
+/**
+ * Starts the simulator; resolves to its endpoint once it listens.
+ * @param {{
+ *   signer: import('kuratchi-sdk/email/testing').SnsSigner,
+ *   topicArn: string,
+ *   webhookUrl: () => string,
+ *   log: (line: string) => void,
+ *   delayMs?: number,
+ * }} options `webhookUrl` is read when events are published (the Worker may start after this).
+ * @returns {Promise<{ endpoint: string, close: () => void }>}
+ */
+export function startSesSimulator({ signer, topicArn, webhookUrl, log, delayMs = 1500 }) {
+  let sent = 0;
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const answer = (status, body, headers = {}) =>
+        res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+      if (req.method === 'POST' && path === '/v2/email/outbound-emails') {
+        let input;
+        try {
+          input = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          return answer(400, { message: 'the body is not JSON' }, { 'x-amzn-errortype': 'BadRequestException' });
+        }
+        const messageId = `0100demo-${Date.now().toString(16)}-${String(++sent).padStart(6, '0')}-000000`;
+        answer(200, { MessageId: messageId });
+        publish(messageId, input).catch((error) => log(`  ✗ demo SES: events of ${messageId} not published: ${error}`));
+        return;
+      }
+      if (req.method === 'GET' && path === '/v2/email/account')
+        return answer(200, {
+          SendingEnabled: true,
+          ProductionAccessEnabled: true,
+          EnforcementStatus: 'HEALTHY',
+          VdmAttributes: { VdmEnabled: 'DISABLED' },
+        });
+      if (req.method === 'PUT' && /^\/v2\/email\/configuration-sets\/[^/]+\/sending$/.test(path)) {
+        const name = decodeURIComponent(path.split('/')[4]);
+        log(`  demo SES ← PutConfigurationSetSendingOptions ${name} ${Buffer.concat(chunks).toString('utf8')}`);
+        return answer(200, {});
+      }
+      answer(
+        400,
+        { message: `the demo SES does not simulate ${req.method} ${path}` },
+        { 'x-amzn-errortype': 'BadRequestException' },
+      );
+    });
+  });
+
+  /** Publishes the message's Send event, then each recipient's outcome, to the webhook. */
+  async function publish(messageId, input) {
+    const to = input.Destination?.ToAddresses ?? [];
+    const cc = input.Destination?.CcAddresses ?? [];
+    const bcc = input.Destination?.BccAddresses ?? [];
+    const common = {
+      messageId,
+      to,
+      cc,
+      bcc,
+      from: input.FromEmailAddress,
+      subject: input.Content?.Simple?.Subject?.Data,
+      tags: Object.fromEntries((input.EmailTags ?? []).map((tag) => [tag.Name, [tag.Value]])),
+    };
+    const sentAt = new Date();
+    await wait(delayMs / 3);
+    await post(buildSesEvent({ ...common, eventType: 'Send', time: sentAt }));
+    for (const recipient of [...to, ...cc, ...bcc]) {
+      const [local, domain] = recipient.toLowerCase().split('@');
+      const scenario = domain === 'simulator.amazonses.com' ? local.split('+')[0] : null;
+      for (const outcome of (scenario && OUTCOMES[scenario]) ?? ELSEWHERE) {
+        await wait(delayMs / 3);
+        await post(
+          buildSesEvent({ ...common, ...outcome, recipient, recipients: [recipient], sentAt, time: new Date() }),
+        );
+      }
+    }
+  }
+
+  async function post(event) {
+    const message = await signer.sign({
+      Type: 'Notification',
+      MessageId: crypto.randomUUID(),
+      TopicArn: topicArn,
+      Message: JSON.stringify(event),
+      Timestamp: new Date().toISOString(),
+    });
+    const response = await fetch(webhookUrl(), {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' },
+      body: JSON.stringify(message),
+    });
+    await response.body?.cancel();
+    if (!response.ok) log(`  ✗ demo SES: the webhook answered ${response.status} to a ${event.eventType} event`);
+  }
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+      server.unref();
+      resolve({ endpoint: `http://127.0.0.1:${port}`, close: () => server.close() });
+    });
+  });
+}
+
+const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
