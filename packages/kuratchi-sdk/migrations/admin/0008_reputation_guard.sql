@@ -28,9 +28,14 @@ CREATE TABLE reputation_guard_state (
   -- Set by a lift: until the window has moved past it, only recipients sent at or after it count
   -- towards a new pause (the data that caused the lifted pause cannot pause again).
   rearm_after INTEGER,
-  -- Sends refused while paused.
+  -- Sends refused while paused (since the pause began).
   refused_sends INTEGER NOT NULL DEFAULT 0,
-  last_refused_at INTEGER
+  last_refused_at INTEGER,
+  -- The organisation's own configuration set at SES: sending disabled (paused) or enabled again
+  -- (lifted), or that call still to be made (it failed, or the Worker had no AWS credentials):
+  -- each evaluation retries a pending one. NULL: no configuration set of its own, nothing done.
+  configuration_set_sending TEXT
+    CHECK (configuration_set_sending IN ('disabled', 'enabled', 'disable-pending', 'enable-pending'))
 ) WITHOUT ROWID;
 
 -- Every change of state: who (the guard, or the superadmin's address), what, when, why, and the

@@ -27,6 +27,7 @@ export interface ReputationRow {
   evaluatedAt: number | null;
   refusedSends: number;
   configurationSetName: string | null;
+  configurationSetSending: ReputationGuardState['configurationSetSending'];
   /** The larger of each rate over its pause threshold (1 = at pause). */
   pressure: number;
 }
@@ -126,8 +127,16 @@ function printTable(settings: ReputationGuardSettings, rows: ReputationRow[], fo
     const crossed = `${row.metric} rate ${formatRate(row.rate ?? 0)} is past the ${row.state === 'paused' ? 'pause' : 'warn'} threshold ${formatRate(row.threshold ?? 0)}`;
     out(
       row.state === 'paused'
-        ? `${row.organizationId} (${row.name}): sending paused since ${new Date(row.since ?? 0).toISOString()}, ${crossed}; ${row.refusedSends} send(s) refused${row.configurationSetName ? `; configuration set ${row.configurationSetName} paused at SES` : ''}. A superadmin lifts it on the dashboard's Organisations page.`
+        ? `${row.organizationId} (${row.name}): sending paused since ${new Date(row.since ?? 0).toISOString()}, ${crossed}; ${row.refusedSends} send(s) refused${atSes(row)}. A superadmin lifts it on the dashboard's Organisations page.`
         : `${row.organizationId} (${row.name}): ${crossed}; sending goes on.`,
     );
   }
+}
+
+/** Where the paused organisation's own configuration set stands at SES, if it has one. */
+function atSes(row: ReputationRow): string {
+  if (!row.configurationSetName) return '';
+  if (row.configurationSetSending === 'disabled')
+    return `; configuration set ${row.configurationSetName}: sending disabled at SES`;
+  return `; configuration set ${row.configurationSetName}: not yet disabled at SES (retried each cron run; see the audit log)`;
 }

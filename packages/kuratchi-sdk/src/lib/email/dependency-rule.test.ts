@@ -44,7 +44,20 @@ type Concern =
   | 'outside';
 
 const MAY_IMPORT: Record<Exclude<Concern, 'outside'>, readonly Concern[]> = {
-  index: ['model', 'shared', 'events', 'verify', 'store', 'send', 'setup', 'reconcile', 'canary', 'testing', 'guard', 'ses'],
+  index: [
+    'model',
+    'shared',
+    'events',
+    'verify',
+    'store',
+    'send',
+    'setup',
+    'reconcile',
+    'canary',
+    'testing',
+    'guard',
+    'ses',
+  ],
   model: [],
   shared: [],
   events: ['model', 'shared'],

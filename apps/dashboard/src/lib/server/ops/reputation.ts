@@ -25,6 +25,7 @@ export async function reputationStates(env: DashboardEnv): Promise<Response> {
       evaluatedAt: guard?.evaluatedAt ?? null,
       refusedSends: guard?.refusedSends ?? 0,
       configurationSetName,
+      configurationSetSending: guard?.configurationSetSending ?? null,
       pressure,
     })),
   });

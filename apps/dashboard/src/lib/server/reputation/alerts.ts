@@ -1,13 +1,14 @@
 import { createD1ReputationGuardStore, formatRate } from 'kuratchi-sdk/email/guard';
-import type { AlertCondition, AlertProvider } from '../alerts/condition';
+import type { AlertCondition } from '../alerts/condition';
 
 /**
  * The reputation guard's alert conditions as of now, from its state table: `reputation-pause`
  * (critical) per paused organisation, keyed by the pause's start (a new pause is a new incident),
- * and `reputation-warn` (warning) per organisation in warn, keyed by organisation.
+ * and `reputation-warn` (warning) per organisation in warn, keyed by organisation. An
+ * `AlertProvider` of the alerts job (../alerts/providers.ts).
  * @see https://docs.aws.amazon.com/ses/latest/dg/faqs-enforcement.html
  */
-export function reputationAlertProvider(env: DashboardEnv): AlertProvider {
+export function reputationAlertProvider(env: DashboardEnv): (now?: Date) => Promise<AlertCondition[]> {
   return async () => {
     const organizations = await createD1ReputationGuardStore(env.ADMIN_DB).listOrganizations();
     const conditions: AlertCondition[] = [];

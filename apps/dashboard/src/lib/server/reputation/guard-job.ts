@@ -8,7 +8,10 @@ export interface ReputationGuardRun {
   evaluated: number;
   paused: number;
   warn: number;
-  /** Organisations that changed state in this run, e.g. `org-acme: warn -> paused`. */
+  /**
+   * Organisations that changed state in this run, e.g. `org-acme: warn -> paused`, and pending
+   * configuration set calls retried (`org-acme: paused (acme-set: sending disabled at SES)`).
+   */
   changes: string[];
   /** Organisations whose evaluation failed (their database unreachable…), with the error. */
   failures: string[];
@@ -19,8 +22,8 @@ export interface ReputationGuardRun {
 /**
  * The scheduled job: evaluates every organisation with `evaluateReputationGuard` (its own
  * database, the `REPUTATION_*` settings, the Worker's SESv2 client for organisations with their
- * own configuration set). One organisation failing does not stop the others; the run fails (is
- * logged as failed) only when every organisation failed.
+ * own configuration set). One organisation failing does not stop the others; the run then fails
+ * (is logged as failed, naming each one) once the others are evaluated.
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_PutConfigurationSetSendingOptions.html
  */
@@ -50,19 +53,21 @@ export async function runReputationGuard(env: DashboardEnv, now: Date): Promise<
       run.evaluated++;
       if (result.state === 'paused') run.paused++;
       if (result.state === 'warn') run.warn++;
-      if (result.changed) {
-        run.changes.push(
-          `${organizationId}: ${result.previous ?? 'ok'} -> ${result.state}${result.configurationSet ? ` (${result.configurationSet})` : ''}`,
-        );
-      }
+      const atSes = result.configurationSet ? ` (${result.configurationSet})` : '';
+      if (result.changed) run.changes.push(`${organizationId}: ${result.previous ?? 'ok'} -> ${result.state}${atSes}`);
+      else if (atSes) run.changes.push(`${organizationId}: ${result.state}${atSes}`);
     } catch (error) {
       run.failures.push(
         `${organizationId}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
       );
     }
   }
-  if (organizations.length && run.failures.length === organizations.length) {
-    throw new Error(`the reputation guard could not evaluate any organisation: ${run.failures.join('; ')}`);
+  // Not silent: an organisation the guard could not evaluate fails the run (after the others
+  // were evaluated), so the cron's log and Cloudflare's dashboard show it.
+  if (run.failures.length) {
+    throw new Error(
+      `the reputation guard could not evaluate ${run.failures.length} of ${organizations.length} organisation(s) (${run.evaluated} evaluated): ${run.failures.join('; ')}`,
+    );
   }
   return run;
 }

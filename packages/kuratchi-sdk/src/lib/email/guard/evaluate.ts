@@ -4,7 +4,7 @@ import {
   type ReputationGuardAuditEntry,
   type ReputationGuardState,
 } from '../store/d1-reputation-guard-store.js';
-import { setConfigurationSetSending } from './configuration-set.js';
+import { setConfigurationSetSending, type ConfigurationSetChange } from './configuration-set.js';
 import type { SesClientInput } from '../ses/client.js';
 import { reputationReport, type ReputationReport } from './report.js';
 import type { ReputationGuardSettings } from './settings.js';
@@ -33,7 +33,10 @@ export interface ReputationGuardEvaluation {
   state: ReputationGuardState['state'];
   changed: boolean;
   report: ReputationReport;
-  /** What happened to the organisation's configuration set at SES on a pause (null: nothing to do). */
+  /**
+   * What happened to the organisation's configuration set at SES in this evaluation: disabled on a
+   * pause, or a pending call retried (null: nothing done).
+   */
   configurationSet: string | null;
 }
 
@@ -41,8 +44,10 @@ export interface ReputationGuardEvaluation {
  * Evaluates one organisation against the guard's thresholds and records its state:
  * - `paused` stays paused (only a superadmin lifts a pause); its rates are refreshed;
  * - otherwise the pause threshold crossed with sufficient volume pauses the organisation (and,
- *   when it has its own configuration set and the Worker has AWS credentials, disables sending on
- *   it at SES); the warn threshold makes it `warn`; else `ok`;
+ *   when it has its own configuration set, disables sending on it at SES); the warn threshold
+ *   makes it `warn`; else `ok`;
+ * - a configuration set call still pending (it failed, or there were no AWS credentials: disabling
+ *   for a pause, enabling after a lift) is retried, so SES ends up agreeing with the guard;
  * - re-arm rule: after a lift, while the lift time is inside the window, only recipients sent
  *   since the lift count towards a new pause (with the same minimum volume), so the data that
  *   caused the lifted pause cannot pause again; the full window still drives `warn`.
@@ -69,19 +74,32 @@ export async function evaluateReputationGuard(
 
   let next: Omit<ReputationGuardState, 'refusedSends' | 'lastRefusedAt'>;
   let reason = '';
-  let configurationSet: string | null = null;
+  let change: ConfigurationSetChange | null = null;
   const pauseBasis = report.sinceRearm ?? full;
+  const sending = previous?.configurationSetSending ?? null;
+  const configurationSetOf = () => store.configurationSetOf(organizationId);
   if (previous?.state === 'paused') {
-    next = { ...previous, ...base, rearmAfter: previous.rearmAfter };
+    if (sending === 'disable-pending')
+      change = await setConfigurationSetSending(options.ses, await configurationSetOf(), false);
+    next = {
+      ...previous,
+      ...base,
+      rearmAfter: previous.rearmAfter,
+      configurationSetSending: change?.sending ?? sending,
+    };
   } else if (pauseBasis.level === 'pause' && pauseBasis.cause) {
-    next = { ...base, state: 'paused', since: now, ...pauseBasis.cause };
+    change = await setConfigurationSetSending(options.ses, await configurationSetOf(), false);
+    next = {
+      ...base,
+      state: 'paused',
+      since: now,
+      ...pauseBasis.cause,
+      configurationSetSending: change?.sending ?? null,
+    };
     reason = describe('pause', pauseBasis, report.sinceRearm !== null);
-    configurationSet = await setConfigurationSetSending(
-      options.ses,
-      await store.configurationSetOf(organizationId),
-      false,
-    );
   } else {
+    if (sending === 'enable-pending')
+      change = await setConfigurationSetSending(options.ses, await configurationSetOf(), true);
     const warn = warnCause(full, settings);
     const state = warn ? 'warn' : 'ok';
     const unchanged = (previous?.state ?? 'ok') === state;
@@ -92,6 +110,7 @@ export async function evaluateReputationGuard(
       metric: warn?.metric ?? null,
       rate: warn?.rate ?? null,
       threshold: warn?.threshold ?? null,
+      configurationSetSending: change?.sending ?? sending,
     };
     if (!unchanged)
       reason = warn ? describe('warn', { ...full, cause: warn }, false) : 'rates back below the warn thresholds';
@@ -104,12 +123,19 @@ export async function evaluateReputationGuard(
         actor: GUARD_ACTOR,
         reason,
         ...rates,
-        configurationSet,
+        configurationSet: change?.note ?? null,
         at: now,
       }
     : undefined;
   await store.saveState({ ...next, refusedSends: 0, lastRefusedAt: null }, entry);
-  return { organizationId, previous: previous?.state ?? null, state: next.state, changed, report, configurationSet };
+  return {
+    organizationId,
+    previous: previous?.state ?? null,
+    state: next.state,
+    changed,
+    report,
+    configurationSet: change?.note ?? null,
+  };
 }
 
 /** The warn-level cause of a verdict (a pause-level verdict held back by the re-arm rule warns). */

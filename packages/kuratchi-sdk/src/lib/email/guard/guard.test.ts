@@ -41,6 +41,15 @@ beforeAll(async () => {
   await store().setConfigurationSet(ORG_C, 'guard-c-set');
 });
 
+describe("an organisation's own configuration set", () => {
+  it('is never the shared default one, which a pause would disable for every organisation', async () => {
+    await expect(store().setConfigurationSet(ORG_A, 'kuratchi-email-tracking')).rejects.toThrow(
+      /name: kuratchi-email-tracking is the configuration set every organisation shares/,
+    );
+    expect(await store().configurationSetOf(ORG_A)).toBeNull();
+  });
+});
+
 describe('the settings', () => {
   it('default to bounce 2 % / 4 %, complaint 0.05 % / 0.08 %, 7 days, 200 recipients', () => {
     expect(parseReputationGuardSettings()).toEqual({
@@ -133,9 +142,11 @@ describe('evaluation, pause, lift and re-arm', () => {
       threshold: 0.04,
       recipients: 150,
     });
+    await store().countRefusal(ORG_A, at(0.55).getTime());
     // Rates falling do not lift a pause: only a superadmin does.
     await insertSentEmails(env.ORG_DB_ACME, [{ sentAt: at(0.6).getTime(), recipients: 500 }]);
     expect(await evaluate(at(0.7))).toMatchObject({ state: 'paused', changed: false });
+    expect(await store().getState(ORG_A)).toMatchObject({ refusedSends: 1, lastRefusedAt: at(0.55).getTime() });
 
     await expect(
       liftSendingPause({
@@ -167,6 +178,8 @@ describe('evaluation, pause, lift and re-arm', () => {
     const again = await evaluate(at(1.5));
     expect(again).toMatchObject({ state: 'paused', changed: true });
     expect(again.report.sinceRearm).toMatchObject({ recipients: 24, bounced: 1 });
+    // A new pause counts its own refused sends, not the last pause's.
+    expect(await store().getState(ORG_A)).toMatchObject({ refusedSends: 0, lastRefusedAt: null });
 
     const audit = await store().listAudit({ organizationId: ORG_A });
     expect(audit.map((e) => [e.action, e.actor])).toEqual([
@@ -214,6 +227,59 @@ describe('evaluation, pause, lift and re-arm', () => {
       'guard-c-set: sending disabled at SES',
       'guard-c-set: sending enabled at SES',
     ]);
+    expect(await store().getState(ORG_C)).toMatchObject({ state: 'ok', configurationSetSending: 'enabled' });
+  });
+
+  it('retries a configuration set call that failed until SES agrees (pause and lift)', async () => {
+    const now = testTime(1300 * DAY);
+    const at = (hours: number) => new Date(now.getTime() + hours * 3_600_000);
+    const ses = new SESv2Client({ region: 'eu-west-1', credentials });
+    const mock = mockClient(ses);
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+    mock.on(PutConfigurationSetSendingOptionsCommand).rejectsOnce(throttled).resolves({});
+    await insertSentEmails(env.ORG_DB_GLOBEX, [{ sentAt: now.getTime() - DAY, recipients: 40, complained: 1 }]);
+    const evaluate = (when: Date) =>
+      evaluateReputationGuard({
+        adminDb: env.ADMIN_DB,
+        orgDb: env.ORG_DB_GLOBEX,
+        organizationId: ORG_C,
+        now: when,
+        settings,
+        ses,
+      });
+
+    const paused = await evaluate(now);
+    expect(paused).toMatchObject({ state: 'paused', changed: true });
+    expect(paused.configurationSet).toBe(
+      'guard-c-set: disabling sending at SES failed, retried each run (TooManyRequestsException: Rate exceeded)',
+    );
+    expect(await store().getState(ORG_C)).toMatchObject({
+      state: 'paused',
+      configurationSetSending: 'disable-pending',
+    });
+    // The next run retries, SES answers: disabled; the run after does not call SES again.
+    expect(await evaluate(at(1))).toMatchObject({
+      changed: false,
+      configurationSet: 'guard-c-set: sending disabled at SES',
+    });
+    expect(await store().getState(ORG_C)).toMatchObject({ configurationSetSending: 'disabled' });
+    expect(await evaluate(at(2))).toMatchObject({ configurationSet: null });
+    expect(mock.commandCalls(PutConfigurationSetSendingOptionsCommand)).toHaveLength(2);
+
+    // A lift without AWS credentials leaves the re-enable pending; the next run with them does it.
+    await liftSendingPause({
+      adminDb: env.ADMIN_DB,
+      organizationId: ORG_C,
+      actor: 'root@x.test',
+      reason: 'cleaned',
+      now: at(3),
+    });
+    expect(await store().getState(ORG_C)).toMatchObject({ state: 'ok', configurationSetSending: 'enable-pending' });
+    expect((await evaluate(at(4))).configurationSet).toBe('guard-c-set: sending enabled at SES');
+    expect(await store().getState(ORG_C)).toMatchObject({ configurationSetSending: 'enabled' });
+    expect(
+      mock.commandCalls(PutConfigurationSetSendingOptionsCommand).map((c) => c.args[0].input.SendingEnabled),
+    ).toEqual([false, false, true]);
   });
 });
 
@@ -234,6 +300,7 @@ describe('sendEmail for a paused organisation', () => {
       rearmAfter: null,
       refusedSends: 0,
       lastRefusedAt: null,
+      configurationSetSending: null,
     });
     const ses = new SESv2Client({ region: 'eu-west-1', credentials });
     const mock = mockClient(ses);
@@ -286,15 +353,17 @@ describe('sendEmail for a paused organisation', () => {
     });
     expect(canary).toMatchObject({ success: true });
     expect(mock.commandCalls(SendEmailCommand)).toHaveLength(2);
-    const mixed = await sender.sendEmail({
-      organizationId: ORG_B,
-      to: ['success@simulator.amazonses.com', 'ana@example.com'],
-      subject: 'kuratchi canary',
-      text: 'canary',
-      canary: true,
-    });
-    expect(mixed.paused).toBeInstanceOf(SendingPausedError);
+    // A canary with one real recipient is refused as invalid: it would hide real mail from the rates.
+    await expect(
+      sender.sendEmail({
+        organizationId: ORG_B,
+        to: ['success@simulator.amazonses.com', 'ana@example.com'],
+        subject: 'kuratchi canary',
+        text: 'canary',
+        canary: true,
+      }),
+    ).rejects.toThrow(/canary: is only for mail to the SES mailbox simulator/);
     expect(mock.commandCalls(SendEmailCommand)).toHaveLength(2);
-    expect(await store().getState(ORG_B)).toMatchObject({ refusedSends: 2 });
+    expect(await store().getState(ORG_B)).toMatchObject({ refusedSends: 1 });
   });
 });

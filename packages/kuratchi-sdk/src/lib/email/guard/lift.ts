@@ -29,7 +29,7 @@ const liftSchema = z.object({
  * Lifts an organisation's pause: its state becomes `ok` with a re-arm time of now (recipients sent
  * before it no longer count towards a new pause, see `evaluateReputationGuard`), an audit entry
  * keeps who, why and the rates at the time, and its own configuration set, if any, is re-enabled
- * at SES.
+ * at SES (retried by later evaluations when that fails).
  * @throws {InvalidOptionsError} without a reason or actor; {@link NotPausedError} when not paused.
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_PutConfigurationSetSendingOptions.html
  */
@@ -39,11 +39,7 @@ export async function liftSendingPause(options: LiftSendingPauseOptions): Promis
   const current = await store.getState(organizationId);
   if (current?.state !== 'paused') throw new NotPausedError(organizationId);
   const now = options.now.getTime();
-  const configurationSet = await setConfigurationSetSending(
-    options.ses,
-    await store.configurationSetOf(organizationId),
-    true,
-  );
+  const change = await setConfigurationSetSending(options.ses, await store.configurationSetOf(organizationId), true);
   const next: ReputationGuardState = {
     ...current,
     state: 'ok',
@@ -52,6 +48,8 @@ export async function liftSendingPause(options: LiftSendingPauseOptions): Promis
     rate: null,
     threshold: null,
     rearmAfter: now,
+    // A failed re-enable is retried by the next evaluations (evaluateReputationGuard).
+    configurationSetSending: change?.sending ?? current.configurationSetSending,
   };
   await store.saveState(next, {
     organizationId,
@@ -61,7 +59,7 @@ export async function liftSendingPause(options: LiftSendingPauseOptions): Promis
     bounceRate: current.bounceRate,
     complaintRate: current.complaintRate,
     recipients: current.recipients,
-    configurationSet,
+    configurationSet: change?.note ?? null,
     at: now,
   });
   return next;

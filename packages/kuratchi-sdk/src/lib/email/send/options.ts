@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { KURATCHI_TAGS } from '../model.js';
 import { emailAddressSchema, toList } from './email-address.js';
 import { configurationSetNameSchema } from '../shared/configuration-set.js';
+import { isMailboxSimulatorAddress } from '../shared/mailbox-simulator.js';
 import { MAX_HEADER_LINE, messageHeaderNameSchema, messageHeaderValueSchema, sesTagTextSchema } from './ses-names.js';
 
 /**
@@ -54,6 +55,12 @@ export const sendEmailOptionsSchema = z
   .refine((o) => toList(o.to).length + toList(o.cc).length + toList(o.bcc).length <= MAX_RECIPIENTS, {
     path: ['to'],
     message: `to, cc and bcc together must have at most ${MAX_RECIPIENTS} recipients (SES limit)`,
+  })
+  // A canary is kept out of the statistics and the reputation guard's rates: only mail to the
+  // mailbox simulator, which counts toward no rate at SES either, may be one.
+  .refine((o) => !o.canary || [...toList(o.to), ...toList(o.cc), ...toList(o.bcc)].every(isMailboxSimulatorAddress), {
+    path: ['canary'],
+    message: 'is only for mail to the SES mailbox simulator (every recipient @simulator.amazonses.com)',
   });
 
 /**
@@ -96,7 +103,9 @@ export interface SendEmailOptions {
    * as those `kuratchi-sdk/email/canary` sends to the SES mailbox simulator. It is sent and
    * tracked exactly like any other email (configuration set, tags, lookup row, events) but kept
    * out of the organisation's statistics (daily counts, reputation and engagement rates, top
-   * links) and hidden from the email log unless asked for. Default false.
+   * links) and hidden from the email log unless asked for, so every recipient must be a mailbox
+   * simulator address (else {@link InvalidOptionsError}); a paused organisation may still send
+   * it. Default false.
    * @see https://docs.aws.amazon.com/ses/latest/dg/send-an-email-from-console.html#send-email-simulator
    */
   canary?: boolean;

@@ -16,7 +16,6 @@ import { findSuppressedRecipients } from './suppressions.js';
 import type { SuppressionListEntry } from '../store/types.js';
 import type { SendingPausedError } from '../guard/errors.js';
 import { sendingPauseOf } from '../guard/sending-check.js';
-import { isMailboxSimulatorAddress } from '../shared/mailbox-simulator.js';
 
 /** Configuration of {@link createEmailSender}: where to send through and where to record. */
 export interface EmailSenderConfig {
@@ -111,8 +110,8 @@ export function createEmailSender(config: EmailSenderConfig): EmailSender {
  * Sends one email through Amazon SES and tracks it:
  * 1. validates the options (a programming error throws {@link InvalidOptionsError} naming the field);
  * 2. refuses when the reputation guard has paused the organisation (`paused`: a
- *    `SendingPausedError`; SES is not called, only the refusal is counted; a `canary` to the
- *    mailbox simulator only is let through), then recipients on the
+ *    `SendingPausedError`; SES is not called, only the refusal is counted; a `canary`, to the
+ *    mailbox simulator only, is let through), then recipients on the
  *    organisation's suppression list unless `allowSuppressed`;
  * 3. writes the organisation's `emails` row as `pending`;
  * 4. calls SESv2 SendEmail with the configuration set and the tags `kuratchi-org-id` /
@@ -144,10 +143,10 @@ async function send(ses: SESv2Client, config: EmailSenderConfig, input: SendEmai
   const now = () => (config.now?.() ?? new Date()).getTime();
   const recipients = [...toList(options.to), ...toList(options.cc), ...toList(options.bcc)];
   // The reputation guard: one primary-key read; a paused organisation stops here. Except a canary
-  // to the mailbox simulator only: it counts toward no bounce or complaint rate, and it is what
-  // shows the event path still works while the organisation is paused.
+  // (to the mailbox simulator only, as its options are validated): it counts toward no bounce or
+  // complaint rate, and it is what shows the event path still works while the organisation is paused.
   // https://docs.aws.amazon.com/ses/latest/dg/send-an-email-from-console.html#send-email-simulator
-  if (!(options.canary && recipients.every(isMailboxSimulatorAddress))) {
+  if (!options.canary) {
     const paused = await sendingPauseOf(config.adminDb, options.organizationId, now());
     if (paused) return { success: false, error: paused.message, paused };
   }

@@ -22,6 +22,8 @@ beforeAll(seedOrganizations);
 
 async function sendAndTrack(canary: boolean, tag: string) {
   const sesMessageId = `ses-${tag}-${crypto.randomUUID()}`;
+  // A canary goes to the mailbox simulator only (sendEmail refuses anything else).
+  const recipient = canary ? `success+exclusion-${tag}@simulator.amazonses.com` : `exclusion-${tag}@example.com`;
   const ses = new SESv2Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 's' } });
   mockClient(ses).on(SendEmailCommand).resolves({ MessageId: sesMessageId });
   const sender = createEmailSender({
@@ -33,7 +35,7 @@ async function sendAndTrack(canary: boolean, tag: string) {
   });
   const result = await sender.sendEmail({
     organizationId: ORGS.acme,
-    to: `exclusion-${tag}@example.com`,
+    to: recipient,
     subject: `exclusion ${tag}`,
     text: 'hi',
     ...(canary ? { canary: true } : {}),
@@ -52,7 +54,7 @@ async function sendAndTrack(canary: boolean, tag: string) {
           eventType,
           messageId: sesMessageId,
           time,
-          recipient: `exclusion-${tag}@example.com`,
+          recipient,
           link: `https://acme.example/${tag}`,
           userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/124.0 Safari/537.36',
         }),

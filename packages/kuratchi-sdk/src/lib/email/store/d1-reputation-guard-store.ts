@@ -1,4 +1,13 @@
 import type { D1Database } from '@cloudflare/workers-types';
+import { DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
+import { InvalidOptionsError } from '../shared/invalid-options.js';
+
+/**
+ * Where the organisation's own configuration set stands at SES: sending `disabled` (paused) or
+ * `enabled` again (lifted), or that call still to be made (`…-pending`: it failed, or there were
+ * no AWS credentials). Null: no configuration set of its own, or nothing done yet.
+ */
+export type ConfigurationSetSending = 'disabled' | 'enabled' | 'disable-pending' | 'enable-pending';
 
 /** The guard's state of one organisation (admin table `reputation_guard_state`). */
 export interface ReputationGuardState {
@@ -19,6 +28,7 @@ export interface ReputationGuardState {
   rearmAfter: number | null;
   refusedSends: number;
   lastRefusedAt: number | null;
+  configurationSetSending: ConfigurationSetSending | null;
 }
 
 /** One line of the guard's audit log (admin table `reputation_guard_audit`). */
@@ -47,7 +57,8 @@ export interface OrganizationReputation {
 
 const STATE_COLUMNS = `organization_id AS organizationId, state, since, metric, rate, threshold,
   bounce_rate AS bounceRate, complaint_rate AS complaintRate, recipients, evaluated_at AS evaluatedAt,
-  rearm_after AS rearmAfter, refused_sends AS refusedSends, last_refused_at AS lastRefusedAt`;
+  rearm_after AS rearmAfter, refused_sends AS refusedSends, last_refused_at AS lastRefusedAt,
+  configuration_set_sending AS configurationSetSending`;
 
 const AUDIT_COLUMNS = `id, organization_id AS organizationId, action, actor, reason, bounce_rate AS bounceRate,
   complaint_rate AS complaintRate, recipients, configuration_set AS configurationSet, at`;
@@ -62,12 +73,19 @@ export function createD1ReputationGuardStore(db: D1Database) {
     db
       .prepare(
         `INSERT INTO reputation_guard_state (organization_id, state, since, metric, rate, threshold, bounce_rate,
-           complaint_rate, recipients, evaluated_at, rearm_after, refused_sends, last_refused_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL)
+           complaint_rate, recipients, evaluated_at, rearm_after, refused_sends, last_refused_at,
+           configuration_set_sending)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?)
          ON CONFLICT (organization_id) DO UPDATE SET state = excluded.state, since = excluded.since,
            metric = excluded.metric, rate = excluded.rate, threshold = excluded.threshold,
            bounce_rate = excluded.bounce_rate, complaint_rate = excluded.complaint_rate,
-           recipients = excluded.recipients, evaluated_at = excluded.evaluated_at, rearm_after = excluded.rearm_after`,
+           recipients = excluded.recipients, evaluated_at = excluded.evaluated_at, rearm_after = excluded.rearm_after,
+           configuration_set_sending = excluded.configuration_set_sending,
+           -- A new pause counts its own refusals.
+           refused_sends = CASE WHEN excluded.state = 'paused' AND reputation_guard_state.state <> 'paused'
+             THEN 0 ELSE reputation_guard_state.refused_sends END,
+           last_refused_at = CASE WHEN excluded.state = 'paused' AND reputation_guard_state.state <> 'paused'
+             THEN NULL ELSE reputation_guard_state.last_refused_at END`,
       )
       .bind(
         s.organizationId,
@@ -81,6 +99,7 @@ export function createD1ReputationGuardStore(db: D1Database) {
         s.recipients,
         s.evaluatedAt,
         s.rearmAfter,
+        s.configurationSetSending,
       );
   const audit = (e: Omit<ReputationGuardAuditEntry, 'id'>) =>
     db
@@ -145,8 +164,20 @@ export function createD1ReputationGuardStore(db: D1Database) {
       }));
     },
 
-    /** Sets (or with null, removes) the organisation's own configuration set. */
+    /**
+     * Sets (or with null, removes) the organisation's own configuration set: one only it sends
+     * through, which a pause disables at SES.
+     * @throws {InvalidOptionsError} for the configuration set every organisation shares by default
+     *   (`kuratchi-email-tracking`): disabling it would stop every organisation's sending.
+     */
     async setConfigurationSet(organizationId: string, name: string | null): Promise<void> {
+      if (name === DEFAULT_CONFIGURATION_SET_NAME)
+        throw new InvalidOptionsError('setConfigurationSet', [
+          {
+            path: 'name',
+            message: `${name} is the configuration set every organisation shares: a pause would disable it for all of them`,
+          },
+        ]);
       await (
         name
           ? db
