@@ -100,6 +100,12 @@ describe('scheduled (cron trigger)', () => {
       expect.objectContaining({ job: 'reconcile', cron: CRON, outcome: 'ok', status: 'not-configured' }),
       // Off in this env (no SES_CANARY_ORGANIZATION_ID), and saying so.
       expect.objectContaining({ job: 'canary', outcome: 'ok', skipped: expect.stringMatching(/^not configured/) }),
+      expect.objectContaining({
+        job: 'reputation-guard',
+        cron: CRON,
+        outcome: 'ok',
+        configurationSets: 'not configured',
+      }),
       expect.objectContaining({ job: 'alerts', cron: CRON, outcome: 'ok', opened: 1 }),
     ]);
   });
@@ -138,9 +144,11 @@ describe('scheduled (cron trigger)', () => {
     const error = vi.spyOn(console, 'error');
     const failure = await runCron(NOW, { SES_PARK_TTL_HOURS: '1' });
     // Every job that reads the dashboard configuration fails on it; the others still ran.
-    expect(String(failure)).toBe('Error: scheduled jobs failed: park-sweep, reconcile, alerts (see their log lines)');
+    expect(String(failure)).toBe(
+      'Error: scheduled jobs failed: park-sweep, reconcile, reputation-guard, alerts (see their log lines)',
+    );
     expect(logLines(error)).toEqual(
-      ['park-sweep', 'reconcile', 'alerts'].map((job) =>
+      ['park-sweep', 'reconcile', 'reputation-guard', 'alerts'].map((job) =>
         expect.objectContaining({
           job,
           outcome: 'failed',
