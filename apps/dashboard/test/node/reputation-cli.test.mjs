@@ -69,15 +69,18 @@ describe('kuratchi-ses reputation against the built Worker', () => {
       await worker.mf.getWorker()
     ).scheduled({ cron: '*/10 * * * *', scheduledTime: new Date(now) });
     assert.equal(scheduled.outcome, 'ok');
+    await worker.admin.prepare("INSERT INTO organizations VALUES ('org-initech', 'Initech', 'ORG_DB_GLOBEX', 0)").run();
 
     const table = await runCli(['reputation', '--url', worker.url]);
     assert.equal(table.code, 1, table.stderr);
     const lines = table.stdout.trim().split('\n');
     assert.match(lines[0], /^Last 7 days, per recipient; no verdict below 100 recipients\. Bounce warn 2 %, pause 4 %/);
     assert.match(lines[1], /^organisation\s+state\s+bounce\s+complaint\s+recipients\s+evaluated$/);
-    // Worst first: the paused Acme, then Globex (never evaluated: no sends).
+    // Worst first: the paused Acme, then Globex (no sends: ok), then Initech (registered after
+    // the cron: never evaluated).
     assert.match(lines[2], new RegExp(`^org-acme\\s+paused\\s+5 %\\s+0 %\\s+200\\s+${new Date(now).toISOString()}$`));
-    assert.match(lines[3], /^org-globex\s+ok\s+-\s+-\s+0\s+never$/);
+    assert.match(lines[3], new RegExp(`^org-globex\\s+ok\\s+0 %\\s+0 %\\s+0\\s+${new Date(now).toISOString()}$`));
+    assert.match(lines[4], /^org-initech\s+ok\s+-\s+-\s+0\s+never$/);
     assert.match(
       table.stdout,
       /org-acme \(Acme\): sending paused since .*, bounce rate 5 % is past the pause threshold 4 %; 0 send\(s\) refused\./,
@@ -94,7 +97,7 @@ describe('kuratchi-ses reputation against the built Worker', () => {
 
     const unknown = await runCli(['reputation', '--url', worker.url, '--org', 'org-nope']);
     assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /no organisation "org-nope" \(known: org-acme, org-globex\)/);
+    assert.match(unknown.stderr, /no organisation "org-nope" \(known: org-acme, org-globex, org-initech\)/);
   });
 
   it('refuses without the operations token, naming the variable', async () => {
