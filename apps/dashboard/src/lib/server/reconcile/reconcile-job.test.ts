@@ -1,9 +1,10 @@
-import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '$worker';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock';
 import { requestsTo, scriptHost, type FakeHttpAnswer } from '../../../../test/fake-http';
 import { ORGS, seedOrganizations } from '../../../../test/support';
+import { runScheduled } from '../../../../test/cron';
 
 /**
  * The `reconcile` scheduled job through the Worker's real `scheduled` handler, its real SESv2
@@ -76,29 +77,11 @@ function insights(email: { sesMessageId: string; recipient: string }, events: ob
   };
 }
 
+/** The reconcile job's log line of a cron run at `at`, and whether the run failed (some job did). */
 async function runCron(at: number, overrides: Record<string, unknown>) {
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-  log.mockClear();
-  error.mockClear();
-  const ctx = createExecutionContext();
-  // A failed job makes the handler throw after every job ran (src/worker.ts): its line says why.
-  const thrown = await Promise.resolve(
-    worker.scheduled!(
-      createScheduledController({ scheduledTime: new Date(at), cron: '*/10 * * * *' }),
-      { ...env, ...overrides } as never,
-      ctx,
-    ),
-  ).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  await waitOnExecutionContext(ctx);
-  const lines = [...log.mock.calls, ...error.mock.calls].map(
-    ([line]) => JSON.parse(String(line)) as Record<string, unknown>,
-  );
-  const line = lines.find((l) => l['msg'] === 'scheduled-job' && l['job'] === 'reconcile');
-  return line ? ({ ...line, thrown: thrown !== null } as Record<string, unknown>) : undefined;
+  const run = await runScheduled(at, overrides);
+  const line = run.job('reconcile');
+  return line ? ({ ...line, thrown: run.failure !== null } as Record<string, unknown>) : undefined;
 }
 
 describe('the reconcile scheduled job', () => {

@@ -1,7 +1,7 @@
-import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '$worker';
 import { createD1ReputationGuardStore } from 'kuratchi-sdk/email/guard';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../auth/sessions';
 import { ConfigError } from '../config';
 import { testTime } from '../../../../test/clock.js';
@@ -10,6 +10,7 @@ import { addUser, APP_ORIGIN, postForm } from '../../../../test/forms.js';
 import { ORGS, seedOrganizations } from '../../../../test/support.js';
 import { reputationAlertProvider } from './alerts';
 import { readReputationSettings } from './settings';
+import { runScheduled } from '../../../../test/cron';
 
 /**
  * The reputation guard in the Worker: the cron job through the real `scheduled` handler, the
@@ -73,21 +74,11 @@ async function sent(db: D1Database, sentAt: number, recipients: number, bounced:
   );
 }
 
+/** The reputation-guard job's log line of a cron run at `AT` (the run's other jobs must succeed). */
 async function runCron(overrides: Record<string, unknown> = {}) {
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'error').mockImplementation(() => {});
-  const ctx = createExecutionContext();
-  await worker.scheduled!(
-    createScheduledController({ scheduledTime: AT, cron: '*/10 * * * *' }),
-    { ...env, ...overrides } as never,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  const line = log.mock.calls
-    .map(([text]) => JSON.parse(String(text)) as Record<string, unknown>)
-    .find((l) => l['job'] === 'reputation-guard');
-  vi.restoreAllMocks();
-  return line;
+  const run = await runScheduled(AT, overrides);
+  if (run.failure) throw run.failure;
+  return run.job('reputation-guard');
 }
 
 async function get(path: string, headers: Record<string, string>, envOverrides: Record<string, unknown> = {}) {

@@ -1,4 +1,4 @@
-import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '$worker';
 import type { CanaryRunReport } from 'kuratchi-sdk/email/canary';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -7,6 +7,7 @@ import { createSession } from '../../../../lib/server/auth/sessions';
 import { requestsTo, scriptHost } from '../../../../../test/fake-http';
 import { addUser, APP_ORIGIN } from '../../../../../test/forms';
 import { ORGS, post, seedOrganizations, signedEvent, testSigner } from '../../../../../test/support';
+import { runScheduled } from '../../../../../test/cron';
 
 // The canary end to end on the real build: the real scheduled handler (and POST /api/ops/canary)
 // send through the Worker's own SESv2 client, answered by the scripted fake host; the simulator's
@@ -39,21 +40,11 @@ async function sesAccepts(ids: string[]) {
   );
 }
 
+/** The canary job's log line of a cron run at `at` (the run's other jobs must succeed). */
 async function cron(at: number, overrides: Record<string, unknown> = CANARY) {
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'error').mockImplementation(() => {});
-  const ctx = createExecutionContext();
-  await worker.scheduled!(
-    createScheduledController({ scheduledTime: new Date(at), cron: '*/10 * * * *' }),
-    { ...env, ...overrides },
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  const line = log.mock.calls
-    .map(([l]) => JSON.parse(String(l)) as Record<string, unknown>)
-    .find((l) => l['job'] === 'canary');
-  vi.restoreAllMocks();
-  return line!;
+  const run = await runScheduled(at, overrides);
+  if (run.failure) throw run.failure;
+  return run.job('canary')!;
 }
 
 async function ops(method: 'GET' | 'POST', path: string, overrides: Record<string, unknown> = CANARY) {
