@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { E2E } from './environment';
-import { d1, postEvent, reloadUntil, screenshot, signIn, USERS } from './support';
+import { d1, postEvent, reloadUntil, runCron, screenshot, signIn, USERS } from './support';
 
 /** What the demo's alert webhook received (scripts/demo/alert-sink.mjs), as parsed bodies. */
 function alertsReceived(): Array<{
@@ -15,11 +15,6 @@ function alertsReceived(): Array<{
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line));
-}
-
-/** Runs the Worker's scheduled jobs now, as the cron trigger does (wrangler dev --test-scheduled). */
-async function runCron(request: import('@playwright/test').APIRequestContext) {
-  expect((await request.get(`/__scheduled?cron=${encodeURIComponent('*/10 * * * *')}`)).status()).toBe(200);
 }
 
 test('events that stop raise an alert on the overview and at the webhook, once, and clear once they resume', async ({

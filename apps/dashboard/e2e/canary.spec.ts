@@ -1,10 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { screenshot, signIn, USERS } from './support';
-
-/** Runs the Worker's scheduled jobs now, as the cron trigger does (wrangler dev --test-scheduled). */
-async function runCron(request: import('@playwright/test').APIRequestContext) {
-  expect((await request.get(`/__scheduled?cron=${encodeURIComponent('*/10 * * * *')}`)).status()).toBe(200);
-}
+import { runCron, screenshot, signIn, USERS } from './support';
 
 // pnpm dev's local SES (scripts/demo/ses-simulator.mjs) plays the mailbox simulator: the canary
 // sends through sendEmail, and its events come back as signed SNS messages through the webhook,

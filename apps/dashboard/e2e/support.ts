@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
 import { buildSesEvent, createSnsSigner, type SesEventSpec, type SnsSigner } from 'kuratchi-sdk/email/testing';
 import { E2E } from './environment';
 
@@ -100,4 +100,13 @@ export async function reloadUntil(page: Page, check: () => Promise<void>): Promi
     await page.reload();
     await check();
   }).toPass({ timeout: 20_000, intervals: [1000] });
+}
+
+/**
+ * Runs the Worker's scheduled jobs now, as the cron trigger does (wrangler dev --test-scheduled
+ * serves /__scheduled), and expects every job to succeed.
+ * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/#test-cron-triggers-locally
+ */
+export async function runCron(request: APIRequestContext): Promise<void> {
+  expect((await request.get(`/__scheduled?cron=${encodeURIComponent('*/10 * * * *')}`)).status()).toBe(200);
 }
