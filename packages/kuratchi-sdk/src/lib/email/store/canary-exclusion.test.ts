@@ -14,8 +14,10 @@ import { createOrgDatabaseClient } from './org-databases.js';
 // Canary emails (sendEmail's `canary: true`) follow the real path but stay out of the
 // organisation's statistics: daily counts (and so the reputation and engagement rates computed
 // from them), top links, and the email log unless asked for. A day of its own (ten days before
-// the pinned now) keeps other tests' rows out.
-const day = testTime(-10 * 86_400_000);
+// the pinned now) keeps other tests' rows out; its noon (UTC), so that the events minutes after
+// the send fall on the same day of the daily stats, whatever time of day now is.
+const DAY_MS = 86_400_000;
+const day = new Date(Math.floor(testTime(-10 * DAY_MS).getTime() / DAY_MS) * DAY_MS + DAY_MS / 2);
 const queries = createD1EmailQueries(env.ORG_DB_ACME);
 
 beforeAll(seedOrganizations);
@@ -91,7 +93,7 @@ describe('canary emails are kept apart from the statistics', () => {
   });
 
   it("leaves the canary's clicks out of the top links", async () => {
-    const links = await queries.topLinks(day.getTime(), day.getTime() + 86_400_000);
+    const links = await queries.topLinks(day.getTime(), day.getTime() + DAY_MS);
     expect(links.map((l) => l.link)).toEqual(['https://acme.example/real']);
   });
 
