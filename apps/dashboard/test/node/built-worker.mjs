@@ -49,5 +49,18 @@ export async function startBuiltWorker(bindings, options = {}) {
   return { mf, url, admin, acme };
 }
 
+/**
+ * The Worker's own AWS configuration (`AWS_*`, read by `readConfig(env).ses`) for a local SESv2
+ * at `endpoint` (`http://127.0.0.1:PORT`): AWS's documentation example keys, never real ones.
+ */
+export function localSesBindings(endpoint) {
+  return {
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    AWS_ENDPOINT_URL: endpoint,
+  };
+}
+
 /** The built `kuratchi-ses` as a process, with the SDK's test environment (nothing reaches AWS). */
 export { runCli } from '../../../../packages/kuratchi-sdk/test/node/cli-run.mjs';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { buildSesEvent } from 'kuratchi-sdk/email/testing';
-import { runCli as run, startBuiltWorker } from './built-worker.mjs';
+import { localSesBindings, runCli as run, startBuiltWorker } from './built-worker.mjs';
 
 const TOKEN = 'canary-cli-test-token-0123456789abcdef';
 const EXPECTED = {
@@ -63,10 +63,7 @@ before(async () => {
   ses = await startFakeSes();
   worker = await startBuiltWorker({
     KURATCHI_OPS_TOKEN: TOKEN,
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-    AWS_ENDPOINT_URL: `http://127.0.0.1:${ses.address().port}`,
+    ...localSesBindings(`http://127.0.0.1:${ses.address().port}`),
     SES_CANARY_ORGANIZATION_ID: 'org-acme',
     SES_CANARY_FROM: 'canary@acme.example',
   });

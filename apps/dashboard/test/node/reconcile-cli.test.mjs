@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { runCli as run, startBuiltWorker } from './built-worker.mjs';
+import { localSesBindings, runCli as run, startBuiltWorker } from './built-worker.mjs';
 
 const TOKEN = 'reconcile-cli-test-token-0123456789abcdef';
 const HOUR = 3_600_000;
@@ -65,10 +65,7 @@ before(async () => {
   ses = await startFakeSes();
   worker = await startBuiltWorker({
     KURATCHI_OPS_TOKEN: TOKEN,
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-    AWS_ENDPOINT_URL: `http://127.0.0.1:${ses.address().port}`,
+    ...localSesBindings(`http://127.0.0.1:${ses.address().port}`),
   });
   // An email sendEmail sent five hours ago (the route runs on the real clock) with no event since.
   const sentAt = Date.now() - 5 * HOUR;
