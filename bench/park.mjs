@@ -65,7 +65,11 @@ try {
   const acme = await mf.getD1Database('ORG_DB_ACME');
   await applyMigrationFiles(admin, join(root, 'packages/kuratchi-sdk/migrations/admin'));
   await applyMigrationFiles(acme, join(root, 'packages/kuratchi-sdk/migrations/org'));
-  await admin.prepare("INSERT INTO organizations VALUES ('org-acme', 'Acme', 'ORG_DB_ACME', 0)").run();
+  await admin
+    .prepare(
+      "INSERT INTO organizations (id, name, database_binding, created_at) VALUES ('org-acme', 'Acme', 'ORG_DB_ACME', 0)",
+    )
+    .run();
 
   const cases = {
     orphaned: { label: 'lookup row of a deleted email (orphaned)', route: true },

@@ -407,7 +407,10 @@ async function seed(mf) {
   for (const org of ORGS) {
     const db = await mf.getD1Database(org.binding);
     await applyMigrationFiles(db, join(root, 'packages/kuratchi-sdk/migrations/org'));
-    await admin.prepare('INSERT INTO organizations VALUES (?, ?, ?, 0)').bind(org.id, org.id, org.binding).run();
+    await admin
+      .prepare('INSERT INTO organizations (id, name, database_binding, created_at) VALUES (?, ?, ?, 0)')
+      .bind(org.id, org.id, org.binding)
+      .run();
     const rowsOf = Array.from({ length: EMAILS_PER_ORG }, (_, i) => ({
       id: `${org.id}-email-${i}`,
       sesMessageId: `ses-${org.id}-${i}`,

@@ -1,4 +1,4 @@
-import type { D1Database, Queue, R2Bucket } from '@cloudflare/workers-types';
+import type { D1Database, DurableObjectNamespace, Queue, R2Bucket } from '@cloudflare/workers-types';
 import type { KuratchiLocals } from '$lib/server/locals';
 import type { Session } from '$lib/server/auth/sessions';
 
@@ -21,6 +21,11 @@ declare global {
   interface DashboardEnv {
     /** Admin database: organisations, SES message routing, parked and dead-lettered events, ingestion counters. */
     ADMIN_DB: D1Database;
+    /**
+     * Organisations on SQLite-backed Durable Objects (`OrganizationDatabase`, exported by
+     * src/worker.ts): those whose `organizations.database_kind` is `durable-object`.
+     */
+    ORG_DO?: DurableObjectNamespace;
     /** `production` (default) or `development`; production refuses development-only settings. */
     ENVIRONMENT?: string;
     /** Comma-separated SNS topic ARNs the webhook accepts; empty refuses every topic. */

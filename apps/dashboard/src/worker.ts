@@ -9,6 +9,13 @@ import { scheduledJobs } from './lib/server/scheduled/jobs';
 import { runScheduledJobs } from './lib/server/scheduled/run-jobs';
 import { consumeQueueBatch } from './lib/server/ses-queue';
 
+/**
+ * The organisation database as a SQLite-backed Durable Object (wrangler.toml
+ * `[[durable_objects.bindings]]` ORG_DO): organisations created at run time live here.
+ * @see https://developers.cloudflare.com/durable-objects/best-practices/access-durable-objects-storage/
+ */
+export { OrganizationDatabase } from 'kuratchi-sdk/email/durable-object';
+
 export default {
   fetch: (request, env, ctx) => sveltekit.fetch(request, env, ctx),
 

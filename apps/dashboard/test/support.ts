@@ -22,11 +22,9 @@ export async function seedOrganizations(): Promise<void> {
       [ORGS.acme, 'Acme', 'ORG_DB_ACME'],
       [ORGS.globex, 'Globex', 'ORG_DB_GLOBEX'],
     ].map(([id, name, binding]) =>
-      env.ADMIN_DB.prepare('INSERT INTO organizations VALUES (?, ?, ?, 0) ON CONFLICT (id) DO NOTHING').bind(
-        id,
-        name,
-        binding,
-      ),
+      env.ADMIN_DB.prepare(
+        'INSERT INTO organizations (id, name, database_binding, created_at) VALUES (?, ?, ?, 0) ON CONFLICT (id) DO NOTHING',
+      ).bind(id, name, binding),
     ),
   );
 }

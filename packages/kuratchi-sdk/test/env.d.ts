@@ -8,6 +8,8 @@ declare global {
       ORG_DB_GLOBEX: D1Database;
       /** Migrated by no setup file: for tests of a migration on existing rows. */
       ORG_DB_UNMIGRATED: D1Database;
+      /** Organisations on SQLite-backed Durable Objects (`OrganizationDatabase`). */
+      ORG_DO: DurableObjectNamespace<import('../src/lib/email/durable-object/index.js').OrganizationDatabase>;
       /** The raw archive of SNS messages (local R2). */
       SES_ARCHIVE: R2Bucket;
       ADMIN_MIGRATIONS: D1Migration[];

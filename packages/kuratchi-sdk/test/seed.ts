@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:test';
-import { createD1AdminStore, createD1OrgEmailStore, createOrgDatabaseClient } from '../src/lib/email/store/index.js';
+import { createD1AdminStore, createOrgDatabaseClient, createOrgEmailStore } from '../src/lib/email/store/index.js';
 import { recordEventInput, type EventSinkPorts } from '../src/lib/email/events/record.js';
 import { sesEventContentId } from '../src/lib/email/events/content-identity.js';
 import type { MessageRoute, RecordEventInput } from '../src/lib/email/events/ports.js';
@@ -43,7 +43,7 @@ export function d1SinkPorts(now: () => Date): EventSinkPorts {
   const orgDatabase = createOrgDatabaseClient(env.ADMIN_DB, env as unknown as Record<string, unknown>);
   return {
     adminStore: createD1AdminStore(env.ADMIN_DB),
-    resolveOrgEmailStore: async (organizationId) => createD1OrgEmailStore(await orgDatabase(organizationId)),
+    resolveOrgEmailStore: async (organizationId) => createOrgEmailStore(await orgDatabase(organizationId)),
     now,
   };
 }

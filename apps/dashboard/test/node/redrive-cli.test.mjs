@@ -46,7 +46,9 @@ before(async () => {
   ));
   // org-gone names a D1 binding this Worker lacks: its events answer 503 (a retry can fix it).
   await admin.batch([
-    admin.prepare("INSERT INTO organizations VALUES ('org-gone', 'Gone', 'ORG_DB_GONE', 0)"),
+    admin.prepare(
+      "INSERT INTO organizations (id, name, database_binding, created_at) VALUES ('org-gone', 'Gone', 'ORG_DB_GONE', 0)",
+    ),
     admin.prepare("INSERT INTO email_message_lookup VALUES ('ses-a', 'org-acme', 'email-a', 0)"),
     admin.prepare("INSERT INTO email_message_lookup VALUES ('ses-g', 'org-gone', 'email-g', 0)"),
   ]);

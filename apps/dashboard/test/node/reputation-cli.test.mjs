@@ -53,7 +53,11 @@ before(async () => {
     await worker.mf.getD1Database('ORG_DB_GLOBEX'),
     join(root, 'packages/kuratchi-sdk/migrations/org'),
   );
-  await worker.admin.prepare("INSERT INTO organizations VALUES ('org-globex', 'Globex', 'ORG_DB_GLOBEX', 0)").run();
+  await worker.admin
+    .prepare(
+      "INSERT INTO organizations (id, name, database_binding, created_at) VALUES ('org-globex', 'Globex', 'ORG_DB_GLOBEX', 0)",
+    )
+    .run();
 });
 
 after(async () => {
@@ -69,7 +73,11 @@ describe('kuratchi-ses reputation against the built Worker', () => {
       await worker.mf.getWorker()
     ).scheduled({ cron: '*/10 * * * *', scheduledTime: new Date(now) });
     assert.equal(scheduled.outcome, 'ok');
-    await worker.admin.prepare("INSERT INTO organizations VALUES ('org-initech', 'Initech', 'ORG_DB_GLOBEX', 0)").run();
+    await worker.admin
+      .prepare(
+        "INSERT INTO organizations (id, name, database_binding, created_at) VALUES ('org-initech', 'Initech', 'ORG_DB_GLOBEX', 0)",
+      )
+      .run();
 
     const table = await runCli(['reputation', '--url', worker.url]);
     assert.equal(table.code, 1, table.stderr);

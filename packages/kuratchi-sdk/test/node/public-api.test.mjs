@@ -6,7 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 
 const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
-const SUBPATHS = Object.keys(pkg.exports).filter((key) => key.startsWith('./email'));
+/** Subpaths that run only in a Worker (they import `cloudflare:workers`): not loadable in Node. */
+const WORKER_ONLY = ['./email/durable-object'];
+const SUBPATHS = Object.keys(pkg.exports).filter((key) => key.startsWith('./email') && !WORKER_ONLY.includes(key));
 
 /** The names of `kuratchi-sdk/email`: what docs/*.md import from it. */
 const ROOT = [
@@ -86,7 +88,9 @@ describe('the public API by concern', () => {
       './email/encoding',
       './email/aws-names',
     ]);
-    for (const subpath of SUBPATHS) assert.deepEqual(Object.keys(pkg.exports[subpath]), ['types', 'import'], subpath);
+    for (const subpath of [...SUBPATHS, ...WORKER_ONLY]) {
+      assert.deepEqual(Object.keys(pkg.exports[subpath]), ['types', 'import'], subpath);
+    }
   });
 
   it("kuratchi-sdk/email holds the guides' names only (25 at most), each from its concern", async () => {
@@ -104,6 +108,19 @@ describe('the public API by concern', () => {
     }
     const types = await readFile(new URL(`../../${pkg.exports['./email'].types}`, import.meta.url), 'utf8');
     assert.doesNotMatch(types, /export type/, 'the root exports no type: types come from the concerns');
+  });
+
+  it('kuratchi-sdk/email/durable-object declares the organisation Durable Object class for Workers', async () => {
+    const types = await readFile(
+      new URL(`../../${pkg.exports['./email/durable-object'].types}`, import.meta.url),
+      'utf8',
+    );
+    assert.match(types, /OrganizationDatabase/);
+    const js = await readFile(
+      new URL(`../../${pkg.exports['./email/durable-object'].import}`, import.meta.url),
+      'utf8',
+    );
+    assert.match(js, /export \{ OrganizationDatabase \}/);
   });
 
   // The two shared modules the dashboard imports are those helpers (base64; the AWS names rule).

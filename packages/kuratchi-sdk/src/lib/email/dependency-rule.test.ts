@@ -14,6 +14,8 @@ import { describe, expect, it } from 'vitest';
  * - `reconcile/` asks SES about emails with no outcome: events/, store/, ses/, shared/, model.ts;
  * - `canary/` sends through send/ and reads the D1 tables: send/, store/, events/, ses/, shared/, model.ts
  *   (not setup/);
+ * - `durable-object/` is the organisation database on a Durable Object: it runs store/'s
+ *   statements on the object's SQLite: store/, events/, model.ts (imported only by the Worker);
  * - `testing/` builds signed messages and events: events/, shared/, model.ts;
  * - `verify/` is the barrel of the `kuratchi-sdk/email/verify` subpath: re-exports of events/'s
  *   verification modules (and shared/) only; `index.ts` may re-export every concern;
@@ -41,6 +43,7 @@ type Concern =
   | 'testing'
   | 'guard'
   | 'ses'
+  | 'durable-object'
   | 'outside';
 
 const MAY_IMPORT: Record<Exclude<Concern, 'outside'>, readonly Concern[]> = {
@@ -70,6 +73,7 @@ const MAY_IMPORT: Record<Exclude<Concern, 'outside'>, readonly Concern[]> = {
   canary: ['model', 'shared', 'events', 'store', 'send', 'ses'],
   testing: ['model', 'shared', 'events'],
   verify: ['shared', 'events'],
+  'durable-object': ['model', 'events', 'store'],
 };
 
 /** The concern of a path relative to src/lib/email (`events/record.ts` -> `events`). */

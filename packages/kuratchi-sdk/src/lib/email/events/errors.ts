@@ -82,11 +82,14 @@ export class SesEventParseError extends Error {
  * Why an organisation's database could not be resolved.
  * @see https://developers.cloudflare.com/d1/worker-api/ (D1 bindings)
  */
-export type OrgDatabaseErrorCode = 'admin-db-missing' | 'organization-not-found' | 'binding-missing';
+export type OrgDatabaseErrorCode =
+  'admin-db-missing' | 'organization-not-found' | 'binding-missing' | 'organization-moving';
 
 /**
- * An organisation's D1 database could not be resolved: the admin database binding is missing,
- * the organisation is unknown, or its database binding is not bound to this Worker. What the
+ * An organisation's database could not be resolved: the admin database binding is missing,
+ * the organisation is unknown, its database binding (D1 or Durable Object namespace) is not bound
+ * to this Worker, or it is being moved to a Durable Object (`organization-moving`, for the
+ * minutes of `kuratchi-ses org migrate`). What the
  * resolver port (`OrgEmailStoreResolver`, `ports.ts`) throws: the sink reads
  * `organization-not-found` as a missing email row; the route answers the others with 503, so SNS
  * delivers again.

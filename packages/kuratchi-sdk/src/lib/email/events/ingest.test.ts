@@ -315,7 +315,7 @@ describe('ingest: refusals write nothing', () => {
 
   it('an organisation whose database binding is missing answers 503', async () => {
     await env.ADMIN_DB.prepare(
-      "INSERT INTO organizations VALUES ('org-unbound', 'Unbound', 'ORG_DB_NOPE', 0) ON CONFLICT DO NOTHING",
+      "INSERT INTO organizations (id, name, database_binding, created_at) VALUES ('org-unbound', 'Unbound', 'ORG_DB_NOPE', 0) ON CONFLICT DO NOTHING",
     ).run();
     const sesMessageId = `ses-${crypto.randomUUID()}`;
     await env.ADMIN_DB.prepare("INSERT INTO email_message_lookup VALUES (?, 'org-unbound', 'e1', 0)")

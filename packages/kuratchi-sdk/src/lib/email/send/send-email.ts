@@ -9,7 +9,7 @@ import { sendEmailOptionsSchema, type SendEmailOptions, type ValidSendEmailOptio
 import { resolveSesClient, type SesClientInput } from '../ses/client.js';
 import { configurationSetNameSchema, DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
 import { createD1AdminStore } from '../store/d1-admin-store.js';
-import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
+import { createOrgEmailStore } from '../store/org-email-store.js';
 import { createD1OutgoingEmailStore } from '../store/d1-outgoing-email-store.js';
 import { MessageBindingError } from '../store/errors.js';
 import { findSuppressedRecipients } from './suppressions.js';
@@ -236,7 +236,7 @@ async function recordSent(
       {
         adminStore,
         resolveOrgEmailStore: async (id) =>
-          createD1OrgEmailStore(id === organizationId ? db : await config.orgDatabase(id)),
+          createOrgEmailStore(id === organizationId ? db : await config.orgDatabase(id)),
         ...(config.now ? { now: config.now } : {}),
       },
       sesMessageId,

@@ -11,6 +11,16 @@ import type { OrgEmailStore, RecordEventInput, RecordEventOutcome } from '../eve
  */
 export const MAX_STATEMENTS_PER_RECORD_BATCH = 300;
 
+/** Options of {@link createD1OrgEmailStore}. */
+export interface D1OrgEmailStoreOptions {
+  /**
+   * Most statements per batch of `recordEvents`; default {@link MAX_STATEMENTS_PER_RECORD_BATCH}.
+   * An organisation's Durable Object passes `Infinity`: its SQLite has no D1 request limits, so
+   * the whole batch is one transaction.
+   */
+  maxStatementsPerBatch?: number;
+}
+
 /**
  * An organisation's email database on D1 prepared statements (schema: `migrations/org`).
  *
@@ -22,7 +32,8 @@ export const MAX_STATEMENTS_PER_RECORD_BATCH = 300;
  * never binds the row to its SES message: only `markSent` does, with SES's own answer.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  */
-export function createD1OrgEmailStore(db: D1Database): OrgEmailStore {
+export function createD1OrgEmailStore(db: D1Database, options: D1OrgEmailStoreOptions = {}): OrgEmailStore {
+  const maxStatementsPerBatch = options.maxStatementsPerBatch ?? MAX_STATEMENTS_PER_RECORD_BATCH;
   return {
     async recordEvent(input) {
       const token = crypto.randomUUID();
@@ -41,7 +52,7 @@ export function createD1OrgEmailStore(db: D1Database): OrgEmailStore {
     async recordEvents(inputs) {
       const outcomes: Array<RecordEventOutcome | undefined> = new Array(inputs.length);
       const notApplied: number[] = [];
-      for (const chunk of chunkByStatements(inputs)) {
+      for (const chunk of chunkByStatements(inputs, maxStatementsPerBatch)) {
         const statements: D1PreparedStatement[] = [];
         const inserts: number[] = [];
         for (const index of chunk) {
@@ -77,13 +88,13 @@ function insertedRow(result: D1Result | undefined): boolean {
 const MAX_IDS_PER_QUERY = 100;
 
 /** Input indexes in chunks whose statements fit one batch; an event is never split. */
-function chunkByStatements(inputs: readonly RecordEventInput[]): number[][] {
+function chunkByStatements(inputs: readonly RecordEventInput[], maxStatements: number): number[][] {
   const chunks: number[][] = [];
   let current: number[] = [];
   let size = 0;
   inputs.forEach((input, index) => {
     const cost = recordInputCost(input);
-    if (current.length && size + cost > MAX_STATEMENTS_PER_RECORD_BATCH) {
+    if (current.length && size + cost > maxStatements) {
       chunks.push(current);
       current = [];
       size = 0;

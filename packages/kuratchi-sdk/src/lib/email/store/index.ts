@@ -1,15 +1,33 @@
 /**
  * `kuratchi-sdk/email/d1`: email tracking on Cloudflare D1. The admin and organisation databases
- * of a Worker's env, the D1 stores that implement the ingestion ports of
+ * of a Worker's env (an organisation's on a D1 binding or on its Durable Object, both as a `D1Database`), the D1 stores that implement the ingestion ports of
  * `kuratchi-sdk/email/events`, the read queries of the email log, and their errors.
  * Re-exports only; no AWS SDK.
  * @see https://developers.cloudflare.com/d1/worker-api/
  * @module
  */
-export { getAdminDb, createOrgDatabaseClient, createOrgBindingCache, ADMIN_DB_BINDING } from './org-databases.js';
-export type { D1Bindings, OrgBindingCache, OrgBindingCacheOptions } from './org-databases.js';
+export {
+  getAdminDb,
+  createOrgDatabaseClient,
+  createOrgBindingCache,
+  readOrgDatabaseLocation,
+  openOrgDatabase,
+  ADMIN_DB_BINDING,
+  ORG_LOCATION_CACHE_TTL_MS,
+} from './org-databases.js';
+export type {
+  D1Bindings,
+  OrgBindingCache,
+  OrgBindingCacheOptions,
+  OrgDatabaseKind,
+  OrgDatabaseLocation,
+} from './org-databases.js';
+export { durableObjectDatabase } from './durable-object-database.js';
+export { createOrgEmailStore } from './org-email-store.js';
+export type { OrganizationDatabaseRpc, SqlValue, WireResult, WireStatement } from './sql-wire.js';
 export { createD1AdminStore } from './d1-admin-store.js';
 export { createD1OrgEmailStore, MAX_STATEMENTS_PER_RECORD_BATCH } from './d1-org-email-store.js';
+export type { D1OrgEmailStoreOptions } from './d1-org-email-store.js';
 export { createD1DeadLetterStore } from './d1-dead-letter-store.js';
 export { createR2SnsArchive } from './r2-sns-archive.js';
 export { resetTrackingPage, MAX_RESET_PAGE } from './d1-tracking-reset.js';
@@ -51,3 +69,10 @@ export type {
   ReconcileCandidateQuery,
   ReconcileAsk,
 } from './d1-reconcile-store.js';
+export {
+  createOrganization,
+  listOrganizations,
+  OrganizationExistsError,
+  DEFAULT_ORG_DURABLE_OBJECT_BINDING,
+} from './organizations.js';
+export type { NewOrganization, OrganizationRecord } from './organizations.js';

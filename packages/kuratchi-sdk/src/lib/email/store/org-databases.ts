@@ -1,7 +1,9 @@
-import type { D1Database } from '@cloudflare/workers-types';
+import type { D1Database, DurableObjectNamespace } from '@cloudflare/workers-types';
 import { OrgDatabaseError } from '../events/errors.js';
+import { durableObjectDatabase } from './durable-object-database.js';
+import type { OrganizationDatabaseRpc } from './sql-wire.js';
 
-/** The part of the Worker's env this module reads: D1 bindings by name. */
+/** The part of the Worker's env this module reads: D1 and Durable Object bindings by name. */
 export type D1Bindings = Record<string, unknown>;
 
 /** Name of the admin database binding in wrangler.toml. */
@@ -20,20 +22,42 @@ export function getAdminDb(env: D1Bindings): D1Database {
 }
 
 /**
- * Organisation id → the name of its D1 binding, kept per isolate for a short time so that the
+ * Where an organisation's database lives (`organizations.database_kind` and `database_binding`):
+ * a D1 database bound under `binding`, or a Durable Object of the namespace bound under
+ * `binding` (the object `idFromName(organizationId)`). `movingSince` is set while
+ * `kuratchi-ses org migrate` moves it.
+ * @see https://developers.cloudflare.com/durable-objects/api/namespace/#idfromname
+ */
+export interface OrgDatabaseLocation {
+  kind: OrgDatabaseKind;
+  binding: string;
+  movingSince: number | null;
+}
+
+/** The two kinds of organisation database. */
+export type OrgDatabaseKind = 'd1' | 'durable-object';
+
+/**
+ * Organisation id → where its database lives, kept per isolate for a short time so that the
  * webhook and the queue consumer do not read `organizations` once per event. Bounded (oldest
- * first out) and short-lived (default 60 s), so a changed `organizations` row is seen within a
- * minute; a missing organisation is never cached.
+ * first out) and short-lived (default {@link ORG_LOCATION_CACHE_TTL_MS}), so a changed
+ * `organizations` row is seen within a minute; a missing organisation is never cached.
  * @see https://developers.cloudflare.com/workers/runtime-apis/bindings/#how-bindings-work (module scope lives as long as the isolate)
  */
 export interface OrgBindingCache {
-  get(organizationId: string, now: number): string | undefined;
-  set(organizationId: string, binding: string, now: number): void;
+  get(organizationId: string, now: number): OrgDatabaseLocation | undefined;
+  set(organizationId: string, location: OrgDatabaseLocation, now: number): void;
 }
+
+/**
+ * How long an isolate trusts a cached {@link OrgDatabaseLocation} by default, in ms: also how
+ * long `kuratchi-ses org migrate` waits after marking an organisation moving before it copies.
+ */
+export const ORG_LOCATION_CACHE_TTL_MS = 60_000;
 
 /** Options of {@link createOrgBindingCache}. */
 export interface OrgBindingCacheOptions {
-  /** How long a binding name is trusted, in ms; default 60,000. */
+  /** How long a location is trusted, in ms; default {@link ORG_LOCATION_CACHE_TTL_MS}. */
   ttlMs?: number;
   /** Most organisations held; default 1,000. */
   maxEntries?: number;
@@ -45,12 +69,12 @@ export interface OrgBindingCacheOptions {
  * @see https://developers.cloudflare.com/workers/reference/how-workers-works/#isolates
  */
 export function createOrgBindingCache(options: OrgBindingCacheOptions = {}): OrgBindingCache {
-  const ttlMs = options.ttlMs ?? 60_000;
+  const ttlMs = options.ttlMs ?? ORG_LOCATION_CACHE_TTL_MS;
   const maxEntries = options.maxEntries ?? 1000;
   if (!(ttlMs > 0) || !Number.isInteger(maxEntries) || maxEntries < 1) {
     throw new RangeError('org binding cache: ttlMs must be positive and maxEntries a positive integer');
   }
-  const entries = new Map<string, { binding: string; until: number }>();
+  const entries = new Map<string, { location: OrgDatabaseLocation; until: number }>();
   return {
     get(organizationId, now) {
       const entry = entries.get(organizationId);
@@ -59,22 +83,44 @@ export function createOrgBindingCache(options: OrgBindingCacheOptions = {}): Org
         entries.delete(organizationId);
         return undefined;
       }
-      return entry.binding;
+      return entry.location;
     },
-    set(organizationId, binding, now) {
+    set(organizationId, location, now) {
       entries.delete(organizationId);
-      entries.set(organizationId, { binding, until: now + ttlMs });
+      entries.set(organizationId, { location, until: now + ttlMs });
       if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
     },
   };
 }
 
 /**
+ * Reads where an organisation's database lives from the admin database.
+ * @throws {OrgDatabaseError} `organization-not-found`.
+ */
+export async function readOrgDatabaseLocation(
+  adminDb: D1Database,
+  organizationId: string,
+): Promise<OrgDatabaseLocation> {
+  const row = await adminDb
+    .prepare(
+      `SELECT database_kind AS kind, database_binding AS binding, moving_since AS movingSince
+         FROM organizations WHERE id = ?`,
+    )
+    .bind(organizationId)
+    .first<OrgDatabaseLocation>();
+  if (!row) throw new OrgDatabaseError('organization-not-found', `organization ${organizationId} does not exist`);
+  return row;
+}
+
+/**
  * Creates `orgDatabaseClient(orgId)`: looks the organisation up in the admin database
- * (`organizations.database_binding`) and returns the D1 database bound to the Worker under that
- * name. Each organisation is looked up once per client, and, given a `cache` kept per isolate,
- * once per cache lifetime (default a minute) across clients.
- * @throws {OrgDatabaseError} `organization-not-found` or `binding-missing`.
+ * (`organizations.database_kind` and `database_binding`) and returns its database as a
+ * `D1Database`: the D1 database bound under that name, or its Durable Object
+ * (`durableObjectDatabase`), which answers the same API. Each organisation is looked up once per
+ * client, and, given a `cache` kept per isolate, once per cache lifetime (default a minute)
+ * across clients.
+ * @throws {OrgDatabaseError} `organization-not-found`, `binding-missing`, or
+ *   `organization-moving` while `kuratchi-ses org migrate` moves it (retry later).
  */
 export function createOrgDatabaseClient(
   adminDb: D1Database,
@@ -99,26 +145,55 @@ async function resolve(
   organizationId: string,
   cache: OrgBindingCache | undefined,
 ): Promise<D1Database> {
-  let binding = cache?.get(organizationId, Date.now());
-  if (binding === undefined) {
-    const row = await adminDb
-      .prepare('SELECT database_binding AS binding FROM organizations WHERE id = ?')
-      .bind(organizationId)
-      .first<{ binding: string }>();
-    if (!row) throw new OrgDatabaseError('organization-not-found', `organization ${organizationId} does not exist`);
-    binding = row.binding;
-    cache?.set(organizationId, binding, Date.now());
+  let location = cache?.get(organizationId, Date.now());
+  if (location === undefined) {
+    location = await readOrgDatabaseLocation(adminDb, organizationId);
+    cache?.set(organizationId, location, Date.now());
   }
-  const db = binding === ADMIN_DB_BINDING ? undefined : env[binding];
-  if (!isD1Database(db)) {
+  if (location.movingSince !== null) {
     throw new OrgDatabaseError(
-      'binding-missing',
-      `organization ${organizationId} uses D1 binding ${binding}, which is not bound to this Worker`,
+      'organization-moving',
+      `organization ${organizationId} is being moved to a Durable Object (since ${new Date(location.movingSince).toISOString()}): retry shortly`,
     );
   }
-  return db;
+  return openOrgDatabase(env, organizationId, location);
+}
+
+/**
+ * The database at a location: the D1 binding, or the organisation's object in the namespace.
+ * @throws {OrgDatabaseError} `binding-missing` when the Worker has no such binding of that kind.
+ * @see https://developers.cloudflare.com/durable-objects/api/namespace/
+ */
+export function openOrgDatabase(env: D1Bindings, organizationId: string, location: OrgDatabaseLocation): D1Database {
+  const bound = location.binding === ADMIN_DB_BINDING ? undefined : env[location.binding];
+  if (location.kind === 'durable-object') {
+    if (!isDurableObjectNamespace(bound)) {
+      throw new OrgDatabaseError(
+        'binding-missing',
+        `organization ${organizationId} lives in Durable Object namespace ${location.binding}, which is not bound to this Worker`,
+      );
+    }
+    const stub = bound.get(bound.idFromName(organizationId)) as unknown as OrganizationDatabaseRpc;
+    return durableObjectDatabase(stub);
+  }
+  if (!isD1Database(bound)) {
+    throw new OrgDatabaseError(
+      'binding-missing',
+      `organization ${organizationId} uses D1 binding ${location.binding}, which is not bound to this Worker`,
+    );
+  }
+  return bound;
 }
 
 function isD1Database(value: unknown): value is D1Database {
   return typeof value === 'object' && value !== null && typeof (value as D1Database).prepare === 'function';
+}
+
+function isDurableObjectNamespace(value: unknown): value is DurableObjectNamespace {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as DurableObjectNamespace).idFromName === 'function' &&
+    typeof (value as DurableObjectNamespace).get === 'function'
+  );
 }

@@ -110,7 +110,7 @@ describe('Firehose HTTP endpoint, direct mode', () => {
   it('answers 503 when an event cannot be recorded (database binding missing), so Firehose retries', async () => {
     const emailId = crypto.randomUUID();
     await env.ADMIN_DB.prepare(
-      "INSERT INTO organizations VALUES ('org-gone', 'Gone', 'ORG_DB_GONE', 0) ON CONFLICT DO NOTHING",
+      "INSERT INTO organizations (id, name, database_binding, created_at) VALUES ('org-gone', 'Gone', 'ORG_DB_GONE', 0) ON CONFLICT DO NOTHING",
     ).run();
     await env.ADMIN_DB.prepare("INSERT INTO email_message_lookup VALUES (?, 'org-gone', ?, 0)")
       .bind(`ses-${emailId}`, emailId)

@@ -52,7 +52,7 @@ describe('POST /api/ops/events/import', () => {
   it('answers 503 naming the records to send again when the database is unavailable', async () => {
     const emailId = crypto.randomUUID();
     await env.ADMIN_DB.prepare(
-      "INSERT INTO organizations VALUES ('org-gone-import', 'Gone', 'ORG_DB_GONE', 0) ON CONFLICT DO NOTHING",
+      "INSERT INTO organizations (id, name, database_binding, created_at) VALUES ('org-gone-import', 'Gone', 'ORG_DB_GONE', 0) ON CONFLICT DO NOTHING",
     ).run();
     await env.ADMIN_DB.prepare("INSERT INTO email_message_lookup VALUES (?, 'org-gone-import', ?, 0)")
       .bind(`ses-${emailId}`, emailId)
