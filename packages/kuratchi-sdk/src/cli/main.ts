@@ -3,6 +3,7 @@ import { err, out, type Command } from './command.js';
 import { canaryCommand } from './commands/canary.js';
 import { deadLettersCommand } from './commands/dead-letters.js';
 import { importCommand } from './commands/import.js';
+import { orgCommand } from './commands/org.js';
 import { rebuildCommand } from './commands/rebuild.js';
 import { reconcileCommand } from './commands/reconcile.js';
 import { reputationCommand } from './commands/reputation.js';
@@ -29,6 +30,7 @@ const COMMANDS: readonly Command[] = [
   reclassifyCommand,
   redriveCommand,
   importCommand,
+  orgCommand,
   rebuildCommand,
   reconcileCommand,
   verifyProofCommand,

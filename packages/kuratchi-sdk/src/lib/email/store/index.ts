@@ -54,6 +54,7 @@ export {
 } from './d1-engagement-reclassify.js';
 export type { ReclassifyPage } from './d1-engagement-reclassify.js';
 export { OrgDatabaseError } from '../events/errors.js';
+export { InvalidOptionsError } from '../shared/invalid-options.js';
 export type { OrgDatabaseErrorCode } from '../events/errors.js';
 export { MessageBindingError } from './errors.js';
 export type { MessageBindingErrorCode } from './errors.js';
@@ -76,3 +77,23 @@ export {
   DEFAULT_ORG_DURABLE_OBJECT_BINDING,
 } from './organizations.js';
 export type { NewOrganization, OrganizationRecord } from './organizations.js';
+export {
+  ORG_TABLES,
+  DERIVED_ORG_TABLES,
+  MAX_COPY_PAGE,
+  orgTable,
+  copyOrgTablePage,
+  compareOrgTablePage,
+  countOrgTables,
+  clearOrgTables,
+} from './org-copy.js';
+export type { OrgTable, CopyPage, ComparePage } from './org-copy.js';
+export {
+  ORG_MOVE_SETTLE_MS,
+  OrgMoveError,
+  startOrgMove,
+  settledOrgMove,
+  switchOrgToDurableObject,
+  abortOrgMove,
+} from './org-move.js';
+export type { OrgMoveErrorCode } from './org-move.js';

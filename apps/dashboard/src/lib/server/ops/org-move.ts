@@ -1,0 +1,146 @@
+import {
+  abortOrgMove,
+  clearOrgTables,
+  compareOrgTablePage,
+  copyOrgTablePage,
+  countOrgTables,
+  DEFAULT_ORG_DURABLE_OBJECT_BINDING,
+  MAX_COPY_PAGE,
+  openOrgDatabase,
+  ORG_MOVE_SETTLE_MS,
+  ORG_TABLES,
+  orgTable,
+  OrgDatabaseError,
+  OrgMoveError,
+  readOrgDatabaseLocation,
+  settledOrgMove,
+  startOrgMove,
+  switchOrgToDurableObject,
+  type OrgDatabaseLocation,
+} from 'kuratchi-sdk/email/d1';
+import { z } from 'zod';
+import { readJsonBody } from './request';
+
+const tableNames = ORG_TABLES.map((t) => t.name) as [string, ...string[]];
+
+const moveBody = z.discriminatedUnion('step', [
+  z.object({ step: z.literal('start'), binding: binding() }).strict(),
+  z
+    .object({
+      step: z.enum(['copy', 'verify']),
+      binding: binding(),
+      table: z.enum(tableNames),
+      after: z.string().max(2000).nullable().default(null),
+      limit: z.number().int().min(1).max(MAX_COPY_PAGE).default(200),
+    })
+    .strict(),
+  z.object({ step: z.enum(['status', 'counts', 'switch', 'abort']), binding: binding() }).strict(),
+]);
+
+function binding() {
+  return z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .default(DEFAULT_ORG_DURABLE_OBJECT_BINDING);
+}
+
+/**
+ * `POST /api/ops/organizations/:id/move`: one step of moving an organisation from its D1 binding
+ * to its Durable Object, driven by `kuratchi-ses org migrate`:
+ * - `start`: marks it moving (its database is refused to everyone, its events are retried)
+ *   and empties its object; the answer says when copying may begin (`copyFrom`);
+ * - `copy` / `verify`: one page of a table (`table`, `after` cursor, `limit`): copied in one
+ *   transaction, or compared (rows and SHA-256 on each side);
+ * - `status`: where it lives, and how long until copying may begin (`retryAfterMs`, 0 when it may);
+ * - `counts`: every table's row count on both sides;
+ * - `switch`: with equal counts, points the organisation at its object and ends the move;
+ * - `abort`: ends the move on D1 and empties the object.
+ * 409 for a step the organisation's state refuses (`settling` with `retryAfterMs`), 404 for an
+ * unknown organisation.
+ * @see https://developers.cloudflare.com/durable-objects/api/storage-api/#transactionsync
+ */
+export async function orgMoveStep(env: DashboardEnv, id: string, request: Request, now: Date): Promise<Response> {
+  const body = await readJsonBody(request, moveBody);
+  if ('refusal' in body) return body.refusal;
+  const step = body.data;
+  try {
+    const target = openOrgDatabase(env, id, { kind: 'durable-object', binding: step.binding, movingSince: null });
+    const source = (location: OrgDatabaseLocation) => openOrgDatabase(env, id, { ...location, movingSince: null });
+    switch (step.step) {
+      case 'start': {
+        const location = await startOrgMove(env.ADMIN_DB, id, now.getTime());
+        await clearOrgTables(target);
+        return Response.json({
+          movingSince: location.movingSince,
+          settleMs: ORG_MOVE_SETTLE_MS,
+          copyFrom: location.movingSince! + ORG_MOVE_SETTLE_MS,
+          tables: ORG_TABLES.map((t) => t.name),
+          counts: await countOrgTables(source(location)),
+        });
+      }
+      case 'copy':
+      case 'verify': {
+        const from = source(await settledOrgMove(env.ADMIN_DB, id, now.getTime()));
+        const table = orgTable(step.table);
+        const page =
+          step.step === 'copy'
+            ? await copyOrgTablePage(from, target, table, step.after, step.limit)
+            : await compareOrgTablePage(from, target, table, step.after, step.limit);
+        return Response.json(page);
+      }
+      case 'status': {
+        const location = await readOrgDatabaseLocation(env.ADMIN_DB, id);
+        const copyFrom = location.movingSince === null ? null : location.movingSince + ORG_MOVE_SETTLE_MS;
+        return Response.json({
+          location,
+          copyFrom,
+          retryAfterMs: copyFrom === null ? null : Math.max(0, copyFrom - now.getTime()),
+        });
+      }
+      case 'counts': {
+        const from = source(await settledOrgMove(env.ADMIN_DB, id, now.getTime()));
+        return Response.json({ source: await countOrgTables(from), target: await countOrgTables(target) });
+      }
+      case 'switch': {
+        const from = source(await settledOrgMove(env.ADMIN_DB, id, now.getTime()));
+        const counts = { source: await countOrgTables(from), target: await countOrgTables(target) };
+        const differ = Object.keys(counts.source).filter((t) => counts.source[t] !== counts.target[t]);
+        if (differ.length) {
+          return Response.json(
+            { error: 'counts-differ', message: `row counts differ in ${differ.join(', ')}: not switched`, ...counts },
+            { status: 409 },
+          );
+        }
+        await switchOrgToDurableObject(env.ADMIN_DB, id, step.binding);
+        return Response.json({ switched: true, location: await readOrgDatabaseLocation(env.ADMIN_DB, id), ...counts });
+      }
+      case 'abort': {
+        const location = await abortOrgMove(env.ADMIN_DB, id);
+        await clearOrgTables(target);
+        return Response.json({ aborted: true, location });
+      }
+    }
+  } catch (error) {
+    return refusal(error);
+  }
+}
+
+function refusal(error: unknown): Response {
+  if (error instanceof OrgMoveError) {
+    return Response.json(
+      {
+        error: error.code,
+        message: error.message,
+        ...(error.retryAfterMs ? { retryAfterMs: error.retryAfterMs } : {}),
+      },
+      { status: 409 },
+    );
+  }
+  if (error instanceof OrgDatabaseError && error.code === 'organization-not-found') {
+    return Response.json({ error: error.code, message: error.message }, { status: 404 });
+  }
+  if (error instanceof OrgDatabaseError && error.code === 'binding-missing') {
+    return Response.json({ error: error.code, message: error.message }, { status: 400 });
+  }
+  throw error;
+}

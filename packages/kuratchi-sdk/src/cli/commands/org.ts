@@ -1,0 +1,140 @@
+import { booleanFlag, integerFlag, parseCommandArgs, requiredFlag, stringFlag, urlFlag } from '../args.js';
+import { err, out, type Command } from '../command.js';
+import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { OPS_TOKEN_ENV, OpsApiError, opsApi } from '../ops-api.js';
+import { UsageError } from '../usage-error.js';
+import { migrateOrganization } from './org-migrate.js';
+
+const FLAGS = {
+  url: { type: 'string' },
+  id: { type: 'string' },
+  org: { type: 'string' },
+  name: { type: 'string' },
+  kind: { type: 'string' },
+  binding: { type: 'string' },
+  'page-size': { type: 'string' },
+  'poll-ms': { type: 'string' },
+  resume: { type: 'boolean' },
+  abort: { type: 'boolean' },
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/** An organisation as `GET /api/ops/organizations` answers it. */
+interface OrganizationRow {
+  id: string;
+  name: string;
+  kind: 'd1' | 'durable-object';
+  binding: string;
+  movingSince: number | null;
+  createdAt: number;
+}
+
+/**
+ * `kuratchi-ses org`: organisations and where their databases live, through the dashboard's
+ * operations API: `create` onboards one (on a Durable Object by default: no deploy), `list`
+ * shows each one's kind, `migrate` moves one from its D1 binding to its Durable Object.
+ * @see https://developers.cloudflare.com/durable-objects/platform/limits/
+ */
+export const orgCommand: Command = {
+  name: 'org',
+  summary: 'create organisations (no deploy on a Durable Object), list them, move one from D1 to a Durable Object',
+  help: `Usage: kuratchi-ses org create --url URL --id ID --name NAME [--kind durable-object|d1] [--binding B]
+       kuratchi-ses org list --url URL [--json]
+       kuratchi-ses org migrate --url URL --org ID [--binding B] [--page-size N] [--resume | --abort]
+
+create   onboards an organisation. By default its database is a SQLite-backed Durable Object
+         (binding ORG_DO), created on first use: no wrangler.toml change, no deploy. --kind d1
+         --binding ORG_DB_X uses a D1 database already declared in wrangler.toml and migrated.
+list     every organisation, the kind and binding of its database, and whether it is moving.
+migrate  moves an organisation from its D1 database to its Durable Object: marks it moving
+         (from then on its events are queued and retried, and its database is refused to the
+         dashboard and to sendEmail, for the minutes the move takes), waits 90 s for every
+         Worker isolate to see that, copies each table page by page, verifies each page (row
+         counts and SHA-256 on both sides), then switches. If the copy differs it aborts: the
+         organisation stays on D1 and nothing is lost. --resume goes on with a move that was
+         interrupted; --abort ends one and leaves the organisation on D1. The D1 database is
+         kept as it was after the switch.
+
+Reads the dashboard's secret KURATCHI_OPS_TOKEN from the environment variable ${OPS_TOKEN_ENV}.
+
+Options:
+  --url URL          the dashboard (https://dash.example.com)
+  --id ID            create: the new organisation's id (lower-case letters, digits, dashes)
+  --name NAME        create: its display name
+  --kind K           create: durable-object (default) or d1
+  --binding B        the Durable Object namespace (default ORG_DO), or for create --kind d1 the D1 binding
+  --org ID           migrate: the organisation to move
+  --page-size N      migrate: rows per request (default 200, at most 500)
+  --timeout MS       per request (default 30000)
+  --json             create, list: print the answer as JSON
+  -h, --help         this help
+
+Examples:
+  kuratchi-ses org create --url https://dash.example.com --id org-initech --name "Initech"
+  kuratchi-ses org migrate --url https://dash.example.com --org org-acme
+
+${EXIT_CODES_HELP} (1: a request failed, the id is taken, or the copy differed and the move was aborted)`,
+  async run(argv) {
+    const args = parseCommandArgs(argv, FLAGS, 1);
+    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    const action = args.positionals[0];
+    if (action !== 'create' && action !== 'list' && action !== 'migrate') {
+      throw new UsageError('create, list or migrate is required');
+    }
+    const url = urlFlag(args, 'url', 'the dashboard, e.g. https://dash.example.com');
+    const api = opsApi(url, process.env, integerFlag(args, 'timeout', 30_000, 100, 600_000));
+    const binding = stringFlag(args, 'binding');
+    try {
+      if (action === 'create') {
+        const kind = stringFlag(args, 'kind') ?? 'durable-object';
+        if (kind !== 'durable-object' && kind !== 'd1') throw new UsageError('--kind must be durable-object or d1');
+        if (kind === 'd1' && !binding)
+          throw new UsageError('--kind d1 needs --binding (the D1 binding in wrangler.toml)');
+        const answer = await api.post<{ organization: OrganizationRow }>('/api/ops/organizations', {
+          id: requiredFlag(args, 'id', "the new organisation's id"),
+          name: requiredFlag(args, 'name', 'its display name'),
+          kind,
+          ...(binding ? { binding } : {}),
+        });
+        if (booleanFlag(args, 'json')) out(JSON.stringify(answer, null, 2));
+        else out(`created ${answer.organization.id} (${answer.organization.name}) on ${describe(answer.organization)}`);
+        return EXIT.ok;
+      }
+      if (action === 'list') {
+        const answer = await api.get<{ organizations: OrganizationRow[] }>('/api/ops/organizations');
+        if (booleanFlag(args, 'json')) out(JSON.stringify(answer, null, 2));
+        else for (const o of answer.organizations) out(`${o.id}  ${describe(o)}  ${o.name}`);
+        return EXIT.ok;
+      }
+      const organizationId = requiredFlag(args, 'org', 'the organisation to move');
+      if (booleanFlag(args, 'abort')) {
+        await api.post(`/api/ops/organizations/${encodeURIComponent(organizationId)}/move`, {
+          step: 'abort',
+          ...(binding ? { binding } : {}),
+        });
+        out(`move of ${organizationId} aborted: it stays on its D1 database`);
+        return EXIT.ok;
+      }
+      return await migrateOrganization(api, {
+        organizationId,
+        binding: binding ?? 'ORG_DO',
+        pageSize: integerFlag(args, 'page-size', 200, 1, 500),
+        resume: booleanFlag(args, 'resume'),
+        pollMs: integerFlag(args, 'poll-ms', 5_000, 10, 60_000),
+      });
+    } catch (error) {
+      if (!(error instanceof OpsApiError)) throw error;
+      err(`kuratchi-ses org ${action}: ${error.message}`);
+      if (action === 'migrate' && error.status !== 409) {
+        err('The organisation may still be marked moving: run again with --resume to go on, or --abort to stay on D1.');
+      }
+      return EXIT.failed;
+    }
+  },
+};
+
+function describe(o: OrganizationRow): string {
+  const where = o.kind === 'durable-object' ? `Durable Object (${o.binding})` : `D1 (${o.binding})`;
+  return o.movingSince === null ? where : `${where}, moving since ${new Date(o.movingSince).toISOString()}`;
+}
