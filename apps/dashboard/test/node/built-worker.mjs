@@ -35,6 +35,9 @@ export async function startBuiltWorker(bindings, options = {}) {
     compatibilityDate: '2026-05-01',
     d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX'],
     d1Persist: false,
+    // wrangler.toml's ORG_DO: organisations on SQLite-backed Durable Objects.
+    durableObjects: { ORG_DO: { className: 'OrganizationDatabase', useSQLite: true } },
+    durableObjectsPersist: false,
     bindings: { ENVIRONMENT: 'production', SES_ALLOWED_TOPIC_ARNS: '', ...bindings },
     host: '127.0.0.1',
     port: 0,

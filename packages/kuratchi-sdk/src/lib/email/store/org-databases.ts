@@ -41,7 +41,8 @@ export type OrgDatabaseKind = 'd1' | 'durable-object';
  * Organisation id → where its database lives, kept per isolate for a short time so that the
  * webhook and the queue consumer do not read `organizations` once per event. Bounded (oldest
  * first out) and short-lived (default {@link ORG_LOCATION_CACHE_TTL_MS}), so a changed
- * `organizations` row is seen within a minute; a missing organisation is never cached.
+ * `organizations` row is seen within a minute; a missing organisation, or one being moved, is
+ * never cached.
  * @see https://developers.cloudflare.com/workers/runtime-apis/bindings/#how-bindings-work (module scope lives as long as the isolate)
  */
 export interface OrgBindingCache {
@@ -148,7 +149,8 @@ async function resolve(
   let location = cache?.get(organizationId, Date.now());
   if (location === undefined) {
     location = await readOrgDatabaseLocation(adminDb, organizationId);
-    cache?.set(organizationId, location, Date.now());
+    // A moving organisation is read again each time, so that its switch is seen at once.
+    if (location.movingSince === null) cache?.set(organizationId, location, Date.now());
   }
   if (location.movingSince !== null) {
     throw new OrgDatabaseError(

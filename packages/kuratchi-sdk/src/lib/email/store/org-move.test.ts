@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
 import { OrgDatabaseError } from '../events/errors.js';
-import { createOrgDatabaseClient, readOrgDatabaseLocation } from './org-databases.js';
+import { createOrgBindingCache, createOrgDatabaseClient, readOrgDatabaseLocation } from './org-databases.js';
 import {
   abortOrgMove,
   ORG_MOVE_SETTLE_MS,
@@ -80,6 +80,19 @@ describe('moving an organisation from D1 to its Durable Object (admin side)', ()
       expect((await refusal(step)).code).toBe('not-moving');
     }
     expect((await readOrgDatabaseLocation(env.ADMIN_DB, id)).kind).toBe('d1');
+  });
+
+  it('a moving organisation is not cached, so an isolate sees its switch at once', async () => {
+    const id = await d1Organization();
+    const cache = createOrgBindingCache({ ttlMs: 3_600_000 });
+    const bindings = env as unknown as Record<string, unknown>;
+    const client = () => createOrgDatabaseClient(env.ADMIN_DB, bindings, cache)(id);
+    await startOrgMove(env.ADMIN_DB, id, now);
+    await expect(client()).rejects.toThrow(/being moved/);
+    await switchOrgToDurableObject(env.ADMIN_DB, id, 'ORG_DO');
+    // Not cached while moving: the next lookup reads the row again and finds the object.
+    expect(await (await client()).prepare('SELECT count(*) AS n FROM emails').first('n')).toBe(0);
+    expect(cache.get(id, Date.now())?.kind).toBe('durable-object');
   });
 
   it('an unknown organisation: organization-not-found', async () => {

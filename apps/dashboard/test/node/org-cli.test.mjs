@@ -1,0 +1,197 @@
+// `kuratchi-ses org` as a process (the built CLI) against the built dashboard Worker (the bundle
+// `wrangler deploy --dry-run` makes, on miniflare with local D1 and the ORG_DO Durable Object
+// namespace of wrangler.toml): an organisation created at run time on a Durable Object, with no
+// configuration change; and Acme moved from its D1 database to its object while events for it
+// arrive: they are refused while it moves (nothing written behind the copy's back) and applied
+// to the object after the switch, the copy verified table by table.
+// https://developers.cloudflare.com/durable-objects/api/sql-storage/
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { root, runCli as run, startBuiltWorker } from './built-worker.mjs';
+
+const TOKEN = 'org-cli-test-token-0123456789abcdef';
+const OBJECTS = join(root, 'apps/dashboard/test/node/fixtures/firehose-s3/objects');
+const EMAILS = 230;
+
+let worker;
+const runCli = (args) => run(args, { env: { KURATCHI_OPS_TOKEN: TOKEN } });
+
+/** Acme's D1 database: 230 emails (plus the two the Firehose fixtures name), recipients, events, suppressions. */
+async function seedAcme() {
+  const statements = [];
+  for (let i = 0; i < EMAILS; i++) {
+    const id = `move-${String(i).padStart(4, '0')}`;
+    statements.push(
+      worker.acme
+        .prepare(
+          `INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, open_count, created_at, updated_at)
+           VALUES (?, ?, 'sender@example.com', ?, 'delivered', ?, ?, ?, 1)`,
+        )
+        .bind(id, `to-${i}@example.com`, `Order ${i}`, `ses-${id}`, i % 3, 1_000 + i),
+      worker.acme
+        .prepare(`INSERT INTO email_recipients (email_id, address, kind, status) VALUES (?, ?, 'to', 'delivered')`)
+        .bind(id, `to-${i}@example.com`),
+      worker.acme
+        .prepare(
+          `INSERT INTO email_events (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at, ingest_token, content_id)
+           VALUES (?, ?, ?, 'Delivery', ?, '{}', 1, 'token', ?)`,
+        )
+        .bind(`sns-${id}`, id, `ses-${id}`, 2_000 + i, `content-${id}`),
+    );
+  }
+  for (const [id, ses] of [
+    ['email-import-1', 'ses-import-1'],
+    ['email-import-2', 'ses-import-2'],
+  ]) {
+    statements.push(
+      worker.acme
+        .prepare(
+          "INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES (?, 'recipient@example.com', 'sender@example.com', 'Hi', 'sent', ?, 1, 1)",
+        )
+        .bind(id, ses),
+      worker.admin
+        .prepare(
+          "INSERT INTO email_message_lookup (ses_message_id, organization_id, email_id, created_at) VALUES (?, 'org-acme', ?, 0)",
+        )
+        .bind(ses, id),
+    );
+  }
+  for (const s of statements) await s.run();
+}
+
+/** A query on an organisation's Durable Object, through its RPC method (as the Worker calls it). */
+async function onObject(organizationId, sql) {
+  const namespace = await worker.mf.getDurableObjectNamespace('ORG_DO');
+  const [result] = await namespace
+    .get(namespace.idFromName(organizationId))
+    .runStatements([{ sql, params: [] }], false);
+  return result.rows;
+}
+
+const organizationRow = (id) =>
+  worker.admin
+    .prepare(
+      'SELECT database_kind AS kind, database_binding AS binding, moving_since AS movingSince FROM organizations WHERE id = ?',
+    )
+    .bind(id)
+    .first();
+
+before(async () => {
+  worker = await startBuiltWorker({ KURATCHI_OPS_TOKEN: TOKEN });
+  await seedAcme();
+});
+
+after(async () => {
+  await worker?.mf.dispose();
+});
+
+describe('kuratchi-ses org against the built Worker', () => {
+  it('creates an organisation on a Durable Object with no configuration change; refuses a taken id and a bad one', async () => {
+    const created = await runCli(['org', 'create', '--url', worker.url, '--id', 'org-initech', '--name', 'Initech']);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /created org-initech \(Initech\) on Durable Object \(ORG_DO\)/);
+    assert.deepEqual(
+      { ...(await organizationRow('org-initech')) },
+      { kind: 'durable-object', binding: 'ORG_DO', movingSince: null },
+    );
+    // Its object exists and has the schema: the org migrations ran inside it on first use.
+    assert.deepEqual(await onObject('org-initech', 'SELECT count(*) AS n FROM emails'), [[0]]);
+
+    const again = await runCli(['org', 'create', '--url', worker.url, '--id', 'org-initech', '--name', 'Other']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /HTTP 409: organization-exists/);
+    const bad = await runCli(['org', 'create', '--url', worker.url, '--id', 'Org Bad!', '--name', 'Bad']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /HTTP 400: invalid-request: createOrganization: invalid options: id:/);
+    const unbound = await runCli([
+      'org',
+      'create',
+      '--url',
+      worker.url,
+      '--id',
+      'org-x',
+      '--name',
+      'X',
+      '--kind',
+      'd1',
+      '--binding',
+      'ORG_DB_NOPE',
+    ]);
+    assert.equal(unbound.code, 1);
+    assert.match(unbound.stderr, /HTTP 400: binding-missing/);
+    assert.equal(await organizationRow('org-x'), null);
+
+    const list = await runCli(['org', 'list', '--url', worker.url]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /org-acme {2}D1 \(ORG_DB_ACME\) {2}Acme/);
+    assert.match(list.stdout, /org-initech {2}Durable Object \(ORG_DO\) {2}Initech/);
+  });
+
+  it('moves Acme from D1 to its object: events are refused while it moves, the copy is verified, events apply to the object after', async () => {
+    const d1Events = async () => (await worker.acme.prepare('SELECT count(*) AS n FROM email_events').first()).n;
+    const migrating = runCli([
+      'org',
+      'migrate',
+      '--url',
+      worker.url,
+      '--org',
+      'org-acme',
+      '--page-size',
+      '100',
+      '--poll-ms',
+      '100',
+    ]);
+    // Wait until the move has started, then deliver events for Acme meanwhile.
+    while ((await organizationRow('org-acme')).movingSince === null) await new Promise((r) => setTimeout(r, 50));
+    const during = await runCli(['import', OBJECTS, '--url', worker.url, '--json']);
+    assert.notEqual(during.code, 0, 'events for a moving organisation are not accepted');
+    const refused = JSON.parse(during.stdout);
+    assert.equal(refused.outcomes.applied, undefined);
+    assert.equal(
+      refused.failed,
+      7,
+      'the 7 events for Acme were answered "retry later" (503), after the CLI retried them',
+    );
+    assert.equal(await d1Events(), EMAILS, 'nothing was written to the D1 database behind the copy');
+    // The settle wait (90 s in production) is read from organizations.moving_since: time is data.
+    await worker.admin
+      .prepare('UPDATE organizations SET moving_since = moving_since - 91000 WHERE id = ?')
+      .bind('org-acme')
+      .run();
+
+    const moved = await migrating;
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.match(moved.stdout, /copied emails: 232 rows/);
+    for (const table of ['emails', 'email_recipients', 'email_events', 'email_suppressions', 'email_reconciliation']) {
+      assert.match(moved.stdout, new RegExp(`^${table}\\s+\\d+\\s+\\d+\\s+[0-9a-f]{16}\\s+[0-9a-f]{16}\\s+same$`, 'm'));
+    }
+    assert.match(moved.stdout, /org-acme now lives on its Durable Object \(ORG_DO\)/);
+    assert.deepEqual(
+      { ...(await organizationRow('org-acme')) },
+      { kind: 'durable-object', binding: 'ORG_DO', movingSince: null },
+    );
+    assert.deepEqual(await onObject('org-acme', 'SELECT count(*) FROM emails'), [[EMAILS + 2]]);
+    assert.deepEqual(await onObject('org-acme', 'SELECT count(*) FROM email_events'), [[EMAILS]]);
+
+    // Delivered again (SNS retries, the queue retries, or the import is run again): applied to the object.
+    const afterSwitch = await runCli(['import', OBJECTS, '--url', worker.url, '--json']);
+    assert.equal(afterSwitch.code, 0, afterSwitch.stderr);
+    assert.equal(JSON.parse(afterSwitch.stdout).outcomes.applied, 6);
+    assert.deepEqual(await onObject('org-acme', 'SELECT count(*) FROM email_events'), [[EMAILS + 6]]);
+    assert.deepEqual(
+      await onObject('org-acme', "SELECT status, open_count, click_count FROM emails WHERE id = 'email-import-1'"),
+      [['delivered', 1, 1]],
+    );
+    assert.equal(await d1Events(), EMAILS, 'the D1 database is left as it was');
+  });
+
+  it('an organisation already on a Durable Object cannot be moved; --abort of no move is refused', async () => {
+    const again = await runCli(['org', 'migrate', '--url', worker.url, '--org', 'org-acme']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /HTTP 409: not-on-d1/);
+    const abort = await runCli(['org', 'migrate', '--url', worker.url, '--org', 'org-initech', '--abort']);
+    assert.equal(abort.code, 1);
+    assert.match(abort.stderr, /HTTP 409: not-moving/);
+  });
+});
