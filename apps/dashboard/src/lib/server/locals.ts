@@ -1,11 +1,16 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import { createOrgDatabaseClient, getAdminDb } from 'kuratchi-sdk/email/d1';
+import { error } from '@sveltejs/kit';
+import { createOrgDatabaseClient, getAdminDb, OrgDatabaseError } from 'kuratchi-sdk/email/d1';
 
 /** Per-request access to kuratchi's databases (`event.locals.kuratchi`). */
 export interface KuratchiLocals {
   /** The admin D1 database; throws an OrgDatabaseError naming the binding when it is missing. */
   getAdminDb(): D1Database;
-  /** An organisation's D1 database, resolved through the admin database's organizations table. */
+  /**
+   * An organisation's database (its D1 binding or its Durable Object, as a `D1Database`),
+   * resolved through the admin database's organizations table. While the organisation is being
+   * moved (`kuratchi-ses org migrate`) it throws SvelteKit's 503 saying so.
+   */
   orgDatabaseClient(organizationId: string): Promise<D1Database>;
 }
 
@@ -17,7 +22,14 @@ export function createKuratchiLocals(env: App.Platform['env'] | undefined): Kura
   const locals: KuratchiLocals = {
     getAdminDb: () => (adminDb ??= getAdminDb(bindings)),
     orgDatabaseClient: (organizationId) =>
-      (orgDatabase ??= createOrgDatabaseClient(locals.getAdminDb(), bindings))(organizationId),
+      (orgDatabase ??= createOrgDatabaseClient(locals.getAdminDb(), bindings))(organizationId).catch(
+        (cause: unknown) => {
+          if (cause instanceof OrgDatabaseError && cause.code === 'organization-moving') {
+            error(503, 'This organisation’s data is being moved to its new database: try again in a minute.');
+          }
+          throw cause;
+        },
+      ),
   };
   return locals;
 }

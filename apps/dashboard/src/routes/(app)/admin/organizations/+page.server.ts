@@ -1,4 +1,5 @@
 import { error } from '@sveltejs/kit';
+import { listOrganizations } from 'kuratchi-sdk/email/d1';
 import { createD1ReputationGuardStore } from 'kuratchi-sdk/email/guard';
 import type { Actions, PageServerLoad } from './$types';
 import { liftFromForm } from '$lib/server/reputation/lift';
@@ -10,16 +11,23 @@ function superadmin(locals: App.Locals) {
   return locals.session;
 }
 
-/** Every organisation's reputation guard state, worst first, and the audit log (superadmin only). */
+/**
+ * Every organisation's reputation guard state, worst first, where its database lives (D1 or its
+ * Durable Object), and the audit log (superadmin only).
+ */
 export const load: PageServerLoad = async ({ locals, platform }) => {
   superadmin(locals);
   const settings = readReputationSettings(platform!.env);
   const adminDb = locals.kuratchi.getAdminDb();
-  const [organizations, audit] = await Promise.all([
+  const [organizations, audit, locations] = await Promise.all([
     rankedOrganizations(adminDb, settings),
     createD1ReputationGuardStore(adminDb).listAudit({ limit: 100 }),
+    listOrganizations(adminDb),
   ]);
-  return { settings, organizations, audit };
+  const databases = Object.fromEntries(
+    locations.map(({ id, kind, binding, movingSince }) => [id, { kind, binding, movingSince }]),
+  );
+  return { settings, organizations, audit, databases };
 };
 
 export const actions: Actions = {
