@@ -6,7 +6,15 @@ import { describe, expect, it } from 'vitest';
  * this check keeps Node-only names out of the sources even where a runtime would tolerate them.
  */
 const sources = import.meta.glob<string>(
-  ['./events/*.ts', './store/*.ts', './shared/*.ts', './model.ts', './testing/*.ts', '!./**/*.test.ts'],
+  [
+    './events/*.ts',
+    './store/*.ts',
+    './shared/*.ts',
+    './model.ts',
+    './testing/*.ts',
+    './durable-object/*.ts',
+    '!./**/*.test.ts',
+  ],
   {
     eager: true,
     query: '?raw',
