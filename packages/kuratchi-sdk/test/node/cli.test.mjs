@@ -22,6 +22,7 @@ const COMMANDS = [
   'dead-letters',
   'reclassify',
   'redrive',
+  'org',
   'rebuild',
   'reconcile',
   'verify-proof',
@@ -70,8 +71,20 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     assert.equal(unknown.code, 2);
     assert.match(
       unknown.stderr,
-      /unknown command "deploy"; commands: setup, status, teardown, verify, replay, simulate, dead-letters, reclassify, redrive, import, rebuild, reconcile, verify-proof, canary, reputation/,
+      /unknown command "deploy"; commands: setup, status, teardown, verify, replay, simulate, dead-letters, reclassify, redrive, import, org, rebuild, reconcile, verify-proof, canary, reputation/,
     );
+
+    const orgAction = await runCli(['org', '--url', 'http://127.0.0.1:9']);
+    assert.equal(orgAction.code, 2);
+    assert.match(orgAction.stderr, /create, list or migrate is required/);
+    const orgKind = await runCli(
+      ['org', 'create', '--url', 'http://127.0.0.1:9', '--id', 'org-x', '--name', 'X', '--kind', 'd1'],
+      {
+        env: { KURATCHI_OPS_TOKEN: 'x'.repeat(40) },
+      },
+    );
+    assert.equal(orgKind.code, 2);
+    assert.match(orgKind.stderr, /--kind d1 needs --binding/);
 
     const flag = await runCli(['replay', 'x.json', '--url', 'http://127.0.0.1:9', '--bogus']);
     assert.equal(flag.code, 2);

@@ -70,7 +70,7 @@ Options:
   --json             create, list: print the answer as JSON
   -h, --help         this help
 
-Examples:
+Example:
   kuratchi-ses org create --url https://dash.example.com --id org-initech --name "Initech"
   kuratchi-ses org migrate --url https://dash.example.com --org org-acme
 
