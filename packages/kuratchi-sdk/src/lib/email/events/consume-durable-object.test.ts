@@ -13,7 +13,8 @@ import { consumeSesEventBatch, type QueuedDelivery } from './consume-batch.js';
 import type { EventSinkPorts } from './record.js';
 
 /**
- * The queue consumer and an organisation being moved from D1 to its Durable Object: once an
+ * The queue consumer and organisations on Durable Objects: a batch reaches each organisation's
+ * object in one call; and an organisation being moved from D1 to its Durable Object: once an
  * isolate sees it moving (at most ORG_LOCATION_CACHE_TTL_MS after the start, which the copy
  * waits out), its events are retried (none acked, none written to the D1 database the copy reads);
  * after the switch the same deliveries are applied to the object, once.
@@ -31,7 +32,68 @@ function ports(): EventSinkPorts {
   };
 }
 
-describe('consumeSesEventBatch and an organisation being moved', () => {
+describe('consumeSesEventBatch and organisations on Durable Objects', () => {
+  it('sends each organisation its events of a batch in one call, whatever their number', async () => {
+    const orgs = ['org-do-batch-1', 'org-do-batch-2'];
+    const calls = new Map<string, { recordEvents: number; runStatements: number }>();
+    const deliveries: QueuedDelivery[] = [];
+    for (const org of orgs) {
+      await env.ADMIN_DB.prepare(
+        `INSERT INTO organizations (id, name, database_binding, database_kind, created_at) VALUES (?, ?, 'ORG_DO', 'durable-object', 0)`,
+      )
+        .bind(org, org)
+        .run();
+      const db = durableObjectDatabase(env.ORG_DO.get(env.ORG_DO.idFromName(org)));
+      for (let e = 0; e < 5; e++) {
+        const emailId = `${org}-email-${e}`;
+        await insertEmail(db, { id: emailId, sesMessageId: `ses-${emailId}` });
+        await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)')
+          .bind(`ses-${emailId}`, org, emailId)
+          .run();
+        for (let i = 0; i < 10; i++) {
+          const time = new Date(NOW.getTime() - 60 * 60_000 + i * 1000);
+          deliveries.push({
+            id: `${emailId}-q${i}`,
+            attempts: 1,
+            body: {
+              v: 1,
+              snsMessageId: `${emailId}-sns-${i}`,
+              snsTimestamp: time.getTime(),
+              message: JSON.stringify(
+                buildSesEvent({ eventType: i ? 'Open' : 'Delivery', messageId: `ses-${emailId}`, time }),
+              ),
+            },
+          });
+        }
+      }
+    }
+    // The real objects behind a stub that counts the calls each organisation's object receives.
+    const counting: EventSinkPorts = {
+      adminStore: createD1AdminStore(env.ADMIN_DB),
+      now: () => NOW,
+      resolveOrgEmailStore: async (id) => {
+        const stub = env.ORG_DO.get(env.ORG_DO.idFromName(id));
+        const count = calls.get(id) ?? { recordEvents: 0, runStatements: 0 };
+        calls.set(id, count);
+        return createOrgEmailStore(
+          durableObjectDatabase({
+            recordEvents: (inputs) => (count.recordEvents++, stub.recordEvents(inputs)),
+            runStatements: (statements, atomic) => (count.runStatements++, stub.runStatements(statements, atomic)),
+          }),
+        );
+      },
+    };
+    const report = await consumeSesEventBatch(counting, deliveries);
+    expect([...report.verdicts.values()].every((v) => v.action === 'ack' && v.outcome === 'applied')).toBe(true);
+    expect(report.verdicts.size).toBe(100);
+    expect(Object.fromEntries(calls)).toEqual({
+      'org-do-batch-1': { recordEvents: 1, runStatements: 0 },
+      'org-do-batch-2': { recordEvents: 1, runStatements: 0 },
+    });
+    const db = durableObjectDatabase(env.ORG_DO.get(env.ORG_DO.idFromName(orgs[0]!)));
+    expect(await db.prepare(`SELECT sum(open_count) AS n FROM emails`).first('n')).toBe(45);
+  });
+
   it('retries its events while it moves, and applies them to its object after the switch', async () => {
     await env.ADMIN_DB.prepare(
       `INSERT INTO organizations (id, name, database_binding, created_at) VALUES (?, 'Moving', 'ORG_DB_GLOBEX', 0)`,
