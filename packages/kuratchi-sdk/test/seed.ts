@@ -5,19 +5,24 @@ import { sesEventContentId } from '../src/lib/email/events/content-identity.js';
 import type { MessageRoute, RecordEventInput } from '../src/lib/email/events/ports.js';
 import type { SesEvent } from '../src/lib/email/events/ses-event.js';
 
-/** The two organisations every test database knows, and their D1 bindings. */
-export const ORGS = { acme: 'org-acme', globex: 'org-globex' } as const;
+/**
+ * The organisations every test database knows: Acme and Globex on D1 bindings, Initech on its
+ * Durable Object (test/org-database-kinds.ts).
+ */
+export const ORGS = { acme: 'org-acme', globex: 'org-globex', initech: 'org-initech' } as const;
 
 /** Registers the test organisations in the admin database (idempotent). */
 export async function seedOrganizations(): Promise<void> {
   await env.ADMIN_DB.batch(
     [
-      [ORGS.acme, 'Acme', 'ORG_DB_ACME'],
-      [ORGS.globex, 'Globex', 'ORG_DB_GLOBEX'],
-    ].map(([id, name, binding]) =>
+      [ORGS.acme, 'Acme', 'd1', 'ORG_DB_ACME'],
+      [ORGS.globex, 'Globex', 'd1', 'ORG_DB_GLOBEX'],
+      [ORGS.initech, 'Initech', 'durable-object', 'ORG_DO'],
+    ].map(([id, name, kind, binding]) =>
       env.ADMIN_DB.prepare(
-        'INSERT INTO organizations (id, name, database_binding, created_at) VALUES (?, ?, ?, 0) ON CONFLICT (id) DO NOTHING',
-      ).bind(id, name, binding),
+        `INSERT INTO organizations (id, name, database_kind, database_binding, created_at) VALUES (?, ?, ?, ?, 0)
+         ON CONFLICT (id) DO NOTHING`,
+      ).bind(id, name, kind, binding),
     ),
   );
 }

@@ -3,7 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../test/clock.js';
-import { d1SinkPorts, seedOrganizations, ORGS } from '../../../test/seed.js';
+import { ORG_DATABASE_KINDS } from '../../../test/org-database-kinds.js';
+import { d1SinkPorts, seedOrganizations } from '../../../test/seed.js';
 import { createSesEventIngestor } from './events/ingest.js';
 import { createEmailSender } from './send/send-email.js';
 import { createD1EmailQueries } from './store/d1-email-queries.js';
@@ -15,14 +16,14 @@ import { createSnsSigner } from './testing/sns-signer.js';
  * Race: SES publishes events before sendEmail has written its rows (SES answers SendEmail after
  * it has already delivered; SNS is fast). Deliveries of one message arrive concurrently before,
  * during and after sendEmail's writes; once everything has settled, every one is applied and
- * nothing is left parked.
+ * nothing is left parked. On each kind of organisation database (test/org-database-kinds.ts).
  */
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
 const credentials = { accessKeyId: 'AKIDKURATCHITEST', secretAccessKey: 'kuratchi-test-secret' };
 
 beforeAll(seedOrganizations);
 
-describe('race between SES events and sendEmail', () => {
+describe.each(ORG_DATABASE_KINDS)('race between SES events and sendEmail on $kind', ({ db, organizationId }) => {
   for (const round of [1, 2, 3, 4, 5]) {
     it(`round ${round}: 40 deliveries racing sendEmail are all applied once it has written its rows`, async () => {
       const signer = await createSnsSigner();
@@ -74,7 +75,7 @@ describe('race between SES events and sendEmail', () => {
         now: () => TEST_NOW,
       });
       const sending = sender.sendEmail({
-        organizationId: ORGS.acme,
+        organizationId,
         to: 'racer@example.com',
         subject: 'Race',
         text: 'Hi',
@@ -88,7 +89,7 @@ describe('race between SES events and sendEmail', () => {
       expect(result).toMatchObject({ success: true, id: sesMessageId });
       expect(answers.every((a) => a.status === 200)).toBe(true);
 
-      const row = await createD1EmailQueries(env.ORG_DB_ACME).getEmail(result.emailId!);
+      const row = await createD1EmailQueries(db).getEmail(result.emailId!);
       expect(row).toMatchObject({
         status: 'delivered',
         openCount: 25,
@@ -96,7 +97,8 @@ describe('race between SES events and sendEmail', () => {
         lastClickedLink: 'https://example.com/12',
         sesMessageId,
       });
-      const events = await env.ORG_DB_ACME.prepare('SELECT count(*) AS n FROM email_events WHERE email_id = ?')
+      const events = await db
+        .prepare('SELECT count(*) AS n FROM email_events WHERE email_id = ?')
         .bind(result.emailId)
         .first<{ n: number }>();
       expect(events?.n).toBe(40);

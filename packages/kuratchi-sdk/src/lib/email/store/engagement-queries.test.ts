@@ -1,4 +1,3 @@
-import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { testTime } from '../../../../test/clock.js';
 import { insertEmail, routedInput } from '../../../../test/seed.js';
@@ -6,21 +5,20 @@ import { engagementFixture, retime } from '../events/fixtures/engagement/fixture
 import { parseSesEvent, type SesEvent, type SesEventOf } from '../events/ses-event.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { createD1EmailQueries } from './d1-email-queries.js';
-import { createD1OrgEmailStore } from './d1-org-email-store.js';
+import { createOrgEmailStore } from './org-email-store.js';
+import { ORG_DATABASE_KINDS } from '../../../../test/org-database-kinds.js';
 
 const DAY_MS = 86_400_000;
-const db = env.ORG_DB_GLOBEX;
-const queries = createD1EmailQueries(db);
 // A day of its own, far from other tests' rows, derived from the pinned now.
 const day = Math.floor(testTime(-300 * DAY_MS).getTime() / DAY_MS) * DAY_MS;
 const sentAt = day + 10 * 3_600_000;
 
-async function record(emailId: string, sesMessageId: string, events: SesEvent[]) {
-  const store = createD1OrgEmailStore(db);
+async function record(db: D1Database, emailId: string, sesMessageId: string, events: SesEvent[]) {
+  const store = createOrgEmailStore(db);
   for (const [i, event] of events.entries()) {
     const routed = { ...event, mail: { ...event.mail, messageId: sesMessageId } } as SesEvent;
     await store.recordEvent(
-      await routedInput({ organizationId: 'org-globex', emailId }, `${emailId}-${i}`, routed, sentAt),
+      await routedInput({ organizationId: 'org-engagement', emailId }, `${emailId}-${i}`, routed, sentAt),
     );
   }
 }
@@ -29,7 +27,9 @@ const at = (name: string) => retime(engagementFixture(name), sentAt);
 const clickAt = (name: string) => at(name) as SesEventOf<'Click'>;
 const SCANNED_LINK = 'https://example.com/scanned-only';
 
-describe('engagement and per-recipient queries', () => {
+/** On each kind of organisation database (test/org-database-kinds.ts). */
+describe.each(ORG_DATABASE_KINDS)('engagement and per-recipient queries on $kind', ({ db }) => {
+  const queries = createD1EmailQueries(db);
   it('counts people and machines apart: the log filter, link statistics, top links and daily stats', async () => {
     const machineOnly = { id: `eq-m-${crypto.randomUUID()}`, ses: `ses-eq-m-${crypto.randomUUID()}` };
     const person = { id: `eq-p-${crypto.randomUUID()}`, ses: `ses-eq-p-${crypto.randomUUID()}` };
@@ -48,7 +48,7 @@ describe('engagement and per-recipient queries', () => {
     );
     // The machine-only email: Apple's privacy proxy opened it, Safe Links clicked it.
     const scan = clickAt('click-safe-links');
-    await record(machineOnly.id, machineOnly.ses, [
+    await record(db, machineOnly.id, machineOnly.ses, [
       send(['ann@example.com']),
       bounce,
       at('open-apple-mpp'),
@@ -60,7 +60,7 @@ describe('engagement and per-recipient queries', () => {
       ...click,
       click: { ...click.click, timestamp: new Date(Date.parse(click.click.timestamp) + 600_000).toISOString() },
     };
-    await record(person.id, person.ses, [
+    await record(db, person.id, person.ses, [
       send(['bob@example.com', 'carla@example.com']),
       at('open-desktop-chrome'),
       at('open-apple-mpp'),

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { ORG_DATABASE_KINDS, orgObjectDatabase } from '../../../../test/org-database-kinds.js';
 import { createD1EmailQueries, type EmailLogFilter } from './d1-email-queries.js';
 
 const STATUSES = ['sent', 'delivered', 'bounced', 'complained'] as const;
@@ -28,8 +29,13 @@ async function insertWindow(db: D1Database, base: number, count: number, prefix:
 const newestFirst = (a: { createdAt: number; id: string }, b: { createdAt: number; id: string }) =>
   b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
-async function allPages(filter: EmailLogFilter, limit: number, between?: (page: number) => Promise<void>) {
-  const queries = createD1EmailQueries(env.ORG_DB_ACME);
+async function allPages(
+  db: D1Database,
+  filter: EmailLogFilter,
+  limit: number,
+  between?: (page: number) => Promise<void>,
+) {
+  const queries = createD1EmailQueries(db);
   const ids: string[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < 100; page++) {
@@ -42,24 +48,26 @@ async function allPages(filter: EmailLogFilter, limit: number, between?: (page: 
   throw new Error('no last page');
 }
 
-describe('email log queries on D1', () => {
+/** The email log queries on each kind of organisation database (test/org-database-kinds.ts). */
+describe.each(ORG_DATABASE_KINDS)('email log queries on $kind', ({ db }) => {
   it('pages through every row exactly once, newest first, even with equal timestamps', async () => {
     const base = Date.UTC(2001, 0, 1);
-    const rows = await insertWindow(env.ORG_DB_ACME, base, 103, 'page');
+    const rows = await insertWindow(db, base, 103, 'page');
     const window = { from: base, to: base + 86_400_000 };
-    expect(await allPages(window, 10)).toEqual([...rows].sort(newestFirst).map((r) => r.id));
+    expect(await allPages(db, window, 10)).toEqual([...rows].sort(newestFirst).map((r) => r.id));
   });
 
   it('stays stable while newer emails are inserted between pages', async () => {
     const base = Date.UTC(2002, 0, 1);
-    const rows = await insertWindow(env.ORG_DB_ACME, base, 60, 'stable');
+    const rows = await insertWindow(db, base, 60, 'stable');
     const window = { from: base, to: base + 86_400_000 };
     let inserted = 0;
-    const ids = await allPages(window, 7, async () => {
+    const ids = await allPages(db, window, 7, async () => {
       // A newer email arrives (in the same window, newest of all) after each page.
-      await env.ORG_DB_ACME.prepare(
-        `INSERT INTO emails (id, recipient, sender, subject, status, created_at, updated_at) VALUES (?, 'new@example.com', 's', 'Hi', 'sent', ?, 0)`,
-      )
+      await db
+        .prepare(
+          `INSERT INTO emails (id, recipient, sender, subject, status, created_at, updated_at) VALUES (?, 'new@example.com', 's', 'Hi', 'sent', ?, 0)`,
+        )
         .bind(`stable-new-${inserted}`, base + 3_600_000 + inserted++)
         .run();
     });
@@ -68,7 +76,7 @@ describe('email log queries on D1', () => {
 
   it('filters by status, recipient prefix and date range, alone and combined', async () => {
     const base = Date.UTC(2003, 0, 1);
-    const rows = await insertWindow(env.ORG_DB_ACME, base, 80, 'filter');
+    const rows = await insertWindow(db, base, 80, 'filter');
     const window = { from: base, to: base + 86_400_000 };
     const cases: Array<[EmailLogFilter, (r: (typeof rows)[number]) => boolean]> = [
       [{ status: 'bounced' }, (r) => r.status === 'bounced'],
@@ -89,15 +97,15 @@ describe('email log queries on D1', () => {
         .sort(newestFirst)
         .map((r) => r.id);
       expect(expected.length, JSON.stringify(filter)).toBeGreaterThan(0);
-      expect(await allPages({ ...window, ...filter }, 9), JSON.stringify(filter)).toEqual(expected);
+      expect(await allPages(db, { ...window, ...filter }, 9), JSON.stringify(filter)).toEqual(expected);
     }
-    expect(await allPages({ ...window, recipientPrefix: 'zed' }, 9)).toEqual([]);
+    expect(await allPages(db, { ...window, recipientPrefix: 'zed' }, 9)).toEqual([]);
   });
 
   it('ignores a tampered cursor and starts from the newest row', async () => {
     const base = Date.UTC(2004, 0, 1);
-    const rows = await insertWindow(env.ORG_DB_ACME, base, 5, 'cursor');
-    const page = await createD1EmailQueries(env.ORG_DB_ACME).listEmails(
+    const rows = await insertWindow(db, base, 5, 'cursor');
+    const page = await createD1EmailQueries(db).listEmails(
       { from: base, to: base + 86_400_000 },
       { cursor: 'not-a-cursor', limit: 2 },
     );
@@ -110,13 +118,14 @@ describe('email log queries on D1', () => {
   });
 
   it("finds an organisation's email only in its own database", async () => {
-    const [row] = await insertWindow(env.ORG_DB_ACME, Date.UTC(2005, 0, 1), 1, `iso-${crypto.randomUUID()}`);
-    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(row!.id)).toMatchObject({ id: row!.id });
-    expect(await createD1EmailQueries(env.ORG_DB_GLOBEX).getEmail(row!.id)).toBeNull();
+    const [row] = await insertWindow(db, Date.UTC(2005, 0, 1), 1, `iso-${crypto.randomUUID()}`);
+    expect(await createD1EmailQueries(db).getEmail(row!.id)).toMatchObject({ id: row!.id });
+    for (const other of [env.ORG_DB_GLOBEX, ...ORG_DATABASE_KINDS.map((k) => k.db), orgObjectDatabase('org-other')]) {
+      if (other !== db) expect(await createD1EmailQueries(other).getEmail(row!.id)).toBeNull();
+    }
   });
 
   it('counts each milestone on the UTC day it first happened, with empty days included', async () => {
-    const db = env.ORG_DB_GLOBEX;
     const day = Date.UTC(2006, 5, 10);
     const insert = (id: string, fields: Record<string, number>) =>
       db
