@@ -14,7 +14,8 @@ export interface SqlStorageTransportOptions {
 /**
  * Runs wire statements on a SQLite-backed Durable Object's own database: `atomic` calls inside
  * `storage.transactionSync` (a throw rolls every statement back, as a failed D1 batch does),
- * the others one by one. Each result carries SQLite's own `changes()` for a statement that wrote.
+ * the others one by one. Each result carries SQLite's own `changes()` for a statement that wrote,
+ * and `last_insert_rowid()`, as D1's `meta` does.
  * @see https://developers.cloudflare.com/durable-objects/api/sql-storage/#exec
  * @see https://developers.cloudflare.com/durable-objects/api/storage-api/#transactionsync
  * @see https://www.sqlite.org/lang_corefunc.html#changes
@@ -37,11 +38,12 @@ function execute(sql: SqlStorage, statement: WireStatement): WireResult {
   const rows = [...cursor.raw()] as SqlValue[][];
   const columns = cursor.columnNames;
   const written = cursor.rowsWritten;
-  const after = written > 0 ? sql.exec('SELECT changes() AS c, last_insert_rowid() AS id').one() : { c: 0, id: 0 };
+  // As D1: the connection's last rowid after every statement, a statement's own changes after a write.
+  const after = sql.exec('SELECT changes() AS c, last_insert_rowid() AS id').one();
   return {
     columns,
     rows,
-    changes: Number(after.c),
+    changes: written > 0 ? Number(after.c) : 0,
     lastRowId: Number(after.id),
     rowsRead: cursor.rowsRead,
     rowsWritten: written,

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
+import { ORG_DATABASE_KINDS } from '../../../../test/org-database-kinds.js';
 import { insertEmail, ORGS, seedOrganizations } from '../../../../test/seed.js';
 import { createD1AdminStore } from './d1-admin-store.js';
 import { createD1EmailQueries } from './d1-email-queries.js';
@@ -9,7 +10,6 @@ import { MessageBindingError } from './errors.js';
 
 /** Everything that binds a row to an SES message id reports a conflict; nothing is kept or taken silently. */
 const NOW = TEST_NOW.getTime();
-const outgoing = createD1OutgoingEmailStore(env.ORG_DB_ACME);
 const admin = createD1AdminStore(env.ADMIN_DB);
 beforeAll(seedOrganizations);
 
@@ -22,12 +22,14 @@ async function refusal(promise: Promise<unknown>): Promise<MessageBindingError> 
   return error as MessageBindingError;
 }
 
-describe('markSent', () => {
+/** On each kind of organisation database (test/org-database-kinds.ts). */
+describe.each(ORG_DATABASE_KINDS)('markSent on $kind', ({ db }) => {
+  const outgoing = createD1OutgoingEmailStore(db);
   it('binds an unbound row, and binding it again to the same message changes nothing', async () => {
-    const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId: null });
+    const emailId = await insertEmail(db, { sesMessageId: null });
     await outgoing.markSent(emailId, 'ses-mine', NOW);
     await outgoing.markSent(emailId, 'ses-mine', NOW + 5);
-    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({
+    expect(await createD1EmailQueries(db).getEmail(emailId)).toMatchObject({
       status: 'sent',
       sesMessageId: 'ses-mine',
       sentAt: NOW,
@@ -35,7 +37,7 @@ describe('markSent', () => {
   });
 
   it('refuses a row bound to another message: the row keeps its binding and status', async () => {
-    const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId: 'ses-other' });
+    const emailId = await insertEmail(db, { sesMessageId: 'ses-other' });
     const error = await refusal(outgoing.markSent(emailId, 'ses-mine', NOW));
     expect(error).toMatchObject({
       code: 'email-bound-to-other-message',
@@ -46,7 +48,7 @@ describe('markSent', () => {
     expect(error.message).toBe(
       `email ${emailId} is already bound to SES message ses-other, not ses-mine: the binding was kept and this message's events will not be applied to it`,
     );
-    expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({
+    expect(await createD1EmailQueries(db).getEmail(emailId)).toMatchObject({
       status: 'pending',
       sesMessageId: 'ses-other',
       sentAt: null,

@@ -10,19 +10,24 @@ export type WireTransport = (statements: WireStatement[], atomic: boolean) => Pr
 /**
  * D1's client API (`prepare`, `bind`, `first`, `all`, `run`, `raw`, `batch`, `exec`) over a
  * {@link WireTransport}, with D1's result shapes and rules: `batch` is one transaction, values
- * bind as D1 converts them, `first(column)` throws for a column the row lacks. This is how every
- * D1 store of `store/` runs, unchanged, on an organisation's Durable Object.
+ * bind as D1 converts them, `first(column)` throws for a column the row lacks, and a failed
+ * statement throws `D1_ERROR: <SQLite's message>` as D1 does. This is how every D1 store of
+ * `store/` runs, unchanged, on an organisation's Durable Object.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/
  * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
  */
-export function createWireD1Database(transport: WireTransport): D1Database {
+export function createWireD1Database(wireTransport: WireTransport): D1Database {
+  const transport: WireTransport = (wires, atomic) =>
+    wireTransport(wires, atomic).catch((error: unknown) => {
+      throw asD1Error(error);
+    });
   const statements = new WeakMap<object, WireStatement>();
 
   const runOne = async (statement: WireStatement): Promise<WireResult> => (await transport([statement], false))[0]!;
 
   const prepared = (wire: WireStatement): D1PreparedStatement => {
     const statement = {
-      bind: (...values: unknown[]) => prepared({ sql: wire.sql, params: values.map(toSqlValue) }),
+      bind: (...values: unknown[]) => prepared({ sql: wire.sql, params: values.map(boundValue) }),
       first: async (column?: string) => {
         const result = await runOne(wire);
         const row = result.rows[0];
@@ -62,6 +67,21 @@ export function createWireD1Database(transport: WireTransport): D1Database {
     withSession: () => database,
   };
   return database as unknown as D1Database;
+}
+
+/** A failure as D1 reports it: `D1_ERROR: ` before the message of SQLite (or of the object). */
+function asD1Error(error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.startsWith('D1_') ? (error as Error) : new Error(`D1_ERROR: ${message}`, { cause: error });
+}
+
+/** `toSqlValue`, refusing as D1 does (`D1_TYPE_ERROR`). */
+function boundValue(value: unknown): SqlValue {
+  try {
+    return toSqlValue(value);
+  } catch (error) {
+    throw new TypeError(`D1_TYPE_ERROR: ${(error as Error).message}`);
+  }
 }
 
 function rowObject(columns: readonly string[], row: readonly SqlValue[]): Record<string, SqlValue> {
