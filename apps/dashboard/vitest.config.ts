@@ -32,9 +32,13 @@ export default defineConfig(async () => {
     },
     plugins: [
       cloudflareTest({
+        // Exports the organisation Durable Object class (ORG_DO below).
+        main: './test/worker.ts',
         miniflare: {
           compatibilityDate: '2026-05-01',
           d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX'],
+          // Organisations on SQLite-backed Durable Objects, as wrangler.toml binds them.
+          durableObjects: { ORG_DO: { className: 'OrganizationDatabase', useSQLite: true } },
           // The raw archive on local R2, bound under a test name: the tests that archive pass it
           // as SES_ARCHIVE (`post(..., { env: { SES_ARCHIVE: env.TEST_SES_ARCHIVE } })`), the
           // others run without it, as a deployment without the binding does.

@@ -2,10 +2,12 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import worker from '$worker';
 import { buildSesEvent, createSnsSigner, type SesEventSpec, type SnsSigner } from 'kuratchi-sdk/email/testing';
 import { base64ToBytes } from 'kuratchi-sdk/email/encoding';
+import { durableObjectDatabase } from 'kuratchi-sdk/email/d1';
 
 export const TOPIC = env.SES_ALLOWED_TOPIC_ARNS;
 export const WEBHOOK = 'http://127.0.0.1/api/webhooks/ses-events';
-export const ORGS = { acme: 'org-acme', globex: 'org-globex' } as const;
+/** Acme and Globex on D1 bindings, Initech on its Durable Object (ORG_DO). */
+export const ORGS = { acme: 'org-acme', globex: 'org-globex', initech: 'org-initech' } as const;
 
 /** The signer whose certificate the test outbound service serves at its SNS URL. */
 export function testSigner(): Promise<SnsSigner> {
@@ -15,18 +17,25 @@ export function testSigner(): Promise<SnsSigner> {
   });
 }
 
-/** Registers the two test organisations (idempotent). */
+/** Registers the test organisations (idempotent). */
 export async function seedOrganizations(): Promise<void> {
   await env.ADMIN_DB.batch(
     [
-      [ORGS.acme, 'Acme', 'ORG_DB_ACME'],
-      [ORGS.globex, 'Globex', 'ORG_DB_GLOBEX'],
-    ].map(([id, name, binding]) =>
+      [ORGS.acme, 'Acme', 'd1', 'ORG_DB_ACME'],
+      [ORGS.globex, 'Globex', 'd1', 'ORG_DB_GLOBEX'],
+      [ORGS.initech, 'Initech', 'durable-object', 'ORG_DO'],
+    ].map(([id, name, kind, binding]) =>
       env.ADMIN_DB.prepare(
-        'INSERT INTO organizations (id, name, database_binding, created_at) VALUES (?, ?, ?, 0) ON CONFLICT (id) DO NOTHING',
-      ).bind(id, name, binding),
+        `INSERT INTO organizations (id, name, database_kind, database_binding, created_at) VALUES (?, ?, ?, ?, 0)
+         ON CONFLICT (id) DO NOTHING`,
+      ).bind(id, name, kind, binding),
     ),
   );
+}
+
+/** Initech's database: its object in ORG_DO, through D1's API (kuratchi-sdk's durableObjectDatabase). */
+export function initechDatabase(): D1Database {
+  return durableObjectDatabase(env.ORG_DO.get(env.ORG_DO.idFromName(ORGS.initech)) as never);
 }
 
 /** An email row plus its lookup row, as sendEmail writes them. */

@@ -3,6 +3,7 @@ import worker from '$worker';
 import type { SnsSigner } from 'kuratchi-sdk/email/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  initechDatabase,
   ORGS,
   post,
   seedOrganizations,
@@ -77,6 +78,27 @@ describe('queued mode', () => {
       .bind(emailId)
       .first<{ n: number }>();
     expect(events?.n).toBe(1);
+  });
+
+  it('the queue handler records a batch for an organisation on a Durable Object in its object, once', async () => {
+    const db = initechDatabase();
+    const { emailId, sesMessageId } = await sentEmail(db, ORGS.initech);
+    const queue = recordingQueue();
+    const at = Date.now() - 60_000;
+    for (const [i, eventType] of (['Delivery', 'Open', 'Open'] as const).entries()) {
+      const body = await signedEvent(signer, { eventType, messageId: sesMessageId, time: new Date(at + i * 1000) });
+      expect((await post(body, { env: { SES_EVENTS_QUEUE: queue.binding } })).status).toBe(200);
+    }
+    const bodies = queue.sent.map((s) => s.body);
+    const result = await runQueue('kuratchi-ses-events', [...bodies, ...bodies]);
+    expect(result.explicitAcks).toHaveLength(6);
+    expect(result.retryMessages).toEqual([]);
+    expect(
+      await db.prepare('SELECT status, open_count AS opens FROM emails WHERE id = ?').bind(emailId).first(),
+    ).toEqual({ status: 'delivered', opens: 2 });
+    expect(await db.prepare('SELECT count(*) AS n FROM email_events WHERE email_id = ?').bind(emailId).first('n')).toBe(
+      3,
+    );
   });
 
   it('answers 503 when the queue refuses the event, so SNS delivers it again', async () => {
