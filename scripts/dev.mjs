@@ -62,11 +62,15 @@ function wrangler(args, what) {
 }
 
 console.log('• applying D1 migrations to the local databases (.wrangler/state)');
-for (const binding of ['ADMIN_DB', ...DEMO_ORGANIZATIONS.map((o) => o.binding)]) {
+// An organisation on a Durable Object migrates inside its object, on first use.
+const d1Bindings = DEMO_ORGANIZATIONS.filter((o) => o.kind === 'd1').map((o) => o.binding);
+for (const binding of ['ADMIN_DB', ...d1Bindings]) {
   wrangler(['d1', 'migrations', 'apply', binding, '--local', ...persist], `migrating ${binding}`);
 }
 
-console.log('• seeding two organisations with demo emails, through the SDK (sendEmail, the queue consumer)');
+console.log(
+  `• seeding ${DEMO_ORGANIZATIONS.length} organisations (${DEMO_ORGANIZATIONS.map((o) => `${o.name} on ${o.kind === 'd1' ? `D1 ${o.binding}` : 'a Durable Object'}`).join(', ')}) with demo emails, through the SDK (sendEmail, the queue consumer)`,
+);
 const seed = await buildDemoSeed();
 const seeded = await writeDemoSeed(seed, {
   stateDir: resolve(root, stateDir ?? '.wrangler/state'),

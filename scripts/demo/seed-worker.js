@@ -4,17 +4,21 @@
 // and every SES event through the queue consumer of queued mode (`consumeSesEventBatch`), so
 // the rows, counters, suppressions and lookup rows are exactly what live ingestion writes.
 // Inside workerd a D1 query costs a few ms; through miniflare's Node proxy, ten times that.
-import { createD1AdminStore, createD1OrgEmailStore } from 'kuratchi-sdk/email/d1';
+import { clearOrgTables, createD1AdminStore, createOrgEmailStore, openOrgDatabase } from 'kuratchi-sdk/email/d1';
 import { consumeSesEventBatch } from 'kuratchi-sdk/email/events';
 import { createEmailSender } from 'kuratchi-sdk/email/send';
 
+// The organisation Durable Object, hosted here under the dashboard Worker's name, so the objects
+// this Worker seeds are the ones `wrangler dev` serves (write-seed.mjs).
+export { OrganizationDatabase } from 'kuratchi-sdk/email/durable-object';
 /** Tables a reset leaves alone: wrangler's migration log and SQLite's and D1's own. */
 const KEPT_TABLES =
   "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name != 'd1_migrations'";
 
 export default {
   /**
-   * POST /reset {bindings}: empties every table of those databases.
+   * POST /reset {bindings, organizations}: empties every table of those D1 databases, and the
+   *   database of each organisation on a Durable Object.
    * POST /admin {organizations, users, now}: the organisations and dashboard users.
    * POST /send {organizations, emails}: sends each planned email through `sendEmail`.
    * POST /ingest {organizations, batches}: applies each batch of queued SES events.
@@ -36,7 +40,19 @@ export default {
   },
 };
 
-async function reset(env, { bindings }) {
+/** The database of a demo organisation ({id, kind, binding}), of either kind, as a `D1Database`. */
+function databaseOf(env, organization) {
+  return openOrgDatabase(env, organization.id, {
+    kind: organization.kind,
+    binding: organization.binding,
+    movingSince: null,
+  });
+}
+
+async function reset(env, { bindings, organizations }) {
+  for (const organization of organizations.filter((o) => o.kind === 'durable-object')) {
+    await clearOrgTables(databaseOf(env, organization));
+  }
   for (const binding of bindings) {
     const db = env[binding];
     const { results } = await db
@@ -60,8 +76,10 @@ async function admin(env, { organizations, users, now }) {
   await db.batch([
     ...organizations.map((o) =>
       db
-        .prepare('INSERT INTO organizations (id, name, database_binding, created_at) VALUES (?, ?, ?, ?)')
-        .bind(o.id, o.name, o.binding, now),
+        .prepare(
+          'INSERT INTO organizations (id, name, database_kind, database_binding, created_at) VALUES (?, ?, ?, ?, ?)',
+        )
+        .bind(o.id, o.name, o.kind, o.binding, now),
     ),
     ...users.map((u) =>
       db
@@ -105,13 +123,13 @@ function localSes(outcomes) {
 }
 
 async function send(env, { organizations, emails }) {
-  const bindings = new Map(organizations.map((o) => [o.id, o.binding]));
+  const byId = new Map(organizations.map((o) => [o.id, o]));
   // One sender, one SES client; the clock and the new row's id are those of the email being sent.
   let current;
   const sender = createEmailSender({
     ses: localSes(new Map(emails.map((e) => [e.id, e.ses]))),
     adminDb: env.ADMIN_DB,
-    orgDatabase: async (id) => env[bindings.get(id)],
+    orgDatabase: async (id) => databaseOf(env, byId.get(id)),
     now: () => new Date(current.createdAt),
     newEmailId: () => current.id,
   });
@@ -125,9 +143,9 @@ async function send(env, { organizations, emails }) {
 }
 
 async function ingest(env, { organizations, batches }) {
-  const bindings = new Map(organizations.map((o) => [o.id, o.binding]));
+  const byId = new Map(organizations.map((o) => [o.id, o]));
   const adminStore = createD1AdminStore(env.ADMIN_DB);
-  const resolveOrgEmailStore = async (id) => createD1OrgEmailStore(env[bindings.get(id)]);
+  const resolveOrgEmailStore = async (id) => createOrgEmailStore(databaseOf(env, byId.get(id)));
   const outcomes = {};
   const problems = [];
   for (const batch of batches) {

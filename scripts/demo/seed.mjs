@@ -1,4 +1,4 @@
-// Demo data: two organisations with a few hundred emails across every status and the dashboard
+// Demo data: three organisations (two on D1 bindings, one on its Durable Object) with a few hundred emails across every status and the dashboard
 // users. buildDemoSeed plans it (deterministic for a seed and a `now`): what each email is, what
 // SES answered, and the SES events that followed (stories.mjs). write-seed.mjs writes the plan
 // through the SDK's own sendEmail and queue consumer, so every derived field is what live
@@ -8,10 +8,15 @@ import { buildSesEvent, seededRandom } from 'kuratchi-sdk/email/testing';
 import { hashPassword } from '../../apps/dashboard/src/lib/server/auth/password.js';
 import { ONE_OF_THREE_BOUNCES, playStory, STORIES } from './stories.mjs';
 
-/** The demo organisations and the D1 bindings of their databases (see wrangler.toml). */
+/**
+ * The demo organisations and where their databases live (see wrangler.toml): Acme and Globex on
+ * D1 bindings, Initech on its SQLite-backed Durable Object in the ORG_DO namespace, as an
+ * organisation created at run time (`kuratchi-ses org create`) is; the dashboard shows them alike.
+ */
 export const DEMO_ORGANIZATIONS = [
-  { id: 'org-acme', name: 'Acme Corp', binding: 'ORG_DB_ACME' },
-  { id: 'org-globex', name: 'Globex', binding: 'ORG_DB_GLOBEX' },
+  { id: 'org-acme', name: 'Acme Corp', kind: 'd1', binding: 'ORG_DB_ACME' },
+  { id: 'org-globex', name: 'Globex', kind: 'd1', binding: 'ORG_DB_GLOBEX' },
+  { id: 'org-initech', name: 'Initech', kind: 'durable-object', binding: 'ORG_DO' },
 ];
 
 /** Dashboard users of the demo (all with the password {@link DEMO_PASSWORD}). */
@@ -22,6 +27,13 @@ export const DEMO_USERS = [
     email: 'admin@globex.example',
     name: 'Globex Admin',
     organizationId: 'org-globex',
+    role: 'admin',
+  },
+  {
+    id: 'user-initech',
+    email: 'admin@initech.example',
+    name: 'Initech Admin',
+    organizationId: 'org-initech',
     role: 'admin',
   },
   {
@@ -79,7 +91,7 @@ const LINKS = ['https://example.com/pricing', 'https://example.com/docs', 'https
  */
 const SPECIAL = {
   oneOfThreeBounces: 2,
-  refused: { 'org-acme': [4, 9], 'org-globex': [4, 9, 17] },
+  refused: { 'org-acme': [4, 9], 'org-globex': [4, 9, 17], 'org-initech': [4, 9] },
   noEventYet: 6,
 };
 const ACCEPTED = STORIES.find((story) => story.name === 'accepted');

@@ -81,6 +81,8 @@ async function bundleSeedWorker() {
     format: 'esm',
     platform: 'browser',
     conditions: ['workerd', 'worker', 'browser'],
+    // The Workers runtime's own modules (the Durable Object base class).
+    external: ['cloudflare:*'],
     target: 'es2022',
     logLevel: 'silent',
   });
@@ -101,15 +103,7 @@ export async function writeDemoSeed(seed, options = {}) {
   const log = options.log ?? (() => {});
   const stateDir = options.stateDir ?? join(root, '.wrangler', 'state');
   const databases = wranglerD1Databases(options.configPath);
-  const contents = await bundleSeedWorker();
-  const mf = new Miniflare({
-    modules: [{ type: 'ESModule', path: join(here, 'seed-worker.js'), contents }],
-    modulesRoot: here,
-    compatibilityDate: '2026-05-01',
-    compatibilityFlags: ['nodejs_compat'],
-    d1Databases: Object.fromEntries(databases.map((d) => [d.binding, d.id])),
-    d1Persist: join(stateDir, 'v3', 'd1'),
-  });
+  const mf = await openDemoState(stateDir, options.configPath);
   const call = async (path, body) => {
     const response = await mf.dispatchFetch(`http://seed.local${path}`, { method: 'POST', body: JSON.stringify(body) });
     const answer = await response.json();
@@ -120,8 +114,8 @@ export async function writeDemoSeed(seed, options = {}) {
     if (options.migrate) {
       for (const d of databases) await applyMigrationFiles(await mf.getD1Database(d.binding), d.migrationsDir);
     }
-    const organizations = seed.organizations.map(({ id, binding }) => ({ id, binding }));
-    await call('/reset', { bindings: databases.map((d) => d.binding) });
+    const organizations = seed.organizations.map(({ id, kind, binding }) => ({ id, kind, binding }));
+    await call('/reset', { bindings: databases.map((d) => d.binding), organizations });
     await call('/admin', { organizations: seed.organizations, users: seed.users, now: seed.now });
     log(`  local D1 emptied, ${seed.organizations.length} organisations and ${seed.users.length} users written`);
     const totals = { events: 0, batches: 0 };
@@ -151,6 +145,35 @@ export async function writeDemoSeed(seed, options = {}) {
   } finally {
     await mf.dispose();
   }
+}
+
+/**
+ * The seed Worker in miniflare on `wrangler dev`'s local state at `stateDir`: its D1 databases
+ * (`v3/d1`) and the organisation Durable Objects (`v3/do`), hosted under the dashboard Worker's
+ * name so that they are the objects `wrangler dev` serves (miniflare keys an object's storage by
+ * `<worker name>-<class name>` and derives `idFromName` from that key). Dispose it when done.
+ * @param {string} stateDir
+ * @param {string} [configPath] the wrangler.toml (default the repository's)
+ * @see https://developers.cloudflare.com/workers/wrangler/commands/#dev (--persist-to)
+ */
+export async function openDemoState(stateDir, configPath = join(root, 'wrangler.toml')) {
+  const text = readFileSync(configPath, 'utf8');
+  const workerName = /^name\s*=\s*"([^"]+)"/m.exec(text)?.[1];
+  const durableObject =
+    /^\[\[durable_objects\.bindings\]\]\s*\nname\s*=\s*"([^"]+)"\s*\nclass_name\s*=\s*"([^"]+)"/m.exec(text);
+  if (!workerName || !durableObject) throw new Error(`${configPath}: no worker name or Durable Object binding`);
+  const [, binding, className] = durableObject;
+  return new Miniflare({
+    name: workerName,
+    modules: [{ type: 'ESModule', path: join(here, 'seed-worker.js'), contents: await bundleSeedWorker() }],
+    modulesRoot: here,
+    compatibilityDate: '2026-05-01',
+    compatibilityFlags: ['nodejs_compat'],
+    d1Databases: Object.fromEntries(wranglerD1Databases(configPath).map((d) => [d.binding, d.id])),
+    d1Persist: join(stateDir, 'v3', 'd1'),
+    durableObjects: { [binding]: { className, useSQLite: true } },
+    durableObjectsPersist: join(stateDir, 'v3', 'do'),
+  });
 }
 
 /** Every email got its row, and SES's planned answer: its MessageId, or its error on the row. */

@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { applyRecipientEvent, classifyEngagementSet, initialTracking, parseSesEvent } from 'kuratchi-sdk/email/events';
-import { Miniflare } from 'miniflare';
-import { buildDemoSeed, foldDemoEmail } from '../../../../scripts/demo/seed.mjs';
+import { buildDemoSeed, foldDemoEmail, LIVE_EMAILS_PER_ORGANIZATION } from '../../../../scripts/demo/seed.mjs';
 import { USER_AGENTS } from '../../../../scripts/demo/clients.mjs';
-import { wranglerD1Databases, writeDemoSeed } from '../../../../scripts/demo/write-seed.mjs';
+import { openDemoState, writeDemoSeed } from '../../../../scripts/demo/write-seed.mjs';
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
 const stateDir = mkdtempSync(join(tmpdir(), 'kuratchi-demo-seed-'));
@@ -23,14 +22,8 @@ let written;
 before(async () => {
   seed = await buildDemoSeed({ now: NOW });
   written = await writeDemoSeed(seed, { stateDir, migrate: true });
-  const databases = wranglerD1Databases();
-  mf = new Miniflare({
-    modules: true,
-    script: 'export default { fetch: () => new Response(null) }',
-    compatibilityDate: '2026-05-01',
-    d1Databases: Object.fromEntries(databases.map((d) => [d.binding, d.id])),
-    d1Persist: join(stateDir, 'v3', 'd1'),
-  });
+  // The state as `wrangler dev` will serve it: the D1 databases and the organisation objects.
+  mf = await openDemoState(stateDir);
 });
 
 after(async () => {
@@ -46,12 +39,18 @@ const TRACKING = Object.fromEntries(
   [...Object.keys(initialTracking()), 'error'].map((key) => [key, key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)]),
 );
 
-async function rows(binding, sql) {
-  return (await (await mf.getD1Database(binding)).prepare(sql).all()).results;
+/** Rows of `sql` in the admin database ('ADMIN_DB') or an organisation's database, of either kind. */
+async function rows(where, sql) {
+  if (where === 'ADMIN_DB' || where.kind === 'd1') {
+    return (await (await mf.getD1Database(where.binding ?? where)).prepare(sql).all()).results;
+  }
+  const namespace = await mf.getDurableObjectNamespace(where.binding);
+  const [result] = await namespace.get(namespace.idFromName(where.id)).runStatements([{ sql, params: [] }], false);
+  return result.rows.map((row) => Object.fromEntries(result.columns.map((column, i) => [column, row[i]])));
 }
 
-function bindingOf(email) {
-  return seed.organizations.find((o) => o.id === email.organizationId).binding;
+function organizationOf(email) {
+  return seed.organizations.find((o) => o.id === email.organizationId);
 }
 
 test('every email row is the fold of its SES events, and holds exactly those events', async () => {
@@ -59,11 +58,12 @@ test('every email row is the fold of its SES events, and holds exactly those eve
   for (const organization of seed.organizations) {
     const select = Object.entries(TRACKING).map(([key, column]) => `${column} AS "${key}"`);
     const found = new Map(
-      (await rows(organization.binding, `SELECT id, recipient, ses_message_id AS ses, ${select} FROM emails`)).map(
-        (r) => [r.id, r],
-      ),
+      (await rows(organization, `SELECT id, recipient, ses_message_id AS ses, ${select} FROM emails`)).map((r) => [
+        r.id,
+        r,
+      ]),
     );
-    const events = await rows(organization.binding, 'SELECT email_id AS id, sns_message_id AS sns FROM email_events');
+    const events = await rows(organization, 'SELECT email_id AS id, sns_message_id AS sns FROM email_events');
     const planned = seed.emails.filter((e) => e.organizationId === organization.id);
     assert.equal(found.size, planned.length);
     for (const email of planned) {
@@ -88,15 +88,12 @@ test("each email's recipients and machine counters are the pure folds of its eve
   let machine = 0;
   for (const organization of seed.organizations) {
     const recipients = await rows(
-      organization.binding,
+      organization,
       'SELECT email_id AS id, address, kind, status, delivered_at AS deliveredAt, bounced_at AS bouncedAt FROM email_recipients',
     );
     const counters = new Map(
       (
-        await rows(
-          organization.binding,
-          'SELECT id, machine_open_count AS opens, machine_click_count AS clicks FROM emails',
-        )
+        await rows(organization, 'SELECT id, machine_open_count AS opens, machine_click_count AS clicks FROM emails')
       ).map((r) => [r.id, r]),
     );
     for (const email of seed.emails.filter((e) => e.organizationId === organization.id)) {
@@ -149,17 +146,14 @@ test('permanently bounced and complaining recipients are suppressed, and nobody 
         }
       }
     }
-    const suppressed = await rows(
-      organization.binding,
-      'SELECT email_address AS address, reason FROM email_suppressions',
-    );
+    const suppressed = await rows(organization, 'SELECT email_address AS address, reason FROM email_suppressions');
     assert.ok(expected.size > 5, 'a few recipients bounced or complained');
     assert.deepEqual(new Map(suppressed.map((s) => [s.address, s.reason])), expected);
   }
   // The story of the issue: a permanently bounced email's recipient IS suppressed.
   const bounced = seed.emails.find((e) => e.story === 'bounce-permanent');
   const [row] = await rows(
-    bindingOf(bounced),
+    organizationOf(bounced),
     `SELECT reason, source_email_id AS source FROM email_suppressions WHERE email_address = '${bounced.send.to[0].toLowerCase()}'`,
   );
   assert.deepEqual(row, { reason: 'bounce', source: bounced.id });
@@ -169,12 +163,12 @@ test('one of three recipients bounces: the email is bounced, only that recipient
   const email = seed.emails.find((e) => e.story === 'one-of-three-bounces');
   assert.equal(email.send.to.length + email.send.cc.length + email.send.bcc.length, 3);
   const [row] = await rows(
-    bindingOf(email),
+    organizationOf(email),
     `SELECT status, delivered_at AS delivered FROM emails WHERE id = '${email.id}'`,
   );
   assert.equal(row.status, 'bounced');
   assert.ok(row.delivered !== null, 'the CC and BCC recipients were delivered');
-  const suppressed = (await rows(bindingOf(email), 'SELECT email_address AS a FROM email_suppressions')).map(
+  const suppressed = (await rows(organizationOf(email), 'SELECT email_address AS a FROM email_suppressions')).map(
     (r) => r.a,
   );
   assert.ok(suppressed.includes(email.send.to[0].toLowerCase()));
@@ -193,11 +187,11 @@ test('SES refusals are failed rows with the error and no route; sent emails are 
   const refused = seed.emails.filter((e) => e.ses.error);
   assert.deepEqual(
     seed.organizations.map((o) => refused.filter((e) => e.organizationId === o.id).length),
-    [2, 3],
+    [2, 3, 2],
   );
   for (const email of refused) {
     const [row] = await rows(
-      bindingOf(email),
+      organizationOf(email),
       `SELECT status, error, ses_message_id AS ses FROM emails WHERE id = '${email.id}'`,
     );
     assert.match(row.error, /^MessageRejected: Email address is not verified\./);
@@ -259,5 +253,5 @@ test('the plan is the same for the same random seed and now', async () => {
   const again = await buildDemoSeed({ now: NOW });
   assert.deepEqual(again.emails, seed.emails);
   assert.deepEqual(again.liveEmails, seed.liveEmails);
-  assert.equal(seed.liveEmails.length, 50);
+  assert.equal(seed.liveEmails.length, LIVE_EMAILS_PER_ORGANIZATION * seed.organizations.length);
 });

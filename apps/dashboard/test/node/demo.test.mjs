@@ -49,14 +49,23 @@ test('the demo serves the dashboard and its data keeps changing', { timeout: 180
   }
   assert.match(output, new RegExp(`http://127\\.0\\.0\\.1:${port}/`));
   const base = `http://127.0.0.1:${port}`;
-  const signIn = await fetch(`${base}/auth/signin`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { origin: base, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ email: 'admin@acme.example', password: 'kuratchi-demo' }),
-  });
-  assert.equal(signIn.status, 303, `sign-in failed: ${signIn.status}`);
-  const cookie = signIn.headers.get('set-cookie').split(';')[0];
+  const signInAs = async (email) => {
+    const signIn = await fetch(`${base}/auth/signin`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { origin: base, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email, password: 'kuratchi-demo' }),
+    });
+    assert.equal(signIn.status, 303, `sign-in of ${email} failed: ${signIn.status}`);
+    return signIn.headers.get('set-cookie').split(';')[0];
+  };
+  // Initech lives on its Durable Object: `wrangler dev` serves the object the seed wrote.
+  const initech = await fetch(`${base}/emails`, { headers: { cookie: await signInAs('admin@initech.example') } });
+  assert.equal(initech.status, 200);
+  const initechLog = await initech.text();
+  assert.match(initechLog, /Initech/);
+  assert.ok((initechLog.match(/\/emails\/initech-\d{4}/g) ?? []).length >= 10, 'the seeded Initech emails are listed');
+  const cookie = await signInAs('admin@acme.example');
   const page = async (path = '/emails') => (await fetch(`${base}${path}`, { headers: { cookie } })).text();
   const before = await page();
   let after = before;
