@@ -9,6 +9,8 @@ export const PASSWORD = 'kuratchi-demo';
 export const USERS = {
   acme: 'admin@acme.example',
   globex: 'admin@globex.example',
+  /** Initech's database is its Durable Object (scripts/demo/seed.mjs). */
+  initech: 'admin@initech.example',
   root: 'root@kuratchi.example',
 } as const;
 
