@@ -33,7 +33,7 @@ export default defineConfig(async () => {
     plugins: [
       cloudflareTest({
         // Exports the organisation Durable Object class (ORG_DO below).
-        main: './test/worker.ts',
+        main: './test/durable-objects-worker.ts',
         miniflare: {
           compatibilityDate: '2026-05-01',
           d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX'],

@@ -7,7 +7,7 @@ declare global {
       ORG_DB_ACME: D1Database;
       ORG_DB_GLOBEX: D1Database;
       /** Organisations on SQLite-backed Durable Objects (Initech, test/support.ts). */
-      ORG_DO: DurableObjectNamespace;
+      ORG_DO: import('@cloudflare/workers-types').DurableObjectNamespace;
       /** Local R2 for the raw archive, passed as SES_ARCHIVE by the tests that archive. */
       TEST_SES_ARCHIVE: R2Bucket;
       ENVIRONMENT: string;

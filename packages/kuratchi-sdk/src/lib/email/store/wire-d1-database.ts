@@ -80,7 +80,7 @@ function boundValue(value: unknown): SqlValue {
   try {
     return toSqlValue(value);
   } catch (error) {
-    throw new TypeError(`D1_TYPE_ERROR: ${(error as Error).message}`);
+    throw new TypeError(`D1_TYPE_ERROR: ${(error as Error).message}`, { cause: error });
   }
 }
 
