@@ -9,12 +9,18 @@
 // First it proves the setting reaches the tests: with KURATCHI_TEST_NOW set to something that is
 // not a date, the clock's own test file must fail to load.
 //
+// Only the test files that read the pinned clock run shifted: those whose imports reach the
+// package's test/clock.ts, directly or through a helper (the only reader of KURATCHI_TEST_NOW), as
+// TypeScript's own scanner reads the imports. Any other file runs exactly as it did unshifted.
+//
 //   node scripts/time-shift-check.mjs            both shifts, both packages
 //   KURATCHI_TIME_SHIFTS=2027-12-31T23:59:30Z    only this instant (comma-separated list)
 import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DAY_MS = 86_400_000;
@@ -44,6 +50,50 @@ function defaultShifts(now = new Date()) {
   return [lastOfMonth.toISOString(), firstOfMonth.toISOString()];
 }
 
+/**
+ * The test files of a suite (the `.test.ts` files under src/, relative to its directory) whose relative imports
+ * reach its test/clock.ts, directly or through other modules.
+ */
+function testFilesReadingClock(suiteDir) {
+  const clock = join(suiteDir, 'test', 'clock.ts');
+  const importsOf = new Map();
+  const resolveImport = (from, specifier) => {
+    const base = resolve(dirname(from), specifier);
+    return [base, base.replace(/\.js$/, '.ts'), `${base}.ts`, join(base, 'index.ts')].find(
+      (candidate) => existsSync(candidate) && statSync(candidate).isFile(),
+    );
+  };
+  const imports = (file) => {
+    if (!importsOf.has(file)) {
+      const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+      importsOf.set(
+        file,
+        importedFiles
+          .map((entry) => entry.fileName)
+          .filter((specifier) => specifier.startsWith('.'))
+          .map((specifier) => resolveImport(file, specifier))
+          .filter(Boolean),
+      );
+    }
+    return importsOf.get(file);
+  };
+  const reaches = (file, seen = new Set()) => {
+    if (file === clock) return true;
+    if (seen.has(file)) return false;
+    seen.add(file);
+    return imports(file).some((next) => reaches(next, seen));
+  };
+  return listFiles(join(suiteDir, 'src'))
+    .filter((file) => file.endsWith('.test.ts') && reaches(file))
+    .map((file) => relative(suiteDir, file));
+}
+
+function listFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? listFiles(join(dir, entry.name)) : [join(dir, entry.name)],
+  );
+}
+
 function vitest(suite, testNow, args) {
   const run = spawnSync(process.execPath, [join(suite.dir, 'node_modules/vitest/vitest.mjs'), 'run', ...args], {
     cwd: suite.dir,
@@ -67,14 +117,22 @@ for (const suite of SUITES) {
 console.log('• time-shift check: KURATCHI_TEST_NOW reaches both suites');
 
 const shifts = process.env.KURATCHI_TIME_SHIFTS ? process.env.KURATCHI_TIME_SHIFTS.split(',') : defaultShifts();
+const shiftedFiles = new Map(SUITES.map((suite) => [suite, testFilesReadingClock(suite.dir)]));
+for (const suite of SUITES) {
+  const files = shiftedFiles.get(suite);
+  if (!files.includes(suite.clockTest)) {
+    console.error(`✗ ${suite.name}: ${suite.clockTest} does not read test/clock.ts, so the file selection is wrong`);
+    process.exit(1);
+  }
+  console.log(`  ${suite.name}: ${files.length} test files read the pinned clock and run shifted`);
+}
 for (const testNow of shifts) {
   for (const suite of SUITES) {
     const started = Date.now();
-    const run = vitest(
-      suite,
-      testNow,
-      suite.exclude.flatMap((file) => ['--exclude', file]),
-    );
+    const run = vitest(suite, testNow, [
+      ...shiftedFiles.get(suite),
+      ...suite.exclude.flatMap((file) => ['--exclude', file]),
+    ]);
     const output = stripVTControlCharacters(run.output);
     const summary = output.match(/Tests\s+.*\(\d+\)/)?.[0] ?? '';
     const seconds = ((Date.now() - started) / 1000).toFixed(0);

@@ -207,7 +207,7 @@ describe('/api/ops/reconcile', () => {
     expect(await status.json()).toMatchObject({
       status: 'ready',
       settings: { afterMs: 4 * HOUR, maxPerRun: 50 },
-      organizations: [ORGS.acme, ORGS.globex],
+      organizations: [ORGS.acme, ORGS.globex, ORGS.initech],
     });
     const dry = await call('POST', { organizationId: ORGS.acme, dryRun: true });
     expect(await dry.json()).toMatchObject({
