@@ -66,3 +66,24 @@ export function idProblems(rows) {
 export function report(results) {
   console.log(`RESULTS ${JSON.stringify(results)}`);
 }
+
+/**
+ * Bundles a benchmark's Worker `entry` (with the built SDK it imports) into one ES module at
+ * `outfile`, as wrangler would: workerd resolves relative imports only. The Workers runtime's own
+ * modules (`cloudflare:*`) stay imports.
+ * @see https://developers.cloudflare.com/workers/wrangler/bundling/
+ */
+export async function bundleWorker(entry, outfile) {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    external: ['cloudflare:*'],
+    outfile,
+    logLevel: 'error',
+  });
+}

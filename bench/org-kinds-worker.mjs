@@ -20,6 +20,7 @@ import {
   durableObjectDatabase,
 } from 'kuratchi-sdk/email/d1';
 import { consumeSesEventQueue } from 'kuratchi-sdk/email/events';
+import { countingD1, messageBatch } from './counting-d1.mjs';
 
 export { OrganizationDatabase } from 'kuratchi-sdk/email/durable-object';
 
@@ -27,31 +28,6 @@ export { OrganizationDatabase } from 'kuratchi-sdk/email/durable-object';
 const LOG_ORGANIZATION = 'org-log-1m';
 
 const locations = createOrgBindingCache();
-
-/** A D1 binding whose round trips add up in `counter[key]`. */
-function countingD1(db, counter, key) {
-  const UNWRAP = Symbol('unwrap');
-  const statement = (target) =>
-    new Proxy(target, {
-      get(t, property) {
-        if (property === UNWRAP) return t;
-        if (property === 'bind') return (...values) => statement(t.bind(...values));
-        if (['run', 'first', 'all', 'raw'].includes(property))
-          return (...args) => (counter[key]++, t[property](...args));
-        const value = Reflect.get(t, property);
-        return typeof value === 'function' ? value.bind(t) : value;
-      },
-    });
-  return new Proxy(db, {
-    get(t, property) {
-      if (property === 'prepare') return (sql) => statement(t.prepare(sql));
-      if (property === 'batch') return (statements) => (counter[key]++, t.batch(statements.map((s) => s[UNWRAP] ?? s)));
-      if (property === 'exec') return (sql) => (counter[key]++, t.exec(sql));
-      const value = Reflect.get(t, property);
-      return typeof value === 'function' ? value.bind(t) : value;
-    },
-  });
-}
 
 /** The Durable Object namespace, its stubs counting each RPC call in `counter.org`. */
 function countingNamespace(namespace, counter) {
@@ -70,11 +46,11 @@ function countingNamespace(namespace, counter) {
 function countedEnv(env, counter) {
   const wrapped = {
     ...env,
-    ADMIN_DB: countingD1(env.ADMIN_DB, counter, 'admin'),
+    ADMIN_DB: countingD1(env.ADMIN_DB, () => counter.admin++),
     ORG_DO: countingNamespace(env.ORG_DO, counter),
   };
   for (const name of Object.keys(env))
-    if (name.startsWith('ORG_D1_')) wrapped[name] = countingD1(env[name], counter, 'org');
+    if (name.startsWith('ORG_D1_')) wrapped[name] = countingD1(env[name], () => counter.org++);
   return wrapped;
 }
 
@@ -85,18 +61,6 @@ function sink(env) {
     adminStore: createD1AdminStore(env.ADMIN_DB),
     resolveOrgEmailStore: async (organizationId) => createOrgEmailStore(await orgDatabase(organizationId)),
   };
-}
-
-function messageBatch(bodies, offset) {
-  const messages = bodies.map((body, i) => ({
-    id: `m-${offset + i}`,
-    timestamp: new Date(),
-    body,
-    attempts: 1,
-    ack() {},
-    retry() {},
-  }));
-  return { queue: 'kuratchi-ses-events', messages, ackAll() {}, retryAll() {} };
 }
 
 async function seed(env, { organizations, emailsPerOrganization }) {

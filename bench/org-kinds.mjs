@@ -12,7 +12,6 @@
 //   events of each batch spread over 50 organisations of one kind.
 //   BENCH_ORG_KINDS_EMAILS=1000000   emails of the log rows;  BENCH_ORG_KINDS_ROUNDS=5   rounds
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +21,7 @@ import { sesEventQueueMessage } from 'kuratchi-sdk/email/events';
 import { buildSesEvent } from 'kuratchi-sdk/email/testing';
 import { applyMigrationFiles } from '../scripts/d1-migration-files.mjs';
 import { insertEmails } from './email-rows.mjs';
-import { compareInRounds, report, result } from './lib.mjs';
+import { bundleWorker, compareInRounds, report, result } from './lib.mjs';
 import { suspendSearchIndex } from './search-queries.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -52,21 +51,7 @@ const KINDS = {
 };
 
 const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-bench-org-kinds-'));
-const esbuild = createRequire(createRequire(join(root, 'package.json')).resolve('wrangler/bin/wrangler.js')).resolve(
-  'esbuild',
-);
-const { build } = await import(esbuild);
-await build({
-  entryPoints: [join(here, 'org-kinds-worker.mjs')],
-  bundle: true,
-  format: 'esm',
-  platform: 'neutral',
-  conditions: ['workerd', 'worker', 'browser'],
-  mainFields: ['module', 'main'],
-  external: ['cloudflare:*'],
-  outfile: join(outdir, 'org-kinds-worker.js'),
-  logLevel: 'error',
-});
+await bundleWorker(join(here, 'org-kinds-worker.mjs'), join(outdir, 'org-kinds-worker.js'));
 const mf = new Miniflare({
   name: 'bench-org-kinds',
   modules: true,

@@ -32,7 +32,7 @@ const build = spawnSync(process.execPath, [wrangler, 'deploy', '--dry-run', '--o
 if (build.status !== 0)
   throw new Error(`wrangler deploy --dry-run failed (run pnpm build first):\n${build.stdout}\n${build.stderr}`);
 copyFileSync(join(outdir, 'worker.js'), join(outdir, 'dashboard.js'));
-copyFileSync(join(here, 'park-worker.mjs'), join(outdir, 'park-worker.mjs'));
+for (const file of ['park-worker.mjs', 'counting-d1.mjs']) copyFileSync(join(here, file), join(outdir, file));
 
 const signer = await createSnsSigner();
 const module = (name) => ({
@@ -42,7 +42,7 @@ const module = (name) => ({
 });
 const mf = new Miniflare({
   // The bundle as modules, as wrangler dev hands them over.
-  modules: [module('park-worker.mjs'), module('dashboard.js')],
+  modules: [module('park-worker.mjs'), module('counting-d1.mjs'), module('dashboard.js')],
   modulesRoot: outdir,
   compatibilityDate: '2026-05-01',
   d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX'],

@@ -25,40 +25,17 @@ import {
   recordSesEvent,
 } from 'kuratchi-sdk/email/events';
 import { createSigningKeyCache } from 'kuratchi-sdk/email/verify';
+import { countingD1, isD1Binding, messageBatch } from './counting-d1.mjs';
 
 /** As the dashboard's: organisation → binding name for this isolate's life, trusted 60 s. */
 const orgBindings = createOrgBindingCache();
 const keyCache = createSigningKeyCache();
 
-function counting(db, counter) {
-  const UNWRAP = Symbol('unwrap');
-  const statement = (target) =>
-    new Proxy(target, {
-      get(t, property) {
-        if (property === UNWRAP) return t;
-        if (property === 'bind') return (...values) => statement(t.bind(...values));
-        if (['run', 'first', 'all', 'raw'].includes(property)) return (...args) => (counter.n++, t[property](...args));
-        const value = Reflect.get(t, property);
-        return typeof value === 'function' ? value.bind(t) : value;
-      },
-    });
-  return new Proxy(db, {
-    get(t, property) {
-      if (property === 'prepare') return (sql) => statement(t.prepare(sql));
-      if (property === 'batch') return (statements) => (counter.n++, t.batch(statements.map((s) => s[UNWRAP] ?? s)));
-      if (property === 'exec') return (sql) => (counter.n++, t.exec(sql));
-      const value = Reflect.get(t, property);
-      return typeof value === 'function' ? value.bind(t) : value;
-    },
-  });
-}
-
 /** The env with every D1 binding wrapped to count into `counter`. */
 function countedEnv(env, counter) {
   const wrapped = { ...env };
   for (const [name, value] of Object.entries(env)) {
-    if (value && typeof value.prepare === 'function' && typeof value.batch === 'function')
-      wrapped[name] = counting(value, counter);
+    if (isD1Binding(value)) wrapped[name] = countingD1(value, () => counter.n++);
   }
   return wrapped;
 }
@@ -71,19 +48,6 @@ function sink(env) {
     resolveOrgEmailStore: async (organizationId) => createD1OrgEmailStore(await orgDatabase(organizationId)),
     maxHeldEventsPerMessage: 100,
   };
-}
-
-/** A MessageBatch of queue bodies, as Queues hands it to the `queue` handler. */
-function messageBatch(bodies, offset) {
-  const messages = bodies.map((body, i) => ({
-    id: `m-${offset + i}`,
-    timestamp: new Date(),
-    body,
-    attempts: 1,
-    ack() {},
-    retry() {},
-  }));
-  return { queue: 'kuratchi-ses-events', messages, ackAll() {}, retryAll() {} };
 }
 
 export default {

@@ -29,7 +29,7 @@ import { Miniflare } from 'miniflare';
 import { buildSesEvent, createSnsSigner } from 'kuratchi-sdk/email/testing';
 import { sesEventQueueMessage } from 'kuratchi-sdk/email/events';
 import { applyMigrationFiles } from '../scripts/d1-migration-files.mjs';
-import { compareInRounds, median, report, result } from './lib.mjs';
+import { bundleWorker, compareInRounds, median, report, result } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -61,19 +61,7 @@ const WORKERD_MODE = process.env.BENCH_QUEUE_WORKERD_MODE ?? 'queued';
 
 // ── 1. The SDK's consumer and direct path inside workerd ─────────────────────────────────────
 if (!ONLY || ONLY === 'sdk') {
-  // workerd resolves relative imports only: the worker and the SDK's built modules as one file.
-  const esbuild = createRequire(wranglerBin).resolve('esbuild');
-  const { build } = await import(esbuild);
-  await build({
-    entryPoints: [join(here, 'queue-worker.mjs')],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    outfile: join(outdir, 'queue-worker.js'),
-    logLevel: 'error',
-  });
+  await bundleWorker(join(here, 'queue-worker.mjs'), join(outdir, 'queue-worker.js'));
   const mf = new Miniflare({
     modules: true,
     scriptPath: join(outdir, 'queue-worker.js'),
@@ -135,8 +123,8 @@ if (!ONLY || ONLY === 'sdk') {
     );
     if ((queued.outcomes.applied ?? 0) !== BATCH) throw new Error('the counted batch did not apply every event');
     rows.push({
-      id: 'd1-round-trips-per-event-queued',
       ...result(
+        'd1-round-trips-per-event-queued',
         `Queued mode: D1 round trips per event, consumer batch of ${BATCH} (2 organisations)`,
         'round trips',
         queued.calls / BATCH,
@@ -161,8 +149,8 @@ if (!ONLY || ONLY === 'sdk') {
     if ((direct.outcomes.applied ?? 0) !== BATCH) throw new Error('not every direct POST applied its event');
     const perEvent = direct.calls / BATCH;
     rows.push({
-      id: 'd1-round-trips-per-event-direct',
       ...result(
+        'd1-round-trips-per-event-direct',
         'Direct mode: D1 round trips per event (webhook POST, warm org binding cache, counters included)',
         'round trips',
         perEvent,
@@ -199,8 +187,8 @@ if (!ONLY || ONLY === 'sdk') {
         `events/s, direct ${Math.round(speeds.direct)} events/s`,
     );
     rows.push({
-      id: 'consumer-vs-direct',
       ...result(
+        'consumer-vs-direct',
         `Queue consumer (batches of ${BATCH}) vs direct path: events applied per second, local D1 in workerd`,
         'events/s',
         speeds.consumer,
@@ -291,8 +279,8 @@ if (!ONLY || ONLY === 'workerd') {
     );
     console.log(`• events the consumer recorded: ${recorded} of ${measured.ok} answered 200`);
     rows.push({
-      id: 'webhook-queued-vs-ping',
       ...result(
+        'webhook-queued-vs-ping',
         `Queued webhook on plain workerd (miniflare, no wrangler), ${CONNECTIONS} connections: throughput vs a trivial route`,
         'requests/s',
         measured.webhook,
@@ -378,8 +366,8 @@ if (!ONLY || ONLY === 'wrangler') {
     ).reduce((a, b) => a + b, 0);
     console.log(`• events the consumer recorded (3 s after the load): ${recorded} of ${measured.ok} answered 200`);
     rows.push({
-      id: 'webhook-queued-vs-ping-wrangler-dev',
       ...result(
+        'webhook-queued-vs-ping-wrangler-dev',
         `Queued webhook on wrangler dev, ${CONNECTIONS} connections: throughput vs a trivial route`,
         'requests/s',
         measured.webhook,
