@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { buildSesEvent } from 'kuratchi-sdk/email/testing';
+import { hashPassword } from '../../src/lib/server/auth/password.js';
 import { root, runCli as run, startBuiltWorker } from './built-worker.mjs';
 
 const TOKEN = 'org-cli-test-token-0123456789abcdef';
@@ -126,6 +128,62 @@ describe('kuratchi-ses org against the built Worker', () => {
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /org-acme {2}D1 \(ORG_DB_ACME\) {2}Acme/);
     assert.match(list.stdout, /org-initech {2}Durable Object \(ORG_DO\) {2}Initech/);
+  });
+
+  it('the new organisation receives events and its admin browses them, still with no configuration change', async () => {
+    // An email as sendEmail leaves it (its row in the object, its lookup row), then its SES events.
+    const sentAt = Date.now() - 10 * 60_000;
+    await onObject(
+      'org-initech',
+      `INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at)
+       VALUES ('initech-first', 'peter@initech.example', 'tps@initech.example', 'TPS reports', 'sent', 'ses-initech-first', ${sentAt}, ${sentAt})`,
+    );
+    await worker.admin
+      .prepare("INSERT INTO email_message_lookup VALUES ('ses-initech-first', 'org-initech', 'initech-first', 0)")
+      .run();
+    const records = ['Delivery', 'Open'].map((eventType, i) =>
+      JSON.stringify(
+        buildSesEvent({
+          eventType,
+          messageId: 'ses-initech-first',
+          recipient: 'peter@initech.example',
+          time: new Date(sentAt + (i + 1) * 60_000),
+        }),
+      ),
+    );
+    const imported = await fetch(`${worker.url}/api/ops/events/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ records }),
+    });
+    assert.equal(imported.status, 200, await imported.clone().text());
+    assert.deepEqual(await imported.json(), { outcomes: ['applied', 'applied'] });
+    assert.deepEqual(
+      await onObject('org-initech', "SELECT status, open_count FROM emails WHERE id = 'initech-first'"),
+      [['delivered', 1]],
+    );
+
+    await worker.admin
+      .prepare(
+        `INSERT INTO users (id, email, name, organization_id, role, password_hash, created_at)
+         VALUES ('user-initech', 'bill@initech.example', 'Bill', 'org-initech', 'admin', ?, 0)`,
+      )
+      .bind(await hashPassword('tps-report-password'))
+      .run();
+    const signIn = await fetch(`${worker.url}/auth/signin`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { origin: worker.url, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: 'bill@initech.example', password: 'tps-report-password' }),
+    });
+    assert.equal(signIn.status, 303);
+    const cookie = signIn.headers.get('set-cookie').split(';')[0];
+    const log = await (await fetch(`${worker.url}/emails`, { headers: { cookie } })).text();
+    assert.match(log, /Initech/);
+    assert.match(log, /data-email-id="initech-first"/);
+    const detail = await fetch(`${worker.url}/emails/initech-first`, { headers: { cookie } });
+    assert.equal(detail.status, 200);
+    assert.match(await detail.text(), /data-event-type="Open"/);
   });
 
   it('moves Acme from D1 to its object: events are refused while it moves, the copy is verified, events apply to the object after', async () => {
