@@ -1,5 +1,7 @@
 import { env } from 'cloudflare:test';
 import { durableObjectDatabase } from '../src/lib/email/store/durable-object-database.js';
+import { compareOrgTablePage, ORG_TABLES } from '../src/lib/email/store/org-copy.js';
+import { recordOrgMoveVerification } from '../src/lib/email/store/org-move.js';
 import type { OrgDatabaseKind } from '../src/lib/email/store/org-databases.js';
 import { ORGS } from './seed.js';
 
@@ -25,3 +27,25 @@ export const ORG_DATABASE_KINDS: readonly OrgDatabaseCase[] = [
   { kind: 'd1', organizationId: ORGS.acme, db: env.ORG_DB_ACME },
   { kind: 'durable-object', organizationId: ORGS.initech, db: orgObjectDatabase(ORGS.initech) },
 ];
+
+/**
+ * Verifies every table of a moving organisation's copy, page by page, and records each page, as
+ * the verify step of `kuratchi-ses org migrate` does; returns whether every page was equal.
+ */
+export async function verifyOrgCopy(
+  organizationId: string,
+  source: D1Database,
+  target: D1Database,
+  limit = 500,
+): Promise<boolean> {
+  let equal = true;
+  for (const table of ORG_TABLES) {
+    let after: string | null = null;
+    do {
+      const page = await compareOrgTablePage(source, target, table, after, limit);
+      equal = (await recordOrgMoveVerification(env.ADMIN_DB, organizationId, table.name, after, page)) && equal;
+      after = page.next;
+    } while (after !== null);
+  }
+  return equal;
+}

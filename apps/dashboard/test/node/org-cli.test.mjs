@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildSesEvent } from 'kuratchi-sdk/email/testing';
 import { hashPassword } from '../../src/lib/server/auth/password.js';
+import { applyMigrationFiles } from '../../../../scripts/d1-migration-files.mjs';
 import { root, runCli as run, startBuiltWorker } from './built-worker.mjs';
 
 const TOKEN = 'org-cli-test-token-0123456789abcdef';
@@ -251,5 +252,37 @@ describe('kuratchi-ses org against the built Worker', () => {
     const abort = await runCli(['org', 'migrate', '--url', worker.url, '--org', 'org-initech', '--abort']);
     assert.equal(abort.code, 1);
     assert.match(abort.stderr, /HTTP 409: not-moving/);
+  });
+
+  it('the operations API refuses to switch a copy nobody verified (409 not-verified), and the organisation stays on D1', async () => {
+    await applyMigrationFiles(
+      await worker.mf.getD1Database('ORG_DB_GLOBEX'),
+      join(root, 'packages/kuratchi-sdk/migrations/org'),
+    );
+    await worker.admin
+      .prepare(
+        "INSERT INTO organizations (id, name, database_binding, created_at) VALUES ('org-globex', 'Globex', 'ORG_DB_GLOBEX', 0)",
+      )
+      .run();
+    const move = (body) =>
+      fetch(`${worker.url}/api/ops/organizations/org-globex/move`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    assert.equal((await move({ step: 'start' })).status, 200);
+    await worker.admin
+      .prepare("UPDATE organizations SET moving_since = moving_since - 91000 WHERE id = 'org-globex'")
+      .run();
+    const switched = await move({ step: 'switch' });
+    assert.equal(switched.status, 409);
+    const refused = await switched.json();
+    assert.equal(refused.error, 'not-verified');
+    assert.match(
+      refused.message,
+      /the copy of emails, email_recipients, email_events, email_suppressions, email_reconciliation is not verified/,
+    );
+    assert.equal((await organizationRow('org-globex')).kind, 'd1');
+    assert.equal((await move({ step: 'abort' })).status, 200);
   });
 });

@@ -5,6 +5,7 @@ import {
   copyOrgTablePage,
   countOrgTables,
   DEFAULT_ORG_DURABLE_OBJECT_BINDING,
+  forgetOrgMoveVerification,
   MAX_COPY_PAGE,
   openOrgDatabase,
   ORG_MOVE_SETTLE_MS,
@@ -13,6 +14,7 @@ import {
   OrgDatabaseError,
   OrgMoveError,
   readOrgDatabaseLocation,
+  recordOrgMoveVerification,
   settledOrgMove,
   startOrgMove,
   switchOrgToDurableObject,
@@ -50,10 +52,12 @@ function binding() {
  * - `start`: marks it moving (its database is refused to everyone, its events are retried)
  *   and empties its object; the answer says when copying may begin (`copyFrom`);
  * - `copy` / `verify`: one page of a table (`table`, `after` cursor, `limit`): copied in one
- *   transaction, or compared (rows and SHA-256 on each side);
+ *   transaction (which forgets what was verified), or compared (rows and SHA-256 on each side,
+ *   `equal`), the comparison recorded in the admin database;
  * - `status`: where it lives, and how long until copying may begin (`retryAfterMs`, 0 when it may);
  * - `counts`: every table's row count on both sides;
- * - `switch`: with equal counts, points the organisation at its object and ends the move;
+ * - `switch`: once every table was verified to its last page since the last copy, and with equal
+ *   counts, points the organisation at its object and ends the move (409 `not-verified` otherwise);
  * - `abort`: ends the move on D1 and empties the object.
  * 409 for a step the organisation's state refuses (`settling` with `retryAfterMs`), 404 for an
  * unknown organisation.
@@ -82,11 +86,14 @@ export async function orgMoveStep(env: DashboardEnv, id: string, request: Reques
       case 'verify': {
         const from = source(await settledOrgMove(env.ADMIN_DB, id, now.getTime()));
         const table = orgTable(step.table);
-        const page =
-          step.step === 'copy'
-            ? await copyOrgTablePage(from, target, table, step.after, step.limit)
-            : await compareOrgTablePage(from, target, table, step.after, step.limit);
-        return Response.json(page);
+        if (step.step === 'copy') {
+          // A copied page makes what was verified before out of date.
+          await forgetOrgMoveVerification(env.ADMIN_DB, id);
+          return Response.json(await copyOrgTablePage(from, target, table, step.after, step.limit));
+        }
+        const page = await compareOrgTablePage(from, target, table, step.after, step.limit);
+        const equal = await recordOrgMoveVerification(env.ADMIN_DB, id, table.name, step.after, page);
+        return Response.json({ ...page, equal });
       }
       case 'status': {
         const location = await readOrgDatabaseLocation(env.ADMIN_DB, id);

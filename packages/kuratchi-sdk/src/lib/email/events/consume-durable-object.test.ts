@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
+import { verifyOrgCopy } from '../../../../test/org-database-kinds.js';
 import { countRows, insertEmail } from '../../../../test/seed.js';
 import { createD1AdminStore } from '../store/d1-admin-store.js';
 import { durableObjectDatabase } from '../store/durable-object-database.js';
@@ -136,6 +137,7 @@ describe('consumeSesEventBatch and organisations on Durable Objects', () => {
     const object = durableObjectDatabase(env.ORG_DO.get(env.ORG_DO.idFromName(ORG)));
     await clearOrgTables(object);
     for (const table of ORG_TABLES) await copyOrgTablePage(env.ORG_DB_GLOBEX, object, table, null, 500);
+    expect(await verifyOrgCopy(ORG, env.ORG_DB_GLOBEX, object)).toBe(true);
     await switchOrgToDurableObject(env.ADMIN_DB, ORG, 'ORG_DO');
 
     const after = await consumeSesEventBatch(

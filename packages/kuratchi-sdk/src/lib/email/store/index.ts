@@ -95,5 +95,8 @@ export {
   settledOrgMove,
   switchOrgToDurableObject,
   abortOrgMove,
+  recordOrgMoveVerification,
+  forgetOrgMoveVerification,
+  unverifiedOrgTables,
 } from './org-move.js';
 export type { OrgMoveErrorCode } from './org-move.js';

@@ -1,15 +1,20 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
+import { orgObjectDatabase, verifyOrgCopy } from '../../../../test/org-database-kinds.js';
 import { OrgDatabaseError } from '../events/errors.js';
 import { createOrgBindingCache, createOrgDatabaseClient, readOrgDatabaseLocation } from './org-databases.js';
+import { ORG_TABLES } from './org-copy.js';
 import {
   abortOrgMove,
+  forgetOrgMoveVerification,
   ORG_MOVE_SETTLE_MS,
   OrgMoveError,
+  recordOrgMoveVerification,
   settledOrgMove,
   startOrgMove,
   switchOrgToDurableObject,
+  unverifiedOrgTables,
 } from './org-move.js';
 
 const now = TEST_NOW.getTime();
@@ -53,9 +58,14 @@ describe('moving an organisation from D1 to its Durable Object (admin side)', ()
     expect((await settledOrgMove(env.ADMIN_DB, id, now + ORG_MOVE_SETTLE_MS)).kind).toBe('d1');
   });
 
-  it('switch points it at its object and ends the move; a second start is refused as not on D1', async () => {
+  it('switch points it at its verified object and ends the move; a second start is refused as not on D1', async () => {
     const id = await d1Organization();
     await startOrgMove(env.ADMIN_DB, id, now);
+    const unverified = await refusal(switchOrgToDurableObject(env.ADMIN_DB, id, 'ORG_DO'));
+    expect(unverified.code).toBe('not-verified');
+    expect(unverified.message).toContain(ORG_TABLES.map((t) => t.name).join(', '));
+    expect((await readOrgDatabaseLocation(env.ADMIN_DB, id)).kind).toBe('d1');
+    expect(await verifyOrgCopy(id, env.ORG_DB_GLOBEX, orgObjectDatabase(id))).toBe(true);
     await switchOrgToDurableObject(env.ADMIN_DB, id, 'ORG_DO');
     expect(await readOrgDatabaseLocation(env.ADMIN_DB, id)).toEqual({
       kind: 'durable-object',
@@ -89,10 +99,45 @@ describe('moving an organisation from D1 to its Durable Object (admin side)', ()
     const client = () => createOrgDatabaseClient(env.ADMIN_DB, bindings, cache)(id);
     await startOrgMove(env.ADMIN_DB, id, now);
     await expect(client()).rejects.toThrow(/being moved/);
+    await verifyOrgCopy(id, env.ORG_DB_GLOBEX, orgObjectDatabase(id));
     await switchOrgToDurableObject(env.ADMIN_DB, id, 'ORG_DO');
     // Not cached while moving: the next lookup reads the row again and finds the object.
     expect(await (await client()).prepare('SELECT count(*) AS n FROM emails').first('n')).toBe(0);
     expect(cache.get(id, Date.now())?.kind).toBe('durable-object');
+  });
+
+  it('only a verification of the copy as it stands lets it switch: from the first page on, every page equal', async () => {
+    const id = await d1Organization();
+    await startOrgMove(env.ADMIN_DB, id, now);
+    const all = ORG_TABLES.map((t) => t.name);
+    const page = (next: string | null, equal = true) => ({
+      sourceRows: 2,
+      targetRows: equal ? 2 : 1,
+      sourceDigest: 'a',
+      targetDigest: equal ? 'a' : 'b',
+      next,
+    });
+    // A page that does not follow the verified run (here: none yet) verifies nothing.
+    expect(await recordOrgMoveVerification(env.ADMIN_DB, id, 'emails', 'cursor-1', page(null))).toBe(true);
+    expect(await unverifiedOrgTables(env.ADMIN_DB, id)).toEqual(all);
+    // The first page and the one after it, in order: emails verified to its end.
+    await recordOrgMoveVerification(env.ADMIN_DB, id, 'emails', null, page('cursor-1'));
+    expect(await unverifiedOrgTables(env.ADMIN_DB, id)).toEqual(all);
+    await recordOrgMoveVerification(env.ADMIN_DB, id, 'emails', 'cursor-1', page(null));
+    expect(await unverifiedOrgTables(env.ADMIN_DB, id)).toEqual(all.filter((name) => name !== 'emails'));
+    // A page that differs forgets that table's run.
+    expect(await recordOrgMoveVerification(env.ADMIN_DB, id, 'emails', null, page(null, false))).toBe(false);
+    expect(await unverifiedOrgTables(env.ADMIN_DB, id)).toEqual(all);
+    // Everything verified, then a page copied (the copy step forgets): not switched.
+    expect(await verifyOrgCopy(id, env.ORG_DB_GLOBEX, orgObjectDatabase(id))).toBe(true);
+    expect(await unverifiedOrgTables(env.ADMIN_DB, id)).toEqual([]);
+    await forgetOrgMoveVerification(env.ADMIN_DB, id);
+    expect((await refusal(switchOrgToDurableObject(env.ADMIN_DB, id, 'ORG_DO'))).code).toBe('not-verified');
+    // An abort and a new start forget it too.
+    await verifyOrgCopy(id, env.ORG_DB_GLOBEX, orgObjectDatabase(id));
+    await abortOrgMove(env.ADMIN_DB, id);
+    await startOrgMove(env.ADMIN_DB, id, now);
+    expect(await unverifiedOrgTables(env.ADMIN_DB, id)).toEqual(all);
   });
 
   it('an unknown organisation: organization-not-found', async () => {

@@ -1,4 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
+import { ORG_TABLES, type ComparePage } from './org-copy.js';
 import { ORG_LOCATION_CACHE_TTL_MS, readOrgDatabaseLocation, type OrgDatabaseLocation } from './org-databases.js';
 
 /**
@@ -20,7 +21,8 @@ import { ORG_LOCATION_CACHE_TTL_MS, readOrgDatabaseLocation, type OrgDatabaseLoc
 export const ORG_MOVE_SETTLE_MS = ORG_LOCATION_CACHE_TTL_MS + 30_000;
 
 /** Why a move step was refused (nothing changed). */
-export type OrgMoveErrorCode = 'not-on-d1' | 'already-moving' | 'not-moving' | 'settling' | 'binding-taken';
+export type OrgMoveErrorCode =
+  'not-on-d1' | 'already-moving' | 'not-moving' | 'settling' | 'binding-taken' | 'not-verified';
 
 /** A move step was refused: the organisation is not in the state that step needs. */
 export class OrgMoveError extends Error {
@@ -58,11 +60,15 @@ export async function startOrgMove(
       `organization ${organizationId} already lives on a Durable Object (${location.binding})`,
     );
   }
-  const updated = await adminDb
-    .prepare(`UPDATE organizations SET moving_since = ? WHERE id = ? AND moving_since IS NULL AND database_kind = 'd1'`)
-    .bind(now, organizationId)
-    .run();
-  if (updated.meta.changes !== 1)
+  const [updated] = await adminDb.batch([
+    adminDb
+      .prepare(
+        `UPDATE organizations SET moving_since = ? WHERE id = ? AND moving_since IS NULL AND database_kind = 'd1'`,
+      )
+      .bind(now, organizationId),
+    forgetVerification(adminDb, organizationId),
+  ]);
+  if (updated!.meta.changes !== 1)
     throw new OrgMoveError('already-moving', `organization ${organizationId} changed meanwhile`);
   return { ...location, movingSince: now };
 }
@@ -90,11 +96,73 @@ export async function settledOrgMove(
 }
 
 /**
+ * Records the comparison of one page of a moving organisation's copy (`compareOrgTablePage` of
+ * `table` after the cursor `after`): a page found equal extends the table's verified run when it
+ * follows it (the first page, or the page after the last one verified); a page that differs
+ * forgets the table's run, which must then be verified again from its first page. Returns
+ * whether the page was equal.
+ * @throws {OrgMoveError} `not-moving`.
+ */
+export async function recordOrgMoveVerification(
+  adminDb: D1Database,
+  organizationId: string,
+  table: string,
+  after: string | null,
+  page: ComparePage,
+): Promise<boolean> {
+  await movingLocation(adminDb, organizationId);
+  const equal = page.sourceRows === page.targetRows && page.sourceDigest === page.targetDigest;
+  const complete = page.next === null ? 1 : 0;
+  if (!equal) {
+    await adminDb
+      .prepare('DELETE FROM org_move_verification WHERE organization_id = ? AND table_name = ?')
+      .bind(organizationId, table)
+      .run();
+  } else if (after === null) {
+    await adminDb
+      .prepare(
+        `INSERT INTO org_move_verification (organization_id, table_name, verified_through, complete) VALUES (?, ?, ?, ?)
+         ON CONFLICT (organization_id, table_name) DO UPDATE SET verified_through = excluded.verified_through, complete = excluded.complete`,
+      )
+      .bind(organizationId, table, page.next, complete)
+      .run();
+  } else {
+    await adminDb
+      .prepare(
+        `UPDATE org_move_verification SET verified_through = ?, complete = ?
+          WHERE organization_id = ? AND table_name = ? AND verified_through = ? AND complete = 0`,
+      )
+      .bind(page.next, complete, organizationId, table, after)
+      .run();
+  }
+  return equal;
+}
+
+/**
+ * Forgets what was verified of a moving organisation's copy: a page was copied since.
+ * @see recordOrgMoveVerification
+ */
+export async function forgetOrgMoveVerification(adminDb: D1Database, organizationId: string): Promise<void> {
+  await forgetVerification(adminDb, organizationId).run();
+}
+
+/** The organisation tables whose copy is not verified to its last page (since the last page copied). */
+export async function unverifiedOrgTables(adminDb: D1Database, organizationId: string): Promise<string[]> {
+  const { results } = await adminDb
+    .prepare('SELECT table_name AS name FROM org_move_verification WHERE organization_id = ? AND complete = 1')
+    .bind(organizationId)
+    .all<{ name: string }>();
+  const verified = new Set(results.map((r) => r.name));
+  return ORG_TABLES.map((t) => t.name).filter((name) => !verified.has(name));
+}
+
+/**
  * Points a moving organisation at its Durable Object (`database_kind = 'durable-object'`,
  * `database_binding = namespaceBinding`) and ends the move: its queued and retried events go
- * to the object from now on. The D1 database is left as it was (delete it when you no longer
- * want it as a backup).
- * @throws {OrgMoveError} `not-moving`.
+ * to the object from now on. Every table of the copy must have been verified to its last page
+ * since the last page copied ({@link recordOrgMoveVerification}). The D1 database is left as it
+ * was (delete it when you no longer want it as a backup).
+ * @throws {OrgMoveError} `not-moving`, or `not-verified` naming the tables (nothing changed).
  */
 export async function switchOrgToDurableObject(
   adminDb: D1Database,
@@ -102,12 +170,22 @@ export async function switchOrgToDurableObject(
   namespaceBinding: string,
 ): Promise<void> {
   await movingLocation(adminDb, organizationId);
-  await adminDb
-    .prepare(
-      `UPDATE organizations SET database_kind = 'durable-object', database_binding = ?, moving_since = NULL WHERE id = ?`,
-    )
-    .bind(namespaceBinding, organizationId)
-    .run();
+  const unverified = await unverifiedOrgTables(adminDb, organizationId);
+  if (unverified.length) {
+    throw new OrgMoveError(
+      'not-verified',
+      `organization ${organizationId}: the copy of ${unverified.join(', ')} is not verified to its last page: not switched (run the verify step)`,
+    );
+  }
+  await adminDb.batch([
+    adminDb
+      .prepare(
+        `UPDATE organizations SET database_kind = 'durable-object', database_binding = ?, moving_since = NULL
+          WHERE id = ? AND moving_since IS NOT NULL`,
+      )
+      .bind(namespaceBinding, organizationId),
+    forgetVerification(adminDb, organizationId),
+  ]);
 }
 
 /**
@@ -117,8 +195,15 @@ export async function switchOrgToDurableObject(
  */
 export async function abortOrgMove(adminDb: D1Database, organizationId: string): Promise<OrgDatabaseLocation> {
   const location = await movingLocation(adminDb, organizationId);
-  await adminDb.prepare('UPDATE organizations SET moving_since = NULL WHERE id = ?').bind(organizationId).run();
+  await adminDb.batch([
+    adminDb.prepare('UPDATE organizations SET moving_since = NULL WHERE id = ?').bind(organizationId),
+    forgetVerification(adminDb, organizationId),
+  ]);
   return { ...location, movingSince: null };
+}
+
+function forgetVerification(adminDb: D1Database, organizationId: string) {
+  return adminDb.prepare('DELETE FROM org_move_verification WHERE organization_id = ?').bind(organizationId);
 }
 
 async function movingLocation(adminDb: D1Database, organizationId: string): Promise<OrgDatabaseLocation> {
