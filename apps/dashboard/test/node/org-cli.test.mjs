@@ -2,8 +2,9 @@
 // `wrangler deploy --dry-run` makes, on miniflare with local D1 and the ORG_DO Durable Object
 // namespace of wrangler.toml): an organisation created at run time on a Durable Object, with no
 // configuration change; and Acme moved from its D1 database to its object while events for it
-// arrive: they are refused while it moves (nothing written behind the copy's back) and applied
-// to the object after the switch, the copy verified table by table.
+// arrive: they are parked while it moves (nothing written behind the copy's back) and applied
+// to the object after the switch, the copy verified table by table; an aborted move applies
+// them to D1.
 // https://developers.cloudflare.com/durable-objects/api/sql-storage/
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -187,8 +188,11 @@ describe('kuratchi-ses org against the built Worker', () => {
     assert.match(await detail.text(), /data-event-type="Open"/);
   });
 
-  it('moves Acme from D1 to its object: events are refused while it moves, the copy is verified, events apply to the object after', async () => {
+  it('moves Acme from D1 to its object: events are parked while it moves, the copy is verified, the parked events apply to the object after', async () => {
     const d1Events = async () => (await worker.acme.prepare('SELECT count(*) AS n FROM email_events').first()).n;
+    const heldForMove = async () =>
+      (await worker.admin.prepare("SELECT count(*) AS n FROM parked_email_events WHERE reason = 'org-moving'").first())
+        .n;
     const migrating = runCli([
       'org',
       'migrate',
@@ -204,14 +208,12 @@ describe('kuratchi-ses org against the built Worker', () => {
     // Wait until the move has started, then deliver events for Acme meanwhile.
     while ((await organizationRow('org-acme')).movingSince === null) await new Promise((r) => setTimeout(r, 50));
     const during = await runCli(['import', OBJECTS, '--url', worker.url, '--json']);
-    assert.notEqual(during.code, 0, 'events for a moving organisation are not accepted');
-    const refused = JSON.parse(during.stdout);
-    assert.equal(refused.outcomes.applied, undefined);
-    assert.equal(
-      refused.failed,
-      7,
-      'the 7 events for Acme were answered "retry later" (503), after the CLI retried them',
-    );
+    assert.equal(during.code, 0, during.stderr);
+    const held = JSON.parse(during.stdout);
+    assert.deepEqual(held.outcomes, { parked: 8, refused: 1 }, 'the 7 records for Acme and 1 of nobody parked (200)');
+    assert.equal(held.failed, 0, 'nothing was answered "retry later"');
+    // One of Acme's records is a second copy of another (same content identity): held once.
+    assert.equal(await heldForMove(), 6, "Acme's 6 events were held for the move");
     assert.equal(await d1Events(), EMAILS, 'nothing was written to the D1 database behind the copy');
     // The settle wait (90 s in production) is read from organizations.moving_since: time is data.
     await worker.admin
@@ -226,22 +228,24 @@ describe('kuratchi-ses org against the built Worker', () => {
       assert.match(moved.stdout, new RegExp(`^${table}\\s+\\d+\\s+\\d+\\s+[0-9a-f]{16}\\s+[0-9a-f]{16}\\s+same$`, 'm'));
     }
     assert.match(moved.stdout, /org-acme now lives on its Durable Object \(ORG_DO\)/);
+    assert.match(moved.stdout, /events of org-acme parked during the move: 6 applied, 0 already recorded, 0 orphaned/);
     assert.deepEqual(
       { ...(await organizationRow('org-acme')) },
       { kind: 'durable-object', binding: 'ORG_DO', movingSince: null },
     );
+    assert.equal(await heldForMove(), 0);
     assert.deepEqual(await onObject('org-acme', 'SELECT count(*) FROM emails'), [[EMAILS + 2]]);
-    assert.deepEqual(await onObject('org-acme', 'SELECT count(*) FROM email_events'), [[EMAILS]]);
-
-    // Delivered again (SNS retries, the queue retries, or the import is run again): applied to the object.
-    const afterSwitch = await runCli(['import', OBJECTS, '--url', worker.url, '--json']);
-    assert.equal(afterSwitch.code, 0, afterSwitch.stderr);
-    assert.equal(JSON.parse(afterSwitch.stdout).outcomes.applied, 6);
     assert.deepEqual(await onObject('org-acme', 'SELECT count(*) FROM email_events'), [[EMAILS + 6]]);
     assert.deepEqual(
       await onObject('org-acme', "SELECT status, open_count, click_count FROM emails WHERE id = 'email-import-1'"),
       [['delivered', 1, 1]],
     );
+
+    // Delivered again (SNS retries, the queue retries, or the import is run again): nothing counts twice.
+    const afterSwitch = await runCli(['import', OBJECTS, '--url', worker.url, '--json']);
+    assert.equal(afterSwitch.code, 0, afterSwitch.stderr);
+    assert.equal(JSON.parse(afterSwitch.stdout).outcomes.applied, undefined);
+    assert.deepEqual(await onObject('org-acme', 'SELECT count(*) FROM email_events'), [[EMAILS + 6]]);
     assert.equal(await d1Events(), EMAILS, 'the D1 database is left as it was');
   });
 
@@ -284,5 +288,53 @@ describe('kuratchi-ses org against the built Worker', () => {
     );
     assert.equal((await organizationRow('org-globex')).kind, 'd1');
     assert.equal((await move({ step: 'abort' })).status, 200);
+  });
+
+  it('--abort ends a move on D1 and applies there the events parked meanwhile', async () => {
+    const globex = await worker.mf.getD1Database('ORG_DB_GLOBEX');
+    const sentAt = Date.now() - 10 * 60_000;
+    await globex
+      .prepare(
+        `INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at)
+         VALUES ('globex-first', 'hank@globex.example', 'news@globex.example', 'Hammocks', 'sent', 'ses-globex-first', ?, ?)`,
+      )
+      .bind(sentAt, sentAt)
+      .run();
+    await worker.admin
+      .prepare("INSERT INTO email_message_lookup VALUES ('ses-globex-first', 'org-globex', 'globex-first', 0)")
+      .run();
+    const started = await fetch(`${worker.url}/api/ops/organizations/org-globex/move`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ step: 'start' }),
+    });
+    assert.equal(started.status, 200, await started.clone().text());
+    const record = JSON.stringify(
+      buildSesEvent({
+        eventType: 'Delivery',
+        messageId: 'ses-globex-first',
+        recipient: 'hank@globex.example',
+        time: new Date(sentAt + 60_000),
+      }),
+    );
+    const imported = await fetch(`${worker.url}/api/ops/events/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ records: [record] }),
+    });
+    assert.deepEqual(await imported.json(), { outcomes: ['parked'] });
+    const status = async () =>
+      (await globex.prepare("SELECT status FROM emails WHERE id = 'globex-first'").first()).status;
+    assert.equal(await status(), 'sent');
+
+    const aborted = await runCli(['org', 'migrate', '--url', worker.url, '--org', 'org-globex', '--abort']);
+    assert.equal(aborted.code, 0, aborted.stderr);
+    assert.match(
+      aborted.stdout,
+      /events of org-globex parked during the move: 1 applied, 0 already recorded, 0 orphaned/,
+    );
+    assert.match(aborted.stdout, /move of org-globex aborted: it stays on its D1 database/);
+    assert.equal(await status(), 'delivered');
+    assert.equal((await organizationRow('org-globex')).kind, 'd1');
   });
 });

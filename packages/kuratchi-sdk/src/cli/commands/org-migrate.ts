@@ -28,6 +28,13 @@ interface CountsAnswer {
   target: Record<string, number>;
 }
 
+interface DrainAnswer {
+  applied: number;
+  duplicates: number;
+  orphaned: number;
+  more: boolean;
+}
+
 interface ComparePage {
   sourceRows: number;
   targetRows: number;
@@ -61,10 +68,11 @@ interface TableCheck {
 
 /**
  * Drives the move of an organisation from its D1 database to its Durable Object through
- * `POST /api/ops/organizations/:id/move`: start (its events are retried from now on), wait
+ * `POST /api/ops/organizations/:id/move`: start (its events are parked from now on), wait
  * until every isolate has seen that, copy each table page by page, verify each page's rows and
- * SHA-256 on both sides, then switch. A verification that fails aborts the move (the
- * organisation stays on D1, nothing lost) and exits 1.
+ * SHA-256 on both sides, switch, then drain the events parked meanwhile into the object. A
+ * verification that fails aborts the move (the organisation stays on D1, its parked events are
+ * drained there, nothing lost) and exits 1.
  * @see https://developers.cloudflare.com/durable-objects/api/storage-api/#transactionsync
  */
 export async function migrateOrganization(api: OpsApi, options: OrgMigrateOptions): Promise<number> {
@@ -85,7 +93,7 @@ export async function migrateOrganization(api: OpsApi, options: OrgMigrateOption
     const started = await step<StartAnswer>({ step: 'start' });
     tables = started.tables;
     out(
-      `${options.organizationId} is moving since ${iso(started.movingSince)}: its events are queued and retried, ` +
+      `${options.organizationId} is moving since ${iso(started.movingSince)}: its events are parked, ` +
         `its database refused, until the switch.`,
     );
   }
@@ -97,10 +105,10 @@ export async function migrateOrganization(api: OpsApi, options: OrgMigrateOption
   printChecks(checks);
   const bad = checks.filter((c) => c.differsAfter !== undefined || c.sourceChecksum !== c.targetChecksum);
   if (bad.length) {
-    await step({ step: 'abort' });
+    await abortMove(step, options.organizationId);
     err(
       `kuratchi-ses org migrate: the copy differs in ${bad.map((c) => c.table).join(', ')}: move aborted, ` +
-        `${options.organizationId} stays on D1 (its retried events are applied there)`,
+        `${options.organizationId} stays on D1 (the events parked meanwhile were applied there)`,
     );
     return EXIT.failed;
   }
@@ -108,7 +116,7 @@ export async function migrateOrganization(api: OpsApi, options: OrgMigrateOption
     await step({ step: 'switch' });
   } catch (error) {
     if (error instanceof OpsApiError && error.status === 409) {
-      await step({ step: 'abort' });
+      await abortMove(step, options.organizationId);
       err(`kuratchi-ses org migrate: ${error.message}; move aborted, ${options.organizationId} stays on D1`);
       return EXIT.failed;
     }
@@ -117,13 +125,50 @@ export async function migrateOrganization(api: OpsApi, options: OrgMigrateOption
   out(
     `${options.organizationId} now lives on its Durable Object (${options.binding}); its D1 database is left as it was.`,
   );
+  await drainParkedEvents(step, options.organizationId);
   return EXIT.ok;
 }
+
+type Step = <T>(body: object) => Promise<T>;
+
+/**
+ * Ends a move on D1 (`abort`) and applies there what was parked meanwhile.
+ * @see https://developers.cloudflare.com/d1/worker-api/
+ */
+export async function abortMove(step: Step, organizationId: string): Promise<void> {
+  await step({ step: 'abort' });
+  await drainParkedEvents(step, organizationId);
+}
+
+/**
+ * Applies, page by page (`drain`), the events the webhook and the queue consumer parked while the
+ * organisation moved, where it lives now, and says how many. Anything it leaves (a failed request,
+ * an event parked in the last instant) the dashboard's scheduled sweep applies.
+ * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
+ */
+async function drainParkedEvents(step: Step, organizationId: string): Promise<void> {
+  const total = { applied: 0, duplicates: 0, orphaned: 0 };
+  let page: DrainAnswer;
+  do {
+    page = await step<DrainAnswer>({ step: 'drain', limit: DRAIN_PAGE });
+    total.applied += page.applied;
+    total.duplicates += page.duplicates;
+    total.orphaned += page.orphaned;
+    if (page.more) err(`applying the events parked during the move… ${total.applied + total.duplicates} so far`);
+  } while (page.more);
+  out(
+    `events of ${organizationId} parked during the move: ${total.applied} applied, ` +
+      `${total.duplicates} already recorded, ${total.orphaned} orphaned (no such email row)`,
+  );
+}
+
+/** Held events applied per `drain` request (the dashboard allows up to 200). */
+const DRAIN_PAGE = 100;
 
 /** The tables in copy order, for a resumed move (the start step names them otherwise). */
 const ORDERED_TABLES = ['emails', 'email_recipients', 'email_events', 'email_suppressions', 'email_reconciliation'];
 
-async function waitUntilSettled(step: <T>(body: object) => Promise<T>, pollMs: number): Promise<void> {
+async function waitUntilSettled(step: Step, pollMs: number): Promise<void> {
   for (;;) {
     const status = await step<StatusAnswer>({ step: 'status' });
     if (!status.retryAfterMs) return;
@@ -132,7 +177,7 @@ async function waitUntilSettled(step: <T>(body: object) => Promise<T>, pollMs: n
   }
 }
 
-async function copyTable(step: <T>(body: object) => Promise<T>, table: string, total: number, limit: number) {
+async function copyTable(step: Step, table: string, total: number, limit: number) {
   const progress = startProgress(`copy ${table}`, total);
   let after: string | null = null;
   let copied = 0;
@@ -149,12 +194,7 @@ async function copyTable(step: <T>(body: object) => Promise<T>, table: string, t
   out(`copied ${table}: ${copied} rows`);
 }
 
-async function verifyTable(
-  step: <T>(body: object) => Promise<T>,
-  table: string,
-  total: number,
-  limit: number,
-): Promise<TableCheck> {
+async function verifyTable(step: Step, table: string, total: number, limit: number): Promise<TableCheck> {
   const progress = startProgress(`verify ${table}`, total);
   const source = createHash('sha256');
   const target = createHash('sha256');

@@ -3,7 +3,7 @@ import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi } from '../ops-api.js';
 import { UsageError } from '../usage-error.js';
-import { migrateOrganization } from './org-migrate.js';
+import { abortMove, migrateOrganization } from './org-migrate.js';
 
 const FLAGS = {
   url: { type: 'string' },
@@ -48,13 +48,15 @@ create   onboards an organisation. By default its database is a SQLite-backed Du
          --binding ORG_DB_X uses a D1 database already declared in wrangler.toml and migrated.
 list     every organisation, the kind and binding of its database, and whether it is moving.
 migrate  moves an organisation from its D1 database to its Durable Object: marks it moving
-         (from then on its events are queued and retried, and its database is refused to the
-         dashboard and to sendEmail, for the minutes the move takes), waits 90 s for every
-         Worker isolate to see that, copies each table page by page, verifies each page (row
-         counts and SHA-256 on both sides), then switches. If the copy differs it aborts: the
-         organisation stays on D1 and nothing is lost. --resume goes on with a move that was
-         interrupted; --abort ends one and leaves the organisation on D1. The D1 database is
-         kept as it was after the switch.
+         (from then on the webhook and the queue consumer park its events in the admin
+         database, and its database is refused to the dashboard and to sendEmail, for the
+         minutes the move takes), waits 90 s for every Worker isolate to see that, copies each
+         table page by page, verifies each page (row counts and SHA-256 on both sides),
+         switches, then applies the parked events to the object. If the copy differs it aborts:
+         the organisation stays on D1, the parked events are applied there, nothing is lost.
+         --resume goes on with a move that was interrupted; --abort ends one and leaves the
+         organisation on D1 (with its parked events applied). The D1 database is kept as it
+         was after the switch.
 
 Reads the dashboard's secret KURATCHI_OPS_TOKEN from the environment variable ${OPS_TOKEN_ENV}.
 
@@ -109,10 +111,11 @@ ${EXIT_CODES_HELP} (1: a request failed, the id is taken, or the copy differed a
       }
       const organizationId = requiredFlag(args, 'org', 'the organisation to move');
       if (booleanFlag(args, 'abort')) {
-        await api.post(`/api/ops/organizations/${encodeURIComponent(organizationId)}/move`, {
-          step: 'abort',
-          ...(binding ? { binding } : {}),
-        });
+        const path = `/api/ops/organizations/${encodeURIComponent(organizationId)}/move`;
+        await abortMove(
+          <T>(body: object) => api.post<T>(path, { ...body, ...(binding ? { binding } : {}) }),
+          organizationId,
+        );
         out(`move of ${organizationId} aborted: it stays on its D1 database`);
         return EXIT.ok;
       }

@@ -20,8 +20,14 @@ import {
   switchOrgToDurableObject,
   type OrgDatabaseLocation,
 } from 'kuratchi-sdk/email/d1';
+import { drainHeldEvents } from 'kuratchi-sdk/email/events';
 import { z } from 'zod';
 import { readJsonBody } from './request';
+import type { DashboardConfig } from '../config';
+import { d1EventSink } from '../event-sink';
+
+/** Most held events one `drain` step applies: each costs up to 4 D1 queries (1,000 per invocation). */
+const DRAIN_MAX = 200;
 
 const tableNames = ORG_TABLES.map((t) => t.name) as [string, ...string[]];
 
@@ -37,6 +43,13 @@ const moveBody = z.discriminatedUnion('step', [
     })
     .strict(),
   z.object({ step: z.enum(['status', 'counts', 'switch', 'abort']), binding: binding() }).strict(),
+  z
+    .object({
+      step: z.literal('drain'),
+      binding: binding(),
+      limit: z.number().int().min(1).max(DRAIN_MAX).default(100),
+    })
+    .strict(),
 ]);
 
 function binding() {
@@ -49,8 +62,9 @@ function binding() {
 /**
  * `POST /api/ops/organizations/:id/move`: one step of moving an organisation from its D1 binding
  * to its Durable Object, driven by `kuratchi-ses org migrate`:
- * - `start`: marks it moving (its database is refused to everyone, its events are retried)
- *   and empties its object; the answer says when copying may begin (`copyFrom`);
+ * - `start`: marks it moving (its database is refused to everyone; the webhook and the queue
+ *   consumer park its events as `org-moving`) and empties its object; the answer says when
+ *   copying may begin (`copyFrom`);
  * - `copy` / `verify`: one page of a table (`table`, `after` cursor, `limit`): copied in one
  *   transaction (which forgets what was verified), or compared (rows and SHA-256 on each side,
  *   `equal`), the comparison recorded in the admin database;
@@ -58,12 +72,21 @@ function binding() {
  * - `counts`: every table's row count on both sides;
  * - `switch`: once every table was verified to its last page since the last copy, and with equal
  *   counts, points the organisation at its object and ends the move (409 `not-verified` otherwise);
- * - `abort`: ends the move on D1 and empties the object.
+ * - `abort`: ends the move on D1 and empties the object;
+ * - `drain`: after the switch or the abort, applies one page (`limit`) of the events parked
+ *   meanwhile where the organisation now lives (`applied`, `duplicates`, `orphaned`, `more`:
+ *   call again); 409 `moving` while it still moves. The scheduled sweep applies them too.
  * 409 for a step the organisation's state refuses (`settling` with `retryAfterMs`), 404 for an
  * unknown organisation.
  * @see https://developers.cloudflare.com/durable-objects/api/storage-api/#transactionsync
  */
-export async function orgMoveStep(env: DashboardEnv, id: string, request: Request, now: Date): Promise<Response> {
+export async function orgMoveStep(
+  env: DashboardEnv,
+  config: DashboardConfig,
+  id: string,
+  request: Request,
+  now: Date,
+): Promise<Response> {
   const body = await readJsonBody(request, moveBody);
   if ('refusal' in body) return body.refusal;
   const step = body.data;
@@ -125,6 +148,18 @@ export async function orgMoveStep(env: DashboardEnv, id: string, request: Reques
         const location = await abortOrgMove(env.ADMIN_DB, id);
         await clearOrgTables(target);
         return Response.json({ aborted: true, location });
+      }
+      case 'drain': {
+        const location = await readOrgDatabaseLocation(env.ADMIN_DB, id);
+        if (location.movingSince !== null) {
+          return Response.json(
+            { error: 'moving', message: `organization ${id} is still being moved: switch or abort first` },
+            { status: 409 },
+          );
+        }
+        return Response.json(
+          await drainHeldEvents(d1EventSink(env, config), { organizationId: id, now, limit: step.limit }),
+        );
       }
     }
   } catch (error) {

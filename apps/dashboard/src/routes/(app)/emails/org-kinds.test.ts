@@ -18,7 +18,8 @@ import { addUser, APP_ORIGIN } from '../../../../test/forms.js';
  * The dashboard on each kind of organisation database, through the real build: Acme on its D1
  * binding, Initech on its Durable Object (ORG_DO). The webhook records into either, and the log,
  * an email's detail, the CSV export and the overview answer the same pages for both; an
- * organisation being moved (`kuratchi-ses org migrate`) answers 503 on its pages and to SNS.
+ * organisation being moved (`kuratchi-ses org migrate`) answers 503 on its pages, and its events
+ * are parked until the move ends.
  */
 const KINDS = [
   { kind: 'd1', organizationId: ORGS.acme, db: () => env.ORG_DB_ACME },
@@ -128,7 +129,7 @@ describe('both kinds answer the same pages', () => {
 });
 
 describe('an organisation being moved to its Durable Object', () => {
-  it('answers 503 on its pages and to SNS, and records nothing meanwhile', async () => {
+  it('answers 503 on its pages; the webhook parks its events (200) and the drain after the move applies them', async () => {
     const organizationId = `org-moving-${crypto.randomUUID().slice(0, 8)}`;
     await env.ADMIN_DB.prepare(
       `INSERT INTO organizations (id, name, database_binding, database_kind, created_at) VALUES (?, 'Moving', 'ORG_DB_GLOBEX', 'd1', 0)`,
@@ -138,15 +139,45 @@ describe('an organisation being moved to its Durable Object', () => {
     const email = await sentEmail(env.ORG_DB_GLOBEX, organizationId);
     const cookie = await sessionOf(organizationId);
     await env.ADMIN_DB.prepare('UPDATE organizations SET moving_since = ? WHERE id = ?')
-      .bind(Date.now(), organizationId)
+      .bind(Date.now() - 120_000, organizationId)
       .run();
+    const status = () =>
+      env.ORG_DB_GLOBEX.prepare('SELECT status FROM emails WHERE id = ?').bind(email.emailId).first('status');
 
     const page = await get('/emails', cookie);
     expect(page.status).toBe(503);
     expect(await page.text()).toContain('being moved');
     const webhook = await post(await signedEvent(signer, { eventType: 'Delivery', messageId: email.sesMessageId }));
-    expect(webhook.status).toBe(503);
-    const row = await env.ORG_DB_GLOBEX.prepare('SELECT status FROM emails WHERE id = ?').bind(email.emailId).first();
-    expect(row).toEqual({ status: 'pending' });
+    expect(webhook.status).toBe(200);
+    expect(await webhook.json()).toMatchObject({ outcome: 'parked' });
+    expect(await status()).toBe('pending');
+    const held = await env.ADMIN_DB.prepare('SELECT reason FROM parked_email_events WHERE ses_message_id = ?')
+      .bind(email.sesMessageId)
+      .all();
+    expect(held.results).toEqual([{ reason: 'org-moving' }]);
+
+    const early = await moveStep(organizationId, { step: 'drain' });
+    expect(early.status).toBe(409);
+    expect(await early.json()).toMatchObject({ error: 'moving' });
+    expect((await moveStep(organizationId, { step: 'abort' })).status).toBe(200);
+    const drained = await moveStep(organizationId, { step: 'drain' });
+    expect(drained.status).toBe(200);
+    expect(await drained.json()).toEqual({ applied: 1, duplicates: 0, orphaned: 0, more: false });
+    expect(await status()).toBe('delivered');
   });
 });
+
+const OPS_TOKEN = 'org-kinds-ops-token-of-at-least-32-characters';
+
+/** One step of the move through the operations API (`kuratchi-ses org migrate` sends these). */
+async function moveStep(organizationId: string, body: object): Promise<Response> {
+  const ctx = createExecutionContext();
+  const request = new Request(`${APP_ORIGIN}/api/ops/organizations/${organizationId}/move`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${OPS_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const response = await worker.fetch!(request as never, { ...env, KURATCHI_OPS_TOKEN: OPS_TOKEN }, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}

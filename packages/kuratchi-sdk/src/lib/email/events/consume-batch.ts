@@ -2,6 +2,7 @@ import { OrgDatabaseError, SesEventParseError } from './errors.js';
 import type { HoldReason, MessageRoute, OrgEmailStore, RecordEventInput } from './ports.js';
 import {
   applyHeldEvent,
+  heldOutcome,
   maxHeld,
   recordEventInput,
   recordInputCost,
@@ -85,6 +86,8 @@ interface Readable {
  * - no lookup row: parked (ack, `parked`), then routed once more, so an event that raced
  *   `sendEmail` is applied rather than left for the sweep; the park full: `dead-lettered`;
  * - lookup row naming a missing or foreign row: held as `orphaned` (ack);
+ * - its organisation being moved (`organization-moving`): parked as `org-moving` (ack, `parked`),
+ *   applied where it lives once the move ends (`drainHeldEvents`, the sweep), however long it takes;
  * - a database error, or an organisation's binding missing: `retry` with a growing delay (after
  *   the queue's `max_retries` the message goes to the dead-letter queue: `deadLetterSesEvents`);
  * - a body this version cannot read: ack, `unreadable` (logged and counted by the caller).
@@ -191,6 +194,10 @@ async function recordGroup(
   try {
     store = await ports.resolveOrgEmailStore(organizationId);
   } catch (error) {
+    if (error instanceof OrgDatabaseError && error.code === 'organization-moving') {
+      await Promise.all(group.map((item) => hold(ports, item, 'org-moving', now, report, organizationId)));
+      return;
+    }
     if (!(error instanceof OrgDatabaseError && error.code === 'organization-not-found')) {
       for (const item of group) retry(report, item.delivery, describe(error));
       return;
@@ -246,7 +253,11 @@ async function parkUnrouted(
         reason: 'no-route',
       });
       if (outcome === 'applied') report.lagsMs.push(Math.max(0, now - item.queued.snsTimestamp));
-      verdict(report, item.delivery, { action: 'ack', outcome, organizationId: route.organizationId });
+      verdict(report, item.delivery, {
+        action: 'ack',
+        outcome: outcome === 'waiting' ? 'parked' : outcome,
+        organizationId: route.organizationId,
+      });
     } catch {
       // still parked, acked: the sweep applies it
     }
@@ -264,8 +275,7 @@ async function hold(
 ): Promise<'parked' | 'other'> {
   try {
     const parked = await ports.adminStore.parkEvent({ ...heldOf(item, now), reason }, maxHeld(ports));
-    const outcome: SinkOutcome =
-      parked === 'dead-lettered' ? 'dead-lettered' : reason === 'no-route' ? 'parked' : 'orphaned';
+    const outcome: SinkOutcome = parked === 'dead-lettered' ? 'dead-lettered' : heldOutcome(reason);
     verdict(report, item.delivery, { action: 'ack', outcome, ...(organizationId ? { organizationId } : {}) });
     return outcome === 'parked' ? 'parked' : 'other';
   } catch (error) {

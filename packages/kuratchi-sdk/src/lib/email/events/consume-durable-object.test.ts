@@ -11,14 +11,15 @@ import { clearOrgTables, copyOrgTablePage, ORG_TABLES } from '../store/org-copy.
 import { startOrgMove, switchOrgToDurableObject } from '../store/org-move.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { consumeSesEventBatch, type QueuedDelivery } from './consume-batch.js';
+import { drainHeldEvents, sweepParkedEvents } from './park-sweep.js';
 import type { EventSinkPorts } from './record.js';
 
 /**
  * The queue consumer and organisations on Durable Objects: a batch reaches each organisation's
  * object in one call; and an organisation being moved from D1 to its Durable Object: once an
  * isolate sees it moving (at most ORG_LOCATION_CACHE_TTL_MS after the start, which the copy
- * waits out), its events are retried (none acked, none written to the D1 database the copy reads);
- * after the switch the same deliveries are applied to the object, once.
+ * waits out), its events are parked as `org-moving` (acked, none written to the D1 database the
+ * copy reads); after the switch the drain applies them to the object, once.
  */
 const NOW = TEST_NOW;
 const ORG = 'org-moving-queue';
@@ -95,7 +96,7 @@ describe('consumeSesEventBatch and organisations on Durable Objects', () => {
     expect(await db.prepare(`SELECT sum(open_count) AS n FROM emails`).first('n')).toBe(45);
   });
 
-  it('retries its events while it moves, and applies them to its object after the switch', async () => {
+  it('parks its events while it moves (acked, nothing written to D1), and applies them to its object after the switch', async () => {
     await env.ADMIN_DB.prepare(
       `INSERT INTO organizations (id, name, database_binding, created_at) VALUES (?, 'Moving', 'ORG_DB_GLOBEX', 0)`,
     )
@@ -123,15 +124,23 @@ describe('consumeSesEventBatch and organisations on Durable Objects', () => {
     }));
     const eventsInD1 = () =>
       env.ORG_DB_GLOBEX.prepare('SELECT count(*) AS n FROM email_events WHERE email_id = ?').bind(emailId).first('n');
+    const held = () =>
+      env.ADMIN_DB.prepare('SELECT reason FROM parked_email_events WHERE ses_message_id = ? ORDER BY sns_message_id')
+        .bind(sesMessageId)
+        .all()
+        .then((r) => r.results);
     await startOrgMove(env.ADMIN_DB, ORG, NOW.getTime());
 
     const during = await consumeSesEventBatch(ports(), deliveries);
-    for (const delivery of deliveries) {
-      const verdict = during.verdicts.get(delivery.id)!;
-      expect(verdict.action).toBe('retry');
-      expect(verdict.action === 'retry' && verdict.delaySeconds).toBeGreaterThan(0);
-    }
+    expect(deliveries.map((d) => during.verdicts.get(d.id))).toEqual([
+      { action: 'ack', outcome: 'parked', organizationId: ORG },
+      { action: 'ack', outcome: 'parked', organizationId: ORG },
+    ]);
+    expect(await held()).toEqual([{ reason: 'org-moving' }, { reason: 'org-moving' }]);
     expect(await eventsInD1()).toBe(0);
+    // The sweep leaves them while the organisation moves.
+    expect(await sweepParkedEvents(ports(), { now: NOW })).toMatchObject({ applied: 0, orphaned: 0 });
+    expect(await held()).toHaveLength(2);
 
     // The copy and the switch (as `kuratchi-ses org migrate` does them).
     const object = durableObjectDatabase(env.ORG_DO.get(env.ORG_DO.idFromName(ORG)));
@@ -140,17 +149,27 @@ describe('consumeSesEventBatch and organisations on Durable Objects', () => {
     expect(await verifyOrgCopy(ORG, env.ORG_DB_GLOBEX, object)).toBe(true);
     await switchOrgToDurableObject(env.ADMIN_DB, ORG, 'ORG_DO');
 
-    const after = await consumeSesEventBatch(
-      ports(),
-      deliveries.map((d) => ({ ...d, attempts: 2 })),
-    );
-    expect(deliveries.map((d) => after.verdicts.get(d.id))).toEqual([
-      { action: 'ack', outcome: 'applied', organizationId: ORG },
-      { action: 'ack', outcome: 'applied', organizationId: ORG },
-    ]);
+    expect(await drainHeldEvents(ports(), { organizationId: ORG, now: NOW })).toEqual({
+      applied: 2,
+      duplicates: 0,
+      orphaned: 0,
+      more: false,
+    });
+    expect(await held()).toEqual([]);
     const row = await object.prepare('SELECT status, open_count FROM emails WHERE id = ?').bind(emailId).first();
     expect(row).toEqual({ status: 'delivered', open_count: 1 });
     expect(await countRows(object, 'email_events')).toBe(2);
     expect(await eventsInD1()).toBe(0);
+
+    // Delivered again (a queue retry, SNS delivering twice): recorded once.
+    const again = await consumeSesEventBatch(
+      ports(),
+      deliveries.map((d) => ({ ...d, attempts: 2 })),
+    );
+    expect(deliveries.map((d) => again.verdicts.get(d.id))).toEqual([
+      { action: 'ack', outcome: 'duplicate', organizationId: ORG },
+      { action: 'ack', outcome: 'duplicate', organizationId: ORG },
+    ]);
+    expect(await countRows(object, 'email_events')).toBe(2);
   });
 });

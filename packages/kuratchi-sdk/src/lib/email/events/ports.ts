@@ -22,12 +22,20 @@ export interface MessageRoute {
 
 /**
  * Why a verified SES event is held instead of applied: `no-route` (no `email_message_lookup` row
- * yet: waiting for `sendEmail`), `email-missing` (the lookup row names an email row, or an
- * organisation, that does not exist) or `email-mismatch` (that row is bound to another SES
- * message). The last two are "orphaned": kept for the time to live, never retried on their own.
+ * yet: waiting for `sendEmail`), `org-moving` (its organisation is being moved to its Durable
+ * Object: waiting for the switch or the abort), `email-missing` (the lookup row names an email
+ * row, or an organisation, that does not exist) or `email-mismatch` (that row is bound to another
+ * SES message). The first two are "waiting": applied by the sweep once they can be; the last two
+ * are "orphaned": kept for the time to live, never retried on their own.
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
  */
-export type HoldReason = 'no-route' | 'email-missing' | 'email-mismatch';
+export type HoldReason = WaitReason | 'email-missing' | 'email-mismatch';
+
+/**
+ * The hold reasons of an event that is waiting (applied once it can be), not orphaned.
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
+ */
+export type WaitReason = 'no-route' | 'org-moving';
 
 /**
  * Why an event was dead-lettered: it was held past the time to live, its message's park was full,
@@ -45,6 +53,7 @@ export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
  */
 export const DEAD_LETTER_REASONS = [
   'no-route',
+  'org-moving',
   'email-missing',
   'email-mismatch',
   'park-full',
@@ -82,7 +91,7 @@ export interface RoutableParkedEvent extends ParkedEvent {
  * @see https://developers.cloudflare.com/d1/platform/pricing/ (rows read)
  */
 export interface HeldEventCounts {
-  /** Waiting for their lookup row (`no-route`). */
+  /** Waiting for their lookup row (`no-route`) or for their organisation's move (`org-moving`). */
   parked: number;
   /** Lookup row present, email row missing or bound to another message. */
   orphaned: number;
@@ -101,10 +110,14 @@ export interface ParkStore {
   parkEvent(event: ParkedEvent, maxPerMessage: number): Promise<ParkOutcome>;
   /** Events of an SES message waiting for their route (`no-route`), oldest first, at most `limit`. */
   listParkedEvents(sesMessageId: string, limit: number): Promise<ParkedEvent[]>;
-  /** Waiting events whose lookup row exists by now, oldest first, at most `limit` (for the sweep). */
-  listRoutableParkedEvents(limit: number): Promise<RoutableParkedEvent[]>;
-  /** Marks a held event orphaned (`email-missing` / `email-mismatch`). */
-  markOrphaned(snsMessageId: string, reason: Exclude<HoldReason, 'no-route'>): Promise<void>;
+  /**
+   * Waiting events that can be applied by now, oldest first, at most `limit` (for the sweep, and
+   * for the drain after a move, `organizationId`): `no-route` ones whose lookup row exists, and
+   * `org-moving` ones whose organisation is no longer moving.
+   */
+  listRoutableParkedEvents(limit: number, organizationId?: string): Promise<RoutableParkedEvent[]>;
+  /** Changes why a held event is held: orphaned (`email-missing` / `email-mismatch`) or `org-moving`. */
+  markHeld(snsMessageId: string, reason: Exclude<HoldReason, 'no-route'>): Promise<void>;
   /** Removes a held event once applied. */
   deleteParkedEvent(snsMessageId: string): Promise<void>;
   /**

@@ -29,7 +29,8 @@ export interface EventSinkPorts {
 
 /**
  * What became of a verified SES event: `applied` or `duplicate` (recorded in its email's row),
- * `parked` (no lookup row yet: held until `sendEmail` writes it), `orphaned` (the lookup row names
+ * `parked` (no lookup row yet: held until `sendEmail` writes it; or its organisation is being
+ * moved: held until the move ends), `orphaned` (the lookup row names
  * an email row that is gone or bound to another message: held for the time to live, counted), or
  * `dead-lettered` (its message already had the most events held that the park allows).
  */
@@ -60,7 +61,9 @@ export interface SinkResult {
  * names, if that row is bound to this message or to none yet. Applying one event costs a fixed
  * number of D1 round trips, whatever the park holds: nothing here re-tries other parked events.
  * After parking, the route is looked up once more, so an event that raced `sendEmail` (which
- * drains the park right after writing the lookup row) is applied rather than left behind.
+ * drains the park right after writing the lookup row) is applied rather than left behind. An
+ * event whose organisation is being moved (`organization-moving`) is parked too, as `org-moving`,
+ * and applied where the organisation lives once the move ends (`drainHeldEvents`, the sweep).
  * @throws database errors (the caller answers 5xx so SNS retries), and
  *   {@link OrgDatabaseError} `binding-missing` / `admin-db-missing`.
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_MessageTag.html (tags are the sender's to set)
@@ -75,16 +78,14 @@ export async function recordSesEvent(
   const sesMessageId = event.mail.messageId;
   const held = { snsMessageId, sesMessageId, message: JSON.stringify(event), parkedAt: nowMs(ports), ...provenance };
   const route = await ports.adminStore.findMessageRoute(sesMessageId);
-  if (route) return recordOrOrphan(ports, route, held, event);
+  if (route) return recordOrHold(ports, route, held, event);
 
   const parked = await ports.adminStore.parkEvent({ ...held, reason: 'no-route' }, maxHeld(ports));
   if (parked === 'dead-lettered') return { outcome: 'dead-lettered' };
   const late = await ports.adminStore.findMessageRoute(sesMessageId);
   if (!late) return { outcome: 'parked' };
-  return {
-    outcome: await applyHeldEvent(ports, late, { ...held, reason: 'no-route' }, event),
-    organizationId: late.organizationId,
-  };
+  const outcome = await applyHeldEvent(ports, late, { ...held, reason: 'no-route' }, event);
+  return { outcome: outcome === 'waiting' ? 'parked' : outcome, organizationId: late.organizationId };
 }
 
 /**
@@ -109,8 +110,9 @@ export async function applyParkedEvents(ports: EventSinkPorts, sesMessageId: str
 
 /**
  * Applies one event that is in the park, by the route its lookup row gives: once recorded (or
- * found recorded) it leaves the park; otherwise it stays, marked orphaned.
- * @internal shared by the sink, the sweep and the dead-letter replay.
+ * found recorded) it leaves the park; otherwise it stays, marked orphaned, or `waiting` (marked
+ * `org-moving`) while its organisation is being moved.
+ * @internal shared by the sink, the sweep, the drain after a move and the queue consumer.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  */
 export async function applyHeldEvent(
@@ -118,19 +120,20 @@ export async function applyHeldEvent(
   route: MessageRoute,
   held: ParkedEvent,
   event: SesEvent = parseSesEvent(held.message),
-): Promise<'applied' | 'duplicate' | 'orphaned'> {
+): Promise<'applied' | 'duplicate' | 'orphaned' | 'waiting'> {
   const outcome = await recordRouted(ports, route, held, event);
   if (outcome === 'applied' || outcome === 'duplicate') {
     await ports.adminStore.deleteParkedEvent(held.snsMessageId);
     return outcome;
   }
-  if (held.reason !== outcome) await ports.adminStore.markOrphaned(held.snsMessageId, outcome);
-  return 'orphaned';
+  if (held.reason !== outcome) await ports.adminStore.markHeld(held.snsMessageId, outcome);
+  return outcome === 'org-moving' ? 'waiting' : 'orphaned';
 }
 
 /**
  * Records an event in the email row its lookup row names. `email-missing` also covers an
- * organisation that does not exist (any more).
+ * organisation that does not exist (any more); `org-moving` means nothing was recorded because
+ * the organisation is being moved (its database is refused until the move ends).
  * @internal
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  */
@@ -139,12 +142,13 @@ export async function recordRouted(
   route: MessageRoute,
   origin: EventOrigin,
   event: SesEvent,
-): Promise<RecordEventOutcome> {
+): Promise<RecordEventOutcome | 'org-moving'> {
   let store;
   try {
     store = await ports.resolveOrgEmailStore(route.organizationId);
   } catch (error) {
     if (error instanceof OrgDatabaseError && error.code === 'organization-not-found') return 'email-missing';
+    if (error instanceof OrgDatabaseError && error.code === 'organization-moving') return 'org-moving';
     throw error;
   }
   const contentId = await sesEventContentId(event);
@@ -185,8 +189,8 @@ export function recordInputCost(input: RecordEventInput): number {
   return 2 + burst + input.recipients.length + input.suppressions.length;
 }
 
-/** Records a routed event, or holds it as orphaned (or dead-letters it when its park is full). */
-async function recordOrOrphan(
+/** Records a routed event, or holds it as orphaned or `org-moving` (or dead-letters it when its park is full). */
+async function recordOrHold(
   ports: EventSinkPorts,
   route: MessageRoute,
   held: Omit<ParkedEvent, 'reason'>,
@@ -197,7 +201,16 @@ async function recordOrOrphan(
   if (outcome === 'applied' || outcome === 'duplicate') return { outcome, organizationId };
   const reason: HoldReason = outcome;
   const parked = await ports.adminStore.parkEvent({ ...held, reason }, maxHeld(ports));
-  return { outcome: parked === 'dead-lettered' ? 'dead-lettered' : 'orphaned', organizationId };
+  return { outcome: parked === 'dead-lettered' ? 'dead-lettered' : heldOutcome(reason), organizationId };
+}
+
+/**
+ * What holding an event for `reason` is called in an outcome: `parked` while it waits (for its
+ * lookup row or its organisation's move), `orphaned` otherwise.
+ * @internal shared by the sink and the queue consumer.
+ */
+export function heldOutcome(reason: HoldReason): 'parked' | 'orphaned' {
+  return reason === 'no-route' || reason === 'org-moving' ? 'parked' : 'orphaned';
 }
 
 function eventRecord(origin: EventOrigin & { contentId: string }, event: SesEvent): EmailEventRecord {

@@ -111,7 +111,7 @@ export const WEBHOOK_CONTRACT = {
     200,
     'parked',
     'info',
-    'email not known yet: held in the admin DB until `sendEmail` writes its lookup row',
+    'email not known yet, or its organisation being moved: held in the admin DB until `sendEmail` writes its lookup row, or the move ends',
   ),
   orphaned: row(
     200,

@@ -74,15 +74,20 @@ export function createD1ParkStore(db: D1Database): ParkStore {
       return results.map(withProvenance);
     },
 
-    async listRoutableParkedEvents(limit) {
+    async listRoutableParkedEvents(limit, organizationId) {
+      // `no-route`: its lookup row exists now; `org-moving`: its organisation's move has ended.
       const { results } = await db
         .prepare(
           `SELECT p.sns_message_id AS snsMessageId, p.ses_message_id AS sesMessageId, p.message, p.parked_at AS parkedAt,
                   p.reason, p.source, p.archive_key AS archiveKey, l.organization_id AS organizationId, l.email_id AS emailId
            FROM parked_email_events p JOIN email_message_lookup l ON l.ses_message_id = p.ses_message_id
-           WHERE p.reason = 'no-route' ORDER BY p.parked_at, p.sns_message_id LIMIT ?`,
+           WHERE (p.reason = 'no-route'
+                  OR (p.reason = 'org-moving' AND NOT EXISTS (
+                        SELECT 1 FROM organizations o WHERE o.id = l.organization_id AND o.moving_since IS NOT NULL)))
+             AND (?1 IS NULL OR l.organization_id = ?1)
+           ORDER BY p.parked_at, p.sns_message_id LIMIT ?2`,
         )
-        .bind(limit)
+        .bind(organizationId ?? null, limit)
         .all<ParkedEvent & { organizationId: string; emailId: string }>();
       return results.map(({ organizationId, emailId, ...parked }): RoutableParkedEvent => ({
         ...withProvenance(parked),
@@ -90,7 +95,7 @@ export function createD1ParkStore(db: D1Database): ParkStore {
       }));
     },
 
-    async markOrphaned(snsMessageId, reason: Exclude<HoldReason, 'no-route'>) {
+    async markHeld(snsMessageId, reason: Exclude<HoldReason, 'no-route'>) {
       await db
         .prepare('UPDATE parked_email_events SET reason = ? WHERE sns_message_id = ?')
         .bind(reason, snsMessageId)
@@ -123,7 +128,7 @@ export function createD1ParkStore(db: D1Database): ParkStore {
     async countHeldEvents(bound) {
       const { results } = await db
         .prepare(
-          `SELECT reason = 'no-route' AS waiting, count(*) AS n FROM (SELECT reason FROM parked_email_events LIMIT ?) GROUP BY 1`,
+          `SELECT reason IN ('no-route', 'org-moving') AS waiting, count(*) AS n FROM (SELECT reason FROM parked_email_events LIMIT ?) GROUP BY 1`,
         )
         .bind(bound)
         .all<{ waiting: number; n: number }>();

@@ -6,5 +6,5 @@ import { orgMoveStep } from '$lib/server/ops/org-move';
 /** One step of `kuratchi-ses org migrate` (bearer token): see org-move.ts. */
 export const POST: RequestHandler = async ({ request, params, platform }) => {
   const config = readConfig(platform?.env);
-  return (await opsRefusal(request, config)) ?? orgMoveStep(platform!.env, params.id, request, new Date());
+  return (await opsRefusal(request, config)) ?? orgMoveStep(platform!.env, config, params.id, request, new Date());
 };
