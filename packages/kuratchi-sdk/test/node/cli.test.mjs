@@ -122,7 +122,10 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
       env: { KURATCHI_OPS_TOKEN: 'x' },
     });
     assert.equal(reason.code, 2);
-    assert.match(reason.stderr, /--reason must be one of no-route, org-moving, email-missing, email-mismatch, park-full/);
+    assert.match(
+      reason.stderr,
+      /--reason must be one of no-route, org-moving, email-missing, email-mismatch, park-full/,
+    );
 
     const org = await runCli(['reclassify', '--url', 'http://127.0.0.1:9'], { env: { KURATCHI_OPS_TOKEN: 'x' } });
     assert.equal(org.code, 2);
