@@ -57,6 +57,33 @@ export async function startBuiltWorker(bindings, options = {}) {
 }
 
 /**
+ * Registers Globex on its own D1 database (ORG_DB_GLOBEX, migrated here) in a started Worker's
+ * admin database; returns that database.
+ */
+export async function registerGlobex(worker) {
+  const globex = await worker.mf.getD1Database('ORG_DB_GLOBEX');
+  await applyMigrationFiles(globex, join(root, 'packages/kuratchi-sdk/migrations/org'));
+  await worker.admin
+    .prepare(
+      "INSERT INTO organizations (id, name, database_binding, created_at) VALUES ('org-globex', 'Globex', 'ORG_DB_GLOBEX', 0)",
+    )
+    .run();
+  return globex;
+}
+
+/**
+ * A POST of JSON to the Worker's operations API with the bearer token `token`.
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+ */
+export function opsPost(worker, token, path, body) {
+  return fetch(`${worker.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+/**
  * The Worker's own AWS configuration (`AWS_*`, read by `readConfig(env).ses`) for a local SESv2
  * at `endpoint` (`http://127.0.0.1:PORT`): AWS's documentation example keys, never real ones.
  */

@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildSesEvent } from 'kuratchi-sdk/email/testing';
 import { hashPassword } from '../../src/lib/server/auth/password.js';
-import { applyMigrationFiles } from '../../../../scripts/d1-migration-files.mjs';
-import { root, runCli as run, startBuiltWorker } from './built-worker.mjs';
+import { opsPost, registerGlobex, root, runCli as run, startBuiltWorker } from './built-worker.mjs';
 
 const TOKEN = 'org-cli-test-token-0123456789abcdef';
 const OBJECTS = join(root, 'apps/dashboard/test/node/fixtures/firehose-s3/objects');
@@ -20,6 +19,7 @@ const EMAILS = 230;
 
 let worker;
 const runCli = (args) => run(args, { env: { KURATCHI_OPS_TOKEN: TOKEN } });
+const ops = (path, body) => opsPost(worker, TOKEN, path, body);
 
 /** Acme's D1 database: 230 emails (plus the two the Firehose fixtures name), recipients, events, suppressions. */
 async function seedAcme() {
@@ -153,11 +153,7 @@ describe('kuratchi-ses org against the built Worker', () => {
         }),
       ),
     );
-    const imported = await fetch(`${worker.url}/api/ops/events/import`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ records }),
-    });
+    const imported = await ops('/api/ops/events/import', { records });
     assert.equal(imported.status, 200, await imported.clone().text());
     assert.deepEqual(await imported.json(), { outcomes: ['applied', 'applied'] });
     assert.deepEqual(
@@ -259,21 +255,8 @@ describe('kuratchi-ses org against the built Worker', () => {
   });
 
   it('the operations API refuses to switch a copy nobody verified (409 not-verified), and the organisation stays on D1', async () => {
-    await applyMigrationFiles(
-      await worker.mf.getD1Database('ORG_DB_GLOBEX'),
-      join(root, 'packages/kuratchi-sdk/migrations/org'),
-    );
-    await worker.admin
-      .prepare(
-        "INSERT INTO organizations (id, name, database_binding, created_at) VALUES ('org-globex', 'Globex', 'ORG_DB_GLOBEX', 0)",
-      )
-      .run();
-    const move = (body) =>
-      fetch(`${worker.url}/api/ops/organizations/org-globex/move`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
+    await registerGlobex(worker);
+    const move = (body) => ops('/api/ops/organizations/org-globex/move', body);
     assert.equal((await move({ step: 'start' })).status, 200);
     await worker.admin
       .prepare("UPDATE organizations SET moving_since = moving_since - 91000 WHERE id = 'org-globex'")
@@ -303,11 +286,7 @@ describe('kuratchi-ses org against the built Worker', () => {
     await worker.admin
       .prepare("INSERT INTO email_message_lookup VALUES ('ses-globex-first', 'org-globex', 'globex-first', 0)")
       .run();
-    const started = await fetch(`${worker.url}/api/ops/organizations/org-globex/move`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ step: 'start' }),
-    });
+    const started = await ops('/api/ops/organizations/org-globex/move', { step: 'start' });
     assert.equal(started.status, 200, await started.clone().text());
     const record = JSON.stringify(
       buildSesEvent({
@@ -317,11 +296,7 @@ describe('kuratchi-ses org against the built Worker', () => {
         time: new Date(sentAt + 60_000),
       }),
     );
-    const imported = await fetch(`${worker.url}/api/ops/events/import`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ records: [record] }),
-    });
+    const imported = await ops('/api/ops/events/import', { records: [record] });
     assert.deepEqual(await imported.json(), { outcomes: ['parked'] });
     const status = async () =>
       (await globex.prepare("SELECT status FROM emails WHERE id = 'globex-first'").first()).status;

@@ -4,10 +4,8 @@
 // bounce rate is past the pause threshold, so the guard pauses it; the CLI lists it worst first,
 // names the rate and threshold, and exits 1.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { applyMigrationFiles } from '../../../../scripts/d1-migration-files.mjs';
-import { root, runCli as run, startBuiltWorker } from './built-worker.mjs';
+import { registerGlobex, runCli as run, startBuiltWorker } from './built-worker.mjs';
 
 const TOKEN = 'reputation-cli-test-token-0123456789abcdef';
 const HOUR = 3_600_000;
@@ -49,15 +47,7 @@ async function seedSent(db, now, count, bounced) {
 
 before(async () => {
   worker = await startBuiltWorker({ KURATCHI_OPS_TOKEN: TOKEN, REPUTATION_MIN_RECIPIENTS: '100' });
-  await applyMigrationFiles(
-    await worker.mf.getD1Database('ORG_DB_GLOBEX'),
-    join(root, 'packages/kuratchi-sdk/migrations/org'),
-  );
-  await worker.admin
-    .prepare(
-      "INSERT INTO organizations (id, name, database_binding, created_at) VALUES ('org-globex', 'Globex', 'ORG_DB_GLOBEX', 0)",
-    )
-    .run();
+  await registerGlobex(worker);
 });
 
 after(async () => {
