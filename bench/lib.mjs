@@ -87,3 +87,23 @@ export async function bundleWorker(entry, outfile) {
     logLevel: 'error',
   });
 }
+
+/**
+ * `call(path, input)`: POSTs `input` as JSON to a benchmark Worker served by miniflare `mf` and
+ * answers its JSON, or throws with the status and body of any answer but 200.
+ * @see https://developers.cloudflare.com/workers/testing/miniflare/
+ */
+export function workerCaller(mf) {
+  return async (path, input) => {
+    const response = await mf.dispatchFetch(`http://127.0.0.1${path}`, { method: 'POST', body: JSON.stringify(input) });
+    if (response.status !== 200) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
+    return response.json();
+  };
+}
+
+/** Outcome → count as `applied 100, duplicate 2`, for a benchmark's log and errors. */
+export function outcomesText(outcomes) {
+  return Object.entries(outcomes)
+    .map(([outcome, n]) => `${outcome} ${n}`)
+    .join(', ');
+}

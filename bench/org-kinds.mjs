@@ -21,7 +21,7 @@ import { sesEventQueueMessage } from 'kuratchi-sdk/email/events';
 import { buildSesEvent } from 'kuratchi-sdk/email/testing';
 import { applyMigrationFiles } from '../scripts/d1-migration-files.mjs';
 import { insertEmails } from './email-rows.mjs';
-import { bundleWorker, compareInRounds, report, result } from './lib.mjs';
+import { bundleWorker, compareInRounds, outcomesText, report, result, workerCaller } from './lib.mjs';
 import { suspendSearchIndex } from './search-queries.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -69,15 +69,7 @@ const mf = new Miniflare({
   },
 });
 
-const call = async (path, input) => {
-  const response = await mf.dispatchFetch(`http://127.0.0.1${path}`, { method: 'POST', body: JSON.stringify(input) });
-  if (response.status !== 200) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
-  return response.json();
-};
-const outcomesText = (o) =>
-  Object.entries(o)
-    .map(([k, n]) => `${k} ${n}`)
-    .join(', ');
+const call = workerCaller(mf);
 const rows = [];
 
 try {

@@ -29,7 +29,7 @@ import { Miniflare } from 'miniflare';
 import { buildSesEvent, createSnsSigner } from 'kuratchi-sdk/email/testing';
 import { sesEventQueueMessage } from 'kuratchi-sdk/email/events';
 import { applyMigrationFiles } from '../scripts/d1-migration-files.mjs';
-import { bundleWorker, compareInRounds, median, report, result } from './lib.mjs';
+import { bundleWorker, compareInRounds, median, outcomesText, report, result, workerCaller } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -101,25 +101,14 @@ if (!ONLY || ONLY === 'sdk') {
         };
       });
     const queueBodies = (n) => notifications(n).map(sesEventQueueMessage);
-    const call = async (path, input) => {
-      const response = await mf.dispatchFetch(`http://127.0.0.1${path}`, {
-        method: 'POST',
-        body: JSON.stringify(input),
-      });
-      if (response.status !== 200) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
-      return response.json();
-    };
-    const outcomes = (o) =>
-      Object.entries(o)
-        .map(([k, n]) => `${k} ${n}`)
-        .join(', ');
+    const call = workerCaller(mf);
 
     // Queued: a warm batch first (org bindings cached), then the counted one.
     await call('/consume', { messages: queueBodies(BATCH), batchSize: BATCH });
     const queued = await call('/consume', { messages: queueBodies(BATCH), batchSize: BATCH });
     console.log(
       `• consumer, one batch of ${BATCH} events (2 organisations): ${queued.calls} D1 round trips ` +
-        `(${outcomes(queued.outcomes)})`,
+        `(${outcomesText(queued.outcomes)})`,
     );
     if ((queued.outcomes.applied ?? 0) !== BATCH) throw new Error('the counted batch did not apply every event');
     rows.push({
@@ -144,7 +133,7 @@ if (!ONLY || ONLY === 'sdk') {
     const perPost = direct.perCall;
     console.log(
       `• direct mode, ${BATCH} webhook POSTs: ${direct.calls} D1 round trips, per POST ${[...new Set(perPost)].join('/')} ` +
-        `(${outcomes(direct.outcomes)})`,
+        `(${outcomesText(direct.outcomes)})`,
     );
     if ((direct.outcomes.applied ?? 0) !== BATCH) throw new Error('not every direct POST applied its event');
     const perEvent = direct.calls / BATCH;
@@ -177,7 +166,7 @@ if (!ONLY || ONLY === 'sdk') {
         measure: async (run) => {
           const answer = await run();
           if ((answer.outcomes.applied ?? 0) !== THROUGHPUT_EVENTS)
-            throw new Error(`not every event applied: ${outcomes(answer.outcomes)}`);
+            throw new Error(`not every event applied: ${outcomesText(answer.outcomes)}`);
           return THROUGHPUT_EVENTS / (answer.ms / 1000);
         },
       },
