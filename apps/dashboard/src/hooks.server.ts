@@ -3,15 +3,19 @@ import { isPublicPath, signInRequired } from '$lib/server/auth/guard';
 import { SESSION_COOKIE, resolveSession } from '$lib/server/auth/sessions';
 import { crossSiteFormRejection } from '$lib/server/csrf';
 import { createKuratchiLocals } from '$lib/server/locals';
-import { isOpsPath } from '$lib/server/ops/auth';
+import { readConfig } from '$lib/server/config';
+import { isOpsRequest, opsRefusal } from '$lib/server/ops/auth';
 
 export const handle: Handle = async ({ event, resolve }) => {
   const rejection = crossSiteFormRejection(event.request, event.url);
   if (rejection) return rejection;
   event.locals.kuratchi = createKuratchiLocals(event.platform?.env);
   event.locals.session = null;
-  // The operations API authenticates each request with its own bearer token (lib/server/ops).
-  if (isPublicPath(event.url.pathname) || isOpsPath(event.url.pathname)) return resolve(event);
+  // The operations API: one bearer check here for every path under /api/ops/, none in the routes.
+  if (isOpsRequest(event.url.pathname, event.route.id)) {
+    return (await opsRefusal(event.request, readConfig(event.platform?.env))) ?? resolve(event);
+  }
+  if (isPublicPath(event.url.pathname)) return resolve(event);
 
   const token = event.cookies.get(SESSION_COOKIE);
   event.locals.session = token ? await resolveSession(event.locals.kuratchi.getAdminDb(), token, Date.now()) : null;

@@ -8,11 +8,17 @@ import { sameSecret } from '../same-secret';
 export const OPS_PATH_PREFIX = '/api/ops/';
 
 /**
- * Whether a path belongs to the operations API (which authenticates each request itself).
- * @see https://developers.cloudflare.com/workers/configuration/secrets/
+ * Whether a request belongs to the operations API, which `hooks.server.ts` authenticates with
+ * {@link opsRefusal} before any route runs: the path as sent, compared without regard to case,
+ * or the route SvelteKit matched (it matches the decoded path, so `/api/%6Fps/…` is caught too).
+ * Every path under the prefix is refused without the token, routes that exist or not, so a route
+ * added later is closed whether or not its author thought of authentication.
+ * @see https://svelte.dev/docs/kit/@sveltejs-kit#RequestEvent
  */
-export function isOpsPath(pathname: string): boolean {
-  return pathname.startsWith(OPS_PATH_PREFIX);
+export function isOpsRequest(pathname: string, routeId: string | null): boolean {
+  const prefix = OPS_PATH_PREFIX.slice(0, -1);
+  const under = (path: string) => path === prefix || path.startsWith(OPS_PATH_PREFIX);
+  return under(pathname.toLowerCase()) || (routeId !== null && under(routeId));
 }
 
 /**

