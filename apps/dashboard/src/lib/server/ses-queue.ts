@@ -1,8 +1,7 @@
 import type { MessageBatch } from '@cloudflare/workers-types';
-import { createD1DeadLetterStore } from 'kuratchi-sdk/email/d1';
-import { consumeSesEventQueue, deadLetterSesEventQueue } from 'kuratchi-sdk/email/events';
+import { createEmailTracking, DEFAULT_DEAD_LETTER_QUEUE_NAME } from 'kuratchi-sdk/email/tracking';
 import { readConfig } from './config';
-import { d1EventSink } from './event-sink';
+import { emailTracking } from './tracking';
 
 /**
  * Name of the SES events queue (wrangler.toml `[[queues.producers]]` and `[[queues.consumers]]`).
@@ -14,19 +13,21 @@ export const SES_EVENTS_QUEUE_NAME = 'kuratchi-ses-events';
  * `max_retries` times. This Worker consumes it too, into the admin dead-letter table.
  * @see https://developers.cloudflare.com/queues/configuration/dead-letter-queues/
  */
-export const SES_EVENTS_DEAD_LETTER_QUEUE_NAME = 'kuratchi-ses-events-dlq';
+export const SES_EVENTS_DEAD_LETTER_QUEUE_NAME = DEFAULT_DEAD_LETTER_QUEUE_NAME;
 
 /**
  * The Worker's `queue` handler: a batch of the dead-letter queue goes to the admin dead-letter
- * table (`deadLetterSesEventQueue`); any other batch is SES events, applied by the SDK's consumer
- * (`consumeSesEventQueue`) on the same D1 stores as the webhook. A configuration error throws, so
+ * table; any other batch is SES events, applied on the same stores as the webhook (the SDK
+ * façade's `queue`). A configuration error throws, so
  * Queues delivers the whole batch again (nothing is acked).
  * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#consumer
  */
 export async function consumeQueueBatch(batch: MessageBatch<unknown>, env: DashboardEnv): Promise<void> {
-  if (batch.queue === SES_EVENTS_DEAD_LETTER_QUEUE_NAME) {
-    await deadLetterSesEventQueue(batch, createD1DeadLetterStore(env.ADMIN_DB), new Date());
-    return;
-  }
-  await consumeSesEventQueue(batch, d1EventSink(env, readConfig(env)));
+  // The dead-letter queue needs no settings: a configuration error must not keep its messages
+  // from the dead-letter table (past its own retries they would be gone).
+  const tracking =
+    batch.queue === SES_EVENTS_DEAD_LETTER_QUEUE_NAME
+      ? createEmailTracking({ env: env as unknown as Record<string, unknown>, allowedTopicArns: [] })
+      : emailTracking(env, readConfig(env));
+  await tracking.queue(batch);
 }

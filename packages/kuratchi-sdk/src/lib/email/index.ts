@@ -37,3 +37,4 @@ export {
   InvalidOptionsError,
 } from './send/index.js';
 export { setupSESEventTracking, getSESEventTrackingStatus, teardownSESEventTracking } from './setup/index.js';
+export { createEmailTracking, type EmailTracking, type EmailTrackingOptions } from './tracking/index.js';

@@ -1,7 +1,6 @@
 import { error } from '@sveltejs/kit';
-import { createD1EmailQueries, listProofEvents } from 'kuratchi-sdk/email/d1';
+import { createD1EmailQueries, listProofEvents, createR2SnsArchive } from 'kuratchi-sdk/email/d1';
 import { buildProofBundle } from 'kuratchi-sdk/email/events';
-import { snsArchiveOf } from '../sns-archive';
 
 /**
  * The proof bundle of one email of the signed-in user's active organisation (looked up in that
@@ -23,7 +22,7 @@ export async function proofResponse(
   if (!email) error(404, 'No such email');
   if (!email.sesMessageId) error(409, 'This email was never accepted by SES: there is nothing to prove');
   if (!env?.SES_ARCHIVE) error(409, 'The raw archive is not bound (SES_ARCHIVE): proofs need it');
-  const bundle = await buildProofBundle(snsArchiveOf(env.SES_ARCHIVE), {
+  const bundle = await buildProofBundle(createR2SnsArchive(env.SES_ARCHIVE), {
     emailId: email.id,
     sesMessageId: email.sesMessageId,
     events: await listProofEvents(db, email.id),

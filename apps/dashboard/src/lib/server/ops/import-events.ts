@@ -2,7 +2,7 @@ import { applySesEventMessages, unsignedEventMessages, type SesEventQueueMessage
 import { z } from 'zod';
 import type { DashboardConfig } from '../config';
 import { d1EventSink } from '../event-sink';
-import { addCount, countIngestionAfterResponse } from '../ingestion-counts';
+import { addCount, countAfterResponse } from 'kuratchi-sdk/email/tracking';
 import { readJsonBody } from './request';
 
 /**
@@ -52,12 +52,13 @@ export async function importEvents(
   });
   const counts = new Map<string, number>();
   addCount(counts, 'import:refused', outcomes.length - messages.length);
+  const sink = d1EventSink(platform!.env, config);
   if (messages.length) {
-    const applied = await applySesEventMessages(d1EventSink(platform!.env, config), messages);
+    const applied = await applySesEventMessages(sink, messages);
     applied.outcomes.forEach((outcome, j) => (outcomes[at[j]!] = outcome));
     for (const [name, n] of applied.counts) addCount(counts, name, n);
   }
-  countIngestionAfterResponse(platform, 'ses-import', counts);
+  void countAfterResponse(sink.adminStore, platform?.context, 'ses-import', counts);
   const retry = outcomes.includes('retry');
   console[retry ? 'error' : 'log'](
     JSON.stringify({ msg: 'ses-import', records: outcomes.length, counts: Object.fromEntries(counts) }),

@@ -1,9 +1,8 @@
-import { MAX_RESET_PAGE, resetTrackingPage } from 'kuratchi-sdk/email/d1';
+import { MAX_RESET_PAGE, resetTrackingPage, createR2SnsArchive } from 'kuratchi-sdk/email/d1';
 import { MAX_REBUILD_PAGE, rebuildFromArchivePage } from 'kuratchi-sdk/email/events';
 import { z } from 'zod';
 import type { DashboardConfig } from '../config';
 import { d1EventSink } from '../event-sink';
-import { snsArchiveOf } from '../sns-archive';
 import { orgDatabase } from './org-database';
 import { invalidRequest, readJsonBody } from './request';
 
@@ -94,7 +93,7 @@ export async function rebuildApply(env: DashboardEnv, config: DashboardConfig, r
   if (db instanceof Response) return db;
   const { organizationId: org, since: from, cursor, limit, dryRun } = body.data;
   const page = await rebuildFromArchivePage(d1EventSink(env, config), {
-    archive: snsArchiveOf(env.SES_ARCHIVE),
+    archive: createR2SnsArchive(env.SES_ARCHIVE),
     organizationId: org,
     limit,
     dryRun,

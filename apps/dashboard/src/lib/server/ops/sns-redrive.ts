@@ -2,7 +2,7 @@ import { MAX_REDRIVE_MESSAGES, SNS_DEAD_LETTER_RETENTION_SECONDS, WEBHOOK_CONTRA
 import { z } from 'zod';
 import { readJsonBody } from './request';
 import type { DashboardConfig } from '../config';
-import { sesEventIngestor } from '../ses-ingestor';
+import { emailTracking } from '../tracking';
 
 const redriveBody = z.object({ messages: z.array(z.string()).min(1).max(MAX_REDRIVE_MESSAGES) }).strict();
 
@@ -37,7 +37,7 @@ export async function redriveSnsMessages(
 ): Promise<Response> {
   const body = await readJsonBody(request, redriveBody);
   if ('refusal' in body) return body.refusal;
-  const ingestor = sesEventIngestor(env, config, url, {
+  const ingestor = emailTracking(env, config, url).ingestor({
     maxAgeSeconds: SNS_DEAD_LETTER_RETENTION_SECONDS,
     subscriptionMessages: 'report',
     source: 'redrive',

@@ -1,12 +1,11 @@
 import { createD1AdminStore } from 'kuratchi-sdk/email/d1';
-import { sweepParkedEvents } from 'kuratchi-sdk/email/events';
 import { createD1IncidentStore } from '../alerts/incident-store';
 import { alertProviders } from '../alerts/providers';
 import { runAlerts } from '../alerts/run-alerts';
 import { purgeExpiredAuthRows } from '../auth/maintenance';
 import { runCanaryJob } from '../canary/job';
 import { readConfig } from '../config';
-import { d1EventSink } from '../event-sink';
+import { emailTracking } from '../tracking';
 import { reconcileJob } from '../reconcile/job';
 import { runReputationGuard } from '../reputation/guard-job';
 import type { ScheduledJob } from './run-jobs';
@@ -25,10 +24,7 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       // Applies parked events whose lookup row appeared without a drain; dead-letters what
       // outlived SES_PARK_TTL_HOURS (kuratchi-sdk: sweepParkedEvents).
       name: 'park-sweep',
-      run: (now) => {
-        const config = readConfig(env);
-        return sweepParkedEvents(d1EventSink(env, config), { now, ...config.park });
-      },
+      run: (now) => emailTracking(env, readConfig(env)).sweepPark(now),
     },
     {
       // Deletes expired sessions and sign-in throttle rows idle for 24 h (../auth/maintenance).

@@ -2,7 +2,7 @@
  * Whether a presented secret equals the configured one, in time that does not depend on where
  * they differ: both are hashed with SHA-256 and the digests compared with workerd's
  * `crypto.subtle.timingSafeEqual` (equal lengths, whatever the inputs' lengths). The one
- * constant-time comparison of the dashboard: the ops token, the webhook's Basic credential and
+ * constant-time comparison of kuratchi: the operations API's token, the webhook's Basic credential and
  * the Firehose access key all go through it.
  * @see https://developers.cloudflare.com/workers/runtime-apis/web-crypto/#timingsafeequal
  * @see https://developers.cloudflare.com/workers/examples/protect-against-timing-attacks/

@@ -1,5 +1,5 @@
-import { base64ToBytes } from 'kuratchi-sdk/email/encoding';
-import { sameSecret } from './same-secret';
+import { base64ToBytes } from '../shared/encoding.js';
+import { sameSecret } from '../shared/same-secret.js';
 
 /**
  * Whether a request carries the expected HTTP Basic credential (RFC 7617). SNS sends the
@@ -25,5 +25,5 @@ export async function hasBasicCredential(
   return sameSecret(presented, `${expected.username}:${expected.password}`);
 }
 
-/** The WWW-Authenticate challenge that goes with a 401. */
+/** The WWW-Authenticate challenge that goes with a 401 of the webhook. */
 export const BASIC_CHALLENGE = 'Basic realm="kuratchi SES events", charset="UTF-8"';

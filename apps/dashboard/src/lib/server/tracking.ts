@@ -1,0 +1,42 @@
+import { createEmailTracking, type EmailTracking } from 'kuratchi-sdk/email/tracking';
+import { createSigningKeyCache } from 'kuratchi-sdk/email/verify';
+import type { DashboardConfig } from './config';
+
+/** The development certificate gets a key cache of its own: it can never answer for a real URL. */
+const devKeyCache = createSigningKeyCache({ maxEntries: 4 });
+
+/**
+ * The SDK's façade on this Worker's bindings and configuration, for every path that records SES
+ * events (the webhook, the Firehose endpoint, the queue consumer, the park sweep, the operations
+ * API's replay, redrive, import, rebuild and move): the topic allowlist, queued mode when
+ * `SES_EVENTS_QUEUE` is bound, the raw archive when `SES_ARCHIVE` is bound, the park's limits,
+ * and, in development on a loopback host only, the demo's signing certificate.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
+ * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#queue
+ */
+export function emailTracking(env: DashboardEnv, config: DashboardConfig, url?: URL): EmailTracking {
+  const devCertificatePem = developmentCertificate(config, url);
+  return createEmailTracking({
+    env: env as unknown as Record<string, unknown>,
+    allowedTopicArns: config.allowedTopicArns,
+    webhookCredential: config.webhookCredential,
+    queue: env.SES_EVENTS_QUEUE ?? null,
+    archive: env.SES_ARCHIVE ?? null,
+    park: config.park,
+    firehoseAccessKey: config.firehoseAccessKey,
+    ...(devCertificatePem
+      ? { certificates: { fetchCertificate: async () => devCertificatePem, keyCache: devKeyCache } }
+      : {}),
+  });
+}
+
+/**
+ * In development only, and only for requests that reach the Worker on a loopback host, the
+ * demo's self-signed certificate stands in for the one at the (still policy-checked)
+ * SigningCertURL. Production refuses the setting outright (see config.ts).
+ */
+function developmentCertificate(config: DashboardConfig, url: URL | undefined): string | null {
+  if (!url || config.environment !== 'development' || !config.devCertificatePem) return null;
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) return null;
+  return config.devCertificatePem;
+}
