@@ -1,18 +1,26 @@
-import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
+import { booleanFlag, integerFlag, parseCommandArgs, requiredFlag, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi, type OpsApi } from '../ops-api.js';
 import { startProgress } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 
-const FLAGS = {
-  url: { type: 'string' },
-  org: { type: 'string' },
-  since: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  timeout: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+const FLAGS: CommandFlags = {
+  command: 'rebuild',
+  flags: [
+    use('dashboard-url', { required: true, formerly: [{ name: 'url' }] }),
+    use('org', { required: true, note: 'the organisation to rebuild' }),
+    own('since', {
+      kind: 'text',
+      value: 'DATE',
+      meaning: 'only emails sent since DATE (ISO 8601), and the archive from its hour on',
+    }),
+    use('dry-run', { note: 'count what would be reset and what the archive would apply' }),
+    use('request-timeout-ms', { default: 30_000, min: 100, max: 600_000, formerly: [{ name: 'timeout' }] }),
+    use('json'),
+  ],
+};
 
 /** Attempts of one page answered 503 (a database error a retry can fix) before giving up. */
 const PAGE_ATTEMPTS = 3;
@@ -45,8 +53,9 @@ interface ApplyAnswer {
  */
 export const rebuildCommand: Command = {
   name: 'rebuild',
+  audience: 'operate',
   summary: "rebuild an organisation's tracking state from the raw archive of SNS messages",
-  help: `Usage: kuratchi-ses rebuild --url URL --org ORG [--since DATE] [--dry-run] [options]
+  help: `Usage: kuratchi-ses rebuild --dashboard-url URL --org ORG [--since DATE] [--dry-run] [options]
 
 Rebuilds what SES events made of an organisation's emails (status, times, counters, recipients,
 events, the suppressions events added) from the raw archive (the SES_ARCHIVE R2 bucket), for
@@ -63,31 +72,23 @@ the Worker other than by SNS (Firehose, import) or before the archive was bound 
 
 The Worker must have the secret KURATCHI_OPS_TOKEN; this command reads it from ${OPS_TOKEN_ENV}.
 
-Options:
-  --url URL        the dashboard (https://dash.example.com)
-  --org ORG        the organisation id
-  --since DATE     only emails sent since DATE (ISO 8601), and the archive from its hour on
-  --dry-run        change nothing: count what would be reset and what the archive would apply
-  --timeout MS     per request (default 30000)
-  --json           print the summary as JSON
-  -h, --help       this help
+${optionsHelp(FLAGS)}
 
 Example:
-  kuratchi-ses rebuild --url https://dash.example.com --org org-acme --since 2026-11-01
+  kuratchi-ses rebuild --dashboard-url https://dash.example.com --org org-acme --since 2026-11-01
 
 ${EXIT_CODES_HELP} (1: a request failed, or archived messages did not verify; run it again)`,
   async run(argv) {
-    const args = parseCommandArgs(argv, FLAGS, 0);
+    const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
-    const url = urlFlag(args, 'url', 'the dashboard, e.g. https://dash.example.com');
-    const organizationId = stringFlag(args, 'org');
-    if (!organizationId) throw new UsageError('--org is required: the organisation to rebuild');
+    const url = urlFlag(args, 'dashboard-url');
+    const organizationId = requiredFlag(args, 'org');
     const sinceText = stringFlag(args, 'since');
     const since = sinceText === undefined ? undefined : Date.parse(sinceText);
     if (since !== undefined && Number.isNaN(since))
       throw new UsageError(`--since must be an ISO 8601 date like 2026-11-01, not ${JSON.stringify(sinceText)}`);
     const dryRun = booleanFlag(args, 'dry-run');
-    const api = opsApi(url, process.env, integerFlag(args, 'timeout', 30_000, 100, 600_000));
+    const api = opsApi(url, process.env, integerFlag(args, 'request-timeout-ms'));
     const scope = { organizationId, ...(since !== undefined ? { since } : {}) };
     try {
       const status = await api.get<StatusAnswer>('/api/ops/rebuild', {

@@ -3,14 +3,18 @@ import type { ReputationGuardState } from '#internal/store/d1-reputation-guard-s
 import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { optionsHelp, use, type CommandFlags } from '../flags.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi } from '../ops-api.js';
 
-const FLAGS = {
-  url: { type: 'string' },
-  org: { type: 'string' },
-  'request-timeout': { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+const FLAGS: CommandFlags = {
+  command: 'reputation',
+  flags: [
+    use('dashboard-url', { required: true, formerly: [{ name: 'url' }] }),
+    use('org', { note: 'only this organisation' }),
+    use('request-timeout-ms', { default: 30_000, min: 100, max: 600_000, formerly: [{ name: 'request-timeout' }] }),
+    use('json'),
+  ],
+};
 
 /** An organisation as `GET /api/ops/reputation` answers it (rates are fractions). */
 export interface ReputationRow {
@@ -46,8 +50,9 @@ interface ReputationAnswer {
  */
 export const reputationCommand: Command = {
   name: 'reputation',
+  audience: 'operate',
   summary: "show each organisation's reputation guard state, bounce and complaint rates, worst first",
-  help: `Usage: kuratchi-ses reputation --url URL [--org ORG] [--json]
+  help: `Usage: kuratchi-ses reputation --dashboard-url URL [--org ORG] [--json]
 
 Prints the reputation guard of every organisation of the dashboard, worst first: its state
 (ok, warn, paused), its bounce and complaint rates per recipient over the trailing window (as of
@@ -57,23 +62,18 @@ is refused by sendEmail until a superadmin lifts the pause on the dashboard's Or
 (with a reason, kept in the audit log). Reads the dashboard's secret KURATCHI_OPS_TOKEN from the
 environment variable ${OPS_TOKEN_ENV}.
 
-Options:
-  --url URL              the dashboard (https://dash.example.com)
-  --org ORG              only this organisation
-  --request-timeout MS   per request (default 30000)
-  --json                 print the answer as JSON
-  -h, --help             this help
+${optionsHelp(FLAGS)}
 
 Example:
-  kuratchi-ses reputation --url https://dash.example.com
+  kuratchi-ses reputation --dashboard-url https://dash.example.com
 
 ${EXIT_CODES_HELP} (1: an organisation is paused, or --org names none)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
-    const url = urlFlag(args, 'url', 'the dashboard, e.g. https://dash.example.com');
+    const url = urlFlag(args, 'dashboard-url');
     const only = stringFlag(args, 'org');
-    const api = opsApi(url, process.env, integerFlag(args, 'request-timeout', 30_000, 100, 600_000));
+    const api = opsApi(url, process.env, integerFlag(args, 'request-timeout-ms'));
     let answer: ReputationAnswer;
     try {
       answer = await api.get<ReputationAnswer>('/api/ops/reputation');

@@ -1,14 +1,22 @@
 import type { SesEventTrackingStatus } from 'kuratchi-sdk/email/setup';
 import { booleanFlag, parseCommandArgs, stringFlag } from '../args.js';
-import { AWS_FLAGS, AWS_FLAGS_HELP, targetFromFlags } from '../aws-flags.js';
+import { AWS_FLAGS, targetFromFlags } from '../aws-flags.js';
 import { out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { optionsHelp, use, type CommandFlags } from '../flags.js';
 
-const FLAGS = { ...AWS_FLAGS, 'webhook-url': { type: 'string' } } as const;
+const FLAGS: CommandFlags = {
+  command: 'status',
+  flags: [
+    use('webhook-url', { note: "report only this webhook's subscription (default: every HTTPS one)" }),
+    ...AWS_FLAGS,
+  ],
+};
 
 /** `kuratchi-ses status`: {@link getSESEventTrackingStatus} from the command line. */
 export const statusCommand: Command = {
   name: 'status',
+  audience: 'aws-setup',
   summary:
     'show whether events flow: topic, policy, configuration set, event destination, dead-letter queue, subscription',
   help: `Usage: kuratchi-ses status [options]
@@ -18,10 +26,7 @@ version, whether SES may publish), the configuration set, the event destination 
 types), the SQS dead-letter queue (how many undelivered events wait in it) and the webhook
 subscription (confirmed or pending, and its RedrivePolicy). Exits 0 only when events flow.
 
-Options:
-  --webhook-url URL          report only this webhook's subscription (default: every HTTPS one)
-${AWS_FLAGS_HELP}
-  -h, --help                 this help
+${optionsHelp(FLAGS)}
 
 Example:
   kuratchi-ses status --region eu-west-1
@@ -53,7 +58,7 @@ function describe(s: SesEventTrackingStatus): string[] {
   );
   if (q.exists && q.messages)
     lines.push(
-      `  next: \`kuratchi-ses redrive --url DASHBOARD --queue-url ${q.url}\` applies the events waiting there`,
+      `  next: \`kuratchi-ses redrive --dashboard-url DASHBOARD --queue-url ${q.url}\` applies the events waiting there`,
     );
   const f = s.firehoseDestination;
   if (f.exists) {

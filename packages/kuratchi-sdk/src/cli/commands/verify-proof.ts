@@ -1,14 +1,16 @@
 import { booleanFlag, parseCommandArgs } from '../args.js';
 import { out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { optionsHelp, use, type CommandFlags } from '../flags.js';
 import { readTextFile } from '../read-file.js';
 import { UsageError } from '../usage-error.js';
 
-const FLAGS = { json: { type: 'boolean' } } as const;
+const FLAGS: CommandFlags = { command: 'verify-proof', positionals: 1, flags: [use('json')] };
 
 /** `kuratchi-ses verify-proof`: `verifyProofBundle` on a downloaded proof bundle, offline. */
 export const verifyProofCommand: Command = {
   name: 'verify-proof',
+  audience: 'offline',
   summary: "check an email's proof bundle offline and print what each signed message proves",
   help: `Usage: kuratchi-ses verify-proof BUNDLE [--json]
 
@@ -22,16 +24,14 @@ bundle's email. Prints one line per message with what it proves, then a verdict.
 What remains to trust: that each bundled certificate is Amazon's. Compare it with the PEM
 served at its SigningCertURL, or check its chain (docs/security.md).
 
-Options:
-  --json       print the verdict as JSON
-  -h, --help   this help
+${optionsHelp(FLAGS)}
 
 Example:
   kuratchi-ses verify-proof proof-email-1234.json
 
 ${EXIT_CODES_HELP} (1: a message failed, or the bundle proves nothing; which one is printed)`,
   async run(argv) {
-    const args = parseCommandArgs(argv, FLAGS, 1);
+    const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
     const file = args.positionals[0];
     if (!file) throw new UsageError('BUNDLE is required: the proof bundle (JSON) to check');
