@@ -59,7 +59,7 @@ function renameFormerSpellings(command: string, flag: Flag, values: Record<strin
     if (values[flag.name] !== undefined) {
       throw new UsageError(`--${old.name} is the old spelling of --${flag.name}: pass only --${flag.name}`);
     }
-    const unit = old.scale ? ` (its value is now in ${flag.value === 'MS' ? 'milliseconds' : 'another unit'})` : '';
+    const unit = old.scale ? ` (the old value × ${old.scale})` : '';
     err(
       `kuratchi-ses ${command}: --${old.name} is deprecated, use --${flag.name}${unit}; the old spelling works until the next release`,
     );

@@ -148,11 +148,10 @@ function wrap(head: string, text: string): string {
 
 function describe(flag: Flag): string {
   const facts = [
-    flag.required ? 'required' : undefined,
     flag.repeatable ? 'repeatable' : undefined,
     flag.default !== undefined ? `default ${flag.default}` : undefined,
     flag.kind === 'integer' && flag.max !== undefined ? `${flag.min ?? 0} to ${flag.max}` : undefined,
   ].filter((fact) => fact !== undefined);
-  const text = flag.note ? `${flag.meaning}; ${flag.note}` : flag.meaning;
+  const text = `${flag.required ? 'required: ' : ''}${flag.note ? `${flag.meaning}; ${flag.note}` : flag.meaning}`;
   return facts.length ? `${text} (${facts.join(', ')})` : text;
 }

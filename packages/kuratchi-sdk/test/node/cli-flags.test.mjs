@@ -113,7 +113,7 @@ describe('kuratchi-ses flags: one vocabulary', { concurrency: true }, () => {
 
     const poll = await runCli(['canary', '--dashboard-url', 'http://127.0.0.1:9', '--poll', '601']);
     assert.equal(poll.code, 2);
-    assert.match(poll.stderr, /--poll is deprecated, use --poll-ms \(its value is now in milliseconds\)/);
+    assert.match(poll.stderr, /--poll is deprecated, use --poll-ms \(the old value × 1000\)/);
     assert.match(poll.stderr, /--poll-ms must be a whole number from 100 to 600000, not "601000"/);
 
     const timeout = await runCli(['canary', '--dashboard-url', 'http://127.0.0.1:9', '--timeout', 'soon']);

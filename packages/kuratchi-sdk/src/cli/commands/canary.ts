@@ -48,18 +48,38 @@ export const canaryCommand: Command = {
 
 Starts a canary run on the dashboard Worker: it sends, through sendEmail and its own AWS
 credentials, one email each to success@, bounce@ and complaint@simulator.amazonses.com (labelled
-with the run's id), then each event SES must publish for them (Send, Delivery, Bounce, Complaint)
-has to come back through SNS, the webhook, the queue and the database. This is the whole path,
-tested end to end. The Worker needs SES_CANARY_ORGANIZATION_ID, SES_CANARY_FROM and its AWS
-credentials (see docs/deployment.md), and the secret KURATCHI_OPS_TOKEN, which this command reads
-from the environment variable ${OPS_TOKEN_ENV}.
+with the run's id), through POST /api/ops/canary; then each event SES must publish for them
+(Send and Delivery; Send and Bounce; Send, Delivery and Complaint: seven in all) has to come back
+through SNS, the webhook, the queue and the database before the run's deadline
+(SES_CANARY_DEADLINE_MINUTES, default 15). This is the whole path, tested end to end. The Worker
+needs SES_CANARY_ORGANIZATION_ID, SES_CANARY_FROM and its AWS credentials (docs/deployment.md);
+without them the API answers 409 canary-not-configured with what is missing. It also needs the
+secret KURATCHI_OPS_TOKEN, which this command reads from the environment variable
+${OPS_TOKEN_ENV}. The scheduled canary job makes the same runs on its own every
+SES_CANARY_INTERVAL_MINUTES.
+
+Without --wait it prints the run and how to follow it. With --wait it polls GET
+/api/ops/canary/ID and prints each event as it comes back, with its end-to-end lag (from the send
+to the event's row in the organisation's database); "waiting: N/7 events back" goes to stderr:
+  canary run 6f0c… started 2026-12-02T10:00:00.000Z (deadline 2026-12-02T10:15:00.000Z)
+    sent to success+6f0c…@simulator.amazonses.com, bounce+6f0c…@simulator.amazonses.com, complaint+6f0c…@simulator.amazonses.com
+    back  bounce/Send          end-to-end lag 2.1 s
+    …
+    back  complaint/Complaint  end-to-end lag 9.3 s
+  passed: 7/7 events back in time, end-to-end lag 9.3 s (the slowest)
+A failure says which: "could not send: …" (with SES's error), "late: not back by the deadline:
+complaint/Complaint", "every event came back, but after the deadline" or "timed out after 930 s:
+not back: …", followed by where to look (the SNS subscription, the webhook, the queue, dead
+letters).
 
 ${optionsHelp(FLAGS)}
 
 Example:
   kuratchi-ses canary --dashboard-url https://dash.example.com --wait
 
-${EXIT_CODES_HELP} (1: the run could not send, is late, or timed out; the missing events are named)`,
+${EXIT_CODES_HELP}
+(0: the run passed or, without --wait, was sent; 1: the run could not send, is late,
+or timed out; the missing events are named)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);

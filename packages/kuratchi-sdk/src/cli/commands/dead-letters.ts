@@ -57,15 +57,19 @@ export const deadLettersCommand: Command = {
   summary: 'list or replay the events the park dead-lettered (expired, orphaned, park full), through the dashboard',
   help: `Usage: kuratchi-ses dead-letters list|replay --dashboard-url URL [options]
 
-Events the webhook could not apply (no email_message_lookup row before the park's time to live,
-an email row deleted or bound to another message, more events than the park holds per message)
-are kept in the admin database's dead-letter table. This command reads and replays them through
-the dashboard Worker's operations API, which applies them exactly as live events (the lookup row
+Events the webhook could not apply are kept in the admin database's dead-letter table, with
+their reason: no-route (no email_message_lookup row before the park's time to live), org-moving
+(parked while its organisation was moved, past the park's time to live), email-missing (the email
+row was deleted), email-mismatch (the email row is bound to another message), park-full (more
+events than the park holds per message) or queue-retries-exhausted (a queue message the consumer
+failed on 10 times). This command reads and replays them through the dashboard Worker's
+operations API (/api/ops/dead-letters), which applies them exactly as live events (the lookup row
 is the only route; each event counts once, so replaying twice changes nothing). What still cannot
-be applied stays, with the reason found this time.
+be applied stays, with the reason found this time. Replay draws a progress bar on a terminal.
 
-The Worker must have the secret KURATCHI_OPS_TOKEN (wrangler secret put KURATCHI_OPS_TOKEN);
-this command reads the same token from the environment variable ${OPS_TOKEN_ENV}.
+The Worker must have the secret KURATCHI_OPS_TOKEN (wrangler secret put KURATCHI_OPS_TOKEN, 32
+characters or more); this command reads the same token from the environment variable
+${OPS_TOKEN_ENV}, never from the command line.
 
   list      counts by reason, and the first dead letters (--limit)
   replay    replays every dead letter that matches, page by page (--page-size per request)
@@ -73,10 +77,12 @@ this command reads the same token from the environment variable ${OPS_TOKEN_ENV}
 ${optionsHelp(FLAGS)}
 
 Example:
+  kuratchi-ses dead-letters list --dashboard-url https://dash.example.com
   kuratchi-ses dead-letters replay --dashboard-url https://dash.example.com --reason no-route
   (with ${OPS_TOKEN_ENV} set in the environment)
 
-${EXIT_CODES_HELP} (1: a request failed; dead letters that stay are reported, not a failure)`,
+${EXIT_CODES_HELP}
+(1: a request failed; dead letters that stay are reported, not a failure)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);

@@ -51,11 +51,26 @@ export const importCommand: Command = {
   summary: 'apply the SES event records Firehose wrote to S3 (FILE, DIR or s3://bucket/prefix), through the dashboard',
   help: `Usage: kuratchi-ses import FILE|DIR|s3://bucket/prefix --dashboard-url URL [options]
 
-Reads the objects a Firehose stream wrote (SES event records, newline-delimited or back to back,
-gzip or not: detected by the magic bytes) and posts their records in batches to the dashboard's
-operations API (${IMPORT_PATH}), which applies them as live events. Each record's identity is its
-content, so running the import twice changes nothing (the second run reports duplicates), and an
-event that also came by SNS counts once. Records that are not SES events are refused and counted.
+Reads the objects a Firehose stream wrote to S3 (the stream of SES's Firehose event destination,
+or the S3 backup of the Firehose HTTP endpoint: docs/deployment.md) and posts their SES event
+records in batches to the dashboard's operations API (POST ${IMPORT_PATH}), which applies them
+inside the request as events of source "import". An object's records may be back to back
+({…}{…}, Firehose's default) or newline-delimited, gzip or not: compression is found by the gzip
+magic bytes (1f 8b), whatever the key's suffix. The failed-delivery documents of an HTTP endpoint
+stream's S3 backup ({ attemptsMade, errorCode, …, rawData }) are unwrapped: their base64 rawData
+is the record. A DIR is read recursively in path order (hidden files skipped); s3:// lists the
+prefix with ListObjectsV2 page by page and reads each object with GetObject.
+
+Each record's identity is its content, so running the import twice changes nothing (the second
+run reports every record a duplicate), and an event that also came by SNS or by the Firehose
+endpoint counts once. A record that is not an SES event record is refused and counted; an email
+the deployment does not know yet is parked, as a live event would be. When the dashboard answers
+503 (a database error), only the records it names "retry" are sent again, up to ${ATTEMPTS}
+attempts; those still failing are reported failed: run it again. A progress bar (per object) is
+drawn on a terminal, then a summary:
+  kuratchi-ses import: 24 object(s), 18230 record(s)
+    applied 18012, duplicates 214, parked 3, refused 1
+    retried 0, failed 0
 
 The Worker must have the secret KURATCHI_OPS_TOKEN; this command reads the same token from the
 environment variable ${OPS_TOKEN_ENV}. For s3:// the AWS SDK's default credential chain is used
@@ -65,8 +80,10 @@ ${optionsHelp(FLAGS)}
 
 Example:
   kuratchi-ses import s3://my-bucket/ses-events/2026/12/01/ --dashboard-url https://dash.example.com --region eu-west-1
+  kuratchi-ses import ./firehose-backup/ --dry-run
 
-${EXIT_CODES_HELP} (1 also: an object could not be read, or records failed after ${ATTEMPTS} attempts)`,
+${EXIT_CODES_HELP}
+(1 also: an object could not be read, or records failed after ${ATTEMPTS} attempts)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);

@@ -55,7 +55,10 @@ export const orgCommand: Command = {
 create   onboards an organisation. By default its database is a SQLite-backed Durable Object
          (binding ORG_DO), created on first use: no wrangler.toml change, no deploy. --kind d1
          --binding ORG_DB_X uses a D1 database already declared in wrangler.toml and migrated.
-list     every organisation, the kind and binding of its database, and whether it is moving.
+         Prints "created org-hooli (Hooli) on Durable Object (ORG_DO)". A taken id answers 409
+         (exit 1); a bad id or name, or a binding the Worker lacks, answers 400.
+list     every organisation, the kind and binding of its database, and whether it is moving:
+         "org-acme  D1 (ORG_DB_ACME)  Acme".
 migrate  moves an organisation from its D1 database to its Durable Object: marks it moving
          (from then on the webhook and the queue consumer park its events in the admin
          database, and its database is refused to the dashboard and to sendEmail, for the
@@ -65,17 +68,24 @@ migrate  moves an organisation from its D1 database to its Durable Object: marks
          the organisation stays on D1, the parked events are applied there, nothing is lost.
          --resume goes on with a move that was interrupted; --abort ends one and leaves the
          organisation on D1 (with its parked events applied). The D1 database is kept as it
-         was after the switch.
+         was after the switch. Exits 0 once the organisation lives on its object; after a
+         failed request it says whether the organisation is still marked moving. Progress bars
+         (per table, copy and verify) are drawn on a terminal.
 
-Reads the dashboard's secret KURATCHI_OPS_TOKEN from the environment variable ${OPS_TOKEN_ENV}.
+Organisations and where their databases live: docs/organisations.md. Through the operations API
+(/api/ops/organizations); reads the dashboard's secret KURATCHI_OPS_TOKEN from the environment
+variable ${OPS_TOKEN_ENV}.
 
 ${optionsHelp(FLAGS)}
 
 Example:
   kuratchi-ses org create --dashboard-url https://dash.example.com --org org-initech --name "Initech"
+  kuratchi-ses org create --dashboard-url https://dash.example.com --org org-big --name "Big" --kind d1 --binding ORG_DB_BIG
+  kuratchi-ses org list --dashboard-url https://dash.example.com
   kuratchi-ses org migrate --dashboard-url https://dash.example.com --org org-acme
 
-${EXIT_CODES_HELP} (1: a request failed, the id is taken, or the copy differed and the move was aborted)`,
+${EXIT_CODES_HELP}
+(1: a request failed, the id is taken, or the copy differed and the move was aborted)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);

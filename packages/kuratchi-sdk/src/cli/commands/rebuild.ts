@@ -59,25 +59,42 @@ export const rebuildCommand: Command = {
 
 Rebuilds what SES events made of an organisation's emails (status, times, counters, recipients,
 events, the suppressions events added) from the raw archive (the SES_ARCHIVE R2 bucket), for
-example after a change of the human-or-machine rules. Two steps, each page a request:
-  1. reset: each sent email back to its state after sendEmail (status sent, no event fields), its
-     events and event suppressions deleted; manual suppressions are kept;
-  2. apply: the archive in SNS Timestamp order; each SES event routed to the organisation (by its
-     lookup row) is verified again against its archived certificate and applied as live.
-Events arriving meanwhile are archived before they are applied, so none is lost: one applied
-before its email was reset is in the archive and applied again in step 2; one applied after is
-kept, and step 2 finds it a duplicate. Running it twice gives the same rows. Events that reached
-the Worker other than by SNS (Firehose, import) or before the archive was bound are not in it:
---dry-run compares the count of recorded events with what the archive holds.
+example after a change of the human-or-machine rules or of the effect table (the archive:
+docs/deployment.md). Two steps, each page a request:
+  1. reset (POST /api/ops/rebuild/reset, at most 500 emails a request, one D1 batch each): each
+     sent email (bound to an SES message; with --since, created since DATE) back to its state
+     after sendEmail/markSent: status sent, every event field empty, counters 0; its recipients
+     likewise (a recipient row only an event created is deleted); its events and the
+     suppressions its events added deleted. Manual suppressions, the email's own fields and
+     sent_at are kept (markSent and the Send event both keep the earliest time).
+  2. apply (POST /api/ops/rebuild/apply, at most 100 archived messages a request): the archive in
+     key order (SNS Timestamp), from DATE's hour with --since; each SES event whose lookup row
+     names the organisation is verified again offline against its archived certificate, as of
+     its own Timestamp (an edited object is refused and reported, never applied), then applied
+     through the queue consumer's path (source "rebuild", the archive key kept on the event
+     row; duplicates dropped on the SNS MessageId and the content identity). A page that meets
+     a database error answers 503 and is sent again (pages are idempotent).
+Nothing arriving meanwhile is lost: the webhook archives every message before it applies it, and
+step 2 starts after step 1 ends, so an event applied before its email was reset is in the archive
+and applied again; one applied after is kept, and step 2 finds it a duplicate (R2 listing is
+strongly consistent). Parked events stay in the park. Running it twice gives the same rows.
+What it cannot give back: events that never went through the archive (recorded before the
+binding was added, or received by Firehose or import). Run --dry-run first, and do not rebuild an
+organisation whose counts differ unless you mean to drop those events:
+  dry run: would reset 1200 email(s) of org-acme (5321 event(s) recorded) and apply 5321 archived event(s) of 9874 archived message(s)
+Progress bars (reset, apply) are drawn on a terminal.
 
 The Worker must have the secret KURATCHI_OPS_TOKEN; this command reads it from ${OPS_TOKEN_ENV}.
 
 ${optionsHelp(FLAGS)}
 
 Example:
+  kuratchi-ses rebuild --dashboard-url https://dash.example.com --org org-acme --dry-run
   kuratchi-ses rebuild --dashboard-url https://dash.example.com --org org-acme --since 2026-11-01
 
-${EXIT_CODES_HELP} (1: a request failed, or archived messages did not verify; run it again)`,
+${EXIT_CODES_HELP}
+(1: a request failed, run it again: both steps are idempotent; or an archived
+message was refused, named on stderr)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);

@@ -71,6 +71,12 @@ nothing more of are asked again after SES_RECONCILE_RETRY_HOURS and given up aft
 SES_RECONCILE_GIVE_UP_HOURS, exactly as the Worker's scheduled job does.
 Needs Virtual Deliverability Manager on the SES account and the Worker's own AWS credentials
 (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); without them it says so and does nothing.
+Through GET and POST /api/ops/reconcile, every organisation (or --org), a page of --page-size
+emails per request, a progress line per page on stderr, then a summary:
+  org-acme page 1: asked 20, learned 6, applied 6, duplicates 0, nothing yet 14, given up 0, not available 0
+  reconciled 1 organisation(s): 20 asked, 6 learned, 6 applied, 0 duplicates, 14 nothing yet, 0 given up, 0 not available
+An organisation that fails is named (exit 1). A throttled page (SES refused a call) ends that
+organisation's run; the next run goes on.
 
 The Worker must have the secret KURATCHI_OPS_TOKEN; this command reads it from ${OPS_TOKEN_ENV}.
 
@@ -79,7 +85,8 @@ ${optionsHelp(FLAGS)}
 Example:
   kuratchi-ses reconcile --dashboard-url https://dash.example.com --org org-acme --dry-run
 
-${EXIT_CODES_HELP} (1: not configured, Virtual Deliverability Manager off, an organisation failed, or a request failed)`,
+${EXIT_CODES_HELP}
+(1: not configured, Virtual Deliverability Manager off, an organisation failed, or a request failed)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);

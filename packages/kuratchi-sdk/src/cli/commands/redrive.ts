@@ -64,13 +64,22 @@ export const redriveCommand: Command = {
 
 SNS gives up on a webhook delivery after its retries (at most an hour) and, with the dead-letter
 queue \`kuratchi-ses setup\` creates, moves the message to that SQS queue (kept 14 days). This
-command receives those messages, POSTs their bodies (SNS's signed envelopes) to the dashboard's
-operations API, which verifies each exactly as the webhook does (signature, certificate URL, topic
-allowlist) but accepts it up to 14 days old, and applies it. A message is deleted from the queue
-only once the Worker answered 200 for it (applied, duplicate, parked, orphaned, dead-lettered,
-ignored, queued). A 5xx answer leaves it for a later run; a refused one (403 forbidden, 400
-malformed: it can never succeed) stays in the queue and is listed, unless --delete-refused.
-Running it twice changes nothing: the second run finds nothing, or duplicates.
+command receives those messages (ReceiveMessage, short poll, hidden for --visibility-timeout),
+POSTs their bodies (SNS's signed envelopes) to the dashboard's operations API
+(/api/ops/sns/redrive), which verifies each exactly as the webhook does (signature, certificate
+URL, topic allowlist) but accepts it up to 14 days old (why on this path only: docs/webhook.md),
+and applies it. A message is deleted from the queue (DeleteMessageBatch) only once the Worker
+answered 200 for it (applied, duplicate, parked, orphaned, dead-lettered, ignored: a confirmation,
+reported, never visited; queued). A 5xx answer (unavailable, internal-error: a retry can fix it)
+leaves it, visible again after the visibility timeout; a refused one (403 forbidden: forged, stale
+past 14 days, a topic not allowed; 400 malformed: it can never succeed) stays in the queue and is
+listed, unless --delete-refused. It loops until a receive finds nothing new and SQS counts no
+visible message. Nothing is deleted before the Worker answered, so a crash or a lost answer only
+means the next run redrives the message again and finds it a duplicate: running it twice changes
+nothing. A progress bar is drawn on a terminal, then a summary:
+  redrove 12 message(s): applied x10, duplicate x1, forbidden x1
+    11 deleted from the queue (answered 200)
+    1 refused (4xx: forged, malformed, too old or of a topic not allowed): left in the queue; --delete-refused deletes them
 
 The Worker must have the secret KURATCHI_OPS_TOKEN; this command reads it from ${OPS_TOKEN_ENV}.
 AWS credentials: the AWS SDK's default chain (needs sqs:ReceiveMessage, sqs:DeleteMessage,
@@ -82,7 +91,9 @@ Example:
   kuratchi-ses redrive --dashboard-url https://dash.example.com \\
     --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/kuratchi-ses-events-dlq
 
-${EXIT_CODES_HELP} (1 also when messages stay in the queue: refused, or to retry)`,
+${EXIT_CODES_HELP}
+(1 also when messages stay in the queue: kept for a retry, refused without
+--delete-refused, a delete SQS refused; or a request to the dashboard failed: that batch stays)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);

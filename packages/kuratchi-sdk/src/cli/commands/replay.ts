@@ -36,16 +36,20 @@ export const replayCommand: Command = {
   summary: 're-POST stored SNS messages to a webhook, with a progress bar and a summary of statuses',
   help: `Usage: kuratchi-ses replay FILE|DIR --webhook-url URL [options]
 
-Re-POSTs stored SNS messages as SNS does (text/plain, x-amz-sns-* headers): a .json file holding
-one message or an array, a .jsonl/.ndjson file with one per line, or every such file under DIR.
-The webhook drops duplicates, so replaying is safe. A progress bar is drawn on stderr.
+Re-POSTs stored SNS messages as SNS does (text/plain; charset=UTF-8, x-amz-sns-message-type,
+x-amz-sns-message-id, x-amz-sns-topic-arn): a .json file holding one message (posted byte for
+byte) or an array, a .jsonl/.ndjson file with one per line, or every such file under DIR. Entries
+without Type and MessageId are skipped and named on stderr. The webhook drops duplicates, so
+replaying is safe. A progress bar is drawn on stderr (on a terminal), then a summary of statuses
+("replayed 5 message(s) to URL: 200 x4, 403 x1") and each failure.
 
 ${optionsHelp(FLAGS)}
 
 Example:
   kuratchi-ses replay ./dead-letters --webhook-url https://dash.example.com/api/webhooks/ses-events
 
-${EXIT_CODES_HELP} (1: an entry was unreadable, or an answer was not 2xx)`,
+${EXIT_CODES_HELP}
+(1: an entry was unreadable, or an answer was not 2xx)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);

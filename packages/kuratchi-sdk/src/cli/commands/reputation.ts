@@ -59,15 +59,29 @@ Prints the reputation guard of every organisation of the dashboard, worst first:
 the guard's last evaluation, every cron run), the thresholds, and for a paused organisation since
 when, which rate crossed which threshold and how many sends were refused. A paused organisation
 is refused by sendEmail until a superadmin lifts the pause on the dashboard's Organisations page
-(with a reason, kept in the audit log). Reads the dashboard's secret KURATCHI_OPS_TOKEN from the
-environment variable ${OPS_TOKEN_ENV}.
+(with a reason, kept in the audit log; docs/email-log.md); this command only reads. From GET
+/api/ops/reputation; reads the dashboard's secret KURATCHI_OPS_TOKEN from the environment
+variable ${OPS_TOKEN_ENV}.
+
+  Last 7 days, per recipient; no verdict below 200 recipients. Bounce warn 2 %, pause 4 %; complaint warn 0.05 %, pause 0.08 %.
+  organisation  state   bounce  complaint  recipients  evaluated
+  org-acme      paused  5 %     0 %        200         2026-12-02T10:00:00.000Z
+  org-globex    ok      -       -          0           never
+  org-acme (Acme Corp): sending paused since 2026-12-02T10:00:00.000Z, bounce rate 5 % is past the pause threshold 4 %; 3 send(s) refused. A superadmin lifts it on the dashboard's Organisations page.
+
+"never" (and "-" rates) is an organisation the guard has not evaluated yet. --json prints the
+settings (thresholds as fractions) and the organisations (state, since, metric, rate, threshold,
+bounceRate, complaintRate, recipients, evaluatedAt, refusedSends, configurationSetName, pressure:
+the larger of each rate over its pause threshold, 1 at pause).
 
 ${optionsHelp(FLAGS)}
 
 Example:
   kuratchi-ses reputation --dashboard-url https://dash.example.com
 
-${EXIT_CODES_HELP} (1: an organisation is paused, or --org names none)`,
+${EXIT_CODES_HELP}
+(1: an organisation (of --org) is paused, --org names none: no organisation
+"org-nope" (known: …), or the request failed)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);

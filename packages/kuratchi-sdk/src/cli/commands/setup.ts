@@ -59,15 +59,31 @@ SignatureVersion, its policy letting SES publish (AWS:SourceAccount + AWS:Source
 configuration set), the configuration set, its SNS event destination, the SQS dead-letter queue
 (14-day retention; SNS may send for the topic only) and the HTTPS subscription with its
 RedrivePolicy naming that queue.
-A second run changes nothing. A failing step stops the run; the report says what was done.
+
+It prints one line per step (created, updated, unchanged, failed, skipped or planned; the steps
+include dead-letter-queue, the queue, and subscription-dead-letter, the subscription's
+RedrivePolicy), the topic and subscription ARNs, the dead-letter queue's URL, and what to do next.
+A second run changes nothing. A failing step stops the run and says which step failed and why;
+the same command resumes (the steps already done are kept).
+
+With --firehose-stream-arn and --firehose-role-arn it also creates (or updates to match) a second
+event destination of the configuration set, kuratchi-firehose, of kind KinesisFirehoseDestination,
+publishing the same event types to your Firehose stream as the IAM role you name (the stream and
+the role are yours to create: docs/sending-and-setup.md). It is the step
+firehose-event-destination, after event-destination; idempotent, planned by --dry-run.
 
 ${optionsHelp(FLAGS)}
 
-Credentials: the AWS SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO…).
-After setup, add the topic ARN to the webhook's SES_ALLOWED_TOPIC_ARNS so it confirms the subscription.
+Credentials: the AWS SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or
+--profile, SSO…). After setup, add the topic ARN to the webhook's SES_ALLOWED_TOPIC_ARNS so it
+confirms the subscription.
 
 Example:
   kuratchi-ses setup --region eu-west-1 --webhook-url https://dash.example.com/api/webhooks/ses-events
+  kuratchi-ses setup --region eu-west-1 --webhook-url https://dash.example.com/api/webhooks/ses-events --dry-run
+  kuratchi-ses setup --region eu-west-1 --webhook-url https://dash.example.com/api/webhooks/ses-events \\
+    --firehose-stream-arn arn:aws:firehose:eu-west-1:123456789012:deliverystream/kuratchi-ses-events \\
+    --firehose-role-arn arn:aws:iam::123456789012:role/kuratchi-ses-firehose
 
 ${EXIT_CODES_HELP}`,
   async run(argv) {

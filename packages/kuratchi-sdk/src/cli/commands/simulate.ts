@@ -77,17 +77,20 @@ Posts realistic SNS deliveries of SES events, signed for real with a self-signed
 events of some emails (delivery, delay, bounce, open, click, complaint…), mixed with duplicates,
 out-of-order pairs, forged messages (expected 403) and events of emails nobody sent (parked, 200).
 
-A webhook trusts these signatures only in development: run the dashboard with
-ENVIRONMENT=development, SNS_DEV_CERTIFICATE_PEM set to the certificate (--cert-out writes it;
-otherwise it is printed on stderr), and the topic in SES_ALLOWED_TOPIC_ARNS. Use --key FILE to
-keep signing with the same key across runs.
+The events come from the dashboard demo's generator (createDemoTraffic of
+kuratchi-sdk/email/testing). A webhook trusts these signatures only in development: run the
+dashboard with ENVIRONMENT=development, SNS_DEV_CERTIFICATE_PEM set to the certificate
+(--cert-out writes it; otherwise it is printed on stderr), and the topic in
+SES_ALLOWED_TOPIC_ARNS. Use --key FILE to keep signing with the same key across runs, so the
+webhook does not need reconfiguring. Prints a tally of kind->status ("forged->403 x2").
 
 ${optionsHelp(FLAGS)}
 
 Example:
   kuratchi-ses simulate --webhook-url http://127.0.0.1:8787/api/webhooks/ses-events --key .simulate-key.pem --cert-out dev-cert.pem
 
-${EXIT_CODES_HELP} (1: an answer differed from the expected status)`,
+${EXIT_CODES_HELP}
+(1: an answer differed from the expected status)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);

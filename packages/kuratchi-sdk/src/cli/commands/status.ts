@@ -24,14 +24,18 @@ export const statusCommand: Command = {
 Reads, without changing anything, whether SES event tracking is set up: the topic (signature
 version, whether SES may publish), the configuration set, the event destination (enabled, event
 types), the SQS dead-letter queue (how many undelivered events wait in it) and the webhook
-subscription (confirmed or pending, and its RedrivePolicy). Exits 0 only when events flow.
+subscription (confirmed or pending, and its RedrivePolicy), and the Firehose event destination
+kuratchi-firehose when it exists (a disabled one is a problem). When undelivered events wait in
+the dead-letter queue it prints the \`kuratchi-ses redrive\` command that applies them.
+Exits 0 only when events flow. Credentials: the AWS SDK's default chain.
 
 ${optionsHelp(FLAGS)}
 
 Example:
   kuratchi-ses status --region eu-west-1
 
-${EXIT_CODES_HELP} (1 also when not ready)`,
+${EXIT_CODES_HELP}
+(1 also when not ready)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);

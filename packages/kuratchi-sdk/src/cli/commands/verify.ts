@@ -44,14 +44,21 @@ export const verifyCommand: Command = {
 
 Verifies a stored SNS message (the JSON body SNS posted) exactly as the webhook does: envelope,
 signature version, SigningCertURL policy, topic, timestamp window, certificate validity and the
-RSA signature over the canonical string.
+RSA signature over the canonical string. With --cert it runs offline; without, it downloads the
+certificate from the message's SigningCertURL. To verify an old message, pass its own Timestamp
+as --at: AWS certificates expire, and messages are accepted for an hour.
+
+Prints "valid: Notification <MessageId> from <TopicArn> (SignatureVersion 2, <Timestamp>)", or
+"invalid: <code>: <reason>" (a tampered copy: "invalid: signature-mismatch: signature does not
+match the message") with a hint on stderr when one helps.
 
 ${optionsHelp(FLAGS)}
 
 Example:
   kuratchi-ses verify message.json --cert SimpleNotificationService.pem --at 2026-03-06T20:00:26.893Z
 
-${EXIT_CODES_HELP} (1: the message is invalid, with the reason)`,
+${EXIT_CODES_HELP}
+(1: the message is invalid, with the reason)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
