@@ -162,6 +162,32 @@ describe('kuratchi-ses flags: one vocabulary', { concurrency: true }, () => {
     });
   }
 
+  it("no command's options use an old spelling, and each shared flag keeps its one meaning", async () => {
+    const { stdout } = await runCli(['--help']);
+    const commands = [...stdout.matchAll(/^ {2}([a-z][a-z-]*) /gm)].map((m) => m[1]);
+    assert.equal(commands.length, 16, commands.join(', '));
+    const meanings = new Map();
+    for (const command of commands) {
+      const help = (await runCli([command, '--help'])).stdout;
+      // One line per flag: continuation lines joined.
+      const options = help
+        .split('Options:\n')[1]
+        .split('\n\n')[0]
+        .replace(/\n {4,}/g, ' ');
+      for (const old of ['url', 'timeout', 'request-timeout', 'batch', 'poll', 'id']) {
+        assert.doesNotMatch(options, new RegExp(`^ {2}--${old} `, 'm'), `${command} --help offers --${old}`);
+      }
+      for (const [, flag, meaning] of options.matchAll(/^ {2}--([a-z-]+)(?: \S+)? +(?:required: )?([^;(\n]+)/gm)) {
+        if (!['dashboard-url', 'webhook-url', 'request-timeout-ms', 'page-size', 'poll-ms', 'org'].includes(flag))
+          continue;
+        const before = meanings.get(flag);
+        if (before) assert.equal(meaning.trim(), before, `--${flag} means something else in ${command}`);
+        else meanings.set(flag, meaning.trim());
+      }
+    }
+    assert.equal(meanings.size, 6, [...meanings.keys()].join(', '));
+  });
+
   it('--help groups the commands by audience', async () => {
     const { code, stdout } = await runCli(['--help']);
     assert.equal(code, 0);
