@@ -117,7 +117,7 @@ describe('kuratchi-ses rebuild against the built Worker', () => {
     assert.equal(live.events.length, 4);
     assert.equal(live.suppressions.length, 2);
 
-    const dry = await cli(['rebuild', '--url', url, '--org', 'org-acme', '--dry-run']);
+    const dry = await cli(['rebuild', '--dashboard-url', url, '--org', 'org-acme', '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(
       dry.stdout,
@@ -125,7 +125,7 @@ describe('kuratchi-ses rebuild against the built Worker', () => {
     );
     assert.deepEqual(await rows(), live);
 
-    const rebuilt = await cli(['rebuild', '--url', url, '--org', 'org-acme', '--json']);
+    const rebuilt = await cli(['rebuild', '--dashboard-url', url, '--org', 'org-acme', '--json']);
     assert.equal(rebuilt.code, 0, rebuilt.stderr);
     assert.deepEqual(JSON.parse(rebuilt.stdout), {
       organizationId: 'org-acme',
@@ -147,7 +147,7 @@ describe('kuratchi-ses rebuild against the built Worker', () => {
     await bucket.put(bounce.key, (await object.text()).replace('Permanent', 'Transient'), {
       customMetadata: object.customMetadata,
     });
-    const { code, stdout, stderr } = await cli(['rebuild', '--url', url, '--org', 'org-acme']);
+    const { code, stdout, stderr } = await cli(['rebuild', '--dashboard-url', url, '--org', 'org-acme']);
     assert.equal(code, 1);
     assert.match(
       stdout,
@@ -159,10 +159,10 @@ describe('kuratchi-ses rebuild against the built Worker', () => {
   });
 
   it('refuses a bad --since and an unknown organisation', async () => {
-    const since = await cli(['rebuild', '--url', url, '--org', 'org-acme', '--since', 'last week']);
+    const since = await cli(['rebuild', '--dashboard-url', url, '--org', 'org-acme', '--since', 'last week']);
     assert.equal(since.code, 2);
     assert.match(since.stderr, /--since must be an ISO 8601 date/);
-    const unknown = await cli(['rebuild', '--url', url, '--org', 'org-nobody']);
+    const unknown = await cli(['rebuild', '--dashboard-url', url, '--org', 'org-nobody']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /answered HTTP 404: organization-not-found/);
   });

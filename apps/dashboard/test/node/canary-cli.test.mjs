@@ -79,12 +79,12 @@ describe('kuratchi-ses canary against the built Worker', () => {
   it('--wait: starts a run and prints each expected event as it comes back, with its lag, then passes', async () => {
     const { code, stdout, stderr } = await runCli([
       'canary',
-      '--url',
+      '--dashboard-url',
       worker.url,
       '--wait',
-      '--poll',
-      '1',
-      '--timeout',
+      '--poll-ms',
+      '1000',
+      '--deadline-seconds',
       '60',
     ]);
     assert.equal(code, 0, stderr);
@@ -104,12 +104,12 @@ describe('kuratchi-ses canary against the built Worker', () => {
     withheld.add('complaint/Complaint');
     const { code, stdout, stderr } = await runCli([
       'canary',
-      '--url',
+      '--dashboard-url',
       worker.url,
       '--wait',
-      '--poll',
-      '1',
-      '--timeout',
+      '--poll-ms',
+      '1000',
+      '--deadline-seconds',
       '4',
     ]);
     assert.equal(code, 1, stdout);
@@ -118,7 +118,7 @@ describe('kuratchi-ses canary against the built Worker', () => {
   });
 
   it('without the canary configured the Worker says so (exit 1)', async () => {
-    const { code, stderr } = await run(['canary', '--url', worker.url], { env: {} });
+    const { code, stderr } = await run(['canary', '--dashboard-url', worker.url], { env: {} });
     assert.equal(code, 2);
     assert.match(stderr, /KURATCHI_OPS_TOKEN must be set/);
   });

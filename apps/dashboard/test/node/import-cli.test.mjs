@@ -44,10 +44,12 @@ after(async () => {
 
 describe('kuratchi-ses import against the built Worker', () => {
   it('refuses to run without the ops token, and the Worker refuses a wrong one', async () => {
-    const none = await runCli(['import', FIRST, '--url', worker.url]);
+    const none = await runCli(['import', FIRST, '--dashboard-url', worker.url]);
     assert.equal(none.code, 2, none.stderr);
     assert.match(none.stderr, /KURATCHI_OPS_TOKEN must be set/);
-    const wrong = await runCli(['import', FIRST, '--url', worker.url], { env: { KURATCHI_OPS_TOKEN: 'x'.repeat(40) } });
+    const wrong = await runCli(['import', FIRST, '--dashboard-url', worker.url], {
+      env: { KURATCHI_OPS_TOKEN: 'x'.repeat(40) },
+    });
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /HTTP 401/);
     assert.equal((await rows()).events, 0);
@@ -65,7 +67,7 @@ describe('kuratchi-ses import against the built Worker', () => {
   });
 
   it('imports a directory: applied, duplicate, parked and refused records; a second run changes nothing', async () => {
-    const first = await runCli(['import', OBJECTS, '--url', worker.url, '--batch', '4', '--json'], {
+    const first = await runCli(['import', OBJECTS, '--dashboard-url', worker.url, '--page-size', '4', '--json'], {
       env: { KURATCHI_OPS_TOKEN: TOKEN },
     });
     assert.equal(first.code, 0, first.stderr);
@@ -83,7 +85,9 @@ describe('kuratchi-ses import against the built Worker', () => {
     assert.equal(state.events, 6);
     assert.equal(state.parked, 1);
 
-    const second = await runCli(['import', OBJECTS, '--url', worker.url], { env: { KURATCHI_OPS_TOKEN: TOKEN } });
+    const second = await runCli(['import', OBJECTS, '--dashboard-url', worker.url], {
+      env: { KURATCHI_OPS_TOKEN: TOKEN },
+    });
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /3 object\(s\), 9 record\(s\)/);
     assert.match(second.stdout, /applied 0, duplicates 7, parked 1, refused 1/);
@@ -91,9 +95,12 @@ describe('kuratchi-ses import against the built Worker', () => {
   });
 
   it('a file that is not Firehose output is reported, exit 1', async () => {
-    const { code, stdout } = await runCli(['import', join(root, 'pnpm-workspace.yaml'), '--url', worker.url], {
-      env: { KURATCHI_OPS_TOKEN: TOKEN },
-    });
+    const { code, stdout } = await runCli(
+      ['import', join(root, 'pnpm-workspace.yaml'), '--dashboard-url', worker.url],
+      {
+        env: { KURATCHI_OPS_TOKEN: TOKEN },
+      },
+    );
     assert.equal(code, 1);
     assert.match(stdout, /unreadable object .*pnpm-workspace\.yaml: expected a JSON object/);
   });

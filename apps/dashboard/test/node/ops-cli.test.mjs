@@ -64,7 +64,7 @@ after(async () => {
 
 describe('kuratchi-ses dead-letters against the built Worker', () => {
   it('list: counts by reason and the dead letters', async () => {
-    const { code, stdout, stderr } = await runCli(['dead-letters', 'list', '--url', url]);
+    const { code, stdout, stderr } = await runCli(['dead-letters', 'list', '--dashboard-url', url]);
     assert.equal(code, 0, stderr);
     assert.match(stdout, /^2 dead letter\(s\): no-route x1, park-full x1\n/);
     assert.match(stdout, /no-route\s+Delivery\s+ses ses-a\s+sns sns-a-1\s+since 2026-11-27T11:00:00\.000Z/);
@@ -72,13 +72,13 @@ describe('kuratchi-ses dead-letters against the built Worker', () => {
   });
 
   it('a wrong token is refused (exit 1, the reason on stderr)', async () => {
-    const { code, stderr } = await runCli(['dead-letters', 'list', '--url', url], 'wrong-token');
+    const { code, stderr } = await runCli(['dead-letters', 'list', '--dashboard-url', url], 'wrong-token');
     assert.equal(code, 1);
     assert.match(stderr, /answered HTTP 401: unauthorized/);
   });
 
   it('replay: applies what has a route now, keeps the rest; a second replay changes nothing', async () => {
-    const first = await runCli(['dead-letters', 'replay', '--url', url, '--batch', '1', '--json']);
+    const first = await runCli(['dead-letters', 'replay', '--dashboard-url', url, '--page-size', '1', '--json']);
     assert.equal(first.code, 0, first.stderr);
     assert.deepEqual(JSON.parse(first.stdout), {
       replayed: 2,
@@ -97,7 +97,7 @@ describe('kuratchi-ses dead-letters against the built Worker', () => {
       [{ id: 'sns-b-1', reason: 'no-route', n: 1 }],
     );
 
-    const second = await runCli(['dead-letters', 'replay', '--url', url]);
+    const second = await runCli(['dead-letters', 'replay', '--dashboard-url', url]);
     assert.equal(second.code, 0, second.stderr);
     assert.match(
       second.stdout,
@@ -151,7 +151,16 @@ describe('kuratchi-ses reclassify against the built Worker', () => {
       ),
     ]);
 
-    const first = await runCli(['reclassify', '--url', url, '--org', 'org-acme', '--batch', '2', '--json']);
+    const first = await runCli([
+      'reclassify',
+      '--dashboard-url',
+      url,
+      '--org',
+      'org-acme',
+      '--page-size',
+      '2',
+      '--json',
+    ]);
     assert.equal(first.code, 0, first.stderr);
     const summary = JSON.parse(first.stdout);
     assert.equal(summary.scanned, 3);
@@ -176,7 +185,7 @@ describe('kuratchi-ses reclassify against the built Worker', () => {
       { o: 0, c: 2 },
     );
 
-    const second = await runCli(['reclassify', '--url', url, '--org', 'org-acme']);
+    const second = await runCli(['reclassify', '--dashboard-url', url, '--org', 'org-acme']);
     assert.equal(second.code, 0, second.stderr);
     assert.match(
       second.stdout,
@@ -185,7 +194,7 @@ describe('kuratchi-ses reclassify against the built Worker', () => {
   });
 
   it('an unknown organisation is a 404 (exit 1, the reason on stderr)', async () => {
-    const { code, stderr } = await runCli(['reclassify', '--url', url, '--org', 'org-nope']);
+    const { code, stderr } = await runCli(['reclassify', '--dashboard-url', url, '--org', 'org-nope']);
     assert.equal(code, 1);
     assert.match(stderr, /answered HTTP 404: organization-not-found/);
   });

@@ -92,7 +92,16 @@ after(async () => {
 
 describe('kuratchi-ses org against the built Worker', () => {
   it('creates an organisation on a Durable Object with no configuration change; refuses a taken id and a bad one', async () => {
-    const created = await runCli(['org', 'create', '--url', worker.url, '--id', 'org-initech', '--name', 'Initech']);
+    const created = await runCli([
+      'org',
+      'create',
+      '--dashboard-url',
+      worker.url,
+      '--org',
+      'org-initech',
+      '--name',
+      'Initech',
+    ]);
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /created org-initech \(Initech\) on Durable Object \(ORG_DO\)/);
     assert.deepEqual(
@@ -102,18 +111,27 @@ describe('kuratchi-ses org against the built Worker', () => {
     // Its object exists and has the schema: the org migrations ran inside it on first use.
     assert.deepEqual(await onObject('org-initech', 'SELECT count(*) AS n FROM emails'), [[0]]);
 
-    const again = await runCli(['org', 'create', '--url', worker.url, '--id', 'org-initech', '--name', 'Other']);
+    const again = await runCli([
+      'org',
+      'create',
+      '--dashboard-url',
+      worker.url,
+      '--org',
+      'org-initech',
+      '--name',
+      'Other',
+    ]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /HTTP 409: organization-exists/);
-    const bad = await runCli(['org', 'create', '--url', worker.url, '--id', 'Org Bad!', '--name', 'Bad']);
+    const bad = await runCli(['org', 'create', '--dashboard-url', worker.url, '--org', 'Org Bad!', '--name', 'Bad']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /HTTP 400: invalid-request: createOrganization: invalid options: id:/);
     const unbound = await runCli([
       'org',
       'create',
-      '--url',
+      '--dashboard-url',
       worker.url,
-      '--id',
+      '--org',
       'org-x',
       '--name',
       'X',
@@ -126,7 +144,7 @@ describe('kuratchi-ses org against the built Worker', () => {
     assert.match(unbound.stderr, /HTTP 400: binding-missing/);
     assert.equal(await organizationRow('org-x'), null);
 
-    const list = await runCli(['org', 'list', '--url', worker.url]);
+    const list = await runCli(['org', 'list', '--dashboard-url', worker.url]);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /org-acme {2}D1 \(ORG_DB_ACME\) {2}Acme/);
     assert.match(list.stdout, /org-initech {2}Durable Object \(ORG_DO\) {2}Initech/);
@@ -192,7 +210,7 @@ describe('kuratchi-ses org against the built Worker', () => {
     const migrating = runCli([
       'org',
       'migrate',
-      '--url',
+      '--dashboard-url',
       worker.url,
       '--org',
       'org-acme',
@@ -203,7 +221,7 @@ describe('kuratchi-ses org against the built Worker', () => {
     ]);
     // Wait until the move has started, then deliver events for Acme meanwhile.
     while ((await organizationRow('org-acme')).movingSince === null) await new Promise((r) => setTimeout(r, 50));
-    const during = await runCli(['import', OBJECTS, '--url', worker.url, '--json']);
+    const during = await runCli(['import', OBJECTS, '--dashboard-url', worker.url, '--json']);
     assert.equal(during.code, 0, during.stderr);
     const held = JSON.parse(during.stdout);
     assert.deepEqual(held.outcomes, { parked: 8, refused: 1 }, 'the 7 records for Acme and 1 of nobody parked (200)');
@@ -238,7 +256,7 @@ describe('kuratchi-ses org against the built Worker', () => {
     );
 
     // Delivered again (SNS retries, the queue retries, or the import is run again): nothing counts twice.
-    const afterSwitch = await runCli(['import', OBJECTS, '--url', worker.url, '--json']);
+    const afterSwitch = await runCli(['import', OBJECTS, '--dashboard-url', worker.url, '--json']);
     assert.equal(afterSwitch.code, 0, afterSwitch.stderr);
     assert.equal(JSON.parse(afterSwitch.stdout).outcomes.applied, undefined);
     assert.deepEqual(await onObject('org-acme', 'SELECT count(*) FROM email_events'), [[EMAILS + 6]]);
@@ -246,10 +264,10 @@ describe('kuratchi-ses org against the built Worker', () => {
   });
 
   it('an organisation already on a Durable Object cannot be moved; --abort of no move is refused', async () => {
-    const again = await runCli(['org', 'migrate', '--url', worker.url, '--org', 'org-acme']);
+    const again = await runCli(['org', 'migrate', '--dashboard-url', worker.url, '--org', 'org-acme']);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /HTTP 409: not-on-d1/);
-    const abort = await runCli(['org', 'migrate', '--url', worker.url, '--org', 'org-initech', '--abort']);
+    const abort = await runCli(['org', 'migrate', '--dashboard-url', worker.url, '--org', 'org-initech', '--abort']);
     assert.equal(abort.code, 1);
     assert.match(abort.stderr, /HTTP 409: not-moving/);
   });
@@ -302,7 +320,7 @@ describe('kuratchi-ses org against the built Worker', () => {
       (await globex.prepare("SELECT status FROM emails WHERE id = 'globex-first'").first()).status;
     assert.equal(await status(), 'sent');
 
-    const aborted = await runCli(['org', 'migrate', '--url', worker.url, '--org', 'org-globex', '--abort']);
+    const aborted = await runCli(['org', 'migrate', '--dashboard-url', worker.url, '--org', 'org-globex', '--abort']);
     assert.equal(aborted.code, 0, aborted.stderr);
     assert.match(
       aborted.stdout,

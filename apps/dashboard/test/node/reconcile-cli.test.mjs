@@ -96,13 +96,13 @@ const status = () => worker.acme.prepare('SELECT status, delivered_at FROM email
 
 describe('kuratchi-ses reconcile against the built Worker', () => {
   it('a dry run counts what SES knows and writes nothing; the run applies it once, marked reconcile', async () => {
-    const dry = await runCli(['reconcile', '--url', worker.url, '--dry-run']);
+    const dry = await runCli(['reconcile', '--dashboard-url', worker.url, '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /^dry run: reconciled 1 organisation\(s\): 1 asked, 1 learned, 0 applied/m);
     assert.match(dry.stderr, /org-acme page 1: asked 1, learned 1/);
     assert.deepEqual(await status(), { status: 'sent', delivered_at: null });
 
-    const real = await runCli(['reconcile', '--url', worker.url]);
+    const real = await runCli(['reconcile', '--dashboard-url', worker.url]);
     assert.equal(real.code, 0, real.stderr);
     assert.match(real.stdout, /^reconciled 1 organisation\(s\): 1 asked, 1 learned, 1 applied, 0 duplicates/m);
     assert.deepEqual(await status(), { status: 'delivered', delivered_at: deliveredAt });
@@ -114,7 +114,7 @@ describe('kuratchi-ses reconcile against the built Worker', () => {
     assert.ok(requests.includes(`GET /v2/email/insights/${SES_MESSAGE_ID}`), requests.join('\n'));
 
     // It has an outcome now: nothing left to ask.
-    const again = await runCli(['reconcile', '--url', worker.url, '--json']);
+    const again = await runCli(['reconcile', '--dashboard-url', worker.url, '--json']);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(JSON.parse(again.stdout).asked, 0);
   });
@@ -122,7 +122,7 @@ describe('kuratchi-ses reconcile against the built Worker', () => {
   it('without Virtual Deliverability Manager says so, asks nothing and exits 1', async () => {
     vdm = 'DISABLED';
     const asked = requests.filter((r) => r.includes('/insights/')).length;
-    const result = await runCli(['reconcile', '--url', worker.url]);
+    const result = await runCli(['reconcile', '--dashboard-url', worker.url]);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /Virtual Deliverability Manager is not enabled on this account/);
     assert.equal(requests.filter((r) => r.includes('/insights/')).length, asked);

@@ -200,15 +200,15 @@ describe('redrive: the drain loop against the built Worker', () => {
 });
 
 describe('kuratchi-ses redrive as a process: usage', () => {
-  const base = ['redrive', '--url', 'http://127.0.0.1:9', '--queue-url', QUEUE_URL];
+  const base = ['redrive', '--dashboard-url', 'http://127.0.0.1:9', '--queue-url', QUEUE_URL];
   const cases = [
-    [['redrive', '--url', 'http://127.0.0.1:9'], {}, /--queue-url is required/],
-    [['redrive', '--queue-url', QUEUE_URL], {}, /--url is required/],
-    [[...base, '--batch', '11'], { KURATCHI_OPS_TOKEN: TOKEN }, /--batch must be a whole number from 1 to 10/],
+    [['redrive', '--dashboard-url', 'http://127.0.0.1:9'], {}, /--queue-url is required/],
+    [['redrive', '--queue-url', QUEUE_URL], {}, /--dashboard-url is required/],
+    [[...base, '--page-size', '11'], { KURATCHI_OPS_TOKEN: TOKEN }, /--page-size must be a whole number from 1 to 10/],
     [[...base, '--visibility-timeout', '5'], { KURATCHI_OPS_TOKEN: TOKEN }, /--visibility-timeout must be/],
     [base, {}, /KURATCHI_OPS_TOKEN must be set/],
     [
-      ['redrive', '--url', 'http://127.0.0.1:9', '--queue-url', 'http://127.0.0.1:9/q'],
+      ['redrive', '--dashboard-url', 'http://127.0.0.1:9', '--queue-url', 'http://127.0.0.1:9/q'],
       { KURATCHI_OPS_TOKEN: TOKEN },
       /--region is required/,
     ],

@@ -69,7 +69,7 @@ describe('kuratchi-ses reputation against the built Worker', () => {
       )
       .run();
 
-    const table = await runCli(['reputation', '--url', worker.url]);
+    const table = await runCli(['reputation', '--dashboard-url', worker.url]);
     assert.equal(table.code, 1, table.stderr);
     const lines = table.stdout.trim().split('\n');
     assert.match(lines[0], /^Last 7 days, per recipient; no verdict below 100 recipients\. Bounce warn 2 %, pause 4 %/);
@@ -84,7 +84,7 @@ describe('kuratchi-ses reputation against the built Worker', () => {
       /org-acme \(Acme\): sending paused since .*, bounce rate 5 % is past the pause threshold 4 %; 0 send\(s\) refused\./,
     );
 
-    const globex = await runCli(['reputation', '--url', worker.url, '--org', 'org-globex', '--json']);
+    const globex = await runCli(['reputation', '--dashboard-url', worker.url, '--org', 'org-globex', '--json']);
     assert.equal(globex.code, 0, globex.stderr);
     const answer = JSON.parse(globex.stdout);
     assert.deepEqual(
@@ -93,13 +93,13 @@ describe('kuratchi-ses reputation against the built Worker', () => {
     );
     assert.equal(answer.settings.minRecipients, 100);
 
-    const unknown = await runCli(['reputation', '--url', worker.url, '--org', 'org-nope']);
+    const unknown = await runCli(['reputation', '--dashboard-url', worker.url, '--org', 'org-nope']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /no organisation "org-nope" \(known: org-acme, org-globex, org-initech\)/);
   });
 
   it('refuses without the operations token, naming the variable', async () => {
-    const result = await run(['reputation', '--url', worker.url], { env: { KURATCHI_OPS_TOKEN: '' } });
+    const result = await run(['reputation', '--dashboard-url', worker.url], { env: { KURATCHI_OPS_TOKEN: '' } });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /KURATCHI_OPS_TOKEN must be set/);
   });

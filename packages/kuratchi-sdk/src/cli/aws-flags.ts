@@ -1,30 +1,39 @@
 import type { SesEventTrackingTarget } from 'kuratchi-sdk/email/setup';
-import { stringFlag, type FlagSpec, type ParsedArgs } from './args.js';
+import { stringFlag, type ParsedArgs } from './args.js';
+import { own, use, type Flag } from './flags.js';
 import { UsageError } from './usage-error.js';
 
 /** Flags shared by setup, status and teardown: where the resources are and how to reach AWS (SNS, SESv2, SQS, STS). */
-export const AWS_FLAGS: FlagSpec = {
-  region: { type: 'string' },
-  profile: { type: 'string' },
-  'account-id': { type: 'string' },
-  'configuration-set': { type: 'string' },
-  topic: { type: 'string' },
-  'event-destination': { type: 'string' },
-  'dead-letter-queue': { type: 'string' },
-  'aws-endpoint-url': { type: 'string' },
-  json: { type: 'boolean' },
-};
-
-/** Help lines of {@link AWS_FLAGS}. */
-export const AWS_FLAGS_HELP = `  --region REGION            AWS region (default: AWS_REGION or AWS_DEFAULT_REGION)
-  --profile NAME             named profile of the AWS config files (default: the SDK's credential chain)
-  --account-id ID            the AWS account id (default: asked of STS GetCallerIdentity)
-  --configuration-set NAME   SES configuration set (default kuratchi-email-tracking)
-  --topic NAME               SNS topic name (default kuratchi-ses-events)
-  --event-destination NAME   event destination name (default kuratchi-sns)
-  --dead-letter-queue NAME   SQS dead-letter queue of the subscription (default <topic>-dlq)
-  --aws-endpoint-url URL     send every AWS call to this endpoint (LocalStack, tests)
-  --json                     print the result as JSON`;
+export const AWS_FLAGS: readonly Flag[] = [
+  use('region', { note: 'default AWS_REGION or AWS_DEFAULT_REGION' }),
+  use('profile', { note: "default the AWS SDK's credential chain" }),
+  own('account-id', {
+    kind: 'text',
+    value: 'ID',
+    meaning: 'the AWS account id (default: asked of STS GetCallerIdentity)',
+  }),
+  own('configuration-set', {
+    kind: 'text',
+    value: 'NAME',
+    meaning: 'the SES configuration set',
+    default: 'kuratchi-email-tracking',
+  }),
+  own('topic', { kind: 'text', value: 'NAME', meaning: 'the SNS topic name', default: 'kuratchi-ses-events' }),
+  own('event-destination', {
+    kind: 'text',
+    value: 'NAME',
+    meaning: 'the event destination name',
+    default: 'kuratchi-sns',
+  }),
+  own('dead-letter-queue', {
+    kind: 'text',
+    value: 'NAME',
+    meaning: 'the SQS dead-letter queue of the subscription',
+    default: '<topic>-dlq',
+  }),
+  use('aws-endpoint-url'),
+  use('json'),
+];
 
 /** The target options of the flags. Credentials come from the AWS SDK's default chain. */
 export function targetFromFlags(args: ParsedArgs): SesEventTrackingTarget {

@@ -1,9 +1,17 @@
+/**
+ * Who a command is for, the groups of `kuratchi-ses --help`: setting AWS up, operating a running
+ * deployment (through its dashboard or its queues), or tools that need neither.
+ */
+export type Audience = 'aws-setup' | 'operate' | 'offline';
+
 /** One `kuratchi-ses` command. */
 export interface Command {
   name: string;
+  /** Its group in `kuratchi-ses --help`. */
+  audience: Audience;
   /** One line for the list of commands. */
   summary: string;
-  /** The full `--help` text. */
+  /** The full `--help` text: the single source of the command's facts (docs/cli.md is generated from it). */
   help: string;
   /** Runs with the arguments after the command name; resolves to the exit code. */
   run(argv: readonly string[]): Promise<number>;

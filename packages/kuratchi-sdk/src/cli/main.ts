@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { err, out, type Command } from './command.js';
+import { err, out, type Audience, type Command } from './command.js';
 import { canaryCommand } from './commands/canary.js';
 import { deadLettersCommand } from './commands/dead-letters.js';
 import { importCommand } from './commands/import.js';
@@ -17,38 +17,55 @@ import { teardownCommand } from './commands/teardown.js';
 import { verifyCommand } from './commands/verify.js';
 import { verifyProofCommand } from './commands/verify-proof.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import { OPS_TOKEN_ENV } from './ops-api.js';
 import { UsageError } from './usage-error.js';
 
 const COMMANDS: readonly Command[] = [
   setupCommand,
   statusCommand,
   teardownCommand,
-  verifyCommand,
-  replayCommand,
-  simulateCommand,
   deadLettersCommand,
-  reclassifyCommand,
+  replayCommand,
   redriveCommand,
   importCommand,
-  orgCommand,
+  reclassifyCommand,
   rebuildCommand,
   reconcileCommand,
-  verifyProofCommand,
+  orgCommand,
   canaryCommand,
   reputationCommand,
+  verifyCommand,
+  verifyProofCommand,
+  simulateCommand,
+];
+
+/** The groups of the command list, by who runs them. */
+const AUDIENCES: ReadonlyArray<{ audience: Audience; title: string }> = [
+  { audience: 'aws-setup', title: 'Setting AWS up (SES, SNS, SQS; AWS credentials):' },
+  {
+    audience: 'operate',
+    title: `Operating a deployment (its dashboard's operations API, token in ${OPS_TOKEN_ENV}; its queues):`,
+  },
+  { audience: 'offline', title: 'Offline tools (files, or a development webhook):' },
 ];
 
 const HELP = `Usage: kuratchi-ses <command> [options]
 
-Sets up and checks Amazon SES event tracking for the kuratchi webhook, verifies, replays or
-simulates SNS messages, replays the events the webhook dead-lettered, redrives SNS's dead-letter
-queue, reclassifies engagement, reconciles emails with no outcome through GetMessageInsights,
-runs the canary through the SES mailbox simulator and shows each organisation's reputation guard.
+Sets up and checks Amazon SES event tracking for the kuratchi webhook, operates a deployment
+through its dashboard (dead letters, redrive, import, reclassify, rebuild, reconcile,
+organisations, the canary, the reputation guard), and verifies, replays or simulates SNS
+messages.
 
-Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n')}
+${AUDIENCES.map(
+  ({ audience, title }) =>
+    `${title}\n${COMMANDS.filter((c) => c.audience === audience)
+      .map((c) => `  ${c.name.padEnd(12)} ${c.summary}`)
+      .join('\n')}`,
+).join('\n\n')}
 
-Run \`kuratchi-ses <command> --help\` for a command's options.
+Run \`kuratchi-ses <command> --help\` for a command's options. Flags mean the same in every
+command: --dashboard-url (the dashboard), --webhook-url (the SNS webhook), --request-timeout-ms
+(per HTTP request), --deadline-seconds (the whole command), --poll-ms, --page-size, --org.
   -h, --help     this help
   --version      the version of kuratchi-sdk
 

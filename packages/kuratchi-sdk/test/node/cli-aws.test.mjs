@@ -208,7 +208,7 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
     assert.match(waiting.stdout, /~3 waiting/);
     assert.match(
       waiting.stdout,
-      /next: `kuratchi-ses redrive --url DASHBOARD --queue-url http:\/\/127\.0\.0\.1:\d+\/123456789012\/kuratchi-ses-events-dlq`/,
+      /next: `kuratchi-ses redrive --dashboard-url DASHBOARD --queue-url http:\/\/127\.0\.0\.1:\d+\/123456789012\/kuratchi-ses-events-dlq`/,
     );
     fake.state.queues.get('kuratchi-ses-events-dlq').attributes.set('ApproximateNumberOfMessages', '0');
 

@@ -28,6 +28,7 @@ const COMMANDS = [
   'verify-proof',
   'canary',
   'reputation',
+  'import',
 ];
 
 // Independent processes: run the tests of a block concurrently (2 cores here).
@@ -71,14 +72,14 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     assert.equal(unknown.code, 2);
     assert.match(
       unknown.stderr,
-      /unknown command "deploy"; commands: setup, status, teardown, verify, replay, simulate, dead-letters, reclassify, redrive, import, org, rebuild, reconcile, verify-proof, canary, reputation/,
+      /unknown command "deploy"; commands: setup, status, teardown, dead-letters, replay, redrive, import, reclassify, rebuild, reconcile, org, canary, reputation, verify, verify-proof, simulate/,
     );
 
-    const orgAction = await runCli(['org', '--url', 'http://127.0.0.1:9']);
+    const orgAction = await runCli(['org', '--dashboard-url', 'http://127.0.0.1:9']);
     assert.equal(orgAction.code, 2);
     assert.match(orgAction.stderr, /create, list or migrate is required/);
     const orgKind = await runCli(
-      ['org', 'create', '--url', 'http://127.0.0.1:9', '--id', 'org-x', '--name', 'X', '--kind', 'd1'],
+      ['org', 'create', '--dashboard-url', 'http://127.0.0.1:9', '--org', 'org-x', '--name', 'X', '--kind', 'd1'],
       {
         env: { KURATCHI_OPS_TOKEN: 'x'.repeat(40) },
       },
@@ -86,7 +87,7 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     assert.equal(orgKind.code, 2);
     assert.match(orgKind.stderr, /--kind d1 needs --binding/);
 
-    const flag = await runCli(['replay', 'x.json', '--url', 'http://127.0.0.1:9', '--bogus']);
+    const flag = await runCli(['replay', 'x.json', '--webhook-url', 'http://127.0.0.1:9', '--bogus']);
     assert.equal(flag.code, 2);
     assert.match(flag.stderr, /Unknown option '--bogus'/);
     assert.match(flag.stderr, /Run `kuratchi-ses replay --help` for usage\./);
@@ -114,20 +115,25 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     assert.equal(region.code, 2);
     assert.match(region.stderr, /--region is required \(or set AWS_REGION\)/);
 
-    const token = await runCli(['dead-letters', 'list', '--url', 'http://127.0.0.1:9']);
+    const token = await runCli(['dead-letters', 'list', '--dashboard-url', 'http://127.0.0.1:9']);
     assert.equal(token.code, 2);
     assert.match(token.stderr, /KURATCHI_OPS_TOKEN must be set to the dashboard's operations token/);
 
-    const reason = await runCli(['dead-letters', 'replay', '--url', 'http://127.0.0.1:9', '--reason', 'lost'], {
-      env: { KURATCHI_OPS_TOKEN: 'x' },
-    });
+    const reason = await runCli(
+      ['dead-letters', 'replay', '--dashboard-url', 'http://127.0.0.1:9', '--reason', 'lost'],
+      {
+        env: { KURATCHI_OPS_TOKEN: 'x' },
+      },
+    );
     assert.equal(reason.code, 2);
     assert.match(
       reason.stderr,
       /--reason must be one of no-route, org-moving, email-missing, email-mismatch, park-full/,
     );
 
-    const org = await runCli(['reclassify', '--url', 'http://127.0.0.1:9'], { env: { KURATCHI_OPS_TOKEN: 'x' } });
+    const org = await runCli(['reclassify', '--dashboard-url', 'http://127.0.0.1:9'], {
+      env: { KURATCHI_OPS_TOKEN: 'x' },
+    });
     assert.equal(org.code, 2);
     assert.match(org.stderr, /--org is required/);
   });
@@ -294,7 +300,7 @@ describe('kuratchi-ses replay', () => {
     const dir = await storedMessages();
     const hook = await webhook(t, (body) => (JSON.parse(body).MessageId === 'm-4' ? 403 : 200));
     const url = hook.url.replace('http://', 'http://sns:p%40ss@');
-    const { code, stdout, stderr } = await runCli(['replay', dir, '--url', url, '--concurrency', '2']);
+    const { code, stdout, stderr } = await runCli(['replay', dir, '--webhook-url', url, '--concurrency', '2']);
     assert.equal(code, 1, stderr);
     assert.match(
       stdout,
@@ -322,7 +328,7 @@ describe('kuratchi-ses replay', () => {
   it('exits 0 when every answer is 2xx, with a JSON summary on request; unreadable entries fail it', async (t) => {
     const dir = await storedMessages();
     const hook = await webhook(t, () => 200);
-    const ok = await runCli(['replay', dir, '--url', hook.url, '--json']);
+    const ok = await runCli(['replay', dir, '--webhook-url', hook.url, '--json']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.deepEqual(JSON.parse(ok.stdout), {
       url: hook.url,
@@ -333,7 +339,7 @@ describe('kuratchi-ses replay', () => {
     });
 
     await writeFile(join(dir, 'd-junk.json'), JSON.stringify({ hello: 'world' }));
-    const withJunk = await runCli(['replay', dir, '--url', hook.url]);
+    const withJunk = await runCli(['replay', dir, '--webhook-url', hook.url]);
     assert.equal(withJunk.code, 1);
     assert.match(withJunk.stderr, /skipped .*d-junk\.json: not an SNS message/);
     assert.match(withJunk.stdout, /1 unreadable entry skipped/);
@@ -348,7 +354,7 @@ describe('kuratchi-ses replay', () => {
     const { code, stdout } = await runCli([
       'replay',
       join(dir, 'a-single.json'),
-      '--url',
+      '--webhook-url',
       `http://127.0.0.1:${port}/hook`,
     ]);
     assert.equal(code, 1);
@@ -361,7 +367,7 @@ describe('kuratchi-ses replay', () => {
     const hook = await webhook(t, () => 200);
     // `script` (util-linux, Essential in Debian) runs the CLI on a pseudo-terminal.
     const quote = (text) => `'${text.replaceAll("'", "'\\''")}'`;
-    const command = [process.execPath, CLI, 'replay', dir, '--url', hook.url].map(quote).join(' ');
+    const command = [process.execPath, CLI, 'replay', dir, '--webhook-url', hook.url].map(quote).join(' ');
     const output = await new Promise((resolve, reject) => {
       const child = spawn('script', ['-qec', command, '/dev/null'], {
         env: { ...BASE_ENV, TERM: 'xterm' },
@@ -380,7 +386,7 @@ describe('kuratchi-ses replay', () => {
 
   it('an empty directory is a usage error', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kuratchi-replay-empty-'));
-    const { code, stderr } = await runCli(['replay', dir, '--url', 'http://127.0.0.1:9/hook']);
+    const { code, stderr } = await runCli(['replay', dir, '--webhook-url', 'http://127.0.0.1:9/hook']);
     assert.equal(code, 2);
     assert.match(stderr, /no SNS message found/);
   });
@@ -409,7 +415,7 @@ describe('kuratchi-ses simulate', () => {
     const hook = await verifyingWebhook(t, certFile);
     const args = [
       'simulate',
-      '--url',
+      '--webhook-url',
       hook.url,
       '--topic-arn',
       TOPIC,
@@ -454,7 +460,15 @@ describe('kuratchi-ses simulate', () => {
 
   it('a webhook that does not trust the certificate: exit 1 and a hint on how to configure it', async (t) => {
     const hook = await webhook(t, () => 403);
-    const { code, stdout, stderr } = await runCli(['simulate', '--url', hook.url, '--count', '5', '--seed', '1']);
+    const { code, stdout, stderr } = await runCli([
+      'simulate',
+      '--webhook-url',
+      hook.url,
+      '--count',
+      '5',
+      '--seed',
+      '1',
+    ]);
     assert.equal(code, 1);
     assert.match(stdout, /answer\(s\) differed from the expected status/);
     assert.match(stderr, /-----BEGIN CERTIFICATE-----/);
@@ -471,7 +485,7 @@ describe('kuratchi-ses simulate', () => {
     const hook = await verifyingWebhook(t, certFile);
     const { code, stderr } = await runCli([
       'simulate',
-      '--url',
+      '--webhook-url',
       hook.url,
       '--topic-arn',
       TOPIC,
@@ -489,6 +503,6 @@ describe('kuratchi-ses simulate', () => {
     assert.ok(ids.includes('ses-known-1'), ids.join(','));
 
     await writeFile(join(dir, 'bad.json'), '{"not":"a list"}');
-    assert.equal((await runCli(['simulate', '--url', hook.url, '--emails', join(dir, 'bad.json')])).code, 2);
+    assert.equal((await runCli(['simulate', '--webhook-url', hook.url, '--emails', join(dir, 'bad.json')])).code, 2);
   });
 });

@@ -1,18 +1,38 @@
 import type { CanaryRunReport } from '#internal/canary/types.js';
-import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
+import { booleanFlag, integerFlag, optionalIntegerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi, type OpsApi } from '../ops-api.js';
 
-const FLAGS = {
-  url: { type: 'string' },
-  run: { type: 'string' },
-  wait: { type: 'boolean' },
-  timeout: { type: 'string' },
-  poll: { type: 'string' },
-  'request-timeout': { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+const FLAGS: CommandFlags = {
+  command: 'canary',
+  flags: [
+    use('dashboard-url', { required: true, formerly: [{ name: 'url' }] }),
+    own('run', { kind: 'text', value: 'ID', meaning: 'follow an existing run instead of starting one' }),
+    own('wait', { kind: 'boolean', meaning: "wait until every expected event is back, printing each one's lag" }),
+    use('deadline-seconds', {
+      note: "with --wait (default: the run's deadline, plus 30 s)",
+      min: 1,
+      max: 86_400,
+      formerly: [{ name: 'timeout' }],
+    }),
+    use('poll-ms', {
+      note: 'with --wait',
+      default: 5_000,
+      min: 100,
+      max: 600_000,
+      formerly: [{ name: 'poll', scale: 1000 }],
+    }),
+    use('request-timeout-ms', {
+      default: 30_000,
+      min: 100,
+      max: 600_000,
+      formerly: [{ name: 'request-timeout' }],
+    }),
+    use('json'),
+  ],
+};
 
 /**
  * `kuratchi-ses canary`: starts a canary run through the dashboard's operations API (emails to the
@@ -22,39 +42,52 @@ const FLAGS = {
  */
 export const canaryCommand: Command = {
   name: 'canary',
+  audience: 'operate',
   summary: 'send a canary run to the SES mailbox simulator and wait for its events to come back, through the dashboard',
-  help: `Usage: kuratchi-ses canary --url URL [--wait] [options]
+  help: `Usage: kuratchi-ses canary --dashboard-url URL [--wait] [options]
 
 Starts a canary run on the dashboard Worker: it sends, through sendEmail and its own AWS
 credentials, one email each to success@, bounce@ and complaint@simulator.amazonses.com (labelled
-with the run's id), then each event SES must publish for them (Send, Delivery, Bounce, Complaint)
-has to come back through SNS, the webhook, the queue and the database. This is the whole path,
-tested end to end. The Worker needs SES_CANARY_ORGANIZATION_ID, SES_CANARY_FROM and its AWS
-credentials (see docs/deployment.md), and the secret KURATCHI_OPS_TOKEN, which this command reads
-from the environment variable ${OPS_TOKEN_ENV}.
+with the run's id), through POST /api/ops/canary; then each event SES must publish for them
+(Send and Delivery; Send and Bounce; Send, Delivery and Complaint: seven in all) has to come back
+through SNS, the webhook, the queue and the database before the run's deadline
+(SES_CANARY_DEADLINE_MINUTES, default 15). This is the whole path, tested end to end. The Worker
+needs SES_CANARY_ORGANIZATION_ID, SES_CANARY_FROM and its AWS credentials (docs/deployment.md);
+without them the API answers 409 canary-not-configured with what is missing. It also needs the
+secret KURATCHI_OPS_TOKEN, which this command reads from the environment variable
+${OPS_TOKEN_ENV}. The scheduled canary job makes the same runs on its own every
+SES_CANARY_INTERVAL_MINUTES.
 
-Options:
-  --url URL              the dashboard (https://dash.example.com)
-  --run ID               follow an existing run instead of starting one
-  --wait                 wait until every expected event is back, printing each one's lag
-  --timeout S            with --wait: give up after S seconds (default: the run's deadline, plus 30 s)
-  --poll S               with --wait: seconds between checks (default 5)
-  --request-timeout MS   per request (default 30000)
-  --json                 print the final run as JSON
-  -h, --help             this help
+Without --wait it prints the run and how to follow it. With --wait it polls GET
+/api/ops/canary/ID and prints each event as it comes back, with its end-to-end lag (from the send
+to the event's row in the organisation's database); "waiting: N/7 events back" goes to stderr:
+  canary run 6f0c… started 2026-12-02T10:00:00.000Z (deadline 2026-12-02T10:15:00.000Z)
+    sent to success+6f0c…@simulator.amazonses.com, bounce+6f0c…@simulator.amazonses.com, complaint+6f0c…@simulator.amazonses.com
+    back  bounce/Send          end-to-end lag 2.1 s
+    …
+    back  complaint/Complaint  end-to-end lag 9.3 s
+  passed: 7/7 events back in time, end-to-end lag 9.3 s (the slowest)
+A failure says which: "could not send: …" (with SES's error), "late: not back by the deadline:
+complaint/Complaint", "every event came back, but after the deadline" or "timed out after 930 s:
+not back: …", followed by where to look (the SNS subscription, the webhook, the queue, dead
+letters).
+
+${optionsHelp(FLAGS)}
 
 Example:
-  kuratchi-ses canary --url https://dash.example.com --wait
+  kuratchi-ses canary --dashboard-url https://dash.example.com --wait
 
-${EXIT_CODES_HELP} (1: the run could not send, is late, or timed out; the missing events are named)`,
+${EXIT_CODES_HELP}
+(0: the run passed or, without --wait, was sent; 1: the run could not send, is late,
+or timed out; the missing events are named)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
-    const url = urlFlag(args, 'url', 'the dashboard, e.g. https://dash.example.com');
+    const url = urlFlag(args, 'dashboard-url');
     const wait = booleanFlag(args, 'wait');
-    const pollMs = integerFlag(args, 'poll', 5, 1, 600) * 1000;
-    const timeoutS = stringFlag(args, 'timeout') === undefined ? null : integerFlag(args, 'timeout', 0, 1, 86_400);
-    const api = opsApi(url, process.env, integerFlag(args, 'request-timeout', 30_000, 100, 600_000));
+    const pollMs = integerFlag(args, 'poll-ms');
+    const timeoutS = optionalIntegerFlag(args, 'deadline-seconds') ?? null;
+    const api = opsApi(url, process.env, integerFlag(args, 'request-timeout-ms'));
     const existing = stringFlag(args, 'run');
     try {
       let run = existing
@@ -64,7 +97,7 @@ ${EXIT_CODES_HELP} (1: the run could not send, is late, or timed out; the missin
       if (run.status === 'send-failed') return finish(run, args, `could not send: ${run.error}`);
       if (!wait) {
         printEvents(run, new Set());
-        out(`  follow it: kuratchi-ses canary --url ${url.origin} --run ${run.id} --wait`);
+        out(`  follow it: kuratchi-ses canary --dashboard-url ${url.origin} --run ${run.id} --wait`);
         return (json(run, args), EXIT.ok);
       }
       const limitMs = (timeoutS ?? (run.deadlineAt - run.startedAt) / 1000 + 30) * 1000;

@@ -2,20 +2,31 @@ import { DEAD_LETTER_REASONS } from '#internal/events/ports.js';
 import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi } from '../ops-api.js';
 import { startProgress } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 
-const FLAGS = {
-  url: { type: 'string' },
-  reason: { type: 'string' },
-  'message-id': { type: 'string' },
-  limit: { type: 'string' },
-  batch: { type: 'string' },
-  timeout: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
 const REASONS: readonly string[] = DEAD_LETTER_REASONS;
+const FLAGS: CommandFlags = {
+  command: 'dead-letters',
+  positionals: 1,
+  flags: [
+    use('dashboard-url', { required: true, formerly: [{ name: 'url' }] }),
+    own('reason', { kind: 'text', value: 'R', meaning: `only this reason: ${REASONS.join(', ')}` }),
+    own('message-id', { kind: 'text', value: 'ID', meaning: 'only the events of this SES message id' }),
+    own('limit', { kind: 'integer', value: 'N', meaning: 'list: how many to show', default: 20, min: 1, max: 500 }),
+    use('page-size', {
+      note: 'replay: dead letters per request, ~5 D1 queries each',
+      default: 25,
+      min: 1,
+      max: 100,
+      formerly: [{ name: 'batch' }],
+    }),
+    use('request-timeout-ms', { default: 30_000, min: 100, max: 600_000, formerly: [{ name: 'timeout' }] }),
+    use('json'),
+  ],
+};
 
 interface DeadLetterRow {
   snsMessageId: string;
@@ -42,52 +53,51 @@ interface ReplayAnswer {
  */
 export const deadLettersCommand: Command = {
   name: 'dead-letters',
+  audience: 'operate',
   summary: 'list or replay the events the park dead-lettered (expired, orphaned, park full), through the dashboard',
-  help: `Usage: kuratchi-ses dead-letters list|replay --url URL [options]
+  help: `Usage: kuratchi-ses dead-letters list|replay --dashboard-url URL [options]
 
-Events the webhook could not apply (no email_message_lookup row before the park's time to live,
-an email row deleted or bound to another message, more events than the park holds per message)
-are kept in the admin database's dead-letter table. This command reads and replays them through
-the dashboard Worker's operations API, which applies them exactly as live events (the lookup row
+Events the webhook could not apply are kept in the admin database's dead-letter table, with
+their reason: no-route (no email_message_lookup row before the park's time to live), org-moving
+(parked while its organisation was moved, past the park's time to live), email-missing (the email
+row was deleted), email-mismatch (the email row is bound to another message), park-full (more
+events than the park holds per message) or queue-retries-exhausted (a queue message the consumer
+failed on 10 times). This command reads and replays them through the dashboard Worker's
+operations API (/api/ops/dead-letters), which applies them exactly as live events (the lookup row
 is the only route; each event counts once, so replaying twice changes nothing). What still cannot
-be applied stays, with the reason found this time.
+be applied stays, with the reason found this time. Replay draws a progress bar on a terminal.
 
-The Worker must have the secret KURATCHI_OPS_TOKEN (wrangler secret put KURATCHI_OPS_TOKEN);
-this command reads the same token from the environment variable ${OPS_TOKEN_ENV}.
+The Worker must have the secret KURATCHI_OPS_TOKEN (wrangler secret put KURATCHI_OPS_TOKEN, 32
+characters or more); this command reads the same token from the environment variable
+${OPS_TOKEN_ENV}, never from the command line.
 
-  list      counts by reason, and the first dead letters (--limit, default 20)
-  replay    replays every dead letter that matches, page by page (--batch per request, default 25)
+  list      counts by reason, and the first dead letters (--limit)
+  replay    replays every dead letter that matches, page by page (--page-size per request)
 
-Options:
-  --url URL             the dashboard (https://dash.example.com)
-  --reason R            only this reason: ${REASONS.join(', ')}
-  --message-id ID       only the events of this SES message id
-  --limit N             list: how many to show (default 20, at most 500)
-  --batch N             replay: dead letters per request (default 25, at most 100; ~5 D1 queries each)
-  --timeout MS          per request (default 30000)
-  --json                print the result as JSON
-  -h, --help            this help
+${optionsHelp(FLAGS)}
 
 Example:
-  kuratchi-ses dead-letters replay --url https://dash.example.com --reason no-route
+  kuratchi-ses dead-letters list --dashboard-url https://dash.example.com
+  kuratchi-ses dead-letters replay --dashboard-url https://dash.example.com --reason no-route
   (with ${OPS_TOKEN_ENV} set in the environment)
 
-${EXIT_CODES_HELP} (1: a request failed; dead letters that stay are reported, not a failure)`,
+${EXIT_CODES_HELP}
+(1: a request failed; dead letters that stay are reported, not a failure)`,
   async run(argv) {
-    const args = parseCommandArgs(argv, FLAGS, 1);
+    const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
     const action = args.positionals[0];
     if (action !== 'list' && action !== 'replay') throw new UsageError('list or replay is required');
-    const url = urlFlag(args, 'url', 'the dashboard, e.g. https://dash.example.com');
+    const url = urlFlag(args, 'dashboard-url');
     const reason = stringFlag(args, 'reason');
     if (reason !== undefined && !REASONS.includes(reason))
       throw new UsageError(`--reason must be one of ${REASONS.join(', ')}, not ${JSON.stringify(reason)}`);
     const sesMessageId = stringFlag(args, 'message-id');
-    const api = opsApi(url, process.env, integerFlag(args, 'timeout', 30_000, 100, 600_000));
+    const api = opsApi(url, process.env, integerFlag(args, 'request-timeout-ms'));
     const json = booleanFlag(args, 'json');
     try {
       if (action === 'list') {
-        const limit = integerFlag(args, 'limit', 20, 1, 500);
+        const limit = integerFlag(args, 'limit');
         const answer = await api.get<ListAnswer>('/api/ops/dead-letters', {
           limit: String(limit),
           reason,
@@ -97,7 +107,7 @@ ${EXIT_CODES_HELP} (1: a request failed; dead letters that stay are reported, no
         else printList(answer);
         return EXIT.ok;
       }
-      const batch = integerFlag(args, 'batch', 25, 1, 100);
+      const batch = integerFlag(args, 'page-size');
       const report = await replayAll(api, batch, { reason, sesMessageId });
       if (json) out(JSON.stringify(report, null, 2));
       else printReplay(report);

@@ -1,20 +1,25 @@
 import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { optionsHelp, use, type CommandFlags } from '../flags.js';
 import { listFirehoseObjects, parseS3Url, type FirehoseObject } from '../firehose-objects.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi, type OpsApi } from '../ops-api.js';
 import { startProgress } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 
-const FLAGS = {
-  url: { type: 'string' },
-  region: { type: 'string' },
-  'aws-endpoint-url': { type: 'string' },
-  batch: { type: 'string' },
-  timeout: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  json: { type: 'boolean' },
-} as const;
+const FLAGS: CommandFlags = {
+  command: 'import',
+  positionals: 1,
+  flags: [
+    use('dashboard-url', { note: 'required unless --dry-run', formerly: [{ name: 'url' }] }),
+    use('region', { note: "the bucket's region (s3://; default AWS_REGION or AWS_DEFAULT_REGION)" }),
+    use('aws-endpoint-url', { note: 'the S3 calls' }),
+    use('page-size', { note: 'records per request', default: 100, min: 1, max: 100, formerly: [{ name: 'batch' }] }),
+    use('request-timeout-ms', { default: 30_000, min: 100, max: 600_000, formerly: [{ name: 'timeout' }] }),
+    use('dry-run', { note: 'read and check the records, post nothing; --dashboard-url not needed' }),
+    use('json'),
+  ],
+};
 
 /** The ops API path the records are posted to. */
 export const IMPORT_PATH = '/api/ops/events/import';
@@ -42,47 +47,53 @@ export interface ImportSummary {
  */
 export const importCommand: Command = {
   name: 'import',
+  audience: 'operate',
   summary: 'apply the SES event records Firehose wrote to S3 (FILE, DIR or s3://bucket/prefix), through the dashboard',
-  help: `Usage: kuratchi-ses import FILE|DIR|s3://bucket/prefix --url URL [options]
+  help: `Usage: kuratchi-ses import FILE|DIR|s3://bucket/prefix --dashboard-url URL [options]
 
-Reads the objects a Firehose stream wrote (SES event records, newline-delimited or back to back,
-gzip or not: detected by the magic bytes) and posts their records in batches to the dashboard's
-operations API (${IMPORT_PATH}), which applies them as live events. Each record's identity is its
-content, so running the import twice changes nothing (the second run reports duplicates), and an
-event that also came by SNS counts once. Records that are not SES events are refused and counted.
+Reads the objects a Firehose stream wrote to S3 (the stream of SES's Firehose event destination,
+or the S3 backup of the Firehose HTTP endpoint: docs/deployment.md) and posts their SES event
+records in batches to the dashboard's operations API (POST ${IMPORT_PATH}), which applies them
+inside the request as events of source "import". An object's records may be back to back
+({…}{…}, Firehose's default) or newline-delimited, gzip or not: compression is found by the gzip
+magic bytes (1f 8b), whatever the key's suffix. The failed-delivery documents of an HTTP endpoint
+stream's S3 backup ({ attemptsMade, errorCode, …, rawData }) are unwrapped: their base64 rawData
+is the record. A DIR is read recursively in path order (hidden files skipped); s3:// lists the
+prefix with ListObjectsV2 page by page and reads each object with GetObject.
+
+Each record's identity is its content, so running the import twice changes nothing (the second
+run reports every record a duplicate), and an event that also came by SNS or by the Firehose
+endpoint counts once. A record that is not an SES event record is refused and counted; an email
+the deployment does not know yet is parked, as a live event would be. When the dashboard answers
+503 (a database error), only the records it names "retry" are sent again, up to ${ATTEMPTS}
+attempts; those still failing are reported failed: run it again. A progress bar (per object) is
+drawn on a terminal, then a summary:
+  kuratchi-ses import: 24 object(s), 18230 record(s)
+    applied 18012, duplicates 214, parked 3, refused 1
+    retried 0, failed 0
 
 The Worker must have the secret KURATCHI_OPS_TOKEN; this command reads the same token from the
 environment variable ${OPS_TOKEN_ENV}. For s3:// the AWS SDK's default credential chain is used
 (s3:ListBucket and s3:GetObject on the prefix).
 
-Options:
-  --url URL              the dashboard (https://dash.example.com)
-  --region REGION        the bucket's region (s3://; default AWS_REGION or AWS_DEFAULT_REGION)
-  --aws-endpoint-url URL send S3 calls to this endpoint (LocalStack, tests)
-  --batch N              records per request (default 100, at most 100)
-  --timeout MS           per request (default 30000)
-  --dry-run              read and check the records, post nothing
-  --json                 print the summary as JSON
-  -h, --help             this help
+${optionsHelp(FLAGS)}
 
 Example:
-  kuratchi-ses import s3://my-bucket/ses-events/2026/12/01/ --url https://dash.example.com --region eu-west-1
+  kuratchi-ses import s3://my-bucket/ses-events/2026/12/01/ --dashboard-url https://dash.example.com --region eu-west-1
+  kuratchi-ses import ./firehose-backup/ --dry-run
 
-${EXIT_CODES_HELP} (1 also: an object could not be read, or records failed after ${ATTEMPTS} attempts)`,
+${EXIT_CODES_HELP}
+(1 also: an object could not be read, or records failed after ${ATTEMPTS} attempts)`,
   async run(argv) {
-    const args = parseCommandArgs(argv, FLAGS, 1);
+    const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
     const target = args.positionals[0];
     if (!target) throw new UsageError('a FILE, DIR or s3://bucket/prefix to import is required');
     const dryRun = booleanFlag(args, 'dry-run');
     const api = dryRun
       ? null
-      : opsApi(
-          urlFlag(args, 'url', 'the dashboard, e.g. https://dash.example.com'),
-          process.env,
-          integerFlag(args, 'timeout', 30_000, 100, 600_000),
-        );
-    const batch = integerFlag(args, 'batch', 100, 1, 100);
+      : opsApi(urlFlag(args, 'dashboard-url'), process.env, integerFlag(args, 'request-timeout-ms'));
+    const batch = integerFlag(args, 'page-size');
     const region = stringFlag(args, 'region') ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
     if (parseS3Url(target) && !region) throw new UsageError('--region is required for s3:// (or set AWS_REGION)');
     const endpoint = stringFlag(args, 'aws-endpoint-url');

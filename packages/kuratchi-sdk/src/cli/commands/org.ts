@@ -1,24 +1,32 @@
 import { booleanFlag, integerFlag, parseCommandArgs, requiredFlag, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi } from '../ops-api.js';
 import { UsageError } from '../usage-error.js';
 import { abortMove, migrateOrganization } from './org-migrate.js';
 
-const FLAGS = {
-  url: { type: 'string' },
-  id: { type: 'string' },
-  org: { type: 'string' },
-  name: { type: 'string' },
-  kind: { type: 'string' },
-  binding: { type: 'string' },
-  'page-size': { type: 'string' },
-  'poll-ms': { type: 'string' },
-  resume: { type: 'boolean' },
-  abort: { type: 'boolean' },
-  timeout: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+const FLAGS: CommandFlags = {
+  command: 'org',
+  positionals: 1,
+  flags: [
+    use('dashboard-url', { required: true, formerly: [{ name: 'url' }] }),
+    use('org', { note: 'create: the new organisation; migrate: the one to move', formerly: [{ name: 'id' }] }),
+    own('name', { kind: 'text', value: 'NAME', meaning: 'create: its display name' }),
+    own('kind', { kind: 'text', value: 'K', meaning: 'create: durable-object or d1', default: 'durable-object' }),
+    own('binding', {
+      kind: 'text',
+      value: 'B',
+      meaning: 'the Durable Object namespace (default ORG_DO), or for create --kind d1 the D1 binding',
+    }),
+    use('page-size', { note: 'migrate: rows per request', default: 200, min: 1, max: 500 }),
+    use('poll-ms', { note: 'migrate: while waiting for the move to settle', default: 5_000, min: 10, max: 60_000 }),
+    own('resume', { kind: 'boolean', meaning: 'migrate: go on with a move that was interrupted' }),
+    own('abort', { kind: 'boolean', meaning: 'migrate: end a move and leave the organisation on D1' }),
+    use('request-timeout-ms', { default: 30_000, min: 100, max: 600_000, formerly: [{ name: 'timeout' }] }),
+    use('json'),
+  ],
+};
 
 /** An organisation as `GET /api/ops/organizations` answers it. */
 interface OrganizationRow {
@@ -38,15 +46,19 @@ interface OrganizationRow {
  */
 export const orgCommand: Command = {
   name: 'org',
+  audience: 'operate',
   summary: 'create organisations (no deploy on a Durable Object), list them, move one from D1 to a Durable Object',
-  help: `Usage: kuratchi-ses org create --url URL --id ID --name NAME [--kind durable-object|d1] [--binding B]
-       kuratchi-ses org list --url URL [--json]
-       kuratchi-ses org migrate --url URL --org ID [--binding B] [--page-size N] [--resume | --abort]
+  help: `Usage: kuratchi-ses org create --dashboard-url URL --org ID --name NAME [--kind durable-object|d1] [--binding B]
+       kuratchi-ses org list --dashboard-url URL [--json]
+       kuratchi-ses org migrate --dashboard-url URL --org ID [--binding B] [--page-size N] [--resume | --abort]
 
 create   onboards an organisation. By default its database is a SQLite-backed Durable Object
          (binding ORG_DO), created on first use: no wrangler.toml change, no deploy. --kind d1
          --binding ORG_DB_X uses a D1 database already declared in wrangler.toml and migrated.
-list     every organisation, the kind and binding of its database, and whether it is moving.
+         Prints "created org-hooli (Hooli) on Durable Object (ORG_DO)". A taken id answers 409
+         (exit 1); a bad id or name, or a binding the Worker lacks, answers 400.
+list     every organisation, the kind and binding of its database, and whether it is moving:
+         "org-acme  D1 (ORG_DB_ACME)  Acme".
 migrate  moves an organisation from its D1 database to its Durable Object: marks it moving
          (from then on the webhook and the queue consumer park its events in the admin
          database, and its database is refused to the dashboard and to sendEmail, for the
@@ -56,36 +68,33 @@ migrate  moves an organisation from its D1 database to its Durable Object: marks
          the organisation stays on D1, the parked events are applied there, nothing is lost.
          --resume goes on with a move that was interrupted; --abort ends one and leaves the
          organisation on D1 (with its parked events applied). The D1 database is kept as it
-         was after the switch.
+         was after the switch. Exits 0 once the organisation lives on its object; after a
+         failed request it says whether the organisation is still marked moving. Progress bars
+         (per table, copy and verify) are drawn on a terminal.
 
-Reads the dashboard's secret KURATCHI_OPS_TOKEN from the environment variable ${OPS_TOKEN_ENV}.
+Organisations and where their databases live: docs/organisations.md. Through the operations API
+(/api/ops/organizations); reads the dashboard's secret KURATCHI_OPS_TOKEN from the environment
+variable ${OPS_TOKEN_ENV}.
 
-Options:
-  --url URL          the dashboard (https://dash.example.com)
-  --id ID            create: the new organisation's id (lower-case letters, digits, dashes)
-  --name NAME        create: its display name
-  --kind K           create: durable-object (default) or d1
-  --binding B        the Durable Object namespace (default ORG_DO), or for create --kind d1 the D1 binding
-  --org ID           migrate: the organisation to move
-  --page-size N      migrate: rows per request (default 200, at most 500)
-  --timeout MS       per request (default 30000)
-  --json             create, list: print the answer as JSON
-  -h, --help         this help
+${optionsHelp(FLAGS)}
 
 Example:
-  kuratchi-ses org create --url https://dash.example.com --id org-initech --name "Initech"
-  kuratchi-ses org migrate --url https://dash.example.com --org org-acme
+  kuratchi-ses org create --dashboard-url https://dash.example.com --org org-initech --name "Initech"
+  kuratchi-ses org create --dashboard-url https://dash.example.com --org org-big --name "Big" --kind d1 --binding ORG_DB_BIG
+  kuratchi-ses org list --dashboard-url https://dash.example.com
+  kuratchi-ses org migrate --dashboard-url https://dash.example.com --org org-acme
 
-${EXIT_CODES_HELP} (1: a request failed, the id is taken, or the copy differed and the move was aborted)`,
+${EXIT_CODES_HELP}
+(1: a request failed, the id is taken, or the copy differed and the move was aborted)`,
   async run(argv) {
-    const args = parseCommandArgs(argv, FLAGS, 1);
+    const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
     const action = args.positionals[0];
     if (action !== 'create' && action !== 'list' && action !== 'migrate') {
       throw new UsageError('create, list or migrate is required');
     }
-    const url = urlFlag(args, 'url', 'the dashboard, e.g. https://dash.example.com');
-    const api = opsApi(url, process.env, integerFlag(args, 'timeout', 30_000, 100, 600_000));
+    const url = urlFlag(args, 'dashboard-url');
+    const api = opsApi(url, process.env, integerFlag(args, 'request-timeout-ms'));
     const binding = stringFlag(args, 'binding');
     try {
       if (action === 'create') {
@@ -94,7 +103,7 @@ ${EXIT_CODES_HELP} (1: a request failed, the id is taken, or the copy differed a
         if (kind === 'd1' && !binding)
           throw new UsageError('--kind d1 needs --binding (the D1 binding in wrangler.toml)');
         const answer = await api.post<{ organization: OrganizationRow }>('/api/ops/organizations', {
-          id: requiredFlag(args, 'id', "the new organisation's id"),
+          id: requiredFlag(args, 'org', "the new organisation's id"),
           name: requiredFlag(args, 'name', 'its display name'),
           kind,
           ...(binding ? { binding } : {}),
@@ -122,9 +131,9 @@ ${EXIT_CODES_HELP} (1: a request failed, the id is taken, or the copy differed a
       return await migrateOrganization(api, {
         organizationId,
         binding: binding ?? 'ORG_DO',
-        pageSize: integerFlag(args, 'page-size', 200, 1, 500),
+        pageSize: integerFlag(args, 'page-size'),
         resume: booleanFlag(args, 'resume'),
-        pollMs: integerFlag(args, 'poll-ms', 5_000, 10, 60_000),
+        pollMs: integerFlag(args, 'poll-ms'),
       });
     } catch (error) {
       if (!(error instanceof OpsApiError)) throw error;

@@ -1,18 +1,26 @@
-import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
+import { booleanFlag, integerFlag, parseCommandArgs, requiredFlag, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi, type OpsApi } from '../ops-api.js';
 import { startProgress } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 
-const FLAGS = {
-  url: { type: 'string' },
-  org: { type: 'string' },
-  since: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  timeout: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+const FLAGS: CommandFlags = {
+  command: 'rebuild',
+  flags: [
+    use('dashboard-url', { required: true, formerly: [{ name: 'url' }] }),
+    use('org', { required: true, note: 'the organisation to rebuild' }),
+    own('since', {
+      kind: 'text',
+      value: 'DATE',
+      meaning: 'only emails sent since DATE (ISO 8601), and the archive from its hour on',
+    }),
+    use('dry-run', { note: 'count what would be reset and what the archive would apply' }),
+    use('request-timeout-ms', { default: 30_000, min: 100, max: 600_000, formerly: [{ name: 'timeout' }] }),
+    use('json'),
+  ],
+};
 
 /** Attempts of one page answered 503 (a database error a retry can fix) before giving up. */
 const PAGE_ATTEMPTS = 3;
@@ -45,49 +53,59 @@ interface ApplyAnswer {
  */
 export const rebuildCommand: Command = {
   name: 'rebuild',
+  audience: 'operate',
   summary: "rebuild an organisation's tracking state from the raw archive of SNS messages",
-  help: `Usage: kuratchi-ses rebuild --url URL --org ORG [--since DATE] [--dry-run] [options]
+  help: `Usage: kuratchi-ses rebuild --dashboard-url URL --org ORG [--since DATE] [--dry-run] [options]
 
 Rebuilds what SES events made of an organisation's emails (status, times, counters, recipients,
 events, the suppressions events added) from the raw archive (the SES_ARCHIVE R2 bucket), for
-example after a change of the human-or-machine rules. Two steps, each page a request:
-  1. reset: each sent email back to its state after sendEmail (status sent, no event fields), its
-     events and event suppressions deleted; manual suppressions are kept;
-  2. apply: the archive in SNS Timestamp order; each SES event routed to the organisation (by its
-     lookup row) is verified again against its archived certificate and applied as live.
-Events arriving meanwhile are archived before they are applied, so none is lost: one applied
-before its email was reset is in the archive and applied again in step 2; one applied after is
-kept, and step 2 finds it a duplicate. Running it twice gives the same rows. Events that reached
-the Worker other than by SNS (Firehose, import) or before the archive was bound are not in it:
---dry-run compares the count of recorded events with what the archive holds.
+example after a change of the human-or-machine rules or of the effect table (the archive:
+docs/deployment.md). Two steps, each page a request:
+  1. reset (POST /api/ops/rebuild/reset, at most 500 emails a request, one D1 batch each): each
+     sent email (bound to an SES message; with --since, created since DATE) back to its state
+     after sendEmail/markSent: status sent, every event field empty, counters 0; its recipients
+     likewise (a recipient row only an event created is deleted); its events and the
+     suppressions its events added deleted. Manual suppressions, the email's own fields and
+     sent_at are kept (markSent and the Send event both keep the earliest time).
+  2. apply (POST /api/ops/rebuild/apply, at most 100 archived messages a request): the archive in
+     key order (SNS Timestamp), from DATE's hour with --since; each SES event whose lookup row
+     names the organisation is verified again offline against its archived certificate, as of
+     its own Timestamp (an edited object is refused and reported, never applied), then applied
+     through the queue consumer's path (source "rebuild", the archive key kept on the event
+     row; duplicates dropped on the SNS MessageId and the content identity). A page that meets
+     a database error answers 503 and is sent again (pages are idempotent).
+Nothing arriving meanwhile is lost: the webhook archives every message before it applies it, and
+step 2 starts after step 1 ends, so an event applied before its email was reset is in the archive
+and applied again; one applied after is kept, and step 2 finds it a duplicate (R2 listing is
+strongly consistent). Parked events stay in the park. Running it twice gives the same rows.
+What it cannot give back: events that never went through the archive (recorded before the
+binding was added, or received by Firehose or import). Run --dry-run first, and do not rebuild an
+organisation whose counts differ unless you mean to drop those events:
+  dry run: would reset 1200 email(s) of org-acme (5321 event(s) recorded) and apply 5321 archived event(s) of 9874 archived message(s)
+Progress bars (reset, apply) are drawn on a terminal.
 
 The Worker must have the secret KURATCHI_OPS_TOKEN; this command reads it from ${OPS_TOKEN_ENV}.
 
-Options:
-  --url URL        the dashboard (https://dash.example.com)
-  --org ORG        the organisation id
-  --since DATE     only emails sent since DATE (ISO 8601), and the archive from its hour on
-  --dry-run        change nothing: count what would be reset and what the archive would apply
-  --timeout MS     per request (default 30000)
-  --json           print the summary as JSON
-  -h, --help       this help
+${optionsHelp(FLAGS)}
 
 Example:
-  kuratchi-ses rebuild --url https://dash.example.com --org org-acme --since 2026-11-01
+  kuratchi-ses rebuild --dashboard-url https://dash.example.com --org org-acme --dry-run
+  kuratchi-ses rebuild --dashboard-url https://dash.example.com --org org-acme --since 2026-11-01
 
-${EXIT_CODES_HELP} (1: a request failed, or archived messages did not verify; run it again)`,
+${EXIT_CODES_HELP}
+(1: a request failed, run it again: both steps are idempotent; or an archived
+message was refused, named on stderr)`,
   async run(argv) {
-    const args = parseCommandArgs(argv, FLAGS, 0);
+    const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
-    const url = urlFlag(args, 'url', 'the dashboard, e.g. https://dash.example.com');
-    const organizationId = stringFlag(args, 'org');
-    if (!organizationId) throw new UsageError('--org is required: the organisation to rebuild');
+    const url = urlFlag(args, 'dashboard-url');
+    const organizationId = requiredFlag(args, 'org');
     const sinceText = stringFlag(args, 'since');
     const since = sinceText === undefined ? undefined : Date.parse(sinceText);
     if (since !== undefined && Number.isNaN(since))
       throw new UsageError(`--since must be an ISO 8601 date like 2026-11-01, not ${JSON.stringify(sinceText)}`);
     const dryRun = booleanFlag(args, 'dry-run');
-    const api = opsApi(url, process.env, integerFlag(args, 'timeout', 30_000, 100, 600_000));
+    const api = opsApi(url, process.env, integerFlag(args, 'request-timeout-ms'));
     const scope = { organizationId, ...(since !== undefined ? { since } : {}) };
     try {
       const status = await api.get<StatusAnswer>('/api/ops/rebuild', {

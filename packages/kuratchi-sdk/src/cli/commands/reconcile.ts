@@ -1,16 +1,20 @@
 import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { optionsHelp, use, type CommandFlags } from '../flags.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi, type OpsApi } from '../ops-api.js';
 
-const FLAGS = {
-  url: { type: 'string' },
-  org: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  'page-size': { type: 'string' },
-  timeout: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+const FLAGS: CommandFlags = {
+  command: 'reconcile',
+  flags: [
+    use('dashboard-url', { required: true, formerly: [{ name: 'url' }] }),
+    use('org', { note: 'only this organisation (default: every organisation)' }),
+    use('dry-run', { note: 'ask SES and count what it knows' }),
+    use('page-size', { note: 'emails per request, about 20 s per 20', default: 20, min: 1, max: 300 }),
+    use('request-timeout-ms', { default: 120_000, min: 1_000, max: 900_000, formerly: [{ name: 'timeout' }] }),
+    use('json'),
+  ],
+};
 
 /** The figures summed over pages and organisations (as the Worker's report names them). */
 const FIGURES = ['asked', 'learned', 'applied', 'duplicates', 'nothingYet', 'gaveUp', 'notAvailable'] as const;
@@ -54,8 +58,9 @@ interface RunAnswer {
  */
 export const reconcileCommand: Command = {
   name: 'reconcile',
+  audience: 'operate',
   summary: 'ask SES (GetMessageInsights) about emails with no outcome yet and apply what it knows',
-  help: `Usage: kuratchi-ses reconcile --url URL [--org ORG] [--dry-run] [options]
+  help: `Usage: kuratchi-ses reconcile --dashboard-url URL [--org ORG] [--dry-run] [options]
 
 Reconciliation, the polling alternative to SNS: every email sent more than
 SES_RECONCILE_AFTER_HOURS ago (default 4) with no Delivery, Bounce, Reject, Complaint,
@@ -66,30 +71,30 @@ nothing more of are asked again after SES_RECONCILE_RETRY_HOURS and given up aft
 SES_RECONCILE_GIVE_UP_HOURS, exactly as the Worker's scheduled job does.
 Needs Virtual Deliverability Manager on the SES account and the Worker's own AWS credentials
 (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); without them it says so and does nothing.
+Through GET and POST /api/ops/reconcile, every organisation (or --org), a page of --page-size
+emails per request, a progress line per page on stderr, then a summary:
+  org-acme page 1: asked 20, learned 6, applied 6, duplicates 0, nothing yet 14, given up 0, not available 0
+  reconciled 1 organisation(s): 20 asked, 6 learned, 6 applied, 0 duplicates, 14 nothing yet, 0 given up, 0 not available
+An organisation that fails is named (exit 1). A throttled page (SES refused a call) ends that
+organisation's run; the next run goes on.
 
 The Worker must have the secret KURATCHI_OPS_TOKEN; this command reads it from ${OPS_TOKEN_ENV}.
 
-Options:
-  --url URL          the dashboard (https://dash.example.com)
-  --org ORG          only this organisation (default: every organisation)
-  --dry-run          ask SES and count what it knows, change nothing
-  --page-size N      emails per request, 1-300 (default 20: about 20 s per request)
-  --timeout MS       per request (default 120000)
-  --json             print the summary as JSON
-  -h, --help         this help
+${optionsHelp(FLAGS)}
 
 Example:
-  kuratchi-ses reconcile --url https://dash.example.com --org org-acme --dry-run
+  kuratchi-ses reconcile --dashboard-url https://dash.example.com --org org-acme --dry-run
 
-${EXIT_CODES_HELP} (1: not configured, Virtual Deliverability Manager off, an organisation failed, or a request failed)`,
+${EXIT_CODES_HELP}
+(1: not configured, Virtual Deliverability Manager off, an organisation failed, or a request failed)`,
   async run(argv) {
-    const args = parseCommandArgs(argv, FLAGS, 0);
+    const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
-    const url = urlFlag(args, 'url', 'the dashboard, e.g. https://dash.example.com');
+    const url = urlFlag(args, 'dashboard-url');
     const only = stringFlag(args, 'org');
     const dryRun = booleanFlag(args, 'dry-run');
-    const pageSize = integerFlag(args, 'page-size', 20, 1, 300);
-    const api = opsApi(url, process.env, integerFlag(args, 'timeout', 120_000, 1_000, 900_000));
+    const pageSize = integerFlag(args, 'page-size');
+    const api = opsApi(url, process.env, integerFlag(args, 'request-timeout-ms'));
     try {
       const status = await api.get<StatusAnswer>('/api/ops/reconcile');
       if (status.status !== 'ready') {

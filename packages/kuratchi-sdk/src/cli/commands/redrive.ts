@@ -1,24 +1,46 @@
 import { booleanFlag, integerFlag, parseCommandArgs, requiredFlag, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { OPS_TOKEN_ENV, opsApi } from '../ops-api.js';
 import { startProgress } from '../progress.js';
 import type { DrainReport } from '../sqs-redrive.js';
 import { UsageError } from '../usage-error.js';
 
-const FLAGS = {
-  url: { type: 'string' },
-  'queue-url': { type: 'string' },
-  region: { type: 'string' },
-  profile: { type: 'string' },
-  'aws-endpoint-url': { type: 'string' },
-  batch: { type: 'string' },
-  'visibility-timeout': { type: 'string' },
-  timeout: { type: 'string' },
-  'delete-refused': { type: 'boolean' },
-  'dry-run': { type: 'boolean' },
-  json: { type: 'boolean' },
-} as const;
+const FLAGS: CommandFlags = {
+  command: 'redrive',
+  flags: [
+    use('dashboard-url', { required: true, formerly: [{ name: 'url' }] }),
+    own('queue-url', {
+      kind: 'text',
+      value: 'URL',
+      meaning: 'the SQS dead-letter queue (`kuratchi-ses status` shows it)',
+      required: true,
+    }),
+    use('region', { note: "the queue's region (default: from the queue URL, or AWS_REGION)" }),
+    use('profile'),
+    use('aws-endpoint-url', { note: 'the SQS calls' }),
+    use('page-size', {
+      note: 'messages per receive and per request',
+      default: 10,
+      min: 1,
+      max: 10,
+      formerly: [{ name: 'batch' }],
+    }),
+    own('visibility-timeout', {
+      kind: 'integer',
+      value: 'S',
+      meaning: 'seconds a received message is hidden while redriven',
+      default: 300,
+      min: 30,
+      max: 43_200,
+    }),
+    use('request-timeout-ms', { default: 30_000, min: 100, max: 600_000, formerly: [{ name: 'timeout' }] }),
+    own('delete-refused', { kind: 'boolean', meaning: 'also delete the messages the Worker refused (they are lost)' }),
+    use('dry-run', { note: 'only count the messages waiting; receive, send and delete nothing' }),
+    use('json'),
+  ],
+};
 
 /**
  * The region of an SQS queue URL (`https://sqs.<region>.amazonaws.com[.cn]/<account>/<name>`), or
@@ -36,47 +58,47 @@ function regionOfQueueUrl(url: URL): string | undefined {
  */
 export const redriveCommand: Command = {
   name: 'redrive',
+  audience: 'operate',
   summary: 'apply the events SNS could not deliver (its SQS dead-letter queue) through the dashboard',
-  help: `Usage: kuratchi-ses redrive --url URL --queue-url SQS_URL [options]
+  help: `Usage: kuratchi-ses redrive --dashboard-url URL --queue-url SQS_URL [options]
 
 SNS gives up on a webhook delivery after its retries (at most an hour) and, with the dead-letter
 queue \`kuratchi-ses setup\` creates, moves the message to that SQS queue (kept 14 days). This
-command receives those messages, POSTs their bodies (SNS's signed envelopes) to the dashboard's
-operations API, which verifies each exactly as the webhook does (signature, certificate URL, topic
-allowlist) but accepts it up to 14 days old, and applies it. A message is deleted from the queue
-only once the Worker answered 200 for it (applied, duplicate, parked, orphaned, dead-lettered,
-ignored, queued). A 5xx answer leaves it for a later run; a refused one (403 forbidden, 400
-malformed: it can never succeed) stays in the queue and is listed, unless --delete-refused.
-Running it twice changes nothing: the second run finds nothing, or duplicates.
+command receives those messages (ReceiveMessage, short poll, hidden for --visibility-timeout),
+POSTs their bodies (SNS's signed envelopes) to the dashboard's operations API
+(/api/ops/sns/redrive), which verifies each exactly as the webhook does (signature, certificate
+URL, topic allowlist) but accepts it up to 14 days old (why on this path only: docs/webhook.md),
+and applies it. A message is deleted from the queue only once the Worker answered 200 for it
+(DeleteMessageBatch; applied, duplicate, parked, orphaned, dead-lettered, ignored: a confirmation,
+reported, never visited; queued). A 5xx answer (unavailable, internal-error: a retry can fix it)
+leaves it, visible again after the visibility timeout; a refused one (403 forbidden: forged, stale
+past 14 days, a topic not allowed; 400 malformed: it can never succeed) stays in the queue and is
+listed, unless --delete-refused. It loops until a receive finds nothing new and SQS counts no
+visible message. Nothing is deleted before the Worker answered, so a crash or a lost answer only
+means the next run redrives the message again and finds it a duplicate: running it twice changes
+nothing. A progress bar is drawn on a terminal, then a summary:
+  redrove 12 message(s): applied x10, duplicate x1, forbidden x1
+    11 deleted from the queue (answered 200)
+    1 refused (4xx: forged, malformed, too old or of a topic not allowed): left in the queue; --delete-refused deletes them
 
 The Worker must have the secret KURATCHI_OPS_TOKEN; this command reads it from ${OPS_TOKEN_ENV}.
 AWS credentials: the AWS SDK's default chain (needs sqs:ReceiveMessage, sqs:DeleteMessage,
 sqs:GetQueueAttributes on the queue).
 
-Options:
-  --url URL                 the dashboard (https://dash.example.com)
-  --queue-url URL           the dead-letter queue (\`kuratchi-ses status\` shows it)
-  --region REGION           the queue's region (default: from the queue URL, or AWS_REGION)
-  --profile NAME            named profile of the AWS config files
-  --aws-endpoint-url URL    send the SQS calls to this endpoint (LocalStack, tests)
-  --batch N                 messages per receive and per request (default 10, at most 10)
-  --visibility-timeout S    seconds a received message is hidden while redriven (default 300)
-  --timeout MS              per request to the dashboard (default 30000)
-  --delete-refused          also delete the messages the Worker refused (they are lost)
-  --dry-run                 only count the messages waiting; receive, send and delete nothing
-  --json                    print the result as JSON
-  -h, --help                this help
+${optionsHelp(FLAGS)}
 
 Example:
-  kuratchi-ses redrive --url https://dash.example.com \\
+  kuratchi-ses redrive --dashboard-url https://dash.example.com \\
     --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/kuratchi-ses-events-dlq
 
-${EXIT_CODES_HELP} (1 also when messages stay in the queue: refused, or to retry)`,
+${EXIT_CODES_HELP}
+(1 also when messages stay in the queue: kept for a retry, refused without
+--delete-refused, a delete SQS refused; or a request to the dashboard failed: that batch stays)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
-    const url = urlFlag(args, 'url', 'the dashboard, e.g. https://dash.example.com');
-    const queueText = requiredFlag(args, 'queue-url', 'the URL of the SQS dead-letter queue');
+    const url = urlFlag(args, 'dashboard-url');
+    const queueText = requiredFlag(args, 'queue-url');
     let queueUrl: URL;
     try {
       queueUrl = new URL(queueText);
@@ -89,9 +111,9 @@ ${EXIT_CODES_HELP} (1 also when messages stay in the queue: refused, or to retry
       process.env.AWS_REGION ??
       process.env.AWS_DEFAULT_REGION;
     if (!region) throw new UsageError('--region is required (the queue URL names none, and AWS_REGION is not set)');
-    const batch = integerFlag(args, 'batch', 10, 1, 10);
-    const visibilityTimeout = integerFlag(args, 'visibility-timeout', 300, 30, 43_200);
-    const api = opsApi(url, process.env, integerFlag(args, 'timeout', 30_000, 100, 600_000));
+    const batch = integerFlag(args, 'page-size');
+    const visibilityTimeout = integerFlag(args, 'visibility-timeout');
+    const api = opsApi(url, process.env, integerFlag(args, 'request-timeout-ms'));
     const profile = stringFlag(args, 'profile');
     const endpoint = stringFlag(args, 'aws-endpoint-url');
     const [{ SQSClient }, { drainDeadLetterQueue, visibleMessages }] = await Promise.all([

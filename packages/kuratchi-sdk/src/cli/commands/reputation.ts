@@ -3,14 +3,18 @@ import type { ReputationGuardState } from '#internal/store/d1-reputation-guard-s
 import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { optionsHelp, use, type CommandFlags } from '../flags.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi } from '../ops-api.js';
 
-const FLAGS = {
-  url: { type: 'string' },
-  org: { type: 'string' },
-  'request-timeout': { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+const FLAGS: CommandFlags = {
+  command: 'reputation',
+  flags: [
+    use('dashboard-url', { required: true, formerly: [{ name: 'url' }] }),
+    use('org', { note: 'only this organisation' }),
+    use('request-timeout-ms', { default: 30_000, min: 100, max: 600_000, formerly: [{ name: 'request-timeout' }] }),
+    use('json'),
+  ],
+};
 
 /** An organisation as `GET /api/ops/reputation` answers it (rates are fractions). */
 export interface ReputationRow {
@@ -46,34 +50,44 @@ interface ReputationAnswer {
  */
 export const reputationCommand: Command = {
   name: 'reputation',
+  audience: 'operate',
   summary: "show each organisation's reputation guard state, bounce and complaint rates, worst first",
-  help: `Usage: kuratchi-ses reputation --url URL [--org ORG] [--json]
+  help: `Usage: kuratchi-ses reputation --dashboard-url URL [--org ORG] [--json]
 
 Prints the reputation guard of every organisation of the dashboard, worst first: its state
 (ok, warn, paused), its bounce and complaint rates per recipient over the trailing window (as of
 the guard's last evaluation, every cron run), the thresholds, and for a paused organisation since
 when, which rate crossed which threshold and how many sends were refused. A paused organisation
 is refused by sendEmail until a superadmin lifts the pause on the dashboard's Organisations page
-(with a reason, kept in the audit log). Reads the dashboard's secret KURATCHI_OPS_TOKEN from the
-environment variable ${OPS_TOKEN_ENV}.
+(with a reason, kept in the audit log; docs/email-log.md); this command only reads. From GET
+/api/ops/reputation; reads the dashboard's secret KURATCHI_OPS_TOKEN from the environment
+variable ${OPS_TOKEN_ENV}.
 
-Options:
-  --url URL              the dashboard (https://dash.example.com)
-  --org ORG              only this organisation
-  --request-timeout MS   per request (default 30000)
-  --json                 print the answer as JSON
-  -h, --help             this help
+  Last 7 days, per recipient; no verdict below 200 recipients. Bounce warn 2 %, pause 4 %; complaint warn 0.05 %, pause 0.08 %.
+  organisation  state   bounce  complaint  recipients  evaluated
+  org-acme      paused  5 %     0 %        200         2026-12-02T10:00:00.000Z
+  org-globex    ok      -       -          0           never
+  org-acme (Acme Corp): sending paused since 2026-12-02T10:00:00.000Z, bounce rate 5 % is past the pause threshold 4 %; 3 send(s) refused. A superadmin lifts it on the dashboard's Organisations page.
+
+"never" (and "-" rates) is an organisation the guard has not evaluated yet. --json prints the
+settings (thresholds as fractions) and the organisations (state, since, metric, rate, threshold,
+bounceRate, complaintRate, recipients, evaluatedAt, refusedSends, configurationSetName, pressure:
+the larger of each rate over its pause threshold, 1 at pause).
+
+${optionsHelp(FLAGS)}
 
 Example:
-  kuratchi-ses reputation --url https://dash.example.com
+  kuratchi-ses reputation --dashboard-url https://dash.example.com
 
-${EXIT_CODES_HELP} (1: an organisation is paused, or --org names none)`,
+${EXIT_CODES_HELP}
+(1: an organisation (of --org) is paused, --org names none: no organisation
+"org-nope" (known: …), or the request failed)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
-    const url = urlFlag(args, 'url', 'the dashboard, e.g. https://dash.example.com');
+    const url = urlFlag(args, 'dashboard-url');
     const only = stringFlag(args, 'org');
-    const api = opsApi(url, process.env, integerFlag(args, 'request-timeout', 30_000, 100, 600_000));
+    const api = opsApi(url, process.env, integerFlag(args, 'request-timeout-ms'));
     let answer: ReputationAnswer;
     try {
       answer = await api.get<ReputationAnswer>('/api/ops/reputation');

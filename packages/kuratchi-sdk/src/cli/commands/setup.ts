@@ -1,29 +1,55 @@
 import { SES_EVENT_DESTINATION_TYPES } from '#internal/setup/defaults.js';
 import type { SesEventDestinationType, SetupSesEventTrackingOptions } from 'kuratchi-sdk/email/setup';
 import { booleanFlag, parseCommandArgs, requiredFlag, stringFlag, type ParsedArgs } from '../args.js';
-import { AWS_FLAGS, AWS_FLAGS_HELP, targetFromFlags } from '../aws-flags.js';
+import { AWS_FLAGS, targetFromFlags } from '../aws-flags.js';
 import { out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { readTextFile } from '../read-file.js';
 import { formatSteps } from '../report-format.js';
 import { UsageError } from '../usage-error.js';
 
-const FLAGS = {
-  ...AWS_FLAGS,
-  'webhook-url': { type: 'string' },
-  'event-types': { type: 'string' },
-  'signature-version': { type: 'string' },
-  'delivery-policy': { type: 'string' },
-  'custom-redirect-domain': { type: 'string' },
-  'https-policy': { type: 'string' },
-  'firehose-stream-arn': { type: 'string' },
-  'firehose-role-arn': { type: 'string' },
-  'dry-run': { type: 'boolean' },
-} as const;
+const FLAGS: CommandFlags = {
+  command: 'setup',
+  flags: [
+    use('webhook-url', { required: true, note: 'the https:// URL of the webhook SNS posts to' }),
+    own('event-types', {
+      kind: 'text',
+      value: 'LIST',
+      meaning: `comma-separated, default all: ${SES_EVENT_DESTINATION_TYPES.join(',').toLowerCase()}`,
+    }),
+    own('signature-version', { kind: 'text', value: '1|2', meaning: 'SNS signature version (2: SHA256)', default: 2 }),
+    own('delivery-policy', {
+      kind: 'text',
+      value: 'JSON|@FILE',
+      meaning: `HTTPS delivery policy, e.g. '{"healthyRetryPolicy":{"numRetries":5}}'`,
+    }),
+    own('custom-redirect-domain', { kind: 'text', value: 'D', meaning: 'custom domain for open and click tracking' }),
+    own('https-policy', {
+      kind: 'text',
+      value: 'P',
+      meaning: 'REQUIRE | REQUIRE_OPEN_ONLY | OPTIONAL (with --custom-redirect-domain)',
+    }),
+    own('firehose-stream-arn', {
+      kind: 'text',
+      value: 'ARN',
+      meaning:
+        'also publish the events to this Amazon Data Firehose stream (event destination kuratchi-firehose; needs --firehose-role-arn)',
+    }),
+    own('firehose-role-arn', {
+      kind: 'text',
+      value: 'ARN',
+      meaning: 'the IAM role SES assumes to put records on that stream (firehose:PutRecordBatch)',
+    }),
+    use('dry-run', { note: 'no AWS call, no credentials needed' }),
+    ...AWS_FLAGS,
+  ],
+};
 
 /** `kuratchi-ses setup`: {@link setupSESEventTracking} from the command line. */
 export const setupCommand: Command = {
   name: 'setup',
+  audience: 'aws-setup',
   summary:
     'create or update the SNS topic, its policy, the configuration set, the event destination, the dead-letter queue and the webhook subscription',
   help: `Usage: kuratchi-ses setup --webhook-url URL [options]
@@ -33,27 +59,31 @@ SignatureVersion, its policy letting SES publish (AWS:SourceAccount + AWS:Source
 configuration set), the configuration set, its SNS event destination, the SQS dead-letter queue
 (14-day retention; SNS may send for the topic only) and the HTTPS subscription with its
 RedrivePolicy naming that queue.
-A second run changes nothing. A failing step stops the run; the report says what was done.
 
-Options:
-  --webhook-url URL            the webhook SNS posts to (https://…/api/webhooks/ses-events)
-  --event-types LIST           comma-separated, default all: ${SES_EVENT_DESTINATION_TYPES.join(',').toLowerCase()}
-  --signature-version 1|2      SNS signature version (default 2, SHA256)
-  --delivery-policy JSON|@FILE HTTPS delivery policy, e.g. '{"healthyRetryPolicy":{"numRetries":5}}'
-  --custom-redirect-domain D   custom domain for open and click tracking
-  --https-policy P             REQUIRE | REQUIRE_OPEN_ONLY | OPTIONAL (with --custom-redirect-domain)
-  --firehose-stream-arn ARN    also publish the events to this Amazon Data Firehose stream
-                               (event destination kuratchi-firehose; needs --firehose-role-arn)
-  --firehose-role-arn ARN      the IAM role SES assumes to put records on that stream
-  --dry-run                    print the plan without calling AWS
-${AWS_FLAGS_HELP}
-  -h, --help                   this help
+It prints one line per step (created, updated, unchanged, failed, skipped or planned; the steps
+include dead-letter-queue, the queue, and subscription-dead-letter, the subscription's
+RedrivePolicy), the topic and subscription ARNs, the dead-letter queue's URL, and what to do next.
+A second run changes nothing. A failing step stops the run and says which step failed and why;
+the same command resumes (the steps already done are kept).
 
-Credentials: the AWS SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO…).
-After setup, add the topic ARN to the webhook's SES_ALLOWED_TOPIC_ARNS so it confirms the subscription.
+With --firehose-stream-arn and --firehose-role-arn it also creates (or updates to match) a second
+event destination of the configuration set, kuratchi-firehose, of kind KinesisFirehoseDestination,
+publishing the same event types to your Firehose stream as the IAM role you name (the stream and
+the role are yours to create: docs/sending-and-setup.md). It is the step
+firehose-event-destination, after event-destination; idempotent, planned by --dry-run.
+
+${optionsHelp(FLAGS)}
+
+Credentials: the AWS SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or
+--profile, SSO…). After setup, add the topic ARN to the webhook's SES_ALLOWED_TOPIC_ARNS so it
+confirms the subscription.
 
 Example:
   kuratchi-ses setup --region eu-west-1 --webhook-url https://dash.example.com/api/webhooks/ses-events
+  kuratchi-ses setup --region eu-west-1 --webhook-url https://dash.example.com/api/webhooks/ses-events --dry-run
+  kuratchi-ses setup --region eu-west-1 --webhook-url https://dash.example.com/api/webhooks/ses-events \\
+    --firehose-stream-arn arn:aws:firehose:eu-west-1:123456789012:deliverystream/kuratchi-ses-events \\
+    --firehose-role-arn arn:aws:iam::123456789012:role/kuratchi-ses-firehose
 
 ${EXIT_CODES_HELP}`,
   async run(argv) {

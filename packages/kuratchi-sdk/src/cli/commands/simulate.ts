@@ -2,9 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import type { DemoEmail } from 'kuratchi-sdk/email/testing';
 import { redactUrl } from '#internal/setup/aws-errors.js';
 import { isSnsTopicArn } from 'kuratchi-sdk/email/aws-names';
-import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
+import { booleanFlag, integerFlag, optionalIntegerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { outcomeKey, postSnsMessage } from '../post-sns.js';
 import { startProgress } from '../progress.js';
 import { readTextFile } from '../read-file.js';
@@ -13,69 +14,97 @@ import { UsageError } from '../usage-error.js';
 
 const DEFAULT_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:kuratchi-ses-events';
 
-const FLAGS = {
-  url: { type: 'string' },
-  count: { type: 'string' },
-  interval: { type: 'string' },
-  'topic-arn': { type: 'string' },
-  'cert-url': { type: 'string' },
-  key: { type: 'string' },
-  'cert-out': { type: 'string' },
-  emails: { type: 'string' },
-  seed: { type: 'string' },
-  timeout: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+const FLAGS: CommandFlags = {
+  command: 'simulate',
+  flags: [
+    use('webhook-url', {
+      required: true,
+      note: 'e.g. http://127.0.0.1:8787/api/webhooks/ses-events',
+      formerly: [{ name: 'url' }],
+    }),
+    own('count', { kind: 'integer', value: 'N', meaning: 'number of POSTs', default: 20, min: 1, max: 100_000 }),
+    own('interval', {
+      kind: 'integer',
+      value: 'MS',
+      meaning: 'pause between POSTs',
+      default: 0,
+      min: 0,
+      max: 3_600_000,
+    }),
+    use('topic-arn', { note: 'TopicArn of the messages', default: DEFAULT_TOPIC_ARN }),
+    own('cert-url', {
+      kind: 'text',
+      value: 'URL',
+      meaning:
+        'SigningCertURL of the messages (default https://sns.<topic region>.amazonaws.com/SimpleNotificationService-<32 hex>.pem, the hex derived from the certificate; webhooks refuse any other host or path)',
+    }),
+    own('key', {
+      kind: 'text',
+      value: 'FILE',
+      meaning: 'signing key + certificate (PEM bundle): read it, or create it (mode 0600) when missing',
+    }),
+    own('cert-out', {
+      kind: 'text',
+      value: 'FILE',
+      meaning: 'write the certificate PEM here (for SNS_DEV_CERTIFICATE_PEM)',
+    }),
+    own('emails', {
+      kind: 'text',
+      value: 'FILE',
+      meaning:
+        'JSON array of {"sesMessageId","recipient"} to produce events for (default: five emails nobody sent, whose events the webhook parks)',
+    }),
+    own('seed', { kind: 'integer', value: 'N', meaning: 'deterministic choice of events', min: 0, max: 2 ** 32 - 1 }),
+    use('request-timeout-ms', {
+      note: 'per POST',
+      default: 15_000,
+      min: 100,
+      max: 120_000,
+      formerly: [{ name: 'timeout' }],
+    }),
+    use('json'),
+  ],
+};
 
 /** `kuratchi-ses simulate`: posts signed demo SES events (the dashboard demo's generator). */
 export const simulateCommand: Command = {
   name: 'simulate',
+  audience: 'offline',
   summary: 'POST signed demo SES events to a webhook (deliveries, opens, clicks, bounces, duplicates, forgeries…)',
-  help: `Usage: kuratchi-ses simulate --url URL [options]
+  help: `Usage: kuratchi-ses simulate --webhook-url URL [options]
 
 Posts realistic SNS deliveries of SES events, signed for real with a self-signed key: the next
 events of some emails (delivery, delay, bounce, open, click, complaint…), mixed with duplicates,
 out-of-order pairs, forged messages (expected 403) and events of emails nobody sent (parked, 200).
 
-A webhook trusts these signatures only in development: run the dashboard with
-ENVIRONMENT=development, SNS_DEV_CERTIFICATE_PEM set to the certificate (--cert-out writes it;
-otherwise it is printed on stderr), and the topic in SES_ALLOWED_TOPIC_ARNS. Use --key FILE to
-keep signing with the same key across runs.
+The events come from the dashboard demo's generator (createDemoTraffic of
+kuratchi-sdk/email/testing). A webhook trusts these signatures only in development: run the
+dashboard with ENVIRONMENT=development, SNS_DEV_CERTIFICATE_PEM set to the certificate
+(--cert-out writes it; otherwise it is printed on stderr), and the topic in
+SES_ALLOWED_TOPIC_ARNS. Use --key FILE to keep signing with the same key across runs, so the
+webhook does not need reconfiguring. Prints a tally of kind->status ("forged->403 x2").
 
-Options:
-  --url URL           the webhook, e.g. http://127.0.0.1:8787/api/webhooks/ses-events
-  --count N           number of POSTs (default 20)
-  --interval MS       pause between POSTs (default 0)
-  --topic-arn ARN     TopicArn of the messages (default ${DEFAULT_TOPIC_ARN})
-  --cert-url URL      SigningCertURL of the messages (default https://sns.<topic region>.amazonaws.com/SimpleNotificationService-<32 hex>.pem,
-                      the hex derived from the certificate; webhooks refuse any other host or path)
-  --key FILE          signing key + certificate (PEM bundle): read it, or create it when missing
-  --cert-out FILE     write the certificate PEM here (for SNS_DEV_CERTIFICATE_PEM)
-  --emails FILE       JSON array of {"sesMessageId","recipient"} to produce events for
-                      (default: five emails nobody sent, whose events the webhook parks)
-  --seed N            deterministic choice of events
-  --timeout MS        per POST (default 15000)
-  --json              print the summary as JSON
-  -h, --help          this help
+${optionsHelp(FLAGS)}
 
 Example:
-  kuratchi-ses simulate --url http://127.0.0.1:8787/api/webhooks/ses-events --key .simulate-key.pem --cert-out dev-cert.pem
+  kuratchi-ses simulate --webhook-url http://127.0.0.1:8787/api/webhooks/ses-events --key .simulate-key.pem --cert-out dev-cert.pem
 
-${EXIT_CODES_HELP} (1: an answer differed from the expected status)`,
+${EXIT_CODES_HELP}
+(1: an answer differed from the expected status)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
-    const url = urlFlag(args, 'url', 'the webhook to POST to');
-    const count = integerFlag(args, 'count', 20, 1, 100_000);
-    const intervalMs = integerFlag(args, 'interval', 0, 0, 3_600_000);
-    const timeoutMs = integerFlag(args, 'timeout', 15_000, 100, 120_000);
+    const url = urlFlag(args, 'webhook-url');
+    const count = integerFlag(args, 'count');
+    const intervalMs = integerFlag(args, 'interval');
+    const timeoutMs = integerFlag(args, 'request-timeout-ms');
     const topicArn = stringFlag(args, 'topic-arn') ?? DEFAULT_TOPIC_ARN;
     if (!isSnsTopicArn(topicArn))
       throw new UsageError(`--topic-arn must be an SNS topic ARN like ${DEFAULT_TOPIC_ARN}`);
     const certUrl = stringFlag(args, 'cert-url');
     const { createDemoTraffic, createSnsSigner, seededRandom } = await import('kuratchi-sdk/email/testing');
-    const seed = stringFlag(args, 'seed');
-    const random = seed === undefined ? Math.random : seededRandom(integerFlag(args, 'seed', 0, 0, 2 ** 32 - 1));
+    const seed = optionalIntegerFlag(args, 'seed');
+    const random = seed === undefined ? Math.random : seededRandom(seed);
 
     const keyPath = stringFlag(args, 'key');
     const { certificate, created } = await loadOrCreateSigningKey(keyPath);

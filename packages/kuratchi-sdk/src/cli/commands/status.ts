@@ -1,14 +1,22 @@
 import type { SesEventTrackingStatus } from 'kuratchi-sdk/email/setup';
 import { booleanFlag, parseCommandArgs, stringFlag } from '../args.js';
-import { AWS_FLAGS, AWS_FLAGS_HELP, targetFromFlags } from '../aws-flags.js';
+import { AWS_FLAGS, targetFromFlags } from '../aws-flags.js';
 import { out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { optionsHelp, use, type CommandFlags } from '../flags.js';
 
-const FLAGS = { ...AWS_FLAGS, 'webhook-url': { type: 'string' } } as const;
+const FLAGS: CommandFlags = {
+  command: 'status',
+  flags: [
+    use('webhook-url', { note: "report only this webhook's subscription (default: every HTTPS one)" }),
+    ...AWS_FLAGS,
+  ],
+};
 
 /** `kuratchi-ses status`: {@link getSESEventTrackingStatus} from the command line. */
 export const statusCommand: Command = {
   name: 'status',
+  audience: 'aws-setup',
   summary:
     'show whether events flow: topic, policy, configuration set, event destination, dead-letter queue, subscription',
   help: `Usage: kuratchi-ses status [options]
@@ -16,17 +24,18 @@ export const statusCommand: Command = {
 Reads, without changing anything, whether SES event tracking is set up: the topic (signature
 version, whether SES may publish), the configuration set, the event destination (enabled, event
 types), the SQS dead-letter queue (how many undelivered events wait in it) and the webhook
-subscription (confirmed or pending, and its RedrivePolicy). Exits 0 only when events flow.
+subscription (confirmed or pending, and its RedrivePolicy), and the Firehose event destination
+kuratchi-firehose when it exists (a disabled one is a problem). When undelivered events wait in
+the dead-letter queue it prints the \`kuratchi-ses redrive\` command that applies them.
+Exits 0 only when events flow. Credentials: the AWS SDK's default chain.
 
-Options:
-  --webhook-url URL          report only this webhook's subscription (default: every HTTPS one)
-${AWS_FLAGS_HELP}
-  -h, --help                 this help
+${optionsHelp(FLAGS)}
 
 Example:
   kuratchi-ses status --region eu-west-1
 
-${EXIT_CODES_HELP} (1 also when not ready)`,
+${EXIT_CODES_HELP}
+(1 also when not ready)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
@@ -53,7 +62,7 @@ function describe(s: SesEventTrackingStatus): string[] {
   );
   if (q.exists && q.messages)
     lines.push(
-      `  next: \`kuratchi-ses redrive --url DASHBOARD --queue-url ${q.url}\` applies the events waiting there`,
+      `  next: \`kuratchi-ses redrive --dashboard-url DASHBOARD --queue-url ${q.url}\` applies the events waiting there`,
     );
   const f = s.firehoseDestination;
   if (f.exists) {

@@ -1,38 +1,45 @@
 import { booleanFlag, parseCommandArgs, stringFlag } from '../args.js';
-import { AWS_FLAGS, AWS_FLAGS_HELP, targetFromFlags } from '../aws-flags.js';
+import { AWS_FLAGS, targetFromFlags } from '../aws-flags.js';
 import { out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { formatSteps } from '../report-format.js';
 import { UsageError } from '../usage-error.js';
 
-const FLAGS = {
-  ...AWS_FLAGS,
-  'webhook-url': { type: 'string' },
-  'keep-configuration-set': { type: 'boolean' },
-  force: { type: 'boolean' },
-  'dry-run': { type: 'boolean' },
-  yes: { type: 'boolean' },
-} as const;
+const FLAGS: CommandFlags = {
+  command: 'teardown',
+  flags: [
+    own('yes', { kind: 'boolean', meaning: 'confirm the deletion (not needed with --dry-run)' }),
+    use('webhook-url', { note: "only this webhook's subscription (default: every HTTPS one)" }),
+    own('keep-configuration-set', {
+      kind: 'boolean',
+      meaning: 'keep the configuration set: sending with it keeps working',
+    }),
+    own('force', {
+      kind: 'boolean',
+      meaning:
+        'delete the topic even when other subscriptions remain, and the dead-letter queue while it holds messages',
+    }),
+    use('dry-run', { note: 'no AWS call' }),
+    ...AWS_FLAGS,
+  ],
+};
 
 /** `kuratchi-ses teardown`: {@link teardownSESEventTracking} from the command line. */
 export const teardownCommand: Command = {
   name: 'teardown',
+  audience: 'aws-setup',
   summary: 'remove what setup created (event destination, configuration set, subscription, topic)',
   help: `Usage: kuratchi-ses teardown --yes [options]
 
 Removes what setup created, newest first: the event destination, the configuration set (unless
 --keep-configuration-set, or other event destinations use it), the webhook subscription, and the
 topic (kept, without SES's permission, while other subscriptions remain, unless --force).
-Missing resources are reported absent, so it is safe to run twice.
+The Firehose event destination (kuratchi-firehose) is deleted before the configuration set, and
+the SQS dead-letter queue last, kept while it still holds messages unless --force. Missing
+resources are reported absent, so it is safe to run twice. Credentials: the AWS SDK's default chain.
 
-Options:
-  --yes                      confirm the deletion (not needed with --dry-run)
-  --webhook-url URL          only this webhook's subscription (default: every HTTPS one)
-  --keep-configuration-set   keep the configuration set: sending with it keeps working
-  --force                    delete the topic even when other subscriptions remain
-  --dry-run                  print the plan without calling AWS
-${AWS_FLAGS_HELP}
-  -h, --help                 this help
+${optionsHelp(FLAGS)}
 
 Example:
   kuratchi-ses teardown --region eu-west-1 --yes

@@ -1,14 +1,16 @@
 import { booleanFlag, parseCommandArgs } from '../args.js';
 import { out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { optionsHelp, use, type CommandFlags } from '../flags.js';
 import { readTextFile } from '../read-file.js';
 import { UsageError } from '../usage-error.js';
 
-const FLAGS = { json: { type: 'boolean' } } as const;
+const FLAGS: CommandFlags = { command: 'verify-proof', positionals: 1, flags: [use('json')] };
 
 /** `kuratchi-ses verify-proof`: `verifyProofBundle` on a downloaded proof bundle, offline. */
 export const verifyProofCommand: Command = {
   name: 'verify-proof',
+  audience: 'offline',
   summary: "check an email's proof bundle offline and print what each signed message proves",
   help: `Usage: kuratchi-ses verify-proof BUNDLE [--json]
 
@@ -17,21 +19,29 @@ offline, without any network access: for each archived SNS message, that its bun
 certificate is the one recorded when it was archived (SHA-256), that its SigningCertURL passes
 the SNS host rule of its topic's region, that the signature verifies with that certificate, that
 the certificate was valid at the message's Timestamp, and that it is an SES event of the
-bundle's email. Prints one line per message with what it proves, then a verdict.
+bundle's email. The process never makes a network request (its fetch is disabled). Prints one
+line per message with what it proves, the events listed as not provable, then a verdict:
+  email 6b1c… (SES message 0100019…-000000)
+    ok      message 1 (SNS 2f1e…): Delivered to x@example.com at 2026-11-28T12:00:00.000Z, SMTP 250 2.6.0 Message received (reported by a8-70.smtp-out.amazonses.com)
+    n/a     Send (SNS 77aa…): not provable (not-archived)
+  verdict: proven: 1 signed message(s) verified
+A changed byte of any message, a swapped or re-hashed certificate, a message of another email:
+that message's line says FAILED and why ("signature does not match the message", "… is not the
+one archived for it (SHA-256 differs)"). A bundle with no archived message proves nothing (exit
+1); a file that is not JSON is a usage error (exit 2).
 
 What remains to trust: that each bundled certificate is Amazon's. Compare it with the PEM
 served at its SigningCertURL, or check its chain (docs/security.md).
 
-Options:
-  --json       print the verdict as JSON
-  -h, --help   this help
+${optionsHelp(FLAGS)}
 
 Example:
   kuratchi-ses verify-proof proof-email-1234.json
 
-${EXIT_CODES_HELP} (1: a message failed, or the bundle proves nothing; which one is printed)`,
+${EXIT_CODES_HELP}
+(1: a message failed, or the bundle proves nothing; which one is printed)`,
   async run(argv) {
-    const args = parseCommandArgs(argv, FLAGS, 1);
+    const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
     const file = args.positionals[0];
     if (!file) throw new UsageError('BUNDLE is required: the proof bundle (JSON) to check');

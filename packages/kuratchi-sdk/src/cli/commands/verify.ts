@@ -1,44 +1,66 @@
 import type { VerifySnsOptions } from 'kuratchi-sdk/email/verify';
-import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, type ParsedArgs } from '../args.js';
+import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, stringsFlag, type ParsedArgs } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
+import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { readTextFile } from '../read-file.js';
 import { UsageError } from '../usage-error.js';
 
-const FLAGS = {
-  cert: { type: 'string' },
-  at: { type: 'string' },
-  'topic-arn': { type: 'string', multiple: true },
-  'max-age': { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+const FLAGS: CommandFlags = {
+  command: 'verify',
+  positionals: 1,
+  flags: [
+    own('cert', {
+      kind: 'text',
+      value: 'PEM',
+      meaning:
+        "the signing certificate (PEM file): verify offline. Without it the certificate is downloaded from the message's SigningCertURL.",
+    }),
+    own('at', {
+      kind: 'text',
+      value: 'ISO-TIME',
+      meaning:
+        "verify as of this time (default now), e.g. the message's own Timestamp: AWS signing certificates expire, and messages are accepted for an hour.",
+    }),
+    use('topic-arn', { note: "accept only this topic (default the message's own TopicArn)", repeatable: true }),
+    own('max-age', {
+      kind: 'integer',
+      value: 'SECONDS',
+      meaning: 'oldest accepted message age at --at',
+      default: 3600,
+      min: 1,
+      max: 10 * 365 * 86400,
+    }),
+    use('json'),
+  ],
+};
 
 /** `kuratchi-ses verify`: {@link verifySnsMessage} on a stored message. */
 export const verifyCommand: Command = {
   name: 'verify',
+  audience: 'offline',
   summary: 'verify the signature of a stored SNS message (offline with --cert)',
   help: `Usage: kuratchi-ses verify FILE [--cert PEM] [--at ISO-TIME] [options]
 
 Verifies a stored SNS message (the JSON body SNS posted) exactly as the webhook does: envelope,
 signature version, SigningCertURL policy, topic, timestamp window, certificate validity and the
-RSA signature over the canonical string.
+RSA signature over the canonical string. With --cert it runs offline; without, it downloads the
+certificate from the message's SigningCertURL. To verify an old message, pass its own Timestamp
+as --at: AWS certificates expire, and messages are accepted for an hour.
 
-Options:
-  --cert PEM          the signing certificate (PEM file): verify offline. Without it the
-                      certificate is downloaded from the message's SigningCertURL.
-  --at ISO-TIME       verify as of this time (default now), e.g. the message's own Timestamp:
-                      AWS signing certificates expire, and messages are accepted for an hour.
-  --topic-arn ARN     accept only this topic (repeatable; default the message's own TopicArn)
-  --max-age SECONDS   oldest accepted message age at --at (default 3600)
-  --json              print the result as JSON
-  -h, --help          this help
+Prints "valid: Notification <MessageId> from <TopicArn> (SignatureVersion 2, <Timestamp>)", or
+"invalid: <code>: <reason>" (a tampered copy: "invalid: signature-mismatch: signature does not
+match the message") with a hint on stderr when one helps.
+
+${optionsHelp(FLAGS)}
 
 Example:
   kuratchi-ses verify message.json --cert SimpleNotificationService.pem --at 2026-03-06T20:00:26.893Z
 
-${EXIT_CODES_HELP} (1: the message is invalid, with the reason)`,
+${EXIT_CODES_HELP}
+(1: the message is invalid, with the reason)`,
   async run(argv) {
-    const args = parseCommandArgs(argv, FLAGS, 1);
+    const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
     const file = args.positionals[0];
     if (!file) throw new UsageError('FILE is required: the stored SNS message (JSON) to verify');
@@ -79,7 +101,7 @@ ${EXIT_CODES_HELP} (1: the message is invalid, with the reason)`,
 };
 
 async function verifyOptions(args: ParsedArgs, body: string): Promise<VerifySnsOptions> {
-  const options: VerifySnsOptions = { maxAgeSeconds: integerFlag(args, 'max-age', 3600, 1, 10 * 365 * 86400) };
+  const options: VerifySnsOptions = { maxAgeSeconds: integerFlag(args, 'max-age') };
   const at = stringFlag(args, 'at');
   if (at !== undefined) {
     const time = new Date(at);
@@ -94,9 +116,9 @@ async function verifyOptions(args: ParsedArgs, body: string): Promise<VerifySnsO
       throw new UsageError(`--cert ${certPath} is not a PEM certificate`);
     options.fetchCertificate = async () => pem;
   }
-  const topics = args.values['topic-arn'];
-  const own = topicOf(body);
-  options.allowedTopicArns = Array.isArray(topics) && topics.length ? topics : own ? [own] : [];
+  const topics = stringsFlag(args, 'topic-arn');
+  const ownTopic = topicOf(body);
+  options.allowedTopicArns = topics.length ? topics : ownTopic ? [ownTopic] : [];
   return options;
 }
 
