@@ -30,7 +30,7 @@ credentials, one email each to success@, bounce@ and complaint@simulator.amazons
 with the run's id), then each event SES must publish for them (Send, Delivery, Bounce, Complaint)
 has to come back through SNS, the webhook, the queue and the database. This is the whole path,
 tested end to end. The Worker needs SES_CANARY_ORGANIZATION_ID, SES_CANARY_FROM and its AWS
-credentials (see docs/deployment.md), and the secret KURATCHI_OPS_TOKEN, which this command reads
+credentials (see docs/guides/deploy.md), and the secret KURATCHI_OPS_TOKEN, which this command reads
 from the environment variable ${OPS_TOKEN_ENV}.
 
 Options:
