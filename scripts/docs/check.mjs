@@ -4,7 +4,9 @@
 //  3. docs/webhook.md's answers table is the one generated from the built WEBHOOK_CONTRACT;
 //  4. the README holds the two commands, the test one exactly as .ci/run runs it;
 //  5. every relative link of the hand-written Markdown reaches a file (and heading);
-//  6. the hand-written prose stays within its budget (generated references, the example blocks
+//  6. every file path a hand-written page names in backticks is a file of the repository (a
+//     tracked path, or the end of one), so a moved file cannot leave a guide pointing nowhere;
+//  7. the hand-written prose stays within its budget (generated references, the example blocks
 //     and the generated table do not count: their source is elsewhere).
 // `--write` rewrites 2 and 3 from their sources instead of failing on them.
 import { spawnSync } from 'node:child_process';
@@ -12,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exampleBlocks, headingAnchors, markdownFiles, relativeLinks, withExamples } from './markdown.mjs';
+import { codePaths, exampleBlocks, headingAnchors, markdownFiles, relativeLinks, withExamples } from './markdown.mjs';
 import { TABLE_END, TABLE_START, webhookTable, withWebhookTable } from './webhook-table.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -39,6 +41,9 @@ const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin
 if (tsc.status !== 0) problems.push(`docs/examples do not type-check:\n${tsc.stdout}${tsc.stderr}`);
 
 const files = await markdownFiles(root);
+/** Files the repository holds (and build outputs it ignores, which a page may name too). */
+const tracked = spawnSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+const isRepositoryFile = (path) => tracked.some((file) => file === path || file.endsWith(`/${path}`));
 let proseBytes = 0;
 for (const file of files) {
   let markdown = await text(file);
@@ -61,6 +66,12 @@ for (const file of files) {
   // 3. The webhook contract's table.
   if (file === 'docs/webhook.md') {
     const { WEBHOOK_CONTRACT } = await import('kuratchi-sdk/email/events');
+    if (!WEBHOOK_CONTRACT) {
+      console.error(
+        'docs check: kuratchi-sdk/email/events no longer exports WEBHOOK_CONTRACT: import it from its new place',
+      );
+      process.exit(2);
+    }
     const generated = withWebhookTable(markdown, webhookTable(WEBHOOK_CONTRACT));
     if (write) markdown = generated;
     else if (generated !== markdown) {
@@ -86,6 +97,10 @@ for (const file of files) {
       problems.push(`${file}:${line}: ${resolved} has no heading #${anchor}`);
     }
   }
+  // 6. Named files exist.
+  for (const { path, line } of GENERATED.includes(file) ? [] : codePaths(markdown)) {
+    if (!isRepositoryFile(path) && !existsSync(join(root, path))) problems.push(`${file}:${line}: no file ${path}`);
+  }
   if (!GENERATED.includes(file)) proseBytes += handWrittenBytes(markdown);
 }
 
@@ -98,7 +113,7 @@ for (const command of [DEV, ciTest]) {
   }
 }
 
-// 6. The prose budget.
+// 7. The prose budget.
 if (proseBytes > PROSE_BUDGET_BYTES) {
   problems.push(`hand-written Markdown is ${proseBytes} bytes, over the budget of ${PROSE_BUDGET_BYTES}`);
 }

@@ -2,7 +2,7 @@
 // headings read as GitHub does, the webhook table generated and spliced between its marks.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { exampleBlocks, headingAnchors, relativeLinks, withExamples } from './markdown.mjs';
+import { codePaths, exampleBlocks, headingAnchors, relativeLinks, withExamples } from './markdown.mjs';
 import { TABLE_END, TABLE_START, webhookTable, withWebhookTable } from './webhook-table.mjs';
 
 const guide = ['# Guide', '', '<!-- example: docs/examples/a.ts -->', '```ts', 'old();', '```', 'after'].join('\n');
@@ -35,6 +35,15 @@ describe('links and headings', () => {
     assert.deepEqual(relativeLinks(text), [
       { target: 'guides/send.md#send', line: 1 },
       { target: '../x.md', line: 5 },
+    ]);
+  });
+
+  it('lists the file paths named in backticks, not URL paths or build output', () => {
+    const text =
+      'see `events/ingest.ts` and `apps/dashboard/src/worker.ts`\n`/emails/ID/proof.json` `dist/cli/x.js` `kuratchi-sdk/email/d1`';
+    assert.deepEqual(codePaths(text), [
+      { path: 'events/ingest.ts', line: 1 },
+      { path: 'apps/dashboard/src/worker.ts', line: 1 },
     ]);
   });
 

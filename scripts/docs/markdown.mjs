@@ -90,6 +90,23 @@ export function relativeLinks(text) {
 }
 
 /**
+ * The file paths a Markdown text names in backticks (`events/ingest.ts`,
+ * `apps/dashboard/src/worker.ts`): a slash and a source or data extension. Paths of URLs (a
+ * leading `/`) and of build output (`dist/`) are left out.
+ * @param {string} text
+ * @returns {Array<{ path: string, line: number }>}
+ */
+export function codePaths(text) {
+  const paths = [];
+  text.split('\n').forEach((line, i) => {
+    for (const match of line.matchAll(/`([\w.-]+(?:\/[\w.-]+)+\.(?:ts|mjs|js|sql|json|toml|md))`/g)) {
+      if (!match[1].startsWith('dist/')) paths.push({ path: match[1], line: i + 1 });
+    }
+  });
+  return paths;
+}
+
+/**
  * The anchors GitHub gives the headings of a Markdown text: lower case, punctuation but `-` and
  * `_` dropped, spaces turned into `-`, a repeated one suffixed `-1`, `-2`…
  * @param {string} text
