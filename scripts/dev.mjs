@@ -6,7 +6,7 @@
 //   DEMO_TRAFFIC=on           `off`: serve the seeded data only (the end-to-end tests post their own)
 //   DEMO_SEED                 an integer: the same sequence of live events every run (default random)
 //   KURATCHI_STATE_DIR        local D1 state (default .wrangler/state, the one `wrangler dev` uses)
-//   INGESTION_STALE_MINUTES   passed to the Worker (see docs/deployment.md)
+//   INGESTION_STALE_MINUTES   passed to the Worker (see docs/settings.md)
 //   SES_PARK_TTL_HOURS        passed to the Worker (how long the park holds an event; default 24)
 //   ALERT_WEBHOOK=on          `off`: no local alert webhook (alerts then show on the dashboard only)
 //   DEMO_SES=on               `off`: no local SES (the canary, reconciliation and the guard's

@@ -15,7 +15,7 @@
 -- newest insert first for later ones.
 -- The table keeps its text (not contentless) and the email id, UNINDEXED, to join back to `emails`.
 -- `wrangler d1 export` refuses a database with a virtual table (cloudflare/workers-sdk#6305): see
--- docs/sdk.md, "Searching the log", for dropping the triggers and the table around an export.
+-- docs/guides/operate.md, "Search and export", for dropping the triggers and the table around an export.
 
 CREATE VIRTUAL TABLE email_search USING fts5(
   search_email_id UNINDEXED,

@@ -1,5 +1,5 @@
 /**
- * Exit codes of `kuratchi-ses` (documented in its `--help` and in docs/sending-and-setup.md).
+ * Exit codes of `kuratchi-ses` (documented in its `--help` and in docs/cli.md).
  */
 export const EXIT = {
   /** Done: set up, ready, valid, every message accepted. */

@@ -24,7 +24,7 @@ export const SEARCH_MAX_LENGTH = 200;
  * `search`: any part of a To, CC or BCC address, subject words, or a whole SES message id,
  * case-insensitive, as literal text (terms under three characters are left out by the SDK).
  * The CSV export reads the same params, so it exports exactly the filtered log.
- * @see docs/sdk.md (Searching the log) at the repository root
+ * @see docs/guides/operate.md (Search and export) at the repository root
  */
 export function readEmailLogQuery(params: URLSearchParams): EmailLogQuery {
   const status = params.get('status') ?? '';

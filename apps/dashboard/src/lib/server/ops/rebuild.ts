@@ -33,7 +33,7 @@ function archiveUnbound(): Response {
   return Response.json(
     {
       error: 'archive-unbound',
-      message: 'the raw archive is not bound: add the SES_ARCHIVE R2 bucket (docs/deployment.md)',
+      message: 'the raw archive is not bound: add the SES_ARCHIVE R2 bucket (docs/guides/deploy.md)',
     },
     { status: 409 },
   );

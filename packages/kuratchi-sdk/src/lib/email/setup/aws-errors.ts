@@ -19,7 +19,7 @@ export function describeAwsError(error: unknown): string {
   if (
     ['AccessDenied', 'AccessDeniedException', 'AuthorizationError', 'AuthorizationErrorException'].includes(error.name)
   ) {
-    return `${text} (the credentials lack a permission this step needs: see the IAM policy in docs/sending-and-setup.md)`;
+    return `${text} (the credentials lack a permission this step needs: see the IAM permissions in docs/guides/send.md)`;
   }
   if (['InvalidClientTokenId', 'UnrecognizedClientException', 'SignatureDoesNotMatch'].includes(error.name)) {
     return `${text} (the AWS credentials are not valid: check the access key and secret)`;
