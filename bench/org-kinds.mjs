@@ -18,10 +18,10 @@ import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 import { durableObjectDatabase } from 'kuratchi-sdk/email/d1';
 import { sesEventQueueMessage } from 'kuratchi-sdk/email/events';
-import { buildSesEvent } from 'kuratchi-sdk/email/testing';
 import { ADMIN_MIGRATIONS, applyMigrationFiles, ORG_MIGRATIONS } from '../scripts/d1-migration-files.mjs';
 import { registerOrganizationStatement } from '../scripts/lib/demo-organizations.mjs';
 import { insertEmails } from './email-rows.mjs';
+import { BENCH_EVENT_TYPES, benchSesEvent } from './events.mjs';
 import { bundleWorker, compareInRounds, outcomesText, report, result, workerCaller } from './lib.mjs';
 import { suspendSearchIndex } from './search-queries.mjs';
 
@@ -34,8 +34,6 @@ const BATCH = 100;
 /** Events per throughput sample (10 batches of 100, each spread over the 50 organisations). */
 const THROUGHPUT_EVENTS = 1000;
 const INSERT_CHUNK = 100_000;
-/** @type {import('kuratchi-sdk/email/testing').SesEventSpec['eventType'][]} */
-const TYPES = ['Delivery', 'Open', 'Click'];
 const LOG_ORGANIZATION = 'org-log-1m';
 const pad = (n) => String(n).padStart(2, '0');
 const KINDS = {
@@ -153,13 +151,7 @@ try {
         MessageId: `sns-${i}`,
         Timestamp: new Date().toISOString(),
         Message: JSON.stringify(
-          buildSesEvent({
-            eventType: TYPES[Math.floor(i / emails.length) % TYPES.length],
-            messageId: email.sesMessageId,
-            recipient: email.recipient,
-            time: new Date(Date.now() - 60_000 + (i % 50_000)),
-            link: `https://example.com/bench/${i % 5}`,
-          }),
+          benchSesEvent(i, email, BENCH_EVENT_TYPES[Math.floor(i / emails.length) % BENCH_EVENT_TYPES.length]),
         ),
       });
     });

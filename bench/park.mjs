@@ -14,6 +14,7 @@ import { buildSesEvent, createSnsSigner } from 'kuratchi-sdk/email/testing';
 import { ADMIN_MIGRATIONS, applyMigrationFiles, ORG_MIGRATIONS } from '../scripts/d1-migration-files.mjs';
 import { demoOrganization, registerOrganization } from '../scripts/lib/demo-organizations.mjs';
 import { bundleDashboard } from '../scripts/lib/wrangler.mjs';
+import { certificateOutbound } from './events.mjs';
 import { report, result } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -41,10 +42,7 @@ const mf = new Miniflare({
   d1Persist: false,
   bindings: { ENVIRONMENT: 'production', SES_ALLOWED_TOPIC_ARNS: TOPIC },
   // The Worker's only outbound request: the signing certificate at its SNS URL.
-  outboundService: (request) =>
-    request.url === signer.certUrlFor(TOPIC)
-      ? new Response(signer.certificatePem)
-      : new Response('not found', { status: 404 }),
+  outboundService: certificateOutbound(signer, TOPIC),
   // The Worker's one log line per POST is not this benchmark's output; its errors still show.
   handleRuntimeStdio(stdout, stderr) {
     stdout.resume();

@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Miniflare } from 'miniflare';
-import { buildSesEvent, createSnsSigner } from 'kuratchi-sdk/email/testing';
+import { createSnsSigner } from 'kuratchi-sdk/email/testing';
 import { sesEventQueueMessage } from 'kuratchi-sdk/email/events';
 import { ADMIN_MIGRATIONS, applyMigrationFiles, ORG_MIGRATIONS } from '../scripts/d1-migration-files.mjs';
 import { DEMO_D1_ORGANIZATIONS, registerOrganization } from '../scripts/lib/demo-organizations.mjs';
@@ -31,6 +31,7 @@ import { readDemoSigner } from '../scripts/lib/demo-signer.mjs';
 import { startDevServer } from '../scripts/lib/dev-server.mjs';
 import { freePort, sleep } from '../scripts/lib/processes.mjs';
 import { bundleDashboard, d1Execute, ROOT } from '../scripts/lib/wrangler.mjs';
+import { BENCH_EVENT_TYPES, benchSesEvent, certificateOutbound, snsBodySigner } from './events.mjs';
 import { bundleWorker, compareInRounds, median, outcomesText, report, result, workerCaller } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,8 +48,6 @@ const SECONDS = Number(process.env.BENCH_QUEUE_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_QUEUE_ROUNDS ?? 3);
 const WARM_UP_SECONDS = 2;
 const MAX_PING_REQUESTS = 250_000;
-/** @type {import('kuratchi-sdk/email/testing').SesEventSpec['eventType'][]} */
-const TYPES = ['Delivery', 'Open', 'Click'];
 
 const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-bench-queue-'));
 const signer = await createSnsSigner();
@@ -86,13 +85,7 @@ if (!ONLY || ONLY === 'sdk') {
           MessageId: `sdk-${i}`,
           TopicArn: TOPIC,
           Message: JSON.stringify(
-            buildSesEvent({
-              eventType: TYPES[Math.floor(i / emails.length) % TYPES.length],
-              messageId: email.sesMessageId,
-              recipient: email.recipient,
-              time: new Date(Date.now() - 60_000 + (i % 50_000)),
-              link: `https://example.com/bench/${i % 5}`,
-            }),
+            benchSesEvent(i, email, BENCH_EVENT_TYPES[Math.floor(i / emails.length) % BENCH_EVENT_TYPES.length]),
           ),
           Timestamp: new Date().toISOString(),
         };
@@ -223,10 +216,7 @@ if (!ONLY || ONLY === 'workerd') {
             'kuratchi-ses-events-dlq': { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 100 },
           },
     // The Worker's only outbound request: the signing certificate at its SNS URL.
-    outboundService: (request) =>
-      request.url === signer.certUrlFor(TOPIC)
-        ? new Response(signer.certificatePem)
-        : new Response('not found', { status: 404 }),
+    outboundService: certificateOutbound(signer, TOPIC),
     // One log line per POST and per batch: not this benchmark's output; errors still show.
     handleRuntimeStdio(stdout, stderr) {
       stdout.resume();
@@ -356,33 +346,7 @@ async function seed(mf) {
  * ROUNDS alternating rounds of SECONDS; every webhook request a distinct signed notification.
  */
 async function webhookVsPing({ base, signer, topicArn, emails, prefix, queued = true }) {
-  let next = 0;
-  const sign = (count) => {
-    const now = Date.now();
-    return Promise.all(
-      Array.from({ length: count }, async () => {
-        const i = next++;
-        const email = emails[i % emails.length];
-        return JSON.stringify(
-          await signer.sign({
-            Type: 'Notification',
-            MessageId: `${prefix}-${i}`,
-            TopicArn: topicArn,
-            Message: JSON.stringify(
-              buildSesEvent({
-                eventType: TYPES[i % TYPES.length],
-                messageId: email.sesMessageId,
-                recipient: email.recipient,
-                time: new Date(now - 60_000 + (i % 50_000)),
-                link: `https://example.com/bench/${i % 5}`,
-              }),
-            ),
-            Timestamp: new Date(now).toISOString(),
-          }),
-        );
-      }),
-    );
-  };
+  const sign = snsBodySigner({ signer, topicArn, emails, prefix });
   const tally = { statuses: {}, errors: 0, ok: 0, queued: 0 };
   const load = async (route, seconds, bodies = []) => {
     let n = 0;

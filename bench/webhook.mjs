@@ -12,12 +12,12 @@
 //   BENCH_WEBHOOK_SECONDS=8   seconds per round;  BENCH_WEBHOOK_ROUNDS=3   rounds
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { buildSesEvent } from 'kuratchi-sdk/email/testing';
 import { DEMO_D1_ORGANIZATIONS } from '../scripts/lib/demo-organizations.mjs';
 import { readDemoSigner } from '../scripts/lib/demo-signer.mjs';
 import { startDevServer } from '../scripts/lib/dev-server.mjs';
 import { logTail } from '../scripts/lib/processes.mjs';
 import { d1Execute, ROOT } from '../scripts/lib/wrangler.mjs';
+import { snsBodySigner } from './events.mjs';
 import { median, report, result } from './lib.mjs';
 
 const CONNECTIONS = 64;
@@ -56,34 +56,7 @@ try {
   console.log(`• ${emails.length} seeded emails with an SES message id`);
 
   // Distinct signed notifications, made ahead of the load (signing is not what is measured).
-  let signed = 0;
-  async function signBodies(count) {
-    /** @type {import('kuratchi-sdk/email/testing').SesEventSpec['eventType'][]} */
-    const types = ['Delivery', 'Open', 'Click'];
-    const now = Date.now();
-    return Promise.all(
-      Array.from({ length: count }, async () => {
-        const i = signed++;
-        const email = emails[i % emails.length];
-        const message = await signer.sign({
-          Type: 'Notification',
-          MessageId: `bench-${i}`,
-          TopicArn: topicArn,
-          Message: JSON.stringify(
-            buildSesEvent({
-              eventType: types[i % types.length],
-              messageId: email.sesMessageId,
-              recipient: email.recipient,
-              time: new Date(now - 60_000 + (i % 50_000)),
-              link: `https://example.com/bench/${i % 5}`,
-            }),
-          ),
-          Timestamp: new Date(now).toISOString(),
-        });
-        return JSON.stringify(message);
-      }),
-    );
-  }
+  const signBodies = snsBodySigner({ signer, topicArn, emails, prefix: 'bench' });
 
   const tally = {
     webhook: { requests: 0, statuses: {}, errors: 0, timeouts: 0 },

@@ -58,7 +58,7 @@ export function bundleDashboard(outdir) {
  * @param {string} binding the database's binding in wrangler.toml, e.g. `ADMIN_DB`
  * @param {string} sql
  * @param {string} stateDir
- * @returns {Array<Record<string, any>>}
+ * @returns {any[]} the rows as wrangler answers them (column name → value)
  * @see https://developers.cloudflare.com/workers/wrangler/commands/#d1-execute
  */
 export function d1Execute(binding, sql, stateDir) {
