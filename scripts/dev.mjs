@@ -39,7 +39,8 @@ const scheduledIntervalMs = Number(process.env.SCHEDULED_INTERVAL_SECONDS ?? 60)
 // The cron of wrangler.toml's [triggers], passed on to the handler as `controller.cron`.
 const cron =
   /^crons\s*=\s*\[\s*"([^"]+)"/m.exec(readFileSync(join(root, 'wrangler.toml'), 'utf8'))?.[1] ?? '*/10 * * * *';
-// wrangler's own entry point, run by this Node directly (no pnpm in between), so signals reach it.
+// wrangler's own entry point, run by this Node directly (no pnpm in between), so signals reach it;
+// quiet and offline (scripts/lib/wrangler.mjs).
 const quiet = wranglerEnv();
 
 function demoSeed(value) {
