@@ -37,12 +37,6 @@ const server = await startDevServer({ stateDir }).catch((error) => {
   process.exit(1);
 });
 const base = server.base;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, async () => {
-    await server.stop();
-    process.exit(130);
-  });
-}
 
 try {
   const { signer, topicArn } = await readDemoSigner(join(stateDir, 'demo'));

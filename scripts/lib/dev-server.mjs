@@ -20,7 +20,8 @@ import { ROOT, wranglerEnv } from './wrangler.mjs';
 /**
  * Starts scripts/dev.mjs with `DEMO_TRAFFIC=off` on a fresh `stateDir` (emptied first) and waits
  * until the dashboard answers `GET /api/ping` with 200 (at most 180 s; throws if it exits first
- * or does not answer in time). The process group is SIGKILLed when this process exits.
+ * or does not answer in time). SIGINT or SIGTERM to this process stops it, then exits 130; the
+ * process group is SIGKILLed when this process exits anyway.
  * @param {{ stateDir: string, env?: Record<string, string>, log?: (line: string) => void }} options
  *   `env`: more environment of scripts/dev.mjs; `log`: where the start is announced
  * @returns {Promise<DevServer>}
@@ -65,12 +66,19 @@ export async function startDevServer({ stateDir, env = {}, log = console.log }) 
       const deadline = Date.now() + 10_000;
       while (processGroupAlive(pid) && Date.now() < deadline) await sleep(200);
       if (processGroupAlive(pid)) {
-        log('• the dashboard did not stop within 20 s: SIGKILL to its process group');
+        console.error('• the dashboard did not stop within 20 s: SIGKILL to its process group');
         process.kill(-pid, 'SIGKILL');
       }
     })();
     return stopped;
   };
+
+  for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+    process.on(signal, async () => {
+      await stop();
+      process.exit(130);
+    });
+  }
 
   try {
     const deadline = Date.now() + 180_000;
