@@ -43,7 +43,8 @@ export async function startBuiltWorker(bindings, options = {}) {
   const acme = await mf.getD1Database('ORG_DB_ACME');
   await applyMigrationFiles(admin, ADMIN_MIGRATIONS);
   await applyMigrationFiles(acme, ORG_MIGRATIONS);
-  await registerOrganization(admin, demoOrganization('org-acme'));
+  // Named `Acme` here (the CLI tests read that name), not the demo's `Acme Corp`.
+  await registerOrganization(admin, { ...demoOrganization('org-acme'), name: 'Acme' });
   return { mf, url, admin, acme };
 }
 
