@@ -11,7 +11,8 @@ export function countingD1(db, count) {
       get(t, property) {
         if (property === UNWRAP) return t;
         if (property === 'bind') return (...values) => statement(t.bind(...values));
-        if (['run', 'first', 'all', 'raw'].includes(property)) return (...args) => (count(), t[property](...args));
+        if (typeof property === 'string' && ['run', 'first', 'all', 'raw'].includes(property))
+          return (...args) => (count(), t[property](...args));
         const value = Reflect.get(t, property);
         return typeof value === 'function' ? value.bind(t) : value;
       },
@@ -32,7 +33,13 @@ export function isD1Binding(value) {
   return Boolean(value && typeof value.prepare === 'function' && typeof value.batch === 'function');
 }
 
-/** A MessageBatch of queue bodies as Queues hands it to a `queue` handler (ack and retry do nothing). */
+/**
+ * A MessageBatch of queue bodies as Queues hands it to a `queue` handler (ack and retry do nothing).
+ * @param {unknown[]} bodies
+ * @param {number} offset the number of the first message (its id is `m-<offset>`)
+ * @param {string} [queue]
+ * @returns {import('@cloudflare/workers-types').MessageBatch<unknown>}
+ */
 export function messageBatch(bodies, offset, queue = 'kuratchi-ses-events') {
   const messages = bodies.map((body, i) => ({
     id: `m-${offset + i}`,
@@ -42,5 +49,5 @@ export function messageBatch(bodies, offset, queue = 'kuratchi-ses-events') {
     ack() {},
     retry() {},
   }));
-  return { queue, messages, ackAll() {}, retryAll() {} };
+  return { queue, messages, ackAll() {}, retryAll() {}, metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
 }

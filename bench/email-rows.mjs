@@ -5,26 +5,8 @@
 // Recipients are `<first>.<last><number>@<domain>` (16 × 10 × 1000 combinations), so a prefix
 // such as `mia.rossi4` matches 111 numbers of one name: ~70 rows at 100k, ~700 at 1M; `mia.`
 // matches 1/16 of all rows.
-export const FIRST = [
-  'ana',
-  'ben',
-  'chloe',
-  'dev',
-  'emma',
-  'farid',
-  'grace',
-  'hugo',
-  'ines',
-  'jonas',
-  'kim',
-  'leo',
-  'mia',
-  'noah',
-  'olga',
-  'priya',
-];
-export const LAST = ['garcia', 'smith', 'kowalski', 'nguyen', 'muller', 'rossi', 'tanaka', 'silva', 'dubois', 'jensen'];
-export const DOMAINS = ['example.com', 'example.org', 'example.net'];
+import { EXAMPLE_DOMAINS, FIRST_NAMES, LAST_NAMES } from '../scripts/lib/demo-names.mjs';
+
 export const YEAR_MS = 365 * 86_400_000;
 export const NOW = Date.UTC(2026, 10, 28);
 
@@ -47,8 +29,8 @@ export async function insertEmails(db, from, to) {
          SELECT n,
            ${NOW} - ${h(7)} % ${YEAR_MS} AS created,
            ${h(11)} % 1000 AS roll,
-           json_extract(${json(FIRST)}, '$[' || (n % 16) || ']') || '.' || json_extract(${json(LAST)}, '$[' || (n / 16 % 10) || ']')
-             || (n / 160 % 1000) || '@' || json_extract(${json(DOMAINS)}, '$[' || (n % 3) || ']') AS recipient
+           json_extract(${json(FIRST_NAMES)}, '$[' || (n % 16) || ']') || '.' || json_extract(${json(LAST_NAMES)}, '$[' || (n / 16 % 10) || ']')
+             || (n / 160 % 1000) || '@' || json_extract(${json(EXAMPLE_DOMAINS)}, '$[' || (n % 3) || ']') AS recipient
          FROM seq)
        INSERT INTO emails (id, recipient, sender, subject, email_type, status, ses_message_id, user_id, metadata, created_at, updated_at,
                            sent_at, delivered_at, opened_at, clicked_at, bounced_at, complained_at, open_count, click_count,
@@ -77,7 +59,7 @@ export async function insertEmails(db, from, to) {
     .prepare(
       `WITH RECURSIVE seq(n) AS (SELECT CAST(?1 AS INTEGER) UNION ALL SELECT n + 1 FROM seq WHERE n < CAST(?2 AS INTEGER) - 1)
        INSERT INTO email_recipients (email_id, address, kind)
-       SELECT printf('email-%08d', n), json_extract(${json(LAST)}, '$[' || (n / 16 % 10) || ']') || '.team' || (n / 10 % 500) || '@partner.example', 'cc'
+       SELECT printf('email-%08d', n), json_extract(${json(LAST_NAMES)}, '$[' || (n / 16 % 10) || ']') || '.team' || (n / 10 % 500) || '@partner.example', 'cc'
        FROM seq WHERE n % 10 = 3`,
     )
     .bind(from, to)

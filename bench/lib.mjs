@@ -1,22 +1,37 @@
 // Shared helpers of the benchmarks: alternating rounds, medians, and the result record.
 
-/** Median of numbers. */
+/**
+ * Median of numbers (the upper one of an even count); throws for none.
+ * @param {number[]} values
+ * @returns {number}
+ */
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  const middle = sorted[Math.floor(sorted.length / 2)];
+  if (middle === undefined) throw new Error('the median of no values');
+  return middle;
 }
 
 /**
  * Runs each contender once to warm up, then `rounds` rounds in which every contender runs once in
  * turn (so drift of a noisy machine hits all alike); returns the median of `measure(run)` for each.
+ * @template {string} Name
+ * @template {() => Promise<any>} Run
+ * @param {Record<Name, Run>} contenders
+ * @param {{ rounds?: number, measure: (run: Run) => Promise<number> }} options
+ * @returns {Promise<Record<Name, number>>}
  */
 export async function compareInRounds(contenders, { rounds = 7, measure }) {
-  for (const run of Object.values(contenders)) await run();
-  const samples = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
+  const entries = /** @type {Array<[Name, Run]>} */ (Object.entries(contenders));
+  for (const [, run] of entries) await run();
+  /** @type {Map<Name, number[]>} */
+  const samples = new Map(entries.map(([name]) => [name, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const [name, run] of Object.entries(contenders)) samples[name].push(await measure(run));
+    for (const [name, run] of entries) samples.get(name)?.push(await measure(run));
   }
-  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
+  return /** @type {Record<Name, number>} */ (
+    Object.fromEntries([...samples].map(([name, values]) => [name, median(values)]))
+  );
 }
 
 /** What a row id must look like: kebab-case (lower-case words and digits joined by `-`). */
@@ -26,6 +41,14 @@ export const RESULT_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
  * One line of bench/results.json: `id` names the row for good (kebab-case, the same every run: never
  * made of measured numbers); `ratio` is ours / baseline; `target` says which way it reads
  * (`≥ 3`: higher is better, `≤ 1.5`: lower is better). `digits`: decimals kept of ours and baseline.
+ * @param {string} id
+ * @param {string} name
+ * @param {string} unit
+ * @param {number} ours
+ * @param {number} baseline
+ * @param {string} baselineName
+ * @param {string | null} target `null`: none (the table says n/a)
+ * @param {number} [digits]
  */
 export function result(id, name, unit, ours, baseline, baselineName, target, digits = 1) {
   if (!RESULT_ID.test(id)) throw new Error(`result id ${JSON.stringify(id)} is not kebab-case`);
@@ -41,6 +64,7 @@ export function result(id, name, unit, ours, baseline, baselineName, target, dig
   };
 }
 
+/** @param {number} value @param {number} [digits] */
 function round(value, digits = 1) {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
@@ -49,6 +73,8 @@ function round(value, digits = 1) {
 /**
  * The problems of a set of rows: a row without a kebab-case `id`, or an id used twice. bench/run.mjs
  * fails on any.
+ * @param {any[]} rows
+ * @returns {string[]}
  */
 export function idProblems(rows) {
   const problems = [];
@@ -62,7 +88,10 @@ export function idProblems(rows) {
   return problems;
 }
 
-/** Prints the results of one benchmark as the last stdout line, for bench/run.mjs to collect. */
+/**
+ * Prints the results of one benchmark as the last stdout line, for bench/run.mjs to collect.
+ * @param {object[]} results
+ */
 export function report(results) {
   console.log(`RESULTS ${JSON.stringify(results)}`);
 }
@@ -71,6 +100,8 @@ export function report(results) {
  * Bundles a benchmark's Worker `entry` (with the built SDK it imports) into one ES module at
  * `outfile`, as wrangler would: workerd resolves relative imports only. The Workers runtime's own
  * modules (`cloudflare:*`) stay imports.
+ * @param {string} entry
+ * @param {string} outfile
  * @see https://developers.cloudflare.com/workers/wrangler/bundling/
  */
 export async function bundleWorker(entry, outfile) {
@@ -91,6 +122,8 @@ export async function bundleWorker(entry, outfile) {
 /**
  * `call(path, input)`: POSTs `input` as JSON to a benchmark Worker served by miniflare `mf` and
  * answers its JSON, or throws with the status and body of any answer but 200.
+ * @param {import('miniflare').Miniflare} mf
+ * @returns {(path: string, input: unknown) => Promise<any>}
  * @see https://developers.cloudflare.com/workers/testing/miniflare/
  */
 export function workerCaller(mf) {
@@ -101,7 +134,10 @@ export function workerCaller(mf) {
   };
 }
 
-/** Outcome → count as `applied 100, duplicate 2`, for a benchmark's log and errors. */
+/**
+ * Outcome → count as `applied 100, duplicate 2`, for a benchmark's log and errors.
+ * @param {Record<string, number>} outcomes
+ */
 export function outcomesText(outcomes) {
   return Object.entries(outcomes)
     .map(([outcome, n]) => `${outcome} ${n}`)

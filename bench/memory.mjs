@@ -20,6 +20,7 @@ const IN_FLIGHT = 16;
 /** Stop early (and say so) rather than run for ever on a slow machine. */
 const TIME_LIMIT_MS = Number(process.env.BENCH_MEMORY_TIME_LIMIT_SECONDS ?? 420) * 1000;
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:kuratchi-ses-events';
+/** @type {import('kuratchi-sdk/email/testing').SesEventSpec['eventType'][]} */
 const TYPES = ['Send', 'Delivery', 'Open', 'Click', 'Open', 'DeliveryDelay', 'Bounce', 'Complaint'];
 
 const gc = globalThis.gc ?? (() => {});
@@ -105,7 +106,7 @@ while (ingested < EVENTS) {
   }
 }
 const seconds = (performance.now() - measuredStart) / 1000;
-const end = samples.at(-1);
+const end = samples[samples.length - 1];
 console.log(
   `• ${ingested.toLocaleString('en')} events in ${seconds.toFixed(1)} s (${Math.round(ingested / seconds)} events/s, ${IN_FLIGHT} in flight); ` +
     `RSS ${warm.rss.toFixed(1)} → ${end.rss.toFixed(1)} MB, peak ${peak.toFixed(1)} MB; ${rows.size} email rows`,

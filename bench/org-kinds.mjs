@@ -18,14 +18,14 @@ import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 import { durableObjectDatabase } from 'kuratchi-sdk/email/d1';
 import { sesEventQueueMessage } from 'kuratchi-sdk/email/events';
-import { buildSesEvent } from 'kuratchi-sdk/email/testing';
-import { applyMigrationFiles } from '../scripts/d1-migration-files.mjs';
+import { ADMIN_MIGRATIONS, applyMigrationFiles, ORG_MIGRATIONS } from '../scripts/d1-migration-files.mjs';
+import { registerOrganizationStatement } from '../scripts/lib/demo-organizations.mjs';
 import { insertEmails } from './email-rows.mjs';
+import { BENCH_EVENT_TYPES, benchSesEvent } from './events.mjs';
 import { bundleWorker, compareInRounds, outcomesText, report, result, workerCaller } from './lib.mjs';
 import { suspendSearchIndex } from './search-queries.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
 const LOG_EMAILS = Number(process.env.BENCH_ORG_KINDS_EMAILS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ORG_KINDS_ROUNDS ?? 5);
 const ORGANIZATIONS_PER_KIND = 50;
@@ -34,18 +34,17 @@ const BATCH = 100;
 /** Events per throughput sample (10 batches of 100, each spread over the 50 organisations). */
 const THROUGHPUT_EVENTS = 1000;
 const INSERT_CHUNK = 100_000;
-const TYPES = ['Delivery', 'Open', 'Click'];
 const LOG_ORGANIZATION = 'org-log-1m';
 const pad = (n) => String(n).padStart(2, '0');
 const KINDS = {
   d1: Array.from({ length: ORGANIZATIONS_PER_KIND }, (_, n) => ({
     id: `org-d1-${pad(n)}`,
-    kind: 'd1',
+    kind: /** @type {const} */ ('d1'),
     binding: `ORG_D1_${pad(n)}`,
   })),
   'durable-object': Array.from({ length: ORGANIZATIONS_PER_KIND }, (_, n) => ({
     id: `org-do-${pad(n)}`,
-    kind: 'durable-object',
+    kind: /** @type {const} */ ('durable-object'),
     binding: 'ORG_DO',
   })),
 };
@@ -77,18 +76,12 @@ try {
   // themselves on first use.
   const started = performance.now();
   const admin = await mf.getD1Database('ADMIN_DB');
-  await applyMigrationFiles(admin, join(root, 'packages/kuratchi-sdk/migrations/admin'));
+  await applyMigrationFiles(admin, ADMIN_MIGRATIONS);
   for (const binding of ['LOG_D1', ...KINDS.d1.map((o) => o.binding)]) {
-    await applyMigrationFiles(await mf.getD1Database(binding), join(root, 'packages/kuratchi-sdk/migrations/org'));
+    await applyMigrationFiles(await mf.getD1Database(binding), ORG_MIGRATIONS);
   }
   await admin.batch(
-    [...KINDS.d1, ...KINDS['durable-object']].map((o) =>
-      admin
-        .prepare(
-          'INSERT INTO organizations (id, name, database_kind, database_binding, created_at) VALUES (?, ?, ?, ?, 0)',
-        )
-        .bind(o.id, o.id, o.kind, o.binding),
-    ),
+    [...KINDS.d1, ...KINDS['durable-object']].map((o) => registerOrganizationStatement(admin, { ...o, name: o.id })),
   );
   const seeded = {};
   for (const [kind, organizations] of Object.entries(KINDS)) {
@@ -103,7 +96,8 @@ try {
   const namespace = await mf.getDurableObjectNamespace('ORG_DO');
   const logDatabases = {
     d1: await mf.getD1Database('LOG_D1'),
-    'durable-object': durableObjectDatabase(namespace.get(namespace.idFromName(LOG_ORGANIZATION))),
+    // miniflare types its stub with its own copy of the Workers types; it is the object's RPC stub.
+    'durable-object': durableObjectDatabase(/** @type {any} */ (namespace.get(namespace.idFromName(LOG_ORGANIZATION)))),
   };
   for (const [kind, db] of Object.entries(logDatabases)) {
     const filling = performance.now();
@@ -112,7 +106,7 @@ try {
     for (let from = 0; from < LOG_EMAILS; from += INSERT_CHUNK)
       await insertEmails(db, from, Math.min(from + INSERT_CHUNK, LOG_EMAILS));
     await db.prepare('ANALYZE').run();
-    const count = (await db.prepare('SELECT count(*) AS n FROM emails').first()).n;
+    const count = Number(await db.prepare('SELECT count(*) AS n FROM emails').first('n'));
     console.log(
       `• ${kind}: ${count.toLocaleString('en')} emails filled in ${((performance.now() - filling) / 1000).toFixed(1)} s`,
     );
@@ -157,13 +151,7 @@ try {
         MessageId: `sns-${i}`,
         Timestamp: new Date().toISOString(),
         Message: JSON.stringify(
-          buildSesEvent({
-            eventType: TYPES[Math.floor(i / emails.length) % TYPES.length],
-            messageId: email.sesMessageId,
-            recipient: email.recipient,
-            time: new Date(Date.now() - 60_000 + (i % 50_000)),
-            link: `https://example.com/bench/${i % 5}`,
-          }),
+          benchSesEvent(i, email, BENCH_EVENT_TYPES[Math.floor(i / emails.length) % BENCH_EVENT_TYPES.length]),
         ),
       });
     });

@@ -4,6 +4,7 @@
 // statement, one per batch whatever its size. It answers the dashboard's response, after every
 // waitUntil() of the request has settled, with the count in `x-d1-round-trips`.
 import { countingD1, isD1Binding } from './counting-d1.mjs';
+// @ts-expect-error: the wrangler bundle, copied here by bench/park.mjs when it runs (no types).
 import dashboard from './dashboard.js';
 
 export default {

@@ -5,32 +5,25 @@
 // names an email row that was deleted (its events are orphaned; before the bounded park each POST
 // re-tried every held event: 10, 250 and 2,010 round trips), and a message with no lookup row
 // (parked). Ratio = round trips with 100 or 1,000 held / with none; target ≤ 1.5.
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 import { buildSesEvent, createSnsSigner } from 'kuratchi-sdk/email/testing';
-import { applyMigrationFiles } from '../scripts/d1-migration-files.mjs';
+import { ADMIN_MIGRATIONS, applyMigrationFiles, ORG_MIGRATIONS } from '../scripts/d1-migration-files.mjs';
+import { demoOrganization, registerOrganization } from '../scripts/lib/demo-organizations.mjs';
+import { bundleDashboard } from '../scripts/lib/wrangler.mjs';
+import { certificateOutbound } from './events.mjs';
 import { report, result } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
 const HELD = [0, 100, 1000];
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-bench-park';
 const NOW = Date.now();
 
 const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-bench-park-'));
-const wrangler = createRequire(join(root, 'package.json')).resolve('wrangler/bin/wrangler.js');
-const build = spawnSync(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', outdir], {
-  cwd: root,
-  encoding: 'utf8',
-  env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
-});
-if (build.status !== 0)
-  throw new Error(`wrangler deploy --dry-run failed (run pnpm build first):\n${build.stdout}\n${build.stderr}`);
+bundleDashboard(outdir);
 copyFileSync(join(outdir, 'worker.js'), join(outdir, 'dashboard.js'));
 for (const file of ['park-worker.mjs', 'counting-d1.mjs']) copyFileSync(join(here, file), join(outdir, file));
 
@@ -49,10 +42,7 @@ const mf = new Miniflare({
   d1Persist: false,
   bindings: { ENVIRONMENT: 'production', SES_ALLOWED_TOPIC_ARNS: TOPIC },
   // The Worker's only outbound request: the signing certificate at its SNS URL.
-  outboundService: (request) =>
-    request.url === signer.certUrlFor(TOPIC)
-      ? new Response(signer.certificatePem)
-      : new Response('not found', { status: 404 }),
+  outboundService: certificateOutbound(signer, TOPIC),
   // The Worker's one log line per POST is not this benchmark's output; its errors still show.
   handleRuntimeStdio(stdout, stderr) {
     stdout.resume();
@@ -63,13 +53,9 @@ const mf = new Miniflare({
 try {
   const admin = await mf.getD1Database('ADMIN_DB');
   const acme = await mf.getD1Database('ORG_DB_ACME');
-  await applyMigrationFiles(admin, join(root, 'packages/kuratchi-sdk/migrations/admin'));
-  await applyMigrationFiles(acme, join(root, 'packages/kuratchi-sdk/migrations/org'));
-  await admin
-    .prepare(
-      "INSERT INTO organizations (id, name, database_binding, created_at) VALUES ('org-acme', 'Acme', 'ORG_DB_ACME', 0)",
-    )
-    .run();
+  await applyMigrationFiles(admin, ADMIN_MIGRATIONS);
+  await applyMigrationFiles(acme, ORG_MIGRATIONS);
+  await registerOrganization(admin, demoOrganization('org-acme'));
 
   const cases = {
     orphaned: { label: 'lookup row of a deleted email (orphaned)', route: true },
@@ -128,7 +114,7 @@ async function post(sesMessageId) {
     headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' },
     body,
   });
-  const answer = await response.json();
+  const answer = /** @type {{ outcome: string }} */ (await response.json());
   if (response.status !== 200) throw new Error(`the webhook answered ${response.status}: ${JSON.stringify(answer)}`);
   return { trips: Number(response.headers.get('x-d1-round-trips')), outcome: answer.outcome };
 }

@@ -1,8 +1,8 @@
 // The Worker of benchmark 3 (bench/queries.mjs), run by miniflare in workerd next to its D1
 // database, so both contenders run where the dashboard runs them (a D1 call from Node would add
-// a round trip per prepare/bind/all and measure that instead). Imports the built module directly:
-// workerd resolves relative files only, and this module has no bare imports.
-import { createD1EmailQueries } from '../packages/kuratchi-sdk/dist/email/store/d1-email-queries.js';
+// a round trip per prepare/bind/all and measure that instead). bench/queries.mjs bundles it with
+// the built SDK (bench/lib.mjs bundleWorker): workerd resolves relative imports only.
+import { createD1EmailQueries } from 'kuratchi-sdk/email/d1';
 
 export default {
   /**
@@ -25,7 +25,11 @@ export default {
           return { bind: (...params) => (prepared.push({ sql, params }), statement.bind(...params)) };
         },
       };
-      const page = await createD1EmailQueries(recording).listEmails(filter, { limit });
+      // Only `prepare(…).bind(…)` is recorded: what listEmails calls of its database.
+      const database = /** @type {import('@cloudflare/workers-types').D1Database} */ (
+        /** @type {unknown} */ (recording)
+      );
+      const page = await createD1EmailQueries(database).listEmails(filter, { limit });
       const { results } = await bareQuery();
       // Every statement listEmails ran (a search by message id may run two), with its plan.
       const plans = [];

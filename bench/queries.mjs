@@ -9,15 +9,17 @@
 // search plan does not start from its index, or sorts its matches). Time per query in ms (lower
 // is better): ratio = ours / bare, target ≤ 1.5 (≤ 2 for the search).
 //   BENCH_QUERY_SIZES=100000,1000000   table sizes (ascending)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
-import { applyMigrationFiles } from '../scripts/d1-migration-files.mjs';
-import { compareInRounds, report, result } from './lib.mjs';
+import { applyMigrationFiles, ORG_MIGRATIONS } from '../scripts/d1-migration-files.mjs';
+import { bundleWorker, compareInRounds, report, result } from './lib.mjs';
 import { insertEmails } from './email-rows.mjs';
 import { rebuildSearchIndex, searchQueries, suspendSearchIndex } from './search-queries.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const here = dirname(fileURLToPath(import.meta.url));
 const SIZES = (process.env.BENCH_QUERY_SIZES ?? '100000,1000000').split(',').map(Number);
 const ROUNDS = 9;
 /** Sequential queries per sample (their mean is the sample): enough for ~150 ms, 5 to 100. */
@@ -52,6 +54,20 @@ const LOG_QUERIES = [
   },
 ];
 
+/**
+ * One row's query: `filter` for listEmails, `bare` the baseline's SQL, `oracle` (search rows) the
+ * SQL of the expected ids, `planProblems` what is wrong in the plans of listEmails' statements.
+ * @typedef {object} BenchQuery
+ * @property {string} id
+ * @property {string} label
+ * @property {Record<string, unknown>} filter
+ * @property {{ sql: string, params: unknown[] }} bare
+ * @property {string} baselineName
+ * @property {{ sql: string, params: unknown[] }} [oracle]
+ * @property {(plans: Array<{ sql: string, plan: string[] }>) => string[]} planProblems
+ * @property {string | null} target
+ */
+
 /** The log queries in the shape of the search ones (bench/search-queries.mjs). */
 const QUERIES = LOG_QUERIES.map((query) => ({
   ...query,
@@ -66,13 +82,13 @@ const QUERIES = LOG_QUERIES.map((query) => ({
     ),
   target: '≤ 1.5',
 }));
-const ORG_MIGRATIONS = join(root, 'packages/kuratchi-sdk/migrations/org');
 
+const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-bench-queries-'));
+await bundleWorker(join(here, 'queries-worker.mjs'), join(outdir, 'queries-worker.js'));
 const mf = new Miniflare({
   modules: true,
-  scriptPath: join(root, 'bench/queries-worker.mjs'),
-  modulesRoot: root,
-  modulesRules: [{ type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }],
+  scriptPath: join(outdir, 'queries-worker.js'),
+  modulesRoot: outdir,
   compatibilityDate: '2026-05-01',
   d1Databases: ['DB'],
   d1Persist: false,
@@ -80,6 +96,7 @@ const mf = new Miniflare({
 let failed = false;
 try {
   const db = await mf.getD1Database('DB');
+  /** @type {(body: object) => Promise<any>} */
   const worker = async (body) => {
     const response = await mf.dispatchFetch('http://bench.local/', { method: 'POST', body: JSON.stringify(body) });
     if (!response.ok) throw new Error(`the bench Worker answered ${response.status}: ${await response.text()}`);
@@ -101,7 +118,7 @@ try {
     const search = searched ? await rebuildSearchIndex(db, suspended, join(ORG_MIGRATIONS, '0003_search.sql')) : null;
     await db.prepare('ANALYZE').run();
     rows = size;
-    const count = (await db.prepare('SELECT count(*) AS n FROM emails').first()).n;
+    const count = Number(await db.prepare('SELECT count(*) AS n FROM emails').first('n'));
     console.log(
       `• ${count.toLocaleString('en')} emails (filled in ${filled.toFixed(1)} s` +
         (search
@@ -110,7 +127,9 @@ try {
           : ')'),
     );
 
-    for (const query of [...QUERIES, ...(searched ? await searchQueries(db, size) : [])]) {
+    /** @type {BenchQuery[]} */
+    const queries = [...QUERIES, ...(searched ? await searchQueries(db, size) : [])];
+    for (const query of queries) {
       const request = { filter: query.filter, limit: PAGE, bare: query.bare };
       // The right rows (the bare SELECT's, or the search oracle's), and the plans of the SQL listEmails ran.
       const check = await worker({ ...request, run: 'check' });
@@ -160,6 +179,7 @@ try {
   report(results);
 } finally {
   await mf.dispose();
+  rmSync(outdir, { recursive: true, force: true });
 }
 if (failed) {
   console.error('✗ a query of the email log has a plan it must not have (see the plans above)');

@@ -71,6 +71,7 @@ export default {
     } else if (url.pathname === '/direct') {
       for (const body of input.messages) {
         const queued = readSesEventQueueMessage(body);
+        if (!queued) throw new Error(`not a queue message of this SDK: ${JSON.stringify(body)}`);
         const ports = sink(counted);
         const result = await recordSesEvent(ports, queued.snsMessageId, parseSesEvent(queued.message));
         tally(result.outcome);

@@ -17,27 +17,27 @@
 //   BENCH_QUEUE_ONLY=sdk|workerd|wrangler   only that part (for a diagnosis; run.mjs runs all three)
 //   BENCH_QUEUE_WORKERD_MODE=direct|no-consumer   diagnosis of the workerd row: without the queue
 //     producer (direct mode), or with the producer but no consumer (the queue only fills)
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Miniflare } from 'miniflare';
-import { buildSesEvent, createSnsSigner } from 'kuratchi-sdk/email/testing';
+import { createSnsSigner } from 'kuratchi-sdk/email/testing';
 import { sesEventQueueMessage } from 'kuratchi-sdk/email/events';
-import { applyMigrationFiles } from '../scripts/d1-migration-files.mjs';
+import { ADMIN_MIGRATIONS, applyMigrationFiles, ORG_MIGRATIONS } from '../scripts/d1-migration-files.mjs';
+import { DEMO_D1_ORGANIZATIONS, registerOrganization } from '../scripts/lib/demo-organizations.mjs';
+import { readDemoSigner } from '../scripts/lib/demo-signer.mjs';
+import { startDevServer } from '../scripts/lib/dev-server.mjs';
+import { freePort, sleep } from '../scripts/lib/processes.mjs';
+import { bundleDashboard, d1Execute, ROOT } from '../scripts/lib/wrangler.mjs';
+import { BENCH_EVENT_TYPES, benchSesEvent, certificateOutbound, snsBodySigner } from './events.mjs';
 import { bundleWorker, compareInRounds, median, outcomesText, report, result, workerCaller } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-bench-queue';
-const ORGS = [
-  { id: 'org-acme', binding: 'ORG_DB_ACME' },
-  { id: 'org-globex', binding: 'ORG_DB_GLOBEX' },
-];
+/** Acme and Globex, on their D1 bindings. */
+const ORGS = DEMO_D1_ORGANIZATIONS;
 const EMAILS_PER_ORG = 500;
 const BATCH = 100;
 /** Events per timed sample of consumer-vs-direct. */
@@ -48,10 +48,6 @@ const SECONDS = Number(process.env.BENCH_QUEUE_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_QUEUE_ROUNDS ?? 3);
 const WARM_UP_SECONDS = 2;
 const MAX_PING_REQUESTS = 250_000;
-const TYPES = ['Delivery', 'Open', 'Click'];
-const requireHere = createRequire(join(root, 'package.json'));
-const wranglerBin = requireHere.resolve('wrangler/bin/wrangler.js');
-const quiet = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' };
 
 const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-bench-queue-'));
 const signer = await createSnsSigner();
@@ -85,22 +81,16 @@ if (!ONLY || ONLY === 'sdk') {
         const i = sns++;
         const email = emails[i % emails.length];
         return {
-          Type: 'Notification',
+          Type: /** @type {const} */ ('Notification'),
           MessageId: `sdk-${i}`,
           TopicArn: TOPIC,
           Message: JSON.stringify(
-            buildSesEvent({
-              eventType: TYPES[Math.floor(i / emails.length) % TYPES.length],
-              messageId: email.sesMessageId,
-              recipient: email.recipient,
-              time: new Date(Date.now() - 60_000 + (i % 50_000)),
-              link: `https://example.com/bench/${i % 5}`,
-            }),
+            benchSesEvent(i, email, BENCH_EVENT_TYPES[Math.floor(i / emails.length) % BENCH_EVENT_TYPES.length]),
           ),
           Timestamp: new Date().toISOString(),
         };
       });
-    const queueBodies = (n) => notifications(n).map(sesEventQueueMessage);
+    const queueBodies = (n) => notifications(n).map((notification) => sesEventQueueMessage(notification));
     const call = workerCaller(mf);
 
     // Queued: a warm batch first (org bindings cached), then the counted one.
@@ -194,13 +184,7 @@ if (!ONLY || ONLY === 'sdk') {
 
 // ── 2. The queued webhook on plain workerd (miniflare, the wrangler bundle) ──────────────────
 if (!ONLY || ONLY === 'workerd') {
-  const built = spawnSync(process.execPath, [wranglerBin, 'deploy', '--dry-run', '--outdir', outdir], {
-    cwd: root,
-    encoding: 'utf8',
-    env: quiet,
-  });
-  if (built.status !== 0)
-    throw new Error(`wrangler deploy --dry-run failed (run pnpm build first):\n${built.stdout}\n${built.stderr}`);
+  bundleDashboard(outdir);
   copyFileSync(join(outdir, 'worker.js'), join(outdir, 'dashboard.js'));
   const mf = new Miniflare({
     modules: [
@@ -232,10 +216,7 @@ if (!ONLY || ONLY === 'workerd') {
             'kuratchi-ses-events-dlq': { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 100 },
           },
     // The Worker's only outbound request: the signing certificate at its SNS URL.
-    outboundService: (request) =>
-      request.url === signer.certUrlFor(TOPIC)
-        ? new Response(signer.certificatePem)
-        : new Response('not found', { status: 404 }),
+    outboundService: certificateOutbound(signer, TOPIC),
     // One log line per POST and per batch: not this benchmark's output; errors still show.
     handleRuntimeStdio(stdout, stderr) {
       stdout.resume();
@@ -260,7 +241,9 @@ if (!ONLY || ONLY === 'workerd') {
         let n = 0;
         for (const o of ORGS) {
           const db = await mf.getD1Database(o.binding);
-          n += (await db.prepare("SELECT count(*) AS n FROM email_events WHERE sns_message_id LIKE 'wd-%'").first()).n;
+          n += Number(
+            await db.prepare("SELECT count(*) AS n FROM email_events WHERE sns_message_id LIKE 'wd-%'").first('n'),
+          );
         }
         return n;
       },
@@ -287,68 +270,16 @@ if (!ONLY || ONLY === 'workerd') {
 
 // ── 3. The queued webhook on wrangler dev (scripts/dev.mjs) ──────────────────────────────────
 if (!ONLY || ONLY === 'wrangler') {
-  const stateDir = join(root, '.wrangler', 'bench-queue-state');
-  rmSync(stateDir, { recursive: true, force: true });
-  mkdirSync(stateDir, { recursive: true });
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const logFile = join(stateDir, 'dev.log');
-  console.log(
-    `• starting the dashboard on wrangler dev (scripts/dev.mjs, DEMO_TRAFFIC=off) on ${base}; log: ${logFile}`,
-  );
-  const log = createWriteStream(logFile);
-  const server = spawn(process.execPath, [join(root, 'scripts/dev.mjs')], {
-    cwd: root,
-    env: { ...quiet, PORT: String(port), DEMO_TRAFFIC: 'off', KURATCHI_STATE_DIR: stateDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  server.stdout.pipe(log);
-  server.stderr.pipe(log);
-  let exited = false;
-  const exit = new Promise((resolve) => server.once('exit', () => ((exited = true), resolve())));
-  const stop = async () => {
-    if (!exited) process.kill(server.pid, 'SIGTERM');
-    await Promise.race([exit, sleep(10_000)]);
-    const deadline = Date.now() + 10_000;
-    while (groupAlive(server.pid) && Date.now() < deadline) await sleep(200);
-    if (groupAlive(server.pid)) process.kill(-server.pid, 'SIGKILL');
-  };
-  process.on('exit', () => {
-    if (groupAlive(server.pid)) process.kill(-server.pid, 'SIGKILL');
-  });
+  const stateDir = join(ROOT, '.wrangler', 'bench-queue-state');
+  const server = await startDevServer({ stateDir, env: { CI: 'true' } });
   try {
-    const deadline = Date.now() + 180_000;
-    for (;;) {
-      if (exited) throw new Error(`scripts/dev.mjs exited before the dashboard answered; see ${logFile}`);
-      const ok = await fetch(`${base}/api/ping`, { signal: AbortSignal.timeout(2000) })
-        .then(async (r) => (await r.body?.cancel(), r.status === 200))
-        .catch(() => false);
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error('the dashboard did not answer /api/ping within 180 s');
-      await sleep(500);
-    }
-    const saved = JSON.parse(readFileSync(join(stateDir, 'demo', 'signer.json'), 'utf8'));
-    const demo = await createSnsSigner({
-      certUrl: saved.certUrl,
-      certificate: {
-        pem: saved.certificatePem,
-        privateKeyPkcs8: Uint8Array.from(Buffer.from(saved.privateKeyPkcs8, 'base64')).buffer,
-      },
-    });
-    const d1 = (binding, sql) => {
-      const run = spawnSync(
-        process.execPath,
-        [wranglerBin, 'd1', 'execute', binding, '--local', '--persist-to', stateDir, '--json', '--command', sql],
-        { cwd: root, env: quiet, encoding: 'utf8', timeout: 60_000 },
-      );
-      if (run.status !== 0) throw new Error(`wrangler d1 execute ${binding} failed: ${run.stderr || run.stdout}`);
-      return JSON.parse(run.stdout)[0]?.results ?? [];
-    };
+    const { signer: demo, topicArn } = await readDemoSigner(join(stateDir, 'demo'));
+    /** @param {string} binding @param {string} sql */
+    const d1 = (binding, sql) => d1Execute(binding, sql, stateDir);
     const emails = ORGS.flatMap((o) =>
       d1(o.binding, 'SELECT ses_message_id AS sesMessageId, recipient FROM emails WHERE ses_message_id IS NOT NULL'),
     );
-    const measured = await webhookVsPing({ base, signer: demo, topicArn: saved.topicArn, emails, prefix: 'wr' });
+    const measured = await webhookVsPing({ base: server.base, signer: demo, topicArn, emails, prefix: 'wr' });
     await sleep(3000);
     const recorded = ORGS.map(
       (o) => d1(o.binding, "SELECT count(*) AS n FROM email_events WHERE sns_message_id LIKE 'wr-%'")[0].n,
@@ -367,7 +298,7 @@ if (!ONLY || ONLY === 'wrangler') {
       note: `p50 ${measured.p50} ms, p99 ${measured.p99} ms; answers not 200: ${measured.notOk}; recorded by the consumer: ${recorded}/${measured.ok}`,
     });
   } finally {
-    await stop();
+    await server.stop();
   }
 }
 
@@ -379,15 +310,12 @@ report(rows);
  */
 async function seed(mf) {
   const admin = await mf.getD1Database('ADMIN_DB');
-  await applyMigrationFiles(admin, join(root, 'packages/kuratchi-sdk/migrations/admin'));
+  await applyMigrationFiles(admin, ADMIN_MIGRATIONS);
   const emails = [];
   for (const org of ORGS) {
     const db = await mf.getD1Database(org.binding);
-    await applyMigrationFiles(db, join(root, 'packages/kuratchi-sdk/migrations/org'));
-    await admin
-      .prepare('INSERT INTO organizations (id, name, database_binding, created_at) VALUES (?, ?, ?, 0)')
-      .bind(org.id, org.id, org.binding)
-      .run();
+    await applyMigrationFiles(db, ORG_MIGRATIONS);
+    await registerOrganization(admin, org);
     const rowsOf = Array.from({ length: EMAILS_PER_ORG }, (_, i) => ({
       id: `${org.id}-email-${i}`,
       sesMessageId: `ses-${org.id}-${i}`,
@@ -418,33 +346,7 @@ async function seed(mf) {
  * ROUNDS alternating rounds of SECONDS; every webhook request a distinct signed notification.
  */
 async function webhookVsPing({ base, signer, topicArn, emails, prefix, queued = true }) {
-  let next = 0;
-  const sign = (count) => {
-    const now = Date.now();
-    return Promise.all(
-      Array.from({ length: count }, async () => {
-        const i = next++;
-        const email = emails[i % emails.length];
-        return JSON.stringify(
-          await signer.sign({
-            Type: 'Notification',
-            MessageId: `${prefix}-${i}`,
-            TopicArn: topicArn,
-            Message: JSON.stringify(
-              buildSesEvent({
-                eventType: TYPES[i % TYPES.length],
-                messageId: email.sesMessageId,
-                recipient: email.recipient,
-                time: new Date(now - 60_000 + (i % 50_000)),
-                link: `https://example.com/bench/${i % 5}`,
-              }),
-            ),
-            Timestamp: new Date(now).toISOString(),
-          }),
-        );
-      }),
-    );
-  };
+  const sign = snsBodySigner({ signer, topicArn, emails, prefix });
   const tally = { statuses: {}, errors: 0, ok: 0, queued: 0 };
   const load = async (route, seconds, bodies = []) => {
     let n = 0;
@@ -488,6 +390,7 @@ async function webhookVsPing({ base, signer, topicArn, emails, prefix, queued = 
   const perRound = Math.ceil(Math.max(probe.rps * 2.5, 500) * SECONDS) + CONNECTIONS;
   const bodies = [];
   for (let r = 0; r < ROUNDS; r++) bodies.push(await sign(perRound));
+  /** @type {{ webhook: Array<{ rps: number, p50: number, p99: number }>, ping: Array<{ rps: number, p50: number, p99: number }> }} */
   const samples = { webhook: [], ping: [] };
   for (let r = 0; r < ROUNDS; r++) {
     samples.webhook.push(await load('webhook', SECONDS, bodies[r]));
@@ -526,28 +429,4 @@ async function waitForRecorded(count, expected) {
     } else if (Date.now() - still > 5000) return n;
     await sleep(500);
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function groupAlive(pgid) {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

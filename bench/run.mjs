@@ -103,7 +103,7 @@ function runChild(benchmark) {
     child.stdout.on('data', (chunk) => {
       buffered += chunk;
       const complete = buffered.split('\n');
-      buffered = complete.pop();
+      buffered = complete.pop() ?? '';
       for (const line of complete) {
         lines.push(line);
         // The RESULTS line is for this script; the table shows it.

@@ -10,17 +10,16 @@
 // counts the events the org databases recorded. Stops the server (SIGTERM to dev.mjs, which
 // stops wrangler) whatever happens.
 //   BENCH_WEBHOOK_SECONDS=8   seconds per round;  BENCH_WEBHOOK_ROUNDS=3   rounds
-import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { buildSesEvent, createSnsSigner } from 'kuratchi-sdk/email/testing';
+import { DEMO_D1_ORGANIZATIONS } from '../scripts/lib/demo-organizations.mjs';
+import { readDemoSigner } from '../scripts/lib/demo-signer.mjs';
+import { startDevServer } from '../scripts/lib/dev-server.mjs';
+import { logTail } from '../scripts/lib/processes.mjs';
+import { d1Execute, ROOT } from '../scripts/lib/wrangler.mjs';
+import { snsBodySigner } from './events.mjs';
 import { median, report, result } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CONNECTIONS = 64;
 const SECONDS = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_WEBHOOK_ROUNDS ?? 3);
@@ -28,60 +27,20 @@ const WARM_UP_SECONDS = 3;
 const MAX_PING_REQUESTS = 250_000;
 /** Also measured (not a target): latency one request at a time, i.e. without queueing. */
 const LOW_CONNECTIONS = 1;
-const stateDir = join(root, '.wrangler', 'bench-state');
-const wranglerBin = createRequire(join(root, 'package.json')).resolve('wrangler/bin/wrangler.js');
-const quiet = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
-
-rmSync(stateDir, { recursive: true, force: true });
-mkdirSync(stateDir, { recursive: true });
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
+const stateDir = join(ROOT, '.wrangler', 'bench-state');
 const logFile = join(stateDir, 'dev.log');
+/** @param {string} binding @param {string} sql */
+const d1 = (binding, sql) => d1Execute(binding, sql, stateDir);
 
-// The dashboard, in a process group of its own so nothing of it can outlive this script.
-console.log(`• starting the dashboard (scripts/dev.mjs, DEMO_TRAFFIC=off) on ${base}; log: ${logFile}`);
-const log = createWriteStream(logFile);
-const server = spawn(process.execPath, [join(root, 'scripts/dev.mjs')], {
-  cwd: root,
-  env: { ...quiet, PORT: String(port), DEMO_TRAFFIC: 'off', KURATCHI_STATE_DIR: stateDir },
-  stdio: ['ignore', 'pipe', 'pipe'],
-  detached: true,
+const server = await startDevServer({ stateDir }).catch((error) => {
+  console.error(`✗ ${error.stack ?? error}\n  last lines of ${logFile}:\n${logTail(logFile)}`);
+  process.exit(1);
 });
-server.stdout.pipe(log);
-server.stderr.pipe(log);
-let serverExited = false;
-const serverExit = new Promise((resolve) => server.once('exit', (code) => ((serverExited = true), resolve(code))));
-
-let stopped;
-/** SIGTERM to dev.mjs (it stops wrangler), then waits for its whole process group to be gone. */
-function stopServer() {
-  stopped ??= (async () => {
-    if (!serverExited) process.kill(server.pid, 'SIGTERM');
-    await Promise.race([serverExit, sleep(10_000)]);
-    const deadline = Date.now() + 10_000;
-    while (groupAlive(server.pid) && Date.now() < deadline) await sleep(200);
-    if (groupAlive(server.pid)) {
-      console.error('• the dashboard did not stop within 20 s: SIGKILL to its process group');
-      process.kill(-server.pid, 'SIGKILL');
-    }
-  })();
-  return stopped;
-}
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, async () => {
-    await stopServer();
-    process.exit(130);
-  });
-}
-process.on('exit', () => {
-  // Last resort (an uncaught error): never leave the Worker running.
-  if (groupAlive(server.pid)) process.kill(-server.pid, 'SIGKILL');
-});
+const base = server.base;
 
 try {
-  await waitForServer();
-  const { signer, topicArn } = await demoSigner();
-  const emails = ['ORG_DB_ACME', 'ORG_DB_GLOBEX'].flatMap((binding) =>
+  const { signer, topicArn } = await readDemoSigner(join(stateDir, 'demo'));
+  const emails = DEMO_D1_ORGANIZATIONS.flatMap(({ binding }) =>
     d1(
       binding,
       'SELECT ses_message_id AS sesMessageId, recipient FROM emails WHERE ses_message_id IS NOT NULL ORDER BY id',
@@ -91,33 +50,7 @@ try {
   console.log(`• ${emails.length} seeded emails with an SES message id`);
 
   // Distinct signed notifications, made ahead of the load (signing is not what is measured).
-  let signed = 0;
-  async function signBodies(count) {
-    const types = ['Delivery', 'Open', 'Click'];
-    const now = Date.now();
-    return Promise.all(
-      Array.from({ length: count }, async () => {
-        const i = signed++;
-        const email = emails[i % emails.length];
-        const message = await signer.sign({
-          Type: 'Notification',
-          MessageId: `bench-${i}`,
-          TopicArn: topicArn,
-          Message: JSON.stringify(
-            buildSesEvent({
-              eventType: types[i % types.length],
-              messageId: email.sesMessageId,
-              recipient: email.recipient,
-              time: new Date(now - 60_000 + (i % 50_000)),
-              link: `https://example.com/bench/${i % 5}`,
-            }),
-          ),
-          Timestamp: new Date(now).toISOString(),
-        });
-        return JSON.stringify(message);
-      }),
-    );
-  }
+  const signBodies = snsBodySigner({ signer, topicArn, emails, prefix: 'bench' });
 
   const tally = {
     webhook: { requests: 0, statuses: {}, errors: 0, timeouts: 0 },
@@ -181,6 +114,7 @@ try {
   console.log(`  signed in ${((performance.now() - signStart) / 1000).toFixed(1)} s`);
 
   console.log(`• ${ROUNDS} alternating rounds of ${SECONDS} s at ${CONNECTIONS} connections`);
+  /** @type {Record<'webhook' | 'ping', Array<{ rps: number, p50: number, p99: number }>>} */
   const samples = { webhook: [], ping: [] };
   for (let r = 0; r < ROUNDS; r++) {
     samples.webhook.push(await load('webhook', SECONDS, roundBodies[r]));
@@ -211,9 +145,9 @@ try {
     console.error(`✗ ${notOk} webhook answers were not 200, ${tally.webhook.errors} requests failed`);
 
   // What the webhook did: one email_events row per distinct notification it applied.
-  const recorded = ['ORG_DB_ACME', 'ORG_DB_GLOBEX']
-    .map((binding) => d1(binding, "SELECT count(*) AS n FROM email_events WHERE sns_message_id LIKE 'bench-%'")[0].n)
-    .reduce((a, b) => a + b, 0);
+  const recorded = DEMO_D1_ORGANIZATIONS.map(
+    ({ binding }) => d1(binding, "SELECT count(*) AS n FROM email_events WHERE sns_message_id LIKE 'bench-%'")[0].n,
+  ).reduce((a, b) => a + b, 0);
   const counters = d1(
     'ADMIN_DB',
     "SELECT name, count FROM ingestion_counters WHERE name LIKE 'outcome:%' ORDER BY name",
@@ -275,80 +209,8 @@ try {
     ),
   ]);
 } catch (error) {
-  console.error(`✗ ${error.stack ?? error}\n  last lines of ${logFile}:\n${tail(logFile)}`);
+  console.error(`✗ ${error instanceof Error ? error.stack : error}\n  last lines of ${logFile}:\n${logTail(logFile)}`);
   process.exitCode = 1;
 } finally {
-  await stopServer();
-}
-
-async function waitForServer() {
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (serverExited) throw new Error('scripts/dev.mjs exited before the dashboard answered');
-    try {
-      const response = await fetch(`${base}/api/ping`, { signal: AbortSignal.timeout(2000) });
-      await response.body?.cancel();
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('the dashboard did not answer /api/ping within 180 s');
-    await sleep(500);
-  }
-}
-
-/** The demo signer scripts/dev.mjs wrote (its certificate is what the development Worker trusts). */
-async function demoSigner() {
-  const saved = JSON.parse(readFileSync(join(stateDir, 'demo', 'signer.json'), 'utf8'));
-  const key = Uint8Array.from(Buffer.from(saved.privateKeyPkcs8, 'base64'));
-  return {
-    topicArn: saved.topicArn,
-    signer: await createSnsSigner({
-      certUrl: saved.certUrl,
-      certificate: { pem: saved.certificatePem, privateKeyPkcs8: key.buffer },
-    }),
-  };
-}
-
-/** Runs SQL on a local D1 database of the bench Worker (wrangler d1 execute --local). */
-function d1(binding, sql) {
-  const run = spawnSync(
-    process.execPath,
-    [wranglerBin, 'd1', 'execute', binding, '--local', '--persist-to', stateDir, '--json', '--command', sql],
-    { cwd: root, env: quiet, encoding: 'utf8', timeout: 60_000 },
-  );
-  if (run.status !== 0) throw new Error(`wrangler d1 execute ${binding} failed: ${run.stderr || run.stdout}`);
-  return JSON.parse(run.stdout)[0]?.results ?? [];
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function groupAlive(pgid) {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function tail(file) {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
-  } catch {
-    return '(no log)';
-  }
+  await server.stop();
 }

@@ -2,6 +2,12 @@
 // and the dashboard's Node tests): D1's exec() splits on lines, so statements are split here.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The SDK's migrations of the admin database. */
+export const ADMIN_MIGRATIONS = fileURLToPath(new URL('../packages/kuratchi-sdk/migrations/admin', import.meta.url));
+/** The SDK's migrations of an organisation's database (D1; a Durable Object runs them itself). */
+export const ORG_MIGRATIONS = fileURLToPath(new URL('../packages/kuratchi-sdk/migrations/org', import.meta.url));
 
 /**
  * Runs every `*.sql` file of `dir` in name order, each file as one D1 batch (one transaction),

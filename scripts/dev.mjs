@@ -13,18 +13,19 @@
 //                             configuration sets then say they are not configured)
 //   SCHEDULED_INTERVAL_SECONDS run the Worker's scheduled jobs (the cron trigger) this often, through
 //                             wrangler dev's /__scheduled (default 60; 0: never)
-import { spawn, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createDemoTraffic, createSnsSigner, seededRandom } from 'kuratchi-sdk/email/testing';
-import { buildDemoSeed, DEMO_ORGANIZATIONS, DEMO_PASSWORD, DEMO_USERS } from './demo/seed.mjs';
+import { buildDemoSeed } from './demo/seed.mjs';
+import { DEMO_D1_ORGANIZATIONS, DEMO_ORGANIZATIONS, DEMO_PASSWORD, DEMO_USERS } from './lib/demo-organizations.mjs';
+import { writeDemoSigner } from './lib/demo-signer.mjs';
+import { logTail } from './lib/processes.mjs';
+import { ROOT as root, runWrangler, WRANGLER_BIN as wranglerBin, wranglerEnv } from './lib/wrangler.mjs';
 import { writeDemoSeed } from './demo/write-seed.mjs';
 import { startAlertSink } from './demo/alert-sink.mjs';
 import { startSesSimulator } from './demo/ses-simulator.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 8787);
 const durationMs = Number(process.env.DEMO_DURATION_SECONDS ?? 0) * 1000;
 const intervalMs = Number(process.env.DEMO_INTERVAL_MS ?? 700);
@@ -38,9 +39,9 @@ const scheduledIntervalMs = Number(process.env.SCHEDULED_INTERVAL_SECONDS ?? 60)
 // The cron of wrangler.toml's [triggers], passed on to the handler as `controller.cron`.
 const cron =
   /^crons\s*=\s*\[\s*"([^"]+)"/m.exec(readFileSync(join(root, 'wrangler.toml'), 'utf8'))?.[1] ?? '*/10 * * * *';
-// wrangler's own entry point, run by this Node directly (no pnpm in between), so signals reach it.
-const wranglerBin = createRequire(join(root, 'package.json')).resolve('wrangler/bin/wrangler.js');
-const quiet = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+// wrangler's own entry point, run by this Node directly (no pnpm in between), so signals reach it;
+// quiet and offline (scripts/lib/wrangler.mjs).
+const quiet = wranglerEnv();
 
 function demoSeed(value) {
   if (!/^\d{1,10}$/.test(value)) {
@@ -54,7 +55,7 @@ if (process.env.DEMO_SEED) demoSeed(process.env.DEMO_SEED);
 mkdirSync(workDir, { recursive: true });
 
 function wrangler(args, what) {
-  const run = spawnSync(process.execPath, [wranglerBin, ...args], { cwd: root, env: quiet, encoding: 'utf8' });
+  const run = runWrangler(args);
   if (run.status !== 0) {
     console.error(`✗ ${what} failed:\n${run.stdout}\n${run.stderr}`);
     process.exit(1);
@@ -63,7 +64,7 @@ function wrangler(args, what) {
 
 console.log('• applying D1 migrations to the local databases (.wrangler/state)');
 // An organisation on a Durable Object migrates inside its object, on first use.
-const d1Bindings = DEMO_ORGANIZATIONS.filter((o) => o.kind === 'd1').map((o) => o.binding);
+const d1Bindings = DEMO_D1_ORGANIZATIONS.map((o) => o.binding);
 for (const binding of ['ADMIN_DB', ...d1Bindings]) {
   wrangler(['d1', 'migrations', 'apply', binding, '--local', ...persist], `migrating ${binding}`);
 }
@@ -90,15 +91,7 @@ console.log(
 // SNS host of the topic's region, the only form the Worker accepts.
 const signer = await createSnsSigner();
 // Other local tools (the end-to-end tests, `kuratchi-ses simulate`) can sign with the same key.
-writeFileSync(
-  join(workDir, 'signer.json'),
-  JSON.stringify({
-    topicArn,
-    certUrl: signer.certUrlFor(topicArn),
-    certificatePem: signer.certificatePem,
-    privateKeyPkcs8: Buffer.from(signer.certificate.privateKeyPkcs8).toString('base64'),
-  }),
-);
+writeDemoSigner(workDir, signer, topicArn);
 
 // The alerts job's webhook: a local sink that prints each alert (and keeps them in alerts.jsonl).
 const alertSink =
@@ -198,11 +191,7 @@ async function runScheduled() {
 }
 
 function tail() {
-  try {
-    return readFileSync(join(workDir, 'wrangler.log'), 'utf8').split('\n').slice(-20).join('\n');
-  } catch {
-    return '(no log)';
-  }
+  return logTail(join(workDir, 'wrangler.log'));
 }
 
 const deadline = Date.now() + 90_000;

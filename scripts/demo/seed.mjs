@@ -6,67 +6,10 @@
 import { applyEffects, applyEvent, initialTracking, parseSesEvent } from 'kuratchi-sdk/email/events';
 import { buildSesEvent, seededRandom } from 'kuratchi-sdk/email/testing';
 import { hashPassword } from '../../apps/dashboard/src/lib/server/auth/password.js';
+import { EXAMPLE_DOMAINS, FIRST_NAMES, LAST_NAMES } from '../lib/demo-names.mjs';
+import { DEMO_ORGANIZATIONS, DEMO_PASSWORD, DEMO_USERS } from '../lib/demo-organizations.mjs';
 import { ONE_OF_THREE_BOUNCES, playStory, STORIES } from './stories.mjs';
 
-/**
- * The demo organisations and where their databases live (see wrangler.toml): Acme and Globex on
- * D1 bindings, Initech on its SQLite-backed Durable Object in the ORG_DO namespace, as an
- * organisation created at run time (`kuratchi-ses org create`) is; the dashboard shows them alike.
- */
-export const DEMO_ORGANIZATIONS = [
-  { id: 'org-acme', name: 'Acme Corp', kind: 'd1', binding: 'ORG_DB_ACME' },
-  { id: 'org-globex', name: 'Globex', kind: 'd1', binding: 'ORG_DB_GLOBEX' },
-  { id: 'org-initech', name: 'Initech', kind: 'durable-object', binding: 'ORG_DO' },
-];
-
-/** Dashboard users of the demo (all with the password {@link DEMO_PASSWORD}). */
-export const DEMO_USERS = [
-  { id: 'user-acme', email: 'admin@acme.example', name: 'Acme Admin', organizationId: 'org-acme', role: 'admin' },
-  {
-    id: 'user-globex',
-    email: 'admin@globex.example',
-    name: 'Globex Admin',
-    organizationId: 'org-globex',
-    role: 'admin',
-  },
-  {
-    id: 'user-initech',
-    email: 'admin@initech.example',
-    name: 'Initech Admin',
-    organizationId: 'org-initech',
-    role: 'admin',
-  },
-  {
-    id: 'user-root',
-    email: 'root@kuratchi.example',
-    name: 'kuratchi superadmin',
-    organizationId: 'org-acme',
-    role: 'superadmin',
-  },
-];
-/** The password of every demo user. */
-export const DEMO_PASSWORD = 'kuratchi-demo';
-
-const FIRST = [
-  'ana',
-  'ben',
-  'chloe',
-  'dev',
-  'emma',
-  'farid',
-  'grace',
-  'hugo',
-  'ines',
-  'jonas',
-  'kim',
-  'leo',
-  'mia',
-  'noah',
-  'olga',
-  'priya',
-];
-const LAST = ['garcia', 'smith', 'kowalski', 'nguyen', 'muller', 'rossi', 'tanaka', 'silva', 'dubois', 'jensen'];
-const DOMAINS = ['example.com', 'example.org', 'example.net'];
 const SUBJECTS = {
   transactional: ['Your receipt #{n}', 'Reset your password', 'Your order has shipped', 'Confirm your email address'],
   marketing: [
@@ -94,10 +37,20 @@ const SPECIAL = {
   refused: { 'org-acme': [4, 9], 'org-globex': [4, 9, 17], 'org-initech': [4, 9] },
   noEventYet: 6,
 };
-const ACCEPTED = STORIES.find((story) => story.name === 'accepted');
+const ACCEPTED = storyNamed('accepted');
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+
+/**
+ * The story called `name` in stories.mjs; throws when there is none.
+ * @param {string} name
+ */
+function storyNamed(name) {
+  const story = STORIES.find((s) => s.name === name);
+  if (!story) throw new Error(`stories.mjs has no story ${JSON.stringify(name)}`);
+  return story;
+}
 
 /** How many of each organisation's newest emails the live traffic keeps changing. */
 export const LIVE_EMAILS_PER_ORGANIZATION = 25;
@@ -145,7 +98,7 @@ export async function buildDemoSeed({
               ? [2 * HOUR, 6 * HOUR]
               : (story.sentAgo ?? [HOUR, 14 * DAY]);
       const createdAt = now - between(minAgo, maxAgo);
-      const address = () => `${pick(FIRST)}.${pick(LAST)}${i}@${pick(DOMAINS)}`;
+      const address = () => `${pick(FIRST_NAMES)}.${pick(LAST_NAMES)}${i}@${pick(EXAMPLE_DOMAINS)}`;
       const to = [address()];
       const cc = [];
       const bcc = [];
@@ -221,7 +174,9 @@ export async function buildDemoSeed({
  * @param {{createdAt: number, ses: {messageId?: string, error?: {name: string, message: string}}, events: Array<{event: object}>}} email
  */
 export function foldDemoEmail(email) {
-  const [status, at] = email.ses.messageId ? ['sent', 'sentAt'] : ['failed', 'failedAt'];
+  const [status, at] = email.ses.messageId
+    ? /** @type {const} */ (['sent', 'sentAt'])
+    : /** @type {const} */ (['failed', 'failedAt']);
   const written = applyEffects(initialTracking(), [
     { kind: 'raise-status', status },
     { kind: 'earliest', at, time: email.createdAt },

@@ -209,7 +209,7 @@ export const ONE_OF_THREE_BOUNCES = {
  * @param {{recipients: string[], sentAt: number}} message
  * @param {() => number} random
  * @param {string[]} links the links of the message
- * @returns {Array<{eventType: string, at: number} & Record<string, unknown>>}
+ * @returns {Array<{eventType: import('kuratchi-sdk/email/testing').SesEventSpec['eventType'], at: number} & Record<string, unknown>>}
  */
 export function playStory(story, message, random, links) {
   const tools = storyTools(message, random, links);

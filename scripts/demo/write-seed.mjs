@@ -36,9 +36,12 @@ export function wranglerD1Databases(configPath = join(root, 'wrangler.toml')) {
     .map((block) => {
       const value = (key) => new RegExp(`^${key}\\s*=\\s*"([^"]*)"`, 'm').exec(block)?.[1] ?? null;
       const migrations = value('migrations_dir');
+      const binding = value('binding');
+      const id = value('database_id');
+      if (!binding || !id) throw new Error(`${configPath}: a [[d1_databases]] block without binding or database_id`);
       return {
-        binding: value('binding'),
-        id: value('database_id'),
+        binding,
+        id,
         migrationsDir: migrations ? resolve(dirname(configPath), migrations) : null,
       };
     });
@@ -104,15 +107,19 @@ export async function writeDemoSeed(seed, options = {}) {
   const stateDir = options.stateDir ?? join(root, '.wrangler', 'state');
   const databases = wranglerD1Databases(options.configPath);
   const mf = await openDemoState(stateDir, options.configPath);
+  /** @type {(path: string, body: object) => Promise<any>} */
   const call = async (path, body) => {
     const response = await mf.dispatchFetch(`http://seed.local${path}`, { method: 'POST', body: JSON.stringify(body) });
-    const answer = await response.json();
+    const answer = /** @type {any} */ (await response.json());
     if (!response.ok) throw new Error(`seed worker ${path}: ${answer.error}`);
     return answer;
   };
   try {
     if (options.migrate) {
-      for (const d of databases) await applyMigrationFiles(await mf.getD1Database(d.binding), d.migrationsDir);
+      for (const d of databases) {
+        if (!d.migrationsDir) throw new Error(`wrangler.toml names no migrations_dir for ${d.binding}`);
+        await applyMigrationFiles(await mf.getD1Database(d.binding), d.migrationsDir);
+      }
     }
     const organizations = seed.organizations.map(({ id, kind, binding }) => ({ id, kind, binding }));
     await call('/reset', { bindings: databases.map((d) => d.binding), organizations });

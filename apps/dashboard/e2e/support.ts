@@ -1,18 +1,19 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type APIRequestContext, type Page } from '@playwright/test';
-import { buildSesEvent, createSnsSigner, type SesEventSpec, type SnsSigner } from 'kuratchi-sdk/email/testing';
+import { buildSesEvent, type SesEventSpec, type SnsSigner } from 'kuratchi-sdk/email/testing';
+import { DEMO_PASSWORD, demoUser } from '../../../scripts/lib/demo-organizations.mjs';
+import { readDemoSigner } from '../../../scripts/lib/demo-signer.mjs';
+import { d1Execute } from '../../../scripts/lib/wrangler.mjs';
 import { E2E } from './environment';
 
-export const PASSWORD = 'kuratchi-demo';
+export const PASSWORD = DEMO_PASSWORD;
 export const USERS = {
-  acme: 'admin@acme.example',
-  globex: 'admin@globex.example',
-  /** Initech's database is its Durable Object (scripts/demo/seed.mjs). */
-  initech: 'admin@initech.example',
-  root: 'root@kuratchi.example',
-} as const;
+  acme: demoUser('user-acme').email,
+  globex: demoUser('user-globex').email,
+  /** Initech's database is its Durable Object (scripts/lib/demo-organizations.mjs). */
+  initech: demoUser('user-initech').email,
+  root: demoUser('user-root').email,
+};
 
 /**
  * Fills and submits the (hydrated) sign-in form, and waits until the server has answered that
@@ -41,17 +42,7 @@ let signer: Promise<{ signer: SnsSigner; topicArn: string }> | undefined;
 
 /** The demo's SNS signer (its certificate is what the development Worker trusts). */
 export function demoSigner() {
-  signer ??= (async () => {
-    const saved = JSON.parse(readFileSync(join(E2E.stateDir, 'demo', 'signer.json'), 'utf8'));
-    const key = Uint8Array.from(Buffer.from(saved.privateKeyPkcs8, 'base64'));
-    return {
-      topicArn: saved.topicArn as string,
-      signer: await createSnsSigner({
-        certUrl: saved.certUrl,
-        certificate: { pem: saved.certificatePem, privateKeyPkcs8: key.buffer },
-      }),
-    };
-  })();
+  signer ??= readDemoSigner(join(E2E.stateDir, 'demo'));
   return signer;
 }
 
@@ -75,17 +66,7 @@ export async function postEvent(spec: Omit<SesEventSpec, 'time'> & { time?: Date
 
 /** Runs SQL on a local D1 database of the end-to-end Worker. */
 export function d1(binding: string, sql: string): Array<Record<string, unknown>> {
-  const run = spawnSync(
-    'pnpm',
-    ['exec', 'wrangler', 'd1', 'execute', binding, '--local', '--persist-to', E2E.stateDir, '--json', '--command', sql],
-    {
-      cwd: E2E.root,
-      encoding: 'utf8',
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
-    },
-  );
-  if (run.status !== 0) throw new Error(`wrangler d1 execute failed: ${run.stderr}`);
-  return (JSON.parse(run.stdout) as Array<{ results: Array<Record<string, unknown>> }>)[0]?.results ?? [];
+  return d1Execute(binding, sql, E2E.stateDir);
 }
 
 /** Saves a full-page screenshot as a test artifact (test-results/screenshots/NAME.png). */

@@ -1,18 +1,19 @@
 // The built dashboard Worker for node tests: the bundle `wrangler deploy --dry-run` makes, served
 // by miniflare on 127.0.0.1 with local D1 (migrated), exactly as it would run deployed; and the
 // built `kuratchi-ses` CLI as a process.
-import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
-import { applyMigrationFiles } from '../../../../scripts/d1-migration-files.mjs';
+import { ADMIN_MIGRATIONS, applyMigrationFiles, ORG_MIGRATIONS } from '../../../../scripts/d1-migration-files.mjs';
+import {
+  DEMO_D1_ORGANIZATIONS,
+  demoOrganization,
+  registerOrganization,
+} from '../../../../scripts/lib/demo-organizations.mjs';
+import { bundleDashboard, ROOT } from '../../../../scripts/lib/wrangler.mjs';
 
-export const root = fileURLToPath(new URL('../../../..', import.meta.url));
-const require = createRequire(join(root, 'apps/dashboard/package.json'));
+export const root = ROOT;
 
 /**
  * Builds and starts the Worker with `bindings` (and more miniflare `options`: R2 buckets, an
@@ -20,20 +21,14 @@ const require = createRequire(join(root, 'apps/dashboard/package.json'));
  */
 export async function startBuiltWorker(bindings, options = {}) {
   const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-built-worker-'));
-  const wrangler = require.resolve('wrangler/bin/wrangler.js');
-  const build = spawnSync(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', outdir], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
-  });
-  assert.equal(build.status, 0, `wrangler failed:\n${build.stdout}\n${build.stderr}`);
+  bundleDashboard(outdir);
   const mf = new Miniflare({
     modules: [
       { type: 'ESModule', path: join(outdir, 'worker.js'), contents: readFileSync(join(outdir, 'worker.js'), 'utf8') },
     ],
     modulesRoot: outdir,
     compatibilityDate: '2026-05-01',
-    d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX'],
+    d1Databases: ['ADMIN_DB', ...DEMO_D1_ORGANIZATIONS.map((o) => o.binding)],
     d1Persist: false,
     // wrangler.toml's ORG_DO: organisations on SQLite-backed Durable Objects.
     durableObjects: { ORG_DO: { className: 'OrganizationDatabase', useSQLite: true } },
@@ -46,13 +41,10 @@ export async function startBuiltWorker(bindings, options = {}) {
   const url = (await mf.ready).origin;
   const admin = await mf.getD1Database('ADMIN_DB');
   const acme = await mf.getD1Database('ORG_DB_ACME');
-  await applyMigrationFiles(admin, join(root, 'packages/kuratchi-sdk/migrations/admin'));
-  await applyMigrationFiles(acme, join(root, 'packages/kuratchi-sdk/migrations/org'));
-  await admin
-    .prepare(
-      "INSERT INTO organizations (id, name, database_binding, created_at) VALUES ('org-acme', 'Acme', 'ORG_DB_ACME', 0)",
-    )
-    .run();
+  await applyMigrationFiles(admin, ADMIN_MIGRATIONS);
+  await applyMigrationFiles(acme, ORG_MIGRATIONS);
+  // Named `Acme` here (the CLI tests read that name), not the demo's `Acme Corp`.
+  await registerOrganization(admin, { ...demoOrganization('org-acme'), name: 'Acme' });
   return { mf, url, admin, acme };
 }
 
@@ -62,12 +54,8 @@ export async function startBuiltWorker(bindings, options = {}) {
  */
 export async function registerGlobex(worker) {
   const globex = await worker.mf.getD1Database('ORG_DB_GLOBEX');
-  await applyMigrationFiles(globex, join(root, 'packages/kuratchi-sdk/migrations/org'));
-  await worker.admin
-    .prepare(
-      "INSERT INTO organizations (id, name, database_binding, created_at) VALUES ('org-globex', 'Globex', 'ORG_DB_GLOBEX', 0)",
-    )
-    .run();
+  await applyMigrationFiles(globex, ORG_MIGRATIONS);
+  await registerOrganization(worker.admin, demoOrganization('org-globex'));
   return globex;
 }
 

@@ -9,20 +9,10 @@
 // failed whenever the few events of those seconds landed on emails of the other pages.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('../../../..', import.meta.url));
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { DEMO_PASSWORD, demoUser } from '../../../../scripts/lib/demo-organizations.mjs';
+import { freePort } from '../../../../scripts/lib/processes.mjs';
+import { ROOT as root } from '../../../../scripts/lib/wrangler.mjs';
 
 test('the demo serves the dashboard and its data keeps changing', { timeout: 180_000 }, async () => {
   const port = await freePort();
@@ -54,18 +44,20 @@ test('the demo serves the dashboard and its data keeps changing', { timeout: 180
       method: 'POST',
       redirect: 'manual',
       headers: { origin: base, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ email, password: 'kuratchi-demo' }),
+      body: new URLSearchParams({ email, password: DEMO_PASSWORD }),
     });
     assert.equal(signIn.status, 303, `sign-in of ${email} failed: ${signIn.status}`);
     return signIn.headers.get('set-cookie').split(';')[0];
   };
   // Initech lives on its Durable Object: `wrangler dev` serves the object the seed wrote.
-  const initech = await fetch(`${base}/emails`, { headers: { cookie: await signInAs('admin@initech.example') } });
+  const initech = await fetch(`${base}/emails`, {
+    headers: { cookie: await signInAs(demoUser('user-initech').email) },
+  });
   assert.equal(initech.status, 200);
   const initechLog = await initech.text();
   assert.match(initechLog, /Initech/);
   assert.ok((initechLog.match(/\/emails\/initech-\d{4}/g) ?? []).length >= 10, 'the seeded Initech emails are listed');
-  const cookie = await signInAs('admin@acme.example');
+  const cookie = await signInAs(demoUser('user-acme').email);
   const page = async (path = '/emails') => (await fetch(`${base}${path}`, { headers: { cookie } })).text();
   const before = await page();
   let after = before;

@@ -1,0 +1,70 @@
+// wrangler as the Node tools run it (benchmarks, demo, node and end-to-end tests): its own entry
+// point run by this Node (no pnpm in between, so signals reach it), from the repository root
+// (the Worker's wrangler.toml), quiet and offline.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (where wrangler.toml is), with a trailing `/`. */
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** wrangler's entry point (`wrangler/bin/wrangler.js`), resolved from the root's dependencies. */
+export const WRANGLER_BIN = createRequire(join(ROOT, 'package.json')).resolve('wrangler/bin/wrangler.js');
+
+/**
+ * The environment of this process for a wrangler run, with wrangler's metrics and Cloudflare's
+ * request metadata fetch off (nothing may reach Cloudflare), and `extra` on top.
+ * @param {Record<string, string>} [extra]
+ * @returns {NodeJS.ProcessEnv}
+ */
+export function wranglerEnv(extra = {}) {
+  return { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', ...extra };
+}
+
+/**
+ * Runs `wrangler …args` from the root and waits for it; its exit status and output.
+ * @param {string[]} args
+ * @param {{ env?: Record<string, string>, timeoutMs?: number }} [options] `env`: added to {@link wranglerEnv}
+ */
+export function runWrangler(args, { env = {}, timeoutMs } = {}) {
+  return spawnSync(process.execPath, [WRANGLER_BIN, ...args], {
+    cwd: ROOT,
+    env: wranglerEnv(env),
+    encoding: 'utf8',
+    ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }),
+  });
+}
+
+/**
+ * Bundles the dashboard Worker as a deploy would (`wrangler deploy --dry-run`, offline) into
+ * `outdir` (its entry: `worker.js`); needs the built dashboard (`pnpm build`). Returns wrangler's
+ * output (it lists the bindings); throws with that output when wrangler fails.
+ * @param {string} outdir
+ * @returns {string}
+ * @see https://developers.cloudflare.com/workers/wrangler/commands/#deploy
+ */
+export function bundleDashboard(outdir) {
+  const run = runWrangler(['deploy', '--dry-run', '--outdir', outdir], { env: { CI: 'true' } });
+  if (run.status !== 0)
+    throw new Error(`wrangler deploy --dry-run failed (run pnpm build first):\n${run.stdout}\n${run.stderr}`);
+  return run.stdout + run.stderr;
+}
+
+/**
+ * Runs SQL on a local D1 database of `wrangler dev` kept under `stateDir` (`wrangler d1 execute
+ * --local --persist-to`); the rows of its first statement. Throws with wrangler's output when it
+ * fails or runs longer than a minute.
+ * @param {string} binding the database's binding in wrangler.toml, e.g. `ADMIN_DB`
+ * @param {string} sql
+ * @param {string} stateDir
+ * @returns {any[]} the rows as wrangler answers them (column name → value)
+ * @see https://developers.cloudflare.com/workers/wrangler/commands/#d1-execute
+ */
+export function d1Execute(binding, sql, stateDir) {
+  const run = runWrangler(['d1', 'execute', binding, '--local', '--persist-to', stateDir, '--json', '--command', sql], {
+    timeoutMs: 60_000,
+  });
+  if (run.status !== 0) throw new Error(`wrangler d1 execute ${binding} failed: ${run.stderr || run.stdout}`);
+  return JSON.parse(run.stdout)[0]?.results ?? [];
+}
