@@ -1,50 +1,17 @@
-import {
-  createD1AdminStore,
-  createD1DeadLetterStore,
-  createOrgBindingCache,
-  createOrgDatabaseClient,
-  createOrgEmailStore,
-} from 'kuratchi-sdk/email/d1';
-import {
-  consumeSesEventQueue,
-  createSesEventIngestor,
-  deadLetterSesEventQueue,
-  type EventSinkPorts,
-} from 'kuratchi-sdk/email/events';
+import { createEmailTracking } from 'kuratchi-sdk/email';
 export { OrganizationDatabase } from 'kuratchi-sdk/email/durable-object';
 
 type Env = { ADMIN_DB: D1Database; ORG_DO: DurableObjectNamespace; SES_EVENTS_QUEUE: Queue; SES_TOPIC_ARN: string };
 
-/** Where each organisation's database lives, trusted 60 s per isolate. */
-const locations = createOrgBindingCache();
-
-function sink(env: Env): EventSinkPorts {
-  const orgDatabase = createOrgDatabaseClient(env.ADMIN_DB, env, locations);
-  return {
-    adminStore: createD1AdminStore(env.ADMIN_DB),
-    resolveOrgEmailStore: async (organizationId) => createOrgEmailStore(await orgDatabase(organizationId)),
-  };
-}
-
 export default {
   // The webhook verifies and parses, then sends one queue message per event (200 `queued`).
-  async fetch(request, env) {
-    const ingestor = createSesEventIngestor({
-      ...sink(env),
-      allowedTopicArns: [env.SES_TOPIC_ARN],
-      enqueue: async (message) => {
-        await env.SES_EVENTS_QUEUE.send(message, { contentType: 'json' });
-      },
-    });
-    const { status, body } = await ingestor.ingest(await request.text());
-    return Response.json(body, { status });
-  },
-  // Batches of up to 100 events; what fails 10 times lands in the dead-letter queue.
-  async queue(batch, env) {
-    if (batch.queue === 'kuratchi-ses-events-dlq') {
-      await deadLetterSesEventQueue(batch, createD1DeadLetterStore(env.ADMIN_DB), new Date());
-    } else {
-      await consumeSesEventQueue(batch, sink(env)); // acks, or retries with a delay, each message
-    }
-  },
+  // Without `queue` (direct mode) it records the event inside the request instead.
+  fetch: (request, env, ctx) =>
+    createEmailTracking({ env, allowedTopicArns: [env.SES_TOPIC_ARN], queue: env.SES_EVENTS_QUEUE }).webhook(
+      request,
+      ctx,
+    ),
+  // Batches of up to 100 events, acked or retried one by one; a batch of the dead-letter queue
+  // (`kuratchi-ses-events-dlq`, what failed 10 times) goes to the admin dead-letter table.
+  queue: (batch, env) => createEmailTracking({ env, allowedTopicArns: [env.SES_TOPIC_ARN] }).queue(batch),
 } satisfies ExportedHandler<Env>;

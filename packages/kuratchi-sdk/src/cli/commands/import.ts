@@ -52,7 +52,7 @@ export const importCommand: Command = {
   help: `Usage: kuratchi-ses import FILE|DIR|s3://bucket/prefix --dashboard-url URL [options]
 
 Reads the objects a Firehose stream wrote to S3 (the stream of SES's Firehose event destination,
-or the S3 backup of the Firehose HTTP endpoint: docs/deployment.md) and posts their SES event
+or the S3 backup of the Firehose HTTP endpoint: docs/guides/deploy.md) and posts their SES event
 records in batches to the dashboard's operations API (POST ${IMPORT_PATH}), which applies them
 inside the request as events of source "import". An object's records may be back to back
 ({…}{…}, Firehose's default) or newline-delimited, gzip or not: compression is found by the gzip

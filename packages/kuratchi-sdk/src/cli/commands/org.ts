@@ -72,7 +72,7 @@ migrate  moves an organisation from its D1 database to its Durable Object: marks
          failed request it says whether the organisation is still marked moving. Progress bars
          (per table, copy and verify) are drawn on a terminal.
 
-Organisations and where their databases live: docs/organisations.md. Through the operations API
+Organisations and where their databases live: docs/guides/deploy.md. Through the operations API
 (/api/ops/organizations); reads the dashboard's secret KURATCHI_OPS_TOKEN from the environment
 variable ${OPS_TOKEN_ENV}.
 

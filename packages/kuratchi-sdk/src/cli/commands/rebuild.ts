@@ -60,7 +60,7 @@ export const rebuildCommand: Command = {
 Rebuilds what SES events made of an organisation's emails (status, times, counters, recipients,
 events, the suppressions events added) from the raw archive (the SES_ARCHIVE R2 bucket), for
 example after a change of the human-or-machine rules or of the effect table (the archive:
-docs/deployment.md). Two steps, each page a request:
+docs/guides/deploy.md). Two steps, each page a request:
   1. reset (POST /api/ops/rebuild/reset, at most 500 emails a request, one D1 batch each): each
      sent email (bound to an SES message; with --since, created since DATE) back to its state
      after sendEmail/markSent: status sent, every event field empty, counters 0; its recipients

@@ -59,7 +59,7 @@ Prints the reputation guard of every organisation of the dashboard, worst first:
 the guard's last evaluation, every cron run), the thresholds, and for a paused organisation since
 when, which rate crossed which threshold and how many sends were refused. A paused organisation
 is refused by sendEmail until a superadmin lifts the pause on the dashboard's Organisations page
-(with a reason, kept in the audit log; docs/email-log.md); this command only reads. From GET
+(with a reason, kept in the audit log; docs/guides/operate.md); this command only reads. From GET
 /api/ops/reputation; reads the dashboard's secret KURATCHI_OPS_TOKEN from the environment
 variable ${OPS_TOKEN_ENV}.
 

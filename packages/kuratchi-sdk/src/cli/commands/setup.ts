@@ -69,7 +69,7 @@ the same command resumes (the steps already done are kept).
 With --firehose-stream-arn and --firehose-role-arn it also creates (or updates to match) a second
 event destination of the configuration set, kuratchi-firehose, of kind KinesisFirehoseDestination,
 publishing the same event types to your Firehose stream as the IAM role you name (the stream and
-the role are yours to create: docs/sending-and-setup.md). It is the step
+the role are yours to create: docs/guides/send.md). It is the step
 firehose-event-destination, after event-destination; idempotent, planned by --dry-run.
 
 ${optionsHelp(FLAGS)}
