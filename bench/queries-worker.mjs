@@ -2,7 +2,7 @@
 // database, so both contenders run where the dashboard runs them (a D1 call from Node would add
 // a round trip per prepare/bind/all and measure that instead). Imports the built module directly:
 // workerd resolves relative files only, and this module has no bare imports.
-import { createD1EmailQueries } from '../packages/kuratchi-sdk/dist/email/store/d1-email-queries.js';
+import { createD1EmailQueries } from '../packages/kuratchi-sdk/dist/email/email-log/d1-email-queries.js';
 
 export default {
   /**

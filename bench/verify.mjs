@@ -13,8 +13,8 @@ import https from 'node:https';
 import { createRequire } from 'node:module';
 import { parseSnsMessage, verifySnsMessage } from 'kuratchi-sdk/email/verify';
 // Internals of the verifier (not public API): the built files themselves, for the crypto floor.
-import { snsStringToSign } from '../packages/kuratchi-sdk/dist/email/events/sns-verify.js';
-import { readSigningCertificate } from '../packages/kuratchi-sdk/dist/email/events/x509.js';
+import { snsStringToSign } from '../packages/kuratchi-sdk/dist/email/sns/sns-verify.js';
+import { readSigningCertificate } from '../packages/kuratchi-sdk/dist/email/sns/x509.js';
 import { createSnsSigner } from 'kuratchi-sdk/email/testing';
 import { compareInRounds, report, result } from './lib.mjs';
 
