@@ -25,6 +25,6 @@ export function d1EventSink(env: DashboardEnv, config: DashboardConfig): EventSi
   return {
     adminStore: createD1AdminStore(env.ADMIN_DB),
     resolveOrgEmailStore: async (organizationId) => createOrgEmailStore(await orgDatabase(organizationId)),
-    maxHeldEventsPerMessage: config.park.maxHeldEventsPerMessage,
+    maxParkedEventsPerMessage: config.park.maxParkedEventsPerMessage,
   };
 }

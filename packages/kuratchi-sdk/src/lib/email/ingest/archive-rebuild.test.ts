@@ -31,7 +31,7 @@ beforeAll(async () => {
 
 const archive = () => createR2SnsArchive(env.SES_ARCHIVE);
 
-/** Writes an email as `sendEmail` does: pending with its recipients, then sent with its lookup row. */
+/** Writes an email as `sendEmail` does: pending with its recipients, then sent with its route. */
 async function sendEmail(db: D1Database, organizationId: string, n: number, at: number) {
   const id = `rebuild-${organizationId}-${n}-${crypto.randomUUID()}`;
   const sesMessageId = `ses-${id}`;

@@ -47,7 +47,7 @@ export interface RebuildPage {
 
 /**
  * One page of `kuratchi-ses rebuild`: lists the raw archive in key order (so SNS Timestamp
- * order), keeps the SES event Notifications routed to `organizationId` by their lookup row (the
+ * order), keeps the SES event Notifications routed to `organizationId` by their route (the
  * only route, as live), reads each archived body, verifies it again offline (signature against
  * the archived certificate, as of its own Timestamp: the archive is trusted no more than the
  * network), and applies the events through the queue consumer's path, inline, exactly as live
@@ -103,7 +103,7 @@ export async function rebuildFromArchivePage(ports: EventSinkPorts, options: Reb
   }
   result.matched = messages.length;
   if (!messages.length || options.dryRun) return result;
-  // The queue consumer's path, inline: routing by lookup row, the park, content identity.
+  // The queue consumer's path, inline: routing by route, the park, content identity.
   const { outcomes } = await applySesEventMessages(ports, messages);
   for (const outcome of outcomes) {
     if (outcome === 'retry') result.retry++;

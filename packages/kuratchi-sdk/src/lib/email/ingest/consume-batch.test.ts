@@ -37,7 +37,7 @@ function queueMessage(snsMessageId: string, spec: SesEventSpec): SesEventQueueMe
 /**
  * A run in its own namespace: a (Acme: send, delivery, two opens, the second delivered twice,
  * a click), b (Acme: a permanent bounce, so a suppression), c (Globex: delivery, complaint),
- * d (no lookup row: parked), e (a lookup row naming a missing email: orphaned).
+ * d (no route: parked), e (a route naming a missing email: orphaned).
  */
 async function prepareRun(ns: string) {
   const ids = { a: `${ns}-a`, b: `${ns}-b`, c: `${ns}-c`, e: `${ns}-e` };

@@ -1,10 +1,10 @@
 import { OrgDatabaseError } from '../routing/errors.js';
 import { SesEventParseError } from '../ses-events/errors.js';
-import type { HoldReason, MessageRoute, OrgEmailStore, RecordEventInput } from '../routing/ports.js';
+import type { ParkReason, MessageRoute, OrgEmailStore, RecordEventInput } from '../routing/ports.js';
 import {
-  applyHeldEvent,
-  heldOutcome,
-  maxHeld,
+  applyParkedEvent,
+  parkedOutcome,
+  maxParked,
   recordEventInput,
   recordInputCost,
   type EventOrigin,
@@ -27,8 +27,8 @@ export interface QueuedDelivery {
 }
 
 /**
- * What to do with one delivery: `ack` (done: recorded, a duplicate, held in the park or the
- * dead-letter table, or unreadable) or `retry` after `delaySeconds` (a retry can fix it: a
+ * What to do with one delivery: `ack` (done: recorded, a duplicate, parked, dead-lettered
+ * or unreadable) or `retry` after `delaySeconds` (a retry can fix it: a
  * database error, a binding missing, the invocation's query budget used up).
  * @see https://developers.cloudflare.com/queues/configuration/batching-retries/
  */
@@ -77,18 +77,18 @@ interface Readable {
 
 /**
  * Applies one batch of the SES events queue (up to 100 messages) with the same rules as direct
- * mode, in a handful of D1 round trips: every route with one admin query (the lookup row is the
+ * mode, in a handful of D1 round trips: every route with one admin query (the route is the
  * only route), then each organisation's events with `recordEvents` (as few D1 batches as the
  * limits allow, each event whole), organisations in parallel. Idempotent by SNS MessageId and by
  * content identity (`sesEventContentId`), so a redelivered message, another copy of the same SES
  * event, or a batch retried after a failure halfway or a consumer that died, is a `duplicate`
  * where it was recorded and applied where it was not: nothing counts twice.
  * - routed and recorded (or found recorded): ack, `applied` / `duplicate`;
- * - no lookup row: parked (ack, `parked`), then routed once more, so an event that raced
+ * - no route: parked (ack, `parked`), then routed once more, so an event that raced
  *   `sendEmail` is applied rather than left for the sweep; the park full: `dead-lettered`;
- * - lookup row naming a missing or foreign row: held as `orphaned` (ack);
+ * - route naming a missing or foreign row: parked as `orphaned` (ack);
  * - its organisation being moved (`organization-moving`): parked as `org-moving` (ack, `parked`),
- *   applied where it lives once the move ends (`drainHeldEvents`, the sweep), however long it takes;
+ *   applied where it lives once the move ends (`drainParkedEvents`, the sweep), however long it takes;
  * - a database error, or an organisation's binding missing: `retry` with a growing delay (after
  *   the queue's `max_retries` the message goes to the dead-letter queue: `deadLetterSesEvents`);
  * - a body this version cannot read: ack, `unreadable` (logged and counted by the caller).
@@ -182,7 +182,7 @@ function recordInputOf(item: Readable & { route: MessageRoute }, now: number): R
   return input;
 }
 
-/** Records one organisation's events of the batch; holds what its rows reject; retries on failure. */
+/** Records one organisation's events of the batch; parks what its rows reject; retries on failure. */
 async function recordGroup(
   ports: EventSinkPorts,
   organizationId: string,
@@ -196,7 +196,7 @@ async function recordGroup(
     store = await ports.resolveOrgEmailStore(organizationId);
   } catch (error) {
     if (error instanceof OrgDatabaseError && error.code === 'organization-moving') {
-      await Promise.all(group.map((item) => hold(ports, item, 'org-moving', now, report, organizationId)));
+      await Promise.all(group.map((item) => park(ports, item, 'org-moving', now, report, organizationId)));
       return;
     }
     if (!(error instanceof OrgDatabaseError && error.code === 'organization-not-found')) {
@@ -222,7 +222,7 @@ async function recordGroup(
         verdict(report, item.delivery, { action: 'ack', outcome, organizationId });
         return;
       }
-      await hold(ports, item, outcome as HoldReason, now, report, organizationId);
+      await park(ports, item, outcome as ParkReason, now, report, organizationId);
     }),
   );
 }
@@ -236,21 +236,21 @@ async function parkUnrouted(
 ): Promise<void> {
   const parked: Readable[] = [];
   for (const item of unrouted) {
-    if ((await hold(ports, item, 'no-route', now, report)) === 'parked') parked.push(item);
+    if ((await park(ports, item, 'no-route', now, report)) === 'parked') parked.push(item);
   }
   if (parked.length === 0) return;
   let late: Map<string, MessageRoute>;
   try {
     late = await findRoutes(ports, parked);
   } catch {
-    return; // parked: the sweep applies them once the lookup row is there
+    return; // parked: the sweep applies them once the route is there
   }
   for (const item of parked) {
     const route = late.get(item.event.mail.messageId);
     if (!route) continue;
     try {
-      const outcome = await applyHeldEvent({ ...ports, now: () => new Date(now) }, route, {
-        ...heldOf(item, now),
+      const outcome = await applyParkedEvent({ ...ports, now: () => new Date(now) }, route, {
+        ...parkedOf(item, now),
         reason: 'no-route',
       });
       if (outcome === 'applied') report.lagsMs.push(Math.max(0, now - item.queued.snsTimestamp));
@@ -265,18 +265,18 @@ async function parkUnrouted(
   }
 }
 
-/** Holds one event in the park with `reason`; a failure to park retries the delivery. */
-async function hold(
+/** Parks one event with `reason`; a failure to park retries the delivery. */
+async function park(
   ports: EventSinkPorts,
   item: Readable,
-  reason: HoldReason,
+  reason: ParkReason,
   now: number,
   report: ConsumeReport,
   organizationId?: string,
 ): Promise<'parked' | 'other'> {
   try {
-    const parked = await ports.adminStore.parkEvent({ ...heldOf(item, now), reason }, maxHeld(ports));
-    const outcome: SinkOutcome = parked === 'dead-lettered' ? 'dead-lettered' : heldOutcome(reason);
+    const parked = await ports.adminStore.parkEvent({ ...parkedOf(item, now), reason }, maxParked(ports));
+    const outcome: SinkOutcome = parked === 'dead-lettered' ? 'dead-lettered' : parkedOutcome(reason);
     verdict(report, item.delivery, { action: 'ack', outcome, ...(organizationId ? { organizationId } : {}) });
     return outcome === 'parked' ? 'parked' : 'other';
   } catch (error) {
@@ -289,7 +289,7 @@ function originOf(item: Readable): EventOrigin & { contentId: string } {
   return { snsMessageId: item.queued.snsMessageId, contentId: item.contentId, ...queueMessageProvenance(item.queued) };
 }
 
-function heldOf(item: Readable, now: number) {
+function parkedOf(item: Readable, now: number) {
   return {
     snsMessageId: item.queued.snsMessageId,
     sesMessageId: item.event.mail.messageId,

@@ -11,7 +11,7 @@ import { clearOrgTables, copyOrgTablePage, ORG_TABLES } from '../organizations/o
 import { startOrgMove, switchOrgToDurableObject } from '../organizations/org-move.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { consumeSesEventBatch, type QueuedDelivery } from './consume-batch.js';
-import { drainHeldEvents, sweepParkedEvents } from '../routing/park-sweep.js';
+import { drainParkedEvents, sweepParkedEvents } from '../routing/park-sweep.js';
 import type { EventSinkPorts } from '../routing/record.js';
 
 /**
@@ -149,7 +149,7 @@ describe('consumeSesEventBatch and organisations on Durable Objects', () => {
     expect(await verifyOrgCopy(ORG, env.ORG_DB_GLOBEX, object)).toBe(true);
     await switchOrgToDurableObject(env.ADMIN_DB, ORG, 'ORG_DO');
 
-    expect(await drainHeldEvents(ports(), { organizationId: ORG, now: NOW })).toEqual({
+    expect(await drainParkedEvents(ports(), { organizationId: ORG, now: NOW })).toEqual({
       applied: 2,
       duplicates: 0,
       orphaned: 0,

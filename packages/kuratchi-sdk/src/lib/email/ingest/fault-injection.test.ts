@@ -18,7 +18,7 @@ import { sweepParkedEvents } from '../routing/park-sweep.js';
 import { applyParkedEvents, type EventSinkPorts } from '../routing/record.js';
 
 /**
- * Fault injection: a scripted run of SNS deliveries, sendEmail-style "lookup row arrives" steps,
+ * Fault injection: a scripted run of SNS deliveries, sendEmail-style "route arrives" steps,
  * a scheduled sweep and a dead-letter replay is replayed once per statement k of its fault-free
  * run, with the k-th D1 statement failing (before it runs, or after it committed). Every failed
  * request must answer 5xx (a failed sweep or replay throws), and retrying it as SNS (or the next
@@ -42,14 +42,14 @@ type Step =
   | { kind: 'sweep'; now: Date }
   | { kind: 'replay'; sesMessageId: string; now: Date };
 
-/** Cap of held events per message in these runs (e's third event finds its park full). */
+/** Cap of parked events per message in these runs (e's third event finds its park full). */
 const CAP = 2;
 const EXPIRED = new Date(NOW.getTime() + DEFAULT_PARK_TTL_MS + 60_000);
 
 /**
  * A run in its own namespace: emails a (lookup-routed), b (named only by tags; routed by hand
- * after its event expired, then replayed), c (not sent yet), d (lookup row of a deleted email),
- * e (never sent: more events than the cap), f (lookup row written without a drain: the sweep's).
+ * after its event expired, then replayed), c (not sent yet), d (route of a deleted email),
+ * e (never sent: more events than the cap), f (route written without a drain: the sweep's).
  */
 async function prepareRun(ns: string) {
   const ids = { a: `${ns}-a`, b: `${ns}-b`, c: `${ns}-c`, d: `${ns}-d`, f: `${ns}-f` };
@@ -140,7 +140,7 @@ function ports(plan: FaultPlan): { sink: EventSinkPorts; deadLetters: DeadLetter
     adminStore: createD1AdminStore(adminDb),
     resolveOrgEmailStore: async (id) => createD1OrgEmailStore(await orgDatabase(id)),
     now: () => NOW,
-    maxHeldEventsPerMessage: CAP,
+    maxParkedEventsPerMessage: CAP,
   };
   return { sink, deadLetters: createD1DeadLetterStore(adminDb) };
 }
@@ -180,7 +180,7 @@ async function runScript(ns: string, plan: FaultPlan) {
 async function runStep(step: Exclude<Step, { kind: 'post' }>, sink: EventSinkPorts, deadLetters: DeadLetterStore) {
   switch (step.kind) {
     case 'lookup-arrives':
-      // sendEmail's part: the email row, then the lookup row, then apply what was parked.
+      // sendEmail's part: the email row, then the route, then apply what was parked.
       await env.ORG_DB_ACME.prepare(
         `INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES (?, ?, 's@x', 'Hi', 'sent', ?, 1, 1) ON CONFLICT DO NOTHING`,
       )
@@ -194,7 +194,7 @@ async function runStep(step: Exclude<Step, { kind: 'post' }>, sink: EventSinkPor
       await applyParkedEvents(sink, step.sesMessageId);
       return;
     case 'route-only':
-      // A lookup row written without the drain that should follow it (sendEmail died, or by hand).
+      // A route written without the drain that should follow it (sendEmail died, or by hand).
       await sink.adminStore.putMessageRoute(
         step.sesMessageId,
         { organizationId: step.organizationId, emailId: step.emailId },
@@ -277,7 +277,7 @@ describe('fault injection: every D1 statement of a scripted run, failing in turn
       const expected = await snapshot('clean', clean);
       expect(expected.a).toMatchObject({ status: 'delivered', open_count: 2, click_count: 1 });
       expect(expected.c).toMatchObject({ status: 'complained', bounce_type: 'Permanent' });
-      // Tags are no route: b's event waited for a lookup row, expired, and was replayed once routed.
+      // Tags are no route: b's event waited for a route, expired, and was replayed once routed.
       expect(expected.b).toMatchObject({ status: 'delivered', ses_message_id: null });
       expect(expected.f).toMatchObject({ status: 'delivered' });
       expect(expected.parked).toEqual([]);

@@ -93,7 +93,7 @@ describe('ingest: notifications', () => {
     expect((await createD1EmailQueries(env.ORG_DB_ACME).getEmail(acme.emailId))?.openCount).toBe(1);
   });
 
-  it('never routes by the SDK tags: without a lookup row the event is parked, and applied once sendEmail writes it', async () => {
+  it('never routes by the SDK tags: without a route the event is parked, and applied once sendEmail writes it', async () => {
     const sesMessageId = `ses-${crypto.randomUUID()}`;
     const emailId = await insertEmail(env.ORG_DB_GLOBEX, { sesMessageId: null });
     const tags = { [KURATCHI_TAGS.organizationId]: [ORGS.globex], [KURATCHI_TAGS.emailId]: [emailId] };
@@ -114,7 +114,7 @@ describe('ingest: notifications', () => {
         sesMessageId,
       ),
     ).toBe(1);
-    // Applied through the lookup row; an event never binds the row (only markSent does).
+    // Applied through the route; an event never binds the row (only markSent does).
     expect(await createD1EmailQueries(env.ORG_DB_GLOBEX).getEmail(emailId)).toMatchObject({
       clickCount: 1,
       sesMessageId: null,
@@ -122,7 +122,7 @@ describe('ingest: notifications', () => {
     expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toBeNull();
   });
 
-  it('parks an event for an email not sent yet, and applies it once the lookup row appears', async () => {
+  it('parks an event for an email not sent yet, and applies it once the route appears', async () => {
     const sesMessageId = `ses-${crypto.randomUUID()}`;
     const result = await ingestor().ingest(await notification({ eventType: 'Bounce', messageId: sesMessageId }));
     expect(result).toMatchObject({ status: 200, body: { outcome: 'parked' } });
@@ -132,7 +132,7 @@ describe('ingest: notifications', () => {
         .first<{ n: number }>();
     expect((await parked())?.n).toBe(1);
 
-    // sendEmail's part: email row, then lookup row, then apply what was parked.
+    // sendEmail's part: email row, then route, then apply what was parked.
     const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId });
     await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)')
       .bind(sesMessageId, ORGS.acme, emailId)
@@ -168,7 +168,7 @@ describe('ingest: notifications', () => {
         async findMessageRoute(id) {
           if (first) {
             first = false;
-            // sendEmail writes the lookup row and drains the (still empty) park in between.
+            // sendEmail writes the route and drains the (still empty) park in between.
             await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)')
               .bind(sesMessageId, ORGS.acme, emailId)
               .run();

@@ -84,8 +84,8 @@ type LogFields = Omit<IngestLogEntry, 'outcome'>;
  * webhook contract (`webhook-contract.ts`, which holds its HTTP status and whether SNS retries it):
  * - verify first (signature, certificate URL, topic allowlist, timestamp): `malformed`,
  *   `too-large` or `forbidden`, and `unavailable` when the certificate could not be fetched;
- * - Notification: parse the SES event (unknown types `ignored`), route it by its lookup row
- *   only (never by its tags) and record it, or hold it: `applied`, `duplicate`, `parked`,
+ * - Notification: parse the SES event (unknown types `ignored`), route it by its SES message id
+ *   only (never by its tags) and record it, or park it: `applied`, `duplicate`, `parked`,
  *   `orphaned` or `dead-lettered` (see `recordSesEvent`: all kept, none retried by SNS);
  * - SubscriptionConfirmation: GET the SubscribeURL only on the SNS host of the topic's region,
  *   without following redirects: `subscription-confirmed`, or `subscription-failed` (SNS retries);

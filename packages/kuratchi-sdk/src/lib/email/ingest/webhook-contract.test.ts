@@ -26,7 +26,7 @@ const named = (test: (rule: (typeof WEBHOOK_CONTRACT)[WebhookAnswer]) => boolean
     .sort();
 
 describe('the webhook contract (ARCHITECTURE.md, "The webhook contract")', () => {
-  it('answers 200 for what was processed, a duplicate, held or deliberately ignored', () => {
+  it('answers 200 for what was processed, a duplicate, parked or deliberately ignored', () => {
     expect(named((r) => r.status === 200)).toEqual(
       [
         'applied',

@@ -93,7 +93,7 @@ export interface WebhookAnswerRule {
 }
 
 /**
- * Every answer of the SES events webhook, by name. 200: processed, a duplicate, held or
+ * Every answer of the SES events webhook, by name. 200: processed, a duplicate, parked or
  * deliberately ignored; 4xx: what a retry cannot fix (refused, counted as rejected); 5xx: only
  * what a retry can fix (SNS delivers again, nothing is lost).
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
@@ -111,13 +111,13 @@ export const WEBHOOK_CONTRACT = {
     200,
     'parked',
     'info',
-    'email not known yet, or its organisation being moved: held in the admin DB until `sendEmail` writes its lookup row, or the move ends',
+    'email not known yet, or its organisation being moved: parked in the admin DB until `sendEmail` writes its route, or the move ends',
   ),
   orphaned: row(
     200,
     'orphaned',
     'info',
-    'the lookup row names an email row that is gone or bound to another message: held, counted',
+    'the route names an email row that is gone or bound to another message: parked, counted',
   ),
   'dead-lettered': row(
     200,

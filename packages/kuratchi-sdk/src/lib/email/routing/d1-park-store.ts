@@ -1,5 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import type { HoldReason, ParkedEvent, ParkStore, RoutableParkedEvent } from './ports.js';
+import type { ParkReason, ParkedEvent, ParkStore, RoutableParkedEvent } from './ports.js';
 import { withProvenance } from './provenance-columns.js';
 
 const PARKED_COLUMNS =
@@ -16,7 +16,7 @@ const PARKED_COLUMNS =
 export function createD1ParkStore(db: D1Database): ParkStore {
   return {
     async parkEvent(event, maxPerMessage) {
-      const [parked, , held] = await db.batch([
+      const [parked, , existing] = await db.batch([
         db
           .prepare(
             `INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at, reason, source, archive_key)
@@ -56,11 +56,13 @@ export function createD1ParkStore(db: D1Database): ParkStore {
             event.snsMessageId,
           ),
         db
-          .prepare('SELECT EXISTS (SELECT 1 FROM parked_email_events WHERE sns_message_id = ?) AS held')
+          .prepare('SELECT EXISTS (SELECT 1 FROM parked_email_events WHERE sns_message_id = ?) AS already_parked')
           .bind(event.snsMessageId),
       ]);
       if (parked?.meta.changes === 1) return 'parked';
-      return (held?.results[0] as { held?: number } | undefined)?.held ? 'held' : 'dead-lettered';
+      return (existing?.results[0] as { already_parked?: number } | undefined)?.already_parked
+        ? 'already-parked'
+        : 'dead-lettered';
     },
 
     async listParkedEvents(sesMessageId, limit) {
@@ -75,7 +77,7 @@ export function createD1ParkStore(db: D1Database): ParkStore {
     },
 
     async listRoutableParkedEvents(limit, organizationId) {
-      // `no-route`: its lookup row exists now; `org-moving`: its organisation's move has ended.
+      // `no-route`: its route exists now; `org-moving`: its organisation's move has ended.
       const { results } = await db
         .prepare(
           `SELECT p.sns_message_id AS snsMessageId, p.ses_message_id AS sesMessageId, p.message, p.parked_at AS parkedAt,
@@ -95,7 +97,7 @@ export function createD1ParkStore(db: D1Database): ParkStore {
       }));
     },
 
-    async markHeld(snsMessageId, reason: Exclude<HoldReason, 'no-route'>) {
+    async setParkReason(snsMessageId, reason: Exclude<ParkReason, 'no-route'>) {
       await db
         .prepare('UPDATE parked_email_events SET reason = ? WHERE sns_message_id = ?')
         .bind(reason, snsMessageId)
@@ -125,7 +127,7 @@ export function createD1ParkStore(db: D1Database): ParkStore {
       return deleted?.meta.changes ?? 0;
     },
 
-    async countHeldEvents(bound) {
+    async countParkedEvents(bound) {
       const { results } = await db
         .prepare(
           `SELECT reason IN ('no-route', 'org-moving') AS waiting, count(*) AS n FROM (SELECT reason FROM parked_email_events LIMIT ?) GROUP BY 1`,

@@ -42,7 +42,7 @@ describe('replayDeadLetters', () => {
   it('applies what has a route now, once; the table empties; a second replay changes nothing', async () => {
     const ses = `ses-replay-${crypto.randomUUID()}`;
     await deadLettered(ses, ['Delivery', 'Open', 'Open']);
-    // The lookup row that was missing (e.g. sendEmail's write failed) is written by hand.
+    // The route that was missing (e.g. sendEmail's write failed) is written by hand.
     const emailId = await insertEmail(env.ORG_DB_ACME, { sesMessageId: ses });
     await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)')
       .bind(ses, ORGS.acme, emailId)

@@ -1,4 +1,4 @@
-import type { DeadLetterReason, DeadLetterStore, HoldReason } from './ports.js';
+import type { DeadLetterReason, DeadLetterStore, ParkReason } from './ports.js';
 import { recordRouted, type EventSinkPorts } from './record.js';
 import { parseSesEvent } from '../ses-events/ses-event.js';
 
@@ -20,9 +20,9 @@ export interface ReplayDeadLettersOptions {
 /**
  * What replaying one dead letter came to: `applied` or `duplicate` (recorded: it left the
  * table), or why it still cannot be applied (it stays, with that reason).
- * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html (the lookup row maps its MessageId)
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html (the route maps its MessageId)
  */
-export type ReplayOutcome = 'applied' | 'duplicate' | HoldReason;
+export type ReplayOutcome = 'applied' | 'duplicate' | ParkReason;
 
 /**
  * One page of a replay.
@@ -35,7 +35,7 @@ export interface ReplayReport {
 }
 
 /**
- * Replays one page of dead letters through the same path as live events: the lookup row is the
+ * Replays one page of dead letters through the same path as live events: the route is the
  * only route, recording is idempotent by SNS MessageId. What is recorded leaves the table; what
  * still cannot be applied stays with the reason found now, so a replay never loses anything and
  * replaying twice changes nothing more. Call again with `after: next` until `next` is null.

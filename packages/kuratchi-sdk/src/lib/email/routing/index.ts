@@ -1,5 +1,5 @@
 /**
- * The `routing/` slice: where a verified event goes: the lookup row of its SES message id (`findMessageRoute`), recording it
+ * The `routing/` slice: where a verified event goes: the route of its SES message id (`findMessageRoute`), recording it
  * in its organisation's database, parking it while its email is not known yet (or its organisation
  * is moving), and the dead letters it becomes past the park's limits; the ports of the admin and
  * organisation databases and their D1 adapters.
@@ -8,9 +8,9 @@
  */
 export { recordSesEvent, applyParkedEvents } from './record.js';
 export type { EventSinkPorts, EventOrigin, SinkOutcome, SinkResult } from './record.js';
-export { DEFAULT_PARK_TTL_MS, DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE, SNS_MAX_RETRY_WINDOW_MS } from './park-policy.js';
+export { DEFAULT_PARK_TTL_MS, DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE, SNS_MAX_RETRY_WINDOW_MS } from './park-policy.js';
 export type { ParkLimits } from './park-policy.js';
-export { sweepParkedEvents, drainHeldEvents } from './park-sweep.js';
+export { sweepParkedEvents, drainParkedEvents } from './park-sweep.js';
 export type { SweepOptions, SweepReport, DrainOptions, DrainReport } from './park-sweep.js';
 export { replayDeadLetters } from './dead-letters.js';
 export { DEAD_LETTER_REASONS } from './ports.js';
@@ -22,12 +22,12 @@ export type {
   OrgEmailStore,
   OrgEmailStoreResolver,
   MessageRoute,
-  HoldReason,
+  ParkReason,
   DeadLetterReason,
   ParkedEvent,
   ParkOutcome,
   RoutableParkedEvent,
-  HeldEventCounts,
+  ParkedEventCounts,
   DeadLetter,
   DeadLetterQuery,
   SubscriptionMessageRecord,

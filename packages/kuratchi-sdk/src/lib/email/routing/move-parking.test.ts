@@ -7,7 +7,7 @@ import { createD1DeadLetterStore } from './d1-dead-letter-store.js';
 import { abortOrgMove, startOrgMove } from '../organizations/org-move.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { replayDeadLetters } from './dead-letters.js';
-import { drainHeldEvents, sweepParkedEvents } from './park-sweep.js';
+import { drainParkedEvents, sweepParkedEvents } from './park-sweep.js';
 import { recordSesEvent } from './record.js';
 
 /**
@@ -36,7 +36,7 @@ async function movingOrganization() {
   await startOrgMove(env.ADMIN_DB, organizationId, NOW.getTime());
   const event = (eventType: 'Delivery' | 'Open', minutes: number) =>
     buildSesEvent({ eventType, messageId: sesMessageId, time: new Date(NOW.getTime() - minutes * 60_000) });
-  const held = () =>
+  const parkedRows = () =>
     env.ADMIN_DB.prepare('SELECT sns_message_id, reason FROM parked_email_events WHERE ses_message_id = ? ORDER BY 1')
       .bind(sesMessageId)
       .all()
@@ -45,13 +45,13 @@ async function movingOrganization() {
     env.ORG_DB_GLOBEX.prepare('SELECT status, open_count FROM emails WHERE id = ?').bind(emailId).first();
   const events = () =>
     env.ORG_DB_GLOBEX.prepare('SELECT count(*) AS n FROM email_events WHERE email_id = ?').bind(emailId).first('n');
-  return { organizationId, sesMessageId, event, held, row, events };
+  return { organizationId, sesMessageId, event, parkedRows, row, events };
 }
 
 describe('direct mode while an organisation moves', () => {
   it('parks its events (200 parked, once each), leaves them to the move, applies them after the abort', async () => {
     const org = await movingOrganization();
-    const parkedBefore = (await createD1AdminStore(env.ADMIN_DB).countHeldEvents(10_000)).parked;
+    const parkedBefore = (await createD1AdminStore(env.ADMIN_DB).countParkedEvents(10_000)).parked;
 
     expect(await recordSesEvent(ports(), 'sns-a', org.event('Delivery', 10))).toEqual({
       outcome: 'parked',
@@ -61,42 +61,42 @@ describe('direct mode while an organisation moves', () => {
       outcome: 'parked',
       organizationId: org.organizationId,
     });
-    // SNS delivering the same message again holds nothing more.
+    // SNS delivering the same message again parks nothing more.
     expect((await recordSesEvent(ports(), 'sns-a', org.event('Delivery', 10))).outcome).toBe('parked');
-    expect(await org.held()).toEqual([
+    expect(await org.parkedRows()).toEqual([
       { sns_message_id: 'sns-a', reason: 'org-moving' },
       { sns_message_id: 'sns-b', reason: 'org-moving' },
     ]);
     expect(await org.events()).toBe(0);
     // Counted as waiting (the health panel's "parked"), not as orphaned.
-    expect((await createD1AdminStore(env.ADMIN_DB).countHeldEvents(10_000)).parked).toBe(parkedBefore + 2);
+    expect((await createD1AdminStore(env.ADMIN_DB).countParkedEvents(10_000)).parked).toBe(parkedBefore + 2);
 
     // Neither the sweep nor a drain touches them while the organisation still moves.
     await sweepParkedEvents(ports(), { now: NOW });
-    expect(await drainHeldEvents(ports(), { organizationId: org.organizationId, now: NOW })).toEqual({
+    expect(await drainParkedEvents(ports(), { organizationId: org.organizationId, now: NOW })).toEqual({
       applied: 0,
       duplicates: 0,
       orphaned: 0,
       more: false,
     });
-    expect(await org.held()).toHaveLength(2);
+    expect(await org.parkedRows()).toHaveLength(2);
 
     await abortOrgMove(env.ADMIN_DB, org.organizationId);
-    expect(await drainHeldEvents(ports(), { organizationId: org.organizationId, now: NOW, limit: 1 })).toEqual({
+    expect(await drainParkedEvents(ports(), { organizationId: org.organizationId, now: NOW, limit: 1 })).toEqual({
       applied: 1,
       duplicates: 0,
       orphaned: 0,
       more: true,
     });
-    expect(await drainHeldEvents(ports(), { organizationId: org.organizationId, now: NOW, limit: 1 })).toMatchObject({
+    expect(await drainParkedEvents(ports(), { organizationId: org.organizationId, now: NOW, limit: 1 })).toMatchObject({
       applied: 1,
       more: true,
     });
-    expect(await drainHeldEvents(ports(), { organizationId: org.organizationId, now: NOW, limit: 1 })).toMatchObject({
+    expect(await drainParkedEvents(ports(), { organizationId: org.organizationId, now: NOW, limit: 1 })).toMatchObject({
       applied: 0,
       more: false,
     });
-    expect(await org.held()).toEqual([]);
+    expect(await org.parkedRows()).toEqual([]);
     expect(await org.row()).toEqual({ status: 'delivered', open_count: 1 });
     expect(await org.events()).toBe(2);
   });
@@ -108,7 +108,7 @@ describe('direct mode while an organisation moves', () => {
 
     const report = await sweepParkedEvents(ports(), { now: NOW, maxApplied: 500 });
     expect(report.applied).toBeGreaterThanOrEqual(1);
-    expect(await org.held()).toEqual([]);
+    expect(await org.parkedRows()).toEqual([]);
     expect(await org.row()).toEqual({ status: 'delivered', open_count: 0 });
   });
 

@@ -9,28 +9,28 @@
 export const SNS_MAX_RETRY_WINDOW_MS = 3_600_000;
 
 /**
- * Default time to live of a held event: a day, well past SNS's longest retry window.
+ * Default time to live of a parked event: a day, well past SNS's longest retry window.
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
  */
 export const DEFAULT_PARK_TTL_MS = 24 * 3_600_000;
 
 /**
- * Default cap of events held (parked or orphaned) per SES message. A message meets a handful of
- * events before `sendEmail` writes its lookup row; only orphans of a deleted email keep coming
+ * Default cap of events parked (waiting or orphaned) per SES message. A message meets a handful of
+ * events before `sendEmail` writes its route; only orphans of a deleted email keep coming
  * (every open), and past the cap those go to the dead-letter table (`park-full`) instead.
  * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
  */
-export const DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE = 100;
+export const DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE = 100;
 
 /**
  * The limits of the park, as the sink and the sweep take them.
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
  */
 export interface ParkLimits {
-  /** Time to live of a held event, in ms; longer than {@link SNS_MAX_RETRY_WINDOW_MS}. */
+  /** Time to live of a parked event, in ms; longer than {@link SNS_MAX_RETRY_WINDOW_MS}. */
   ttlMs: number;
-  /** Most events held per SES message; at least 1. */
-  maxHeldEventsPerMessage: number;
+  /** Most events parked per SES message; at least 1. */
+  maxParkedEventsPerMessage: number;
 }
 
 /**
@@ -40,16 +40,16 @@ export interface ParkLimits {
  */
 export function parkLimits(limits: Partial<ParkLimits> = {}): ParkLimits {
   const ttlMs = limits.ttlMs ?? DEFAULT_PARK_TTL_MS;
-  const maxHeldEventsPerMessage = limits.maxHeldEventsPerMessage ?? DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE;
+  const maxParkedEventsPerMessage = limits.maxParkedEventsPerMessage ?? DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE;
   if (!Number.isFinite(ttlMs) || ttlMs <= SNS_MAX_RETRY_WINDOW_MS) {
     throw new RangeError(
       `park ttlMs must be longer than SNS's retry window of ${SNS_MAX_RETRY_WINDOW_MS} ms (1 hour), not ${ttlMs}`,
     );
   }
-  if (!Number.isInteger(maxHeldEventsPerMessage) || maxHeldEventsPerMessage < 1) {
+  if (!Number.isInteger(maxParkedEventsPerMessage) || maxParkedEventsPerMessage < 1) {
     throw new RangeError(
-      `park maxHeldEventsPerMessage must be a whole number of at least 1, not ${maxHeldEventsPerMessage}`,
+      `park maxParkedEventsPerMessage must be a whole number of at least 1, not ${maxParkedEventsPerMessage}`,
     );
   }
-  return { ttlMs, maxHeldEventsPerMessage };
+  return { ttlMs, maxParkedEventsPerMessage };
 }

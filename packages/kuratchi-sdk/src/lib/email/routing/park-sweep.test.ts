@@ -12,7 +12,7 @@ import { parseSesEvent, type SesEventType } from '../ses-events/ses-event.js';
 /**
  * The park is bounded: events wait at most the time to live (longer than SNS's retry window),
  * at most a cap per message, and what leaves it unapplied goes to the dead-letter table with its
- * reason. The sweep also applies waiting events whose lookup row appeared without a drain.
+ * reason. The sweep also applies waiting events whose route appeared without a drain.
  * Every time is derived from NOW.
  */
 const NOW = TEST_NOW;
@@ -26,7 +26,7 @@ const event = (eventType: SesEventType, messageId: string, second = 0) =>
   parseSesEvent(
     JSON.stringify(buildSesEvent({ eventType, messageId, time: new Date(NOW.getTime() - 60_000 + second * 1000) })),
   );
-const held = async (sesMessageId: string) =>
+const parkedRows = async (sesMessageId: string) =>
   (
     await env.ADMIN_DB.prepare(
       'SELECT sns_message_id AS id, reason, parked_at AS at FROM parked_email_events WHERE ses_message_id = ? ORDER BY 1',
@@ -51,10 +51,10 @@ describe('time to live', () => {
   it('refuses a time to live that is not longer than SNS retries (1 hour)', () => {
     expect(() => parkLimits({ ttlMs: 3_600_000 })).toThrow(/longer than SNS's retry window of 3600000 ms/);
     expect(parkLimits({ ttlMs: 3_600_001 }).ttlMs).toBe(3_600_001);
-    expect(parkLimits()).toEqual({ ttlMs: 24 * 3_600_000, maxHeldEventsPerMessage: 100 });
+    expect(parkLimits()).toEqual({ ttlMs: 24 * 3_600_000, maxParkedEventsPerMessage: 100 });
   });
 
-  it('an event with no lookup row stays parked for the time to live, then is dead-lettered as no-route', async () => {
+  it('an event with no route stays parked for the time to live, then is dead-lettered as no-route', async () => {
     const ses = `ses-ttl-${crypto.randomUUID()}`;
     expect(
       await recordSesEvent(
@@ -69,20 +69,20 @@ describe('time to live', () => {
         { now: later(TTL - 1) },
       ),
     ).toMatchObject({ deadLettered: 0 });
-    expect(await held(ses)).toEqual([{ id: `${ses}-open`, reason: 'no-route', at: NOW.getTime() }]);
+    expect(await parkedRows(ses)).toEqual([{ id: `${ses}-open`, reason: 'no-route', at: NOW.getTime() }]);
 
     const report = await sweepParkedEvents(
       d1SinkPorts(() => later(TTL + 1)),
       { now: later(TTL + 1) },
     );
     expect(report.deadLettered).toBeGreaterThanOrEqual(1);
-    expect(await held(ses)).toEqual([]);
+    expect(await parkedRows(ses)).toEqual([]);
     expect(await deadLetters(ses)).toEqual([
       { id: `${ses}-open`, reason: 'no-route', firstSeenAt: NOW.getTime(), deadLetteredAt: later(TTL + 1).getTime() },
     ]);
   });
 
-  it('an orphaned event (lookup row, email row deleted) is kept for the time to live, then dead-lettered as email-missing', async () => {
+  it('an orphaned event (route, email row deleted) is kept for the time to live, then dead-lettered as email-missing', async () => {
     const ses = `ses-orphan-${crypto.randomUUID()}`;
     await route(ses, `deleted-${ses}`);
     expect(
@@ -92,7 +92,7 @@ describe('time to live', () => {
         event('Open', ses),
       ),
     ).toEqual({ outcome: 'orphaned', organizationId: ORGS.acme });
-    expect(await held(ses)).toEqual([{ id: `${ses}-open`, reason: 'email-missing', at: NOW.getTime() }]);
+    expect(await parkedRows(ses)).toEqual([{ id: `${ses}-open`, reason: 'email-missing', at: NOW.getTime() }]);
     // An orphan is not re-tried by later events or sweeps: it waits for the TTL (or a replay).
     expect(
       await sweepParkedEvents(
@@ -118,7 +118,7 @@ describe('time to live', () => {
         event('Click', ses),
       ),
     ).toMatchObject({ outcome: 'orphaned' });
-    expect(await held(ses)).toMatchObject([{ reason: 'email-mismatch' }]);
+    expect(await parkedRows(ses)).toMatchObject([{ reason: 'email-mismatch' }]);
     expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ clickCount: 0 });
   });
 });
@@ -126,12 +126,12 @@ describe('time to live', () => {
 describe('cap per message', () => {
   it('past the cap an event is dead-lettered as park-full (200, kept), never dropped', async () => {
     const ses = `ses-cap-${crypto.randomUUID()}`;
-    const ports = { ...d1SinkPorts(() => NOW), maxHeldEventsPerMessage: 2 };
+    const ports = { ...d1SinkPorts(() => NOW), maxParkedEventsPerMessage: 2 };
     const outcomes = [];
     for (const n of [1, 2, 3, 3])
       outcomes.push((await recordSesEvent(ports, `${ses}-${n}`, event('Open', ses, n))).outcome);
     expect(outcomes).toEqual(['parked', 'parked', 'dead-lettered', 'dead-lettered']);
-    expect((await held(ses)).map((r) => r['id'])).toEqual([`${ses}-1`, `${ses}-2`]);
+    expect((await parkedRows(ses)).map((r) => r['id'])).toEqual([`${ses}-1`, `${ses}-2`]);
     expect(await deadLetters(ses)).toEqual([
       { id: `${ses}-3`, reason: 'park-full', firstSeenAt: NOW.getTime(), deadLetteredAt: NOW.getTime() },
     ]);
@@ -139,7 +139,7 @@ describe('cap per message', () => {
 });
 
 describe('sweep: the drain sendEmail missed', () => {
-  it('applies a waiting event whose lookup row appeared without a drain, once', async () => {
+  it('applies a waiting event whose route appeared without a drain, once', async () => {
     const ses = `ses-drain-${crypto.randomUUID()}`;
     expect(
       await recordSesEvent(
@@ -156,7 +156,7 @@ describe('sweep: the drain sendEmail missed', () => {
       { now: later(60_000) },
     );
     expect(first.applied).toBeGreaterThanOrEqual(1);
-    expect(await held(ses)).toEqual([]);
+    expect(await parkedRows(ses)).toEqual([]);
     expect(await createD1EmailQueries(env.ORG_DB_ACME).getEmail(emailId)).toMatchObject({ status: 'delivered' });
     expect(
       await sweepParkedEvents(
@@ -181,13 +181,13 @@ describe('sweep: the drain sendEmail missed', () => {
         { now: later(1000), maxApplied: 2 },
       ),
     ).toMatchObject({ applied: 2 });
-    expect(await held(ses)).toHaveLength(1);
+    expect(await parkedRows(ses)).toHaveLength(1);
     expect(
       await sweepParkedEvents(
         d1SinkPorts(() => later(2000)),
         { now: later(2000), maxApplied: 2 },
       ),
     ).toMatchObject({ applied: 1 });
-    expect(await held(ses)).toEqual([]);
+    expect(await parkedRows(ses)).toEqual([]);
   });
 });

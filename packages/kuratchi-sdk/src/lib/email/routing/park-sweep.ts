@@ -1,5 +1,5 @@
 import { parkLimits, type ParkLimits } from './park-policy.js';
-import { applyHeldEvent, type EventSinkPorts } from './record.js';
+import { applyParkedEvent, type EventSinkPorts } from './record.js';
 
 /**
  * Options of {@link sweepParkedEvents}.
@@ -10,7 +10,7 @@ export interface SweepOptions extends Partial<ParkLimits> {
   now: Date;
   /** Most parked events applied per run (each costs up to 4 D1 queries); default 50. */
   maxApplied?: number;
-  /** Most held events dead-lettered per run (one D1 batch of 2 statements); default 500. */
+  /** Most parked events dead-lettered per run (one D1 batch of 2 statements); default 500. */
   maxExpired?: number;
 }
 
@@ -19,19 +19,19 @@ export interface SweepOptions extends Partial<ParkLimits> {
  * @see https://developers.cloudflare.com/workers/runtime-apis/handlers/scheduled/
  */
 export interface SweepReport {
-  /** Waiting events whose lookup row exists by now: newly applied, found recorded, or orphaned. */
+  /** Waiting events whose route exists by now: newly applied, found recorded, or orphaned. */
   applied: number;
   duplicates: number;
   orphaned: number;
-  /** Held events older than the time to live, moved to the dead-letter table with their reason. */
+  /** Parked events older than the time to live, moved to the dead-letter table with their reason. */
   deadLettered: number;
 }
 
 /**
  * The park's scheduled sweep. First, applies waiting events that can be applied by now: those
- * whose lookup row exists (`sendEmail` drains the park itself right after writing the lookup
- * row; this catches a drain that failed or never ran) and those held while their organisation
- * was moved, once the move has ended; then moves every event held since before `now - ttlMs`,
+ * whose route exists (`sendEmail` drains the park itself right after writing the lookup
+ * row; this catches a drain that failed or never ran) and those parked while their organisation
+ * was moved, once the move has ended; then moves every event parked since before `now - ttlMs`,
  * waiting or orphaned, to the dead-letter table with its reason, where it is counted and can be
  * replayed. Bounded work per run (at most `maxApplied × 4 + 3` D1 queries), so it fits in one
  * invocation; what is left waits for the next run. Safe to run concurrently or again after a
@@ -53,14 +53,14 @@ export async function sweepParkedEvents(ports: EventSinkPorts, options: SweepOpt
 }
 
 /**
- * Options of {@link drainHeldEvents}: one page of an organisation's held events.
+ * Options of {@link drainParkedEvents}: one page of an organisation's parked events.
  * @see https://developers.cloudflare.com/d1/platform/limits/
  */
 export interface DrainOptions {
   organizationId: string;
   /** The time of this drain (the `receivedAt` of what it applies). */
   now: Date;
-  /** Most held events applied in this call (each costs up to 4 D1 queries); default 100. */
+  /** Most parked events applied in this call (each costs up to 4 D1 queries); default 100. */
   limit?: number;
 }
 
@@ -75,13 +75,13 @@ export interface DrainReport extends Omit<SweepReport, 'deadLettered'> {
 
 /**
  * Applies one page of an organisation's waiting events that can be applied by now, where it
- * lives: what the webhook and the queue consumer held (`org-moving`) while `kuratchi-ses org
+ * lives: what the webhook and the queue consumer parked (`org-moving`) while `kuratchi-ses org
  * migrate` moved it, right after the switch or the abort (the sweep would apply them too, at
  * its pace). Idempotent like every recording; call again while `more`.
  * @throws database errors (nothing lost: drain again, or let the sweep).
  * @see https://developers.cloudflare.com/d1/platform/limits/
  */
-export async function drainHeldEvents(ports: EventSinkPorts, options: DrainOptions): Promise<DrainReport> {
+export async function drainParkedEvents(ports: EventSinkPorts, options: DrainOptions): Promise<DrainReport> {
   const limit = options.limit ?? 100;
   const { taken, ...report } = await applyRoutable(ports, {
     now: options.now,
@@ -99,11 +99,11 @@ async function applyRoutable(
   const report = { applied: 0, duplicates: 0, orphaned: 0, taken: 0 };
   for (const parked of await ports.adminStore.listRoutableParkedEvents(page.limit, page.organizationId)) {
     report.taken++;
-    const outcome = await applyHeldEvent(at, parked.route, parked);
+    const outcome = await applyParkedEvent(at, parked.route, parked);
     if (outcome === 'applied') report.applied++;
     else if (outcome === 'duplicate') report.duplicates++;
     else if (outcome === 'orphaned') report.orphaned++;
-    // `waiting`: its organisation started moving again meanwhile; held as `org-moving`.
+    // `waiting`: its organisation started moving again meanwhile; parked as `org-moving`.
   }
   return report;
 }

@@ -12,8 +12,8 @@ import { createSesEventIngestor } from '../ingest/ingest.js';
 import type { EventSinkPorts } from './record.js';
 
 /**
- * The park costs O(1) D1 round trips per event, whatever it holds. Events held for a message
- * whose lookup row exists but whose email row is gone (an organisation deleted old emails while
+ * The park costs O(1) D1 round trips per event, whatever it holds. Events parked for a message
+ * whose route exists but whose email row is gone (an organisation deleted old emails while
  * recipients keep opening them) are orphaned, not re-tried on every new event: each POST used to
  * re-try the whole park of its message (9 round trips for the first, 247 for the 120th).
  */
@@ -70,11 +70,11 @@ async function fillPark(sesMessageId: string, n: number) {
   }
 }
 
-/** D1 round trips of one POST of an Open of this message, after `held` of its events were held. */
-async function roundTripsWith(held: number, setup: (sesMessageId: string) => Promise<void>) {
+/** D1 round trips of one POST of an Open of this message, after `parkedCount` of its events were parked. */
+async function roundTripsWith(parkedCount: number, setup: (sesMessageId: string) => Promise<void>) {
   const sesMessageId = `ses-park-${crypto.randomUUID()}`;
   await setup(sesMessageId);
-  await fillPark(sesMessageId, held);
+  await fillPark(sesMessageId, parkedCount);
   const { plan, ports } = countingPorts();
   const ingestor = createSesEventIngestor({
     ...ports,
@@ -87,7 +87,7 @@ async function roundTripsWith(held: number, setup: (sesMessageId: string) => Pro
 }
 
 describe('the cost of one event does not grow with the park', () => {
-  it('a message whose lookup row names a deleted email: the same round trips with 0, 120 and 1,000 events held', async () => {
+  it('a message whose route names a deleted email: the same round trips with 0, 120 and 1,000 events parked', async () => {
     const deletedEmail = (sesMessageId: string) =>
       env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)')
         .bind(sesMessageId, ORGS.acme, `deleted-${sesMessageId}`)
@@ -99,11 +99,11 @@ describe('the cost of one event does not grow with the park', () => {
     // route, organisation, event batch, why-not check, park batch
     expect([none.calls, some.calls, many.calls]).toEqual([5, 5, 5]);
     expect(none.outcome).toBe('orphaned');
-    // Past the cap of 100 held events per message, the event is dead-lettered (kept, counted).
+    // Past the cap of 100 parked events per message, the event is dead-lettered (kept, counted).
     expect([some.outcome, many.outcome]).toEqual(['dead-lettered', 'dead-lettered']);
   });
 
-  it('a message with no lookup row yet: the same round trips with 0, 120 and 1,000 events parked', async () => {
+  it('a message with no route yet: the same round trips with 0, 120 and 1,000 events parked', async () => {
     const nothing = async () => {};
     const counts = [
       await roundTripsWith(0, nothing),

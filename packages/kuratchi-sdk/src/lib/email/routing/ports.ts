@@ -21,24 +21,24 @@ export interface MessageRoute {
 }
 
 /**
- * Why a verified SES event is held instead of applied: `no-route` (no `email_message_lookup` row
+ * Why a verified SES event is parked instead of applied: `no-route` (no `email_message_lookup` row
  * yet: waiting for `sendEmail`), `org-moving` (its organisation is being moved to its Durable
- * Object: waiting for the switch or the abort), `email-missing` (the lookup row names an email
+ * Object: waiting for the switch or the abort), `email-missing` (the route names an email
  * row, or an organisation, that does not exist) or `email-mismatch` (that row is bound to another
  * SES message). The first two are "waiting": applied by the sweep once they can be; the last two
  * are "orphaned": kept for the time to live, never retried on their own.
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
  */
-export type HoldReason = WaitReason | 'email-missing' | 'email-mismatch';
+export type ParkReason = WaitReason | 'email-missing' | 'email-mismatch';
 
 /**
- * The hold reasons of an event that is waiting (applied once it can be), not orphaned.
+ * The park reasons of an event that is waiting (applied once it can be), not orphaned.
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
  */
 export type WaitReason = 'no-route' | 'org-moving';
 
 /**
- * Why an event was dead-lettered: it was held past the time to live, its message's park was full,
+ * Why an event was dead-lettered: it was parked past the time to live, its message's park was full,
  * or the queue consumer failed on it `max_retries` times (`queue-retries-exhausted`: it came back
  * through the dead-letter queue).
  * @see https://developers.cloudflare.com/queues/configuration/dead-letter-queues/
@@ -58,28 +58,28 @@ export const DEAD_LETTER_REASONS = [
   'email-mismatch',
   'park-full',
   'queue-retries-exhausted',
-] as const satisfies ReadonlyArray<HoldReason | 'park-full' | 'queue-retries-exhausted'>;
+] as const satisfies ReadonlyArray<ParkReason | 'park-full' | 'queue-retries-exhausted'>;
 
-/** A verified SES event kept until its email is known (or orphaned, see {@link HoldReason}). */
+/** A verified SES event kept until its email is known (or orphaned, see {@link ParkReason}). */
 export interface ParkedEvent extends EventProvenance {
   snsMessageId: string;
   sesMessageId: string;
   /** The verified SNS Message (SES event record JSON). */
   message: string;
   parkedAt: number;
-  reason: HoldReason;
+  reason: ParkReason;
 }
 
 /**
- * What parking did: `parked` (held now), `held` (this SNS message was already held: nothing
- * changed) or `dead-lettered` (the message already had `maxPerMessage` events held: this one
+ * What parking did: `parked` (parked now), `already-parked` (this SNS message was already parked: nothing
+ * changed) or `dead-lettered` (the message already had `maxPerMessage` events parked: this one
  * went to the dead-letter table with reason `park-full`, or was already there).
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  */
-export type ParkOutcome = 'parked' | 'held' | 'dead-lettered';
+export type ParkOutcome = 'parked' | 'already-parked' | 'dead-lettered';
 
 /**
- * A held event and the route its lookup row now gives it (see `listRoutableParkedEvents`).
+ * A parked event and the route it now has (see `listRoutableParkedEvents`).
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
  */
 export interface RoutableParkedEvent extends ParkedEvent {
@@ -87,11 +87,11 @@ export interface RoutableParkedEvent extends ParkedEvent {
 }
 
 /**
- * Numbers of held events, each counted up to a bound (see `countHeldEvents`).
+ * Numbers of parked events, each counted up to a bound (see `countParkedEvents`).
  * @see https://developers.cloudflare.com/d1/platform/pricing/ (rows read)
  */
-export interface HeldEventCounts {
-  /** Waiting for their lookup row (`no-route`) or for their organisation's move (`org-moving`). */
+export interface ParkedEventCounts {
+  /** Waiting for their route (`no-route`) or for their organisation's move (`org-moving`). */
   parked: number;
   /** Lookup row present, email row missing or bound to another message. */
   orphaned: number;
@@ -103,8 +103,8 @@ export interface HeldEventCounts {
  */
 export interface ParkStore {
   /**
-   * Holds an event, unless its SES message already has `maxPerMessage` events held: then it is
-   * dead-lettered (`park-full`) instead. One atomic D1 batch; holding the same SNS message again
+   * Parks an event, unless its SES message already has `maxPerMessage` events parked: then it is
+   * dead-lettered (`park-full`) instead. One atomic D1 batch; parking the same SNS message again
    * changes nothing.
    */
   parkEvent(event: ParkedEvent, maxPerMessage: number): Promise<ParkOutcome>;
@@ -112,21 +112,21 @@ export interface ParkStore {
   listParkedEvents(sesMessageId: string, limit: number): Promise<ParkedEvent[]>;
   /**
    * Waiting events that can be applied by now, oldest first, at most `limit` (for the sweep, and
-   * for the drain after a move, `organizationId`): `no-route` ones whose lookup row exists, and
+   * for the drain after a move, `organizationId`): `no-route` ones whose route exists, and
    * `org-moving` ones whose organisation is no longer moving.
    */
   listRoutableParkedEvents(limit: number, organizationId?: string): Promise<RoutableParkedEvent[]>;
-  /** Changes why a held event is held: orphaned (`email-missing` / `email-mismatch`) or `org-moving`. */
-  markHeld(snsMessageId: string, reason: Exclude<HoldReason, 'no-route'>): Promise<void>;
-  /** Removes a held event once applied. */
+  /** Changes why a parked event is parked: orphaned (`email-missing` / `email-mismatch`) or `org-moving`. */
+  setParkReason(snsMessageId: string, reason: Exclude<ParkReason, 'no-route'>): Promise<void>;
+  /** Removes a parked event once applied. */
   deleteParkedEvent(snsMessageId: string): Promise<void>;
   /**
-   * Moves up to `limit` events held since before `cutoff` (oldest first) to the dead-letter
+   * Moves up to `limit` events parked since before `cutoff` (oldest first) to the dead-letter
    * table, with their reason, in one atomic D1 batch. Returns how many left the park.
    */
   expireParkedEvents(cutoff: number, limit: number, now: number): Promise<number>;
-  /** Held events by kind, each counted up to `bound` (a health figure that reads at most that many rows). */
-  countHeldEvents(bound: number): Promise<HeldEventCounts>;
+  /** Parked events by kind, each counted up to `bound` (a health figure that reads at most that many rows). */
+  countParkedEvents(bound: number): Promise<ParkedEventCounts>;
 }
 
 /**
@@ -168,7 +168,7 @@ export interface DeadLetterStore {
   /** Removes a dead letter once replayed (applied, or found already recorded). */
   delete(snsMessageId: string): Promise<void>;
   /** Records a replay that could not apply the event yet, with the reason found this time. */
-  noteReplayAttempt(snsMessageId: string, reason: HoldReason, at: number): Promise<void>;
+  noteReplayAttempt(snsMessageId: string, reason: ParkReason, at: number): Promise<void>;
   /**
    * Adds dead letters in one atomic batch; one already there (same SNS MessageId) is kept as it is.
    * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
@@ -201,7 +201,7 @@ export interface AdminStore extends ParkStore {
   recordSubscriptionMessage(record: SubscriptionMessageRecord): Promise<void>;
   /**
    * The routes of many SES message ids in one query (at most 100 ids: D1's bound-parameter
-   * limit); ids without a lookup row are absent from the map.
+   * limit); ids without a route are absent from the map.
    * @see https://developers.cloudflare.com/d1/platform/limits/
    */
   findMessageRoutes(sesMessageIds: readonly string[]): Promise<Map<string, MessageRoute>>;

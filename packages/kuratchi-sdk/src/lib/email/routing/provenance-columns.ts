@@ -1,7 +1,7 @@
 import type { EventProvenance } from '../model.js';
 
 /**
- * A held row as read from D1 with its `source` and `archive_key` columns (NULL when unknown or
+ * A parked row as read from D1 with its `source` and `archive_key` columns (NULL when unknown or
  * `sns`), with those turned into the optional fields of {@link EventProvenance}.
  * @see https://developers.cloudflare.com/d1/worker-api/return-object/ (NULL reads as null)
  */

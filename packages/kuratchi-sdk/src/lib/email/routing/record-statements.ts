@@ -54,7 +54,7 @@ export function recordStatements(db: D1Database, input: RecordEventInput, token:
 
 /**
  * The email must exist and, if it already knows its SES message id, be that message's row. (A row
- * not bound yet is reached only through the lookup row that sendEmail wrote for this message.)
+ * not bound yet is reached only through the route that sendEmail wrote for this message.)
  */
 const EMAIL_MATCHES = `EXISTS (SELECT 1 FROM emails WHERE id = ? AND (ses_message_id IS NULL OR ses_message_id = ?))`;
 /**

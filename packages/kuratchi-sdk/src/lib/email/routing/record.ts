@@ -3,7 +3,7 @@ import { sesEventContentId } from '../ses-events/content-identity.js';
 import { OrgDatabaseError } from './errors.js';
 import type {
   AdminStore,
-  HoldReason,
+  ParkReason,
   MessageRoute,
   OrgEmailStoreResolver,
   ParkedEvent,
@@ -13,7 +13,7 @@ import type {
 import { effectsOf, suppressionsOf } from '../ses-events/apply.js';
 import { classifyEngagement } from '../ses-events/engagement.js';
 import { recipientEffectsOf } from '../ses-events/recipient-effects.js';
-import { DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE } from './park-policy.js';
+import { DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE } from './park-policy.js';
 import { parseSesEvent, sesEventDetail, sesEventTime, type SesEvent } from '../ses-events/ses-event.js';
 
 /** The stores and clock that recording a verified SES event needs. */
@@ -23,16 +23,16 @@ export interface EventSinkPorts {
   resolveOrgEmailStore: OrgEmailStoreResolver;
   /** Current time; default `() => new Date()`. */
   now?: () => Date;
-  /** Most events held (parked or orphaned) per SES message; default 100 (see `park-policy.ts`). */
-  maxHeldEventsPerMessage?: number;
+  /** Most events parked (waiting or orphaned) per SES message; default 100 (see `park-policy.ts`). */
+  maxParkedEventsPerMessage?: number;
 }
 
 /**
  * What became of a verified SES event: `applied` or `duplicate` (recorded in its email's row),
- * `parked` (no lookup row yet: held until `sendEmail` writes it; or its organisation is being
- * moved: held until the move ends), `orphaned` (the lookup row names
- * an email row that is gone or bound to another message: held for the time to live, counted), or
- * `dead-lettered` (its message already had the most events held that the park allows).
+ * `parked` (no route yet: parked until `sendEmail` writes it; or its organisation is being
+ * moved: parked until the move ends), `orphaned` (the route names
+ * an email row that is gone or bound to another message: parked for the time to live, counted), or
+ * `dead-lettered` (its message already had the most events parked that the park allows).
  */
 export type SinkOutcome = 'applied' | 'duplicate' | 'parked' | 'orphaned' | 'dead-lettered';
 
@@ -51,19 +51,19 @@ export interface SinkResult {
 }
 
 /**
- * Routes a verified SES event to its organisation and records it there, or holds it.
+ * Routes a verified SES event to its organisation and records it there, or parks it.
  *
  * The only route is the admin `email_message_lookup` row of `mail.messageId`, which `sendEmail`
  * writes once SES has answered with that message id. The message tags (`kuratchi-org-id`,
  * `kuratchi-email-id`) are never a route: anyone sending through the same SES account and
- * configuration set can set them, so an event without a lookup row is parked (whatever its tags
- * say) and applied only once `sendEmail` has written the lookup row, and then only to the row it
+ * configuration set can set them, so an event without a route is parked (whatever its tags
+ * say) and applied only once `sendEmail` has written the route, and then only to the row it
  * names, if that row is bound to this message or to none yet. Applying one event costs a fixed
  * number of D1 round trips, whatever the park holds: nothing here re-tries other parked events.
  * After parking, the route is looked up once more, so an event that raced `sendEmail` (which
- * drains the park right after writing the lookup row) is applied rather than left behind. An
+ * drains the park right after writing the route) is applied rather than left behind. An
  * event whose organisation is being moved (`organization-moving`) is parked too, as `org-moving`,
- * and applied where the organisation lives once the move ends (`drainHeldEvents`, the sweep).
+ * and applied where the organisation lives once the move ends (`drainParkedEvents`, the sweep).
  * @throws database errors (the caller answers 5xx so SNS retries), and
  *   {@link OrgDatabaseError} `binding-missing` / `admin-db-missing`.
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_MessageTag.html (tags are the sender's to set)
@@ -76,20 +76,20 @@ export async function recordSesEvent(
   provenance: EventProvenance = {},
 ): Promise<SinkResult> {
   const sesMessageId = event.mail.messageId;
-  const held = { snsMessageId, sesMessageId, message: JSON.stringify(event), parkedAt: nowMs(ports), ...provenance };
+  const toPark = { snsMessageId, sesMessageId, message: JSON.stringify(event), parkedAt: nowMs(ports), ...provenance };
   const route = await ports.adminStore.findMessageRoute(sesMessageId);
-  if (route) return recordOrHold(ports, route, held, event);
+  if (route) return recordOrPark(ports, route, toPark, event);
 
-  const parked = await ports.adminStore.parkEvent({ ...held, reason: 'no-route' }, maxHeld(ports));
+  const parked = await ports.adminStore.parkEvent({ ...toPark, reason: 'no-route' }, maxParked(ports));
   if (parked === 'dead-lettered') return { outcome: 'dead-lettered' };
   const late = await ports.adminStore.findMessageRoute(sesMessageId);
   if (!late) return { outcome: 'parked' };
-  const outcome = await applyHeldEvent(ports, late, { ...held, reason: 'no-route' }, event);
+  const outcome = await applyParkedEvent(ports, late, { ...toPark, reason: 'no-route' }, event);
   return { outcome: outcome === 'waiting' ? 'parked' : outcome, organizationId: late.organizationId };
 }
 
 /**
- * Applies the events parked for an SES message id, now that its lookup row exists; call it right
+ * Applies the events parked for an SES message id, now that its route exists; call it right
  * after writing the `email_message_lookup` row (`sendEmail` does; the scheduled sweep catches what
  * a failed call left). Each applied (or already recorded) event leaves the park; one whose email
  * row is missing or bound to another message is marked orphaned. Drains at most the park's cap of
@@ -102,36 +102,36 @@ export async function applyParkedEvents(ports: EventSinkPorts, sesMessageId: str
   const route = await ports.adminStore.findMessageRoute(sesMessageId);
   if (!route) return 0;
   let applied = 0;
-  for (const parked of await ports.adminStore.listParkedEvents(sesMessageId, maxHeld(ports))) {
-    if ((await applyHeldEvent(ports, route, parked)) === 'applied') applied++;
+  for (const parked of await ports.adminStore.listParkedEvents(sesMessageId, maxParked(ports))) {
+    if ((await applyParkedEvent(ports, route, parked)) === 'applied') applied++;
   }
   return applied;
 }
 
 /**
- * Applies one event that is in the park, by the route its lookup row gives: once recorded (or
+ * Applies one event that is in the park, by its route: once recorded (or
  * found recorded) it leaves the park; otherwise it stays, marked orphaned, or `waiting` (marked
  * `org-moving`) while its organisation is being moved.
  * @internal shared by the sink, the sweep, the drain after a move and the queue consumer.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  */
-export async function applyHeldEvent(
+export async function applyParkedEvent(
   ports: EventSinkPorts,
   route: MessageRoute,
-  held: ParkedEvent,
-  event: SesEvent = parseSesEvent(held.message),
+  toPark: ParkedEvent,
+  event: SesEvent = parseSesEvent(toPark.message),
 ): Promise<'applied' | 'duplicate' | 'orphaned' | 'waiting'> {
-  const outcome = await recordRouted(ports, route, held, event);
+  const outcome = await recordRouted(ports, route, toPark, event);
   if (outcome === 'applied' || outcome === 'duplicate') {
-    await ports.adminStore.deleteParkedEvent(held.snsMessageId);
+    await ports.adminStore.deleteParkedEvent(toPark.snsMessageId);
     return outcome;
   }
-  if (held.reason !== outcome) await ports.adminStore.markHeld(held.snsMessageId, outcome);
+  if (toPark.reason !== outcome) await ports.adminStore.setParkReason(toPark.snsMessageId, outcome);
   return outcome === 'org-moving' ? 'waiting' : 'orphaned';
 }
 
 /**
- * Records an event in the email row its lookup row names. `email-missing` also covers an
+ * Records an event in the email row its route names. `email-missing` also covers an
  * organisation that does not exist (any more); `org-moving` means nothing was recorded because
  * the organisation is being moved (its database is refused until the move ends).
  * @internal
@@ -189,27 +189,27 @@ export function recordInputCost(input: RecordEventInput): number {
   return 2 + burst + input.recipients.length + input.suppressions.length;
 }
 
-/** Records a routed event, or holds it as orphaned or `org-moving` (or dead-letters it when its park is full). */
-async function recordOrHold(
+/** Records a routed event, or parks it as orphaned or `org-moving` (or dead-letters it when its park is full). */
+async function recordOrPark(
   ports: EventSinkPorts,
   route: MessageRoute,
-  held: Omit<ParkedEvent, 'reason'>,
+  toPark: Omit<ParkedEvent, 'reason'>,
   event: SesEvent,
 ): Promise<SinkResult> {
   const organizationId = route.organizationId;
-  const outcome = await recordRouted(ports, route, held, event);
+  const outcome = await recordRouted(ports, route, toPark, event);
   if (outcome === 'applied' || outcome === 'duplicate') return { outcome, organizationId };
-  const reason: HoldReason = outcome;
-  const parked = await ports.adminStore.parkEvent({ ...held, reason }, maxHeld(ports));
-  return { outcome: parked === 'dead-lettered' ? 'dead-lettered' : heldOutcome(reason), organizationId };
+  const reason: ParkReason = outcome;
+  const parked = await ports.adminStore.parkEvent({ ...toPark, reason }, maxParked(ports));
+  return { outcome: parked === 'dead-lettered' ? 'dead-lettered' : parkedOutcome(reason), organizationId };
 }
 
 /**
- * What holding an event for `reason` is called in an outcome: `parked` while it waits (for its
- * lookup row or its organisation's move), `orphaned` otherwise.
+ * What parking an event for `reason` is called in an outcome: `parked` while it waits (for its
+ * route or its organisation's move), `orphaned` otherwise.
  * @internal shared by the sink and the queue consumer.
  */
-export function heldOutcome(reason: HoldReason): 'parked' | 'orphaned' {
+export function parkedOutcome(reason: ParkReason): 'parked' | 'orphaned' {
   return reason === 'no-route' || reason === 'org-moving' ? 'parked' : 'orphaned';
 }
 
@@ -230,8 +230,8 @@ function eventRecord(origin: EventOrigin & { contentId: string }, event: SesEven
 }
 
 /** @internal the park's cap of these ports. */
-export function maxHeld(ports: EventSinkPorts): number {
-  return ports.maxHeldEventsPerMessage ?? DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE;
+export function maxParked(ports: EventSinkPorts): number {
+  return ports.maxParkedEventsPerMessage ?? DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE;
 }
 
 function nowMs(ports: EventSinkPorts): number {

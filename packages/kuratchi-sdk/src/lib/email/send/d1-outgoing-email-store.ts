@@ -9,7 +9,7 @@ import type { NewEmailRow, OutgoingEmailStore } from './ports.js';
 /**
  * The organisation's `emails` table as `sendEmail` writes it, on D1 prepared statements.
  * `markSent` and `markFailed` go through the same effect compiler as SES events, so an event that
- * reached the row first (through the lookup row) is never undone: the status only rises and
+ * reached the row first (through the route) is never undone: the status only rises and
  * `sentAt` / `failedAt` keep the earliest time. `markSent` is the only writer of a row's SES
  * message id, and it refuses (reports) a row bound to another message. The email's recipients
  * (`email_recipients`) are written with the row and follow it: sent, or failed.

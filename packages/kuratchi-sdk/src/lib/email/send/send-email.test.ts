@@ -177,7 +177,7 @@ describe('sendEmail through the real SESv2 client (127.0.0.1 endpoint) in worker
     expect(page.emails.find((e) => e.id === result.emailId)?.recipientOutcomes).toEqual({ delivered: 2, bounced: 1 });
   });
 
-  it('an SES refusal is a result: the row is failed with the error, no lookup row, no exception', async () => {
+  it('an SES refusal is a result: the row is failed with the error, no route, no exception', async () => {
     const result = await sendEmail(
       { organizationId: ORGS.acme, from: 'unverified@acme.example', to: 'ana@example.com', subject: 'Hi', text: 'Hi' },
       config(),
@@ -260,7 +260,7 @@ describe('sendEmail: suppression list', () => {
   });
 });
 
-describe('sendEmail: events and the lookup row (aws-sdk-client-mock)', () => {
+describe('sendEmail: events and the route (aws-sdk-client-mock)', () => {
   it('applies the events that were parked for the SES message id before it was known', async () => {
     const sesMessageId = `ses-parked-${crypto.randomUUID()}`;
     const ports = d1SinkPorts(() => NOW);

@@ -59,15 +59,15 @@ export interface SendEmailResult {
    */
   paused?: SendingPausedError;
   /**
-   * Bookkeeping that failed after SES accepted the message (the sent status, the lookup row,
-   * parked events). The message is sent. Without its lookup row its events are parked (never
+   * Bookkeeping that failed after SES accepted the message (the sent status, the route,
+   * parked events). The message is sent. Without its route its events are parked (never
    * routed by the message tags), then dead-lettered after the park's time to live.
    */
   warnings?: string[];
   /**
-   * Set when SES accepted the message but the email row, or the lookup row of its SES message id,
+   * Set when SES accepted the message but the email row, or the route of its SES message id,
    * was already bound to another message: nothing was overwritten, and this message's events will
-   * not be applied to that row (they are held as orphaned, then dead-lettered). `success` stays
+   * not be applied to that row (they are parked as orphaned, then dead-lettered). `success` stays
    * true: the message was sent. Also listed in `warnings`.
    */
   bindingConflict?: MessageBindingError;

@@ -68,9 +68,13 @@ export type {
 } from '../ses-events/index.js';
 export { recordSesEvent, applyParkedEvents } from '../routing/index.js';
 export type { EventSinkPorts, EventOrigin, SinkOutcome, SinkResult } from '../routing/index.js';
-export { DEFAULT_PARK_TTL_MS, DEFAULT_MAX_HELD_EVENTS_PER_MESSAGE, SNS_MAX_RETRY_WINDOW_MS } from '../routing/index.js';
+export {
+  DEFAULT_PARK_TTL_MS,
+  DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE,
+  SNS_MAX_RETRY_WINDOW_MS,
+} from '../routing/index.js';
 export type { ParkLimits } from '../routing/index.js';
-export { sweepParkedEvents, drainHeldEvents } from '../routing/index.js';
+export { sweepParkedEvents, drainParkedEvents } from '../routing/index.js';
 export type { SweepOptions, SweepReport, DrainOptions, DrainReport } from '../routing/index.js';
 export { replayDeadLetters } from '../routing/index.js';
 export { DEAD_LETTER_REASONS } from '../routing/index.js';
@@ -118,12 +122,12 @@ export type {
   OrgEmailStore,
   OrgEmailStoreResolver,
   MessageRoute,
-  HoldReason,
+  ParkReason,
   DeadLetterReason,
   ParkedEvent,
   ParkOutcome,
   RoutableParkedEvent,
-  HeldEventCounts,
+  ParkedEventCounts,
   DeadLetter,
   DeadLetterQuery,
   SubscriptionMessageRecord,
