@@ -1,6 +1,6 @@
 /**
- * The vocabulary of email tracking shared by `events/` (which decides what an event means) and
- * `store/` (which persists it): the email row, its status, and the field effects of an event.
+ * The vocabulary of email tracking shared by `ses-events/` (which decides what an event means) and
+ * the slices that persist it: the email row, its status, and the field effects of an event.
  * No logic beyond the status order lives here.
  */
 

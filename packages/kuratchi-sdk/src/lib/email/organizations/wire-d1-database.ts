@@ -11,8 +11,8 @@ export type WireTransport = (statements: WireStatement[], atomic: boolean) => Pr
  * D1's client API (`prepare`, `bind`, `first`, `all`, `run`, `raw`, `batch`, `exec`) over a
  * {@link WireTransport}, with D1's result shapes and rules: `batch` is one transaction, values
  * bind as D1 converts them, `first(column)` throws for a column the row lacks, and a failed
- * statement throws `D1_ERROR: <SQLite's message>` as D1 does. This is how every D1 store of
- * `store/` runs, unchanged, on an organisation's Durable Object.
+ * statement throws `D1_ERROR: <SQLite's message>` as D1 does. This is how every D1 adapter of
+ * the slices runs, unchanged, on an organisation's Durable Object.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/
  * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
  */

@@ -7,11 +7,11 @@ import type {
 } from '../model.js';
 
 /**
- * The ports of the ingestion core: what `events/` needs of the admin database (routes, the park,
- * dead letters, subscription messages, counters) and of each organisation's email database. The
- * consumer owns them; `store/` implements them on D1 (`createD1AdminStore`, `createD1OrgEmailStore`),
- * and `events/` imports nothing from `store/`. What a resolver throws is `OrgDatabaseError`
- * (`errors.ts`).
+ * The ports of routing: what recording a verified event needs of the admin database (routes, the
+ * park, dead letters, subscription messages, counters) and of each organisation's email database.
+ * The D1 adapters beside them implement them (`createD1AdminStore`, `createD1OrgEmailStore`);
+ * `organizations/` runs the same adapters on a Durable Object. What a resolver throws is
+ * `OrgDatabaseError` (`errors.ts`).
  */
 
 /** Where an SES message's events go: the organisation and its email row. */
