@@ -1,6 +1,6 @@
 /**
- * The `archive/` slice: the raw archive of verified SNS messages (keys, the R2 adapter) and the proofs built from it
- * (bundle, statement, offline verification).
+ * The `archive/` slice: the raw archive of verified SNS messages (keys, the R2 adapter) and the
+ * proofs built from it (bundle, statement, offline verification).
  * Re-exports only.
  * @module
  */

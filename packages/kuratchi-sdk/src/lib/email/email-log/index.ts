@@ -1,5 +1,6 @@
 /**
- * The `email-log/` slice: the email log's read queries: list, detail, timeline, daily statistics, link statistics and search.
+ * The `email-log/` slice: the email log's read queries: list, detail, timeline, daily statistics,
+ * link statistics and search.
  * Re-exports only.
  * @module
  */

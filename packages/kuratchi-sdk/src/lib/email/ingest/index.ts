@@ -1,7 +1,7 @@
 /**
- * The `ingest/` slice: every way events come in: the SNS webhook's HTTP contract and ingestor, the Cloudflare Queue's
- * producer message and consumer, the Firehose HTTP endpoint and unsigned records (imports,
- * reconcile), and the rebuild of the tracking tables from the raw archive.
+ * The `ingest/` slice: every way events come in: the SNS webhook's HTTP contract and ingestor, the
+ * Cloudflare Queue's producer message and consumer, the Firehose HTTP endpoint and unsigned
+ * records (imports, reconcile), and the rebuild of the tracking tables from the raw archive.
  * Re-exports only.
  * @module
  */

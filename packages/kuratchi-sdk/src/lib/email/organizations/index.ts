@@ -1,7 +1,7 @@
 /**
- * The `organizations/` slice: where each organisation's email database lives: the admin registry, the D1 or Durable Object
- * database of each, the wire that speaks D1's client API to a Durable Object, and the move of an
- * organisation from D1 to a Durable Object (copy, compare, switch).
+ * The `organizations/` slice: where each organisation's email database lives: the admin registry,
+ * the D1 or Durable Object database of each, the wire that speaks D1's client API to a Durable
+ * Object, and the move of an organisation from D1 to a Durable Object (copy, compare, switch).
  * Re-exports only.
  * @module
  */

@@ -1,8 +1,8 @@
 /**
- * The `routing/` slice: where a verified event goes: the route of its SES message id (`findMessageRoute`), recording it
- * in its organisation's database, parking it while its email is not known yet (or its organisation
- * is moving), and the dead letters it becomes past the park's limits; the ports of the admin and
- * organisation databases and their D1 adapters.
+ * The `routing/` slice: where a verified event goes: the route of its SES message id
+ * (`findMessageRoute`), recording it in its organisation's database, parking it while its email is
+ * not known yet (or its organisation is moving), and the dead letters it becomes past the park's
+ * limits; the ports of the admin and organisation databases and their D1 adapters.
  * Re-exports only.
  * @module
  */

@@ -1,7 +1,8 @@
 /**
- * The `ses-events/` slice: SES event semantics: parsing an SES event record, the effect table (what each event does to
- * the email row and its recipients), which copies are one event (content identity), and the
- * human-or-machine classification of opens and clicks, with its D1 reclassification.
+ * The `ses-events/` slice: SES event semantics: parsing an SES event record, the effect table
+ * (what each event does to the email row and its recipients), which copies are one event (content
+ * identity), and the human-or-machine classification of opens and clicks, with its D1
+ * reclassification.
  * Re-exports only.
  * @module
  */
