@@ -1,9 +1,10 @@
 /**
  * `kuratchi-sdk/email/events`: what an SES event means and where it goes. The email row and its
  * status order, SES event parsing, the effect table (`applyEvent`, `effectsOf`), human-or-machine
- * classification of opens and clicks (`classifyEngagement`), recording a
- * verified event (routing, parking, dead letters), the ingestor the webhook route calls, and the
- * store ports those need. Re-exports only; web-standard code, no AWS SDK.
+ * classification of opens and clicks (`classifyEngagement`), recording a verified event (routing,
+ * parking, dead letters), the ingestor the webhook route calls, and the ports those need: re-exports
+ * of the slices `ses-events/`, `routing/`, `ingest/`, `archive/` (and `model.ts`, `shared/`).
+ * Re-exports only; web-standard code, no AWS SDK.
  * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
  * @module
  */
