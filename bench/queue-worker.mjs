@@ -46,7 +46,7 @@ function sink(env) {
   return {
     adminStore: createD1AdminStore(env.ADMIN_DB),
     resolveOrgEmailStore: async (organizationId) => createD1OrgEmailStore(await orgDatabase(organizationId)),
-    maxHeldEventsPerMessage: 100,
+    maxParkedEventsPerMessage: 100,
   };
 }
 

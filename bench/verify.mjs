@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { parseSnsMessage, verifySnsMessage } from 'kuratchi-sdk/email/verify';
 // The one internal of the verifier this benchmark needs (not public API): the canonical string SNS
 // signs, so that the crypto floor verifies exactly the bytes verifySnsMessage verifies.
-import { snsStringToSign } from '../packages/kuratchi-sdk/dist/email/events/sns-verify.js';
+import { snsStringToSign } from '../packages/kuratchi-sdk/dist/email/sns/sns-verify.js';
 import { createSnsSigner } from 'kuratchi-sdk/email/testing';
 import { compareInRounds, report, result } from './lib.mjs';
 

@@ -17,7 +17,7 @@ export default defineConfig(async () => {
           compatibilityDate: '2026-05-01',
           // ORG_DB_UNMIGRATED: no setup migrates it; a migration test applies the files itself.
           d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX', 'ORG_DB_UNMIGRATED'],
-          // The raw archive (events/sns-archive.ts) on miniflare's local R2.
+          // The raw archive (archive/sns-archive.ts) on miniflare's local R2.
           r2Buckets: ['SES_ARCHIVE'],
           // Organisations on SQLite-backed Durable Objects (kuratchi-sdk/email/durable-object).
           durableObjects: { ORG_DO: { className: 'OrganizationDatabase', useSQLite: true } },

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { sesEventIdentityFields } from '../src/lib/email/events/content-identity.js';
-import { parseSesEvent, SES_EVENT_TYPES, type SesEvent } from '../src/lib/email/events/ses-event.js';
+import { sesEventIdentityFields } from '../src/lib/email/ses-events/content-identity.js';
+import { parseSesEvent, SES_EVENT_TYPES, type SesEvent } from '../src/lib/email/ses-events/ses-event.js';
 import { buildSesEvent } from '../src/lib/email/testing/ses-event-factory.js';
 
 /** The recipients of the arbitrary message: To, CC and BCC, as SES may spell them. */
@@ -64,7 +64,7 @@ export const sesEventArbitrary: fc.Arbitrary<SesEvent> = fc
 
 /**
  * Distinct events (distinct by content identity: two records equal on every identifying field
- * are one event, see events/content-identity.ts), each with its own SNS id.
+ * are one event, see ses-events/content-identity.ts), each with its own SNS id.
  */
 export const distinctEventsArbitrary = fc.uniqueArray(sesEventArbitrary, {
   minLength: 1,

@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:test';
-import { durableObjectDatabase } from '../src/lib/email/store/durable-object-database.js';
-import { compareOrgTablePage, ORG_TABLES } from '../src/lib/email/store/org-copy.js';
-import { recordOrgMoveVerification } from '../src/lib/email/store/org-move.js';
-import type { OrgDatabaseKind } from '../src/lib/email/store/org-databases.js';
+import { durableObjectDatabase } from '../src/lib/email/organizations/durable-object-database.js';
+import { compareOrgTablePage, ORG_TABLES } from '../src/lib/email/organizations/org-copy.js';
+import { recordOrgMoveVerification } from '../src/lib/email/organizations/org-move.js';
+import type { OrgDatabaseKind } from '../src/lib/email/organizations/org-databases.js';
 import { ORGS } from './seed.js';
 
 /**

@@ -1,9 +1,9 @@
 import { env } from 'cloudflare:test';
-import { createD1AdminStore, createOrgDatabaseClient, createOrgEmailStore } from '../src/lib/email/store/index.js';
-import { recordEventInput, type EventSinkPorts } from '../src/lib/email/events/record.js';
-import { sesEventContentId } from '../src/lib/email/events/content-identity.js';
-import type { MessageRoute, RecordEventInput } from '../src/lib/email/events/ports.js';
-import type { SesEvent } from '../src/lib/email/events/ses-event.js';
+import { createD1AdminStore, createOrgDatabaseClient, createOrgEmailStore } from '../src/lib/email/subpaths/d1.js';
+import { recordEventInput, type EventSinkPorts } from '../src/lib/email/routing/record.js';
+import { sesEventContentId } from '../src/lib/email/ses-events/content-identity.js';
+import type { MessageRoute, RecordEventInput } from '../src/lib/email/routing/ports.js';
+import type { SesEvent } from '../src/lib/email/ses-events/ses-event.js';
 
 /**
  * The organisations every test database knows: Acme and Globex on D1 bindings, Initech on its

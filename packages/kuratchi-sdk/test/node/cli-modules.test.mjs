@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runCli } from './cli-run.mjs';
 
-const GENUINE = fileURLToPath(new URL('../../src/lib/email/events/fixtures/genuine/', import.meta.url));
+const GENUINE = fileURLToPath(new URL('../../src/lib/email/sns/fixtures/genuine/', import.meta.url));
 const COMMANDS = [
   'setup',
   'status',
@@ -99,7 +99,7 @@ describe('kuratchi-ses loads only what a command needs', { concurrency: true }, 
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^valid: Notification /);
     assert.ok(
-      library(ok.modules).some((url) => url.endsWith('/dist/email/verify/index.js')),
+      library(ok.modules).some((url) => url.endsWith('/dist/email/sns/index.js')),
       'verify loads kuratchi-sdk/email/verify',
     );
     assert.deepEqual(aws(ok.modules), []);

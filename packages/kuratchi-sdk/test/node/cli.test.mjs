@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { verifySnsMessage } from 'kuratchi-sdk/email/verify';
 import { BASE_ENV, CLI, runCli } from './cli-run.mjs';
 
-const GENUINE = fileURLToPath(new URL('../../src/lib/email/events/fixtures/genuine/', import.meta.url));
+const GENUINE = fileURLToPath(new URL('../../src/lib/email/sns/fixtures/genuine/', import.meta.url));
 const COMMANDS = [
   'setup',
   'status',

@@ -147,7 +147,7 @@ export function readConfig(env: App.Platform['env'] | undefined): DashboardConfi
       : null,
     devCertificatePem: SNS_DEV_CERTIFICATE_PEM ?? null,
     ingestionStaleMinutes: INGESTION_STALE_MINUTES,
-    park: { ttlMs: SES_PARK_TTL_HOURS * 3_600_000, maxHeldEventsPerMessage: SES_PARK_MAX_EVENTS_PER_MESSAGE },
+    park: { ttlMs: SES_PARK_TTL_HOURS * 3_600_000, maxParkedEventsPerMessage: SES_PARK_MAX_EVENTS_PER_MESSAGE },
     opsToken: KURATCHI_OPS_TOKEN ?? null,
     firehoseAccessKey: SES_FIREHOSE_ACCESS_KEY ?? null,
     ses: sesClientConfig(result.data),

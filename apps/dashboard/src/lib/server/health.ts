@@ -1,4 +1,4 @@
-import type { DeadLetterReason, HeldEventCounts, IngestionCounter, LagPercentiles } from 'kuratchi-sdk/email/events';
+import type { DeadLetterReason, ParkedEventCounts, IngestionCounter, LagPercentiles } from 'kuratchi-sdk/email/events';
 
 /** The ingestion health panel of the overview page. */
 export interface IngestionHealth {
@@ -51,13 +51,13 @@ export interface HeldNow {
  */
 export async function heldNow(
   stores: {
-    park: { countHeldEvents(bound: number): Promise<HeldEventCounts> };
+    park: { countParkedEvents(bound: number): Promise<ParkedEventCounts> };
     deadLetters: { countByReason(bound: number): Promise<Partial<Record<DeadLetterReason, number>>> };
   },
   bound = 10_000,
 ): Promise<HeldNow> {
   const [held, byReason] = await Promise.all([
-    stores.park.countHeldEvents(bound),
+    stores.park.countParkedEvents(bound),
     stores.deadLetters.countByReason(bound),
   ]);
   const deadLetters = Object.values(byReason).reduce((sum, n) => sum + (n ?? 0), 0);

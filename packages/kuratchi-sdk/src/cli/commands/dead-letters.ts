@@ -1,4 +1,4 @@
-import { DEAD_LETTER_REASONS } from '#internal/events/ports.js';
+import { DEAD_LETTER_REASONS } from '#internal/routing/ports.js';
 import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';

@@ -1,5 +1,5 @@
 import type { ReputationGuardSettings } from '#internal/guard/settings.js';
-import type { ReputationGuardState } from '#internal/store/d1-reputation-guard-store.js';
+import type { ReputationGuardState } from '#internal/guard/d1-guard-store.js';
 import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';

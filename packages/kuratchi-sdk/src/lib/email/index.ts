@@ -12,21 +12,21 @@
  * - `kuratchi-sdk/email/guard`: the per-organisation reputation guard (rates, pause, lift).
  * @module
  */
-export { verifySnsMessage, createSigningKeyCache, SnsMessageError, SnsVerificationError } from './verify/index.js';
+export { verifySnsMessage, createSigningKeyCache, SnsMessageError, SnsVerificationError } from './sns/index.js';
 export {
   parseSesEvent,
   applyEvent,
   initialTracking,
   createSesEventIngestor,
   SesEventParseError,
-} from './events/index.js';
+} from './subpaths/events.js';
 export {
   getAdminDb,
   createOrgDatabaseClient,
   createD1AdminStore,
   createD1OrgEmailStore,
   OrgDatabaseError,
-} from './store/index.js';
+} from './subpaths/d1.js';
 export {
   sendEmail,
   createEmailSender,

@@ -1,6 +1,6 @@
 /**
- * The vocabulary of email tracking shared by `events/` (which decides what an event means) and
- * `store/` (which persists it): the email row, its status, and the field effects of an event.
+ * The vocabulary of email tracking shared by `ses-events/` (which decides what an event means) and
+ * the slices that persist it: the email row, its status, and the field effects of an event.
  * No logic beyond the status order lives here.
  */
 
@@ -281,7 +281,7 @@ export interface EmailEventRecord {
 
 /**
  * Whether an open or click was a person or a machine (a mail privacy proxy, a link scanner), the
- * id of the rule that decided and the version of the rules table (see `events/engagement.ts`).
+ * id of the rule that decided and the version of the rules table (see `ses-events/engagement.ts`).
  * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
  */
 export interface EngagementVerdict {

@@ -5,10 +5,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../test/clock.js';
 import { ORG_DATABASE_KINDS } from '../../../test/org-database-kinds.js';
 import { d1SinkPorts, seedOrganizations } from '../../../test/seed.js';
-import { createSesEventIngestor } from './events/ingest.js';
+import { createSesEventIngestor } from './ingest/ingest.js';
 import { createEmailSender } from './send/send-email.js';
-import { createD1EmailQueries } from './store/d1-email-queries.js';
-import { createOrgDatabaseClient } from './store/org-databases.js';
+import { createD1EmailQueries } from './email-log/d1-email-queries.js';
+import { createOrgDatabaseClient } from './organizations/org-databases.js';
 import { buildSesEvent } from './testing/ses-event-factory.js';
 import { createSnsSigner } from './testing/sns-signer.js';
 

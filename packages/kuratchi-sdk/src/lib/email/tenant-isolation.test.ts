@@ -4,10 +4,10 @@ import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../test/clock.js';
 import { d1SinkPorts, ORGS, seedOrganizations } from '../../../test/seed.js';
-import { createSesEventIngestor, type SesEventIngestor } from './events/ingest.js';
+import { createSesEventIngestor, type SesEventIngestor } from './ingest/ingest.js';
 import { KURATCHI_TAGS } from './model.js';
 import { createEmailSender, type SendEmailResult } from './send/send-email.js';
-import { createOrgDatabaseClient } from './store/org-databases.js';
+import { createOrgDatabaseClient } from './organizations/org-databases.js';
 import { buildSesEvent, type SesEventSpec } from './testing/ses-event-factory.js';
 import { createSnsSigner, type SnsSigner } from './testing/sns-signer.js';
 

@@ -20,7 +20,7 @@ import {
   switchOrgToDurableObject,
   type OrgDatabaseLocation,
 } from 'kuratchi-sdk/email/d1';
-import { drainHeldEvents } from 'kuratchi-sdk/email/events';
+import { drainParkedEvents } from 'kuratchi-sdk/email/events';
 import { z } from 'zod';
 import { readJsonBody } from './request';
 import type { DashboardConfig } from '../config';
@@ -158,7 +158,7 @@ export async function orgMoveStep(
           );
         }
         return Response.json(
-          await drainHeldEvents(d1EventSink(env, config), { organizationId: id, now, limit: step.limit }),
+          await drainParkedEvents(d1EventSink(env, config), { organizationId: id, now, limit: step.limit }),
         );
       }
     }

@@ -4,9 +4,9 @@ import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW, testTime } from '../../../../test/clock.js';
 import { d1SinkPorts, ORGS, seedOrganizations } from '../../../../test/seed.js';
-import { parseSesEvent } from '../events/ses-event.js';
-import { recordSesEvent } from '../events/record.js';
-import { createOrgDatabaseClient } from '../store/org-databases.js';
+import { parseSesEvent } from '../ses-events/ses-event.js';
+import { recordSesEvent } from '../routing/record.js';
+import { createOrgDatabaseClient } from '../organizations/org-databases.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import {
   checkCanaryRun,

@@ -18,7 +18,7 @@ export const DEFAULT_CANARY_DEADLINE_MS = 15 * 60_000;
 export interface CanaryConfig {
   /** SESv2 client or its configuration (the Worker's own AWS credentials). */
   ses: SesClientInput;
-  /** The admin database: the lookup rows sendEmail writes, and the canary runs. */
+  /** The admin database: the routes sendEmail writes, and the canary runs. */
   adminDb: D1Database;
   /** An organisation's database, e.g. `createOrgDatabaseClient(adminDb, env)`. */
   orgDatabase: (organizationId: string) => Promise<D1Database>;
@@ -44,7 +44,7 @@ const configSchema = z.object({
 
 /**
  * Starts a canary run as of `now`: sends one email per scenario through the real `sendEmail`
- * (configuration set, tags, tracking rows, lookup row: the path every email takes) to the SES
+ * (configuration set, tags, tracking rows, route: the path every email takes) to the SES
  * mailbox simulator, labelled with the run's id (`bounce+<run>@simulator.amazonses.com`), tagged
  * `kuratchi-canary=<run>`, marked `canary` (kept out of the organisation's statistics) and with
  * `allowSuppressed` (the suppression list is not what a canary tests; simulator addresses are never

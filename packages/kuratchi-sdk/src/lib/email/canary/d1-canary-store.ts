@@ -1,5 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import { marks } from '../store/sql-marks.js';
+import { marks } from '../shared/sql-marks.js';
 import type { CanaryExpectedEvent, CanaryRun, CanaryRunStatus } from './types.js';
 
 const RUN_COLUMNS = `id, organization_id AS organizationId, started_at AS startedAt, deadline_at AS deadlineAt,

@@ -1,4 +1,4 @@
-import type { SesEventType } from '../events/ses-event.js';
+import type { SesEventType } from '../ses-events/ses-event.js';
 import type { MailboxSimulatorScenario } from '../shared/mailbox-simulator.js';
 
 /**

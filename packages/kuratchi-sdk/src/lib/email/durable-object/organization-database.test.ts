@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { durableObjectDatabase } from '../store/durable-object-database.js';
+import { durableObjectDatabase } from '../organizations/durable-object-database.js';
 import { MIGRATIONS_TABLE, applyOrgMigrations } from './apply-org-migrations.js';
 import { ORG_MIGRATIONS } from './org-migrations.js';
 

@@ -1,8 +1,8 @@
 /// <reference types="@cloudflare/workers-types" />
 // (the reference brings the `cloudflare:workers` module and the Durable Object globals' types)
 import { DurableObject } from 'cloudflare:workers';
-import type { RecordEventInput, RecordEventOutcome } from '../events/ports.js';
-import type { OrganizationDatabaseRpc, WireResult, WireStatement } from '../store/sql-wire.js';
+import type { RecordEventInput, RecordEventOutcome } from '../routing/ports.js';
+import type { OrganizationDatabaseRpc, WireResult, WireStatement } from '../organizations/sql-wire.js';
 import { applyOrgMigrations } from './apply-org-migrations.js';
 import { ORG_MIGRATIONS } from './org-migrations.js';
 import { recordEventsInObject } from './record-in-object.js';

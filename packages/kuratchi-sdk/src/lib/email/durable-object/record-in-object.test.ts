@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { testTime } from '../../../../test/clock.js';
 import { orgObjectDatabase } from '../../../../test/org-database-kinds.js';
 import { insertEmail, routedInput } from '../../../../test/seed.js';
-import type { RecordEventInput } from '../events/ports.js';
-import { recordInputCost } from '../events/record.js';
-import type { SesEvent } from '../events/ses-event.js';
-import { ORG_TABLES } from '../store/org-copy.js';
+import type { RecordEventInput } from '../routing/ports.js';
+import { recordInputCost } from '../routing/record.js';
+import type { SesEvent } from '../ses-events/ses-event.js';
+import { ORG_TABLES } from '../organizations/org-copy.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { recordEventsInObject } from './record-in-object.js';
 

@@ -1,7 +1,7 @@
 import type { DurableObjectStorage } from '@cloudflare/workers-types';
-import type { RecordEventInput, RecordEventOutcome } from '../events/ports.js';
-import { createD1OrgEmailStore } from '../store/d1-org-email-store.js';
-import { createWireD1Database } from '../store/wire-d1-database.js';
+import type { RecordEventInput, RecordEventOutcome } from '../routing/ports.js';
+import { createD1OrgEmailStore } from '../routing/d1-org-email-store.js';
+import { createWireD1Database } from '../organizations/wire-d1-database.js';
 import { createSqlStorageTransport, type SqlStorageTransportOptions } from './sql-storage-transport.js';
 
 /**

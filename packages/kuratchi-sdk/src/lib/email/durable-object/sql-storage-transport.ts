@@ -1,6 +1,6 @@
 import type { DurableObjectStorage, SqlStorage } from '@cloudflare/workers-types';
-import type { SqlValue, WireResult, WireStatement } from '../store/sql-wire.js';
-import type { WireTransport } from '../store/wire-d1-database.js';
+import type { SqlValue, WireResult, WireStatement } from '../organizations/sql-wire.js';
+import type { WireTransport } from '../organizations/wire-d1-database.js';
 
 /** Options of {@link createSqlStorageTransport}. */
 export interface SqlStorageTransportOptions {

@@ -1,6 +1,6 @@
 import { PutConfigurationSetSendingOptionsCommand } from '@aws-sdk/client-sesv2';
 import { resolveSesClient, type SesClientInput } from '../ses/client.js';
-import type { ConfigurationSetSending } from '../store/d1-reputation-guard-store.js';
+import type { ConfigurationSetSending } from './d1-guard-store.js';
 
 /** What a call to {@link setConfigurationSetSending} did. */
 export interface ConfigurationSetChange {

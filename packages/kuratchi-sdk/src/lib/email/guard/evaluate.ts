@@ -3,7 +3,7 @@ import {
   createD1ReputationGuardStore,
   type ReputationGuardAuditEntry,
   type ReputationGuardState,
-} from '../store/d1-reputation-guard-store.js';
+} from './d1-guard-store.js';
 import { setConfigurationSetSending, type ConfigurationSetChange } from './configuration-set.js';
 import type { SesClientInput } from '../ses/client.js';
 import { reputationReport, type ReputationReport } from './report.js';

@@ -25,10 +25,10 @@ export type { LiftSendingPauseOptions } from './lift.js';
 export { SendingPausedError, NotPausedError } from './errors.js';
 export { InvalidOptionsError } from '../shared/invalid-options.js';
 export type { SesClientInput } from '../ses/client.js';
-export { createD1ReputationGuardStore } from '../store/d1-reputation-guard-store.js';
+export { createD1ReputationGuardStore } from './d1-guard-store.js';
 export type {
   ReputationGuardState,
   ReputationGuardAuditEntry,
   OrganizationReputation,
   ReputationGuardStore,
-} from '../store/d1-reputation-guard-store.js';
+} from './d1-guard-store.js';

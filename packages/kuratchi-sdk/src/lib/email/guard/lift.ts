@@ -1,7 +1,7 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import { z } from 'zod';
 import { parseOptions } from '../shared/invalid-options.js';
-import { createD1ReputationGuardStore, type ReputationGuardState } from '../store/d1-reputation-guard-store.js';
+import { createD1ReputationGuardStore, type ReputationGuardState } from './d1-guard-store.js';
 import { setConfigurationSetSending } from './configuration-set.js';
 import type { SesClientInput } from '../ses/client.js';
 import { NotPausedError } from './errors.js';

@@ -1,5 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import { recipientCountsByDay, type RecipientDay } from '../store/d1-reputation-counts.js';
+import { recipientCountsByDay, type RecipientDay } from './d1-recipient-counts.js';
 import type { ReputationGuardSettings } from './settings.js';
 import { reputationVerdict, type RecipientCounts, type ReputationVerdict } from './verdict.js';
 

@@ -1,5 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import { createD1ReputationGuardStore } from '../store/d1-reputation-guard-store.js';
+import { createD1ReputationGuardStore } from './d1-guard-store.js';
 import { SendingPausedError } from './errors.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { GetMessageInsightsResponse, InsightsEvent } from '@aws-sdk/client-sesv2';
-import type { SesEvent } from '../events/ses-event.js';
+import type { SesEvent } from '../ses-events/ses-event.js';
 
 /** The email a GetMessageInsights answer is about, as the organisation's database knows it. */
 export interface InsightsSubject {
@@ -21,7 +21,7 @@ export interface InsightsSubject {
  * The insight event types that are outcomes (what reconciliation looks for), spelled as the
  * SESv2 `EventType` enum spells them. `SEND` is not an outcome (`sendEmail` already marked the
  * email sent); `OPEN`, `CLICK` and `SUBSCRIPTION` are left out because an insight event lacks
- * what makes them one event (link, IP address, user agent, contact list: events/content-identity.ts),
+ * what makes them one event (link, IP address, user agent, contact list: ses-events/content-identity.ts),
  * so a reconciled copy could never match SES's own and would be counted twice.
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_InsightsEvent.html
  */
@@ -46,7 +46,7 @@ const BOUNCE_TYPES: Record<string, string> = {
 /**
  * The SES event records (the same shape SES publishes to SNS, `SesEvent`) of what a
  * GetMessageInsights answer says happened to the message, one per outcome event per destination,
- * in the answer's order. Identity fields (events/content-identity.ts) are filled as SES fills them
+ * in the answer's order. Identity fields (ses-events/content-identity.ts) are filled as SES fills them
  * wherever the API tells them:
  * - `mail.messageId` is the message id; `mail.timestamp` is the one a recorded event carried
  *   ({@link InsightsSubject.mailTimestamp}), else the insight `SEND` event's time, else the row's

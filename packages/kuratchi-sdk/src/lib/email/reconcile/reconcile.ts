@@ -1,15 +1,15 @@
 import { GetMessageInsightsCommand, type GetMessageInsightsCommandOutput } from '@aws-sdk/client-sesv2';
 import type { D1Database } from '@cloudflare/workers-types';
-import { applySesEventMessages } from '../events/apply-messages.js';
-import type { EventSinkPorts } from '../events/record.js';
-import { unsignedSesEventMessage } from '../events/unsigned-event.js';
+import { applySesEventMessages } from '../ingest/apply-messages.js';
+import type { EventSinkPorts } from '../routing/record.js';
+import { unsignedSesEventMessage } from '../ingest/unsigned-event.js';
 import { resolveSesClient, type SesClientInput } from '../ses/client.js';
 import {
   createD1ReconcileStore,
   reconcileCursor,
   type ReconcileAsk,
   type ReconcileCandidate,
-} from '../store/d1-reconcile-store.js';
+} from './d1-reconcile-store.js';
 import { sesEventsFromInsights } from './insights-events.js';
 import { DEFAULT_RECONCILE_SETTINGS, nextAskAt, type ReconcileSettings } from './settings.js';
 import { createThrottle, type Throttle } from './throttle.js';

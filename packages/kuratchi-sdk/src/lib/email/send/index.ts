@@ -14,4 +14,4 @@ export type { InvalidOption } from '../shared/invalid-options.js';
 export { KURATCHI_TAGS } from '../model.js';
 export { listSuppressions, addSuppression, removeSuppression, findSuppressedRecipients } from './suppressions.js';
 export type { ListSuppressionsOptions, AddSuppressionOptions } from './suppressions.js';
-export type { SuppressionListEntry, SuppressionReason } from '../store/types.js';
+export type { SuppressionListEntry, SuppressionReason } from './ports.js';

@@ -4,14 +4,14 @@ import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
 import { countRows, d1SinkPorts, ORGS, seedOrganizations } from '../../../../test/seed.js';
-import { parseSesEvent } from '../events/ses-event.js';
-import { recordSesEvent } from '../events/record.js';
+import { parseSesEvent } from '../ses-events/ses-event.js';
+import { recordSesEvent } from '../routing/record.js';
 import { KURATCHI_TAGS } from '../model.js';
 import { createEmailSender, sendEmail, type EmailSenderConfig } from './send-email.js';
 import { InvalidOptionsError } from '../shared/invalid-options.js';
-import { createD1EmailQueries } from '../store/d1-email-queries.js';
-import { createOrgDatabaseClient } from '../store/org-databases.js';
-import { OrgDatabaseError } from '../events/errors.js';
+import { createD1EmailQueries } from '../email-log/d1-email-queries.js';
+import { createOrgDatabaseClient } from '../organizations/org-databases.js';
+import { OrgDatabaseError } from '../routing/errors.js';
 import { addSuppression } from './suppressions.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { createFaultPlan, failingD1 } from '../../../../test/failing-d1.js';
@@ -177,7 +177,7 @@ describe('sendEmail through the real SESv2 client (127.0.0.1 endpoint) in worker
     expect(page.emails.find((e) => e.id === result.emailId)?.recipientOutcomes).toEqual({ delivered: 2, bounced: 1 });
   });
 
-  it('an SES refusal is a result: the row is failed with the error, no lookup row, no exception', async () => {
+  it('an SES refusal is a result: the row is failed with the error, no route, no exception', async () => {
     const result = await sendEmail(
       { organizationId: ORGS.acme, from: 'unverified@acme.example', to: 'ana@example.com', subject: 'Hi', text: 'Hi' },
       config(),
@@ -260,7 +260,7 @@ describe('sendEmail: suppression list', () => {
   });
 });
 
-describe('sendEmail: events and the lookup row (aws-sdk-client-mock)', () => {
+describe('sendEmail: events and the route (aws-sdk-client-mock)', () => {
   it('applies the events that were parked for the SES message id before it was known', async () => {
     const sesMessageId = `ses-parked-${crypto.randomUUID()}`;
     const ports = d1SinkPorts(() => NOW);

@@ -1,19 +1,19 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import type { D1Database } from '@cloudflare/workers-types';
 import { z } from 'zod';
-import { applyParkedEvents } from '../events/record.js';
+import { applyParkedEvents } from '../routing/record.js';
 import { buildSendEmailInput } from './command.js';
 import { emailAddressSchema, toList } from './email-address.js';
 import { InvalidOptionsError, parseOptions } from '../shared/invalid-options.js';
 import { sendEmailOptionsSchema, type SendEmailOptions, type ValidSendEmailOptions } from './options.js';
 import { resolveSesClient, type SesClientInput } from '../ses/client.js';
 import { configurationSetNameSchema, DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
-import { createD1AdminStore } from '../store/d1-admin-store.js';
-import { createOrgEmailStore } from '../store/org-email-store.js';
-import { createD1OutgoingEmailStore } from '../store/d1-outgoing-email-store.js';
-import { MessageBindingError } from '../store/errors.js';
+import { createD1AdminStore } from '../routing/d1-admin-store.js';
+import { createOrgEmailStore } from '../organizations/org-email-store.js';
+import { createD1OutgoingEmailStore } from './d1-outgoing-email-store.js';
+import { MessageBindingError } from '../routing/errors.js';
 import { findSuppressedRecipients } from './suppressions.js';
-import type { SuppressionListEntry } from '../store/types.js';
+import type { SuppressionListEntry } from './ports.js';
 import type { SendingPausedError } from '../guard/errors.js';
 import { sendingPauseOf } from '../guard/sending-check.js';
 
@@ -59,15 +59,15 @@ export interface SendEmailResult {
    */
   paused?: SendingPausedError;
   /**
-   * Bookkeeping that failed after SES accepted the message (the sent status, the lookup row,
-   * parked events). The message is sent. Without its lookup row its events are parked (never
+   * Bookkeeping that failed after SES accepted the message (the sent status, the route,
+   * parked events). The message is sent. Without its route its events are parked (never
    * routed by the message tags), then dead-lettered after the park's time to live.
    */
   warnings?: string[];
   /**
-   * Set when SES accepted the message but the email row, or the lookup row of its SES message id,
+   * Set when SES accepted the message but the email row, or the route of its SES message id,
    * was already bound to another message: nothing was overwritten, and this message's events will
-   * not be applied to that row (they are held as orphaned, then dead-lettered). `success` stays
+   * not be applied to that row (they are parked as orphaned, then dead-lettered). `success` stays
    * true: the message was sent. Also listed in `warnings`.
    */
   bindingConflict?: MessageBindingError;

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { insertEmail, routedInput } from '../../../../test/seed.js';
 import { InvalidOptionsError } from '../shared/invalid-options.js';
 import { addSuppression, findSuppressedRecipients, listSuppressions, removeSuppression } from './suppressions.js';
-import { createOrgEmailStore } from '../store/org-email-store.js';
+import { createOrgEmailStore } from '../organizations/org-email-store.js';
 import { ORG_DATABASE_KINDS } from '../../../../test/org-database-kinds.js';
-import { parseSesEvent } from '../events/ses-event.js';
+import { parseSesEvent } from '../ses-events/ses-event.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 
 // Each test uses its own domain: the suppression list is shared by the tests of this file.

@@ -2,8 +2,8 @@ import type { D1Database } from '@cloudflare/workers-types';
 import { z } from 'zod';
 import { emailAddressSchema } from './email-address.js';
 import { parseOptions } from '../shared/invalid-options.js';
-import { createD1SuppressionStore } from '../store/d1-suppression-store.js';
-import type { SuppressionListEntry, SuppressionReason } from '../store/types.js';
+import { createD1SuppressionStore } from './d1-suppression-store.js';
+import type { SuppressionListEntry, SuppressionReason } from './ports.js';
 
 /**
  * An organisation's suppression list: the addresses `sendEmail` refuses unless told otherwise.

@@ -1,6 +1,6 @@
 import { SetSubscriptionAttributesCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { SNS_DEAD_LETTER_RETENTION_SECONDS } from '../events/redrive.js';
+import { SNS_DEAD_LETTER_RETENTION_SECONDS } from '../sns/redrive.js';
 import { isAwsError } from './aws-errors.js';
 import {
   readQueue,

@@ -11,7 +11,7 @@ import {
 
 /** Every genuine AWS-signed message we hold (events/fixtures/genuine/README.md). */
 const genuine = Object.values(
-  import.meta.glob<string>('../events/fixtures/genuine/*.json', { eager: true, query: '?raw', import: 'default' }),
+  import.meta.glob<string>('../sns/fixtures/genuine/*.json', { eager: true, query: '?raw', import: 'default' }),
 ).map((text) => JSON.parse(text) as Record<string, string>);
 
 describe('AWS names', () => {

@@ -1,4 +1,4 @@
-import type { SesEventType } from '../events/ses-event.js';
+import type { SesEventType } from '../ses-events/ses-event.js';
 import { buildSesEvent, type SesEventSpec } from './ses-event-factory.js';
 import type { SnsSigner } from './sns-signer.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { suppressionsOf } from '../events/apply.js';
-import { parseSesEvent, type SesEventOf } from '../events/ses-event.js';
+import { suppressionsOf } from '../ses-events/apply.js';
+import { parseSesEvent, type SesEventOf } from '../ses-events/ses-event.js';
 import { buildSesEvent, type SesEventSpec } from './ses-event-factory.js';
 
 const time = new Date(Date.UTC(2026, 10, 30, 9, 0, 0));

@@ -1,4 +1,4 @@
-import type { SesEvent, SesEventType } from '../events/ses-event.js';
+import type { SesEvent, SesEventType } from '../ses-events/ses-event.js';
 
 /** What varies between generated SES events; everything else is realistic filler. */
 export interface SesEventSpec {

@@ -1,6 +1,6 @@
 import { bytesToBase64, utf8 } from '../shared/encoding.js';
-import { signatureHashOf, snsStringToSign } from '../events/sns-verify.js';
-import type { SnsMessage } from '../events/sns-message.js';
+import { signatureHashOf, snsStringToSign } from '../sns/sns-verify.js';
+import type { SnsMessage } from '../sns/sns-message.js';
 import { isSnsHost, snsHostOfTopic } from '../shared/aws-names.js';
 import {
   createSelfSignedCertificate,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
 import { createSelfSignedCertificate } from './self-signed-certificate.js';
 import { createTestClock, DEFAULT_TEST_NOW } from './test-clock.js';
-import { readSigningCertificate } from '../events/x509.js';
+import { readSigningCertificate } from '../sns/x509.js';
 
 describe('createTestClock', () => {
   it('pins the given instant, or the default one when none is given', () => {

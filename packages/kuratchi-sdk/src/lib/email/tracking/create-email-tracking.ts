@@ -1,17 +1,17 @@
 import type { D1Database, MessageBatch, Queue, R2Bucket } from '@cloudflare/workers-types';
-import { createSesEventIngestor, type SesEventIngestor } from '../events/ingest.js';
+import { createSesEventIngestor, type SesEventIngestor } from '../ingest/ingest.js';
 import type { SesEventSource } from '../model.js';
-import type { FetchCertificate } from '../events/sns-verify.js';
-import { parkLimits, type ParkLimits } from '../events/park-policy.js';
-import { sweepParkedEvents, type SweepReport } from '../events/park-sweep.js';
-import type { EventSinkPorts } from '../events/record.js';
-import { consumeSesEventQueue, deadLetterSesEventQueue } from '../events/queue-consumer.js';
-import { createSigningKeyCache, type SigningKeyCache } from '../events/signing-key-cache.js';
-import { createD1AdminStore } from '../store/d1-admin-store.js';
-import { createD1DeadLetterStore } from '../store/d1-dead-letter-store.js';
-import { createOrgBindingCache, createOrgDatabaseClient, getAdminDb } from '../store/org-databases.js';
-import { createOrgEmailStore } from '../store/org-email-store.js';
-import { createR2SnsArchive } from '../store/r2-sns-archive.js';
+import type { FetchCertificate } from '../sns/sns-verify.js';
+import { parkLimits, type ParkLimits } from '../routing/park-policy.js';
+import { sweepParkedEvents, type SweepReport } from '../routing/park-sweep.js';
+import type { EventSinkPorts } from '../routing/record.js';
+import { consumeSesEventQueue, deadLetterSesEventQueue } from '../ingest/queue-consumer.js';
+import { createSigningKeyCache, type SigningKeyCache } from '../sns/signing-key-cache.js';
+import { createD1AdminStore } from '../routing/d1-admin-store.js';
+import { createD1DeadLetterStore } from '../routing/d1-dead-letter-store.js';
+import { createOrgBindingCache, createOrgDatabaseClient, getAdminDb } from '../organizations/org-databases.js';
+import { createOrgEmailStore } from '../organizations/org-email-store.js';
+import { createR2SnsArchive } from '../archive/r2-sns-archive.js';
 import { createEmailSender, type EmailSender, type EmailSenderConfig } from '../send/send-email.js';
 import { handleFirehoseDelivery } from './firehose-handler.js';
 import type { WaitUntil } from './ingestion-counts.js';
@@ -112,7 +112,7 @@ export function createEmailTracking(options: EmailTrackingOptions): EmailTrackin
   const sink: EventSinkPorts = {
     adminStore: createD1AdminStore(adminDb),
     resolveOrgEmailStore: async (organizationId) => createOrgEmailStore(await orgDatabase(organizationId)),
-    maxHeldEventsPerMessage: park.maxHeldEventsPerMessage,
+    maxParkedEventsPerMessage: park.maxParkedEventsPerMessage,
     ...(options.now ? { now: options.now } : {}),
   };
   const queue = options.queue ?? null;

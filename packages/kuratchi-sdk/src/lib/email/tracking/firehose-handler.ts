@@ -1,17 +1,17 @@
 import type { Queue } from '@cloudflare/workers-types';
-import type { EventSinkPorts } from '../events/record.js';
-import { applySesEventMessages } from '../events/apply-messages.js';
-import { discardBody } from '../events/read-sns-body.js';
+import type { EventSinkPorts } from '../routing/record.js';
+import { applySesEventMessages } from '../ingest/apply-messages.js';
+import { discardBody } from '../sns/read-sns-body.js';
 import {
   FIREHOSE_ACCESS_KEY_HEADER,
   FIREHOSE_REQUEST_ID_HEADER,
   FirehoseRequestError,
   firehoseAnswer,
   readFirehoseRequest,
-} from '../events/firehose-request.js';
-import { firehoseRecordTexts, unsignedEventMessages } from '../events/firehose-records.js';
-import { queueSendBatches } from '../events/queue-batches.js';
-import type { SesEventQueueMessage } from '../events/queue-message.js';
+} from '../ingest/firehose-request.js';
+import { firehoseRecordTexts, unsignedEventMessages } from '../ingest/firehose-records.js';
+import { queueSendBatches } from '../ingest/queue-batches.js';
+import type { SesEventQueueMessage } from '../ingest/queue-message.js';
 import { sameSecret } from '../shared/same-secret.js';
 import { addCount, countAfterResponse, type WaitUntil } from './ingestion-counts.js';
 

@@ -1,4 +1,4 @@
-import type { AdminStore } from '../events/ports.js';
+import type { AdminStore } from '../routing/ports.js';
 
 /** What lets work outlive the response: a Worker's `ExecutionContext` (`ctx.waitUntil`). */
 export interface WaitUntil {

@@ -1,8 +1,8 @@
-import type { AdminStore } from '../events/ports.js';
-import type { SesEventIngestor } from '../events/ingest.js';
-import { discardBody, readSnsBody } from '../events/read-sns-body.js';
-import { WEBHOOK_CONTRACT, webhookAnswer, type IngestResult } from '../events/webhook-contract.js';
-import { ingestionCounterNames } from '../events/ingest.js';
+import type { AdminStore } from '../routing/ports.js';
+import type { SesEventIngestor } from '../ingest/ingest.js';
+import { discardBody, readSnsBody } from '../sns/read-sns-body.js';
+import { WEBHOOK_CONTRACT, webhookAnswer, type IngestResult } from '../ingest/webhook-contract.js';
+import { ingestionCounterNames } from '../ingest/ingest.js';
 import { BASIC_CHALLENGE, hasBasicCredential } from './basic-auth.js';
 import { countAfterResponse, type WaitUntil } from './ingestion-counts.js';
 

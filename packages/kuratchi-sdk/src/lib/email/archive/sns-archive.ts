@@ -1,0 +1,82 @@
+import { utf8 } from '../shared/encoding.js';
+import type { ArchivedSnsMessageMetadata, SnsArchive } from './ports.js';
+import type { SnsMessage } from '../sns/sns-message.js';
+import type { VerifiedSnsMessage } from '../sns/sns-verify.js';
+
+/**
+ * The raw archive's key rule: `sns/YYYY/MM/DD/HH/<SNS MessageId>.json`, by the SNS `Timestamp`
+ * in UTC, so a listing in key order is in time order hour by hour, a date range is a few
+ * prefixes, and the same SNS message (SNS redelivers with the same MessageId) always lands on the
+ * same key: archiving it again overwrites it with the same bytes.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/http-notification-json.html (MessageId, Timestamp)
+ * @see https://developers.cloudflare.com/r2/buckets/ (object keys)
+ */
+export function snsArchiveKey(message: Pick<SnsMessage, 'MessageId' | 'Timestamp'>): string {
+  return `${snsArchiveHourPrefix(new Date(Date.parse(message.Timestamp)))}${message.MessageId}.json`;
+}
+
+/**
+ * The key prefix of one UTC hour of the archive (`sns/YYYY/MM/DD/HH/`).
+ * @throws {RangeError} for an invalid date.
+ */
+export function snsArchiveHourPrefix(at: Date): string {
+  if (Number.isNaN(at.getTime())) throw new RangeError('the archive key needs a valid SNS Timestamp');
+  const iso = at.toISOString();
+  return `sns/${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${iso.slice(11, 13)}/`;
+}
+
+/**
+ * The archive key of a signing certificate: `certs/<SHA-256 hex of its URL>.pem`, one object per
+ * SigningCertURL (SNS rotates certificates under new URLs).
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
+ */
+export async function certificateArchiveKey(url: string): Promise<string> {
+  return `certs/${await sha256Hex(url)}.pem`;
+}
+
+/**
+ * SHA-256 of the UTF-8 of `text`, lower-case hex (WebCrypto).
+ * @see https://developer.mozilla.org/en-US/docs/Web/API/SubtleCrypto/digest
+ */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(text)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Of an SES event Notification: its SES message id and event type, when known. */
+export interface ArchivedSesFields {
+  sesMessageId?: string;
+  eventType?: string;
+}
+
+/**
+ * Archives a verified SNS message: first its signing certificate (once per URL), then the POST
+ * body as received under {@link snsArchiveKey}, with the metadata a rebuild and a proof need.
+ * Resolves with the message's key once both are stored; throws what the archive throws.
+ * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/#bucket-method-definitions
+ */
+export async function archiveVerifiedSnsMessage(
+  archive: SnsArchive,
+  body: string,
+  verified: VerifiedSnsMessage,
+  ses: ArchivedSesFields = {},
+): Promise<string> {
+  const { message, certificateUrl, certificatePem } = verified;
+  const certificateKey = await certificateArchiveKey(certificateUrl);
+  const certificateSha256 = await sha256Hex(certificatePem);
+  await archive.putCertificate(certificateKey, certificatePem, { url: certificateUrl, sha256: certificateSha256 });
+  const key = snsArchiveKey(message);
+  const metadata: ArchivedSnsMessageMetadata = {
+    type: message.Type,
+    topicArn: message.TopicArn,
+    snsMessageId: message.MessageId,
+    snsTimestamp: message.Timestamp,
+    certificateUrl,
+    certificateKey,
+    certificateSha256,
+    ...(ses.sesMessageId ? { sesMessageId: ses.sesMessageId } : {}),
+    ...(ses.eventType ? { eventType: ses.eventType } : {}),
+  };
+  await archive.putMessage(key, body, metadata);
+  return key;
+}

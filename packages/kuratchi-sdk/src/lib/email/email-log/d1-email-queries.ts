@@ -1,0 +1,331 @@
+import type { D1Database } from '@cloudflare/workers-types';
+import type { EmailRecipient, EmailRow, EmailStatus, SesEventSource } from '../model.js';
+import { EMAIL_SELECT_LIST, emailFromSql, RECIPIENT_SELECT_LIST, type EmailSqlRow } from '../routing/columns.js';
+import { notCanarySql } from '../shared/canary-sql.js';
+import { createD1LinkStats } from './d1-link-stats.js';
+import { marks } from '../shared/sql-marks.js';
+import { createD1SuppressionStore } from '../send/d1-suppression-store.js';
+import { decodeEmailLogCursor, encodeEmailLogCursor, type EmailLogCursor } from './email-log-cursor.js';
+import { emailSearchSql, parseEmailSearch } from './email-search.js';
+import type { SuppressionListEntry } from '../send/ports.js';
+
+/** Filters of the email log; all optional and combined with AND. */
+export interface EmailLogFilter {
+  status?: EmailStatus;
+  /** Recipients starting with this text (uses the recipient index). */
+  recipientPrefix?: string;
+  /**
+   * Search text, case-insensitive: every whitespace-separated term (literal text, at least three
+   * characters, `EMAIL_SEARCH_MIN_TERM_LENGTH`: shorter ones are left out, and a search of only
+   * short terms finds nothing) must be part of a recipient address (To, CC or BCC) or of the
+   * subject. A whole SES message id finds its email. Served by the FTS5 trigram index
+   * `email_search` (migrations/org/0003_search.sql); results keep the log's keyset pagination,
+   * newest first (emails of the same millisecond in search-key order). Blank: no search.
+   * @see https://www.sqlite.org/fts5.html#the_trigram_tokenizer
+   */
+  search?: string;
+  /** Created at or after (epoch ms). */
+  from?: number;
+  /** Created before (epoch ms). */
+  to?: number;
+  /**
+   * `human`: only emails that a person opened or clicked (at least one open or click the
+   * engagement rules did not attribute to a machine).
+   */
+  engagedBy?: 'human';
+  /**
+   * Canary emails (`emails.canary = 1`, sent by `kuratchi-sdk/email/canary` to the SES mailbox
+   * simulator): `exclude` (default) hides them, `include` lists them with the others, `only`
+   * lists nothing else.
+   */
+  canary?: 'exclude' | 'include' | 'only';
+}
+
+/** How many recipients of an email have each status (`{ delivered: 2, bounced: 1 }`). */
+export type RecipientOutcomeCounts = Partial<Record<EmailStatus, number>>;
+
+/** A row of the email log: the email and the split of its recipients' outcomes. */
+export interface EmailLogRow extends EmailRow {
+  recipientOutcomes: RecipientOutcomeCounts;
+}
+
+/** One email with every recipient (To, CC, BCC) and its own outcome, To first. */
+export interface EmailDetail extends EmailRow {
+  recipients: EmailRecipient[];
+}
+
+/** One page of the email log, newest first. */
+export interface EmailLogPage {
+  emails: EmailLogRow[];
+  /** Cursor of the next (older) page, or null on the last page. */
+  nextCursor: string | null;
+}
+
+/** One event of an email's timeline. */
+export interface EmailTimelineEvent {
+  snsMessageId: string;
+  eventType: string;
+  occurredAt: number;
+  receivedAt: number;
+  /** The event's detail object as SES sent it (bounce, open, click…). */
+  detail: Record<string, unknown>;
+  /** How the event's first copy reached us (`sns`, `redrive`, `firehose`, `import`, …). */
+  source: SesEventSource;
+  /** The R2 key of its raw signed SNS message, or null when it was not archived. */
+  archiveKey: string | null;
+}
+
+/** Counts of one UTC day, by the day each milestone first happened. */
+export interface DailyEmailStats {
+  /** `YYYY-MM-DD` (UTC). */
+  day: string;
+  /** Emails. */
+  sent: number;
+  delivered: number;
+  opened: number;
+  clicked: number;
+  bounced: number;
+  complained: number;
+  /** Emails opened (clicked) by a person, on the day of their first open (click) of any kind. */
+  humanOpened: number;
+  humanClicked: number;
+  /** Recipients sent to, bounced and complained: the base of SES's own reputation rates. */
+  recipientsSent: number;
+  recipientsBounced: number;
+  recipientsComplained: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The read queries behind an organisation's email log, email timeline and charts, on that
+ * organisation's own D1 database (so no query can reach another organisation's rows).
+ * Pagination is keyset (created_at DESC, id DESC): rows inserted meanwhile never shift or repeat
+ * a page, and every filter is served by an index of `migrations/org`.
+ */
+export function createD1EmailQueries(db: D1Database) {
+  return {
+    /** A page of the email log (at most `limit`, default 50, max 500), after `cursor`. */
+    async listEmails(
+      filter: EmailLogFilter = {},
+      options: { cursor?: string | null; limit?: number } = {},
+    ): Promise<EmailLogPage> {
+      const limit = Math.min(Math.max(Math.trunc(options.limit ?? 50), 1), 500);
+      const cursor = decodeEmailLogCursor(options.cursor);
+      let results: Array<EmailSqlRow & { recipientOutcomes: string }> = [];
+      // The first source that has rows makes the page (a message id, else the full-text search).
+      for (const { from, where, params, orderBy } of logSources(filter, cursor)) {
+        ({ results } = await db
+          .prepare(
+            `SELECT ${EMAIL_SELECT_LIST}, ${RECIPIENT_OUTCOMES_SQL} AS recipientOutcomes
+             FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+             ORDER BY ${orderBy} LIMIT ?`,
+          )
+          .bind(...params, limit + 1)
+          .all<EmailSqlRow & { recipientOutcomes: string }>());
+        if (results.length) break;
+      }
+      const emails = results.slice(0, limit).map(({ recipientOutcomes, ...row }) => ({
+        ...emailFromSql(row),
+        recipientOutcomes: JSON.parse(recipientOutcomes) as RecipientOutcomeCounts,
+      }));
+      const last = emails.at(-1);
+      return { emails, nextCursor: results.length > limit && last ? encodeEmailLogCursor(last) : null };
+    },
+
+    /**
+     * One email with its recipients and their outcomes, or null (also for an id of another
+     * organisation: it is not in this database). One round trip.
+     */
+    async getEmail(id: string): Promise<EmailDetail | null> {
+      const [email, recipients] = await db.batch([
+        db.prepare(`SELECT ${EMAIL_SELECT_LIST} FROM emails WHERE id = ?`).bind(id),
+        db
+          .prepare(
+            `SELECT ${RECIPIENT_SELECT_LIST} FROM email_recipients WHERE email_id = ?
+             ORDER BY CASE kind WHEN 'to' THEN 0 WHEN 'cc' THEN 1 WHEN 'bcc' THEN 2 ELSE 3 END, address`,
+          )
+          .bind(id),
+      ]);
+      const row = email?.results[0] as EmailSqlRow | undefined;
+      return row ? { ...emailFromSql(row), recipients: (recipients?.results ?? []) as EmailRecipient[] } : null;
+    },
+
+    /**
+     * The recipients of these emails (at most 100 ids), for the per-recipient CSV export, by email
+     * id in the order asked, To first.
+     */
+    async listRecipients(emailIds: readonly string[]): Promise<Map<string, EmailRecipient[]>> {
+      const byEmail = new Map<string, EmailRecipient[]>(emailIds.map((id) => [id, []]));
+      if (!emailIds.length) return byEmail;
+      const { results } = await db
+        .prepare(
+          `SELECT email_id AS emailId, ${RECIPIENT_SELECT_LIST} FROM email_recipients
+           WHERE email_id IN (${marks(emailIds.length)})
+           ORDER BY CASE kind WHEN 'to' THEN 0 WHEN 'cc' THEN 1 WHEN 'bcc' THEN 2 ELSE 3 END, address`,
+        )
+        .bind(...emailIds)
+        .all<EmailRecipient & { emailId: string }>();
+      for (const { emailId, ...recipient } of results) byEmail.get(emailId)?.push(recipient);
+      return byEmail;
+    },
+
+    /** The suppression-list entries of these addresses (case-insensitive). */
+    async findSuppressions(emailAddresses: readonly string[]): Promise<SuppressionListEntry[]> {
+      return createD1SuppressionStore(db).find(emailAddresses.map((a) => a.toLowerCase()));
+    },
+
+    ...createD1LinkStats(db),
+
+    /** Every recorded event of an email in event-time order. */
+    async listEmailEvents(emailId: string): Promise<EmailTimelineEvent[]> {
+      const { results } = await db
+        .prepare(
+          `SELECT sns_message_id AS snsMessageId, event_type AS eventType, occurred_at AS occurredAt,
+                  received_at AS receivedAt, detail, source, archive_key AS archiveKey
+           FROM email_events WHERE email_id = ? ORDER BY occurred_at, received_at, sns_message_id`,
+        )
+        .bind(emailId)
+        .all<Omit<EmailTimelineEvent, 'detail'> & { detail: string }>();
+      return results.map((event) => ({ ...event, detail: JSON.parse(event.detail) as Record<string, unknown> }));
+    },
+
+    /**
+     * Per-day counts of the `days` UTC days ending with the day of `now` (oldest first, empty days
+     * included): emails first sent, delivered, opened, clicked, bounced and complained that day.
+     * Canary emails are left out (`emails.canary`, shared/canary-sql.ts).
+     */
+    async dailyStats(days: number, now: number): Promise<DailyEmailStats[]> {
+      const end = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
+      const start = end - days * DAY_MS;
+      // One small indexed-range query per milestone, in one batch (D1 caps compound SELECTs).
+      const perMilestone = await db.batch<{ dayIndex: number; n: number }>(
+        DAILY_MILESTONES.map(([, table, column, extra]) =>
+          db
+            .prepare(
+              `SELECT CAST((${column} - ?) / ${DAY_MS} AS INTEGER) AS dayIndex, count(*) AS n FROM ${table}
+               WHERE ${column} >= ? AND ${column} < ?${extra ? ` AND ${extra}` : ''}
+                 AND ${notCanarySql(table as 'emails' | 'email_recipients')} GROUP BY dayIndex`,
+            )
+            .bind(start, start, end),
+        ),
+      );
+      const stats: DailyEmailStats[] = Array.from({ length: days }, (_, i) => ({
+        day: new Date(start + i * DAY_MS).toISOString().slice(0, 10),
+        ...(Object.fromEntries(DAILY_MILESTONES.map(([name]) => [name, 0])) as Omit<DailyEmailStats, 'day'>),
+      }));
+      DAILY_MILESTONES.forEach(([milestone], i) => {
+        for (const row of perMilestone[i]?.results ?? []) {
+          const day = stats[row.dayIndex];
+          if (day) day[milestone] = row.n;
+        }
+      });
+      return stats;
+    },
+
+    /**
+     * What the ingestion health needs from this organisation: when its last SES event was
+     * received, and the latest send that no event has followed (null when every sent email has
+     * been followed by some event).
+     */
+    async ingestionActivity(): Promise<{ lastEventReceivedAt: number | null; oldestUnfollowedSendAt: number | null }> {
+      const row = await db
+        .prepare(
+          `SELECT (SELECT max(received_at) FROM email_events) AS lastEventReceivedAt,
+                  (SELECT min(created_at) FROM emails
+                    WHERE ses_message_id IS NOT NULL
+                      AND created_at > coalesce((SELECT max(received_at) FROM email_events), 0)) AS oldestUnfollowedSendAt`,
+        )
+        .first<{ lastEventReceivedAt: number | null; oldestUnfollowedSendAt: number | null }>();
+      return row ?? { lastEventReceivedAt: null, oldestUnfollowedSendAt: null };
+    },
+  };
+}
+
+/** Each counted milestone of {@link DailyEmailStats}: table, time column, extra condition. */
+const DAILY_MILESTONES: ReadonlyArray<[Exclude<keyof DailyEmailStats, 'day'>, string, string, string?]> = [
+  ['sent', 'emails', 'sent_at'],
+  ['delivered', 'emails', 'delivered_at'],
+  ['opened', 'emails', 'opened_at'],
+  ['clicked', 'emails', 'clicked_at'],
+  ['bounced', 'emails', 'bounced_at'],
+  ['complained', 'emails', 'complained_at'],
+  ['humanOpened', 'emails', 'opened_at', 'open_count > machine_open_count'],
+  ['humanClicked', 'emails', 'clicked_at', 'click_count > machine_click_count'],
+  ['recipientsSent', 'email_recipients', 'sent_at'],
+  ['recipientsBounced', 'email_recipients', 'bounced_at'],
+  ['recipientsComplained', 'email_recipients', 'complained_at'],
+];
+
+/** JSON object of the email's recipient count per status, for each row of the log. */
+const RECIPIENT_OUTCOMES_SQL = `(SELECT json_group_object(status, n) FROM
+  (SELECT status, count(*) AS n FROM email_recipients WHERE email_id = emails.id GROUP BY status))`;
+
+/** The type of {@link createD1EmailQueries}'s result. */
+export type EmailQueries = ReturnType<typeof createD1EmailQueries>;
+
+/** FROM, WHERE, ORDER BY and parameters of one query of the email log (see {@link logSources}). */
+interface LogSource {
+  from: string;
+  where: string[];
+  params: unknown[];
+  orderBy: string;
+}
+
+/**
+ * The queries of one page of the log, tried in order until one has rows: without a search, the
+ * `emails` indexes; a search that reads as an SES message id first looks it up whole (unique
+ * index); then the search's terms through the FTS5 index, or nothing when no term is long enough.
+ */
+function logSources(filter: EmailLogFilter, cursor: EmailLogCursor | null): LogSource[] {
+  const search = parseEmailSearch(filter.search);
+  const plain = (): LogSource => {
+    const { where, params } = filterClause(filter);
+    if (cursor) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      params.push(cursor.createdAt, cursor.createdAt, cursor.id);
+    }
+    return { from: 'emails', where, params, orderBy: 'created_at DESC, id DESC' };
+  };
+  if (!search) return [plain()];
+  const sources: LogSource[] = [];
+  if (search.sesMessageId) {
+    const byId = plain();
+    byId.where.unshift('ses_message_id = ?');
+    byId.params.unshift(search.sesMessageId);
+    sources.push(byId);
+  }
+  if (search.match) {
+    const { where, params } = filterClause(filter);
+    const text = emailSearchSql(search.match, filter, cursor);
+    sources.push({ ...text, where: [...text.where, ...where], params: [...text.params, ...params] });
+  }
+  return sources;
+}
+
+function filterClause(filter: EmailLogFilter): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.status) {
+    where.push('status = ?');
+    params.push(filter.status);
+  }
+  if (filter.recipientPrefix) {
+    // A range, not LIKE: SQLite serves `recipient >= p AND recipient < p || U+10FFFF` from the index.
+    where.push('recipient >= ? AND recipient < ?');
+    params.push(filter.recipientPrefix, `${filter.recipientPrefix}\u{10FFFF}`);
+  }
+  if (filter.from !== undefined) {
+    where.push('created_at >= ?');
+    params.push(filter.from);
+  }
+  if (filter.to !== undefined) {
+    where.push('created_at < ?');
+    params.push(filter.to);
+  }
+  if (filter.engagedBy === 'human')
+    where.push('(open_count > machine_open_count OR click_count > machine_click_count)');
+  const canary = filter.canary ?? 'exclude';
+  if (canary !== 'include') where.push(canary === 'only' ? 'emails.canary = 1' : 'emails.canary = 0');
+  return { where, params };
+}

@@ -1,0 +1,19 @@
+/**
+ * The `email-log/` slice: the email log's read queries: list, detail, timeline, daily statistics,
+ * link statistics and search.
+ * Re-exports only.
+ * @module
+ */
+export { createD1EmailQueries } from './d1-email-queries.js';
+export { EMAIL_SEARCH_MIN_TERM_LENGTH } from './email-search.js';
+export type {
+  EmailQueries,
+  EmailLogFilter,
+  EmailLogPage,
+  EmailLogRow,
+  EmailDetail,
+  RecipientOutcomeCounts,
+  EmailTimelineEvent,
+  DailyEmailStats,
+} from './d1-email-queries.js';
+export type { EmailLinkStats, TopLink } from './d1-link-stats.js';

@@ -1,0 +1,46 @@
+import { consumeSesEventBatch } from './consume-batch.js';
+import type { SesEventQueueMessage } from './queue-message.js';
+import type { EventSinkPorts, SinkOutcome } from '../routing/record.js';
+
+/**
+ * What became of one message given to {@link applySesEventMessages}: a sink outcome,
+ * `unreadable` (not an SES event this version reads), or `retry` (a database error or limit a
+ * later attempt can fix: answer 5xx, or send it again).
+ */
+export type ApplyOutcome = SinkOutcome | 'unreadable' | 'retry';
+
+/** Most messages applied per consumer pass (the size of a queue batch). */
+const MESSAGES_PER_PASS = 100;
+
+/**
+ * Applies SES event messages inline, with exactly the rules of the queue consumer
+ * (`consumeSesEventBatch`: one admin query for the routes, one D1 batch per organisation,
+ * idempotent by SNS MessageId and content identity, parking what has no route yet), in passes of
+ * at most 100. For the paths that carry many events at once and must say what became of each:
+ * the Firehose endpoint in direct mode, `kuratchi-ses import`, `redrive`, `rebuild`.
+ * @returns one outcome per message, in order, and the counters the passes added
+ *   (`outcome:<outcome>`, `consumer:retried`, `consumer:unreadable`: write them with
+ *   `AdminStore.recordIngestionStats` if they should show on the health panel).
+ * @see https://developers.cloudflare.com/d1/platform/limits/ (queries per invocation)
+ */
+export async function applySesEventMessages(
+  ports: EventSinkPorts,
+  messages: readonly SesEventQueueMessage[],
+): Promise<{ outcomes: ApplyOutcome[]; counts: Map<string, number>; lagsMs: number[] }> {
+  const outcomes: ApplyOutcome[] = [];
+  const counts = new Map<string, number>();
+  const lagsMs: number[] = [];
+  for (let from = 0; from < messages.length; from += MESSAGES_PER_PASS) {
+    const deliveries = messages
+      .slice(from, from + MESSAGES_PER_PASS)
+      .map((body, i) => ({ id: String(from + i), body, attempts: 1 }));
+    const report = await consumeSesEventBatch(ports, deliveries);
+    for (const delivery of deliveries) {
+      const verdict = report.verdicts.get(delivery.id);
+      outcomes.push(!verdict || verdict.action === 'retry' ? 'retry' : verdict.outcome);
+    }
+    for (const [name, n] of report.counts) counts.set(name, (counts.get(name) ?? 0) + n);
+    lagsMs.push(...report.lagsMs);
+  }
+  return { outcomes, counts, lagsMs };
+}

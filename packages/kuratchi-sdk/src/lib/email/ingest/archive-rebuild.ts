@@ -1,0 +1,113 @@
+import { applySesEventMessages } from './apply-messages.js';
+import type { SnsArchive } from '../archive/ports.js';
+import { sesEventQueueMessage, type SesEventQueueMessage } from './queue-message.js';
+import type { EventSinkPorts, SinkOutcome } from '../routing/record.js';
+import { snsArchiveHourPrefix } from '../archive/sns-archive.js';
+import { verifySnsMessageWithCertificate } from '../sns/sns-verify.js';
+import { createSigningKeyCache } from '../sns/signing-key-cache.js';
+
+/**
+ * Most archived messages one rebuild page reads: one R2 list, one admin query for their routes
+ * (at most 100 ids: D1's bound-parameter limit), at most that many R2 reads and the D1 batches of
+ * applying them, well within a Worker invocation's subrequest and D1 query limits.
+ * @see https://developers.cloudflare.com/workers/platform/limits/#subrequests
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ */
+export const MAX_REBUILD_PAGE = 100;
+
+/** Options of {@link rebuildFromArchivePage}. */
+export interface RebuildPageOptions {
+  archive: SnsArchive;
+  organizationId: string;
+  /** The previous page's cursor; absent for the first page. */
+  cursor?: string;
+  /** Only messages of this hour and later (by SNS Timestamp), on the first page. */
+  since?: Date;
+  /** Messages listed per page, at most {@link MAX_REBUILD_PAGE} (the default). */
+  limit?: number;
+  /** List, route and re-verify only: nothing is applied (`matched` says how many would be). */
+  dryRun?: boolean;
+}
+
+/** What one page of the rebuild did. */
+export interface RebuildPage {
+  /** Archived messages listed on this page (every organisation's, and subscription messages). */
+  listed: number;
+  /** Of those, the SES events routed to this organisation, re-verified and applied. */
+  matched: number;
+  /** Outcome → how many (`applied`, `duplicate`, `parked`, `orphaned`, `dead-lettered`, `unreadable`). */
+  outcomes: Partial<Record<SinkOutcome | 'unreadable', number>>;
+  /** Archived messages that no longer verify against their archived certificate (not applied), by key. */
+  refused: Array<{ key: string; reason: string }>;
+  /** Messages a retry of this page can apply (a database error): the caller answers 5xx. */
+  retry: number;
+  /** The cursor of the next page, or null when the archive has been read to its end. */
+  next: string | null;
+}
+
+/**
+ * One page of `kuratchi-ses rebuild`: lists the raw archive in key order (so SNS Timestamp
+ * order), keeps the SES event Notifications routed to `organizationId` by their route (the
+ * only route, as live), reads each archived body, verifies it again offline (signature against
+ * the archived certificate, as of its own Timestamp: the archive is trusted no more than the
+ * network), and applies the events through the queue consumer's path, inline, exactly as live
+ * ingestion applied them. Idempotent: an event recorded already is a `duplicate`.
+ * @throws what the archive or the admin store throws (R2 or D1 unavailable): the caller answers 5xx.
+ * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/#r2listoptions
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
+ */
+export async function rebuildFromArchivePage(ports: EventSinkPorts, options: RebuildPageOptions): Promise<RebuildPage> {
+  const limit = Math.min(Math.max(Math.trunc(options.limit ?? MAX_REBUILD_PAGE), 1), MAX_REBUILD_PAGE);
+  const { archive } = options;
+  const page = await archive.listMessages({
+    limit,
+    ...(options.cursor ? { cursor: options.cursor } : {}),
+    // Keys of that hour sort after its prefix.
+    ...(!options.cursor && options.since ? { startAfter: snsArchiveHourPrefix(options.since) } : {}),
+  });
+  const result: RebuildPage = {
+    listed: page.entries.length,
+    matched: 0,
+    outcomes: {},
+    refused: [],
+    retry: 0,
+    next: page.cursor ?? null,
+  };
+  const events = page.entries.filter((e) => e.metadata.type === 'Notification' && e.metadata.sesMessageId);
+  const sesIds = [...new Set(events.map((e) => e.metadata.sesMessageId!))];
+  const routes = sesIds.length ? await ports.adminStore.findMessageRoutes(sesIds) : new Map();
+  const mine = events.filter((e) => routes.get(e.metadata.sesMessageId!)?.organizationId === options.organizationId);
+
+  const certificates = new Map<string, Promise<string | null>>();
+  const keyCache = createSigningKeyCache();
+  const messages: SesEventQueueMessage[] = [];
+  for (const entry of mine) {
+    const archived = await archive.getMessage(entry.key);
+    if (!archived) continue;
+    const certificateKey = archived.metadata.certificateKey;
+    if (!certificates.has(certificateKey)) certificates.set(certificateKey, archive.getCertificate(certificateKey));
+    const pem = await certificates.get(certificateKey)!;
+    try {
+      if (pem === null) throw new Error('its certificate is not in the archive');
+      const envelope = JSON.parse(archived.body) as { Timestamp?: unknown };
+      const verified = await verifySnsMessageWithCertificate(archived.body, {
+        now: new Date(typeof envelope.Timestamp === 'string' ? envelope.Timestamp : NaN),
+        fetchCertificate: async () => pem,
+        keyCache,
+      });
+      if (verified.message.Type !== 'Notification') throw new Error('not a Notification');
+      messages.push(sesEventQueueMessage(verified.message, { source: 'rebuild', archiveKey: entry.key }));
+    } catch (error) {
+      result.refused.push({ key: entry.key, reason: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  result.matched = messages.length;
+  if (!messages.length || options.dryRun) return result;
+  // The queue consumer's path, inline: routing by route, the park, content identity.
+  const { outcomes } = await applySesEventMessages(ports, messages);
+  for (const outcome of outcomes) {
+    if (outcome === 'retry') result.retry++;
+    else result.outcomes[outcome] = (result.outcomes[outcome] ?? 0) + 1;
+  }
+  return result;
+}

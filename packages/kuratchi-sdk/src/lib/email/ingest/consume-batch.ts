@@ -1,0 +1,329 @@
+import { OrgDatabaseError } from '../routing/errors.js';
+import { SesEventParseError } from '../ses-events/errors.js';
+import type { ParkReason, MessageRoute, OrgEmailStore, RecordEventInput } from '../routing/ports.js';
+import {
+  applyParkedEvent,
+  parkedOutcome,
+  maxParked,
+  recordEventInput,
+  recordInputCost,
+  type EventOrigin,
+  type EventSinkPorts,
+  type SinkOutcome,
+} from '../routing/record.js';
+import { sesEventContentId } from '../ses-events/content-identity.js';
+import { queueMessageProvenance, readSesEventQueueMessage, type SesEventQueueMessage } from './queue-message.js';
+import { parseSesEvent, type SesEvent } from '../ses-events/ses-event.js';
+
+/**
+ * One message of a queue batch as the consumer sees it: the Queue message's `id`, `body` and
+ * `attempts` (1 on first delivery).
+ * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#message
+ */
+export interface QueuedDelivery {
+  id: string;
+  body: unknown;
+  attempts: number;
+}
+
+/**
+ * What to do with one delivery: `ack` (done: recorded, a duplicate, parked, dead-lettered
+ * or unreadable) or `retry` after `delaySeconds` (a retry can fix it: a
+ * database error, a binding missing, the invocation's query budget used up).
+ * @see https://developers.cloudflare.com/queues/configuration/batching-retries/
+ */
+export type DeliveryVerdict =
+  | { action: 'ack'; outcome: SinkOutcome | 'unreadable'; organizationId?: string }
+  | { action: 'retry'; delaySeconds: number; reason: string };
+
+/**
+ * The result of one batch: a verdict per delivery id, and the figures it added.
+ * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#messagebatch
+ */
+export interface ConsumeReport {
+  verdicts: Map<string, DeliveryVerdict>;
+  /** Counter name → how much this batch added (`outcome:<outcome>`, `consumer:retried`, …). */
+  counts: Map<string, number>;
+  /** Lag of each event applied, in ms (SNS Timestamp to applied). */
+  lagsMs: number[];
+}
+
+/**
+ * Most D1 queries one consumer invocation spends on recording events: D1 allows 1,000 per Worker
+ * invocation (Workers Paid); the rest is kept for routing, parking and the figures. Events past
+ * it are retried at once (delay 0), never dropped.
+ * @see https://developers.cloudflare.com/d1/platform/limits/ ("Queries per Worker invocation")
+ */
+export const CONSUMER_RECORD_QUERY_BUDGET = 900;
+
+/** The longest retry delay, in seconds; Queues allow up to 12 hours. */
+const MAX_RETRY_DELAY_SECONDS = 15 * 60;
+
+/**
+ * The retry delay of a delivery seen `attempts` times: 10 s, doubling per attempt, at most 15
+ * minutes, so a D1 incident is ridden out without hammering the database.
+ * @see https://developers.cloudflare.com/queues/configuration/batching-retries/#delay-messages
+ */
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(MAX_RETRY_DELAY_SECONDS, 10 * 2 ** Math.max(0, Math.min(attempts - 1, 20)));
+}
+
+interface Readable {
+  delivery: QueuedDelivery;
+  queued: SesEventQueueMessage;
+  event: SesEvent;
+  contentId: string;
+}
+
+/**
+ * Applies one batch of the SES events queue (up to 100 messages) with the same rules as direct
+ * mode, in a handful of D1 round trips: every route with one admin query (the route is the
+ * only route), then each organisation's events with `recordEvents` (as few D1 batches as the
+ * limits allow, each event whole), organisations in parallel. Idempotent by SNS MessageId and by
+ * content identity (`sesEventContentId`), so a redelivered message, another copy of the same SES
+ * event, or a batch retried after a failure halfway or a consumer that died, is a `duplicate`
+ * where it was recorded and applied where it was not: nothing counts twice.
+ * - routed and recorded (or found recorded): ack, `applied` / `duplicate`;
+ * - no route: parked (ack, `parked`), then routed once more, so an event that raced
+ *   `sendEmail` is applied rather than left for the sweep; the park full: `dead-lettered`;
+ * - route naming a missing or foreign row: parked as `orphaned` (ack);
+ * - its organisation being moved (`organization-moving`): parked as `org-moving` (ack, `parked`),
+ *   applied where it lives once the move ends (`drainParkedEvents`, the sweep), however long it takes;
+ * - a database error, or an organisation's binding missing: `retry` with a growing delay (after
+ *   the queue's `max_retries` the message goes to the dead-letter queue: `deadLetterSesEvents`);
+ * - a body this version cannot read: ack, `unreadable` (logged and counted by the caller).
+ * Never throws for one message's failure; the caller acks and retries by the verdicts, then
+ * writes `counts` and `lagsMs` (`AdminStore.recordIngestionStats`).
+ * @see https://developers.cloudflare.com/queues/configuration/batching-retries/
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ */
+export async function consumeSesEventBatch(
+  ports: EventSinkPorts,
+  deliveries: readonly QueuedDelivery[],
+): Promise<ConsumeReport> {
+  const report: ConsumeReport = { verdicts: new Map(), counts: new Map(), lagsMs: [] };
+  const now = (ports.now ?? (() => new Date()))().getTime();
+  const readable = await readAll(deliveries, report);
+
+  let routes: Map<string, MessageRoute>;
+  try {
+    routes = await findRoutes(ports, readable);
+  } catch (error) {
+    for (const r of readable) retry(report, r.delivery, `routing failed: ${describe(error)}`);
+    return finish(report);
+  }
+
+  const byOrganization = new Map<string, Array<Readable & { route: MessageRoute }>>();
+  const unrouted: Readable[] = [];
+  for (const r of readable) {
+    const route = routes.get(r.event.mail.messageId);
+    if (!route) unrouted.push(r);
+    else {
+      const group = byOrganization.get(route.organizationId) ?? [];
+      group.push({ ...r, route });
+      byOrganization.set(route.organizationId, group);
+    }
+  }
+
+  let budget = CONSUMER_RECORD_QUERY_BUDGET;
+  const groups = [...byOrganization].map(([organizationId, group]) => {
+    const fits: typeof group = [];
+    for (const item of group) {
+      const cost = recordInputCost(recordInputOf(item, now));
+      if (cost <= budget) {
+        budget -= cost;
+        fits.push(item);
+      } else retry(report, item.delivery, 'query budget of this invocation used up', 0);
+    }
+    return { organizationId, group: fits };
+  });
+  await Promise.all(groups.map(({ organizationId, group }) => recordGroup(ports, organizationId, group, now, report)));
+  await parkUnrouted(ports, unrouted, now, report);
+  return finish(report);
+}
+
+async function readAll(deliveries: readonly QueuedDelivery[], report: ConsumeReport): Promise<Readable[]> {
+  const readable: Array<Omit<Readable, 'contentId'>> = [];
+  for (const delivery of deliveries) {
+    const queued = readSesEventQueueMessage(delivery.body);
+    let event: SesEvent | null = null;
+    if (queued) {
+      try {
+        event = parseSesEvent(queued.message);
+      } catch (error) {
+        if (!(error instanceof SesEventParseError)) throw error;
+      }
+    }
+    if (!queued || !event) verdict(report, delivery, { action: 'ack', outcome: 'unreadable' });
+    else readable.push({ delivery, queued, event });
+  }
+  return Promise.all(readable.map(async (r) => ({ ...r, contentId: await sesEventContentId(r.event) })));
+}
+
+async function findRoutes(ports: EventSinkPorts, readable: readonly Readable[]): Promise<Map<string, MessageRoute>> {
+  const ids = [...new Set(readable.map((r) => r.event.mail.messageId))];
+  const routes = new Map<string, MessageRoute>();
+  for (let from = 0; from < ids.length; from += 100) {
+    for (const [id, route] of await ports.adminStore.findMessageRoutes(ids.slice(from, from + 100))) {
+      routes.set(id, route);
+    }
+  }
+  return routes;
+}
+
+const inputs = new WeakMap<Readable, RecordEventInput>();
+function recordInputOf(item: Readable & { route: MessageRoute }, now: number): RecordEventInput {
+  let input = inputs.get(item);
+  if (!input) {
+    input = recordEventInput(item.route, originOf(item), item.event, now);
+    inputs.set(item, input);
+  }
+  return input;
+}
+
+/** Records one organisation's events of the batch; parks what its rows reject; retries on failure. */
+async function recordGroup(
+  ports: EventSinkPorts,
+  organizationId: string,
+  group: ReadonlyArray<Readable & { route: MessageRoute }>,
+  now: number,
+  report: ConsumeReport,
+): Promise<void> {
+  if (group.length === 0) return;
+  let store: OrgEmailStore | null;
+  try {
+    store = await ports.resolveOrgEmailStore(organizationId);
+  } catch (error) {
+    if (error instanceof OrgDatabaseError && error.code === 'organization-moving') {
+      await Promise.all(group.map((item) => park(ports, item, 'org-moving', now, report, organizationId)));
+      return;
+    }
+    if (!(error instanceof OrgDatabaseError && error.code === 'organization-not-found')) {
+      for (const item of group) retry(report, item.delivery, describe(error));
+      return;
+    }
+    store = null;
+  }
+  let outcomes: string[];
+  try {
+    outcomes = store
+      ? await store.recordEvents(group.map((item) => recordInputOf(item, now)))
+      : group.map(() => 'email-missing');
+  } catch (error) {
+    for (const item of group) retry(report, item.delivery, `recording failed: ${describe(error)}`);
+    return;
+  }
+  await Promise.all(
+    group.map(async (item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome === 'applied' || outcome === 'duplicate') {
+        if (outcome === 'applied') report.lagsMs.push(Math.max(0, now - item.queued.snsTimestamp));
+        verdict(report, item.delivery, { action: 'ack', outcome, organizationId });
+        return;
+      }
+      await park(ports, item, outcome as ParkReason, now, report, organizationId);
+    }),
+  );
+}
+
+/** Parks events without a route, then routes the parked ones once more (the `sendEmail` race). */
+async function parkUnrouted(
+  ports: EventSinkPorts,
+  unrouted: readonly Readable[],
+  now: number,
+  report: ConsumeReport,
+): Promise<void> {
+  const parked: Readable[] = [];
+  for (const item of unrouted) {
+    if ((await park(ports, item, 'no-route', now, report)) === 'parked') parked.push(item);
+  }
+  if (parked.length === 0) return;
+  let late: Map<string, MessageRoute>;
+  try {
+    late = await findRoutes(ports, parked);
+  } catch {
+    return; // parked: the sweep applies them once the route is there
+  }
+  for (const item of parked) {
+    const route = late.get(item.event.mail.messageId);
+    if (!route) continue;
+    try {
+      const outcome = await applyParkedEvent({ ...ports, now: () => new Date(now) }, route, {
+        ...parkedOf(item, now),
+        reason: 'no-route',
+      });
+      if (outcome === 'applied') report.lagsMs.push(Math.max(0, now - item.queued.snsTimestamp));
+      verdict(report, item.delivery, {
+        action: 'ack',
+        outcome: outcome === 'waiting' ? 'parked' : outcome,
+        organizationId: route.organizationId,
+      });
+    } catch {
+      // still parked, acked: the sweep applies it
+    }
+  }
+}
+
+/** Parks one event with `reason`; a failure to park retries the delivery. */
+async function park(
+  ports: EventSinkPorts,
+  item: Readable,
+  reason: ParkReason,
+  now: number,
+  report: ConsumeReport,
+  organizationId?: string,
+): Promise<'parked' | 'other'> {
+  try {
+    const parked = await ports.adminStore.parkEvent({ ...parkedOf(item, now), reason }, maxParked(ports));
+    const outcome: SinkOutcome = parked === 'dead-lettered' ? 'dead-lettered' : parkedOutcome(reason);
+    verdict(report, item.delivery, { action: 'ack', outcome, ...(organizationId ? { organizationId } : {}) });
+    return outcome === 'parked' ? 'parked' : 'other';
+  } catch (error) {
+    retry(report, item.delivery, `parking failed: ${describe(error)}`);
+    return 'other';
+  }
+}
+
+function originOf(item: Readable): EventOrigin & { contentId: string } {
+  return { snsMessageId: item.queued.snsMessageId, contentId: item.contentId, ...queueMessageProvenance(item.queued) };
+}
+
+function parkedOf(item: Readable, now: number) {
+  return {
+    snsMessageId: item.queued.snsMessageId,
+    sesMessageId: item.event.mail.messageId,
+    message: JSON.stringify(item.event),
+    parkedAt: now,
+    ...queueMessageProvenance(item.queued),
+  };
+}
+
+function retry(report: ConsumeReport, delivery: QueuedDelivery, reason: string, delaySeconds?: number): void {
+  verdict(report, delivery, {
+    action: 'retry',
+    delaySeconds: delaySeconds ?? retryDelaySeconds(delivery.attempts),
+    reason,
+  });
+}
+
+function verdict(report: ConsumeReport, delivery: QueuedDelivery, v: DeliveryVerdict): void {
+  report.verdicts.set(delivery.id, v);
+}
+
+function finish(report: ConsumeReport): ConsumeReport {
+  for (const v of report.verdicts.values()) {
+    const name =
+      v.action === 'retry'
+        ? 'consumer:retried'
+        : v.outcome === 'unreadable'
+          ? 'consumer:unreadable'
+          : `outcome:${v.outcome}`;
+    report.counts.set(name, (report.counts.get(name) ?? 0) + 1);
+  }
+  return report;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,106 @@
+import type { D1Database } from '@cloudflare/workers-types';
+import { EMAIL_COLUMNS, RECIPIENT_COLUMNS } from '../routing/columns.js';
+
+/** Most emails one reset page handles (a D1 batch of five statements, whatever the page size). */
+export const MAX_RESET_PAGE = 500;
+
+/** What one page of {@link resetTrackingPage} did. */
+export interface ResetTrackingPage {
+  /** Emails reset on this page. */
+  emails: number;
+  /** Their events deleted. */
+  events: number;
+  /** The email id to continue after, or null when no email is left. */
+  next: string | null;
+}
+
+/**
+ * Fields of an email row that only SES events write, back to their value before any event. Not
+ * reset: what `sendEmail` wrote (addresses, subject, metadata, `error`), the SES message id, and
+ * `sent_at`: `markSent` and the Send event both keep the earliest time, so the same set of events
+ * applied again gives the same `sent_at` whatever it holds now.
+ */
+const EMAIL_RESET = (
+  [
+    'deliveredAt',
+    'delayedAt',
+    'openedAt',
+    'clickedAt',
+    'bouncedAt',
+    'complainedAt',
+    'rejectedAt',
+    'failedAt',
+    'lastClickedAt',
+    'lastClickedLink',
+    'bounceType',
+    'bounceSubType',
+    'complaintFeedbackType',
+    'rejectReason',
+    'deliveryDelayType',
+    'renderingFailure',
+  ] as const
+)
+  .map((field) => `${EMAIL_COLUMNS[field]} = NULL`)
+  .concat(['open_count', 'click_count', 'machine_open_count', 'machine_click_count'].map((c) => `${c} = 0`))
+  .join(', ');
+
+/** The same for a recipient row (its `sent_at` kept for the same reason). */
+const RECIPIENT_RESET = (
+  [
+    'deliveredAt',
+    'delayedAt',
+    'bouncedAt',
+    'complainedAt',
+    'smtpResponse',
+    'bounceType',
+    'bounceSubType',
+    'bounceDiagnostic',
+    'complaintFeedbackType',
+    'deliveryDelayType',
+  ] as const
+)
+  .map((field) => `${RECIPIENT_COLUMNS[field]} = NULL`)
+  .join(', ');
+
+/**
+ * Resets the event-derived tracking state of one page of an organisation's sent emails (those
+ * bound to an SES message, by id order, created at or after `since`), as `sendEmail` and
+ * `markSent` left them, in one atomic D1 batch: the row `sent` with every event field cleared,
+ * its recipients likewise (a recipient row that only an event created, `kind` NULL, deleted), its
+ * events deleted, and the suppressions its events added (reason `bounce` or `complaint` with this
+ * email as source) deleted; manual suppressions are kept. `kuratchi-ses rebuild` resets every
+ * page, then applies the raw archive again, which gives back what live ingestion made.
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ */
+export async function resetTrackingPage(
+  db: D1Database,
+  options: { after?: string | null; since?: number | null; limit?: number } = {},
+): Promise<ResetTrackingPage> {
+  const limit = Math.min(Math.max(Math.trunc(options.limit ?? MAX_RESET_PAGE), 1), MAX_RESET_PAGE);
+  const { results } = await db
+    .prepare(
+      `SELECT id FROM emails WHERE id > ? AND ses_message_id IS NOT NULL AND created_at >= ? ORDER BY id LIMIT ?`,
+    )
+    .bind(options.after ?? '', options.since ?? 0, limit)
+    .all<{ id: string }>();
+  if (!results.length) return { emails: 0, events: 0, next: null };
+  const ids = JSON.stringify(results.map((r) => r.id));
+  const page = 'SELECT value FROM json_each(?)';
+  const [events] = await db.batch([
+    db.prepare(`DELETE FROM email_events WHERE email_id IN (${page})`).bind(ids),
+    db
+      .prepare(
+        `DELETE FROM email_suppressions WHERE reason IN ('bounce', 'complaint') AND source_email_id IN (${page})`,
+      )
+      .bind(ids),
+    db.prepare(`DELETE FROM email_recipients WHERE kind IS NULL AND email_id IN (${page})`).bind(ids),
+    db.prepare(`UPDATE email_recipients SET status = 'sent', ${RECIPIENT_RESET} WHERE email_id IN (${page})`).bind(ids),
+    db.prepare(`UPDATE emails SET status = 'sent', ${EMAIL_RESET} WHERE id IN (${page})`).bind(ids),
+  ]);
+  return {
+    emails: results.length,
+    events: events?.meta.changes ?? 0,
+    next: results.length === limit ? results[results.length - 1]!.id : null,
+  };
+}

@@ -1,0 +1,254 @@
+import type { EventProvenance, SesEventSource } from '../model.js';
+import { OrgDatabaseError } from '../routing/errors.js';
+import { SesEventParseError } from '../ses-events/errors.js';
+import { SnsMessageError, SnsVerificationError } from '../sns/errors.js';
+import { recordSesEvent, type EventSinkPorts } from '../routing/record.js';
+import {
+  MAX_QUEUE_MESSAGE_BYTES,
+  queueMessageBytes,
+  sesEventQueueMessage,
+  type EnqueueSesEvent,
+} from './queue-message.js';
+import { parseSesEvent } from '../ses-events/ses-event.js';
+import type { SnsConfirmation, SnsNotification } from '../sns/sns-message.js';
+import { assertSubscribeUrl } from '../sns/sns-urls.js';
+import { archiveVerifiedSnsMessage, type ArchivedSesFields } from '../archive/sns-archive.js';
+import { verifySnsMessageWithCertificate, type FetchCertificate, type VerifiedSnsMessage } from '../sns/sns-verify.js';
+import type { SnsArchive } from '../archive/ports.js';
+import type { SigningKeyCache } from '../sns/signing-key-cache.js';
+import { WEBHOOK_CONTRACT, webhookAnswer, type IngestLogEntry, type IngestResult } from './webhook-contract.js';
+
+/** Options of {@link createSesEventIngestor}. */
+export interface SesEventIngestorOptions extends EventSinkPorts {
+  /** Topics whose messages are accepted. Empty (the default of a fresh deployment) refuses all. */
+  allowedTopicArns: readonly string[];
+  /** Used to visit SubscribeURLs; default the global fetch. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /** Fetches signing certificates; default an HTTPS GET (see `fetchSigningCertificate`). */
+  fetchCertificate?: FetchCertificate;
+  /** Certificate/key cache; keep one per isolate so a warm Worker fetches nothing. */
+  keyCache?: SigningKeyCache;
+  /**
+   * Oldest accepted message, in seconds; default 3600 (the webhook). The redrive path passes the
+   * dead-letter queue's retention (`SNS_DEAD_LETTER_RETENTION_SECONDS`).
+   */
+  maxAgeSeconds?: number;
+  /**
+   * A verified SubscriptionConfirmation or UnsubscribeConfirmation: `handle` it (default, the
+   * webhook: visit the SubscribeURL, record the unsubscribe), or `report` it without doing
+   * anything (the redrive path, where such a message is old news: answer `ignored`, code
+   * `subscription-message-not-handled`; nothing is visited or written).
+   * @see https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
+   */
+  subscriptionMessages?: 'handle' | 'report';
+  /**
+   * Queued mode: sends each verified, parsed SES event to the SES events queue (answer `queued`
+   * once the send resolved, `unavailable` with code `queue-send-failed` when it failed, so SNS
+   * retries); the queue consumer (`consumeSesEventBatch`) records it. Without it (direct mode)
+   * the event is recorded inside the request. An event over the queue's message size limit is
+   * recorded inline in either mode.
+   * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#queue
+   */
+  enqueue?: EnqueueSesEvent;
+  /**
+   * How the messages given to this ingestor reach it, stored with each event: `sns` (the
+   * webhook, the default) or `redrive` (messages SNS moved to its dead-letter queue).
+   */
+  source?: SesEventSource;
+  /**
+   * The raw archive (an R2 bucket, `createR2SnsArchive`): every verified SNS message is stored as
+   * received, with its signing certificate, before its event is applied or enqueued (its key is
+   * then the event's `archiveKey`); when the archive fails the answer is `unavailable` (code
+   * `archive-failed`) so SNS retries, and nothing is applied unarchived. Without it nothing is
+   * archived.
+   * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/
+   */
+  archive?: SnsArchive;
+}
+
+export type { IngestLogEntry, IngestOutcome, IngestResult } from './webhook-contract.js';
+
+/** Turns SNS POST bodies into verified, recorded SES events. */
+export interface SesEventIngestor {
+  /** Handles the text body of one SNS POST and says what to answer. Never throws. */
+  ingest(body: string): Promise<IngestResult>;
+}
+
+const SUBSCRIBE_TIMEOUT_MS = 10_000;
+
+/** What the log line knows of a message before its answer sets the outcome. */
+type LogFields = Omit<IngestLogEntry, 'outcome'>;
+
+/**
+ * Creates the ingestor the webhook route calls for each SNS POST. Every answer is a row of the
+ * webhook contract (`webhook-contract.ts`, which holds its HTTP status and whether SNS retries it):
+ * - verify first (signature, certificate URL, topic allowlist, timestamp): `malformed`,
+ *   `too-large` or `forbidden`, and `unavailable` when the certificate could not be fetched;
+ * - Notification: parse the SES event (unknown types `ignored`), route it by its SES message id
+ *   only (never by its tags) and record it, or park it: `applied`, `duplicate`, `parked`,
+ *   `orphaned` or `dead-lettered` (see `recordSesEvent`: all kept, none retried by SNS);
+ * - SubscriptionConfirmation: GET the SubscribeURL only on the SNS host of the topic's region,
+ *   without following redirects: `subscription-confirmed`, or `subscription-failed` (SNS retries);
+ * - UnsubscribeConfirmation: recorded (`unsubscribe-recorded`), never re-subscribed;
+ * - anything a retry can fix (database down, binding missing) is `unavailable` or `internal-error`.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
+ */
+export function createSesEventIngestor(options: SesEventIngestorOptions): SesEventIngestor {
+  const now = options.now ?? (() => new Date());
+  const visit = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
+  const provenance: EventProvenance = options.source ? { source: options.source } : {};
+  /** The provenance of one message: the ingestor's source and, when archived, its archive key. */
+  const provenanceOf = (archiveKey: string | undefined): EventProvenance =>
+    archiveKey ? { ...provenance, archiveKey } : provenance;
+
+  async function handleNotification(
+    message: SnsNotification,
+    log: LogFields,
+    archiveKey: string | undefined,
+  ): Promise<IngestResult> {
+    let event;
+    try {
+      event = parseSesEvent(message.Message);
+    } catch (error) {
+      if (error instanceof SesEventParseError && error.code !== 'invalid-event') {
+        return webhookAnswer('ignored', log, error.code, error.message);
+      }
+      throw error;
+    }
+    log.sesMessageId = event.mail.messageId;
+    log.eventType = event.eventType;
+    if (options.enqueue) {
+      const queued = sesEventQueueMessage(message, provenanceOf(archiveKey));
+      if (queueMessageBytes(queued) <= MAX_QUEUE_MESSAGE_BYTES) {
+        try {
+          await options.enqueue(queued);
+        } catch (error) {
+          log.error = error instanceof Error ? error.message : String(error);
+          return webhookAnswer('unavailable', log, 'queue-send-failed', 'the SES events queue refused the event');
+        }
+        return webhookAnswer('queued', log);
+      }
+    }
+    const result = await recordSesEvent(options, message.MessageId, event, provenanceOf(archiveKey));
+    if (result.organizationId) log.organizationId = result.organizationId;
+    if (result.outcome === 'applied') log.lagMs = Math.max(0, now().getTime() - Date.parse(message.Timestamp));
+    return webhookAnswer(result.outcome, log);
+  }
+
+  async function handleConfirmation(message: SnsConfirmation, log: LogFields): Promise<IngestResult> {
+    const record = {
+      snsMessageId: message.MessageId,
+      type: message.Type,
+      topicArn: message.TopicArn,
+      snsTimestamp: Date.parse(message.Timestamp),
+      receivedAt: now().getTime(),
+    };
+    if (message.Type === 'UnsubscribeConfirmation') {
+      await options.adminStore.recordSubscriptionMessage({ ...record, outcome: 'unsubscribed', detail: null });
+      return webhookAnswer('unsubscribe-recorded', log);
+    }
+    const url = assertSubscribeUrl(message.SubscribeURL, message.TopicArn);
+    const failure = await confirm(url.href);
+    await options.adminStore.recordSubscriptionMessage({
+      ...record,
+      outcome: failure ? 'confirm-failed' : 'confirmed',
+      detail: failure,
+    });
+    return failure
+      ? webhookAnswer('subscription-failed', log, 'subscribe-url-failed', failure)
+      : webhookAnswer('subscription-confirmed', log);
+  }
+
+  /** Visits a SubscribeURL; returns why it failed, or null when SNS answered 200. */
+  async function confirm(url: string): Promise<string | null> {
+    try {
+      const response = await visit(url, { redirect: 'manual', signal: AbortSignal.timeout(SUBSCRIBE_TIMEOUT_MS) });
+      await response.body?.cancel();
+      return response.status === 200 ? null : `SubscribeURL answered HTTP ${response.status}`;
+    } catch (error) {
+      return `SubscribeURL could not be reached: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+
+  return {
+    async ingest(body) {
+      const log: LogFields = {};
+      try {
+        const verified = await verifySnsMessageWithCertificate(body, {
+          allowedTopicArns: options.allowedTopicArns,
+          now: now(),
+          ...(options.fetchCertificate ? { fetchCertificate: options.fetchCertificate } : {}),
+          ...(options.keyCache ? { keyCache: options.keyCache } : {}),
+          ...(options.maxAgeSeconds !== undefined ? { maxAgeSeconds: options.maxAgeSeconds } : {}),
+        });
+        const message = verified.message;
+        log.type = message.Type;
+        log.snsMessageId = message.MessageId;
+        let archiveKey: string | undefined;
+        if (options.archive) {
+          try {
+            archiveKey = await archiveVerifiedSnsMessage(options.archive, body, verified, sesFieldsOf(verified));
+          } catch (error) {
+            log.error = error instanceof Error ? error.message : String(error);
+            return webhookAnswer('unavailable', log, 'archive-failed', 'the raw archive refused the message');
+          }
+        }
+        if (message.Type === 'Notification') return await handleNotification(message, log, archiveKey);
+        if (options.subscriptionMessages === 'report') {
+          return webhookAnswer(
+            'ignored',
+            log,
+            'subscription-message-not-handled',
+            `a verified ${message.Type} is not acted on here: confirm or re-subscribe through the webhook (kuratchi-ses setup)`,
+          );
+        }
+        return await handleConfirmation(message, log);
+      } catch (error) {
+        return answerError(error, log);
+      }
+    },
+  };
+}
+
+/** The SES message id and event type of a Notification of an SES event, for the archive's metadata. */
+function sesFieldsOf({ message }: VerifiedSnsMessage): ArchivedSesFields {
+  if (message.Type !== 'Notification') return {};
+  try {
+    const event = parseSesEvent(message.Message);
+    return { sesMessageId: event.mail.messageId, eventType: event.eventType };
+  } catch {
+    return {};
+  }
+}
+
+/** The one place domain errors become answers of the contract (and so HTTP statuses). */
+function answerError(error: unknown, log: LogFields): IngestResult {
+  if (error instanceof SnsMessageError) {
+    return webhookAnswer(error.code === 'too-large' ? 'too-large' : 'malformed', log, error.code, error.message);
+  }
+  if (error instanceof SnsVerificationError) {
+    return webhookAnswer(error.retryable ? 'unavailable' : 'forbidden', log, error.code, error.message);
+  }
+  if (error instanceof SesEventParseError) return webhookAnswer('malformed', log, error.code, error.message);
+  if (error instanceof OrgDatabaseError) return webhookAnswer('unavailable', log, error.code, error.message);
+  // Anything else (D1 unavailable, a bug): 5xx, so SNS delivers again and nothing is lost. The
+  // error text goes to the log only: it may hold SQL or internals.
+  log.error = error instanceof Error ? error.message : String(error);
+  return webhookAnswer('internal-error', log, 'internal-error');
+}
+
+/**
+ * The ingestion counters one answer adds to: `received` always; `verified` once the signature
+ * checked out; `notification` for a verified Notification (its time is that of the last SES
+ * event received); `outcome:<outcome>`; and `rejected:<code>` for every answer the contract
+ * counts as rejected (the 4xx ones).
+ * @see https://developers.cloudflare.com/d1/worker-api/ (the counters are one D1 upsert)
+ */
+export function ingestionCounterNames(result: Pick<IngestResult, 'answer' | 'body' | 'log'>): string[] {
+  const names = ['received', `outcome:${result.body.outcome}`];
+  if (result.log.type) names.push('verified');
+  if (result.log.type === 'Notification') names.push('notification');
+  if (WEBHOOK_CONTRACT[result.answer].rejected) names.push(`rejected:${result.body.code ?? result.body.outcome}`);
+  return names;
+}

@@ -1,0 +1,144 @@
+import type { D1Database } from '@cloudflare/workers-types';
+import { createD1ParkStore } from './d1-park-store.js';
+import { MessageBindingError } from './errors.js';
+import { marks } from '../shared/sql-marks.js';
+import type { AdminStore, IngestionCounter, IngestionStats, MessageRoute } from './ports.js';
+import { lagBucket, lagMinute, lagQuantileMs } from '../shared/lag-histogram.js';
+
+/** D1 binds at most 100 parameters per query. */
+const MAX_PARAMS = 100;
+
+/**
+ * The admin database on D1 prepared statements (schema: `migrations/admin`); the park's
+ * statements are in `d1-park-store.ts`.
+ * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
+ */
+export function createD1AdminStore(db: D1Database): AdminStore {
+  async function recordStats({ counts, lagsMs, at }: IngestionStats): Promise<void> {
+    const statements = [...counts].map(([name, n]) =>
+      db
+        .prepare(
+          `INSERT INTO ingestion_counters (name, count, last_at) VALUES (?, CAST(? AS INTEGER), ?)
+           ON CONFLICT (name) DO UPDATE SET count = count + excluded.count, last_at = max(last_at, excluded.last_at)`,
+        )
+        .bind(name, n, at),
+    );
+    const buckets = new Map<number, number>();
+    for (const lag of lagsMs) {
+      const bucket = lagBucket(lag);
+      buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
+    }
+    for (const [bucket, n] of buckets) {
+      statements.push(
+        db
+          .prepare(
+            `INSERT INTO ingestion_lag (minute, bucket, count) VALUES (CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS INTEGER))
+             ON CONFLICT (minute, bucket) DO UPDATE SET count = count + excluded.count`,
+          )
+          .bind(lagMinute(at), bucket, n),
+      );
+    }
+    if (statements.length) await db.batch(statements);
+  }
+
+  return {
+    ...createD1ParkStore(db),
+
+    async findMessageRoute(sesMessageId) {
+      return db
+        .prepare(
+          'SELECT organization_id AS organizationId, email_id AS emailId FROM email_message_lookup WHERE ses_message_id = ?',
+        )
+        .bind(sesMessageId)
+        .first<MessageRoute>();
+    },
+
+    async findMessageRoutes(sesMessageIds) {
+      const ids = [...new Set(sesMessageIds)];
+      if (ids.length > MAX_PARAMS) throw new RangeError(`at most ${MAX_PARAMS} SES message ids per query`);
+      const routes = new Map<string, MessageRoute>();
+      if (ids.length === 0) return routes;
+      const { results } = await db
+        .prepare(
+          `SELECT ses_message_id AS ses, organization_id AS organizationId, email_id AS emailId
+           FROM email_message_lookup WHERE ses_message_id IN (${marks(ids.length)})`,
+        )
+        .bind(...ids)
+        .all<MessageRoute & { ses: string }>();
+      for (const { ses, organizationId, emailId } of results) routes.set(ses, { organizationId, emailId });
+      return routes;
+    },
+
+    async putMessageRoute(sesMessageId, route, now) {
+      // One statement: insert, or leave the existing row as it is; either way RETURNING gives the
+      // row as stored, so a route to another email is reported, never silently kept.
+      const stored = await db
+        .prepare(
+          `INSERT INTO email_message_lookup (ses_message_id, organization_id, email_id, created_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (ses_message_id) DO UPDATE SET created_at = email_message_lookup.created_at
+           RETURNING organization_id AS organizationId, email_id AS emailId`,
+        )
+        .bind(sesMessageId, route.organizationId, route.emailId, now)
+        .first<MessageRoute>();
+      if (stored && (stored.organizationId !== route.organizationId || stored.emailId !== route.emailId)) {
+        throw new MessageBindingError(
+          'message-routed-to-other-email',
+          route.emailId,
+          sesMessageId,
+          `${stored.organizationId}/${stored.emailId}`,
+        );
+      }
+    },
+
+    async recordSubscriptionMessage(record) {
+      await db
+        .prepare(
+          `INSERT INTO sns_subscription_messages
+             (sns_message_id, type, topic_arn, sns_timestamp, outcome, detail, received_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (sns_message_id) DO UPDATE SET
+             outcome = excluded.outcome, detail = excluded.detail, received_at = excluded.received_at`,
+        )
+        .bind(
+          record.snsMessageId,
+          record.type,
+          record.topicArn,
+          record.snsTimestamp,
+          record.outcome,
+          record.detail,
+          record.receivedAt,
+        )
+        .run();
+    },
+
+    async countIngestion(names, at) {
+      const counts = new Map<string, number>();
+      for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+      await recordStats({ counts, lagsMs: [], at });
+    },
+
+    recordIngestionStats: recordStats,
+
+    async purgeLagBefore(before) {
+      const result = await db.prepare('DELETE FROM ingestion_lag WHERE minute < ?').bind(lagMinute(before)).run();
+      return result.meta.changes ?? 0;
+    },
+
+    async lagPercentiles(since) {
+      const { results } = await db
+        .prepare('SELECT bucket, sum(count) AS n FROM ingestion_lag WHERE minute >= ? GROUP BY bucket')
+        .bind(lagMinute(since))
+        .all<{ bucket: number; n: number }>();
+      const counts = new Map(results.map((r) => [r.bucket, r.n]));
+      const events = results.reduce((sum, r) => sum + r.n, 0);
+      return { events, p50Ms: lagQuantileMs(counts, 0.5), p99Ms: lagQuantileMs(counts, 0.99) };
+    },
+
+    async listIngestionCounters() {
+      const { results } = await db
+        .prepare('SELECT name, count, last_at AS lastAt FROM ingestion_counters ORDER BY name')
+        .all<IngestionCounter>();
+      return results;
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import type { D1Database } from '@cloudflare/workers-types';
+import type { DeadLetter, DeadLetterReason, DeadLetterStore } from './ports.js';
+import { withProvenance } from './provenance-columns.js';
+
+const COLUMNS = `sns_message_id AS snsMessageId, ses_message_id AS sesMessageId, message, reason,
+  first_seen_at AS firstSeenAt, dead_lettered_at AS deadLetteredAt, replay_attempts AS replayAttempts,
+  last_replay_at AS lastReplayAt, source, archive_key AS archiveKey`;
+
+/**
+ * The dead-letter table of the admin database (`email_event_dead_letters`, schema:
+ * `migrations/admin`) on D1 prepared statements: read in pages by SNS MessageId, counted with a
+ * bound, emptied only by a replay that applied (or found recorded) the event.
+ * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
+ */
+export function createD1DeadLetterStore(db: D1Database): DeadLetterStore {
+  return {
+    async list({ limit, after, reason, sesMessageId }) {
+      const { results } = await db
+        .prepare(
+          `SELECT ${COLUMNS} FROM email_event_dead_letters
+           WHERE sns_message_id > ? AND (? IS NULL OR reason = ?) AND (? IS NULL OR ses_message_id = ?)
+           ORDER BY sns_message_id LIMIT ?`,
+        )
+        .bind(after ?? '', reason ?? null, reason ?? null, sesMessageId ?? null, sesMessageId ?? null, limit)
+        .all<DeadLetter>();
+      return results.map(withProvenance);
+    },
+
+    async countByReason(bound) {
+      const { results } = await db
+        .prepare(
+          'SELECT reason, count(*) AS n FROM (SELECT reason FROM email_event_dead_letters LIMIT ?) GROUP BY reason',
+        )
+        .bind(bound)
+        .all<{ reason: DeadLetterReason; n: number }>();
+      return Object.fromEntries(results.map((r) => [r.reason, r.n]));
+    },
+
+    async delete(snsMessageId) {
+      await db.prepare('DELETE FROM email_event_dead_letters WHERE sns_message_id = ?').bind(snsMessageId).run();
+    },
+
+    async addDeadLetters(letters) {
+      if (letters.length === 0) return;
+      await db.batch(
+        letters.map((l) =>
+          db
+            .prepare(
+              `INSERT INTO email_event_dead_letters
+                 (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at, source, archive_key)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sns_message_id) DO NOTHING`,
+            )
+            .bind(
+              l.snsMessageId,
+              l.sesMessageId,
+              l.message,
+              l.reason,
+              l.firstSeenAt,
+              l.deadLetteredAt,
+              l.source ?? null,
+              l.archiveKey ?? null,
+            ),
+        ),
+      );
+    },
+
+    async noteReplayAttempt(snsMessageId, reason, at) {
+      await db
+        .prepare(
+          `UPDATE email_event_dead_letters SET reason = ?, replay_attempts = replay_attempts + 1, last_replay_at = ?
+           WHERE sns_message_id = ?`,
+        )
+        .bind(reason, at, snsMessageId)
+        .run();
+    },
+  };
+}

@@ -1,0 +1,143 @@
+import type { D1Database } from '@cloudflare/workers-types';
+import type { ParkReason, ParkedEvent, ParkStore, RoutableParkedEvent } from './ports.js';
+import { withProvenance } from './provenance-columns.js';
+
+const PARKED_COLUMNS =
+  'sns_message_id AS snsMessageId, ses_message_id AS sesMessageId, message, parked_at AS parkedAt, reason, source, archive_key AS archiveKey';
+
+/**
+ * The park of the admin database (`parked_email_events`, `email_event_dead_letters`; schema:
+ * `migrations/admin`) on D1 prepared statements. Every statement costs one round trip whatever
+ * the park holds: the per-message cap is a bounded `count` inside the insert, and expiry moves a
+ * bounded page in one atomic batch.
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ */
+export function createD1ParkStore(db: D1Database): ParkStore {
+  return {
+    async parkEvent(event, maxPerMessage) {
+      const [parked, , existing] = await db.batch([
+        db
+          .prepare(
+            `INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at, reason, source, archive_key)
+             SELECT ?, ?, ?, ?, ?, ?, ?
+             WHERE (SELECT count(*) FROM (SELECT 1 FROM parked_email_events WHERE ses_message_id = ? LIMIT ?)) < ?
+             ON CONFLICT (sns_message_id) DO NOTHING`,
+          )
+          .bind(
+            event.snsMessageId,
+            event.sesMessageId,
+            event.message,
+            event.parkedAt,
+            event.reason,
+            event.source ?? null,
+            event.archiveKey ?? null,
+            event.sesMessageId,
+            maxPerMessage,
+            maxPerMessage,
+          ),
+        // The park of this message was full: the event goes to the dead-letter table instead.
+        db
+          .prepare(
+            `INSERT INTO email_event_dead_letters
+               (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at, source, archive_key)
+             SELECT ?, ?, ?, 'park-full', ?, ?, ?, ?
+             WHERE NOT EXISTS (SELECT 1 FROM parked_email_events WHERE sns_message_id = ?)
+             ON CONFLICT (sns_message_id) DO NOTHING`,
+          )
+          .bind(
+            event.snsMessageId,
+            event.sesMessageId,
+            event.message,
+            event.parkedAt,
+            event.parkedAt,
+            event.source ?? null,
+            event.archiveKey ?? null,
+            event.snsMessageId,
+          ),
+        db
+          .prepare('SELECT EXISTS (SELECT 1 FROM parked_email_events WHERE sns_message_id = ?) AS already_parked')
+          .bind(event.snsMessageId),
+      ]);
+      if (parked?.meta.changes === 1) return 'parked';
+      return (existing?.results[0] as { already_parked?: number } | undefined)?.already_parked
+        ? 'already-parked'
+        : 'dead-lettered';
+    },
+
+    async listParkedEvents(sesMessageId, limit) {
+      const { results } = await db
+        .prepare(
+          `SELECT ${PARKED_COLUMNS} FROM parked_email_events WHERE ses_message_id = ? AND reason = 'no-route'
+           ORDER BY parked_at, sns_message_id LIMIT ?`,
+        )
+        .bind(sesMessageId, limit)
+        .all<ParkedEvent>();
+      return results.map(withProvenance);
+    },
+
+    async listRoutableParkedEvents(limit, organizationId) {
+      // `no-route`: its route exists now; `org-moving`: its organisation's move has ended.
+      const { results } = await db
+        .prepare(
+          `SELECT p.sns_message_id AS snsMessageId, p.ses_message_id AS sesMessageId, p.message, p.parked_at AS parkedAt,
+                  p.reason, p.source, p.archive_key AS archiveKey, l.organization_id AS organizationId, l.email_id AS emailId
+           FROM parked_email_events p JOIN email_message_lookup l ON l.ses_message_id = p.ses_message_id
+           WHERE (p.reason = 'no-route'
+                  OR (p.reason = 'org-moving' AND NOT EXISTS (
+                        SELECT 1 FROM organizations o WHERE o.id = l.organization_id AND o.moving_since IS NOT NULL)))
+             AND (?1 IS NULL OR l.organization_id = ?1)
+           ORDER BY p.parked_at, p.sns_message_id LIMIT ?2`,
+        )
+        .bind(organizationId ?? null, limit)
+        .all<ParkedEvent & { organizationId: string; emailId: string }>();
+      return results.map(({ organizationId, emailId, ...parked }): RoutableParkedEvent => ({
+        ...withProvenance(parked),
+        route: { organizationId, emailId },
+      }));
+    },
+
+    async setParkReason(snsMessageId, reason: Exclude<ParkReason, 'no-route'>) {
+      await db
+        .prepare('UPDATE parked_email_events SET reason = ? WHERE sns_message_id = ?')
+        .bind(reason, snsMessageId)
+        .run();
+    },
+
+    async deleteParkedEvent(snsMessageId) {
+      await db.prepare('DELETE FROM parked_email_events WHERE sns_message_id = ?').bind(snsMessageId).run();
+    },
+
+    async expireParkedEvents(cutoff, limit, now) {
+      // Both statements pick the same page (same cutoff, order and limit) in one transaction.
+      const page =
+        'SELECT sns_message_id FROM parked_email_events WHERE parked_at < ? ORDER BY parked_at, sns_message_id LIMIT ?';
+      const [, deleted] = await db.batch([
+        db
+          .prepare(
+            `INSERT INTO email_event_dead_letters
+               (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at, source, archive_key)
+             SELECT sns_message_id, ses_message_id, message, reason, parked_at, ?, source, archive_key FROM parked_email_events
+             WHERE sns_message_id IN (${page})
+             ON CONFLICT (sns_message_id) DO NOTHING`,
+          )
+          .bind(now, cutoff, limit),
+        db.prepare(`DELETE FROM parked_email_events WHERE sns_message_id IN (${page})`).bind(cutoff, limit),
+      ]);
+      return deleted?.meta.changes ?? 0;
+    },
+
+    async countParkedEvents(bound) {
+      const { results } = await db
+        .prepare(
+          `SELECT reason IN ('no-route', 'org-moving') AS waiting, count(*) AS n FROM (SELECT reason FROM parked_email_events LIMIT ?) GROUP BY 1`,
+        )
+        .bind(bound)
+        .all<{ waiting: number; n: number }>();
+      return {
+        parked: results.find((r) => r.waiting)?.n ?? 0,
+        orphaned: results.find((r) => !r.waiting)?.n ?? 0,
+      };
+    },
+  };
+}

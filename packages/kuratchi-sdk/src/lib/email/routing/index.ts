@@ -1,0 +1,47 @@
+/**
+ * The `routing/` slice: where a verified event goes: the route of its SES message id
+ * (`findMessageRoute`), recording it in its organisation's database, parking it while its email is
+ * not known yet (or its organisation is moving), and the dead letters it becomes past the park's
+ * limits; the ports of the admin and organisation databases and their D1 adapters.
+ * Re-exports only.
+ * @module
+ */
+export { recordSesEvent, applyParkedEvents } from './record.js';
+export type { EventSinkPorts, EventOrigin, SinkOutcome, SinkResult } from './record.js';
+export { DEFAULT_PARK_TTL_MS, DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE, SNS_MAX_RETRY_WINDOW_MS } from './park-policy.js';
+export type { ParkLimits } from './park-policy.js';
+export { sweepParkedEvents, drainParkedEvents } from './park-sweep.js';
+export type { SweepOptions, SweepReport, DrainOptions, DrainReport } from './park-sweep.js';
+export { replayDeadLetters } from './dead-letters.js';
+export { DEAD_LETTER_REASONS } from './ports.js';
+export type { ReplayDeadLettersOptions, ReplayOutcome, ReplayReport } from './dead-letters.js';
+export type {
+  AdminStore,
+  ParkStore,
+  DeadLetterStore,
+  OrgEmailStore,
+  OrgEmailStoreResolver,
+  MessageRoute,
+  ParkReason,
+  DeadLetterReason,
+  ParkedEvent,
+  ParkOutcome,
+  RoutableParkedEvent,
+  ParkedEventCounts,
+  DeadLetter,
+  DeadLetterQuery,
+  SubscriptionMessageRecord,
+  IngestionCounter,
+  IngestionStats,
+  LagPercentiles,
+  RecordEventInput,
+  RecordEventOutcome,
+} from './ports.js';
+export { createD1AdminStore } from './d1-admin-store.js';
+export { createD1OrgEmailStore, MAX_STATEMENTS_PER_RECORD_BATCH } from './d1-org-email-store.js';
+export type { D1OrgEmailStoreOptions } from './d1-org-email-store.js';
+export { createD1DeadLetterStore } from './d1-dead-letter-store.js';
+export { OrgDatabaseError } from './errors.js';
+export type { OrgDatabaseErrorCode } from './errors.js';
+export { MessageBindingError } from './errors.js';
+export type { MessageBindingErrorCode } from './errors.js';

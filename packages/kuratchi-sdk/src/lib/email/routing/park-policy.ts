@@ -1,0 +1,55 @@
+/**
+ * How long and how many verified events the park holds. Parking answers SNS 200, so SNS stops
+ * retrying: the park takes over SNS's retries and must not give up sooner than SNS would have.
+ * SNS retries an HTTP/S endpoint for at most 3,600 seconds in all (a hard limit; the default
+ * policy is 3 retries 20 seconds apart), so the time to live must be longer than that.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
+ * @see https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.retry.html
+ */
+export const SNS_MAX_RETRY_WINDOW_MS = 3_600_000;
+
+/**
+ * Default time to live of a parked event: a day, well past SNS's longest retry window.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
+ */
+export const DEFAULT_PARK_TTL_MS = 24 * 3_600_000;
+
+/**
+ * Default cap of events parked (waiting or orphaned) per SES message. A message meets a handful of
+ * events before `sendEmail` writes its route; only orphans of a deleted email keep coming
+ * (every open), and past the cap those go to the dead-letter table (`park-full`) instead.
+ * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
+ */
+export const DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE = 100;
+
+/**
+ * The limits of the park, as the sink and the sweep take them.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
+ */
+export interface ParkLimits {
+  /** Time to live of a parked event, in ms; longer than {@link SNS_MAX_RETRY_WINDOW_MS}. */
+  ttlMs: number;
+  /** Most events parked per SES message; at least 1. */
+  maxParkedEventsPerMessage: number;
+}
+
+/**
+ * Checks park limits, filling in the defaults.
+ * @throws {RangeError} naming the limit that is out of range.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
+ */
+export function parkLimits(limits: Partial<ParkLimits> = {}): ParkLimits {
+  const ttlMs = limits.ttlMs ?? DEFAULT_PARK_TTL_MS;
+  const maxParkedEventsPerMessage = limits.maxParkedEventsPerMessage ?? DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE;
+  if (!Number.isFinite(ttlMs) || ttlMs <= SNS_MAX_RETRY_WINDOW_MS) {
+    throw new RangeError(
+      `park ttlMs must be longer than SNS's retry window of ${SNS_MAX_RETRY_WINDOW_MS} ms (1 hour), not ${ttlMs}`,
+    );
+  }
+  if (!Number.isInteger(maxParkedEventsPerMessage) || maxParkedEventsPerMessage < 1) {
+    throw new RangeError(
+      `park maxParkedEventsPerMessage must be a whole number of at least 1, not ${maxParkedEventsPerMessage}`,
+    );
+  }
+  return { ttlMs, maxParkedEventsPerMessage };
+}

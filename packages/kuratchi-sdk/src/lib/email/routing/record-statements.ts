@@ -1,0 +1,148 @@
+import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
+import { applyEffects } from '../ses-events/apply.js';
+import type { RecordEventInput } from './ports.js';
+import { initialRecipientTracking, type RecipientEffectGroup } from '../model.js';
+import { RECIPIENT_COLUMNS } from './columns.js';
+import { clickBurstStatement, machineCountAssignment } from '../ses-events/engagement-sql.js';
+import { marks } from '../shared/sql-marks.js';
+import { compileTrackingEffects } from './tracking-sql.js';
+
+/**
+ * The statements that record one event, for one D1 batch (one transaction): the first inserts the
+ * event unless its SNS MessageId or its content identity is already there (`ON CONFLICT DO
+ * NOTHING` without a target covers both unique keys), its email row is missing or that row is
+ * bound to another SES message; every other statement runs only if that insert is this attempt's own
+ * (matched by the random `token`), so a duplicate delivery, a concurrent duplicate or a retry after
+ * a failure never counts an event twice. In order:
+ * 1. the insert, with the engagement verdict of an open or click, `RETURNING` its key (the store
+ *    reads "applied" from the row it returns);
+ * 2. for a click: the other clicks of the email that it makes a burst with (another link within
+ *    the rules' window) become `machine` (`click-burst`), as the pure `classifyEngagementSet` says;
+ * 3. the UPDATE of the email row: its effects, and for an open or click the machine counters
+ *    counted again from `email_events` (exact whatever the arrival order);
+ * 4. one upsert per recipient group (`recipientEffectsOf`), over `json_each` of its addresses;
+ * 5. the suppressions, each kept or replaced by a rule of precedence (`SUPPRESSION_OUTRANKS`), so
+ *    the list, too, depends only on the set of events.
+ * `recordInputCost` (routing/record.ts) counts them; a test holds the two equal.
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+ * @see https://www.sqlite.org/lang_upsert.html (a last ON CONFLICT clause may omit the target)
+ * @see https://www.sqlite.org/json1.html#jeach
+ */
+export function recordStatements(db: D1Database, input: RecordEventInput, token: string): D1PreparedStatement[] {
+  const own = [input.event.snsMessageId, token];
+  const statements = [insertEvent(db, input, token)];
+  if (input.event.link !== null && input.event.engagement !== null) {
+    statements.push(clickBurstStatement(db, [input.emailId], { sql: OWN_INSERT, params: own }));
+  }
+  statements.push(updateEmail(db, input, own));
+  for (const group of input.recipients) statements.push(upsertRecipients(db, input.emailId, group, own));
+  for (const s of input.suppressions) {
+    statements.push(
+      db
+        .prepare(
+          `INSERT INTO email_suppressions (email_address, reason, detail, source_email_id, created_at)
+           SELECT ?, ?, ?, ?, ? WHERE ${OWN_INSERT}
+           ON CONFLICT (email_address) DO UPDATE SET
+             reason = excluded.reason, detail = excluded.detail, source_email_id = excluded.source_email_id
+           WHERE ${SUPPRESSION_OUTRANKS}`,
+        )
+        .bind(s.emailAddress, s.reason, s.detail, input.emailId, input.receivedAt, ...own),
+    );
+  }
+  return statements;
+}
+
+/**
+ * The email must exist and, if it already knows its SES message id, be that message's row. (A row
+ * not bound yet is reached only through the route that sendEmail wrote for this message.)
+ */
+const EMAIL_MATCHES = `EXISTS (SELECT 1 FROM emails WHERE id = ? AND (ses_message_id IS NULL OR ses_message_id = ?))`;
+/**
+ * Whether the suppression being inserted (`excluded`) replaces the one the address has, so that
+ * the list's row depends only on the set of events, never on their order: a manual entry (an
+ * admin's decision) is never replaced; a complaint outranks a permanent bounce; between two of the
+ * same reason the smaller (detail, source email id) stays. `created_at` is when the address was
+ * first suppressed, whichever event that was.
+ * @see https://www.sqlite.org/lang_upsert.html
+ * @see https://www.sqlite.org/rowvalue.html
+ */
+const SUPPRESSION_OUTRANKS = `email_suppressions.reason <> 'manual' AND (
+  (excluded.reason = 'complaint' AND email_suppressions.reason = 'bounce')
+  OR (excluded.reason = email_suppressions.reason
+      AND (coalesce(excluded.detail, ''), coalesce(excluded.source_email_id, ''))
+        < (coalesce(email_suppressions.detail, ''), coalesce(email_suppressions.source_email_id, ''))))`;
+const OWN_INSERT = `EXISTS (SELECT 1 FROM email_events WHERE sns_message_id = ? AND ingest_token = ?)`;
+
+function insertEvent(db: D1Database, { emailId, event, receivedAt }: RecordEventInput, token: string) {
+  return db
+    .prepare(
+      `INSERT INTO email_events
+         (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at, ingest_token,
+          engagement, engagement_rule, rules_version, link, mail_timestamp, content_id, source, archive_key)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ${EMAIL_MATCHES}
+       ON CONFLICT DO NOTHING
+       RETURNING sns_message_id`,
+    )
+    .bind(
+      event.snsMessageId,
+      emailId,
+      event.sesMessageId,
+      event.eventType,
+      event.occurredAt,
+      event.detail,
+      receivedAt,
+      token,
+      event.engagement?.engagement ?? null,
+      event.engagement?.rule ?? null,
+      event.engagement?.rulesVersion ?? null,
+      event.link,
+      event.mailTimestamp,
+      event.contentId,
+      event.source,
+      event.archiveKey,
+      emailId,
+      event.sesMessageId,
+    );
+}
+
+function updateEmail(db: D1Database, input: RecordEventInput, own: unknown[]) {
+  const { sql, params } = compileTrackingEffects(input.effects);
+  const engagement =
+    input.event.engagement === null
+      ? []
+      : input.event.link === null
+        ? [machineCountAssignment('Open')]
+        : [machineCountAssignment('Click')];
+  const sets = [sql, ...engagement, 'updated_at = ?'].filter(Boolean).join(', ');
+  return db
+    .prepare(`UPDATE emails SET ${sets} WHERE id = ? AND ${OWN_INSERT}`)
+    .bind(...params, input.receivedAt, input.emailId, ...own);
+}
+
+/** Tracking columns of a recipient row (all but the key and `kind`). */
+const RECIPIENT_TRACKING_FIELDS = Object.keys(initialRecipientTracking()) as Array<
+  keyof ReturnType<typeof initialRecipientTracking>
+>;
+
+/**
+ * Inserts each recipient of the group as the effects leave a fresh one, or applies the effects to
+ * the row it already has (SQLite evaluates DO UPDATE SET against the existing row).
+ */
+function upsertRecipients(db: D1Database, emailId: string, group: RecipientEffectGroup, own: unknown[]) {
+  const fresh = applyEffects(initialRecipientTracking(), group.effects);
+  const columns = RECIPIENT_TRACKING_FIELDS.map((field) => RECIPIENT_COLUMNS[field]);
+  const update = compileTrackingEffects(group.effects, RECIPIENT_COLUMNS);
+  return db
+    .prepare(
+      `INSERT INTO email_recipients (email_id, address, ${columns.join(', ')})
+       SELECT ?, value, ${marks(columns.length)} FROM json_each(?) WHERE ${OWN_INSERT}
+       ON CONFLICT (email_id, address) DO UPDATE SET ${update.sql}`,
+    )
+    .bind(
+      emailId,
+      ...RECIPIENT_TRACKING_FIELDS.map((field) => fresh[field]),
+      JSON.stringify(group.addresses),
+      ...own,
+      ...update.params,
+    );
+}
