@@ -23,7 +23,7 @@ interface FirehoseContext {
 
 /**
  * Handles one Amazon Data Firehose HTTP endpoint delivery request (`SES_FIREHOSE_PATH`): the
- * access key (`SES_FIREHOSE_ACCESS_KEY`, compared in constant time; none configured: 403 to
+ * access key (`KURATCHI_FIREHOSE_ACCESS_KEY`, compared in constant time; none configured: 403 to
  * all), the body (gzip, size limits: the SDK's `readFirehoseRequest`), then each record's SES
  * event records as unsigned queue messages of source `firehose`: sent to `SES_EVENTS_QUEUE` in
  * queued mode (`sendBatch` within Queues' limits), applied inside the request otherwise.
@@ -50,13 +50,14 @@ export async function handleFirehoseDelivery({ request, platform }: FirehoseCont
 
   let config: DashboardConfig;
   try {
-    config = readConfig(platform?.env);
+    // The sections the endpoint reads, validated now so their error is the misconfigured answer.
+    config = readConfig(platform?.env, 'firehose', 'park');
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return refuse(500, 'misconfigured', error.message);
   }
   if (!config.firehoseAccessKey) {
-    return refuse(403, 'firehose-disabled', 'the Firehose endpoint is off: set the SES_FIREHOSE_ACCESS_KEY secret');
+    return refuse(403, 'firehose-disabled', 'the Firehose endpoint is off: set the KURATCHI_FIREHOSE_ACCESS_KEY secret');
   }
   const presented = request.headers.get(FIREHOSE_ACCESS_KEY_HEADER) ?? '';
   if (!(await sameSecret(presented, config.firehoseAccessKey))) {

@@ -12,7 +12,7 @@ interface WebhookContext {
 }
 
 /**
- * Handles one SNS POST to the SES events webhook (`SES_WEBHOOK_PATH`): configuration, optional
+ * Handles one SNS POST to the SES events webhook (`SES_WEBHOOK_PATH`): its settings (webhook and park sections), optional
  * HTTP Basic credential, bounded body, then the SDK's ingestor. Every answer, those given here
  * before the ingestor included, is a row of the SDK's webhook contract (`WEBHOOK_CONTRACT`,
  * docs/webhook.md), logged as one JSON line and counted the same way.
@@ -23,7 +23,8 @@ export async function handleSesWebhook({ request, url, platform }: WebhookContex
   const started = Date.now();
   let config: DashboardConfig;
   try {
-    config = readConfig(platform?.env);
+    // The sections the webhook reads, validated now so their error is the misconfigured answer.
+    config = readConfig(platform?.env, 'webhook', 'park');
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return finish(started, platform, webhookAnswer('misconfigured', { error: error.message }, 'misconfigured'));
