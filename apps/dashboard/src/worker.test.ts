@@ -157,16 +157,19 @@ describe('scheduled (cron trigger)', () => {
     ]);
   });
 
-  it('a bad canary setting fails the canary job alone, naming the variable', async () => {
+  it('a bad canary setting fails the canary alone (its job, its alert provider), naming the variable', async () => {
     const error = vi.spyOn(console, 'error');
     const failure = await runCron(NOW, { KURATCHI_CANARY_INTERVAL_MINUTES: '5' });
-    expect(String(failure)).toBe('Error: scheduled jobs failed: canary (see their log lines)');
+    const problem =
+      "ConfigError: invalid canary settings: KURATCHI_CANARY_INTERVAL_MINUTES: must be at least 10 (the cron's period)";
+    expect(String(failure)).toBe('Error: scheduled jobs failed: canary, alerts (see their log lines)');
     expect(logLines(error)).toEqual([
+      expect.objectContaining({ job: 'canary', outcome: 'failed', error: problem }),
+      // The alerts job ran its other providers.
       expect.objectContaining({
-        job: 'canary',
+        job: 'alerts',
         outcome: 'failed',
-        error:
-          "ConfigError: invalid canary settings: KURATCHI_CANARY_INTERVAL_MINUTES: must be at least 10 (the cron's period)",
+        error: expect.stringContaining(`alert providers failed (canary: ${problem}); the rest ran`),
       }),
     ]);
   });
