@@ -57,7 +57,11 @@ export async function handleFirehoseDelivery({ request, platform }: FirehoseCont
     return refuse(500, 'misconfigured', error.message);
   }
   if (!config.firehoseAccessKey) {
-    return refuse(403, 'firehose-disabled', 'the Firehose endpoint is off: set the KURATCHI_FIREHOSE_ACCESS_KEY secret');
+    return refuse(
+      403,
+      'firehose-disabled',
+      'the Firehose endpoint is off: set the KURATCHI_FIREHOSE_ACCESS_KEY secret',
+    );
   }
   const presented = request.headers.get(FIREHOSE_ACCESS_KEY_HEADER) ?? '';
   if (!(await sameSecret(presented, config.firehoseAccessKey))) {

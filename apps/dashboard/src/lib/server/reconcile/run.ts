@@ -55,7 +55,8 @@ export async function runReconciliation(env: DashboardEnv, options: ReconcileRun
   const run: ReconcileRun = { status: 'done', dryRun, organizations: [], totals: emptyTotals() };
   if (!config.ses) return { ...run, status: 'not-configured', message: RECONCILE_NOT_CONFIGURED };
   let budget = options.limit ?? settings.maxPerRun;
-  if (budget === 0) return { ...run, status: 'off', message: 'KURATCHI_RECONCILE_MAX_PER_RUN is 0: reconciliation is off' };
+  if (budget === 0)
+    return { ...run, status: 'off', message: 'KURATCHI_RECONCILE_MAX_PER_RUN is 0: reconciliation is off' };
   const reconciler = createReconciler({ ses: config.ses, sink: d1EventSink(env, config), settings });
   const vdm = await reconciler.vdmStatus();
   if (!vdm.enabled) return { ...run, status: 'vdm-off', message: vdm.message };

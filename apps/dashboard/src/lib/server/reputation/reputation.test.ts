@@ -120,7 +120,9 @@ describe('the KURATCHI_GUARD_* settings', () => {
     expect(() => readReputationSettings({ ADMIN_DB: env.ADMIN_DB, KURATCHI_GUARD_BOUNCE_PAUSE_PERCENT: '5' })).toThrow(
       /KURATCHI_GUARD_BOUNCE_PAUSE_PERCENT: must be below SES's review level of 5 %/,
     );
-    expect(() => readReputationSettings({ ADMIN_DB: env.ADMIN_DB, KURATCHI_GUARD_COMPLAINT_WARN_PERCENT: '0.09' })).toThrow(
+    expect(() =>
+      readReputationSettings({ ADMIN_DB: env.ADMIN_DB, KURATCHI_GUARD_COMPLAINT_WARN_PERCENT: '0.09' }),
+    ).toThrow(
       /KURATCHI_GUARD_COMPLAINT_WARN_PERCENT \/ KURATCHI_GUARD_COMPLAINT_PAUSE_PERCENT: warn must be below pause/,
     );
     expect(() => readReputationSettings({ ADMIN_DB: env.ADMIN_DB, KURATCHI_GUARD_MIN_RECIPIENTS: 'many' })).toThrow(

@@ -36,7 +36,11 @@ async function postFirehose(
     },
     body,
   });
-  const response = await worker.fetch!(request as never, { ...env, KURATCHI_FIREHOSE_ACCESS_KEY: KEY, ...options.env }, ctx);
+  const response = await worker.fetch!(
+    request as never,
+    { ...env, KURATCHI_FIREHOSE_ACCESS_KEY: KEY, ...options.env },
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return response;
 }
