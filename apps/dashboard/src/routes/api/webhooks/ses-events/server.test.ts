@@ -318,6 +318,18 @@ describe('configuration', () => {
     expect(await response.json()).toEqual({ outcome: 'applied' });
   });
 
+  it('still reads a setting under its old name for one release, and says so', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const acme = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
+    const body = await signedEvent(signer, { eventType: 'Delivery', messageId: acme.sesMessageId });
+    const oldName = { KURATCHI_ALLOWED_TOPIC_ARNS: undefined, SES_ALLOWED_TOPIC_ARNS: TOPIC };
+    expect(await (await post(body, { env: oldName })).json()).toEqual({ outcome: 'applied' });
+    expect(warn.mock.calls.flat().join('\n')).toContain(
+      'SES_ALLOWED_TOPIC_ARNS is deprecated: rename it KURATCHI_ALLOWED_TOPIC_ARNS',
+    );
+    warn.mockRestore();
+  });
+
   it('names a missing ADMIN_DB binding', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     const response = await post('{}', { env: { ADMIN_DB: undefined } });
