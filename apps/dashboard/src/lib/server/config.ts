@@ -42,12 +42,12 @@ export interface DashboardConfig {
 const views = new WeakMap<object, DashboardConfig>();
 
 /**
- * The configuration of the Worker env: checks the env and the ADMIN_DB binding now, validates
- * `now`'s sections now too (so the caller's try/catch sees their error), the others when a field
- * of theirs is first read.
- * @throws {ConfigError} naming the missing binding, or every bad variable of a section in `now`.
+ * The configuration of the Worker env: checks the env and the ADMIN_DB binding at once, and the
+ * `upFront` sections too (so the caller's try/catch sees their error); the others when a field of
+ * theirs is first read.
+ * @throws {ConfigError} naming the missing binding, or every bad variable of an `upFront` section.
  */
-export function readConfig(env: App.Platform['env'] | undefined, ...now: SectionName[]): DashboardConfig {
+export function readConfig(env: App.Platform['env'] | undefined, ...upFront: SectionName[]): DashboardConfig {
   if (!env)
     throw new ConfigError('no Worker env: the dashboard must run on Cloudflare Workers (wrangler dev or deploy)');
   if (typeof (env.ADMIN_DB as { prepare?: unknown } | undefined)?.prepare !== 'function') {
@@ -55,7 +55,7 @@ export function readConfig(env: App.Platform['env'] | undefined, ...now: Section
       { name: 'ADMIN_DB', message: 'D1 binding is missing (wrangler.toml [[d1_databases]])' },
     ]);
   }
-  for (const section of now) readSettings(env, section);
+  for (const section of upFront) readSettings(env, section);
   let config = views.get(env);
   if (!config) views.set(env, (config = configView(env)));
   return config;
