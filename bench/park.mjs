@@ -40,7 +40,7 @@ const mf = new Miniflare({
   compatibilityDate: '2026-05-01',
   d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX'],
   d1Persist: false,
-  bindings: { ENVIRONMENT: 'production', SES_ALLOWED_TOPIC_ARNS: TOPIC },
+  bindings: { KURATCHI_ENVIRONMENT: 'production', KURATCHI_ALLOWED_TOPIC_ARNS: TOPIC },
   // The Worker's only outbound request: the signing certificate at its SNS URL.
   outboundService: certificateOutbound(signer, TOPIC),
   // The Worker's one log line per POST is not this benchmark's output; its errors still show.

@@ -200,7 +200,7 @@ if (!ONLY || ONLY === 'workerd') {
     port: await freePort(),
     d1Databases: ['ADMIN_DB', ...ORGS.map((o) => o.binding)],
     d1Persist: false,
-    bindings: { ENVIRONMENT: 'production', SES_ALLOWED_TOPIC_ARNS: TOPIC },
+    bindings: { KURATCHI_ENVIRONMENT: 'production', KURATCHI_ALLOWED_TOPIC_ARNS: TOPIC },
     // As wrangler.toml: the producer binding and the consumer of the queue (this Worker).
     queueProducers: WORKERD_MODE === 'direct' ? {} : { SES_EVENTS_QUEUE: { queueName: 'kuratchi-ses-events' } },
     queueConsumers:

@@ -6,8 +6,8 @@
 //   DEMO_TRAFFIC=on           `off`: serve the seeded data only (the end-to-end tests post their own)
 //   DEMO_SEED                 an integer: the same sequence of live events every run (default random)
 //   KURATCHI_STATE_DIR        local D1 state (default .wrangler/state, the one `wrangler dev` uses)
-//   INGESTION_STALE_MINUTES   passed to the Worker (see docs/settings.md)
-//   SES_PARK_TTL_HOURS        passed to the Worker (how long the park holds an event; default 24)
+//   KURATCHI_INGESTION_STALE_MINUTES, KURATCHI_PARK_TTL_HOURS
+//                             passed to the Worker (docs/settings.md)
 //   ALERT_WEBHOOK=on          `off`: no local alert webhook (alerts then show on the dashboard only)
 //   DEMO_SES=on               `off`: no local SES (the canary, reconciliation and the guard's
 //                             configuration sets then say they are not configured)
@@ -85,8 +85,8 @@ console.log(
 );
 
 // The demo's SNS signing key: a fresh self-signed certificate, trusted by the Worker only through
-// SNS_DEV_CERTIFICATE_PEM, which the Worker accepts only with ENVIRONMENT=development (production
-// refuses it) and only for requests on a loopback host.
+// KURATCHI_SNS_DEV_CERTIFICATE_PEM, which the Worker accepts only with
+// KURATCHI_ENVIRONMENT=development (production refuses it) and only for requests on a loopback host.
 // Its SigningCertURL is the certificate's own /SimpleNotificationService-<32 hex>.pem path on the
 // SNS host of the topic's region, the only form the Worker accepts.
 const signer = await createSnsSigner();
@@ -117,9 +117,9 @@ const sesVars = ses
       AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
       AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
       AWS_ENDPOINT_URL: ses.endpoint,
-      SES_CANARY_ORGANIZATION_ID: 'org-acme',
-      SES_CANARY_FROM: 'canary@acme.example',
-      SES_CANARY_INTERVAL_MINUTES: '10',
+      KURATCHI_CANARY_ORGANIZATION_ID: 'org-acme',
+      KURATCHI_CANARY_FROM: 'canary@acme.example',
+      KURATCHI_CANARY_INTERVAL_MINUTES: '10',
     }
   : {};
 
@@ -139,15 +139,17 @@ const server = spawn(
     // does not fire cron triggers by itself).
     '--test-scheduled',
     '--var',
-    'ENVIRONMENT:development',
+    'KURATCHI_ENVIRONMENT:development',
     '--var',
-    `SES_ALLOWED_TOPIC_ARNS:${topicArn}`,
+    `KURATCHI_ALLOWED_TOPIC_ARNS:${topicArn}`,
     '--var',
-    `SNS_DEV_CERTIFICATE_PEM:${signer.certificatePem}`,
-    ...(process.env.INGESTION_STALE_MINUTES
-      ? ['--var', `INGESTION_STALE_MINUTES:${process.env.INGESTION_STALE_MINUTES}`]
+    `KURATCHI_SNS_DEV_CERTIFICATE_PEM:${signer.certificatePem}`,
+    ...(process.env.KURATCHI_INGESTION_STALE_MINUTES
+      ? ['--var', `KURATCHI_INGESTION_STALE_MINUTES:${process.env.KURATCHI_INGESTION_STALE_MINUTES}`]
       : []),
-    ...(process.env.SES_PARK_TTL_HOURS ? ['--var', `SES_PARK_TTL_HOURS:${process.env.SES_PARK_TTL_HOURS}`] : []),
+    ...(process.env.KURATCHI_PARK_TTL_HOURS
+      ? ['--var', `KURATCHI_PARK_TTL_HOURS:${process.env.KURATCHI_PARK_TTL_HOURS}`]
+      : []),
     ...(alertSink ? ['--var', `KURATCHI_ALERT_WEBHOOK_URL:${alertSink.url}`] : []),
     ...Object.entries(sesVars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
     ...persist,

@@ -40,7 +40,7 @@ export default defineConfig({
       PORT: String(E2E.port),
       DEMO_TRAFFIC: 'off',
       KURATCHI_STATE_DIR: E2E.stateDir,
-      INGESTION_STALE_MINUTES: '30',
+      KURATCHI_INGESTION_STALE_MINUTES: '30',
     },
   },
 });

@@ -44,8 +44,8 @@ export default defineConfig(async () => {
           // others run without it, as a deployment without the binding does.
           r2Buckets: ['TEST_SES_ARCHIVE'],
           bindings: {
-            ENVIRONMENT: 'production',
-            SES_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN,
+            KURATCHI_ENVIRONMENT: 'production',
+            KURATCHI_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN,
             ADMIN_MIGRATIONS: await readD1Migrations(`${root}/packages/kuratchi-sdk/migrations/admin`),
             ORG_MIGRATIONS: await readD1Migrations(`${root}/packages/kuratchi-sdk/migrations/org`),
             TEST_SIGNER_CERT_URL: certUrl,

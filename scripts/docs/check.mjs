@@ -28,7 +28,7 @@ const DEV = 'npx -y pnpm@12.4.2 install --frozen-lockfile && npx -y pnpm@12.4.2 
 const problems = [];
 const text = (path) => readFile(join(root, path), 'utf8');
 
-if (!existsSync(join(root, 'packages/kuratchi-sdk/dist/email/events/index.js'))) {
+if (!existsSync(join(root, 'packages/kuratchi-sdk/dist/email/index.js'))) {
   console.error('docs check: kuratchi-sdk is not built (run `npx -y pnpm@12.4.2 build` first)');
   process.exit(2);
 }

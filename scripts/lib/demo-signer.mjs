@@ -1,5 +1,5 @@
 // The demo's SNS signing key on disk: scripts/dev.mjs makes a fresh self-signed certificate, which
-// the development Worker trusts (SNS_DEV_CERTIFICATE_PEM), and saves it with its topic as
+// the development Worker trusts (KURATCHI_SNS_DEV_CERTIFICATE_PEM), and saves it with its topic as
 // `signer.json` in its work directory, so that other local tools (the end-to-end tests, the
 // benchmarks, `kuratchi-ses simulate`) sign messages the Worker accepts.
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -53,7 +53,7 @@ function logLines(spy: { mock: { calls: unknown[][] } }) {
 }
 
 describe('scheduled (cron trigger)', () => {
-  it('sweeps the park: applies what has a lookup row, dead-letters what outlived SES_PARK_TTL_HOURS, one JSON line', async () => {
+  it('sweeps the park: applies what has a lookup row, dead-letters what outlived KURATCHI_PARK_TTL_HOURS, one JSON line', async () => {
     const expired = `ses-cron-expired-${crypto.randomUUID()}`;
     const routed = `ses-cron-routed-${crypto.randomUUID()}`;
     await park(expired, `${expired}-1`, NOW - 25 * HOUR);
@@ -98,7 +98,7 @@ describe('scheduled (cron trigger)', () => {
       expect.objectContaining({ job: 'lag-purge', cron: CRON, outcome: 'ok' }),
       // No AWS credentials in this env: reconciliation says so and does nothing.
       expect.objectContaining({ job: 'reconcile', cron: CRON, outcome: 'ok', status: 'not-configured' }),
-      // Off in this env (no SES_CANARY_ORGANIZATION_ID), and saying so.
+      // Off in this env (no KURATCHI_CANARY_ORGANIZATION_ID), and saying so.
       expect.objectContaining({ job: 'canary', outcome: 'ok', skipped: expect.stringMatching(/^not configured/) }),
       expect.objectContaining({
         job: 'reputation-guard',
@@ -126,13 +126,13 @@ describe('scheduled (cron trigger)', () => {
   it('keeps an event parked within the time to live (configurable)', async () => {
     const ses = `ses-cron-young-${crypto.randomUUID()}`;
     await park(ses, `${ses}-1`, NOW - 2 * HOUR);
-    expect(await runCron(NOW, { SES_PARK_TTL_HOURS: '3' })).toBeNull();
+    expect(await runCron(NOW, { KURATCHI_PARK_TTL_HOURS: '3' })).toBeNull();
     expect(
       await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id = ?')
         .bind(ses)
         .first(),
     ).toEqual({ n: 1 });
-    expect(await runCron(NOW + 2 * HOUR, { SES_PARK_TTL_HOURS: '3' })).toBeNull();
+    expect(await runCron(NOW + 2 * HOUR, { KURATCHI_PARK_TTL_HOURS: '3' })).toBeNull();
     expect(
       await env.ADMIN_DB.prepare('SELECT reason FROM email_event_dead_letters WHERE ses_message_id = ?')
         .bind(ses)
@@ -142,21 +142,35 @@ describe('scheduled (cron trigger)', () => {
 
   it('a failing job is logged as failed with its error, and the cron event fails', async () => {
     const error = vi.spyOn(console, 'error');
-    const failure = await runCron(NOW, { SES_PARK_TTL_HOURS: '1' });
-    // Every job that reads the dashboard configuration fails on it; the others still ran.
-    expect(String(failure)).toBe(
-      'Error: scheduled jobs failed: park-sweep, reconcile, reputation-guard, alerts (see their log lines)',
-    );
-    expect(logLines(error)).toEqual(
-      ['park-sweep', 'reconcile', 'reputation-guard', 'alerts'].map((job) =>
-        expect.objectContaining({
-          job,
-          outcome: 'failed',
-          error: expect.stringMatching(
-            /^ConfigError: .*SES_PARK_TTL_HOURS must be longer than SNS's retry window of 1 hour/,
-          ),
-        }),
-      ),
-    );
+    const failure = await runCron(NOW, { KURATCHI_PARK_TTL_HOURS: '1' });
+    // Only the job that reads the park section fails on it; the others ran (settings are
+    // validated per section, when first read).
+    expect(String(failure)).toBe('Error: scheduled jobs failed: park-sweep (see their log lines)');
+    expect(logLines(error)).toEqual([
+      expect.objectContaining({
+        job: 'park-sweep',
+        outcome: 'failed',
+        error: expect.stringMatching(
+          /^ConfigError: invalid park settings: KURATCHI_PARK_TTL_HOURS: must be longer than SNS's retry window of 1 hour/,
+        ),
+      }),
+    ]);
+  });
+
+  it('a bad canary setting fails the canary alone (its job, its alert provider), naming the variable', async () => {
+    const error = vi.spyOn(console, 'error');
+    const failure = await runCron(NOW, { KURATCHI_CANARY_INTERVAL_MINUTES: '5' });
+    const problem =
+      "ConfigError: invalid canary settings: KURATCHI_CANARY_INTERVAL_MINUTES: must be at least 10 (the cron's period)";
+    expect(String(failure)).toBe('Error: scheduled jobs failed: canary, alerts (see their log lines)');
+    expect(logLines(error)).toEqual([
+      expect.objectContaining({ job: 'canary', outcome: 'failed', error: problem }),
+      // The alerts job ran its other providers.
+      expect.objectContaining({
+        job: 'alerts',
+        outcome: 'failed',
+        error: expect.stringContaining(`alert providers failed (canary: ${problem}); the rest ran`),
+      }),
+    ]);
   });
 });

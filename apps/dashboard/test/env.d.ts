@@ -10,8 +10,8 @@ declare global {
       ORG_DO: import('@cloudflare/workers-types').DurableObjectNamespace;
       /** Local R2 for the raw archive, passed as SES_ARCHIVE by the tests that archive. */
       TEST_SES_ARCHIVE: R2Bucket;
-      ENVIRONMENT: string;
-      SES_ALLOWED_TOPIC_ARNS: string;
+      KURATCHI_ENVIRONMENT: string;
+      KURATCHI_ALLOWED_TOPIC_ARNS: string;
       ADMIN_MIGRATIONS: D1Migration[];
       ORG_MIGRATIONS: D1Migration[];
       TEST_SIGNER_CERT_URL: string;

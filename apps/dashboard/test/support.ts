@@ -4,7 +4,7 @@ import { buildSesEvent, createSnsSigner, type SesEventSpec, type SnsSigner } fro
 import { base64ToBytes } from 'kuratchi-sdk/email/encoding';
 import { durableObjectDatabase } from 'kuratchi-sdk/email/d1';
 
-export const TOPIC = env.SES_ALLOWED_TOPIC_ARNS;
+export const TOPIC = env.KURATCHI_ALLOWED_TOPIC_ARNS;
 export const WEBHOOK = 'http://127.0.0.1/api/webhooks/ses-events';
 /** Acme and Globex on D1 bindings, Initech on its Durable Object (ORG_DO). */
 export const ORGS = { acme: 'org-acme', globex: 'org-globex', initech: 'org-initech' } as const;

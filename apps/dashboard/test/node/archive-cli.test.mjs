@@ -52,7 +52,7 @@ before(async () => {
   const certUrl = signer.certUrlFor(TOPIC);
   let admin;
   ({ mf, url, admin, acme } = await startBuiltWorker(
-    { SES_ALLOWED_TOPIC_ARNS: TOPIC, KURATCHI_OPS_TOKEN: TOKEN },
+    { KURATCHI_ALLOWED_TOPIC_ARNS: TOPIC, KURATCHI_OPS_TOKEN: TOKEN },
     {
       r2Buckets: ['SES_ARCHIVE'],
       r2Persist: false,

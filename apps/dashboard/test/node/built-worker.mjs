@@ -33,7 +33,7 @@ export async function startBuiltWorker(bindings, options = {}) {
     // wrangler.toml's ORG_DO: organisations on SQLite-backed Durable Objects.
     durableObjects: { ORG_DO: { className: 'OrganizationDatabase', useSQLite: true } },
     durableObjectsPersist: false,
-    bindings: { ENVIRONMENT: 'production', SES_ALLOWED_TOPIC_ARNS: '', ...bindings },
+    bindings: { KURATCHI_ENVIRONMENT: 'production', KURATCHI_ALLOWED_TOPIC_ARNS: '', ...bindings },
     host: '127.0.0.1',
     port: 0,
     ...options,

@@ -64,8 +64,8 @@ before(async () => {
   worker = await startBuiltWorker({
     KURATCHI_OPS_TOKEN: TOKEN,
     ...localSesBindings(`http://127.0.0.1:${ses.address().port}`),
-    SES_CANARY_ORGANIZATION_ID: 'org-acme',
-    SES_CANARY_FROM: 'canary@acme.example',
+    KURATCHI_CANARY_ORGANIZATION_ID: 'org-acme',
+    KURATCHI_CANARY_FROM: 'canary@acme.example',
   });
 });
 

@@ -37,7 +37,7 @@ before(async () => {
   const certUrl = signer.certUrlFor(TOPIC);
   let admin;
   ({ mf, url, admin, acme } = await startBuiltWorker(
-    { SES_ALLOWED_TOPIC_ARNS: TOPIC, KURATCHI_OPS_TOKEN: TOKEN },
+    { KURATCHI_ALLOWED_TOPIC_ARNS: TOPIC, KURATCHI_OPS_TOKEN: TOKEN },
     {
       // The Worker's only outbound request: the signing certificate, at its SNS URL.
       outboundService: (request) =>

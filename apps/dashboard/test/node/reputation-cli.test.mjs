@@ -46,7 +46,7 @@ async function seedSent(db, now, count, bounced) {
 }
 
 before(async () => {
-  worker = await startBuiltWorker({ KURATCHI_OPS_TOKEN: TOKEN, REPUTATION_MIN_RECIPIENTS: '100' });
+  worker = await startBuiltWorker({ KURATCHI_OPS_TOKEN: TOKEN, KURATCHI_GUARD_MIN_RECIPIENTS: '100' });
   await registerGlobex(worker);
 });
 

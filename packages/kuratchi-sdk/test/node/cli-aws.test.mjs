@@ -67,7 +67,7 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
     );
     assert.match(
       stdout,
-      /^next: add arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events to the webhook's SES_ALLOWED_TOPIC_ARNS/m,
+      /^next: add arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events to the webhook's KURATCHI_ALLOWED_TOPIC_ARNS/m,
     );
 
     assert.deepEqual(actions(fake), [
@@ -168,7 +168,7 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
       pending.stdout,
       /subscription\s+https:\/\/dash\.example\.com\/api\/webhooks\/ses-events: PENDING confirmation/,
     );
-    assert.match(pending.stdout, /problem: .*SES_ALLOWED_TOPIC_ARNS/);
+    assert.match(pending.stdout, /problem: .*KURATCHI_ALLOWED_TOPIC_ARNS/);
     assert.match(
       pending.stdout,
       /dead-letter queue\s+http:\/\/127\.0\.0\.1:\d+\/123456789012\/kuratchi-ses-events-dlq: ~0 waiting, ~0 in flight \(SNS may send: yes\)/,

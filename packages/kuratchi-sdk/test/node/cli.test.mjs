@@ -472,7 +472,7 @@ describe('kuratchi-ses simulate', () => {
     assert.equal(code, 1);
     assert.match(stdout, /answer\(s\) differed from the expected status/);
     assert.match(stderr, /-----BEGIN CERTIFICATE-----/);
-    assert.match(stderr, /hint: .*SNS_DEV_CERTIFICATE_PEM/);
+    assert.match(stderr, /hint: .*KURATCHI_SNS_DEV_CERTIFICATE_PEM/);
   });
 
   it('events of the given emails name their SES message ids', async (t) => {

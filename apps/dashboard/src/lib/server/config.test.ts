@@ -17,14 +17,17 @@ describe("the Worker's own AWS configuration", () => {
     expect(readConfig({ ADMIN_DB: env.ADMIN_DB }).ses).toBeNull();
   });
 
-  it('refuses half a credential or a key without a region, naming the variables', () => {
-    expect(() => readConfig({ ADMIN_DB: env.ADMIN_DB, AWS_ACCESS_KEY_ID: AWS.AWS_ACCESS_KEY_ID })).toThrow(
-      /AWS_SECRET_ACCESS_KEY and AWS_ACCESS_KEY_ID must be set together/,
+  it('refuses half a credential or a key without a region, naming the variables, when first read', () => {
+    // Lazy: reading the configuration checks the aws section only once `ses` is read.
+    const halfKey = readConfig({ ADMIN_DB: env.ADMIN_DB, AWS_ACCESS_KEY_ID: AWS.AWS_ACCESS_KEY_ID });
+    expect(() => halfKey.ses).toThrow(/AWS_SECRET_ACCESS_KEY: must be set together with AWS_ACCESS_KEY_ID/);
+    expect(
+      () => readConfig({ ADMIN_DB: env.ADMIN_DB, ...AWS, AWS_REGION: undefined } as unknown as DashboardEnv).ses,
+    ).toThrow(/AWS_REGION: is required/);
+    expect(() => readConfig({ ADMIN_DB: env.ADMIN_DB, ...AWS, AWS_ENDPOINT_URL: 'ftp://x' }).ses).toThrow(ConfigError);
+    expect(() => readConfig({ ADMIN_DB: env.ADMIN_DB, ...AWS, AWS_ENDPOINT_URL: 'ftp://x' }, 'aws')).toThrow(
+      'invalid aws settings: AWS_ENDPOINT_URL: must be an http(s) URL',
     );
-    expect(() =>
-      readConfig({ ADMIN_DB: env.ADMIN_DB, ...AWS, AWS_REGION: undefined } as unknown as DashboardEnv),
-    ).toThrow(/AWS_REGION is required/);
-    expect(() => readConfig({ ADMIN_DB: env.ADMIN_DB, ...AWS, AWS_ENDPOINT_URL: 'ftp://x' })).toThrow(ConfigError);
   });
 
   it('signs real SESv2 calls to the configured endpoint (here a scripted fake host)', async () => {

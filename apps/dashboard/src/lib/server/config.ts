@@ -1,178 +1,124 @@
-import { SNS_MAX_RETRY_WINDOW_MS, type ParkLimits } from 'kuratchi-sdk/email/events';
-import { isSnsTopicArn } from 'kuratchi-sdk/email/aws-names';
+import type { ParkLimits } from 'kuratchi-sdk/email/events';
 import type { SesClientInput } from 'kuratchi-sdk/email/send';
-import { z } from 'zod';
+import type { SectionName } from './settings/define';
+import { ConfigError, settingsError } from './settings/errors';
+import { readSettings } from './settings/read';
+import type { SectionValues } from './settings/types';
 
-/** The dashboard's configuration, validated once per Worker env. */
-export interface DashboardConfig {
-  environment: 'production' | 'development';
-  /** SNS topics whose messages the webhook accepts (empty: none). */
-  allowedTopicArns: string[];
-  /** HTTP Basic credential the webhook requires, or null. */
-  webhookCredential: { username: string; password: string } | null;
-  /** Development only: certificate trusted for SNS signatures on loopback requests. */
-  devCertificatePem: string | null;
-  /** Minutes after a send with no SES event before the ingestion health panel warns. */
-  ingestionStaleMinutes: number;
-  /** How long and how many events the park holds (`SES_PARK_TTL_HOURS`, `SES_PARK_MAX_EVENTS_PER_MESSAGE`). */
-  park: ParkLimits;
-  /** Bearer token of the operations API (`/api/ops/*`, used by `kuratchi-ses dead-letters`), or null: disabled. */
-  opsToken: string | null;
-  /** Access key the Firehose HTTP endpoint requires (`SES_FIREHOSE_ACCESS_KEY`), or null: the endpoint refuses all. */
-  firehoseAccessKey: string | null;
-  /**
-   * The Worker's own SESv2 client configuration (canary, reconciliation, pausing a configuration
-   * set), from `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (secrets), optional
-   * `AWS_SESSION_TOKEN` and `AWS_ENDPOINT_URL`; null when no credentials are set: those jobs then
-   * report that they are not configured and do nothing.
-   */
-  ses: SesClientInput | null;
-  /** Where alerts are POSTed (`KURATCHI_ALERT_WEBHOOK_URL`, a Slack-style incoming webhook), or null: shown on the dashboard only. */
-  alertWebhookUrl: string | null;
-}
-
-/** The configuration is missing or invalid; the message names every bad variable or binding. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
-
-const schema = z
-  .object({
-    ENVIRONMENT: z.enum(['production', 'development']).default('production'),
-    SES_ALLOWED_TOPIC_ARNS: z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((arn) => arn.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.string().refine(isSnsTopicArn, 'is not an SNS topic ARN'))),
-    SES_WEBHOOK_BASIC_AUTH: z
-      .string()
-      .regex(/^[^:]+:.+$/, 'must be "user:password"')
-      .optional(),
-    SNS_DEV_CERTIFICATE_PEM: z.string().includes('-----BEGIN CERTIFICATE-----', 'must be a PEM certificate').optional(),
-    INGESTION_STALE_MINUTES: z.coerce.number().positive('must be a positive number of minutes').default(60),
-    // Parking answers SNS 200, so the park replaces SNS's retries (at most 1 hour in all).
-    SES_PARK_TTL_HOURS: z.coerce
-      .number()
-      .gt(SNS_MAX_RETRY_WINDOW_MS / 3_600_000, "must be longer than SNS's retry window of 1 hour")
-      .default(24),
-    SES_PARK_MAX_EVENTS_PER_MESSAGE: z.coerce
-      .number()
-      .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .default(100),
-    KURATCHI_OPS_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
-    // Firehose copies the key verbatim into X-Amz-Firehose-Access-Key, at most 4096 bytes.
-    SES_FIREHOSE_ACCESS_KEY: z
-      .string()
-      .min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)')
-      .max(4096, 'must be at most 4096 characters (the limit of Firehose access keys)')
-      .optional(),
-    // Workers have no AWS credential chain (files, instance metadata): the SDK gets them explicitly.
-    // https://docs.aws.amazon.com/sdkref/latest/guide/feature-static-credentials.html
-    AWS_REGION: z
-      .string()
-      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1')
-      .optional(),
-    AWS_ACCESS_KEY_ID: z.string().min(16, 'must be an AWS access key id').optional(),
-    AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
-    AWS_SESSION_TOKEN: z.string().min(1).optional(),
-    // Another SESv2 endpoint (a local fake in tests and the demo, LocalStack…).
-    // https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
-    AWS_ENDPOINT_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-    // The alert webhook holds its own token (Slack's URLs do): a secret, https except on loopback.
-    KURATCHI_ALERT_WEBHOOK_URL: z
-      .url({ protocol: /^https?$/, error: 'must be an https URL' })
-      .refine(
-        (url) => url.startsWith('https:') || LOOPBACK_HOSTS.has(new URL(url).hostname),
-        'must be https (plain http only to 127.0.0.1, ::1 or localhost)',
-      )
-      .optional(),
-  })
-  .refine((env) => (env.AWS_ACCESS_KEY_ID === undefined) === (env.AWS_SECRET_ACCESS_KEY === undefined), {
-    path: ['AWS_SECRET_ACCESS_KEY'],
-    message: 'and AWS_ACCESS_KEY_ID must be set together',
-  })
-  .refine((env) => env.AWS_ACCESS_KEY_ID === undefined || env.AWS_REGION !== undefined, {
-    path: ['AWS_REGION'],
-    message: 'is required when AWS_ACCESS_KEY_ID is set',
-  })
-  .refine((env) => env.ENVIRONMENT === 'development' || env.SNS_DEV_CERTIFICATE_PEM === undefined, {
-    path: ['SNS_DEV_CERTIFICATE_PEM'],
-    message: 'is a development-only setting and is refused when ENVIRONMENT is production',
-  });
-
-const validated = new WeakMap<object, DashboardConfig>();
+export { ConfigError } from './settings/errors';
 
 /**
- * Reads and validates the configuration from the Worker env, once per env object.
- * @throws {ConfigError} naming each missing binding or invalid variable.
+ * The dashboard's configuration: a view over the settings registry (settings/registry.ts). Each
+ * field validates its section when first read (then once per env), so a bad setting fails only
+ * what reads it; reading a field may throw {@link ConfigError}.
  */
-export function readConfig(env: App.Platform['env'] | undefined): DashboardConfig {
+export interface DashboardConfig {
+  /** `KURATCHI_ENVIRONMENT` (webhook section). */
+  readonly environment: 'production' | 'development';
+  /** SNS topics whose messages the webhook accepts (empty: none). */
+  readonly allowedTopicArns: string[];
+  /** HTTP Basic credential the webhook requires, or null. */
+  readonly webhookCredential: { username: string; password: string } | null;
+  /** Development only: certificate trusted for SNS signatures on loopback requests. */
+  readonly devCertificatePem: string | null;
+  /** Minutes after a send with no SES event before the ingestion health panel warns (alerts section). */
+  readonly ingestionStaleMinutes: number;
+  /** How long and how many events the park holds (park section). */
+  readonly park: ParkLimits;
+  /** Bearer token of the operations API (`/api/ops/*`), or null: disabled (ops section). */
+  readonly opsToken: string | null;
+  /** Access key the Firehose HTTP endpoint requires, or null: the endpoint refuses all (firehose section). */
+  readonly firehoseAccessKey: string | null;
+  /**
+   * The Worker's own SESv2 client configuration (canary, reconciliation, pausing a configuration
+   * set), from the aws section; null when no credentials are set: those jobs then report that
+   * they are not configured and do nothing.
+   */
+  readonly ses: SesClientInput | null;
+  /** Where alerts are POSTed (a Slack-style incoming webhook), or null: shown on the dashboard only. */
+  readonly alertWebhookUrl: string | null;
+}
+
+const views = new WeakMap<object, DashboardConfig>();
+
+/**
+ * The configuration of the Worker env: checks the env and the ADMIN_DB binding at once, and the
+ * `upFront` sections too (so the caller's try/catch sees their error); the others when a field of
+ * theirs is first read.
+ * @throws {ConfigError} naming the missing binding, or every bad variable of an `upFront` section.
+ */
+export function readConfig(env: App.Platform['env'] | undefined, ...upFront: SectionName[]): DashboardConfig {
   if (!env)
     throw new ConfigError('no Worker env: the dashboard must run on Cloudflare Workers (wrangler dev or deploy)');
-  const cached = validated.get(env);
-  if (cached) return cached;
-  const problems: string[] = [];
   if (typeof (env.ADMIN_DB as { prepare?: unknown } | undefined)?.prepare !== 'function') {
-    problems.push('D1 binding ADMIN_DB is missing (wrangler.toml [[d1_databases]])');
+    throw settingsError('binding', [
+      { name: 'ADMIN_DB', message: 'D1 binding is missing (wrangler.toml [[d1_databases]])' },
+    ]);
   }
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    for (const issue of result.error.issues) problems.push(`${issue.path.join('.')} ${issue.message}`);
-  }
-  if (problems.length || !result.success)
-    throw new ConfigError(`invalid dashboard configuration: ${problems.join('; ')}`);
-  const {
-    ENVIRONMENT,
-    SES_ALLOWED_TOPIC_ARNS,
-    SES_WEBHOOK_BASIC_AUTH,
-    SNS_DEV_CERTIFICATE_PEM,
-    INGESTION_STALE_MINUTES,
-  } = result.data;
-  const { SES_PARK_TTL_HOURS, SES_PARK_MAX_EVENTS_PER_MESSAGE, KURATCHI_OPS_TOKEN, SES_FIREHOSE_ACCESS_KEY } =
-    result.data;
-  const separator = SES_WEBHOOK_BASIC_AUTH?.indexOf(':') ?? -1;
-  const config: DashboardConfig = {
-    environment: ENVIRONMENT,
-    allowedTopicArns: SES_ALLOWED_TOPIC_ARNS,
-    webhookCredential: SES_WEBHOOK_BASIC_AUTH
-      ? { username: SES_WEBHOOK_BASIC_AUTH.slice(0, separator), password: SES_WEBHOOK_BASIC_AUTH.slice(separator + 1) }
-      : null,
-    devCertificatePem: SNS_DEV_CERTIFICATE_PEM ?? null,
-    ingestionStaleMinutes: INGESTION_STALE_MINUTES,
-    park: { ttlMs: SES_PARK_TTL_HOURS * 3_600_000, maxParkedEventsPerMessage: SES_PARK_MAX_EVENTS_PER_MESSAGE },
-    opsToken: KURATCHI_OPS_TOKEN ?? null,
-    firehoseAccessKey: SES_FIREHOSE_ACCESS_KEY ?? null,
-    ses: sesClientConfig(result.data),
-    alertWebhookUrl: result.data.KURATCHI_ALERT_WEBHOOK_URL ?? null,
-  };
-  validated.set(env, config);
+  for (const section of upFront) readSettings(env, section);
+  let config = views.get(env);
+  if (!config) views.set(env, (config = configView(env)));
   return config;
 }
 
-/** The SESv2 client configuration of {@link DashboardConfig.ses}, or null without credentials. */
-function sesClientConfig(env: {
-  AWS_REGION?: string | undefined;
-  AWS_ACCESS_KEY_ID?: string | undefined;
-  AWS_SECRET_ACCESS_KEY?: string | undefined;
-  AWS_SESSION_TOKEN?: string | undefined;
-  AWS_ENDPOINT_URL?: string | undefined;
-}): SesClientInput | null {
-  if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY || !env.AWS_REGION) return null;
+/** Each field a getter over its section (validated once per env by `readSettings`). */
+function configView(env: object): DashboardConfig {
+  const webhook = () => readSettings(env, 'webhook');
   return {
-    region: env.AWS_REGION,
-    credentials: {
-      accessKeyId: env.AWS_ACCESS_KEY_ID,
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    get environment() {
+      return webhook().KURATCHI_ENVIRONMENT;
     },
-    ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
+    get allowedTopicArns() {
+      return webhook().KURATCHI_ALLOWED_TOPIC_ARNS;
+    },
+    get webhookCredential() {
+      return basicCredential(webhook().KURATCHI_WEBHOOK_BASIC_AUTH);
+    },
+    get devCertificatePem() {
+      return webhook().KURATCHI_SNS_DEV_CERTIFICATE_PEM ?? null;
+    },
+    get ingestionStaleMinutes() {
+      return readSettings(env, 'alerts').KURATCHI_INGESTION_STALE_MINUTES;
+    },
+    get park() {
+      const park = readSettings(env, 'park');
+      return {
+        ttlMs: park.KURATCHI_PARK_TTL_HOURS * 3_600_000,
+        maxParkedEventsPerMessage: park.KURATCHI_PARK_MAX_EVENTS_PER_MESSAGE,
+      };
+    },
+    get opsToken() {
+      return readSettings(env, 'ops').KURATCHI_OPS_TOKEN ?? null;
+    },
+    get firehoseAccessKey() {
+      return readSettings(env, 'firehose').KURATCHI_FIREHOSE_ACCESS_KEY ?? null;
+    },
+    get ses() {
+      return sesClientConfig(readSettings(env, 'aws'));
+    },
+    get alertWebhookUrl() {
+      return readSettings(env, 'alerts').KURATCHI_ALERT_WEBHOOK_URL ?? null;
+    },
+  };
+}
+
+/** `user:password` split at its first colon (the schema guarantees one), or null. */
+function basicCredential(value: string | undefined): DashboardConfig['webhookCredential'] {
+  if (!value) return null;
+  const separator = value.indexOf(':');
+  return { username: value.slice(0, separator), password: value.slice(separator + 1) };
+}
+
+/** The SESv2 client configuration of {@link DashboardConfig.ses}, or null without credentials. */
+function sesClientConfig(aws: SectionValues<'aws'>): SesClientInput | null {
+  if (!aws.AWS_ACCESS_KEY_ID || !aws.AWS_SECRET_ACCESS_KEY || !aws.AWS_REGION) return null;
+  return {
+    region: aws.AWS_REGION,
+    credentials: {
+      accessKeyId: aws.AWS_ACCESS_KEY_ID,
+      secretAccessKey: aws.AWS_SECRET_ACCESS_KEY,
+      ...(aws.AWS_SESSION_TOKEN ? { sessionToken: aws.AWS_SESSION_TOKEN } : {}),
+    },
+    ...(aws.AWS_ENDPOINT_URL ? { endpoint: aws.AWS_ENDPOINT_URL } : {}),
   };
 }

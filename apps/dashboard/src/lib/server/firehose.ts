@@ -16,7 +16,8 @@ interface FirehoseContext {
 export async function handleFirehoseDelivery({ request, platform }: FirehoseContext): Promise<Response> {
   let config: DashboardConfig;
   try {
-    config = readConfig(platform?.env);
+    // The sections the endpoint reads, validated now so their error is the misconfigured answer.
+    config = readConfig(platform?.env, 'firehose', 'park');
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return refuseFirehoseRequest(request, 500, 'misconfigured', error.message);

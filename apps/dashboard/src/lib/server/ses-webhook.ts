@@ -21,7 +21,8 @@ export async function handleSesWebhook({ request, url, platform }: WebhookContex
   const started = Date.now();
   let config: DashboardConfig;
   try {
-    config = readConfig(platform?.env);
+    // The sections the webhook reads, validated now so their error is the misconfigured answer.
+    config = readConfig(platform?.env, 'webhook', 'park');
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const adminDb = platform?.env?.ADMIN_DB;

@@ -16,14 +16,22 @@ const devKeyCache = createSigningKeyCache({ maxEntries: 4 });
  */
 export function emailTracking(env: DashboardEnv, config: DashboardConfig, url?: URL): EmailTracking {
   const devCertificatePem = developmentCertificate(config, url);
+  // Getters, so each setting is read (and its section validated) only by the path that uses it:
+  // a bad webhook setting does not stop the queue consumer or the Firehose endpoint.
   return createEmailTracking({
     env: env as unknown as Record<string, unknown>,
-    allowedTopicArns: config.allowedTopicArns,
-    webhookCredential: config.webhookCredential,
+    get allowedTopicArns() {
+      return config.allowedTopicArns;
+    },
+    get webhookCredential() {
+      return config.webhookCredential;
+    },
     queue: env.SES_EVENTS_QUEUE ?? null,
     archive: env.SES_ARCHIVE ?? null,
     park: config.park,
-    firehoseAccessKey: config.firehoseAccessKey,
+    get firehoseAccessKey() {
+      return config.firehoseAccessKey;
+    },
     ...(devCertificatePem
       ? { certificates: { fetchCertificate: async () => devCertificatePem, keyCache: devKeyCache } }
       : {}),

@@ -51,12 +51,12 @@ credentials, one email each to success@, bounce@ and complaint@simulator.amazons
 with the run's id), through POST /api/ops/canary; then each event SES must publish for them
 (Send and Delivery; Send and Bounce; Send, Delivery and Complaint: seven in all) has to come back
 through SNS, the webhook, the queue and the database before the run's deadline
-(SES_CANARY_DEADLINE_MINUTES, default 15). This is the whole path, tested end to end. The Worker
-needs SES_CANARY_ORGANIZATION_ID, SES_CANARY_FROM and its AWS credentials (docs/guides/deploy.md);
+(KURATCHI_CANARY_DEADLINE_MINUTES, default 15). This is the whole path, tested end to end. The Worker
+needs KURATCHI_CANARY_ORGANIZATION_ID, KURATCHI_CANARY_FROM and its AWS credentials (docs/guides/deploy.md);
 without them the API answers 409 canary-not-configured with what is missing. It also needs the
 secret KURATCHI_OPS_TOKEN, which this command reads from the environment variable
 ${OPS_TOKEN_ENV}. The scheduled canary job makes the same runs on its own every
-SES_CANARY_INTERVAL_MINUTES.
+KURATCHI_CANARY_INTERVAL_MINUTES.
 
 Without --wait it prints the run and how to follow it. With --wait it polls GET
 /api/ops/canary/ID and prints each event as it comes back, with its end-to-end lag (from the send

@@ -51,7 +51,7 @@ interface RunAnswer {
 
 /**
  * `kuratchi-ses reconcile`: asks SES (GetMessageInsights, through the dashboard's operations API
- * and the Worker's own AWS credentials) about emails with no outcome after SES_RECONCILE_AFTER_HOURS,
+ * and the Worker's own AWS credentials) about emails with no outcome after KURATCHI_RECONCILE_AFTER_HOURS,
  * organisation by organisation, a page per request, and applies what it learns (or, with
  * --dry-run, only counts it).
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetMessageInsights.html
@@ -63,12 +63,12 @@ export const reconcileCommand: Command = {
   help: `Usage: kuratchi-ses reconcile --dashboard-url URL [--org ORG] [--dry-run] [options]
 
 Reconciliation, the polling alternative to SNS: every email sent more than
-SES_RECONCILE_AFTER_HOURS ago (default 4) with no Delivery, Bounce, Reject, Complaint,
+KURATCHI_RECONCILE_AFTER_HOURS ago (default 4) with no Delivery, Bounce, Reject, Complaint,
 DeliveryDelay or Rendering Failure yet is looked up with SESv2 GetMessageInsights (one call a
 second), and the outcomes SES knows are applied as events of source "reconcile" (the timeline
 shows "via reconciliation"); a late SNS copy of the same event counts once. Emails SES knows
-nothing more of are asked again after SES_RECONCILE_RETRY_HOURS and given up after
-SES_RECONCILE_GIVE_UP_HOURS, exactly as the Worker's scheduled job does.
+nothing more of are asked again after KURATCHI_RECONCILE_RETRY_HOURS and given up after
+KURATCHI_RECONCILE_GIVE_UP_HOURS, exactly as the Worker's scheduled job does.
 Needs Virtual Deliverability Manager on the SES account and the Worker's own AWS credentials
 (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); without them it says so and does nothing.
 Through GET and POST /api/ops/reconcile, every organisation (or --org), a page of --page-size

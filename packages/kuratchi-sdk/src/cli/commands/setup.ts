@@ -75,7 +75,7 @@ firehose-event-destination, after event-destination; idempotent, planned by --dr
 ${optionsHelp(FLAGS)}
 
 Credentials: the AWS SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or
---profile, SSO…). After setup, add the topic ARN to the webhook's SES_ALLOWED_TOPIC_ARNS so it
+--profile, SSO…). After setup, add the topic ARN to the webhook's KURATCHI_ALLOWED_TOPIC_ARNS so it
 confirms the subscription.
 
 Example:
@@ -116,7 +116,7 @@ ${EXIT_CODES_HELP}`,
     }
     if (report.subscriptionPending && report.topicArn) {
       out(
-        `next: add ${report.topicArn} to the webhook's SES_ALLOWED_TOPIC_ARNS so it confirms the subscription, then run \`kuratchi-ses status\``,
+        `next: add ${report.topicArn} to the webhook's KURATCHI_ALLOWED_TOPIC_ARNS so it confirms the subscription, then run \`kuratchi-ses status\``,
       );
     }
     return EXIT.ok;

@@ -46,7 +46,7 @@ const FLAGS: CommandFlags = {
     own('cert-out', {
       kind: 'text',
       value: 'FILE',
-      meaning: 'write the certificate PEM here (for SNS_DEV_CERTIFICATE_PEM)',
+      meaning: 'write the certificate PEM here (for KURATCHI_SNS_DEV_CERTIFICATE_PEM)',
     }),
     own('emails', {
       kind: 'text',
@@ -79,9 +79,9 @@ out-of-order pairs, forged messages (expected 403) and events of emails nobody s
 
 The events come from the dashboard demo's generator (createDemoTraffic of
 kuratchi-sdk/email/testing). A webhook trusts these signatures only in development: run the
-dashboard with ENVIRONMENT=development, SNS_DEV_CERTIFICATE_PEM set to the certificate
+dashboard with KURATCHI_ENVIRONMENT=development, KURATCHI_SNS_DEV_CERTIFICATE_PEM set to the certificate
 (--cert-out writes it; otherwise it is printed on stderr), and the topic in
-SES_ALLOWED_TOPIC_ARNS. Use --key FILE to keep signing with the same key across runs, so the
+KURATCHI_ALLOWED_TOPIC_ARNS. Use --key FILE to keep signing with the same key across runs, so the
 webhook does not need reconfiguring. Prints a tally of kind->status ("forged->403 x2").
 
 ${optionsHelp(FLAGS)}
@@ -114,10 +114,12 @@ ${EXIT_CODES_HELP}
     if (keyPath && created)
       err(`signing key written to ${keyPath} (reuse it with --key so the webhook keeps trusting it)`);
     if (certOut)
-      err(`signing certificate written to ${certOut}: set SNS_DEV_CERTIFICATE_PEM of the webhook to its content`);
+      err(
+        `signing certificate written to ${certOut}: set KURATCHI_SNS_DEV_CERTIFICATE_PEM of the webhook to its content`,
+      );
     else
       err(
-        `signing certificate (set SNS_DEV_CERTIFICATE_PEM of the webhook to it, or use --cert-out FILE):\n${signer.certificatePem}`,
+        `signing certificate (set KURATCHI_SNS_DEV_CERTIFICATE_PEM of the webhook to it, or use --cert-out FILE):\n${signer.certificatePem}`,
       );
 
     const emails = await demoEmails(stringFlag(args, 'emails'), random);
@@ -159,7 +161,7 @@ ${EXIT_CODES_HELP}
     }
     if (unexpected.length && unexpected.every((u) => u.got === '403')) {
       err(
-        `hint: every unexpected answer was 403: the webhook does not trust this signing certificate or topic; run it with ENVIRONMENT=development, SNS_DEV_CERTIFICATE_PEM=<the certificate> and ${topicArn} in SES_ALLOWED_TOPIC_ARNS`,
+        `hint: every unexpected answer was 403: the webhook does not trust this signing certificate or topic; run it with KURATCHI_ENVIRONMENT=development, KURATCHI_SNS_DEV_CERTIFICATE_PEM=<the certificate> and ${topicArn} in KURATCHI_ALLOWED_TOPIC_ARNS`,
       );
     }
     return unexpected.length ? EXIT.failed : EXIT.ok;

@@ -29,7 +29,7 @@ function lateCondition(run: CanaryRunReport, now: Date): AlertCondition {
       : `Canary late: ${run.missing.length ? `${run.missing.join(', ')} not back` : 'events came back after the deadline'} ${formatLag(run.deadlineAt - run.startedAt)} after the send (run ${run.id}, ${started})`;
   const detail =
     run.status === 'send-failed'
-      ? `${run.error ?? 'a canary email was not sent'}. Check SES_CANARY_FROM (a verified identity), the configuration set and the Worker's AWS credentials.`
+      ? `${run.error ?? 'a canary email was not sent'}. Check KURATCHI_CANARY_FROM (a verified identity), the configuration set and the Worker's AWS credentials.`
       : `SES events of the mailbox simulator did not come back through SNS and the webhook in time (checked ${now.toISOString()}). ` +
         "Check the SNS subscription (kuratchi-ses status), the webhook's answers, the queue and the dead letters; run kuratchi-ses canary --wait to test again.";
   return {

@@ -7,8 +7,8 @@ const TRIGGER_SLACK_MS = 60_000;
 /**
  * The `canary` scheduled job as of `now`: brings the waiting runs up to date (their events'
  * arrivals, late once past their deadline), then starts a run when the last one started at least
- * `SES_CANARY_INTERVAL_MINUTES` ago (the cron runs every 10 minutes; the interval is read from the
- * stored runs, not from the cron string). Off (and saying why) without SES_CANARY_ORGANIZATION_ID
+ * `KURATCHI_CANARY_INTERVAL_MINUTES` ago (the cron runs every 10 minutes; the interval is read from the
+ * stored runs, not from the cron string). Off (and saying why) without KURATCHI_CANARY_ORGANIZATION_ID
  * or AWS credentials.
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
  * @see https://docs.aws.amazon.com/ses/latest/dg/send-an-email-from-console.html#send-email-simulator

@@ -167,9 +167,9 @@ describe('the reconcile scheduled job', () => {
   });
 
   it('fails alone on an invalid setting, naming it (the other jobs still ran)', async () => {
-    const line = await runCron(NOW, { ...AWS, SES_RECONCILE_MAX_PER_RUN: '1000' });
+    const line = await runCron(NOW, { ...AWS, KURATCHI_RECONCILE_MAX_PER_RUN: '1000' });
     expect(line).toMatchObject({ outcome: 'failed', thrown: true });
-    expect(String(line?.['error'])).toMatch(/SES_RECONCILE_MAX_PER_RUN must be at most 300/);
+    expect(String(line?.['error'])).toMatch(/KURATCHI_RECONCILE_MAX_PER_RUN: must be at most 300/);
   });
 });
 

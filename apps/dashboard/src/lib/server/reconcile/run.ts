@@ -13,7 +13,7 @@ export type OrganizationReconcile = ReconcileReport | { organizationId: string; 
 
 /** What a reconciliation run did, for the cron log line, the operations API and the CLI. */
 export interface ReconcileRun {
-  /** `done`; `not-configured` (no AWS credentials); `vdm-off`; `off` (SES_RECONCILE_MAX_PER_RUN=0). Nothing is written unless `done`. */
+  /** `done`; `not-configured` (no AWS credentials); `vdm-off`; `off` (KURATCHI_RECONCILE_MAX_PER_RUN=0). Nothing is written unless `done`. */
   status: 'done' | 'not-configured' | 'vdm-off' | 'off';
   message?: string;
   dryRun: boolean;
@@ -30,7 +30,7 @@ export interface ReconcileRunOptions {
   now: Date;
   dryRun?: boolean;
   organizationId?: string;
-  /** Most emails to ask about in this run (all organisations together); default SES_RECONCILE_MAX_PER_RUN. */
+  /** Most emails to ask about in this run (all organisations together); default KURATCHI_RECONCILE_MAX_PER_RUN. */
   limit?: number;
   /** One organisation only: continue after this cursor. */
   after?: { createdAt: number; emailId: string };
@@ -41,7 +41,7 @@ export interface ReconcileRunOptions {
 /**
  * Runs reconciliation (kuratchi-sdk/email/reconcile) with the Worker's own SESv2 client over the
  * organisations of the admin database, one after the other, sharing one budget of
- * `SES_RECONCILE_MAX_PER_RUN` asks and one throttle (GetMessageInsights allows one call a second
+ * `KURATCHI_RECONCILE_MAX_PER_RUN` asks and one throttle (GetMessageInsights allows one call a second
  * per account). The first organisation rotates from run to run so a large one cannot starve the
  * others. Without AWS credentials, or without Virtual Deliverability Manager, it says so and
  * writes nothing; an organisation that fails is reported and the next one still runs.
@@ -55,7 +55,8 @@ export async function runReconciliation(env: DashboardEnv, options: ReconcileRun
   const run: ReconcileRun = { status: 'done', dryRun, organizations: [], totals: emptyTotals() };
   if (!config.ses) return { ...run, status: 'not-configured', message: RECONCILE_NOT_CONFIGURED };
   let budget = options.limit ?? settings.maxPerRun;
-  if (budget === 0) return { ...run, status: 'off', message: 'SES_RECONCILE_MAX_PER_RUN is 0: reconciliation is off' };
+  if (budget === 0)
+    return { ...run, status: 'off', message: 'KURATCHI_RECONCILE_MAX_PER_RUN is 0: reconciliation is off' };
   const reconciler = createReconciler({ ses: config.ses, sink: d1EventSink(env, config), settings });
   const vdm = await reconciler.vdmStatus();
   if (!vdm.enabled) return { ...run, status: 'vdm-off', message: vdm.message };

@@ -21,7 +21,7 @@ export interface ReputationGuardRun {
 
 /**
  * The scheduled job: evaluates every organisation with `evaluateReputationGuard` (its own
- * database, the `REPUTATION_*` settings, the Worker's SESv2 client for organisations with their
+ * database, the `KURATCHI_GUARD_*` settings, the Worker's SESv2 client for organisations with their
  * own configuration set). One organisation failing does not stop the others; the run then fails
  * (is logged as failed, naming each one) once the others are evaluated.
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/

@@ -27,7 +27,7 @@ const AWS = {
   AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
   AWS_ENDPOINT_URL: `https://${HOST}`,
   // Reconciliation off: the scripted SES host answers only the configuration set calls.
-  SES_RECONCILE_MAX_PER_RUN: '0',
+  KURATCHI_RECONCILE_MAX_PER_RUN: '0',
 };
 const TOKEN = 'reputation-ops-token-0123456789abcdef';
 const store = () => createD1ReputationGuardStore(env.ADMIN_DB);
@@ -108,22 +108,24 @@ afterAll(async () => {
   ]);
 });
 
-describe('the REPUTATION_* settings', () => {
+describe('the KURATCHI_GUARD_* settings', () => {
   it('read thresholds in percent, and name the variable that is out of bounds', () => {
     expect(
       readReputationSettings({
         ADMIN_DB: env.ADMIN_DB,
-        REPUTATION_BOUNCE_PAUSE_PERCENT: '3.5',
-        REPUTATION_WINDOW_DAYS: '14',
+        KURATCHI_GUARD_BOUNCE_PAUSE_PERCENT: '3.5',
+        KURATCHI_GUARD_WINDOW_DAYS: '14',
       }),
     ).toMatchObject({ windowDays: 14, thresholds: { bounce: { warn: 0.02, pause: 0.035 } } });
-    expect(() => readReputationSettings({ ADMIN_DB: env.ADMIN_DB, REPUTATION_BOUNCE_PAUSE_PERCENT: '5' })).toThrow(
-      /REPUTATION_BOUNCE_PAUSE_PERCENT must be below SES's review level of 5 %/,
+    expect(() => readReputationSettings({ ADMIN_DB: env.ADMIN_DB, KURATCHI_GUARD_BOUNCE_PAUSE_PERCENT: '5' })).toThrow(
+      /KURATCHI_GUARD_BOUNCE_PAUSE_PERCENT: must be below SES's review level of 5 %/,
     );
-    expect(() => readReputationSettings({ ADMIN_DB: env.ADMIN_DB, REPUTATION_COMPLAINT_WARN_PERCENT: '0.09' })).toThrow(
-      /REPUTATION_COMPLAINT_WARN_PERCENT \/ REPUTATION_COMPLAINT_PAUSE_PERCENT warn must be below pause/,
+    expect(() =>
+      readReputationSettings({ ADMIN_DB: env.ADMIN_DB, KURATCHI_GUARD_COMPLAINT_WARN_PERCENT: '0.09' }),
+    ).toThrow(
+      /KURATCHI_GUARD_COMPLAINT_WARN_PERCENT \/ KURATCHI_GUARD_COMPLAINT_PAUSE_PERCENT: warn must be below pause/,
     );
-    expect(() => readReputationSettings({ ADMIN_DB: env.ADMIN_DB, REPUTATION_MIN_RECIPIENTS: 'many' })).toThrow(
+    expect(() => readReputationSettings({ ADMIN_DB: env.ADMIN_DB, KURATCHI_GUARD_MIN_RECIPIENTS: 'many' })).toThrow(
       ConfigError,
     );
   });

@@ -22,7 +22,7 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
   return [
     {
       // Applies parked events whose lookup row appeared without a drain; dead-letters what
-      // outlived SES_PARK_TTL_HOURS (kuratchi-sdk: sweepParkedEvents).
+      // outlived KURATCHI_PARK_TTL_HOURS (kuratchi-sdk: sweepParkedEvents).
       name: 'park-sweep',
       run: (now) => emailTracking(env, readConfig(env)).sweepPark(now),
     },
@@ -38,17 +38,17 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
         deleted: await createD1AdminStore(env.ADMIN_DB).purgeLagBefore(now.getTime() - LAG_KEPT_MS),
       }),
     },
-    // Asks SES (GetMessageInsights) about emails with no outcome after SES_RECONCILE_AFTER_HOURS
+    // Asks SES (GetMessageInsights) about emails with no outcome after KURATCHI_RECONCILE_AFTER_HOURS
     // and applies what it learns (../reconcile/job).
     reconcileJob(env),
     {
-      // Sends a canary run to the SES mailbox simulator every SES_CANARY_INTERVAL_MINUTES and
-      // decides the waiting ones (../canary/job.ts); off without SES_CANARY_ORGANIZATION_ID.
+      // Sends a canary run to the SES mailbox simulator every KURATCHI_CANARY_INTERVAL_MINUTES and
+      // decides the waiting ones (../canary/job.ts); off without KURATCHI_CANARY_ORGANIZATION_ID.
       name: 'canary',
       run: (now) => runCanaryJob(env, now),
     },
     {
-      // Evaluates every organisation's bounce and complaint rates; pauses past REPUTATION_*_PAUSE_PERCENT
+      // Evaluates every organisation's bounce and complaint rates; pauses past KURATCHI_GUARD_*_PAUSE_PERCENT
       // (../reputation/guard-job, kuratchi-sdk: evaluateReputationGuard). Every run: it is a few
       // indexed queries per organisation, and a pause should not wait.
       name: 'reputation-guard',

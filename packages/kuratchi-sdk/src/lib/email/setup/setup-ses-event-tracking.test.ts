@@ -235,7 +235,7 @@ describe('setupSESEventTracking: a second run changes nothing', () => {
     const report = await setup(aws);
     expect(report).toMatchObject({ ok: true, subscriptionPending: true });
     expect(step(report, 'subscription')).toMatchObject({ step: 'subscription', status: 'unchanged' });
-    expect(step(report, 'subscription')!.detail).toContain('SES_ALLOWED_TOPIC_ARNS');
+    expect(step(report, 'subscription')!.detail).toContain('KURATCHI_ALLOWED_TOPIC_ARNS');
     expect(step(report, 'subscription-dead-letter')).toMatchObject({ status: 'unchanged' });
     expect(step(report, 'subscription-dead-letter').detail).toMatch(/pending confirmation: .*run setup again/);
     expect(aws.sns.commandCalls(SubscribeCommand)).toHaveLength(0);

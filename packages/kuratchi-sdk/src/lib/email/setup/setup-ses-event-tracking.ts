@@ -44,7 +44,7 @@ export interface SetupReport extends RunReport {
  * resumes. With `dryRun` nothing is called: every step is `planned`.
  *
  * The subscription stays pending until the webhook confirms it, which the kuratchi webhook does
- * by itself once the topic ARN is in its allowlist (`SES_ALLOWED_TOPIC_ARNS`).
+ * by itself once the topic ARN is in its allowlist (`KURATCHI_ALLOWED_TOPIC_ARNS`).
  * @throws {InvalidOptionsError} for invalid options (nothing is called then). AWS errors are
  *   reported in the result, never thrown.
  * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-add-event-destination-sns.html

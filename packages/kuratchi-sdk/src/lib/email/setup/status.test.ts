@@ -82,7 +82,7 @@ describe('getSESEventTrackingStatus', () => {
     expect(status.ready).toBe(false);
     expect(status.subscriptions).toEqual([{ endpoint: WEBHOOK_URL, confirmed: false }]);
     expect(status.problems).toEqual([
-      expect.stringContaining(`add ${TOPIC_ARN} to the webhook's SES_ALLOWED_TOPIC_ARNS`),
+      expect.stringContaining(`add ${TOPIC_ARN} to the webhook's KURATCHI_ALLOWED_TOPIC_ARNS`),
     ]);
     expect(aws.sns.commandCalls(GetSubscriptionAttributesCommand)).toHaveLength(0);
   });

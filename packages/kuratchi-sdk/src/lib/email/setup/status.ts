@@ -203,7 +203,7 @@ export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOpt
     if (!subscriptions.length) problems.push(`${wanted} is not subscribed to the topic: ${setup}`);
     else if (!subscriptions.some((s) => s.confirmed)) {
       problems.push(
-        `the subscription of ${wanted} is pending confirmation: add ${topicArn} to the webhook's SES_ALLOWED_TOPIC_ARNS so it confirms, then ${setup} again if it expired`,
+        `the subscription of ${wanted} is pending confirmation: add ${topicArn} to the webhook's KURATCHI_ALLOWED_TOPIC_ARNS so it confirms, then ${setup} again if it expired`,
       );
     }
   }

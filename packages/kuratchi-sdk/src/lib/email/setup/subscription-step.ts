@@ -23,7 +23,7 @@ export const subscriptionStep: Step<SetupContext> = {
       c.subscriptionPending = true;
       return {
         status: 'unchanged',
-        detail: `subscribed, pending confirmation: the webhook confirms it when ${c.topicArn} is in its allowed topics (SES_ALLOWED_TOPIC_ARNS)`,
+        detail: `subscribed, pending confirmation: the webhook confirms it when ${c.topicArn} is in its allowed topics (KURATCHI_ALLOWED_TOPIC_ARNS)`,
       };
     }
     if (existing) {

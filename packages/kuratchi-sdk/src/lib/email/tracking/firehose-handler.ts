@@ -49,7 +49,7 @@ export async function refuseFirehoseRequest(
 
 /**
  * Handles one Amazon Data Firehose HTTP endpoint delivery request (`SES_FIREHOSE_PATH`): the
- * access key (`SES_FIREHOSE_ACCESS_KEY`, compared in constant time; none configured: 403 to
+ * access key (`KURATCHI_FIREHOSE_ACCESS_KEY`, compared in constant time; none configured: 403 to
  * all), the body (gzip, size limits: the SDK's `readFirehoseRequest`), then each record's SES
  * event records as unsigned queue messages of source `firehose`: sent to `SES_EVENTS_QUEUE` in
  * queued mode (`sendBatch` within Queues' limits), applied inside the request otherwise.
@@ -70,7 +70,11 @@ export async function handleFirehoseDelivery(request: Request, deps: FirehoseDep
   const refuse = (status: number, outcome: string, message: string) =>
     refuseFirehoseRequest(request, status, outcome, message, now);
   if (!deps.accessKey) {
-    return refuse(403, 'firehose-disabled', 'the Firehose endpoint is off: set the SES_FIREHOSE_ACCESS_KEY secret');
+    return refuse(
+      403,
+      'firehose-disabled',
+      'the Firehose endpoint is off: set the KURATCHI_FIREHOSE_ACCESS_KEY secret',
+    );
   }
   const presented = request.headers.get(FIREHOSE_ACCESS_KEY_HEADER) ?? '';
   if (!(await sameSecret(presented, deps.accessKey))) {

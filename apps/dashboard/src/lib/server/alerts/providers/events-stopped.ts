@@ -5,7 +5,7 @@ import { eventsStoppedWarning } from '../../health';
 import type { AlertCondition, AlertProvider } from '../condition';
 
 /**
- * `events-stopped`, per organisation: emails were sent more than `INGESTION_STALE_MINUTES` ago
+ * `events-stopped`, per organisation: emails were sent more than `KURATCHI_INGESTION_STALE_MINUTES` ago
  * and no SES event has arrived since (the health panel's warning, {@link eventsStoppedWarning}).
  * The key names the first send left without events, so the incident lasts until an event arrives.
  * An organisation whose database cannot be read keeps its incident as it is (an unknown key).

@@ -19,7 +19,8 @@ export function subscriptionAlertProvider(env: DashboardEnv): AlertProvider {
           organizationId: null,
           severity: 'critical',
           title: 'No SNS topic is allowed: the webhook refuses every SES event',
-          detail: 'Set SES_ALLOWED_TOPIC_ARNS to the topic that `kuratchi-ses setup` created (docs/guides/deploy.md).',
+          detail:
+            'Set KURATCHI_ALLOWED_TOPIC_ARNS to the topic that `kuratchi-ses setup` created (docs/guides/deploy.md).',
         },
       ];
     }

@@ -36,7 +36,11 @@ async function postFirehose(
     },
     body,
   });
-  const response = await worker.fetch!(request as never, { ...env, SES_FIREHOSE_ACCESS_KEY: KEY, ...options.env }, ctx);
+  const response = await worker.fetch!(
+    request as never,
+    { ...env, KURATCHI_FIREHOSE_ACCESS_KEY: KEY, ...options.env },
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return response;
 }
@@ -135,7 +139,7 @@ describe('Firehose HTTP endpoint, refusals (nothing written)', () => {
   it.each([
     ['a wrong key', 401, { key: 'wrong-key-0123456789abcdef0123456789' }],
     ['no key header', 401, { key: null }],
-    ['no key configured', 403, { env: { SES_FIREHOSE_ACCESS_KEY: undefined } }],
+    ['no key configured', 403, { env: { KURATCHI_FIREHOSE_ACCESS_KEY: undefined } }],
   ] as const)('%s: answers %i', async (_name, status, options) => {
     const before = await writes();
     const response = await postFirehose(good(), options as never);

@@ -22,10 +22,10 @@ const CANARY = {
   AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
   AWS_ENDPOINT_URL: `https://${HOST}`,
   KURATCHI_OPS_TOKEN: TOKEN,
-  SES_CANARY_ORGANIZATION_ID: ORGS.globex,
-  SES_CANARY_FROM: 'canary@globex.example',
+  KURATCHI_CANARY_ORGANIZATION_ID: ORGS.globex,
+  KURATCHI_CANARY_FROM: 'canary@globex.example',
   // Reconciliation off: the scripted SES host answers only what each test scripts.
-  SES_RECONCILE_MAX_PER_RUN: '0',
+  KURATCHI_RECONCILE_MAX_PER_RUN: '0',
 };
 const MINUTE = 60_000;
 
@@ -72,10 +72,10 @@ async function comesBack(run: CanaryRunReport, scenario: string, eventType: stri
 }
 
 describe('the canary job and its operations API', () => {
-  it('says clearly that it is off without SES_CANARY_ORGANIZATION_ID, or without AWS credentials', async () => {
+  it('says clearly that it is off without KURATCHI_CANARY_ORGANIZATION_ID, or without AWS credentials', async () => {
     const now = Date.now();
-    expect((await cron(now, {}))['skipped']).toMatch(/^not configured: set SES_CANARY_ORGANIZATION_ID/);
-    const noAws = { SES_CANARY_ORGANIZATION_ID: ORGS.globex, SES_CANARY_FROM: 'canary@globex.example' };
+    expect((await cron(now, {}))['skipped']).toMatch(/^not configured: set KURATCHI_CANARY_ORGANIZATION_ID/);
+    const noAws = { KURATCHI_CANARY_ORGANIZATION_ID: ORGS.globex, KURATCHI_CANARY_FROM: 'canary@globex.example' };
     expect((await cron(now, noAws))['skipped']).toMatch(/^not configured: the Worker has no AWS credentials/);
     const refused = await ops('POST', '/api/ops/canary', { KURATCHI_OPS_TOKEN: TOKEN });
     expect(refused.status).toBe(409);

@@ -47,7 +47,7 @@ function streamOf(size: number): ReadableStream<Uint8Array> {
 
 describe('answers the route gives before the ingestor are logged and counted like the others', () => {
   it('misconfigured (503): one error line naming the problem, counted as received, not as rejected', async () => {
-    const { response, logged, moved } = await answered('{}', { env: { SES_ALLOWED_TOPIC_ARNS: 'not-a-topic' } }, [
+    const { response, logged, moved } = await answered('{}', { env: { KURATCHI_ALLOWED_TOPIC_ARNS: 'not-a-topic' } }, [
       'received',
       'outcome:unavailable',
       'rejected:misconfigured',
@@ -62,7 +62,7 @@ describe('answers the route gives before the ingestor are logged and counted lik
       code: 'misconfigured',
       status: 503,
     });
-    expect(logged.error[0].error).toContain('SES_ALLOWED_TOPIC_ARNS');
+    expect(logged.error[0].error).toContain('KURATCHI_ALLOWED_TOPIC_ARNS');
     expect(typeof logged.error[0].ms).toBe('number');
     expect(moved).toEqual({ received: 1, 'outcome:unavailable': 1, 'rejected:misconfigured': 0 });
   });
@@ -76,7 +76,7 @@ describe('answers the route gives before the ingestor are logged and counted lik
   });
 
   const refusals: Array<[string, BodyInit, Parameters<typeof post>[1], number, string]> = [
-    ['unauthorized', '{}', { env: { SES_WEBHOOK_BASIC_AUTH: 'sns:s3cret-Pa55' } }, 401, 'unauthorized'],
+    ['unauthorized', '{}', { env: { KURATCHI_WEBHOOK_BASIC_AUTH: 'sns:s3cret-Pa55' } }, 401, 'unauthorized'],
     ['too large (streamed)', streamOf(300 * 1024), {}, 413, 'too-large'],
     ['too large (declared)', 'x'.repeat(256 * 1024 + 1), {}, 413, 'too-large'],
     ['not UTF-8', new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), {}, 400, 'not-utf8'],

@@ -378,7 +378,7 @@ const attacks: Attack[] = [
     name: 'no credential when one is required',
     status: 401,
     code: 'unauthorized',
-    make: async () => ({ body: await open(), env: { SES_WEBHOOK_BASIC_AUTH: 'sns:secret' } }),
+    make: async () => ({ body: await open(), env: { KURATCHI_WEBHOOK_BASIC_AUTH: 'sns:secret' } }),
   },
   {
     name: 'a wrong credential',
@@ -386,7 +386,7 @@ const attacks: Attack[] = [
     code: 'unauthorized',
     make: async () => ({
       body: await open(),
-      env: { SES_WEBHOOK_BASIC_AUTH: 'sns:secret' },
+      env: { KURATCHI_WEBHOOK_BASIC_AUTH: 'sns:secret' },
       headers: { authorization: `Basic ${btoa('sns:guess')}` },
     }),
   },

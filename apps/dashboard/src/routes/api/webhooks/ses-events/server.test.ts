@@ -190,7 +190,7 @@ describe('refusals: their status, nothing written, no request to a foreign host'
 
   it('refuses every topic when none is configured (secure default)', async () => {
     const body = await signedEvent(signer, { eventType: 'Open', messageId: 'x' });
-    const response = await post(body, { env: { SES_ALLOWED_TOPIC_ARNS: '' } });
+    const response = await post(body, { env: { KURATCHI_ALLOWED_TOPIC_ARNS: '' } });
     expect(response.status).toBe(403);
     expect(await response.json()).toMatchObject({ code: 'topic-not-allowed' });
     expect(await takeOutbound()).toEqual([]);
@@ -198,7 +198,7 @@ describe('refusals: their status, nothing written, no request to a foreign host'
 });
 
 describe('HTTP Basic credential', () => {
-  const withCredential = { SES_WEBHOOK_BASIC_AUTH: 'sns:s3cret-Pa55' };
+  const withCredential = { KURATCHI_WEBHOOK_BASIC_AUTH: 'sns:s3cret-Pa55' };
 
   it('answers 401 with a challenge when the credential is missing or wrong, before reading anything', async () => {
     const acme = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
@@ -294,7 +294,7 @@ describe('configuration', () => {
   it('refuses the development certificate in production (503, loudly), whatever it signs', async () => {
     const demo = await createSnsSigner({ certUrl: env.TEST_SIGNER_CERT_URL });
     const response = await post(await signedEvent(demo, { eventType: 'Open', messageId: 'x' }), {
-      env: { ENVIRONMENT: 'production', SNS_DEV_CERTIFICATE_PEM: demo.certificatePem },
+      env: { KURATCHI_ENVIRONMENT: 'production', KURATCHI_SNS_DEV_CERTIFICATE_PEM: demo.certificatePem },
     });
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ outcome: 'unavailable', code: 'misconfigured' });
@@ -303,12 +303,31 @@ describe('configuration', () => {
   it('trusts the development certificate in development on loopback only', async () => {
     const acme = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
     const demo = await createSnsSigner();
-    const development = { ENVIRONMENT: 'development', SNS_DEV_CERTIFICATE_PEM: demo.certificatePem };
+    const development = { KURATCHI_ENVIRONMENT: 'development', KURATCHI_SNS_DEV_CERTIFICATE_PEM: demo.certificatePem };
     const body = await signedEvent(demo, { eventType: 'Open', messageId: acme.sesMessageId });
     const remote = await post(body, { env: development, url: 'https://dashboard.example.com/api/webhooks/ses-events' });
     expect(remote.status).toBe(503); // the real certificate URL was tried (and is not served here)
     const local = await post(body, { env: development, url: WEBHOOK });
     expect(await local.json()).toEqual({ outcome: 'applied' });
+  });
+
+  it('keeps working when a setting of another section is bad (here the canary interval)', async () => {
+    const acme = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
+    const body = await signedEvent(signer, { eventType: 'Delivery', messageId: acme.sesMessageId });
+    const response = await post(body, { env: { KURATCHI_CANARY_INTERVAL_MINUTES: '5', AWS_REGION: 'nowhere' } });
+    expect(await response.json()).toEqual({ outcome: 'applied' });
+  });
+
+  it('still reads a setting under its old name for one release, and says so', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const acme = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
+    const body = await signedEvent(signer, { eventType: 'Delivery', messageId: acme.sesMessageId });
+    const oldName = { KURATCHI_ALLOWED_TOPIC_ARNS: undefined, SES_ALLOWED_TOPIC_ARNS: TOPIC };
+    expect(await (await post(body, { env: oldName })).json()).toEqual({ outcome: 'applied' });
+    expect(warn.mock.calls.flat().join('\n')).toContain(
+      'SES_ALLOWED_TOPIC_ARNS is deprecated: rename it KURATCHI_ALLOWED_TOPIC_ARNS',
+    );
+    warn.mockRestore();
   });
 
   it('names a missing ADMIN_DB binding', async () => {
