@@ -6,8 +6,8 @@
 // after a full GC when run with --expose-gc (bench/run.mjs does); the result is the RSS at the
 // end against the RSS after the warm-up (target ≤ 1.2: caches bounded, nothing accumulates).
 //   BENCH_MEMORY_EVENTS=1000000   events to ingest (after the warm-up)
-import { applyEvent, initialTracking, parseSesEvent } from 'kuratchi-sdk/email/events';
-import { verifySnsMessage } from 'kuratchi-sdk/email/verify';
+import { applyEvent, initialTracking, parseSesEvent } from 'kuratchi-sdk/internal/events';
+import { verifySnsMessage } from 'kuratchi-sdk/internal/verify';
 import { buildSesEvent, createSnsSigner } from 'kuratchi-sdk/email/testing';
 import { report, result } from './lib.mjs';
 

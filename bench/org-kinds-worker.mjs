@@ -18,8 +18,8 @@ import {
   createOrgDatabaseClient,
   createOrgEmailStore,
   durableObjectDatabase,
-} from 'kuratchi-sdk/email/d1';
-import { consumeSesEventQueue } from 'kuratchi-sdk/email/events';
+} from 'kuratchi-sdk/internal/d1';
+import { consumeSesEventQueue } from 'kuratchi-sdk/internal/events';
 import { countingD1, messageBatch } from './counting-d1.mjs';
 
 export { OrganizationDatabase } from 'kuratchi-sdk/email/durable-object';

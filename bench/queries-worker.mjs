@@ -2,7 +2,7 @@
 // database, so both contenders run where the dashboard runs them (a D1 call from Node would add
 // a round trip per prepare/bind/all and measure that instead). bench/queries.mjs bundles it with
 // the built SDK (bench/lib.mjs bundleWorker): workerd resolves relative imports only.
-import { createD1EmailQueries } from 'kuratchi-sdk/email/d1';
+import { createD1EmailQueries } from 'kuratchi-sdk/internal/d1';
 
 export default {
   /**

@@ -15,7 +15,7 @@ import {
   createD1OrgEmailStore,
   createOrgBindingCache,
   createOrgDatabaseClient,
-} from 'kuratchi-sdk/email/d1';
+} from 'kuratchi-sdk/internal/d1';
 import {
   consumeSesEventQueue,
   createSesEventIngestor,
@@ -23,8 +23,8 @@ import {
   parseSesEvent,
   readSesEventQueueMessage,
   recordSesEvent,
-} from 'kuratchi-sdk/email/events';
-import { createSigningKeyCache } from 'kuratchi-sdk/email/verify';
+} from 'kuratchi-sdk/internal/events';
+import { createSigningKeyCache } from 'kuratchi-sdk/internal/verify';
 import { countingD1, isD1Binding, messageBatch } from './counting-d1.mjs';
 
 /** As the dashboard's: organisation → binding name for this isolate's life, trusted 60 s. */

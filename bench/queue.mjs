@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Miniflare } from 'miniflare';
 import { createSnsSigner } from 'kuratchi-sdk/email/testing';
-import { sesEventQueueMessage } from 'kuratchi-sdk/email/events';
+import { sesEventQueueMessage } from 'kuratchi-sdk/internal/events';
 import { ADMIN_MIGRATIONS, applyMigrationFiles, ORG_MIGRATIONS } from '../scripts/d1-migration-files.mjs';
 import { DEMO_D1_ORGANIZATIONS, registerOrganization } from '../scripts/lib/demo-organizations.mjs';
 import { readDemoSigner } from '../scripts/lib/demo-signer.mjs';

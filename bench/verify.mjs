@@ -12,10 +12,9 @@ import { X509Certificate } from 'node:crypto';
 import { createServer, get as httpGet } from 'node:http';
 import https from 'node:https';
 import { createRequire } from 'node:module';
-import { parseSnsMessage, verifySnsMessage } from 'kuratchi-sdk/email/verify';
-// The one internal of the verifier this benchmark needs (not public API): the canonical string SNS
-// signs, so that the crypto floor verifies exactly the bytes verifySnsMessage verifies.
-import { snsStringToSign } from '../packages/kuratchi-sdk/dist/email/sns/sns-verify.js';
+// snsStringToSign: the canonical string SNS signs, so that the crypto floor verifies exactly the
+// bytes verifySnsMessage verifies (from the internal subpath the dashboard uses too).
+import { parseSnsMessage, snsStringToSign, verifySnsMessage } from 'kuratchi-sdk/internal/verify';
 import { createSnsSigner } from 'kuratchi-sdk/email/testing';
 import { compareInRounds, report, result } from './lib.mjs';
 

@@ -2,7 +2,7 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-worker
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { createSnsSigner } from 'kuratchi-sdk/email/testing';
-import { bytesToBase64 } from 'kuratchi-sdk/email/encoding';
+import { bytesToBase64 } from 'kuratchi-sdk/internal/encoding';
 import { createFakeHttp } from './test/fake-http-server.ts';
 
 /** The SNS topic the test Worker accepts. */

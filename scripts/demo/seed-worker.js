@@ -4,9 +4,9 @@
 // and every SES event through the queue consumer of queued mode (`consumeSesEventBatch`), so
 // the rows, counters, suppressions and lookup rows are exactly what live ingestion writes.
 // Inside workerd a D1 query costs a few ms; through miniflare's Node proxy, ten times that.
-import { clearOrgTables, createD1AdminStore, createOrgEmailStore, openOrgDatabase } from 'kuratchi-sdk/email/d1';
-import { consumeSesEventBatch } from 'kuratchi-sdk/email/events';
-import { createEmailSender } from 'kuratchi-sdk/email/send';
+import { clearOrgTables, createD1AdminStore, createOrgEmailStore, openOrgDatabase } from 'kuratchi-sdk/internal/d1';
+import { consumeSesEventBatch } from 'kuratchi-sdk/internal/events';
+import { createEmailSender } from 'kuratchi-sdk/internal/send';
 
 // The organisation Durable Object, hosted here under the dashboard Worker's name, so the objects
 // this Worker seeds are the ones `wrangler dev` serves (write-seed.mjs).

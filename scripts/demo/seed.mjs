@@ -3,7 +3,7 @@
 // SES answered, and the SES events that followed (stories.mjs). write-seed.mjs writes the plan
 // through the SDK's own sendEmail and queue consumer, so every derived field is what live
 // ingestion makes of those events; foldDemoEmail says what that must be.
-import { applyEffects, applyEvent, initialTracking, parseSesEvent } from 'kuratchi-sdk/email/events';
+import { applyEffects, applyEvent, initialTracking, parseSesEvent } from 'kuratchi-sdk/internal/events';
 import { buildSesEvent, seededRandom } from 'kuratchi-sdk/email/testing';
 import { hashPassword } from '../../apps/dashboard/src/lib/server/auth/password.js';
 import { EXAMPLE_DOMAINS, FIRST_NAMES, LAST_NAMES } from '../lib/demo-names.mjs';

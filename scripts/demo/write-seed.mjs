@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { sesEventQueueMessage } from 'kuratchi-sdk/email/events';
+import { sesEventQueueMessage } from 'kuratchi-sdk/internal/events';
 import { Miniflare } from 'miniflare';
 import { applyMigrationFiles } from '../d1-migration-files.mjs';
 

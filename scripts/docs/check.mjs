@@ -65,10 +65,10 @@ for (const file of files) {
   if (write) markdown = withExamples(markdown, (path) => examples.get(path) ?? '');
   // 3. The webhook contract's table.
   if (file === 'docs/webhook.md') {
-    const { WEBHOOK_CONTRACT } = await import('kuratchi-sdk/email/events');
+    const { WEBHOOK_CONTRACT } = await import('kuratchi-sdk/internal/events');
     if (!WEBHOOK_CONTRACT) {
       console.error(
-        'docs check: kuratchi-sdk/email/events no longer exports WEBHOOK_CONTRACT: import it from its new place',
+        'docs check: kuratchi-sdk/internal/events no longer exports WEBHOOK_CONTRACT: import it from its new place',
       );
       process.exit(2);
     }

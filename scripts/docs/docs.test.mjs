@@ -40,7 +40,7 @@ describe('links and headings', () => {
 
   it('lists the file paths named in backticks, not URL paths or build output', () => {
     const text =
-      'see `events/ingest.ts` and `apps/dashboard/src/worker.ts`\n`/emails/ID/proof.json` `dist/cli/x.js` `kuratchi-sdk/email/d1`';
+      'see `events/ingest.ts` and `apps/dashboard/src/worker.ts`\n`/emails/ID/proof.json` `dist/cli/x.js` `kuratchi-sdk/internal/d1`';
     assert.deepEqual(codePaths(text), [
       { path: 'events/ingest.ts', line: 1 },
       { path: 'apps/dashboard/src/worker.ts', line: 1 },

@@ -1,5 +1,5 @@
 // The answers table of docs/webhook.md, generated from the webhook contract of the built SDK
-// (`WEBHOOK_CONTRACT`, exported by `kuratchi-sdk/email/events`). The table sits between two
+// (`WEBHOOK_CONTRACT`, exported by `kuratchi-sdk/internal/events`). The table sits between two
 // marks; `node scripts/docs/check.mjs --write` rewrites it, the check fails when it differs.
 // packages/kuratchi-sdk/src/lib/email/events/webhook-contract.test.ts checks the same table
 // against the source.

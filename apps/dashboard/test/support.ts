@@ -1,8 +1,8 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '$worker';
 import { buildSesEvent, createSnsSigner, type SesEventSpec, type SnsSigner } from 'kuratchi-sdk/email/testing';
-import { base64ToBytes } from 'kuratchi-sdk/email/encoding';
-import { durableObjectDatabase } from 'kuratchi-sdk/email/d1';
+import { base64ToBytes } from 'kuratchi-sdk/internal/encoding';
+import { durableObjectDatabase } from 'kuratchi-sdk/internal/d1';
 
 export const TOPIC = env.KURATCHI_ALLOWED_TOPIC_ARNS;
 export const WEBHOOK = 'http://127.0.0.1/api/webhooks/ses-events';

@@ -1,4 +1,4 @@
-import type { EmailRecipient } from 'kuratchi-sdk/email/events';
+import type { EmailRecipient } from 'kuratchi-sdk/internal/events';
 import { formatTime } from './format';
 
 /**

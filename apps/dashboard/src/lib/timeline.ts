@@ -1,4 +1,4 @@
-import type { SesEventSource } from 'kuratchi-sdk/email/events';
+import type { SesEventSource } from 'kuratchi-sdk/internal/events';
 /** Label/value pairs worth showing for one SES event of an email's timeline. */
 export function timelineDetails(eventType: string, detail: Record<string, unknown>): Array<[string, string]> {
   const pairs: Array<[string, unknown]> = [];

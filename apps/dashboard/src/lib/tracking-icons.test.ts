@@ -1,4 +1,4 @@
-import { initialTracking, type EmailRow } from 'kuratchi-sdk/email/events';
+import { initialTracking, type EmailRow } from 'kuratchi-sdk/internal/events';
 import { describe, expect, it } from 'vitest';
 import { trackingIcons } from './tracking-icons';
 

@@ -1,4 +1,4 @@
-import type { EmailRow } from 'kuratchi-sdk/email/events';
+import type { EmailRow } from 'kuratchi-sdk/internal/events';
 import { formatTime } from './format';
 
 /** Which icon an outcome shows (TrackingIcons.svelte maps each to its lucide icon). */

@@ -8,7 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { applyRecipientEvent, classifyEngagementSet, initialTracking, parseSesEvent } from 'kuratchi-sdk/email/events';
+import {
+  applyRecipientEvent,
+  classifyEngagementSet,
+  initialTracking,
+  parseSesEvent,
+} from 'kuratchi-sdk/internal/events';
 import { buildDemoSeed, foldDemoEmail, LIVE_EMAILS_PER_ORGANIZATION } from '../../../../scripts/demo/seed.mjs';
 import { USER_AGENTS } from '../../../../scripts/demo/clients.mjs';
 import { openDemoState, writeDemoSeed } from '../../../../scripts/demo/write-seed.mjs';

@@ -1,4 +1,4 @@
-import type { SesEventTrackingTarget } from 'kuratchi-sdk/email/setup';
+import type { SesEventTrackingTarget } from 'kuratchi-sdk/internal/setup';
 import { stringFlag, type ParsedArgs } from './args.js';
 import { own, use, type Flag } from './flags.js';
 import { UsageError } from './usage-error.js';

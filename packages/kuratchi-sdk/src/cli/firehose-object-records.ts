@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { JsonObjectSplitter } from 'kuratchi-sdk/email/events';
+import { JsonObjectSplitter } from 'kuratchi-sdk/internal/events';
 
 /**
  * The SES event records of one object Firehose wrote to S3: gunzipped when it starts with gzip's

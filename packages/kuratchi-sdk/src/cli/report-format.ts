@@ -1,4 +1,4 @@
-import type { StepReport } from 'kuratchi-sdk/email/setup';
+import type { StepReport } from 'kuratchi-sdk/internal/setup';
 
 /** A step report as aligned text lines, errors indented under their step. */
 export function formatSteps(steps: readonly StepReport[]): string[] {

@@ -100,7 +100,7 @@ describe('kuratchi-ses loads only what a command needs', { concurrency: true }, 
     assert.match(ok.stdout, /^valid: Notification /);
     assert.ok(
       library(ok.modules).some((url) => url.endsWith('/dist/email/sns/index.js')),
-      'verify loads kuratchi-sdk/email/verify',
+      'verify loads kuratchi-sdk/internal/verify',
     );
     assert.deepEqual(aws(ok.modules), []);
 

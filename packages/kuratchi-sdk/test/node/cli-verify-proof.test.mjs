@@ -7,7 +7,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { sha256Hex, snsArchiveKey } from 'kuratchi-sdk/email/events';
+import { sha256Hex, snsArchiveKey } from 'kuratchi-sdk/internal/events';
 import { buildSesEvent, createSnsSigner } from 'kuratchi-sdk/email/testing';
 import { runCli } from './cli-run.mjs';
 
@@ -20,7 +20,7 @@ let signer;
 let other;
 let bundle;
 
-/** The proof bundle format (kuratchi-sdk/email/events `proofBundleSchema`), built from signed messages. */
+/** The proof bundle format (kuratchi-sdk/internal/events `proofBundleSchema`), built from signed messages. */
 async function proofBundle(sesMessageId, specs) {
   const messages = [];
   for (const [i, spec] of specs.entries()) {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { verifySnsMessage } from 'kuratchi-sdk/email/verify';
+import { verifySnsMessage } from 'kuratchi-sdk/internal/verify';
 import { BASE_ENV, CLI, runCli } from './cli-run.mjs';
 
 const GENUINE = fileURLToPath(new URL('../../src/lib/email/sns/fixtures/genuine/', import.meta.url));

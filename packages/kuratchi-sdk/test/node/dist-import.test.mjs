@@ -6,9 +6,9 @@ import { test } from 'node:test';
 test('kuratchi-sdk/email exports the ingestion API from dist/', async () => {
   // The ingestion API lives in the subpaths of its concerns (verify, events, d1).
   const email = {
-    ...(await import('kuratchi-sdk/email/verify')),
-    ...(await import('kuratchi-sdk/email/events')),
-    ...(await import('kuratchi-sdk/email/d1')),
+    ...(await import('kuratchi-sdk/internal/verify')),
+    ...(await import('kuratchi-sdk/internal/events')),
+    ...(await import('kuratchi-sdk/internal/d1')),
   };
   for (const name of [
     'verifySnsMessage',
@@ -35,7 +35,7 @@ test('kuratchi-sdk/email exports the ingestion API from dist/', async () => {
 });
 
 test('a message signed by the testing signer verifies with the built verifier, and a tampered one does not', async () => {
-  const { verifySnsMessage, SnsVerificationError } = await import('kuratchi-sdk/email/verify');
+  const { verifySnsMessage, SnsVerificationError } = await import('kuratchi-sdk/internal/verify');
   const { createSnsSigner } = await import('kuratchi-sdk/email/testing');
   const signer = await createSnsSigner();
   const signed = await signer.sign({

@@ -166,7 +166,7 @@ function walk(entry) {
 const inPackage = (files, name) => [...files].some((file) => file.includes(`/node_modules/${name}/`));
 
 describe('import graph of the built subpaths', () => {
-  for (const subpath of ['./email/verify', './email/events', './email/d1']) {
+  for (const subpath of ['./internal/verify', './internal/events', './internal/d1']) {
     it(`kuratchi-sdk${subpath.slice(1)} reaches no @aws-sdk/* module`, () => {
       const { files, aws } = walk(entryOf(subpath));
       assert.ok(files.size > 5, `the walk of ${subpath} found its modules (${files.size})`);
@@ -175,7 +175,7 @@ describe('import graph of the built subpaths', () => {
   }
 
   it('the walk follows packages: verify reaches zod and the X.509 parser, not only dist/', () => {
-    const { files } = walk(entryOf('./email/verify'));
+    const { files } = walk(entryOf('./internal/verify'));
     assert.ok(inPackage(files, 'zod'), 'zod is reached');
     assert.ok(inPackage(files, '@peculiar/asn1-x509'), '@peculiar/asn1-x509 is reached');
     assert.ok(inPackage(files, '@peculiar/asn1-schema'), '@peculiar/asn1-schema (through asn1-x509 too) is reached');
@@ -183,11 +183,11 @@ describe('import graph of the built subpaths', () => {
 
   it('the walk finds the AWS SDK where it is meant to be: send, setup, reconcile, canary, guard and the root barrel', () => {
     for (const subpath of [
-      './email/send',
-      './email/setup',
-      './email/reconcile',
-      './email/canary',
-      './email/guard',
+      './internal/send',
+      './internal/setup',
+      './internal/reconcile',
+      './internal/canary',
+      './internal/guard',
       './email',
     ]) {
       const { aws } = walk(entryOf(subpath));

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { createEmailSender } from 'kuratchi-sdk/email/send';
-import { createOrgDatabaseClient } from 'kuratchi-sdk/email/d1';
+import { createEmailSender } from 'kuratchi-sdk/internal/send';
+import { createOrgDatabaseClient } from 'kuratchi-sdk/internal/d1';
 import { requestsTo, scriptHost } from '../../../test/fake-http';
 import { seedOrganizations, ORGS } from '../../../test/support';
 import { ConfigError, readConfig } from './config';

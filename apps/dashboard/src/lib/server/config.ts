@@ -1,5 +1,5 @@
-import type { ParkLimits } from 'kuratchi-sdk/email/events';
-import type { SesClientInput } from 'kuratchi-sdk/email/send';
+import type { ParkLimits } from 'kuratchi-sdk/internal/events';
+import type { SesClientInput } from 'kuratchi-sdk/internal/send';
 import type { SectionName } from './settings/define';
 import { ConfigError, settingsError } from './settings/errors';
 import { readSettings } from './settings/read';

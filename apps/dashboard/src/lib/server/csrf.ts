@@ -1,4 +1,4 @@
-import { SES_WEBHOOK_PATH } from 'kuratchi-sdk/email/events';
+import { SES_WEBHOOK_PATH } from 'kuratchi-sdk/internal/events';
 
 /**
  * SvelteKit's CSRF rule, done here so that one path can be exempt: a request that could come from

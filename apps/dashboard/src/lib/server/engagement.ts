@@ -1,4 +1,4 @@
-import type { DailyEmailStats } from 'kuratchi-sdk/email/d1';
+import type { DailyEmailStats } from 'kuratchi-sdk/internal/d1';
 
 /** Open and click rates of delivered emails, all and by people only. */
 export interface EngagementRates {

@@ -1,4 +1,4 @@
-import type { EventSinkPorts } from 'kuratchi-sdk/email/events';
+import type { EventSinkPorts } from 'kuratchi-sdk/internal/events';
 import type { DashboardConfig } from './config';
 import { emailTracking } from './tracking';
 

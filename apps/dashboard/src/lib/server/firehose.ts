@@ -1,4 +1,4 @@
-import { refuseFirehoseRequest } from 'kuratchi-sdk/email/tracking';
+import { refuseFirehoseRequest } from 'kuratchi-sdk/internal/tracking';
 import { ConfigError, readConfig, type DashboardConfig } from './config';
 import { emailTracking } from './tracking';
 

@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:test';
-import { createD1AdminStore, createD1DeadLetterStore } from 'kuratchi-sdk/email/d1';
+import { createD1AdminStore, createD1DeadLetterStore } from 'kuratchi-sdk/internal/d1';
 import { describe, expect, it } from 'vitest';
 import { heldNow, ingestionHealth } from './health';
 

@@ -1,4 +1,9 @@
-import type { DeadLetterReason, ParkedEventCounts, IngestionCounter, LagPercentiles } from 'kuratchi-sdk/email/events';
+import type {
+  DeadLetterReason,
+  ParkedEventCounts,
+  IngestionCounter,
+  LagPercentiles,
+} from 'kuratchi-sdk/internal/events';
 
 /** The ingestion health panel of the overview page. */
 export interface IngestionHealth {

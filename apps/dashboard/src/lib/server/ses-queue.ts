@@ -1,5 +1,5 @@
 import type { MessageBatch } from '@cloudflare/workers-types';
-import { createEmailTracking, DEFAULT_DEAD_LETTER_QUEUE_NAME } from 'kuratchi-sdk/email/tracking';
+import { createEmailTracking, DEFAULT_DEAD_LETTER_QUEUE_NAME } from 'kuratchi-sdk/internal/tracking';
 import { readConfig } from './config';
 import { emailTracking } from './tracking';
 

@@ -1,6 +1,6 @@
-import { createD1AdminStore } from 'kuratchi-sdk/email/d1';
-import { webhookAnswer } from 'kuratchi-sdk/email/events';
-import { webhookResponse } from 'kuratchi-sdk/email/tracking';
+import { createD1AdminStore } from 'kuratchi-sdk/internal/d1';
+import { webhookAnswer } from 'kuratchi-sdk/internal/events';
+import { webhookResponse } from 'kuratchi-sdk/internal/tracking';
 import { ConfigError, readConfig, type DashboardConfig } from './config';
 import { emailTracking } from './tracking';
 

@@ -1,5 +1,5 @@
-import { createEmailTracking, type EmailTracking } from 'kuratchi-sdk/email/tracking';
-import { createSigningKeyCache } from 'kuratchi-sdk/email/verify';
+import { createEmailTracking, type EmailTracking } from 'kuratchi-sdk/internal/tracking';
+import { createSigningKeyCache } from 'kuratchi-sdk/internal/verify';
 import type { DashboardConfig } from './config';
 
 /** The development certificate gets a key cache of its own: it can never answer for a real URL. */

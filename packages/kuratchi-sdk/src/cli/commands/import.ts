@@ -136,7 +136,7 @@ export async function importObjects(
   };
   const count = (outcome: string) => (summary.outcomes[outcome] = (summary.outcomes[outcome] ?? 0) + 1);
   const { objectRecords } = await import('../firehose-object-records.js');
-  const events = api ? null : await import('kuratchi-sdk/email/events');
+  const events = api ? null : await import('kuratchi-sdk/internal/events');
   const progress = startProgress('import', objects.length);
   try {
     for (const object of objects) {
@@ -166,7 +166,7 @@ export async function importObjects(
 }
 
 /** Dry run: `valid` when the record is an SES event record this version applies, else `refused`. */
-function checkRecord(events: typeof import('kuratchi-sdk/email/events'), record: string): string {
+function checkRecord(events: typeof import('kuratchi-sdk/internal/events'), record: string): string {
   try {
     events.parseSesEvent(record);
     return 'valid';

@@ -1,5 +1,5 @@
 import { SES_EVENT_DESTINATION_TYPES } from '#internal/setup/defaults.js';
-import type { SesEventDestinationType, SetupSesEventTrackingOptions } from 'kuratchi-sdk/email/setup';
+import type { SesEventDestinationType, SetupSesEventTrackingOptions } from 'kuratchi-sdk/internal/setup';
 import { booleanFlag, parseCommandArgs, requiredFlag, stringFlag, type ParsedArgs } from '../args.js';
 import { AWS_FLAGS, targetFromFlags } from '../aws-flags.js';
 import { out, type Command } from '../command.js';
@@ -95,7 +95,7 @@ ${EXIT_CODES_HELP}`,
       dryRun: booleanFlag(args, 'dry-run'),
       ...(await optionalSetupFlags(args)),
     };
-    const { setupSESEventTracking } = await import('kuratchi-sdk/email/setup');
+    const { setupSESEventTracking } = await import('kuratchi-sdk/internal/setup');
     const report = await setupSESEventTracking(options);
     if (booleanFlag(args, 'json')) return (out(JSON.stringify(report, null, 2)), report.ok ? EXIT.ok : EXIT.failed);
 

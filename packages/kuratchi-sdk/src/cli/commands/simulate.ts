@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { DemoEmail } from 'kuratchi-sdk/email/testing';
 import { redactUrl } from '#internal/setup/aws-errors.js';
-import { isSnsTopicArn } from 'kuratchi-sdk/email/aws-names';
+import { isSnsTopicArn } from 'kuratchi-sdk/internal/aws-names';
 import { booleanFlag, integerFlag, optionalIntegerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';

@@ -1,4 +1,4 @@
-import type { SesEventTrackingStatus } from 'kuratchi-sdk/email/setup';
+import type { SesEventTrackingStatus } from 'kuratchi-sdk/internal/setup';
 import { booleanFlag, parseCommandArgs, stringFlag } from '../args.js';
 import { AWS_FLAGS, targetFromFlags } from '../aws-flags.js';
 import { out, type Command } from '../command.js';
@@ -40,7 +40,7 @@ ${EXIT_CODES_HELP}
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
     const webhookUrl = stringFlag(args, 'webhook-url');
-    const { getSESEventTrackingStatus } = await import('kuratchi-sdk/email/setup');
+    const { getSESEventTrackingStatus } = await import('kuratchi-sdk/internal/setup');
     const status = await getSESEventTrackingStatus({ ...targetFromFlags(args), ...(webhookUrl ? { webhookUrl } : {}) });
     if (booleanFlag(args, 'json')) out(JSON.stringify(status, null, 2));
     else for (const line of describe(status)) out(line);

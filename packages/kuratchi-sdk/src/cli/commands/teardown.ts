@@ -53,7 +53,7 @@ ${EXIT_CODES_HELP}`,
       throw new UsageError('teardown deletes AWS resources: pass --yes to confirm, or --dry-run to see the plan');
     }
     const webhookUrl = stringFlag(args, 'webhook-url');
-    const { teardownSESEventTracking } = await import('kuratchi-sdk/email/setup');
+    const { teardownSESEventTracking } = await import('kuratchi-sdk/internal/setup');
     const report = await teardownSESEventTracking({
       ...targetFromFlags(args),
       ...(webhookUrl ? { webhookUrl } : {}),

@@ -54,7 +54,7 @@ ${EXIT_CODES_HELP}
     }
     // Offline by construction: the verifier is given the bundled certificates, and any fetch fails.
     globalThis.fetch = () => Promise.reject(new Error('verify-proof never reaches the network'));
-    const { verifyProofBundle } = await import('kuratchi-sdk/email/events');
+    const { verifyProofBundle } = await import('kuratchi-sdk/internal/events');
     const verdict = await verifyProofBundle(bundle);
     if (booleanFlag(args, 'json')) {
       out(JSON.stringify(verdict, null, 2));

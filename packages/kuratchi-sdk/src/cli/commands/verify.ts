@@ -1,4 +1,4 @@
-import type { VerifySnsOptions } from 'kuratchi-sdk/email/verify';
+import type { VerifySnsOptions } from 'kuratchi-sdk/internal/verify';
 import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, stringsFlag, type ParsedArgs } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
@@ -67,7 +67,7 @@ ${EXIT_CODES_HELP}
     const body = await readTextFile(file, 'message file');
     const options = await verifyOptions(args, body);
     const json = booleanFlag(args, 'json');
-    const { SnsMessageError, SnsVerificationError, verifySnsMessage } = await import('kuratchi-sdk/email/verify');
+    const { SnsMessageError, SnsVerificationError, verifySnsMessage } = await import('kuratchi-sdk/internal/verify');
     try {
       const message = await verifySnsMessage(body, options);
       const result = {

@@ -28,7 +28,7 @@ import { describe, expect, it } from 'vitest';
  * - `tracking/` is the façade (`createEmailTracking`): sns/, ingest/, routing/, organizations/,
  *   archive/, send/, model.ts, shared/;
  * - `subpaths/` holds the barrels of the package subpaths that span several slices
- *   (`kuratchi-sdk/email/events`, `kuratchi-sdk/email/d1`); `index.ts` may re-export every slice
+ *   (`kuratchi-sdk/internal/events`, `kuratchi-sdk/internal/d1`); `index.ts` may re-export every slice
  *   but durable-object/;
  * - every `index.ts` and every `subpaths/` file re-exports only;
  * - nothing imports a path outside src/lib/email: not the CLI (src/cli), which reaches the

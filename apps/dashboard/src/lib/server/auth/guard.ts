@@ -1,4 +1,4 @@
-import { SES_FIREHOSE_PATH, SES_WEBHOOK_PATH } from 'kuratchi-sdk/email/events';
+import { SES_FIREHOSE_PATH, SES_WEBHOOK_PATH } from 'kuratchi-sdk/internal/events';
 
 /**
  * Paths anyone may request: the sign-in pages, the liveness probe, the SNS webhook (which proves

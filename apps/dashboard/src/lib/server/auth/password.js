@@ -1,7 +1,7 @@
 // Password hashing with PBKDF2-HMAC-SHA256 through WebCrypto, so the same code runs in the
 // Worker and in Node (the demo seed). Plain JavaScript with JSDoc types so Node scripts can
 // import it without a build; base64 is the SDK's (its built package, so Node resolves it too).
-import { base64ToBytes, bytesToBase64 } from 'kuratchi-sdk/email/encoding';
+import { base64ToBytes, bytesToBase64 } from 'kuratchi-sdk/internal/encoding';
 
 /** Iterations: the most workerd allows for PBKDF2 (100,000), per OWASP's guidance for SHA-256 "as high as is practical". */
 export const PBKDF2_ITERATIONS = 100_000;

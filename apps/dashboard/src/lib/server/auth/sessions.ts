@@ -1,5 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import { bytesToBase64Url } from 'kuratchi-sdk/email/encoding';
+import { bytesToBase64Url } from 'kuratchi-sdk/internal/encoding';
 
 /** Name of the session cookie (HttpOnly, Secure, SameSite=Lax). */
 export const SESSION_COOKIE = 'kuratchi_session';

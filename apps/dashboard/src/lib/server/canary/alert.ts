@@ -1,4 +1,4 @@
-import { latestCanaryRuns, type CanaryRunReport } from 'kuratchi-sdk/email/canary';
+import { latestCanaryRuns, type CanaryRunReport } from 'kuratchi-sdk/internal/canary';
 import type { AlertCondition } from '../alerts/condition';
 import { formatLag } from '../../format';
 import { canarySettings } from './settings';

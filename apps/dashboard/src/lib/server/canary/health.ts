@@ -1,4 +1,4 @@
-import { latestCanaryRuns, type CanaryRunReport } from 'kuratchi-sdk/email/canary';
+import { latestCanaryRuns, type CanaryRunReport } from 'kuratchi-sdk/internal/canary';
 import { ConfigError } from '../config';
 import { canarySettings, type CanarySettings } from './settings';
 

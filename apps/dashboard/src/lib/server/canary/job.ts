@@ -1,4 +1,4 @@
-import { checkWaitingCanaryRuns, latestCanaryRuns, startCanaryRun } from 'kuratchi-sdk/email/canary';
+import { checkWaitingCanaryRuns, latestCanaryRuns, startCanaryRun } from 'kuratchi-sdk/internal/canary';
 import { canaryReadConfig, canarySettings } from './settings';
 
 /** Slack for the cron's own timing: a run due at 11:00 still starts at a trigger a little early. */

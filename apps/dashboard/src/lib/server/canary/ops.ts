@@ -1,4 +1,4 @@
-import { checkCanaryRun, latestCanaryRuns, startCanaryRun } from 'kuratchi-sdk/email/canary';
+import { checkCanaryRun, latestCanaryRuns, startCanaryRun } from 'kuratchi-sdk/internal/canary';
 import { z } from 'zod';
 import { invalidRequest } from '../ops/request';
 import { canaryReadConfig, canarySettings } from './settings';

@@ -1,5 +1,5 @@
-import type { CanaryConfig } from 'kuratchi-sdk/email/canary';
-import { createOrgDatabaseClient } from 'kuratchi-sdk/email/d1';
+import type { CanaryConfig } from 'kuratchi-sdk/internal/canary';
+import { createOrgDatabaseClient } from 'kuratchi-sdk/internal/d1';
 import { readConfig } from '../config';
 import { readSettings } from '../settings/read';
 

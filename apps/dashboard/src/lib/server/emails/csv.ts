@@ -1,4 +1,4 @@
-import type { EmailRecipient, EmailRow } from 'kuratchi-sdk/email/events';
+import type { EmailRecipient, EmailRow } from 'kuratchi-sdk/internal/events';
 
 /** Columns of a CSV export: the header name and the cell of a row, in order. */
 type Columns<Row> = Array<[string, (row: Row) => string | number | null]>;

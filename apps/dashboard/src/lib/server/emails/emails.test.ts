@@ -1,4 +1,4 @@
-import { initialRecipientTracking, initialTracking, type EmailRow } from 'kuratchi-sdk/email/events';
+import { initialRecipientTracking, initialTracking, type EmailRow } from 'kuratchi-sdk/internal/events';
 import { describe, expect, it } from 'vitest';
 import { ingestionHealth } from '../health';
 import { timelineDetails } from '../../timeline';

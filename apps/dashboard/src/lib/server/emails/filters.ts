@@ -1,5 +1,5 @@
-import type { EmailLogFilter } from 'kuratchi-sdk/email/d1';
-import { EMAIL_STATUSES, type EmailStatus } from 'kuratchi-sdk/email/events';
+import type { EmailLogFilter } from 'kuratchi-sdk/internal/d1';
+import { EMAIL_STATUSES, type EmailStatus } from 'kuratchi-sdk/internal/events';
 
 /**
  * The email log filter as it appears in the URL (`?status=&q=&from=&to=&engaged=&canary=&cursor=`); `q`

@@ -1,5 +1,5 @@
 import { error } from '@sveltejs/kit';
-import { createD1EmailQueries, type EmailQueries } from 'kuratchi-sdk/email/d1';
+import { createD1EmailQueries, type EmailQueries } from 'kuratchi-sdk/internal/d1';
 
 /**
  * The email queries of the signed-in user's active organisation: they run on that

@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit';
-import { createD1EmailQueries, listProofEvents, createR2SnsArchive } from 'kuratchi-sdk/email/d1';
-import { buildProofBundle } from 'kuratchi-sdk/email/events';
+import { createD1EmailQueries, listProofEvents, createR2SnsArchive } from 'kuratchi-sdk/internal/d1';
+import { buildProofBundle } from 'kuratchi-sdk/internal/events';
 
 /**
  * The proof bundle of one email of the signed-in user's active organisation (looked up in that

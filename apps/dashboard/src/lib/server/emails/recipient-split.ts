@@ -1,4 +1,4 @@
-import { EMAIL_STATUSES, type EmailStatus } from 'kuratchi-sdk/email/events';
+import { EMAIL_STATUSES, type EmailStatus } from 'kuratchi-sdk/internal/events';
 
 /**
  * The split of an email's recipients by outcome, in status order ("2 delivered, 1 bounced"), or

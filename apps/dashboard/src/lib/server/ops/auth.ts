@@ -1,5 +1,5 @@
 import type { DashboardConfig } from '../config';
-import { sameSecret } from 'kuratchi-sdk/email/tracking';
+import { sameSecret } from 'kuratchi-sdk/internal/tracking';
 
 /**
  * Paths of the operations API: machine clients (`kuratchi-ses`) with a bearer token, no session.

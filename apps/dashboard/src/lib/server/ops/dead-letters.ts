@@ -1,5 +1,5 @@
-import { createD1DeadLetterStore } from 'kuratchi-sdk/email/d1';
-import { DEAD_LETTER_REASONS, replayDeadLetters, type DeadLetter } from 'kuratchi-sdk/email/events';
+import { createD1DeadLetterStore } from 'kuratchi-sdk/internal/d1';
+import { DEAD_LETTER_REASONS, replayDeadLetters, type DeadLetter } from 'kuratchi-sdk/internal/events';
 import { z } from 'zod';
 import { invalidRequest, readJsonBody } from './request';
 import type { DashboardConfig } from '../config';

@@ -1,8 +1,8 @@
-import { applySesEventMessages, unsignedEventMessages, type SesEventQueueMessage } from 'kuratchi-sdk/email/events';
+import { applySesEventMessages, unsignedEventMessages, type SesEventQueueMessage } from 'kuratchi-sdk/internal/events';
 import { z } from 'zod';
 import type { DashboardConfig } from '../config';
 import { d1EventSink } from '../event-sink';
-import { addCount, countAfterResponse } from 'kuratchi-sdk/email/tracking';
+import { addCount, countAfterResponse } from 'kuratchi-sdk/internal/tracking';
 import { readJsonBody } from './request';
 
 /**

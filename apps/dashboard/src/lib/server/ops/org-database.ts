@@ -1,4 +1,4 @@
-import { createOrgDatabaseClient, OrgDatabaseError } from 'kuratchi-sdk/email/d1';
+import { createOrgDatabaseClient, OrgDatabaseError } from 'kuratchi-sdk/internal/d1';
 
 /**
  * The organisation's database, or the 404 answer of an organisation that does not exist (the

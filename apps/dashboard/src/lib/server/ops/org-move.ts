@@ -19,8 +19,8 @@ import {
   startOrgMove,
   switchOrgToDurableObject,
   type OrgDatabaseLocation,
-} from 'kuratchi-sdk/email/d1';
-import { drainParkedEvents } from 'kuratchi-sdk/email/events';
+} from 'kuratchi-sdk/internal/d1';
+import { drainParkedEvents } from 'kuratchi-sdk/internal/events';
 import { z } from 'zod';
 import { readJsonBody } from './request';
 import type { DashboardConfig } from '../config';

@@ -4,7 +4,7 @@ import {
   listOrganizations,
   OrganizationExistsError,
   OrgDatabaseError,
-} from 'kuratchi-sdk/email/d1';
+} from 'kuratchi-sdk/internal/d1';
 import { z } from 'zod';
 import { readJsonBody } from './request';
 

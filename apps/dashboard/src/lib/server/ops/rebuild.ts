@@ -1,5 +1,5 @@
-import { MAX_RESET_PAGE, resetTrackingPage, createR2SnsArchive } from 'kuratchi-sdk/email/d1';
-import { MAX_REBUILD_PAGE, rebuildFromArchivePage } from 'kuratchi-sdk/email/events';
+import { MAX_RESET_PAGE, resetTrackingPage, createR2SnsArchive } from 'kuratchi-sdk/internal/d1';
+import { MAX_REBUILD_PAGE, rebuildFromArchivePage } from 'kuratchi-sdk/internal/events';
 import { z } from 'zod';
 import type { DashboardConfig } from '../config';
 import { d1EventSink } from '../event-sink';

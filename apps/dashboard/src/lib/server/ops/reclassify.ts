@@ -1,5 +1,5 @@
-import { countEngagementToReclassify, MAX_RECLASSIFY_PAGE, reclassifyEngagementPage } from 'kuratchi-sdk/email/d1';
-import { ENGAGEMENT_RULES } from 'kuratchi-sdk/email/events';
+import { countEngagementToReclassify, MAX_RECLASSIFY_PAGE, reclassifyEngagementPage } from 'kuratchi-sdk/internal/d1';
+import { ENGAGEMENT_RULES } from 'kuratchi-sdk/internal/events';
 import { z } from 'zod';
 import { orgDatabase } from './org-database';
 import { invalidRequest, readJsonBody } from './request';

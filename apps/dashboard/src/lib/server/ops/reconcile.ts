@@ -1,5 +1,5 @@
-import { parseReconcileCursor } from 'kuratchi-sdk/email/d1';
-import { createReconciler } from 'kuratchi-sdk/email/reconcile';
+import { parseReconcileCursor } from 'kuratchi-sdk/internal/d1';
+import { createReconciler } from 'kuratchi-sdk/internal/reconcile';
 import { z } from 'zod';
 import { readConfig } from '../config';
 import { d1EventSink } from '../event-sink';

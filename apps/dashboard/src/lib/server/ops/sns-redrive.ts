@@ -1,4 +1,8 @@
-import { MAX_REDRIVE_MESSAGES, SNS_DEAD_LETTER_RETENTION_SECONDS, WEBHOOK_CONTRACT } from 'kuratchi-sdk/email/events';
+import {
+  MAX_REDRIVE_MESSAGES,
+  SNS_DEAD_LETTER_RETENTION_SECONDS,
+  WEBHOOK_CONTRACT,
+} from 'kuratchi-sdk/internal/events';
 import { z } from 'zod';
 import { readJsonBody } from './request';
 import type { DashboardConfig } from '../config';

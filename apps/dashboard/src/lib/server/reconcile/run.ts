@@ -1,5 +1,5 @@
-import { createOrgDatabaseClient } from 'kuratchi-sdk/email/d1';
-import { createReconciler, type ReconcileReport, type ReconcileSettings } from 'kuratchi-sdk/email/reconcile';
+import { createOrgDatabaseClient } from 'kuratchi-sdk/internal/d1';
+import { createReconciler, type ReconcileReport, type ReconcileSettings } from 'kuratchi-sdk/internal/reconcile';
 import { readConfig } from '../config';
 import { d1EventSink } from '../event-sink';
 import { readReconcileSettings } from './settings';
@@ -39,7 +39,7 @@ export interface ReconcileRunOptions {
 }
 
 /**
- * Runs reconciliation (kuratchi-sdk/email/reconcile) with the Worker's own SESv2 client over the
+ * Runs reconciliation (kuratchi-sdk/internal/reconcile) with the Worker's own SESv2 client over the
  * organisations of the admin database, one after the other, sharing one budget of
  * `KURATCHI_RECONCILE_MAX_PER_RUN` asks and one throttle (GetMessageInsights allows one call a second
  * per account). The first organisation rotates from run to run so a large one cannot starve the

@@ -1,4 +1,4 @@
-import { DEFAULT_RECONCILE_SETTINGS, type ReconcileSettings } from 'kuratchi-sdk/email/reconcile';
+import { DEFAULT_RECONCILE_SETTINGS, type ReconcileSettings } from 'kuratchi-sdk/internal/reconcile';
 import { readSettings } from '../settings/read';
 
 export { RECONCILE_MAX_PER_RUN_LIMIT } from '../settings/registry';

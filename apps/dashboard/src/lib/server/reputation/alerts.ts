@@ -1,4 +1,4 @@
-import { createD1ReputationGuardStore, formatRate } from 'kuratchi-sdk/email/guard';
+import { createD1ReputationGuardStore, formatRate } from 'kuratchi-sdk/internal/guard';
 import type { AlertCondition } from '../alerts/condition';
 
 /**

@@ -1,5 +1,5 @@
-import { createOrgDatabaseClient } from 'kuratchi-sdk/email/d1';
-import { createD1ReputationGuardStore, evaluateReputationGuard } from 'kuratchi-sdk/email/guard';
+import { createOrgDatabaseClient } from 'kuratchi-sdk/internal/d1';
+import { createD1ReputationGuardStore, evaluateReputationGuard } from 'kuratchi-sdk/internal/guard';
 import { readConfig } from '../config';
 import { readReputationSettings } from './settings';
 

@@ -1,5 +1,5 @@
 import { fail, type ActionFailure } from '@sveltejs/kit';
-import { InvalidOptionsError, liftSendingPause, NotPausedError } from 'kuratchi-sdk/email/guard';
+import { InvalidOptionsError, liftSendingPause, NotPausedError } from 'kuratchi-sdk/internal/guard';
 import type { Session } from '../auth/sessions';
 import { readConfig } from '../config';
 

@@ -1,4 +1,8 @@
-import { createD1ReputationGuardStore, reputationReport, type ReputationGuardSettings } from 'kuratchi-sdk/email/guard';
+import {
+  createD1ReputationGuardStore,
+  reputationReport,
+  type ReputationGuardSettings,
+} from 'kuratchi-sdk/internal/guard';
 
 /**
  * What the overview shows of one organisation's reputation: the guard's settings, its state row

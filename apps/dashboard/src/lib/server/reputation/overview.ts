@@ -2,7 +2,7 @@ import {
   createD1ReputationGuardStore,
   type OrganizationReputation,
   type ReputationGuardSettings,
-} from 'kuratchi-sdk/email/guard';
+} from 'kuratchi-sdk/internal/guard';
 
 /** An organisation of the superadmin's comparison, with how close it is to a pause. */
 export interface RankedOrganization extends OrganizationReputation {

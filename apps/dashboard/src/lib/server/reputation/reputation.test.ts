@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '$worker';
-import { createD1ReputationGuardStore } from 'kuratchi-sdk/email/guard';
+import { createD1ReputationGuardStore } from 'kuratchi-sdk/internal/guard';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../auth/sessions';
 import { ConfigError } from '../config';

@@ -1,4 +1,4 @@
-import type { ReputationGuardSettings } from 'kuratchi-sdk/email/guard';
+import type { ReputationGuardSettings } from 'kuratchi-sdk/internal/guard';
 import { readSettings } from '../settings/read';
 import { guardSettingsOf } from '../settings/sections';
 

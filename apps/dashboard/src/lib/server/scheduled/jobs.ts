@@ -1,4 +1,4 @@
-import { createD1AdminStore } from 'kuratchi-sdk/email/d1';
+import { createD1AdminStore } from 'kuratchi-sdk/internal/d1';
 import { createD1IncidentStore } from '../alerts/incident-store';
 import { alertProviders } from '../alerts/providers';
 import { runAlerts } from '../alerts/run-alerts';

@@ -1,12 +1,12 @@
-import { AWS_REGION_PATTERN, isSnsTopicArn } from 'kuratchi-sdk/email/aws-names';
-import { DEFAULT_CANARY_DEADLINE_MS } from 'kuratchi-sdk/email/canary';
+import { AWS_REGION_PATTERN, isSnsTopicArn } from 'kuratchi-sdk/internal/aws-names';
+import { DEFAULT_CANARY_DEADLINE_MS } from 'kuratchi-sdk/internal/canary';
 import {
   DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE,
   DEFAULT_PARK_TTL_MS,
   SNS_MAX_RETRY_WINDOW_MS,
-} from 'kuratchi-sdk/email/events';
-import { DEFAULT_REPUTATION_GUARD_SETTINGS } from 'kuratchi-sdk/email/guard';
-import { DEFAULT_RECONCILE_SETTINGS } from 'kuratchi-sdk/email/reconcile';
+} from 'kuratchi-sdk/internal/events';
+import { DEFAULT_REPUTATION_GUARD_SETTINGS } from 'kuratchi-sdk/internal/guard';
+import { DEFAULT_RECONCILE_SETTINGS } from 'kuratchi-sdk/internal/reconcile';
 import { z } from 'zod';
 import { setting } from './define';
 import { commaList, hours, minutes, number, token, webhookUrl } from './rules';
@@ -213,7 +213,7 @@ export const SETTINGS = {
     oldName: 'SES_RECONCILE_GIVE_UP_HOURS',
   }),
 
-  // ── guard: per-organisation bounce and complaint rates (kuratchi-sdk/email/guard checks them) ──
+  // ── guard: per-organisation bounce and complaint rates (kuratchi-sdk/internal/guard checks them) ──
   KURATCHI_GUARD_WINDOW_DAYS: setting({
     section: 'guard',
     schema: number(),

@@ -2,7 +2,7 @@ import {
   InvalidOptionsError,
   parseReputationGuardSettings,
   type ReputationGuardSettings,
-} from 'kuratchi-sdk/email/guard';
+} from 'kuratchi-sdk/internal/guard';
 import type { SectionName } from './define';
 import type { SettingProblem } from './errors';
 import type { SectionValues } from './types';

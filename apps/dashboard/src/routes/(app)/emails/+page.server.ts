@@ -1,4 +1,4 @@
-import { EMAIL_STATUSES } from 'kuratchi-sdk/email/events';
+import { EMAIL_STATUSES } from 'kuratchi-sdk/internal/events';
 import type { PageServerLoad } from './$types';
 import { emailLogSearch, readEmailLogQuery } from '$lib/server/emails/filters';
 import { activeOrganizationQueries } from '$lib/server/emails/org-queries';

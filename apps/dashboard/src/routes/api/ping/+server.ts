@@ -1,5 +1,5 @@
 import type { RequestHandler } from './$types';
-import { discardBody } from 'kuratchi-sdk/email/verify';
+import { discardBody } from 'kuratchi-sdk/internal/verify';
 
 /** Liveness probe (and the trivial baseline of the webhook benchmark): always 200, no I/O. */
 export const GET: RequestHandler = () => new Response('ok');

@@ -1,5 +1,5 @@
 /**
- * `kuratchi-sdk/email/canary`: canary runs through the SES mailbox simulator. Each run sends a few
+ * `kuratchi-sdk/internal/canary`: canary runs through the SES mailbox simulator. Each run sends a few
  * emails through `sendEmail` (so they take the real path: configuration set, tags, tracking rows)
  * to the simulator, records the events each must produce, and measures how long each takes to come
  * back through SES, SNS, the webhook, the queue and D1. Canary emails are marked (`emails.canary`)

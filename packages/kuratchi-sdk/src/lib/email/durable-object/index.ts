@@ -1,6 +1,6 @@
 /**
  * `kuratchi-sdk/email/durable-object`: an organisation's email database on a SQLite-backed
- * Durable Object, beside the D1 bindings of `kuratchi-sdk/email/d1`. Import it only in the
+ * Durable Object, beside the D1 bindings of `kuratchi-sdk/internal/d1`. Import it only in the
  * Worker (it needs `cloudflare:workers`). Re-exports only.
  * @see https://developers.cloudflare.com/durable-objects/api/sql-storage/
  * @module

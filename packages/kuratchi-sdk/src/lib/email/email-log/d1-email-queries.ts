@@ -34,7 +34,7 @@ export interface EmailLogFilter {
    */
   engagedBy?: 'human';
   /**
-   * Canary emails (`emails.canary = 1`, sent by `kuratchi-sdk/email/canary` to the SES mailbox
+   * Canary emails (`emails.canary = 1`, sent by `kuratchi-sdk/internal/canary` to the SES mailbox
    * simulator): `exclude` (default) hides them, `include` lists them with the others, `only`
    * lists nothing else.
    */

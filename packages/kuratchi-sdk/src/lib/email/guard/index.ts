@@ -1,5 +1,5 @@
 /**
- * `kuratchi-sdk/email/guard`: the per-organisation reputation guard. Per-recipient bounce and
+ * `kuratchi-sdk/internal/guard`: the per-organisation reputation guard. Per-recipient bounce and
  * complaint rates over a trailing window with a minimum volume, warn and pause thresholds below
  * SES's review levels, the state and audit log in the admin database, the lift, and the error
  * `sendEmail` reports for a paused organisation. Re-exports only. Loads the AWS SDK's SESv2

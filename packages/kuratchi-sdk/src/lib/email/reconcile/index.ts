@@ -1,5 +1,5 @@
 /**
- * `kuratchi-sdk/email/reconcile`: reconciliation, the polling alternative to SNS done with the
+ * `kuratchi-sdk/internal/reconcile`: reconciliation, the polling alternative to SNS done with the
  * real per-message API (SESv2 GetMessageInsights, which needs Virtual Deliverability Manager):
  * emails with no outcome after some hours are asked about, and what SES tells is applied as
  * events of source `reconcile` through the idempotent inline path. Re-exports only.

@@ -1,5 +1,5 @@
 /**
- * `kuratchi-sdk/email/send`: sending email through Amazon SES with tracking (`sendEmail`,
+ * `kuratchi-sdk/internal/send`: sending email through Amazon SES with tracking (`sendEmail`,
  * `createEmailSender`), the message tags it adds, and an organisation's suppression list.
  * Re-exports only. Loads the AWS SDK's SESv2 client.
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html

@@ -100,7 +100,7 @@ export interface SendEmailOptions {
   allowSuppressed?: boolean;
   /**
    * Marks the email as a canary (`emails.canary = 1`): a test message of the delivery path, such
-   * as those `kuratchi-sdk/email/canary` sends to the SES mailbox simulator. It is sent and
+   * as those `kuratchi-sdk/internal/canary` sends to the SES mailbox simulator. It is sent and
    * tracked exactly like any other email (configuration set, tags, route, events) but kept
    * out of the organisation's statistics (daily counts, reputation and engagement rates, top
    * links) and hidden from the email log unless asked for, so every recipient must be a mailbox

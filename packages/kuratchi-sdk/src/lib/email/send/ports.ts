@@ -23,7 +23,7 @@ export interface NewEmailRow {
   metadata: Record<string, unknown> | null;
   createdAt: number;
   /**
-   * A canary email (`kuratchi-sdk/email/canary`, sent to the SES mailbox simulator): kept out of
+   * A canary email (`kuratchi-sdk/internal/canary`, sent to the SES mailbox simulator): kept out of
    * the organisation's statistics and hidden from the email log by default. Default false.
    */
   canary?: boolean;

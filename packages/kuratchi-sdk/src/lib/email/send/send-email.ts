@@ -53,7 +53,7 @@ export interface SendEmailResult {
   /** The suppression entries that made `sendEmail` refuse the message. */
   suppressed?: SuppressionListEntry[];
   /**
-   * Set when the reputation guard has paused the organisation's sending (`kuratchi-sdk/email/guard`):
+   * Set when the reputation guard has paused the organisation's sending (`kuratchi-sdk/internal/guard`):
    * the typed error (metric, rate, threshold, pausedAt) whose message is `error`. SES was not
    * called and nothing was written but the refusal count.
    */

@@ -1,5 +1,5 @@
 /**
- * `kuratchi-sdk/email/setup`: the SES -> SNS -> webhook path of one deployment, made, checked
+ * `kuratchi-sdk/internal/setup`: the SES -> SNS -> webhook path of one deployment, made, checked
  * and removed (`setupSESEventTracking`, `getSESEventTrackingStatus`, `teardownSESEventTracking`),
  * with the default names they use. Re-exports only. Loads the AWS SDK's SNS, SESv2 and STS
  * clients; meant for Node (scripts, CI, the `kuratchi-ses` CLI).

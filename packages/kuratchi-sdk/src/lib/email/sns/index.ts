@@ -1,5 +1,5 @@
 /**
- * `kuratchi-sdk/email/verify`: proving that an SNS HTTP(S) POST comes from AWS. The SNS envelope
+ * `kuratchi-sdk/internal/verify`: proving that an SNS HTTP(S) POST comes from AWS. The SNS envelope
  * and its limits, signature verification, the signing-certificate and SubscribeURL rules, the
  * signing key cache, and their errors. Re-exports only; web-standard code, no AWS SDK.
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
@@ -9,7 +9,12 @@ export { SnsMessageError, SnsVerificationError } from './errors.js';
 export type { SnsMessageErrorCode, SnsVerificationErrorCode } from './errors.js';
 export { MAX_SNS_BODY_BYTES, parseSnsMessage, validateSnsMessage } from './sns-message.js';
 export type { SnsMessage, SnsNotification, SnsConfirmation } from './sns-message.js';
-export { verifySnsMessage, verifySnsMessageWithCertificate, fetchSigningCertificate } from './sns-verify.js';
+export {
+  verifySnsMessage,
+  verifySnsMessageWithCertificate,
+  fetchSigningCertificate,
+  snsStringToSign,
+} from './sns-verify.js';
 export type { VerifySnsOptions, VerifiedSnsMessage } from './sns-verify.js';
 export { assertSigningCertUrl, assertSubscribeUrl } from './sns-urls.js';
 export { createSigningKeyCache, defaultSigningKeyCache } from './signing-key-cache.js';

@@ -1,7 +1,7 @@
 /**
- * `kuratchi-sdk/email/d1`: email tracking on Cloudflare D1. The admin and organisation databases
+ * `kuratchi-sdk/internal/d1`: email tracking on Cloudflare D1. The admin and organisation databases
  * of a Worker's env (an organisation's on a D1 binding or on its Durable Object, both as a
- * `D1Database`), the D1 adapters of the ports of `kuratchi-sdk/email/events`, the read queries of
+ * `D1Database`), the D1 adapters of the ports of `kuratchi-sdk/internal/events`, the read queries of
  * the email log, and their errors: re-exports of the slices `organizations/`, `routing/`,
  * `archive/`, `ingest/`, `ses-events/`, `email-log/` and `reconcile/`'s D1 adapter.
  * Re-exports only; no AWS SDK.

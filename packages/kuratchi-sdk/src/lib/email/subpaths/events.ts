@@ -1,5 +1,5 @@
 /**
- * `kuratchi-sdk/email/events`: what an SES event means and where it goes. The email row and its
+ * `kuratchi-sdk/internal/events`: what an SES event means and where it goes. The email row and its
  * status order, SES event parsing, the effect table (`applyEvent`, `effectsOf`), human-or-machine
  * classification of opens and clicks (`classifyEngagement`), recording a verified event (routing,
  * parking, dead letters), the ingestor the webhook route calls, and the ports those need: re-exports

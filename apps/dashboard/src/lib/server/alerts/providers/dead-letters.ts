@@ -1,4 +1,4 @@
-import { createD1DeadLetterStore } from 'kuratchi-sdk/email/d1';
+import { createD1DeadLetterStore } from 'kuratchi-sdk/internal/d1';
 import type { AlertProvider } from '../condition';
 
 /** Dead letters are counted up to this bound (a count equal to it reads "at least"). */

@@ -1,4 +1,4 @@
-import { createD1EmailQueries, createOrgDatabaseClient } from 'kuratchi-sdk/email/d1';
+import { createD1EmailQueries, createOrgDatabaseClient } from 'kuratchi-sdk/internal/d1';
 import { listOrganizations } from '../../auth/users';
 import { readConfig } from '../../config';
 import { eventsStoppedWarning } from '../../health';

@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit';
-import { listOrganizations } from 'kuratchi-sdk/email/d1';
-import { createD1ReputationGuardStore } from 'kuratchi-sdk/email/guard';
+import { listOrganizations } from 'kuratchi-sdk/internal/d1';
+import { createD1ReputationGuardStore } from 'kuratchi-sdk/internal/guard';
 import type { Actions, PageServerLoad } from './$types';
 import { liftFromForm } from '$lib/server/reputation/lift';
 import { rankedOrganizations } from '$lib/server/reputation/overview';

@@ -1,7 +1,7 @@
 import { error } from '@sveltejs/kit';
 import type { PageServerLoad } from './$types';
 import { activeOrganizationQueries } from '$lib/server/emails/org-queries';
-import { recipientOutcomeCounts } from 'kuratchi-sdk/email/events';
+import { recipientOutcomeCounts } from 'kuratchi-sdk/internal/events';
 import { recipientSplit } from '$lib/server/emails/recipient-split';
 import { timelineDetails } from '$lib/timeline';
 

@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '$worker';
-import { verifyProofBundle } from 'kuratchi-sdk/email/events';
+import { verifyProofBundle } from 'kuratchi-sdk/internal/events';
 import type { SnsSigner } from 'kuratchi-sdk/email/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../../../../lib/server/auth/sessions';

@@ -1,4 +1,4 @@
-import { createD1AdminStore, createD1DeadLetterStore } from 'kuratchi-sdk/email/d1';
+import { createD1AdminStore, createD1DeadLetterStore } from 'kuratchi-sdk/internal/d1';
 import type { PageServerLoad } from './$types';
 import { readConfig } from '$lib/server/config';
 import { activeOrganizationQueries } from '$lib/server/emails/org-queries';

@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '$worker';
-import type { CanaryRunReport } from 'kuratchi-sdk/email/canary';
+import type { CanaryRunReport } from 'kuratchi-sdk/internal/canary';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { canaryAlertProvider } from '../../../../lib/server/canary/alert';
 import { createSession } from '../../../../lib/server/auth/sessions';

@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:test';
-import { WEBHOOK_CONTRACT } from 'kuratchi-sdk/email/events';
+import { WEBHOOK_CONTRACT } from 'kuratchi-sdk/internal/events';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { post, seedOrganizations } from '../../../../../test/support.js';
 

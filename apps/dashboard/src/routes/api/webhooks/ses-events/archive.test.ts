@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
 import worker from '$worker';
-import { snsArchiveKey } from 'kuratchi-sdk/email/events';
+import { snsArchiveKey } from 'kuratchi-sdk/internal/events';
 import type { SnsSigner } from 'kuratchi-sdk/email/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,4 +1,4 @@
-import { SES_WEBHOOK_PATH } from 'kuratchi-sdk/email/events';
+import { SES_WEBHOOK_PATH } from 'kuratchi-sdk/internal/events';
 import { describe, expect, it } from 'vitest';
 import { isPublicPath } from '../../../../lib/server/auth/guard';
 import { crossSiteFormRejection } from '../../../../lib/server/csrf';

@@ -8,7 +8,7 @@ import {
   sesEventIdentityFields,
   type EmailTracking,
   type SesEvent,
-} from 'kuratchi-sdk/email/events';
+} from 'kuratchi-sdk/internal/events';
 import { buildSesEvent, seededRandom, type SnsSigner } from 'kuratchi-sdk/email/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ORGS, post, seedOrganizations, testSigner, TOPIC } from '../../../../../test/support.js';

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
-import { createOrgDatabaseClient } from 'kuratchi-sdk/email/d1';
-import { createEmailSender, KURATCHI_TAGS } from 'kuratchi-sdk/email/send';
+import { createOrgDatabaseClient } from 'kuratchi-sdk/internal/d1';
+import { createEmailSender, KURATCHI_TAGS } from 'kuratchi-sdk/internal/send';
 import type { SnsSigner } from 'kuratchi-sdk/email/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ORGS, post, seedOrganizations, signedEvent, testSigner } from '../../../../../test/support.js';
