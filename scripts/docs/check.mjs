@@ -128,7 +128,7 @@ async function webhookContract() {
       const { WEBHOOK_CONTRACT } = await import(subpath);
       if (WEBHOOK_CONTRACT) return WEBHOOK_CONTRACT;
     } catch (error) {
-      if (error?.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
+      if (/** @type {{ code?: string }} */ (error)?.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
     }
   }
   return undefined;
