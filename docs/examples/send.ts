@@ -1,5 +1,4 @@
-import { createOrgDatabaseClient } from 'kuratchi-sdk/email/d1';
-import { createEmailSender } from 'kuratchi-sdk/email/send';
+import { createEmailSender, createOrgDatabaseClient } from 'kuratchi-sdk/email';
 
 type Env = { ADMIN_DB: D1Database; AWS_REGION: string; AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string };
 

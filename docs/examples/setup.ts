@@ -1,4 +1,4 @@
-import { getSESEventTrackingStatus, setupSESEventTracking } from 'kuratchi-sdk/email/setup';
+import { getSESEventTrackingStatus, setupSESEventTracking } from 'kuratchi-sdk/email';
 
 const webhookUrl = 'https://dash.example.com/api/webhooks/ses-events';
 

@@ -1,4 +1,4 @@
-import { addSuppression, findSuppressedRecipients, listSuppressions, removeSuppression } from 'kuratchi-sdk/email/send';
+import { addSuppression, findSuppressedRecipients, listSuppressions, removeSuppression } from 'kuratchi-sdk/email';
 
 /** The suppression list of one organisation's database, by hand. */
 export async function suppressionsByHand(db: D1Database): Promise<void> {
