@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { E2E } from './environment';
 import { d1, postEvent, reloadUntil, screenshot, signIn, submitSignIn, USERS } from './support';
 
 test.describe.configure({ mode: 'serial' });
@@ -235,7 +236,12 @@ test('the log is usable at phone width and does not shift when it refreshes', as
   await page.setViewportSize({ width: 1280, height: 900 });
   const firstRow = page.locator('[data-email-id]').first();
   const before = await firstRow.boundingBox();
-  await page.waitForTimeout(6000); // one automatic refresh
+  // One automatic refresh (the page re-runs its load every 5 s): its data arrived and was drawn.
+  const refresh = await page.waitForResponse((r) => new URL(r.url()).pathname === '/emails/__data.json', {
+    timeout: E2E.expectTimeoutMs,
+  });
+  await refresh.finished();
+  await page.evaluate(() => new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn))));
   expect(await firstRow.boundingBox()).toEqual(before);
 });
 

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { expect, type APIRequestContext, type Page } from '@playwright/test';
 import { buildSesEvent, createSnsSigner, type SesEventSpec, type SnsSigner } from 'kuratchi-sdk/email/testing';
@@ -73,11 +74,14 @@ export async function postEvent(spec: Omit<SesEventSpec, 'time'> & { time?: Date
   return response.status;
 }
 
+// wrangler's own entry point, run by this Node directly: no package manager starting in between.
+const wranglerBin = createRequire(join(E2E.root, 'package.json')).resolve('wrangler/bin/wrangler.js');
+
 /** Runs SQL on a local D1 database of the end-to-end Worker. */
 export function d1(binding: string, sql: string): Array<Record<string, unknown>> {
   const run = spawnSync(
-    'pnpm',
-    ['exec', 'wrangler', 'd1', 'execute', binding, '--local', '--persist-to', E2E.stateDir, '--json', '--command', sql],
+    process.execPath,
+    [wranglerBin, 'd1', 'execute', binding, '--local', '--persist-to', E2E.stateDir, '--json', '--command', sql],
     {
       cwd: E2E.root,
       encoding: 'utf8',
@@ -94,14 +98,15 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /**
- * Reloads the page until `check` passes (each try waits a second), for at most 20 s: in queued
- * mode an event the webhook accepted is applied by the queue consumer a moment later.
+ * Reloads the page until `check` passes (a second between tries), for at most
+ * {@link E2E.queueAppliedMs}: in queued mode an event the webhook accepted is applied by the
+ * queue consumer a moment later.
  */
 export async function reloadUntil(page: Page, check: () => Promise<void>): Promise<void> {
   await expect(async () => {
     await page.reload();
     await check();
-  }).toPass({ timeout: 20_000, intervals: [1000] });
+  }).toPass({ timeout: E2E.queueAppliedMs, intervals: [1000] });
 }
 
 /**
@@ -110,5 +115,9 @@ export async function reloadUntil(page: Page, check: () => Promise<void>): Promi
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/#test-cron-triggers-locally
  */
 export async function runCron(request: APIRequestContext): Promise<void> {
-  expect((await request.get(`/__scheduled?cron=${encodeURIComponent('*/10 * * * *')}`)).status()).toBe(200);
+  const response = await request.get(`/__scheduled?cron=${encodeURIComponent('*/10 * * * *')}`, {
+    // The request answers when every job has finished (a whole run: a few seconds when idle).
+    timeout: E2E.testTimeoutMs,
+  });
+  expect(response.status()).toBe(200);
 }
