@@ -1,32 +1,21 @@
 // The built dashboard Worker for node tests: the bundle `wrangler deploy --dry-run` makes, served
 // by miniflare on 127.0.0.1 with local D1 (migrated), exactly as it would run deployed; and the
 // built `kuratchi-ses` CLI as a process.
-import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 import { applyMigrationFiles } from '../../../../scripts/d1-migration-files.mjs';
+import { dryRunBundle } from './dry-run-bundle.mjs';
 
 export const root = fileURLToPath(new URL('../../../..', import.meta.url));
-const require = createRequire(join(root, 'apps/dashboard/package.json'));
 
 /**
  * Builds and starts the Worker with `bindings` (and more miniflare `options`: R2 buckets, an
  * outbound service, a port); the admin and Acme databases migrated, Acme registered.
  */
 export async function startBuiltWorker(bindings, options = {}) {
-  const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-built-worker-'));
-  const wrangler = require.resolve('wrangler/bin/wrangler.js');
-  const build = spawnSync(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', outdir], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
-  });
-  assert.equal(build.status, 0, `wrangler failed:\n${build.stdout}\n${build.stderr}`);
+  const { dir: outdir } = dryRunBundle();
   const mf = new Miniflare({
     modules: [
       { type: 'ESModule', path: join(outdir, 'worker.js'), contents: readFileSync(join(outdir, 'worker.js'), 'utf8') },

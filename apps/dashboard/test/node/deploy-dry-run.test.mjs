@@ -1,24 +1,14 @@
 // `wrangler deploy --dry-run` bundles the Worker from the root wrangler.toml exactly as a deploy
-// would, offline: proof that what dashboard developers deploy builds (run after `vite build`).
+// would, offline: proof that what dashboard developers deploy builds (run after `vite build`). The
+// bundle is the one the other node tests serve (dry-run-bundle.mjs: built once per change).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('../../../..', import.meta.url));
+import { dryRunBundle } from './dry-run-bundle.mjs';
 
 test('wrangler deploy --dry-run bundles the dashboard Worker (fetch, scheduled and queue) with its D1 and queue bindings', () => {
-  const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-dry-run-'));
-  const run = spawnSync('pnpm', ['exec', 'wrangler', 'deploy', '--dry-run', '--outdir', outdir], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
-  });
-  assert.equal(run.status, 0, `wrangler failed:\n${run.stdout}\n${run.stderr}`);
-  const output = run.stdout + run.stderr;
+  const { dir: outdir, output } = dryRunBundle();
   assert.match(output, /--dry-run: exiting now/);
   for (const binding of ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX', 'SES_EVENTS_QUEUE']) {
     assert.match(output, new RegExp(binding));
