@@ -19,8 +19,11 @@ export const E2E = {
   testTimeoutMs: 240_000,
   /** One web-first assertion (an element appearing after a navigation or a form's answer). */
   expectTimeoutMs: 20_000,
-  /** The demo server ready: migrations, the seed, bundling, wrangler dev's first answer. */
-  serverStartMs: 300_000,
+  /**
+   * The demo server ready: migrations, the seed (720 emails through the SDK: 131 s with both
+   * cores busy elsewhere, against ~15 s idle), bundling, wrangler dev's first answer.
+   */
+  serverStartMs: 600_000,
   /**
    * An event the webhook accepted, applied by the queue consumer: a batch closes after 1 s
    * (wrangler.toml `max_batch_timeout`) and is retried after 10 s if it fails once.
