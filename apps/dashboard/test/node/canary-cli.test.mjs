@@ -88,8 +88,9 @@ describe('kuratchi-ses canary against the built Worker', () => {
       '--wait',
       '--poll',
       '1',
+      // A bound only (the run passes as soon as every event is back): room for a busy machine.
       '--timeout',
-      '60',
+      '300',
     ]);
     assert.equal(code, 0, stderr);
     allBackWithinS = (Date.now() - started) / 1000;
