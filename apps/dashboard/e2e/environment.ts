@@ -13,7 +13,7 @@ export const E2E = {
   root,
   port,
   baseURL: `http://127.0.0.1:${port}`,
-  stateDir: `${root}.wrangler/e2e-state`,
+  stateDir: process.env.E2E_STATE_DIR ?? `${root}.wrangler/e2e-state`,
   screenshots: fileURLToPath(new URL('../test-results/screenshots/', import.meta.url)),
   /** A whole test: its `wrangler d1 execute` calls, cron runs, page loads and waits together. */
   testTimeoutMs: 240_000,
