@@ -98,14 +98,14 @@ for (;;) {
     const needs = (phase.needs ?? []).map((n) => status.get(n)?.state);
     if (failed || needs.some((s) => s === 'failed' || s === 'skipped')) status.set(phase.name, { state: 'skipped' });
   }
-  const ready = PHASES.filter(
-    (p) =>
-      !status.has(p.name) &&
-      (p.needs ?? []).every((n) => status.get(n)?.state === 'passed') &&
-      !(p.alone && [...running].some((r) => r.alone === p.alone)),
-  );
-  while (running.size < jobs && ready.length) {
-    const phase = ready.shift();
+  const ready = () =>
+    PHASES.find(
+      (p) =>
+        !status.has(p.name) &&
+        (p.needs ?? []).every((n) => status.get(n)?.state === 'passed') &&
+        !(p.alone && [...running].some((r) => r.alone === p.alone)),
+    );
+  for (let phase = ready(); running.size < jobs && phase; phase = ready()) {
     const run = runPhase(phase).then(() => running.delete(entry));
     const entry = { alone: phase.alone, run };
     running.add(entry);
