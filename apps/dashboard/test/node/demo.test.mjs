@@ -27,9 +27,12 @@ function freePort() {
   });
 }
 
-/** Bounds on a busy machine: migrations, seed and `wrangler dev`'s first answer; the whole test. */
-const START_DEADLINE_S = 240;
-const TEST_TIMEOUT_MS = 420_000;
+/**
+ * Bounds on a busy machine: migrations, seed and `wrangler dev`'s first answer (~40 s idle; more
+ * than 240 s with the CPU hog beside a loaded machine); the whole test.
+ */
+const START_DEADLINE_S = 600;
+const TEST_TIMEOUT_MS = 900_000;
 
 test('the demo serves the dashboard and its data keeps changing', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const port = await freePort();
