@@ -105,7 +105,14 @@ export async function writeDemoSeed(seed, options = {}) {
   const databases = wranglerD1Databases(options.configPath);
   const mf = await openDemoState(stateDir, options.configPath);
   const call = async (path, body) => {
-    const response = await mf.dispatchFetch(`http://seed.local${path}`, { method: 'POST', body: JSON.stringify(body) });
+    const response = await mf
+      .dispatchFetch(`http://seed.local${path}`, { method: 'POST', body: JSON.stringify(body) })
+      .catch((error) => {
+        // undici's "fetch failed" says why only in its cause.
+        throw new Error(`seed worker ${path}: ${error.message} (${error.cause?.message ?? 'no cause given'})`, {
+          cause: error,
+        });
+      });
     const answer = await response.json();
     if (!response.ok) throw new Error(`seed worker ${path}: ${answer.error}`);
     return answer;
