@@ -62,6 +62,8 @@ const started = Date.now();
 /** @type {Map<string, { state: 'running' | 'passed' | 'failed' | 'skipped', ms?: number }>} */
 const status = new Map();
 const seconds = (ms) => `${(ms / 1000).toFixed(0)} s`;
+/** The output so far of each running phase (printed if this run is stopped). */
+const outputs = new Map();
 
 function runPhase(phase) {
   const t0 = Date.now();
@@ -74,9 +76,12 @@ function runPhase(phase) {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output = [];
+    outputs.set(phase.name, { output, t0 });
+    child.on('error', (error) => output.push(Buffer.from(`✗ could not start ${pnpm[0]}: ${error.message}\n`)));
     child.stdout.on('data', (chunk) => output.push(chunk));
     child.stderr.on('data', (chunk) => output.push(chunk));
     child.on('close', (code, signal) => {
+      outputs.delete(phase.name);
       const ms = Date.now() - t0;
       const passed = code === 0;
       status.set(phase.name, { state: passed ? 'passed' : 'failed', ms });
@@ -89,6 +94,26 @@ function runPhase(phase) {
     });
   });
 }
+
+function printTimes() {
+  console.log(`time per phase (${jobs} at a time), ${seconds(Date.now() - started)} in all:`);
+  for (const phase of PHASES) {
+    const s = status.get(phase.name) ?? { state: 'waiting' };
+    const ms = s.ms ?? (outputs.has(phase.name) ? Date.now() - outputs.get(phase.name).t0 : undefined);
+    console.log(`  ${phase.name.padEnd(18)} ${s.state.padEnd(8)} ${ms === undefined ? '' : seconds(ms)}`);
+  }
+}
+
+// Stopped (Ctrl-C, a CI time limit): what the running phases printed so far, and the times.
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => {
+    for (const [name, { output }] of outputs) {
+      console.log(`\n──── ${name}: stopped; its output so far`);
+      process.stdout.write(Buffer.concat(output));
+    }
+    printTimes();
+    process.exit(1);
+  });
 
 const running = new Set();
 for (;;) {
@@ -114,9 +139,5 @@ for (;;) {
   await Promise.race([...running].map((r) => r.run));
 }
 
-console.log(`time per phase (${jobs} at a time), ${seconds(Date.now() - started)} in all:`);
-for (const phase of PHASES) {
-  const s = status.get(phase.name);
-  console.log(`  ${phase.name.padEnd(18)} ${s.state.padEnd(8)} ${s.ms === undefined ? '' : seconds(s.ms)}`);
-}
+printTimes();
 process.exit([...status.values()].every((s) => s.state === 'passed') ? 0 : 1);
