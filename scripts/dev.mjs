@@ -1,7 +1,9 @@
 // The main job (`pnpm dev`): the dashboard on `wrangler dev` with local D1, seeded demo data and
 // live, really signed SNS messages posted to its webhook. Stop it with Ctrl-C.
 //   PORT=8787                 port on 127.0.0.1
-//   DEMO_DURATION_SECONDS=0   stop after this long (0: run until interrupted)
+//   DEMO_DURATION_SECONDS=0   stop after this long (0: run until interrupted); a first SIGINT or
+//                             SIGTERM while posting ends the traffic the same way (summary, exit
+//                             code), a second one stops at once
 //   DEMO_INTERVAL_MS=700      pause between posts
 //   DEMO_TRAFFIC=on           `off`: serve the seeded data only (the end-to-end tests post their own)
 //   DEMO_SEED                 an integer: the same sequence of live events every run (default random)
@@ -11,6 +13,7 @@
 //   ALERT_WEBHOOK=on          `off`: no local alert webhook (alerts then show on the dashboard only)
 //   DEMO_SES=on               `off`: no local SES (the canary, reconciliation and the guard's
 //                             configuration sets then say they are not configured)
+//   DEV_START_DEADLINE_SECONDS=90 give up when wrangler dev has not answered within this long
 //   SCHEDULED_INTERVAL_SECONDS run the Worker's scheduled jobs (the cron trigger) this often, through
 //                             wrangler dev's /__scheduled (default 60; 0: never)
 import { spawn } from 'node:child_process';
@@ -25,6 +28,7 @@ import { ROOT as root, runWrangler, WRANGLER_BIN as wranglerBin, wranglerEnv } f
 import { writeDemoSeed } from './demo/write-seed.mjs';
 import { startAlertSink } from './demo/alert-sink.mjs';
 import { startSesSimulator } from './demo/ses-simulator.mjs';
+import { waitFor } from './wait-for.mjs';
 
 const port = Number(process.env.PORT ?? 8787);
 const durationMs = Number(process.env.DEMO_DURATION_SECONDS ?? 0) * 1000;
@@ -176,8 +180,14 @@ function stop(code = 0) {
   setTimeout(() => process.exit(code), 1500).unref();
   server.once('exit', () => process.exit(code));
 }
-process.on('SIGINT', () => stop(0));
-process.on('SIGTERM', () => stop(0));
+// While the traffic runs, the first signal ends it (its summary and exit code follow).
+let posting = false;
+let trafficEnded = false;
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => {
+    if (posting && !trafficEnded) trafficEnded = true;
+    else stop(0);
+  });
 
 /** Runs the Worker's scheduled jobs once, as the cron trigger would; says so only when it failed. */
 async function runScheduled() {
@@ -196,19 +206,29 @@ function tail() {
   return logTail(join(workDir, 'wrangler.log'));
 }
 
-const deadline = Date.now() + 90_000;
-for (;;) {
-  try {
-    if ((await fetch(`${url}/auth/signin`)).status === 200) break;
-  } catch {
-    // not listening yet
-  }
-  if (serverExited) break;
-  if (Date.now() > deadline) {
-    console.error(`✗ the dashboard did not answer within 90 s; last lines of the wrangler log:\n${tail()}`);
-    stop(1);
-  }
-  await new Promise((resolve) => setTimeout(resolve, 300));
+const startDeadlineSeconds = Number(process.env.DEV_START_DEADLINE_SECONDS ?? 90);
+try {
+  await waitFor(
+    async () => {
+      try {
+        return (await fetch(`${url}/auth/signin`)).status === 200;
+      } catch {
+        return false; // not listening yet
+      }
+    },
+    {
+      deadlineMs: startDeadlineSeconds * 1000,
+      what: `the dashboard to answer on ${url}/auth/signin`,
+      intervalMs: 300,
+      giveUp: () => serverExited && 'wrangler dev exited',
+    },
+  );
+} catch (error) {
+  console.error(
+    `✗ ${error instanceof Error ? error.message : String(error)}; last lines of the wrangler log:\n${tail()}`,
+  );
+  stop(1);
+  await new Promise(() => {});
 }
 
 console.log(`\n  kuratchi dashboard: ${url}/\n  SNS webhook:        ${url}/api/webhooks/ses-events`);
@@ -247,7 +267,8 @@ const tally = {};
 let unexpected = 0;
 const started = Date.now();
 let lastReport = Date.now();
-while (!durationMs || Date.now() - started < durationMs) {
+posting = true;
+while (!trafficEnded && (!durationMs || Date.now() - started < durationMs)) {
   for (const delivery of await demoTraffic.next()) {
     let status;
     try {
@@ -275,5 +296,5 @@ while (!durationMs || Date.now() - started < durationMs) {
   }
   await new Promise((resolve) => setTimeout(resolve, intervalMs));
 }
-console.log(`• demo finished after ${durationMs / 1000} s: ${JSON.stringify(tally)}`);
+console.log(`• demo finished after ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(tally)}`);
 stop(unexpected ? 1 : 0);

@@ -12,10 +12,11 @@
 // Only the test files that read the pinned clock run shifted: those whose imports reach the
 // package's test/clock.ts, directly or through a helper (the only reader of KURATCHI_TEST_NOW), as
 // TypeScript's own scanner reads the imports. Any other file runs exactly as it did unshifted.
+// The two packages' runs go side by side (2 cores); each package's runs one after the other.
 //
 //   node scripts/time-shift-check.mjs            both shifts, both packages
 //   KURATCHI_TIME_SHIFTS=2027-12-31T23:59:30Z    only this instant (comma-separated list)
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -94,27 +95,46 @@ function listFiles(dir) {
   );
 }
 
+/** One vitest run of a suite with `KURATCHI_TEST_NOW` set; resolves to its exit status and output. */
 function vitest(suite, testNow, args) {
-  const run = spawnSync(process.execPath, [join(suite.dir, 'node_modules/vitest/vitest.mjs'), 'run', ...args], {
-    cwd: suite.dir,
-    env: { ...process.env, KURATCHI_TEST_NOW: testNow },
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(suite.dir, 'node_modules/vitest/vitest.mjs'), 'run', ...args], {
+      cwd: suite.dir,
+      env: { ...process.env, KURATCHI_TEST_NOW: testNow },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const chunks = [];
+    child.stdout.on('data', (chunk) => chunks.push(chunk));
+    child.stderr.on('data', (chunk) => chunks.push(chunk));
+    child.on('close', (status) => resolve({ status, output: Buffer.concat(chunks).toString('utf8') }));
   });
-  return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
-let failed = false;
-for (const suite of SUITES) {
-  const probe = vitest(suite, 'not-a-date', [suite.clockTest]);
-  if (probe.status === 0 || !probe.output.includes('the test clock needs an ISO 8601 instant')) {
+/** Proves a bad KURATCHI_TEST_NOW reaches the suite (its clock test fails to load); exits if not. */
+async function probe(suite) {
+  const run = await vitest(suite, 'not-a-date', [suite.clockTest]);
+  if (run.status === 0 || !run.output.includes('the test clock needs an ISO 8601 instant')) {
     console.error(
-      `✗ ${suite.name}: KURATCHI_TEST_NOW does not reach the tests (a bad value did not fail ${suite.clockTest})\n${probe.output.slice(-3000)}`,
+      `✗ ${suite.name}: KURATCHI_TEST_NOW does not reach the tests (a bad value did not fail ${suite.clockTest})\n${run.output.slice(-3000)}`,
     );
     process.exit(1);
   }
 }
-console.log('• time-shift check: KURATCHI_TEST_NOW reaches both suites');
+
+/** The suite's shifted files with the clock at `testNow`; says how it went, true when it passed. */
+async function shifted(suite, files, testNow) {
+  const started = Date.now();
+  const run = await vitest(suite, testNow, [...files, ...suite.exclude.flatMap((file) => ['--exclude', file])]);
+  const output = stripVTControlCharacters(run.output);
+  const summary = output.match(/Tests\s+.*\(\d+\)/)?.[0] ?? '';
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  if (run.status !== 0) {
+    console.error(`✗ ${suite.name} with now = ${testNow}: ${summary} (${seconds} s)\n${output.slice(-20000)}`);
+    return false;
+  }
+  console.log(`✓ ${suite.name} with now = ${testNow}: ${summary} (${seconds} s)`);
+  return true;
+}
 
 const shifts = process.env.KURATCHI_TIME_SHIFTS ? process.env.KURATCHI_TIME_SHIFTS.split(',') : defaultShifts();
 const shiftedFiles = new Map(SUITES.map((suite) => [suite, testFilesReadingClock(suite.dir)]));
@@ -126,22 +146,15 @@ for (const suite of SUITES) {
   }
   console.log(`  ${suite.name}: ${files.length} test files read the pinned clock and run shifted`);
 }
-for (const testNow of shifts) {
-  for (const suite of SUITES) {
-    const started = Date.now();
-    const run = vitest(suite, testNow, [
-      ...shiftedFiles.get(suite),
-      ...suite.exclude.flatMap((file) => ['--exclude', file]),
-    ]);
-    const output = stripVTControlCharacters(run.output);
-    const summary = output.match(/Tests\s+.*\(\d+\)/)?.[0] ?? '';
-    const seconds = ((Date.now() - started) / 1000).toFixed(0);
-    if (run.status !== 0) {
-      failed = true;
-      console.error(`✗ ${suite.name} with now = ${testNow}: ${summary} (${seconds} s)\n${output.slice(-20000)}`);
-    } else {
-      console.log(`✓ ${suite.name} with now = ${testNow}: ${summary} (${seconds} s)`);
-    }
-  }
-}
-process.exit(failed ? 1 : 0);
+// The two suites side by side (one vitest run of each at a time: they share nothing), each
+// proving the setting reaches it, then running its shifted files at each instant in turn.
+const passed = await Promise.all(
+  SUITES.map(async (suite) => {
+    await probe(suite);
+    console.log(`• time-shift check: KURATCHI_TEST_NOW reaches ${suite.name}`);
+    let ok = true;
+    for (const testNow of shifts) ok = (await shifted(suite, shiftedFiles.get(suite), testNow)) && ok;
+    return ok;
+  }),
+);
+process.exit(passed.every(Boolean) ? 0 : 1);

@@ -11,7 +11,11 @@ export default defineConfig({
   outputDir: 'test-results/e2e',
   fullyParallel: false,
   workers: 1,
-  timeout: 60_000,
+  // Bounds, not expectations: what a test awaits (a `wrangler d1 execute`, a queue batch, a cron
+  // run, a page load) can take several times as long on a machine whose cores are busy, and each
+  // wait polls for its condition rather than sleeping. See e2e/environment.ts.
+  timeout: E2E.testTimeoutMs,
+  expect: { timeout: E2E.expectTimeoutMs },
   reporter: [['list']],
   use: {
     baseURL: E2E.baseURL,
@@ -33,7 +37,8 @@ export default defineConfig({
   webServer: {
     command: 'node ../../scripts/dev.mjs',
     url: `${E2E.baseURL}/auth/signin`,
-    timeout: 120_000,
+    // Migrations, the demo seed, bundling and the first answer of `wrangler dev`.
+    timeout: E2E.serverStartMs,
     reuseExistingServer: false,
     stdout: 'pipe',
     env: {
@@ -41,6 +46,12 @@ export default defineConfig({
       DEMO_TRAFFIC: 'off',
       KURATCHI_STATE_DIR: E2E.stateDir,
       KURATCHI_INGESTION_STALE_MINUTES: '30',
+      // The tests run the scheduled jobs themselves (support.ts runCron), when their data is in
+      // place: the demo's own cron interval would run them at any moment besides, e.g. an alerts
+      // run overlapping a test's (e2e/alerts.spec.ts).
+      SCHEDULED_INTERVAL_SECONDS: '0',
+      // dev.mjs's own bound on wrangler dev's first answer, within the one above.
+      DEV_START_DEADLINE_SECONDS: String(E2E.serverStartMs / 1000 - 30),
     },
   },
 });

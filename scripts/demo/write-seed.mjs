@@ -109,7 +109,14 @@ export async function writeDemoSeed(seed, options = {}) {
   const mf = await openDemoState(stateDir, options.configPath);
   /** @type {(path: string, body: object) => Promise<any>} */
   const call = async (path, body) => {
-    const response = await mf.dispatchFetch(`http://seed.local${path}`, { method: 'POST', body: JSON.stringify(body) });
+    const response = await mf
+      .dispatchFetch(`http://seed.local${path}`, { method: 'POST', body: JSON.stringify(body) })
+      .catch((error) => {
+        // undici's "fetch failed" says why only in its cause.
+        throw new Error(`seed worker ${path}: ${error.message} (${error.cause?.message ?? 'no cause given'})`, {
+          cause: error,
+        });
+      });
     const answer = /** @type {any} */ (await response.json());
     if (!response.ok) throw new Error(`seed worker ${path}: ${answer.error}`);
     return answer;

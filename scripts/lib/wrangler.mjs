@@ -54,7 +54,7 @@ export function bundleDashboard(outdir) {
 /**
  * Runs SQL on a local D1 database of `wrangler dev` kept under `stateDir` (`wrangler d1 execute
  * --local --persist-to`); the rows of its first statement. Throws with wrangler's output when it
- * fails or runs longer than a minute.
+ * fails or runs longer than five minutes (a bound for a busy machine, not a speed target).
  * @param {string} binding the database's binding in wrangler.toml, e.g. `ADMIN_DB`
  * @param {string} sql
  * @param {string} stateDir
@@ -63,7 +63,7 @@ export function bundleDashboard(outdir) {
  */
 export function d1Execute(binding, sql, stateDir) {
   const run = runWrangler(['d1', 'execute', binding, '--local', '--persist-to', stateDir, '--json', '--command', sql], {
-    timeoutMs: 60_000,
+    timeoutMs: 300_000,
   });
   if (run.status !== 0) throw new Error(`wrangler d1 execute ${binding} failed: ${run.stderr || run.stdout}`);
   return JSON.parse(run.stdout)[0]?.results ?? [];

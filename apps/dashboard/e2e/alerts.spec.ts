@@ -53,7 +53,7 @@ test('events that stop raise an alert on the overview and at the webhook, once, 
   // Queued mode: the consumer applies it a moment later (each poll runs `wrangler d1 execute`).
   await expect
     .poll(() => d1('ORG_DB_GLOBEX', "SELECT status FROM emails WHERE id = 'globex-alert'")[0]?.['status'], {
-      timeout: 30_000,
+      timeout: E2E.queueAppliedMs,
     })
     .toBe('delivered');
   await runCron(request);

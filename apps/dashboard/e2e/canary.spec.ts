@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { E2E } from './environment';
 import { runCron, screenshot, signIn, USERS } from './support';
 
 // pnpm dev's local SES (scripts/demo/ses-simulator.mjs) plays the mailbox simulator: the canary
@@ -17,7 +18,7 @@ test('the canary sends to the mailbox simulator and the health panel shows each 
     await runCron(request);
     await page.reload();
     await expect(canary).toHaveAttribute('data-canary-status', 'passed', { timeout: 1000 });
-  }).toPass({ timeout: 60_000, intervals: [2000] });
+  }).toPass({ timeout: E2E.canaryBackMs, intervals: [2000] });
   await expect(canary).toHaveAttribute('data-canary-late', 'false');
   for (const event of ['success/Send', 'success/Delivery', 'bounce/Bounce', 'complaint/Complaint'])
     await expect(canary.locator(`[data-canary-event="${event}"]`)).toHaveAttribute('data-back', 'true');

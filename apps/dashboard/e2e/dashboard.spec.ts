@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { E2E } from './environment';
 import { d1, postEvent, reloadUntil, screenshot, signIn, submitSignIn, USERS } from './support';
 
 test.describe.configure({ mode: 'serial' });
@@ -235,7 +236,12 @@ test('the log is usable at phone width and does not shift when it refreshes', as
   await page.setViewportSize({ width: 1280, height: 900 });
   const firstRow = page.locator('[data-email-id]').first();
   const before = await firstRow.boundingBox();
-  await page.waitForTimeout(6000); // one automatic refresh
+  // One automatic refresh (the page re-runs its load every 5 s) answered, and the page went on to
+  // the next one: the first was applied by then. (Waiting for the answer's body can hang: a
+  // refresh still loading when the next starts is cancelled.)
+  const isRefresh = (url: string) => new URL(url).pathname === '/emails/__data.json';
+  await page.waitForResponse((r) => isRefresh(r.url()), { timeout: E2E.expectTimeoutMs });
+  await page.waitForRequest((r) => isRefresh(r.url()), { timeout: E2E.expectTimeoutMs });
   expect(await firstRow.boundingBox()).toEqual(before);
 });
 

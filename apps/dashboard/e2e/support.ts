@@ -75,14 +75,15 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /**
- * Reloads the page until `check` passes (each try waits a second), for at most 20 s: in queued
- * mode an event the webhook accepted is applied by the queue consumer a moment later.
+ * Reloads the page until `check` passes (a second between tries), for at most
+ * {@link E2E.queueAppliedMs}: in queued mode an event the webhook accepted is applied by the
+ * queue consumer a moment later.
  */
 export async function reloadUntil(page: Page, check: () => Promise<void>): Promise<void> {
   await expect(async () => {
     await page.reload();
     await check();
-  }).toPass({ timeout: 20_000, intervals: [1000] });
+  }).toPass({ timeout: E2E.queueAppliedMs, intervals: [1000] });
 }
 
 /**
@@ -91,5 +92,9 @@ export async function reloadUntil(page: Page, check: () => Promise<void>): Promi
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/#test-cron-triggers-locally
  */
 export async function runCron(request: APIRequestContext): Promise<void> {
-  expect((await request.get(`/__scheduled?cron=${encodeURIComponent('*/10 * * * *')}`)).status()).toBe(200);
+  const response = await request.get(`/__scheduled?cron=${encodeURIComponent('*/10 * * * *')}`, {
+    // The request answers when every job has finished (a whole run: a few seconds when idle).
+    timeout: E2E.testTimeoutMs,
+  });
+  expect(response.status()).toBe(200);
 }

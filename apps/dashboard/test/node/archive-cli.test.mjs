@@ -12,8 +12,6 @@ const TOKEN = 'archive-cli-test-token-0123456789abcdef';
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
 // The Worker verifies on its real clock: the messages are dated from it.
 const NOW = Date.now();
-// One of this helper's ports (8811–8819), loopback only.
-const PORT = 8812;
 
 let mf;
 let url;
@@ -59,7 +57,6 @@ before(async () => {
       // The Worker's only outbound request: the signing certificate at its SNS URL.
       outboundService: async (request) =>
         request.url === certUrl ? new Response(signer.certificatePem) : new Response('not found', { status: 404 }),
-      port: PORT,
     },
   ));
   bucket = await mf.getR2Bucket('SES_ARCHIVE');

@@ -1,8 +1,7 @@
 // The built dashboard Worker for node tests: the bundle `wrangler deploy --dry-run` makes, served
 // by miniflare on 127.0.0.1 with local D1 (migrated), exactly as it would run deployed; and the
 // built `kuratchi-ses` CLI as a process.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { ADMIN_MIGRATIONS, applyMigrationFiles, ORG_MIGRATIONS } from '../../../../scripts/d1-migration-files.mjs';
@@ -11,7 +10,8 @@ import {
   demoOrganization,
   registerOrganization,
 } from '../../../../scripts/lib/demo-organizations.mjs';
-import { bundleDashboard, ROOT } from '../../../../scripts/lib/wrangler.mjs';
+import { ROOT } from '../../../../scripts/lib/wrangler.mjs';
+import { dryRunBundle } from './dry-run-bundle.mjs';
 
 export const root = ROOT;
 
@@ -20,8 +20,7 @@ export const root = ROOT;
  * outbound service, a port); the admin and Acme databases migrated, Acme registered.
  */
 export async function startBuiltWorker(bindings, options = {}) {
-  const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-built-worker-'));
-  bundleDashboard(outdir);
+  const { dir: outdir } = dryRunBundle();
   const mf = new Miniflare({
     modules: [
       { type: 'ESModule', path: join(outdir, 'worker.js'), contents: readFileSync(join(outdir, 'worker.js'), 'utf8') },

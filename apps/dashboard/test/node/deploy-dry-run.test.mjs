@@ -1,15 +1,14 @@
 // `wrangler deploy --dry-run` bundles the Worker from the root wrangler.toml exactly as a deploy
-// would, offline: proof that what dashboard developers deploy builds (run after `vite build`).
+// would, offline: proof that what dashboard developers deploy builds (run after `vite build`). The
+// bundle is the one the other node tests serve (dry-run-bundle.mjs: built once per change).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bundleDashboard } from '../../../../scripts/lib/wrangler.mjs';
+import { dryRunBundle } from './dry-run-bundle.mjs';
 
 test('wrangler deploy --dry-run bundles the dashboard Worker (fetch, scheduled and queue) with its D1 and queue bindings', () => {
-  const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-dry-run-'));
-  const output = bundleDashboard(outdir);
+  const { dir: outdir, output } = dryRunBundle();
   assert.match(output, /--dry-run: exiting now/);
   for (const binding of ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX', 'SES_EVENTS_QUEUE']) {
     assert.match(output, new RegExp(binding));

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { buildSesEvent } from 'kuratchi-sdk/email/testing';
 import { hashPassword } from '../../src/lib/server/auth/password.js';
 import { opsPost, registerGlobex, root, runCli as run, startBuiltWorker } from './built-worker.mjs';
+import { waitFor } from '../../../../scripts/wait-for.mjs';
 
 const TOKEN = 'org-cli-test-token-0123456789abcdef';
 const OBJECTS = join(root, 'apps/dashboard/test/node/fixtures/firehose-s3/objects');
@@ -220,7 +221,11 @@ describe('kuratchi-ses org against the built Worker', () => {
       '100',
     ]);
     // Wait until the move has started, then deliver events for Acme meanwhile.
-    while ((await organizationRow('org-acme')).movingSince === null) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(async () => (await organizationRow('org-acme')).movingSince !== null, {
+      deadlineMs: 120_000,
+      what: 'the move of org-acme to start (organizations.moving_since set)',
+      intervalMs: 50,
+    });
     const during = await runCli(['import', OBJECTS, '--dashboard-url', worker.url, '--json']);
     assert.equal(during.code, 0, during.stderr);
     const held = JSON.parse(during.stdout);

@@ -205,4 +205,47 @@ describe('alerts: once per incident, once when it clears', () => {
     expect(await createD1IncidentStore(env.ADMIN_DB).listOpen()).toHaveLength(1);
     expect(await requestsTo(HOST)).toHaveLength(1);
   });
+
+  it('a run whose providers answered before an overlapping run changed the incidents neither clears nor reopens on that answer', async () => {
+    await scriptHost(HOST, [{ method: 'POST', status: 200 }]);
+    let holds: AlertCondition[] = [];
+    /** A provider that reads `holds` when asked (`asked`), then answers only once `release` is called. */
+    const slow = () => {
+      let release = () => {};
+      let wasAsked = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const asked = new Promise<void>((resolve) => (wasAsked = resolve));
+      const p: RegisteredAlertProvider = {
+        ...provider(() => holds),
+        provide: async () => {
+          const answer = [...holds];
+          wasAsked();
+          await released;
+          return answer;
+        },
+      };
+      return { p, asked, release };
+    };
+
+    // A run reads "nothing holds"; meanwhile the cause appears and a run opens its incident.
+    const early = slow();
+    const overlapped = run(NOW, [early.p]);
+    await early.asked;
+    holds = [pause];
+    await run(NOW + 1, [provider(() => holds)]);
+    early.release();
+    await overlapped;
+    expect((await createD1IncidentStore(env.ADMIN_DB).listOpen()).map((i) => i.key)).toEqual([pause.key]);
+
+    // A run reads "it holds"; meanwhile the cause goes and a run clears the incident.
+    const late = slow();
+    const overlapping = run(NOW + 2 * MINUTE, [late.p]);
+    await late.asked;
+    holds = [];
+    await run(NOW + 3 * MINUTE, [provider(() => holds)]);
+    late.release();
+    await overlapping;
+    expect(await createD1IncidentStore(env.ADMIN_DB).listOpen()).toEqual([]);
+    expect((await bodies()).map((b) => b.alert.event)).toEqual(['opened', 'cleared']);
+  });
 });

@@ -55,6 +55,11 @@ export function noticeRetryDelayMs(attempts: number): number {
 export async function runAlerts(options: AlertsRunOptions): Promise<AlertsRunResult> {
   const { store, now } = options;
   const at = now.getTime();
+  // The open incidents are read before the providers are asked, so that a run clears an
+  // incident only when its condition was gone after the incident was seen open. Read after, an
+  // incident opened meanwhile by an overlapping run would be cleared (or one cleared meanwhile
+  // reopened) on an answer older than that run's.
+  const open = await store.listOpen();
   const outcomes: Array<ProviderOutcome & { name: string }> = await Promise.all(
     options.providers.map(async ({ name, kinds, provide }) => {
       try {
@@ -64,7 +69,7 @@ export async function runAlerts(options: AlertsRunOptions): Promise<AlertsRunRes
       }
     }),
   );
-  const plan = planAlertRun(await store.listOpen(), outcomes);
+  const plan = planAlertRun(open, outcomes);
   const notice = options.webhookUrl ? 'pending' : 'off';
   for (const condition of plan.open) await store.open(condition, at, notice);
   for (const change of plan.reword) await store.reword(change);

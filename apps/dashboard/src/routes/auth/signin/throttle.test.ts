@@ -31,22 +31,25 @@ async function statuses(responses: Response[]) {
 describe('sign-in throttle through the route, with concurrent requests', () => {
   it(
     'checks exactly 5 of 30 concurrent wrong guesses for one address from one client',
-    { timeout: 60_000 },
+    { timeout: 300_000 },
     async () => {
       const attacker = client();
+      const started = Date.now();
       const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => signIn(OWNER, `guess ${i}`, attacker)));
       expect(await statuses(answers)).toEqual({ 400: 5, 429: 25 });
-      // Even the right password waits now, from that client (Retry-After: about a minute).
+      // Even the right password waits now, from that client (Retry-After: the rest of the minute
+      // that started with the guesses, less however long they took on this machine).
       const refused = await signIn(OWNER, PASSWORD, attacker);
+      const tookS = Math.ceil((Date.now() - started) / 1000);
       expect(refused.status).toBe(429);
-      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(50);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(Math.min(50, 60 - tookS));
       expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
     },
   );
 
   it(
     'cannot be used to lock the owner out: their own client signs in during and after a storm of guesses',
-    { timeout: 60_000 },
+    { timeout: 300_000 },
     async () => {
       const attackers = [client(), client(), client()];
       const owner = client();
@@ -62,7 +65,7 @@ describe('sign-in throttle through the route, with concurrent requests', () => {
 
   it(
     'checks exactly 50 of 60 concurrent guesses one client sprays across addresses; another client is not slowed',
-    { timeout: 60_000 },
+    { timeout: 300_000 },
     async () => {
       const sprayer = client();
       const answers = await Promise.all(

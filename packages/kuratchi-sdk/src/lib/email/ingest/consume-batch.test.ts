@@ -198,7 +198,7 @@ describe('consumeSesEventBatch', () => {
 
   it(
     'a D1 failure at any statement, before or after it ran, ends in the fault-free state once retried',
-    { timeout: 240_000 },
+    { timeout: 900_000 },
     async () => {
       const cleanPlan = createFaultPlan();
       const clean = await prepareRun('qclean');
@@ -220,7 +220,7 @@ describe('consumeSesEventBatch', () => {
 
   it(
     'a consumer killed at any statement (nothing acked): the redelivered batch reaches the fault-free state',
-    { timeout: 240_000 },
+    { timeout: 900_000 },
     async () => {
       const clean = await prepareRun('kclean');
       const cleanPlan = createFaultPlan();

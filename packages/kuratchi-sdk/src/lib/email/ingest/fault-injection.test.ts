@@ -269,7 +269,7 @@ async function snapshot(ns: string, run: Awaited<ReturnType<typeof prepareRun>>)
 describe('fault injection: every D1 statement of a scripted run, failing in turn', () => {
   it(
     'retries reach exactly the fault-free state, for every k, failing before or after the statement',
-    { timeout: 240_000 },
+    { timeout: 900_000 },
     async () => {
       const cleanPlan = createFaultPlan();
       const clean = await runScript('clean', cleanPlan);
