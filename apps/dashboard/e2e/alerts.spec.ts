@@ -19,7 +19,6 @@ function alertsReceived(): Array<{
 
 test('events that stop raise an alert on the overview and at the webhook, once, and clear once they resume', async ({
   page,
-  request,
 }) => {
   // Globex sent an email 45 minutes ago and no event has arrived since (the stale limit is 30).
   const now = Date.now();
@@ -32,7 +31,7 @@ test('events that stop raise an alert on the overview and at the webhook, once, 
     'ADMIN_DB',
     `INSERT INTO email_message_lookup VALUES ('ses-globex-alert', 'org-globex', 'globex-alert', ${now}) ON CONFLICT DO NOTHING`,
   );
-  await runCron(request);
+  await runCron();
 
   await signIn(page, USERS.globex);
   await page.goto('/emails/overview');
@@ -56,8 +55,8 @@ test('events that stop raise an alert on the overview and at the webhook, once, 
       timeout: E2E.queueAppliedMs,
     })
     .toBe('delivered');
-  await runCron(request);
-  await runCron(request);
+  await runCron();
+  await runCron();
   await reloadUntil(page, () => expect(page.getByTestId('no-open-alerts')).toBeVisible());
   await expect(page.getByTestId('cleared-alerts')).toContainText('1 cleared');
   const globex = alertsReceived().filter(

@@ -7,15 +7,14 @@ import { runCron, screenshot, signIn, USERS } from './support';
 // the queue and D1, exactly the path of real events.
 test('the canary sends to the mailbox simulator and the health panel shows each event back with its lag', async ({
   page,
-  request,
 }) => {
-  await runCron(request);
+  await runCron();
   await signIn(page, USERS.acme);
   await page.goto('/emails/overview');
   const canary = page.getByTestId('canary');
   // Each cron run decides the waiting run once its events are back (queued mode: a moment later).
   await expect(async () => {
-    await runCron(request);
+    await runCron();
     await page.reload();
     await expect(canary).toHaveAttribute('data-canary-status', 'passed', { timeout: 1000 });
   }).toPass({ timeout: E2E.canaryBackMs, intervals: [2000] });

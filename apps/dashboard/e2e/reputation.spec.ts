@@ -6,7 +6,6 @@ const DAY = 86_400_000;
 // Last of the suite (it pauses Globex): the files run in name order.
 test('a bounce rate past the pause threshold pauses the organisation; the admin sees why, a superadmin lifts it with a reason', async ({
   page,
-  request,
 }) => {
   // Globex's recipients of the last 7 days, and enough new ones sent an hour ago, a tenth of
   // them bounced, that its bounce rate is at least 10 % (the pause threshold is 4 %).
@@ -30,7 +29,7 @@ test('a bounce rate past the pause threshold pauses the organisation; the admin 
      SELECT 'rep-' || i, 'rep-' || i || '@example.com', 'to', CASE WHEN i <= ${bounced} THEN 'bounced' ELSE 'delivered' END,
             ${sentAt}, CASE WHEN i <= ${bounced} THEN ${sentAt + 60_000} END, CASE WHEN i <= ${bounced} THEN 'Permanent' END FROM n;`,
   );
-  await runCron(request);
+  await runCron();
 
   // Globex's admin: the overview says sending is paused, which rate crossed which threshold.
   await signIn(page, USERS.globex);
@@ -68,7 +67,7 @@ test('a bounce rate past the pause threshold pauses the organisation; the admin 
   await expect(page.locator('[data-testid="audit-log"] tr[data-action="pause"]').first()).toContainText('org-globex');
 
   // The same data does not pause it again.
-  await runCron(request);
+  await runCron();
   await page.reload();
   await expect(page.locator('[data-organization="org-globex"]')).not.toHaveAttribute('data-state', 'paused');
 });

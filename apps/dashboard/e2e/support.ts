@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { expect, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, request as playwrightRequest, type Page } from '@playwright/test';
 import { buildSesEvent, type SesEventSpec, type SnsSigner } from 'kuratchi-sdk/email/testing';
 import { DEMO_PASSWORD, demoUser } from '../../../scripts/lib/demo-organizations.mjs';
 import { readDemoSigner } from '../../../scripts/lib/demo-signer.mjs';
@@ -88,13 +88,22 @@ export async function reloadUntil(page: Page, check: () => Promise<void>): Promi
 
 /**
  * Runs the Worker's scheduled jobs now, as the cron trigger does (wrangler dev --test-scheduled
- * serves /__scheduled), and expects every job to succeed.
+ * serves /__scheduled), and expects every job to succeed. On a connection of its own: a
+ * kept-alive connection of a test's `request` fixture that sat idle longer than the server keeps it
+ * (seconds, while a test polls) may be closed just as the request goes out ("socket hang up"),
+ * and a request that may have run the jobs cannot simply be sent again.
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/#test-cron-triggers-locally
+ * @see https://nodejs.org/api/http.html#serverkeepalivetimeout
  */
-export async function runCron(request: APIRequestContext): Promise<void> {
-  const response = await request.get(`/__scheduled?cron=${encodeURIComponent('*/10 * * * *')}`, {
-    // The request answers when every job has finished (a whole run: a few seconds when idle).
-    timeout: E2E.testTimeoutMs,
-  });
-  expect(response.status()).toBe(200);
+export async function runCron(): Promise<void> {
+  const own = await playwrightRequest.newContext({ baseURL: E2E.baseURL });
+  try {
+    const response = await own.get(`/__scheduled?cron=${encodeURIComponent('*/10 * * * *')}`, {
+      // The request answers when every job has finished (a whole run: a few seconds when idle).
+      timeout: E2E.testTimeoutMs,
+    });
+    expect(response.status()).toBe(200);
+  } finally {
+    await own.dispose();
+  }
 }
