@@ -1,5 +1,5 @@
 // Keeps every core busy, to prove the suite does not depend on an idle machine: run a suite with
-// this beside it (docs/testing.md). One busy worker thread per core (or CPU_HOG_THREADS), until
+// this beside it (docs/guides/develop.md). One busy worker thread per core (or CPU_HOG_THREADS), until
 // the command given after `--` exits (its exit code is passed on), or for CPU_HOG_SECONDS, or
 // until Ctrl-C.
 //   node scripts/cpu-hog.mjs -- npx -y pnpm@12.4.2 --filter dashboard test:e2e
