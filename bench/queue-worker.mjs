@@ -5,7 +5,7 @@
 // names, an org binding cache for the isolate's life) on D1 bindings wrapped to count round trips:
 // one per run/first/all/raw/exec of a statement, one per batch whatever its size.
 //   POST /consume { messages, batchSize }  consumeSesEventQueue per batch of `batchSize` queue bodies
-//   POST /direct  { messages }             recordSesEvent per body, then the counters (one upsert)
+//   POST /direct  { messages }             recordSesEvent per body, then the figures (one batch)
 //   POST /ingest  { bodies, topicArn, pem } createSesEventIngestor (direct mode) per signed SNS body,
 //                                          then the counters, as the dashboard's webhook does
 // Each answers { ms, calls, perCall, outcomes }: the time spent (timed here), the D1 round trips
@@ -17,12 +17,15 @@ import {
   createOrgDatabaseClient,
 } from 'kuratchi-sdk/internal/d1';
 import {
+  addCount,
   consumeSesEventQueue,
+  countOutcome,
+  createIngestionTally,
   createSesEventIngestor,
-  ingestionCounterNames,
   parseSesEvent,
   readSesEventQueueMessage,
   recordSesEvent,
+  webhookAnswerFigures,
 } from 'kuratchi-sdk/internal/events';
 import { createSigningKeyCache } from 'kuratchi-sdk/internal/verify';
 import { countingD1, isD1Binding, messageBatch } from './counting-d1.mjs';
@@ -75,12 +78,12 @@ export default {
         const ports = sink(counted);
         const result = await recordSesEvent(ports, queued.snsMessageId, parseSesEvent(queued.message));
         tally(result.outcome);
-        // What the dashboard writes per answer (finish() in ses-webhook.ts): one counters upsert.
-        await ports.adminStore.recordIngestionStats({
-          counts: new Map(['received', 'verified', 'notification', `outcome:${result.outcome}`].map((n) => [n, 1])),
-          lagsMs: result.outcome === 'applied' ? [Math.max(0, Date.now() - queued.snsTimestamp)] : [],
-          at: Date.now(),
-        });
+        // What the webhook writes per answer: one figures batch (the deployment's and the organisation's).
+        const lagMs = result.outcome === 'applied' ? Math.max(0, Date.now() - queued.snsTimestamp) : undefined;
+        const figures = createIngestionTally();
+        for (const name of ['received', 'verified', 'notification']) addCount(figures.counts, name);
+        countOutcome(figures, result.outcome, result.organizationId, lagMs);
+        await ports.adminStore.recordIngestionStats({ ...figures, at: Date.now() });
       }
     } else if (url.pathname === '/ingest') {
       const pem = input.pem;
@@ -95,12 +98,9 @@ export default {
         });
         const result = await ingestor.ingest(body);
         tally(result.body.outcome);
-        // The dashboard's finish(): the counters of the answer, one upsert (after the response).
-        await ports.adminStore.recordIngestionStats({
-          counts: new Map(ingestionCounterNames(result).map((name) => [name, 1])),
-          lagsMs: result.log.lagMs === undefined ? [] : [result.log.lagMs],
-          at: Date.now(),
-        });
+        // The webhook's counting after the response (webhookResponse): the answer's figures, the
+        // deployment's and its organisation's, in one D1 batch.
+        await ports.adminStore.recordIngestionStats({ ...webhookAnswerFigures(result), at: Date.now() });
         perCall.push(counter.n - before);
       }
     } else {

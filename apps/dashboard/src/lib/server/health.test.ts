@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { createD1AdminStore, createD1DeadLetterStore } from 'kuratchi-sdk/internal/d1';
 import { describe, expect, it } from 'vitest';
-import { heldNow, ingestionHealth } from './health';
+import { heldNow, ingestionFigures, readIngestionFigures } from './health';
 
 describe('ingestion health: the park and its dead letters', () => {
   it('counts what the park and the dead-letter table hold now, by reason, up to a bound', async () => {
@@ -41,8 +41,45 @@ describe('ingestion health: the park and its dead letters', () => {
       { name: 'firehose:refused', count: 2, lastAt: 0 },
       { name: 'import:refused', count: 5, lastAt: 0 },
     ];
-    expect(
-      ingestionHealth(counters, { lastEventReceivedAt: null, oldestUnfollowedSendAt: null }, 60, 0, held),
-    ).toMatchObject({ orphaned: 4, parkFull: 1, refusedRecords: 7, held });
+    expect(ingestionFigures('deployment', counters, held)).toMatchObject({
+      orphaned: 4,
+      parkFull: 1,
+      refusedRecords: 7,
+      held,
+    });
+  });
+});
+
+describe('ingestion health: each organisation its own figures', () => {
+  it('reads an organisation its counters, park, dead letters and lag; the deployment all of them', async () => {
+    const now = Date.now();
+    const org = `org-figures-${crypto.randomUUID()}`;
+    const admin = createD1AdminStore(env.ADMIN_DB);
+    const counts = new Map([
+      ['received', 3],
+      ['rejected:topic-not-allowed', 1],
+      ['outcome:applied', 2],
+    ]);
+    const before = await readIngestionFigures(env.ADMIN_DB, undefined, now);
+    await admin.recordIngestionStats({
+      counts,
+      lagsMs: [500, 900],
+      organizations: new Map([[org, { counts: new Map([['outcome:applied', 1]]), lagsMs: [500] }]]),
+      at: now,
+    });
+    await env.ADMIN_DB.prepare(
+      "INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at, reason, organization_id) VALUES (?, 'ses-o', '{}', 0, 'email-missing', ?)",
+    )
+      .bind(`o-${org}`, org)
+      .run();
+
+    const mine = await readIngestionFigures(env.ADMIN_DB, org, now);
+    expect(mine).toMatchObject({ applied: 1, verified: null, rejected: null, lag: { events: 1 } });
+    expect(mine.held).toMatchObject({ parked: 0, orphaned: 1, deadLetters: 0 });
+    const all = await readIngestionFigures(env.ADMIN_DB, undefined, now);
+    expect(all.applied - before.applied).toBe(2);
+    expect(all.rejected! - before.rejected!).toBe(1);
+    expect(all.lag!.events - before.lag!.events).toBe(2);
+    expect(all.held!.orphaned - before.held!.orphaned).toBe(1);
   });
 });

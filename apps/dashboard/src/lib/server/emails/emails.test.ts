@@ -1,6 +1,6 @@
 import { initialRecipientTracking, initialTracking, type EmailRow } from 'kuratchi-sdk/internal/events';
 import { describe, expect, it } from 'vitest';
-import { ingestionHealth } from '../health';
+import { ingestionFigures, ingestionHealth } from '../health';
 import { timelineDetails } from '../../timeline';
 import { CSV_HEADER, csvLine, RECIPIENT_CSV_HEADER, recipientCsvLine } from './csv';
 import { emailLogSearch, readEmailLogQuery, SEARCH_MAX_LENGTH } from './filters';
@@ -159,23 +159,38 @@ describe('ingestion health', () => {
   ];
   it('sums the counters and warns only past the stale window', () => {
     const now = 10_000_000;
+    const figures = ingestionFigures('deployment', counters);
+    expect(figures).toMatchObject({ verified: 10, applied: 7, duplicate: 2, parked: 1, rejected: 7 });
     const ok = ingestionHealth(
-      counters,
       { lastEventReceivedAt: now - 1000, oldestUnfollowedSendAt: now - 29 * 60_000 },
       30,
       now,
+      figures,
     );
-    expect(ok).toMatchObject({ verified: 10, applied: 7, duplicate: 2, parked: 1, rejected: 7, warning: null });
+    expect(ok).toMatchObject({ organization: figures, deployment: null, warning: null });
     const stale = ingestionHealth(
-      counters,
       { lastEventReceivedAt: null, oldestUnfollowedSendAt: now - 31 * 60_000 },
       30,
       now,
+      figures,
     );
     expect(stale.warning).toMatch(/^Emails were sent 31 minutes ago and no SES event has arrived since/);
     expect(
-      ingestionHealth([], { lastEventReceivedAt: null, oldestUnfollowedSendAt: null }, 30, now).warning,
+      ingestionHealth({ lastEventReceivedAt: null, oldestUnfollowedSendAt: null }, 30, now, figures).warning,
     ).toBeNull();
+  });
+
+  it('leaves out of an organisation what is counted before its route is known', () => {
+    expect(ingestionFigures('organization', counters)).toMatchObject({
+      verified: null,
+      rejected: null,
+      queued: null,
+      retried: null,
+      refusedRecords: null,
+      applied: 7,
+      duplicate: 2,
+      parked: 1,
+    });
   });
 });
 

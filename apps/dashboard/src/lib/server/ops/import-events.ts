@@ -1,4 +1,10 @@
-import { applySesEventMessages, unsignedEventMessages, type SesEventQueueMessage } from 'kuratchi-sdk/internal/events';
+import {
+  addTally,
+  applySesEventMessages,
+  createIngestionTally,
+  unsignedEventMessages,
+  type SesEventQueueMessage,
+} from 'kuratchi-sdk/internal/events';
 import { z } from 'zod';
 import type { DashboardConfig } from '../config';
 import { d1EventSink } from '../event-sink';
@@ -50,18 +56,18 @@ export async function importEvents(
     messages.push(result.message);
     return 'retry';
   });
-  const counts = new Map<string, number>();
-  addCount(counts, 'import:refused', outcomes.length - messages.length);
+  const tally = createIngestionTally();
+  addCount(tally.counts, 'import:refused', outcomes.length - messages.length);
   const sink = d1EventSink(platform!.env, config);
   if (messages.length) {
     const applied = await applySesEventMessages(sink, messages);
     applied.outcomes.forEach((outcome, j) => (outcomes[at[j]!] = outcome));
-    for (const [name, n] of applied.counts) addCount(counts, name, n);
+    addTally(tally, applied, false); // old events: outcomes counted, lags not
   }
-  void countAfterResponse(sink.adminStore, platform?.context, 'ses-import', counts);
+  void countAfterResponse(sink.adminStore, platform?.context, 'ses-import', tally);
   const retry = outcomes.includes('retry');
   console[retry ? 'error' : 'log'](
-    JSON.stringify({ msg: 'ses-import', records: outcomes.length, counts: Object.fromEntries(counts) }),
+    JSON.stringify({ msg: 'ses-import', records: outcomes.length, counts: Object.fromEntries(tally.counts) }),
   );
   return Response.json({ outcomes }, { status: retry ? 503 : 200 });
 }

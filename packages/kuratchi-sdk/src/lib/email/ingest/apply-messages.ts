@@ -1,6 +1,7 @@
 import { consumeSesEventBatch } from './consume-batch.js';
 import type { SesEventQueueMessage } from './queue-message.js';
 import type { EventSinkPorts, SinkOutcome } from '../routing/record.js';
+import { addTally, createIngestionTally, type IngestionTally } from '../routing/ingestion-figures.js';
 
 /**
  * What became of one message given to {@link applySesEventMessages}: a sink outcome,
@@ -18,18 +19,18 @@ const MESSAGES_PER_PASS = 100;
  * idempotent by SNS MessageId and content identity, parking what has no route yet), in passes of
  * at most 100. For the paths that carry many events at once and must say what became of each:
  * the Firehose endpoint in direct mode, `kuratchi-ses import`, `redrive`, `rebuild`.
- * @returns one outcome per message, in order, and the counters the passes added
- *   (`outcome:<outcome>`, `consumer:retried`, `consumer:unreadable`: write them with
- *   `AdminStore.recordIngestionStats` if they should show on the health panel).
+ * @returns one outcome per message, in order, and the figures the passes added, the deployment's
+ *   and each organisation's (counters `outcome:<outcome>`, `consumer:retried`,
+ *   `consumer:unreadable`, and lags: write them with `AdminStore.recordIngestionStats` if they
+ *   should show on the health panel).
  * @see https://developers.cloudflare.com/d1/platform/limits/ (queries per invocation)
  */
 export async function applySesEventMessages(
   ports: EventSinkPorts,
   messages: readonly SesEventQueueMessage[],
-): Promise<{ outcomes: ApplyOutcome[]; counts: Map<string, number>; lagsMs: number[] }> {
+): Promise<IngestionTally & { outcomes: ApplyOutcome[] }> {
   const outcomes: ApplyOutcome[] = [];
-  const counts = new Map<string, number>();
-  const lagsMs: number[] = [];
+  const tally = createIngestionTally();
   for (let from = 0; from < messages.length; from += MESSAGES_PER_PASS) {
     const deliveries = messages
       .slice(from, from + MESSAGES_PER_PASS)
@@ -39,8 +40,7 @@ export async function applySesEventMessages(
       const verdict = report.verdicts.get(delivery.id);
       outcomes.push(!verdict || verdict.action === 'retry' ? 'retry' : verdict.outcome);
     }
-    for (const [name, n] of report.counts) counts.set(name, (counts.get(name) ?? 0) + n);
-    lagsMs.push(...report.lagsMs);
+    addTally(tally, report);
   }
-  return { outcomes, counts, lagsMs };
+  return { outcomes, ...tally };
 }

@@ -12,6 +12,7 @@ import {
   type SinkOutcome,
 } from '../routing/record.js';
 import { sesEventContentId } from '../ses-events/content-identity.js';
+import { addCount, countOutcome, createIngestionTally, type IngestionTally } from '../routing/ingestion-figures.js';
 import { queueMessageProvenance, readSesEventQueueMessage, type SesEventQueueMessage } from './queue-message.js';
 import { parseSesEvent, type SesEvent } from '../ses-events/ses-event.js';
 
@@ -33,19 +34,18 @@ export interface QueuedDelivery {
  * @see https://developers.cloudflare.com/queues/configuration/batching-retries/
  */
 export type DeliveryVerdict =
-  | { action: 'ack'; outcome: SinkOutcome | 'unreadable'; organizationId?: string }
+  | { action: 'ack'; outcome: SinkOutcome | 'unreadable'; organizationId?: string; lagMs?: number }
   | { action: 'retry'; delaySeconds: number; reason: string };
 
 /**
- * The result of one batch: a verdict per delivery id, and the figures it added.
+ * The result of one batch: a verdict per delivery id, and the figures it added: counters
+ * (`outcome:<outcome>`, `consumer:retried`, `consumer:unreadable`) and the lag of each event
+ * applied (SNS Timestamp to applied, ms), the deployment's and, for the events routed to an
+ * organisation, that organisation's share (`routing/ingestion-figures.ts`).
  * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#messagebatch
  */
-export interface ConsumeReport {
+export interface ConsumeReport extends IngestionTally {
   verdicts: Map<string, DeliveryVerdict>;
-  /** Counter name → how much this batch added (`outcome:<outcome>`, `consumer:retried`, …). */
-  counts: Map<string, number>;
-  /** Lag of each event applied, in ms (SNS Timestamp to applied). */
-  lagsMs: number[];
 }
 
 /**
@@ -93,7 +93,7 @@ interface Readable {
  *   the queue's `max_retries` the message goes to the dead-letter queue: `deadLetterSesEvents`);
  * - a body this version cannot read: ack, `unreadable` (logged and counted by the caller).
  * Never throws for one message's failure; the caller acks and retries by the verdicts, then
- * writes `counts` and `lagsMs` (`AdminStore.recordIngestionStats`).
+ * writes the report's figures (`AdminStore.recordIngestionStats`).
  * @see https://developers.cloudflare.com/queues/configuration/batching-retries/
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  * @see https://developers.cloudflare.com/d1/platform/limits/
@@ -102,7 +102,7 @@ export async function consumeSesEventBatch(
   ports: EventSinkPorts,
   deliveries: readonly QueuedDelivery[],
 ): Promise<ConsumeReport> {
-  const report: ConsumeReport = { verdicts: new Map(), counts: new Map(), lagsMs: [] };
+  const report: ConsumeReport = { verdicts: new Map(), ...createIngestionTally() };
   const now = (ports.now ?? (() => new Date()))().getTime();
   const readable = await readAll(deliveries, report);
 
@@ -218,8 +218,7 @@ async function recordGroup(
     group.map(async (item, i) => {
       const outcome = outcomes[i]!;
       if (outcome === 'applied' || outcome === 'duplicate') {
-        if (outcome === 'applied') report.lagsMs.push(Math.max(0, now - item.queued.snsTimestamp));
-        verdict(report, item.delivery, { action: 'ack', outcome, organizationId });
+        verdict(report, item.delivery, { action: 'ack', outcome, organizationId, ...lagOf(outcome, item, now) });
         return;
       }
       await park(ports, item, outcome as ParkReason, now, report, organizationId);
@@ -253,11 +252,11 @@ async function parkUnrouted(
         ...parkedOf(item, now),
         reason: 'no-route',
       });
-      if (outcome === 'applied') report.lagsMs.push(Math.max(0, now - item.queued.snsTimestamp));
       verdict(report, item.delivery, {
         action: 'ack',
         outcome: outcome === 'waiting' ? 'parked' : outcome,
         organizationId: route.organizationId,
+        ...lagOf(outcome, item, now),
       });
     } catch {
       // still parked, acked: the sweep applies it
@@ -311,15 +310,17 @@ function verdict(report: ConsumeReport, delivery: QueuedDelivery, v: DeliveryVer
   report.verdicts.set(delivery.id, v);
 }
 
+/** The lag of an event just applied (SNS Timestamp to now); none for any other outcome. */
+function lagOf(outcome: string, item: Readable, now: number): { lagMs?: number } {
+  return outcome === 'applied' ? { lagMs: Math.max(0, now - item.queued.snsTimestamp) } : {};
+}
+
+/** Counts the verdicts: outcomes and lags for the deployment and the organisation routed to. */
 function finish(report: ConsumeReport): ConsumeReport {
   for (const v of report.verdicts.values()) {
-    const name =
-      v.action === 'retry'
-        ? 'consumer:retried'
-        : v.outcome === 'unreadable'
-          ? 'consumer:unreadable'
-          : `outcome:${v.outcome}`;
-    report.counts.set(name, (report.counts.get(name) ?? 0) + 1);
+    if (v.action === 'retry') addCount(report.counts, 'consumer:retried');
+    else if (v.outcome === 'unreadable') addCount(report.counts, 'consumer:unreadable');
+    else countOutcome(report, v.outcome, v.organizationId, v.lagMs);
   }
   return report;
 }

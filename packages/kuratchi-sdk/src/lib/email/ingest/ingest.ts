@@ -16,7 +16,7 @@ import { archiveVerifiedSnsMessage, type ArchivedSesFields } from '../archive/sn
 import { verifySnsMessageWithCertificate, type FetchCertificate, type VerifiedSnsMessage } from '../sns/sns-verify.js';
 import type { SnsArchive } from '../archive/ports.js';
 import type { SigningKeyCache } from '../sns/signing-key-cache.js';
-import { WEBHOOK_CONTRACT, webhookAnswer, type IngestLogEntry, type IngestResult } from './webhook-contract.js';
+import { webhookAnswer, type IngestLogEntry, type IngestResult } from './webhook-contract.js';
 
 /** Options of {@link createSesEventIngestor}. */
 export interface SesEventIngestorOptions extends EventSinkPorts {
@@ -236,19 +236,4 @@ function answerError(error: unknown, log: LogFields): IngestResult {
   // error text goes to the log only: it may hold SQL or internals.
   log.error = error instanceof Error ? error.message : String(error);
   return webhookAnswer('internal-error', log, 'internal-error');
-}
-
-/**
- * The ingestion counters one answer adds to: `received` always; `verified` once the signature
- * checked out; `notification` for a verified Notification (its time is that of the last SES
- * event received); `outcome:<outcome>`; and `rejected:<code>` for every answer the contract
- * counts as rejected (the 4xx ones).
- * @see https://developers.cloudflare.com/d1/worker-api/ (the counters are one D1 upsert)
- */
-export function ingestionCounterNames(result: Pick<IngestResult, 'answer' | 'body' | 'log'>): string[] {
-  const names = ['received', `outcome:${result.body.outcome}`];
-  if (result.log.type) names.push('verified');
-  if (result.log.type === 'Notification') names.push('notification');
-  if (WEBHOOK_CONTRACT[result.answer].rejected) names.push(`rejected:${result.body.code ?? result.body.outcome}`);
-  return names;
 }

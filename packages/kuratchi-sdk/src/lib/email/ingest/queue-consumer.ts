@@ -9,7 +9,8 @@ import { SesEventParseError } from '../ses-events/errors.js';
 /**
  * The `queue` handler's work for a batch of the SES events queue: applies it
  * (`consumeSesEventBatch`), then acks or retries each message by its verdict, and adds the
- * batch's counters and lags to the admin database in one batch. A failure to write those figures
+ * batch's counters and lags (the deployment's and each organisation's) to the admin database in
+ * one batch. A failure to write those figures
  * is logged, not retried: the events are recorded, and retrying would only count them again as
  * duplicates. One JSON log line per batch.
  * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#messagebatch
@@ -28,7 +29,8 @@ export async function consumeSesEventQueue(
   }
   const at = (ports.now ?? (() => new Date()))().getTime();
   try {
-    await ports.adminStore.recordIngestionStats({ counts: report.counts, lagsMs: report.lagsMs, at });
+    const { counts, lagsMs, organizations } = report;
+    await ports.adminStore.recordIngestionStats({ counts, lagsMs, organizations, at });
   } catch (error) {
     console.error(JSON.stringify({ msg: 'ses-queue', outcome: 'counting-failed', error: String(error) }));
   }

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW, testIso } from '../../../../test/clock.js';
 import { createSnsSigner, type SnsSigner } from '../testing/sns-signer.js';
 import { SnsVerificationError, type SnsMessageError } from '../sns/errors.js';
-import { ingestionCounterNames } from './ingest.js';
+import { ingestionCounterNames } from './answer-figures.js';
 import { parseSnsMessage } from '../sns/sns-message.js';
 import { verifySnsMessage } from '../sns/sns-verify.js';
 import {

@@ -2,47 +2,21 @@ import type { D1Database } from '@cloudflare/workers-types';
 import { createD1ParkStore } from './d1-park-store.js';
 import { MessageBindingError } from './errors.js';
 import { marks } from '../shared/sql-marks.js';
-import type { AdminStore, IngestionCounter, IngestionStats, MessageRoute } from './ports.js';
-import { lagBucket, lagMinute, lagQuantileMs } from '../shared/lag-histogram.js';
+import type { AdminStore, MessageRoute } from './ports.js';
+import { createD1IngestionFigures } from './d1-ingestion-figures.js';
 
 /** D1 binds at most 100 parameters per query. */
 const MAX_PARAMS = 100;
 
 /**
  * The admin database on D1 prepared statements (schema: `migrations/admin`); the park's
- * statements are in `d1-park-store.ts`.
+ * statements are in `d1-park-store.ts`, the ingestion figures' in `d1-ingestion-figures.ts`.
  * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
  */
 export function createD1AdminStore(db: D1Database): AdminStore {
-  async function recordStats({ counts, lagsMs, at }: IngestionStats): Promise<void> {
-    const statements = [...counts].map(([name, n]) =>
-      db
-        .prepare(
-          `INSERT INTO ingestion_counters (name, count, last_at) VALUES (?, CAST(? AS INTEGER), ?)
-           ON CONFLICT (name) DO UPDATE SET count = count + excluded.count, last_at = max(last_at, excluded.last_at)`,
-        )
-        .bind(name, n, at),
-    );
-    const buckets = new Map<number, number>();
-    for (const lag of lagsMs) {
-      const bucket = lagBucket(lag);
-      buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
-    }
-    for (const [bucket, n] of buckets) {
-      statements.push(
-        db
-          .prepare(
-            `INSERT INTO ingestion_lag (minute, bucket, count) VALUES (CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS INTEGER))
-             ON CONFLICT (minute, bucket) DO UPDATE SET count = count + excluded.count`,
-          )
-          .bind(lagMinute(at), bucket, n),
-      );
-    }
-    if (statements.length) await db.batch(statements);
-  }
-
   return {
     ...createD1ParkStore(db),
+    ...createD1IngestionFigures(db),
 
     async findMessageRoute(sesMessageId) {
       return db
@@ -109,36 +83,6 @@ export function createD1AdminStore(db: D1Database): AdminStore {
           record.receivedAt,
         )
         .run();
-    },
-
-    async countIngestion(names, at) {
-      const counts = new Map<string, number>();
-      for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
-      await recordStats({ counts, lagsMs: [], at });
-    },
-
-    recordIngestionStats: recordStats,
-
-    async purgeLagBefore(before) {
-      const result = await db.prepare('DELETE FROM ingestion_lag WHERE minute < ?').bind(lagMinute(before)).run();
-      return result.meta.changes ?? 0;
-    },
-
-    async lagPercentiles(since) {
-      const { results } = await db
-        .prepare('SELECT bucket, sum(count) AS n FROM ingestion_lag WHERE minute >= ? GROUP BY bucket')
-        .bind(lagMinute(since))
-        .all<{ bucket: number; n: number }>();
-      const counts = new Map(results.map((r) => [r.bucket, r.n]));
-      const events = results.reduce((sum, r) => sum + r.n, 0);
-      return { events, p50Ms: lagQuantileMs(counts, 0.5), p99Ms: lagQuantileMs(counts, 0.99) };
-    },
-
-    async listIngestionCounters() {
-      const { results } = await db
-        .prepare('SELECT name, count, last_at AS lastAt FROM ingestion_counters ORDER BY name')
-        .all<IngestionCounter>();
-      return results;
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import type { DeadLetter, DeadLetterReason, DeadLetterStore } from './ports.js';
 import { withProvenance } from './provenance-columns.js';
+import { ROUTED_ORGANIZATION } from './d1-park-store.js';
 
 const COLUMNS = `sns_message_id AS snsMessageId, ses_message_id AS sesMessageId, message, reason,
   first_seen_at AS firstSeenAt, dead_lettered_at AS deadLetteredAt, replay_attempts AS replayAttempts,
@@ -9,7 +10,9 @@ const COLUMNS = `sns_message_id AS snsMessageId, ses_message_id AS sesMessageId,
 /**
  * The dead-letter table of the admin database (`email_event_dead_letters`, schema:
  * `migrations/admin`) on D1 prepared statements: read in pages by SNS MessageId, counted with a
- * bound, emptied only by a replay that applied (or found recorded) the event.
+ * bound (the deployment's, or an organisation's: a dead letter is attributed to the organisation
+ * of its route as it is written or replayed), emptied only by a replay that applied (or found
+ * recorded) the event.
  * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
  */
 export function createD1DeadLetterStore(db: D1Database): DeadLetterStore {
@@ -26,12 +29,13 @@ export function createD1DeadLetterStore(db: D1Database): DeadLetterStore {
       return results.map(withProvenance);
     },
 
-    async countByReason(bound) {
+    async countByReason(bound, organizationId) {
+      // An organisation's rows through its index: at most `bound` rows read either way.
+      const count = `SELECT reason, count(*) AS n FROM (SELECT reason FROM email_event_dead_letters
+        ${organizationId === undefined ? '' : 'WHERE organization_id = ?2'} LIMIT ?1) GROUP BY reason`;
       const { results } = await db
-        .prepare(
-          'SELECT reason, count(*) AS n FROM (SELECT reason FROM email_event_dead_letters LIMIT ?) GROUP BY reason',
-        )
-        .bind(bound)
+        .prepare(count)
+        .bind(...(organizationId === undefined ? [bound] : [bound, organizationId]))
         .all<{ reason: DeadLetterReason; n: number }>();
       return Object.fromEntries(results.map((r) => [r.reason, r.n]));
     },
@@ -47,8 +51,9 @@ export function createD1DeadLetterStore(db: D1Database): DeadLetterStore {
           db
             .prepare(
               `INSERT INTO email_event_dead_letters
-                 (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at, source, archive_key)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sns_message_id) DO NOTHING`,
+                 (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at, source, archive_key,
+                  organization_id)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ${ROUTED_ORGANIZATION('?2')}) ON CONFLICT (sns_message_id) DO NOTHING`,
             )
             .bind(
               l.snsMessageId,
@@ -67,7 +72,8 @@ export function createD1DeadLetterStore(db: D1Database): DeadLetterStore {
     async noteReplayAttempt(snsMessageId, reason, at) {
       await db
         .prepare(
-          `UPDATE email_event_dead_letters SET reason = ?, replay_attempts = replay_attempts + 1, last_replay_at = ?
+          `UPDATE email_event_dead_letters SET reason = ?, replay_attempts = replay_attempts + 1, last_replay_at = ?,
+             organization_id = coalesce(${ROUTED_ORGANIZATION('email_event_dead_letters.ses_message_id')}, organization_id)
            WHERE sns_message_id = ?`,
         )
         .bind(reason, at, snsMessageId)

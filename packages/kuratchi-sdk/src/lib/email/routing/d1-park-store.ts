@@ -2,6 +2,13 @@ import type { D1Database } from '@cloudflare/workers-types';
 import type { ParkReason, ParkedEvent, ParkStore, RoutableParkedEvent } from './ports.js';
 import { withProvenance } from './provenance-columns.js';
 
+/**
+ * The organisation of an SES message's route, inside the statement that writes a parked event or
+ * dead letter (no round trip of its own): NULL while it has none (see `ParkStore`).
+ */
+export const ROUTED_ORGANIZATION = (sesMessageId: string) =>
+  `(SELECT l.organization_id FROM email_message_lookup l WHERE l.ses_message_id = ${sesMessageId})`;
+
 const PARKED_COLUMNS =
   'sns_message_id AS snsMessageId, ses_message_id AS sesMessageId, message, parked_at AS parkedAt, reason, source, archive_key AS archiveKey';
 
@@ -19,9 +26,10 @@ export function createD1ParkStore(db: D1Database): ParkStore {
       const [parked, , existing] = await db.batch([
         db
           .prepare(
-            `INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at, reason, source, archive_key)
-             SELECT ?, ?, ?, ?, ?, ?, ?
-             WHERE (SELECT count(*) FROM (SELECT 1 FROM parked_email_events WHERE ses_message_id = ? LIMIT ?)) < ?
+            `INSERT INTO parked_email_events
+               (sns_message_id, ses_message_id, message, parked_at, reason, source, archive_key, organization_id)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ${ROUTED_ORGANIZATION('?2')}
+             WHERE (SELECT count(*) FROM (SELECT 1 FROM parked_email_events WHERE ses_message_id = ?2 LIMIT ?8)) < ?8
              ON CONFLICT (sns_message_id) DO NOTHING`,
           )
           .bind(
@@ -32,17 +40,16 @@ export function createD1ParkStore(db: D1Database): ParkStore {
             event.reason,
             event.source ?? null,
             event.archiveKey ?? null,
-            event.sesMessageId,
-            maxPerMessage,
             maxPerMessage,
           ),
         // The park of this message was full: the event goes to the dead-letter table instead.
         db
           .prepare(
             `INSERT INTO email_event_dead_letters
-               (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at, source, archive_key)
-             SELECT ?, ?, ?, 'park-full', ?, ?, ?, ?
-             WHERE NOT EXISTS (SELECT 1 FROM parked_email_events WHERE sns_message_id = ?)
+               (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at, source, archive_key,
+                organization_id)
+             SELECT ?1, ?2, ?3, 'park-full', ?4, ?4, ?5, ?6, ${ROUTED_ORGANIZATION('?2')}
+             WHERE NOT EXISTS (SELECT 1 FROM parked_email_events WHERE sns_message_id = ?1)
              ON CONFLICT (sns_message_id) DO NOTHING`,
           )
           .bind(
@@ -50,10 +57,8 @@ export function createD1ParkStore(db: D1Database): ParkStore {
             event.sesMessageId,
             event.message,
             event.parkedAt,
-            event.parkedAt,
             event.source ?? null,
             event.archiveKey ?? null,
-            event.snsMessageId,
           ),
         db
           .prepare('SELECT EXISTS (SELECT 1 FROM parked_email_events WHERE sns_message_id = ?) AS already_parked')
@@ -99,7 +104,10 @@ export function createD1ParkStore(db: D1Database): ParkStore {
 
     async setParkReason(snsMessageId, reason: Exclude<ParkReason, 'no-route'>) {
       await db
-        .prepare('UPDATE parked_email_events SET reason = ? WHERE sns_message_id = ?')
+        .prepare(
+          `UPDATE parked_email_events SET reason = ?, organization_id = ${ROUTED_ORGANIZATION('parked_email_events.ses_message_id')}
+           WHERE sns_message_id = ?`,
+        )
         .bind(reason, snsMessageId)
         .run();
     },
@@ -116,9 +124,12 @@ export function createD1ParkStore(db: D1Database): ParkStore {
         db
           .prepare(
             `INSERT INTO email_event_dead_letters
-               (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at, source, archive_key)
-             SELECT sns_message_id, ses_message_id, message, reason, parked_at, ?, source, archive_key FROM parked_email_events
-             WHERE sns_message_id IN (${page})
+               (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at, source, archive_key,
+                organization_id)
+             SELECT p.sns_message_id, p.ses_message_id, p.message, p.reason, p.parked_at, ?, p.source, p.archive_key,
+                    coalesce(p.organization_id, ${ROUTED_ORGANIZATION('p.ses_message_id')})
+             FROM parked_email_events p
+             WHERE p.sns_message_id IN (${page})
              ON CONFLICT (sns_message_id) DO NOTHING`,
           )
           .bind(now, cutoff, limit),
@@ -127,12 +138,13 @@ export function createD1ParkStore(db: D1Database): ParkStore {
       return deleted?.meta.changes ?? 0;
     },
 
-    async countParkedEvents(bound) {
+    async countParkedEvents(bound, organizationId) {
+      // An organisation's rows through its index: at most `bound` rows read either way.
+      const count = `SELECT reason IN ('no-route', 'org-moving') AS waiting, count(*) AS n FROM (SELECT reason
+        FROM parked_email_events ${organizationId === undefined ? '' : 'WHERE organization_id = ?2'} LIMIT ?1) GROUP BY 1`;
       const { results } = await db
-        .prepare(
-          `SELECT reason IN ('no-route', 'org-moving') AS waiting, count(*) AS n FROM (SELECT reason FROM parked_email_events LIMIT ?) GROUP BY 1`,
-        )
-        .bind(bound)
+        .prepare(count)
+        .bind(...(organizationId === undefined ? [bound] : [bound, organizationId]))
         .all<{ waiting: number; n: number }>();
       return {
         parked: results.find((r) => r.waiting)?.n ?? 0,

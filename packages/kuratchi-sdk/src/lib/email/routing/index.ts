@@ -13,6 +13,8 @@ export type { ParkLimits } from './park-policy.js';
 export { sweepParkedEvents, drainParkedEvents } from './park-sweep.js';
 export type { SweepOptions, SweepReport, DrainOptions, DrainReport } from './park-sweep.js';
 export { replayDeadLetters } from './dead-letters.js';
+export { addCount, addTally, countOutcome, createIngestionTally } from './ingestion-figures.js';
+export type { IngestionTally } from './ingestion-figures.js';
 export { DEAD_LETTER_REASONS } from './ports.js';
 export type { ReplayDeadLettersOptions, ReplayOutcome, ReplayReport } from './dead-letters.js';
 export type {
@@ -32,6 +34,7 @@ export type {
   DeadLetterQuery,
   SubscriptionMessageRecord,
   IngestionCounter,
+  IngestionFigures,
   IngestionStats,
   LagPercentiles,
   RecordEventInput,

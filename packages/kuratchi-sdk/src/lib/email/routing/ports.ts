@@ -98,7 +98,10 @@ export interface ParkedEventCounts {
 }
 
 /**
- * The park of the admin database: verified events whose email is not known (yet).
+ * The park of the admin database: verified events whose email is not known (yet). A parked event,
+ * and the dead letter it may become, is attributed to the organisation of its route when it has
+ * one as the row is written (orphaned, `org-moving`, a full park), never to one its tags name;
+ * one waiting for its route (`no-route`) belongs to the deployment only.
  * @see https://developers.cloudflare.com/d1/platform/limits/
  */
 export interface ParkStore {
@@ -116,7 +119,10 @@ export interface ParkStore {
    * `org-moving` ones whose organisation is no longer moving.
    */
   listRoutableParkedEvents(limit: number, organizationId?: string): Promise<RoutableParkedEvent[]>;
-  /** Changes why a parked event is parked: orphaned (`email-missing` / `email-mismatch`) or `org-moving`. */
+  /**
+   * Changes why a parked event is parked: orphaned (`email-missing` / `email-mismatch`) or
+   * `org-moving`; it is attributed to the organisation of its route by now.
+   */
   setParkReason(snsMessageId: string, reason: Exclude<ParkReason, 'no-route'>): Promise<void>;
   /** Removes a parked event once applied. */
   deleteParkedEvent(snsMessageId: string): Promise<void>;
@@ -125,8 +131,11 @@ export interface ParkStore {
    * table, with their reason, in one atomic D1 batch. Returns how many left the park.
    */
   expireParkedEvents(cutoff: number, limit: number, now: number): Promise<number>;
-  /** Parked events by kind, each counted up to `bound` (a health figure that reads at most that many rows). */
-  countParkedEvents(bound: number): Promise<ParkedEventCounts>;
+  /**
+   * Parked events by kind, each counted up to `bound` (a health figure that reads at most that
+   * many rows): the deployment's, or those attributed to `organizationId`.
+   */
+  countParkedEvents(bound: number, organizationId?: string): Promise<ParkedEventCounts>;
 }
 
 /**
@@ -163,8 +172,11 @@ export interface DeadLetterQuery {
  */
 export interface DeadLetterStore {
   list(query: DeadLetterQuery): Promise<DeadLetter[]>;
-  /** Dead letters by reason, counted up to `bound` rows in all. */
-  countByReason(bound: number): Promise<Partial<Record<DeadLetterReason, number>>>;
+  /**
+   * Dead letters by reason, counted up to `bound` rows in all: the deployment's, or those
+   * attributed to `organizationId` (the organisation of their route when they were written).
+   */
+  countByReason(bound: number, organizationId?: string): Promise<Partial<Record<DeadLetterReason, number>>>;
   /** Removes a dead letter once replayed (applied, or found already recorded). */
   delete(snsMessageId: string): Promise<void>;
   /** Records a replay that could not apply the event yet, with the reason found this time. */
@@ -213,23 +225,40 @@ export interface AdminStore extends ParkStore {
    * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
    */
   recordIngestionStats(stats: IngestionStats): Promise<void>;
-  /** Lag percentiles of events applied since `since` (epoch ms), from the lag histogram. */
-  lagPercentiles(since: number): Promise<LagPercentiles>;
-  /** Drops the lag histogram's minutes before `before` (epoch ms); returns how many rows went. */
+  /**
+   * Lag percentiles of events applied since `since` (epoch ms), from the lag histogram: the
+   * deployment's, or that of `organizationId`'s events.
+   */
+  lagPercentiles(since: number, organizationId?: string): Promise<LagPercentiles>;
+  /**
+   * Drops the lag histograms' minutes (the deployment's and every organisation's) before `before`
+   * (epoch ms); returns how many rows went.
+   */
   purgeLagBefore(before: number): Promise<number>;
-  /** Every ingestion counter. */
-  listIngestionCounters(): Promise<IngestionCounter[]>;
+  /** Every ingestion counter of the deployment, or of `organizationId` (its `outcome:<outcome>` ones). */
+  listIngestionCounters(organizationId?: string): Promise<IngestionCounter[]>;
 }
 
 /**
- * What one batch of ingestion adds to the admin database's figures.
- * @see https://developers.cloudflare.com/queues/configuration/batching-retries/
+ * Counters and lags that ingestion adds to one scope: the deployment, or one organisation.
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  */
-export interface IngestionStats {
+export interface IngestionFigures {
   /** Counter name → how much to add. */
   counts: ReadonlyMap<string, number>;
   /** Lag of each applied event, in ms (SNS Timestamp to applied). */
   lagsMs: readonly number[];
+}
+
+/**
+ * What one batch of ingestion adds to the admin database's figures: the deployment's (every
+ * event), and the part of them whose organisation is known, by organisation (counted for it as
+ * well). Built with `routing/ingestion-figures.ts`.
+ * @see https://developers.cloudflare.com/queues/configuration/batching-retries/
+ */
+export interface IngestionStats extends IngestionFigures {
+  /** Organisation id → its share of `counts` and `lagsMs` (its events' outcomes and lags). */
+  organizations?: ReadonlyMap<string, IngestionFigures>;
   at: number;
 }
 

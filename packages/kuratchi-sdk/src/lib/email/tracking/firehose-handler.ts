@@ -13,7 +13,8 @@ import { firehoseRecordTexts, unsignedEventMessages } from '../ingest/firehose-r
 import { queueSendBatches } from '../ingest/queue-batches.js';
 import type { SesEventQueueMessage } from '../ingest/queue-message.js';
 import { sameSecret } from '../shared/same-secret.js';
-import { addCount, countAfterResponse, type WaitUntil } from './ingestion-counts.js';
+import { countAfterResponse, type WaitUntil } from './ingestion-counts.js';
+import { addCount, addTally, createIngestionTally, type IngestionTally } from '../routing/ingestion-figures.js';
 
 /** What {@link handleFirehoseDelivery} needs besides the request. */
 export interface FirehoseDeps {
@@ -89,7 +90,7 @@ export async function handleFirehoseDelivery(request: Request, deps: FirehoseDep
     return refuse(error.status, error.code, error.message);
   }
 
-  const counts = new Map<string, number>();
+  const tally = createIngestionTally();
   const refusedReasons: string[] = [];
   const texts: string[] = [];
   body.records.forEach((data, i) => {
@@ -104,9 +105,9 @@ export async function handleFirehoseDelivery(request: Request, deps: FirehoseDep
     if ('message' in result) messages.push(result.message);
     else refusedReasons.push(result.refused);
   }
-  addCount(counts, 'firehose:refused', refusedReasons.length);
+  addCount(tally.counts, 'firehose:refused', refusedReasons.length);
 
-  const failure = await deliver(deps, messages, counts);
+  const failure = await deliver(deps, messages, tally);
   const status = failure ? 503 : 200;
   log(failure ? 'error' : refusedReasons.length ? 'warn' : 'info', {
     requestId: body.requestId,
@@ -114,12 +115,12 @@ export async function handleFirehoseDelivery(request: Request, deps: FirehoseDep
     status,
     records: body.records.length,
     events: messages.length,
-    counts: Object.fromEntries(counts),
+    counts: Object.fromEntries(tally.counts),
     ...(refusedReasons.length ? { refused: refusedReasons.slice(0, 5) } : {}),
     ...(failure ? { message: failure } : {}),
     started,
   });
-  void countAfterResponse(deps.sink().adminStore, deps.context, 'ses-firehose', counts);
+  void countAfterResponse(deps.sink().adminStore, deps.context, 'ses-firehose', tally);
   return firehoseAnswer(body.requestId, status, now, failure ?? undefined);
 }
 
@@ -130,7 +131,7 @@ export async function handleFirehoseDelivery(request: Request, deps: FirehoseDep
 async function deliver(
   deps: FirehoseDeps,
   messages: SesEventQueueMessage[],
-  counts: Map<string, number>,
+  tally: IngestionTally,
 ): Promise<string | null> {
   let inline = messages;
   if (deps.queue) {
@@ -138,7 +139,7 @@ async function deliver(
     try {
       for (const batch of plan.batches) {
         await deps.queue.sendBatch(batch.map((message) => ({ body: message, contentType: 'json' })));
-        addCount(counts, 'firehose:queued', batch.length);
+        addCount(tally.counts, 'firehose:queued', batch.length);
       }
     } catch (error) {
       return `queue send failed: ${error instanceof Error ? error.message : String(error)}`;
@@ -147,7 +148,7 @@ async function deliver(
   }
   if (inline.length === 0) return null;
   const applied = await applySesEventMessages(deps.sink(), inline);
-  for (const [name, n] of applied.counts) addCount(counts, name, n);
+  addTally(tally, applied, false);
   const retries = applied.outcomes.filter((outcome) => outcome === 'retry').length;
   return retries ? `${retries} of ${inline.length} events could not be recorded (database unavailable)` : null;
 }

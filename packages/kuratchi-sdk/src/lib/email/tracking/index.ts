@@ -12,6 +12,7 @@ export {
 } from './create-email-tracking.js';
 export { handleSesWebhook, webhookResponse, type SesWebhookDeps } from './webhook-handler.js';
 export { handleFirehoseDelivery, refuseFirehoseRequest, type FirehoseDeps } from './firehose-handler.js';
-export { addCount, countAfterResponse, type WaitUntil } from './ingestion-counts.js';
+export { countAfterResponse, type WaitUntil } from './ingestion-counts.js';
+export { addCount } from '../routing/ingestion-figures.js';
 export { BASIC_CHALLENGE, hasBasicCredential } from './basic-auth.js';
 export { sameSecret } from '../shared/same-secret.js';

@@ -1,8 +1,7 @@
-import { createD1AdminStore, createD1DeadLetterStore } from 'kuratchi-sdk/internal/d1';
 import type { PageServerLoad } from './$types';
 import { readConfig } from '$lib/server/config';
 import { activeOrganizationQueries } from '$lib/server/emails/org-queries';
-import { heldNow, ingestionHealth } from '$lib/server/health';
+import { ingestionHealth, readIngestionFigures } from '$lib/server/health';
 import { canaryHealth } from '$lib/server/canary/health';
 import { engagementRates } from '$lib/server/engagement';
 import { createD1IncidentStore } from '$lib/server/alerts/incident-store';
@@ -10,8 +9,6 @@ import { organizationReputation } from '$lib/server/reputation/organization';
 import { readReputationSettings } from '$lib/server/reputation/settings';
 
 const DAYS = 30;
-/** The window of the lag figures of the health panel. */
-const LAG_WINDOW_MS = 3_600_000;
 /** Cleared alerts are listed this long. */
 const CLEARED_ALERTS_MS = 7 * 86_400_000;
 
@@ -20,26 +17,27 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
   // `?engagement=human`: opens and clicks of people only (the engagement rules' verdicts).
   const humansOnly = url.searchParams.get('engagement') === 'human';
   const queries = await activeOrganizationQueries(locals);
-  const admin = createD1AdminStore(locals.kuratchi.getAdminDb());
+  const adminDb = locals.kuratchi.getAdminDb();
   const session = locals.session!;
   const organizationId = session.organization.id;
-  const [stats, topLinks, activity, counters, held, lag, alerts, canary, reputation] = await Promise.all([
+  const superadmin = session.user.role === 'superadmin';
+  const [stats, topLinks, activity, figures, deployment, alerts, canary, reputation] = await Promise.all([
     queries.dailyStats(DAYS, now),
     queries.topLinks(now - DAYS * 86_400_000, now + 1, 10),
     queries.ingestionActivity(),
-    admin.listIngestionCounters(),
-    heldNow({ park: admin, deadLetters: createD1DeadLetterStore(locals.kuratchi.getAdminDb()) }),
-    admin.lagPercentiles(now - LAG_WINDOW_MS),
+    // The organisation's own figures; the deployment's totals for a superadmin only.
+    readIngestionFigures(adminDb, organizationId, now),
+    superadmin ? readIngestionFigures(adminDb, undefined, now) : null,
     // The organisation's alerts; a superadmin also sees the deployment's (dead letters, SNS).
-    createD1IncidentStore(locals.kuratchi.getAdminDb()).list({
+    createD1IncidentStore(adminDb).list({
       organizationId,
-      deployment: session.user.role === 'superadmin',
+      deployment: superadmin,
       since: now - CLEARED_ALERTS_MS,
       limit: 30,
     }),
     canaryHealth(platform!.env),
     organizationReputation(
-      locals.kuratchi.getAdminDb(),
+      adminDb,
       await locals.kuratchi.orgDatabaseClient(organizationId),
       organizationId,
       readReputationSettings(platform!.env),
@@ -53,7 +51,7 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
     engagement: engagementRates(stats),
     reputation,
     canary,
-    health: ingestionHealth(counters, activity, readConfig(platform?.env).ingestionStaleMinutes, now, held, lag),
+    health: ingestionHealth(activity, readConfig(platform?.env).ingestionStaleMinutes, now, figures, deployment),
     alerts,
     alertWebhook: readConfig(platform?.env).alertWebhookUrl !== null,
     ingestionMode: platform?.env.SES_EVENTS_QUEUE ? ('queued' as const) : ('direct' as const),

@@ -1,0 +1,33 @@
+import { addCount, countOutcome, createIngestionTally, type IngestionTally } from '../routing/ingestion-figures.js';
+import { WEBHOOK_CONTRACT, type IngestResult } from './webhook-contract.js';
+
+/**
+ * The ingestion counters one answer adds to: `received` always; `verified` once the signature
+ * checked out; `notification` for a verified Notification (its time is that of the last SES
+ * event received); `outcome:<outcome>`; and `rejected:<code>` for every answer the contract
+ * counts as rejected (the 4xx ones).
+ * @see https://developers.cloudflare.com/d1/worker-api/ (the counters are one D1 upsert)
+ */
+export function ingestionCounterNames(result: Pick<IngestResult, 'answer' | 'body' | 'log'>): string[] {
+  const names = ['received', `outcome:${result.body.outcome}`];
+  if (result.log.type) names.push('verified');
+  if (result.log.type === 'Notification') names.push('notification');
+  if (WEBHOOK_CONTRACT[result.answer].rejected) names.push(`rejected:${result.body.code ?? result.body.outcome}`);
+  return names;
+}
+
+/**
+ * The figures one webhook answer adds (`AdminStore.recordIngestionStats`): its counters
+ * ({@link ingestionCounterNames}) and lag for the deployment, and its outcome and lag for the
+ * organisation its route named too (direct mode: in queued mode the webhook knows no route, and
+ * the consumer counts the event for its organisation). A rejection, a subscription message or
+ * an event waiting for its route belongs to no organisation.
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+ */
+export function webhookAnswerFigures(result: Pick<IngestResult, 'answer' | 'body' | 'log'>): IngestionTally {
+  const tally = createIngestionTally();
+  const outcome = `outcome:${result.body.outcome}`;
+  for (const name of ingestionCounterNames(result)) if (name !== outcome) addCount(tally.counts, name);
+  countOutcome(tally, result.body.outcome, result.log.organizationId, result.log.lagMs);
+  return tally;
+}
