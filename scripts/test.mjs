@@ -31,6 +31,8 @@ const PHASES = [
   { name: 'dashboard check', dir: DASHBOARD, script: 'check', needs: ['dashboard build'] },
   { name: 'dashboard e2e', dir: DASHBOARD, script: 'test:e2e', needs: ['dashboard build'], alone: 'wrangler-dev' },
   { name: 'sdk node', dir: SDK, script: 'test:node', needs: ['sdk build'] },
+  // npm pack from a clean copy of the SDK (its own build), installed into a scratch project.
+  { name: 'sdk pack', dir: SDK, script: 'test:pack' },
   {
     name: 'dashboard node',
     dir: DASHBOARD,

@@ -2,7 +2,15 @@
 // headings read as GitHub does, the webhook table generated and spliced between its marks.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { codePaths, exampleBlocks, headingAnchors, relativeLinks, withExamples } from './markdown.mjs';
+import {
+  codePaths,
+  exampleBlocks,
+  githubFileLinks,
+  headingAnchors,
+  relativeLinks,
+  repositoryLinks,
+  withExamples,
+} from './markdown.mjs';
 import { TABLE_END, TABLE_START, webhookTable, withWebhookTable } from './webhook-table.mjs';
 
 const guide = ['# Guide', '', '<!-- example: docs/examples/a.ts -->', '```ts', 'old();', '```', 'after'].join('\n');
@@ -36,6 +44,30 @@ describe('links and headings', () => {
       { target: 'guides/send.md#send', line: 1 },
       { target: '../x.md', line: 5 },
     ]);
+  });
+
+  it("lists the links into the repository's files at main with the path each names, and any GitHub file link", () => {
+    const repo = 'https://github.com/o/k';
+    const text = [
+      `[a](${repo}/blob/main/docs/cli.md#kuratchi-ses-setup) [b](${repo}/tree/main/docs/guides)`,
+      `[c](${repo}/issues/1) [d](${repo}/blob/v1/x.md) [e](https://github.com/o/kk/blob/main/y.md)`,
+      '```',
+      `[f](${repo}/blob/main/in-code.md)`,
+      '```',
+    ].join('\n');
+    assert.deepEqual(repositoryLinks(text, repo), [
+      { path: 'docs/cli.md#kuratchi-ses-setup', line: 1 },
+      { path: 'docs/guides', line: 1 },
+    ]);
+    assert.deepEqual(
+      githubFileLinks(text).map((link) => link.target),
+      [
+        `${repo}/blob/main/docs/cli.md#kuratchi-ses-setup`,
+        `${repo}/tree/main/docs/guides`,
+        `${repo}/blob/v1/x.md`,
+        'https://github.com/o/kk/blob/main/y.md',
+      ],
+    );
   });
 
   it('lists the file paths named in backticks, not URL paths or build output', () => {

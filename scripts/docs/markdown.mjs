@@ -75,18 +75,48 @@ export function withExamples(text, read) {
  * @returns {Array<{ target: string, line: number }>}
  */
 export function relativeLinks(text) {
-  const links = [];
+  return links(text).filter(({ target }) => !/^(https?:|mailto:|#)/.test(target));
+}
+
+/**
+ * The links of a Markdown text into a GitHub repository's files at `main`
+ * (`https://github.com/OWNER/NAME/blob/main/docs/cli.md#x`), outside fenced code blocks: each
+ * with the path (and anchor) it names in the repository.
+ * @param {string} text
+ * @param {string} repository the repository's address, `https://github.com/OWNER/NAME`
+ * @returns {Array<{ path: string, line: number }>}
+ */
+export function repositoryLinks(text, repository) {
+  const prefix = /^\/(?:blob|tree)\/main\//;
+  return links(text)
+    .filter(({ target }) => target.startsWith(`${repository}/`) && prefix.test(target.slice(repository.length)))
+    .map(({ target, line }) => ({ path: target.slice(repository.length).replace(prefix, ''), line }));
+}
+
+/**
+ * The links of a Markdown text into any GitHub repository's files (`…/blob/…`, `…/tree/…`),
+ * outside fenced code blocks.
+ * @param {string} text
+ * @returns {Array<{ target: string, line: number }>}
+ */
+export function githubFileLinks(text) {
+  return links(text).filter(({ target }) => /^https:\/\/github\.com\/[^/]+\/[^/]+\/(?:blob|tree)\//.test(target));
+}
+
+/**
+ * Every link target of a Markdown text, outside fenced code blocks.
+ * @param {string} text
+ * @returns {Array<{ target: string, line: number }>}
+ */
+function links(text) {
+  const found = [];
   let fenced = false;
   text.split('\n').forEach((line, i) => {
     if (line.startsWith('```')) fenced = !fenced;
     if (fenced) return;
-    for (const match of line.matchAll(/\]\(([^)\s]+)\)/g)) {
-      const target = match[1];
-      if (/^(https?:|mailto:|#)/.test(target)) continue;
-      links.push({ target, line: i + 1 });
-    }
+    for (const match of line.matchAll(/\]\(([^)\s]+)\)/g)) found.push({ target: match[1], line: i + 1 });
   });
-  return links;
+  return found;
 }
 
 /**

@@ -4,16 +4,16 @@
 // above MARKER) and the rest is regenerated.
 //
 //   node scripts/cli-reference.mjs           print what docs/cli.md should hold
-//   node scripts/cli-reference.mjs --write   write it (after `pnpm run build`)
-//   node scripts/cli-reference.mjs --check   exit 1 when docs/cli.md differs
+//   node scripts/cli-reference.mjs --write   write it, and the package README's command list
+//                                            (scripts/readme-reference.mjs), after `pnpm run build`
+//   node scripts/cli-reference.mjs --check   exit 1 when either differs
 //
-// test/node/cli-reference.test.mjs runs the check.
-import { execFileSync } from 'node:child_process';
+// test/node/cli-reference.test.mjs runs the check of docs/cli.md; the docs check, the README's.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { commandGroups, help } from './cli-help.mjs';
+import * as readme from './readme-reference.mjs';
 
-/** The built CLI. */
-export const CLI = fileURLToPath(new URL('../dist/cli/kuratchi-ses.js', import.meta.url));
 /** The document, at the repository's root. */
 export const DOC = fileURLToPath(new URL('../../../docs/cli.md', import.meta.url));
 /** The command that regenerates the document, for messages. */
@@ -21,26 +21,15 @@ export const REGENERATE = 'pnpm --filter kuratchi-sdk run build && pnpm --filter
 /** Everything below this line is generated. */
 export const MARKER = `<!-- Generated from each command's --help by packages/kuratchi-sdk/scripts/cli-reference.mjs: edit the help texts in packages/kuratchi-sdk/src/cli/commands/, then run \`${REGENERATE}\`. -->`;
 
-/** Runs the built CLI; returns its stdout. */
-function help(args) {
-  return execFileSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
-}
-
 const fence = (text) => `\`\`\`text\n${text.trimEnd()}\n\`\`\``;
 
 /** The generated part: the command list, then one section per command under its group. */
 export function reference() {
   const main = help(['--help']);
   const parts = ['## `kuratchi-ses --help`', fence(main)];
-  for (const block of main.split('\n\n')) {
-    const [title, ...lines] = block.split('\n');
-    const commands = lines.map((line) => /^ {2}([a-z][a-z-]*) /.exec(line)?.[1]).filter(Boolean);
-    if (!title.endsWith(':') || commands.length !== lines.length || title.startsWith('Exit codes')) continue;
-    parts.push(`## ${title.replace(/:$/, '').replace(/ \(.*\)$/, '')}`);
-    for (const command of commands) parts.push(`### \`kuratchi-ses ${command}\``, fence(help([command, '--help'])));
+  for (const group of commandGroups(main)) {
+    parts.push(`## ${group.title}`);
+    for (const { name } of group.commands) parts.push(`### \`kuratchi-ses ${name}\``, fence(help([name, '--help'])));
   }
   return `${parts.join('\n\n')}\n`;
 }
@@ -62,10 +51,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const text = expected();
   if (mode === '--write') {
     writeFileSync(DOC, text);
-    process.stdout.write(`wrote ${DOC}\n`);
+    writeFileSync(readme.README, readme.expected());
+    process.stdout.write(`wrote ${DOC} and ${readme.README}\n`);
   } else if (mode === '--check') {
     if (readFileSync(DOC, 'utf8') !== text) {
       process.stderr.write(`docs/cli.md differs from the CLI's help: run \`${REGENERATE}\`\n`);
+      process.exitCode = 1;
+    }
+    if (readFileSync(readme.README, 'utf8') !== readme.expected()) {
+      process.stderr.write(`packages/kuratchi-sdk/README.md differs from its sources: run \`${REGENERATE}\`\n`);
       process.exitCode = 1;
     }
   } else if (mode === undefined) {

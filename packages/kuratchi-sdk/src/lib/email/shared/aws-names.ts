@@ -1,8 +1,9 @@
 /**
- * AWS names, one rule each: regions, partitions, SNS topic names and ARNs, the SES configuration
- * set ARN and SNS endpoint hosts. The SNS envelope check, the SigningCertURL and SubscribeURL
- * checks, setup, the test signer, the CLI and the dashboard's configuration all use these, so
- * an ARN one of them accepts is an ARN every one of them accepts. Web-standard (no I/O).
+ * `kuratchi-sdk/internal/aws-names`: AWS names, one rule each: regions, partitions, SNS topic
+ * names and ARNs, the SES configuration set ARN and SNS endpoint hosts. The SNS envelope check,
+ * the SigningCertURL and SubscribeURL checks, setup, the test signer, the CLI and the dashboard's
+ * configuration all use these, so an ARN one of them accepts is an ARN every one of them accepts.
+ * Web-standard (no I/O).
  */
 
 /**

@@ -1,7 +1,7 @@
 /**
- * Web-standard byte helpers (no Buffer, so this runs unchanged in workerd, browsers and Node):
- * UTF-8, and the one base64 of the repository, standard and URL-safe (the dashboard imports it as
- * `kuratchi-sdk/internal/encoding`).
+ * `kuratchi-sdk/internal/encoding`: web-standard byte helpers, UTF-8 and the one base64 of the
+ * repository, standard and URL-safe (no Buffer, so this runs unchanged in workerd, browsers and
+ * Node).
  */
 
 const utf8Encoder = new TextEncoder();

@@ -1,4 +1,9 @@
-// Test and demo helpers of kuratchi-sdk (`kuratchi-sdk/email/testing`): re-exports only.
+/**
+ * `kuratchi-sdk/email/testing`: test and demo helpers: SNS messages signed with a generated key
+ * and certificate, SES events, demo traffic, Firehose request bodies, a test clock. Re-exports
+ * only.
+ * @module
+ */
 export { createSnsSigner } from './sns-signer.js';
 export type { SnsSigner, SnsSignerOptions, UnsignedSnsMessage } from './sns-signer.js';
 export {

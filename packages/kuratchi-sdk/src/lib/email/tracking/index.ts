@@ -1,6 +1,7 @@
 /**
- * The façade: {@link createEmailTracking}, what a Worker wires for SES event tracking (webhook,
- * Firehose endpoint, queue consumer, park sweep, sender). Re-exports only.
+ * `kuratchi-sdk/internal/tracking`: the façade {@link createEmailTracking}, what a Worker wires for
+ * SES event tracking (webhook, Firehose endpoint, queue consumer, park sweep, sender), and the
+ * handlers it is made of. Re-exports only.
  * @module
  */
 export {
