@@ -12,7 +12,7 @@
 //   inspector), with the SES_EVENTS_QUEUE producer and its consumer: signed SNS POSTs to the
 //   webhook vs GET /api/ping at 64 connections, autocannon, alternating rounds.
 // - webhook-queued-vs-ping-wrangler-dev: the same on `wrangler dev` (scripts/dev.mjs, whose
-//   wrangler.toml ships the queue: queued mode), as bench/webhook.mjs runs it.
+//   wrangler.dev.toml binds the queue: queued mode), as bench/webhook.mjs runs it.
 //   BENCH_QUEUE_SECONDS=5   seconds per load round;  BENCH_QUEUE_ROUNDS=3   rounds
 //   BENCH_QUEUE_ONLY=sdk|workerd|wrangler   only that part (for a diagnosis; run.mjs runs all three)
 //   BENCH_QUEUE_WORKERD_MODE=direct|no-consumer   diagnosis of the workerd row: without the queue
@@ -201,7 +201,7 @@ if (!ONLY || ONLY === 'workerd') {
     d1Databases: ['ADMIN_DB', ...ORGS.map((o) => o.binding)],
     d1Persist: false,
     bindings: { KURATCHI_ENVIRONMENT: 'production', KURATCHI_ALLOWED_TOPIC_ARNS: TOPIC },
-    // As wrangler.toml: the producer binding and the consumer of the queue (this Worker).
+    // As wrangler.dev.toml: the producer binding and the consumer of the queue (this Worker).
     queueProducers: WORKERD_MODE === 'direct' ? {} : { SES_EVENTS_QUEUE: { queueName: 'kuratchi-ses-events' } },
     queueConsumers:
       WORKERD_MODE !== 'queued'

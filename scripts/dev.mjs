@@ -24,7 +24,7 @@ import { buildDemoSeed } from './demo/seed.mjs';
 import { DEMO_D1_ORGANIZATIONS, DEMO_ORGANIZATIONS, DEMO_PASSWORD, DEMO_USERS } from './lib/demo-organizations.mjs';
 import { writeDemoSigner } from './lib/demo-signer.mjs';
 import { logTail } from './lib/processes.mjs';
-import { ROOT as root, runWrangler, WRANGLER_BIN as wranglerBin, wranglerEnv } from './lib/wrangler.mjs';
+import { DEV_CONFIG, ROOT as root, runWrangler, WRANGLER_BIN as wranglerBin, wranglerEnv } from './lib/wrangler.mjs';
 import { writeDemoSeed } from './demo/write-seed.mjs';
 import { startAlertSink } from './demo/alert-sink.mjs';
 import { startSesSimulator } from './demo/ses-simulator.mjs';
@@ -40,9 +40,8 @@ const persist = stateDir ? ['--persist-to', stateDir] : [];
 const workDir = stateDir ? join(stateDir, 'demo') : join(root, '.wrangler', 'demo');
 const traffic = process.env.DEMO_TRAFFIC !== 'off';
 const scheduledIntervalMs = Number(process.env.SCHEDULED_INTERVAL_SECONDS ?? 60) * 1000;
-// The cron of wrangler.toml's [triggers], passed on to the handler as `controller.cron`.
-const cron =
-  /^crons\s*=\s*\[\s*"([^"]+)"/m.exec(readFileSync(join(root, 'wrangler.toml'), 'utf8'))?.[1] ?? '*/10 * * * *';
+// The cron of wrangler.dev.toml's [triggers], passed on to the handler as `controller.cron`.
+const cron = /^crons\s*=\s*\[\s*"([^"]+)"/m.exec(readFileSync(DEV_CONFIG, 'utf8'))?.[1] ?? '*/10 * * * *';
 // wrangler's own entry point, run by this Node directly (no pnpm in between), so signals reach it;
 // quiet and offline (scripts/lib/wrangler.mjs).
 const quiet = wranglerEnv();
@@ -134,6 +133,8 @@ const server = spawn(
   [
     wranglerBin,
     'dev',
+    '--config',
+    DEV_CONFIG,
     '--ip',
     '127.0.0.1',
     '--port',

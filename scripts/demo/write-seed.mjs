@@ -17,17 +17,17 @@ const root = join(here, '..', '..');
 
 /** Emails per `sendEmail` request to the seed Worker (each request also prints a progress line). */
 const EMAILS_PER_STEP = 40;
-/** The SES events queue's batching (wrangler.toml): at most 100 messages, after at most 1 s. */
+/** The SES events queue's batching (wrangler.dev.toml): at most 100 messages, after at most 1 s. */
 const QUEUE_BATCH = { maxMessages: 100, timeoutMs: 1000 };
 
 /**
- * The D1 databases of a wrangler.toml: binding, database id (what names its local SQLite file)
+ * The D1 databases of a wrangler configuration (default the demo's): binding, database id (what names its local SQLite file)
  * and migrations directory.
  * @param {string} configPath
  * @returns {Array<{binding: string, id: string, migrationsDir: string | null}>}
  * @see https://developers.cloudflare.com/workers/wrangler/configuration/#d1-databases
  */
-export function wranglerD1Databases(configPath = join(root, 'wrangler.toml')) {
+export function wranglerD1Databases(configPath = join(root, 'wrangler.dev.toml')) {
   const text = readFileSync(configPath, 'utf8');
   return text
     .split(/^\[\[d1_databases\]\]\s*$/m)
@@ -167,10 +167,10 @@ export async function writeDemoSeed(seed, options = {}) {
  * name so that they are the objects `wrangler dev` serves (miniflare keys an object's storage by
  * `<worker name>-<class name>` and derives `idFromName` from that key). Dispose it when done.
  * @param {string} stateDir
- * @param {string} [configPath] the wrangler.toml (default the repository's)
+ * @param {string} [configPath] the wrangler configuration (default the demo's, wrangler.dev.toml)
  * @see https://developers.cloudflare.com/workers/wrangler/commands/#dev (--persist-to)
  */
-export async function openDemoState(stateDir, configPath = join(root, 'wrangler.toml')) {
+export async function openDemoState(stateDir, configPath = join(root, 'wrangler.dev.toml')) {
   const text = readFileSync(configPath, 'utf8');
   const workerName = /^name\s*=\s*"([^"]+)"/m.exec(text)?.[1];
   const durableObject =

@@ -6,11 +6,11 @@
  * @property {string} id
  * @property {string} name
  * @property {'d1' | 'durable-object'} kind where its database lives
- * @property {string} binding the D1 binding, or the Durable Object namespace (wrangler.toml)
+ * @property {string} binding the D1 binding, or the Durable Object namespace (wrangler.dev.toml)
  */
 
 /**
- * The demo organisations and where their databases live (see wrangler.toml): Acme and Globex on
+ * The demo organisations and where their databases live (see wrangler.dev.toml): Acme and Globex on
  * D1 bindings, Initech on its SQLite-backed Durable Object in the ORG_DO namespace, as an
  * organisation created at run time (`kuratchi-ses org create`) is; the dashboard shows them alike.
  * @type {readonly DemoOrganization[]}
@@ -21,7 +21,7 @@ export const DEMO_ORGANIZATIONS = [
   { id: 'org-initech', name: 'Initech', kind: 'durable-object', binding: 'ORG_DO' },
 ];
 
-/** The demo organisations on D1 bindings (Acme, Globex): the D1 databases wrangler.toml binds. */
+/** The demo organisations on D1 bindings (Acme, Globex): the D1 databases wrangler.dev.toml binds. */
 export const DEMO_D1_ORGANIZATIONS = DEMO_ORGANIZATIONS.filter((o) => o.kind === 'd1');
 
 /**

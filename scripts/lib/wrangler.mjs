@@ -1,13 +1,19 @@
 // wrangler as the Node tools run it (benchmarks, demo, node and end-to-end tests): its own entry
-// point run by this Node (no pnpm in between, so signals reach it), from the repository root
-// (the Worker's wrangler.toml), quiet and offline.
+// point run by this Node (no pnpm in between, so signals reach it), from the repository root with
+// the demo's configuration (wrangler.dev.toml) unless told another, quiet and offline.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root (where wrangler.toml is), with a trailing `/`. */
+/** The repository root (where the wrangler configurations are), with a trailing `/`. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The demo's configuration: `pnpm dev`, the tests and the benchmarks (local state only). */
+export const DEV_CONFIG = join(ROOT, 'wrangler.dev.toml');
+
+/** The production configuration: what `kuratchi-ses deploy` deploys. */
+export const PRODUCTION_CONFIG = join(ROOT, 'wrangler.toml');
 
 /** wrangler's entry point (`wrangler/bin/wrangler.js`), resolved from the root's dependencies. */
 export const WRANGLER_BIN = createRequire(join(ROOT, 'package.json')).resolve('wrangler/bin/wrangler.js');
@@ -23,12 +29,13 @@ export function wranglerEnv(extra = {}) {
 }
 
 /**
- * Runs `wrangler …args` from the root and waits for it; its exit status and output.
+ * Runs `wrangler …args --config config` from the root and waits for it; its exit status and output.
  * @param {string[]} args
- * @param {{ env?: Record<string, string>, timeoutMs?: number }} [options] `env`: added to {@link wranglerEnv}
+ * @param {{ env?: Record<string, string>, timeoutMs?: number, config?: string }} [options] `env`:
+ *   added to {@link wranglerEnv}; `config`: default {@link DEV_CONFIG}
  */
-export function runWrangler(args, { env = {}, timeoutMs } = {}) {
-  return spawnSync(process.execPath, [WRANGLER_BIN, ...args], {
+export function runWrangler(args, { env = {}, timeoutMs, config = DEV_CONFIG } = {}) {
+  return spawnSync(process.execPath, [WRANGLER_BIN, ...args, '--config', config], {
     cwd: ROOT,
     env: wranglerEnv(env),
     encoding: 'utf8',
@@ -38,14 +45,16 @@ export function runWrangler(args, { env = {}, timeoutMs } = {}) {
 
 /**
  * Bundles the dashboard Worker as a deploy would (`wrangler deploy --dry-run`, offline) into
- * `outdir` (its entry: `worker.js`); needs the built dashboard (`pnpm build`). Returns wrangler's
- * output (it lists the bindings); throws with that output when wrangler fails.
+ * `outdir` (its entry: `worker.js`) with `config` (default the production one); needs the built
+ * dashboard (`pnpm build`). Returns wrangler's output (it lists the bindings); throws with that
+ * output when wrangler fails.
  * @param {string} outdir
+ * @param {string} [config]
  * @returns {string}
  * @see https://developers.cloudflare.com/workers/wrangler/commands/#deploy
  */
-export function bundleDashboard(outdir) {
-  const run = runWrangler(['deploy', '--dry-run', '--outdir', outdir], { env: { CI: 'true' } });
+export function bundleDashboard(outdir, config = PRODUCTION_CONFIG) {
+  const run = runWrangler(['deploy', '--dry-run', '--outdir', outdir], { env: { CI: 'true' }, config });
   if (run.status !== 0)
     throw new Error(`wrangler deploy --dry-run failed (run pnpm build first):\n${run.stdout}\n${run.stderr}`);
   return run.stdout + run.stderr;
@@ -55,7 +64,7 @@ export function bundleDashboard(outdir) {
  * Runs SQL on a local D1 database of `wrangler dev` kept under `stateDir` (`wrangler d1 execute
  * --local --persist-to`); the rows of its first statement. Throws with wrangler's output when it
  * fails or runs longer than five minutes (a bound for a busy machine, not a speed target).
- * @param {string} binding the database's binding in wrangler.toml, e.g. `ADMIN_DB`
+ * @param {string} binding the database's binding in wrangler.dev.toml, e.g. `ADMIN_DB`
  * @param {string} sql
  * @param {string} stateDir
  * @returns {any[]} the rows as wrangler answers them (column name → value)

@@ -26,7 +26,7 @@ export const E2E = {
   serverStartMs: 600_000,
   /**
    * An event the webhook accepted, applied by the queue consumer: a batch closes after 1 s
-   * (wrangler.toml `max_batch_timeout`) and is retried after 10 s if it fails once.
+   * (wrangler.dev.toml `max_batch_timeout`) and is retried after 10 s if it fails once.
    */
   queueAppliedMs: 60_000,
   /** The canary's events back through the local SES, SNS, the queue and a cron run. */

@@ -29,7 +29,7 @@ export async function startBuiltWorker(bindings, options = {}) {
     compatibilityDate: '2026-05-01',
     d1Databases: ['ADMIN_DB', ...DEMO_D1_ORGANIZATIONS.map((o) => o.binding)],
     d1Persist: false,
-    // wrangler.toml's ORG_DO: organisations on SQLite-backed Durable Objects.
+    // ORG_DO, as the wrangler configurations bind it: organisations on SQLite-backed Durable Objects.
     durableObjects: { ORG_DO: { className: 'OrganizationDatabase', useSQLite: true } },
     durableObjectsPersist: false,
     bindings: { KURATCHI_ENVIRONMENT: 'production', KURATCHI_ALLOWED_TOPIC_ARNS: '', ...bindings },

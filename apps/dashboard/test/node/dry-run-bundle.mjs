@@ -1,7 +1,10 @@
-// The dashboard Worker as `wrangler deploy --dry-run` bundles it from the root wrangler.toml,
-// offline, built once for all the node tests of a run rather than once per test file: the bundle
-// is kept in .wrangler/node-tests/dry-run with a stamp of its inputs (the sizes and times of the
-// files it is made from), and rebuilt whenever they changed.
+// The dashboard Worker as `wrangler deploy --dry-run` bundles it from the root wrangler.toml (the
+// production configuration), offline, built once for all the node tests of a run rather than once
+// per test file: the bundle is kept in .wrangler/node-tests/dry-run with a stamp of its inputs (the
+// sizes and times of the files it is made from), and rebuilt whenever they changed. First the
+// configuration goes through `kuratchi-ses deploy`'s own check: one that cannot deploy the
+// dashboard (a placeholder id, no admin database, no organisation namespace, a queue nobody
+// consumes) fails every test that serves the bundle.
 import {
   existsSync,
   mkdirSync,
@@ -14,7 +17,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, relative } from 'node:path';
-import { bundleDashboard, ROOT as root } from '../../../../scripts/lib/wrangler.mjs';
+import {
+  deployConfigProblems,
+  readDeployConfig,
+} from '../../../../packages/kuratchi-sdk/dist/cli/deploy/wrangler-config.js';
+import { bundleDashboard, PRODUCTION_CONFIG, ROOT as root } from '../../../../scripts/lib/wrangler.mjs';
 
 const kept = join(root, 'apps/dashboard/.wrangler/node-tests/dry-run');
 /** What the bundle is made of: wrangler.toml, our entry and its sources, the adapter's build, the SDK's. */
@@ -43,6 +50,8 @@ function stampOf() {
  * @returns {{ dir: string, output: string }}
  */
 export function dryRunBundle() {
+  const problems = deployConfigProblems(readDeployConfig(readFileSync(PRODUCTION_CONFIG, 'utf8')));
+  if (problems.length) throw new Error(`wrangler.toml cannot deploy the dashboard:\n- ${problems.join('\n- ')}`);
   const stamp = stampOf();
   if (existsSync(join(kept, 'stamp.txt')) && readFileSync(join(kept, 'stamp.txt'), 'utf8') === stamp)
     return { dir: kept, output: readFileSync(join(kept, 'output.txt'), 'utf8') };

@@ -1,6 +1,6 @@
 // `kuratchi-ses org` as a process (the built CLI) against the built dashboard Worker (the bundle
 // `wrangler deploy --dry-run` makes, on miniflare with local D1 and the ORG_DO Durable Object
-// namespace of wrangler.toml): an organisation created at run time on a Durable Object, with no
+// namespace of wrangler.toml and wrangler.dev.toml): an organisation created at run time on a Durable Object, with no
 // configuration change; and Acme moved from its D1 database to its object while events for it
 // arrive: they are parked while it moves (nothing written behind the copy's back) and applied
 // to the object after the switch, the copy verified table by table; an aborted move applies

@@ -13,6 +13,7 @@ const root = fileURLToPath(new URL('../../../..', import.meta.url));
 /** Where variables are set: wrangler configs, the demo, the test and bench harnesses. */
 const SETTERS = [
   'wrangler.toml',
+  'wrangler.dev.toml',
   'apps/dashboard/adapter.wrangler.toml',
   'scripts/dev.mjs',
   'apps/dashboard/vitest.config.ts',

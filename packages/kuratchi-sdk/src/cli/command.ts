@@ -1,8 +1,9 @@
 /**
- * Who a command is for, the groups of `kuratchi-ses --help`: setting AWS up, operating a running
- * deployment (through its dashboard or its queues), or tools that need neither.
+ * Who a command is for, the groups of `kuratchi-ses --help`: deploying the dashboard (Cloudflare),
+ * setting AWS up, operating a running deployment (through its dashboard or its queues), or tools
+ * that need neither.
  */
-export type Audience = 'aws-setup' | 'operate' | 'offline';
+export type Audience = 'deploy' | 'aws-setup' | 'operate' | 'offline';
 
 /** One `kuratchi-ses` command. */
 export interface Command {

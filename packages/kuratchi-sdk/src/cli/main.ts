@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { err, out, type Audience, type Command } from './command.js';
 import { canaryCommand } from './commands/canary.js';
 import { deadLettersCommand } from './commands/dead-letters.js';
+import { deployCommand } from './commands/deploy.js';
 import { importCommand } from './commands/import.js';
 import { orgCommand } from './commands/org.js';
 import { rebuildCommand } from './commands/rebuild.js';
@@ -21,6 +22,7 @@ import { OPS_TOKEN_ENV } from './ops-api.js';
 import { UsageError } from './usage-error.js';
 
 const COMMANDS: readonly Command[] = [
+  deployCommand,
   setupCommand,
   statusCommand,
   teardownCommand,
@@ -41,6 +43,7 @@ const COMMANDS: readonly Command[] = [
 
 /** The groups of the command list, by who runs them. */
 const AUDIENCES: ReadonlyArray<{ audience: Audience; title: string }> = [
+  { audience: 'deploy', title: 'Deploying the dashboard (Cloudflare, with wrangler, from a clone of the repository):' },
   { audience: 'aws-setup', title: 'Setting AWS up (SES, SNS, SQS; AWS credentials):' },
   {
     audience: 'operate',
@@ -51,10 +54,10 @@ const AUDIENCES: ReadonlyArray<{ audience: Audience; title: string }> = [
 
 const HELP = `Usage: kuratchi-ses <command> [options]
 
-Sets up and checks Amazon SES event tracking for the kuratchi webhook, operates a deployment
-through its dashboard (dead letters, redrive, import, reclassify, rebuild, reconcile,
-organisations, the canary, the reputation guard), and verifies, replays or simulates SNS
-messages.
+Deploys the kuratchi dashboard to Cloudflare, sets up and checks Amazon SES event tracking for
+its webhook, operates a deployment through its dashboard (dead letters, redrive, import,
+reclassify, rebuild, reconcile, organisations, the canary, the reputation guard), and verifies,
+replays or simulates SNS messages.
 
 ${AUDIENCES.map(
   ({ audience, title }) =>

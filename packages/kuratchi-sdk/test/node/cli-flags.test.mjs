@@ -165,7 +165,7 @@ describe('kuratchi-ses flags: one vocabulary', { concurrency: true }, () => {
   it("no command's options use an old spelling, and each shared flag keeps its one meaning", async () => {
     const { stdout } = await runCli(['--help']);
     const commands = [...stdout.matchAll(/^ {2}([a-z][a-z-]*) /gm)].map((m) => m[1]);
-    assert.equal(commands.length, 16, commands.join(', '));
+    assert.equal(commands.length, 17, commands.join(', '));
     const meanings = new Map();
     for (const command of commands) {
       const help = (await runCli([command, '--help'])).stdout;
@@ -198,6 +198,7 @@ describe('kuratchi-ses flags: one vocabulary', { concurrency: true }, () => {
     assert.deepEqual(
       groups.map((block) => [block.split('\n')[0].split(' (')[0], names(block)]),
       [
+        ['Deploying the dashboard', ['deploy']],
         ['Setting AWS up', ['setup', 'status', 'teardown']],
         [
           'Operating a deployment',

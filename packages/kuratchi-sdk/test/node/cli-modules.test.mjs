@@ -12,6 +12,7 @@ import { runCli } from './cli-run.mjs';
 
 const GENUINE = fileURLToPath(new URL('../../src/lib/email/sns/fixtures/genuine/', import.meta.url));
 const COMMANDS = [
+  'deploy',
   'setup',
   'status',
   'teardown',
@@ -111,6 +112,14 @@ describe('kuratchi-ses loads only what a command needs', { concurrency: true }, 
     const usage = await runRecorded(['verify', join(GENUINE, 'missing.json')]);
     assert.equal(usage.code, 2);
     assert.deepEqual(aws(usage.modules), []);
+  });
+
+  it('deploy runs without the AWS SDK (it drives wrangler)', async () => {
+    const { code, stdout, modules } = await runRecorded(['deploy', '--config', join(dir, 'missing.toml')]);
+    assert.equal(code, 1);
+    assert.match(stdout, /cannot read the configuration/);
+    assert.ok(modules.some((url) => url.endsWith('/dist/cli/deploy/run-deploy.js')));
+    assert.deepEqual(aws(modules), []);
   });
 
   it('setup loads the AWS SDK only when it runs (the recording sees it)', async () => {

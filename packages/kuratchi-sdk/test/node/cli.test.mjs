@@ -68,11 +68,11 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     assert.equal(none.code, 2);
     assert.match(none.stderr, /^Usage: kuratchi-ses <command>/);
 
-    const unknown = await runCli(['deploy']);
+    const unknown = await runCli(['launch']);
     assert.equal(unknown.code, 2);
     assert.match(
       unknown.stderr,
-      /unknown command "deploy"; commands: setup, status, teardown, dead-letters, replay, redrive, import, reclassify, rebuild, reconcile, org, canary, reputation, verify, verify-proof, simulate/,
+      /unknown command "launch"; commands: deploy, setup, status, teardown, dead-letters, replay, redrive, import, reclassify, rebuild, reconcile, org, canary, reputation, verify, verify-proof, simulate/,
     );
 
     const orgAction = await runCli(['org', '--dashboard-url', 'http://127.0.0.1:9']);

@@ -54,7 +54,7 @@ export const SETTINGS = {
     secret: false,
     description: 'Comma-separated SNS topic ARNs whose messages the webhook accepts; empty refuses every topic.',
     oldName: 'SES_ALLOWED_TOPIC_ARNS',
-    wrangler: '',
+    // Not in the generated block: `kuratchi-ses deploy --topic-arn` writes it after the block.
   }),
   KURATCHI_WEBHOOK_BASIC_AUTH: setting({
     section: 'webhook',
