@@ -51,6 +51,13 @@ if (!Number.isInteger(jobs) || jobs < 1) {
   );
   process.exit(2);
 }
+// Every wrangler a phase runs stays offline: no metrics, no request metadata fetch, and no banner
+// (the banner's npm update check is a request to the npm registry).
+Object.assign(process.env, {
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  WRANGLER_HIDE_BANNER: 'true',
+});
 for (const phase of PHASES)
   for (const need of phase.needs ?? [])
     if (!PHASES.some((p) => p.name === need)) throw new Error(`phase ${phase.name} needs an unknown phase ${need}`);

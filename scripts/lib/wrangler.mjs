@@ -20,12 +20,21 @@ export const WRANGLER_BIN = createRequire(join(ROOT, 'package.json')).resolve('w
 
 /**
  * The environment of this process for a wrangler run, with wrangler's metrics and Cloudflare's
- * request metadata fetch off (nothing may reach Cloudflare), and `extra` on top.
+ * request metadata fetch off (nothing may reach Cloudflare), its banner off and its npm update
+ * check pointed at a closed loopback port (the check reads npm's registry from
+ * `npm_config_registry`; it runs for the banner and for some warnings), and `extra` on top.
  * @param {Record<string, string>} [extra]
  * @returns {NodeJS.ProcessEnv}
  */
 export function wranglerEnv(extra = {}) {
-  return { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', ...extra };
+  return {
+    ...process.env,
+    WRANGLER_SEND_METRICS: 'false',
+    CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+    WRANGLER_HIDE_BANNER: 'true',
+    npm_config_registry: 'http://127.0.0.1:9/',
+    ...extra,
+  };
 }
 
 /**
