@@ -1,5 +1,7 @@
 // The main job (`pnpm dev`): the dashboard on `wrangler dev` with local D1, seeded demo data and
-// live, really signed SNS messages posted to its webhook. Stop it with Ctrl-C.
+// live, really signed SNS messages posted to its webhook. Stop it with Ctrl-C. Its work directory
+// (`.wrangler/demo`, or `<KURATCHI_STATE_DIR>/demo`) keeps the operations token (`ops-token`) and
+// the signing key (`signer.json`, `simulate-key.pem`) for `kuratchi-ses` and the tests.
 //   PORT=8787                 port on 127.0.0.1
 //   DEMO_DURATION_SECONDS=0   stop after this long (0: run until interrupted); a first SIGINT or
 //                             SIGTERM while posting ends the traffic the same way (summary, exit
