@@ -54,11 +54,5 @@ export { JsonObjectSplitter, JsonSplitError, splitJsonObjects } from './json-obj
 export { MAX_SEND_BATCH_MESSAGES, MAX_SEND_BATCH_BYTES, queueSendBatches } from './queue-batches.js';
 export { resetTrackingPage, MAX_RESET_PAGE } from './d1-tracking-reset.js';
 export type { ResetTrackingPage, ResetTrackingOptions } from './d1-tracking-reset.js';
-export {
-  UNARCHIVED_SOURCES,
-  UnarchivedEventsError,
-  countUnarchivedEvents,
-  formatUnarchived,
-  unarchivedTotal,
-} from './d1-unarchived-events.js';
+export { UNARCHIVED_SOURCES, UnarchivedEventsError, countUnarchivedEvents } from './d1-unarchived-events.js';
 export type { UnarchivedSource, UnarchivedEventCounts } from './d1-unarchived-events.js';
