@@ -1,5 +1,7 @@
 // The main job (`pnpm dev`): the dashboard on `wrangler dev` with local D1, seeded demo data and
-// live, really signed SNS messages posted to its webhook. Stop it with Ctrl-C.
+// live, really signed SNS messages posted to its webhook. Stop it with Ctrl-C. Its work directory
+// (`.wrangler/demo`, or `<KURATCHI_STATE_DIR>/demo`) keeps the operations token (`ops-token`) and
+// the signing key (`signer.json`, `simulate-key.pem`) for `kuratchi-ses` and the tests.
 //   PORT=8787                 port on 127.0.0.1
 //   DEMO_DURATION_SECONDS=0   stop after this long (0: run until interrupted); a first SIGINT or
 //                             SIGTERM while posting ends the traffic the same way (summary, exit
@@ -18,11 +20,12 @@
 //                             wrangler dev's /__scheduled (default 60; 0: never)
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { createDemoTraffic, createSnsSigner, seededRandom } from 'kuratchi-sdk/email/testing';
 import { buildDemoSeed } from './demo/seed.mjs';
 import { DEMO_D1_ORGANIZATIONS, DEMO_ORGANIZATIONS, DEMO_PASSWORD, DEMO_USERS } from './lib/demo-organizations.mjs';
 import { writeDemoSigner } from './lib/demo-signer.mjs';
+import { demoOpsToken } from './lib/demo-ops-token.mjs';
 import { logTail } from './lib/processes.mjs';
 import { DEV_CONFIG, ROOT as root, runWrangler, WRANGLER_BIN as wranglerBin, wranglerEnv } from './lib/wrangler.mjs';
 import { writeDemoSeed } from './demo/write-seed.mjs';
@@ -34,7 +37,8 @@ const port = Number(process.env.PORT ?? 8787);
 const durationMs = Number(process.env.DEMO_DURATION_SECONDS ?? 0) * 1000;
 const intervalMs = Number(process.env.DEMO_INTERVAL_MS ?? 700);
 const url = `http://127.0.0.1:${port}`;
-const topicArn = 'arn:aws:sns:us-east-1:123456789012:kuratchi-demo-ses-events';
+// The topic `kuratchi-ses simulate` signs for by default.
+const topicArn = 'arn:aws:sns:us-east-1:123456789012:kuratchi-ses-events';
 const stateDir = process.env.KURATCHI_STATE_DIR;
 const persist = stateDir ? ['--persist-to', stateDir] : [];
 const workDir = stateDir ? join(stateDir, 'demo') : join(root, '.wrangler', 'demo');
@@ -56,6 +60,8 @@ function demoSeed(value) {
 if (process.env.DEMO_SEED) demoSeed(process.env.DEMO_SEED);
 
 mkdirSync(workDir, { recursive: true });
+// The operations API's token (KURATCHI_OPS_TOKEN), kept in the work directory across runs.
+const ops = demoOpsToken(workDir);
 
 function wrangler(args, what) {
   const run = runWrangler(args);
@@ -156,6 +162,8 @@ const server = spawn(
       ? ['--var', `KURATCHI_PARK_TTL_HOURS:${process.env.KURATCHI_PARK_TTL_HOURS}`]
       : []),
     ...(alertSink ? ['--var', `KURATCHI_ALERT_WEBHOOK_URL:${alertSink.url}`] : []),
+    '--var',
+    `KURATCHI_OPS_TOKEN:${ops.token}`,
     ...Object.entries(sesVars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
     ...persist,
   ],
@@ -203,6 +211,12 @@ async function runScheduled() {
   }
 }
 
+/** A path as a user at the repository's root types it. */
+function shown(path) {
+  const inside = relative(root, path);
+  return inside.startsWith('..') ? path : inside;
+}
+
 function tail() {
   return logTail(join(workDir, 'wrangler.log'));
 }
@@ -247,6 +261,11 @@ if (scheduledIntervalMs > 0) {
   );
   setInterval(runScheduled, scheduledIntervalMs).unref();
 }
+console.log(
+  `  operations API:     token in ${shown(ops.file)}; for kuratchi-ses (docs/guides/develop.md), paste:\n` +
+    `                        export KURATCHI_OPS_TOKEN=${ops.token}\n` +
+    `                        npx kuratchi-ses org list --dashboard-url ${url}`,
+);
 console.log(`  sign in with password "${DEMO_PASSWORD}" as:`);
 for (const user of DEMO_USERS)
   console.log(

@@ -5,11 +5,14 @@
 // Send event, then the scenario's outcome, published as signed SNS notifications to the webhook
 // a moment later, through the same path real events take (webhook, queue, D1).
 //   POST /v2/email/outbound-emails                       SendEmail: a MessageId, then the events
-//   GET  /v2/email/account                               GetAccount: Virtual Deliverability Manager off
+//   GET  /v2/email/account                               GetAccount: Virtual Deliverability Manager on
+//   GET  /v2/email/insights/{MessageId}                  GetMessageInsights: what it published of
+//                                                        a message it sent; else NotFoundException
 //   PUT  /v2/email/configuration-sets/{name}/sending     PutConfigurationSetSendingOptions: 200
 // Anything else answers 400 BadRequestException, naming the call (a new call is then visible).
 // https://docs.aws.amazon.com/ses/latest/dg/send-an-email-from-console.html#send-email-simulator
 // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
+// https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetMessageInsights.html
 import { createServer } from 'node:http';
 import { buildSesEvent } from 'kuratchi-sdk/email/testing';
 
@@ -41,6 +44,8 @@ const ELSEWHERE = [{ eventType: 'Delivery' }];
  */
 export function startSesSimulator({ signer, topicArn, webhookUrl, log, delayMs = 1500 }) {
   let sent = 0;
+  /** MessageId → the GetMessageInsights answer of what was published so far. */
+  const insights = new Map();
   const server = createServer((req, res) => {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
@@ -65,8 +70,18 @@ export function startSesSimulator({ signer, topicArn, webhookUrl, log, delayMs =
           SendingEnabled: true,
           ProductionAccessEnabled: true,
           EnforcementStatus: 'HEALTHY',
-          VdmAttributes: { VdmEnabled: 'DISABLED' },
+          VdmAttributes: { VdmEnabled: 'ENABLED' },
         });
+      const asked = /^\/v2\/email\/insights\/([^/]+)$/.exec(path);
+      if (req.method === 'GET' && asked) {
+        const known = insights.get(decodeURIComponent(asked[1]));
+        if (known) return answer(200, known);
+        return answer(
+          404,
+          { message: 'the demo SES did not send this message' },
+          { 'x-amzn-errortype': 'NotFoundException' },
+        );
+      }
       if (req.method === 'PUT' && /^\/v2\/email\/configuration-sets\/[^/]+\/sending$/.test(path)) {
         const name = decodeURIComponent(path.split('/')[4]);
         log(`  demo SES ← PutConfigurationSetSendingOptions ${name} ${Buffer.concat(chunks).toString('utf8')}`);
@@ -95,16 +110,28 @@ export function startSesSimulator({ signer, topicArn, webhookUrl, log, delayMs =
       tags: Object.fromEntries((input.EmailTags ?? []).map((tag) => [tag.Name, [tag.Value]])),
     };
     const sentAt = new Date();
+    const destinations = [...to, ...cc, ...bcc].map((address) => ({
+      Destination: address,
+      Isp: 'demo',
+      Events: [{ Timestamp: sentAt.getTime() / 1000, Type: 'SEND' }],
+    }));
+    insights.set(messageId, {
+      MessageId: messageId,
+      FromEmailAddress: input.FromEmailAddress,
+      Subject: common.subject,
+      EmailTags: input.EmailTags ?? [],
+      Insights: destinations,
+    });
     await wait(delayMs / 3);
     await post(buildSesEvent({ ...common, eventType: 'Send', time: sentAt }));
-    for (const recipient of [...to, ...cc, ...bcc]) {
+    for (const [i, recipient] of [...to, ...cc, ...bcc].entries()) {
       const [local, domain] = recipient.toLowerCase().split('@');
       const scenario = domain === 'simulator.amazonses.com' ? local.split('+')[0] : null;
       for (const outcome of (scenario && OUTCOMES[scenario]) ?? ELSEWHERE) {
         await wait(delayMs / 3);
-        await post(
-          buildSesEvent({ ...common, ...outcome, recipient, recipients: [recipient], sentAt, time: new Date() }),
-        );
+        const time = new Date();
+        destinations[i].Events.push(insightsEvent(outcome, time));
+        await post(buildSesEvent({ ...common, ...outcome, recipient, recipients: [recipient], sentAt, time }));
       }
     }
   }
@@ -134,6 +161,23 @@ export function startSesSimulator({ signer, topicArn, webhookUrl, log, delayMs =
       resolve({ endpoint: `http://127.0.0.1:${port}`, close: () => server.close() });
     });
   });
+}
+
+/**
+ * An outcome as GetMessageInsights lists it (REST-JSON: Timestamp in epoch seconds).
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_InsightsEvent.html
+ */
+function insightsEvent(outcome, time) {
+  const Timestamp = time.getTime() / 1000;
+  if (outcome.eventType === 'Bounce')
+    return {
+      Timestamp,
+      Type: 'BOUNCE',
+      Details: { Bounce: { BounceType: outcome.bounceType.toUpperCase(), BounceSubType: outcome.bounceSubType } },
+    };
+  if (outcome.eventType === 'Complaint')
+    return { Timestamp, Type: 'COMPLAINT', Details: { Complaint: { ComplaintFeedbackType: 'abuse' } } };
+  return { Timestamp, Type: 'DELIVERY' };
 }
 
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,7 +2,9 @@
 // Worker (the bundle `wrangler deploy --dry-run` makes) served by miniflare on 127.0.0.1 with
 // local D1 and local R2: SNS messages signed with a real RSA key go through the webhook (which
 // archives them), then the rebuild resets the organisation and applies the archive again through
-// the operations API, giving back the same rows; an archived object edited afterwards is refused.
+// the operations API, giving back the same rows; an archived object edited afterwards is refused;
+// events the archive does not hold are listed by source by the dry run, and a rebuild refuses to
+// delete them (exit 1, nothing reset) unless --drop-unarchived.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildSesEvent, createSnsSigner } from 'kuratchi-sdk/email/testing';
@@ -129,12 +131,73 @@ describe('kuratchi-ses rebuild against the built Worker', () => {
       dryRun: false,
       emails: 2,
       recordedBefore: 4,
+      unarchived: {},
       listed: 4,
       matched: 4,
       outcomes: { applied: 4 },
       refused: [],
     });
     assert.deepEqual(await rows(), live);
+  });
+
+  it('events the archive does not hold: listed by source, a rebuild refuses them (nothing reset) unless --drop-unarchived', async () => {
+    // Two Firehose records (the import path) and a reconciliation's outcome: none is archived.
+    const record = (eventType, messageId, recipient, at) =>
+      JSON.stringify(buildSesEvent({ eventType, messageId, recipient, time: new Date(at) }));
+    const imported = await fetch(`${url}/api/ops/events/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        records: [
+          record('Open', 'ses-1', 'r1@example.com', NOW - 200_000),
+          record('Delivery', 'ses-2', 'r2@example.com', NOW - 200_000),
+        ],
+      }),
+    });
+    assert.equal(imported.status, 200, await imported.text());
+    await acme
+      .prepare(
+        `INSERT INTO email_events (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at, ingest_token, source)
+         VALUES ('content:reconciled-1', 'email-1', 'ses-1', 'Delivery', ?, '{}', ?, 'r', 'reconcile')`,
+      )
+      .bind(NOW - 100_000, NOW - 100_000)
+      .run();
+    const before = await rows();
+    const recorded = before.events.length;
+
+    const dry = await cli(['rebuild', '--dashboard-url', url, '--org', 'org-acme', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(
+      dry.stdout,
+      new RegExp(
+        `^dry run: would reset 2 email\\(s\\) of org-acme \\(${recorded} event\\(s\\) recorded\\) and apply 4 archived event\\(s\\) of 4 archived message\\(s\\)\n` +
+          '  not in the archive: 3 event\\(s\\): import 2, reconcile 1 \\(a rebuild deletes them only with --drop-unarchived\\)\n$',
+      ),
+    );
+
+    const refused = await cli(['rebuild', '--dashboard-url', url, '--org', 'org-acme']);
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stdout, '');
+    assert.match(
+      refused.stderr,
+      /^kuratchi-ses rebuild: org-acme has 3 event\(s\) the archive does not hold \(import 2, reconcile 1\): a rebuild would delete them for good\. Nothing was reset\. Pass --drop-unarchived/,
+    );
+    assert.deepEqual(await rows(), before);
+
+    const usage = await cli(['rebuild', '--dashboard-url', url, '--org', 'org-acme', '--dry-run', '--drop-unarchived']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /--dry-run deletes nothing: leave out --drop-unarchived/);
+
+    const dropped = await cli(['rebuild', '--dashboard-url', url, '--org', 'org-acme', '--drop-unarchived']);
+    assert.equal(dropped.code, 0, dropped.stderr);
+    assert.match(
+      dropped.stdout,
+      new RegExp(`^rebuilt org-acme: reset 2 email\\(s\\) \\(${recorded} event\\(s\\) deleted\\)`),
+    );
+    assert.equal(dropped.stderr, 'dropped 3 event(s) the archive did not hold (import 2, reconcile 1)\n');
+    const after = await rows();
+    assert.equal(after.events.filter((e) => e.archive_key === null).length, 0);
+    assert.equal(after.events.length, 4, 'the four archived events are back');
   });
 
   it('an archived object edited afterwards is refused (exit 1, named) and not applied', async () => {

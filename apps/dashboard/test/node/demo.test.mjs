@@ -11,11 +11,14 @@
 // follow), not for a fixed time that a busy machine can spend before the test reads the page.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { DEMO_PASSWORD, demoUser } from '../../../../scripts/lib/demo-organizations.mjs';
 import { freePort } from '../../../../scripts/lib/processes.mjs';
 import { ROOT as root } from '../../../../scripts/lib/wrangler.mjs';
 import { waitFor } from '../../../../scripts/wait-for.mjs';
+import { runCli } from './built-worker.mjs';
 
 /**
  * Bounds on a busy machine: migrations, seed and `wrangler dev`'s first answer (~40 s idle; more
@@ -53,6 +56,19 @@ test('the demo serves the dashboard and its data keeps changing', { timeout: TES
   }).catch((error) => assert.fail(`${error.message}\n${output}`));
   assert.match(output, new RegExp(`http://127\\.0\\.0\\.1:${port}/`));
   const base = `http://127.0.0.1:${port}`;
+  // The operations token: printed as the line to paste, kept in the file the docs read, accepted
+  // by the Worker (kuratchi-ses as a user runs it, from the repository's root).
+  const tokenFile = /operations API: +token in (\S+);/.exec(output)?.[1];
+  const token = /^ +export KURATCHI_OPS_TOKEN=(\S+)$/m.exec(output)?.[1];
+  assert.ok(tokenFile && token, output);
+  assert.equal(readFileSync(resolve(root, tokenFile), 'utf8').trim(), token);
+  assert.match(output, new RegExp(`^ +npx kuratchi-ses org list --dashboard-url ${base}$`, 'm'));
+  const orgs = await runCli(['org', 'list', '--dashboard-url', base], {
+    env: { KURATCHI_OPS_TOKEN: token },
+    cwd: root,
+  });
+  assert.equal(orgs.code, 0, orgs.stderr);
+  assert.match(orgs.stdout, /^org-initech {2}Durable Object \(ORG_DO\) {2}Initech$/m);
   const signInAs = async (email) => {
     const signIn = await fetch(`${base}/auth/signin`, {
       method: 'POST',

@@ -16,7 +16,13 @@ const FLAGS: CommandFlags = {
       value: 'DATE',
       meaning: 'only emails sent since DATE (ISO 8601), and the archive from its hour on',
     }),
-    use('dry-run', { note: 'count what would be reset and what the archive would apply' }),
+    use('dry-run', {
+      note: 'count what would be reset, the events the archive does not hold (by source) and what the archive would apply',
+    }),
+    own('drop-unarchived', {
+      kind: 'boolean',
+      meaning: 'delete the events the archive does not hold too (they cannot come back); without it rebuild refuses',
+    }),
     use('request-timeout-ms', { default: 30_000, min: 100, max: 600_000, formerly: [{ name: 'timeout' }] }),
     use('json'),
   ],
@@ -29,6 +35,11 @@ interface StatusAnswer {
   archiveBound: boolean;
   emails: number;
   events: number;
+  /**
+   * Of `events`, those the archive does not hold, by source (`firehose`, `import`, `reconcile`,
+   * `pre-archive`; sources with none left out).
+   */
+  unarchived: Record<string, number>;
 }
 interface ResetAnswer {
   emails: number;
@@ -55,7 +66,7 @@ export const rebuildCommand: Command = {
   name: 'rebuild',
   audience: 'operate',
   summary: "rebuild an organisation's tracking state from the raw archive of SNS messages",
-  help: `Usage: kuratchi-ses rebuild --dashboard-url URL --org ORG [--since DATE] [--dry-run] [options]
+  help: `Usage: kuratchi-ses rebuild --dashboard-url URL --org ORG [--since DATE] [--dry-run | --drop-unarchived] [options]
 
 Rebuilds what SES events made of an organisation's emails (status, times, counters, recipients,
 events, the suppressions events added) from the raw archive (the SES_ARCHIVE R2 bucket), for
@@ -78,10 +89,12 @@ Nothing arriving meanwhile is lost: the webhook archives every message before it
 step 2 starts after step 1 ends, so an event applied before its email was reset is in the archive
 and applied again; one applied after is kept, and step 2 finds it a duplicate (R2 listing is
 strongly consistent). Parked events stay in the park. Running it twice gives the same rows.
-What it cannot give back: events that never went through the archive (recorded before the
-binding was added, or received by Firehose or import). Run --dry-run first, and do not rebuild an
-organisation whose counts differ unless you mean to drop those events:
-  dry run: would reset 1200 email(s) of org-acme (5321 event(s) recorded) and apply 5321 archived event(s) of 9874 archived message(s)
+What it cannot give back: events the archive does not hold, by source: firehose (the Firehose
+endpoint), import, reconcile, pre-archive (recorded while the binding was missing). Rebuild
+refuses to delete them (exit 1, nothing reset; the server refuses too) unless --drop-unarchived
+says so. Run --dry-run first; it lists them:
+  dry run: would reset 1200 email(s) of org-acme (5321 event(s) recorded) and apply 5298 archived event(s) of 9874 archived message(s)
+  not in the archive: 23 event(s): firehose 20, pre-archive 3 (a rebuild deletes them only with --drop-unarchived)
 Progress bars (reset, apply) are drawn on a terminal.
 
 The Worker must have the secret KURATCHI_OPS_TOKEN; this command reads it from ${OPS_TOKEN_ENV}.
@@ -93,8 +106,8 @@ Example:
   kuratchi-ses rebuild --dashboard-url https://dash.example.com --org org-acme --since 2026-11-01
 
 ${EXIT_CODES_HELP}
-(1: a request failed, run it again: both steps are idempotent; or an archived
-message was refused, named on stderr)`,
+(1: events the archive does not hold and no --drop-unarchived; a request failed, run it
+again: both steps are idempotent; or an archived message was refused, named on stderr)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
@@ -105,22 +118,38 @@ message was refused, named on stderr)`,
     if (since !== undefined && Number.isNaN(since))
       throw new UsageError(`--since must be an ISO 8601 date like 2026-11-01, not ${JSON.stringify(sinceText)}`);
     const dryRun = booleanFlag(args, 'dry-run');
+    const dropUnarchived = booleanFlag(args, 'drop-unarchived');
+    if (dryRun && dropUnarchived) throw new UsageError('--dry-run deletes nothing: leave out --drop-unarchived');
     const api = opsApi(url, process.env, integerFlag(args, 'request-timeout-ms'));
     const scope = { organizationId, ...(since !== undefined ? { since } : {}) };
+    const reset = { emails: 0, events: 0 };
     try {
       const status = await api.get<StatusAnswer>('/api/ops/rebuild', {
         organizationId,
         ...(since !== undefined ? { since: String(since) } : {}),
       });
       if (!status.archiveBound) throw new OpsApiError('the raw archive is not bound on the Worker (SES_ARCHIVE)');
-      const reset = { emails: 0, events: 0 };
+      const unarchived = Object.values(status.unarchived).reduce((sum, n) => sum + n, 0);
+      const bySource = Object.entries(status.unarchived)
+        .map(([source, n]) => `${source} ${n}`)
+        .join(', ');
+      if (!dryRun && unarchived > 0 && !dropUnarchived) {
+        err(
+          `kuratchi-ses rebuild: ${organizationId} has ${unarchived} event(s) the archive does not hold (${bySource}): a rebuild would delete them for good. Nothing was reset. Pass --drop-unarchived to drop them (--dry-run shows the rest of the plan).`,
+        );
+        return EXIT.failed;
+      }
       if (!dryRun) {
         const progress = startProgress('reset', status.emails);
         try {
           let after: string | null = null;
           do {
             const page: ResetAnswer = await withRetries(() =>
-              api.post<ResetAnswer>('/api/ops/rebuild/reset', { ...scope, ...(after ? { after } : {}) }),
+              api.post<ResetAnswer>('/api/ops/rebuild/reset', {
+                ...scope,
+                ...(dropUnarchived ? { dropUnarchived } : {}),
+                ...(after ? { after } : {}),
+              }),
             );
             reset.emails += page.emails;
             reset.events += page.events;
@@ -137,6 +166,7 @@ message was refused, named on stderr)`,
         dryRun,
         emails: dryRun ? status.emails : reset.emails,
         recordedBefore: status.events,
+        unarchived: status.unarchived,
         ...applied,
       };
       if (booleanFlag(args, 'json')) out(JSON.stringify(summary, null, 2));
@@ -150,15 +180,24 @@ message was refused, named on stderr)`,
             ? `dry run: would reset ${status.emails} email(s) of ${organizationId} (${status.events} event(s) recorded) and apply ${applied.matched} archived event(s) of ${applied.listed} archived message(s)`
             : `rebuilt ${organizationId}: reset ${reset.emails} email(s) (${reset.events} event(s) deleted), applied from ${applied.listed} archived message(s): ${outcomes}`,
         );
+        if (dryRun && unarchived > 0)
+          out(
+            `  not in the archive: ${unarchived} event(s): ${bySource} (a rebuild deletes them only with --drop-unarchived)`,
+          );
+        if (!dryRun && unarchived > 0) err(`dropped ${unarchived} event(s) the archive did not hold (${bySource})`);
         for (const r of applied.refused) err(`refused ${r.key}: ${r.reason}`);
-        if (!dryRun && applied.matched < status.events) {
-          err(`note: ${status.events} event(s) were recorded before, ${applied.matched} came from the archive`);
+        if (!dryRun && applied.matched < status.events - unarchived) {
+          err(
+            `note: ${status.events - unarchived} archived event(s) were recorded before, ${applied.matched} came from the archive (objects a lifecycle rule expired do not come back)`,
+          );
         }
       }
       return applied.refused.length ? EXIT.failed : EXIT.ok;
     } catch (error) {
       if (!(error instanceof OpsApiError)) throw error;
       err(`kuratchi-ses rebuild: ${error.message}`);
+      if (reset.emails > 0)
+        err(`  ${reset.emails} email(s) were reset already: run it again (both steps are idempotent)`);
       return EXIT.failed;
     }
   },

@@ -82,12 +82,14 @@ kuratchi-sdk/email/testing). A webhook trusts these signatures only in developme
 dashboard with KURATCHI_ENVIRONMENT=development, KURATCHI_SNS_DEV_CERTIFICATE_PEM set to the certificate
 (--cert-out writes it; otherwise it is printed on stderr), and the topic in
 KURATCHI_ALLOWED_TOPIC_ARNS. Use --key FILE to keep signing with the same key across runs, so the
-webhook does not need reconfiguring. Prints a tally of kind->status ("forged->403 x2").
+webhook does not need reconfiguring. The demo (pnpm dev) trusts the key it writes to
+.wrangler/demo/simulate-key.pem, for the default topic. Prints a tally of kind->status
+("forged->403 x2").
 
 ${optionsHelp(FLAGS)}
 
 Example:
-  kuratchi-ses simulate --webhook-url http://127.0.0.1:8787/api/webhooks/ses-events --key .simulate-key.pem --cert-out dev-cert.pem
+  kuratchi-ses simulate --webhook-url http://127.0.0.1:8787/api/webhooks/ses-events --key .wrangler/demo/simulate-key.pem
 
 ${EXIT_CODES_HELP}
 (1: an answer differed from the expected status)`,

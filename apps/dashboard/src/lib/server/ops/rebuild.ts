@@ -1,4 +1,10 @@
-import { MAX_RESET_PAGE, resetTrackingPage, createR2SnsArchive } from 'kuratchi-sdk/internal/d1';
+import {
+  MAX_RESET_PAGE,
+  UnarchivedEventsError,
+  countUnarchivedEvents,
+  createR2SnsArchive,
+  resetTrackingPage,
+} from 'kuratchi-sdk/internal/d1';
 import { MAX_REBUILD_PAGE, rebuildFromArchivePage } from 'kuratchi-sdk/internal/events';
 import { z } from 'zod';
 import type { DashboardConfig } from '../config';
@@ -16,6 +22,8 @@ const resetBody = z
     since,
     after: z.string().min(1).max(512).optional(),
     limit: z.number().int().min(1).max(MAX_RESET_PAGE).default(MAX_RESET_PAGE),
+    /** Delete the events the archive does not hold too; without it the reset refuses them (409). */
+    dropUnarchived: z.boolean().default(false),
   })
   .strict();
 const applyBody = z
@@ -40,9 +48,18 @@ function archiveUnbound(): Response {
 }
 
 /**
+ * 409 `unarchived-events`: the reset would delete events the archive does not hold; `unarchived`
+ * counts them by source. Nothing was changed; `dropUnarchived: true` says to drop them.
+ */
+function unarchivedEvents(error: UnarchivedEventsError): Response {
+  return Response.json({ error: error.code, message: error.message, unarchived: error.counts }, { status: 409 });
+}
+
+/**
  * `GET /api/ops/rebuild?organizationId=&since=`: how many of the organisation's sent emails a
- * rebuild resets, how many events they have now (what the archive should give back), and whether
- * the archive is bound (for `kuratchi-ses rebuild`'s plan and progress bar).
+ * rebuild resets, how many events they have now (what the archive should give back), how many of
+ * those the archive does not hold by source (`unarchived`: a reset deletes them only when told),
+ * and whether the archive is bound (for `kuratchi-ses rebuild`'s plan and progress bar).
  * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
  */
 export async function rebuildStatus(env: DashboardEnv, url: URL): Promise<Response> {
@@ -59,13 +76,21 @@ export async function rebuildStatus(env: DashboardEnv, url: URL): Promise<Respon
     )
     .bind(query.data.since ?? 0)
     .first<{ emails: number; events: number }>();
-  return Response.json({ archiveBound: Boolean(env.SES_ARCHIVE), emails: row?.emails ?? 0, events: row?.events ?? 0 });
+  const unarchived = await countUnarchivedEvents(db, { since: query.data.since ?? 0 });
+  return Response.json({
+    archiveBound: Boolean(env.SES_ARCHIVE),
+    emails: row?.emails ?? 0,
+    events: row?.events ?? 0,
+    unarchived,
+  });
 }
 
 /**
- * `POST /api/ops/rebuild/reset` with JSON `{ organizationId, since?, after?, limit? }`: one page
- * (at most 500 emails, one D1 batch) of the SDK's `resetTrackingPage`, answered as
+ * `POST /api/ops/rebuild/reset` with JSON `{ organizationId, since?, after?, limit?, dropUnarchived? }`:
+ * one page (at most 500 emails, one D1 batch) of the SDK's `resetTrackingPage`, answered as
  * `{ emails, events, next }`; `kuratchi-ses rebuild` loops on `next`, then applies the archive.
+ * Without `dropUnarchived: true`, 409 `unarchived-events` (nothing changed) when the reset would
+ * delete events the archive does not hold: of the whole scope on the first page, of the page after.
  * @see https://developers.cloudflare.com/d1/platform/limits/
  */
 export async function rebuildReset(env: DashboardEnv, request: Request): Promise<Response> {
@@ -74,8 +99,15 @@ export async function rebuildReset(env: DashboardEnv, request: Request): Promise
   if (!env.SES_ARCHIVE) return archiveUnbound();
   const db = await orgDatabase(env, body.data.organizationId);
   if (db instanceof Response) return db;
-  const { after, since: from, limit } = body.data;
-  return Response.json(await resetTrackingPage(db, { after: after ?? null, since: from ?? null, limit }));
+  const { after, since: from, limit, dropUnarchived } = body.data;
+  try {
+    return Response.json(
+      await resetTrackingPage(db, { after: after ?? null, since: from ?? null, limit, dropUnarchived }),
+    );
+  } catch (error) {
+    if (error instanceof UnarchivedEventsError) return unarchivedEvents(error);
+    throw error;
+  }
 }
 
 /**

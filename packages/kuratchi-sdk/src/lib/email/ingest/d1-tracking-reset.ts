@@ -1,5 +1,6 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import { EMAIL_COLUMNS, RECIPIENT_COLUMNS } from '../routing/columns.js';
+import { countUnarchivedEvents, unarchivedTotal, UnarchivedEventsError } from './d1-unarchived-events.js';
 
 /** Most emails one reset page handles (a D1 batch of five statements, whatever the page size). */
 export const MAX_RESET_PAGE = 500;
@@ -62,6 +63,21 @@ const RECIPIENT_RESET = (
   .map((field) => `${RECIPIENT_COLUMNS[field]} = NULL`)
   .join(', ');
 
+/** Options of {@link resetTrackingPage}. */
+export interface ResetTrackingOptions {
+  /** The email id to continue after (the previous page's `next`); absent for the first page. */
+  after?: string | null;
+  /** Only emails created at or after this time (epoch ms). */
+  since?: number | null;
+  /** Emails per page, at most {@link MAX_RESET_PAGE} (the default). */
+  limit?: number;
+  /**
+   * Delete events the raw archive does not hold too (they cannot come back). Without it the
+   * reset refuses them: {@link UnarchivedEventsError}.
+   */
+  dropUnarchived?: boolean;
+}
+
 /**
  * Resets the event-derived tracking state of one page of an organisation's sent emails (those
  * bound to an SES message, by id order, created at or after `since`), as `sendEmail` and
@@ -70,14 +86,25 @@ const RECIPIENT_RESET = (
  * events deleted, and the suppressions its events added (reason `bounce` or `complaint` with this
  * email as source) deleted; manual suppressions are kept. `kuratchi-ses rebuild` resets every
  * page, then applies the raw archive again, which gives back what live ingestion made.
+ *
+ * Events without an archived SNS message cannot come back: unless `dropUnarchived`, the first
+ * page (no `after`) refuses when any email of the whole scope has one, and every page's batch
+ * changes nothing when one of its emails has one (checked inside the batch, so an event recorded
+ * meanwhile is never deleted either).
+ * @throws {UnarchivedEventsError} when the reset would delete such events, before changing anything.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  * @see https://developers.cloudflare.com/d1/platform/limits/
  */
 export async function resetTrackingPage(
   db: D1Database,
-  options: { after?: string | null; since?: number | null; limit?: number } = {},
+  options: ResetTrackingOptions = {},
 ): Promise<ResetTrackingPage> {
   const limit = Math.min(Math.max(Math.trunc(options.limit ?? MAX_RESET_PAGE), 1), MAX_RESET_PAGE);
+  const keep = !options.dropUnarchived;
+  if (keep && !options.after) {
+    const counts = await countUnarchivedEvents(db, { since: options.since ?? 0 });
+    if (unarchivedTotal(counts) > 0) throw new UnarchivedEventsError(counts);
+  }
   const { results } = await db
     .prepare(
       `SELECT id FROM emails WHERE id > ? AND ses_message_id IS NOT NULL AND created_at >= ? ORDER BY id LIMIT ?`,
@@ -87,20 +114,25 @@ export async function resetTrackingPage(
   if (!results.length) return { emails: 0, events: 0, next: null };
   const ids = JSON.stringify(results.map((r) => r.id));
   const page = 'SELECT value FROM json_each(?)';
-  const [events] = await db.batch([
-    db.prepare(`DELETE FROM email_events WHERE email_id IN (${page})`).bind(ids),
-    db
-      .prepare(
-        `DELETE FROM email_suppressions WHERE reason IN ('bounce', 'complaint') AND source_email_id IN (${page})`,
-      )
-      .bind(ids),
-    db.prepare(`DELETE FROM email_recipients WHERE kind IS NULL AND email_id IN (${page})`).bind(ids),
-    db.prepare(`UPDATE email_recipients SET status = 'sent', ${RECIPIENT_RESET} WHERE email_id IN (${page})`).bind(ids),
-    db.prepare(`UPDATE emails SET status = 'sent', ${EMAIL_RESET} WHERE id IN (${page})`).bind(ids),
+  // Every statement sees the page as it was before the batch: the events are deleted last.
+  const guard = keep
+    ? ` AND NOT EXISTS (SELECT 1 FROM email_events WHERE archive_key IS NULL AND email_id IN (${page}))`
+    : '';
+  const bind = (sql: string) => (keep ? db.prepare(sql + guard).bind(ids, ids) : db.prepare(sql).bind(ids));
+  const changes = await db.batch([
+    bind(`DELETE FROM email_suppressions WHERE reason IN ('bounce', 'complaint') AND source_email_id IN (${page})`),
+    bind(`DELETE FROM email_recipients WHERE kind IS NULL AND email_id IN (${page})`),
+    bind(`UPDATE email_recipients SET status = 'sent', ${RECIPIENT_RESET} WHERE email_id IN (${page})`),
+    bind(`UPDATE emails SET status = 'sent', ${EMAIL_RESET} WHERE id IN (${page})`),
+    bind(`DELETE FROM email_events WHERE email_id IN (${page})`),
   ]);
+  if (keep && !changes[3]?.meta.changes) {
+    const counts = await countUnarchivedEvents(db, { ids: results.map((r) => r.id) });
+    if (unarchivedTotal(counts) > 0) throw new UnarchivedEventsError(counts);
+  }
   return {
     emails: results.length,
-    events: events?.meta.changes ?? 0,
+    events: changes[4]?.meta.changes ?? 0,
     next: results.length === limit ? results[results.length - 1]!.id : null,
   };
 }

@@ -54,4 +54,6 @@ export type { UnsignedRecord } from './firehose-records.js';
 export { JsonObjectSplitter, JsonSplitError, splitJsonObjects } from './json-objects.js';
 export { MAX_SEND_BATCH_MESSAGES, MAX_SEND_BATCH_BYTES, queueSendBatches } from './queue-batches.js';
 export { resetTrackingPage, MAX_RESET_PAGE } from './d1-tracking-reset.js';
-export type { ResetTrackingPage } from './d1-tracking-reset.js';
+export type { ResetTrackingPage, ResetTrackingOptions } from './d1-tracking-reset.js';
+export { UNARCHIVED_SOURCES, UnarchivedEventsError, countUnarchivedEvents } from './d1-unarchived-events.js';
+export type { UnarchivedSource, UnarchivedEventCounts } from './d1-unarchived-events.js';

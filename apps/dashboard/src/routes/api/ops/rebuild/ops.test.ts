@@ -1,13 +1,14 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '$worker';
-import type { SnsSigner } from 'kuratchi-sdk/email/testing';
+import { buildSesEvent, type SnsSigner } from 'kuratchi-sdk/email/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ORGS, post, seedOrganizations, sentEmail, signedEvent, testSigner } from '../../../../../test/support.js';
 
 /**
  * The rebuild endpoints of the operations API on the real build, with local D1 and R2: the bearer
- * token, validation, 409 without the archive, 404 for an unknown organisation, and one reset
- * page plus the archive pages giving back the email row live ingestion made.
+ * token, validation, 409 without the archive, 404 for an unknown organisation, one reset page
+ * plus the archive pages giving back the email row live ingestion made, and the reset's refusal
+ * of events the archive does not hold (409 by source, nothing changed) unless `dropUnarchived`.
  */
 const TOKEN = 'ops-token-for-tests-0123456789abcdef';
 const BINDINGS = { KURATCHI_OPS_TOKEN: TOKEN, SES_ARCHIVE: env.TEST_SES_ARCHIVE };
@@ -60,7 +61,7 @@ describe('/api/ops/rebuild', () => {
     const live = { ...(await row()), updated_at: 'x' };
 
     const status = await call(`/api/ops/rebuild?organizationId=${ORGS.acme}&since=${since}`);
-    expect(await status.json()).toEqual({ archiveBound: true, emails: 1, events: 2 });
+    expect(await status.json()).toEqual({ archiveBound: true, emails: 1, events: 2, unarchived: {} });
 
     const reset = await call('/api/ops/rebuild/reset', { organizationId: ORGS.acme, since });
     expect(await reset.json()).toEqual({ emails: 1, events: 2, next: null });
@@ -90,5 +91,65 @@ describe('/api/ops/rebuild', () => {
       .bind(emailId)
       .all();
     expect(sources.results).toEqual([{ source: 'rebuild' }]);
+  });
+});
+
+describe('/api/ops/rebuild and events the archive does not hold', () => {
+  it('the status counts them by source; the reset refuses them (409, nothing changed) unless dropUnarchived', async () => {
+    // After the other tests' emails: this test's scope holds only its own email.
+    const since = Date.now() + 60_000;
+    const { emailId, sesMessageId, recipient } = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
+    await env.ORG_DB_ACME.prepare('UPDATE emails SET created_at = ? WHERE id = ?')
+      .bind(since + 1, emailId)
+      .run();
+    // A Delivery through the webhook before the archive was bound; an Open by `kuratchi-ses import`.
+    const delivery = await signedEvent(signer, { eventType: 'Delivery', messageId: sesMessageId, recipient });
+    expect((await post(delivery, { env: { SES_ARCHIVE: undefined } })).status).toBe(200);
+    const record = JSON.stringify(
+      buildSesEvent({ eventType: 'Open', messageId: sesMessageId, recipient, time: new Date(Date.now() - 30_000) }),
+    );
+    expect((await call('/api/ops/events/import', { records: [record] })).status).toBe(200);
+    const events = () =>
+      env.ORG_DB_ACME.prepare('SELECT source, archive_key FROM email_events WHERE email_id = ? ORDER BY source')
+        .bind(emailId)
+        .all();
+    expect((await events()).results).toEqual([
+      { source: 'import', archive_key: null },
+      { source: 'sns', archive_key: null },
+    ]);
+
+    const status = await call(`/api/ops/rebuild?organizationId=${ORGS.acme}&since=${since}`);
+    expect(await status.json()).toEqual({
+      archiveBound: true,
+      emails: 1,
+      events: 2,
+      unarchived: { import: 1, 'pre-archive': 1 },
+    });
+
+    const row = () => env.ORG_DB_ACME.prepare('SELECT * FROM emails WHERE id = ?').bind(emailId).first();
+    const before = await row();
+    const refused = await call('/api/ops/rebuild/reset', { organizationId: ORGS.acme, since });
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toEqual({
+      error: 'unarchived-events',
+      message: expect.stringMatching(
+        /^a reset would delete 2 event\(s\) the raw archive does not hold \(import 1, pre-archive 1\)/,
+      ),
+      unarchived: { import: 1, 'pre-archive': 1 },
+    });
+    expect(await row()).toEqual(before);
+    expect((await events()).results).toHaveLength(2);
+    // A client that starts after the first page meets the same refusal, for its page.
+    const later = await call('/api/ops/rebuild/reset', { organizationId: ORGS.acme, since, after: ' ' });
+    expect(later.status).toBe(409);
+    expect((await events()).results).toHaveLength(2);
+    expect((await call('/api/ops/rebuild/reset', { organizationId: ORGS.acme, dropUnarchived: 'yes' })).status).toBe(
+      400,
+    );
+
+    const dropped = await call('/api/ops/rebuild/reset', { organizationId: ORGS.acme, since, dropUnarchived: true });
+    expect(await dropped.json()).toEqual({ emails: 1, events: 2, next: null });
+    expect((await events()).results).toEqual([]);
+    expect(await row()).toMatchObject({ status: 'sent', delivered_at: null, open_count: 0 });
   });
 });
