@@ -203,9 +203,18 @@ describe('kuratchi-ses verify: the genuine AWS-signed messages', { concurrency: 
       type: 'Notification',
       messageId: '9d2c5580-b61d-550c-8583-37a582870907',
       topicArn: 'arn:aws:sns:us-west-2:131990247566:dongie-standard-topic',
+      topicChecked: false,
       signatureVersion: '2',
       timestamp: at,
     });
+    // Any topic is accepted only without --topic-arn, and the text says the topic was not checked.
+    const unchecked = await runCli(['verify', file, '--cert', cert, '--at', at]);
+    assert.match(unchecked.stdout, /dongie-standard-topic \(topic not checked\)/);
+    assert.match(unchecked.stderr, /hint: .*--topic-arn/);
+    const topic = 'arn:aws:sns:us-west-2:131990247566:dongie-standard-topic';
+    const checked = await runCli(['verify', file, '--cert', cert, '--at', at, '--topic-arn', topic, '--json']);
+    assert.equal(checked.code, 0, checked.stderr);
+    assert.equal(JSON.parse(checked.stdout).topicChecked, true);
 
     const dir = await mkdtemp(join(tmpdir(), 'kuratchi-verify-'));
     const tampered = JSON.parse(await readFile(file, 'utf8'));
