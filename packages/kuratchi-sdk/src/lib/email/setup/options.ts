@@ -135,7 +135,10 @@ export interface SesEventTrackingStatusOptions extends SesEventTrackingTarget {
 
 /** Options of `teardownSESEventTracking`. */
 export interface TeardownSesEventTrackingOptions extends SesEventTrackingTarget {
-  /** Only this webhook's subscription is removed; default every HTTPS subscription of the topic. */
+  /**
+   * Only this webhook's subscription is removed; default every HTTPS subscription of a topic setup
+   * manages (of a topic of yours, or an untagged one, none unless this is given).
+   */
   webhookUrl?: string;
   /** Name of the Firehose event destination to remove too (absent is fine); default `kuratchi-firehose`. */
   firehoseEventDestinationName?: string;
@@ -143,7 +146,8 @@ export interface TeardownSesEventTrackingOptions extends SesEventTrackingTarget 
   keepConfigurationSet?: boolean;
   /**
    * Delete the topic even when subscriptions other than the webhook's remain, and the dead-letter
-   * queue even when it still holds messages (run `kuratchi-ses redrive` first: they are lost).
+   * queue even when it still holds messages (run `kuratchi-ses redrive` first: they are lost). A
+   * topic setup does not manage (yours, or untagged) is never deleted, forced or not.
    */
   force?: boolean;
   /** Report the plan without calling AWS. */

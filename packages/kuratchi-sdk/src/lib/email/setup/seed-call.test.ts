@@ -162,7 +162,7 @@ describe("the seed's call, as the seed writes it", () => {
     expect(aws.sqs.calls()).toHaveLength(0);
     // The one thing left to the caller: subscribing, said in words.
     expect(report.nextSteps).toEqual([
-      expect.stringMatching(/^no webhook was subscribed \(no webhookUrl\): subscribe/),
+      expect.stringMatching(/^no webhook is subscribed \(no webhookUrl\): subscribe/),
     ]);
     expect(report.nextSteps[0]).toContain(snsTopicArn);
     // Every client setup made signs with the seed's flat credentials.
@@ -213,7 +213,7 @@ describe("the seed's call, as the seed writes it", () => {
     expect(JSON.parse(policyStep!.slice(policyStep!.indexOf('{')))).toEqual(
       sesPublishStatement(snsTopicArn, ACCOUNT, CONFIGURATION_SET_ARN),
     );
-    expect(subscribe).toMatch(/^no webhook was subscribed/);
+    expect(subscribe).toMatch(/^no webhook is subscribed/);
     expect(aws.sns.commandCalls(SetTopicAttributesCommand)).toHaveLength(0);
   });
 

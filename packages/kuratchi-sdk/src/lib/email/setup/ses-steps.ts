@@ -91,10 +91,12 @@ export const eventDestinationStep: Step<SetupContext> = {
   plan: (c) =>
     `publish ${c.options.eventTypes.join(', ')} of ${c.options.configurationSetName} to the topic through the enabled event destination ${c.eventDestinationName}`,
   async run(c) {
-    if (c.options.eventDestinationName === undefined)
-      c.eventDestinationName = eventDestinationNameOf(
-        await listEventDestinations(c.clients.sesv2, c.options.configurationSetName),
-      );
+    // Without a name, the list says which destination is setup's; it then serves the step too.
+    const listed =
+      c.options.eventDestinationName === undefined
+        ? await listEventDestinations(c.clients.sesv2, c.options.configurationSetName)
+        : undefined;
+    if (listed) c.eventDestinationName = eventDestinationNameOf(listed);
     return ensureEventDestination(
       c.clients.sesv2,
       { ConfigurationSetName: c.options.configurationSetName, EventDestinationName: c.eventDestinationName },
@@ -108,6 +110,7 @@ export const eventDestinationStep: Step<SetupContext> = {
             : null,
         ),
       c.topicArn,
+      listed,
     );
   },
 };

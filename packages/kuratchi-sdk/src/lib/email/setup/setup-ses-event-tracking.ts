@@ -114,5 +114,5 @@ export async function setupSESEventTracking(input: SetupSesEventTrackingOptions)
 
 /** What to do when setup subscribed nothing (no `webhookUrl`). */
 function subscribeYourself(c: SetupContext): string {
-  return `no webhook was subscribed (no webhookUrl): subscribe your HTTPS endpoint to ${c.topicArn} (SNS Subscribe, protocol https, raw message delivery off) and add the topic to its allowed topics (KURATCHI_ALLOWED_TOPIC_ARNS), or run setup again with webhookUrl, which also makes the subscription's dead-letter queue`;
+  return `no webhook is subscribed (no webhookUrl): subscribe your HTTPS endpoint to ${c.topicArn} (SNS Subscribe, protocol https, raw message delivery off) and add the topic to its allowed topics (KURATCHI_ALLOWED_TOPIC_ARNS), or run setup again with webhookUrl, which also makes the subscription's dead-letter queue`;
 }
