@@ -92,9 +92,9 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     assert.match(flag.stderr, /Unknown option '--bogus'/);
     assert.match(flag.stderr, /Run `kuratchi-ses replay --help` for usage\./);
 
-    const missing = await runCli(['setup', '--region', 'eu-west-1']);
+    const missing = await runCli(['setup', '--webhook-url', 'https://dash.example.com/api/webhooks/ses-events']);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /--webhook-url is required: the https:\/\/ URL of the webhook/);
+    assert.match(missing.stderr, /--region is required \(or set AWS_REGION\)/);
 
     const invalid = await runCli([
       'setup',
