@@ -138,6 +138,28 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     assert.match(org.stderr, /--org is required/);
   });
 
+  it('never sends a secret over plain http:// to another machine (the ops token, a Basic credential)', async () => {
+    const token = { env: { KURATCHI_OPS_TOKEN: 'x'.repeat(40) } };
+    const ops = await runCli(['org', 'list', '--dashboard-url', 'http://dash.example.com'], token);
+    assert.equal(ops.code, 2, ops.stdout + ops.stderr);
+    assert.match(
+      ops.stderr,
+      /--dashboard-url is http:\/\/ on dash\.example\.com: KURATCHI_OPS_TOKEN would cross the network/,
+    );
+    const basic = await runCli([
+      'replay',
+      'x.json',
+      '--webhook-url',
+      'http://sns:pw@dash.example.com/api/webhooks/ses-events',
+    ]);
+    assert.equal(basic.code, 2, basic.stdout + basic.stderr);
+    assert.match(basic.stderr, /--webhook-url is http:\/\/ on dash\.example\.com: the webhook's Basic credential/);
+    // A loopback host (the demo) may be plain http: the refusal is not what stops these.
+    const local = await runCli(['org', 'list', '--dashboard-url', 'http://127.0.0.1:9'], token);
+    assert.equal(local.code, 1, local.stdout + local.stderr);
+    assert.doesNotMatch(local.stderr, /clear text/);
+  });
+
   it('setup --dry-run prints the plan and calls nothing (no credentials needed)', async () => {
     const { code, stdout } = await runCli([
       'setup',
