@@ -161,9 +161,7 @@ describe("the seed's call, as the seed writes it", () => {
     expect(aws.sns.commandCalls(ListTagsForResourceCommand)).toHaveLength(0);
     expect(aws.sqs.calls()).toHaveLength(0);
     // The one thing left to the caller: subscribing, said in words.
-    expect(report.nextSteps).toEqual([
-      expect.stringMatching(/^no webhook is subscribed \(no webhookUrl\): subscribe/),
-    ]);
+    expect(report.nextSteps).toEqual([expect.stringMatching(/^no webhook is subscribed \(no webhookUrl\): subscribe/)]);
     expect(report.nextSteps[0]).toContain(snsTopicArn);
     // Every client setup made signs with the seed's flat credentials.
     for (const mock of [aws.sts, aws.sns, aws.sesv2]) {
