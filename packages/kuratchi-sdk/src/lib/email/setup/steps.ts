@@ -82,7 +82,10 @@ export interface RunReport {
   ok: boolean;
   dryRun: boolean;
   region: string;
-  /** Unknown in a dry run without `accountId`, or when the account step failed. */
+  /**
+   * Unknown in a dry run without `accountId` (a topic of yours names its account), or when the
+   * account step failed.
+   */
   accountId?: string;
   topicArn?: string;
   /** One entry per step, in order. */
