@@ -18,12 +18,20 @@ export const AWS_FLAGS: readonly Flag[] = [
     meaning: 'the SES configuration set',
     default: 'kuratchi-email-tracking',
   }),
-  own('topic', { kind: 'text', value: 'NAME', meaning: 'the SNS topic name', default: 'kuratchi-ses-events' }),
+  own('topic', {
+    kind: 'text',
+    value: 'NAME',
+    meaning: 'the SNS topic setup manages (creates, tags, may delete)',
+    default: 'kuratchi-ses-events',
+  }),
+  use('topic-arn', {
+    note: 'a topic of yours instead of --topic: used as given, only read, never created, changed or deleted',
+  }),
   own('event-destination', {
     kind: 'text',
     value: 'NAME',
-    meaning: 'the event destination name',
-    default: 'kuratchi-sns',
+    meaning: 'the SNS event destination name',
+    default: 'an existing kuratchi-sns, else an existing sns-events, else kuratchi-sns',
   }),
   own('dead-letter-queue', {
     kind: 'text',
@@ -44,6 +52,7 @@ export function targetFromFlags(args: ParsedArgs): SesEventTrackingTarget {
     accountId: stringFlag(args, 'account-id'),
     configurationSetName: stringFlag(args, 'configuration-set'),
     topicName: stringFlag(args, 'topic'),
+    snsTopicArn: stringFlag(args, 'topic-arn'),
     eventDestinationName: stringFlag(args, 'event-destination'),
     deadLetterQueueName: stringFlag(args, 'dead-letter-queue'),
     awsEndpoint: stringFlag(args, 'aws-endpoint-url'),

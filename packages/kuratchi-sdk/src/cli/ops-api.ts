@@ -1,4 +1,5 @@
 import { redactUrl } from '#internal/setup/aws-errors.js';
+import { assertSecretTransport } from './secret-transport.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -37,11 +38,13 @@ export interface OpsApi {
 
 /**
  * An operations API client for the dashboard at `base` (`https://dash.example.com`). The token
- * is read from `KURATCHI_OPS_TOKEN`, never from the command line (where `ps` would show it).
- * @throws {UsageError} when the token is not set.
+ * is read from `KURATCHI_OPS_TOKEN`, never from the command line (where `ps` would show it), and
+ * sent only over https:// (or http:// to a loopback host: `secret-transport.ts`).
+ * @throws {UsageError} when the token is not set, or `base` would carry it in clear text.
  * @see https://developers.cloudflare.com/workers/configuration/secrets/
  */
 export function opsApi(base: URL, env: NodeJS.ProcessEnv, timeoutMs: number): OpsApi {
+  assertSecretTransport(base, '--dashboard-url', OPS_TOKEN_ENV);
   const token = env[OPS_TOKEN_ENV];
   if (!token)
     throw new UsageError(

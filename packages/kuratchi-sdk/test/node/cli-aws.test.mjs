@@ -3,7 +3,7 @@
 // the serialized requests are asserted as AWS would receive them. Nothing reaches AWS.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startFakeAws } from './fake-aws.mjs';
+import { addTopic, startFakeAws } from './fake-aws.mjs';
 import { FAKE_CREDENTIALS, runCli } from './cli-run.mjs';
 
 const WEBHOOK = 'https://dash.example.com/api/webhooks/ses-events';
@@ -22,7 +22,7 @@ const ALL_TYPES = [
   'DELIVERY_DELAY',
   'SUBSCRIPTION',
 ];
-const MUTATING = /^(Create|Set|Put|Update|Delete|Subscribe|Unsubscribe)/;
+const MUTATING = /^(Create|Set|Put|Update|Delete|Subscribe|Unsubscribe|Tag)/;
 
 async function fakeAws(t) {
   const fake = await startFakeAws({ region: 'eu-west-1', account: ACCOUNT });
@@ -144,6 +144,10 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
     const [createQueue] = fake.calls('sqs', 'CreateQueue');
     assert.equal(createQueue.headers['x-amz-target'], 'AmazonSQS.CreateQueue');
     assert.equal(createQueue.params.QueueName, 'kuratchi-ses-events-dlq');
+    // The topic is tagged as setup's when it is created: teardown deletes only such a topic.
+    const [createTopic] = fake.calls('sns', 'CreateTopic');
+    assert.equal(createTopic.params['Tags.member.1.Key'], 'kuratchi:managed-by');
+    assert.equal(createTopic.params['Tags.member.1.Value'], 'kuratchi-ses setup');
     assert.equal(createQueue.params.Attributes.MessageRetentionPeriod, '1209600');
     assert.deepEqual(JSON.parse(createQueue.params.Attributes.Policy).Statement, [
       {
@@ -318,6 +322,65 @@ describe('kuratchi-ses setup against a local AWS endpoint (real SDK clients)', (
     const bad = await cli('setup', '--webhook-url', WEBHOOK, '--event-types', 'bounce,opened');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--event-types: unknown OPENED; choose from send, reject/);
+  });
+});
+
+describe("kuratchi-ses setup --topic-arn: a topic of yours (the seed's call from the command line)", () => {
+  const sesStatement = (topicArn) => ({
+    Sid: 'AllowSes',
+    Effect: 'Allow',
+    Principal: { Service: 'ses.amazonaws.com' },
+    Action: 'sns:Publish',
+    Resource: topicArn,
+    Condition: { StringEquals: { 'AWS:SourceAccount': ACCOUNT } },
+  });
+
+  it('uses the topic as given, subscribes nothing without --webhook-url, and teardown keeps the topic', async (t) => {
+    const { fake, cli } = await fakeAws(t);
+    const arn = `arn:aws:sns:eu-west-1:${ACCOUNT}:ses-events`;
+    addTopic(fake, 'ses-events', [sesStatement(arn)]);
+    const setup = await cli('setup', '--topic-arn', arn, '--configuration-set', 'acme');
+    assert.equal(setup.code, 0, setup.stdout + setup.stderr);
+    assert.match(
+      setup.stdout,
+      /^ {2}unchanged\s+topic\s+your topic arn:aws:sns:eu-west-1:123456789012:ses-events exists/m,
+    );
+    assert.match(setup.stdout, /^ {2}unchanged\s+topic-policy\s+your topic's policy lets SES publish/m);
+    assert.match(setup.stdout, /^next: no webhook is subscribed \(no webhookUrl\): subscribe your HTTPS endpoint/m);
+    assert.deepEqual(
+      actions(fake).filter((a) => MUTATING.test(a.split(':')[1])),
+      ['ses:CreateConfigurationSet', 'ses:CreateConfigurationSetEventDestination'],
+    );
+    assert.equal(fake.calls('sqs').length, 0);
+    assert.equal(
+      JSON.parse(fake.calls('ses', 'CreateConfigurationSetEventDestination')[0].body).EventDestination.SnsDestination
+        .TopicArn,
+      arn,
+    );
+
+    const teardown = await cli('teardown', '--topic-arn', arn, '--configuration-set', 'acme', '--yes', '--force');
+    assert.equal(teardown.code, 0, teardown.stdout);
+    assert.match(teardown.stdout, /^ {2}kept\s+topic\s+the topic .*ses-events is yours \(snsTopicArn\)/m);
+    assert.ok(fake.state.topics.has(arn), 'the topic of yours is still there');
+    assert.equal(fake.calls('sns', 'DeleteTopic').length, 0);
+  });
+
+  it('a topic whose policy does not let SES publish: action-needed, the statement printed, the policy untouched', async (t) => {
+    const { fake, cli } = await fakeAws(t);
+    const arn = addTopic(fake, 'ses-events');
+    const setup = await cli('setup', '--topic-arn', arn, '--json');
+    assert.equal(setup.code, 0, setup.stdout);
+    const report = JSON.parse(setup.stdout);
+    assert.equal(report.steps.find((s) => s.step === 'topic-policy').status, 'action-needed');
+    assert.match(report.nextSteps[0], /^add this statement to the access policy of your topic /);
+    assert.equal(fake.calls('sns', 'SetTopicAttributes').length, 0);
+    const text = await cli('setup', '--topic-arn', arn);
+    assert.match(text.stdout, /^ {2}action-needed\s+topic-policy\s+/m);
+    assert.match(text.stdout, /^next: add this statement .*"Principal":\{"Service":"ses\.amazonaws\.com"\}/m);
+    // A topic of another region is refused before any call.
+    const elsewhere = await cli('setup', '--topic-arn', arn.replace('eu-west-1', 'us-east-1'));
+    assert.equal(elsewhere.code, 2, elsewhere.stdout + elsewhere.stderr);
+    assert.match(elsewhere.stderr, /snsTopicArn: is a topic of us-east-1, not of region eu-west-1/);
   });
 });
 

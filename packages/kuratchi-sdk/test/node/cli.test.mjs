@@ -92,9 +92,9 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     assert.match(flag.stderr, /Unknown option '--bogus'/);
     assert.match(flag.stderr, /Run `kuratchi-ses replay --help` for usage\./);
 
-    const missing = await runCli(['setup', '--region', 'eu-west-1']);
+    const missing = await runCli(['setup', '--webhook-url', 'https://dash.example.com/api/webhooks/ses-events']);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /--webhook-url is required: the https:\/\/ URL of the webhook/);
+    assert.match(missing.stderr, /--region is required \(or set AWS_REGION\)/);
 
     const invalid = await runCli([
       'setup',
@@ -136,6 +136,28 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     });
     assert.equal(org.code, 2);
     assert.match(org.stderr, /--org is required/);
+  });
+
+  it('never sends a secret over plain http:// to another machine (the ops token, a Basic credential)', async () => {
+    const token = { env: { KURATCHI_OPS_TOKEN: 'x'.repeat(40) } };
+    const ops = await runCli(['org', 'list', '--dashboard-url', 'http://dash.example.com'], token);
+    assert.equal(ops.code, 2, ops.stdout + ops.stderr);
+    assert.match(
+      ops.stderr,
+      /--dashboard-url is http:\/\/ on dash\.example\.com: KURATCHI_OPS_TOKEN would cross the network/,
+    );
+    const basic = await runCli([
+      'replay',
+      'x.json',
+      '--webhook-url',
+      'http://sns:pw@dash.example.com/api/webhooks/ses-events',
+    ]);
+    assert.equal(basic.code, 2, basic.stdout + basic.stderr);
+    assert.match(basic.stderr, /--webhook-url is http:\/\/ on dash\.example\.com: the webhook's Basic credential/);
+    // A loopback host (the demo) may be plain http: the refusal is not what stops these.
+    const local = await runCli(['org', 'list', '--dashboard-url', 'http://127.0.0.1:9'], token);
+    assert.equal(local.code, 1, local.stdout + local.stderr);
+    assert.doesNotMatch(local.stderr, /clear text/);
   });
 
   it('setup --dry-run prints the plan and calls nothing (no credentials needed)', async () => {
@@ -203,9 +225,18 @@ describe('kuratchi-ses verify: the genuine AWS-signed messages', { concurrency: 
       type: 'Notification',
       messageId: '9d2c5580-b61d-550c-8583-37a582870907',
       topicArn: 'arn:aws:sns:us-west-2:131990247566:dongie-standard-topic',
+      topicChecked: false,
       signatureVersion: '2',
       timestamp: at,
     });
+    // Any topic is accepted only without --topic-arn, and the text says the topic was not checked.
+    const unchecked = await runCli(['verify', file, '--cert', cert, '--at', at]);
+    assert.match(unchecked.stdout, /dongie-standard-topic \(topic not checked\)/);
+    assert.match(unchecked.stderr, /hint: .*--topic-arn/);
+    const topic = 'arn:aws:sns:us-west-2:131990247566:dongie-standard-topic';
+    const checked = await runCli(['verify', file, '--cert', cert, '--at', at, '--topic-arn', topic, '--json']);
+    assert.equal(checked.code, 0, checked.stderr);
+    assert.equal(JSON.parse(checked.stdout).topicChecked, true);
 
     const dir = await mkdtemp(join(tmpdir(), 'kuratchi-verify-'));
     const tampered = JSON.parse(await readFile(file, 'utf8'));

@@ -14,7 +14,7 @@ const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 /** Starts the fake on 127.0.0.1 (a free port). */
 export async function startFakeAws({ region = 'eu-west-1', account = ACCOUNT } = {}) {
   const state = {
-    topics: new Map(), // arn -> { attributes: Map }
+    topics: new Map(), // arn -> { attributes: Map, tags: Map }
     subscriptions: new Map(), // arn -> { topicArn, endpoint, protocol, pending, attributes: Map }
     configurationSets: new Map(), // name -> { trackingOptions, destinations: Map(name -> definition) }
     sentEmails: [],
@@ -92,9 +92,23 @@ export async function startFakeAws({ region = 'eu-west-1', account = ACCOUNT } =
             ['Policy', JSON.stringify(defaultTopicPolicy(arn, account))],
             ['EffectiveDeliveryPolicy', '{"http":{"defaultHealthyRetryPolicy":{"numRetries":3}}}'],
           ]);
-          state.topics.set(arn, { attributes });
+          state.topics.set(arn, { attributes, tags: tagsOf(p) });
         }
         return xml(res, SNS_NS, 'CreateTopic', `<TopicArn>${arn}</TopicArn>`);
+      }
+      case 'ListTagsForResource': {
+        const tagged = state.topics.get(p.ResourceArn);
+        if (!tagged) return queryError(res, 'sns', 404, 'ResourceNotFound', 'Resource does not exist');
+        const members = [...(tagged.tags ?? [])].map(
+          ([key, value]) => `<member><Key>${esc(key)}</Key><Value>${esc(value)}</Value></member>`,
+        );
+        return xml(res, SNS_NS, 'ListTagsForResource', `<Tags>${members.join('')}</Tags>`);
+      }
+      case 'TagResource': {
+        const tagged = state.topics.get(p.ResourceArn);
+        if (!tagged) return queryError(res, 'sns', 404, 'ResourceNotFound', 'Resource does not exist');
+        tagged.tags = new Map([...(tagged.tags ?? []), ...tagsOf(p)]);
+        return xml(res, SNS_NS, 'TagResource', null);
       }
       case 'GetTopicAttributes':
         if (!topic) return needTopic();
@@ -338,6 +352,33 @@ export function sesOperation(method, path) {
   if (parts.length === 3)
     return { GET: 'GetConfigurationSetEventDestinations', POST: 'CreateConfigurationSetEventDestination' }[method];
   return { PUT: 'UpdateConfigurationSetEventDestination', DELETE: 'DeleteConfigurationSetEventDestination' }[method];
+}
+
+/** The `Tags.member.N.Key` / `.Value` parameters of a Query request, as a map. */
+function tagsOf(p) {
+  const tags = new Map();
+  for (let i = 1; p[`Tags.member.${i}.Key`] !== undefined; i++)
+    tags.set(p[`Tags.member.${i}.Key`], p[`Tags.member.${i}.Value`] ?? '');
+  return tags;
+}
+
+/**
+ * A topic that exists before setup runs (made by hand, as a topic of yours is), with this policy.
+ * @returns its ARN.
+ */
+export function addTopic(
+  fake,
+  name,
+  statements = defaultTopicPolicy(`arn:aws:sns:${fake.region}:${fake.account}:${name}`, fake.account).Statement,
+) {
+  const arn = `arn:aws:sns:${fake.region}:${fake.account}:${name}`;
+  const attributes = new Map([
+    ['TopicArn', arn],
+    ['Owner', fake.account],
+    ['Policy', JSON.stringify({ Version: '2008-10-17', Statement: statements })],
+  ]);
+  fake.state.topics.set(arn, { attributes, tags: new Map() });
+  return arn;
 }
 
 function defaultTopicPolicy(arn, account) {

@@ -6,6 +6,7 @@ import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { outcomeKey, postSnsMessage, type PostOutcome } from '../post-sns.js';
 import { startProgress } from '../progress.js';
 import { readStoredMessages } from '../sns-files.js';
+import { assertWebhookCredentialTransport } from '../secret-transport.js';
 import { UsageError } from '../usage-error.js';
 
 const FLAGS: CommandFlags = {
@@ -56,6 +57,7 @@ ${EXIT_CODES_HELP}
     const path = args.positionals[0];
     if (!path) throw new UsageError('FILE|DIR is required: the stored SNS message(s) to replay');
     const url = urlFlag(args, 'webhook-url');
+    assertWebhookCredentialTransport(url);
     const concurrency = integerFlag(args, 'concurrency');
     const timeoutMs = integerFlag(args, 'request-timeout-ms');
     const { messages, unreadable } = await readStoredMessages(path);

@@ -1,6 +1,6 @@
 import { SES_EVENT_DESTINATION_TYPES } from '#internal/setup/defaults.js';
 import type { SesEventDestinationType, SetupSesEventTrackingOptions } from 'kuratchi-sdk/internal/setup';
-import { booleanFlag, parseCommandArgs, requiredFlag, stringFlag, type ParsedArgs } from '../args.js';
+import { booleanFlag, parseCommandArgs, stringFlag, type ParsedArgs } from '../args.js';
 import { AWS_FLAGS, targetFromFlags } from '../aws-flags.js';
 import { out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
@@ -12,7 +12,9 @@ import { UsageError } from '../usage-error.js';
 const FLAGS: CommandFlags = {
   command: 'setup',
   flags: [
-    use('webhook-url', { required: true, note: 'the https:// URL of the webhook SNS posts to' }),
+    use('webhook-url', {
+      note: 'subscribed with its dead-letter queue; without it nothing is subscribed (you subscribe yourself)',
+    }),
     own('event-types', {
       kind: 'text',
       value: 'LIST',
@@ -52,15 +54,20 @@ export const setupCommand: Command = {
   audience: 'aws-setup',
   summary:
     'create or update the SNS topic, its policy, the configuration set, the event destination, the dead-letter queue and the webhook subscription',
-  help: `Usage: kuratchi-ses setup --webhook-url URL [options]
+  help: `Usage: kuratchi-ses setup [--webhook-url URL] [--topic-arn ARN] [options]
 
-Sets up SES event publishing to the webhook, idempotently: the SNS topic (standard), its
-SignatureVersion, its policy letting SES publish (AWS:SourceAccount + AWS:SourceArn of the
-configuration set), the configuration set, its SNS event destination, the SQS dead-letter queue
-(14-day retention; SNS may send for the topic only) and the HTTPS subscription with its
-RedrivePolicy naming that queue.
+Sets up SES event publishing to the webhook, idempotently: the SNS topic (standard, tagged
+kuratchi:managed-by), its SignatureVersion, its policy letting SES publish (AWS:SourceAccount +
+AWS:SourceArn of the configuration set), the configuration set, its SNS event destination, the
+SQS dead-letter queue (14-day retention; SNS may send for the topic only) and the HTTPS
+subscription with its RedrivePolicy naming that queue.
 
-It prints one line per step (created, updated, unchanged, failed, skipped or planned; the steps
+With --topic-arn the topic is yours: setup creates no topic and changes none of its attributes;
+it checks that its policy lets SES publish and, when not, prints the statement to add (step
+topic-policy: action-needed). Without --webhook-url nothing is subscribed: the next steps say
+how to subscribe yourself.
+
+It prints one line per step (created, updated, unchanged, action-needed, failed, skipped or planned; the steps
 include dead-letter-queue, the queue, and subscription-dead-letter, the subscription's
 RedrivePolicy), the topic and subscription ARNs, the dead-letter queue's URL, and what to do next.
 A second run changes nothing. A failing step stops the run and says which step failed and why;
@@ -80,6 +87,8 @@ confirms the subscription.
 
 Example:
   kuratchi-ses setup --region eu-west-1 --webhook-url https://dash.example.com/api/webhooks/ses-events
+  kuratchi-ses setup --region eu-west-1 --topic-arn arn:aws:sns:eu-west-1:123456789012:ses-events \\
+    --configuration-set acme --webhook-url https://dash.example.com/api/webhooks/ses-events
   kuratchi-ses setup --region eu-west-1 --webhook-url https://dash.example.com/api/webhooks/ses-events --dry-run
   kuratchi-ses setup --region eu-west-1 --webhook-url https://dash.example.com/api/webhooks/ses-events \\
     --firehose-stream-arn arn:aws:firehose:eu-west-1:123456789012:deliverystream/kuratchi-ses-events \\
@@ -89,9 +98,10 @@ ${EXIT_CODES_HELP}`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    const webhookUrl = stringFlag(args, 'webhook-url');
     const options: SetupSesEventTrackingOptions = {
       ...targetFromFlags(args),
-      webhookUrl: requiredFlag(args, 'webhook-url', 'the https:// URL of the webhook SNS posts to'),
+      ...(webhookUrl !== undefined ? { webhookUrl } : {}),
       dryRun: booleanFlag(args, 'dry-run'),
       ...(await optionalSetupFlags(args)),
     };
@@ -114,6 +124,7 @@ ${EXIT_CODES_HELP}`,
       out('fix the cause and run the same command again: the steps already done are kept');
       return EXIT.failed;
     }
+    for (const step of report.nextSteps) out(`next: ${step}`);
     if (report.subscriptionPending && report.topicArn) {
       out(
         `next: add ${report.topicArn} to the webhook's KURATCHI_ALLOWED_TOPIC_ARNS so it confirms the subscription, then run \`kuratchi-ses status\``,

@@ -10,6 +10,7 @@ import { outcomeKey, postSnsMessage } from '../post-sns.js';
 import { startProgress } from '../progress.js';
 import { readTextFile } from '../read-file.js';
 import { loadOrCreateSigningKey } from '../signing-key.js';
+import { assertWebhookCredentialTransport } from '../secret-transport.js';
 import { UsageError } from '../usage-error.js';
 
 const DEFAULT_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:kuratchi-ses-events';
@@ -97,6 +98,7 @@ ${EXIT_CODES_HELP}
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
     const url = urlFlag(args, 'webhook-url');
+    assertWebhookCredentialTransport(url);
     const count = integerFlag(args, 'count');
     const intervalMs = integerFlag(args, 'interval');
     const timeoutMs = integerFlag(args, 'request-timeout-ms');

@@ -52,7 +52,7 @@ function describe(s: SesEventTrackingStatus): string[] {
   const yes = (value: boolean | undefined) => (value ? 'yes' : 'no');
   const lines = [
     `kuratchi-ses status: account ${s.accountId}, ${s.region}: ${s.ready ? 'READY, events flow to the webhook' : 'NOT READY'}`,
-    `  topic              ${s.topic.exists ? `${s.topicArn} (SignatureVersion ${s.topic.signatureVersion}, SES may publish: ${yes(s.topic.sesCanPublish)})` : 'missing'}`,
+    `  topic              ${s.topic.exists ? `${s.topicArn}${s.topicManaged ? '' : ' (yours)'} (SignatureVersion ${s.topic.signatureVersion}, SES may publish: ${yes(s.topic.sesCanPublish)})` : 'missing'}`,
     `  configuration set  ${s.configurationSet.exists ? s.configurationSetName : 'missing'}${s.configurationSet.customRedirectDomain ? ` (redirect domain ${s.configurationSet.customRedirectDomain})` : ''}`,
     `  event destination  ${s.eventDestination.exists ? `${s.eventDestinationName}: ${s.eventDestination.enabled ? 'enabled' : 'DISABLED'}, ${s.eventDestination.eventTypes?.join(',').toLowerCase()}` : 'missing'}`,
   ];

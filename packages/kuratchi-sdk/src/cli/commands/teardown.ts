@@ -34,7 +34,9 @@ export const teardownCommand: Command = {
 
 Removes what setup created, newest first: the event destination, the configuration set (unless
 --keep-configuration-set, or other event destinations use it), the webhook subscription, and the
-topic (kept, without SES's permission, while other subscriptions remain, unless --force).
+topic (kept, without SES's permission, while other subscriptions remain, unless --force). Only a
+topic setup tagged kuratchi:managed-by is ever deleted: a topic of yours (--topic-arn) is kept,
+--force or not, and only the --webhook-url subscription is removed from it.
 The Firehose event destination (kuratchi-firehose) is deleted before the configuration set, and
 the SQS dead-letter queue last, kept while it still holds messages unless --force. Missing
 resources are reported absent, so it is safe to run twice. Credentials: the AWS SDK's default chain.

@@ -22,7 +22,10 @@ const FLAGS: CommandFlags = {
       meaning:
         "verify as of this time (default now), e.g. the message's own Timestamp: AWS signing certificates expire, and messages are accepted for an hour.",
     }),
-    use('topic-arn', { note: "accept only this topic (default the message's own TopicArn)", repeatable: true }),
+    use('topic-arn', {
+      note: 'accept only this topic; without it any topic is accepted, and the output says so',
+      repeatable: true,
+    }),
     own('max-age', {
       kind: 'integer',
       value: 'SECONDS',
@@ -46,7 +49,10 @@ Verifies a stored SNS message (the JSON body SNS posted) exactly as the webhook 
 signature version, SigningCertURL policy, topic, timestamp window, certificate validity and the
 RSA signature over the canonical string. With --cert it runs offline; without, it downloads the
 certificate from the message's SigningCertURL. To verify an old message, pass its own Timestamp
-as --at: AWS certificates expire, and messages are accepted for an hour.
+as --at: AWS certificates expire, and messages are accepted for an hour. Any AWS account can have
+SNS sign a message of its own topic: pass --topic-arn to require yours (without it, the topic is
+not checked, and a valid result says "topic not checked").
+
 
 Prints "valid: Notification <MessageId> from <TopicArn> (SignatureVersion 2, <Timestamp>)", or
 "invalid: <code>: <reason>" (a tampered copy: "invalid: signature-mismatch: signature does not
@@ -65,24 +71,28 @@ ${EXIT_CODES_HELP}
     const file = args.positionals[0];
     if (!file) throw new UsageError('FILE is required: the stored SNS message (JSON) to verify');
     const body = await readTextFile(file, 'message file');
-    const options = await verifyOptions(args, body);
+    const options = await verifyOptions(args);
     const json = booleanFlag(args, 'json');
     const { SnsMessageError, SnsVerificationError, verifySnsMessage } = await import('kuratchi-sdk/internal/verify');
     try {
       const message = await verifySnsMessage(body, options);
+      const topicChecked = options.allowAnyTopic !== true;
       const result = {
         valid: true,
         type: message.Type,
         messageId: message.MessageId,
         topicArn: message.TopicArn,
+        topicChecked,
         signatureVersion: message.SignatureVersion,
         timestamp: message.Timestamp,
       };
       if (json) out(JSON.stringify(result, null, 2));
       else
         out(
-          `valid: ${message.Type} ${message.MessageId} from ${message.TopicArn} (SignatureVersion ${message.SignatureVersion}, ${message.Timestamp})`,
+          `valid: ${message.Type} ${message.MessageId} from ${message.TopicArn}${topicChecked ? '' : ' (topic not checked)'} (SignatureVersion ${message.SignatureVersion}, ${message.Timestamp})`,
         );
+      if (!topicChecked && !json)
+        err('hint: any AWS account can sign for a topic of its own: pass --topic-arn YOUR_TOPIC');
       return EXIT.ok;
     } catch (error) {
       if (!(error instanceof SnsVerificationError || error instanceof SnsMessageError)) throw error;
@@ -100,7 +110,7 @@ ${EXIT_CODES_HELP}
   },
 };
 
-async function verifyOptions(args: ParsedArgs, body: string): Promise<VerifySnsOptions> {
+async function verifyOptions(args: ParsedArgs): Promise<VerifySnsOptions> {
   const options: VerifySnsOptions = { maxAgeSeconds: integerFlag(args, 'max-age') };
   const at = stringFlag(args, 'at');
   if (at !== undefined) {
@@ -117,8 +127,9 @@ async function verifyOptions(args: ParsedArgs, body: string): Promise<VerifySnsO
     options.fetchCertificate = async () => pem;
   }
   const topics = stringsFlag(args, 'topic-arn');
-  const ownTopic = topicOf(body);
-  options.allowedTopicArns = topics.length ? topics : ownTopic ? [ownTopic] : [];
+  // An offline tool: without --topic-arn it accepts any topic, said in words, and reports it unchecked.
+  if (topics.length) options.allowedTopicArns = topics;
+  else options.allowAnyTopic = true;
   return options;
 }
 
@@ -135,10 +146,6 @@ function hintFor(code: string, args: ParsedArgs, body: string): string | undefin
     return 'the certificate could not be downloaded: pass --cert FILE to verify offline';
   if (code === 'topic-not-allowed') return 'pass --topic-arn with the topic this message is expected from';
   return undefined;
-}
-
-function topicOf(body: string): string | undefined {
-  return field(body, 'TopicArn');
 }
 
 function field(body: string, name: string): string | undefined {

@@ -94,6 +94,11 @@ export async function rebuildFromArchivePage(ports: EventSinkPorts, options: Reb
         now: new Date(typeof envelope.Timestamp === 'string' ? envelope.Timestamp : NaN),
         fetchCertificate: async () => pem,
         keyCache,
+        // The archive holds only messages the webhook accepted (its topic allowlist included), and
+        // the signature is checked against the archived certificate, so whoever could write the
+        // archive could forge either: the topic adds no proof here, and a topic taken off the
+        // allowlist since must not make its archived events unrecoverable.
+        allowAnyTopic: true,
       });
       if (verified.message.Type !== 'Notification') throw new Error('not a Notification');
       messages.push(sesEventQueueMessage(verified.message, { source: 'rebuild', archiveKey: entry.key }));

@@ -2,16 +2,18 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
+import { clientCredentials } from './credentials.js';
 import type { SesEventTrackingClients, SesEventTrackingTarget } from './options.js';
 
 /**
  * The SNS, SESv2, SQS and STS clients of one run: the injected ones, the others created for the
- * target's region, credentials, profile and endpoint override.
+ * target's region, credentials (nested or flat: `credentials.ts`), profile and endpoint override.
  */
 export function resolveClients(target: SesEventTrackingTarget): SesEventTrackingClients {
+  const credentials = clientCredentials(target);
   const config = {
     region: target.region,
-    ...(target.credentials ? { credentials: target.credentials } : {}),
+    ...(credentials ? { credentials } : {}),
     ...(target.profile ? { profile: target.profile } : {}),
     ...(target.awsEndpoint ? { endpoint: target.awsEndpoint } : {}),
   };

@@ -10,7 +10,7 @@ import {
   snsSendStatement,
   type FoundQueue,
 } from './dead-letter-queue.js';
-import { deadLetterQueueNameOf } from './options.js';
+import { deadLetterQueueNameOf } from './target-schema.js';
 import type { SetupContext } from './setup-context.js';
 import type { Step } from './steps.js';
 import { withStatement } from './topic-policy.js';

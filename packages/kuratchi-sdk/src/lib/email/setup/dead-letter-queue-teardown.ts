@@ -1,7 +1,8 @@
 import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import type { PlacedContext } from './account-step.js';
 import { isQueueMissing, queueDepth, readQueue } from './dead-letter-queue.js';
-import { deadLetterQueueNameOf, type SesEventTrackingClients } from './options.js';
+import type { SesEventTrackingClients } from './options.js';
+import { deadLetterQueueNameOf } from './target-schema.js';
 import type { Step } from './steps.js';
 
 /** What the teardown step of the dead-letter queue needs of teardown's context. */

@@ -18,6 +18,13 @@ export function defaultDeadLetterQueueName(topicName: string): string {
 /** Name of the SNS event destination inside the configuration set. */
 export const DEFAULT_EVENT_DESTINATION_NAME = 'kuratchi-sns';
 
+/**
+ * Name the seed (the product's original brief) gives its SNS event destination. Without an
+ * `eventDestinationName`, setup, status and teardown take an existing SNS destination of this name
+ * as theirs when no `kuratchi-sns` exists (`event-destination-name.ts`).
+ */
+export const SEED_EVENT_DESTINATION_NAME = 'sns-events';
+
 /** Name of the Kinesis Data Firehose event destination inside the configuration set (when asked for). */
 export const DEFAULT_FIREHOSE_EVENT_DESTINATION_NAME = 'kuratchi-firehose';
 

@@ -16,6 +16,7 @@ import type { StepOutcome } from './steps.js';
  * rule of the SNS and the Firehose destination steps.
  * @param differences what differs between the current destination and the desired one, in words.
  * @param where what the destination publishes to, for the report.
+ * @param listed the configuration set's destinations when the caller has just read them (else read here).
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetConfigurationSetEventDestinations.html
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_CreateConfigurationSetEventDestination.html
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_UpdateConfigurationSetEventDestination.html
@@ -26,10 +27,13 @@ export async function ensureEventDestination(
   desired: EventDestinationDefinition,
   differences: (current: EventDestination) => string[],
   where: string,
+  listed?: readonly EventDestination[],
 ): Promise<StepOutcome> {
   const { ConfigurationSetName, EventDestinationName } = target;
-  const output = await sesv2.send(new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName }));
-  const current = output.EventDestinations?.find((d) => d.Name === EventDestinationName);
+  const destinations =
+    listed ??
+    (await sesv2.send(new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName }))).EventDestinations;
+  const current = destinations?.find((d) => d.Name === EventDestinationName);
   const update = () =>
     sesv2.send(
       new UpdateConfigurationSetEventDestinationCommand({

@@ -161,6 +161,7 @@ describe('status and teardown of the Firehose event destination', () => {
     const aws = completeAccount(mockedAws());
     aws.sesv2
       .on(GetConfigurationSetEventDestinationsCommand)
+      .resolvesOnce({ EventDestinations: [SNS_DESTINATION, FIREHOSE_DESTINATION] })
       .resolvesOnce({ EventDestinations: [FIREHOSE_DESTINATION] })
       .resolves({ EventDestinations: [] });
     aws.sesv2.on(DeleteConfigurationSetEventDestinationCommand).resolves({});

@@ -22,10 +22,12 @@ export type {
   FirehoseDestinationOptions,
 } from './options.js';
 export type { StepReport, StepStatus } from './steps.js';
+export type { FlatCredentials } from './credentials.js';
 export { DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
 export {
   DEFAULT_TOPIC_NAME,
   DEFAULT_EVENT_DESTINATION_NAME,
+  SEED_EVENT_DESTINATION_NAME,
   DEFAULT_FIREHOSE_EVENT_DESTINATION_NAME,
   SES_EVENT_DESTINATION_TYPES,
 } from './defaults.js';

@@ -3,16 +3,14 @@ import type { SNSClient, SNSClientConfig } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { z } from 'zod';
-import { AWS_REGION_PATTERN, SNS_TOPIC_NAME_PATTERN, SQS_STANDARD_QUEUE_NAME_PATTERN } from '../shared/aws-names.js';
-import { configurationSetNameSchema, DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
+import { configurationSetNameSchema } from '../shared/configuration-set.js';
+import type { FlatCredentials } from './credentials.js';
 import {
-  defaultDeadLetterQueueName,
-  DEFAULT_EVENT_DESTINATION_NAME,
   DEFAULT_FIREHOSE_EVENT_DESTINATION_NAME,
-  DEFAULT_TOPIC_NAME,
   SES_EVENT_DESTINATION_TYPES,
   type SesEventDestinationType,
 } from './defaults.js';
+import { addIssues, httpsUrl, queueNameFits, targetFields, targetIssues, withTopicName } from './target-schema.js';
 
 /** The AWS clients setup, status and teardown use; any of them may be injected. */
 export interface SesEventTrackingClients {
@@ -23,11 +21,17 @@ export interface SesEventTrackingClients {
   sqs: SQSClient;
 }
 
-/** Which resources, where, and how to reach AWS: common to setup, status and teardown. */
-export interface SesEventTrackingTarget {
+/**
+ * Which resources, where, and how to reach AWS: common to setup, status and teardown. Unknown
+ * keys are refused (a misspelt option is an error, never ignored).
+ */
+export interface SesEventTrackingTarget extends FlatCredentials {
   /** AWS region of the configuration set and the topic (SES publishes to a topic of its own region). */
   region: string;
-  /** Credentials; default the AWS SDK's default chain (environment, profile, SSO… in Node). */
+  /**
+   * Credentials; default the flat `accessKeyId`/`secretAccessKey`/`sessionToken`, else the AWS
+   * SDK's default chain (environment, profile, SSO… in Node). Both forms at once must agree.
+   */
   credentials?: SNSClientConfig['credentials'];
   /** Named profile of the shared AWS config files (Node only). */
   profile?: string;
@@ -39,9 +43,21 @@ export interface SesEventTrackingTarget {
   accountId?: string;
   /** Default `kuratchi-email-tracking`. */
   configurationSetName?: string;
-  /** Default `kuratchi-ses-events` (a standard topic: SES does not publish to FIFO topics). */
+  /**
+   * The topic setup manages: created (tagged `kuratchi:managed-by`), or adopted when it exists;
+   * default `kuratchi-ses-events` (a standard topic: SES does not publish to FIFO topics).
+   */
   topicName?: string;
-  /** Name of the event destination in the configuration set; default `kuratchi-sns`. */
+  /**
+   * A topic of yours, used as given (the seed's call): setup creates no topic and changes none of
+   * its attributes, it reads its policy and reports whether SES may publish (with the statement
+   * to add when not); teardown never deletes it. Same region, and the credentials' account.
+   */
+  snsTopicArn?: string;
+  /**
+   * Name of the SNS event destination in the configuration set; default an existing
+   * `kuratchi-sns`, else an existing SNS destination `sns-events` (the seed's), else `kuratchi-sns`.
+   */
   eventDestinationName?: string;
   /**
    * Name of the SQS dead-letter queue of the webhook's subscription (a standard queue, in the
@@ -72,13 +88,17 @@ export interface HttpsDeliveryPolicy {
 
 /** Options of `setupSESEventTracking`. */
 export interface SetupSesEventTrackingOptions extends SesEventTrackingTarget {
-  /** The webhook SNS posts to: `https://…/api/webhooks/ses-events` (a Basic credential may be in the URL). */
-  webhookUrl: string;
+  /**
+   * The webhook SNS posts to: `https://…/api/webhooks/ses-events` (a Basic credential may be in
+   * the URL), subscribed with its dead-letter queue. Without it nothing is subscribed (you
+   * subscribe yourself): the report's `nextSteps` says what to do.
+   */
+  webhookUrl?: string;
   /** Event types to publish; default all ten. */
   eventTypes?: SesEventDestinationType[];
-  /** SNS signature version of the topic's messages; default `'2'` (SHA256). */
+  /** SNS signature version of the topic's messages; default `'2'` (SHA256). Not with `snsTopicArn`. */
   signatureVersion?: '1' | '2';
-  /** HTTPS delivery policy of the topic; default SNS's own. */
+  /** HTTPS delivery policy of the topic; default SNS's own. Not with `snsTopicArn`. */
   deliveryPolicy?: HttpsDeliveryPolicy;
   /** Open and click tracking through a custom redirect domain of your own. */
   trackingOptions?: { customRedirectDomain: string; httpsPolicy?: 'REQUIRE' | 'REQUIRE_OPEN_ONLY' | 'OPTIONAL' };
@@ -115,7 +135,10 @@ export interface SesEventTrackingStatusOptions extends SesEventTrackingTarget {
 
 /** Options of `teardownSESEventTracking`. */
 export interface TeardownSesEventTrackingOptions extends SesEventTrackingTarget {
-  /** Only this webhook's subscription is removed; default every HTTPS subscription of the topic. */
+  /**
+   * Only this webhook's subscription is removed; default every HTTPS subscription of a topic setup
+   * manages (of a topic of yours, or an untagged one, none unless this is given).
+   */
   webhookUrl?: string;
   /** Name of the Firehose event destination to remove too (absent is fine); default `kuratchi-firehose`. */
   firehoseEventDestinationName?: string;
@@ -123,72 +146,13 @@ export interface TeardownSesEventTrackingOptions extends SesEventTrackingTarget 
   keepConfigurationSet?: boolean;
   /**
    * Delete the topic even when subscriptions other than the webhook's remain, and the dead-letter
-   * queue even when it still holds messages (run `kuratchi-ses redrive` first: they are lost).
+   * queue even when it still holds messages (run `kuratchi-ses redrive` first: they are lost). A
+   * topic setup does not manage (yours, or untagged) is never deleted, forced or not.
    */
   force?: boolean;
   /** Report the plan without calling AWS. */
   dryRun?: boolean;
 }
-
-const region = z.string().regex(AWS_REGION_PATTERN, 'must be an AWS region like eu-west-1');
-const httpsUrl = z
-  .url('must be an absolute URL')
-  .refine(
-    (value) => new URL(value).protocol === 'https:',
-    'must be an https:// URL (the webhook contract is HTTPS only)',
-  )
-  .refine((value) => !new URL(value).hash, 'must not have a #fragment');
-
-const target = {
-  region,
-  credentials: z.unknown().optional(),
-  profile: z.string().min(1).optional(),
-  awsEndpoint: z.url('must be an absolute URL').optional(),
-  clients: z.object({ sns: z.unknown(), sesv2: z.unknown(), sts: z.unknown(), sqs: z.unknown() }).partial().optional(),
-  accountId: z
-    .string()
-    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
-    .optional(),
-  configurationSetName: configurationSetNameSchema.default(DEFAULT_CONFIGURATION_SET_NAME),
-  topicName: z
-    .string()
-    .regex(
-      SNS_TOPIC_NAME_PATTERN,
-      'must be 1 to 256 letters, digits, "_" or "-" (a standard topic: SES cannot publish to FIFO topics)',
-    )
-    .default(DEFAULT_TOPIC_NAME),
-  eventDestinationName: configurationSetNameSchema.default(DEFAULT_EVENT_DESTINATION_NAME),
-  deadLetterQueueName: z
-    .string()
-    .regex(
-      SQS_STANDARD_QUEUE_NAME_PATTERN,
-      'must be 1 to 80 letters, digits, "_" or "-" (a standard queue: the subscription of a standard topic takes no FIFO dead-letter queue)',
-    )
-    .optional(),
-};
-
-/**
- * The dead-letter queue's name: the one given, or the topic's name and `-dlq`.
- * @see https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
- */
-export function deadLetterQueueNameOf(options: {
-  topicName: string;
-  deadLetterQueueName?: string | undefined;
-}): string {
-  return options.deadLetterQueueName ?? defaultDeadLetterQueueName(options.topicName);
-}
-
-/** A topic name too long for the default queue name needs `deadLetterQueueName` (SQS names: at most 80). */
-const queueNameFits: [
-  (o: { topicName: string; deadLetterQueueName?: string | undefined }) => boolean,
-  { path: string[]; message: string },
-] = [
-  (o) => SQS_STANDARD_QUEUE_NAME_PATTERN.test(deadLetterQueueNameOf(o)),
-  {
-    path: ['deadLetterQueueName'],
-    message: 'is required when the topic name is longer than 76 characters (an SQS queue name has at most 80)',
-  },
-];
 
 const seconds = z.number().int().min(1).max(3600);
 const count = z.number().int().min(0).max(100);
@@ -196,14 +160,14 @@ const count = z.number().int().min(0).max(100);
 /** Validated {@link SetupSesEventTrackingOptions}, defaults filled in. */
 export const setupOptionsSchema = z
   .object({
-    ...target,
-    webhookUrl: httpsUrl,
+    ...targetFields,
+    webhookUrl: httpsUrl.optional(),
     eventTypes: z
       .array(z.enum(SES_EVENT_DESTINATION_TYPES))
       .min(1, 'must list at least one event type')
       .transform((types) => [...new Set(types)])
       .default([...SES_EVENT_DESTINATION_TYPES]),
-    signatureVersion: z.enum(['1', '2']).default('2'),
+    signatureVersion: z.enum(['1', '2']).optional(),
     deliveryPolicy: z
       .object({
         healthyRetryPolicy: z
@@ -269,18 +233,32 @@ export const setupOptionsSchema = z
     dryRun: z.boolean().default(false),
   })
   .strict()
+  .superRefine((o, ctx) => {
+    addIssues(targetIssues(o), ctx);
+    // A topic of yours keeps its attributes: setup reads it and changes nothing of it.
+    for (const option of ['signatureVersion', 'deliveryPolicy'] as const)
+      if (o.snsTopicArn !== undefined && o[option] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [option],
+          message: 'sets an attribute of the topic, which setup leaves as it is when the topic is yours (snsTopicArn)',
+        });
+  })
+  .transform((o) => ({ ...withTopicName(o), signatureVersion: o.signatureVersion ?? ('2' as const) }))
   .refine(...queueNameFits);
 
 /** Validated {@link SesEventTrackingStatusOptions}. */
 export const statusOptionsSchema = z
-  .object({ ...target, webhookUrl: httpsUrl.optional() })
+  .object({ ...targetFields, webhookUrl: httpsUrl.optional() })
   .strict()
+  .superRefine((o, ctx) => addIssues(targetIssues(o), ctx))
+  .transform(withTopicName)
   .refine(...queueNameFits);
 
 /** Validated {@link TeardownSesEventTrackingOptions}. */
 export const teardownOptionsSchema = z
   .object({
-    ...target,
+    ...targetFields,
     webhookUrl: httpsUrl.optional(),
     keepConfigurationSet: z.boolean().default(false),
     firehoseEventDestinationName: configurationSetNameSchema.default(DEFAULT_FIREHOSE_EVENT_DESTINATION_NAME),
@@ -288,6 +266,8 @@ export const teardownOptionsSchema = z
     dryRun: z.boolean().default(false),
   })
   .strict()
+  .superRefine((o, ctx) => addIssues(targetIssues(o), ctx))
+  .transform(withTopicName)
   .refine(...queueNameFits);
 
 /** {@link SetupSesEventTrackingOptions} after validation. */

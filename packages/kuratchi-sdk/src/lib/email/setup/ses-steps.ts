@@ -5,6 +5,7 @@ import {
   type SESv2Client,
 } from '@aws-sdk/client-sesv2';
 import { isAwsError } from './aws-errors.js';
+import { eventDestinationNameOf, listEventDestinations } from './event-destination-name.js';
 import { destinationDifferences, ensureEventDestination } from './event-destinations.js';
 import type { SetupContext } from './setup-context.js';
 import type { Step } from './steps.js';
@@ -79,18 +80,26 @@ export const trackingOptionsStep: Step<SetupContext> = {
 
 /**
  * The configuration set publishes the chosen event types to the topic through an enabled SNS
- * event destination: created, or updated when it exists with other settings.
+ * event destination: created, or updated when it exists with other settings. Its name is the one
+ * given, else an existing `kuratchi-sns` or (the seed's) `sns-events`, else `kuratchi-sns`
+ * (`event-destination-name.ts`).
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_CreateConfigurationSetEventDestination.html
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_UpdateConfigurationSetEventDestination.html
  */
 export const eventDestinationStep: Step<SetupContext> = {
   name: 'event-destination',
   plan: (c) =>
-    `publish ${c.options.eventTypes.join(', ')} of ${c.options.configurationSetName} to the topic through the enabled event destination ${c.options.eventDestinationName}`,
-  run: (c) =>
-    ensureEventDestination(
+    `publish ${c.options.eventTypes.join(', ')} of ${c.options.configurationSetName} to the topic through the enabled event destination ${c.eventDestinationName}`,
+  async run(c) {
+    // Without a name, the list says which destination is setup's; it then serves the step too.
+    const listed =
+      c.options.eventDestinationName === undefined
+        ? await listEventDestinations(c.clients.sesv2, c.options.configurationSetName)
+        : undefined;
+    if (listed) c.eventDestinationName = eventDestinationNameOf(listed);
+    return ensureEventDestination(
       c.clients.sesv2,
-      { ConfigurationSetName: c.options.configurationSetName, EventDestinationName: c.options.eventDestinationName },
+      { ConfigurationSetName: c.options.configurationSetName, EventDestinationName: c.eventDestinationName },
       { Enabled: true, MatchingEventTypes: c.options.eventTypes, SnsDestination: { TopicArn: c.topicArn } },
       (current) =>
         destinationDifferences(
@@ -101,7 +110,9 @@ export const eventDestinationStep: Step<SetupContext> = {
             : null,
         ),
       c.topicArn,
-    ),
+      listed,
+    );
+  },
 };
 
 /** The configuration set, or null when it does not exist. */

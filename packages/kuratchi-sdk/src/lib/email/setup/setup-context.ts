@@ -13,6 +13,10 @@ export interface SetupContext {
   deadLetterQueueArn: string;
   deadLetterQueueUrl?: string;
   topicAttributes: Record<string, string>;
+  /** The SNS event destination's name: as planned, then as the event destination step chose it. */
+  eventDestinationName: string;
+  /** What the caller must do for events to flow, in words (a policy statement to add, a subscription to make). */
+  nextSteps: string[];
   /** Whether the configuration set was created (with the tracking options) by this run. */
   configurationSetCreated: boolean;
   currentTrackingOptions?: { CustomRedirectDomain?: string | undefined; HttpsPolicy?: string | undefined } | undefined;

@@ -12,8 +12,10 @@ import {
   GetTopicAttributesCommand,
   ListSubscriptionsByTopicCommand,
   SetSubscriptionAttributesCommand,
+  ListTagsForResourceCommand,
   SetTopicAttributesCommand,
   SubscribeCommand,
+  TagResourceCommand,
 } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -100,7 +102,11 @@ describe('setupSESEventTracking: first run on a new account', () => {
       'subscription-dead-letter',
     ]);
 
-    expect(aws.sns.commandCalls(CreateTopicCommand)[0]!.args[0].input).toEqual({ Name: 'kuratchi-ses-events' });
+    // Tagged as setup's at creation: teardown deletes only a topic that carries the tag.
+    expect(aws.sns.commandCalls(CreateTopicCommand)[0]!.args[0].input).toEqual({
+      Name: 'kuratchi-ses-events',
+      Tags: [{ Key: 'kuratchi:managed-by', Value: 'kuratchi-ses setup' }],
+    });
     const [signature, policy] = aws.sns.commandCalls(SetTopicAttributesCommand).map((call) => call.args[0].input);
     expect(signature).toEqual({ TopicArn: TOPIC_ARN, AttributeName: 'SignatureVersion', AttributeValue: '2' });
     expect(policy).toMatchObject({ TopicArn: TOPIC_ARN, AttributeName: 'Policy' });
@@ -263,6 +269,20 @@ describe('setupSESEventTracking: a second run changes nothing', () => {
 });
 
 describe('setupSESEventTracking: updates what differs', () => {
+  it('a topic of its name that setup never tagged is adopted: tagged, so teardown may delete it', async () => {
+    const aws = completeAccount(mockedAws());
+    aws.sns.on(ListTagsForResourceCommand).resolves({ Tags: [] });
+    aws.sns.on(TagResourceCommand).resolves({});
+    const report = await setup(aws);
+    expect(step(report, 'topic')).toMatchObject({ status: 'updated' });
+    expect(step(report, 'topic').detail).toContain('tagged kuratchi:managed-by');
+    expect(aws.sns.commandCalls(TagResourceCommand)[0]!.args[0].input).toEqual({
+      ResourceArn: TOPIC_ARN,
+      Tags: [{ Key: 'kuratchi:managed-by', Value: 'kuratchi-ses setup' }],
+    });
+    expect(mutatingCalls(aws)).toEqual(['TagResourceCommand']);
+  });
+
   it('an event destination that is disabled, with other types, is updated', async () => {
     const aws = completeAccount(mockedAws());
     aws.sesv2.on(GetConfigurationSetEventDestinationsCommand).resolves({

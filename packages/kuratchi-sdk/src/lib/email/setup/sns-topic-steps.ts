@@ -4,6 +4,7 @@ import { canonicalJson } from './canonical-json.js';
 import type { SetupContext } from './setup-context.js';
 import type { Step } from './steps.js';
 import { sesPublishStatement, withStatement } from './topic-policy.js';
+import { MANAGED_TOPIC_TAG, readTopicManaged, tagTopicManaged } from './topic-ownership.js';
 
 /** Reads the topic's attributes, or null when it does not exist. */
 export async function readTopicAttributes(
@@ -19,19 +20,31 @@ export async function readTopicAttributes(
 }
 
 /**
- * The SNS topic exists (a standard topic: SES does not publish to FIFO topics).
+ * The SNS topic setup manages exists (a standard topic: SES does not publish to FIFO topics),
+ * tagged as setup's: created with the tag, or, found under its name without it, adopted by
+ * tagging it (`topic-ownership.ts`: teardown deletes only a tagged topic).
  * @see https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html
+ * @see https://docs.aws.amazon.com/sns/latest/api/API_TagResource.html
  */
 export const topicStep: Step<SetupContext> = {
   name: 'topic',
-  plan: (c) => `create the standard SNS topic ${c.options.topicName} if it does not exist`,
+  plan: (c) =>
+    `create the standard SNS topic ${c.options.topicName} (tagged ${MANAGED_TOPIC_TAG.Key}) if it does not exist`,
   async run(c) {
     const existing = await readTopicAttributes(c);
     if (existing) {
       c.topicAttributes = existing;
-      return { status: 'unchanged', detail: `topic ${c.topicArn} exists` };
+      if (await readTopicManaged(c.clients.sns, c.topicArn))
+        return { status: 'unchanged', detail: `topic ${c.topicArn} exists` };
+      await tagTopicManaged(c.clients.sns, c.topicArn);
+      return {
+        status: 'updated',
+        detail: `topic ${c.topicArn} exists; tagged ${MANAGED_TOPIC_TAG.Key}: setup manages it (teardown may delete it)`,
+      };
     }
-    const created = await c.clients.sns.send(new CreateTopicCommand({ Name: c.options.topicName }));
+    const created = await c.clients.sns.send(
+      new CreateTopicCommand({ Name: c.options.topicName, Tags: [{ ...MANAGED_TOPIC_TAG }] }),
+    );
     if (created.TopicArn) c.topicArn = created.TopicArn;
     c.topicAttributes = (await readTopicAttributes(c)) ?? {};
     return { status: 'created', detail: `created topic ${c.topicArn}` };

@@ -34,6 +34,7 @@ describe('getSESEventTrackingStatus', () => {
       region: REGION,
       accountId: ACCOUNT,
       topicArn: TOPIC_ARN,
+      topicManaged: true,
       configurationSetName: 'kuratchi-email-tracking',
       eventDestinationName: 'kuratchi-sns',
       topic: { exists: true, signatureVersion: '2', sesCanPublish: true },
@@ -160,5 +161,52 @@ describe('getSESEventTrackingStatus', () => {
     aws.sqs.on(GetQueueAttributesCommand).resolves({ Attributes: dlqAttributes(3) });
     const status = await getSESEventTrackingStatus({ region: REGION, clients: aws.clients });
     expect(status).toMatchObject({ ready: true, deadLetterQueue: { messages: 3 } });
+  });
+});
+
+describe("getSESEventTrackingStatus: a topic of yours and the seed's destination name", () => {
+  const mine = {
+    Sid: 'AllowSes',
+    Effect: 'Allow',
+    Principal: { Service: 'ses.amazonaws.com' },
+    Action: 'sns:Publish',
+    Resource: TOPIC_ARN,
+    Condition: { StringEquals: { 'AWS:SourceAccount': ACCOUNT } },
+  };
+  const withPolicy = (statements: object[]) => {
+    const aws = completeAccount(mockedAws());
+    aws.sns.on(GetTopicAttributesCommand).resolves({
+      Attributes: { TopicArn: TOPIC_ARN, Policy: JSON.stringify({ Statement: statements }) },
+    });
+    aws.sesv2.on(GetConfigurationSetEventDestinationsCommand).resolves({
+      EventDestinations: [
+        { Name: 'sns-events', Enabled: true, MatchingEventTypes: ['SEND'], SnsDestination: { TopicArn: TOPIC_ARN } },
+      ],
+    });
+    return aws;
+  };
+
+  it('checks the policy whatever its form, and finds the destination named sns-events', async () => {
+    const aws = withPolicy([mine]);
+    const status = await getSESEventTrackingStatus({ region: REGION, snsTopicArn: TOPIC_ARN, clients: aws.clients });
+    expect(status).toMatchObject({
+      ready: true,
+      topicManaged: false,
+      topicArn: TOPIC_ARN,
+      eventDestinationName: 'sns-events',
+      topic: { exists: true, sesCanPublish: true, signatureVersion: '1' },
+      eventDestination: { exists: true, enabled: true, topicArn: TOPIC_ARN },
+    });
+    expect(mutatingCalls(aws)).toEqual([]);
+  });
+
+  it('a policy that does not let SES publish is a problem saying what to add', async () => {
+    const aws = withPolicy([{ ...mine, Principal: { Service: 'events.amazonaws.com' } }]);
+    const status = await getSESEventTrackingStatus({ region: REGION, snsTopicArn: TOPIC_ARN, clients: aws.clients });
+    expect(status.ready).toBe(false);
+    expect(status.topic.sesCanPublish).toBe(false);
+    expect(status.problems).toEqual([
+      expect.stringContaining('add the statement `kuratchi-ses setup --topic-arn` prints to your topic'),
+    ]);
   });
 });

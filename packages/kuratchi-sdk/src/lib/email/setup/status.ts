@@ -1,16 +1,19 @@
-import { GetConfigurationSetEventDestinationsCommand } from '@aws-sdk/client-sesv2';
 import { parseOptions } from '../shared/invalid-options.js';
 import { resolveClients } from './aws-clients.js';
-import { isAwsError, redactUrl } from './aws-errors.js';
+import { redactUrl } from './aws-errors.js';
 import { configurationSetArnOf, sqsQueueArnOf, topicArnOf } from '../shared/aws-names.js';
 import { queueDepth, readQueue, redriveTargetOf, snsSendStatement } from './dead-letter-queue.js';
 import { DEFAULT_FIREHOSE_EVENT_DESTINATION_NAME } from './defaults.js';
+import { eventDestinationNameOf, listEventDestinations } from './event-destination-name.js';
 import { resolvePlace } from './identity.js';
-import { deadLetterQueueNameOf, statusOptionsSchema, type SesEventTrackingStatusOptions } from './options.js';
+import { statusOptionsSchema, type SesEventTrackingStatusOptions } from './options.js';
+import { deadLetterQueueNameOf } from './target-schema.js';
 import { readConfigurationSet } from './ses-steps.js';
 import { readTopicAttributes } from './sns-topic-steps.js';
 import { isConfirmed, listHttpsSubscriptions, subscriptionAttributes } from './sns-subscriptions.js';
-import { hasStatement, sesPublishStatement } from './topic-policy.js';
+import { sesMayPublish } from './ses-publish-check.js';
+import { hasStatement } from './topic-policy.js';
+import { assertTopicAccount } from './topic-choice.js';
 
 /** The state of SES event tracking in one account and region, as `getSESEventTrackingStatus` found it. */
 export interface SesEventTrackingStatus {
@@ -23,7 +26,10 @@ export interface SesEventTrackingStatus {
   region: string;
   accountId: string;
   topicArn: string;
+  /** False for a topic of yours (`snsTopicArn`): setup neither made nor changes it. */
+  topicManaged: boolean;
   configurationSetName: string;
+  /** The SNS event destination's name: given, or the one found (`kuratchi-sns`, else `sns-events`). */
   eventDestinationName: string;
   topic: { exists: boolean; signatureVersion?: string; sesCanPublish?: boolean; deliveryPolicy?: string };
   configurationSet: { exists: boolean; customRedirectDomain?: string };
@@ -81,7 +87,9 @@ export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOpt
   const options = parseOptions('getSESEventTrackingStatus', statusOptionsSchema, input);
   const clients = resolveClients(input);
   const place = await resolvePlace(clients.sts, options.region, options.accountId);
-  const topicArn = topicArnOf(place, options.topicName);
+  assertTopicAccount(options.snsTopicArn, place.accountId);
+  const topicArn = options.snsTopicArn ?? topicArnOf(place, options.topicName);
+  const yours = options.snsTopicArn !== undefined;
   const configurationSetArn = configurationSetArnOf(place, options.configurationSetName);
   const problems: string[] = [];
   const setup = 'run `kuratchi-ses setup` (or setupSESEventTracking)';
@@ -90,15 +98,18 @@ export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOpt
   const topic: SesEventTrackingStatus['topic'] = { exists: attributes !== null };
   if (attributes) {
     topic.signatureVersion = attributes.SignatureVersion ?? '1';
-    topic.sesCanPublish = hasStatement(
-      attributes.Policy,
-      sesPublishStatement(topicArn, place.accountId, configurationSetArn),
-    );
+    topic.sesCanPublish = sesMayPublish(attributes.Policy, {
+      topicArn,
+      accountId: place.accountId,
+      configurationSetArn,
+    });
     if (attributes.DeliveryPolicy) topic.deliveryPolicy = attributes.DeliveryPolicy;
     if (!topic.sesCanPublish)
-      problems.push(`the topic policy does not let SES publish for ${configurationSetArn}: ${setup}`);
+      problems.push(
+        `the topic policy does not let SES publish for ${configurationSetArn}: ${yours ? 'add the statement `kuratchi-ses setup --topic-arn` prints to your topic' : setup}`,
+      );
   } else {
-    problems.push(`the SNS topic ${topicArn} does not exist: ${setup}`);
+    problems.push(`the SNS topic ${topicArn} does not exist: ${yours ? 'check snsTopicArn' : setup}`);
   }
 
   const set = await readConfigurationSet(clients.sesv2, options.configurationSetName);
@@ -107,14 +118,11 @@ export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOpt
     configurationSet.customRedirectDomain = set.TrackingOptions.CustomRedirectDomain;
   const eventDestination: SesEventTrackingStatus['eventDestination'] = { exists: false };
   const firehoseDestination: SesEventTrackingStatus['firehoseDestination'] = { exists: false };
+  const destinations = set ? await listEventDestinations(clients.sesv2, options.configurationSetName) : [];
+  const eventDestinationName = eventDestinationNameOf(destinations, options.eventDestinationName);
   if (set) {
-    const output = await clients.sesv2
-      .send(new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName: options.configurationSetName }))
-      .catch((error: unknown) =>
-        isAwsError(error, 'NotFoundException') ? { EventDestinations: [] } : Promise.reject(error),
-      );
-    const destination = output.EventDestinations?.find((d) => d.Name === options.eventDestinationName);
-    const firehose = output.EventDestinations?.find((d) => d.Name === DEFAULT_FIREHOSE_EVENT_DESTINATION_NAME);
+    const destination = destinations.find((d) => d.Name === eventDestinationName);
+    const firehose = destinations.find((d) => d.Name === DEFAULT_FIREHOSE_EVENT_DESTINATION_NAME);
     if (firehose) {
       Object.assign(firehoseDestination, {
         exists: true,
@@ -140,13 +148,13 @@ export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOpt
         ...(destination.SnsDestination?.TopicArn ? { topicArn: destination.SnsDestination.TopicArn } : {}),
       });
       if (!eventDestination.enabled)
-        problems.push(`the event destination ${options.eventDestinationName} is disabled: ${setup}`);
+        problems.push(`the event destination ${eventDestinationName} is disabled: ${setup}`);
       if (eventDestination.topicArn !== topicArn)
         problems.push(
           `the event destination publishes to ${eventDestination.topicArn ?? 'no SNS topic'}, not ${topicArn}: ${setup}`,
         );
     } else {
-      problems.push(`the configuration set has no event destination ${options.eventDestinationName}: ${setup}`);
+      problems.push(`the configuration set has no event destination ${eventDestinationName}: ${setup}`);
     }
   } else {
     problems.push(`the configuration set ${options.configurationSetName} does not exist: ${setup}`);
@@ -213,8 +221,9 @@ export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOpt
     region: options.region,
     accountId: place.accountId,
     topicArn,
+    topicManaged: !yours,
     configurationSetName: options.configurationSetName,
-    eventDestinationName: options.eventDestinationName,
+    eventDestinationName,
     topic,
     configurationSet,
     eventDestination,

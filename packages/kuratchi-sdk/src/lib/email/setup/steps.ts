@@ -3,10 +3,20 @@ import type { AwsPlace } from '../shared/aws-names.js';
 
 /**
  * What a step did: `created` / `updated` / `unchanged` (setup), `deleted` / `absent` / `kept`
- * (teardown), `planned` (dry run), `failed`, or `skipped` after an earlier failure.
+ * (teardown), `action-needed` (something only you can do, said in the run's `nextSteps`; later
+ * steps still run), `planned` (dry run), `failed`, or `skipped` after an earlier failure.
  */
 export type StepStatus =
-  'created' | 'updated' | 'unchanged' | 'deleted' | 'absent' | 'kept' | 'planned' | 'failed' | 'skipped';
+  | 'created'
+  | 'updated'
+  | 'unchanged'
+  | 'deleted'
+  | 'absent'
+  | 'kept'
+  | 'action-needed'
+  | 'planned'
+  | 'failed'
+  | 'skipped';
 
 /** One line of a setup or teardown report. */
 export interface StepReport {
@@ -72,7 +82,10 @@ export interface RunReport {
   ok: boolean;
   dryRun: boolean;
   region: string;
-  /** Unknown in a dry run without `accountId`, or when the account step failed. */
+  /**
+   * Unknown in a dry run without `accountId` (a topic of yours names its account), or when the
+   * account step failed.
+   */
   accountId?: string;
   topicArn?: string;
   /** One entry per step, in order. */

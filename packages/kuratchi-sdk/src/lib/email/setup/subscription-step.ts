@@ -10,15 +10,16 @@ import type { Step } from './steps.js';
  * verifies signatures, which raw delivery drops). A new subscription stays pending until the
  * webhook visits the SubscribeURL of SNS's SubscriptionConfirmation, which it does by itself once
  * the topic is in its allowlist. A new subscription is made with its `RedrivePolicy` (the
- * dead-letter queue) in Subscribe's `Attributes`, so it holds from the first delivery.
+ * dead-letter queue) in Subscribe's `Attributes`, so it holds from the first delivery. Runs only
+ * with a `webhookUrl` (without one, setup subscribes nothing).
  * @see https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-http-https-endpoint-as-subscriber.html
  */
 export const subscriptionStep: Step<SetupContext> = {
   name: 'subscription',
-  plan: (c) => `subscribe ${redactUrl(c.options.webhookUrl)} (https) to the topic; the webhook confirms it`,
+  plan: (c) => `subscribe ${redactUrl(c.options.webhookUrl!)} (https) to the topic; the webhook confirms it`,
   async run(c) {
-    const [existing] = await listHttpsSubscriptions(c.clients.sns, c.topicArn, c.options.webhookUrl);
+    const [existing] = await listHttpsSubscriptions(c.clients.sns, c.topicArn, c.options.webhookUrl!);
     if (existing && !isConfirmed(existing)) {
       c.subscriptionPending = true;
       return {
@@ -54,7 +55,7 @@ export const subscriptionStep: Step<SetupContext> = {
       new SubscribeCommand({
         TopicArn: c.topicArn,
         Protocol: 'https',
-        Endpoint: c.options.webhookUrl,
+        Endpoint: c.options.webhookUrl!,
         ReturnSubscriptionArn: true,
         Attributes: { RedrivePolicy: redrivePolicyOf(c.deadLetterQueueArn) },
       }),
@@ -64,7 +65,7 @@ export const subscriptionStep: Step<SetupContext> = {
     c.subscriptionCreated = true;
     return {
       status: 'created',
-      detail: `subscribed ${redactUrl(c.options.webhookUrl)}; pending until the webhook confirms it (it must allow ${c.topicArn})`,
+      detail: `subscribed ${redactUrl(c.options.webhookUrl!)}; pending until the webhook confirms it (it must allow ${c.topicArn})`,
     };
   },
 };

@@ -7,6 +7,7 @@ import {
   DeleteTopicCommand,
   GetTopicAttributesCommand,
   ListSubscriptionsByTopicCommand,
+  ListTagsForResourceCommand,
   SetTopicAttributesCommand,
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
@@ -36,8 +37,15 @@ function deletable(aws: MockedAws): MockedAws {
   aws.sns.on(DeleteTopicCommand).resolves({});
   aws.sns.on(SetTopicAttributesCommand).resolves({});
   aws.sqs.on(DeleteQueueCommand).resolves({});
-  // Once the destination and the subscription are gone, the listings are empty.
-  aws.sesv2.on(GetConfigurationSetEventDestinationsCommand).resolves({ EventDestinations: [] });
+  // The destination is listed (to find its name), then gone, as the subscription: the listings are empty.
+  aws.sesv2
+    .on(GetConfigurationSetEventDestinationsCommand)
+    .resolvesOnce({
+      EventDestinations: [
+        { Name: 'kuratchi-sns', MatchingEventTypes: ['SEND'], SnsDestination: { TopicArn: TOPIC_ARN } },
+      ],
+    })
+    .resolves({ EventDestinations: [] });
   aws.sns
     .on(ListSubscriptionsByTopicCommand)
     .resolvesOnce({
@@ -104,7 +112,8 @@ describe('teardownSESEventTracking', () => {
       topic: 'absent',
       'dead-letter-queue': 'absent',
     });
-    expect(mutatingCalls(aws)).toEqual(['DeleteConfigurationSetEventDestinationCommand']);
+    // Looked up first: nothing to delete, no mutating call at all.
+    expect(mutatingCalls(aws)).toEqual([]);
   });
 
   it('keeps the configuration set when asked, and the topic when other subscriptions remain (removing SES permission)', async () => {
@@ -201,5 +210,72 @@ describe('teardownSESEventTracking', () => {
     const gone = await teardownSESEventTracking({ region: REGION, force: true, clients: forced.clients });
     expect(gone.steps.find((s) => s.step === 'dead-letter-queue')).toMatchObject({ status: 'deleted' });
     expect(forced.sqs.commandCalls(DeleteQueueCommand)).toHaveLength(1);
+  });
+});
+
+describe("teardownSESEventTracking: a topic that is not setup's is never deleted", () => {
+  const other = {
+    TopicArn: TOPIC_ARN,
+    Protocol: 'https',
+    Endpoint: 'https://other.example/hook',
+    SubscriptionArn: `${TOPIC_ARN}:other`,
+  };
+  const webhook = { TopicArn: TOPIC_ARN, Protocol: 'https', Endpoint: WEBHOOK_URL, SubscriptionArn: SUBSCRIPTION_ARN };
+
+  it('a topic of yours (snsTopicArn): kept even with force, its policy and other subscriptions untouched', async () => {
+    const aws = deletable(completeAccount(mockedAws()));
+    aws.sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [webhook, other] });
+    aws.sesv2
+      .on(GetConfigurationSetEventDestinationsCommand)
+      .resolvesOnce({
+        EventDestinations: [
+          { Name: 'sns-events', MatchingEventTypes: ['SEND'], SnsDestination: { TopicArn: TOPIC_ARN } },
+        ],
+      })
+      .resolves({ EventDestinations: [] });
+    const report = await teardownSESEventTracking({
+      region: REGION,
+      snsTopicArn: TOPIC_ARN,
+      force: true,
+      clients: aws.clients,
+    });
+    expect(report.ok).toBe(true);
+    expect(statuses(report)).toMatchObject({ 'event-destination': 'deleted', subscription: 'kept', topic: 'kept' });
+    expect(report.steps.find((s) => s.step === 'topic')!.detail).toContain('is yours (snsTopicArn)');
+    // The seed's destination name is found and removed.
+    expect(aws.sesv2.commandCalls(DeleteConfigurationSetEventDestinationCommand)[0]!.args[0].input).toMatchObject({
+      EventDestinationName: 'sns-events',
+    });
+    for (const command of [DeleteTopicCommand, SetTopicAttributesCommand, UnsubscribeCommand])
+      expect(aws.sns.commandCalls(command as never), command.name).toHaveLength(0);
+    // Ownership of a topic given by ARN needs no tag lookup.
+    expect(aws.sns.commandCalls(ListTagsForResourceCommand)).toHaveLength(0);
+  });
+
+  it("a topic of yours with webhookUrl: only that webhook's subscription is removed", async () => {
+    const aws = deletable(completeAccount(mockedAws()));
+    aws.sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [webhook, other] });
+    const report = await teardownSESEventTracking({
+      region: REGION,
+      snsTopicArn: TOPIC_ARN,
+      webhookUrl: WEBHOOK_URL,
+      clients: aws.clients,
+    });
+    expect(statuses(report)).toMatchObject({ subscription: 'deleted', topic: 'kept' });
+    expect(aws.sns.commandCalls(UnsubscribeCommand).map((c) => c.args[0].input)).toEqual([
+      { SubscriptionArn: SUBSCRIPTION_ARN },
+    ]);
+    expect(aws.sns.commandCalls(DeleteTopicCommand)).toHaveLength(0);
+  });
+
+  it('a topic found by name but never tagged by setup: kept (with force too), its subscriptions too', async () => {
+    const aws = deletable(completeAccount(mockedAws()));
+    aws.sns.on(ListTagsForResourceCommand).resolves({ Tags: [{ Key: 'team', Value: 'mail' }] });
+    const report = await teardownSESEventTracking({ region: REGION, force: true, clients: aws.clients });
+    expect(statuses(report)).toMatchObject({ subscription: 'kept', topic: 'kept' });
+    expect(report.steps.find((s) => s.step === 'topic')!.detail).toContain('carries no tag kuratchi:managed-by');
+    expect(aws.sns.commandCalls(DeleteTopicCommand)).toHaveLength(0);
+    expect(aws.sns.commandCalls(UnsubscribeCommand)).toHaveLength(0);
+    expect(aws.sns.commandCalls(ListTagsForResourceCommand)[0]!.args[0].input).toEqual({ ResourceArn: TOPIC_ARN });
   });
 });

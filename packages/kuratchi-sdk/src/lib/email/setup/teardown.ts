@@ -3,27 +3,20 @@ import {
   DeleteConfigurationSetEventDestinationCommand,
   GetConfigurationSetEventDestinationsCommand,
 } from '@aws-sdk/client-sesv2';
-import {
-  DeleteTopicCommand,
-  SetTopicAttributesCommand,
-  UnsubscribeCommand,
-  type Subscription,
-} from '@aws-sdk/client-sns';
 import { parseOptions } from '../shared/invalid-options.js';
-import { accountStep, placedContext, type PlacedContext } from './account-step.js';
+import { accountStep, placedContext } from './account-step.js';
 import { resolveClients } from './aws-clients.js';
 import { deadLetterQueueTeardownStep } from './dead-letter-queue-teardown.js';
-import { isAwsError, redactUrl, sameEndpoint } from './aws-errors.js';
+import { isAwsError } from './aws-errors.js';
 import {
-  teardownOptionsSchema,
-  type SesEventTrackingClients,
-  type TeardownSesEventTrackingOptions,
-  type ValidTeardownOptions,
-} from './options.js';
-import { readTopicAttributes } from './sns-topic-steps.js';
-import { isConfirmed, listHttpsSubscriptions, listSubscriptions } from './sns-subscriptions.js';
+  eventDestinationNameOf,
+  listEventDestinations,
+  plannedEventDestinationName,
+} from './event-destination-name.js';
+import { teardownOptionsSchema, type TeardownSesEventTrackingOptions } from './options.js';
 import { runReport, type RunReport, type Step } from './steps.js';
-import { SES_PUBLISH_STATEMENT_ID, withoutStatement } from './topic-policy.js';
+import type { TeardownContext } from './teardown-context.js';
+import { subscriptionTeardownStep, topicTeardownStep } from './topic-teardown.js';
 
 /**
  * What `teardownSESEventTracking` removed (or, in a dry run, would remove); its `steps` are
@@ -31,11 +24,6 @@ import { SES_PUBLISH_STATEMENT_ID, withoutStatement } from './topic-policy.js';
  * `subscription`, `topic`, `dead-letter-queue`: deleted, absent, kept, failed…
  */
 export type TeardownReport = RunReport;
-
-interface TeardownContext extends PlacedContext {
-  options: ValidTeardownOptions;
-  clients: SesEventTrackingClients;
-}
 
 /**
  * Deletes one event destination of the configuration set: `deleted`, or `absent` when not there.
@@ -64,7 +52,24 @@ function deleteDestinationStep(name: string, destinationOf: (c: TeardownContext)
   };
 }
 
-const eventDestinationStep = deleteDestinationStep('event-destination', (c) => c.options.eventDestinationName);
+/**
+ * The SNS event destination: the one named, else the one setup would take (`kuratchi-sns`, else
+ * the seed's `sns-events`), looked up first so an absent one makes no mutating call.
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetConfigurationSetEventDestinations.html
+ */
+const eventDestinationStep: Step<TeardownContext> = {
+  name: 'event-destination',
+  plan: (c) =>
+    `delete the event destination ${plannedEventDestinationName(c.options.eventDestinationName)} of ${c.options.configurationSetName}`,
+  async run(c) {
+    const given = c.options.eventDestinationName;
+    if (given !== undefined) return deleteDestinationStep('event-destination', () => given).run(c);
+    const destinations = await listEventDestinations(c.clients.sesv2, c.options.configurationSetName);
+    const name = eventDestinationNameOf(destinations);
+    if (!destinations.some((d) => d.Name === name)) return { status: 'absent', detail: `no event destination ${name}` };
+    return deleteDestinationStep('event-destination', () => name).run(c);
+  },
+};
 
 /**
  * The Firehose destination setup creates when asked (`firehose`): looked up first, so a
@@ -122,57 +127,6 @@ const configurationSetStep: Step<TeardownContext> = {
   },
 };
 
-const subscriptionStep: Step<TeardownContext> = {
-  name: 'subscription',
-  plan: (c) =>
-    `unsubscribe ${c.options.webhookUrl ? redactUrl(c.options.webhookUrl) : 'every HTTPS subscription'} from the topic`,
-  async run(c) {
-    if (!(await readTopicAttributes(c))) return { status: 'absent', detail: 'no topic, hence no subscription' };
-    const subscriptions = await listHttpsSubscriptions(c.clients.sns, c.topicArn, c.options.webhookUrl);
-    if (!subscriptions.length) return { status: 'absent', detail: 'no matching HTTPS subscription' };
-    const confirmed = subscriptions.filter(isConfirmed);
-    for (const s of confirmed)
-      await c.clients.sns.send(new UnsubscribeCommand({ SubscriptionArn: s.SubscriptionArn! }));
-    const pending = subscriptions.length - confirmed.length;
-    return {
-      status: confirmed.length ? 'deleted' : 'kept',
-      detail: [
-        ...(confirmed.length ? [`unsubscribed ${confirmed.map((s) => redactUrl(s.Endpoint ?? '')).join(', ')}`] : []),
-        // SNS lists no ARN for an unconfirmed subscription, so it cannot be unsubscribed; it goes with the topic or expires.
-        ...(pending
-          ? [`${pending} pending subscription(s) cannot be unsubscribed: they go with the topic, or expire unconfirmed`]
-          : []),
-      ].join('; '),
-    };
-  },
-};
-
-const topicStep: Step<TeardownContext> = {
-  name: 'topic',
-  plan: (c) =>
-    `delete the SNS topic ${c.options.topicName} unless other subscriptions remain${c.options.force ? ' (forced: delete anyway)' : ''}`,
-  async run(c) {
-    const attributes = await readTopicAttributes(c);
-    if (!attributes) return { status: 'absent', detail: `no topic ${c.topicArn}` };
-    const others = (await listSubscriptions(c.clients.sns, c.topicArn)).filter((s) => !isWebhookPending(c, s));
-    if (others.length && !c.options.force) {
-      const { policy, changed } = withoutStatement(attributes.Policy, SES_PUBLISH_STATEMENT_ID);
-      if (changed) {
-        await c.clients.sns.send(
-          new SetTopicAttributesCommand({ TopicArn: c.topicArn, AttributeName: 'Policy', AttributeValue: policy }),
-        );
-      }
-      const list = others.map((s) => `${s.Protocol}:${redactUrl(s.Endpoint ?? '')}`).join(', ');
-      return {
-        status: 'kept',
-        detail: `topic kept: other subscriptions remain (${list}); SES's publish permission ${changed ? 'removed' : 'was already absent'}; pass force to delete it anyway`,
-      };
-    }
-    await c.clients.sns.send(new DeleteTopicCommand({ TopicArn: c.topicArn }));
-    return { status: 'deleted', detail: `deleted topic ${c.topicArn} and its subscriptions` };
-  },
-};
-
 /**
  * Removes what `setupSESEventTracking` created, newest first: the event destination, the Firehose
  * event destination (when there), the
@@ -180,7 +134,10 @@ const topicStep: Step<TeardownContext> = {
  * subscription, and the topic (kept, without SES's publish permission, when subscriptions other
  * than the webhook's remain, unless `force`), and the subscription's SQS dead-letter queue (kept
  * while it holds messages, unless `force`). Missing resources are reported `absent`, so it is
- * safe to run twice. A failing step stops the run, reported like setup's.
+ * safe to run twice. A failing step stops the run, reported like setup's. Only a topic setup
+ * manages (tagged at creation) is ever deleted: a topic of yours (`snsTopicArn`) or an untagged
+ * one is kept, and only the named webhook's subscription is removed from it
+ * (`topic-teardown.ts`).
  * @throws {InvalidOptionsError} for invalid options; AWS errors are reported in the result.
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_DeleteConfigurationSet.html
  * @see https://docs.aws.amazon.com/sns/latest/api/API_DeleteTopic.html
@@ -194,15 +151,9 @@ export async function teardownSESEventTracking(input: TeardownSesEventTrackingOp
     eventDestinationStep,
     firehoseDestinationStep,
     configurationSetStep,
-    subscriptionStep,
-    topicStep,
+    subscriptionTeardownStep,
+    topicTeardownStep,
     deadLetterQueueTeardownStep as Step<TeardownContext>,
   ];
   return runReport(steps, context, options);
-}
-
-/** The webhook's own unconfirmed subscription: it cannot be removed, and must not keep the topic alive. */
-function isWebhookPending(c: TeardownContext, s: Subscription): boolean {
-  if (s.Protocol !== 'https' || isConfirmed(s)) return false;
-  return c.options.webhookUrl === undefined || (!!s.Endpoint && sameEndpoint(s.Endpoint, c.options.webhookUrl));
 }

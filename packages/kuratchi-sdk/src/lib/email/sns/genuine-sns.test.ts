@@ -31,7 +31,7 @@ const cases = Object.entries(messages).map(([path, text]) => {
     name: path.replace(/^.*\//, ''),
     text,
     message,
-    options: { fetchCertificate, now: new Date(message['Timestamp']!) },
+    options: { fetchCertificate, now: new Date(message['Timestamp']!), allowedTopicArns: [message['TopicArn']!] },
   };
 });
 

@@ -116,9 +116,12 @@ describe('verifySnsMessage accepts what SNS signs', () => {
     await expect(verifySnsMessage({ ...signed, Subject: null } as SnsMessage, options)).resolves.toBeTruthy();
   });
 
-  it('accepts any topic when no allowlist is given', async () => {
+  it('accepts any topic only when told so in words (allowAnyTopic: true), as offline tools do', async () => {
     const signed = await signer.sign({ ...notification, TopicArn: 'arn:aws:sns:eu-west-1:123456789012:other' });
-    await expect(verifySnsMessage(signed, { ...options, allowedTopicArns: undefined })).resolves.toBeTruthy();
+    const { allowedTopicArns: _, ...anyTopic } = options;
+    await expect(verifySnsMessage(signed, { ...anyTopic, allowAnyTopic: true })).resolves.toMatchObject({
+      TopicArn: 'arn:aws:sns:eu-west-1:123456789012:other',
+    });
   });
 });
 
@@ -192,6 +195,25 @@ describe('verifySnsMessage rejects tampering, one field at a time', () => {
   it('a signature that is not base64', async () => {
     const signed = await signer.sign(notification);
     await expectRejected({ ...signed, Signature: 'not*base64!' }, 'signature-malformed');
+  });
+
+  it('every topic, of any account, when no allowlist is given (secure by default)', async () => {
+    const { allowedTopicArns: _, ...noList } = options;
+    const ours = await signer.sign(notification);
+    const error = await verifySnsMessage(ours, noList).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'topic-not-allowed' });
+    expect((error as Error).message).toContain('no allowedTopicArns were given');
+    const elsewhere = await signer.sign({ ...notification, TopicArn: 'arn:aws:sns:eu-west-1:999999999999:theirs' });
+    await expectRejected(elsewhere, 'topic-not-allowed', noList);
+    // Only `true` opens it: a truthy value of another type does not.
+    await expectRejected(ours, 'topic-not-allowed', { ...noList, allowAnyTopic: 'yes' as never });
+  });
+
+  it('refuses allowedTopicArns and allowAnyTopic together (a programming error)', async () => {
+    const error = await verifySnsMessage(await signer.sign(notification), { ...options, allowAnyTopic: true }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TypeError);
   });
 
   it('a topic not on the allowlist, and every topic when the allowlist is empty', async () => {

@@ -25,8 +25,18 @@ export interface VerifySnsOptions {
   maxAgeSeconds?: number;
   /** How far in the future a Timestamp may be (clock skew); default 300. */
   maxFutureSkewSeconds?: number;
-  /** When given, only these topics are accepted (an empty list accepts none). */
+  /**
+   * The topics whose messages are accepted; an empty list accepts none. Required unless
+   * `allowAnyTopic`: without either, every message is refused (`topic-not-allowed`), since any
+   * AWS account can have SNS sign a genuine message for a topic of its own.
+   */
   allowedTopicArns?: readonly string[];
+  /**
+   * Accept a genuine message of any topic of any AWS account. Only for offline tools that check
+   * or report the topic themselves (`kuratchi-ses verify` without `--topic-arn`, a proof bundle,
+   * the archive rebuild): never for a webhook. Must be exactly `true`; not with `allowedTopicArns`.
+   */
+  allowAnyTopic?: true;
   /**
    * Cache of certificates and imported keys; default {@link defaultSigningKeyCache} (one per
    * isolate). Either way a stable `fetchCertificate` is called once per certificate URL while the
@@ -131,7 +141,7 @@ export async function verifySnsMessageWithCertificate(
   const now = options.now ?? new Date();
   const hash = signatureHashOf(message.SignatureVersion);
   const certUrl = signingCertHref(message.SigningCertURL, message.TopicArn);
-  assertTopicAllowed(message.TopicArn, options.allowedTopicArns);
+  assertTopicAllowed(message.TopicArn, options);
   assertFresh(message.Timestamp, now, options);
   const signature = decodeSignature(message.Signature);
 
@@ -171,8 +181,29 @@ export async function fetchSigningCertificate(url: string): Promise<string> {
   return text;
 }
 
-function assertTopicAllowed(topicArn: string, allowed: readonly string[] | undefined): void {
-  if (allowed !== undefined && !allowed.includes(topicArn)) {
+/**
+ * The topic rule: the message's topic is on the allowlist, or the caller said in so many words
+ * that any topic will do (`allowAnyTopic: true`). No allowlist refuses every topic: a genuine
+ * signature proves only that some AWS account's topic sent the message.
+ * @throws {TypeError} when both `allowedTopicArns` and `allowAnyTopic` are given (a programming error).
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
+ */
+function assertTopicAllowed(
+  topicArn: string,
+  options: Pick<VerifySnsOptions, 'allowedTopicArns' | 'allowAnyTopic'>,
+): void {
+  const { allowedTopicArns: allowed, allowAnyTopic } = options;
+  if (allowAnyTopic !== undefined && allowed !== undefined) {
+    throw new TypeError('verifySnsMessage: give allowedTopicArns or allowAnyTopic, not both');
+  }
+  if (allowAnyTopic === true) return;
+  if (allowed === undefined) {
+    throw new SnsVerificationError(
+      'topic-not-allowed',
+      `topic ${topicArn} is not allowed: no allowedTopicArns were given, so every topic is refused`,
+    );
+  }
+  if (!allowed.includes(topicArn)) {
     throw new SnsVerificationError('topic-not-allowed', `topic ${topicArn} is not allowed`);
   }
 }

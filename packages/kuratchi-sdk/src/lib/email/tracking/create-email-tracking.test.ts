@@ -116,6 +116,10 @@ describe('createEmailTracking', () => {
       new Request('https://dash.example.com/x', { method: 'POST', body: text, headers });
     expect((await tracking().webhook(post(forged))).status).toBe(403);
     expect((await tracking({ allowedTopicArns: [] }).webhook(post(body))).status).toBe(403);
+    // No allowlist at all (a JavaScript caller, or a getter answering undefined): every topic refused.
+    const noList = await tracking({ allowedTopicArns: undefined as never }).webhook(post(body));
+    expect(noList.status).toBe(403);
+    expect(await noList.json()).toMatchObject({ code: 'topic-not-allowed' });
     const credential = { username: 'sns', password: 's3cret-Pa55' };
     const locked = tracking({ webhookCredential: credential });
     const refused = await locked.webhook(post(body));
