@@ -13,6 +13,23 @@ export function isPublicPath(pathname: string): boolean {
   );
 }
 
+/**
+ * Pages a signed-in superadmin can use while the deployment has no organisation yet (the
+ * Organisations page creates the first one): every other page shows an organisation's data.
+ */
+export function needsNoOrganization(pathname: string): boolean {
+  return ['/admin/organizations', '/admin/users', '/account'].some(
+    (page) => pathname === page || pathname.startsWith(`${page}/`),
+  );
+}
+
+/** Where a superadmin goes when there is no organisation to show: the Organisations page (409 for non-pages). */
+export function noOrganizationYet(request: Request): Response {
+  const wantsPage = request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html');
+  if (!wantsPage) return Response.json({ error: 'no organisation yet: create one first' }, { status: 409 });
+  return new Response(null, { status: 303, headers: { location: '/admin/organizations' } });
+}
+
 /** Where an anonymous request goes: the sign-in page for pages, 401 for everything else. */
 export function signInRequired(request: Request, url: URL): Response {
   const wantsPage = request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html');
