@@ -49,6 +49,7 @@ export async function passwordProblem(password: string, context: PasswordContext
   if (common.has(lower)) return 'That is one of the most common passwords: choose another.';
   if (isPattern(lower)) return 'That password is a repeated or sequential pattern: choose another.';
   const words = contextWords(context);
+  if (words.has(lower)) return 'That password is the service name, your email address or your name: choose another.';
   for (const core of cores(lower)) {
     if (common.has(core) || words.has(core) || (core !== lower && isPattern(core))) {
       return 'That password is a common password, or the service name, your email address or your name, made longer: choose another.';

@@ -29,8 +29,8 @@ export const load: PageServerLoad = async ({ locals, url, setHeaders }) => {
 
 export const actions: Actions = {
   /** Sets the password (users/password-forms.ts), then sends the user to sign in with it. */
+  // A refusal renders the page again through `load`, which sets PRIVATE_PAGE's headers.
   default: async ({ request, locals, url, getClientAddress, setHeaders }) => {
-    setHeaders(PRIVATE_PAGE);
     const form = await request.formData();
     const result = await setPasswordFromLink(
       locals.kuratchi.getAdminDb(),
