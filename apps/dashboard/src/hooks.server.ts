@@ -23,6 +23,6 @@ export const handle: Handle = async ({ event, resolve }) => {
   if (!signedIn) return signInRequired(event.request, event.url);
   event.locals.signedIn = signedIn;
   if (signedIn.organization) event.locals.session = { ...signedIn, organization: signedIn.organization };
-  else if (!needsNoOrganization(event.url.pathname)) return noOrganizationYet(event.request);
+  else if (!needsNoOrganization(event.url.pathname)) return noOrganizationYet(event.request, event.isDataRequest);
   return resolve(event);
 };

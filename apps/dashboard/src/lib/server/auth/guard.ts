@@ -1,3 +1,4 @@
+import { redirect } from '@sveltejs/kit';
 import { SES_FIREHOSE_PATH, SES_WEBHOOK_PATH } from 'kuratchi-sdk/internal/events';
 
 /**
@@ -23,11 +24,18 @@ export function needsNoOrganization(pathname: string): boolean {
   );
 }
 
-/** Where a superadmin goes when there is no organisation to show: the Organisations page (409 for non-pages). */
-export function noOrganizationYet(request: Request): Response {
-  const wantsPage = request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html');
-  if (!wantsPage) return Response.json({ error: 'no organisation yet: create one first' }, { status: 409 });
-  return new Response(null, { status: 303, headers: { location: '/admin/organizations' } });
+/**
+ * Where a superadmin goes when there is no organisation to show: a page (or the data of one, on
+ * a navigation in the browser) to the Organisations page, through SvelteKit's `redirect` (which
+ * answers a data request in the form its client follows); anything else answers 409.
+ * @see https://svelte.dev/docs/kit/hooks#Server-hooks-handle
+ */
+export function noOrganizationYet(request: Request, isDataRequest: boolean): Response {
+  const wantsPage = (request.headers.get('accept') ?? '').includes('text/html') || isDataRequest;
+  if (request.method !== 'GET' || !wantsPage) {
+    return Response.json({ error: 'no organisation yet: create one first' }, { status: 409 });
+  }
+  redirect(303, '/admin/organizations');
 }
 
 /** Where an anonymous request goes: the sign-in page for pages, 401 for everything else. */

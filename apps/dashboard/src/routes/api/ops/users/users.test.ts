@@ -57,6 +57,9 @@ describe('bootstrapping a deployment with no user and no organisation', () => {
       const refused = await getPage(page, { cookie });
       expect([page, refused.status, refused.headers.get('location')]).toEqual([page, 303, '/admin/organizations']);
     }
+    // A navigation in the browser asks for the page's data: it is told to go there too.
+    const data = await getPage('/emails/__data.json?x-sveltekit-invalidated=01', { cookie });
+    expect(await data.json()).toEqual({ type: 'redirect', location: '/admin/organizations' });
     const organizations = await getPage('/admin/organizations', { cookie });
     expect(organizations.status).toBe(200);
     expect(await organizations.text()).toContain('New organisation');
