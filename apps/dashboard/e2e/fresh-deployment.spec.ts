@@ -135,7 +135,7 @@ test('a fresh deployment: bootstrap, an organisation, its invited admin, an empt
   await root.goto(`${mailed}/admin/users`);
   const invite = root.getByTestId('invite-form');
   await invite.getByLabel('Email address').fill(COLLEAGUE);
-  await invite.getByLabel('Organisation').selectOption('org-freshco');
+  await invite.locator('select[name="organizationId"]').selectOption('org-freshco');
   await invite.getByRole('button', { name: 'Invite' }).click();
   await expect(root.getByTestId('issued-link-mail')).toHaveText(`Also mailed to ${COLLEAGUE}.`);
   const colleagueLink = await root.getByTestId('issued-link-url').inputValue();
