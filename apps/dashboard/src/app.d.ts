@@ -1,6 +1,6 @@
 import type { D1Database, DurableObjectNamespace, Queue, R2Bucket } from '@cloudflare/workers-types';
 import type { KuratchiLocals } from '$lib/server/locals';
-import type { Session } from '$lib/server/auth/sessions';
+import type { Session, SignedIn } from '$lib/server/auth/sessions';
 import type { SettingsEnv } from '$lib/server/settings/types';
 
 declare global {
@@ -13,7 +13,12 @@ declare global {
     }
     interface Locals {
       kuratchi: KuratchiLocals;
-      /** The signed-in user; always set on every page but /auth/* (hooks.server.ts enforces it). */
+      /** Who is signed in; set on every page but /auth/* (hooks.server.ts enforces it). */
+      signedIn: SignedIn | null;
+      /**
+       * The same, looking at an organisation: set on every page but /auth/* and the few a
+       * superadmin needs while the deployment has no organisation yet (hooks.server.ts).
+       */
       session: Session | null;
     }
   }

@@ -1,5 +1,5 @@
 import type { Handle } from '@sveltejs/kit';
-import { isPublicPath, signInRequired } from '$lib/server/auth/guard';
+import { isPublicPath, needsNoOrganization, noOrganizationYet, signInRequired } from '$lib/server/auth/guard';
 import { SESSION_COOKIE, resolveSession } from '$lib/server/auth/sessions';
 import { crossSiteFormRejection } from '$lib/server/csrf';
 import { createKuratchiLocals } from '$lib/server/locals';
@@ -10,6 +10,7 @@ export const handle: Handle = async ({ event, resolve }) => {
   const rejection = crossSiteFormRejection(event.request, event.url);
   if (rejection) return rejection;
   event.locals.kuratchi = createKuratchiLocals(event.platform?.env);
+  event.locals.signedIn = null;
   event.locals.session = null;
   // The operations API: one bearer check here for every path under /api/ops/, none in the routes.
   if (isOpsRequest(event.url.pathname, event.route.id)) {
@@ -18,7 +19,10 @@ export const handle: Handle = async ({ event, resolve }) => {
   if (isPublicPath(event.url.pathname)) return resolve(event);
 
   const token = event.cookies.get(SESSION_COOKIE);
-  event.locals.session = token ? await resolveSession(event.locals.kuratchi.getAdminDb(), token, Date.now()) : null;
-  if (!event.locals.session) return signInRequired(event.request, event.url);
+  const signedIn = token ? await resolveSession(event.locals.kuratchi.getAdminDb(), token, Date.now()) : null;
+  if (!signedIn) return signInRequired(event.request, event.url);
+  event.locals.signedIn = signedIn;
+  if (signedIn.organization) event.locals.session = { ...signedIn, organization: signedIn.organization };
+  else if (!needsNoOrganization(event.url.pathname)) return noOrganizationYet(event.request, event.isDataRequest);
   return resolve(event);
 };

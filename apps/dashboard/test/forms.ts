@@ -54,3 +54,21 @@ export async function sessionCount(userId: string): Promise<number> {
     .first<{ n: number }>();
   return row?.n ?? 0;
 }
+
+/** GETs a page of the built Worker as a browser does (with the session cookie, when given). */
+export async function getPage(path: string, options: { cookie?: string } = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const headers: Record<string, string> = { accept: 'text/html' };
+  if (options.cookie) headers['cookie'] = options.cookie;
+  const request = new Request(`${APP_ORIGIN}${path}`, { headers, redirect: 'manual' });
+  const response = await worker.fetch!(request as never, { ...env }, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+/** Signs in through the form from `clientAddress`; the session cookie (`name=value`), or throws. */
+export async function signInCookie(email: string, password: string, clientAddress = '198.51.100.1'): Promise<string> {
+  const response = await postForm('/auth/signin', { email, password }, { clientAddress });
+  if (response.status !== 303) throw new Error(`sign-in of ${email} answered ${response.status}`);
+  return response.headers.get('set-cookie')!.split(';')[0]!;
+}

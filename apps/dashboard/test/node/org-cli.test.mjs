@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildSesEvent } from 'kuratchi-sdk/email/testing';
-import { hashPassword } from '../../src/lib/server/auth/password.js';
 import { opsPost, registerGlobex, root, runCli as run, startBuiltWorker } from './built-worker.mjs';
 import { waitFor } from '../../../../scripts/wait-for.mjs';
 
@@ -19,6 +18,8 @@ const OBJECTS = join(root, 'apps/dashboard/test/node/fixtures/firehose-s3/object
 const EMAILS = 230;
 
 let worker;
+/** The one-time link `org create --admin-email` printed for Initech's first admin. */
+let initechLink;
 const runCli = (args) => run(args, { env: { KURATCHI_OPS_TOKEN: TOKEN } });
 const ops = (path, body) => opsPost(worker, TOKEN, path, body);
 
@@ -92,7 +93,7 @@ after(async () => {
 });
 
 describe('kuratchi-ses org against the built Worker', () => {
-  it('creates an organisation on a Durable Object with no configuration change; refuses a taken id and a bad one', async () => {
+  it('creates an organisation on a Durable Object with no configuration change, inviting its admin; refuses a taken id and a bad one', async () => {
     const created = await runCli([
       'org',
       'create',
@@ -102,9 +103,17 @@ describe('kuratchi-ses org against the built Worker', () => {
       'org-initech',
       '--name',
       'Initech',
+      '--admin-email',
+      'Bill@Initech.example',
+      '--admin-name',
+      'Bill',
     ]);
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /created org-initech \(Initech\) on Durable Object \(ORG_DO\)/);
+    assert.match(created.stdout, /admin bill@initech\.example created \(org-initech\)\./);
+    assert.match(created.stdout, /Not mailed: mail is off \(KURATCHI_MAIL_FROM is not set\)\. Give them the link\./);
+    initechLink = /^ {2}(http:\/\/\S+\/auth\/set-password\?token=\S+)$/m.exec(created.stdout)?.[1];
+    assert.ok(initechLink, created.stdout);
     assert.deepEqual(
       { ...(await organizationRow('org-initech')) },
       { kind: 'durable-object', binding: 'ORG_DO', movingSince: null },
@@ -180,13 +189,15 @@ describe('kuratchi-ses org against the built Worker', () => {
       [['delivered', 1]],
     );
 
-    await worker.admin
-      .prepare(
-        `INSERT INTO users (id, email, name, organization_id, role, password_hash, created_at)
-         VALUES ('user-initech', 'bill@initech.example', 'Bill', 'org-initech', 'admin', ?, 0)`,
-      )
-      .bind(await hashPassword('tps-report-password'))
-      .run();
+    // Bill sets his password with the link org create printed, as his browser would post it.
+    const set = await fetch(initechLink, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { origin: worker.url, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ password: 'tps-report-password', confirm: 'tps-report-password' }),
+    });
+    assert.equal(set.status, 303);
+    assert.equal(set.headers.get('location'), '/auth/signin?passwordSet=1');
     const signIn = await fetch(`${worker.url}/auth/signin`, {
       method: 'POST',
       redirect: 'manual',

@@ -18,6 +18,7 @@ const SETTERS = [
   'scripts/dev.mjs',
   'apps/dashboard/vitest.config.ts',
   'apps/dashboard/playwright.config.ts',
+  'apps/dashboard/e2e/fresh-deployment.spec.ts',
   'apps/dashboard/test/node/built-worker.mjs',
   'bench/park.mjs',
   'bench/queue.mjs',

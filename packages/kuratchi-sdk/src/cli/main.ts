@@ -15,6 +15,7 @@ import { setupCommand } from './commands/setup.js';
 import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { teardownCommand } from './commands/teardown.js';
+import { userCommand } from './commands/user.js';
 import { verifyCommand } from './commands/verify.js';
 import { verifyProofCommand } from './commands/verify-proof.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
@@ -34,6 +35,7 @@ const COMMANDS: readonly Command[] = [
   rebuildCommand,
   reconcileCommand,
   orgCommand,
+  userCommand,
   canaryCommand,
   reputationCommand,
   verifyCommand,
@@ -56,8 +58,8 @@ const HELP = `Usage: kuratchi-ses <command> [options]
 
 Deploys the kuratchi dashboard to Cloudflare, sets up and checks Amazon SES event tracking for
 its webhook, operates a deployment through its dashboard (dead letters, redrive, import,
-reclassify, rebuild, reconcile, organisations, the canary, the reputation guard), and verifies,
-replays or simulates SNS messages.
+reclassify, rebuild, reconcile, organisations, users, the canary, the reputation guard), and
+verifies, replays or simulates SNS messages.
 
 ${AUDIENCES.map(
   ({ audience, title }) =>

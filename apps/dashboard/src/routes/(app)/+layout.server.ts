@@ -3,11 +3,12 @@ import type { LayoutServerLoad } from './$types';
 import { listOrganizations } from '$lib/server/auth/users';
 
 export const load: LayoutServerLoad = async ({ locals }) => {
-  const session = locals.session;
-  if (!session) error(401, 'Sign in first');
+  const signedIn = locals.signedIn;
+  if (!signedIn) error(401, 'Sign in first');
   return {
-    user: { name: session.user.name, email: session.user.email, role: session.user.role },
-    organization: session.organization,
-    organizations: session.user.role === 'superadmin' ? await listOrganizations(locals.kuratchi.getAdminDb()) : [],
+    user: { name: signedIn.user.name, email: signedIn.user.email, role: signedIn.user.role },
+    /** Null only for a superadmin while the deployment has no organisation (hooks.server.ts). */
+    organization: signedIn.organization,
+    organizations: signedIn.user.role === 'superadmin' ? await listOrganizations(locals.kuratchi.getAdminDb()) : [],
   };
 };

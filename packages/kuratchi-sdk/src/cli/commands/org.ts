@@ -5,6 +5,7 @@ import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi } from '../ops-api.js';
 import { UsageError } from '../usage-error.js';
 import { abortMove, migrateOrganization } from './org-migrate.js';
+import { describeLink, type IssuedLinkAnswer } from './user.js';
 
 const FLAGS: CommandFlags = {
   command: 'org',
@@ -14,6 +15,12 @@ const FLAGS: CommandFlags = {
     use('org', { note: 'create: the new organisation; migrate: the one to move', formerly: [{ name: 'id' }] }),
     own('name', { kind: 'text', value: 'NAME', meaning: 'create: its display name' }),
     own('kind', { kind: 'text', value: 'K', meaning: 'create: durable-object or d1', default: 'durable-object' }),
+    own('admin-email', {
+      kind: 'text',
+      value: 'ADDRESS',
+      meaning: 'create: invite its first admin (prints their one-time set-password link)',
+    }),
+    own('admin-name', { kind: 'text', value: 'NAME', meaning: "create: the admin's display name" }),
     own('binding', {
       kind: 'text',
       value: 'B',
@@ -48,15 +55,18 @@ export const orgCommand: Command = {
   name: 'org',
   audience: 'operate',
   summary: 'create organisations (no deploy on a Durable Object), list them, move one from D1 to a Durable Object',
-  help: `Usage: kuratchi-ses org create --dashboard-url URL --org ID --name NAME [--kind durable-object|d1] [--binding B]
+  help: `Usage: kuratchi-ses org create --dashboard-url URL --org ID --name NAME [--admin-email ADDRESS [--admin-name NAME]]
+                                [--kind durable-object|d1] [--binding B]
        kuratchi-ses org list --dashboard-url URL [--json]
        kuratchi-ses org migrate --dashboard-url URL --org ID [--binding B] [--page-size N] [--resume | --abort]
 
 create   onboards an organisation. By default its database is a SQLite-backed Durable Object
          (binding ORG_DO), created on first use: no wrangler.toml change, no deploy. --kind d1
          --binding ORG_DB_X uses a D1 database already declared in wrangler.toml and migrated.
-         Prints "created org-hooli (Hooli) on Durable Object (ORG_DO)". A taken id answers 409
-         (exit 1); a bad id or name, or a binding the Worker lacks, answers 400.
+         Prints "created org-hooli (Hooli) on Durable Object (ORG_DO)". --admin-email invites
+         its first admin and prints their one-time link to set a password (as kuratchi-ses user
+         create --org does). A taken id or address answers 409 (exit 1; nothing is created); a
+         bad id or name, or a binding the Worker lacks, answers 400.
 list     every organisation, the kind and binding of its database, and whether it is moving:
          "org-acme  D1 (ORG_DB_ACME)  Acme".
 migrate  moves an organisation from its D1 database to its Durable Object: marks it moving
@@ -79,13 +89,13 @@ variable ${OPS_TOKEN_ENV}.
 ${optionsHelp(FLAGS)}
 
 Example:
-  kuratchi-ses org create --dashboard-url https://dash.example.com --org org-initech --name "Initech"
+  kuratchi-ses org create --dashboard-url https://dash.example.com --org org-initech --name "Initech" --admin-email bill@initech.example
   kuratchi-ses org create --dashboard-url https://dash.example.com --org org-big --name "Big" --kind d1 --binding ORG_DB_BIG
   kuratchi-ses org list --dashboard-url https://dash.example.com
   kuratchi-ses org migrate --dashboard-url https://dash.example.com --org org-acme
 
 ${EXIT_CODES_HELP}
-(1: a request failed, the id is taken, or the copy differed and the move was aborted)`,
+(1: a request failed, the id or the admin's address is taken, or the copy differed and the move was aborted)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
@@ -102,14 +112,25 @@ ${EXIT_CODES_HELP}
         if (kind !== 'durable-object' && kind !== 'd1') throw new UsageError('--kind must be durable-object or d1');
         if (kind === 'd1' && !binding)
           throw new UsageError('--kind d1 needs --binding (the D1 binding in wrangler.toml)');
-        const answer = await api.post<{ organization: OrganizationRow }>('/api/ops/organizations', {
-          id: requiredFlag(args, 'org', "the new organisation's id"),
-          name: requiredFlag(args, 'name', 'its display name'),
-          kind,
-          ...(binding ? { binding } : {}),
-        });
+        const adminEmail = stringFlag(args, 'admin-email');
+        const adminName = stringFlag(args, 'admin-name');
+        if (adminName && !adminEmail) throw new UsageError('--admin-name needs --admin-email');
+        const answer = await api.post<{ organization: OrganizationRow; invitation: IssuedLinkAnswer | null }>(
+          '/api/ops/organizations',
+          {
+            id: requiredFlag(args, 'org', "the new organisation's id"),
+            name: requiredFlag(args, 'name', 'its display name'),
+            kind,
+            ...(binding ? { binding } : {}),
+            ...(adminEmail ? { adminEmail } : {}),
+            ...(adminName ? { adminName } : {}),
+          },
+        );
         if (booleanFlag(args, 'json')) out(JSON.stringify(answer, null, 2));
-        else out(`created ${answer.organization.id} (${answer.organization.name}) on ${describe(answer.organization)}`);
+        else {
+          out(`created ${answer.organization.id} (${answer.organization.name}) on ${describe(answer.organization)}`);
+          if (answer.invitation) out(describeLink(answer.invitation));
+        }
         return EXIT.ok;
       }
       if (action === 'list') {

@@ -1,3 +1,4 @@
+import { redirect } from '@sveltejs/kit';
 import { SES_FIREHOSE_PATH, SES_WEBHOOK_PATH } from 'kuratchi-sdk/internal/events';
 
 /**
@@ -11,6 +12,30 @@ export function isPublicPath(pathname: string): boolean {
     pathname === SES_WEBHOOK_PATH ||
     pathname === SES_FIREHOSE_PATH
   );
+}
+
+/**
+ * Pages a signed-in superadmin can use while the deployment has no organisation yet (the
+ * Organisations page creates the first one): every other page shows an organisation's data.
+ */
+export function needsNoOrganization(pathname: string): boolean {
+  return ['/admin/organizations', '/admin/users', '/account'].some(
+    (page) => pathname === page || pathname.startsWith(`${page}/`),
+  );
+}
+
+/**
+ * Where a superadmin goes when there is no organisation to show: a page (or the data of one, on
+ * a navigation in the browser) to the Organisations page, through SvelteKit's `redirect` (which
+ * answers a data request in the form its client follows); anything else answers 409.
+ * @see https://svelte.dev/docs/kit/hooks#Server-hooks-handle
+ */
+export function noOrganizationYet(request: Request, isDataRequest: boolean): Response {
+  const wantsPage = (request.headers.get('accept') ?? '').includes('text/html') || isDataRequest;
+  if (request.method !== 'GET' || !wantsPage) {
+    return Response.json({ error: 'no organisation yet: create one first' }, { status: 409 });
+  }
+  redirect(303, '/admin/organizations');
 }
 
 /** Where an anonymous request goes: the sign-in page for pages, 401 for everything else. */

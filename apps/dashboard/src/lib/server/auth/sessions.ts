@@ -1,17 +1,26 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import { bytesToBase64Url } from 'kuratchi-sdk/internal/encoding';
+import { hashToken, newToken } from './tokens';
 
 /** Name of the session cookie (HttpOnly, Secure, SameSite=Lax). */
 export const SESSION_COOKIE = 'kuratchi_session';
 /** How long a session lasts. */
 export const SESSION_TTL_MS = 7 * 86_400_000;
 
-/** A signed-in user and the organisation whose emails they are looking at. */
-export interface Session {
+/**
+ * A signed-in user and the organisation whose emails they are looking at, if any: null only for
+ * a superadmin while the deployment has no organisation yet (`locals.signedIn`).
+ */
+export interface SignedIn {
   tokenHash: string;
-  user: { id: string; email: string; name: string; role: 'admin' | 'superadmin'; organizationId: string };
-  organization: { id: string; name: string };
+  /** `organizationId`: the user's own organisation; null for a superadmin who has none. */
+  user: { id: string; email: string; name: string; role: 'admin' | 'superadmin'; organizationId: string | null };
+  organization: { id: string; name: string } | null;
   expiresAt: number;
+}
+
+/** A signed-in user looking at an organisation (`locals.session`): every page but the few that need none. */
+export interface Session extends SignedIn {
+  organization: { id: string; name: string };
 }
 
 /**
@@ -19,8 +28,8 @@ export interface Session {
  * leaked database cannot be replayed as cookies.
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html
  */
-export async function createSession(db: D1Database, user: { id: string; organizationId: string }, now: number) {
-  const token = bytesToBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+export async function createSession(db: D1Database, user: { id: string; organizationId: string | null }, now: number) {
+  const token = newToken();
   const expiresAt = now + SESSION_TTL_MS;
   await db
     .prepare(
@@ -31,15 +40,23 @@ export async function createSession(db: D1Database, user: { id: string; organiza
   return { token, expiresAt };
 }
 
-/** The session of a cookie token, or null when it is unknown or expired. */
-export async function resolveSession(db: D1Database, token: string | undefined, now: number): Promise<Session | null> {
+/**
+ * The session of a cookie token, or null when it is unknown or expired. A superadmin's session
+ * that names no organisation (or one since gone) looks at the first organisation by id; its
+ * `organization` is null only while there is none.
+ */
+export async function resolveSession(db: D1Database, token: string | undefined, now: number): Promise<SignedIn | null> {
   if (!token || token.length > 100) return null;
   const tokenHash = await hashToken(token);
   const row = await db
     .prepare(
       `SELECT s.expires_at AS expiresAt, u.id AS userId, u.email, u.name, u.role, u.organization_id AS userOrganizationId,
               o.id AS organizationId, o.name AS organizationName
-       FROM sessions s JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = s.active_organization_id
+       FROM sessions s JOIN users u ON u.id = s.user_id
+       LEFT JOIN organizations o ON o.id = CASE
+         WHEN u.role = 'superadmin' AND NOT EXISTS (SELECT 1 FROM organizations WHERE id = s.active_organization_id)
+         THEN (SELECT id FROM organizations ORDER BY id LIMIT 1)
+         ELSE s.active_organization_id END
        WHERE s.token_hash = ? AND s.expires_at > ?`,
     )
     .bind(tokenHash, now)
@@ -49,17 +66,20 @@ export async function resolveSession(db: D1Database, token: string | undefined, 
       email: string;
       name: string;
       role: 'admin' | 'superadmin';
-      userOrganizationId: string;
-      organizationId: string;
-      organizationName: string;
+      userOrganizationId: string | null;
+      organizationId: string | null;
+      organizationName: string | null;
     }>();
   if (!row) return null;
   // An admin only ever sees their own organisation, whatever the session row says.
-  if (row.role !== 'superadmin' && row.organizationId !== row.userOrganizationId) return null;
+  if (row.role !== 'superadmin' && (row.organizationId === null || row.organizationId !== row.userOrganizationId)) {
+    return null;
+  }
   return {
     tokenHash,
     user: { id: row.userId, email: row.email, name: row.name, role: row.role, organizationId: row.userOrganizationId },
-    organization: { id: row.organizationId, name: row.organizationName },
+    organization:
+      row.organizationId === null ? null : { id: row.organizationId, name: row.organizationName ?? row.organizationId },
     expiresAt: row.expiresAt,
   };
 }
@@ -70,7 +90,7 @@ export async function deleteSession(db: D1Database, tokenHash: string): Promise<
 }
 
 /** Points a superadmin's session at another organisation; false when not allowed or unknown. */
-export async function switchOrganization(db: D1Database, session: Session, organizationId: string): Promise<boolean> {
+export async function switchOrganization(db: D1Database, session: SignedIn, organizationId: string): Promise<boolean> {
   if (session.user.role !== 'superadmin') return false;
   const result = await db
     .prepare(
@@ -79,9 +99,4 @@ export async function switchOrganization(db: D1Database, session: Session, organ
     .bind(organizationId, session.tokenHash, organizationId)
     .run();
   return result.meta.changes === 1;
-}
-
-async function hashToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }

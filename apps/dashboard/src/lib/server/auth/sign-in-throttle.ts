@@ -161,3 +161,17 @@ async function remainingWait(db: D1Database, keys: SignInThrottleKeys, now: numb
   // A concurrent success may have shortened the wait since the statement refused: at least 1 s.
   return Math.max(1000, ...waits);
 }
+
+/**
+ * What a refused attempt answers, on every form the throttle covers (sign-in, set-password,
+ * change of password): the Retry-After seconds and the sentence shown.
+ * @see https://www.rfc-editor.org/rfc/rfc9110#field.retry-after
+ */
+export function throttleRefusal(retryAfterMs: number): { retryAfterSeconds: number; message: string } {
+  const seconds = Math.ceil(retryAfterMs / 1000);
+  const minutes = Math.ceil(seconds / 60);
+  return {
+    retryAfterSeconds: seconds,
+    message: `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+  };
+}

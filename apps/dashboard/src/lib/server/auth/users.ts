@@ -4,8 +4,10 @@ import type { D1Database } from '@cloudflare/workers-types';
 export interface UserRecord {
   id: string;
   email: string;
-  organizationId: string;
-  passwordHash: string;
+  /** Null for a superadmin who belongs to no organisation. */
+  organizationId: string | null;
+  /** Null until the user has set a password (an invitation or a reset is pending). */
+  passwordHash: string | null;
 }
 
 /** The user with this email address (case-insensitive), or null. */

@@ -1,6 +1,6 @@
 import { fail, type ActionFailure } from '@sveltejs/kit';
 import { InvalidOptionsError, liftSendingPause, NotPausedError } from 'kuratchi-sdk/internal/guard';
-import type { Session } from '../auth/sessions';
+import type { SignedIn } from '../auth/sessions';
 import { readConfig } from '../config';
 
 /** What the lift form answers: the organisation lifted, or why not (400 invalid, 409 not paused). */
@@ -15,7 +15,7 @@ export type LiftOutcome = { lifted: string } | ActionFailure<{ organizationId: s
  */
 export async function liftFromForm(
   env: DashboardEnv,
-  session: Session,
+  session: SignedIn,
   form: FormData,
   now: Date,
 ): Promise<LiftOutcome> {

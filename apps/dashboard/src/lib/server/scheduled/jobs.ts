@@ -27,7 +27,7 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       run: (now) => emailTracking(env, readConfig(env)).sweepPark(now),
     },
     {
-      // Deletes expired sessions and sign-in throttle rows idle for 24 h (../auth/maintenance).
+      // Deletes expired sessions, sign-in throttle rows idle for 24 h and old set-password links (../auth/maintenance).
       name: 'auth-purge',
       run: (now) => purgeExpiredAuthRows(env.ADMIN_DB, now.getTime()),
     },

@@ -5,7 +5,8 @@ import type { z } from 'zod';
  * setting fails only the code that reads its section (a bad canary setting stops the canary, the
  * webhook keeps answering).
  */
-export type SectionName = 'webhook' | 'park' | 'ops' | 'firehose' | 'aws' | 'alerts' | 'reconcile' | 'guard' | 'canary';
+export type SectionName =
+  'webhook' | 'park' | 'ops' | 'mail' | 'firehose' | 'aws' | 'alerts' | 'reconcile' | 'guard' | 'canary';
 
 /** What a Worker variable holds: a string (wrangler `[vars]` may also give numbers), or nothing. */
 export type RawSetting = string | number | boolean | undefined;

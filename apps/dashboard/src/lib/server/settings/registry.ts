@@ -108,6 +108,19 @@ export const SETTINGS = {
       'Bearer token of the operations API (/api/ops/*, the `kuratchi-ses` operating commands); unset: it answers 403.',
   }),
 
+  // ── mail: the dashboard's own mail (invitations, set-password links) ──
+  // Sent as text only (users/mail.ts): SES's open and click tracking work on the HTML part (an
+  // image, rewritten links), so the link reaches its user as issued, never through a redirect.
+  // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_TrackingOptions.html
+  KURATCHI_MAIL_FROM: setting({
+    section: 'mail',
+    schema: z.email('must be an email address (a verified SES identity)').optional(),
+    secret: false,
+    description:
+      'Sender of invitations and set-password links, a verified SES identity (needs the AWS_* credentials); unset: links are shown to the superadmin only.',
+    example: 'kuratchi@dash.example.com',
+  }),
+
   // ── firehose: the Amazon Data Firehose HTTP endpoint ──
   // Firehose copies the key verbatim into X-Amz-Firehose-Access-Key, at most 4096 bytes.
   KURATCHI_FIREHOSE_ACCESS_KEY: setting({

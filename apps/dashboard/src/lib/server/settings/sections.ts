@@ -82,6 +82,10 @@ export const SECTIONS: { [S in SectionName]: SectionDefinition<S> } = {
   },
   park: { description: 'The park: events whose email is not known yet (the webhook, the queue consumer, the sweep).' },
   ops: { description: 'The operations API (/api/ops/*).' },
+  mail: {
+    description:
+      "The dashboard's own mail: invitations and set-password links, sent with sendEmail and the Worker's AWS_* credentials.",
+  },
   firehose: { description: 'The Amazon Data Firehose HTTP endpoint (/api/firehose/ses-events).' },
   aws: {
     description: "The Worker's own SESv2 calls: the canary, reconciliation, the guard's pause.",

@@ -3,7 +3,12 @@ import type { Actions, PageServerLoad } from './$types';
 import { cookieIsSecure, safeRedirectTarget } from '$lib/server/auth/guard';
 import { hashPassword, verifyPassword } from '$lib/server/auth/password';
 import { signInClient } from '$lib/server/auth/sign-in-client';
-import { reserveSignInAttempt, settleSuccessfulSignIn, signInThrottleKeys } from '$lib/server/auth/sign-in-throttle';
+import {
+  reserveSignInAttempt,
+  settleSuccessfulSignIn,
+  signInThrottleKeys,
+  throttleRefusal,
+} from '$lib/server/auth/sign-in-throttle';
 import { SESSION_COOKIE, SESSION_TTL_MS, createSession, resolveSession } from '$lib/server/auth/sessions';
 import { findUserByEmail } from '$lib/server/auth/users';
 
@@ -18,7 +23,8 @@ export const load: PageServerLoad = async ({ cookies, locals, url }) => {
   if (token && (await resolveSession(locals.kuratchi.getAdminDb(), token, Date.now()))) {
     redirect(303, safeRedirectTarget(url.searchParams.get('redirectTo'), url.origin));
   }
-  return {};
+  // Where the set-password page sends its user once the password is set.
+  return { passwordSet: url.searchParams.get('passwordSet') === '1' };
 };
 
 export const actions: Actions = {
@@ -40,18 +46,14 @@ export const actions: Actions = {
     const keys = signInThrottleKeys(email, signInClient(getClientAddress()));
     const reservation = await reserveSignInAttempt(db, keys, now);
     if (!reservation.granted) {
-      const seconds = Math.ceil(reservation.retryAfterMs / 1000);
-      const minutes = Math.ceil(seconds / 60);
-      // https://www.rfc-editor.org/rfc/rfc9110#field.retry-after
-      setHeaders({ 'retry-after': String(seconds) });
-      return fail(429, {
-        email,
-        error: `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-      });
+      const refusal = throttleRefusal(reservation.retryAfterMs);
+      setHeaders({ 'retry-after': String(refusal.retryAfterSeconds) });
+      return fail(429, { email, error: refusal.message });
     }
     const user = await findUserByEmail(db, email);
+    // An invited user with no password yet cannot sign in (compared with the decoy all the same).
     const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash));
-    if (!user || !valid) return fail(400, { email, error: 'Wrong email address or password.' });
+    if (!user?.passwordHash || !valid) return fail(400, { email, error: 'Wrong email address or password.' });
 
     await settleSuccessfulSignIn(db, keys);
     // The last write: only the cookie and the redirect (which cannot fail) come after it.

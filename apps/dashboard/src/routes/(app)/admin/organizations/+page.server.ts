@@ -1,15 +1,13 @@
-import { error } from '@sveltejs/kit';
 import { listOrganizations } from 'kuratchi-sdk/internal/d1';
 import { createD1ReputationGuardStore } from 'kuratchi-sdk/internal/guard';
 import type { Actions, PageServerLoad } from './$types';
 import { liftFromForm } from '$lib/server/reputation/lift';
 import { rankedOrganizations } from '$lib/server/reputation/overview';
 import { readReputationSettings } from '$lib/server/reputation/settings';
+import { onboardOrganization } from '$lib/server/users/onboard';
+import { formAction, requireSuperadmin, superadminChange } from '$lib/server/users/page-actions';
 
-function superadmin(locals: App.Locals) {
-  if (locals.session?.user.role !== 'superadmin') error(403, 'Only a superadmin can see and lift reputation pauses');
-  return locals.session;
-}
+const superadmin = (locals: App.Locals) => requireSuperadmin(locals, 'see organisations and lift reputation pauses');
 
 /**
  * Every organisation's reputation guard state, worst first, where its database lives (D1 or its
@@ -33,5 +31,23 @@ export const load: PageServerLoad = async ({ locals, platform }) => {
 export const actions: Actions = {
   /** Lifts an organisation's pause with a required reason (kept in the audit log). */
   lift: async ({ locals, platform, request }) =>
-    liftFromForm(platform!.env, superadmin(locals)!, await request.formData(), new Date()),
+    liftFromForm(platform!.env, superadmin(locals), await request.formData(), new Date()),
+  /**
+   * Creates an organisation on its Durable Object and, given an admin's address, invites them
+   * (users/onboard.ts: the rule of `kuratchi-ses org create` too).
+   */
+  create: async ({ locals, platform, request, url }) => {
+    const change = superadminChange(locals, url, 'create organisations');
+    const form = await request.formData();
+    const field = (name: string) => String(form.get(name) ?? '').trim();
+    return formAction(async () => {
+      const { organization, invitation } = await onboardOrganization(platform!.env, change, {
+        id: field('id'),
+        name: field('name'),
+        ...(field('adminEmail') ? { adminEmail: field('adminEmail') } : {}),
+        ...(field('adminName') ? { adminName: field('adminName') } : {}),
+      });
+      return { created: { id: organization.id, name: organization.name }, invitation };
+    });
+  },
 };

@@ -1,7 +1,7 @@
 import type { RequestHandler } from './$types';
 import { createOrganizationFromRequest, listOrganizationsAnswer } from '$lib/server/ops/organizations';
 
-/** Onboards an organisation, for `kuratchi-ses org create` (bearer token). */
+/** Onboards an organisation (and invites its first admin), for `kuratchi-ses org create` (bearer token). */
 export const POST: RequestHandler = async ({ request, platform }) =>
   createOrganizationFromRequest(platform!.env, request, new Date());
 

@@ -1,0 +1,199 @@
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import worker from '$worker';
+import { describe, expect, it } from 'vitest';
+import { requestsTo, scriptHost } from '../../../../../test/fake-http';
+import { getPage, postForm, signInCookie } from '../../../../../test/forms';
+import { seedOrganizations } from '../../../../../test/support';
+
+// The operations API's users (`kuratchi-ses user`, `org create --admin-email`) on the built
+// Worker: the bootstrap of a deployment that has no user and no organisation yet, invitations
+// mailed through sendEmail when mail is configured (the Worker's own SESv2 client, answered by a
+// scripted fake host), and every refusal with its status.
+const TOKEN = 'users-route-test-ops-token-0123456789';
+const HOST = 'ses.users-route.test';
+const MAIL = {
+  KURATCHI_MAIL_FROM: 'kuratchi@dash.example',
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  AWS_ENDPOINT_URL: `https://${HOST}`,
+};
+const PASSWORD = 'the very first superadmin password';
+
+async function ops(method: 'GET' | 'POST', path: string, body?: unknown, overrides: Record<string, unknown> = {}) {
+  const ctx = createExecutionContext();
+  const request = new Request(`http://127.0.0.1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const response = await worker.fetch!(request as never, { ...env, KURATCHI_OPS_TOKEN: TOKEN, ...overrides }, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+const pathOf = (url: string) => url.replace('http://127.0.0.1', '');
+const count = async (sql: string) =>
+  (await env.ADMIN_DB.prepare(`SELECT count(*) AS n FROM ${sql}`).first<{ n: number }>())!.n;
+
+describe('bootstrapping a deployment with no user and no organisation', () => {
+  it('creates the first superadmin, who signs in and is led to create the first organisation', async () => {
+    expect(await count('organizations')).toBe(0); // this file's own, empty admin database
+    const email = `first-root-${crypto.randomUUID()}@example.com`;
+    const created = await ops('POST', '/api/ops/users', { email, role: 'superadmin' });
+    expect(created.status).toBe(201);
+    const answer = await created.json<{
+      user: { role: string; organizationId: null };
+      link: { url: string };
+      mail: object;
+    }>();
+    expect(answer.user).toMatchObject({ email, role: 'superadmin', organizationId: null, status: 'invited' });
+    expect(answer.mail).toEqual({ sent: false, reason: 'mail is off (KURATCHI_MAIL_FROM is not set)' });
+    expect(answer.link.url).toMatch(/^http:\/\/127\.0\.0\.1\/auth\/set-password\?token=/);
+
+    expect((await postForm(pathOf(answer.link.url), { password: PASSWORD, confirm: PASSWORD })).status).toBe(303);
+    const cookie = await signInCookie(email, PASSWORD);
+    for (const page of ['/emails', '/emails/overview']) {
+      const refused = await getPage(page, { cookie });
+      expect([page, refused.status, refused.headers.get('location')]).toEqual([page, 303, '/admin/organizations']);
+    }
+    // A navigation in the browser asks for the page's data: it is told to go there too.
+    const data = await getPage('/emails/__data.json?x-sveltekit-invalidated=01', { cookie });
+    expect(await data.json()).toEqual({ type: 'redirect', location: '/admin/organizations' });
+    const organizations = await getPage('/admin/organizations', { cookie });
+    expect(organizations.status).toBe(200);
+    expect(await organizations.text()).toContain('New organisation');
+    expect((await getPage('/admin/users', { cookie })).status).toBe(200);
+    expect((await getPage('/account', { cookie })).status).toBe(200);
+
+    // The first organisation: the superadmin's session now shows it.
+    const onboarded = await ops('POST', '/api/ops/organizations', { id: 'org-first', name: 'First' });
+    expect(onboarded.status).toBe(201);
+    expect(await onboarded.json()).toMatchObject({ organization: { id: 'org-first' }, invitation: null });
+    const log = await getPage('/emails', { cookie });
+    expect(log.status).toBe(200);
+    expect(await log.text()).toContain('First');
+  });
+
+  it('works again once a superadmin exists (the ops token is the root credential), and refuses a taken address', async () => {
+    const email = `second-root-${crypto.randomUUID()}@example.com`;
+    expect((await ops('POST', '/api/ops/users', { email, role: 'superadmin' })).status).toBe(201);
+    const taken = await ops('POST', '/api/ops/users', { email: email.toUpperCase(), role: 'superadmin' });
+    expect(taken.status).toBe(409);
+    expect(await taken.json()).toMatchObject({ error: 'user-exists' });
+  });
+});
+
+describe('the users of the operations API', () => {
+  it('refuses bad input with its status and writes nothing', async () => {
+    await seedOrganizations();
+    const before = [await count('users'), await count('password_links'), await count('organizations')];
+    const cases: Array<[string, unknown, number, string, RegExp]> = [
+      ['/api/ops/users', 'not json', 400, 'invalid-request', /body: must be JSON/],
+      ['/api/ops/users', { email: 'x@y.test' }, 400, 'invalid-request', /role: must be admin or superadmin/],
+      ['/api/ops/users', { email: 'x@y.test', role: 'admin' }, 400, 'invalid-request', /organizationId: is required/],
+      [
+        '/api/ops/users',
+        { email: 'x@y.test', role: 'superadmin', passwordHash: 'x' },
+        400,
+        'invalid-request',
+        /passwordHash/,
+      ],
+      [
+        '/api/ops/users',
+        { email: 'x@y.test', role: 'admin', organizationId: 'org-nope' },
+        404,
+        'organization-not-found',
+        /org-nope/,
+      ],
+      ['/api/ops/users/reset', { email: 'nobody@y.test' }, 404, 'user-not-found', /no user nobody@y.test/],
+      ['/api/ops/users/remove', { email: 'nobody@y.test' }, 404, 'user-not-found', /no user/],
+      ['/api/ops/users/remove', {}, 400, 'invalid-request', /email: is required/],
+      [
+        '/api/ops/organizations',
+        { id: 'org-x', name: 'X', adminName: 'Y' },
+        400,
+        'invalid-request',
+        /adminName: needs adminEmail/,
+      ],
+      ['/api/ops/organizations', { id: 'org-x', name: 'X', adminEmail: 'nope' }, 400, 'invalid-request', /adminEmail/],
+    ];
+    for (const [path, body, status, error, message] of cases) {
+      const answer = await ops('POST', path, body);
+      expect([path, body, answer.status]).toEqual([path, body, status]);
+      const json = await answer.json<{ error: string; message: string }>();
+      expect(json.error).toBe(error);
+      expect(json.message).toMatch(message);
+    }
+    expect([await count('users'), await count('password_links'), await count('organizations')]).toEqual(before);
+  });
+
+  it('lists, resets and removes', async () => {
+    await seedOrganizations();
+    const email = `listed-${crypto.randomUUID()}@globex.test`;
+    expect((await ops('POST', '/api/ops/users', { email, role: 'admin', organizationId: 'org-globex' })).status).toBe(
+      201,
+    );
+    const list = await (
+      await ops('GET', '/api/ops/users?org=org-globex')
+    ).json<{ users: Array<{ email: string; organizationId: string }> }>();
+    expect(list.users.map((u) => u.organizationId)).toEqual(list.users.map(() => 'org-globex'));
+    expect(list.users.map((u) => u.email)).toContain(email);
+    const reset = await ops('POST', '/api/ops/users/reset', { email });
+    expect(reset.status).toBe(200);
+    expect(await reset.json()).toMatchObject({ user: { email }, link: { purpose: 'reset' } });
+    const removed = await ops('POST', '/api/ops/users/remove', { email });
+    expect(removed.status).toBe(200);
+    expect(await removed.json()).toMatchObject({ removed: { email } });
+    expect(await count(`users WHERE email = '${email}'`)).toBe(0);
+  });
+});
+
+describe('mail (KURATCHI_MAIL_FROM and the AWS_* credentials set)', () => {
+  it("mails an organisation's first admin their link through sendEmail, text only, recorded in their organisation's log", async () => {
+    await seedOrganizations();
+    await scriptHost(HOST, [
+      { method: 'POST', pathPrefix: '/v2/email/outbound-emails', json: { MessageId: 'ses-invite-1' } },
+    ]);
+    const id = `org-mailed-${crypto.randomUUID().slice(0, 8)}`;
+    const email = `mailed-${crypto.randomUUID()}@mailed.test`;
+    const answer = await ops('POST', '/api/ops/organizations', { id, name: 'Mailed', adminEmail: email }, MAIL);
+    expect(answer.status).toBe(201);
+    const { invitation } = await answer.json<{
+      invitation: { link: { url: string }; mail: { sent: boolean; emailId: string } };
+    }>();
+    expect(invitation.mail).toMatchObject({ sent: true });
+    const [sent] = await requestsTo(HOST);
+    const body = JSON.parse(sent!.body);
+    expect(body.Destination.ToAddresses).toEqual([email]);
+    expect(body.FromEmailAddress).toContain('kuratchi@dash.example');
+    expect(body.Content.Simple.Body.Text.Data).toContain(invitation.link.url);
+    expect(body.Content.Simple.Body.Html).toBeUndefined(); // so SES's click tracking leaves the link alone
+    const orgDb = env.ORG_DO.get(env.ORG_DO.idFromName(id));
+    const { durableObjectDatabase } = await import('kuratchi-sdk/internal/d1');
+    const row = await durableObjectDatabase(orgDb as never)
+      .prepare('SELECT subject, email_type AS type, status FROM emails WHERE id = ?')
+      .bind(invitation.mail.emailId)
+      .first();
+    expect(row).toEqual({ subject: 'Your kuratchi dashboard invitation', type: 'invitation', status: 'sent' });
+  });
+
+  it('still answers the link when SES refuses the mail, saying why', async () => {
+    await seedOrganizations();
+    await scriptHost(HOST, [
+      {
+        method: 'POST',
+        pathPrefix: '/v2/email/outbound-emails',
+        status: 400,
+        json: { message: 'Email address is not verified.' },
+      },
+    ]);
+    const email = `refused-${crypto.randomUUID()}@acme.test`;
+    const answer = await ops('POST', '/api/ops/users', { email, role: 'admin', organizationId: 'org-acme' }, MAIL);
+    expect(answer.status).toBe(201);
+    const json = await answer.json<{ link: { url: string }; mail: { sent: boolean; reason: string } }>();
+    expect(json.link.url).toMatch(/set-password\?token=/);
+    expect(json.mail.sent).toBe(false);
+    expect(json.mail.reason).toMatch(/^not sent: .*not verified/);
+  });
+});
