@@ -37,7 +37,7 @@ export const GENERATED = ['docs/cli.md', 'docs/settings.md'];
 /** The README npm shows (outside the repository: absolute links only). */
 const PACKAGE_README = 'packages/kuratchi-sdk/README.md';
 /** Most bytes of hand-written Markdown: 60 KB after issue 26, plus room for issue 27's guides (first real email, deploy, users, the seed's setup call). */
-export const PROSE_BUDGET_BYTES = 72_000;
+export const PROSE_BUDGET_BYTES = 74_000;
 
 const DEV = 'npx -y pnpm@12.4.2 install --frozen-lockfile && npx -y pnpm@12.4.2 dev';
 

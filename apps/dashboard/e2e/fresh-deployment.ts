@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { freePort, logTail, processGroupAlive, sleep } from '../../../scripts/lib/processes.mjs';
-import { ROOT, runWrangler, WRANGLER_BIN, wranglerEnv } from '../../../scripts/lib/wrangler.mjs';
+import { PRODUCTION_CONFIG, ROOT, runWrangler, WRANGLER_BIN, wranglerEnv } from '../../../scripts/lib/wrangler.mjs';
 import { waitFor } from '../../../scripts/wait-for.mjs';
 
 /**
@@ -19,7 +19,8 @@ export interface FreshDeployment {
 }
 
 /**
- * Starts `wrangler dev` on `stateDir` with `vars` (as `--var`): with `empty`, the directory is
+ * Starts `wrangler dev` with the production configuration (`wrangler.toml`: what
+ * `kuratchi-ses deploy` deploys) on `stateDir` with `vars` (as `--var`): with `empty`, the directory is
  * emptied first and the admin migrations applied, as `kuratchi-ses deploy` applies them; without,
  * it starts again on what an earlier run left (a redeploy with other settings).
  * @see https://developers.cloudflare.com/workers/wrangler/commands/#dev
@@ -35,6 +36,7 @@ export async function startDeployment(
     mkdirSync(stateDir, { recursive: true });
     const migrated = runWrangler(['d1', 'migrations', 'apply', 'ADMIN_DB', '--local', '--persist-to', stateDir], {
       timeoutMs: deadlineMs,
+      config: PRODUCTION_CONFIG,
     });
     if (migrated.status !== 0) throw new Error(`migrating ADMIN_DB failed:\n${migrated.stdout}\n${migrated.stderr}`);
   }
@@ -47,6 +49,8 @@ export async function startDeployment(
     [
       WRANGLER_BIN,
       'dev',
+      '--config',
+      PRODUCTION_CONFIG,
       '--ip',
       '127.0.0.1',
       '--port',
