@@ -45,6 +45,8 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
     ),
   ]);
   return {
+    /** The session's organisation (never null here: a superadmin without one is sent elsewhere). */
+    organization: session.organization,
     stats,
     humansOnly,
     topLinks,
