@@ -30,9 +30,6 @@ const PHASES = [
   // svelte-kit sync (in check) rewrites .svelte-kit/, which vite build also writes.
   { name: 'dashboard check', dir: DASHBOARD, script: 'check', needs: ['dashboard build'] },
   { name: 'dashboard e2e', dir: DASHBOARD, script: 'test:e2e', needs: ['dashboard build'], alone: 'wrangler-dev' },
-  { name: 'sdk node', dir: SDK, script: 'test:node', needs: ['sdk build'] },
-  // npm pack from a clean copy of the SDK (its own build), installed into a scratch project.
-  { name: 'sdk pack', dir: SDK, script: 'test:pack' },
   {
     name: 'dashboard node',
     dir: DASHBOARD,
@@ -40,8 +37,13 @@ const PHASES = [
     needs: ['dashboard build', 'sdk build'],
     alone: 'wrangler-dev',
   },
-  // Runs both packages' workerd suites again with the clock moved: after their own runs.
+  // Runs both packages' workerd suites again with the clock moved: after their own runs. Before the
+  // short phases below: while `dashboard node` waits for the end-to-end tests this long one takes
+  // the free core, and the short ones fill the end instead of this one ending the run alone.
   { name: 'time-shift check', dir: '.', script: 'test:time-shift', needs: ['sdk unit', 'dashboard unit'] },
+  { name: 'sdk node', dir: SDK, script: 'test:node', needs: ['sdk build'] },
+  // npm pack from a clean copy of the SDK (its own build), installed into a scratch project.
+  { name: 'sdk pack', dir: SDK, script: 'test:pack' },
 ];
 
 const jobs = Number(process.env.KURATCHI_TEST_JOBS ?? availableParallelism());
