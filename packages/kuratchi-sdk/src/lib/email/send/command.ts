@@ -14,8 +14,10 @@ export interface SendEmailPlan {
 /**
  * The SESv2 SendEmail request of one message: a simple (SES-assembled) UTF-8 message sent with
  * the configuration set, whose event destination publishes its events, and the caller's tags plus
- * the SDK's routing tags `kuratchi-org-id` and `kuratchi-email-id`, which every event of the
- * message carries in `mail.tags` so it can be routed before the route exists.
+ * the SDK's tags `kuratchi-org-id` and `kuratchi-email-id`, which every event of the message
+ * carries in `mail.tags`. They are labels for reading the events (in SES, in an export), never
+ * routing: anyone sending through the account can set them, so only the route `sendEmail` writes
+ * after SES answered routes an event (docs/decisions/2026-12-01-lookup-row-is-the-only-route.md).
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
  * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-send-email.html
  */
