@@ -1,6 +1,8 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import { DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
-import { InvalidOptionsError } from '../shared/invalid-options.js';
+import { z } from 'zod';
+import { configurationSetNameSchema, DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
+import { InvalidOptionsError, parseOptions } from '../shared/invalid-options.js';
+import { ConfigurationSetTakenError } from './errors.js';
 
 /**
  * Where the organisation's own configuration set stands at SES: sending `disabled` (paused) or
@@ -19,10 +21,12 @@ export interface ReputationGuardState {
   metric: 'bounce' | 'complaint' | null;
   rate: number | null;
   threshold: number | null;
-  /** The last evaluation's rates and the recipients they were computed on. */
+  /** The last evaluation's rates, the recipients they were computed on, and the distinct addresses that bounced (complained). */
   bounceRate: number | null;
   complaintRate: number | null;
   recipients: number;
+  bounced: number;
+  complained: number;
   evaluatedAt: number;
   /** After a lift: only recipients sent at or after this time count towards a new pause. */
   rearmAfter: number | null;
@@ -56,7 +60,7 @@ export interface OrganizationReputation {
 }
 
 const STATE_COLUMNS = `organization_id AS organizationId, state, since, metric, rate, threshold,
-  bounce_rate AS bounceRate, complaint_rate AS complaintRate, recipients, evaluated_at AS evaluatedAt,
+  bounce_rate AS bounceRate, complaint_rate AS complaintRate, recipients, bounced, complained, evaluated_at AS evaluatedAt,
   rearm_after AS rearmAfter, refused_sends AS refusedSends, last_refused_at AS lastRefusedAt,
   configuration_set_sending AS configurationSetSending`;
 
@@ -73,13 +77,14 @@ export function createD1ReputationGuardStore(db: D1Database) {
     db
       .prepare(
         `INSERT INTO reputation_guard_state (organization_id, state, since, metric, rate, threshold, bounce_rate,
-           complaint_rate, recipients, evaluated_at, rearm_after, refused_sends, last_refused_at,
+           complaint_rate, recipients, bounced, complained, evaluated_at, rearm_after, refused_sends, last_refused_at,
            configuration_set_sending)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?)
          ON CONFLICT (organization_id) DO UPDATE SET state = excluded.state, since = excluded.since,
            metric = excluded.metric, rate = excluded.rate, threshold = excluded.threshold,
            bounce_rate = excluded.bounce_rate, complaint_rate = excluded.complaint_rate,
-           recipients = excluded.recipients, evaluated_at = excluded.evaluated_at, rearm_after = excluded.rearm_after,
+           recipients = excluded.recipients, bounced = excluded.bounced, complained = excluded.complained,
+           evaluated_at = excluded.evaluated_at, rearm_after = excluded.rearm_after,
            configuration_set_sending = excluded.configuration_set_sending,
            -- A new pause counts its own refusals.
            refused_sends = CASE WHEN excluded.state = 'paused' AND reputation_guard_state.state <> 'paused'
@@ -97,6 +102,8 @@ export function createD1ReputationGuardStore(db: D1Database) {
         s.bounceRate,
         s.complaintRate,
         s.recipients,
+        s.bounced,
+        s.complained,
         s.evaluatedAt,
         s.rearmAfter,
         s.configurationSetSending,
@@ -166,11 +173,16 @@ export function createD1ReputationGuardStore(db: D1Database) {
 
     /**
      * Sets (or with null, removes) the organisation's own configuration set: one only it sends
-     * through, which a pause disables at SES.
-     * @throws {InvalidOptionsError} for the configuration set every organisation shares by default
-     *   (`kuratchi-email-tracking`): disabling it would stop every organisation's sending.
+     * through, which a pause disables at SES. The admin database holds one organisation per name
+     * (unique index, case-insensitive), whoever writes the row.
+     * @throws {InvalidOptionsError} for a name SES would refuse, or for the configuration set
+     *   every organisation shares by default (`kuratchi-email-tracking`): disabling it would stop
+     *   every organisation's sending.
+     * @throws {ConfigurationSetTakenError} when another organisation already has it (nothing written).
+     * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_PutConfigurationSetSendingOptions.html
      */
     async setConfigurationSet(organizationId: string, name: string | null): Promise<void> {
+      if (name !== null) parseOptions('setConfigurationSet', z.object({ name: configurationSetNameSchema }), { name });
       if (name === DEFAULT_CONFIGURATION_SET_NAME)
         throw new InvalidOptionsError('setConfigurationSet', [
           {
@@ -178,16 +190,32 @@ export function createD1ReputationGuardStore(db: D1Database) {
             message: `${name} is the configuration set every organisation shares: a pause would disable it for all of them`,
           },
         ]);
-      await (
-        name
-          ? db
-              .prepare(
-                `INSERT INTO organization_configuration_sets (organization_id, configuration_set_name) VALUES (?, ?)
-               ON CONFLICT (organization_id) DO UPDATE SET configuration_set_name = excluded.configuration_set_name`,
-              )
-              .bind(organizationId, name)
-          : db.prepare('DELETE FROM organization_configuration_sets WHERE organization_id = ?').bind(organizationId)
-      ).run();
+      if (!name) {
+        await db
+          .prepare('DELETE FROM organization_configuration_sets WHERE organization_id = ?')
+          .bind(organizationId)
+          .run();
+        return;
+      }
+      try {
+        await db
+          .prepare(
+            `INSERT INTO organization_configuration_sets (organization_id, configuration_set_name) VALUES (?, ?)
+             ON CONFLICT (organization_id) DO UPDATE SET configuration_set_name = excluded.configuration_set_name`,
+          )
+          .bind(organizationId, name)
+          .run();
+      } catch (error) {
+        // The primary key conflict is an update: a UNIQUE failure can only be the name's index.
+        if (!/UNIQUE constraint failed/i.test(String(error))) throw error;
+        const holder = await db
+          .prepare(
+            'SELECT organization_id AS id FROM organization_configuration_sets WHERE configuration_set_name = ? COLLATE NOCASE',
+          )
+          .bind(name)
+          .first<{ id: string }>();
+        throw new ConfigurationSetTakenError(name, holder?.id ?? null);
+      }
     },
 
     /** The configuration set of an organisation (null: none of its own). */

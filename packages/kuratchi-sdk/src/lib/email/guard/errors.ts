@@ -33,3 +33,23 @@ export class NotPausedError extends Error {
     super(`organisation ${organizationId} is not paused by the reputation guard`);
   }
 }
+
+/**
+ * An organisation's own configuration set is already another organisation's (a pause disables it
+ * at SES, so two organisations must never share one). Nothing was written. HTTP paths answer 409
+ * with `code`.
+ */
+export class ConfigurationSetTakenError extends Error {
+  override readonly name = 'ConfigurationSetTakenError';
+  /** The stable code HTTP paths answer with. */
+  readonly code = 'configuration-set-taken';
+  constructor(
+    readonly configurationSetName: string,
+    /** The organisation that holds it (null if it could not be read back). */
+    readonly heldBy: string | null,
+  ) {
+    super(
+      `configuration set ${configurationSetName} is already the own configuration set of ${heldBy ? `organisation ${heldBy}` : 'another organisation'}: two organisations cannot share one (a pause of one would stop the other at SES)`,
+    );
+  }
+}

@@ -43,14 +43,17 @@ export interface ReputationGuardEvaluation {
 /**
  * Evaluates one organisation against the guard's thresholds and records its state:
  * - `paused` stays paused (only a superadmin lifts a pause); its rates are refreshed;
- * - otherwise the pause threshold crossed with sufficient volume pauses the organisation (and,
+ * - otherwise a pause verdict (`reputationVerdict`: the threshold crossed on enough distinct
+ *   addresses and volume) pauses the organisation (and,
  *   when it has its own configuration set, disables sending on it at SES); the warn threshold
  *   makes it `warn`; else `ok`;
  * - a configuration set call still pending (it failed, or there were no AWS credentials: disabling
  *   for a pause, enabling after a lift) is retried, so SES ends up agreeing with the guard;
  * - re-arm rule: after a lift, while the lift time is inside the window, only recipients sent
- *   since the lift count towards a new pause (with the same minimum volume), so the data that
- *   caused the lifted pause cannot pause again; the full window still drives `warn`.
+ *   since the lift, and addresses that had not already bounced (complained) in the window, count
+ *   towards a new pause (with the same evidence minimum), so neither the data that caused the
+ *   lifted pause nor the same people complaining again can pause again; the full window still
+ *   drives `warn`.
  * Each change of state writes an audit entry with the rates, in the batch that writes the state.
  * @see https://docs.aws.amazon.com/ses/latest/dg/faqs-enforcement.html
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_PutConfigurationSetSendingOptions.html
@@ -70,7 +73,14 @@ export async function evaluateReputationGuard(
   const full = report.verdict;
   const rearmAfter = report.sinceRearm ? (previous?.rearmAfter ?? null) : null;
   const rates = { bounceRate: full.bounceRate, complaintRate: full.complaintRate, recipients: full.recipients };
-  const base = { organizationId, ...rates, evaluatedAt: now, rearmAfter };
+  const base = {
+    organizationId,
+    ...rates,
+    bounced: full.bounced,
+    complained: full.complained,
+    evaluatedAt: now,
+    rearmAfter,
+  };
 
   let next: Omit<ReputationGuardState, 'refusedSends' | 'lastRefusedAt'>;
   let reason = '';
@@ -146,5 +156,6 @@ function warnCause(verdict: ReputationVerdict, settings: ReputationGuardSettings
 
 function describe(step: 'pause' | 'warn', verdict: ReputationVerdict, sinceLift: boolean): string {
   const cause = verdict.cause!;
-  return `${cause.metric} rate ${formatRate(cause.rate)} crossed the ${step} threshold ${formatRate(cause.threshold)} over ${verdict.recipients} recipients${sinceLift ? ' sent since the last lift' : ''}`;
+  const addresses = `${verdict.metrics[cause.metric].events} ${cause.metric === 'bounce' ? 'bounced' : 'complaining'} addresses`;
+  return `${cause.metric} rate ${formatRate(cause.rate)} crossed the ${step} threshold ${formatRate(cause.threshold)} over ${verdict.recipients} recipients${sinceLift ? ' sent since the last lift' : ''} (${addresses})`;
 }

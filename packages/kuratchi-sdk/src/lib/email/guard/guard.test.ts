@@ -23,7 +23,9 @@ const credentials = { accessKeyId: 'AKIDKURATCHITEST', secretAccessKey: 'kuratch
 const ORG_A = 'guard-org-a';
 const ORG_B = 'guard-org-b';
 const ORG_C = 'guard-org-c';
-const settings = parseReputationGuardSettings({ minRecipients: 20 });
+// The mechanics (window, pause, lift, SES calls) on small fixtures: evidence minimum 1 address.
+// The default minimum is tested with the attacks it stops in evidence.test.ts.
+const settings = parseReputationGuardSettings({ minRecipients: 20, minEvidence: { bounce: 1, complaint: 1 } });
 const store = () => createD1ReputationGuardStore(env.ADMIN_DB);
 
 beforeAll(async () => {
@@ -51,10 +53,11 @@ describe("an organisation's own configuration set", () => {
 });
 
 describe('the settings', () => {
-  it('default to bounce 2 % / 4 %, complaint 0.05 % / 0.08 %, 7 days, 200 recipients', () => {
+  it('default to bounce 2 % / 4 %, complaint 0.05 % / 0.08 %, 7 days, 200 recipients, 50 / 10 addresses', () => {
     expect(parseReputationGuardSettings()).toEqual({
       windowDays: 7,
       minRecipients: 200,
+      minEvidence: { bounce: 50, complaint: 10 },
       thresholds: { bounce: { warn: 0.02, pause: 0.04 }, complaint: { warn: 0.0005, pause: 0.0008 } },
     });
   });
@@ -70,14 +73,16 @@ describe('the settings', () => {
       /thresholds\.bounce: warn must be below pause/,
     );
     expect(() => parseReputationGuardSettings({ windowDays: 0, minRecipients: 1.5 })).toThrow(InvalidOptionsError);
+    expect(() => parseReputationGuardSettings({ minEvidence: { complaint: 0 } })).toThrow(
+      /minEvidence\.complaint: must be at least 1/,
+    );
   });
 });
 
 describe('the verdict', () => {
   it('gives none below the minimum volume, whatever the rates', () => {
     expect(reputationVerdict({ recipients: 19, bounced: 19, complained: 0 }, settings)).toMatchObject({
-      sufficientVolume: false,
-      level: 'ok',
+      level: 'none',
       cause: null,
       bounceRate: 1,
     });
@@ -108,7 +113,7 @@ describe('the rates over the trailing window', () => {
       { sentAt: start + 2 * DAY, recipients: 10, bounced: 10, canary: true }, // canary: kept apart
     ]);
     const report = await reputationReport(env.ORG_DB_ACME, { now, settings });
-    expect(report.verdict).toMatchObject({ recipients: 11, bounced: 1, complained: 1, sufficientVolume: false });
+    expect(report.verdict).toMatchObject({ recipients: 11, bounced: 1, complained: 1, level: 'none' });
     expect(report.days).toHaveLength(7);
     expect(report.days.map((d) => d.recipients)).toEqual([3, 6, 0, 0, 0, 0, 2]);
     expect(report.days[0]).toMatchObject({ start, bounced: 1, bounceRate: 1 / 3 });
@@ -191,8 +196,10 @@ describe('evaluation, pause, lift and re-arm', () => {
     ]);
     // The lift keeps the rates of the last evaluation (650 recipients by then).
     expect(audit[2]).toMatchObject({ reason: 'list cleaned, bounced addresses suppressed', recipients: 650 });
-    expect(audit[3]!.reason).toBe('bounce rate 4.67 % crossed the pause threshold 4 % over 150 recipients');
-    expect(audit[0]!.reason).toMatch(/over 24 recipients sent since the last lift$/);
+    expect(audit[3]!.reason).toBe(
+      'bounce rate 4.67 % crossed the pause threshold 4 % over 150 recipients (7 bounced addresses)',
+    );
+    expect(audit[0]!.reason).toMatch(/over 24 recipients sent since the last lift \(1 bounced addresses\)$/);
   });
 
   it("pauses and re-enables the organisation's own configuration set at SES", async () => {
@@ -296,6 +303,8 @@ describe('sendEmail for a paused organisation', () => {
       bounceRate: 0.01,
       complaintRate: 0.0012,
       recipients: 5000,
+      bounced: 50,
+      complained: 6,
       evaluatedAt: now.getTime(),
       rearmAfter: null,
       refusedSends: 0,

@@ -14,15 +14,15 @@ export type {
   ReputationMetric,
   MetricThresholds,
 } from './settings.js';
-export { reputationVerdict, formatRate } from './verdict.js';
-export type { RecipientCounts, ReputationLevel, ReputationVerdict } from './verdict.js';
+export { reputationVerdict, formatRate, describeNeeds } from './verdict.js';
+export type { RecipientCounts, ReputationLevel, ReputationVerdict, MetricVerdict } from './verdict.js';
 export { reputationReport } from './report.js';
 export type { ReputationReport, ReputationDay } from './report.js';
 export { evaluateReputationGuard, GUARD_ACTOR } from './evaluate.js';
 export type { EvaluateReputationGuardOptions, ReputationGuardEvaluation } from './evaluate.js';
 export { liftSendingPause } from './lift.js';
 export type { LiftSendingPauseOptions } from './lift.js';
-export { SendingPausedError, NotPausedError } from './errors.js';
+export { SendingPausedError, NotPausedError, ConfigurationSetTakenError } from './errors.js';
 export { InvalidOptionsError } from '../shared/invalid-options.js';
 export type { SesClientInput } from '../ses/client.js';
 export { createD1ReputationGuardStore } from './d1-guard-store.js';

@@ -1,11 +1,11 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import { recipientCountsByDay, type RecipientDay } from './d1-recipient-counts.js';
+import { recipientCounts, recipientCountsByDay, type RecipientDay } from './d1-recipient-counts.js';
 import type { ReputationGuardSettings } from './settings.js';
-import { reputationVerdict, type RecipientCounts, type ReputationVerdict } from './verdict.js';
+import { reputationVerdict, type ReputationVerdict } from './verdict.js';
 
 const DAY_MS = 86_400_000;
 
-/** One day of the trend: its counts and rates (no verdict: a day alone is below any sensible volume). */
+/** One day of the trend: its counts and rates (no verdict: a day alone is below any sensible volume; an address that bounced on two days counts on both). */
 export interface ReputationDay extends RecipientDay {
   bounceRate: number;
   complaintRate: number;
@@ -20,14 +20,16 @@ export interface ReputationReport {
   days: ReputationDay[];
   /**
    * After a lift whose time is still inside the window: the verdict on recipients sent since
-   * `rearmAfter` only (what may pause again); null otherwise.
+   * `rearmAfter` only, and addresses that had not bounced (complained) before it (what may pause
+   * again); null otherwise.
    */
   sinceRearm: ReputationVerdict | null;
 }
 
 /**
  * Reads an organisation's per-recipient counts over the trailing window ending at `now` and
- * judges them with the guard's rule (one indexed query on the organisation's database).
+ * judges them with the guard's rule (indexed queries on the organisation's database: the totals,
+ * the days, and after a lift the totals since it).
  * @see https://docs.aws.amazon.com/ses/latest/dg/reputationdashboard-metrics.html
  */
 export async function reputationReport(
@@ -41,12 +43,12 @@ export async function reputationReport(
   const rearmAfter = options.rearmAfter ?? null;
   const sinceRearm =
     rearmAfter !== null && rearmAfter > from
-      ? reputationVerdict(total(await recipientCountsByDay(orgDb, rearmAfter, to)), options.settings)
+      ? reputationVerdict(await recipientCounts(orgDb, { from, countFrom: rearmAfter, to }), options.settings)
       : null;
   return {
     from,
     to,
-    verdict: reputationVerdict(total(days), options.settings),
+    verdict: reputationVerdict(await recipientCounts(orgDb, { from, countFrom: from, to }), options.settings),
     days: days.map((d) => ({
       ...d,
       bounceRate: rate(d.bounced, d.recipients),
@@ -54,15 +56,4 @@ export async function reputationReport(
     })),
     sinceRearm,
   };
-}
-
-function total(days: readonly RecipientDay[]): RecipientCounts {
-  return days.reduce(
-    (sum, d) => ({
-      recipients: sum.recipients + d.recipients,
-      bounced: sum.bounced + d.bounced,
-      complained: sum.complained + d.complained,
-    }),
-    { recipients: 0, bounced: 0, complained: 0 },
-  );
 }

@@ -34,6 +34,11 @@ export interface ReputationGuardSettings {
   windowDays: number;
   /** Recipients sent to in the window below which no verdict is given (default 200). */
   minRecipients: number;
+  /**
+   * The evidence minimum: distinct recipient addresses that bounced (complained) in the window
+   * below which that rate neither warns nor pauses (defaults 50 and 10; see `reputationVerdict`).
+   */
+  minEvidence: Record<ReputationMetric, number>;
   thresholds: Record<ReputationMetric, MetricThresholds>;
 }
 
@@ -41,13 +46,20 @@ export interface ReputationGuardSettings {
 export interface ReputationGuardSettingsInput {
   windowDays?: number;
   minRecipients?: number;
+  minEvidence?: Partial<Record<ReputationMetric, number>>;
   thresholds?: { bounce?: Partial<MetricThresholds>; complaint?: Partial<MetricThresholds> };
 }
 
-/** The defaults: bounce warn 2 %, pause 4 %; complaint warn 0.05 %, pause 0.08 %; 7 days; 200 recipients. */
+/**
+ * The defaults: bounce warn 2 %, pause 4 %; complaint warn 0.05 %, pause 0.08 %; 7 days; 200
+ * recipients; evidence minimum 50 bounced and 10 complaining addresses, the 24-hour minimums of a
+ * published guard on SES (PostHog's; our window is longer, so at least as strict). Decision record:
+ * docs/decisions/2026-12-06-guard-verdict-needs-evidence.md.
+ */
 export const DEFAULT_REPUTATION_GUARD_SETTINGS: ReputationGuardSettings = {
   windowDays: 7,
   minRecipients: 200,
+  minEvidence: { bounce: 50, complaint: 10 },
   thresholds: { bounce: { warn: 0.02, pause: 0.04 }, complaint: { warn: 0.0005, pause: 0.0008 } },
 };
 
@@ -67,6 +79,14 @@ function metricSchema(metric: ReputationMetric) {
     .refine((t) => t.warn < t.pause, { message: 'warn must be below pause' });
 }
 
+function evidenceSchema(metric: ReputationMetric) {
+  return z
+    .number()
+    .int('must be a whole number of recipient addresses')
+    .min(1, 'must be at least 1')
+    .default(DEFAULT_REPUTATION_GUARD_SETTINGS.minEvidence[metric]);
+}
+
 const settingsSchema = z
   .object({
     windowDays: z
@@ -80,6 +100,10 @@ const settingsSchema = z
       .int('must be a whole number')
       .min(1, 'must be at least 1')
       .default(DEFAULT_REPUTATION_GUARD_SETTINGS.minRecipients),
+    minEvidence: z
+      .object({ bounce: evidenceSchema('bounce'), complaint: evidenceSchema('complaint') })
+      .strict()
+      .default(DEFAULT_REPUTATION_GUARD_SETTINGS.minEvidence),
     thresholds: z
       .object({ bounce: metricSchema('bounce'), complaint: metricSchema('complaint') })
       .strict()
