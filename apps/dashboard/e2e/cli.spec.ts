@@ -34,7 +34,7 @@ test('kuratchi-ses against the demo: organisations, dead letters, reputation, re
 
   const reputation = await cli('reputation', '--dashboard-url', url);
   expect(reputation.code, reputation.stderr).toBe(0);
-  expect(reputation.stdout).toMatch(/^org-globex\s+(ok|warning|paused)\s/m);
+  expect(reputation.stdout).toMatch(/^org-globex\s+(ok|warn|warning|none|paused)\s/m);
 
   const reclassify = await cli('reclassify', '--dashboard-url', url, '--org', 'org-acme');
   expect(reclassify.code, reclassify.stderr).toBe(0);

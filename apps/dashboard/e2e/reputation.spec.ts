@@ -15,7 +15,7 @@ test('a bounce rate past the pause threshold pauses the organisation; the admin 
     `SELECT count(*) AS n, coalesce(sum(bounced_at IS NOT NULL), 0) AS bounced FROM email_recipients WHERE sent_at >= ${now - 7 * DAY}`,
   );
   const existing = Number(before!['n']);
-  const added = Math.max(300, existing);
+  const added = Math.max(600, existing); // at least 60 bounced addresses: past the evidence minimum of 50
   const bounced = Math.ceil((existing + added) / 10);
   const sentAt = now - 3_600_000;
   d1(

@@ -2,7 +2,8 @@
 // bundle `wrangler deploy --dry-run` makes, on miniflare with local D1). The Worker's real cron
 // handler runs the reputation guard on sent emails seeded relative to the cron's time: Acme's
 // bounce rate is past the pause threshold, so the guard pauses it; the CLI lists it worst first,
-// names the rate and threshold, and exits 1.
+// names the rate and threshold, and exits 1; Globex, with no mail, has no verdict yet and is told
+// how many more recipients each rate needs.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { registerGlobex, runCli as run, startBuiltWorker } from './built-worker.mjs';
@@ -46,7 +47,11 @@ async function seedSent(db, now, count, bounced) {
 }
 
 before(async () => {
-  worker = await startBuiltWorker({ KURATCHI_OPS_TOKEN: TOKEN, KURATCHI_GUARD_MIN_RECIPIENTS: '100' });
+  worker = await startBuiltWorker({
+    KURATCHI_OPS_TOKEN: TOKEN,
+    KURATCHI_GUARD_MIN_RECIPIENTS: '100',
+    KURATCHI_GUARD_MIN_BOUNCED_ADDRESSES: '10',
+  });
   await registerGlobex(worker);
 });
 
@@ -57,7 +62,8 @@ after(async () => {
 describe('kuratchi-ses reputation against the built Worker', () => {
   it('shows the organisation the cron paused first, with its rate and threshold, and exits 1', async () => {
     const now = Date.now();
-    // 10 bounces in 200 recipients: 5 %, past the default pause threshold of 4 %.
+    // 10 bounced addresses (the evidence minimum set above) in 200 recipients: 5 %, past the
+    // default pause threshold of 4 %.
     await seedSent(worker.acme, now, 200, 10);
     const scheduled = await (
       await worker.mf.getWorker()
@@ -72,12 +78,21 @@ describe('kuratchi-ses reputation against the built Worker', () => {
     const table = await runCli(['reputation', '--dashboard-url', worker.url]);
     assert.equal(table.code, 1, table.stderr);
     const lines = table.stdout.trim().split('\n');
-    assert.match(lines[0], /^Last 7 days, per recipient; no verdict below 100 recipients\. Bounce warn 2 %, pause 4 %/);
+    assert.match(
+      lines[0],
+      /^Last 7 days, per recipient; a rate warns or pauses only on 10 bounced \/ 10 complaining distinct addresses and 100 recipients\. Bounce warn 2 %, pause 4 %/,
+    );
     assert.match(lines[1], /^organisation\s+state\s+bounce\s+complaint\s+recipients\s+evaluated$/);
-    // Worst first: the paused Acme, then Globex (no sends: ok), then Initech (registered after
-    // the cron: never evaluated).
+    // Worst first: the paused Acme, then Globex (no sends: no verdict yet), then Initech
+    // (registered after the cron: never evaluated).
     assert.match(lines[2], new RegExp(`^org-acme\\s+paused\\s+5 %\\s+0 %\\s+200\\s+${new Date(now).toISOString()}$`));
-    assert.match(lines[3], new RegExp(`^org-globex\\s+ok\\s+0 %\\s+0 %\\s+0\\s+${new Date(now).toISOString()}$`));
+    assert.match(lines[3], new RegExp(`^org-globex\\s+none\\s+0 %\\s+0 %\\s+0\\s+${new Date(now).toISOString()}$`));
+    // 250 recipients: the volume at which a bounce rate at the pause threshold (4 %) shows 10
+    // addresses; 12,500 for 10 complaining addresses at 0.08 %.
+    assert.match(
+      table.stdout,
+      /org-globex \(Globex\): no verdict yet: bounce needs 250 more recipients; complaint needs 12,500 more recipients\./,
+    );
     assert.match(lines[4], /^org-initech\s+ok\s+-\s+-\s+0\s+never$/);
     assert.match(
       table.stdout,
@@ -88,8 +103,8 @@ describe('kuratchi-ses reputation against the built Worker', () => {
     assert.equal(globex.code, 0, globex.stderr);
     const answer = JSON.parse(globex.stdout);
     assert.deepEqual(
-      answer.organizations.map((o) => [o.organizationId, o.state]),
-      [['org-globex', 'ok']],
+      answer.organizations.map((o) => [o.organizationId, o.state, o.verdict]),
+      [['org-globex', 'ok', 'none']],
     );
     assert.equal(answer.settings.minRecipients, 100);
 

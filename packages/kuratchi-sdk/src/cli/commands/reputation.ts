@@ -21,6 +21,10 @@ export interface ReputationRow {
   organizationId: string;
   name: string;
   state: ReputationGuardState['state'];
+  /** The state, or `none` (no verdict yet: too little evidence) for an `ok` one, `never` before the first evaluation. */
+  verdict: ReputationGuardState['state'] | 'none' | 'never';
+  /** Per metric, what a `none` verdict still needs (null: that rate has a verdict). */
+  needs: { bounce: string | null; complaint: string | null };
   since: number | null;
   metric: ReputationGuardState['metric'];
   rate: number | null;
@@ -28,6 +32,9 @@ export interface ReputationRow {
   bounceRate: number | null;
   complaintRate: number | null;
   recipients: number;
+  /** Distinct addresses that bounced permanently (complained). */
+  bounced: number;
+  complained: number;
   evaluatedAt: number | null;
   refusedSends: number;
   configurationSetName: string | null;
@@ -55,24 +62,28 @@ export const reputationCommand: Command = {
   help: `Usage: kuratchi-ses reputation --dashboard-url URL [--org ORG] [--json]
 
 Prints the reputation guard of every organisation of the dashboard, worst first: its state
-(ok, warn, paused), its bounce and complaint rates per recipient over the trailing window (as of
-the guard's last evaluation, every cron run), the thresholds, and for a paused organisation since
-when, which rate crossed which threshold and how many sends were refused. A paused organisation
+(ok, warn, paused, or "none": no verdict yet, too little evidence, with what more each rate
+needs), its bounce and complaint rates per recipient over the trailing window (as of the guard's
+last evaluation, every cron run), the thresholds, and for a paused organisation since when,
+which rate crossed which threshold and how many sends were refused. A paused organisation
 is refused by sendEmail until a superadmin lifts the pause on the dashboard's Organisations page
 (with a reason, kept in the audit log; docs/guides/operate.md); this command only reads. From GET
 /api/ops/reputation; reads the dashboard's secret KURATCHI_OPS_TOKEN from the environment
 variable ${OPS_TOKEN_ENV}.
 
-  Last 7 days, per recipient; no verdict below 200 recipients. Bounce warn 2 %, pause 4 %; complaint warn 0.05 %, pause 0.08 %.
+  Last 7 days, per recipient; a rate warns or pauses only on 50 bounced / 10 complaining distinct addresses and 200 recipients. Bounce warn 2 %, pause 4 %; complaint warn 0.05 %, pause 0.08 %.
   organisation  state   bounce  complaint  recipients  evaluated
-  org-acme      paused  5 %     0 %        200         2026-12-02T10:00:00.000Z
+  org-acme      paused  5 %     0 %        1300        2026-12-02T10:00:00.000Z
+  org-initech   none    0.5 %   0.5 %      200         2026-12-02T10:00:00.000Z
   org-globex    ok      -       -          0           never
   org-acme (Acme Corp): sending paused since 2026-12-02T10:00:00.000Z, bounce rate 5 % is past the pause threshold 4 %; 3 send(s) refused. A superadmin lifts it on the dashboard's Organisations page.
+  org-initech (Initech): no verdict yet: bounce needs 1,050 more recipients; complaint needs 9 more complaining addresses or 1,800 more recipients.
 
 "never" (and "-" rates) is an organisation the guard has not evaluated yet. --json prints the
 settings (thresholds as fractions) and the organisations (state, since, metric, rate, threshold,
-bounceRate, complaintRate, recipients, evaluatedAt, refusedSends, configurationSetName, pressure:
-the larger of each rate over its pause threshold, 1 at pause).
+bounceRate, complaintRate, recipients, bounced, complained (distinct addresses), evaluatedAt,
+refusedSends, configurationSetName, verdict, needs, pressure: the larger of each rate over its
+pause threshold, 1 at pause).
 
 ${optionsHelp(FLAGS)}
 
@@ -113,7 +124,8 @@ ${EXIT_CODES_HELP}
 function printTable(settings: ReputationGuardSettings, rows: ReputationRow[], formatRate: (rate: number) => string) {
   const { bounce, complaint } = settings.thresholds;
   out(
-    `Last ${settings.windowDays} days, per recipient; no verdict below ${settings.minRecipients} recipients. ` +
+    `Last ${settings.windowDays} days, per recipient; a rate warns or pauses only on ${settings.minEvidence.bounce} bounced / ` +
+      `${settings.minEvidence.complaint} complaining distinct addresses and ${settings.minRecipients} recipients. ` +
       `Bounce warn ${formatRate(bounce.warn)}, pause ${formatRate(bounce.pause)}; ` +
       `complaint warn ${formatRate(complaint.warn)}, pause ${formatRate(complaint.pause)}.`,
   );
@@ -121,7 +133,7 @@ function printTable(settings: ReputationGuardSettings, rows: ReputationRow[], fo
     ['organisation', 'state', 'bounce', 'complaint', 'recipients', 'evaluated'],
     ...rows.map((row) => [
       row.organizationId,
-      row.state,
+      row.verdict === 'none' ? 'none' : row.state,
       row.bounceRate === null ? '-' : formatRate(row.bounceRate),
       row.complaintRate === null ? '-' : formatRate(row.complaintRate),
       String(row.recipients),
@@ -137,6 +149,13 @@ function printTable(settings: ReputationGuardSettings, rows: ReputationRow[], fo
         .trimEnd(),
     );
   for (const row of rows) {
+    if (row.verdict === 'none') {
+      const needs = (['bounce', 'complaint'] as const).flatMap((m) =>
+        row.needs[m] ? [`${m} needs ${row.needs[m]}`] : [],
+      );
+      out(`${row.organizationId} (${row.name}): no verdict yet: ${needs.join('; ')}.`);
+      continue;
+    }
     if (row.state === 'ok' || !row.metric) continue;
     const crossed = `${row.metric} rate ${formatRate(row.rate ?? 0)} is past the ${row.state === 'paused' ? 'pause' : 'warn'} threshold ${formatRate(row.threshold ?? 0)}`;
     out(

@@ -2,8 +2,8 @@ import { readReputationSettings } from '../reputation/settings';
 import { rankedOrganizations } from '../reputation/overview';
 
 /**
- * `GET /api/ops/reputation`: the guard's settings and every organisation's state, worst first
- * (for `kuratchi-ses reputation`).
+ * `GET /api/ops/reputation`: the guard's settings and every organisation's state, worst first,
+ * with its verdict (`none`: no verdict yet, `needs` says what more) (for `kuratchi-ses reputation`).
  * @see https://docs.aws.amazon.com/ses/latest/dg/faqs-enforcement.html
  */
 export async function reputationStates(env: DashboardEnv): Promise<Response> {
@@ -11,22 +11,28 @@ export async function reputationStates(env: DashboardEnv): Promise<Response> {
   const organizations = await rankedOrganizations(env.ADMIN_DB, settings);
   return Response.json({
     settings,
-    organizations: organizations.map(({ organizationId, name, state, pressure, configurationSetName, guard }) => ({
-      organizationId,
-      name,
-      state,
-      since: guard?.since ?? null,
-      metric: guard?.metric ?? null,
-      rate: guard?.rate ?? null,
-      threshold: guard?.threshold ?? null,
-      bounceRate: guard?.bounceRate ?? null,
-      complaintRate: guard?.complaintRate ?? null,
-      recipients: guard?.recipients ?? 0,
-      evaluatedAt: guard?.evaluatedAt ?? null,
-      refusedSends: guard?.refusedSends ?? 0,
-      configurationSetName,
-      configurationSetSending: guard?.configurationSetSending ?? null,
-      pressure,
-    })),
+    organizations: organizations.map(
+      ({ organizationId, name, state, verdict, needs, pressure, configurationSetName, guard }) => ({
+        organizationId,
+        name,
+        state,
+        verdict,
+        needs,
+        since: guard?.since ?? null,
+        metric: guard?.metric ?? null,
+        rate: guard?.rate ?? null,
+        threshold: guard?.threshold ?? null,
+        bounceRate: guard?.bounceRate ?? null,
+        complaintRate: guard?.complaintRate ?? null,
+        recipients: guard?.recipients ?? 0,
+        bounced: guard?.bounced ?? 0,
+        complained: guard?.complained ?? 0,
+        evaluatedAt: guard?.evaluatedAt ?? null,
+        refusedSends: guard?.refusedSends ?? 0,
+        configurationSetName,
+        configurationSetSending: guard?.configurationSetSending ?? null,
+        pressure,
+      }),
+    ),
   });
 }

@@ -94,9 +94,10 @@ async function get(path: string, headers: Record<string, string>, envOverrides: 
 
 beforeAll(async () => {
   await seedOrganizations();
-  // Globex: 5 % bounces over 300 recipients (pause); Acme: 2.5 % over 400 (warn).
-  await sent(env.ORG_DB_GLOBEX, AT.getTime() - DAY, 300, 15);
-  await sent(env.ORG_DB_ACME, AT.getTime() - 2 * DAY, 400, 10);
+  // Globex: 5 % bounces over 1,300 recipients (pause); Acme: 2.5 % over 2,600 (warn); both on
+  // 65 bounced addresses, past the evidence minimum of 50.
+  await sent(env.ORG_DB_GLOBEX, AT.getTime() - DAY, 1300, 65);
+  await sent(env.ORG_DB_ACME, AT.getTime() - 2 * DAY, 2600, 65);
   await store().setConfigurationSet(ORGS.globex, 'globex-tracking');
 });
 
@@ -201,6 +202,10 @@ describe('the reputation-guard cron job, the alerts, the ops API and the superad
       html.indexOf(`data-organization="${ORGS.acme}"`),
     );
     expect(html).toContain('data-state="paused"');
+    // Acme warns on its bounces; its complaint rate has no verdict yet (none over 2,600 recipients).
+    expect(html).toMatch(/data-needs="complaint">complaint: needs 9,900 more recipients/);
+    // Initech sent nothing: no verdict yet (it read "ok").
+    expect(html).toMatch(/data-organization="org-initech" data-state="ok" data-verdict="none"/);
 
     const noReason = await postForm(
       '/admin/organizations?/lift',

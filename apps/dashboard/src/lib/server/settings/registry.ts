@@ -243,6 +243,22 @@ export const SETTINGS = {
     description: 'Recipients sent to in the window below which the guard gives no verdict.',
     oldName: 'REPUTATION_MIN_RECIPIENTS',
   }),
+  // The evidence minimums: defaults from a published guard on SES (PostHog's 24-hour minimums),
+  // docs/decisions/2026-12-06-guard-verdict-needs-evidence.md.
+  KURATCHI_GUARD_MIN_BOUNCED_ADDRESSES: setting({
+    section: 'guard',
+    schema: number(),
+    default: String(guard.minEvidence.bounce),
+    secret: false,
+    description: 'Distinct addresses that bounced permanently below which the bounce rate neither warns nor pauses.',
+  }),
+  KURATCHI_GUARD_MIN_COMPLAINED_ADDRESSES: setting({
+    section: 'guard',
+    schema: number(),
+    default: String(guard.minEvidence.complaint),
+    secret: false,
+    description: 'Distinct addresses that complained below which the complaint rate neither warns nor pauses.',
+  }),
   KURATCHI_GUARD_BOUNCE_WARN_PERCENT: setting({
     section: 'guard',
     schema: number(),

@@ -19,6 +19,8 @@ export interface SectionDefinition<S extends SectionName> {
 const GUARD_FIELDS = {
   KURATCHI_GUARD_WINDOW_DAYS: 'windowDays',
   KURATCHI_GUARD_MIN_RECIPIENTS: 'minRecipients',
+  KURATCHI_GUARD_MIN_BOUNCED_ADDRESSES: 'minEvidence.bounce',
+  KURATCHI_GUARD_MIN_COMPLAINED_ADDRESSES: 'minEvidence.complaint',
   KURATCHI_GUARD_BOUNCE_WARN_PERCENT: 'thresholds.bounce.warn',
   KURATCHI_GUARD_BOUNCE_PAUSE_PERCENT: 'thresholds.bounce.pause',
   KURATCHI_GUARD_COMPLAINT_WARN_PERCENT: 'thresholds.complaint.warn',
@@ -35,6 +37,10 @@ export function guardSettingsOf(values: SectionValues<'guard'>): ReputationGuard
   return parseReputationGuardSettings({
     windowDays: values.KURATCHI_GUARD_WINDOW_DAYS,
     minRecipients: values.KURATCHI_GUARD_MIN_RECIPIENTS,
+    minEvidence: {
+      bounce: values.KURATCHI_GUARD_MIN_BOUNCED_ADDRESSES,
+      complaint: values.KURATCHI_GUARD_MIN_COMPLAINED_ADDRESSES,
+    },
     thresholds: {
       bounce: {
         warn: fraction(values.KURATCHI_GUARD_BOUNCE_WARN_PERCENT),
