@@ -4,6 +4,7 @@ import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { optionsHelp, use, type CommandFlags } from '../flags.js';
 import { listFirehoseObjects, parseS3Url, type FirehoseObject } from '../firehose-objects.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi, type OpsApi } from '../ops-api.js';
+import { MAX_FIREHOSE_BODY_BYTES, MAX_FIREHOSE_RECORDS } from '#internal/ingest/firehose-limits.js';
 import { startProgress } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 
@@ -59,7 +60,10 @@ inside the request as events of source "import". An object's records may be back
 magic bytes (1f 8b), whatever the key's suffix. The failed-delivery documents of an HTTP endpoint
 stream's S3 backup ({ attemptsMade, errorCode, …, rawData }) are unwrapped: their base64 rawData
 is the record. A DIR is read recursively in path order (hidden files skipped); s3:// lists the
-prefix with ListObjectsV2 page by page and reads each object with GetObject.
+prefix with ListObjectsV2 page by page and reads each object with GetObject. An object may hold
+at most ${MAX_FIREHOSE_BODY_BYTES} bytes (8 MiB, compressed and decompressed) and ${MAX_FIREHOSE_RECORDS} records, the limits of a
+Firehose endpoint request: reading stops as soon as one is passed, and the object is refused
+whole (split it at record boundaries, e.g. \`gunzip -c OBJECT | jq -c . | split -C 4M - part-\`).
 
 Each record's identity is its content, so running the import twice changes nothing (the second
 run reports every record a duplicate), and an event that also came by SNS or by the Firehose
@@ -142,7 +146,7 @@ export async function importObjects(
     for (const object of objects) {
       let records: string[];
       try {
-        records = objectRecords(await object.read());
+        records = await objectRecords(await object.read());
       } catch (error) {
         summary.unreadableObjects.push({
           name: object.name,
