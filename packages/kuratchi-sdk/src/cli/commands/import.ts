@@ -7,6 +7,7 @@ import { OPS_TOKEN_ENV, OpsApiError, opsApi, type OpsApi } from '../ops-api.js';
 import { MAX_FIREHOSE_BODY_BYTES, MAX_FIREHOSE_RECORDS } from '#internal/ingest/firehose-limits.js';
 import { startProgress } from '../progress.js';
 import { UsageError } from '../usage-error.js';
+import { tty, jsonText, helpText } from '../terminal-text.js';
 
 const FLAGS: CommandFlags = {
   command: 'import',
@@ -90,7 +91,7 @@ ${EXIT_CODES_HELP}
 (1 also: an object could not be read, or records failed after ${ATTEMPTS} attempts)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const target = args.positionals[0];
     if (!target) throw new UsageError('a FILE, DIR or s3://bucket/prefix to import is required');
     const dryRun = booleanFlag(args, 'dry-run');
@@ -110,10 +111,10 @@ ${EXIT_CODES_HELP}
       summary = await importObjects(objects, api, batch);
     } catch (error) {
       if (!(error instanceof OpsApiError)) throw error;
-      err(`kuratchi-ses import: ${error.message}`);
+      err(tty`kuratchi-ses import: ${error.message}`);
       return EXIT.failed;
     }
-    if (booleanFlag(args, 'json')) out(JSON.stringify(summary, null, 2));
+    if (booleanFlag(args, 'json')) out(jsonText(summary));
     else printSummary(summary, dryRun);
     return summary.failed || summary.unreadableObjects.length ? EXIT.failed : EXIT.ok;
   },
@@ -213,21 +214,21 @@ async function postBatch(
 function printSummary(summary: ImportSummary, dryRun: boolean): void {
   const o = summary.outcomes;
   out(
-    `kuratchi-ses import${dryRun ? ' (dry run: nothing was posted)' : ''}: ${summary.objects} object(s), ${summary.records} record(s)`,
+    tty`kuratchi-ses import${dryRun ? ' (dry run: nothing was posted)' : ''}: ${summary.objects} object(s), ${summary.records} record(s)`,
   );
-  if (dryRun) out(`  valid ${o['valid'] ?? 0}, refused ${o['refused'] ?? 0}`);
+  if (dryRun) out(tty`  valid ${o['valid'] ?? 0}, refused ${o['refused'] ?? 0}`);
   else {
     out(
-      `  applied ${o['applied'] ?? 0}, duplicates ${o['duplicate'] ?? 0}, parked ${o['parked'] ?? 0}, refused ${o['refused'] ?? 0}`,
+      tty`  applied ${o['applied'] ?? 0}, duplicates ${o['duplicate'] ?? 0}, parked ${o['parked'] ?? 0}, refused ${o['refused'] ?? 0}`,
     );
     const held = (o['orphaned'] ?? 0) + (o['dead-lettered'] ?? 0) + (o['unreadable'] ?? 0);
     if (held)
       out(
-        `  orphaned ${o['orphaned'] ?? 0}, dead-lettered ${o['dead-lettered'] ?? 0}, unreadable ${o['unreadable'] ?? 0}`,
+        tty`  orphaned ${o['orphaned'] ?? 0}, dead-lettered ${o['dead-lettered'] ?? 0}, unreadable ${o['unreadable'] ?? 0}`,
       );
     out(
-      `  retried ${summary.retried}, failed ${summary.failed}${summary.failed ? ' (run the same import again)' : ''}`,
+      tty`  retried ${summary.retried}, failed ${summary.failed}${summary.failed ? ' (run the same import again)' : ''}`,
     );
   }
-  for (const bad of summary.unreadableObjects) out(`  unreadable object ${bad.name}: ${bad.error}`);
+  for (const bad of summary.unreadableObjects) out(tty`  unreadable object ${bad.name}: ${bad.error}`);
 }
