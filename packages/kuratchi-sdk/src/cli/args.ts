@@ -1,3 +1,4 @@
+import { tty } from './terminal-text.js';
 import { parseArgs } from 'node:util';
 import { err } from './command.js';
 import type { CommandFlags, Flag } from './flags.js';
@@ -61,7 +62,7 @@ function renameFormerSpellings(command: string, flag: Flag, values: Record<strin
     }
     const unit = old.scale ? ` (the old value × ${old.scale})` : '';
     err(
-      `kuratchi-ses ${command}: --${old.name} is deprecated, use --${flag.name}${unit}; the old spelling works until the next release`,
+      tty`kuratchi-ses ${command}: --${old.name} is deprecated, use --${flag.name}${unit}; the old spelling works until the next release`,
     );
     values[flag.name] =
       old.scale && typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))

@@ -1,3 +1,5 @@
+import type { TerminalText } from './terminal-text.js';
+
 /**
  * Who a command is for, the groups of `kuratchi-ses --help`: deploying the dashboard (Cloudflare),
  * setting AWS up, operating a running deployment (through its dashboard or its queues), or tools
@@ -18,12 +20,22 @@ export interface Command {
   run(argv: readonly string[]): Promise<number>;
 }
 
-/** Writes a line to stdout. */
-export function out(text: string): void {
-  process.stdout.write(`${text}\n`);
+/** What `out` and `err` print: checked text (`tty`, `jsonText`, `helpText`), or lines of it. */
+type Printable = TerminalText | readonly TerminalText[];
+
+/**
+ * Writes a line (or lines) to stdout: the only way a command prints (`cli-output.test.mjs`), and
+ * it takes only checked text, so every field reaches the terminal escaped by `terminalText`.
+ * @example out(tty`created ${organization.id} (${organization.name})`)
+ */
+export function out(text: Printable): void {
+  process.stdout.write(`${typeof text === 'string' ? text : text.join('\n')}\n`);
 }
 
-/** Writes a line to stderr. */
-export function err(text: string): void {
-  process.stderr.write(`${text}\n`);
+/** Writes a line (or lines) to stderr, like {@link out}. */
+export function err(text: Printable): void {
+  process.stderr.write(`${typeof text === 'string' ? text : text.join('\n')}\n`);
 }
+
+/** `out` or `err`, for code that prints where it is told. */
+export type Print = typeof out;

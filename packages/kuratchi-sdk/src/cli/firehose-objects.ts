@@ -1,12 +1,28 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { UsageError } from './usage-error.js';
 
 /** One object Firehose wrote: its name (path or s3:// URL) and how to read its bytes. */
 export interface FirehoseObject {
   name: string;
-  read(): Promise<Uint8Array>;
+  /** Its bytes, at most the limit of one object (`MAX_FIREHOSE_BODY_BYTES`): past it, an `ObjectLimitError`. */
+  read(): Promise<Uint8Array<ArrayBuffer>>;
+}
+
+/** Reads a stream of an object's bytes, stopping as soon as it passes the limit of one object. */
+async function readObjectBytes(stream: ReadableStream<Uint8Array>): Promise<Uint8Array<ArrayBuffer>> {
+  const [{ readBoundedBytes }, { MAX_FIREHOSE_BODY_BYTES }, { ObjectLimitError }] = await Promise.all([
+    import('#internal/shared/bounded-body.js'),
+    import('#internal/ingest/firehose-limits.js'),
+    import('./firehose-object-records.js'),
+  ]);
+  const bytes = await readBoundedBytes(stream, MAX_FIREHOSE_BODY_BYTES);
+  if (bytes) return bytes;
+  await stream.cancel().catch(() => {});
+  throw new ObjectLimitError(`it is larger than ${MAX_FIREHOSE_BODY_BYTES} bytes`);
 }
 
 /** `s3://bucket/prefix` → bucket and prefix, or null for a local path. */
@@ -35,7 +51,10 @@ export async function listFirehoseObjects(target: string, s3: () => Promise<S3Cl
     throw new UsageError(`cannot read ${target} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   const paths = info.isDirectory() ? await filesBelow(target) : [target];
-  return paths.map((path) => ({ name: path, read: () => readFile(path) }));
+  return paths.map((path) => ({
+    name: path,
+    read: () => readObjectBytes(Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>),
+  }));
 }
 
 async function filesBelow(dir: string): Promise<string[]> {
@@ -62,7 +81,7 @@ async function listS3Objects(s3: S3Client, bucket: string, prefix: string): Prom
         async read() {
           const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
           if (!output.Body) throw new Error(`s3://${bucket}/${key} has no body`);
-          return output.Body.transformToByteArray();
+          return readObjectBytes(output.Body.transformToWebStream());
         },
       });
     }

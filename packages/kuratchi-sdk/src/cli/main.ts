@@ -21,6 +21,7 @@ import { verifyProofCommand } from './commands/verify-proof.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { OPS_TOKEN_ENV } from './ops-api.js';
 import { UsageError } from './usage-error.js';
+import { helpText, tty } from './terminal-text.js';
 
 const COMMANDS: readonly Command[] = [
   deployCommand,
@@ -80,15 +81,15 @@ ${EXIT_CODES_HELP}`;
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined) {
-    err(HELP);
+    err(helpText(HELP));
     return EXIT.usage;
   }
-  if (name === '--help' || name === '-h') return (out(HELP), EXIT.ok);
-  if (name === '--version') return (out(version()), EXIT.ok);
+  if (name === '--help' || name === '-h') return (out(helpText(HELP)), EXIT.ok);
+  if (name === '--version') return (out(tty`${version()}`), EXIT.ok);
   if (name === 'help') {
     const command = rest[0] ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
     if (rest[0] && !command) return unknownCommand(rest[0]);
-    return (out(command ? command.help : HELP), EXIT.ok);
+    return (out(helpText(command ? command.help : HELP)), EXIT.ok);
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) return unknownCommand(name);
@@ -101,18 +102,18 @@ export async function main(argv: readonly string[]): Promise<number> {
       import('#internal/setup/aws-errors.js'),
     ]);
     if (error instanceof UsageError || error instanceof InvalidOptionsError) {
-      err(`kuratchi-ses ${command.name}: ${error.message}`);
-      err(`Run \`kuratchi-ses ${command.name} --help\` for usage.`);
+      err(tty`kuratchi-ses ${command.name}: ${error.message}`);
+      err(tty`Run \`kuratchi-ses ${command.name} --help\` for usage.`);
       return EXIT.usage;
     }
-    err(`kuratchi-ses ${command.name}: ${describeAwsError(error)}`);
+    err(tty`kuratchi-ses ${command.name}: ${describeAwsError(error)}`);
     return EXIT.failed;
   }
 }
 
 function unknownCommand(name: string): number {
-  err(`kuratchi-ses: unknown command ${JSON.stringify(name)}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
-  err('Run `kuratchi-ses --help` for usage.');
+  err(tty`kuratchi-ses: unknown command ${JSON.stringify(name)}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+  err(tty`Run \`kuratchi-ses --help\` for usage.`);
   return EXIT.usage;
 }
 

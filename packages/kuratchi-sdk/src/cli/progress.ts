@@ -1,6 +1,10 @@
 import cliProgress from 'cli-progress';
+import { terminalText } from './terminal-text.js';
 
-/** A progress bar on stderr (drawn only when stderr is a terminal), counting answers by status. */
+/**
+ * A progress bar on stderr (drawn only when stderr is a terminal), counting answers by status;
+ * the one other writer to the terminal than `out` and `err` (its status keys escaped).
+ */
 export interface Progress {
   tick(statusKey: string): void;
   stop(): void;
@@ -22,7 +26,7 @@ export function startProgress(label: string, total: number): Progress {
   return {
     tick(statusKey) {
       counts.set(statusKey, (counts.get(statusKey) ?? 0) + 1);
-      bar.increment(1, { statuses: [...counts].map(([key, n]) => `${key}:${n}`).join(' ') });
+      bar.increment(1, { statuses: [...counts].map(([key, n]) => `${terminalText(key)}:${n}`).join(' ') });
     },
     stop: () => bar.stop(),
   };

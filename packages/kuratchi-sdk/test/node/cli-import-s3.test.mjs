@@ -12,7 +12,7 @@ import { objectRecords } from '../../dist/cli/firehose-object-records.js';
 import { importObjects } from '../../dist/cli/commands/import.js';
 
 // GetObject's Body as the SDK gives it in Node, reduced to the method the import calls.
-const body = (bytes) => ({ transformToByteArray: async () => new Uint8Array(Buffer.from(bytes)) });
+const body = (bytes) => ({ transformToWebStream: () => new Blob([Buffer.from(bytes)]).stream() });
 const a = JSON.stringify({ eventType: 'Send', n: 1 });
 const b = JSON.stringify({ eventType: 'Delivery', s: '}{"\\' });
 const c = JSON.stringify({ eventType: 'Open', n: 3 });
@@ -54,8 +54,8 @@ describe('import from s3://', () => {
       { ...lists[1], MaxKeys: undefined },
       { Bucket: 'events', Prefix: 'ses/', ContinuationToken: 't1', MaxKeys: undefined },
     );
-    assert.deepEqual(objectRecords(await objects[0].read()), [a, b]);
-    assert.deepEqual(objectRecords(await objects[1].read()), [c]);
+    assert.deepEqual(await objectRecords(await objects[0].read()), [a, b]);
+    assert.deepEqual(await objectRecords(await objects[1].read()), [c]);
 
     const posted = [];
     const api = {
@@ -81,7 +81,7 @@ describe('import from s3://', () => {
     s3.restore();
   });
 
-  it("unwraps the S3 backup's failed-delivery documents into the records they hold", () => {
+  it("unwraps the S3 backup's failed-delivery documents into the records they hold", async () => {
     const failed = (record) =>
       JSON.stringify({
         attemptsMade: 4,
@@ -91,7 +91,7 @@ describe('import from s3://', () => {
         attemptEndingTimestamp: 1764331200000,
         rawData: Buffer.from(`${record}\n`).toString('base64'),
       });
-    assert.deepEqual(objectRecords(gzipSync(`${failed(a)}\n${failed(b)}\n${c}`)), [a, b, c]);
+    assert.deepEqual(await objectRecords(new Uint8Array(gzipSync(`${failed(a)}\n${failed(b)}\n${c}`))), [a, b, c]);
   });
 
   it('sends again only the records a 503 names retry, and counts those still failing', async () => {

@@ -4,6 +4,7 @@ import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi, type OpsApi } from '../ops-api.js';
+import { tty, jsonText, helpText } from '../terminal-text.js';
 
 const FLAGS: CommandFlags = {
   command: 'canary',
@@ -82,7 +83,7 @@ ${EXIT_CODES_HELP}
 or timed out; the missing events are named)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const url = urlFlag(args, 'dashboard-url');
     const wait = booleanFlag(args, 'wait');
     const pollMs = integerFlag(args, 'poll-ms');
@@ -97,7 +98,7 @@ or timed out; the missing events are named)`,
       if (run.status === 'send-failed') return finish(run, args, `could not send: ${run.error}`);
       if (!wait) {
         printEvents(run, new Set());
-        out(`  follow it: kuratchi-ses canary --dashboard-url ${url.origin} --run ${run.id} --wait`);
+        out(tty`  follow it: kuratchi-ses canary --dashboard-url ${url.origin} --run ${run.id} --wait`);
         return (json(run, args), EXIT.ok);
       }
       const limitMs = (timeoutS ?? (run.deadlineAt - run.startedAt) / 1000 + 30) * 1000;
@@ -119,7 +120,7 @@ or timed out; the missing events are named)`,
       return finish(run, args);
     } catch (error) {
       if (!(error instanceof OpsApiError)) throw error;
-      err(`kuratchi-ses canary: ${error.message}`);
+      err(tty`kuratchi-ses canary: ${error.message}`);
       return EXIT.failed;
     }
   },
@@ -132,9 +133,9 @@ function follow(api: OpsApi, id: string): Promise<CanaryRunReport> {
 function printStart(run: CanaryRunReport, started: boolean) {
   const recipients = [...new Set(run.events.map((e) => e.recipient))].join(', ');
   out(
-    `canary run ${run.id} ${started ? 'started' : 'of'} ${new Date(run.startedAt).toISOString()} (deadline ${new Date(run.deadlineAt).toISOString()})`,
+    tty`canary run ${run.id} ${started ? 'started' : 'of'} ${new Date(run.startedAt).toISOString()} (deadline ${new Date(run.deadlineAt).toISOString()})`,
   );
-  out(`  sent to ${recipients}`);
+  out(tty`  sent to ${recipients}`);
 }
 
 /** Prints each expected event that came back and was not printed yet. */
@@ -143,15 +144,15 @@ function printEvents(run: CanaryRunReport, shown: Set<string>) {
     const key = `${e.scenario}/${e.eventType}`;
     if (e.lagMs === null || shown.has(key)) continue;
     shown.add(key);
-    out(`  back  ${key.padEnd(20)} end-to-end lag ${seconds(e.lagMs)}`);
+    out(tty`  back  ${key.padEnd(20)} end-to-end lag ${seconds(e.lagMs)}`);
   }
-  if (run.status === 'waiting') err(`  waiting: ${run.arrived}/${run.expected} events back`);
+  if (run.status === 'waiting') err(tty`  waiting: ${run.arrived}/${run.expected} events back`);
 }
 
 function finish(run: CanaryRunReport, args: Parameters<typeof json>[1], failure?: string): number {
   if (run.status === 'passed' && !failure) {
     out(
-      `passed: ${run.arrived}/${run.expected} events back in time, end-to-end lag ${seconds(run.maxLagMs ?? 0)} (the slowest)`,
+      tty`passed: ${run.arrived}/${run.expected} events back in time, end-to-end lag ${seconds(run.maxLagMs ?? 0)} (the slowest)`,
     );
     return (json(run, args), EXIT.ok);
   }
@@ -160,16 +161,16 @@ function finish(run: CanaryRunReport, args: Parameters<typeof json>[1], failure?
     (run.missing.length
       ? `late: not back by the deadline: ${run.missing.join(', ')}`
       : 'late: every event came back, but after the deadline');
-  err(`kuratchi-ses canary: run ${run.id} ${why}`);
+  err(tty`kuratchi-ses canary: run ${run.id} ${why}`);
   err(
-    '  check the SNS subscription (kuratchi-ses status), the webhook, the queue and dead letters (kuratchi-ses dead-letters list)',
+    tty`  check the SNS subscription (kuratchi-ses status), the webhook, the queue and dead letters (kuratchi-ses dead-letters list)`,
   );
   json(run, args);
   return EXIT.failed;
 }
 
 function json(run: CanaryRunReport, args: ReturnType<typeof parseCommandArgs>) {
-  if (booleanFlag(args, 'json')) out(JSON.stringify(run, null, 2));
+  if (booleanFlag(args, 'json')) out(jsonText(run));
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

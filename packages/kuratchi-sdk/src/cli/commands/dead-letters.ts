@@ -6,6 +6,7 @@ import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi } from '../ops-api.js';
 import { startProgress } from '../progress.js';
 import { UsageError } from '../usage-error.js';
+import { tty, jsonText, helpText } from '../terminal-text.js';
 
 const REASONS: readonly string[] = DEAD_LETTER_REASONS;
 const FLAGS: CommandFlags = {
@@ -85,7 +86,7 @@ ${EXIT_CODES_HELP}
 (1: a request failed; dead letters that stay are reported, not a failure)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const action = args.positionals[0];
     if (action !== 'list' && action !== 'replay') throw new UsageError('list or replay is required');
     const url = urlFlag(args, 'dashboard-url');
@@ -103,18 +104,18 @@ ${EXIT_CODES_HELP}
           reason,
           sesMessageId,
         });
-        if (json) out(JSON.stringify(answer, null, 2));
+        if (json) out(jsonText(answer));
         else printList(answer);
         return EXIT.ok;
       }
       const batch = integerFlag(args, 'page-size');
       const report = await replayAll(api, batch, { reason, sesMessageId });
-      if (json) out(JSON.stringify(report, null, 2));
+      if (json) out(jsonText(report));
       else printReplay(report);
       return EXIT.ok;
     } catch (error) {
       if (!(error instanceof OpsApiError)) throw error;
-      err(`kuratchi-ses dead-letters: ${error.message}`);
+      err(tty`kuratchi-ses dead-letters: ${error.message}`);
       return EXIT.failed;
     }
   },
@@ -157,7 +158,7 @@ async function replayAll(
 function printList(answer: ListAnswer) {
   const total = Object.values(answer.counts).reduce((a, b) => a + b, 0);
   out(
-    `${total} dead letter(s)${
+    tty`${total} dead letter(s)${
       total
         ? `: ${Object.entries(answer.counts)
             .map(([reason, n]) => `${reason} x${n}`)
@@ -167,23 +168,23 @@ function printList(answer: ListAnswer) {
   );
   for (const d of answer.deadLetters) {
     out(
-      `  ${d.reason.padEnd(14)} ${String(d.eventType).padEnd(17)} ses ${d.sesMessageId}  sns ${d.snsMessageId}  since ${new Date(d.firstSeenAt).toISOString()}${d.replayAttempts ? `, ${d.replayAttempts} replay(s)` : ''}`,
+      tty`  ${d.reason.padEnd(14)} ${String(d.eventType).padEnd(17)} ses ${d.sesMessageId}  sns ${d.snsMessageId}  since ${new Date(d.firstSeenAt).toISOString()}${d.replayAttempts ? `, ${d.replayAttempts} replay(s)` : ''}`,
     );
   }
-  if (answer.next) out('  … more: pass --limit, --reason or --message-id');
+  if (answer.next) out(tty`  … more: pass --limit, --reason or --message-id`);
 }
 
 function printReplay(report: Awaited<ReturnType<typeof replayAll>>) {
   const applied = (report.outcomes['applied'] ?? 0) + (report.outcomes['duplicate'] ?? 0);
   out(
-    `replayed ${report.replayed} dead letter(s): ${
+    tty`replayed ${report.replayed} dead letter(s): ${
       Object.entries(report.outcomes)
         .map(([key, n]) => `${key} x${n}`)
         .join(', ') || 'none'
     }`,
   );
-  out(`  ${applied} recorded and removed from the table, ${report.kept.length} still dead-lettered`);
+  out(tty`  ${applied} recorded and removed from the table, ${report.kept.length} still dead-lettered`);
   for (const item of report.kept.slice(0, 20))
-    out(`  still ${item.outcome.padEnd(14)} ses ${item.sesMessageId}  sns ${item.snsMessageId}`);
-  if (report.kept.length > 20) out(`  … and ${report.kept.length - 20} more (kuratchi-ses dead-letters list)`);
+    out(tty`  still ${item.outcome.padEnd(14)} ses ${item.sesMessageId}  sns ${item.snsMessageId}`);
+  if (report.kept.length > 20) out(tty`  … and ${report.kept.length - 20} more (kuratchi-ses dead-letters list)`);
 }

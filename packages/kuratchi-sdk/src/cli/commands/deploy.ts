@@ -3,6 +3,7 @@ import { out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { UsageError } from '../usage-error.js';
+import { helpText } from '../terminal-text.js';
 
 const FLAGS: CommandFlags = {
   command: 'deploy',
@@ -67,7 +68,7 @@ Examples:
 ${EXIT_CODES_HELP}`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const mode = stringFlag(args, 'mode');
     if (mode !== undefined && mode !== 'queued' && mode !== 'direct')
       throw new UsageError(`--mode must be direct or queued, not ${JSON.stringify(mode)}`);

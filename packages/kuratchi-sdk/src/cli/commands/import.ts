@@ -4,8 +4,10 @@ import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { optionsHelp, use, type CommandFlags } from '../flags.js';
 import { listFirehoseObjects, parseS3Url, type FirehoseObject } from '../firehose-objects.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi, type OpsApi } from '../ops-api.js';
+import { MAX_FIREHOSE_BODY_BYTES, MAX_FIREHOSE_RECORDS } from '#internal/ingest/firehose-limits.js';
 import { startProgress } from '../progress.js';
 import { UsageError } from '../usage-error.js';
+import { tty, jsonText, helpText } from '../terminal-text.js';
 
 const FLAGS: CommandFlags = {
   command: 'import',
@@ -59,7 +61,10 @@ inside the request as events of source "import". An object's records may be back
 magic bytes (1f 8b), whatever the key's suffix. The failed-delivery documents of an HTTP endpoint
 stream's S3 backup ({ attemptsMade, errorCode, …, rawData }) are unwrapped: their base64 rawData
 is the record. A DIR is read recursively in path order (hidden files skipped); s3:// lists the
-prefix with ListObjectsV2 page by page and reads each object with GetObject.
+prefix with ListObjectsV2 page by page and reads each object with GetObject. An object may hold
+at most ${MAX_FIREHOSE_BODY_BYTES} bytes (8 MiB, compressed and decompressed) and ${MAX_FIREHOSE_RECORDS} records, the limits of a
+Firehose endpoint request: reading stops as soon as one is passed, and the object is refused
+whole (split it at record boundaries, e.g. \`gunzip -c OBJECT | jq -c . | split -C 4M - part-\`).
 
 Each record's identity is its content, so running the import twice changes nothing (the second
 run reports every record a duplicate), and an event that also came by SNS or by the Firehose
@@ -86,7 +91,7 @@ ${EXIT_CODES_HELP}
 (1 also: an object could not be read, or records failed after ${ATTEMPTS} attempts)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const target = args.positionals[0];
     if (!target) throw new UsageError('a FILE, DIR or s3://bucket/prefix to import is required');
     const dryRun = booleanFlag(args, 'dry-run');
@@ -106,10 +111,10 @@ ${EXIT_CODES_HELP}
       summary = await importObjects(objects, api, batch);
     } catch (error) {
       if (!(error instanceof OpsApiError)) throw error;
-      err(`kuratchi-ses import: ${error.message}`);
+      err(tty`kuratchi-ses import: ${error.message}`);
       return EXIT.failed;
     }
-    if (booleanFlag(args, 'json')) out(JSON.stringify(summary, null, 2));
+    if (booleanFlag(args, 'json')) out(jsonText(summary));
     else printSummary(summary, dryRun);
     return summary.failed || summary.unreadableObjects.length ? EXIT.failed : EXIT.ok;
   },
@@ -142,7 +147,7 @@ export async function importObjects(
     for (const object of objects) {
       let records: string[];
       try {
-        records = objectRecords(await object.read());
+        records = await objectRecords(await object.read());
       } catch (error) {
         summary.unreadableObjects.push({
           name: object.name,
@@ -209,21 +214,21 @@ async function postBatch(
 function printSummary(summary: ImportSummary, dryRun: boolean): void {
   const o = summary.outcomes;
   out(
-    `kuratchi-ses import${dryRun ? ' (dry run: nothing was posted)' : ''}: ${summary.objects} object(s), ${summary.records} record(s)`,
+    tty`kuratchi-ses import${dryRun ? ' (dry run: nothing was posted)' : ''}: ${summary.objects} object(s), ${summary.records} record(s)`,
   );
-  if (dryRun) out(`  valid ${o['valid'] ?? 0}, refused ${o['refused'] ?? 0}`);
+  if (dryRun) out(tty`  valid ${o['valid'] ?? 0}, refused ${o['refused'] ?? 0}`);
   else {
     out(
-      `  applied ${o['applied'] ?? 0}, duplicates ${o['duplicate'] ?? 0}, parked ${o['parked'] ?? 0}, refused ${o['refused'] ?? 0}`,
+      tty`  applied ${o['applied'] ?? 0}, duplicates ${o['duplicate'] ?? 0}, parked ${o['parked'] ?? 0}, refused ${o['refused'] ?? 0}`,
     );
     const held = (o['orphaned'] ?? 0) + (o['dead-lettered'] ?? 0) + (o['unreadable'] ?? 0);
     if (held)
       out(
-        `  orphaned ${o['orphaned'] ?? 0}, dead-lettered ${o['dead-lettered'] ?? 0}, unreadable ${o['unreadable'] ?? 0}`,
+        tty`  orphaned ${o['orphaned'] ?? 0}, dead-lettered ${o['dead-lettered'] ?? 0}, unreadable ${o['unreadable'] ?? 0}`,
       );
     out(
-      `  retried ${summary.retried}, failed ${summary.failed}${summary.failed ? ' (run the same import again)' : ''}`,
+      tty`  retried ${summary.retried}, failed ${summary.failed}${summary.failed ? ' (run the same import again)' : ''}`,
     );
   }
-  for (const bad of summary.unreadableObjects) out(`  unreadable object ${bad.name}: ${bad.error}`);
+  for (const bad of summary.unreadableObjects) out(tty`  unreadable object ${bad.name}: ${bad.error}`);
 }

@@ -1,3 +1,4 @@
+import { tty } from '../terminal-text.js';
 import { createHash } from 'node:crypto';
 import { err, out } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -83,18 +84,17 @@ export async function migrateOrganization(api: OpsApi, options: OrgMigrateOption
     const status = await step<StatusAnswer>({ step: 'status' });
     if (status.location.movingSince === null) {
       err(
-        `kuratchi-ses org migrate: ${options.organizationId} is not being moved (it is on ${status.location.kind}); run without --resume`,
+        tty`kuratchi-ses org migrate: ${options.organizationId} is not being moved (it is on ${status.location.kind}); run without --resume`,
       );
       return EXIT.failed;
     }
     tables = ORDERED_TABLES;
-    out(`Resuming the move of ${options.organizationId} (moving since ${iso(status.location.movingSince)}).`);
+    out(tty`Resuming the move of ${options.organizationId} (moving since ${iso(status.location.movingSince)}).`);
   } else {
     const started = await step<StartAnswer>({ step: 'start' });
     tables = started.tables;
     out(
-      `${options.organizationId} is moving since ${iso(started.movingSince)}: its events are parked, ` +
-        `its database refused, until the switch.`,
+      tty`${options.organizationId} is moving since ${iso(started.movingSince)}: its events are parked, its database refused, until the switch.`,
     );
   }
   await waitUntilSettled(step, options.pollMs);
@@ -107,8 +107,7 @@ export async function migrateOrganization(api: OpsApi, options: OrgMigrateOption
   if (bad.length) {
     await abortMove(step, options.organizationId);
     err(
-      `kuratchi-ses org migrate: the copy differs in ${bad.map((c) => c.table).join(', ')}: move aborted, ` +
-        `${options.organizationId} stays on D1 (the events parked meanwhile were applied there)`,
+      tty`kuratchi-ses org migrate: the copy differs in ${bad.map((c) => c.table).join(', ')}: move aborted, ${options.organizationId} stays on D1 (the events parked meanwhile were applied there)`,
     );
     return EXIT.failed;
   }
@@ -117,13 +116,13 @@ export async function migrateOrganization(api: OpsApi, options: OrgMigrateOption
   } catch (error) {
     if (error instanceof OpsApiError && error.status === 409) {
       await abortMove(step, options.organizationId);
-      err(`kuratchi-ses org migrate: ${error.message}; move aborted, ${options.organizationId} stays on D1`);
+      err(tty`kuratchi-ses org migrate: ${error.message}; move aborted, ${options.organizationId} stays on D1`);
       return EXIT.failed;
     }
     throw error;
   }
   out(
-    `${options.organizationId} now lives on its Durable Object (${options.binding}); its D1 database is left as it was.`,
+    tty`${options.organizationId} now lives on its Durable Object (${options.binding}); its D1 database is left as it was.`,
   );
   await drainParkedEvents(step, options.organizationId);
   return EXIT.ok;
@@ -154,11 +153,10 @@ async function drainParkedEvents(step: Step, organizationId: string): Promise<vo
     total.applied += page.applied;
     total.duplicates += page.duplicates;
     total.orphaned += page.orphaned;
-    if (page.more) err(`applying the events parked during the move… ${total.applied + total.duplicates} so far`);
+    if (page.more) err(tty`applying the events parked during the move… ${total.applied + total.duplicates} so far`);
   } while (page.more);
   out(
-    `events of ${organizationId} parked during the move: ${total.applied} applied, ` +
-      `${total.duplicates} already recorded, ${total.orphaned} orphaned (no such email row)`,
+    tty`events of ${organizationId} parked during the move: ${total.applied} applied, ${total.duplicates} already recorded, ${total.orphaned} orphaned (no such email row)`,
   );
 }
 
@@ -172,7 +170,7 @@ async function waitUntilSettled(step: Step, pollMs: number): Promise<void> {
   for (;;) {
     const status = await step<StatusAnswer>({ step: 'status' });
     if (!status.retryAfterMs) return;
-    err(`waiting ${Math.ceil(status.retryAfterMs / 1000)} s for every isolate to stop writing to D1…`);
+    err(tty`waiting ${Math.ceil(status.retryAfterMs / 1000)} s for every isolate to stop writing to D1…`);
     await new Promise((resolve) => setTimeout(resolve, Math.min(status.retryAfterMs!, pollMs)));
   }
 }
@@ -191,7 +189,7 @@ async function copyTable(step: Step, table: string, total: number, limit: number
   } finally {
     progress.stop();
   }
-  out(`copied ${table}: ${copied} rows`);
+  out(tty`copied ${table}: ${copied} rows`);
 }
 
 async function verifyTable(step: Step, table: string, total: number, limit: number): Promise<TableCheck> {
@@ -234,10 +232,10 @@ function printChecks(checks: readonly TableCheck[]): void {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const row of rows)
     out(
-      row
+      tty`${row
         .map((cell, i) => cell.padEnd(widths[i]!))
         .join('  ')
-        .trimEnd(),
+        .trimEnd()}`,
     );
 }
 

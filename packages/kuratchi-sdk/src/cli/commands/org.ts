@@ -6,6 +6,7 @@ import { OPS_TOKEN_ENV, OpsApiError, opsApi } from '../ops-api.js';
 import { UsageError } from '../usage-error.js';
 import { abortMove, migrateOrganization } from './org-migrate.js';
 import { describeLink, type IssuedLinkAnswer } from './user.js';
+import { tty, jsonText, helpText } from '../terminal-text.js';
 
 const FLAGS: CommandFlags = {
   command: 'org',
@@ -98,7 +99,7 @@ ${EXIT_CODES_HELP}
 (1: a request failed, the id or the admin's address is taken, or the copy differed and the move was aborted)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const action = args.positionals[0];
     if (action !== 'create' && action !== 'list' && action !== 'migrate') {
       throw new UsageError('create, list or migrate is required');
@@ -126,17 +127,17 @@ ${EXIT_CODES_HELP}
             ...(adminName ? { adminName } : {}),
           },
         );
-        if (booleanFlag(args, 'json')) out(JSON.stringify(answer, null, 2));
+        if (booleanFlag(args, 'json')) out(jsonText(answer));
         else {
-          out(`created ${answer.organization.id} (${answer.organization.name}) on ${describe(answer.organization)}`);
+          out(tty`created ${answer.organization.id} (${answer.organization.name}) on ${describe(answer.organization)}`);
           if (answer.invitation) out(describeLink(answer.invitation));
         }
         return EXIT.ok;
       }
       if (action === 'list') {
         const answer = await api.get<{ organizations: OrganizationRow[] }>('/api/ops/organizations');
-        if (booleanFlag(args, 'json')) out(JSON.stringify(answer, null, 2));
-        else for (const o of answer.organizations) out(`${o.id}  ${describe(o)}  ${o.name}`);
+        if (booleanFlag(args, 'json')) out(jsonText(answer));
+        else for (const o of answer.organizations) out(tty`${o.id}  ${describe(o)}  ${o.name}`);
         return EXIT.ok;
       }
       const organizationId = requiredFlag(args, 'org', 'the organisation to move');
@@ -146,7 +147,7 @@ ${EXIT_CODES_HELP}
           <T>(body: object) => api.post<T>(path, { ...body, ...(binding ? { binding } : {}) }),
           organizationId,
         );
-        out(`move of ${organizationId} aborted: it stays on its D1 database`);
+        out(tty`move of ${organizationId} aborted: it stays on its D1 database`);
         return EXIT.ok;
       }
       return await migrateOrganization(api, {
@@ -158,9 +159,11 @@ ${EXIT_CODES_HELP}
       });
     } catch (error) {
       if (!(error instanceof OpsApiError)) throw error;
-      err(`kuratchi-ses org ${action}: ${error.message}`);
+      err(tty`kuratchi-ses org ${action}: ${error.message}`);
       if (action === 'migrate' && error.status !== 409) {
-        err('The organisation may still be marked moving: run again with --resume to go on, or --abort to stay on D1.');
+        err(
+          tty`The organisation may still be marked moving: run again with --resume to go on, or --abort to stay on D1.`,
+        );
       }
       return EXIT.failed;
     }

@@ -5,6 +5,7 @@ import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi, type OpsApi } from '../ops-api.js';
 import { startProgress } from '../progress.js';
 import { UsageError } from '../usage-error.js';
+import { tty, jsonText, helpText } from '../terminal-text.js';
 
 const FLAGS: CommandFlags = {
   command: 'rebuild',
@@ -110,7 +111,7 @@ ${EXIT_CODES_HELP}
 again: both steps are idempotent; or an archived message was refused, named on stderr)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const url = urlFlag(args, 'dashboard-url');
     const organizationId = requiredFlag(args, 'org');
     const sinceText = stringFlag(args, 'since');
@@ -135,7 +136,7 @@ again: both steps are idempotent; or an archived message was refused, named on s
         .join(', ');
       if (!dryRun && unarchived > 0 && !dropUnarchived) {
         err(
-          `kuratchi-ses rebuild: ${organizationId} has ${unarchived} event(s) the archive does not hold (${bySource}): a rebuild would delete them for good. Nothing was reset. Pass --drop-unarchived to drop them (--dry-run shows the rest of the plan).`,
+          tty`kuratchi-ses rebuild: ${organizationId} has ${unarchived} event(s) the archive does not hold (${bySource}): a rebuild would delete them for good. Nothing was reset. Pass --drop-unarchived to drop them (--dry-run shows the rest of the plan).`,
         );
         return EXIT.failed;
       }
@@ -169,7 +170,7 @@ again: both steps are idempotent; or an archived message was refused, named on s
         unarchived: status.unarchived,
         ...applied,
       };
-      if (booleanFlag(args, 'json')) out(JSON.stringify(summary, null, 2));
+      if (booleanFlag(args, 'json')) out(jsonText(summary));
       else {
         const outcomes =
           Object.entries(applied.outcomes)
@@ -177,27 +178,27 @@ again: both steps are idempotent; or an archived message was refused, named on s
             .join(', ') || 'nothing';
         out(
           dryRun
-            ? `dry run: would reset ${status.emails} email(s) of ${organizationId} (${status.events} event(s) recorded) and apply ${applied.matched} archived event(s) of ${applied.listed} archived message(s)`
-            : `rebuilt ${organizationId}: reset ${reset.emails} email(s) (${reset.events} event(s) deleted), applied from ${applied.listed} archived message(s): ${outcomes}`,
+            ? tty`dry run: would reset ${status.emails} email(s) of ${organizationId} (${status.events} event(s) recorded) and apply ${applied.matched} archived event(s) of ${applied.listed} archived message(s)`
+            : tty`rebuilt ${organizationId}: reset ${reset.emails} email(s) (${reset.events} event(s) deleted), applied from ${applied.listed} archived message(s): ${outcomes}`,
         );
         if (dryRun && unarchived > 0)
           out(
-            `  not in the archive: ${unarchived} event(s): ${bySource} (a rebuild deletes them only with --drop-unarchived)`,
+            tty`  not in the archive: ${unarchived} event(s): ${bySource} (a rebuild deletes them only with --drop-unarchived)`,
           );
-        if (!dryRun && unarchived > 0) err(`dropped ${unarchived} event(s) the archive did not hold (${bySource})`);
-        for (const r of applied.refused) err(`refused ${r.key}: ${r.reason}`);
+        if (!dryRun && unarchived > 0) err(tty`dropped ${unarchived} event(s) the archive did not hold (${bySource})`);
+        for (const r of applied.refused) err(tty`refused ${r.key}: ${r.reason}`);
         if (!dryRun && applied.matched < status.events - unarchived) {
           err(
-            `note: ${status.events - unarchived} archived event(s) were recorded before, ${applied.matched} came from the archive (objects a lifecycle rule expired do not come back)`,
+            tty`note: ${status.events - unarchived} archived event(s) were recorded before, ${applied.matched} came from the archive (objects a lifecycle rule expired do not come back)`,
           );
         }
       }
       return applied.refused.length ? EXIT.failed : EXIT.ok;
     } catch (error) {
       if (!(error instanceof OpsApiError)) throw error;
-      err(`kuratchi-ses rebuild: ${error.message}`);
+      err(tty`kuratchi-ses rebuild: ${error.message}`);
       if (reset.emails > 0)
-        err(`  ${reset.emails} email(s) were reset already: run it again (both steps are idempotent)`);
+        err(tty`  ${reset.emails} email(s) were reset already: run it again (both steps are idempotent)`);
       return EXIT.failed;
     }
   },

@@ -4,6 +4,7 @@ import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { optionsHelp, use, type CommandFlags } from '../flags.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi } from '../ops-api.js';
 import { startProgress } from '../progress.js';
+import { tty, jsonText, helpText } from '../terminal-text.js';
 
 const FLAGS: CommandFlags = {
   command: 'reclassify',
@@ -66,7 +67,7 @@ ${EXIT_CODES_HELP}
 (1: a request failed; what was done before it stays done, run it again)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const url = urlFlag(args, 'dashboard-url');
     const organizationId = requiredFlag(args, 'org');
     const batch = integerFlag(args, 'page-size');
@@ -93,16 +94,16 @@ ${EXIT_CODES_HELP}
         progress.stop();
       }
       const summary = { organizationId, rulesVersion: status.rulesVersion, scanned, changed };
-      if (booleanFlag(args, 'json')) out(JSON.stringify(summary, null, 2));
+      if (booleanFlag(args, 'json')) out(jsonText(summary));
       else {
         out(
-          `reclassified ${scanned} open(s) and click(s) of ${organizationId} with rules version ${status.rulesVersion}: ${changed} changed verdict`,
+          tty`reclassified ${scanned} open(s) and click(s) of ${organizationId} with rules version ${status.rulesVersion}: ${changed} changed verdict`,
         );
       }
       return EXIT.ok;
     } catch (error) {
       if (!(error instanceof OpsApiError)) throw error;
-      err(`kuratchi-ses reclassify: ${error.message}`);
+      err(tty`kuratchi-ses reclassify: ${error.message}`);
       return EXIT.failed;
     }
   },

@@ -3,6 +3,7 @@ import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { optionsHelp, use, type CommandFlags } from '../flags.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi, type OpsApi } from '../ops-api.js';
+import { tty, jsonText, helpText } from '../terminal-text.js';
 
 const FLAGS: CommandFlags = {
   command: 'reconcile',
@@ -89,7 +90,7 @@ ${EXIT_CODES_HELP}
 (1: not configured, Virtual Deliverability Manager off, an organisation failed, or a request failed)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const url = urlFlag(args, 'dashboard-url');
     const only = stringFlag(args, 'org');
     const dryRun = booleanFlag(args, 'dry-run');
@@ -98,7 +99,7 @@ ${EXIT_CODES_HELP}
     try {
       const status = await api.get<StatusAnswer>('/api/ops/reconcile');
       if (status.status !== 'ready') {
-        err(`kuratchi-ses reconcile: ${status.message ?? status.status}`);
+        err(tty`kuratchi-ses reconcile: ${status.message ?? status.status}`);
         return EXIT.failed;
       }
       const organizations = only ? [only] : status.organizations;
@@ -109,16 +110,16 @@ ${EXIT_CODES_HELP}
         if (result) failures.push({ organizationId, error: result });
       }
       const summary = { dryRun, organizations: organizations.length, ...totals, failed: failures.length, failures };
-      if (booleanFlag(args, 'json')) out(JSON.stringify(summary, null, 2));
+      if (booleanFlag(args, 'json')) out(jsonText(summary));
       else {
         const figures = FIGURES.map((f) => `${totals[f]} ${WORDS[f]}`).join(', ');
-        out(`${dryRun ? 'dry run: ' : ''}reconciled ${organizations.length} organisation(s): ${figures}`);
-        for (const f of failures) err(`${f.organizationId}: ${f.error}`);
+        out(tty`${dryRun ? 'dry run: ' : ''}reconciled ${organizations.length} organisation(s): ${figures}`);
+        for (const f of failures) err(tty`${f.organizationId}: ${f.error}`);
       }
       return failures.length ? EXIT.failed : EXIT.ok;
     } catch (error) {
       if (!(error instanceof OpsApiError)) throw error;
-      err(`kuratchi-ses reconcile: ${error.message}`);
+      err(tty`kuratchi-ses reconcile: ${error.message}`);
       return EXIT.failed;
     }
   },
@@ -147,9 +148,9 @@ async function reconcileOrganization(
     if (report.status === 'failed') return report.error ?? 'failed';
     page++;
     for (const f of FIGURES) totals[f] += report[f] ?? 0;
+    const throttled = report.status === 'throttled' ? ' (throttled by SES: the rest waits for the next run)' : '';
     err(
-      `${organizationId} page ${page}: ${FIGURES.map((f) => `${WORDS[f]} ${report[f] ?? 0}`).join(', ')}` +
-        (report.status === 'throttled' ? ' (throttled by SES: the rest waits for the next run)' : ''),
+      tty`${organizationId} page ${page}: ${FIGURES.map((f) => `${WORDS[f]} ${report[f] ?? 0}`).join(', ')}${throttled}`,
     );
     if (report.status === 'throttled') return undefined;
     after = report.next;

@@ -6,6 +6,7 @@ import { OPS_TOKEN_ENV, opsApi } from '../ops-api.js';
 import { startProgress } from '../progress.js';
 import type { DrainReport } from '../sqs-redrive.js';
 import { UsageError } from '../usage-error.js';
+import { tty, jsonText, helpText } from '../terminal-text.js';
 
 const FLAGS: CommandFlags = {
   command: 'redrive',
@@ -96,7 +97,7 @@ ${EXIT_CODES_HELP}
 --delete-refused, a delete SQS refused; or a request to the dashboard failed: that batch stays)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const url = urlFlag(args, 'dashboard-url');
     const queueText = requiredFlag(args, 'queue-url');
     let queueUrl: URL;
@@ -124,8 +125,8 @@ ${EXIT_CODES_HELP}
     const json = booleanFlag(args, 'json');
     if (booleanFlag(args, 'dry-run')) {
       const waiting = await visibleMessages(sqs, queueUrl.href);
-      if (json) out(JSON.stringify({ dryRun: true, waiting }, null, 2));
-      else out(`kuratchi-ses redrive (dry run: nothing received, sent or deleted): ~${waiting} message(s) waiting`);
+      if (json) out(jsonText({ dryRun: true, waiting }));
+      else out(tty`kuratchi-ses redrive (dry run: nothing received, sent or deleted): ~${waiting} message(s) waiting`);
       return EXIT.ok;
     }
     const report = await drainDeadLetterQueue({
@@ -137,9 +138,9 @@ ${EXIT_CODES_HELP}
       deleteRefused: booleanFlag(args, 'delete-refused'),
       progress: (total) => startProgress('redrive', total),
     });
-    if (json) out(JSON.stringify(report, null, 2));
+    if (json) out(jsonText(report));
     else printReport(report, booleanFlag(args, 'delete-refused'));
-    if (report.error) err(`kuratchi-ses redrive: ${report.error}`);
+    if (report.error) err(tty`kuratchi-ses redrive: ${report.error}`);
     const left =
       report.retry.length + report.deleteFailures + (booleanFlag(args, 'delete-refused') ? 0 : report.refused.length);
     return report.error || left ? EXIT.failed : EXIT.ok;
@@ -150,19 +151,19 @@ function printReport(report: DrainReport, deleteRefused: boolean) {
   const outcomes = Object.entries(report.outcomes)
     .map(([key, n]) => `${key} x${n}`)
     .join(', ');
-  out(`redrove ${report.redriven} message(s): ${outcomes || 'none'}`);
-  out(`  ${report.deleted} deleted from the queue (answered 200${deleteRefused ? ', or refused' : ''})`);
+  out(tty`redrove ${report.redriven} message(s): ${outcomes || 'none'}`);
+  out(tty`  ${report.deleted} deleted from the queue (answered 200${deleteRefused ? ', or refused' : ''})`);
   if (report.retry.length)
-    out(`  ${report.retry.length} kept for a later run (the Worker answered 5xx: it could not apply them now)`);
+    out(tty`  ${report.retry.length} kept for a later run (the Worker answered 5xx: it could not apply them now)`);
   if (report.refused.length) {
     out(
-      `  ${report.refused.length} refused (4xx: forged, malformed, too old or of a topic not allowed): ${deleteRefused ? 'deleted, as asked' : 'left in the queue; --delete-refused deletes them'}`,
+      tty`  ${report.refused.length} refused (4xx: forged, malformed, too old or of a topic not allowed): ${deleteRefused ? 'deleted, as asked' : 'left in the queue; --delete-refused deletes them'}`,
     );
   }
   if (report.deleteFailures)
-    out(`  ${report.deleteFailures} could not be deleted: they come back, and the next run finds them duplicates`);
+    out(tty`  ${report.deleteFailures} could not be deleted: they come back, and the next run finds them duplicates`);
   for (const m of [...report.refused, ...report.retry].slice(0, 20))
     out(
-      `  ${String(m.status)} ${m.outcome}${m.code ? ` (${m.code})` : ''}  sqs ${m.sqsMessageId}  sns ${m.snsMessageId ?? '?'}`,
+      tty`  ${String(m.status)} ${m.outcome}${m.code ? ` (${m.code})` : ''}  sqs ${m.sqsMessageId}  sns ${m.snsMessageId ?? '?'}`,
     );
 }

@@ -8,6 +8,7 @@ import { startProgress } from '../progress.js';
 import { readStoredMessages } from '../sns-files.js';
 import { assertWebhookCredentialTransport } from '../secret-transport.js';
 import { UsageError } from '../usage-error.js';
+import { tty, jsonText, helpText } from '../terminal-text.js';
 
 const FLAGS: CommandFlags = {
   command: 'replay',
@@ -53,7 +54,7 @@ ${EXIT_CODES_HELP}
 (1: an entry was unreadable, or an answer was not 2xx)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const path = args.positionals[0];
     if (!path) throw new UsageError('FILE|DIR is required: the stored SNS message(s) to replay');
     const url = urlFlag(args, 'webhook-url');
@@ -61,7 +62,7 @@ ${EXIT_CODES_HELP}
     const concurrency = integerFlag(args, 'concurrency');
     const timeoutMs = integerFlag(args, 'request-timeout-ms');
     const { messages, unreadable } = await readStoredMessages(path);
-    for (const entry of unreadable) err(`skipped ${entry.source}: ${entry.reason}`);
+    for (const entry of unreadable) err(tty`skipped ${entry.source}: ${entry.reason}`);
     if (!messages.length) throw new UsageError(`no SNS message found in ${path} (.json, .jsonl or .ndjson)`);
 
     const progress = startProgress('replay', messages.length);
@@ -86,17 +87,17 @@ ${EXIT_CODES_HELP}
     );
     const target = redactUrl(url.href);
     if (booleanFlag(args, 'json')) {
-      out(JSON.stringify({ url: target, total: messages.length, statuses, unreadable, failures }, null, 2));
+      out(jsonText({ url: target, total: messages.length, statuses, unreadable, failures }));
     } else {
       out(
-        `replayed ${messages.length} message(s) to ${target}: ${Object.entries(statuses)
+        tty`replayed ${messages.length} message(s) to ${target}: ${Object.entries(statuses)
           .map(([key, n]) => `${key} x${n}`)
           .join(', ')}`,
       );
       for (const { source, outcome } of failures)
-        out(`  ${'status' in outcome ? outcome.status : `error ${outcome.error}`}  ${source}`);
+        out(tty`  ${'status' in outcome ? outcome.status : `error ${outcome.error}`}  ${source}`);
       if (unreadable.length)
-        out(`${unreadable.length} unreadable entr${unreadable.length === 1 ? 'y' : 'ies'} skipped (see stderr)`);
+        out(tty`${unreadable.length} unreadable entr${unreadable.length === 1 ? 'y' : 'ies'} skipped (see stderr)`);
     }
     return failures.length || unreadable.length ? EXIT.failed : EXIT.ok;
   },

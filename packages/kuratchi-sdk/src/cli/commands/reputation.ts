@@ -5,6 +5,7 @@ import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { optionsHelp, use, type CommandFlags } from '../flags.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi } from '../ops-api.js';
+import { tty, jsonText, helpText } from '../terminal-text.js';
 
 const FLAGS: CommandFlags = {
   command: 'reputation',
@@ -95,7 +96,7 @@ ${EXIT_CODES_HELP}
 "org-nope" (known: …), or the request failed)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const url = urlFlag(args, 'dashboard-url');
     const only = stringFlag(args, 'org');
     const api = opsApi(url, process.env, integerFlag(args, 'request-timeout-ms'));
@@ -104,17 +105,17 @@ ${EXIT_CODES_HELP}
       answer = await api.get<ReputationAnswer>('/api/ops/reputation');
     } catch (error) {
       if (!(error instanceof OpsApiError)) throw error;
-      err(`kuratchi-ses reputation: ${error.message}`);
+      err(tty`kuratchi-ses reputation: ${error.message}`);
       return EXIT.failed;
     }
     const rows = only ? answer.organizations.filter((row) => row.organizationId === only) : answer.organizations;
     if (only && !rows.length) {
       err(
-        `kuratchi-ses reputation: no organisation "${only}" (known: ${answer.organizations.map((r) => r.organizationId).join(', ') || 'none'})`,
+        tty`kuratchi-ses reputation: no organisation "${only}" (known: ${answer.organizations.map((r) => r.organizationId).join(', ') || 'none'})`,
       );
       return EXIT.failed;
     }
-    if (booleanFlag(args, 'json')) out(JSON.stringify({ settings: answer.settings, organizations: rows }, null, 2));
+    if (booleanFlag(args, 'json')) out(jsonText({ settings: answer.settings, organizations: rows }));
     // Loaded here, not at the top: `kuratchi-ses --help` loads no library module it does not need.
     else printTable(answer.settings, rows, (await import('#internal/guard/verdict.js')).formatRate);
     return rows.some((row) => row.state === 'paused') ? EXIT.failed : EXIT.ok;
@@ -124,10 +125,7 @@ ${EXIT_CODES_HELP}
 function printTable(settings: ReputationGuardSettings, rows: ReputationRow[], formatRate: (rate: number) => string) {
   const { bounce, complaint } = settings.thresholds;
   out(
-    `Last ${settings.windowDays} days, per recipient; a rate warns or pauses only on ${settings.minEvidence.bounce} bounced / ` +
-      `${settings.minEvidence.complaint} complaining distinct addresses and ${settings.minRecipients} recipients. ` +
-      `Bounce warn ${formatRate(bounce.warn)}, pause ${formatRate(bounce.pause)}; ` +
-      `complaint warn ${formatRate(complaint.warn)}, pause ${formatRate(complaint.pause)}.`,
+    tty`Last ${settings.windowDays} days, per recipient; a rate warns or pauses only on ${settings.minEvidence.bounce} bounced / ${settings.minEvidence.complaint} complaining distinct addresses and ${settings.minRecipients} recipients. Bounce warn ${formatRate(bounce.warn)}, pause ${formatRate(bounce.pause)}; complaint warn ${formatRate(complaint.warn)}, pause ${formatRate(complaint.pause)}.`,
   );
   const table = [
     ['organisation', 'state', 'bounce', 'complaint', 'recipients', 'evaluated'],
@@ -143,25 +141,25 @@ function printTable(settings: ReputationGuardSettings, rows: ReputationRow[], fo
   const widths = table[0]!.map((_, column) => Math.max(...table.map((line) => line[column]!.length)));
   for (const line of table)
     out(
-      line
+      tty`${line
         .map((cell, column) => cell.padEnd(widths[column]!))
         .join('  ')
-        .trimEnd(),
+        .trimEnd()}`,
     );
   for (const row of rows) {
     if (row.verdict === 'none') {
       const needs = (['bounce', 'complaint'] as const).flatMap((m) =>
         row.needs[m] ? [`${m} needs ${row.needs[m]}`] : [],
       );
-      out(`${row.organizationId} (${row.name}): no verdict yet: ${needs.join('; ')}.`);
+      out(tty`${row.organizationId} (${row.name}): no verdict yet: ${needs.join('; ')}.`);
       continue;
     }
     if (row.state === 'ok' || !row.metric) continue;
     const crossed = `${row.metric} rate ${formatRate(row.rate ?? 0)} is past the ${row.state === 'paused' ? 'pause' : 'warn'} threshold ${formatRate(row.threshold ?? 0)}`;
     out(
       row.state === 'paused'
-        ? `${row.organizationId} (${row.name}): sending paused since ${new Date(row.since ?? 0).toISOString()}, ${crossed}; ${row.refusedSends} send(s) refused${atSes(row)}. A superadmin lifts it on the dashboard's Organisations page.`
-        : `${row.organizationId} (${row.name}): ${crossed}; sending goes on.`,
+        ? tty`${row.organizationId} (${row.name}): sending paused since ${new Date(row.since ?? 0).toISOString()}, ${crossed}; ${row.refusedSends} send(s) refused${atSes(row)}. A superadmin lifts it on the dashboard's Organisations page.`
+        : tty`${row.organizationId} (${row.name}): ${crossed}; sending goes on.`,
     );
   }
 }

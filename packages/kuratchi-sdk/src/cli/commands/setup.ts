@@ -8,6 +8,7 @@ import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { readTextFile } from '../read-file.js';
 import { formatSteps } from '../report-format.js';
 import { UsageError } from '../usage-error.js';
+import { tty, jsonText, helpText } from '../terminal-text.js';
 
 const FLAGS: CommandFlags = {
   command: 'setup',
@@ -97,7 +98,7 @@ Example:
 ${EXIT_CODES_HELP}`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const webhookUrl = stringFlag(args, 'webhook-url');
     const options: SetupSesEventTrackingOptions = {
       ...targetFromFlags(args),
@@ -107,27 +108,28 @@ ${EXIT_CODES_HELP}`,
     };
     const { setupSESEventTracking } = await import('kuratchi-sdk/internal/setup');
     const report = await setupSESEventTracking(options);
-    if (booleanFlag(args, 'json')) return (out(JSON.stringify(report, null, 2)), report.ok ? EXIT.ok : EXIT.failed);
+    if (booleanFlag(args, 'json')) return (out(jsonText(report)), report.ok ? EXIT.ok : EXIT.failed);
 
     const where = report.accountId ? `account ${report.accountId}, ${report.region}` : report.region;
-    out(`kuratchi-ses setup${report.dryRun ? ' (dry run: nothing was called)' : ''}: ${where}`);
+    out(tty`kuratchi-ses setup${report.dryRun ? ' (dry run: nothing was called)' : ''}: ${where}`);
     for (const line of formatSteps(report.steps)) out(line);
-    if (report.topicArn) out(`topic:        ${report.topicArn}`);
-    if (report.deadLetterQueueUrl) out(`dead letters: ${report.deadLetterQueueUrl} (kuratchi-ses redrive drains it)`);
+    if (report.topicArn) out(tty`topic:        ${report.topicArn}`);
+    if (report.deadLetterQueueUrl)
+      out(tty`dead letters: ${report.deadLetterQueueUrl} (kuratchi-ses redrive drains it)`);
     if (report.subscriptionArn || report.subscriptionPending !== undefined) {
       out(
-        `subscription: ${report.subscriptionArn ?? '(no ARN yet)'}${report.subscriptionPending ? ' (pending confirmation)' : ''}`,
+        tty`subscription: ${report.subscriptionArn ?? '(no ARN yet)'}${report.subscriptionPending ? ' (pending confirmation)' : ''}`,
       );
     }
     if (!report.ok) {
-      out(`setup stopped: ${report.error}`);
-      out('fix the cause and run the same command again: the steps already done are kept');
+      out(tty`setup stopped: ${report.error}`);
+      out(tty`fix the cause and run the same command again: the steps already done are kept`);
       return EXIT.failed;
     }
-    for (const step of report.nextSteps) out(`next: ${step}`);
+    for (const step of report.nextSteps) out(tty`next: ${step}`);
     if (report.subscriptionPending && report.topicArn) {
       out(
-        `next: add ${report.topicArn} to the webhook's KURATCHI_ALLOWED_TOPIC_ARNS so it confirms the subscription, then run \`kuratchi-ses status\``,
+        tty`next: add ${report.topicArn} to the webhook's KURATCHI_ALLOWED_TOPIC_ARNS so it confirms the subscription, then run \`kuratchi-ses status\``,
       );
     }
     return EXIT.ok;

@@ -12,6 +12,7 @@ import { readTextFile } from '../read-file.js';
 import { loadOrCreateSigningKey } from '../signing-key.js';
 import { assertWebhookCredentialTransport } from '../secret-transport.js';
 import { UsageError } from '../usage-error.js';
+import { tty, jsonText, helpText } from '../terminal-text.js';
 
 const DEFAULT_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:kuratchi-ses-events';
 
@@ -96,7 +97,7 @@ ${EXIT_CODES_HELP}
 (1: an answer differed from the expected status)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const url = urlFlag(args, 'webhook-url');
     assertWebhookCredentialTransport(url);
     const count = integerFlag(args, 'count');
@@ -116,14 +117,14 @@ ${EXIT_CODES_HELP}
     const certOut = stringFlag(args, 'cert-out');
     if (certOut) await writeFile(certOut, signer.certificatePem);
     if (keyPath && created)
-      err(`signing key written to ${keyPath} (reuse it with --key so the webhook keeps trusting it)`);
+      err(tty`signing key written to ${keyPath} (reuse it with --key so the webhook keeps trusting it)`);
     if (certOut)
       err(
-        `signing certificate written to ${certOut}: set KURATCHI_SNS_DEV_CERTIFICATE_PEM of the webhook to its content`,
+        tty`signing certificate written to ${certOut}: set KURATCHI_SNS_DEV_CERTIFICATE_PEM of the webhook to its content`,
       );
     else
       err(
-        `signing certificate (set KURATCHI_SNS_DEV_CERTIFICATE_PEM of the webhook to it, or use --cert-out FILE):\n${signer.certificatePem}`,
+        tty`signing certificate (set KURATCHI_SNS_DEV_CERTIFICATE_PEM of the webhook to it, or use --cert-out FILE):\n${signer.certificatePem}`,
       );
 
     const emails = await demoEmails(stringFlag(args, 'emails'), random);
@@ -154,18 +155,18 @@ ${EXIT_CODES_HELP}
     progress.stop();
 
     const target = redactUrl(url.href);
-    if (booleanFlag(args, 'json')) out(JSON.stringify({ url: target, topicArn, posted, tally, unexpected }, null, 2));
+    if (booleanFlag(args, 'json')) out(jsonText({ url: target, topicArn, posted, tally, unexpected }));
     else {
       out(
-        `simulated ${posted} SNS POST(s) to ${target} (topic ${topicArn}): ${Object.entries(tally)
+        tty`simulated ${posted} SNS POST(s) to ${target} (topic ${topicArn}): ${Object.entries(tally)
           .map(([key, n]) => `${key} x${n}`)
           .join(', ')}`,
       );
-      if (unexpected.length) out(`${unexpected.length} answer(s) differed from the expected status`);
+      if (unexpected.length) out(tty`${unexpected.length} answer(s) differed from the expected status`);
     }
     if (unexpected.length && unexpected.every((u) => u.got === '403')) {
       err(
-        `hint: every unexpected answer was 403: the webhook does not trust this signing certificate or topic; run it with KURATCHI_ENVIRONMENT=development, KURATCHI_SNS_DEV_CERTIFICATE_PEM=<the certificate> and ${topicArn} in KURATCHI_ALLOWED_TOPIC_ARNS`,
+        tty`hint: every unexpected answer was 403: the webhook does not trust this signing certificate or topic; run it with KURATCHI_ENVIRONMENT=development, KURATCHI_SNS_DEV_CERTIFICATE_PEM=<the certificate> and ${topicArn} in KURATCHI_ALLOWED_TOPIC_ARNS`,
       );
     }
     return unexpected.length ? EXIT.failed : EXIT.ok;

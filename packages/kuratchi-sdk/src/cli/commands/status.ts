@@ -4,6 +4,7 @@ import { AWS_FLAGS, targetFromFlags } from '../aws-flags.js';
 import { out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { optionsHelp, use, type CommandFlags } from '../flags.js';
+import { tty, jsonText, helpText, type TerminalText } from '../terminal-text.js';
 
 const FLAGS: CommandFlags = {
   command: 'status',
@@ -38,44 +39,44 @@ ${EXIT_CODES_HELP}
 (1 also when not ready)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const webhookUrl = stringFlag(args, 'webhook-url');
     const { getSESEventTrackingStatus } = await import('kuratchi-sdk/internal/setup');
     const status = await getSESEventTrackingStatus({ ...targetFromFlags(args), ...(webhookUrl ? { webhookUrl } : {}) });
-    if (booleanFlag(args, 'json')) out(JSON.stringify(status, null, 2));
+    if (booleanFlag(args, 'json')) out(jsonText(status));
     else for (const line of describe(status)) out(line);
     return status.ready ? EXIT.ok : EXIT.failed;
   },
 };
 
-function describe(s: SesEventTrackingStatus): string[] {
+function describe(s: SesEventTrackingStatus): TerminalText[] {
   const yes = (value: boolean | undefined) => (value ? 'yes' : 'no');
   const lines = [
-    `kuratchi-ses status: account ${s.accountId}, ${s.region}: ${s.ready ? 'READY, events flow to the webhook' : 'NOT READY'}`,
-    `  topic              ${s.topic.exists ? `${s.topicArn}${s.topicManaged ? '' : ' (yours)'} (SignatureVersion ${s.topic.signatureVersion}, SES may publish: ${yes(s.topic.sesCanPublish)})` : 'missing'}`,
-    `  configuration set  ${s.configurationSet.exists ? s.configurationSetName : 'missing'}${s.configurationSet.customRedirectDomain ? ` (redirect domain ${s.configurationSet.customRedirectDomain})` : ''}`,
-    `  event destination  ${s.eventDestination.exists ? `${s.eventDestinationName}: ${s.eventDestination.enabled ? 'enabled' : 'DISABLED'}, ${s.eventDestination.eventTypes?.join(',').toLowerCase()}` : 'missing'}`,
+    tty`kuratchi-ses status: account ${s.accountId}, ${s.region}: ${s.ready ? 'READY, events flow to the webhook' : 'NOT READY'}`,
+    tty`  topic              ${s.topic.exists ? `${s.topicArn}${s.topicManaged ? '' : ' (yours)'} (SignatureVersion ${s.topic.signatureVersion}, SES may publish: ${yes(s.topic.sesCanPublish)})` : 'missing'}`,
+    tty`  configuration set  ${s.configurationSet.exists ? s.configurationSetName : 'missing'}${s.configurationSet.customRedirectDomain ? ` (redirect domain ${s.configurationSet.customRedirectDomain})` : ''}`,
+    tty`  event destination  ${s.eventDestination.exists ? `${s.eventDestinationName}: ${s.eventDestination.enabled ? 'enabled' : 'DISABLED'}, ${s.eventDestination.eventTypes?.join(',').toLowerCase()}` : 'missing'}`,
   ];
   const q = s.deadLetterQueue;
   lines.push(
-    `  dead-letter queue  ${q.exists ? `${q.url ?? q.arn}: ~${q.messages ?? 0} waiting, ~${q.messagesInFlight ?? 0} in flight (SNS may send: ${yes(q.snsCanSend)})` : `${q.name}: missing`}`,
+    tty`  dead-letter queue  ${q.exists ? `${q.url ?? q.arn}: ~${q.messages ?? 0} waiting, ~${q.messagesInFlight ?? 0} in flight (SNS may send: ${yes(q.snsCanSend)})` : `${q.name}: missing`}`,
   );
   if (q.exists && q.messages)
     lines.push(
-      `  next: \`kuratchi-ses redrive --dashboard-url DASHBOARD --queue-url ${q.url}\` applies the events waiting there`,
+      tty`  next: \`kuratchi-ses redrive --dashboard-url DASHBOARD --queue-url ${q.url}\` applies the events waiting there`,
     );
   const f = s.firehoseDestination;
   if (f.exists) {
     lines.push(
-      `  firehose           ${f.enabled ? 'enabled' : 'DISABLED'}, to ${f.deliveryStreamArn ?? 'no stream'} as ${f.iamRoleArn ?? 'no role'}`,
+      tty`  firehose           ${f.enabled ? 'enabled' : 'DISABLED'}, to ${f.deliveryStreamArn ?? 'no stream'} as ${f.iamRoleArn ?? 'no role'}`,
     );
   }
-  if (!s.subscriptions.length) lines.push('  subscription       none');
+  if (!s.subscriptions.length) lines.push(tty`  subscription       none`);
   for (const sub of s.subscriptions) {
     lines.push(
-      `  subscription       ${sub.endpoint}: ${sub.confirmed ? 'confirmed' : 'PENDING confirmation'}${sub.rawMessageDelivery ? ', RAW delivery' : ''}`,
+      tty`  subscription       ${sub.endpoint}: ${sub.confirmed ? 'confirmed' : 'PENDING confirmation'}${sub.rawMessageDelivery ? ', RAW delivery' : ''}`,
     );
   }
-  for (const problem of s.problems) lines.push(`problem: ${problem}`);
+  for (const problem of s.problems) lines.push(tty`problem: ${problem}`);
   return lines;
 }

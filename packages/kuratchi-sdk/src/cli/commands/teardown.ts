@@ -5,6 +5,7 @@ import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { formatSteps } from '../report-format.js';
 import { UsageError } from '../usage-error.js';
+import { tty, jsonText, helpText } from '../terminal-text.js';
 
 const FLAGS: CommandFlags = {
   command: 'teardown',
@@ -49,7 +50,7 @@ Example:
 ${EXIT_CODES_HELP}`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const dryRun = booleanFlag(args, 'dry-run');
     if (!dryRun && !booleanFlag(args, 'yes')) {
       throw new UsageError('teardown deletes AWS resources: pass --yes to confirm, or --dry-run to see the plan');
@@ -63,13 +64,13 @@ ${EXIT_CODES_HELP}`,
       force: booleanFlag(args, 'force'),
       dryRun,
     });
-    if (booleanFlag(args, 'json')) return (out(JSON.stringify(report, null, 2)), report.ok ? EXIT.ok : EXIT.failed);
+    if (booleanFlag(args, 'json')) return (out(jsonText(report)), report.ok ? EXIT.ok : EXIT.failed);
     const where = report.accountId ? `account ${report.accountId}, ${report.region}` : report.region;
-    out(`kuratchi-ses teardown${report.dryRun ? ' (dry run: nothing was called)' : ''}: ${where}`);
+    out(tty`kuratchi-ses teardown${report.dryRun ? ' (dry run: nothing was called)' : ''}: ${where}`);
     for (const line of formatSteps(report.steps)) out(line);
     if (!report.ok) {
-      out(`teardown stopped: ${report.error}`);
-      out('fix the cause and run the same command again: what is already gone is reported absent');
+      out(tty`teardown stopped: ${report.error}`);
+      out(tty`fix the cause and run the same command again: what is already gone is reported absent`);
       return EXIT.failed;
     }
     return EXIT.ok;

@@ -4,6 +4,7 @@ import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { OPS_TOKEN_ENV, OpsApiError, opsApi } from '../ops-api.js';
 import { UsageError } from '../usage-error.js';
+import { tty, jsonText, helpText, type TerminalText } from '../terminal-text.js';
 
 const FLAGS: CommandFlags = {
   command: 'user',
@@ -84,7 +85,7 @@ ${EXIT_CODES_HELP}
 (1: a request failed, the address is taken, or no such user or organisation)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const action = args.positionals[0];
     if (action !== 'create' && action !== 'list' && action !== 'reset' && action !== 'remove') {
       throw new UsageError('create, list, reset or remove is required');
@@ -111,47 +112,47 @@ ${EXIT_CODES_HELP}
     try {
       if (action === 'list') {
         const answer = await api.get<{ users: UserRow[] }>('/api/ops/users', { org: organizationId });
-        if (json) out(JSON.stringify(answer, null, 2));
+        if (json) out(jsonText(answer));
         else for (const user of answer.users) out(describeUser(user));
         return EXIT.ok;
       }
       if (action === 'remove') {
         const answer = await api.post<{ removed: UserRow }>('/api/ops/users/remove', body!);
-        if (json) out(JSON.stringify(answer, null, 2));
-        else out(`removed ${answer.removed.email}: their sessions are ended`);
+        if (json) out(jsonText(answer));
+        else out(tty`removed ${answer.removed.email}: their sessions are ended`);
         return EXIT.ok;
       }
       const path = action === 'create' ? '/api/ops/users' : '/api/ops/users/reset';
       const answer = await api.post<IssuedLinkAnswer>(path, body!);
-      if (json) out(JSON.stringify(answer, null, 2));
+      if (json) out(jsonText(answer));
       else out(describeLink(answer));
       return EXIT.ok;
     } catch (error) {
       if (!(error instanceof OpsApiError)) throw error;
-      err(`kuratchi-ses user ${action}: ${error.message}`);
+      err(tty`kuratchi-ses user ${action}: ${error.message}`);
       return EXIT.failed;
     }
   },
 };
 
 /** `ops@example.com  superadmin  (no organisation)  active` */
-function describeUser(user: UserRow): string {
+function describeUser(user: UserRow): TerminalText {
   const where = user.organizationId ?? '(no organisation)';
   const status = user.pendingLink
     ? `${user.pendingLink.purpose === 'invitation' ? 'invited' : 'reset'}, link until ${iso(user.pendingLink.expiresAt)}`
     : user.status;
-  return `${user.email}  ${user.role}  ${where}  ${status}`;
+  return tty`${user.email}  ${user.role}  ${where}  ${status}`;
 }
 
 /** What `create` and `reset` print: who, the link, until when, whether it was mailed. */
-export function describeLink({ user, link, mail }: IssuedLinkAnswer): string {
+export function describeLink({ user, link, mail }: IssuedLinkAnswer): TerminalText[] {
   const what = link.purpose === 'invitation' ? `${user.role} ${user.email} created` : `password of ${user.email} reset`;
   return [
-    `${what}${user.organizationId ? ` (${user.organizationId})` : ''}.`,
-    `One-time link to set the password (until ${iso(link.expiresAt)}):`,
-    `  ${link.url}`,
-    mail.sent ? `Also mailed to ${user.email}.` : `Not mailed: ${mail.reason}. Give them the link.`,
-  ].join('\n');
+    tty`${what}${user.organizationId ? ` (${user.organizationId})` : ''}.`,
+    tty`One-time link to set the password (until ${iso(link.expiresAt)}):`,
+    tty`  ${link.url}`,
+    mail.sent ? tty`Also mailed to ${user.email}.` : tty`Not mailed: ${mail.reason}. Give them the link.`,
+  ];
 }
 
 function iso(ms: number): string {

@@ -4,6 +4,7 @@ import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { optionsHelp, use, type CommandFlags } from '../flags.js';
 import { readTextFile } from '../read-file.js';
 import { UsageError } from '../usage-error.js';
+import { tty, jsonText, helpText } from '../terminal-text.js';
 
 const FLAGS: CommandFlags = { command: 'verify-proof', positionals: 1, flags: [use('json')] };
 
@@ -42,7 +43,7 @@ ${EXIT_CODES_HELP}
 (1: a message failed, or the bundle proves nothing; which one is printed)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const file = args.positionals[0];
     if (!file) throw new UsageError('BUNDLE is required: the proof bundle (JSON) to check');
     const text = await readTextFile(file, 'proof bundle');
@@ -57,21 +58,21 @@ ${EXIT_CODES_HELP}
     const { verifyProofBundle } = await import('kuratchi-sdk/internal/events');
     const verdict = await verifyProofBundle(bundle);
     if (booleanFlag(args, 'json')) {
-      out(JSON.stringify(verdict, null, 2));
+      out(jsonText(verdict));
       return verdict.ok ? EXIT.ok : EXIT.failed;
     }
-    if (verdict.emailId) out(`email ${verdict.emailId} (SES message ${verdict.sesMessageId})`);
+    if (verdict.emailId) out(tty`email ${verdict.emailId} (SES message ${verdict.sesMessageId})`);
     for (const message of verdict.messages) {
       const label = `message ${message.index + 1} (SNS ${message.snsMessageId})`;
-      out(message.ok ? `  ok      ${label}: ${message.statement}` : `  FAILED  ${label}: ${message.error}`);
+      out(message.ok ? tty`  ok      ${label}: ${message.statement}` : tty`  FAILED  ${label}: ${message.error}`);
     }
     for (const event of verdict.notProvable) {
-      out(`  n/a     ${event.eventType} (SNS ${event.snsMessageId}): not provable (${event.reason})`);
+      out(tty`  n/a     ${event.eventType} (SNS ${event.snsMessageId}): not provable (${event.reason})`);
     }
     const failed = verdict.messages.filter((m) => !m.ok).length;
-    if (verdict.ok) out(`verdict: proven: ${verdict.messages.length} signed message(s) verified`);
-    else if (verdict.error) out(`verdict: FAILED: ${verdict.error}`);
-    else out(`verdict: FAILED: ${failed} of ${verdict.messages.length} message(s) did not verify`);
+    if (verdict.ok) out(tty`verdict: proven: ${verdict.messages.length} signed message(s) verified`);
+    else if (verdict.error) out(tty`verdict: FAILED: ${verdict.error}`);
+    else out(tty`verdict: FAILED: ${failed} of ${verdict.messages.length} message(s) did not verify`);
     return verdict.ok ? EXIT.ok : EXIT.failed;
   },
 };

@@ -5,6 +5,7 @@ import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { readTextFile } from '../read-file.js';
 import { UsageError } from '../usage-error.js';
+import { tty, jsonText, helpText } from '../terminal-text.js';
 
 const FLAGS: CommandFlags = {
   command: 'verify',
@@ -67,7 +68,7 @@ ${EXIT_CODES_HELP}
 (1: the message is invalid, with the reason)`,
   async run(argv) {
     const args = parseCommandArgs(argv, FLAGS);
-    if (booleanFlag(args, 'help')) return (out(this.help), EXIT.ok);
+    if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const file = args.positionals[0];
     if (!file) throw new UsageError('FILE is required: the stored SNS message (JSON) to verify');
     const body = await readTextFile(file, 'message file');
@@ -86,24 +87,21 @@ ${EXIT_CODES_HELP}
         signatureVersion: message.SignatureVersion,
         timestamp: message.Timestamp,
       };
-      if (json) out(JSON.stringify(result, null, 2));
+      if (json) out(jsonText(result));
       else
         out(
-          `valid: ${message.Type} ${message.MessageId} from ${message.TopicArn}${topicChecked ? '' : ' (topic not checked)'} (SignatureVersion ${message.SignatureVersion}, ${message.Timestamp})`,
+          tty`valid: ${message.Type} ${message.MessageId} from ${message.TopicArn}${topicChecked ? '' : ' (topic not checked)'} (SignatureVersion ${message.SignatureVersion}, ${message.Timestamp})`,
         );
       if (!topicChecked && !json)
-        err('hint: any AWS account can sign for a topic of its own: pass --topic-arn YOUR_TOPIC');
+        err(tty`hint: any AWS account can sign for a topic of its own: pass --topic-arn YOUR_TOPIC`);
       return EXIT.ok;
     } catch (error) {
       if (!(error instanceof SnsVerificationError || error instanceof SnsMessageError)) throw error;
       const hint = hintFor(error.code, args, body);
-      if (json)
-        out(
-          JSON.stringify({ valid: false, code: error.code, reason: error.message, ...(hint ? { hint } : {}) }, null, 2),
-        );
+      if (json) out(jsonText({ valid: false, code: error.code, reason: error.message, ...(hint ? { hint } : {}) }));
       else {
-        out(`invalid: ${error.code}: ${error.message}`);
-        if (hint) err(`hint: ${hint}`);
+        out(tty`invalid: ${error.code}: ${error.message}`);
+        if (hint) err(tty`hint: ${hint}`);
       }
       return EXIT.failed;
     }

@@ -1,4 +1,6 @@
 import { OPS_TOKEN_SECRET } from './release-steps.js';
+import { tty } from '../terminal-text.js';
+import type { Print } from '../command.js';
 
 /** The webhook's path on the dashboard: the URL to give `kuratchi-ses setup`. */
 export const WEBHOOK_PATH = '/api/webhooks/ses-events';
@@ -20,29 +22,29 @@ export interface DeployResult {
  * is shown), the webhook URL for `kuratchi-ses setup`, and the next steps to a working
  * deployment: connect SES, allow its topic, create the first superadmin.
  */
-export function printNextSteps(out: (line: string) => void, result: DeployResult): void {
+export function printNextSteps(out: Print, result: DeployResult): void {
   const dashboard = result.url ?? '<the Worker URL wrangler deploy prints>';
   const webhook = `${dashboard}${WEBHOOK_PATH}`;
-  out('');
+  out(tty``);
   out(
     result.dryRun
-      ? 'Dry run: nothing was changed. Run without --dry-run to do the above.'
-      : `Deployed in ${result.mode} mode: ${dashboard}`,
+      ? tty`Dry run: nothing was changed. Run without --dry-run to do the above.`
+      : tty`Deployed in ${result.mode} mode: ${dashboard}`,
   );
   if (result.token) {
-    out(`Operations token (${OPS_TOKEN_SECRET}), shown once, keep it safe:`);
-    out(`  ${result.token}`);
+    out(tty`Operations token (${OPS_TOKEN_SECRET}), shown once, keep it safe:`);
+    out(tty`  ${result.token}`);
   }
-  out(`Webhook URL for kuratchi-ses setup: ${webhook}`);
-  out('Next:');
-  out(`  1. npx kuratchi-ses setup --region <your SES region> --webhook-url ${webhook}`);
+  out(tty`Webhook URL for kuratchi-ses setup: ${webhook}`);
+  out(tty`Next:`);
+  out(tty`  1. npx kuratchi-ses setup --region <your SES region> --webhook-url ${webhook}`);
   out(
     result.topics.length
-      ? `  2. allowed topics: ${result.topics.join(', ')} (add one with --topic-arn)`
-      : '  2. npx kuratchi-ses deploy --topic-arn <the topic ARN setup prints>   (the webhook accepts only its allowed topics)',
+      ? tty`  2. allowed topics: ${result.topics.join(', ')} (add one with --topic-arn)`
+      : tty`  2. npx kuratchi-ses deploy --topic-arn <the topic ARN setup prints>   (the webhook accepts only its allowed topics)`,
   );
   const token = result.token ? '<the token above>' : '<your operations token>';
   out(
-    `  3. ${OPS_TOKEN_SECRET}=${token} npx kuratchi-ses user create --superadmin --email <you> --dashboard-url ${dashboard}`,
+    tty`  3. ${OPS_TOKEN_SECRET}=${token} npx kuratchi-ses user create --superadmin --email <you> --dashboard-url ${dashboard}`,
   );
 }

@@ -1,3 +1,4 @@
+import { tty } from '../terminal-text.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { accountStep, wranglerStep } from './account-steps.js';
@@ -8,6 +9,7 @@ import { bucketsStep, databasesStep, migrationsStep, queuesStep } from './resour
 import { deployContext, StepFailure, type DeployContext } from './step-context.js';
 import { TomlError } from './toml.js';
 import { deployConfigProblems, deployedMode, readDeployConfig, type DeployConfig } from './wrangler-config.js';
+import type { Print } from '../command.js';
 
 /** What `kuratchi-ses deploy` is asked to do. */
 export interface DeployOptions {
@@ -20,7 +22,7 @@ export interface DeployOptions {
   /** Run only what reads; print every command that would change something. */
   dryRun: boolean;
   /** Where progress and results are printed, line by line. */
-  out(line: string): void;
+  out: Print;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -58,7 +60,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployOutcome> 
   const { config, mode } = read;
   let { text } = read;
   out(
-    `kuratchi-ses deploy${ctx.dryRun ? ' (dry run: runs only what reads; prints what it would change)' : ''}: ${shown}, Worker ${config.name}, ${mode} mode`,
+    tty`kuratchi-ses deploy${ctx.dryRun ? ' (dry run: runs only what reads; prints what it would change)' : ''}: ${shown}, Worker ${config.name}, ${mode} mode`,
   );
   try {
     await wranglerStep(ctx);
@@ -82,10 +84,10 @@ export async function runDeploy(options: DeployOptions): Promise<DeployOutcome> 
     return { ok: true, url };
   } catch (thrown) {
     const error = thrown instanceof StepFailure ? thrown : new StepFailure(ctx.step, (thrown as Error).message);
-    out(`✗ step ${error.step} failed: ${error.message}`);
-    for (const line of error.output.trim().split('\n').slice(-15).filter(Boolean)) out(`    ${line}`);
+    out(tty`✗ step ${error.step} failed: ${error.message}`);
+    for (const line of error.output.trim().split('\n').slice(-15).filter(Boolean)) out(tty`    ${line}`);
     out(
-      'Nothing after it ran. Fix the cause and run the same command again: what exists is found and kept, nothing is created twice.',
+      tty`Nothing after it ran. Fix the cause and run the same command again: what exists is found and kept, nothing is created twice.`,
     );
     return { ok: false, failedStep: error.step };
   }
@@ -103,7 +105,7 @@ function readConfiguration(
   try {
     text = readFileSync(ctx.configPath, 'utf8');
   } catch (error) {
-    ctx.out(`✗ cannot read the configuration ${ctx.shown}: ${(error as Error).message}`);
+    ctx.out(tty`✗ cannot read the configuration ${ctx.shown}: ${(error as Error).message}`);
     return null;
   }
   let wanted = text;
@@ -121,13 +123,13 @@ function readConfiguration(
     config = readDeployConfig(wanted);
   } catch (error) {
     if (!(error instanceof TomlError || error instanceof ConfigEditError)) throw error;
-    ctx.out(`✗ ${ctx.shown}: ${error.message}`);
+    ctx.out(tty`✗ ${ctx.shown}: ${error.message}`);
     return null;
   }
   const problems = deployConfigProblems(config);
   if (problems.length) {
-    ctx.out(`✗ ${ctx.shown} cannot deploy the dashboard; change this and run again:`);
-    for (const problem of problems) ctx.out(`  - ${problem}`);
+    ctx.out(tty`✗ ${ctx.shown} cannot deploy the dashboard; change this and run again:`);
+    for (const problem of problems) ctx.out(tty`  - ${problem}`);
     return null;
   }
   return { text, wanted, edits: edits.join(' and '), config, mode: deployedMode(config) };

@@ -1,4 +1,6 @@
+import { tty } from '../terminal-text.js';
 import { runProcess, type ProcessResult } from './processes.js';
+import type { Print } from '../command.js';
 
 /** A step that failed: its name, why, and what the process printed. */
 export class StepFailure extends Error {
@@ -37,7 +39,7 @@ export interface DeployContext {
   wranglerRun(args: readonly string[], options?: { input?: string; mayFail?: boolean }): Promise<ProcessResult>;
   /** A wrangler command as printed (`wrangler d1 create kuratchi-admin`). */
   shownCommand(args: readonly string[]): string;
-  out(line: string): void;
+  out: Print;
 }
 
 /** The context of one run. */
@@ -49,7 +51,7 @@ export function deployContext(
     wrangler: '',
     step: 'wrangler',
     report(status, detail, step = context.step) {
-      fields.out(`  ${status.padEnd(9)} ${step.padEnd(30)} ${detail}`);
+      fields.out(tty`  ${status.padEnd(9)} ${step.padEnd(30)} ${detail}`);
     },
     async wranglerRun(args, { input, mayFail = false } = {}) {
       const result = await runProcess(context.wrangler, [...args, '--config', fields.configPath], {

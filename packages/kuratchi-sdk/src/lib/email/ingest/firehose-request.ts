@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { readBoundedBytes } from '../shared/bounded-body.js';
+import { readBoundedBytes, readBoundedGzip } from '../shared/bounded-body.js';
+import { MAX_FIREHOSE_BODY_BYTES, MAX_FIREHOSE_RECORDS } from './firehose-limits.js';
 
 /**
  * Path of the dashboard's Firehose HTTP endpoint: the URL of the Firehose stream's HTTP endpoint
@@ -22,19 +23,7 @@ export const FIREHOSE_ACCESS_KEY_HEADER = 'x-amz-firehose-access-key';
  */
 export const FIREHOSE_REQUEST_ID_HEADER = 'x-amz-firehose-request-id';
 
-/**
- * Largest Firehose request body accepted, compressed and once decompressed, in bytes (8 MiB).
- * Firehose buffers 1 to 64 MiB per request before base64, JSON framing and gzip; the deployment
- * guide sets the stream's buffering size to 1 MiB, well inside this and inside one Worker
- * invocation's D1 query budget. A larger request is answered 413: Firehose retries it, then
- * backs it up to S3, from which `kuratchi-ses import` recovers it.
- * @see https://docs.aws.amazon.com/firehose/latest/dev/httpdeliveryrequestresponse.html
- * @see https://docs.aws.amazon.com/firehose/latest/APIReference/API_HttpEndpointBufferingHints.html
- */
-export const MAX_FIREHOSE_BODY_BYTES = 8 * 1024 * 1024;
-
-/** Most records accepted in one request (more is refused 413, like a body too large). */
-export const MAX_FIREHOSE_RECORDS = 10_000;
+export { MAX_FIREHOSE_BODY_BYTES, MAX_FIREHOSE_RECORDS } from './firehose-limits.js';
 
 /**
  * One Firehose HTTP endpoint delivery request, validated: its request id, the time Firehose
@@ -120,8 +109,7 @@ export async function readFirehoseRequest(
 async function gunzip(bytes: Uint8Array<ArrayBuffer>, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   let decoded: Uint8Array<ArrayBuffer> | null;
   try {
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-    decoded = await readBoundedBytes(stream as ReadableStream<Uint8Array>, maxBytes);
+    decoded = await readBoundedGzip(bytes, maxBytes);
   } catch {
     throw new FirehoseRequestError('malformed', 'the body is not valid gzip (Content-Encoding: gzip)');
   }

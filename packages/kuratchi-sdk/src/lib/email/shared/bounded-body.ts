@@ -33,3 +33,22 @@ export async function readBoundedBytes(
   }
   return bytes;
 }
+
+/**
+ * Gunzips `bytes` with DecompressionStream, holding at most `maxBytes` of the output: null as soon
+ * as the output passes the limit (decompression stops there: a gzip bomb costs `maxBytes`, not
+ * what it expands to). The one rule for every gzip kuratchi reads from outside (the Firehose
+ * endpoint's bodies, the objects `kuratchi-ses import` reads). Web-standard.
+ * @throws {TypeError} when the bytes are not valid gzip.
+ * @see https://developer.mozilla.org/en-US/docs/Web/API/DecompressionStream
+ * @see https://www.rfc-editor.org/rfc/rfc1952
+ */
+export async function readBoundedGzip(
+  bytes: Uint8Array<ArrayBuffer>,
+  maxBytes: number,
+): Promise<Uint8Array<ArrayBuffer> | null> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  const decoded = await readBoundedBytes(stream as ReadableStream<Uint8Array>, maxBytes);
+  if (!decoded) await stream.cancel().catch(() => {});
+  return decoded;
+}
