@@ -106,6 +106,42 @@ describe.each(ORG_DATABASE_KINDS)('the cost of recording one event on $kind', ({
       few.open * 1.5,
     );
   });
+
+  it('a click of another link among 1,000 turns each click of its window machine once; the next costs as at 10', async () => {
+    const n = 1000;
+    const { emailId, sesMessageId } = await emailWithClicks(db, n);
+    const other = (ms: number) =>
+      parseSesEvent(
+        JSON.stringify(
+          buildSesEvent({
+            eventType: 'Click',
+            messageId: sesMessageId,
+            time: new Date(FIRST_CLICK + ms),
+            sentAt: new Date(SENT),
+            link: `${LINK}/other`,
+          }),
+        ),
+      );
+    // Every seeded click is within the window of the middle one: all of them are a burst with it.
+    expect(ENGAGEMENT_RULES.clickBurstWindowMs).toBeGreaterThanOrEqual(n / 2);
+    const burst = await rowsReadToRecord(emailId, other(n / 2));
+    const next = await rowsReadToRecord(emailId, other(n / 2 + 1));
+    const machine = await db
+      .prepare(
+        `SELECT count(*) AS clicks, sum(engagement_rule = 'click-burst') AS bursts,
+                (SELECT machine_click_count FROM emails WHERE id = ?) AS counted
+         FROM email_events WHERE email_id = ? AND engagement = 'machine'`,
+      )
+      .bind(emailId, emailId)
+      .first();
+    expect(machine).toEqual({ clicks: n + 2, bursts: n + 2, counted: n + 2 });
+    // The burst read the clicks it changed (each once); the click after it reads none of them again.
+    expect(burst).toBeGreaterThanOrEqual(n);
+    const few = await costAfter(10);
+    expect(next, `rows read by the next click: ${next}, by a click at 10 clicks: ${few.click}`).toBeLessThanOrEqual(
+      few.click * 1.5,
+    );
+  });
 });
 
 /**
