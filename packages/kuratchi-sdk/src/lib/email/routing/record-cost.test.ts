@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
 import { ORG_DATABASE_KINDS } from '../../../../test/org-database-kinds.js';
-import { insertEmail, routedInput } from '../../../../test/seed.js';
+import { countingRowsRead } from '../../../../test/rows-read.js';
+import { insertClicks, insertEmail, routedInput } from '../../../../test/seed.js';
 import { classifyEngagementSet, ENGAGEMENT_RULES } from '../ses-events/engagement.js';
 import { parseSesEvent, type SesEvent, type SesEventOf } from '../ses-events/ses-event.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
@@ -22,45 +23,11 @@ const SENT = TEST_NOW.getTime() - 3_600_000;
 /** The seeded clicks start here, one ms apart: one recipient fetching one link as fast as it can. */
 const FIRST_CLICK = SENT + 600_000;
 
-/** `db` with every batch's rows read added up in `rowsRead()`. */
-function countingRowsRead(db: D1Database) {
-  let rows = 0;
-  const counting = new Proxy(db, {
-    get(target, property) {
-      if (property === 'batch')
-        return async (statements: Parameters<D1Database['batch']>[0]) => {
-          const results = await target.batch(statements);
-          for (const result of results) rows += result.meta.rows_read ?? 0;
-          return results;
-        };
-      const value = Reflect.get(target, property) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return { db: counting, rowsRead: () => rows };
-}
-
-/**
- * Seeds `n` human clicks of one link, one ms apart, as the store records them (each within the
- * burst window of the next, none a burst: same link), in one statement; returns the email.
- */
+/** An email with `n` human clicks of {@link LINK}, one ms apart from {@link FIRST_CLICK}. */
 async function emailWithClicks(db: D1Database, n: number) {
   const sesMessageId = `ses-cost-${crypto.randomUUID()}`;
   const emailId = await insertEmail(db, { sesMessageId });
-  await db.batch([
-    db
-      .prepare(
-        `WITH RECURSIVE seq (i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i + 1 < ?)
-         INSERT INTO email_events
-           (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at, ingest_token,
-            engagement, engagement_rule, rules_version, link, mail_timestamp, content_id, source)
-         SELECT ? || '-seed-' || i, ?, ?, 'Click', CAST(? AS INTEGER) + i, '{}', CAST(? AS INTEGER), 'seed',
-                'human', 'default-human', ?, ?, CAST(? AS INTEGER), ? || '-content-' || i, 'sns'
-         FROM seq`,
-      )
-      .bind(n, emailId, emailId, sesMessageId, FIRST_CLICK, SENT, ENGAGEMENT_RULES.version, LINK, SENT, emailId),
-    db.prepare('UPDATE emails SET click_count = ?, clicked_at = ? WHERE id = ?').bind(n, FIRST_CLICK, emailId),
-  ]);
+  await insertClicks(db, { emailId, sesMessageId, n, firstAt: FIRST_CLICK, sentAt: SENT, link: LINK });
   return { emailId, sesMessageId };
 }
 
