@@ -6,7 +6,7 @@
 //   POST /email { emailId, sesMessageId }                 the email row and its route
 //   POST /record { sesMessageId, events: [{ eventType, at, link }] }
 //     records each event in turn; answers { rowsRead, outcomes } (rows read by the last event)
-// https://developers.cloudflare.com/d1/worker-api/return-object/#d1result
+// https://developers.cloudflare.com/d1/worker-api/return-object/
 import { parseSesEvent } from 'kuratchi-sdk/internal/events';
 import { buildSesEvent } from 'kuratchi-sdk/email/testing';
 import { createD1AdminStore, createD1OrgEmailStore, recordSesEvent } from 'kuratchi-sdk/internal/d1';

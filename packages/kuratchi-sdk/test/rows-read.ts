@@ -4,7 +4,7 @@ import type { D1Database } from '@cloudflare/workers-types';
  * `db` with the rows read by each of its batches added up in `rowsRead()`: D1's `meta.rows_read`
  * per statement (the Durable Object's `cursor.rowsRead` through its wire), so a cost is counted,
  * not timed. Single statements (`run`, `first`, `all`) are not counted.
- * @see https://developers.cloudflare.com/d1/worker-api/return-object/#d1result
+ * @see https://developers.cloudflare.com/d1/worker-api/return-object/
  */
 export function countingRowsRead(db: D1Database) {
   let rows = 0;

@@ -15,7 +15,7 @@ import { createD1OrgEmailStore } from './d1-org-email-store.js';
  * already has (the click-burst rule and the machine counters once re-read every click of the
  * email: 1,000 clicks of one link made the next click read about a million rows). Counted with
  * D1's `meta.rows_read` (and the Durable Object's `cursor.rowsRead`), so the test is deterministic.
- * @see https://developers.cloudflare.com/d1/worker-api/return-object/#d1result
+ * @see https://developers.cloudflare.com/d1/worker-api/return-object/
  */
 
 const LINK = 'https://example.com/offer';

@@ -10,6 +10,7 @@ import { ENGAGEMENT_RULES, type EngagementRules } from './engagement.js';
  * the clicks its verdict changes (each click changes at most once), never by how many clicks the
  * email has; the counters move by one per verdict (the trigger of `migrations/org/0007_click_cost.sql`
  * for a change, {@link machineCountIncrement} for an insert). `record-cost.test.ts` counts it.
+ * @see https://developers.cloudflare.com/d1/sql-api/sql-statements/ (D1 runs SQLite's SQL)
  * @see https://www.sqlite.org/lang_with.html#recursive_common_table_expressions
  * @see https://www.sqlite.org/partialindex.html
  */
