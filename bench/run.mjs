@@ -4,7 +4,7 @@
 // ratio, target }). Exits non-zero when a benchmark crashed (or failed an assertion of its own), or
 // when a row has no kebab-case id or two rows share one; a target that is not met is reported, not
 // fatal.
-//   node bench/run.mjs [name…]   only these benchmarks (verify, webhook, queries, memory, park, queue, org-kinds)
+//   node bench/run.mjs [name…]   only these benchmarks (verify, webhook, queries, memory, park, queue, clicks, org-kinds)
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -27,6 +27,11 @@ const BENCHMARKS = [
     name: 'queue',
     file: 'queue.mjs',
     what: 'queued mode: D1 round trips per event, consumer vs direct, queued webhook vs ping (workerd, wrangler dev)',
+  },
+  {
+    name: 'clicks',
+    file: 'clicks.mjs',
+    what: 'rows read to record one more Click (and Open) of an email with 10, 1,000 and 10,000 clicks',
   },
   {
     name: 'org-kinds',

@@ -4,6 +4,7 @@ import { recordEventInput, type EventSinkPorts } from '../src/lib/email/routing/
 import { sesEventContentId } from '../src/lib/email/ses-events/content-identity.js';
 import type { MessageRoute, RecordEventInput } from '../src/lib/email/routing/ports.js';
 import type { SesEvent } from '../src/lib/email/ses-events/ses-event.js';
+import { ENGAGEMENT_RULES } from '../src/lib/email/ses-events/engagement.js';
 
 /**
  * The organisations every test database knows: Acme and Globex on D1 bindings, Initech on its
@@ -78,4 +79,32 @@ export async function routedInput(
   receivedAt: number,
 ): Promise<RecordEventInput> {
   return recordEventInput(route, { snsMessageId, contentId: await sesEventContentId(event) }, event, receivedAt);
+}
+
+/**
+ * Adds `n` human clicks of one link to an email, one ms apart from `firstAt`, in one statement, as
+ * the store records them (same link: none a burst; `detail` left empty), and counts them on its
+ * row: thousands of clicks in a moment, where recording each through the store would take long.
+ */
+export async function insertClicks(
+  db: D1Database,
+  clicks: { emailId: string; sesMessageId: string; n: number; firstAt: number; sentAt: number; link: string },
+): Promise<void> {
+  const { emailId, sesMessageId, n, firstAt, sentAt, link } = clicks;
+  await db.batch([
+    db
+      .prepare(
+        `WITH RECURSIVE seq (i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i + 1 < ?)
+         INSERT INTO email_events
+           (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at, ingest_token,
+            engagement, engagement_rule, rules_version, link, mail_timestamp, content_id, source)
+         SELECT ? || '-seed-' || i, ?, ?, 'Click', CAST(? AS INTEGER) + i, '{}', CAST(? AS INTEGER), 'seed',
+                'human', 'default-human', ?, ?, CAST(? AS INTEGER), ? || '-content-' || i, 'sns'
+         FROM seq`,
+      )
+      .bind(n, emailId, emailId, sesMessageId, firstAt, sentAt, ENGAGEMENT_RULES.version, link, sentAt, emailId),
+    db
+      .prepare('UPDATE emails SET click_count = click_count + ?, clicked_at = coalesce(clicked_at, ?) WHERE id = ?')
+      .bind(n, firstAt, emailId),
+  ]);
 }

@@ -3,7 +3,7 @@ import { applyEffects } from '../ses-events/apply.js';
 import type { RecordEventInput } from './ports.js';
 import { initialRecipientTracking, type RecipientEffectGroup } from '../model.js';
 import { RECIPIENT_COLUMNS } from './columns.js';
-import { clickBurstStatement, machineCountAssignment } from '../ses-events/engagement-sql.js';
+import { clickBurstStatement, machineCountIncrement } from '../ses-events/engagement-sql.js';
 import { marks } from '../shared/sql-marks.js';
 import { compileTrackingEffects } from './tracking-sql.js';
 
@@ -16,10 +16,12 @@ import { compileTrackingEffects } from './tracking-sql.js';
  * a failure never counts an event twice. In order:
  * 1. the insert, with the engagement verdict of an open or click, `RETURNING` its key (the store
  *    reads "applied" from the row it returns);
- * 2. for a click: the other clicks of the email that it makes a burst with (another link within
- *    the rules' window) become `machine` (`click-burst`), as the pure `classifyEngagementSet` says;
- * 3. the UPDATE of the email row: its effects, and for an open or click the machine counters
- *    counted again from `email_events` (exact whatever the arrival order);
+ * 2. for a click: it and the clicks of the email it makes a burst with (another link within the
+ *    rules' window) become `machine` (`click-burst`), as the pure `classifyEngagementSet` says,
+ *    reading only its neighbourhood (`clickBurstStatement`); a trigger moves the machine counter
+ *    of each click that changes;
+ * 3. the UPDATE of the email row: its effects, and for an open or click machine on its own one
+ *    more machine open or click (exact whatever the arrival order: each verdict counts once);
  * 4. one upsert per recipient group (`recipientEffectsOf`), over `json_each` of its addresses;
  * 5. the suppressions, each kept or replaced by a rule of precedence (`SUPPRESSION_OUTRANKS`), so
  *    the list, too, depends only on the set of events.
@@ -32,7 +34,7 @@ export function recordStatements(db: D1Database, input: RecordEventInput, token:
   const own = [input.event.snsMessageId, token];
   const statements = [insertEvent(db, input, token)];
   if (input.event.link !== null && input.event.engagement !== null) {
-    statements.push(clickBurstStatement(db, [input.emailId], { sql: OWN_INSERT, params: own }));
+    statements.push(clickBurstStatement(db, [input.event.snsMessageId], { sql: OWN_INSERT, params: own }));
   }
   statements.push(updateEmail(db, input, own));
   for (const group of input.recipients) statements.push(upsertRecipients(db, input.emailId, group, own));
@@ -108,11 +110,9 @@ function insertEvent(db: D1Database, { emailId, event, receivedAt }: RecordEvent
 function updateEmail(db: D1Database, input: RecordEventInput, own: unknown[]) {
   const { sql, params } = compileTrackingEffects(input.effects);
   const engagement =
-    input.event.engagement === null
+    input.event.engagement?.engagement !== 'machine'
       ? []
-      : input.event.link === null
-        ? [machineCountAssignment('Open')]
-        : [machineCountAssignment('Click')];
+      : [machineCountIncrement(input.event.link === null ? 'Open' : 'Click')];
   const sets = [sql, ...engagement, 'updated_at = ?'].filter(Boolean).join(', ');
   return db
     .prepare(`UPDATE emails SET ${sets} WHERE id = ? AND ${OWN_INSERT}`)

@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
-import { insertEmail, routedInput } from '../../../../test/seed.js';
+import { countingRowsRead } from '../../../../test/rows-read.js';
+import { insertClicks, insertEmail, routedInput } from '../../../../test/seed.js';
 import { ENGAGEMENT_RULES } from './engagement.js';
 import { parseSesEvent } from './ses-event.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
@@ -94,5 +95,34 @@ describe('reclassifyEngagementPage', () => {
     expect(await countEngagementToReclassify(db)).toBeGreaterThanOrEqual(3);
     await reclassifyAll();
     expect(await engagementOf(emailId)).toEqual(live);
+  });
+
+  it('reclassifying a click of an email with 1,000 clicks reads as few rows as with 10 (issue 31)', async () => {
+    /** Rows read by the batch reclassifying one click recorded after `n` clicks of the same link. */
+    async function rowsRead(n: number) {
+      const sesMessageId = `ses-rc-cost-${crypto.randomUUID()}`;
+      const emailId = await insertEmail(db, { sesMessageId });
+      const base = TEST_NOW.getTime() - 3_600_000;
+      const link = 'https://example.com/a';
+      await insertClicks(db, { emailId, sesMessageId, n, firstAt: base + 600_000, sentAt: base, link });
+      const click = buildSesEvent({
+        eventType: 'Click',
+        messageId: sesMessageId,
+        time: new Date(base + 600_000 + n),
+        sentAt: new Date(base),
+        link,
+      });
+      const snsId = `${emailId}-click`;
+      await store.recordEvent(
+        await routedInput({ organizationId: 'org-globex', emailId }, snsId, parseSesEvent(JSON.stringify(click)), base),
+      );
+      await db.prepare('UPDATE email_events SET rules_version = NULL WHERE sns_message_id = ?').bind(snsId).run();
+      const counting = countingRowsRead(db);
+      expect(await reclassifyEngagementPage(counting.db)).toMatchObject({ scanned: 1, changed: 0 });
+      return counting.rowsRead();
+    }
+    const few = await rowsRead(10);
+    const many = await rowsRead(1000);
+    expect(many, `rows read: ${few} at 10 clicks, ${many} at 1,000`).toBeLessThanOrEqual(few * 1.5);
   });
 });

@@ -1,7 +1,7 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import { classifyEngagement, ENGAGEMENT_RULES, type EngagementRules } from './engagement.js';
 import { parseSesEvent, type SesEventOf } from './ses-event.js';
-import { clickBurstStatement, machineCountAssignment } from './engagement-sql.js';
+import { clickBurstStatement } from './engagement-sql.js';
 import { marks } from '../shared/sql-marks.js';
 
 /** Most events one reclassification page handles (≈ 1 D1 query each, 1,000 per invocation). */
@@ -33,7 +33,8 @@ interface StoredEngagement {
  * organisation recorded under another rules version (or before engagement was classified), a
  * page at a time in SNS MessageId order: each event's intrinsic verdict from its stored detail and
  * `mail.timestamp` (the email's `sent_at` for events recorded before that was stored), then the
- * click-burst rule and the machine counters of the emails concerned, all in one D1 batch. The
+ * click-burst rule around the page's clicks, all in one D1 batch; each verdict that changes moves
+ * its email's machine counter by one (the trigger of `migrations/org/0007_click_cost.sql`). The
  * result is what live ingestion under `rules` would have recorded; running it again finds nothing
  * left to do (idempotent), and events arriving meanwhile are recorded with the current version.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
@@ -58,7 +59,7 @@ export async function reclassifyEngagementPage(
     .all<StoredEngagement>();
   if (!rows.length) return { scanned: 0, changed: 0, next: null, rulesVersion: rules.version };
 
-  const emailIds = [...new Set(rows.map((row) => row.emailId))];
+  const clickIds = rows.filter((row) => row.eventType === 'Click').map((row) => row.snsMessageId);
   const snsIds = rows.map((row) => row.snsMessageId);
   const results = await db.batch([
     ...rows.map((row) => {
@@ -69,12 +70,7 @@ export async function reclassifyEngagementPage(
         )
         .bind(verdict.engagement, verdict.rule, verdict.rulesVersion, row.snsMessageId);
     }),
-    clickBurstStatement(db, emailIds, undefined, rules),
-    db
-      .prepare(
-        `UPDATE emails SET ${machineCountAssignment('Open')}, ${machineCountAssignment('Click')} WHERE id IN (${marks(emailIds.length)})`,
-      )
-      .bind(...emailIds),
+    clickBurstStatement(db, clickIds, undefined, rules),
     db
       .prepare(
         `SELECT sns_message_id AS id, engagement FROM email_events WHERE sns_message_id IN (${marks(snsIds.length)})`,
