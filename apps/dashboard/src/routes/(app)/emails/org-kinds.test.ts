@@ -7,6 +7,7 @@ import {
   initechDatabase,
   ORGS,
   post,
+  releaseD1Binding,
   seedOrganizations,
   sentEmail,
   signedEvent,
@@ -131,6 +132,7 @@ describe('both kinds answer the same pages', () => {
 describe('an organisation being moved to its Durable Object', () => {
   it('answers 503 on its pages; the webhook parks its events (200) and the drain after the move applies them', async () => {
     const organizationId = `org-moving-${crypto.randomUUID().slice(0, 8)}`;
+    await releaseD1Binding('ORG_DB_GLOBEX'); // Globex's: this file does not use Globex
     await env.ADMIN_DB.prepare(
       `INSERT INTO organizations (id, name, database_binding, database_kind, created_at) VALUES (?, 'Moving', 'ORG_DB_GLOBEX', 'd1', 0)`,
     )
