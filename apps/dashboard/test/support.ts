@@ -33,6 +33,20 @@ export async function seedOrganizations(): Promise<void> {
   );
 }
 
+/**
+ * Lets a test put a fresh organisation on a D1 binding the tests share: one organisation per D1
+ * database (admin migration 0016), and the tests have two. The organisations that held it are
+ * pointed at no database.
+ */
+export async function releaseD1Binding(binding: string): Promise<void> {
+  await env.ADMIN_DB.batch([
+    env.ADMIN_DB.prepare(
+      `UPDATE organizations SET database_binding = 'RELEASED_' || id WHERE database_kind = 'd1' AND database_binding = ?`,
+    ).bind(binding),
+    env.ADMIN_DB.prepare('UPDATE organizations SET former_d1_binding = NULL WHERE former_d1_binding = ?').bind(binding),
+  ]);
+}
+
 /** Initech's database: its object in ORG_DO, through D1's API (kuratchi-sdk's durableObjectDatabase). */
 export function initechDatabase(): D1Database {
   return durableObjectDatabase(env.ORG_DO.get(env.ORG_DO.idFromName(ORGS.initech)) as never);

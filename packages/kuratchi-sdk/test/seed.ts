@@ -28,6 +28,20 @@ export async function seedOrganizations(): Promise<void> {
   );
 }
 
+/**
+ * Lets a test put a fresh organisation on a D1 binding the tests share: one organisation per D1
+ * database (admin migration 0016), and the tests have two. The organisations of earlier tests
+ * that held it are pointed at no database.
+ */
+export async function releaseD1Binding(binding: string): Promise<void> {
+  await env.ADMIN_DB.batch([
+    env.ADMIN_DB.prepare(
+      `UPDATE organizations SET database_binding = 'RELEASED_' || id WHERE database_kind = 'd1' AND database_binding = ?`,
+    ).bind(binding),
+    env.ADMIN_DB.prepare('UPDATE organizations SET former_d1_binding = NULL WHERE former_d1_binding = ?').bind(binding),
+  ]);
+}
+
 /** Inserts a sent email row (as sendEmail will) and returns its id. */
 export async function insertEmail(
   db: D1Database,

@@ -153,6 +153,21 @@ describe('kuratchi-ses org against the built Worker', () => {
     assert.equal(unbound.code, 1);
     assert.match(unbound.stderr, /HTTP 400: binding-missing/);
     assert.equal(await organizationRow('org-x'), null);
+    // Acme's D1 database for a second tenant: it would read Acme's mail.
+    const shared = await runCli(
+      ['org', 'create', '--dashboard-url', worker.url, '--org', 'org-x', '--name', 'X'].concat([
+        '--kind',
+        'd1',
+        '--binding',
+        'ORG_DB_ACME',
+      ]),
+    );
+    assert.equal(shared.code, 1);
+    assert.match(
+      shared.stderr,
+      /HTTP 409: binding-taken: D1 binding ORG_DB_ACME is the database of organization org-acme/,
+    );
+    assert.equal(await organizationRow('org-x'), null);
 
     const list = await runCli(['org', 'list', '--dashboard-url', worker.url]);
     assert.equal(list.code, 0, list.stderr);

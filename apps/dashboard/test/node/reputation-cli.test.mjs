@@ -71,7 +71,7 @@ describe('kuratchi-ses reputation against the built Worker', () => {
     assert.equal(scheduled.outcome, 'ok');
     await worker.admin
       .prepare(
-        "INSERT INTO organizations (id, name, database_binding, created_at) VALUES ('org-initech', 'Initech', 'ORG_DB_GLOBEX', 0)",
+        "INSERT INTO organizations (id, name, database_binding, database_kind, created_at) VALUES ('org-initech', 'Initech', 'ORG_DO', 'durable-object', 0)",
       )
       .run();
 

@@ -5,7 +5,7 @@ import { opsUsers } from '../users/ops';
  * `POST /api/ops/organizations`: onboards an organisation at run time, and with `adminEmail`
  * invites its first admin (`users/onboard.ts`, the rule the Organisations page follows too):
  * 201 `{ organization, invitation }`; 400 for a bad field or a binding the Worker lacks; 409 when
- * the id or the admin's address is taken. A `durable-object` organisation (the default) needs no
+ * the id, the admin's address or the D1 database (`binding-taken`: another organisation's) is taken. A `durable-object` organisation (the default) needs no
  * deploy.
  * @see https://developers.cloudflare.com/durable-objects/api/namespace/#idfromname
  */

@@ -1,5 +1,5 @@
 import type { SettingDefinition, SectionName } from './define';
-import { settingsError, type SettingProblem } from './errors';
+import { ConfigError, settingsError, type SettingProblem } from './errors';
 import { SETTINGS } from './registry';
 import { readRenamed } from './renamed';
 import { SECTIONS } from './sections';
@@ -44,6 +44,24 @@ export function readSettings<S extends SectionName>(env: object, section: S): Se
   if (!sections) validated.set(env, (sections = new Map()));
   sections.set(section, values);
   return values as SectionValues<S>;
+}
+
+/**
+ * Every bad section's {@link ConfigError} message (empty: all valid), for the superadmin's
+ * overview: the webhook and the Firehose endpoint name no setting to their callers, only to the
+ * log and there.
+ */
+export function settingsProblems(env: object): string[] {
+  const problems: string[] = [];
+  for (const section of Object.keys(SECTIONS) as SectionName[]) {
+    try {
+      readSettings(env, section);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  return problems;
 }
 
 /** A zod issue as the rest of a `NAME: …` line; items of a list are numbered from 1. */

@@ -10,12 +10,13 @@ export type UserErrorCode =
   | 'organization-exists'
   | 'organization-not-found'
   | 'binding-missing'
+  | 'binding-taken'
   | 'own-account';
 
 /**
  * The HTTP status of each refusal: 400 for input that cannot be right, 404 for a user or
  * organisation that does not exist, 409 for a conflict with what exists (a taken address or id,
- * removing one's own account).
+ * a D1 database another organisation uses, removing one's own account).
  * @see https://www.rfc-editor.org/rfc/rfc9110#name-client-error-4xx
  */
 export const USER_ERROR_STATUS: Record<UserErrorCode, 400 | 404 | 409> = {
@@ -25,6 +26,7 @@ export const USER_ERROR_STATUS: Record<UserErrorCode, 400 | 404 | 409> = {
   'organization-not-found': 404,
   'user-exists': 409,
   'organization-exists': 409,
+  'binding-taken': 409,
   'own-account': 409,
 };
 

@@ -1,4 +1,5 @@
 import {
+  BindingTakenError,
   createOrganization,
   InvalidOptionsError,
   OrganizationExistsError,
@@ -39,7 +40,7 @@ export interface Onboarded {
  * taken is refused before the organisation is created; should it be taken in between, the new
  * organisation's row is deleted again, so a refusal leaves nothing behind.
  * @throws {UserError} `invalid-request` (a bad field), `binding-missing`, `organization-exists`,
- *   `user-exists`.
+ *   `binding-taken` (its D1 database is another organisation's), `user-exists`.
  * @see https://developers.cloudflare.com/durable-objects/api/namespace/#idfromname
  */
 export async function onboardOrganization(env: DashboardEnv, change: UserChange, input: unknown): Promise<Onboarded> {
@@ -80,6 +81,7 @@ async function createOrganizationOrRefuse(
       throw new UserError('binding-missing', error.message);
     }
     if (error instanceof OrganizationExistsError) throw new UserError('organization-exists', error.message);
+    if (error instanceof BindingTakenError) throw new UserError('binding-taken', error.message);
     throw error;
   }
 }

@@ -7,6 +7,7 @@ import {
   initechDatabase,
   ORGS,
   post,
+  releaseD1Binding,
   seedOrganizations,
   sentEmail,
   signedEvent,
@@ -35,10 +36,10 @@ async function sessionOf(organizationId: string): Promise<string> {
   return `kuratchi_session=${token}`;
 }
 
-async function get(path: string, cookie: string): Promise<Response> {
+async function get(path: string, cookie: string, overrides: Record<string, unknown> = {}): Promise<Response> {
   const ctx = createExecutionContext();
   const request = new Request(`${APP_ORIGIN}${path}`, { headers: { cookie, accept: 'text/html' }, redirect: 'manual' });
-  const response = await worker.fetch!(request as never, { ...env }, ctx);
+  const response = await worker.fetch!(request as never, { ...env, ...overrides }, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }
@@ -128,9 +129,39 @@ describe('both kinds answer the same pages', () => {
   });
 });
 
+describe("an organisation's admin sees its own event counters, never the deployment's (other tenants' volume)", () => {
+  it('each overview counts its 3 events, not the 6 of both, and has no deployment column', async () => {
+    for (const { organizationId } of KINDS) {
+      const html = await (await get('/emails/overview', seen.get(organizationId)!.cookie)).text();
+      expect(/data-counter="applied"[^>]*>(\d+)</.exec(html)?.[1], organizationId).toBe('3');
+      expect(html).not.toMatch(/data-deployment-counter|data-scope="deployment"|data-counter="verified"/);
+    }
+  });
+
+  it('names a bad setting (which the endpoints answer no caller) to a superadmin only', async () => {
+    const bad = { KURATCHI_FIREHOSE_ACCESS_KEY: 'too-short' };
+    const problem = 'invalid firehose settings: KURATCHI_FIREHOSE_ACCESS_KEY';
+    const admin = await (await get('/emails/overview', seen.get(ORGS.acme)!.cookie, bad)).text();
+    expect(admin).not.toContain(problem);
+    const userId = await addUser(`root-${crypto.randomUUID()}@example.test`, 'pw', {
+      organizationId: ORGS.acme,
+      role: 'superadmin',
+    });
+    const { token } = await createSession(env.ADMIN_DB, { id: userId, organizationId: ORGS.acme }, Date.now());
+    const root = await (await get('/emails/overview', `kuratchi_session=${token}`, bad)).text();
+    expect(root).toMatch(/data-testid="settings-problem"/);
+    expect(root).toContain(problem);
+    expect(root).toMatch(/data-counter="applied"[^>]*>3</);
+    expect(root).toMatch(/data-deployment-counter="applied"[^>]*>6</);
+    const fine = await (await get('/emails/overview', `kuratchi_session=${token}`)).text();
+    expect(fine).not.toContain('settings-problem');
+  });
+});
+
 describe('an organisation being moved to its Durable Object', () => {
   it('answers 503 on its pages; the webhook parks its events (200) and the drain after the move applies them', async () => {
     const organizationId = `org-moving-${crypto.randomUUID().slice(0, 8)}`;
+    await releaseD1Binding('ORG_DB_GLOBEX'); // Globex's: this file does not use Globex
     await env.ADMIN_DB.prepare(
       `INSERT INTO organizations (id, name, database_binding, database_kind, created_at) VALUES (?, 'Moving', 'ORG_DB_GLOBEX', 'd1', 0)`,
     )

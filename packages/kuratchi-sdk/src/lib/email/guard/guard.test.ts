@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testTime } from '../../../../test/clock.js';
+import { orgObjectDatabase } from '../../../../test/org-database-kinds.js';
 import { countRows } from '../../../../test/seed.js';
 import { InvalidOptionsError } from '../shared/invalid-options.js';
 import { createEmailSender } from '../send/send-email.js';
@@ -31,13 +32,15 @@ const store = () => createD1ReputationGuardStore(env.ADMIN_DB);
 beforeAll(async () => {
   await env.ADMIN_DB.batch(
     [
-      [ORG_A, 'Guard A', 'ORG_DB_ACME'],
-      [ORG_B, 'Guard B', 'ORG_DB_GLOBEX'],
-      [ORG_C, 'Guard C', 'ORG_DB_GLOBEX'],
-    ].map(([id, name, binding]) =>
+      [ORG_A, 'Guard A', 'ORG_DB_ACME', 'd1'],
+      [ORG_B, 'Guard B', 'ORG_DB_GLOBEX', 'd1'],
+      // One organisation per D1 database (admin migration 0016): C sends from its object, and
+      // its rates are read from the database the test hands over.
+      [ORG_C, 'Guard C', 'ORG_DO', 'durable-object'],
+    ].map(([id, name, binding, kind]) =>
       env.ADMIN_DB.prepare(
-        `INSERT INTO organizations (id, name, database_binding, created_at) VALUES (?, ?, ?, 0) ON CONFLICT (id) DO NOTHING`,
-      ).bind(id, name, binding),
+        `INSERT INTO organizations (id, name, database_binding, database_kind, created_at) VALUES (?, ?, ?, ?, 0) ON CONFLICT (id) DO NOTHING`,
+      ).bind(id, name, binding, kind),
     ),
   );
   await store().setConfigurationSet(ORG_C, 'guard-c-set');
@@ -345,11 +348,11 @@ describe('sendEmail for a paused organisation', () => {
     expect(await counts()).toEqual(before);
     expect(await store().getState(ORG_B)).toMatchObject({ refusedSends: 1, lastRefusedAt: now.getTime() });
 
-    // Another organisation on the same database and the same sender is unaffected.
+    // Another organisation of the same sender is unaffected.
     const sent = await sender.sendEmail({ organizationId: ORG_C, to: 'ben@example.com', subject: 'Hi', text: 'Hi' });
     expect(sent).toMatchObject({ success: true });
     expect(mock.commandCalls(SendEmailCommand)).toHaveLength(1);
-    expect((await counts()).emails).toBe(before.emails + 1);
+    expect(await countRows(orgObjectDatabase(ORG_C), 'emails')).toBe(1);
 
     // The paused organisation's canary to the mailbox simulator goes out (it counts toward no
     // rate); a canary with one real recipient does not.

@@ -8,7 +8,7 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
 import { createFaultPlan, failingD1 } from '../../../../test/failing-d1.js';
-import { insertEmail } from '../../../../test/seed.js';
+import { insertEmail, releaseD1Binding } from '../../../../test/seed.js';
 import { KURATCHI_TAGS } from '../model.js';
 import { createD1AdminStore } from '../routing/d1-admin-store.js';
 import { createD1DeadLetterStore } from '../routing/d1-dead-letter-store.js';
@@ -46,6 +46,7 @@ async function twoOrganizations() {
   const ns = crypto.randomUUID().slice(0, 8);
   const a = { id: `org-a-${ns}`, db: env.ORG_DB_ACME, binding: 'ORG_DB_ACME' };
   const b = { id: `org-b-${ns}`, db: env.ORG_DB_GLOBEX, binding: 'ORG_DB_GLOBEX' };
+  await Promise.all([releaseD1Binding(a.binding), releaseD1Binding(b.binding)]);
   await env.ADMIN_DB.batch(
     [a, b].map((o) =>
       env.ADMIN_DB.prepare(

@@ -28,6 +28,7 @@ export {
   createOrganization,
   listOrganizations,
   OrganizationExistsError,
+  BindingTakenError,
   DEFAULT_ORG_DURABLE_OBJECT_BINDING,
 } from './organizations.js';
 export type { NewOrganization, OrganizationRecord } from './organizations.js';

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
 import { orgObjectDatabase, verifyOrgCopy } from '../../../../test/org-database-kinds.js';
+import { releaseD1Binding } from '../../../../test/seed.js';
 import { OrgDatabaseError } from '../routing/errors.js';
 import { createOrgBindingCache, createOrgDatabaseClient, readOrgDatabaseLocation } from './org-databases.js';
 import { ORG_TABLES } from './org-copy.js';
@@ -16,12 +17,14 @@ import {
   switchOrgToDurableObject,
   unverifiedOrgTables,
 } from './org-move.js';
+import { createOrganization } from './organizations.js';
 
 const now = TEST_NOW.getTime();
 
 /** A fresh D1 organisation on ORG_DB_GLOBEX (each test its own id). */
 async function d1Organization(): Promise<string> {
   const id = `org-move-${crypto.randomUUID().slice(0, 8)}`;
+  await releaseD1Binding('ORG_DB_GLOBEX');
   await env.ADMIN_DB.prepare(
     `INSERT INTO organizations (id, name, database_binding, created_at) VALUES (?, 'Moving', 'ORG_DB_GLOBEX', 0)`,
   )
@@ -72,6 +75,14 @@ describe('moving an organisation from D1 to its Durable Object (admin side)', ()
       binding: 'ORG_DO',
       movingSince: null,
     });
+    // Its D1 database, left as its backup, stays its own: no new organisation reads its mail there.
+    const taken = await createOrganization(env.ADMIN_DB, env as unknown as Record<string, unknown>, {
+      id: `${id}-next`,
+      name: 'Next',
+      kind: 'd1',
+      binding: 'ORG_DB_GLOBEX',
+    }).catch((error: unknown) => error);
+    expect(taken).toMatchObject({ code: 'binding-taken', heldBy: id });
     const db = await createOrgDatabaseClient(env.ADMIN_DB, env as unknown as Record<string, unknown>)(id);
     expect(await db.prepare('SELECT count(*) AS n FROM emails').first('n')).toBe(0);
     expect((await refusal(startOrgMove(env.ADMIN_DB, id, now))).code).toBe('not-on-d1');

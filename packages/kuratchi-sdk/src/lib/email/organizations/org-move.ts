@@ -21,8 +21,7 @@ import { ORG_LOCATION_CACHE_TTL_MS, readOrgDatabaseLocation, type OrgDatabaseLoc
 export const ORG_MOVE_SETTLE_MS = ORG_LOCATION_CACHE_TTL_MS + 30_000;
 
 /** Why a move step was refused (nothing changed). */
-export type OrgMoveErrorCode =
-  'not-on-d1' | 'already-moving' | 'not-moving' | 'settling' | 'binding-taken' | 'not-verified';
+export type OrgMoveErrorCode = 'not-on-d1' | 'already-moving' | 'not-moving' | 'settling' | 'not-verified';
 
 /** A move step was refused: the organisation is not in the state that step needs. */
 export class OrgMoveError extends Error {
@@ -161,7 +160,9 @@ export async function unverifiedOrgTables(adminDb: D1Database, organizationId: s
  * `database_binding = namespaceBinding`) and ends the move: its queued and retried events go
  * to the object from now on. Every table of the copy must have been verified to its last page
  * since the last page copied ({@link recordOrgMoveVerification}). The D1 database is left as it
- * was (delete it when you no longer want it as a backup).
+ * was (delete it when you no longer want it as a backup), and stays the organisation's
+ * (`former_d1_binding`): no other organisation can be created on it and read its mail. The
+ * object, named by the organisation's id, can be no other organisation's.
  * @throws {OrgMoveError} `not-moving`, or `not-verified` naming the tables (nothing changed).
  */
 export async function switchOrgToDurableObject(
@@ -180,7 +181,8 @@ export async function switchOrgToDurableObject(
   await adminDb.batch([
     adminDb
       .prepare(
-        `UPDATE organizations SET database_kind = 'durable-object', database_binding = ?, moving_since = NULL
+        `UPDATE organizations SET database_kind = 'durable-object', database_binding = ?, moving_since = NULL,
+                former_d1_binding = database_binding
           WHERE id = ? AND moving_since IS NOT NULL`,
       )
       .bind(namespaceBinding, organizationId),

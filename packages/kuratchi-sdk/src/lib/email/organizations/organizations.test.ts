@@ -1,13 +1,13 @@
-import { env, runInDurableObject } from 'cloudflare:test';
+import { applyD1Migrations, env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
-import { countRows, insertEmail } from '../../../../test/seed.js';
+import { countRows, insertEmail, releaseD1Binding } from '../../../../test/seed.js';
 import { OrgDatabaseError } from '../routing/errors.js';
 import { InvalidOptionsError } from '../shared/invalid-options.js';
 import { MIGRATIONS_TABLE } from '../durable-object/apply-org-migrations.js';
 import { createD1EmailQueries } from '../email-log/d1-email-queries.js';
 import { createOrgDatabaseClient, openOrgDatabase } from './org-databases.js';
-import { createOrganization, listOrganizations, OrganizationExistsError } from './organizations.js';
+import { BindingTakenError, createOrganization, listOrganizations, OrganizationExistsError } from './organizations.js';
 
 /**
  * Onboarding an organisation at run time (createOrganization) and finding its database again
@@ -117,6 +117,81 @@ describe('createOrganization', () => {
       expect(error).toMatchObject({ code: 'binding-missing', message });
     }
     expect(await countRows(env.ADMIN_DB, 'organizations')).toBe(before);
+  });
+});
+
+describe('one organisation per D1 database (admin migration 0016)', () => {
+  const d1 = (id: string) => ({ id, name: id, kind: 'd1' as const, binding: 'ORG_DB_GLOBEX' });
+
+  it('refuses a D1 binding another organisation lives on, naming it, and changes nothing', async () => {
+    await releaseD1Binding('ORG_DB_GLOBEX');
+    await createOrganization(env.ADMIN_DB, bindings, d1('org-tenant-a'));
+    const before = await listOrganizations(env.ADMIN_DB);
+    const error = await failure(createOrganization(env.ADMIN_DB, bindings, d1('org-tenant-b')));
+    expect(error).toBeInstanceOf(BindingTakenError);
+    expect(error).toMatchObject({
+      code: 'binding-taken',
+      binding: 'ORG_DB_GLOBEX',
+      heldBy: 'org-tenant-a',
+      message:
+        'D1 binding ORG_DB_GLOBEX is the database of organization org-tenant-a: each organization needs a D1 database of its own (or none: a Durable Object)',
+    });
+    expect(await listOrganizations(env.ADMIN_DB)).toEqual(before);
+    // Its id taken as well: still nothing changed.
+    expect(await failure(createOrganization(env.ADMIN_DB, bindings, d1('org-tenant-a')))).toBeInstanceOf(Error);
+    expect(await listOrganizations(env.ADMIN_DB)).toEqual(before);
+    // Durable Object organisations share a namespace binding: each has its own object.
+    await createOrganization(env.ADMIN_DB, bindings, { id: 'org-tenant-c', name: 'C' });
+    await createOrganization(env.ADMIN_DB, bindings, { id: 'org-tenant-d', name: 'D' });
+  });
+
+  it('of concurrent creations on one binding, exactly one wins', async () => {
+    await releaseD1Binding('ORG_DB_GLOBEX');
+    const ids = Array.from({ length: 6 }, (_, i) => `org-race-${i}`);
+    const settled = await Promise.allSettled(ids.map((id) => createOrganization(env.ADMIN_DB, bindings, d1(id))));
+    const won = settled.filter((s) => s.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    for (const lost of settled.filter((s) => s.status === 'rejected')) {
+      expect(lost.reason).toBeInstanceOf(BindingTakenError);
+    }
+    const onGlobex = (await listOrganizations(env.ADMIN_DB)).filter((o) => o.binding === 'ORG_DB_GLOBEX');
+    expect(onGlobex.map((o) => o.id)).toEqual([(won[0] as PromiseFulfilledResult<{ id: string }>).value.id]);
+  });
+
+  it('holds for any writer: the admin database refuses a second row on a D1 binding', async () => {
+    await releaseD1Binding('ORG_DB_GLOBEX');
+    await createOrganization(env.ADMIN_DB, bindings, d1('org-raw-a'));
+    await expect(
+      env.ADMIN_DB.prepare(
+        `INSERT INTO organizations (id, name, database_binding, database_kind, created_at) VALUES ('org-raw-b', 'B', 'ORG_DB_GLOBEX', 'd1', 0)`,
+      ).run(),
+    ).rejects.toThrow(/UNIQUE constraint failed/);
+  });
+
+  it('stops the migration at its first statement, changing nothing, while organisations share one; applies once resolved', async () => {
+    const db = env.ORG_DB_UNMIGRATED; // a scratch admin database of this file
+    const migrations = env.ADMIN_MIGRATIONS;
+    const before = migrations.filter((m) => m.name < '0016');
+    await applyD1Migrations(db, before);
+    const insert = (id: string, binding: string) =>
+      db
+        .prepare(`INSERT INTO organizations (id, name, database_binding, created_at) VALUES (?, ?, ?, 0)`)
+        .bind(id, id, binding);
+    await db.batch([insert('org-x', 'ORG_DB_SHARED'), insert('org-y', 'ORG_DB_SHARED')]);
+    await expect(applyD1Migrations(db, migrations)).rejects.toThrow(/UNIQUE constraint failed/);
+    const columns = await db.prepare(`SELECT name FROM pragma_table_info('organizations')`).all<{ name: string }>();
+    expect(columns.results.map((c) => c.name)).not.toContain('former_d1_binding');
+    // What the migration's comment tells the operator to run, then to do.
+    const shared = await db
+      .prepare(
+        `SELECT database_binding, group_concat(id) AS ids FROM organizations
+          WHERE database_kind = 'd1' GROUP BY database_binding HAVING count(*) > 1`,
+      )
+      .all();
+    expect(shared.results).toEqual([{ database_binding: 'ORG_DB_SHARED', ids: 'org-x,org-y' }]);
+    await db.prepare(`UPDATE organizations SET database_binding = 'ORG_DB_Y' WHERE id = 'org-y'`).run();
+    await applyD1Migrations(db, migrations);
+    expect(await db.prepare(`SELECT count(*) AS n FROM d1_migrations`).first('n')).toBe(migrations.length);
   });
 });
 

@@ -42,6 +42,31 @@ export class OrganizationExistsError extends Error {
   }
 }
 
+/**
+ * Why an organisation could not be created: `binding-taken`, its D1 database belongs to another
+ * organisation (which lives on it, or lived on it before its move to a Durable Object: that
+ * database is its backup); two organisations on one database read each other's mail. Nothing
+ * changed. The admin database enforces it (migration 0016's unique index), so of two concurrent
+ * creations on one binding exactly one succeeds.
+ */
+export class BindingTakenError extends Error {
+  override readonly name = 'BindingTakenError';
+  readonly code = 'binding-taken';
+  constructor(
+    readonly binding: string,
+    /** The organisation that holds it, when it could be read. */
+    readonly heldBy: string | null,
+  ) {
+    super(
+      `D1 binding ${binding} is the database of ${heldBy ? `organization ${heldBy}` : 'another organization'}: ` +
+        'each organization needs a D1 database of its own (or none: a Durable Object)',
+    );
+  }
+}
+
+/** The unique index of admin migration 0016: one organisation per D1 database. */
+const ONE_PER_D1_DATABASE = 'organizations_one_per_d1_database';
+
 const newOrganizationSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/, 'must be 2–64 lower-case letters, digits or dashes'),
@@ -66,6 +91,8 @@ const newOrganizationSchema = z
  * @throws {InvalidOptionsError} for a bad id, name, kind or binding name.
  * @throws {OrgDatabaseError} `binding-missing` when the Worker has no such binding (nothing written).
  * @throws {OrganizationExistsError} when the id is taken (nothing changed).
+ * @throws {BindingTakenError} when its D1 database is another organisation's (nothing changed).
+ * @see https://www.sqlite.org/lang_createindex.html#indexes_on_expressions
  * @see https://developers.cloudflare.com/durable-objects/api/namespace/#idfromname
  * @see https://developers.cloudflare.com/durable-objects/platform/limits/
  */
@@ -88,11 +115,27 @@ export async function createOrganization(
        VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     )
     .bind(options.id, options.name, location.binding, location.kind, createdAt)
-    .run();
+    .run()
+    .catch(async (error: unknown) => {
+      if (!String(error).includes(ONE_PER_D1_DATABASE)) throw error;
+      throw new BindingTakenError(location.binding, await d1DatabaseHolder(adminDb, location.binding));
+    });
   if (inserted.meta.changes !== 1) throw new OrganizationExistsError(options.id);
   // First use creates the object and applies its migrations; a D1 database must be migrated already.
   await database.prepare('SELECT count(*) AS n FROM emails').first();
   return { id: options.id, name: options.name, createdAt, ...location };
+}
+
+/** The organisation whose D1 database `binding` is (see {@link BindingTakenError}), or null. */
+async function d1DatabaseHolder(adminDb: D1Database, binding: string): Promise<string | null> {
+  const row = await adminDb
+    .prepare(
+      `SELECT id FROM organizations
+        WHERE (database_kind = 'd1' AND database_binding = ?1) OR former_d1_binding = ?1 LIMIT 1`,
+    )
+    .bind(binding)
+    .first<{ id: string }>();
+  return row?.id ?? null;
 }
 
 /**

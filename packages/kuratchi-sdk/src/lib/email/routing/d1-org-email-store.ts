@@ -1,6 +1,7 @@
 import type { D1Database, D1PreparedStatement, D1Result } from '@cloudflare/workers-types';
 import { recordInputCost } from './record.js';
 import { recordStatements } from './record-statements.js';
+import { archiveKeyStatement } from './archive-key-statement.js';
 import { marks } from '../shared/sql-marks.js';
 import type { OrgEmailStore, RecordEventInput, RecordEventOutcome } from './ports.js';
 
@@ -39,13 +40,17 @@ export function createD1OrgEmailStore(db: D1Database, options: D1OrgEmailStoreOp
       const token = crypto.randomUUID();
       const [inserted] = await db.batch(recordStatements(db, input, token));
       if (insertedRow(inserted)) return 'applied';
-      const found = await db
-        .prepare(
-          `SELECT EXISTS (SELECT 1 FROM email_events WHERE sns_message_id = ? OR content_id = ?) AS seen,
-                  EXISTS (SELECT 1 FROM emails WHERE id = ? AND ses_message_id IS NOT NULL AND ses_message_id != ?) AS mismatch`,
-        )
-        .bind(input.event.snsMessageId, input.event.contentId, input.emailId, input.event.sesMessageId)
-        .first<{ seen: number; mismatch: number }>();
+      const archiveKey = archiveKeyStatement(db, [input]);
+      const [explained] = await db.batch([
+        db
+          .prepare(
+            `SELECT EXISTS (SELECT 1 FROM email_events WHERE sns_message_id = ? OR content_id = ?) AS seen,
+                    EXISTS (SELECT 1 FROM emails WHERE id = ? AND ses_message_id IS NOT NULL AND ses_message_id != ?) AS mismatch`,
+          )
+          .bind(input.event.snsMessageId, input.event.contentId, input.emailId, input.event.sesMessageId),
+        ...(archiveKey ? [archiveKey] : []),
+      ]);
+      const found = explained?.results[0] as { seen: number; mismatch: number } | undefined;
       return found?.seen ? 'duplicate' : found?.mismatch ? 'email-mismatch' : 'email-missing';
     },
 
@@ -108,8 +113,9 @@ function chunkByStatements(inputs: readonly RecordEventInput[], maxStatements: n
 
 /**
  * Why the events at `indexes` were not applied, in one round trip: recorded before under the same
- * SNS MessageId or content identity (`duplicate`),
- * their email row bound to another message (`email-mismatch`), or no such row (`email-missing`).
+ * SNS MessageId or content identity (`duplicate`: an archived signed copy gives the recorded row
+ * its archive key, `archiveKeyStatement`), their email row bound to another message
+ * (`email-mismatch`), or no such row (`email-missing`).
  */
 async function explainNotApplied(
   db: D1Database,
@@ -130,6 +136,12 @@ async function explainNotApplied(
     db
       .prepare(`SELECT id, ses_message_id AS ses FROM emails WHERE id IN (${marks(emailIds.length)})`)
       .bind(...emailIds),
+    ...[
+      archiveKeyStatement(
+        db,
+        indexes.map((i) => inputs[i]!),
+      ),
+    ].filter((statement) => statement !== null),
   ]);
   const recorded = new Set(
     [...(seenSns?.results ?? []), ...(seenContent?.results ?? [])].map((r) => (r as { id: string }).id),

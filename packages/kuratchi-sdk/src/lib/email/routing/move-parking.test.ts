@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
-import { d1SinkPorts, insertEmail } from '../../../../test/seed.js';
+import { d1SinkPorts, insertEmail, releaseD1Binding } from '../../../../test/seed.js';
 import { createD1AdminStore } from './d1-admin-store.js';
 import { createD1DeadLetterStore } from './d1-dead-letter-store.js';
 import { abortOrgMove, startOrgMove } from '../organizations/org-move.js';
@@ -22,6 +22,7 @@ const ports = () => d1SinkPorts(() => NOW);
 
 async function movingOrganization() {
   const organizationId = `org-moving-${crypto.randomUUID().slice(0, 8)}`;
+  await releaseD1Binding('ORG_DB_GLOBEX');
   await env.ADMIN_DB.prepare(
     `INSERT INTO organizations (id, name, database_binding, created_at) VALUES (?, 'Moving', 'ORG_DB_GLOBEX', 0)`,
   )

@@ -17,6 +17,8 @@ import { trackingOf } from './columns.js';
 import { createD1EmailQueries } from '../email-log/d1-email-queries.js';
 import { createOrgEmailStore } from '../organizations/org-email-store.js';
 import type { RecordEventInput } from './ports.js';
+import { listProofEvents } from '../archive/d1-proof-events.js';
+import { sesEventContentId } from '../ses-events/content-identity.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -164,6 +166,71 @@ describe.each(ORG_DATABASE_KINDS)('org email store on $kind', ({ db, organizatio
       const inputs = await Promise.all(events.map((e, i) => input(emailId, `sns-batch-${emailId}-${i}`, e)));
       expect(await store.recordEvents(inputs)).toEqual(['applied', 'applied', 'applied']);
       expect(await store.recordEvents(inputs)).toEqual(['duplicate', 'duplicate', 'duplicate']);
+    });
+  });
+
+  describe('an event first received unsigned becomes provable when its signed copy arrives', () => {
+    /** The event as a copy of `source`: unsigned ones have no archive key, a signed one has `key`. */
+    async function copy(emailId: string, event: SesEvent, source: 'firehose' | 'sns', key: string | null) {
+      const contentId = await sesEventContentId(event);
+      const snsMessageId = source === 'sns' ? `sns-${crypto.randomUUID()}` : `content:${contentId}`;
+      return recordEventInput(
+        { organizationId, emailId },
+        { snsMessageId, contentId, source, ...(key ? { archiveKey: key } : {}) },
+        event,
+        TEST_NOW.getTime(),
+      );
+    }
+    const row = (emailId: string) =>
+      db
+        .prepare(
+          'SELECT count(*) AS n, max(source) AS source, max(archive_key) AS key FROM email_events WHERE email_id = ?',
+        )
+        .bind(emailId)
+        .first();
+
+    it.each(['recordEvent', 'recordEvents'] as const)(
+      '%s: the signed copy gives the row its archive key, counts nothing twice, and a later signed copy keeps the first key',
+      async (method) => {
+        const record = async (i: RecordEventInput) =>
+          method === 'recordEvent' ? store.recordEvent(i) : (await store.recordEvents([i]))[0];
+        const { emailId, sesMessageId } = await newEmail();
+        const open = buildSesEvent({ eventType: 'Open', messageId: sesMessageId, time: testTime(-HOUR_MS) });
+        expect(await record(await copy(emailId, open, 'firehose', null))).toBe('applied');
+        const before = await queries.getEmail(emailId);
+        expect(await row(emailId)).toEqual({ n: 1, source: 'firehose', key: null });
+
+        expect(await record(await copy(emailId, open, 'sns', `sns/first-${emailId}.json`))).toBe('duplicate');
+        expect(await row(emailId)).toEqual({ n: 1, source: 'firehose', key: `sns/first-${emailId}.json` });
+        expect(await queries.getEmail(emailId)).toEqual(before);
+        expect((await listProofEvents(db, emailId)).map((e) => e.archiveKey)).toEqual([`sns/first-${emailId}.json`]);
+
+        expect(await record(await copy(emailId, open, 'sns', `sns/second-${emailId}.json`))).toBe('duplicate');
+        expect(await row(emailId)).toEqual({ n: 1, source: 'firehose', key: `sns/first-${emailId}.json` });
+      },
+    );
+
+    it("never gives a key to another email's event, nor to an event that is not the same", async () => {
+      const a = await newEmail();
+      const b = await newEmail();
+      const openA = buildSesEvent({ eventType: 'Open', messageId: a.sesMessageId, time: testTime(-HOUR_MS) });
+      const openB = buildSesEvent({ eventType: 'Open', messageId: b.sesMessageId, time: testTime(-HOUR_MS) });
+      await store.recordEvents([
+        await copy(a.emailId, openA, 'firehose', null),
+        await copy(b.emailId, openB, 'firehose', null),
+      ]);
+      // A's signed copy routed to B's email (a mismatch, not applied) and B's other open, signed.
+      const later = buildSesEvent({ eventType: 'Open', messageId: b.sesMessageId, time: testTime(-HOUR_MS + 1000) });
+      expect(await store.recordEvents([await copy(b.emailId, openA, 'sns', 'sns/wrong.json')])).not.toEqual([
+        'applied',
+      ]);
+      expect(await store.recordEvents([await copy(b.emailId, later, 'sns', 'sns/later.json')])).toEqual(['applied']);
+      expect(await row(a.emailId)).toEqual({ n: 1, source: 'firehose', key: null });
+      const keys = await db
+        .prepare('SELECT archive_key AS key FROM email_events WHERE email_id = ? ORDER BY occurred_at')
+        .bind(b.emailId)
+        .all();
+      expect(keys.results).toEqual([{ key: null }, { key: 'sns/later.json' }]);
     });
   });
 

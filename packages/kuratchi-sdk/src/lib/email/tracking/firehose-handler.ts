@@ -32,7 +32,8 @@ export interface FirehoseDeps {
 
 /**
  * Refuses a Firehose delivery request before reading it (a configuration error, the endpoint
- * off): the body is discarded, one log line written, and Firehose's answer shape returned.
+ * off): the body is discarded, one log line written, and Firehose's answer shape returned with
+ * `message`. `detail`, for the operator, is logged only, never answered: the caller may be anyone.
  * @see https://docs.aws.amazon.com/firehose/latest/dev/httpdeliveryrequestresponse.html
  */
 export async function refuseFirehoseRequest(
@@ -41,10 +42,18 @@ export async function refuseFirehoseRequest(
   outcome: string,
   message: string,
   now: Date = new Date(),
+  detail?: string,
 ): Promise<Response> {
   const requestId = request.headers.get(FIREHOSE_REQUEST_ID_HEADER) ?? '';
   await discardBody(request);
-  log(status >= 500 ? 'error' : 'warn', { requestId, outcome, status, message, started: now.getTime() });
+  log(status >= 500 ? 'error' : 'warn', {
+    requestId,
+    outcome,
+    status,
+    message,
+    ...(detail === undefined ? {} : { detail }),
+    started: now.getTime(),
+  });
   return firehoseAnswer(requestId, status, now, message);
 }
 

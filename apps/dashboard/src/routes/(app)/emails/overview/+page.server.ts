@@ -7,6 +7,7 @@ import { engagementRates } from '$lib/server/engagement';
 import { createD1IncidentStore } from '$lib/server/alerts/incident-store';
 import { organizationReputation } from '$lib/server/reputation/organization';
 import { readReputationSettings } from '$lib/server/reputation/settings';
+import { settingsProblems } from '$lib/server/settings';
 
 const DAYS = 30;
 /** Cleared alerts are listed this long. */
@@ -57,5 +58,7 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
     alerts,
     alertWebhook: readConfig(platform?.env).alertWebhookUrl !== null,
     ingestionMode: platform?.env.SES_EVENTS_QUEUE ? ('queued' as const) : ('direct' as const),
+    /** Bad settings, for a superadmin only (null otherwise): the endpoints answer no caller which. */
+    settingsProblems: superadmin ? settingsProblems(platform!.env) : null,
   };
 };

@@ -7,7 +7,7 @@ import {
 } from 'cloudflare:test';
 import worker from '$worker';
 import { buildFirehoseRequestBody, buildSesEvent, gzipBytes } from 'kuratchi-sdk/email/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ORGS, seedOrganizations, sentEmail, writes } from '../../../../../test/support.js';
 
 /**
@@ -145,6 +145,38 @@ describe('Firehose HTTP endpoint, refusals (nothing written)', () => {
     const response = await postFirehose(good(), options as never);
     expect(response.status).toBe(status);
     expect(await response.json()).toMatchObject({ requestId: 'header-request-id', errorMessage: expect.any(String) });
+    expect(await writes()).toBe(before);
+  });
+
+  it.each([
+    ['no key', { key: null }],
+    ['a wrong key', { key: 'wrong-key-0123456789abcdef0123456789' }],
+    ['the right key', {}],
+  ] as const)('a bad setting: 503 to a caller with %s, naming no setting; the log names it', async (_name, options) => {
+    const before = await writes();
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const badKey = 'too-short';
+    const response = await postFirehose(good(), {
+      ...options,
+      env: { KURATCHI_FIREHOSE_ACCESS_KEY: badKey, KURATCHI_PARK_TTL_HOURS: '-3' },
+    });
+    const logged = error.mock.calls.map((call) => String(call[0]));
+    vi.restoreAllMocks();
+    expect(response.status).toBe(503);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual({
+      requestId: 'header-request-id',
+      timestamp: expect.any(Number),
+      errorMessage: 'misconfigured: the endpoint is unavailable until its settings are fixed',
+    });
+    expect(text).not.toMatch(/KURATCHI|PARK|settings:|too-short|-3/);
+    expect(logged).toHaveLength(1);
+    expect(JSON.parse(logged[0]!)).toMatchObject({
+      msg: 'ses-firehose',
+      outcome: 'misconfigured',
+      status: 503,
+      detail: expect.stringMatching(/^invalid firehose settings: KURATCHI_FIREHOSE_ACCESS_KEY: /),
+    });
     expect(await writes()).toBe(before);
   });
 

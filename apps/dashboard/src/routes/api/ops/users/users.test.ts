@@ -3,7 +3,7 @@ import worker from '$worker';
 import { describe, expect, it } from 'vitest';
 import { requestsTo, scriptHost } from '../../../../../test/fake-http';
 import { getPage, postForm, signInCookie } from '../../../../../test/forms';
-import { seedOrganizations } from '../../../../../test/support';
+import { releaseD1Binding, seedOrganizations } from '../../../../../test/support';
 
 // The operations API's users (`kuratchi-ses user`, `org create --admin-email`) on the built
 // Worker: the bootstrap of a deployment that has no user and no organisation yet, invitations
@@ -117,6 +117,14 @@ describe('the users of the operations API', () => {
         /adminName: needs adminEmail/,
       ],
       ['/api/ops/organizations', { id: 'org-x', name: 'X', adminEmail: 'nope' }, 400, 'invalid-request', /adminEmail/],
+      // A second tenant on Acme's D1 database would read Acme's mail.
+      [
+        '/api/ops/organizations',
+        { id: 'org-x', name: 'X', kind: 'd1', binding: 'ORG_DB_ACME', adminEmail: 'x@y.test' },
+        409,
+        'binding-taken',
+        /^D1 binding ORG_DB_ACME is the database of organization org-acme: each organization needs a D1 database of its own/,
+      ],
     ];
     for (const [path, body, status, error, message] of cases) {
       const answer = await ops('POST', path, body);
@@ -146,6 +154,25 @@ describe('the users of the operations API', () => {
     expect(removed.status).toBe(200);
     expect(await removed.json()).toMatchObject({ removed: { email } });
     expect(await count(`users WHERE email = '${email}'`)).toBe(0);
+  });
+});
+
+describe('one organisation per D1 database', () => {
+  it('of two concurrent creations on one D1 binding, one is created (201) and the other refused (409 binding-taken)', async () => {
+    await seedOrganizations();
+    await releaseD1Binding('ORG_DB_GLOBEX');
+    const answers = await Promise.all(
+      ['org-race-a', 'org-race-b'].map((id) =>
+        ops('POST', '/api/ops/organizations', { id, name: id, kind: 'd1', binding: 'ORG_DB_GLOBEX' }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+    const refused = answers.find((a) => a.status === 409)!;
+    expect(await refused.json()).toMatchObject({ error: 'binding-taken' });
+    const rows = await env.ADMIN_DB.prepare(
+      "SELECT count(*) AS n FROM organizations WHERE database_kind = 'd1' AND database_binding = 'ORG_DB_GLOBEX'",
+    ).first('n');
+    expect(rows).toBe(1);
   });
 });
 
