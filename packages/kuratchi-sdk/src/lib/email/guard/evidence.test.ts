@@ -33,8 +33,10 @@ beforeAll(async () => {
   await env.ADMIN_DB.batch(
     ORGS.map((id) =>
       env.ADMIN_DB.prepare(
-        `INSERT INTO organizations (id, name, database_binding, created_at) VALUES (?, ?, 'ORG_DB_ACME', 0)
-         ON CONFLICT (id) DO NOTHING`,
+        // Admin rows only: `evaluate` is given the database the fixtures write to. A D1 database
+        // belongs to one organisation (admin migration 0016), so these name a Durable Object.
+        `INSERT INTO organizations (id, name, database_binding, database_kind, created_at)
+         VALUES (?, ?, 'ORG_DO', 'durable-object', 0) ON CONFLICT (id) DO NOTHING`,
       ).bind(id, id),
     ),
   );
