@@ -124,7 +124,8 @@ describe('/api/ops/rebuild and objects written into the archive by someone else'
         Timestamp: new Date().toISOString(),
       } as never);
       await archiveVerifiedSnsMessage(
-        createR2SnsArchive(env.TEST_SES_ARCHIVE),
+        // The test env's R2Bucket type (vitest-pool-workers) and the SDK's differ only in DOM Headers.
+        createR2SnsArchive(env.TEST_SES_ARCHIVE as unknown as Parameters<typeof createR2SnsArchive>[0]),
         JSON.stringify(signed),
         { message: signed, certificateUrl: new URL(signed.SigningCertURL).href, certificatePem: by.certificatePem },
         { sesMessageId, eventType: 'Complaint' },
