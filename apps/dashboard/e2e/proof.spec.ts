@@ -4,12 +4,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { d1, postEvent, reloadUntil, signIn, USERS } from './support';
+import { d1, demoSigner, postEvent, reloadUntil, signIn, USERS } from './support';
 
 const require = createRequire(import.meta.url);
 const CLI = join(dirname(require.resolve('kuratchi-sdk/package.json')), 'dist/cli/kuratchi-ses.js');
 
-test('the detail page downloads a proof bundle that kuratchi-ses verify-proof accepts', async ({ page }) => {
+test('the detail page downloads a proof bundle that kuratchi-ses verify-proof checks', async ({ page }) => {
   // A sent email of the seed that already has events (the other specs take the sent emails that
   // have none), and one more event for it through the webhook (archived in local R2).
   const [email] = d1(
@@ -35,8 +35,21 @@ test('the detail page downloads a proof bundle that kuratchi-ses verify-proof ac
   const file = join(mkdtempSync(join(tmpdir(), 'kuratchi-proof-e2e-')), download.suggestedFilename());
   await download.saveAs(file);
 
-  const run = spawnSync(process.execPath, [CLI, 'verify-proof', file], { encoding: 'utf8' });
-  expect(run.status, run.stdout + run.stderr).toBe(0);
-  expect(run.stdout).toMatch(/^ {2}ok {6}message \d+ \(SNS .+\): Opened at /m);
-  expect(run.stdout).toMatch(/^verdict: proven: \d+ signed message\(s\) verified$/m);
+  // The demo signs with a self-made certificate: its signatures verify, the CLI reads each event,
+  // and refuses to call it proven (only a chain to Amazon's roots does).
+  const { topicArn } = await demoSigner();
+  const run = spawnSync(process.execPath, [CLI, 'verify-proof', file, '--topic-arn', topicArn, '--json'], {
+    encoding: 'utf8',
+  });
+  expect(run.status, run.stdout + run.stderr).toBe(1);
+  const verdict = JSON.parse(run.stdout) as {
+    messages: Array<{ statement?: string; topicArn?: string; error?: string }>;
+  };
+  expect(verdict.messages).toContainEqual(
+    expect.objectContaining({
+      statement: expect.stringMatching(/^Opened at /),
+      topicArn,
+      error: expect.stringMatching(/^the certificate is not Amazon SNS's: /),
+    }),
+  );
 });

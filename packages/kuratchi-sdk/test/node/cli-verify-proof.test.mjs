@@ -70,25 +70,55 @@ before(async () => {
 });
 
 describe('kuratchi-ses verify-proof', { concurrency: true }, () => {
-  it('accepts a genuine bundle: one line per message with what it proves, then the verdict', async () => {
-    const { code, stdout, stderr } = await runCli(['verify-proof', await write('good.json', bundle)]);
-    assert.equal(code, 0, stderr);
+  it('a self-made certificate at the SNS URL, messages re-signed with it: never proven, whatever the topic', async () => {
+    // The attack of issue 31: the bundle's own hash vouches for its own certificate. Only a chain
+    // to a pinned Amazon root for the URL's host makes a certificate Amazon SNS's.
+    const file = await write('self-made.json', bundle);
+    const { code, stdout } = await runCli(['verify-proof', file, '--topic-arn', TOPIC]);
+    assert.equal(code, 1, stdout);
     const lines = stdout.trim().split('\n');
     assert.equal(lines[0], 'email email-1 (SES message ses-0001)');
     assert.match(
       lines[1],
-      /^ {2}ok {6}message 1 \(SNS [0-9a-f-]{36}\): Delivered to x@example\.com at 2026-11-28T12:00:00\.000Z, SMTP 250/,
+      new RegExp(
+        `^ {2}FAILED {2}message 1 \\(SNS [0-9a-f-]{36}, topic ${TOPIC}\\): the certificate is not Amazon SNS's: `,
+      ),
     );
-    assert.match(
-      lines[2],
-      /^ {2}ok {6}message 2 .*: Bounced \(Permanent\/General\) x@example\.com at 2026-11-28T12:01:00\.000Z/,
-    );
-    assert.match(lines[3], /^ {2}ok {6}message 3 .*: Opened at 2026-11-28T12:02:00\.000Z from /);
     assert.match(lines[4], /^ {2}n\/a {5}Send \(SNS before-the-archive\): not provable \(not-archived\)/);
-    assert.equal(lines[5], 'verdict: proven: 3 signed message(s) verified');
-    const json = await runCli(['verify-proof', join(dir, 'good.json'), '--json']);
-    assert.equal(json.code, 0);
-    assert.equal(JSON.parse(json.stdout).ok, true);
+    assert.equal(lines[5], 'verdict: FAILED: 3 of 3 message(s) did not verify');
+    const json = await runCli(['verify-proof', file, '--topic-arn', TOPIC, '--json']);
+    assert.equal(json.code, 1);
+    assert.deepEqual(
+      JSON.parse(json.stdout).messages.map((m) => [m.status, m.topicArn]),
+      [
+        ['failed', TOPIC],
+        ['failed', TOPIC],
+        ['failed', TOPIC],
+      ],
+    );
+  });
+
+  it('without --topic-arn nothing is proven; another topic (comma list or repeated flag) fails naming it', async () => {
+    const file = join(dir, 'self-made.json');
+    const bare = await runCli(['verify-proof', file]);
+    assert.equal(bare.code, 1);
+    assert.match(
+      bare.stdout,
+      new RegExp(`FAILED {2}message 1 \\(SNS [0-9a-f-]{36}, topic ${TOPIC}\\): .*\\[topic not checked`),
+    );
+    assert.doesNotMatch(bare.stdout, /verdict: proven/);
+    const mine = 'arn:aws:sns:eu-west-1:210987654321:mine';
+    for (const flags of [
+      ['--topic-arn', `${mine},arn:aws:sns:us-east-1:210987654321:other`],
+      ['--topic-arn', mine, '--topic-arn', 'arn:aws:sns:us-east-1:210987654321:other'],
+    ]) {
+      const other = await runCli(['verify-proof', file, ...flags]);
+      assert.equal(other.code, 1);
+      assert.match(
+        other.stdout,
+        new RegExp(`FAILED {2}message 1 .*signed for topic ${TOPIC}, not one of the given topics`),
+      );
+    }
   });
 
   it('a changed byte of a Message fails with exit 1 and names the message', async () => {
@@ -96,11 +126,19 @@ describe('kuratchi-ses verify-proof', { concurrency: true }, () => {
     const envelope = JSON.parse(tampered.messages[1].raw);
     envelope.Message = envelope.Message.replace('Permanent', 'Transient');
     tampered.messages[1].raw = JSON.stringify(envelope);
-    const { code, stdout } = await runCli(['verify-proof', await write('tampered.json', tampered)]);
+    const { code, stdout } = await runCli([
+      'verify-proof',
+      await write('tampered.json', tampered),
+      '--topic-arn',
+      TOPIC,
+    ]);
     assert.equal(code, 1);
-    assert.match(stdout, /^ {2}ok {6}message 1 /m);
-    assert.match(stdout, /^ {2}FAILED {2}message 2 \(SNS [0-9a-f-]{36}\): signature does not match the message$/m);
-    assert.match(stdout, /^verdict: FAILED: 1 of 3 message\(s\) did not verify$/m);
+    assert.match(stdout, /^ {2}FAILED {2}message 1 .*: the certificate is not Amazon SNS's: /m);
+    assert.match(
+      stdout,
+      /^ {2}FAILED {2}message 2 \(SNS [0-9a-f-]{36}, topic [^)]+\): signature does not match the message$/m,
+    );
+    assert.match(stdout, /^verdict: FAILED: 3 of 3 message\(s\) did not verify$/m);
   });
 
   it('a swapped certificate fails, whether its hash was updated or not', async () => {

@@ -15,7 +15,7 @@ const devKeyCache = createSigningKeyCache({ maxEntries: 4 });
  * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#queue
  */
 export function emailTracking(env: DashboardEnv, config: DashboardConfig, url?: URL): EmailTracking {
-  const devCertificatePem = developmentCertificate(config, url);
+  const certificates = signingCertificates(config, url);
   // Getters, so each setting is read (and its section validated) only by the path that uses it:
   // a bad webhook setting does not stop the queue consumer or the Firehose endpoint.
   return createEmailTracking({
@@ -32,10 +32,18 @@ export function emailTracking(env: DashboardEnv, config: DashboardConfig, url?: 
     get firehoseAccessKey() {
       return config.firehoseAccessKey;
     },
-    ...(devCertificatePem
-      ? { certificates: { fetchCertificate: async () => devCertificatePem, keyCache: devKeyCache } }
-      : {}),
+    ...(certificates ? { certificates } : {}),
   });
+}
+
+/**
+ * Where the webhook's signing certificates come from, for every path that verifies an SNS
+ * message (the webhook, the redrive and the archive rebuild): the SDK's default fetcher from the
+ * SNS host (undefined here), or in development on a loopback host the demo's certificate.
+ */
+export function signingCertificates(config: DashboardConfig, url: URL | undefined) {
+  const devCertificatePem = developmentCertificate(config, url);
+  return devCertificatePem ? { fetchCertificate: async () => devCertificatePem, keyCache: devKeyCache } : undefined;
 }
 
 /**

@@ -81,8 +81,10 @@ docs/guides/deploy.md). Two steps, each page a request:
      sent_at are kept (markSent and the Send event both keep the earliest time).
   2. apply (POST /api/ops/rebuild/apply, at most 100 archived messages a request): the archive in
      key order (SNS Timestamp), from DATE's hour with --since; each SES event whose lookup row
-     names the organisation is verified again offline against its archived certificate, as of
-     its own Timestamp (an edited object is refused and reported, never applied), then applied
+     names the organisation is verified again as the webhook verifies it (the certificate from
+     the SNS host, never the archived copy; the topic allowlist; a Timestamp within the 14-day
+     redrive window of the object's R2 upload time): an edited or injected object is refused and
+     reported, never applied. Then it is applied
      through the queue consumer's path (source "rebuild", the archive key kept on the event
      row; duplicates dropped on the SNS MessageId and the content identity). A page that meets
      a database error answers 503 and is sent again (pages are idempotent).

@@ -9,6 +9,7 @@ import { MAX_REBUILD_PAGE, rebuildFromArchivePage } from 'kuratchi-sdk/internal/
 import { z } from 'zod';
 import type { DashboardConfig } from '../config';
 import { d1EventSink } from '../event-sink';
+import { signingCertificates } from '../tracking';
 import { orgDatabase } from './org-database';
 import { invalidRequest, readJsonBody } from './request';
 
@@ -114,7 +115,9 @@ export async function rebuildReset(env: DashboardEnv, request: Request): Promise
  * `POST /api/ops/rebuild/apply` with JSON `{ organizationId, since?, cursor?, limit?, dryRun? }`:
  * one page (at most 100 archived messages) of the SDK's `rebuildFromArchivePage`, answered as
  * `{ listed, matched, outcomes, refused, retry, next }`; 503 when some event met a database error
- * (the page is idempotent: the CLI sends the same cursor again).
+ * (the page is idempotent: the CLI sends the same cursor again). An archived object the webhook
+ * would not accept now (certificate from the SNS host, topic allowlist, redrive window at its
+ * upload time) is in `refused`, never applied.
  * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/#r2listoptions
  */
 export async function rebuildApply(env: DashboardEnv, config: DashboardConfig, request: Request): Promise<Response> {
@@ -124,8 +127,12 @@ export async function rebuildApply(env: DashboardEnv, config: DashboardConfig, r
   const db = await orgDatabase(env, body.data.organizationId);
   if (db instanceof Response) return db;
   const { organizationId: org, since: from, cursor, limit, dryRun } = body.data;
+  // The webhook's trust: its topic allowlist and its certificate source, never the archive's copy.
+  const certificates = signingCertificates(config, new URL(request.url));
   const page = await rebuildFromArchivePage(d1EventSink(env, config), {
     archive: createR2SnsArchive(env.SES_ARCHIVE),
+    allowedTopicArns: config.allowedTopicArns,
+    ...(certificates ? { certificates } : {}),
     organizationId: org,
     limit,
     dryRun,

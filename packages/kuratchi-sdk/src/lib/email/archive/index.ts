@@ -16,7 +16,13 @@ export { describeSesEvent } from './proof-statement.js';
 export { PROOF_BUNDLE_FORMAT, PROOF_BUNDLE_VERSION, buildProofBundle } from './proof-bundle.js';
 export type { ProofBundle, ProofEventInput, BuildProofBundleOptions } from './proof-bundle.js';
 export { verifyProofBundle } from './proof-verify.js';
-export type { ProofVerdict, ProofMessageVerdict } from './proof-verify.js';
+export type {
+  ProofVerdict,
+  ProofMessageVerdict,
+  ProofMessageStatus,
+  SnsCertificateTrust,
+  VerifyProofOptions,
+} from './proof-verify.js';
 export type {
   SnsArchive,
   ArchivedSnsMessageMetadata,

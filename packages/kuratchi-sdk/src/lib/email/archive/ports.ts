@@ -56,8 +56,11 @@ export interface SnsArchive {
    * certificate URL), with its URL and SHA-256 as metadata.
    */
   putCertificate(key: string, pem: string, metadata: { url: string; sha256: string }): Promise<void>;
-  /** The archived body at `key` and its metadata, or null when there is none. */
-  getMessage(key: string): Promise<{ body: string; metadata: ArchivedSnsMessageMetadata } | null>;
+  /**
+   * The archived body at `key`, its metadata, and when it was stored (R2's `uploaded`, set by R2:
+   * whoever writes the bucket cannot choose it), or null when there is none.
+   */
+  getMessage(key: string): Promise<{ body: string; metadata: ArchivedSnsMessageMetadata; uploaded: Date } | null>;
   /** The archived certificate PEM at `key`, or null when there is none. */
   getCertificate(key: string): Promise<string | null>;
   /**

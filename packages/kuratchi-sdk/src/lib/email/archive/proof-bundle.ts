@@ -33,7 +33,15 @@ export const proofBundleSchema = z.object({
       raw: z.string(),
     }),
   ),
-  certificates: z.array(z.object({ url: z.string(), sha256, pem: z.string() })),
+  certificates: z.array(
+    z.object({
+      url: z.string(),
+      sha256,
+      pem: z.string(),
+      /** Intermediate certificates (PEM) toward an Amazon root: untrusted input, optional. */
+      chain: z.array(z.string()).max(4).optional(),
+    }),
+  ),
   notProvable: z.array(
     z.object({
       snsMessageId: z.string(),

@@ -61,6 +61,14 @@ async function provenEmail(specs: { eventType: SesEventSpec['eventType'] }[], un
 /** A deep copy to tamper with. */
 const copy = (bundle: ProofBundle): ProofBundle => structuredClone(bundle);
 
+/** The test's trust in place of Amazon's roots: only the test signer's certificate. */
+const trusted = {
+  topicArns: [TOPIC],
+  certificateTrust: ({ pem }: { pem: string }) => {
+    if (pem !== signer.certificatePem) throw new Error('not the pinned test certificate');
+  },
+};
+
 describe('proof bundles', () => {
   it('bundle the raw messages and their certificate once; verify offline, each with what it proves', async () => {
     const bundle = await provenEmail([{ eventType: 'Delivery' }, { eventType: 'Bounce' }, { eventType: 'Open' }], 1);
@@ -78,9 +86,13 @@ describe('proof bundles', () => {
     const stored = await env.SES_ARCHIVE.get(bundle.messages[0]!.archiveKey);
     expect(bundle.messages[0]!.raw).toBe(await stored!.text());
 
-    const verdict = await verifyProofBundle(JSON.parse(JSON.stringify(bundle)));
-    expect(verdict.ok).toBe(true);
-    expect(verdict.messages.map((m) => m.ok)).toEqual([true, true, true]);
+    const verdict = await verifyProofBundle(JSON.parse(JSON.stringify(bundle)), trusted);
+    expect(verdict).toMatchObject({ ok: true, verdict: 'proven' });
+    expect(verdict.messages.map((m) => [m.status, m.topicArn])).toEqual([
+      ['proven', TOPIC],
+      ['proven', TOPIC],
+      ['proven', TOPIC],
+    ]);
     expect(verdict.messages[0]!.statement).toMatch(/^Delivered to .+ at \d{4}-\d\d-\d\dT.+Z/);
     expect(verdict.messages[1]!.statement).toMatch(/^Bounced \(Permanent\/General\) .+ at /);
     expect(verdict.messages[2]!.statement).toMatch(/^Opened at .+ from /);
@@ -98,8 +110,8 @@ describe('proof bundles', () => {
       );
       expect(envelope.Message).not.toBe((JSON.parse(bundle.messages[index]!.raw) as Record<string, string>).Message);
       entry.raw = JSON.stringify(envelope);
-      const verdict = await verifyProofBundle(tampered);
-      expect(verdict.ok).toBe(false);
+      const verdict = await verifyProofBundle(tampered, trusted);
+      expect(verdict).toMatchObject({ ok: false, verdict: 'failed' });
       expect(verdict.messages.map((m) => m.ok)).toEqual([index !== 0, index !== 1]);
       expect(verdict.messages[index]!.error).toMatch(/signature does not match/);
     }
@@ -138,6 +150,38 @@ describe('proof bundles', () => {
       ok: false,
       error: /nothing is proven/,
     });
+  });
+
+  it('is never proven without a topic given independently and a certificate check: signature valid, not proven', async () => {
+    const bundle = await provenEmail([{ eventType: 'Delivery' }]);
+    const bare = await verifyProofBundle(bundle);
+    expect(bare).toMatchObject({ ok: false, verdict: 'not-proven' });
+    expect(bare.messages[0]).toMatchObject({ status: 'signature-valid', topicArn: TOPIC });
+    expect(bare.messages[0]!.unchecked).toEqual([expect.stringMatching(/topic/), expect.stringMatching(/certificate/)]);
+    const topicOnly = await verifyProofBundle(bundle, { topicArns: [TOPIC] });
+    expect(topicOnly).toMatchObject({ ok: false, verdict: 'not-proven' });
+    expect(topicOnly.messages[0]!.unchecked).toEqual([expect.stringMatching(/certificate/)]);
+  });
+
+  it("fails a validly signed message of another topic (any AWS account's topic signs), naming its topic", async () => {
+    const bundle = await provenEmail([{ eventType: 'Delivery' }]);
+    const mine = 'arn:aws:sns:eu-west-1:210987654321:my-deployment';
+    const verdict = await verifyProofBundle(bundle, { ...trusted, topicArns: [mine] });
+    expect(verdict).toMatchObject({ ok: false, verdict: 'failed' });
+    expect(verdict.messages[0]).toMatchObject({ status: 'failed', topicArn: TOPIC });
+    expect(verdict.messages[0]!.error).toContain(`signed for topic ${TOPIC}, not one of the given topics`);
+  });
+
+  it('fails a message whose certificate the trust check refuses (a self-made certificate at the same URL)', async () => {
+    const bundle = await provenEmail([{ eventType: 'Delivery' }]);
+    const verdict = await verifyProofBundle(bundle, {
+      topicArns: [TOPIC],
+      certificateTrust: () => {
+        throw new Error('no chain to a pinned Amazon root');
+      },
+    });
+    expect(verdict).toMatchObject({ ok: false, verdict: 'failed' });
+    expect(verdict.messages[0]!.error).toMatch(/not Amazon SNS's: no chain to a pinned Amazon root/);
   });
 
   it('lists an event whose archived object is gone as not provable', async () => {

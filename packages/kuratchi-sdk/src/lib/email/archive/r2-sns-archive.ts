@@ -61,7 +61,7 @@ export function createR2SnsArchive(bucket: R2Bucket, options: R2SnsArchiveOption
       if (!object) return null;
       const body = await object.text();
       const metadata = readMetadata(object.customMetadata);
-      return metadata ? { body, metadata } : null;
+      return metadata ? { body, metadata, uploaded: object.uploaded } : null;
     },
 
     async getCertificate(key) {

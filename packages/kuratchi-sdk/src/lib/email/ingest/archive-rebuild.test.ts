@@ -1,15 +1,15 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TEST_NOW } from '../../../../test/clock.js';
 import { d1SinkPorts, ORGS, seedOrganizations } from '../../../../test/seed.js';
 import { createD1AdminStore } from '../routing/d1-admin-store.js';
 import { createD1OutgoingEmailStore } from '../send/d1-outgoing-email-store.js';
 import { createR2SnsArchive } from '../archive/r2-sns-archive.js';
+import { archiveVerifiedSnsMessage, snsArchiveKey } from '../archive/sns-archive.js';
 import { resetTrackingPage } from './d1-tracking-reset.js';
 import { buildSesEvent, type SesEventSpec } from '../testing/ses-event-factory.js';
 import { seededRandom } from '../testing/seeded-random.js';
 import { createSnsSigner, type SnsSigner } from '../testing/sns-signer.js';
-import { rebuildFromArchivePage } from './archive-rebuild.js';
+import { rebuildFromArchivePage, type RebuildPageOptions } from './archive-rebuild.js';
 import { createSesEventIngestor } from './ingest.js';
 import type { SesEventType } from '../ses-events/ses-event.js';
 
@@ -18,9 +18,13 @@ import type { SesEventType } from '../ses-events/ses-event.js';
  * event set, then reset every page of the organisation and apply the archive again. The rows are
  * those live ingestion made: emails, recipients, events (all but when and how they were
  * received), suppressions; another organisation's state and manual suppressions are untouched.
+ * The rebuild trusts the archive no more than the webhook trusts the network: the certificate
+ * comes from the webhook's fetcher, the topic must be allowed, and the SNS Timestamp must be
+ * within the redrive window of the object's upload time. R2 stamps that time with the real
+ * clock, so this file's times derive from the real clock, never from the pinned TEST_NOW.
  */
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
-const NOW = TEST_NOW;
+const NOW = new Date();
 const TYPES: SesEventType[] = ['Send', 'Delivery', 'Bounce', 'Complaint', 'Open', 'Click', 'DeliveryDelay'];
 
 let signer: SnsSigner;
@@ -30,6 +34,32 @@ beforeAll(async () => {
 });
 
 const archive = () => createR2SnsArchive(env.SES_ARCHIVE);
+
+/** One rebuild page with the webhook's trust: its topic allowlist and its certificate fetcher. */
+const rebuildPage = (options: Omit<RebuildPageOptions, 'archive' | 'allowedTopicArns'>) =>
+  rebuildFromArchivePage(
+    d1SinkPorts(() => NOW),
+    {
+      archive: archive(),
+      allowedTopicArns: [TOPIC],
+      certificates: { fetchCertificate: signer.fetchCertificate },
+      ...options,
+    } as RebuildPageOptions,
+  );
+
+/** Every page of the rebuild of `organizationId`: refused keys and reasons, and the outcomes. */
+async function rebuildAll(organizationId: string) {
+  const refused: string[] = [];
+  const outcomes: Record<string, number> = {};
+  let cursor: string | undefined;
+  do {
+    const page = await rebuildPage({ organizationId, ...(cursor ? { cursor } : {}) });
+    refused.push(...page.refused.map((r) => `${r.key}: ${r.reason}`));
+    for (const [outcome, n] of Object.entries(page.outcomes)) outcomes[outcome] = (outcomes[outcome] ?? 0) + n;
+    cursor = page.next ?? undefined;
+  } while (cursor);
+  return { refused, outcomes };
+}
 
 /** Writes an email as `sendEmail` does: pending with its recipients, then sent with its route. */
 async function sendEmail(db: D1Database, organizationId: string, n: number, at: number) {
@@ -152,16 +182,12 @@ describe('rebuild from the raw archive', () => {
     let cursor: string | undefined;
     let applied = 0;
     do {
-      const page = await rebuildFromArchivePage(
-        d1SinkPorts(() => NOW),
-        {
-          archive: archive(),
-          organizationId: ORGS.acme,
-          since: new Date(NOW.getTime() - 3 * 3_600_000),
-          limit: 7,
-          ...(cursor ? { cursor } : {}),
-        },
-      );
+      const page = await rebuildPage({
+        organizationId: ORGS.acme,
+        since: new Date(NOW.getTime() - 3 * 3_600_000),
+        limit: 7,
+        ...(cursor ? { cursor } : {}),
+      });
       expect(page.refused).toEqual([]);
       expect(page.retry).toBe(0);
       applied += page.outcomes.applied ?? 0;
@@ -172,10 +198,7 @@ describe('rebuild from the raw archive', () => {
     expect(await rows(env.ORG_DB_GLOBEX, [globex.id])).toEqual(liveGlobex);
 
     // Twice: nothing changes (every event a duplicate).
-    const again = await rebuildFromArchivePage(
-      d1SinkPorts(() => NOW),
-      { archive: archive(), organizationId: ORGS.acme },
-    );
+    const again = await rebuildPage({ organizationId: ORGS.acme });
     expect(again.outcomes.applied ?? 0).toBe(0);
     expect(await rows(env.ORG_DB_ACME, ids)).toEqual(live);
   });
@@ -207,18 +230,57 @@ describe('rebuild from the raw archive', () => {
     await env.SES_ARCHIVE.put(key.key, (await object!.text()).replace('Delivery', 'Bounce'), {
       customMetadata: object!.customMetadata!,
     });
-    let refused: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await rebuildFromArchivePage(
-        d1SinkPorts(() => NOW),
-        { archive: archive(), organizationId: ORGS.acme, ...(cursor ? { cursor } : {}) },
-      );
-      refused = refused.concat(page.refused.map((r) => `${r.key}: ${r.reason}`));
-      cursor = page.next ?? undefined;
-    } while (cursor);
+    const { refused } = await rebuildAll(ORGS.acme);
     expect(refused).toEqual([`${key.key}: signature does not match the message`]);
     const row = await env.ORG_DB_ACME.prepare('SELECT status FROM emails WHERE id = ?').bind(email.id).first();
     expect(row).toEqual({ status: 'sent' });
+  });
+
+  it('an object injected into the archive (self-made certificate, another topic, too old) is refused and counted, never applied', async () => {
+    const email = await sendEmail(env.ORG_DB_ACME, ORGS.acme, 21, NOW.getTime() - 60_000);
+    const otherTopic = 'arn:aws:sns:eu-west-1:210987654321:someone-elses-topic';
+    const forger = await createSnsSigner();
+    // A self-made certificate at the genuine certificate's own URL.
+    const sameUrl = await createSnsSigner({ certUrl: signer.certUrlFor(TOPIC) });
+    const attacks: Array<[string, SnsSigner, string, number, RegExp]> = [
+      ['self-made certificate, the allowed topic', forger, TOPIC, 1000, /certificate|signature/],
+      ['self-made certificate at the genuine URL', sameUrl, TOPIC, 1000, /signature does not match/],
+      ['self-made certificate, another topic', forger, otherTopic, 1000, /topic .* is not allowed/],
+      ["SNS's genuine signature for another account's topic", signer, otherTopic, 1000, /topic .* is not allowed/],
+      ['a genuine message older than the redrive window', signer, TOPIC, 15 * 86_400_000, /older than 1209600 s/],
+    ];
+    const expected: Array<[string, RegExp]> = [];
+    for (const [, by, topicArn, age, reason] of attacks) {
+      const signed = await by.sign({
+        Type: 'Notification',
+        MessageId: crypto.randomUUID(),
+        TopicArn: topicArn,
+        Message: JSON.stringify(
+          buildSesEvent({ eventType: 'Complaint', messageId: email.sesMessageId, time: new Date(NOW.getTime() - age) }),
+        ),
+        Timestamp: new Date(NOW.getTime() - age).toISOString(),
+      } as never);
+      // Written as the webhook writes, with the forger's certificate beside it.
+      await archiveVerifiedSnsMessage(
+        archive(),
+        JSON.stringify(signed),
+        { message: signed, certificateUrl: new URL(signed.SigningCertURL).href, certificatePem: by.certificatePem },
+        { sesMessageId: email.sesMessageId, eventType: 'Complaint' },
+      );
+      expected.push([snsArchiveKey(signed), reason]);
+    }
+    const { refused } = await rebuildAll(ORGS.acme);
+    for (const [key, reason] of expected) {
+      const line = refused.find((r) => r.startsWith(`${key}: `));
+      expect(line, key).toMatch(reason);
+    }
+    const row = await env.ORG_DB_ACME.prepare('SELECT status, complained_at FROM emails WHERE id = ?')
+      .bind(email.id)
+      .first();
+    expect(row).toEqual({ status: 'sent', complained_at: null });
+    const events = await env.ORG_DB_ACME.prepare('SELECT count(*) AS n FROM email_events WHERE email_id = ?')
+      .bind(email.id)
+      .first<{ n: number }>();
+    expect(events?.n).toBe(0);
   });
 });

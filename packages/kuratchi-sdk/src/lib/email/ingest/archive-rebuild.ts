@@ -3,8 +3,9 @@ import type { SnsArchive } from '../archive/ports.js';
 import { sesEventQueueMessage, type SesEventQueueMessage } from './queue-message.js';
 import type { EventSinkPorts, SinkOutcome } from '../routing/record.js';
 import { snsArchiveHourPrefix } from '../archive/sns-archive.js';
-import { verifySnsMessageWithCertificate } from '../sns/sns-verify.js';
-import { createSigningKeyCache } from '../sns/signing-key-cache.js';
+import { verifySnsMessage, type FetchCertificate } from '../sns/sns-verify.js';
+import type { SigningKeyCache } from '../sns/signing-key-cache.js';
+import { SNS_DEAD_LETTER_RETENTION_SECONDS } from '../sns/redrive.js';
 
 /**
  * Most archived messages one rebuild page reads: one R2 list, one admin query for their routes
@@ -27,6 +28,14 @@ export interface RebuildPageOptions {
   limit?: number;
   /** List, route and re-verify only: nothing is applied (`matched` says how many would be). */
   dryRun?: boolean;
+  /** The webhook's topic allowlist: a message of any other topic is refused. */
+  allowedTopicArns: readonly string[];
+  /**
+   * Where signing certificates come from: the webhook's own fetcher and cache (default: the
+   * SNS host over HTTPS, `verifySnsMessage`'s). Never the archive's copy, which whoever can
+   * write the bucket can replace.
+   */
+  certificates?: { fetchCertificate?: FetchCertificate; keyCache?: SigningKeyCache };
 }
 
 /** What one page of the rebuild did. */
@@ -37,7 +46,7 @@ export interface RebuildPage {
   matched: number;
   /** Outcome → how many (`applied`, `duplicate`, `parked`, `orphaned`, `dead-lettered`, `unreadable`). */
   outcomes: Partial<Record<SinkOutcome | 'unreadable', number>>;
-  /** Archived messages that no longer verify against their archived certificate (not applied), by key. */
+  /** Archived messages refused (not applied), by key, with the rule that refused them. */
   refused: Array<{ key: string; reason: string }>;
   /** Messages a retry of this page can apply (a database error): the caller answers 5xx. */
   retry: number;
@@ -48,12 +57,17 @@ export interface RebuildPage {
 /**
  * One page of `kuratchi-ses rebuild`: lists the raw archive in key order (so SNS Timestamp
  * order), keeps the SES event Notifications routed to `organizationId` by their route (the
- * only route, as live), reads each archived body, verifies it again offline (signature against
- * the archived certificate, as of its own Timestamp: the archive is trusted no more than the
- * network), and applies the events through the queue consumer's path, inline, exactly as live
- * ingestion applied them. Idempotent: an event recorded already is a `duplicate`.
+ * only route, as live), reads each archived body and verifies it again with the webhook's trust,
+ * as the redrive path would have when the object was stored (the archive is trusted no more than
+ * the network): the certificate from the SigningCertURL's SNS host through the webhook's fetcher
+ * (never the archived copy), the topic on the allowlist, the Timestamp at most the redrive
+ * window (14 days) before the object's R2 upload time and the certificate valid then. A refused
+ * object is reported and counted, never applied. The rest is applied through the queue
+ * consumer's path, inline, exactly as live ingestion applied it. Idempotent: an event recorded
+ * already is a `duplicate`.
  * @throws what the archive or the admin store throws (R2 or D1 unavailable): the caller answers 5xx.
  * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/#r2listoptions
+ * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/#r2object-definition (uploaded)
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
  */
 export async function rebuildFromArchivePage(ports: EventSinkPorts, options: RebuildPageOptions): Promise<RebuildPage> {
@@ -78,30 +92,21 @@ export async function rebuildFromArchivePage(ports: EventSinkPorts, options: Reb
   const routes = sesIds.length ? await ports.adminStore.findMessageRoutes(sesIds) : new Map();
   const mine = events.filter((e) => routes.get(e.metadata.sesMessageId!)?.organizationId === options.organizationId);
 
-  const certificates = new Map<string, Promise<string | null>>();
-  const keyCache = createSigningKeyCache();
   const messages: SesEventQueueMessage[] = [];
   for (const entry of mine) {
     const archived = await archive.getMessage(entry.key);
     if (!archived) continue;
-    const certificateKey = archived.metadata.certificateKey;
-    if (!certificates.has(certificateKey)) certificates.set(certificateKey, archive.getCertificate(certificateKey));
-    const pem = await certificates.get(certificateKey)!;
     try {
-      if (pem === null) throw new Error('its certificate is not in the archive');
-      const envelope = JSON.parse(archived.body) as { Timestamp?: unknown };
-      const verified = await verifySnsMessageWithCertificate(archived.body, {
-        now: new Date(typeof envelope.Timestamp === 'string' ? envelope.Timestamp : NaN),
-        fetchCertificate: async () => pem,
-        keyCache,
-        // The archive holds only messages the webhook accepted (its topic allowlist included), and
-        // the signature is checked against the archived certificate, so whoever could write the
-        // archive could forge either: the topic adds no proof here, and a topic taken off the
-        // allowlist since must not make its archived events unrecoverable.
-        allowAnyTopic: true,
+      const message = await verifySnsMessage(archived.body, {
+        // As the redrive path verified it when it was stored: R2's upload time, which the writer
+        // of the bucket cannot choose, and the longest window any path accepts.
+        now: archived.uploaded,
+        maxAgeSeconds: SNS_DEAD_LETTER_RETENTION_SECONDS,
+        allowedTopicArns: options.allowedTopicArns,
+        ...options.certificates,
       });
-      if (verified.message.Type !== 'Notification') throw new Error('not a Notification');
-      messages.push(sesEventQueueMessage(verified.message, { source: 'rebuild', archiveKey: entry.key }));
+      if (message.Type !== 'Notification') throw new Error('not a Notification');
+      messages.push(sesEventQueueMessage(message, { source: 'rebuild', archiveKey: entry.key }));
     } catch (error) {
       result.refused.push({ key: entry.key, reason: error instanceof Error ? error.message : String(error) });
     }

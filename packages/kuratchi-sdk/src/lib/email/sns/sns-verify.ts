@@ -33,8 +33,8 @@ export interface VerifySnsOptions {
   allowedTopicArns?: readonly string[];
   /**
    * Accept a genuine message of any topic of any AWS account. Only for offline tools that check
-   * or report the topic themselves (`kuratchi-ses verify` without `--topic-arn`, a proof bundle,
-   * the archive rebuild): never for a webhook. Must be exactly `true`; not with `allowedTopicArns`.
+   * or report the topic themselves (`kuratchi-ses verify` without `--topic-arn`, a proof bundle):
+   * never for a webhook or the archive rebuild. Must be exactly `true`; not with `allowedTopicArns`.
    */
   allowAnyTopic?: true;
   /**

@@ -4,7 +4,15 @@ import { verifyProofBundle } from 'kuratchi-sdk/internal/events';
 import type { SnsSigner } from 'kuratchi-sdk/email/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../../../../lib/server/auth/sessions';
-import { ORGS, post, seedOrganizations, sentEmail, signedEvent, testSigner } from '../../../../../test/support.js';
+import {
+  ORGS,
+  post,
+  seedOrganizations,
+  sentEmail,
+  signedEvent,
+  testSigner,
+  TOPIC,
+} from '../../../../../test/support.js';
 import { addUser, APP_ORIGIN } from '../../../../../test/forms.js';
 
 /**
@@ -75,8 +83,16 @@ describe('GET /emails/[id]/proof.json', () => {
     for (const message of bundle.messages) {
       expect(message.raw).toBe(await (await env.TEST_SES_ARCHIVE.get(message.archiveKey))!.text());
     }
-    const verdict = await verifyProofBundle(bundle);
-    expect(verdict.ok).toBe(true);
+    // Proven given the deployment's topic and a trusted certificate (here the test signer's; the
+    // CLI trusts only a chain to Amazon's roots: packages/kuratchi-sdk/test/node/sns-certificate-trust.test.mjs).
+    const verdict = await verifyProofBundle(bundle, {
+      topicArns: [TOPIC],
+      certificateTrust: ({ pem }) => {
+        if (pem !== signer.certificatePem) throw new Error('not the test certificate');
+      },
+    });
+    expect(verdict).toMatchObject({ ok: true, verdict: 'proven' });
+    expect(verdict.messages.map((m) => m.topicArn)).toEqual([TOPIC, TOPIC]);
     expect(verdict.messages.map((m) => m.statement)).toEqual([
       expect.stringMatching(new RegExp(`^Delivered to ${email.recipient} at `)),
       expect.stringMatching(/^Opened at .+ from 192\.0\.2\.1/),

@@ -1,8 +1,17 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '$worker';
-import { buildSesEvent, type SnsSigner } from 'kuratchi-sdk/email/testing';
+import { buildSesEvent, createSnsSigner, type SnsSigner } from 'kuratchi-sdk/email/testing';
+import { archiveVerifiedSnsMessage, createR2SnsArchive, snsArchiveKey } from 'kuratchi-sdk/internal/events';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ORGS, post, seedOrganizations, sentEmail, signedEvent, testSigner } from '../../../../../test/support.js';
+import {
+  ORGS,
+  post,
+  seedOrganizations,
+  sentEmail,
+  signedEvent,
+  testSigner,
+  TOPIC,
+} from '../../../../../test/support.js';
 
 /**
  * The rebuild endpoints of the operations API on the real build, with local D1 and R2: the bearer
@@ -91,6 +100,63 @@ describe('/api/ops/rebuild', () => {
       .bind(emailId)
       .all();
     expect(sources.results).toEqual([{ source: 'rebuild' }]);
+  });
+});
+
+describe('/api/ops/rebuild and objects written into the archive by someone else', () => {
+  it("refuses and reports them (the webhook's certificate source and topic allowlist), applies none", async () => {
+    const since = Date.now() - 1000;
+    const { emailId, sesMessageId } = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
+    // A self-made certificate at the genuine certificate's URL, and SNS's genuine signature for
+    // another account's topic, each stored beside its certificate as the webhook stores a message.
+    const forger = await createSnsSigner({ certUrl: signer.certUrlFor(TOPIC) });
+    const attacks: Array<[SnsSigner, string, RegExp]> = [
+      [forger, TOPIC, /signature does not match/],
+      [signer, 'arn:aws:sns:eu-west-1:210987654321:someone-elses-topic', /topic .* is not allowed/],
+    ];
+    const keys: Array<[string, RegExp]> = [];
+    for (const [by, topicArn, reason] of attacks) {
+      const signed = await by.sign({
+        Type: 'Notification',
+        MessageId: crypto.randomUUID(),
+        TopicArn: topicArn,
+        Message: JSON.stringify(buildSesEvent({ eventType: 'Complaint', messageId: sesMessageId, time: new Date() })),
+        Timestamp: new Date().toISOString(),
+      } as never);
+      await archiveVerifiedSnsMessage(
+        // The test env's R2Bucket type (vitest-pool-workers) and the SDK's differ only in DOM Headers.
+        createR2SnsArchive(env.TEST_SES_ARCHIVE as unknown as Parameters<typeof createR2SnsArchive>[0]),
+        JSON.stringify(signed),
+        { message: signed, certificateUrl: new URL(signed.SigningCertURL).href, certificatePem: by.certificatePem },
+        { sesMessageId, eventType: 'Complaint' },
+      );
+      keys.push([snsArchiveKey(signed), reason]);
+    }
+    const refused: Array<{ key: string; reason: string }> = [];
+    let applied = 0;
+    let cursor: string | undefined;
+    do {
+      const response = await call('/api/ops/rebuild/apply', {
+        organizationId: ORGS.acme,
+        since,
+        ...(cursor ? { cursor } : {}),
+      });
+      expect(response.status).toBe(200);
+      const page = (await response.json()) as {
+        outcomes: Record<string, number>;
+        refused: Array<{ key: string; reason: string }>;
+        next: string | null;
+      };
+      refused.push(...page.refused);
+      applied += page.outcomes.applied ?? 0;
+      cursor = page.next ?? undefined;
+    } while (cursor);
+    for (const [key, reason] of keys) expect(refused.find((r) => r.key === key)?.reason, key).toMatch(reason);
+    expect(applied).toBe(0);
+    const row = await env.ORG_DB_ACME.prepare('SELECT status, complained_at FROM emails WHERE id = ?')
+      .bind(emailId)
+      .first();
+    expect(row).toMatchObject({ complained_at: null });
   });
 });
 
