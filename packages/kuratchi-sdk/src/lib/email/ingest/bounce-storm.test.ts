@@ -1,6 +1,5 @@
 import { env } from 'cloudflare:test';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../../../../scripts/wait-for.mjs';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { TEST_NOW, testTime } from '../../../../test/clock.js';
 import { ORGS, insertEmail, seedOrganizations } from '../../../../test/seed.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
@@ -67,7 +66,8 @@ describe('queued mode under a bounce storm (real Queues)', () => {
       );
     }
 
-    const settled = await waitFor(
+    // Polls with a deadline (vi.waitFor), never a fixed sleep.
+    const settled = await vi.waitFor(
       async () => {
         const applied = await count(
           env.ORG_DB_ACME,
@@ -77,9 +77,10 @@ describe('queued mode under a bounce storm (real Queues)', () => {
           env.ADMIN_DB,
           'SELECT count(*) AS n FROM email_event_dead_letters WHERE sns_message_id LIKE ?',
         );
-        return applied! + deadLettered! === STORM && { applied, deadLettered };
+        if (applied! + deadLettered! !== STORM) throw new Error(`${applied} applied, ${deadLettered} dead-lettered`);
+        return { applied, deadLettered };
       },
-      { what: `all ${STORM} bounces applied or dead-lettered`, deadlineMs: 240_000, intervalMs: 250 },
+      { timeout: 240_000, interval: 250 },
     );
     expect(settled).toEqual({ applied: STORM, deadLettered: 0 });
     expect(
