@@ -96,8 +96,9 @@ interface Readable {
  * event, or a batch retried after a failure halfway or a consumer that died, is a `duplicate`
  * where it was recorded and applied where it was not: nothing counts twice.
  * - routed and recorded (or found recorded): ack, `applied` / `duplicate`;
- * - no route: parked (ack, `parked`), then routed once more, so an event that raced
- *   `sendEmail` is applied rather than left for the sweep; the park full: `dead-lettered`;
+ * - no route: parked (ack, `parked`), up to 100 in one D1 batch that also reads their routes
+ *   once more after parking, so an event that raced `sendEmail` is applied rather than left for
+ *   the sweep; the park full: `dead-lettered`;
  * - route naming a missing or foreign row: parked as `orphaned` (ack);
  * - its organisation being moved (`organization-moving`): parked as `org-moving` (ack, `parked`),
  *   applied where it lives once the move ends (`drainParkedEvents`, the sweep), however long it takes;
@@ -213,7 +214,13 @@ async function recordGroup(
     store = await ports.resolveOrgEmailStore(organizationId);
   } catch (error) {
     if (error instanceof OrgDatabaseError && error.code === 'organization-moving') {
-      await Promise.all(group.map((item) => park(ports, item, 'org-moving', now, report, organizationId)));
+      await parkAll(
+        ports,
+        group.map((item) => ({ item, reason: 'org-moving' as const })),
+        now,
+        report,
+        organizationId,
+      );
       return;
     }
     if (!(error instanceof OrgDatabaseError && error.code === 'organization-not-found')) {
@@ -231,38 +238,34 @@ async function recordGroup(
     for (const item of group) retry(report, item.delivery, `recording failed: ${describe(error)}`);
     return;
   }
-  await Promise.all(
-    group.map(async (item, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome === 'applied' || outcome === 'duplicate') {
-        verdict(report, item.delivery, { action: 'ack', outcome, organizationId, ...lagOf(outcome, item, now) });
-        return;
-      }
-      await park(ports, item, outcome as ParkReason, now, report, organizationId);
-    }),
-  );
+  const toPark: Array<{ item: Readable; reason: ParkReason }> = [];
+  group.forEach((item, i) => {
+    const outcome = outcomes[i]!;
+    if (outcome === 'applied' || outcome === 'duplicate') {
+      verdict(report, item.delivery, { action: 'ack', outcome, organizationId, ...lagOf(outcome, item, now) });
+    } else toPark.push({ item, reason: outcome as ParkReason });
+  });
+  await parkAll(ports, toPark, now, report, organizationId);
 }
 
-/** Parks events without a route, then routes the parked ones once more (the `sendEmail` race). */
+/**
+ * Parks events without a route, in batches, and applies those whose route the same batch found
+ * after parking (the `sendEmail` race): the sweep would apply them too, later.
+ */
 async function parkUnrouted(
   ports: EventSinkPorts,
   unrouted: readonly Readable[],
   now: number,
   report: ConsumeReport,
 ): Promise<void> {
-  const parked: Readable[] = [];
-  for (const item of unrouted) {
-    if ((await park(ports, item, 'no-route', now, report)) === 'parked') parked.push(item);
-  }
-  if (parked.length === 0) return;
-  let late: Map<string, MessageRoute>;
-  try {
-    late = await findRoutes(ports, parked);
-  } catch {
-    return; // parked: the sweep applies them once the route is there
-  }
+  const { parked, routes } = await parkAll(
+    ports,
+    unrouted.map((item) => ({ item, reason: 'no-route' as const })),
+    now,
+    report,
+  );
   for (const item of parked) {
-    const route = late.get(item.event.mail.messageId);
+    const route = routes.get(item.event.mail.messageId);
     if (!route) continue;
     try {
       const outcome = await applyParkedEvent({ ...ports, now: () => new Date(now) }, route, {
@@ -281,24 +284,36 @@ async function parkUnrouted(
   }
 }
 
-/** Parks one event with `reason`; a failure to park retries the delivery. */
-async function park(
+/**
+ * Parks events, each with its reason, in one D1 round trip per 100 (`parkEvents`); a failure to
+ * park retries their deliveries. Returns the events now parked (not dead-lettered) and the
+ * routes the batch read after parking.
+ */
+async function parkAll(
   ports: EventSinkPorts,
-  item: Readable,
-  reason: ParkReason,
+  items: ReadonlyArray<{ item: Readable; reason: ParkReason }>,
   now: number,
   report: ConsumeReport,
   organizationId?: string,
-): Promise<'parked' | 'other'> {
+): Promise<{ parked: Readable[]; routes: Map<string, MessageRoute> }> {
+  if (items.length === 0) return { parked: [], routes: new Map() };
+  let result: Awaited<ReturnType<EventSinkPorts['adminStore']['parkEvents']>>;
   try {
-    const parked = await ports.adminStore.parkEvent({ ...parkedOf(item, now), reason }, maxParked(ports));
-    const outcome: SinkOutcome = parked === 'dead-lettered' ? 'dead-lettered' : parkedOutcome(reason);
-    verdict(report, item.delivery, { action: 'ack', outcome, ...(organizationId ? { organizationId } : {}) });
-    return outcome === 'parked' ? 'parked' : 'other';
+    result = await ports.adminStore.parkEvents(
+      items.map(({ item, reason }) => ({ ...parkedOf(item, now), reason })),
+      maxParked(ports),
+    );
   } catch (error) {
-    retry(report, item.delivery, `parking failed: ${describe(error)}`);
-    return 'other';
+    for (const { item } of items) retry(report, item.delivery, `parking failed: ${describe(error)}`);
+    return { parked: [], routes: new Map() };
   }
+  const parked: Readable[] = [];
+  items.forEach(({ item, reason }, i) => {
+    const outcome: SinkOutcome = result.outcomes[i] === 'dead-lettered' ? 'dead-lettered' : parkedOutcome(reason);
+    verdict(report, item.delivery, { action: 'ack', outcome, ...(organizationId ? { organizationId } : {}) });
+    if (outcome === 'parked') parked.push(item);
+  });
+  return { parked, routes: result.routes };
 }
 
 function originOf(item: Readable): EventOrigin & { contentId: string } {
