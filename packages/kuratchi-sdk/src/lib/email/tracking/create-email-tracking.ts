@@ -149,7 +149,7 @@ export function createEmailTracking(options: EmailTrackingOptions): EmailTrackin
       }
       await consumeSesEventQueue(batch, sink, queue);
     },
-    sweepPark: (now) => sweepParkedEvents(sink, { now, ...park }),
+    sweepPark: (now) => sweepParkedEvents(sink, { now, ...park, deadLetters: createD1DeadLetterStore(adminDb) }),
     sendEmail(sendOptions) {
       if (!options.sender) {
         throw new TypeError(
