@@ -1,5 +1,19 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * The SES events queue's consumer settings as the development configuration declares them
+ * (wrangler.dev.toml: batches of 100, `max_retries`, the dead-letter queue), so the queue tests
+ * run Queues exactly as `wrangler dev` does.
+ * @see https://developers.cloudflare.com/queues/configuration/configure-queues/
+ */
+function devQueueMaxRetries(): number {
+  const toml = readFileSync(new URL('../../wrangler.dev.toml', import.meta.url), 'utf8');
+  const consumer = /\[\[queues\.consumers\]\]\s*queue = "kuratchi-ses-events"\n[^[]*?max_retries = (\d+)/.exec(toml);
+  if (!consumer) throw new Error('wrangler.dev.toml: no max_retries for the kuratchi-ses-events consumer');
+  return Number(consumer[1]);
+}
 
 /**
  * Every test of the SDK runs inside workerd (the Workers runtime), with the admin database and
@@ -19,6 +33,18 @@ export default defineConfig(async () => {
           d1Databases: ['ADMIN_DB', 'ORG_DB_ACME', 'ORG_DB_GLOBEX', 'ORG_DB_UNMIGRATED'],
           // The raw archive (archive/sns-archive.ts) on miniflare's local R2.
           r2Buckets: ['SES_ARCHIVE'],
+          // Real Queues (miniflare): the SES events queue and its dead-letter queue, consumed by
+          // test/worker.ts's `queue` handler (the façade's), with wrangler.dev.toml's retries.
+          queueProducers: { SES_EVENTS_QUEUE: 'kuratchi-ses-events' },
+          queueConsumers: {
+            'kuratchi-ses-events': {
+              maxBatchSize: 100,
+              maxBatchTimeout: 1,
+              maxRetries: devQueueMaxRetries(),
+              deadLetterQueue: 'kuratchi-ses-events-dlq',
+            },
+            'kuratchi-ses-events-dlq': { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 100 },
+          },
           // Organisations on SQLite-backed Durable Objects (kuratchi-sdk/email/durable-object).
           durableObjects: { ORG_DO: { className: 'OrganizationDatabase', useSQLite: true } },
           bindings: {

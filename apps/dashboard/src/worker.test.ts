@@ -106,7 +106,9 @@ describe('scheduled (cron trigger)', () => {
         outcome: 'ok',
         configurationSets: 'not configured',
       }),
-      expect.objectContaining({ job: 'alerts', cron: CRON, outcome: 'ok', opened: 1 }),
+      // The dead letter is of mail no organisation sent (no route): counted and dropped in time,
+      // it opens no incident.
+      expect.objectContaining({ job: 'alerts', cron: CRON, outcome: 'ok', opened: 0 }),
     ]);
   });
 

@@ -12,6 +12,8 @@ declare global {
       ORG_DO: DurableObjectNamespace<import('../src/lib/email/durable-object/index.js').OrganizationDatabase>;
       /** The raw archive of SNS messages (local R2). */
       SES_ARCHIVE: R2Bucket;
+      /** The SES events queue (real, miniflare), consumed by test/worker.ts. */
+      SES_EVENTS_QUEUE: Queue<unknown>;
       ADMIN_MIGRATIONS: D1Migration[];
       ORG_MIGRATIONS: D1Migration[];
       /** Moves the tests' pinned clock (test/clock.ts); empty for its default. */

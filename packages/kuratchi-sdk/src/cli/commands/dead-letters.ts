@@ -42,6 +42,8 @@ interface ListAnswer {
   counts: Record<string, number>;
   deadLetters: DeadLetterRow[];
   next: string | null;
+  /** Dead letters of no known organisation the sweep dropped, by day first seen (30 days). */
+  dropped?: Array<{ day: string; reason: string; dropped: number }>;
 }
 interface ReplayAnswer {
   replayed: Array<{ snsMessageId: string; sesMessageId: string; was: string; outcome: string }>;
@@ -67,6 +69,8 @@ failed on 10 times). This command reads and replays them through the dashboard W
 operations API (/api/ops/dead-letters), which applies them exactly as live events (the lookup row
 is the only route; each event counts once, so replaying twice changes nothing). What still cannot
 be applied stays, with the reason found this time. Replay draws a progress bar on a terminal.
+Those of no known organisation (mail not sent by sendEmail) are dropped after
+KURATCHI_DEAD_LETTER_UNROUTED_DAYS and counted; list shows the count.
 
 The Worker must have the secret KURATCHI_OPS_TOKEN (wrangler secret put KURATCHI_OPS_TOKEN, 32
 characters or more); this command reads the same token from the environment variable
@@ -172,6 +176,8 @@ function printList(answer: ListAnswer) {
     );
   }
   if (answer.next) out(tty`  … more: pass --limit, --reason or --message-id`);
+  const dropped = (answer.dropped ?? []).reduce((sum, d) => sum + d.dropped, 0);
+  if (dropped) out(tty`${dropped} of no known organisation dropped in 30 days (counted, not listed)`);
 }
 
 function printReplay(report: Awaited<ReturnType<typeof replayAll>>) {

@@ -57,11 +57,16 @@ describe('alerts through the cron trigger', () => {
     await env.ORG_DB_ACME.prepare("UPDATE emails SET status = 'sent', created_at = ? WHERE ses_message_id = ?")
       .bind(NOW - 120 * MINUTE, sesMessageId)
       .run();
-    await env.ADMIN_DB.prepare(
-      "INSERT INTO email_event_dead_letters (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at) VALUES ('dl-1', 'ses-dl', '{}', 'no-route', ?, ?)",
-    )
-      .bind(NOW - 30 * 3_600_000, NOW - 5 * 3_600_000)
-      .run();
+    // A dead letter of Acme's calls for action; one of mail not sent by sendEmail (no known
+    // organisation, no route) does not: it is counted and dropped after 14 days.
+    const deadLetter = env.ADMIN_DB.prepare(
+      `INSERT INTO email_event_dead_letters (sns_message_id, ses_message_id, message, reason, first_seen_at,
+         dead_lettered_at, organization_id) VALUES (?, ?, '{}', ?, ?, ?, ?)`,
+    );
+    await env.ADMIN_DB.batch([
+      deadLetter.bind('dl-1', 'ses-dl', 'email-missing', NOW - 30 * 3_600_000, NOW - 5 * 3_600_000, ORGS.acme),
+      deadLetter.bind('dl-foreign', 'ses-dl-foreign', 'no-route', NOW - 30 * 3_600_000, NOW - 5 * 3_600_000, null),
+    ]);
     expect(
       (
         await post(await confirmation('Redirect'), {
@@ -82,7 +87,7 @@ describe('alerts through the cron trigger', () => {
       `${TOPIC} could not be confirmed`,
     );
     expect(opened.find((a) => a.kind === 'dead-letters')?.title).toBe(
-      '1 SES event is in the dead-letter table (no-route 1)',
+      '1 SES event is in the dead-letter table (email-missing 1)',
     );
 
     // Fixed: an event arrives for Acme, the dead letter is dealt with, the subscription confirmed.
@@ -112,5 +117,17 @@ describe('alerts through the cron trigger', () => {
       ['cleared', 'events-stopped'],
       ['cleared', 'subscription-unconfirmed'],
     ]);
+    // 14 days after it was dead-lettered, the park sweep drops the foreign one, counted for its day.
+    expect(await runCron(NOW + 15 * 24 * 3_600_000)).toBeNull();
+    expect(
+      await env.ADMIN_DB.prepare(
+        "SELECT count(*) AS n FROM email_event_dead_letters WHERE sns_message_id = 'dl-foreign'",
+      ).first('n'),
+    ).toBe(0);
+    expect(
+      await env.ADMIN_DB.prepare("SELECT dropped FROM dropped_dead_letters WHERE day = ? AND reason = 'no-route'")
+        .bind(new Date(NOW - 30 * 3_600_000).toISOString().slice(0, 10))
+        .first('dropped'),
+    ).toBe(1);
   });
 });

@@ -31,21 +31,32 @@ function summary(letter: DeadLetter) {
   return { ...rest, eventType };
 }
 
+/** Days of the tally of dropped dead letters the list shows. */
+const DROPPED_DAYS = 30;
+
 /**
  * `GET /api/ops/dead-letters?limit=&after=&reason=&sesMessageId=`: counts by reason (up to
- * 10,000 rows) and one page of dead letters in SNS MessageId order, with the cursor of the next.
+ * 10,000 rows), one page of dead letters in SNS MessageId order with the cursor of the next, and
+ * the tally of dead letters of no known organisation the sweep dropped, by day first seen, over
+ * the last 30 days.
  * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
  */
-export async function listDeadLetters(env: DashboardEnv, url: URL): Promise<Response> {
+export async function listDeadLetters(env: DashboardEnv, url: URL, now: Date = new Date()): Promise<Response> {
   const query = listQuery.safeParse(Object.fromEntries(url.searchParams));
   if (!query.success) return invalidRequest(query.error);
   const store = createD1DeadLetterStore(env.ADMIN_DB);
   const { limit, ...filter } = query.data;
-  const [counts, page] = await Promise.all([store.countByReason(10_000), store.list({ limit, ...defined(filter) })]);
+  const since = new Date(now.getTime() - DROPPED_DAYS * 86_400_000).toISOString().slice(0, 10);
+  const [counts, page, dropped] = await Promise.all([
+    store.countByReason(10_000),
+    store.list({ limit, ...defined(filter) }),
+    store.droppedTally(since),
+  ]);
   return Response.json({
     counts,
     deadLetters: page.map(summary),
     next: page.length === limit ? page[page.length - 1]!.snsMessageId : null,
+    dropped,
   });
 }
 

@@ -38,6 +38,7 @@ describe('reading a section', () => {
     expect(readSettings({}, 'park')).toEqual({
       KURATCHI_PARK_TTL_HOURS: 24,
       KURATCHI_PARK_MAX_EVENTS_PER_MESSAGE: 100,
+      KURATCHI_DEAD_LETTER_UNROUTED_DAYS: 14,
     });
     expect(readSettings({}, 'webhook')).toMatchObject({
       KURATCHI_ENVIRONMENT: 'production',

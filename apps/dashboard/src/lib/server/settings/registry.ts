@@ -3,6 +3,7 @@ import { DEFAULT_CANARY_DEADLINE_MS } from 'kuratchi-sdk/internal/canary';
 import {
   DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE,
   DEFAULT_PARK_TTL_MS,
+  DEFAULT_UNROUTED_DEAD_LETTER_TTL_MS,
   SNS_MAX_RETRY_WINDOW_MS,
 } from 'kuratchi-sdk/internal/events';
 import { DEFAULT_REPUTATION_GUARD_SETTINGS } from 'kuratchi-sdk/internal/guard';
@@ -13,6 +14,7 @@ import { commaList, hours, minutes, number, token, webhookUrl } from './rules';
 
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
+const DAY_MS = 24 * HOUR_MS;
 /** A fraction of the SDK as the percent a variable spells (0.0005 → "0.05"). */
 const percent = (fraction: number) => String(+(fraction * 100).toFixed(6));
 const guard = DEFAULT_REPUTATION_GUARD_SETTINGS;
@@ -97,6 +99,15 @@ export const SETTINGS = {
     description: 'Most events parked per SES message; past it they are dead-lettered as park-full.',
     oldName: 'SES_PARK_MAX_EVENTS_PER_MESSAGE',
     wrangler: String(DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE),
+  }),
+  KURATCHI_DEAD_LETTER_UNROUTED_DAYS: setting({
+    section: 'park',
+    schema: z.coerce.number().int('must be a whole number of days').min(1, 'must be at least 1'),
+    default: String(DEFAULT_UNROUTED_DEAD_LETTER_TTL_MS / DAY_MS),
+    secret: false,
+    description:
+      'Days a dead letter of no known organisation (mail not sent by `sendEmail`) is kept; then the sweep drops it, counted per day.',
+    wrangler: String(DEFAULT_UNROUTED_DEAD_LETTER_TTL_MS / DAY_MS),
   }),
 
   // ── ops: the operations API ──

@@ -328,6 +328,74 @@ describe('consumeSesEventBatch', () => {
   });
 });
 
+describe('the query budget', () => {
+  async function bigBounces(ns: string, n: number): Promise<QueuedDelivery[]> {
+    const deliveries: QueuedDelivery[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = await insertEmail(env.ORG_DB_ACME, { id: `${ns}-${i}`, sesMessageId: `ses-${ns}-${i}` });
+      await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)')
+        .bind(`ses-${ns}-${i}`, ORGS.acme, id)
+        .run();
+      const to = Array.from({ length: 50 }, (_, r) => `${ns}-${i}-${r}@example.com`);
+      deliveries.push({
+        id: `${ns}-q${i}`,
+        body: queueMessage(`${ns}-sns-${i}`, { eventType: 'Bounce', messageId: `ses-${ns}-${i}`, to, time: at(i) }),
+        attempts: 1,
+      });
+    }
+    return deliveries;
+  }
+
+  it('defers what does not fit (never a retry); an event costing more than the whole budget is applied alone', async () => {
+    const deliveries = await bigBounces('oversized', 2);
+    // Each bounce costs 53 statements (2 + one recipient group + 50 suppressions): more than 40.
+    const report = await consumeSesEventBatch(ports(createFaultPlan()), deliveries, { queryBudget: 40 });
+    expect(report.verdicts.get('oversized-q0')).toMatchObject({ action: 'ack', outcome: 'applied' });
+    expect(report.verdicts.get('oversized-q1')).toEqual({
+      action: 'defer',
+      reason: 'query budget of this invocation used up',
+    });
+    expect(report.counts.get('consumer:deferred')).toBe(1);
+    expect(report.counts.get('consumer:retried')).toBeUndefined();
+    const next = await consumeSesEventBatch(ports(createFaultPlan()), [deliveries[1]!], { queryBudget: 40 });
+    expect(next.verdicts.get('oversized-q1')).toMatchObject({ action: 'ack', outcome: 'applied' });
+    const suppressed = await env.ORG_DB_ACME.prepare(
+      "SELECT count(*) AS n FROM email_suppressions WHERE email_address LIKE 'oversized-%'",
+    ).first('n');
+    expect(suppressed).toBe(100);
+  });
+
+  it('the queue consumer sends deferred messages back as new ones and acks them; without a producer it retries them', async () => {
+    const deliveries = await bigBounces('requeue', 20);
+    const batchOf = () =>
+      createMessageBatch(
+        'kuratchi-ses-events',
+        deliveries.map((d) => ({ id: d.id, timestamp: NOW, attempts: 3, body: d.body })),
+      );
+    const sent: unknown[] = [];
+    const producer = {
+      send: async () => {},
+      sendBatch: async (messages: Iterable<{ body: unknown }>) => void sent.push(...[...messages].map((m) => m.body)),
+    } as unknown as Queue<unknown>;
+    const batch = batchOf();
+    const ctx = createExecutionContext();
+    const report = await consumeSesEventQueue(batch, ports(createFaultPlan()), producer);
+    const result = await getQueueResult(batch, ctx);
+    const deferred = deliveries.filter((d) => report.verdicts.get(d.id)?.action === 'defer');
+    expect(deferred.length).toBeGreaterThan(0);
+    expect(result.retryMessages).toEqual([]);
+    expect(result.explicitAcks).toHaveLength(20);
+    expect(sent).toEqual(deferred.map((d) => d.body));
+
+    const alone = batchOf();
+    const aloneCtx = createExecutionContext();
+    await consumeSesEventQueue(alone, ports(createFaultPlan()));
+    const retried = (await getQueueResult(alone, aloneCtx)).retryMessages;
+    expect(retried.length).toBeGreaterThan(0);
+    expect(new Set(retried.map((r: { msgId: string }) => r.msgId))).toEqual(new Set(deferred.map((d) => d.id)));
+  });
+});
+
 describe('deadLetterSesEventQueue', () => {
   it('lands dead-letter queue messages in the dead-letter table (once, however often delivered)', async () => {
     const body = queueMessage('dlq-1', { eventType: 'Open', messageId: 'ses-dlq-1', time: at(1) });

@@ -29,17 +29,22 @@ export interface QueuedDelivery {
 
 /**
  * What to do with one delivery: `ack` (done: recorded, a duplicate, parked, dead-lettered
- * or unreadable) or `retry` after `delaySeconds` (a retry can fix it: a
- * database error, a binding missing, the invocation's query budget used up).
+ * or unreadable), `retry` after `delaySeconds` (a retry can fix it: a database error, a binding
+ * missing), or `defer` (not tried: the invocation's query budget was spent on the events before
+ * it). A deferral is no failure: the queue consumer sends the message back to the queue as a new
+ * one and acks this one, so it never uses up the queue's `max_retries` (`retry()` would: every
+ * delivery counts in `attempts`).
  * @see https://developers.cloudflare.com/queues/configuration/batching-retries/
+ * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#message (attempts)
  */
 export type DeliveryVerdict =
   | { action: 'ack'; outcome: SinkOutcome | 'unreadable'; organizationId?: string; lagMs?: number }
-  | { action: 'retry'; delaySeconds: number; reason: string };
+  | { action: 'retry'; delaySeconds: number; reason: string }
+  | { action: 'defer'; reason: string };
 
 /**
  * The result of one batch: a verdict per delivery id, and the figures it added: counters
- * (`outcome:<outcome>`, `consumer:retried`, `consumer:unreadable`) and the lag of each event
+ * (`outcome:<outcome>`, `consumer:retried`, `consumer:deferred`, `consumer:unreadable`) and the lag of each event
  * applied (SNS Timestamp to applied, ms), the deployment's and, for the events routed to an
  * organisation, that organisation's share (`routing/ingestion-figures.ts`).
  * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#messagebatch
@@ -51,10 +56,17 @@ export interface ConsumeReport extends IngestionTally {
 /**
  * Most D1 queries one consumer invocation spends on recording events: D1 allows 1,000 per Worker
  * invocation (Workers Paid); the rest is kept for routing, parking and the figures. Events past
- * it are retried at once (delay 0), never dropped.
+ * it are deferred (`defer`), never failed, dropped or dead-lettered; the first event of a batch is
+ * always recorded, even one that costs more than the whole budget alone.
  * @see https://developers.cloudflare.com/d1/platform/limits/ ("Queries per Worker invocation")
  */
 export const CONSUMER_RECORD_QUERY_BUDGET = 900;
+
+/** Options of {@link consumeSesEventBatch}. */
+export interface ConsumeOptions {
+  /** Most D1 statements spent on recording; default {@link CONSUMER_RECORD_QUERY_BUDGET}. */
+  queryBudget?: number;
+}
 
 /** The longest retry delay, in seconds; Queues allow up to 12 hours. */
 const MAX_RETRY_DELAY_SECONDS = 15 * 60;
@@ -84,13 +96,15 @@ interface Readable {
  * event, or a batch retried after a failure halfway or a consumer that died, is a `duplicate`
  * where it was recorded and applied where it was not: nothing counts twice.
  * - routed and recorded (or found recorded): ack, `applied` / `duplicate`;
- * - no route: parked (ack, `parked`), then routed once more, so an event that raced
- *   `sendEmail` is applied rather than left for the sweep; the park full: `dead-lettered`;
+ * - no route: parked (ack, `parked`), up to 100 in one D1 batch that also reads their routes
+ *   once more after parking, so an event that raced `sendEmail` is applied rather than left for
+ *   the sweep; the park full: `dead-lettered`;
  * - route naming a missing or foreign row: parked as `orphaned` (ack);
  * - its organisation being moved (`organization-moving`): parked as `org-moving` (ack, `parked`),
  *   applied where it lives once the move ends (`drainParkedEvents`, the sweep), however long it takes;
  * - a database error, or an organisation's binding missing: `retry` with a growing delay (after
  *   the queue's `max_retries` the message goes to the dead-letter queue: `deadLetterSesEvents`);
+ * - past the query budget: `defer` (sent back to the queue as a new message by the caller);
  * - a body this version cannot read: ack, `unreadable` (logged and counted by the caller).
  * Never throws for one message's failure; the caller acks and retries by the verdicts, then
  * writes the report's figures (`AdminStore.recordIngestionStats`).
@@ -101,6 +115,7 @@ interface Readable {
 export async function consumeSesEventBatch(
   ports: EventSinkPorts,
   deliveries: readonly QueuedDelivery[],
+  options: ConsumeOptions = {},
 ): Promise<ConsumeReport> {
   const report: ConsumeReport = { verdicts: new Map(), ...createIngestionTally() };
   const now = (ports.now ?? (() => new Date()))().getTime();
@@ -126,15 +141,18 @@ export async function consumeSesEventBatch(
     }
   }
 
-  let budget = CONSUMER_RECORD_QUERY_BUDGET;
+  let budget = options.queryBudget ?? CONSUMER_RECORD_QUERY_BUDGET;
+  let taken = 0;
   const groups = [...byOrganization].map(([organizationId, group]) => {
     const fits: typeof group = [];
     for (const item of group) {
       const cost = recordInputCost(recordInputOf(item, now));
-      if (cost <= budget) {
+      // The first event always fits: one that costs more than the whole budget gets it alone.
+      if (cost <= budget || taken === 0) {
         budget -= cost;
+        taken++;
         fits.push(item);
-      } else retry(report, item.delivery, 'query budget of this invocation used up', 0);
+      } else verdict(report, item.delivery, { action: 'defer', reason: 'query budget of this invocation used up' });
     }
     return { organizationId, group: fits };
   });
@@ -196,7 +214,13 @@ async function recordGroup(
     store = await ports.resolveOrgEmailStore(organizationId);
   } catch (error) {
     if (error instanceof OrgDatabaseError && error.code === 'organization-moving') {
-      await Promise.all(group.map((item) => park(ports, item, 'org-moving', now, report, organizationId)));
+      await parkAll(
+        ports,
+        group.map((item) => ({ item, reason: 'org-moving' as const })),
+        now,
+        report,
+        organizationId,
+      );
       return;
     }
     if (!(error instanceof OrgDatabaseError && error.code === 'organization-not-found')) {
@@ -214,38 +238,34 @@ async function recordGroup(
     for (const item of group) retry(report, item.delivery, `recording failed: ${describe(error)}`);
     return;
   }
-  await Promise.all(
-    group.map(async (item, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome === 'applied' || outcome === 'duplicate') {
-        verdict(report, item.delivery, { action: 'ack', outcome, organizationId, ...lagOf(outcome, item, now) });
-        return;
-      }
-      await park(ports, item, outcome as ParkReason, now, report, organizationId);
-    }),
-  );
+  const toPark: Array<{ item: Readable; reason: ParkReason }> = [];
+  group.forEach((item, i) => {
+    const outcome = outcomes[i]!;
+    if (outcome === 'applied' || outcome === 'duplicate') {
+      verdict(report, item.delivery, { action: 'ack', outcome, organizationId, ...lagOf(outcome, item, now) });
+    } else toPark.push({ item, reason: outcome as ParkReason });
+  });
+  await parkAll(ports, toPark, now, report, organizationId);
 }
 
-/** Parks events without a route, then routes the parked ones once more (the `sendEmail` race). */
+/**
+ * Parks events without a route, in batches, and applies those whose route the same batch found
+ * after parking (the `sendEmail` race): the sweep would apply them too, later.
+ */
 async function parkUnrouted(
   ports: EventSinkPorts,
   unrouted: readonly Readable[],
   now: number,
   report: ConsumeReport,
 ): Promise<void> {
-  const parked: Readable[] = [];
-  for (const item of unrouted) {
-    if ((await park(ports, item, 'no-route', now, report)) === 'parked') parked.push(item);
-  }
-  if (parked.length === 0) return;
-  let late: Map<string, MessageRoute>;
-  try {
-    late = await findRoutes(ports, parked);
-  } catch {
-    return; // parked: the sweep applies them once the route is there
-  }
+  const { parked, routes } = await parkAll(
+    ports,
+    unrouted.map((item) => ({ item, reason: 'no-route' as const })),
+    now,
+    report,
+  );
   for (const item of parked) {
-    const route = late.get(item.event.mail.messageId);
+    const route = routes.get(item.event.mail.messageId);
     if (!route) continue;
     try {
       const outcome = await applyParkedEvent({ ...ports, now: () => new Date(now) }, route, {
@@ -264,24 +284,36 @@ async function parkUnrouted(
   }
 }
 
-/** Parks one event with `reason`; a failure to park retries the delivery. */
-async function park(
+/**
+ * Parks events, each with its reason, in one D1 round trip per 100 (`parkEvents`); a failure to
+ * park retries their deliveries. Returns the events now parked (not dead-lettered) and the
+ * routes the batch read after parking.
+ */
+async function parkAll(
   ports: EventSinkPorts,
-  item: Readable,
-  reason: ParkReason,
+  items: ReadonlyArray<{ item: Readable; reason: ParkReason }>,
   now: number,
   report: ConsumeReport,
   organizationId?: string,
-): Promise<'parked' | 'other'> {
+): Promise<{ parked: Readable[]; routes: Map<string, MessageRoute> }> {
+  if (items.length === 0) return { parked: [], routes: new Map() };
+  let result: Awaited<ReturnType<EventSinkPorts['adminStore']['parkEvents']>>;
   try {
-    const parked = await ports.adminStore.parkEvent({ ...parkedOf(item, now), reason }, maxParked(ports));
-    const outcome: SinkOutcome = parked === 'dead-lettered' ? 'dead-lettered' : parkedOutcome(reason);
-    verdict(report, item.delivery, { action: 'ack', outcome, ...(organizationId ? { organizationId } : {}) });
-    return outcome === 'parked' ? 'parked' : 'other';
+    result = await ports.adminStore.parkEvents(
+      items.map(({ item, reason }) => ({ ...parkedOf(item, now), reason })),
+      maxParked(ports),
+    );
   } catch (error) {
-    retry(report, item.delivery, `parking failed: ${describe(error)}`);
-    return 'other';
+    for (const { item } of items) retry(report, item.delivery, `parking failed: ${describe(error)}`);
+    return { parked: [], routes: new Map() };
   }
+  const parked: Readable[] = [];
+  items.forEach(({ item, reason }, i) => {
+    const outcome: SinkOutcome = result.outcomes[i] === 'dead-lettered' ? 'dead-lettered' : parkedOutcome(reason);
+    verdict(report, item.delivery, { action: 'ack', outcome, ...(organizationId ? { organizationId } : {}) });
+    if (outcome === 'parked') parked.push(item);
+  });
+  return { parked, routes: result.routes };
 }
 
 function originOf(item: Readable): EventOrigin & { contentId: string } {
@@ -298,12 +330,8 @@ function parkedOf(item: Readable, now: number) {
   };
 }
 
-function retry(report: ConsumeReport, delivery: QueuedDelivery, reason: string, delaySeconds?: number): void {
-  verdict(report, delivery, {
-    action: 'retry',
-    delaySeconds: delaySeconds ?? retryDelaySeconds(delivery.attempts),
-    reason,
-  });
+function retry(report: ConsumeReport, delivery: QueuedDelivery, reason: string): void {
+  verdict(report, delivery, { action: 'retry', delaySeconds: retryDelaySeconds(delivery.attempts), reason });
 }
 
 function verdict(report: ConsumeReport, delivery: QueuedDelivery, v: DeliveryVerdict): void {
@@ -319,6 +347,7 @@ function lagOf(outcome: string, item: Readable, now: number): { lagMs?: number }
 function finish(report: ConsumeReport): ConsumeReport {
   for (const v of report.verdicts.values()) {
     if (v.action === 'retry') addCount(report.counts, 'consumer:retried');
+    else if (v.action === 'defer') addCount(report.counts, 'consumer:deferred');
     else if (v.outcome === 'unreadable') addCount(report.counts, 'consumer:unreadable');
     else countOutcome(report, v.outcome, v.organizationId, v.lagMs);
   }

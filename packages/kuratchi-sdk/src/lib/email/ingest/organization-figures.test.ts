@@ -225,8 +225,8 @@ describe('queued mode: the consumer counts each organisation share of a batch', 
       'consumer:unreadable': 1,
     });
     // Routes (1), each organisation's row (2: a cold binding cache), A's batch, B's batch, the park
-    // (2: park, route again) and the figures, both organisations' shares included (1).
-    expect(plan.calls).toBe(8);
+    // (1: park and route again in one batch) and the figures, both organisations' shares included (1).
+    expect(plan.calls).toBe(7);
 
     expect(await counters(a.id)).toEqual({ 'outcome:applied': 3 });
     expect(await counters(b.id)).toEqual({ 'outcome:applied': 1 });

@@ -1,4 +1,5 @@
-import type { Message, MessageBatch } from '@cloudflare/workers-types';
+import type { Message, MessageBatch, Queue } from '@cloudflare/workers-types';
+import { queueSendBatches } from './queue-batches.js';
 import { consumeSesEventBatch, type ConsumeReport } from './consume-batch.js';
 import type { DeadLetterStore } from '../routing/ports.js';
 import { queueMessageProvenance, readSesEventQueueMessage } from './queue-message.js';
@@ -8,23 +9,31 @@ import { SesEventParseError } from '../ses-events/errors.js';
 
 /**
  * The `queue` handler's work for a batch of the SES events queue: applies it
- * (`consumeSesEventBatch`), then acks or retries each message by its verdict, and adds the
- * batch's counters and lags (the deployment's and each organisation's) to the admin database in
- * one batch. A failure to write those figures
- * is logged, not retried: the events are recorded, and retrying would only count them again as
- * duplicates. One JSON log line per batch.
+ * (`consumeSesEventBatch`), then acks or retries each message by its verdict, sends what was
+ * deferred for the query budget back to the queue through its producer binding (`requeue`:
+ * `sendBatch`, then ack), and adds the batch's counters and lags (the deployment's and each
+ * organisation's) to the admin database in one batch. A deferred message comes back as a new
+ * message, its `attempts` at 1: a deferral never counts toward `max_retries`, which counts every
+ * delivery, `retry()` included. Only when the send fails (or no producer is given) is a deferred
+ * message retried instead. A failure to write the figures is logged, not retried: the events are
+ * recorded, and retrying would only count them again as duplicates. One JSON log line per batch.
  * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#messagebatch
  * @see https://developers.cloudflare.com/queues/configuration/batching-retries/#explicit-acknowledgement-and-retries
+ * @see https://developers.cloudflare.com/queues/configuration/batching-retries/#delivery-failure
  */
 export async function consumeSesEventQueue(
   batch: MessageBatch<unknown>,
   ports: EventSinkPorts,
+  requeue: Queue<unknown> | null = null,
 ): Promise<ConsumeReport> {
   const started = Date.now();
   const report = await consumeSesEventBatch(ports, batch.messages);
+  const deferred = batch.messages.filter((message) => report.verdicts.get(message.id)?.action === 'defer');
+  const requeued = await sendBack(requeue, deferred);
   for (const message of batch.messages) {
     const verdict = report.verdicts.get(message.id);
     if (verdict?.action === 'retry') message.retry({ delaySeconds: verdict.delaySeconds });
+    else if (verdict?.action === 'defer' && !requeued) message.retry({ delaySeconds: 0 });
     else message.ack();
   }
   const at = (ports.now ?? (() => new Date()))().getTime();
@@ -40,11 +49,34 @@ export async function consumeSesEventQueue(
     queue: batch.queue,
     messages: batch.messages.length,
     counts: Object.fromEntries(report.counts),
+    ...(deferred.length ? { deferred: deferred.length, requeued } : {}),
     ...(retried.length ? { retryReasons: [...new Set(retried.map((v) => v.reason))].slice(0, 5) } : {}),
     ms: Date.now() - started,
   };
-  (retried.length || report.counts.has('consumer:unreadable') ? console.error : console.log)(JSON.stringify(line));
+  (retried.length || (deferred.length && !requeued) || report.counts.has('consumer:unreadable')
+    ? console.error
+    : console.log)(JSON.stringify(line));
   return report;
+}
+
+/**
+ * Sends deferred messages back to the queue as new messages (`sendBatch`, within Queues' limits);
+ * true once all are written, false when there is no producer or a send failed.
+ * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#queue
+ */
+async function sendBack(requeue: Queue<unknown> | null, deferred: readonly Message<unknown>[]): Promise<boolean> {
+  if (deferred.length === 0) return true;
+  if (!requeue) return false;
+  const bodies = deferred.map((message) => readSesEventQueueMessage(message.body)!);
+  const { batches, inline } = queueSendBatches(bodies);
+  if (inline.length) return false;
+  try {
+    for (const chunk of batches) await requeue.sendBatch(chunk.map((body) => ({ body, contentType: 'json' })));
+    return true;
+  } catch (error) {
+    console.error(JSON.stringify({ msg: 'ses-queue', outcome: 'requeue-failed', error: String(error) }));
+    return false;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import type { DeadLetter, DeadLetterReason, DeadLetterStore } from './ports.js';
+import type { DeadLetter, DeadLetterReason, DeadLetterStore, DroppedDeadLetters } from './ports.js';
 import { withProvenance } from './provenance-columns.js';
 import { ROUTED_ORGANIZATION } from './d1-park-store.js';
 
@@ -11,8 +11,9 @@ const COLUMNS = `sns_message_id AS snsMessageId, ses_message_id AS sesMessageId,
  * The dead-letter table of the admin database (`email_event_dead_letters`, schema:
  * `migrations/admin`) on D1 prepared statements: read in pages by SNS MessageId, counted with a
  * bound (the deployment's, or an organisation's: a dead letter is attributed to the organisation
- * of its route as it is written or replayed), emptied only by a replay that applied (or found
- * recorded) the event.
+ * of its route as it is written or replayed), emptied by a replay that applied (or found
+ * recorded) the event, and of dead letters of no known organisation by the sweep's drop, which
+ * keeps their tally (`dropped_dead_letters`).
  * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
  */
 export function createD1DeadLetterStore(db: D1Database): DeadLetterStore {
@@ -31,11 +32,17 @@ export function createD1DeadLetterStore(db: D1Database): DeadLetterStore {
 
     async countByReason(bound, organizationId) {
       // An organisation's rows through its index: at most `bound` rows read either way.
+      const where =
+        organizationId === undefined
+          ? ''
+          : organizationId === null
+            ? 'WHERE organization_id IS NULL'
+            : 'WHERE organization_id = ?2';
       const count = `SELECT reason, count(*) AS n FROM (SELECT reason FROM email_event_dead_letters
-        ${organizationId === undefined ? '' : 'WHERE organization_id = ?2'} LIMIT ?1) GROUP BY reason`;
+        ${where} LIMIT ?1) GROUP BY reason`;
       const { results } = await db
         .prepare(count)
-        .bind(...(organizationId === undefined ? [bound] : [bound, organizationId]))
+        .bind(...(typeof organizationId === 'string' ? [bound, organizationId] : [bound]))
         .all<{ reason: DeadLetterReason; n: number }>();
       return Object.fromEntries(results.map((r) => [r.reason, r.n]));
     },
@@ -67,6 +74,35 @@ export function createD1DeadLetterStore(db: D1Database): DeadLetterStore {
             ),
         ),
       );
+    },
+
+    async dropUnrouted(cutoff, limit, now) {
+      // Both statements pick the same page (same cutoff, order and limit) in one transaction.
+      const page = `SELECT d.sns_message_id FROM email_event_dead_letters d
+        WHERE d.organization_id IS NULL AND d.dead_lettered_at < ?1
+          AND NOT EXISTS (SELECT 1 FROM email_message_lookup l WHERE l.ses_message_id = d.ses_message_id)
+        ORDER BY d.dead_lettered_at, d.sns_message_id LIMIT ?2`;
+      const [, dropped] = await db.batch([
+        db
+          .prepare(
+            `INSERT INTO dropped_dead_letters (day, reason, dropped, last_dropped_at)
+             SELECT date(first_seen_at / 1000, 'unixepoch'), reason, count(*), ?3
+             FROM email_event_dead_letters WHERE sns_message_id IN (${page}) GROUP BY 1, 2
+             ON CONFLICT (day, reason) DO UPDATE SET dropped = dropped + excluded.dropped,
+               last_dropped_at = excluded.last_dropped_at`,
+          )
+          .bind(cutoff, limit, now),
+        db.prepare(`DELETE FROM email_event_dead_letters WHERE sns_message_id IN (${page})`).bind(cutoff, limit),
+      ]);
+      return dropped?.meta.changes ?? 0;
+    },
+
+    async droppedTally(sinceDay) {
+      const { results } = await db
+        .prepare('SELECT day, reason, dropped FROM dropped_dead_letters WHERE day >= ? ORDER BY day, reason')
+        .bind(sinceDay)
+        .all<DroppedDeadLetters>();
+      return results;
     },
 
     async noteReplayAttempt(snsMessageId, reason, at) {

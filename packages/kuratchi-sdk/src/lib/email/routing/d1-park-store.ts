@@ -1,5 +1,5 @@
-import type { D1Database } from '@cloudflare/workers-types';
-import type { ParkReason, ParkedEvent, ParkStore, RoutableParkedEvent } from './ports.js';
+import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
+import type { MessageRoute, ParkOutcome, ParkReason, ParkedEvent, ParkStore, RoutableParkedEvent } from './ports.js';
 import { withProvenance } from './provenance-columns.js';
 
 /**
@@ -12,11 +12,63 @@ export const ROUTED_ORGANIZATION = (sesMessageId: string) =>
 const PARKED_COLUMNS =
   'sns_message_id AS snsMessageId, ses_message_id AS sesMessageId, message, parked_at AS parkedAt, reason, source, archive_key AS archiveKey';
 
+/** Most ids per IN list: D1 binds at most 100 parameters per statement. */
+const MAX_IDS_PER_QUERY = 100;
+
+const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+/**
+ * The two statements that park one event: the insert, unless its SES message already has
+ * `maxPerMessage` events parked (a bounded `count` inside the insert), and, when it was not
+ * parked for that reason, the dead letter (`park-full`) instead.
+ */
+function parkStatements(db: D1Database, event: ParkedEvent, maxPerMessage: number): D1PreparedStatement[] {
+  return [
+    db
+      .prepare(
+        `INSERT INTO parked_email_events
+           (sns_message_id, ses_message_id, message, parked_at, reason, source, archive_key, organization_id)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ${ROUTED_ORGANIZATION('?2')}
+         WHERE (SELECT count(*) FROM (SELECT 1 FROM parked_email_events WHERE ses_message_id = ?2 LIMIT ?8)) < ?8
+         ON CONFLICT (sns_message_id) DO NOTHING`,
+      )
+      .bind(
+        event.snsMessageId,
+        event.sesMessageId,
+        event.message,
+        event.parkedAt,
+        event.reason,
+        event.source ?? null,
+        event.archiveKey ?? null,
+        maxPerMessage,
+      ),
+    // The park of this message was full: the event goes to the dead-letter table instead.
+    db
+      .prepare(
+        `INSERT INTO email_event_dead_letters
+           (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at, source, archive_key,
+            organization_id)
+         SELECT ?1, ?2, ?3, 'park-full', ?4, ?4, ?5, ?6, ${ROUTED_ORGANIZATION('?2')}
+         WHERE NOT EXISTS (SELECT 1 FROM parked_email_events WHERE sns_message_id = ?1)
+         ON CONFLICT (sns_message_id) DO NOTHING`,
+      )
+      .bind(
+        event.snsMessageId,
+        event.sesMessageId,
+        event.message,
+        event.parkedAt,
+        event.source ?? null,
+        event.archiveKey ?? null,
+      ),
+  ];
+}
+
 /**
  * The park of the admin database (`parked_email_events`, `email_event_dead_letters`; schema:
  * `migrations/admin`) on D1 prepared statements. Every statement costs one round trip whatever
- * the park holds: the per-message cap is a bounded `count` inside the insert, and expiry moves a
- * bounded page in one atomic batch.
+ * the park holds: the per-message cap is a bounded `count` inside the insert, many events are
+ * parked in one batch per 100 (D1 binds at most 100 parameters per statement: the IN lists), and
+ * expiry moves a bounded page in one atomic batch.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  * @see https://developers.cloudflare.com/d1/platform/limits/
  */
@@ -24,42 +76,7 @@ export function createD1ParkStore(db: D1Database): ParkStore {
   return {
     async parkEvent(event, maxPerMessage) {
       const [parked, , existing] = await db.batch([
-        db
-          .prepare(
-            `INSERT INTO parked_email_events
-               (sns_message_id, ses_message_id, message, parked_at, reason, source, archive_key, organization_id)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ${ROUTED_ORGANIZATION('?2')}
-             WHERE (SELECT count(*) FROM (SELECT 1 FROM parked_email_events WHERE ses_message_id = ?2 LIMIT ?8)) < ?8
-             ON CONFLICT (sns_message_id) DO NOTHING`,
-          )
-          .bind(
-            event.snsMessageId,
-            event.sesMessageId,
-            event.message,
-            event.parkedAt,
-            event.reason,
-            event.source ?? null,
-            event.archiveKey ?? null,
-            maxPerMessage,
-          ),
-        // The park of this message was full: the event goes to the dead-letter table instead.
-        db
-          .prepare(
-            `INSERT INTO email_event_dead_letters
-               (sns_message_id, ses_message_id, message, reason, first_seen_at, dead_lettered_at, source, archive_key,
-                organization_id)
-             SELECT ?1, ?2, ?3, 'park-full', ?4, ?4, ?5, ?6, ${ROUTED_ORGANIZATION('?2')}
-             WHERE NOT EXISTS (SELECT 1 FROM parked_email_events WHERE sns_message_id = ?1)
-             ON CONFLICT (sns_message_id) DO NOTHING`,
-          )
-          .bind(
-            event.snsMessageId,
-            event.sesMessageId,
-            event.message,
-            event.parkedAt,
-            event.source ?? null,
-            event.archiveKey ?? null,
-          ),
+        ...parkStatements(db, event, maxPerMessage),
         db
           .prepare('SELECT EXISTS (SELECT 1 FROM parked_email_events WHERE sns_message_id = ?) AS already_parked')
           .bind(event.snsMessageId),
@@ -68,6 +85,46 @@ export function createD1ParkStore(db: D1Database): ParkStore {
       return (existing?.results[0] as { already_parked?: number } | undefined)?.already_parked
         ? 'already-parked'
         : 'dead-lettered';
+    },
+
+    async parkEvents(events, maxPerMessage) {
+      const outcomes: ParkOutcome[] = [];
+      const routes = new Map<string, MessageRoute>();
+      for (let from = 0; from < events.length; from += MAX_IDS_PER_QUERY) {
+        const chunk = events.slice(from, from + MAX_IDS_PER_QUERY);
+        const snsIds = [...new Set(chunk.map((e) => e.snsMessageId))];
+        const sesIds = [...new Set(chunk.map((e) => e.sesMessageId))];
+        // One round trip: each event's two statements in order (the cap counts what this batch
+        // parked before it), then which are parked, then the routes as they are after parking.
+        const results = await db.batch([
+          ...chunk.flatMap((event) => parkStatements(db, event, maxPerMessage)),
+          db
+            .prepare(
+              `SELECT sns_message_id AS id FROM parked_email_events WHERE sns_message_id IN (${marks(snsIds.length)})`,
+            )
+            .bind(...snsIds),
+          db
+            .prepare(
+              `SELECT ses_message_id AS sesMessageId, organization_id AS organizationId, email_id AS emailId
+               FROM email_message_lookup WHERE ses_message_id IN (${marks(sesIds.length)})`,
+            )
+            .bind(...sesIds),
+        ]);
+        const parkedNow = new Set((results[chunk.length * 2]?.results as Array<{ id: string }>).map((r) => r.id));
+        const found = results[chunk.length * 2 + 1]?.results as Array<MessageRoute & { sesMessageId: string }>;
+        for (const { sesMessageId, organizationId, emailId } of found)
+          routes.set(sesMessageId, { organizationId, emailId });
+        chunk.forEach((event, i) => {
+          outcomes.push(
+            results[i * 2]?.meta.changes === 1
+              ? 'parked'
+              : parkedNow.has(event.snsMessageId)
+                ? 'already-parked'
+                : 'dead-lettered',
+          );
+        });
+      }
+      return { outcomes, routes };
     },
 
     async listParkedEvents(sesMessageId, limit) {

@@ -8,7 +8,12 @@
  */
 export { recordSesEvent, applyParkedEvents } from './record.js';
 export type { EventSinkPorts, EventOrigin, SinkOutcome, SinkResult } from './record.js';
-export { DEFAULT_PARK_TTL_MS, DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE, SNS_MAX_RETRY_WINDOW_MS } from './park-policy.js';
+export {
+  DEFAULT_PARK_TTL_MS,
+  DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE,
+  DEFAULT_UNROUTED_DEAD_LETTER_TTL_MS,
+  SNS_MAX_RETRY_WINDOW_MS,
+} from './park-policy.js';
 export type { ParkLimits } from './park-policy.js';
 export { sweepParkedEvents, drainParkedEvents } from './park-sweep.js';
 export type { SweepOptions, SweepReport, DrainOptions, DrainReport } from './park-sweep.js';
@@ -32,6 +37,7 @@ export type {
   ParkedEventCounts,
   DeadLetter,
   DeadLetterQuery,
+  DroppedDeadLetters,
   SubscriptionMessageRecord,
   IngestionCounter,
   IngestionFigures,

@@ -23,6 +23,15 @@ export const DEFAULT_PARK_TTL_MS = 24 * 3_600_000;
 export const DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE = 100;
 
 /**
+ * Default time a dead letter of no known organisation is kept before the sweep drops it (and
+ * counts it in the tally of dropped dead letters): 14 days. Such an event is one of mail that
+ * `sendEmail` did not send (another sender on the same configuration set) or whose route was
+ * never written; the time is for a replay, should its route still appear.
+ * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
+ */
+export const DEFAULT_UNROUTED_DEAD_LETTER_TTL_MS = 14 * 24 * 3_600_000;
+
+/**
  * The limits of the park, as the sink and the sweep take them.
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
  */
@@ -31,6 +40,8 @@ export interface ParkLimits {
   ttlMs: number;
   /** Most events parked per SES message; at least 1. */
   maxParkedEventsPerMessage: number;
+  /** Time a dead letter of no known organisation is kept, in ms; at least a day. */
+  unroutedDeadLetterTtlMs: number;
 }
 
 /**
@@ -51,5 +62,11 @@ export function parkLimits(limits: Partial<ParkLimits> = {}): ParkLimits {
       `park maxParkedEventsPerMessage must be a whole number of at least 1, not ${maxParkedEventsPerMessage}`,
     );
   }
-  return { ttlMs, maxParkedEventsPerMessage };
+  const unroutedDeadLetterTtlMs = limits.unroutedDeadLetterTtlMs ?? DEFAULT_UNROUTED_DEAD_LETTER_TTL_MS;
+  if (!Number.isFinite(unroutedDeadLetterTtlMs) || unroutedDeadLetterTtlMs < 24 * 3_600_000) {
+    throw new RangeError(
+      `park unroutedDeadLetterTtlMs must be at least a day (86400000 ms), not ${unroutedDeadLetterTtlMs}`,
+    );
+  }
+  return { ttlMs, maxParkedEventsPerMessage, unroutedDeadLetterTtlMs };
 }

@@ -4,7 +4,8 @@ import { TEST_NOW } from '../../../../test/clock.js';
 import { d1SinkPorts, insertEmail, ORGS, seedOrganizations } from '../../../../test/seed.js';
 import { createD1EmailQueries } from '../email-log/d1-email-queries.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
-import { DEFAULT_PARK_TTL_MS, parkLimits } from './park-policy.js';
+import { DEFAULT_PARK_TTL_MS, DEFAULT_UNROUTED_DEAD_LETTER_TTL_MS, parkLimits } from './park-policy.js';
+import { createD1DeadLetterStore } from './d1-dead-letter-store.js';
 import { sweepParkedEvents } from './park-sweep.js';
 import { recordSesEvent } from './record.js';
 import { parseSesEvent, type SesEventType } from '../ses-events/ses-event.js';
@@ -51,7 +52,12 @@ describe('time to live', () => {
   it('refuses a time to live that is not longer than SNS retries (1 hour)', () => {
     expect(() => parkLimits({ ttlMs: 3_600_000 })).toThrow(/longer than SNS's retry window of 3600000 ms/);
     expect(parkLimits({ ttlMs: 3_600_001 }).ttlMs).toBe(3_600_001);
-    expect(parkLimits()).toEqual({ ttlMs: 24 * 3_600_000, maxParkedEventsPerMessage: 100 });
+    expect(parkLimits()).toEqual({
+      ttlMs: 24 * 3_600_000,
+      maxParkedEventsPerMessage: 100,
+      unroutedDeadLetterTtlMs: 14 * 24 * 3_600_000,
+    });
+    expect(() => parkLimits({ unroutedDeadLetterTtlMs: 3_600_000 })).toThrow(/at least a day/);
   });
 
   it('an event with no route stays parked for the time to live, then is dead-lettered as no-route', async () => {
@@ -189,5 +195,109 @@ describe('sweep: the drain sendEmail missed', () => {
       ),
     ).toMatchObject({ applied: 1 });
     expect(await parkedRows(ses)).toEqual([]);
+  });
+});
+
+describe('dead letters of mail not sent by sendEmail', () => {
+  const DAY = 24 * 3_600_000;
+  const KEPT = DEFAULT_UNROUTED_DEAD_LETTER_TTL_MS;
+  const store = createD1DeadLetterStore(env.ADMIN_DB);
+  const n = async (sql: string, ...values: unknown[]) =>
+    (await env.ADMIN_DB.prepare(sql)
+      .bind(...values)
+      .first<number>('n')) ?? 0;
+
+  /** Parks `count` events of foreign mail (no route, ever) at `parkedAt`, in one statement. */
+  const parkForeign = (ns: string, count: number, parkedAt: number) =>
+    env.ADMIN_DB.prepare(
+      `WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i + 1 < ?2)
+       INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at, reason)
+       SELECT ?1 || '-sns-' || i, 'ses-' || ?1 || '-' || (i % 250), ?4, ?3, 'no-route' FROM k`,
+    )
+      .bind(
+        ns,
+        count,
+        parkedAt,
+        JSON.stringify(buildSesEvent({ eventType: 'Open', messageId: `ses-${ns}-0`, time: NOW })),
+      )
+      .run();
+
+  it('a run dead-letters a backlog of 2,500 expired events (not 500); 14 days later they are dropped and counted per day', async () => {
+    const ns = 'foreign';
+    const seen = NOW.getTime() - 3 * DAY;
+    const day = new Date(seen).toISOString().slice(0, 10);
+    await parkForeign(ns, 2500, seen);
+    // An event of the same age that has its route now (a late `sendEmail`), and one of a known
+    // organisation: neither is dropped.
+    await parkForeign(`${ns}-routed`, 1, seen);
+    await route(`ses-${ns}-routed-0`, 'email-gone');
+    await env.ADMIN_DB.prepare(
+      `INSERT INTO email_event_dead_letters (sns_message_id, ses_message_id, message, reason, first_seen_at,
+           dead_lettered_at, organization_id) VALUES (?, ?, '{}', 'queue-retries-exhausted', ?, ?, ?)`,
+    )
+      .bind(`${ns}-known`, `ses-${ns}-known`, seen, seen, ORGS.acme)
+      .run();
+    const like = `ses-${ns}-%`;
+    const letters = () => n('SELECT count(*) AS n FROM email_event_dead_letters WHERE ses_message_id LIKE ?', like);
+
+    const expired = await sweepParkedEvents(
+      d1SinkPorts(() => later(1)),
+      {
+        now: later(1),
+        deadLetters: store,
+      },
+    );
+    expect(expired).toMatchObject({ dropped: 0, more: false });
+    expect(expired.deadLettered).toBeGreaterThanOrEqual(2501);
+    expect(await n('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id LIKE ?', like)).toBe(0);
+    expect(await letters()).toBe(2502);
+    expect(await store.countByReason(10_000, null)).toMatchObject({ 'no-route': expect.any(Number) });
+
+    // Kept for the set time (replay still possible), then dropped with a tally that stays.
+    const kept = await sweepParkedEvents(
+      d1SinkPorts(() => later(KEPT)),
+      { now: later(KEPT), deadLetters: store },
+    );
+    expect(kept.dropped).toBe(0);
+    const dropped = await sweepParkedEvents(
+      d1SinkPorts(() => later(KEPT + 2)),
+      {
+        now: later(KEPT + 2),
+        deadLetters: store,
+      },
+    );
+    // (and the foreign dead letters of the tests above, as old: a full park's too)
+    expect(dropped.more).toBe(false);
+    expect(dropped.dropped).toBeGreaterThanOrEqual(2500);
+    expect(await letters()).toBe(2);
+    expect(await store.droppedTally(day)).toContainEqual({ day, reason: 'no-route', dropped: 2500 });
+    expect(
+      (await n('SELECT count(*) AS n FROM email_event_dead_letters WHERE ses_message_id = ?', `ses-${ns}-known`)) +
+        (await n('SELECT count(*) AS n FROM email_event_dead_letters WHERE ses_message_id = ?', `ses-${ns}-routed-0`)),
+    ).toBe(2);
+    // A second run finds nothing more: the tally does not count twice.
+    await sweepParkedEvents(
+      d1SinkPorts(() => later(KEPT + 3)),
+      { now: later(KEPT + 3), deadLetters: store },
+    );
+    expect(await store.droppedTally(day)).toContainEqual({ day, reason: 'no-route', dropped: 2500 });
+  });
+
+  it('a run stops at its page budget and says so; the next run goes on', async () => {
+    const ns = 'budget';
+    await parkForeign(ns, 1200, NOW.getTime() - 5 * DAY);
+    const first = await sweepParkedEvents(
+      d1SinkPorts(() => later(1)),
+      { now: later(1), maxExpired: 100, maxPages: 4 },
+    );
+    expect(first).toMatchObject({ deadLettered: 400, more: true });
+    const left = () => n('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id LIKE ?', `ses-${ns}-%`);
+    expect(await left()).toBe(800);
+    const second = await sweepParkedEvents(
+      d1SinkPorts(() => later(2)),
+      { now: later(2), maxExpired: 1000 },
+    );
+    expect(second).toMatchObject({ deadLettered: 800, more: false });
+    expect(await left()).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { parkLimits, type ParkLimits } from './park-policy.js';
 import { applyParkedEvent, type EventSinkPorts } from './record.js';
+import type { DeadLetterStore } from './ports.js';
 
 /**
  * Options of {@link sweepParkedEvents}.
@@ -10,8 +11,12 @@ export interface SweepOptions extends Partial<ParkLimits> {
   now: Date;
   /** Most parked events applied per run (each costs up to 4 D1 queries); default 50. */
   maxApplied?: number;
-  /** Most parked events dead-lettered per run (one D1 batch of 2 statements); default 500. */
+  /** Events per page of expiry and of the drop (one D1 batch of 2 statements each); default 500. */
   maxExpired?: number;
+  /** Most pages (D1 round trips) of expiry and drop together per run; default 40. */
+  maxPages?: number;
+  /** The dead-letter table, to drop what is past `unroutedDeadLetterTtlMs`; none: nothing dropped. */
+  deadLetters?: Pick<DeadLetterStore, 'dropUnrouted'>;
 }
 
 /**
@@ -25,6 +30,10 @@ export interface SweepReport {
   orphaned: number;
   /** Parked events older than the time to live, moved to the dead-letter table with their reason. */
   deadLettered: number;
+  /** Dead letters of no known organisation past their time, dropped and counted in the tally. */
+  dropped: number;
+  /** The page budget ran out before expiry or the drop was done: the next run goes on. */
+  more: boolean;
 }
 
 /**
@@ -33,23 +42,52 @@ export interface SweepReport {
  * row; this catches a drain that failed or never ran) and those parked while their organisation
  * was moved, once the move has ended; then moves every event parked since before `now - ttlMs`,
  * waiting or orphaned, to the dead-letter table with its reason, where it is counted and can be
- * replayed. Bounded work per run (at most `maxApplied × 4 + 3` D1 queries), so it fits in one
- * invocation; what is left waits for the next run. Safe to run concurrently or again after a
- * failure.
+ * replayed; then drops dead letters of no known organisation, still without a route, older than
+ * `unroutedDeadLetterTtlMs` (mail not sent by `sendEmail`), counting them per day and reason.
+ * Expiry and the drop go page by page until done or `maxPages` D1 round trips are spent (at
+ * least a quarter kept for the drop): with the defaults up to 20,000 events a run, 2.9 million a
+ * day at one run every 10 minutes, in at most `maxApplied × 4 + maxPages + 1` = 241 D1 queries
+ * of the 1,000 subrequests a Workers Paid invocation may make, the other scheduled jobs sharing
+ * them, and milliseconds of the 30 s of CPU a cron under an hour apart may use. Safe to run
+ * concurrently or again after a failure.
  * @throws database errors (the run failed; the next run picks up where it stopped).
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
+ * @see https://developers.cloudflare.com/workers/platform/limits/ (subrequests, cron CPU time)
  * @see https://developers.cloudflare.com/d1/platform/limits/
  */
 export async function sweepParkedEvents(ports: EventSinkPorts, options: SweepOptions): Promise<SweepReport> {
-  const { ttlMs } = parkLimits(options);
-  const now = options.now;
-  const { taken: _, ...applied } = await applyRoutable(ports, { now, limit: options.maxApplied ?? 50 });
-  const deadLettered = await ports.adminStore.expireParkedEvents(
-    now.getTime() - ttlMs,
-    options.maxExpired ?? 500,
-    now.getTime(),
+  const { ttlMs, unroutedDeadLetterTtlMs } = parkLimits(options);
+  const now = options.now.getTime();
+  const { taken: _, ...applied } = await applyRoutable(ports, { now: options.now, limit: options.maxApplied ?? 50 });
+  const pageSize = options.maxExpired ?? 500;
+  const maxPages = options.maxPages ?? 40;
+  const deadLetters = options.deadLetters;
+  const expiry = await pages(deadLetters ? maxPages - Math.floor(maxPages / 4) : maxPages, pageSize, () =>
+    ports.adminStore.expireParkedEvents(now - ttlMs, pageSize, now),
   );
-  return { ...applied, deadLettered };
+  const drop = deadLetters
+    ? await pages(maxPages - expiry.spent, pageSize, () =>
+        deadLetters.dropUnrouted(now - unroutedDeadLetterTtlMs, pageSize, now),
+      )
+    : { total: 0, spent: 0, more: false };
+  return { ...applied, deadLettered: expiry.total, dropped: drop.total, more: expiry.more || drop.more };
+}
+
+/** Calls `page` until it moves fewer than `pageSize` rows or `budget` calls are spent. */
+async function pages(
+  budget: number,
+  pageSize: number,
+  page: () => Promise<number>,
+): Promise<{ total: number; spent: number; more: boolean }> {
+  let total = 0;
+  for (let spent = 0; spent < budget;) {
+    const moved = await page();
+    spent++;
+    total += moved;
+    if (moved < pageSize) return { total, spent, more: false };
+    if (spent === budget) return { total, spent, more: true };
+  }
+  return { total, spent: 0, more: budget <= 0 };
 }
 
 /**
@@ -69,7 +107,7 @@ export interface DrainOptions {
  * (`more`: call again).
  * @see https://developers.cloudflare.com/d1/platform/limits/
  */
-export interface DrainReport extends Omit<SweepReport, 'deadLettered'> {
+export interface DrainReport extends Omit<SweepReport, 'deadLettered' | 'dropped' | 'more'> {
   more: boolean;
 }
 
@@ -94,7 +132,7 @@ export async function drainParkedEvents(ports: EventSinkPorts, options: DrainOpt
 async function applyRoutable(
   ports: EventSinkPorts,
   page: { now: Date; limit: number; organizationId?: string },
-): Promise<Omit<SweepReport, 'deadLettered'> & { taken: number }> {
+): Promise<Omit<SweepReport, 'deadLettered' | 'dropped' | 'more'> & { taken: number }> {
   const at: EventSinkPorts = { ...ports, now: () => page.now };
   const report = { applied: 0, duplicates: 0, orphaned: 0, taken: 0 };
   for (const parked of await ports.adminStore.listRoutableParkedEvents(page.limit, page.organizationId)) {

@@ -111,6 +111,17 @@ export interface ParkStore {
    * changes nothing.
    */
   parkEvent(event: ParkedEvent, maxPerMessage: number): Promise<ParkOutcome>;
+  /**
+   * Parks many events as {@link ParkStore.parkEvent} does, one outcome each in order, in one
+   * atomic D1 batch per 100 events (not one round trip per event), and reads the routes of their
+   * SES messages in the same batch, after parking: an event whose route appeared meanwhile (the
+   * `sendEmail` race) can be applied at once.
+   * @see https://developers.cloudflare.com/d1/platform/limits/ (100 bound parameters per query)
+   */
+  parkEvents(
+    events: readonly ParkedEvent[],
+    maxPerMessage: number,
+  ): Promise<{ outcomes: ParkOutcome[]; routes: Map<string, MessageRoute> }>;
   /** Events of an SES message waiting for their route (`no-route`), oldest first, at most `limit`. */
   listParkedEvents(sesMessageId: string, limit: number): Promise<ParkedEvent[]>;
   /**
@@ -173,10 +184,11 @@ export interface DeadLetterQuery {
 export interface DeadLetterStore {
   list(query: DeadLetterQuery): Promise<DeadLetter[]>;
   /**
-   * Dead letters by reason, counted up to `bound` rows in all: the deployment's, or those
-   * attributed to `organizationId` (the organisation of their route when they were written).
+   * Dead letters by reason, counted up to `bound` rows in all: the deployment's, those
+   * attributed to `organizationId` (the organisation of their route when they were written), or,
+   * with `null`, those of no known organisation (mail not sent by `sendEmail`, as far as known).
    */
-  countByReason(bound: number, organizationId?: string): Promise<Partial<Record<DeadLetterReason, number>>>;
+  countByReason(bound: number, organizationId?: string | null): Promise<Partial<Record<DeadLetterReason, number>>>;
   /** Removes a dead letter once replayed (applied, or found already recorded). */
   delete(snsMessageId: string): Promise<void>;
   /** Records a replay that could not apply the event yet, with the reason found this time. */
@@ -186,6 +198,25 @@ export interface DeadLetterStore {
    * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
    */
   addDeadLetters(letters: ReadonlyArray<Omit<DeadLetter, 'replayAttempts' | 'lastReplayAt'>>): Promise<void>;
+  /**
+   * Drops up to `limit` dead letters of no known organisation that still have no route and were
+   * dead-lettered before `cutoff` (oldest first), adding each to the tally of dropped dead
+   * letters (per UTC day first seen and reason, kept), in one atomic D1 batch. Returns how many.
+   * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+   */
+  dropUnrouted(cutoff: number, limit: number, now: number): Promise<number>;
+  /** The tally of dropped dead letters from the UTC day `sinceDay` (YYYY-MM-DD) on, by day. */
+  droppedTally(sinceDay: string): Promise<DroppedDeadLetters[]>;
+}
+
+/**
+ * How many dead letters of no known organisation were dropped, for one UTC day first seen and
+ * reason (see `DeadLetterStore.dropUnrouted`).
+ */
+export interface DroppedDeadLetters {
+  day: string;
+  reason: DeadLetterReason;
+  dropped: number;
 }
 
 /** A SubscriptionConfirmation or UnsubscribeConfirmation and what was done with it. */

@@ -35,7 +35,7 @@ export interface EmailTrackingOptions {
   allowedTopicArns: readonly string[];
   /** HTTP Basic credential the webhook requires (`https://user:password@host/...` subscriptions). */
   webhookCredential?: { username: string; password: string } | null;
-  /** Queued mode: the SES events queue (webhook → queue → {@link EmailTracking.queue}); none: direct mode. */
+  /** Queued mode: the SES events queue (webhook → queue → {@link EmailTracking.queue}, which sends back what it defers); none: direct mode. */
   queue?: Queue<unknown> | null;
   /** Name of that queue's dead-letter queue; default {@link DEFAULT_DEAD_LETTER_QUEUE_NAME}. */
   deadLetterQueueName?: string;
@@ -147,9 +147,9 @@ export function createEmailTracking(options: EmailTrackingOptions): EmailTrackin
         await deadLetterSesEventQueue(batch, createD1DeadLetterStore(adminDb), (options.now ?? (() => new Date()))());
         return;
       }
-      await consumeSesEventQueue(batch, sink);
+      await consumeSesEventQueue(batch, sink, queue);
     },
-    sweepPark: (now) => sweepParkedEvents(sink, { now, ...park }),
+    sweepPark: (now) => sweepParkedEvents(sink, { now, ...park, deadLetters: createD1DeadLetterStore(adminDb) }),
     sendEmail(sendOptions) {
       if (!options.sender) {
         throw new TypeError(

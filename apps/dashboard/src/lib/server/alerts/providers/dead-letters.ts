@@ -5,18 +5,35 @@ import type { AlertProvider } from '../condition';
 const COUNT_BOUND = 10_000;
 
 /**
- * `dead-letters`, for the deployment: the dead-letter table holds events (parked too long, a
- * full park, queue retries exhausted). One incident while it holds any, cleared once they are
- * replayed or deleted (`kuratchi-ses dead-letters`); the count in its title follows the table.
+ * Dead letters of no known organisation with these reasons are events of mail not sent by
+ * `sendEmail` (another sender on the configuration set): their fate is set (counted, kept
+ * KURATCHI_DEAD_LETTER_UNROUTED_DAYS, dropped by the park sweep), so they call for no action.
+ */
+const FOREIGN_REASONS = ['no-route', 'park-full'] as const;
+
+/**
+ * `dead-letters`, for the deployment: the dead-letter table holds events that call for action
+ * (parked too long or a full park for a known organisation, queue retries exhausted). One
+ * incident while it holds any, cleared once they are replayed or deleted (`kuratchi-ses
+ * dead-letters`); the count in its title follows the table. Those of mail not sent by
+ * `sendEmail` ({@link FOREIGN_REASONS}, no known organisation) never hold it open.
  */
 export function deadLettersAlertProvider(env: DashboardEnv): AlertProvider {
   return async () => {
-    const byReason = await createD1DeadLetterStore(env.ADMIN_DB).countByReason(COUNT_BOUND);
-    const total = Object.values(byReason).reduce((sum, n) => sum + (n ?? 0), 0);
+    const store = createD1DeadLetterStore(env.ADMIN_DB);
+    const [all, unknown] = await Promise.all([
+      store.countByReason(COUNT_BOUND),
+      store.countByReason(COUNT_BOUND, null),
+    ]);
+    const byReason = Object.entries(all)
+      .map(([reason, n]) => {
+        const foreign = (FOREIGN_REASONS as readonly string[]).includes(reason) ? (unknown[reason as never] ?? 0) : 0;
+        return [reason, (n ?? 0) - foreign] as const;
+      })
+      .filter(([, n]) => n > 0);
+    const total = byReason.reduce((sum, [, n]) => sum + n, 0);
     if (total === 0) return [];
-    const reasons = Object.entries(byReason)
-      .map(([reason, n]) => `${reason} ${n}`)
-      .join(', ');
+    const reasons = byReason.map(([reason, n]) => `${reason} ${n}`).join(', ');
     return [
       {
         kind: 'dead-letters',

@@ -3,6 +3,7 @@ import worker from '$worker';
 import { buildSesEvent } from 'kuratchi-sdk/email/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ORGS, seedOrganizations } from '../../../../../test/support.js';
+import { listDeadLetters } from '../../../../lib/server/ops/dead-letters';
 
 /** The operations API through the real Worker: bearer token, list, replay. */
 const TOKEN = 'ops-token-for-tests-0123456789abcdef';
@@ -99,6 +100,8 @@ describe('/api/ops/dead-letters: list and replay', () => {
         },
       ],
       next: null,
+      // The tally of the last 30 days by the real clock (the route's `now`): its own test pins it.
+      dropped: expect.any(Array),
     });
     expect((await call('/api/ops/dead-letters?limit=0')).status).toBe(400);
     expect(await (await call('/api/ops/dead-letters?reason=lost')).json()).toMatchObject({
@@ -132,5 +135,22 @@ describe('/api/ops/dead-letters: list and replay', () => {
       deadLetters: [{ reason: 'no-route', replayAttempts: 1 }],
     });
     expect((await replay({ limit: 1000 })).status).toBe(400);
+  });
+});
+
+describe('/api/ops/dead-letters: what the sweep dropped', () => {
+  it('lists the tally of dropped dead letters of no known organisation over the last 30 days', async () => {
+    const now = new Date(Date.UTC(2026, 10, 28, 12));
+    const day = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString().slice(0, 10);
+    const tally = env.ADMIN_DB.prepare(
+      "INSERT INTO dropped_dead_letters (day, reason, dropped, last_dropped_at) VALUES (?, 'no-route', ?, 0)",
+    );
+    await env.ADMIN_DB.batch([tally.bind(day(2), 40), tally.bind(day(45), 7)]);
+    const url = new URL('http://127.0.0.1/api/ops/dead-letters?limit=1');
+    const response = await listDeadLetters(env as unknown as DashboardEnv, url, now);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { dropped: unknown }).dropped).toEqual([
+      { day: day(2), reason: 'no-route', dropped: 40 },
+    ]);
   });
 });
