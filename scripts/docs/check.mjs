@@ -38,10 +38,10 @@ export const GENERATED = ['docs/cli.md', 'docs/settings.md'];
 const PACKAGE_README = 'packages/kuratchi-sdk/README.md';
 /**
  * Most bytes of hand-written Markdown: 60 KB after issue 26, 74 KB with issue 27's guides (first
- * real email, deploy, users, the seed's setup call), plus 3 KB for what issue 31 asks
- * `docs/security.md` to say (what each new defence guarantees, what a proof bundle proves).
+ * real email, deploy, users, the seed's setup call), plus 4.5 KB for issue 31: what it asks
+ * `docs/security.md` to say (each new defence, what a proof bundle proves) and its CHANGELOG.
  */
-export const PROSE_BUDGET_BYTES = 77_000;
+export const PROSE_BUDGET_BYTES = 78_500;
 
 const DEV = 'npx -y pnpm@12.4.2 install --frozen-lockfile && npx -y pnpm@12.4.2 dev';
 
