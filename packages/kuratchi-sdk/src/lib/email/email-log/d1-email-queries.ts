@@ -73,6 +73,10 @@ export interface EmailTimelineEvent {
   source: SesEventSource;
   /** The R2 key of its raw signed SNS message, or null when it was not archived. */
   archiveKey: string | null;
+  /** Opens and clicks: `human` or `machine`; null for other types (or not classified yet). */
+  engagement: 'human' | 'machine' | null;
+  /** The rule id of that verdict (`ses-likely-bot` when SES's `isBotEvent` decided, see `verdictBy`). */
+  engagementRule: string | null;
 }
 
 /** Counts of one UTC day, by the day each milestone first happened. */
@@ -182,7 +186,8 @@ export function createD1EmailQueries(db: D1Database) {
       const { results } = await db
         .prepare(
           `SELECT sns_message_id AS snsMessageId, event_type AS eventType, occurred_at AS occurredAt,
-                  received_at AS receivedAt, detail, source, archive_key AS archiveKey
+                  received_at AS receivedAt, detail, source, archive_key AS archiveKey, engagement,
+                  engagement_rule AS engagementRule
            FROM email_events WHERE email_id = ? ORDER BY occurred_at, received_at, sns_message_id`,
         )
         .bind(emailId)
