@@ -20,3 +20,7 @@ UPDATE email_events SET rules_version = NULL WHERE is_bot_event IN ('Likely', 'U
 DROP INDEX email_events_human_clicks_by_email_link;
 CREATE INDEX email_events_human_clicks_by_email_link ON email_events (email_id, link, occurred_at)
   WHERE event_type = 'Click' AND engagement = 'human' AND is_bot_event IS NOT 'Unlikely';
+
+-- The overview's count of opens and clicks by who decided (SES or which rule) over a period.
+CREATE INDEX email_events_verdicts_by_time ON email_events (occurred_at, engagement, engagement_rule)
+  WHERE engagement IS NOT NULL;

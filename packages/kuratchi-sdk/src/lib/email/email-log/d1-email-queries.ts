@@ -3,6 +3,7 @@ import type { EmailRecipient, EmailRow, EmailStatus, SesEventSource } from '../m
 import { EMAIL_SELECT_LIST, emailFromSql, RECIPIENT_SELECT_LIST, type EmailSqlRow } from '../routing/columns.js';
 import { notCanarySql } from '../shared/canary-sql.js';
 import { createD1LinkStats } from './d1-link-stats.js';
+import { createD1VerdictStats } from './d1-verdict-stats.js';
 import { marks } from '../shared/sql-marks.js';
 import { createD1SuppressionStore } from '../send/d1-suppression-store.js';
 import { decodeEmailLogCursor, encodeEmailLogCursor, type EmailLogCursor } from './email-log-cursor.js';
@@ -180,6 +181,7 @@ export function createD1EmailQueries(db: D1Database) {
     },
 
     ...createD1LinkStats(db),
+    ...createD1VerdictStats(db),
 
     /** Every recorded event of an email in event-time order. */
     async listEmailEvents(emailId: string): Promise<EmailTimelineEvent[]> {

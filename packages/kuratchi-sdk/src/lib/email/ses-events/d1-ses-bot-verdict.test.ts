@@ -123,6 +123,23 @@ describe.each(ORG_DATABASE_KINDS)("SES's bot verdict recorded on $kind", ({ db, 
     expect(await verdicts(emailId)).toEqual(live);
   });
 
+  it('counts the verdicts of a period by rule, SES and rules apart (the overview)', async () => {
+    // A day of its own, ten days back, so other tests' events stay out of the period.
+    const day = base - 10 * 86_400_000;
+    const at = (ms: number) => ({ time: new Date(day + 600_000 + ms), sentAt: new Date(day) });
+    await record([
+      { ...open('Likely'), ...at(0) },
+      { ...open('Likely', 1), ...at(1) },
+      { ...open(undefined), ...at(2) },
+      { ...click('a', 0, 'Unlikely'), ...at(30_000) },
+    ]);
+    expect(await createD1EmailQueries(db).verdictCounts(day, day + 86_400_000)).toEqual([
+      { engagement: 'machine', rule: 'ses-likely-bot', count: 2 },
+      { engagement: 'human', rule: 'ses-unlikely-bot', count: 1 },
+      { engagement: 'machine', rule: 'apple-mpp', count: 1 },
+    ]);
+  });
+
   it("the email's timeline carries each event's verdict and its rule", async () => {
     const emailId = await record([open('Likely'), click('a', 30_000)]);
     const timeline = await createD1EmailQueries(db).listEmailEvents(emailId);
