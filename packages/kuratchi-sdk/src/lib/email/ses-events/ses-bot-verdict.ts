@@ -6,7 +6,15 @@ import type { SesEventOf } from './ses-event.js';
  * configuration-set event destinations): the first source of an engagement verdict. When it says
  * `Likely` or `Unlikely` it decides human or machine; when it is absent (older events, identity
  * notifications) or says anything else, the engagement rules decide. A missing value is never read
- * as `Unlikely`. Why, and how it meets the click-burst rule: `docs/decisions/2026-12-06-ses-bot-verdict.md`.
+ * as `Unlikely` (decision: `docs/decisions/2026-12-06-ses-bot-verdict.md`).
+ *
+ * With the click-burst rule: issue 28 says "when present it decides", so `Likely` is machine and
+ * `Unlikely` human whatever our rules say, a burst included: SES sees more than one message's
+ * events (its verdict is its own, across senders), while a burst is our guess from two clicks.
+ * A click SES judged still counts as the other click of a burst, so its partner, if our rules
+ * judge it, turns machine: the burst relation stays symmetric and the verdicts depend on the set
+ * of events only, never on their order. Unknown values are kept raw (`is_bot_event`) and ignored,
+ * so a new value SES may add changes nothing until we decide what it means.
  * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html#event-publishing-retrieving-sns-contents-open-object
  * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html#event-publishing-retrieving-sns-contents-click-object
  * @module
