@@ -1,3 +1,4 @@
+import { applyD1Migrations, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
 import { ORG_DATABASE_KINDS } from '../../../../test/org-database-kinds.js';
@@ -147,5 +148,90 @@ describe.each(ORG_DATABASE_KINDS)("SES's bot verdict recorded on $kind", ({ db, 
       ['Open', 'machine', 'ses-likely-bot'],
       ['Click', 'human', 'default-human'],
     ]);
+  });
+});
+
+describe('migration 0008_ses_bot_verdict on a database that already has opens and clicks', () => {
+  it('copies isBotEvent from the stored detail, raw, and leaves those it decides to reclassify', async () => {
+    const db = env.ORG_DB_UNMIGRATED; // a scratch database of this file
+    await applyD1Migrations(
+      db,
+      env.ORG_MIGRATIONS.filter((migration) => migration.name < '0008'),
+    );
+    const event = (id: string, type: string, detail: object, engagement: string, rule: string) =>
+      db
+        .prepare(
+          `INSERT INTO email_events (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at,
+                                     ingest_token, engagement, engagement_rule, rules_version, mail_timestamp, link)
+           VALUES (?, 'e-1', 'ses-1', ?, ?, ?, 1, 't', ?, ?, 1, ?, ?)`,
+        )
+        .bind(
+          id,
+          type,
+          base + 600_000,
+          JSON.stringify(detail),
+          engagement,
+          rule,
+          base,
+          type === 'Click' ? 'https://example.com/a' : null,
+        );
+    const at = new Date(base + 600_000).toISOString();
+    await db.batch([
+      db.prepare(
+        `INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at, machine_open_count)
+         VALUES ('e-1', 'r@example.com', 's@example.com', 'Hi', 'delivered', 'ses-1', 1, 1, 2)`,
+      ),
+      event(
+        'o-likely',
+        'Open',
+        { timestamp: at, userAgent: 'Thunderbird/1', isBotEvent: 'Likely' },
+        'human',
+        'default-human',
+      ),
+      event(
+        'o-unlikely',
+        'Open',
+        { timestamp: at, userAgent: APPLE_MPP, isBotEvent: 'Unlikely' },
+        'machine',
+        'apple-mpp',
+      ),
+      event('o-none', 'Open', { timestamp: at, userAgent: APPLE_MPP }, 'machine', 'apple-mpp'),
+      event(
+        'c-odd',
+        'Click',
+        { timestamp: at, link: 'https://example.com/a', userAgent: 'curl/8', isBotEvent: true },
+        'machine',
+        'http-client-library',
+      ),
+      db.prepare(`INSERT INTO email_events (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at, ingest_token)
+                  VALUES ('d-1', 'e-1', 'ses-1', 'Delivery', 1, '{"isBotEvent":"Likely"}', 1, 't')`),
+    ]);
+    await applyD1Migrations(db, env.ORG_MIGRATIONS);
+    const rows = async () =>
+      (
+        await db
+          .prepare(
+            `SELECT sns_message_id AS id, is_bot_event AS raw, engagement, engagement_rule AS rule, rules_version AS version
+             FROM email_events ORDER BY sns_message_id`,
+          )
+          .all()
+      ).results;
+    expect(await rows()).toEqual([
+      { id: 'c-odd', raw: 'true', engagement: 'machine', rule: 'http-client-library', version: 1 },
+      { id: 'd-1', raw: null, engagement: null, rule: null, version: null },
+      { id: 'o-likely', raw: 'Likely', engagement: 'human', rule: 'default-human', version: null },
+      { id: 'o-none', raw: null, engagement: 'machine', rule: 'apple-mpp', version: 1 },
+      { id: 'o-unlikely', raw: 'Unlikely', engagement: 'machine', rule: 'apple-mpp', version: null },
+    ]);
+    expect(await reclassifyEngagementPage(db)).toMatchObject({ scanned: 2, changed: 2 });
+    expect((await rows()).map((row) => [row['id'], row['engagement'], row['rule']])).toEqual([
+      ['c-odd', 'machine', 'http-client-library'],
+      ['d-1', null, null],
+      ['o-likely', 'machine', 'ses-likely-bot'],
+      ['o-none', 'machine', 'apple-mpp'],
+      ['o-unlikely', 'human', 'ses-unlikely-bot'],
+    ]);
+    const counters = await db.prepare(`SELECT machine_open_count AS opens FROM emails WHERE id = 'e-1'`).first();
+    expect(counters).toEqual({ opens: 2 });
   });
 });
