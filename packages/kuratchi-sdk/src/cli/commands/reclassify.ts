@@ -50,8 +50,10 @@ that gave it. After a deploy that changes the rules (a new version), this comman
 classify again every open and click of the organisation recorded under another version (or before
 engagement was classified), page by page (/api/ops/engagement/reclassify), from the stored
 events: the verdicts, the click bursts and the email rows' machine counters end as live ingestion
-under the new rules would leave them (the rules: docs/guides/receive.md). Running it twice changes nothing
-the second time; events arriving meanwhile get the new rules. A progress bar is drawn on a
+under the new rules would leave them (the rules: docs/guides/receive.md). SES's own verdict
+(isBotEvent Likely or Unlikely) is kept wherever an event carries it: the rules never override it;
+after upgrading to migration 0008 this applies it to the opens and clicks recorded before. Running
+it twice changes nothing the second time; events arriving meanwhile get the new rules. A progress bar is drawn on a
 terminal, then: "reclassified 1840 open(s) and click(s) of org-acme with rules version 2: 212
 changed verdict".
 

@@ -271,8 +271,14 @@ export interface EmailEventRecord {
   occurredAt: EpochMs;
   /** The event's detail object (the `bounce`, `open`… member), as JSON. */
   detail: string;
-  /** Open and Click events: who the engagement rules say it was; null for other types. */
+  /** Open and Click events: who made it (SES's `isBotEvent`, else our rules); null for other types. */
   engagement: EngagementVerdict | null;
+  /**
+   * Open and Click events: SES's `isBotEvent` as sent (`Likely`, `Unlikely`, or another value,
+   * which counts as absent); null when the event has none.
+   * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html#event-publishing-retrieving-sns-contents-open-object
+   */
+  isBotEvent: string | null;
   /** Click events: the clicked link; null for other types. */
   link: string | null;
   /** SES's `mail.timestamp`: when SES accepted the message. */
@@ -287,9 +293,10 @@ export interface EmailEventRecord {
 export interface EngagementVerdict {
   engagement: 'human' | 'machine';
   /**
-   * Why: the id of the rule that matched, e.g. 'apple-mpp', 'gmail-image-proxy', 'safe-links',
-   * 'proofpoint', 'mimecast', 'barracuda', 'too-soon-after-send', 'click-burst', or
-   * 'default-human' when no rule matched.
+   * Why: 'ses-likely-bot' / 'ses-unlikely-bot' when SES's `isBotEvent` decided, else the id of the
+   * rule that matched, e.g. 'apple-mpp', 'gmail-image-proxy', 'safe-links', 'proofpoint',
+   * 'mimecast', 'barracuda', 'too-soon-after-send', 'click-burst', or 'default-human' when no rule
+   * matched.
    */
   rule: string;
   /** `version` of the rules table the verdict was made under. */

@@ -3,6 +3,7 @@ import type { EmailRecipient, EmailRow, EmailStatus, SesEventSource } from '../m
 import { EMAIL_SELECT_LIST, emailFromSql, RECIPIENT_SELECT_LIST, type EmailSqlRow } from '../routing/columns.js';
 import { notCanarySql } from '../shared/canary-sql.js';
 import { createD1LinkStats } from './d1-link-stats.js';
+import { createD1VerdictStats } from './d1-verdict-stats.js';
 import { marks } from '../shared/sql-marks.js';
 import { createD1SuppressionStore } from '../send/d1-suppression-store.js';
 import { decodeEmailLogCursor, encodeEmailLogCursor, type EmailLogCursor } from './email-log-cursor.js';
@@ -73,6 +74,10 @@ export interface EmailTimelineEvent {
   source: SesEventSource;
   /** The R2 key of its raw signed SNS message, or null when it was not archived. */
   archiveKey: string | null;
+  /** Opens and clicks: `human` or `machine`; null for other types (or not classified yet). */
+  engagement: 'human' | 'machine' | null;
+  /** The rule id of that verdict (`ses-likely-bot` when SES's `isBotEvent` decided, see `verdictBy`). */
+  engagementRule: string | null;
 }
 
 /** Counts of one UTC day, by the day each milestone first happened. */
@@ -176,13 +181,15 @@ export function createD1EmailQueries(db: D1Database) {
     },
 
     ...createD1LinkStats(db),
+    ...createD1VerdictStats(db),
 
     /** Every recorded event of an email in event-time order. */
     async listEmailEvents(emailId: string): Promise<EmailTimelineEvent[]> {
       const { results } = await db
         .prepare(
           `SELECT sns_message_id AS snsMessageId, event_type AS eventType, occurred_at AS occurredAt,
-                  received_at AS receivedAt, detail, source, archive_key AS archiveKey
+                  received_at AS receivedAt, detail, source, archive_key AS archiveKey, engagement,
+                  engagement_rule AS engagementRule
            FROM email_events WHERE email_id = ? ORDER BY occurred_at, received_at, sns_message_id`,
         )
         .bind(emailId)

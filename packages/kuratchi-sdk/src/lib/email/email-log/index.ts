@@ -17,3 +17,4 @@ export type {
   DailyEmailStats,
 } from './d1-email-queries.js';
 export type { EmailLinkStats, TopLink } from './d1-link-stats.js';
+export type { VerdictCount } from './d1-verdict-stats.js';

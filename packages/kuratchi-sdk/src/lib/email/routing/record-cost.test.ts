@@ -109,6 +109,44 @@ describe.each(ORG_DATABASE_KINDS)('the cost of recording one event on $kind', ({
       few.click * 1.5,
     );
   });
+
+  it('clicks SES called Unlikely stay human and are never read again: a click of another link costs as at 10', async () => {
+    const n = 1000;
+    const { emailId, sesMessageId } = await emailWithClicks(db, n);
+    await db
+      .prepare(
+        `UPDATE email_events SET is_bot_event = 'Unlikely', engagement_rule = 'ses-unlikely-bot' WHERE email_id = ?`,
+      )
+      .bind(emailId)
+      .run();
+    const other = parseSesEvent(
+      JSON.stringify(
+        buildSesEvent({
+          eventType: 'Click',
+          messageId: sesMessageId,
+          time: new Date(FIRST_CLICK + n / 2),
+          sentAt: new Date(SENT),
+          link: `${LINK}/other`,
+        }),
+      ),
+    );
+    const cost = await rowsReadToRecord(emailId, other);
+    const verdicts = await db
+      .prepare(
+        `SELECT sum(engagement = 'human' AND is_bot_event = 'Unlikely') AS unlikelyHuman,
+                sum(engagement_rule = 'click-burst') AS bursts,
+                (SELECT machine_click_count FROM emails WHERE id = ?) AS counted
+         FROM email_events WHERE email_id = ?`,
+      )
+      .bind(emailId, emailId)
+      .first();
+    // The new click is a burst with them (machine); they keep SES's verdict.
+    expect(verdicts).toEqual({ unlikelyHuman: n, bursts: 1, counted: 1 });
+    const few = await costAfter(10);
+    expect(cost, `rows read: ${cost} among ${n} Unlikely clicks, ${few.click} at 10 clicks`).toBeLessThanOrEqual(
+      few.click * 1.5,
+    );
+  });
 });
 
 /**
@@ -125,6 +163,8 @@ describe.each(ORG_DATABASE_KINDS)('click bursts recorded one click at a time on 
     ms: fc.oneof(fc.integer({ min: 0, max: 3 * WINDOW }), fc.constantFrom(0, WINDOW, WINDOW + 1, 2 * WINDOW)),
     link: fc.constantFrom('https://example.com/a', 'https://example.com/b', 'https://example.com/c'),
     agent: fc.constantFrom(HUMAN, HUMAN, 'python-requests/2.31.0'),
+    // SES's own verdict: none (older events), Likely, Unlikely, or a value that counts as none.
+    isBotEvent: fc.constantFrom(undefined, undefined, 'Likely', 'Unlikely', 'Maybe'),
   });
   /** Distinct clicks, and an arrival order of them with duplicates. */
   const arrivalsArbitrary = fc
@@ -156,6 +196,7 @@ describe.each(ORG_DATABASE_KINDS)('click bursts recorded one click at a time on 
                   sentAt: new Date(SENT),
                   link: spec.link,
                   userAgent: spec.agent,
+                  isBotEvent: spec.isBotEvent,
                 }),
               ),
             ) as SesEventOf<'Click'>,

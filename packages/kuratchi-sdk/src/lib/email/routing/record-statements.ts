@@ -80,8 +80,9 @@ function insertEvent(db: D1Database, { emailId, event, receivedAt }: RecordEvent
     .prepare(
       `INSERT INTO email_events
          (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at, ingest_token,
-          engagement, engagement_rule, rules_version, link, mail_timestamp, content_id, source, archive_key)
-       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ${EMAIL_MATCHES}
+          engagement, engagement_rule, rules_version, is_bot_event, link, mail_timestamp, content_id, source,
+          archive_key)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ${EMAIL_MATCHES}
        ON CONFLICT DO NOTHING
        RETURNING sns_message_id`,
     )
@@ -97,6 +98,7 @@ function insertEvent(db: D1Database, { emailId, event, receivedAt }: RecordEvent
       event.engagement?.engagement ?? null,
       event.engagement?.rule ?? null,
       event.engagement?.rulesVersion ?? null,
+      event.isBotEvent,
       event.link,
       event.mailTimestamp,
       event.contentId,

@@ -12,6 +12,7 @@ import type {
 } from './ports.js';
 import { effectsOf, suppressionsOf } from '../ses-events/apply.js';
 import { classifyEngagement } from '../ses-events/engagement.js';
+import { rawBotVerdict } from '../ses-events/ses-bot-verdict.js';
 import { recipientEffectsOf } from '../ses-events/recipient-effects.js';
 import { DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE } from './park-policy.js';
 import { parseSesEvent, sesEventDetail, sesEventTime, type SesEvent } from '../ses-events/ses-event.js';
@@ -224,6 +225,7 @@ function eventRecord(origin: EventOrigin & { contentId: string }, event: SesEven
     occurredAt: sesEventTime(event),
     detail: JSON.stringify(sesEventDetail(event)),
     engagement: event.eventType === 'Open' || event.eventType === 'Click' ? classifyEngagement(event) : null,
+    isBotEvent: event.eventType === 'Open' || event.eventType === 'Click' ? rawBotVerdict(event) : null,
     link: event.eventType === 'Click' ? event.click.link : null,
     mailTimestamp: Date.parse(event.mail.timestamp),
   };

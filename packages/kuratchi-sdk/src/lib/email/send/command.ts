@@ -1,4 +1,4 @@
-import type { SendEmailCommandInput } from '@aws-sdk/client-sesv2';
+import type { FeatureStatus, SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { KURATCHI_TAGS } from '../model.js';
 import { formatFromAddress, toList } from './email-address.js';
 import type { ValidSendEmailOptions } from './options.js';
@@ -45,10 +45,26 @@ export function buildSendEmailInput(options: ValidSendEmailOptions, plan: SendEm
       },
     },
     ConfigurationSetName: plan.configurationSetName,
+    ...trackingOverrides(options.tracking),
     EmailTags: [
       ...Object.entries(options.tags ?? {}).map(([Name, Value]) => ({ Name, Value })),
       { Name: KURATCHI_TAGS.organizationId, Value: options.organizationId },
       { Name: KURATCHI_TAGS.emailId, Value: plan.emailId },
     ],
   };
+}
+
+/**
+ * SendEmail's per-message tracking override (`ConfigurationOverrides.Tracking`) for the fields the
+ * caller set; none when it set neither.
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_ConfigurationOverrides.html
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_TrackingConfigurationOverrides.html
+ */
+function trackingOverrides(tracking: ValidSendEmailOptions['tracking']): Partial<SendEmailCommandInput> {
+  const status = (on: boolean): FeatureStatus => (on ? 'ENABLED' : 'DISABLED');
+  const Tracking = {
+    ...(tracking?.opens !== undefined ? { OpenTrackingEnabled: status(tracking.opens) } : {}),
+    ...(tracking?.clicks !== undefined ? { ClickTrackingEnabled: status(tracking.clicks) } : {}),
+  };
+  return Object.keys(Tracking).length ? { ConfigurationOverrides: { Tracking } } : {};
 }

@@ -49,6 +49,7 @@ export const sendEmailOptionsSchema = z
     metadata: z.record(z.string(), z.unknown()).optional(),
     allowSuppressed: z.boolean().optional(),
     canary: z.boolean().optional(),
+    tracking: z.object({ opens: z.boolean().optional(), clicks: z.boolean().optional() }).strict().optional(),
   })
   .strict()
   .refine((o) => o.html !== undefined || o.text !== undefined, { path: ['html'], message: 'html or text is required' })
@@ -109,6 +110,13 @@ export interface SendEmailOptions {
    * @see https://docs.aws.amazon.com/ses/latest/dg/send-an-email-from-console.html#send-email-simulator
    */
   canary?: boolean;
+  /**
+   * Open and click tracking of this message only, over the account's and the configuration set's
+   * (SESv2 `ConfigurationOverrides.Tracking`): `false` turns it off (a password reset, say), `true`
+   * on; left out, the usual settings apply.
+   * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_TrackingConfigurationOverrides.html
+   */
+  tracking?: { opens?: boolean; clicks?: boolean };
 }
 
 /** {@link SendEmailOptions} after validation. */

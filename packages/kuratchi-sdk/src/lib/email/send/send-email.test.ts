@@ -64,6 +64,20 @@ async function lookupRow(sesMessageId: string) {
 }
 
 describe('sendEmail through the real SESv2 client (127.0.0.1 endpoint) in workerd', () => {
+  it('turns open or click tracking off (or on) for one message with ConfigurationOverrides.Tracking', async () => {
+    const sent = async (tracking: { opens?: boolean; clicks?: boolean }) => {
+      const message = { organizationId: ORGS.acme, to: 'reset@example.com', subject: 'Reset', text: 'Link' };
+      const result = await sendEmail({ ...message, tracking }, config());
+      expect(result).toMatchObject({ success: true });
+      return (await recordedSendEmail(result.emailId!)).body['ConfigurationOverrides'];
+    };
+    expect(await sent({ opens: false, clicks: false })).toEqual({
+      Tracking: { OpenTrackingEnabled: 'DISABLED', ClickTrackingEnabled: 'DISABLED' },
+    });
+    expect(await sent({ clicks: true })).toEqual({ Tracking: { ClickTrackingEnabled: 'ENABLED' } });
+    expect(await sent({})).toBeUndefined();
+  });
+
   it('sends with the configuration set and the routing tags, then records the row and the lookup', async () => {
     const result = await sendEmail(
       {
@@ -409,6 +423,8 @@ describe('sendEmail: invalid options throw before any I/O, naming the field', ()
       /organizationId: must be 1 to 256/,
     ],
     ['an unknown option', { bodyHtml: '<p>' }, /Unrecognized key.*bodyHtml/],
+    ['a tracking choice that is not a boolean', { tracking: { opens: 'off' } }, /tracking\.opens/],
+    ['an unknown tracking choice', { tracking: { links: false } }, /Unrecognized key.*links/],
   ];
   for (const [what, change, message] of cases) {
     it(`refuses ${what}`, async () => {

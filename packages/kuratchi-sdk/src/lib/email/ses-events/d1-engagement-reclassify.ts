@@ -24,6 +24,7 @@ interface StoredEngagement {
   sesMessageId: string;
   eventType: 'Open' | 'Click';
   detail: string;
+  isBotEvent: string | null;
   mailTimestamp: number;
   engagement: string | null;
 }
@@ -31,7 +32,8 @@ interface StoredEngagement {
 /**
  * Classifies again, with `rules` (default the current table), the opens and clicks of an
  * organisation recorded under another rules version (or before engagement was classified), a
- * page at a time in SNS MessageId order: each event's intrinsic verdict from its stored detail and
+ * page at a time in SNS MessageId order: each event's intrinsic verdict from its stored detail, SES's
+ * `isBotEvent` (`is_bot_event`: when it says `Likely` or `Unlikely` it decides, as live) and
  * `mail.timestamp` (the email's `sent_at` for events recorded before that was stored), then the
  * click-burst rule around the page's clicks, all in one D1 batch; each verdict that changes moves
  * its email's machine counter by one (the trigger of `migrations/org/0007_click_cost.sql`). The
@@ -48,7 +50,7 @@ export async function reclassifyEngagementPage(
   const { results: rows } = await db
     .prepare(
       `SELECT e.sns_message_id AS snsMessageId, e.email_id AS emailId, e.ses_message_id AS sesMessageId,
-              e.event_type AS eventType, e.detail,
+              e.event_type AS eventType, e.detail, e.is_bot_event AS isBotEvent,
               coalesce(e.mail_timestamp, m.sent_at, m.created_at) AS mailTimestamp, e.engagement
        FROM email_events AS e JOIN emails AS m ON m.id = e.email_id
        WHERE e.sns_message_id > ? AND e.event_type IN ('Open', 'Click')
@@ -102,7 +104,8 @@ export async function countEngagementToReclassify(db: D1Database, rules: Engagem
 
 /** The stored open or click as the SES event the rules classify. */
 function storedEvent(row: StoredEngagement): SesEventOf<'Open'> | SesEventOf<'Click'> {
-  const detail = JSON.parse(row.detail) as unknown;
+  // SES's verdict as stored (`is_bot_event`), never overridden by the rules.
+  const detail = { ...(JSON.parse(row.detail) as object), isBotEvent: row.isBotEvent ?? undefined };
   const mail = { timestamp: new Date(row.mailTimestamp).toISOString(), messageId: row.sesMessageId };
   const event =
     row.eventType === 'Open' ? { eventType: 'Open', mail, open: detail } : { eventType: 'Click', mail, click: detail };

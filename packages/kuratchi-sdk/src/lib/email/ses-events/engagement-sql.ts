@@ -20,7 +20,10 @@ import { ENGAGEMENT_RULES, type EngagementRules } from './engagement.js';
  * just recorded or reclassified) make a burst with: each such click itself when another click of
  * its email on a different link is within the rules' window of it, and every human click of
  * another link within that window. The SQL twin of `classifyEngagementSet`'s cross-event rule
- * (symmetric, so the order of arrival cannot matter): as long as every click passes through here
+ * (symmetric, so the order of arrival cannot matter). A click SES called `Unlikely` (`is_bot_event`)
+ * stays human, whatever the rule says, yet still makes a burst for the other click of a pair, like
+ * `classifyEngagementSet`; the human-click index leaves it out (`migrations/org/0008_ses_bot_verdict.sql`).
+ * As long as every click passes through here
  * once it is recorded, no pair is missed, and no click far from these ones is read. The email's
  * links are walked through `email_events_clicks_by_email_link` (a skip scan: one step per link),
  * each link's clicks read as a range of `occurred_at` (`BETWEEN`, never `abs(a - b)`).
@@ -62,10 +65,11 @@ export function clickBurstStatement(
              JOIN email_link AS l ON l.email_id = n.email_id AND l.link <> n.link
              JOIN email_events AS x INDEXED BY email_events_human_clicks_by_email_link
                ON x.email_id = n.email_id AND x.link = l.link
-           WHERE x.event_type = 'Click' AND x.engagement = 'human' AND x.occurred_at BETWEEN n.at - ? AND n.at + ?)
+           WHERE x.event_type = 'Click' AND x.engagement = 'human' AND x.is_bot_event IS NOT 'Unlikely'
+             AND x.occurred_at BETWEEN n.at - ? AND n.at + ?)
        UPDATE email_events SET engagement = 'machine', engagement_rule = 'click-burst'
        WHERE sns_message_id IN (SELECT id FROM burst) AND event_type = 'Click' AND engagement = 'human'
-         AND ${guard.sql}`,
+         AND is_bot_event IS NOT 'Unlikely' AND ${guard.sql}`,
     )
     .bind(JSON.stringify(clickIds), window, window, window, window, ...guard.params);
 }

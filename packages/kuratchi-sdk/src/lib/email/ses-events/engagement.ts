@@ -8,10 +8,11 @@ import {
 } from './engagement-rules.js';
 import type { EngagementVerdict } from '../model.js';
 import type { SesEventOf } from './ses-event.js';
+import { rawBotVerdict, SES_BOT_RULES, sesEngagement } from './ses-bot-verdict.js';
 
 /**
- * Human or machine: classifies SES Open and Click events with the versioned rules table
- * {@link ENGAGEMENT_RULES}. Pure and deterministic: a verdict depends only on the events and the
+ * Human or machine: SES's own verdict (`isBotEvent`, `ses-bot-verdict.ts`) when the event carries
+ * `Likely` or `Unlikely`; otherwise the versioned rules table {@link ENGAGEMENT_RULES}. Pure and deterministic: a verdict depends only on the events and the
  * rules, never on the clock or on the order events arrive in (SNS is unordered).
  * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html#event-publishing-retrieving-sns-contents-open-object
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
@@ -38,8 +39,10 @@ export const DEFAULT_HUMAN_RULE = 'default-human';
 export const CLICK_BURST_RULE = 'click-burst';
 
 /**
- * The intrinsic verdict of one event, from the event alone: the first machine rule (in table
- * order) that matches it, else the first human rule that does, else `default-human`.
+ * The intrinsic verdict of one event, from the event alone: SES's `isBotEvent` when it says
+ * `Likely` (`ses-likely-bot`, machine) or `Unlikely` (`ses-unlikely-bot`, human); else the first
+ * machine rule (in table order) that matches it, else the first human rule that does, else
+ * `default-human`.
  * @param rules a rules table; {@link ENGAGEMENT_RULES} unless given.
  * @throws {RangeError} when a custom table has a CIDR block that does not parse; a SyntaxError
  *   when it has a pattern that does not compile.
@@ -54,8 +57,9 @@ export function classifyEngagement(
 
 /**
  * Verdicts of a set of events, in input order: each event's intrinsic verdict, then the
- * cross-event rule `click-burst`, which only turns a human Click into machine (a machine verdict
- * keeps its intrinsic rule). The relation is symmetric, so the verdicts depend on the set of
+ * cross-event rule `click-burst`, which only turns a human Click the rules decided into machine (a
+ * machine verdict keeps its intrinsic rule; SES's verdict is never overridden, though its Clicks
+ * still count as the other Click of a burst). The relation is symmetric, so the verdicts depend on the set of
  * events only, never on their order: both Clicks of a burst are machine. Events of different
  * messages (`mail.messageId`) never affect each other.
  * @param rules a rules table; {@link ENGAGEMENT_RULES} unless given.
@@ -70,7 +74,9 @@ export function classifyEngagementSet(
   const verdicts = events.map((event) => intrinsicVerdict(event, compiled, rules.version));
   for (const index of clickBurstIndexes(events, rules.clickBurstWindowMs)) {
     const verdict = verdicts[index]!;
-    if (verdict.engagement === 'human') verdicts[index] = machine(CLICK_BURST_RULE, rules.version);
+    if (verdict.engagement === 'human' && verdict.rule !== SES_BOT_RULES.Unlikely) {
+      verdicts[index] = machine(CLICK_BURST_RULE, rules.version);
+    }
   }
   return verdicts;
 }
@@ -149,6 +155,10 @@ function factsOf(event: EngagementEvent): EventFacts {
 }
 
 function intrinsicVerdict(event: EngagementEvent, compiled: CompiledRule[], version: number): EngagementVerdict {
+  const raw = rawBotVerdict(event);
+  const ses = sesEngagement(raw);
+  if (ses !== undefined)
+    return { engagement: ses, rule: SES_BOT_RULES[raw as 'Likely' | 'Unlikely'], rulesVersion: version };
   const facts = factsOf(event);
   let humanRule: string | undefined;
   for (const candidate of compiled) {

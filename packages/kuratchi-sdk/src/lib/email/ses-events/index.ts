@@ -37,6 +37,8 @@ export type {
   EngagementRule,
   EngagementRules,
 } from './engagement.js';
+export { SES_BOT_RULES, rawBotVerdict, sesEngagement, verdictBy } from './ses-bot-verdict.js';
+export type { VerdictBy } from './ses-bot-verdict.js';
 export {
   reclassifyEngagementPage,
   countEngagementToReclassify,

@@ -80,10 +80,19 @@ const delivery = z.looseObject({
   }),
 });
 
+/**
+ * SES's own bot verdict on an Open or Click, inside the `open` / `click` object: `Likely` or
+ * `Unlikely` (a string), on configuration-set event destinations only; older events lack it. Any
+ * value is accepted: one other than those two is stored raw and treated as absent
+ * (`ses-events/engagement.ts`).
+ * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html#event-publishing-retrieving-sns-contents-open-object
+ */
+const isBotEvent = z.unknown().optional();
+
 const open = z.looseObject({
   eventType: z.literal('Open'),
   mail,
-  open: z.looseObject({ timestamp, ipAddress: z.string().optional(), userAgent: z.string().optional() }),
+  open: z.looseObject({ timestamp, ipAddress: z.string().optional(), userAgent: z.string().optional(), isBotEvent }),
 });
 
 const click = z.looseObject({
@@ -95,6 +104,7 @@ const click = z.looseObject({
     linkTags: z.record(z.string(), z.array(z.string())).optional(),
     ipAddress: z.string().optional(),
     userAgent: z.string().optional(),
+    isBotEvent,
   }),
 });
 

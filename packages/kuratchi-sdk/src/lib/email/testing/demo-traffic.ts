@@ -38,6 +38,16 @@ const LINKS = [
 ];
 
 /**
+ * SES's `isBotEvent` of a demo open or click: `Likely` or `Unlikely` for half of them, none for the
+ * rest (as events of older configuration sets), so the log shows both sources of a verdict. From
+ * the event's time, so the seeded random sequence stays as it was.
+ * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html#event-publishing-retrieving-sns-contents-open-object
+ */
+function botVerdictAt(time: Date): string | undefined {
+  return [undefined, 'Likely', undefined, 'Unlikely'][time.getTime() % 4];
+}
+
+/**
  * Realistic SNS traffic for the local demo and `kuratchi-ses simulate`: plausible next events of
  * the given emails (deliveries, delays, bounces, opens, clicks, complaints, unsubscribes),
  * signed for real, mixed with duplicates, out-of-order pairs, forged messages and events for
@@ -92,6 +102,7 @@ export function createDemoTraffic(options: DemoTrafficOptions) {
       link: pick(LINKS),
       bounceType: random() < 0.8 ? 'Permanent' : 'Transient',
       bounceSubType: pick(['General', 'NoEmail', 'MailboxFull'] as const),
+      isBotEvent: botVerdictAt(time),
     };
   }
 

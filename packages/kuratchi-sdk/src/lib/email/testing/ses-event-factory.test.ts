@@ -82,4 +82,10 @@ describe('buildSesEvent', () => {
     expect(click.click).toMatchObject({ ...client, link: 'https://example.com/docs' });
     expect(built({ ...base, eventType: 'Open' }).open.ipAddress).toBe('192.0.2.1');
   });
+
+  it("puts SES's isBotEvent on opens and clicks only when given", () => {
+    expect(built({ ...base, eventType: 'Open', isBotEvent: 'Likely' }).open.isBotEvent).toBe('Likely');
+    expect(built({ ...base, eventType: 'Click', isBotEvent: 'Unlikely' }).click.isBotEvent).toBe('Unlikely');
+    expect('isBotEvent' in built({ ...base, eventType: 'Open' }).open).toBe(false);
+  });
 });

@@ -46,6 +46,12 @@ export interface SesEventSpec {
   userAgent?: string;
   /** Open and Click: the client's IP address (default 192.0.2.1). */
   ipAddress?: string;
+  /**
+   * Open and Click: SES's bot verdict `isBotEvent` (`Likely` / `Unlikely`, or any other value);
+   * absent unless given, as in events of identity notifications and older events.
+   * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html#event-publishing-retrieving-sns-contents-open-object
+   */
+  isBotEvent?: string;
   /** Delivery: SES's processing time in ms (default 1200). */
   processingTimeMillis?: number;
   /** Complaint: feedback type (default abuse). */
@@ -91,6 +97,7 @@ export function buildSesEvent(spec: SesEventSpec): SesEvent {
     tags: { 'ses:configuration-set': ['kuratchi-email-tracking'], ...spec.tags },
   };
   const agent = spec.userAgent ?? DESKTOP_CHROME;
+  const botVerdict = spec.isBotEvent === undefined ? {} : { isBotEvent: spec.isBotEvent };
   const ipAddress = spec.ipAddress ?? '192.0.2.1';
   switch (spec.eventType) {
     case 'Send':
@@ -144,12 +151,19 @@ export function buildSesEvent(spec: SesEventSpec): SesEvent {
         },
       };
     case 'Open':
-      return { eventType: 'Open', mail, open: { timestamp: at, ipAddress, userAgent: agent } };
+      return { eventType: 'Open', mail, open: { timestamp: at, ipAddress, userAgent: agent, ...botVerdict } };
     case 'Click':
       return {
         eventType: 'Click',
         mail,
-        click: { timestamp: at, ipAddress, userAgent: agent, link: spec.link ?? 'https://example.com/', linkTags: {} },
+        click: {
+          timestamp: at,
+          ipAddress,
+          userAgent: agent,
+          link: spec.link ?? 'https://example.com/',
+          linkTags: {},
+          ...botVerdict,
+        },
       };
     case 'DeliveryDelay': {
       const dsn = spec.dsn ?? { status: '4.4.1', diagnosticCode: 'smtp; 421 4.4.1 Unable to connect' };

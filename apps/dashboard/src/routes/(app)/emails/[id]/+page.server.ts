@@ -4,6 +4,7 @@ import { activeOrganizationQueries } from '$lib/server/emails/org-queries';
 import { recipientOutcomeCounts } from 'kuratchi-sdk/internal/events';
 import { recipientSplit } from '$lib/server/emails/recipient-split';
 import { timelineDetails } from '$lib/timeline';
+import { verdictDetail } from '$lib/verdict-label';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
   const queries = await activeOrganizationQueries(locals);
@@ -25,6 +26,10 @@ export const load: PageServerLoad = async ({ locals, params }) => {
       suppression: suppressionOf.get(recipient.address) ?? null,
     })),
     links,
-    events: events.map((event) => ({ ...event, details: timelineDetails(event.eventType, event.detail) })),
+    // An open's or click's verdict says who decided it: SES's isBotEvent, or which of our rules.
+    events: events.map((event) => ({
+      ...event,
+      details: [...timelineDetails(event.eventType, event.detail), ...verdictDetail(event)],
+    })),
   };
 };

@@ -44,6 +44,8 @@ beforeAll(async () => {
       messageId: email.sesMessageId,
       recipient: email.recipient,
       time: new Date(at + i * 1000),
+      // SES's own bot verdict on the open: the timeline and the overview name it as the decider.
+      ...(eventType === 'Open' ? { isBotEvent: 'Likely' } : {}),
     });
     expect((await post(body, { env: archive })).status).toBe(200);
   }
@@ -104,6 +106,15 @@ describe('GET /emails/[id]/proof.json', () => {
     const html = await (await get(`/emails/${email.emailId}`, acmeCookie)).text();
     expect(html).toContain(`href="/emails/${email.emailId}/proof.json"`);
     expect(html).toContain('Download proof');
+  });
+
+  it("the timeline and the overview say who decided an open's or click's verdict: SES, or which rule", async () => {
+    const html = await (await get(`/emails/${email.emailId}`, acmeCookie)).text();
+    expect(html).toContain('machine · SES: likely bot');
+    // The click carries no isBotEvent: our rules decided.
+    expect(html).toMatch(/(human|machine) · rules: [a-zA-Z]/);
+    const overview = await (await get('/emails/overview', acmeCookie)).text();
+    expect(overview).toMatch(/data-verdict="SES: likely bot"[^]*?<td[^>]*>1<\/td>/);
   });
 
   it('another organisation gets 404, no session is sent to sign in, no archive is 409', async () => {

@@ -4,6 +4,7 @@ import { activeOrganizationQueries } from '$lib/server/emails/org-queries';
 import { ingestionHealth, readIngestionFigures } from '$lib/server/health';
 import { canaryHealth } from '$lib/server/canary/health';
 import { engagementRates } from '$lib/server/engagement';
+import { verdictRows } from '$lib/verdict-label';
 import { createD1IncidentStore } from '$lib/server/alerts/incident-store';
 import { organizationReputation } from '$lib/server/reputation/organization';
 import { readReputationSettings } from '$lib/server/reputation/settings';
@@ -22,9 +23,10 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
   const session = locals.session!;
   const organizationId = session.organization.id;
   const superadmin = session.user.role === 'superadmin';
-  const [stats, topLinks, activity, figures, deployment, alerts, canary, reputation] = await Promise.all([
+  const [stats, topLinks, verdicts, activity, figures, deployment, alerts, canary, reputation] = await Promise.all([
     queries.dailyStats(DAYS, now),
     queries.topLinks(now - DAYS * 86_400_000, now + 1, 10),
+    queries.verdictCounts(now - DAYS * 86_400_000, now + 1),
     queries.ingestionActivity(),
     // The organisation's own figures; the deployment's totals for a superadmin only.
     readIngestionFigures(adminDb, organizationId, now),
@@ -52,6 +54,7 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
     humansOnly,
     topLinks,
     engagement: engagementRates(stats),
+    verdicts: verdictRows(verdicts),
     reputation,
     canary,
     health: ingestionHealth(activity, readConfig(platform?.env).ingestionStaleMinutes, now, figures, deployment),
