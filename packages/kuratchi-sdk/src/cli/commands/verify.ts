@@ -123,6 +123,9 @@ async function verifyOptions(args: ParsedArgs): Promise<VerifySnsOptions> {
     if (!pem.includes('-----BEGIN CERTIFICATE-----'))
       throw new UsageError(`--cert ${certPath} is not a PEM certificate`);
     options.fetchCertificate = async () => pem;
+    // A certificate from a file, not from SNS: kept apart from the isolate's cache.
+    const { createSigningKeyCache } = await import('kuratchi-sdk/internal/verify');
+    options.keyCache = createSigningKeyCache({ maxEntries: 1 });
   }
   const topics = stringsFlag(args, 'topic-arn');
   // An offline tool: without --topic-arn it accepts any topic, said in words, and reports it unchecked.

@@ -10,6 +10,7 @@ import { createSesEventIngestor, type SesEventIngestorOptions } from './ingest.j
 import { applyParkedEvents } from '../routing/record.js';
 import { SNS_DEAD_LETTER_RETENTION_SECONDS } from '../sns/redrive.js';
 import type { SnsMessage } from '../sns/sns-message.js';
+import { createSigningKeyCache } from '../sns/signing-key-cache.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
 const NOW = TEST_NOW;
@@ -294,6 +295,8 @@ describe('ingest: refusals write nothing', () => {
       fetchCertificate: async () => {
         throw new Error('connect ECONNREFUSED');
       },
+      // Of its own: the isolate's cache already holds the certificate at this URL.
+      keyCache: createSigningKeyCache(),
     }).ingest(await notification({ eventType: 'Open', messageId: 'x' }));
     expect(result).toMatchObject({ status: 503, body: { outcome: 'unavailable', code: 'certificate-unavailable' } });
   });

@@ -68,7 +68,7 @@ describe('failed certificate fetches', () => {
     expect(fetchCertificate).toHaveBeenCalledTimes(2);
   });
 
-  it('are not remembered at a time before they happened, nor for another fetcher', async () => {
+  it('are remembered by URL, for any fetcher, but not at a time before they happened', async () => {
     const failing = vi.fn(async (_url: string): Promise<string> => {
       throw new Error('HTTP 503');
     });
@@ -77,10 +77,14 @@ describe('failed certificate fetches', () => {
     expect(await codeOf(verifySnsMessage(message, options(failing, keyCache, at(5))))).toBe('certificate-unavailable');
     expect(await codeOf(verifySnsMessage(message, options(failing, keyCache, at(4))))).toBe('certificate-unavailable');
     expect(failing).toHaveBeenCalledTimes(2);
-    expect(await codeOf(verifySnsMessage(message, options(signer.fetchCertificate, keyCache, at(5))))).toBe('verified');
+    const another = vi.fn(signer.fetchCertificate);
+    expect(await codeOf(verifySnsMessage(message, options(another, keyCache, at(5))))).toBe('certificate-unavailable');
+    expect(another).not.toHaveBeenCalled();
+    expect(await codeOf(verifySnsMessage(message, options(another, keyCache, at(15))))).toBe('verified');
+    expect(another).toHaveBeenCalledTimes(1);
   });
 
-  it('are bounded per fetcher: the oldest is forgotten first', async () => {
+  it('are bounded: the oldest is forgotten first', async () => {
     const fetchCertificate = vi.fn(async (_url: string): Promise<string> => {
       throw new Error('HTTP 404');
     });
@@ -127,27 +131,29 @@ describe('certificates that verified a signature', () => {
 });
 
 describe('fetchers made per call', () => {
-  it('are each called once, never answered from another fetcher, and share one parsed certificate', async () => {
+  it('fetch once for N messages of one certificate URL, and again only for another URL', async () => {
     const keyCache = createSigningKeyCache();
-    const fetchers = Array.from({ length: 20 }, () => vi.fn(async (_url: string) => signer.certificatePem));
-    for (const [n, fetchCertificate] of fetchers.entries()) {
-      await expect(
-        verifySnsMessage(await sign(`per-call-${n}`), options(fetchCertificate, keyCache)),
-      ).resolves.toBeTruthy();
+    const calls: string[] = [];
+    const perCall = () => async (url: string) => (calls.push(url), signer.certificatePem);
+    for (let n = 0; n < 20; n++) {
+      await expect(verifySnsMessage(await sign(`per-call-${n}`), options(perCall(), keyCache))).resolves.toBeTruthy();
     }
-    for (const fetchCertificate of fetchers) expect(fetchCertificate).toHaveBeenCalledTimes(1);
-    expect(keyCache.size).toBe(1);
-    const a = await keyCache.load(genuineUrl, async () => signer.certificatePem, NOW);
-    const b = await keyCache.load(genuineUrl, async () => signer.certificatePem, NOW);
-    expect(a).toBe(b);
-    expect(await a.keyFor('SHA-256')).toBe(await b.keyFor('SHA-256'));
+    expect(calls).toEqual([genuineUrl]);
+    const a = await keyCache.load(genuineUrl, perCall(), NOW);
+    expect(await keyCache.load(genuineUrl, perCall(), NOW)).toBe(a);
+    expect(a.verified).toBe(true);
+    const otherUrl = signer.certUrlFor('arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events');
+    expect(await keyCache.load(otherUrl, perCall(), NOW)).not.toBe(a);
+    expect(calls).toEqual([genuineUrl, otherUrl]);
+    expect(keyCache.size).toBe(2);
   });
 
-  it('share the isolate default cache when no keyCache is given: one parsed certificate in all', async () => {
+  it('fetch once through the isolate default cache when no keyCache is given', async () => {
     const own = await createSnsSigner();
     expect(defaultSigningKeyCache()).toBe(defaultSigningKeyCache());
     const before = defaultSigningKeyCache().size;
     expect(before).toBeLessThan(16);
+    let calls = 0;
     for (let n = 0; n < 20; n++) {
       const message = await own.sign({
         Type: 'Notification',
@@ -156,13 +162,13 @@ describe('fetchers made per call', () => {
         Message: 'x',
         Timestamp: NOW.toISOString(),
       });
-      const perCall = { fetchCertificate: async () => own.certificatePem, now: NOW, allowedTopicArns: [TOPIC] };
-      await verifySnsMessage(message, perCall);
+      const fetchCertificate = async () => (calls++, own.certificatePem);
+      await verifySnsMessage(message, { fetchCertificate, now: NOW, allowedTopicArns: [TOPIC] });
     }
+    expect(calls).toBe(1);
     expect(defaultSigningKeyCache().size).toBe(before + 1);
     const held = await defaultSigningKeyCache().load(own.certUrlFor(TOPIC), async () => own.certificatePem, NOW);
     expect(held.verified).toBe(true);
-    expect(await defaultSigningKeyCache().load(own.certUrlFor(TOPIC), async () => own.certificatePem, NOW)).toBe(held);
   });
 });
 

@@ -23,35 +23,36 @@ export interface CachedSigningKey {
  * the intended use; {@link defaultSigningKeyCache} is the one used when none is given). It holds
  * only public certificates, never request data, and reads no clock: time comes from the caller.
  *
- * Two tables: parsed certificates keyed by their PEM text (the key is a pure function of it, so
- * any caller may share them), and per fetcher function the URLs it served and the URLs it failed
- * on (so one fetcher's answers never stand in for another's: tests and tenants with their own
- * fetchers stay apart). Certificates that have verified a signature are evicted last, so forged
+ * Keyed by the policy-checked SigningCertURL (only an allowed topic's own SNS host gets this far),
+ * so a fetcher runs only on a miss, whether it is one function for the isolate's life or one made
+ * per call. A cache trusts every fetcher it is given for the URLs they serve: a fetcher of
+ * certificates that are not from AWS (a development certificate, a proof bundle's copy) gets a
+ * cache of its own. Certificates that have verified a signature are evicted last, so forged
  * messages naming many real certificate URLs cannot push the genuine one out.
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
  */
 export interface SigningKeyCache {
   /**
-   * The signing key of the certificate `fetchCertificate` serves at `url`, as of `now` (the
-   * verifier's clock): what this fetcher served for `url` before, without calling it; its failure
-   * for `url` less than `failureTtlSeconds` ago, thrown again without calling it; otherwise one
-   * call of `fetchCertificate` (shared by concurrent callers), whose PEM is parsed and whose keys
-   * are imported once per distinct certificate text, whichever fetcher served it.
+   * The signing key of the certificate at `url`, as of `now` (the verifier's clock): the one
+   * loaded for `url` before, without calling `fetchCertificate`; a failure for `url` less than
+   * `failureTtlSeconds` ago, thrown again without calling it; otherwise one call of
+   * `fetchCertificate` (shared by concurrent callers), whose PEM is parsed and whose keys are
+   * imported once.
    * @throws {SnsVerificationError} `certificate-unavailable` when the fetch failed (a retry may
    *   succeed), `certificate-invalid` when the text is not a readable RSA certificate.
    */
   load(url: string, fetchCertificate: FetchCertificate, now: Date): Promise<CachedSigningKey>;
   /** Records that `key` (from this cache) verified a signature: it is then evicted last. */
   markVerified(key: CachedSigningKey): void;
-  /** Number of distinct certificates held (for tests and memory checks). */
+  /** Number of certificate URLs held (for tests and memory checks). */
   readonly size: number;
 }
 
 /** Options of {@link createSigningKeyCache}. */
 export interface SigningKeyCacheOptions {
-  /** Most certificates kept, and most URLs kept per fetcher. Default 16 (SNS uses a few). */
+  /** Most certificate URLs kept. Default 16 (SNS uses a few). */
   maxEntries?: number;
-  /** Most failed URLs remembered per fetcher (the oldest is forgotten first). Default 64. */
+  /** Most failed URLs remembered (the oldest is forgotten first). Default 64. */
   maxFailures?: number;
   /**
    * How long a failed fetch is remembered, in seconds. Default 10: short enough that SNS's retry
@@ -63,24 +64,18 @@ export interface SigningKeyCacheOptions {
 
 interface KeyEntry extends CachedSigningKey {
   verified: boolean;
-  readonly pem: string;
+  readonly url: string;
 }
 
-/** A URL a fetcher was asked for: the pending load, and its entry once loaded. */
+/** A URL being loaded or loaded: the pending load, and its entry once loaded. */
 interface Located {
   readonly pending: Promise<KeyEntry>;
   entry?: KeyEntry;
 }
 
-interface FetcherScope {
-  readonly located: VerifiedLastLru<Located>;
-  readonly failed: Map<string, { error: SnsVerificationError; at: number }>;
-}
-
 /**
  * Creates a {@link SigningKeyCache}, so a warm Worker verifies a message with one
- * `crypto.subtle.verify` and no fetch, parse or import, and a fetcher made per call costs one
- * call of it (no parse, no import).
+ * `crypto.subtle.verify` and no fetch, parse or import, whatever fetcher it is given.
  * @throws {RangeError} when a bound is not a positive integer or the TTL is negative.
  */
 export function createSigningKeyCache(options: SigningKeyCacheOptions = {}): SigningKeyCache {
@@ -90,18 +85,9 @@ export function createSigningKeyCache(options: SigningKeyCacheOptions = {}): Sig
   if (!(ttlSeconds >= 0)) throw new RangeError('failureTtlSeconds must be zero or more');
   const ttlMs = ttlSeconds * 1000;
 
-  const certificates = new VerifiedLastLru<KeyEntry>(maxEntries, (entry) => entry.verified);
+  const located = new VerifiedLastLru<Located>(maxEntries, (l) => l.entry?.verified === true);
+  const failed = new Map<string, { error: SnsVerificationError; at: number }>();
   const own = new WeakSet<CachedSigningKey>();
-  const scopes = new WeakMap<FetchCertificate, FetcherScope>();
-
-  function scopeOf(fetchCertificate: FetchCertificate): FetcherScope {
-    let scope = scopes.get(fetchCertificate);
-    if (!scope) {
-      scope = { located: new VerifiedLastLru(maxEntries, (l) => l.entry?.verified === true), failed: new Map() };
-      scopes.set(fetchCertificate, scope);
-    }
-    return scope;
-  }
 
   async function read(url: string, fetchCertificate: FetchCertificate): Promise<KeyEntry> {
     let pem: string;
@@ -111,8 +97,6 @@ export function createSigningKeyCache(options: SigningKeyCacheOptions = {}): Sig
       const message = `signing certificate could not be fetched: ${describe(cause)}`;
       throw new SnsVerificationError('certificate-unavailable', message, { cause });
     }
-    const known = certificates.get(pem);
-    if (known) return known;
     let certificate: SigningCertificate;
     try {
       certificate = readSigningCertificate(pem);
@@ -120,45 +104,44 @@ export function createSigningKeyCache(options: SigningKeyCacheOptions = {}): Sig
       const message = `signing certificate is unreadable: ${describe(cause)}`;
       throw new SnsVerificationError('certificate-invalid', message, { cause });
     }
-    const entry = keyEntry(pem, certificate);
+    const entry = keyEntry(url, pem, certificate);
     own.add(entry);
-    certificates.set(pem, entry);
     return entry;
   }
 
   return {
     load(url, fetchCertificate, now) {
-      const scope = scopes.get(fetchCertificate);
-      const hit = scope?.located.get(url);
+      const hit = located.get(url);
       if (hit) return hit.pending;
       const time = now.getTime();
-      const failure = scope?.failed.get(url);
+      const failure = failed.get(url);
       if (failure && time >= failure.at && time < failure.at + ttlMs) {
         const { code, message } = failure.error;
         const again = `${message} (a failure of the last ${ttlSeconds} s, not fetched again yet)`;
         return Promise.reject(new SnsVerificationError(code, again, { cause: failure.error }));
       }
-      const into = scope ?? scopeOf(fetchCertificate);
-      into.failed.delete(url);
-      const located: Located = { pending: read(url, fetchCertificate).then((entry) => (located.entry = entry)) };
-      into.located.set(url, located);
-      located.pending.catch((error: SnsVerificationError) => {
-        if (into.located.peek(url) === located) into.located.delete(url);
-        into.failed.delete(url);
-        into.failed.set(url, { error, at: time });
-        if (into.failed.size > maxFailures) into.failed.delete(into.failed.keys().next().value!);
+      failed.delete(url);
+      const loading: Located = { pending: read(url, fetchCertificate).then((entry) => (loading.entry = entry)) };
+      located.set(url, loading);
+      loading.pending.catch((error: SnsVerificationError) => {
+        if (located.peek(url) === loading) located.delete(url);
+        failed.delete(url);
+        failed.set(url, { error, at: time });
+        if (failed.size > maxFailures) failed.delete(failed.keys().next().value!);
       });
-      return located.pending;
+      return loading.pending;
     },
     markVerified(key) {
       if (!own.has(key)) return;
       const entry = key as KeyEntry;
       entry.verified = true;
       // Back in (or kept in) the table even if unverified certificates had pushed it out meanwhile.
-      if (certificates.get(entry.pem) !== entry) certificates.set(entry.pem, entry);
+      if (located.peek(entry.url)?.entry !== entry) {
+        located.set(entry.url, { pending: Promise.resolve(entry), entry });
+      }
     },
     get size() {
-      return certificates.size;
+      return located.size;
     },
   };
 }
@@ -167,18 +150,19 @@ let isolateCache: SigningKeyCache | undefined;
 
 /**
  * The cache `verifySnsMessage` uses when it is given no `keyCache`: one per isolate (module
- * scope), created on first use with the default bounds. Sharing it is safe: URLs are remembered
- * per fetcher function, and parsed certificates by their own text. A caller that wants its own
- * bounds, or a test that wants a clean slate, passes a cache of its own.
+ * scope), created on first use with the default bounds, for fetchers of the certificates SNS
+ * serves. A caller that wants its own bounds, a fetcher of other certificates, or a test that
+ * wants a clean slate, passes a cache of its own.
  */
 export function defaultSigningKeyCache(): SigningKeyCache {
   isolateCache ??= createSigningKeyCache();
   return isolateCache;
 }
 
-function keyEntry(pem: string, certificate: SigningCertificate): KeyEntry {
+function keyEntry(url: string, pem: string, certificate: SigningCertificate): KeyEntry {
   const keys = new Map<SnsSignatureHash, Promise<CryptoKey>>();
   return {
+    url,
     pem,
     certificate,
     verified: false,

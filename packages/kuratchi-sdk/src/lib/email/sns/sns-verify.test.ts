@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { SnsMessageError, SnsVerificationError, type SnsVerificationErrorCode } from './errors.js';
 import type { SnsMessage } from './sns-message.js';
+import { createSigningKeyCache } from './signing-key-cache.js';
 import { snsStringToSign, verifySnsMessage, type VerifySnsOptions } from './sns-verify.js';
 import { createSnsSigner, type SnsSigner, type UnsignedSnsMessage } from '../testing/sns-signer.js';
 import { TEST_NOW, testIso, testTime } from '../../../../test/clock.js';
@@ -350,10 +351,10 @@ describe('cheap checks come before any certificate fetch', () => {
   });
 });
 
-describe('certificate fetching and caching', () => {
+describe('certificate fetching and caching (each test with a cache of its own)', () => {
   it('fetches a certificate once, then verifies from the cache', async () => {
     const fetchCertificate = vi.fn(signer.fetchCertificate);
-    const opts = { ...options, fetchCertificate };
+    const opts = { ...options, fetchCertificate, keyCache: createSigningKeyCache() };
     await Promise.all(
       [1, 2, 3].map(async (n) => verifySnsMessage(await signer.sign({ ...notification, MessageId: `m${n}` }), opts)),
     );
@@ -368,11 +369,14 @@ describe('certificate fetching and caching', () => {
       return signer.fetchCertificate(url);
     });
     const signed = await signer.sign(notification);
-    const error = await verifySnsMessage(signed, { ...options, fetchCertificate }).catch((e: unknown) => e);
+    const keyCache = createSigningKeyCache();
+    const error = await verifySnsMessage(signed, { ...options, fetchCertificate, keyCache }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'certificate-unavailable', retryable: true });
     up = true;
     const later = new Date(NOW.getTime() + 11_000); // past the default failureTtlSeconds (10)
-    await expect(verifySnsMessage(signed, { ...options, fetchCertificate, now: later })).resolves.toBeTruthy();
+    await expect(
+      verifySnsMessage(signed, { ...options, fetchCertificate, keyCache, now: later }),
+    ).resolves.toBeTruthy();
     expect(fetchCertificate).toHaveBeenCalledTimes(2);
   });
 
@@ -380,10 +384,12 @@ describe('certificate fetching and caching', () => {
     const signed = await signer.sign(notification);
     await expectRejected(signed, 'certificate-invalid', {
       ...options,
+      keyCache: createSigningKeyCache(),
       fetchCertificate: async () => '<html>hello</html>',
     });
     await expectRejected(signed, 'certificate-invalid', {
       ...options,
+      keyCache: createSigningKeyCache(),
       fetchCertificate: async () => '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----',
     });
   });

@@ -38,10 +38,10 @@ export interface VerifySnsOptions {
    */
   allowAnyTopic?: true;
   /**
-   * Cache of certificates and imported keys; default {@link defaultSigningKeyCache} (one per
-   * isolate). Either way a stable `fetchCertificate` is called once per certificate URL while the
-   * URL stays cached, and a fetcher made per call is called once per message (never trusted for
-   * another fetcher's URLs) but its certificate is parsed and imported only once.
+   * Cache of certificates and imported keys, by certificate URL; default
+   * {@link defaultSigningKeyCache} (one per isolate). `fetchCertificate`, stable or made per call,
+   * runs only when the URL is not cached. A fetcher of certificates not served by SNS needs a
+   * cache of its own.
    */
   keyCache?: SigningKeyCache;
 }
