@@ -87,4 +87,32 @@ describe.each(ORG_DATABASE_KINDS)('the cost of a page of the email log on $kind'
       bare.meta.rows_read * 1.5,
     );
   });
+  it('leaves out canary emails among the newest of a recipient prefix, and pages on without them', async () => {
+    const prefix = `canary-${crypto.randomUUID()}`;
+    const base = Date.UTC(2012, 0, 1);
+    // 60 emails one second apart; the newest and two more near the top are canary emails.
+    const canaries = new Set([59, 57, 40]);
+    await db.batch(
+      Array.from({ length: 60 }, (_, i) =>
+        db
+          .prepare(
+            `INSERT INTO emails (id, recipient, sender, subject, status, canary, created_at, updated_at)
+             VALUES (?, ?, 's@example.com', 'Hi', 'sent', ?, ?, 0)`,
+          )
+          .bind(`${prefix}-${i}`, `${prefix}.${i}@example.com`, canaries.has(i) ? 1 : 0, base + i * 1000),
+      ),
+    );
+    const queries = createD1EmailQueries(db);
+    const newest = Array.from({ length: 60 }, (_, i) => 59 - i);
+    const real = newest.filter((i) => !canaries.has(i)).map((i) => `${prefix}-${i}`);
+    const first = await queries.listEmails({ recipientPrefix: prefix }, { limit: PAGE });
+    expect(first.emails.map((email) => email.id)).toEqual(real.slice(0, PAGE));
+    const next = await queries.listEmails({ recipientPrefix: prefix }, { limit: PAGE, cursor: first.nextCursor });
+    expect(next.emails.map((email) => email.id)).toEqual(real.slice(PAGE));
+    expect(next.nextCursor).toBeNull();
+    const all = await queries.listEmails({ recipientPrefix: prefix, canary: 'include' }, { limit: PAGE });
+    expect(all.emails.map((email) => email.id)).toEqual(newest.slice(0, PAGE).map((i) => `${prefix}-${i}`));
+    const only = await queries.listEmails({ recipientPrefix: prefix, canary: 'only' }, { limit: PAGE });
+    expect(only.emails.map((email) => email.id)).toEqual([59, 57, 40].map((i) => `${prefix}-${i}`));
+  });
 });
