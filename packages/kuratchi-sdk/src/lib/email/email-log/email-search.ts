@@ -57,12 +57,18 @@ function sesMessageIdOf(word: string): string | null {
   return id && id.length >= 20 ? id.toLowerCase() : null;
 }
 
-/** FROM, extra WHERE terms, ORDER BY and their parameters of the email log with a full-text search. */
+/**
+ * FROM, extra WHERE terms, ORDER BY and their parameters of the email log with a full-text search;
+ * `pageKeys` (columns added to the page's) and `pageOrderBy` (on the page's columns) keep that
+ * order once the page is chosen.
+ */
 export interface EmailSearchSql {
   from: string;
   where: string[];
   params: unknown[];
   orderBy: string;
+  pageKeys?: string;
+  pageOrderBy: string;
 }
 
 /**
@@ -107,5 +113,7 @@ export function emailSearchSql(
     where,
     params,
     orderBy: 'email_search.rowid',
+    pageKeys: 'email_search.rowid AS searchKey',
+    pageOrderBy: 'searchKey',
   };
 }
