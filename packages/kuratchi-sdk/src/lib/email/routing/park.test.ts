@@ -1,15 +1,11 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
-import { createFaultPlan, failingD1 } from '../../../../test/failing-d1.js';
+import { countingPorts } from '../../../../test/counting-ports.js';
 import { insertEmail, ORGS, seedOrganizations } from '../../../../test/seed.js';
-import { createD1AdminStore } from './d1-admin-store.js';
-import { createD1OrgEmailStore } from './d1-org-email-store.js';
-import { createOrgDatabaseClient } from '../organizations/org-databases.js';
 import { buildSesEvent, type SesEventSpec } from '../testing/ses-event-factory.js';
 import { createSnsSigner, type SnsSigner } from '../testing/sns-signer.js';
 import { createSesEventIngestor } from '../ingest/ingest.js';
-import type { EventSinkPorts } from './record.js';
 
 /**
  * The park costs O(1) D1 round trips per event, whatever it holds. Events parked for a message
@@ -25,19 +21,6 @@ beforeAll(async () => {
   signer = await createSnsSigner();
   await seedOrganizations();
 });
-
-/** Sink ports on D1 bindings that count their round trips. */
-function countingPorts() {
-  const plan = createFaultPlan();
-  const adminDb = failingD1(env.ADMIN_DB, plan);
-  const orgDatabase = createOrgDatabaseClient(adminDb, { ORG_DB_ACME: failingD1(env.ORG_DB_ACME, plan) });
-  const ports: EventSinkPorts = {
-    adminStore: createD1AdminStore(adminDb),
-    resolveOrgEmailStore: async (id) => createD1OrgEmailStore(await orgDatabase(id)),
-    now: () => NOW,
-  };
-  return { plan, ports };
-}
 
 async function signed(spec: Omit<SesEventSpec, 'time'>) {
   const message = await signer.sign({
@@ -75,7 +58,7 @@ async function roundTripsWith(parkedCount: number, setup: (sesMessageId: string)
   const sesMessageId = `ses-park-${crypto.randomUUID()}`;
   await setup(sesMessageId);
   await fillPark(sesMessageId, parkedCount);
-  const { plan, ports } = countingPorts();
+  const { plan, ports } = countingPorts(NOW);
   const ingestor = createSesEventIngestor({
     ...ports,
     allowedTopicArns: [TOPIC],

@@ -1,11 +1,8 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW, testTime } from '../../../../test/clock.js';
-import { createFaultPlan, failingD1 } from '../../../../test/failing-d1.js';
+import { countingPorts } from '../../../../test/counting-ports.js';
 import { insertEmail, ORGS, seedOrganizations } from '../../../../test/seed.js';
-import { createD1AdminStore } from '../routing/d1-admin-store.js';
-import { createD1OrgEmailStore } from '../routing/d1-org-email-store.js';
-import { createOrgDatabaseClient } from '../organizations/org-databases.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { buildFirehoseRequestBody } from '../testing/firehose-request.js';
 import { FIREHOSE_ACCESS_KEY_HEADER } from '../ingest/firehose-request.js';
@@ -22,18 +19,6 @@ import { handleFirehoseDelivery } from './firehose-handler.js';
 const KEY = 'firehose-test-key';
 
 beforeAll(seedOrganizations);
-
-function countingSink() {
-  const plan = createFaultPlan();
-  const adminDb = failingD1(env.ADMIN_DB, plan);
-  const orgDatabase = createOrgDatabaseClient(adminDb, { ORG_DB_ACME: failingD1(env.ORG_DB_ACME, plan) });
-  const ports: EventSinkPorts = {
-    adminStore: createD1AdminStore(adminDb),
-    resolveOrgEmailStore: async (id) => createD1OrgEmailStore(await orgDatabase(id)),
-    now: () => TEST_NOW,
-  };
-  return { plan, ports };
-}
 
 async function deliver(ports: EventSinkPorts, texts: string[]) {
   const body = buildFirehoseRequestBody(texts, { requestId: `req-${crypto.randomUUID()}`, timestamp: TEST_NOW });
@@ -62,7 +47,7 @@ describe('the Firehose endpoint in direct mode', () => {
   it('parks 1,000 unrouted events in at most 30 D1 round trips (once more: duplicates, as few)', async () => {
     const ns = 'fh-unrouted';
     const texts = opens(ns, 1000, (i) => `ses-${ns}-${i % 500}`);
-    const { plan, ports } = countingSink();
+    const { plan, ports } = countingPorts(TEST_NOW);
     const response = await deliver(ports, texts);
     expect(response.status).toBe(200);
     expect(plan.calls).toBeLessThanOrEqual(30);
@@ -74,7 +59,7 @@ describe('the Firehose endpoint in direct mode', () => {
     expect(parked).toBe(1000);
 
     // Firehose delivered the same request again: nothing changes, as few round trips.
-    const again = countingSink();
+    const again = countingPorts(TEST_NOW);
     expect((await deliver(again.ports, texts)).status).toBe(200);
     expect(again.plan.calls).toBeLessThanOrEqual(30);
     const stillParked = await env.ADMIN_DB.prepare(
@@ -94,7 +79,7 @@ describe('the Firehose endpoint in direct mode', () => {
       .bind(`ses-${ns}-routed`, ORGS.acme, id)
       .run();
     const routed = opens(ns, 1, () => `ses-${ns}-routed`);
-    const { plan, ports } = countingSink();
+    const { plan, ports } = countingPorts(TEST_NOW);
     expect((await deliver(ports, [...crowded, ...routed])).status).toBe(200);
     expect(plan.calls).toBeLessThanOrEqual(12);
     const count = (sql: string) => env.ADMIN_DB.prepare(sql).bind(`ses-${ns}-crowded`).first('n');
