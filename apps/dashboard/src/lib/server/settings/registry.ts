@@ -152,6 +152,15 @@ export const SETTINGS = {
     description: "Region of the Worker's own SESv2 calls; required with AWS_ACCESS_KEY_ID.",
     example: 'eu-west-1',
   }),
+  KURATCHI_SES_TENANTS: setting({
+    section: 'aws',
+    schema: z.enum(['on', 'off'], { error: 'must be on or off' }),
+    default: 'off',
+    secret: false,
+    description:
+      'on: each organisation gets its own SES tenant (reputation, pause and suppression per organisation); needs AWS_ACCESS_KEY_ID. `kuratchi-ses deploy` turns it on for new deployments.',
+    wrangler: 'off',
+  }),
   AWS_ACCESS_KEY_ID: setting({
     section: 'aws',
     schema: z.string().min(16, 'must be an AWS access key id').optional(),
