@@ -3,7 +3,8 @@
  * complaint rates over a trailing window with a minimum volume, warn and pause thresholds below
  * SES's review levels, the state and audit log in the admin database, the lift, and the error
  * `sendEmail` reports for a paused organisation. Re-exports only. Loads the AWS SDK's SESv2
- * client (to pause an organisation's own configuration set).
+ * client (to pause an organisation's own configuration set, and to read SES's view of its tenant:
+ * GetReputationEntity, ListReputationEntities, ListRecommendations, and the status events' endpoint).
  * @see https://docs.aws.amazon.com/ses/latest/dg/faqs-enforcement.html
  * @module
  */
@@ -32,3 +33,16 @@ export type {
   OrganizationReputation,
   ReputationGuardStore,
 } from './d1-guard-store.js';
+export { organizationIdOfEntity, readSesReputationView } from './ses-view.js';
+export type { SesReputationView, SesStatusRecord, SesFinding } from './ses-view.js';
+export { rereadSesViews, sweepSesViews, refreshSesViews } from './ses-view-refresh.js';
+export type { SesViewRereads, SesViewRefresh } from './ses-view-refresh.js';
+export { createD1SesViewStore } from './d1-ses-view-store.js';
+export type { StoredSesReputationView, SesReputationSweep, SesViewStore } from './d1-ses-view-store.js';
+export {
+  handleTenantStatusEvent,
+  parseTenantStatusEvent,
+  TENANT_STATUS_SECRET_HEADER,
+  TENANT_STATUS_DETAIL_TYPES,
+} from './tenant-status-event.js';
+export type { TenantStatusEvent, TenantStatusEventOptions } from './tenant-status-event.js';
