@@ -74,6 +74,16 @@ describe('kuratchi-ses reputation against the built Worker', () => {
         "INSERT INTO organizations (id, name, database_binding, database_kind, created_at) VALUES ('org-initech', 'Initech', 'ORG_DO', 'durable-object', 0)",
       )
       .run();
+    // SES's view of Acme's tenant as the sweep stores it (admin migration 0019): disabled by SES.
+    await worker.admin
+      .prepare(
+        `INSERT INTO ses_reputation_views (organization_id, entity_arn, sending_status, aws_ses_status, aws_ses_cause,
+           customer_status, impact, findings, read_at)
+         VALUES ('org-acme', 'arn:aws:ses:eu-west-1:123456789012:tenant/org-acme/tn-1', 'DISABLED', 'DISABLED',
+           'bounce rate', 'ENABLED', 'HIGH', ?, ?)`,
+      )
+      .bind(JSON.stringify([{ type: 'BOUNCE', impact: 'HIGH', description: 'bounce rate rose' }]), now)
+      .run();
 
     const table = await runCli(['reputation', '--dashboard-url', worker.url]);
     assert.equal(table.code, 1, table.stderr);
@@ -82,18 +92,30 @@ describe('kuratchi-ses reputation against the built Worker', () => {
       lines[0],
       /^Last 7 days, per recipient; a rate warns or pauses only on 10 bounced \/ 10 complaining distinct addresses and 100 recipients\. Bounce warn 2 %, pause 4 %/,
     );
-    assert.match(lines[1], /^organisation\s+state\s+bounce\s+complaint\s+recipients\s+evaluated$/);
+    assert.match(lines[1], /^organisation\s+state\s+at SES\s+bounce\s+complaint\s+recipients\s+evaluated$/);
     // Worst first: the paused Acme, then Globex (no sends: no verdict yet), then Initech
     // (registered after the cron: never evaluated).
-    assert.match(lines[2], new RegExp(`^org-acme\\s+paused\\s+5 %\\s+0 %\\s+200\\s+${new Date(now).toISOString()}$`));
-    assert.match(lines[3], new RegExp(`^org-globex\\s+none\\s+0 %\\s+0 %\\s+0\\s+${new Date(now).toISOString()}$`));
+    assert.match(
+      lines[2],
+      new RegExp(`^org-acme\\s+paused\\s+disabled\\s+5 %\\s+0 %\\s+200\\s+${new Date(now).toISOString()}$`),
+    );
+    assert.match(
+      lines[3],
+      new RegExp(`^org-globex\\s+none\\s+-\\s+0 %\\s+0 %\\s+0\\s+${new Date(now).toISOString()}$`),
+    );
     // 250 recipients: the volume at which a bounce rate at the pause threshold (4 %) shows 10
     // addresses; 12,500 for 10 complaining addresses at 0.08 %.
     assert.match(
       table.stdout,
       /org-globex \(Globex\): no verdict yet: bounce needs 250 more recipients; complaint needs 12,500 more recipients\./,
     );
-    assert.match(lines[4], /^org-initech\s+ok\s+-\s+-\s+0\s+never$/);
+    assert.match(lines[4], /^org-initech\s+ok\s+-\s+-\s+-\s+0\s+never$/);
+    assert.match(
+      table.stdout,
+      new RegExp(
+        `org-acme at SES \\(read ${new Date(now).toISOString()}\\): SES disabled \\(bounce rate\\); impact high; finding BOUNCE: bounce rate rose\\.`,
+      ),
+    );
     assert.match(
       table.stdout,
       /org-acme \(Acme\): sending paused since .*, bounce rate 5 % is past the pause threshold 4 %; 0 send\(s\) refused\./,
@@ -107,6 +129,23 @@ describe('kuratchi-ses reputation against the built Worker', () => {
       [['org-globex', 'ok', 'none']],
     );
     assert.equal(answer.settings.minRecipients, 100);
+    assert.equal(answer.organizations[0].ses, null);
+    const acme = JSON.parse(
+      (await runCli(['reputation', '--dashboard-url', worker.url, '--org', 'org-acme', '--json'])).stdout,
+    );
+    assert.deepEqual(acme.organizations[0].ses, {
+      organizationId: 'org-acme',
+      entityArn: 'arn:aws:ses:eu-west-1:123456789012:tenant/org-acme/tn-1',
+      policy: null,
+      sendingStatus: 'DISABLED',
+      awsSesManaged: { status: 'DISABLED', cause: 'bounce rate', updatedAt: null },
+      customerManaged: { status: 'ENABLED', cause: null, updatedAt: null },
+      impact: 'HIGH',
+      findings: [{ type: 'BOUNCE', impact: 'HIGH', description: 'bounce rate rose' }],
+      readAt: now,
+      rereadDueAt: null,
+      rereadError: null,
+    });
 
     const unknown = await runCli(['reputation', '--dashboard-url', worker.url, '--org', 'org-nope']);
     assert.equal(unknown.code, 1);

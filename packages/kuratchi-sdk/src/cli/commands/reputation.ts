@@ -1,5 +1,6 @@
 import type { ReputationGuardSettings } from '#internal/guard/settings.js';
 import type { ReputationGuardState } from '#internal/guard/d1-guard-store.js';
+import type { StoredSesReputationView } from '#internal/guard/d1-ses-view-store.js';
 import { booleanFlag, integerFlag, parseCommandArgs, stringFlag, urlFlag } from '../args.js';
 import { err, out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
@@ -42,6 +43,8 @@ export interface ReputationRow {
   configurationSetSending: ReputationGuardState['configurationSetSending'];
   /** The larger of each rate over its pause threshold (1 = at pause). */
   pressure: number;
+  /** SES's view of the organisation's tenant as last read (null: no tenant known). */
+  ses: StoredSesReputationView | null;
 }
 
 interface ReputationAnswer {
@@ -68,23 +71,29 @@ needs), its bounce and complaint rates per recipient over the trailing window (a
 last evaluation, every cron run), the thresholds, and for a paused organisation since when,
 which rate crossed which threshold and how many sends were refused. A paused organisation
 is refused by sendEmail until a superadmin lifts the pause on the dashboard's Organisations page
-(with a reason, kept in the audit log; docs/guides/operate.md); this command only reads. From GET
+(with a reason, kept in the audit log; docs/guides/operate.md); this command only reads. Beside
+it, "at SES" is SES's own view of the organisation's tenant as last read (its sending status; a
+line gives SES's and our status records when not enabled, the impact and open findings); "-"
+when no tenant is known. From GET
 /api/ops/reputation; reads the dashboard's secret KURATCHI_OPS_TOKEN from the environment
 variable ${OPS_TOKEN_ENV}.
 
   Last 7 days, per recipient; a rate warns or pauses only on 50 bounced / 10 complaining distinct addresses and 200 recipients. Bounce warn 2 %, pause 4 %; complaint warn 0.05 %, pause 0.08 %.
-  organisation  state   bounce  complaint  recipients  evaluated
-  org-acme      paused  5 %     0 %        1300        2026-12-02T10:00:00.000Z
-  org-initech   none    0.5 %   0.5 %      200         2026-12-02T10:00:00.000Z
-  org-globex    ok      -       -          0           never
+  organisation  state   at SES    bounce  complaint  recipients  evaluated
+  org-acme      paused  disabled  5 %     0 %        1300        2026-12-02T10:00:00.000Z
+  org-initech   none    enabled   0.5 %   0.5 %      200         2026-12-02T10:00:00.000Z
+  org-globex    ok      -         -       -          0           never
   org-acme (Acme Corp): sending paused since 2026-12-02T10:00:00.000Z, bounce rate 5 % is past the pause threshold 4 %; 3 send(s) refused. A superadmin lifts it on the dashboard's Organisations page.
+  org-acme at SES (read 2026-12-02T09:50:00.000Z): SES disabled (bounce rate); impact high; finding BOUNCE: bounce rate rose.
   org-initech (Initech): no verdict yet: bounce needs 1,050 more recipients; complaint needs 9 more complaining addresses or 1,800 more recipients.
 
 "never" (and "-" rates) is an organisation the guard has not evaluated yet. --json prints the
 settings (thresholds as fractions) and the organisations (state, since, metric, rate, threshold,
 bounceRate, complaintRate, recipients, bounced, complained (distinct addresses), evaluatedAt,
 refusedSends, configurationSetName, verdict, needs, pressure: the larger of each rate over its
-pause threshold, 1 at pause).
+pause threshold, 1 at pause; ses: SES's view as last read, or null: entityArn, policy,
+sendingStatus, awsSesManaged and customerManaged {status, cause, updatedAt}, impact, findings
+[{type, impact, description, createdAt, updatedAt}], readAt, rereadDueAt, rereadError).
 
 ${optionsHelp(FLAGS)}
 
@@ -128,10 +137,11 @@ function printTable(settings: ReputationGuardSettings, rows: ReputationRow[], fo
     tty`Last ${settings.windowDays} days, per recipient; a rate warns or pauses only on ${settings.minEvidence.bounce} bounced / ${settings.minEvidence.complaint} complaining distinct addresses and ${settings.minRecipients} recipients. Bounce warn ${formatRate(bounce.warn)}, pause ${formatRate(bounce.pause)}; complaint warn ${formatRate(complaint.warn)}, pause ${formatRate(complaint.pause)}.`,
   );
   const table = [
-    ['organisation', 'state', 'bounce', 'complaint', 'recipients', 'evaluated'],
+    ['organisation', 'state', 'at SES', 'bounce', 'complaint', 'recipients', 'evaluated'],
     ...rows.map((row) => [
       row.organizationId,
       row.verdict === 'none' ? 'none' : row.state,
+      row.ses ? (row.ses.sendingStatus?.toLowerCase() ?? 'not read yet') : '-',
       row.bounceRate === null ? '-' : formatRate(row.bounceRate),
       row.complaintRate === null ? '-' : formatRate(row.complaintRate),
       String(row.recipients),
@@ -147,6 +157,8 @@ function printTable(settings: ReputationGuardSettings, rows: ReputationRow[], fo
         .trimEnd()}`,
     );
   for (const row of rows) {
+    const ses = sesLine(row);
+    if (ses) out(tty`${ses}`);
     if (row.verdict === 'none') {
       const needs = (['bounce', 'complaint'] as const).flatMap((m) =>
         row.needs[m] ? [`${m} needs ${row.needs[m]}`] : [],
@@ -170,4 +182,28 @@ function atSes(row: ReputationRow): string {
   if (row.configurationSetSending === 'disabled')
     return `; configuration set ${row.configurationSetName}: sending disabled at SES`;
   return `; configuration set ${row.configurationSetName}: not yet disabled at SES (retried each cron run; see the audit log)`;
+}
+
+/** What SES says of the organisation's tenant beyond "enabled", on a line of its own; null when nothing. */
+function sesLine(row: ReputationRow): string | null {
+  const view = row.ses;
+  if (!view) return null;
+  const parts = [
+    ...(
+      [
+        ['SES', view.awsSesManaged],
+        ['ours', view.customerManaged],
+      ] as const
+    ).flatMap(([who, record]) =>
+      record.status && record.status !== 'ENABLED'
+        ? [`${who} ${record.status.toLowerCase()}${record.cause ? ` (${record.cause})` : ''}`]
+        : [],
+    ),
+    ...(view.impact ? [`impact ${view.impact.toLowerCase()}`] : []),
+    ...view.findings.map((f) => `finding ${f.type}: ${f.description}`),
+    ...(view.rereadDueAt ? [`re-read owed (${view.rereadError})`] : []),
+  ];
+  if (!parts.length) return null;
+  const read = view.readAt === null ? 'not read yet' : `read ${new Date(view.readAt).toISOString()}`;
+  return `${row.organizationId} at SES (${read}): ${parts.join('; ')}.`;
 }

@@ -1,16 +1,18 @@
 import { redirect } from '@sveltejs/kit';
 import { SES_FIREHOSE_PATH, SES_WEBHOOK_PATH } from 'kuratchi-sdk/internal/events';
+import { SES_STATUS_EVENTS_PATH } from 'kuratchi-sdk/internal/guard';
 
 /**
  * Paths anyone may request: the sign-in pages, the liveness probe, the SNS webhook (which proves
- * its sender) and the Firehose endpoint (which checks its own access key).
+ * its sender), the Firehose endpoint and the SES status events endpoint (each checks its own key).
  */
 export function isPublicPath(pathname: string): boolean {
   return (
     pathname.startsWith('/auth/') ||
     pathname === '/api/ping' ||
     pathname === SES_WEBHOOK_PATH ||
-    pathname === SES_FIREHOSE_PATH
+    pathname === SES_FIREHOSE_PATH ||
+    pathname === SES_STATUS_EVENTS_PATH
   );
 }
 

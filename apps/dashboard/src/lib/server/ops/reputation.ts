@@ -1,16 +1,19 @@
 import { readReputationSettings } from '../reputation/settings';
 import { rankedOrganizations } from '../reputation/overview';
+import { sesViews } from '../reputation/ses-view';
 
 /**
  * `GET /api/ops/reputation`: the guard's settings and every organisation's state, worst first,
- * with its verdict (`none`: no verdict yet, `needs` says what more) (for `kuratchi-ses reputation`).
+ * with its verdict (`none`: no verdict yet, `needs` says what more) and SES's view of its tenant as
+ * last read (`ses`, null: no tenant known), and the last sweep (`sesSweep`) (for `kuratchi-ses reputation`).
  * @see https://docs.aws.amazon.com/ses/latest/dg/faqs-enforcement.html
  */
 export async function reputationStates(env: DashboardEnv): Promise<Response> {
   const settings = readReputationSettings(env);
-  const organizations = await rankedOrganizations(env.ADMIN_DB, settings);
+  const [organizations, ses] = await Promise.all([rankedOrganizations(env.ADMIN_DB, settings), sesViews(env.ADMIN_DB)]);
   return Response.json({
     settings,
+    sesSweep: ses.sweep,
     organizations: organizations.map(
       ({ organizationId, name, state, verdict, needs, pressure, configurationSetName, guard }) => ({
         organizationId,
@@ -32,6 +35,7 @@ export async function reputationStates(env: DashboardEnv): Promise<Response> {
         configurationSetName,
         configurationSetSending: guard?.configurationSetSending ?? null,
         pressure,
+        ses: ses.byOrganization[organizationId] ?? null,
       }),
     ),
   });

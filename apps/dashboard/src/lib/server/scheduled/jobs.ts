@@ -8,6 +8,7 @@ import { readConfig } from '../config';
 import { emailTracking } from '../tracking';
 import { reconcileJob } from '../reconcile/job';
 import { runReputationGuard } from '../reputation/guard-job';
+import { runSesViewJob } from '../reputation/ses-view';
 import type { ScheduledJob } from './run-jobs';
 
 /** How long the lag histogram is kept. */
@@ -53,6 +54,12 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       // indexed queries per organisation, and a pause should not wait.
       name: 'reputation-guard',
       run: (now) => runReputationGuard(env, now),
+    },
+    {
+      // SES's view of each tenant: owed re-reads every run, a ListReputationEntities sweep daily
+      // (../reputation/ses-view; off unless KURATCHI_SES_TENANTS=on with AWS credentials).
+      name: 'ses-view',
+      run: (now) => runSesViewJob(env, now),
     },
     {
       // Last, so it sees what the jobs above did: opens and clears incidents, and sends each

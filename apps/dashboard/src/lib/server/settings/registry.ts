@@ -188,6 +188,15 @@ export const SETTINGS = {
     description: "Another SESv2 endpoint instead of AWS's (a local fake in tests and the demo, LocalStack).",
     example: 'http://127.0.0.1:4566',
   }),
+  // The EventBridge connection (API_KEY) sends it as a header; its ApiKeyValue is at most 512 characters.
+  // https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_CreateConnectionApiKeyAuthRequestParameters.html
+  KURATCHI_SES_STATUS_KEY: setting({
+    section: 'aws',
+    schema: token().max(512, 'must be at most 512 characters (the limit of EventBridge API keys)').optional(),
+    secret: true,
+    description:
+      'Key SES status events must carry (x-kuratchi-eventbridge-key) at /api/eventbridge/ses-status; unset: it answers 401.',
+  }),
 
   // ── alerts: the health panel and the alerts job ──
   KURATCHI_ALERT_WEBHOOK_URL: setting({

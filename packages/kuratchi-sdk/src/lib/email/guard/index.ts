@@ -43,6 +43,7 @@ export {
   handleTenantStatusEvent,
   parseTenantStatusEvent,
   TENANT_STATUS_SECRET_HEADER,
+  SES_STATUS_EVENTS_PATH,
   TENANT_STATUS_DETAIL_TYPES,
 } from './tenant-status-event.js';
 export type { TenantStatusEvent, TenantStatusEventOptions } from './tenant-status-event.js';

@@ -4,6 +4,9 @@ import { sameSecret } from '../shared/same-secret.js';
 import type { SesClientInput } from '../ses/client.js';
 import { rereadSesViews, sweepSesViews } from './ses-view-refresh.js';
 
+/** Where the dashboard receives the status events (its route). */
+export const SES_STATUS_EVENTS_PATH = '/api/eventbridge/ses-status';
+
 /**
  * The header the EventBridge connection sends the secret in: an API-key connection
  * (`AuthorizationType` `API_KEY`) sends `ApiKeyName: ApiKeyValue` with every request.

@@ -4,6 +4,7 @@ import type { Actions, PageServerLoad } from './$types';
 import { liftFromForm } from '$lib/server/reputation/lift';
 import { rankedOrganizations } from '$lib/server/reputation/overview';
 import { readReputationSettings } from '$lib/server/reputation/settings';
+import { sesViews } from '$lib/server/reputation/ses-view';
 import { onboardOrganization } from '$lib/server/users/onboard';
 import { formAction, requireSuperadmin, superadminChange } from '$lib/server/users/page-actions';
 
@@ -11,21 +12,22 @@ const superadmin = (locals: App.Locals) => requireSuperadmin(locals, 'see organi
 
 /**
  * Every organisation's reputation guard state, worst first, where its database lives (D1 or its
- * Durable Object), and the audit log (superadmin only).
+ * Durable Object), SES's view of its tenant as last read, and the audit log (superadmin only).
  */
 export const load: PageServerLoad = async ({ locals, platform }) => {
   superadmin(locals);
   const settings = readReputationSettings(platform!.env);
   const adminDb = locals.kuratchi.getAdminDb();
-  const [organizations, audit, locations] = await Promise.all([
+  const [organizations, audit, locations, ses] = await Promise.all([
     rankedOrganizations(adminDb, settings),
     createD1ReputationGuardStore(adminDb).listAudit({ limit: 100 }),
     listOrganizations(adminDb),
+    sesViews(adminDb),
   ]);
   const databases = Object.fromEntries(
     locations.map(({ id, kind, binding, movingSince }) => [id, { kind, binding, movingSince }]),
   );
-  return { settings, organizations, audit, databases };
+  return { settings, organizations, audit, databases, ses };
 };
 
 export const actions: Actions = {
