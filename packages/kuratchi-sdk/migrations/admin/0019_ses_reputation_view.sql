@@ -34,10 +34,13 @@ CREATE TABLE ses_reputation_views (
 
 CREATE INDEX ses_reputation_views_reread ON ses_reputation_views (reread_due_at) WHERE reread_due_at IS NOT NULL;
 
--- The daily sweep of ListReputationEntities (one row): when it last completed, and how it went.
+-- The daily sweep of ListReputationEntities (one row): when it last completed (0: never) and with
+-- how many tenants; due_since: a sweep is owed before the day is up (it failed, or a status event
+-- named no known tenant), which the cron's next run does; error: the last failure's.
 CREATE TABLE ses_reputation_sweeps (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   swept_at INTEGER NOT NULL,
   entities INTEGER NOT NULL,
+  due_since INTEGER,
   error TEXT
 );

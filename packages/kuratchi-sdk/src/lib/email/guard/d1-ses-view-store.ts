@@ -15,7 +15,9 @@ export interface SesReputationSweep {
   /** When it last completed (epoch ms; 0: never). */
   sweptAt: number;
   entities: number;
-  /** The error of an attempt since then (the next cron run sweeps again), null when it succeeded. */
+  /** Since when a sweep is owed before the day is up (a failure, an event naming no known tenant); null: none. */
+  dueSince: number | null;
+  /** The last failure's error since the last completed sweep, null when none. */
   error: string | null;
 }
 
@@ -153,31 +155,33 @@ export function createD1SesViewStore(db: D1Database) {
         ...stored.filter((v) => !keep.has(v.organizationId)).map((v) => remove(v.organizationId)),
         db
           .prepare(
-            `INSERT INTO ses_reputation_sweeps (id, swept_at, entities, error) VALUES (1, ?1, ?2, NULL)
-             ON CONFLICT (id) DO UPDATE SET swept_at = ?1, entities = ?2, error = NULL`,
+            `INSERT INTO ses_reputation_sweeps (id, swept_at, entities, due_since, error) VALUES (1, ?1, ?2, NULL, NULL)
+             ON CONFLICT (id) DO UPDATE SET swept_at = ?1, entities = ?2, due_since = NULL, error = NULL`,
           )
           .bind(now, views.length),
       ]);
     },
 
     /**
-     * Records a failed sweep's error; the last completed sweep's time stays (0: none yet). A sweep
-     * with an error is due again at the cron's next run.
+     * Records that a sweep is owed at the cron's next run (keeping the first time it was owed), and
+     * a failure's error; the last completed sweep's time stays (0: none yet).
      */
-    async sweepFailed(error: string): Promise<void> {
+    async oweSweep(now: number, error: string | null = null): Promise<void> {
       await db
         .prepare(
-          `INSERT INTO ses_reputation_sweeps (id, swept_at, entities, error) VALUES (1, 0, 0, ?1)
-           ON CONFLICT (id) DO UPDATE SET error = ?1`,
+          `INSERT INTO ses_reputation_sweeps (id, swept_at, entities, due_since, error) VALUES (1, 0, 0, ?1, ?2)
+           ON CONFLICT (id) DO UPDATE SET due_since = coalesce(due_since, ?1), error = coalesce(?2, error)`,
         )
-        .bind(error)
+        .bind(now, error)
         .run();
     },
 
     /** The last sweep, null before the first. */
     async lastSweep(): Promise<SesReputationSweep | null> {
       return db
-        .prepare('SELECT swept_at AS sweptAt, entities, error FROM ses_reputation_sweeps WHERE id = 1')
+        .prepare(
+          'SELECT swept_at AS sweptAt, entities, due_since AS dueSince, error FROM ses_reputation_sweeps WHERE id = 1',
+        )
         .first<SesReputationSweep>();
     },
   };

@@ -74,7 +74,7 @@ export async function rereadSesViews(options: {
  * when an entity reports an impact), grouped by the resource they are about. The tenants of known
  * organisations replace every stored view in one batch (an organisation SES did not list has no
  * tenant). The safety net of the status events, which EventBridge delivers on a best-effort basis.
- * A failure is recorded (`ses_reputation_sweeps.error`: the cron's next run sweeps again) and rethrown.
+ * A failure is recorded (a sweep owed, with the error: the cron's next run sweeps again) and rethrown.
  * @returns the views stored.
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_ListReputationEntities.html
  * @see https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-ses.html (best effort)
@@ -87,7 +87,8 @@ export async function sweepSesViews(options: {
   try {
     return await sweepOnce(options);
   } catch (error) {
-    await createD1SesViewStore(options.adminDb).sweepFailed(
+    await createD1SesViewStore(options.adminDb).oweSweep(
+      options.now.getTime(),
       error instanceof Error ? `${error.name}: ${error.message}` : String(error),
     );
     throw error;
@@ -138,8 +139,8 @@ export interface SesViewRefresh {
 
 /**
  * The cron's part: retries every owed re-read, then sweeps when the last complete sweep is a day
- * old, or there was none, or the last attempt failed. A failed sweep is recorded and thrown (the
- * job's run fails, and the next run sweeps again).
+ * old, or there was none, or one is owed (a failure, an event naming no known tenant). A failed
+ * sweep is recorded and thrown (the job's run fails, and the next run sweeps again).
  */
 export async function refreshSesViews(options: {
   adminDb: D1Database;
@@ -150,6 +151,6 @@ export async function refreshSesViews(options: {
   const due = await store.listRereadsDue();
   const rereads = await rereadSesViews({ ...options, entityArns: due.map((v) => v.entityArn) });
   const last = await store.lastSweep();
-  if (last && last.error === null && options.now.getTime() - last.sweptAt < DAY_MS) return { rereads, swept: null };
+  if (last && last.dueSince === null && options.now.getTime() - last.sweptAt < DAY_MS) return { rereads, swept: null };
   return { rereads, swept: (await sweepSesViews(options)).length };
 }

@@ -162,7 +162,7 @@ describe('the sweep (ListReputationEntities)', () => {
         rereadError: null,
       },
     ]);
-    expect(await store().lastSweep()).toEqual({ sweptAt: now.getTime(), entities: 1, error: null });
+    expect(await store().lastSweep()).toEqual({ sweptAt: now.getTime(), entities: 1, dueSince: null, error: null });
   });
 
   it('runs from the cron once a day, and again at the next run after a failure', async () => {
@@ -173,7 +173,12 @@ describe('the sweep (ListReputationEntities)', () => {
       .resolves({ ReputationEntities: [entity(ORG_A)] });
     const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
     await expect(refreshSesViews({ adminDb: env.ADMIN_DB, ses, now: at(0) })).rejects.toThrow(/Rate exceeded/);
-    expect(await store().lastSweep()).toMatchObject({ sweptAt: 0, error: 'TooManyRequestsException: Rate exceeded' });
+    expect(await store().lastSweep()).toEqual({
+      sweptAt: 0,
+      entities: 0,
+      dueSince: now.getTime(),
+      error: 'TooManyRequestsException: Rate exceeded',
+    });
     expect(await refreshSesViews({ adminDb: env.ADMIN_DB, ses, now: at(10) })).toMatchObject({ swept: 1 });
     expect(await refreshSesViews({ adminDb: env.ADMIN_DB, ses, now: at(20) })).toMatchObject({ swept: null });
     expect(await refreshSesViews({ adminDb: env.ADMIN_DB, ses, now: at(10 + 24 * 60) })).toMatchObject({ swept: 1 });
@@ -278,12 +283,20 @@ describe('the status events endpoint', () => {
     });
   });
 
-  it('sweeps every tenant when none of the resources names a known organisation', async () => {
+  it('owes the cron a sweep of every tenant when none of the resources names a known organisation, within the day', async () => {
     mock.on(ListReputationEntitiesCommand).resolves({ ReputationEntities: [entity(ORG_B)] });
-    const response = await handle(post(statusEvent(['arn:aws:ses:eu-west-1:123456789012:tenant-unknown-form'])));
-    expect(await response.json()).toEqual({ outcome: 'swept', tenants: 1 });
+    await refreshSesViews({ adminDb: env.ADMIN_DB, ses, now });
+    const unknown = 'arn:aws:ses:eu-west-1:123456789012:tenant-unknown-form';
+    const response = await handle(post(statusEvent([unknown])));
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ outcome: 'sweep-owed', ignored: [unknown] });
     expect(mock.commandCalls(GetReputationEntityCommand)).toHaveLength(0);
-    expect((await store().list()).map((v) => v.organizationId)).toEqual([ORG_B]);
+    expect(await store().lastSweep()).toMatchObject({ dueSince: now.getTime() });
+    // Ten minutes later, well within the day: the cron sweeps again because it is owed.
+    const later = new Date(now.getTime() + 600_000);
+    expect(await refreshSesViews({ adminDb: env.ADMIN_DB, ses, now: later })).toMatchObject({ swept: 1 });
+    expect(mock.commandCalls(ListReputationEntitiesCommand)).toHaveLength(2);
+    expect(await store().lastSweep()).toMatchObject({ sweptAt: later.getTime(), dueSince: null });
   });
 
   it('answers 503 without AWS credentials (nothing to read SES with)', async () => {

@@ -2,7 +2,8 @@ import type { D1Database } from '@cloudflare/workers-types';
 import { readBoundedBytes } from '../shared/bounded-body.js';
 import { sameSecret } from '../shared/same-secret.js';
 import type { SesClientInput } from '../ses/client.js';
-import { rereadSesViews, sweepSesViews } from './ses-view-refresh.js';
+import { createD1SesViewStore } from './d1-ses-view-store.js';
+import { rereadSesViews } from './ses-view-refresh.js';
 
 /** Where the dashboard receives the status events (its route). */
 export const SES_STATUS_EVENTS_PATH = '/api/eventbridge/ses-status';
@@ -65,13 +66,15 @@ const answer = (status: number, body: Record<string, unknown>) => Response.json(
  * The endpoint an EventBridge rule's API destination posts SES's "Sending Status Enabled /
  * Disabled" events to. The event only prompts a re-read: the tenants it names are read from SES
  * (`rereadSesViews`) and what SES answers is stored; when none of its resources names a known
- * organisation (their form is not documented), every tenant is swept instead. Answers:
+ * organisation (their form is not documented), a sweep of every tenant is owed to the cron's next
+ * run (a sweep pages through every tenant: longer than the 5 seconds EventBridge waits). Answers:
  * - 401: the secret header missing or wrong (compared in constant time), or no secret configured;
  * - 400: not JSON, not an event envelope, or larger than an event can be;
- * - 200: re-read (or an event of another type, ignored);
+ * - 200: re-read, or an event of another type (ignored); 202: a sweep owed to the cron;
  * - 503: no AWS credentials, or a re-read failed (recorded: the cron retries it; EventBridge
  *   retries a 5xx too, and a second re-read is harmless).
  * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-api-destinations.html
+ * @see https://repost.aws/knowledge-center/eventbridge-api-destination-target-failure (5 s timeout, retries)
  * @see https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-ses.html
  */
 export async function handleTenantStatusEvent(request: Request, options: TenantStatusEventOptions): Promise<Response> {
@@ -91,13 +94,8 @@ export async function handleTenantStatusEvent(request: Request, options: TenantS
   if (!options.ses) return answer(503, { error: 'not-configured', message: 'no AWS credentials to read SES with' });
   const rereads = await rereadSesViews({ ...options, ses: options.ses, entityArns: event.resources });
   if (rereads.read.length + rereads.removed.length + rereads.failed.length === 0) {
-    try {
-      const views = await sweepSesViews({ ...options, ses: options.ses });
-      return answer(200, { outcome: 'swept', tenants: views.length });
-    } catch (error) {
-      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      return answer(503, { error: 'reread-failed', message: text });
-    }
+    await createD1SesViewStore(options.adminDb).oweSweep(options.now.getTime());
+    return answer(202, { outcome: 'sweep-owed', ignored: rereads.ignored });
   }
   if (rereads.failed.length) return answer(503, { error: 'reread-failed', ...rereads });
   return answer(200, { outcome: 'reread', ...rereads });
