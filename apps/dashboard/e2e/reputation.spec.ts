@@ -49,8 +49,20 @@ test('a bounce rate past the pause threshold pauses the organisation; the admin 
   // The superadmin: every organisation, worst first; the lift needs a reason and is audited.
   await page.context().clearCookies();
   await signIn(page, USERS.root);
+  // Beside ours, SES's view of Globex's tenant as the ses-view job stores it (admin migration 0019).
+  d1(
+    'ADMIN_DB',
+    `INSERT OR REPLACE INTO ses_reputation_views (organization_id, entity_arn, sending_status, aws_ses_status,
+       aws_ses_cause, customer_status, impact, findings, read_at)
+     VALUES ('org-globex', 'arn:aws:ses:eu-west-1:123456789012:tenant/org-globex/tn-1', 'DISABLED', 'DISABLED',
+       'bounce rate', 'ENABLED', 'HIGH', '[{"type":"BOUNCE","impact":"HIGH","description":"bounce rate rose"}]', ${now})`,
+  );
   await page.goto('/admin/organizations');
   const rows = page.locator('[data-testid="organizations"] tbody tr');
+  const atSes = page.locator('[data-organization="org-globex"] [data-ses-sending]');
+  await expect(atSes).toHaveAttribute('data-ses-sending', 'DISABLED');
+  await expect(atSes).toContainText('SES: disabled (bounce rate)');
+  await expect(atSes.locator('[data-finding="BOUNCE"]')).toContainText('bounce rate rose');
   await expect(rows.first()).toHaveAttribute('data-organization', 'org-globex');
   await expect(rows.first()).toHaveAttribute('data-state', 'paused');
   await expect(page.locator('[data-organization="org-acme"]')).not.toHaveAttribute('data-state', 'paused');
