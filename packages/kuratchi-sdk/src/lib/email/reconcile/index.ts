@@ -16,3 +16,8 @@ export { createThrottle, INSIGHTS_MIN_INTERVAL_MS } from './throttle.js';
 export type { Throttle, ThrottleOptions } from './throttle.js';
 export { readVdmStatus, VDM_OFF_MESSAGE } from './vdm.js';
 export type { VdmStatus } from './vdm.js';
+export { runExportJobs, EXPORT_MAX_RESULTS } from './export-jobs.js';
+export type { ExportJobsOptions, ExportJobsReport } from './export-jobs.js';
+export { readExportRecords } from './export-records.js';
+export { createD1ExportJobStore, exportJobRowId } from './d1-export-job-store.js';
+export type { ExportJobRow, ExportJobState, ExportJobStore } from './d1-export-job-store.js';
