@@ -60,8 +60,11 @@ export interface ExportJobsReport {
 export interface ExportJobsOptions {
   /** The Worker's own SESv2 client or its configuration. */
   ses: SesClientInput;
-  /** The Worker's own S3 client or its configuration (reads the export files). */
-  s3: S3Client | S3ClientConfig;
+  /**
+   * The Worker's own S3 client or its configuration (reads the export files); default one of the
+   * `ses` configuration's region, credentials and endpoint (path-style with an endpoint).
+   */
+  s3?: S3Client | S3ClientConfig;
   /** The admin database (`reconcile_export_jobs`, admin migration 0021), or a store over it. */
   adminDb: D1Database;
   store?: ExportJobStore;
@@ -117,7 +120,7 @@ export interface ExportJobsOptions {
 export async function runExportJobs(options: ExportJobsOptions, now: Date): Promise<ExportJobsReport> {
   const at = now.getTime();
   const ses = resolveSesClient(options.ses);
-  const s3 = options.s3 instanceof S3Client ? options.s3 : new S3Client(options.s3);
+  const s3 = options.s3 instanceof S3Client ? options.s3 : new S3Client(options.s3 ?? s3Config(options.ses));
   const store = options.store ?? createD1ExportJobStore(options.adminDb);
   const maxResults = options.maxResults ?? EXPORT_MAX_RESULTS;
   const minRangeMs = options.minRangeMs ?? MINUTE_MS;
@@ -295,6 +298,14 @@ export async function runExportJobs(options: ExportJobsOptions, now: Date): Prom
   return report;
 }
 
+/** An S3 client configuration of the SESv2 one's region, credentials and endpoint. */
+function s3Config(ses: SesClientInput): S3ClientConfig {
+  if (typeof (ses as { send?: unknown }).send === 'function')
+    throw new TypeError('runExportJobs: pass `s3` when `ses` is a client');
+  const { region, credentials, endpoint } = ses as S3ClientConfig;
+  return { region, credentials, ...(endpoint ? { endpoint, forcePathStyle: true } : {}) };
+}
+
 /** Retry delay after `attempts` failures in a row: 10 min, doubling, at most a day. */
 function backoffMs(attempts: number): number {
   return Math.min(10 * MINUTE_MS * 2 ** (attempts - 1), DAY_MS);
@@ -378,7 +389,7 @@ async function readExportFile(s3: S3Client, url: string, fetcher: typeof fetch) 
   return records;
 }
 
-async function text(bytes: Uint8Array): Promise<string> {
+async function text(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
     return new Response(stream).text();
