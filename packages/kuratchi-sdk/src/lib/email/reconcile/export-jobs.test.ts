@@ -109,13 +109,20 @@ function run(c: Clients, now: Date, extra: Partial<ExportJobsOptions> = {}) {
 }
 
 /** GetExportJob's answer for a COMPLETED job whose file is under `prefix`, and that file in S3 (one object, JSON lines). */
-function completed(c: Clients, jobId: string, prefix: string, lines: readonly unknown[], exported = lines.length) {
+function completed(
+  c: Clients,
+  jobId: string,
+  prefix: string,
+  lines: readonly unknown[],
+  exported: number | null = lines.length,
+) {
   c.sesMock.on(GetExportJobCommand, { JobId: jobId }).resolves({
     JobId: jobId,
     ExportSourceType: 'MESSAGE_INSIGHTS',
     JobStatus: 'COMPLETED',
     ExportDestination: { DataFormat: 'JSON', S3Url: prefix },
-    Statistics: { ProcessedRecordsCount: exported, ExportedRecordsCount: exported },
+    // ExportedRecordsCount "might not be available for all export source types" (API_ExportStatistics).
+    Statistics: exported === null ? {} : { ProcessedRecordsCount: exported, ExportedRecordsCount: exported },
   });
   const key = `${prefix.replace(/^s3:\/\/[^/]+\//, '')}part-00000.json`;
   c.s3Mock.on(ListObjectsV2Command, { Prefix: prefix.replace(/^s3:\/\/[^/]+\//, '') }).resolves({
@@ -359,10 +366,14 @@ describe('bulk reconciliation through SESv2 export jobs (aws-sdk-client-mock, re
     const middle = d.start + DAY / 2;
     const aAt = new Date(d.sentAt.getTime() + 900);
     const bAt = new Date(d.start + 20 * HOUR + 900);
-    completed(c, 'job-whole', `${DESTINATION}${d.name}/${d.start}-${d.end}/`, [
-      delivery(a, 'eve@example.com', aAt),
-      delivery(b, 'fay@example.com', bAt),
-    ]);
+    completed(
+      c,
+      'job-whole',
+      `${DESTINATION}${d.name}/${d.start}-${d.end}/`,
+      [delivery(a, 'eve@example.com', aAt), delivery(b, 'fay@example.com', bAt)],
+      null,
+    );
+    // Full by its own count: the file holds MaxResults records (no statistics given).
     expect(await run(c, d.after(10 * MINUTE), { maxResults: 2 })).toMatchObject({ split: 1, records: 0, applied: 0 });
     expect(await rows(d.name)).toMatchObject([
       { range_start: d.start, range_end: d.end, state: 'split', records: 2, records_imported: 0 },
@@ -395,6 +406,38 @@ describe('bulk reconciliation through SESv2 export jobs (aws-sdk-client-mock, re
     expect((await rows(d.name)).map((row) => row['state'])).toEqual(['split', 'done', 'done']);
     expect(await eventsOf(b.emailId)).toEqual([
       { event_type: 'Delivery', source: 'reconcile', occurred_at: bAt.getTime() },
+    ]);
+  });
+
+  it('reads a pre-signed https output URL (a gzip JSON array) instead of s3://, with no S3 call', async () => {
+    const d = day();
+    const email = await sendAt(d.sentAt, 'gil@example.com');
+    const deliveredAt = new Date(d.sentAt.getTime() + 600);
+    const c = clients();
+    c.sesMock.on(CreateExportJobCommand).resolves({ JobId: 'job-presigned' });
+    await run(c, d.after());
+    const url = 'https://kuratchi-exports.s3.eu-west-1.amazonaws.com/ses/export.json?X-Amz-Signature=abc';
+    c.sesMock.on(GetExportJobCommand, { JobId: 'job-presigned' }).resolves({
+      JobId: 'job-presigned',
+      JobStatus: 'COMPLETED',
+      ExportDestination: { DataFormat: 'JSON', S3Url: url },
+    });
+    const json = JSON.stringify([
+      exportRecord(email.messageId, [
+        { destination: 'gil@example.com', events: [{ type: 'DELIVERY', at: deliveredAt }] },
+      ]),
+    ]);
+    const gzip = await new Response(new Blob([json]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
+    const asked: string[] = [];
+    const fetcher = (async (input: RequestInfo | URL) => {
+      asked.push(String(input));
+      return new Response(gzip, { status: 200 });
+    }) as typeof fetch;
+    expect(await run(c, d.after(10 * MINUTE), { fetch: fetcher })).toMatchObject({ records: 1, applied: 1, done: 1 });
+    expect(asked).toEqual([url]);
+    expect(c.s3Mock.calls()).toHaveLength(0);
+    expect(await eventsOf(email.emailId)).toEqual([
+      { event_type: 'Delivery', source: 'reconcile', occurred_at: deliveredAt.getTime() },
     ]);
   });
 });
