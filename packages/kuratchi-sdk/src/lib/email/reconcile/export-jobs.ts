@@ -220,8 +220,14 @@ export async function runExportJobs(options: ExportJobsOptions, now: Date): Prom
         );
         continue;
       }
-      if (status !== 'COMPLETED' || !job.ExportDestination?.S3Url) {
+      if (status !== 'COMPLETED') {
         await store.update(row.id, { jobStatus: status, nextAt: at }, at);
+        continue;
+      }
+      if (!job.ExportDestination?.S3Url) {
+        await fail(row, new Error(`export job ${row.jobId} COMPLETED without ExportDestination.S3Url`), {
+          jobStatus: status,
+        });
         continue;
       }
       const outputUrl = job.ExportDestination.S3Url;
