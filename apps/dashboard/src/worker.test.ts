@@ -98,6 +98,8 @@ describe('scheduled (cron trigger)', () => {
       expect.objectContaining({ job: 'lag-purge', cron: CRON, outcome: 'ok' }),
       // No AWS credentials in this env: reconciliation says so and does nothing.
       expect.objectContaining({ job: 'reconcile', cron: CRON, outcome: 'ok', status: 'not-configured' }),
+      // No KURATCHI_RECONCILE_EXPORT_S3_URL: bulk reconciliation is off.
+      expect.objectContaining({ job: 'reconcile-export', cron: CRON, outcome: 'ok', status: 'off' }),
       // Off in this env (no KURATCHI_CANARY_ORGANIZATION_ID), and saying so.
       expect.objectContaining({ job: 'canary', outcome: 'ok', skipped: expect.stringMatching(/^not configured/) }),
       expect.objectContaining({

@@ -242,3 +242,52 @@ describe('/api/ops/reconcile', () => {
     expect(await none.json()).toMatchObject({ status: 'not-configured' });
   });
 });
+
+describe('the reconcile-export scheduled job (bulk reconciliation)', () => {
+  const day = new Date(Math.floor(NOW / (24 * HOUR)) * 24 * HOUR - 24 * HOUR);
+  const S3_URL = 's3://kuratchi-exports/ses/';
+
+  it('is off without KURATCHI_RECONCILE_EXPORT_S3_URL, and refuses one that is not s3://bucket/prefix/', async () => {
+    expect(await runCronLine(NOW, AWS)).toMatchObject({ outcome: 'ok', status: 'off' });
+    const bad = await runCronLine(NOW, { ...AWS, KURATCHI_RECONCILE_EXPORT_S3_URL: 'https://kuratchi-exports/ses' });
+    expect(bad).toMatchObject({ outcome: 'failed' });
+    expect(String(bad?.['error'])).toMatch(
+      /KURATCHI_RECONCILE_EXPORT_S3_URL: must be s3:\/\/bucket\/ or s3:\/\/bucket\/prefix\//,
+    );
+  });
+
+  it('creates the export job of the last ended UTC day, signed, once; the row waits in the admin database', async () => {
+    await env.ADMIN_DB.prepare('DELETE FROM reconcile_export_jobs').run();
+    await scriptHost(HOST, [
+      account('ENABLED'),
+      { method: 'POST', pathPrefix: '/v2/email/export-jobs', json: { JobId: 'job-cron' } },
+    ]);
+    const settings = { ...AWS, KURATCHI_RECONCILE_EXPORT_S3_URL: S3_URL };
+    expect(await runCronLine(NOW, settings)).toMatchObject({ outcome: 'ok', status: 'done', days: 1, created: 1 });
+    const create = (await requestsTo(HOST)).filter((r) => new URL(r.url).pathname === '/v2/email/export-jobs');
+    expect(create).toHaveLength(1);
+    expect(create[0]?.headers['authorization']).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\/\d{8}\/eu-west-1\/ses\//,
+    );
+    const end = day.getTime() + 24 * HOUR - 1;
+    // REST-JSON timestamps are epoch seconds (API_CreateExportJob Request Syntax: `number`).
+    expect(JSON.parse(create[0]!.body)).toEqual({
+      ExportDataSource: {
+        MessageInsightsDataSource: { StartDate: day.getTime() / 1000, EndDate: end / 1000, MaxResults: 10_000 },
+      },
+      ExportDestination: {
+        DataFormat: 'JSON',
+        S3Url: `${S3_URL}${day.toISOString().slice(0, 10)}/${day.getTime()}-${end}/`,
+      },
+    });
+    const row = await env.ADMIN_DB.prepare('SELECT state, job_id FROM reconcile_export_jobs').all();
+    expect(row.results).toEqual([{ state: 'export', job_id: 'job-cron' }]);
+    // The next run creates nothing more for that day.
+    const next = await runCronLine(NOW + 10 * 60_000, settings);
+    expect(next).toMatchObject({ outcome: 'ok', days: 0, created: 0 });
+  });
+
+  async function runCronLine(at: number, overrides: Record<string, unknown>) {
+    return (await runScheduled(at, overrides)).job('reconcile-export');
+  }
+});

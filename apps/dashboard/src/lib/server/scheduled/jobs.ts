@@ -7,6 +7,7 @@ import { runCanaryJob } from '../canary/job';
 import { readConfig } from '../config';
 import { emailTracking } from '../tracking';
 import { reconcileJob } from '../reconcile/job';
+import { reconcileExportJob } from '../reconcile/export-job';
 import { runReputationGuard } from '../reputation/guard-job';
 import { runSesViewJob } from '../reputation/ses-view';
 import type { ScheduledJob } from './run-jobs';
@@ -42,6 +43,9 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
     // Asks SES (GetMessageInsights) about emails with no outcome after KURATCHI_RECONCILE_AFTER_HOURS
     // and applies what it learns (../reconcile/job).
     reconcileJob(env),
+    // Bulk reconciliation: a daily SES export job of message insights, imported page by page;
+    // off without KURATCHI_RECONCILE_EXPORT_S3_URL (../reconcile/export-job).
+    reconcileExportJob(env),
     {
       // Sends a canary run to the SES mailbox simulator every KURATCHI_CANARY_INTERVAL_MINUTES and
       // decides the waiting ones (../canary/job.ts); off without KURATCHI_CANARY_ORGANIZATION_ID.

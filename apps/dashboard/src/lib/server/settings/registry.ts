@@ -255,6 +255,18 @@ export const SETTINGS = {
     oldName: 'SES_RECONCILE_GIVE_UP_HOURS',
   }),
 
+  KURATCHI_RECONCILE_EXPORT_S3_URL: setting({
+    section: 'reconcile',
+    schema: z
+      .string()
+      .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/([^\s]*\/)?$/, 'must be s3://bucket/ or s3://bucket/prefix/')
+      .optional(),
+    secret: false,
+    description:
+      'Turns on bulk reconciliation: a daily SES export job of message insights, written here and imported (needs VDM and the AWS_* credentials).',
+    example: 's3://my-ses-exports/kuratchi/',
+  }),
+
   // ── guard: per-organisation bounce and complaint rates (kuratchi-sdk/internal/guard checks them) ──
   KURATCHI_GUARD_WINDOW_DAYS: setting({
     section: 'guard',
