@@ -106,6 +106,7 @@ describe('scheduled (cron trigger)', () => {
         outcome: 'ok',
         configurationSets: 'not configured',
       }),
+      expect.objectContaining({ job: 'ses-tenants', cron: CRON, outcome: 'ok', off: expect.stringMatching(/^off/) }),
       // The dead letter is of mail no organisation sent (no route): counted and dropped in time,
       // it opens no incident.
       expect.objectContaining({ job: 'alerts', cron: CRON, outcome: 'ok', opened: 0 }),

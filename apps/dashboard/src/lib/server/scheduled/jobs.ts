@@ -8,6 +8,7 @@ import { readConfig } from '../config';
 import { emailTracking } from '../tracking';
 import { reconcileJob } from '../reconcile/job';
 import { runReputationGuard } from '../reputation/guard-job';
+import { runSesTenantJob } from '../tenants/job';
 import type { ScheduledJob } from './run-jobs';
 
 /** How long the lag histogram is kept. */
@@ -53,6 +54,12 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       // indexed queries per organisation, and a pause should not wait.
       name: 'reputation-guard',
       run: (now) => runReputationGuard(env, now),
+    },
+    {
+      // With KURATCHI_SES_TENANTS=on: tenants of new and removed organisations, their associations,
+      // the guard's tenant status, and every SES call that failed, after its backoff (../tenants/job).
+      name: 'ses-tenants',
+      run: (now) => runSesTenantJob(env, now),
     },
     {
       // Last, so it sees what the jobs above did: opens and clears incidents, and sends each

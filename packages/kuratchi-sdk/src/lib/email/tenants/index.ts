@@ -26,3 +26,5 @@ export type {
 export { retryAt, TENANT_RETRY_BASE_MS, TENANT_RETRY_MAX_MS, TENANT_STATUS_RECHECK_MS } from './backoff.js';
 export { tenantResourceArn } from './ses-tenant-calls.js';
 export { sesTenantName, organizationIdOfTenant } from '../shared/ses-tenant.js';
+export { DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
+export type { SesClientInput } from '../ses/client.js';
