@@ -68,7 +68,14 @@ describe('the guard on an organisation with an SES tenant', () => {
     });
     expect(await createD1TenantStore(env.ADMIN_DB).get(ORG)).toMatchObject({ sendingStatus: 'DISABLED' });
 
-    await liftSendingPause({ adminDb: env.ADMIN_DB, organizationId: ORG, actor: 'root@x.test', reason: 'cleaned', now, ses });
+    await liftSendingPause({
+      adminDb: env.ADMIN_DB,
+      organizationId: ORG,
+      actor: 'root@x.test',
+      reason: 'cleaned',
+      now,
+      ses,
+    });
     // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_UpdateReputationEntityCustomerManagedStatus.html
     expect(mock.commandCalls(UpdateReputationEntityCustomerManagedStatusCommand).map((c) => c.args[0].input)).toEqual([
       { ReputationEntityType: 'RESOURCE', ReputationEntityReference: TENANT_ARN, SendingStatus: 'DISABLED' },

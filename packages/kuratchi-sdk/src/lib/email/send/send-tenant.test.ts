@@ -25,7 +25,10 @@ function tenantSes() {
   const mock = mockClient(ses);
   mock
     .on(CreateTenantCommand)
-    .callsFake(({ TenantName }: { TenantName: string }) => ({ TenantArn: arnOf(TenantName), SendingStatus: 'ENABLED' }));
+    .callsFake(({ TenantName }: { TenantName: string }) => ({
+      TenantArn: arnOf(TenantName),
+      SendingStatus: 'ENABLED',
+    }));
   mock.on(CreateTenantResourceAssociationCommand).resolves({});
   return { ses, mock };
 }
@@ -82,7 +85,9 @@ describe("sendEmail with the organisation's SES tenant", () => {
       .resolves({ MessageId: 'tenant-msg-2' });
     const refused = await sender(ses).sendEmail(message(ORGS.globex));
     expect(refused).toMatchObject({ success: false, tenantDisabled: { atSes: true, tenantName: ORGS.globex } });
-    expect(refused.error).toMatch(/^not sent: sending for organisation org-globex is disabled at SES \(its tenant org-globex is DISABLED: SES refused the message\)/);
+    expect(refused.error).toMatch(
+      /^not sent: sending for organisation org-globex is disabled at SES \(its tenant org-globex is DISABLED: SES refused the message\)/,
+    );
     const row = await env.ORG_DB_GLOBEX.prepare('SELECT status, error FROM emails WHERE id = ?')
       .bind(refused.emailId!)
       .first<{ status: string; error: string }>();

@@ -56,7 +56,9 @@ async function workOnOrganization(
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_CreateTenant.html
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_CreateTenantResourceAssociation.html
  */
-export async function provisionSesTenant(options: SesTenantOptions & { organizationId: string }): Promise<SesTenantRun> {
+export async function provisionSesTenant(
+  options: SesTenantOptions & { organizationId: string },
+): Promise<SesTenantRun> {
   const now = options.now.getTime();
   const store = createD1TenantStore(options.adminDb);
   await store.plan(options.organizationId, sesTenantName(options.organizationId), now);

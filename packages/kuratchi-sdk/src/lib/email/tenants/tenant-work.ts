@@ -104,7 +104,12 @@ export async function workOnResource(
   const what = `${resource.kind} ${resource.name}`;
   try {
     if (!tenant.tenantArn) throw new Error(`tenant ${tenant.tenantName} is not created yet`);
-    await associateAtSes(ses, { tenantName: tenant.tenantName, tenantArn: tenant.tenantArn }, resource.kind, resource.name);
+    await associateAtSes(
+      ses,
+      { tenantName: tenant.tenantName, tenantArn: tenant.tenantArn },
+      resource.kind,
+      resource.name,
+    );
     await store.resourceAssociated(resource, now);
     return { done: 'associated', note: `${what} associated with tenant ${tenant.tenantName}` };
   } catch (error) {

@@ -26,13 +26,11 @@ const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'TooMa
 function sesStub() {
   const ses = new SESv2Client({ region: 'eu-west-1', credentials });
   const mock = mockClient(ses);
-  mock
-    .on(CreateTenantCommand)
-    .callsFake(({ TenantName }: { TenantName: string }) => ({
-      TenantName,
-      TenantArn: arnOf(TenantName),
-      SendingStatus: 'ENABLED',
-    }));
+  mock.on(CreateTenantCommand).callsFake(({ TenantName }: { TenantName: string }) => ({
+    TenantName,
+    TenantArn: arnOf(TenantName),
+    SendingStatus: 'ENABLED',
+  }));
   mock.on(CreateTenantResourceAssociationCommand).resolves({});
   mock.on(DeleteTenantCommand).resolves({});
   mock.on(UpdateReputationEntityCustomerManagedStatusCommand).resolves({});
@@ -148,11 +146,19 @@ describe("an organisation's SES tenant", () => {
     await addOrganization('tn-gone');
     await provisionSesTenant({ adminDb: env.ADMIN_DB, ses, resources, organizationId: 'tn-gone', now });
     await env.ADMIN_DB.prepare(`DELETE FROM organizations WHERE id = 'tn-gone'`).run();
-    mock.on(DeleteTenantCommand).rejectsOnce(throttled()).rejects(Object.assign(new Error('gone'), { name: 'NotFoundException' }));
+    mock
+      .on(DeleteTenantCommand)
+      .rejectsOnce(throttled())
+      .rejects(Object.assign(new Error('gone'), { name: 'NotFoundException' }));
     const failed = await retrySesTenantWork({ adminDb: env.ADMIN_DB, ses, resources, now });
     expect(failed.failures).toContain('tenant tn-gone: TooManyRequestsException: Rate exceeded (retried by the cron)');
     expect(await store().get('tn-gone')).toMatchObject({ state: 'delete-pending', attempts: 1 });
-    await retrySesTenantWork({ adminDb: env.ADMIN_DB, ses, resources, now: new Date(now.getTime() + TENANT_RETRY_BASE_MS) });
+    await retrySesTenantWork({
+      adminDb: env.ADMIN_DB,
+      ses,
+      resources,
+      now: new Date(now.getTime() + TENANT_RETRY_BASE_MS),
+    });
     // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_DeleteTenant.html
     expect(mock.commandCalls(DeleteTenantCommand).map((c) => c.args[0].input)).toEqual([
       { TenantName: 'tn-gone' },
@@ -216,7 +222,9 @@ describe("the guard's customer-managed status of a tenant", () => {
     });
     expect(await store().get('tn-pend')).toMatchObject({ customerStatusPending: 'DISABLED', nextAttemptAt: now });
     const run = await retrySesTenantWork({ adminDb: env.ADMIN_DB, ses, resources, now: new Date(now) });
-    expect(run.done).toContain('tenant tn-pend: customer-managed status DISABLED at SES; its sending status is DISABLED');
+    expect(run.done).toContain(
+      'tenant tn-pend: customer-managed status DISABLED at SES; its sending status is DISABLED',
+    );
     expect(await store().get('tn-pend')).toMatchObject({ customerStatusPending: null, sendingStatus: 'DISABLED' });
     // No tenant: null, the guard uses the configuration set.
     expect(
