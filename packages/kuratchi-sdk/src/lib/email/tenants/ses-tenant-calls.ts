@@ -18,7 +18,7 @@ export interface SesTenant {
 const named = (error: unknown, name: string) => error instanceof Error && error.name === name;
 
 /**
- * Creates the tenant (CreateTenant, tagged with the organisation), or reads it when it exists
+ * Creates the tenant (CreateTenant; its name is the organisation's id, so no tag is needed), or reads it when it exists
  * already (AlreadyExistsException: a retry after a lost answer), so calling it twice is harmless.
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_CreateTenant.html
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetTenant.html
@@ -26,7 +26,7 @@ const named = (error: unknown, name: string) => error instanceof Error && error.
 export async function createTenantAtSes(ses: SESv2Client, tenantName: string): Promise<SesTenant> {
   try {
     const created = await ses.send(
-      new CreateTenantCommand({ TenantName: tenantName, Tags: [{ Key: 'kuratchi-org-id', Value: tenantName }] }),
+      new CreateTenantCommand({ TenantName: tenantName }),
     );
     if (!created.TenantArn) throw new Error('SES answered CreateTenant without a TenantArn');
     return { tenantArn: created.TenantArn, sendingStatus: created.SendingStatus ?? null };
