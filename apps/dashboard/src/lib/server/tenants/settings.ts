@@ -1,11 +1,14 @@
-import { DEFAULT_CONFIGURATION_SET_NAME, type SesClientInput, type TenantResources } from 'kuratchi-sdk/internal/tenants';
+import {
+  DEFAULT_CONFIGURATION_SET_NAME,
+  type SesClientInput,
+  type TenantResources,
+} from 'kuratchi-sdk/internal/tenants';
 import { readConfig } from '../config';
 import { readSettings } from '../settings/read';
 
 /** Whether organisations get SES tenants, with what; or why not. */
 export type TenantSettings =
-  | { enabled: true; ses: SesClientInput; resources: TenantResources }
-  | { enabled: false; reason: string };
+  { enabled: true; ses: SesClientInput; resources: TenantResources } | { enabled: false; reason: string };
 
 /** The domain of an address (`kuratchi@dash.example.com` → `dash.example.com`). */
 const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
@@ -34,8 +37,8 @@ export function tenantSettings(env: DashboardEnv): TenantSettings {
     ses,
     resources: {
       configurationSets: unique(
-        [DEFAULT_CONFIGURATION_SET_NAME, canary.KURATCHI_CANARY_CONFIGURATION_SET].filter(
-          (name): name is string => Boolean(name),
+        [DEFAULT_CONFIGURATION_SET_NAME, canary.KURATCHI_CANARY_CONFIGURATION_SET].filter((name): name is string =>
+          Boolean(name),
         ),
       ),
       identities: unique([...aws.KURATCHI_SES_TENANT_IDENTITIES.map((i) => i.toLowerCase()), ...from.map(domainOf)]),

@@ -23,12 +23,10 @@ const resources = { configurationSets: ['kuratchi-email-tracking'], identities: 
 function tenantSes() {
   const ses = new SESv2Client({ region: 'eu-west-1', credentials });
   const mock = mockClient(ses);
-  mock
-    .on(CreateTenantCommand)
-    .callsFake(({ TenantName }: { TenantName: string }) => ({
-      TenantArn: arnOf(TenantName),
-      SendingStatus: 'ENABLED',
-    }));
+  mock.on(CreateTenantCommand).callsFake(({ TenantName }: { TenantName: string }) => ({
+    TenantArn: arnOf(TenantName),
+    SendingStatus: 'ENABLED',
+  }));
   mock.on(CreateTenantResourceAssociationCommand).resolves({});
   return { ses, mock };
 }

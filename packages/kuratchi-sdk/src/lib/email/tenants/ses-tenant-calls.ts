@@ -25,9 +25,7 @@ const named = (error: unknown, name: string) => error instanceof Error && error.
  */
 export async function createTenantAtSes(ses: SESv2Client, tenantName: string): Promise<SesTenant> {
   try {
-    const created = await ses.send(
-      new CreateTenantCommand({ TenantName: tenantName }),
-    );
+    const created = await ses.send(new CreateTenantCommand({ TenantName: tenantName }));
     if (!created.TenantArn) throw new Error('SES answered CreateTenant without a TenantArn');
     return { tenantArn: created.TenantArn, sendingStatus: created.SendingStatus ?? null };
   } catch (error) {
