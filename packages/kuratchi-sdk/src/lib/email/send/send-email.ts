@@ -215,8 +215,8 @@ async function send(ses: SESv2Client, config: EmailSenderConfig, input: SendEmai
     const message = tenantDisabled?.message ?? sesErrorText(error);
     const refused = { success: false, emailId, error: message, ...(tenantDisabled ? { tenantDisabled } : {}) };
     try {
-      if (tenantDisabled) await recordTenantRefusal(config.adminDb, options.organizationId, now());
       await outgoing.markFailed(emailId, message, now());
+      if (tenantDisabled) await recordTenantRefusal(config.adminDb, options.organizationId, now());
     } catch (dbError) {
       const warning = `recording the failure failed: ${dbError instanceof Error ? dbError.message : String(dbError)}`;
       return { ...refused, warnings: [warning] };
