@@ -129,6 +129,8 @@ const sesVars = ses
       KURATCHI_CANARY_ORGANIZATION_ID: 'org-acme',
       KURATCHI_CANARY_FROM: 'canary@acme.example',
       KURATCHI_CANARY_INTERVAL_MINUTES: '10',
+      // Each organisation gets its SES tenant at the local SES (scripts/demo/ses-tenants.mjs).
+      KURATCHI_SES_TENANTS: 'on',
     }
   : {};
 

@@ -9,12 +9,14 @@
 //   GET  /v2/email/insights/{MessageId}                  GetMessageInsights: what it published of
 //                                                        a message it sent; else NotFoundException
 //   PUT  /v2/email/configuration-sets/{name}/sending     PutConfigurationSetSendingOptions: 200
+//   the tenant calls, and SendEmail refused for a DISABLED tenant   ./ses-tenants.mjs
 // Anything else answers 400 BadRequestException, naming the call (a new call is then visible).
 // https://docs.aws.amazon.com/ses/latest/dg/send-an-email-from-console.html#send-email-simulator
 // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
 // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetMessageInsights.html
 import { createServer } from 'node:http';
 import { buildSesEvent } from 'kuratchi-sdk/email/testing';
+import { createTenantSimulator } from './ses-tenants.mjs';
 
 /**
  * The outcome events of each mailbox simulator scenario, after the Send event every message of a
@@ -46,6 +48,7 @@ export function startSesSimulator({ signer, topicArn, webhookUrl, log, delayMs =
   let sent = 0;
   /** MessageId → the GetMessageInsights answer of what was published so far. */
   const insights = new Map();
+  const tenants = createTenantSimulator(log);
   const server = createServer((req, res) => {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
@@ -60,11 +63,16 @@ export function startSesSimulator({ signer, topicArn, webhookUrl, log, delayMs =
         } catch {
           return answer(400, { message: 'the body is not JSON' }, { 'x-amzn-errortype': 'BadRequestException' });
         }
+        const refused = tenants.refusal(input);
+        if (refused) return answer(refused.status, refused.body, refused.headers);
         const messageId = `0100demo-${Date.now().toString(16)}-${String(++sent).padStart(6, '0')}-000000`;
         answer(200, { MessageId: messageId });
         publish(messageId, input).catch((error) => log(`  ✗ demo SES: events of ${messageId} not published: ${error}`));
         return;
       }
+      const body = Buffer.concat(chunks).toString('utf8');
+      const tenantAnswer = tenants.answer(req.method ?? 'GET', path, body ? safeJson(body) : {});
+      if (tenantAnswer) return answer(tenantAnswer.status, tenantAnswer.body, tenantAnswer.headers);
       if (req.method === 'GET' && path === '/v2/email/account')
         return answer(200, {
           SendingEnabled: true,
@@ -178,6 +186,14 @@ function insightsEvent(outcome, time) {
   if (outcome.eventType === 'Complaint')
     return { Timestamp, Type: 'COMPLAINT', Details: { Complaint: { ComplaintFeedbackType: 'abuse' } } };
   return { Timestamp, Type: 'DELIVERY' };
+}
+
+function safeJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return {};
+  }
 }
 
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

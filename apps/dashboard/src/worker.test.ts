@@ -108,6 +108,7 @@ describe('scheduled (cron trigger)', () => {
         outcome: 'ok',
         configurationSets: 'not configured',
       }),
+      expect.objectContaining({ job: 'ses-tenants', cron: CRON, outcome: 'ok', off: expect.stringMatching(/^off/) }),
       // KURATCHI_SES_TENANTS is off by default: no tenant to read.
       expect.objectContaining({ job: 'ses-view', cron: CRON, outcome: 'ok', status: 'off' }),
       // The dead letter is of mail no organisation sent (no route): counted and dropped in time,

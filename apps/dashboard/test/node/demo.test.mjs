@@ -69,6 +69,24 @@ test('the demo serves the dashboard and its data keeps changing', { timeout: TES
   });
   assert.equal(orgs.code, 0, orgs.stderr);
   assert.match(orgs.stdout, /^org-initech {2}Durable Object \(ORG_DO\) {2}Initech$/m);
+  // KURATCHI_SES_TENANTS=on in the demo: a new organisation gets its tenant at the local SES.
+  const created = await runCli(['org', 'create', '--dashboard-url', base, '--org', 'org-tenant-demo', '--name', 'T'], {
+    env: { KURATCHI_OPS_TOKEN: token },
+    cwd: root,
+  });
+  assert.equal(created.code, 0, created.stderr);
+  await waitFor(
+    () =>
+      /demo SES ← CreateTenantResourceAssociation org-tenant-demo \S+:configuration-set\/kuratchi-email-tracking$/m.test(
+        output,
+      ),
+    {
+      deadlineMs: 30_000,
+      what: "the new organisation's tenant at the local SES",
+      intervalMs: 200,
+    },
+  ).catch((error) => assert.fail(`${error.message}\n${output}`));
+  assert.match(output, /demo SES ← CreateTenant org-tenant-demo$/m);
   const signInAs = async (email) => {
     const signIn = await fetch(`${base}/auth/signin`, {
       method: 'POST',

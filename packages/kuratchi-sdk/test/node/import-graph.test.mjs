@@ -181,13 +181,14 @@ describe('import graph of the built subpaths', () => {
     assert.ok(inPackage(files, '@peculiar/asn1-schema'), '@peculiar/asn1-schema (through asn1-x509 too) is reached');
   });
 
-  it('the walk finds the AWS SDK where it is meant to be: send, setup, reconcile, canary, guard and the root barrel', () => {
+  it('the walk finds the AWS SDK where it is meant to be: send, setup, reconcile, canary, guard, tenants and the root barrel', () => {
     for (const subpath of [
       './internal/send',
       './internal/setup',
       './internal/reconcile',
       './internal/canary',
       './internal/guard',
+      './internal/tenants',
       './email',
     ]) {
       const { aws } = walk(entryOf(subpath));

@@ -22,6 +22,7 @@ const INTERNAL_SUBPATHS = [
   './internal/reconcile',
   './internal/canary',
   './internal/guard',
+  './internal/tenants',
   './internal/tracking',
   './internal/encoding',
   './internal/aws-names',

@@ -44,6 +44,11 @@ const FLAGS: CommandFlags = {
       value: 'ARN',
       meaning: 'the IAM role SES assumes to put records on that stream (firehose:PutRecordBatch)',
     }),
+    own('tenants', {
+      kind: 'boolean',
+      meaning:
+        'also associate the configuration set with every SES tenant of the account (one per organisation with KURATCHI_SES_TENANTS=on)',
+    }),
     use('dry-run', { note: 'no AWS call, no credentials needed' }),
     ...AWS_FLAGS,
   ],
@@ -80,6 +85,10 @@ publishing the same event types to your Firehose stream as the IAM role you name
 the role are yours to create: docs/guides/send.md). It is the step
 firehose-event-destination, after event-destination; idempotent, planned by --dry-run.
 
+With --tenants, the step tenant-associations associates the configuration set with every SES
+tenant of the account that lacks it (CreateTenantResourceAssociation), so their sends may use it:
+docs/guides/ses-tenants.md.
+
 ${optionsHelp(FLAGS)}
 
 Credentials: the AWS SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or
@@ -104,6 +113,7 @@ ${EXIT_CODES_HELP}`,
       ...targetFromFlags(args),
       ...(webhookUrl !== undefined ? { webhookUrl } : {}),
       dryRun: booleanFlag(args, 'dry-run'),
+      ...(booleanFlag(args, 'tenants') ? { tenants: true } : {}),
       ...(await optionalSetupFlags(args)),
     };
     const { setupSESEventTracking } = await import('kuratchi-sdk/internal/setup');

@@ -3,13 +3,17 @@ import { booleanFlag, parseCommandArgs, stringFlag } from '../args.js';
 import { AWS_FLAGS, targetFromFlags } from '../aws-flags.js';
 import { out, type Command } from '../command.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
-import { optionsHelp, use, type CommandFlags } from '../flags.js';
+import { optionsHelp, own, use, type CommandFlags } from '../flags.js';
 import { tty, jsonText, helpText, type TerminalText } from '../terminal-text.js';
 
 const FLAGS: CommandFlags = {
   command: 'status',
   flags: [
     use('webhook-url', { note: "report only this webhook's subscription (default: every HTTPS one)" }),
+    own('tenants', {
+      kind: 'boolean',
+      meaning: 'also report the SES tenants of the account without the configuration set',
+    }),
     ...AWS_FLAGS,
   ],
 };
@@ -26,7 +30,8 @@ Reads, without changing anything, whether SES event tracking is set up: the topi
 version, whether SES may publish), the configuration set, the event destination (enabled, event
 types), the SQS dead-letter queue (how many undelivered events wait in it) and the webhook
 subscription (confirmed or pending, and its RedrivePolicy), and the Firehose event destination
-kuratchi-firehose when it exists (a disabled one is a problem). When undelivered events wait in
+kuratchi-firehose when it exists (a disabled one is a problem), and with --tenants how many SES
+tenants of the account have the configuration set (one without it is a problem). When undelivered events wait in
 the dead-letter queue it prints the \`kuratchi-ses redrive\` command that applies them.
 Exits 0 only when events flow. Credentials: the AWS SDK's default chain.
 
@@ -42,7 +47,11 @@ ${EXIT_CODES_HELP}
     if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const webhookUrl = stringFlag(args, 'webhook-url');
     const { getSESEventTrackingStatus } = await import('kuratchi-sdk/internal/setup');
-    const status = await getSESEventTrackingStatus({ ...targetFromFlags(args), ...(webhookUrl ? { webhookUrl } : {}) });
+    const status = await getSESEventTrackingStatus({
+      ...targetFromFlags(args),
+      ...(webhookUrl ? { webhookUrl } : {}),
+      ...(booleanFlag(args, 'tenants') ? { tenants: true } : {}),
+    });
     if (booleanFlag(args, 'json')) out(jsonText(status));
     else for (const line of describe(status)) out(line);
     return status.ready ? EXIT.ok : EXIT.failed;
@@ -71,6 +80,8 @@ function describe(s: SesEventTrackingStatus): TerminalText[] {
       tty`  firehose           ${f.enabled ? 'enabled' : 'DISABLED'}, to ${f.deliveryStreamArn ?? 'no stream'} as ${f.iamRoleArn ?? 'no role'}`,
     );
   }
+  const t = s.tenantAssociations;
+  if (t) lines.push(tty`  SES tenants        configuration set associated with ${t.associated} of ${t.tenants}`);
   if (!s.subscriptions.length) lines.push(tty`  subscription       none`);
   for (const sub of s.subscriptions) {
     lines.push(

@@ -15,8 +15,9 @@ import { describe, expect, it } from 'vitest';
  * - `organizations/` is where each organisation's database lives and its move: routing/, archive/,
  *   model.ts, shared/;
  * - `ingest/` is every way events come in: sns/, ses-events/, routing/, archive/, model.ts, shared/;
- * - `guard/` (the reputation guard): ses/, model.ts, shared/;
- * - `send/` records and sends: routing/, organizations/, guard/, ses-events/, ses/, model.ts, shared/;
+ * - `tenants/` (one SES tenant per organisation): ses/, model.ts, shared/;
+ * - `guard/` (the reputation guard): tenants/, ses/, model.ts, shared/;
+ * - `send/` records and sends: routing/, organizations/, guard/, tenants/, ses-events/, ses/, model.ts, shared/;
  * - `email-log/` reads the email log: routing/ (the email row's columns), send/ (the suppression
  *   list), model.ts, shared/;
  * - `setup/` (AWS resources): sns/, model.ts, shared/ (never send/);
@@ -55,6 +56,7 @@ type Concern =
   | 'email-log'
   | 'send'
   | 'guard'
+  | 'tenants'
   | 'setup'
   | 'reconcile'
   | 'canary'
@@ -79,6 +81,7 @@ const MAY_IMPORT: Record<Exclude<Concern, 'outside'>, readonly Concern[]> = {
     'email-log',
     'send',
     'guard',
+    'tenants',
     'setup',
     'reconcile',
     'canary',
@@ -95,8 +98,9 @@ const MAY_IMPORT: Record<Exclude<Concern, 'outside'>, readonly Concern[]> = {
   archive: [...BASE, 'sns', 'ses-events'],
   organizations: [...BASE, 'routing', 'archive'],
   ingest: [...BASE, 'sns', 'ses-events', 'routing', 'archive'],
-  guard: [...BASE, 'ses'],
-  send: [...BASE, 'routing', 'organizations', 'guard', 'ses-events', 'ses'],
+  tenants: [...BASE, 'ses'],
+  guard: [...BASE, 'tenants', 'ses'],
+  send: [...BASE, 'routing', 'organizations', 'guard', 'tenants', 'ses-events', 'ses'],
   'email-log': [...BASE, 'routing', 'send'],
   setup: [...BASE, 'sns'],
   reconcile: [...BASE, 'ingest', 'routing', 'ses-events', 'ses'],

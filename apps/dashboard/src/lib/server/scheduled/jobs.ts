@@ -10,6 +10,7 @@ import { reconcileJob } from '../reconcile/job';
 import { reconcileExportJob } from '../reconcile/export-job';
 import { runReputationGuard } from '../reputation/guard-job';
 import { runSesViewJob } from '../reputation/ses-view';
+import { runSesTenantJob } from '../tenants/job';
 import type { ScheduledJob } from './run-jobs';
 
 /** How long the lag histogram is kept. */
@@ -58,6 +59,12 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       // indexed queries per organisation, and a pause should not wait.
       name: 'reputation-guard',
       run: (now) => runReputationGuard(env, now),
+    },
+    {
+      // With KURATCHI_SES_TENANTS=on: tenants of new and removed organisations, their associations,
+      // the guard's tenant status, and every SES call that failed, after its backoff (../tenants/job).
+      name: 'ses-tenants',
+      run: (now) => runSesTenantJob(env, now),
     },
     {
       // SES's view of each tenant: owed re-reads every run, a ListReputationEntities sweep daily

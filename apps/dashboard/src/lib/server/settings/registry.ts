@@ -161,6 +161,16 @@ export const SETTINGS = {
       'on: each organisation gets its own SES tenant (reputation, pause and suppression per organisation); needs AWS_ACCESS_KEY_ID. `kuratchi-ses deploy` turns it on for new deployments.',
     wrangler: 'off',
   }),
+  KURATCHI_SES_TENANT_IDENTITIES: setting({
+    section: 'aws',
+    schema: commaList(
+      z.string().regex(/^[^\s,@]*@?[^\s,@]+\.[^\s,@]+$/, 'must be a verified SES identity (a domain or an address)'),
+    ),
+    default: '',
+    secret: false,
+    description:
+      "Comma-separated SES identities (domains or addresses) organisations send from, associated with each tenant besides KURATCHI_MAIL_FROM's and KURATCHI_CANARY_FROM's domains.",
+  }),
   AWS_ACCESS_KEY_ID: setting({
     section: 'aws',
     schema: z.string().min(16, 'must be an AWS access key id').optional(),

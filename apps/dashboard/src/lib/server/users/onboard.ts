@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { createUser, emailSchema, findUserSummary, invalidInput, type IssuedLink, type UserChange } from './accounts';
 import { UserError } from './errors';
 import { mailPasswordLink, type LinkMail } from './mail';
+import { provisionOrganizationTenant } from '../tenants/job';
+import type { SesTenantRun } from 'kuratchi-sdk/internal/tenants';
 
 const onboardSchema = z
   .object({
@@ -30,6 +32,11 @@ const onboardSchema = z
 export interface Onboarded {
   organization: OrganizationRecord;
   invitation: (IssuedLink & { mail: LinkMail }) | null;
+  /**
+   * Its SES tenant (`KURATCHI_SES_TENANTS=on`): the calls made and those that failed (retried by
+   * the `ses-tenants` cron job); null with tenants off.
+   */
+  tenant: SesTenantRun | null;
 }
 
 /**
@@ -38,7 +45,8 @@ export interface Onboarded {
  * `createOrganization` (a Durable Object by default: no deploy) and, given `adminEmail`, invites
  * its first admin (`createUser`; the link is mailed when mail is configured). An address already
  * taken is refused before the organisation is created; should it be taken in between, the new
- * organisation's row is deleted again, so a refusal leaves nothing behind.
+ * organisation's row is deleted again, so a refusal leaves nothing behind. Once onboarded, with
+ * `KURATCHI_SES_TENANTS=on`, it gets its SES tenant (`tenants/job.ts`), which never refuses it.
  * @throws {UserError} `invalid-request` (a bad field), `binding-missing`, `organization-exists`,
  *   `binding-taken` (its D1 database is another organisation's), `user-exists`.
  * @see https://developers.cloudflare.com/durable-objects/api/namespace/#idfromname
@@ -51,7 +59,8 @@ export async function onboardOrganization(env: DashboardEnv, change: UserChange,
     throw new UserError('user-exists', `a user ${adminEmail} already exists`);
   }
   const organization = await createOrganizationOrRefuse(env, { ...organizationInput, createdAt: change.now });
-  if (!adminEmail) return { organization, invitation: null };
+  const tenant = () => provisionOrganizationTenant(env, organization.id, new Date(change.now));
+  if (!adminEmail) return { organization, invitation: null, tenant: await tenant() };
   let invitation: IssuedLink;
   try {
     invitation = await createUser(change, {
@@ -65,7 +74,13 @@ export async function onboardOrganization(env: DashboardEnv, change: UserChange,
     await change.db.prepare('DELETE FROM organizations WHERE id = ?').bind(organization.id).run();
     throw error;
   }
-  return { organization, invitation: { ...invitation, mail: await mailPasswordLink(env, invitation) } };
+  // The tenant before the mail, so the invitation already goes through it.
+  const provisioned = await tenant();
+  return {
+    organization,
+    invitation: { ...invitation, mail: await mailPasswordLink(env, invitation) },
+    tenant: provisioned,
+  };
 }
 
 /** `createOrganization`, its refusals as {@link UserError}s. */

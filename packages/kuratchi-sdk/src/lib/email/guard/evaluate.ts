@@ -4,7 +4,8 @@ import {
   type ReputationGuardAuditEntry,
   type ReputationGuardState,
 } from './d1-guard-store.js';
-import { setConfigurationSetSending, type ConfigurationSetChange } from './configuration-set.js';
+import { setConfigurationSetSending } from './configuration-set.js';
+import { setSendingAtSes, type SendingChangeAtSes } from './at-ses.js';
 import type { SesClientInput } from '../ses/client.js';
 import { reputationReport, type ReputationReport } from './report.js';
 import type { ReputationGuardSettings } from './settings.js';
@@ -34,8 +35,8 @@ export interface ReputationGuardEvaluation {
   changed: boolean;
   report: ReputationReport;
   /**
-   * What happened to the organisation's configuration set at SES in this evaluation: disabled on a
-   * pause, or a pending call retried (null: nothing done).
+   * What happened at SES in this evaluation (to the organisation's tenant or its configuration
+   * set): disabled on a pause, or a pending call retried (null: nothing done).
    */
   configurationSet: string | null;
 }
@@ -44,8 +45,8 @@ export interface ReputationGuardEvaluation {
  * Evaluates one organisation against the guard's thresholds and records its state:
  * - `paused` stays paused (only a superadmin lifts a pause); its rates are refreshed;
  * - otherwise a pause verdict (`reputationVerdict`: the threshold crossed on enough distinct
- *   addresses and volume) pauses the organisation (and,
- *   when it has its own configuration set, disables sending on it at SES); the warn threshold
+ *   addresses and volume) pauses the organisation (and at SES disables its tenant, when
+ *   tenants are on, or else its own configuration set, when it has one); the warn threshold
  *   makes it `warn`; else `ok`;
  * - a configuration set call still pending (it failed, or there were no AWS credentials: disabling
  *   for a pause, enabling after a lift) is retried, so SES ends up agreeing with the guard;
@@ -84,7 +85,7 @@ export async function evaluateReputationGuard(
 
   let next: Omit<ReputationGuardState, 'refusedSends' | 'lastRefusedAt'>;
   let reason = '';
-  let change: ConfigurationSetChange | null = null;
+  let change: SendingChangeAtSes | null = null;
   const pauseBasis = report.sinceRearm ?? full;
   const sending = previous?.configurationSetSending ?? null;
   const configurationSetOf = () => store.configurationSetOf(organizationId);
@@ -98,7 +99,8 @@ export async function evaluateReputationGuard(
       configurationSetSending: change?.sending ?? sending,
     };
   } else if (pauseBasis.level === 'pause' && pauseBasis.cause) {
-    change = await setConfigurationSetSending(options.ses, await configurationSetOf(), false);
+    const at = { adminDb: options.adminDb, ses: options.ses, organizationId, now, configurationSetOf };
+    change = await setSendingAtSes({ ...at, enabled: false });
     next = {
       ...base,
       state: 'paused',

@@ -2,7 +2,7 @@ import type { D1Database } from '@cloudflare/workers-types';
 import { z } from 'zod';
 import { parseOptions } from '../shared/invalid-options.js';
 import { createD1ReputationGuardStore, type ReputationGuardState } from './d1-guard-store.js';
-import { setConfigurationSetSending } from './configuration-set.js';
+import { setSendingAtSes } from './at-ses.js';
 import type { SesClientInput } from '../ses/client.js';
 import { NotPausedError } from './errors.js';
 
@@ -15,7 +15,7 @@ export interface LiftSendingPauseOptions {
   /** Why (required), kept in the audit log. */
   reason: string;
   now: Date;
-  /** The Worker's SESv2 client, to re-enable the organisation's own configuration set; null: none. */
+  /** The Worker's SESv2 client, to reinstate the organisation's tenant or configuration set; null: none. */
   ses?: SesClientInput | null;
 }
 
@@ -28,8 +28,9 @@ const liftSchema = z.object({
 /**
  * Lifts an organisation's pause: its state becomes `ok` with a re-arm time of now (recipients sent
  * before it no longer count towards a new pause, see `evaluateReputationGuard`), an audit entry
- * keeps who, why and the rates at the time, and its own configuration set, if any, is re-enabled
- * at SES (retried by later evaluations when that fails).
+ * keeps who, why and the rates at the time, and at SES its tenant is reinstated (when tenants are
+ * on; retried by the tenant cron when that fails) or else its own configuration set, if any, is
+ * re-enabled (retried by later evaluations when that fails).
  * @throws {InvalidOptionsError} without a reason or actor; {@link NotPausedError} when not paused.
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_PutConfigurationSetSendingOptions.html
  */
@@ -39,7 +40,14 @@ export async function liftSendingPause(options: LiftSendingPauseOptions): Promis
   const current = await store.getState(organizationId);
   if (current?.state !== 'paused') throw new NotPausedError(organizationId);
   const now = options.now.getTime();
-  const change = await setConfigurationSetSending(options.ses, await store.configurationSetOf(organizationId), true);
+  const change = await setSendingAtSes({
+    adminDb: options.adminDb,
+    ses: options.ses,
+    organizationId,
+    enabled: true,
+    now,
+    configurationSetOf: () => store.configurationSetOf(organizationId),
+  });
   const next: ReputationGuardState = {
     ...current,
     state: 'ok',

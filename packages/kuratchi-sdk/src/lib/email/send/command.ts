@@ -9,6 +9,8 @@ export interface SendEmailPlan {
   emailId: string;
   from: string;
   configurationSetName: string;
+  /** The organisation's SES tenant, when it has one ready for this message. */
+  tenantName?: string | undefined;
 }
 
 /**
@@ -18,6 +20,8 @@ export interface SendEmailPlan {
  * carries in `mail.tags`. They are labels for reading the events (in SES, in an export), never
  * routing: anyone sending through the account can set them, so only the route `sendEmail` writes
  * after SES answered routes an event (docs/decisions/2026-12-01-lookup-row-is-the-only-route.md).
+ * With `tenantName`, SES counts the message towards that tenant's reputation and refuses it while
+ * the tenant is disabled.
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
  * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-send-email.html
  */
@@ -45,6 +49,7 @@ export function buildSendEmailInput(options: ValidSendEmailOptions, plan: SendEm
       },
     },
     ConfigurationSetName: plan.configurationSetName,
+    ...(plan.tenantName ? { TenantName: plan.tenantName } : {}),
     ...trackingOverrides(options.tracking),
     EmailTags: [
       ...Object.entries(options.tags ?? {}).map(([Name, Value]) => ({ Name, Value })),

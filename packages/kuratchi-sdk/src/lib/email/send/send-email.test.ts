@@ -352,9 +352,9 @@ describe('sendEmail: events and the route (aws-sdk-client-mock)', () => {
     mockClient(ses)
       .on(SendEmailCommand)
       .resolves({ MessageId: `ses-${crypto.randomUUID()}` });
-    // The admin database fails its second statement: the route's write (the first is the
-    // reputation guard's read, before SES is called).
-    const adminDb = failingD1(env.ADMIN_DB, createFaultPlan(2, 'before'));
+    // The admin database fails its third statement: the route's write (the first two are the
+    // reputation guard's read and the SES tenant's, before SES is called).
+    const adminDb = failingD1(env.ADMIN_DB, createFaultPlan(3, 'before'));
     const result = await createEmailSender(config({ ses, adminDb })).sendEmail({
       organizationId: ORGS.acme,
       to: 'ana@example.com',

@@ -16,6 +16,8 @@ import { findSuppressedRecipients } from './suppressions.js';
 import type { SuppressionListEntry } from './ports.js';
 import type { SendingPausedError } from '../guard/errors.js';
 import { sendingPauseOf } from '../guard/sending-check.js';
+import { recordTenantRefusal, tenantForSending } from '../tenants/sending.js';
+import { TenantSendingDisabledError } from '../tenants/errors.js';
 
 /** Configuration of {@link createEmailSender}: where to send through and where to record. */
 export interface EmailSenderConfig {
@@ -58,6 +60,12 @@ export interface SendEmailResult {
    * called and nothing was written but the refusal count.
    */
   paused?: SendingPausedError;
+  /**
+   * Set when SES has disabled sending for the organisation's tenant (`KURATCHI_SES_TENANTS`), by
+   * the guard's pause or by SES itself: as last read (SES was not called, nothing was written),
+   * or SES refused the message (the row is `failed`). Its message is `error`.
+   */
+  tenantDisabled?: TenantSendingDisabledError;
   /**
    * Bookkeeping that failed after SES accepted the message (the sent status, the route,
    * parked events). The message is sent. Without its route its events are parked (never
@@ -111,11 +119,14 @@ export function createEmailSender(config: EmailSenderConfig): EmailSender {
  * 1. validates the options (a programming error throws {@link InvalidOptionsError} naming the field);
  * 2. refuses when the reputation guard has paused the organisation (`paused`: a
  *    `SendingPausedError`; SES is not called, only the refusal is counted; a `canary`, to the
- *    mailbox simulator only, is let through), then recipients on the
- *    organisation's suppression list unless `allowSuppressed`;
+ *    mailbox simulator only, is let through), when its SES tenant is DISABLED as last read
+ *    (`tenantDisabled`), then recipients on the organisation's suppression list unless
+ *    `allowSuppressed`;
  * 3. writes the organisation's `emails` row as `pending`;
- * 4. calls SESv2 SendEmail with the configuration set and the tags `kuratchi-org-id` /
- *    `kuratchi-email-id` (for the sender's analysis only: events are never routed by tags);
+ * 4. calls SESv2 SendEmail with the configuration set, the tags `kuratchi-org-id` /
+ *    `kuratchi-email-id` (for the sender's analysis only: events are never routed by tags) and
+ *    `TenantName` when the organisation's tenant has that configuration set and the sender's
+ *    identity associated (SES refusing it as paused is `tenantDisabled`);
  * 5. marks the row `sent` with the SES MessageId (or `failed` with SES's error), writes the admin
  *    `email_message_lookup` row (the only route of the message's events), and applies the events
  *    parked for that message id. A row already bound to another message is reported
@@ -150,6 +161,12 @@ async function send(ses: SESv2Client, config: EmailSenderConfig, input: SendEmai
     const paused = await sendingPauseOf(config.adminDb, options.organizationId, now());
     if (paused) return { success: false, error: paused.message, paused };
   }
+  // The organisation's SES tenant, if any (not for a canary, which shows the path while paused).
+  const tenant = options.canary ? null : await tenantForSending(config.adminDb, options.organizationId);
+  if (tenant?.disabled) {
+    const tenantDisabled = new TenantSendingDisabledError(options.organizationId, tenant.tenantName, false);
+    return { success: false, error: tenantDisabled.message, tenantDisabled };
+  }
   const db = await config.orgDatabase(options.organizationId);
 
   if (!options.allowSuppressed) {
@@ -178,8 +195,9 @@ async function send(ses: SESv2Client, config: EmailSenderConfig, input: SendEmai
 
   const configurationSetName =
     options.configurationSetName ?? config.configurationSetName ?? DEFAULT_CONFIGURATION_SET_NAME;
+  const tenantName = tenant?.covers(configurationSetName, from) ? tenant.tenantName : undefined;
   const command = new SendEmailCommand(
-    buildSendEmailInput(withSender(options, config), { emailId, from, configurationSetName }),
+    buildSendEmailInput(withSender(options, config), { emailId, from, configurationSetName, tenantName }),
   );
   let sesMessageId: string;
   try {
@@ -187,14 +205,23 @@ async function send(ses: SESv2Client, config: EmailSenderConfig, input: SendEmai
     if (!output.MessageId) throw new Error('SES answered without a MessageId');
     sesMessageId = output.MessageId;
   } catch (error) {
-    const message = sesErrorText(error);
+    // SES documents no exception of its own for a disabled tenant: SendingPausedException on a
+    // send with TenantName is read as the tenant's (the cron reads its status again, so an
+    // account-wide pause does not stick to the tenant).
+    const tenantDisabled =
+      tenantName && error instanceof Error && error.name === 'SendingPausedException'
+        ? new TenantSendingDisabledError(options.organizationId, tenantName, true)
+        : undefined;
+    const message = tenantDisabled?.message ?? sesErrorText(error);
+    const refused = { success: false, emailId, error: message, ...(tenantDisabled ? { tenantDisabled } : {}) };
     try {
       await outgoing.markFailed(emailId, message, now());
+      if (tenantDisabled) await recordTenantRefusal(config.adminDb, options.organizationId, now());
     } catch (dbError) {
-      const warning = `recording the failure on the email row failed: ${dbError instanceof Error ? dbError.message : String(dbError)}`;
-      return { success: false, emailId, error: message, warnings: [warning] };
+      const warning = `recording the failure failed: ${dbError instanceof Error ? dbError.message : String(dbError)}`;
+      return { ...refused, warnings: [warning] };
     }
-    return { success: false, emailId, error: message };
+    return refused;
   }
 
   const { warnings, conflict } = await recordSent(config, db, options.organizationId, emailId, sesMessageId, now);

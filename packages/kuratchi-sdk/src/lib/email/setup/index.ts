@@ -10,6 +10,7 @@ export { setupSESEventTracking } from './setup-ses-event-tracking.js';
 export type { SetupReport } from './setup-ses-event-tracking.js';
 export { getSESEventTrackingStatus } from './status.js';
 export type { SesEventTrackingStatus } from './status.js';
+export type { TenantAssociations } from './tenant-associations.js';
 export { teardownSESEventTracking } from './teardown.js';
 export type { TeardownReport } from './teardown.js';
 export type {

@@ -110,6 +110,13 @@ export interface SetupSesEventTrackingOptions extends SesEventTrackingTarget {
    * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-add-event-destination-firehose.html
    */
   firehose?: FirehoseDestinationOptions;
+  /**
+   * Associate the configuration set with every SES tenant of the account (one per organisation
+   * when the dashboard runs with `KURATCHI_SES_TENANTS=on`), so sends with `TenantName` may use
+   * it. Default false.
+   * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_CreateTenantResourceAssociation.html
+   */
+  tenants?: boolean;
   /** Report the plan without calling AWS. */
   dryRun?: boolean;
 }
@@ -131,6 +138,8 @@ export interface FirehoseDestinationOptions {
 export interface SesEventTrackingStatusOptions extends SesEventTrackingTarget {
   /** The webhook whose subscription to report; default any HTTPS subscription of the topic. */
   webhookUrl?: string;
+  /** Also report which SES tenants of the account lack the configuration set. Default false. */
+  tenants?: boolean;
 }
 
 /** Options of `teardownSESEventTracking`. */
@@ -230,6 +239,7 @@ export const setupOptionsSchema = z
       })
       .strict()
       .optional(),
+    tenants: z.boolean().default(false),
     dryRun: z.boolean().default(false),
   })
   .strict()
@@ -249,7 +259,7 @@ export const setupOptionsSchema = z
 
 /** Validated {@link SesEventTrackingStatusOptions}. */
 export const statusOptionsSchema = z
-  .object({ ...targetFields, webhookUrl: httpsUrl.optional() })
+  .object({ ...targetFields, webhookUrl: httpsUrl.optional(), tenants: z.boolean().default(false) })
   .strict()
   .superRefine((o, ctx) => addIssues(targetIssues(o), ctx))
   .transform(withTopicName)

@@ -9,6 +9,7 @@ import type { SetupContext } from './setup-context.js';
 import { deliveryPolicyStep, signatureVersionStep, topicPolicyStep, topicStep } from './sns-topic-steps.js';
 import { runReport, type RunReport, type Step, type StepReport } from './steps.js';
 import { subscriptionStep } from './subscription-step.js';
+import { tenantAssociationsStep } from './tenant-associations.js';
 import { parseOptions } from '../shared/invalid-options.js';
 import { plannedEventDestinationName } from './event-destination-name.js';
 import { yourTopicPolicyStep, yourTopicSignatureStep, yourTopicStep } from './your-topic-steps.js';
@@ -33,7 +34,7 @@ export interface SetupReport extends RunReport {
   subscriptionPending?: boolean;
   /** One entry per step, in order: `account`, `topic`, `topic-signature-version`, `topic-policy`,
    * [`topic-delivery-policy`], `configuration-set`, [`tracking-options`], `event-destination`,
-   * [`firehose-event-destination`], and with a webhook `dead-letter-queue`, `subscription`,
+   * [`firehose-event-destination`], [`tenant-associations`], and with a webhook `dead-letter-queue`, `subscription`,
    * `subscription-dead-letter`. */
   steps: StepReport[];
   /**
@@ -49,7 +50,8 @@ export interface SetupReport extends RunReport {
  * SES publish (restricted by `AWS:SourceAccount` and `AWS:SourceArn` of the configuration set),
  * optionally its HTTPS delivery policy, the SES configuration set, optionally its tracking options,
  * the SNS event destination (created, or updated when it differs), optionally the Kinesis Data
- * Firehose event destination (`firehose`: same types, to your stream), the SQS dead-letter queue
+ * Firehose event destination (`firehose`: same types, to your stream), with `tenants` the
+ * configuration set's association with every SES tenant of the account, the SQS dead-letter queue
  * of the subscription (standard, 14-day retention, SNS may send for this topic only), and the
  * HTTPS subscription of the webhook with its `RedrivePolicy` naming that queue. Each step reads
  * the current state and changes only what differs, so a second run
@@ -92,6 +94,7 @@ export async function setupSESEventTracking(input: SetupSesEventTrackingOptions)
     ...(options.trackingOptions ? [trackingOptionsStep] : []),
     eventDestinationStep,
     ...(options.firehose ? [firehoseDestinationStep] : []),
+    ...(options.tenants ? [tenantAssociationsStep] : []),
     ...(options.webhookUrl ? [deadLetterQueueStep, subscriptionStep, subscriptionDeadLetterStep] : []),
   ];
   const { steps: reports, error, ...run } = await runReport(steps, context, options);

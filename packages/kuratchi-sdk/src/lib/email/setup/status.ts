@@ -14,6 +14,7 @@ import { isConfirmed, listHttpsSubscriptions, subscriptionAttributes } from './s
 import { sesMayPublish } from './ses-publish-check.js';
 import { hasStatement } from './topic-policy.js';
 import { assertTopicAccount } from './topic-choice.js';
+import { readTenantAssociations, type TenantAssociations } from './tenant-associations.js';
 
 /** The state of SES event tracking in one account and region, as `getSESEventTrackingStatus` found it. */
 export interface SesEventTrackingStatus {
@@ -68,6 +69,8 @@ export interface SesEventTrackingStatus {
     /** The queue its RedrivePolicy names, if any. */
     deadLetterTargetArn?: string;
   }>;
+  /** With `tenants`: which SES tenants of the account have the configuration set associated. */
+  tenantAssociations?: TenantAssociations;
   /** What is missing or wrong, each with what to do. Empty when `ready`. */
   problems: string[];
 }
@@ -77,11 +80,13 @@ export interface SesEventTrackingStatus {
  * signature version and whether its policy lets SES publish), the configuration set, the event
  * destination (enabled, event types, topic), the optional Firehose event destination (its stream
  * and role), the webhook subscription (confirmed or `PendingConfirmation`), the dead-letter queue
- * (its depth, whether SNS may send to it) and the subscription's RedrivePolicy.
+ * (its depth, whether SNS may send to it), the subscription's RedrivePolicy, and with `tenants`
+ * which SES tenants of the account lack the configuration set.
  * @throws {InvalidOptionsError} for invalid options; AWS errors (credentials, permissions) as thrown by the SDK.
  * @see https://docs.aws.amazon.com/sns/latest/api/API_GetSubscriptionAttributes.html
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetConfigurationSetEventDestinations.html
  * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_ListResourceTenants.html
  */
 export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOptions): Promise<SesEventTrackingStatus> {
   const options = parseOptions('getSESEventTrackingStatus', statusOptionsSchema, input);
@@ -160,6 +165,15 @@ export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOpt
     problems.push(`the configuration set ${options.configurationSetName} does not exist: ${setup}`);
   }
 
+  let tenantAssociations: TenantAssociations | undefined;
+  if (options.tenants && set) {
+    tenantAssociations = await readTenantAssociations(clients.sesv2, configurationSetArn);
+    if (tenantAssociations.missing.length)
+      problems.push(
+        `the configuration set is not associated with the SES tenant(s) ${tenantAssociations.missing.join(', ')}: SES refuses their sends through it; run \`kuratchi-ses setup --tenants\``,
+      );
+  }
+
   const queueName = deadLetterQueueNameOf(options);
   const queue = await readQueue(clients.sqs, queueName);
   const deadLetterQueue: SesEventTrackingStatus['deadLetterQueue'] = { name: queueName, exists: queue !== null };
@@ -230,6 +244,7 @@ export async function getSESEventTrackingStatus(input: SesEventTrackingStatusOpt
     firehoseDestination,
     deadLetterQueue,
     subscriptions,
+    ...(tenantAssociations ? { tenantAssociations } : {}),
     problems,
   };
 }

@@ -115,6 +115,26 @@ export function configurationSetArnOf(place: AwsPlace, configurationSetName: str
 }
 
 /**
+ * `arn:<partition>:ses:<region>:<account>:identity/<domain or address>`: a verified identity, as a
+ * tenant's resource association names it.
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsimpleemailservicev2.html
+ */
+export function identityArnOf(place: AwsPlace, identity: string): string {
+  return `arn:${place.partition}:ses:${place.region}:${place.accountId}:identity/${identity}`;
+}
+
+/**
+ * The account, partition and region of an ARN (`arn:<partition>:<service>:<region>:<account>:…`),
+ * or null when it has none.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+ */
+export function placeOfArn(arn: string): AwsPlace | null {
+  const [prefix, partition, , region, accountId] = arn.split(':');
+  if (prefix !== 'arn' || !partition || !region || !accountId || !/^\d{12}$/.test(accountId)) return null;
+  return { partition, region, accountId };
+}
+
+/**
  * `arn:<partition>:sqs:<region>:<account>:<queue>`: an SQS queue's ARN (the RedrivePolicy's
  * `deadLetterTargetArn`, the `Resource` of its queue policy).
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsqs.html

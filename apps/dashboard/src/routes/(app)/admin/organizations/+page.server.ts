@@ -35,21 +35,21 @@ export const actions: Actions = {
   lift: async ({ locals, platform, request }) =>
     liftFromForm(platform!.env, superadmin(locals), await request.formData(), new Date()),
   /**
-   * Creates an organisation on its Durable Object and, given an admin's address, invites them
-   * (users/onboard.ts: the rule of `kuratchi-ses org create` too).
+   * Creates an organisation on its Durable Object (and its SES tenant, with tenants on) and, given
+   * an admin's address, invites them (users/onboard.ts: the rule of `kuratchi-ses org create` too).
    */
   create: async ({ locals, platform, request, url }) => {
     const change = superadminChange(locals, url, 'create organisations');
     const form = await request.formData();
     const field = (name: string) => String(form.get(name) ?? '').trim();
     return formAction(async () => {
-      const { organization, invitation } = await onboardOrganization(platform!.env, change, {
+      const { organization, invitation, tenant } = await onboardOrganization(platform!.env, change, {
         id: field('id'),
         name: field('name'),
         ...(field('adminEmail') ? { adminEmail: field('adminEmail') } : {}),
         ...(field('adminName') ? { adminName: field('adminName') } : {}),
       });
-      return { created: { id: organization.id, name: organization.name }, invitation };
+      return { created: { id: organization.id, name: organization.name }, invitation, tenant };
     });
   },
 };

@@ -224,3 +224,72 @@ describe('mail (KURATCHI_MAIL_FROM and the AWS_* credentials set)', () => {
     expect(json.mail.reason).toMatch(/^not sent: .*not verified/);
   });
 });
+
+describe('an organisation created with KURATCHI_SES_TENANTS=on', () => {
+  const TENANTS = { ...MAIL, KURATCHI_SES_TENANTS: 'on', KURATCHI_SES_TENANT_IDENTITIES: 'Mail.Example.com' };
+  const tenantRow = (id: string) =>
+    env.ADMIN_DB.prepare('SELECT state, tenant_arn AS arn, attempts FROM ses_tenants WHERE organization_id = ?')
+      .bind(id)
+      .first();
+
+  it('gets its SES tenant with the configuration set and identities associated, and its invitation goes through it', async () => {
+    await seedOrganizations();
+    const id = `org-tenant-${crypto.randomUUID().slice(0, 8)}`;
+    const arn = `arn:aws:ses:eu-west-1:123456789012:tenant/${id}/t-1`;
+    await scriptHost(HOST, [
+      { method: 'POST', pathPrefix: '/v2/email/tenants/resources', json: {} },
+      {
+        method: 'POST',
+        pathPrefix: '/v2/email/tenants',
+        json: { TenantName: id, TenantArn: arn, SendingStatus: 'ENABLED' },
+      },
+      { method: 'POST', pathPrefix: '/v2/email/outbound-emails', json: { MessageId: 'ses-tenant-invite' } },
+    ]);
+    const email = `tenant-admin-${crypto.randomUUID()}@acme.test`;
+    const answer = await ops('POST', '/api/ops/organizations', { id, name: 'Tenant', adminEmail: email }, TENANTS);
+    expect(answer.status).toBe(201);
+    expect((await answer.json<{ tenant: { failures: string[] } }>()).tenant.failures).toEqual([]);
+    const requests = (await requestsTo(HOST)).map((r) => [new URL(r.url).pathname, JSON.parse(r.body)]);
+    expect(requests.slice(0, 4)).toEqual([
+      ['/v2/email/tenants', { TenantName: id }],
+      [
+        '/v2/email/tenants/resources',
+        { TenantName: id, ResourceArn: 'arn:aws:ses:eu-west-1:123456789012:configuration-set/kuratchi-email-tracking' },
+      ],
+      [
+        '/v2/email/tenants/resources',
+        { TenantName: id, ResourceArn: 'arn:aws:ses:eu-west-1:123456789012:identity/dash.example' },
+      ],
+      [
+        '/v2/email/tenants/resources',
+        { TenantName: id, ResourceArn: 'arn:aws:ses:eu-west-1:123456789012:identity/mail.example.com' },
+      ],
+    ]);
+    expect(requests[4]![1]).toMatchObject({
+      TenantName: id,
+      FromEmailAddress: expect.stringContaining('kuratchi@dash.example'),
+    });
+    expect(await tenantRow(id)).toEqual({ state: 'created', arn, attempts: 0 });
+  });
+
+  it('is created even when SES fails: its tenant is recorded pending for the cron', async () => {
+    await seedOrganizations();
+    const id = `org-tenant-${crypto.randomUUID().slice(0, 8)}`;
+    await scriptHost(HOST, [
+      { status: 500, json: { message: 'down' }, headers: { 'x-amzn-errortype': 'InternalServiceErrorException' } },
+    ]);
+    const answer = await ops(
+      'POST',
+      '/api/ops/organizations',
+      { id, name: 'Pending' },
+      { ...TENANTS, KURATCHI_MAIL_FROM: undefined },
+    );
+    expect(answer.status).toBe(201);
+    const { tenant } = await answer.json<{ tenant: { failures: string[] } }>();
+    expect(tenant.failures).toEqual([
+      expect.stringMatching(new RegExp(`^tenant ${id}: InternalServiceErrorException`)),
+    ]);
+    expect(await tenantRow(id)).toEqual({ state: 'create-pending', arn: null, attempts: 1 });
+    expect(await count(`organizations WHERE id = '${id}'`)).toBe(1);
+  });
+});
