@@ -1,6 +1,7 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import { ListReputationEntitiesCommand, type Recommendation, type ReputationEntity } from '@aws-sdk/client-sesv2';
 import { resolveSesClient, type SesClientInput } from '../ses/client.js';
+import { createD1TenantStore, type TenantSendingStatus } from '../tenants/d1-tenant-store.js';
 import { createD1SesViewStore } from './d1-ses-view-store.js';
 import {
   listRecommendations,
@@ -11,6 +12,21 @@ import {
 } from './ses-view.js';
 
 const DAY_MS = 86_400_000;
+const SENDING_STATUSES: readonly string[] = ['ENABLED', 'REINSTATED', 'DISABLED'] satisfies TenantSendingStatus[];
+
+/**
+ * Hands SES's sending status of each view to the organisation's tenant row, so `sendEmail`
+ * refuses while SES says the tenant is disabled, whichever side disabled it (and sends again
+ * once SES says otherwise).
+ */
+async function recordTenantStatuses(adminDb: D1Database, views: readonly SesReputationView[], now: number) {
+  const tenants = createD1TenantStore(adminDb);
+  for (const view of views) {
+    if (view.sendingStatus !== null && SENDING_STATUSES.includes(view.sendingStatus)) {
+      await tenants.recordSendingStatus(view.organizationId, view.sendingStatus as TenantSendingStatus, now);
+    }
+  }
+}
 
 /** What a re-read of some tenants did. */
 export interface SesViewRereads {
@@ -54,6 +70,7 @@ export async function rereadSesViews(options: {
       const view = await readSesReputationView(options.ses, organizationId, arn, options.now);
       if (view) {
         await store.save(view);
+        await recordTenantStatuses(options.adminDb, [view], options.now.getTime());
         result.read.push(organizationId);
       } else {
         await store.remove(organizationId);
@@ -126,6 +143,7 @@ async function sweepOnce(options: {
     sesReputationView(organizationId, entity, findings.get(entity.ReputationEntityReference!) ?? [], now),
   );
   await createD1SesViewStore(options.adminDb).replaceAll(views, now);
+  await recordTenantStatuses(options.adminDb, views, now);
   return views;
 }
 

@@ -1,4 +1,5 @@
 import {
+  CreateTenantCommand,
   GetReputationEntityCommand,
   ListRecommendationsCommand,
   ListReputationEntitiesCommand,
@@ -9,6 +10,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { env } from 'cloudflare:test';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testTime } from '../../../../test/clock.js';
+import { provisionSesTenant } from '../tenants/provision.js';
+import { tenantForSending } from '../tenants/sending.js';
 import { createD1SesViewStore } from './d1-ses-view-store.js';
 import { organizationIdOfEntity } from './ses-view.js';
 import { refreshSesViews, sweepSesViews } from './ses-view-refresh.js';
@@ -185,6 +188,35 @@ describe('the sweep (ListReputationEntities)', () => {
     expect(mock.commandCalls(ListReputationEntitiesCommand)).toHaveLength(3);
     // No entity reported an impact: no findings to read.
     expect(mock.commandCalls(ListRecommendationsCommand)).toHaveLength(0);
+  });
+});
+
+describe("SES's sending status reaches sendEmail", () => {
+  it('a sweep saying SES disabled the tenant makes sendEmail refuse; one saying it is enabled again lets it send', async () => {
+    const tenantSes = new SESv2Client({ region: 'eu-west-1', credentials });
+    mockClient(tenantSes)
+      .on(CreateTenantCommand)
+      .resolves({ TenantArn: arn(ORG_B), SendingStatus: 'ENABLED' });
+    await provisionSesTenant({
+      adminDb: env.ADMIN_DB,
+      ses: tenantSes,
+      resources: { configurationSets: [], identities: [] },
+      organizationId: ORG_B,
+      now,
+    });
+    expect((await tenantForSending(env.ADMIN_DB, ORG_B))?.disabled).toBe(false);
+    const disabledByAws = {
+      AwsSesManagedStatus: { Status: 'DISABLED' as const },
+      SendingStatusAggregate: 'DISABLED' as const,
+    };
+    mock
+      .on(ListReputationEntitiesCommand)
+      .resolvesOnce({ ReputationEntities: [entity(ORG_B, disabledByAws)] })
+      .resolvesOnce({ ReputationEntities: [entity(ORG_B)] });
+    await sweepSesViews({ adminDb: env.ADMIN_DB, ses, now });
+    expect((await tenantForSending(env.ADMIN_DB, ORG_B))?.disabled).toBe(true);
+    await sweepSesViews({ adminDb: env.ADMIN_DB, ses, now: new Date(now.getTime() + 60_000) });
+    expect((await tenantForSending(env.ADMIN_DB, ORG_B))?.disabled).toBe(false);
   });
 });
 
