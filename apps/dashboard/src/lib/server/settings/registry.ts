@@ -158,7 +158,7 @@ export const SETTINGS = {
     default: 'off',
     secret: false,
     description:
-      'on: each organisation gets its own SES tenant (reputation, pause and suppression per organisation); needs AWS_ACCESS_KEY_ID. `kuratchi-ses deploy` turns it on for new deployments.',
+      'on: each organisation gets its own SES tenant (reputation, pause and suppression per organisation); needs AWS_ACCESS_KEY_ID. Recommended for new deployments; turning it off later leaves the tenants in use.',
     wrangler: 'off',
   }),
   KURATCHI_SES_TENANT_IDENTITIES: setting({
