@@ -17,4 +17,5 @@ export type {
   DailyEmailStats,
 } from './d1-email-queries.js';
 export type { EmailLinkStats, TopLink } from './d1-link-stats.js';
+export type { EventFeedPage, FeedEvent, LastEvent } from './d1-event-feed.js';
 export type { VerdictCount } from './d1-verdict-stats.js';
