@@ -6,6 +6,7 @@
  */
 export { createD1EmailQueries } from './d1-email-queries.js';
 export { EMAIL_SEARCH_MIN_TERM_LENGTH } from './email-search.js';
+export { decodeEmailLogCursor } from './email-log-cursor.js';
 export type {
   EmailQueries,
   EmailLogFilter,
