@@ -20,10 +20,13 @@ export const handle: Handle = async ({ event, resolve }) => {
   }
   // The REST API: one API-key check here for every path under /api/v1/ (but its OpenAPI document).
   if (isApiRequest(event.url.pathname, event.route.id)) {
-    const gate = await apiGate(event.request, event.url.pathname, event.locals.kuratchi.getAdminDb, Date.now());
-    if (gate instanceof Response) return gate;
-    event.locals.apiCaller = gate;
-    return resolve(event);
+    event.locals.kuratchi.getAdminDb(); // a clear error when ADMIN_DB is not bound
+    const gate = await apiGate(event.request, event.url.pathname, event.platform!.env, Date.now());
+    if (gate instanceof Response || gate === null) return gate ?? resolve(event);
+    event.locals.apiCaller = gate.caller;
+    const response = await resolve(event);
+    for (const [name, value] of Object.entries(gate.headers)) response.headers.set(name, value);
+    return response;
   }
   if (isPublicPath(event.url.pathname)) return resolve(event);
 

@@ -1,5 +1,7 @@
+import { readSettings } from '../settings/read';
 import { ApiProblem, problemResponse } from './problem';
 import { authenticateApiKey, type ApiCaller } from './keys';
+import { countRequest, rateLimited } from './rate-limit';
 
 /** Paths of the REST API: organisations' software with an API key, no session, no cookie. */
 export const API_PATH_PREFIX = '/api/v1/';
@@ -27,18 +29,24 @@ export const UNAUTHORIZED = new ApiProblem(
 );
 
 /**
- * Checks the bearer API key (RFC 6750) of an API request: the caller (its organisation and
- * scopes), or the 401 problem to answer. The OpenAPI document needs no key.
+ * Checks the bearer API key (RFC 6750) of an API request and counts it against the key's rate
+ * limit (`KURATCHI_API_RATE_LIMIT_PER_MINUTE`): the caller (its organisation and scopes) with the
+ * RateLimit header fields for the answer, or the 401 or 429 problem to answer. The OpenAPI
+ * document needs no key (null).
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
 export async function apiGate(
   request: Request,
   pathname: string,
-  adminDb: () => D1Database,
+  env: DashboardEnv,
   now: number,
-): Promise<ApiCaller | Response | null> {
+): Promise<{ caller: ApiCaller; headers: Record<string, string> } | Response | null> {
   if (pathname === OPENAPI_PATH && request.method === 'GET') return null;
   const key = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization')?.trim() ?? '')?.[1];
-  const caller = key ? await authenticateApiKey(adminDb(), key, now) : null;
-  return caller ?? problemResponse(UNAUTHORIZED);
+  const caller = key ? await authenticateApiKey(env.ADMIN_DB, key, now) : null;
+  if (!caller) return problemResponse(UNAUTHORIZED);
+  const limit = readSettings(env, 'api').KURATCHI_API_RATE_LIMIT_PER_MINUTE;
+  const state = await countRequest(env.ADMIN_DB, caller.keyId, limit, now);
+  if (!state.allowed) return problemResponse(rateLimited(state));
+  return { caller, headers: state.headers };
 }

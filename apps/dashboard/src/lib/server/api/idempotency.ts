@@ -66,7 +66,9 @@ export async function idempotent(
 
 async function replay(db: D1Database, apiKeyId: string, key: string, requestHash: string): Promise<Response> {
   const row = await db
-    .prepare('SELECT request_hash AS requestHash, status, body FROM api_idempotency WHERE api_key_id = ? AND idempotency_key = ?')
+    .prepare(
+      'SELECT request_hash AS requestHash, status, body FROM api_idempotency WHERE api_key_id = ? AND idempotency_key = ?',
+    )
     .bind(apiKeyId, key)
     .first<{ requestHash: string; status: number | null; body: string | null }>();
   if (row && row.requestHash !== requestHash) {
@@ -76,11 +78,17 @@ async function replay(db: D1Database, apiKeyId: string, key: string, requestHash
     throw new ApiProblem('idempotency-key-in-use', 'a request with this Idempotency-Key is still being answered');
   }
   const type = row.status >= 400 ? 'application/problem+json' : 'application/json';
-  return new Response(row.body, { status: row.status, headers: { 'content-type': type, 'idempotent-replayed': 'true' } });
+  return new Response(row.body, {
+    status: row.status,
+    headers: { 'content-type': type, 'idempotent-replayed': 'true' },
+  });
 }
 
 /** Deletes the answers older than {@link IDEMPOTENCY_TTL_MS} (the cron); how many. */
 export async function purgeIdempotencyKeys(db: D1Database, now: number): Promise<number> {
-  const result = await db.prepare('DELETE FROM api_idempotency WHERE created_at <= ?').bind(now - IDEMPOTENCY_TTL_MS).run();
+  const result = await db
+    .prepare('DELETE FROM api_idempotency WHERE created_at <= ?')
+    .bind(now - IDEMPOTENCY_TTL_MS)
+    .run();
   return result.meta.changes;
 }

@@ -124,7 +124,13 @@ export async function authenticateApiKey(db: D1Database, key: string, now: numbe
        FROM api_keys WHERE id = ?`,
     )
     .bind(id)
-    .first<{ organizationId: string; scopes: string; keyHash: string; lastUsedAt: number | null; revokedAt: number | null }>();
+    .first<{
+      organizationId: string;
+      scopes: string;
+      keyHash: string;
+      lastUsedAt: number | null;
+      revokedAt: number | null;
+    }>();
   if (!row || !(await sameSecret(await hashToken(key), row.keyHash)) || row.revokedAt !== null) return null;
   if (row.lastUsedAt === null || row.lastUsedAt <= now - LAST_USE_RESOLUTION_MS) {
     await db

@@ -102,10 +102,18 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
 ];
 
 /** Problems every authenticated operation may answer. */
-const COMMON_PROBLEMS: readonly ProblemCode[] = ['unauthorized', 'insufficient-scope', 'rate-limited', 'organization-moving'];
+const COMMON_PROBLEMS: readonly ProblemCode[] = [
+  'unauthorized',
+  'insufficient-scope',
+  'rate-limited',
+  'organization-moving',
+];
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return rest;
 };
 

@@ -44,11 +44,7 @@ function asProblem(cause: unknown): ApiProblem {
 
 /** The 400 problem naming each invalid field. */
 export function invalid(errors: InvalidField[]): ApiProblem {
-  return new ApiProblem(
-    'invalid-request',
-    errors.map((e) => `${e.path}: ${e.message}`).join('; '),
-    { errors },
-  );
+  return new ApiProblem('invalid-request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
 }
 
 /** Validates `input` (`where`: `query`, `body`, `path`) or throws the 400 problem naming each field. */

@@ -25,7 +25,9 @@ export const listEmailsQuery = z.object({
     .string()
     .max(SEARCH_MAX_LENGTH)
     .optional()
-    .describe('Part of a recipient address or subject words (terms of three characters or more), or an SES message id.'),
+    .describe(
+      'Part of a recipient address or subject words (terms of three characters or more), or an SES message id.',
+    ),
   from: instant.optional().describe('Created at or after this time.'),
   to: instant.optional().describe('Created before this time.'),
   emailType: z.string().min(1).max(64).optional().describe('Only emails sent with this `emailType`.'),
@@ -155,7 +157,9 @@ export const emailDetail = emailItem.extend({
 
 /** Answer of `GET /api/v1/events`. */
 export const eventPage = z.object({
-  events: z.array(z.object({ position: z.number().int(), emailId: z.string(), sesMessageId: z.string(), ...eventFields })),
+  events: z.array(
+    z.object({ position: z.number().int(), emailId: z.string(), sesMessageId: z.string(), ...eventFields }),
+  ),
   position: z.number().int().describe('Store it; ask `after` it next (equal to `after` when nothing is new).'),
 });
 

@@ -25,7 +25,10 @@ const PASSWORD = 'an admin password for the API test';
 
 let signer: SnsSigner;
 let openapi: {
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>>;
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
+  >;
   components: { schemas: Record<string, object> };
 };
 const keys = { acmeRead: '', acmeSend: '', globexSend: '' };
@@ -37,7 +40,7 @@ async function api(
   key: string | null,
   method: string,
   path: string,
-  options: { body?: unknown; headers?: Record<string, string>; route?: string } = {},
+  options: { body?: unknown; headers?: Record<string, string>; route?: string; env?: Record<string, string> } = {},
 ): Promise<Response> {
   const headers: Record<string, string> = { ...options.headers };
   if (key) headers.authorization = `Bearer ${key}`;
@@ -50,7 +53,7 @@ async function api(
       ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }
       : {}),
   });
-  const response = await worker.fetch!(request as never, { ...env, ...SEND_ENV }, ctx);
+  const response = await worker.fetch!(request as never, { ...env, ...SEND_ENV, ...options.env }, ctx);
   await waitOnExecutionContext(ctx);
   await conforms(response.clone(), method, options.route ?? new URL(request.url).pathname);
   return response;
@@ -65,10 +68,13 @@ async function conforms(response: Response, method: string, route: string) {
   const [type, media] = Object.entries(declared!.content ?? {})[0] ?? [];
   if (!type) return;
   expect(response.headers.get('content-type')).toBe(type);
-  const schema = JSON.parse(JSON.stringify(media!.schema).replaceAll('#/components/schemas/Problem', '#/$defs/Problem'));
-  const result = new Validator({ ...schema, $defs: { Problem: openapi.components.schemas.Problem } }, '2020-12').validate(
-    await response.json(),
+  const schema = JSON.parse(
+    JSON.stringify(media!.schema).replaceAll('#/components/schemas/Problem', '#/$defs/Problem'),
   );
+  const result = new Validator(
+    { ...schema, $defs: { Problem: openapi.components.schemas.Problem } },
+    '2020-12',
+  ).validate(await response.json());
   expect(result.errors, `${method} ${route} ${response.status}`).toEqual([]);
 }
 
@@ -106,7 +112,12 @@ beforeAll(async () => {
 });
 
 /** Sends through the API as Acme; SES answers `messageId`. */
-async function send(key: string, messageId: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+async function send(
+  key: string,
+  messageId: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
   await scriptHost(HOST, [{ method: 'POST', pathPrefix: '/v2/email/outbound-emails', json: { MessageId: messageId } }]);
   return api(key, 'POST', '/api/v1/emails', { body: { subject: 'Hello', text: 'Hi', ...body }, headers });
 }
@@ -145,7 +156,9 @@ describe('API keys', () => {
       now,
     });
     const lastUsed = async () =>
-      (await env.ADMIN_DB.prepare('SELECT last_used_at AS t FROM api_keys WHERE id = ?').bind(summary.id).first<{ t: number }>())!.t;
+      (await env.ADMIN_DB.prepare('SELECT last_used_at AS t FROM api_keys WHERE id = ?')
+        .bind(summary.id)
+        .first<{ t: number }>())!.t;
     await authenticateApiKey(env.ADMIN_DB, key, now);
     expect(await lastUsed()).toBe(now);
     await authenticateApiKey(env.ADMIN_DB, key, now + LAST_USE_RESOLUTION_MS - 1);
@@ -158,21 +171,33 @@ describe('API keys', () => {
     const refused = await send(keys.acmeRead, 'ses-never', { to: 'scope@example.com' });
     expect(refused.status).toBe(403);
     expect(await refused.json()).toMatchObject({ title: 'insufficient-scope' });
-    expect((await api(keys.acmeRead, 'POST', '/api/v1/suppressions', { body: { address: 'x@example.com' } })).status).toBe(403);
-    expect(await env.ORG_DB_ACME.prepare("SELECT count(*) AS n FROM emails WHERE recipient = 'scope@example.com'").first('n')).toBe(0);
+    expect(
+      (await api(keys.acmeRead, 'POST', '/api/v1/suppressions', { body: { address: 'x@example.com' } })).status,
+    ).toBe(403);
+    expect(
+      await env.ORG_DB_ACME.prepare("SELECT count(*) AS n FROM emails WHERE recipient = 'scope@example.com'").first(
+        'n',
+      ),
+    ).toBe(0);
   });
 });
 
 describe('one organisation’s key never sees another’s data (both ways)', () => {
   it('lists, reads, feeds and suppresses only its own organisation', async () => {
-    const acme = await (await send(keys.acmeSend, `ses-acme-${crypto.randomUUID()}`, { to: 'ann@acme-customer.test' })).json<{ id: string }>();
-    const globex = await (await send(keys.globexSend, `ses-globex-${crypto.randomUUID()}`, { to: 'gil@globex-customer.test' })).json<{ id: string }>();
+    const acme = await (
+      await send(keys.acmeSend, `ses-acme-${crypto.randomUUID()}`, { to: 'ann@acme-customer.test' })
+    ).json<{ id: string }>();
+    const globex = await (
+      await send(keys.globexSend, `ses-globex-${crypto.randomUUID()}`, { to: 'gil@globex-customer.test' })
+    ).json<{ id: string }>();
     await api(keys.globexSend, 'POST', '/api/v1/suppressions', { body: { address: 'only-globex@example.com' } });
     for (const [key, own, other] of [
       [keys.acmeRead, acme.id, globex.id],
       [keys.globexSend, globex.id, acme.id],
     ] as const) {
-      const ids = (await (await api(key, 'GET', '/api/v1/emails?limit=100')).json<{ emails: { id: string }[] }>()).emails.map((e) => e.id);
+      const ids = (
+        await (await api(key, 'GET', '/api/v1/emails?limit=100')).json<{ emails: { id: string }[] }>()
+      ).emails.map((e) => e.id);
       expect(ids).toContain(own);
       expect(ids).not.toContain(other);
       expect((await api(key, 'GET', `/api/v1/emails/${own}`, { route: '/api/v1/emails/{id}' })).status).toBe(200);
@@ -182,7 +207,9 @@ describe('one organisation’s key never sees another’s data (both ways)', () 
       const feed = await (await api(key, 'GET', '/api/v1/events?limit=500')).json<{ events: { emailId: string }[] }>();
       expect(feed.events.some((e) => e.emailId === other)).toBe(false);
     }
-    const acmeList = await (await api(keys.acmeRead, 'GET', '/api/v1/suppressions')).json<{ suppressions: { address: string }[] }>();
+    const acmeList = await (
+      await api(keys.acmeRead, 'GET', '/api/v1/suppressions')
+    ).json<{ suppressions: { address: string }[] }>();
     expect(acmeList.suppressions.map((s) => s.address)).not.toContain('only-globex@example.com');
   });
 });
@@ -192,7 +219,11 @@ describe('GET /api/v1/emails and /api/v1/emails/{id}', () => {
     const type = `receipt-${crypto.randomUUID().slice(0, 8)}`;
     const sent: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const answer = await send(keys.acmeSend, `ses-page-${type}-${i}`, { to: `page${i}@example.com`, cc: 'cc@example.com', emailType: type });
+      const answer = await send(keys.acmeSend, `ses-page-${type}-${i}`, {
+        to: `page${i}@example.com`,
+        cc: 'cc@example.com',
+        emailType: type,
+      });
       expect(answer.status).toBe(202);
       sent.push((await answer.json<{ id: string }>()).id);
     }
@@ -200,7 +231,13 @@ describe('GET /api/v1/emails and /api/v1/emails/{id}', () => {
     const messageId = `ses-page-${type}-0`;
     for (const spec of [
       { eventType: 'Delivery', messageId, recipient: 'page0@example.com', time: new Date(Date.now() - 50_000) },
-      { eventType: 'Bounce', messageId, recipient: 'cc@example.com', bounceType: 'Permanent', time: new Date(Date.now() - 40_000) },
+      {
+        eventType: 'Bounce',
+        messageId,
+        recipient: 'cc@example.com',
+        bounceType: 'Permanent',
+        time: new Date(Date.now() - 40_000),
+      },
       { eventType: 'Click', messageId, link: 'https://acme.example/receipt', time: new Date(Date.now() - 30_000) },
     ] as const) {
       expect((await post(await signedEvent(signer, spec as never))).status).toBe(200);
@@ -208,7 +245,11 @@ describe('GET /api/v1/emails and /api/v1/emails/{id}', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const answer = await api(keys.acmeRead, 'GET', `/api/v1/emails?emailType=${type}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const answer = await api(
+        keys.acmeRead,
+        'GET',
+        `/api/v1/emails?emailType=${type}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       const body = await answer.json<{ emails: { id: string }[]; nextCursor: string | null }>();
       seen.push(...body.emails.map((e) => e.id));
       // A newer email sent between pages is not on a later page and shifts nothing.
@@ -219,12 +260,26 @@ describe('GET /api/v1/emails and /api/v1/emails/{id}', () => {
     expect(seen).toEqual([...sent].reverse());
 
     const first = (
-      await (await api(keys.acmeRead, 'GET', `/api/v1/emails?emailType=${type}&recipient=page0`)).json<{ emails: Record<string, unknown>[] }>()
+      await (
+        await api(keys.acmeRead, 'GET', `/api/v1/emails?emailType=${type}&recipient=page0`)
+      ).json<{ emails: Record<string, unknown>[] }>()
     ).emails;
     expect(first).toHaveLength(1);
-    expect(first[0]).toMatchObject({ id: sent[0], recipients: { delivered: 1, bounced: 1 }, lastEvent: { type: 'Click' } });
-    expect((await (await api(keys.acmeRead, 'GET', `/api/v1/emails?emailType=${type}&status=bounced`)).json<{ emails: unknown[] }>()).emails).toHaveLength(1);
-    const detail = await (await api(keys.acmeRead, 'GET', `/api/v1/emails/${sent[0]}`, { route: '/api/v1/emails/{id}' })).json<Record<string, unknown>>();
+    expect(first[0]).toMatchObject({
+      id: sent[0],
+      recipients: { delivered: 1, bounced: 1 },
+      lastEvent: { type: 'Click' },
+    });
+    expect(
+      (
+        await (
+          await api(keys.acmeRead, 'GET', `/api/v1/emails?emailType=${type}&status=bounced`)
+        ).json<{ emails: unknown[] }>()
+      ).emails,
+    ).toHaveLength(1);
+    const detail = await (
+      await api(keys.acmeRead, 'GET', `/api/v1/emails/${sent[0]}`, { route: '/api/v1/emails/{id}' })
+    ).json<Record<string, unknown>>();
     expect(detail.recipientList).toEqual([
       expect.objectContaining({ address: 'page0@example.com', kind: 'to', status: 'delivered', suppressed: false }),
       expect.objectContaining({ address: 'cc@example.com', kind: 'cc', status: 'bounced', suppressed: true }),
@@ -244,7 +299,9 @@ describe('GET /api/v1/events', () => {
   it('resumes from a stored position: nothing missed, nothing twice, while events arrive', async () => {
     let position = 0;
     for (;;) {
-      const page = await (await api(keys.acmeRead, 'GET', `/api/v1/events?after=${position}&limit=500`)).json<{ events: unknown[]; position: number }>();
+      const page = await (
+        await api(keys.acmeRead, 'GET', `/api/v1/events?after=${position}&limit=500`)
+      ).json<{ events: unknown[]; position: number }>();
       if (!page.events.length) break;
       position = page.position;
     }
@@ -256,14 +313,24 @@ describe('GET /api/v1/events', () => {
       const body = await signedEvent(signer, { eventType, messageId, recipient: 'feed@example.com' } as never);
       ids.push((JSON.parse(body) as { MessageId: string }).MessageId);
       expect((await post(body)).status).toBe(200);
-      const page = await (await api(keys.acmeRead, 'GET', `/api/v1/events?after=${position}&limit=1`)).json<{ events: { id: string; emailId: string }[]; position: number }>();
+      const page = await (
+        await api(keys.acmeRead, 'GET', `/api/v1/events?after=${position}&limit=1`)
+      ).json<{ events: { id: string; emailId: string }[]; position: number }>();
       got.push(...page.events.map((e) => e.id));
       expect(page.events.every((e) => e.emailId === id)).toBe(true);
       position = page.position;
     }
     // A duplicate SNS delivery is not a new event.
-    expect((await post(await signedEvent(signer, { eventType: 'Delivery', messageId, recipient: 'feed@example.com' } as never))).status).toBe(200);
-    const rest = await (await api(keys.acmeRead, 'GET', `/api/v1/events?after=${position}`)).json<{ events: { id: string }[]; position: number }>();
+    expect(
+      (
+        await post(
+          await signedEvent(signer, { eventType: 'Delivery', messageId, recipient: 'feed@example.com' } as never),
+        )
+      ).status,
+    ).toBe(200);
+    const rest = await (
+      await api(keys.acmeRead, 'GET', `/api/v1/events?after=${position}`)
+    ).json<{ events: { id: string }[]; position: number }>();
     expect([...got, ...rest.events.map((e) => e.id)].slice(0, 3)).toEqual(ids);
     expect((await api(keys.acmeRead, 'GET', '/api/v1/events?after=-1')).status).toBe(400);
   });
@@ -279,22 +346,36 @@ describe('POST /api/v1/emails', () => {
     expect(again.status).toBe(202);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(await again.json()).toEqual(firstBody);
-    expect(await env.ORG_DB_ACME.prepare("SELECT count(*) AS n FROM emails WHERE recipient = 'idem@example.com'").first('n')).toBe(1);
+    expect(
+      await env.ORG_DB_ACME.prepare("SELECT count(*) AS n FROM emails WHERE recipient = 'idem@example.com'").first('n'),
+    ).toBe(1);
     const other = await send(keys.acmeSend, 'ses-idem-3', { to: 'other@example.com' }, key);
     expect(other.status).toBe(422);
     expect(await other.json()).toMatchObject({ title: 'idempotency-key-reused' });
   });
 
   it('applies the suppression list; refuses bad bodies naming the field, writing nothing', async () => {
-    await api(keys.acmeSend, 'POST', '/api/v1/suppressions', { body: { address: 'Blocked@Example.com', detail: 'asked us' } });
+    await api(keys.acmeSend, 'POST', '/api/v1/suppressions', {
+      body: { address: 'Blocked@Example.com', detail: 'asked us' },
+    });
     const refused = await send(keys.acmeSend, 'ses-blocked', { to: 'blocked@example.com' });
     expect(refused.status).toBe(422);
     expect(await refused.json()).toMatchObject({ title: 'recipient-suppressed', suppressed: ['blocked@example.com'] });
-    const list = await (await api(keys.acmeRead, 'GET', '/api/v1/suppressions?reason=manual')).json<{ suppressions: { address: string }[] }>();
+    const list = await (
+      await api(keys.acmeRead, 'GET', '/api/v1/suppressions?reason=manual')
+    ).json<{ suppressions: { address: string }[] }>();
     expect(list.suppressions.map((s) => s.address)).toContain('blocked@example.com');
-    const removed = await api(keys.acmeSend, 'DELETE', '/api/v1/suppressions/blocked%40example.com', { route: '/api/v1/suppressions/{address}' });
+    const removed = await api(keys.acmeSend, 'DELETE', '/api/v1/suppressions/blocked%40example.com', {
+      route: '/api/v1/suppressions/{address}',
+    });
     expect(removed.status).toBe(204);
-    expect((await api(keys.acmeSend, 'DELETE', '/api/v1/suppressions/blocked%40example.com', { route: '/api/v1/suppressions/{address}' })).status).toBe(404);
+    expect(
+      (
+        await api(keys.acmeSend, 'DELETE', '/api/v1/suppressions/blocked%40example.com', {
+          route: '/api/v1/suppressions/{address}',
+        })
+      ).status,
+    ).toBe(404);
 
     const before = await env.ORG_DB_ACME.prepare('SELECT count(*) AS n FROM emails').first('n');
     for (const [body, path] of [
@@ -307,22 +388,66 @@ describe('POST /api/v1/emails', () => {
       const problem = await answer.json<{ errors: { path: string }[] }>();
       expect(problem.errors.map((e) => e.path)).toContain(path);
     }
-    expect((await api(keys.acmeSend, 'POST', '/api/v1/emails', { body: 'to=a', headers: { 'content-type': 'text/plain' } })).status).toBe(415);
+    expect(
+      (await api(keys.acmeSend, 'POST', '/api/v1/emails', { body: 'to=a', headers: { 'content-type': 'text/plain' } }))
+        .status,
+    ).toBe(415);
     expect(await env.ORG_DB_ACME.prepare('SELECT count(*) AS n FROM emails').first('n')).toBe(before);
+  });
+});
+
+describe('the rate limit per key', () => {
+  it('answers RateLimit fields, then 429 with Retry-After past KURATCHI_API_RATE_LIMIT_PER_MINUTE, per key', async () => {
+    const limited = { KURATCHI_API_RATE_LIMIT_PER_MINUTE: '2' };
+    const newKey = async () =>
+      (
+        await createApiKey(env.ADMIN_DB, {
+          organizationId: ORGS.acme,
+          name: 'limited',
+          scopes: ['read'],
+          createdBy: null,
+          now: Date.now(),
+        })
+      ).key;
+    const key = await newKey();
+    // Until refused: a window may end between two requests, and the count then starts again.
+    const answers: Response[] = [];
+    while (answers.length < 8 && answers.at(-1)?.status !== 429) {
+      answers.push(await api(key, 'GET', '/api/v1/events?limit=1', { env: limited }));
+    }
+    const [first, , last] = answers.slice(-3);
+    expect(first!.headers.get('ratelimit-policy')).toBe('"per-key";q=2;w=60');
+    expect(first!.headers.get('ratelimit')).toMatch(/^"per-key";r=1;t=\d+$/);
+    expect(last!.status).toBe(429);
+    expect(await last!.json()).toMatchObject({ title: 'rate-limited' });
+    expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(last!.headers.get('ratelimit')).toMatch(/^"per-key";r=0;t=\d+$/);
+    // Another key of the same organisation has its own count.
+    expect((await api(await newKey(), 'GET', '/api/v1/events?limit=1', { env: limited })).status).toBe(200);
   });
 });
 
 describe('the OpenAPI document', () => {
   it('has every route file’s every method, and nothing else', () => {
-    const files = import.meta.glob('./**/+server.ts', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+    const files = import.meta.glob('./**/+server.ts', { query: '?raw', import: 'default', eager: true }) as Record<
+      string,
+      string
+    >;
     const routes = Object.entries(files)
       .filter(([file]) => !file.includes('openapi.json'))
       .flatMap(([file, source]) => {
-        const path = `/api/v1${file.slice(1).replace('/+server.ts', '').replace(/\[(\w+)\]/g, '{$1}')}`;
-        return [...source.matchAll(/^export const (GET|POST|PUT|PATCH|DELETE)\b/gm)].map(([, m]) => `${m!.toLowerCase()} ${path}`);
+        const path = `/api/v1${file
+          .slice(1)
+          .replace('/+server.ts', '')
+          .replace(/\[(\w+)\]/g, '{$1}')}`;
+        return [...source.matchAll(/^export const (GET|POST|PUT|PATCH|DELETE)\b/gm)].map(
+          ([, m]) => `${m!.toLowerCase()} ${path}`,
+        );
       });
     expect(routes.length).toBeGreaterThan(5);
-    const documented = Object.entries(openapi.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`));
+    const documented = Object.entries(openapi.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m} ${path}`),
+    );
     expect(routes.sort()).toEqual(documented.sort());
     expect(API_OPERATIONS.map((o) => `${o.method} ${o.path}`).sort()).toEqual(documented.sort());
   });

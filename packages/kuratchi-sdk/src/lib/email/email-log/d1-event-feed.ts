@@ -49,7 +49,10 @@ export function createD1EventFeed(db: D1Database) {
         )
         .bind(after, Math.min(Math.max(Math.trunc(limit), 1), 500))
         .all<Omit<FeedEvent, 'detail'> & { detail: string }>();
-      const events = results.map((event) => ({ ...event, detail: JSON.parse(event.detail) as Record<string, unknown> }));
+      const events = results.map((event) => ({
+        ...event,
+        detail: JSON.parse(event.detail) as Record<string, unknown>,
+      }));
       return { events, position: events.at(-1)?.position ?? after };
     },
 
