@@ -6,6 +6,8 @@
 -- a Durable Object's SQLite) is serialised, one transaction after another: an event inserted
 -- later, by any path, commits later and gets a greater position; a position once read never
 -- gains a smaller neighbour.
+-- A sequence row deleted with the rest of a database's rows (a reset) starts again from the
+-- greatest position left.
 -- An event inserted with its position (organizations/org-copy.ts copying an organisation to its
 -- new database) keeps it and moves the sequence past it, so cursors survive the move.
 -- (Statements inside a trigger end mid-line: scripts/d1-migration-files.mjs splits at a `;`
@@ -31,12 +33,12 @@ CREATE UNIQUE INDEX email_events_by_position ON email_events (position);
 CREATE TRIGGER email_events_position_after_insert AFTER INSERT ON email_events
 WHEN new.position IS NULL
 BEGIN
-  UPDATE event_position_sequence SET last = last + 1 WHERE id = 1; UPDATE email_events SET position = (SELECT last FROM event_position_sequence WHERE id = 1) WHERE sns_message_id = new.sns_message_id; END;
+  INSERT OR IGNORE INTO event_position_sequence (id, last) VALUES (1, (SELECT coalesce(max(position), 0) FROM email_events)); UPDATE event_position_sequence SET last = last + 1 WHERE id = 1; UPDATE email_events SET position = (SELECT last FROM event_position_sequence WHERE id = 1) WHERE sns_message_id = new.sns_message_id; END;
 
 CREATE TRIGGER email_events_copied_position_after_insert AFTER INSERT ON email_events
 WHEN new.position IS NOT NULL
 BEGIN
-  UPDATE event_position_sequence SET last = max(last, new.position) WHERE id = 1; END;
+  INSERT OR IGNORE INTO event_position_sequence (id, last) VALUES (1, 0); UPDATE event_position_sequence SET last = max(last, new.position) WHERE id = 1; END;
 
 -- The email log's and the API's filter by email type (`emailType` of sendEmail), newest first.
-CREATE INDEX emails_by_type ON emails (email_type, created_at DESC, id DESC)
+CREATE INDEX emails_by_type ON emails (email_type, created_at DESC, id DESC);

@@ -63,6 +63,16 @@ describe.each(ORG_DATABASE_KINDS)('the event feed on $kind', ({ db }) => {
     });
   });
 
+  it('numbers on from the greatest position left when the sequence row was deleted with the rest', async () => {
+    const { record } = await emailWithEvents(db);
+    const top = await lastPosition(db, 0);
+    await db.prepare('DELETE FROM event_position_sequence').run();
+    const next = await record('Send', 1);
+    expect((await createD1EmailQueries(db).eventFeed(top, 10)).events.map((e) => [e.snsMessageId, e.position])).toEqual([
+      [next, top + 1],
+    ]);
+  });
+
   it('keeps a copied event’s position and numbers the next events after it', async () => {
     const { record } = await emailWithEvents(db);
     const top = await lastPosition(db, 0);
