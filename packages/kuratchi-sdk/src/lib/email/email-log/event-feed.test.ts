@@ -1,3 +1,4 @@
+import { applyD1Migrations, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { ORG_DATABASE_KINDS } from '../../../../test/org-database-kinds.js';
 import { createD1EmailQueries } from './d1-email-queries.js';
@@ -68,9 +69,9 @@ describe.each(ORG_DATABASE_KINDS)('the event feed on $kind', ({ db }) => {
     const top = await lastPosition(db, 0);
     await db.prepare('DELETE FROM event_position_sequence').run();
     const next = await record('Send', 1);
-    expect((await createD1EmailQueries(db).eventFeed(top, 10)).events.map((e) => [e.snsMessageId, e.position])).toEqual([
-      [next, top + 1],
-    ]);
+    expect((await createD1EmailQueries(db).eventFeed(top, 10)).events.map((e) => [e.snsMessageId, e.position])).toEqual(
+      [[next, top + 1]],
+    );
   });
 
   it('keeps a copied event’s position and numbers the next events after it', async () => {
@@ -95,3 +96,35 @@ async function lastPosition(db: D1Database, from: number): Promise<number> {
     position = page.position;
   }
 }
+
+describe('migration 0010_event_positions on a database that already has events', () => {
+  it('numbers them in the order received, and the next event after them', async () => {
+    const db = env.ORG_DB_UNMIGRATED; // a scratch database of this file
+    await applyD1Migrations(
+      db,
+      env.ORG_MIGRATIONS.filter((migration) => migration.name < '0010'),
+    );
+    await db
+      .prepare(
+        `INSERT INTO emails (id, recipient, sender, subject, created_at, updated_at) VALUES ('e', 'a@example.com', 's@example.com', 'Hi', 1, 1)`,
+      )
+      .run();
+    const insert = (id: string, receivedAt: number) =>
+      db
+        .prepare(
+          `INSERT INTO email_events (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at, ingest_token)
+           VALUES (?, 'e', 'ses', 'Send', 1, '{}', ?, 't')`,
+        )
+        .bind(id, receivedAt);
+    await db.batch([insert('c', 300), insert('a', 200), insert('b', 200)]);
+    await applyD1Migrations(db, env.ORG_MIGRATIONS);
+    await insert('d', 100).run();
+    const page = await createD1EmailQueries(db).eventFeed(0, 10);
+    expect(page.events.map((e) => [e.snsMessageId, e.position])).toEqual([
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+      ['d', 4],
+    ]);
+  });
+});
