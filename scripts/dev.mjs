@@ -26,6 +26,7 @@ import { buildDemoSeed } from './demo/seed.mjs';
 import { DEMO_D1_ORGANIZATIONS, DEMO_ORGANIZATIONS, DEMO_PASSWORD, DEMO_USERS } from './lib/demo-organizations.mjs';
 import { writeDemoSigner } from './lib/demo-signer.mjs';
 import { demoOpsToken } from './lib/demo-ops-token.mjs';
+import { demoApiKey } from './lib/demo-api-key.mjs';
 import { logTail } from './lib/processes.mjs';
 import { DEV_CONFIG, ROOT as root, runWrangler, WRANGLER_BIN as wranglerBin, wranglerEnv } from './lib/wrangler.mjs';
 import { writeDemoSeed } from './demo/write-seed.mjs';
@@ -82,6 +83,8 @@ console.log(
   `• seeding ${DEMO_ORGANIZATIONS.length} organisations (${DEMO_ORGANIZATIONS.map((o) => `${o.name} on ${o.kind === 'd1' ? `D1 ${o.binding}` : 'a Durable Object'}`).join(', ')}) with demo emails, through the SDK (sendEmail, the queue consumer)`,
 );
 const seed = await buildDemoSeed();
+const apiKey = demoApiKey(workDir, 'org-acme');
+seed.apiKeys = [apiKey.row];
 const seeded = await writeDemoSeed(seed, {
   stateDir: resolve(root, stateDir ?? '.wrangler/state'),
   log: console.log,
@@ -267,6 +270,10 @@ console.log(
   `  operations API:     token in ${shown(ops.file)}; for kuratchi-ses (docs/guides/develop.md), paste:\n` +
     `                        export KURATCHI_OPS_TOKEN=${ops.token}\n` +
     `                        npx kuratchi-ses org list --dashboard-url ${url}`,
+);
+console.log(
+  `  REST API (Acme):    key in ${shown(apiKey.file)}; for docs/guides/api.md, paste:\n` +
+    `                        export KURATCHI_API_KEY=${apiKey.key} KURATCHI_URL=${url}`,
 );
 console.log(`  sign in with password "${DEMO_PASSWORD}" as:`);
 for (const user of DEMO_USERS)

@@ -19,7 +19,7 @@ export default {
   /**
    * POST /reset {bindings, organizations}: empties every table of those D1 databases, and the
    *   database of each organisation on a Durable Object.
-   * POST /admin {organizations, users, now}: the organisations and dashboard users.
+   * POST /admin {organizations, users, apiKeys, now}: the organisations, dashboard users and API keys.
    * POST /send {organizations, emails}: sends each planned email through `sendEmail`.
    * POST /ingest {organizations, batches}: applies each batch of queued SES events.
    * Answers JSON: what happened, for the caller to check against the plan.
@@ -71,7 +71,7 @@ async function reset(env, { bindings, organizations }) {
   return { ok: true };
 }
 
-async function admin(env, { organizations, users, now }) {
+async function admin(env, { organizations, users, apiKeys = [], now }) {
   const db = env.ADMIN_DB;
   await db.batch([
     ...organizations.map((o) =>
@@ -87,6 +87,13 @@ async function admin(env, { organizations, users, now }) {
           'INSERT INTO users (id, email, name, organization_id, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
         )
         .bind(u.id, u.email, u.name, u.organizationId, u.role, u.passwordHash, now),
+    ),
+    ...apiKeys.map((k) =>
+      db
+        .prepare(
+          'INSERT INTO api_keys (id, organization_id, name, scopes, key_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .bind(k.id, k.organizationId, k.name, k.scopes, k.keyHash, now),
     ),
   ]);
   return { ok: true };

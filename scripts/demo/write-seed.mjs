@@ -130,7 +130,12 @@ export async function writeDemoSeed(seed, options = {}) {
     }
     const organizations = seed.organizations.map(({ id, kind, binding }) => ({ id, kind, binding }));
     await call('/reset', { bindings: databases.map((d) => d.binding), organizations });
-    await call('/admin', { organizations: seed.organizations, users: seed.users, now: seed.now });
+    await call('/admin', {
+      organizations: seed.organizations,
+      users: seed.users,
+      apiKeys: seed.apiKeys ?? [],
+      now: seed.now,
+    });
     log(`  local D1 emptied, ${seed.organizations.length} organisations and ${seed.users.length} users written`);
     const totals = { events: 0, batches: 0 };
     // The organisations' databases in parallel (the admin database is shared; D1 serialises it).

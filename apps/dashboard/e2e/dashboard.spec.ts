@@ -245,6 +245,36 @@ test('the log is usable at phone width and does not shift when it refreshes', as
   expect(await firstRow.boundingBox()).toEqual(before);
 });
 
+test("an organisation's admin creates an API key, shown once, that reads the API until revoked", async ({
+  page,
+  request,
+}) => {
+  await signIn(page, USERS.acme);
+  await page.getByRole('link', { name: 'API keys' }).click();
+  await expect(page).toHaveURL(/\/settings\/api-keys$/);
+  const name = `e2e ${Date.now()}`;
+  await page.getByLabel('Name').fill(name);
+  await page.getByRole('button', { name: 'Create' }).click();
+  const key = await page.getByTestId('api-key-value').inputValue();
+  expect(key).toMatch(/^kuratchi_[a-z0-9]{16}_[A-Za-z0-9_-]{43}$/);
+  const row = page.locator(`tr[data-key="${name}"]`);
+  await expect(row).toHaveAttribute('data-status', 'active');
+  const call = () => request.get('/api/v1/emails?limit=1', { headers: { authorization: `Bearer ${key}` } });
+  const allowed = await call();
+  expect(allowed.status()).toBe(200);
+  expect((await allowed.json()).emails[0].id).toMatch(/^acme-/);
+  // Shown once: a reload lists the key without it.
+  await page.reload();
+  await expect(page.getByTestId('api-key-value')).toHaveCount(0);
+  expect(await page.content()).not.toContain(key);
+  page.once('dialog', (dialog) => dialog.accept());
+  await row.getByRole('button', { name: `Revoke ${name}` }).click();
+  await expect(row).toHaveAttribute('data-status', 'revoked');
+  const refused = await call();
+  expect(refused.status()).toBe(401);
+  expect(refused.headers()['content-type']).toBe('application/problem+json');
+});
+
 test('sign-out ends the session, and repeated wrong passwords are rate-limited', async ({ page }) => {
   await signIn(page, USERS.root);
   await page.getByRole('button', { name: 'Sign out' }).click();

@@ -2,6 +2,7 @@ import type { D1Database, DurableObjectNamespace, Queue, R2Bucket } from '@cloud
 import type { KuratchiLocals } from '$lib/server/locals';
 import type { Session, SignedIn } from '$lib/server/auth/sessions';
 import type { SettingsEnv } from '$lib/server/settings/types';
+import type { ApiCaller } from '$lib/server/api/keys';
 
 declare global {
   namespace App {
@@ -20,6 +21,8 @@ declare global {
        * superadmin needs while the deployment has no organisation yet (hooks.server.ts).
        */
       session: Session | null;
+      /** The REST API's caller (`/api/v1/`): the organisation and scopes of its API key (hooks.server.ts). */
+      apiCaller: ApiCaller | null;
     }
   }
 

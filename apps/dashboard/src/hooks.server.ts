@@ -5,6 +5,7 @@ import { crossSiteFormRejection } from '$lib/server/csrf';
 import { createKuratchiLocals } from '$lib/server/locals';
 import { readConfig } from '$lib/server/config';
 import { isOpsRequest, opsRefusal } from '$lib/server/ops/auth';
+import { apiGate, isApiRequest } from '$lib/server/api/gate';
 
 export const handle: Handle = async ({ event, resolve }) => {
   const rejection = crossSiteFormRejection(event.request, event.url);
@@ -12,9 +13,20 @@ export const handle: Handle = async ({ event, resolve }) => {
   event.locals.kuratchi = createKuratchiLocals(event.platform?.env);
   event.locals.signedIn = null;
   event.locals.session = null;
+  event.locals.apiCaller = null;
   // The operations API: one bearer check here for every path under /api/ops/, none in the routes.
   if (isOpsRequest(event.url.pathname, event.route.id)) {
     return (await opsRefusal(event.request, readConfig(event.platform?.env))) ?? resolve(event);
+  }
+  // The REST API: one API-key check here for every path under /api/v1/ (but its OpenAPI document).
+  if (isApiRequest(event.url.pathname, event.route.id)) {
+    event.locals.kuratchi.getAdminDb(); // a clear error when ADMIN_DB is not bound
+    const gate = await apiGate(event.request, event.url.pathname, event.platform!.env, Date.now());
+    if (gate instanceof Response || gate === null) return gate ?? resolve(event);
+    event.locals.apiCaller = gate.caller;
+    const response = await resolve(event);
+    for (const [name, value] of Object.entries(gate.headers)) response.headers.set(name, value);
+    return response;
   }
   if (isPublicPath(event.url.pathname)) return resolve(event);
 

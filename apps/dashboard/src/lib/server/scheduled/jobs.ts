@@ -3,6 +3,8 @@ import { createD1IncidentStore } from '../alerts/incident-store';
 import { alertProviders } from '../alerts/providers';
 import { runAlerts } from '../alerts/run-alerts';
 import { purgeExpiredAuthRows } from '../auth/maintenance';
+import { purgeIdempotencyKeys } from '../api/idempotency';
+import { purgeRateWindows } from '../api/rate-limit';
 import { runCanaryJob } from '../canary/job';
 import { readConfig } from '../config';
 import { emailTracking } from '../tracking';
@@ -33,6 +35,14 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       // Deletes expired sessions, sign-in throttle rows idle for 24 h and old set-password links (../auth/maintenance).
       name: 'auth-purge',
       run: (now) => purgeExpiredAuthRows(env.ADMIN_DB, now.getTime()),
+    },
+    {
+      // Deletes the API's Idempotency-Key answers after 24 hours and its ended rate-limit windows (../api).
+      name: 'api-purge',
+      run: async (now) => ({
+        idempotencyKeys: await purgeIdempotencyKeys(env.ADMIN_DB, now.getTime()),
+        rateWindows: await purgeRateWindows(env.ADMIN_DB, now.getTime()),
+      }),
     },
     {
       // Keeps a day of the lag histogram (the health panel reads the last hour).

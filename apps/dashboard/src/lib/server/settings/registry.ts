@@ -119,6 +119,20 @@ export const SETTINGS = {
       'Bearer token of the operations API (/api/ops/*, the `kuratchi-ses` operating commands); unset: it answers 403.',
   }),
 
+  // ── api: the REST API of organisations' software (/api/v1/) ──
+  // A fixed window per API key, counted in the admin database (api/rate-limit.ts).
+  KURATCHI_API_RATE_LIMIT_PER_MINUTE: setting({
+    section: 'api',
+    schema: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(100_000, 'must be at most 100000'),
+    default: '600',
+    secret: false,
+    description: 'Requests one API key may make per minute to /api/v1/; more are answered 429 with Retry-After.',
+  }),
+
   // ── mail: the dashboard's own mail (invitations, set-password links) ──
   // Sent as text only (users/mail.ts): SES's open and click tracking work on the HTML part (an
   // image, rewritten links), so the link reaches its user as issued, never through a redirect.

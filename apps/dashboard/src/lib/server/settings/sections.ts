@@ -88,6 +88,7 @@ export const SECTIONS: { [S in SectionName]: SectionDefinition<S> } = {
   },
   park: { description: 'The park: events whose email is not known yet (the webhook, the queue consumer, the sweep).' },
   ops: { description: 'The operations API (/api/ops/*).' },
+  api: { description: "The REST API of organisations' software (/api/v1/, API keys)." },
   mail: {
     description:
       "The dashboard's own mail: invitations and set-password links, sent with sendEmail and the Worker's AWS_* credentials.",

@@ -4,6 +4,7 @@ import { EMAIL_SELECT_LIST, emailFromSql, RECIPIENT_SELECT_LIST, type EmailSqlRo
 import { notCanarySql } from '../shared/canary-sql.js';
 import { createD1LinkStats } from './d1-link-stats.js';
 import { createD1VerdictStats } from './d1-verdict-stats.js';
+import { createD1EventFeed } from './d1-event-feed.js';
 import { marks } from '../shared/sql-marks.js';
 import { createD1SuppressionStore } from '../send/d1-suppression-store.js';
 import { decodeEmailLogCursor, encodeEmailLogCursor, type EmailLogCursor } from './email-log-cursor.js';
@@ -25,6 +26,8 @@ export interface EmailLogFilter {
    * @see https://www.sqlite.org/fts5.html#the_trigram_tokenizer
    */
   search?: string;
+  /** The `emailType` given to `sendEmail` (exactly). */
+  emailType?: string;
   /** Created at or after (epoch ms). */
   from?: number;
   /** Created before (epoch ms). */
@@ -196,6 +199,7 @@ export function createD1EmailQueries(db: D1Database) {
 
     ...createD1LinkStats(db),
     ...createD1VerdictStats(db),
+    ...createD1EventFeed(db),
 
     /** Every recorded event of an email in event-time order. */
     async listEmailEvents(emailId: string): Promise<EmailTimelineEvent[]> {
@@ -358,6 +362,10 @@ function filterClause(filter: EmailLogFilter): { where: string[]; params: unknow
   if (filter.status) {
     where.push('status = ?');
     params.push(filter.status);
+  }
+  if (filter.emailType !== undefined) {
+    where.push('email_type = ?');
+    params.push(filter.emailType);
   }
   if (filter.recipientPrefix) {
     // A range, not LIKE: SQLite serves `recipient >= p AND recipient < p || U+10FFFF` from the index.

@@ -6,6 +6,7 @@
  */
 export { createD1EmailQueries } from './d1-email-queries.js';
 export { EMAIL_SEARCH_MIN_TERM_LENGTH } from './email-search.js';
+export { decodeEmailLogCursor } from './email-log-cursor.js';
 export type {
   EmailQueries,
   EmailLogFilter,
@@ -17,4 +18,5 @@ export type {
   DailyEmailStats,
 } from './d1-email-queries.js';
 export type { EmailLinkStats, TopLink } from './d1-link-stats.js';
+export type { EventFeedPage, FeedEvent, LastEvent } from './d1-event-feed.js';
 export type { VerdictCount } from './d1-verdict-stats.js';

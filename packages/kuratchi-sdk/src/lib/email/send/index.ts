@@ -8,6 +8,7 @@
 export { sendEmail, createEmailSender } from './send-email.js';
 export type { EmailSender, EmailSenderConfig, SendEmailResult } from './send-email.js';
 export type { SendEmailOptions } from './options.js';
+export { sendEmailOptionsSchema } from './options.js';
 export type { SesClientInput } from '../ses/client.js';
 export { InvalidOptionsError } from '../shared/invalid-options.js';
 export type { InvalidOption } from '../shared/invalid-options.js';

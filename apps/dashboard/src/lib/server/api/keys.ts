@@ -1,0 +1,142 @@
+import type { D1Database } from '@cloudflare/workers-types';
+import { sameSecret } from 'kuratchi-sdk/internal/tracking';
+import { z } from 'zod';
+import { hashToken, newToken } from '../auth/tokens';
+
+/**
+ * What a key may do: `read` the organisation's emails, events and suppressions; `send` email and
+ * change the suppression list (a `send` key can also read).
+ */
+export const API_SCOPES = ['read', 'send'] as const;
+/** One of {@link API_SCOPES}. */
+export type ApiScope = (typeof API_SCOPES)[number];
+
+/** A key as the dashboard lists it (never the key, never its hash). */
+export interface ApiKeySummary {
+  id: string;
+  name: string;
+  scopes: ApiScope[];
+  createdAt: number;
+  /** Recorded at most once a minute ({@link LAST_USE_RESOLUTION_MS}); null until first used. */
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+/** The key a request presented, once checked: whose it is and what it may do. */
+export interface ApiCaller {
+  keyId: string;
+  organizationId: string;
+  scopes: ApiScope[];
+}
+
+/** How stale `last_used_at` may be: one write per key per minute at most, never one per request. */
+export const LAST_USE_RESOLUTION_MS = 60_000;
+
+/** `kuratchi_<id>_<secret>`: the id names the row, the secret is 256 random bits (base64url). */
+const KEY_PATTERN = /^kuratchi_([a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
+
+/** A new key's name and scopes, as the dashboard's form sends them. */
+export const newApiKeySchema = z.object({
+  name: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
+  scopes: z
+    .array(z.enum(API_SCOPES, { error: 'must be read or send' }))
+    .min(1, 'choose at least one scope')
+    .transform((scopes) => [...new Set(scopes)].sort()),
+});
+
+/** Why a change to API keys was refused (nothing was written). */
+export class ApiKeyError extends Error {
+  override readonly name = 'ApiKeyError';
+  constructor(
+    readonly code: 'invalid-request' | 'key-not-found',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Creates a key of `organizationId`: the key itself is returned once and never stored; the row
+ * keeps its SHA-256 (a plain hash suffices for 256 random bits, auth/tokens.ts).
+ * @see https://cheatsheetseries.owasp.org/cheatsheets/REST_Security_Cheat_Sheet.html#api-keys
+ */
+export async function createApiKey(
+  db: D1Database,
+  input: { organizationId: string; name: unknown; scopes: unknown; createdBy: string | null; now: number },
+): Promise<{ key: string; summary: ApiKeySummary }> {
+  const parsed = newApiKeySchema.safeParse({ name: input.name, scopes: input.scopes });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ApiKeyError('invalid-request', `${issue.path.join('.') || 'key'} ${issue.message}`);
+  }
+  const id = [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const key = `kuratchi_${id}_${newToken()}`;
+  const { name, scopes } = parsed.data;
+  await db
+    .prepare(
+      `INSERT INTO api_keys (id, organization_id, name, scopes, key_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(id, input.organizationId, name, scopes.join(','), await hashToken(key), input.createdBy, input.now)
+    .run();
+  return { key, summary: { id, name, scopes, createdAt: input.now, lastUsedAt: null, revokedAt: null } };
+}
+
+/** The keys of one organisation, newest first, revoked ones included. */
+export async function listApiKeys(db: D1Database, organizationId: string): Promise<ApiKeySummary[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, name, scopes, created_at AS createdAt, last_used_at AS lastUsedAt, revoked_at AS revokedAt
+       FROM api_keys WHERE organization_id = ? ORDER BY created_at DESC, id`,
+    )
+    .bind(organizationId)
+    .all<Omit<ApiKeySummary, 'scopes'> & { scopes: string }>();
+  return results.map((row) => ({ ...row, scopes: row.scopes.split(',') as ApiScope[] }));
+}
+
+/**
+ * Revokes a key of `organizationId` (a key of another organisation is not found): every request
+ * with it is refused from now on. Revoking twice keeps the first time.
+ */
+export async function revokeApiKey(db: D1Database, organizationId: string, id: string, now: number): Promise<void> {
+  const row = await db
+    .prepare(
+      `UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND organization_id = ? RETURNING id`,
+    )
+    .bind(now, id, organizationId)
+    .first();
+  if (!row) throw new ApiKeyError('key-not-found', 'no such API key in this organisation');
+}
+
+/**
+ * The caller of a bearer key, or null for a malformed, unknown or revoked key: one primary-key
+ * read, then the SHA-256 of the presented key compared with the stored one in constant time
+ * (`sameSecret`, WebCrypto's `timingSafeEqual`). Records the use when the recorded one is older
+ * than {@link LAST_USE_RESOLUTION_MS} (a conditional UPDATE, so concurrent requests write once).
+ * @see https://developers.cloudflare.com/workers/runtime-apis/web-crypto/#timingsafeequal
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+ */
+export async function authenticateApiKey(db: D1Database, key: string, now: number): Promise<ApiCaller | null> {
+  const id = KEY_PATTERN.exec(key)?.[1];
+  if (!id) return null;
+  const row = await db
+    .prepare(
+      `SELECT organization_id AS organizationId, scopes, key_hash AS keyHash, last_used_at AS lastUsedAt, revoked_at AS revokedAt
+       FROM api_keys WHERE id = ?`,
+    )
+    .bind(id)
+    .first<{
+      organizationId: string;
+      scopes: string;
+      keyHash: string;
+      lastUsedAt: number | null;
+      revokedAt: number | null;
+    }>();
+  if (!row || !(await sameSecret(await hashToken(key), row.keyHash)) || row.revokedAt !== null) return null;
+  if (row.lastUsedAt === null || row.lastUsedAt <= now - LAST_USE_RESOLUTION_MS) {
+    await db
+      .prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND coalesce(last_used_at, 0) <= ?')
+      .bind(now, id, now - LAST_USE_RESOLUTION_MS)
+      .run();
+  }
+  return { keyId: id, organizationId: row.organizationId, scopes: row.scopes.split(',') as ApiScope[] };
+}

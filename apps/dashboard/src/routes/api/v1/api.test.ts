@@ -1,0 +1,454 @@
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import worker from '$worker';
+import { Validator } from '@cfworker/json-schema';
+import type { SnsSigner } from 'kuratchi-sdk/email/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { authenticateApiKey, createApiKey, LAST_USE_RESOLUTION_MS } from '../../../lib/server/api/keys';
+import { API_OPERATIONS } from '../../../lib/server/api/openapi';
+import { scriptHost } from '../../../../test/fake-http';
+import { addUser, getPage, postForm, signInCookie } from '../../../../test/forms';
+import { ORGS, post, seedOrganizations, signedEvent, testSigner } from '../../../../test/support';
+
+// The REST API (/api/v1/) on the built Worker: keys made and revoked in the dashboard, each
+// organisation's key seeing only its own data (both ways), scopes, the email log's filters and
+// paging, the event feed, sending through sendEmail (SES answered by a scripted fake host) with
+// Idempotency-Key, suppressions; every answer checked against the OpenAPI document.
+const HOST = 'ses.api-v1.test';
+const SEND_ENV = {
+  KURATCHI_MAIL_FROM: 'no-reply@acme.example',
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  AWS_ENDPOINT_URL: `https://${HOST}`,
+};
+const PASSWORD = 'an admin password for the API test';
+
+let signer: SnsSigner;
+let openapi: {
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
+  >;
+  components: { schemas: Record<string, object> };
+};
+const keys = { acmeRead: '', acmeSend: '', globexSend: '' };
+let acmeCookie: string;
+let globexCookie: string;
+
+/** A request to the API with `key`; every answer is checked against the OpenAPI document. */
+async function api(
+  key: string | null,
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string>; route?: string; env?: Record<string, string> } = {},
+): Promise<Response> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (key) headers.authorization = `Bearer ${key}`;
+  if (options.body !== undefined) headers['content-type'] ??= 'application/json';
+  const ctx = createExecutionContext();
+  const request = new Request(`http://127.0.0.1${path}`, {
+    method,
+    headers,
+    ...(options.body !== undefined
+      ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }
+      : {}),
+  });
+  const response = await worker.fetch!(request as never, { ...env, ...SEND_ENV, ...options.env }, ctx);
+  await waitOnExecutionContext(ctx);
+  await conforms(response.clone(), method, options.route ?? new URL(request.url).pathname);
+  return response;
+}
+
+/** The answer's status and body are those the OpenAPI document declares for this operation. */
+async function conforms(response: Response, method: string, route: string) {
+  const operation = openapi.paths[route]?.[method.toLowerCase()];
+  if (!operation) throw new Error(`${method} ${route} is not in the OpenAPI document`);
+  const declared = operation.responses[String(response.status)];
+  expect(declared, `${method} ${route} answered ${response.status}, not in the document`).toBeDefined();
+  const [type, media] = Object.entries(declared!.content ?? {})[0] ?? [];
+  if (!type) return;
+  expect(response.headers.get('content-type')).toBe(type);
+  const schema = JSON.parse(
+    JSON.stringify(media!.schema).replaceAll('#/components/schemas/Problem', '#/$defs/Problem'),
+  );
+  const result = new Validator(
+    { ...schema, $defs: { Problem: openapi.components.schemas.Problem } },
+    '2020-12',
+  ).validate(await response.json());
+  expect(result.errors, `${method} ${route} ${response.status}`).toEqual([]);
+}
+
+/** Creates a key on the API keys page as the signed-in admin; the key the page shows once. */
+async function createKeyOnPage(cookie: string, name: string, scope: 'read' | 'send'): Promise<string> {
+  const answer = await postForm('/settings/api-keys?/create', { name, scopes: scope }, { cookie });
+  expect(answer.status).toBe(200);
+  const key = /value="(kuratchi_[a-z0-9]{16}_[A-Za-z0-9_-]{43})"/.exec(await answer.text())?.[1];
+  if (!key) throw new Error('no key on the page');
+  return key;
+}
+
+beforeAll(async () => {
+  signer = await testSigner();
+  await seedOrganizations();
+  const acmeAdmin = `api-acme-${crypto.randomUUID()}@acme.test`;
+  const globexAdmin = `api-globex-${crypto.randomUUID()}@globex.test`;
+  await addUser(acmeAdmin, PASSWORD, { organizationId: ORGS.acme });
+  await addUser(globexAdmin, PASSWORD, { organizationId: ORGS.globex });
+  acmeCookie = await signInCookie(acmeAdmin, PASSWORD);
+  globexCookie = await signInCookie(globexAdmin, PASSWORD);
+  keys.acmeRead = await createKeyOnPage(acmeCookie, 'acme reader', 'read');
+  const now = Date.now();
+  for (const [name, organizationId] of [
+    ['acmeSend', ORGS.acme],
+    ['globexSend', ORGS.globex],
+  ] as const) {
+    keys[name] = (
+      await createApiKey(env.ADMIN_DB, { organizationId, name, scopes: ['read', 'send'], createdBy: null, now })
+    ).key;
+  }
+  const document = await getPage('/api/v1/openapi.json');
+  expect(document.status).toBe(200);
+  openapi = await document.json();
+});
+
+/** Sends through the API as Acme; SES answers `messageId`. */
+async function send(
+  key: string,
+  messageId: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
+  await scriptHost(HOST, [{ method: 'POST', pathPrefix: '/v2/email/outbound-emails', json: { MessageId: messageId } }]);
+  return api(key, 'POST', '/api/v1/emails', { body: { subject: 'Hello', text: 'Hi', ...body }, headers });
+}
+
+describe('API keys', () => {
+  it('are shown once, listed without the key, and refused once revoked (401 problem)', async () => {
+    const page = await (await getPage('/settings/api-keys', { cookie: acmeCookie })).text();
+    expect(page).toContain('acme reader');
+    expect(page).not.toContain(keys.acmeRead);
+    const stored = await env.ADMIN_DB.prepare('SELECT key_hash AS hash FROM api_keys').all<{ hash: string }>();
+    expect(stored.results.every((row) => /^[0-9a-f]{64}$/.test(row.hash))).toBe(true);
+
+    const doomed = await createKeyOnPage(acmeCookie, 'doomed', 'read');
+    expect((await api(doomed, 'GET', '/api/v1/emails')).status).toBe(200);
+    const id = /^kuratchi_([a-z0-9]{16})_/.exec(doomed)![1]!;
+    // Another organisation's admin cannot revoke it: not found there.
+    expect((await postForm('/settings/api-keys?/revoke', { id }, { cookie: globexCookie })).status).toBe(404);
+    expect((await api(doomed, 'GET', '/api/v1/emails')).status).toBe(200);
+    expect((await postForm('/settings/api-keys?/revoke', { id }, { cookie: acmeCookie })).status).toBe(200);
+    const refused = await api(doomed, 'GET', '/api/v1/emails');
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ title: 'unauthorized', status: 401 });
+    expect(refused.headers.get('www-authenticate')).toContain('Bearer');
+    for (const bad of [null, 'kuratchi_nope', `${keys.acmeRead.slice(0, -1)}x`]) {
+      expect((await api(bad, 'GET', '/api/v1/events')).status).toBe(401);
+    }
+  });
+
+  it('records the last use at most once a minute (time as an input)', async () => {
+    const now = Date.UTC(2026, 11, 6, 12);
+    const { key, summary } = await createApiKey(env.ADMIN_DB, {
+      organizationId: ORGS.acme,
+      name: 'clock',
+      scopes: ['read'],
+      createdBy: null,
+      now,
+    });
+    const lastUsed = async () =>
+      (await env.ADMIN_DB.prepare('SELECT last_used_at AS t FROM api_keys WHERE id = ?')
+        .bind(summary.id)
+        .first<{ t: number }>())!.t;
+    await authenticateApiKey(env.ADMIN_DB, key, now);
+    expect(await lastUsed()).toBe(now);
+    await authenticateApiKey(env.ADMIN_DB, key, now + LAST_USE_RESOLUTION_MS - 1);
+    expect(await lastUsed()).toBe(now);
+    await authenticateApiKey(env.ADMIN_DB, key, now + LAST_USE_RESOLUTION_MS);
+    expect(await lastUsed()).toBe(now + LAST_USE_RESOLUTION_MS);
+  });
+
+  it('limit what a key may do to its scopes (403 problem, nothing written)', async () => {
+    const refused = await send(keys.acmeRead, 'ses-never', { to: 'scope@example.com' });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ title: 'insufficient-scope' });
+    expect(
+      (await api(keys.acmeRead, 'POST', '/api/v1/suppressions', { body: { address: 'x@example.com' } })).status,
+    ).toBe(403);
+    expect(
+      await env.ORG_DB_ACME.prepare("SELECT count(*) AS n FROM emails WHERE recipient = 'scope@example.com'").first(
+        'n',
+      ),
+    ).toBe(0);
+  });
+});
+
+describe('one organisation’s key never sees another’s data (both ways)', () => {
+  it('lists, reads, feeds and suppresses only its own organisation', async () => {
+    const acme = await (
+      await send(keys.acmeSend, `ses-acme-${crypto.randomUUID()}`, { to: 'ann@acme-customer.test' })
+    ).json<{ id: string }>();
+    const globex = await (
+      await send(keys.globexSend, `ses-globex-${crypto.randomUUID()}`, { to: 'gil@globex-customer.test' })
+    ).json<{ id: string }>();
+    await api(keys.globexSend, 'POST', '/api/v1/suppressions', { body: { address: 'only-globex@example.com' } });
+    for (const [key, own, other] of [
+      [keys.acmeRead, acme.id, globex.id],
+      [keys.globexSend, globex.id, acme.id],
+    ] as const) {
+      const ids = (
+        await (await api(key, 'GET', '/api/v1/emails?limit=100')).json<{ emails: { id: string }[] }>()
+      ).emails.map((e) => e.id);
+      expect(ids).toContain(own);
+      expect(ids).not.toContain(other);
+      expect((await api(key, 'GET', `/api/v1/emails/${own}`, { route: '/api/v1/emails/{id}' })).status).toBe(200);
+      const notHere = await api(key, 'GET', `/api/v1/emails/${other}`, { route: '/api/v1/emails/{id}' });
+      expect(notHere.status).toBe(404);
+      expect(await notHere.json()).toMatchObject({ title: 'not-found' });
+      const feed = await (await api(key, 'GET', '/api/v1/events?limit=500')).json<{ events: { emailId: string }[] }>();
+      expect(feed.events.some((e) => e.emailId === other)).toBe(false);
+    }
+    const acmeList = await (
+      await api(keys.acmeRead, 'GET', '/api/v1/suppressions')
+    ).json<{ suppressions: { address: string }[] }>();
+    expect(acmeList.suppressions.map((s) => s.address)).not.toContain('only-globex@example.com');
+  });
+});
+
+describe('GET /api/v1/emails and /api/v1/emails/{id}', () => {
+  it('filters like the log, pages stably while emails are sent, and gives outcomes, last event, timeline and links', async () => {
+    const type = `receipt-${crypto.randomUUID().slice(0, 8)}`;
+    const sent: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const answer = await send(keys.acmeSend, `ses-page-${type}-${i}`, {
+        to: `page${i}@example.com`,
+        cc: 'cc@example.com',
+        emailType: type,
+      });
+      expect(answer.status).toBe(202);
+      sent.push((await answer.json<{ id: string }>()).id);
+    }
+    // Events through the real webhook: the first email delivered to one recipient, bounced by the other, then clicked.
+    const messageId = `ses-page-${type}-0`;
+    for (const spec of [
+      { eventType: 'Delivery', messageId, recipient: 'page0@example.com', time: new Date(Date.now() - 50_000) },
+      {
+        eventType: 'Bounce',
+        messageId,
+        recipient: 'cc@example.com',
+        bounceType: 'Permanent',
+        time: new Date(Date.now() - 40_000),
+      },
+      { eventType: 'Click', messageId, link: 'https://acme.example/receipt', time: new Date(Date.now() - 30_000) },
+    ] as const) {
+      expect((await post(await signedEvent(signer, spec as never))).status).toBe(200);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const answer = await api(
+        keys.acmeRead,
+        'GET',
+        `/api/v1/emails?emailType=${type}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      const body = await answer.json<{ emails: { id: string }[]; nextCursor: string | null }>();
+      seen.push(...body.emails.map((e) => e.id));
+      // A newer email sent between pages is not on a later page and shifts nothing.
+      if (page === 0) await send(keys.acmeSend, `ses-page-${type}-late`, { to: 'late@example.com', emailType: type });
+      if (!body.nextCursor) break;
+      cursor = body.nextCursor;
+    }
+    expect(seen).toEqual([...sent].reverse());
+
+    const first = (
+      await (
+        await api(keys.acmeRead, 'GET', `/api/v1/emails?emailType=${type}&recipient=page0`)
+      ).json<{ emails: Record<string, unknown>[] }>()
+    ).emails;
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatchObject({
+      id: sent[0],
+      recipients: { delivered: 1, bounced: 1 },
+      lastEvent: { type: 'Click' },
+    });
+    expect(
+      (
+        await (
+          await api(keys.acmeRead, 'GET', `/api/v1/emails?emailType=${type}&status=bounced`)
+        ).json<{ emails: unknown[] }>()
+      ).emails,
+    ).toHaveLength(1);
+    const detail = await (
+      await api(keys.acmeRead, 'GET', `/api/v1/emails/${sent[0]}`, { route: '/api/v1/emails/{id}' })
+    ).json<Record<string, unknown>>();
+    expect(detail.recipientList).toEqual([
+      expect.objectContaining({ address: 'page0@example.com', kind: 'to', status: 'delivered', suppressed: false }),
+      expect.objectContaining({ address: 'cc@example.com', kind: 'cc', status: 'bounced', suppressed: true }),
+    ]);
+    expect((detail.timeline as { type: string }[]).map((e) => e.type)).toEqual(['Delivery', 'Bounce', 'Click']);
+    expect(detail.links).toEqual([expect.objectContaining({ link: 'https://acme.example/receipt' })]);
+
+    for (const query of ['limit=0', 'status=lost', 'from=yesterday', 'cursor=not-a-cursor']) {
+      const bad = await api(keys.acmeRead, 'GET', `/api/v1/emails?${query}`);
+      expect([query, bad.status]).toEqual([query, 400]);
+      expect(bad.headers.get('content-type')).toBe('application/problem+json');
+    }
+  });
+});
+
+describe('GET /api/v1/events', () => {
+  it('resumes from a stored position: nothing missed, nothing twice, while events arrive', async () => {
+    let position = 0;
+    for (;;) {
+      const page = await (
+        await api(keys.acmeRead, 'GET', `/api/v1/events?after=${position}&limit=500`)
+      ).json<{ events: unknown[]; position: number }>();
+      if (!page.events.length) break;
+      position = page.position;
+    }
+    const messageId = `ses-feed-${crypto.randomUUID()}`;
+    const { id } = await (await send(keys.acmeSend, messageId, { to: 'feed@example.com' })).json<{ id: string }>();
+    const ids: string[] = [];
+    const got: string[] = [];
+    for (const eventType of ['Send', 'Delivery', 'Open']) {
+      const body = await signedEvent(signer, { eventType, messageId, recipient: 'feed@example.com' } as never);
+      ids.push((JSON.parse(body) as { MessageId: string }).MessageId);
+      expect((await post(body)).status).toBe(200);
+      const page = await (
+        await api(keys.acmeRead, 'GET', `/api/v1/events?after=${position}&limit=1`)
+      ).json<{ events: { id: string; emailId: string }[]; position: number }>();
+      got.push(...page.events.map((e) => e.id));
+      expect(page.events.every((e) => e.emailId === id)).toBe(true);
+      position = page.position;
+    }
+    // A duplicate SNS delivery is not a new event.
+    expect(
+      (
+        await post(
+          await signedEvent(signer, { eventType: 'Delivery', messageId, recipient: 'feed@example.com' } as never),
+        )
+      ).status,
+    ).toBe(200);
+    const rest = await (
+      await api(keys.acmeRead, 'GET', `/api/v1/events?after=${position}`)
+    ).json<{ events: { id: string }[]; position: number }>();
+    expect([...got, ...rest.events.map((e) => e.id)].slice(0, 3)).toEqual(ids);
+    expect((await api(keys.acmeRead, 'GET', '/api/v1/events?after=-1')).status).toBe(400);
+  });
+});
+
+describe('POST /api/v1/emails', () => {
+  it('honours Idempotency-Key: same body → the first answer, other body → 422', async () => {
+    const key = { 'idempotency-key': crypto.randomUUID() };
+    const first = await send(keys.acmeSend, 'ses-idem-1', { to: 'idem@example.com' }, key);
+    expect(first.status).toBe(202);
+    const firstBody = await first.json();
+    const again = await send(keys.acmeSend, 'ses-idem-2', { to: 'idem@example.com' }, key);
+    expect(again.status).toBe(202);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await again.json()).toEqual(firstBody);
+    expect(
+      await env.ORG_DB_ACME.prepare("SELECT count(*) AS n FROM emails WHERE recipient = 'idem@example.com'").first('n'),
+    ).toBe(1);
+    const other = await send(keys.acmeSend, 'ses-idem-3', { to: 'other@example.com' }, key);
+    expect(other.status).toBe(422);
+    expect(await other.json()).toMatchObject({ title: 'idempotency-key-reused' });
+  });
+
+  it('applies the suppression list; refuses bad bodies naming the field, writing nothing', async () => {
+    await api(keys.acmeSend, 'POST', '/api/v1/suppressions', {
+      body: { address: 'Blocked@Example.com', detail: 'asked us' },
+    });
+    const refused = await send(keys.acmeSend, 'ses-blocked', { to: 'blocked@example.com' });
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({ title: 'recipient-suppressed', suppressed: ['blocked@example.com'] });
+    const list = await (
+      await api(keys.acmeRead, 'GET', '/api/v1/suppressions?reason=manual')
+    ).json<{ suppressions: { address: string }[] }>();
+    expect(list.suppressions.map((s) => s.address)).toContain('blocked@example.com');
+    const removed = await api(keys.acmeSend, 'DELETE', '/api/v1/suppressions/blocked%40example.com', {
+      route: '/api/v1/suppressions/{address}',
+    });
+    expect(removed.status).toBe(204);
+    expect(
+      (
+        await api(keys.acmeSend, 'DELETE', '/api/v1/suppressions/blocked%40example.com', {
+          route: '/api/v1/suppressions/{address}',
+        })
+      ).status,
+    ).toBe(404);
+
+    const before = await env.ORG_DB_ACME.prepare('SELECT count(*) AS n FROM emails').first('n');
+    for (const [body, path] of [
+      [{ to: 'not-an-address', subject: 'x', text: 'y' }, 'body.to'],
+      [{ to: 'a@example.com', subject: 'x', text: 'y', canary: true }, 'body'],
+      [{ to: 'a@example.com', subject: 'x' }, 'body.html'],
+    ] as const) {
+      const answer = await api(keys.acmeSend, 'POST', '/api/v1/emails', { body });
+      expect(answer.status).toBe(400);
+      const problem = await answer.json<{ errors: { path: string }[] }>();
+      expect(problem.errors.map((e) => e.path)).toContain(path);
+    }
+    expect(
+      (await api(keys.acmeSend, 'POST', '/api/v1/emails', { body: 'to=a', headers: { 'content-type': 'text/plain' } }))
+        .status,
+    ).toBe(415);
+    expect(await env.ORG_DB_ACME.prepare('SELECT count(*) AS n FROM emails').first('n')).toBe(before);
+  });
+});
+
+describe('the rate limit per key', () => {
+  it('answers RateLimit fields, then 429 with Retry-After past KURATCHI_API_RATE_LIMIT_PER_MINUTE, per key', async () => {
+    const limited = { KURATCHI_API_RATE_LIMIT_PER_MINUTE: '2' };
+    const newKey = async () =>
+      (
+        await createApiKey(env.ADMIN_DB, {
+          organizationId: ORGS.acme,
+          name: 'limited',
+          scopes: ['read'],
+          createdBy: null,
+          now: Date.now(),
+        })
+      ).key;
+    const key = await newKey();
+    // Until refused: a window may end between two requests, and the count then starts again.
+    const answers: Response[] = [];
+    while (answers.length < 8 && answers.at(-1)?.status !== 429) {
+      answers.push(await api(key, 'GET', '/api/v1/events?limit=1', { env: limited }));
+    }
+    const [first, , last] = answers.slice(-3);
+    expect(first!.headers.get('ratelimit-policy')).toBe('"per-key";q=2;w=60');
+    expect(first!.headers.get('ratelimit')).toMatch(/^"per-key";r=1;t=\d+$/);
+    expect(last!.status).toBe(429);
+    expect(await last!.json()).toMatchObject({ title: 'rate-limited' });
+    expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(last!.headers.get('ratelimit')).toMatch(/^"per-key";r=0;t=\d+$/);
+    // Another key of the same organisation has its own count.
+    expect((await api(await newKey(), 'GET', '/api/v1/events?limit=1', { env: limited })).status).toBe(200);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('has every route file’s every method, and nothing else', () => {
+    const files = import.meta.glob('./**/+server.ts', { query: '?raw', import: 'default', eager: true }) as Record<
+      string,
+      string
+    >;
+    const routes = Object.entries(files)
+      .filter(([file]) => !file.includes('openapi.json'))
+      .flatMap(([file, source]) => {
+        const path = `/api/v1${file
+          .slice(1)
+          .replace('/+server.ts', '')
+          .replace(/\[(\w+)\]/g, '{$1}')}`;
+        return [...source.matchAll(/^export const (GET|POST|PUT|PATCH|DELETE)\b/gm)].map(
+          ([, m]) => `${m!.toLowerCase()} ${path}`,
+        );
+      });
+    expect(routes.length).toBeGreaterThan(5);
+    const documented = Object.entries(openapi.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m} ${path}`),
+    );
+    expect(routes.sort()).toEqual(documented.sort());
+    expect(API_OPERATIONS.map((o) => `${o.method} ${o.path}`).sort()).toEqual(documented.sort());
+  });
+});

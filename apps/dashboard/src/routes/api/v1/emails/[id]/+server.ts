@@ -1,0 +1,3 @@
+import { getEmail } from '$lib/server/api/emails';
+
+export const GET = getEmail;

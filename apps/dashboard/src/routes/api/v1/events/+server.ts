@@ -1,0 +1,3 @@
+import { listEvents } from '$lib/server/api/events';
+
+export const GET = listEvents;

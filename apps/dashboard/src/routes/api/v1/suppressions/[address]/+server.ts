@@ -1,0 +1,3 @@
+import { removeSuppressionEntry } from '$lib/server/api/suppressions';
+
+export const DELETE = removeSuppressionEntry;
