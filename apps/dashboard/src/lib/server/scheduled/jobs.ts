@@ -8,6 +8,7 @@ import { readConfig } from '../config';
 import { emailTracking } from '../tracking';
 import { reconcileJob } from '../reconcile/job';
 import { runReputationGuard } from '../reputation/guard-job';
+import { suppressionSyncJob } from '../suppressions/job';
 import type { ScheduledJob } from './run-jobs';
 
 /** How long the lag histogram is kept. */
@@ -54,6 +55,9 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       name: 'reputation-guard',
       run: (now) => runReputationGuard(env, now),
     },
+    // With KURATCHI_SES_TENANTS=on: each organisation's suppression list and its SES tenant's
+    // list agree (../suppressions/job).
+    suppressionSyncJob(env),
     {
       // Last, so it sees what the jobs above did: opens and clears incidents, and sends each
       // transition once to KURATCHI_ALERT_WEBHOOK_URL (../alerts/run-alerts).

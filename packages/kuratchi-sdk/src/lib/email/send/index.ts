@@ -17,3 +17,4 @@ export type { ListSuppressionsOptions, AddSuppressionOptions } from './suppressi
 export type { SuppressionListEntry, SuppressionReason } from './ports.js';
 export { syncTenantSuppressions, tenantSyncStatus } from './tenant-sync.js';
 export type { TenantSuppressionSyncOptions, TenantSuppressionSyncReport } from './tenant-sync.js';
+export { emailAddressSchema } from './email-address.js';
