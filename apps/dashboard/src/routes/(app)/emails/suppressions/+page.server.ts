@@ -17,7 +17,12 @@ async function organizationDb(locals: App.Locals) {
 
 /** One page of the organisation's suppression list (`?search=&reason=&after=`). */
 export const load: PageServerLoad = async ({ locals, url }) => {
-  const query = pageQuery.safeParse(Object.fromEntries(url.searchParams));
+  // Only the list's own parameters (a form action's URL carries `?/add`).
+  const params = ['limit', 'after', 'reason', 'search'].flatMap((key) => {
+    const value = url.searchParams.get(key);
+    return value ? [[key, value]] : [];
+  });
+  const query = pageQuery.safeParse(Object.fromEntries(params));
   if (!query.success) error(400, query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   return { ...(await suppressionPage(await organizationDb(locals), query.data)), query: query.data };
 };
