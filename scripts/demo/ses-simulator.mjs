@@ -9,12 +9,14 @@
 //   GET  /v2/email/insights/{MessageId}                  GetMessageInsights: what it published of
 //                                                        a message it sent; else NotFoundException
 //   PUT  /v2/email/configuration-sets/{name}/sending     PutConfigurationSetSendingOptions: 200
+//   /v2/email/suppression/addresses…                     the suppression lists: ses-suppressions.mjs
 // Anything else answers 400 BadRequestException, naming the call (a new call is then visible).
 // https://docs.aws.amazon.com/ses/latest/dg/send-an-email-from-console.html#send-email-simulator
 // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
 // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetMessageInsights.html
 import { createServer } from 'node:http';
 import { buildSesEvent } from 'kuratchi-sdk/email/testing';
+import { createSuppressionLists } from './ses-suppressions.mjs';
 
 /**
  * The outcome events of each mailbox simulator scenario, after the Send event every message of a
@@ -46,6 +48,7 @@ export function startSesSimulator({ signer, topicArn, webhookUrl, log, delayMs =
   let sent = 0;
   /** MessageId → the GetMessageInsights answer of what was published so far. */
   const insights = new Map();
+  const suppressions = createSuppressionLists(log);
   const server = createServer((req, res) => {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
@@ -87,6 +90,8 @@ export function startSesSimulator({ signer, topicArn, webhookUrl, log, delayMs =
         log(`  demo SES ← PutConfigurationSetSendingOptions ${name} ${Buffer.concat(chunks).toString('utf8')}`);
         return answer(200, {});
       }
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (suppressions.handle(req.method, url, Buffer.concat(chunks).toString('utf8'), answer)) return;
       answer(
         400,
         { message: `the demo SES does not simulate ${req.method} ${path}` },
