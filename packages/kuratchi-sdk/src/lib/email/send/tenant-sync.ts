@@ -27,7 +27,11 @@ import {
  * NotFoundException both for an address not on the list (documented) and, it seems, for an unknown
  * tenant (not documented), and only the first means a delete is done.
  * SES keeps an address's case and its calls need it (tenant-level manage page): we push lower-case,
- * and delete with the case SES listed.
+ * and delete with the case SES listed. A send to an address on the tenant's list bounces with the
+ * subtype `OnTenantSuppressionList`: ingestion suppresses it here as already on SES's list
+ * (migrations/org/0009). The `ses:tenant-name` tag SES adds to bounce and complaint notifications
+ * names the organisation the route already finds (the tenant name is its id), so nothing depends
+ * on the tag; whether other event types carry it is not documented.
  * @see https://docs.aws.amazon.com/ses/latest/dg/sending-email-suppression-list-tenant-level-manage.html
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_ListSuppressedDestinations.html
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_PutSuppressedDestination.html
