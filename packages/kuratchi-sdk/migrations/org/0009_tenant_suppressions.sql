@@ -33,11 +33,13 @@ CREATE TABLE ses_suppression_sync (
 
 -- A suppression SES has not got: queue a put (replacing a pending delete). INSERT OR IGNORE
 -- keeps a copied queue row as it is (organizations/org-copy.ts copies this table first).
+-- (Statements inside a trigger end mid-line: scripts/d1-migration-files.mjs splits at a `;`
+-- that ends a line.)
 CREATE TRIGGER ses_suppression_put AFTER INSERT ON email_suppressions
 WHEN new.ses_seen_at IS NULL AND coalesce(new.detail, '') NOT LIKE 'OnTenantSuppressionList%'
 BEGIN
-  DELETE FROM ses_suppression_changes WHERE email_address = new.email_address AND change = 'delete';
-  INSERT OR IGNORE INTO ses_suppression_changes (email_address, ses_address, change, reason)
+  DELETE FROM ses_suppression_changes WHERE email_address = new.email_address AND change = 'delete'; INSERT OR IGNORE
+  INTO ses_suppression_changes (email_address, ses_address, change, reason)
   VALUES (new.email_address, new.email_address, 'put', new.reason); END;
 
 -- A bounce because the address is on the tenant's list: SES has it already.
