@@ -10,6 +10,7 @@
 //                                                        a message it sent; else NotFoundException
 //   PUT  /v2/email/configuration-sets/{name}/sending     PutConfigurationSetSendingOptions: 200
 //   the tenant calls, and SendEmail refused for a DISABLED tenant   ./ses-tenants.mjs
+//   /v2/email/suppression/addresses…                     the suppression lists: ses-suppressions.mjs
 // Anything else answers 400 BadRequestException, naming the call (a new call is then visible).
 // https://docs.aws.amazon.com/ses/latest/dg/send-an-email-from-console.html#send-email-simulator
 // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html
@@ -17,6 +18,7 @@
 import { createServer } from 'node:http';
 import { buildSesEvent } from 'kuratchi-sdk/email/testing';
 import { createTenantSimulator } from './ses-tenants.mjs';
+import { createSuppressionLists } from './ses-suppressions.mjs';
 
 /**
  * The outcome events of each mailbox simulator scenario, after the Send event every message of a
@@ -49,6 +51,7 @@ export function startSesSimulator({ signer, topicArn, webhookUrl, log, delayMs =
   /** MessageId → the GetMessageInsights answer of what was published so far. */
   const insights = new Map();
   const tenants = createTenantSimulator(log);
+  const suppressions = createSuppressionLists(log);
   const server = createServer((req, res) => {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
@@ -95,6 +98,8 @@ export function startSesSimulator({ signer, topicArn, webhookUrl, log, delayMs =
         log(`  demo SES ← PutConfigurationSetSendingOptions ${name} ${Buffer.concat(chunks).toString('utf8')}`);
         return answer(200, {});
       }
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (suppressions.handle(req.method, url, Buffer.concat(chunks).toString('utf8'), answer)) return;
       answer(
         400,
         { message: `the demo SES does not simulate ${req.method} ${path}` },

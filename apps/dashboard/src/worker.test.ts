@@ -111,6 +111,8 @@ describe('scheduled (cron trigger)', () => {
       expect.objectContaining({ job: 'ses-tenants', cron: CRON, outcome: 'ok', off: expect.stringMatching(/^off/) }),
       // KURATCHI_SES_TENANTS is off by default: no tenant to read.
       expect.objectContaining({ job: 'ses-view', cron: CRON, outcome: 'ok', status: 'off' }),
+      // KURATCHI_SES_TENANTS is off by default: the tenant suppression sync says so.
+      expect.objectContaining({ job: 'suppression-sync', cron: CRON, outcome: 'ok', status: 'off' }),
       // The dead letter is of mail no organisation sent (no route): counted and dropped in time,
       // it opens no incident.
       expect.objectContaining({ job: 'alerts', cron: CRON, outcome: 'ok', opened: 0 }),

@@ -80,7 +80,11 @@ before(async () => {
       .bind(`ses-${n}`, 'org-acme', `email-${n}`)
       .run();
   }
-  await acme.prepare("INSERT INTO email_suppressions VALUES ('manual@example.com', 'manual', 'asked', NULL, 1)").run();
+  await acme
+    .prepare(
+      "INSERT INTO email_suppressions (email_address, reason, detail, source_email_id, created_at) VALUES ('manual@example.com', 'manual', 'asked', NULL, 1)",
+    )
+    .run();
 });
 
 after(async () => {

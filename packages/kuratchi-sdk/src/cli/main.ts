@@ -14,6 +14,7 @@ import { replayCommand } from './commands/replay.js';
 import { setupCommand } from './commands/setup.js';
 import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
+import { suppressionsCommand } from './commands/suppressions.js';
 import { teardownCommand } from './commands/teardown.js';
 import { userCommand } from './commands/user.js';
 import { verifyCommand } from './commands/verify.js';
@@ -39,6 +40,7 @@ const COMMANDS: readonly Command[] = [
   userCommand,
   canaryCommand,
   reputationCommand,
+  suppressionsCommand,
   verifyCommand,
   verifyProofCommand,
   simulateCommand,

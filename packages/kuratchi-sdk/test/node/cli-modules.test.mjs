@@ -28,6 +28,7 @@ const COMMANDS = [
   'verify-proof',
   'canary',
   'reputation',
+  'suppressions',
 ];
 
 const dir = await mkdtemp(join(tmpdir(), 'kuratchi-cli-modules-'));

@@ -13,6 +13,7 @@ import { reconcileExportJob } from '../reconcile/export-job';
 import { runReputationGuard } from '../reputation/guard-job';
 import { runSesViewJob } from '../reputation/ses-view';
 import { runSesTenantJob } from '../tenants/job';
+import { suppressionSyncJob } from '../suppressions/job';
 import type { ScheduledJob } from './run-jobs';
 
 /** How long the lag histogram is kept. */
@@ -70,6 +71,9 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       name: 'reputation-guard',
       run: (now) => runReputationGuard(env, now),
     },
+    // With KURATCHI_SES_TENANTS=on: each organisation's suppression list and its SES tenant's
+    // list agree (../suppressions/job).
+    suppressionSyncJob(env),
     {
       // With KURATCHI_SES_TENANTS=on: tenants of new and removed organisations, their associations,
       // the guard's tenant status, and every SES call that failed, after its backoff (../tenants/job).

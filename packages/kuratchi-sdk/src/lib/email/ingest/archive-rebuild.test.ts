@@ -116,7 +116,7 @@ describe('rebuild from the raw archive', () => {
     const acme = await Promise.all([0, 1, 2, 3, 4].map((n) => sendEmail(env.ORG_DB_ACME, ORGS.acme, n, start)));
     const globex = await sendEmail(env.ORG_DB_GLOBEX, ORGS.globex, 9, start);
     await env.ORG_DB_ACME.prepare(
-      "INSERT INTO email_suppressions VALUES ('manual-1@example.com', 'manual', 'asked', NULL, 1) ON CONFLICT DO NOTHING",
+      "INSERT INTO email_suppressions (email_address, reason, detail, source_email_id, created_at) VALUES ('manual-1@example.com', 'manual', 'asked', NULL, 1) ON CONFLICT DO NOTHING",
     ).run();
     const ingestor = createSesEventIngestor({
       ...d1SinkPorts(() => NOW),

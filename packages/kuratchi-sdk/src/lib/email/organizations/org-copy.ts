@@ -28,7 +28,10 @@ export const ORG_TABLES: readonly OrgTable[] = [
   { name: 'emails', key: ['id'] },
   { name: 'email_recipients', key: ['email_id', 'address'] },
   { name: 'email_events', key: ['sns_message_id'] },
+  // The queue first: a copied suppression then finds its queued put (INSERT OR IGNORE, 0009).
+  { name: 'ses_suppression_changes', key: ['email_address'] },
   { name: 'email_suppressions', key: ['email_address'] },
+  { name: 'ses_suppression_sync', key: ['id'] },
   { name: 'email_reconciliation', key: ['email_id'] },
 ];
 

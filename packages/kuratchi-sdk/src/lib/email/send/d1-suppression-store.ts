@@ -22,10 +22,14 @@ export function createD1SuppressionStore(db: D1Database): SuppressionStore {
       return results;
     },
 
-    async list({ limit, after, reason }) {
+    async list({ limit, after, reason, search }) {
+      // instr, not LIKE: `%` and `_` in the searched text are plain characters.
       const { results } = await db
-        .prepare(`${SELECT} WHERE email_address > ? AND (? IS NULL OR reason = ?) ORDER BY email_address LIMIT ?`)
-        .bind(after ?? '', reason ?? null, reason ?? null, limit)
+        .prepare(
+          `${SELECT} WHERE email_address > ?1 AND (?2 IS NULL OR reason = ?2) AND (?3 IS NULL OR instr(email_address, ?3) > 0)
+           ORDER BY email_address LIMIT ?4`,
+        )
+        .bind(after ?? '', reason ?? null, search ?? null, limit)
         .all<SuppressionListEntry>();
       return results;
     },
@@ -38,7 +42,7 @@ export function createD1SuppressionStore(db: D1Database): SuppressionStore {
         )
         .bind(entry.emailAddress, entry.reason, entry.detail, entry.sourceEmailId, entry.createdAt)
         .run();
-      return result.meta.changes === 1;
+      return result.meta.changes > 0; // D1 counts the rows its triggers change too (migrations/org/0009)
     },
 
     async remove(emailAddress) {
@@ -46,7 +50,7 @@ export function createD1SuppressionStore(db: D1Database): SuppressionStore {
         .prepare('DELETE FROM email_suppressions WHERE email_address = ?')
         .bind(emailAddress)
         .run();
-      return result.meta.changes === 1;
+      return result.meta.changes > 0; // D1 counts the rows its triggers change too (migrations/org/0009)
     },
   };
 }

@@ -16,3 +16,6 @@ export { KURATCHI_TAGS } from '../model.js';
 export { listSuppressions, addSuppression, removeSuppression, findSuppressedRecipients } from './suppressions.js';
 export type { ListSuppressionsOptions, AddSuppressionOptions } from './suppressions.js';
 export type { SuppressionListEntry, SuppressionReason } from './ports.js';
+export { syncTenantSuppressions, tenantSyncStatus } from './tenant-sync.js';
+export type { TenantSuppressionSyncOptions, TenantSuppressionSyncReport } from './tenant-sync.js';
+export { emailAddressSchema } from './email-address.js';

@@ -69,6 +69,8 @@ export interface SuppressionPageQuery {
   /** Return addresses after this one (the last address of the previous page). */
   after?: string;
   reason?: SuppressionReason;
+  /** Only addresses containing this (lower-cased) text. */
+  search?: string;
 }
 
 /** The organisation's `email_suppressions` table. */

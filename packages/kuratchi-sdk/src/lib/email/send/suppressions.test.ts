@@ -71,6 +71,9 @@ describe.each(ORG_DATABASE_KINDS)('suppression list functions on $kind', ({ db }
     expect(page1.map((s) => s.emailAddress)).toEqual([a('e1'), a('e2')]);
     const page2 = await listSuppressions(db, { limit: 2, after: page1[1]!.emailAddress });
     expect(page2[0]?.emailAddress).toBe(a('e3'));
+    // Search: a part of the address, whatever its case; `%` and `_` match only themselves.
+    expect((await listSuppressions(db, { search: 'E2@LIST.' })).map((s) => s.emailAddress)).toEqual([a('e2')]);
+    expect(await listSuppressions(db, { search: 'e_@list' })).toEqual([]);
     const bounces = await listSuppressions(db, { reason: 'bounce' });
     expect(bounces.every((s) => s.reason === 'bounce')).toBe(true);
     expect(bounces.map((s) => s.emailAddress)).toContain(a('e0'));

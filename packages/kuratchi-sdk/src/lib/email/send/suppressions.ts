@@ -20,6 +20,8 @@ export interface ListSuppressionsOptions {
   after?: string;
   /** Only entries added for this reason. */
   reason?: SuppressionReason;
+  /** Only addresses containing this text (compared lower-cased). */
+  search?: string;
 }
 
 const listSchema = z
@@ -27,6 +29,7 @@ const listSchema = z
     limit: z.number().int().min(1).max(500).default(100),
     after: z.string().optional(),
     reason: z.enum(['bounce', 'complaint', 'manual']).optional(),
+    search: z.string().max(320).optional(),
   })
   .strict();
 
@@ -43,6 +46,7 @@ export async function listSuppressions(
     limit: query.limit,
     ...(query.after !== undefined ? { after: query.after.toLowerCase() } : {}),
     ...(query.reason ? { reason: query.reason } : {}),
+    ...(query.search ? { search: query.search.toLowerCase() } : {}),
   });
 }
 

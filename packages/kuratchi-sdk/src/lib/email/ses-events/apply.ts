@@ -102,7 +102,14 @@ export function suppressionsOf(event: SesEvent): SuppressionFromEvent[] {
 }
 
 function suppressionCandidates(event: SesEvent): SuppressionFromEvent[] {
-  if (event.eventType === 'Bounce' && event.bounce.bounceType === 'Permanent') {
+  // A bounce because the address is on the account's or the tenant's list counts whatever its
+  // bounce type: SES documents OnAccountSuppressionList as Permanent, OnTenantSuppressionList
+  // not at all (sending-email-suppression-list-tenant-level), so both answers are covered.
+  if (
+    event.eventType === 'Bounce' &&
+    (event.bounce.bounceType === 'Permanent' ||
+      /^On(Account|Tenant)SuppressionList$/.test(event.bounce.bounceSubType ?? ''))
+  ) {
     return event.bounce.bouncedRecipients.map((r) => ({
       emailAddress: r.emailAddress.toLowerCase(),
       reason: 'bounce',
