@@ -18,14 +18,24 @@ export interface SesTenant {
 const named = (error: unknown, name: string) => error instanceof Error && error.name === name;
 
 /**
+ * The tenant keeps its own suppression list, for hard bounces and complaints (as ours does), so
+ * one organisation's bounces never stop another's mail; without it a tenant uses the account's.
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_TenantSuppressionAttributes.html
+ */
+const TENANT_SUPPRESSION = {
+  SuppressionAttributes: { SuppressionScope: 'TENANT', SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+} as const;
+
+/**
  * Creates the tenant (CreateTenant; its name is the organisation's id, so no tag is needed), or reads it when it exists
  * already (AlreadyExistsException: a retry after a lost answer), so calling it twice is harmless.
+ * A tenant made here keeps its own suppression list; one that existed keeps what it had.
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_CreateTenant.html
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetTenant.html
  */
 export async function createTenantAtSes(ses: SESv2Client, tenantName: string): Promise<SesTenant> {
   try {
-    const created = await ses.send(new CreateTenantCommand({ TenantName: tenantName }));
+    const created = await ses.send(new CreateTenantCommand({ TenantName: tenantName, ...TENANT_SUPPRESSION }));
     if (!created.TenantArn) throw new Error('SES answered CreateTenant without a TenantArn');
     return { tenantArn: created.TenantArn, sendingStatus: created.SendingStatus ?? null };
   } catch (error) {

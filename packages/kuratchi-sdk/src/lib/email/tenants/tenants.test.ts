@@ -55,7 +55,12 @@ describe("an organisation's SES tenant", () => {
 
     expect(run.failures).toEqual([]);
     // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_CreateTenant.html
-    expect(mock.commandCalls(CreateTenantCommand).map((c) => c.args[0].input)).toEqual([{ TenantName: 'tn-acme' }]);
+    expect(mock.commandCalls(CreateTenantCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        TenantName: 'tn-acme',
+        SuppressionAttributes: { SuppressionScope: 'TENANT', SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+      },
+    ]);
     // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_CreateTenantResourceAssociation.html
     expect(mock.commandCalls(CreateTenantResourceAssociationCommand).map((c) => c.args[0].input)).toEqual([
       {
