@@ -71,9 +71,6 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       name: 'reputation-guard',
       run: (now) => runReputationGuard(env, now),
     },
-    // With KURATCHI_SES_TENANTS=on: each organisation's suppression list and its SES tenant's
-    // list agree (../suppressions/job).
-    suppressionSyncJob(env),
     {
       // With KURATCHI_SES_TENANTS=on: tenants of new and removed organisations, their associations,
       // the guard's tenant status, and every SES call that failed, after its backoff (../tenants/job).
@@ -86,6 +83,9 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       name: 'ses-view',
       run: (now) => runSesViewJob(env, now),
     },
+    // With KURATCHI_SES_TENANTS=on: each organisation's suppression list and its SES tenant's
+    // list agree, once the tenant exists (../suppressions/job).
+    suppressionSyncJob(env),
     {
       // Last, so it sees what the jobs above did: opens and clears incidents, and sends each
       // transition once to KURATCHI_ALERT_WEBHOOK_URL (../alerts/run-alerts).
