@@ -10,6 +10,13 @@ import { newWebhookSecret } from './signing.js';
  * organisation, so one organisation's admin never reaches another's endpoints.
  */
 
+/**
+ * How long the secret before a rotation keeps signing beside the new one: a day, as Svix does,
+ * time for the receiver to switch its configuration.
+ * @see https://docs.svix.com/receiving/verifying-payloads/how-manual (rotation)
+ */
+export const WEBHOOK_SECRET_GRACE_MS = 24 * 3_600_000;
+
 /** Why an endpoint stopped receiving: failing for days, or it answered 410 Gone. */
 export type WebhookDisabledReason = 'failing' | 'gone';
 

@@ -10,6 +10,7 @@ export {
   enabledWebhookEndpoints,
   listWebhookEndpoints,
   rotateWebhookSecret,
+  WEBHOOK_SECRET_GRACE_MS,
   type NewWebhookEndpoint,
   type WebhookDisabledReason,
   type WebhookEndpoint,
