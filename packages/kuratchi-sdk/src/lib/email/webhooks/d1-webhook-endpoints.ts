@@ -140,6 +140,14 @@ export async function enabledWebhookEndpoints(
   return results.map((row) => withSecrets(row, now));
 }
 
+/** Every endpoint disabled for failing, of every organisation (what the alerts job reports). */
+export async function failingWebhookEndpoints(db: D1Database): Promise<WebhookEndpoint[]> {
+  const { results } = await db
+    .prepare(`SELECT ${COLUMNS} FROM webhook_endpoints WHERE disabled_reason = 'failing' ORDER BY organization_id, id`)
+    .all<EndpointRow>();
+  return results.map(endpointOf);
+}
+
 /** Which endpoint of which organisation a change is for. */
 export interface WebhookEndpointRef {
   readonly organizationId: string;

@@ -8,6 +8,7 @@ export {
   deleteWebhookEndpoint,
   enableWebhookEndpoint,
   enabledWebhookEndpoints,
+  failingWebhookEndpoints,
   listWebhookEndpoints,
   rotateWebhookSecret,
   WEBHOOK_SECRET_GRACE_MS,
@@ -32,3 +33,4 @@ export { webhookBody, type WebhookEventInput } from './payload.js';
 export { readWebhookQueueMessage, webhookEventMessage, type WebhookQueueMessage } from './queue-message.js';
 export { WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_RETRY_DELAYS_SECONDS, nextWebhookDelaySeconds } from './retry-schedule.js';
 export { consumeWebhookBatch, type WebhookBatchReport, type WebhookConsumerPorts } from './webhook-consumer.js';
+export { enqueueWebhookEvents } from './enqueue.js';

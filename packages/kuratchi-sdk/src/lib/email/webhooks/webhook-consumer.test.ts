@@ -5,6 +5,7 @@ import { sesEventContentId } from '../ses-events/content-identity.js';
 import { parseSesEvent, type SesEventType } from '../ses-events/ses-event.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { createWebhookEndpoint, rotateWebhookSecret } from './d1-webhook-endpoints.js';
+import { enqueueWebhookEvents } from './enqueue.js';
 import { webhookEventMessage } from './queue-message.js';
 import { WEBHOOK_DISABLE_AFTER_MS } from './retry-schedule.js';
 
@@ -214,5 +215,26 @@ describe('outbound webhooks through the queue', () => {
     await env.ADMIN_DB.prepare('UPDATE webhook_endpoints SET failing_since = 1 WHERE id = ?').bind(ok.id).run();
     await settled(ok.id, await enqueue(), (r) => r.status === 'delivered');
     expect(await endpointState(ok.id)).toEqual({ disabled_reason: null, failing_since: null });
+  });
+
+  it('enqueues events within Queues’ limits: one over 128 KB goes without its headers, and is delivered', async () => {
+    const ok = await endpoint('ok');
+    const small = parseSesEvent(
+      buildSesEvent({ eventType: 'Delivery', messageId: `ses-${crypto.randomUUID()}`, time: TEST_NOW }),
+    );
+    const headers = Array.from({ length: 1500 }, (_, i) => ({ name: `X-Filler-${i}`, value: 'x'.repeat(100) }));
+    const big = { ...small, mail: { ...small.mail, messageId: `ses-${crypto.randomUUID()}`, headers } };
+    const ids = [await sesEventContentId(small), await sesEventContentId(big)];
+    await enqueueWebhookEvents(
+      env.WEBHOOK_QUEUE,
+      [small, big].map((event, i) => ({ organizationId: ORG, emailId: 'email-2', contentId: ids[i]!, event })),
+    );
+    for (const id of ids) await settled(ok.id, id, (r) => r.status === 'delivered');
+    const got = await received(ok.key);
+    const bigOne = got.find((d) => d.id === ids[1])!.body.data.sesEvent as {
+      mail: { headers: unknown[]; headersTruncated: boolean };
+    };
+    expect(bigOne.mail).toMatchObject({ headers: [], headersTruncated: true });
+    expect(got.every((d) => d.verified)).toBe(true);
   });
 });
