@@ -89,4 +89,28 @@ describe('/webhooks: an organisation’s endpoints', () => {
     expect((await postForm('/webhooks?/delete', id, { cookie: globex })).status).toBe(404);
     expect((await rows(ORGS.acme)).find((r) => r.url === url)).toEqual(row);
   });
+
+  it('shows an endpoint’s deliveries to its organisation only; replay says when webhooks are off', async () => {
+    const acme = await adminOf(ORGS.acme);
+    const url = `https://hooks.acme.example/deliveries-${crypto.randomUUID()}`;
+    await postForm('/webhooks?/register', registration(url, ['email.delivered']), { cookie: acme });
+    const { id } = (await rows(ORGS.acme)).find((r) => r.url === url)!;
+    await env.ADMIN_DB.prepare(
+      `INSERT INTO webhook_deliveries (endpoint_id, webhook_id, event_type, body, status, attempts, answer_status,
+       latency_ms, created_at, last_attempt_at) VALUES (?, 'wh-1', 'email.delivered', '{}', 'failed', 11, 503, 42, 1, 2)`,
+    )
+      .bind(id)
+      .run();
+    const page = await getPage(`/webhooks/${id}`, { cookie: acme });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    for (const text of ['data-webhook-id="wh-1"', 'email.delivered', 'failed', '503', '42 ms'])
+      expect(html).toContain(text);
+    expect((await getPage(`/webhooks/${id}`, { cookie: await adminOf(ORGS.globex) })).status).toBe(404);
+    const replay = await postForm(`/webhooks/${id}?/replay`, new URLSearchParams({ webhookId: 'wh-1' }), {
+      cookie: acme,
+    });
+    expect(replay.status).toBe(503);
+    expect(await replay.text()).toContain('WEBHOOK_QUEUE is not bound');
+  });
 });

@@ -7,6 +7,8 @@ import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { createWebhookEndpoint, rotateWebhookSecret } from './d1-webhook-endpoints.js';
 import { enqueueWebhookEvents } from './enqueue.js';
 import { webhookEventMessage } from './queue-message.js';
+import { listWebhookDeliveries } from './d1-webhook-deliveries.js';
+import { replayWebhookDeliveries } from './replay.js';
 import { WEBHOOK_DISABLE_AFTER_MS } from './retry-schedule.js';
 
 declare module 'vitest' {
@@ -236,5 +238,32 @@ describe('outbound webhooks through the queue', () => {
     };
     expect(bigOne.mail).toMatchObject({ headers: [], headersTruncated: true });
     expect(got.every((d) => d.verified)).toBe(true);
+  });
+
+  it('replays one delivery, or a time range, with the same webhook-id; never another organisation’s', async () => {
+    const ok = await endpoint('ok');
+    const [a, b] = [await enqueue(), await enqueue()];
+    for (const id of [a, b]) await settled(ok.id, id, (r) => r.status === 'delivered');
+    const listed = await listWebhookDeliveries(env.ADMIN_DB, { organizationId: ORG, endpointId: ok.id });
+    expect(listed.map((d) => [d.webhookId, d.status, d.attempts, d.answerStatus])).toEqual(
+      expect.arrayContaining([
+        [a, 'delivered', 1, 204],
+        [b, 'delivered', 1, 204],
+      ]),
+    );
+    expect(await listWebhookDeliveries(env.ADMIN_DB, { organizationId: 'org-acme', endpointId: ok.id })).toEqual([]);
+
+    const mine = { organizationId: ORG, endpointId: ok.id };
+    expect(await replayWebhookDeliveries(env.ADMIN_DB, env.WEBHOOK_QUEUE, { ...mine, webhookId: a })).toBe(1);
+    await settled(ok.id, a, (r) => r.attempts === 2 && r.status === 'delivered');
+    expect(
+      await replayWebhookDeliveries(env.ADMIN_DB, env.WEBHOOK_QUEUE, { ...mine, from: 0, to: Date.now() + 1 }),
+    ).toBe(2);
+    await settled(ok.id, b, (r) => r.attempts === 2 && r.status === 'delivered');
+    await settled(ok.id, a, (r) => r.attempts === 3);
+    expect((await received(ok.key)).map((d) => d.id).sort()).toEqual([a, a, a, b, b].sort());
+    await expect(
+      replayWebhookDeliveries(env.ADMIN_DB, env.WEBHOOK_QUEUE, { ...mine, organizationId: 'org-acme' }),
+    ).rejects.toThrow(/no such webhook endpoint/);
   });
 });
