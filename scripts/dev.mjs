@@ -13,6 +13,8 @@
 //   KURATCHI_INGESTION_STALE_MINUTES, KURATCHI_PARK_TTL_HOURS
 //                             passed to the Worker (docs/settings.md)
 //   ALERT_WEBHOOK=on          `off`: no local alert webhook (alerts then show on the dashboard only)
+//   WEBHOOK_RECEIVER=on       `off`: no local receiver for Acme's outbound webhook endpoint
+//   WEBHOOK_RECEIVER_PORT=8862 its port on 127.0.0.1 (it prints each verified delivery)
 //   DEMO_SES=on               `off`: no local SES (the canary, reconciliation and the guard's
 //                             configuration sets then say they are not configured)
 //   DEV_START_DEADLINE_SECONDS=90 give up when wrangler dev has not answered within this long
