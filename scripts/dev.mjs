@@ -13,6 +13,8 @@
 //   KURATCHI_INGESTION_STALE_MINUTES, KURATCHI_PARK_TTL_HOURS
 //                             passed to the Worker (docs/settings.md)
 //   ALERT_WEBHOOK=on          `off`: no local alert webhook (alerts then show on the dashboard only)
+//   WEBHOOK_RECEIVER=on       `off`: no local receiver for Acme's outbound webhook endpoint
+//   WEBHOOK_RECEIVER_PORT=8862 its port on 127.0.0.1 (it prints each verified delivery)
 //   DEMO_SES=on               `off`: no local SES (the canary, reconciliation and the guard's
 //                             configuration sets then say they are not configured)
 //   DEV_START_DEADLINE_SECONDS=90 give up when wrangler dev has not answered within this long
@@ -32,6 +34,7 @@ import { DEV_CONFIG, ROOT as root, runWrangler, WRANGLER_BIN as wranglerBin, wra
 import { writeDemoSeed } from './demo/write-seed.mjs';
 import { startAlertSink } from './demo/alert-sink.mjs';
 import { startSesSimulator } from './demo/ses-simulator.mjs';
+import { startDemoWebhookReceiver } from './demo/webhook-receiver.mjs';
 import { waitFor } from './wait-for.mjs';
 
 const port = Number(process.env.PORT ?? 8787);
@@ -110,6 +113,26 @@ const alertSink =
   process.env.ALERT_WEBHOOK === 'off'
     ? null
     : await startAlertSink({ file: join(workDir, 'alerts.jsonl'), log: console.log });
+
+// Acme's outbound webhook endpoint: a local receiver that verifies and prints every delivery
+// (WEBHOOK_RECEIVER=off: none; WEBHOOK_RECEIVER_PORT, default 8862).
+const webhookReceiver =
+  process.env.WEBHOOK_RECEIVER === 'off'
+    ? null
+    : await startDemoWebhookReceiver({
+        port: Number(process.env.WEBHOOK_RECEIVER_PORT ?? 8862),
+        workDir,
+        log: console.log,
+      });
+if (webhookReceiver) {
+  wrangler(
+    ['d1', 'execute', 'ADMIN_DB', '--local', ...persist, '--command', webhookReceiver.sql],
+    'registering Acme’s webhook endpoint',
+  );
+  console.log(
+    `• Acme's webhook endpoint: ${webhookReceiver.url} (deliveries verified with standardwebhooks, printed below)`,
+  );
+}
 
 // The Worker's own SES (AWS_ENDPOINT_URL): a local one that plays the mailbox simulator, so the
 // canary sends through sendEmail and its events come back through the webhook, as deployed.

@@ -35,7 +35,8 @@ export default defineConfig(async () => {
           r2Buckets: ['SES_ARCHIVE'],
           // Real Queues (miniflare): the SES events queue and its dead-letter queue, consumed by
           // test/worker.ts's `queue` handler (the façade's), with wrangler.dev.toml's retries.
-          queueProducers: { SES_EVENTS_QUEUE: 'kuratchi-ses-events' },
+          // And the outbound webhooks queue (webhooks/webhook-consumer.ts), as wrangler.dev.toml binds it.
+          queueProducers: { SES_EVENTS_QUEUE: 'kuratchi-ses-events', WEBHOOK_QUEUE: 'kuratchi-webhooks' },
           queueConsumers: {
             'kuratchi-ses-events': {
               maxBatchSize: 100,
@@ -44,6 +45,7 @@ export default defineConfig(async () => {
               deadLetterQueue: 'kuratchi-ses-events-dlq',
             },
             'kuratchi-ses-events-dlq': { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 100 },
+            'kuratchi-webhooks': { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10 },
           },
           // Organisations on SQLite-backed Durable Objects (kuratchi-sdk/email/durable-object).
           durableObjects: { ORG_DO: { className: 'OrganizationDatabase', useSQLite: true } },
@@ -66,7 +68,8 @@ export default defineConfig(async () => {
       testTimeout: 300_000,
       hookTimeout: 300_000,
       // A fake AWS endpoint on 127.0.0.1 for the real SESv2 client in workerd (send/send-email.test.ts).
-      globalSetup: ['./test/node/fake-aws.global.mjs'],
+      // And the outbound webhooks receiver on 127.0.0.1:8863 (webhooks/webhook-consumer.test.ts).
+      globalSetup: ['./test/node/fake-aws.global.mjs', './test/node/webhook-receiver.global.mjs'],
     },
   };
 });

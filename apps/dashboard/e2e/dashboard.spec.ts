@@ -311,3 +311,25 @@ test('on wrangler dev, refused uploads answer their status every time (the body 
     );
   }
 });
+
+test('an organisation’s admin registers a webhook endpoint and gets its signing secret once', async ({ page }) => {
+  await signIn(page, USERS.acme);
+  await page.goto('/webhooks');
+  const url = `https://hooks.acme.example/e2e-${Date.now()}`;
+  const form = page.getByTestId('register-endpoint');
+  await form.getByLabel('URL (https)').fill(url);
+  await form.getByLabel('email.bounced').check();
+  await form.getByLabel('email.complained').check();
+  await form.getByRole('button', { name: 'Register' }).click();
+  await expect(page.getByTestId('webhook-secret').locator('code')).toHaveText(/^whsec_[A-Za-z0-9+/]{43}=$/);
+  const row = page.getByTestId('webhook-endpoints').locator('tr', { hasText: url });
+  await expect(row).toContainText('email.bounced, email.complained');
+  await expect(row).toContainText('enabled');
+  const [stored] = d1('ADMIN_DB', `SELECT secret FROM webhook_endpoints WHERE url = '${url}'`) as [{ secret: string }];
+  await expect(page.getByTestId('webhook-secret').locator('code')).toHaveText(stored.secret);
+  // A private address is refused with the reason, outside development too for anything but 127.0.0.1.
+  await form.getByLabel('URL (https)').fill('https://192.168.1.20/hook');
+  await form.getByLabel('email.bounced').check();
+  await form.getByRole('button', { name: 'Register' }).click();
+  await expect(page.getByRole('alert')).toHaveText('must not point at a private, loopback or link-local address');
+});

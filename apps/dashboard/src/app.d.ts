@@ -44,6 +44,12 @@ declare global {
      */
     SES_EVENTS_QUEUE?: Queue<unknown>;
     /**
+     * Outbound webhooks (wrangler.toml `[[queues.producers]]` kuratchi-webhooks): every recorded
+     * event is sent here, and this Worker's `queue` handler delivers it to the organisation's
+     * endpoints (webhooks/queue.ts). Unbound, nothing is delivered (the Webhooks page says so).
+     */
+    WEBHOOK_QUEUE?: Queue<unknown>;
+    /**
      * The raw archive (wrangler.toml `[[r2_buckets]]`): every verified SNS message, as received,
      * before its event is applied or enqueued; the source of proofs and `kuratchi-ses rebuild`.
      * Unbound, nothing is archived.

@@ -8,11 +8,11 @@ export const APP_ORIGIN = 'http://127.0.0.1';
 /**
  * POSTs an HTML form to the built Worker as a browser without JavaScript does (so a failed action
  * answers its own HTTP status), from `clientAddress` as Cloudflare's edge reports it in
- * CF-Connecting-IP (no header when omitted).
+ * CF-Connecting-IP (no header when omitted). `URLSearchParams` fields may repeat a name (checkboxes).
  */
 export async function postForm(
   path: string,
-  fields: Record<string, string>,
+  fields: Record<string, string> | URLSearchParams,
   options: { clientAddress?: string; cookie?: string } = {},
 ): Promise<Response> {
   const headers: Record<string, string> = {

@@ -14,6 +14,8 @@ declare global {
       SES_ARCHIVE: R2Bucket;
       /** The SES events queue (real, miniflare), consumed by test/worker.ts. */
       SES_EVENTS_QUEUE: Queue<unknown>;
+      /** The outbound webhooks queue (real, miniflare), consumed by test/worker.ts. */
+      WEBHOOK_QUEUE: Queue<unknown>;
       ADMIN_MIGRATIONS: D1Migration[];
       ORG_MIGRATIONS: D1Migration[];
       /** Moves the tests' pinned clock (test/clock.ts); empty for its default. */

@@ -199,3 +199,48 @@ describe('kuratchi-ses reclassify against the built Worker', () => {
     assert.match(stderr, /answered HTTP 404: organization-not-found/);
   });
 });
+
+describe('kuratchi-ses webhooks against the built Worker', () => {
+  it('list: the organisation’s endpoints and their deliveries; replay says when WEBHOOK_QUEUE is unbound', async () => {
+    await admin
+      .prepare(
+        `INSERT INTO webhook_endpoints (id, organization_id, url, event_types, secret, created_at)
+         VALUES ('whe_cli', 'org-acme', 'https://hooks.acme.example/cli', '["email.delivered"]', 'whsec_x', 1)`,
+      )
+      .run();
+    await admin
+      .prepare(
+        `INSERT INTO webhook_deliveries (endpoint_id, webhook_id, event_type, body, status, attempts, answer_status,
+         latency_ms, created_at) VALUES ('whe_cli', 'wh-cli-1', 'email.delivered', '{}', 'delivered', 1, 204, 12, ?)`,
+      )
+      .bind(NOW)
+      .run();
+    const list = await runCli(['webhooks', 'list', '--dashboard-url', url, '--org', 'org-acme']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(
+      list.stdout,
+      /^1 endpoint\(s\)\nwhe_cli {2}https:\/\/hooks\.acme\.example\/cli {2}enabled {2}email\.delivered\n/,
+    );
+    assert.match(
+      list.stdout,
+      /2026-11-28T12:00:00\.000Z {2}email\.delivered\s+delivered answer 204 {2}12 ms {2}attempts 1 {2}wh-cli-1/,
+    );
+    const other = await runCli(['webhooks', 'list', '--dashboard-url', url, '--org', 'org-globex', '--json']);
+    assert.deepEqual(JSON.parse(other.stdout), { endpoints: [] });
+
+    const replay = await runCli([
+      'webhooks',
+      'replay',
+      '--dashboard-url',
+      url,
+      '--org',
+      'org-acme',
+      '--endpoint',
+      'whe_cli',
+      '--webhook-id',
+      'wh-cli-1',
+    ]);
+    assert.equal(replay.code, 1);
+    assert.match(replay.stderr, /HTTP 503.*WEBHOOK_QUEUE is not bound/);
+  });
+});

@@ -47,11 +47,14 @@ test('the demo configuration binds the demo organisations on D1 and runs queued'
   );
   assert.deepEqual(
     dev.queues.producers.map((p) => [p.binding, p.queue]),
-    [['SES_EVENTS_QUEUE', 'kuratchi-ses-events']],
+    [
+      ['SES_EVENTS_QUEUE', 'kuratchi-ses-events'],
+      ['WEBHOOK_QUEUE', 'kuratchi-webhooks'],
+    ],
   );
   assert.deepEqual(
     dev.queues.consumers.map((c) => c.queue),
-    ['kuratchi-ses-events', 'kuratchi-ses-events-dlq'],
+    ['kuratchi-ses-events', 'kuratchi-ses-events-dlq', 'kuratchi-webhooks'],
   );
   // Its variables come from scripts/dev.mjs; the generated [vars] block is wrangler.toml's.
   assert.deepEqual(dev.vars, {});

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { err, out, type Audience, type Command } from './command.js';
 import { canaryCommand } from './commands/canary.js';
 import { deadLettersCommand } from './commands/dead-letters.js';
+import { webhooksCommand } from './commands/webhooks.js';
 import { deployCommand } from './commands/deploy.js';
 import { importCommand } from './commands/import.js';
 import { orgCommand } from './commands/org.js';
@@ -41,6 +42,7 @@ const COMMANDS: readonly Command[] = [
   canaryCommand,
   reputationCommand,
   suppressionsCommand,
+  webhooksCommand,
   verifyCommand,
   verifyProofCommand,
   simulateCommand,

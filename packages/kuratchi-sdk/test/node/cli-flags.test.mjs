@@ -165,7 +165,7 @@ describe('kuratchi-ses flags: one vocabulary', { concurrency: true }, () => {
   it("no command's options use an old spelling, and each shared flag keeps its one meaning", async () => {
     const { stdout } = await runCli(['--help']);
     const commands = [...stdout.matchAll(/^ {2}([a-z][a-z-]*) /gm)].map((m) => m[1]);
-    assert.equal(commands.length, 19, commands.join(', '));
+    assert.equal(commands.length, 20, commands.join(', '));
     const meanings = new Map();
     for (const command of commands) {
       const help = (await runCli([command, '--help'])).stdout;
@@ -215,6 +215,7 @@ describe('kuratchi-ses flags: one vocabulary', { concurrency: true }, () => {
             'canary',
             'reputation',
             'suppressions',
+            'webhooks',
           ],
         ],
         ['Offline tools', ['verify', 'verify-proof', 'simulate']],

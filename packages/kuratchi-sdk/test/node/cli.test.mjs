@@ -30,6 +30,7 @@ const COMMANDS = [
   'reputation',
   'suppressions',
   'import',
+  'webhooks',
 ];
 
 // Independent processes: run the tests of a block concurrently (2 cores here).
@@ -73,7 +74,7 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
     assert.equal(unknown.code, 2);
     assert.match(
       unknown.stderr,
-      /unknown command "launch"; commands: deploy, setup, status, teardown, dead-letters, replay, redrive, import, reclassify, rebuild, reconcile, org, user, canary, reputation, suppressions, verify, verify-proof, simulate/,
+      /unknown command "launch"; commands: deploy, setup, status, teardown, dead-letters, replay, redrive, import, reclassify, rebuild, reconcile, org, user, canary, reputation, suppressions, webhooks, verify, verify-proof, simulate/,
     );
 
     const orgAction = await runCli(['org', '--dashboard-url', 'http://127.0.0.1:9']);

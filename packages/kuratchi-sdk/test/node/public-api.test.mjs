@@ -26,6 +26,7 @@ const INTERNAL_SUBPATHS = [
   './internal/tracking',
   './internal/encoding',
   './internal/aws-names',
+  './internal/webhooks',
 ];
 
 /** The runtime names of `kuratchi-sdk/email` (its types are pinned by the docs' examples). */

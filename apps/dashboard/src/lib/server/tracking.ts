@@ -1,5 +1,6 @@
 import { createEmailTracking, type EmailTracking } from 'kuratchi-sdk/internal/tracking';
 import { createSigningKeyCache } from 'kuratchi-sdk/internal/verify';
+import { enqueueWebhookEvents } from 'kuratchi-sdk/internal/webhooks';
 import type { DashboardConfig } from './config';
 
 /** The development certificate gets a key cache of its own: it can never answer for a real URL. */
@@ -10,7 +11,9 @@ const devKeyCache = createSigningKeyCache({ maxEntries: 4 });
  * events (the webhook, the Firehose endpoint, the queue consumer, the park sweep, the operations
  * API's replay, redrive, import, rebuild and move): the topic allowlist, queued mode when
  * `SES_EVENTS_QUEUE` is bound, the raw archive when `SES_ARCHIVE` is bound, the park's limits,
- * and, in development on a loopback host only, the demo's signing certificate.
+ * outbound webhooks when `WEBHOOK_QUEUE` is bound (each recorded event is enqueued for the
+ * organisation's endpoints: a queue send, no D1 query), and, in development on a loopback host
+ * only, the demo's signing certificate.
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
  * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#queue
  */
@@ -33,6 +36,7 @@ export function emailTracking(env: DashboardEnv, config: DashboardConfig, url?: 
       return config.firehoseAccessKey;
     },
     ...(certificates ? { certificates } : {}),
+    ...(env.WEBHOOK_QUEUE ? { onRecorded: (events) => enqueueWebhookEvents(env.WEBHOOK_QUEUE!, events) } : {}),
   });
 }
 

@@ -28,6 +28,7 @@ import { describe, expect, it } from 'vitest';
  *   routing/, model.ts (imported only by the Worker);
  * - `tracking/` is the façade (`createEmailTracking`): sns/, ingest/, routing/, organizations/,
  *   archive/, send/, model.ts, shared/;
+ * - `webhooks/` (signed outbound webhooks): ses-events/, model.ts, shared/;
  * - `subpaths/` holds the barrels of the package subpaths that span several slices
  *   (`kuratchi-sdk/internal/events`, `kuratchi-sdk/internal/d1`); `index.ts` may re-export every slice
  *   but durable-object/;
@@ -64,6 +65,7 @@ type Concern =
   | 'durable-object'
   | 'subpaths'
   | 'tracking'
+  | 'webhooks'
   | 'outside';
 
 const BASE: readonly Concern[] = ['model', 'shared'];
@@ -88,6 +90,7 @@ const MAY_IMPORT: Record<Exclude<Concern, 'outside'>, readonly Concern[]> = {
     'testing',
     'subpaths',
     'tracking',
+    'webhooks',
   ],
   model: [],
   shared: [],
@@ -109,6 +112,8 @@ const MAY_IMPORT: Record<Exclude<Concern, 'outside'>, readonly Concern[]> = {
   'durable-object': ['model', 'organizations', 'routing'],
   // The façade wires the slices a Worker needs: ingestion, routing, organisations, archive, sending.
   tracking: [...BASE, 'sns', 'ingest', 'routing', 'organizations', 'archive', 'send'],
+  // Outbound webhooks: endpoints, signatures; what an SES event is (its type, its content identity).
+  webhooks: [...BASE, 'ses-events'],
   subpaths: [...BASE, 'sns', 'ses-events', 'routing', 'archive', 'organizations', 'ingest', 'email-log', 'reconcile'],
 };
 

@@ -9,7 +9,8 @@ export type AlertKind =
   | 'dead-letters'
   | 'reputation-warn'
   | 'reputation-pause'
-  | 'subscription-unconfirmed';
+  | 'subscription-unconfirmed'
+  | 'webhook-endpoint-failing';
 
 /** A condition that holds now, as a provider reports it. */
 export interface AlertCondition {

@@ -4,6 +4,7 @@ import type { RegisteredAlertProvider } from './run-alerts';
 import { deadLettersAlertProvider } from './providers/dead-letters';
 import { eventsStoppedAlertProvider } from './providers/events-stopped';
 import { subscriptionAlertProvider } from './providers/subscription';
+import { webhookEndpointsAlertProvider } from './providers/webhook-endpoints';
 
 /** Every alert provider of the deployment, with the kinds each one decides. */
 export function alertProviders(env: DashboardEnv): RegisteredAlertProvider[] {
@@ -13,5 +14,6 @@ export function alertProviders(env: DashboardEnv): RegisteredAlertProvider[] {
     { name: 'canary', kinds: ['canary-late'], provide: canaryAlertProvider(env) },
     { name: 'reputation', kinds: ['reputation-warn', 'reputation-pause'], provide: reputationAlertProvider(env) },
     { name: 'subscription', kinds: ['subscription-unconfirmed'], provide: subscriptionAlertProvider(env) },
+    { name: 'webhooks', kinds: ['webhook-endpoint-failing'], provide: webhookEndpointsAlertProvider(env) },
   ];
 }

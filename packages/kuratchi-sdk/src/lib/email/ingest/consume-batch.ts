@@ -10,6 +10,7 @@ import {
   type EventOrigin,
   type EventSinkPorts,
   type SinkOutcome,
+  type RecordedEvent,
 } from '../routing/record.js';
 import { sesEventContentId } from '../ses-events/content-identity.js';
 import { addCount, countOutcome, createIngestionTally, type IngestionTally } from '../routing/ingestion-figures.js';
@@ -51,6 +52,8 @@ export type DeliveryVerdict =
  */
 export interface ConsumeReport extends IngestionTally {
   verdicts: Map<string, DeliveryVerdict>;
+  /** The events recorded (applied or duplicate), by delivery id: what `onRecorded` is told. */
+  recorded: Map<string, RecordedEvent>;
 }
 
 /**
@@ -117,7 +120,7 @@ export async function consumeSesEventBatch(
   deliveries: readonly QueuedDelivery[],
   options: ConsumeOptions = {},
 ): Promise<ConsumeReport> {
-  const report: ConsumeReport = { verdicts: new Map(), ...createIngestionTally() };
+  const report: ConsumeReport = { verdicts: new Map(), recorded: new Map(), ...createIngestionTally() };
   const now = (ports.now ?? (() => new Date()))().getTime();
   const readable = await readAll(deliveries, report);
 
@@ -243,6 +246,8 @@ async function recordGroup(
     const outcome = outcomes[i]!;
     if (outcome === 'applied' || outcome === 'duplicate') {
       verdict(report, item.delivery, { action: 'ack', outcome, organizationId, ...lagOf(outcome, item, now) });
+      const { emailId } = item.route;
+      report.recorded.set(item.delivery.id, { organizationId, emailId, contentId: item.contentId, event: item.event });
     } else toPark.push({ item, reason: outcome as ParkReason });
   });
   await parkAll(ports, toPark, now, report, organizationId);

@@ -8,6 +8,20 @@ import { parseSesEvent } from '../ses-events/ses-event.js';
 import { SesEventParseError } from '../ses-events/errors.js';
 
 /**
+ * Tells `onRecorded` of the batch's recorded events, once for the batch; when it fails, their
+ * messages are retried (recording them again finds them recorded and tells them again).
+ */
+async function tellRecorded(ports: EventSinkPorts, report: ConsumeReport): Promise<void> {
+  if (!ports.onRecorded || report.recorded.size === 0) return;
+  try {
+    await ports.onRecorded([...report.recorded.values()]);
+  } catch (error) {
+    const reason = `telling recorded events failed: ${String(error)}`;
+    for (const id of report.recorded.keys()) report.verdicts.set(id, { action: 'retry', delaySeconds: 10, reason });
+  }
+}
+
+/**
  * The `queue` handler's work for a batch of the SES events queue: applies it
  * (`consumeSesEventBatch`), then acks or retries each message by its verdict, sends what was
  * deferred for the query budget back to the queue through its producer binding (`requeue`:
@@ -28,6 +42,7 @@ export async function consumeSesEventQueue(
 ): Promise<ConsumeReport> {
   const started = Date.now();
   const report = await consumeSesEventBatch(ports, batch.messages);
+  await tellRecorded(ports, report);
   const deferred = batch.messages.filter((message) => report.verdicts.get(message.id)?.action === 'defer');
   const requeued = await sendBack(requeue, deferred);
   for (const message of batch.messages) {

@@ -7,7 +7,7 @@
  * @module
  */
 export { recordSesEvent, applyParkedEvents } from './record.js';
-export type { EventSinkPorts, EventOrigin, SinkOutcome, SinkResult } from './record.js';
+export type { EventSinkPorts, EventOrigin, RecordedEvent, SinkOutcome, SinkResult } from './record.js';
 export {
   DEFAULT_PARK_TTL_MS,
   DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE,

@@ -26,6 +26,22 @@ export interface EventSinkPorts {
   now?: () => Date;
   /** Most events parked (waiting or orphaned) per SES message; default 100 (see `park-policy.ts`). */
   maxParkedEventsPerMessage?: number;
+  /**
+   * Told of events recorded in an organisation's database (applied, or found already recorded:
+   * a copy whose first telling failed is told again), after recording; outbound webhooks enqueue
+   * them here. It must only enqueue (never wait on a customer's endpoint); when it throws, the
+   * caller fails as for a database error (5xx, or the queue's retry), and the copy is told again.
+   */
+  onRecorded?: (events: readonly RecordedEvent[]) => Promise<void>;
+}
+
+/** An event recorded in an organisation's database, as {@link EventSinkPorts.onRecorded} is told of it. */
+export interface RecordedEvent {
+  organizationId: string;
+  emailId: string;
+  /** The event's content identity (`sesEventContentId`). */
+  contentId: string;
+  event: SesEvent;
 }
 
 /**
@@ -153,7 +169,11 @@ export async function recordRouted(
     throw error;
   }
   const contentId = await sesEventContentId(event);
-  return store.recordEvent(recordEventInput(route, { ...origin, contentId }, event, nowMs(ports)));
+  const outcome = await store.recordEvent(recordEventInput(route, { ...origin, contentId }, event, nowMs(ports)));
+  if (ports.onRecorded && (outcome === 'applied' || outcome === 'duplicate')) {
+    await ports.onRecorded([{ organizationId: route.organizationId, emailId: route.emailId, contentId, event }]);
+  }
+  return outcome;
 }
 
 /**

@@ -54,6 +54,12 @@ export interface EmailTrackingOptions {
   certificates?: { fetchCertificate: FetchCertificate; keyCache?: SigningKeyCache };
   /** Clock; default the current time. */
   now?: () => Date;
+  /**
+   * Told of every event recorded in an organisation's database, on every path (the webhook, the
+   * queue consumer, the park); must only enqueue. The dashboard sends them to the outbound
+   * webhooks queue. See `EventSinkPorts.onRecorded`.
+   */
+  onRecorded?: EventSinkPorts['onRecorded'];
 }
 
 /** What a path may change of the ingestor (the redrive path: an older window, its own source). */
@@ -114,6 +120,7 @@ export function createEmailTracking(options: EmailTrackingOptions): EmailTrackin
     resolveOrgEmailStore: async (organizationId) => createOrgEmailStore(await orgDatabase(organizationId)),
     maxParkedEventsPerMessage: park.maxParkedEventsPerMessage,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.onRecorded ? { onRecorded: options.onRecorded } : {}),
   };
   const queue = options.queue ?? null;
   const ingestor = (path: IngestorPathOptions = {}) =>
