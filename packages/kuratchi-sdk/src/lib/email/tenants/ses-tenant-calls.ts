@@ -1,5 +1,6 @@
 import {
   CreateTenantCommand,
+  type CreateTenantCommandInput,
   CreateTenantResourceAssociationCommand,
   DeleteTenantCommand,
   GetTenantCommand,
@@ -22,9 +23,9 @@ const named = (error: unknown, name: string) => error instanceof Error && error.
  * one organisation's bounces never stop another's mail; without it a tenant uses the account's.
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_TenantSuppressionAttributes.html
  */
-const TENANT_SUPPRESSION = {
+const TENANT_SUPPRESSION: Pick<CreateTenantCommandInput, 'SuppressionAttributes'> = {
   SuppressionAttributes: { SuppressionScope: 'TENANT', SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
-} as const;
+};
 
 /**
  * Creates the tenant (CreateTenant; its name is the organisation's id, so no tag is needed), or reads it when it exists
