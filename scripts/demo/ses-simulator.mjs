@@ -99,7 +99,7 @@ export function startSesSimulator({ signer, topicArn, webhookUrl, log, delayMs =
         return answer(200, {});
       }
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (suppressions.handle(req.method, url, Buffer.concat(chunks).toString('utf8'), answer)) return;
+      if (suppressions.handle(req.method ?? 'GET', url, Buffer.concat(chunks).toString('utf8'), answer)) return;
       answer(
         400,
         { message: `the demo SES does not simulate ${req.method} ${path}` },

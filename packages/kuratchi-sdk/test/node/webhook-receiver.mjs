@@ -20,7 +20,7 @@ export async function startWebhookReceiver({ port, secrets = {}, onDelivery = ()
     const chunks = [];
     for await (const chunk of request) chunks.push(chunk);
     const body = Buffer.concat(chunks).toString('utf8');
-    const [, behaviour, key] = new URL(request.url, 'http://x').pathname.split('/');
+    const [, behaviour, key] = new URL(request.url ?? '/', 'http://x').pathname.split('/');
     if (request.method === 'POST' && behaviour === 'secrets') {
       known.set(key, JSON.parse(body));
       return response.writeHead(204).end();
@@ -30,7 +30,7 @@ export async function startWebhookReceiver({ port, secrets = {}, onDelivery = ()
     }
     const verifiedBy = (known.get(key) ?? []).findIndex((secret) => {
       try {
-        new Webhook(secret).verify(body, request.headers);
+        new Webhook(secret).verify(body, /** @type {Record<string, string>} */ (request.headers));
         return true;
       } catch {
         return false;
@@ -53,7 +53,9 @@ export async function startWebhookReceiver({ port, secrets = {}, onDelivery = ()
     if (behaviour === 'redirect') return response.writeHead(302, { location: `/ok/${key}` }).end();
     response.writeHead(delivery.verified ? 204 : 401).end();
   });
-  await new Promise((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+  await new Promise((resolve, reject) =>
+    server.once('error', reject).listen(Number(port), '127.0.0.1', () => resolve(undefined)),
+  );
   return {
     url: `http://127.0.0.1:${port}`,
     close: () =>
