@@ -53,6 +53,9 @@ describe('the short window', () => {
       'bounce rate 10 % crossed the pause threshold 8 % over 300 recipients of the last 60 minutes (30 bounced addresses)',
     );
 
+    // Why it is paused, as the ops API shows it: the reason of its latest pause or warn.
+    expect((await createD1ReputationGuardStore(env.ADMIN_DB).stateReasons())['sw-burst']).toBe(entry?.reason);
+
     // After a lift, the burst that caused the pause does not pause again (the re-arm rule).
     await liftSendingPause({
       adminDb: env.ADMIN_DB,
