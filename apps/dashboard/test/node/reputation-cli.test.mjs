@@ -90,7 +90,7 @@ describe('kuratchi-ses reputation against the built Worker', () => {
     const lines = table.stdout.trim().split('\n');
     assert.match(
       lines[0],
-      /^Last 7 days, per recipient; a rate warns or pauses only on 10 bounced \/ 10 complaining distinct addresses and 100 recipients\. Bounce warn 2 %, pause 4 %/,
+      /^Last 7 days \(and the last 60 minutes at twice the thresholds\), per recipient; a rate warns or pauses only on 10 bounced \/ 10 complaining distinct addresses and 100 recipients\. Bounce warn 2 %, pause 4 %/,
     );
     assert.match(lines[1], /^organisation\s+state\s+at SES\s+bounce\s+complaint\s+recipients\s+evaluated$/);
     // Worst first: the paused Acme, then Globex (no sends: no verdict yet), then Initech
@@ -118,7 +118,8 @@ describe('kuratchi-ses reputation against the built Worker', () => {
     );
     assert.match(
       table.stdout,
-      /org-acme \(Acme\): sending paused since .*, bounce rate 5 % is past the pause threshold 4 %; 0 send\(s\) refused\./,
+      // The reason names the window that decided.
+      /org-acme \(Acme\): sending paused since .*, bounce rate 5 % crossed the pause threshold 4 % over 200 recipients of the last 7 days \(10 bounced addresses\); 0 send\(s\) refused\./,
     );
 
     const globex = await runCli(['reputation', '--dashboard-url', worker.url, '--org', 'org-globex', '--json']);

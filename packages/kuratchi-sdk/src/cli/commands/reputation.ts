@@ -31,6 +31,8 @@ export interface ReputationRow {
   metric: ReputationGuardState['metric'];
   rate: number | null;
   threshold: number | null;
+  /** Why it is paused or warned (which rate crossed which threshold over which window); null when ok. */
+  reason: string | null;
   bounceRate: number | null;
   complaintRate: number | null;
   recipients: number;
@@ -78,18 +80,19 @@ when no tenant is known. From GET
 /api/ops/reputation; reads the dashboard's secret KURATCHI_OPS_TOKEN from the environment
 variable ${OPS_TOKEN_ENV}.
 
-  Last 7 days, per recipient; a rate warns or pauses only on 50 bounced / 10 complaining distinct addresses and 200 recipients. Bounce warn 2 %, pause 4 %; complaint warn 0.05 %, pause 0.08 %.
+  Last 7 days (and the last 60 minutes at twice the thresholds), per recipient; a rate warns or pauses only on 50 bounced / 10 complaining distinct addresses and 200 recipients. Bounce warn 2 %, pause 4 %; complaint warn 0.05 %, pause 0.08 %.
   organisation  state   at SES    bounce  complaint  recipients  evaluated
   org-acme      paused  disabled  5 %     0 %        1300        2026-12-02T10:00:00.000Z
   org-initech   none    enabled   0.5 %   0.5 %      200         2026-12-02T10:00:00.000Z
   org-globex    ok      -         -       -          0           never
-  org-acme (Acme Corp): sending paused since 2026-12-02T10:00:00.000Z, bounce rate 5 % is past the pause threshold 4 %; 3 send(s) refused. A superadmin lifts it on the dashboard's Organisations page.
+  org-acme (Acme Corp): sending paused since 2026-12-02T10:00:00.000Z, bounce rate 5 % crossed the pause threshold 4 % over 1300 recipients of the last 7 days (65 bounced addresses); 3 send(s) refused. A superadmin lifts it on the dashboard's Organisations page.
   org-acme at SES (read 2026-12-02T09:50:00.000Z): SES disabled (bounce rate); impact high; finding BOUNCE: bounce rate rose.
   org-initech (Initech): no verdict yet: bounce needs 1,050 more recipients; complaint needs 9 more complaining addresses or 1,800 more recipients.
 
 "never" (and "-" rates) is an organisation the guard has not evaluated yet. --json prints the
 settings (thresholds as fractions) and the organisations (state, since, metric, rate, threshold,
-bounceRate, complaintRate, recipients, bounced, complained (distinct addresses), evaluatedAt,
+reason (of a pause or warn: over which window), bounceRate, complaintRate, recipients, bounced,
+complained (distinct addresses), evaluatedAt,
 refusedSends, configurationSetName, verdict, needs, pressure: the larger of each rate over its
 pause threshold, 1 at pause; ses: SES's view as last read, or null: entityArn, policy,
 sendingStatus, awsSesManaged and customerManaged {status, cause, updatedAt}, impact, findings
@@ -134,7 +137,7 @@ ${EXIT_CODES_HELP}
 function printTable(settings: ReputationGuardSettings, rows: ReputationRow[], formatRate: (rate: number) => string) {
   const { bounce, complaint } = settings.thresholds;
   out(
-    tty`Last ${settings.windowDays} days, per recipient; a rate warns or pauses only on ${settings.minEvidence.bounce} bounced / ${settings.minEvidence.complaint} complaining distinct addresses and ${settings.minRecipients} recipients. Bounce warn ${formatRate(bounce.warn)}, pause ${formatRate(bounce.pause)}; complaint warn ${formatRate(complaint.warn)}, pause ${formatRate(complaint.pause)}.`,
+    tty`Last ${settings.windowDays} days${settings.shortWindowMinutes ? ` (and the last ${settings.shortWindowMinutes} minutes at twice the thresholds)` : ''}, per recipient; a rate warns or pauses only on ${settings.minEvidence.bounce} bounced / ${settings.minEvidence.complaint} complaining distinct addresses and ${settings.minRecipients} recipients. Bounce warn ${formatRate(bounce.warn)}, pause ${formatRate(bounce.pause)}; complaint warn ${formatRate(complaint.warn)}, pause ${formatRate(complaint.pause)}.`,
   );
   const table = [
     ['organisation', 'state', 'at SES', 'bounce', 'complaint', 'recipients', 'evaluated'],
@@ -167,7 +170,9 @@ function printTable(settings: ReputationGuardSettings, rows: ReputationRow[], fo
       continue;
     }
     if (row.state === 'ok' || !row.metric) continue;
-    const crossed = `${row.metric} rate ${formatRate(row.rate ?? 0)} is past the ${row.state === 'paused' ? 'pause' : 'warn'} threshold ${formatRate(row.threshold ?? 0)}`;
+    const crossed =
+      row.reason ??
+      `${row.metric} rate ${formatRate(row.rate ?? 0)} is past the ${row.state === 'paused' ? 'pause' : 'warn'} threshold ${formatRate(row.threshold ?? 0)}`;
     out(
       row.state === 'paused'
         ? tty`${row.organizationId} (${row.name}): sending paused since ${new Date(row.since ?? 0).toISOString()}, ${crossed}; ${row.refusedSends} send(s) refused${atSes(row)}. A superadmin lifts it on the dashboard's Organisations page.`

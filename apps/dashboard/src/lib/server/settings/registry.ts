@@ -297,8 +297,18 @@ export const SETTINGS = {
     schema: number(),
     default: String(guard.windowDays),
     secret: false,
-    description: 'Days of the trailing window of the rates (1 to 90).',
+    description: 'Days of the trailing (long) window of the rates (1 to 90).',
     oldName: 'REPUTATION_WINDOW_DAYS',
+  }),
+  // The short window: minimums and thresholds of a published hourly guard on SES (PostHog's),
+  // docs/decisions/2026-12-06-guard-two-windows.md.
+  KURATCHI_GUARD_SHORT_WINDOW_MINUTES: setting({
+    section: 'guard',
+    schema: number(),
+    default: String(guard.shortWindowMinutes),
+    secret: false,
+    description:
+      'Minutes of the short window, judged beside the long one: 200 recipients, 20 bounced / 5 complaining addresses, twice the thresholds (0 turns it off; at most 1440).',
   }),
   KURATCHI_GUARD_MIN_RECIPIENTS: setting({
     section: 'guard',

@@ -18,6 +18,7 @@ export interface SectionDefinition<S extends SectionName> {
 /** The guard's variables and the field of the SDK's settings each one fills (thresholds in percent). */
 const GUARD_FIELDS = {
   KURATCHI_GUARD_WINDOW_DAYS: 'windowDays',
+  KURATCHI_GUARD_SHORT_WINDOW_MINUTES: 'shortWindowMinutes',
   KURATCHI_GUARD_MIN_RECIPIENTS: 'minRecipients',
   KURATCHI_GUARD_MIN_BOUNCED_ADDRESSES: 'minEvidence.bounce',
   KURATCHI_GUARD_MIN_COMPLAINED_ADDRESSES: 'minEvidence.complaint',
@@ -36,6 +37,7 @@ export function guardSettingsOf(values: SectionValues<'guard'>): ReputationGuard
   const fraction = (percent: number) => percent / 100;
   return parseReputationGuardSettings({
     windowDays: values.KURATCHI_GUARD_WINDOW_DAYS,
+    shortWindowMinutes: values.KURATCHI_GUARD_SHORT_WINDOW_MINUTES,
     minRecipients: values.KURATCHI_GUARD_MIN_RECIPIENTS,
     minEvidence: {
       bounce: values.KURATCHI_GUARD_MIN_BOUNCED_ADDRESSES,

@@ -227,6 +227,23 @@ export function createD1ReputationGuardStore(db: D1Database) {
       return row?.name ?? null;
     },
 
+    /**
+     * Per organisation whose latest audit entry is a pause or a warn (only the guard writes those), that entry's
+     * reason (which rate crossed which threshold, over which window): why it is in that state.
+     */
+    async stateReasons(): Promise<Record<string, string>> {
+      const { results } = await db
+        .prepare(
+          `SELECT organization_id AS organizationId, reason FROM (
+             SELECT organization_id, reason, action,
+                    row_number() OVER (PARTITION BY organization_id ORDER BY at DESC, id DESC) AS n
+             FROM reputation_guard_audit)
+           WHERE n = 1 AND action IN ('pause', 'warn')`,
+        )
+        .all<{ organizationId: string; reason: string }>();
+      return Object.fromEntries(results.map((r) => [r.organizationId, r.reason]));
+    },
+
     /** The latest audit entries (newest first), of one organisation or of all. */
     async listAudit(options: { organizationId?: string; limit?: number } = {}): Promise<ReputationGuardAuditEntry[]> {
       const limit = Math.min(Math.max(Math.trunc(options.limit ?? 50), 1), 500);

@@ -8,7 +8,7 @@ import { setConfigurationSetSending } from './configuration-set.js';
 import { setSendingAtSes, type SendingChangeAtSes } from './at-ses.js';
 import type { SesClientInput } from '../ses/client.js';
 import { reputationReport, type ReputationReport } from './report.js';
-import type { ReputationGuardSettings } from './settings.js';
+import { shortWindowSettings, type ReputationGuardSettings } from './settings.js';
 import { formatRate, type ReputationVerdict } from './verdict.js';
 
 /** The actor of the guard's own audit entries. */
@@ -42,7 +42,10 @@ export interface ReputationGuardEvaluation {
 }
 
 /**
- * Evaluates one organisation against the guard's thresholds and records its state:
+ * Evaluates one organisation against the guard's thresholds and records its state. Two windows
+ * are judged, the long one and the short one (`shortWindowSettings`, unless off), and the worse
+ * verdict decides (a short window without a verdict yet changes nothing); the reason names the
+ * window:
  * - `paused` stays paused (only a superadmin lifts a pause); its rates are refreshed;
  * - otherwise a pause verdict (`reputationVerdict`: the threshold crossed on enough distinct
  *   addresses and volume) pauses the organisation (and at SES disables its tenant, when
@@ -83,10 +86,24 @@ export async function evaluateReputationGuard(
     rearmAfter,
   };
 
+  const windows: Window[] = [
+    { label: `the last ${settings.windowDays} days`, settings, full, pauseBasis: report.sinceRearm ?? full },
+  ];
+  if (report.short)
+    windows.push({
+      label: `the last ${report.short.minutes} minutes`,
+      settings: shortWindowSettings(settings),
+      full: report.short.verdict,
+      pauseBasis: report.short.sinceRearm ?? report.short.verdict,
+    });
   let next: Omit<ReputationGuardState, 'refusedSends' | 'lastRefusedAt'>;
   let reason = '';
   let change: SendingChangeAtSes | null = null;
-  const pauseBasis = report.sinceRearm ?? full;
+  const pausing = worst(
+    windows.flatMap((w) =>
+      w.pauseBasis.level === 'pause' && w.pauseBasis.cause ? [{ w, cause: w.pauseBasis.cause }] : [],
+    ),
+  );
   const sending = previous?.configurationSetSending ?? null;
   const configurationSetOf = () => store.configurationSetOf(organizationId);
   if (previous?.state === 'paused') {
@@ -98,21 +115,27 @@ export async function evaluateReputationGuard(
       rearmAfter: previous.rearmAfter,
       configurationSetSending: change?.sending ?? sending,
     };
-  } else if (pauseBasis.level === 'pause' && pauseBasis.cause) {
+  } else if (pausing) {
     const at = { adminDb: options.adminDb, ses: options.ses, organizationId, now, configurationSetOf };
     change = await setSendingAtSes({ ...at, enabled: false });
     next = {
       ...base,
       state: 'paused',
       since: now,
-      ...pauseBasis.cause,
+      ...pausing.cause,
       configurationSetSending: change?.sending ?? null,
     };
-    reason = describe('pause', pauseBasis, report.sinceRearm !== null);
+    reason = describe('pause', pausing.w.pauseBasis, pausing.w.label, pausing.w.pauseBasis !== pausing.w.full);
   } else {
     if (sending === 'enable-pending')
       change = await setConfigurationSetSending(options.ses, await configurationSetOf(), true);
-    const warn = warnCause(full, settings);
+    const warning = worst(
+      windows.flatMap((w) => {
+        const cause = warnCause(w.full, w.settings);
+        return cause ? [{ w, cause }] : [];
+      }),
+    );
+    const warn = warning?.cause ?? null;
     const state = warn ? 'warn' : 'ok';
     const unchanged = (previous?.state ?? 'ok') === state;
     next = {
@@ -125,7 +148,9 @@ export async function evaluateReputationGuard(
       configurationSetSending: change?.sending ?? sending,
     };
     if (!unchanged)
-      reason = warn ? describe('warn', { ...full, cause: warn }, false) : 'rates back below the warn thresholds';
+      reason = warning
+        ? describe('warn', { ...warning.w.full, cause: warning.cause }, warning.w.label, false)
+        : 'rates back below the warn thresholds';
   }
   const changed = (previous?.state ?? 'ok') !== next.state;
   const entry: Omit<ReputationGuardAuditEntry, 'id'> | undefined = changed
@@ -150,14 +175,32 @@ export async function evaluateReputationGuard(
   };
 }
 
+/** One judged window: its verdict on everything, and the one that may pause (after a lift, since it). */
+interface Window {
+  label: string;
+  settings: ReputationGuardSettings;
+  full: ReputationVerdict;
+  pauseBasis: ReputationVerdict;
+}
+
+type Cause = NonNullable<ReputationVerdict['cause']>;
+
+/** The worse of the windows' causes: the rate furthest past its threshold (the long window on a tie). */
+function worst(found: { w: Window; cause: Cause }[]): { w: Window; cause: Cause } | null {
+  return found.reduce<{ w: Window; cause: Cause } | null>(
+    (a, b) => (a && a.cause.rate / a.cause.threshold >= b.cause.rate / b.cause.threshold ? a : b),
+    null,
+  );
+}
+
 /** The warn-level cause of a verdict (a pause-level verdict held back by the re-arm rule warns). */
 function warnCause(verdict: ReputationVerdict, settings: ReputationGuardSettings): ReputationVerdict['cause'] {
   if (!verdict.cause) return null;
   return { ...verdict.cause, threshold: settings.thresholds[verdict.cause.metric].warn };
 }
 
-function describe(step: 'pause' | 'warn', verdict: ReputationVerdict, sinceLift: boolean): string {
+function describe(step: 'pause' | 'warn', verdict: ReputationVerdict, window: string, sinceLift: boolean): string {
   const cause = verdict.cause!;
   const addresses = `${verdict.metrics[cause.metric].events} ${cause.metric === 'bounce' ? 'bounced' : 'complaining'} addresses`;
-  return `${cause.metric} rate ${formatRate(cause.rate)} crossed the ${step} threshold ${formatRate(cause.threshold)} over ${verdict.recipients} recipients${sinceLift ? ' sent since the last lift' : ''} (${addresses})`;
+  return `${cause.metric} rate ${formatRate(cause.rate)} crossed the ${step} threshold ${formatRate(cause.threshold)} over ${verdict.recipients} recipients of ${window}${sinceLift ? ' sent since the last lift' : ''} (${addresses})`;
 }

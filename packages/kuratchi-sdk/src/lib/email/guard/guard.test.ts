@@ -56,9 +56,10 @@ describe("an organisation's own configuration set", () => {
 });
 
 describe('the settings', () => {
-  it('default to bounce 2 % / 4 %, complaint 0.05 % / 0.08 %, 7 days, 200 recipients, 50 / 10 addresses', () => {
+  it('default to bounce 2 % / 4 %, complaint 0.05 % / 0.08 %, 7 days and 60 minutes, 200 recipients, 50 / 10 addresses', () => {
     expect(parseReputationGuardSettings()).toEqual({
       windowDays: 7,
+      shortWindowMinutes: 60,
       minRecipients: 200,
       minEvidence: { bounce: 50, complaint: 10 },
       thresholds: { bounce: { warn: 0.02, pause: 0.04 }, complaint: { warn: 0.0005, pause: 0.0008 } },
@@ -200,9 +201,11 @@ describe('evaluation, pause, lift and re-arm', () => {
     // The lift keeps the rates of the last evaluation (650 recipients by then).
     expect(audit[2]).toMatchObject({ reason: 'list cleaned, bounced addresses suppressed', recipients: 650 });
     expect(audit[3]!.reason).toBe(
-      'bounce rate 4.67 % crossed the pause threshold 4 % over 150 recipients (7 bounced addresses)',
+      'bounce rate 4.67 % crossed the pause threshold 4 % over 150 recipients of the last 7 days (7 bounced addresses)',
     );
-    expect(audit[0]!.reason).toMatch(/over 24 recipients sent since the last lift \(1 bounced addresses\)$/);
+    expect(audit[0]!.reason).toMatch(
+      /over 24 recipients of the last 7 days sent since the last lift \(1 bounced addresses\)$/,
+    );
   });
 
   it("pauses and re-enables the organisation's own configuration set at SES", async () => {

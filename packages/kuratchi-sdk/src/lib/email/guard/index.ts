@@ -1,6 +1,6 @@
 /**
  * `kuratchi-sdk/internal/guard`: the per-organisation reputation guard. Per-recipient bounce and
- * complaint rates over a trailing window with a minimum volume, warn and pause thresholds below
+ * complaint rates over two trailing windows (long and short) with minimum volumes, warn and pause thresholds below
  * SES's review levels, the state and audit log in the admin database, the lift, and the error
  * `sendEmail` reports for a paused organisation. Re-exports only. Loads the AWS SDK's SESv2
  * client (to pause an organisation's own configuration set, and to read SES's view of its tenant:
@@ -8,7 +8,13 @@
  * @see https://docs.aws.amazon.com/ses/latest/dg/faqs-enforcement.html
  * @module
  */
-export { parseReputationGuardSettings, DEFAULT_REPUTATION_GUARD_SETTINGS, SES_REVIEW_LEVELS } from './settings.js';
+export {
+  parseReputationGuardSettings,
+  DEFAULT_REPUTATION_GUARD_SETTINGS,
+  SES_REVIEW_LEVELS,
+  SHORT_WINDOW,
+  shortWindowSettings,
+} from './settings.js';
 export type {
   ReputationGuardSettings,
   ReputationGuardSettingsInput,
@@ -18,7 +24,7 @@ export type {
 export { reputationVerdict, formatRate, describeNeeds } from './verdict.js';
 export type { RecipientCounts, ReputationLevel, ReputationVerdict, MetricVerdict } from './verdict.js';
 export { reputationReport } from './report.js';
-export type { ReputationReport, ReputationDay } from './report.js';
+export type { ReputationReport, ReputationDay, ShortWindowReport } from './report.js';
 export { evaluateReputationGuard, GUARD_ACTOR } from './evaluate.js';
 export type { EvaluateReputationGuardOptions, ReputationGuardEvaluation } from './evaluate.js';
 export { liftSendingPause } from './lift.js';

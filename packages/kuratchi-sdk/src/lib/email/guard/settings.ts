@@ -30,8 +30,13 @@ export interface MetricThresholds {
  * @see https://docs.aws.amazon.com/ses/latest/dg/reputationdashboard-metrics.html
  */
 export interface ReputationGuardSettings {
-  /** Length of the trailing window, in days (default 7). */
+  /** Length of the trailing (long) window, in days (default 7). */
   windowDays: number;
+  /**
+   * Length of the short window, in minutes (default 60; 0 turns it off): judged beside the long
+   * window with {@link SHORT_WINDOW}'s minimums and thresholds, so a burst pauses within the hour.
+   */
+  shortWindowMinutes: number;
   /** Recipients sent to in the window below which no verdict is given (default 200). */
   minRecipients: number;
   /**
@@ -45,6 +50,7 @@ export interface ReputationGuardSettings {
 /** What {@link parseReputationGuardSettings} accepts: any field may be left out for its default. */
 export interface ReputationGuardSettingsInput {
   windowDays?: number;
+  shortWindowMinutes?: number;
   minRecipients?: number;
   minEvidence?: Partial<Record<ReputationMetric, number>>;
   thresholds?: { bounce?: Partial<MetricThresholds>; complaint?: Partial<MetricThresholds> };
@@ -53,15 +59,49 @@ export interface ReputationGuardSettingsInput {
 /**
  * The defaults: bounce warn 2 %, pause 4 %; complaint warn 0.05 %, pause 0.08 %; 7 days; 200
  * recipients; evidence minimum 50 bounced and 10 complaining addresses, the 24-hour minimums of a
- * published guard on SES (PostHog's; our window is longer, so at least as strict). Decision record:
- * docs/decisions/2026-12-06-guard-verdict-needs-evidence.md.
+ * published guard on SES (PostHog's; our window is longer, so at least as strict); a short window
+ * of 60 minutes. Decision records: docs/decisions/2026-12-06-guard-verdict-needs-evidence.md,
+ * docs/decisions/2026-12-06-guard-two-windows.md.
+ * @see https://github.com/PostHog/posthog/pull/89879
  */
 export const DEFAULT_REPUTATION_GUARD_SETTINGS: ReputationGuardSettings = {
   windowDays: 7,
+  shortWindowMinutes: 60,
   minRecipients: 200,
   minEvidence: { bounce: 50, complaint: 10 },
   thresholds: { bounce: { warn: 0.02, pause: 0.04 }, complaint: { warn: 0.0005, pause: 0.0008 } },
 };
+
+/**
+ * The short window's own minimums and thresholds (not settings): 200 recipients, 20 bounced and 5
+ * complaining addresses, and thresholds at twice the long window's. A published guard on SES
+ * (PostHog's, hourly) judges 1 h at these minimums with thresholds 2 (bounce) to 3.3 (complaint)
+ * times its 24 h ones; twice ours keeps a burst's verdict on a small sample from pausing at a
+ * rate the long window would only warn about.
+ * @see https://github.com/PostHog/posthog/pull/89879
+ */
+export const SHORT_WINDOW = {
+  minRecipients: 200,
+  minEvidence: { bounce: 20, complaint: 5 },
+  thresholdFactor: 2,
+} as const;
+
+/**
+ * The settings the short window is judged with (`reputationVerdict` takes them as it takes the
+ * long window's): {@link SHORT_WINDOW}'s minimums, the long window's thresholds times its factor.
+ */
+export function shortWindowSettings(settings: ReputationGuardSettings): ReputationGuardSettings {
+  const times = ({ warn, pause }: MetricThresholds) => ({
+    warn: warn * SHORT_WINDOW.thresholdFactor,
+    pause: pause * SHORT_WINDOW.thresholdFactor,
+  });
+  return {
+    ...settings,
+    minRecipients: SHORT_WINDOW.minRecipients,
+    minEvidence: { ...SHORT_WINDOW.minEvidence },
+    thresholds: { bounce: times(settings.thresholds.bounce), complaint: times(settings.thresholds.complaint) },
+  };
+}
 
 const percent = (fraction: number) => `${+(fraction * 100).toFixed(4)} %`;
 
@@ -95,6 +135,12 @@ const settingsSchema = z
       .min(1, 'must be at least 1 day')
       .max(90, 'must be at most 90 days')
       .default(DEFAULT_REPUTATION_GUARD_SETTINGS.windowDays),
+    shortWindowMinutes: z
+      .number()
+      .int('must be a whole number of minutes')
+      .min(0, 'must be 0 (off) or more')
+      .max(1440, 'must be at most 1440 minutes (a day)')
+      .default(DEFAULT_REPUTATION_GUARD_SETTINGS.shortWindowMinutes),
     minRecipients: z
       .number()
       .int('must be a whole number')
