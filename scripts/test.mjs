@@ -1,12 +1,14 @@
 // `pnpm test`: every check of the repository, each phase a package script, run as soon as what it
 // needs is built, as many at a time as the machine has cores (KURATCHI_TEST_JOBS). A phase's
-// output is printed when it ends, in one piece; the end prints each phase's time.
+// output is printed when it ends, in one piece; the end prints each phase's time. The first
+// failure stops the phases still running and skips the rest.
 //   node scripts/test.mjs                  everything (what CI runs)
 //   KURATCHI_TEST_JOBS=1 node scripts/test.mjs   one phase at a time, in the order below
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { timeShifts } from './lib/time-shifts.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SDK = 'packages/kuratchi-sdk';
@@ -17,12 +19,24 @@ const DASHBOARD = 'apps/dashboard';
  * build, the dashboard's build, its workerd tests). `needs`: phases that must have passed;
  * `alone`: phases of one group never run together (each starts `wrangler dev` and a demo state).
  */
+// The unit suites run with their pinned clock at the first awkward instant, and the time-shift
+// check runs the files that read that clock again at the second: each instant once, where both
+// used to run after a run at the fixed default instant (2026-11-28T12:00Z), which is the least
+// telling of the three (a test mixing its pinned `now` with the real clock passes near it).
+const [UNIT_NOW, SHIFTED_NOW] = timeShifts();
+
 const PHASES = [
   { name: 'sdk build', dir: SDK, script: 'build' },
   { name: 'dashboard build', dir: DASHBOARD, script: 'build', needs: ['sdk build'] },
-  { name: 'dashboard unit', dir: DASHBOARD, script: 'test:unit', needs: ['dashboard build'] },
+  {
+    name: 'dashboard unit',
+    dir: DASHBOARD,
+    script: 'test:unit',
+    needs: ['dashboard build'],
+    env: { KURATCHI_TEST_NOW: UNIT_NOW },
+  },
   { name: 'sdk check', dir: SDK, script: 'check' },
-  { name: 'sdk unit', dir: SDK, script: 'test:unit' },
+  { name: 'sdk unit', dir: SDK, script: 'test:unit', env: { KURATCHI_TEST_NOW: UNIT_NOW } },
   { name: 'lint', dir: '.', script: 'lint' },
   // bench/ and scripts/ (checkJs), and the docs' examples, links and budget: on the built SDK's types.
   { name: 'tools check', dir: '.', script: 'check:tools', needs: ['sdk build'] },
@@ -40,7 +54,13 @@ const PHASES = [
   // Runs both packages' workerd suites again with the clock moved: after their own runs. Before the
   // short phases below: while `dashboard node` waits for the end-to-end tests this long one takes
   // the free core, and the short ones fill the end instead of this one ending the run alone.
-  { name: 'time-shift check', dir: '.', script: 'test:time-shift', needs: ['sdk unit', 'dashboard unit'] },
+  {
+    name: 'time-shift check',
+    dir: '.',
+    script: 'test:time-shift',
+    needs: ['sdk unit', 'dashboard unit'],
+    env: { KURATCHI_TIME_SHIFTS: SHIFTED_NOW },
+  },
   { name: 'sdk node', dir: SDK, script: 'test:node', needs: ['sdk build'] },
   // npm pack from a clean copy of the SDK (its own build), installed into a scratch project.
   { name: 'sdk pack', dir: SDK, script: 'test:pack' },
@@ -73,7 +93,7 @@ const pnpm = !execpath?.includes('pnpm')
     ? [process.execPath, execpath]
     : [execpath];
 const started = Date.now();
-/** @type {Map<string, { state: 'running' | 'passed' | 'failed' | 'skipped', ms?: number }>} */
+/** @type {Map<string, { state: 'running' | 'passed' | 'failed' | 'stopped' | 'skipped', ms?: number }>} */
 const status = new Map();
 const seconds = (ms) => `${(ms / 1000).toFixed(0)} s`;
 /** The output so far of each running phase (printed if this run is stopped). */
@@ -82,16 +102,19 @@ const outputs = new Map();
 function runPhase(phase) {
   const t0 = Date.now();
   status.set(phase.name, { state: 'running' });
-  console.log(`▶ ${phase.name} (${phase.dir}: ${phase.script}) at +${seconds(t0 - started)}`);
+  const env = Object.entries(phase.env ?? {}).map(([k, v]) => ` ${k}=${v}`);
+  console.log(`▶ ${phase.name} (${phase.dir}: ${phase.script}${env.join('')}) at +${seconds(t0 - started)}`);
   return /** @type {Promise<void>} */ (
     new Promise((resolve) => {
       const child = spawn(pnpm[0], [...pnpm.slice(1), 'run', phase.script], {
         cwd: join(root, phase.dir),
-        env: process.env,
+        env: { ...process.env, ...phase.env },
         stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, so stopping it stops what it started (vitest, workerd, wrangler).
+        detached: true,
       });
       const output = [];
-      outputs.set(phase.name, { output, t0 });
+      outputs.set(phase.name, { output, t0, child });
       child.on('error', (error) => output.push(Buffer.from(`✗ could not start ${pnpm[0]}: ${error.message}\n`)));
       child.stdout.on('data', (chunk) => output.push(chunk));
       child.stderr.on('data', (chunk) => output.push(chunk));
@@ -99,16 +122,34 @@ function runPhase(phase) {
         outputs.delete(phase.name);
         const ms = Date.now() - t0;
         const passed = code === 0;
-        status.set(phase.name, { state: passed ? 'passed' : 'failed', ms });
+        const wasStopped = stopped.has(phase.name);
+        status.set(phase.name, { state: passed ? 'passed' : wasStopped ? 'stopped' : 'failed', ms });
         console.log(
-          `\n──── ${phase.name}: ${passed ? 'passed' : `FAILED (${signal ?? `exit ${code}`})`} in ${seconds(ms)}`,
+          `\n──── ${phase.name}: ${passed ? 'passed' : wasStopped ? 'stopped (another phase failed)' : `FAILED (${signal ?? `exit ${code}`})`} in ${seconds(ms)}`,
         );
+        if (!passed && !wasStopped) stopOthers(phase.name);
         process.stdout.write(Buffer.concat(output));
         console.log(`──── end of ${phase.name}\n`);
         resolve();
       });
     })
   );
+}
+
+/** Phases stopped because another failed: the run's answer is known, their time is not needed. */
+const stopped = new Set();
+
+/** Stops every running phase but `failed` (its whole process group). */
+function stopOthers(failed) {
+  for (const [name, { child }] of outputs) {
+    if (name === failed || stopped.has(name)) continue;
+    stopped.add(name);
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 function printTimes() {
@@ -121,9 +162,17 @@ function printTimes() {
   }
 }
 
-// Stopped (Ctrl-C, a CI time limit): what the running phases printed so far, and the times.
+// Stopped (Ctrl-C, a CI time limit): what the running phases printed so far, and the times; the
+// phases' process groups are stopped too (they are detached, so the signal does not reach them).
 for (const signal of ['SIGINT', 'SIGTERM'])
   process.on(signal, () => {
+    for (const [, { child }] of outputs) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    }
     for (const [name, { output }] of outputs) {
       console.log(`\n──── ${name}: stopped; its output so far`);
       process.stdout.write(Buffer.concat(output));
@@ -138,7 +187,8 @@ for (;;) {
   for (const phase of PHASES) {
     if (status.has(phase.name)) continue;
     const needs = (phase.needs ?? []).map((n) => status.get(n)?.state);
-    if (failed || needs.some((s) => s === 'failed' || s === 'skipped')) status.set(phase.name, { state: 'skipped' });
+    if (failed || needs.some((s) => s !== undefined && s !== 'passed' && s !== 'running'))
+      status.set(phase.name, { state: 'skipped' });
   }
   const ready = () =>
     PHASES.find(

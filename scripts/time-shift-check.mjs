@@ -13,6 +13,8 @@
 // package's test/clock.ts, directly or through a helper (the only reader of KURATCHI_TEST_NOW), as
 // TypeScript's own scanner reads the imports. Any other file runs exactly as it did unshifted.
 // The two packages' runs go side by side (2 cores); each package's runs one after the other.
+// `pnpm test` runs the unit suites with the clock at the first instant and this check at the
+// second only (each instant once per run); run alone, it takes both.
 //
 //   node scripts/time-shift-check.mjs            both shifts, both packages
 //   KURATCHI_TIME_SHIFTS=2027-12-31T23:59:30Z    only this instant (comma-separated list)
@@ -22,9 +24,9 @@ import { stripVTControlCharacters } from 'node:util';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { timeShifts } from './lib/time-shifts.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DAY_MS = 86_400_000;
 
 const SUITES = [
   {
@@ -41,15 +43,6 @@ const SUITES = [
     exclude: ['src/routes/api/webhooks/ses-events/soak.test.ts'],
   },
 ];
-
-/** A year ahead, the last day of that month, 30 s before midnight UTC; a year back, the first day, 30 s after. */
-function defaultShifts(now = new Date()) {
-  const ahead = new Date(now.getTime() + 366 * DAY_MS);
-  const lastOfMonth = new Date(Date.UTC(ahead.getUTCFullYear(), ahead.getUTCMonth() + 1, 1) - 30_000);
-  const back = new Date(now.getTime() - 365 * DAY_MS);
-  const firstOfMonth = new Date(Date.UTC(back.getUTCFullYear(), back.getUTCMonth(), 1, 0, 0, 30));
-  return [lastOfMonth.toISOString(), firstOfMonth.toISOString()];
-}
 
 /**
  * The test files of a suite (the `.test.ts` files under src/, relative to its directory) whose relative imports
@@ -136,7 +129,7 @@ async function shifted(suite, files, testNow) {
   return true;
 }
 
-const shifts = process.env.KURATCHI_TIME_SHIFTS ? process.env.KURATCHI_TIME_SHIFTS.split(',') : defaultShifts();
+const shifts = process.env.KURATCHI_TIME_SHIFTS ? process.env.KURATCHI_TIME_SHIFTS.split(',') : timeShifts();
 const shiftedFiles = new Map(SUITES.map((suite) => [suite, testFilesReadingClock(suite.dir)]));
 for (const suite of SUITES) {
   const files = shiftedFiles.get(suite);

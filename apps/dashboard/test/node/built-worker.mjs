@@ -12,6 +12,9 @@ import {
 } from '../../../../scripts/lib/demo-organizations.mjs';
 import { ROOT } from '../../../../scripts/lib/wrangler.mjs';
 import { dryRunBundle } from './dry-run-bundle.mjs';
+import { d1Database, sqlWorkerOptions } from './sql-worker.mjs';
+
+export { d1Database, onDurableObject } from './sql-worker.mjs';
 
 export const root = ROOT;
 
@@ -21,25 +24,39 @@ export const root = ROOT;
  */
 export async function startBuiltWorker(bindings, options = {}) {
   const { dir: outdir } = dryRunBundle();
+  const d1Databases = ['ADMIN_DB', ...DEMO_D1_ORGANIZATIONS.map((o) => o.binding)];
+  // Options of the whole miniflare; the others are the Worker's.
+  const { host = '127.0.0.1', port = 0, r2Persist, ...workerOptions } = options;
   const mf = new Miniflare({
-    modules: [
-      { type: 'ESModule', path: join(outdir, 'worker.js'), contents: readFileSync(join(outdir, 'worker.js'), 'utf8') },
-    ],
-    modulesRoot: outdir,
-    compatibilityDate: '2026-05-01',
-    d1Databases: ['ADMIN_DB', ...DEMO_D1_ORGANIZATIONS.map((o) => o.binding)],
+    host,
+    port,
     d1Persist: false,
-    // ORG_DO, as the wrangler configurations bind it: organisations on SQLite-backed Durable Objects.
-    durableObjects: { ORG_DO: { className: 'OrganizationDatabase', useSQLite: true } },
     durableObjectsPersist: false,
-    bindings: { KURATCHI_ENVIRONMENT: 'production', KURATCHI_ALLOWED_TOPIC_ARNS: '', ...bindings },
-    host: '127.0.0.1',
-    port: 0,
-    ...options,
+    ...(r2Persist === undefined ? {} : { r2Persist }),
+    workers: [
+      {
+        name: 'dashboard',
+        modules: [
+          {
+            type: 'ESModule',
+            path: join(outdir, 'worker.js'),
+            contents: readFileSync(join(outdir, 'worker.js'), 'utf8'),
+          },
+        ],
+        modulesRoot: outdir,
+        compatibilityDate: '2026-05-01',
+        d1Databases,
+        // ORG_DO, as the wrangler configurations bind it: organisations on SQLite-backed Durable Objects.
+        durableObjects: { ORG_DO: { className: 'OrganizationDatabase', useSQLite: true } },
+        bindings: { KURATCHI_ENVIRONMENT: 'production', KURATCHI_ALLOWED_TOPIC_ARNS: '', ...bindings },
+        ...workerOptions,
+      },
+      sqlWorkerOptions(d1Databases, 'dashboard'),
+    ],
   });
   const url = (await mf.ready).origin;
-  const admin = await mf.getD1Database('ADMIN_DB');
-  const acme = await mf.getD1Database('ORG_DB_ACME');
+  const admin = d1Database(mf, 'ADMIN_DB');
+  const acme = d1Database(mf, 'ORG_DB_ACME');
   await applyMigrationFiles(admin, ADMIN_MIGRATIONS);
   await applyMigrationFiles(acme, ORG_MIGRATIONS);
   // Named `Acme` here (the CLI tests read that name), not the demo's `Acme Corp`.
@@ -52,7 +69,7 @@ export async function startBuiltWorker(bindings, options = {}) {
  * admin database; returns that database.
  */
 export async function registerGlobex(worker) {
-  const globex = await worker.mf.getD1Database('ORG_DB_GLOBEX');
+  const globex = d1Database(worker.mf, 'ORG_DB_GLOBEX');
   await applyMigrationFiles(globex, ORG_MIGRATIONS);
   await registerOrganization(worker.admin, demoOrganization('org-globex'));
   return globex;

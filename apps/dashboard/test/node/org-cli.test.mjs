@@ -10,7 +10,15 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildSesEvent } from 'kuratchi-sdk/email/testing';
-import { opsPost, registerGlobex, root, runCli as run, startBuiltWorker } from './built-worker.mjs';
+import {
+  d1Database,
+  onDurableObject,
+  opsPost,
+  registerGlobex,
+  root,
+  runCli as run,
+  startBuiltWorker,
+} from './built-worker.mjs';
 import { waitFor } from '../../../../scripts/wait-for.mjs';
 
 const TOKEN = 'org-cli-test-token-0123456789abcdef';
@@ -68,11 +76,7 @@ async function seedAcme() {
 
 /** A query on an organisation's Durable Object, through its RPC method (as the Worker calls it). */
 async function onObject(organizationId, sql) {
-  const namespace = await worker.mf.getDurableObjectNamespace('ORG_DO');
-  const [result] = await namespace
-    .get(namespace.idFromName(organizationId))
-    .runStatements([{ sql, params: [] }], false);
-  return result.rows;
+  return (await onDurableObject(worker.mf, organizationId, sql)).rows;
 }
 
 const organizationRow = (id) =>
@@ -323,7 +327,7 @@ describe('kuratchi-ses org against the built Worker', () => {
   });
 
   it('--abort ends a move on D1 and applies there the events parked meanwhile', async () => {
-    const globex = await worker.mf.getD1Database('ORG_DB_GLOBEX');
+    const globex = d1Database(worker.mf, 'ORG_DB_GLOBEX');
     const sentAt = Date.now() - 10 * 60_000;
     await globex
       .prepare(
