@@ -172,8 +172,9 @@ export const SETTINGS = {
     default: 'off',
     secret: false,
     description:
-      'on: each organisation gets its own SES tenant (reputation, pause and suppression per organisation); needs AWS_ACCESS_KEY_ID. Recommended for new deployments; turning it off later leaves the tenants in use.',
-    wrangler: 'off',
+      'on: each organisation gets its own SES tenant (reputation, pause and suppression per organisation), once the Worker has AWS_ACCESS_KEY_ID. Unset is off (deployments made before tenants); new deployments start from wrangler.toml, which has on.',
+    // A new deployment starts from wrangler.toml: tenants on, acting once it has AWS credentials.
+    wrangler: 'on',
   }),
   KURATCHI_SES_TENANT_IDENTITIES: setting({
     section: 'aws',
