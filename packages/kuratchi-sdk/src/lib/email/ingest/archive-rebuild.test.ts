@@ -100,7 +100,10 @@ async function rows(db: D1Database, ids: string[]) {
     ),
     events: (
       await all('SELECT * FROM email_events WHERE email_id IN (SELECT value FROM json_each(?)) ORDER BY sns_message_id')
-    ).map(({ received_at: _r, ingest_token: _t, source: _s, ...row }) => row),
+    )
+      // `position` too: a rebuild records the events again, after every position given before
+      // (the events feed sees them again; docs/guides/api.md).
+      .map(({ received_at: _r, ingest_token: _t, source: _s, position: _p, ...row }) => row),
     // `reason` and `detail` too: the list keeps the outranking suppression of an address whatever
     // the order (record-statements.ts), so a rebuild in archive order reproduces it.
     suppressions: await all(
