@@ -95,6 +95,7 @@ describe('scheduled (cron trigger)', () => {
         deadLettered: 1,
       }),
       expect.objectContaining({ job: 'auth-purge', cron: CRON, outcome: 'ok' }),
+      expect.objectContaining({ job: 'api-purge', cron: CRON, outcome: 'ok', idempotencyKeys: 0, rateWindows: 0 }),
       expect.objectContaining({ job: 'lag-purge', cron: CRON, outcome: 'ok' }),
       // No AWS credentials in this env: reconciliation says so and does nothing.
       expect.objectContaining({ job: 'reconcile', cron: CRON, outcome: 'ok', status: 'not-configured' }),

@@ -251,7 +251,13 @@ describe('an organisation created with KURATCHI_SES_TENANTS=on', () => {
     expect((await answer.json<{ tenant: { failures: string[] } }>()).tenant.failures).toEqual([]);
     const requests = (await requestsTo(HOST)).map((r) => [new URL(r.url).pathname, JSON.parse(r.body)]);
     expect(requests.slice(0, 4)).toEqual([
-      ['/v2/email/tenants', { TenantName: id }],
+      [
+        '/v2/email/tenants',
+        {
+          TenantName: id,
+          SuppressionAttributes: { SuppressionScope: 'TENANT', SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+        },
+      ],
       [
         '/v2/email/tenants/resources',
         { TenantName: id, ResourceArn: 'arn:aws:ses:eu-west-1:123456789012:configuration-set/kuratchi-email-tracking' },
