@@ -60,6 +60,9 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ['src/**/*.test.ts'],
+      // One workerd for all the files (a new one per file cost seconds each, most of the suite's
+      // time on a 2-core machine): each file starts from empty storage (test/apply-migrations.ts).
+      isolate: false,
       setupFiles: ['./test/apply-migrations.ts'],
       // Tests here drive workerd and local D1 (property runs, fault injection): a per-test limit
       // is a hang detector, not a speed target (speed lives in pnpm bench), so it leaves room

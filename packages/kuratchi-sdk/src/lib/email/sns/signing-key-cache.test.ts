@@ -151,8 +151,6 @@ describe('fetchers made per call', () => {
   it('fetch once through the isolate default cache when no keyCache is given', async () => {
     const own = await createSnsSigner();
     expect(defaultSigningKeyCache()).toBe(defaultSigningKeyCache());
-    const before = defaultSigningKeyCache().size;
-    expect(before).toBeLessThan(16);
     let calls = 0;
     for (let n = 0; n < 20; n++) {
       const message = await own.sign({
@@ -166,8 +164,13 @@ describe('fetchers made per call', () => {
       await verifySnsMessage(message, { fetchCertificate, now: NOW, allowedTopicArns: [TOPIC] });
     }
     expect(calls).toBe(1);
-    expect(defaultSigningKeyCache().size).toBe(before + 1);
-    const held = await defaultSigningKeyCache().load(own.certUrlFor(TOPIC), async () => own.certificatePem, NOW);
+    // Held by the isolate's cache (other test files of this isolate have filled it too): a load
+    // whose fetcher would fail is answered from it.
+    const held = await defaultSigningKeyCache().load(
+      own.certUrlFor(TOPIC),
+      () => Promise.reject(new Error('fetched again: not held')),
+      NOW,
+    );
     expect(held.verified).toBe(true);
   });
 });
