@@ -5,6 +5,19 @@ import { createSnsSigner } from 'kuratchi-sdk/email/testing';
 import { bytesToBase64 } from 'kuratchi-sdk/internal/encoding';
 import { createFakeHttp } from './test/fake-http-server.ts';
 
+/**
+ * Test files that need an isolate of their own: they watch its outbound requests or its archive,
+ * where an isolate fetches and archives the signing certificate once.
+ */
+const FRESH_ISOLATE = [
+  'src/routes/api/webhooks/ses-events/archive.test.ts',
+  'src/routes/api/webhooks/ses-events/server.test.ts',
+  'src/routes/api/webhooks/ses-events/attack-corpus.test.ts',
+  'src/routes/api/ops/sns/redrive/redrive.test.ts',
+  'src/routes/api/ops/rebuild/ops.test.ts',
+  'src/routes/(app)/emails/[id]/proof.test.ts',
+];
+
 /** The SNS topic the test Worker accepts. */
 export const TEST_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
 
@@ -78,8 +91,17 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      include: ['src/**/*.test.ts'],
       setupFiles: ['./test/apply-migrations.ts'],
+      // One workerd for most files (loading the Worker's bundle once per file cost seconds each):
+      // each file starts from empty storage (test/apply-migrations.ts). The files that watch what
+      // a fresh isolate does first (fetch and archive the signing certificate) get their own.
+      projects: [
+        {
+          extends: true,
+          test: { name: 'shared', include: ['src/**/*.test.ts'], exclude: FRESH_ISOLATE, isolate: false },
+        },
+        { extends: true, test: { name: 'fresh', include: FRESH_ISOLATE, isolate: true } },
+      ],
       // Tests here drive workerd and local D1 (property runs, fault injection): a per-test limit
       // is a hang detector, not a speed target (speed lives in pnpm bench), so it leaves room
       // for a 2-core CI machine shared with other work (a test taking 5 s idle took 50 s with
