@@ -1,6 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '$worker';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_RECONCILE_SETTINGS } from 'kuratchi-sdk/internal/reconcile';
 import { TEST_NOW } from '../../../../test/clock';
 import { requestsTo, scriptHost, type FakeHttpAnswer } from '../../../../test/fake-http';
 import { ORGS, seedOrganizations } from '../../../../test/support';
@@ -244,7 +245,10 @@ describe('/api/ops/reconcile', () => {
 });
 
 describe('the reconcile-export scheduled job (bulk reconciliation)', () => {
-  const day = new Date(Math.floor(NOW / (24 * HOUR)) * 24 * HOUR - 24 * HOUR);
+  // The last UTC day that ended KURATCHI_RECONCILE_AFTER_HOURS (default 4 h) before NOW: just
+  // after midnight, that is the day before yesterday.
+  const DAY = 24 * HOUR;
+  const day = new Date(Math.floor((NOW - DEFAULT_RECONCILE_SETTINGS.afterMs) / DAY) * DAY - DAY);
   const S3_URL = 's3://kuratchi-exports/ses/';
 
   it('is off without KURATCHI_RECONCILE_EXPORT_S3_URL, and refuses one that is not s3://bucket/prefix/', async () => {
