@@ -139,13 +139,17 @@ function runPhase(phase) {
 /** Phases stopped because another failed: the run's answer is known, their time is not needed. */
 const stopped = new Set();
 
-/** Stops every running phase but `failed` (its whole process group). */
+/**
+ * Stops every running phase but `failed` (its whole process group) with SIGINT, as Ctrl-C does:
+ * Playwright then stops the web server it started in a process group of its own (on SIGTERM it
+ * leaves it running, holding its port).
+ */
 function stopOthers(failed) {
   for (const [name, { child }] of outputs) {
     if (name === failed || stopped.has(name)) continue;
     stopped.add(name);
     try {
-      process.kill(-child.pid, 'SIGTERM');
+      process.kill(-child.pid, 'SIGINT');
     } catch {
       // Already gone.
     }
@@ -168,7 +172,7 @@ for (const signal of ['SIGINT', 'SIGTERM'])
   process.on(signal, () => {
     for (const [, { child }] of outputs) {
       try {
-        process.kill(-child.pid, 'SIGTERM');
+        process.kill(-child.pid, 'SIGINT');
       } catch {
         // Already gone.
       }
