@@ -8,6 +8,8 @@
 //   POST /v2/email/tenants/resources           CreateTenantResourceAssociation
 //   POST /v2/email/tenants/list                ListTenants
 //   POST /v2/email/resources/tenants/list      ListResourceTenants
+//   POST /v2/email/reputation/entities          ListReputationEntities (no findings)
+//   GET  /v2/email/reputation/entities/RESOURCE/{tenant ARN}   GetReputationEntity
 //   PUT  /v2/email/reputation/entities/RESOURCE/{tenant ARN}/customer-managed-status
 //                                              UpdateReputationEntityCustomerManagedStatus
 // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_CreateTenant.html
@@ -91,6 +93,23 @@ export function createTenantSimulator(log) {
             .filter((t) => t.resources.has(input.ResourceArn))
             .map((t) => ({ TenantName: t.TenantName, TenantId: t.TenantId, ResourceArn: input.ResourceArn })),
         });
+      // SES's view of each tenant (ListReputationEntities, GetReputationEntity), no findings.
+      // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_ListReputationEntities.html
+      const entity = (t) => ({
+        ReputationEntityReference: t.TenantArn,
+        ReputationEntityType: 'RESOURCE',
+        SendingStatusAggregate: sendingStatus(t) ?? 'ENABLED',
+        AwsSesManagedStatus: { Status: 'ENABLED' },
+        CustomerManagedStatus: { Status: t.customer ?? 'ENABLED' },
+      });
+      if (method === 'POST' && path === '/v2/email/reputation/entities')
+        return ok({ ReputationEntities: [...tenants.values()].map(entity) });
+      const one = /^\/v2\/email\/reputation\/entities\/RESOURCE\/([^/]+)$/.exec(path);
+      if (method === 'GET' && one) {
+        const tenant = [...tenants.values()].find((t) => t.TenantArn === decodeURIComponent(one[1]));
+        if (!tenant) return error(404, 'NotFoundException', `no reputation entity ${decodeURIComponent(one[1])}`);
+        return ok({ ReputationEntity: entity(tenant) });
+      }
       const status = /^\/v2\/email\/reputation\/entities\/RESOURCE\/(.+)\/customer-managed-status$/.exec(path);
       if (method === 'PUT' && status) {
         const arn = decodeURIComponent(status[1]);
