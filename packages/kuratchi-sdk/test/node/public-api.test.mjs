@@ -141,11 +141,15 @@ describe('the public API', () => {
     });
   }
 
+  // The schemas the dashboard's REST API validates with and generates its OpenAPI document
+  // from (issue 29 asks for one source); both packages pin the same zod. Nothing else.
+  const SHARED_SCHEMAS = { './internal/send': ['emailAddressSchema', 'sendEmailOptionsSchema'] };
   for (const subpath of INTERNAL_SUBPATHS) {
     it(`kuratchi-sdk${subpath.slice(1)} loads and exports no zod schema`, async () => {
       const api = await import(`kuratchi-sdk${subpath.slice(1)}`);
       assert.ok(Object.keys(api).length > 0);
       for (const [name, value] of Object.entries(api)) {
+        if (SHARED_SCHEMAS[subpath]?.includes(name)) continue;
         assert.equal(typeof value?.safeParse, 'undefined', `${name} is a zod schema`);
       }
     });
