@@ -37,8 +37,9 @@ async function rows() {
   return {
     emails: (await all('SELECT * FROM emails ORDER BY id')).map((r) => ({ ...r, updated_at: 'x' })),
     recipients: await all('SELECT * FROM email_recipients ORDER BY email_id, address'),
+    // `position` too: a rebuild records the events again, after every earlier position.
     events: (await all('SELECT * FROM email_events ORDER BY sns_message_id')).map(
-      ({ received_at: _r, ingest_token: _t, source: _s, ...row }) => row,
+      ({ received_at: _r, ingest_token: _t, source: _s, position: _p, ...row }) => row,
     ),
     // created_at is when the suppression was recorded (as received_at for events).
     suppressions: await all(
