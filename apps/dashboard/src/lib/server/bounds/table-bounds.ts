@@ -85,7 +85,7 @@ export const TABLE_BOUNDS: readonly TableBound[] = [
     'email_event_dead_letters',
     'routing/',
     'time',
-    'KURATCHI_DEAD_LETTER_UNROUTED_DAYS for mail of no known organisation; the others until replayed',
+    'KURATCHI_DEAD_LETTER_DAYS (the alert warns a week before), KURATCHI_DEAD_LETTER_UNROUTED_DAYS for mail of no known organisation; dropped ones are tallied',
     job('park-sweep'),
   ),
   admin('ingestion_lag', 'routing/', 'time', 'a day of minutes', job('lag-purge')),

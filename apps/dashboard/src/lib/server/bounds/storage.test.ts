@@ -1,0 +1,96 @@
+import { env } from 'cloudflare:test';
+import { DATABASE_SIZE_LIMIT_BYTES, orgDatabaseSize } from 'kuratchi-sdk/internal/d1';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TEST_NOW } from '../../../../test/clock.js';
+import { initechDatabase, ORGS, seedOrganizations, sentEmail } from '../../../../test/support.js';
+import { storageAlertProvider } from '../alerts/providers/storage';
+import {
+  measureOrganizationStorage,
+  readOrganizationStorage,
+  STORAGE_CRITICAL_FRACTION,
+  STORAGE_MEASURE_EVERY_MS,
+  STORAGE_WARN_FRACTION,
+} from './storage';
+
+// Time is an input: measurements are stamped with the pinned `now` and its offsets. Real D1
+// (Acme) and a real SQLite Durable Object (Initech); the admin database is shared with other test
+// files, so assertions name these two organisations only.
+const now = TEST_NOW.getTime();
+
+/** What the measurement must have found, read live from the database. */
+async function live(db: D1Database) {
+  const one = async (sql: string) => (await db.prepare(sql).first<{ n: number | null }>())!.n;
+  return {
+    databaseBytes: await orgDatabaseSize(db),
+    emails: await one('SELECT count(*) AS n FROM emails'),
+    emailEvents: await one('SELECT count(*) AS n FROM email_events'),
+    emailRecipients: await one('SELECT count(*) AS n FROM email_recipients'),
+    oldestEventAt: await one('SELECT min(occurred_at) AS n FROM email_events'),
+  };
+}
+
+beforeAll(async () => {
+  await seedOrganizations();
+  await sentEmail(env.ORG_DB_ACME, ORGS.acme);
+  const { emailId, sesMessageId } = await sentEmail(initechDatabase(), ORGS.initech);
+  await initechDatabase()
+    .prepare(
+      `INSERT INTO email_events (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at, ingest_token)
+       VALUES (?, ?, ?, 'Send', ?, '{}', ?, 't')`,
+    )
+    .bind(crypto.randomUUID(), emailId, sesMessageId, now - 3_600_000, now)
+    .run();
+});
+
+// Other files' cron runs measure on the real clock: start each test from no measurement of these two.
+beforeEach(async () => {
+  await env.ADMIN_DB.prepare('DELETE FROM organization_storage WHERE organization_id IN (?, ?)')
+    .bind(ORGS.acme, ORGS.initech)
+    .run();
+});
+
+describe('storage-measure (pinned now)', () => {
+  it('records each organisation’s size, rows and oldest event, on D1 and on a Durable Object', async () => {
+    // Every organisation of the shared database is due once; some of other files' point nowhere.
+    await measureOrganizationStorage(env, now, 10_000);
+    const storage = await readOrganizationStorage(env.ADMIN_DB);
+    const acme = storage[ORGS.acme]!;
+    const initech = storage[ORGS.initech]!;
+    expect(acme).toMatchObject({ databaseKind: 'd1', measuredAt: now, ...(await live(env.ORG_DB_ACME)) });
+    expect(initech).toMatchObject({ databaseKind: 'durable-object', measuredAt: now, ...(await live(initechDatabase())) });
+    expect(initech.emails).toBeGreaterThanOrEqual(1);
+    expect(initech.oldestEventAt).not.toBeNull();
+    expect(initech.databaseBytes).toBeGreaterThan(0);
+    expect(initech.fractionOfLimit).toBe(initech.databaseBytes / DATABASE_SIZE_LIMIT_BYTES);
+
+    // Not measured again until its measurement is old; then measured again.
+    await measureOrganizationStorage(env, now + STORAGE_MEASURE_EVERY_MS - 1, 10_000);
+    expect((await readOrganizationStorage(env.ADMIN_DB))[ORGS.acme]!.measuredAt).toBe(now);
+    await measureOrganizationStorage(env, now + STORAGE_MEASURE_EVERY_MS, 10_000);
+    expect((await readOrganizationStorage(env.ADMIN_DB))[ORGS.acme]!.measuredAt).toBe(now + STORAGE_MEASURE_EVERY_MS);
+  });
+
+  it('raises the storage alert before 80 % (warning), critical from 80 %, none below', async () => {
+    await measureOrganizationStorage(env, now, 10_000);
+    const setBytes = (bytes: number) =>
+      env.ADMIN_DB.prepare('UPDATE organization_storage SET database_bytes = ? WHERE organization_id = ?')
+        .bind(bytes, ORGS.acme)
+        .run();
+    const acmeConditions = async () =>
+      ((await storageAlertProvider(env)(TEST_NOW)) as Array<{ organizationId: string; key: string; severity: string; title: string }>).filter(
+        (c) => c.organizationId === ORGS.acme,
+      );
+
+    await setBytes(Math.floor(STORAGE_WARN_FRACTION * DATABASE_SIZE_LIMIT_BYTES) - 1);
+    expect(await acmeConditions()).toEqual([]);
+    await setBytes(STORAGE_WARN_FRACTION * DATABASE_SIZE_LIMIT_BYTES);
+    expect(await acmeConditions()).toMatchObject([
+      { key: `storage-warn:${ORGS.acme}`, severity: 'warning', title: `${ORGS.acme}: its database holds 7 GB of 10 GB (70 %)` },
+    ]);
+    await setBytes(STORAGE_CRITICAL_FRACTION * DATABASE_SIZE_LIMIT_BYTES);
+    expect(await acmeConditions()).toMatchObject([{ key: `storage-critical:${ORGS.acme}`, severity: 'critical' }]);
+    // The next measurement puts the real size back.
+    await measureOrganizationStorage(env, now + 2 * STORAGE_MEASURE_EVERY_MS, 10_000);
+    expect(await acmeConditions()).toEqual([]);
+  });
+});
