@@ -6,6 +6,8 @@ CREATE INDEX alert_incidents_cleared ON alert_incidents (cleared_at) WHERE clear
 CREATE INDEX canary_runs_decided ON canary_runs (decided_at) WHERE decided_at IS NOT NULL;
 CREATE INDEX sns_subscription_messages_by_topic ON sns_subscription_messages (topic_arn, received_at);
 CREATE INDEX sns_subscription_messages_by_received ON sns_subscription_messages (received_at);
+-- The park sweep drops any dead letter older than KURATCHI_DEAD_LETTER_DAYS, oldest first.
+CREATE INDEX email_event_dead_letters_by_time ON email_event_dead_letters (dead_lettered_at, sns_message_id);
 CREATE INDEX reconcile_export_jobs_finished ON reconcile_export_jobs (day) WHERE state IN ('done', 'split');
 
 -- Replaced by sign_in_throttle in 0004 and no longer read or written by any Worker since.

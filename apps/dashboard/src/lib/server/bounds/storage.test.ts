@@ -16,6 +16,7 @@ import {
 // (Acme) and a real SQLite Durable Object (Initech); the admin database is shared with other test
 // files, so assertions name these two organisations only.
 const now = TEST_NOW.getTime();
+const testEnv = env as unknown as DashboardEnv;
 
 /** What the measurement must have found, read live from the database. */
 async function live(db: D1Database) {
@@ -52,7 +53,7 @@ beforeEach(async () => {
 describe('storage-measure (pinned now)', () => {
   it('records each organisation’s size, rows and oldest event, on D1 and on a Durable Object', async () => {
     // Every organisation of the shared database is due once; some of other files' point nowhere.
-    await measureOrganizationStorage(env, now, 10_000);
+    await measureOrganizationStorage(testEnv, now, 10_000);
     const storage = await readOrganizationStorage(env.ADMIN_DB);
     const acme = storage[ORGS.acme]!;
     const initech = storage[ORGS.initech]!;
@@ -64,20 +65,20 @@ describe('storage-measure (pinned now)', () => {
     expect(initech.fractionOfLimit).toBe(initech.databaseBytes / DATABASE_SIZE_LIMIT_BYTES);
 
     // Not measured again until its measurement is old; then measured again.
-    await measureOrganizationStorage(env, now + STORAGE_MEASURE_EVERY_MS - 1, 10_000);
+    await measureOrganizationStorage(testEnv, now + STORAGE_MEASURE_EVERY_MS - 1, 10_000);
     expect((await readOrganizationStorage(env.ADMIN_DB))[ORGS.acme]!.measuredAt).toBe(now);
-    await measureOrganizationStorage(env, now + STORAGE_MEASURE_EVERY_MS, 10_000);
+    await measureOrganizationStorage(testEnv, now + STORAGE_MEASURE_EVERY_MS, 10_000);
     expect((await readOrganizationStorage(env.ADMIN_DB))[ORGS.acme]!.measuredAt).toBe(now + STORAGE_MEASURE_EVERY_MS);
   });
 
   it('raises the storage alert before 80 % (warning), critical from 80 %, none below', async () => {
-    await measureOrganizationStorage(env, now, 10_000);
+    await measureOrganizationStorage(testEnv, now, 10_000);
     const setBytes = (bytes: number) =>
       env.ADMIN_DB.prepare('UPDATE organization_storage SET database_bytes = ? WHERE organization_id = ?')
         .bind(bytes, ORGS.acme)
         .run();
     const acmeConditions = async () =>
-      ((await storageAlertProvider(env)(TEST_NOW)) as Array<{ organizationId: string; key: string; severity: string; title: string }>).filter(
+      ((await storageAlertProvider(testEnv)(TEST_NOW)) as Array<{ organizationId: string; key: string; severity: string; title: string }>).filter(
         (c) => c.organizationId === ORGS.acme,
       );
 
@@ -90,7 +91,7 @@ describe('storage-measure (pinned now)', () => {
     await setBytes(STORAGE_CRITICAL_FRACTION * DATABASE_SIZE_LIMIT_BYTES);
     expect(await acmeConditions()).toMatchObject([{ key: `storage-critical:${ORGS.acme}`, severity: 'critical' }]);
     // The next measurement puts the real size back.
-    await measureOrganizationStorage(env, now + 2 * STORAGE_MEASURE_EVERY_MS, 10_000);
+    await measureOrganizationStorage(testEnv, now + 2 * STORAGE_MEASURE_EVERY_MS, 10_000);
     expect(await acmeConditions()).toEqual([]);
   });
 });
