@@ -20,7 +20,9 @@ const migrations = `${root}packages/kuratchi-sdk/migrations/`;
 export function tablesOf(database) {
   const tables = new Set();
   const dir = `${migrations}${database}/`;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     const sql = readFileSync(`${dir}${file}`, 'utf8').replace(/--[^\n]*/g, '');
     const statement =
       /\b(?:CREATE\s+(?:VIRTUAL\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)|DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?(\w+)|ALTER\s+TABLE\s+(\w+)\s+RENAME\s+TO\s+(\w+))/gi;

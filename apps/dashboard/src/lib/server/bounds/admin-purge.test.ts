@@ -11,7 +11,10 @@ const db = env.ADMIN_DB;
 const id = (what: string) => `${what}-${crypto.randomUUID()}`;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const has = async (table: string, where: string, ...values: unknown[]) =>
-  (await db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).bind(...values).first<{ n: number }>())!.n;
+  (await db
+    .prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`)
+    .bind(...values)
+    .first<{ n: number }>())!.n;
 
 beforeAll(seedOrganizations);
 

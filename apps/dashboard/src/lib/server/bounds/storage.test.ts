@@ -3,7 +3,9 @@ import { DATABASE_SIZE_LIMIT_BYTES, orgDatabaseSize } from 'kuratchi-sdk/interna
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
 import { initechDatabase, ORGS, seedOrganizations, sentEmail } from '../../../../test/support.js';
+import { addUser, getPage } from '../../../../test/forms.js';
 import { storageAlertProvider } from '../alerts/providers/storage';
+import { createSession } from '../auth/sessions';
 import {
   measureOrganizationStorage,
   readOrganizationStorage,
@@ -58,7 +60,11 @@ describe('storage-measure (pinned now)', () => {
     const acme = storage[ORGS.acme]!;
     const initech = storage[ORGS.initech]!;
     expect(acme).toMatchObject({ databaseKind: 'd1', measuredAt: now, ...(await live(env.ORG_DB_ACME)) });
-    expect(initech).toMatchObject({ databaseKind: 'durable-object', measuredAt: now, ...(await live(initechDatabase())) });
+    expect(initech).toMatchObject({
+      databaseKind: 'durable-object',
+      measuredAt: now,
+      ...(await live(initechDatabase())),
+    });
     expect(initech.emails).toBeGreaterThanOrEqual(1);
     expect(initech.oldestEventAt).not.toBeNull();
     expect(initech.databaseBytes).toBeGreaterThan(0);
@@ -78,20 +84,50 @@ describe('storage-measure (pinned now)', () => {
         .bind(bytes, ORGS.acme)
         .run();
     const acmeConditions = async () =>
-      ((await storageAlertProvider(testEnv)(TEST_NOW)) as Array<{ organizationId: string; key: string; severity: string; title: string }>).filter(
-        (c) => c.organizationId === ORGS.acme,
-      );
+      (
+        (await storageAlertProvider(testEnv)(TEST_NOW)) as Array<{
+          organizationId: string;
+          key: string;
+          severity: string;
+          title: string;
+        }>
+      ).filter((c) => c.organizationId === ORGS.acme);
 
     await setBytes(Math.floor(STORAGE_WARN_FRACTION * DATABASE_SIZE_LIMIT_BYTES) - 1);
     expect(await acmeConditions()).toEqual([]);
     await setBytes(STORAGE_WARN_FRACTION * DATABASE_SIZE_LIMIT_BYTES);
     expect(await acmeConditions()).toMatchObject([
-      { key: `storage-warn:${ORGS.acme}`, severity: 'warning', title: `${ORGS.acme}: its database holds 7 GB of 10 GB (70 %)` },
+      {
+        key: `storage-warn:${ORGS.acme}`,
+        severity: 'warning',
+        title: `${ORGS.acme}: its database holds 7 GB of 10 GB (70 %)`,
+      },
     ]);
     await setBytes(STORAGE_CRITICAL_FRACTION * DATABASE_SIZE_LIMIT_BYTES);
     expect(await acmeConditions()).toMatchObject([{ key: `storage-critical:${ORGS.acme}`, severity: 'critical' }]);
     // The next measurement puts the real size back.
     await measureOrganizationStorage(testEnv, now + 2 * STORAGE_MEASURE_EVERY_MS, 10_000);
     expect(await acmeConditions()).toEqual([]);
+  });
+
+  it('the Organisations page shows each measured database against its 10 GB, and says when one is not measured', async () => {
+    await measureOrganizationStorage(testEnv, now, 10_000);
+    await env.ADMIN_DB.prepare('UPDATE organization_storage SET database_bytes = ? WHERE organization_id = ?')
+      .bind(7.5e9, ORGS.acme)
+      .run();
+    await env.ADMIN_DB.prepare('DELETE FROM organization_storage WHERE organization_id = ?').bind(ORGS.globex).run();
+    const superId = await addUser(`root-${crypto.randomUUID()}@kuratchi.test`, 'pw', { role: 'superadmin' });
+    const { token } = await createSession(env.ADMIN_DB, { id: superId, organizationId: ORGS.acme }, Date.now());
+    const page = await getPage('/admin/organizations', { cookie: `kuratchi_session=${token}` });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const row = (org: string) => html.slice(html.indexOf(`data-organization="${org}"`)).split('</tr>')[0]!;
+    const initech = (await readOrganizationStorage(env.ADMIN_DB))[ORGS.initech]!;
+    expect(row(ORGS.acme)).toMatch(/badge-warning">\s*7.5 GB · 75 % of 10 GB/);
+    expect(row(ORGS.initech)).toContain(`${initech.emails.toLocaleString('en')} emails`);
+    expect(row(ORGS.initech)).toContain(
+      `oldest event ${new Date(initech.oldestEventAt!).toISOString().replace('T', ' ').slice(0, 16)}`,
+    );
+    expect(row(ORGS.globex)).toContain('size not measured yet');
   });
 });

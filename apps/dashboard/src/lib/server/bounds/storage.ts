@@ -1,5 +1,10 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import { DATABASE_SIZE_LIMIT_BYTES, openOrgDatabase, orgDatabaseSize, type OrgDatabaseKind } from 'kuratchi-sdk/internal/d1';
+import {
+  DATABASE_SIZE_LIMIT_BYTES,
+  openOrgDatabase,
+  orgDatabaseSize,
+  type OrgDatabaseKind,
+} from 'kuratchi-sdk/internal/d1';
 
 /** An organisation is measured again once its last measurement is this old. */
 export const STORAGE_MEASURE_EVERY_MS = 6 * 3_600_000;

@@ -14,7 +14,10 @@ describe('the table-bounds registry', () => {
     const jobs = scheduledJobs(env as never).map((j) => j.name);
     const named = [...new Set(TABLE_BOUNDS.flatMap((b) => ('job' in b.enforcedBy ? [b.enforcedBy.job] : [])))];
     expect(named.filter((name) => !jobs.includes(name) && !LANDING.includes(name))).toEqual([]);
-    expect(LANDING.filter((name) => jobs.includes(name)), 'landed: take it off LANDING').toEqual([]);
+    expect(
+      LANDING.filter((name) => jobs.includes(name)),
+      'landed: take it off LANDING',
+    ).toEqual([]);
     expect(named).toEqual(expect.arrayContaining(['admin-purge', 'storage-measure', 'park-sweep']));
   });
 });
