@@ -20,12 +20,16 @@ CREATE TABLE organization_storage (
   organization_id TEXT PRIMARY KEY,
   -- d1 or durable-object: where it was measured (both stop at 10 GB).
   database_kind TEXT NOT NULL,
-  database_bytes INTEGER NOT NULL,
-  emails INTEGER NOT NULL,
-  email_events INTEGER NOT NULL,
-  email_recipients INTEGER NOT NULL,
+  -- The last successful measurement (all NULL until there is one).
+  database_bytes INTEGER,
+  emails INTEGER,
+  email_events INTEGER,
+  email_recipients INTEGER,
   -- occurred_at of the oldest event kept; NULL: no events.
   oldest_event_at INTEGER,
-  measured_at INTEGER NOT NULL
+  measured_at INTEGER,
+  -- The last attempt (which orders the next ones) and its error, NULL when it succeeded.
+  attempted_at INTEGER NOT NULL,
+  error TEXT
 ) WITHOUT ROWID;
-CREATE INDEX organization_storage_by_measured ON organization_storage (measured_at);
+CREATE INDEX organization_storage_by_attempt ON organization_storage (attempted_at);

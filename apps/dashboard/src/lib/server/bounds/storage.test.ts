@@ -68,7 +68,7 @@ describe('storage-measure (pinned now)', () => {
     expect(initech.emails).toBeGreaterThanOrEqual(1);
     expect(initech.oldestEventAt).not.toBeNull();
     expect(initech.databaseBytes).toBeGreaterThan(0);
-    expect(initech.fractionOfLimit).toBe(initech.databaseBytes / DATABASE_SIZE_LIMIT_BYTES);
+    expect(initech.fractionOfLimit).toBe(initech.databaseBytes! / DATABASE_SIZE_LIMIT_BYTES);
 
     // Not measured again until its measurement is old; then measured again.
     await measureOrganizationStorage(testEnv, now + STORAGE_MEASURE_EVERY_MS - 1, 10_000);
@@ -124,10 +124,37 @@ describe('storage-measure (pinned now)', () => {
     const row = (org: string) => html.slice(html.indexOf(`data-organization="${org}"`)).split('</tr>')[0]!;
     const initech = (await readOrganizationStorage(env.ADMIN_DB))[ORGS.initech]!;
     expect(row(ORGS.acme)).toMatch(/badge-warning">\s*7.5 GB · 75 % of 10 GB/);
-    expect(row(ORGS.initech)).toContain(`${initech.emails.toLocaleString('en')} emails`);
+    expect(row(ORGS.initech)).toContain(`${initech.emails!.toLocaleString('en')} emails`);
     expect(row(ORGS.initech)).toContain(
       `oldest event ${new Date(initech.oldestEventAt!).toISOString().replace('T', ' ').slice(0, 16)}`,
     );
     expect(row(ORGS.globex)).toContain('size not measured yet');
+  });
+
+  it('an organisation that cannot be measured keeps its last measurement, says why, and does not hold up the others', async () => {
+    const id = `org-unbound-${crypto.randomUUID().slice(0, 8)}`;
+    await env.ADMIN_DB.prepare(
+      `INSERT INTO organizations (id, name, database_kind, database_binding, created_at) VALUES (?, 'Unbound', 'd1', ?, 0)`,
+    )
+      .bind(id, `NO_SUCH_BINDING_${id}`)
+      .run();
+    const at = now + 10 * STORAGE_MEASURE_EVERY_MS;
+    const first = await measureOrganizationStorage(testEnv, at, 10_000);
+    expect(first.failed).toContainEqual({
+      organizationId: id,
+      error: expect.stringMatching(/not bound to this Worker/),
+    });
+    const row = (await readOrganizationStorage(env.ADMIN_DB))[id]!;
+    expect(row).toMatchObject({ measuredAt: null, databaseBytes: null, attemptedAt: at, fractionOfLimit: 0 });
+    expect(row.error).toMatch(/not bound to this Worker/);
+    // Not tried again before it is due: a run with a budget of one measures someone else.
+    await env.ADMIN_DB.prepare('DELETE FROM organization_storage WHERE organization_id = ?').bind(ORGS.acme).run();
+    const next = await measureOrganizationStorage(testEnv, at + 1, 1);
+    expect(next).toEqual({ measured: 1, failed: [] });
+    expect((await readOrganizationStorage(env.ADMIN_DB))[ORGS.acme]!.measuredAt).toBe(at + 1);
+    await env.ADMIN_DB.batch([
+      env.ADMIN_DB.prepare('DELETE FROM organization_storage WHERE organization_id = ?').bind(id),
+      env.ADMIN_DB.prepare('DELETE FROM organizations WHERE id = ?').bind(id),
+    ]);
   });
 });

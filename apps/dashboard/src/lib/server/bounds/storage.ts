@@ -23,19 +23,25 @@ export const STORAGE_WARN_FRACTION = 0.7;
 /** The share of its 10 GB at which the `storage` alert turns critical. */
 export const STORAGE_CRITICAL_FRACTION = 0.8;
 
-/** An organisation's database as last measured (a row of `organization_storage`). */
+/**
+ * An organisation's database as last measured (a row of `organization_storage`); the
+ * measurement's fields are null until one succeeded.
+ */
 export interface OrganizationStorage {
   organizationId: string;
   databaseKind: OrgDatabaseKind;
-  databaseBytes: number;
-  emails: number;
-  emailEvents: number;
-  emailRecipients: number;
-  /** `occurred_at` of the oldest event kept; null: none. */
+  databaseBytes: number | null;
+  emails: number | null;
+  emailEvents: number | null;
+  emailRecipients: number | null;
+  /** `occurred_at` of the oldest event kept; null: none (or not measured). */
   oldestEventAt: number | null;
-  measuredAt: number;
-  /** `databaseBytes` over the 10 GB limit (0–1). */
+  measuredAt: number | null;
+  /** `databaseBytes` over the 10 GB limit (0–1); 0 when not measured. */
   fractionOfLimit: number;
+  /** The last attempt, and its error when it failed (the measurement shown is older). */
+  attemptedAt: number;
+  error: string | null;
 }
 
 /** What one `storage-measure` run did. */
@@ -65,8 +71,8 @@ export async function measureOrganizationStorage(
     .prepare(
       `SELECT o.id, o.database_kind AS kind, o.database_binding AS binding FROM organizations o
        LEFT JOIN organization_storage s ON s.organization_id = o.id
-       WHERE o.moving_since IS NULL AND (s.measured_at IS NULL OR s.measured_at <= ?1)
-       ORDER BY coalesce(s.measured_at, 0), o.id LIMIT ?2`,
+       WHERE o.moving_since IS NULL AND (s.attempted_at IS NULL OR s.attempted_at <= ?1)
+       ORDER BY coalesce(s.attempted_at, 0), o.id LIMIT ?2`,
     )
     .bind(now - STORAGE_MEASURE_EVERY_MS, limit)
     .all<{ id: string; kind: OrgDatabaseKind; binding: string }>();
@@ -78,17 +84,26 @@ export async function measureOrganizationStorage(
       await adminDb
         .prepare(
           `INSERT INTO organization_storage (organization_id, database_kind, database_bytes, emails, email_events,
-             email_recipients, oldest_event_at, measured_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             email_recipients, oldest_event_at, measured_at, attempted_at, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, NULL)
            ON CONFLICT (organization_id) DO UPDATE SET database_kind = excluded.database_kind,
              database_bytes = excluded.database_bytes, emails = excluded.emails, email_events = excluded.email_events,
              email_recipients = excluded.email_recipients, oldest_event_at = excluded.oldest_event_at,
-             measured_at = excluded.measured_at`,
+             measured_at = excluded.measured_at, attempted_at = excluded.attempted_at, error = NULL`,
         )
         .bind(org.id, org.kind, bytes, counts.emails, counts.events, counts.recipients, counts.oldest, now)
         .run();
       report.measured++;
     } catch (error) {
-      report.failed.push({ organizationId: org.id, error: error instanceof Error ? error.message : String(error) });
+      const text = error instanceof Error ? error.message : String(error);
+      report.failed.push({ organizationId: org.id, error: text });
+      // Kept with its last measurement; tried again after the others, once due again.
+      await adminDb
+        .prepare(
+          `INSERT INTO organization_storage (organization_id, database_kind, attempted_at, error) VALUES (?, ?, ?, ?)
+           ON CONFLICT (organization_id) DO UPDATE SET attempted_at = excluded.attempted_at, error = excluded.error`,
+        )
+        .bind(org.id, org.kind, now, text)
+        .run();
     }
   }
   return report;
@@ -112,10 +127,13 @@ export async function readOrganizationStorage(adminDb: D1Database): Promise<Reco
     .prepare(
       `SELECT organization_id AS organizationId, database_kind AS databaseKind, database_bytes AS databaseBytes,
          emails, email_events AS emailEvents, email_recipients AS emailRecipients, oldest_event_at AS oldestEventAt,
-         measured_at AS measuredAt FROM organization_storage`,
+         measured_at AS measuredAt, attempted_at AS attemptedAt, error FROM organization_storage`,
     )
     .all<Omit<OrganizationStorage, 'fractionOfLimit'>>();
   return Object.fromEntries(
-    results.map((r) => [r.organizationId, { ...r, fractionOfLimit: r.databaseBytes / DATABASE_SIZE_LIMIT_BYTES }]),
+    results.map((r) => [
+      r.organizationId,
+      { ...r, fractionOfLimit: (r.databaseBytes ?? 0) / DATABASE_SIZE_LIMIT_BYTES },
+    ]),
   );
 }

@@ -23,7 +23,7 @@ export function storageAlertProvider(env: DashboardEnv): AlertProvider {
         key: `storage-${critical ? 'critical' : 'warn'}:${s.organizationId}`,
         organizationId: s.organizationId,
         severity: critical ? 'critical' : 'warning',
-        title: `${s.organizationId}: its database holds ${gb(s.databaseBytes)} of ${gb(DATABASE_SIZE_LIMIT_BYTES)} (${Math.floor(s.fractionOfLimit * 100)} %)`,
+        title: `${s.organizationId}: its database holds ${gb(s.databaseBytes ?? 0)} of ${gb(DATABASE_SIZE_LIMIT_BYTES)} (${Math.floor(s.fractionOfLimit * 100)} %)`,
         detail:
           'Writes fail at the limit. Shorten its retention, or move its mail out; sizes and rows per ' +
           'organisation are on the Organisations page (docs/table-bounds.md).',
