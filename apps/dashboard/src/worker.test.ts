@@ -97,6 +97,8 @@ describe('scheduled (cron trigger)', () => {
       expect.objectContaining({ job: 'auth-purge', cron: CRON, outcome: 'ok' }),
       expect.objectContaining({ job: 'api-purge', cron: CRON, outcome: 'ok', idempotencyKeys: 0, rateWindows: 0 }),
       expect.objectContaining({ job: 'lag-purge', cron: CRON, outcome: 'ok' }),
+      expect.objectContaining({ job: 'admin-purge', cron: CRON, outcome: 'ok', more: false }),
+      expect.objectContaining({ job: 'storage-measure', cron: CRON, outcome: 'ok' }),
       // No AWS credentials in this env: reconciliation says so and does nothing.
       expect.objectContaining({ job: 'reconcile', cron: CRON, outcome: 'ok', status: 'not-configured' }),
       // No KURATCHI_RECONCILE_EXPORT_S3_URL: bulk reconciliation is off.

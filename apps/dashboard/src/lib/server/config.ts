@@ -86,6 +86,7 @@ function configView(env: object): DashboardConfig {
         ttlMs: park.KURATCHI_PARK_TTL_HOURS * 3_600_000,
         maxParkedEventsPerMessage: park.KURATCHI_PARK_MAX_EVENTS_PER_MESSAGE,
         unroutedDeadLetterTtlMs: park.KURATCHI_DEAD_LETTER_UNROUTED_DAYS * 24 * 3_600_000,
+        deadLetterTtlMs: park.KURATCHI_DEAD_LETTER_DAYS * 24 * 3_600_000,
       };
     },
     get opsToken() {

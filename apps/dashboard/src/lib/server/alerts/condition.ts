@@ -10,6 +10,7 @@ export type AlertKind =
   | 'reputation-warn'
   | 'reputation-pause'
   | 'subscription-unconfirmed'
+  | 'storage'
   | 'webhook-endpoint-failing';
 
 /** A condition that holds now, as a provider reports it. */

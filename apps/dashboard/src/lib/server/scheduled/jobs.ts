@@ -3,6 +3,8 @@ import { createD1IncidentStore } from '../alerts/incident-store';
 import { alertProviders } from '../alerts/providers';
 import { runAlerts } from '../alerts/run-alerts';
 import { purgeExpiredAuthRows } from '../auth/maintenance';
+import { purgeAdminTables } from '../bounds/admin-purge';
+import { measureOrganizationStorage } from '../bounds/storage';
 import { purgeIdempotencyKeys } from '../api/idempotency';
 import { purgeRateWindows } from '../api/rate-limit';
 import { runCanaryJob } from '../canary/job';
@@ -51,6 +53,19 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       run: async (now) => ({
         deleted: await createD1AdminStore(env.ADMIN_DB).purgeLagBefore(now.getTime() - LAG_KEPT_MS),
       }),
+    },
+    {
+      // Deletes old rows of the admin tables that have no other purge: cleared incidents, decided
+      // canary runs, the reputation audit, subscription messages, finished export jobs, the
+      // tally of dropped dead letters (../bounds/admin-purge; docs/table-bounds.md).
+      name: 'admin-purge',
+      run: (now) => purgeAdminTables(env.ADMIN_DB, now.getTime()),
+    },
+    {
+      // Each organisation's database size, rows and oldest event, every 6 hours, for the
+      // Organisations page and the `storage` alert (../bounds/storage).
+      name: 'storage-measure',
+      run: (now) => measureOrganizationStorage(env, now.getTime()),
     },
     // Asks SES (GetMessageInsights) about emails with no outcome after KURATCHI_RECONCILE_AFTER_HOURS
     // and applies what it learns (../reconcile/job).

@@ -4,6 +4,7 @@ import {
   DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE,
   DEFAULT_PARK_TTL_MS,
   DEFAULT_UNROUTED_DEAD_LETTER_TTL_MS,
+  DEFAULT_DEAD_LETTER_TTL_MS,
   SNS_MAX_RETRY_WINDOW_MS,
 } from 'kuratchi-sdk/internal/events';
 import { DEFAULT_REPUTATION_GUARD_SETTINGS } from 'kuratchi-sdk/internal/guard';
@@ -99,6 +100,15 @@ export const SETTINGS = {
     description: 'Most events parked per SES message; past it they are dead-lettered as park-full.',
     oldName: 'SES_PARK_MAX_EVENTS_PER_MESSAGE',
     wrangler: String(DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE),
+  }),
+  KURATCHI_DEAD_LETTER_DAYS: setting({
+    section: 'park',
+    schema: z.coerce.number().int('must be a whole number of days').min(1, 'must be at least 1'),
+    default: String(DEFAULT_DEAD_LETTER_TTL_MS / DAY_MS),
+    secret: false,
+    description:
+      'Days any dead letter is kept for a replay; then the sweep drops it, counted per day. The `dead-letters` alert says how many expire within a week.',
+    wrangler: String(DEFAULT_DEAD_LETTER_TTL_MS / DAY_MS),
   }),
   KURATCHI_DEAD_LETTER_UNROUTED_DAYS: setting({
     section: 'park',

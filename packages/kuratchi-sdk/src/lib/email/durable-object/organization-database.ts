@@ -35,4 +35,9 @@ export class OrganizationDatabase extends DurableObject implements OrganizationD
   recordEvents(inputs: RecordEventInput[]): Promise<RecordEventOutcome[]> {
     return recordEventsInObject(this.ctx.storage, inputs);
   }
+
+  /** The size of the object's SQLite database in bytes (see `OrganizationDatabaseRpc`). */
+  databaseSize(): Promise<number> {
+    return Promise.resolve(this.ctx.storage.sql.databaseSize);
+  }
 }

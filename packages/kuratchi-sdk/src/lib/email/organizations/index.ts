@@ -22,6 +22,7 @@ export type {
   OrgDatabaseLocation,
 } from './org-databases.js';
 export { durableObjectDatabase } from './durable-object-database.js';
+export { orgDatabaseSize, DATABASE_SIZE_LIMIT_BYTES } from './database-size.js';
 export { createOrgEmailStore } from './org-email-store.js';
 export type { OrganizationDatabaseRpc, SqlValue, WireResult, WireStatement } from './sql-wire.js';
 export {

@@ -43,6 +43,13 @@ export interface OrganizationDatabaseRpc {
   runStatements(statements: WireStatement[], atomic: boolean): Promise<WireResult[]>;
   /** Records a batch of events as `OrgEmailStore.recordEvents` does, in one transaction. */
   recordEvents(inputs: RecordEventInput[]): Promise<RecordEventOutcome[]>;
+  /**
+   * The size of the object's SQLite database in bytes (`ctx.storage.sql.databaseSize`), which
+   * stops at 10 GB.
+   * @see https://developers.cloudflare.com/durable-objects/api/sql-storage/#databasesize
+   * @see https://developers.cloudflare.com/durable-objects/platform/limits/
+   */
+  databaseSize(): Promise<number>;
 }
 
 /**

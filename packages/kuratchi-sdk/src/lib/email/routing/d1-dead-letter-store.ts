@@ -13,7 +13,7 @@ const COLUMNS = `sns_message_id AS snsMessageId, ses_message_id AS sesMessageId,
  * bound (the deployment's, or an organisation's: a dead letter is attributed to the organisation
  * of its route as it is written or replayed), emptied by a replay that applied (or found
  * recorded) the event, and of dead letters of no known organisation by the sweep's drop, which
- * keeps their tally (`dropped_dead_letters`).
+ * keeps their tally (`dropped_dead_letters`), as it does for any dead letter past its time.
  * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
  */
 export function createD1DeadLetterStore(db: D1Database): DeadLetterStore {
@@ -76,25 +76,28 @@ export function createD1DeadLetterStore(db: D1Database): DeadLetterStore {
       );
     },
 
-    async dropUnrouted(cutoff, limit, now) {
-      // Both statements pick the same page (same cutoff, order and limit) in one transaction.
-      const page = `SELECT d.sns_message_id FROM email_event_dead_letters d
-        WHERE d.organization_id IS NULL AND d.dead_lettered_at < ?1
-          AND NOT EXISTS (SELECT 1 FROM email_message_lookup l WHERE l.ses_message_id = d.ses_message_id)
-        ORDER BY d.dead_lettered_at, d.sns_message_id LIMIT ?2`;
-      const [, dropped] = await db.batch([
-        db
-          .prepare(
-            `INSERT INTO dropped_dead_letters (day, reason, dropped, last_dropped_at)
-             SELECT date(first_seen_at / 1000, 'unixepoch'), reason, count(*), ?3
-             FROM email_event_dead_letters WHERE sns_message_id IN (${page}) GROUP BY 1, 2
-             ON CONFLICT (day, reason) DO UPDATE SET dropped = dropped + excluded.dropped,
-               last_dropped_at = excluded.last_dropped_at`,
-          )
-          .bind(cutoff, limit, now),
-        db.prepare(`DELETE FROM email_event_dead_letters WHERE sns_message_id IN (${page})`).bind(cutoff, limit),
-      ]);
-      return dropped?.meta.changes ?? 0;
+    dropUnrouted(cutoff, limit, now) {
+      return drop(
+        db,
+        `SELECT d.sns_message_id FROM email_event_dead_letters d
+         WHERE d.organization_id IS NULL AND d.dead_lettered_at < ?1
+           AND NOT EXISTS (SELECT 1 FROM email_message_lookup l WHERE l.ses_message_id = d.ses_message_id)
+         ORDER BY d.dead_lettered_at, d.sns_message_id LIMIT ?2`,
+        cutoff,
+        limit,
+        now,
+      );
+    },
+
+    dropExpired(cutoff, limit, now) {
+      return drop(
+        db,
+        `SELECT sns_message_id FROM email_event_dead_letters WHERE dead_lettered_at < ?1
+         ORDER BY dead_lettered_at, sns_message_id LIMIT ?2`,
+        cutoff,
+        limit,
+        now,
+      );
     },
 
     async droppedTally(sinceDay) {
@@ -116,4 +119,26 @@ export function createD1DeadLetterStore(db: D1Database): DeadLetterStore {
         .run();
     },
   };
+}
+
+/**
+ * Drops a page of dead letters (`page`: their SNS MessageIds, bound to ?1 the cutoff and ?2 the
+ * limit), adding each to the tally per UTC day first seen and reason, in one atomic batch: both
+ * statements pick the same page in one transaction. Returns how many were dropped.
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+ */
+async function drop(db: D1Database, page: string, cutoff: number, limit: number, now: number): Promise<number> {
+  const [, dropped] = await db.batch([
+    db
+      .prepare(
+        `INSERT INTO dropped_dead_letters (day, reason, dropped, last_dropped_at)
+         SELECT date(first_seen_at / 1000, 'unixepoch'), reason, count(*), ?3
+         FROM email_event_dead_letters WHERE sns_message_id IN (${page}) GROUP BY 1, 2
+         ON CONFLICT (day, reason) DO UPDATE SET dropped = dropped + excluded.dropped,
+           last_dropped_at = excluded.last_dropped_at`,
+      )
+      .bind(cutoff, limit, now),
+    db.prepare(`DELETE FROM email_event_dead_letters WHERE sns_message_id IN (${page})`).bind(cutoff, limit),
+  ]);
+  return dropped?.meta.changes ?? 0;
 }

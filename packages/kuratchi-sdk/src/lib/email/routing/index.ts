@@ -12,6 +12,7 @@ export {
   DEFAULT_PARK_TTL_MS,
   DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE,
   DEFAULT_UNROUTED_DEAD_LETTER_TTL_MS,
+  DEFAULT_DEAD_LETTER_TTL_MS,
   SNS_MAX_RETRY_WINDOW_MS,
 } from './park-policy.js';
 export type { ParkLimits } from './park-policy.js';

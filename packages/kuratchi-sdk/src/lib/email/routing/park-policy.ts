@@ -32,6 +32,13 @@ export const DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE = 100;
 export const DEFAULT_UNROUTED_DEAD_LETTER_TTL_MS = 14 * 24 * 3_600_000;
 
 /**
+ * Default time any dead letter is kept before the sweep drops it (counted in the tally, as those
+ * of no known organisation are after {@link DEFAULT_UNROUTED_DEAD_LETTER_TTL_MS}): 30 days to
+ * replay it once its cause is fixed; the `dead-letters` alert says how many expire within a week.
+ */
+export const DEFAULT_DEAD_LETTER_TTL_MS = 30 * 24 * 3_600_000;
+
+/**
  * The limits of the park, as the sink and the sweep take them.
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
  */
@@ -42,6 +49,8 @@ export interface ParkLimits {
   maxParkedEventsPerMessage: number;
   /** Time a dead letter of no known organisation is kept, in ms; at least a day. */
   unroutedDeadLetterTtlMs: number;
+  /** Time any dead letter is kept, in ms; at least a day. */
+  deadLetterTtlMs: number;
 }
 
 /**
@@ -68,5 +77,9 @@ export function parkLimits(limits: Partial<ParkLimits> = {}): ParkLimits {
       `park unroutedDeadLetterTtlMs must be at least a day (86400000 ms), not ${unroutedDeadLetterTtlMs}`,
     );
   }
-  return { ttlMs, maxParkedEventsPerMessage, unroutedDeadLetterTtlMs };
+  const deadLetterTtlMs = limits.deadLetterTtlMs ?? DEFAULT_DEAD_LETTER_TTL_MS;
+  if (!Number.isFinite(deadLetterTtlMs) || deadLetterTtlMs < 24 * 3_600_000) {
+    throw new RangeError(`park deadLetterTtlMs must be at least a day (86400000 ms), not ${deadLetterTtlMs}`);
+  }
+  return { ttlMs, maxParkedEventsPerMessage, unroutedDeadLetterTtlMs, deadLetterTtlMs };
 }

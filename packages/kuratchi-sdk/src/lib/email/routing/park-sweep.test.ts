@@ -4,7 +4,12 @@ import { TEST_NOW } from '../../../../test/clock.js';
 import { d1SinkPorts, insertEmail, ORGS, seedOrganizations } from '../../../../test/seed.js';
 import { createD1EmailQueries } from '../email-log/d1-email-queries.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
-import { DEFAULT_PARK_TTL_MS, DEFAULT_UNROUTED_DEAD_LETTER_TTL_MS, parkLimits } from './park-policy.js';
+import {
+  DEFAULT_DEAD_LETTER_TTL_MS,
+  DEFAULT_PARK_TTL_MS,
+  DEFAULT_UNROUTED_DEAD_LETTER_TTL_MS,
+  parkLimits,
+} from './park-policy.js';
 import { createD1DeadLetterStore } from './d1-dead-letter-store.js';
 import { sweepParkedEvents } from './park-sweep.js';
 import { recordSesEvent } from './record.js';
@@ -56,7 +61,9 @@ describe('time to live', () => {
       ttlMs: 24 * 3_600_000,
       maxParkedEventsPerMessage: 100,
       unroutedDeadLetterTtlMs: 14 * 24 * 3_600_000,
+      deadLetterTtlMs: 30 * 24 * 3_600_000,
     });
+    expect(() => parkLimits({ deadLetterTtlMs: 3_600_000 })).toThrow(/deadLetterTtlMs must be at least a day/);
     expect(() => parkLimits({ unroutedDeadLetterTtlMs: 3_600_000 })).toThrow(/at least a day/);
   });
 
@@ -299,5 +306,32 @@ describe('dead letters of mail not sent by sendEmail', () => {
     );
     expect(second).toMatchObject({ deadLettered: 800, more: false });
     expect(await left()).toBe(0);
+  });
+
+  it('drops any dead letter after deadLetterTtlMs (never replayed), counted in the same tally', async () => {
+    // First seen on a day of its own, so that the tally's row is this test's alone.
+    const seen = NOW.getTime() - 500 * DAY;
+    const day = new Date(seen).toISOString().slice(0, 10);
+    const deadLetteredAt = NOW.getTime();
+    const id = `expiring-${crypto.randomUUID()}`;
+    await env.ADMIN_DB.prepare(
+      `INSERT INTO email_event_dead_letters (sns_message_id, ses_message_id, message, reason, first_seen_at,
+           dead_lettered_at, organization_id) VALUES (?, ?, '{}', 'queue-retries-exhausted', ?, ?, ?)`,
+    )
+      .bind(id, `ses-${id}`, seen, deadLetteredAt, ORGS.acme)
+      .run();
+    const left = () => n('SELECT count(*) AS n FROM email_event_dead_letters WHERE sns_message_id = ?', id);
+    const sweep = (at: number) =>
+      sweepParkedEvents(
+        d1SinkPorts(() => new Date(at)),
+        { now: new Date(at), deadLetters: store },
+      );
+    await sweep(deadLetteredAt + DEFAULT_DEAD_LETTER_TTL_MS);
+    expect(await left()).toBe(1);
+    const ofDay = async () => (await store.droppedTally(day)).filter((t) => t.day === day);
+    expect(await ofDay()).toEqual([]);
+    expect((await sweep(deadLetteredAt + DEFAULT_DEAD_LETTER_TTL_MS + 1)).dropped).toBeGreaterThanOrEqual(1);
+    expect(await left()).toBe(0);
+    expect(await ofDay()).toEqual([{ day, reason: 'queue-retries-exhausted', dropped: 1 }]);
   });
 });

@@ -15,8 +15,11 @@ export interface SweepOptions extends Partial<ParkLimits> {
   maxExpired?: number;
   /** Most pages (D1 round trips) of expiry and drop together per run; default 40. */
   maxPages?: number;
-  /** The dead-letter table, to drop what is past `unroutedDeadLetterTtlMs`; none: nothing dropped. */
-  deadLetters?: Pick<DeadLetterStore, 'dropUnrouted'>;
+  /**
+   * The dead-letter table, to drop what is past `unroutedDeadLetterTtlMs` (no known organisation)
+   * or `deadLetterTtlMs` (any); none: nothing dropped.
+   */
+  deadLetters?: Pick<DeadLetterStore, 'dropUnrouted' | 'dropExpired'>;
 }
 
 /**
@@ -30,7 +33,7 @@ export interface SweepReport {
   orphaned: number;
   /** Parked events older than the time to live, moved to the dead-letter table with their reason. */
   deadLettered: number;
-  /** Dead letters of no known organisation past their time, dropped and counted in the tally. */
+  /** Dead letters past their time, dropped and counted in the tally. */
   dropped: number;
   /** The page budget ran out before expiry or the drop was done: the next run goes on. */
   more: boolean;
@@ -43,7 +46,8 @@ export interface SweepReport {
  * was moved, once the move has ended; then moves every event parked since before `now - ttlMs`,
  * waiting or orphaned, to the dead-letter table with its reason, where it is counted and can be
  * replayed; then drops dead letters of no known organisation, still without a route, older than
- * `unroutedDeadLetterTtlMs` (mail not sent by `sendEmail`), counting them per day and reason.
+ * `unroutedDeadLetterTtlMs` (mail not sent by `sendEmail`), and any dead letter older than
+ * `deadLetterTtlMs` (never replayed), counting them per day and reason.
  * Expiry and the drop go page by page until done or `maxPages` D1 round trips are spent (at
  * least a quarter kept for the drop): with the defaults up to 20,000 events a run, 2.9 million a
  * day at one run every 10 minutes, in at most `maxApplied × 4 + maxPages + 1` = 241 D1 queries
@@ -56,7 +60,7 @@ export interface SweepReport {
  * @see https://developers.cloudflare.com/d1/platform/limits/
  */
 export async function sweepParkedEvents(ports: EventSinkPorts, options: SweepOptions): Promise<SweepReport> {
-  const { ttlMs, unroutedDeadLetterTtlMs } = parkLimits(options);
+  const { ttlMs, unroutedDeadLetterTtlMs, deadLetterTtlMs } = parkLimits(options);
   const now = options.now.getTime();
   const { taken: _, ...applied } = await applyRoutable(ports, { now: options.now, limit: options.maxApplied ?? 50 });
   const pageSize = options.maxExpired ?? 500;
@@ -65,11 +69,20 @@ export async function sweepParkedEvents(ports: EventSinkPorts, options: SweepOpt
   const expiry = await pages(deadLetters ? maxPages - Math.floor(maxPages / 4) : maxPages, pageSize, () =>
     ports.adminStore.expireParkedEvents(now - ttlMs, pageSize, now),
   );
-  const drop = deadLetters
+  const dropUnrouted = deadLetters
     ? await pages(maxPages - expiry.spent, pageSize, () =>
         deadLetters.dropUnrouted(now - unroutedDeadLetterTtlMs, pageSize, now),
       )
     : { total: 0, spent: 0, more: false };
+  const dropExpired = deadLetters
+    ? await pages(maxPages - expiry.spent - dropUnrouted.spent, pageSize, () =>
+        deadLetters.dropExpired(now - deadLetterTtlMs, pageSize, now),
+      )
+    : { total: 0, spent: 0, more: false };
+  const drop = {
+    total: dropUnrouted.total + dropExpired.total,
+    more: dropUnrouted.more || dropExpired.more,
+  };
   return { ...applied, deadLettered: expiry.total, dropped: drop.total, more: expiry.more || drop.more };
 }
 

@@ -205,6 +205,11 @@ export interface DeadLetterStore {
    * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
    */
   dropUnrouted(cutoff: number, limit: number, now: number): Promise<number>;
+  /**
+   * Drops up to `limit` dead letters of any kind dead-lettered before `cutoff` (oldest first),
+   * into the same tally and in the same way as {@link DeadLetterStore.dropUnrouted}.
+   */
+  dropExpired(cutoff: number, limit: number, now: number): Promise<number>;
   /** The tally of dropped dead letters from the UTC day `sinceDay` (YYYY-MM-DD) on, by day. */
   droppedTally(sinceDay: string): Promise<DroppedDeadLetters[]>;
 }

@@ -1,5 +1,9 @@
 import { createD1DeadLetterStore } from 'kuratchi-sdk/internal/d1';
+import { readConfig } from '../../config';
 import type { AlertProvider } from '../condition';
+
+/** The `dead-letters` alert says how many dead letters the sweep drops within this time. */
+export const DEAD_LETTER_EXPIRY_WARNING_MS = 7 * 86_400_000;
 
 /** Dead letters are counted up to this bound (a count equal to it reads "at least"). */
 const COUNT_BOUND = 10_000;
@@ -15,11 +19,12 @@ const FOREIGN_REASONS = ['no-route', 'park-full'] as const;
  * `dead-letters`, for the deployment: the dead-letter table holds events that call for action
  * (parked too long or a full park for a known organisation, queue retries exhausted). One
  * incident while it holds any, cleared once they are replayed or deleted (`kuratchi-ses
- * dead-letters`); the count in its title follows the table. Those of mail not sent by
- * `sendEmail` ({@link FOREIGN_REASONS}, no known organisation) never hold it open.
+ * dead-letters`); the count in its title follows the table, and its detail says how many the
+ * park sweep drops within {@link DEAD_LETTER_EXPIRY_WARNING_MS} (KURATCHI_DEAD_LETTER_DAYS). Those
+ * of mail not sent by `sendEmail` ({@link FOREIGN_REASONS}, no known organisation) never hold it open.
  */
 export function deadLettersAlertProvider(env: DashboardEnv): AlertProvider {
-  return async () => {
+  return async (now) => {
     const store = createD1DeadLetterStore(env.ADMIN_DB);
     const [all, unknown] = await Promise.all([
       store.countByReason(COUNT_BOUND),
@@ -34,6 +39,7 @@ export function deadLettersAlertProvider(env: DashboardEnv): AlertProvider {
     const total = byReason.reduce((sum, [, n]) => sum + n, 0);
     if (total === 0) return [];
     const reasons = byReason.map(([reason, n]) => `${reason} ${n}`).join(', ');
+    const expiring = await expiringSoon(env, now);
     return [
       {
         kind: 'dead-letters',
@@ -43,8 +49,25 @@ export function deadLettersAlertProvider(env: DashboardEnv): AlertProvider {
         title: `${total >= COUNT_BOUND ? `at least ${total}` : total} SES event${total === 1 ? ' is' : 's are'} in the dead-letter table (${reasons})`,
         detail:
           'They are not lost, but not applied either: list them with `kuratchi-ses dead-letters list` and replay ' +
-          'them with `kuratchi-ses dead-letters replay` once their cause is fixed.',
+          'them with `kuratchi-ses dead-letters replay` once their cause is fixed.' +
+          (expiring
+            ? ` ${expiring >= COUNT_BOUND ? `At least ${expiring}` : expiring} of them will be dropped within ${DEAD_LETTER_EXPIRY_WARNING_MS / 86_400_000} days ` +
+              '(kept KURATCHI_DEAD_LETTER_DAYS).'
+            : ''),
       },
     ];
   };
+}
+
+/** Dead letters that call for action and that the park sweep drops within the warning time. */
+async function expiringSoon(env: DashboardEnv, now: Date): Promise<number> {
+  const before = now.getTime() + DEAD_LETTER_EXPIRY_WARNING_MS - readConfig(env).park.deadLetterTtlMs;
+  const row = await env.ADMIN_DB.prepare(
+    `SELECT count(*) AS n FROM (SELECT 1 FROM email_event_dead_letters
+       WHERE dead_lettered_at < ?1 AND NOT (organization_id IS NULL AND reason IN (SELECT value FROM json_each(?2)))
+       LIMIT ?3)`,
+  )
+    .bind(before, JSON.stringify(FOREIGN_REASONS), COUNT_BOUND)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
 }

@@ -1,6 +1,7 @@
 import { listOrganizations } from 'kuratchi-sdk/internal/d1';
 import { createD1ReputationGuardStore } from 'kuratchi-sdk/internal/guard';
 import type { Actions, PageServerLoad } from './$types';
+import { readOrganizationStorage, STORAGE_WARN_FRACTION } from '$lib/server/bounds/storage';
 import { liftFromForm } from '$lib/server/reputation/lift';
 import { rankedOrganizations } from '$lib/server/reputation/overview';
 import { readReputationSettings } from '$lib/server/reputation/settings';
@@ -12,22 +13,24 @@ const superadmin = (locals: App.Locals) => requireSuperadmin(locals, 'see organi
 
 /**
  * Every organisation's reputation guard state, worst first, where its database lives (D1 or its
- * Durable Object), SES's view of its tenant as last read, and the audit log (superadmin only).
+ * Durable Object) with its size, rows and oldest event as the cron last measured them, SES's
+ * view of its tenant as last read, and the audit log (superadmin only).
  */
 export const load: PageServerLoad = async ({ locals, platform }) => {
   superadmin(locals);
   const settings = readReputationSettings(platform!.env);
   const adminDb = locals.kuratchi.getAdminDb();
-  const [organizations, audit, locations, ses] = await Promise.all([
+  const [organizations, audit, locations, ses, storage] = await Promise.all([
     rankedOrganizations(adminDb, settings),
     createD1ReputationGuardStore(adminDb).listAudit({ limit: 100 }),
     listOrganizations(adminDb),
     sesViews(adminDb),
+    readOrganizationStorage(adminDb),
   ]);
   const databases = Object.fromEntries(
     locations.map(({ id, kind, binding, movingSince }) => [id, { kind, binding, movingSince }]),
   );
-  return { settings, organizations, audit, databases, ses };
+  return { settings, organizations, audit, databases, ses, storage, storageWarnFraction: STORAGE_WARN_FRACTION };
 };
 
 export const actions: Actions = {
