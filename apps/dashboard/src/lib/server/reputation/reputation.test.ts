@@ -163,7 +163,10 @@ describe('the reputation-guard cron job, the alerts, the ops API and the superad
     );
     const pause = alerts.find((a) => a.kind === 'reputation-pause')!;
     expect(pause.key).toBe(`reputation-pause:${ORGS.globex}:${AT.getTime()}`);
-    expect(pause.title).toBe('Globex: sending paused, bounce rate 5 % is past the pause threshold 4 %');
+    expect(pause.title).toBe(
+      'Globex: sending paused, bounce rate 5 % is past the pause threshold 4 % (long window 7 days)',
+    );
+    expect(alerts.find((a) => a.kind === 'reputation-warn')!.title).toMatch(/ \(long window 7 days\)$/);
 
     const ops = await get('/api/ops/reputation', { authorization: `Bearer ${TOKEN}` }, { KURATCHI_OPS_TOKEN: TOKEN });
     expect(ops.status).toBe(200);
