@@ -12,3 +12,5 @@ ALTER TABLE reputation_guard_state ADD COLUMN window_minutes INTEGER;
 -- was created (a job CREATED or PROCESSING too long after it is given up).
 ALTER TABLE reconcile_export_jobs ADD COLUMN create_called_at INTEGER;
 ALTER TABLE reconcile_export_jobs ADD COLUMN job_created_at INTEGER;
+-- How many of the row's jobs were given up (still CREATED or PROCESSING a day after creation).
+ALTER TABLE reconcile_export_jobs ADD COLUMN jobs_given_up INTEGER NOT NULL DEFAULT 0;
