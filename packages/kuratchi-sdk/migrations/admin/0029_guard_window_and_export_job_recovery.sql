@@ -14,3 +14,10 @@ ALTER TABLE reconcile_export_jobs ADD COLUMN create_called_at INTEGER;
 ALTER TABLE reconcile_export_jobs ADD COLUMN job_created_at INTEGER;
 -- How many of the row's jobs were given up (still CREATED or PROCESSING a day after creation).
 ALTER TABLE reconcile_export_jobs ADD COLUMN jobs_given_up INTEGER NOT NULL DEFAULT 0;
+
+-- A removed organisation (a superadmin's `remove`): nothing routes to it any more (its database
+-- is "not found": no sending, no events applied, no page), its SES tenant is deleted, and its
+-- row stays, with its database: the D1 database or Durable Object keeps its mail until an
+-- operator deletes it (the binding stays taken meanwhile). By whom (an address) and when.
+ALTER TABLE organizations ADD COLUMN removed_at INTEGER;
+ALTER TABLE organizations ADD COLUMN removed_by TEXT;

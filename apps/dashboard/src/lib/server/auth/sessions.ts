@@ -54,8 +54,8 @@ export async function resolveSession(db: D1Database, token: string | undefined, 
               o.id AS organizationId, o.name AS organizationName
        FROM sessions s JOIN users u ON u.id = s.user_id
        LEFT JOIN organizations o ON o.id = CASE
-         WHEN u.role = 'superadmin' AND NOT EXISTS (SELECT 1 FROM organizations WHERE id = s.active_organization_id)
-         THEN (SELECT id FROM organizations ORDER BY id LIMIT 1)
+         WHEN u.role = 'superadmin' AND NOT EXISTS (SELECT 1 FROM organizations WHERE id = s.active_organization_id AND removed_at IS NULL)
+         THEN (SELECT id FROM organizations WHERE removed_at IS NULL ORDER BY id LIMIT 1)
          ELSE s.active_organization_id END
        WHERE s.token_hash = ? AND s.expires_at > ?`,
     )
@@ -94,7 +94,7 @@ export async function switchOrganization(db: D1Database, session: SignedIn, orga
   if (session.user.role !== 'superadmin') return false;
   const result = await db
     .prepare(
-      'UPDATE sessions SET active_organization_id = ? WHERE token_hash = ? AND EXISTS (SELECT 1 FROM organizations WHERE id = ?)',
+      'UPDATE sessions SET active_organization_id = ? WHERE token_hash = ? AND EXISTS (SELECT 1 FROM organizations WHERE id = ? AND removed_at IS NULL)',
     )
     .bind(organizationId, session.tokenHash, organizationId)
     .run();

@@ -175,7 +175,7 @@ export function createD1ReputationGuardStore(db: D1Database) {
         .run();
     },
 
-    /** Every organisation with its state and configuration set (in id order). */
+    /** Every organisation (not removed) with its state and configuration set (in id order). */
     async listOrganizations(): Promise<OrganizationReputation[]> {
       const { results } = await db
         .prepare(
@@ -185,7 +185,8 @@ export function createD1ReputationGuardStore(db: D1Database) {
             .map((c) => `s.${c.trim()}`)
             .join(', ')}
            FROM organizations o LEFT JOIN reputation_guard_state s ON s.organization_id = o.id
-             LEFT JOIN organization_configuration_sets c ON c.organization_id = o.id ORDER BY o.id`,
+             LEFT JOIN organization_configuration_sets c ON c.organization_id = o.id
+            WHERE o.removed_at IS NULL ORDER BY o.id`,
         )
         .all<ReputationGuardState & { orgId: string; orgName: string; configurationSetName: string | null }>();
       return results.map(({ orgId, orgName, configurationSetName, ...state }) => ({
