@@ -42,8 +42,9 @@ export async function createSession(db: D1Database, user: { id: string; organiza
 
 /**
  * The session of a cookie token, or null when it is unknown or expired. A superadmin's session
- * that names no organisation (or one since gone) looks at the first organisation by id; its
- * `organization` is null only while there is none.
+ * that names no organisation (or one since gone or removed) looks at the first organisation by
+ * id; its `organization` is null only while there is none. An admin of a removed organisation
+ * has no session: nothing of it is shown any more.
  */
 export async function resolveSession(db: D1Database, token: string | undefined, now: number): Promise<SignedIn | null> {
   if (!token || token.length > 100) return null;
@@ -56,7 +57,7 @@ export async function resolveSession(db: D1Database, token: string | undefined, 
        LEFT JOIN organizations o ON o.id = CASE
          WHEN u.role = 'superadmin' AND NOT EXISTS (SELECT 1 FROM organizations WHERE id = s.active_organization_id AND removed_at IS NULL)
          THEN (SELECT id FROM organizations WHERE removed_at IS NULL ORDER BY id LIMIT 1)
-         ELSE s.active_organization_id END
+         ELSE s.active_organization_id END AND o.removed_at IS NULL
        WHERE s.token_hash = ? AND s.expires_at > ?`,
     )
     .bind(tokenHash, now)
