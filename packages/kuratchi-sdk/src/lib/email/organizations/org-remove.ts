@@ -25,7 +25,8 @@ export class OrganizationRemoveError extends Error {
 /**
  * Removes an organisation (admin migration 0029): its row is marked removed, so nothing routes
  * to it any more (its database reads as not found: `sendEmail` refuses, its events are not
- * applied, its pages and the cron jobs skip it) and it leaves every list. Nothing is deleted: its
+ * applied, its pages and the cron jobs skip it; an isolate that cached its location sees it within
+ * `ORG_LOCATION_CACHE_TTL_MS`) and it leaves every list. Nothing is deleted: its
  * D1 database or Durable Object keeps its mail until an operator deletes it, and a D1 binding stays
  * taken meanwhile. Its SES tenant is the caller's to delete (`removeSesTenant`, retried by the
  * cron). A single conditional UPDATE: of two concurrent removals one succeeds.
