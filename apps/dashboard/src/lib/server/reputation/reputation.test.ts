@@ -207,6 +207,7 @@ describe('the reputation-guard cron job, the alerts, the ops API and the superad
     expect(html).toContain('data-state="paused"');
     // Acme warns on its bounces; its complaint rate has no verdict yet (none over 2,600 recipients).
     expect(html).toMatch(/data-needs="complaint">complaint: needs 9,900 more recipients/);
+    expect(html).toMatch(/bounce\s+5 % ≥ 4 % \(long window 7 days\)/);
     // Initech sent nothing: no verdict yet (it read "ok").
     expect(html).toMatch(/data-organization="org-initech" data-state="ok" data-verdict="none"/);
 
