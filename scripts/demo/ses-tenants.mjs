@@ -5,6 +5,7 @@
 //   POST /v2/email/tenants                     CreateTenant (AlreadyExistsException when it exists)
 //   POST /v2/email/tenants/get                 GetTenant
 //   POST /v2/email/tenants/delete              DeleteTenant
+//   POST /v2/email/tenant/suppression          PutTenantSuppressionAttributes
 //   POST /v2/email/tenants/resources           CreateTenantResourceAssociation
 //   POST /v2/email/tenants/list                ListTenants
 //   POST /v2/email/resources/tenants/list      ListResourceTenants
@@ -23,7 +24,7 @@ const PLACE = 'arn:aws:ses:us-east-1:123456789012';
  * @param {(line: string) => void} log
  */
 export function createTenantSimulator(log) {
-  /** @type {Map<string, { TenantName: string, TenantId: string, TenantArn: string, CreatedTimestamp: number, customer: string, resources: Set<string> }>} */
+  /** @type {Map<string, { TenantName: string, TenantId: string, TenantArn: string, CreatedTimestamp: number, customer: string, resources: Set<string>, SuppressionAttributes?: object }>} */
   const tenants = new Map();
   const error = (status, type, message) => ({ status, body: { message }, headers: { 'x-amzn-errortype': type } });
   const ok = (body = {}) => ({ status: 200, body });
@@ -34,6 +35,7 @@ export function createTenantSimulator(log) {
     TenantArn: t.TenantArn,
     CreatedTimestamp: t.CreatedTimestamp,
     SendingStatus: sendingStatus(t),
+    SuppressionAttributes: t.SuppressionAttributes,
   });
   const named = (input) => tenants.get(input.TenantName);
 
@@ -56,6 +58,7 @@ export function createTenantSimulator(log) {
           CreatedTimestamp: Date.now() / 1000,
           customer: 'ENABLED',
           resources: new Set(),
+          SuppressionAttributes: input.SuppressionAttributes,
         };
         tenants.set(input.TenantName, tenant);
         log(`  demo SES ← CreateTenant ${input.TenantName}`);
@@ -68,6 +71,17 @@ export function createTenantSimulator(log) {
       if (method === 'POST' && path === '/v2/email/tenants/delete') {
         if (!tenants.delete(input.TenantName)) return error(404, 'NotFoundException', 'no such tenant');
         log(`  demo SES ← DeleteTenant ${input.TenantName}`);
+        return ok();
+      }
+      // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_PutTenantSuppressionAttributes.html
+      if (method === 'POST' && path === '/v2/email/tenant/suppression') {
+        const tenant = named(input);
+        if (!tenant) return error(404, 'NotFoundException', 'no such tenant');
+        tenant.SuppressionAttributes = {
+          SuppressionScope: input.SuppressionScope,
+          SuppressedReasons: input.SuppressedReasons,
+        };
+        log(`  demo SES ← PutTenantSuppressionAttributes ${input.TenantName} ${input.SuppressionScope}`);
         return ok();
       }
       if (method === 'POST' && path === '/v2/email/tenants/resources') {

@@ -365,4 +365,24 @@ describe('kuratchi-ses org against the built Worker', () => {
     assert.equal(await status(), 'delivered');
     assert.equal((await organizationRow('org-globex')).kind, 'd1');
   });
+
+  it('removes Initech: the id typed twice, its object kept, listed as removed; a second removal is refused', async () => {
+    const remove = (confirm) =>
+      runCli(['org', 'remove', '--dashboard-url', worker.url, '--org', 'org-initech', '--confirm', confirm]);
+    const wrong = await remove('org-inotech');
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /kuratchi-ses org remove: .*confirm: must be the organisation's id \(org-initech\)/);
+    const removed = await remove('org-initech');
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.match(
+      removed.stdout,
+      /removed org-initech \(Initech\): its Durable Object \(namespace ORG_DO, idFromName\("org-initech"\)\) keeps its mail/,
+    );
+    const listed = await runCli(['org', 'list', '--dashboard-url', worker.url]);
+    assert.match(listed.stdout, /^org-initech {2}Durable Object \(ORG_DO\) {2}Initech {2}removed \S+, database kept$/m);
+    assert.deepEqual(await onObject('org-initech', 'SELECT count(*) > 0 AS kept FROM emails'), [[1]]);
+    const again = await remove('org-initech');
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /organization org-initech is removed already/);
+  });
 });

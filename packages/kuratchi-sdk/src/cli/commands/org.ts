@@ -13,7 +13,11 @@ const FLAGS: CommandFlags = {
   positionals: 1,
   flags: [
     use('dashboard-url', { required: true, formerly: [{ name: 'url' }] }),
-    use('org', { note: 'create: the new organisation; migrate: the one to move', formerly: [{ name: 'id' }] }),
+    use('org', {
+      note: 'create: the new organisation; migrate: the one to move; remove: the one to remove',
+      formerly: [{ name: 'id' }],
+    }),
+    own('confirm', { kind: 'text', value: 'ID', meaning: 'remove: the same id again (it cannot be undone here)' }),
     own('name', { kind: 'text', value: 'NAME', meaning: 'create: its display name' }),
     own('kind', { kind: 'text', value: 'K', meaning: 'create: durable-object or d1', default: 'durable-object' }),
     own('admin-email', {
@@ -46,20 +50,29 @@ interface OrganizationRow {
   createdAt: number;
 }
 
+/** A removed organisation: its database is kept. */
+interface RemovedRow extends OrganizationRow {
+  removedAt: number;
+  removedBy: string;
+}
+
 /**
  * `kuratchi-ses org`: organisations and where their databases live, through the dashboard's
  * operations API: `create` onboards one (on a Durable Object by default: no deploy), `list`
- * shows each one's kind, `migrate` moves one from its D1 binding to its Durable Object.
+ * shows each one's kind, `migrate` moves one from its D1 binding to its Durable Object, `remove`
+ * removes one (routing stops, its SES tenant is deleted, its database is kept).
  * @see https://developers.cloudflare.com/durable-objects/platform/limits/
  */
 export const orgCommand: Command = {
   name: 'org',
   audience: 'operate',
-  summary: 'create organisations (no deploy on a Durable Object), list them, move one from D1 to a Durable Object',
+  summary:
+    'create organisations (no deploy on a Durable Object), list them, move one from D1 to a Durable Object, remove one',
   help: `Usage: kuratchi-ses org create --dashboard-url URL --org ID --name NAME [--admin-email ADDRESS [--admin-name NAME]]
                                 [--kind durable-object|d1] [--binding B]
        kuratchi-ses org list --dashboard-url URL [--json]
        kuratchi-ses org migrate --dashboard-url URL --org ID [--binding B] [--page-size N] [--resume | --abort]
+       kuratchi-ses org remove --dashboard-url URL --org ID --confirm ID [--json]
 
 create   onboards an organisation. By default its database is a SQLite-backed Durable Object
          (binding ORG_DO), created on first use: no wrangler.toml change, no deploy. --kind d1
@@ -82,6 +95,10 @@ migrate  moves an organisation from its D1 database to its Durable Object: marks
          was after the switch. Exits 0 once the organisation lives on its object; after a
          failed request it says whether the organisation is still marked moving. Progress bars
          (per table, copy and verify) are drawn on a terminal.
+remove   removes an organisation: nothing is sent or recorded for it any more, its SES tenant is
+         deleted (retried by the ses-tenants job), and its database keeps its mail until you
+         delete it (list prints the removed ones). An unknown or removed one answers 404, one
+         being moved 409.
 
 Organisations and where their databases live: docs/guides/deploy.md. Through the operations API
 (/api/ops/organizations); reads the dashboard's secret KURATCHI_OPS_TOKEN from the environment
@@ -94,6 +111,7 @@ Example:
   kuratchi-ses org create --dashboard-url https://dash.example.com --org org-big --name "Big" --kind d1 --binding ORG_DB_BIG
   kuratchi-ses org list --dashboard-url https://dash.example.com
   kuratchi-ses org migrate --dashboard-url https://dash.example.com --org org-acme
+  kuratchi-ses org remove --dashboard-url https://dash.example.com --org org-initech --confirm org-initech
 
 ${EXIT_CODES_HELP}
 (1: a request failed, the id or the admin's address is taken, or the copy differed and the move was aborted)`,
@@ -101,8 +119,8 @@ ${EXIT_CODES_HELP}
     const args = parseCommandArgs(argv, FLAGS);
     if (booleanFlag(args, 'help')) return (out(helpText(this.help)), EXIT.ok);
     const action = args.positionals[0];
-    if (action !== 'create' && action !== 'list' && action !== 'migrate') {
-      throw new UsageError('create, list or migrate is required');
+    if (action !== 'create' && action !== 'list' && action !== 'migrate' && action !== 'remove') {
+      throw new UsageError('create, list, migrate or remove is required');
     }
     const url = urlFlag(args, 'dashboard-url');
     const api = opsApi(url, process.env, integerFlag(args, 'request-timeout-ms'));
@@ -135,9 +153,32 @@ ${EXIT_CODES_HELP}
         return EXIT.ok;
       }
       if (action === 'list') {
-        const answer = await api.get<{ organizations: OrganizationRow[] }>('/api/ops/organizations');
+        const answer = await api.get<{ organizations: OrganizationRow[]; removed?: RemovedRow[] }>(
+          '/api/ops/organizations',
+        );
         if (booleanFlag(args, 'json')) out(jsonText(answer));
-        else for (const o of answer.organizations) out(tty`${o.id}  ${describe(o)}  ${o.name}`);
+        else {
+          for (const o of answer.organizations) out(tty`${o.id}  ${describe(o)}  ${o.name}`);
+          for (const o of answer.removed ?? [])
+            out(tty`${o.id}  ${describe(o)}  ${o.name}  removed ${new Date(o.removedAt).toISOString()}, database kept`);
+        }
+        return EXIT.ok;
+      }
+      if (action === 'remove') {
+        const organizationId = requiredFlag(args, 'org', 'the organisation to remove');
+        const answer = await api.post<{
+          organization: RemovedRow;
+          tenant: { done: string[]; failures: string[] };
+          database: string;
+        }>(`/api/ops/organizations/${encodeURIComponent(organizationId)}/remove`, {
+          confirm: requiredFlag(args, 'confirm', 'the same id again'),
+        });
+        if (booleanFlag(args, 'json')) out(jsonText(answer));
+        else {
+          out(tty`removed ${answer.organization.id} (${answer.organization.name}): ${answer.database}`);
+          for (const line of answer.tenant.done) out(tty`${line}`);
+          for (const line of answer.tenant.failures) out(tty`${line}`);
+        }
         return EXIT.ok;
       }
       const organizationId = requiredFlag(args, 'org', 'the organisation to move');

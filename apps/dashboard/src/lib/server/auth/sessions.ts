@@ -42,8 +42,9 @@ export async function createSession(db: D1Database, user: { id: string; organiza
 
 /**
  * The session of a cookie token, or null when it is unknown or expired. A superadmin's session
- * that names no organisation (or one since gone) looks at the first organisation by id; its
- * `organization` is null only while there is none.
+ * that names no organisation (or one since gone or removed) looks at the first organisation by
+ * id; its `organization` is null only while there is none. An admin of a removed organisation
+ * has no session: nothing of it is shown any more.
  */
 export async function resolveSession(db: D1Database, token: string | undefined, now: number): Promise<SignedIn | null> {
   if (!token || token.length > 100) return null;
@@ -54,9 +55,9 @@ export async function resolveSession(db: D1Database, token: string | undefined, 
               o.id AS organizationId, o.name AS organizationName
        FROM sessions s JOIN users u ON u.id = s.user_id
        LEFT JOIN organizations o ON o.id = CASE
-         WHEN u.role = 'superadmin' AND NOT EXISTS (SELECT 1 FROM organizations WHERE id = s.active_organization_id)
-         THEN (SELECT id FROM organizations ORDER BY id LIMIT 1)
-         ELSE s.active_organization_id END
+         WHEN u.role = 'superadmin' AND NOT EXISTS (SELECT 1 FROM organizations WHERE id = s.active_organization_id AND removed_at IS NULL)
+         THEN (SELECT id FROM organizations WHERE removed_at IS NULL ORDER BY id LIMIT 1)
+         ELSE s.active_organization_id END AND o.removed_at IS NULL
        WHERE s.token_hash = ? AND s.expires_at > ?`,
     )
     .bind(tokenHash, now)
@@ -94,7 +95,7 @@ export async function switchOrganization(db: D1Database, session: SignedIn, orga
   if (session.user.role !== 'superadmin') return false;
   const result = await db
     .prepare(
-      'UPDATE sessions SET active_organization_id = ? WHERE token_hash = ? AND EXISTS (SELECT 1 FROM organizations WHERE id = ?)',
+      'UPDATE sessions SET active_organization_id = ? WHERE token_hash = ? AND EXISTS (SELECT 1 FROM organizations WHERE id = ? AND removed_at IS NULL)',
     )
     .bind(organizationId, session.tokenHash, organizationId)
     .run();

@@ -23,7 +23,7 @@ export function findUserByEmail(db: D1Database, email: string): Promise<UserReco
 /** Every organisation (for a superadmin's switcher). */
 export async function listOrganizations(db: D1Database): Promise<Array<{ id: string; name: string }>> {
   const { results } = await db
-    .prepare('SELECT id, name FROM organizations ORDER BY name')
+    .prepare('SELECT id, name FROM organizations WHERE removed_at IS NULL ORDER BY name')
     .all<{ id: string; name: string }>();
   return results;
 }

@@ -1,4 +1,6 @@
-import { listOrganizations } from 'kuratchi-sdk/internal/d1';
+import { listOrganizations, listRemovedOrganizations } from 'kuratchi-sdk/internal/d1';
+import { UserError } from '../users/errors';
+import { offboardOrganization } from '../users/offboard';
 import { opsUsers } from '../users/ops';
 
 /**
@@ -13,7 +15,40 @@ export function createOrganizationFromRequest(env: DashboardEnv, request: Reques
   return opsUsers.onboard(env, request, now);
 }
 
-/** `GET /api/ops/organizations`: every organisation and where its database lives. */
+/**
+ * `GET /api/ops/organizations`: every organisation and where its database lives, and the removed
+ * ones (`removed`: their databases are kept until an operator deletes them).
+ */
 export async function listOrganizationsAnswer(env: DashboardEnv): Promise<Response> {
-  return Response.json({ organizations: await listOrganizations(env.ADMIN_DB) });
+  const [organizations, removed] = await Promise.all([
+    listOrganizations(env.ADMIN_DB),
+    listRemovedOrganizations(env.ADMIN_DB),
+  ]);
+  return Response.json({ organizations, removed });
+}
+
+/**
+ * `POST /api/ops/organizations/{id}/remove` with JSON `{ confirm: id }`: removes the organisation
+ * (`users/offboard.ts`): 200 `{ organization, tenant, database }`; 400 without the confirmation;
+ * 404 unknown or removed already; 409 while it is being moved.
+ */
+export async function removeOrganizationFromRequest(
+  env: DashboardEnv,
+  organizationId: string,
+  request: Request,
+  now: Date,
+): Promise<Response> {
+  let body: { confirm?: unknown };
+  try {
+    body = (await request.json()) as { confirm?: unknown };
+  } catch {
+    return Response.json({ error: 'invalid-request', message: 'body: must be JSON' }, { status: 400 });
+  }
+  const change = { db: env.ADMIN_DB, actor: { kind: 'ops-token' as const }, now: now.getTime(), origin: '' };
+  try {
+    return Response.json(await offboardOrganization(env, change, { organizationId, confirm: body?.confirm }));
+  } catch (error) {
+    if (error instanceof UserError) return error.toResponse();
+    throw error;
+  }
 }

@@ -34,7 +34,9 @@ const runBody = z
 export async function reconcileStatus(env: DashboardEnv): Promise<Response> {
   const config = readConfig(env);
   const settings = readReconcileSettings(env);
-  const { results } = await env.ADMIN_DB.prepare('SELECT id FROM organizations ORDER BY id').all<{ id: string }>();
+  const { results } = await env.ADMIN_DB.prepare(
+    'SELECT id FROM organizations WHERE removed_at IS NULL ORDER BY id',
+  ).all<{ id: string }>();
   const organizations = results.map((row) => row.id);
   if (!config.ses)
     return Response.json({ status: 'not-configured', message: RECONCILE_NOT_CONFIGURED, settings, organizations });

@@ -94,7 +94,9 @@ export async function runReconciliation(env: DashboardEnv, options: ReconcileRun
 }
 
 async function organizationIds(adminDb: D1Database): Promise<string[]> {
-  const { results } = await adminDb.prepare('SELECT id FROM organizations ORDER BY id').all<{ id: string }>();
+  const { results } = await adminDb
+    .prepare('SELECT id FROM organizations WHERE removed_at IS NULL ORDER BY id')
+    .all<{ id: string }>();
   return results.map((row) => row.id);
 }
 

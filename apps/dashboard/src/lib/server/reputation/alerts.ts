@@ -1,10 +1,11 @@
-import { createD1ReputationGuardStore, formatRate } from 'kuratchi-sdk/internal/guard';
+import { createD1ReputationGuardStore, describeGuardWindow, formatRate } from 'kuratchi-sdk/internal/guard';
 import type { AlertCondition } from '../alerts/condition';
 
 /**
  * The reputation guard's alert conditions as of now, from its state table: `reputation-pause`
  * (critical) per paused organisation, keyed by the pause's start (a new pause is a new incident),
- * and `reputation-warn` (warning) per organisation in warn, keyed by organisation. An
+ * and `reputation-warn` (warning) per organisation in warn, keyed by organisation; the title
+ * names the window that decided (`short window 60 minutes`, `long window 7 days`). An
  * `AlertProvider` of the alerts job (../alerts/providers.ts).
  * @see https://docs.aws.amazon.com/ses/latest/dg/faqs-enforcement.html
  */
@@ -14,7 +15,8 @@ export function reputationAlertProvider(env: DashboardEnv): (now?: Date) => Prom
     const conditions: AlertCondition[] = [];
     for (const { organizationId, name, guard } of organizations) {
       if (!guard || guard.state === 'ok' || !guard.metric) continue;
-      const cause = `${guard.metric} rate ${formatRate(guard.rate ?? 0)} is past the ${guard.state === 'paused' ? 'pause' : 'warn'} threshold ${formatRate(guard.threshold ?? 0)}`;
+      const window = describeGuardWindow(guard);
+      const cause = `${guard.metric} rate ${formatRate(guard.rate ?? 0)} is past the ${guard.state === 'paused' ? 'pause' : 'warn'} threshold ${formatRate(guard.threshold ?? 0)}${window ? ` (${window})` : ''}`;
       conditions.push(
         guard.state === 'paused'
           ? {

@@ -1,5 +1,6 @@
 import {
   createD1ReputationGuardStore,
+  describeGuardWindow,
   describeNeeds,
   reputationReport,
   type ReputationGuardSettings,
@@ -10,7 +11,8 @@ import {
  * (null before the first evaluation) and its rates now over the trailing window, with the trend
  * per day, computed by the same rule the guard applies (`reputationReport`), and the badge: the
  * guard's state when it warns or pauses, else what the rates say now (`none`: no verdict yet,
- * with what more each rate needs; a warn or pause not yet acted on by the cron reads `warn`).
+ * with what more each rate needs; a warn or pause not yet acted on by the cron reads `warn`), and
+ * the window that decided a warn or pause (`short window 60 minutes`, `long window 7 days`).
  * @see https://docs.aws.amazon.com/ses/latest/dg/reputationdashboard-metrics.html
  */
 export async function organizationReputation(
@@ -34,6 +36,7 @@ export async function organizationReputation(
     state,
     verdict,
     badge,
+    decidedBy: state && state.state !== 'ok' ? describeGuardWindow(state) : null,
     needs: {
       bounce: describeNeeds('bounce', verdict.metrics.bounce),
       complaint: describeNeeds('complaint', verdict.metrics.complaint),

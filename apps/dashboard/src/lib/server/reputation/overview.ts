@@ -1,5 +1,6 @@
 import {
   createD1ReputationGuardStore,
+  describeGuardWindow,
   describeNeeds,
   reputationVerdict,
   type OrganizationReputation,
@@ -20,6 +21,8 @@ export interface RankedOrganization extends OrganizationReputation {
   verdict: 'ok' | 'warn' | 'paused' | 'none' | 'never';
   /** Per metric, what a rate with no verdict yet still needs (null: it has one, or the organisation is paused). */
   needs: Record<ReputationMetric, string | null>;
+  /** The window that decided a warn or pause (`short window 60 minutes`, `long window 7 days`), else null. */
+  decidedBy: string | null;
 }
 
 const STATE_RANK = { paused: 2, warn: 1, ok: 0 } as const;
@@ -48,6 +51,7 @@ export async function rankedOrganizations(
           (org.guard?.complaintRate ?? 0) / complaint.pause,
         ),
         verdict: !verdict ? ('never' as const) : state === 'ok' && verdict.level === 'none' ? ('none' as const) : state,
+        decidedBy: org.guard && state !== 'ok' ? describeGuardWindow(org.guard) : null,
         needs: {
           bounce: verdict && state !== 'paused' ? describeNeeds('bounce', verdict.metrics.bounce) : null,
           complaint: verdict && state !== 'paused' ? describeNeeds('complaint', verdict.metrics.complaint) : null,

@@ -163,7 +163,10 @@ describe('the reputation-guard cron job, the alerts, the ops API and the superad
     );
     const pause = alerts.find((a) => a.kind === 'reputation-pause')!;
     expect(pause.key).toBe(`reputation-pause:${ORGS.globex}:${AT.getTime()}`);
-    expect(pause.title).toBe('Globex: sending paused, bounce rate 5 % is past the pause threshold 4 %');
+    expect(pause.title).toBe(
+      'Globex: sending paused, bounce rate 5 % is past the pause threshold 4 % (long window 7 days)',
+    );
+    expect(alerts.find((a) => a.kind === 'reputation-warn')!.title).toMatch(/ \(long window 7 days\)$/);
 
     const ops = await get('/api/ops/reputation', { authorization: `Bearer ${TOKEN}` }, { KURATCHI_OPS_TOKEN: TOKEN });
     expect(ops.status).toBe(200);
@@ -204,6 +207,7 @@ describe('the reputation-guard cron job, the alerts, the ops API and the superad
     expect(html).toContain('data-state="paused"');
     // Acme warns on its bounces; its complaint rate has no verdict yet (none over 2,600 recipients).
     expect(html).toMatch(/data-needs="complaint">complaint: needs 9,900 more recipients/);
+    expect(html).toMatch(/bounce\s+5 % ≥ 4 % \(long window 7 days\)/);
     // Initech sent nothing: no verdict yet (it read "ok").
     expect(html).toMatch(/data-organization="org-initech" data-state="ok" data-verdict="none"/);
 

@@ -22,7 +22,9 @@ export function suppressionSyncJob(env: DashboardEnv): ScheduledJob {
       if (readSettings(env, 'aws').KURATCHI_SES_TENANTS !== 'on') return { status: 'off' };
       if (!ses) return { status: 'not-configured' };
       const orgDatabase = createOrgDatabaseClient(env.ADMIN_DB, env);
-      const { results } = await env.ADMIN_DB.prepare('SELECT id FROM organizations ORDER BY id').all<{ id: string }>();
+      const { results } = await env.ADMIN_DB.prepare(
+        'SELECT id FROM organizations WHERE removed_at IS NULL ORDER BY id',
+      ).all<{ id: string }>();
       const reports: TenantSuppressionSyncReport[] = [];
       const failures: string[] = [];
       for (const { id } of results) {

@@ -1,4 +1,9 @@
-import { provisionSesTenant, retrySesTenantWork, type SesTenantRun } from 'kuratchi-sdk/internal/tenants';
+import {
+  provisionSesTenant,
+  removeSesTenant,
+  retrySesTenantWork,
+  type SesTenantRun,
+} from 'kuratchi-sdk/internal/tenants';
 import { tenantSettings } from './settings';
 
 /**
@@ -36,6 +41,33 @@ export async function provisionOrganizationTenant(
       organizationId,
       now,
     });
+  } catch (error) {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { done: [], failures: [`tenant ${organizationId}: ${text} (the ses-tenants job retries it)`] };
+  }
+}
+
+/**
+ * A removed organisation's SES tenant: `removeSesTenant` (marked `delete-pending`, then
+ * DeleteTenant; with tenants off only marked, for when they are on again). Never throws: should
+ * even the admin database fail, the `ses-tenants` job finds the tenant of a removed organisation
+ * and deletes it. Empty when there was no call to make (no tenant, or tenants off).
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_DeleteTenant.html
+ */
+export async function removeOrganizationTenant(
+  env: DashboardEnv,
+  organizationId: string,
+  now: Date,
+): Promise<SesTenantRun> {
+  try {
+    const settings = tenantSettings(env);
+    const run = await removeSesTenant({
+      adminDb: env.ADMIN_DB,
+      ses: settings.enabled ? settings.ses : null,
+      organizationId,
+      now,
+    });
+    return run;
   } catch (error) {
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return { done: [], failures: [`tenant ${organizationId}: ${text} (the ses-tenants job retries it)`] };

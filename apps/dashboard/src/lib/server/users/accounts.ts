@@ -89,7 +89,10 @@ export async function createUser(change: UserChange, input: unknown): Promise<Is
   const name = parsed.data.name || email.split('@')[0]!;
   const { db, now } = change;
   if (organizationId !== undefined) {
-    const organization = await db.prepare('SELECT id FROM organizations WHERE id = ?').bind(organizationId).first();
+    const organization = await db
+      .prepare('SELECT id FROM organizations WHERE id = ? AND removed_at IS NULL')
+      .bind(organizationId)
+      .first();
     if (!organization) throw new UserError('organization-not-found', `no organisation ${organizationId}`);
   }
   const id = `user-${crypto.randomUUID()}`;

@@ -9,6 +9,7 @@ export type UserErrorCode =
   | 'user-not-found'
   | 'organization-exists'
   | 'organization-not-found'
+  | 'organization-moving'
   | 'binding-missing'
   | 'binding-taken'
   | 'own-account';
@@ -16,7 +17,7 @@ export type UserErrorCode =
 /**
  * The HTTP status of each refusal: 400 for input that cannot be right, 404 for a user or
  * organisation that does not exist, 409 for a conflict with what exists (a taken address or id,
- * a D1 database another organisation uses, removing one's own account).
+ * a D1 database another organisation uses, removing one's own account or an organisation being moved).
  * @see https://www.rfc-editor.org/rfc/rfc9110#name-client-error-4xx
  */
 export const USER_ERROR_STATUS: Record<UserErrorCode, 400 | 404 | 409> = {
@@ -28,6 +29,7 @@ export const USER_ERROR_STATUS: Record<UserErrorCode, 400 | 404 | 409> = {
   'organization-exists': 409,
   'binding-taken': 409,
   'own-account': 409,
+  'organization-moving': 409,
 };
 
 /** A refused change to users or organisations (see {@link UserErrorCode}); nothing was written. */

@@ -33,6 +33,25 @@ export interface ReputationGuardState {
   refusedSends: number;
   lastRefusedAt: number | null;
   configurationSetSending: ConfigurationSetSending | null;
+  /**
+   * The window whose verdict set the cause (`short`, or `long` of the configured days) and its
+   * length in minutes; null without a cause (absent: left as stored).
+   */
+  decidedBy?: GuardWindow | null;
+  windowMinutes?: number | null;
+}
+
+/** One of the guard's two windows: the short one (minutes) or the long one (days). */
+export type GuardWindow = 'short' | 'long';
+
+/**
+ * The window that decided a state, for titles: `short window 60 minutes`, `long window 7 days`
+ * (null when the state has no cause, or was set before the window was recorded).
+ */
+export function describeGuardWindow(state: Pick<ReputationGuardState, 'decidedBy' | 'windowMinutes'>): string | null {
+  const minutes = state.windowMinutes;
+  if (!state.decidedBy || !minutes) return null;
+  return state.decidedBy === 'short' ? `short window ${minutes} minutes` : `long window ${minutes / 1440} days`;
 }
 
 /** One line of the guard's audit log (admin table `reputation_guard_audit`). */
@@ -62,7 +81,7 @@ export interface OrganizationReputation {
 const STATE_COLUMNS = `organization_id AS organizationId, state, since, metric, rate, threshold,
   bounce_rate AS bounceRate, complaint_rate AS complaintRate, recipients, bounced, complained, evaluated_at AS evaluatedAt,
   rearm_after AS rearmAfter, refused_sends AS refusedSends, last_refused_at AS lastRefusedAt,
-  configuration_set_sending AS configurationSetSending`;
+  configuration_set_sending AS configurationSetSending, decided_by AS decidedBy, window_minutes AS windowMinutes`;
 
 const AUDIT_COLUMNS = `id, organization_id AS organizationId, action, actor, reason, bounce_rate AS bounceRate,
   complaint_rate AS complaintRate, recipients, configuration_set AS configurationSet, at`;
@@ -78,14 +97,16 @@ export function createD1ReputationGuardStore(db: D1Database) {
       .prepare(
         `INSERT INTO reputation_guard_state (organization_id, state, since, metric, rate, threshold, bounce_rate,
            complaint_rate, recipients, bounced, complained, evaluated_at, rearm_after, refused_sends, last_refused_at,
-           configuration_set_sending)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?)
+           configuration_set_sending, decided_by, window_minutes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?, ?, ?)
          ON CONFLICT (organization_id) DO UPDATE SET state = excluded.state, since = excluded.since,
            metric = excluded.metric, rate = excluded.rate, threshold = excluded.threshold,
            bounce_rate = excluded.bounce_rate, complaint_rate = excluded.complaint_rate,
            recipients = excluded.recipients, bounced = excluded.bounced, complained = excluded.complained,
            evaluated_at = excluded.evaluated_at, rearm_after = excluded.rearm_after,
            configuration_set_sending = excluded.configuration_set_sending,
+           decided_by = CASE WHEN ? THEN excluded.decided_by ELSE reputation_guard_state.decided_by END,
+           window_minutes = CASE WHEN ? THEN excluded.window_minutes ELSE reputation_guard_state.window_minutes END,
            -- A new pause counts its own refusals.
            refused_sends = CASE WHEN excluded.state = 'paused' AND reputation_guard_state.state <> 'paused'
              THEN 0 ELSE reputation_guard_state.refused_sends END,
@@ -107,6 +128,10 @@ export function createD1ReputationGuardStore(db: D1Database) {
         s.evaluatedAt,
         s.rearmAfter,
         s.configurationSetSending,
+        s.decidedBy ?? null,
+        s.windowMinutes ?? null,
+        s.decidedBy !== undefined ? 1 : 0,
+        s.windowMinutes !== undefined ? 1 : 0,
       );
   const audit = (e: Omit<ReputationGuardAuditEntry, 'id'>) =>
     db
@@ -150,7 +175,7 @@ export function createD1ReputationGuardStore(db: D1Database) {
         .run();
     },
 
-    /** Every organisation with its state and configuration set (in id order). */
+    /** Every organisation (not removed) with its state and configuration set (in id order). */
     async listOrganizations(): Promise<OrganizationReputation[]> {
       const { results } = await db
         .prepare(
@@ -160,7 +185,8 @@ export function createD1ReputationGuardStore(db: D1Database) {
             .map((c) => `s.${c.trim()}`)
             .join(', ')}
            FROM organizations o LEFT JOIN reputation_guard_state s ON s.organization_id = o.id
-             LEFT JOIN organization_configuration_sets c ON c.organization_id = o.id ORDER BY o.id`,
+             LEFT JOIN organization_configuration_sets c ON c.organization_id = o.id
+            WHERE o.removed_at IS NULL ORDER BY o.id`,
         )
         .all<ReputationGuardState & { orgId: string; orgName: string; configurationSetName: string | null }>();
       return results.map(({ orgId, orgName, configurationSetName, ...state }) => ({

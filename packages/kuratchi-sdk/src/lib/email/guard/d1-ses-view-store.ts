@@ -66,7 +66,7 @@ export function createD1SesViewStore(db: D1Database) {
            aws_ses_status, aws_ses_cause, aws_ses_updated_at, customer_status, customer_cause,
            customer_updated_at, impact, findings, read_at, reread_due_at, reread_error)
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, NULL, NULL
-         WHERE EXISTS (SELECT 1 FROM organizations WHERE id = ?1)
+         WHERE EXISTS (SELECT 1 FROM organizations WHERE id = ?1 AND removed_at IS NULL)
          ON CONFLICT (organization_id) DO UPDATE SET entity_arn = excluded.entity_arn, policy = excluded.policy,
            sending_status = excluded.sending_status, aws_ses_status = excluded.aws_ses_status,
            aws_ses_cause = excluded.aws_ses_cause, aws_ses_updated_at = excluded.aws_ses_updated_at,
@@ -134,7 +134,7 @@ export function createD1SesViewStore(db: D1Database) {
       await db
         .prepare(
           `INSERT INTO ses_reputation_views (organization_id, entity_arn, reread_due_at, reread_error)
-           SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM organizations WHERE id = ?1)
+           SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM organizations WHERE id = ?1 AND removed_at IS NULL)
            ON CONFLICT (organization_id) DO UPDATE SET entity_arn = excluded.entity_arn,
              reread_due_at = coalesce(reread_due_at, excluded.reread_due_at), reread_error = excluded.reread_error`,
         )

@@ -1,6 +1,7 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import {
   createD1ReputationGuardStore,
+  type GuardWindow,
   type ReputationGuardAuditEntry,
   type ReputationGuardState,
 } from './d1-guard-store.js';
@@ -87,11 +88,20 @@ export async function evaluateReputationGuard(
   };
 
   const windows: Window[] = [
-    { label: `the last ${settings.windowDays} days`, settings, full, pauseBasis: report.sinceRearm ?? full },
+    {
+      label: `the last ${settings.windowDays} days`,
+      kind: 'long',
+      minutes: settings.windowDays * 1440,
+      settings,
+      full,
+      pauseBasis: report.sinceRearm ?? full,
+    },
   ];
   if (report.short)
     windows.push({
       label: `the last ${report.short.minutes} minutes`,
+      kind: 'short',
+      minutes: report.short.minutes,
       settings: shortWindowSettings(settings),
       full: report.short.verdict,
       pauseBasis: report.short.sinceRearm ?? report.short.verdict,
@@ -124,6 +134,8 @@ export async function evaluateReputationGuard(
       since: now,
       ...pausing.cause,
       configurationSetSending: change?.sending ?? null,
+      decidedBy: pausing.w.kind,
+      windowMinutes: pausing.w.minutes,
     };
     reason = describe('pause', pausing.w.pauseBasis, pausing.w.label, pausing.w.pauseBasis !== pausing.w.full);
   } else {
@@ -146,6 +158,8 @@ export async function evaluateReputationGuard(
       rate: warn?.rate ?? null,
       threshold: warn?.threshold ?? null,
       configurationSetSending: change?.sending ?? sending,
+      decidedBy: warning?.w.kind ?? null,
+      windowMinutes: warning?.w.minutes ?? null,
     };
     if (!unchanged)
       reason = warning
@@ -178,6 +192,8 @@ export async function evaluateReputationGuard(
 /** One judged window: its verdict on everything, and the one that may pause (after a lift, since it). */
 interface Window {
   label: string;
+  kind: GuardWindow;
+  minutes: number;
   settings: ReputationGuardSettings;
   full: ReputationVerdict;
   pauseBasis: ReputationVerdict;

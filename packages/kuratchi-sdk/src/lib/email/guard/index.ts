@@ -32,8 +32,9 @@ export type { LiftSendingPauseOptions } from './lift.js';
 export { SendingPausedError, NotPausedError, ConfigurationSetTakenError } from './errors.js';
 export { InvalidOptionsError } from '../shared/invalid-options.js';
 export type { SesClientInput } from '../ses/client.js';
-export { createD1ReputationGuardStore } from './d1-guard-store.js';
+export { createD1ReputationGuardStore, describeGuardWindow } from './d1-guard-store.js';
 export type {
+  GuardWindow,
   ReputationGuardState,
   ReputationGuardAuditEntry,
   OrganizationReputation,

@@ -57,7 +57,9 @@ export async function rereadSesViews(options: {
   const store = createD1SesViewStore(options.adminDb);
   const byArn = new Map((await store.list()).map((v) => [v.entityArn, v.organizationId]));
   const known = new Set(
-    (await options.adminDb.prepare('SELECT id FROM organizations').all<{ id: string }>()).results.map((r) => r.id),
+    (
+      await options.adminDb.prepare('SELECT id FROM organizations WHERE removed_at IS NULL').all<{ id: string }>()
+    ).results.map((r) => r.id),
   );
   const result: SesViewRereads = { read: [], removed: [], failed: [], ignored: [] };
   for (const arn of new Set(options.entityArns)) {
@@ -126,7 +128,9 @@ async function sweepOnce(options: {
     token = page.NextToken;
   } while (token);
   const known = new Set(
-    (await options.adminDb.prepare('SELECT id FROM organizations').all<{ id: string }>()).results.map((r) => r.id),
+    (
+      await options.adminDb.prepare('SELECT id FROM organizations WHERE removed_at IS NULL').all<{ id: string }>()
+    ).results.map((r) => r.id),
   );
   const tenants = entities.flatMap((entity) => {
     const organizationId = organizationIdOfEntity(entity.ReputationEntityReference ?? '');

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testTime } from '../../../../test/clock.js';
-import { createD1ReputationGuardStore } from './d1-guard-store.js';
+import { createD1ReputationGuardStore, describeGuardWindow } from './d1-guard-store.js';
 import { evaluateReputationGuard } from './evaluate.js';
 import { insertBulkSent } from './fixtures/recipients.js';
 import { liftSendingPause } from './lift.js';
@@ -47,7 +47,14 @@ describe('the short window', () => {
     expect(result.report.short?.verdict).toMatchObject({ recipients: 300, bounced: 30, level: 'pause' });
     expect(result).toMatchObject({ state: 'paused', changed: true });
     const state = await createD1ReputationGuardStore(env.ADMIN_DB).getState('sw-burst');
-    expect(state).toMatchObject({ metric: 'bounce', rate: 0.1, threshold: 0.08 });
+    expect(state).toMatchObject({
+      metric: 'bounce',
+      rate: 0.1,
+      threshold: 0.08,
+      decidedBy: 'short',
+      windowMinutes: 60,
+    });
+    expect(describeGuardWindow(state!)).toBe('short window 60 minutes');
     const [entry] = await createD1ReputationGuardStore(env.ADMIN_DB).listAudit({ organizationId: 'sw-burst' });
     expect(entry?.reason).toBe(
       'bounce rate 10 % crossed the pause threshold 8 % over 300 recipients of the last 60 minutes (30 bounced addresses)',
@@ -66,6 +73,8 @@ describe('the short window', () => {
     });
     const after = await evaluate('sw-burst', new Date(now.getTime() + 5 * MINUTE));
     expect(after.state).toBe('warn'); // the burst is still in the hour: held back, it warns
+    const warned = await createD1ReputationGuardStore(env.ADMIN_DB).getState('sw-burst');
+    expect(describeGuardWindow(warned!)).toBe('short window 60 minutes');
     expect(after.report.short?.sinceRearm).toMatchObject({ recipients: 0, bounced: 0 });
   });
 
@@ -105,5 +114,7 @@ describe('the long window', () => {
     expect(entry?.reason).toBe(
       'bounce rate 5 % crossed the pause threshold 4 % over 2000 recipients of the last 7 days (100 bounced addresses)',
     );
+    const state = await createD1ReputationGuardStore(env.ADMIN_DB).getState('sw-long');
+    expect(describeGuardWindow(state!)).toBe('long window 7 days');
   });
 });

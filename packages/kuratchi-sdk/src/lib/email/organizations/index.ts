@@ -1,7 +1,8 @@
 /**
  * The `organizations/` slice: where each organisation's email database lives: the admin registry,
  * the D1 or Durable Object database of each, the wire that speaks D1's client API to a Durable
- * Object, and the move of an organisation from D1 to a Durable Object (copy, compare, switch).
+ * Object, the move of an organisation from D1 to a Durable Object (copy, compare, switch), and
+ * its removal (routing stops, its database is kept).
  * Re-exports only.
  * @module
  */
@@ -33,6 +34,8 @@ export {
   DEFAULT_ORG_DURABLE_OBJECT_BINDING,
 } from './organizations.js';
 export type { NewOrganization, OrganizationRecord } from './organizations.js';
+export { removeOrganization, listRemovedOrganizations, OrganizationRemoveError } from './org-remove.js';
+export type { RemovedOrganization } from './org-remove.js';
 export {
   ORG_TABLES,
   DERIVED_ORG_TABLES,

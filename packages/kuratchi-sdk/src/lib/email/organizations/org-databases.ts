@@ -95,7 +95,8 @@ export function createOrgBindingCache(options: OrgBindingCacheOptions = {}): Org
 }
 
 /**
- * Reads where an organisation's database lives from the admin database.
+ * Reads where an organisation's database lives from the admin database (a removed organisation
+ * has none: nothing routes to it).
  * @throws {OrgDatabaseError} `organization-not-found`.
  */
 export async function readOrgDatabaseLocation(
@@ -105,7 +106,7 @@ export async function readOrgDatabaseLocation(
   const row = await adminDb
     .prepare(
       `SELECT database_kind AS kind, database_binding AS binding, moving_since AS movingSince
-         FROM organizations WHERE id = ?`,
+         FROM organizations WHERE id = ? AND removed_at IS NULL`,
     )
     .bind(organizationId)
     .first<OrgDatabaseLocation>();

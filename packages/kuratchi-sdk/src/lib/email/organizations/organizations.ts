@@ -139,7 +139,7 @@ async function d1DatabaseHolder(adminDb: D1Database, binding: string): Promise<s
 }
 
 /**
- * Every organisation and where its database lives, by id.
+ * Every organisation and where its database lives, by id (not the removed ones: `listRemovedOrganizations`).
  * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
  */
 export async function listOrganizations(adminDb: D1Database): Promise<OrganizationRecord[]> {
@@ -147,7 +147,7 @@ export async function listOrganizations(adminDb: D1Database): Promise<Organizati
     .prepare(
       `SELECT id, name, database_kind AS kind, database_binding AS binding, moving_since AS movingSince,
               created_at AS createdAt
-         FROM organizations ORDER BY id`,
+         FROM organizations WHERE removed_at IS NULL ORDER BY id`,
     )
     .all<OrganizationRecord>();
   return results;

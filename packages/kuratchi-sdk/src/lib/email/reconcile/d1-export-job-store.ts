@@ -23,6 +23,12 @@ export interface ExportJobRow {
   attempts: number;
   lastError: string | null;
   nextAt: number;
+  /** When CreateExportJob was last called for the row, until its JobId is recorded (null: not since). */
+  createCalledAt: number | null;
+  /** When the row's job was created (null: no job). */
+  jobCreatedAt: number | null;
+  /** The row's jobs given up so far (still CREATED or PROCESSING too long after creation). */
+  jobsGivenUp: number;
 }
 
 /** The admin database's export-job state (admin migration 0021). */
@@ -59,6 +65,9 @@ const COLUMNS: Record<keyof ExportJobRow, string> = {
   attempts: 'attempts',
   lastError: 'last_error',
   nextAt: 'next_at',
+  createCalledAt: 'create_called_at',
+  jobCreatedAt: 'job_created_at',
+  jobsGivenUp: 'jobs_given_up',
 };
 const SELECT = `SELECT ${Object.entries(COLUMNS)
   .map(([key, column]) => `${column} AS "${key}"`)

@@ -1,5 +1,12 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { CreateExportJobCommand, GetExportJobCommand, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import {
+  CancelExportJobCommand,
+  CreateExportJobCommand,
+  GetExportJobCommand,
+  ListExportJobsCommand,
+  SESv2Client,
+  SendEmailCommand,
+} from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { env } from 'cloudflare:test';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -438,6 +445,109 @@ describe('bulk reconciliation through SESv2 export jobs (aws-sdk-client-mock, re
     expect(c.s3Mock.calls()).toHaveLength(0);
     expect(await eventsOf(email.emailId)).toEqual([
       { event_type: 'Delivery', source: 'reconcile', occurred_at: deliveredAt.getTime() },
+    ]);
+  });
+});
+
+describe('export jobs that went wrong', () => {
+  it("follows the job SES made when CreateExportJob's answer was lost (ListExportJobs), instead of making a second", async () => {
+    const d = day();
+    const c = clients();
+    const now = d.after();
+    const prefix = `${DESTINATION}${d.name}/${d.start}-${d.end}/`;
+    // SES made the job, the answer never arrived.
+    c.sesMock.on(CreateExportJobCommand).rejects(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }));
+    expect(await run(c, now)).toMatchObject({ created: 0, failed: 1 });
+    const range = { StartDate: new Date(d.start), EndDate: new Date(d.end), MaxResults: 10_000 };
+    const job = (JobId: string, S3Url: string) => ({
+      JobId,
+      ExportSourceType: 'MESSAGE_INSIGHTS' as const,
+      JobStatus: 'PROCESSING' as const,
+      ExportDataSource: { MessageInsightsDataSource: range },
+      ExportDestination: { DataFormat: 'JSON' as const, S3Url },
+    });
+    c.sesMock
+      .on(ListExportJobsCommand)
+      .resolvesOnce({
+        ExportJobs: [
+          { JobId: 'job-older', JobStatus: 'COMPLETED', CreatedTimestamp: new Date(now.getTime() - 2 * DAY) },
+          { JobId: 'job-failed', JobStatus: 'FAILED', CreatedTimestamp: now },
+        ],
+        NextToken: 'page-2',
+      })
+      .resolves({
+        ExportJobs: [
+          { JobId: 'job-staging', JobStatus: 'PROCESSING', CreatedTimestamp: now },
+          { JobId: 'job-lost', JobStatus: 'PROCESSING', CreatedTimestamp: now },
+        ],
+      });
+    // Another deployment of the account exports the same day elsewhere.
+    c.sesMock.on(GetExportJobCommand, { JobId: 'job-staging' }).resolves(job('job-staging', 's3://staging/ses/'));
+    c.sesMock.on(GetExportJobCommand, { JobId: 'job-lost' }).resolves(job('job-lost', prefix));
+
+    expect(await run(c, d.after(10 * MINUTE))).toMatchObject({ found: 1, created: 0, failed: 0 });
+    // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_ListExportJobs.html
+    expect(c.sesMock.commandCalls(ListExportJobsCommand).map((call) => call.args[0].input)).toEqual([
+      { ExportSourceType: 'MESSAGE_INSIGHTS' },
+      { ExportSourceType: 'MESSAGE_INSIGHTS', NextToken: 'page-2' },
+    ]);
+    expect(c.sesMock.commandCalls(GetExportJobCommand).map((call) => call.args[0].input.JobId)).toEqual([
+      'job-staging',
+      'job-lost',
+    ]);
+    expect(c.sesMock.commandCalls(CreateExportJobCommand)).toHaveLength(1);
+    expect(await rows(d.name)).toMatchObject([{ state: 'export', job_id: 'job-lost', attempts: 0, last_error: null }]);
+  });
+
+  it('gives up a job still PROCESSING a day after its creation: cancelled, counted, the error kept, a new job made', async () => {
+    const d = day();
+    const c = clients();
+    c.sesMock.on(CreateExportJobCommand).resolvesOnce({ JobId: 'job-slow' }).resolves({ JobId: 'job-next' });
+    c.sesMock.on(GetExportJobCommand).resolves({ JobStatus: 'PROCESSING' });
+    c.sesMock.on(CancelExportJobCommand).resolves({});
+    const created = d.after();
+    await run(c, created);
+    expect(await run(c, new Date(created.getTime() + 23 * HOUR))).toMatchObject({ polled: 1, givenUp: 0 });
+    expect(await rows(d.name)).toMatchObject([{ state: 'export', job_id: 'job-slow', job_status: 'PROCESSING' }]);
+
+    const late = new Date(created.getTime() + 24 * HOUR);
+    expect(await run(c, late)).toMatchObject({ givenUp: 1 });
+    // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_CancelExportJob.html
+    expect(c.sesMock.commandCalls(CancelExportJobCommand).map((call) => call.args[0].input)).toEqual([
+      { JobId: 'job-slow' },
+    ]);
+    const [row] = await env.ADMIN_DB.prepare(
+      'SELECT state, job_id, jobs_given_up, last_error, next_at FROM reconcile_export_jobs WHERE day = ?',
+    )
+      .bind(d.name)
+      .all()
+      .then((r) => r.results);
+    expect(row).toEqual({
+      state: 'create',
+      job_id: null,
+      jobs_given_up: 1,
+      last_error: 'Error: export job job-slow still PROCESSING 24 h after its creation: given up (cancelled)',
+      next_at: late.getTime() + 10 * MINUTE,
+    });
+    await run(c, new Date(late.getTime() + 10 * MINUTE));
+    expect(await rows(d.name)).toMatchObject([{ state: 'export', job_id: 'job-next' }]);
+  });
+
+  it('refuses an export file of another layout with a clear error, importing nothing, and retries it', async () => {
+    const d = day();
+    const c = clients();
+    const prefix = `${DESTINATION}${d.name}/${d.start}-${d.end}/`;
+    c.sesMock.on(CreateExportJobCommand).resolves({ JobId: 'job-csv' });
+    await run(c, d.after());
+    completed(c, 'job-csv', prefix, ['message_id,destination,last_delivery_event', 'm-1,ana@example.com,DELIVERY']);
+    expect(await run(c, d.after(10 * MINUTE))).toMatchObject({ failed: 1, records: 0, done: 0 });
+    expect(await rows(d.name)).toMatchObject([
+      {
+        state: 'export',
+        records_imported: 0,
+        attempts: 1,
+        last_error: `ExportFileShapeError: the export file at ${prefix} has 2 entries and none is a message-insights record (MessageId and Insights[]): its layout is not the one this importer reads; nothing imported`,
+      },
     ]);
   });
 });

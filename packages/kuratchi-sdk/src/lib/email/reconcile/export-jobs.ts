@@ -16,7 +16,8 @@ import {
   type ExportJobRow,
   type ExportJobStore,
 } from './d1-export-job-store.js';
-import { readExportRecords } from './export-records.js';
+import { cancelExportJob, EXPORT_JOB_GIVE_UP_MS, findUnrecordedExportJob } from './export-job-recovery.js';
+import { readExportRecords, requireInsightsRecords } from './export-records.js';
 import { sesEventsFromInsights, type InsightsSubject } from './insights-events.js';
 import { createThrottle, type Throttle } from './throttle.js';
 
@@ -36,6 +37,10 @@ export interface ExportJobsReport {
   days: number;
   /** CreateExportJob calls that answered a JobId. */
   created: number;
+  /** Jobs SES created whose JobId we had not recorded, found with ListExportJobs (not created again). */
+  found: number;
+  /** Jobs still CREATED or PROCESSING a day after creation: cancelled, a new one is created. */
+  givenUp: number;
   /** GetExportJob calls. */
   polled: number;
   /** Jobs that came back full and were split in two. */
@@ -99,8 +104,12 @@ export interface ExportJobsOptions {
  * 1. each UTC day that ended `afterMs` ago gets a row, once (missed days of the last
  *    {@link CATCH_UP_DAYS} are caught up; the first run starts with the last ended day);
  * 2. a `create` row calls CreateExportJob (MessageInsightsDataSource StartDate/EndDate, both
- *    inclusive, `MaxResults`; ExportDestination `DataFormat` JSON, `S3Url` under `destination`);
- * 3. an `export` row calls GetExportJob: CREATED/PROCESSING waits for the next run; FAILED or
+ *    inclusive, `MaxResults`; ExportDestination `DataFormat` JSON, `S3Url` under `destination`),
+ *    noting the call first: a row whose earlier call's answer was lost looks for that job with
+ *    ListExportJobs (`findUnrecordedExportJob`) and follows it instead of creating a second;
+ * 3. an `export` row calls GetExportJob: CREATED/PROCESSING waits for the next run, up to a day
+ *    after the job's creation (`EXPORT_JOB_GIVE_UP_MS`), then the job is given up (cancelled,
+ *    counted in `jobs_given_up`, the error recorded) and a new one created; FAILED or
  *    CANCELLED goes back to `create` (a new job); COMPLETED reads the file at
  *    `ExportDestination.S3Url` (`s3://` with the S3 client, a prefix listed with ListObjectsV2;
  *    `https://` a pre-signed URL, fetched). A job is **full** when its file holds `MaxResults`
@@ -115,6 +124,7 @@ export interface ExportJobsOptions {
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_MessageInsightsDataSource.html
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_ExportDestination.html
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetExportJob.html
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_ListExportJobs.html
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_ExportStatistics.html
  */
 export async function runExportJobs(options: ExportJobsOptions, now: Date): Promise<ExportJobsReport> {
@@ -128,6 +138,8 @@ export async function runExportJobs(options: ExportJobsOptions, now: Date): Prom
   const report: ExportJobsReport = {
     days: 0,
     created: 0,
+    found: 0,
+    givenUp: 0,
     polled: 0,
     split: 0,
     failed: 0,
@@ -164,8 +176,29 @@ export async function runExportJobs(options: ExportJobsOptions, now: Date): Prom
 
   for (const row of await store.due(at, options.maxRowsPerRun ?? 10)) {
     if (row.state === 'create') {
+      const prefix = `${options.destination}${row.day}/${row.rangeStart}-${row.rangeEnd}/`;
       await throttle.wait();
       try {
+        // An earlier call's answer was lost: its job, if SES made it, is found instead of made twice.
+        const found = row.createCalledAt === null ? null : await findUnrecordedExportJob(ses, row, prefix);
+        if (found) {
+          report.found++;
+          await store.update(
+            row.id,
+            {
+              state: 'export',
+              jobId: found.jobId,
+              jobCreatedAt: found.createdAt ?? row.createCalledAt,
+              createCalledAt: null,
+              attempts: 0,
+              lastError: null,
+              nextAt: at,
+            },
+            at,
+          );
+          continue;
+        }
+        await store.update(row.id, { createCalledAt: at }, at);
         const answer = await ses.send(
           new CreateExportJobCommand({
             ExportDataSource: {
@@ -177,7 +210,7 @@ export async function runExportJobs(options: ExportJobsOptions, now: Date): Prom
             },
             ExportDestination: {
               DataFormat: 'JSON',
-              S3Url: `${options.destination}${row.day}/${row.rangeStart}-${row.rangeEnd}/`,
+              S3Url: prefix,
             },
           }),
         );
@@ -185,7 +218,15 @@ export async function runExportJobs(options: ExportJobsOptions, now: Date): Prom
         report.created++;
         await store.update(
           row.id,
-          { state: 'export', jobId: answer.JobId, attempts: 0, lastError: null, nextAt: at },
+          {
+            state: 'export',
+            jobId: answer.JobId,
+            jobCreatedAt: at,
+            createCalledAt: null,
+            attempts: 0,
+            lastError: null,
+            nextAt: at,
+          },
           at,
         );
       } catch (error) {
@@ -204,7 +245,7 @@ export async function runExportJobs(options: ExportJobsOptions, now: Date): Prom
       } catch (error) {
         // An unknown job id cannot complete: a new job is created.
         const gone = (error as { name?: string }).name === 'NotFoundException';
-        await fail(row, error, gone ? { state: 'create', jobId: null, jobStatus: null } : {});
+        await fail(row, error, gone ? { state: 'create', jobId: null, jobStatus: null, jobCreatedAt: null } : {});
         continue;
       }
       const status = job.JobStatus ?? 'CREATED';
@@ -212,16 +253,24 @@ export async function runExportJobs(options: ExportJobsOptions, now: Date): Prom
         await fail(
           row,
           new Error(`export job ${row.jobId} ${status}: ${job.FailureInfo?.ErrorMessage ?? 'no reason given'}`),
-          {
-            state: 'create',
-            jobId: null,
-            jobStatus: status,
-          },
+          { state: 'create', jobId: null, jobStatus: status, jobCreatedAt: null },
         );
         continue;
       }
       if (status !== 'COMPLETED') {
-        await store.update(row.id, { jobStatus: status, nextAt: at }, at);
+        const createdAt = row.jobCreatedAt ?? job.CreatedTimestamp?.getTime() ?? at;
+        if (at - createdAt < EXPORT_JOB_GIVE_UP_MS) {
+          await store.update(row.id, { jobStatus: status, jobCreatedAt: createdAt, nextAt: at }, at);
+          continue;
+        }
+        report.givenUp++;
+        const cancel = await cancelExportJob(ses, row.jobId!);
+        const hours = Math.floor((at - createdAt) / 3_600_000);
+        await fail(
+          row,
+          new Error(`export job ${row.jobId} still ${status} ${hours} h after its creation: given up (${cancel})`),
+          { state: 'create', jobId: null, jobStatus: status, jobCreatedAt: null, jobsGivenUp: row.jobsGivenUp + 1 },
+        );
         continue;
       }
       if (!job.ExportDestination?.S3Url) {
@@ -362,7 +411,8 @@ async function applyRecords(
 /**
  * The records of an export job's output: `https://` (a pre-signed URL) fetched; `s3://bucket/key`
  * read with GetObject, or, ending in `/`, every object under the prefix (ListObjectsV2, key
- * order). Gzip (magic bytes 1f 8b) is decompressed.
+ * order). Gzip (magic bytes 1f 8b) is decompressed. A file of entries none of which is a
+ * message-insights record is refused (`ExportFileShapeError`): the row keeps the error and retries.
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
  */
@@ -370,7 +420,7 @@ async function readExportFile(s3: S3Client, url: string, fetcher: typeof fetch) 
   if (url.startsWith('https://')) {
     const response = await fetcher(url, { redirect: 'manual' });
     if (response.status !== 200) throw new Error(`GET of the export file answered ${response.status}`);
-    return readExportRecords(await text(new Uint8Array(await response.arrayBuffer())));
+    return requireInsightsRecords(readExportRecords(await text(new Uint8Array(await response.arrayBuffer()))), url);
   }
   const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(url);
   if (!match) throw new Error(`not an s3:// or https:// URL: ${url}`);
@@ -392,7 +442,7 @@ async function readExportFile(s3: S3Client, url: string, fetcher: typeof fetch) 
     const bytes = new Uint8Array(await new Response(object.Body as ReadableStream).arrayBuffer());
     records.push(...readExportRecords(await text(bytes)));
   }
-  return records;
+  return requireInsightsRecords(records, url);
 }
 
 async function text(bytes: Uint8Array<ArrayBuffer>): Promise<string> {

@@ -65,3 +65,23 @@ function insightsEvent(item: unknown): InsightsEvent[] {
   if (!time || Number.isNaN(time.getTime())) return [];
   return [{ ...(event as InsightsEvent), Timestamp: time }];
 }
+
+/** An export file none of whose entries is a message-insights record: its layout is not the one we read. */
+export class ExportFileShapeError extends Error {
+  override name = 'ExportFileShapeError';
+}
+
+/**
+ * The records of a whole export file, refused (an {@link ExportFileShapeError}) when it has
+ * entries and none is a message-insights record: a layout other than the one
+ * {@link readExportRecords} assumes (undocumented, so it may change) must stop the import with a
+ * clear error, not import nothing. A file with some such entries among records is read (they are
+ * counted as unreadable); an empty file has nothing to import.
+ */
+export function requireInsightsRecords<T>(records: ReadonlyArray<T | null>, url: string): Array<T | null> {
+  if (records.length > 0 && records.every((record) => record === null))
+    throw new ExportFileShapeError(
+      `the export file at ${url} has ${records.length} entries and none is a message-insights record (MessageId and Insights[]): its layout is not the one this importer reads; nothing imported`,
+    );
+  return [...records];
+}

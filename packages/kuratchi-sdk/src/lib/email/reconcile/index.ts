@@ -20,6 +20,7 @@ export { readVdmStatus, VDM_OFF_MESSAGE } from './vdm.js';
 export type { VdmStatus } from './vdm.js';
 export { runExportJobs, EXPORT_MAX_RESULTS } from './export-jobs.js';
 export type { ExportJobsOptions, ExportJobsReport } from './export-jobs.js';
-export { readExportRecords } from './export-records.js';
+export { readExportRecords, requireInsightsRecords, ExportFileShapeError } from './export-records.js';
+export { findUnrecordedExportJob, EXPORT_JOB_GIVE_UP_MS } from './export-job-recovery.js';
 export { createD1ExportJobStore, exportJobRowId } from './d1-export-job-store.js';
 export type { ExportJobRow, ExportJobState, ExportJobStore } from './d1-export-job-store.js';

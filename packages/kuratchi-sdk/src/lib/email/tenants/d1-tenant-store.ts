@@ -142,14 +142,14 @@ export function createD1TenantStore(db: D1Database) {
     },
 
     /**
-     * Tenants of organisations that are gone become `delete-pending` (due now); returns how many.
-     * Any removal of an organisation's row thus deletes its tenant.
+     * Tenants of organisations that are gone or removed become `delete-pending` (due now);
+     * returns how many. Any removal of an organisation thus deletes its tenant.
      */
     async markOrphansForDeletion(now: number): Promise<number> {
       const result = await db
         .prepare(
           `UPDATE ses_tenants SET state = 'delete-pending', attempts = 0, next_attempt_at = ?, last_error = NULL, updated_at = ?
-            WHERE state <> 'delete-pending' AND organization_id NOT IN (SELECT id FROM organizations)`,
+            WHERE state <> 'delete-pending' AND organization_id NOT IN (SELECT id FROM organizations WHERE removed_at IS NULL)`,
         )
         .bind(now, now)
         .run();
@@ -168,11 +168,12 @@ export function createD1TenantStore(db: D1Database) {
       return result.meta.changes === 1;
     },
 
-    /** Organisations without a tenant row (in id order, at most `limit`). */
+    /** Organisations (not removed) without a tenant row (in id order, at most `limit`). */
     async organizationsWithoutTenant(limit: number): Promise<string[]> {
       const { results } = await db
         .prepare(
-          `SELECT id FROM organizations WHERE id NOT IN (SELECT organization_id FROM ses_tenants) ORDER BY id LIMIT ?`,
+          `SELECT id FROM organizations WHERE removed_at IS NULL AND id NOT IN (SELECT organization_id FROM ses_tenants)
+            ORDER BY id LIMIT ?`,
         )
         .bind(limit)
         .all<{ id: string }>();

@@ -4,6 +4,8 @@ import {
   CreateTenantResourceAssociationCommand,
   DeleteTenantCommand,
   GetTenantCommand,
+  type GetTenantCommandOutput,
+  PutTenantSuppressionAttributesCommand,
   UpdateReputationEntityCustomerManagedStatusCommand,
   type SESv2Client,
 } from '@aws-sdk/client-sesv2';
@@ -27,12 +29,21 @@ const TENANT_SUPPRESSION: Pick<CreateTenantCommandInput, 'SuppressionAttributes'
   SuppressionAttributes: { SuppressionScope: 'TENANT', SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
 };
 
+/** Whether a tenant's suppression attributes (as GetTenant answers them) are {@link TENANT_SUPPRESSION}'s. */
+function ownSuppression(tenant: NonNullable<GetTenantCommandOutput['Tenant']>): boolean {
+  const { SuppressionScope, SuppressedReasons = [] } = tenant.SuppressionAttributes ?? {};
+  const wanted = TENANT_SUPPRESSION.SuppressionAttributes!.SuppressedReasons!;
+  return SuppressionScope === 'TENANT' && wanted.every((reason) => SuppressedReasons.includes(reason));
+}
+
 /**
  * Creates the tenant (CreateTenant; its name is the organisation's id, so no tag is needed), or reads it when it exists
- * already (AlreadyExistsException: a retry after a lost answer), so calling it twice is harmless.
- * A tenant made here keeps its own suppression list; one that existed keeps what it had.
+ * already (AlreadyExistsException: a retry after a lost answer, or a tenant made by hand), so calling it twice is
+ * harmless. Either way the tenant ends with its own suppression list: one that existed without it gets it
+ * (PutTenantSuppressionAttributes).
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_CreateTenant.html
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetTenant.html
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_PutTenantSuppressionAttributes.html
  */
 export async function createTenantAtSes(ses: SESv2Client, tenantName: string): Promise<SesTenant> {
   try {
@@ -41,8 +52,23 @@ export async function createTenantAtSes(ses: SESv2Client, tenantName: string): P
     return { tenantArn: created.TenantArn, sendingStatus: created.SendingStatus ?? null };
   } catch (error) {
     if (!named(error, 'AlreadyExistsException')) throw error;
-    return getTenantAtSes(ses, tenantName);
+    const tenant = await readTenant(ses, tenantName);
+    if (!ownSuppression(tenant))
+      await ses.send(
+        new PutTenantSuppressionAttributesCommand({
+          TenantName: tenantName,
+          ...TENANT_SUPPRESSION.SuppressionAttributes,
+        }),
+      );
+    return { tenantArn: tenant.TenantArn!, sendingStatus: tenant.SendingStatus ?? null };
   }
+}
+
+/** GetTenant's tenant, with its ARN. */
+async function readTenant(ses: SESv2Client, tenantName: string) {
+  const { Tenant } = await ses.send(new GetTenantCommand({ TenantName: tenantName }));
+  if (!Tenant?.TenantArn) throw new Error(`SES answered GetTenant ${tenantName} without a TenantArn`);
+  return Tenant;
 }
 
 /**
@@ -50,9 +76,8 @@ export async function createTenantAtSes(ses: SESv2Client, tenantName: string): P
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetTenant.html
  */
 export async function getTenantAtSes(ses: SESv2Client, tenantName: string): Promise<SesTenant> {
-  const { Tenant } = await ses.send(new GetTenantCommand({ TenantName: tenantName }));
-  if (!Tenant?.TenantArn) throw new Error(`SES answered GetTenant ${tenantName} without a TenantArn`);
-  return { tenantArn: Tenant.TenantArn, sendingStatus: Tenant.SendingStatus ?? null };
+  const tenant = await readTenant(ses, tenantName);
+  return { tenantArn: tenant.TenantArn!, sendingStatus: tenant.SendingStatus ?? null };
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   CreateTenantResourceAssociationCommand,
   DeleteTenantCommand,
   GetTenantCommand,
+  PutTenantSuppressionAttributesCommand,
   SESv2Client,
   UpdateReputationEntityCustomerManagedStatusCommand,
 } from '@aws-sdk/client-sesv2';
@@ -79,6 +80,32 @@ describe("an organisation's SES tenant", () => {
     expect((await store().resources('tn-acme')).map((r) => [r.kind, r.name, r.state])).toEqual([
       ['configuration-set', 'kuratchi-email-tracking', 'associated'],
       ['identity', 'mail.example.com', 'associated'],
+    ]);
+  });
+
+  it('that existed already (AlreadyExistsException) ends with its own suppression list, like a new one', async () => {
+    const now = testTime(0);
+    const { ses, mock } = sesStub();
+    const exists = () => Object.assign(new Error('the tenant exists'), { name: 'AlreadyExistsException' });
+    mock.on(CreateTenantCommand).rejects(exists());
+    const tenant = (org: string, SuppressionAttributes?: object) => ({
+      Tenant: { TenantName: org, TenantArn: arnOf(org), SendingStatus: 'ENABLED' as const, SuppressionAttributes },
+    });
+    mock.on(GetTenantCommand, { TenantName: 'tn-old' }).resolves(tenant('tn-old'));
+    mock
+      .on(GetTenantCommand, { TenantName: 'tn-kept' })
+      .resolves(tenant('tn-kept', { SuppressionScope: 'TENANT', SuppressedReasons: ['COMPLAINT', 'BOUNCE'] }));
+    mock.on(PutTenantSuppressionAttributesCommand).resolves({});
+    for (const org of ['tn-old', 'tn-kept']) {
+      await addOrganization(org);
+      const run = await provisionSesTenant({ adminDb: env.ADMIN_DB, ses, resources, organizationId: org, now });
+      expect(run.failures).toEqual([]);
+      expect(await store().get(org)).toMatchObject({ state: 'created', tenantArn: arnOf(org) });
+    }
+    // Only the tenant on the account's list (no SuppressionAttributes: ACCOUNT scope) is changed.
+    // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_PutTenantSuppressionAttributes.html
+    expect(mock.commandCalls(PutTenantSuppressionAttributesCommand).map((c) => c.args[0].input)).toEqual([
+      { TenantName: 'tn-old', SuppressionScope: 'TENANT', SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
     ]);
   });
 

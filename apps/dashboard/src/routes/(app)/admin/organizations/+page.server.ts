@@ -1,4 +1,4 @@
-import { listOrganizations } from 'kuratchi-sdk/internal/d1';
+import { listOrganizations, listRemovedOrganizations } from 'kuratchi-sdk/internal/d1';
 import { createD1ReputationGuardStore } from 'kuratchi-sdk/internal/guard';
 import type { Actions, PageServerLoad } from './$types';
 import { readOrganizationStorage, STORAGE_WARN_FRACTION } from '$lib/server/bounds/storage';
@@ -6,6 +6,7 @@ import { liftFromForm } from '$lib/server/reputation/lift';
 import { rankedOrganizations } from '$lib/server/reputation/overview';
 import { readReputationSettings } from '$lib/server/reputation/settings';
 import { sesViews } from '$lib/server/reputation/ses-view';
+import { offboardOrganization } from '$lib/server/users/offboard';
 import { onboardOrganization } from '$lib/server/users/onboard';
 import { formAction, requireSuperadmin, superadminChange } from '$lib/server/users/page-actions';
 
@@ -14,23 +15,34 @@ const superadmin = (locals: App.Locals) => requireSuperadmin(locals, 'see organi
 /**
  * Every organisation's reputation guard state, worst first, where its database lives (D1 or its
  * Durable Object) with its size, rows and oldest event as the cron last measured them, SES's
- * view of its tenant as last read, and the audit log (superadmin only).
+ * view of its tenant as last read, the audit log, and the removed organisations with their kept
+ * databases (superadmin only).
  */
 export const load: PageServerLoad = async ({ locals, platform }) => {
   superadmin(locals);
   const settings = readReputationSettings(platform!.env);
   const adminDb = locals.kuratchi.getAdminDb();
-  const [organizations, audit, locations, ses, storage] = await Promise.all([
+  const [organizations, audit, locations, ses, storage, removed] = await Promise.all([
     rankedOrganizations(adminDb, settings),
     createD1ReputationGuardStore(adminDb).listAudit({ limit: 100 }),
     listOrganizations(adminDb),
     sesViews(adminDb),
     readOrganizationStorage(adminDb),
+    listRemovedOrganizations(adminDb),
   ]);
   const databases = Object.fromEntries(
     locations.map(({ id, kind, binding, movingSince }) => [id, { kind, binding, movingSince }]),
   );
-  return { settings, organizations, audit, databases, ses, storage, storageWarnFraction: STORAGE_WARN_FRACTION };
+  return {
+    settings,
+    organizations,
+    audit,
+    databases,
+    ses,
+    storage,
+    storageWarnFraction: STORAGE_WARN_FRACTION,
+    removed,
+  };
 };
 
 export const actions: Actions = {
@@ -53,6 +65,22 @@ export const actions: Actions = {
         ...(field('adminName') ? { adminName: field('adminName') } : {}),
       });
       return { created: { id: organization.id, name: organization.name }, invitation, tenant };
+    });
+  },
+  /**
+   * Removes an organisation, its id typed again as `confirm` (users/offboard.ts: the rule of
+   * `POST /api/ops/organizations/{id}/remove` too): routing stops, its database is kept.
+   */
+  remove: async ({ locals, platform, request, url }) => {
+    const change = superadminChange(locals, url, 'remove organisations');
+    const form = await request.formData();
+    const organizationId = String(form.get('organizationId') ?? '').trim();
+    return formAction(async () => {
+      const { organization, tenant, database } = await offboardOrganization(platform!.env, change, {
+        organizationId,
+        confirm: String(form.get('confirm') ?? '').trim(),
+      });
+      return { removed: { id: organization.id, name: organization.name }, tenant, database };
     });
   },
 };

@@ -127,6 +127,19 @@ describe('a superadmin', () => {
     const log = await getPage('/emails', { cookie });
     expect(log.status).toBe(200);
     expect(await log.text()).toContain('New Co');
+
+    // Removed from the same page, its id typed twice: its admin's pages find no database any more.
+    const remove = (confirm: string) =>
+      postForm('/admin/organizations?/remove', { organizationId: id, confirm }, { cookie: root });
+    const unconfirmed = await remove('org-else');
+    expect(unconfirmed.status).toBe(400);
+    expect(await unconfirmed.text()).toMatch(/confirm: must be the organisation(&#39;|'|&#x27;)s id/);
+    const removed = await remove(id);
+    expect(removed.status).toBe(200);
+    expect(await removed.text()).toContain(`New Co (${id}) is removed`);
+    expect((await getPage('/admin/organizations', { cookie: root })).status).toBe(200);
+    const after = await getPage('/emails', { cookie });
+    expect([after.status, after.headers.get('location')]).toEqual([303, expect.stringMatching(/^\/auth\/signin/)]);
   });
 
   it('is refused a bad id, a taken id or a taken admin address, and nothing is left behind', async () => {

@@ -298,4 +298,55 @@ describe('an organisation created with KURATCHI_SES_TENANTS=on', () => {
     expect(await tenantRow(id)).toEqual({ state: 'create-pending', arn: null, attempts: 1 });
     expect(await count(`organizations WHERE id = '${id}'`)).toBe(1);
   });
+
+  it('is removed by a superadmin: nothing routes to it, its tenant is deleted, its database kept; refusals', async () => {
+    await seedOrganizations();
+    const id = `org-leave-${crypto.randomUUID().slice(0, 8)}`;
+    const arn = `arn:aws:ses:eu-west-1:123456789012:tenant/${id}/t-1`;
+    await scriptHost(HOST, [
+      { method: 'POST', pathPrefix: '/v2/email/tenants/delete', json: {} },
+      { method: 'POST', pathPrefix: '/v2/email/tenants/resources', json: {} },
+      { method: 'POST', pathPrefix: '/v2/email/tenants', json: { TenantName: id, TenantArn: arn } },
+    ]);
+    const noMail = { ...TENANTS, KURATCHI_MAIL_FROM: undefined };
+    expect((await ops('POST', '/api/ops/organizations', { id, name: 'Leaving' }, noMail)).status).toBe(201);
+    const remove = (body: unknown) => ops('POST', `/api/ops/organizations/${id}/remove`, body, noMail);
+    for (const [body, message] of [
+      [{}, `confirm: must be the organisation's id (${id})`],
+      [{ confirm: 'org-other' }, `confirm: must be the organisation's id (${id})`],
+    ] as const) {
+      const refused = await remove(body);
+      expect([refused.status, await refused.json()]).toEqual([400, { error: 'invalid-request', message }]);
+    }
+    expect(await count(`organizations WHERE id = '${id}' AND removed_at IS NULL`)).toBe(1);
+
+    const removed = await remove({ confirm: id });
+    expect(removed.status).toBe(200);
+    expect(await removed.json()).toMatchObject({
+      organization: { id, kind: 'durable-object', binding: 'ORG_DO', removedBy: 'ops-token' },
+      tenant: { done: [`tenant ${id} deleted at SES`], failures: [] },
+      database: `its Durable Object (namespace ORG_DO, idFromName("${id}")) keeps its mail; nothing here deletes it`,
+    });
+    // https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_DeleteTenant.html
+    expect((await requestsTo(HOST)).map((r) => [new URL(r.url).pathname, r.body && JSON.parse(r.body)]).at(-1)).toEqual(
+      ['/v2/email/tenants/delete', { TenantName: id }],
+    );
+    expect(await tenantRow(id)).toBeNull();
+    const listed = await (
+      await ops('GET', '/api/ops/organizations')
+    ).json<{
+      organizations: Array<{ id: string }>;
+      removed: Array<{ id: string }>;
+    }>();
+    expect(listed.organizations.map((o) => o.id)).not.toContain(id);
+    expect(listed.removed.map((o) => o.id)).toContain(id);
+    // Nothing routes to it: its database is not found.
+    const reconcile = await ops('POST', '/api/ops/reconcile', { organizationId: id }, noMail);
+    expect(reconcile.status).toBe(404);
+    // Removed once: a second removal, and an unknown one, are not found.
+    for (const path of [`/api/ops/organizations/${id}/remove`, '/api/ops/organizations/org-nobody/remove']) {
+      const again = await ops('POST', path, { confirm: path.split('/')[4] }, noMail);
+      expect(again.status).toBe(404);
+    }
+  });
 });
