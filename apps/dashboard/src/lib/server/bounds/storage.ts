@@ -71,7 +71,7 @@ export async function measureOrganizationStorage(
     .prepare(
       `SELECT o.id, o.database_kind AS kind, o.database_binding AS binding FROM organizations o
        LEFT JOIN organization_storage s ON s.organization_id = o.id
-       WHERE o.moving_since IS NULL AND (s.attempted_at IS NULL OR s.attempted_at <= ?1)
+       WHERE o.moving_since IS NULL AND o.removed_at IS NULL AND (s.attempted_at IS NULL OR s.attempted_at <= ?1)
        ORDER BY coalesce(s.attempted_at, 0), o.id LIMIT ?2`,
     )
     .bind(now - STORAGE_MEASURE_EVERY_MS, limit)
