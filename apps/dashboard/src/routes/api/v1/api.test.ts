@@ -5,6 +5,7 @@ import type { SnsSigner } from 'kuratchi-sdk/email/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authenticateApiKey, createApiKey, LAST_USE_RESOLUTION_MS } from '../../../lib/server/api/keys';
 import { API_OPERATIONS } from '../../../lib/server/api/openapi';
+import { API_MAX_BODY_BYTES } from '../../../lib/server/api/route';
 import { scriptHost } from '../../../../test/fake-http';
 import { addUser, getPage, postForm, signInCookie } from '../../../../test/forms';
 import { ORGS, post, seedOrganizations, signedEvent, testSigner } from '../../../../test/support';
@@ -45,7 +46,6 @@ async function api(
   const headers: Record<string, string> = { ...options.headers };
   if (key) headers.authorization = `Bearer ${key}`;
   if (options.body !== undefined) headers['content-type'] ??= 'application/json';
-  const ctx = createExecutionContext();
   const request = new Request(`http://127.0.0.1${path}`, {
     method,
     headers,
@@ -53,9 +53,16 @@ async function api(
       ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }
       : {}),
   });
-  const response = await worker.fetch!(request as never, { ...env, ...SEND_ENV, ...options.env }, ctx);
-  await waitOnExecutionContext(ctx);
+  const response = await call(request, options.env);
   await conforms(response.clone(), method, options.route ?? new URL(request.url).pathname);
+  return response;
+}
+
+/** `request` to the built Worker, answered as is. */
+async function call(request: Request, extraEnv: Record<string, string> = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch!(request as never, { ...env, ...SEND_ENV, ...extraEnv }, ctx);
+  await waitOnExecutionContext(ctx);
   return response;
 }
 
@@ -295,6 +302,34 @@ describe('GET /api/v1/emails and /api/v1/emails/{id}', () => {
   });
 });
 
+describe('GET /api/v1/emails?tag=', () => {
+  it('lists the emails sent with a tag (name:value), as stored by sendEmail, and refuses a malformed tag', async () => {
+    const campaign = `spring-${crypto.randomUUID().slice(0, 8)}`;
+    const ids: string[] = [];
+    for (const [i, tags] of [{ campaign }, { campaign, lang: 'en' }, { campaign: `${campaign}-x` }].entries()) {
+      const answer = await send(keys.acmeSend, `ses-tag-${campaign}-${i}`, { to: `tag${i}@example.com`, tags });
+      expect(answer.status).toBe(202);
+      ids.push((await answer.json<{ id: string }>()).id);
+    }
+    const list = async (query: string) =>
+      (await (await api(keys.acmeRead, 'GET', `/api/v1/emails?${query}`)).json<{ emails: { id: string }[] }>()).emails.map(
+        (e) => e.id,
+      );
+    expect(await list(`tag=campaign:${campaign}`)).toEqual([ids[1], ids[0]]);
+    expect(await list(`tag=lang:en&recipient=tag1`)).toEqual([ids[1]]);
+    expect(await list(`tag=campaign:${campaign}&limit=1&recipient=tag0`)).toEqual([ids[0]]);
+    // Another organisation's key does not see Acme's tagged emails.
+    expect(
+      (await (await api(keys.globexSend, 'GET', `/api/v1/emails?tag=campaign:${campaign}`)).json<{ emails: unknown[] }>())
+        .emails,
+    ).toEqual([]);
+    for (const tag of ['campaign', 'campaign:a b', ':x']) {
+      const bad = await api(keys.acmeRead, 'GET', `/api/v1/emails?tag=${encodeURIComponent(tag)}`);
+      expect([tag, bad.status]).toEqual([tag, 400]);
+    }
+  });
+});
+
 describe('GET /api/v1/events', () => {
   it('resumes from a stored position: nothing missed, nothing twice, while events arrive', async () => {
     let position = 0;
@@ -393,6 +428,56 @@ describe('POST /api/v1/emails', () => {
         .status,
     ).toBe(415);
     expect(await env.ORG_DB_ACME.prepare('SELECT count(*) AS n FROM emails').first('n')).toBe(before);
+  });
+});
+
+describe('answers outside the routes’ own', () => {
+  it('refuses a POST body over 1 MiB with 413 (by Content-Length, or counted when streamed), writing nothing', async () => {
+    const before = await env.ORG_DB_ACME.prepare('SELECT count(*) AS n FROM emails').first('n');
+    const big = JSON.stringify({ to: 'big@example.com', subject: 'x', text: 'y'.repeat(API_MAX_BODY_BYTES) });
+    const sized = await api(keys.acmeSend, 'POST', '/api/v1/emails', { body: big });
+    expect(sized.status).toBe(413);
+    expect(await sized.json()).toMatchObject({ title: 'content-too-large', maxBytes: API_MAX_BODY_BYTES });
+    const bytes = new TextEncoder().encode(big);
+    const streamed = new Request('http://127.0.0.1/api/v1/suppressions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys.acmeSend}`, 'content-type': 'application/json' },
+      body: new ReadableStream({
+        start(controller) {
+          for (let at = 0; at < bytes.length; at += 65_536) controller.enqueue(bytes.slice(at, at + 65_536));
+          controller.close();
+        },
+      }),
+    });
+    expect(streamed.headers.get('content-length')).toBeNull();
+    const answer = await call(streamed);
+    expect(answer.status).toBe(413);
+    expect(answer.headers.get('content-type')).toBe('application/problem+json');
+    expect(await env.ORG_DB_ACME.prepare('SELECT count(*) AS n FROM emails').first('n')).toBe(before);
+    // Just under the cap is read (and refused for what it says, not for its size).
+    const under = JSON.stringify({ address: 'x'.repeat(API_MAX_BODY_BYTES - 20) });
+    expect(new TextEncoder().encode(under).length).toBeLessThanOrEqual(API_MAX_BODY_BYTES);
+    expect((await api(keys.acmeSend, 'POST', '/api/v1/suppressions', { body: under })).status).toBe(400);
+  });
+
+  it('answers an unknown path 404 and an unknown method 405 (with Allow) as problems, after the key check', async () => {
+    const auth = { authorization: `Bearer ${keys.acmeRead}` };
+    for (const path of ['/api/v1/nope', '/api/v1/emails/x/y', '/api/v1']) {
+      const answer = await call(new Request(`http://127.0.0.1${path}`, { headers: auth }));
+      expect([path, answer.status, answer.headers.get('content-type')]).toEqual([
+        path,
+        404,
+        'application/problem+json',
+      ]);
+      expect(await answer.json()).toMatchObject({ title: 'not-found', status: 404 });
+    }
+    expect((await call(new Request('http://127.0.0.1/api/v1/nope'))).status).toBe(401);
+    const put = await call(new Request('http://127.0.0.1/api/v1/emails', { method: 'PUT', headers: auth }));
+    expect(put.status).toBe(405);
+    expect(put.headers.get('content-type')).toBe('application/problem+json');
+    expect(put.headers.get('allow')).toMatch(/GET.*POST|POST.*GET/);
+    expect(put.headers.get('ratelimit')).toMatch(/^"per-key"/);
+    expect(await put.json()).toMatchObject({ title: 'method-not-allowed', status: 405 });
   });
 });
 
