@@ -1,7 +1,7 @@
 import { EMAIL_STATUSES } from 'kuratchi-sdk/internal/events';
 import { sendEmailOptionsSchema } from 'kuratchi-sdk/internal/send';
 import { z } from 'zod';
-import { SEARCH_MAX_LENGTH } from '../emails/filters';
+import { SEARCH_MAX_LENGTH, TAG_FILTER_PATTERN } from '../emails/filters';
 
 /**
  * The zod schemas of `/api/v1/`: the routes validate requests with them and
@@ -33,7 +33,7 @@ export const listEmailsQuery = z.object({
   emailType: z.string().min(1).max(64).optional().describe('Only emails sent with this `emailType`.'),
   tag: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,256}:[A-Za-z0-9_-]{1,256}$/, 'must be name:value, a tag given when sending')
+    .regex(TAG_FILTER_PATTERN, 'must be name:value, a tag given when sending')
     .optional()
     .describe('Only emails sent with this tag (`tags` of the send), as `name:value`.'),
   engaged: z.enum(['human']).optional().describe('`human`: only emails a person opened or clicked.'),
