@@ -25,7 +25,10 @@ export const handle: Handle = async ({ event, resolve }) => {
     const gate = await apiGate(event.request, event.url.pathname, event.platform!.env, Date.now());
     if (gate instanceof Response || gate === null) return gate ?? resolve(event);
     event.locals.apiCaller = gate.caller;
-    const response = event.route.id === null ? problemResponse(NO_SUCH_ROUTE) : methodNotAllowedAsProblem(event.request, await resolve(event));
+    const response =
+      event.route.id === null
+        ? problemResponse(NO_SUCH_ROUTE)
+        : methodNotAllowedAsProblem(event.request, await resolve(event));
     for (const [name, value] of Object.entries(gate.headers)) response.headers.set(name, value);
     return response;
   }

@@ -25,7 +25,8 @@ class ClockedWebhook extends Webhook {
   /** @param {string} header */
   verifyTimestamp(header) {
     const timestamp = Number.parseInt(header, 10);
-    if (!(Math.abs(Math.floor(this.nowMs / 1000) - timestamp) <= TOLERANCE_S)) throw new Error('timestamp out of tolerance');
+    if (!(Math.abs(Math.floor(this.nowMs / 1000) - timestamp) <= TOLERANCE_S))
+      throw new Error('timestamp out of tolerance');
     return new Date(timestamp * 1000);
   }
 }

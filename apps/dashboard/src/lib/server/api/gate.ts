@@ -63,6 +63,11 @@ export function methodNotAllowedAsProblem(request: Request, response: Response):
   if (response.status !== 405 || response.headers.get('content-type') === 'application/problem+json') return response;
   const allow = response.headers.get('allow') ?? '';
   return problemResponse(
-    new ApiProblem('method-not-allowed', `${request.method} is not a method of this route (Allow: ${allow})`, {}, { allow }),
+    new ApiProblem(
+      'method-not-allowed',
+      `${request.method} is not a method of this route (Allow: ${allow})`,
+      {},
+      { allow },
+    ),
   );
 }

@@ -368,7 +368,11 @@ function logSources(filter: EmailLogFilter, cursor: EmailLogCursor | null): LogS
  * reads its own rows and those the other filters leave out, not every email of the tag.
  * @see https://www.sqlite.org/optoverview.html#manual_control_of_query_plans_using_cross_join
  */
-function tagSource(tag: { name: string; value: string }, filter: EmailLogFilter, cursor: EmailLogCursor | null): LogSource {
+function tagSource(
+  tag: { name: string; value: string },
+  filter: EmailLogFilter,
+  cursor: EmailLogCursor | null,
+): LogSource {
   const { where, params } = filterClause({ ...filter, tag: undefined });
   where.unshift('email_tags.tag_name = ? AND email_tags.tag_value = ?', 'emails.id = email_tags.email_id');
   params.unshift(tag.name, tag.value);
