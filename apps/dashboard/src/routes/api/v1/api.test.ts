@@ -281,7 +281,8 @@ describe('GET /api/v1/emails?tag=', () => {
   it('lists the emails sent with a tag (name:value), as stored by sendEmail, and refuses a malformed tag', async () => {
     const campaign = `spring-${crypto.randomUUID().slice(0, 8)}`;
     const ids: string[] = [];
-    for (const [i, tags] of [{ campaign }, { campaign, lang: 'en' }, { campaign: `${campaign}-x` }].entries()) {
+    const tagSets: Record<string, string>[] = [{ campaign }, { campaign, lang: 'en' }, { campaign: `${campaign}-x` }];
+    for (const [i, tags] of tagSets.entries()) {
       const answer = await send(keys.acmeSend, `ses-tag-${campaign}-${i}`, { to: `tag${i}@example.com`, tags });
       expect(answer.response.status).toBe(202);
       ids.push(answer.data!.id);
@@ -379,12 +380,12 @@ describe('POST /api/v1/emails', () => {
     ] as const) {
       const answer = await sender.POST('/api/v1/emails', { body: body as SendEmailBody });
       expect(answer.response.status).toBe(400);
-      const problem = answer.error as { errors: { path: string }[] };
+      const problem = answer.error as unknown as { errors: { path: string }[] };
       expect(problem.errors.map((e) => e.path)).toContain(path);
     }
     const form = await sender.POST('/api/v1/emails', {
       body: 'to=a' as never,
-      bodySerializer: (body) => body as string,
+      bodySerializer: (body) => body as unknown as string,
       headers: { 'content-type': 'text/plain' },
     });
     expect(form.response.status).toBe(415);
