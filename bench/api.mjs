@@ -262,9 +262,9 @@ const quiet = (stdout, stderr) => {
     const p = (values, q) =>
       [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(values.length * q) - 1)];
     const note = `${LAG_EVENTS} events at 20/s, each delivered once and verified; queues batch up to 100 messages or 1 s`;
-    for (const [id, q] of [
-      ['webhook-lag-p50', 0.5],
-      ['webhook-lag-p99', 0.99],
+    for (const { id, q } of [
+      { id: 'webhook-lag-p50', q: 0.5 },
+      { id: 'webhook-lag-p99', q: 0.99 },
     ]) {
       rows.push({
         ...result(
