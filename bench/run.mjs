@@ -4,7 +4,7 @@
 // ratio, target }). Exits non-zero when a benchmark crashed (or failed an assertion of its own), or
 // when a row has no kebab-case id or two rows share one; a target that is not met is reported, not
 // fatal.
-//   node bench/run.mjs [name…]   only these benchmarks (verify, webhook, queries, memory, park, queue, clicks, org-kinds)
+//   node bench/run.mjs [name…]   only these benchmarks (verify, webhook, queries, memory, park, queue, clicks, api, org-kinds)
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -32,6 +32,11 @@ const BENCHMARKS = [
     name: 'clicks',
     file: 'clicks.mjs',
     what: 'rows read to record one more Click (and Open) of an email with 10, 1,000 and 10,000 clicks',
+  },
+  {
+    name: 'api',
+    file: 'api.mjs',
+    what: 'the REST API list at 1M emails vs the bare query; webhook lag SNS → receiver; deliveries/s vs raw fetch',
   },
   {
     name: 'org-kinds',

@@ -71,7 +71,7 @@ export default defineConfig(async () => {
       testTimeout: 300_000,
       hookTimeout: 300_000,
       // A fake AWS endpoint on 127.0.0.1 for the real SESv2 client in workerd (send/send-email.test.ts).
-      // And the outbound webhooks receiver on 127.0.0.1:8863 (webhooks/webhook-consumer.test.ts).
+      // And the outbound webhooks receiver on 127.0.0.1 (webhooks/webhook-consumer.test.ts).
       globalSetup: ['./test/node/fake-aws.global.mjs', './test/node/webhook-receiver.global.mjs'],
     },
   };

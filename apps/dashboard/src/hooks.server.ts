@@ -5,7 +5,8 @@ import { crossSiteFormRejection } from '$lib/server/csrf';
 import { createKuratchiLocals } from '$lib/server/locals';
 import { readConfig } from '$lib/server/config';
 import { isOpsRequest, opsRefusal } from '$lib/server/ops/auth';
-import { apiGate, isApiRequest } from '$lib/server/api/gate';
+import { problemResponse } from '$lib/server/api/problem';
+import { apiGate, isApiRequest, methodNotAllowedAsProblem, NO_SUCH_ROUTE } from '$lib/server/api/gate';
 
 export const handle: Handle = async ({ event, resolve }) => {
   const rejection = crossSiteFormRejection(event.request, event.url);
@@ -24,7 +25,10 @@ export const handle: Handle = async ({ event, resolve }) => {
     const gate = await apiGate(event.request, event.url.pathname, event.platform!.env, Date.now());
     if (gate instanceof Response || gate === null) return gate ?? resolve(event);
     event.locals.apiCaller = gate.caller;
-    const response = await resolve(event);
+    const response =
+      event.route.id === null
+        ? problemResponse(NO_SUCH_ROUTE)
+        : methodNotAllowedAsProblem(event.request, await resolve(event));
     for (const [name, value] of Object.entries(gate.headers)) response.headers.set(name, value);
     return response;
   }

@@ -19,7 +19,9 @@ export default {
   fetch: () => new Response('kuratchi-sdk test worker', { status: 404 }),
   async queue(batch, env) {
     if (batch.queue === 'kuratchi-webhooks') {
+      const now = createTestClock(env.KURATCHI_TEST_NOW).now;
       await consumeWebhookBatch(batch, {
+        now: () => now,
         db: env.ADMIN_DB,
         queue: env.WEBHOOK_QUEUE,
         fetch: loopbackOnly,

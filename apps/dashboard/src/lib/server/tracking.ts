@@ -11,8 +11,8 @@ const devKeyCache = createSigningKeyCache({ maxEntries: 4 });
  * events (the webhook, the Firehose endpoint, the queue consumer, the park sweep, the operations
  * API's replay, redrive, import, rebuild and move): the topic allowlist, queued mode when
  * `SES_EVENTS_QUEUE` is bound, the raw archive when `SES_ARCHIVE` is bound, the park's limits,
- * outbound webhooks when `WEBHOOK_QUEUE` is bound (each recorded event is enqueued for the
- * organisation's endpoints: a queue send, no D1 query), and, in development on a loopback host
+ * outbound webhooks when `WEBHOOK_QUEUE` is bound (each recorded event of an organisation that
+ * has an endpoint is enqueued: a queue send, no D1 query per event), and, in development on a loopback host
  * only, the demo's signing certificate.
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
  * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#queue
@@ -36,7 +36,12 @@ export function emailTracking(env: DashboardEnv, config: DashboardConfig, url?: 
       return config.firehoseAccessKey;
     },
     ...(certificates ? { certificates } : {}),
-    ...(env.WEBHOOK_QUEUE ? { onRecorded: (events) => enqueueWebhookEvents(env.WEBHOOK_QUEUE!, events) } : {}),
+    ...(env.WEBHOOK_QUEUE
+      ? {
+          onRecorded: (events) =>
+            enqueueWebhookEvents(env.WEBHOOK_QUEUE!, events, { adminDb: env.ADMIN_DB, now: Date.now() }),
+        }
+      : {}),
   });
 }
 

@@ -1,4 +1,5 @@
 import { createD1EmailQueries, decodeEmailLogCursor, type EmailLogFilter } from 'kuratchi-sdk/internal/d1';
+import { tagFilterOf } from '../emails/filters';
 import { ApiProblem } from './problem';
 import { emailItemOf, timelineItemOf } from './present';
 import { apiRoute, invalid, json, parseInput, queryOf } from './route';
@@ -18,6 +19,7 @@ export const listEmails = apiRoute('read', async ({ db, event }) => {
   if (query.from) filter.from = Date.parse(query.from);
   if (query.to) filter.to = Date.parse(query.to);
   if (query.emailType) filter.emailType = query.emailType;
+  if (query.tag) filter.tag = tagFilterOf(query.tag)!;
   if (query.engaged) filter.engagedBy = query.engaged;
   const queries = createD1EmailQueries(db);
   // A cursor that is not one is refused: restarting from the top would loop a client.

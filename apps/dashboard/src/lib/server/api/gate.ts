@@ -50,3 +50,24 @@ export async function apiGate(
   if (!state.allowed) return problemResponse(rateLimited(state));
   return { caller, headers: state.headers };
 }
+
+/** The 404 problem of a path under `/api/v1/` that no route serves (instead of the HTML page). */
+export const NO_SUCH_ROUTE = new ApiProblem('not-found', 'no such route in /api/v1/ (see /api/v1/openapi.json)');
+
+/**
+ * A route's 405 as a problem: SvelteKit answers a method a route does not export with plain text
+ * and the `Allow` header, which the problem keeps. Any other answer is returned as it is.
+ * @see https://www.rfc-editor.org/rfc/rfc9110#status.405
+ */
+export function methodNotAllowedAsProblem(request: Request, response: Response): Response {
+  if (response.status !== 405 || response.headers.get('content-type') === 'application/problem+json') return response;
+  const allow = response.headers.get('allow') ?? '';
+  return problemResponse(
+    new ApiProblem(
+      'method-not-allowed',
+      `${request.method} is not a method of this route (Allow: ${allow})`,
+      {},
+      { allow },
+    ),
+  );
+}

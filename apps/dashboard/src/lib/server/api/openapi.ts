@@ -152,7 +152,8 @@ export function openApiDocument(origin: string) {
           },
         ]
       : [];
-    const problems = [...new Set([...COMMON_PROBLEMS, ...operation.problems])];
+    const bodyProblems: ProblemCode[] = operation.body ? ['content-too-large'] : [];
+    const problems = [...new Set([...COMMON_PROBLEMS, ...operation.problems, ...bodyProblems])];
     const responses: Record<string, unknown> = {
       [operation.status]: operation.response
         ? { description: 'OK', content: { 'application/json': { schema: jsonSchema(operation.response, 'output') } } }

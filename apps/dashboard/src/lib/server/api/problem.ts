@@ -12,6 +12,8 @@ export const PROBLEM_STATUS = {
   'invalid-request': 400,
   /** The body of a POST is not JSON. */
   'unsupported-media-type': 415,
+  /** The body of a POST is longer than `API_MAX_BODY_BYTES` (route.ts). */
+  'content-too-large': 413,
   /** No such email, suppression or route in this organisation. */
   'not-found': 404,
   /** The route exists, the method does not. */

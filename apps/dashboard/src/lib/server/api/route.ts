@@ -69,17 +69,54 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 }
 
+/** The longest body a POST may send (1 MiB): longer ones are refused before they are read whole. */
+export const API_MAX_BODY_BYTES = 1_048_576;
+
 /**
- * The JSON body of a POST: 415 when it is not `application/json`, 400 when it does not parse.
+ * The JSON body of a POST: 415 when it is not `application/json`, 413 when it is longer than
+ * {@link API_MAX_BODY_BYTES} (by its `Content-Length`, or counted as it streams in when it has
+ * none), 400 when it does not parse.
  * @see https://www.rfc-editor.org/rfc/rfc9110#status.415
+ * @see https://www.rfc-editor.org/rfc/rfc9110#status.413
  */
 export async function jsonBody(request: Request): Promise<{ text: string; value: unknown }> {
   const type = request.headers.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
   if (type !== 'application/json') throw new ApiProblem('unsupported-media-type', 'send the body as application/json');
-  const text = await request.text();
+  const text = await boundedText(request);
   try {
     return { text, value: JSON.parse(text) };
   } catch {
     throw invalid([{ path: 'body', message: 'is not valid JSON' }]);
   }
+}
+
+const TOO_LARGE = () =>
+  new ApiProblem('content-too-large', `the body is longer than ${API_MAX_BODY_BYTES} bytes`, {
+    maxBytes: API_MAX_BODY_BYTES,
+  });
+
+/** The body as text, or the 413 problem as soon as it passes {@link API_MAX_BODY_BYTES}. */
+async function boundedText(request: Request): Promise<string> {
+  if (Number(request.headers.get('content-length') ?? 0) > API_MAX_BODY_BYTES) throw TOO_LARGE();
+  if (!request.body) return '';
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.byteLength;
+    if (length > API_MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw TOO_LARGE();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
 }

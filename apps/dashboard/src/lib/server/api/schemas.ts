@@ -1,7 +1,7 @@
 import { EMAIL_STATUSES } from 'kuratchi-sdk/internal/events';
 import { sendEmailOptionsSchema } from 'kuratchi-sdk/internal/send';
 import { z } from 'zod';
-import { SEARCH_MAX_LENGTH } from '../emails/filters';
+import { SEARCH_MAX_LENGTH, TAG_FILTER_PATTERN } from '../emails/filters';
 
 /**
  * The zod schemas of `/api/v1/`: the routes validate requests with them and
@@ -31,6 +31,11 @@ export const listEmailsQuery = z.object({
   from: instant.optional().describe('Created at or after this time.'),
   to: instant.optional().describe('Created before this time.'),
   emailType: z.string().min(1).max(64).optional().describe('Only emails sent with this `emailType`.'),
+  tag: z
+    .string()
+    .regex(TAG_FILTER_PATTERN, 'must be name:value, a tag given when sending')
+    .optional()
+    .describe('Only emails sent with this tag (`tags` of the send), as `name:value`.'),
   engaged: z.enum(['human']).optional().describe('`human`: only emails a person opened or clicked.'),
   cursor: z.string().max(500).optional().describe('`nextCursor` of the previous page.'),
   limit: limit(100, 50),

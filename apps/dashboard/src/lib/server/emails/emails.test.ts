@@ -120,7 +120,13 @@ describe('email log filters from the URL', () => {
       to: Date.UTC(2026, 10, 3),
     });
     expect(query.cursor).toBe('abc');
-    expect(readEmailLogQuery(new URLSearchParams('status=drop table&from=yesterday&to=2026-13-45')).filter).toEqual({});
+    expect(
+      readEmailLogQuery(new URLSearchParams('status=drop table&from=yesterday&to=2026-13-45&tag=no-colon')).filter,
+    ).toEqual({});
+    expect(readEmailLogQuery(new URLSearchParams('tag=%20campaign:spring-1%20'))).toMatchObject({
+      filter: { tag: { name: 'campaign', value: 'spring-1' } },
+      form: { tag: 'campaign:spring-1' },
+    });
     expect(emailLogSearch(query.form, { cursor: 'x' })).toBe(
       '?status=bounced&q=jane&from=2026-11-01&to=2026-11-02&cursor=x',
     );

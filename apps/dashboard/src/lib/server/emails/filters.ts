@@ -2,18 +2,27 @@ import type { EmailLogFilter } from 'kuratchi-sdk/internal/d1';
 import { EMAIL_STATUSES, type EmailStatus } from 'kuratchi-sdk/internal/events';
 
 /**
- * The email log filter as it appears in the URL (`?status=&q=&from=&to=&engaged=&canary=&cursor=`); `q`
+ * The email log filter as it appears in the URL (`?status=&q=&from=&to=&engaged=&canary=&tag=&cursor=`); `q`
  * is the search box ("Search recipient, subject or message id").
  */
 export interface EmailLogQuery {
   filter: EmailLogFilter;
   /** The same values, for the form fields and links. */
-  form: { status: string; q: string; from: string; to: string; engaged: string; canary: string };
+  form: { status: string; q: string; from: string; to: string; engaged: string; canary: string; tag: string };
   cursor: string | null;
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_MS = 86_400_000;
+
+/** A tag filter, `name:value`: a tag given to `sendEmail` (SES message tag characters). */
+export const TAG_FILTER_PATTERN = /^([A-Za-z0-9_-]{1,256}):([A-Za-z0-9_-]{1,256})$/;
+
+/** The SDK's tag filter of a `name:value` text, or null when it is not one. */
+export function tagFilterOf(text: string): { name: string; value: string } | null {
+  const match = TAG_FILTER_PATTERN.exec(text);
+  return match ? { name: match[1]!, value: match[2]! } : null;
+}
 
 /** Longest search text kept from `q` (the SDK takes any text; this bounds the work of one request). */
 export const SEARCH_MAX_LENGTH = 200;
@@ -32,7 +41,7 @@ export function readEmailLogQuery(params: URLSearchParams): EmailLogQuery {
   const from = params.get('from') ?? '';
   const to = params.get('to') ?? '';
   const filter: EmailLogFilter = {};
-  const form = { status: '', q, from: '', to: '', engaged: '', canary: '' };
+  const form = { status: '', q, from: '', to: '', engaged: '', canary: '', tag: '' };
   if ((EMAIL_STATUSES as readonly string[]).includes(status)) {
     filter.status = status as EmailStatus;
     form.status = status;
@@ -56,6 +65,12 @@ export function readEmailLogQuery(params: URLSearchParams): EmailLogQuery {
   if (canary === 'include' || canary === 'only') {
     filter.canary = canary;
     form.canary = canary;
+  }
+  // `tag=name:value`: sent with that tag.
+  const tag = tagFilterOf((params.get('tag') ?? '').trim());
+  if (tag) {
+    filter.tag = tag;
+    form.tag = `${tag.name}:${tag.value}`;
   }
   return { filter, form, cursor: params.get('cursor') };
 }

@@ -28,6 +28,11 @@ export interface EmailLogFilter {
   search?: string;
   /** The `emailType` given to `sendEmail` (exactly). */
   emailType?: string;
+  /**
+   * One of the `tags` given to `sendEmail`, name and value exactly (`email_tags`); without a
+   * search, the page is read from the tag's index, newest first.
+   */
+  tag?: { name: string; value: string };
   /** Created at or after (epoch ms). */
   from?: number;
   /** Created before (epoch ms). */
@@ -333,6 +338,7 @@ function logSources(filter: EmailLogFilter, cursor: EmailLogCursor | null): LogS
     };
   };
   if (!search) {
+    if (filter.tag) return [tagSource(filter.tag, filter, cursor)];
     // A recipient prefix's rows come in address order and must be sorted by time: SQLite sorts the
     // index's keys and reads only the page's rows, unless a condition needs a column outside the
     // index, as `canary` does (every matching row read: 16 × the bare query at 1M emails). So the
@@ -356,9 +362,40 @@ function logSources(filter: EmailLogFilter, cursor: EmailLogCursor | null): LogS
   return sources;
 }
 
+/**
+ * The page of a tag's emails, read from the tag's index (`email_tags_by_tag`) in the log's order
+ * and joined to `emails` (CROSS JOIN: SQLite keeps `email_tags` as the outer loop), so a page
+ * reads its own rows and those the other filters leave out, not every email of the tag.
+ * @see https://www.sqlite.org/optoverview.html#manual_control_of_query_plans_using_cross_join
+ */
+function tagSource(
+  tag: { name: string; value: string },
+  filter: EmailLogFilter,
+  cursor: EmailLogCursor | null,
+): LogSource {
+  const { where, params } = filterClause({ ...filter, tag: undefined });
+  where.unshift('email_tags.tag_name = ? AND email_tags.tag_value = ?', 'emails.id = email_tags.email_id');
+  params.unshift(tag.name, tag.value);
+  if (cursor) {
+    where.push('(email_tags.email_created_at < ? OR (email_tags.email_created_at = ? AND email_tags.email_id < ?))');
+    params.push(cursor.createdAt, cursor.createdAt, cursor.id);
+  }
+  return {
+    from: 'email_tags CROSS JOIN emails',
+    where,
+    params,
+    orderBy: 'email_tags.email_created_at DESC, email_tags.email_id DESC',
+    pageOrderBy: 'createdAt DESC, id DESC',
+  };
+}
+
 function filterClause(filter: EmailLogFilter): { where: string[]; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
+  if (filter.tag) {
+    where.push('EXISTS (SELECT 1 FROM email_tags WHERE email_id = emails.id AND tag_name = ? AND tag_value = ?)');
+    params.push(filter.tag.name, filter.tag.value);
+  }
   if (filter.status) {
     where.push('status = ?');
     params.push(filter.status);

@@ -115,4 +115,43 @@ describe.each(ORG_DATABASE_KINDS)('the cost of a page of the email log on $kind'
     const only = await queries.listEmails({ recipientPrefix: prefix, canary: 'only' }, { limit: PAGE });
     expect(only.emails.map((email) => email.id)).toEqual([59, 57, 40].map((i) => `${prefix}-${i}`));
   });
+
+  it(`a tag's page reads its own rows from the tag's index, not every one of its ${MATCHING} emails`, async () => {
+    const prefix = `tag-${crypto.randomUUID()}`;
+    const base = Date.UTC(2013, 0, 1);
+    // Email i at base + i s; even ones tagged campaign=<prefix>-even, odd ones <prefix>-odd.
+    await db
+      .prepare(
+        `INSERT INTO emails (id, recipient, sender, subject, status, created_at, updated_at)
+         WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
+         SELECT ? || '-' || i, 'r' || i || '@example.com', 's@example.com', 'Hi', 'sent', ? + i * 1000, 0 FROM n`,
+      )
+      .bind(MATCHING * 2, prefix, base)
+      .run();
+    await db
+      .prepare(
+        `INSERT INTO email_tags (email_id, tag_name, tag_value, email_created_at)
+         SELECT id, 'campaign', CASE WHEN (created_at - ?) / 1000 % 2 = 0 THEN ? ELSE ? END, created_at
+         FROM emails WHERE id >= ? AND id < ?`,
+      )
+      .bind(base, `${prefix}-even`, `${prefix}-odd`, prefix, `${prefix}\u{10FFFF}`)
+      .run();
+    const even = Array.from({ length: MATCHING }, (_, i) => `${prefix}-${2 * (MATCHING - 1 - i)}`);
+    const tag = { name: 'campaign', value: `${prefix}-even` };
+
+    const counting = countingAll(db);
+    const queries = createD1EmailQueries(counting.db);
+    const first = await queries.listEmails({ tag }, { limit: PAGE });
+    expect(first.emails.map((email) => email.id)).toEqual(even.slice(0, PAGE));
+    expect(counting.rowsRead(), 'rows read for one page of a tag').toBeLessThanOrEqual(PAGE * 6);
+    const second = await queries.listEmails({ tag }, { limit: PAGE, cursor: first.nextCursor });
+    expect(second.emails.map((email) => email.id)).toEqual(even.slice(PAGE, 2 * PAGE));
+    // With another filter, and through a search (the tag then checked per email).
+    const recent = await queries.listEmails({ tag, from: base + (2 * MATCHING - 10) * 1000 }, { limit: PAGE });
+    expect(recent.emails.map((email) => email.id)).toEqual(even.slice(0, 5));
+    const searched = await queries.listEmails({ tag, search: `r${2 * MATCHING - 2}@` }, { limit: PAGE });
+    expect(searched.emails.map((email) => email.id)).toEqual([even[0]]);
+    const other = await queries.listEmails({ tag, search: `r${2 * MATCHING - 1}@` }, { limit: PAGE });
+    expect(other.emails).toEqual([]);
+  });
 });

@@ -19,7 +19,7 @@ export interface OrgTable {
 
 /**
  * The tables of the org schema (`migrations/org`) that hold data, parents before children (the
- * foreign keys of `email_recipients`, `email_events` and `email_reconciliation` point at
+ * foreign keys of `email_recipients`, `email_tags`, `email_events` and `email_reconciliation` point at
  * `emails`). The search index (`email_search`, FTS5) is not copied: the triggers of
  * 0003_search.sql rebuild it from `emails` and `email_recipients` as they are inserted.
  * @see https://www.sqlite.org/foreignkeys.html
@@ -27,6 +27,7 @@ export interface OrgTable {
 export const ORG_TABLES: readonly OrgTable[] = [
   { name: 'emails', key: ['id'] },
   { name: 'email_recipients', key: ['email_id', 'address'] },
+  { name: 'email_tags', key: ['email_id', 'tag_name'] },
   { name: 'email_events', key: ['sns_message_id'] },
   // The queue first: a copied suppression then finds its queued put (INSERT OR IGNORE, 0009).
   { name: 'ses_suppression_changes', key: ['email_address'] },

@@ -12,7 +12,8 @@ import type { NewEmailRow, OutgoingEmailStore } from './ports.js';
  * reached the row first (through the route) is never undone: the status only rises and
  * `sentAt` / `failedAt` keep the earliest time. `markSent` is the only writer of a row's SES
  * message id, and it refuses (reports) a row bound to another message. The email's recipients
- * (`email_recipients`) are written with the row and follow it: sent, or failed.
+ * (`email_recipients`) are written with the row and follow it: sent, or failed; its tags
+ * (`email_tags`) are written with it.
  * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
  */
 export function createD1OutgoingEmailStore(db: D1Database): OutgoingEmailStore {
@@ -44,6 +45,13 @@ export function createD1OutgoingEmailStore(db: D1Database): OutgoingEmailStore {
              ON CONFLICT (email_id, address) DO NOTHING`,
           )
           .bind(row.id, JSON.stringify(recipientsOf(row))),
+        // One row per tag (json_each of an object: its keys and values).
+        db
+          .prepare(
+            `INSERT INTO email_tags (email_id, tag_name, tag_value, email_created_at)
+             SELECT ?, key, value, ? FROM json_each(?) WHERE true`,
+          )
+          .bind(row.id, row.createdAt, JSON.stringify(row.tags ?? {})),
       ]);
     },
 

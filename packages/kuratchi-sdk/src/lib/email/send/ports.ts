@@ -22,6 +22,8 @@ export interface NewEmailRow {
   userId: string | null;
   metadata: Record<string, unknown> | null;
   createdAt: number;
+  /** The caller's tags of `sendEmail` (rows of `email_tags`, for the API's `tag` filter); default none. */
+  tags?: Readonly<Record<string, string>>;
   /**
    * A canary email (`kuratchi-sdk/internal/canary`, sent to the SES mailbox simulator): kept out of
    * the organisation's statistics and hidden from the email log by default. Default false.

@@ -190,6 +190,7 @@ async function send(ses: SESv2Client, config: EmailSenderConfig, input: SendEmai
     userId: options.userId ?? null,
     metadata: options.metadata ?? null,
     createdAt: now(),
+    ...(options.tags ? { tags: options.tags } : {}),
     ...(options.canary ? { canary: true } : {}),
   });
 

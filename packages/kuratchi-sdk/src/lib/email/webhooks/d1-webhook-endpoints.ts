@@ -3,6 +3,7 @@ import { parseWebhookEndpointUrl } from './endpoint-url.js';
 import { WebhookEndpointError } from './errors.js';
 import { parseWebhookEventTypes } from './event-types.js';
 import { newWebhookSecret } from './signing.js';
+import { forgetWebhookAudience } from './webhook-audience.js';
 
 /**
  * An organisation's webhook endpoints in the admin database (`webhook_endpoints`, migration
@@ -108,6 +109,7 @@ export async function createWebhookEndpoint(
     .prepare(`INSERT INTO webhook_endpoints (${COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?)`)
     .bind(row.id, row.organization_id, row.url, row.event_types, row.secret, row.created_at)
     .run();
+  forgetWebhookAudience();
   return { endpoint: endpointOf(row), secret: row.secret };
 }
 
@@ -187,6 +189,7 @@ export async function enableWebhookEndpoint(db: D1Database, ref: WebhookEndpoint
     .bind(ref.id, ref.organizationId)
     .run();
   if (!changed.meta.changes) throw notFound();
+  forgetWebhookAudience();
 }
 
 /**

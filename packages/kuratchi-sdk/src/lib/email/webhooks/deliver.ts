@@ -38,9 +38,9 @@ export interface WebhookAttemptInput {
  */
 export async function attemptWebhook(
   input: WebhookAttemptInput,
-  options: { fetch?: typeof fetch; now?: () => number; timeoutMs?: number } = {},
+  options: { fetch?: typeof fetch; now?: () => Date; timeoutMs?: number } = {},
 ): Promise<WebhookAttempt> {
-  const now = options.now ?? Date.now;
+  const now = () => (options.now ? options.now().getTime() : Date.now());
   const started = now();
   const headers = await signWebhook(
     { id: input.webhookId, timestamp: Math.floor(started / 1000), body: input.body },

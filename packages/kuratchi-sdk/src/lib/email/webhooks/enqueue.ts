@@ -1,7 +1,8 @@
-import type { MessageSendRequest, Queue } from '@cloudflare/workers-types';
+import type { D1Database, MessageSendRequest, Queue } from '@cloudflare/workers-types';
 import { utf8ByteLength } from '../shared/encoding.js';
 import type { WebhookEventInput } from './payload.js';
 import { webhookEventMessage, type WebhookQueueMessage } from './queue-message.js';
+import { eventsWithWebhookAudience } from './webhook-audience.js';
 
 /**
  * Queues' limits: 128 KB per message, 100 messages and 256 KB per `sendBatch` (1 KB = 1,000
@@ -16,10 +17,16 @@ const MAX_BATCH_MESSAGES = 100;
  * Enqueues recorded events for the outbound webhooks consumer: the ingest path's only webhook
  * work (no D1, no customer endpoint). Calls stay within Queues' limits; an event over 128 KB is
  * sent without `mail.headers` (SES's copy of the message headers, often the bulk), and one still
- * too big is logged and left out.
+ * too big is logged and left out. With `audience`, only the events of organisations that have an
+ * enabled endpoint are sent ({@link eventsWithWebhookAudience}: no query per event).
  * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#queue
  */
-export async function enqueueWebhookEvents(queue: Queue<unknown>, events: readonly WebhookEventInput[]): Promise<void> {
+export async function enqueueWebhookEvents(
+  queue: Queue<unknown>,
+  recorded: readonly WebhookEventInput[],
+  audience?: { adminDb: D1Database; now: number },
+): Promise<void> {
+  const events = audience ? await eventsWithWebhookAudience(audience.adminDb, recorded, audience.now) : recorded;
   const batches: MessageSendRequest<WebhookQueueMessage>[][] = [];
   let current: MessageSendRequest<WebhookQueueMessage>[] = [];
   let bytes = 0;

@@ -34,4 +34,5 @@ export { readWebhookQueueMessage, webhookEventMessage, type WebhookQueueMessage 
 export { WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_RETRY_DELAYS_SECONDS, nextWebhookDelaySeconds } from './retry-schedule.js';
 export { consumeWebhookBatch, type WebhookBatchReport, type WebhookConsumerPorts } from './webhook-consumer.js';
 export { enqueueWebhookEvents } from './enqueue.js';
+export { WEBHOOK_AUDIENCE_TTL_MS, eventsWithWebhookAudience, forgetWebhookAudience } from './webhook-audience.js';
 export { replayWebhookDeliveries, type WebhookReplay } from './replay.js';

@@ -19,9 +19,10 @@ declare module 'vitest' {
 
 /**
  * Outbound webhooks through the real queue (miniflare; test/worker.ts consumes it) to the real
- * receiver on 127.0.0.1:8863 (test/node/webhook-receiver.mjs), which verifies every delivery with
+ * receiver on 127.0.0.1 (test/node/webhook-receiver.mjs), which verifies every delivery with
  * the published `standardwebhooks` package. Each test has its own endpoints (a key in the path).
- * The consumer runs on the real clock: fixtures that depend on time derive from `Date.now()`.
+ * The consumer runs on the pinned test clock (test/worker.ts), and the receiver judges
+ * `webhook-timestamp` by it: every time here derives from TEST_NOW.
  */
 const ORG = 'org-webhooks';
 const receiver = () => inject('webhookReceiverUrl');
@@ -31,6 +32,7 @@ interface Received {
   behaviour: string;
   key: string;
   id: string;
+  timestamp: number;
   verified: boolean;
   verifiedBy: number;
   signatures: number;
@@ -49,7 +51,7 @@ async function endpoint(behaviour: string, eventTypes = ['email.delivered', 'ema
     organizationId: ORG,
     url: `${receiver()}/${behaviour}/${key}`,
     eventTypes,
-    now: Date.now(),
+    now: TEST_NOW.getTime(),
     development: true,
   });
   await knows(key, [secret]);
@@ -100,6 +102,7 @@ function settled(endpointId: string, webhookId: string, done: (row: Row) => bool
 }
 
 beforeAll(async () => {
+  await fetch(`${receiver()}/clock`, { method: 'POST', body: String(TEST_NOW.getTime()) });
   await env.ADMIN_DB.prepare(
     `INSERT INTO organizations (id, name, database_kind, database_binding, created_at)
      VALUES (?, 'Webhooks Inc', 'durable-object', 'ORG_DO', 0) ON CONFLICT (id) DO NOTHING`,
@@ -117,7 +120,8 @@ describe('outbound webhooks through the queue', () => {
     expect(row).toMatchObject({ attempts: 1, answer_status: 204 });
     expect(row.latency_ms).toBeGreaterThanOrEqual(0);
     const [got] = await received(ok.key);
-    expect(got).toMatchObject({ id, verified: true, signatures: 1 });
+    // Signed at the consumer's clock (the pinned one), and verified against it.
+    expect(got).toMatchObject({ id, verified: true, signatures: 1, timestamp: Math.floor(TEST_NOW.getTime() / 1000) });
     expect(got!.body).toMatchObject({ type: 'email.delivered', data: { organizationId: ORG, emailId: 'email-1' } });
     expect(got!.body.timestamp).toBe(TEST_NOW.toISOString());
 
@@ -144,7 +148,7 @@ describe('outbound webhooks through the queue', () => {
     const rotated = await rotateWebhookSecret(env.ADMIN_DB, {
       organizationId: ORG,
       id: ok.id,
-      now: Date.now(),
+      now: TEST_NOW.getTime(),
       graceMs: 3_600_000,
     });
     const first = await enqueue();
@@ -207,7 +211,7 @@ describe('outbound webhooks through the queue', () => {
   it('disables an endpoint that has failed for days; a delivery clears the failing time', async () => {
     const failing = await endpoint('fail');
     await env.ADMIN_DB.prepare('UPDATE webhook_endpoints SET failing_since = ? WHERE id = ?')
-      .bind(Date.now() - WEBHOOK_DISABLE_AFTER_MS - 60_000, failing.id)
+      .bind(TEST_NOW.getTime() - WEBHOOK_DISABLE_AFTER_MS - 60_000, failing.id)
       .run();
     const id = await enqueue();
     await settled(failing.id, id, (r) => r.attempts === 1);
@@ -257,7 +261,7 @@ describe('outbound webhooks through the queue', () => {
     expect(await replayWebhookDeliveries(env.ADMIN_DB, env.WEBHOOK_QUEUE, { ...mine, webhookId: a })).toBe(1);
     await settled(ok.id, a, (r) => r.attempts === 2 && r.status === 'delivered');
     expect(
-      await replayWebhookDeliveries(env.ADMIN_DB, env.WEBHOOK_QUEUE, { ...mine, from: 0, to: Date.now() + 1 }),
+      await replayWebhookDeliveries(env.ADMIN_DB, env.WEBHOOK_QUEUE, { ...mine, from: 0, to: TEST_NOW.getTime() + 1 }),
     ).toBe(2);
     await settled(ok.id, b, (r) => r.attempts === 2 && r.status === 'delivered');
     await settled(ok.id, a, (r) => r.attempts === 3);

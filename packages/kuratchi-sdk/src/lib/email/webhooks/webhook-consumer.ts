@@ -21,8 +21,11 @@ export interface WebhookConsumerPorts {
   readonly queue: Queue<unknown>;
   /** Default the global `fetch`. */
   readonly fetch?: typeof fetch;
-  /** Epoch ms; default `Date.now`. */
-  readonly now?: () => number;
+  /**
+   * The clock, as the façade's (`createEmailTracking`'s `now`): the attempts' `webhook-timestamp`,
+   * the deliveries' times and the endpoints' health; default the current time.
+   */
+  readonly now?: () => Date;
   /** Per attempt; default 15 s. */
   readonly timeoutMs?: number;
 }
@@ -52,7 +55,8 @@ export async function consumeWebhookBatch(
   batch: MessageBatch<unknown>,
   ports: WebhookConsumerPorts,
 ): Promise<WebhookBatchReport> {
-  const now = (ports.now ?? Date.now)();
+  const clock = ports.now ?? (() => new Date());
+  const now = clock().getTime();
   const messages = batch.messages.map((m) => readWebhookQueueMessage(m.body));
   const events = messages.filter((m): m is Extract<WebhookQueueMessage, { kind: 'event' }> => m?.kind === 'event');
   const retries = messages.filter((m): m is Extract<WebhookQueueMessage, { kind: 'attempt' }> => m?.kind === 'attempt');
@@ -79,7 +83,11 @@ export async function consumeWebhookBatch(
       const endpoint = byId.get(d.endpointId)!;
       const attempt = await attemptWebhook(
         { url: endpoint.url, secrets: endpoint.secrets, webhookId: d.webhookId, body: d.body },
-        { ...(ports.fetch ? { fetch: ports.fetch } : {}), ...(ports.timeoutMs ? { timeoutMs: ports.timeoutMs } : {}) },
+        {
+          now: clock,
+          ...(ports.fetch ? { fetch: ports.fetch } : {}),
+          ...(ports.timeoutMs ? { timeoutMs: ports.timeoutMs } : {}),
+        },
       );
       const retry = attempt.outcome === 'failed' ? nextWebhookDelaySeconds(d.attempts + 1) : null;
       const status: WebhookAttemptResult['status'] =
