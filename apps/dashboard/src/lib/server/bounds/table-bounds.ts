@@ -142,6 +142,7 @@ export const TABLE_BOUNDS: readonly TableBound[] = [
   org('email_suppressions', 'send/', 'never', 'never purged: the suppression list', NOTHING),
   org('email_recipients', 'send/', 'retention', 'grows with emails: retention', job('retention-purge')),
   org('email_search', 'email-log/', 'retention', 'grows with emails: retention', job('retention-purge')),
+  org('email_tags', 'send/', 'retention', 'a row per tag of an email; deleted with its email', job('retention-purge')),
   org(
     'email_reconciliation',
     'reconcile/',
