@@ -15,6 +15,7 @@ export {
   retentionDaysSchema,
 } from './policy.js';
 export type { RetentionOverride, RetentionPolicy } from './policy.js';
+export { InvalidOptionsError } from '../shared/invalid-options.js';
 export { createD1RetentionStore } from './d1-retention-store.js';
 export type { PurgeCandidate, PurgeProgress, RetentionStore, StoredRetentionOverride } from './d1-retention-store.js';
 export { purgeOrganization } from './purge.js';

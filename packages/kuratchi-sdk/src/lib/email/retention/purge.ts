@@ -48,6 +48,13 @@ export interface OrganizationPurge {
 /** Statements one email slice may need: select, parked check, routes, and the batch of four. */
 const EMAIL_SLICE_QUERIES = 7;
 
+/** An email past its retention, as a slice selects it. */
+interface OldEmail {
+  id: string;
+  sesMessageId: string | null;
+  createdAt: number;
+}
+
 /**
  * Purges one organisation past its retention, a slice at a time, until nothing is left or the
  * budget is spent; the next call resumes where this one stopped (the purged rows are gone, and
@@ -82,19 +89,19 @@ export async function purgeOrganization(options: PurgeOrganizationOptions): Prom
   let after: { createdAt: number; id: string } | null = null;
   while (canSpend(EMAIL_SLICE_QUERIES)) {
     spend(1);
-    const { results: rows } = await orgDb
+    const { results: rows }: { results: OldEmail[] } = await orgDb
       .prepare(
         `SELECT id, ses_message_id AS sesMessageId, created_at AS createdAt FROM emails
          WHERE created_at < ?1 AND (?2 IS NULL OR created_at > ?2 OR (created_at = ?2 AND id > ?3))
          ORDER BY created_at, id LIMIT ?4`,
       )
       .bind(cutoffs.emails, after?.createdAt ?? null, after?.id ?? '', emailSlice)
-      .all<{ id: string; sesMessageId: string | null; createdAt: number }>();
+      .all<OldEmail>();
     if (!rows.length) {
       emailsDone = true;
       break;
     }
-    const last = rows[rows.length - 1]!;
+    const last: OldEmail = rows[rows.length - 1]!;
     after = { createdAt: last.createdAt, id: last.id };
     const sesIds = rows.flatMap((row) => (row.sesMessageId ? [row.sesMessageId] : []));
     let parked = new Set<string>();
