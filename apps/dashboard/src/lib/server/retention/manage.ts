@@ -3,6 +3,7 @@ import {
   createD1RetentionStore,
   effectiveRetention,
   InvalidOptionsError,
+  parseRetentionOverride,
   type RetentionOverride,
   type RetentionPolicy,
 } from 'kuratchi-sdk/internal/retention';
@@ -65,7 +66,7 @@ export async function setOrganizationRetention(
   try {
     const defaults = readRetentionSettings(env);
     const store = createD1RetentionStore(env.ADMIN_DB);
-    const override = parseInput(input);
+    const override = parseRetentionOverride(parseInput(input));
     effectiveRetention(defaults, override);
     if (!(await store.setOverride(organizationId, override, by, now)))
       return { refused: { status: 404, message: `no organisation ${organizationId}` } };
@@ -77,10 +78,10 @@ export async function setOrganizationRetention(
   }
 }
 
-/** Validates through the SDK's rule (which names each field), so the page and the API say the same. */
-function parseInput(input: unknown): RetentionOverride {
+/** Absent fields as null, for the SDK's rule (which names each bad field: the page and the API say the same). */
+function parseInput(input: unknown): Record<keyof RetentionOverride, unknown> {
   const fields = (input ?? {}) as Record<string, unknown>;
-  return { eventsDays: fields.eventsDays ?? null, emailsDays: fields.emailsDays ?? null } as RetentionOverride;
+  return { eventsDays: fields.eventsDays ?? null, emailsDays: fields.emailsDays ?? null };
 }
 
 /** The Organisations page's `retention` action: blank fields keep the deployment's default. */

@@ -69,14 +69,14 @@ export function parseRetentionOverride(input: unknown): RetentionOverride {
 }
 
 /**
- * The policy in force: the override's fields where set, the deployment's otherwise.
- * @throws {InvalidOptionsError} when the events would outlive the emails that hold them.
+ * The policy in force: the override's fields where set, the deployment's otherwise (the default
+ * events days shortened to the emails days when those are shorter).
+ * @throws {InvalidOptionsError} when events set for the organisation would outlive its emails.
  */
 export function effectiveRetention(defaults: RetentionPolicy, override: RetentionOverride | null): RetentionPolicy {
-  const policy = {
-    eventsDays: override?.eventsDays ?? defaults.eventsDays,
-    emailsDays: override?.emailsDays ?? defaults.emailsDays,
-  };
+  const emailsDays = override?.emailsDays ?? defaults.emailsDays;
+  // Events not set for the organisation: the default, but never past its emails.
+  const policy = { eventsDays: override?.eventsDays ?? Math.min(defaults.eventsDays, emailsDays), emailsDays };
   return parseOptions(
     'retention',
     z

@@ -247,6 +247,11 @@ describe('retention settings', () => {
       eventsDays: 30,
       emailsDays: 60,
     });
+    // Shorter emails than the default events: the events follow the emails.
+    expect(effectiveRetention({ eventsDays: 45, emailsDays: 45 }, { eventsDays: null, emailsDays: 7 })).toEqual({
+      eventsDays: 7,
+      emailsDays: 7,
+    });
     const store = createD1RetentionStore(env.ADMIN_DB);
     await store.setOverride(ORGS.acme, { eventsDays: 7, emailsDays: 14 }, 'x', 1);
     expect(await store.readOverride(ORGS.acme)).toMatchObject({ eventsDays: 7, emailsDays: 14, updatedBy: 'x' });
