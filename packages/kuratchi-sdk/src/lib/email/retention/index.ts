@@ -12,7 +12,6 @@ export {
   effectiveRetention,
   parseRetentionOverride,
   retentionCutoffs,
-  retentionDaysSchema,
 } from './policy.js';
 export type { RetentionOverride, RetentionPolicy } from './policy.js';
 export { InvalidOptionsError } from '../shared/invalid-options.js';

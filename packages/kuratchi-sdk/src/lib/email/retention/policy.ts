@@ -44,9 +44,6 @@ const days = (what: string) =>
     .min(RETENTION_DAYS_LIMITS.min, `${what} must be at least ${RETENTION_DAYS_LIMITS.min} day`)
     .max(RETENTION_DAYS_LIMITS.max, `${what} must be at most ${RETENTION_DAYS_LIMITS.max} days`);
 
-/** A whole number of retention days within {@link RETENTION_DAYS_LIMITS}. */
-export const retentionDaysSchema = days('the retention');
-
 /**
  * An organisation's override: each field a number of days, or null for the deployment's default.
  */
