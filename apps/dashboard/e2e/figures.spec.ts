@@ -208,7 +208,8 @@ test("a superadmin shortens Acme's retention: after the cron its old emails are 
   expect(
     d1('ADMIN_DB', "SELECT count(*) AS n FROM email_message_lookup WHERE email_id LIKE 'retention-old-%'")[0]!['n'],
   ).toBe(0);
-  expect(d1('ORG_DB_ACME', 'SELECT count(*) AS n FROM emails')[0]!['n']).toBe(kept);
+  // (The demo keeps sending: newer emails may have arrived meanwhile, none may have gone.)
+  expect(d1('ORG_DB_ACME', 'SELECT count(*) AS n FROM emails')[0]!['n']).toBeGreaterThanOrEqual(kept);
   await screenshot(admin, 'retention-purged');
 
   // LEAD (rollups, issue 30): assert here that Acme's overview totals for those days stay after the
