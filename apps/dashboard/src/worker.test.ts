@@ -60,9 +60,10 @@ describe('scheduled (cron trigger)', () => {
     await park(routed, `${routed}-1`, NOW - 60_000);
     const emailId = crypto.randomUUID();
     await env.ORG_DB_ACME.prepare(
-      `INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES (?, 'r@example.com', 's@example.com', 'Hi', 'sent', ?, 1, 1)`,
+      `INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES (?, 'r@example.com', 's@example.com', 'Hi', 'sent', ?, ?, ?)`,
     )
-      .bind(emailId, routed)
+      // Sent a minute before the run (an email of 1970 would be past its retention and purged).
+      .bind(emailId, routed, NOW - 60_000, NOW - 60_000)
       .run();
     await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)')
       .bind(routed, ORGS.acme, emailId)
@@ -116,6 +117,8 @@ describe('scheduled (cron trigger)', () => {
       expect.objectContaining({ job: 'ses-view', cron: CRON, outcome: 'ok', status: 'off' }),
       // KURATCHI_SES_TENANTS is off by default: the tenant suppression sync says so.
       expect.objectContaining({ job: 'suppression-sync', cron: CRON, outcome: 'ok', status: 'off' }),
+      // Nothing past the retention (KURATCHI_RETENTION_* defaults, 45 days) in any organisation.
+      expect.objectContaining({ job: 'retention-purge', cron: CRON, outcome: 'ok', emailsDeleted: 0, left: 0 }),
       // The dead letter is of mail no organisation sent (no route): counted and dropped in time,
       // it opens no incident.
       expect.objectContaining({ job: 'alerts', cron: CRON, outcome: 'ok', opened: 0 }),

@@ -27,7 +27,16 @@ const NODE_DIR = dirname(process.execPath);
 const SHIPPED = readFileSync(PRODUCTION_CONFIG, 'utf8');
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
 /** What a run may call and still change nothing (the dry run's and the second run's reads). */
-const READS = ['--version', 'whoami', 'd1 list', 'd1 migrations list', 'queues info', 'r2 bucket info', 'secret list'];
+const READS = [
+  '--version',
+  'whoami',
+  'd1 list',
+  'd1 migrations list',
+  'queues info',
+  'r2 bucket info',
+  'r2 bucket lifecycle list',
+  'secret list',
+];
 
 const scratch = mkdtempSync(join(tmpdir(), 'kuratchi-deploy-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -94,6 +103,11 @@ describe('kuratchi-ses deploy on an empty account', () => {
     const commands = calls.map((call) => `${call.tool} ${call.command}`);
     assert.ok(commands.includes('wrangler d1 create kuratchi-admin'), commands.join('\n'));
     assert.ok(commands.includes('wrangler r2 bucket create kuratchi-ses-archive'));
+    // The archive's retention: archived SNS messages expire after the default 45 days.
+    assert.deepEqual(c.account().lifecycle, {
+      'kuratchi-ses-archive': [{ name: 'kuratchi-sns-archive-retention', prefix: 'sns/', days: 45 }],
+    });
+    assert.match(first.stdout, /created\s+r2 SES_ARCHIVE lifecycle\s+sns\/ expires after 45 days/);
     assert.ok(commands.includes('wrangler d1 migrations apply ADMIN_DB'));
     // Direct mode as shipped: no queue is created.
     assert.ok(!commands.some((command) => command.startsWith('wrangler queues create')));
@@ -149,6 +163,38 @@ describe('kuratchi-ses deploy on an empty account', () => {
   });
 });
 
+describe("kuratchi-ses deploy: the archive's lifecycle rule", () => {
+  it('follows KURATCHI_RETENTION_ARCHIVE_DAYS: replaced when it changes, untouched when equal; a bad value fails the step', async () => {
+    const c = clone();
+    assert.equal((await c.deploy()).code, 0);
+    const withDays = (days) =>
+      writeFileSync(
+        join(c.dir, 'wrangler.toml'),
+        c
+          .config()
+          .replace(/^(# )?KURATCHI_RETENTION_ARCHIVE_DAYS = .*$/m, `KURATCHI_RETENTION_ARCHIVE_DAYS = "${days}"`),
+      );
+    withDays(7);
+    c.reset();
+    const changed = await c.deploy();
+    assert.equal(changed.code, 0, changed.stdout + changed.stderr);
+    assert.deepEqual(c.account().lifecycle['kuratchi-ses-archive'], [
+      { name: 'kuratchi-sns-archive-retention', prefix: 'sns/', days: 7 },
+    ]);
+    assert.match(changed.stdout, /updated\s+r2 SES_ARCHIVE lifecycle\s+sns\/ expires after 7 days \(was 45\)/);
+    c.reset();
+    assert.equal((await c.deploy()).code, 0);
+    assert.ok(!c.calls().some((call) => call.command.startsWith('r2 bucket lifecycle add')));
+    withDays(0);
+    const bad = await c.deploy();
+    assert.notEqual(bad.code, 0);
+    assert.match(
+      bad.stdout + bad.stderr,
+      /KURATCHI_RETENTION_ARCHIVE_DAYS must be a whole number of days from 1 to 3650, not "0"/,
+    );
+  });
+});
+
 describe('kuratchi-ses deploy --dry-run', () => {
   it('runs only what reads, prints every command it would run, writes nothing', async () => {
     const c = clone();
@@ -162,6 +208,7 @@ describe('kuratchi-ses deploy --dry-run', () => {
       'wrangler queues create kuratchi-ses-events',
       'wrangler queues create kuratchi-ses-events-dlq',
       'wrangler r2 bucket create kuratchi-ses-archive',
+      'wrangler r2 bucket lifecycle add kuratchi-ses-archive kuratchi-sns-archive-retention sns/ --expire-days 45 --force',
       'wrangler d1 migrations apply ADMIN_DB --remote',
       'npm run build',
       'wrangler deploy',

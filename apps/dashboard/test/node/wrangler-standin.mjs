@@ -157,6 +157,39 @@ database_id = "${db.uuid}"`);
       bucket_size: '0 B',
     }),
   );
+} else if (positionals.slice(0, 4).join(' ') === 'r2 bucket lifecycle list') {
+  // As wrangler 4.86 prints the rules (one labelled block each).
+  const name = positional(4);
+  if (!account.buckets.includes(name)) fail(`The specified bucket does not exist. [code: 10006]`);
+  const rules = account.lifecycle?.[name] ?? [];
+  console.log(`Listing lifecycle rules for bucket '${name}'...`);
+  if (!rules.length) console.log(`There are no lifecycle rules for bucket '${name}'.`);
+  else
+    console.log(
+      rules
+        .map(
+          (r) =>
+            `name:    ${r.name}\nenabled: Yes\nprefix:  ${r.prefix || '(all prefixes)'}\naction:  Expire objects after ${r.days} days`,
+        )
+        .join('\n\n'),
+    );
+} else if (positionals.slice(0, 4).join(' ') === 'r2 bucket lifecycle add') {
+  const [name, rule, prefix] = [positional(4), positional(5), positional(6)];
+  const days = Number(argv[argv.indexOf('--expire-days') + 1]);
+  account.lifecycle ??= {};
+  (account.lifecycle[name] ??= []).push({ name: rule, prefix, days });
+  save();
+  console.log(
+    `Adding lifecycle rule '${rule}' to bucket '${name}'...\n✨ Added lifecycle rule '${rule}' to bucket '${name}'.`,
+  );
+} else if (positionals.slice(0, 4).join(' ') === 'r2 bucket lifecycle remove') {
+  const name = positional(4);
+  const rule = argv[argv.indexOf('--name') + 1];
+  account.lifecycle[name] = account.lifecycle[name].filter((r) => r.name !== rule);
+  save();
+  console.log(
+    `Removing lifecycle rule '${rule}' from bucket '${name}'...\nLifecycle rule '${rule}' removed from bucket '${name}'.`,
+  );
 } else if (command.startsWith('r2 bucket create')) {
   const name = positional(3);
   account.buckets.push(name);

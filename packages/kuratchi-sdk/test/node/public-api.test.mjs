@@ -22,6 +22,7 @@ const INTERNAL_SUBPATHS = [
   './internal/reconcile',
   './internal/canary',
   './internal/guard',
+  './internal/retention',
   './internal/tenants',
   './internal/tracking',
   './internal/encoding',

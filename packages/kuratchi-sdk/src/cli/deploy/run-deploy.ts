@@ -5,6 +5,7 @@ import { accountStep, wranglerStep } from './account-steps.js';
 import { ConfigEditError, withAllowedTopicArns, withMode } from './config-edits.js';
 import { printNextSteps } from './next-steps.js';
 import { buildStep, deployStep, opsTokenStep } from './release-steps.js';
+import { archiveLifecycleStep } from './archive-lifecycle-step.js';
 import { bucketsStep, databasesStep, migrationsStep, queuesStep } from './resource-steps.js';
 import { deployContext, StepFailure, type DeployContext } from './step-context.js';
 import { TomlError } from './toml.js';
@@ -76,6 +77,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployOutcome> 
     text = await databasesStep(ctx, config, text);
     await queuesStep(ctx, config);
     await bucketsStep(ctx, config);
+    await archiveLifecycleStep(ctx, config);
     await migrationsStep(ctx, config);
     await buildStep(ctx, config.main);
     const url = await deployStep(ctx);

@@ -27,6 +27,8 @@ export interface DeployConfig {
   sqliteClasses: string[];
   /** `[vars] KURATCHI_ALLOWED_TOPIC_ARNS`, split at commas (empty when unset). */
   allowedTopicArns: string[];
+  /** `[vars] KURATCHI_RETENTION_ARCHIVE_DAYS` as written (undefined when unset: the default). */
+  archiveDays: string | undefined;
   /** The queued-mode section between the markers: `queued`, `direct`, or `absent` (no markers). */
   modeSection: 'queued' | 'direct' | 'absent';
 }
@@ -47,6 +49,8 @@ export const ORG_DO = { binding: 'ORG_DO', className: 'OrganizationDatabase' } a
 export const QUEUE_BINDING = 'SES_EVENTS_QUEUE';
 /** The variable the webhook's allowed topics are in. */
 export const ALLOWED_TOPICS_VAR = 'KURATCHI_ALLOWED_TOPIC_ARNS';
+/** The variable of the raw archive's retention (the bucket's lifecycle rule). */
+export const ARCHIVE_DAYS_VAR = 'KURATCHI_RETENTION_ARCHIVE_DAYS';
 /** The markers around the queued-mode section of wrangler.toml (`--mode` comments or uncomments it). */
 export const MODE_MARKERS = {
   begin: '# kuratchi-ses deploy: queued mode begins',
@@ -101,6 +105,10 @@ export function readDeployConfig(text: string): DeployConfig {
       .split(',')
       .map((arn) => arn.trim())
       .filter(Boolean),
+    archiveDays: (() => {
+      const days = doc.tables['vars']?.values[ARCHIVE_DAYS_VAR];
+      return typeof days === 'number' ? String(days) : str(days);
+    })(),
     modeSection: modeSection(text),
   };
 }

@@ -29,6 +29,7 @@ import { describe, expect, it } from 'vitest';
  * - `tracking/` is the façade (`createEmailTracking`): sns/, ingest/, routing/, organizations/,
  *   archive/, send/, model.ts, shared/;
  * - `webhooks/` (signed outbound webhooks): ses-events/, model.ts, shared/;
+ * - `retention/` (how long data is kept, the purge): model.ts, shared/;
  * - `subpaths/` holds the barrels of the package subpaths that span several slices
  *   (`kuratchi-sdk/internal/events`, `kuratchi-sdk/internal/d1`); `index.ts` may re-export every slice
  *   but durable-object/;
@@ -66,6 +67,7 @@ type Concern =
   | 'subpaths'
   | 'tracking'
   | 'webhooks'
+  | 'retention'
   | 'outside';
 
 const BASE: readonly Concern[] = ['model', 'shared'];
@@ -91,6 +93,7 @@ const MAY_IMPORT: Record<Exclude<Concern, 'outside'>, readonly Concern[]> = {
     'subpaths',
     'tracking',
     'webhooks',
+    'retention',
   ],
   model: [],
   shared: [],
@@ -114,6 +117,8 @@ const MAY_IMPORT: Record<Exclude<Concern, 'outside'>, readonly Concern[]> = {
   tracking: [...BASE, 'sns', 'ingest', 'routing', 'organizations', 'archive', 'send'],
   // Outbound webhooks: endpoints, signatures; what an SES event is (its type, its content identity).
   webhooks: [...BASE, 'ses-events'],
+  // Retention: its policy, the admin rows, the purge (plain SQL on the databases it is given).
+  retention: BASE,
   subpaths: [...BASE, 'sns', 'ses-events', 'routing', 'archive', 'organizations', 'ingest', 'email-log', 'reconcile'],
 };
 

@@ -1,11 +1,13 @@
 import { error } from '@sveltejs/kit';
 import { createD1EmailQueries, listProofEvents, createR2SnsArchive } from 'kuratchi-sdk/internal/d1';
 import { buildProofBundle } from 'kuratchi-sdk/internal/events';
+import { readRetentionSettings } from '../retention/settings';
 
 /**
  * The proof bundle of one email of the signed-in user's active organisation (looked up in that
  * organisation's own database: another organisation's id is a 404), from the raw archive: the
- * original signed SNS messages of its events, their certificates, and the events not provable.
+ * original signed SNS messages of its events, their certificates, and the events not provable
+ * (`archive-expired` when the archive's retention deleted the message).
  * `kuratchi-ses verify-proof` checks it offline (docs/security.md says what it proves).
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
  * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/
@@ -27,6 +29,8 @@ export async function proofResponse(
     sesMessageId: email.sesMessageId,
     events: await listProofEvents(db, email.id),
     now,
+    // A message gone after KURATCHI_RETENTION_ARCHIVE_DAYS is named expired, not missing.
+    archiveRetentionDays: readRetentionSettings(env).archiveDays,
   });
   return new Response(JSON.stringify(bundle, null, 2), {
     headers: {

@@ -12,6 +12,7 @@ import { readConfig } from '../config';
 import { emailTracking } from '../tracking';
 import { reconcileJob } from '../reconcile/job';
 import { reconcileExportJob } from '../reconcile/export-job';
+import { retentionPurgeJob } from '../retention/job';
 import { runReputationGuard } from '../reputation/guard-job';
 import { runSesViewJob } from '../reputation/ses-view';
 import { runSesTenantJob } from '../tenants/job';
@@ -101,6 +102,9 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
     // With KURATCHI_SES_TENANTS=on: each organisation's suppression list and its SES tenant's
     // list agree, once the tenant exists (../suppressions/job).
     suppressionSyncJob(env),
+    // Deletes events and emails past each organisation's retention (KURATCHI_RETENTION_*, or the
+    // override a superadmin set), a bounded slice per run, resuming where the last stopped (../retention/job).
+    retentionPurgeJob(env),
     {
       // Last, so it sees what the jobs above did: opens and clears incidents, and sends each
       // transition once to KURATCHI_ALERT_WEBHOOK_URL (../alerts/run-alerts).

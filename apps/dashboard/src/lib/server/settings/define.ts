@@ -6,7 +6,18 @@ import type { z } from 'zod';
  * webhook keeps answering).
  */
 export type SectionName =
-  'webhook' | 'park' | 'ops' | 'api' | 'mail' | 'firehose' | 'aws' | 'alerts' | 'reconcile' | 'guard' | 'canary';
+  | 'webhook'
+  | 'park'
+  | 'ops'
+  | 'api'
+  | 'mail'
+  | 'firehose'
+  | 'aws'
+  | 'alerts'
+  | 'reconcile'
+  | 'guard'
+  | 'canary'
+  | 'retention';
 
 /** What a Worker variable holds: a string (wrangler `[vars]` may also give numbers), or nothing. */
 export type RawSetting = string | number | boolean | undefined;

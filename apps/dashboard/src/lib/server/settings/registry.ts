@@ -9,9 +9,10 @@ import {
 } from 'kuratchi-sdk/internal/events';
 import { DEFAULT_REPUTATION_GUARD_SETTINGS } from 'kuratchi-sdk/internal/guard';
 import { DEFAULT_RECONCILE_SETTINGS } from 'kuratchi-sdk/internal/reconcile';
+import { DEFAULT_RETENTION, RETENTION_DAYS_LIMITS } from 'kuratchi-sdk/internal/retention';
 import { z } from 'zod';
 import { setting } from './define';
-import { commaList, hours, minutes, number, token, webhookUrl } from './rules';
+import { commaList, hours, minutes, number, retentionDays, token, webhookUrl } from './rules';
 
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
@@ -418,5 +419,31 @@ export const SETTINGS = {
     secret: false,
     description: "The configuration set of the canary emails; unset: sendEmail's default.",
     oldName: 'SES_CANARY_CONFIGURATION_SET',
+  }),
+  // Retention (issue 30): the deployment's defaults; a superadmin overrides events and emails per
+  // organisation (Organisations page, PUT /api/ops/organizations/{id}/retention). Peers: Postmark
+  // keeps 45 days by default (7 to 365 adjustable), Mailgun at least 30 days.
+  // https://postmarkapp.com/support/article/1194-how-long-does-postmark-keep-message-data
+  KURATCHI_RETENTION_EVENTS_DAYS: setting({
+    section: 'retention',
+    schema: retentionDays(),
+    default: String(DEFAULT_RETENTION.eventsDays),
+    secret: false,
+    description: `Days raw events are kept (${RETENTION_DAYS_LIMITS.min} to ${RETENTION_DAYS_LIMITS.max}; Postmark: 45); the email row keeps its status, times and counts.`,
+  }),
+  KURATCHI_RETENTION_EMAILS_DAYS: setting({
+    section: 'retention',
+    schema: retentionDays(),
+    default: String(DEFAULT_RETENTION.emailsDays),
+    secret: false,
+    description: `Days emails are kept with their recipients, events, search rows and routes (${RETENTION_DAYS_LIMITS.min} to ${RETENTION_DAYS_LIMITS.max}); the suppression list is kept.`,
+  }),
+  KURATCHI_RETENTION_ARCHIVE_DAYS: setting({
+    section: 'retention',
+    schema: retentionDays(),
+    default: String(DEFAULT_RETENTION.archiveDays),
+    secret: false,
+    description:
+      'Days archived raw SNS messages are kept: the R2 lifecycle rule `kuratchi-ses deploy` writes (deployment-wide), and when proofs say "expired".',
   }),
 } as const;

@@ -1,3 +1,4 @@
+import { RETENTION_DAYS_LIMITS } from 'kuratchi-sdk/internal/retention';
 import { z } from 'zod';
 
 /** Hosts where an alert webhook may be plain http (a local sink in the demo and tests). */
@@ -41,3 +42,11 @@ export const commaList = (item: z.ZodType<string, string>) =>
         .filter(Boolean),
     )
     .pipe(z.array(item));
+
+/** A whole number of retention days within the SDK's bounds (1 to 3,650). */
+export const retentionDays = () =>
+  z.coerce
+    .number()
+    .int('must be a whole number of days')
+    .min(RETENTION_DAYS_LIMITS.min, `must be at least ${RETENTION_DAYS_LIMITS.min}`)
+    .max(RETENTION_DAYS_LIMITS.max, `must be at most ${RETENTION_DAYS_LIMITS.max}`);

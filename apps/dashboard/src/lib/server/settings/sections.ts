@@ -126,4 +126,17 @@ export const SECTIONS: { [S in SectionName]: SectionDefinition<S> } = {
         ? [{ name: 'KURATCHI_CANARY_FROM', message: 'is required with KURATCHI_CANARY_ORGANIZATION_ID' }]
         : [],
   },
+  retention: {
+    description:
+      "The retention-purge job's defaults, the organisations' retention, proofs of expired messages, the archive's R2 lifecycle rule.",
+    rules: (v) =>
+      v.KURATCHI_RETENTION_EVENTS_DAYS > v.KURATCHI_RETENTION_EMAILS_DAYS
+        ? [
+            {
+              name: 'KURATCHI_RETENTION_EVENTS_DAYS',
+              message: 'must not be longer than KURATCHI_RETENTION_EMAILS_DAYS (events are deleted with their email)',
+            },
+          ]
+        : [],
+  },
 };

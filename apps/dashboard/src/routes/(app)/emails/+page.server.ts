@@ -3,10 +3,11 @@ import type { PageServerLoad } from './$types';
 import { emailLogSearch, readEmailLogQuery } from '$lib/server/emails/filters';
 import { activeOrganizationQueries } from '$lib/server/emails/org-queries';
 import { extraRecipients, recipientSplit } from '$lib/server/emails/recipient-split';
+import { organizationRetention } from '$lib/server/retention/manage';
 
 const PAGE_SIZE = 50;
 
-export const load: PageServerLoad = async ({ locals, url }) => {
+export const load: PageServerLoad = async ({ locals, url, platform }) => {
   const query = readEmailLogQuery(url.searchParams);
   const page = await (
     await activeOrganizationQueries(locals)
@@ -24,5 +25,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     nextPageHref: page.nextCursor ? `/emails${emailLogSearch(query.form, { cursor: page.nextCursor })}` : null,
     exportHref: `/emails/export.csv${emailLogSearch(query.form)}`,
     exportRecipientsHref: `/emails/export.csv${emailLogSearch(query.form, { per: 'recipient' })}`,
+    // How long this organisation's emails and events are kept (read-only: a superadmin sets it).
+    retention: (await organizationRetention(platform!.env, locals.session!.organization.id)).effective,
   };
 };

@@ -47,7 +47,12 @@ export const proofBundleSchema = z.object({
       snsMessageId: z.string(),
       eventType: z.string(),
       occurredAt: z.number(),
-      reason: z.enum(['not-archived', 'archive-missing', 'certificate-missing']),
+      /**
+       * `archive-expired`: its message was older than the archive's retention
+       * (`KURATCHI_RETENTION_ARCHIVE_DAYS`, the bucket's lifecycle rule deleted it); `archive-missing`:
+       * gone for another reason.
+       */
+      reason: z.enum(['not-archived', 'archive-missing', 'archive-expired', 'certificate-missing']),
     }),
   ),
 });
@@ -70,6 +75,17 @@ export interface BuildProofBundleOptions {
   sesMessageId: string;
   events: readonly ProofEventInput[];
   now: Date;
+  /**
+   * Days the archive keeps a message (its R2 lifecycle rule): a missing message archived longer
+   * ago than that is `archive-expired`. Unset: every missing message is `archive-missing`.
+   */
+  archiveRetentionDays?: number;
+}
+
+/** When a message was archived, to the hour, from its key (`sns/YYYY/MM/DD/HH/…`), or null. */
+function archivedHour(key: string): number | null {
+  const match = /^sns\/(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\//.exec(key);
+  return match ? Date.UTC(+match[1]!, +match[2]! - 1, +match[3]!, +match[4]!) : null;
 }
 
 /**
@@ -105,7 +121,13 @@ export async function buildProofBundle(archive: SnsArchive, options: BuildProofB
     }
     const archived = await archive.getMessage(event.archiveKey);
     if (!archived) {
-      unprovable('archive-missing');
+      // R2 deletes an expired object within about a day of its expiry: past the retention, an
+      // absent message is taken as expired.
+      // https://developers.cloudflare.com/r2/buckets/object-lifecycles/
+      const at = archivedHour(event.archiveKey);
+      const days = options.archiveRetentionDays;
+      const expired = days !== undefined && at !== null && at + days * 86_400_000 < options.now.getTime();
+      unprovable(expired ? 'archive-expired' : 'archive-missing');
       continue;
     }
     const { certificateKey, certificateUrl, certificateSha256 } = archived.metadata;

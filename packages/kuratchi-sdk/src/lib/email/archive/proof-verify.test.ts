@@ -203,4 +203,22 @@ describe('proof bundles', () => {
     expect(again.messages).toEqual([]);
     expect(again.notProvable).toEqual([expect.objectContaining({ reason: 'archive-missing' })]);
   });
+
+  it('says an event is not provable because its message expired once the archive retention has passed', async () => {
+    const bundle = await provenEmail([{ eventType: 'Delivery' }]);
+    const { archiveKey, snsMessageId } = bundle.messages[0]!;
+    await env.SES_ARCHIVE.delete(archiveKey);
+    const events = [{ snsMessageId, eventType: 'Delivery', occurredAt: 0, archiveKey }];
+    const at = (days: number) =>
+      buildProofBundle(archive(), {
+        emailId: bundle.emailId,
+        sesMessageId: bundle.sesMessageId,
+        events,
+        now: new Date(NOW.getTime() + days * 86_400_000),
+        archiveRetentionDays: 30,
+      });
+    // Within the retention a missing message is missing; past it, expired.
+    expect((await at(29)).notProvable).toEqual([expect.objectContaining({ reason: 'archive-missing' })]);
+    expect((await at(31)).notProvable).toEqual([expect.objectContaining({ snsMessageId, reason: 'archive-expired' })]);
+  });
 });

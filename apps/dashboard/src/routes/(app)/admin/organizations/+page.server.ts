@@ -8,6 +8,7 @@ import { readReputationSettings } from '$lib/server/reputation/settings';
 import { sesViews } from '$lib/server/reputation/ses-view';
 import { offboardOrganization } from '$lib/server/users/offboard';
 import { onboardOrganization } from '$lib/server/users/onboard';
+import { retentionFromForm, retentionOverview } from '$lib/server/retention/manage';
 import { formAction, requireSuperadmin, superadminChange } from '$lib/server/users/page-actions';
 
 const superadmin = (locals: App.Locals) => requireSuperadmin(locals, 'see organisations and lift reputation pauses');
@@ -33,6 +34,10 @@ export const load: PageServerLoad = async ({ locals, platform }) => {
   const databases = Object.fromEntries(
     locations.map(({ id, kind, binding, movingSince }) => [id, { kind, binding, movingSince }]),
   );
+  const retention = await retentionOverview(
+    platform!.env,
+    locations.map((l) => l.id),
+  );
   return {
     settings,
     organizations,
@@ -42,10 +47,17 @@ export const load: PageServerLoad = async ({ locals, platform }) => {
     storage,
     storageWarnFraction: STORAGE_WARN_FRACTION,
     removed,
+    retention,
   };
 };
 
 export const actions: Actions = {
+  /** Sets an organisation's retention (blank: the deployment's default); 400 for bad days, nothing written. */
+  retention: async ({ locals, platform, request, url }) => {
+    const change = superadminChange(locals, url, 'set retention');
+    const by = change.actor.kind === 'superadmin' ? change.actor.email : 'superadmin';
+    return retentionFromForm(platform!.env, by, await request.formData(), change.now);
+  },
   /** Lifts an organisation's pause with a required reason (kept in the audit log). */
   lift: async ({ locals, platform, request }) =>
     liftFromForm(platform!.env, superadmin(locals), await request.formData(), new Date()),

@@ -1,0 +1,141 @@
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import worker from '$worker';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createSession } from '../auth/sessions';
+import { TEST_NOW } from '../../../../test/clock';
+import { runScheduled } from '../../../../test/cron';
+import { addUser, getPage, postForm } from '../../../../test/forms';
+import { ORGS, seedOrganizations } from '../../../../test/support';
+
+// Retention per organisation through the real Worker: the operations API and the Organisations
+// page set it (bad days answer 400 and write nothing), the email log shows it to the
+// organisation's admin, and the cron's retention-purge job deletes what is past it.
+
+const TOKEN = 'ops-token-for-tests-0123456789abcdef';
+const DAY = 86_400_000;
+
+beforeAll(seedOrganizations);
+afterEach(() => vi.restoreAllMocks());
+
+async function ops(method: 'GET' | 'PUT', path: string, body?: unknown) {
+  const ctx = createExecutionContext();
+  const request = new Request(`http://127.0.0.1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const response = await worker.fetch!(request as never, { ...env, KURATCHI_OPS_TOKEN: TOKEN }, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+const overrides = async () =>
+  (
+    await env.ADMIN_DB.prepare(
+      'SELECT organization_id AS id, events_days AS e, emails_days AS m FROM organization_retention',
+    ).all()
+  ).results;
+
+describe('setting an organisation’s retention', () => {
+  it('the operations API refuses bad days with 400 naming the field, an unknown organisation with 404, and writes nothing', async () => {
+    for (const body of [
+      { emailsDays: 0 },
+      { emailsDays: 4000 },
+      { eventsDays: 'seven' },
+      { eventsDays: 60, emailsDays: 30 },
+      { emailsDays: 10, other: 1 },
+    ]) {
+      const answer = await ops('PUT', `/api/ops/organizations/${ORGS.acme}/retention`, body);
+      expect(answer.status, JSON.stringify(body)).toBe(400);
+      expect(await answer.json()).toMatchObject({ error: 'invalid-request' });
+    }
+    expect((await ops('PUT', `/api/ops/organizations/${ORGS.acme}/retention`, 'not json')).status).toBe(400);
+    const missing = await ops('PUT', '/api/ops/organizations/org-nobody/retention', { emailsDays: 10 });
+    expect(missing.status).toBe(404);
+    expect(await overrides()).toEqual([]);
+
+    const bad = await (await ops('PUT', `/api/ops/organizations/${ORGS.acme}/retention`, { emailsDays: 0 })).json();
+    expect(bad).toMatchObject({ message: 'emailsDays: emailsDays must be at least 1 day' });
+  });
+
+  it('the operations API sets and reads it; absent fields take the deployment’s defaults', async () => {
+    const set = await ops('PUT', `/api/ops/organizations/${ORGS.globex}/retention`, { emailsDays: 30 });
+    expect(set.status).toBe(200);
+    expect(await set.json()).toMatchObject({
+      retention: { override: { eventsDays: null, emailsDays: 30 }, effective: { eventsDays: 30, emailsDays: 30 } },
+    });
+    // (KURATCHI_RETENTION_EVENTS_DAYS defaults to 45, longer than 30: the effective events days follow the emails.)
+    const read = await (await ops('GET', `/api/ops/organizations/${ORGS.globex}/retention`)).json();
+    expect(read).toMatchObject({ retention: { updatedBy: 'ops-api' } });
+    await ops('PUT', `/api/ops/organizations/${ORGS.globex}/retention`, {});
+    expect(await overrides()).toEqual([]);
+  });
+
+  it('only a superadmin sets it on the Organisations page; bad days answer 400; the admin sees it in the email log', async () => {
+    const superId = await addUser(`root-${crypto.randomUUID()}@kuratchi.test`, 'pw', { role: 'superadmin' });
+    const adminId = await addUser(`admin-${crypto.randomUUID()}@acme.test`, 'pw');
+    const session = async (id: string) =>
+      `kuratchi_session=${(await createSession(env.ADMIN_DB, { id, organizationId: ORGS.acme }, Date.now())).token}`;
+    const [root, admin] = [await session(superId), await session(adminId)];
+    const form = { organizationId: ORGS.acme, emailsDays: '20', eventsDays: '10' };
+
+    expect((await postForm('/admin/organizations?/retention', form, { cookie: admin })).status).toBe(403);
+    const bad = await postForm('/admin/organizations?/retention', { ...form, eventsDays: '1.5' }, { cookie: root });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('eventsDays must be a whole number of days');
+    expect(await overrides()).toEqual([]);
+
+    expect((await postForm('/admin/organizations?/retention', form, { cookie: root })).status).toBeLessThan(400);
+    expect(await overrides()).toEqual([{ id: ORGS.acme, e: 10, m: 20 }]);
+    const page = await (await getPage('/admin/organizations', { cookie: root })).text();
+    expect(page).toContain('data-effective="20/10"');
+    const log = await (await getPage('/emails', { cookie: admin })).text();
+    expect(log).toMatch(/Emails are kept 20 days, their events 10 days/);
+  });
+});
+
+describe('the retention-purge cron job', () => {
+  it("deletes Acme's emails past its retention with their routes, keeps the newer ones, and says what it did", async () => {
+    const db = env.ORG_DB_ACME;
+    const at = TEST_NOW.getTime();
+    await env.ADMIN_DB.prepare(
+      `INSERT OR REPLACE INTO organization_retention (organization_id, events_days, emails_days, updated_at, updated_by)
+       VALUES (?, 10, 20, 0, 'test')`,
+    )
+      .bind(ORGS.acme)
+      .run();
+    for (const [id, age] of [
+      ['purge-old', 25],
+      ['purge-new', 5],
+    ] as const) {
+      await db
+        .prepare(
+          `INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at)
+           VALUES (?, 'to@example.com', 'from@example.com', 'Retention', 'delivered', ?, ?, ?)`,
+        )
+        .bind(id, `ses-${id}`, at - age * DAY, at - age * DAY)
+        .run();
+      await env.ADMIN_DB.prepare(
+        `INSERT INTO email_message_lookup (ses_message_id, organization_id, email_id, created_at) VALUES (?, ?, ?, ?)`,
+      )
+        .bind(`ses-${id}`, ORGS.acme, id, at - age * DAY)
+        .run();
+    }
+    const run = await runScheduled(TEST_NOW);
+    expect(run.job('retention-purge')).toMatchObject({ outcome: 'ok', failures: [], left: 0 });
+    expect(Number(run.job('retention-purge')!['emailsDeleted'])).toBeGreaterThanOrEqual(1);
+    const ids = (await db.prepare("SELECT id FROM emails WHERE id LIKE 'purge-%'").all()).results.map((r) => r.id);
+    expect(ids).toEqual(['purge-new']);
+    const routes = await env.ADMIN_DB.prepare(
+      "SELECT email_id AS id FROM email_message_lookup WHERE email_id LIKE 'purge-%'",
+    ).all();
+    expect(routes.results).toEqual([{ id: 'purge-new' }]);
+  });
+
+  it('a bad retention setting fails the job alone, naming the variable', async () => {
+    const run = await runScheduled(TEST_NOW, { KURATCHI_RETENTION_EMAILS_DAYS: '0' });
+    expect(run.job('retention-purge')).toMatchObject({ outcome: 'failed' });
+    expect(String(run.job('retention-purge')!['error'])).toContain('KURATCHI_RETENTION_EMAILS_DAYS');
+    expect(run.job('alerts')).toMatchObject({ outcome: 'ok' });
+  });
+});

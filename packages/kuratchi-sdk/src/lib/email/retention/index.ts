@@ -1,0 +1,23 @@
+/**
+ * `kuratchi-sdk/internal/retention`: how long each organisation's events and emails are kept
+ * (deployment defaults, per-organisation overrides in the admin database) and the cron's purge,
+ * in bounded slices that resume where they stopped. Re-exports only.
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ * @module
+ */
+export {
+  DAY_MS,
+  DEFAULT_RETENTION,
+  RETENTION_DAYS_LIMITS,
+  effectiveRetention,
+  parseRetentionOverride,
+  retentionCutoffs,
+} from './policy.js';
+export type { RetentionOverride, RetentionPolicy } from './policy.js';
+export { InvalidOptionsError } from '../shared/invalid-options.js';
+export { createD1RetentionStore } from './d1-retention-store.js';
+export type { PurgeCandidate, PurgeProgress, RetentionStore, StoredRetentionOverride } from './d1-retention-store.js';
+export { purgeOrganization } from './purge.js';
+export type { OrganizationPurge, PurgeBudget, PurgeOrganizationOptions } from './purge.js';
+export { DEFAULT_PURGE_BUDGET, runRetentionPurge } from './run.js';
+export type { RetentionPurgeRun, RunRetentionPurgeOptions } from './run.js';
