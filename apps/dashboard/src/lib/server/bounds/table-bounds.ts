@@ -135,6 +135,8 @@ export const TABLE_BOUNDS: readonly TableBound[] = [
     'the last 100 of each endpoint (what its page shows)',
     by('the webhook queue consumer, at each delivery'),
   ),
+  admin('organization_retention', 'retention/', 'fixed', 'a row per organisation with an override', NOTHING),
+  admin('retention_purge_progress', 'retention/', 'fixed', 'a row per organisation', job('retention-purge')),
   admin('organization_storage', 'dashboard bounds/', 'fixed', 'a row per organisation', job('storage-measure')),
 
   org('emails', 'send/', 'retention', 'grows with emails: retention', job('retention-purge')),

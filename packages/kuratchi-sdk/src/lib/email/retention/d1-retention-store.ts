@@ -107,6 +107,7 @@ export function createD1RetentionStore(adminDb: D1Database) {
            FROM organizations o
            LEFT JOIN organization_retention r ON r.organization_id = o.id
            LEFT JOIN retention_purge_progress p ON p.organization_id = o.id
+           WHERE o.removed_at IS NULL
            ORDER BY p.last_run_at IS NOT NULL, p.last_run_at, o.id`,
         )
         .all<{ organizationId: string; eventsDays: number | null; emailsDays: number | null; overridden: number }>();
