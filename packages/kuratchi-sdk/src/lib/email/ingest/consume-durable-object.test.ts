@@ -81,6 +81,7 @@ describe('consumeSesEventBatch and organisations on Durable Objects', () => {
           durableObjectDatabase({
             recordEvents: (inputs) => (count.recordEvents++, stub.recordEvents(inputs)),
             runStatements: (statements, atomic) => (count.runStatements++, stub.runStatements(statements, atomic)),
+            databaseSize: () => stub.databaseSize(),
           }),
         );
       },
