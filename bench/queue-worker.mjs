@@ -7,7 +7,7 @@
 //   POST /consume { messages, batchSize }  consumeSesEventQueue per batch of `batchSize` queue bodies
 //   POST /direct  { messages }             recordSesEvent per body, then the figures (one batch)
 //   POST /ingest  { bodies, topicArn, pem } createSesEventIngestor (direct mode) per signed SNS body,
-//                                          then the counters, as the dashboard's webhook does
+//                                          then the webhook's counting (countWebhookAnswer)
 // Each answers { ms, calls, perCall, outcomes }: the time spent (timed here), the D1 round trips
 // in all, the round trips of each POST (ingest only), and the outcome counts.
 import {
@@ -24,8 +24,8 @@ import {
   createSesEventIngestor,
   parseSesEvent,
   readSesEventQueueMessage,
+  countWebhookAnswer,
   recordSesEvent,
-  webhookAnswerFigures,
 } from 'kuratchi-sdk/internal/events';
 import { createSigningKeyCache } from 'kuratchi-sdk/internal/verify';
 import { countingD1, isD1Binding, messageBatch } from './counting-d1.mjs';
@@ -95,12 +95,14 @@ export default {
           ...ports,
           fetchCertificate: async () => pem,
           keyCache,
+          // As the façade's webhook: an applied answer is counted in the route lookup's batch.
+          countAnswersAhead: true,
         });
         const result = await ingestor.ingest(body);
         tally(result.body.outcome);
-        // The webhook's counting after the response (webhookResponse): the answer's figures, the
-        // deployment's and its organisation's, in one D1 batch.
-        await ports.adminStore.recordIngestionStats({ ...webhookAnswerFigures(result), at: Date.now() });
+        // The webhook's counting after the response (webhookResponse): a correction of what was
+        // counted ahead, no round trip when the event was applied.
+        await countWebhookAnswer(ports.adminStore, result, Date.now());
         perCall.push(counter.n - before);
       }
     } else {

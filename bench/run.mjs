@@ -4,7 +4,7 @@
 // ratio, target }). Exits non-zero when a benchmark crashed (or failed an assertion of its own), or
 // when a row has no kebab-case id or two rows share one; a target that is not met is reported, not
 // fatal.
-//   node bench/run.mjs [name…]   only these benchmarks (verify, webhook, queries, memory, park, queue, clicks, api, org-kinds, purge)
+//   node bench/run.mjs [name…]   only these benchmarks (verify, webhook, queries, memory, park, queue, cost, clicks, api, org-kinds, purge)
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -27,6 +27,11 @@ const BENCHMARKS = [
     name: 'queue',
     file: 'queue.mjs',
     what: 'queued mode: D1 round trips per event, consumer vs direct, queued webhook vs ping (workerd, wrangler dev)',
+  },
+  {
+    name: 'cost',
+    file: 'cost.mjs',
+    what: 'what one SES event uses (counted), queued and direct, and USD per million events (docs/cost.md)',
   },
   {
     name: 'clicks',

@@ -1,4 +1,5 @@
 import { addCount, countOutcome, createIngestionTally, type IngestionTally } from '../routing/ingestion-figures.js';
+import type { AdminStore, RoutedFigures } from '../routing/ports.js';
 import { WEBHOOK_CONTRACT, type IngestResult } from './webhook-contract.js';
 
 /**
@@ -30,4 +31,39 @@ export function webhookAnswerFigures(result: Pick<IngestResult, 'answer' | 'body
   for (const name of ingestionCounterNames(result)) if (name !== outcome) addCount(tally.counts, name);
   countOutcome(tally, result.body.outcome, result.log.organizationId, result.log.lagMs);
   return tally;
+}
+
+/** Stands for the organisation the route will name, which only the route lookup knows. */
+const ROUTE_ORGANIZATION = '\u0000route';
+
+/**
+ * The figures of an `applied` answer to a verified Notification applied `lagMs` after its SNS
+ * Timestamp, counted ahead at `at` in the route lookup (`countAnswersAhead`): the deployment's,
+ * and the share of the organisation the route names.
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+ */
+export function appliedFiguresAhead(lagMs: number, at: number): RoutedFigures {
+  const tally = webhookAnswerFigures({
+    answer: 'applied',
+    body: { outcome: 'applied' },
+    log: { outcome: 'applied', type: 'Notification', organizationId: ROUTE_ORGANIZATION, lagMs },
+  });
+  return { counts: tally.counts, lagsMs: tally.lagsMs, organization: tally.organizations.get(ROUTE_ORGANIZATION)!, at };
+}
+
+/**
+ * Writes the figures of one webhook answer (one D1 batch): its {@link webhookAnswerFigures}, or,
+ * when they were counted ahead (`result.counted`), only the correction (no round trip when the
+ * answer is the one expected).
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+ */
+export function countWebhookAnswer(
+  adminStore: AdminStore,
+  result: Pick<IngestResult, 'answer' | 'body' | 'log' | 'counted'>,
+  at: number,
+): Promise<void> {
+  const figures = webhookAnswerFigures(result);
+  return result.counted
+    ? adminStore.correctIngestionStats(result.counted, { ...figures, at: result.counted.at })
+    : adminStore.recordIngestionStats({ ...figures, at });
 }

@@ -9,7 +9,7 @@ export { unsignedSesEventMessage } from './unsigned-event.js';
 export { applySesEventMessages } from './apply-messages.js';
 export type { ApplyOutcome } from './apply-messages.js';
 export { createSesEventIngestor } from './ingest.js';
-export { ingestionCounterNames, webhookAnswerFigures } from './answer-figures.js';
+export { countWebhookAnswer, ingestionCounterNames, webhookAnswerFigures } from './answer-figures.js';
 export { rebuildFromArchivePage, MAX_REBUILD_PAGE } from './archive-rebuild.js';
 export type { RebuildPage, RebuildPageOptions } from './archive-rebuild.js';
 export { consumeSesEventBatch, retryDelaySeconds, CONSUMER_RECORD_QUERY_BUDGET } from './consume-batch.js';

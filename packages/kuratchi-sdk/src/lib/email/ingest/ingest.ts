@@ -2,7 +2,8 @@ import type { EventProvenance, SesEventSource } from '../model.js';
 import { OrgDatabaseError } from '../routing/errors.js';
 import { SesEventParseError } from '../ses-events/errors.js';
 import { SnsMessageError, SnsVerificationError } from '../sns/errors.js';
-import { recordSesEvent, type EventSinkPorts } from '../routing/record.js';
+import { recordSesEvent, type CountAhead, type EventSinkPorts } from '../routing/record.js';
+import { appliedFiguresAhead } from './answer-figures.js';
 import {
   MAX_QUEUE_MESSAGE_BYTES,
   queueMessageBytes,
@@ -64,6 +65,15 @@ export interface SesEventIngestorOptions extends EventSinkPorts {
    * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/
    */
   archive?: SnsArchive;
+  /**
+   * Direct mode's webhook, whose answers `webhookResponse` counts with the same admin store: the
+   * figures of an `applied` answer are counted ahead in the route lookup's batch (so an applied
+   * event costs two D1 round trips: the route, the organisation's batch), and the result carries
+   * their receipt (`counted`), which the counting after the response corrects when the answer is
+   * another. Leave it off on every other path (nothing would correct the receipt).
+   * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+   */
+  countAnswersAhead?: boolean;
 }
 
 export type { IngestLogEntry, IngestOutcome, IngestResult } from './webhook-contract.js';
@@ -106,6 +116,7 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
     message: SnsNotification,
     log: LogFields,
     archiveKey: string | undefined,
+    counting: { ahead?: CountAhead },
   ): Promise<IngestResult> {
     let event;
     try {
@@ -130,9 +141,13 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
         return webhookAnswer('queued', log);
       }
     }
-    const result = await recordSesEvent(options, message.MessageId, event, provenanceOf(archiveKey));
+    // The lag is taken before recording, so the one counted ahead is the one answered.
+    const at = now().getTime();
+    const lagMs = Math.max(0, at - Date.parse(message.Timestamp));
+    if (options.countAnswersAhead) counting.ahead = { figures: appliedFiguresAhead(lagMs, at) };
+    const result = await recordSesEvent(options, message.MessageId, event, provenanceOf(archiveKey), counting.ahead);
     if (result.organizationId) log.organizationId = result.organizationId;
-    if (result.outcome === 'applied') log.lagMs = Math.max(0, now().getTime() - Date.parse(message.Timestamp));
+    if (result.outcome === 'applied') log.lagMs = lagMs;
     return webhookAnswer(result.outcome, log);
   }
 
@@ -173,42 +188,50 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
 
   return {
     async ingest(body) {
-      const log: LogFields = {};
-      try {
-        const verified = await verifySnsMessageWithCertificate(body, {
-          allowedTopicArns: options.allowedTopicArns,
-          now: now(),
-          ...(options.fetchCertificate ? { fetchCertificate: options.fetchCertificate } : {}),
-          ...(options.keyCache ? { keyCache: options.keyCache } : {}),
-          ...(options.maxAgeSeconds !== undefined ? { maxAgeSeconds: options.maxAgeSeconds } : {}),
-        });
-        const message = verified.message;
-        log.type = message.Type;
-        log.snsMessageId = message.MessageId;
-        let archiveKey: string | undefined;
-        if (options.archive) {
-          try {
-            archiveKey = await archiveVerifiedSnsMessage(options.archive, body, verified, sesFieldsOf(verified));
-          } catch (error) {
-            log.error = error instanceof Error ? error.message : String(error);
-            return webhookAnswer('unavailable', log, 'archive-failed', 'the raw archive refused the message');
-          }
-        }
-        if (message.Type === 'Notification') return await handleNotification(message, log, archiveKey);
-        if (options.subscriptionMessages === 'report') {
-          return webhookAnswer(
-            'ignored',
-            log,
-            'subscription-message-not-handled',
-            `a verified ${message.Type} is not acted on here: confirm or re-subscribe through the webhook (kuratchi-ses setup)`,
-          );
-        }
-        return await handleConfirmation(message, log);
-      } catch (error) {
-        return answerError(error, log);
-      }
+      const counting: { ahead?: CountAhead } = {};
+      const result = await ingestOne(body, counting);
+      const receipt = counting.ahead?.receipt;
+      return receipt ? { ...result, counted: receipt } : result;
     },
   };
+
+  /** One POST body: verified, then its message handled; `counting` gets what was counted ahead. */
+  async function ingestOne(body: string, counting: { ahead?: CountAhead }): Promise<IngestResult> {
+    const log: LogFields = {};
+    try {
+      const verified = await verifySnsMessageWithCertificate(body, {
+        allowedTopicArns: options.allowedTopicArns,
+        now: now(),
+        ...(options.fetchCertificate ? { fetchCertificate: options.fetchCertificate } : {}),
+        ...(options.keyCache ? { keyCache: options.keyCache } : {}),
+        ...(options.maxAgeSeconds !== undefined ? { maxAgeSeconds: options.maxAgeSeconds } : {}),
+      });
+      const message = verified.message;
+      log.type = message.Type;
+      log.snsMessageId = message.MessageId;
+      let archiveKey: string | undefined;
+      if (options.archive) {
+        try {
+          archiveKey = await archiveVerifiedSnsMessage(options.archive, body, verified, sesFieldsOf(verified));
+        } catch (error) {
+          log.error = error instanceof Error ? error.message : String(error);
+          return webhookAnswer('unavailable', log, 'archive-failed', 'the raw archive refused the message');
+        }
+      }
+      if (message.Type === 'Notification') return await handleNotification(message, log, archiveKey, counting);
+      if (options.subscriptionMessages === 'report') {
+        return webhookAnswer(
+          'ignored',
+          log,
+          'subscription-message-not-handled',
+          `a verified ${message.Type} is not acted on here: confirm or re-subscribe through the webhook (kuratchi-ses setup)`,
+        );
+      }
+      return await handleConfirmation(message, log);
+    } catch (error) {
+      return answerError(error, log);
+    }
+  }
 }
 
 /** The SES message id and event type of a Notification of an SES event, for the archive's metadata. */

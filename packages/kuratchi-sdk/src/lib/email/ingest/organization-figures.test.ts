@@ -119,11 +119,12 @@ describe('direct mode: the webhook counts an event for its organisation in the s
       await routedEmail(a, true),
       await routedEmail(b),
     ];
-    const { ports } = countedPorts();
+    const { plan, ports } = countedPorts();
     const ingestor = createSesEventIngestor({
       ...ports,
       allowedTopicArns: [TOPIC],
       fetchCertificate: signer.fetchCertificate,
+      countAnswersAhead: true,
     });
     // The handler's admin store only counts: its round trips are the counting's.
     const counting = createFaultPlan();
@@ -131,13 +132,14 @@ describe('direct mode: the webhook counts an event for its organisation in the s
     /** One POST through the webhook handler; returns its outcome and the round trips of its counting. */
     const post = async (body: string) => {
       const ctx = createExecutionContext();
-      const before = counting.calls;
+      const [before, sinkBefore] = [counting.calls, plan.calls];
       const response = await handleSesWebhook(
         new Request('https://dashboard.example/api/webhooks/ses-events', { method: 'POST', body }),
         { ingestor, adminStore: countingStore, context: ctx },
       );
       await waitOnExecutionContext(ctx);
-      return { outcome: ((await response.json()) as { outcome: string }).outcome, counting: counting.calls - before };
+      const outcome = ((await response.json()) as { outcome: string }).outcome;
+      return { outcome, counting: counting.calls - before, all: counting.calls - before + plan.calls - sinkBefore };
     };
     const deploymentBefore = await counters();
     const heldBefore = await admin.countParkedEvents(10_000);
@@ -162,8 +164,12 @@ describe('direct mode: the webhook counts an event for its organisation in the s
       'parked',
       'forbidden',
     ]);
-    // Whether the event is attributed or not, its counting is one D1 round trip (one batch).
-    expect(posts.map((p) => p.counting)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    // An applied event is counted ahead, in its route lookup: two D1 round trips in all (the
+    // route, the organisation's batch), none after the response. Any other answer with a route
+    // corrects what was counted ahead, and one without counts: one batch after the response.
+    expect(posts.map((p) => p.counting)).toEqual([0, 1, 0, 1, 0, 1, 1]);
+    // (The first event of each organisation also reads its binding, then cached for the isolate.)
+    expect(posts.filter((p) => p.outcome === 'applied').map((p) => p.all)).toEqual([3, 2, 3]);
 
     expect(await counters(a.id)).toEqual({ 'outcome:applied': 2, 'outcome:duplicate': 1, 'outcome:orphaned': 1 });
     expect(await counters(b.id)).toEqual({ 'outcome:applied': 1 });
@@ -187,6 +193,63 @@ describe('direct mode: the webhook counts an event for its organisation in the s
     expect(await admin.countParkedEvents(10_000, b.id)).toEqual({ parked: 0, orphaned: 0 });
     const heldAfter = await admin.countParkedEvents(10_000);
     expect([heldAfter.parked - heldBefore.parked, heldAfter.orphaned - heldBefore.orphaned]).toEqual([1, 1]);
+  });
+});
+
+describe('direct mode: figures counted ahead are corrected when the event was not applied', () => {
+  it('a failed organisation batch answers 5xx and counts no applied event; its retry counts one', async () => {
+    const { a } = await twoOrganizations();
+    const sesMessageId = await routedEmail(a);
+    const orgPlan = createFaultPlan();
+    const client = createOrgDatabaseClient(
+      env.ADMIN_DB,
+      { ORG_DB_ACME: failingD1(env.ORG_DB_ACME, orgPlan) },
+      createOrgBindingCache(),
+    );
+    const ingestor = createSesEventIngestor({
+      adminStore: admin,
+      resolveOrgEmailStore: async (id) => createD1OrgEmailStore(await client(id)),
+      now: () => NOW,
+      allowedTopicArns: [TOPIC],
+      fetchCertificate: signer.fetchCertificate,
+      countAnswersAhead: true,
+    });
+    const post = async (body: string) => {
+      const ctx = createExecutionContext();
+      const response = await handleSesWebhook(
+        new Request('https://dashboard.example/api/webhooks/ses-events', { method: 'POST', body }),
+        { ingestor, adminStore: admin, context: ctx },
+      );
+      await waitOnExecutionContext(ctx);
+      return response.status;
+    };
+    const body = await signedBody({ eventType: 'Delivery', messageId: sesMessageId });
+    const deploymentBefore = await counters();
+    const lagBefore = (await admin.lagPercentiles(0)).events;
+
+    orgPlan.failAt = orgPlan.executed + 1; // the organisation's batch, after the route lookup counted ahead
+    expect(await post(body)).toBe(500);
+    expect(orgPlan.injected).toBe(1);
+    expect(await counters(a.id)).toEqual({});
+    expect(moved(deploymentBefore, await counters())).toEqual({
+      received: 1,
+      verified: 1,
+      notification: 1,
+      'outcome:internal-error': 1,
+    });
+    expect((await admin.lagPercentiles(0, a.id)).events).toBe(0);
+    expect((await admin.lagPercentiles(0)).events).toBe(lagBefore);
+
+    expect(await post(body)).toBe(200);
+    expect(await counters(a.id)).toEqual({ 'outcome:applied': 1 });
+    expect(moved(deploymentBefore, await counters())).toEqual({
+      received: 2,
+      verified: 2,
+      notification: 2,
+      'outcome:internal-error': 1,
+      'outcome:applied': 1,
+    });
+    expect((await admin.lagPercentiles(0, a.id)).events).toBe(1);
   });
 });
 

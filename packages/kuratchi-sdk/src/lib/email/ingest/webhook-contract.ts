@@ -1,3 +1,4 @@
+import type { CountReceipt } from '../routing/ports.js';
 import { SNS_MAX_RETRY_WINDOW_MS } from '../routing/park-policy.js';
 import { MAX_SNS_BODY_BYTES } from '../sns/sns-message.js';
 import { assertSigningCertUrl, assertSubscribeUrl, SNS_CERTIFICATE_PATH } from '../sns/sns-urls.js';
@@ -214,6 +215,8 @@ export interface IngestResult {
   status: WebhookStatus;
   body: { outcome: IngestOutcome; code?: string; message?: string };
   log: IngestLogEntry;
+  /** The figures counted ahead for this answer (`countAnswersAhead`), which its counting corrects. */
+  counted?: CountReceipt;
 }
 
 /**

@@ -3,7 +3,7 @@ import { createD1ParkStore } from './d1-park-store.js';
 import { MessageBindingError } from './errors.js';
 import { marks } from '../shared/sql-marks.js';
 import type { AdminStore, MessageRoute } from './ports.js';
-import { createD1IngestionFigures } from './d1-ingestion-figures.js';
+import { createD1IngestionFigures, findRouteAndCount } from './d1-ingestion-figures.js';
 
 /** D1 binds at most 100 parameters per query. */
 const MAX_PARAMS = 100;
@@ -18,13 +18,14 @@ export function createD1AdminStore(db: D1Database): AdminStore {
     ...createD1ParkStore(db),
     ...createD1IngestionFigures(db),
 
-    async findMessageRoute(sesMessageId) {
-      return db
+    async findMessageRoute(sesMessageId, countIfRouted) {
+      const query = db
         .prepare(
           'SELECT organization_id AS organizationId, email_id AS emailId FROM email_message_lookup WHERE ses_message_id = ?',
         )
-        .bind(sesMessageId)
-        .first<MessageRoute>();
+        .bind(sesMessageId);
+      if (countIfRouted) return findRouteAndCount(db, query, sesMessageId, countIfRouted);
+      return query.first<MessageRoute>();
     },
 
     async findMessageRoutes(sesMessageIds) {

@@ -7,7 +7,7 @@
  * @module
  */
 export { recordSesEvent, applyParkedEvents } from './record.js';
-export type { EventSinkPorts, EventOrigin, RecordedEvent, SinkOutcome, SinkResult } from './record.js';
+export type { CountAhead, EventSinkPorts, EventOrigin, RecordedEvent, SinkOutcome, SinkResult } from './record.js';
 export {
   DEFAULT_PARK_TTL_MS,
   DEFAULT_MAX_PARKED_EVENTS_PER_MESSAGE,
@@ -43,6 +43,8 @@ export type {
   IngestionCounter,
   IngestionFigures,
   IngestionStats,
+  RoutedFigures,
+  CountReceipt,
   LagPercentiles,
   RecordEventInput,
   RecordEventOutcome,

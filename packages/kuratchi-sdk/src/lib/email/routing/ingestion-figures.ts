@@ -1,4 +1,5 @@
-import type { IngestionFigures, IngestionStats } from './ports.js';
+import type { CountReceipt, IngestionFigures, IngestionStats } from './ports.js';
+import { lagBucket } from '../shared/lag-histogram.js';
 
 /**
  * Ingestion figures being gathered for one write (`AdminStore.recordIngestionStats`): the
@@ -74,4 +75,55 @@ function organizationFigures(tally: IngestionTally, organizationId: string) {
     tally.organizations.set(organizationId, figures);
   }
   return figures;
+}
+
+/** One scope's correction: counters and lag buckets to add, and to take back (positive amounts). */
+export interface FiguresCorrection {
+  add: Map<string, number>;
+  takeBack: Map<string, number>;
+  addLags: number[];
+  takeBackLagBuckets: Map<number, number>;
+}
+
+/**
+ * What turns the figures counted ahead (`receipt`) into `actual` (the answer's figures, lags
+ * compared by histogram bucket), for the deployment and for the receipt's organisation; empty
+ * scopes are left out (an empty map: nothing to write). Another organisation of `actual` is
+ * added whole.
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+ */
+export function figuresCorrection(
+  receipt: CountReceipt,
+  actual: Omit<IngestionStats, 'at'>,
+): Map<string | null, FiguresCorrection> {
+  const none: IngestionFigures = { counts: new Map(), lagsMs: [] };
+  const scopes = new Map<string | null, FiguresCorrection>();
+  const put = (scope: string | null, ahead: IngestionFigures, now: IngestionFigures) => {
+    const c = scopeCorrection(ahead, now);
+    if (c.add.size || c.takeBack.size || c.addLags.length || c.takeBackLagBuckets.size) scopes.set(scope, c);
+  };
+  put(null, receipt, actual);
+  put(receipt.organizationId, receipt.organization, actual.organizations?.get(receipt.organizationId) ?? none);
+  for (const [organizationId, figures] of actual.organizations ?? []) {
+    if (organizationId !== receipt.organizationId) put(organizationId, none, figures);
+  }
+  return scopes;
+}
+
+function scopeCorrection(ahead: IngestionFigures, now: IngestionFigures): FiguresCorrection {
+  const c: FiguresCorrection = { add: new Map(), takeBack: new Map(), addLags: [], takeBackLagBuckets: new Map() };
+  for (const name of new Set([...ahead.counts.keys(), ...now.counts.keys()])) {
+    const d = (now.counts.get(name) ?? 0) - (ahead.counts.get(name) ?? 0);
+    if (d > 0) c.add.set(name, d);
+    if (d < 0) c.takeBack.set(name, -d);
+  }
+  const left = new Map<number, number>();
+  for (const lag of ahead.lagsMs) left.set(lagBucket(lag), (left.get(lagBucket(lag)) ?? 0) + 1);
+  for (const lag of now.lagsMs) {
+    const n = left.get(lagBucket(lag)) ?? 0;
+    if (n > 0) left.set(lagBucket(lag), n - 1);
+    else c.addLags.push(lag);
+  }
+  for (const [bucket, n] of left) if (n > 0) c.takeBackLagBuckets.set(bucket, n);
+  return c;
 }

@@ -237,8 +237,17 @@ export interface SubscriptionMessageRecord {
 
 /** The admin database as the ingestor needs it: routes, the park, subscription messages, counters. */
 export interface AdminStore extends ParkStore {
-  /** The route of an SES message id, or null when `sendEmail` has not written it (yet). */
-  findMessageRoute(sesMessageId: string): Promise<MessageRoute | null>;
+  /**
+   * The route of an SES message id, or null when `sendEmail` has not written it (yet). With
+   * `countIfRouted` (direct mode's webhook), those figures are added in the same round trip when
+   * the route exists, the organisation's share to the route's organisation, and the route comes
+   * back with their receipt (`counted`), for {@link AdminStore.correctIngestionStats}.
+   * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+   */
+  findMessageRoute(
+    sesMessageId: string,
+    countIfRouted?: RoutedFigures,
+  ): Promise<(MessageRoute & { counted?: CountReceipt }) | null>;
   /**
    * Writes the route of an SES message id (writing the same route again changes nothing).
    * @throws {MessageBindingError} `message-routed-to-other-email` when the message id already
@@ -262,6 +271,14 @@ export interface AdminStore extends ParkStore {
    */
   recordIngestionStats(stats: IngestionStats): Promise<void>;
   /**
+   * Makes the figures counted ahead (`receipt`, see {@link AdminStore.findMessageRoute}) what
+   * `actual` says, in one batch: what `actual` has more is added, what it has less is taken back
+   * (a counter's `last_at` goes back to its value before the receipt unless a later write moved
+   * it, and a row the receipt created is deleted when it falls back to zero). Nothing to correct:
+   * no round trip.
+   */
+  correctIngestionStats(receipt: CountReceipt, actual: IngestionStats): Promise<void>;
+  /**
    * Lag percentiles of events applied since `since` (epoch ms), from the lag histogram: the
    * deployment's, or that of `organizationId`'s events.
    */
@@ -284,6 +301,22 @@ export interface IngestionFigures {
   counts: ReadonlyMap<string, number>;
   /** Lag of each applied event, in ms (SNS Timestamp to applied). */
   lagsMs: readonly number[];
+}
+
+/**
+ * Figures counted ahead in the route lookup (direct mode counts the answer it expects, `applied`,
+ * and corrects it in the rare other case): the deployment's, and the share of the organisation
+ * the route will name.
+ */
+export interface RoutedFigures extends IngestionFigures {
+  organization: IngestionFigures;
+  at: number;
+}
+
+/** What {@link AdminStore.findMessageRoute} counted ahead, and the counters' `last_at` before it (a name absent: no row). */
+export interface CountReceipt extends RoutedFigures {
+  organizationId: string;
+  previousLastAt: { deployment: ReadonlyMap<string, number>; organization: ReadonlyMap<string, number> };
 }
 
 /**

@@ -3,6 +3,8 @@ import { sesEventContentId } from '../ses-events/content-identity.js';
 import { OrgDatabaseError } from './errors.js';
 import type {
   AdminStore,
+  CountReceipt,
+  RoutedFigures,
   ParkReason,
   MessageRoute,
   OrgEmailStoreResolver,
@@ -61,6 +63,15 @@ export interface EventOrigin extends EventProvenance {
   snsMessageId: string;
 }
 
+/**
+ * Figures to count in the route lookup when the route exists (`AdminStore.findMessageRoute`);
+ * `receipt` is set once they are counted, so the caller corrects them whatever the outcome.
+ */
+export interface CountAhead {
+  figures: RoutedFigures;
+  receipt?: CountReceipt;
+}
+
 /** The outcome and, when known, the organisation the event was routed to. */
 export interface SinkResult {
   outcome: SinkOutcome;
@@ -91,11 +102,18 @@ export async function recordSesEvent(
   snsMessageId: string,
   event: SesEvent,
   provenance: EventProvenance = {},
+  countIfRouted?: CountAhead,
 ): Promise<SinkResult> {
   const sesMessageId = event.mail.messageId;
   const toPark = { snsMessageId, sesMessageId, message: JSON.stringify(event), parkedAt: nowMs(ports), ...provenance };
-  const route = await ports.adminStore.findMessageRoute(sesMessageId);
-  if (route) return recordOrPark(ports, route, toPark, event);
+  const found = countIfRouted
+    ? await ports.adminStore.findMessageRoute(sesMessageId, countIfRouted.figures)
+    : await ports.adminStore.findMessageRoute(sesMessageId);
+  if (found) {
+    const { counted, ...route } = found;
+    if (counted && countIfRouted) countIfRouted.receipt = counted;
+    return recordOrPark(ports, route, toPark, event);
+  }
 
   const parked = await ports.adminStore.parkEvent({ ...toPark, reason: 'no-route' }, maxParked(ports));
   if (parked === 'dead-lettered') return { outcome: 'dead-lettered' };

@@ -123,8 +123,10 @@ export function createEmailTracking(options: EmailTrackingOptions): EmailTrackin
     ...(options.onRecorded ? { onRecorded: options.onRecorded } : {}),
   };
   const queue = options.queue ?? null;
-  const ingestor = (path: IngestorPathOptions = {}) =>
+  // The webhook's own ingestor counts its answers ahead (its handler corrects them); no other path's.
+  const ingestor = (path: IngestorPathOptions = {}, countAnswersAhead = false) =>
     createSesEventIngestor({
+      countAnswersAhead,
       allowedTopicArns: options.allowedTopicArns,
       ...sink,
       ...(queue ? { enqueue: async (message) => void (await queue.send(message, { contentType: 'json' })) } : {}),
@@ -136,7 +138,7 @@ export function createEmailTracking(options: EmailTrackingOptions): EmailTrackin
   return {
     webhook: (request, context) =>
       handleSesWebhook(request, {
-        ingestor: ingestor(),
+        ingestor: ingestor({}, true),
         adminStore: sink.adminStore,
         credential: options.webhookCredential ?? null,
         ...(context ? { context } : {}),
@@ -166,7 +168,7 @@ export function createEmailTracking(options: EmailTrackingOptions): EmailTrackin
       sender ??= createEmailSender({ ...options.sender, adminDb, orgDatabase });
       return sender.sendEmail(sendOptions);
     },
-    ingestor,
+    ingestor: (path) => ingestor(path),
     sink,
     orgDatabase,
   };

@@ -2,7 +2,7 @@ import type { AdminStore } from '../routing/ports.js';
 import type { SesEventIngestor } from '../ingest/ingest.js';
 import { discardBody, readSnsBody } from '../sns/read-sns-body.js';
 import { WEBHOOK_CONTRACT, webhookAnswer, type IngestResult } from '../ingest/webhook-contract.js';
-import { webhookAnswerFigures } from '../ingest/answer-figures.js';
+import { countWebhookAnswer } from '../ingest/answer-figures.js';
 import { BASIC_CHALLENGE, hasBasicCredential } from './basic-auth.js';
 import { countAfterResponse, type WaitUntil } from './ingestion-counts.js';
 
@@ -47,7 +47,8 @@ export async function handleSesWebhook(request: Request, deps: SesWebhookDeps): 
 /**
  * Gives one answer of the webhook contract: one JSON log line at the row's level (never the
  * payload) and the ingestion figures (the deployment's, and its organisation's when its route
- * named one: `webhookAnswerFigures`), written after the response (`waitUntil`) in one D1 batch.
+ * named one: `webhookAnswerFigures`), written after the response (`waitUntil`) in one D1 batch,
+ * or only corrected when they were counted ahead (`countWebhookAnswer`).
  * @see https://developers.cloudflare.com/workers/runtime-apis/context/#waituntil
  */
 export function webhookResponse(
@@ -61,7 +62,10 @@ export function webhookResponse(
   const write = WEBHOOK_CONTRACT[result.answer].logLevel === 'error' ? console.error : console.log;
   write(JSON.stringify(error ? { ...line, error } : line));
   if (deps.adminStore) {
-    void countAfterResponse(deps.adminStore, deps.context, 'ses-webhook', webhookAnswerFigures(result));
+    const adminStore = deps.adminStore;
+    void countAfterResponse(adminStore, deps.context, 'ses-webhook', (at) =>
+      countWebhookAnswer(adminStore, result, at),
+    );
   }
   return Response.json(result.body, { status: result.status, headers });
 }

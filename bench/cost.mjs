@@ -1,0 +1,204 @@
+// Benchmark: what one SES event costs on this stack, COUNTED (not timed), in queued and in direct
+// mode: Worker invocations, queue operations, D1 rows read and written (D1's `meta`), R2 Class A
+// and B operations and bytes stored, per event; then dollars per million events at the published
+// prices below, against the SNS bill for the same events (docs/cost.md explains each figure).
+// bench/cost-worker.mjs wires the SDK as the façade does (raw archive on, webhook counting, queue
+// consumer in batches of 100) on counted bindings, in workerd (miniflare: local D1 and R2).
+//   BENCH_COST_EVENTS=300   events counted per mode (Delivery, Open, Click in turn; 2 organisations)
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
+import { createSnsSigner } from 'kuratchi-sdk/email/testing';
+import { ADMIN_MIGRATIONS, applyMigrationFiles, ORG_MIGRATIONS } from '../scripts/d1-migration-files.mjs';
+import { DEMO_D1_ORGANIZATIONS, registerOrganization } from '../scripts/lib/demo-organizations.mjs';
+import { snsBodySigner } from './events.mjs';
+import { bundleWorker, outcomesText, report, result, workerCaller } from './lib.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-bench-cost';
+const ORGS = DEMO_D1_ORGANIZATIONS;
+const EMAILS_PER_ORG = 100;
+const EVENTS = Number(process.env.BENCH_COST_EVENTS ?? 300);
+const WARM_UP = 6;
+
+/**
+ * Prices in USD per unit beyond the Workers Paid plan's included usage, read 2026-12-06:
+ * https://developers.cloudflare.com/workers/platform/pricing/ (requests; CPU time not counted here)
+ * https://developers.cloudflare.com/queues/platform/pricing/ (an operation per 64 KB written, read, deleted)
+ * https://developers.cloudflare.com/d1/platform/pricing/ (rows read, rows written)
+ * https://developers.cloudflare.com/r2/pricing/ (Class A, Class B, Standard storage)
+ * https://aws.amazon.com/sns/pricing/ (publishes, HTTP/S deliveries)
+ */
+const PRICE = {
+  invocation: 0.3 / 1e6,
+  queueOperation: 0.4 / 1e6,
+  d1RowRead: 0.001 / 1e6,
+  d1RowWritten: 1 / 1e6,
+  r2ClassA: 4.5 / 1e6,
+  r2ClassB: 0.36 / 1e6,
+  r2GbMonth: 0.015,
+  snsPublish: 0.5 / 1e6,
+  snsHttpDelivery: 0.6 / 1e6,
+};
+/** What SNS bills per SES event delivered to an HTTPS endpoint: its publish and its delivery. */
+const SNS_PER_EVENT = PRICE.snsPublish + PRICE.snsHttpDelivery;
+
+/** The counted quantities: row id suffix, name, and the dollars of one. */
+const QUANTITIES = [
+  ['worker-invocations', 'Worker invocations', 'invocations', (c) => c.invocations * PRICE.invocation],
+  [
+    'queue-operations',
+    'queue operations (write + read + delete)',
+    'operations',
+    (c) => (c.queueWrites + c.queueReads + c.queueDeletes) * PRICE.queueOperation,
+  ],
+  ['d1-rows-read', 'D1 rows read', 'rows', (c) => c.d1RowsRead * PRICE.d1RowRead],
+  ['d1-rows-written', 'D1 rows written', 'rows', (c) => c.d1RowsWritten * PRICE.d1RowWritten],
+  ['r2-class-a', 'R2 Class A operations', 'operations', (c) => c.r2ClassA * PRICE.r2ClassA],
+  ['r2-class-b', 'R2 Class B operations', 'operations', (c) => c.r2ClassB * PRICE.r2ClassB],
+  // A month of storage of what was put: the archive's bytes kept one month.
+  ['r2-bytes-stored', 'R2 bytes stored', 'bytes', (c) => (c.r2BytesPut / 1e9) * PRICE.r2GbMonth],
+];
+const value = (counts, suffix) =>
+  suffix === 'queue-operations'
+    ? counts.queueWrites + counts.queueReads + counts.queueDeletes
+    : counts[
+        {
+          'worker-invocations': 'invocations',
+          'd1-rows-read': 'd1RowsRead',
+          'd1-rows-written': 'd1RowsWritten',
+          'r2-class-a': 'r2ClassA',
+          'r2-class-b': 'r2ClassB',
+          'r2-bytes-stored': 'r2BytesPut',
+        }[suffix]
+      ];
+
+const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-bench-cost-'));
+await bundleWorker(join(here, 'cost-worker.mjs'), join(outdir, 'cost-worker.js'));
+const mf = new Miniflare({
+  modules: true,
+  scriptPath: join(outdir, 'cost-worker.js'),
+  modulesRoot: outdir,
+  compatibilityDate: '2026-05-01',
+  compatibilityFlags: ['nodejs_compat'],
+  d1Databases: ['ADMIN_DB', ...ORGS.map((o) => o.binding)],
+  r2Buckets: ['SES_ARCHIVE'],
+  d1Persist: false,
+  r2Persist: false,
+  handleRuntimeStdio(stdout, stderr) {
+    stdout.resume();
+    stderr.pipe(process.stderr);
+  },
+});
+const rows = [];
+try {
+  const emails = await seed(mf);
+  const signer = await createSnsSigner();
+  const call = workerCaller(mf);
+  for (const mode of ['queued', 'direct']) {
+    const sign = snsBodySigner({ signer, topicArn: TOPIC, emails, prefix: `cost-${mode}` });
+    /** One run of `n` events through the webhook (and the consumer, queued), its counts summed. */
+    const run = async (n) => {
+      const input = { bodies: await sign(n), topicArn: TOPIC, pem: signer.certificatePem, queued: mode === 'queued' };
+      const posted = await call('/webhook', input);
+      const consumed = mode === 'queued' ? await call('/consume', { batchSize: 100 }) : null;
+      const counts = { ...posted.counts, d1RowsWrittenByTable: { ...posted.counts.d1RowsWrittenByTable } };
+      for (const [k, v] of Object.entries(consumed?.counts ?? {})) {
+        if (k === 'd1RowsWrittenByTable') {
+          for (const [table, n] of Object.entries(v))
+            counts.d1RowsWrittenByTable[table] = (counts.d1RowsWrittenByTable[table] ?? 0) + n;
+        } else counts[k] += v;
+      }
+      const outcomes = consumed?.outcomes ?? posted.outcomes;
+      if ((outcomes.applied ?? 0) !== n) throw new Error(`${mode}: not every event applied: ${outcomesText(outcomes)}`);
+      return counts;
+    };
+    await run(WARM_UP); // the signing certificate archived, binding caches warm
+    const counts = await run(EVENTS);
+    const { d1RowsWrittenByTable, ...summed } = counts;
+    const perEvent = Object.fromEntries(Object.entries(summed).map(([k, v]) => [k, round(v / EVENTS)]));
+    const byTable = Object.entries(d1RowsWrittenByTable)
+      .sort(([, a], [, b]) => b - a)
+      .map(([table, n]) => `${table} ${round(n / EVENTS)}`)
+      .join(', ');
+    const dollars = QUANTITIES.map(([suffix, , , price]) => [suffix, (price(counts) / EVENTS) * 1e6]);
+    // All-in: SNS's own bill for the event, and what the stack adds.
+    const total = SNS_PER_EVENT * 1e6 + dollars.reduce((sum, [, d]) => sum + d, 0);
+    console.log(`• ${mode}: ${EVENTS} events, per event: ${JSON.stringify(perEvent)}`);
+    console.log(`  D1 rows written per event, by table: ${byTable}`);
+    console.log(
+      `  $ per million events: ${dollars.map(([s, d]) => `${s} ${d.toFixed(3)}`).join(', ')}; all-in ${total.toFixed(2)} ` +
+        `vs SNS ${(SNS_PER_EVENT * 1e6).toFixed(2)}`,
+    );
+    for (const [suffix, name, unit] of QUANTITIES) {
+      rows.push(
+        result(
+          `cost-${mode}-${suffix}`,
+          `Cost, ${mode} mode: ${name} per event (counted)`,
+          unit,
+          value(counts, suffix) / EVENTS,
+          value(counts, suffix),
+          `in all, ${EVENTS} events`,
+          null,
+          suffix === 'r2-bytes-stored' ? 0 : 3,
+        ),
+      );
+    }
+    rows.push({
+      ...result(
+        `cost-${mode}-dollars-per-million`,
+        `Cost, ${mode} mode: USD per million events all-in (SNS and every counted quantity at list prices)`,
+        'USD',
+        total,
+        SNS_PER_EVENT * 1e6,
+        'SNS alone: publish + HTTPS delivery',
+        '≤ 2',
+        2,
+      ),
+      note: `${dollars.map(([s, d]) => `${s} $${d.toFixed(3)}`).join(', ')}; D1 rows written per event by table: ${byTable}`,
+    });
+  }
+} finally {
+  await mf.dispose();
+}
+report(rows);
+
+/** @param {number} n */
+function round(n) {
+  return Math.round(n * 100) / 100;
+}
+
+/** Migrations, the two organisations and EMAILS_PER_ORG sent emails each with their routes. */
+async function seed(mf) {
+  const admin = await mf.getD1Database('ADMIN_DB');
+  await applyMigrationFiles(admin, ADMIN_MIGRATIONS);
+  const emails = [];
+  for (const org of ORGS) {
+    const db = await mf.getD1Database(org.binding);
+    await applyMigrationFiles(db, ORG_MIGRATIONS);
+    await registerOrganization(admin, org);
+    const list = Array.from({ length: EMAILS_PER_ORG }, (_, i) => ({
+      id: `${org.id}-email-${i}`,
+      sesMessageId: `ses-${org.id}-${i}`,
+      recipient: `user${i}@example.com`,
+    }));
+    await db.batch(
+      list.map((e) =>
+        db
+          .prepare(
+            "INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES (?, ?, 'bench@example.com', 'Hi', 'sent', ?, 1, 1)",
+          )
+          .bind(e.id, e.recipient, e.sesMessageId),
+      ),
+    );
+    await admin.batch(
+      list.map((e) =>
+        admin.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(e.sesMessageId, org.id, e.id),
+      ),
+    );
+    emails.push(...list);
+  }
+  return emails.map((_, i) => emails[(i % 2) * EMAILS_PER_ORG + Math.floor(i / 2)]);
+}
