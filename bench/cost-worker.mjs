@@ -111,7 +111,10 @@ function countingRows(db, counts) {
   });
 }
 
-/** `bucket` counting R2's billed operations and the bytes it stores. */
+/**
+ * `bucket` counting R2's billed operations and the bytes it stores (the methods the archive uses).
+ * @returns {any} an R2Bucket to the archive
+ */
 function countingR2(bucket, counts) {
   return {
     async put(key, value, options) {
@@ -205,6 +208,7 @@ export default {
           retryAll() {},
           metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } },
         };
+        /** @type {any} the Queue the consumer re-sends deferrals to */
         const resend = {
           send: async (body) => void (counts.queueWrites += queueOperations(body)),
           sendBatch: async (items) => {

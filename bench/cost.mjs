@@ -45,7 +45,10 @@ const PRICE = {
 /** What SNS bills per SES event delivered to an HTTPS endpoint: its publish and its delivery. */
 const SNS_PER_EVENT = PRICE.snsPublish + PRICE.snsHttpDelivery;
 
-/** The counted quantities: row id suffix, name, and the dollars of one. */
+/**
+ * The counted quantities: row id suffix, name, unit, and the dollars of the counts.
+ * @type {Array<[string, string, string, (c: any) => number]>}
+ */
 const QUANTITIES = [
   ['worker-invocations', 'Worker invocations', 'invocations', (c) => c.invocations * PRICE.invocation],
   [
@@ -123,6 +126,7 @@ try {
       .sort(([, a], [, b]) => b - a)
       .map(([table, n]) => `${table} ${round(n / EVENTS)}`)
       .join(', ');
+    /** @type {Array<[string, number]>} */
     const dollars = QUANTITIES.map(([suffix, , , price]) => [suffix, (price(counts) / EVENTS) * 1e6]);
     // All-in: SNS's own bill for the event, and what the stack adds.
     const total = SNS_PER_EVENT * 1e6 + dollars.reduce((sum, [, d]) => sum + d, 0);

@@ -18,7 +18,7 @@ function counting(db, counter) {
     new Proxy(s, {
       get(target, property) {
         if (property === 'bind') return (...args) => statement(target.bind(...args));
-        if (['run', 'all', 'first', 'raw'].includes(property))
+        if (typeof property === 'string' && ['run', 'all', 'first', 'raw'].includes(property))
           return (...args) => {
             counter.queries++;
             return target[property](...args);
