@@ -11,10 +11,10 @@
 // is better): ratio = ours / bare, target ≤ 1.5 (≤ 2 for the search).
 // The database's size (D1's `size_after`: SQLite's page count × page size) is printed per size, and
 // at the largest one a row gives the bytes per email with the search index against without it.
-//   BENCH_QUERY_SIZES=100000,1000000   table sizes (ascending); add 10000000 for the 10M rows
-//                                      (about 5 minutes to fill and ~15 GB of disk on 2 cores: see README)
-//   BENCH_QUERY_DIR=<dir>              keep the database on disk there (default: in memory up to 1M
-//                                      emails, a temporary directory above: 10M does not fit in memory)
+//   BENCH_QUERY_SIZES=100000,1000000   table sizes (ascending); 10000000 adds the 10M rows (in memory:
+//                                      ~1.15 KB per email with the search index, so ~12 GB of RAM)
+//   BENCH_QUERY_DIR=<dir>              keep the database on disk there instead of in memory (much
+//                                      slower to fill: 1M emails took 756 s on 2 shared cores)
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -90,7 +90,7 @@ const QUERIES = LOG_QUERIES.map((query) => ({
 }));
 
 const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-bench-queries-'));
-const onDisk = process.env.BENCH_QUERY_DIR ?? (SIZES.at(-1) > 1_000_000 ? join(outdir, 'd1') : null);
+const onDisk = process.env.BENCH_QUERY_DIR;
 if (onDisk) mkdirSync(onDisk, { recursive: true });
 await bundleWorker(join(here, 'queries-worker.mjs'), join(outdir, 'queries-worker.js'));
 const mf = new Miniflare({
