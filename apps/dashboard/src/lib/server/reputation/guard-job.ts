@@ -56,9 +56,7 @@ export async function runReputationGuard(env: DashboardEnv, now: Date): Promise<
   const run: ReputationGuardRun = {
     evaluated: slice.evaluations.length,
     organizations:
-      whole || !slice.organizations.length
-        ? 'all'
-        : `${slice.organizations[0]} … ${slice.organizations.at(-1)}`,
+      whole || !slice.organizations.length ? 'all' : `${slice.organizations[0]} … ${slice.organizations.at(-1)}`,
     paused: 0,
     warn: 0,
     changes: [],

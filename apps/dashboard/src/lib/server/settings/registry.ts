@@ -372,7 +372,11 @@ export const SETTINGS = {
   // (kuratchi-sdk: runReputationGuardSlice, DEFAULT_ORGANIZATIONS_PER_RUN).
   KURATCHI_GUARD_ORGANIZATIONS_PER_RUN: setting({
     section: 'guard',
-    schema: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(300, 'must be at most 300 (D1 allows 1,000 queries per invocation)'),
+    schema: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(300, 'must be at most 300 (D1 allows 1,000 queries per invocation)'),
     default: String(DEFAULT_ORGANIZATIONS_PER_RUN),
     secret: false,
     description:
