@@ -67,6 +67,8 @@ try {
       ),
     );
     await call('/seed', { organizations: chunk, now: NOW });
+    if ((i + SEED_CHUNK) % 1000 === 0)
+      console.log(`  seeded ${(i + SEED_CHUNK).toLocaleString('en')} (${((performance.now() - seeding) / 1000).toFixed(0)} s)`);
   }
   console.log(
     `• ${ORGANIZATIONS.toLocaleString('en')} Durable Object organisations, 100 recipients each, seeded in ` +
