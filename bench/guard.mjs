@@ -12,7 +12,8 @@
 // - guard-invocations-{n}: cron invocations to evaluate every organisation once (counted);
 // - guard-run-time-{n}: the time of the whole pass over every organisation (the sum of its
 //   invocations), and per invocation (an upper bound of its CPU time, limit 30 s by default).
-//   BENCH_GUARD_ORGANIZATIONS=1000   organisations (10000: about 4× longer than the default per 1,000)
+//   BENCH_GUARD_ORGANIZATIONS=1000   organisations (10000 seeded in 25 min on 2 shared cores, then the
+//                                    pass failed: workerd's in-memory SQLite of 10,000 objects, SQLITE_NOMEM)
 //   BENCH_GUARD_PER_RUN=200          organisations per invocation (the setting's default)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,7 +69,9 @@ try {
     );
     await call('/seed', { organizations: chunk, now: NOW });
     if ((i + SEED_CHUNK) % 1000 === 0)
-      console.log(`  seeded ${(i + SEED_CHUNK).toLocaleString('en')} (${((performance.now() - seeding) / 1000).toFixed(0)} s)`);
+      console.log(
+        `  seeded ${(i + SEED_CHUNK).toLocaleString('en')} (${((performance.now() - seeding) / 1000).toFixed(0)} s)`,
+      );
   }
   console.log(
     `• ${ORGANIZATIONS.toLocaleString('en')} Durable Object organisations, 100 recipients each, seeded in ` +
