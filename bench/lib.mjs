@@ -99,12 +99,14 @@ export function report(results) {
 /**
  * Bundles a benchmark's Worker `entry` (with the built SDK it imports) into one ES module at
  * `outfile`, as wrangler would: workerd resolves relative imports only. The Workers runtime's own
- * modules (`cloudflare:*`) stay imports.
+ * modules (`cloudflare:*`, and with `node: true` Node's `node:*`, for a Worker run with
+ * `nodejs_compat`) stay imports.
  * @param {string} entry
  * @param {string} outfile
+ * @param {{ node?: boolean }} [options]
  * @see https://developers.cloudflare.com/workers/wrangler/bundling/
  */
-export async function bundleWorker(entry, outfile) {
+export async function bundleWorker(entry, outfile, options = {}) {
   const { build } = await import('esbuild');
   await build({
     entryPoints: [entry],
@@ -113,7 +115,7 @@ export async function bundleWorker(entry, outfile) {
     platform: 'neutral',
     conditions: ['workerd', 'worker', 'browser'],
     mainFields: ['module', 'main'],
-    external: ['cloudflare:*'],
+    external: options.node ? ['cloudflare:*', 'node:*'] : ['cloudflare:*'],
     outfile,
     logLevel: 'error',
   });

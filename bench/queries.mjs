@@ -9,8 +9,13 @@
 // search plan does not start from its index, or sorts its matches); the steps on the page once
 // chosen (its ≤ 51 rows, whose outcomes are then counted) are marked `(page)` and left out. Time per query in ms (lower
 // is better): ratio = ours / bare, target ≤ 1.5 (≤ 2 for the search).
-//   BENCH_QUERY_SIZES=100000,1000000   table sizes (ascending)
-import { mkdtempSync, rmSync } from 'node:fs';
+// The database's size (D1's `size_after`: SQLite's page count × page size) is printed per size, and
+// at the largest one a row gives the bytes per email with the search index against without it.
+//   BENCH_QUERY_SIZES=100000,1000000   table sizes (ascending); 10000000 adds the 10M rows (in memory:
+//                                      ~1.15 KB per email with the search index, so ~12 GB of RAM)
+//   BENCH_QUERY_DIR=<dir>              keep the database on disk there instead of in memory (much
+//                                      slower to fill: 1M emails took 756 s on 2 shared cores)
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +90,8 @@ const QUERIES = LOG_QUERIES.map((query) => ({
 }));
 
 const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-bench-queries-'));
+const onDisk = process.env.BENCH_QUERY_DIR;
+if (onDisk) mkdirSync(onDisk, { recursive: true });
 await bundleWorker(join(here, 'queries-worker.mjs'), join(outdir, 'queries-worker.js'));
 const mf = new Miniflare({
   modules: true,
@@ -92,7 +99,7 @@ const mf = new Miniflare({
   modulesRoot: outdir,
   compatibilityDate: '2026-05-01',
   d1Databases: ['DB'],
-  d1Persist: false,
+  d1Persist: onDisk ?? false,
 });
 let failed = false;
 try {
@@ -108,6 +115,8 @@ try {
 
   const results = [];
   let rows = 0;
+  /** The database's size in bytes, as D1 reports it (SQLite's page count × page size). */
+  const databaseBytes = async () => Number((await db.prepare('SELECT 1').run()).meta.size_after);
   // The search index is built once, at the largest size, where the search rows run.
   const suspended = await suspendSearchIndex(db);
   for (const size of SIZES) {
@@ -115,18 +124,36 @@ try {
     for (let from = rows; from < size; from += INSERT_CHUNK)
       await insertEmails(db, from, Math.min(from + INSERT_CHUNK, size));
     const filled = (performance.now() - started) / 1000;
+    const bare = await databaseBytes();
     const searched = size === SIZES.at(-1);
     const search = searched ? await rebuildSearchIndex(db, suspended, join(ORG_MIGRATIONS, '0003_search.sql')) : null;
     await db.prepare('ANALYZE').run();
     rows = size;
     const count = Number(await db.prepare('SELECT count(*) AS n FROM emails').first('n'));
     console.log(
-      `• ${count.toLocaleString('en')} emails (filled in ${filled.toFixed(1)} s` +
+      `• ${count.toLocaleString('en')} emails (filled in ${filled.toFixed(1)} s; ` +
+        `${(bare / 1e6).toFixed(0)} MB without the search index, ${Math.round(bare / count)} bytes per email` +
         (search
           ? `; search index backfilled in ${search.seconds.toFixed(1)} s, ${(search.bytes / 1e6).toFixed(0)} MB, ` +
             `${Math.round(search.bytes / count)} bytes per email, on a database of ${(search.before / 1e6).toFixed(0)} MB)`
           : ')'),
     );
+
+    if (search) {
+      const withSearch = await databaseBytes();
+      results.push(
+        result(
+          `queries-${sizeLabel(size).toLowerCase().replace('.', '-')}-bytes-per-email`,
+          `Database size per email at ${sizeLabel(size)} emails, with the search index (D1 page count × page size)`,
+          'bytes/email',
+          withSearch / count,
+          bare / count,
+          'the same database without the search index',
+          null,
+          0,
+        ),
+      );
+    }
 
     /** @type {BenchQuery[]} */
     const queries = [...QUERIES, ...(searched ? await searchQueries(db, size) : [])];

@@ -4,7 +4,7 @@
 // ratio, target }). Exits non-zero when a benchmark crashed (or failed an assertion of its own), or
 // when a row has no kebab-case id or two rows share one; a target that is not met is reported, not
 // fatal.
-//   node bench/run.mjs [name…]   only these benchmarks (verify, webhook, queries, memory, park, queue, cost, clicks, api, org-kinds, purge)
+//   node bench/run.mjs [name…]   only these benchmarks (verify, webhook, queries, memory, park, queue, cost, clicks, api, org-kinds, purge, guard)
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -52,6 +52,11 @@ const BENCHMARKS = [
     name: 'purge',
     file: 'purge.mjs',
     what: 'the retention purge: D1 queries per invocation (counted), rows removed per second',
+  },
+  {
+    name: 'guard',
+    file: 'guard.mjs',
+    what: "the reputation guard's cron over 1,000 organisations on Durable Objects: calls per organisation, invocations, time",
   },
 ];
 /** No benchmark may run longer than this. */

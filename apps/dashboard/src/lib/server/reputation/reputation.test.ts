@@ -136,7 +136,7 @@ describe('the reputation-guard cron job, the alerts, the ops API and the superad
   it('pauses Globex (and its configuration set at SES), warns Acme, and reports both', async () => {
     await scriptHost(HOST, [{ method: 'PUT', pathPrefix: '/v2/email/configuration-sets/', json: {} }]);
     const line = await runCron(AWS);
-    expect(line).toMatchObject({ outcome: 'ok', configurationSets: 'managed', failures: [] });
+    expect(line).toMatchObject({ outcome: 'ok', organizations: 'all', configurationSets: 'managed', failures: [] });
     expect(line!['changes']).toEqual(
       expect.arrayContaining([
         `${ORGS.globex}: ok -> paused (globex-tracking: sending disabled at SES)`,

@@ -7,7 +7,7 @@ import {
   DEFAULT_DEAD_LETTER_TTL_MS,
   SNS_MAX_RETRY_WINDOW_MS,
 } from 'kuratchi-sdk/internal/events';
-import { DEFAULT_REPUTATION_GUARD_SETTINGS } from 'kuratchi-sdk/internal/guard';
+import { DEFAULT_ORGANIZATIONS_PER_RUN, DEFAULT_REPUTATION_GUARD_SETTINGS } from 'kuratchi-sdk/internal/guard';
 import { DEFAULT_RECONCILE_SETTINGS } from 'kuratchi-sdk/internal/reconcile';
 import { DEFAULT_RETENTION, RETENTION_DAYS_LIMITS } from 'kuratchi-sdk/internal/retention';
 import { z } from 'zod';
@@ -377,6 +377,21 @@ export const SETTINGS = {
     secret: false,
     description: "Complaint rate (percent) that pauses the organisation's sending; below 0.1 %.",
     oldName: 'REPUTATION_COMPLAINT_PAUSE_PERCENT',
+  }),
+
+  // One cron invocation stays inside D1's 1,000 queries and Workers' 10,000 subrequests
+  // (kuratchi-sdk: runReputationGuardSlice, DEFAULT_ORGANIZATIONS_PER_RUN).
+  KURATCHI_GUARD_ORGANIZATIONS_PER_RUN: setting({
+    section: 'guard',
+    schema: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(300, 'must be at most 300 (D1 allows 1,000 queries per invocation)'),
+    default: String(DEFAULT_ORGANIZATIONS_PER_RUN),
+    secret: false,
+    description:
+      'Organisations the reputation-guard job evaluates per cron run (3 database calls each); more are evaluated over the next runs, in turn.',
   }),
 
   // ── canary: test emails to the SES mailbox simulator, end to end ──

@@ -70,6 +70,16 @@ export interface ReputationGuardAuditEntry {
   at: number;
 }
 
+/**
+ * An organisation of one run of the guard's cron, with where its database lives (its
+ * `organizations` row: `database_kind`, `database_binding`, `moving_since`), so the run opens it
+ * without reading that row again.
+ */
+export interface GuardedOrganization {
+  organizationId: string;
+  location: { kind: 'd1' | 'durable-object'; binding: string; movingSince: number | null };
+}
+
 /** An organisation as the guard's overview lists it: its state row (null before the first evaluation). */
 export interface OrganizationReputation {
   organizationId: string;
@@ -195,6 +205,49 @@ export function createD1ReputationGuardStore(db: D1Database) {
         configurationSetName,
         guard: state.state ? { ...state, organizationId: orgId } : null,
       }));
+    },
+
+    /**
+     * The next organisations of the guard's cron, in id order: at most `limit` after the one the
+     * previous invocation stopped at (admin table `reputation_guard_cursor`; from the first when
+     * none: `after` is ''), and whether they reach the last one. One query for the cursor and the slice.
+     */
+    async nextOrganizations(
+      limit: number,
+    ): Promise<{ after: string; organizations: GuardedOrganization[]; last: boolean }> {
+      const { results } = await db
+        .prepare(
+          `WITH cursor (after) AS (
+             SELECT coalesce((SELECT after_organization_id FROM reputation_guard_cursor WHERE id = 1), ''))
+           SELECT cursor.after, o.id AS organizationId, o.database_kind AS kind, o.database_binding AS binding,
+                  o.moving_since AS movingSince
+           FROM cursor LEFT JOIN organizations o ON o.id > cursor.after
+           ORDER BY o.id LIMIT ?`,
+        )
+        .bind(limit + 1)
+        .all<{ after: string; organizationId: string | null } & GuardedOrganization['location']>();
+      const after = results[0]?.after ?? '';
+      const rows = results.filter((row): row is typeof row & { organizationId: string } => row.organizationId !== null);
+      return {
+        after,
+        organizations: rows.slice(0, limit).map(({ organizationId, kind, binding, movingSince }) => ({
+          organizationId,
+          location: { kind, binding, movingSince },
+        })),
+        last: rows.length <= limit,
+      };
+    },
+
+    /** Where the guard's next cron invocation goes on: after this organisation ('': from the first). */
+    async saveCursor(afterOrganizationId: string, at: number): Promise<void> {
+      await db
+        .prepare(
+          `INSERT INTO reputation_guard_cursor (id, after_organization_id, updated_at) VALUES (1, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET after_organization_id = excluded.after_organization_id,
+             updated_at = excluded.updated_at`,
+        )
+        .bind(afterOrganizationId, at)
+        .run();
     },
 
     /**

@@ -1,4 +1,4 @@
-import type { D1Database } from '@cloudflare/workers-types';
+import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
 import { notCanarySql } from '../shared/canary-sql.js';
 import type { RecipientCounts } from './verdict.js';
 
@@ -21,12 +21,13 @@ export interface RecipientDay {
  * to, and distinct addresses of them that bounced or complained that day. A recipient counts as
  * bounced for a Permanent bounce only (SES's bounce rate counts hard bounces), as complained for
  * any complaint; canary emails (`emails.canary = 1`, the mailbox-simulator canary) are left out.
- * One query on the `email_recipients_by_sent` index.
+ * One query on the `email_recipients_by_sent` index: the statement, to run alone or in a batch
+ * with others, and {@link recipientDays} to read its rows.
  * @see https://docs.aws.amazon.com/ses/latest/dg/reputationdashboard-metrics.html
  * @see https://docs.aws.amazon.com/ses/latest/dg/send-an-email-from-console.html (mailbox simulator)
  */
-export async function recipientCountsByDay(db: D1Database, from: number, to: number): Promise<RecipientDay[]> {
-  const { results } = await db
+export function recipientCountsByDayStatement(db: D1Database, from: number, to: number): D1PreparedStatement {
+  return db
     .prepare(
       `SELECT CAST((r.sent_at - ?1) / ${DAY_MS} AS INTEGER) AS dayIndex, count(*) AS recipients,
               count(DISTINCT CASE WHEN ${BOUNCED} THEN r.address END) AS bounced,
@@ -35,15 +36,22 @@ export async function recipientCountsByDay(db: D1Database, from: number, to: num
        WHERE r.sent_at >= ?1 AND r.sent_at < ?2 AND e.${notCanarySql('emails')}
        GROUP BY dayIndex`,
     )
-    .bind(from, to)
-    .all<{ dayIndex: number; recipients: number; bounced: number; complained: number }>();
+    .bind(from, to);
+}
+
+/** The days of `[from, to)` (see {@link recipientCountsByDayStatement}) from that statement's rows. */
+export function recipientDays(
+  rows: Array<{ dayIndex: number; recipients: number; bounced: number; complained: number }>,
+  from: number,
+  to: number,
+): RecipientDay[] {
   const days: RecipientDay[] = Array.from({ length: Math.max(1, Math.ceil((to - from) / DAY_MS)) }, (_, i) => ({
     start: from + i * DAY_MS,
     recipients: 0,
     bounced: 0,
     complained: 0,
   }));
-  for (const row of results) {
+  for (const row of rows) {
     const day = days[row.dayIndex];
     if (day) Object.assign(day, { recipients: row.recipients, bounced: row.bounced, complained: row.complained });
   }
@@ -57,13 +65,14 @@ export async function recipientCountsByDay(db: D1Database, from: number, to: num
  * an address counts once however often it bounced or complained, and an address that already
  * counted before a lift does not count again after it. Canaries are left out. One query: the
  * `email_recipients_by_sent` index serves the range; the distinct addresses are grouped in SQL.
+ * The statement, to run alone or in a batch; {@link recipientCountsOf} reads its one row.
  * @see https://docs.aws.amazon.com/ses/latest/dg/reputationdashboard-metrics.html
  */
-export async function recipientCounts(
+export function recipientCountsStatement(
   db: D1Database,
   range: { from: number; countFrom: number; to: number },
-): Promise<RecipientCounts> {
-  const row = await db
+): D1PreparedStatement {
+  return db
     .prepare(
       `WITH sent AS (
          SELECT r.address, r.sent_at, ${BOUNCED} AS bounced, r.complained_at IS NOT NULL AS complained
@@ -76,7 +85,10 @@ export async function recipientCounts(
               (SELECT count(*) FROM (SELECT min(sent_at) AS first FROM sent WHERE complained GROUP BY address)
                 WHERE first >= ?2) AS complained`,
     )
-    .bind(range.from, range.countFrom, range.to)
-    .first<RecipientCounts>();
+    .bind(range.from, range.countFrom, range.to);
+}
+
+/** The counts of {@link recipientCountsStatement}'s one row (zeros without one). */
+export function recipientCountsOf(row: Partial<RecipientCounts> | undefined): RecipientCounts {
   return { recipients: row?.recipients ?? 0, bounced: row?.bounced ?? 0, complained: row?.complained ?? 0 };
 }

@@ -39,6 +39,7 @@ export type {
   ReputationGuardAuditEntry,
   OrganizationReputation,
   ReputationGuardStore,
+  GuardedOrganization,
 } from './d1-guard-store.js';
 export { organizationIdOfEntity, readSesReputationView } from './ses-view.js';
 export type { SesReputationView, SesStatusRecord, SesFinding } from './ses-view.js';
@@ -54,3 +55,5 @@ export {
   TENANT_STATUS_DETAIL_TYPES,
 } from './tenant-status-event.js';
 export type { TenantStatusEvent, TenantStatusEventOptions } from './tenant-status-event.js';
+export { runReputationGuardSlice, DEFAULT_ORGANIZATIONS_PER_RUN } from './run-slice.js';
+export type { ReputationGuardSliceOptions, ReputationGuardSlice } from './run-slice.js';

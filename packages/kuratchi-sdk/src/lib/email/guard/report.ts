@@ -1,5 +1,12 @@
-import type { D1Database } from '@cloudflare/workers-types';
-import { recipientCounts, recipientCountsByDay, type RecipientDay } from './d1-recipient-counts.js';
+import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
+import {
+  recipientCountsByDayStatement,
+  recipientCountsOf,
+  recipientCountsStatement,
+  recipientDays,
+  type RecipientDay,
+} from './d1-recipient-counts.js';
+import type { RecipientCounts } from './verdict.js';
 import { shortWindowSettings, type ReputationGuardSettings } from './settings.js';
 import { reputationVerdict, type ReputationVerdict } from './verdict.js';
 
@@ -45,8 +52,11 @@ export interface ReputationReport {
 /**
  * Reads an organisation's per-recipient counts over the trailing window ending at `now` and
  * judges them with the guard's rule (indexed queries on the organisation's database: the totals,
- * the days, and after a lift the totals since it), and the short window the same way.
+ * the days, after a lift the totals since it, and the short window the same way), all of them in
+ * one batch: one call to the organisation's database (one request to its Durable Object), so the
+ * guard's cron makes one call per organisation.
  * @see https://docs.aws.amazon.com/ses/latest/dg/reputationdashboard-metrics.html
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  */
 export async function reputationReport(
   orgDb: D1Database,
@@ -54,31 +64,46 @@ export async function reputationReport(
 ): Promise<ReputationReport> {
   const to = options.now.getTime();
   const from = to - options.settings.windowDays * DAY_MS;
-  const days = await recipientCountsByDay(orgDb, from, to);
   const rate = (n: number, of: number) => (of === 0 ? 0 : n / of);
   const rearmAfter = options.rearmAfter ?? null;
-  const sinceRearm =
-    rearmAfter !== null && rearmAfter > from
-      ? reputationVerdict(await recipientCounts(orgDb, { from, countFrom: rearmAfter, to }), options.settings)
-      : null;
-  let short: ShortWindowReport | null = null;
+  const rearmed = rearmAfter !== null && rearmAfter > from;
   const minutes = options.settings.shortWindowMinutes;
-  if (minutes > 0) {
-    const shortFrom = to - minutes * MINUTE_MS;
-    const judge = (range: { from: number; countFrom: number; to: number }) =>
-      recipientCounts(orgDb, range).then((c) => reputationVerdict(c, shortWindowSettings(options.settings)));
-    short = {
-      minutes,
-      from: shortFrom,
-      verdict: await judge({ from: shortFrom, countFrom: shortFrom, to }),
-      sinceRearm: sinceRearm ? await judge({ from, countFrom: Math.max(rearmAfter!, shortFrom), to }) : null,
-    };
-  }
+  const shortFrom = to - minutes * MINUTE_MS;
+  // The statements, each read back by its index in the batch.
+  const statements: D1PreparedStatement[] = [
+    recipientCountsByDayStatement(orgDb, from, to),
+    recipientCountsStatement(orgDb, { from, countFrom: from, to }),
+  ];
+  const counted = (range: { from: number; countFrom: number; to: number }) =>
+    statements.push(recipientCountsStatement(orgDb, range)) - 1;
+  const sinceRearmAt = rearmed ? counted({ from, countFrom: rearmAfter, to }) : -1;
+  const shortAt = minutes > 0 ? counted({ from: shortFrom, countFrom: shortFrom, to }) : -1;
+  const shortSinceRearmAt =
+    minutes > 0 && rearmed ? counted({ from, countFrom: Math.max(rearmAfter, shortFrom), to }) : -1;
+  const results = await orgDb.batch(statements);
+  const counts = (at: number) => recipientCountsOf(results[at]?.results[0] as Partial<RecipientCounts> | undefined);
+  const sinceRearm = rearmed ? reputationVerdict(counts(sinceRearmAt), options.settings) : null;
+  const short: ShortWindowReport | null =
+    minutes > 0
+      ? {
+          minutes,
+          from: shortFrom,
+          verdict: reputationVerdict(counts(shortAt), shortWindowSettings(options.settings)),
+          sinceRearm: rearmed
+            ? reputationVerdict(counts(shortSinceRearmAt), shortWindowSettings(options.settings))
+            : null,
+        }
+      : null;
+  const days = recipientDays(
+    (results[0]?.results ?? []) as Array<{ dayIndex: number; recipients: number; bounced: number; complained: number }>,
+    from,
+    to,
+  );
   return {
     short,
     from,
     to,
-    verdict: reputationVerdict(await recipientCounts(orgDb, { from, countFrom: from, to }), options.settings),
+    verdict: reputationVerdict(counts(1), options.settings),
     days: days.map((d) => ({
       ...d,
       bounceRate: rate(d.bounced, d.recipients),

@@ -1,0 +1,174 @@
+// Benchmark: the reputation guard's cron over many organisations on Durable Objects (issue 30), in
+// workerd through miniflare (local D1 for the admin database; the objects' SQLite), as the
+// dashboard's `reputation-guard` job runs it: runReputationGuardSlice, KURATCHI_GUARD_ORGANIZATIONS_PER_RUN
+// organisations per cron invocation, going on from the admin database's cursor until the last.
+// Each organisation has 100 recipients over the week (one in 50 pauses, one in 50 warns).
+// - guard-org-calls-per-organization: calls to an organisation's database per evaluation (counted: one
+//   RPC to its object carries every window's counts), target ≤ 1;
+// - guard-admin-queries-per-organization: admin D1 calls per evaluation (counted; reference);
+// - guard-d1-queries-per-invocation / guard-subrequests-per-invocation: the most of any invocation
+//   (counted), against D1's 1,000 queries and Workers' 10,000 subrequests per invocation
+//   (https://developers.cloudflare.com/d1/platform/limits/, https://developers.cloudflare.com/workers/platform/limits/);
+// - guard-invocations-{n}: cron invocations to evaluate every organisation once (counted);
+// - guard-run-time-{n}: the time of the whole pass over every organisation (the sum of its
+//   invocations), and per invocation (an upper bound of its CPU time, limit 30 s by default).
+//   BENCH_GUARD_ORGANIZATIONS=1000   organisations (10000 seeded in 25 min on 2 shared cores, then the
+//                                    pass failed: workerd's in-memory SQLite of 10,000 objects, SQLITE_NOMEM)
+//   BENCH_GUARD_PER_RUN=200          organisations per invocation (the setting's default)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
+import { ADMIN_MIGRATIONS, applyMigrationFiles } from '../scripts/d1-migration-files.mjs';
+import { registerOrganizationStatement } from '../scripts/lib/demo-organizations.mjs';
+import { bundleWorker, report, result, workerCaller } from './lib.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ORGANIZATIONS = Number(process.env.BENCH_GUARD_ORGANIZATIONS ?? 1000);
+const PER_RUN = Number(process.env.BENCH_GUARD_PER_RUN ?? 200);
+const NOW = Date.UTC(2026, 10, 28, 12);
+const SEED_CHUNK = 100;
+const label = ORGANIZATIONS >= 1000 ? `${ORGANIZATIONS / 1000}k` : String(ORGANIZATIONS);
+
+const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-bench-guard-'));
+// The guard's slice loads the AWS SDK (pauses at SES), whose Node parts stay `node:*` imports.
+await bundleWorker(join(here, 'guard-worker.mjs'), join(outdir, 'guard-worker.js'), { node: true });
+const mf = new Miniflare({
+  name: 'bench-guard',
+  modules: true,
+  scriptPath: join(outdir, 'guard-worker.js'),
+  modulesRoot: outdir,
+  compatibilityDate: '2026-05-01',
+  compatibilityFlags: ['nodejs_compat'],
+  d1Databases: ['ADMIN_DB'],
+  d1Persist: false,
+  durableObjects: { ORG_DO: { className: 'OrganizationDatabase', useSQLite: true } },
+  durableObjectsPersist: false,
+  handleRuntimeStdio(stdout, stderr) {
+    stdout.resume();
+    stderr.pipe(process.stderr);
+  },
+});
+const call = workerCaller(mf);
+
+try {
+  const seeding = performance.now();
+  const admin = await mf.getD1Database('ADMIN_DB');
+  await applyMigrationFiles(admin, ADMIN_MIGRATIONS);
+  const organizations = Array.from({ length: ORGANIZATIONS }, (_, index) => ({
+    id: `org-${String(index).padStart(5, '0')}`,
+    index,
+  }));
+  for (let i = 0; i < ORGANIZATIONS; i += SEED_CHUNK) {
+    const chunk = organizations.slice(i, i + SEED_CHUNK);
+    await admin.batch(
+      chunk.map((o) =>
+        registerOrganizationStatement(admin, { id: o.id, name: o.id, binding: 'ORG_DO', kind: 'durable-object' }),
+      ),
+    );
+    await call('/seed', { organizations: chunk, now: NOW });
+    if ((i + SEED_CHUNK) % 1000 === 0)
+      console.log(
+        `  seeded ${(i + SEED_CHUNK).toLocaleString('en')} (${((performance.now() - seeding) / 1000).toFixed(0)} s)`,
+      );
+  }
+  console.log(
+    `• ${ORGANIZATIONS.toLocaleString('en')} Durable Object organisations, 100 recipients each, seeded in ` +
+      `${((performance.now() - seeding) / 1000).toFixed(1)} s`,
+  );
+
+  // One pass: invocations until the slice reaches the last organisation.
+  const invocations = [];
+  do {
+    invocations.push(await call('/run', { now: NOW + invocations.length * 600_000, limit: PER_RUN }));
+  } while (!invocations.at(-1).last);
+  const sum = (key) => invocations.reduce((n, i) => n + i[key], 0);
+  const most = (key) => Math.max(...invocations.map((i) => i[key]));
+  const evaluated = sum('organizations');
+  const failures = invocations.flatMap((i) => i.failures);
+  const states = {};
+  for (const i of invocations)
+    for (const [state, n] of Object.entries(i.states)) states[state] = (states[state] ?? 0) + n;
+  console.log(
+    `• one pass: ${invocations.length} invocations of ≤ ${PER_RUN}, ${evaluated.toLocaleString('en')} evaluated ` +
+      `(${Object.entries(states)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(
+          ', ',
+        )}), ${(sum('ms') / 1000).toFixed(1)} s in all, the longest invocation ${most('ms').toFixed(0)} ms; ` +
+      `calls: ${sum('org')} to organisations, ${sum('admin')} to the admin database`,
+  );
+  if (failures.length) throw new Error(`evaluations failed: ${failures.slice(0, 5).join('; ')}`);
+  if (evaluated !== ORGANIZATIONS) throw new Error(`${evaluated} organisations evaluated, not ${ORGANIZATIONS}`);
+  const expected = { paused: Math.ceil((ORGANIZATIONS - 7) / 50), warn: Math.ceil((ORGANIZATIONS - 21) / 50) };
+  if (states.paused !== expected.paused || states.warn !== expected.warn)
+    throw new Error(`states ${JSON.stringify(states)}, expected ${JSON.stringify(expected)} paused / warn`);
+
+  const rows = [
+    result(
+      'guard-org-calls-per-organization',
+      `Reputation guard: calls to an organisation's database (Durable Object RPC) per evaluation, ${label} organisations`,
+      'calls',
+      sum('org') / evaluated,
+      sum('org'),
+      'calls of the whole pass',
+      '≤ 1 calls',
+      2,
+    ),
+    result(
+      'guard-admin-queries-per-organization',
+      'Reputation guard: admin D1 calls per evaluation (its state; state and audit in one batch)',
+      'calls',
+      sum('admin') / evaluated,
+      sum('admin'),
+      'calls of the whole pass',
+      null,
+      2,
+    ),
+    result(
+      'guard-d1-queries-per-invocation',
+      `Reputation guard: D1 calls of the busiest invocation (${PER_RUN} organisations per invocation)`,
+      'queries',
+      most('admin'),
+      1000,
+      "D1's limit per Worker invocation",
+      '≤ 1000 queries',
+      0,
+    ),
+    result(
+      'guard-subrequests-per-invocation',
+      'Reputation guard: subrequests (D1 calls and object RPCs) of the busiest invocation',
+      'subrequests',
+      Math.max(...invocations.map((i) => i.admin + i.org)),
+      10_000,
+      "Workers Paid's limit per invocation",
+      '≤ 10000 subrequests',
+      0,
+    ),
+    result(
+      `guard-invocations-${label}`,
+      `Reputation guard: cron invocations to evaluate ${label} organisations once`,
+      'invocations',
+      invocations.length,
+      Math.ceil(ORGANIZATIONS / PER_RUN),
+      `⌈organisations / ${PER_RUN}⌉`,
+      null,
+      0,
+    ),
+    result(
+      `guard-run-time-${label}`,
+      `Reputation guard: time of one pass over ${label} organisations (the sum of its invocations)`,
+      'ms',
+      sum('ms'),
+      most('ms'),
+      'the longest invocation (bounds its CPU time; limit 30 s by default)',
+      null,
+      0,
+    ),
+  ];
+  report(rows);
+} finally {
+  await mf.dispose();
+  rmSync(outdir, { recursive: true, force: true });
+}

@@ -1,0 +1,147 @@
+import type { D1Database } from '@cloudflare/workers-types';
+import { env } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testTime } from '../../../../test/clock.js';
+import { orgObjectDatabase } from '../../../../test/org-database-kinds.js';
+import { createD1ReputationGuardStore } from './d1-guard-store.js';
+import { insertSentEmails } from './fixtures/recipients.js';
+import { reputationReport } from './report.js';
+import { runReputationGuardSlice } from './run-slice.js';
+import { parseReputationGuardSettings } from './settings.js';
+
+const DAY = 86_400_000;
+// Five Durable Object organisations of this file (the admin database starts empty per file).
+const ORGS = ['slice-org-1', 'slice-org-2', 'slice-org-3', 'slice-org-4', 'slice-org-5'];
+const settings = parseReputationGuardSettings({ minRecipients: 20, minEvidence: { bounce: 1, complaint: 1 } });
+
+/** A `D1Database` that counts the calls reaching the database (a batch is one call, as on the wire). */
+function counting(db: D1Database): { db: D1Database; calls: () => number } {
+  let calls = 0;
+  type Statement = ReturnType<D1Database['prepare']>;
+  // The real statement objects, their calls counted (the batch reads them as they are).
+  const counted = (statement: Statement): Statement => {
+    const call = (name: 'first' | 'all' | 'run' | 'raw') => {
+      const method = statement[name] as (...args: unknown[]) => unknown;
+      return (...args: unknown[]) => (calls++, method.apply(statement, args));
+    };
+    const bind = statement.bind;
+    return Object.assign(statement, {
+      bind: (...values: unknown[]) => counted(bind.apply(statement, values)),
+      first: call('first'),
+      all: call('all'),
+      run: call('run'),
+      raw: call('raw'),
+    });
+  };
+  const wrapped = {
+    prepare: (sql: string) => counted(db.prepare(sql)),
+    batch: (statements: Statement[]) => (calls++, db.batch(statements)),
+    exec: (sql: string) => (calls++, db.exec(sql)),
+  } as unknown as D1Database;
+  return { db: wrapped, calls: () => calls };
+}
+
+beforeAll(async () => {
+  await env.ADMIN_DB.batch(
+    ORGS.map((id) =>
+      env.ADMIN_DB.prepare(
+        `INSERT INTO organizations (id, name, database_binding, database_kind, created_at) VALUES (?, ?, 'ORG_DO', 'durable-object', 0)`,
+      ).bind(id, id),
+    ),
+  );
+  // slice-org-2 bounces past the pause threshold in both windows; the others send cleanly.
+  for (const id of ORGS)
+    await insertSentEmails(orgObjectDatabase(id), [
+      { sentAt: testTime(-30 * 60_000).getTime(), recipients: 200, bounced: id === 'slice-org-2' ? 40 : 0 },
+      { sentAt: testTime(-2 * DAY).getTime(), recipients: 100 },
+    ]);
+});
+
+describe("the guard's report", () => {
+  it('reads every window of an organisation in one call to its database, a lift and the short window included', async () => {
+    const { db, calls } = counting(orgObjectDatabase('slice-org-2'));
+    const report = await reputationReport(db, {
+      now: testTime(0),
+      settings,
+      rearmAfter: testTime(-3 * DAY).getTime(),
+    });
+    expect(calls()).toBe(1);
+    // Each window read from its own statement of the batch.
+    expect(report.verdict).toMatchObject({ recipients: 300, bounced: 40, level: 'pause' });
+    expect(report.sinceRearm).toMatchObject({ recipients: 300, bounced: 40 });
+    expect(report.short?.verdict).toMatchObject({ recipients: 200, bounced: 40 });
+    expect(report.short?.sinceRearm).toMatchObject({ recipients: 200, bounced: 40 });
+    expect(report.days.reduce((n, d) => n + d.recipients, 0)).toBe(300);
+  });
+});
+
+describe("the guard's cron, one slice per invocation", () => {
+  it('evaluates `limit` organisations per call in id order, goes on where it stopped, and starts again after the last', async () => {
+    const run = (limit: number, minutes: number) =>
+      runReputationGuardSlice({
+        adminDb: env.ADMIN_DB,
+        orgDatabase: ({ organizationId, location }) => {
+          expect(location).toEqual({ kind: 'durable-object', binding: 'ORG_DO', movingSince: null });
+          return orgObjectDatabase(organizationId);
+        },
+        now: testTime(minutes * 60_000),
+        settings,
+        limit,
+      });
+    const first = await run(2, 0);
+    expect(first).toMatchObject({ after: '', organizations: ORGS.slice(0, 2), last: false, failures: [] });
+    expect(first.evaluations.map((e) => [e.organizationId, e.state])).toEqual([
+      ['slice-org-1', 'ok'],
+      ['slice-org-2', 'paused'],
+    ]);
+    expect(await run(2, 1)).toMatchObject({ after: 'slice-org-2', organizations: ORGS.slice(2, 4), last: false });
+    expect(await run(2, 2)).toMatchObject({ after: 'slice-org-4', organizations: ORGS.slice(4), last: true });
+    // After the last: from the first again; with a limit above the count, all of them every call.
+    expect(await run(2, 3)).toMatchObject({ after: '', organizations: ORGS.slice(0, 2) });
+    expect(await run(10, 4)).toMatchObject({ after: 'slice-org-2', organizations: ORGS.slice(2), last: true });
+    expect(await run(5, 5)).toMatchObject({ after: '', organizations: ORGS, last: true });
+    expect(await run(5, 6)).toMatchObject({ after: '', organizations: ORGS, last: true });
+    // Every organisation's state carries the time of the call that evaluated it last.
+    const states = await Promise.all(ORGS.map((id) => createD1ReputationGuardStore(env.ADMIN_DB).getState(id)));
+    expect(states.map((s) => [s?.state, s?.evaluatedAt])).toEqual(
+      ORGS.map((id) => [id === 'slice-org-2' ? 'paused' : 'ok', testTime(6 * 60_000).getTime()]),
+    );
+  });
+
+  it('goes on past an organisation that fails, reports it, and moves the cursor past it', async () => {
+    const slice = await runReputationGuardSlice({
+      adminDb: env.ADMIN_DB,
+      orgDatabase: ({ organizationId }) => {
+        if (organizationId === 'slice-org-1') throw new Error('unreachable');
+        return orgObjectDatabase(organizationId);
+      },
+      now: testTime(10 * 60_000),
+      settings,
+      limit: 3,
+    });
+    expect(slice.organizations).toEqual(ORGS.slice(0, 3));
+    expect(slice.failures).toEqual([{ organizationId: 'slice-org-1', error: new Error('unreachable') }]);
+    expect(slice.evaluations.map((e) => e.organizationId)).toEqual(['slice-org-2', 'slice-org-3']);
+    const next = await runReputationGuardSlice({
+      adminDb: env.ADMIN_DB,
+      orgDatabase: ({ organizationId }) => orgObjectDatabase(organizationId),
+      now: testTime(11 * 60_000),
+      settings,
+      limit: 3,
+    });
+    expect(next).toMatchObject({ after: 'slice-org-3', organizations: ORGS.slice(3), last: true });
+  });
+
+  it('refuses a limit that is not a whole number ≥ 1', async () => {
+    for (const limit of [0, 1.5, -1])
+      await expect(
+        runReputationGuardSlice({
+          adminDb: env.ADMIN_DB,
+          orgDatabase: ({ organizationId }) => orgObjectDatabase(organizationId),
+          now: testTime(0),
+          settings,
+          limit,
+        }),
+      ).rejects.toThrow(RangeError);
+  });
+});

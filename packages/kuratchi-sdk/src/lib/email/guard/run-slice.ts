@@ -1,0 +1,91 @@
+import type { D1Database } from '@cloudflare/workers-types';
+import { createD1ReputationGuardStore, type GuardedOrganization } from './d1-guard-store.js';
+import { evaluateReputationGuard, type ReputationGuardEvaluation } from './evaluate.js';
+import type { SesClientInput } from '../ses/client.js';
+import type { ReputationGuardSettings } from './settings.js';
+
+/**
+ * Organisations one cron invocation evaluates by default. Each costs 1 call to its own database
+ * (one batch: one request to its Durable Object) and 2 to the admin database (its state; then
+ * the state and any audit entry in one batch), so 200 make about 400 admin queries (600 when
+ * they are D1 organisations) of D1's 1,000 per invocation and 600 of Workers' 10,000
+ * subrequests, leaving the rest to the cron's other jobs.
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ * @see https://developers.cloudflare.com/workers/platform/limits/
+ */
+export const DEFAULT_ORGANIZATIONS_PER_RUN = 200;
+
+/** What {@link runReputationGuardSlice} needs. */
+export interface ReputationGuardSliceOptions {
+  adminDb: D1Database;
+  /**
+   * Opens an organisation's database at the location its `organizations` row names (read with
+   * the slice, so not read again): `openOrgDatabase` of `kuratchi-sdk/internal/d1`, or for an
+   * organisation being moved (`movingSince` set) a lookup that fails with `organization-moving`.
+   */
+  orgDatabase: (organization: GuardedOrganization) => D1Database | Promise<D1Database>;
+  now: Date;
+  settings: ReputationGuardSettings;
+  /** The Worker's SESv2 client (see `evaluateReputationGuard`); null: none. */
+  ses?: SesClientInput | null;
+  /** Most organisations evaluated by this call (default {@link DEFAULT_ORGANIZATIONS_PER_RUN}). */
+  limit?: number;
+}
+
+/** What one slice of the guard's run did. */
+export interface ReputationGuardSlice {
+  /** The slice started after this organisation ('': from the first). */
+  after: string;
+  /** The organisations of this slice, in id order. */
+  organizations: string[];
+  evaluations: ReputationGuardEvaluation[];
+  /** Organisations whose evaluation failed (their database unreachable…), with the error. */
+  failures: Array<{ organizationId: string; error: unknown }>;
+  /** This slice reached the last organisation: the next call starts again from the first. */
+  last: boolean;
+}
+
+/**
+ * One cron invocation's share of the reputation guard: evaluates (`evaluateReputationGuard`) the
+ * next `limit` organisations in id order after the one the previous call stopped at (admin table
+ * `reputation_guard_cursor`), then moves the cursor past them, or back to the first after the
+ * last one. With no more organisations than `limit`, every call evaluates all of them; with more,
+ * every organisation is evaluated once per ⌈organisations / limit⌉ calls. One organisation
+ * failing does not stop the others (and the cursor still moves past it: it is evaluated again on
+ * the next pass).
+ * @throws {RangeError} when `limit` is not a positive whole number.
+ * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
+ */
+export async function runReputationGuardSlice(options: ReputationGuardSliceOptions): Promise<ReputationGuardSlice> {
+  const limit = options.limit ?? DEFAULT_ORGANIZATIONS_PER_RUN;
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError('runReputationGuardSlice: limit must be a whole number ≥ 1');
+  const store = createD1ReputationGuardStore(options.adminDb);
+  const { after, organizations, last } = await store.nextOrganizations(limit);
+  const slice: ReputationGuardSlice = {
+    after,
+    organizations: organizations.map((o) => o.organizationId),
+    evaluations: [],
+    failures: [],
+    last,
+  };
+  for (const organization of organizations) {
+    const { organizationId } = organization;
+    try {
+      slice.evaluations.push(
+        await evaluateReputationGuard({
+          adminDb: options.adminDb,
+          orgDb: await options.orgDatabase(organization),
+          organizationId,
+          now: options.now,
+          settings: options.settings,
+          ses: options.ses,
+        }),
+      );
+    } catch (error) {
+      slice.failures.push({ organizationId, error });
+    }
+  }
+  await store.saveCursor(last ? '' : organizations.at(-1)!.organizationId, options.now.getTime());
+  return slice;
+}
