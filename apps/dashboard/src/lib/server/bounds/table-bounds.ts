@@ -137,6 +137,7 @@ export const TABLE_BOUNDS: readonly TableBound[] = [
   ),
   admin('organization_retention', 'retention/', 'fixed', 'a row per organisation with an override', NOTHING),
   admin('retention_purge_progress', 'retention/', 'fixed', 'a row per organisation', job('retention-purge')),
+  admin('reputation_guard_cursor', 'guard/', 'fixed', 'one row', job('reputation-guard')),
   admin('organization_storage', 'dashboard bounds/', 'fixed', 'a row per organisation', job('storage-measure')),
 
   org('emails', 'send/', 'retention', 'grows with emails: retention', job('retention-purge')),

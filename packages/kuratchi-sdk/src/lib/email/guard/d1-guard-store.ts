@@ -221,7 +221,7 @@ export function createD1ReputationGuardStore(db: D1Database) {
              SELECT coalesce((SELECT after_organization_id FROM reputation_guard_cursor WHERE id = 1), ''))
            SELECT cursor.after, o.id AS organizationId, o.database_kind AS kind, o.database_binding AS binding,
                   o.moving_since AS movingSince
-           FROM cursor LEFT JOIN organizations o ON o.id > cursor.after
+           FROM cursor LEFT JOIN organizations o ON o.id > cursor.after AND o.removed_at IS NULL
            ORDER BY o.id LIMIT ?`,
         )
         .bind(limit + 1)
