@@ -4,7 +4,7 @@
 // ratio, target }). Exits non-zero when a benchmark crashed (or failed an assertion of its own), or
 // when a row has no kebab-case id or two rows share one; a target that is not met is reported, not
 // fatal.
-//   node bench/run.mjs [name…]   only these benchmarks (verify, webhook, queries, memory, park, queue, clicks, org-kinds)
+//   node bench/run.mjs [name…]   only these benchmarks (verify, webhook, queries, memory, park, queue, clicks, org-kinds, overview)
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -37,6 +37,11 @@ const BENCHMARKS = [
     name: 'org-kinds',
     file: 'org-kinds.mjs',
     what: 'organisations on Durable Objects vs D1: the log at 1M emails, a batch of 100 events, the consumer over 50 organisations',
+  },
+  {
+    name: 'overview',
+    file: 'overview.mjs',
+    what: "the overview's 30 days at 1M emails: from the daily rollups vs their bare rows vs raw counts",
   },
 ];
 /** No benchmark may run longer than this. */
