@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:test';
+import { applyD1Migrations, env } from 'cloudflare:test';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
@@ -234,5 +234,59 @@ describe('daily rollups outlive raw rows, and a rebuild counts nothing twice', (
       while (cursor !== null);
     }
     expect(await rollups(target)).toEqual(await rollups(db));
+  });
+});
+
+describe('the migration backfills the rollups of the rows already there', () => {
+  it('equal a recount from raw rows, canary emails left out', async () => {
+    const db = env.ORG_DB_UNMIGRATED; // a scratch database of this file
+    await applyD1Migrations(
+      db,
+      env.ORG_MIGRATIONS.filter((migration) => migration.name < '0011'),
+    );
+    const day = TEST_NOW.getTime() - 5 * DAY_MS;
+    const email = (id: string, canary: number, offset: number) =>
+      db
+        .prepare(
+          `INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at, canary,
+                               sent_at, delivered_at, opened_at, clicked_at, bounced_at, bounce_type, open_count,
+                               machine_open_count, click_count, machine_click_count)
+           VALUES (?1, 'a@example.com', 's@example.com', 'Hi', 'bounced', ?2, ?4, ?4, ?3, ?4, ?4 + 1, ?4 + 2, ?4 + ${DAY_MS},
+                   ?4 + 3, 'Transient', 2, 1, 1, 1)`,
+        )
+        .bind(id, `ses-${id}`, canary, day + offset);
+    const event = (id: string, emailId: string, type: string, engagement: string | null, link: string | null) =>
+      db
+        .prepare(
+          `INSERT INTO email_events (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at,
+                                     ingest_token, engagement, engagement_rule, link)
+           VALUES (?, ?, 'ses', ?, ?, '{}', 1, 't', ?, ?, ?)`,
+        )
+        .bind(id, emailId, type, day + 10, engagement, engagement ? `rule-${engagement}` : null, link);
+    await db.batch([
+      email('e-1', 0, 0),
+      email('e-2', 0, DAY_MS),
+      email('e-canary', 1, 0),
+      db.prepare(
+        `INSERT INTO email_recipients (email_id, address, kind, status, sent_at, bounced_at, bounce_type)
+         VALUES ('e-1', 'a@example.com', 'to', 'bounced', ${day}, ${day + 3}, 'Permanent'),
+                ('e-2', 'b@example.com', NULL, 'sent', ${day}, NULL, NULL),
+                ('e-canary', 'c@example.com', 'to', 'bounced', ${day}, ${day + 3}, 'Permanent')`,
+      ),
+      event('o-1', 'e-1', 'Open', 'human', null),
+      event('o-2', 'e-1', 'Open', 'machine', null),
+      event('c-1', 'e-1', 'Click', 'human', 'https://example.com/a'),
+      event('c-2', 'e-2', 'Click', 'machine', 'https://example.com/a'),
+      event('c-3', 'e-2', 'Click', null, 'https://example.com/b'),
+      event('c-canary', 'e-canary', 'Click', 'human', 'https://example.com/a'),
+    ]);
+    await applyD1Migrations(db, env.ORG_MIGRATIONS);
+    const backfilled = await rollups(db);
+    expect(backfilled).toEqual(await recount(db));
+    expect(backfilled).toContain(`${Math.floor((day + 10) / DAY_MS)} link_human https://example.com/b 1`);
+    expect(backfilled.filter((row) => row.includes(' sent '))).toEqual([
+      `${Math.floor(day / DAY_MS)} sent  1`,
+      `${Math.floor(day / DAY_MS) + 1} sent  1`,
+    ]);
   });
 });
