@@ -24,5 +24,9 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     nextPageHref: page.nextCursor ? `/emails${emailLogSearch(query.form, { cursor: page.nextCursor })}` : null,
     exportHref: `/emails/export.csv${emailLogSearch(query.form)}`,
     exportRecipientsHref: `/emails/export.csv${emailLogSearch(query.form, { per: 'recipient' })}`,
+    exportDailyHref: `/emails/export.csv${emailLogSearch(
+      { ...query.form, status: '', q: '', engaged: '', canary: '' },
+      { per: 'day' },
+    )}`,
   };
 };
