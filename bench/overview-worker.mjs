@@ -90,7 +90,10 @@ async function rollups(db, now) {
 /** The bare read of the days' rollup rows. */
 function rows(db, now) {
   const end = Math.floor(now / DAY_MS) + 1;
-  return db.prepare('SELECT day, metric, key, count FROM email_rollups WHERE day >= ? AND day < ?').bind(end - DAYS, end).all();
+  return db
+    .prepare('SELECT day, metric, key, count FROM email_rollups WHERE day >= ? AND day < ?')
+    .bind(end - DAYS, end)
+    .all();
 }
 
 export default {

@@ -32,7 +32,11 @@ async function insertEvents(db, from, to) {
   const id = (n) => `printf('email-%08d', ${n})`;
   for (const [type, at, extra] of [
     ['Open', 'opened_at', 'NULL'],
-    ['Click', 'clicked_at', `'https://example.com/' || (abs(unicode(substr(id, -1)) * 7 + unicode(substr(id, -2, 1))) % 40)`],
+    [
+      'Click',
+      'clicked_at',
+      `'https://example.com/' || (abs(unicode(substr(id, -1)) * 7 + unicode(substr(id, -2, 1))) % 40)`,
+    ],
   ]) {
     await db
       .prepare(
@@ -95,13 +99,16 @@ try {
   const backfill = readFileSync(join(ORG_MIGRATIONS, '0011_daily_rollups.sql'), 'utf8').match(
     /^INSERT INTO email_rollups[\s\S]*?;$/gm,
   );
-  if (backfill?.length !== 3) throw new Error(`0011_daily_rollups.sql: ${backfill?.length ?? 0} backfill statements, not 3`);
+  if (backfill?.length !== 3)
+    throw new Error(`0011_daily_rollups.sql: ${backfill?.length ?? 0} backfill statements, not 3`);
   const backfilling = performance.now();
   for (const sql of backfill) await db.prepare(sql).run();
   const backfilled = (performance.now() - backfilling) / 1000;
   // The raw counts as they ran before the rollups, with the indexes they had (0002, 0008).
   await db.batch([
-    db.prepare(`CREATE INDEX email_events_clicks_by_time ON email_events (occurred_at, link) WHERE event_type = 'Click'`),
+    db.prepare(
+      `CREATE INDEX email_events_clicks_by_time ON email_events (occurred_at, link) WHERE event_type = 'Click'`,
+    ),
     db.prepare(
       `CREATE INDEX email_events_verdicts_by_time ON email_events (occurred_at, engagement, engagement_rule) WHERE engagement IS NOT NULL`,
     ),

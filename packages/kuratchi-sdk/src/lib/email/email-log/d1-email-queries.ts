@@ -113,7 +113,6 @@ export interface DailyEmailStats {
   recipientsComplained: number;
 }
 
-
 /**
  * The read queries behind an organisation's email log, email timeline and charts, on that
  * organisation's own D1 database (so no query can reach another organisation's rows).

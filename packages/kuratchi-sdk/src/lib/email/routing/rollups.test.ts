@@ -35,10 +35,34 @@ const RECOUNT: ReadonlyArray<[metric: string, table: string, at: string, where: 
   ['recipients_sent', 'email_recipients', 'sent_at', 'NOT_CANARY', `''`],
   ['recipients_bounced', 'email_recipients', 'bounced_at', 'NOT_CANARY', `coalesce(bounce_type, '')`],
   ['recipients_complained', 'email_recipients', 'complained_at', 'NOT_CANARY', `''`],
-  ['verdict_human', 'email_events', 'occurred_at', `NOT_CANARY AND engagement = 'human'`, `coalesce(engagement_rule, '')`],
-  ['verdict_machine', 'email_events', 'occurred_at', `NOT_CANARY AND engagement = 'machine'`, `coalesce(engagement_rule, '')`],
-  ['link_human', 'email_events', 'occurred_at', `NOT_CANARY AND link IS NOT NULL AND event_type = 'Click' AND engagement IS NOT 'machine'`, 'link'],
-  ['link_machine', 'email_events', 'occurred_at', `NOT_CANARY AND link IS NOT NULL AND event_type = 'Click' AND engagement = 'machine'`, 'link'],
+  [
+    'verdict_human',
+    'email_events',
+    'occurred_at',
+    `NOT_CANARY AND engagement = 'human'`,
+    `coalesce(engagement_rule, '')`,
+  ],
+  [
+    'verdict_machine',
+    'email_events',
+    'occurred_at',
+    `NOT_CANARY AND engagement = 'machine'`,
+    `coalesce(engagement_rule, '')`,
+  ],
+  [
+    'link_human',
+    'email_events',
+    'occurred_at',
+    `NOT_CANARY AND link IS NOT NULL AND event_type = 'Click' AND engagement IS NOT 'machine'`,
+    'link',
+  ],
+  [
+    'link_machine',
+    'email_events',
+    'occurred_at',
+    `NOT_CANARY AND link IS NOT NULL AND event_type = 'Click' AND engagement = 'machine'`,
+    'link',
+  ],
 ];
 
 type Row = { day: number; metric: string; key: string; count: number };
@@ -66,7 +90,16 @@ async function rollups(db: D1Database): Promise<string[]> {
   return sorted(results);
 }
 
-const TYPES: SesEventType[] = ['Send', 'Delivery', 'Bounce', 'Complaint', 'Reject', 'Rendering Failure', 'Open', 'Click'];
+const TYPES: SesEventType[] = [
+  'Send',
+  'Delivery',
+  'Bounce',
+  'Complaint',
+  'Reject',
+  'Rendering Failure',
+  'Open',
+  'Click',
+];
 const MACHINE_AGENT = 'python-requests/2.31.0';
 
 const eventSpec = fc.record({
@@ -144,7 +177,12 @@ describe.each(ORG_DATABASE_KINDS)('daily rollups on $kind', ({ db, organizationI
           { seed, numRuns: 1 },
         )[0]!;
         for (const d of arrivals) {
-          const input = await routedInput({ organizationId, emailId: d.emailId }, d.snsMessageId, d.ses, TEST_NOW.getTime());
+          const input = await routedInput(
+            { organizationId, emailId: d.emailId },
+            d.snsMessageId,
+            d.ses,
+            TEST_NOW.getTime(),
+          );
           await store.recordEvent(input);
         }
         if (reclassify) {
