@@ -82,10 +82,14 @@ try {
     return response.json();
   };
   await applyMigrationFiles(db, ORG_MIGRATIONS);
-  // Neither the search index nor the rollups' triggers are what this measures: they only add fill time.
+  // Neither the search index, the rollups' triggers nor the feed's positions are what this
+  // measures: they only add fill time.
   await suspendSearchIndex(db);
   const { results: triggers } = await db
-    .prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'email_rollups_%'`)
+    .prepare(
+      `SELECT name FROM sqlite_master WHERE type = 'trigger'
+         AND (name LIKE 'email_rollups_%' OR name LIKE 'email_events_%position_after_insert')`,
+    )
     .all();
   for (const { name } of triggers) await db.prepare(`DROP TRIGGER ${name}`).run();
   await db.prepare('DELETE FROM email_rollups').run();
