@@ -4,7 +4,7 @@
 // ratio, target }). Exits non-zero when a benchmark crashed (or failed an assertion of its own), or
 // when a row has no kebab-case id or two rows share one; a target that is not met is reported, not
 // fatal.
-//   node bench/run.mjs [name…]   only these benchmarks (verify, webhook, queries, memory, park, queue, cost, clicks, api, org-kinds, purge, guard)
+//   node bench/run.mjs [name…]   only these benchmarks (verify, webhook, queries, memory, park, queue, cost, clicks, api, org-kinds, purge, guard, overview)
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -57,6 +57,11 @@ const BENCHMARKS = [
     name: 'guard',
     file: 'guard.mjs',
     what: "the reputation guard's cron over 1,000 organisations on Durable Objects: calls per organisation, invocations, time",
+  },
+  {
+    name: 'overview',
+    file: 'overview.mjs',
+    what: "the overview's 30 days at 1M emails: from the daily rollups vs their bare rows vs raw counts",
   },
 ];
 /** No benchmark may run longer than this. */

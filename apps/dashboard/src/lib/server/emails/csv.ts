@@ -1,4 +1,5 @@
 import type { EmailRecipient, EmailRow } from 'kuratchi-sdk/internal/events';
+import type { DailyEmailStats } from 'kuratchi-sdk/internal/d1';
 
 /** Columns of a CSV export: the header name and the cell of a row, in order. */
 type Columns<Row> = Array<[string, (row: Row) => string | number | null]>;
@@ -57,6 +58,38 @@ const RECIPIENT_COLUMNS: Columns<RecipientCsvRow> = [
   ['complained_at', (r) => iso(r.recipient.complainedAt)],
   ['complaint_feedback_type', (r) => r.recipient.complaintFeedbackType],
 ];
+
+/**
+ * Columns of the daily totals (`?per=day`): one line per UTC day, the overview's figures as the
+ * daily rollups keep them (`dailyStats`), so they stay after retention deletes the emails.
+ */
+const DAILY_COLUMNS: Columns<DailyEmailStats> = [
+  ['day', (d) => d.day],
+  ['sent', (d) => d.sent],
+  ['delivered', (d) => d.delivered],
+  ['opened', (d) => d.opened],
+  ['opened_by_people', (d) => d.humanOpened],
+  ['clicked', (d) => d.clicked],
+  ['clicked_by_people', (d) => d.humanClicked],
+  ['bounced', (d) => d.bounced],
+  ['bounced_permanent', (d) => d.bouncedPermanent],
+  ['bounced_transient', (d) => d.bouncedTransient],
+  ['bounced_undetermined', (d) => d.bouncedUndetermined],
+  ['complained', (d) => d.complained],
+  ['rejected', (d) => d.rejected],
+  ['failed', (d) => d.failed],
+  ['recipients_sent', (d) => d.recipientsSent],
+  ['recipients_bounced', (d) => d.recipientsBounced],
+  ['recipients_complained', (d) => d.recipientsComplained],
+];
+
+/** The header line of the daily totals CSV. */
+export const DAILY_CSV_HEADER = header(DAILY_COLUMNS);
+
+/** One line of the daily totals CSV. */
+export function dailyCsvLine(day: DailyEmailStats): string {
+  return line(DAILY_COLUMNS, day);
+}
 
 /** The CSV header line. */
 export const CSV_HEADER = header(COLUMNS);

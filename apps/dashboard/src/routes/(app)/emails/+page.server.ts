@@ -27,5 +27,9 @@ export const load: PageServerLoad = async ({ locals, url, platform }) => {
     exportRecipientsHref: `/emails/export.csv${emailLogSearch(query.form, { per: 'recipient' })}`,
     // How long this organisation's emails and events are kept (read-only: a superadmin sets it).
     retention: (await organizationRetention(platform!.env, locals.session!.organization.id)).effective,
+    exportDailyHref: `/emails/export.csv${emailLogSearch(
+      { ...query.form, status: '', q: '', engaged: '', canary: '' },
+      { per: 'day' },
+    )}`,
   };
 };

@@ -1,7 +1,7 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import type { EmailRecipient, EmailRow, EmailStatus, SesEventSource } from '../model.js';
 import { EMAIL_SELECT_LIST, emailFromSql, RECIPIENT_SELECT_LIST, type EmailSqlRow } from '../routing/columns.js';
-import { notCanarySql } from '../shared/canary-sql.js';
+import { DAY_MS, rollupDay, type RollupMetric } from '../routing/rollups.js';
 import { createD1LinkStats } from './d1-link-stats.js';
 import { createD1VerdictStats } from './d1-verdict-stats.js';
 import { createD1EventFeed } from './d1-event-feed.js';
@@ -98,7 +98,17 @@ export interface DailyEmailStats {
   opened: number;
   clicked: number;
   bounced: number;
+  /**
+   * Emails bounced by SES's `bounceType` (an email counts under the type of its first bounce).
+   * @see https://docs.aws.amazon.com/ses/latest/dg/notification-contents.html#bounce-types
+   */
+  bouncedPermanent: number;
+  bouncedTransient: number;
+  bouncedUndetermined: number;
   complained: number;
+  /** Emails SES rejected, and emails that failed (a rendering failure, or SES refusing the send). */
+  rejected: number;
+  failed: number;
   /** Emails opened (clicked) by a person, on the day of their first open (click) of any kind. */
   humanOpened: number;
   humanClicked: number;
@@ -107,8 +117,6 @@ export interface DailyEmailStats {
   recipientsBounced: number;
   recipientsComplained: number;
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * The read queries behind an organisation's email log, email timeline and charts, on that
@@ -223,33 +231,31 @@ export function createD1EmailQueries(db: D1Database) {
     /**
      * Per-day counts of the `days` UTC days ending with the day of `now` (oldest first, empty days
      * included): emails first sent, delivered, opened, clicked, bounced and complained that day.
-     * Canary emails are left out (`emails.canary`, shared/canary-sql.ts).
+     * Canary emails are left out (`emails.canary`, shared/canary-sql.ts). Read from the daily
+     * rollups (routing/rollups.ts): one range of `email_rollups`, whatever the number of emails,
+     * and still there once retention has deleted the emails.
      */
     async dailyStats(days: number, now: number): Promise<DailyEmailStats[]> {
-      const end = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
-      const start = end - days * DAY_MS;
-      // One small indexed-range query per milestone, in one batch (D1 caps compound SELECTs).
-      const perMilestone = await db.batch<{ dayIndex: number; n: number }>(
-        DAILY_MILESTONES.map(([, table, column, extra]) =>
-          db
-            .prepare(
-              `SELECT CAST((${column} - ?) / ${DAY_MS} AS INTEGER) AS dayIndex, count(*) AS n FROM ${table}
-               WHERE ${column} >= ? AND ${column} < ?${extra ? ` AND ${extra}` : ''}
-                 AND ${notCanarySql(table as 'emails' | 'email_recipients')} GROUP BY dayIndex`,
-            )
-            .bind(start, start, end),
-        ),
-      );
+      const end = rollupDay(now) + 1;
+      const start = end - days;
+      const { results } = await db
+        .prepare(
+          `SELECT day, metric, key, count FROM email_rollups
+           WHERE day >= ? AND day < ? AND metric IN (${marks(DAILY_METRICS.length)})`,
+        )
+        .bind(start, end, ...DAILY_METRICS)
+        .all<{ day: number; metric: RollupMetric; key: string; count: number }>();
       const stats: DailyEmailStats[] = Array.from({ length: days }, (_, i) => ({
-        day: new Date(start + i * DAY_MS).toISOString().slice(0, 10),
-        ...(Object.fromEntries(DAILY_MILESTONES.map(([name]) => [name, 0])) as Omit<DailyEmailStats, 'day'>),
+        day: new Date((start + i) * DAY_MS).toISOString().slice(0, 10),
+        ...(Object.fromEntries(DAILY_FIELDS.map((name) => [name, 0])) as Omit<DailyEmailStats, 'day'>),
       }));
-      DAILY_MILESTONES.forEach(([milestone], i) => {
-        for (const row of perMilestone[i]?.results ?? []) {
-          const day = stats[row.dayIndex];
-          if (day) day[milestone] = row.n;
-        }
-      });
+      for (const row of results) {
+        const day = stats[row.day - start];
+        if (!day) continue;
+        day[DAILY_FIELD_OF[row.metric]!] += row.count;
+        const byType = row.metric === 'bounced' ? BOUNCE_TYPE_FIELDS[row.key] : undefined;
+        if (byType) day[byType] += row.count;
+      }
       return stats;
     },
 
@@ -272,20 +278,30 @@ export function createD1EmailQueries(db: D1Database) {
   };
 }
 
-/** Each counted milestone of {@link DailyEmailStats}: table, time column, extra condition. */
-const DAILY_MILESTONES: ReadonlyArray<[Exclude<keyof DailyEmailStats, 'day'>, string, string, string?]> = [
-  ['sent', 'emails', 'sent_at'],
-  ['delivered', 'emails', 'delivered_at'],
-  ['opened', 'emails', 'opened_at'],
-  ['clicked', 'emails', 'clicked_at'],
-  ['bounced', 'emails', 'bounced_at'],
-  ['complained', 'emails', 'complained_at'],
-  ['humanOpened', 'emails', 'opened_at', 'open_count > machine_open_count'],
-  ['humanClicked', 'emails', 'clicked_at', 'click_count > machine_click_count'],
-  ['recipientsSent', 'email_recipients', 'sent_at'],
-  ['recipientsBounced', 'email_recipients', 'bounced_at'],
-  ['recipientsComplained', 'email_recipients', 'complained_at'],
-];
+/** The field of {@link DailyEmailStats} each rollup metric adds to. */
+const DAILY_FIELD_OF: Partial<Record<RollupMetric, Exclude<keyof DailyEmailStats, 'day'>>> = {
+  sent: 'sent',
+  delivered: 'delivered',
+  opened: 'opened',
+  clicked: 'clicked',
+  bounced: 'bounced',
+  complained: 'complained',
+  rejected: 'rejected',
+  failed: 'failed',
+  human_opened: 'humanOpened',
+  human_clicked: 'humanClicked',
+  recipients_sent: 'recipientsSent',
+  recipients_bounced: 'recipientsBounced',
+  recipients_complained: 'recipientsComplained',
+};
+const DAILY_METRICS = Object.keys(DAILY_FIELD_OF) as RollupMetric[];
+/** Emails bounced, split by SES's `bounceType` (the `bounced` metric's key). */
+const BOUNCE_TYPE_FIELDS: Record<string, Exclude<keyof DailyEmailStats, 'day'>> = {
+  Permanent: 'bouncedPermanent',
+  Transient: 'bouncedTransient',
+  Undetermined: 'bouncedUndetermined',
+};
+const DAILY_FIELDS = [...Object.values(DAILY_FIELD_OF), ...Object.values(BOUNCE_TYPE_FIELDS)];
 
 /** Name of the subquery of one page of the log, before its recipients' outcomes are counted. */
 const LOG_PAGE = 'log_page';

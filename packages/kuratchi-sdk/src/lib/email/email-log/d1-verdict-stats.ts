@@ -1,5 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import { notCanarySql } from '../shared/canary-sql.js';
+import { rollupDay } from '../routing/rollups.js';
 
 /**
  * How many opens and clicks of a period each verdict rule decided: `ses-likely-bot` /
@@ -13,21 +13,24 @@ export interface VerdictCount {
 }
 
 /**
- * Verdict counts on an organisation's D1 database, read from the covering index
- * `email_events_verdicts_by_time` (`migrations/org/0008_ses_bot_verdict.sql`).
+ * Verdict counts on an organisation's D1 database, read from the daily rollups (`verdict_human`,
+ * `verdict_machine`, keyed by rule: migrations/org/0011_daily_rollups.sql).
  */
 export function createD1VerdictStats(db: D1Database) {
   return {
-    /** Opens and clicks that happened in [from, to) by verdict and rule, most first; canaries left out. */
+    /**
+     * Opens and clicks that happened in the UTC days from the day of `from` to the day of `to - 1`,
+     * by verdict and rule, most first; canaries left out.
+     */
     async verdictCounts(from: number, to: number): Promise<VerdictCount[]> {
       const { results } = await db
         .prepare(
-          `SELECT engagement, engagement_rule AS rule, count(*) AS count
-           FROM email_events INDEXED BY email_events_verdicts_by_time
-           WHERE engagement IS NOT NULL AND occurred_at >= ? AND occurred_at < ? AND ${notCanarySql('email_events')}
-           GROUP BY engagement, engagement_rule ORDER BY count DESC, engagement, rule`,
+          `SELECT CASE metric WHEN 'verdict_human' THEN 'human' ELSE 'machine' END AS engagement, key AS rule,
+                  sum(count) AS count
+           FROM email_rollups WHERE day >= ? AND day <= ? AND metric IN ('verdict_human', 'verdict_machine')
+           GROUP BY metric, key HAVING sum(count) > 0 ORDER BY count DESC, engagement, rule`,
         )
-        .bind(from, to)
+        .bind(rollupDay(from), rollupDay(to - 1))
         .all<VerdictCount>();
       return results;
     },

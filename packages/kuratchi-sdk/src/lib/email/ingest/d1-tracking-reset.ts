@@ -1,8 +1,9 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import { EMAIL_COLUMNS, RECIPIENT_COLUMNS } from '../routing/columns.js';
+import { subtractRollupsStatement } from '../routing/rollups.js';
 import { countUnarchivedEvents, unarchivedTotal, UnarchivedEventsError } from './d1-unarchived-events.js';
 
-/** Most emails one reset page handles (a D1 batch of five statements, whatever the page size). */
+/** Most emails one reset page handles (a D1 batch of six statements, whatever the page size). */
 export const MAX_RESET_PAGE = 500;
 
 /** What one page of {@link resetTrackingPage} did. */
@@ -120,19 +121,21 @@ export async function resetTrackingPage(
     : '';
   const bind = (sql: string) => (keep ? db.prepare(sql + guard).bind(ids, ids) : db.prepare(sql).bind(ids));
   const changes = await db.batch([
+    // The daily rollups lose what the rows deleted below counted (the UPDATEs move theirs).
+    subtractRollupsStatement(db, page, [ids], keep ? { sql: guard, params: [ids] } : undefined),
     bind(`DELETE FROM email_suppressions WHERE reason IN ('bounce', 'complaint') AND source_email_id IN (${page})`),
     bind(`DELETE FROM email_recipients WHERE kind IS NULL AND email_id IN (${page})`),
     bind(`UPDATE email_recipients SET status = 'sent', ${RECIPIENT_RESET} WHERE email_id IN (${page})`),
     bind(`UPDATE emails SET status = 'sent', ${EMAIL_RESET} WHERE id IN (${page})`),
     bind(`DELETE FROM email_events WHERE email_id IN (${page})`),
   ]);
-  if (keep && !changes[3]?.meta.changes) {
+  if (keep && !changes[4]?.meta.changes) {
     const counts = await countUnarchivedEvents(db, { ids: results.map((r) => r.id) });
     if (unarchivedTotal(counts) > 0) throw new UnarchivedEventsError(counts);
   }
   return {
     emails: results.length,
-    events: changes[4]?.meta.changes ?? 0,
+    events: changes[5]?.meta.changes ?? 0,
     next: results.length === limit ? results[results.length - 1]!.id : null,
   };
 }

@@ -15,6 +15,11 @@ import { marks } from '../shared/sql-marks.js';
 export interface OrgTable {
   name: string;
   key: readonly string[];
+  /**
+   * Copied rows replace the target's (the daily rollups: the triggers of the rows copied before
+   * counted them again in the target, and the source's counts, which outlive purged rows, win).
+   */
+  replace?: true;
 }
 
 /**
@@ -34,6 +39,9 @@ export const ORG_TABLES: readonly OrgTable[] = [
   { name: 'email_suppressions', key: ['email_address'] },
   { name: 'ses_suppression_sync', key: ['id'] },
   { name: 'email_reconciliation', key: ['email_id'] },
+  // Last: its rows overwrite what the triggers of 0011_daily_rollups.sql counted while the raw
+  // rows above were copied, so the target's figures are the source's (purged days included).
+  { name: 'email_rollups', key: ['day', 'metric', 'key'], replace: true },
 ];
 
 /** The table derived from the others, compared by row count only. */
@@ -68,7 +76,8 @@ export function orgTable(name: string): OrgTable {
 /**
  * Copies up to `limit` rows of `table` after the cursor `after` (null: from the start) from
  * `source` to `target`, in key order, as one batch on the target: all of the page or none. A row
- * already in the target (a page copied again after a lost answer) is left as it is.
+ * already in the target (a page copied again after a lost answer) is left as it is, or replaced
+ * in a table marked `replace`.
  * @see https://www.sqlite.org/lang_upsert.html
  */
 export async function copyOrgTablePage(
@@ -80,7 +89,9 @@ export async function copyOrgTablePage(
 ): Promise<CopyPage> {
   const { columns, rows } = await readPage(source, table, after, limit);
   if (rows.length) {
-    const insert = `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${marks(columns.length)}) ON CONFLICT DO NOTHING`;
+    const insert = `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${marks(columns.length)}) ON CONFLICT DO ${
+      table.replace ? `UPDATE SET ${columns.map((c) => `${c} = excluded.${c}`).join(', ')}` : 'NOTHING'
+    }`;
     await target.batch(rows.map((row) => target.prepare(insert).bind(...row)));
   }
   return { rows: rows.length, next: rows.length < limit ? null : cursorOf(columns, rows.at(-1)!, table) };

@@ -25,7 +25,9 @@ import { compileTrackingEffects } from './tracking-sql.js';
  * 4. one upsert per recipient group (`recipientEffectsOf`), over `json_each` of its addresses;
  * 5. the suppressions, each kept or replaced by a rule of precedence (`SUPPRESSION_OUTRANKS`), so
  *    the list, too, depends only on the set of events.
- * `recordInputCost` (routing/record.ts) counts them; a test holds the two equal.
+ * The triggers of migrations/org/0011_daily_rollups.sql move the daily rollups (`rollups.ts`)
+ * inside these same statements, so they count only what an own insert applied, with no statement
+ * of their own. `recordInputCost` (routing/record.ts) counts them; a test holds the two equal.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  * @see https://www.sqlite.org/lang_upsert.html (a last ON CONFLICT clause may omit the target)
  * @see https://www.sqlite.org/json1.html#jeach

@@ -11,11 +11,13 @@ import { readReputationSettings } from '$lib/server/reputation/settings';
 import { settingsProblems } from '$lib/server/settings';
 
 const DAYS = 30;
+const DAY_MS = 86_400_000;
 /** Cleared alerts are listed this long. */
 const CLEARED_ALERTS_MS = 7 * 86_400_000;
 
 export const load: PageServerLoad = async ({ locals, platform, url }) => {
   const now = Date.now();
+  const firstDay = (Math.floor(now / DAY_MS) - DAYS + 1) * DAY_MS;
   // `?engagement=human`: opens and clicks of people only (the engagement rules' verdicts).
   const humansOnly = url.searchParams.get('engagement') === 'human';
   const queries = await activeOrganizationQueries(locals);
@@ -25,8 +27,9 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
   const superadmin = session.user.role === 'superadmin';
   const [stats, topLinks, verdicts, activity, figures, deployment, alerts, canary, reputation] = await Promise.all([
     queries.dailyStats(DAYS, now),
-    queries.topLinks(now - DAYS * 86_400_000, now + 1, 10),
-    queries.verdictCounts(now - DAYS * 86_400_000, now + 1),
+    // The same UTC days as the daily counts (the rollups count whole days).
+    queries.topLinks(firstDay, now + 1, 10),
+    queries.verdictCounts(firstDay, now + 1),
     queries.ingestionActivity(),
     // The organisation's own figures; the deployment's totals for a superadmin only.
     readIngestionFigures(adminDb, organizationId, now),

@@ -1,0 +1,188 @@
+// Benchmark: the overview's figures (issue 30). One organisation's log of a year (bench/email-rows.mjs)
+// with an Open event per opened email and a Click per clicked one (a machine's one in five), all
+// generated inside SQLite; then the daily rollups (migrations/org/0011_daily_rollups.sql) are
+// filled by that migration's own backfill (its triggers, which keep them per row, are dropped
+// during the fill, as the search index's are: tested per event in routing/rollups.test.ts). Then the overview's reads of 30 days (daily stats, top links,
+// verdict counts), in workerd next to the D1 database (bench/overview-worker.mjs), three ways: as the
+// overview runs them (from the rollups), the bare read of the same days' rollup rows, and counted
+// from raw rows as before the rollups (with the two indexes those counts had). Before timing, the
+// figures of the rollups must equal the raw counts (the benchmark fails otherwise). Rows:
+// - overview-<size>-rollups-vs-rollup-rows: ms of the overview's reads / ms of the bare read (≤ 2);
+// - overview-<size>-raw-vs-rollups: ms of the raw counts / ms of the overview's reads (≥ 20).
+//   BENCH_OVERVIEW_EMAILS=1000000   emails (10000000 for the 10M proof: ~10× the fill time)
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
+import { applyMigrationFiles, ORG_MIGRATIONS } from '../scripts/d1-migration-files.mjs';
+import { bundleWorker, compareInRounds, report, result } from './lib.mjs';
+import { insertEmails, NOW } from './email-rows.mjs';
+import { suspendSearchIndex } from './search-queries.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SIZE = Number(process.env.BENCH_OVERVIEW_EMAILS ?? 1_000_000);
+const CHUNK = 100_000;
+const ROUNDS = 7;
+/** Sequential calls per sample: enough for ~150 ms, 3 to 100. */
+const SAMPLE_MS = 150;
+
+/** Opens and clicks of the emails [from, to) as events: a machine's (SES said Likely) one in five. */
+async function insertEvents(db, from, to) {
+  const id = (n) => `printf('email-%08d', ${n})`;
+  for (const [type, at, extra] of [
+    ['Open', 'opened_at', 'NULL'],
+    [
+      'Click',
+      'clicked_at',
+      `'https://example.com/' || (abs(unicode(substr(id, -1)) * 7 + unicode(substr(id, -2, 1))) % 40)`,
+    ],
+  ]) {
+    await db
+      .prepare(
+        `INSERT INTO email_events (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at,
+                                   ingest_token, engagement, engagement_rule, rules_version, link, mail_timestamp, content_id, source)
+         SELECT '${type}-' || id, id, ses_message_id, '${type}', ${at}, '{}', ${at}, 'bench',
+                CASE WHEN substr(id, -1) IN ('0', '5') THEN 'machine' ELSE 'human' END,
+                CASE WHEN substr(id, -1) IN ('0', '5') THEN 'ses-likely-bot' ELSE 'ses-unlikely-bot' END,
+                1, ${extra}, sent_at, '${type}-' || id, 'sns'
+         FROM emails WHERE id >= ${id('?1')} AND id < ${id('?2')} AND ${at} IS NOT NULL`,
+      )
+      .bind(from, to)
+      .run();
+  }
+  // The machine opens and clicks on their emails' counters, as recording them does.
+  await db
+    .prepare(
+      `UPDATE emails SET machine_open_count = (open_count > 0), machine_click_count = (click_count > 0)
+       WHERE id >= ${id('?1')} AND id < ${id('?2')} AND substr(id, -1) IN ('0', '5')`,
+    )
+    .bind(from, to)
+    .run();
+}
+
+const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-bench-overview-'));
+await bundleWorker(join(here, 'overview-worker.mjs'), join(outdir, 'overview-worker.js'));
+const mf = new Miniflare({
+  modules: true,
+  scriptPath: join(outdir, 'overview-worker.js'),
+  modulesRoot: outdir,
+  compatibilityDate: '2026-05-01',
+  d1Databases: ['DB'],
+  d1Persist: false,
+});
+try {
+  const db = await mf.getD1Database('DB');
+  const worker = async (body) => {
+    const response = await mf.dispatchFetch('http://bench.local/', {
+      method: 'POST',
+      body: JSON.stringify({ now: NOW, ...body }),
+    });
+    if (!response.ok) throw new Error(`the bench Worker answered ${response.status}: ${await response.text()}`);
+    return response.json();
+  };
+  await applyMigrationFiles(db, ORG_MIGRATIONS);
+  // Neither the search index, the rollups' triggers nor the feed's positions are what this
+  // measures: they only add fill time.
+  await suspendSearchIndex(db);
+  const { results: triggers } = await db
+    .prepare(
+      `SELECT name FROM sqlite_master WHERE type = 'trigger'
+         AND (name LIKE 'email_rollups_%' OR name LIKE 'email_events_%position_after_insert')`,
+    )
+    .all();
+  for (const { name } of triggers) await db.prepare(`DROP TRIGGER ${name}`).run();
+  await db.prepare('DELETE FROM email_rollups').run();
+  const started = performance.now();
+  for (let from = 0; from < SIZE; from += CHUNK) {
+    await insertEmails(db, from, Math.min(from + CHUNK, SIZE));
+    await insertEvents(db, from, Math.min(from + CHUNK, SIZE));
+  }
+  const filled = (performance.now() - started) / 1000;
+  // The migration's backfill: its top-level INSERTs (those inside a trigger are indented).
+  const backfill = readFileSync(join(ORG_MIGRATIONS, '0011_daily_rollups.sql'), 'utf8').match(
+    /^INSERT INTO email_rollups[\s\S]*?;$/gm,
+  );
+  if (backfill?.length !== 3)
+    throw new Error(`0011_daily_rollups.sql: ${backfill?.length ?? 0} backfill statements, not 3`);
+  const backfilling = performance.now();
+  for (const sql of backfill) await db.prepare(sql).run();
+  const backfilled = (performance.now() - backfilling) / 1000;
+  // The raw counts as they ran before the rollups, with the indexes they had (0002, 0008).
+  await db.batch([
+    db.prepare(
+      `CREATE INDEX email_events_clicks_by_time ON email_events (occurred_at, link) WHERE event_type = 'Click'`,
+    ),
+    db.prepare(
+      `CREATE INDEX email_events_verdicts_by_time ON email_events (occurred_at, engagement, engagement_rule) WHERE engagement IS NOT NULL`,
+    ),
+  ]);
+  await db.prepare('ANALYZE').run();
+  const count = (sql) => db.prepare(sql).first('n').then(Number);
+  const [emails, events, rollupRows] = await Promise.all([
+    count('SELECT count(*) AS n FROM emails'),
+    count('SELECT count(*) AS n FROM email_events'),
+    count('SELECT count(*) AS n FROM email_rollups'),
+  ]);
+  console.log(
+    `• ${emails.toLocaleString('en')} emails, ${events.toLocaleString('en')} events, ${rollupRows.toLocaleString('en')} rollup rows ` +
+      `(filled in ${filled.toFixed(1)} s; the migration's backfill took ${backfilled.toFixed(1)} s)`,
+  );
+
+  // The rollups' figures are the raw counts' (top links: clicks only; the raw query also counted emails).
+  const check = await worker({ run: 'check' });
+  const links = (list) => list.map(({ link, humanClicks, machineClicks }) => ({ link, humanClicks, machineClicks }));
+  const stats = check.rollups.stats.map((day) =>
+    Object.fromEntries(Object.keys(check.raw.stats[0]).map((key) => [key, day[key]])),
+  );
+  for (const [what, ours, theirs] of [
+    ['daily stats', stats, check.raw.stats],
+    ['top links', links(check.rollups.links), links(check.raw.links)],
+    ['verdict counts', check.rollups.verdicts, check.raw.verdicts],
+  ]) {
+    if (JSON.stringify(ours) !== JSON.stringify(theirs))
+      throw new Error(`${what}: the rollups say ${JSON.stringify(ours)}, the raw rows ${JSON.stringify(theirs)}`);
+  }
+  const sent = check.raw.stats.reduce((n, day) => n + day.sent, 0);
+  console.log(`  the rollups equal the raw counts over 30 days (${sent.toLocaleString('en')} emails sent)`);
+
+  const repeatFor = async (run) => {
+    const probe = await worker({ run, repeat: 3 });
+    return Math.min(100, Math.max(3, Math.round(SAMPLE_MS / Math.max(probe.ms, 0.05))));
+  };
+  const repeats = { rollups: await repeatFor('rollups'), rows: await repeatFor('rows'), raw: await repeatFor('raw') };
+  const medians = await compareInRounds(
+    Object.fromEntries(Object.entries(repeats).map(([run, repeat]) => [run, () => worker({ run, repeat })])),
+    { rounds: ROUNDS, measure: async (run) => (await run()).ms },
+  );
+  console.log(
+    `  overview from rollups ${medians.rollups.toFixed(3)} ms, rollup rows alone ${medians.rows.toFixed(3)} ms, ` +
+      `raw counts ${medians.raw.toFixed(1)} ms`,
+  );
+  const label = SIZE >= 1_000_000 ? `${SIZE / 1_000_000}m` : `${SIZE / 1000}k`;
+  report([
+    result(
+      `overview-${label}-rollups-vs-rollup-rows`,
+      `Overview (30 days: daily stats, top links, verdicts) at ${label.toUpperCase()} emails, from the rollups`,
+      'ms/view',
+      medians.rollups,
+      medians.rows,
+      'the bare SELECT of the 30 days’ rollup rows',
+      '≤ 2',
+      3,
+    ),
+    result(
+      `overview-${label}-raw-vs-rollups`,
+      `Overview at ${label.toUpperCase()} emails counted from raw rows (as before the rollups)`,
+      'ms/view',
+      medians.raw,
+      medians.rollups,
+      'the overview from the rollups',
+      '≥ 20',
+      3,
+    ),
+  ]);
+} finally {
+  await mf.dispose();
+  rmSync(outdir, { recursive: true, force: true });
+}
