@@ -150,7 +150,7 @@ test('two organisations see their own figures; only a superadmin sees the deploy
   await screenshot(rootPage, 'overview-figures-superadmin');
 });
 
-test("a superadmin shortens Acme's retention: after the cron its old emails are gone from the log, newer ones stay", async ({
+test("a superadmin shortens Acme's retention: after the cron its old emails are gone from the log, their day's totals and newer emails stay", async ({
   browser,
 }) => {
   // Three Acme emails sent 40 days ago (older than the 30 days set below; the demo's are at most
@@ -186,6 +186,16 @@ test("a superadmin shortens Acme's retention: after the cron its old emails are 
   await signIn(admin, USERS.acme);
   await admin.goto('/emails?q=retention-old');
   await expect(admin.locator('[data-email-id]')).toHaveCount(3);
+  // That day's totals (the daily rollups, as the overview reads them), before the purge.
+  const day = new Date(sentAt).toISOString().slice(0, 10);
+  const dailyTotals = async () => {
+    const answer = await admin.request.get(`/emails/export.csv?per=day&from=${day}&to=${day}`);
+    expect(answer.status()).toBe(200);
+    const [header, line] = (await answer.text()).trim().split('\n');
+    return Object.fromEntries(header!.split(',').map((name, i) => [name, line!.split(',')[i]]));
+  };
+  const before = await dailyTotals();
+  expect(before).toMatchObject({ day, sent: '3', delivered: '3' });
 
   // The superadmin keeps Acme's emails 30 days (events: the default, shortened to 30).
   const root = await (await browser.newContext()).newPage();
@@ -212,6 +222,6 @@ test("a superadmin shortens Acme's retention: after the cron its old emails are 
   expect(d1('ORG_DB_ACME', 'SELECT count(*) AS n FROM emails')[0]!['n']).toBeGreaterThanOrEqual(kept);
   await screenshot(admin, 'retention-purged');
 
-  // LEAD (rollups, issue 30): assert here that Acme's overview totals for those days stay after the
-  // purge (/emails/overview), once the daily rollups of org migration 0011 land.
+  // The emails are gone; that day's totals stay.
+  expect(await dailyTotals()).toEqual(before);
 });

@@ -145,7 +145,13 @@ export const TABLE_BOUNDS: readonly TableBound[] = [
   org('email_suppressions', 'send/', 'never', 'never purged: the suppression list', NOTHING),
   org('email_recipients', 'send/', 'retention', 'grows with emails: retention', job('retention-purge')),
   org('email_search', 'email-log/', 'retention', 'grows with emails: retention', job('retention-purge')),
-  org('email_rollups', 'routing/', 'time', 'a row per day, metric and key: kept, they outlive raw events', NOTHING),
+  org(
+    'email_rollups',
+    'routing/',
+    'never',
+    'a row per day, metric and key (tens a day): kept, they outlive raw events',
+    NOTHING,
+  ),
   org('email_tags', 'send/', 'retention', 'a row per tag of an email; deleted with its email', job('retention-purge')),
   org(
     'email_reconciliation',
