@@ -73,6 +73,7 @@ const mf = new Miniflare({
 });
 try {
   const db = await mf.getD1Database('DB');
+  /** @type {(body: object) => Promise<any>} the worker's JSON answer */
   const worker = async (body) => {
     const response = await mf.dispatchFetch('http://bench.local/', {
       method: 'POST',
