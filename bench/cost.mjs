@@ -11,10 +11,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 import { createSnsSigner } from 'kuratchi-sdk/email/testing';
-import { ADMIN_MIGRATIONS, applyMigrationFiles, ORG_MIGRATIONS } from '../scripts/d1-migration-files.mjs';
-import { DEMO_D1_ORGANIZATIONS, registerOrganization } from '../scripts/lib/demo-organizations.mjs';
+import { DEMO_D1_ORGANIZATIONS } from '../scripts/lib/demo-organizations.mjs';
 import { snsBodySigner } from './events.mjs';
-import { bundleWorker, outcomesText, report, result, workerCaller } from './lib.mjs';
+import { bundleWorker, outcomesText, report, result, seedRoutedEmails, workerCaller } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-bench-cost';
@@ -97,7 +96,7 @@ const mf = new Miniflare({
 });
 const rows = [];
 try {
-  const emails = await seed(mf);
+  const emails = await seedRoutedEmails(mf, ORGS, EMAILS_PER_ORG);
   const signer = await createSnsSigner();
   const call = workerCaller(mf);
   for (const mode of ['queued', 'direct']) {
@@ -172,37 +171,4 @@ report(rows);
 /** @param {number} n */
 function round(n) {
   return Math.round(n * 100) / 100;
-}
-
-/** Migrations, the two organisations and EMAILS_PER_ORG sent emails each with their routes. */
-async function seed(mf) {
-  const admin = await mf.getD1Database('ADMIN_DB');
-  await applyMigrationFiles(admin, ADMIN_MIGRATIONS);
-  const emails = [];
-  for (const org of ORGS) {
-    const db = await mf.getD1Database(org.binding);
-    await applyMigrationFiles(db, ORG_MIGRATIONS);
-    await registerOrganization(admin, org);
-    const list = Array.from({ length: EMAILS_PER_ORG }, (_, i) => ({
-      id: `${org.id}-email-${i}`,
-      sesMessageId: `ses-${org.id}-${i}`,
-      recipient: `user${i}@example.com`,
-    }));
-    await db.batch(
-      list.map((e) =>
-        db
-          .prepare(
-            "INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES (?, ?, 'bench@example.com', 'Hi', 'sent', ?, 1, 1)",
-          )
-          .bind(e.id, e.recipient, e.sesMessageId),
-      ),
-    );
-    await admin.batch(
-      list.map((e) =>
-        admin.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(e.sesMessageId, org.id, e.id),
-      ),
-    );
-    emails.push(...list);
-  }
-  return emails.map((_, i) => emails[(i % 2) * EMAILS_PER_ORG + Math.floor(i / 2)]);
 }

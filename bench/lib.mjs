@@ -1,4 +1,6 @@
-// Shared helpers of the benchmarks: alternating rounds, medians, and the result record.
+// Shared helpers of the benchmarks: alternating rounds, medians, the result record, seeding.
+import { ADMIN_MIGRATIONS, applyMigrationFiles, ORG_MIGRATIONS } from '../scripts/d1-migration-files.mjs';
+import { registerOrganization } from '../scripts/lib/demo-organizations.mjs';
 
 /**
  * Median of numbers (the upper one of an even count); throws for none.
@@ -144,4 +146,44 @@ export function outcomesText(outcomes) {
   return Object.entries(outcomes)
     .map(([outcome, n]) => `${outcome} ${n}`)
     .join(', ');
+}
+
+/**
+ * Migrates the admin database and each organisation's D1 (miniflare `mf`), registers the
+ * organisations and gives each `perOrg` sent emails with their routes. Returns the emails
+ * interleaved, so that every batch of 100 holds events of every organisation.
+ * @param {import('miniflare').Miniflare} mf
+ * @param {Array<import('../scripts/lib/demo-organizations.mjs').OrganizationRow>} orgs
+ * @param {number} perOrg
+ */
+export async function seedRoutedEmails(mf, orgs, perOrg) {
+  const admin = await mf.getD1Database('ADMIN_DB');
+  await applyMigrationFiles(admin, ADMIN_MIGRATIONS);
+  const emails = [];
+  for (const org of orgs) {
+    const db = await mf.getD1Database(org.binding);
+    await applyMigrationFiles(db, ORG_MIGRATIONS);
+    await registerOrganization(admin, org);
+    const rowsOf = Array.from({ length: perOrg }, (_, i) => ({
+      id: `${org.id}-email-${i}`,
+      sesMessageId: `ses-${org.id}-${i}`,
+      recipient: `user${i}@example.com`,
+    }));
+    await db.batch(
+      rowsOf.map((e) =>
+        db
+          .prepare(
+            "INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES (?, ?, 'bench@example.com', 'Hi', 'sent', ?, 1, 1)",
+          )
+          .bind(e.id, e.recipient, e.sesMessageId),
+      ),
+    );
+    await admin.batch(
+      rowsOf.map((e) =>
+        admin.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(e.sesMessageId, org.id, e.id),
+      ),
+    );
+    emails.push(...rowsOf);
+  }
+  return emails.map((_, i) => emails[(i % orgs.length) * perOrg + Math.floor(i / orgs.length)]);
 }

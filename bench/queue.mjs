@@ -25,14 +25,22 @@ import autocannon from 'autocannon';
 import { Miniflare } from 'miniflare';
 import { createSnsSigner } from 'kuratchi-sdk/email/testing';
 import { sesEventQueueMessage } from 'kuratchi-sdk/internal/events';
-import { ADMIN_MIGRATIONS, applyMigrationFiles, ORG_MIGRATIONS } from '../scripts/d1-migration-files.mjs';
-import { DEMO_D1_ORGANIZATIONS, registerOrganization } from '../scripts/lib/demo-organizations.mjs';
+import { DEMO_D1_ORGANIZATIONS } from '../scripts/lib/demo-organizations.mjs';
 import { readDemoSigner } from '../scripts/lib/demo-signer.mjs';
 import { startDevServer } from '../scripts/lib/dev-server.mjs';
 import { freePort, sleep } from '../scripts/lib/processes.mjs';
 import { bundleDashboard, d1Execute, ROOT } from '../scripts/lib/wrangler.mjs';
 import { BENCH_EVENT_TYPES, benchSesEvent, certificateOutbound, snsBodySigner } from './events.mjs';
-import { bundleWorker, compareInRounds, median, outcomesText, report, result, workerCaller } from './lib.mjs';
+import {
+  bundleWorker,
+  compareInRounds,
+  median,
+  outcomesText,
+  report,
+  result,
+  seedRoutedEmails,
+  workerCaller,
+} from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-bench-queue';
@@ -73,7 +81,7 @@ if (!ONLY || ONLY === 'sdk') {
     },
   });
   try {
-    const emails = await seed(mf);
+    const emails = await seedRoutedEmails(mf, ORGS, EMAILS_PER_ORG);
     let sns = 0;
     /** `n` distinct SNS notifications of Delivery/Open/Click events for the seeded emails. */
     const notifications = (n) =>
@@ -221,7 +229,7 @@ if (!ONLY || ONLY === 'workerd') {
   });
   try {
     const base = (await mf.ready).origin;
-    const emails = await seed(mf);
+    const emails = await seedRoutedEmails(mf, ORGS, EMAILS_PER_ORG);
     console.log(`• plain workerd (miniflare, the wrangler bundle, queued mode) on ${base}`);
     console.log(`  mode: ${WORKERD_MODE}`);
     const measured = await webhookVsPing({
@@ -299,43 +307,6 @@ if (!ONLY || ONLY === 'wrangler') {
 }
 
 report(rows);
-
-/**
- * Seeds the admin and organisation databases of `mf`: migrations, two organisations, and
- * EMAILS_PER_ORG sent emails each with an SES message id and its lookup row. Returns the emails.
- */
-async function seed(mf) {
-  const admin = await mf.getD1Database('ADMIN_DB');
-  await applyMigrationFiles(admin, ADMIN_MIGRATIONS);
-  const emails = [];
-  for (const org of ORGS) {
-    const db = await mf.getD1Database(org.binding);
-    await applyMigrationFiles(db, ORG_MIGRATIONS);
-    await registerOrganization(admin, org);
-    const rowsOf = Array.from({ length: EMAILS_PER_ORG }, (_, i) => ({
-      id: `${org.id}-email-${i}`,
-      sesMessageId: `ses-${org.id}-${i}`,
-      recipient: `user${i}@example.com`,
-    }));
-    await db.batch(
-      rowsOf.map((e) =>
-        db
-          .prepare(
-            "INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES (?, ?, 'bench@example.com', 'Hi', 'sent', ?, 1, 1)",
-          )
-          .bind(e.id, e.recipient, e.sesMessageId),
-      ),
-    );
-    await admin.batch(
-      rowsOf.map((e) =>
-        admin.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(e.sesMessageId, org.id, e.id),
-      ),
-    );
-    emails.push(...rowsOf);
-  }
-  // Interleaved, so that every batch of 100 holds events of both organisations.
-  return emails.map((_, i) => emails[(i % 2) * EMAILS_PER_ORG + Math.floor(i / 2)]);
-}
 
 /**
  * Signed POSTs to the webhook vs GET /api/ping at CONNECTIONS connections: a warm-up of each, then
