@@ -39,6 +39,7 @@ describe('reading a section', () => {
       KURATCHI_PARK_TTL_HOURS: 24,
       KURATCHI_PARK_MAX_EVENTS_PER_MESSAGE: 100,
       KURATCHI_DEAD_LETTER_UNROUTED_DAYS: 14,
+      KURATCHI_DEAD_LETTER_DAYS: 30,
     });
     expect(readSettings({}, 'webhook')).toMatchObject({
       KURATCHI_ENVIRONMENT: 'production',
