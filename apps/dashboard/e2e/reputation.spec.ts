@@ -37,7 +37,7 @@ test('a bounce rate past the pause threshold pauses the organisation; the admin 
   const card = page.getByTestId('reputation');
   await expect(card).toHaveAttribute('data-state', 'paused');
   await expect(page.getByTestId('reputation-paused')).toHaveText(
-    /paused since .*: bounce rate\s+\d+(\.\d+)? % crossed the pause threshold\s+4(\.0)? %\. sendEmail refuses/,
+    /paused since .*: bounce rate\s+\d+(\.\d+)? % crossed the pause threshold\s+4(\.0)? % over the long window 7 days\. sendEmail refuses/,
   );
   await expect(page.locator('[data-testid="alerts"] [data-alert-kind="reputation-pause"]')).toContainText(
     'Globex: sending paused, bounce rate',

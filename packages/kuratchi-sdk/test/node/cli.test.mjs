@@ -79,7 +79,7 @@ describe('kuratchi-ses: the bin, help and usage errors', { concurrency: true }, 
 
     const orgAction = await runCli(['org', '--dashboard-url', 'http://127.0.0.1:9']);
     assert.equal(orgAction.code, 2);
-    assert.match(orgAction.stderr, /create, list or migrate is required/);
+    assert.match(orgAction.stderr, /create, list, migrate or remove is required/);
     const orgKind = await runCli(
       ['org', 'create', '--dashboard-url', 'http://127.0.0.1:9', '--org', 'org-x', '--name', 'X', '--kind', 'd1'],
       {
