@@ -2,7 +2,7 @@ import { readSettings } from '../settings/read';
 import { ApiProblem, problemResponse } from './problem';
 import { createOrgBindingCache } from 'kuratchi-sdk/internal/d1';
 import { authenticateApiKey, type ApiCaller } from './keys';
-import { rateLimited } from './rate-limit';
+import { rateLimited, rateLimitState } from './rate-limit';
 
 /** Paths of the REST API: organisations' software with an API key, no session, no cookie. */
 export const API_PATH_PREFIX = '/api/v1/';
@@ -54,11 +54,12 @@ export async function apiGate(
 ): Promise<{ caller: ApiCaller; headers: Record<string, string> } | Response | null> {
   if (pathname === OPENAPI_PATH && request.method === 'GET') return null;
   const key = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization')?.trim() ?? '')?.[1];
-  const limit = readSettings(env, 'api').KURATCHI_API_RATE_LIMIT_PER_MINUTE;
-  const admitted = key ? await authenticateApiKey(env.ADMIN_DB, key, limit, now) : null;
+  const admitted = key ? await authenticateApiKey(env.ADMIN_DB, key, now) : null;
   if (!admitted) return problemResponse(UNAUTHORIZED);
-  if (!admitted.rate.allowed) return problemResponse(rateLimited(admitted.rate));
-  return { caller: admitted.caller, headers: admitted.rate.headers };
+  const limit = readSettings(env, 'api').KURATCHI_API_RATE_LIMIT_PER_MINUTE;
+  const state = rateLimitState(admitted.requests, limit, now);
+  if (!state.allowed) return problemResponse(rateLimited(state));
+  return { caller: admitted.caller, headers: state.headers };
 }
 
 /** The 404 problem of a path under `/api/v1/` that no route serves (instead of the HTML page). */

@@ -2,7 +2,7 @@ import type { D1Database } from '@cloudflare/workers-types';
 import { sameSecret } from 'kuratchi-sdk/internal/tracking';
 import { z } from 'zod';
 import { hashToken, newToken } from '../auth/tokens';
-import { countRequestStatement, rateLimitState, type RateLimitState } from './rate-limit';
+import { countRequestStatement } from './rate-limit';
 
 /**
  * What a key may do: `read` the organisation's emails, events and suppressions; `send` email and
@@ -117,8 +117,9 @@ export async function revokeApiKey(db: D1Database, organizationId: string, id: s
  * and the key not being revoked, so a malformed, unknown, wrong or revoked key writes nothing; the
  * answer itself is decided here on the row as the batch read it, the SHA-256 of the presented key
  * compared with the stored one in constant time (`sameSecret`, WebCrypto's `timingSafeEqual`).
- * Returns the caller and where it stands against `limit` requests a minute, or null for a key
- * refused (a revocation committed before the batch refuses it at once).
+ * Returns the caller and its request's number in the key's current rate-limit window, or null
+ * for a key refused: a revocation, or the removal of the key's organisation, committed before the
+ * batch refuses it at once (whatever an isolate has cached of where the organisation lives).
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  * @see https://developers.cloudflare.com/workers/runtime-apis/web-crypto/#timingsafeequal
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
@@ -126,17 +127,17 @@ export async function revokeApiKey(db: D1Database, organizationId: string, id: s
 export async function authenticateApiKey(
   db: D1Database,
   key: string,
-  limit: number,
   now: number,
-): Promise<{ caller: ApiCaller; rate: RateLimitState } | null> {
+): Promise<{ caller: ApiCaller; requests: number } | null> {
   const id = KEY_PATTERN.exec(key)?.[1];
   if (!id) return null;
   const keyHash = await hashToken(key);
   const [read, , counted] = await db.batch([
     db
       .prepare(
-        `SELECT organization_id AS organizationId, scopes, key_hash AS keyHash, revoked_at AS revokedAt
-         FROM api_keys WHERE id = ?`,
+        `SELECT k.organization_id AS organizationId, k.scopes, k.key_hash AS keyHash, k.revoked_at AS revokedAt,
+                o.id IS NULL OR o.removed_at IS NOT NULL AS organizationGone
+         FROM api_keys AS k LEFT JOIN organizations AS o ON o.id = k.organization_id WHERE k.id = ?`,
       )
       .bind(id),
     db
@@ -148,12 +149,11 @@ export async function authenticateApiKey(
     countRequestStatement(db, id, keyHash, now),
   ]);
   const row = read?.results[0] as
-    | { organizationId: string; scopes: string; keyHash: string; revokedAt: number | null }
+    | { organizationId: string; scopes: string; keyHash: string; revokedAt: number | null; organizationGone: number }
     | undefined;
-  if (!row || !(await sameSecret(keyHash, row.keyHash)) || row.revokedAt !== null) return null;
-  const requests = (counted?.results[0] as { requests: number } | undefined)?.requests ?? 1;
+  if (!row || !(await sameSecret(keyHash, row.keyHash)) || row.revokedAt !== null || row.organizationGone) return null;
   return {
     caller: { keyId: id, organizationId: row.organizationId, scopes: row.scopes.split(',') as ApiScope[] },
-    rate: rateLimitState(requests, limit, now),
+    requests: (counted?.results[0] as { requests: number } | undefined)?.requests ?? 1,
   };
 }

@@ -156,16 +156,15 @@ describe('API keys', () => {
       (await env.ADMIN_DB.prepare('SELECT last_used_at AS t FROM api_keys WHERE id = ?')
         .bind(summary.id)
         .first<{ t: number }>())!.t;
-    const limit = 1000;
-    await authenticateApiKey(env.ADMIN_DB, key, limit, now);
+    await authenticateApiKey(env.ADMIN_DB, key, now);
     expect(await lastUsed()).toBe(now);
-    await authenticateApiKey(env.ADMIN_DB, key, limit, now + LAST_USE_RESOLUTION_MS - 1);
+    await authenticateApiKey(env.ADMIN_DB, key, now + LAST_USE_RESOLUTION_MS - 1);
     expect(await lastUsed()).toBe(now);
     // A wrong secret for this key's id is refused and records no use.
     const wrong = `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`;
-    expect(await authenticateApiKey(env.ADMIN_DB, wrong, limit, now + 2 * LAST_USE_RESOLUTION_MS)).toBeNull();
+    expect(await authenticateApiKey(env.ADMIN_DB, wrong, now + 2 * LAST_USE_RESOLUTION_MS)).toBeNull();
     expect(await lastUsed()).toBe(now);
-    await authenticateApiKey(env.ADMIN_DB, key, limit, now + LAST_USE_RESOLUTION_MS);
+    await authenticateApiKey(env.ADMIN_DB, key, now + LAST_USE_RESOLUTION_MS);
     expect(await lastUsed()).toBe(now + LAST_USE_RESOLUTION_MS);
   });
 
@@ -520,6 +519,32 @@ describe('the round trips of an API request (counted, not timed)', () => {
     await env.ADMIN_DB.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').bind(Date.now(), summary.id).run();
     expect((await api(key).GET('/api/v1/events', { params: { query: { limit: 1 } } })).response.status).toBe(401);
     expect(await counted()).toBe(1);
+  });
+});
+
+describe('a removed organisation', () => {
+  it('has its keys refused at once, though the isolate has cached where its database lives', async () => {
+    const organizationId = `org-api-removed-${crypto.randomUUID().slice(0, 8)}`;
+    await env.ADMIN_DB.prepare(
+      `INSERT INTO organizations (id, name, database_kind, database_binding, created_at) VALUES (?, 'Removed', 'durable-object', 'ORG_DO', 0)`,
+    )
+      .bind(organizationId)
+      .run();
+    const { key } = await createApiKey(env.ADMIN_DB, {
+      organizationId,
+      name: 'gone',
+      scopes: ['read'],
+      createdBy: null,
+      now: Date.now(),
+    });
+    const feed = () => api(key).GET('/api/v1/events', { params: { query: { limit: 1 } } });
+    expect((await feed()).response.status).toBe(200);
+    await env.ADMIN_DB.prepare("UPDATE organizations SET removed_at = ?, removed_by = 'api-test' WHERE id = ?")
+      .bind(Date.now(), organizationId)
+      .run();
+    const refused = await feed();
+    expect(refused.response.status).toBe(401);
+    expect(refused.error).toMatchObject({ title: 'unauthorized' });
   });
 });
 
