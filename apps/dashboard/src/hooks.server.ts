@@ -6,7 +6,13 @@ import { createKuratchiLocals } from '$lib/server/locals';
 import { readConfig } from '$lib/server/config';
 import { isOpsRequest, opsRefusal } from '$lib/server/ops/auth';
 import { problemResponse } from '$lib/server/api/problem';
-import { API_ORG_LOCATIONS, apiGate, isApiRequest, methodNotAllowedAsProblem, NO_SUCH_ROUTE } from '$lib/server/api/gate';
+import {
+  API_ORG_LOCATIONS,
+  apiGate,
+  isApiRequest,
+  methodNotAllowedAsProblem,
+  NO_SUCH_ROUTE,
+} from '$lib/server/api/gate';
 
 export const handle: Handle = async ({ event, resolve }) => {
   const rejection = crossSiteFormRejection(event.request, event.url);

@@ -1,11 +1,6 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import { error } from '@sveltejs/kit';
-import {
-  createOrgDatabaseClient,
-  getAdminDb,
-  OrgDatabaseError,
-  type OrgBindingCache,
-} from 'kuratchi-sdk/internal/d1';
+import { createOrgDatabaseClient, getAdminDb, OrgDatabaseError, type OrgBindingCache } from 'kuratchi-sdk/internal/d1';
 
 /** Per-request access to kuratchi's databases (`event.locals.kuratchi`). */
 export interface KuratchiLocals {

@@ -26,7 +26,11 @@ export const listEmails = apiRoute('read', async ({ db, event }) => {
   if (query.cursor && !decodeEmailLogCursor(query.cursor)) {
     throw invalid([{ path: 'query.cursor', message: 'is not a nextCursor of this list' }]);
   }
-  const page = await queries.listEmails(filter, { cursor: query.cursor ?? null, limit: query.limit, withLastEvent: true });
+  const page = await queries.listEmails(filter, {
+    cursor: query.cursor ?? null,
+    limit: query.limit,
+    withLastEvent: true,
+  });
   return json({
     emails: page.emails.map((email) => emailItemOf(email, email.lastEvent ?? undefined)),
     nextCursor: page.nextCursor,

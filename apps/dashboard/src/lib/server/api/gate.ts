@@ -1,6 +1,6 @@
+import { createOrgBindingCache } from 'kuratchi-sdk/internal/d1';
 import { readSettings } from '../settings/read';
 import { ApiProblem, problemResponse } from './problem';
-import { createOrgBindingCache } from 'kuratchi-sdk/internal/d1';
 import { authenticateApiKey, type ApiCaller } from './keys';
 import { rateLimited, rateLimitState } from './rate-limit';
 
