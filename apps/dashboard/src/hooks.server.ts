@@ -6,12 +6,19 @@ import { createKuratchiLocals } from '$lib/server/locals';
 import { readConfig } from '$lib/server/config';
 import { isOpsRequest, opsRefusal } from '$lib/server/ops/auth';
 import { problemResponse } from '$lib/server/api/problem';
-import { apiGate, isApiRequest, methodNotAllowedAsProblem, NO_SUCH_ROUTE } from '$lib/server/api/gate';
+import {
+  API_ORG_LOCATIONS,
+  apiGate,
+  isApiRequest,
+  methodNotAllowedAsProblem,
+  NO_SUCH_ROUTE,
+} from '$lib/server/api/gate';
 
 export const handle: Handle = async ({ event, resolve }) => {
   const rejection = crossSiteFormRejection(event.request, event.url);
   if (rejection) return rejection;
-  event.locals.kuratchi = createKuratchiLocals(event.platform?.env);
+  const api = isApiRequest(event.url.pathname, event.route.id);
+  event.locals.kuratchi = createKuratchiLocals(event.platform?.env, api ? API_ORG_LOCATIONS : undefined);
   event.locals.signedIn = null;
   event.locals.session = null;
   event.locals.apiCaller = null;
@@ -20,7 +27,7 @@ export const handle: Handle = async ({ event, resolve }) => {
     return (await opsRefusal(event.request, readConfig(event.platform?.env))) ?? resolve(event);
   }
   // The REST API: one API-key check here for every path under /api/v1/ (but its OpenAPI document).
-  if (isApiRequest(event.url.pathname, event.route.id)) {
+  if (api) {
     event.locals.kuratchi.getAdminDb(); // a clear error when ADMIN_DB is not bound
     const gate = await apiGate(event.request, event.url.pathname, event.platform!.env, Date.now());
     if (gate instanceof Response || gate === null) return gate ?? resolve(event);

@@ -8,7 +8,7 @@ import { listEmailsQuery } from './schemas';
 /**
  * `GET /api/v1/emails`: a page of the email log through the log's own queries (`listEmails`,
  * keyset paging, so rows inserted meanwhile never shift or repeat a page), each email with its
- * recipients' outcomes and its latest event (one more query for the page).
+ * recipients' outcomes and its latest event, read by the page's own query (one round trip).
  */
 export const listEmails = apiRoute('read', async ({ db, event }) => {
   const query = parseInput('query', listEmailsQuery, queryOf(event.url));
@@ -26,10 +26,13 @@ export const listEmails = apiRoute('read', async ({ db, event }) => {
   if (query.cursor && !decodeEmailLogCursor(query.cursor)) {
     throw invalid([{ path: 'query.cursor', message: 'is not a nextCursor of this list' }]);
   }
-  const page = await queries.listEmails(filter, { cursor: query.cursor ?? null, limit: query.limit });
-  const last = await queries.lastEvents(page.emails.map((email) => email.id));
+  const page = await queries.listEmails(filter, {
+    cursor: query.cursor ?? null,
+    limit: query.limit,
+    withLastEvent: true,
+  });
   return json({
-    emails: page.emails.map((email) => emailItemOf(email, last.get(email.id))),
+    emails: page.emails.map((email) => emailItemOf(email, email.lastEvent ?? undefined)),
     nextCursor: page.nextCursor,
   });
 });

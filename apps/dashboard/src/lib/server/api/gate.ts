@@ -1,7 +1,8 @@
+import { createOrgBindingCache } from 'kuratchi-sdk/internal/d1';
 import { readSettings } from '../settings/read';
 import { ApiProblem, problemResponse } from './problem';
 import { authenticateApiKey, type ApiCaller } from './keys';
-import { countRequest, rateLimited } from './rate-limit';
+import { rateLimited, rateLimitState } from './rate-limit';
 
 /** Paths of the REST API: organisations' software with an API key, no session, no cookie. */
 export const API_PATH_PREFIX = '/api/v1/';
@@ -29,8 +30,18 @@ export const UNAUTHORIZED = new ApiProblem(
 );
 
 /**
+ * Where the API callers' organisations' databases live, kept per isolate as the SES webhook keeps
+ * them (`createOrgBindingCache`: a minute at most, a moving organisation never cached, which
+ * `kuratchi-ses org migrate` waits out), so that an API request does not read `organizations`
+ * each time. `hooks.server.ts` hands it to the API requests' `locals.kuratchi`.
+ * @see https://developers.cloudflare.com/workers/reference/how-workers-works/#isolates
+ */
+export const API_ORG_LOCATIONS = createOrgBindingCache();
+
+/**
  * Checks the bearer API key (RFC 6750) of an API request and counts it against the key's rate
- * limit (`KURATCHI_API_RATE_LIMIT_PER_MINUTE`): the caller (its organisation and scopes) with the
+ * limit (`KURATCHI_API_RATE_LIMIT_PER_MINUTE`), in one round trip to the admin database
+ * (`authenticateApiKey`): the caller (its organisation and scopes) with the
  * RateLimit header fields for the answer, or the 401 or 429 problem to answer. The OpenAPI
  * document needs no key (null).
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
@@ -43,12 +54,12 @@ export async function apiGate(
 ): Promise<{ caller: ApiCaller; headers: Record<string, string> } | Response | null> {
   if (pathname === OPENAPI_PATH && request.method === 'GET') return null;
   const key = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization')?.trim() ?? '')?.[1];
-  const caller = key ? await authenticateApiKey(env.ADMIN_DB, key, now) : null;
-  if (!caller) return problemResponse(UNAUTHORIZED);
+  const admitted = key ? await authenticateApiKey(env.ADMIN_DB, key, now) : null;
+  if (!admitted) return problemResponse(UNAUTHORIZED);
   const limit = readSettings(env, 'api').KURATCHI_API_RATE_LIMIT_PER_MINUTE;
-  const state = await countRequest(env.ADMIN_DB, caller.keyId, limit, now);
+  const state = rateLimitState(admitted.requests, limit, now);
   if (!state.allowed) return problemResponse(rateLimited(state));
-  return { caller, headers: state.headers };
+  return { caller: admitted.caller, headers: state.headers };
 }
 
 /** The 404 problem of a path under `/api/v1/` that no route serves (instead of the HTML page). */

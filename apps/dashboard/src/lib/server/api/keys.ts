@@ -2,6 +2,7 @@ import type { D1Database } from '@cloudflare/workers-types';
 import { sameSecret } from 'kuratchi-sdk/internal/tracking';
 import { z } from 'zod';
 import { hashToken, newToken } from '../auth/tokens';
+import { countRequestStatement } from './rate-limit';
 
 /**
  * What a key may do: `read` the organisation's emails, events and suppressions; `send` email and
@@ -108,35 +109,51 @@ export async function revokeApiKey(db: D1Database, organizationId: string, id: s
 }
 
 /**
- * The caller of a bearer key, or null for a malformed, unknown or revoked key: one primary-key
- * read, then the SHA-256 of the presented key compared with the stored one in constant time
- * (`sameSecret`, WebCrypto's `timingSafeEqual`). Records the use when the recorded one is older
- * than {@link LAST_USE_RESOLUTION_MS} (a conditional UPDATE, so concurrent requests write once).
+ * Checks a bearer key and counts its request, in ONE batch (one round trip to the admin
+ * database, one transaction): the key's row by primary key, its last use recorded when the
+ * recorded one is older than {@link LAST_USE_RESOLUTION_MS} (a conditional UPDATE, so concurrent
+ * requests write once), and the request counted in the key's rate-limit window
+ * ({@link countRequestStatement}). Both writes are conditioned in SQL on the key's hash matching
+ * and the key not being revoked, so a malformed, unknown, wrong or revoked key writes nothing; the
+ * answer itself is decided here on the row as the batch read it, the SHA-256 of the presented key
+ * compared with the stored one in constant time (`sameSecret`, WebCrypto's `timingSafeEqual`).
+ * Returns the caller and its request's number in the key's current rate-limit window, or null
+ * for a key refused: a revocation, or the removal of the key's organisation, committed before the
+ * batch refuses it at once (whatever an isolate has cached of where the organisation lives).
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  * @see https://developers.cloudflare.com/workers/runtime-apis/web-crypto/#timingsafeequal
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
  */
-export async function authenticateApiKey(db: D1Database, key: string, now: number): Promise<ApiCaller | null> {
+export async function authenticateApiKey(
+  db: D1Database,
+  key: string,
+  now: number,
+): Promise<{ caller: ApiCaller; requests: number } | null> {
   const id = KEY_PATTERN.exec(key)?.[1];
   if (!id) return null;
-  const row = await db
-    .prepare(
-      `SELECT organization_id AS organizationId, scopes, key_hash AS keyHash, last_used_at AS lastUsedAt, revoked_at AS revokedAt
-       FROM api_keys WHERE id = ?`,
-    )
-    .bind(id)
-    .first<{
-      organizationId: string;
-      scopes: string;
-      keyHash: string;
-      lastUsedAt: number | null;
-      revokedAt: number | null;
-    }>();
-  if (!row || !(await sameSecret(await hashToken(key), row.keyHash)) || row.revokedAt !== null) return null;
-  if (row.lastUsedAt === null || row.lastUsedAt <= now - LAST_USE_RESOLUTION_MS) {
-    await db
-      .prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND coalesce(last_used_at, 0) <= ?')
-      .bind(now, id, now - LAST_USE_RESOLUTION_MS)
-      .run();
-  }
-  return { keyId: id, organizationId: row.organizationId, scopes: row.scopes.split(',') as ApiScope[] };
+  const keyHash = await hashToken(key);
+  const [read, , counted] = await db.batch([
+    db
+      .prepare(
+        `SELECT k.organization_id AS organizationId, k.scopes, k.key_hash AS keyHash, k.revoked_at AS revokedAt,
+                o.id IS NULL OR o.removed_at IS NOT NULL AS organizationGone
+         FROM api_keys AS k LEFT JOIN organizations AS o ON o.id = k.organization_id WHERE k.id = ?`,
+      )
+      .bind(id),
+    db
+      .prepare(
+        `UPDATE api_keys SET last_used_at = ?
+         WHERE id = ? AND key_hash = ? AND revoked_at IS NULL AND coalesce(last_used_at, 0) <= ?`,
+      )
+      .bind(now, id, keyHash, now - LAST_USE_RESOLUTION_MS),
+    countRequestStatement(db, id, keyHash, now),
+  ]);
+  const row = read?.results[0] as
+    | { organizationId: string; scopes: string; keyHash: string; revokedAt: number | null; organizationGone: number }
+    | undefined;
+  if (!row || !(await sameSecret(keyHash, row.keyHash)) || row.revokedAt !== null || row.organizationGone) return null;
+  return {
+    caller: { keyId: id, organizationId: row.organizationId, scopes: row.scopes.split(',') as ApiScope[] },
+    requests: (counted?.results[0] as { requests: number } | undefined)?.requests ?? 1,
+  };
 }

@@ -7,6 +7,7 @@ import { authenticateApiKey, createApiKey, LAST_USE_RESOLUTION_MS } from '../../
 import { API_OPERATIONS } from '../../../lib/server/api/openapi';
 import { API_MAX_BODY_BYTES } from '../../../lib/server/api/route';
 import { createApiClient, type SendEmailBody } from '../../../../test/api-client';
+import { countingD1 } from '../../../../test/counting-d1';
 import { scriptHost } from '../../../../test/fake-http';
 import { addUser, getPage, postForm, signInCookie } from '../../../../test/forms';
 import { ORGS, post, seedOrganizations, signedEvent, testSigner } from '../../../../test/support';
@@ -43,12 +44,12 @@ let globexCookie: string;
  * The typed client (openapi-fetch over the types generated from the OpenAPI document,
  * test/api-client.ts) as `key`, on the built Worker; every answer is checked against the document.
  */
-function api(key: string | null, extraEnv: Record<string, string> = {}) {
+function api(key: string | null, extraEnv: Record<string, unknown> = {}) {
   return createApiClient({ key, fetch: (request) => call(request, extraEnv), check: conforms });
 }
 
 /** `request` to the built Worker, answered as is. */
-async function call(request: Request, extraEnv: Record<string, string> = {}): Promise<Response> {
+async function call(request: Request, extraEnv: Record<string, unknown> = {}): Promise<Response> {
   const ctx = createExecutionContext();
   const response = await worker.fetch!(request as never, { ...env, ...SEND_ENV, ...extraEnv }, ctx);
   await waitOnExecutionContext(ctx);
@@ -158,6 +159,10 @@ describe('API keys', () => {
     await authenticateApiKey(env.ADMIN_DB, key, now);
     expect(await lastUsed()).toBe(now);
     await authenticateApiKey(env.ADMIN_DB, key, now + LAST_USE_RESOLUTION_MS - 1);
+    expect(await lastUsed()).toBe(now);
+    // A wrong secret for this key's id is refused and records no use.
+    const wrong = `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`;
+    expect(await authenticateApiKey(env.ADMIN_DB, wrong, now + 2 * LAST_USE_RESOLUTION_MS)).toBeNull();
     expect(await lastUsed()).toBe(now);
     await authenticateApiKey(env.ADMIN_DB, key, now + LAST_USE_RESOLUTION_MS);
     expect(await lastUsed()).toBe(now + LAST_USE_RESOLUTION_MS);
@@ -472,6 +477,74 @@ describe('the rate limit per key', () => {
     // Another key of the same organisation has its own count.
     const other = await api(await newKey(), limited).GET('/api/v1/events', { params: { query: { limit: 1 } } });
     expect(other.response.status).toBe(200);
+  });
+});
+
+describe('the round trips of an API request (counted, not timed)', () => {
+  it('lists a page in one admin batch (key, last use, rate limit) and one query of the organisation (emails and their last events)', async () => {
+    const admin = countingD1(env.ADMIN_DB);
+    const acme = countingD1(env.ORG_DB_ACME);
+    const list = () =>
+      api(keys.acmeRead, { ADMIN_DB: admin.db, ORG_DB_ACME: acme.db }).GET('/api/v1/emails', {
+        params: { query: { limit: 50 } },
+      });
+    // The first request of an isolate may read where Acme's database lives; the next ones do not.
+    expect((await list()).response.status).toBe(200);
+    admin.reset();
+    acme.reset();
+    const page = await list();
+    expect(page.response.status).toBe(200);
+    expect(page.data!.emails.length).toBeGreaterThan(0);
+    // Before: the key's row, its rate-limit window, the organisation's row; the page, its last events.
+    expect({ admin: admin.calls(), organization: acme.calls() }).toEqual({ admin: 1, organization: 1 });
+  });
+
+  it('counts nothing against a key for a request with a wrong secret or after revocation', async () => {
+    const { key, summary } = await createApiKey(env.ADMIN_DB, {
+      organizationId: ORGS.acme,
+      name: 'counted',
+      scopes: ['read'],
+      createdBy: null,
+      now: Date.now(),
+    });
+    const counted = async () =>
+      env.ADMIN_DB.prepare('SELECT coalesce(sum(requests), 0) AS n FROM api_rate_windows WHERE api_key_id = ?')
+        .bind(summary.id)
+        .first<number>('n');
+    expect((await api(key).GET('/api/v1/events', { params: { query: { limit: 1 } } })).response.status).toBe(200);
+    expect(await counted()).toBe(1);
+    const wrong = `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`;
+    expect((await api(wrong).GET('/api/v1/events', { params: { query: { limit: 1 } } })).response.status).toBe(401);
+    expect(await counted()).toBe(1);
+    await env.ADMIN_DB.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').bind(Date.now(), summary.id).run();
+    expect((await api(key).GET('/api/v1/events', { params: { query: { limit: 1 } } })).response.status).toBe(401);
+    expect(await counted()).toBe(1);
+  });
+});
+
+describe('a removed organisation', () => {
+  it('has its keys refused at once, though the isolate has cached where its database lives', async () => {
+    const organizationId = `org-api-removed-${crypto.randomUUID().slice(0, 8)}`;
+    await env.ADMIN_DB.prepare(
+      `INSERT INTO organizations (id, name, database_kind, database_binding, created_at) VALUES (?, 'Removed', 'durable-object', 'ORG_DO', 0)`,
+    )
+      .bind(organizationId)
+      .run();
+    const { key } = await createApiKey(env.ADMIN_DB, {
+      organizationId,
+      name: 'gone',
+      scopes: ['read'],
+      createdBy: null,
+      now: Date.now(),
+    });
+    const feed = () => api(key).GET('/api/v1/events', { params: { query: { limit: 1 } } });
+    expect((await feed()).response.status).toBe(200);
+    await env.ADMIN_DB.prepare("UPDATE organizations SET removed_at = ?, removed_by = 'api-test' WHERE id = ?")
+      .bind(Date.now(), organizationId)
+      .run();
+    const refused = await feed();
+    expect(refused.response.status).toBe(401);
+    expect(refused.error).toMatchObject({ title: 'unauthorized' });
   });
 });
 

@@ -4,7 +4,7 @@ import { EMAIL_SELECT_LIST, emailFromSql, RECIPIENT_SELECT_LIST, type EmailSqlRo
 import { DAY_MS, rollupDay, type RollupMetric } from '../routing/rollups.js';
 import { createD1LinkStats } from './d1-link-stats.js';
 import { createD1VerdictStats } from './d1-verdict-stats.js';
-import { createD1EventFeed } from './d1-event-feed.js';
+import { createD1EventFeed, lastEventSql, type LastEvent } from './d1-event-feed.js';
 import { marks } from '../shared/sql-marks.js';
 import { createD1SuppressionStore } from '../send/d1-suppression-store.js';
 import { decodeEmailLogCursor, encodeEmailLogCursor, type EmailLogCursor } from './email-log-cursor.js';
@@ -56,6 +56,11 @@ export type RecipientOutcomeCounts = Partial<Record<EmailStatus, number>>;
 /** A row of the email log: the email and the split of its recipients' outcomes. */
 export interface EmailLogRow extends EmailRow {
   recipientOutcomes: RecipientOutcomeCounts;
+  /**
+   * Its latest event by event time (null: none yet), when the page was asked `withLastEvent`;
+   * absent otherwise.
+   */
+  lastEvent?: LastEvent | null;
 }
 
 /** One email with every recipient (To, CC, BCC) and its own outcome, To first. */
@@ -126,14 +131,18 @@ export interface DailyEmailStats {
  */
 export function createD1EmailQueries(db: D1Database) {
   return {
-    /** A page of the email log (at most `limit`, default 50, max 500), after `cursor`. */
+    /**
+     * A page of the email log (at most `limit`, default 50, max 500), after `cursor`; with
+     * `withLastEvent`, each row's latest event too, read by the same query (no second round trip).
+     */
     async listEmails(
       filter: EmailLogFilter = {},
-      options: { cursor?: string | null; limit?: number } = {},
+      options: { cursor?: string | null; limit?: number; withLastEvent?: boolean } = {},
     ): Promise<EmailLogPage> {
       const limit = Math.min(Math.max(Math.trunc(options.limit ?? 50), 1), 500);
       const cursor = decodeEmailLogCursor(options.cursor);
       let results: LogPageRow[] = [];
+      const lastEventColumn = options.withLastEvent ? `, ${lastEventSql(`${LOG_PAGE}.id`)} AS lastEvent` : '';
       // The page's rows are chosen first (filter, sort and limit on the indexes), and only then are
       // their recipients' outcomes counted: a subquery in the SELECT of a sorted query would run
       // for every matching row before the sort (the same ORDER BY inside and outside also keeps
@@ -143,7 +152,7 @@ export function createD1EmailQueries(db: D1Database) {
         (
           await db
             .prepare(
-              `SELECT ${LOG_PAGE}.*, ${RECIPIENT_OUTCOMES_SQL} AS recipientOutcomes
+              `SELECT ${LOG_PAGE}.*, ${RECIPIENT_OUTCOMES_SQL} AS recipientOutcomes${lastEventColumn}
                FROM (SELECT ${EMAIL_SELECT_LIST}${pageKeys ? `, ${pageKeys}` : ''}
                      FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                      ORDER BY ${orderBy} LIMIT ?) AS ${LOG_PAGE}
@@ -160,9 +169,10 @@ export function createD1EmailQueries(db: D1Database) {
       }
       const emails = results
         .slice(0, limit)
-        .map(({ recipientOutcomes, searchKey: _key, pageCanary: _canary, ...row }) => ({
+        .map(({ recipientOutcomes, searchKey: _key, pageCanary: _canary, lastEvent, ...row }) => ({
           ...emailFromSql(row),
           recipientOutcomes: JSON.parse(recipientOutcomes) as RecipientOutcomeCounts,
+          ...(options.withLastEvent ? { lastEvent: lastEvent ? (JSON.parse(lastEvent) as LastEvent) : null } : {}),
         }));
       const last = emails.at(-1);
       return { emails, nextCursor: results.length > limit && last ? encodeEmailLogCursor(last) : null };
@@ -314,7 +324,13 @@ const RECIPIENT_OUTCOMES_SQL = `(SELECT json_group_object(status, n) FROM
  * A row of a page of the log as D1 returns it (`searchKey`: the search's order, when searching;
  * `pageCanary`: the email's `canary`, on a candidate page).
  */
-type LogPageRow = EmailSqlRow & { recipientOutcomes: string; searchKey?: number; pageCanary?: number };
+type LogPageRow = EmailSqlRow & {
+  recipientOutcomes: string;
+  searchKey?: number;
+  pageCanary?: number;
+  /** JSON of a {@link LastEvent}, or null; asked `withLastEvent` only. */
+  lastEvent?: string | null;
+};
 
 /** The type of {@link createD1EmailQueries}'s result. */
 export type EmailQueries = ReturnType<typeof createD1EmailQueries>;

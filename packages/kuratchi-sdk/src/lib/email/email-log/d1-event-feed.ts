@@ -1,5 +1,4 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import { marks } from '../shared/sql-marks.js';
 
 /** One event of an organisation's feed, at its position (migrations/org/0010_event_positions.sql). */
 export interface FeedEvent {
@@ -32,6 +31,18 @@ export interface LastEvent {
 }
 
 /**
+ * SQL of the latest event (by event time) of the email whose id is `emailIdSql` (a column of the
+ * enclosing query), as the JSON of a {@link LastEvent}, or null when it has none: one seek of
+ * `email_events_by_email` (email_id, occurred_at) per email, so it can ride along in the query
+ * that reads the emails (the API's list page) instead of a second round trip.
+ * @see https://www.sqlite.org/json1.html#jobj
+ */
+export function lastEventSql(emailIdSql: string): string {
+  return `(SELECT json_object('eventType', event_type, 'occurredAt', occurred_at) FROM email_events
+           WHERE email_id = ${emailIdSql} ORDER BY occurred_at DESC LIMIT 1)`;
+}
+
+/**
  * The organisation's event feed and each email's latest event, on its own database. The feed
  * reads `email_events` by position (unique index), so a client that keeps the last position it
  * read misses nothing and sees nothing twice: every write to the database is serialised, so an
@@ -59,16 +70,15 @@ export function createD1EventFeed(db: D1Database) {
     /** The latest event (by event time) of each of these emails (at most 100) that has one. */
     async lastEvents(emailIds: readonly string[]): Promise<Map<string, LastEvent>> {
       if (!emailIds.length) return new Map();
-      // A bare column beside max() comes from the row holding the maximum.
-      // https://www.sqlite.org/lang_select.html#bare_columns_in_an_aggregate_query
       const { results } = await db
-        .prepare(
-          `SELECT email_id AS emailId, event_type AS eventType, max(occurred_at) AS occurredAt FROM email_events
-           WHERE email_id IN (${marks(emailIds.length)}) GROUP BY email_id`,
-        )
-        .bind(...emailIds)
-        .all<LastEvent & { emailId: string }>();
-      return new Map(results.map(({ emailId, ...last }) => [emailId, last]));
+        .prepare(`SELECT value AS emailId, ${lastEventSql('value')} AS lastEvent FROM json_each(?)`)
+        .bind(JSON.stringify(emailIds))
+        .all<{ emailId: string; lastEvent: string | null }>();
+      return new Map(
+        results.flatMap(({ emailId, lastEvent }) =>
+          lastEvent ? [[emailId, JSON.parse(lastEvent) as LastEvent] as const] : [],
+        ),
+      );
     },
   };
 }

@@ -64,6 +64,21 @@ describe.each(ORG_DATABASE_KINDS)('the event feed on $kind', ({ db }) => {
     });
   });
 
+  it('gives each email its latest event by event time: lastEvents, and a log page asked withLastEvent', async () => {
+    const { emailId, record } = await emailWithEvents(db);
+    const quiet = await emailWithEvents(db);
+    await record('Delivery', 30_000);
+    await record('Send', 10_000);
+    const queries = createD1EmailQueries(db);
+    const last = { eventType: 'Delivery', occurredAt: 30_000 };
+    expect([...(await queries.lastEvents([emailId, quiet.emailId]))]).toEqual([[emailId, last]]);
+    const page = await queries.listEmails({}, { limit: 500, withLastEvent: true });
+    const byId = new Map(page.emails.map((email) => [email.id, email.lastEvent]));
+    expect(byId.get(emailId)).toEqual(last);
+    expect(byId.get(quiet.emailId)).toBeNull();
+    expect((await queries.listEmails({}, { limit: 500 })).emails[0]).not.toHaveProperty('lastEvent');
+  });
+
   it('numbers on from the greatest position left when the sequence row was deleted with the rest', async () => {
     const { record } = await emailWithEvents(db);
     const top = await lastPosition(db, 0);
