@@ -5,14 +5,7 @@ import { crossSiteFormRejection } from '$lib/server/csrf';
 import { createKuratchiLocals } from '$lib/server/locals';
 import { readConfig } from '$lib/server/config';
 import { isOpsRequest, opsRefusal } from '$lib/server/ops/auth';
-import { problemResponse } from '$lib/server/api/problem';
-import {
-  API_ORG_LOCATIONS,
-  apiGate,
-  isApiRequest,
-  methodNotAllowedAsProblem,
-  NO_SUCH_ROUTE,
-} from '$lib/server/api/gate';
+import { API_ORG_LOCATIONS, answerApiRequest, isApiRequest } from '$lib/server/api/gate';
 
 export const handle: Handle = async ({ event, resolve }) => {
   const rejection = crossSiteFormRejection(event.request, event.url);
@@ -29,15 +22,7 @@ export const handle: Handle = async ({ event, resolve }) => {
   // The REST API: one API-key check here for every path under /api/v1/ (but its OpenAPI document).
   if (api) {
     event.locals.kuratchi.getAdminDb(); // a clear error when ADMIN_DB is not bound
-    const gate = await apiGate(event.request, event.url.pathname, event.platform!.env, Date.now());
-    if (gate instanceof Response || gate === null) return gate ?? resolve(event);
-    event.locals.apiCaller = gate.caller;
-    const response =
-      event.route.id === null
-        ? problemResponse(NO_SUCH_ROUTE)
-        : methodNotAllowedAsProblem(event.request, await resolve(event));
-    for (const [name, value] of Object.entries(gate.headers)) response.headers.set(name, value);
-    return response;
+    return answerApiRequest(event, resolve, Date.now());
   }
   if (isPublicPath(event.url.pathname)) return resolve(event);
 

@@ -120,6 +120,7 @@ export async function revokeApiKey(db: D1Database, organizationId: string, id: s
  * Returns the caller and its request's number in the key's current rate-limit window, or null
  * for a key refused: a revocation, or the removal of the key's organisation, committed before the
  * batch refuses it at once (whatever an isolate has cached of where the organisation lives).
+ * `keyHash` is {@link hashToken} of `key` when the caller has it already.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  * @see https://developers.cloudflare.com/workers/runtime-apis/web-crypto/#timingsafeequal
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
@@ -128,10 +129,11 @@ export async function authenticateApiKey(
   db: D1Database,
   key: string,
   now: number,
+  keyHash?: string,
 ): Promise<{ caller: ApiCaller; requests: number } | null> {
   const id = KEY_PATTERN.exec(key)?.[1];
   if (!id) return null;
-  const keyHash = await hashToken(key);
+  keyHash ??= await hashToken(key);
   const [read, , counted] = await db.batch([
     db
       .prepare(

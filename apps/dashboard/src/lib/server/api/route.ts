@@ -15,7 +15,8 @@ export interface ApiContext {
 /**
  * An API route's handler: checks the key's scope (a `send` key may also read), runs `run` and
  * answers JSON; an {@link ApiProblem}, invalid SDK options, a moving organisation and any other
- * refusal become RFC 9457 problem details. The key itself was checked by `hooks.server.ts`.
+ * refusal become RFC 9457 problem details. The key itself was checked by `hooks.server.ts`;
+ * a GET may run while that check is still under way (`answerApiRequest`), so it must never write.
  */
 export function apiRoute(scope: ApiScope, run: (context: ApiContext) => Promise<Response>) {
   return async (event: RequestEvent): Promise<Response> => {

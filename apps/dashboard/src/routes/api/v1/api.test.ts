@@ -2,7 +2,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import worker from '$worker';
 import { Validator } from '@cfworker/json-schema';
 import type { SnsSigner } from 'kuratchi-sdk/email/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { authenticateApiKey, createApiKey, LAST_USE_RESOLUTION_MS } from '../../../lib/server/api/keys';
 import { API_OPERATIONS } from '../../../lib/server/api/openapi';
 import { API_MAX_BODY_BYTES } from '../../../lib/server/api/route';
@@ -497,6 +497,39 @@ describe('the round trips of an API request (counted, not timed)', () => {
     expect(page.data!.emails.length).toBeGreaterThan(0);
     // Before: the key's row, its rate-limit window, the organisation's row; the page, its last events.
     expect({ admin: admin.calls(), organization: acme.calls() }).toEqual({ admin: 1, organization: 1 });
+  });
+
+  it('starts a known key’s GET beside the key check, a POST only after it', async () => {
+    // The admin database's batches wait until released: what the organisation's database is
+    // asked meanwhile ran before the key check answered.
+    let release = () => {};
+    let held = Promise.resolve();
+    let batches = 0;
+    const hold = () => void (held = new Promise<void>((resolve) => (release = resolve)));
+    const admin = {
+      prepare: (sql: string) => env.ADMIN_DB.prepare(sql),
+      batch: async (statements: D1PreparedStatement[]) => (batches++, await held, env.ADMIN_DB.batch(statements)),
+    } as unknown as D1Database;
+    const acme = countingD1(env.ORG_DB_ACME);
+    const client = api(keys.acmeSend, { ADMIN_DB: admin, ORG_DB_ACME: acme.db });
+    expect((await client.GET('/api/v1/emails', { params: { query: { limit: 5 } } })).response.status).toBe(200);
+
+    hold();
+    acme.reset();
+    const page = client.GET('/api/v1/emails', { params: { query: { limit: 5 } } });
+    await vi.waitFor(() => expect(acme.calls()).toBe(1), { timeout: 10_000, interval: 5 });
+    release();
+    expect((await page).response.status).toBe(200);
+
+    hold();
+    acme.reset();
+    const added = client.POST('/api/v1/suppressions', { body: { address: 'held-post@example.com' } });
+    await vi.waitFor(() => expect(batches).toBe(3), { timeout: 10_000, interval: 5 });
+    await new Promise((resolve) => setTimeout(resolve, 0)); // a turn for a route that started early
+    const beforeRelease = acme.calls();
+    release();
+    expect((await added).response.status).toBe(201);
+    expect({ beforeRelease, after: acme.calls() > 0 }).toEqual({ beforeRelease: 0, after: true });
   });
 
   it('counts nothing against a key for a request with a wrong secret or after revocation', async () => {
