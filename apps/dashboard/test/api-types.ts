@@ -562,6 +562,117 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Daily totals of a range of UTC days, kept after retention deletes the emails. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description First UTC day (default: the 30 days ending `to`). */
+                    from?: string;
+                    /** @description Last UTC day, included (default: today). */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            days: {
+                                /** Format: date */
+                                day: string;
+                                /** @description Emails sent that day (each on the day of its milestone, as the log shows it). */
+                                sent: number;
+                                delivered: number;
+                                opened: number;
+                                clicked: number;
+                                bounced: number;
+                                bouncedPermanent: number;
+                                bouncedTransient: number;
+                                bouncedUndetermined: number;
+                                complained: number;
+                                rejected: number;
+                                failed: number;
+                                /** @description Emails a person opened (not only machines). */
+                                humanOpened: number;
+                                /** @description Emails a person clicked (not only machines). */
+                                humanClicked: number;
+                                /** @description Recipients sent to: the base of SES’s bounce and complaint rates. */
+                                recipientsSent: number;
+                                recipientsBounced: number;
+                                recipientsComplained: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description invalid-request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description insufficient-scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate-limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description organization-moving */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/suppressions": {
         parameters: {
             query?: never;

@@ -73,6 +73,16 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
   },
   {
     method: 'get',
+    path: '/api/v1/statistics',
+    summary: 'Daily totals of a range of UTC days, kept after retention deletes the emails.',
+    scope: 'read',
+    query: schemas.statisticsQuery,
+    status: 200,
+    response: schemas.statisticsPage,
+    problems: ['invalid-request'],
+  },
+  {
+    method: 'get',
     path: '/api/v1/suppressions',
     summary: 'The suppression list, in address order.',
     scope: 'read',

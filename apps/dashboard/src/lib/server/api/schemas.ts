@@ -51,6 +51,14 @@ export const listEventsQuery = z.object({
   limit: limit(500, 100),
 });
 
+const utcDay = z.iso.date({ error: 'must be a UTC day like 2026-12-01' });
+
+/** Query of `GET /api/v1/statistics`. */
+export const statisticsQuery = z.object({
+  from: utcDay.optional().describe('First UTC day (default: the 30 days ending `to`).'),
+  to: utcDay.optional().describe('Last UTC day, included (default: today).'),
+});
+
 /** Query of `GET /api/v1/suppressions`. */
 export const listSuppressionsQuery = z.object({
   after: z.string().max(320).optional().describe('`next` of the previous page.'),
@@ -118,6 +126,32 @@ export const emailItem = z.object({
   recipients: recipientOutcomes,
   lastEvent,
 });
+
+const count = z.number().int();
+
+/** One UTC day of `GET /api/v1/statistics`: the overview's figures, from the daily rollups. */
+export const dailyStatistics = z.object({
+  day: z.iso.date(),
+  sent: count.describe('Emails sent that day (each on the day of its milestone, as the log shows it).'),
+  delivered: count,
+  opened: count,
+  clicked: count,
+  bounced: count,
+  bouncedPermanent: count,
+  bouncedTransient: count,
+  bouncedUndetermined: count,
+  complained: count,
+  rejected: count,
+  failed: count,
+  humanOpened: count.describe('Emails a person opened (not only machines).'),
+  humanClicked: count.describe('Emails a person clicked (not only machines).'),
+  recipientsSent: count.describe('Recipients sent to: the base of SES’s bounce and complaint rates.'),
+  recipientsBounced: count,
+  recipientsComplained: count,
+});
+
+/** Answer of `GET /api/v1/statistics`: every day of the range, oldest first, empty days included. */
+export const statisticsPage = z.object({ days: z.array(dailyStatistics) });
 
 /** Answer of `GET /api/v1/emails`. */
 export const emailPage = z.object({ emails: z.array(emailItem), nextCursor: z.string().nullable() });

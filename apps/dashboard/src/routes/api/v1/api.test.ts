@@ -306,6 +306,49 @@ describe('GET /api/v1/emails?tag=', () => {
   });
 });
 
+describe('GET /api/v1/statistics', () => {
+  it('gives each UTC day’s totals from the rollups, kept after the emails are deleted, per organisation', async () => {
+    // A day long past, derived from now: only this test's emails are on it.
+    const day = Math.floor(Date.now() / 86_400_000) - 400;
+    const iso = new Date(day * 86_400_000).toISOString().slice(0, 10);
+    const at = day * 86_400_000 + 3_600_000;
+    const insert = env.ORG_DB_ACME.prepare(
+      `INSERT INTO emails (id, recipient, sender, subject, status, sent_at, bounced_at, bounce_type, created_at, updated_at)
+       VALUES (?, 'old@example.com', 'sender@example.com', 'Old', ?, ?, ?, ?, ?, ?)`,
+    );
+    await env.ORG_DB_ACME.batch([
+      insert.bind('stats-1', 'sent', at, null, null, at, at),
+      insert.bind('stats-2', 'sent', at, null, null, at, at),
+      insert.bind('stats-3', 'bounced', at, at + 60_000, 'Permanent', at, at),
+    ]);
+    const statistics = async (key: string) => {
+      const answer = await api(key).GET('/api/v1/statistics', { params: { query: { from: iso, to: iso } } });
+      expect(answer.response.status).toBe(200);
+      return answer.data!.days;
+    };
+    const [acme] = await statistics(keys.acmeRead);
+    expect(acme).toMatchObject({ day: iso, sent: 3, bounced: 1, bouncedPermanent: 1, delivered: 0 });
+    await env.ORG_DB_ACME.prepare(`DELETE FROM emails WHERE id LIKE 'stats-%'`).run();
+    expect(await statistics(keys.acmeRead)).toEqual([acme]);
+    expect((await statistics(keys.globexSend))[0]).toMatchObject({ day: iso, sent: 0, bounced: 0 });
+  });
+
+  it('defaults to the 30 days ending today and refuses a bad range naming it', async () => {
+    const days = (await api(keys.acmeRead).GET('/api/v1/statistics')).data!.days;
+    expect(days).toHaveLength(30);
+    expect(days.at(-1)!.day).toBe(new Date().toISOString().slice(0, 10));
+    for (const query of [
+      { from: '2026-12-02', to: '2026-12-01' },
+      { from: '1990-01-01', to: '2020-01-01' },
+      { from: '2026-13-01' },
+    ]) {
+      const refused = await api(keys.acmeRead).GET('/api/v1/statistics', { params: { query } });
+      expect(refused.response.status).toBe(400);
+      expect(refused.error).toMatchObject({ title: 'invalid-request' });
+    }
+  });
+});
+
 describe('GET /api/v1/events', () => {
   it('resumes from a stored position: nothing missed, nothing twice, while events arrive', async () => {
     const reader = api(keys.acmeRead);

@@ -8,12 +8,9 @@ import {
   RECIPIENT_CSV_HEADER,
   recipientCsvLine,
 } from '$lib/server/emails/csv';
+import { DAY_MS, dailyTotalsSpan } from '$lib/server/emails/daily-totals';
 import { readEmailLogQuery } from '$lib/server/emails/filters';
 import { activeOrganizationQueries } from '$lib/server/emails/org-queries';
-
-const DAY_MS = 86_400_000;
-/** Most days of one daily totals export (ten years). */
-const MAX_DAYS = 3_660;
 
 /**
  * The filtered email log as CSV, streamed page by page (never the whole log in memory): one line
@@ -26,11 +23,11 @@ export const GET: RequestHandler = async ({ locals, url }) => {
   const perRecipient = url.searchParams.get('per') === 'recipient';
   const queries = await activeOrganizationQueries(locals);
   if (url.searchParams.get('per') === 'day') {
-    const last = Math.floor(((filter.to ?? Date.now() + DAY_MS) - 1) / DAY_MS);
-    const first = filter.from !== undefined ? Math.floor(filter.from / DAY_MS) : last - 29;
-    const days = last - first + 1;
-    if (days < 1 || days > MAX_DAYS) error(400, `from–to must span 1 to ${MAX_DAYS} UTC days (asked: ${days})`);
-    const stats = await queries.dailyStats(days, last * DAY_MS);
+    // The log's `to` is exclusive: its last day is the one before it.
+    const lastDay = filter.to !== undefined ? Math.floor((filter.to - 1) / DAY_MS) : undefined;
+    const span = dailyTotalsSpan({ from: filter.from, lastDay }, Date.now());
+    if ('error' in span) error(400, span.error);
+    const stats = await queries.dailyStats(span.days, span.last * DAY_MS);
     return new Response(DAILY_CSV_HEADER + stats.map(dailyCsvLine).join(''), {
       headers: {
         'content-type': 'text/csv; charset=utf-8',

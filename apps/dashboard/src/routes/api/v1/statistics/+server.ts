@@ -1,0 +1,3 @@
+import { getStatistics } from '$lib/server/api/statistics';
+
+export const GET = getStatistics;
