@@ -190,6 +190,27 @@ describe("the guard's cron, one slice per invocation", () => {
     expect((await store.listAudit({ organizationId: 'slice-org-2', limit: 1 }))[0]).toMatchObject({ action: 'lift' });
   });
 
+  it('writes nothing of a slice whose batch fails: the next invocation evaluates the same organisations', async () => {
+    const store = createD1ReputationGuardStore(env.ADMIN_DB);
+    const before = await Promise.all(ORGS.map((id) => store.getState(id)));
+    const failing = {
+      prepare: (sql: string) => env.ADMIN_DB.prepare(sql),
+      batch: () => Promise.reject(new Error('D1 unavailable')),
+    } as unknown as D1Database;
+    const run = (adminDb: D1Database, minutes: number) =>
+      runReputationGuardSlice({
+        adminDb,
+        orgDatabase: ({ organizationId }) => orgObjectDatabase(organizationId),
+        now: testTime(minutes * 60_000),
+        settings,
+        limit: 2,
+      });
+    await expect(run(failing, 40)).rejects.toThrow('D1 unavailable');
+    expect(await Promise.all(ORGS.map((id) => store.getState(id)))).toEqual(before);
+    const next = await run(env.ADMIN_DB, 41);
+    expect(next).toMatchObject({ after: '', organizations: ORGS.slice(0, 2) });
+  });
+
   it('refuses a limit that is not a whole number ≥ 1', async () => {
     for (const limit of [0, 1.5, -1])
       await expect(
