@@ -15,8 +15,8 @@
 // - guard-invocations-{n}: cron invocations to evaluate every organisation once (counted);
 // - guard-run-time-{n}: the time of the whole pass over every organisation (the sum of its
 //   invocations), and per invocation (an upper bound of its CPU time, limit 30 s by default).
-//   BENCH_GUARD_ORGANIZATIONS=10000  organisations (about 2 min to seed and 2 min to evaluate on 2 shared
-//                                    cores; the objects' files take about 4 GB while it runs)
+//   BENCH_GUARD_ORGANIZATIONS=10000  organisations (about 9 min on 2 shared cores: 2.5 to seed, 2 to
+//                                    evaluate; the objects' files take about 4 GB while it runs)
 //   BENCH_GUARD_PER_RUN=200          organisations per invocation (the setting's default)
 //   BENCH_GUARD_STATE_DIR            where the databases persist (default: a new folder under the temporary one)
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
