@@ -56,7 +56,7 @@ const BENCHMARKS = [
   {
     name: 'guard',
     file: 'guard.mjs',
-    what: "the reputation guard's cron over 1,000 organisations on Durable Objects: calls per organisation, invocations, time",
+    what: "the reputation guard's cron over 10,000 organisations on Durable Objects: calls per organisation, invocations, time",
   },
   {
     name: 'overview',

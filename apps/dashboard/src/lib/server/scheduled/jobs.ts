@@ -82,8 +82,8 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
     },
     {
       // Evaluates every organisation's bounce and complaint rates; pauses past KURATCHI_GUARD_*_PAUSE_PERCENT
-      // (../reputation/guard-job, kuratchi-sdk: evaluateReputationGuard). Every run: it is a few
-      // indexed queries per organisation, and a pause should not wait.
+      // (../reputation/guard-job, kuratchi-sdk: runReputationGuardSlice). Every run: one call to each
+      // organisation's database of its slice and two admin calls, and a pause should not wait.
       name: 'reputation-guard',
       run: (now) => runReputationGuard(env, now),
     },

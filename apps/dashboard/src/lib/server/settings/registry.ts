@@ -391,7 +391,7 @@ export const SETTINGS = {
     default: String(DEFAULT_ORGANIZATIONS_PER_RUN),
     secret: false,
     description:
-      'Organisations the reputation-guard job evaluates per cron run (3 database calls each); more are evaluated over the next runs, in turn.',
+      'Organisations the reputation-guard job evaluates per cron run (1 database call each, 2 admin calls per run); more are evaluated over the next runs, in turn.',
   }),
 
   // ── canary: test emails to the SES mailbox simulator, end to end ──

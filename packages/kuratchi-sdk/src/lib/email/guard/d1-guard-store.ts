@@ -78,6 +78,20 @@ export interface ReputationGuardAuditEntry {
 export interface GuardedOrganization {
   organizationId: string;
   location: { kind: 'd1' | 'durable-object'; binding: string; movingSince: number | null };
+  /** Its guard state when the slice was read (null before its first evaluation). */
+  state: ReputationGuardState | null;
+}
+
+/**
+ * One evaluation's write: the state, the audit entry of a change, and the state it was decided
+ * from (`previous`, null: none yet). The state is written only while the stored one is still that
+ * one (same state and since), so a superadmin's lift made while the cron evaluated is never
+ * overwritten; the audit entry only with it.
+ */
+export interface GuardStateWrite {
+  state: ReputationGuardState;
+  previous: Pick<ReputationGuardState, 'state' | 'since'> | null;
+  entry?: Omit<ReputationGuardAuditEntry, 'id'>;
 }
 
 /** An organisation as the guard's overview lists it: its state row (null before the first evaluation). */
@@ -93,6 +107,12 @@ const STATE_COLUMNS = `organization_id AS organizationId, state, since, metric, 
   rearm_after AS rearmAfter, refused_sends AS refusedSends, last_refused_at AS lastRefusedAt,
   configuration_set_sending AS configurationSetSending, decided_by AS decidedBy, window_minutes AS windowMinutes`;
 
+/** {@link STATE_COLUMNS} of the state table joined as `alias`. */
+const prefixed = (alias: string) =>
+  STATE_COLUMNS.split(',')
+    .map((c) => `${alias}.${c.trim()}`)
+    .join(', ');
+
 const AUDIT_COLUMNS = `id, organization_id AS organizationId, action, actor, reason, bounce_rate AS bounceRate,
   complaint_rate AS complaintRate, recipients, configuration_set AS configurationSet, at`;
 
@@ -102,7 +122,7 @@ const AUDIT_COLUMNS = `id, organization_id AS organizationId, action, actor, rea
  * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
  */
 export function createD1ReputationGuardStore(db: D1Database) {
-  const putState = (s: ReputationGuardState) =>
+  const putState = (s: ReputationGuardState, previous?: GuardStateWrite['previous']) =>
     db
       .prepare(
         `INSERT INTO reputation_guard_state (organization_id, state, since, metric, rate, threshold, bounce_rate,
@@ -121,7 +141,8 @@ export function createD1ReputationGuardStore(db: D1Database) {
            refused_sends = CASE WHEN excluded.state = 'paused' AND reputation_guard_state.state <> 'paused'
              THEN 0 ELSE reputation_guard_state.refused_sends END,
            last_refused_at = CASE WHEN excluded.state = 'paused' AND reputation_guard_state.state <> 'paused'
-             THEN NULL ELSE reputation_guard_state.last_refused_at END`,
+             THEN NULL ELSE reputation_guard_state.last_refused_at END
+         WHERE ? = 0 OR (reputation_guard_state.state = ? AND reputation_guard_state.since = ?)`,
       )
       .bind(
         s.organizationId,
@@ -142,6 +163,9 @@ export function createD1ReputationGuardStore(db: D1Database) {
         s.windowMinutes ?? null,
         s.decidedBy !== undefined ? 1 : 0,
         s.windowMinutes !== undefined ? 1 : 0,
+        previous ? 1 : 0,
+        previous?.state ?? null,
+        previous?.since ?? null,
       );
   const audit = (e: Omit<ReputationGuardAuditEntry, 'id'>) =>
     db
@@ -160,6 +184,38 @@ export function createD1ReputationGuardStore(db: D1Database) {
         e.configurationSet,
         e.at,
       );
+  const putCursor = (afterOrganizationId: string, at: number) =>
+    db
+      .prepare(
+        `INSERT INTO reputation_guard_cursor (id, after_organization_id, updated_at) VALUES (1, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET after_organization_id = excluded.after_organization_id,
+           updated_at = excluded.updated_at`,
+      )
+      .bind(afterOrganizationId, at);
+  /** The audit entry of a guard's write, inserted only when that write took (its state and time are stored). */
+  const auditIfWritten = (e: Omit<ReputationGuardAuditEntry, 'id'>, state: ReputationGuardState) =>
+    db
+      .prepare(
+        `INSERT INTO reputation_guard_audit (organization_id, action, actor, reason, bounce_rate, complaint_rate,
+           recipients, configuration_set, at)
+         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM reputation_guard_state
+           WHERE organization_id = ? AND state = ? AND since = ? AND evaluated_at = ?)`,
+      )
+      .bind(
+        e.organizationId,
+        e.action,
+        e.actor,
+        e.reason,
+        e.bounceRate,
+        e.complaintRate,
+        e.recipients,
+        e.configurationSet,
+        e.at,
+        state.organizationId,
+        state.state,
+        state.since,
+        state.evaluatedAt,
+      );
   return {
     /** The organisation's state by primary key (null before its first evaluation: not paused). */
     async getState(organizationId: string): Promise<ReputationGuardState | null> {
@@ -172,6 +228,21 @@ export function createD1ReputationGuardStore(db: D1Database) {
     /** Writes the state, and the audit entry of a change, in one batch (both or neither). */
     async saveState(state: ReputationGuardState, entry?: Omit<ReputationGuardAuditEntry, 'id'>): Promise<void> {
       await db.batch(entry ? [putState(state), audit(entry)] : [putState(state)]);
+    },
+
+    /**
+     * The guard's writes of one cron invocation in one batch (one call, all or nothing): each
+     * evaluation's state and audit entry (see {@link GuardStateWrite}), then the cursor when
+     * given (where the next invocation goes on).
+     * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+     */
+    async saveEvaluations(writes: GuardStateWrite[], cursor?: { after: string; at: number }): Promise<void> {
+      const statements = writes.flatMap(({ state, previous, entry }) => [
+        putState({ ...state, refusedSends: 0, lastRefusedAt: null }, previous),
+        ...(entry ? [auditIfWritten(entry, state)] : []),
+      ]);
+      if (cursor) statements.push(putCursor(cursor.after, cursor.at));
+      if (statements.length) await db.batch(statements);
     },
 
     /** Counts one refused send on the organisation's state row (the only write of a refusal). */
@@ -189,11 +260,7 @@ export function createD1ReputationGuardStore(db: D1Database) {
     async listOrganizations(): Promise<OrganizationReputation[]> {
       const { results } = await db
         .prepare(
-          `SELECT o.id AS orgId, o.name AS orgName, c.configuration_set_name AS configurationSetName, ${STATE_COLUMNS.split(
-            ',',
-          )
-            .map((c) => `s.${c.trim()}`)
-            .join(', ')}
+          `SELECT o.id AS orgId, o.name AS orgName, c.configuration_set_name AS configurationSetName, ${prefixed('s')}
            FROM organizations o LEFT JOIN reputation_guard_state s ON s.organization_id = o.id
              LEFT JOIN organization_configuration_sets c ON c.organization_id = o.id
             WHERE o.removed_at IS NULL ORDER BY o.id`,
@@ -219,35 +286,25 @@ export function createD1ReputationGuardStore(db: D1Database) {
         .prepare(
           `WITH cursor (after) AS (
              SELECT coalesce((SELECT after_organization_id FROM reputation_guard_cursor WHERE id = 1), ''))
-           SELECT cursor.after, o.id AS organizationId, o.database_kind AS kind, o.database_binding AS binding,
-                  o.moving_since AS movingSince
+           SELECT cursor.after, o.id AS orgId, o.database_kind AS kind, o.database_binding AS binding,
+                  o.moving_since AS movingSince, ${prefixed('s')}
            FROM cursor LEFT JOIN organizations o ON o.id > cursor.after AND o.removed_at IS NULL
+             LEFT JOIN reputation_guard_state s ON s.organization_id = o.id
            ORDER BY o.id LIMIT ?`,
         )
         .bind(limit + 1)
-        .all<{ after: string; organizationId: string | null } & GuardedOrganization['location']>();
+        .all<{ after: string; orgId: string | null } & GuardedOrganization['location'] & ReputationGuardState>();
       const after = results[0]?.after ?? '';
-      const rows = results.filter((row): row is typeof row & { organizationId: string } => row.organizationId !== null);
+      const rows = results.filter((row): row is typeof row & { orgId: string } => row.orgId !== null);
       return {
         after,
-        organizations: rows.slice(0, limit).map(({ organizationId, kind, binding, movingSince }) => ({
-          organizationId,
+        organizations: rows.slice(0, limit).map(({ after: _after, orgId, kind, binding, movingSince, ...state }) => ({
+          organizationId: orgId,
           location: { kind, binding, movingSince },
+          state: state.state ? { ...state, organizationId: orgId } : null,
         })),
         last: rows.length <= limit,
       };
-    },
-
-    /** Where the guard's next cron invocation goes on: after this organisation ('': from the first). */
-    async saveCursor(afterOrganizationId: string, at: number): Promise<void> {
-      await db
-        .prepare(
-          `INSERT INTO reputation_guard_cursor (id, after_organization_id, updated_at) VALUES (1, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET after_organization_id = excluded.after_organization_id,
-             updated_at = excluded.updated_at`,
-        )
-        .bind(afterOrganizationId, at)
-        .run();
     },
 
     /**

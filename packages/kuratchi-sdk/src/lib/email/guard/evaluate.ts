@@ -1,6 +1,7 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import {
   createD1ReputationGuardStore,
+  type GuardStateWrite,
   type GuardWindow,
   type ReputationGuardAuditEntry,
   type ReputationGuardState,
@@ -66,10 +67,25 @@ export interface ReputationGuardEvaluation {
 export async function evaluateReputationGuard(
   options: EvaluateReputationGuardOptions,
 ): Promise<ReputationGuardEvaluation> {
-  const { organizationId, settings } = options;
+  const store = createD1ReputationGuardStore(options.adminDb);
+  const previous = await store.getState(options.organizationId);
+  const { evaluation, write } = await decideReputationGuard({ ...options, previous });
+  await store.saveEvaluations([write]);
+  return evaluation;
+}
+
+/**
+ * {@link evaluateReputationGuard} without its two admin calls: decides from the state the caller
+ * read (`previous`) and returns the write (`saveEvaluations` of the guard's store) with the
+ * evaluation, so the cron reads and writes a whole slice's states in one call each
+ * (`runReputationGuardSlice`). Its admin reads happen only at SES (a pause, a pending call).
+ */
+export async function decideReputationGuard(
+  options: EvaluateReputationGuardOptions & { previous: ReputationGuardState | null },
+): Promise<{ evaluation: ReputationGuardEvaluation; write: GuardStateWrite }> {
+  const { organizationId, settings, previous } = options;
   const now = options.now.getTime();
   const store = createD1ReputationGuardStore(options.adminDb);
-  const previous = await store.getState(organizationId);
   const report = await reputationReport(options.orgDb, {
     now: options.now,
     settings,
@@ -178,14 +194,16 @@ export async function evaluateReputationGuard(
         at: now,
       }
     : undefined;
-  await store.saveState({ ...next, refusedSends: 0, lastRefusedAt: null }, entry);
   return {
-    organizationId,
-    previous: previous?.state ?? null,
-    state: next.state,
-    changed,
-    report,
-    configurationSet: change?.note ?? null,
+    evaluation: {
+      organizationId,
+      previous: previous?.state ?? null,
+      state: next.state,
+      changed,
+      report,
+      configurationSet: change?.note ?? null,
+    },
+    write: { state: { ...next, refusedSends: 0, lastRefusedAt: null }, previous, entry },
   };
 }
 

@@ -40,6 +40,7 @@ export type {
   OrganizationReputation,
   ReputationGuardStore,
   GuardedOrganization,
+  GuardStateWrite,
 } from './d1-guard-store.js';
 export { organizationIdOfEntity, readSesReputationView } from './ses-view.js';
 export type { SesReputationView, SesStatusRecord, SesFinding } from './ses-view.js';

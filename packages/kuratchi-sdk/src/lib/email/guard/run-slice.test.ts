@@ -5,6 +5,7 @@ import { testTime } from '../../../../test/clock.js';
 import { orgObjectDatabase } from '../../../../test/org-database-kinds.js';
 import { createD1ReputationGuardStore } from './d1-guard-store.js';
 import { insertSentEmails } from './fixtures/recipients.js';
+import { liftSendingPause } from './lift.js';
 import { reputationReport } from './report.js';
 import { runReputationGuardSlice } from './run-slice.js';
 import { parseReputationGuardSettings } from './settings.js';
@@ -130,6 +131,84 @@ describe("the guard's cron, one slice per invocation", () => {
       limit: 3,
     });
     expect(next).toMatchObject({ after: 'slice-org-3', organizations: ORGS.slice(3), last: true });
+  });
+
+  it("reads the slice's states with its organisations in one admin call and writes them all in one batch", async () => {
+    const admin = counting(env.ADMIN_DB);
+    const orgCalls: Array<() => number> = [];
+    const slice = await runReputationGuardSlice({
+      adminDb: admin.db,
+      orgDatabase: ({ organizationId }) => {
+        const org = counting(orgObjectDatabase(organizationId));
+        orgCalls.push(org.calls);
+        return org.db;
+      },
+      now: testTime(20 * 60_000),
+      settings,
+      limit: 5,
+    });
+    expect(slice).toMatchObject({ after: '', organizations: ORGS, last: true, failures: [] });
+    expect(orgCalls.map((calls) => calls())).toEqual([1, 1, 1, 1, 1]);
+    // Two calls for five organisations (and for 200): ≤ 1 per organisation from a slice of 2 up.
+    expect(admin.calls()).toBe(2);
+    const states = await Promise.all(ORGS.map((id) => createD1ReputationGuardStore(env.ADMIN_DB).getState(id)));
+    expect(states.map((s) => s?.evaluatedAt)).toEqual(ORGS.map(() => testTime(20 * 60_000).getTime()));
+  });
+
+  it('leaves a pause lifted while the slice was being evaluated lifted (its state is not overwritten)', async () => {
+    const store = createD1ReputationGuardStore(env.ADMIN_DB);
+    expect((await store.getState('slice-org-2'))?.state).toBe('paused');
+    const liftedAt = testTime(30 * 60_000);
+    const slice = await runReputationGuardSlice({
+      adminDb: env.ADMIN_DB,
+      // The slice has read the states already: the superadmin lifts slice-org-2's pause now.
+      orgDatabase: async ({ organizationId, state }) => {
+        if (organizationId === 'slice-org-2') {
+          expect(state?.state).toBe('paused');
+          await liftSendingPause({
+            adminDb: env.ADMIN_DB,
+            organizationId,
+            actor: 'root@example.com',
+            reason: 'fixed',
+            now: liftedAt,
+          });
+        }
+        return orgObjectDatabase(organizationId);
+      },
+      now: testTime(31 * 60_000),
+      settings,
+      limit: 5,
+    });
+    expect(slice.evaluations.find((e) => e.organizationId === 'slice-org-2')?.state).toBe('paused');
+    expect(await store.getState('slice-org-2')).toMatchObject({
+      state: 'ok',
+      since: liftedAt.getTime(),
+      rearmAfter: liftedAt.getTime(),
+    });
+    // The others are written in the same batch; the lift is the last audit entry of slice-org-2.
+    expect((await store.getState('slice-org-1'))?.evaluatedAt).toBe(testTime(31 * 60_000).getTime());
+    expect((await store.listAudit({ organizationId: 'slice-org-2', limit: 1 }))[0]).toMatchObject({ action: 'lift' });
+  });
+
+  it('writes nothing of a slice whose batch fails: the next invocation evaluates the same organisations', async () => {
+    const store = createD1ReputationGuardStore(env.ADMIN_DB);
+    const before = await Promise.all(ORGS.map((id) => store.getState(id)));
+    const failing = {
+      prepare: (sql: string) => env.ADMIN_DB.prepare(sql),
+      batch: () => Promise.reject(new Error('D1 unavailable')),
+    } as unknown as D1Database;
+    const run = (adminDb: D1Database, minutes: number) =>
+      runReputationGuardSlice({
+        adminDb,
+        orgDatabase: ({ organizationId }) => orgObjectDatabase(organizationId),
+        now: testTime(minutes * 60_000),
+        settings,
+        limit: 2,
+      });
+    await expect(run(failing, 40)).rejects.toThrow('D1 unavailable');
+    expect(await Promise.all(ORGS.map((id) => store.getState(id)))).toEqual(before);
+    const next = await run(env.ADMIN_DB, 41);
+    expect(next).toMatchObject({ after: '', organizations: ORGS.slice(0, 2) });
   });
 
   it('refuses a limit that is not a whole number ≥ 1', async () => {

@@ -1,15 +1,16 @@
 import type { D1Database } from '@cloudflare/workers-types';
-import { createD1ReputationGuardStore, type GuardedOrganization } from './d1-guard-store.js';
-import { evaluateReputationGuard, type ReputationGuardEvaluation } from './evaluate.js';
+import { createD1ReputationGuardStore, type GuardedOrganization, type GuardStateWrite } from './d1-guard-store.js';
+import { decideReputationGuard, type ReputationGuardEvaluation } from './evaluate.js';
 import type { SesClientInput } from '../ses/client.js';
 import type { ReputationGuardSettings } from './settings.js';
 
 /**
  * Organisations one cron invocation evaluates by default. Each costs 1 call to its own database
- * (one batch: one request to its Durable Object) and 2 to the admin database (its state; then
- * the state and any audit entry in one batch), so 200 make about 400 admin queries (600 when
- * they are D1 organisations) of D1's 1,000 per invocation and 600 of Workers' 10,000
- * subrequests, leaving the rest to the cron's other jobs.
+ * (one batch: one request to its Durable Object); the admin database gets 2 calls per slice (the
+ * organisations with their states; then every state, audit entry and the cursor in one batch),
+ * plus one or two for an organisation paused at SES. So 200 make about 200 subrequests (and 200
+ * D1 queries when they are D1 organisations) of Workers' 10,000 and D1's 1,000 per invocation,
+ * leaving the rest to the cron's other jobs.
  * @see https://developers.cloudflare.com/d1/platform/limits/
  * @see https://developers.cloudflare.com/workers/platform/limits/
  */
@@ -46,13 +47,16 @@ export interface ReputationGuardSlice {
 }
 
 /**
- * One cron invocation's share of the reputation guard: evaluates (`evaluateReputationGuard`) the
+ * One cron invocation's share of the reputation guard: evaluates (`decideReputationGuard`) the
  * next `limit` organisations in id order after the one the previous call stopped at (admin table
  * `reputation_guard_cursor`), then moves the cursor past them, or back to the first after the
  * last one. With no more organisations than `limit`, every call evaluates all of them; with more,
  * every organisation is evaluated once per ⌈organisations / limit⌉ calls. One organisation
  * failing does not stop the others (and the cursor still moves past it: it is evaluated again on
- * the next pass).
+ * the next pass). The slice's states are read with its organisations in one admin query and
+ * written, with the audit entries and the cursor, in one batch at the end (see `GuardStateWrite`:
+ * a pause lifted meanwhile stays lifted); when that batch fails, nothing of the slice is written
+ * and the next invocation evaluates the same organisations again.
  * @throws {RangeError} when `limit` is not a positive whole number.
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
  */
@@ -69,23 +73,28 @@ export async function runReputationGuardSlice(options: ReputationGuardSliceOptio
     failures: [],
     last,
   };
+  const writes: GuardStateWrite[] = [];
   for (const organization of organizations) {
     const { organizationId } = organization;
     try {
-      slice.evaluations.push(
-        await evaluateReputationGuard({
-          adminDb: options.adminDb,
-          orgDb: await options.orgDatabase(organization),
-          organizationId,
-          now: options.now,
-          settings: options.settings,
-          ses: options.ses,
-        }),
-      );
+      const { evaluation, write } = await decideReputationGuard({
+        adminDb: options.adminDb,
+        orgDb: await options.orgDatabase(organization),
+        organizationId,
+        now: options.now,
+        settings: options.settings,
+        ses: options.ses,
+        previous: organization.state,
+      });
+      slice.evaluations.push(evaluation);
+      writes.push(write);
     } catch (error) {
       slice.failures.push({ organizationId, error });
     }
   }
-  await store.saveCursor(last ? '' : organizations.at(-1)!.organizationId, options.now.getTime());
+  await store.saveEvaluations(writes, {
+    after: last ? '' : organizations.at(-1)!.organizationId,
+    at: options.now.getTime(),
+  });
   return slice;
 }
