@@ -25,8 +25,10 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
   const session = locals.session!;
   const organizationId = session.organization.id;
   const superadmin = session.user.role === 'superadmin';
-  const [stats, topLinks, verdicts, activity, figures, deployment, alerts, canary, reputation] = await Promise.all([
+  const [stats, backfill, topLinks, verdicts, activity, figures, deployment, alerts, canary, reputation] = await Promise.all([
     queries.dailyStats(DAYS, now),
+    // Null once the emails that predate the rollups are counted (the cron's `rollup-backfill` job).
+    queries.rollupBackfillProgress(),
     // The same UTC days as the daily counts (the rollups count whole days).
     queries.topLinks(firstDay, now + 1, 10),
     queries.verdictCounts(firstDay, now + 1),
@@ -54,6 +56,8 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
     /** The session's organisation (never null here: a superadmin without one is sent elsewhere). */
     organization: session.organization,
     stats,
+    /** Share (0 to 1) of the older emails the figures count yet, or null: all of them. */
+    backfill,
     humansOnly,
     topLinks,
     engagement: engagementRates(stats),
