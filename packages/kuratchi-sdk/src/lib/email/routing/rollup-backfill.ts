@@ -59,6 +59,7 @@ export async function readRollupBackfill(db: D1Database): Promise<RollupBackfill
 export function rollupBackfillSlice(db: D1Database, from: number, to: number) {
   const atCursor = 'EXISTS (SELECT 1 FROM email_rollups_backfill WHERE cursor = ?1)';
   const inSlice = (alias: string) => `${alias}.rowid > ?1 AND ${alias}.rowid <= ?2 AND ${alias}.canary = 0`;
+  const bySlice = (table: string) => `emails AS e JOIN ${table} AS x ON x.email_id = e.id`;
   const add = (contributions: string) =>
     db
       .prepare(
@@ -70,8 +71,9 @@ export function rollupBackfillSlice(db: D1Database, from: number, to: number) {
       .bind(from, to);
   return [
     add(contributionsSql('emails', `WHERE ${inSlice('x')}`)),
-    add(contributionsSql('email_recipients', `JOIN emails AS e ON e.id = x.email_id WHERE ${inSlice('e')}`)),
-    add(contributionsSql('email_events', `JOIN emails AS e ON e.id = x.email_id WHERE ${inSlice('e')}`)),
+    // The slice's emails first, then their rows through the index on `email_id`.
+    add(contributionsSql('email_recipients', `WHERE ${inSlice('e')}`, bySlice('email_recipients'))),
+    add(contributionsSql('email_events', `WHERE ${inSlice('e')}`, bySlice('email_events'))),
     db.prepare('UPDATE email_rollups_backfill SET cursor = ?2 WHERE cursor = ?1').bind(from, to),
     db.prepare('DELETE FROM email_rollups_backfill WHERE cursor >= high_water'),
   ];

@@ -80,11 +80,14 @@ export const ROLLUP_SOURCES = {
 } as const satisfies Record<string, MetricSql>;
 
 /**
- * The (day, metric, key) contributions of the rows of `table` (as `x`) that `rest` selects
- * (`JOIN`s and a `WHERE`): one pass over the table joined with its metrics (a VALUES list: D1
- * caps compound SELECTs). Rows whose day is NULL count nothing.
+ * The (day, metric, key) contributions of the rows of `table` (as `x`) that `where` selects: one
+ * pass over the table joined with its metrics (a VALUES list: D1 caps compound SELECTs). Rows
+ * whose day is NULL count nothing. `from` is the FROM clause before the metrics (default the
+ * table alone): SQLite keeps the order of a CROSS JOIN, so the table that `where` narrows comes
+ * first.
+ * @see https://www.sqlite.org/optoverview.html#crossjoin
  */
-export function contributionsSql(table: keyof typeof ROLLUP_SOURCES, rest: string): string {
+export function contributionsSql(table: keyof typeof ROLLUP_SOURCES, where: string, from = `${table} AS x`): string {
   const metrics: MetricSql = ROLLUP_SOURCES[table];
   const cases = (i: 0 | 1) =>
     `CASE m.column1 ${Object.entries(metrics)
@@ -94,7 +97,7 @@ export function contributionsSql(table: keyof typeof ROLLUP_SOURCES, rest: strin
     .map((metric) => `('${metric}')`)
     .join(', ');
   return `SELECT ${cases(0)} AS day, m.column1 AS metric, ${cases(1)} AS key
-    FROM ${table} AS x CROSS JOIN (VALUES ${values}) AS m ${rest}`;
+    FROM ${from} CROSS JOIN (VALUES ${values}) AS m ${where}`;
 }
 
 /**
