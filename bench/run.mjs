@@ -4,7 +4,7 @@
 // ratio, target }). Exits non-zero when a benchmark crashed (or failed an assertion of its own), or
 // when a row has no kebab-case id or two rows share one; a target that is not met is reported, not
 // fatal.
-//   node bench/run.mjs [name…]   only these benchmarks (verify, webhook, queries, memory, park, queue, cost, clicks, api, org-kinds, purge, guard, overview)
+//   node bench/run.mjs [name…]   only these benchmarks (verify, webhook, queries, memory, park, queue, cost, clicks, event-bytes, api, org-kinds, purge, guard, overview)
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -37,6 +37,11 @@ const BENCHMARKS = [
     name: 'clicks',
     file: 'clicks.mjs',
     what: 'rows read to record one more Click (and Open) of an email with 10, 1,000 and 10,000 clicks',
+  },
+  {
+    name: 'event-bytes',
+    file: 'event-bytes.mjs',
+    what: 'database bytes per SES event recorded (docs/capacity.md)',
   },
   {
     name: 'api',

@@ -38,8 +38,16 @@ CREATE TABLE email_rollups (
   PRIMARY KEY (day, metric, key)
 ) WITHOUT ROWID;
 
+CREATE TABLE email_rollups_backfill (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  high_water INTEGER NOT NULL,
+  cursor INTEGER NOT NULL
+);
+INSERT INTO email_rollups_backfill (id, high_water, cursor)
+SELECT 1, m, 0 FROM (SELECT max(rowid) AS m FROM emails) WHERE m IS NOT NULL;
+
 CREATE TRIGGER email_rollups_emails_insert AFTER INSERT ON emails
-WHEN new.canary = 0
+WHEN new.canary = 0 AND NOT EXISTS (SELECT 1 FROM email_rollups_backfill WHERE new.rowid > cursor AND new.rowid <= high_water)
 BEGIN
   INSERT INTO email_rollups (day, metric, key, count)
   SELECT column1, column2, column3, sum(column4) FROM (VALUES
@@ -57,7 +65,7 @@ BEGIN
   ON CONFLICT DO UPDATE SET count = count + excluded.count; END;
 
 CREATE TRIGGER email_rollups_emails_update AFTER UPDATE OF sent_at, delivered_at, opened_at, clicked_at, bounced_at, bounce_type, complained_at, rejected_at, failed_at, open_count, machine_open_count, click_count, machine_click_count ON emails
-WHEN new.canary = 0
+WHEN new.canary = 0 AND NOT EXISTS (SELECT 1 FROM email_rollups_backfill WHERE new.rowid > cursor AND new.rowid <= high_water)
 BEGIN
   INSERT INTO email_rollups (day, metric, key, count)
   SELECT column1, column2, column3, sum(column4) FROM (VALUES
@@ -85,7 +93,7 @@ BEGIN
   ON CONFLICT DO UPDATE SET count = count + excluded.count; END;
 
 CREATE TRIGGER email_rollups_recipients_insert AFTER INSERT ON email_recipients
-WHEN NOT EXISTS (SELECT 1 FROM emails WHERE id = new.email_id AND canary = 1)
+WHEN NOT EXISTS (SELECT 1 FROM emails WHERE id = new.email_id AND (canary = 1 OR EXISTS (SELECT 1 FROM email_rollups_backfill b WHERE emails.rowid > b.cursor AND emails.rowid <= b.high_water)))
 BEGIN
   INSERT INTO email_rollups (day, metric, key, count)
   SELECT column1, column2, column3, sum(column4) FROM (VALUES
@@ -96,7 +104,7 @@ BEGIN
   ON CONFLICT DO UPDATE SET count = count + excluded.count; END;
 
 CREATE TRIGGER email_rollups_recipients_update AFTER UPDATE OF sent_at, bounced_at, bounce_type, complained_at ON email_recipients
-WHEN NOT EXISTS (SELECT 1 FROM emails WHERE id = new.email_id AND canary = 1)
+WHEN NOT EXISTS (SELECT 1 FROM emails WHERE id = new.email_id AND (canary = 1 OR EXISTS (SELECT 1 FROM email_rollups_backfill b WHERE emails.rowid > b.cursor AND emails.rowid <= b.high_water)))
 BEGIN
   INSERT INTO email_rollups (day, metric, key, count)
   SELECT column1, column2, column3, sum(column4) FROM (VALUES
@@ -110,7 +118,7 @@ BEGIN
   ON CONFLICT DO UPDATE SET count = count + excluded.count; END;
 
 CREATE TRIGGER email_rollups_events_insert AFTER INSERT ON email_events
-WHEN NOT EXISTS (SELECT 1 FROM emails WHERE id = new.email_id AND canary = 1)
+WHEN NOT EXISTS (SELECT 1 FROM emails WHERE id = new.email_id AND (canary = 1 OR EXISTS (SELECT 1 FROM email_rollups_backfill b WHERE emails.rowid > b.cursor AND emails.rowid <= b.high_water)))
 BEGIN
   INSERT INTO email_rollups (day, metric, key, count)
   SELECT column1, column2, column3, sum(column4) FROM (VALUES
@@ -122,7 +130,7 @@ BEGIN
   ON CONFLICT DO UPDATE SET count = count + excluded.count; END;
 
 CREATE TRIGGER email_rollups_events_update AFTER UPDATE OF occurred_at, engagement, engagement_rule, event_type, link ON email_events
-WHEN NOT EXISTS (SELECT 1 FROM emails WHERE id = new.email_id AND canary = 1)
+WHEN NOT EXISTS (SELECT 1 FROM emails WHERE id = new.email_id AND (canary = 1 OR EXISTS (SELECT 1 FROM email_rollups_backfill b WHERE emails.rowid > b.cursor AND emails.rowid <= b.high_water)))
 BEGIN
   INSERT INTO email_rollups (day, metric, key, count)
   SELECT column1, column2, column3, sum(column4) FROM (VALUES
@@ -136,33 +144,6 @@ BEGIN
     (CASE WHEN new.event_type = 'Click' AND new.link IS NOT NULL AND new.engagement IS 'machine' THEN new.occurred_at / 86400000 END, 'link_machine', new.link, 1)
   ) WHERE column1 IS NOT NULL GROUP BY column1, column2, column3 HAVING sum(column4) <> 0
   ON CONFLICT DO UPDATE SET count = count + excluded.count; END;
-
--- Backfill: the figures of the rows already there, counted once here (one pass per table; the
--- triggers above count every row written from now on).
-INSERT INTO email_rollups (day, metric, key, count)
-SELECT day, metric, key, count(*) FROM (
-  SELECT CASE m.column1 WHEN 'sent' THEN x.sent_at / 86400000 WHEN 'delivered' THEN x.delivered_at / 86400000 WHEN 'opened' THEN x.opened_at / 86400000 WHEN 'clicked' THEN x.clicked_at / 86400000 WHEN 'bounced' THEN x.bounced_at / 86400000 WHEN 'complained' THEN x.complained_at / 86400000 WHEN 'rejected' THEN x.rejected_at / 86400000 WHEN 'failed' THEN x.failed_at / 86400000 WHEN 'human_opened' THEN CASE WHEN x.open_count > x.machine_open_count THEN x.opened_at / 86400000 END WHEN 'human_clicked' THEN CASE WHEN x.click_count > x.machine_click_count THEN x.clicked_at / 86400000 END END AS day,
-    m.column1 AS metric,
-    CASE m.column1 WHEN 'sent' THEN '' WHEN 'delivered' THEN '' WHEN 'opened' THEN '' WHEN 'clicked' THEN '' WHEN 'bounced' THEN coalesce(x.bounce_type, '') WHEN 'complained' THEN '' WHEN 'rejected' THEN '' WHEN 'failed' THEN '' WHEN 'human_opened' THEN '' WHEN 'human_clicked' THEN '' END AS key
-  FROM emails AS x CROSS JOIN (VALUES ('sent'), ('delivered'), ('opened'), ('clicked'), ('bounced'), ('complained'), ('rejected'), ('failed'), ('human_opened'), ('human_clicked')) AS m
-  WHERE x.canary = 0
-) WHERE day IS NOT NULL GROUP BY day, metric, key;
-INSERT INTO email_rollups (day, metric, key, count)
-SELECT day, metric, key, count(*) FROM (
-  SELECT CASE m.column1 WHEN 'recipients_sent' THEN x.sent_at / 86400000 WHEN 'recipients_bounced' THEN x.bounced_at / 86400000 WHEN 'recipients_complained' THEN x.complained_at / 86400000 END AS day,
-    m.column1 AS metric,
-    CASE m.column1 WHEN 'recipients_sent' THEN '' WHEN 'recipients_bounced' THEN coalesce(x.bounce_type, '') WHEN 'recipients_complained' THEN '' END AS key
-  FROM email_recipients AS x CROSS JOIN (VALUES ('recipients_sent'), ('recipients_bounced'), ('recipients_complained')) AS m
-  WHERE NOT EXISTS (SELECT 1 FROM emails WHERE id = x.email_id AND canary = 1)
-) WHERE day IS NOT NULL GROUP BY day, metric, key;
-INSERT INTO email_rollups (day, metric, key, count)
-SELECT day, metric, key, count(*) FROM (
-  SELECT CASE m.column1 WHEN 'verdict_human' THEN CASE WHEN x.engagement = 'human' THEN x.occurred_at / 86400000 END WHEN 'verdict_machine' THEN CASE WHEN x.engagement = 'machine' THEN x.occurred_at / 86400000 END WHEN 'link_human' THEN CASE WHEN x.event_type = 'Click' AND x.link IS NOT NULL AND x.engagement IS NOT 'machine' THEN x.occurred_at / 86400000 END WHEN 'link_machine' THEN CASE WHEN x.event_type = 'Click' AND x.link IS NOT NULL AND x.engagement IS 'machine' THEN x.occurred_at / 86400000 END END AS day,
-    m.column1 AS metric,
-    CASE m.column1 WHEN 'verdict_human' THEN coalesce(x.engagement_rule, '') WHEN 'verdict_machine' THEN coalesce(x.engagement_rule, '') WHEN 'link_human' THEN x.link WHEN 'link_machine' THEN x.link END AS key
-  FROM email_events AS x CROSS JOIN (VALUES ('verdict_human'), ('verdict_machine'), ('link_human'), ('link_machine')) AS m
-  WHERE NOT EXISTS (SELECT 1 FROM emails WHERE id = x.email_id AND canary = 1)
-) WHERE day IS NOT NULL GROUP BY day, metric, key;
 
 -- The overview's period counts of clicks by link and of verdicts by rule read the rollups now:
 -- their indexes on `email_events` (0002, 0008) only cost a write per open and click.

@@ -139,6 +139,7 @@ export const TABLE_BOUNDS: readonly TableBound[] = [
   admin('retention_purge_progress', 'retention/', 'fixed', 'a row per organisation', job('retention-purge')),
   admin('reputation_guard_cursor', 'guard/', 'fixed', 'one row', job('reputation-guard')),
   admin('organization_storage', 'dashboard bounds/', 'fixed', 'a row per organisation', job('storage-measure')),
+  admin('rollup_backfill_progress', 'routing/', 'fixed', 'a row per organisation', job('rollup-backfill')),
 
   org('emails', 'send/', 'retention', 'grows with emails: retention', job('retention-purge')),
   org('email_events', 'ses-events/', 'retention', 'grows with emails: retention', job('retention-purge')),
@@ -151,6 +152,13 @@ export const TABLE_BOUNDS: readonly TableBound[] = [
     'never',
     'a row per day, metric and key (tens a day): kept, they outlive raw events',
     NOTHING,
+  ),
+  org(
+    'email_rollups_backfill',
+    'routing/',
+    'fixed',
+    'one row while the emails older than the rollups are counted',
+    job('rollup-backfill'),
   ),
   org('email_tags', 'send/', 'retention', 'a row per tag of an email; deleted with its email', job('retention-purge')),
   org(

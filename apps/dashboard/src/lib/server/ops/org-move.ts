@@ -14,6 +14,7 @@ import {
   OrgDatabaseError,
   OrgMoveError,
   readOrgDatabaseLocation,
+  readRollupBackfill,
   recordOrgMoveVerification,
   settledOrgMove,
   startOrgMove,
@@ -95,6 +96,13 @@ export async function orgMoveStep(
     const source = (location: OrgDatabaseLocation) => openOrgDatabase(env, id, { ...location, movingSince: null });
     switch (step.step) {
       case 'start': {
+        // Not while its rollups are backfilled: the copy would carry their short figures.
+        const backfill = await readRollupBackfill(source(await readOrgDatabaseLocation(env.ADMIN_DB, id)));
+        if (backfill)
+          throw new OrgMoveError(
+            'backfilling',
+            `organization ${id}'s daily rollups are still being backfilled (${Math.floor((100 * backfill.cursor) / backfill.highWater)} % done by the cron's rollup-backfill job): move it once they are`,
+          );
         const location = await startOrgMove(env.ADMIN_DB, id, now.getTime());
         await clearOrgTables(target);
         return Response.json({

@@ -13,6 +13,7 @@ import { emailTracking } from '../tracking';
 import { reconcileJob } from '../reconcile/job';
 import { reconcileExportJob } from '../reconcile/export-job';
 import { retentionPurgeJob } from '../retention/job';
+import { rollupBackfillJob } from '../retention/rollup-backfill-job';
 import { runReputationGuard } from '../reputation/guard-job';
 import { runSesViewJob } from '../reputation/ses-view';
 import { runSesTenantJob } from '../tenants/job';
@@ -102,6 +103,9 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
     // With KURATCHI_SES_TENANTS=on: each organisation's suppression list and its SES tenant's
     // list agree, once the tenant exists (../suppressions/job).
     suppressionSyncJob(env),
+    // Counts into the daily rollups the emails that predate them (org migration 0011), a bounded
+    // slice per run; before the purge, which waits for it (../retention/rollup-backfill-job).
+    rollupBackfillJob(env),
     // Deletes events and emails past each organisation's retention (KURATCHI_RETENTION_*, or the
     // override a superadmin set), a bounded slice per run, resuming where the last stopped (../retention/job).
     retentionPurgeJob(env),

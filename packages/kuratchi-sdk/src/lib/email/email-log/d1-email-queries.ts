@@ -2,6 +2,7 @@ import type { D1Database } from '@cloudflare/workers-types';
 import type { EmailRecipient, EmailRow, EmailStatus, SesEventSource } from '../model.js';
 import { EMAIL_SELECT_LIST, emailFromSql, RECIPIENT_SELECT_LIST, type EmailSqlRow } from '../routing/columns.js';
 import { DAY_MS, rollupDay, type RollupMetric } from '../routing/rollups.js';
+import { readRollupBackfill } from '../routing/rollup-backfill.js';
 import { createD1LinkStats } from './d1-link-stats.js';
 import { createD1VerdictStats } from './d1-verdict-stats.js';
 import { createD1EventFeed, lastEventSql, type LastEvent } from './d1-event-feed.js';
@@ -267,6 +268,16 @@ export function createD1EmailQueries(db: D1Database) {
         if (byType) day[byType] += row.count;
       }
       return stats;
+    },
+
+    /**
+     * How far the rollup backfill of the emails already there when the rollups began has come
+     * (routing/rollup-backfill.ts), as the share of those emails counted (0 to 1), or null when
+     * every email is counted: until then the daily figures and totals are short.
+     */
+    async rollupBackfillProgress(): Promise<number | null> {
+      const marker = await readRollupBackfill(db);
+      return marker ? marker.cursor / marker.highWater : null;
     },
 
     /**

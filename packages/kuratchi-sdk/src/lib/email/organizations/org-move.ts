@@ -21,7 +21,10 @@ import { ORG_LOCATION_CACHE_TTL_MS, readOrgDatabaseLocation, type OrgDatabaseLoc
 export const ORG_MOVE_SETTLE_MS = ORG_LOCATION_CACHE_TTL_MS + 30_000;
 
 /** Why a move step was refused (nothing changed). */
-export type OrgMoveErrorCode = 'not-on-d1' | 'already-moving' | 'not-moving' | 'settling' | 'not-verified';
+/** `backfilling`: its daily rollups are still being backfilled (routing/rollup-backfill.ts): a copy
+ * would carry figures that are short, with no marker left to finish them. */
+export type OrgMoveErrorCode =
+  'not-on-d1' | 'already-moving' | 'not-moving' | 'settling' | 'not-verified' | 'backfilling';
 
 /** A move step was refused: the organisation is not in the state that step needs. */
 export class OrgMoveError extends Error {

@@ -78,10 +78,10 @@ describe.each(ORG_DATABASE_KINDS)('purging an organisation on $kind', ({ db, org
     const fresh = await seedEmails(db, organizationId, 'new', 3, 1);
     const options = { adminDb: env.ADMIN_DB, orgDb: db, organizationId, policy, now, emailSlice: 10 };
 
-    // A budget of one slice (7 statements): 10 emails, then it stops, not caught up.
-    const first = await purgeOrganization({ ...options, budget: budget(7) });
+    // A budget of the backfill check and one slice (1 + 7 statements): 10 emails, then it stops.
+    const first = await purgeOrganization({ ...options, budget: budget(8) });
     expect(first).toMatchObject({ emailsDeleted: 10, caughtUp: false });
-    expect(first.queries).toBeLessThanOrEqual(7);
+    expect(first.queries).toBeLessThanOrEqual(8);
     expect(await count(db, 'emails')).toBe(18);
 
     const rest = await purgeOrganization({ ...options, budget: budget() });
@@ -141,6 +141,25 @@ describe.each(ORG_DATABASE_KINDS)('purging an organisation on $kind', ({ db, org
       keptParked: 0,
     });
     expect(await count(env.ADMIN_DB, 'email_message_lookup')).toBe(0);
+  });
+
+  it('deletes nothing while the rollups are backfilled, then purges', async () => {
+    await seedEmails(db, organizationId, 'backfilled', 2, 40);
+    // The marker of org migration 0011 over these emails: the rollup-backfill job has not counted them yet.
+    await db.prepare('INSERT INTO email_rollups_backfill (id, high_water, cursor) VALUES (1, 1e12, 0)').run();
+    const options = { adminDb: env.ADMIN_DB, orgDb: db, organizationId, policy, now };
+    expect(await purgeOrganization({ ...options, budget: budget() })).toMatchObject({
+      waitingForBackfill: true,
+      emailsDeleted: 0,
+      eventsDeleted: 0,
+      queries: 1,
+    });
+    expect(await count(db, 'emails')).toBe(2);
+    await db.prepare('DELETE FROM email_rollups_backfill').run();
+    expect(await purgeOrganization({ ...options, budget: budget() })).toMatchObject({
+      waitingForBackfill: false,
+      emailsDeleted: 2,
+    });
   });
 
   it('never touches the suppression list', async () => {

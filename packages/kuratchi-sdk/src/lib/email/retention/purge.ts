@@ -41,6 +41,11 @@ export interface OrganizationPurge {
   keptParked: number;
   /** Nothing past the retention is left (but emails kept for their parked events). */
   caughtUp: boolean;
+  /**
+   * Nothing was purged: the organisation's rollups are still being backfilled (the
+   * `rollup-backfill` job), and rows deleted before they are counted would lose their figures.
+   */
+  waitingForBackfill: boolean;
   /** Statements sent. */
   queries: number;
 }
@@ -67,7 +72,8 @@ interface OldEmail {
  * first, then in one batch their events, recipients, reconciliation rows and the emails (whose
  * trigger deletes their search rows). Then the events recorded before the events cutoff
  * (`email_events_by_occurred`); their emails keep their status, times and counts. The suppression
- * list and daily rollups are never touched.
+ * list and daily rollups are never touched. An organisation whose rollups are still being
+ * backfilled (routing/rollup-backfill.ts) is not purged until they are.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  * @see https://www.sqlite.org/json1.html#jeach
  */
@@ -77,12 +83,26 @@ export async function purgeOrganization(options: PurgeOrganizationOptions): Prom
   const eventSlice = options.eventSlice ?? 500;
   const clock = options.clock ?? Date.now;
   const cutoffs = retentionCutoffs(options.policy, options.now);
-  const result: OrganizationPurge = { emailsDeleted: 0, eventsDeleted: 0, keptParked: 0, caughtUp: false, queries: 0 };
+  const result: OrganizationPurge = {
+    emailsDeleted: 0,
+    eventsDeleted: 0,
+    keptParked: 0,
+    caughtUp: false,
+    waitingForBackfill: false,
+    queries: 0,
+  };
   const spend = (n: number) => {
     budget.queriesLeft -= n;
     result.queries += n;
   };
   const canSpend = (n: number) => budget.queriesLeft >= n && clock() < budget.deadline;
+
+  // The rollup backfill's marker (org migration 0011): while it is there, nothing is deleted.
+  spend(1);
+  if (await orgDb.prepare('SELECT 1 AS pending FROM email_rollups_backfill').first()) {
+    result.waitingForBackfill = true;
+    return result;
+  }
 
   // Emails, oldest first; `after` steps past the ones kept for their parked events.
   let emailsDone = false;

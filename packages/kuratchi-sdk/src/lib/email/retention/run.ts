@@ -33,6 +33,8 @@ export interface RetentionPurgeRun {
   emailsDeleted: number;
   eventsDeleted: number;
   keptParked: number;
+  /** Organisations not purged yet because their rollups are still being backfilled. */
+  waitingForBackfill: number;
   /** Statements sent, the admin database's included. */
   queries: number;
   /** Organisations left for the next run (the budget ran out before them). */
@@ -58,6 +60,7 @@ export async function runRetentionPurge(options: RunRetentionPurgeOptions): Prom
     emailsDeleted: 0,
     eventsDeleted: 0,
     keptParked: 0,
+    waitingForBackfill: 0,
     queries: 1,
     left: 0,
     failures: [],
@@ -97,6 +100,7 @@ export async function runRetentionPurge(options: RunRetentionPurgeOptions): Prom
       run.emailsDeleted += purge.emailsDeleted;
       run.eventsDeleted += purge.eventsDeleted;
       run.keptParked += purge.keptParked;
+      if (purge.waitingForBackfill) run.waitingForBackfill++;
       run.queries += purge.queries + 1;
     } catch (error) {
       run.failures.push(

@@ -57,3 +57,14 @@ export { OrgDatabaseError } from './errors.js';
 export type { OrgDatabaseErrorCode } from './errors.js';
 export { MessageBindingError } from './errors.js';
 export type { MessageBindingErrorCode } from './errors.js';
+export { contributionsSql, pendingBackfillSql, ROLLUP_SOURCES } from './rollups.js';
+export {
+  backfillRollups,
+  DEFAULT_ROLLUP_BACKFILL_SLICE,
+  readRollupBackfill,
+  ROLLUP_BACKFILL_SLICE_QUERIES,
+  rollupBackfillSlice,
+} from './rollup-backfill.js';
+export type { OrganizationRollupBackfill, RollupBackfillBudget, RollupBackfillMarker } from './rollup-backfill.js';
+export { DEFAULT_ROLLUP_BACKFILL_BUDGET, runRollupBackfill } from './rollup-backfill-run.js';
+export type { RollupBackfillRun, RunRollupBackfillOptions } from './rollup-backfill-run.js';

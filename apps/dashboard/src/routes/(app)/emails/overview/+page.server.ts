@@ -25,35 +25,40 @@ export const load: PageServerLoad = async ({ locals, platform, url }) => {
   const session = locals.session!;
   const organizationId = session.organization.id;
   const superadmin = session.user.role === 'superadmin';
-  const [stats, topLinks, verdicts, activity, figures, deployment, alerts, canary, reputation] = await Promise.all([
-    queries.dailyStats(DAYS, now),
-    // The same UTC days as the daily counts (the rollups count whole days).
-    queries.topLinks(firstDay, now + 1, 10),
-    queries.verdictCounts(firstDay, now + 1),
-    queries.ingestionActivity(),
-    // The organisation's own figures; the deployment's totals for a superadmin only.
-    readIngestionFigures(adminDb, organizationId, now),
-    superadmin ? readIngestionFigures(adminDb, undefined, now) : null,
-    // The organisation's alerts; a superadmin also sees the deployment's (dead letters, SNS).
-    createD1IncidentStore(adminDb).list({
-      organizationId,
-      deployment: superadmin,
-      since: now - CLEARED_ALERTS_MS,
-      limit: 30,
-    }),
-    canaryHealth(platform!.env),
-    organizationReputation(
-      adminDb,
-      await locals.kuratchi.orgDatabaseClient(organizationId),
-      organizationId,
-      readReputationSettings(platform!.env),
-      new Date(now),
-    ),
-  ]);
+  const [stats, backfill, topLinks, verdicts, activity, figures, deployment, alerts, canary, reputation] =
+    await Promise.all([
+      queries.dailyStats(DAYS, now),
+      // Null once the emails that predate the rollups are counted (the cron's `rollup-backfill` job).
+      queries.rollupBackfillProgress(),
+      // The same UTC days as the daily counts (the rollups count whole days).
+      queries.topLinks(firstDay, now + 1, 10),
+      queries.verdictCounts(firstDay, now + 1),
+      queries.ingestionActivity(),
+      // The organisation's own figures; the deployment's totals for a superadmin only.
+      readIngestionFigures(adminDb, organizationId, now),
+      superadmin ? readIngestionFigures(adminDb, undefined, now) : null,
+      // The organisation's alerts; a superadmin also sees the deployment's (dead letters, SNS).
+      createD1IncidentStore(adminDb).list({
+        organizationId,
+        deployment: superadmin,
+        since: now - CLEARED_ALERTS_MS,
+        limit: 30,
+      }),
+      canaryHealth(platform!.env),
+      organizationReputation(
+        adminDb,
+        await locals.kuratchi.orgDatabaseClient(organizationId),
+        organizationId,
+        readReputationSettings(platform!.env),
+        new Date(now),
+      ),
+    ]);
   return {
     /** The session's organisation (never null here: a superadmin without one is sent elsewhere). */
     organization: session.organization,
     stats,
+    /** Share (0 to 1) of the older emails the figures count yet, or null: all of them. */
+    backfill,
     humansOnly,
     topLinks,
     engagement: engagementRates(stats),
