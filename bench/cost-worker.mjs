@@ -215,7 +215,9 @@ export default {
             for (const item of items) counts.queueWrites += queueOperations(item.body);
           },
         };
-        const report = await consumeSesEventQueue(batch, sink(env, counts), resend);
+        // The consumer archives the batch's raw messages (queued mode): one R2 object per batch.
+        const archive = createR2SnsArchive(countingR2(env.SES_ARCHIVE, counts), { knownCertificates });
+        const report = await consumeSesEventQueue(batch, sink(env, counts), resend, archive);
         for (const [name, n] of report.counts) if (name.startsWith('outcome:')) tally(name.slice(8), n);
       }
     } else {
