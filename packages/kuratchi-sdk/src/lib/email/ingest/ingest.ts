@@ -73,7 +73,9 @@ export interface SesEventIngestorOptions extends EventSinkPorts {
    */
   archive?: SnsArchive;
   /**
-   * Direct mode's webhook, whose answers `webhookResponse` counts with the same admin store: the
+   * The webhook's own ingestor, whose answers `webhookResponse` counts. Queued mode: a `queued`
+   * answer's figures travel in its queue message (`answer`) and the consumer counts them
+   * (`countedByConsumer`), so the POST writes nothing after its response. Direct mode: the
    * figures of an `applied` answer are counted ahead in the route lookup's batch (so an applied
    * event costs two D1 round trips: the route, the organisation's batch), and the result carries
    * their receipt (`counted`), which the counting after the response corrects when the answer is
@@ -186,6 +188,7 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
     let archiveKey: string | undefined;
     if (options.enqueue) {
       const next = await queueMessageOf(body, verified, message, ses);
+      if (options.countAnswersAhead) next.queued.answer = 'queued';
       archiveKey = next.archiveKey;
       if (queueMessageBytes(next.queued) <= MAX_QUEUE_MESSAGE_BYTES) {
         try {
@@ -194,7 +197,9 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
           log.error = error instanceof Error ? error.message : String(error);
           return webhookAnswer('unavailable', log, 'queue-send-failed', 'the SES events queue refused the event');
         }
-        return webhookAnswer('queued', log);
+        return options.countAnswersAhead
+          ? { ...webhookAnswer('queued', log), countedByConsumer: true }
+          : webhookAnswer('queued', log);
       }
     } else archiveKey = await archiveHere(body, verified, ses);
     // The lag is taken before recording, so the one counted ahead is the one answered.

@@ -2,6 +2,7 @@ import type { MessageBatch, Queue } from '@cloudflare/workers-types';
 import { queueSendBatches } from './queue-batches.js';
 import { consumeSesEventBatch, retryDelaySeconds, type ConsumeReport, type QueuedDelivery } from './consume-batch.js';
 import { archiveQueuedMessages } from './archive-queued.js';
+import { queuedAnswerCounterNames } from './answer-figures.js';
 import type { SnsArchive } from '../archive/ports.js';
 import { addCount, createIngestionTally } from '../routing/ingestion-figures.js';
 import type { DeadLetterStore } from '../routing/ports.js';
@@ -70,6 +71,7 @@ export async function consumeSesEventQueue(
     else if (verdict?.action === 'defer' && !requeued) message.retry({ delaySeconds: 0 });
     else message.ack();
   }
+  countQueuedAnswers(deliveries, report);
   const at = clock().getTime();
   try {
     const { counts, lagsMs, organizations } = report;
@@ -91,6 +93,20 @@ export async function consumeSesEventQueue(
     ? console.error
     : console.log)(JSON.stringify(line));
   return report;
+}
+
+/**
+ * Adds the webhook's figures of each `queued` answer it left to the consumer (`answer`) whose
+ * message is acked now: a retried or deferred message is counted when it is acked later, so each
+ * answer counts once.
+ */
+function countQueuedAnswers(deliveries: readonly QueuedDelivery[], report: ConsumeReport): void {
+  let answers = 0;
+  for (const delivery of deliveries) {
+    const action = report.verdicts.get(delivery.id)?.action;
+    if (action !== 'retry' && action !== 'defer' && readSesEventQueueMessage(delivery.body)?.answer) answers++;
+  }
+  if (answers) for (const name of queuedAnswerCounterNames()) addCount(report.counts, name, answers);
 }
 
 /** The report of a batch none of which was recorded: every delivery retried for `reason`. */

@@ -30,6 +30,12 @@ export interface SesEventQueueMessage {
    * the message fits in a queue message. Absent once archived (`archiveKey` then names it).
    */
   raw?: ArchivedSnsMessage;
+  /**
+   * The webhook answered `queued` and left its figures to the consumer (`received`, `verified`,
+   * `notification`, `outcome:queued`: `queuedAnswerCounterNames`), which adds them to its batch's
+   * write once it acks the message, so the POST writes nothing after its response.
+   */
+  answer?: 'queued';
 }
 
 /**
@@ -111,6 +117,7 @@ export function readSesEventQueueMessage(body: unknown): SesEventQueueMessage | 
       archiveKey: m.archiveKey as string | undefined,
     }),
     ...(raw ? { raw } : {}),
+    ...(m.answer === 'queued' ? { answer: 'queued' as const } : {}),
   };
 }
 
