@@ -139,6 +139,7 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
    * archives only the certificate and the raw message travels in the queue message for the
    * consumer to archive in its batch object; when that would pass the queue's message size limit,
    * the message is archived here, as in direct mode, and only its key travels.
+   * @see https://developers.cloudflare.com/queues/platform/limits/ (128 KB per message)
    */
   async function queueMessageOf(
     body: string,
