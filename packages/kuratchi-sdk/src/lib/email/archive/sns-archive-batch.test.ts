@@ -167,7 +167,9 @@ describe('queued mode: the consumer archives one object per batch', () => {
       failing,
     );
     const result = await getQueueResult(first, createExecutionContext());
-    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId).sort()).toEqual(first.messages.map((m) => m.id).sort());
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId).sort()).toEqual(
+      first.messages.map((m) => m.id).sort(),
+    );
     expect(result.explicitAcks).toEqual([]);
     expect(report.counts.get('consumer:retried')).toBe(3);
     expect(await events()).toBe(before);
