@@ -5,7 +5,8 @@ import { countRows, d1SinkPorts, insertEmail, ORGS, seedOrganizations } from '..
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { createSnsSigner, type SnsSigner } from '../testing/sns-signer.js';
 import { createSesEventIngestor } from '../ingest/ingest.js';
-import { consumeSesEventQueue } from '../ingest/queue-consumer.js';
+import { consumeSesEventQueue, deadLetterSesEventQueue } from '../ingest/queue-consumer.js';
+import { createD1DeadLetterStore } from '../routing/d1-dead-letter-store.js';
 import { MAX_QUEUE_MESSAGE_BYTES, queueMessageBytes, type SesEventQueueMessage } from '../ingest/queue-message.js';
 import { rebuildFromArchivePage } from '../ingest/archive-rebuild.js';
 import { buildProofBundle } from './proof-bundle.js';
@@ -227,6 +228,36 @@ describe('queued mode: the consumer archives one object per batch', () => {
     });
     expect((await createR2SnsArchive(env.SES_ARCHIVE).getMessage(key!))!.body).toBe(post.body);
   }, 90_000);
+});
+
+describe('the dead-letter queue', () => {
+  it('archives the raw messages it holds before dead-lettering them; R2 failing, it keeps them unarchived', async () => {
+    const { sent } = await threeQueued();
+    const keyOf = (sns: string) =>
+      env.ADMIN_DB.prepare('SELECT archive_key AS key FROM email_event_dead_letters WHERE sns_message_id = ?')
+        .bind(sns)
+        .first<string | null>('key');
+    const letters = createD1DeadLetterStore(env.ADMIN_DB);
+    const real = createR2SnsArchive(env.SES_ARCHIVE);
+    const failing: SnsArchive = {
+      ...real,
+      putBatch: async () => {
+        throw new Error('R2 unavailable');
+      },
+    };
+    const dlq = (messages: SesEventQueueMessage[]) =>
+      createMessageBatch(
+        'kuratchi-ses-events-dlq',
+        messages.map((body, i) => ({ id: `d-${i}`, timestamp: NOW, attempts: 11, body })),
+      );
+    expect(await deadLetterSesEventQueue(dlq(sent.slice(0, 2)), letters, NOW, real)).toBe(2);
+    for (const message of sent.slice(0, 2)) {
+      const key = await keyOf(message.snsMessageId);
+      expect((await real.getMessage(key!))!.body).toBe(message.raw!.body);
+    }
+    expect(await deadLetterSesEventQueue(dlq(sent.slice(2)), letters, NOW, failing)).toBe(1);
+    expect(await keyOf(sent[2]!.snsMessageId)).toBeNull();
+  });
 });
 
 describe('both layouts read alike', () => {
