@@ -171,7 +171,8 @@ export default {
           fetchCertificate: async () => input.pem,
           keyCache,
           archive: createR2SnsArchive(countingR2(env.SES_ARCHIVE, counts), { knownCertificates }),
-          countAnswersAhead: !input.queued,
+          // As the façade's webhook: queued answers are counted by the consumer, direct ones ahead.
+          countAnswersAhead: true,
           ...(input.queued
             ? {
                 enqueue: async (message) => {
@@ -183,7 +184,7 @@ export default {
         });
         const result = await ingestor.ingest(body);
         tally(result.body.outcome);
-        await countWebhookAnswer(ports.adminStore, result, Date.now());
+        if (!result.countedByConsumer) await countWebhookAnswer(ports.adminStore, result, Date.now());
       }
     } else if (url.pathname === '/consume') {
       const size = input.batchSize ?? 100;
@@ -215,7 +216,9 @@ export default {
             for (const item of items) counts.queueWrites += queueOperations(item.body);
           },
         };
-        const report = await consumeSesEventQueue(batch, sink(env, counts), resend);
+        // The consumer archives the batch's raw messages (queued mode): one R2 object per batch.
+        const archive = createR2SnsArchive(countingR2(env.SES_ARCHIVE, counts), { knownCertificates });
+        const report = await consumeSesEventQueue(batch, sink(env, counts), resend, archive);
         for (const [name, n] of report.counts) if (name.startsWith('outcome:')) tally(name.slice(8), n);
       }
     } else {

@@ -204,6 +204,9 @@ if (!ONLY || ONLY === 'workerd') {
     port: await freePort(),
     d1Databases: ['ADMIN_DB', ...ORGS.map((o) => o.binding)],
     d1Persist: false,
+    // The raw archive, bound as wrangler.toml binds it (queued mode: the consumer archives).
+    r2Buckets: ['SES_ARCHIVE'],
+    r2Persist: false,
     bindings: { KURATCHI_ENVIRONMENT: 'production', KURATCHI_ALLOWED_TOPIC_ARNS: TOPIC },
     // As wrangler.dev.toml: the producer binding and the consumer of the queue (this Worker).
     queueProducers: WORKERD_MODE === 'direct' ? {} : { SES_EVENTS_QUEUE: { queueName: 'kuratchi-ses-events' } },

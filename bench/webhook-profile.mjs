@@ -129,6 +129,7 @@ function inclusiveSteps() {
     'readSnsBody',
     'verifySnsMessageWithCertificate',
     'archiveVerifiedSnsMessage',
+    'archiveCertificateOf',
     'putMessage',
     'sha256Hex',
     'parseSesEvent',

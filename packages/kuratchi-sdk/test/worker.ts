@@ -34,6 +34,7 @@ export default {
       env: env as unknown as Record<string, unknown>,
       allowedTopicArns: [],
       queue: env.SES_EVENTS_QUEUE,
+      archive: env.SES_ARCHIVE,
       now: () => now,
     });
     await tracking.queue(batch);

@@ -10,8 +10,16 @@ export {
   certificateArchiveKey,
   sha256Hex,
   archiveVerifiedSnsMessage,
+  archiveCertificateOf,
 } from './sns-archive.js';
 export type { ArchivedSesFields } from './sns-archive.js';
+export {
+  archiveSnsMessageBatch,
+  batchEntryKey,
+  snsArchiveBatchKey,
+  splitArchiveKey,
+  BATCH_ENTRY_SEPARATOR,
+} from './sns-archive-batch.js';
 export { describeSesEvent } from './proof-statement.js';
 export { PROOF_BUNDLE_FORMAT, PROOF_BUNDLE_VERSION, buildProofBundle } from './proof-bundle.js';
 export type { ProofBundle, ProofEventInput, BuildProofBundleOptions } from './proof-bundle.js';
@@ -25,6 +33,7 @@ export type {
 } from './proof-verify.js';
 export type {
   SnsArchive,
+  ArchivedSnsMessage,
   ArchivedSnsMessageMetadata,
   ArchivedSnsMessageEntry,
   ArchivedSnsMessagePage,

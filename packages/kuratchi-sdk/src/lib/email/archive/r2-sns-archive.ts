@@ -1,5 +1,7 @@
 import type { R2Bucket, R2ListOptions } from '@cloudflare/workers-types';
-import type { ArchivedSnsMessageMetadata, ArchivedSnsMessagePage, SnsArchive } from './ports.js';
+import { readArchivedSnsMetadata } from './archive-metadata.js';
+import type { ArchivedSnsMessage, ArchivedSnsMessageEntry, ArchivedSnsMessagePage, SnsArchive } from './ports.js';
+import { batchEntryKey, decodeArchiveBatch, encodeArchiveBatch, splitArchiveKey } from './sns-archive-batch.js';
 
 /** Options of {@link createR2SnsArchive}. */
 export interface R2SnsArchiveOptions {
@@ -15,32 +17,61 @@ export interface R2SnsArchiveOptions {
 const MAX_KNOWN_CERTIFICATES = 64;
 /** What R2 lists at most per call. */
 const MAX_LIST_LIMIT = 1000;
-const MESSAGE_METADATA_FIELDS = [
-  'type',
-  'topicArn',
-  'snsMessageId',
-  'snsTimestamp',
-  'certificateUrl',
-  'certificateKey',
-  'certificateSha256',
-] as const;
+/** Most batch objects whose decoded messages an archive keeps (those of the last listing). */
+const MAX_CACHED_BATCHES = 1000;
+/** `customMetadata.layout` of a batch object. */
+const BATCH_LAYOUT = 'batch';
+/** Marks a cursor of this adapter's own: the key to list after (a listing stopped mid-page). */
+const AFTER_KEY = 'after:';
+
+/** A batch object's messages by SNS MessageId, with its upload time. */
+interface DecodedBatch {
+  messages: Map<string, ArchivedSnsMessage>;
+  uploaded: Date;
+}
 
 /**
- * The raw archive on an R2 bucket (binding `SES_ARCHIVE`): each SNS message as one object whose
- * body is the POST body (`text/plain; charset=UTF-8`, as SNS posts it) and whose
- * `customMetadata` is {@link ArchivedSnsMessageMetadata}; each certificate as one PEM object,
- * written only when no object is at its key yet (`onlyIf`: etag does not match `*`).
- * Listing asks R2 for the custom metadata, so a rebuild filters messages without reading bodies.
+ * The raw archive on an R2 bucket (binding `SES_ARCHIVE`), in two layouts read alike: a message's
+ * own object (the webhook's) whose body is the POST body (`text/plain; charset=UTF-8`, as SNS
+ * posts it) and whose `customMetadata` is its `ArchivedSnsMessageMetadata`; and a batch object
+ * (the queue consumer's, `sns-archive-batch.ts`: NDJSON, `customMetadata.layout` `batch`), whose
+ * messages are read at `<key>#<SNS MessageId>`. Each certificate is one PEM object, written only
+ * when no object is at its key yet (`onlyIf`: etag does not match `*`). Listing asks R2 for the
+ * custom metadata, so a rebuild filters own objects without reading bodies; a batch object is
+ * read once per listing (and kept for the reads that follow).
  * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/
  * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/#conditional-operations
  */
 export function createR2SnsArchive(bucket: R2Bucket, options: R2SnsArchiveOptions = {}): SnsArchive {
   const known = options.knownCertificates ?? new Set<string>();
+  const batches = new Map<string, DecodedBatch | null>();
+
+  async function readBatch(key: string): Promise<DecodedBatch | null> {
+    if (batches.has(key)) return batches.get(key)!;
+    const object = await bucket.get(key);
+    const decoded = object
+      ? {
+          messages: new Map(decodeArchiveBatch(await object.text()).map((m) => [m.metadata.snsMessageId, m])),
+          uploaded: object.uploaded,
+        }
+      : null;
+    if (batches.size >= MAX_CACHED_BATCHES) batches.clear();
+    batches.set(key, decoded);
+    return decoded;
+  }
+
   return {
     async putMessage(key, body, metadata) {
       await bucket.put(key, body, {
         httpMetadata: { contentType: 'text/plain; charset=UTF-8' },
         customMetadata: { ...metadata },
+      });
+    },
+
+    async putBatch(key, messages) {
+      await bucket.put(key, encodeArchiveBatch(messages), {
+        httpMetadata: { contentType: 'application/x-ndjson' },
+        customMetadata: { layout: BATCH_LAYOUT, messages: String(messages.length) },
       });
     },
 
@@ -57,10 +88,16 @@ export function createR2SnsArchive(bucket: R2Bucket, options: R2SnsArchiveOption
     },
 
     async getMessage(key) {
+      const { objectKey, snsMessageId } = splitArchiveKey(key);
+      if (snsMessageId !== undefined) {
+        const batch = await readBatch(objectKey);
+        const message = batch?.messages.get(snsMessageId);
+        return batch && message ? { ...message, uploaded: batch.uploaded } : null;
+      }
       const object = await bucket.get(key);
       if (!object) return null;
       const body = await object.text();
-      const metadata = readMetadata(object.customMetadata);
+      const metadata = readArchivedSnsMetadata(object.customMetadata);
       return metadata ? { body, metadata, uploaded: object.uploaded } : null;
     },
 
@@ -70,38 +107,35 @@ export function createR2SnsArchive(bucket: R2Bucket, options: R2SnsArchiveOption
     },
 
     async listMessages({ prefix, cursor, startAfter, limit }): Promise<ArchivedSnsMessagePage> {
+      const most = Math.min(Math.max(1, limit), MAX_LIST_LIMIT);
+      const after = cursor?.startsWith(AFTER_KEY) ? cursor.slice(AFTER_KEY.length) : undefined;
       // `include` is honoured from compatibility date 2022-08-04 on (the base types lack it).
       const listOptions: R2ListOptions & { include: ['customMetadata'] } = {
         prefix: prefix ?? 'sns/',
-        limit: Math.min(Math.max(1, limit), MAX_LIST_LIMIT),
+        limit: most,
         include: ['customMetadata'],
-        ...(cursor ? { cursor } : startAfter ? { startAfter } : {}),
+        ...(after ? { startAfter: after } : cursor ? { cursor } : startAfter ? { startAfter } : {}),
       };
       const listed = await bucket.list(listOptions);
-      const entries = listed.objects.flatMap((object) => {
-        const metadata = readMetadata(object.customMetadata);
-        return metadata ? [{ key: object.key, metadata }] : [];
-      });
+      batches.clear();
+      const entries: ArchivedSnsMessageEntry[] = [];
+      for (const [index, object] of listed.objects.entries()) {
+        if (object.customMetadata?.layout !== BATCH_LAYOUT) {
+          const metadata = readArchivedSnsMetadata(object.customMetadata);
+          if (metadata) entries.push({ key: object.key, metadata });
+          continue;
+        }
+        const batch = await readBatch(object.key);
+        const messages = batch ? [...batch.messages.values()] : [];
+        // A page holds at most `limit` messages, unless one batch object alone holds more.
+        if (entries.length > 0 && entries.length + messages.length > most) {
+          return { entries, cursor: `${AFTER_KEY}${listed.objects[index - 1]!.key}` };
+        }
+        for (const { metadata } of messages) {
+          entries.push({ key: batchEntryKey(object.key, metadata.snsMessageId), metadata });
+        }
+      }
       return listed.truncated ? { entries, cursor: listed.cursor } : { entries };
     },
-  };
-}
-
-/** The archive metadata of an object, or null when it is not one this archive wrote. */
-function readMetadata(custom: Record<string, string> | undefined): ArchivedSnsMessageMetadata | null {
-  if (!custom) return null;
-  for (const field of MESSAGE_METADATA_FIELDS) if (typeof custom[field] !== 'string') return null;
-  const type = custom.type;
-  if (type !== 'Notification' && type !== 'SubscriptionConfirmation' && type !== 'UnsubscribeConfirmation') return null;
-  return {
-    type,
-    topicArn: custom.topicArn!,
-    snsMessageId: custom.snsMessageId!,
-    snsTimestamp: custom.snsTimestamp!,
-    certificateUrl: custom.certificateUrl!,
-    certificateKey: custom.certificateKey!,
-    certificateSha256: custom.certificateSha256!,
-    ...(custom.sesMessageId ? { sesMessageId: custom.sesMessageId } : {}),
-    ...(custom.eventType ? { eventType: custom.eventType } : {}),
   };
 }

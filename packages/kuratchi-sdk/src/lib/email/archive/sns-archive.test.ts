@@ -7,7 +7,6 @@ import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { createSnsSigner, type SnsSigner } from '../testing/sns-signer.js';
 import { createSesEventIngestor, type SesEventIngestorOptions } from '../ingest/ingest.js';
 import type { SnsArchive } from './ports.js';
-import type { SesEventQueueMessage } from '../ingest/queue-message.js';
 import { certificateArchiveKey, sha256Hex, snsArchiveHourPrefix, snsArchiveKey } from './sns-archive.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
@@ -152,21 +151,6 @@ describe('ingest with the raw archive', () => {
     expect(enqueue).not.toHaveBeenCalled();
     expect(await countRows(env.ORG_DB_ACME, 'email_events')).toBe(before);
     expect(await countRows(env.ADMIN_DB, 'parked_email_events')).toBe(parked);
-  });
-
-  it('queued mode: archives before enqueueing, and the queue message carries the archive key', async () => {
-    const email = await sentEmail();
-    const { body, signed } = await notification(email.sesMessageId);
-    const sent: SesEventQueueMessage[] = [];
-    const enqueue = vi.fn(async (message: SesEventQueueMessage) => {
-      // The archived object is there by the time the event is enqueued.
-      expect(await env.SES_ARCHIVE.head(snsArchiveKey(signed))).not.toBeNull();
-      sent.push(message);
-    });
-    expect((await ingestor({ enqueue }).ingest(body)).body.outcome).toBe('queued');
-    expect(sent).toEqual([
-      expect.objectContaining({ snsMessageId: signed.MessageId, archiveKey: snsArchiveKey(signed) }),
-    ]);
   });
 
   it('an unverified message is never archived', async () => {

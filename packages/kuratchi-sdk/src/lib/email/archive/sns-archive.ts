@@ -50,23 +50,22 @@ export interface ArchivedSesFields {
 }
 
 /**
- * Archives a verified SNS message: first its signing certificate (once per URL), then the POST
- * body as received under {@link snsArchiveKey}, with the metadata a rebuild and a proof need.
- * Resolves with the message's key once both are stored; throws what the archive throws.
- * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/#bucket-method-definitions
+ * Archives a verified SNS message's signing certificate (once per URL) and resolves with the
+ * metadata its message is archived with: what a rebuild and a proof need. The message itself is
+ * stored next, by the webhook (`archiveVerifiedSnsMessage`) or, in queued mode, in the consumer's
+ * batch object (`archiveSnsMessageBatch`). Throws what the archive throws.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
  */
-export async function archiveVerifiedSnsMessage(
+export async function archiveCertificateOf(
   archive: SnsArchive,
-  body: string,
   verified: VerifiedSnsMessage,
   ses: ArchivedSesFields = {},
-): Promise<string> {
+): Promise<ArchivedSnsMessageMetadata> {
   const { message, certificateUrl, certificatePem } = verified;
   const certificateKey = await certificateArchiveKey(certificateUrl);
   const certificateSha256 = await sha256Hex(certificatePem);
   await archive.putCertificate(certificateKey, certificatePem, { url: certificateUrl, sha256: certificateSha256 });
-  const key = snsArchiveKey(message);
-  const metadata: ArchivedSnsMessageMetadata = {
+  return {
     type: message.Type,
     topicArn: message.TopicArn,
     snsMessageId: message.MessageId,
@@ -77,6 +76,22 @@ export async function archiveVerifiedSnsMessage(
     ...(ses.sesMessageId ? { sesMessageId: ses.sesMessageId } : {}),
     ...(ses.eventType ? { eventType: ses.eventType } : {}),
   };
+}
+
+/**
+ * Archives a verified SNS message: first its signing certificate (`archiveCertificateOf`), then
+ * the POST body as received under {@link snsArchiveKey}, with its metadata. Resolves with the
+ * message's key once both are stored; throws what the archive throws.
+ * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/#bucket-method-definitions
+ */
+export async function archiveVerifiedSnsMessage(
+  archive: SnsArchive,
+  body: string,
+  verified: VerifiedSnsMessage,
+  ses: ArchivedSesFields = {},
+): Promise<string> {
+  const metadata = await archiveCertificateOf(archive, verified, ses);
+  const key = snsArchiveKey(verified.message);
   await archive.putMessage(key, body, metadata);
   return key;
 }

@@ -33,6 +33,18 @@ export function webhookAnswerFigures(result: Pick<IngestResult, 'answer' | 'body
   return tally;
 }
 
+/**
+ * The counters of a `queued` answer, which the queue consumer adds for the webhook when it acks
+ * the message (`SesEventQueueMessage.answer`).
+ */
+export function queuedAnswerCounterNames(): string[] {
+  return ingestionCounterNames({
+    answer: 'queued',
+    body: { outcome: 'queued' },
+    log: { outcome: 'queued', type: 'Notification' },
+  });
+}
+
 /** Stands for the organisation the route will name, which only the route lookup knows. */
 const ROUTE_ORGANIZATION = '\u0000route';
 

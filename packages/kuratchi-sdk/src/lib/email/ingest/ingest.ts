@@ -13,7 +13,12 @@ import {
 import { parseSesEvent } from '../ses-events/ses-event.js';
 import type { SnsConfirmation, SnsNotification } from '../sns/sns-message.js';
 import { assertSubscribeUrl } from '../sns/sns-urls.js';
-import { archiveVerifiedSnsMessage, type ArchivedSesFields } from '../archive/sns-archive.js';
+import {
+  archiveCertificateOf,
+  archiveVerifiedSnsMessage,
+  snsArchiveKey,
+  type ArchivedSesFields,
+} from '../archive/sns-archive.js';
 import { verifySnsMessageWithCertificate, type FetchCertificate, type VerifiedSnsMessage } from '../sns/sns-verify.js';
 import type { SnsArchive } from '../archive/ports.js';
 import type { SigningKeyCache } from '../sns/signing-key-cache.js';
@@ -58,15 +63,19 @@ export interface SesEventIngestorOptions extends EventSinkPorts {
   source?: SesEventSource;
   /**
    * The raw archive (an R2 bucket, `createR2SnsArchive`): every verified SNS message is stored as
-   * received, with its signing certificate, before its event is applied or enqueued (its key is
-   * then the event's `archiveKey`); when the archive fails the answer is `unavailable` (code
-   * `archive-failed`) so SNS retries, and nothing is applied unarchived. Without it nothing is
-   * archived.
+   * received, with its signing certificate, before its event is applied (its key is then the
+   * event's `archiveKey`). In queued mode the webhook stores the certificate and the message
+   * travels in its queue message (`raw`), which the consumer archives, one object per batch,
+   * before recording it; a message too large for that is stored here. When the archive fails the
+   * answer is `unavailable` (code `archive-failed`) so SNS retries, and nothing is applied
+   * unarchived. Without it nothing is archived.
    * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/
    */
   archive?: SnsArchive;
   /**
-   * Direct mode's webhook, whose answers `webhookResponse` counts with the same admin store: the
+   * The webhook's own ingestor, whose answers `webhookResponse` counts. Queued mode: a `queued`
+   * answer's figures travel in its queue message (`answer`) and the consumer counts them
+   * (`countedByConsumer`), so the POST writes nothing after its response. Direct mode: the
    * figures of an `applied` answer are counted ahead in the route lookup's batch (so an applied
    * event costs two D1 round trips: the route, the organisation's batch), and the result carries
    * their receipt (`counted`), which the counting after the response corrects when the answer is
@@ -112,16 +121,63 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
   const provenanceOf = (archiveKey: string | undefined): EventProvenance =>
     archiveKey ? { ...provenance, archiveKey } : provenance;
 
-  async function handleNotification(
+  /**
+   * Stores a verified message in the raw archive at the webhook (its own object), when the
+   * archive is bound; resolves with its key. Throws {@link ArchiveFailure}.
+   */
+  async function archiveHere(body: string, verified: VerifiedSnsMessage, ses: ArchivedSesFields = {}) {
+    if (!options.archive) return undefined;
+    try {
+      return await archiveVerifiedSnsMessage(options.archive, body, verified, ses);
+    } catch (error) {
+      throw new ArchiveFailure(error);
+    }
+  }
+
+  /**
+   * Queued mode: the queue message of a Notification. With the raw archive bound, the webhook
+   * archives only the certificate and the raw message travels in the queue message for the
+   * consumer to archive in its batch object; when that would pass the queue's message size limit,
+   * the message is archived here, as in direct mode, and only its key travels.
+   * @see https://developers.cloudflare.com/queues/platform/limits/ (128 KB per message)
+   */
+  async function queueMessageOf(
+    body: string,
+    verified: VerifiedSnsMessage,
     message: SnsNotification,
+    ses: ArchivedSesFields,
+  ) {
+    if (!options.archive) return { queued: sesEventQueueMessage(message, provenance), archiveKey: undefined };
+    let metadata;
+    try {
+      metadata = await archiveCertificateOf(options.archive, verified, ses);
+    } catch (error) {
+      throw new ArchiveFailure(error);
+    }
+    const carried = sesEventQueueMessage(message, provenance, { body, metadata });
+    if (queueMessageBytes(carried) <= MAX_QUEUE_MESSAGE_BYTES) return { queued: carried, archiveKey: undefined };
+    const archiveKey = snsArchiveKey(message);
+    try {
+      await options.archive.putMessage(archiveKey, body, metadata);
+    } catch (error) {
+      throw new ArchiveFailure(error);
+    }
+    return { queued: sesEventQueueMessage(message, provenanceOf(archiveKey)), archiveKey };
+  }
+
+  async function handleNotification(
+    body: string,
+    verified: VerifiedSnsMessage,
     log: LogFields,
-    archiveKey: string | undefined,
     counting: { ahead?: CountAhead },
   ): Promise<IngestResult> {
+    const message = verified.message as SnsNotification;
     let event;
     try {
       event = parseSesEvent(message.Message);
     } catch (error) {
+      // Archived as every verified message is, then answered.
+      await archiveHere(body, verified);
       if (error instanceof SesEventParseError && error.code !== 'invalid-event') {
         return webhookAnswer('ignored', log, error.code, error.message);
       }
@@ -129,18 +185,24 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
     }
     log.sesMessageId = event.mail.messageId;
     log.eventType = event.eventType;
+    const ses = { sesMessageId: event.mail.messageId, eventType: event.eventType };
+    let archiveKey: string | undefined;
     if (options.enqueue) {
-      const queued = sesEventQueueMessage(message, provenanceOf(archiveKey));
-      if (queueMessageBytes(queued) <= MAX_QUEUE_MESSAGE_BYTES) {
+      const next = await queueMessageOf(body, verified, message, ses);
+      if (options.countAnswersAhead) next.queued.answer = 'queued';
+      archiveKey = next.archiveKey;
+      if (queueMessageBytes(next.queued) <= MAX_QUEUE_MESSAGE_BYTES) {
         try {
-          await options.enqueue(queued);
+          await options.enqueue(next.queued);
         } catch (error) {
           log.error = error instanceof Error ? error.message : String(error);
           return webhookAnswer('unavailable', log, 'queue-send-failed', 'the SES events queue refused the event');
         }
-        return webhookAnswer('queued', log);
+        return options.countAnswersAhead
+          ? { ...webhookAnswer('queued', log), countedByConsumer: true }
+          : webhookAnswer('queued', log);
       }
-    }
+    } else archiveKey = await archiveHere(body, verified, ses);
     // The lag is taken before recording, so the one counted ahead is the one answered.
     const at = now().getTime();
     const lagMs = Math.max(0, at - Date.parse(message.Timestamp));
@@ -209,16 +271,8 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
       const message = verified.message;
       log.type = message.Type;
       log.snsMessageId = message.MessageId;
-      let archiveKey: string | undefined;
-      if (options.archive) {
-        try {
-          archiveKey = await archiveVerifiedSnsMessage(options.archive, body, verified, sesFieldsOf(verified));
-        } catch (error) {
-          log.error = error instanceof Error ? error.message : String(error);
-          return webhookAnswer('unavailable', log, 'archive-failed', 'the raw archive refused the message');
-        }
-      }
-      if (message.Type === 'Notification') return await handleNotification(message, log, archiveKey, counting);
+      if (message.Type === 'Notification') return await handleNotification(body, verified, log, counting);
+      await archiveHere(body, verified);
       if (options.subscriptionMessages === 'report') {
         return webhookAnswer(
           'ignored',
@@ -234,19 +288,19 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
   }
 }
 
-/** The SES message id and event type of a Notification of an SES event, for the archive's metadata. */
-function sesFieldsOf({ message }: VerifiedSnsMessage): ArchivedSesFields {
-  if (message.Type !== 'Notification') return {};
-  try {
-    const event = parseSesEvent(message.Message);
-    return { sesMessageId: event.mail.messageId, eventType: event.eventType };
-  } catch {
-    return {};
+/** The raw archive failed (R2 unavailable): answered `unavailable`, code `archive-failed`, so SNS retries. */
+class ArchiveFailure extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
   }
 }
 
 /** The one place domain errors become answers of the contract (and so HTTP statuses). */
 function answerError(error: unknown, log: LogFields): IngestResult {
+  if (error instanceof ArchiveFailure) {
+    log.error = error.message;
+    return webhookAnswer('unavailable', log, 'archive-failed', 'the raw archive refused the message');
+  }
   if (error instanceof SnsMessageError) {
     return webhookAnswer(error.code === 'too-large' ? 'too-large' : 'malformed', log, error.code, error.message);
   }

@@ -1,6 +1,10 @@
-import type { Message, MessageBatch, Queue } from '@cloudflare/workers-types';
+import type { MessageBatch, Queue } from '@cloudflare/workers-types';
 import { queueSendBatches } from './queue-batches.js';
-import { consumeSesEventBatch, type ConsumeReport } from './consume-batch.js';
+import { consumeSesEventBatch, retryDelaySeconds, type ConsumeReport, type QueuedDelivery } from './consume-batch.js';
+import { archiveQueuedMessages } from './archive-queued.js';
+import { queuedAnswerCounterNames } from './answer-figures.js';
+import type { SnsArchive } from '../archive/ports.js';
+import { addCount, createIngestionTally } from '../routing/ingestion-figures.js';
 import type { DeadLetterStore } from '../routing/ports.js';
 import { queueMessageProvenance, readSesEventQueueMessage } from './queue-message.js';
 import type { EventSinkPorts } from '../routing/record.js';
@@ -22,8 +26,9 @@ async function tellRecorded(ports: EventSinkPorts, report: ConsumeReport): Promi
 }
 
 /**
- * The `queue` handler's work for a batch of the SES events queue: applies it
- * (`consumeSesEventBatch`), then acks or retries each message by its verdict, sends what was
+ * The `queue` handler's work for a batch of the SES events queue: archives the raw messages it
+ * carries in one object (`archiveQueuedMessages`; when that fails, the whole batch is retried and
+ * nothing recorded), applies it (`consumeSesEventBatch`), then acks or retries each message by its verdict, sends what was
  * deferred for the query budget back to the queue through its producer binding (`requeue`:
  * `sendBatch`, then ack), and adds the batch's counters and lags (the deployment's and each
  * organisation's) to the admin database in one batch. A deferred message comes back as a new
@@ -39,11 +44,26 @@ export async function consumeSesEventQueue(
   batch: MessageBatch<unknown>,
   ports: EventSinkPorts,
   requeue: Queue<unknown> | null = null,
+  archive: SnsArchive | null = null,
 ): Promise<ConsumeReport> {
   const started = Date.now();
-  const report = await consumeSesEventBatch(ports, batch.messages);
-  await tellRecorded(ports, report);
-  const deferred = batch.messages.filter((message) => report.verdicts.get(message.id)?.action === 'defer');
+  const clock = ports.now ?? (() => new Date());
+  let deliveries: QueuedDelivery[] | Error;
+  try {
+    deliveries = await archiveQueuedMessages(archive, batch.messages, clock());
+  } catch (error) {
+    deliveries = error instanceof Error ? error : new Error(String(error));
+  }
+  let report: ConsumeReport;
+  if (deliveries instanceof Error) {
+    // Nothing is recorded unarchived: the whole batch comes back.
+    report = retryAll(batch.messages, `archiving the batch failed: ${deliveries.message}`);
+    deliveries = [...batch.messages];
+  } else {
+    report = await consumeSesEventBatch(ports, deliveries);
+    await tellRecorded(ports, report);
+  }
+  const deferred = deliveries.filter((delivery) => report.verdicts.get(delivery.id)?.action === 'defer');
   const requeued = await sendBack(requeue, deferred);
   for (const message of batch.messages) {
     const verdict = report.verdicts.get(message.id);
@@ -51,7 +71,8 @@ export async function consumeSesEventQueue(
     else if (verdict?.action === 'defer' && !requeued) message.retry({ delaySeconds: 0 });
     else message.ack();
   }
-  const at = (ports.now ?? (() => new Date()))().getTime();
+  countQueuedAnswers(deliveries, report);
+  const at = clock().getTime();
   try {
     const { counts, lagsMs, organizations } = report;
     await ports.adminStore.recordIngestionStats({ counts, lagsMs, organizations, at });
@@ -75,11 +96,35 @@ export async function consumeSesEventQueue(
 }
 
 /**
+ * Adds the webhook's figures of each `queued` answer it left to the consumer (`answer`) whose
+ * message is acked now: a retried or deferred message is counted when it is acked later, so each
+ * answer counts once.
+ */
+function countQueuedAnswers(deliveries: readonly QueuedDelivery[], report: ConsumeReport): void {
+  let answers = 0;
+  for (const delivery of deliveries) {
+    const action = report.verdicts.get(delivery.id)?.action;
+    if (action !== 'retry' && action !== 'defer' && readSesEventQueueMessage(delivery.body)?.answer) answers++;
+  }
+  if (answers) for (const name of queuedAnswerCounterNames()) addCount(report.counts, name, answers);
+}
+
+/** The report of a batch none of which was recorded: every delivery retried for `reason`. */
+function retryAll(deliveries: readonly QueuedDelivery[], reason: string): ConsumeReport {
+  const report: ConsumeReport = { verdicts: new Map(), recorded: new Map(), ...createIngestionTally() };
+  for (const delivery of deliveries) {
+    report.verdicts.set(delivery.id, { action: 'retry', delaySeconds: retryDelaySeconds(delivery.attempts), reason });
+  }
+  addCount(report.counts, 'consumer:retried', deliveries.length);
+  return report;
+}
+
+/**
  * Sends deferred messages back to the queue as new messages (`sendBatch`, within Queues' limits);
  * true once all are written, false when there is no producer or a send failed.
  * @see https://developers.cloudflare.com/queues/configuration/javascript-apis/#queue
  */
-async function sendBack(requeue: Queue<unknown> | null, deferred: readonly Message<unknown>[]): Promise<boolean> {
+async function sendBack(requeue: Queue<unknown> | null, deferred: readonly QueuedDelivery[]): Promise<boolean> {
   if (deferred.length === 0) return true;
   if (!requeue) return false;
   const bodies = deferred.map((message) => readSesEventQueueMessage(message.body)!);
@@ -100,17 +145,27 @@ async function sendBack(requeue: Queue<unknown> | null, deferred: readonly Messa
  * with reason `queue-retries-exhausted`, counted on the health panel and replayable with
  * `kuratchi-ses dead-letters replay`. One atomic batch; if it fails, every message is retried
  * (the dead-letter queue's own retries), so none is lost. A body this version cannot read is
- * acked with an error log line.
+ * acked with an error log line. A raw message it carries (`raw`) is archived first, one object for
+ * the batch; if that fails, the events are kept without it (not provable) rather than lost.
  * @see https://developers.cloudflare.com/queues/configuration/dead-letter-queues/
  */
 export async function deadLetterSesEventQueue(
   batch: MessageBatch<unknown>,
   deadLetters: DeadLetterStore,
   now: Date,
+  archive: SnsArchive | null = null,
 ): Promise<number> {
+  let deliveries: QueuedDelivery[];
+  try {
+    deliveries = await archiveQueuedMessages(archive, batch.messages, now);
+  } catch (error) {
+    // Kept unarchived rather than lost: the dead-letter queue's own retries end in nothing.
+    console.error(JSON.stringify({ msg: 'ses-dead-letter-queue', outcome: 'archive-failed', error: String(error) }));
+    deliveries = await archiveQueuedMessages(null, batch.messages, now);
+  }
   const letters = [];
-  const unreadable: Message<unknown>[] = [];
-  for (const message of batch.messages) {
+  const unreadable: QueuedDelivery[] = [];
+  for (const message of deliveries) {
     const queued = readSesEventQueueMessage(message.body);
     let sesMessageId: string | null = null;
     if (queued) {

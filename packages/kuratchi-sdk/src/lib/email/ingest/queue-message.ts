@@ -1,4 +1,6 @@
 import { SES_EVENT_SOURCES, type EventProvenance, type SesEventSource } from '../model.js';
+import { readArchivedSnsMetadata } from '../archive/archive-metadata.js';
+import type { ArchivedSnsMessage } from '../archive/ports.js';
 
 /**
  * The message the webhook sends to the SES events queue in queued mode, one per verified SNS
@@ -22,6 +24,18 @@ export interface SesEventQueueMessage {
   source?: SesEventSource;
   /** The R2 key of the raw signed SNS message, when the raw archive is bound. */
   archiveKey?: string;
+  /**
+   * The raw signed SNS message and its archive metadata, for the consumer to archive (one batch
+   * object per batch, before it records anything): queued mode with the raw archive bound, when
+   * the message fits in a queue message. Absent once archived (`archiveKey` then names it).
+   */
+  raw?: ArchivedSnsMessage;
+  /**
+   * The webhook answered `queued` and left its figures to the consumer (`received`, `verified`,
+   * `notification`, `outcome:queued`: `queuedAnswerCounterNames`), which adds them to its batch's
+   * write once it acks the message, so the POST writes nothing after its response.
+   */
+  answer?: 'queued';
 }
 
 /**
@@ -41,12 +55,13 @@ export const MAX_QUEUE_MESSAGE_BYTES = 128_000;
 export type EnqueueSesEvent = (message: SesEventQueueMessage) => Promise<void>;
 
 /**
- * The queue message of a verified SNS Notification.
+ * The queue message of a verified SNS Notification; with `raw`, the consumer archives it.
  * @see https://docs.aws.amazon.com/sns/latest/dg/http-notification-json.html
  */
 export function sesEventQueueMessage(
   notification: { MessageId: string; Timestamp: string; Message: string },
   provenance: EventProvenance = {},
+  raw?: ArchivedSnsMessage,
 ): SesEventQueueMessage {
   return {
     v: 1,
@@ -54,6 +69,7 @@ export function sesEventQueueMessage(
     snsTimestamp: Date.parse(notification.Timestamp),
     message: notification.Message,
     ...provenanceFields(provenance),
+    ...(raw ? { raw } : {}),
   };
 }
 
@@ -89,6 +105,8 @@ export function readSesEventQueueMessage(body: unknown): SesEventQueueMessage | 
   if (typeof m.message !== 'string') return null;
   if (m.source !== undefined && !(SES_EVENT_SOURCES as readonly unknown[]).includes(m.source)) return null;
   if (m.archiveKey !== undefined && (typeof m.archiveKey !== 'string' || m.archiveKey === '')) return null;
+  const raw = m.raw === undefined ? undefined : readRaw(m.raw);
+  if (raw === null) return null;
   return {
     v: 1,
     snsMessageId: m.snsMessageId,
@@ -98,5 +116,15 @@ export function readSesEventQueueMessage(body: unknown): SesEventQueueMessage | 
       source: m.source as SesEventSource | undefined,
       archiveKey: m.archiveKey as string | undefined,
     }),
+    ...(raw ? { raw } : {}),
+    ...(m.answer === 'queued' ? { answer: 'queued' as const } : {}),
   };
+}
+
+/** The `raw` of a queue message, or null when it is not one this version wrote. */
+function readRaw(value: unknown): ArchivedSnsMessage | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { body, metadata } = value as Record<string, unknown>;
+  const read = readArchivedSnsMetadata(metadata);
+  return typeof body === 'string' && read ? { body, metadata: read } : null;
 }

@@ -217,6 +217,8 @@ export interface IngestResult {
   log: IngestLogEntry;
   /** The figures counted ahead for this answer (`countAnswersAhead`), which its counting corrects. */
   counted?: CountReceipt;
+  /** A `queued` answer whose figures travel in its queue message (`answer`): the consumer counts them. */
+  countedByConsumer?: true;
 }
 
 /**

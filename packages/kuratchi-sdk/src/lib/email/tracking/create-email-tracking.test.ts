@@ -134,15 +134,34 @@ describe('createEmailTracking', () => {
     const acme = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
     const sent: unknown[] = [];
     const queue = { send: async (message: unknown) => void sent.push(message) } as never;
-    const response = await tracking({ queue }).webhook((await snsPost(acme.sesMessageId)).request);
+    const counters = async () =>
+      Object.fromEntries(
+        (
+          await env.ADMIN_DB.prepare(
+            "SELECT name, count FROM ingestion_counters WHERE name IN ('received', 'verified', 'notification', 'outcome:queued')",
+          ).all<{ name: string; count: number }>()
+        ).results.map((r) => [r.name, r.count]),
+      );
+    const before = await counters();
+    const after: Promise<unknown>[] = [];
+    const context = { waitUntil: (promise: Promise<unknown>) => void after.push(promise) };
+    const response = await tracking({ queue }).webhook((await snsPost(acme.sesMessageId)).request, context);
+    await Promise.all(after);
     expect(await response.json()).toEqual({ outcome: 'queued' });
     expect(sent).toHaveLength(1);
     expect((await statusOf(env.ORG_DB_ACME, acme.emailId))?.status).toBe('pending');
+    // The POST writes no figures: its answer travels with the queue message.
+    expect(await counters()).toEqual(before);
 
     const { batch, acked, retried } = batchOf('kuratchi-ses-events', sent);
     await tracking().queue(batch);
     expect({ acked, retried }).toEqual({ acked: ['m-0'], retried: [] });
     expect((await statusOf(env.ORG_DB_ACME, acme.emailId))?.status).toBe('delivered');
+    // The consumer counts the webhook's answer once, as the webhook used to.
+    const plusOne = Object.fromEntries(
+      ['received', 'verified', 'notification', 'outcome:queued'].map((n) => [n, (before[n] ?? 0) + 1]),
+    );
+    expect(await counters()).toEqual(plusOne);
   });
 
   it('queue: a batch of the dead-letter queue lands in the dead-letter table', async () => {

@@ -39,7 +39,7 @@ export interface EmailTrackingOptions {
   queue?: Queue<unknown> | null;
   /** Name of that queue's dead-letter queue; default {@link DEFAULT_DEAD_LETTER_QUEUE_NAME}. */
   deadLetterQueueName?: string;
-  /** The raw archive (R2): every verified SNS message is stored before it is applied; none: not archived. */
+  /** The raw archive (R2): every verified SNS message is stored before it is applied (queued mode: by the consumer, one object per batch); none: not archived. */
   archive?: R2Bucket | null;
   /** How long and how many events the park holds; defaults 24 h and 100 per SES message. */
   park?: Partial<ParkLimits>;
@@ -123,6 +123,7 @@ export function createEmailTracking(options: EmailTrackingOptions): EmailTrackin
     ...(options.onRecorded ? { onRecorded: options.onRecorded } : {}),
   };
   const queue = options.queue ?? null;
+  const archive = options.archive ? createR2SnsArchive(options.archive, { knownCertificates }) : null;
   // The webhook's own ingestor counts its answers ahead (its handler corrects them); no other path's.
   const ingestor = (path: IngestorPathOptions = {}, countAnswersAhead = false) =>
     createSesEventIngestor({
@@ -130,7 +131,7 @@ export function createEmailTracking(options: EmailTrackingOptions): EmailTrackin
       allowedTopicArns: options.allowedTopicArns,
       ...sink,
       ...(queue ? { enqueue: async (message) => void (await queue.send(message, { contentType: 'json' })) } : {}),
-      ...(options.archive ? { archive: createR2SnsArchive(options.archive, { knownCertificates }) } : {}),
+      ...(archive ? { archive } : {}),
       ...(options.certificates ?? { keyCache }),
       ...path,
     });
@@ -153,10 +154,11 @@ export function createEmailTracking(options: EmailTrackingOptions): EmailTrackin
       }),
     async queue(batch) {
       if (batch.queue === (options.deadLetterQueueName ?? DEFAULT_DEAD_LETTER_QUEUE_NAME)) {
-        await deadLetterSesEventQueue(batch, createD1DeadLetterStore(adminDb), (options.now ?? (() => new Date()))());
+        const now = (options.now ?? (() => new Date()))();
+        await deadLetterSesEventQueue(batch, createD1DeadLetterStore(adminDb), now, archive);
         return;
       }
-      await consumeSesEventQueue(batch, sink, queue);
+      await consumeSesEventQueue(batch, sink, queue, archive);
     },
     sweepPark: (now) => sweepParkedEvents(sink, { now, ...park, deadLetters: createD1DeadLetterStore(adminDb) }),
     sendEmail(sendOptions) {

@@ -61,7 +61,8 @@ export function webhookResponse(
   const line = { msg: 'ses-webhook', ...log, status: result.status, ms: Date.now() - started };
   const write = WEBHOOK_CONTRACT[result.answer].logLevel === 'error' ? console.error : console.log;
   write(JSON.stringify(error ? { ...line, error } : line));
-  if (deps.adminStore) {
+  // A queued answer's figures travel with its queue message: the consumer counts them.
+  if (deps.adminStore && !result.countedByConsumer) {
     const adminStore = deps.adminStore;
     void countAfterResponse(adminStore, deps.context, 'ses-webhook', (at) =>
       countWebhookAnswer(adminStore, result, at),
