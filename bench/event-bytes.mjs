@@ -59,6 +59,7 @@ try {
     .run();
   const withEmails = await databaseBytes();
   const started = performance.now();
+  /** @type {Record<string, number>} */
   const outcomes = {};
   for (let i = 0; i < EMAILS; i++) {
     const answer = await call('/record', { sesMessageId: `ses-${i}`, events: EVENTS });

@@ -37,7 +37,10 @@ const SEED_CHUNK = 1000;
 const label = ORGANIZATIONS >= 1000 ? `${ORGANIZATIONS / 1000}k` : String(ORGANIZATIONS);
 // The three kinds of organisation (see guard-worker.mjs) and the first of each, seeded in its object.
 const kindOf = (index) => (index % 50 === 7 ? 'pause' : index % 50 === 21 ? 'warn' : 'ok');
+/** One organisation of each kind, by index; its object's SQLite file (`templates`) is copied to the others. */
 const TEMPLATES = { ok: 0, pause: 7, warn: 21 };
+/** @type {Record<string, string>} */
+const templates = {};
 if (ORGANIZATIONS <= TEMPLATES.warn) throw new Error('BENCH_GUARD_ORGANIZATIONS: at least 22');
 
 const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-bench-guard-'));
@@ -65,6 +68,7 @@ const start = () =>
       stderr.pipe(process.stderr);
     },
   });
+/** @type {Miniflare | null} */
 let mf = start();
 let call = workerCaller(mf);
 
@@ -95,12 +99,12 @@ try {
   for (const [kind, index] of Object.entries(TEMPLATES)) {
     const template = join(objectsDir, `${objectIds[index]}.sqlite`);
     if (!existsSync(template)) throw new Error(`no object file ${template} (miniflare's layout changed?)`);
-    TEMPLATES[kind] = template;
+    templates[kind] = template;
   }
   // The file and its write-ahead log as workerd left them (SQLite replays the log on opening).
   organizations.forEach(({ index }) => {
     const file = join(objectsDir, `${objectIds[index]}.sqlite`);
-    const template = TEMPLATES[kindOf(index)];
+    const template = templates[kindOf(index)];
     if (existsSync(file)) return;
     copyFileSync(template, file);
     if (existsSync(`${template}-wal`)) copyFileSync(`${template}-wal`, `${file}-wal`);
