@@ -346,7 +346,8 @@ async function webhookVsPing({ base, signer, topicArn, emails, prefix, queued = 
       for (const [status, { count }] of Object.entries(run.statusCodeStats))
         tally.statuses[status] = (tally.statuses[status] ?? 0) + count;
     }
-    const sample = { rps: run.requests.total / run.duration, p50: run.latency.p50, p99: run.latency.p99 };
+    // Only 2xx answers count: a fast refusal (a 503 SNS would retry) is not throughput.
+    const sample = { rps: run['2xx'] / run.duration, p50: run.latency.p50, p99: run.latency.p99 };
     console.log(
       `  ${route.padEnd(7)} ${seconds} s: ${Math.round(sample.rps)} req/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms, ` +
         `non-2xx ${run.non2xx}, errors ${run.errors}${webhook && run.requests.total >= bodies.length ? ' (ran out of bodies)' : ''}`,
