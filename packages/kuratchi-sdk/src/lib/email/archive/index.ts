@@ -16,6 +16,7 @@ export type { ArchivedSesFields } from './sns-archive.js';
 export {
   archiveSnsMessageBatch,
   batchEntryKey,
+  decodeArchiveBatch,
   snsArchiveBatchKey,
   splitArchiveKey,
   BATCH_ENTRY_SEPARATOR,

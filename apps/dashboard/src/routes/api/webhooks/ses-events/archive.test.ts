@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
 import worker from '$worker';
-import { snsArchiveKey } from 'kuratchi-sdk/internal/events';
+import { decodeArchiveBatch, snsArchiveKey, splitArchiveKey } from 'kuratchi-sdk/internal/events';
 import type { SnsSigner } from 'kuratchi-sdk/email/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -14,10 +14,10 @@ import {
 } from '../../../../../test/support.js';
 
 /**
- * The raw archive on the built Worker, with miniflare's local R2 bound as SES_ARCHIVE: in direct
- * and queued mode every verified message is stored byte for byte before its event is applied or
- * enqueued; an R2 failure answers 503 (SNS retries) with nothing applied or enqueued; without the
- * binding nothing is archived.
+ * The raw archive on the built Worker, with miniflare's local R2 bound as SES_ARCHIVE: every
+ * verified message is stored byte for byte before its event is applied, by the webhook in direct
+ * mode (an R2 failure answers 503: SNS retries) and by the queue consumer in queued mode, one
+ * object per batch (an R2 failure retries the batch); without the binding nothing is archived.
  */
 let signer: SnsSigner;
 beforeAll(async () => {
@@ -78,44 +78,65 @@ describe('the raw archive (SES_ARCHIVE bound)', () => {
     expect(await archiveKeyOf(body)).toBe(snsArchiveKey(JSON.parse(body) as never));
   });
 
-  it('queued mode: archived before it is enqueued; the queue message carries the key and the consumer applies it', async () => {
+  /** Runs the SES events queue's consumer over `bodies` (queue messages) with `archive` bound. */
+  async function consume(bodies: unknown[], archive: unknown) {
+    const batch = createMessageBatch(
+      'kuratchi-ses-events',
+      bodies.map((body, i) => ({ id: `m-${i + 1}`, timestamp: new Date(), attempts: 1, body })),
+    );
+    const ctx = createExecutionContext();
+    await worker.queue!(batch as never, { ...env, SES_ARCHIVE: archive } as never, ctx);
+    return getQueueResult(batch, ctx);
+  }
+
+  it('queued mode: the raw message travels in the queue message; the consumer archives its batch in one object, then applies it', async () => {
     const { emailId, sesMessageId } = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
     const body = await signedEvent(signer, { eventType: 'Open', messageId: sesMessageId });
     const queue = recordingQueue();
     const response = await post(body, { env: { SES_ARCHIVE: env.TEST_SES_ARCHIVE, SES_EVENTS_QUEUE: queue.binding } });
     expect(await response.json()).toEqual({ outcome: 'queued' });
-    expect(await archived(body)).not.toBeNull();
-    const key = snsArchiveKey(JSON.parse(body) as never);
-    expect(queue.sent).toEqual([expect.objectContaining({ archiveKey: key })]);
+    expect(await archived(body)).toBeNull();
+    expect(queue.sent).toEqual([expect.objectContaining({ raw: expect.objectContaining({ body }) })]);
 
-    const batch = createMessageBatch('kuratchi-ses-events', [
-      { id: 'm-1', timestamp: new Date(), attempts: 1, body: queue.sent[0] },
-    ]);
-    const ctx = createExecutionContext();
-    await worker.queue!(batch as never, env as never, ctx);
-    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(['m-1']);
+    expect((await consume(queue.sent, env.TEST_SES_ARCHIVE)).explicitAcks).toEqual(['m-1']);
     const row = await env.ORG_DB_ACME.prepare('SELECT open_count FROM emails WHERE id = ?').bind(emailId).first();
     expect(row).toEqual({ open_count: 1 });
-    expect(await archiveKeyOf(body)).toBe(key);
+    const { objectKey, snsMessageId } = splitArchiveKey((await archiveKeyOf(body))!);
+    expect(snsMessageId).toBe((JSON.parse(body) as { MessageId: string }).MessageId);
+    expect(objectKey).toMatch(/^sns\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/batch-[\w-]+\.ndjson$/);
+    const object = await env.TEST_SES_ARCHIVE.get(objectKey);
+    expect(decodeArchiveBatch(await object!.text())).toEqual([
+      { body, metadata: expect.objectContaining({ sesMessageId, eventType: 'Open' }) },
+    ]);
   });
 
-  it('R2 failing: 503 archive-failed in both modes, nothing applied nor enqueued; SNS retries later succeed', async () => {
-    const { sesMessageId } = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
+  it('R2 failing: direct mode answers 503 archive-failed, queued mode retries the batch; nothing applied unarchived', async () => {
+    const { emailId, sesMessageId } = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
+    const body = await signedEvent(signer, { eventType: 'Delivery', messageId: sesMessageId });
+    const before = await writes();
+    const response = await post(body, { env: { SES_ARCHIVE: failingBucket() } });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ outcome: 'unavailable', code: 'archive-failed' });
+    expect(await writes()).toBe(before);
+    expect(await archived(body)).toBeNull();
+    // SNS's retry of the same body, once R2 is back.
+    expect((await post(body, { env: { SES_ARCHIVE: env.TEST_SES_ARCHIVE } })).status).toBe(200);
+    expect(await archived(body)).not.toBeNull();
+
     const queue = recordingQueue();
-    for (const mode of [{}, { SES_EVENTS_QUEUE: queue.binding }]) {
-      const body = await signedEvent(signer, { eventType: 'Delivery', messageId: sesMessageId });
-      const before = await writes();
-      const response = await post(body, { env: { SES_ARCHIVE: failingBucket(), ...mode } });
-      expect(response.status).toBe(503);
-      expect(await response.json()).toMatchObject({ outcome: 'unavailable', code: 'archive-failed' });
-      expect(await writes()).toBe(before);
-      expect(await archived(body)).toBeNull();
-      // SNS's retry of the same body, once R2 is back.
-      const retry = await post(body, { env: { SES_ARCHIVE: env.TEST_SES_ARCHIVE, ...mode } });
-      expect(retry.status).toBe(200);
-      expect(await archived(body)).not.toBeNull();
-    }
-    expect(queue.sent).toHaveLength(1);
+    const open = await signedEvent(signer, { eventType: 'Open', messageId: sesMessageId });
+    const answer = await post(open, { env: { SES_ARCHIVE: env.TEST_SES_ARCHIVE, SES_EVENTS_QUEUE: queue.binding } });
+    expect(await answer.json()).toEqual({ outcome: 'queued' });
+    const opens = () =>
+      env.ORG_DB_ACME.prepare('SELECT open_count FROM emails WHERE id = ?').bind(emailId).first<number>('open_count');
+    const failed = await consume(queue.sent, failingBucket());
+    expect({ acks: failed.explicitAcks, retried: failed.retryMessages.map((m) => m.msgId) }).toEqual({
+      acks: [],
+      retried: ['m-1'],
+    });
+    expect(await opens()).toBe(0);
+    expect((await consume(queue.sent, env.TEST_SES_ARCHIVE)).explicitAcks).toEqual(['m-1']);
+    expect(await opens()).toBe(1);
   });
 
   it('without the binding nothing is archived, and a refused message never is', async () => {
