@@ -19,12 +19,20 @@ export const NOW = Date.UTC(2026, 10, 28);
  * welcomes); SES message ids have SES's shape (`01000<created, hex>-<uuid-like>-000000`).
  */
 export async function insertEmails(db, from, to) {
+  for (const sql of emailRowsSql()) await db.prepare(sql).bind(from, to).run();
+}
+
+/**
+ * The two statements of insertEmails (emails, then their CC rows), `?1` and `?2` the ids' range
+ * [from, to): bench/org-fill.mjs runs them in the sqlite3 shell.
+ * @returns {[string, string]}
+ */
+export function emailRowsSql() {
   const json = (items) => `'${JSON.stringify(items)}'`;
   // h(n): a cheap deterministic hash of n, so neighbouring rows differ.
   const h = (salt) => `((n * 2654435761 + ${salt}) % 4294967296)`;
-  await db
-    .prepare(
-      `WITH RECURSIVE seq(n) AS (SELECT CAST(?1 AS INTEGER) UNION ALL SELECT n + 1 FROM seq WHERE n < CAST(?2 AS INTEGER) - 1),
+  return [
+    `WITH RECURSIVE seq(n) AS (SELECT CAST(?1 AS INTEGER) UNION ALL SELECT n + 1 FROM seq WHERE n < CAST(?2 AS INTEGER) - 1),
        rows AS (
          SELECT n,
            ${NOW} - ${h(7)} % ${YEAR_MS} AS created,
@@ -52,16 +60,52 @@ export async function insertEmails(db, from, to) {
          CASE WHEN roll >= 700 AND roll < 900 THEN created + 90000 END, CASE WHEN roll >= 700 AND roll < 900 THEN 'https://example.com/pricing' END,
          CASE WHEN roll >= 920 AND roll < 995 THEN 'Permanent' END, CASE WHEN roll >= 920 AND roll < 995 THEN 'General' END
        FROM rows`,
-    )
-    .bind(from, to)
-    .run();
-  await db
-    .prepare(
-      `WITH RECURSIVE seq(n) AS (SELECT CAST(?1 AS INTEGER) UNION ALL SELECT n + 1 FROM seq WHERE n < CAST(?2 AS INTEGER) - 1)
+    `WITH RECURSIVE seq(n) AS (SELECT CAST(?1 AS INTEGER) UNION ALL SELECT n + 1 FROM seq WHERE n < CAST(?2 AS INTEGER) - 1)
        INSERT INTO email_recipients (email_id, address, kind)
        SELECT printf('email-%08d', n), json_extract(${json(LAST_NAMES)}, '$[' || (n / 16 % 10) || ']') || '.team' || (n / 10 % 500) || '@partner.example', 'cc'
        FROM seq WHERE n % 10 = 3`,
-    )
-    .bind(from, to)
-    .run();
+  ];
+}
+
+/**
+ * Opens and clicks of the emails [from, to) as events (`email_events`, in primary-key order: a
+ * range's Clicks, then its Opens), a machine's (SES said Likely) one in five, and the machine
+ * opens and clicks on their emails' counters, as recording them does.
+ */
+export async function insertEvents(db, from, to) {
+  for (const sql of eventRowsSql()) await db.prepare(sql).bind(from, to).run();
+}
+
+/**
+ * The statements of insertEvents, `?1` and `?2` the emails' range [from, to). With `positions`,
+ * each event gets its feed position (migrations/org/0010_event_positions.sql): increasing in the
+ * order inserted, chunk after chunk (2 × from + its rank), as the trigger dropped for a fill would.
+ * @param {{ positions?: boolean }} [options]
+ * @returns {string[]}
+ */
+export function eventRowsSql({ positions = false } = {}) {
+  const id = (n) => `printf('email-%08d', ${n})`;
+  const events = [
+    [
+      'Click',
+      'clicked_at',
+      `'https://example.com/' || (abs(unicode(substr(id, -1)) * 7 + unicode(substr(id, -2, 1))) % 40)`,
+      '0',
+    ],
+    ['Open', 'opened_at', 'NULL', '(?2 - ?1)'],
+  ];
+  return [
+    ...events.map(
+      ([type, at, link, offset]) =>
+        `INSERT INTO email_events (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at,
+                                   ingest_token, engagement, engagement_rule, rules_version, link, mail_timestamp, content_id, source${positions ? ', position' : ''})
+         SELECT '${type}-' || id, id, ses_message_id, '${type}', ${at}, '{}', ${at}, 'bench',
+                CASE WHEN substr(id, -1) IN ('0', '5') THEN 'machine' ELSE 'human' END,
+                CASE WHEN substr(id, -1) IN ('0', '5') THEN 'ses-likely-bot' ELSE 'ses-unlikely-bot' END,
+                1, ${link}, sent_at, '${type}-' || id, 'sns'${positions ? `, 2 * ?1 + ${offset} + CAST(substr(id, 7) AS INTEGER) - ?1 + 1` : ''}
+         FROM emails WHERE id >= ${id('?1')} AND id < ${id('?2')} AND ${at} IS NOT NULL ORDER BY id`,
+    ),
+    `UPDATE emails SET machine_open_count = (open_count > 0), machine_click_count = (click_count > 0)
+     WHERE id >= ${id('?1')} AND id < ${id('?2')} AND substr(id, -1) IN ('0', '5')`,
+  ];
 }

@@ -9,13 +9,15 @@
 // search plan does not start from its index, or sorts its matches); the steps on the page once
 // chosen (its ≤ 51 rows, whose outcomes are then counted) are marked `(page)` and left out. Time per query in ms (lower
 // is better): ratio = ours / bare, target ≤ 1.5 (≤ 2 for the search).
-// The database's size (D1's `size_after`: SQLite's page count × page size) is printed per size, and
-// at the largest one a row gives the bytes per email with the search index against without it.
-//   BENCH_QUERY_SIZES=100000,1000000   table sizes (ascending); 10000000 adds the 10M rows (in memory:
-//                                      ~1.15 KB per email with the search index, so ~12 GB of RAM)
-//   BENCH_QUERY_DIR=<dir>              keep the database on disk there instead of in memory (much
-//                                      slower to fill: 1M emails took 756 s on 2 shared cores)
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+// The emails' bytes (SQLite's pages: the whole database in memory, which holds nothing else; a
+// kept fill's emails and recipients tables with their indexes, from dbstat) are printed per size,
+// and at the largest one a row gives the bytes per email with the search index against without it.
+//   BENCH_QUERY_SIZES=100000,1000000   table sizes (ascending); 10000000 adds the 10M rows
+//   BENCH_FILL_DIR=<dir>               on disk instead of in memory: each size's database filled once
+//                                      there by bench/org-fill.mjs (with a year of opens and clicks,
+//                                      the rollups and the search index; 10M: ~19 GB) and kept for
+//                                      later runs; needs the sqlite3 shell
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +25,7 @@ import { Miniflare } from 'miniflare';
 import { applyMigrationFiles, ORG_MIGRATIONS } from '../scripts/d1-migration-files.mjs';
 import { bundleWorker, compareInRounds, report, result } from './lib.mjs';
 import { insertEmails } from './email-rows.mjs';
+import { filledOrganization } from './org-fill.mjs';
 import { rebuildSearchIndex, searchQueries, suspendSearchIndex } from './search-queries.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -90,19 +93,112 @@ const QUERIES = LOG_QUERIES.map((query) => ({
 }));
 
 const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-bench-queries-'));
-const onDisk = process.env.BENCH_QUERY_DIR;
-if (onDisk) mkdirSync(onDisk, { recursive: true });
+const fillDir = process.env.BENCH_FILL_DIR;
 await bundleWorker(join(here, 'queries-worker.mjs'), join(outdir, 'queries-worker.js'));
-const mf = new Miniflare({
-  modules: true,
-  scriptPath: join(outdir, 'queries-worker.js'),
-  modulesRoot: outdir,
-  compatibilityDate: '2026-05-01',
-  d1Databases: ['DB'],
-  d1Persist: onDisk ?? false,
-});
+/**
+ * A Miniflare running the bench Worker next to D1 `DB` (in memory, or persisted under `persist`).
+ * @param {boolean | string} [persist]
+ */
+const miniflare = (persist = false) =>
+  new Miniflare({
+    modules: true,
+    scriptPath: join(outdir, 'queries-worker.js'),
+    modulesRoot: outdir,
+    compatibilityDate: '2026-05-01',
+    d1Databases: ['DB'],
+    d1Persist: persist,
+  });
+/** @type {Miniflare | null} the in-memory database, grown from one size to the next */
+let growing = null;
 let failed = false;
 try {
+  const results = [];
+  let rows = 0;
+  /** @type {Awaited<ReturnType<typeof suspendSearchIndex>>} */
+  let suspended = [];
+  for (const size of SIZES) {
+    // The search index is built once, at the largest size, where the search rows run.
+    const searched = size === SIZES.at(-1);
+    /** @type {{ filled: number, bare: number, search: { seconds: number, bytes: number, before: number } | null }} */
+    let fill;
+    let mf;
+    if (fillDir) {
+      const kept = await filledOrganization(size, fillDir);
+      mf = miniflare(kept.persist);
+      // The emails' own bytes (their tables and indexes; a kept fill also holds events and rollups).
+      const {
+        emails,
+        email_recipients: recipients,
+        email_search: searchBytes,
+        email_events,
+        email_rollups,
+      } = kept.fill.bytes;
+      console.log(
+        `• kept fill ${kept.persist}: ${(kept.fill.databaseBytes / 1e9).toFixed(2)} GB; ` +
+          `${kept.fill.events.toLocaleString('en')} events ${(email_events / 1e6).toFixed(0)} MB ` +
+          `(${Math.round(email_events / kept.fill.events)} bytes per event), rollups ${(email_rollups / 1e6).toFixed(1)} MB`,
+      );
+      fill = {
+        filled: kept.fill.seconds.total,
+        bare: emails + recipients,
+        search: searched
+          ? {
+              seconds: kept.fill.seconds['search backfill'],
+              bytes: searchBytes,
+              before: kept.fill.databaseBytes - searchBytes,
+            }
+          : null,
+      };
+    } else {
+      if (!growing) {
+        growing = miniflare();
+        const db = await growing.getD1Database('DB');
+        await applyMigrationFiles(db, ORG_MIGRATIONS);
+        suspended = await suspendSearchIndex(db);
+      }
+      mf = growing;
+      const db = await mf.getD1Database('DB');
+      const started = performance.now();
+      for (let from = rows; from < size; from += INSERT_CHUNK)
+        await insertEmails(db, from, Math.min(from + INSERT_CHUNK, size));
+      const filled = (performance.now() - started) / 1000;
+      const bare = await databaseBytes(db);
+      const search = searched ? await rebuildSearchIndex(db, suspended, join(ORG_MIGRATIONS, '0003_search.sql')) : null;
+      await db.prepare('ANALYZE').run();
+      rows = size;
+      fill = { filled, bare, search };
+    }
+    try {
+      failed = (await measure(mf, size, searched, fill, results)) || failed;
+    } finally {
+      if (mf !== growing) await mf.dispose();
+    }
+  }
+  report(results);
+} finally {
+  await growing?.dispose();
+  rmSync(outdir, { recursive: true, force: true });
+}
+if (failed) {
+  console.error('✗ a query of the email log has a plan it must not have (see the plans above)');
+  process.exit(1);
+}
+
+/** The database's size in bytes, as D1 reports it (SQLite's page count × page size). */
+async function databaseBytes(db) {
+  return Number((await db.prepare('SELECT 1').run()).meta.size_after);
+}
+
+/**
+ * The rows of one size into `results`; true when a plan is wrong.
+ * @param {Miniflare} mf
+ * @param {number} size
+ * @param {boolean} searched
+ * @param {{ filled: number, bare: number, search: { seconds: number, bytes: number, before: number } | null }} fill
+ * @param {ReturnType<typeof result>[]} results
+ */
+async function measure(mf, size, searched, { filled, bare, search }, results) {
+  let failed = false;
   const db = await mf.getD1Database('DB');
   /** @type {(body: object) => Promise<any>} */
   const worker = async (body) => {
@@ -110,29 +206,11 @@ try {
     if (!response.ok) throw new Error(`the bench Worker answered ${response.status}: ${await response.text()}`);
     return response.json();
   };
-
-  await applyMigrationFiles(db, ORG_MIGRATIONS);
-
-  const results = [];
-  let rows = 0;
-  /** The database's size in bytes, as D1 reports it (SQLite's page count × page size). */
-  const databaseBytes = async () => Number((await db.prepare('SELECT 1').run()).meta.size_after);
-  // The search index is built once, at the largest size, where the search rows run.
-  const suspended = await suspendSearchIndex(db);
-  for (const size of SIZES) {
-    const started = performance.now();
-    for (let from = rows; from < size; from += INSERT_CHUNK)
-      await insertEmails(db, from, Math.min(from + INSERT_CHUNK, size));
-    const filled = (performance.now() - started) / 1000;
-    const bare = await databaseBytes();
-    const searched = size === SIZES.at(-1);
-    const search = searched ? await rebuildSearchIndex(db, suspended, join(ORG_MIGRATIONS, '0003_search.sql')) : null;
-    await db.prepare('ANALYZE').run();
-    rows = size;
+  {
     const count = Number(await db.prepare('SELECT count(*) AS n FROM emails').first('n'));
     console.log(
       `• ${count.toLocaleString('en')} emails (filled in ${filled.toFixed(1)} s; ` +
-        `${(bare / 1e6).toFixed(0)} MB without the search index, ${Math.round(bare / count)} bytes per email` +
+        `emails and recipients ${(bare / 1e6).toFixed(0)} MB, ${Math.round(bare / count)} bytes per email` +
         (search
           ? `; search index backfilled in ${search.seconds.toFixed(1)} s, ${(search.bytes / 1e6).toFixed(0)} MB, ` +
             `${Math.round(search.bytes / count)} bytes per email, on a database of ${(search.before / 1e6).toFixed(0)} MB)`
@@ -140,15 +218,15 @@ try {
     );
 
     if (search) {
-      const withSearch = await databaseBytes();
+      const withSearch = bare + search.bytes;
       results.push(
         result(
           `queries-${sizeLabel(size).toLowerCase().replace('.', '-')}-bytes-per-email`,
-          `Database size per email at ${sizeLabel(size)} emails, with the search index (D1 page count × page size)`,
+          `Bytes per email at ${sizeLabel(size)} emails (its rows and indexes, SQLite pages), with the search index`,
           'bytes/email',
           withSearch / count,
           bare / count,
-          'the same database without the search index',
+          'the same without the search index',
           null,
           0,
         ),
@@ -204,14 +282,7 @@ try {
       );
     }
   }
-  report(results);
-} finally {
-  await mf.dispose();
-  rmSync(outdir, { recursive: true, force: true });
-}
-if (failed) {
-  console.error('✗ a query of the email log has a plan it must not have (see the plans above)');
-  process.exit(1);
+  return failed;
 }
 
 function sizeLabel(size) {
