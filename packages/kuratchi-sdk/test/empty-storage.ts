@@ -20,3 +20,15 @@ export async function emptyDatabase(db: D1Database): Promise<void> {
     ),
   ]);
 }
+
+/**
+ * Empties a local R2 bucket: every object listed (a page of up to 1,000 keys at a time) and deleted.
+ * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/#bucket-method-definitions
+ */
+export async function emptyBucket(bucket: R2Bucket): Promise<void> {
+  for (;;) {
+    const { objects, truncated } = await bucket.list({ limit: 1000 });
+    if (objects.length) await bucket.delete(objects.map((object) => object.key));
+    if (!truncated) return;
+  }
+}
