@@ -130,10 +130,12 @@ describe('the raw archive (SES_ARCHIVE bound)', () => {
     const opens = () =>
       env.ORG_DB_ACME.prepare('SELECT open_count FROM emails WHERE id = ?').bind(emailId).first<number>('open_count');
     const failed = await consume(queue.sent, failingBucket());
-    expect({ acks: failed.explicitAcks, retried: failed.retryMessages.map((m) => m.msgId) }).toEqual({
-      acks: [],
-      retried: ['m-1'],
-    });
+    expect({ acks: failed.explicitAcks, retried: failed.retryMessages.map((m: { msgId: string }) => m.msgId) }).toEqual(
+      {
+        acks: [],
+        retried: ['m-1'],
+      },
+    );
     expect(await opens()).toBe(0);
     expect((await consume(queue.sent, env.TEST_SES_ARCHIVE)).explicitAcks).toEqual(['m-1']);
     expect(await opens()).toBe(1);
