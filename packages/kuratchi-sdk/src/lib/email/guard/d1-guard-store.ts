@@ -167,11 +167,20 @@ export function createD1ReputationGuardStore(db: D1Database) {
         previous?.state ?? null,
         previous?.since ?? null,
       );
-  const audit = (e: Omit<ReputationGuardAuditEntry, 'id'>) =>
-    db
+  /**
+   * An audit entry's INSERT; with `writtenState`, it inserts only when that state write took (its
+   * state and times are the stored ones).
+   */
+  const audit = (e: Omit<ReputationGuardAuditEntry, 'id'>, writtenState?: ReputationGuardState) => {
+    const condition = writtenState
+      ? ` WHERE EXISTS (SELECT 1 FROM reputation_guard_state
+           WHERE organization_id = ? AND state = ? AND since = ? AND evaluated_at = ?)`
+      : '';
+    return db
       .prepare(
         `INSERT INTO reputation_guard_audit (organization_id, action, actor, reason, bounce_rate, complaint_rate,
-           recipients, configuration_set, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           recipients, configuration_set, at)
+         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?${condition}`,
       )
       .bind(
         e.organizationId,
@@ -183,7 +192,11 @@ export function createD1ReputationGuardStore(db: D1Database) {
         e.recipients,
         e.configurationSet,
         e.at,
+        ...(writtenState
+          ? [writtenState.organizationId, writtenState.state, writtenState.since, writtenState.evaluatedAt]
+          : []),
       );
+  };
   const putCursor = (afterOrganizationId: string, at: number) =>
     db
       .prepare(
@@ -192,30 +205,6 @@ export function createD1ReputationGuardStore(db: D1Database) {
            updated_at = excluded.updated_at`,
       )
       .bind(afterOrganizationId, at);
-  /** The audit entry of a guard's write, inserted only when that write took (its state and time are stored). */
-  const auditIfWritten = (e: Omit<ReputationGuardAuditEntry, 'id'>, state: ReputationGuardState) =>
-    db
-      .prepare(
-        `INSERT INTO reputation_guard_audit (organization_id, action, actor, reason, bounce_rate, complaint_rate,
-           recipients, configuration_set, at)
-         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM reputation_guard_state
-           WHERE organization_id = ? AND state = ? AND since = ? AND evaluated_at = ?)`,
-      )
-      .bind(
-        e.organizationId,
-        e.action,
-        e.actor,
-        e.reason,
-        e.bounceRate,
-        e.complaintRate,
-        e.recipients,
-        e.configurationSet,
-        e.at,
-        state.organizationId,
-        state.state,
-        state.since,
-        state.evaluatedAt,
-      );
   return {
     /** The organisation's state by primary key (null before its first evaluation: not paused). */
     async getState(organizationId: string): Promise<ReputationGuardState | null> {
@@ -239,7 +228,7 @@ export function createD1ReputationGuardStore(db: D1Database) {
     async saveEvaluations(writes: GuardStateWrite[], cursor?: { after: string; at: number }): Promise<void> {
       const statements = writes.flatMap(({ state, previous, entry }) => [
         putState({ ...state, refusedSends: 0, lastRefusedAt: null }, previous),
-        ...(entry ? [auditIfWritten(entry, state)] : []),
+        ...(entry ? [audit(entry, state)] : []),
       ]);
       if (cursor) statements.push(putCursor(cursor.after, cursor.at));
       if (statements.length) await db.batch(statements);
