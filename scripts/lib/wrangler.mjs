@@ -71,18 +71,30 @@ export function bundleDashboard(outdir, config = PRODUCTION_CONFIG) {
 
 /**
  * Runs SQL on a local D1 database of `wrangler dev` kept under `stateDir` (`wrangler d1 execute
- * --local --persist-to`); the rows of its first statement. Throws with wrangler's output when it
- * fails or runs longer than five minutes (a bound for a busy machine, not a speed target).
+ * --local --persist-to`); the rows of its first statement. The running `wrangler dev` writes the
+ * same SQLite file, so a run that finds it locked (SQLITE_BUSY: nothing was executed) is tried
+ * again after a growing pause, as SQLite's own busy handler would. Throws with wrangler's output
+ * when it fails otherwise, or when five minutes have passed (a bound for a busy machine, not a
+ * speed target).
  * @param {string} binding the database's binding in wrangler.dev.toml, e.g. `ADMIN_DB`
  * @param {string} sql
  * @param {string} stateDir
  * @returns {any[]} the rows as wrangler answers them (column name → value)
  * @see https://developers.cloudflare.com/workers/wrangler/commands/#d1-execute
+ * @see https://www.sqlite.org/rescode.html#busy
  */
 export function d1Execute(binding, sql, stateDir) {
-  const run = runWrangler(['d1', 'execute', binding, '--local', '--persist-to', stateDir, '--json', '--command', sql], {
-    timeoutMs: 300_000,
-  });
-  if (run.status !== 0) throw new Error(`wrangler d1 execute ${binding} failed: ${run.stderr || run.stdout}`);
-  return JSON.parse(run.stdout)[0]?.results ?? [];
+  const deadline = Date.now() + 300_000;
+  for (let attempt = 1; ; attempt++) {
+    const run = runWrangler(
+      ['d1', 'execute', binding, '--local', '--persist-to', stateDir, '--json', '--command', sql],
+      { timeoutMs: Math.max(deadline - Date.now(), 1000) },
+    );
+    if (run.status === 0) return JSON.parse(run.stdout)[0]?.results ?? [];
+    const output = run.stderr || run.stdout || '';
+    if (!output.includes('SQLITE_BUSY') || Date.now() >= deadline) {
+      throw new Error(`wrangler d1 execute ${binding} failed: ${output}`);
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(250 * attempt, 2000));
+  }
 }
