@@ -93,7 +93,8 @@ export function d1Execute(binding, sql, stateDir) {
     if (run.status === 0) return JSON.parse(run.stdout)[0]?.results ?? [];
     const output = run.stderr || run.stdout || '';
     if (!output.includes('SQLITE_BUSY') || Date.now() >= deadline) {
-      throw new Error(`wrangler d1 execute ${binding} failed: ${output}`);
+      const how = run.signal ? `killed by ${run.signal}` : run.error ? run.error.message : `exit ${run.status}`;
+      throw new Error(`wrangler d1 execute ${binding} failed (${how}): ${output}`);
     }
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(250 * attempt, 2000));
   }
