@@ -169,6 +169,9 @@ const quiet = (stdout, stderr) => {
       },
       {
         name: 'bare',
+        // Reached through miniflare's entry as the dashboard is (dispatchFetch, by host): the same
+        // way in, so the ratio compares the two Workers, not two ways of calling them.
+        routes: ['bare.test/*'],
         modules: true,
         compatibilityDate: '2026-05-01',
         d1Databases: { DB: 'acme' },
@@ -296,19 +299,19 @@ const quiet = (stdout, stderr) => {
       )
       .bind(ACME.id, createHash('sha256').update(key).digest('hex'))
       .run();
-    const bare = await mf.getWorker('bare');
+    const bare = () => mf.dispatchFetch('http://bare.test/');
     const ours = () =>
       mf.dispatchFetch(`http://127.0.0.1/api/v1/emails?limit=${PAGE}`, { headers: { authorization: `Bearer ${key}` } });
     const check = async (response) => {
       if (response.status !== 200) throw new Error(`answered ${response.status}: ${await response.text()}`);
       return (await response.json()).emails.map((e) => e.id);
     };
-    const [ourIds, bareIds] = [await check(await ours()), await check(await bare.fetch('http://bare/'))];
+    const [ourIds, bareIds] = [await check(await ours()), await check(await bare())];
     if (JSON.stringify(ourIds) !== JSON.stringify(bareIds))
       throw new Error('the API and the bare query disagree on the first page');
     const REPEAT = 20;
     const perRequest = await compareInRounds(
-      { ours: async () => check(await ours()), bare: async () => check(await bare.fetch('http://bare/')) },
+      { ours: async () => check(await ours()), bare: async () => check(await bare()) },
       {
         rounds: 7,
         measure: async (run) => {

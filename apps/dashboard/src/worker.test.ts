@@ -191,3 +191,27 @@ describe('scheduled (cron trigger)', () => {
     ]);
   });
 });
+
+describe('fetch', () => {
+  it("answers without the adapter's Cache API lookup, and hands the route the request as sent", async () => {
+    const match = vi.spyOn(caches.default, 'match');
+    const put = vi.spyOn(caches.default, 'put');
+    const ctx = createExecutionContext();
+    const ping = await worker.fetch!(new Request('http://localhost/api/ping') as never, env, ctx);
+    // A POST keeps its body: the refusal below comes from the route reading it, not from a lost body.
+    const post = await worker.fetch!(
+      new Request('http://localhost/api/webhooks/ses-events', {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', 'x-amz-sns-message-type': 'Notification' },
+        body: '{"Type":"Notification"}',
+      }) as never,
+      env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(ping.status).toBe(200);
+    expect(post.status).toBe(400);
+    expect(match).not.toHaveBeenCalled();
+    expect(put).not.toHaveBeenCalled();
+  });
+});

@@ -16,8 +16,23 @@ import { consumeQueueBatch } from './lib/server/ses-queue';
  */
 export { OrganizationDatabase } from 'kuratchi-sdk/email/durable-object';
 
+/**
+ * The request marked `Cache-Control: no-cache`, which makes the adapter's Worker skip its Cache
+ * API lookup (`caches.default.match`, one call to the cache per request). The adapter stores only
+ * answers that carry a cacheable `Cache-Control`; the dashboard's routes send none (or
+ * `no-store`) and static assets are served before this Worker runs (wrangler.toml `[assets]`), so
+ * the lookup could only miss. No route reads the request's `Cache-Control`.
+ * @see https://developers.cloudflare.com/workers/runtime-apis/cache/
+ * @see https://developers.cloudflare.com/workers/static-assets/routing/
+ */
+function withoutCacheLookup(request: Request): Request {
+  const headers = new Headers(request.headers);
+  headers.set('cache-control', 'no-cache');
+  return new Request(request, { headers });
+}
+
 export default {
-  fetch: (request, env, ctx) => sveltekit.fetch(request, env, ctx),
+  fetch: (request, env, ctx) => sveltekit.fetch(withoutCacheLookup(request), env, ctx),
 
   /**
    * Consumes the SES events queue and its dead-letter queue (wrangler.toml `[[queues.consumers]]`):
