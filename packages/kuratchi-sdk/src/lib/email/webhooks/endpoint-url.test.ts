@@ -46,6 +46,12 @@ describe('parseWebhookEndpointUrl', () => {
     'https://api.localhost/',
     'https://printer.local/',
     'https://db.internal/',
+    'https://localhost./',
+    'https://db.internal../',
+    'https://[::127.0.0.1]/',
+    'https://[64:ff9b::a00:1]/',
+    'https://[64:ff9b:1::1]/',
+    'https://[2002:7f00:1::]/',
   ])('refuses a private, loopback or link-local host: %s', (text) => {
     expect(refusal(text)).toMatch(/private, loopback or link-local/);
   });

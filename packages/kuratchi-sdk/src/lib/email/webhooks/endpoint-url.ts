@@ -4,7 +4,12 @@ import { WebhookEndpointError } from './errors.js';
 /**
  * Address blocks an endpoint may not point at: this network, private (RFC 1918, RFC 4193),
  * shared (carrier-grade NAT, RFC 6598), loopback, link-local (RFC 3927, RFC 4291), multicast and
- * reserved blocks, in both families (an IPv4-mapped IPv6 address is its IPv4 address).
+ * reserved blocks, in both families (an IPv4-mapped IPv6 address is its IPv4 address), and the
+ * IPv6 blocks that carry an IPv4 address inside (IPv4-compatible `::/96`, NAT64 `64:ff9b::/96`
+ * and `64:ff9b:1::/48`, 6to4 `2002::/16`), which could reach any of the IPv4 blocks.
+ * @see https://www.rfc-editor.org/rfc/rfc4291#section-2.5.5.1
+ * @see https://www.rfc-editor.org/rfc/rfc6052#section-2.1
+ * @see https://www.rfc-editor.org/rfc/rfc3056#section-2
  * @see https://www.iana.org/assignments/iana-ipv4-special-registry/iana-ipv4-special-registry.xhtml
  * @see https://www.iana.org/assignments/iana-ipv6-special-registry/iana-ipv6-special-registry.xhtml
  */
@@ -19,7 +24,10 @@ const REFUSED_BLOCKS = [
   '192.168.0.0/16',
   '198.18.0.0/15',
   '224.0.0.0/3',
-  '::/127',
+  '::/96',
+  '64:ff9b::/96',
+  '64:ff9b:1::/48',
+  '2002::/16',
   'fc00::/7',
   'fe80::/10',
   'ff00::/8',
@@ -58,7 +66,11 @@ export function parseWebhookEndpointUrl(text: string, options: WebhookEndpointUr
   }
   if (options.development && url.protocol === 'http:' && url.hostname === '127.0.0.1') return url;
   if (url.protocol !== 'https:') throw new WebhookEndpointError('invalid-url', 'must use https');
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  // A name's trailing dot (`localhost.`, the same name fully qualified) does not make it another.
+  const host = url.hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.+$/, '')
+    .toLowerCase();
   const address = parseIpAddress(host);
   if (address ? REFUSED_BLOCKS.some((block) => cidrContains(block, address)) : LOCAL_NAMES.test(host)) {
     throw new WebhookEndpointError('invalid-url', 'must not point at a private, loopback or link-local address');
