@@ -211,7 +211,7 @@ export function createD1TenantStore(db: D1Database) {
     /** Records a successful tenant call: its new fields, attempts reset, next work at `nextAttemptAt`. */
     async tenantDone(
       organizationId: string,
-      change: Partial<Pick<TenantRecord, 'tenantArn' | 'state' | 'sendingStatus' | 'customerStatusPending'>>,
+      change: Partial<Pick<TenantRecord, 'tenantArn' | 'state' | 'sendingStatus'>>,
       nextAttemptAt: number | null,
       now: number,
     ): Promise<void> {
@@ -219,7 +219,6 @@ export function createD1TenantStore(db: D1Database) {
         .prepare(
           `UPDATE ses_tenants SET tenant_arn = coalesce(?, tenant_arn), state = coalesce(?, state),
              sending_status = coalesce(?, sending_status),
-             customer_status_pending = CASE WHEN ? THEN ? ELSE customer_status_pending END,
              attempts = 0, last_error = NULL, next_attempt_at = ?, updated_at = ?
            WHERE organization_id = ?`,
         )
@@ -227,12 +226,35 @@ export function createD1TenantStore(db: D1Database) {
           change.tenantArn ?? null,
           change.state ?? null,
           change.sendingStatus ?? null,
-          'customerStatusPending' in change ? 1 : 0,
-          change.customerStatusPending ?? null,
           nextAttemptAt,
           now,
           organizationId,
         )
+        .run();
+    },
+
+    /**
+     * Records that SES took the customer-managed status `set` (and reported `sendingStatus`): nothing
+     * is pending when `set` is still the latest wish; otherwise a later wish was made while the call
+     * was under way and may have reached SES first, so that wish is pending again, due now (admin
+     * migration 0035). `nextAttemptAt`: the next work when nothing is pending.
+     */
+    async customerStatusDone(
+      organizationId: string,
+      set: 'DISABLED' | 'REINSTATED',
+      sendingStatus: TenantSendingStatus | null,
+      nextAttemptAt: number | null,
+      now: number,
+    ): Promise<void> {
+      await db
+        .prepare(
+          `UPDATE ses_tenants SET sending_status = coalesce(?2, sending_status),
+             customer_status_pending = CASE WHEN customer_status IS ?1 THEN NULL ELSE customer_status END,
+             next_attempt_at = CASE WHEN customer_status IS ?1 THEN ?3 ELSE ?4 END,
+             attempts = 0, last_error = NULL, updated_at = ?4
+           WHERE organization_id = ?5`,
+        )
+        .bind(set, sendingStatus, nextAttemptAt, now, organizationId)
         .run();
     },
 
@@ -280,16 +302,16 @@ export function createD1TenantStore(db: D1Database) {
     },
 
     /**
-     * Records the guard's customer-managed status to set at SES (due now); false when the
-     * organisation has no tenant (or only one being deleted).
+     * Records the guard's customer-managed status to set at SES (due now), and that it is the
+     * latest wish; false when the organisation has no tenant (or only one being deleted).
      */
     async requestCustomerStatus(organizationId: string, status: 'DISABLED' | 'REINSTATED', now: number) {
       const result = await db
         .prepare(
-          `UPDATE ses_tenants SET customer_status_pending = ?, attempts = 0, last_error = NULL, next_attempt_at = ?,
-             updated_at = ? WHERE organization_id = ? AND state <> 'delete-pending'`,
+          `UPDATE ses_tenants SET customer_status = ?1, customer_status_pending = ?1, attempts = 0, last_error = NULL,
+             next_attempt_at = ?2, updated_at = ?2 WHERE organization_id = ?3 AND state <> 'delete-pending'`,
         )
-        .bind(status, now, now, organizationId)
+        .bind(status, now, organizationId)
         .run();
       return result.meta.changes === 1;
     },

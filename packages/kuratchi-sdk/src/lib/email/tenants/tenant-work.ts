@@ -61,9 +61,10 @@ export async function workOnTenant(
       const wanted = row.customerStatusPending;
       await setCustomerStatusAtSes(ses, row.tenantArn, wanted);
       const { sendingStatus } = await getTenantAtSes(ses, tenantName);
-      await store.tenantDone(
+      await store.customerStatusDone(
         organizationId,
-        { customerStatusPending: null, ...(sendingStatus ? { sendingStatus } : {}) },
+        wanted,
+        sendingStatus ?? null,
         nextCheck(sendingStatus, false, now),
         now,
       );

@@ -233,6 +233,38 @@ describe("the guard's customer-managed status of a tenant", () => {
     expect(await store().get('tn-guard')).toMatchObject({ sendingStatus: 'REINSTATED', nextAttemptAt: null });
   });
 
+  it('a lift made while the cron still sets the pause at SES is set again, whichever call lands last', async () => {
+    const now = testTime(0).getTime();
+    const { ses, mock } = sesStub();
+    await addOrganization('tn-race');
+    await provisionSesTenant({ adminDb: env.ADMIN_DB, ses, resources, organizationId: 'tn-race', now: new Date(now) });
+    mock.on(GetTenantCommand).resolves({ Tenant: { TenantArn: arnOf('tn-race'), SendingStatus: 'ENABLED' } });
+    // The pause is left to the cron (no credentials), whose DISABLED reaches SES only once released.
+    await setTenantSending({ adminDb: env.ADMIN_DB, ses: null, organizationId: 'tn-race', enabled: false, now });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const atSes: string[] = [];
+    mock.on(UpdateReputationEntityCustomerManagedStatusCommand).callsFake(async ({ SendingStatus }) => {
+      if (SendingStatus === 'DISABLED' && !atSes.includes('DISABLED')) await held;
+      atSes.push(SendingStatus as string);
+      return {};
+    });
+    const cron = retrySesTenantWork({ adminDb: env.ADMIN_DB, ses, resources, now: new Date(now) });
+    await expect.poll(() => mock.commandCalls(UpdateReputationEntityCustomerManagedStatusCommand).length).toBe(1);
+    // The superadmin lifts meanwhile: REINSTATED reaches SES first, then the cron's DISABLED lands.
+    expect(
+      (await setTenantSending({ adminDb: env.ADMIN_DB, ses, organizationId: 'tn-race', enabled: true, now }))?.done,
+    ).toBe(true);
+    release();
+    await cron;
+    expect(atSes).toEqual(['REINSTATED', 'DISABLED']);
+    expect(await store().get('tn-race')).toMatchObject({ customerStatusPending: 'REINSTATED', nextAttemptAt: now });
+    // The next cron run sets the latest wish again, and then nothing is pending.
+    await retrySesTenantWork({ adminDb: env.ADMIN_DB, ses, resources, now: new Date(now + 60_000) });
+    expect(atSes).toEqual(['REINSTATED', 'DISABLED', 'REINSTATED']);
+    expect(await store().get('tn-race')).toMatchObject({ customerStatusPending: null, nextAttemptAt: null });
+  });
+
   it('without credentials, or when SES fails, stays pending and the cron sets it', async () => {
     const now = testTime(0).getTime();
     const { ses, mock } = sesStub();
