@@ -6,6 +6,8 @@ import { snsArchiveHourPrefix } from '../archive/sns-archive.js';
 import { verifySnsMessage, type FetchCertificate } from '../sns/sns-verify.js';
 import type { SigningKeyCache } from '../sns/signing-key-cache.js';
 import { SNS_DEAD_LETTER_RETENTION_SECONDS } from '../sns/redrive.js';
+import type { D1Database } from '@cloudflare/workers-types';
+import { emailsResetSince } from './d1-tracking-reset.js';
 
 /**
  * Most archived messages one rebuild page reads: one R2 list, one admin query for their routes
@@ -24,6 +26,13 @@ export interface RebuildPageOptions {
   cursor?: string;
   /** Only messages of this hour and later (by SNS Timestamp), on the first page. */
   since?: Date;
+  /**
+   * The reset's scope: only events of the emails it reset (created at or after `since` in `db`,
+   * the organisation's database) are applied; the others' are `skipped`, so an email the reset
+   * left alone (older than the events retention: its raw events purged) never gets events back
+   * nor counts them twice. Absent: every routed event is applied.
+   */
+  resetScope?: { db: D1Database; since: number };
   /** Messages listed per page, at most {@link MAX_REBUILD_PAGE} (the default). */
   limit?: number;
   /** List, route and re-verify only: nothing is applied (`matched` says how many would be). */
@@ -48,6 +57,8 @@ export interface RebuildPage {
   outcomes: Partial<Record<SinkOutcome | 'unreadable', number>>;
   /** Archived messages refused (not applied), by key, with the rule that refused them. */
   refused: Array<{ key: string; reason: string }>;
+  /** Archived events of this organisation's emails outside `resetScope`: not read, not applied. */
+  skipped: number;
   /** Messages a retry of this page can apply (a database error): the caller answers 5xx. */
   retry: number;
   /** The cursor of the next page, or null when the archive has been read to its end. */
@@ -57,7 +68,7 @@ export interface RebuildPage {
 /**
  * One page of `kuratchi-ses rebuild`: lists the raw archive in key order (so SNS Timestamp
  * order), keeps the SES event Notifications routed to `organizationId` by their route (the
- * only route, as live), reads each archived body and verifies it again with the webhook's trust,
+ * only route, as live) to an email of `resetScope` (the others are `skipped`), reads each archived body and verifies it again with the webhook's trust,
  * as the redrive path would have when the object was stored (the archive is trusted no more than
  * the network): the certificate from the SigningCertURL's SNS host through the webhook's fetcher
  * (never the archived copy), the topic on the allowlist, the Timestamp at most the redrive
@@ -84,13 +95,24 @@ export async function rebuildFromArchivePage(ports: EventSinkPorts, options: Reb
     matched: 0,
     outcomes: {},
     refused: [],
+    skipped: 0,
     retry: 0,
     next: page.cursor ?? null,
   };
   const events = page.entries.filter((e) => e.metadata.type === 'Notification' && e.metadata.sesMessageId);
   const sesIds = [...new Set(events.map((e) => e.metadata.sesMessageId!))];
   const routes = sesIds.length ? await ports.adminStore.findMessageRoutes(sesIds) : new Map();
-  const mine = events.filter((e) => routes.get(e.metadata.sesMessageId!)?.organizationId === options.organizationId);
+  const routed = events.filter((e) => routes.get(e.metadata.sesMessageId!)?.organizationId === options.organizationId);
+  const scope = options.resetScope;
+  const reset = scope
+    ? await emailsResetSince(
+        scope.db,
+        routed.map((e) => routes.get(e.metadata.sesMessageId!)!.emailId),
+        scope.since,
+      )
+    : null;
+  const mine = reset ? routed.filter((e) => reset.has(routes.get(e.metadata.sesMessageId!)!.emailId)) : routed;
+  result.skipped = routed.length - mine.length;
 
   const messages: SesEventQueueMessage[] = [];
   for (const entry of mine) {
