@@ -28,7 +28,7 @@ export interface RebuildPageOptions {
   since?: Date;
   /**
    * The reset's scope: only events of the emails it reset (created at or after `since` in `db`,
-   * the organisation's database) are applied; the others' are `skipped`, so an email the reset
+   * the organisation's database) are applied; the others' are verified, then `skipped`, so an email the reset
    * left alone (older than the events retention: its raw events purged) never gets events back
    * nor counts them twice. Absent: every routed event is applied.
    */
@@ -57,7 +57,7 @@ export interface RebuildPage {
   outcomes: Partial<Record<SinkOutcome | 'unreadable', number>>;
   /** Archived messages refused (not applied), by key, with the rule that refused them. */
   refused: Array<{ key: string; reason: string }>;
-  /** Archived events of this organisation's emails outside `resetScope`: not read, not applied. */
+  /** Archived events (verified) of this organisation's emails outside `resetScope`: not applied. */
   skipped: number;
   /** Messages a retry of this page can apply (a database error): the caller answers 5xx. */
   retry: number;
@@ -68,12 +68,13 @@ export interface RebuildPage {
 /**
  * One page of `kuratchi-ses rebuild`: lists the raw archive in key order (so SNS Timestamp
  * order), keeps the SES event Notifications routed to `organizationId` by their route (the
- * only route, as live) to an email of `resetScope` (the others are `skipped`), reads each archived body and verifies it again with the webhook's trust,
+ * only route, as live), reads each archived body and verifies it again with the webhook's trust,
  * as the redrive path would have when the object was stored (the archive is trusted no more than
  * the network): the certificate from the SigningCertURL's SNS host through the webhook's fetcher
  * (never the archived copy), the topic on the allowlist, the Timestamp at most the redrive
  * window (14 days) before the object's R2 upload time and the certificate valid then. A refused
- * object is reported and counted, never applied. The rest is applied through the queue
+ * object is reported and counted, never applied. Of the rest, those of emails outside
+ * `resetScope` are `skipped`; the others are applied through the queue
  * consumer's path, inline, exactly as live ingestion applied it. Idempotent: an event recorded
  * already is a `duplicate`.
  * @throws what the archive or the admin store throws (R2 or D1 unavailable): the caller answers 5xx.
@@ -102,19 +103,9 @@ export async function rebuildFromArchivePage(ports: EventSinkPorts, options: Reb
   const events = page.entries.filter((e) => e.metadata.type === 'Notification' && e.metadata.sesMessageId);
   const sesIds = [...new Set(events.map((e) => e.metadata.sesMessageId!))];
   const routes = sesIds.length ? await ports.adminStore.findMessageRoutes(sesIds) : new Map();
-  const routed = events.filter((e) => routes.get(e.metadata.sesMessageId!)?.organizationId === options.organizationId);
-  const scope = options.resetScope;
-  const reset = scope
-    ? await emailsResetSince(
-        scope.db,
-        routed.map((e) => routes.get(e.metadata.sesMessageId!)!.emailId),
-        scope.since,
-      )
-    : null;
-  const mine = reset ? routed.filter((e) => reset.has(routes.get(e.metadata.sesMessageId!)!.emailId)) : routed;
-  result.skipped = routed.length - mine.length;
+  const mine = events.filter((e) => routes.get(e.metadata.sesMessageId!)?.organizationId === options.organizationId);
 
-  const messages: SesEventQueueMessage[] = [];
+  const verified: Array<{ message: SesEventQueueMessage; emailId: string }> = [];
   for (const entry of mine) {
     const archived = await archive.getMessage(entry.key);
     if (!archived) continue;
@@ -128,11 +119,18 @@ export async function rebuildFromArchivePage(ports: EventSinkPorts, options: Reb
         ...options.certificates,
       });
       if (message.Type !== 'Notification') throw new Error('not a Notification');
-      messages.push(sesEventQueueMessage(message, { source: 'rebuild', archiveKey: entry.key }));
+      verified.push({
+        message: sesEventQueueMessage(message, { source: 'rebuild', archiveKey: entry.key }),
+        emailId: routes.get(entry.metadata.sesMessageId!)!.emailId,
+      });
     } catch (error) {
       result.refused.push({ key: entry.key, reason: error instanceof Error ? error.message : String(error) });
     }
   }
+  const scope = options.resetScope;
+  const reset = scope ? await emailsResetSince(scope.db, verified.map((v) => v.emailId), scope.since) : null;
+  const messages = verified.filter((v) => !reset || reset.has(v.emailId)).map((v) => v.message);
+  result.skipped = verified.length - messages.length;
   result.matched = messages.length;
   if (!messages.length || options.dryRun) return result;
   // The queue consumer's path, inline: routing by route, the park, content identity.
