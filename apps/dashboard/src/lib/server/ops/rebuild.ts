@@ -127,9 +127,7 @@ export async function rebuildReset(env: DashboardEnv, request: Request): Promise
   const { after, since, limit, dropUnarchived } = body.data;
   const from = await rebuildFrom(env, body.data.organizationId, since, REBUILD_GRACE_MS);
   try {
-    return Response.json(
-      await resetTrackingPage(db, { after: after ?? null, since: from, limit, dropUnarchived }),
-    );
+    return Response.json(await resetTrackingPage(db, { after: after ?? null, since: from, limit, dropUnarchived }));
   } catch (error) {
     if (error instanceof UnarchivedEventsError) return unarchivedEvents(error);
     throw error;

@@ -28,9 +28,9 @@ export interface RebuildPageOptions {
   since?: Date;
   /**
    * The reset's scope: only events of the emails it reset (created at or after `since` in `db`,
-   * the organisation's database) are applied; the others' are verified, then `skipped`, so an email the reset
-   * left alone (older than the events retention: its raw events purged) never gets events back
-   * nor counts them twice. Absent: every routed event is applied.
+   * the organisation's database) are applied; the others' are verified, then `skipped`, so an
+   * email the reset left alone (older than the events retention: its raw events purged) never
+   * gets events back nor counts them twice. Absent: every routed event is applied.
    */
   resetScope?: { db: D1Database; since: number };
   /** Messages listed per page, at most {@link MAX_REBUILD_PAGE} (the default). */
@@ -74,8 +74,8 @@ export interface RebuildPage {
  * (never the archived copy), the topic on the allowlist, the Timestamp at most the redrive
  * window (14 days) before the object's R2 upload time and the certificate valid then. A refused
  * object is reported and counted, never applied. Of the rest, those of emails outside
- * `resetScope` are `skipped`; the others are applied through the queue
- * consumer's path, inline, exactly as live ingestion applied it. Idempotent: an event recorded
+ * `resetScope` are `skipped`; the others are applied through the queue consumer's path, inline,
+ * exactly as live ingestion applied it. Idempotent: an event recorded
  * already is a `duplicate`.
  * @throws what the archive or the admin store throws (R2 or D1 unavailable): the caller answers 5xx.
  * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/#r2listoptions
@@ -128,7 +128,13 @@ export async function rebuildFromArchivePage(ports: EventSinkPorts, options: Reb
     }
   }
   const scope = options.resetScope;
-  const reset = scope ? await emailsResetSince(scope.db, verified.map((v) => v.emailId), scope.since) : null;
+  const reset = scope
+    ? await emailsResetSince(
+        scope.db,
+        verified.map((v) => v.emailId),
+        scope.since,
+      )
+    : null;
   const messages = verified.filter((v) => !reset || reset.has(v.emailId)).map((v) => v.message);
   result.skipped = verified.length - messages.length;
   result.matched = messages.length;

@@ -145,7 +145,11 @@ export async function resetTrackingPage(
  * `since`): the emails whose archived events `kuratchi-ses rebuild` applies again. One query.
  * @see https://www.sqlite.org/json1.html#jeach
  */
-export async function emailsResetSince(db: D1Database, emailIds: readonly string[], since: number): Promise<Set<string>> {
+export async function emailsResetSince(
+  db: D1Database,
+  emailIds: readonly string[],
+  since: number,
+): Promise<Set<string>> {
   if (!emailIds.length) return new Set();
   const { results } = await db
     .prepare(

@@ -131,7 +131,7 @@ export const WEBHOOK_CONTRACT = {
     200,
     'expired',
     'info',
-    "no route, and its mail is older than the emails retention of the organisation its `kuratchi-org-id` tag names: purged, so dropped and counted",
+    'no route, and its mail is older than the emails retention of the organisation its `kuratchi-org-id` tag names: purged, so dropped and counted',
   ),
   ignored: row(
     200,

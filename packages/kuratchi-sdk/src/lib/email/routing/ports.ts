@@ -234,10 +234,7 @@ export interface RetentionCutoffs {
  * Reads the retention cutoffs at `now` of the organisations named (each its override or the
  * deployment's defaults); an organisation unknown or removed is left out of the map.
  */
-export type RetentionLookup = (
-  organizationIds: readonly string[],
-  now: Date,
-) => Promise<Map<string, RetentionCutoffs>>;
+export type RetentionLookup = (organizationIds: readonly string[], now: Date) => Promise<Map<string, RetentionCutoffs>>;
 
 /** A SubscriptionConfirmation or UnsubscribeConfirmation and what was done with it. */
 export interface SubscriptionMessageRecord {

@@ -96,8 +96,8 @@ export interface SinkResult {
  * configuration set can set them, so an event without a route is parked (whatever its tags
  * say) and applied only once `sendEmail` has written the route, and then only to the row it
  * names, if that row is bound to this message or to none yet. An event without a route whose
- * mail retention has already purged is `expired` instead (`expiredByRetention`). Applying one event costs a fixed
- * number of D1 round trips, whatever the park holds: nothing here re-tries other parked events.
+ * mail retention has already purged is `expired` instead (`expiredByRetention`). Applying one
+ * event costs a fixed number of D1 round trips, whatever the park holds: nothing here re-tries other parked events.
  * After parking, the route is looked up once more, so an event that raced `sendEmail` (which
  * drains the park right after writing the route) is applied rather than left behind. An
  * event whose organisation is being moved (`organization-moving`) is parked too, as `org-moving`,
@@ -124,7 +124,11 @@ export async function recordSesEvent(
     if (counted && countIfRouted) countIfRouted.receipt = counted;
     return recordOrPark(ports, route, toPark, event);
   }
-  const [expired] = await expiredByRetention(ports.retention, [{ event, source: provenance.source }], new Date(toPark.parkedAt));
+  const [expired] = await expiredByRetention(
+    ports.retention,
+    [{ event, source: provenance.source }],
+    new Date(toPark.parkedAt),
+  );
   if (expired) return { outcome: 'expired' };
 
   const parked = await ports.adminStore.parkEvent({ ...toPark, reason: 'no-route' }, maxParked(ports));

@@ -59,7 +59,9 @@ describe('POST /api/ops/events/import', () => {
     const purged = `ses-${crypto.randomUUID()}`;
     // Its email kept (the purge has not reached it yet), the event past the events retention.
     const { emailId, sesMessageId } = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
-    const response = await importRecords({ records: [late(purged, { 'kuratchi-org-id': [ORGS.acme] }), late(sesMessageId)] });
+    const response = await importRecords({
+      records: [late(purged, { 'kuratchi-org-id': [ORGS.acme] }), late(sesMessageId)],
+    });
     expect(await response.json()).toEqual({ outcomes: ['expired', 'expired'] });
     const parked = await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id = ?')
       .bind(purged)
