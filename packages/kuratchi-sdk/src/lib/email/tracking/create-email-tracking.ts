@@ -161,7 +161,7 @@ export function createEmailTracking(options: EmailTrackingOptions): EmailTrackin
     async queue(batch) {
       if (batch.queue === (options.deadLetterQueueName ?? DEFAULT_DEAD_LETTER_QUEUE_NAME)) {
         const now = (options.now ?? (() => new Date()))();
-        await deadLetterSesEventQueue(batch, createD1DeadLetterStore(adminDb), now, archive);
+        await deadLetterSesEventQueue(batch, createD1DeadLetterStore(adminDb), now, archive, sink.adminStore);
         return;
       }
       await consumeSesEventQueue(batch, sink, queue, archive);
