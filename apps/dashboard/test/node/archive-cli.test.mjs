@@ -244,7 +244,7 @@ describe('kuratchi-ses rebuild against the built Worker', () => {
       assert.equal(rebuilt.code, 0, rebuilt.stderr);
       assert.match(
         rebuilt.stdout,
-        /\n {2}kept as they are: 1 email\(s\) created before \d{4}-\d\d-\d\dT[\d:.]+Z \(the events retention purged their raw events\); 1 archived event\(s\) of them skipped\n$/,
+        /\n {2}kept as they are: 1 email\(s\) created before \d{4}-\d\d-\d\dT[\d:.]+Z \(past the events or archive retention\); 1 archived event\(s\) of them skipped\n$/,
       );
       assert.deepEqual(await rows(), before);
     } finally {

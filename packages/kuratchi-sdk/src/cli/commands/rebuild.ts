@@ -34,10 +34,10 @@ const PAGE_ATTEMPTS = 3;
 
 interface StatusAnswer {
   archiveBound: boolean;
-  /** Where the rebuild starts (epoch ms): --since, but not before the events retention's cutoff. */
+  /** Where the rebuild starts (epoch ms): --since, but not before the events or archive cutoff. */
   from: number;
   emails: number;
-  /** Emails since --since older than `from`: left as they are (their raw events are purged). */
+  /** Emails since --since older than `from`: left as they are. */
   keptOut: number;
   events: number;
   /**
@@ -79,9 +79,10 @@ events, the suppressions events added) from the raw archive (the SES_ARCHIVE R2 
 example after a change of the human-or-machine rules or of the effect table (the archive:
 docs/guides/deploy.md). Two steps, each page a request:
   1. reset (POST /api/ops/rebuild/reset, at most 500 emails a request, one D1 batch each): each
-     sent email (bound to an SES message; created since DATE, and never before the events
-     retention's cutoff: older emails, whose raw events are purged, are kept as they are and
-     their archived events skipped, so nothing purged comes back or counts twice) back to its state
+     sent email (bound to an SES message; created since DATE, and never before the events or
+     archive retention's cutoff: older emails, whose raw events or archived messages are gone,
+     are kept as they are and their archived events skipped, so nothing purged comes back or
+     counts twice) back to its state
      after sendEmail/markSent: status sent, every event field empty, counters 0; its recipients
      likewise (a recipient row only an event created is deleted); its events and the
      suppressions its events added deleted. Manual suppressions, the email's own fields and
@@ -195,7 +196,7 @@ again: both steps are idempotent; or an archived message was refused, named on s
         );
         if (status.keptOut > 0 || applied.skipped > 0)
           out(
-            tty`  kept as they are: ${status.keptOut} email(s) created before ${summary.from} (the events retention purged their raw events); ${applied.skipped} archived event(s) of them skipped`,
+            tty`  kept as they are: ${status.keptOut} email(s) created before ${summary.from} (past the events or archive retention); ${applied.skipped} archived event(s) of them skipped`,
           );
         if (dryRun && unarchived > 0)
           out(

@@ -12,6 +12,7 @@ import { d1EventSink } from '../event-sink';
 import { signingCertificates } from '../tracking';
 import { orgDatabase } from './org-database';
 import { retentionLookup } from '../retention/lookup';
+import { readRetentionSettings } from '../retention/settings';
 import { invalidRequest, readJsonBody } from './request';
 
 const organizationId = z.string().min(1).max(256);
@@ -45,12 +46,15 @@ const applyBody = z
 const REBUILD_GRACE_MS = 86_400_000;
 
 /**
- * Where a rebuild starts: `since`, but never before the organisation's events cutoff (less
- * `graceMs`): older emails' raw events are purged, so the rebuild leaves them as they are.
+ * Where a rebuild starts: `since`, but never before the organisation's events cutoff nor the
+ * archive's (`KURATCHI_RETENTION_ARCHIVE_DAYS`), less `graceMs`: older emails' raw events are
+ * purged, or their archived messages expired, so the rebuild leaves them as they are.
  */
 async function rebuildFrom(env: DashboardEnv, organizationId: string, since: number | undefined, graceMs: number) {
-  const cutoffs = (await retentionLookup(env)([organizationId], new Date())).get(organizationId);
-  return Math.max(since ?? 0, cutoffs ? cutoffs.events - graceMs : 0);
+  const now = new Date();
+  const cutoffs = (await retentionLookup(env)([organizationId], now)).get(organizationId);
+  const archive = now.getTime() - readRetentionSettings(env).archiveDays * 86_400_000;
+  return Math.max(since ?? 0, Math.max(cutoffs?.events ?? 0, archive) - graceMs);
 }
 
 /** 409 when the raw archive is not bound: a rebuild has nothing to read (a retry cannot fix it). */
@@ -74,11 +78,12 @@ function unarchivedEvents(error: UnarchivedEventsError): Response {
 
 /**
  * `GET /api/ops/rebuild?organizationId=&since=`: where the rebuild starts (`from`: `since`, but
- * not before the events retention's cutoff; send it as `since` to every page), how many of the
- * organisation's sent emails it resets, how many older ones since `since` it leaves as they are
- * (`keptOut`: their raw events are purged), how many events they have now (what the archive should give back), how many of
- * those the archive does not hold by source (`unarchived`: a reset deletes them only when told),
- * and whether the archive is bound (for `kuratchi-ses rebuild`'s plan and progress bar).
+ * not before the events retention's nor the archive's cutoff; send it as `since` to every page),
+ * how many of the organisation's sent emails it resets, how many older ones since `since` it
+ * leaves as they are (`keptOut`), how many events they have now (what the archive should give
+ * back), how many of those the archive does not hold by source (`unarchived`: a reset deletes
+ * them only when told), and whether the archive is bound (for `kuratchi-ses rebuild`'s plan and
+ * progress bar).
  * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
  */
 export async function rebuildStatus(env: DashboardEnv, url: URL): Promise<Response> {

@@ -121,6 +121,27 @@ describe('/api/ops/rebuild', () => {
   });
 });
 
+describe('/api/ops/rebuild: where it starts', () => {
+  it('no earlier than the events retention, nor than the archive keeps messages', async () => {
+    const day = 86_400_000;
+    const from = async (overrides: Record<string, unknown>) => {
+      const response = await call(`/api/ops/rebuild?organizationId=${ORGS.acme}`, undefined, {
+        ...BINDINGS,
+        ...overrides,
+      });
+      return ((await response.json()) as { from: number }).from;
+    };
+    const start = Date.now();
+    const byEvents = await from({});
+    const byArchive = await from({ KURATCHI_RETENTION_ARCHIVE_DAYS: '1' });
+    const end = Date.now();
+    expect(byEvents).toBeGreaterThanOrEqual(start - 45 * day);
+    expect(byEvents).toBeLessThanOrEqual(end - 45 * day);
+    expect(byArchive).toBeGreaterThanOrEqual(start - day);
+    expect(byArchive).toBeLessThanOrEqual(end - day);
+  });
+});
+
 describe('/api/ops/rebuild and objects written into the archive by someone else', () => {
   it("refuses and reports them (the webhook's certificate source and topic allowlist), applies none", async () => {
     const since = Date.now() - 1000;
