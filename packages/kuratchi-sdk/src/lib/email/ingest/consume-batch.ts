@@ -187,7 +187,7 @@ async function readAll(deliveries: readonly QueuedDelivery[], report: ConsumeRep
 
 /**
  * Acks as `expired` the events retention already purged (`expiredByRetention`) and returns the
- * others; when the retention cannot be read, those it would have judged are retried.
+ * others; when the retention cannot be read (a database error), the whole batch is retried.
  */
 async function dropExpired(
   ports: EventSinkPorts,
