@@ -18,6 +18,7 @@ const NOW = Date.now();
 let mf;
 let url;
 let acme;
+let admin;
 let bucket;
 let signer;
 
@@ -51,7 +52,6 @@ async function rows() {
 before(async () => {
   signer = await createSnsSigner();
   const certUrl = signer.certUrlFor(TOPIC);
-  let admin;
   ({ mf, url, admin, acme } = await startBuiltWorker(
     { KURATCHI_ALLOWED_TOPIC_ARNS: TOPIC, KURATCHI_OPS_TOKEN: TOKEN },
     {
@@ -131,14 +131,19 @@ describe('kuratchi-ses rebuild against the built Worker', () => {
 
     const rebuilt = await cli(['rebuild', '--dashboard-url', url, '--org', 'org-acme', '--json']);
     assert.equal(rebuilt.code, 0, rebuilt.stderr);
-    assert.deepEqual(JSON.parse(rebuilt.stdout), {
+    const { from, ...summary } = JSON.parse(rebuilt.stdout);
+    // No earlier than the default 45 days of events.
+    assert.ok(Date.parse(from) >= NOW - 45 * 86_400_000, from);
+    assert.deepEqual(summary, {
       organizationId: 'org-acme',
       dryRun: false,
       emails: 2,
+      keptOut: 0,
       recordedBefore: 4,
       unarchived: {},
       listed: 4,
       matched: 4,
+      skipped: 0,
       outcomes: { applied: 4 },
       refused: [],
     });
@@ -203,6 +208,54 @@ describe('kuratchi-ses rebuild against the built Worker', () => {
     const after = await rows();
     assert.equal(after.events.filter((e) => e.archive_key === null).length, 0);
     assert.equal(after.events.length, 4, 'the four archived events are back');
+  });
+
+  it('an email older than the events retention keeps its state; its archived events are skipped and counted', async () => {
+    const created = NOW - 46 * 86_400_000;
+    await acme
+      .prepare(
+        `INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at, sent_at)
+         VALUES ('email-old', 'old@example.com', 's@example.com', 'Hi', 'sent', 'ses-old', ?1, ?1, ?1)`,
+      )
+      .bind(created)
+      .run();
+    await admin.prepare("INSERT INTO email_message_lookup VALUES ('ses-old', 'org-acme', 'email-old', 0)").run();
+    // A late click, live: recorded and archived, as any event of a kept email.
+    const signed = await signer.sign({
+      Type: 'Notification',
+      MessageId: crypto.randomUUID(),
+      TopicArn: TOPIC,
+      Message: JSON.stringify(
+        buildSesEvent({
+          eventType: 'Click',
+          messageId: 'ses-old',
+          recipient: 'old@example.com',
+          sentAt: new Date(created),
+          time: new Date(NOW - 2000),
+          link: 'https://example.com/late',
+        }),
+      ),
+      Timestamp: new Date(NOW - 1000).toISOString(),
+    });
+    assert.deepEqual(await post(JSON.stringify(signed)), { status: 200, body: { outcome: 'applied' } });
+    const before = await rows();
+    try {
+      const rebuilt = await cli(['rebuild', '--dashboard-url', url, '--org', 'org-acme']);
+      assert.equal(rebuilt.code, 0, rebuilt.stderr);
+      assert.match(
+        rebuilt.stdout,
+        /\n {2}kept as they are: 1 email\(s\) created before \d{4}-\d\d-\d\dT[\d:.]+Z \(past the events or archive retention\); 1 archived event\(s\) of them skipped\n$/,
+      );
+      assert.deepEqual(await rows(), before);
+    } finally {
+      // Leaves the organisation as the next tests expect it.
+      const { objects } = await bucket.list({ prefix: 'sns/', include: ['customMetadata'] });
+      await bucket.delete(objects.filter((o) => o.customMetadata.sesMessageId === 'ses-old').map((o) => o.key));
+      await acme.batch([
+        acme.prepare("DELETE FROM email_events WHERE email_id = 'email-old'"),
+        acme.prepare("DELETE FROM emails WHERE id = 'email-old'"),
+      ]);
+    }
   });
 
   it('an archived object edited afterwards is refused (exit 1, named) and not applied', async () => {

@@ -62,7 +62,7 @@ export interface DrainReport {
  * Drains the SNS subscription's SQS dead-letter queue into the dashboard Worker: receive up to
  * `batch` messages (short poll, never long: `WaitTimeSeconds` 0), POST their bodies to the redrive
  * endpoint, then delete (DeleteMessageBatch) ONLY the messages the Worker answered 200 (applied,
- * duplicate, parked, orphaned, dead-lettered, ignored, queued); a 5xx answer leaves the message in
+ * duplicate, parked, orphaned, dead-lettered, expired, ignored, queued); a 5xx answer leaves the message in
  * the queue (it is visible again after `visibilityTimeout`), a 4xx one too unless `deleteRefused`.
  * Loops until a receive finds nothing new and SQS counts no visible message. Nothing is deleted
  * before the Worker's answer, so a crash or a lost answer only means a later run redrives the

@@ -38,12 +38,14 @@ describe('ingestion health: the park and its dead letters', () => {
     const counters = [
       { name: 'outcome:orphaned', count: 4, lastAt: 0 },
       { name: 'outcome:dead-lettered', count: 1, lastAt: 0 },
+      { name: 'outcome:expired', count: 3, lastAt: 0 },
       { name: 'firehose:refused', count: 2, lastAt: 0 },
       { name: 'import:refused', count: 5, lastAt: 0 },
     ];
     expect(ingestionFigures('deployment', counters, held)).toMatchObject({
       orphaned: 4,
       parkFull: 1,
+      expired: 3,
       refusedRecords: 7,
       held,
     });

@@ -23,6 +23,11 @@ export interface IngestionFigures {
   orphaned: number;
   /** Events answered `dead-lettered` at once: their message's park was full. */
   parkFull: number;
+  /**
+   * Events dropped as `expired`: their mail or event older than the organisation's retention
+   * (its organisation's share only when a route named it: an import).
+   */
+  expired: number;
   /** Queued mode: events the webhook handed to the queue, and queue deliveries the consumer retried. */
   queued: number | null;
   retried: number | null;
@@ -132,6 +137,7 @@ export function ingestionFigures(
     parked: count('outcome:parked'),
     orphaned: count('outcome:orphaned'),
     parkFull: count('outcome:dead-lettered'),
+    expired: count('outcome:expired'),
     queued: count('outcome:queued'),
     retried: count('consumer:retried'),
     refusedRecords: count('firehose:refused') + count('import:refused'),

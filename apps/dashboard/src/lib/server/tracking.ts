@@ -2,6 +2,7 @@ import { createEmailTracking, type EmailTracking } from 'kuratchi-sdk/internal/t
 import { createSigningKeyCache } from 'kuratchi-sdk/internal/verify';
 import { enqueueWebhookEvents } from 'kuratchi-sdk/internal/webhooks';
 import type { DashboardConfig } from './config';
+import { retentionLookup } from './retention/lookup';
 
 /** The development certificate gets a key cache of its own: it can never answer for a real URL. */
 const devKeyCache = createSigningKeyCache({ maxEntries: 4 });
@@ -11,6 +12,7 @@ const devKeyCache = createSigningKeyCache({ maxEntries: 4 });
  * events (the webhook, the Firehose endpoint, the queue consumer, the park sweep, the operations
  * API's replay, redrive, import, rebuild and move): the topic allowlist, queued mode when
  * `SES_EVENTS_QUEUE` is bound, the raw archive when `SES_ARCHIVE` is bound, the park's limits,
+ * each organisation's retention (an event of mail it already purged is `expired`),
  * outbound webhooks when `WEBHOOK_QUEUE` is bound (each recorded event of an organisation that
  * has an endpoint is enqueued: a queue send, no D1 query per event), and, in development on a loopback host
  * only, the demo's signing certificate.
@@ -32,6 +34,7 @@ export function emailTracking(env: DashboardEnv, config: DashboardConfig, url?: 
     queue: env.SES_EVENTS_QUEUE ?? null,
     archive: env.SES_ARCHIVE ?? null,
     park: config.park,
+    retention: retentionLookup(env),
     get firehoseAccessKey() {
       return config.firehoseAccessKey;
     },

@@ -32,7 +32,10 @@ const ATTEMPTS = 4;
 export interface ImportSummary {
   objects: number;
   records: number;
-  /** Outcome → records (`applied`, `duplicate`, `parked`, `orphaned`, `dead-lettered`, `refused`, `unreadable`). */
+  /**
+   * Outcome → records (`applied`, `duplicate`, `parked`, `orphaned`, `dead-lettered`, `expired`,
+   * `refused`, `unreadable`).
+   */
   outcomes: Record<string, number>;
   /** Records sent again after a 503. */
   retried: number;
@@ -69,7 +72,9 @@ whole (split it at record boundaries, e.g. \`gunzip -c OBJECT | jq -c . | split 
 Each record's identity is its content, so running the import twice changes nothing (the second
 run reports every record a duplicate), and an event that also came by SNS or by the Firehose
 endpoint counts once. A record that is not an SES event record is refused and counted; an email
-the deployment does not know yet is parked, as a live event would be. When the dashboard answers
+the deployment does not know yet is parked, as a live event would be. A record retention would
+already have purged (an event older than its organisation's events retention, or of mail older
+than its emails retention) is skipped and counted "expired". When the dashboard answers
 503 (a database error), only the records it names "retry" are sent again, up to ${ATTEMPTS}
 attempts; those still failing are reported failed: run it again. A progress bar (per object) is
 drawn on a terminal, then a summary:
@@ -221,6 +226,8 @@ function printSummary(summary: ImportSummary, dryRun: boolean): void {
     out(
       tty`  applied ${o['applied'] ?? 0}, duplicates ${o['duplicate'] ?? 0}, parked ${o['parked'] ?? 0}, refused ${o['refused'] ?? 0}`,
     );
+    if (o['expired'])
+      out(tty`  expired ${o['expired']} (older than their organisation's retention: skipped, nothing recorded)`);
     const held = (o['orphaned'] ?? 0) + (o['dead-lettered'] ?? 0) + (o['unreadable'] ?? 0);
     if (held)
       out(

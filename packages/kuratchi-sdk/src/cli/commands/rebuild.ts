@@ -34,7 +34,11 @@ const PAGE_ATTEMPTS = 3;
 
 interface StatusAnswer {
   archiveBound: boolean;
+  /** Where the rebuild starts (epoch ms): --since, but not before the events or archive cutoff. */
+  from: number;
   emails: number;
+  /** Emails since --since older than `from`: left as they are. */
+  keptOut: number;
   events: number;
   /**
    * Of `events`, those the archive does not hold, by source (`firehose`, `import`, `reconcile`,
@@ -52,6 +56,7 @@ interface ApplyAnswer {
   matched: number;
   outcomes: Record<string, number>;
   refused: Array<{ key: string; reason: string }>;
+  skipped: number;
   retry: number;
   next: string | null;
 }
@@ -74,7 +79,10 @@ events, the suppressions events added) from the raw archive (the SES_ARCHIVE R2 
 example after a change of the human-or-machine rules or of the effect table (the archive:
 docs/guides/deploy.md). Two steps, each page a request:
   1. reset (POST /api/ops/rebuild/reset, at most 500 emails a request, one D1 batch each): each
-     sent email (bound to an SES message; with --since, created since DATE) back to its state
+     sent email (bound to an SES message; created since DATE, and never before the events or
+     archive retention's cutoff: older emails, whose raw events or archived messages are gone,
+     are kept as they are and their archived events skipped, so nothing purged comes back or
+     counts twice) back to its state
      after sendEmail/markSent: status sent, every event field empty, counters 0; its recipients
      likewise (a recipient row only an event created is deleted); its events and the
      suppressions its events added deleted. Manual suppressions, the email's own fields and
@@ -124,13 +132,14 @@ again: both steps are idempotent; or an archived message was refused, named on s
     const dropUnarchived = booleanFlag(args, 'drop-unarchived');
     if (dryRun && dropUnarchived) throw new UsageError('--dry-run deletes nothing: leave out --drop-unarchived');
     const api = opsApi(url, process.env, integerFlag(args, 'request-timeout-ms'));
-    const scope = { organizationId, ...(since !== undefined ? { since } : {}) };
     const reset = { emails: 0, events: 0 };
     try {
       const status = await api.get<StatusAnswer>('/api/ops/rebuild', {
         organizationId,
         ...(since !== undefined ? { since: String(since) } : {}),
       });
+      // Every page from the plan's start, so the reset and the apply cover the same emails.
+      const scope = { organizationId, since: status.from };
       if (!status.archiveBound) throw new OpsApiError('the raw archive is not bound on the Worker (SES_ARCHIVE)');
       const unarchived = Object.values(status.unarchived).reduce((sum, n) => sum + n, 0);
       const bySource = Object.entries(status.unarchived)
@@ -167,7 +176,9 @@ again: both steps are idempotent; or an archived message was refused, named on s
       const summary = {
         organizationId,
         dryRun,
+        from: new Date(status.from).toISOString(),
         emails: dryRun ? status.emails : reset.emails,
+        keptOut: status.keptOut,
         recordedBefore: status.events,
         unarchived: status.unarchived,
         ...applied,
@@ -183,6 +194,10 @@ again: both steps are idempotent; or an archived message was refused, named on s
             ? tty`dry run: would reset ${status.emails} email(s) of ${organizationId} (${status.events} event(s) recorded) and apply ${applied.matched} archived event(s) of ${applied.listed} archived message(s)`
             : tty`rebuilt ${organizationId}: reset ${reset.emails} email(s) (${reset.events} event(s) deleted), applied from ${applied.listed} archived message(s): ${outcomes}`,
         );
+        if (status.keptOut > 0 || applied.skipped > 0)
+          out(
+            tty`  kept as they are: ${status.keptOut} email(s) created before ${summary.from} (past the events or archive retention); ${applied.skipped} archived event(s) of them skipped`,
+          );
         if (dryRun && unarchived > 0)
           out(
             tty`  not in the archive: ${unarchived} event(s): ${bySource} (a rebuild deletes them only with --drop-unarchived)`,
@@ -211,6 +226,7 @@ async function applyArchive(api: OpsApi, scope: object, dryRun: boolean, expecte
   const totals = {
     listed: 0,
     matched: 0,
+    skipped: 0,
     outcomes: {} as Record<string, number>,
     refused: [] as ApplyAnswer['refused'],
   };
@@ -223,6 +239,7 @@ async function applyArchive(api: OpsApi, scope: object, dryRun: boolean, expecte
       );
       totals.listed += page.listed;
       totals.matched += page.matched;
+      totals.skipped += page.skipped;
       for (const [outcome, n] of Object.entries(page.outcomes)) {
         totals.outcomes[outcome] = (totals.outcomes[outcome] ?? 0) + n;
         for (let i = 0; i < n; i++) progress.tick(outcome);

@@ -70,7 +70,7 @@ POSTs their bodies (SNS's signed envelopes) to the dashboard's operations API
 (/api/ops/sns/redrive), which verifies each exactly as the webhook does (signature, certificate
 URL, topic allowlist) but accepts it up to 14 days old (why on this path only: docs/webhook.md),
 and applies it. A message is deleted from the queue only once the Worker answered 200 for it
-(DeleteMessageBatch; applied, duplicate, parked, orphaned, dead-lettered, ignored: a confirmation,
+(DeleteMessageBatch; applied, duplicate, parked, orphaned, dead-lettered, expired, ignored: a confirmation,
 reported, never visited; queued). A 5xx answer (unavailable, internal-error: a retry can fix it)
 leaves it, visible again after the visibility timeout; a refused one (403 forbidden: forged, stale
 past 14 days, a topic not allowed; 400 malformed: it can never succeed) stays in the queue and is

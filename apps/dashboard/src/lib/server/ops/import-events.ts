@@ -20,7 +20,7 @@ export const IMPORT_MAX_RECORDS = 100;
 
 /** What became of one imported record; `refused`: not an SES event record; `retry`: try it again. */
 export type ImportOutcome =
-  'applied' | 'duplicate' | 'parked' | 'orphaned' | 'dead-lettered' | 'unreadable' | 'refused' | 'retry';
+  'applied' | 'duplicate' | 'parked' | 'orphaned' | 'dead-lettered' | 'expired' | 'unreadable' | 'refused' | 'retry';
 
 const importBody = z
   .object({

@@ -11,6 +11,8 @@ import type { DashboardConfig } from '../config';
 import { d1EventSink } from '../event-sink';
 import { signingCertificates } from '../tracking';
 import { orgDatabase } from './org-database';
+import { retentionLookup } from '../retention/lookup';
+import { readRetentionSettings } from '../retention/settings';
 import { invalidRequest, readJsonBody } from './request';
 
 const organizationId = z.string().min(1).max(256);
@@ -37,6 +39,24 @@ const applyBody = z
   })
   .strict();
 
+/**
+ * How far the events cutoff may have moved since the plan (`GET`) gave its `from`: a rebuild
+ * shorter than a day resets and applies from that same `from` on every page.
+ */
+const REBUILD_GRACE_MS = 86_400_000;
+
+/**
+ * Where a rebuild starts: `since`, but never before the organisation's events cutoff nor the
+ * archive's (`KURATCHI_RETENTION_ARCHIVE_DAYS`), less `graceMs`: older emails' raw events are
+ * purged, or their archived messages expired, so the rebuild leaves them as they are.
+ */
+async function rebuildFrom(env: DashboardEnv, organizationId: string, since: number | undefined, graceMs: number) {
+  const now = new Date();
+  const cutoffs = (await retentionLookup(env)([organizationId], now)).get(organizationId);
+  const archive = now.getTime() - readRetentionSettings(env).archiveDays * 86_400_000;
+  return Math.max(since ?? 0, Math.max(cutoffs?.events ?? 0, archive) - graceMs);
+}
+
 /** 409 when the raw archive is not bound: a rebuild has nothing to read (a retry cannot fix it). */
 function archiveUnbound(): Response {
   return Response.json(
@@ -57,10 +77,13 @@ function unarchivedEvents(error: UnarchivedEventsError): Response {
 }
 
 /**
- * `GET /api/ops/rebuild?organizationId=&since=`: how many of the organisation's sent emails a
- * rebuild resets, how many events they have now (what the archive should give back), how many of
- * those the archive does not hold by source (`unarchived`: a reset deletes them only when told),
- * and whether the archive is bound (for `kuratchi-ses rebuild`'s plan and progress bar).
+ * `GET /api/ops/rebuild?organizationId=&since=`: where the rebuild starts (`from`: `since`, but
+ * not before the events retention's nor the archive's cutoff; send it as `since` to every page),
+ * how many of the organisation's sent emails it resets, how many older ones since `since` it
+ * leaves as they are (`keptOut`), how many events they have now (what the archive should give
+ * back), how many of those the archive does not hold by source (`unarchived`: a reset deletes
+ * them only when told), and whether the archive is bound (for `kuratchi-ses rebuild`'s plan and
+ * progress bar).
  * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
  */
 export async function rebuildStatus(env: DashboardEnv, url: URL): Promise<Response> {
@@ -68,27 +91,33 @@ export async function rebuildStatus(env: DashboardEnv, url: URL): Promise<Respon
   if (!query.success) return invalidRequest(query.error);
   const db = await orgDatabase(env, query.data.organizationId);
   if (db instanceof Response) return db;
+  const from = await rebuildFrom(env, query.data.organizationId, query.data.since, 0);
   const row = await db
     .prepare(
       `SELECT count(*) AS emails,
               (SELECT count(*) FROM email_events WHERE email_id IN
-                 (SELECT id FROM emails WHERE ses_message_id IS NOT NULL AND created_at >= ?1)) AS events
+                 (SELECT id FROM emails WHERE ses_message_id IS NOT NULL AND created_at >= ?1)) AS events,
+              (SELECT count(*) FROM emails WHERE ses_message_id IS NOT NULL
+                 AND created_at >= ?2 AND created_at < ?1) AS keptOut
        FROM emails WHERE ses_message_id IS NOT NULL AND created_at >= ?1`,
     )
-    .bind(query.data.since ?? 0)
-    .first<{ emails: number; events: number }>();
-  const unarchived = await countUnarchivedEvents(db, { since: query.data.since ?? 0 });
+    .bind(from, query.data.since ?? 0)
+    .first<{ emails: number; events: number; keptOut: number }>();
+  const unarchived = await countUnarchivedEvents(db, { since: from });
   return Response.json({
     archiveBound: Boolean(env.SES_ARCHIVE),
+    from,
     emails: row?.emails ?? 0,
     events: row?.events ?? 0,
+    keptOut: row?.keptOut ?? 0,
     unarchived,
   });
 }
 
 /**
  * `POST /api/ops/rebuild/reset` with JSON `{ organizationId, since?, after?, limit?, dropUnarchived? }`:
- * one page (at most 500 emails, one D1 batch) of the SDK's `resetTrackingPage`, answered as
+ * one page (at most 500 emails, one D1 batch) of the SDK's `resetTrackingPage` from `since`, but
+ * not before the events cutoff less a day (the plan's `from` passes), answered as
  * `{ emails, events, next }`; `kuratchi-ses rebuild` loops on `next`, then applies the archive.
  * Without `dropUnarchived: true`, 409 `unarchived-events` (nothing changed) when the reset would
  * delete events the archive does not hold: of the whole scope on the first page, of the page after.
@@ -100,11 +129,10 @@ export async function rebuildReset(env: DashboardEnv, request: Request): Promise
   if (!env.SES_ARCHIVE) return archiveUnbound();
   const db = await orgDatabase(env, body.data.organizationId);
   if (db instanceof Response) return db;
-  const { after, since: from, limit, dropUnarchived } = body.data;
+  const { after, since, limit, dropUnarchived } = body.data;
+  const from = await rebuildFrom(env, body.data.organizationId, since, REBUILD_GRACE_MS);
   try {
-    return Response.json(
-      await resetTrackingPage(db, { after: after ?? null, since: from ?? null, limit, dropUnarchived }),
-    );
+    return Response.json(await resetTrackingPage(db, { after: after ?? null, since: from, limit, dropUnarchived }));
   } catch (error) {
     if (error instanceof UnarchivedEventsError) return unarchivedEvents(error);
     throw error;
@@ -114,7 +142,8 @@ export async function rebuildReset(env: DashboardEnv, request: Request): Promise
 /**
  * `POST /api/ops/rebuild/apply` with JSON `{ organizationId, since?, cursor?, limit?, dryRun? }`:
  * one page (at most 100 archived messages) of the SDK's `rebuildFromArchivePage`, answered as
- * `{ listed, matched, outcomes, refused, retry, next }`; 503 when some event met a database error
+ * `{ listed, matched, outcomes, refused, skipped, retry, next }`, applying only the events of the
+ * emails the reset covers (`skipped`: the others'); 503 when some event met a database error
  * (the page is idempotent: the CLI sends the same cursor again). An archived object the webhook
  * would not accept now (certificate from the SNS host, topic allowlist, redrive window at its
  * upload time) is in `refused`, never applied.
@@ -126,7 +155,8 @@ export async function rebuildApply(env: DashboardEnv, config: DashboardConfig, r
   if (!env.SES_ARCHIVE) return archiveUnbound();
   const db = await orgDatabase(env, body.data.organizationId);
   if (db instanceof Response) return db;
-  const { organizationId: org, since: from, cursor, limit, dryRun } = body.data;
+  const { organizationId: org, since, cursor, limit, dryRun } = body.data;
+  const from = await rebuildFrom(env, org, since, REBUILD_GRACE_MS);
   // The webhook's trust: its topic allowlist and its certificate source, never the archive's copy.
   const certificates = signingCertificates(config, new URL(request.url));
   const page = await rebuildFromArchivePage(d1EventSink(env, config), {
@@ -137,7 +167,8 @@ export async function rebuildApply(env: DashboardEnv, config: DashboardConfig, r
     limit,
     dryRun,
     ...(cursor ? { cursor } : {}),
-    ...(from !== undefined ? { since: new Date(from) } : {}),
+    ...(from > 0 ? { since: new Date(from) } : {}),
+    resetScope: { db, since: from },
   });
   return Response.json(page, { status: page.retry > 0 ? 503 : 200 });
 }

@@ -287,3 +287,88 @@ describe('rebuild from the raw archive', () => {
     expect(events?.n).toBe(0);
   });
 });
+
+describe('rebuild and the events retention', () => {
+  it('applies only to the emails the reset covered: older ones keep their state, purged events stay gone, rollups do not double', async () => {
+    const hour = 3_600_000;
+    const cutoff = NOW.getTime() - 86_400_000; // one day of events
+    const old = await sendEmail(env.ORG_DB_ACME, ORGS.acme, 30, NOW.getTime() - 36 * hour);
+    const young = await sendEmail(env.ORG_DB_ACME, ORGS.acme, 31, NOW.getTime() - 2 * hour);
+    const tag = crypto.randomUUID();
+    const plan: Array<[typeof old, SesEventType, number, string?]> = [
+      [old, 'Delivery', 35],
+      [old, 'Click', 34, `https://example.com/${tag}/old`],
+      [old, 'Click', 2, `https://example.com/${tag}/late`],
+      [young, 'Delivery', 1.5],
+      [young, 'Click', 1, `https://example.com/${tag}/young`],
+    ];
+    const ingestor = createSesEventIngestor({
+      ...d1SinkPorts(() => NOW),
+      allowedTopicArns: [TOPIC],
+      fetchCertificate: signer.fetchCertificate,
+      archive: archive(),
+      maxAgeSeconds: 2 * 86_400,
+    });
+    for (const [email, eventType, hoursAgo, link] of plan) {
+      const time = new Date(NOW.getTime() - hoursAgo * hour);
+      const signed = await signer.sign({
+        Type: 'Notification',
+        MessageId: crypto.randomUUID(),
+        TopicArn: TOPIC,
+        Message: JSON.stringify(
+          buildSesEvent({
+            eventType,
+            messageId: email.sesMessageId,
+            time,
+            sentAt: new Date(NOW.getTime() - 36 * hour + 400),
+            to: email.to,
+            ...(link ? { link } : {}),
+          }),
+        ),
+        Timestamp: new Date(time.getTime() + 1000).toISOString(),
+      } as never);
+      expect((await ingestor.ingest(JSON.stringify(signed))).body.outcome).toBe('applied');
+    }
+    // The purge's events step: the raw events before the cutoff go; the rollups they made stay.
+    await env.ORG_DB_ACME.prepare('DELETE FROM email_events WHERE email_id IN (?, ?) AND occurred_at < ?')
+      .bind(old.id, young.id, cutoff)
+      .run();
+    const linkRollups = () =>
+      env.ORG_DB_ACME.prepare(
+        'SELECT day, metric, key, count FROM email_rollups WHERE key LIKE ? AND count != 0 ORDER BY day, metric, key',
+      )
+        .bind(`%${tag}%`)
+        .all()
+        .then((r) => r.results);
+    const before = { old: await rows(env.ORG_DB_ACME, [old.id]), young: await rows(env.ORG_DB_ACME, [young.id]) };
+    const rollupsBefore = await linkRollups();
+    expect(rollupsBefore.map((r) => r.key)).toEqual([
+      `https://example.com/${tag}/old`,
+      `https://example.com/${tag}/late`,
+      `https://example.com/${tag}/young`,
+    ]);
+
+    let after: string | null = null;
+    do after = (await resetTrackingPage(env.ORG_DB_ACME, { after, since: cutoff })).next;
+    while (after);
+    expect(await rows(env.ORG_DB_ACME, [old.id])).toEqual(before.old);
+    expect((await rows(env.ORG_DB_ACME, [young.id])).events).toEqual([]);
+
+    // The whole archive listed (no `since`): the old email's three events are skipped, not applied.
+    let cursor: string | undefined;
+    let skipped = 0;
+    do {
+      const page = await rebuildPage({
+        organizationId: ORGS.acme,
+        resetScope: { db: env.ORG_DB_ACME, since: cutoff },
+        ...(cursor ? { cursor } : {}),
+      });
+      skipped += page.skipped;
+      cursor = page.next ?? undefined;
+    } while (cursor);
+    expect(await linkRollups()).toEqual(rollupsBefore);
+    expect(await rows(env.ORG_DB_ACME, [old.id])).toEqual(before.old);
+    expect(await rows(env.ORG_DB_ACME, [young.id])).toEqual(before.young);
+    expect(skipped).toBe(3);
+  });
+});

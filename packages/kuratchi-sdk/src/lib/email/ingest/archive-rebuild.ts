@@ -6,6 +6,8 @@ import { snsArchiveHourPrefix } from '../archive/sns-archive.js';
 import { verifySnsMessage, type FetchCertificate } from '../sns/sns-verify.js';
 import type { SigningKeyCache } from '../sns/signing-key-cache.js';
 import { SNS_DEAD_LETTER_RETENTION_SECONDS } from '../sns/redrive.js';
+import type { D1Database } from '@cloudflare/workers-types';
+import { emailsResetSince } from './d1-tracking-reset.js';
 
 /**
  * Most archived messages one rebuild page reads: one R2 list, one admin query for their routes
@@ -24,6 +26,13 @@ export interface RebuildPageOptions {
   cursor?: string;
   /** Only messages of this hour and later (by SNS Timestamp), on the first page. */
   since?: Date;
+  /**
+   * The reset's scope: only events of the emails it reset (created at or after `since` in `db`,
+   * the organisation's database) are applied; the others' are verified, then `skipped`, so an
+   * email the reset left alone (older than the events retention: its raw events purged) never
+   * gets events back nor counts them twice. Absent: every routed event is applied.
+   */
+  resetScope?: { db: D1Database; since: number };
   /** Messages listed per page, at most {@link MAX_REBUILD_PAGE} (the default). */
   limit?: number;
   /** List, route and re-verify only: nothing is applied (`matched` says how many would be). */
@@ -48,6 +57,8 @@ export interface RebuildPage {
   outcomes: Partial<Record<SinkOutcome | 'unreadable', number>>;
   /** Archived messages refused (not applied), by key, with the rule that refused them. */
   refused: Array<{ key: string; reason: string }>;
+  /** Archived events (verified) of this organisation's emails outside `resetScope`: not applied. */
+  skipped: number;
   /** Messages a retry of this page can apply (a database error): the caller answers 5xx. */
   retry: number;
   /** The cursor of the next page, or null when the archive has been read to its end. */
@@ -62,8 +73,9 @@ export interface RebuildPage {
  * the network): the certificate from the SigningCertURL's SNS host through the webhook's fetcher
  * (never the archived copy), the topic on the allowlist, the Timestamp at most the redrive
  * window (14 days) before the object's R2 upload time and the certificate valid then. A refused
- * object is reported and counted, never applied. The rest is applied through the queue
- * consumer's path, inline, exactly as live ingestion applied it. Idempotent: an event recorded
+ * object is reported and counted, never applied. Of the rest, those of emails outside
+ * `resetScope` are `skipped`; the others are applied through the queue consumer's path, inline,
+ * exactly as live ingestion applied it. Idempotent: an event recorded
  * already is a `duplicate`.
  * @throws what the archive or the admin store throws (R2 or D1 unavailable): the caller answers 5xx.
  * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/#r2listoptions
@@ -84,6 +96,7 @@ export async function rebuildFromArchivePage(ports: EventSinkPorts, options: Reb
     matched: 0,
     outcomes: {},
     refused: [],
+    skipped: 0,
     retry: 0,
     next: page.cursor ?? null,
   };
@@ -92,7 +105,7 @@ export async function rebuildFromArchivePage(ports: EventSinkPorts, options: Reb
   const routes = sesIds.length ? await ports.adminStore.findMessageRoutes(sesIds) : new Map();
   const mine = events.filter((e) => routes.get(e.metadata.sesMessageId!)?.organizationId === options.organizationId);
 
-  const messages: SesEventQueueMessage[] = [];
+  const verified: Array<{ message: SesEventQueueMessage; emailId: string }> = [];
   for (const entry of mine) {
     const archived = await archive.getMessage(entry.key);
     if (!archived) continue;
@@ -106,11 +119,24 @@ export async function rebuildFromArchivePage(ports: EventSinkPorts, options: Reb
         ...options.certificates,
       });
       if (message.Type !== 'Notification') throw new Error('not a Notification');
-      messages.push(sesEventQueueMessage(message, { source: 'rebuild', archiveKey: entry.key }));
+      verified.push({
+        message: sesEventQueueMessage(message, { source: 'rebuild', archiveKey: entry.key }),
+        emailId: routes.get(entry.metadata.sesMessageId!)!.emailId,
+      });
     } catch (error) {
       result.refused.push({ key: entry.key, reason: error instanceof Error ? error.message : String(error) });
     }
   }
+  const scope = options.resetScope;
+  const reset = scope
+    ? await emailsResetSince(
+        scope.db,
+        verified.map((v) => v.emailId),
+        scope.since,
+      )
+    : null;
+  const messages = verified.filter((v) => !reset || reset.has(v.emailId)).map((v) => v.message);
+  result.skipped = verified.length - messages.length;
   result.matched = messages.length;
   if (!messages.length || options.dryRun) return result;
   // The queue consumer's path, inline: routing by route, the park, content identity.

@@ -424,6 +424,27 @@ describe('deadLetterSesEventQueue', () => {
     ]);
   });
 
+  it('counts the webhook’s `queued` answer of a dead-lettered message as received, once the batch is acked', async () => {
+    const admin = createD1AdminStore(env.ADMIN_DB);
+    const counter = async (name: string) =>
+      (await admin.listIngestionCounters()).find((c) => c.name === name)?.count ?? 0;
+    const names = ['received', 'verified', 'notification', 'outcome:queued'];
+    const before = await Promise.all(names.map(counter));
+    const answered = {
+      ...queueMessage('dlq-3', { eventType: 'Open', messageId: 'ses-dlq-3', time: at(1) }),
+      answer: 'queued',
+    };
+    const counted = queueMessage('dlq-4', { eventType: 'Open', messageId: 'ses-dlq-4', time: at(1) });
+    const batch = createMessageBatch('kuratchi-ses-events-dlq', [
+      { id: 'm1', timestamp: NOW, attempts: 1, body: answered },
+      // Its answer counted by the webhook itself (no `answer`): not again.
+      { id: 'm2', timestamp: NOW, attempts: 1, body: counted },
+    ]);
+    expect(await deadLetterSesEventQueue(batch, createD1DeadLetterStore(env.ADMIN_DB), NOW, null, admin)).toBe(2);
+    const after = await Promise.all(names.map(counter));
+    expect(after.map((n, i) => n - before[i]!)).toEqual([1, 1, 1, 1]);
+  });
+
   it('retries the whole batch when the admin database is down', async () => {
     const body = queueMessage('dlq-2', { eventType: 'Open', messageId: 'ses-dlq-2', time: at(1) });
     const batch = createMessageBatch('kuratchi-ses-events-dlq', [{ id: 'm1', timestamp: NOW, attempts: 1, body }]);

@@ -16,6 +16,7 @@ import { sesEventContentId } from '../ses-events/content-identity.js';
 import { addCount, countOutcome, createIngestionTally, type IngestionTally } from '../routing/ingestion-figures.js';
 import { queueMessageProvenance, readSesEventQueueMessage, type SesEventQueueMessage } from './queue-message.js';
 import { parseSesEvent, type SesEvent } from '../ses-events/ses-event.js';
+import { expiredByRetention } from '../routing/retention-gate.js';
 
 /**
  * One message of a queue batch as the consumer sees it: the Queue message's `id`, `body` and
@@ -99,6 +100,7 @@ interface Readable {
  * event, or a batch retried after a failure halfway or a consumer that died, is a `duplicate`
  * where it was recorded and applied where it was not: nothing counts twice.
  * - routed and recorded (or found recorded): ack, `applied` / `duplicate`;
+ * - retention already purged it (`expiredByRetention`): ack, `expired`, nothing written;
  * - no route: parked (ack, `parked`), up to 100 in one D1 batch that also reads their routes
  *   once more after parking, so an event that raced `sendEmail` is applied rather than left for
  *   the sweep; the park full: `dead-lettered`;
@@ -132,9 +134,10 @@ export async function consumeSesEventBatch(
     return finish(report);
   }
 
+  const kept = await dropExpired(ports, readable, routes, now, report);
   const byOrganization = new Map<string, Array<Readable & { route: MessageRoute }>>();
   const unrouted: Readable[] = [];
-  for (const r of readable) {
+  for (const r of kept) {
     const route = routes.get(r.event.mail.messageId);
     if (!route) unrouted.push(r);
     else {
@@ -180,6 +183,37 @@ async function readAll(deliveries: readonly QueuedDelivery[], report: ConsumeRep
     else readable.push({ delivery, queued, event });
   }
   return Promise.all(readable.map(async (r) => ({ ...r, contentId: await sesEventContentId(r.event) })));
+}
+
+/**
+ * Acks as `expired` the events retention already purged (`expiredByRetention`) and returns the
+ * others; when the retention cannot be read (a database error), the whole batch is retried.
+ */
+async function dropExpired(
+  ports: EventSinkPorts,
+  readable: readonly Readable[],
+  routes: ReadonlyMap<string, MessageRoute>,
+  now: number,
+  report: ConsumeReport,
+): Promise<Readable[]> {
+  const gated = readable.map((r) => ({
+    event: r.event,
+    source: r.queued.source,
+    organizationId: routes.get(r.event.mail.messageId)?.organizationId,
+  }));
+  let expired: boolean[];
+  try {
+    expired = await expiredByRetention(ports.retention, gated, new Date(now));
+  } catch (error) {
+    for (const r of readable) retry(report, r.delivery, `retention unreadable: ${describe(error)}`);
+    return [];
+  }
+  return readable.filter((r, i) => {
+    if (!expired[i]) return true;
+    const organizationId = gated[i]!.organizationId;
+    verdict(report, r.delivery, { action: 'ack', outcome: 'expired', ...(organizationId ? { organizationId } : {}) });
+    return false;
+  });
 }
 
 async function findRoutes(ports: EventSinkPorts, readable: readonly Readable[]): Promise<Map<string, MessageRoute>> {

@@ -139,3 +139,24 @@ export async function resetTrackingPage(
     next: results.length === limit ? results[results.length - 1]!.id : null,
   };
 }
+
+/**
+ * Of `emailIds`, those a reset from `since` covers (bound to an SES message, created at or after
+ * `since`): the emails whose archived events `kuratchi-ses rebuild` applies again. One query.
+ * @see https://www.sqlite.org/json1.html#jeach
+ */
+export async function emailsResetSince(
+  db: D1Database,
+  emailIds: readonly string[],
+  since: number,
+): Promise<Set<string>> {
+  if (!emailIds.length) return new Set();
+  const { results } = await db
+    .prepare(
+      `SELECT id FROM emails WHERE id IN (SELECT value FROM json_each(?1))
+       AND ses_message_id IS NOT NULL AND created_at >= ?2`,
+    )
+    .bind(JSON.stringify([...new Set(emailIds)]), since)
+    .all<{ id: string }>();
+  return new Set(results.map((row) => row.id));
+}

@@ -5,7 +5,7 @@ import { archiveQueuedMessages } from './archive-queued.js';
 import { queuedAnswerCounterNames } from './answer-figures.js';
 import type { SnsArchive } from '../archive/ports.js';
 import { addCount, createIngestionTally } from '../routing/ingestion-figures.js';
-import type { DeadLetterStore } from '../routing/ports.js';
+import type { AdminStore, DeadLetterStore } from '../routing/ports.js';
 import { queueMessageProvenance, readSesEventQueueMessage } from './queue-message.js';
 import type { EventSinkPorts } from '../routing/record.js';
 import { parseSesEvent } from '../ses-events/ses-event.js';
@@ -147,6 +147,9 @@ async function sendBack(requeue: Queue<unknown> | null, deferred: readonly Queue
  * (the dead-letter queue's own retries), so none is lost. A body this version cannot read is
  * acked with an error log line. A raw message it carries (`raw`) is archived first, one object for
  * the batch; if that fails, the events are kept without it (not provable) rather than lost.
+ * With `counters`, the webhook's figures of each `queued` answer it left to the consumer
+ * (`answer`), which no consumer acked, are added once the batch is acked (so a message the
+ * consumer never recorded is still counted received).
  * @see https://developers.cloudflare.com/queues/configuration/dead-letter-queues/
  */
 export async function deadLetterSesEventQueue(
@@ -154,6 +157,7 @@ export async function deadLetterSesEventQueue(
   deadLetters: DeadLetterStore,
   now: Date,
   archive: SnsArchive | null = null,
+  counters: Pick<AdminStore, 'recordIngestionStats'> | null = null,
 ): Promise<number> {
   let deliveries: QueuedDelivery[];
   try {
@@ -196,6 +200,7 @@ export async function deadLetterSesEventQueue(
     return 0;
   }
   batch.ackAll();
+  await countDeadLetteredAnswers(counters, deliveries, now);
   if (unreadable.length) {
     console.error(
       JSON.stringify({ msg: 'ses-dead-letter-queue', outcome: 'unreadable', ids: unreadable.map((m) => m.id) }),
@@ -203,4 +208,20 @@ export async function deadLetterSesEventQueue(
   }
   console.log(JSON.stringify({ msg: 'ses-dead-letter-queue', outcome: 'dead-lettered', messages: letters.length }));
   return letters.length;
+}
+
+/** Adds the figures of the `queued` answers of dead-lettered messages; a failure is logged, not retried. */
+async function countDeadLetteredAnswers(
+  counters: Pick<AdminStore, 'recordIngestionStats'> | null,
+  deliveries: readonly QueuedDelivery[],
+  now: Date,
+): Promise<void> {
+  const answers = deliveries.filter((delivery) => readSesEventQueueMessage(delivery.body)?.answer).length;
+  if (!counters || answers === 0) return;
+  const counts = new Map(queuedAnswerCounterNames().map((name) => [name, answers]));
+  try {
+    await counters.recordIngestionStats({ counts, lagsMs: [], organizations: new Map(), at: now.getTime() });
+  } catch (error) {
+    console.error(JSON.stringify({ msg: 'ses-dead-letter-queue', outcome: 'counting-failed', error: String(error) }));
+  }
 }

@@ -26,12 +26,13 @@ const named = (test: (rule: (typeof WEBHOOK_CONTRACT)[WebhookAnswer]) => boolean
     .sort();
 
 describe('the webhook contract (ARCHITECTURE.md, "The webhook contract")', () => {
-  it('answers 200 for what was processed, a duplicate, parked or deliberately ignored', () => {
+  it('answers 200 for what was processed, a duplicate, parked, expired or deliberately ignored', () => {
     expect(named((r) => r.status === 200)).toEqual(
       [
         'applied',
         'dead-lettered',
         'duplicate',
+        'expired',
         'ignored',
         'orphaned',
         'parked',

@@ -59,6 +59,7 @@ export type IngestOutcome =
   | 'parked'
   | 'orphaned'
   | 'dead-lettered'
+  | 'expired'
   | 'ignored'
   | 'subscription-confirmed'
   | 'subscription-failed'
@@ -125,6 +126,12 @@ export const WEBHOOK_CONTRACT = {
     'dead-lettered',
     'info',
     'its message already holds the most events the park allows: kept in the dead-letter table',
+  ),
+  expired: row(
+    200,
+    'expired',
+    'info',
+    'no route, and its mail is older than the emails retention of the organisation its `kuratchi-org-id` tag names: purged, so dropped and counted',
   ),
   ignored: row(
     200,

@@ -16,6 +16,7 @@ export {
 export type { RetentionOverride, RetentionPolicy } from './policy.js';
 export { InvalidOptionsError } from '../shared/invalid-options.js';
 export { createD1RetentionStore } from './d1-retention-store.js';
+export { createD1RetentionLookup } from './d1-retention-lookup.js';
 export type { PurgeCandidate, PurgeProgress, RetentionStore, StoredRetentionOverride } from './d1-retention-store.js';
 export { purgeOrganization } from './purge.js';
 export type { OrganizationPurge, PurgeBudget, PurgeOrganizationOptions } from './purge.js';

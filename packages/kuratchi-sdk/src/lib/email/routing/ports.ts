@@ -224,6 +224,18 @@ export interface DroppedDeadLetters {
   dropped: number;
 }
 
+/** The times (epoch ms) before which an organisation keeps no raw events, and no emails. */
+export interface RetentionCutoffs {
+  events: number;
+  emails: number;
+}
+
+/**
+ * Reads the retention cutoffs at `now` of the organisations named (each its override or the
+ * deployment's defaults); an organisation unknown or removed is left out of the map.
+ */
+export type RetentionLookup = (organizationIds: readonly string[], now: Date) => Promise<Map<string, RetentionCutoffs>>;
+
 /** A SubscriptionConfirmation or UnsubscribeConfirmation and what was done with it. */
 export interface SubscriptionMessageRecord {
   snsMessageId: string;

@@ -11,7 +11,9 @@ import type {
   ParkedEvent,
   RecordEventInput,
   RecordEventOutcome,
+  RetentionLookup,
 } from './ports.js';
+import { expiredByRetention } from './retention-gate.js';
 import { effectsOf, suppressionsOf } from '../ses-events/apply.js';
 import { classifyEngagement } from '../ses-events/engagement.js';
 import { rawBotVerdict } from '../ses-events/ses-bot-verdict.js';
@@ -35,6 +37,11 @@ export interface EventSinkPorts {
    * caller fails as for a database error (5xx, or the queue's retry), and the copy is told again.
    */
   onRecorded?: (events: readonly RecordedEvent[]) => Promise<void>;
+  /**
+   * Each organisation's retention cutoffs: with it, an event of mail retention already purged is
+   * `expired` rather than parked (`expiredByRetention`); without it, nothing is.
+   */
+  retention?: RetentionLookup;
 }
 
 /** An event recorded in an organisation's database, as {@link EventSinkPorts.onRecorded} is told of it. */
@@ -51,9 +58,11 @@ export interface RecordedEvent {
  * `parked` (no route yet: parked until `sendEmail` writes it; or its organisation is being
  * moved: parked until the move ends), `orphaned` (the route names
  * an email row that is gone or bound to another message: parked for the time to live, counted), or
- * `dead-lettered` (its message already had the most events parked that the park allows).
+ * `dead-lettered` (its message already had the most events parked that the park allows), or
+ * `expired` (retention already purged its email, or `import` brings it older than the retention:
+ * dropped, counted, never recorded: `expiredByRetention`).
  */
-export type SinkOutcome = 'applied' | 'duplicate' | 'parked' | 'orphaned' | 'dead-lettered';
+export type SinkOutcome = 'applied' | 'duplicate' | 'parked' | 'orphaned' | 'dead-lettered' | 'expired';
 
 /**
  * One copy of an event: its SNS MessageId (`content:<contentId>` for a copy that came without
@@ -86,8 +95,9 @@ export interface SinkResult {
  * `kuratchi-email-id`) are never a route: anyone sending through the same SES account and
  * configuration set can set them, so an event without a route is parked (whatever its tags
  * say) and applied only once `sendEmail` has written the route, and then only to the row it
- * names, if that row is bound to this message or to none yet. Applying one event costs a fixed
- * number of D1 round trips, whatever the park holds: nothing here re-tries other parked events.
+ * names, if that row is bound to this message or to none yet. An event without a route whose
+ * mail retention has already purged is `expired` instead (`expiredByRetention`). Applying one
+ * event costs a fixed number of D1 round trips, whatever the park holds: nothing here re-tries other parked events.
  * After parking, the route is looked up once more, so an event that raced `sendEmail` (which
  * drains the park right after writing the route) is applied rather than left behind. An
  * event whose organisation is being moved (`organization-moving`) is parked too, as `org-moving`,
@@ -114,6 +124,12 @@ export async function recordSesEvent(
     if (counted && countIfRouted) countIfRouted.receipt = counted;
     return recordOrPark(ports, route, toPark, event);
   }
+  const [expired] = await expiredByRetention(
+    ports.retention,
+    [{ event, source: provenance.source }],
+    new Date(toPark.parkedAt),
+  );
+  if (expired) return { outcome: 'expired' };
 
   const parked = await ports.adminStore.parkEvent({ ...toPark, reason: 'no-route' }, maxParked(ports));
   if (parked === 'dead-lettered') return { outcome: 'dead-lettered' };

@@ -60,6 +60,11 @@ export interface EmailTrackingOptions {
    * webhooks queue. See `EventSinkPorts.onRecorded`.
    */
   onRecorded?: EventSinkPorts['onRecorded'];
+  /**
+   * Each organisation's retention cutoffs (the dashboard's: `createD1RetentionLookup`): an event
+   * of mail retention already purged is dropped as `expired`. See `EventSinkPorts.retention`.
+   */
+  retention?: EventSinkPorts['retention'];
 }
 
 /** What a path may change of the ingestor (the redrive path: an older window, its own source). */
@@ -121,6 +126,7 @@ export function createEmailTracking(options: EmailTrackingOptions): EmailTrackin
     maxParkedEventsPerMessage: park.maxParkedEventsPerMessage,
     ...(options.now ? { now: options.now } : {}),
     ...(options.onRecorded ? { onRecorded: options.onRecorded } : {}),
+    ...(options.retention ? { retention: options.retention } : {}),
   };
   const queue = options.queue ?? null;
   const archive = options.archive ? createR2SnsArchive(options.archive, { knownCertificates }) : null;
@@ -155,7 +161,7 @@ export function createEmailTracking(options: EmailTrackingOptions): EmailTrackin
     async queue(batch) {
       if (batch.queue === (options.deadLetterQueueName ?? DEFAULT_DEAD_LETTER_QUEUE_NAME)) {
         const now = (options.now ?? (() => new Date()))();
-        await deadLetterSesEventQueue(batch, createD1DeadLetterStore(adminDb), now, archive);
+        await deadLetterSesEventQueue(batch, createD1DeadLetterStore(adminDb), now, archive, sink.adminStore);
         return;
       }
       await consumeSesEventQueue(batch, sink, queue, archive);

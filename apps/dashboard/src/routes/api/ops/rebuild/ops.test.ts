@@ -45,6 +45,7 @@ async function call(path: string, body?: unknown, overrides: Record<string, unkn
 async function applyAll(since: number) {
   const applied: Record<string, number> = {};
   const refused: Array<{ key: string; reason: string }> = [];
+  let skipped = 0;
   let cursor: string | undefined;
   do {
     const response = await call('/api/ops/rebuild/apply', {
@@ -56,13 +57,15 @@ async function applyAll(since: number) {
     const page = (await response.json()) as {
       outcomes: Record<string, number>;
       refused: Array<{ key: string; reason: string }>;
+      skipped: number;
       next: string | null;
     };
     refused.push(...page.refused);
+    skipped += page.skipped;
     for (const [k, n] of Object.entries(page.outcomes)) applied[k] = (applied[k] ?? 0) + n;
     cursor = page.next ?? undefined;
   } while (cursor);
-  return { applied, refused };
+  return { applied, refused, skipped };
 }
 
 describe('/api/ops/rebuild', () => {
@@ -94,7 +97,14 @@ describe('/api/ops/rebuild', () => {
     const live = { ...(await row()), updated_at: 'x' };
 
     const status = await call(`/api/ops/rebuild?organizationId=${ORGS.acme}&since=${since}`);
-    expect(await status.json()).toEqual({ archiveBound: true, emails: 1, events: 2, unarchived: {} });
+    expect(await status.json()).toEqual({
+      archiveBound: true,
+      from: since,
+      emails: 1,
+      events: 2,
+      keptOut: 0,
+      unarchived: {},
+    });
 
     const reset = await call('/api/ops/rebuild/reset', { organizationId: ORGS.acme, since });
     expect(await reset.json()).toEqual({ emails: 1, events: 2, next: null });
@@ -108,6 +118,27 @@ describe('/api/ops/rebuild', () => {
       .bind(emailId)
       .all();
     expect(sources.results).toEqual([{ source: 'rebuild' }]);
+  });
+});
+
+describe('/api/ops/rebuild: where it starts', () => {
+  it('no earlier than the events retention, nor than the archive keeps messages', async () => {
+    const day = 86_400_000;
+    const from = async (overrides: Record<string, unknown>) => {
+      const response = await call(`/api/ops/rebuild?organizationId=${ORGS.acme}`, undefined, {
+        ...BINDINGS,
+        ...overrides,
+      });
+      return ((await response.json()) as { from: number }).from;
+    };
+    const start = Date.now();
+    const byEvents = await from({});
+    const byArchive = await from({ KURATCHI_RETENTION_ARCHIVE_DAYS: '1' });
+    const end = Date.now();
+    expect(byEvents).toBeGreaterThanOrEqual(start - 45 * day);
+    expect(byEvents).toBeLessThanOrEqual(end - 45 * day);
+    expect(byArchive).toBeGreaterThanOrEqual(start - day);
+    expect(byArchive).toBeLessThanOrEqual(end - day);
   });
 });
 
@@ -177,8 +208,10 @@ describe('/api/ops/rebuild and events the archive does not hold', () => {
     const status = await call(`/api/ops/rebuild?organizationId=${ORGS.acme}&since=${since}`);
     expect(await status.json()).toEqual({
       archiveBound: true,
+      from: since,
       emails: 1,
       events: 2,
+      keptOut: 0,
       unarchived: { import: 1, 'pre-archive': 1 },
     });
 
@@ -207,5 +240,66 @@ describe('/api/ops/rebuild and events the archive does not hold', () => {
     expect(await dropped.json()).toEqual({ emails: 1, events: 2, next: null });
     expect((await events()).results).toEqual([]);
     expect(await row()).toMatchObject({ status: 'sent', delivered_at: null, open_count: 0 });
+  });
+});
+
+describe('/api/ops/rebuild and the events retention', () => {
+  it('starts at the events cutoff: an older email keeps its state, its archived events are skipped', async () => {
+    const hour = 3_600_000;
+    await env.ADMIN_DB.prepare(
+      `INSERT INTO organization_retention (organization_id, events_days, emails_days, updated_at, updated_by)
+       VALUES (?, 1, 2, 0, 'test') ON CONFLICT (organization_id) DO UPDATE SET events_days = 1, emails_days = 2`,
+    )
+      .bind(ORGS.acme)
+      .run();
+    try {
+      const start = Date.now();
+      const { emailId, sesMessageId } = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
+      await env.ORG_DB_ACME.prepare('UPDATE emails SET created_at = ? WHERE id = ?')
+        .bind(start - 36 * hour, emailId)
+        .run();
+      // A late click on it, live: recorded and archived, as any event of a kept email.
+      const click = await signedEvent(signer, {
+        eventType: 'Click',
+        messageId: sesMessageId,
+        sentAt: new Date(start - 36 * hour),
+        link: 'https://example.com/late',
+      });
+      expect((await post(click, { env: { SES_ARCHIVE: env.TEST_SES_ARCHIVE } })).status).toBe(200);
+      const row = async () => ({
+        ...(await env.ORG_DB_ACME.prepare('SELECT * FROM emails WHERE id = ?').bind(emailId).first()),
+        updated_at: 'x',
+      });
+      const before = await row();
+      expect(before).toMatchObject({ click_count: 1 });
+
+      const status = (await (
+        await call(`/api/ops/rebuild?organizationId=${ORGS.acme}&since=${start - 40 * hour}`)
+      ).json()) as { from: number; keptOut: number };
+      expect(status.from).toBeGreaterThanOrEqual(start - 24 * hour);
+      expect(status.from).toBeLessThanOrEqual(Date.now() - 24 * hour);
+      expect(status.keptOut).toBe(1);
+
+      let after: string | null = null;
+      do {
+        const page = await call('/api/ops/rebuild/reset', {
+          organizationId: ORGS.acme,
+          since: status.from,
+          dropUnarchived: true,
+          ...(after ? { after } : {}),
+        });
+        after = ((await page.json()) as { next: string | null }).next;
+      } while (after);
+      expect(await row()).toEqual(before);
+      const { skipped } = await applyAll(status.from);
+      expect(skipped).toBe(1);
+      expect(await row()).toEqual(before);
+      const events = await env.ORG_DB_ACME.prepare('SELECT source FROM email_events WHERE email_id = ?')
+        .bind(emailId)
+        .all();
+      expect(events.results).toEqual([{ source: 'sns' }]);
+    } finally {
+      await env.ADMIN_DB.prepare('DELETE FROM organization_retention WHERE organization_id = ?').bind(ORGS.acme).run();
+    }
   });
 });

@@ -98,6 +98,24 @@ describe('POST /api/webhooks/ses-events in workerd, on the real build', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ outcome: 'parked' });
   });
+
+  it('drops a late event of mail its organisation’s retention purged (200 expired), parks nothing', async () => {
+    const messageId = `ses-${crypto.randomUUID()}`;
+    const tags = { 'kuratchi-org-id': [ORGS.acme] };
+    const late = (days: number) =>
+      signedEvent(signer, { eventType: 'Click', messageId, tags, sentAt: new Date(Date.now() - days * 86_400_000) });
+    const response = await post(await late(46));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ outcome: 'expired' });
+    const parked = () =>
+      env.ADMIN_DB.prepare('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id = ?')
+        .bind(messageId)
+        .first();
+    expect(await parked()).toEqual({ n: 0 });
+    // Within the 45 days: the route may still come, so it waits as before.
+    expect(await (await post(await late(44))).json()).toEqual({ outcome: 'parked' });
+    expect(await parked()).toEqual({ n: 1 });
+  });
 });
 
 describe('refusals: their status, nothing written, no request to a foreign host', () => {

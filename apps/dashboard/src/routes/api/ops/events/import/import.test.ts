@@ -49,6 +49,32 @@ describe('POST /api/ops/events/import', () => {
     expect(event).toEqual({ source: 'import' });
   });
 
+  it('answers `expired` for what retention already purged (45 days by default), records and parks nothing', async () => {
+    const sentAt = new Date(Date.now() - 50 * 86_400_000);
+    const late = (messageId: string, tags = {}) =>
+      JSON.stringify(
+        buildSesEvent({ eventType: 'Open', messageId, sentAt, time: new Date(sentAt.getTime() + 3_600_000), tags }),
+      );
+    // Its email and route purged: only its tag names the organisation.
+    const purged = `ses-${crypto.randomUUID()}`;
+    // Its email kept (the purge has not reached it yet), the event past the events retention.
+    const { emailId, sesMessageId } = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
+    const response = await importRecords({
+      records: [late(purged, { 'kuratchi-org-id': [ORGS.acme] }), late(sesMessageId)],
+    });
+    expect(await response.json()).toEqual({ outcomes: ['expired', 'expired'] });
+    const parked = await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM parked_email_events WHERE ses_message_id = ?')
+      .bind(purged)
+      .first();
+    expect(parked).toEqual({ n: 0 });
+    const row = await env.ORG_DB_ACME.prepare(
+      'SELECT open_count, (SELECT count(*) FROM email_events WHERE email_id = ?1) AS events FROM emails WHERE id = ?1',
+    )
+      .bind(emailId)
+      .first();
+    expect(row).toEqual({ open_count: 0, events: 0 });
+  });
+
   it('answers 503 naming the records to send again when the database is unavailable', async () => {
     const emailId = crypto.randomUUID();
     await env.ADMIN_DB.prepare(
