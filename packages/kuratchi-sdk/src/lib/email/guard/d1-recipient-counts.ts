@@ -94,9 +94,7 @@ export function recipientCountsStatement(
     `CASE WHEN EXISTS (SELECT 1 FROM email_reputation_marks_backfill) THEN ${rawMarkedSql(kind)} ELSE ${markedSql(kind)} END`;
   const sql = `SELECT CASE WHEN EXISTS (SELECT 1 FROM email_rollups_backfill) THEN ${raw('?2', '?3')} ELSE ${recipients.sql} END AS recipients,
               ${counted('bounced')} AS bounced, ${counted('complained')} AS complained`;
-  return db
-    .prepare(sql)
-    .bind(...boundParameters(sql, [range.from, range.countFrom, range.to, ...recipients.days]));
+  return db.prepare(sql).bind(...boundParameters(sql, [range.from, range.countFrom, range.to, ...recipients.days]));
 }
 
 /** The values of `?1`… that `sql` names (a statement takes as many as its highest `?N`). */

@@ -109,7 +109,9 @@ export async function purgeOrganization(options: PurgeOrganizationOptions): Prom
   spend(1);
   if (
     await orgDb
-      .prepare('SELECT 1 AS pending FROM email_rollups_backfill UNION ALL SELECT 1 FROM email_reputation_marks_backfill')
+      .prepare(
+        'SELECT 1 AS pending FROM email_rollups_backfill UNION ALL SELECT 1 FROM email_reputation_marks_backfill',
+      )
       .first()
   ) {
     result.waitingForBackfill = true;

@@ -60,7 +60,8 @@ export async function readMarksBackfill(db: D1Database): Promise<RollupBackfillM
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  */
 export function marksBackfillSlice(db: D1Database, from: number, to: number, since: number) {
-  const marked = (kind: keyof typeof REPUTATION_MARK_SQL) => `k.column1 = '${kind}' AND ${REPUTATION_MARK_SQL[kind]('x')}`;
+  const marked = (kind: keyof typeof REPUTATION_MARK_SQL) =>
+    `k.column1 = '${kind}' AND ${REPUTATION_MARK_SQL[kind]('x')}`;
   return [
     db
       .prepare(
