@@ -4,7 +4,7 @@ import { TEST_NOW } from '../../../../test/clock.js';
 import { ORG_DATABASE_KINDS } from '../../../../test/org-database-kinds.js';
 import { ORGS, seedOrganizations } from '../../../../test/seed.js';
 import { readRollupBackfill } from './rollup-backfill.js';
-import { runRollupBackfill } from './rollup-backfill-run.js';
+import { ROLLUP_BACKFILL_DONE, runRollupBackfill } from './rollup-backfill-run.js';
 import { DAY_MS, rollupDay } from './rollups.js';
 
 // The `rollup-backfill` job across organisations (one on D1, one on a Durable Object): bounded by
@@ -105,7 +105,9 @@ describe('the rollup-backfill run across organisations', () => {
     expect(await sentYesterday(initech.db)).toBe(2);
     // Not recorded as done: the next run visits it again.
     expect(
-      await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM rollup_backfill_progress WHERE done = 1').first('n'),
+      await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM rollup_backfill_progress WHERE done = ?')
+        .bind(ROLLUP_BACKFILL_DONE)
+        .first('n'),
     ).toBe(2);
   });
 });

@@ -359,9 +359,17 @@ describe('the rows already there when the rollups began are backfilled by the jo
     expect(first).toMatchObject({ done: false, marker: { highWater: 3, cursor: 2 }, queries: 6 });
     // A slice sent again (a retried or concurrent run) counts nothing twice.
     await db.batch(rollupBackfillSlice(db, 0, 2));
-    const rest = await backfillRollups(db, { queriesLeft: 100, deadline: Number.POSITIVE_INFINITY }, { slice: 2 });
-    expect(rest).toMatchObject({ done: true, marker: null, rowids: 1 });
+    const rest = await backfillRollups(
+      db,
+      { queriesLeft: 100, deadline: Number.POSITIVE_INFINITY },
+      { slice: 2, now: TEST_NOW.getTime() },
+    );
+    // The last email's rollups, then the reputation marks of all three (org migration 0016).
+    expect(rest).toMatchObject({ done: true, marker: null, marks: null, rowids: 1 + 3 });
     expect(await readRollupBackfill(db)).toBeNull();
+    expect((await db.prepare('SELECT email_id, address, kind FROM email_reputation_marks').all()).results).toEqual([
+      { email_id: 'e-1', address: 'a@example.com', kind: 'bounced' },
+    ]);
     const backfilled = await rollups(db);
     expect(backfilled).toEqual(await recount(db));
     expect(backfilled).toContain(`${Math.floor((day + 10) / DAY_MS)} link_human https://example.com/b 1`);
