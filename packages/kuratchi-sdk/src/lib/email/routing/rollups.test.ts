@@ -221,7 +221,7 @@ describe.each(ORG_DATABASE_KINDS)('daily rollups on $kind', ({ db, organizationI
           let after: string | null = null;
           do after = (await resetTrackingPage(db, { after, dropUnarchived: true })).next;
           while (after !== null);
-          // Nothing of the outcomes reset is left marked, those of deleted recipient rows included.
+          // Nothing of the outcomes reset is left marked.
           expect(await rows(db, MARKS)).toEqual(await rows(db, MARKS_RECOUNT));
           await slice(db, 1);
           for (const d of arrivals) await record(d);
