@@ -41,8 +41,8 @@ function recipientsSql(range: { countFrom: number; to: number }): { sql: string;
   const { countFrom: a, to: b } = range;
   const firstDay = Math.floor(a / DAY_MS);
   const lastDay = Math.floor(b / DAY_MS);
-  // Both in one UTC day: raw rows only (the short window, a recent lift).
-  if (firstDay === lastDay) return { sql: raw('?2', '?3'), days: [] };
+  // Both in one UTC day: raw rows only (the short window, a recent lift); an empty range: none.
+  if (firstDay >= lastDay || a >= b) return { sql: raw('?2', '?3'), days: [] };
   // ?4 first day, ?5 its start, ?6 its end, ?7 last day, ?8 the end of the last day.
   const days = [firstDay, firstDay * DAY_MS, (firstDay + 1) * DAY_MS, lastDay, (lastDay + 1) * DAY_MS];
   const aligned = a === firstDay * DAY_MS;

@@ -76,7 +76,7 @@ const caseArb = fc.integer({ min: 1, max: 9 }).chain((windowDays) =>
     // Now at a random time of day, midnight among them.
     timeOfDay: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: DAY - 1 })),
     shortMinutes: fc.oneof(fc.constant(60), fc.integer({ min: 1, max: 1440 })),
-    lift: fc.option(fc.integer({ min: -(windowDays + 1) * DAY, max: 0 })),
+    lift: fc.option(fc.integer({ min: -(windowDays + 1) * DAY, max: DAY })),
     emails: fc.array(emailArb(windowDays), { minLength: 1, maxLength: 20 }),
   }),
 );
