@@ -1,9 +1,12 @@
 import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
+import { notCanarySql } from '../shared/canary-sql.js';
 import { REPUTATION_MARK_SQL, type ReputationMarkKind } from '../shared/reputation-marks-sql.js';
 import type { RecipientCounts } from './verdict.js';
 
 const DAY_MS = 86_400_000;
 const MARK_KINDS: readonly ReputationMarkKind[] = ['bounced', 'complained'];
+/** Not a canary email's (shared/canary-sql.ts), on `emails` as `e`. */
+const NOT_CANARY = notCanarySql('emails');
 
 /** Recipients sent to in one UTC day, and how many distinct addresses of them bounced permanently or complained. */
 export interface RecipientDay {
@@ -17,7 +20,7 @@ export interface RecipientDay {
 /** Non-canary recipients of the raw rows sent in `[from, to)` (SQL bounds), through `email_recipients_by_sent`. */
 const raw = (from: string, to: string) =>
   `(SELECT count(*) FROM email_recipients r JOIN emails e ON e.id = r.email_id
-    WHERE r.sent_at >= ${from} AND r.sent_at < ${to} AND e.canary = 0)`;
+    WHERE r.sent_at >= ${from} AND r.sent_at < ${to} AND e.${NOT_CANARY})`;
 
 /** The rollup `recipients_sent` of UTC day `day` (SQL), 0 without a row. */
 const dayRollup = (day: string) =>
@@ -53,7 +56,7 @@ function recipientsSql(range: { countFrom: number; to: number }): { sql: string;
         FROM (SELECT inside, ${dayRollup('?4')} - inside AS missing, coalesce(oldest, ?6) AS oldest,
                      EXISTS (SELECT 1 FROM email_recipients WHERE sent_at >= ?5 AND sent_at < ?2) AS kept_before
               FROM (SELECT count(*) AS inside, min(r.sent_at) AS oldest FROM email_recipients r JOIN emails e ON e.id = r.email_id
-                    WHERE r.sent_at >= ?2 AND r.sent_at < ?6 AND e.canary = 0)))`;
+                    WHERE r.sent_at >= ?2 AND r.sent_at < ?6 AND e.${NOT_CANARY})))`;
   const whole = `${first} + ${daysRollup('?4 + 1', '?7')}`;
   const last = b === lastDay * DAY_MS ? '0' : `max(0, ${dayRollup('?7')} - ${raw('?3', '?8')})`;
   return { sql: `${whole} + ${last}`, days };
@@ -67,7 +70,7 @@ const markedSql = (kind: ReputationMarkKind) =>
 /** The same from the raw rows (while the marks are backfilled: org migration 0016). */
 const rawMarkedSql = (kind: ReputationMarkKind) =>
   `(SELECT count(*) FROM (SELECT min(r.sent_at) AS first FROM email_recipients r JOIN emails e ON e.id = r.email_id
-     WHERE r.sent_at >= ?1 AND r.sent_at < ?3 AND e.canary = 0 AND ${REPUTATION_MARK_SQL[kind]('r')}
+     WHERE r.sent_at >= ?1 AND r.sent_at < ?3 AND e.${NOT_CANARY} AND ${REPUTATION_MARK_SQL[kind]('r')}
      GROUP BY r.address) WHERE first >= ?2)`;
 
 /**
