@@ -19,6 +19,10 @@
 //                                    evaluate; the objects' files take about 4 GB while it runs)
 //   BENCH_GUARD_PER_RUN=200          organisations per invocation (the setting's default)
 //   BENCH_GUARD_STATE_DIR            where the databases persist (default: a new folder under the temporary one)
+//   BENCH_GUARD_ROWS_PER_DAY=500     recipients a day of the rows-read organisation (then 10× as many)
+// - guard-rows-read-per-evaluation / guard-rows-read-growth-10x: rows one evaluation reads (D1's
+//   meta.rows_read, counted) at 10× that volume, and their growth from 1× to 10×, beside the raw
+//   count the guard ran before the rollups;
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -31,6 +35,8 @@ import { bundleWorker, report, result, workerCaller } from './lib.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const ORGANIZATIONS = Number(process.env.BENCH_GUARD_ORGANIZATIONS ?? 10_000);
 const PER_RUN = Number(process.env.BENCH_GUARD_PER_RUN ?? 200);
+// Recipients a day of the rows-read organisation (then ten times as many).
+const ROWS_PER_DAY = Number(process.env.BENCH_GUARD_ROWS_PER_DAY ?? 500);
 const NOW = Date.UTC(2026, 10, 28, 12);
 // Organisations registered per admin batch; object ids asked per call.
 const SEED_CHUNK = 1000;
@@ -143,6 +149,16 @@ try {
   if (states.paused !== expected.paused || states.warn !== expected.warn)
     throw new Error(`states ${JSON.stringify(states)}, expected ${JSON.stringify(expected)} paused / warn`);
 
+  // Rows one evaluation reads as the window's volume grows tenfold (its own organisations).
+  const volumes = [];
+  for (const perDay of [ROWS_PER_DAY, ROWS_PER_DAY * 10])
+    volumes.push({ perDay, ...(await call('/rows', { now: NOW, perDay })) });
+  console.log(
+    `• rows read per evaluation: ${volumes
+      .map((v) => `${v.perDay.toLocaleString('en')} recipients a day: ${v.rows} (the raw count: ${v.rawRows})`)
+      .join('; ')}`,
+  );
+
   const rows = [
     result(
       'guard-org-calls-per-organization',
@@ -203,6 +219,26 @@ try {
       'the longest invocation (bounds its CPU time; limit 30 s by default)',
       null,
       0,
+    ),
+    result(
+      'guard-rows-read-per-evaluation',
+      `Reputation guard: rows read by one evaluation, ${(ROWS_PER_DAY * 10).toLocaleString('en')} recipients a day`,
+      'rows',
+      volumes[1].rows,
+      volumes[1].rawRows,
+      'the raw count of the window before the rollups, same data',
+      null,
+      0,
+    ),
+    result(
+      'guard-rows-read-growth-10x',
+      'Reputation guard: rows read per evaluation at 10× the volume, over 1× (whole days read from the rollups)',
+      '×',
+      volumes[1].rows / volumes[0].rows,
+      volumes[1].rawRows / volumes[0].rawRows,
+      "the raw count's growth",
+      null,
+      2,
     ),
   ];
   report(rows);

@@ -171,6 +171,20 @@ export const TABLE_BOUNDS: readonly TableBound[] = [
   org('ses_suppression_changes', 'send/', 'count', 'a row per address still to change at SES', job('suppression-sync')),
   org('ses_suppression_sync', 'send/', 'fixed', 'one row', NOTHING),
   org('event_position_sequence', 'routing/', 'fixed', 'one row', NOTHING),
+  org(
+    'email_reputation_marks',
+    'guard/',
+    'time',
+    'a row per recipient that bounced permanently or complained, 90 days (the longest KURATCHI_GUARD_WINDOW_DAYS): they outlive the emails',
+    job('retention-purge'),
+  ),
+  org(
+    'email_reputation_marks_backfill',
+    'routing/',
+    'fixed',
+    'one row while the emails older than the marks are marked',
+    job('rollup-backfill'),
+  ),
 ];
 
 /** Markdown-safe text of a cell. */

@@ -14,6 +14,7 @@ import {
   OrgDatabaseError,
   OrgMoveError,
   readOrgDatabaseLocation,
+  readMarksBackfill,
   readRollupBackfill,
   recordOrgMoveVerification,
   settledOrgMove,
@@ -97,7 +98,9 @@ export async function orgMoveStep(
     switch (step.step) {
       case 'start': {
         // Not while its rollups are backfilled: the copy would carry their short figures.
-        const backfill = await readRollupBackfill(source(await readOrgDatabaseLocation(env.ADMIN_DB, id)));
+        // Nor while the reputation guard's marks are (org migration 0016): the same job does both.
+        const orgDb = source(await readOrgDatabaseLocation(env.ADMIN_DB, id));
+        const backfill = (await readRollupBackfill(orgDb)) ?? (await readMarksBackfill(orgDb));
         if (backfill)
           throw new OrgMoveError(
             'backfilling',

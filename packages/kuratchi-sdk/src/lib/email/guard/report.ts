@@ -26,7 +26,7 @@ export interface ShortWindowReport {
   sinceRearm: ReputationVerdict | null;
 }
 
-/** One day of the trend: its counts and rates (no verdict: a day alone is below any sensible volume; an address that bounced on two days counts on both). */
+/** One UTC day of the trend: its counts and rates (no verdict: a day alone is below any sensible volume; an address that bounced on two days counts on both). */
 export interface ReputationDay extends RecipientDay {
   bounceRate: number;
   complaintRate: number;
@@ -38,6 +38,7 @@ export interface ReputationReport {
   from: number;
   to: number;
   verdict: ReputationVerdict;
+  /** The trend: every UTC day the window touches, whole (the first one starts before `from`). */
   days: ReputationDay[];
   /**
    * After a lift whose time is still inside the window: the verdict on recipients sent since
@@ -51,8 +52,8 @@ export interface ReputationReport {
 
 /**
  * Reads an organisation's per-recipient counts over the trailing window ending at `now` and
- * judges them with the guard's rule (indexed queries on the organisation's database: the totals,
- * the days, after a lift the totals since it, and the short window the same way), all of them in
+ * judges them with the guard's rule (the daily rollups and the marks, see `d1-recipient-counts.ts`:
+ * the totals, the days, after a lift the totals since it, and the short window the same way), all of them in
  * one batch: one call to the organisation's database (one request to its Durable Object), so the
  * guard's cron makes one call per organisation.
  * @see https://docs.aws.amazon.com/ses/latest/dg/reputationdashboard-metrics.html
@@ -95,9 +96,7 @@ export async function reputationReport(
         }
       : null;
   const days = recipientDays(
-    (results[0]?.results ?? []) as Array<{ dayIndex: number; recipients: number; bounced: number; complained: number }>,
-    from,
-    to,
+    (results[0]?.results ?? []) as Array<{ day: number; recipients: number; bounced: number; complained: number }>,
   );
   return {
     short,

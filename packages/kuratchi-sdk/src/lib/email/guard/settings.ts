@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseOptions } from '../shared/invalid-options.js';
+import { MAX_GUARD_WINDOW_DAYS } from '../shared/reputation-marks-sql.js';
 
 /** The two rates the guard watches, as SES's reputation metrics name them. */
 export type ReputationMetric = 'bounce' | 'complaint';
@@ -133,7 +134,7 @@ const settingsSchema = z
       .number()
       .int('must be a whole number of days')
       .min(1, 'must be at least 1 day')
-      .max(90, 'must be at most 90 days')
+      .max(MAX_GUARD_WINDOW_DAYS, `must be at most ${MAX_GUARD_WINDOW_DAYS} days`)
       .default(DEFAULT_REPUTATION_GUARD_SETTINGS.windowDays),
     shortWindowMinutes: z
       .number()

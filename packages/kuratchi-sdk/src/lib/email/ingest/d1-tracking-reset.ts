@@ -124,18 +124,23 @@ export async function resetTrackingPage(
     // The daily rollups lose what the rows deleted below counted (the UPDATEs move theirs).
     subtractRollupsStatement(db, page, [ids], keep ? { sql: guard, params: [ids] } : undefined),
     bind(`DELETE FROM email_suppressions WHERE reason IN ('bounce', 'complaint') AND source_email_id IN (${page})`),
+    // The reputation marks of those rows go with them (the UPDATE's trigger drops the others').
+    bind(
+      `DELETE FROM email_reputation_marks WHERE (email_id, address) IN
+         (SELECT email_id, address FROM email_recipients WHERE kind IS NULL AND email_id IN (${page}))`,
+    ),
     bind(`DELETE FROM email_recipients WHERE kind IS NULL AND email_id IN (${page})`),
     bind(`UPDATE email_recipients SET status = 'sent', ${RECIPIENT_RESET} WHERE email_id IN (${page})`),
     bind(`UPDATE emails SET status = 'sent', ${EMAIL_RESET} WHERE id IN (${page})`),
     bind(`DELETE FROM email_events WHERE email_id IN (${page})`),
   ]);
-  if (keep && !changes[4]?.meta.changes) {
+  if (keep && !changes[5]?.meta.changes) {
     const counts = await countUnarchivedEvents(db, { ids: results.map((r) => r.id) });
     if (unarchivedTotal(counts) > 0) throw new UnarchivedEventsError(counts);
   }
   return {
     emails: results.length,
-    events: changes[5]?.meta.changes ?? 0,
+    events: changes[6]?.meta.changes ?? 0,
     next: results.length === limit ? results[results.length - 1]!.id : null,
   };
 }

@@ -42,6 +42,8 @@ export const ORG_TABLES: readonly OrgTable[] = [
   // Last: its rows overwrite what the triggers of 0011_daily_rollups.sql counted while the raw
   // rows above were copied, so the target's figures are the source's (purged days included).
   { name: 'email_rollups', key: ['day', 'metric', 'key'], replace: true },
+  // The same for the reputation guard's marks (0016), which outlive the purged recipients.
+  { name: 'email_reputation_marks', key: ['email_id', 'address', 'kind'], replace: true },
 ];
 
 /** The table derived from the others, compared by row count only. */

@@ -1,5 +1,8 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import { retentionCutoffs, type RetentionPolicy } from './policy.js';
+import { MAX_GUARD_WINDOW_DAYS } from '../shared/reputation-marks-sql.js';
+
+const DAY_MS = 86_400_000;
 
 /**
  * What one invocation may spend, shared by every organisation it visits: statements sent to a
@@ -37,6 +40,8 @@ export interface PurgeOrganizationOptions {
 export interface OrganizationPurge {
   emailsDeleted: number;
   eventsDeleted: number;
+  /** Reputation marks (org migration 0016) older than the guard's longest window. */
+  marksDeleted: number;
   /** Emails past their retention kept because events of theirs are still parked. */
   keptParked: number;
   /** Nothing past the retention is left (but emails kept for their parked events). */
@@ -71,9 +76,11 @@ interface OldEmail {
  * otherwise apply them to nothing); the others' routes (`email_message_lookup`) are deleted
  * first, then in one batch their events, recipients, reconciliation rows and the emails (whose
  * trigger deletes their search rows). Then the events recorded before the events cutoff
- * (`email_events_by_occurred`); their emails keep their status, times and counts. The suppression
- * list and daily rollups are never touched. An organisation whose rollups are still being
- * backfilled (routing/rollup-backfill.ts) is not purged until they are.
+ * (`email_events_by_occurred`); their emails keep their status, times and counts. Then the
+ * reputation guard's marks older than its longest window (`MAX_GUARD_WINDOW_DAYS`, whatever the
+ * retention: the guard reads them after their emails are gone). The suppression list and daily
+ * rollups are never touched. An organisation whose rollups or marks are still being backfilled
+ * (routing/rollup-backfill.ts) is not purged until they are.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  * @see https://www.sqlite.org/json1.html#jeach
  */
@@ -86,6 +93,7 @@ export async function purgeOrganization(options: PurgeOrganizationOptions): Prom
   const result: OrganizationPurge = {
     emailsDeleted: 0,
     eventsDeleted: 0,
+    marksDeleted: 0,
     keptParked: 0,
     caughtUp: false,
     waitingForBackfill: false,
@@ -97,9 +105,15 @@ export async function purgeOrganization(options: PurgeOrganizationOptions): Prom
   };
   const canSpend = (n: number) => budget.queriesLeft >= n && clock() < budget.deadline;
 
-  // The rollup backfill's marker (org migration 0011): while it is there, nothing is deleted.
+  // The backfills' markers (org migrations 0011, 0016): while one is there, nothing is deleted.
   spend(1);
-  if (await orgDb.prepare('SELECT 1 AS pending FROM email_rollups_backfill').first()) {
+  if (
+    await orgDb
+      .prepare(
+        'SELECT 1 AS pending FROM email_rollups_backfill UNION ALL SELECT 1 FROM email_reputation_marks_backfill',
+      )
+      .first()
+  ) {
     result.waitingForBackfill = true;
     return result;
   }
@@ -192,6 +206,25 @@ export async function purgeOrganization(options: PurgeOrganizationOptions): Prom
       break;
     }
   }
-  result.caughtUp = emailsDone && eventsDone;
+  // The reputation guard's marks older than its longest window (it never reads them).
+  let marksDone = false;
+  while (eventsDone && canSpend(1)) {
+    spend(1);
+    const answer = await orgDb
+      .prepare(
+        `DELETE FROM email_reputation_marks WHERE (email_id, address, kind) IN
+           (SELECT email_id, address, kind FROM email_reputation_marks
+            WHERE kind IN ('bounced', 'complained') AND sent_at < ?1 LIMIT ?2)
+         RETURNING 1 AS gone`,
+      )
+      .bind(options.now.getTime() - MAX_GUARD_WINDOW_DAYS * DAY_MS, eventSlice)
+      .all();
+    result.marksDeleted += answer.results.length;
+    if (answer.results.length < eventSlice) {
+      marksDone = true;
+      break;
+    }
+  }
+  result.caughtUp = emailsDone && eventsDone && marksDone;
   return result;
 }

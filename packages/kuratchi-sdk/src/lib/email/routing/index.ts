@@ -61,6 +61,8 @@ export { contributionsSql, pendingBackfillSql, ROLLUP_SOURCES } from './rollups.
 export {
   backfillRollups,
   DEFAULT_ROLLUP_BACKFILL_SLICE,
+  marksBackfillSlice,
+  readMarksBackfill,
   readRollupBackfill,
   ROLLUP_BACKFILL_SLICE_QUERIES,
   rollupBackfillSlice,

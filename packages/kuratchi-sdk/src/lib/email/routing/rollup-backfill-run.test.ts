@@ -4,7 +4,7 @@ import { TEST_NOW } from '../../../../test/clock.js';
 import { ORG_DATABASE_KINDS } from '../../../../test/org-database-kinds.js';
 import { ORGS, seedOrganizations } from '../../../../test/seed.js';
 import { readRollupBackfill } from './rollup-backfill.js';
-import { runRollupBackfill } from './rollup-backfill-run.js';
+import { ROLLUP_BACKFILL_DONE, runRollupBackfill } from './rollup-backfill-run.js';
 import { DAY_MS, rollupDay } from './rollups.js';
 
 // The `rollup-backfill` job across organisations (one on D1, one on a Durable Object): bounded by
@@ -53,7 +53,11 @@ beforeAll(seedOrganizations);
 describe('the rollup-backfill run across organisations', () => {
   beforeEach(async () => {
     for (const db of [acme.db, initech.db, env.ORG_DB_GLOBEX])
-      await db.batch(['email_rollups_backfill', 'emails', 'email_rollups'].map((t) => db.prepare(`DELETE FROM ${t}`)));
+      await db.batch(
+        ['email_rollups_backfill', 'email_reputation_marks_backfill', 'emails', 'email_rollups'].map((t) =>
+          db.prepare(`DELETE FROM ${t}`),
+        ),
+      );
     await env.ADMIN_DB.prepare('DELETE FROM rollup_backfill_progress').run();
   });
 
@@ -90,6 +94,35 @@ describe('the rollup-backfill run across organisations', () => {
     });
   });
 
+  it('visits again an organisation done before org migration 0016, for its reputation marks', async () => {
+    await olderEmails(acme.db, 2);
+    // Their recipients bounced before 0016: no marks, a marker over them.
+    await acme.db.batch([
+      acme.db.prepare(
+        `INSERT INTO email_recipients (email_id, address, kind, status, sent_at, bounced_at, bounce_type)
+         SELECT id, 'b-' || id || '@example.com', 'to', 'bounced', sent_at, sent_at + 1, 'Permanent' FROM emails`,
+      ),
+      acme.db.prepare('DELETE FROM email_reputation_marks'),
+      acme.db.prepare(
+        'INSERT INTO email_reputation_marks_backfill (id, high_water, cursor) SELECT 1, max(rowid), 0 FROM emails',
+      ),
+    ]);
+    // Done by the job before 0016 (done = 1): visited again, its marks backfilled.
+    await env.ADMIN_DB.prepare(
+      'INSERT INTO rollup_backfill_progress (organization_id, checked_at, done) VALUES (?, 0, 1)',
+    )
+      .bind(acme.organizationId)
+      .run();
+    const run = await runRollupBackfill({ adminDb: env.ADMIN_DB, orgDatabase, now });
+    expect(run.failures).toEqual([]);
+    expect(await acme.db.prepare('SELECT count(*) AS n FROM email_reputation_marks').first('n')).toBe(2);
+    expect(
+      await env.ADMIN_DB.prepare('SELECT done FROM rollup_backfill_progress WHERE organization_id = ?')
+        .bind(acme.organizationId)
+        .first('done'),
+    ).toBe(ROLLUP_BACKFILL_DONE);
+  });
+
   it('names an organisation whose database cannot be opened and backfills the others', async () => {
     await olderEmails(initech.db, 2);
     const run = await runRollupBackfill({
@@ -105,7 +138,9 @@ describe('the rollup-backfill run across organisations', () => {
     expect(await sentYesterday(initech.db)).toBe(2);
     // Not recorded as done: the next run visits it again.
     expect(
-      await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM rollup_backfill_progress WHERE done = 1').first('n'),
+      await env.ADMIN_DB.prepare('SELECT count(*) AS n FROM rollup_backfill_progress WHERE done = ?')
+        .bind(ROLLUP_BACKFILL_DONE)
+        .first('n'),
     ).toBe(2);
   });
 });

@@ -11,6 +11,13 @@ import { backfillRollups, ROLLUP_BACKFILL_SLICE_QUERIES, type RollupBackfillBudg
  */
 export const DEFAULT_ROLLUP_BACKFILL_BUDGET = { queries: 200, milliseconds: 10_000 } as const;
 
+/**
+ * `rollup_backfill_progress.done` of an organisation whose backfills are all finished: 2 since
+ * org migration 0016 added the reputation marks' backfill (1 was written when 0011's rollups were
+ * the only one), so every organisation is visited once more for its marks.
+ */
+export const ROLLUP_BACKFILL_DONE = 2;
+
 /** Options of {@link runRollupBackfill}. */
 export interface RunRollupBackfillOptions {
   adminDb: D1Database;
@@ -39,7 +46,8 @@ export interface RollupBackfillRun {
 }
 
 /**
- * One run of the `rollup-backfill` job: visits the organisations whose backfill is not known
+ * One run of the `rollup-backfill` job (the daily rollups of org migration 0011, then the
+ * reputation marks of 0016): visits the organisations whose backfill is not known
  * to be done (never visited first, then visited longest ago) with {@link backfillRollups} until
  * the budget is spent, recording each visit in `rollup_backfill_progress` (admin migration 0032).
  * Once every organisation is done, a run is one query. A failing organisation is named in
@@ -54,9 +62,10 @@ export async function runRollupBackfill(options: RunRollupBackfillOptions): Prom
     .prepare(
       `SELECT o.id AS organizationId FROM organizations o
        LEFT JOIN rollup_backfill_progress p ON p.organization_id = o.id
-       WHERE o.removed_at IS NULL AND p.done IS NOT 1
+       WHERE o.removed_at IS NULL AND p.done IS NOT ?1
        ORDER BY p.checked_at IS NOT NULL, p.checked_at, o.id`,
     )
+    .bind(ROLLUP_BACKFILL_DONE)
     .all<{ organizationId: string }>();
   for (const [index, { organizationId }] of candidates.entries()) {
     // A visit needs its read, its progress row and at least a slice.
@@ -68,6 +77,7 @@ export async function runRollupBackfill(options: RunRollupBackfillOptions): Prom
       const orgDb = await options.orgDatabase(organizationId);
       const visit = await backfillRollups(orgDb, budget, {
         clock,
+        now: options.now.getTime(),
         ...(options.slice ? { slice: options.slice } : {}),
       });
       budget.queriesLeft -= 1;
@@ -76,7 +86,7 @@ export async function runRollupBackfill(options: RunRollupBackfillOptions): Prom
           `INSERT INTO rollup_backfill_progress (organization_id, checked_at, done) VALUES (?1, ?2, ?3)
            ON CONFLICT (organization_id) DO UPDATE SET checked_at = ?2, done = ?3`,
         )
-        .bind(organizationId, options.now.getTime(), visit.done ? 1 : 0)
+        .bind(organizationId, options.now.getTime(), visit.done ? ROLLUP_BACKFILL_DONE : 0)
         .run();
       run.visited++;
       if (visit.done) run.done++;

@@ -13,6 +13,7 @@ import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { resetTrackingPage } from '../ingest/d1-tracking-reset.js';
 import { createD1EmailQueries } from '../email-log/d1-email-queries.js';
 import { DAY_MS } from './rollups.js';
+import { REPUTATION_MARK_SQL } from '../shared/reputation-marks-sql.js';
 import { backfillRollups, readRollupBackfill, rollupBackfillSlice } from './rollup-backfill.js';
 
 // The daily rollups (migrations/org/0011_daily_rollups.sql) against a recount from raw rows: random
@@ -139,6 +140,14 @@ const scenario = fc.record({
 const slice = (db: D1Database, size: number) =>
   backfillRollups(db, { queriesLeft: 6, deadline: Number.POSITIVE_INFINITY }, { slice: size });
 
+/** The reputation marks, and the recipients the rule of shared/reputation-marks-sql.ts marks. */
+const MARKS = 'SELECT email_id, address, kind, sent_at FROM email_reputation_marks ORDER BY 1, 2, 3';
+const MARKS_RECOUNT = `SELECT r.email_id, r.address, k.kind, r.sent_at
+  FROM email_recipients r JOIN emails e ON e.id = r.email_id CROSS JOIN (SELECT 'bounced' AS kind UNION ALL SELECT 'complained') AS k
+  WHERE e.canary = 0 AND CASE k.kind WHEN 'bounced' THEN ${REPUTATION_MARK_SQL.bounced('r')} ELSE ${REPUTATION_MARK_SQL.complained('r')} END
+  ORDER BY 1, 2, 3`;
+const rows = async (db: D1Database, sql: string) => (await db.prepare(sql).all()).results;
+
 describe.each(ORG_DATABASE_KINDS)('daily rollups on $kind', ({ db, organizationId }) => {
   const store = createOrgEmailStore(db);
 
@@ -212,6 +221,8 @@ describe.each(ORG_DATABASE_KINDS)('daily rollups on $kind', ({ db, organizationI
           let after: string | null = null;
           do after = (await resetTrackingPage(db, { after, dropUnarchived: true })).next;
           while (after !== null);
+          // Nothing of the outcomes reset is left marked.
+          expect(await rows(db, MARKS)).toEqual(await rows(db, MARKS_RECOUNT));
           await slice(db, 1);
           for (const d of arrivals) await record(d);
         }
@@ -227,6 +238,8 @@ describe.each(ORG_DATABASE_KINDS)('daily rollups on $kind', ({ db, organizationI
         let marker = await readRollupBackfill(db);
         while (marker) marker = (await slice(db, 2)).marker;
         expect(await rollups(db)).toEqual(await recount(db));
+        // The reputation marks (org migration 0016) too: the rule applied to the raw rows.
+        expect(await rows(db, MARKS)).toEqual(await rows(db, MARKS_RECOUNT));
       }),
       { numRuns: 15 },
     );
@@ -359,9 +372,17 @@ describe('the rows already there when the rollups began are backfilled by the jo
     expect(first).toMatchObject({ done: false, marker: { highWater: 3, cursor: 2 }, queries: 6 });
     // A slice sent again (a retried or concurrent run) counts nothing twice.
     await db.batch(rollupBackfillSlice(db, 0, 2));
-    const rest = await backfillRollups(db, { queriesLeft: 100, deadline: Number.POSITIVE_INFINITY }, { slice: 2 });
-    expect(rest).toMatchObject({ done: true, marker: null, rowids: 1 });
+    const rest = await backfillRollups(
+      db,
+      { queriesLeft: 100, deadline: Number.POSITIVE_INFINITY },
+      { slice: 2, now: TEST_NOW.getTime() },
+    );
+    // The last email's rollups, then the reputation marks of all three (org migration 0016).
+    expect(rest).toMatchObject({ done: true, marker: null, marks: null, rowids: 1 + 3 });
     expect(await readRollupBackfill(db)).toBeNull();
+    expect((await db.prepare('SELECT email_id, address, kind FROM email_reputation_marks').all()).results).toEqual([
+      { email_id: 'e-1', address: 'a@example.com', kind: 'bounced' },
+    ]);
     const backfilled = await rollups(db);
     expect(backfilled).toEqual(await recount(db));
     expect(backfilled).toContain(`${Math.floor((day + 10) / DAY_MS)} link_human https://example.com/b 1`);
