@@ -126,7 +126,9 @@ describe('set-password links', () => {
     });
     const token = tokenOf(link.url);
     const hash = await hashPassword('a long enough first password');
-    expect(await setPasswordWithLink(db, `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`, hash, now)).toBe('unknown');
+    expect(await setPasswordWithLink(db, `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`, hash, now)).toBe(
+      'unknown',
+    );
     expect(await setPasswordWithLink(db, token, hash, now + PASSWORD_LINK_TTL_MS)).toBe('expired');
     expect(await inspectPasswordLink(db, token, now + PASSWORD_LINK_TTL_MS - 1)).toMatchObject({ state: 'valid' });
     expect(await setPasswordWithLink(db, token, hash, now + 1000)).toBe('set');

@@ -138,7 +138,11 @@ describe('API keys', () => {
     expect(refused.response.status).toBe(401);
     expect(refused.error).toMatchObject({ title: 'unauthorized', status: 401 });
     expect(refused.response.headers.get('www-authenticate')).toContain('Bearer');
-    for (const bad of [null, 'kuratchi_nope', `${keys.acmeRead.slice(0, -1)}${keys.acmeRead.endsWith('x') ? 'y' : 'x'}`]) {
+    for (const bad of [
+      null,
+      'kuratchi_nope',
+      `${keys.acmeRead.slice(0, -1)}${keys.acmeRead.endsWith('x') ? 'y' : 'x'}`,
+    ]) {
       expect((await api(bad).GET('/api/v1/events')).response.status).toBe(401);
     }
   });
