@@ -194,10 +194,12 @@ describe('scheduled (cron trigger)', () => {
 
 describe('fetch', () => {
   it("answers without the adapter's Cache API lookup, and hands the route the request as sent", async () => {
-    const match = vi.spyOn(caches.default, 'match');
-    const put = vi.spyOn(caches.default, 'put');
+    // workerd's `caches.default`, which the adapter's Worker asks (not in the DOM's CacheStorage type).
+    const cache = (caches as unknown as { default: Cache }).default;
+    const match = vi.spyOn(cache, 'match');
+    const put = vi.spyOn(cache, 'put');
     const ctx = createExecutionContext();
-    const ping = await worker.fetch!(new Request('http://localhost/api/ping') as never, env, ctx);
+    const ping = await worker.fetch!(new Request('http://localhost/api/ping') as never, { ...env }, ctx);
     // A POST keeps its body: the refusal below comes from the route reading it, not from a lost body.
     const post = await worker.fetch!(
       new Request('http://localhost/api/webhooks/ses-events', {
@@ -205,7 +207,7 @@ describe('fetch', () => {
         headers: { 'content-type': 'text/plain', 'x-amz-sns-message-type': 'Notification' },
         body: '{"Type":"Notification"}',
       }) as never,
-      env,
+      { ...env },
       ctx,
     );
     await waitOnExecutionContext(ctx);
