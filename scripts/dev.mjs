@@ -21,7 +21,7 @@
 //   SCHEDULED_INTERVAL_SECONDS run the Worker's scheduled jobs (the cron trigger) this often, through
 //                             wrangler dev's /__scheduled (default 60; 0: never)
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { createDemoTraffic, createSnsSigner, seededRandom } from 'kuratchi-sdk/email/testing';
 import { buildDemoSeed } from './demo/seed.mjs';
@@ -85,6 +85,10 @@ for (const binding of ['ADMIN_DB', ...d1Bindings]) {
 console.log(
   `• seeding ${DEMO_ORGANIZATIONS.length} organisations (${DEMO_ORGANIZATIONS.map((o) => `${o.name} on ${o.kind === 'd1' ? `D1 ${o.binding}` : 'a Durable Object'}`).join(', ')}) with demo emails, through the SDK (sendEmail, the queue consumer)`,
 );
+// The raw archive (local R2) of an earlier run goes: its messages were signed with that run's demo
+// certificate, which this run no longer trusts, and were of emails the seed replaces, so a proof
+// or `kuratchi-ses rebuild` would refuse them (the seed itself is recorded without the archive).
+rmSync(join(resolve(root, stateDir ?? '.wrangler/state'), 'v3', 'r2'), { recursive: true, force: true });
 const seed = await buildDemoSeed();
 const apiKey = demoApiKey(workDir, 'org-acme');
 seed.apiKeys = [apiKey.row];

@@ -157,13 +157,26 @@ export function startSesSimulator({ signer, topicArn, webhookUrl, log, delayMs =
       Message: JSON.stringify(event),
       Timestamp: new Date().toISOString(),
     });
-    const response = await fetch(webhookUrl(), {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' },
-      body: JSON.stringify(message),
-    });
-    await response.body?.cancel();
-    if (!response.ok) log(`  ✗ demo SES: the webhook answered ${response.status} to a ${event.eventType} event`);
+    // As SNS's default HTTP/S delivery policy: a 5xx (or no answer) is tried again, up to three
+    // times (SNS waits 20 s between them; the demo 1 s). A 4xx is not.
+    // https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.retry.html
+    for (let attempt = 0; ; attempt++) {
+      const status = await fetch(webhookUrl(), {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' },
+        body: JSON.stringify(message),
+      }).then(
+        async (response) => (await response.body?.cancel(), response.status),
+        () => null,
+      );
+      if (status !== null && status < 300) return;
+      const again = attempt < 3 && (status === null || status >= 500);
+      log(
+        `  ✗ demo SES: the webhook answered ${status ?? 'nothing'} to a ${event.eventType} event${again ? ', tried again in 1 s' : ''}`,
+      );
+      if (!again) return;
+      await wait(1000);
+    }
   }
 
   return new Promise((resolve, reject) => {
