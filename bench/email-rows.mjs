@@ -9,6 +9,14 @@ import { EXAMPLE_DOMAINS, FIRST_NAMES, LAST_NAMES } from '../scripts/lib/demo-na
 
 export const YEAR_MS = 365 * 86_400_000;
 export const NOW = Date.UTC(2026, 10, 28);
+/** The latest event of an email comes this long after it is created (its complaint). */
+const LAST_EVENT_MS = 120_000;
+/**
+ * Emails are created over the year ending at NOW: NOW - LAST_EVENT_MS - h × SPAN_STEP / 2^16 with
+ * h a 32-bit hash (so every event is at or before NOW). A hash taken mod the year spanned 2^32 ms
+ * (50 days) only.
+ */
+const SPAN_STEP = Math.floor((YEAR_MS - LAST_EVENT_MS) / 65_536);
 
 /**
  * Inserts emails with ids [from, to), generated inside SQLite (a recursive CTE), varied but
@@ -35,7 +43,7 @@ export function emailRowsSql() {
     `WITH RECURSIVE seq(n) AS (SELECT CAST(?1 AS INTEGER) UNION ALL SELECT n + 1 FROM seq WHERE n < CAST(?2 AS INTEGER) - 1),
        rows AS (
          SELECT n,
-           ${NOW} - ${h(7)} % ${YEAR_MS} AS created,
+           ${NOW - LAST_EVENT_MS} - ${h(7)} * ${SPAN_STEP} / 65536 AS created,
            ${h(11)} % 1000 AS roll,
            json_extract(${json(FIRST_NAMES)}, '$[' || (n % 16) || ']') || '.' || json_extract(${json(LAST_NAMES)}, '$[' || (n / 16 % 10) || ']')
              || (n / 160 % 1000) || '@' || json_extract(${json(EXAMPLE_DOMAINS)}, '$[' || (n % 3) || ']') AS recipient
@@ -55,7 +63,7 @@ export function emailRowsSql() {
          'user-' || (n % 7), CASE WHEN n % 3 = 1 THEN '{"campaign":"nov-2026"}' ELSE NULL END, created, created + 5000,
          CASE WHEN roll >= 20 THEN created + 1000 END, CASE WHEN roll >= 150 AND roll < 900 THEN created + 4000 END,
          CASE WHEN roll >= 400 AND roll < 900 THEN created + 60000 END, CASE WHEN roll >= 700 AND roll < 900 THEN created + 90000 END,
-         CASE WHEN roll >= 920 AND roll < 995 THEN created + 3000 END, CASE WHEN roll >= 995 THEN created + 120000 END,
+         CASE WHEN roll >= 920 AND roll < 995 THEN created + 3000 END, CASE WHEN roll >= 995 THEN created + ${LAST_EVENT_MS} END,
          CASE WHEN roll >= 400 AND roll < 900 THEN 1 + roll % 3 ELSE 0 END, CASE WHEN roll >= 700 AND roll < 900 THEN 1 + roll % 2 ELSE 0 END,
          CASE WHEN roll >= 700 AND roll < 900 THEN created + 90000 END, CASE WHEN roll >= 700 AND roll < 900 THEN 'https://example.com/pricing' END,
          CASE WHEN roll >= 920 AND roll < 995 THEN 'Permanent' END, CASE WHEN roll >= 920 AND roll < 995 THEN 'General' END

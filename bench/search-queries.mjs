@@ -1,17 +1,22 @@
 // The search rows of benchmark 3 (bench/queries.mjs, issue 13): listEmails({ search }) on the
-// same 100k / 1M emails as the log queries, against the bare FTS5 MATCH of the term on the same
-// index (`SELECT rowid FROM email_search WHERE email_search MATCH ? LIMIT 50`: no join, no order),
-// or for an SES message id the bare lookup on the unique index of `emails.ses_message_id` (which
-// is what a message id search uses). Rows are checked against an oracle that scans the tables
-// with `instr` (no index), and every plan must start from the FTS5 index (or the message id's
-// unique index), join `emails` by primary key and never sort the matches.
+// same emails as the log queries, against the bare indexed query returning the same rows: the FTS5
+// MATCH of the term joined to `emails` by primary key, in the index's order (`SELECT emails.* FROM
+// email_search CROSS JOIN emails ON emails.id = email_search.search_email_id WHERE email_search
+// MATCH ? ORDER BY email_search.rowid LIMIT 50`, the path listEmails takes, without its filters and
+// outcomes), or for an SES message id the bare lookup on the unique index of `emails.ses_message_id`.
+// (The MATCH alone, rowids only, returns no email: listEmails is also printed against it.) Rows are
+// checked against an oracle that scans the tables with `instr` (no index), the baseline's rows too,
+// and every plan must start from the FTS5 index (or the message id's unique index), join `emails`
+// by primary key, never sort the matches nor copy them through a nested page.
 import { readFileSync } from 'node:fs';
 
 const PAGE = 50;
+const BARE_MATCH = 'bare FTS5 MATCH joined to emails by primary key, same ORDER BY/LIMIT';
 
 /**
  * The search queries, as queries.mjs runs them: `filter` for listEmails, `bare` the baseline,
- * `oracle` the expected ids (newest first, as listEmails pages them), `planProblems(plans)`.
+ * `matchOnly` the MATCH alone, `oracle` the expected ids (newest first, as listEmails pages them),
+ * `planProblems(plans)`.
  */
 export async function searchQueries(db, size) {
   // The message id of a row in the table at every size (row 125,007 of 1M).
@@ -19,7 +24,14 @@ export async function searchQueries(db, size) {
     .prepare('SELECT ses_message_id AS messageId FROM emails WHERE id = ?')
     .bind(`email-${String(Math.floor(size / 8) + 7).padStart(8, '0')}`)
     .first();
-  const fts = (term) => ({
+  /** The bare MATCH joined to its emails, same rows and order as listEmails (`status`: and that status). */
+  const fts = (term, status) => ({
+    sql: `SELECT emails.* FROM email_search CROSS JOIN emails ON emails.id = email_search.search_email_id
+          WHERE email_search MATCH ?${status ? ' AND emails.status = ?' : ''} ORDER BY email_search.rowid LIMIT ${PAGE}`,
+    params: status ? [`"${term}"`, status] : [`"${term}"`],
+  });
+  /** The MATCH alone: the index's first rowids, no email read (printed for reference). */
+  const matchOnly = (term) => ({
     sql: `SELECT rowid AS id FROM email_search WHERE email_search MATCH ? LIMIT ${PAGE}`,
     params: [`"${term}"`],
   });
@@ -29,50 +41,53 @@ export async function searchQueries(db, size) {
       label: 'search "receipt" (in 30 % of subjects)',
       filter: { search: 'receipt' },
       bare: fts('receipt'),
-      baselineName: 'bare FTS5 MATCH of the term, LIMIT 50 (no join, no order)',
+      matchOnly: matchOnly('receipt'),
+      baselineName: BARE_MATCH,
       oracle: oracle('receipt'),
       planProblems: ftsPlanProblems,
-      target: '≤ 2',
+      target: '≤ 1.5',
     },
     {
       id: 'search-address-fragment',
       label: 'search "ia.rossi427@exa" (middle of one recipient, ~6 rows at 1M)',
       filter: { search: 'ia.rossi427@exa' },
       bare: fts('ia.rossi427@exa'),
-      baselineName: 'bare FTS5 MATCH of the term, LIMIT 50 (no join, no order)',
+      matchOnly: matchOnly('ia.rossi427@exa'),
+      baselineName: BARE_MATCH,
       oracle: oracle('ia.rossi427@exa'),
       planProblems: ftsPlanProblems,
-      target: '≤ 2',
+      target: '≤ 1.5',
     },
     {
       id: 'search-cc-address',
       label: 'search "team17@partner" (a CC address, ~0.02 % of rows)',
       filter: { search: 'team17@partner' },
       bare: fts('team17@partner'),
-      baselineName: 'bare FTS5 MATCH of the term, LIMIT 50 (no join, no order)',
+      matchOnly: matchOnly('team17@partner'),
+      baselineName: BARE_MATCH,
       oracle: oracle('team17@partner'),
       planProblems: ftsPlanProblems,
-      target: '≤ 2',
+      target: '≤ 1.5',
     },
     {
       id: 'search-message-id',
       label: 'search an SES message id (whole)',
       filter: { search: messageId },
-      bare: { sql: 'SELECT id FROM emails WHERE ses_message_id = ?', params: [messageId] },
+      bare: { sql: 'SELECT * FROM emails WHERE ses_message_id = ?', params: [messageId] },
       baselineName: 'bare lookup on the unique index of ses_message_id',
       oracle: { sql: 'SELECT id FROM emails WHERE ses_message_id = ?', params: [messageId] },
       planProblems: (plans) =>
         plans[0]?.plan.some((detail) => /^SEARCH emails USING INDEX \w+ \(ses_message_id=\?\)/.test(detail))
           ? scanProblems(plans)
           : ['the message id is not looked up through its unique index'],
-      target: '≤ 2',
+      target: '≤ 1.5',
     },
     {
       id: 'search-common-word-bounced',
       label: 'search "receipt" with status = bounced (reference: ~13 matches read per row kept)',
       filter: { search: 'receipt', status: 'bounced' },
-      bare: fts('receipt'),
-      baselineName: 'bare FTS5 MATCH of the term, LIMIT 50 (no join, no order)',
+      bare: fts('receipt', 'bounced'),
+      baselineName: BARE_MATCH,
       oracle: oracle('receipt', 'bounced'),
       planProblems: ftsPlanProblems,
       target: null,
@@ -99,7 +114,10 @@ function scanProblems(plans) {
   );
 }
 
-/** A search plan must MATCH in the FTS5 index, join `emails` by primary key, and not sort its matches. */
+/**
+ * A search plan must MATCH in the FTS5 index, join `emails` by primary key, and neither sort its
+ * matches nor copy them through a nested page.
+ */
 function ftsPlanProblems(plans) {
   const plan = plans.at(-1)?.plan ?? [];
   const problems = scanProblems(plans);
@@ -111,6 +129,9 @@ function ftsPlanProblems(plans) {
   // recipients, not the matches.)
   if (plan.some((detail) => /TEMP B-TREE FOR (RIGHT PART OF )?ORDER BY/.test(detail)))
     problems.push('the matches are sorted (USE TEMP B-TREE FOR ORDER BY)');
+  // The matches come in order, so their outcomes are counted in the same SELECT (no nested page).
+  if (plan.some((detail) => /(CO-ROUTINE|MATERIALIZE) log_page$/.test(detail)))
+    problems.push('the page is copied through a nested query (log_page)');
   return problems;
 }
 

@@ -143,38 +143,46 @@ export function createD1EmailQueries(db: D1Database) {
       const limit = Math.min(Math.max(Math.trunc(options.limit ?? 50), 1), 500);
       const cursor = decodeEmailLogCursor(options.cursor);
       let results: LogPageRow[] = [];
-      const lastEventColumn = options.withLastEvent ? `, ${lastEventSql(`${LOG_PAGE}.id`)} AS lastEvent` : '';
+      /** The per-row columns counted for the email whose id is `emailId`: outcomes, latest event. */
+      const perRow = (emailId: string) =>
+        `${recipientOutcomesSql(emailId)} AS recipientOutcomes` +
+        (options.withLastEvent ? `, ${lastEventSql(emailId)} AS lastEvent` : '');
       // The page's rows are chosen first (filter, sort and limit on the indexes), and only then are
       // their recipients' outcomes counted: a subquery in the SELECT of a sorted query would run
       // for every matching row before the sort (the same ORDER BY inside and outside also keeps
-      // SQLite from flattening the two).
+      // SQLite from flattening the two). A source whose index hands out rows in order (`inOrder`:
+      // the search, FTS5 consumes its ORDER BY rowid) needs no sort, so the same SELECT counts them
+      // for the rows the LIMIT keeps only, without copying the page through a nested query.
       // @see https://www.sqlite.org/optoverview.html#flattening
-      const page = async ({ from, where, params, orderBy, pageKeys, pageOrderBy }: LogSource) =>
-        (
+      // @see https://www.sqlite.org/vtab.html#order_by_and_orderbyconsumed
+      const page = async (source: LogSource) => {
+        const { from, where, params, orderBy } = source;
+        const rows = `FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${orderBy} LIMIT ?`;
+        const sql =
+          'inOrder' in source
+            ? `SELECT ${EMAIL_SELECT_LIST}, ${perRow('emails.id')} ${rows}`
+            : `SELECT ${LOG_PAGE}.*, ${perRow(`${LOG_PAGE}.id`)}
+               FROM (SELECT ${EMAIL_SELECT_LIST}${source.pageKeys ? `, ${source.pageKeys}` : ''} ${rows}) AS ${LOG_PAGE}
+               ORDER BY ${source.pageOrderBy}`;
+        return (
           await db
-            .prepare(
-              `SELECT ${LOG_PAGE}.*, ${RECIPIENT_OUTCOMES_SQL} AS recipientOutcomes${lastEventColumn}
-               FROM (SELECT ${EMAIL_SELECT_LIST}${pageKeys ? `, ${pageKeys}` : ''}
-                     FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-                     ORDER BY ${orderBy} LIMIT ?) AS ${LOG_PAGE}
-               ORDER BY ${pageOrderBy}`,
-            )
+            .prepare(sql)
             .bind(...params, limit + 1)
             .all<LogPageRow>()
         ).results;
+      };
       // The first source that has rows makes the page (a message id, else the full-text search).
       for (const source of logSources(filter, cursor)) {
         results = await page(source);
-        if (source.exactIfCanary && results.some((row) => row.pageCanary)) results = await page(source.exactIfCanary);
+        if ('exactIfCanary' in source && source.exactIfCanary && results.some((row) => row.pageCanary))
+          results = await page(source.exactIfCanary);
         if (results.length) break;
       }
-      const emails = results
-        .slice(0, limit)
-        .map(({ recipientOutcomes, searchKey: _key, pageCanary: _canary, lastEvent, ...row }) => ({
-          ...emailFromSql(row),
-          recipientOutcomes: JSON.parse(recipientOutcomes) as RecipientOutcomeCounts,
-          ...(options.withLastEvent ? { lastEvent: lastEvent ? (JSON.parse(lastEvent) as LastEvent) : null } : {}),
-        }));
+      const emails = results.slice(0, limit).map(({ recipientOutcomes, pageCanary: _canary, lastEvent, ...row }) => ({
+        ...emailFromSql(row),
+        recipientOutcomes: JSON.parse(recipientOutcomes) as RecipientOutcomeCounts,
+        ...(options.withLastEvent ? { lastEvent: lastEvent ? (JSON.parse(lastEvent) as LastEvent) : null } : {}),
+      }));
       const last = emails.at(-1);
       return { emails, nextCursor: results.length > limit && last ? encodeEmailLogCursor(last) : null };
     },
@@ -327,17 +335,13 @@ const DAILY_FIELDS = [...Object.values(DAILY_FIELD_OF), ...Object.values(BOUNCE_
 /** Name of the subquery of one page of the log, before its recipients' outcomes are counted. */
 const LOG_PAGE = 'log_page';
 
-/** JSON object of the email's recipient count per status, for each row of a page of the log. */
-const RECIPIENT_OUTCOMES_SQL = `(SELECT json_group_object(status, n) FROM
-  (SELECT status, count(*) AS n FROM email_recipients WHERE email_id = ${LOG_PAGE}.id GROUP BY status))`;
+/** JSON object of the recipient count per status of the email whose id is `emailId` (SQL). */
+const recipientOutcomesSql = (emailId: string) => `(SELECT json_group_object(status, n) FROM
+  (SELECT status, count(*) AS n FROM email_recipients WHERE email_id = ${emailId} GROUP BY status))`;
 
-/**
- * A row of a page of the log as D1 returns it (`searchKey`: the search's order, when searching;
- * `pageCanary`: the email's `canary`, on a candidate page).
- */
+/** A row of a page of the log as D1 returns it (`pageCanary`: the email's `canary`, on a candidate page). */
 type LogPageRow = EmailSqlRow & {
   recipientOutcomes: string;
-  searchKey?: number;
   pageCanary?: number;
   /** JSON of a {@link LastEvent}, or null; asked `withLastEvent` only. */
   lastEvent?: string | null;
@@ -351,13 +355,22 @@ export type EmailQueries = ReturnType<typeof createD1EmailQueries>;
  * `pageKeys` (more columns of the page) and `pageOrderBy` (on the page's columns) keep that order
  * once the page is chosen.
  */
-type LogSource = EmailSearchSql & {
+interface IndexedSource {
+  from: string;
+  where: string[];
+  params: unknown[];
+  orderBy: string;
+  pageKeys?: string;
+  pageOrderBy: string;
   /**
    * Set on a candidate page that leaves canary emails in: when it has one, this exact query makes
    * the page instead (see {@link logSources}).
    */
-  exactIfCanary?: LogSource;
-};
+  exactIfCanary?: IndexedSource;
+}
+
+/** One query of the email log: on the `emails` indexes, or the search's (rows in order, no sort). */
+type LogSource = IndexedSource | EmailSearchSql;
 
 /**
  * The queries of one page of the log, tried in order until one has rows: without a search, the
@@ -366,7 +379,7 @@ type LogSource = EmailSearchSql & {
  */
 function logSources(filter: EmailLogFilter, cursor: EmailLogCursor | null): LogSource[] {
   const search = parseEmailSearch(filter.search);
-  const plain = (canary = filter.canary ?? 'exclude'): LogSource => {
+  const plain = (canary = filter.canary ?? 'exclude'): IndexedSource => {
     const { where, params } = filterClause({ ...filter, canary });
     if (cursor) {
       where.push('(created_at < ? OR (created_at = ? AND id < ?))');

@@ -406,6 +406,12 @@ describe.each(ORG_DATABASE_KINDS)('email log search on $kind', ({ db, organizati
 
       const page = await queries.listEmails({ search: `ev.${m}` });
       expect(page.emails.map((email) => [email.id, email.status])).toEqual([[`${m}-1`, 'bounced']]);
+      // A found email is the log's row: its recipients' outcomes and latest event, counted on the
+      // search's page (in the same SELECT) as on the log's (after a nested page).
+      const found = await queries.listEmails({ search: `ev.${m}` }, { withLastEvent: true });
+      expect(found.emails[0]?.recipientOutcomes).toEqual({ sent: 1, bounced: 1 });
+      expect(found.emails[0]?.lastEvent?.eventType).toBe('Bounce');
+      expect(found).toEqual(await queries.listEmails({ recipientPrefix: `ev.${m}` }, { withLastEvent: true }));
       expect(await ids({ search: `cc.${m}`, status: 'bounced' })).toEqual([`${m}-1`]);
       expect(await ids({ search: sesId })).toEqual([`${m}-1`]);
       expect(await searchRows(`${m}-1`)).toEqual([{ ...row, search_subject: `sentinel ${m}` }]);

@@ -58,17 +58,16 @@ function sesMessageIdOf(word: string): string | null {
 }
 
 /**
- * FROM, extra WHERE terms, ORDER BY and their parameters of the email log with a full-text search;
- * `pageKeys` (columns added to the page's) and `pageOrderBy` (on the page's columns) keep that
- * order once the page is chosen.
+ * FROM, extra WHERE terms, ORDER BY and their parameters of the email log with a full-text search.
+ * `inOrder`: FTS5 hands out the matches in that order itself (no sort), so the page's outcomes can
+ * be counted in the same SELECT: SQLite computes them only for the rows the LIMIT keeps.
  */
 export interface EmailSearchSql {
   from: string;
   where: string[];
   params: unknown[];
   orderBy: string;
-  pageKeys?: string;
-  pageOrderBy: string;
+  inOrder: true;
 }
 
 /**
@@ -113,7 +112,6 @@ export function emailSearchSql(
     where,
     params,
     orderBy: 'email_search.rowid',
-    pageKeys: 'email_search.rowid AS searchKey',
-    pageOrderBy: 'searchKey',
+    inOrder: true,
   };
 }
