@@ -320,7 +320,7 @@ describe('kuratchi-ses org against the built Worker', () => {
     assert.equal(refused.error, 'not-verified');
     assert.match(
       refused.message,
-      /the copy of emails, email_recipients, email_tags, email_events, ses_suppression_changes, email_suppressions, ses_suppression_sync, email_reconciliation, email_rollups is not verified/,
+      /the copy of emails, email_recipients, email_tags, email_events, ses_suppression_changes, email_suppressions, ses_suppression_sync, email_reconciliation, email_rollups, email_reputation_marks is not verified/,
     );
     assert.equal((await organizationRow('org-globex')).kind, 'd1');
     assert.equal((await move({ step: 'abort' })).status, 200);
