@@ -2,6 +2,11 @@
 import { ADMIN_MIGRATIONS, applyMigrationFiles, ORG_MIGRATIONS } from '../scripts/d1-migration-files.mjs';
 import { registerOrganization } from '../scripts/lib/demo-organizations.mjs';
 
+// Every benchmark imports this file before it starts Miniflare: its `request.cf` is the fallback,
+// never fetched from workers.cloudflare.com (nothing here may leave 127.0.0.1), unless told otherwise.
+// https://developers.cloudflare.com/workers/testing/miniflare/
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
+
 /**
  * Median of numbers (the upper one of an even count); throws for none.
  * @param {number[]} values

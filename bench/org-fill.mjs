@@ -63,6 +63,7 @@ function fillKey() {
 /** A Miniflare whose D1 binding `DB` persists under `persist`. */
 function d1At(persist) {
   return new Miniflare({
+    cf: false, // the fallback `request.cf`: nothing fetched from Cloudflare
     modules: true,
     script: 'export default { fetch() { return new Response(null, { status: 404 }); } };',
     compatibilityDate: '2026-05-01',

@@ -28,6 +28,7 @@ bundleDashboard(outdir);
 copyFileSync(join(outdir, 'worker.js'), join(outdir, 'dashboard.js'));
 const inspectorPort = await freePort();
 const mf = new Miniflare({
+  cf: false, // the fallback `request.cf`: nothing fetched from Cloudflare
   modules: [
     {
       type: 'ESModule',

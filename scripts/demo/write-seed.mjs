@@ -184,6 +184,8 @@ export async function openDemoState(stateDir, configPath = join(root, 'wrangler.
   const [, binding, className] = durableObject;
   return new Miniflare({
     name: workerName,
+    // The fallback `request.cf`, never fetched from workers.cloudflare.com: the demo stays offline.
+    cf: false,
     modules: [{ type: 'ESModule', path: join(here, 'seed-worker.js'), contents: await bundleSeedWorker() }],
     modulesRoot: here,
     compatibilityDate: '2026-05-01',

@@ -30,6 +30,7 @@ export async function startBuiltWorker(bindings, options = {}) {
   const mf = new Miniflare({
     host,
     port,
+    cf: false, // the fallback `request.cf`: nothing fetched from Cloudflare
     d1Persist: false,
     durableObjectsPersist: false,
     ...(r2Persist === undefined ? {} : { r2Persist }),
