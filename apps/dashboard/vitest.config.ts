@@ -18,6 +18,9 @@ const FRESH_ISOLATE = [
   'src/routes/(app)/emails/[id]/proof.test.ts',
 ];
 
+/** Info lines of the Worker's log that the tests do not print (see `onConsoleLog` below). */
+const QUIET_LOG = /^\{"msg":"ses-queue",|^\{"msg":"ses-webhook",.*"status":200,"ms":\d+\}\s*$/;
+
 /** The SNS topic the test Worker accepts. */
 export const TEST_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
 
@@ -108,6 +111,10 @@ export default defineConfig(async () => {
       // both cores busy elsewhere); the few longer tests set their own.
       testTimeout: 300_000,
       hookTimeout: 300_000,
+      // The Worker's one-line JSON log of each answered request and consumed batch (thousands in
+      // the soak and property runs) is noise here, and printing it costs the suite time; warnings
+      // and errors are kept.
+      onConsoleLog: (log, type) => !(type === 'stdout' && QUIET_LOG.test(log)),
     },
   };
 });
