@@ -309,6 +309,56 @@ describe('evaluation, pause, lift and re-arm', () => {
       mock.commandCalls(PutConfigurationSetSendingOptionsCommand).map((c) => c.args[0].input.SendingEnabled),
     ).toEqual([false, false, true]);
   });
+
+  it('a lift made while the cron still retries the pause at SES is set again, whichever call lands last', async () => {
+    const now = testTime(1400 * DAY);
+    const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
+    const ses = new SESv2Client({ region: 'eu-west-1', credentials });
+    const mock = mockClient(ses);
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+    mock.on(PutConfigurationSetSendingOptionsCommand).rejectsOnce(throttled);
+    await insertSentEmails(env.ORG_DB_GLOBEX, [{ sentAt: now.getTime() - DAY, recipients: 40, complained: 1 }]);
+    const evaluate = (when: Date) =>
+      evaluateReputationGuard({
+        adminDb: env.ADMIN_DB,
+        orgDb: env.ORG_DB_GLOBEX,
+        organizationId: ORG_C,
+        now: when,
+        settings,
+        ses,
+      });
+    expect(await evaluate(now)).toMatchObject({ state: 'paused', changed: true });
+    expect(await store().getState(ORG_C)).toMatchObject({ configurationSetSending: 'disable-pending' });
+    // The cron's retry of the pause reaches SES only once released.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const atSes: boolean[] = [];
+    mock.on(PutConfigurationSetSendingOptionsCommand).callsFake(async ({ SendingEnabled }) => {
+      if (SendingEnabled === false && !atSes.includes(false)) await held;
+      atSes.push(SendingEnabled as boolean);
+      return {};
+    });
+    const cron = evaluate(at(10));
+    await expect.poll(() => mock.commandCalls(PutConfigurationSetSendingOptionsCommand).length).toBe(2);
+    // The superadmin lifts meanwhile: enabled reaches SES first, then the cron's disable lands.
+    await liftSendingPause({
+      adminDb: env.ADMIN_DB,
+      organizationId: ORG_C,
+      actor: 'root@x.test',
+      reason: 'fixed',
+      now: at(11),
+      ses,
+    });
+    release();
+    await cron;
+    expect(atSes).toEqual([true, false]);
+    expect(await store().getState(ORG_C)).toMatchObject({ state: 'ok', configurationSetSending: 'enable-pending' });
+    // The next run enables it again, and then nothing is pending.
+    expect((await evaluate(at(20))).configurationSet).toBe('guard-c-set: sending enabled at SES');
+    expect(atSes).toEqual([true, false, true]);
+    // (It warns: the full window still counts what the lift re-armed.)
+    expect(await store().getState(ORG_C)).toMatchObject({ state: 'warn', configurationSetSending: 'enabled' });
+  });
 });
 
 describe('sendEmail for a paused organisation', () => {
