@@ -100,7 +100,7 @@ interface Readable {
  * event, or a batch retried after a failure halfway or a consumer that died, is a `duplicate`
  * where it was recorded and applied where it was not: nothing counts twice.
  * - routed and recorded (or found recorded): ack, `applied` / `duplicate`;
- * - retention already purged it (`expiredByRetention`): ack, `expired`, nothing written;
+ * - older than its organisation's retention (`expiredByRetention`): ack, `expired`, nothing written;
  * - no route: parked (ack, `parked`), up to 100 in one D1 batch that also reads their routes
  *   once more after parking, so an event that raced `sendEmail` is applied rather than left for
  *   the sweep; the park full: `dead-lettered`;
