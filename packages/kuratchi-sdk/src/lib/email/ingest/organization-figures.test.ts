@@ -293,6 +293,35 @@ describe('direct mode: an event older than the events retention', () => {
       .bind(sesMessageId)
       .first<{ status: string }>();
     expect(row?.status).toBe('pending');
+
+    // One without a route, of mail past the emails retention: counted for the organisation its tag names.
+    const untracked = new Date(NOW.getTime() - 3 * 86_400_000);
+    const tagged = buildSesEvent({
+      eventType: 'Click',
+      messageId: `ses-${crypto.randomUUID()}`,
+      sentAt: untracked,
+      time: new Date(NOW.getTime() - 60_000),
+      tags: { [KURATCHI_TAGS.organizationId]: [a.id] },
+    });
+    const lateCtx = createExecutionContext();
+    const late = await handleSesWebhook(
+      new Request('https://dashboard.example/api/webhooks/ses-events', {
+        method: 'POST',
+        body: JSON.stringify(
+          await signer.sign({
+            Type: 'Notification',
+            MessageId: `sns-${crypto.randomUUID()}`,
+            TopicArn: TOPIC,
+            Message: JSON.stringify(tagged),
+            Timestamp: new Date(NOW.getTime() - 1000).toISOString(),
+          }),
+        ),
+      }),
+      { ingestor, adminStore: admin, context: lateCtx },
+    );
+    await waitOnExecutionContext(lateCtx);
+    expect([late.status, (await late.json<{ outcome: string }>()).outcome]).toEqual([200, 'expired']);
+    expect(await counters(a.id)).toEqual({ 'outcome:expired': 2 });
   });
 });
 

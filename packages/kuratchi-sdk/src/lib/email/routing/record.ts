@@ -81,7 +81,10 @@ export interface CountAhead {
   receipt?: CountReceipt;
 }
 
-/** The outcome and, when known, the organisation the event was routed to. */
+/**
+ * The outcome and, when known, the organisation the event was routed to (for one `expired`
+ * without a route, the organisation its `kuratchi-org-id` tag names, whose figures count it).
+ */
 export interface SinkResult {
   outcome: SinkOutcome;
   organizationId?: string;
@@ -133,7 +136,7 @@ export async function recordSesEvent(
     [{ event, source: provenance.source }],
     new Date(toPark.parkedAt),
   );
-  if (expired) return { outcome: 'expired' };
+  if (expired) return { outcome: 'expired', organizationId: expired };
 
   const parked = await ports.adminStore.parkEvent({ ...toPark, reason: 'no-route' }, maxParked(ports));
   if (parked === 'dead-lettered') return { outcome: 'dead-lettered' };

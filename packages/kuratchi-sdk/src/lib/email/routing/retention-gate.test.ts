@@ -72,7 +72,9 @@ describe('an event of mail retention already purged', () => {
     const deadBefore = await countRows(env.ADMIN_DB, 'email_event_dead_letters');
     for (const [name, event, sink, expected] of cases) {
       const result = await recordSesEvent(sink, crypto.randomUUID(), event);
-      expect({ name, outcome: result.outcome }).toEqual({ name, outcome: expected });
+      // An expired one is counted for the organisation its tag names.
+      const tagged = expected === 'expired' ? event.mail.tags[KURATCHI_TAGS.organizationId]?.[0] : undefined;
+      expect({ name, ...result }).toEqual({ name, outcome: expected, ...(tagged ? { organizationId: tagged } : {}) });
       expect({ name, parked: await parkedRows(event.mail.messageId) }).toEqual({
         name,
         parked: expected === 'parked' ? 1 : 0,
@@ -81,7 +83,7 @@ describe('an event of mail retention already purged', () => {
     expect(await countRows(env.ADMIN_DB, 'email_event_dead_letters')).toBe(deadBefore);
   });
 
-  it('queued: acked `expired` and counted, nothing parked; the others parked as before', async () => {
+  it('queued: acked `expired` and counted for the tagged organisation, nothing parked; the others parked as before', async () => {
     const expired = lateOpen(3, ORGS.acme);
     const kept = lateOpen(1.5, ORGS.acme);
     const deliveries = [expired, kept].map((event, i) => ({
@@ -95,9 +97,10 @@ describe('an event of mail retention already purged', () => {
       } satisfies SesEventQueueMessage,
     }));
     const report = await consumeSesEventBatch(ports, deliveries);
-    expect(report.verdicts.get('q0')).toEqual({ action: 'ack', outcome: 'expired' });
+    expect(report.verdicts.get('q0')).toEqual({ action: 'ack', outcome: 'expired', organizationId: ORGS.acme });
     expect(report.verdicts.get('q1')).toMatchObject({ action: 'ack', outcome: 'parked' });
     expect(report.counts.get('outcome:expired')).toBe(1);
+    expect(report.organizations.get(ORGS.acme)?.counts.get('outcome:expired')).toBe(1);
     expect(await parkedRows(expired.mail.messageId)).toBe(0);
     expect(await parkedRows(kept.mail.messageId)).toBe(1);
   });

@@ -29,7 +29,8 @@ export interface GatedEvent {
  *   dead letter into a drop). Without the tag, or within the cutoff, it is parked as before.
  * One `retention` call for the events older than a day (the shortest retention), none for the
  * others, so recording a recent event costs no query; none without `retention`.
- * @returns one flag per event, in order.
+ * @returns per event, in order, the organisation whose retention it is past (its route's, or for
+ *   one without a route the tag's: its figures count it there), or null when it is not expired.
  * @throws what `retention` throws (a database error: the caller retries).
  * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html (mail.timestamp, tags)
  */
@@ -37,8 +38,8 @@ export async function expiredByRetention(
   retention: RetentionLookup | undefined,
   events: readonly GatedEvent[],
   now: Date,
-): Promise<boolean[]> {
-  const expired = events.map(() => false);
+): Promise<Array<string | null>> {
+  const expired = events.map((): string | null => null);
   if (!retention) return expired;
   const recent = now.getTime() - SHORTEST_RETENTION_MS;
   const candidates = events.flatMap((item, i) => {
@@ -55,10 +56,11 @@ export async function expiredByRetention(
     const { event, source } = events[i]!;
     if (!cut) continue;
     const mailExpired = Date.parse(event.mail.timestamp) < cut.emails;
-    expired[i] =
+    const past =
       events[i]!.organizationId === undefined
         ? mailExpired
         : sesEventTime(event) < cut.events || (source === 'import' && mailExpired);
+    if (past) expired[i] = organizationId;
   }
   return expired;
 }
