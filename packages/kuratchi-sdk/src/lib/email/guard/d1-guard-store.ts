@@ -2,6 +2,7 @@ import type { D1Database } from '@cloudflare/workers-types';
 import { z } from 'zod';
 import { configurationSetNameSchema, DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
 import { InvalidOptionsError, parseOptions } from '../shared/invalid-options.js';
+import { callEndedSql, takeCallSql } from '../shared/latest-call-sql.js';
 import { ConfigurationSetTakenError } from './errors.js';
 
 /**
@@ -13,10 +14,10 @@ export type ConfigurationSetSending = 'disabled' | 'enabled' | 'disable-pending'
 
 /**
  * One call to an organisation's configuration set at SES, as its state records it: the number it
- * took before it was made (`takeConfigurationSetCall`) and its outcome. The outcome is recorded
- * only while that number is still the latest; otherwise another call was started meanwhile and
- * either may have reached SES last, so the state's wish (paused: disabled; else enabled) becomes
- * pending again and the next evaluation sets it once more (admin migration 0036).
+ * took before it was made (`takeConfigurationSetCall`) and its outcome, recorded by the rule of
+ * `shared/latest-call-sql.ts` (admin migration 0036): when another call started meanwhile, or
+ * what it set is no longer the state's wish (paused: disabled; else enabled), that wish becomes
+ * pending again, and the next evaluation sets it once more.
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_PutConfigurationSetSendingOptions.html
  */
 export interface ConfigurationSetCall {
@@ -222,11 +223,17 @@ export function createD1ReputationGuardStore(db: D1Database) {
   const callDone = (organizationId: string, call: ConfigurationSetCall) =>
     db
       .prepare(
-        `UPDATE reputation_guard_state SET
-           configuration_set_sending = CASE WHEN configuration_set_call = ?2 THEN ?3
-             WHEN state = 'paused' THEN 'disable-pending' ELSE 'enable-pending' END,
-           configuration_set_call = configuration_set_call + (configuration_set_call <> ?2)
-         WHERE organization_id = ?1`,
+        `UPDATE reputation_guard_state SET ${callEndedSql(
+          'configuration_set_call',
+          '?2',
+          "(state = 'paused') = (?3 IN ('disabled', 'disable-pending'))",
+          {
+            configuration_set_sending: [
+              '?3',
+              "CASE WHEN state = 'paused' THEN 'disable-pending' ELSE 'enable-pending' END",
+            ],
+          },
+        )} WHERE organization_id = ?1`,
       )
       .bind(organizationId, call.number, call.sending);
   const putCursor = (afterOrganizationId: string, at: number) =>
@@ -270,7 +277,7 @@ export function createD1ReputationGuardStore(db: D1Database) {
     async takeConfigurationSetCall(organizationId: string): Promise<number> {
       const row = await db
         .prepare(
-          `UPDATE reputation_guard_state SET configuration_set_call = configuration_set_call + 1
+          `UPDATE reputation_guard_state SET ${takeCallSql('configuration_set_call')}
            WHERE organization_id = ? RETURNING configuration_set_call AS number`,
         )
         .bind(organizationId)
