@@ -79,7 +79,8 @@ export async function evaluateReputationGuard(
  * {@link evaluateReputationGuard} without its two admin calls: decides from the state the caller
  * read (`previous`) and returns the write (`saveEvaluations` of the guard's store) with the
  * evaluation, so the cron reads and writes a whole slice's states in one call each
- * (`runReputationGuardSlice`). Its admin reads happen only at SES (a pause, a pending call).
+ * (`runReputationGuardSlice`). Its admin calls happen only at SES (a pause, a pending call: the
+ * configuration set's name and the call's number).
  */
 export async function decideReputationGuard(
   options: EvaluateReputationGuardOptions & { previous: ReputationGuardState | null },
