@@ -27,6 +27,7 @@ import {
   countWebhookAnswer,
   recordSesEvent,
 } from 'kuratchi-sdk/internal/events';
+import { createD1RetentionLookup, DEFAULT_RETENTION } from 'kuratchi-sdk/internal/retention';
 import { createSigningKeyCache } from 'kuratchi-sdk/internal/verify';
 import { countingD1, isD1Binding, messageBatch } from './counting-d1.mjs';
 
@@ -50,6 +51,9 @@ function sink(env) {
     adminStore: createD1AdminStore(env.ADMIN_DB),
     resolveOrgEmailStore: async (organizationId) => createD1OrgEmailStore(await orgDatabase(organizationId)),
     maxParkedEventsPerMessage: 100,
+    // As the dashboard's: events older than their organisation's retention are `expired` (a recent
+    // one costs no lookup, which the direct round trips counted here show).
+    retention: createD1RetentionLookup(env.ADMIN_DB, () => DEFAULT_RETENTION),
   };
 }
 

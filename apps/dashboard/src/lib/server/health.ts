@@ -25,7 +25,7 @@ export interface IngestionFigures {
   parkFull: number;
   /**
    * Events dropped as `expired`: their mail or event older than the organisation's retention
-   * (its organisation's share only when a route named it: an import).
+   * (its organisation's share: the one its route, or without a route its tag, named).
    */
   expired: number;
   /** Queued mode: events the webhook handed to the queue, and queue deliveries the consumer retried. */

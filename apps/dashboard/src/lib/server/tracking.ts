@@ -12,7 +12,7 @@ const devKeyCache = createSigningKeyCache({ maxEntries: 4 });
  * events (the webhook, the Firehose endpoint, the queue consumer, the park sweep, the operations
  * API's replay, redrive, import, rebuild and move): the topic allowlist, queued mode when
  * `SES_EVENTS_QUEUE` is bound, the raw archive when `SES_ARCHIVE` is bound, the park's limits,
- * each organisation's retention (an event of mail it already purged is `expired`),
+ * each organisation's retention (an event older than it is `expired`),
  * outbound webhooks when `WEBHOOK_QUEUE` is bound (each recorded event of an organisation that
  * has an endpoint is enqueued: a queue send, no D1 query per event), and, in development on a loopback host
  * only, the demo's signing certificate.

@@ -2,12 +2,14 @@ import type { D1Database } from '@cloudflare/workers-types';
 import type { SesClientInput } from '../ses/client.js';
 import { setTenantSending } from '../tenants/customer-status.js';
 import { setConfigurationSetSending } from './configuration-set.js';
-import type { ConfigurationSetSending } from './d1-guard-store.js';
+import type { ConfigurationSetCall, ConfigurationSetSending } from './d1-guard-store.js';
 
 /** What the guard's pause or lift did at SES. */
 export interface SendingChangeAtSes {
   /** The organisation's configuration set state to record; null when its tenant was used. */
   sending: ConfigurationSetSending | null;
+  /** The configuration set call made, to record with the state (`GuardStateWrite.call`); absent for a tenant. */
+  call?: ConfigurationSetCall;
   /** For the audit log and the job's log line. */
   note: string;
 }
@@ -29,5 +31,5 @@ export async function setSendingAtSes(options: {
 }): Promise<SendingChangeAtSes | null> {
   const tenant = await setTenantSending(options);
   if (tenant) return { sending: null, note: tenant.note };
-  return setConfigurationSetSending(options.ses, await options.configurationSetOf(), options.enabled);
+  return setConfigurationSetSending({ ...options, configurationSetName: await options.configurationSetOf() });
 }

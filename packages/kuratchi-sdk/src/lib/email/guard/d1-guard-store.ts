@@ -2,6 +2,7 @@ import type { D1Database } from '@cloudflare/workers-types';
 import { z } from 'zod';
 import { configurationSetNameSchema, DEFAULT_CONFIGURATION_SET_NAME } from '../shared/configuration-set.js';
 import { InvalidOptionsError, parseOptions } from '../shared/invalid-options.js';
+import { callEndedSql, takeCallSql } from '../shared/latest-call-sql.js';
 import { ConfigurationSetTakenError } from './errors.js';
 
 /**
@@ -10,6 +11,19 @@ import { ConfigurationSetTakenError } from './errors.js';
  * no AWS credentials). Null: no configuration set of its own, or nothing done yet.
  */
 export type ConfigurationSetSending = 'disabled' | 'enabled' | 'disable-pending' | 'enable-pending';
+
+/**
+ * One call to an organisation's configuration set at SES, as its state records it: the number it
+ * took before it was made (`takeConfigurationSetCall`) and its outcome, recorded by the rule of
+ * `shared/latest-call-sql.ts` (admin migration 0036): when another call started meanwhile, or
+ * what it set is no longer the state's wish (paused: disabled; else enabled), that wish becomes
+ * pending again, and the next evaluation sets it once more.
+ * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_PutConfigurationSetSendingOptions.html
+ */
+export interface ConfigurationSetCall {
+  number: number;
+  sending: ConfigurationSetSending;
+}
 
 /** The guard's state of one organisation (admin table `reputation_guard_state`). */
 export interface ReputationGuardState {
@@ -92,6 +106,11 @@ export interface GuardStateWrite {
   state: ReputationGuardState;
   previous: Pick<ReputationGuardState, 'state' | 'since'> | null;
   entry?: Omit<ReputationGuardAuditEntry, 'id'>;
+  /**
+   * A call made to the configuration set: its outcome is recorded by its own rule
+   * ({@link ConfigurationSetCall}), whether the state is written or not.
+   */
+  call?: ConfigurationSetCall;
 }
 
 /** An organisation as the guard's overview lists it: its state row (null before the first evaluation). */
@@ -122,7 +141,7 @@ const AUDIT_COLUMNS = `id, organization_id AS organizationId, action, actor, rea
  * @see https://developers.cloudflare.com/d1/worker-api/prepared-statements/
  */
 export function createD1ReputationGuardStore(db: D1Database) {
-  const putState = (s: ReputationGuardState, previous?: GuardStateWrite['previous']) =>
+  const putState = (s: ReputationGuardState, previous?: GuardStateWrite['previous'], call?: ConfigurationSetCall) =>
     db
       .prepare(
         `INSERT INTO reputation_guard_state (organization_id, state, since, metric, rate, threshold, bounce_rate,
@@ -134,7 +153,9 @@ export function createD1ReputationGuardStore(db: D1Database) {
            bounce_rate = excluded.bounce_rate, complaint_rate = excluded.complaint_rate,
            recipients = excluded.recipients, bounced = excluded.bounced, complained = excluded.complained,
            evaluated_at = excluded.evaluated_at, rearm_after = excluded.rearm_after,
-           configuration_set_sending = excluded.configuration_set_sending,
+           -- A call's outcome is recorded by its own statement (callDone).
+           configuration_set_sending = CASE WHEN ? THEN reputation_guard_state.configuration_set_sending
+             ELSE excluded.configuration_set_sending END,
            decided_by = CASE WHEN ? THEN excluded.decided_by ELSE reputation_guard_state.decided_by END,
            window_minutes = CASE WHEN ? THEN excluded.window_minutes ELSE reputation_guard_state.window_minutes END,
            -- A new pause counts its own refusals.
@@ -161,6 +182,7 @@ export function createD1ReputationGuardStore(db: D1Database) {
         s.configurationSetSending,
         s.decidedBy ?? null,
         s.windowMinutes ?? null,
+        call ? 1 : 0,
         s.decidedBy !== undefined ? 1 : 0,
         s.windowMinutes !== undefined ? 1 : 0,
         previous ? 1 : 0,
@@ -197,6 +219,23 @@ export function createD1ReputationGuardStore(db: D1Database) {
           : []),
       );
   };
+  /** Records a configuration set call's outcome by the rule of {@link ConfigurationSetCall}. */
+  const callDone = (organizationId: string, call: ConfigurationSetCall) =>
+    db
+      .prepare(
+        `UPDATE reputation_guard_state SET ${callEndedSql(
+          'configuration_set_call',
+          '?2',
+          "(state = 'paused') = (?3 IN ('disabled', 'disable-pending'))",
+          {
+            configuration_set_sending: [
+              '?3',
+              "CASE WHEN state = 'paused' THEN 'disable-pending' ELSE 'enable-pending' END",
+            ],
+          },
+        )} WHERE organization_id = ?1`,
+      )
+      .bind(organizationId, call.number, call.sending);
   const putCursor = (afterOrganizationId: string, at: number) =>
     db
       .prepare(
@@ -214,9 +253,36 @@ export function createD1ReputationGuardStore(db: D1Database) {
         .first<ReputationGuardState>();
     },
 
-    /** Writes the state, and the audit entry of a change, in one batch (both or neither). */
-    async saveState(state: ReputationGuardState, entry?: Omit<ReputationGuardAuditEntry, 'id'>): Promise<void> {
-      await db.batch(entry ? [putState(state), audit(entry)] : [putState(state)]);
+    /**
+     * Writes the state, the audit entry of a change, and the outcome of a configuration set call
+     * (see {@link ConfigurationSetCall}), in one batch (all or none).
+     */
+    async saveState(
+      state: ReputationGuardState,
+      entry?: Omit<ReputationGuardAuditEntry, 'id'>,
+      call?: ConfigurationSetCall,
+    ): Promise<void> {
+      await db.batch([
+        putState(state, undefined, call),
+        ...(entry ? [audit(entry)] : []),
+        ...(call ? [callDone(state.organizationId, call)] : []),
+      ]);
+    },
+
+    /**
+     * Takes the next number of the organisation's configuration set calls, before a call is made
+     * (see {@link ConfigurationSetCall}); 0 before its first evaluation (no state row yet, so no
+     * call under way either).
+     */
+    async takeConfigurationSetCall(organizationId: string): Promise<number> {
+      const row = await db
+        .prepare(
+          `UPDATE reputation_guard_state SET ${takeCallSql('configuration_set_call')}
+           WHERE organization_id = ? RETURNING configuration_set_call AS number`,
+        )
+        .bind(organizationId)
+        .first<{ number: number }>();
+      return row?.number ?? 0;
     },
 
     /**
@@ -226,9 +292,10 @@ export function createD1ReputationGuardStore(db: D1Database) {
      * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
      */
     async saveEvaluations(writes: GuardStateWrite[], cursor?: { after: string; at: number }): Promise<void> {
-      const statements = writes.flatMap(({ state, previous, entry }) => [
-        putState({ ...state, refusedSends: 0, lastRefusedAt: null }, previous),
+      const statements = writes.flatMap(({ state, previous, entry, call }) => [
+        putState({ ...state, refusedSends: 0, lastRefusedAt: null }, previous, call),
         ...(entry ? [audit(entry, state)] : []),
+        ...(call ? [callDone(state.organizationId, call)] : []),
       ]);
       if (cursor) statements.push(putCursor(cursor.after, cursor.at));
       if (statements.length) await db.batch(statements);

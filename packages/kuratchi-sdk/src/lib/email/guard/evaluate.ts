@@ -54,7 +54,8 @@ export interface ReputationGuardEvaluation {
  *   tenants are on, or else its own configuration set, when it has one); the warn threshold
  *   makes it `warn`; else `ok`;
  * - a configuration set call still pending (it failed, or there were no AWS credentials: disabling
- *   for a pause, enabling after a lift) is retried, so SES ends up agreeing with the guard;
+ *   for a pause, enabling after a lift; or another call was started before it ended, see
+ *   `ConfigurationSetCall`) is retried, so SES ends up agreeing with the guard;
  * - re-arm rule: after a lift, while the lift time is inside the window, only recipients sent
  *   since the lift, and addresses that had not already bounced (complained) in the window, count
  *   towards a new pause (with the same evidence minimum), so neither the data that caused the
@@ -78,7 +79,8 @@ export async function evaluateReputationGuard(
  * {@link evaluateReputationGuard} without its two admin calls: decides from the state the caller
  * read (`previous`) and returns the write (`saveEvaluations` of the guard's store) with the
  * evaluation, so the cron reads and writes a whole slice's states in one call each
- * (`runReputationGuardSlice`). Its admin reads happen only at SES (a pause, a pending call).
+ * (`runReputationGuardSlice`). Its admin calls happen only at SES (a pause, a pending call: the
+ * configuration set's name and the call's number).
  */
 export async function decideReputationGuard(
   options: EvaluateReputationGuardOptions & { previous: ReputationGuardState | null },
@@ -132,9 +134,11 @@ export async function decideReputationGuard(
   );
   const sending = previous?.configurationSetSending ?? null;
   const configurationSetOf = () => store.configurationSetOf(organizationId);
+  const at = { adminDb: options.adminDb, ses: options.ses, organizationId, now, configurationSetOf };
+  const retry = async (enabled: boolean) =>
+    setConfigurationSetSending({ ...at, configurationSetName: await configurationSetOf(), enabled });
   if (previous?.state === 'paused') {
-    if (sending === 'disable-pending')
-      change = await setConfigurationSetSending(options.ses, await configurationSetOf(), false);
+    if (sending === 'disable-pending') change = await retry(false);
     next = {
       ...previous,
       ...base,
@@ -142,7 +146,6 @@ export async function decideReputationGuard(
       configurationSetSending: change?.sending ?? sending,
     };
   } else if (pausing) {
-    const at = { adminDb: options.adminDb, ses: options.ses, organizationId, now, configurationSetOf };
     change = await setSendingAtSes({ ...at, enabled: false });
     next = {
       ...base,
@@ -155,8 +158,7 @@ export async function decideReputationGuard(
     };
     reason = describe('pause', pausing.w.pauseBasis, pausing.w.label, pausing.w.pauseBasis !== pausing.w.full);
   } else {
-    if (sending === 'enable-pending')
-      change = await setConfigurationSetSending(options.ses, await configurationSetOf(), true);
+    if (sending === 'enable-pending') change = await retry(true);
     const warning = worst(
       windows.flatMap((w) => {
         const cause = warnCause(w.full, w.settings);
@@ -203,7 +205,12 @@ export async function decideReputationGuard(
       report,
       configurationSet: change?.note ?? null,
     },
-    write: { state: { ...next, refusedSends: 0, lastRefusedAt: null }, previous, entry },
+    write: {
+      state: { ...next, refusedSends: 0, lastRefusedAt: null },
+      previous,
+      entry,
+      ...(change?.call ? { call: change.call } : {}),
+    },
   };
 }
 

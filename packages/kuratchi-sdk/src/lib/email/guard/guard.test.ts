@@ -9,7 +9,7 @@ import { InvalidOptionsError } from '../shared/invalid-options.js';
 import { createEmailSender } from '../send/send-email.js';
 import { createOrgDatabaseClient } from '../organizations/org-databases.js';
 import { createD1ReputationGuardStore } from './d1-guard-store.js';
-import { evaluateReputationGuard } from './evaluate.js';
+import { decideReputationGuard, evaluateReputationGuard } from './evaluate.js';
 import { NotPausedError, SendingPausedError } from './errors.js';
 import { insertSentEmails } from './fixtures/recipients.js';
 import { liftSendingPause } from './lift.js';
@@ -308,6 +308,87 @@ describe('evaluation, pause, lift and re-arm', () => {
     expect(
       mock.commandCalls(PutConfigurationSetSendingOptionsCommand).map((c) => c.args[0].input.SendingEnabled),
     ).toEqual([false, false, true]);
+  });
+
+  it('a lift made while the cron still retries the pause at SES is set again, whichever call lands last', async () => {
+    const now = testTime(1400 * DAY);
+    const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
+    const ses = new SESv2Client({ region: 'eu-west-1', credentials });
+    const mock = mockClient(ses);
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+    mock.on(PutConfigurationSetSendingOptionsCommand).rejectsOnce(throttled);
+    await insertSentEmails(env.ORG_DB_GLOBEX, [{ sentAt: now.getTime() - DAY, recipients: 40, complained: 1 }]);
+    const evaluate = (when: Date) =>
+      evaluateReputationGuard({
+        adminDb: env.ADMIN_DB,
+        orgDb: env.ORG_DB_GLOBEX,
+        organizationId: ORG_C,
+        now: when,
+        settings,
+        ses,
+      });
+    expect(await evaluate(now)).toMatchObject({ state: 'paused', changed: true });
+    expect(await store().getState(ORG_C)).toMatchObject({ configurationSetSending: 'disable-pending' });
+    // The cron's retry of the pause reaches SES only once released.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const atSes: boolean[] = [];
+    mock.on(PutConfigurationSetSendingOptionsCommand).callsFake(async ({ SendingEnabled }) => {
+      if (SendingEnabled === false && !atSes.includes(false)) await held;
+      atSes.push(SendingEnabled as boolean);
+      return {};
+    });
+    const cron = evaluate(at(10));
+    await expect.poll(() => mock.commandCalls(PutConfigurationSetSendingOptionsCommand).length).toBe(2);
+    // The superadmin lifts meanwhile: enabled reaches SES first, then the cron's disable lands.
+    await liftSendingPause({
+      adminDb: env.ADMIN_DB,
+      organizationId: ORG_C,
+      actor: 'root@x.test',
+      reason: 'fixed',
+      now: at(11),
+      ses,
+    });
+    release();
+    await cron;
+    expect(atSes).toEqual([true, false]);
+    expect(await store().getState(ORG_C)).toMatchObject({ state: 'ok', configurationSetSending: 'enable-pending' });
+    // The next run enables it again, and then nothing is pending.
+    expect((await evaluate(at(20))).configurationSet).toBe('guard-c-set: sending enabled at SES');
+    expect(atSes).toEqual([true, false, true]);
+    // (It warns: the full window still counts what the lift re-armed.)
+    expect(await store().getState(ORG_C)).toMatchObject({ state: 'warn', configurationSetSending: 'enabled' });
+  });
+
+  it("a cron retry decided from a state read before a lift does not record the pause's disable as done", async () => {
+    const now = testTime(1500 * DAY);
+    const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
+    const ses = new SESv2Client({ region: 'eu-west-1', credentials });
+    const mock = mockClient(ses);
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+    mock.on(PutConfigurationSetSendingOptionsCommand).rejectsOnce(throttled).resolves({});
+    await insertSentEmails(env.ORG_DB_GLOBEX, [{ sentAt: now.getTime() - DAY, recipients: 40, complained: 1 }]);
+    const options = { adminDb: env.ADMIN_DB, orgDb: env.ORG_DB_GLOBEX, organizationId: ORG_C, settings, ses };
+    expect(await evaluateReputationGuard({ ...options, now })).toMatchObject({ state: 'paused', changed: true });
+    // The cron's slice reads the state (paused, disable pending); a lift without credentials follows.
+    const read = await store().getState(ORG_C);
+    await liftSendingPause({
+      adminDb: env.ADMIN_DB,
+      organizationId: ORG_C,
+      actor: 'root@x.test',
+      reason: 'cleared',
+      now: at(1),
+    });
+    const { write } = await decideReputationGuard({ ...options, now: at(2), previous: read });
+    await store().saveEvaluations([write]);
+    expect(
+      mock.commandCalls(PutConfigurationSetSendingOptionsCommand).map((c) => c.args[0].input.SendingEnabled),
+    ).toEqual([false, false]);
+    // SES has it disabled: the lift's enable is pending, not the pause recorded as done.
+    expect(await store().getState(ORG_C)).toMatchObject({ state: 'ok', configurationSetSending: 'enable-pending' });
+    expect((await evaluateReputationGuard({ ...options, now: at(3) })).configurationSet).toBe(
+      'guard-c-set: sending enabled at SES',
+    );
   });
 });
 

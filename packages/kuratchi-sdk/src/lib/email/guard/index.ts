@@ -41,6 +41,7 @@ export type {
   ReputationGuardStore,
   GuardedOrganization,
   GuardStateWrite,
+  ConfigurationSetCall,
 } from './d1-guard-store.js';
 export { organizationIdOfEntity, readSesReputationView } from './ses-view.js';
 export type { SesReputationView, SesStatusRecord, SesFinding } from './ses-view.js';

@@ -56,19 +56,24 @@ export async function liftSendingPause(options: LiftSendingPauseOptions): Promis
     rate: null,
     threshold: null,
     rearmAfter: now,
-    // A failed re-enable is retried by the next evaluations (evaluateReputationGuard).
+    // A failed re-enable is retried by the next evaluations (evaluateReputationGuard); a call
+    // started by the cron before this one ended makes it pending again (ConfigurationSetCall).
     configurationSetSending: change?.sending ?? current.configurationSetSending,
   };
-  await store.saveState(next, {
-    organizationId,
-    action: 'lift',
-    actor,
-    reason,
-    bounceRate: current.bounceRate,
-    complaintRate: current.complaintRate,
-    recipients: current.recipients,
-    configurationSet: change?.note ?? null,
-    at: now,
-  });
+  await store.saveState(
+    next,
+    {
+      organizationId,
+      action: 'lift',
+      actor,
+      reason,
+      bounceRate: current.bounceRate,
+      complaintRate: current.complaintRate,
+      recipients: current.recipients,
+      configurationSet: change?.note ?? null,
+      at: now,
+    },
+    change?.call,
+  );
   return next;
 }

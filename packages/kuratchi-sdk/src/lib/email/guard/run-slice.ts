@@ -8,7 +8,8 @@ import type { ReputationGuardSettings } from './settings.js';
  * Organisations one cron invocation evaluates by default. Each costs 1 call to its own database
  * (one batch: one request to its Durable Object); the admin database gets 2 calls per slice (the
  * organisations with their states; then every state, audit entry and the cursor in one batch),
- * plus one or two for an organisation paused at SES. So 200 make about 200 subrequests (and 200
+ * plus up to three for an organisation paused at SES (its tenant, or its configuration set and the
+ * call's number). So 200 make about 200 subrequests (and 200
  * D1 queries when they are D1 organisations) of Workers' 10,000 and D1's 1,000 per invocation,
  * leaving the rest to the cron's other jobs.
  * @see https://developers.cloudflare.com/d1/platform/limits/

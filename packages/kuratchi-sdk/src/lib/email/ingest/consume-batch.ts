@@ -100,7 +100,7 @@ interface Readable {
  * event, or a batch retried after a failure halfway or a consumer that died, is a `duplicate`
  * where it was recorded and applied where it was not: nothing counts twice.
  * - routed and recorded (or found recorded): ack, `applied` / `duplicate`;
- * - retention already purged it (`expiredByRetention`): ack, `expired`, nothing written;
+ * - older than its organisation's retention (`expiredByRetention`): ack, `expired`, nothing written;
  * - no route: parked (ack, `parked`), up to 100 in one D1 batch that also reads their routes
  *   once more after parking, so an event that raced `sendEmail` is applied rather than left for
  *   the sweep; the park full: `dead-lettered`;
@@ -186,8 +186,9 @@ async function readAll(deliveries: readonly QueuedDelivery[], report: ConsumeRep
 }
 
 /**
- * Acks as `expired` the events retention already purged (`expiredByRetention`) and returns the
- * others; when the retention cannot be read (a database error), the whole batch is retried.
+ * Acks as `expired` the events retention already purged (`expiredByRetention`), each counted for
+ * the organisation whose retention it is past, and returns the others; when the retention cannot
+ * be read (a database error), the whole batch is retried.
  */
 async function dropExpired(
   ports: EventSinkPorts,
@@ -201,7 +202,7 @@ async function dropExpired(
     source: r.queued.source,
     organizationId: routes.get(r.event.mail.messageId)?.organizationId,
   }));
-  let expired: boolean[];
+  let expired: Array<string | null>;
   try {
     expired = await expiredByRetention(ports.retention, gated, new Date(now));
   } catch (error) {
@@ -209,9 +210,9 @@ async function dropExpired(
     return [];
   }
   return readable.filter((r, i) => {
-    if (!expired[i]) return true;
-    const organizationId = gated[i]!.organizationId;
-    verdict(report, r.delivery, { action: 'ack', outcome: 'expired', ...(organizationId ? { organizationId } : {}) });
+    const organizationId = expired[i];
+    if (!organizationId) return true;
+    verdict(report, r.delivery, { action: 'ack', outcome: 'expired', organizationId });
     return false;
   });
 }

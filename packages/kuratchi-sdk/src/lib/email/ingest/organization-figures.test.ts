@@ -13,6 +13,7 @@ import { KURATCHI_TAGS } from '../model.js';
 import { createD1AdminStore } from '../routing/d1-admin-store.js';
 import { createD1DeadLetterStore } from '../routing/d1-dead-letter-store.js';
 import { createD1OrgEmailStore } from '../routing/d1-org-email-store.js';
+import { createD1RetentionLookup } from '../retention/d1-retention-lookup.js';
 import type { EventSinkPorts } from '../routing/record.js';
 import { sweepParkedEvents } from '../routing/park-sweep.js';
 import { createOrgBindingCache, createOrgDatabaseClient } from '../organizations/org-databases.js';
@@ -250,6 +251,77 @@ describe('direct mode: figures counted ahead are corrected when the event was no
       'outcome:applied': 1,
     });
     expect((await admin.lagPercentiles(0, a.id)).events).toBe(1);
+  });
+});
+
+describe('direct mode: an event older than the events retention', () => {
+  it('answers 200 `expired`, counted for its organisation instead of the `applied` counted ahead, nothing recorded', async () => {
+    const { a } = await twoOrganizations();
+    const sesMessageId = await routedEmail(a);
+    const ingestor = createSesEventIngestor({
+      adminStore: admin,
+      resolveOrgEmailStore: async (id) =>
+        createD1OrgEmailStore(await createOrgDatabaseClient(env.ADMIN_DB, env as never)(id)),
+      now: () => NOW,
+      allowedTopicArns: [TOPIC],
+      fetchCertificate: signer.fetchCertificate,
+      countAnswersAhead: true,
+      retention: createD1RetentionLookup(env.ADMIN_DB, () => ({ eventsDays: 1, emailsDays: 2 })),
+    });
+    // An SNS retry of a Delivery of 36 hours ago: its raw row, if recorded, is purged already.
+    const sentAt = new Date(NOW.getTime() - 36 * 3_600_000);
+    const event = buildSesEvent({ eventType: 'Delivery', messageId: sesMessageId, sentAt, time: sentAt });
+    const body = JSON.stringify(
+      await signer.sign({
+        Type: 'Notification',
+        MessageId: `sns-${crypto.randomUUID()}`,
+        TopicArn: TOPIC,
+        Message: JSON.stringify(event),
+        Timestamp: new Date(NOW.getTime() - 1000).toISOString(),
+      }),
+    );
+    const ctx = createExecutionContext();
+    const response = await handleSesWebhook(
+      new Request('https://dashboard.example/api/webhooks/ses-events', { method: 'POST', body }),
+      { ingestor, adminStore: admin, context: ctx },
+    );
+    await waitOnExecutionContext(ctx);
+    expect([response.status, (await response.json<{ outcome: string }>()).outcome]).toEqual([200, 'expired']);
+    expect(await counters(a.id)).toEqual({ 'outcome:expired': 1 });
+    const row = await a.db
+      .prepare('SELECT status FROM emails WHERE ses_message_id = ?')
+      .bind(sesMessageId)
+      .first<{ status: string }>();
+    expect(row?.status).toBe('pending');
+
+    // One without a route, of mail past the emails retention: counted for the organisation its tag names.
+    const untracked = new Date(NOW.getTime() - 3 * 86_400_000);
+    const tagged = buildSesEvent({
+      eventType: 'Click',
+      messageId: `ses-${crypto.randomUUID()}`,
+      sentAt: untracked,
+      time: new Date(NOW.getTime() - 60_000),
+      tags: { [KURATCHI_TAGS.organizationId]: [a.id] },
+    });
+    const lateCtx = createExecutionContext();
+    const late = await handleSesWebhook(
+      new Request('https://dashboard.example/api/webhooks/ses-events', {
+        method: 'POST',
+        body: JSON.stringify(
+          await signer.sign({
+            Type: 'Notification',
+            MessageId: `sns-${crypto.randomUUID()}`,
+            TopicArn: TOPIC,
+            Message: JSON.stringify(tagged),
+            Timestamp: new Date(NOW.getTime() - 1000).toISOString(),
+          }),
+        ),
+      }),
+      { ingestor, adminStore: admin, context: lateCtx },
+    );
+    await waitOnExecutionContext(lateCtx);
+    expect([late.status, (await late.json<{ outcome: string }>()).outcome]).toEqual([200, 'expired']);
+    expect(await counters(a.id)).toEqual({ 'outcome:expired': 2 });
   });
 });
 

@@ -131,7 +131,7 @@ export const WEBHOOK_CONTRACT = {
     200,
     'expired',
     'info',
-    'no route, and its mail is older than the emails retention of the organisation its `kuratchi-org-id` tag names: purged, so dropped and counted',
+    "older than its organisation's retention, so perhaps purged (recorded again it would count twice): its own time before the events cutoff, or, with no route, its mail before the emails cutoff of the organisation its `kuratchi-org-id` tag names; dropped and counted",
   ),
   ignored: row(
     200,

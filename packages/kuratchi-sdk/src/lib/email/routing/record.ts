@@ -38,8 +38,8 @@ export interface EventSinkPorts {
    */
   onRecorded?: (events: readonly RecordedEvent[]) => Promise<void>;
   /**
-   * Each organisation's retention cutoffs: with it, an event of mail retention already purged is
-   * `expired` rather than parked (`expiredByRetention`); without it, nothing is.
+   * Each organisation's retention cutoffs: with it, an event retention may have purged already is
+   * `expired` rather than parked or recorded (`expiredByRetention`); without it, nothing is.
    */
   retention?: RetentionLookup;
 }
@@ -59,8 +59,8 @@ export interface RecordedEvent {
  * moved: parked until the move ends), `orphaned` (the route names
  * an email row that is gone or bound to another message: parked for the time to live, counted), or
  * `dead-lettered` (its message already had the most events parked that the park allows), or
- * `expired` (retention already purged its email, or `import` brings it older than the retention:
- * dropped, counted, never recorded: `expiredByRetention`).
+ * `expired` (older than its organisation's retention: its email, or its raw row, may be purged
+ * already; dropped, counted, never recorded: `expiredByRetention`).
  */
 export type SinkOutcome = 'applied' | 'duplicate' | 'parked' | 'orphaned' | 'dead-lettered' | 'expired';
 
@@ -81,7 +81,10 @@ export interface CountAhead {
   receipt?: CountReceipt;
 }
 
-/** The outcome and, when known, the organisation the event was routed to. */
+/**
+ * The outcome and, when known, the organisation the event was routed to (for one `expired`
+ * without a route, the organisation its `kuratchi-org-id` tag names, whose figures count it).
+ */
 export interface SinkResult {
   outcome: SinkOutcome;
   organizationId?: string;
@@ -96,7 +99,8 @@ export interface SinkResult {
  * configuration set can set them, so an event without a route is parked (whatever its tags
  * say) and applied only once `sendEmail` has written the route, and then only to the row it
  * names, if that row is bound to this message or to none yet. An event without a route whose
- * mail retention has already purged is `expired` instead (`expiredByRetention`). Applying one
+ * mail retention has already purged, or a routed one older than its organisation's events
+ * retention, is `expired` instead (`expiredByRetention`: no query for a recent one). Applying one
  * event costs a fixed number of D1 round trips, whatever the park holds: nothing here re-tries other parked events.
  * After parking, the route is looked up once more, so an event that raced `sendEmail` (which
  * drains the park right after writing the route) is applied rather than left behind. An
@@ -122,6 +126,9 @@ export async function recordSesEvent(
   if (found) {
     const { counted, ...route } = found;
     if (counted && countIfRouted) countIfRouted.receipt = counted;
+    const gated = { event, source: provenance.source, organizationId: route.organizationId };
+    const [expired] = await expiredByRetention(ports.retention, [gated], new Date(toPark.parkedAt));
+    if (expired) return { outcome: 'expired', organizationId: route.organizationId };
     return recordOrPark(ports, route, toPark, event);
   }
   const [expired] = await expiredByRetention(
@@ -129,7 +136,7 @@ export async function recordSesEvent(
     [{ event, source: provenance.source }],
     new Date(toPark.parkedAt),
   );
-  if (expired) return { outcome: 'expired' };
+  if (expired) return { outcome: 'expired', organizationId: expired };
 
   const parked = await ports.adminStore.parkEvent({ ...toPark, reason: 'no-route' }, maxParked(ports));
   if (parked === 'dead-lettered') return { outcome: 'dead-lettered' };

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
 import { ORGS, countRows, d1SinkPorts, insertEmail, seedOrganizations } from '../../../../test/seed.js';
+import { ORG_DATABASE_KINDS } from '../../../../test/org-database-kinds.js';
 import { KURATCHI_TAGS, type SesEventSource } from '../model.js';
 import { createD1RetentionLookup } from '../retention/d1-retention-lookup.js';
 import { DAY_MS } from '../retention/policy.js';
@@ -71,7 +72,9 @@ describe('an event of mail retention already purged', () => {
     const deadBefore = await countRows(env.ADMIN_DB, 'email_event_dead_letters');
     for (const [name, event, sink, expected] of cases) {
       const result = await recordSesEvent(sink, crypto.randomUUID(), event);
-      expect({ name, outcome: result.outcome }).toEqual({ name, outcome: expected });
+      // An expired one is counted for the organisation its tag names.
+      const tagged = expected === 'expired' ? event.mail.tags[KURATCHI_TAGS.organizationId]?.[0] : undefined;
+      expect({ name, ...result }).toEqual({ name, outcome: expected, ...(tagged ? { organizationId: tagged } : {}) });
       expect({ name, parked: await parkedRows(event.mail.messageId) }).toEqual({
         name,
         parked: expected === 'parked' ? 1 : 0,
@@ -80,7 +83,7 @@ describe('an event of mail retention already purged', () => {
     expect(await countRows(env.ADMIN_DB, 'email_event_dead_letters')).toBe(deadBefore);
   });
 
-  it('queued: acked `expired` and counted, nothing parked; the others parked as before', async () => {
+  it('queued: acked `expired` and counted for the tagged organisation, nothing parked; the others parked as before', async () => {
     const expired = lateOpen(3, ORGS.acme);
     const kept = lateOpen(1.5, ORGS.acme);
     const deliveries = [expired, kept].map((event, i) => ({
@@ -94,9 +97,10 @@ describe('an event of mail retention already purged', () => {
       } satisfies SesEventQueueMessage,
     }));
     const report = await consumeSesEventBatch(ports, deliveries);
-    expect(report.verdicts.get('q0')).toEqual({ action: 'ack', outcome: 'expired' });
+    expect(report.verdicts.get('q0')).toEqual({ action: 'ack', outcome: 'expired', organizationId: ORGS.acme });
     expect(report.verdicts.get('q1')).toMatchObject({ action: 'ack', outcome: 'parked' });
     expect(report.counts.get('outcome:expired')).toBe(1);
+    expect(report.organizations.get(ORGS.acme)?.counts.get('outcome:expired')).toBe(1);
     expect(await parkedRows(expired.mail.messageId)).toBe(0);
     expect(await parkedRows(kept.mail.messageId)).toBe(1);
   });
@@ -122,7 +126,7 @@ describe('an event of mail retention already purged', () => {
 });
 
 describe('import and the events retention', () => {
-  it('an imported event older than the events retention, or of mail past the emails retention, is expired; live it is applied', async () => {
+  it('an imported event older than the events retention, or of mail past the emails retention, is expired', async () => {
     const routed = async (days: number) => {
       const sesMessageId = `ses-${crypto.randomUUID()}`;
       const id = await insertEmail(env.ORG_DB_ACME, { sesMessageId });
@@ -165,10 +169,65 @@ describe('import and the events retention', () => {
         .first<{ n: number }>()
         .then((row) => row?.n);
     expect([await opens(a.id), await opens(b.id), await opens(c.id)]).toEqual([0, 0, 1]);
-
-    // The same old event live (SNS, a redrive): applied, as a late bounce must still count.
-    const live = await consumeSesEventBatch(ports, [{ id: 'l', attempts: 1, body: message(events[0]!, 'sns') }]);
-    expect(live.verdicts.get('l')).toMatchObject({ action: 'ack', outcome: 'applied' });
-    expect(await opens(a.id)).toBe(1);
   });
+});
+
+describe('a live event older than the events retention (an SNS retry of one recorded and purged)', () => {
+  /** Counts the retention lookups: a recent event must cost none. */
+  let lookups = 0;
+  const counted: EventSinkPorts['retention'] = (ids, now) => (lookups++, lookup(ids, now));
+  const portsAt = (now: Date): EventSinkPorts => ({ ...d1SinkPorts(() => now), retention: counted });
+  const opens = (db: D1Database, id: string) =>
+    db
+      .prepare('SELECT open_count AS n FROM emails WHERE id = ?')
+      .bind(id)
+      .first<{ n: number }>()
+      .then((row) => row?.n);
+  const queued = (event: ReturnType<typeof lateOpen>, snsMessageId: string) => ({
+    id: snsMessageId,
+    attempts: 1,
+    body: { v: 1, snsMessageId, snsTimestamp: NOW.getTime(), message: JSON.stringify(event), source: 'sns' } as const,
+  });
+
+  it.each(ORG_DATABASE_KINDS)(
+    '$kind: expired in direct and queued mode, counted once; a recent one costs no lookup',
+    async ({ organizationId, db }) => {
+      const routed = async () => {
+        const sesMessageId = `ses-${crypto.randomUUID()}`;
+        const id = await insertEmail(db, { sesMessageId });
+        await env.ADMIN_DB.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)')
+          .bind(sesMessageId, organizationId, id)
+          .run();
+        return { id, sesMessageId };
+      };
+      // Opened 1.5 days ago, recorded then (it was recent), its raw row purged since (1 day of events).
+      const direct = await routed();
+      const inQueue = await routed();
+      const events = [direct, inQueue].map(({ sesMessageId }) => lateOpen(1.5 + 1 / 24, undefined, sesMessageId));
+      const snsIds = [crypto.randomUUID(), crypto.randomUUID()];
+      lookups = 0;
+      const then = new Date(NOW.getTime() - 1.4 * DAY_MS);
+      expect((await recordSesEvent(portsAt(then), snsIds[0]!, events[0]!)).outcome).toBe('applied');
+      const first = await consumeSesEventBatch(portsAt(then), [queued(events[1]!, snsIds[1]!)]);
+      expect(first.verdicts.get(snsIds[1]!)).toMatchObject({ outcome: 'applied' });
+      expect(lookups).toBe(0);
+      await db.prepare('DELETE FROM email_events WHERE email_id IN (?, ?)').bind(direct.id, inQueue.id).run();
+
+      // Now delivered again: expired, nothing recorded, the open counted once.
+      expect(await recordSesEvent(portsAt(NOW), snsIds[0]!, events[0]!)).toEqual({
+        outcome: 'expired',
+        organizationId,
+      });
+      const again = await consumeSesEventBatch(portsAt(NOW), [queued(events[1]!, snsIds[1]!)]);
+      expect(again.verdicts.get(snsIds[1]!)).toEqual({ action: 'ack', outcome: 'expired', organizationId });
+      expect(again.organizations.get(organizationId)?.counts.get('outcome:expired')).toBe(1);
+      expect([await opens(db, direct.id), await opens(db, inQueue.id)]).toEqual([1, 1]);
+      const rows = await db
+        .prepare('SELECT count(*) AS n FROM email_events WHERE email_id IN (?, ?)')
+        .bind(direct.id, inQueue.id)
+        .first<{ n: number }>();
+      expect(rows?.n).toBe(0);
+      expect(lookups).toBe(2);
+    },
+  );
 });

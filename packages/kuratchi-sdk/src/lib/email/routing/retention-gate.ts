@@ -17,17 +17,20 @@ export interface GatedEvent {
 
 /**
  * Which events retention already purged, so that recording them would bring back what it
- * deleted (`expired`: dropped and counted, never parked nor recorded). An event with no route
- * is expired when its mail (`mail.timestamp`) is older than the emails cutoff of the
- * organisation its `kuratchi-org-id` tag names: its email and route were purged, and nothing will
- * ever route it (the tag is no route; here it can only turn a park that would end as a dead
- * letter into a drop). An event without the tag, or of mail within the cutoff, is parked as
- * before. A routed event is expired only when `import` brings it: older than the events cutoff
- * (its raw row is gone, so it cannot be known a duplicate, and would count twice), or of mail
- * older than the emails cutoff. Live events of a kept email are recorded whatever their age (a
- * late bounce still sets the email's status). One `retention` call for the events whose mail is
- * older than a day; none without `retention`.
- * @returns one flag per event, in order.
+ * deleted or count twice (`expired`: dropped and counted, never parked nor recorded):
+ * - a routed event whose own time is older than its organisation's events cutoff, whatever brings
+ *   it (an SNS retry, a redrive, `import`): its raw row, if it was recorded, is gone, so it cannot
+ *   be known a duplicate, and the email's counters and rollups (which outlive raw rows) would
+ *   count it twice;
+ * - one `import` brings of mail older than the emails cutoff;
+ * - an event with no route whose mail (`mail.timestamp`) is older than the emails cutoff of the
+ *   organisation its `kuratchi-org-id` tag names: its email and route were purged, and nothing
+ *   will ever route it (the tag is no route; here it can only turn a park that would end as a
+ *   dead letter into a drop). Without the tag, or within the cutoff, it is parked as before.
+ * One `retention` call for the events older than a day (the shortest retention), none for the
+ * others, so recording a recent event costs no query; none without `retention`.
+ * @returns per event, in order, the organisation whose retention it is past (its route's, or for
+ *   one without a route the tag's: its figures count it there), or null when it is not expired.
  * @throws what `retention` throws (a database error: the caller retries).
  * @see https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html (mail.timestamp, tags)
  */
@@ -35,24 +38,29 @@ export async function expiredByRetention(
   retention: RetentionLookup | undefined,
   events: readonly GatedEvent[],
   now: Date,
-): Promise<boolean[]> {
-  const expired = events.map(() => false);
+): Promise<Array<string | null>> {
+  const expired = events.map((): string | null => null);
   if (!retention) return expired;
+  const recent = now.getTime() - SHORTEST_RETENTION_MS;
   const candidates = events.flatMap((item, i) => {
+    const routed = item.organizationId !== undefined;
     const organizationId = item.organizationId ?? item.event.mail.tags[KURATCHI_TAGS.organizationId]?.[0];
-    const old = Date.parse(item.event.mail.timestamp) < now.getTime() - SHORTEST_RETENTION_MS;
-    const gated = item.organizationId === undefined || item.source === 'import';
-    return organizationId && old && gated ? [{ i, organizationId }] : [];
+    const oldMail = Date.parse(item.event.mail.timestamp) < recent;
+    const old = routed ? sesEventTime(item.event) < recent || (item.source === 'import' && oldMail) : oldMail;
+    return organizationId && old ? [{ i, organizationId }] : [];
   });
   if (!candidates.length) return expired;
   const cutoffs = await retention([...new Set(candidates.map((c) => c.organizationId))], now);
   for (const { i, organizationId } of candidates) {
     const cut = cutoffs.get(organizationId);
-    const { event } = events[i]!;
+    const { event, source } = events[i]!;
     if (!cut) continue;
-    expired[i] =
-      Date.parse(event.mail.timestamp) < cut.emails ||
-      (events[i]!.organizationId !== undefined && sesEventTime(event) < cut.events);
+    const mailExpired = Date.parse(event.mail.timestamp) < cut.emails;
+    const past =
+      events[i]!.organizationId === undefined
+        ? mailExpired
+        : sesEventTime(event) < cut.events || (source === 'import' && mailExpired);
+    if (past) expired[i] = organizationId;
   }
   return expired;
 }

@@ -1,4 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
+import { callEndedSql, takeCallSql } from '../shared/latest-call-sql.js';
 import { retryAt } from './backoff.js';
 
 /** Where an organisation's tenant stands (admin migration 0018). */
@@ -234,27 +235,49 @@ export function createD1TenantStore(db: D1Database) {
     },
 
     /**
-     * Records that SES took the customer-managed status `set` (and reported `sendingStatus`): nothing
-     * is pending when `set` is still the latest wish; otherwise a later wish was made while the call
-     * was under way and may have reached SES first, so that wish is pending again, due now (admin
-     * migration 0035). `nextAttemptAt`: the next work when nothing is pending.
+     * Takes the next number of the tenant's customer-managed status calls, before a call is made
+     * (the rule of `shared/latest-call-sql.ts`, admin migration 0036).
+     */
+    async takeCustomerStatusCall(organizationId: string): Promise<number> {
+      const row = await db
+        .prepare(
+          `UPDATE ses_tenants SET ${takeCallSql('customer_status_call')} WHERE organization_id = ?
+           RETURNING customer_status_call AS number`,
+        )
+        .bind(organizationId)
+        .first<{ number: number }>();
+      return row?.number ?? 0;
+    },
+
+    /**
+     * Records that SES took the customer-managed status `call.set` of the call numbered
+     * `call.number` (and reported `sendingStatus`): nothing is pending while that call is still the
+     * latest and its status the wish; otherwise another call or wish came while it was under way and
+     * either may have reached SES last, so the latest wish is pending again, due now
+     * (`shared/latest-call-sql.ts`). `nextAttemptAt`: the next work
+     * when nothing is pending.
      */
     async customerStatusDone(
       organizationId: string,
-      set: 'DISABLED' | 'REINSTATED',
+      call: { number: number; set: 'DISABLED' | 'REINSTATED' },
       sendingStatus: TenantSendingStatus | null,
       nextAttemptAt: number | null,
       now: number,
     ): Promise<void> {
       await db
         .prepare(
-          `UPDATE ses_tenants SET sending_status = coalesce(?2, sending_status),
-             customer_status_pending = CASE WHEN customer_status IS ?1 THEN NULL ELSE customer_status END,
-             next_attempt_at = CASE WHEN customer_status IS ?1 THEN ?3 ELSE ?4 END,
-             attempts = 0, last_error = NULL, updated_at = ?4
+          `UPDATE ses_tenants SET sending_status = coalesce(?2, sending_status), ${callEndedSql(
+            'customer_status_call',
+            '?1',
+            'customer_status IS ?6',
+            {
+              customer_status_pending: ['NULL', 'customer_status'],
+              next_attempt_at: ['?3', '?4'],
+            },
+          )}, attempts = 0, last_error = NULL, updated_at = ?4
            WHERE organization_id = ?5`,
         )
-        .bind(set, sendingStatus, nextAttemptAt, now, organizationId)
+        .bind(call.number, sendingStatus, nextAttemptAt, now, organizationId, call.set)
         .run();
     },
 
@@ -303,13 +326,15 @@ export function createD1TenantStore(db: D1Database) {
 
     /**
      * Records the guard's customer-managed status to set at SES (due now), and that it is the
-     * latest wish; false when the organisation has no tenant (or only one being deleted).
+     * latest wish (it takes a call number: a call under way is no longer the latest); false when
+     * the organisation has no tenant (or only one being deleted).
      */
     async requestCustomerStatus(organizationId: string, status: 'DISABLED' | 'REINSTATED', now: number) {
       const result = await db
         .prepare(
-          `UPDATE ses_tenants SET customer_status = ?1, customer_status_pending = ?1, attempts = 0, last_error = NULL,
-             next_attempt_at = ?2, updated_at = ?2 WHERE organization_id = ?3 AND state <> 'delete-pending'`,
+          `UPDATE ses_tenants SET customer_status = ?1, customer_status_pending = ?1, ${takeCallSql('customer_status_call')},
+             attempts = 0, last_error = NULL, next_attempt_at = ?2, updated_at = ?2
+           WHERE organization_id = ?3 AND state <> 'delete-pending'`,
         )
         .bind(status, now, organizationId)
         .run();

@@ -59,11 +59,12 @@ export async function workOnTenant(
     }
     if (row.customerStatusPending) {
       const wanted = row.customerStatusPending;
+      const number = await store.takeCustomerStatusCall(organizationId);
       await setCustomerStatusAtSes(ses, row.tenantArn, wanted);
       const { sendingStatus } = await getTenantAtSes(ses, tenantName);
       await store.customerStatusDone(
         organizationId,
-        wanted,
+        { number, set: wanted },
         sendingStatus ?? null,
         nextCheck(sendingStatus, false, now),
         now,

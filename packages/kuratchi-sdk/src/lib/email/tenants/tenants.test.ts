@@ -265,6 +265,49 @@ describe("the guard's customer-managed status of a tenant", () => {
     expect(await store().get('tn-race')).toMatchObject({ customerStatusPending: null, nextAttemptAt: null });
   });
 
+  it("a lift whose call ends after the cron's later-landing pause is recorded is set again too", async () => {
+    const now = testTime(0).getTime();
+    const { ses, mock } = sesStub();
+    await addOrganization('tn-race-2');
+    await provisionSesTenant({
+      adminDb: env.ADMIN_DB,
+      ses,
+      resources,
+      organizationId: 'tn-race-2',
+      now: new Date(now),
+    });
+    await setTenantSending({ adminDb: env.ADMIN_DB, ses: null, organizationId: 'tn-race-2', enabled: false, now });
+    // SES takes the lift's REINSTATED first, then the cron's DISABLED; the cron records its call
+    // before the lift records its own (the lift's GetTenant is held until then).
+    let releasePause!: () => void;
+    let releaseLift!: () => void;
+    const pauseHeld = new Promise<void>((resolve) => (releasePause = resolve));
+    const liftHeld = new Promise<void>((resolve) => (releaseLift = resolve));
+    const atSes: string[] = [];
+    mock.on(UpdateReputationEntityCustomerManagedStatusCommand).callsFake(async ({ SendingStatus }) => {
+      if (SendingStatus === 'DISABLED' && !atSes.includes('DISABLED')) await pauseHeld;
+      atSes.push(SendingStatus as string);
+      return {};
+    });
+    mock.on(GetTenantCommand).callsFake(async () => {
+      if (atSes.at(-1) === 'REINSTATED' && atSes.length === 1) await liftHeld;
+      return { Tenant: { TenantArn: arnOf('tn-race-2'), SendingStatus: 'ENABLED' } };
+    });
+    const cron = retrySesTenantWork({ adminDb: env.ADMIN_DB, ses, resources, now: new Date(now) });
+    await expect.poll(() => mock.commandCalls(UpdateReputationEntityCustomerManagedStatusCommand).length).toBe(1);
+    const lift = setTenantSending({ adminDb: env.ADMIN_DB, ses, organizationId: 'tn-race-2', enabled: true, now });
+    await expect.poll(() => mock.commandCalls(GetTenantCommand).length).toBe(1);
+    releasePause();
+    await cron;
+    releaseLift();
+    await lift;
+    expect(atSes).toEqual(['REINSTATED', 'DISABLED']);
+    expect(await store().get('tn-race-2')).toMatchObject({ customerStatusPending: 'REINSTATED', nextAttemptAt: now });
+    await retrySesTenantWork({ adminDb: env.ADMIN_DB, ses, resources, now: new Date(now + 60_000) });
+    expect(atSes).toEqual(['REINSTATED', 'DISABLED', 'REINSTATED']);
+    expect(await store().get('tn-race-2')).toMatchObject({ customerStatusPending: null });
+  });
+
   it('without credentials, or when SES fails, stays pending and the cron sets it', async () => {
     const now = testTime(0).getTime();
     const { ses, mock } = sesStub();

@@ -62,7 +62,7 @@ export interface EmailTrackingOptions {
   onRecorded?: EventSinkPorts['onRecorded'];
   /**
    * Each organisation's retention cutoffs (the dashboard's: `createD1RetentionLookup`): an event
-   * of mail retention already purged is dropped as `expired`. See `EventSinkPorts.retention`.
+   * older than its organisation's retention is dropped as `expired`. See `EventSinkPorts.retention`.
    */
   retention?: EventSinkPorts['retention'];
 }
