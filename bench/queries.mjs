@@ -13,6 +13,7 @@
 // kept fill's emails and recipients tables with their indexes, from dbstat) are printed per size,
 // and at the largest one a row gives the bytes per email with the search index against without it.
 //   BENCH_QUERY_SIZES=100000,1000000   table sizes (ascending); 10000000 adds the 10M rows
+//   BENCH_QUERY_ROUNDS=27, BENCH_QUERY_SAMPLE_MS=50   samples per contender and their length
 //   BENCH_FILL_DIR=<dir>               on disk instead of in memory: each size's database filled once
 //                                      there by bench/org-fill.mjs (with a year of opens and clicks,
 //                                      the rollups and the search index; 10M: ~14 GB) and kept for
@@ -30,9 +31,13 @@ import { rebuildSearchIndex, searchQueries, suspendSearchIndex } from './search-
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SIZES = (process.env.BENCH_QUERY_SIZES ?? '100000,1000000').split(',').map(Number);
-const ROUNDS = 9;
-/** Sequential queries per sample (their mean is the sample): enough for ~150 ms, 5 to 100. */
-const SAMPLE_MS = 150;
+/**
+ * Rounds of one sample per contender, and sequential queries per sample (their mean is the
+ * sample): enough for ~SAMPLE_MS ms, 2 to 100. Many short samples rather than a few long ones: a
+ * burst of the machine's other load then falls on both contenders alike.
+ */
+const ROUNDS = Number(process.env.BENCH_QUERY_ROUNDS ?? 27);
+const SAMPLE_MS = Number(process.env.BENCH_QUERY_SAMPLE_MS ?? 50);
 const PAGE = 50;
 const INSERT_CHUNK = 100_000;
 
@@ -254,7 +259,7 @@ async function measure(mf, size, searched, { filled, bare, search }, results) {
       }
 
       const probe = await worker({ ...request, run: 'bare', repeat: 5 });
-      const repeat = Math.min(100, Math.max(5, Math.round(SAMPLE_MS / Math.max(probe.ms, 0.1))));
+      const repeat = Math.min(100, Math.max(2, Math.round(SAMPLE_MS / Math.max(probe.ms, 0.1))));
       /** @type {Record<string, () => Promise<any>>} */
       const contenders = {
         ours: () => worker({ ...request, run: 'ours', repeat }),
