@@ -291,7 +291,7 @@ const quiet = (stdout, stderr) => {
     await suspendSearchIndex(acme);
     console.log(`• filling ${EMAILS} emails`);
     for (let from = 0; from < EMAILS; from += INSERT_CHUNK)
-      await insertEmails(acme, from, Math.min(EMAILS, from + INSERT_CHUNK));
+      await insertEmails(acme, from, Math.min(EMAILS, from + INSERT_CHUNK), EMAILS);
     const key = `kuratchi_0123456789abcdef_${randomBytes(32).toString('base64url')}`;
     await admin
       .prepare(

@@ -12,27 +12,31 @@ export const NOW = Date.UTC(2026, 10, 28);
 /** The latest event of an email comes this long after it is created (its complaint). */
 const LAST_EVENT_MS = 120_000;
 /**
- * Emails are created over the year ending at NOW: NOW - LAST_EVENT_MS - h × SPAN_STEP / 2^16 with
- * h a 32-bit hash (so every event is at or before NOW). A hash taken mod the year spanned 2^32 ms
- * (50 days) only.
+ * Of `total` emails, email n is created at NOW - LAST_EVENT_MS - (total - 1 - n) × SPAN / total:
+ * over the year ending at NOW (every event at or before NOW), in id and rowid order, as
+ * production inserts them (a table filled in time order keeps a page's newest rows together).
  */
-const SPAN_STEP = Math.floor((YEAR_MS - LAST_EVENT_MS) / 65_536);
+const SPAN = YEAR_MS - LAST_EVENT_MS;
 
 /**
- * Inserts emails with ids [from, to), generated inside SQLite (a recursive CTE), varied but
- * deterministic, and a CC `<last>.team<0–499>@partner.example` (an `email_recipients` row) on one
+ * Inserts emails with ids [from, to) of `total` (their times spread over the year), generated
+ * inside SQLite (a recursive CTE), varied but deterministic, and a CC `<last>.team<0–499>@partner.example` (an `email_recipients` row) on one
  * email in ten. The To rows sendEmail also writes are left out: their address is part of
  * `recipient`, so they change nothing in the search index, and 1M of them would add fill time. Subjects are a mix by n % 20
  * ("Your receipt #n" 30 %, "Your order #n has shipped" 20 %, invoices, digests, password resets,
  * welcomes); SES message ids have SES's shape (`01000<created, hex>-<uuid-like>-000000`).
  */
-export async function insertEmails(db, from, to) {
-  for (const sql of emailRowsSql()) await db.prepare(sql).bind(from, to).run();
+export async function insertEmails(db, from, to, total) {
+  for (const sql of emailRowsSql())
+    await db
+      .prepare(sql)
+      .bind(...[from, to, total].slice(0, sql.includes('?3') ? 3 : 2))
+      .run();
 }
 
 /**
  * The two statements of insertEmails (emails, then their CC rows), `?1` and `?2` the ids' range
- * [from, to): bench/org-fill.mjs runs them in the sqlite3 shell.
+ * [from, to), `?3` the total: bench/org-fill.mjs runs them in the sqlite3 shell.
  * @returns {[string, string]}
  */
 export function emailRowsSql() {
@@ -43,7 +47,7 @@ export function emailRowsSql() {
     `WITH RECURSIVE seq(n) AS (SELECT CAST(?1 AS INTEGER) UNION ALL SELECT n + 1 FROM seq WHERE n < CAST(?2 AS INTEGER) - 1),
        rows AS (
          SELECT n,
-           ${NOW - LAST_EVENT_MS} - ${h(7)} * ${SPAN_STEP} / 65536 AS created,
+           ${NOW - LAST_EVENT_MS} - (CAST(?3 AS INTEGER) - 1 - n) * ${SPAN} / CAST(?3 AS INTEGER) AS created,
            ${h(11)} % 1000 AS roll,
            json_extract(${json(FIRST_NAMES)}, '$[' || (n % 16) || ']') || '.' || json_extract(${json(LAST_NAMES)}, '$[' || (n / 16 % 10) || ']')
              || (n / 160 % 1000) || '@' || json_extract(${json(EXAMPLE_DOMAINS)}, '$[' || (n % 3) || ']') AS recipient

@@ -187,7 +187,7 @@ function fillScript(size, schema) {
     'DELETE FROM email_rollups;',
     'BEGIN;',
     ...chunks.flatMap(([from, to]) => [
-      ...emailRowsSql().map((sql) => statements(sql, from, to)),
+      ...emailRowsSql().map((sql) => statements(sql.replaceAll('?3', String(size)), from, to)),
       mark(`emails-${to}`),
     ]),
     ...chunks.flatMap(([from, to]) => [

@@ -104,7 +104,7 @@ try {
     // Both without the search index (its triggers would triple the fill; the first page does not read it).
     await suspendSearchIndex(db);
     for (let from = 0; from < LOG_EMAILS; from += INSERT_CHUNK)
-      await insertEmails(db, from, Math.min(from + INSERT_CHUNK, LOG_EMAILS));
+      await insertEmails(db, from, Math.min(from + INSERT_CHUNK, LOG_EMAILS), LOG_EMAILS);
     await db.prepare('ANALYZE').run();
     const count = Number(await db.prepare('SELECT count(*) AS n FROM emails').first('n'));
     console.log(

@@ -90,7 +90,7 @@ try {
     await db.prepare('DELETE FROM email_rollups').run();
     const started = performance.now();
     for (let from = 0; from < SIZE; from += CHUNK) {
-      await insertEmails(db, from, Math.min(from + CHUNK, SIZE));
+      await insertEmails(db, from, Math.min(from + CHUNK, SIZE), SIZE);
       await insertEvents(db, from, Math.min(from + CHUNK, SIZE));
     }
     filled = (performance.now() - started) / 1000;

@@ -13,6 +13,7 @@
 // kept fill's emails and recipients tables with their indexes, from dbstat) are printed per size,
 // and at the largest one a row gives the bytes per email with the search index against without it.
 //   BENCH_QUERY_SIZES=100000,1000000   table sizes (ascending); 10000000 adds the 10M rows
+//   BENCH_QUERY_ROUNDS=27, BENCH_QUERY_SAMPLE_MS=50   samples per contender and their length
 //   BENCH_FILL_DIR=<dir>               on disk instead of in memory: each size's database filled once
 //                                      there by bench/org-fill.mjs (with a year of opens and clicks,
 //                                      the rollups and the search index; 10M: ~14 GB) and kept for
@@ -30,9 +31,13 @@ import { rebuildSearchIndex, searchQueries, suspendSearchIndex } from './search-
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SIZES = (process.env.BENCH_QUERY_SIZES ?? '100000,1000000').split(',').map(Number);
-const ROUNDS = 9;
-/** Sequential queries per sample (their mean is the sample): enough for ~150 ms, 5 to 100. */
-const SAMPLE_MS = 150;
+/**
+ * Rounds of one sample per contender, and sequential queries per sample (their mean is the
+ * sample): enough for ~SAMPLE_MS ms, 2 to 100. Many short samples rather than a few long ones: a
+ * burst of the machine's other load then falls on both contenders alike.
+ */
+const ROUNDS = Number(process.env.BENCH_QUERY_ROUNDS ?? 27);
+const SAMPLE_MS = Number(process.env.BENCH_QUERY_SAMPLE_MS ?? 50);
 const PAGE = 50;
 const INSERT_CHUNK = 100_000;
 
@@ -109,14 +114,9 @@ const miniflare = (persist = false) =>
     d1Databases: ['DB'],
     d1Persist: persist,
   });
-/** @type {Miniflare | null} the in-memory database, grown from one size to the next */
-let growing = null;
 let failed = false;
 try {
   const results = [];
-  let rows = 0;
-  /** @type {Awaited<ReturnType<typeof suspendSearchIndex>>} */
-  let suspended = [];
   for (const size of SIZES) {
     // The search index is built once, at the largest size, where the search rows run.
     const searched = size === SIZES.at(-1);
@@ -151,33 +151,28 @@ try {
           : null,
       };
     } else {
-      if (!growing) {
-        growing = miniflare();
-        const db = await growing.getD1Database('DB');
-        await applyMigrationFiles(db, ORG_MIGRATIONS);
-        suspended = await suspendSearchIndex(db);
-      }
-      mf = growing;
+      // A database of its own per size: the emails' times spread over the year at every size.
+      mf = miniflare();
       const db = await mf.getD1Database('DB');
+      await applyMigrationFiles(db, ORG_MIGRATIONS);
+      const suspended = await suspendSearchIndex(db);
       const started = performance.now();
-      for (let from = rows; from < size; from += INSERT_CHUNK)
-        await insertEmails(db, from, Math.min(from + INSERT_CHUNK, size));
+      for (let from = 0; from < size; from += INSERT_CHUNK)
+        await insertEmails(db, from, Math.min(from + INSERT_CHUNK, size), size);
       const filled = (performance.now() - started) / 1000;
       const bare = await databaseBytes(db);
       const search = searched ? await rebuildSearchIndex(db, suspended, join(ORG_MIGRATIONS, '0003_search.sql')) : null;
       await db.prepare('ANALYZE').run();
-      rows = size;
       fill = { filled, bare, search };
     }
     try {
       failed = (await measure(mf, size, searched, fill, results)) || failed;
     } finally {
-      if (mf !== growing) await mf.dispose();
+      await mf.dispose();
     }
   }
   report(results);
 } finally {
-  await growing?.dispose();
   rmSync(outdir, { recursive: true, force: true });
 }
 if (failed) {
@@ -264,7 +259,7 @@ async function measure(mf, size, searched, { filled, bare, search }, results) {
       }
 
       const probe = await worker({ ...request, run: 'bare', repeat: 5 });
-      const repeat = Math.min(100, Math.max(5, Math.round(SAMPLE_MS / Math.max(probe.ms, 0.1))));
+      const repeat = Math.min(100, Math.max(2, Math.round(SAMPLE_MS / Math.max(probe.ms, 0.1))));
       /** @type {Record<string, () => Promise<any>>} */
       const contenders = {
         ours: () => worker({ ...request, run: 'ours', repeat }),

@@ -151,17 +151,17 @@ export function createD1EmailQueries(db: D1Database) {
       // their recipients' outcomes counted: a subquery in the SELECT of a sorted query would run
       // for every matching row before the sort (the same ORDER BY inside and outside also keeps
       // SQLite from flattening the two). A source whose index hands out rows in order (`inOrder`:
-      // the search, FTS5 consumes its ORDER BY rowid) needs no sort, so the same SELECT counts them
-      // for the rows the LIMIT keeps only, without copying the page through a nested query.
+      // the search, FTS5 consumes its ORDER BY rowid; the `emails` indexes that end in
+      // `created_at DESC, id DESC`) needs no sort, so the same SELECT counts them for the rows the
+      // LIMIT keeps only, without copying the page through a nested query and sorting it again.
       // @see https://www.sqlite.org/optoverview.html#flattening
       // @see https://www.sqlite.org/vtab.html#order_by_and_orderbyconsumed
       const page = async (source: LogSource) => {
         const { from, where, params, orderBy } = source;
         const rows = `FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${orderBy} LIMIT ?`;
-        const sql =
-          'inOrder' in source
-            ? `SELECT ${EMAIL_SELECT_LIST}, ${perRow('emails.id')} ${rows}`
-            : `SELECT ${LOG_PAGE}.*, ${perRow(`${LOG_PAGE}.id`)}
+        const sql = source.inOrder
+          ? `SELECT ${EMAIL_SELECT_LIST}, ${perRow('emails.id')} ${rows}`
+          : `SELECT ${LOG_PAGE}.*, ${perRow(`${LOG_PAGE}.id`)}
                FROM (SELECT ${EMAIL_SELECT_LIST}${source.pageKeys ? `, ${source.pageKeys}` : ''} ${rows}) AS ${LOG_PAGE}
                ORDER BY ${source.pageOrderBy}`;
         return (
@@ -363,6 +363,11 @@ interface IndexedSource {
   pageKeys?: string;
   pageOrderBy: string;
   /**
+   * Rows come in `orderBy`'s order from every index SQLite may choose for `where` (no sort), so
+   * one SELECT pages them and counts the outcomes of the rows it keeps (see `listEmails`).
+   */
+  inOrder?: true;
+  /**
    * Set on a candidate page that leaves canary emails in: when it has one, this exact query makes
    * the page instead (see {@link logSources}).
    */
@@ -391,6 +396,9 @@ function logSources(filter: EmailLogFilter, cursor: EmailLogCursor | null): LogS
       params,
       orderBy: 'created_at DESC, id DESC',
       pageOrderBy: 'createdAt DESC, id DESC',
+      // Without a recipient range, SQLite reads emails_by_created, _by_status or _by_type (each
+      // ends in created_at DESC, id DESC after its equalities) or one message id: never a sort.
+      ...(filter.recipientPrefix ? {} : { inOrder: true as const }),
     };
   };
   if (!search) {

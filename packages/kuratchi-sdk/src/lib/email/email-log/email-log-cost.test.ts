@@ -43,6 +43,76 @@ function countingAll(db: D1Database) {
 }
 
 describe.each(ORG_DATABASE_KINDS)('the cost of a page of the email log on $kind', ({ db }) => {
+  it('reads a page without a recipient prefix in its index order: one SELECT, no sort, outcomes of its rows', async () => {
+    const prefix = `order-${crypto.randomUUID()}`;
+    const base = Date.UTC(2014, 0, 1);
+    // Email i at base + i s (every fourth bounced, every third of type `digest`); each has a
+    // delivered recipient, and every fifth a bounced one too.
+    await db
+      .prepare(
+        `INSERT INTO emails (id, recipient, sender, subject, email_type, status, created_at, updated_at)
+         WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < 300)
+         SELECT ? || '-' || printf('%03d', i), 'r' || i || '@example.com', 's@example.com', 'Hi',
+                CASE WHEN i % 3 = 0 THEN 'digest' END, CASE WHEN i % 4 = 0 THEN 'bounced' ELSE 'delivered' END,
+                ? + i * 1000, 0 FROM n`,
+      )
+      .bind(prefix, base)
+      .run();
+    await db
+      .prepare(
+        `INSERT INTO email_recipients (email_id, address, kind, status)
+         SELECT id, 'to.' || recipient, 'to', 'delivered' FROM emails WHERE id >= ?1 AND id < ?2
+         UNION ALL
+         SELECT id, 'cc.' || recipient, 'cc', 'bounced' FROM emails WHERE id >= ?1 AND id < ?2 AND (created_at - ?3) / 1000 % 5 = 0`,
+      )
+      .bind(prefix, `${prefix}\u{10FFFF}`, base)
+      .run();
+    const window = { from: base, to: base + 300_000 };
+    const newest = (keep: (i: number) => boolean) => Array.from({ length: 300 }, (_, k) => 299 - k).filter(keep);
+    const statements: Array<{ sql: string; params: unknown[] }> = [];
+    const recording = {
+      prepare: (sql: string) => ({
+        bind: (...params: unknown[]) => (statements.push({ sql, params }), db.prepare(sql).bind(...params)),
+      }),
+    } as unknown as D1Database;
+    const queries = createD1EmailQueries(recording);
+    const first = await queries.listEmails({ ...window, status: 'bounced' }, { limit: PAGE });
+    const cases = [
+      { filter: window, cursor: null, expected: newest(() => true).slice(0, PAGE) },
+      {
+        filter: { ...window, status: 'bounced' as const },
+        cursor: null,
+        expected: newest((i) => i % 4 === 0).slice(0, PAGE),
+      },
+      {
+        filter: { ...window, status: 'bounced' as const },
+        cursor: first.nextCursor,
+        expected: newest((i) => i % 4 === 0).slice(PAGE),
+      },
+      { filter: { ...window, emailType: 'digest' }, cursor: null, expected: newest((i) => i % 3 === 0).slice(0, PAGE) },
+    ];
+    for (const { filter, cursor, expected } of cases) {
+      statements.length = 0;
+      const page = await queries.listEmails(filter, { limit: PAGE, cursor });
+      expect(page.emails.map((email) => email.id)).toEqual(
+        expected.map((i) => `${prefix}-${String(i).padStart(3, '0')}`),
+      );
+      for (const [k, email] of page.emails.entries())
+        expect(email.recipientOutcomes).toEqual(
+          expected[k]! % 5 === 0 ? { delivered: 1, bounced: 1 } : { delivered: 1 },
+        );
+      expect(statements).toHaveLength(1);
+      const { sql, params } = statements[0]!;
+      const { results } = await db
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .bind(...params)
+        .all<{ detail: string }>();
+      const plan = results.map((step) => step.detail);
+      expect(plan.filter((detail) => /TEMP B-TREE FOR (RIGHT PART OF )?ORDER BY|log_page/.test(detail))).toEqual([]);
+      expect(plan[0]).toMatch(/^SEARCH emails USING INDEX emails_by_(created|status|type) /);
+    }
+  });
+
   it(`a recipient prefix matching ${MATCHING} emails reads at most 1.5 × the bare indexed query`, async () => {
     const prefix = `cost-${crypto.randomUUID()}`;
     const base = Date.UTC(2011, 0, 1);
