@@ -266,7 +266,12 @@ if (!ONLY || ONLY === 'workerd') {
         for (let i = 0; i < ids.length; i += 50) {
           const some = ids.slice(i, i + 50);
           const sql = `SELECT count(*) AS n FROM email_events WHERE sns_message_id IN (${some.map(() => '?').join(',')})`;
-          n += Number(await db.prepare(sql).bind(...some).first('n'));
+          n += Number(
+            await db
+              .prepare(sql)
+              .bind(...some)
+              .first('n'),
+          );
         }
       }
       return n;
@@ -357,7 +362,8 @@ async function answersNote(measured, tally, recorded, recordedOf) {
   const refusedYetRecorded = ids.length ? await recordedOf(ids) : 0;
   const text =
     `answers 200 ×${measured.ok}, other ${measured.notOk} (logged by the webhook: ${logged}` +
-    `${ids.length ? `; recorded all the same: ${refusedYetRecorded} of ${ids.length}` : ''}); ` +
+    `${ids.length ? `; recorded all the same: ${refusedYetRecorded} of ${ids.length}` : ''}` +
+    `${measured.bodies ? `; bodies: ${measured.bodies}` : ''}); ` +
     `unanswered at a round's end ${measured.unanswered}; events recorded ${recorded}`;
   console.log(`• ${text}`);
   return `p50 ${measured.p50} ms, p99 ${measured.p99} ms; ${text}`;
@@ -389,7 +395,7 @@ function nonOkRow(id, where, measured) {
  */
 async function webhookVsPing({ base, signer, topicArn, emails, prefix, queued = true }) {
   const sign = snsBodySigner({ signer, topicArn, emails, prefix });
-  const tally = { statuses: {}, errors: 0, ok: 0, queued: 0, unanswered: 0 };
+  const tally = { statuses: {}, errors: 0, ok: 0, queued: 0, unanswered: 0, bodies: new Map() };
   const load = async (route, seconds, bodies = []) => {
     let n = 0;
     const webhook = route === 'webhook';
@@ -408,6 +414,11 @@ async function webhookVsPing({ base, signer, topicArn, emails, prefix, queued = 
               setupRequest: (request) => ({ ...request, body: bodies[n++ % bodies.length] }),
               onResponse: (status, body) => {
                 if (status === 200 && body.includes('"queued"')) tally.queued++;
+                // Who answered: our JSON (the webhook contract) or the runtime's own text.
+                else if (status !== 200) {
+                  const what = `${status} ${body.slice(0, 100).replaceAll('\n', ' ')}`;
+                  tally.bodies.set(what, (tally.bodies.get(what) ?? 0) + 1);
+                }
               },
             }
           : { method: 'GET', path: '/api/ping' },
@@ -461,6 +472,7 @@ async function webhookVsPing({ base, signer, topicArn, emails, prefix, queued = 
     notOk,
     ok: tally.statuses[200] ?? 0,
     unanswered: tally.unanswered,
+    bodies: [...tally.bodies].map(([what, n]) => `${what} ×${n}`).join('; '),
   };
 }
 
