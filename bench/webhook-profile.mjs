@@ -5,10 +5,11 @@
 // consumer: the queue only fills, so the profile is the POST's), then GET /api/ping the same way.
 // Prints the self time by function and by module, each as a share of the samples.
 //   node bench/webhook-profile.mjs   (after pnpm build)   BENCH_PROFILE_SECONDS=8
+//   BENCH_PROFILE_OUT=<dir>: also writes each profile there (`<name>.cpuprofile`, for DevTools)
 // https://chromedevtools.github.io/devtools-protocol/tot/Profiler/
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Miniflare } from 'miniflare';
@@ -107,16 +108,31 @@ try {
     ['webhook (queued)', true],
     ['ping', false],
   ]) {
-    const bodies = webhook ? await sign(8000) : [];
+    // CPU per request first without the profiler (what the Worker costs), then a profiled run
+    // (where it goes: the inspector adds its own cost, console calls included).
+    const cpuPerRequest = async () => {
+      const bodies = webhook ? await sign(12000) : [];
+      const cpuBefore = workerdCpuMs();
+      const run = await load(webhook, bodies);
+      return { run, ms: (workerdCpuMs() - cpuBefore) / run.requests.total };
+    };
+    const plain = await cpuPerRequest();
     await cdp('Profiler.start');
-    const cpuBefore = workerdCpuMs();
-    const run = await load(webhook, bodies);
-    const cpuMs = workerdCpuMs() - cpuBefore;
+    const { run, ms } = await cpuPerRequest();
     const { result } = await cdp('Profiler.stop');
     console.log(
-      `\n## ${name}: workerd CPU (every isolate: the Worker, local D1, R2, Queues) ${(cpuMs / run.requests.total).toFixed(2)} ms per request`,
+      `\n## ${name}: workerd CPU (every isolate: the Worker, local D1, R2, Queues) ${plain.ms.toFixed(2)} ms per ` +
+        `request (${Math.round(plain.run.requests.total / plain.run.duration)}/s), ${ms.toFixed(2)} ms while ` +
+        `profiled; load average ${loadavg()
+          .map((n) => n.toFixed(2))
+          .join(' ')}`,
     );
     summarise(name, run, result.profile);
+    if (process.env.BENCH_PROFILE_OUT) {
+      const file = join(process.env.BENCH_PROFILE_OUT, `${name.replace(/\W+/g, '-')}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(result.profile));
+      console.log(`profile: ${file}`);
+    }
   }
   ws.close();
 } finally {
