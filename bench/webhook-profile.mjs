@@ -6,6 +6,10 @@
 // Prints the self time by function and by module, each as a share of the samples.
 //   node bench/webhook-profile.mjs   (after pnpm build)   BENCH_PROFILE_SECONDS=8
 //   BENCH_PROFILE_OUT=<dir>: also writes each profile there (`<name>.cpuprofile`, for DevTools)
+//   BENCH_PROFILE_RATE=<requests/s>: a fixed rate instead of as fast as it goes, so that two builds
+//     are compared at the same load (CPU per request grows when requests trickle in)
+//   BENCH_PROFILE_BUNDLE=<file>: a bundle kept from an earlier run (`dashboard.js` of its temporary
+//     directory) instead of bundling this build: before/after comparisons in alternation
 // https://chromedevtools.github.io/devtools-protocol/tot/Profiler/
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -25,8 +29,13 @@ const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-bench-profile';
 const SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? 8);
 const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-bench-profile-'));
 const signer = await createSnsSigner();
-bundleDashboard(outdir);
-copyFileSync(join(outdir, 'worker.js'), join(outdir, 'dashboard.js'));
+if (process.env.BENCH_PROFILE_BUNDLE) copyFileSync(process.env.BENCH_PROFILE_BUNDLE, join(outdir, 'dashboard.js'));
+else {
+  bundleDashboard(outdir);
+  copyFileSync(join(outdir, 'worker.js'), join(outdir, 'dashboard.js'));
+}
+console.log(`bundle: ${join(outdir, 'dashboard.js')}`);
+const RATE = process.env.BENCH_PROFILE_RATE ? Number(process.env.BENCH_PROFILE_RATE) : undefined;
 const inspectorPort = await freePort();
 const mf = new Miniflare({
   cf: false, // the fallback `request.cf`: nothing fetched from Cloudflare
@@ -88,6 +97,7 @@ try {
     const run = await autocannon({
       url: base,
       connections: 16,
+      ...(RATE ? { overallRate: RATE } : {}),
       duration: SECONDS,
       ...(webhook ? { maxOverallRequests: bodies.length } : {}),
       requests: [
@@ -112,9 +122,14 @@ try {
     // (where it goes: the inspector adds its own cost, console calls included).
     const cpuPerRequest = async () => {
       const bodies = webhook ? await sign(12000) : [];
-      const cpuBefore = workerdCpuMs();
+      const before = workerdCpuMs();
       const run = await load(webhook, bodies);
-      return { run, ms: (workerdCpuMs() - cpuBefore) / run.requests.total };
+      const after = workerdCpuMs();
+      return {
+        run,
+        ms: (after.all - before.all) / run.requests.total,
+        main: (after.main - before.main) / run.requests.total,
+      };
     };
     const plain = await cpuPerRequest();
     await cdp('Profiler.start');
@@ -122,7 +137,7 @@ try {
     const { result } = await cdp('Profiler.stop');
     console.log(
       `\n## ${name}: workerd CPU (every isolate: the Worker, local D1, R2, Queues) ${plain.ms.toFixed(2)} ms per ` +
-        `request (${Math.round(plain.run.requests.total / plain.run.duration)}/s), ${ms.toFixed(2)} ms while ` +
+        `request, main thread ${plain.main.toFixed(2)} ms (${Math.round(plain.run.requests.total / plain.run.duration)}/s), ${ms.toFixed(2)} ms while ` +
         `profiled; load average ${loadavg()
           .map((n) => n.toFixed(2))
           .join(' ')}`,
@@ -162,16 +177,26 @@ function inclusiveSteps() {
   ];
 }
 
-/** CPU ms used so far by the workerd processes miniflare started (children of this process). */
+/**
+ * CPU ms used so far by the workerd processes miniflare started (children of this process): all
+ * their threads, and their main thread alone (the event loop that runs every isolate; the others
+ * are V8's compiler and garbage collector helpers, whose share varies from run to run).
+ */
 function workerdCpuMs() {
   const tick = 100; // USER_HZ
-  let ms = 0;
+  const ms = { all: 0, main: 0 };
+  /** @param {string} file */
+  const cpu = (file) => {
+    const stat = readFileSync(file, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { stat, fields, ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / tick };
+  };
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) !== process.pid || !stat.includes('(workerd)')) continue;
-      ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / tick;
+      const process_ = cpu(`/proc/${pid}/stat`);
+      if (Number(process_.fields[1]) !== process.pid || !process_.stat.includes('(workerd)')) continue;
+      ms.all += process_.ms;
+      ms.main += cpu(`/proc/${pid}/task/${pid}/stat`).ms;
     } catch {
       // gone
     }
