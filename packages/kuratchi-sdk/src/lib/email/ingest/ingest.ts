@@ -199,6 +199,12 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
         try {
           await options.enqueue(next.queued);
         } catch (error) {
+          // Queues promise only that a resolved send was written: a rejected one may have been
+          // written too. SNS delivers it again all the same, and the event is recorded once (by
+          // its SNS MessageId); this POST's figures then count twice (its 503 here, and the
+          // `queued` answer its message carries, counted by the consumer).
+          // https://developers.cloudflare.com/queues/configuration/javascript-apis/#queue
+          // https://developers.cloudflare.com/queues/reference/delivery-guarantees/
           log.error = error instanceof Error ? error.message : String(error);
           return webhookAnswer('unavailable', log, 'queue-send-failed', 'the SES events queue refused the event');
         }
