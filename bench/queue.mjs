@@ -13,7 +13,7 @@
 //   webhook vs GET /api/ping at 64 connections, autocannon, alternating rounds.
 // - webhook-queued-vs-ping-wrangler-dev: the same on `wrangler dev` (scripts/dev.mjs, whose
 //   wrangler.dev.toml binds the queue: queued mode), as bench/webhook.mjs runs it.
-//   BENCH_QUEUE_SECONDS=5   seconds per load round;  BENCH_QUEUE_ROUNDS=3   rounds
+//   BENCH_QUEUE_SECONDS=5   seconds per load round;  BENCH_QUEUE_ROUNDS=3   rounds;  BENCH_QUEUE_CONNECTIONS=64
 //   BENCH_QUEUE_ONLY=sdk|workerd|wrangler   only that part (for a diagnosis; run.mjs runs all three)
 //   BENCH_QUEUE_WORKERD_MODE=direct|no-consumer   diagnosis of the workerd row: without the queue
 //     producer (direct mode), or with the producer but no consumer (the queue only fills)
@@ -51,7 +51,7 @@ const BATCH = 100;
 /** Events per timed sample of consumer-vs-direct. */
 const THROUGHPUT_EVENTS = 500;
 const THROUGHPUT_ROUNDS = 5;
-const CONNECTIONS = 64;
+const CONNECTIONS = Number(process.env.BENCH_QUEUE_CONNECTIONS ?? 64);
 const SECONDS = Number(process.env.BENCH_QUEUE_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_QUEUE_ROUNDS ?? 3);
 const WARM_UP_SECONDS = 2;
@@ -190,6 +190,8 @@ if (!ONLY || ONLY === 'sdk') {
 if (!ONLY || ONLY === 'workerd') {
   bundleDashboard(outdir);
   copyFileSync(join(outdir, 'worker.js'), join(outdir, 'dashboard.js'));
+  /** @type {AnswerTally} */
+  const answerLines = new Map();
   const mf = new Miniflare({
     modules: [
       {
@@ -224,10 +226,11 @@ if (!ONLY || ONLY === 'workerd') {
           },
     // The Worker's only outbound request: the signing certificate at its SNS URL.
     outboundService: certificateOutbound(signer, TOPIC),
-    // One log line per POST and per batch: not this benchmark's output; errors still show.
+    // One log line per POST and per batch: not this benchmark's output; the webhook's answers
+    // other than 200 are tallied by status, code and error (the 503s under load).
     handleRuntimeStdio(stdout, stderr) {
-      stdout.resume();
-      stderr.resume();
+      tallyAnswerLines(stdout, answerLines);
+      tallyAnswerLines(stderr, answerLines);
     },
   });
   try {
@@ -254,22 +257,41 @@ if (!ONLY || ONLY === 'workerd') {
         }
         return n;
       },
-      WORKERD_MODE === 'no-consumer' ? 0 : measured.ok,
+      WORKERD_MODE === 'no-consumer' ? 0 : measured.ok + measured.unanswered,
     );
-    console.log(`• events the consumer recorded: ${recorded} of ${measured.ok} answered 200`);
-    rows.push({
-      ...result(
-        'webhook-queued-vs-ping',
-        `Queued webhook on plain workerd (miniflare, no wrangler), ${CONNECTIONS} connections: throughput vs a trivial route`,
-        'requests/s',
-        measured.webhook,
-        measured.ping,
-        'GET /api/ping of the same Worker',
-        '≥ 0.6',
-      ),
-      variant: 'webhook-queued-vs-ping-workerd',
-      note: `p50 ${measured.p50} ms, p99 ${measured.p99} ms; answers not 200: ${measured.notOk}; recorded by the consumer: ${recorded}/${measured.ok}`,
+    const note = await answersNote(measured, answerLines, recorded, async (ids) => {
+      let n = 0;
+      for (const o of ORGS) {
+        const db = await mf.getD1Database(o.binding);
+        for (let i = 0; i < ids.length; i += 50) {
+          const some = ids.slice(i, i + 50);
+          const sql = `SELECT count(*) AS n FROM email_events WHERE sns_message_id IN (${some.map(() => '?').join(',')})`;
+          n += Number(
+            await db
+              .prepare(sql)
+              .bind(...some)
+              .first('n'),
+          );
+        }
+      }
+      return n;
     });
+    rows.push(
+      {
+        ...result(
+          'webhook-queued-vs-ping',
+          `Queued webhook on plain workerd (miniflare, no wrangler), ${CONNECTIONS} connections: throughput vs a trivial route`,
+          'requests/s',
+          measured.webhook,
+          measured.ping,
+          'GET /api/ping of the same Worker',
+          '≥ 0.6',
+        ),
+        variant: 'webhook-queued-vs-ping-workerd',
+        note,
+      },
+      nonOkRow('webhook-queued-non-200-answers-workerd', 'plain workerd', measured),
+    );
   } finally {
     await mf.dispose();
   }
@@ -291,19 +313,33 @@ if (!ONLY || ONLY === 'wrangler') {
     const recorded = ORGS.map(
       (o) => d1(o.binding, "SELECT count(*) AS n FROM email_events WHERE sns_message_id LIKE 'wr-%'")[0].n,
     ).reduce((a, b) => a + b, 0);
-    console.log(`• events the consumer recorded (3 s after the load): ${recorded} of ${measured.ok} answered 200`);
-    rows.push({
-      ...result(
-        'webhook-queued-vs-ping-wrangler-dev',
-        `Queued webhook on wrangler dev, ${CONNECTIONS} connections: throughput vs a trivial route`,
-        'requests/s',
-        measured.webhook,
-        measured.ping,
-        'GET /api/ping of the same Worker',
-        '≥ 0.6',
-      ),
-      note: `p50 ${measured.p50} ms, p99 ${measured.p99} ms; answers not 200: ${measured.notOk}; recorded by the consumer: ${recorded}/${measured.ok}`,
+    const answerLines = /** @type {AnswerTally} */ (new Map());
+    for (const line of readFileSync(server.logFile, 'utf8').split('\n')) tallyAnswerLine(line, answerLines);
+    const note = await answersNote(measured, answerLines, recorded, async (ids) => {
+      let n = 0;
+      for (const o of ORGS) {
+        for (let i = 0; i < ids.length; i += 200) {
+          const list = ids.slice(i, i + 200).map((id) => `'${id.replaceAll("'", "''")}'`);
+          n += d1(o.binding, `SELECT count(*) AS n FROM email_events WHERE sns_message_id IN (${list.join(',')})`)[0].n;
+        }
+      }
+      return n;
     });
+    rows.push(
+      {
+        ...result(
+          'webhook-queued-vs-ping-wrangler-dev',
+          `Queued webhook on wrangler dev, ${CONNECTIONS} connections: throughput vs a trivial route`,
+          'requests/s',
+          measured.webhook,
+          measured.ping,
+          'GET /api/ping of the same Worker',
+          '≥ 0.6',
+        ),
+        note,
+      },
+      nonOkRow('webhook-queued-non-200-answers-wrangler-dev', 'wrangler dev', measured),
+    );
   } finally {
     await server.stop();
   }
@@ -312,12 +348,54 @@ if (!ONLY || ONLY === 'wrangler') {
 report(rows);
 
 /**
+ * Prints, and says in a row's note, what the webhook answered other than 200 (by status, code and
+ * error, from its own log lines), whether those events were recorded all the same (`recordedOf`
+ * their SNS message ids), and the requests cut off unanswered at the end of a round.
+ * @param {Awaited<ReturnType<typeof webhookVsPing>>} measured
+ * @param {AnswerTally} tally
+ * @param {number} recorded events of this run the consumer recorded
+ * @param {(ids: string[]) => Promise<number>} recordedOf
+ */
+async function answersNote(measured, tally, recorded, recordedOf) {
+  const logged = [...tally].map(([what, n]) => `${what} ×${n}`).join('; ') || 'none';
+  const ids = tally.ids ?? [];
+  const refusedYetRecorded = ids.length ? await recordedOf(ids) : 0;
+  const text =
+    `answers 200 ×${measured.ok}, other ${measured.notOk} (logged by the webhook: ${logged}` +
+    `${ids.length ? `; recorded all the same: ${refusedYetRecorded} of ${ids.length}` : ''}` +
+    `${measured.bodies ? `; bodies: ${measured.bodies}` : ''}); ` +
+    `unanswered at a round's end ${measured.unanswered}; events recorded ${recorded}`;
+  console.log(`• ${text}`);
+  return `p50 ${measured.p50} ms, p99 ${measured.p99} ms; ${text}`;
+}
+
+/**
+ * The counted row of the webhook's answers other than 200 (all rounds and warm-ups): each one a
+ * POST SNS delivers again.
+ * @param {string} id
+ * @param {string} where
+ * @param {Awaited<ReturnType<typeof webhookVsPing>>} measured
+ */
+function nonOkRow(id, where, measured) {
+  return result(
+    id,
+    `Queued webhook on ${where}: answers other than 200 (all rounds and warm-ups)`,
+    'answers',
+    measured.notOk,
+    measured.ok + measured.notOk,
+    'webhook requests answered',
+    '= 0 answers',
+    0,
+  );
+}
+
+/**
  * Signed POSTs to the webhook vs GET /api/ping at CONNECTIONS connections: a warm-up of each, then
  * ROUNDS alternating rounds of SECONDS; every webhook request a distinct signed notification.
  */
 async function webhookVsPing({ base, signer, topicArn, emails, prefix, queued = true }) {
   const sign = snsBodySigner({ signer, topicArn, emails, prefix });
-  const tally = { statuses: {}, errors: 0, ok: 0, queued: 0 };
+  const tally = { statuses: {}, errors: 0, ok: 0, queued: 0, unanswered: 0, bodies: new Map() };
   const load = async (route, seconds, bodies = []) => {
     let n = 0;
     const webhook = route === 'webhook';
@@ -336,6 +414,11 @@ async function webhookVsPing({ base, signer, topicArn, emails, prefix, queued = 
               setupRequest: (request) => ({ ...request, body: bodies[n++ % bodies.length] }),
               onResponse: (status, body) => {
                 if (status === 200 && body.includes('"queued"')) tally.queued++;
+                // Who answered: our JSON (the webhook contract) or the runtime's own text.
+                else if (status !== 200) {
+                  const what = `${status} ${body.slice(0, 100).replaceAll('\n', ' ')}`;
+                  tally.bodies.set(what, (tally.bodies.get(what) ?? 0) + 1);
+                }
               },
             }
           : { method: 'GET', path: '/api/ping' },
@@ -343,6 +426,9 @@ async function webhookVsPing({ base, signer, topicArn, emails, prefix, queued = 
     });
     if (webhook) {
       tally.errors += run.errors + run.timeouts;
+      // Sent but never answered: the requests in flight when a round's time was up (autocannon
+      // stops waiting for them; the Worker still handles them, so the consumer records them).
+      tally.unanswered += run.requests.sent - run.requests.total;
       for (const [status, { count }] of Object.entries(run.statusCodeStats))
         tally.statuses[status] = (tally.statuses[status] ?? 0) + count;
     }
@@ -373,7 +459,8 @@ async function webhookVsPing({ base, signer, topicArn, emails, prefix, queued = 
   console.log(
     `  webhook answers: ${Object.entries(tally.statuses)
       .map(([s, n]) => `${s} ×${n}`)
-      .join(', ')}; "queued" ${tally.queued}; errors/timeouts ${tally.errors}`,
+      .join(', ')}; "queued" ${tally.queued}; errors/timeouts ${tally.errors}; ` +
+      `cut off unanswered at the end of a round ${tally.unanswered}`,
   );
   if (queued && tally.queued !== (tally.statuses[200] ?? 0))
     throw new Error('some 200 answers were not "queued": direct mode?');
@@ -384,6 +471,8 @@ async function webhookVsPing({ base, signer, topicArn, emails, prefix, queued = 
     p99: median(samples.webhook.map((s) => s.p99)),
     notOk,
     ok: tally.statuses[200] ?? 0,
+    unanswered: tally.unanswered,
+    bodies: [...tally.bodies].map(([what, n]) => `${what} ×${n}`).join('; '),
   };
 }
 
@@ -399,5 +488,44 @@ async function waitForRecorded(count, expected) {
       still = Date.now();
     } else if (Date.now() - still > 5000) return n;
     await sleep(500);
+  }
+}
+
+/**
+ * Reads the Worker's output line by line into `tally` (`tallyAnswerLine`).
+ * @param {import('node:stream').Readable} stream
+ * @param {AnswerTally} tally
+ */
+function tallyAnswerLines(stream, tally) {
+  let rest = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) tallyAnswerLine(line, tally);
+  });
+}
+
+/**
+ * @typedef {Map<string, number> & { ids?: string[] }} AnswerTally the webhook's answers other
+ *   than 200 by `status code: error`, and their SNS message ids (`ids`)
+ */
+
+/**
+ * Tallies one line of the Worker's output when it is the webhook's JSON log line
+ * (`msg: 'ses-webhook'`) of an answer other than 200: by status, code and error, keeping its SNS
+ * message id (to look for it among the recorded events).
+ * @param {string} line
+ * @param {AnswerTally} tally
+ */
+function tallyAnswerLine(line, tally) {
+  if (!line.includes('"ses-webhook"') || line.includes('"status":200')) return;
+  try {
+    const entry = JSON.parse(line.slice(line.indexOf('{')));
+    const key = `${entry.status} ${entry.code ?? entry.outcome}${entry.error ? `: ${entry.error}` : ''}`;
+    tally.set(key, (tally.get(key) ?? 0) + 1);
+    if (entry.snsMessageId) (tally.ids ??= []).push(entry.snsMessageId);
+  } catch {
+    // not one of ours
   }
 }

@@ -5,10 +5,15 @@
 // consumer: the queue only fills, so the profile is the POST's), then GET /api/ping the same way.
 // Prints the self time by function and by module, each as a share of the samples.
 //   node bench/webhook-profile.mjs   (after pnpm build)   BENCH_PROFILE_SECONDS=8
+//   BENCH_PROFILE_OUT=<dir>: also writes each profile there (`<name>.cpuprofile`, for DevTools)
+//   BENCH_PROFILE_RATE=<requests/s>: a fixed rate instead of as fast as it goes, so that two builds
+//     are compared at the same load (CPU per request grows when requests trickle in)
+//   BENCH_PROFILE_BUNDLE=<file>: a bundle kept from an earlier run (`dashboard.js` of its temporary
+//     directory) instead of bundling this build: before/after comparisons in alternation
 // https://chromedevtools.github.io/devtools-protocol/tot/Profiler/
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Miniflare } from 'miniflare';
@@ -24,8 +29,13 @@ const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-bench-profile';
 const SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? 8);
 const outdir = mkdtempSync(join(tmpdir(), 'kuratchi-bench-profile-'));
 const signer = await createSnsSigner();
-bundleDashboard(outdir);
-copyFileSync(join(outdir, 'worker.js'), join(outdir, 'dashboard.js'));
+if (process.env.BENCH_PROFILE_BUNDLE) copyFileSync(process.env.BENCH_PROFILE_BUNDLE, join(outdir, 'dashboard.js'));
+else {
+  bundleDashboard(outdir);
+  copyFileSync(join(outdir, 'worker.js'), join(outdir, 'dashboard.js'));
+}
+console.log(`bundle: ${join(outdir, 'dashboard.js')}`);
+const RATE = process.env.BENCH_PROFILE_RATE ? Number(process.env.BENCH_PROFILE_RATE) : undefined;
 const inspectorPort = await freePort();
 const mf = new Miniflare({
   cf: false, // the fallback `request.cf`: nothing fetched from Cloudflare
@@ -87,6 +97,7 @@ try {
     const run = await autocannon({
       url: base,
       connections: 16,
+      ...(RATE ? { overallRate: RATE } : {}),
       duration: SECONDS,
       ...(webhook ? { maxOverallRequests: bodies.length } : {}),
       requests: [
@@ -107,16 +118,36 @@ try {
     ['webhook (queued)', true],
     ['ping', false],
   ]) {
-    const bodies = webhook ? await sign(8000) : [];
+    // CPU per request first without the profiler (what the Worker costs), then a profiled run
+    // (where it goes: the inspector adds its own cost, console calls included).
+    const cpuPerRequest = async () => {
+      const bodies = webhook ? await sign(12000) : [];
+      const before = workerdCpuMs();
+      const run = await load(webhook, bodies);
+      const after = workerdCpuMs();
+      return {
+        run,
+        ms: (after.all - before.all) / run.requests.total,
+        main: (after.main - before.main) / run.requests.total,
+      };
+    };
+    const plain = await cpuPerRequest();
     await cdp('Profiler.start');
-    const cpuBefore = workerdCpuMs();
-    const run = await load(webhook, bodies);
-    const cpuMs = workerdCpuMs() - cpuBefore;
+    const { run, ms } = await cpuPerRequest();
     const { result } = await cdp('Profiler.stop');
     console.log(
-      `\n## ${name}: workerd CPU (every isolate: the Worker, local D1, R2, Queues) ${(cpuMs / run.requests.total).toFixed(2)} ms per request`,
+      `\n## ${name}: workerd CPU (every isolate: the Worker, local D1, R2, Queues) ${plain.ms.toFixed(2)} ms per ` +
+        `request, main thread ${plain.main.toFixed(2)} ms (${Math.round(plain.run.requests.total / plain.run.duration)}/s), ${ms.toFixed(2)} ms while ` +
+        `profiled; load average ${loadavg()
+          .map((n) => n.toFixed(2))
+          .join(' ')}`,
     );
     summarise(name, run, result.profile);
+    if (process.env.BENCH_PROFILE_OUT) {
+      const file = join(process.env.BENCH_PROFILE_OUT, `${String(name).replace(/\W+/g, '-')}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(result.profile));
+      console.log(`profile: ${file}`);
+    }
   }
   ws.close();
 } finally {
@@ -146,16 +177,26 @@ function inclusiveSteps() {
   ];
 }
 
-/** CPU ms used so far by the workerd processes miniflare started (children of this process). */
+/**
+ * CPU ms used so far by the workerd processes miniflare started (children of this process): all
+ * their threads, and their main thread alone (the event loop that runs every isolate; the others
+ * are V8's compiler and garbage collector helpers, whose share varies from run to run).
+ */
 function workerdCpuMs() {
   const tick = 100; // USER_HZ
-  let ms = 0;
+  const ms = { all: 0, main: 0 };
+  /** @param {string} file */
+  const cpu = (file) => {
+    const stat = readFileSync(file, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { stat, fields, ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / tick };
+  };
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) !== process.pid || !stat.includes('(workerd)')) continue;
-      ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / tick;
+      const process_ = cpu(`/proc/${pid}/stat`);
+      if (Number(process_.fields[1]) !== process.pid || !process_.stat.includes('(workerd)')) continue;
+      ms.all += process_.ms;
+      ms.main += cpu(`/proc/${pid}/task/${pid}/stat`).ms;
     } catch {
       // gone
     }

@@ -1,5 +1,6 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '$worker';
+import sveltekit from '$sveltekit-worker';
 import { buildSesEvent } from 'kuratchi-sdk/email/testing';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSession, SESSION_TTL_MS } from './lib/server/auth/sessions';
@@ -200,7 +201,8 @@ describe('fetch', () => {
     const put = vi.spyOn(cache, 'put');
     const ctx = createExecutionContext();
     const ping = await worker.fetch!(new Request('http://localhost/api/ping') as never, { ...env }, ctx);
-    // A POST keeps its body: the refusal below comes from the route reading it, not from a lost body.
+    // A POST keeps its body: the refusal below comes from the webhook reading it, not from a lost body
+    // (the webhook is answered before SvelteKit; the ses-status tests post JSON through the copy).
     const post = await worker.fetch!(
       new Request('http://localhost/api/webhooks/ses-events', {
         method: 'POST',
@@ -215,5 +217,31 @@ describe('fetch', () => {
     expect(post.status).toBe(400);
     expect(match).not.toHaveBeenCalled();
     expect(put).not.toHaveBeenCalled();
+  });
+
+  it("answers the SNS webhook's POST without SvelteKit, and hands it every other request", async () => {
+    const routed = vi.spyOn(sveltekit, 'fetch');
+    const ctx = createExecutionContext();
+    const call = (path: string, init: RequestInit = {}) =>
+      worker.fetch!(new Request(`http://localhost${path}`, init) as never, { ...env }, ctx);
+    const snsPost = {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', 'x-amz-sns-message-type': 'Notification' },
+      body: '{"Type":"Notification"}',
+    };
+    // Answered by the same handler as the route: the contract's answer to a malformed message.
+    const webhook = await call('/api/webhooks/ses-events', snsPost);
+    expect(webhook.status).toBe(400);
+    expect(await webhook.json()).toMatchObject({ outcome: 'malformed' });
+    expect(routed).not.toHaveBeenCalled();
+    const others = [
+      await call('/api/ping'),
+      await call('/api/webhooks/ses-events'),
+      await call('/api/webhooks/ses-events/', snsPost),
+      await call('/api/webhooks/ses-events?x=1', { ...snsPost, method: 'PUT' }),
+    ];
+    await waitOnExecutionContext(ctx);
+    expect(routed).toHaveBeenCalledTimes(others.length);
+    expect(others[0]!.status).toBe(200);
   });
 });

@@ -2,7 +2,7 @@ import { createD1AdminStore } from 'kuratchi-sdk/internal/d1';
 import { webhookAnswer } from 'kuratchi-sdk/internal/events';
 import { webhookResponse } from 'kuratchi-sdk/internal/tracking';
 import { ConfigError, readConfig, type DashboardConfig } from './config';
-import { emailTracking } from './tracking';
+import { webhookTracking } from './tracking';
 
 interface WebhookContext {
   request: Request;
@@ -36,5 +36,5 @@ export async function handleSesWebhook({ request, url, platform }: WebhookContex
       started,
     );
   }
-  return emailTracking(platform!.env, config, url).webhook(request, platform?.context);
+  return webhookTracking(platform!.env, config, url).webhook(request, platform?.context);
 }

@@ -48,6 +48,30 @@ export function emailTracking(env: DashboardEnv, config: DashboardConfig, url?: 
   });
 }
 
+/** Per isolate: the webhook's façade of each configuration (one per env), by development certificate. */
+const webhookTrackings = new WeakMap<
+  DashboardConfig,
+  Map<string | null, { env: DashboardEnv; tracking: EmailTracking }>
+>();
+
+/**
+ * The façade the SES webhook answers with: {@link emailTracking}, made once per env (`readConfig`'s
+ * view of it, kept for the isolate's life) and development certificate rather than per POST,
+ * where making it cost about 6 % of a queued POST's CPU (`node bench/webhook-profile.mjs`). Only
+ * the webhook uses it: it writes to the raw archive and never reads it, so nothing read is kept.
+ * @see https://developers.cloudflare.com/workers/reference/how-workers-works/#isolates
+ */
+export function webhookTracking(env: DashboardEnv, config: DashboardConfig, url: URL): EmailTracking {
+  const devCertificatePem = developmentCertificate(config, url);
+  let byCertificate = webhookTrackings.get(config);
+  if (!byCertificate) webhookTrackings.set(config, (byCertificate = new Map()));
+  const kept = byCertificate.get(devCertificatePem);
+  if (kept?.env === env) return kept.tracking;
+  const tracking = emailTracking(env, config, url);
+  byCertificate.set(devCertificatePem, { env, tracking });
+  return tracking;
+}
+
 /**
  * Where the webhook's signing certificates come from, for every path that verifies an SNS
  * message (the webhook, the redrive and the archive rebuild): the SDK's default fetcher from the

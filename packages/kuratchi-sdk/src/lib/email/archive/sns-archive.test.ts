@@ -7,7 +7,13 @@ import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { createSnsSigner, type SnsSigner } from '../testing/sns-signer.js';
 import { createSesEventIngestor, type SesEventIngestorOptions } from '../ingest/ingest.js';
 import type { SnsArchive } from './ports.js';
-import { certificateArchiveKey, sha256Hex, snsArchiveHourPrefix, snsArchiveKey } from './sns-archive.js';
+import {
+  archiveCertificateOf,
+  certificateArchiveKey,
+  sha256Hex,
+  snsArchiveHourPrefix,
+  snsArchiveKey,
+} from './sns-archive.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:kuratchi-ses-events';
 const NOW = TEST_NOW;
@@ -135,6 +141,18 @@ describe('ingest with the raw archive', () => {
     expect(messagePuts).toHaveLength(3);
     // At most one write (none when an earlier test archived the certificate already).
     expect(certPuts.length).toBeLessThanOrEqual(1);
+  });
+
+  it('hashes a certificate again when its URL serves another one (the metadata names the one that signed)', async () => {
+    const other = await createSnsSigner();
+    const { signed } = await notification(`ses-${crypto.randomUUID()}`);
+    const certificateUrl = new URL(signed.SigningCertURL).href;
+    const archive = createR2SnsArchive(env.SES_ARCHIVE);
+    for (const pem of [signer.certificatePem, other.certificatePem, signer.certificatePem]) {
+      const metadata = await archiveCertificateOf(archive, { message: signed, certificateUrl, certificatePem: pem });
+      expect(metadata.certificateSha256).toBe(await sha256Hex(pem));
+      expect(metadata.certificateKey).toBe(await certificateArchiveKey(certificateUrl));
+    }
   });
 
   it('when the archive fails: 503 archive-failed, and nothing is applied, parked or enqueued', async () => {

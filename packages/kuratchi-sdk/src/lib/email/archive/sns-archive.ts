@@ -49,6 +49,25 @@ export interface ArchivedSesFields {
   eventType?: string;
 }
 
+/** Most certificates whose hashes an isolate keeps (SNS signs with a few at a time). */
+const MAX_HASHED_CERTIFICATES = 16;
+/** Per isolate: the archive key and SHA-256 of each certificate seen, by its URL. */
+const hashedCertificates = new Map<string, { pem: string; certificateKey: string; certificateSha256: string }>();
+
+/**
+ * The archive key of a certificate's URL and the SHA-256 of its PEM, computed once per isolate
+ * for each certificate (every message it signs needs them) and again when the PEM at a URL
+ * changes.
+ */
+async function certificateHashes(url: string, pem: string) {
+  const known = hashedCertificates.get(url);
+  if (known?.pem === pem) return known;
+  const hashes = { pem, certificateKey: await certificateArchiveKey(url), certificateSha256: await sha256Hex(pem) };
+  if (hashedCertificates.size >= MAX_HASHED_CERTIFICATES) hashedCertificates.clear();
+  hashedCertificates.set(url, hashes);
+  return hashes;
+}
+
 /**
  * Archives a verified SNS message's signing certificate (once per URL) and resolves with the
  * metadata its message is archived with: what a rebuild and a proof need. The message itself is
@@ -62,8 +81,7 @@ export async function archiveCertificateOf(
   ses: ArchivedSesFields = {},
 ): Promise<ArchivedSnsMessageMetadata> {
   const { message, certificateUrl, certificatePem } = verified;
-  const certificateKey = await certificateArchiveKey(certificateUrl);
-  const certificateSha256 = await sha256Hex(certificatePem);
+  const { certificateKey, certificateSha256 } = await certificateHashes(certificateUrl, certificatePem);
   await archive.putCertificate(certificateKey, certificatePem, { url: certificateUrl, sha256: certificateSha256 });
   return {
     type: message.Type,

@@ -5,10 +5,10 @@ import { SnsMessageError, SnsVerificationError } from '../sns/errors.js';
 import { recordSesEvent, type CountAhead, type EventSinkPorts } from '../routing/record.js';
 import { appliedFiguresAhead } from './answer-figures.js';
 import {
-  MAX_QUEUE_MESSAGE_BYTES,
-  queueMessageBytes,
+  fitsQueueMessage,
   sesEventQueueMessage,
   type EnqueueSesEvent,
+  type SesEventQueueMessage,
 } from './queue-message.js';
 import { parseSesEvent } from '../ses-events/ses-event.js';
 import type { SnsConfirmation, SnsNotification } from '../sns/sns-message.js';
@@ -146,23 +146,28 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
     verified: VerifiedSnsMessage,
     message: SnsNotification,
     ses: ArchivedSesFields,
-  ) {
-    if (!options.archive) return { queued: sesEventQueueMessage(message, provenance), archiveKey: undefined };
+  ): Promise<{ queued: SesEventQueueMessage | null; archiveKey: string | undefined }> {
+    // The webhook's own answer travels with the message, for the consumer to count.
+    const answer = options.countAnswersAhead ? { answer: 'queued' as const } : {};
+    /** The message, or null when it is too large for the queue (the event is then recorded here). */
+    const within = (queued: SesEventQueueMessage) => (fitsQueueMessage(queued) ? queued : null);
+    if (!options.archive)
+      return { queued: within({ ...sesEventQueueMessage(message, provenance), ...answer }), archiveKey: undefined };
     let metadata;
     try {
       metadata = await archiveCertificateOf(options.archive, verified, ses);
     } catch (error) {
       throw new ArchiveFailure(error);
     }
-    const carried = sesEventQueueMessage(message, provenance, { body, metadata });
-    if (queueMessageBytes(carried) <= MAX_QUEUE_MESSAGE_BYTES) return { queued: carried, archiveKey: undefined };
+    const carried = { ...sesEventQueueMessage(message, provenance, { body, metadata }), ...answer };
+    if (fitsQueueMessage(carried)) return { queued: carried, archiveKey: undefined };
     const archiveKey = snsArchiveKey(message);
     try {
       await options.archive.putMessage(archiveKey, body, metadata);
     } catch (error) {
       throw new ArchiveFailure(error);
     }
-    return { queued: sesEventQueueMessage(message, provenanceOf(archiveKey)), archiveKey };
+    return { queued: within({ ...sesEventQueueMessage(message, provenanceOf(archiveKey)), ...answer }), archiveKey };
   }
 
   async function handleNotification(
@@ -189,12 +194,17 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
     let archiveKey: string | undefined;
     if (options.enqueue) {
       const next = await queueMessageOf(body, verified, message, ses);
-      if (options.countAnswersAhead) next.queued.answer = 'queued';
       archiveKey = next.archiveKey;
-      if (queueMessageBytes(next.queued) <= MAX_QUEUE_MESSAGE_BYTES) {
+      if (next.queued) {
         try {
           await options.enqueue(next.queued);
         } catch (error) {
+          // Queues promise only that a resolved send was written: a rejected one may have been
+          // written too. SNS delivers it again all the same, and the event is recorded once (by
+          // its SNS MessageId); this POST's figures then count twice (its 503 here, and the
+          // `queued` answer its message carries, counted by the consumer).
+          // https://developers.cloudflare.com/queues/configuration/javascript-apis/#queue
+          // https://developers.cloudflare.com/queues/reference/delivery-guarantees/
           log.error = error instanceof Error ? error.message : String(error);
           return webhookAnswer('unavailable', log, 'queue-send-failed', 'the SES events queue refused the event');
         }

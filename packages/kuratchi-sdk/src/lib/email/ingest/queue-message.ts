@@ -87,7 +87,22 @@ function provenanceFields({ source, archiveKey }: EventProvenance): EventProvena
 
 /** Size of a queue message body as JSON, in UTF-8 bytes (what the 128 KB limit counts). */
 export function queueMessageBytes(message: SesEventQueueMessage): number {
-  return new TextEncoder().encode(JSON.stringify(message)).byteLength;
+  return utf8Bytes(JSON.stringify(message));
+}
+
+/**
+ * Whether a queue message is within {@link MAX_QUEUE_MESSAGE_BYTES}. UTF-8 takes at most 3 bytes
+ * per UTF-16 code unit, so a message of up to a third of the limit in JSON characters (every SES
+ * event but the largest) is not encoded to know.
+ * @see https://developers.cloudflare.com/queues/platform/limits/
+ */
+export function fitsQueueMessage(message: SesEventQueueMessage): boolean {
+  const json = JSON.stringify(message);
+  return json.length * 3 <= MAX_QUEUE_MESSAGE_BYTES || utf8Bytes(json) <= MAX_QUEUE_MESSAGE_BYTES;
+}
+
+function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).byteLength;
 }
 
 /**

@@ -142,10 +142,12 @@ export function createEmailTracking(options: EmailTrackingOptions): EmailTrackin
       ...path,
     });
   let sender: EmailSender | undefined;
+  let webhookIngestor: SesEventIngestor | undefined;
   return {
     webhook: (request, context) =>
       handleSesWebhook(request, {
-        ingestor: ingestor({}, true),
+        // Made on the first POST (its settings are read then), kept for the façade's life.
+        ingestor: (webhookIngestor ??= ingestor({}, true)),
         adminStore: sink.adminStore,
         credential: options.webhookCredential ?? null,
         ...(context ? { context } : {}),

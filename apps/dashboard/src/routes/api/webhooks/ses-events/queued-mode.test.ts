@@ -27,14 +27,19 @@ beforeAll(async () => {
   await seedOrganizations();
 });
 
-function recordingQueue(fail = false) {
+/**
+ * `fail`: every send rejects; `written-then-fail`: the message is written, then the send rejects
+ * all the same (a lost acknowledgement: Queues only promise that a resolved send was written).
+ */
+function recordingQueue(fail: boolean | 'written-then-fail' = false) {
   const sent: Array<{ body: unknown; options: unknown }> = [];
   return {
     sent,
     binding: {
       async send(body: unknown, options?: unknown) {
-        if (fail) throw new Error('Queue send failed: Service Unavailable');
+        if (fail === true) throw new Error('Queue send failed: Service Unavailable');
         sent.push({ body, options });
+        if (fail) throw new Error('Queue send failed: Service Unavailable');
       },
       async sendBatch() {
         throw new Error('not used');
@@ -108,6 +113,23 @@ describe('queued mode', () => {
     });
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ outcome: 'unavailable', code: 'queue-send-failed' });
+  });
+
+  it('a send written although it failed: the 503 is retried by SNS, and the event is recorded once', async () => {
+    const { emailId, sesMessageId } = await sentEmail(env.ORG_DB_ACME, ORGS.acme);
+    const body = await signedEvent(signer, { eventType: 'Delivery', messageId: sesMessageId });
+    const lost = recordingQueue('written-then-fail');
+    expect((await post(body, { env: { SES_EVENTS_QUEUE: lost.binding } })).status).toBe(503);
+    // SNS delivers the same message again, and that send succeeds.
+    const queue = recordingQueue();
+    expect((await post(body, { env: { SES_EVENTS_QUEUE: queue.binding } })).status).toBe(200);
+    const result = await runQueue('kuratchi-ses-events', [lost.sent[0]!.body, queue.sent[0]!.body]);
+    expect(result.explicitAcks).toHaveLength(2);
+    expect(result.retryMessages).toEqual([]);
+    const events = await env.ORG_DB_ACME.prepare('SELECT count(*) AS n FROM email_events WHERE email_id = ?')
+      .bind(emailId)
+      .first('n');
+    expect(events).toBe(1);
   });
 
   it('refuses a forged message with 403 before anything is enqueued', async () => {
