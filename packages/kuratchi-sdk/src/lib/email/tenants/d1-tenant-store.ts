@@ -281,16 +281,34 @@ export function createD1TenantStore(db: D1Database) {
         .run();
     },
 
-    /** Records a failed tenant call: one more attempt, its error, the next attempt after the backoff. */
-    async tenantFailed(organizationId: string, error: string, now: number): Promise<void> {
+    /**
+     * Records a failed tenant call: one more attempt, its error, the next attempt after the backoff.
+     * A failed customer-managed status call (`call`) may still have reached SES (a timeout): when
+     * another call or wish came while it was under way, the latest wish is pending again, due now,
+     * as {@link customerStatusDone} does (`shared/latest-call-sql.ts`); otherwise its own wish stays
+     * pending for the retry.
+     */
+    async tenantFailed(
+      organizationId: string,
+      error: string,
+      now: number,
+      call?: { number: number; set: 'DISABLED' | 'REINSTATED' },
+    ): Promise<void> {
       const row = await this.get(organizationId);
       if (!row) return;
+      const retry = retryAt(now, row.attempts + 1);
+      const next = call
+        ? callEndedSql('customer_status_call', '?5', 'customer_status IS ?6', {
+            customer_status_pending: ['customer_status_pending', 'customer_status'],
+            next_attempt_at: ['?2', '?3'],
+          })
+        : 'next_attempt_at = ?2';
       await db
         .prepare(
-          `UPDATE ses_tenants SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ?
-            WHERE organization_id = ?`,
+          `UPDATE ses_tenants SET attempts = attempts + 1, last_error = ?1, ${next}, updated_at = ?3
+            WHERE organization_id = ?4`,
         )
-        .bind(error, retryAt(now, row.attempts + 1), now, organizationId)
+        .bind(error, retry, now, organizationId, ...(call ? [call.number, call.set] : []))
         .run();
     },
 

@@ -40,6 +40,7 @@ export async function workOnTenant(
   now: number,
 ): Promise<TenantWorkOutcome> {
   const { organizationId, tenantName } = row;
+  let call: { number: number; set: 'DISABLED' | 'REINSTATED' } | undefined;
   try {
     if (row.state === 'delete-pending') {
       await deleteTenantAtSes(ses, tenantName);
@@ -59,12 +60,12 @@ export async function workOnTenant(
     }
     if (row.customerStatusPending) {
       const wanted = row.customerStatusPending;
-      const number = await store.takeCustomerStatusCall(organizationId);
+      call = { number: await store.takeCustomerStatusCall(organizationId), set: wanted };
       await setCustomerStatusAtSes(ses, row.tenantArn, wanted);
       const { sendingStatus } = await getTenantAtSes(ses, tenantName);
       await store.customerStatusDone(
         organizationId,
-        { number, set: wanted },
+        call,
         sendingStatus ?? null,
         nextCheck(sendingStatus, false, now),
         now,
@@ -86,7 +87,7 @@ export async function workOnTenant(
     return { done: 'status-read', note: `tenant ${tenantName}: sending status ${sendingStatus ?? 'unknown'}` };
   } catch (error) {
     const text = awsErrorText(error);
-    await store.tenantFailed(organizationId, text, now);
+    await store.tenantFailed(organizationId, text, now, call);
     return { failed: `tenant ${tenantName}: ${text} (retried by the cron)` };
   }
 }

@@ -308,6 +308,47 @@ describe("the guard's customer-managed status of a tenant", () => {
     expect(await store().get('tn-race-2')).toMatchObject({ customerStatusPending: null });
   });
 
+  it("a pause whose call fails after reaching SES, while a lift completed, is followed by the lift's status again", async () => {
+    const now = testTime(0).getTime();
+    const { ses, mock } = sesStub();
+    await addOrganization('tn-race-3');
+    await provisionSesTenant({
+      adminDb: env.ADMIN_DB,
+      ses,
+      resources,
+      organizationId: 'tn-race-3',
+      now: new Date(now),
+    });
+    mock.on(GetTenantCommand).resolves({ Tenant: { TenantArn: arnOf('tn-race-3'), SendingStatus: 'ENABLED' } });
+    await setTenantSending({ adminDb: env.ADMIN_DB, ses: null, organizationId: 'tn-race-3', enabled: false, now });
+    // The cron's DISABLED is held while the lift completes, then lands at SES and times out.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const atSes: string[] = [];
+    mock.on(UpdateReputationEntityCustomerManagedStatusCommand).callsFake(async ({ SendingStatus }) => {
+      if (SendingStatus === 'DISABLED' && !atSes.includes('DISABLED')) {
+        await held;
+        atSes.push('DISABLED');
+        throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+      }
+      atSes.push(SendingStatus as string);
+      return {};
+    });
+    const cron = retrySesTenantWork({ adminDb: env.ADMIN_DB, ses, resources, now: new Date(now) });
+    await expect.poll(() => mock.commandCalls(UpdateReputationEntityCustomerManagedStatusCommand).length).toBe(1);
+    expect(
+      (await setTenantSending({ adminDb: env.ADMIN_DB, ses, organizationId: 'tn-race-3', enabled: true, now }))?.done,
+    ).toBe(true);
+    expect(await store().get('tn-race-3')).toMatchObject({ customerStatusPending: null });
+    release();
+    expect((await cron).failures).toHaveLength(1);
+    expect(atSes).toEqual(['REINSTATED', 'DISABLED']);
+    expect(await store().get('tn-race-3')).toMatchObject({ customerStatusPending: 'REINSTATED', nextAttemptAt: now });
+    await retrySesTenantWork({ adminDb: env.ADMIN_DB, ses, resources, now: new Date(now + 60_000) });
+    expect(atSes).toEqual(['REINSTATED', 'DISABLED', 'REINSTATED']);
+    expect(await store().get('tn-race-3')).toMatchObject({ customerStatusPending: null });
+  });
+
   it('without credentials, or when SES fails, stays pending and the cron sets it', async () => {
     const now = testTime(0).getTime();
     const { ses, mock } = sesStub();
