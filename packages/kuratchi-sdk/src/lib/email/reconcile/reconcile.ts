@@ -173,7 +173,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         const messages = await Promise.all(
           events.map((event) => unsignedSesEventMessage(JSON.stringify(event), 'reconcile', run.now)),
         );
-        const { outcomes } = await applySesEventMessages(options.sink, messages);
+        // Recorded at the run's time: what they are judged against (retention's cutoffs) is its.
+        const { outcomes } = await applySesEventMessages({ ...options.sink, now: () => run.now }, messages);
         for (const outcome of outcomes) {
           if (outcome === 'applied') report.applied++;
           else if (outcome === 'duplicate') report.duplicates++;
