@@ -144,7 +144,7 @@ try {
     );
     summarise(name, run, result.profile);
     if (process.env.BENCH_PROFILE_OUT) {
-      const file = join(process.env.BENCH_PROFILE_OUT, `${String(name).replace(/\W+/g, '-')}.cpuprofile`);
+      const file = join(process.env.BENCH_PROFILE_OUT, `${String(name).replace(/\W+/g, '-').replace(/-$/, '')}.cpuprofile`);
       writeFileSync(file, JSON.stringify(result.profile));
       console.log(`profile: ${file}`);
     }
@@ -223,7 +223,8 @@ function summarise(name, run, profile) {
   for (const [nodeId, count] of self) {
     const seen = new Set();
     for (let at = nodeId; at !== undefined; at = parent.get(at)) {
-      const fn = byId.get(at).callFrame.functionName;
+      // esbuild renames a function whose name another module also uses (`readSnsBody2`).
+      const fn = byId.get(at).callFrame.functionName.replace(/\d+$/, '');
       if (fn && !seen.has(fn)) {
         seen.add(fn);
         inclusive.set(fn, (inclusive.get(fn) ?? 0) + count);
