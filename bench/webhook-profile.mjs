@@ -3,7 +3,8 @@
 // producer, the raw archive (R2) and local D1 as in production; its V8 sampling profiler (the
 // inspector, Chrome DevTools Protocol) records while signed SNS POSTs run at 16 connections (no
 // consumer: the queue only fills, so the profile is the POST's), then GET /api/ping the same way.
-// Prints the self time by function and by module, each as a share of the samples.
+// Prints the self time by function and by module, each as a share of the samples, then what a
+// send on the local queue costs by itself (a bare Worker, with and without one send per request).
 //   node bench/webhook-profile.mjs   (after pnpm build)   BENCH_PROFILE_SECONDS=8
 //   BENCH_PROFILE_OUT=<dir>: also writes each profile there (`<name>.cpuprofile`, for DevTools)
 //   BENCH_PROFILE_RATE=<requests/s>: a fixed rate instead of as fast as it goes, so that two builds
@@ -144,7 +145,10 @@ try {
     );
     summarise(name, run, result.profile);
     if (process.env.BENCH_PROFILE_OUT) {
-      const file = join(process.env.BENCH_PROFILE_OUT, `${String(name).replace(/\W+/g, '-').replace(/-$/, '')}.cpuprofile`);
+      const file = join(
+        process.env.BENCH_PROFILE_OUT,
+        `${String(name).replace(/\W+/g, '-').replace(/-$/, '')}.cpuprofile`,
+      );
       writeFileSync(file, JSON.stringify(result.profile));
       console.log(`profile: ${file}`);
     }
@@ -152,6 +156,50 @@ try {
   ws.close();
 } finally {
   await mf.dispose();
+}
+await measureQueueSend();
+
+/**
+ * What a queue send costs on plain workerd by itself: a Worker that answers every request, after
+ * `send` of a 10-byte message on the same local queue for `/send`, at the same rate. The difference
+ * is Miniflare's queue emulation (its broker is a Durable Object reached by a subrequest, in the
+ * same workerd process) plus the binding call; in production the send is a call to the Queues
+ * service, whose work is not the Worker's CPU.
+ */
+async function measureQueueSend() {
+  const queueMf = new Miniflare({
+    modules: true,
+    script: `export default { async fetch(request, env) {
+      if (new URL(request.url).pathname === '/send') await env.SES_EVENTS_QUEUE.send({ v: 1 }, { contentType: 'json' });
+      return new Response('ok');
+    } };`,
+    compatibilityDate: '2026-05-01',
+    host: '127.0.0.1',
+    port: await freePort(),
+    queueProducers: { SES_EVENTS_QUEUE: { queueName: 'kuratchi-ses-events' } },
+  });
+  try {
+    const url = (await queueMf.ready).origin;
+    const perRequest = async (path) => {
+      const before = workerdCpuMs();
+      const run = await autocannon({
+        url,
+        connections: 16,
+        ...(RATE ? { overallRate: RATE } : {}),
+        duration: SECONDS,
+        requests: [{ method: 'POST', path }],
+      });
+      return (workerdCpuMs().all - before.all) / run.requests.total;
+    };
+    await perRequest('/send'); // warm
+    const [send, bare] = [await perRequest('/send'), await perRequest('/')];
+    console.log(
+      `\n## a local queue send alone: workerd CPU ${send.toFixed(2)} ms per request with a send, ${bare.toFixed(2)} ms ` +
+        `without: ${(send - bare).toFixed(2)} ms per send (Miniflare's broker and the binding)`,
+    );
+  } finally {
+    await queueMf.dispose();
+  }
 }
 
 /** The steps of a queued POST whose inclusive time is printed. */

@@ -6,11 +6,24 @@ import {
   type SesEventQueueMessage,
 } from './queue-message.js';
 
-const message = (text: string): SesEventQueueMessage => ({
+const METADATA = {
+  type: 'Notification',
+  topicArn: 'arn:aws:sns:eu-west-1:123456789012:t\u0001',
+  snsMessageId: 'sns-1',
+  snsTimestamp: '2026-12-07T00:00:00.000Z',
+  certificateUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-x.pem',
+  certificateKey: 'certificates/x',
+  certificateSha256: '0'.repeat(64),
+} as const;
+
+/** A queue message of `text`, as its SES event or, `raw`, half of it in the raw message it travels with. */
+const message = (text: string, raw = false): SesEventQueueMessage => ({
   v: 1,
   snsMessageId: 'sns-1',
   snsTimestamp: 0,
-  message: text,
+  ...(raw
+    ? { message: text.slice(0, text.length / 2), raw: { body: text.slice(text.length / 2), metadata: METADATA } }
+    : { message: text }),
 });
 
 describe('fitsQueueMessage', () => {
@@ -27,12 +40,14 @@ describe('fitsQueueMessage', () => {
     let over = 0;
     for (const [unit, bytes] of units) {
       const around = Math.floor(MAX_QUEUE_MESSAGE_BYTES / bytes);
-      for (const count of [around - 40, around - 10, around, around + 10, Math.floor(around / 3)]) {
-        const queued = message(unit.repeat(count));
-        const expected = queueMessageBytes(queued) <= MAX_QUEUE_MESSAGE_BYTES;
-        expect(fitsQueueMessage(queued), `${count} × ${JSON.stringify(unit)}`).toBe(expected);
-        if (expected) fits++;
-        else over++;
+      for (const count of [around - 400, around - 40, around - 10, around, around + 10, Math.floor(around / 3)]) {
+        for (const raw of [false, true]) {
+          const queued = message(unit.repeat(count), raw);
+          const expected = queueMessageBytes(queued) <= MAX_QUEUE_MESSAGE_BYTES;
+          expect(fitsQueueMessage(queued), `${count} × ${JSON.stringify(unit)}, raw: ${raw}`).toBe(expected);
+          if (expected) fits++;
+          else over++;
+        }
       }
     }
     // The cases cover both answers, and messages that fit only when counted in bytes.

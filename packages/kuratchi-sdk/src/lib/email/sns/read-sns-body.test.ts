@@ -52,6 +52,16 @@ describe('readSnsBody', () => {
     expect(request.bodyUsed).toBe(false);
   });
 
+  it('reads a body of declared length whole, and still refuses one that is longer than the limit', async () => {
+    const { stream, pulled } = countedStream(3);
+    const request = post(stream, { 'content-length': String(3 * CHUNK) });
+    expect(await readSnsBody(request, 4 * CHUNK)).toEqual({ ok: true, text: ' '.repeat(3 * CHUNK) });
+    expect(pulled.chunks).toBe(3);
+    // HTTP's framing makes a declared length the body's length; a Request made in code can lie.
+    const lying = post(countedStream(6).stream, { 'content-length': String(CHUNK) });
+    expect(await readSnsBody(lying, 4 * CHUNK)).toEqual({ ok: false, reason: 'too-large' });
+  });
+
   it('refuses a stream as soon as it passes the limit, without reading it whole', async () => {
     // 4 chunks fit in 64 KiB; the 5th passes the limit, and the stream never ends after 6.
     const { stream, pulled } = countedStream(6, 'hang');
