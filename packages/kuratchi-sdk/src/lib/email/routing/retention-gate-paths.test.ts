@@ -126,7 +126,7 @@ describe.each(ORG_DATABASE_KINDS)('$kind', ({ organizationId, db }) => {
 });
 
 describe('an event whose route is found after it was parked', () => {
-  const [{ organizationId, db }] = ORG_DATABASE_KINDS;
+  const { organizationId, db } = ORG_DATABASE_KINDS[0]!;
 
   it('sendEmail’s drain: a parked event past the retention by the drain’s now is expired and leaves the park', async () => {
     const mail = await email(db, organizationId, true);
