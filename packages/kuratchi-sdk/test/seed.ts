@@ -29,6 +29,24 @@ export async function seedOrganizations(): Promise<void> {
 }
 
 /**
+ * Registers organisations of a test's own in the admin database (idempotent): each on its
+ * `binding` of `kind`, by default the tests' Durable Object namespace (a D1 database belongs to
+ * one organisation, admin migration 0016), named after its id unless `name` is given.
+ */
+export async function addOrganizations(
+  organizations: ReadonlyArray<{ id: string; name?: string; binding?: string; kind?: 'd1' | 'durable-object' }>,
+): Promise<void> {
+  await env.ADMIN_DB.batch(
+    organizations.map(({ id, name = id, binding = 'ORG_DO', kind = binding === 'ORG_DO' ? 'durable-object' : 'd1' }) =>
+      env.ADMIN_DB.prepare(
+        `INSERT INTO organizations (id, name, database_binding, database_kind, created_at) VALUES (?, ?, ?, ?, 0)
+         ON CONFLICT (id) DO NOTHING`,
+      ).bind(id, name, binding, kind),
+    ),
+  );
+}
+
+/**
  * Lets a test put a fresh organisation on a D1 binding the tests share: one organisation per D1
  * database (admin migration 0016), and the tests have two. The organisations of earlier tests
  * that held it are pointed at no database.

@@ -67,8 +67,9 @@ row was deleted), email-mismatch (the email row is bound to another message), pa
 events than the park holds per message) or queue-retries-exhausted (a queue message the consumer
 failed on 10 times). This command reads and replays them through the dashboard Worker's
 operations API (/api/ops/dead-letters), which applies them exactly as live events (the lookup row
-is the only route; each event counts once, so replaying twice changes nothing). What still cannot
-be applied stays, with the reason found this time. Replay draws a progress bar on a terminal.
+is the only route; each event counts once, so replaying twice changes nothing). One older than
+its organisation's retention is removed as expired, never recorded. What still cannot be applied
+stays, with the reason found this time. Replay draws a progress bar on a terminal.
 Those of no known organisation (mail not sent by sendEmail) are dropped after
 KURATCHI_DEAD_LETTER_UNROUTED_DAYS and counted; list shows the count.
 
@@ -146,7 +147,7 @@ async function replayAll(
       });
       for (const item of page.replayed) {
         outcomes[item.outcome] = (outcomes[item.outcome] ?? 0) + 1;
-        if (item.outcome !== 'applied' && item.outcome !== 'duplicate') kept.push(item);
+        if (!['applied', 'duplicate', 'expired'].includes(item.outcome)) kept.push(item);
         progress.tick(item.outcome);
       }
       if (!page.next) break;
@@ -189,7 +190,10 @@ function printReplay(report: Awaited<ReturnType<typeof replayAll>>) {
         .join(', ') || 'none'
     }`,
   );
-  out(tty`  ${applied} recorded and removed from the table, ${report.kept.length} still dead-lettered`);
+  const expired = report.outcomes['expired'] ?? 0;
+  out(
+    tty`  ${applied} recorded and removed from the table, ${expired ? `${expired} expired (older than their organisation's retention: removed, not recorded), ` : ''}${report.kept.length} still dead-lettered`,
+  );
   for (const item of report.kept.slice(0, 20))
     out(tty`  still ${item.outcome.padEnd(14)} ses ${item.sesMessageId}  sns ${item.snsMessageId}`);
   if (report.kept.length > 20) out(tty`  … and ${report.kept.length - 20} more (kuratchi-ses dead-letters list)`);

@@ -33,6 +33,8 @@ interface DrainAnswer {
   applied: number;
   duplicates: number;
   orphaned: number;
+  /** Older than the organisation's retention: removed, never recorded (absent from older dashboards). */
+  expired?: number;
   more: boolean;
 }
 
@@ -146,17 +148,18 @@ export async function abortMove(step: Step, organizationId: string): Promise<voi
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
  */
 async function drainParkedEvents(step: Step, organizationId: string): Promise<void> {
-  const total = { applied: 0, duplicates: 0, orphaned: 0 };
+  const total = { applied: 0, duplicates: 0, orphaned: 0, expired: 0 };
   let page: DrainAnswer;
   do {
     page = await step<DrainAnswer>({ step: 'drain', limit: DRAIN_PAGE });
     total.applied += page.applied;
     total.duplicates += page.duplicates;
     total.orphaned += page.orphaned;
+    total.expired += page.expired ?? 0;
     if (page.more) err(tty`applying the events parked during the move… ${total.applied + total.duplicates} so far`);
   } while (page.more);
   out(
-    tty`events of ${organizationId} parked during the move: ${total.applied} applied, ${total.duplicates} already recorded, ${total.orphaned} orphaned (no such email row)`,
+    tty`events of ${organizationId} parked during the move: ${total.applied} applied, ${total.duplicates} already recorded, ${total.orphaned} orphaned (no such email row)${total.expired ? `, ${total.expired} expired (older than its retention: not recorded)` : ''}`,
   );
 }
 

@@ -60,7 +60,8 @@ export async function importEvents(
   addCount(tally.counts, 'import:refused', outcomes.length - messages.length);
   const sink = d1EventSink(platform!.env, config);
   if (messages.length) {
-    const applied = await applySesEventMessages(sink, messages);
+    // Recorded, and judged by retention's cutoffs, at this request's time.
+    const applied = await applySesEventMessages({ ...sink, now: () => now }, messages);
     applied.outcomes.forEach((outcome, j) => (outcomes[at[j]!] = outcome));
     addTally(tally, applied, false); // old events: outcomes counted, lags not
   }

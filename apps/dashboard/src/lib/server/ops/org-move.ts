@@ -76,7 +76,7 @@ function binding() {
  *   counts, points the organisation at its object and ends the move (409 `not-verified` otherwise);
  * - `abort`: ends the move on D1 and empties the object;
  * - `drain`: after the switch or the abort, applies one page (`limit`) of the events parked
- *   meanwhile where the organisation now lives (`applied`, `duplicates`, `orphaned`, `more`:
+ *   meanwhile where the organisation now lives (`applied`, `duplicates`, `orphaned`, `expired`, `more`:
  *   call again); 409 `moving` while it still moves. The scheduled sweep applies them too.
  * 409 for a step the organisation's state refuses (`settling` with `retryAfterMs`), 404 for an
  * unknown organisation.

@@ -193,7 +193,7 @@ describe('an organisation being moved to its Durable Object', () => {
     expect((await moveStep(organizationId, { step: 'abort' })).status).toBe(200);
     const drained = await moveStep(organizationId, { step: 'drain' });
     expect(drained.status).toBe(200);
-    expect(await drained.json()).toEqual({ applied: 1, duplicates: 0, orphaned: 0, more: false });
+    expect(await drained.json()).toEqual({ applied: 1, duplicates: 0, orphaned: 0, expired: 0, more: false });
     expect(await status()).toBe('delivered');
   });
 });

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testTime } from '../../../../test/clock.js';
+import { addOrganizations } from '../../../../test/seed.js';
 import { createD1ReputationGuardStore } from './d1-guard-store.js';
 import { ConfigurationSetTakenError } from './errors.js';
 import { evaluateReputationGuard } from './evaluate.js';
@@ -29,18 +30,9 @@ const ORGS = [
   'ev-set-c',
 ];
 
-beforeAll(async () => {
-  await env.ADMIN_DB.batch(
-    ORGS.map((id) =>
-      env.ADMIN_DB.prepare(
-        // Admin rows only: `evaluate` is given the database the fixtures write to. A D1 database
-        // belongs to one organisation (admin migration 0016), so these name a Durable Object.
-        `INSERT INTO organizations (id, name, database_binding, database_kind, created_at)
-         VALUES (?, ?, 'ORG_DO', 'durable-object', 0) ON CONFLICT (id) DO NOTHING`,
-      ).bind(id, id),
-    ),
-  );
-});
+// Admin rows only: `evaluate` is given the database the fixtures write to. A D1 database belongs
+// to one organisation (admin migration 0016), so these name a Durable Object.
+beforeAll(() => addOrganizations(ORGS.map((id) => ({ id }))));
 
 const evaluate = (organizationId: string, now: Date) =>
   evaluateReputationGuard({ adminDb: env.ADMIN_DB, orgDb: env.ORG_DB_ACME, organizationId, now, settings: defaults });

@@ -1,24 +1,24 @@
 import { PutConfigurationSetSendingOptionsCommand, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { mockClient } from 'aws-sdk-client-mock';
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testTime } from '../../../../test/clock.js';
 import { orgObjectDatabase } from '../../../../test/org-database-kinds.js';
-import { countRows } from '../../../../test/seed.js';
+import { addOrganizations, countRows } from '../../../../test/seed.js';
+import { stubbedSes } from '../../../../test/ses-stub.js';
+import { held } from '../../../../test/held.js';
 import { InvalidOptionsError } from '../shared/invalid-options.js';
 import { createEmailSender } from '../send/send-email.js';
 import { createOrgDatabaseClient } from '../organizations/org-databases.js';
 import { createD1ReputationGuardStore } from './d1-guard-store.js';
 import { decideReputationGuard, evaluateReputationGuard } from './evaluate.js';
 import { NotPausedError, SendingPausedError } from './errors.js';
-import { insertSentEmails } from './fixtures/recipients.js';
+import { insertComplainedDay, insertSentEmails } from './fixtures/recipients.js';
 import { liftSendingPause } from './lift.js';
 import { reputationReport } from './report.js';
 import { parseReputationGuardSettings } from './settings.js';
 import { reputationVerdict } from './verdict.js';
 
 const DAY = 86_400_000;
-const credentials = { accessKeyId: 'AKIDKURATCHITEST', secretAccessKey: 'kuratchi-test-secret' };
 // Organisations of this file only, on the test databases, evaluated at instants of their own
 // (derived from the pinned clock, far from the other files' fixtures) so nothing else counts.
 const ORG_A = 'guard-org-a';
@@ -30,21 +30,35 @@ const settings = parseReputationGuardSettings({ minRecipients: 20, minEvidence: 
 const store = () => createD1ReputationGuardStore(env.ADMIN_DB);
 
 beforeAll(async () => {
-  await env.ADMIN_DB.batch(
-    [
-      [ORG_A, 'Guard A', 'ORG_DB_ACME', 'd1'],
-      [ORG_B, 'Guard B', 'ORG_DB_GLOBEX', 'd1'],
-      // One organisation per D1 database (admin migration 0016): C sends from its object, and
-      // its rates are read from the database the test hands over.
-      [ORG_C, 'Guard C', 'ORG_DO', 'durable-object'],
-    ].map(([id, name, binding, kind]) =>
-      env.ADMIN_DB.prepare(
-        `INSERT INTO organizations (id, name, database_binding, database_kind, created_at) VALUES (?, ?, ?, ?, 0) ON CONFLICT (id) DO NOTHING`,
-      ).bind(id, name, binding, kind),
-    ),
-  );
+  await addOrganizations([
+    { id: ORG_A, name: 'Guard A', binding: 'ORG_DB_ACME' },
+    { id: ORG_B, name: 'Guard B', binding: 'ORG_DB_GLOBEX' },
+    // One organisation per D1 database (admin migration 0016): C sends from its object, and
+    // its rates are read from the database the test hands over.
+    { id: ORG_C, name: 'Guard C' },
+  ]);
   await store().setConfigurationSet(ORG_C, 'guard-c-set');
 });
+
+/** Evaluates Guard C at `now`, its rates read from Globex's database (where its fixtures go), SES through `ses`. */
+const evaluateC = (now: Date, ses: SESv2Client) =>
+  evaluateReputationGuard({
+    adminDb: env.ADMIN_DB,
+    orgDb: env.ORG_DB_GLOBEX,
+    organizationId: ORG_C,
+    now,
+    settings,
+    ses,
+  });
+const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+
+/** Stubbed SES whose first configuration set call is throttled (later ones agree), and a day that pauses Guard C at `now`. */
+async function throttledOnce(now: Date) {
+  const stub = stubbedSes();
+  stub.mock.on(PutConfigurationSetSendingOptionsCommand).rejectsOnce(throttled()).resolves({});
+  await insertComplainedDay(env.ORG_DB_GLOBEX, now);
+  return stub;
+}
 
 describe("an organisation's own configuration set", () => {
   it('is never the shared default one, which a pause would disable for every organisation', async () => {
@@ -225,18 +239,10 @@ describe('evaluation, pause, lift and re-arm', () => {
 
   it("pauses and re-enables the organisation's own configuration set at SES", async () => {
     const now = testTime(1200 * DAY);
-    const ses = new SESv2Client({ region: 'eu-west-1', credentials });
-    const mock = mockClient(ses);
+    const { ses, mock } = stubbedSes();
     mock.on(PutConfigurationSetSendingOptionsCommand).resolves({});
-    await insertSentEmails(env.ORG_DB_GLOBEX, [{ sentAt: now.getTime() - DAY, recipients: 40, complained: 1 }]);
-    const result = await evaluateReputationGuard({
-      adminDb: env.ADMIN_DB,
-      orgDb: env.ORG_DB_GLOBEX,
-      organizationId: ORG_C,
-      now,
-      settings,
-      ses,
-    });
+    await insertComplainedDay(env.ORG_DB_GLOBEX, now);
+    const result = await evaluateC(now, ses);
     expect(result).toMatchObject({ state: 'paused', configurationSet: 'guard-c-set: sending disabled at SES' });
     await liftSendingPause({
       adminDb: env.ADMIN_DB,
@@ -261,20 +267,8 @@ describe('evaluation, pause, lift and re-arm', () => {
   it('retries a configuration set call that failed until SES agrees (pause and lift)', async () => {
     const now = testTime(1300 * DAY);
     const at = (hours: number) => new Date(now.getTime() + hours * 3_600_000);
-    const ses = new SESv2Client({ region: 'eu-west-1', credentials });
-    const mock = mockClient(ses);
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
-    mock.on(PutConfigurationSetSendingOptionsCommand).rejectsOnce(throttled).resolves({});
-    await insertSentEmails(env.ORG_DB_GLOBEX, [{ sentAt: now.getTime() - DAY, recipients: 40, complained: 1 }]);
-    const evaluate = (when: Date) =>
-      evaluateReputationGuard({
-        adminDb: env.ADMIN_DB,
-        orgDb: env.ORG_DB_GLOBEX,
-        organizationId: ORG_C,
-        now: when,
-        settings,
-        ses,
-      });
+    const { ses, mock } = await throttledOnce(now);
+    const evaluate = (when: Date) => evaluateC(when, ses);
 
     const paused = await evaluate(now);
     expect(paused).toMatchObject({ state: 'paused', changed: true });
@@ -313,28 +307,17 @@ describe('evaluation, pause, lift and re-arm', () => {
   it('a lift made while the cron still retries the pause at SES is set again, whichever call lands last', async () => {
     const now = testTime(1400 * DAY);
     const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
-    const ses = new SESv2Client({ region: 'eu-west-1', credentials });
-    const mock = mockClient(ses);
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
-    mock.on(PutConfigurationSetSendingOptionsCommand).rejectsOnce(throttled);
-    await insertSentEmails(env.ORG_DB_GLOBEX, [{ sentAt: now.getTime() - DAY, recipients: 40, complained: 1 }]);
-    const evaluate = (when: Date) =>
-      evaluateReputationGuard({
-        adminDb: env.ADMIN_DB,
-        orgDb: env.ORG_DB_GLOBEX,
-        organizationId: ORG_C,
-        now: when,
-        settings,
-        ses,
-      });
+    const { ses, mock } = stubbedSes();
+    mock.on(PutConfigurationSetSendingOptionsCommand).rejectsOnce(throttled());
+    await insertComplainedDay(env.ORG_DB_GLOBEX, now);
+    const evaluate = (when: Date) => evaluateC(when, ses);
     expect(await evaluate(now)).toMatchObject({ state: 'paused', changed: true });
     expect(await store().getState(ORG_C)).toMatchObject({ configurationSetSending: 'disable-pending' });
     // The cron's retry of the pause reaches SES only once released.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
+    const { promise: pause, release } = held();
     const atSes: boolean[] = [];
     mock.on(PutConfigurationSetSendingOptionsCommand).callsFake(async ({ SendingEnabled }) => {
-      if (SendingEnabled === false && !atSes.includes(false)) await held;
+      if (SendingEnabled === false && !atSes.includes(false)) await pause;
       atSes.push(SendingEnabled as boolean);
       return {};
     });
@@ -363,11 +346,7 @@ describe('evaluation, pause, lift and re-arm', () => {
   it("a cron retry decided from a state read before a lift does not record the pause's disable as done", async () => {
     const now = testTime(1500 * DAY);
     const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
-    const ses = new SESv2Client({ region: 'eu-west-1', credentials });
-    const mock = mockClient(ses);
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
-    mock.on(PutConfigurationSetSendingOptionsCommand).rejectsOnce(throttled).resolves({});
-    await insertSentEmails(env.ORG_DB_GLOBEX, [{ sentAt: now.getTime() - DAY, recipients: 40, complained: 1 }]);
+    const { ses, mock } = await throttledOnce(now);
     const options = { adminDb: env.ADMIN_DB, orgDb: env.ORG_DB_GLOBEX, organizationId: ORG_C, settings, ses };
     expect(await evaluateReputationGuard({ ...options, now })).toMatchObject({ state: 'paused', changed: true });
     // The cron's slice reads the state (paused, disable pending); a lift without credentials follows.
@@ -413,8 +392,7 @@ describe('sendEmail for a paused organisation', () => {
       lastRefusedAt: null,
       configurationSetSending: null,
     });
-    const ses = new SESv2Client({ region: 'eu-west-1', credentials });
-    const mock = mockClient(ses);
+    const { ses, mock } = stubbedSes();
     mock.on(SendEmailCommand).resolves({ MessageId: `ses-guard-${crypto.randomUUID()}` });
     const sender = createEmailSender({
       ses,

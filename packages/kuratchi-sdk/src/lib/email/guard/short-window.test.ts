@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testTime } from '../../../../test/clock.js';
+import { addOrganizations } from '../../../../test/seed.js';
 import { createD1ReputationGuardStore, describeGuardWindow } from './d1-guard-store.js';
 import { evaluateReputationGuard } from './evaluate.js';
 import { insertBulkSent } from './fixtures/recipients.js';
@@ -18,17 +19,8 @@ const MINUTE = 60_000;
 const defaults = parseReputationGuardSettings();
 const ORGS = ['sw-burst', 'sw-small-burst', 'sw-long', 'sw-off'];
 
-beforeAll(async () => {
-  await env.ADMIN_DB.batch(
-    ORGS.map((id) =>
-      env.ADMIN_DB.prepare(
-        // Admin rows only: `evaluate` is given the database the fixtures write to.
-        `INSERT INTO organizations (id, name, database_binding, database_kind, created_at)
-         VALUES (?, ?, 'ORG_DO', 'durable-object', 0) ON CONFLICT (id) DO NOTHING`,
-      ).bind(id, id),
-    ),
-  );
-});
+// Admin rows only: `evaluate` is given the database the fixtures write to.
+beforeAll(() => addOrganizations(ORGS.map((id) => ({ id }))));
 
 const evaluate = (organizationId: string, now: Date, settings: ReputationGuardSettings = defaults) =>
   evaluateReputationGuard({ adminDb: env.ADMIN_DB, orgDb: env.ORG_DB_ACME, organizationId, now, settings });

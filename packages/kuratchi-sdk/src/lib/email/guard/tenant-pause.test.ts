@@ -2,37 +2,32 @@ import {
   CreateTenantCommand,
   GetTenantCommand,
   PutConfigurationSetSendingOptionsCommand,
-  SESv2Client,
   UpdateReputationEntityCustomerManagedStatusCommand,
 } from '@aws-sdk/client-sesv2';
-import { mockClient } from 'aws-sdk-client-mock';
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testTime } from '../../../../test/clock.js';
+import { addOrganizations } from '../../../../test/seed.js';
+import { stubbedSes } from '../../../../test/ses-stub.js';
 import { createD1TenantStore } from '../tenants/d1-tenant-store.js';
 import { provisionSesTenant } from '../tenants/provision.js';
 import { createD1ReputationGuardStore } from './d1-guard-store.js';
 import { evaluateReputationGuard } from './evaluate.js';
-import { insertSentEmails } from './fixtures/recipients.js';
+import { insertComplainedDay } from './fixtures/recipients.js';
 import { liftSendingPause } from './lift.js';
 import { parseReputationGuardSettings } from './settings.js';
 
 const DAY = 86_400_000;
 const ORG = 'guard-tenant-org';
 const TENANT_ARN = `arn:aws:ses:eu-west-1:123456789012:tenant/${ORG}/t-9`;
-const credentials = { accessKeyId: 'AKIDKURATCHITEST', secretAccessKey: 'kuratchi-test-secret' };
 const settings = parseReputationGuardSettings({ minRecipients: 20, minEvidence: { bounce: 1, complaint: 1 } });
 
 beforeAll(async () => {
-  await env.ADMIN_DB.prepare(
-    `INSERT INTO organizations (id, name, database_binding, database_kind, created_at) VALUES (?, 'T', 'ORG_DB_ACME', 'd1', 0)`,
-  )
-    .bind(ORG)
-    .run();
+  await addOrganizations([{ id: ORG, name: 'T', binding: 'ORG_DB_ACME' }]);
   // Its own configuration set too: the tenant replaces the configuration set's pause.
   await createD1ReputationGuardStore(env.ADMIN_DB).setConfigurationSet(ORG, 'guard-tenant-set');
-  const ses = new SESv2Client({ region: 'eu-west-1', credentials });
-  mockClient(ses).on(CreateTenantCommand).resolves({ TenantArn: TENANT_ARN, SendingStatus: 'ENABLED' });
+  const { ses, mock } = stubbedSes();
+  mock.on(CreateTenantCommand).resolves({ TenantArn: TENANT_ARN, SendingStatus: 'ENABLED' });
   await provisionSesTenant({
     adminDb: env.ADMIN_DB,
     ses,
@@ -45,14 +40,13 @@ beforeAll(async () => {
 describe('the guard on an organisation with an SES tenant', () => {
   it("pauses by setting the tenant's customer-managed status DISABLED, lifts with REINSTATED, and leaves the configuration set alone", async () => {
     const now = testTime(2000 * DAY);
-    const ses = new SESv2Client({ region: 'eu-west-1', credentials });
-    const mock = mockClient(ses);
+    const { ses, mock } = stubbedSes();
     mock.on(UpdateReputationEntityCustomerManagedStatusCommand).resolves({});
     mock
       .on(GetTenantCommand)
       .resolvesOnce({ Tenant: { TenantArn: TENANT_ARN, SendingStatus: 'DISABLED' } })
       .resolves({ Tenant: { TenantArn: TENANT_ARN, SendingStatus: 'REINSTATED' } });
-    await insertSentEmails(env.ORG_DB_ACME, [{ sentAt: now.getTime() - DAY, recipients: 40, complained: 1 }]);
+    await insertComplainedDay(env.ORG_DB_ACME, now);
 
     const paused = await evaluateReputationGuard({
       adminDb: env.ADMIN_DB,

@@ -154,6 +154,7 @@ describe('consumeSesEventBatch and organisations on Durable Objects', () => {
       applied: 2,
       duplicates: 0,
       orphaned: 0,
+      expired: 0,
       more: false,
     });
     expect(await held()).toEqual([]);

@@ -1,6 +1,7 @@
 import type { DeadLetterReason, DeadLetterStore, ParkReason } from './ports.js';
 import { recordRouted, type EventSinkPorts } from './record.js';
 import { parseSesEvent } from '../ses-events/ses-event.js';
+import { countExpired } from './ingestion-figures.js';
 
 /**
  * Options of {@link replayDeadLetters}: one page of the dead-letter table.
@@ -19,10 +20,11 @@ export interface ReplayDeadLettersOptions {
 
 /**
  * What replaying one dead letter came to: `applied` or `duplicate` (recorded: it left the
- * table), or why it still cannot be applied (it stays, with that reason).
+ * table), `expired` (older than its organisation's retention: it left the table, never recorded,
+ * counted as the live path counts it), or why it still cannot be applied (it stays, with that reason).
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html (the route maps its MessageId)
  */
-export type ReplayOutcome = 'applied' | 'duplicate' | ParkReason;
+export type ReplayOutcome = 'applied' | 'duplicate' | 'expired' | ParkReason;
 
 /**
  * One page of a replay.
@@ -36,7 +38,8 @@ export interface ReplayReport {
 
 /**
  * Replays one page of dead letters through the same path as live events: the route is the
- * only route, recording is idempotent by SNS MessageId. What is recorded leaves the table; what
+ * only route, recording is idempotent by SNS MessageId, an event older than its organisation's
+ * retention at `now` is `expired` (`recordRouted`). What is recorded or expired leaves the table; what
  * still cannot be applied stays with the reason found now, so a replay never loses anything and
  * replaying twice changes nothing more. Call again with `after: next` until `next` is null.
  * @throws database errors (nothing is lost: replay again).
@@ -55,13 +58,16 @@ export async function replayDeadLetters(
     ...(options.sesMessageId ? { sesMessageId: options.sesMessageId } : {}),
   });
   const replayed: ReplayReport['replayed'] = [];
+  const expired: string[] = [];
   for (const letter of page) {
     const route = await ports.adminStore.findMessageRoute(letter.sesMessageId);
     const outcome: ReplayOutcome = route
       ? await recordRouted(at, route, letter, parseSesEvent(letter.message))
       : 'no-route';
-    if (outcome === 'applied' || outcome === 'duplicate') await deadLetters.delete(letter.snsMessageId);
-    else await deadLetters.noteReplayAttempt(letter.snsMessageId, outcome, options.now.getTime());
+    if (outcome === 'applied' || outcome === 'duplicate' || outcome === 'expired') {
+      await deadLetters.delete(letter.snsMessageId);
+      if (outcome === 'expired') expired.push(route!.organizationId);
+    } else await deadLetters.noteReplayAttempt(letter.snsMessageId, outcome, options.now.getTime());
     replayed.push({
       snsMessageId: letter.snsMessageId,
       sesMessageId: letter.sesMessageId,
@@ -69,5 +75,6 @@ export async function replayDeadLetters(
       outcome,
     });
   }
+  await countExpired(ports.adminStore, expired, options.now.getTime(), 'dead-letter-replay');
   return { replayed, next: page.length === options.limit ? page[page.length - 1]!.snsMessageId : null };
 }

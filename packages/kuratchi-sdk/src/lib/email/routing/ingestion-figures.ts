@@ -1,4 +1,4 @@
-import type { CountReceipt, IngestionFigures, IngestionStats } from './ports.js';
+import type { AdminStore, CountReceipt, IngestionFigures, IngestionStats } from './ports.js';
 import { lagBucket } from '../shared/lag-histogram.js';
 
 /**
@@ -44,6 +44,30 @@ export function countOutcome(
   for (const scope of scopes) {
     addCount(scope.counts, `outcome:${outcome}`);
     if (lagMs !== undefined) scope.lagsMs.push(lagMs);
+  }
+}
+
+/**
+ * Writes the `expired` outcomes of a path that records outside a webhook answer or a queue batch
+ * (the park's sweep and drains, a dead letter's replay): `outcome:expired` for the deployment and
+ * for each event's organisation (one entry per event in `organizationIds`), as the live path
+ * counts them, in one D1 batch at `at`; none: no round trip. A failure is logged under `msg`,
+ * never thrown: the events have left the park already, and nothing is recorded to undo.
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+ */
+export async function countExpired(
+  store: Pick<AdminStore, 'recordIngestionStats'>,
+  organizationIds: readonly string[],
+  at: number,
+  msg: string,
+): Promise<void> {
+  if (!organizationIds.length) return;
+  const tally = createIngestionTally();
+  for (const organizationId of organizationIds) countOutcome(tally, 'expired', organizationId);
+  try {
+    await store.recordIngestionStats({ ...tally, at });
+  } catch (error) {
+    console.error(JSON.stringify({ msg, outcome: 'counting-failed', error: String(error) }));
   }
 }
 

@@ -78,6 +78,7 @@ describe('direct mode while an organisation moves', () => {
       applied: 0,
       duplicates: 0,
       orphaned: 0,
+      expired: 0,
       more: false,
     });
     expect(await org.parkedRows()).toHaveLength(2);
@@ -87,6 +88,7 @@ describe('direct mode while an organisation moves', () => {
       applied: 1,
       duplicates: 0,
       orphaned: 0,
+      expired: 0,
       more: true,
     });
     expect(await drainParkedEvents(ports(), { organizationId: org.organizationId, now: NOW, limit: 1 })).toMatchObject({

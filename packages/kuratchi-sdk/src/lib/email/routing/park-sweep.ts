@@ -1,6 +1,7 @@
 import { parkLimits, type ParkLimits } from './park-policy.js';
 import { applyParkedEvent, type EventSinkPorts } from './record.js';
 import type { DeadLetterStore } from './ports.js';
+import { countExpired } from './ingestion-figures.js';
 
 /**
  * Options of {@link sweepParkedEvents}.
@@ -31,6 +32,11 @@ export interface SweepReport {
   applied: number;
   duplicates: number;
   orphaned: number;
+  /**
+   * Waiting events older than their organisation's retention by now (`recordRouted`): out of
+   * the park, never recorded, counted `outcome:expired` as the live path counts them.
+   */
+  expired: number;
   /** Parked events older than the time to live, moved to the dead-letter table with their reason. */
   deadLettered: number;
   /** Dead letters past their time, dropped and counted in the tally. */
@@ -147,14 +153,18 @@ async function applyRoutable(
   page: { now: Date; limit: number; organizationId?: string },
 ): Promise<Omit<SweepReport, 'deadLettered' | 'dropped' | 'more'> & { taken: number }> {
   const at: EventSinkPorts = { ...ports, now: () => page.now };
-  const report = { applied: 0, duplicates: 0, orphaned: 0, taken: 0 };
+  const report = { applied: 0, duplicates: 0, orphaned: 0, expired: 0, taken: 0 };
+  const expired: string[] = [];
   for (const parked of await ports.adminStore.listRoutableParkedEvents(page.limit, page.organizationId)) {
     report.taken++;
     const outcome = await applyParkedEvent(at, parked.route, parked);
     if (outcome === 'applied') report.applied++;
     else if (outcome === 'duplicate') report.duplicates++;
     else if (outcome === 'orphaned') report.orphaned++;
+    else if (outcome === 'expired') expired.push(parked.route.organizationId);
     // `waiting`: its organisation started moving again meanwhile; parked as `org-moving`.
   }
+  report.expired = expired.length;
+  await countExpired(ports.adminStore, expired, page.now.getTime(), 'park-sweep');
   return report;
 }

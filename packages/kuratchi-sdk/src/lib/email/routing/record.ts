@@ -14,6 +14,7 @@ import type {
   RetentionLookup,
 } from './ports.js';
 import { expiredByRetention } from './retention-gate.js';
+import { countExpired } from './ingestion-figures.js';
 import { effectsOf, suppressionsOf } from '../ses-events/apply.js';
 import { classifyEngagement } from '../ses-events/engagement.js';
 import { rawBotVerdict } from '../ses-events/ses-bot-verdict.js';
@@ -126,9 +127,6 @@ export async function recordSesEvent(
   if (found) {
     const { counted, ...route } = found;
     if (counted && countIfRouted) countIfRouted.receipt = counted;
-    const gated = { event, source: provenance.source, organizationId: route.organizationId };
-    const [expired] = await expiredByRetention(ports.retention, [gated], new Date(toPark.parkedAt));
-    if (expired) return { outcome: 'expired', organizationId: route.organizationId };
     return recordOrPark(ports, route, toPark, event);
   }
   const [expired] = await expiredByRetention(
@@ -160,16 +158,21 @@ export async function applyParkedEvents(ports: EventSinkPorts, sesMessageId: str
   const route = await ports.adminStore.findMessageRoute(sesMessageId);
   if (!route) return 0;
   let applied = 0;
+  const expired: string[] = [];
   for (const parked of await ports.adminStore.listParkedEvents(sesMessageId, maxParked(ports))) {
-    if ((await applyParkedEvent(ports, route, parked)) === 'applied') applied++;
+    const outcome = await applyParkedEvent(ports, route, parked);
+    if (outcome === 'applied') applied++;
+    else if (outcome === 'expired') expired.push(route.organizationId);
   }
+  await countExpired(ports.adminStore, expired, nowMs(ports), 'park-drain');
   return applied;
 }
 
 /**
  * Applies one event that is in the park, by its route: once recorded (or
- * found recorded) it leaves the park; otherwise it stays, marked orphaned, or `waiting` (marked
- * `org-moving`) while its organisation is being moved.
+ * found recorded), or `expired` by now (`recordRouted`: never recorded), it leaves the park;
+ * otherwise it stays, marked orphaned, or `waiting` (marked `org-moving`) while its organisation
+ * is being moved. The caller counts an `expired` one (`countExpired`, or its own figures).
  * @internal shared by the sink, the sweep, the drain after a move and the queue consumer.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  */
@@ -178,9 +181,9 @@ export async function applyParkedEvent(
   route: MessageRoute,
   toPark: ParkedEvent,
   event: SesEvent = parseSesEvent(toPark.message),
-): Promise<'applied' | 'duplicate' | 'orphaned' | 'waiting'> {
+): Promise<'applied' | 'duplicate' | 'orphaned' | 'waiting' | 'expired'> {
   const outcome = await recordRouted(ports, route, toPark, event);
-  if (outcome === 'applied' || outcome === 'duplicate') {
+  if (outcome === 'applied' || outcome === 'duplicate' || outcome === 'expired') {
     await ports.adminStore.deleteParkedEvent(toPark.snsMessageId);
     return outcome;
   }
@@ -189,9 +192,12 @@ export async function applyParkedEvent(
 }
 
 /**
- * Records an event in the email row its route names. `email-missing` also covers an
- * organisation that does not exist (any more); `org-moving` means nothing was recorded because
- * the organisation is being moved (its database is refused until the move ends).
+ * Records an event in the email row its route names, unless it is older than its
+ * organisation's retention at `ports.now` (`expired`, by `expiredByRetention`: nothing recorded;
+ * no query for a recent event): the one gate of every path that records a routed event one at a
+ * time (the sink, the park's sweep and drains, a dead letter's replay). `email-missing` also
+ * covers an organisation that does not exist (any more); `org-moving` means nothing was recorded
+ * because the organisation is being moved (its database is refused until the move ends).
  * @internal
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  */
@@ -200,7 +206,10 @@ export async function recordRouted(
   route: MessageRoute,
   origin: EventOrigin,
   event: SesEvent,
-): Promise<RecordEventOutcome | 'org-moving'> {
+): Promise<RecordEventOutcome | 'org-moving' | 'expired'> {
+  const gated = { event, source: origin.source, organizationId: route.organizationId };
+  const [expired] = await expiredByRetention(ports.retention, [gated], new Date(nowMs(ports)));
+  if (expired) return 'expired';
   let store;
   try {
     store = await ports.resolveOrgEmailStore(route.organizationId);
@@ -260,7 +269,7 @@ async function recordOrPark(
 ): Promise<SinkResult> {
   const organizationId = route.organizationId;
   const outcome = await recordRouted(ports, route, toPark, event);
-  if (outcome === 'applied' || outcome === 'duplicate') return { outcome, organizationId };
+  if (outcome === 'applied' || outcome === 'duplicate' || outcome === 'expired') return { outcome, organizationId };
   const reason: ParkReason = outcome;
   const parked = await ports.adminStore.parkEvent({ ...toPark, reason }, maxParked(ports));
   return { outcome: parked === 'dead-lettered' ? 'dead-lettered' : parkedOutcome(reason), organizationId };

@@ -4,19 +4,19 @@ import {
   DeleteTenantCommand,
   GetTenantCommand,
   PutTenantSuppressionAttributesCommand,
-  SESv2Client,
   UpdateReputationEntityCustomerManagedStatusCommand,
 } from '@aws-sdk/client-sesv2';
-import { mockClient } from 'aws-sdk-client-mock';
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { testTime } from '../../../../test/clock.js';
+import { addOrganizations } from '../../../../test/seed.js';
+import { stubbedSes } from '../../../../test/ses-stub.js';
+import { held } from '../../../../test/held.js';
 import { TENANT_RETRY_BASE_MS } from './backoff.js';
 import { setTenantSending } from './customer-status.js';
 import { createD1TenantStore } from './d1-tenant-store.js';
 import { provisionSesTenant, removeSesTenant, retrySesTenantWork } from './provision.js';
 
-const credentials = { accessKeyId: 'AKIDKURATCHITEST', secretAccessKey: 'kuratchi-test-secret' };
 const ACCOUNT = '123456789012';
 const arnOf = (org: string) => `arn:aws:ses:eu-west-1:${ACCOUNT}:tenant/${org}/t-${org}`;
 const resources = { configurationSets: ['kuratchi-email-tracking'], identities: ['mail.example.com'] };
@@ -25,8 +25,7 @@ const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'TooMa
 
 /** A client stubbed at the SDK's send: CreateTenant and GetTenant answer as SES documents them. */
 function sesStub() {
-  const ses = new SESv2Client({ region: 'eu-west-1', credentials });
-  const mock = mockClient(ses);
+  const { ses, mock } = stubbedSes();
   mock.on(CreateTenantCommand).callsFake(({ TenantName }: { TenantName: string }) => ({
     TenantName,
     TenantArn: arnOf(TenantName),
@@ -38,12 +37,22 @@ function sesStub() {
   return { ses, mock };
 }
 
-async function addOrganization(id: string): Promise<void> {
-  await env.ADMIN_DB.prepare(
-    `INSERT INTO organizations (id, name, database_binding, database_kind, created_at) VALUES (?, ?, 'ORG_DO', 'durable-object', 0)`,
-  )
-    .bind(id, id)
-    .run();
+const addOrganization = (id: string) => addOrganizations([{ id }]);
+
+/** {@link sesStub}, and the organisation `id` with its tenant created at `now`. */
+async function provisioned(id: string, now: number) {
+  const stub = sesStub();
+  await addOrganization(id);
+  await provisionSesTenant({ adminDb: env.ADMIN_DB, ses: stub.ses, resources, organizationId: id, now: new Date(now) });
+  return stub;
+}
+
+/** {@link provisioned}, its tenant ENABLED at SES (GetTenant), its pause wished with no credentials: left to the cron. */
+async function pauseLeftToCron(id: string, now: number) {
+  const stub = await provisioned(id, now);
+  stub.mock.on(GetTenantCommand).resolves({ Tenant: { TenantArn: arnOf(id), SendingStatus: 'ENABLED' } });
+  await setTenantSending({ adminDb: env.ADMIN_DB, ses: null, organizationId: id, enabled: false, now });
+  return stub;
 }
 
 describe("an organisation's SES tenant", () => {
@@ -172,9 +181,7 @@ describe("an organisation's SES tenant", () => {
 
   it('is deleted when its organisation is removed (DeleteTenant; a tenant already gone counts as deleted)', async () => {
     const now = testTime(0);
-    const { ses, mock } = sesStub();
-    await addOrganization('tn-gone');
-    await provisionSesTenant({ adminDb: env.ADMIN_DB, ses, resources, organizationId: 'tn-gone', now });
+    const { ses, mock } = await provisioned('tn-gone', now.getTime());
     await env.ADMIN_DB.prepare(`DELETE FROM organizations WHERE id = 'tn-gone'`).run();
     mock
       .on(DeleteTenantCommand)
@@ -207,9 +214,7 @@ describe("an organisation's SES tenant", () => {
 describe("the guard's customer-managed status of a tenant", () => {
   it('DISABLED on a pause, REINSTATED on a lift, then the sending status SES reports (GetTenant)', async () => {
     const now = testTime(0).getTime();
-    const { ses, mock } = sesStub();
-    await addOrganization('tn-guard');
-    await provisionSesTenant({ adminDb: env.ADMIN_DB, ses, resources, organizationId: 'tn-guard', now: new Date(now) });
+    const { ses, mock } = await provisioned('tn-guard', now);
     mock
       .on(GetTenantCommand)
       .resolvesOnce({ Tenant: { TenantName: 'tn-guard', TenantArn: arnOf('tn-guard'), SendingStatus: 'DISABLED' } })
@@ -235,17 +240,12 @@ describe("the guard's customer-managed status of a tenant", () => {
 
   it('a lift made while the cron still sets the pause at SES is set again, whichever call lands last', async () => {
     const now = testTime(0).getTime();
-    const { ses, mock } = sesStub();
-    await addOrganization('tn-race');
-    await provisionSesTenant({ adminDb: env.ADMIN_DB, ses, resources, organizationId: 'tn-race', now: new Date(now) });
-    mock.on(GetTenantCommand).resolves({ Tenant: { TenantArn: arnOf('tn-race'), SendingStatus: 'ENABLED' } });
-    // The pause is left to the cron (no credentials), whose DISABLED reaches SES only once released.
-    await setTenantSending({ adminDb: env.ADMIN_DB, ses: null, organizationId: 'tn-race', enabled: false, now });
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
+    const { ses, mock } = await pauseLeftToCron('tn-race', now);
+    // The cron's DISABLED reaches SES only once released.
+    const { promise: pause, release } = held();
     const atSes: string[] = [];
     mock.on(UpdateReputationEntityCustomerManagedStatusCommand).callsFake(async ({ SendingStatus }) => {
-      if (SendingStatus === 'DISABLED' && !atSes.includes('DISABLED')) await held;
+      if (SendingStatus === 'DISABLED' && !atSes.includes('DISABLED')) await pause;
       atSes.push(SendingStatus as string);
       return {};
     });
@@ -267,22 +267,12 @@ describe("the guard's customer-managed status of a tenant", () => {
 
   it("a lift whose call ends after the cron's later-landing pause is recorded is set again too", async () => {
     const now = testTime(0).getTime();
-    const { ses, mock } = sesStub();
-    await addOrganization('tn-race-2');
-    await provisionSesTenant({
-      adminDb: env.ADMIN_DB,
-      ses,
-      resources,
-      organizationId: 'tn-race-2',
-      now: new Date(now),
-    });
+    const { ses, mock } = await provisioned('tn-race-2', now);
     await setTenantSending({ adminDb: env.ADMIN_DB, ses: null, organizationId: 'tn-race-2', enabled: false, now });
     // SES takes the lift's REINSTATED first, then the cron's DISABLED; the cron records its call
     // before the lift records its own (the lift's GetTenant is held until then).
-    let releasePause!: () => void;
-    let releaseLift!: () => void;
-    const pauseHeld = new Promise<void>((resolve) => (releasePause = resolve));
-    const liftHeld = new Promise<void>((resolve) => (releaseLift = resolve));
+    const { promise: pauseHeld, release: releasePause } = held();
+    const { promise: liftHeld, release: releaseLift } = held();
     const atSes: string[] = [];
     mock.on(UpdateReputationEntityCustomerManagedStatusCommand).callsFake(async ({ SendingStatus }) => {
       if (SendingStatus === 'DISABLED' && !atSes.includes('DISABLED')) await pauseHeld;
@@ -310,24 +300,13 @@ describe("the guard's customer-managed status of a tenant", () => {
 
   it("a pause whose call fails after reaching SES, while a lift completed, is followed by the lift's status again", async () => {
     const now = testTime(0).getTime();
-    const { ses, mock } = sesStub();
-    await addOrganization('tn-race-3');
-    await provisionSesTenant({
-      adminDb: env.ADMIN_DB,
-      ses,
-      resources,
-      organizationId: 'tn-race-3',
-      now: new Date(now),
-    });
-    mock.on(GetTenantCommand).resolves({ Tenant: { TenantArn: arnOf('tn-race-3'), SendingStatus: 'ENABLED' } });
-    await setTenantSending({ adminDb: env.ADMIN_DB, ses: null, organizationId: 'tn-race-3', enabled: false, now });
+    const { ses, mock } = await pauseLeftToCron('tn-race-3', now);
     // The cron's DISABLED is held while the lift completes, then lands at SES and times out.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
+    const { promise: pause, release } = held();
     const atSes: string[] = [];
     mock.on(UpdateReputationEntityCustomerManagedStatusCommand).callsFake(async ({ SendingStatus }) => {
       if (SendingStatus === 'DISABLED' && !atSes.includes('DISABLED')) {
-        await held;
+        await pause;
         atSes.push('DISABLED');
         throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
       }
