@@ -10,7 +10,8 @@
 //   POST /seed { organizations: [id], now }  each organisation's sent emails, generated in one RPC per organisation
 //   POST /run { now, limit }                 one cron invocation's share: { ms, admin, org, organizations, last, states }
 //   POST /rows { now, perDay }               rows read by one evaluation of an organisation of `perDay` recipients a day:
-//                                            { rows, rawRows } (the guard's batch; today's raw count before the rollups)
+//                                            { rows, perStatement, rawRows } (the guard's batch, in all and per
+//                                            statement; the raw count before the rollups)
 import { openOrgDatabase } from 'kuratchi-sdk/internal/d1';
 import { parseReputationGuardSettings, reputationReport, runReputationGuardSlice } from 'kuratchi-sdk/internal/guard';
 import { countingD1 } from './counting-d1.mjs';
@@ -143,11 +144,14 @@ async function rowsRead(env, now, perDay) {
       .bind(total, now),
   ]);
   let rows = 0;
+  /** Rows read by each statement of the guard's batch, in order (the report's statements). */
+  let perStatement = [];
   const counted = new Proxy(db, {
     get(target, property) {
       if (property === 'batch')
         return async (statements) => {
           const results = await target.batch(statements);
+          perStatement = results.map((r) => r.meta.rows_read ?? 0);
           for (const r of results) rows += r.meta.rows_read ?? 0;
           return results;
         };
@@ -168,5 +172,5 @@ async function rowsRead(env, now, perDay) {
       )
       .bind(from, now),
   ]);
-  return { rows, rawRows: raw.meta.rows_read };
+  return { rows, perStatement, rawRows: raw.meta.rows_read };
 }

@@ -155,7 +155,11 @@ try {
     volumes.push({ perDay, ...(await call('/rows', { now: NOW, perDay })) });
   console.log(
     `• rows read per evaluation: ${volumes
-      .map((v) => `${v.perDay.toLocaleString('en')} recipients a day: ${v.rows} (the raw count: ${v.rawRows})`)
+      .map(
+        (v) =>
+          `${v.perDay.toLocaleString('en')} recipients a day: ${v.rows} [per statement: ${v.perStatement.join(' + ')}] ` +
+          `(the raw count: ${v.rawRows})`,
+      )
       .join('; ')}`,
   );
 

@@ -50,7 +50,7 @@ const counts = async (db: D1Database, range: { from: number; countFrom: number; 
 
 const clear = (db: D1Database) =>
   db.batch(
-    ['email_reputation_marks', 'email_rollups', 'email_recipients', 'emails'].map((t) =>
+    ['email_reputation_marks', 'email_guard_rollups', 'email_rollups', 'email_recipients', 'emails'].map((t) =>
       db.prepare(`DELETE FROM ${t}`),
     ),
   );
