@@ -138,7 +138,8 @@ export async function countOrgTables(db: D1Database): Promise<Record<string, num
 /**
  * Deletes every row of every org table of `db`, children first, in one batch: a target emptied
  * before a copy, or after an abandoned one. The guard's `since` (0019) goes first, so that deleting
- * the marks counts nothing, and comes back as an empty database's (0: every bucket exact).
+ * the marks counts nothing (without it nothing is counted, and the guard reads as before 0019,
+ * until a copy brings the source's).
  */
 export async function clearOrgTables(db: D1Database): Promise<void> {
   const since = 'email_guard_rollups_since';
@@ -148,7 +149,6 @@ export async function clearOrgTables(db: D1Database): Promise<void> {
       .reverse()
       .filter((t) => t.name !== since)
       .map((t) => db.prepare(`DELETE FROM ${t.name}`)),
-    db.prepare(`INSERT INTO ${since} (id, since) VALUES (1, 0)`),
   ]);
 }
 
