@@ -1,6 +1,6 @@
 -- The reputation guard's counts by hour and of addresses, so that one evaluation reads rows in
 -- proportion to the days and hours of its window, not to the organisation's volume or bounces
--- (decision: docs/decisions/2026-12-07-guard-hourly-rollups.md).
+-- (decision: docs/decisions/2026-12-07-guard-reads-rollups.md).
 --
 -- `email_guard_rollups`: one row per (metric, span, start) with its count; `span` is the bucket's
 -- length in ms (3,600,000: a UTC hour; 86,400,000: a UTC day), `start` its first ms. Metrics:

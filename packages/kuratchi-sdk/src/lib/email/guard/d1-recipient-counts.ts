@@ -190,8 +190,7 @@ function addressesSql(kind: ReputationMarkKind, range: { from: number; countFrom
  * whole UTC days and from the hourly ones (0019) for the hours of the window's first and last day,
  * raw rows for the rest of an hour; the addresses from the buckets of their latest mark (0019), or
  * after a lift from the marks of 0016 since it, which outlive the emails' retention (decision
- * records docs/decisions/2026-12-07-guard-reads-rollups.md and
- * docs/decisions/2026-12-07-guard-hourly-rollups.md). While a backfill is unfinished, or the hourly
+ * record docs/decisions/2026-12-07-guard-reads-rollups.md). While a backfill is unfinished, or the hourly
  * buckets do not reach back to the window's start, that part is counted as before. One query: the
  * statement, to run alone or in a batch; {@link recipientCountsOf} reads its one row.
  * @see https://docs.aws.amazon.com/ses/latest/dg/reputationdashboard-metrics.html
