@@ -1,7 +1,13 @@
 import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
 import { notCanarySql } from '../shared/canary-sql.js';
 import { REPUTATION_MARK_SQL, type ReputationMarkKind } from '../shared/reputation-marks-sql.js';
-import { GUARD_ROLLUPS_SINCE_SQL, guardMetric, guardRollupSumSql, HOUR_MS } from '../shared/guard-rollups-sql.js';
+import {
+  GUARD_ROLLUPS_SINCE_SQL,
+  guardMetric,
+  guardRollupSumSql,
+  HOUR_MS,
+  HOURS_SINCE_SQL,
+} from '../shared/guard-rollups-sql.js';
 import type { RecipientCounts } from './verdict.js';
 
 const DAY_MS = 86_400_000;
@@ -20,12 +26,12 @@ export interface RecipientDay {
 
 /** Bound values of a statement, named `?1`… in the order they are added. */
 class Params {
-  readonly values: number[];
+  readonly values: Array<number | string>;
   constructor(first: number[]) {
     this.values = [...first];
   }
   /** `value` bound, as SQL. */
-  p(value: number): string {
+  p(value: number | string): string {
     return `?${this.values.push(value)}`;
   }
 }
@@ -35,17 +41,25 @@ const raw = (from: string, to: string) =>
   `(SELECT count(*) FROM email_recipients r JOIN emails e ON e.id = r.email_id
     WHERE r.sent_at >= ${from} AND r.sent_at < ${to} AND e.${NOT_CANARY})`;
 
-/** The rollup `recipients_sent` of UTC day `day` (SQL), 0 without a row. */
+/** The rollup `recipients_sent` of UTC day `day` (SQL): the sum of its keys (hours, or '' before 0019). */
 const dayRollup = (day: string) =>
-  `coalesce((SELECT count FROM email_rollups WHERE day = ${day} AND metric = 'recipients_sent' AND key = ''), 0)`;
+  `(SELECT coalesce(sum(count), 0) FROM email_rollups WHERE day = ${day} AND metric = 'recipients_sent')`;
 
-/** The rollup `recipients_sent` of the UTC days `[first, end)` (SQL), one primary-key lookup a day. */
+/** The rollup `recipients_sent` of the UTC days `[first, end)` (SQL), one primary-key range a day. */
 const daysRollup = (first: string, end: string) =>
   `(WITH RECURSIVE d(day) AS (SELECT ${first} WHERE ${first} < ${end} UNION ALL SELECT day + 1 FROM d WHERE day + 1 < ${end})
-    SELECT coalesce(sum(x.count), 0) FROM d JOIN email_rollups x ON x.day = d.day AND x.metric = 'recipients_sent' AND x.key = '')`;
+    SELECT coalesce(sum(x.count), 0) FROM d JOIN email_rollups x ON x.day = d.day AND x.metric = 'recipients_sent')`;
 
-/** The hourly `recipients_sent` of the hours starting in `[from, to)` (SQL). */
-const hoursRollup = (from: string, to: string) => guardRollupSumSql(guardMetric.recipientsSent, HOUR_MS, from, to);
+/**
+ * The rollup `recipients_sent` of the hours `[from, to)` of one UTC day (epoch ms; `to` at most the
+ * day's end), from its keys by hour (org migration 0019).
+ */
+function hoursRollup(from: number, to: number, q: Params): string {
+  const day = Math.floor(from / DAY_MS);
+  const hour = (at: number) => String((at - day * DAY_MS) / HOUR_MS).padStart(2, '0');
+  return `(SELECT coalesce(sum(count), 0) FROM email_rollups WHERE day = ${q.p(day)} AND metric = 'recipients_sent'
+    AND key >= ${q.p(hour(from))} AND key < ${q.p(hour(to))})`;
+}
 
 /**
  * Recipients sent to in `[a, end)`, `a` inside the bucket `[start, end)` whose rollup is `rollup`
@@ -63,8 +77,8 @@ const partialSql = (a: string, start: string, end: string, rollup: string) =>
                   WHERE r.sent_at >= ${a} AND r.sent_at < ${end} AND e.${NOT_CANARY})))`;
 
 /**
- * Recipients sent to in `[a, b)` from the daily rollups (as before 0019, while the hourly buckets
- * of `a` are not kept): the whole UTC days inside from the rollups, the first day's part from raw
+ * Recipients sent to in `[a, b)` from the days of the rollups (as before 0019, while the hour keys
+ * of `a`'s hour are not kept): the whole UTC days inside from the rollups, the first day's part from raw
  * rows ({@link partialSql}), the last day's as its rollup less the raw rows sent at or after `b`
  * (none but in a test: `b` is now). Both in one UTC day: raw rows only.
  */
@@ -82,7 +96,7 @@ function dailyRecipientsSql(a: number, b: number, q: Params): string {
 }
 
 /**
- * The same from the hourly buckets (org migration 0019) where days do not fit: the part of `a`'s
+ * The same from the rollups' hour keys (org migration 0019) where days do not fit: the part of `a`'s
  * hour from raw rows ({@link partialSql}), the rest of its UTC day by hour, the whole days from the
  * daily rollups, the last day (or, `a` on `b`'s day, the last hour) as its rollup less the raw rows
  * sent at or after `b`. Both in one hour: raw rows only. Rows read: days and hours, and the raw
@@ -94,18 +108,16 @@ function hourlyRecipientsSql(a: number, b: number, q: Params): string {
   if (a >= b || aHour === bHour) return raw(q.p(a), q.p(b));
   const parts: string[] = [];
   const next = a === aHour ? a : aHour + HOUR_MS;
-  if (a !== aHour) {
-    const rollup = `(SELECT coalesce(sum(count), 0) FROM email_guard_rollups WHERE metric = '${guardMetric.recipientsSent}' AND span = ${HOUR_MS} AND start = ${q.p(aHour)})`;
-    parts.push(partialSql(q.p(a), q.p(aHour), q.p(next), rollup));
-  }
+  if (a !== aHour) parts.push(partialSql(q.p(a), q.p(aHour), q.p(next), hoursRollup(aHour, next, q)));
   const bDay = Math.floor(b / DAY_MS) * DAY_MS;
   if (next >= bDay) {
-    parts.push(hoursRollup(q.p(next), q.p(bHour)));
+    if (next < bHour) parts.push(hoursRollup(next, bHour, q));
     if (b !== bHour)
-      parts.push(`max(0, ${hoursRollup(q.p(bHour), q.p(bHour + 1))} - ${raw(q.p(b), q.p(bHour + HOUR_MS))})`);
+      parts.push(`max(0, ${hoursRollup(bHour, bHour + HOUR_MS, q)} - ${raw(q.p(b), q.p(bHour + HOUR_MS))})`);
   } else {
     const nextDay = Math.ceil(next / DAY_MS) * DAY_MS;
-    parts.push(hoursRollup(q.p(next), q.p(nextDay)), daysRollup(q.p(nextDay / DAY_MS), q.p(bDay / DAY_MS)));
+    if (next < nextDay) parts.push(hoursRollup(next, nextDay, q));
+    parts.push(daysRollup(q.p(nextDay / DAY_MS), q.p(bDay / DAY_MS)));
     if (b !== bDay) parts.push(`max(0, ${dayRollup(q.p(bDay / DAY_MS))} - ${raw(q.p(b), q.p(bDay + DAY_MS))})`);
   }
   return parts.join(' + ');
@@ -113,13 +125,13 @@ function hourlyRecipientsSql(a: number, b: number, q: Params): string {
 
 /**
  * Recipients sent to in `[countFrom, to)` (SQL): from raw rows while the rollup backfill is
- * unfinished; from the hourly buckets once they are kept from the hour of `countFrom` on; from the
+ * unfinished; from the hour keys once they are kept from the hour of `countFrom` on; from the
  * daily rollups before that (an organisation that had emails before 0019, for a window).
  */
 function recipientsSql(range: { countFrom: number; to: number }, q: Params): string {
   const { countFrom: a, to: b } = range;
   return `CASE WHEN EXISTS (SELECT 1 FROM email_rollups_backfill) THEN ${raw('?2', '?3')}
-    WHEN ${q.p(Math.floor(a / HOUR_MS) * HOUR_MS)} >= ${GUARD_ROLLUPS_SINCE_SQL} THEN ${hourlyRecipientsSql(a, b, q)}
+    WHEN ${q.p(Math.floor(a / HOUR_MS) * HOUR_MS)} >= ${HOURS_SINCE_SQL} THEN ${hourlyRecipientsSql(a, b, q)}
     ELSE ${dailyRecipientsSql(a, b, q)} END`;
 }
 
@@ -187,11 +199,11 @@ function addressesSql(kind: ReputationMarkKind, range: { from: number; countFrom
  * counted before a lift does not count again after it. Canaries are left out.
  *
  * The recipients are read from the daily rollups (`recipients_sent`, org migration 0011) for the
- * whole UTC days and from the hourly ones (0019) for the hours of the window's first and last day,
+ * whole UTC days and from their hour keys (0019) for the hours of the window's first and last day,
  * raw rows for the rest of an hour; the addresses from the buckets of their latest mark (0019), or
  * after a lift from the marks of 0016 since it, which outlive the emails' retention (decision
- * record docs/decisions/2026-12-07-guard-reads-rollups.md). While a backfill is unfinished, or the hourly
- * buckets do not reach back to the window's start, that part is counted as before. One query: the
+ * record docs/decisions/2026-12-07-guard-reads-rollups.md). While a backfill is unfinished, or the
+ * hour keys and buckets do not reach back to the window's start, that part is counted as before. One query: the
  * statement, to run alone or in a batch; {@link recipientCountsOf} reads its one row.
  * @see https://docs.aws.amazon.com/ses/latest/dg/reputationdashboard-metrics.html
  */
@@ -214,7 +226,8 @@ export function recipientCountsOf(row: Partial<RecipientCounts> | undefined): Re
  * The trend of `[from, to)` by UTC day (every day the window touches, whole, oldest first, empty
  * days included): recipients sent to (the rollup `recipients_sent`), and distinct addresses of
  * them that bounced permanently or complained (the buckets `bounced_days`, `complained_days` of
- * org migration 0019; the marks for the days before those are kept). Costs a row a day.
+ * org migration 0019; the marks for the days before those are kept). Costs a row a day, and a
+ * row an hour of the day's recipients.
  * The statement, and {@link recipientDays} to read its rows.
  * @see https://docs.aws.amazon.com/ses/latest/dg/reputationdashboard-metrics.html
  */
@@ -233,10 +246,9 @@ export function recipientCountsByDayStatement(db: D1Database, from: number, to: 
        g AS (SELECT start / ${DAY_MS} AS day, ${bucket('bounced')} AS bounced, ${bucket('complained')} AS complained
              FROM email_guard_rollups WHERE metric IN (${metrics}) AND span = ${DAY_MS}
                AND start >= max(?3, (SELECT since FROM s)) AND start < ?4 GROUP BY 1)
-       SELECT d.day, coalesce(x.count, 0) AS recipients, coalesce(m.bounced, g.bounced, 0) AS bounced,
+       SELECT d.day, ${dayRollup('d.day')} AS recipients, coalesce(m.bounced, g.bounced, 0) AS bounced,
               coalesce(m.complained, g.complained, 0) AS complained
-       FROM d LEFT JOIN email_rollups x ON x.day = d.day AND x.metric = 'recipients_sent' AND x.key = ''
-       LEFT JOIN m ON m.day = d.day LEFT JOIN g ON g.day = d.day ORDER BY d.day`,
+       FROM d LEFT JOIN m ON m.day = d.day LEFT JOIN g ON g.day = d.day ORDER BY d.day`,
     )
     .bind(first, last, first * DAY_MS, (last + 1) * DAY_MS);
 }

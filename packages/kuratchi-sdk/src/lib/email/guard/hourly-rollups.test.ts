@@ -9,8 +9,8 @@ import { clear, counts, DAY, emailArb, MINUTE, oracle, ranges, write, type CaseE
 import { reputationReport } from './report.js';
 import { parseReputationGuardSettings } from './settings.js';
 
-// The guard's counts from the hourly buckets and the buckets of each address's latest mark (org
-// migration 0019) against the raw recount, with the window's edges mid-day and mid-hour; the
+// The guard's counts from the rollups' hour keys and the buckets of each address's latest mark
+// (org migration 0019) against the raw recount, with the window's edges mid-day and mid-hour; the
 // buckets against a recount of theirs; an organisation that had emails before 0019 (its `since`).
 
 /** Emails before now only (the buckets of the latest marks are read when no mark is after now), many near the window's edges. */
@@ -40,14 +40,15 @@ const caseArb = fc.integer({ min: 1, max: 9 }).chain((windowDays) =>
   }),
 );
 
-/** The buckets of 0019 recounted from the raw rows and the marks (non-zero ones, sorted). */
+/** The buckets of 0019 and the hour keys of `recipients_sent` recounted from the marks and the raw rows (non-zero ones, sorted). */
 async function recountedBuckets(db: D1Database): Promise<unknown[]> {
   const { results } = await db
     .prepare(
       `WITH latest AS (SELECT kind, max(sent_at) AS at FROM email_reputation_marks GROUP BY kind, address),
        days AS (SELECT DISTINCT kind, address, sent_at / ${DAY} AS day FROM email_reputation_marks)
-       SELECT 'recipients_sent' AS metric, ${HOUR_MS} AS span, r.sent_at / ${HOUR_MS} * ${HOUR_MS} AS start, count(*) AS count
-         FROM email_recipients r JOIN emails e ON e.id = r.email_id WHERE r.sent_at IS NOT NULL AND e.canary = 0 GROUP BY 3
+       SELECT 'recipients_sent' AS metric, r.sent_at / ${DAY} AS span, printf('%02d', r.sent_at / ${HOUR_MS} % 24) AS start,
+              count(*) AS count
+         FROM email_recipients r JOIN emails e ON e.id = r.email_id WHERE r.sent_at IS NOT NULL AND e.canary = 0 GROUP BY 2, 3
        UNION ALL SELECT kind || '_latest', ${HOUR_MS}, at / ${HOUR_MS} * ${HOUR_MS}, count(*) FROM latest GROUP BY 1, 3
        UNION ALL SELECT kind || '_latest', ${DAY}, at / ${DAY} * ${DAY}, count(*) FROM latest GROUP BY 1, 3
        UNION ALL SELECT kind || '_days', ${DAY}, day * ${DAY}, count(*) FROM days GROUP BY 1, 3
@@ -57,17 +58,25 @@ async function recountedBuckets(db: D1Database): Promise<unknown[]> {
   return results;
 }
 
+/** The same as kept (the rollups' day in `span`, the hour in `start`). */
 const buckets = async (db: D1Database) =>
   (
     await db
-      .prepare('SELECT metric, span, start, count FROM email_guard_rollups WHERE count <> 0 ORDER BY 1, 2, 3')
+      .prepare(
+        `SELECT metric, span, start, count FROM email_guard_rollups WHERE count <> 0
+         UNION ALL SELECT metric, day, key, count FROM email_rollups WHERE metric = 'recipients_sent' AND count <> 0
+         ORDER BY 1, 2, 3`,
+      )
       .all()
   ).results;
 
 const setSince = (db: D1Database, since: number | null) =>
   since === null
     ? db.prepare('DELETE FROM email_guard_rollups_since').run()
-    : db.prepare('INSERT OR REPLACE INTO email_guard_rollups_since (id, since) VALUES (1, ?1)').bind(since).run();
+    : db
+        .prepare('INSERT OR REPLACE INTO email_guard_rollups_since (id, since, hours_since) VALUES (1, ?1, ?1)')
+        .bind(since)
+        .run();
 
 describe.each(ORG_DATABASE_KINDS)("the guard's hourly buckets on $kind", ({ kind, db }) => {
   it('give the raw recount with the edges mid-day and mid-hour, lifts, and the same trend as the marks', async () => {
@@ -110,7 +119,16 @@ describe.each(ORG_DATABASE_KINDS)("the guard's hourly buckets on $kind", ({ kind
     // What 0019 finds: emails up to two days ago, no buckets, `since` the hour after the last.
     await write(db, now, emails(-9 * DAY, -2 * DAY, 40));
     const last = (await db.prepare('SELECT max(sent_at) AS m FROM email_recipients').first<{ m: number }>())!.m;
-    await db.prepare('DELETE FROM email_guard_rollups').run();
+    await db.batch([
+      db.prepare('DELETE FROM email_guard_rollups'),
+      // 0011 counted them under the key ''.
+      db.prepare(
+        `INSERT INTO email_rollups (day, metric, key, count)
+         SELECT day, metric, '', sum(count) FROM email_rollups WHERE metric = 'recipients_sent' AND key <> '' GROUP BY day
+         ON CONFLICT DO UPDATE SET count = count + excluded.count`,
+      ),
+      db.prepare(`DELETE FROM email_rollups WHERE metric = 'recipients_sent' AND key <> ''`),
+    ]);
     await setSince(db, (Math.floor(last / HOUR_MS) + 1) * HOUR_MS);
     // Then emails after it.
     await write(db, now, emails(-2 * DAY + HOUR_MS, -1, 30), 40);

@@ -1,7 +1,6 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import { EMAIL_COLUMNS, RECIPIENT_COLUMNS } from '../routing/columns.js';
 import { subtractRollupsStatement } from '../routing/rollups.js';
-import { subtractGuardRollupsStatement } from '../shared/guard-rollups-sql.js';
 import { countUnarchivedEvents, unarchivedTotal, UnarchivedEventsError } from './d1-unarchived-events.js';
 
 /** Most emails one reset page handles (a D1 batch of six statements, whatever the page size). */
@@ -122,9 +121,8 @@ export async function resetTrackingPage(
     : '';
   const bind = (sql: string) => (keep ? db.prepare(sql + guard).bind(ids, ids) : db.prepare(sql).bind(ids));
   const changes = await db.batch([
-    // The daily and hourly rollups lose what the rows deleted below counted (the UPDATEs move theirs).
+    // The daily rollups lose what the rows deleted below counted (the UPDATEs move theirs).
     subtractRollupsStatement(db, page, [ids], keep ? { sql: guard, params: [ids] } : undefined),
-    subtractGuardRollupsStatement(db, page, [ids], keep ? { sql: guard, params: [ids] } : undefined),
     bind(`DELETE FROM email_suppressions WHERE reason IN ('bounce', 'complaint') AND source_email_id IN (${page})`),
     // The reputation marks of those rows go with them (the UPDATE's trigger drops the others').
     bind(
@@ -136,13 +134,13 @@ export async function resetTrackingPage(
     bind(`UPDATE emails SET status = 'sent', ${EMAIL_RESET} WHERE id IN (${page})`),
     bind(`DELETE FROM email_events WHERE email_id IN (${page})`),
   ]);
-  if (keep && !changes[6]?.meta.changes) {
+  if (keep && !changes[5]?.meta.changes) {
     const counts = await countUnarchivedEvents(db, { ids: results.map((r) => r.id) });
     if (unarchivedTotal(counts) > 0) throw new UnarchivedEventsError(counts);
   }
   return {
     emails: results.length,
-    events: changes[7]?.meta.changes ?? 0,
+    events: changes[6]?.meta.changes ?? 0,
     next: results.length === limit ? results[results.length - 1]!.id : null,
   };
 }

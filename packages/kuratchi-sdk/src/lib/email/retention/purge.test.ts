@@ -168,10 +168,10 @@ describe.each(ORG_DATABASE_KINDS)('purging an organisation on $kind', ({ db, org
     const buckets = [cutoff - DAY_MS, cutoff - HOUR_MS, cutoff, now.getTime() - HOUR_MS];
     await db.batch([
       db.prepare('DELETE FROM email_guard_rollups'),
-      db.prepare('UPDATE email_guard_rollups_since SET since = 0'),
+      db.prepare('UPDATE email_guard_rollups_since SET since = 0, hours_since = 0'),
       ...buckets.map((start) =>
         db
-          .prepare(`INSERT INTO email_guard_rollups (metric, span, start, count) VALUES ('recipients_sent', ?1, ?2, 1)`)
+          .prepare(`INSERT INTO email_guard_rollups (metric, span, start, count) VALUES ('bounced_latest', ?1, ?2, 1)`)
           .bind(HOUR_MS, start),
       ),
     ]);
@@ -182,10 +182,11 @@ describe.each(ORG_DATABASE_KINDS)('purging an organisation on $kind', ({ db, org
     });
     expect(await count(db, 'email_guard_rollups')).toBe(2);
     expect(await count(db, 'email_guard_rollups_since WHERE since = ?1', cutoff)).toBe(1);
-    // A row sent before it (a late event, a move's copy) is not counted in a bucket.
-    await seedEmails(db, organizationId, 'late', 1, 0);
+    // A mark sent before it (a late event, a move's copy) is not counted in a bucket.
     await db
-      .prepare("UPDATE email_recipients SET sent_at = ?1 WHERE email_id = 'late-0'")
+      .prepare(
+        `INSERT INTO email_reputation_marks (email_id, address, kind, sent_at) VALUES ('late', 'a@example.com', 'bounced', ?1)`,
+      )
       .bind(cutoff - 1)
       .run();
     expect(await count(db, 'email_guard_rollups')).toBe(2);

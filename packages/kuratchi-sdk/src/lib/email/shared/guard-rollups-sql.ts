@@ -8,23 +8,25 @@ export const GUARD_DAY_MS = 86_400_000;
 
 /**
  * The metrics of `email_guard_rollups` (migrations/org/0019_guard_hourly_rollups.sql, which says
- * what each counts): recipients sent by hour; per kind of mark, the addresses whose latest mark was
- * sent in an hour or a day (`_latest`), and the addresses marked on a day (`_days`).
+ * what each counts): per kind of mark, the addresses whose latest mark was sent in an hour or a day
+ * (`_latest`), and the addresses marked on a day (`_days`).
  */
 export const guardMetric = {
-  recipientsSent: 'recipients_sent',
   latest: (kind: ReputationMarkKind) => `${kind}_latest`,
   days: (kind: ReputationMarkKind) => `${kind}_days`,
 } as const;
 
 /** Every metric of {@link guardMetric}. */
-export const GUARD_METRICS: readonly string[] = [
-  guardMetric.recipientsSent,
-  ...(['bounced', 'complained'] as const).flatMap((kind) => [guardMetric.latest(kind), guardMetric.days(kind)]),
-];
+export const GUARD_METRICS: readonly string[] = (['bounced', 'complained'] as const).flatMap((kind) => [
+  guardMetric.latest(kind),
+  guardMetric.days(kind),
+]);
 
 /** The time from which the buckets are exact (SQL; NULL without its row, while a move copies it). */
 export const GUARD_ROLLUPS_SINCE_SQL = '(SELECT since FROM email_guard_rollups_since)';
+
+/** The time from which the daily rollups' `recipients_sent` is keyed by hour (SQL; NULL likewise). */
+export const HOURS_SINCE_SQL = '(SELECT hours_since FROM email_guard_rollups_since)';
 
 /**
  * The sum of `metric`'s buckets of `span` that start in `[from, to)` (SQL; `to` omitted: no end),
@@ -33,32 +35,6 @@ export const GUARD_ROLLUPS_SINCE_SQL = '(SELECT since FROM email_guard_rollups_s
 export function guardRollupSumSql(metric: string, span: number, from: string, to?: string): string {
   const end = to === undefined ? '' : ` AND start < ${to}`;
   return `(SELECT coalesce(sum(count), 0) FROM email_guard_rollups WHERE metric = '${metric}' AND span = ${span} AND start >= ${from}${end})`;
-}
-
-/**
- * One statement that subtracts from the hourly `recipients_sent` what the recipient rows only an
- * event created (`kind` NULL) of the emails `ids` selects added, before a tracking reset deletes them
- * (ingest/d1-tracking-reset.ts; the daily rollups' own is `subtractRollupsStatement`). `ids` is a
- * subquery of email ids bound by `params`; `guard` is appended to the WHERE.
- * @see https://www.sqlite.org/lang_upsert.html
- */
-export function subtractGuardRollupsStatement(
-  db: D1Database,
-  ids: string,
-  params: readonly unknown[],
-  guard: { sql: string; params: readonly unknown[] } = { sql: '', params: [] },
-): D1PreparedStatement {
-  const hour = `x.sent_at / ${HOUR_MS} * ${HOUR_MS}`;
-  return db
-    .prepare(
-      `INSERT INTO email_guard_rollups (metric, span, start, count)
-       SELECT '${guardMetric.recipientsSent}', ${HOUR_MS}, ${hour}, -count(*) FROM email_recipients AS x
-       WHERE x.kind IS NULL AND x.email_id IN (${ids}) AND x.sent_at IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM emails AS e WHERE e.id = x.email_id AND e.canary = 1)
-         AND ${hour} >= ${GUARD_ROLLUPS_SINCE_SQL}${guard.sql}
-       GROUP BY 3 ON CONFLICT DO UPDATE SET count = count + excluded.count`,
-    )
-    .bind(...params, ...guard.params);
 }
 
 /**
