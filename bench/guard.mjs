@@ -157,9 +157,9 @@ try {
     volumes.push({ perDay, ...(await call('/rows', { now: NOW, perDay })) });
     midHour.push({ perDay, ...(await call('/rows', { now: NOW + 1_800_000, perDay, name: `rows-mid-${perDay}` })) });
   }
-  for (const [when, measured] of [
-    ['on the hour', volumes],
-    ['half past', midHour],
+  for (const { when, measured } of [
+    { when: 'on the hour', measured: volumes },
+    { when: 'half past', measured: midHour },
   ])
     console.log(
       `• rows read per evaluation, ${when}: ${measured
