@@ -74,7 +74,7 @@ BEGIN
   ) WHERE column1 IS NOT NULL GROUP BY column1, column2, column3 HAVING sum(column4) <> 0
   ON CONFLICT DO UPDATE SET count = count + excluded.count; END;
 
--- (A VALUES row's first bare column would name its column: the first row's are expressions.)
+-- (Each VALUES list starts with an expression: a bare column there would name its column.)
 -- A mark's triggers move the address's latest mark from its bucket before to its bucket after
 -- (the same bucket: they cancel out), and count the address on a day where it had no other mark.
 CREATE TRIGGER email_guard_rollups_marks_insert AFTER INSERT ON email_reputation_marks
