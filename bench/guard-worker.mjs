@@ -9,8 +9,9 @@
 //   POST /ids { organizations: [id] }        each organisation's object id (its file's name on disk)
 //   POST /seed { organizations: [id], now }  each organisation's sent emails, generated in one RPC per organisation
 //   POST /run { now, limit }                 one cron invocation's share: { ms, admin, org, organizations, last, states }
-//   POST /rows { now, perDay }               rows read by one evaluation of an organisation of `perDay` recipients a day:
-//                                            { rows, rawRows } (the guard's batch; today's raw count before the rollups)
+//   POST /rows { now, perDay, name }         rows read by one evaluation of an organisation `name` of `perDay` recipients a day:
+//                                            { rows, perStatement, rawRows } (the guard's batch, in all and per
+//                                            statement; the raw count before the rollups)
 import { openOrgDatabase } from 'kuratchi-sdk/internal/d1';
 import { parseReputationGuardSettings, reputationReport, runReputationGuardSlice } from 'kuratchi-sdk/internal/guard';
 import { countingD1 } from './counting-d1.mjs';
@@ -110,7 +111,7 @@ export default {
         states,
       });
     }
-    if (url.pathname === '/rows') return Response.json(await rowsRead(env, input.now, input.perDay));
+    if (url.pathname === '/rows') return Response.json(await rowsRead(env, input.now, input.perDay, input.name));
     return new Response('not found', { status: 404 });
   },
 };
@@ -122,8 +123,8 @@ export default {
  * raw count the guard ran before the rollups (the window's recipients and bounced addresses).
  * @see https://developers.cloudflare.com/d1/worker-api/return-object/
  */
-async function rowsRead(env, now, perDay) {
-  const db = openOrgDatabase(env, `rows-${perDay}`, { kind: 'durable-object', binding: 'ORG_DO', movingSince: null });
+async function rowsRead(env, now, perDay, name = `rows-${perDay}`) {
+  const db = openOrgDatabase(env, name, { kind: 'durable-object', binding: 'ORG_DO', movingSince: null });
   const total = perDay * 8;
   const series = `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1),
     sent(i, at) AS (SELECT i, CAST(?2 AS INTEGER) - 8 * ${DAY} + i * (8 * ${DAY} / ?1) FROM n)`;
@@ -143,11 +144,14 @@ async function rowsRead(env, now, perDay) {
       .bind(total, now),
   ]);
   let rows = 0;
+  /** Rows read by each statement of the guard's batch, in order (the report's statements). */
+  let perStatement = [];
   const counted = new Proxy(db, {
     get(target, property) {
       if (property === 'batch')
         return async (statements) => {
           const results = await target.batch(statements);
+          perStatement = results.map((r) => r.meta.rows_read ?? 0);
           for (const r of results) rows += r.meta.rows_read ?? 0;
           return results;
         };
@@ -168,5 +172,5 @@ async function rowsRead(env, now, perDay) {
       )
       .bind(from, now),
   ]);
-  return { rows, rawRows: raw.meta.rows_read };
+  return { rows, perStatement, rawRows: raw.meta.rows_read };
 }

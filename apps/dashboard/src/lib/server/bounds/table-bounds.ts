@@ -179,6 +179,14 @@ export const TABLE_BOUNDS: readonly TableBound[] = [
     job('retention-purge'),
   ),
   org(
+    'email_guard_rollups',
+    'guard/',
+    'time',
+    'a row per hour or day and metric (four, of bounced and complaining addresses), 91 days at most (MAX_GUARD_WINDOW_DAYS)',
+    job('retention-purge'),
+  ),
+  org('email_guard_rollups_since', 'guard/', 'fixed', 'one row', NOTHING),
+  org(
     'email_reputation_marks_backfill',
     'routing/',
     'fixed',

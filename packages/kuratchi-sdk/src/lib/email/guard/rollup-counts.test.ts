@@ -6,70 +6,17 @@ import { ORG_DATABASE_KINDS } from '../../../../test/org-database-kinds.js';
 import { countingRowsRead } from '../../../../test/rows-read.js';
 import { purgeOrganization } from '../retention/purge.js';
 import { backfillRollups } from '../routing/rollup-backfill.js';
-import { recipientCountsOf, recipientCountsStatement } from './d1-recipient-counts.js';
+import { recipientCountsStatement } from './d1-recipient-counts.js';
 import { insertBulkSent } from './fixtures/recipients.js';
+import { clear, counts, DAY, emailArb, oracle, ranges, write } from './fixtures/recount.js';
 import { reputationReport } from './report.js';
 import { parseReputationGuardSettings } from './settings.js';
-import type { RecipientCounts } from './verdict.js';
 
 // The guard's counts read from the daily rollups and the reputation marks (org migrations 0011,
-// 0016) against the raw query it ran before (the oracle, kept only here): random emails around a
+// 0016) against the raw query it ran before (the oracle, fixtures/recount.ts): random emails around a
 // window, addresses mailed several times, permanent, transient and untyped bounces, complaints,
 // outcomes that arrive later (an UPDATE) or change, canaries, lifts; on D1 and on a Durable Object.
 
-const DAY = 86_400_000;
-const MINUTE = 60_000;
-
-/** The guard's raw query before the rollups: recipients and first bounce / complaint per address. */
-async function oracle(
-  db: D1Database,
-  range: { from: number; countFrom: number; to: number },
-): Promise<RecipientCounts> {
-  const row = await db
-    .prepare(
-      `WITH sent AS (
-         SELECT r.address, r.sent_at,
-                r.bounced_at IS NOT NULL AND coalesce(r.bounce_type, 'Permanent') = 'Permanent' AS bounced,
-                r.complained_at IS NOT NULL AS complained
-         FROM email_recipients r JOIN emails e ON e.id = r.email_id
-         WHERE r.sent_at >= ?1 AND r.sent_at < ?3 AND e.canary = 0
-       )
-       SELECT (SELECT count(*) FROM sent WHERE sent_at >= ?2) AS recipients,
-              (SELECT count(*) FROM (SELECT min(sent_at) AS first FROM sent WHERE bounced GROUP BY address)
-                WHERE first >= ?2) AS bounced,
-              (SELECT count(*) FROM (SELECT min(sent_at) AS first FROM sent WHERE complained GROUP BY address)
-                WHERE first >= ?2) AS complained`,
-    )
-    .bind(range.from, range.countFrom, range.to)
-    .first<RecipientCounts>();
-  return recipientCountsOf(row ?? undefined);
-}
-
-const counts = async (db: D1Database, range: { from: number; countFrom: number; to: number }) =>
-  recipientCountsOf((await recipientCountsStatement(db, range).first<RecipientCounts>()) ?? undefined);
-
-const clear = (db: D1Database) =>
-  db.batch(
-    ['email_reputation_marks', 'email_rollups', 'email_recipients', 'emails'].map((t) =>
-      db.prepare(`DELETE FROM ${t}`),
-    ),
-  );
-
-type Outcome = 'none' | 'permanent' | 'transient' | 'untyped' | 'complained' | 'both';
-const recipientArb = fc.record({
-  address: fc.integer({ min: 0, max: 7 }),
-  outcome: fc.constantFrom<Outcome>('none', 'none', 'permanent', 'transient', 'untyped', 'complained', 'both'),
-  // The outcome comes with a later event (an UPDATE), or a permanent bounce is retyped transient.
-  late: fc.boolean(),
-  retyped: fc.boolean(),
-});
-const emailArb = (windowDays: number) =>
-  fc.record({
-    // From two days before the window to a day after now (the last day's edge).
-    sentAt: fc.integer({ min: -(windowDays + 2) * DAY, max: DAY }),
-    canary: fc.integer({ min: 0, max: 7 }).map((n) => n === 0),
-    recipients: fc.uniqueArray(recipientArb, { minLength: 1, maxLength: 4, selector: (r) => r.address }),
-  });
 const caseArb = fc.integer({ min: 1, max: 9 }).chain((windowDays) =>
   fc.record({
     windowDays: fc.constant(windowDays),
@@ -80,72 +27,6 @@ const caseArb = fc.integer({ min: 1, max: 9 }).chain((windowDays) =>
     emails: fc.array(emailArb(windowDays), { minLength: 1, maxLength: 20 }),
   }),
 );
-
-/** Writes a case's emails relative to `now`: inserts, then the late outcomes as UPDATEs. */
-interface CaseEmail {
-  sentAt: number;
-  canary: boolean;
-  recipients: Array<{ address: number; outcome: Outcome; late: boolean; retyped: boolean }>;
-}
-async function write(db: D1Database, now: number, emails: CaseEmail[]): Promise<void> {
-  const inserts: D1PreparedStatement[] = [];
-  const updates: D1PreparedStatement[] = [];
-  emails.forEach((email, i) => {
-    const id = `e${i}`;
-    const sentAt = now + email.sentAt;
-    inserts.push(
-      db
-        .prepare(
-          `INSERT INTO emails (id, recipient, sender, subject, status, created_at, updated_at, sent_at, canary)
-           VALUES (?1, 'x@example.com', 'sender@example.com', 'Guard property', 'sent', ?2, ?2, ?2, ?3)`,
-        )
-        .bind(id, sentAt, email.canary ? 1 : 0),
-    );
-    for (const r of email.recipients) {
-      const bounced =
-        r.outcome === 'permanent' || r.outcome === 'transient' || r.outcome === 'untyped' || r.outcome === 'both';
-      const type = r.outcome === 'transient' ? 'Transient' : r.outcome === 'untyped' ? null : 'Permanent';
-      const complained = r.outcome === 'complained' || r.outcome === 'both';
-      const outcome = [
-        bounced ? sentAt + MINUTE : null,
-        bounced ? type : null,
-        complained ? sentAt + 2 * MINUTE : null,
-      ];
-      inserts.push(
-        db
-          .prepare(
-            `INSERT INTO email_recipients (email_id, address, kind, status, sent_at, bounced_at, bounce_type, complained_at)
-             VALUES (?, ?, 'to', 'sent', ?, ?, ?, ?)`,
-          )
-          .bind(id, `a${r.address}@example.com`, sentAt, ...(r.late ? [null, null, null] : outcome)),
-      );
-      const set = (values: unknown[]) =>
-        db
-          .prepare(
-            'UPDATE email_recipients SET bounced_at = ?, bounce_type = ?, complained_at = ? WHERE email_id = ? AND address = ?',
-          )
-          .bind(...values, id, `a${r.address}@example.com`);
-      if (r.late) updates.push(set(outcome));
-      if (r.retyped && bounced && type === 'Permanent') updates.push(set([outcome[0], 'Transient', outcome[2]]));
-    }
-  });
-  await db.batch(inserts);
-  if (updates.length) await db.batch(updates);
-}
-
-/** The ranges the report counts: the window, since a lift, the short window, its part since a lift. */
-function ranges(now: number, c: { windowDays: number; shortMinutes: number; lift: number | null }) {
-  const from = now - c.windowDays * DAY;
-  const shortFrom = now - c.shortMinutes * MINUTE;
-  const lift = c.lift === null ? null : now + c.lift;
-  const all = [
-    { from, countFrom: from, to: now },
-    { from: shortFrom, countFrom: shortFrom, to: now },
-  ];
-  if (lift !== null && lift > from)
-    all.push({ from, countFrom: lift, to: now }, { from, countFrom: Math.max(lift, shortFrom), to: now });
-  return all;
-}
 
 describe.each(ORG_DATABASE_KINDS)("the guard's counts on $kind", ({ kind, db }) => {
   it('equal the raw recount, with lifts and canaries', async () => {

@@ -31,6 +31,8 @@ export interface OrgTable {
  */
 export const ORG_TABLES: readonly OrgTable[] = [
   { name: 'emails', key: ['id'] },
+  // Before the recipients: the triggers of 0019 count the rows copied below from the source's `since` on.
+  { name: 'email_guard_rollups_since', key: ['id'], replace: true },
   { name: 'email_recipients', key: ['email_id', 'address'] },
   { name: 'email_tags', key: ['email_id', 'tag_name'] },
   { name: 'email_events', key: ['sns_message_id'] },
@@ -44,6 +46,8 @@ export const ORG_TABLES: readonly OrgTable[] = [
   { name: 'email_rollups', key: ['day', 'metric', 'key'], replace: true },
   // The same for the reputation guard's marks (0016), which outlive the purged recipients.
   { name: 'email_reputation_marks', key: ['email_id', 'address', 'kind'], replace: true },
+  // And for the guard's buckets (0019), counted from the rows and marks above.
+  { name: 'email_guard_rollups', key: ['metric', 'span', 'start'], replace: true },
 ];
 
 /** The table derived from the others, compared by row count only. */
@@ -133,10 +137,19 @@ export async function countOrgTables(db: D1Database): Promise<Record<string, num
 
 /**
  * Deletes every row of every org table of `db`, children first, in one batch: a target emptied
- * before a copy, or after an abandoned one.
+ * before a copy, or after an abandoned one. The guard's `since` (0019) goes first, so that deleting
+ * the marks counts nothing (without it nothing is counted, and the guard reads as before 0019,
+ * until a copy brings the source's).
  */
 export async function clearOrgTables(db: D1Database): Promise<void> {
-  await db.batch([...ORG_TABLES].reverse().map((t) => db.prepare(`DELETE FROM ${t.name}`)));
+  const since = 'email_guard_rollups_since';
+  await db.batch([
+    db.prepare(`DELETE FROM ${since}`),
+    ...[...ORG_TABLES]
+      .reverse()
+      .filter((t) => t.name !== since)
+      .map((t) => db.prepare(`DELETE FROM ${t.name}`)),
+  ]);
 }
 
 type Row = unknown[];

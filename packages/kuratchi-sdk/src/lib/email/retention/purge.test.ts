@@ -3,6 +3,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
 import { ORG_DATABASE_KINDS } from '../../../../test/org-database-kinds.js';
 import { ORGS, seedOrganizations } from '../../../../test/seed.js';
+import { guardRollupsCutoff, HOUR_MS } from '../shared/guard-rollups-sql.js';
 import { InvalidOptionsError } from '../shared/invalid-options.js';
 import { createD1RetentionStore } from './d1-retention-store.js';
 import { DAY_MS, effectiveRetention, parseRetentionOverride } from './policy.js';
@@ -160,6 +161,35 @@ describe.each(ORG_DATABASE_KINDS)('purging an organisation on $kind', ({ db, org
       waitingForBackfill: false,
       emailsDeleted: 2,
     });
+  });
+
+  it("deletes the guard's buckets before its longest window's first day and counts nothing there any more", async () => {
+    const cutoff = guardRollupsCutoff(now.getTime());
+    const buckets = [cutoff - DAY_MS, cutoff - HOUR_MS, cutoff, now.getTime() - HOUR_MS];
+    await db.batch([
+      db.prepare('DELETE FROM email_guard_rollups'),
+      db.prepare('UPDATE email_guard_rollups_since SET since = 0, hours_since = 0'),
+      ...buckets.map((start) =>
+        db
+          .prepare(`INSERT INTO email_guard_rollups (metric, span, start, count) VALUES ('bounced_latest', ?1, ?2, 1)`)
+          .bind(HOUR_MS, start),
+      ),
+    ]);
+    const options = { adminDb: env.ADMIN_DB, orgDb: db, organizationId, policy, now };
+    expect(await purgeOrganization({ ...options, budget: budget(), eventSlice: 1 })).toMatchObject({
+      guardRollupsDeleted: 2,
+      caughtUp: true,
+    });
+    expect(await count(db, 'email_guard_rollups')).toBe(2);
+    expect(await count(db, 'email_guard_rollups_since WHERE since = ?1', cutoff)).toBe(1);
+    // A mark sent before it (a late event, a move's copy) is not counted in a bucket.
+    await db
+      .prepare(
+        `INSERT INTO email_reputation_marks (email_id, address, kind, sent_at) VALUES ('late', 'a@example.com', 'bounced', ?1)`,
+      )
+      .bind(cutoff - 1)
+      .run();
+    expect(await count(db, 'email_guard_rollups')).toBe(2);
   });
 
   it('never touches the suppression list', async () => {

@@ -1,6 +1,7 @@
 import type { D1Database } from '@cloudflare/workers-types';
 import { retentionCutoffs, type RetentionPolicy } from './policy.js';
 import { MAX_GUARD_WINDOW_DAYS } from '../shared/reputation-marks-sql.js';
+import { guardRollupsCutoff, purgeGuardRollupsStatements } from '../shared/guard-rollups-sql.js';
 
 const DAY_MS = 86_400_000;
 
@@ -42,6 +43,8 @@ export interface OrganizationPurge {
   eventsDeleted: number;
   /** Reputation marks (org migration 0016) older than the guard's longest window. */
   marksDeleted: number;
+  /** The guard's hourly and daily buckets (org migration 0019) older than its longest window. */
+  guardRollupsDeleted: number;
   /** Emails past their retention kept because events of theirs are still parked. */
   keptParked: number;
   /** Nothing past the retention is left (but emails kept for their parked events). */
@@ -78,8 +81,9 @@ interface OldEmail {
  * trigger deletes their search rows). Then the events recorded before the events cutoff
  * (`email_events_by_occurred`); their emails keep their status, times and counts. Then the
  * reputation guard's marks older than its longest window (`MAX_GUARD_WINDOW_DAYS`, whatever the
- * retention: the guard reads them after their emails are gone). The suppression list and daily
- * rollups are never touched. An organisation whose rollups or marks are still being backfilled
+ * retention: the guard reads them after their emails are gone), and the guard's buckets of org
+ * migration 0019 before that window's first day. The suppression list and daily rollups are
+ * never touched. An organisation whose rollups or marks are still being backfilled
  * (routing/rollup-backfill.ts) is not purged until they are.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  * @see https://www.sqlite.org/json1.html#jeach
@@ -94,6 +98,7 @@ export async function purgeOrganization(options: PurgeOrganizationOptions): Prom
     emailsDeleted: 0,
     eventsDeleted: 0,
     marksDeleted: 0,
+    guardRollupsDeleted: 0,
     keptParked: 0,
     caughtUp: false,
     waitingForBackfill: false,
@@ -225,6 +230,20 @@ export async function purgeOrganization(options: PurgeOrganizationOptions): Prom
       break;
     }
   }
-  result.caughtUp = emailsDone && eventsDone && marksDone;
+  // Then its buckets (org migration 0019) that start before the day of its longest window's start.
+  let bucketsDone = false;
+  while (marksDone && canSpend(2)) {
+    spend(2);
+    const [, answer] = await orgDb.batch(
+      purgeGuardRollupsStatements(orgDb, guardRollupsCutoff(options.now.getTime()), eventSlice),
+    );
+    const deleted = answer?.results.length ?? 0;
+    result.guardRollupsDeleted += deleted;
+    if (deleted < eventSlice) {
+      bucketsDone = true;
+      break;
+    }
+  }
+  result.caughtUp = emailsDone && eventsDone && marksDone && bucketsDone;
   return result;
 }

@@ -12,7 +12,7 @@ import type { SesEventType } from '../ses-events/ses-event.js';
 import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { resetTrackingPage } from '../ingest/d1-tracking-reset.js';
 import { createD1EmailQueries } from '../email-log/d1-email-queries.js';
-import { DAY_MS } from './rollups.js';
+import { DAY_MS, recipientsSentKeySql } from './rollups.js';
 import { REPUTATION_MARK_SQL } from '../shared/reputation-marks-sql.js';
 import { backfillRollups, readRollupBackfill, rollupBackfillSlice } from './rollup-backfill.js';
 
@@ -38,7 +38,8 @@ const RECOUNT: ReadonlyArray<[metric: string, table: string, at: string, where: 
   ['failed', 'emails', 'failed_at', 'canary = 0', `''`],
   ['human_opened', 'emails', 'opened_at', 'canary = 0 AND open_count > machine_open_count', `''`],
   ['human_clicked', 'emails', 'clicked_at', 'canary = 0 AND click_count > machine_click_count', `''`],
-  ['recipients_sent', 'email_recipients', 'sent_at', 'NOT_CANARY', `''`],
+  // Its UTC hour, or '' before org migration 0019's `hours_since` (a database with emails before it).
+  ['recipients_sent', 'email_recipients', 'sent_at', 'NOT_CANARY', recipientsSentKeySql('sent_at')],
   ['recipients_bounced', 'email_recipients', 'bounced_at', 'NOT_CANARY', `coalesce(bounce_type, '')`],
   ['recipients_complained', 'email_recipients', 'complained_at', 'NOT_CANARY', `''`],
   [

@@ -46,13 +46,21 @@ export function pendingBackfillSql(alias: string): string {
   return `EXISTS (SELECT 1 FROM email_rollups_backfill b WHERE ${alias}.rowid > b.cursor AND ${alias}.rowid <= b.high_water)`;
 }
 
-/** A metric's day and key expressions over a row `x` (the migration's triggers, as SQL). */
+/**
+ * The key of `recipients_sent` for a send at `at` (SQL): its UTC hour, '00' to '23', from the
+ * `hours_since` of org migration 0019 on; '' before (as 0011 counted every row).
+ */
+export function recipientsSentKeySql(at: string): string {
+  return `CASE WHEN ${at} / 3600000 * 3600000 >= (SELECT hours_since FROM email_guard_rollups_since) THEN printf('%02d', ${at} / 3600000 % 24) ELSE '' END`;
+}
+
+/** A metric's day and key expressions over a row `x` (the migrations' triggers, as SQL). */
 type MetricSql = Record<string, [day: string, key: string]>;
 
 const on = (cond: string, at: string) => `CASE WHEN ${cond} THEN x.${at} / ${DAY_MS} END`;
 const click = `x.event_type = 'Click' AND x.link IS NOT NULL`;
 
-/** What each table's rows count, as the triggers of 0011_daily_rollups.sql count it. */
+/** What each table's rows count, as the triggers of 0011_daily_rollups.sql (and 0019's) count it. */
 export const ROLLUP_SOURCES = {
   emails: {
     sent: [`x.sent_at / ${DAY_MS}`, `''`],
@@ -67,7 +75,7 @@ export const ROLLUP_SOURCES = {
     human_clicked: [on('x.click_count > x.machine_click_count', 'clicked_at'), `''`],
   },
   email_recipients: {
-    recipients_sent: [`x.sent_at / ${DAY_MS}`, `''`],
+    recipients_sent: [`x.sent_at / ${DAY_MS}`, recipientsSentKeySql('x.sent_at')],
     recipients_bounced: [`x.bounced_at / ${DAY_MS}`, `coalesce(x.bounce_type, '')`],
     recipients_complained: [`x.complained_at / ${DAY_MS}`, `''`],
   },
