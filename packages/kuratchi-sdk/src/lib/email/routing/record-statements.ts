@@ -5,6 +5,7 @@ import { initialRecipientTracking, type RecipientEffectGroup } from '../model.js
 import { RECIPIENT_COLUMNS } from './columns.js';
 import { clickBurstStatement, machineCountIncrement } from '../ses-events/engagement-sql.js';
 import { marks } from '../shared/sql-marks.js';
+import { NEXT_EVENT_POSITION_SQL } from '../shared/event-position-sql.js';
 import { compileTrackingEffects } from './tracking-sql.js';
 
 /**
@@ -14,8 +15,9 @@ import { compileTrackingEffects } from './tracking-sql.js';
  * bound to another SES message; every other statement runs only if that insert is this attempt's own
  * (matched by the random `token`), so a duplicate delivery, a concurrent duplicate or a retry after
  * a failure never counts an event twice. In order:
- * 1. the insert, with the engagement verdict of an open or click, `RETURNING` its key (the store
- *    reads "applied" from the row it returns);
+ * 1. the insert, with the engagement verdict of an open or click and its feed position
+ *    (`NEXT_EVENT_POSITION_SQL`, written with the row), `RETURNING` its key (the store reads
+ *    "applied" from the row it returns);
  * 2. for a click: it and the clicks of the email it makes a burst with (another link within the
  *    rules' window) become `machine` (`click-burst`), as the pure `classifyEngagementSet` says,
  *    reading only its neighbourhood (`clickBurstStatement`); a trigger moves the machine counter
@@ -83,8 +85,8 @@ function insertEvent(db: D1Database, { emailId, event, receivedAt }: RecordEvent
       `INSERT INTO email_events
          (sns_message_id, email_id, ses_message_id, event_type, occurred_at, detail, received_at, ingest_token,
           engagement, engagement_rule, rules_version, is_bot_event, link, mail_timestamp, content_id, source,
-          archive_key)
-       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ${EMAIL_MATCHES}
+          archive_key, position)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${NEXT_EVENT_POSITION_SQL} WHERE ${EMAIL_MATCHES}
        ON CONFLICT DO NOTHING
        RETURNING sns_message_id`,
     )
