@@ -144,7 +144,10 @@ try {
     );
     summarise(name, run, result.profile);
     if (process.env.BENCH_PROFILE_OUT) {
-      const file = join(process.env.BENCH_PROFILE_OUT, `${String(name).replace(/\W+/g, '-').replace(/-$/, '')}.cpuprofile`);
+      const file = join(
+        process.env.BENCH_PROFILE_OUT,
+        `${String(name).replace(/\W+/g, '-').replace(/-$/, '')}.cpuprofile`,
+      );
       writeFileSync(file, JSON.stringify(result.profile));
       console.log(`profile: ${file}`);
     }
