@@ -52,6 +52,8 @@ function newCounts() {
     queueDeletes: 0,
     /** Rows written by table (where the D1 cost goes). */
     d1RowsWrittenByTable: {},
+    /** Rows written by statement (its first words), triggers included in their statement's. */
+    d1RowsWrittenByStatement: {},
   };
 }
 
@@ -66,6 +68,8 @@ function countingRows(db, counts) {
     if (written) {
       const table = /(?:INSERT(?: OR \w+)? INTO|UPDATE|DELETE FROM)\s+(\w+)/i.exec(sql)?.[1] ?? 'other';
       counts.d1RowsWrittenByTable[table] = (counts.d1RowsWrittenByTable[table] ?? 0) + written;
+      const head = sql.replace(/\s+/g, ' ').trim().slice(0, 48);
+      counts.d1RowsWrittenByStatement[head] = (counts.d1RowsWrittenByStatement[head] ?? 0) + written;
     }
     return result;
   };

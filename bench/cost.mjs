@@ -106,11 +106,14 @@ try {
       const input = { bodies: await sign(n), topicArn: TOPIC, pem: signer.certificatePem, queued: mode === 'queued' };
       const posted = await call('/webhook', input);
       const consumed = mode === 'queued' ? await call('/consume', { batchSize: 100 }) : null;
-      const counts = { ...posted.counts, d1RowsWrittenByTable: { ...posted.counts.d1RowsWrittenByTable } };
+      const counts = {
+        ...posted.counts,
+        d1RowsWrittenByTable: { ...posted.counts.d1RowsWrittenByTable },
+        d1RowsWrittenByStatement: { ...posted.counts.d1RowsWrittenByStatement },
+      };
       for (const [k, v] of Object.entries(consumed?.counts ?? {})) {
-        if (k === 'd1RowsWrittenByTable') {
-          for (const [table, n] of Object.entries(v))
-            counts.d1RowsWrittenByTable[table] = (counts.d1RowsWrittenByTable[table] ?? 0) + n;
+        if (k === 'd1RowsWrittenByTable' || k === 'd1RowsWrittenByStatement') {
+          for (const [key, n] of Object.entries(v)) counts[k][key] = (counts[k][key] ?? 0) + n;
         } else counts[k] += v;
       }
       const outcomes = consumed?.outcomes ?? posted.outcomes;
@@ -119,7 +122,7 @@ try {
     };
     await run(WARM_UP); // the signing certificate archived, binding caches warm
     const counts = await run(EVENTS);
-    const { d1RowsWrittenByTable, ...summed } = counts;
+    const { d1RowsWrittenByTable, d1RowsWrittenByStatement, ...summed } = counts;
     const perEvent = Object.fromEntries(Object.entries(summed).map(([k, v]) => [k, round(v / EVENTS)]));
     const byTable = Object.entries(d1RowsWrittenByTable)
       .sort(([, a], [, b]) => b - a)
@@ -131,6 +134,12 @@ try {
     const total = SNS_PER_EVENT * 1e6 + dollars.reduce((sum, [, d]) => sum + d, 0);
     console.log(`• ${mode}: ${EVENTS} events, per event: ${JSON.stringify(perEvent)}`);
     console.log(`  D1 rows written per event, by table: ${byTable}`);
+    console.log(
+      `  by statement (its triggers included): ${Object.entries(d1RowsWrittenByStatement)
+        .sort(([, a], [, b]) => b - a)
+        .map(([head, n]) => `${round(n / EVENTS)} «${head}»`)
+        .join('; ')}`,
+    );
     console.log(
       `  $ per million events: ${dollars.map(([s, d]) => `${s} ${d.toFixed(3)}`).join(', ')}; all-in ${total.toFixed(2)} ` +
         `vs SNS ${(SNS_PER_EVENT * 1e6).toFixed(2)}`,

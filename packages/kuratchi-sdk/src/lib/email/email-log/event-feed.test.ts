@@ -1,6 +1,9 @@
 import { applyD1Migrations, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { ORG_DATABASE_KINDS } from '../../../../test/org-database-kinds.js';
+import { insertEmail, routedInput } from '../../../../test/seed.js';
+import { createD1OrgEmailStore } from '../routing/d1-org-email-store.js';
+import { buildSesEvent } from '../testing/ses-event-factory.js';
 import { createD1EmailQueries } from './d1-email-queries.js';
 
 /** Inserts an email of its own and returns a function that records one event of it. */
@@ -44,7 +47,7 @@ async function readFeed(db: D1Database, after: number, between: () => Promise<vo
   throw new Error('the feed never ended');
 }
 
-describe.each(ORG_DATABASE_KINDS)('the event feed on $kind', ({ db }) => {
+describe.each(ORG_DATABASE_KINDS)('the event feed on $kind', ({ db, organizationId }) => {
   it('gives each event once, in the order recorded (not by event time), while events keep arriving', async () => {
     const start = await lastPosition(db, 0);
     const { emailId, record } = await emailWithEvents(db);
@@ -87,6 +90,29 @@ describe.each(ORG_DATABASE_KINDS)('the event feed on $kind', ({ db }) => {
     expect((await createD1EmailQueries(db).eventFeed(top, 10)).events.map((e) => [e.snsMessageId, e.position])).toEqual(
       [[next, top + 1]],
     );
+  });
+
+  it('never gives a position twice: after the newest events are deleted, the next ones come after them', async () => {
+    const { emailId, record } = await emailWithEvents(db);
+    await record('Send', 1);
+    await record('Delivery', 2);
+    const top = await lastPosition(db, 0);
+    // One statement deleting both newest events (a purge or a reset reaching them).
+    await db.prepare('DELETE FROM email_events WHERE email_id = ?').bind(emailId).run();
+    const next = await record('Open', 3);
+    // The statement that records an event numbers it too (routing/record-statements.ts).
+    const sesMessageId = `ses-feed-${crypto.randomUUID()}`;
+    const routed = await insertEmail(db, { sesMessageId });
+    const event = buildSesEvent({ eventType: 'Delivery', messageId: sesMessageId, time: new Date(5_000) });
+    const input = await routedInput({ organizationId, emailId: routed }, 'sns-feed-recorded', event, 6_000);
+    expect(await createD1OrgEmailStore(db).recordEvent(input)).toBe('applied');
+    await db.prepare('DELETE FROM email_events WHERE sns_message_id = ?').bind('sns-feed-recorded').run();
+    const last = await record('Click', 4);
+    const page = await createD1EmailQueries(db).eventFeed(top, 10);
+    expect(page.events.map((e) => [e.snsMessageId, e.position])).toEqual([
+      [next, top + 1],
+      [last, top + 3],
+    ]);
   });
 
   it('keeps a copied event’s position and numbers the next events after it', async () => {

@@ -119,7 +119,8 @@ export async function resetTrackingPage(
   const guard = keep
     ? ` AND NOT EXISTS (SELECT 1 FROM email_events WHERE archive_key IS NULL AND email_id IN (${page}))`
     : '';
-  const bind = (sql: string) => (keep ? db.prepare(sql + guard).bind(ids, ids) : db.prepare(sql).bind(ids));
+  const bind = (sql: string, returning = '') =>
+    keep ? db.prepare(sql + guard + returning).bind(ids, ids) : db.prepare(sql + returning).bind(ids);
   const changes = await db.batch([
     // The daily rollups lose what the rows deleted below counted (the UPDATEs move theirs).
     subtractRollupsStatement(db, page, [ids], keep ? { sql: guard, params: [ids] } : undefined),
@@ -132,7 +133,8 @@ export async function resetTrackingPage(
     bind(`DELETE FROM email_recipients WHERE kind IS NULL AND email_id IN (${page})`),
     bind(`UPDATE email_recipients SET status = 'sent', ${RECIPIENT_RESET} WHERE email_id IN (${page})`),
     bind(`UPDATE emails SET status = 'sent', ${EMAIL_RESET} WHERE id IN (${page})`),
-    bind(`DELETE FROM email_events WHERE email_id IN (${page})`),
+    // RETURNING counts the events themselves (D1's `changes` counts what triggers wrote too).
+    bind(`DELETE FROM email_events WHERE email_id IN (${page})`, ' RETURNING 1 AS gone'),
   ]);
   if (keep && !changes[5]?.meta.changes) {
     const counts = await countUnarchivedEvents(db, { ids: results.map((r) => r.id) });
@@ -140,7 +142,7 @@ export async function resetTrackingPage(
   }
   return {
     emails: results.length,
-    events: changes[6]?.meta.changes ?? 0,
+    events: changes[6]?.results.length ?? 0,
     next: results.length === limit ? results[results.length - 1]!.id : null,
   };
 }

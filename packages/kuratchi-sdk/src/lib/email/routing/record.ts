@@ -249,15 +249,16 @@ export function recordEventInput(
 }
 
 /**
- * How many D1 statements recording `input` costs (the insert, the email UPDATE, a click's burst
- * reclassification, one upsert per recipient group, one insert per suppression): what the queue
- * consumer counts against the per-invocation query budget, and what the D1 store sizes its
- * batches by.
+ * How many D1 statements recording `input` costs (the insert, the email UPDATE, two when the
+ * event raises the status (`compileStatusSplit`), a click's burst reclassification, one upsert per
+ * recipient group, one insert per suppression): what the queue consumer counts against the
+ * per-invocation query budget, and what the D1 store sizes its batches by.
  * @see https://developers.cloudflare.com/d1/platform/limits/ (queries per Worker invocation)
  */
 export function recordInputCost(input: RecordEventInput): number {
   const burst = input.event.link !== null && input.event.engagement !== null ? 1 : 0;
-  return 2 + burst + input.recipients.length + input.suppressions.length;
+  const update = input.effects.some((effect) => effect.kind === 'raise-status') ? 2 : 1;
+  return 1 + update + burst + input.recipients.length + input.suppressions.length;
 }
 
 /** Records a routed event, or parks it as orphaned or `org-moving` (or dead-letters it when its park is full). */

@@ -1,5 +1,5 @@
 import { detailsKey } from '../ses-events/apply.js';
-import { statusRank, type FieldEffect } from '../model.js';
+import { statusRank, type EmailStatus, type FieldEffect } from '../model.js';
 import { EMAIL_COLUMNS, STATUS_RANK_SQL } from './columns.js';
 
 /** A fragment of SQL with its positional (`?`) parameters, in order. */
@@ -37,27 +37,91 @@ export function compileTrackingEffects(
       case 'latest': {
         const at = columns[effect.at]!;
         const fields = (Object.keys(effect.details ?? {}) as string[]).sort();
-        // The row's details key, built in SQL exactly as `detailsKey` builds the event's (values in
-        // field-name order, null as '', joined by U+001F = char(31)).
-        const keyExpr = fields.length
-          ? fields.map((field) => `coalesce(${columns[field]!}, '')`).join(` || char(31) || `)
-          : `''`;
-        const key = detailsKey(effect.details ?? {});
-        const before = effect.kind === 'earliest' ? '<' : '>';
-        // Same rule as `wins` in ses-events/apply.ts: empty, an earlier (later) time, or the same
-        // time with a smaller (larger) details key.
-        const condition = `(${at} IS NULL OR ? ${before} ${at} OR (? = ${at} AND ? ${before} (${keyExpr})))`;
-        const conditionParams = [effect.time, effect.time, key];
-        assignments.push(`${at} = CASE WHEN ${condition} THEN ? ELSE ${at} END`);
-        params.push(...conditionParams, effect.time);
+        const condition = winsCondition(effect, columns);
+        assignments.push(`${at} = CASE WHEN ${condition.sql} THEN ? ELSE ${at} END`);
+        params.push(...condition.params, effect.time);
         for (const field of fields) {
           const column = columns[field]!;
-          assignments.push(`${column} = CASE WHEN ${condition} THEN ? ELSE ${column} END`);
-          params.push(...conditionParams, effect.details?.[field] ?? null);
+          assignments.push(`${column} = CASE WHEN ${condition.sql} THEN ? ELSE ${column} END`);
+          params.push(...condition.params, effect.details?.[field] ?? null);
         }
         break;
       }
     }
   }
   return { sql: assignments.join(', '), params };
+}
+
+/**
+ * Whether an `earliest` / `latest` effect wins over the row's values: the same rule as `wins` in
+ * ses-events/apply.ts (an empty time, an earlier (later) time, or the same time with a smaller
+ * (larger) details key), the row's details key built in SQL exactly as `detailsKey` builds the
+ * event's (values in field-name order, null as '', joined by U+001F = char(31)).
+ */
+function winsCondition(
+  effect: Extract<FieldEffect<string, string, string>, { kind: 'earliest' | 'latest' }>,
+  columns: Readonly<Record<string, string>>,
+): SqlFragment {
+  const at = columns[effect.at]!;
+  const fields = (Object.keys(effect.details ?? {}) as string[]).sort();
+  const keyExpr = fields.length
+    ? fields.map((field) => `coalesce(${columns[field]!}, '')`).join(` || char(31) || `)
+    : `''`;
+  const before = effect.kind === 'earliest' ? '<' : '>';
+  return {
+    sql: `(${at} IS NULL OR ? ${before} ${at} OR (? = ${at} AND ? ${before} (${keyExpr})))`,
+    params: [effect.time, effect.time, detailsKey(effect.details ?? {})],
+  };
+}
+
+/**
+ * Whether `effects` change anything of the row (SQL over its columns): a status that rises, a
+ * counter, an `earliest` / `latest` that wins. An upsert's `DO UPDATE … WHERE` with it leaves a
+ * row nothing changes unwritten: D1 bills every row and index entry a statement writes, changed
+ * or not.
+ * @see https://developers.cloudflare.com/d1/platform/pricing/ (rows written, indexes included)
+ * @see https://www.sqlite.org/lang_upsert.html
+ */
+export function compileChangeCondition(
+  effects: readonly FieldEffect<string, string, string>[],
+  columns: Readonly<Record<string, string>> = EMAIL_COLUMNS,
+): SqlFragment {
+  const conditions = effects.map((effect): SqlFragment => {
+    if (effect.kind === 'raise-status') return statusRises(effect.status);
+    return effect.kind === 'increment' ? { sql: 'true', params: [] } : winsCondition(effect, columns);
+  });
+  return conditions.length
+    ? { sql: `(${conditions.map((c) => c.sql).join(' OR ')})`, params: conditions.flatMap((c) => c.params) }
+    : { sql: 'false', params: [] };
+}
+
+/**
+ * The effects split for two UPDATEs of which exactly one changes the row, so that the status
+ * column (and `emails_by_status` with it) is written only when the status rises: SQLite rewrites
+ * the entries of every index whose column a statement assigns, changed or not, and D1 bills each
+ * one as a row written. `rises`: the row's status ranks below the effects' `raise-status`;
+ * `withoutStatus`: the other effects' SET list. Run the statement for a status that stays first
+ * (`NOT rises`, `withoutStatus`), then the one that raises it (`rises`, every effect): a row the
+ * first changed still does not rise, so no row is written twice. Null without a `raise-status`.
+ * @see https://developers.cloudflare.com/d1/platform/pricing/ (rows written, indexes included)
+ * @see https://www.sqlite.org/lang_update.html
+ */
+export function compileStatusSplit(
+  effects: readonly FieldEffect<string, string, string>[],
+  columns: Readonly<Record<string, string>> = EMAIL_COLUMNS,
+): { rises: SqlFragment; withoutStatus: SqlFragment } | null {
+  const raise = effects.find((effect) => effect.kind === 'raise-status');
+  if (!raise) return null;
+  return {
+    rises: statusRises(raise.status),
+    withoutStatus: compileTrackingEffects(
+      effects.filter((effect) => effect.kind !== 'raise-status'),
+      columns,
+    ),
+  };
+}
+
+/** Whether the row's status ranks below `status` (SQL). */
+function statusRises(status: EmailStatus): SqlFragment {
+  return { sql: `(${STATUS_RANK_SQL}) < ?`, params: [statusRank(status)] };
 }
