@@ -20,7 +20,12 @@ import { createD1OrgEmailStore } from './d1-org-email-store.js';
  * @see https://developers.cloudflare.com/d1/worker-api/return-object/
  */
 
-const SENT = TEST_NOW.getTime() - 3_600_000;
+/**
+ * Half past the hour before TEST_NOW's: the life's events stay in SENT's UTC hour, so the
+ * recipients' hour-keyed rollup row (org 0019) moves only where the life says.
+ */
+const HOUR_MS = 3_600_000;
+const SENT = Math.floor((TEST_NOW.getTime() - HOUR_MS) / HOUR_MS) * HOUR_MS + HOUR_MS / 2;
 const RECIPIENT = 'reader@example.com';
 
 /**
