@@ -314,13 +314,19 @@ describe('kuratchi-ses org against the built Worker', () => {
     await worker.admin
       .prepare("UPDATE organizations SET moving_since = moving_since - 91000 WHERE id = 'org-globex'")
       .run();
+    // Nothing copied: the counts differ (an empty database holds the guard's one `since` row, org 0019).
+    const uncopied = await move({ step: 'switch' });
+    assert.equal(uncopied.status, 409);
+    assert.equal((await uncopied.json()).error, 'counts-differ');
+    // Copied, so every count is equal, but nobody verified it.
+    assert.equal((await move({ step: 'copy', table: 'email_guard_rollups_since' })).status, 200);
     const switched = await move({ step: 'switch' });
     assert.equal(switched.status, 409);
     const refused = await switched.json();
     assert.equal(refused.error, 'not-verified');
     assert.match(
       refused.message,
-      /the copy of emails, email_recipients, email_tags, email_events, ses_suppression_changes, email_suppressions, ses_suppression_sync, email_reconciliation, email_rollups, email_reputation_marks is not verified/,
+      /the copy of emails, email_guard_rollups_since, email_recipients, email_tags, email_events, ses_suppression_changes, email_suppressions, ses_suppression_sync, email_reconciliation, email_rollups, email_reputation_marks, email_guard_rollups is not verified/,
     );
     assert.equal((await organizationRow('org-globex')).kind, 'd1');
     assert.equal((await move({ step: 'abort' })).status, 200);
