@@ -16,14 +16,18 @@ export const USERS = {
 };
 
 /**
- * Fills and submits the (hydrated) sign-in form, and waits until the server has answered that
- * submission: the alert of the previous attempt has the same text, so waiting for the alert
- * alone can pass before this attempt reached the server. Returns the HTTP status of the answer.
+ * Fills and submits the (hydrated) sign-in form once the page shows the previous answer (the form
+ * no longer `aria-busy`: typing while an answer is applied mixed with the email it puts back), and
+ * waits until the server has answered this submission: the alert of the previous attempt has the
+ * same text, so waiting for the alert alone can pass before this attempt reached the server.
+ * Returns the HTTP status of the answer.
  */
 export async function submitSignIn(page: Page, email: string, password: string): Promise<number> {
-  await page.locator('form[data-hydrated="true"]').waitFor();
+  const settled = page.locator('form[data-hydrated="true"][aria-busy="false"]');
+  await settled.waitFor();
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(password);
+  await expect(page.getByLabel('Email address')).toHaveValue(email);
   const [response] = await Promise.all([
     page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/auth/signin'),
     page.getByRole('button', { name: 'Sign in' }).click(),
