@@ -65,7 +65,7 @@ export async function importEvents(
     applied.outcomes.forEach((outcome, j) => (outcomes[at[j]!] = outcome));
     addTally(tally, applied, false); // old events: outcomes counted, lags not
   }
-  void countAfterResponse(sink.adminStore, platform?.context, 'ses-import', tally);
+  void countAfterResponse(sink.adminStore, platform?.context, 'ses-import', tally, now.getTime());
   const retry = outcomes.includes('retry');
   console[retry ? 'error' : 'log'](
     JSON.stringify({ msg: 'ses-import', records: outcomes.length, counts: Object.fromEntries(tally.counts) }),

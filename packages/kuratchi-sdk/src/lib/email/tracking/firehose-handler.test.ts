@@ -93,4 +93,21 @@ describe('the Firehose endpoint in direct mode', () => {
       await env.ORG_DB_ACME.prepare('SELECT open_count FROM emails WHERE id = ?').bind(id).first('open_count'),
     ).toBe(1);
   });
+
+  it("counts its figures in the hour of the request's clock, not the machine's", async () => {
+    const ns = 'fh-clock';
+    const { ports } = countingPorts(TEST_NOW);
+    expect(
+      (
+        await deliver(
+          ports,
+          opens(ns, 3, (i) => `ses-${ns}-${i}`),
+        )
+      ).status,
+    ).toBe(200);
+    const parked = await env.ADMIN_DB.prepare(
+      "SELECT last_at FROM ingestion_counters WHERE name = 'outcome:parked'",
+    ).first('last_at');
+    expect(parked).toBe(TEST_NOW.getTime());
+  });
 });

@@ -129,7 +129,7 @@ export async function handleFirehoseDelivery(request: Request, deps: FirehoseDep
     ...(failure ? { message: failure } : {}),
     started,
   });
-  void countAfterResponse(deps.sink().adminStore, deps.context, 'ses-firehose', tally);
+  void countAfterResponse(deps.sink().adminStore, deps.context, 'ses-firehose', tally, now.getTime());
   return firehoseAnswer(body.requestId, status, now, failure ?? undefined);
 }
 

@@ -9,8 +9,8 @@ export interface WaitUntil {
  * Adds counters and lags to the admin database's ingestion figures (the health panel: the
  * deployment's, and each organisation's share, in one D1 batch) after the response (`waitUntil`,
  * or awaited when there is no context): `figures`, or what `write` writes (the webhook's
- * `countWebhookAnswer`). A failure is logged under `msg`, never answered: the events are
- * recorded already.
+ * `countWebhookAnswer`), in the hour of `at` (the path's own clock where it has one). A failure
+ * is logged under `msg`, never answered: the events are recorded already.
  * @see https://developers.cloudflare.com/workers/runtime-apis/context/#waituntil
  */
 export function countAfterResponse(
@@ -18,9 +18,9 @@ export function countAfterResponse(
   context: WaitUntil | undefined,
   msg: string,
   figures: Omit<IngestionStats, 'at'> | ((at: number) => Promise<void>),
+  at: number = Date.now(),
 ): Promise<void> | undefined {
   if (typeof figures !== 'function' && figures.counts.size === 0 && figures.lagsMs.length === 0) return undefined;
-  const at = Date.now();
   const counting = (
     typeof figures === 'function' ? figures(at) : adminStore.recordIngestionStats({ ...figures, at })
   ).catch((e: unknown) => console.error(JSON.stringify({ msg, outcome: 'counting-failed', error: String(e) })));
