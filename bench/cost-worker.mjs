@@ -12,7 +12,9 @@
 //   POST /webhook { bodies, topicArn, pem, queued }  one invocation per body; queued: the sent
 //                                                     messages are kept for /consume
 //   POST /consume { batchSize }                        the kept messages, in batches, to the consumer
-// Each answers { counts, outcomes }.
+//   POST /purge { now, defaults }                      the retention purge (runRetentionPurge, as the
+//                                                     cron runs it) until it deletes nothing more
+// Each answers { counts, outcomes } (/purge: { counts, eventsDeleted, emailsDeleted }).
 import {
   consumeSesEventQueue,
   countWebhookAnswer,
@@ -25,6 +27,7 @@ import {
   createOrgBindingCache,
   createOrgDatabaseClient,
 } from 'kuratchi-sdk/internal/d1';
+import { runRetentionPurge } from 'kuratchi-sdk/internal/retention';
 import { createSigningKeyCache } from 'kuratchi-sdk/internal/verify';
 import { isD1Binding } from './counting-d1.mjs';
 
@@ -144,13 +147,18 @@ function countingR2(bucket, counts) {
 const queueOperations = (body) =>
   Math.max(1, Math.ceil(new TextEncoder().encode(JSON.stringify(body)).byteLength / QUEUE_OPERATION_BYTES));
 
-/** The sink on counted bindings, as the façade builds it. */
-function sink(env, counts) {
+/** The admin database and each organisation's, on counted bindings. */
+function databases(env, counts) {
   const admin = countingRows(env.ADMIN_DB, counts);
   const orgEnv = Object.fromEntries(
     Object.entries(env).map(([name, value]) => [name, isD1Binding(value) ? countingRows(value, counts) : value]),
   );
-  const orgDatabase = createOrgDatabaseClient(admin, orgEnv, orgBindings);
+  return { admin, orgDatabase: createOrgDatabaseClient(admin, orgEnv, orgBindings) };
+}
+
+/** The sink on counted bindings, as the façade builds it. */
+function sink(env, counts) {
+  const { admin, orgDatabase } = databases(env, counts);
   return {
     adminStore: createD1AdminStore(admin),
     resolveOrgEmailStore: async (organizationId) => createD1OrgEmailStore(await orgDatabase(organizationId)),
@@ -225,6 +233,24 @@ export default {
         const report = await consumeSesEventQueue(batch, sink(env, counts), resend, archive);
         for (const [name, n] of report.counts) if (name.startsWith('outcome:')) tally(name.slice(8), n);
       }
+    } else if (url.pathname === '/purge') {
+      const { admin, orgDatabase } = databases(env, counts);
+      let eventsDeleted = 0;
+      let emailsDeleted = 0;
+      for (;;) {
+        const run = await runRetentionPurge({
+          adminDb: admin,
+          orgDatabase,
+          defaults: input.defaults,
+          now: new Date(input.now),
+          budget: { queries: 1000, milliseconds: 30_000 },
+        });
+        if (run.failures.length) throw new Error(`purge failed: ${run.failures.join('; ')}`);
+        eventsDeleted += run.eventsDeleted;
+        emailsDeleted += run.emailsDeleted;
+        if (run.eventsDeleted + run.emailsDeleted === 0 && run.left === 0) break;
+      }
+      return Response.json({ counts, eventsDeleted, emailsDeleted });
     } else {
       return new Response('not found', { status: 404 });
     }

@@ -4,6 +4,8 @@
 // prices below, against the SNS bill for the same events (docs/cost.md explains each figure).
 // bench/cost-worker.mjs wires the SDK as the façade does (raw archive on, webhook counting, queue
 // consumer in batches of 100) on counted bindings, in workerd (miniflare: local D1 and R2).
+// Every stored event is deleted later by the retention purge, which D1 bills as rows written too:
+// the purge is run on the events of both modes and its rows per event deleted are added to each.
 //   BENCH_COST_EVENTS=300   events counted per mode (Delivery, Open, Click in turn; 2 organisations)
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 import { createSnsSigner } from 'kuratchi-sdk/email/testing';
+import { DAY_MS, DEFAULT_RETENTION } from 'kuratchi-sdk/internal/retention';
 import { DEMO_D1_ORGANIZATIONS } from '../scripts/lib/demo-organizations.mjs';
 import { snsBodySigner } from './events.mjs';
 import { bundleWorker, outcomesText, report, result, seedRoutedEmails, workerCaller } from './lib.mjs';
@@ -41,6 +44,8 @@ const PRICE = {
   snsPublish: 0.5 / 1e6,
   snsHttpDelivery: 0.6 / 1e6,
 };
+/** Months an archived message is stored: the default archive retention (a GB-month being 30 days). */
+const ARCHIVE_MONTHS = DEFAULT_RETENTION.archiveDays / 30;
 /** What SNS bills per SES event delivered to an HTTPS endpoint: its publish and its delivery. */
 const SNS_PER_EVENT = PRICE.snsPublish + PRICE.snsHttpDelivery;
 
@@ -58,10 +63,16 @@ const QUANTITIES = [
   ],
   ['d1-rows-read', 'D1 rows read', 'rows', (c) => c.d1RowsRead * PRICE.d1RowRead],
   ['d1-rows-written', 'D1 rows written', 'rows', (c) => c.d1RowsWritten * PRICE.d1RowWritten],
+  [
+    'd1-rows-purged',
+    'D1 rows written by the retention purge deleting it',
+    'rows',
+    (c) => c.d1RowsPurged * PRICE.d1RowWritten,
+  ],
   ['r2-class-a', 'R2 Class A operations', 'operations', (c) => c.r2ClassA * PRICE.r2ClassA],
   ['r2-class-b', 'R2 Class B operations', 'operations', (c) => c.r2ClassB * PRICE.r2ClassB],
-  // A month of storage of what was put: the archive's bytes kept one month.
-  ['r2-bytes-stored', 'R2 bytes stored', 'bytes', (c) => (c.r2BytesPut / 1e9) * PRICE.r2GbMonth],
+  // The archive's bytes, kept for the default archive retention.
+  ['r2-bytes-stored', 'R2 bytes stored', 'bytes', (c) => (c.r2BytesPut / 1e9) * PRICE.r2GbMonth * ARCHIVE_MONTHS],
 ];
 const value = (counts, suffix) =>
   suffix === 'queue-operations'
@@ -71,6 +82,7 @@ const value = (counts, suffix) =>
           'worker-invocations': 'invocations',
           'd1-rows-read': 'd1RowsRead',
           'd1-rows-written': 'd1RowsWritten',
+          'd1-rows-purged': 'd1RowsPurged',
           'r2-class-a': 'r2ClassA',
           'r2-class-b': 'r2ClassB',
           'r2-bytes-stored': 'r2BytesPut',
@@ -96,9 +108,12 @@ const mf = new Miniflare({
 });
 const rows = [];
 try {
-  const emails = await seedRoutedEmails(mf, ORGS, EMAILS_PER_ORG);
+  // Sent now: the purge below deletes their events, not them.
+  const emails = await seedRoutedEmails(mf, ORGS, EMAILS_PER_ORG, Date.now());
   const signer = await createSnsSigner();
   const call = workerCaller(mf);
+  /** @type {Array<[string, any]>} each mode's summed counts */
+  const measured = [];
   for (const mode of ['queued', 'direct']) {
     const sign = snsBodySigner({ signer, topicArn: TOPIC, emails, prefix: `cost-${mode}` });
     /** One run of `n` events through the webhook (and the consumer, queued), its counts summed. */
@@ -121,7 +136,25 @@ try {
       return counts;
     };
     await run(WARM_UP); // the signing certificate archived, binding caches warm
-    const counts = await run(EVENTS);
+    measured.push([mode, await run(EVENTS)]);
+  }
+  // Both modes' events, deleted as the cron's purge deletes them once past the events retention
+  // (emails kept): its rows written (deletes, index entries, triggers) per event deleted.
+  const purge = await call('/purge', {
+    now: Date.now() + 2 * DAY_MS,
+    defaults: { eventsDays: 1, emailsDays: 3_650 },
+  });
+  if (purge.eventsDeleted === 0) throw new Error('the retention purge deleted no event');
+  const purgedPerEvent = purge.counts.d1RowsWritten / purge.eventsDeleted;
+  console.log(
+    `• the retention purge: ${purge.eventsDeleted} events deleted, ${round(purgedPerEvent)} rows written per event ` +
+      `(${Object.entries(purge.counts.d1RowsWrittenByStatement)
+        .sort(([, a], [, b]) => b - a)
+        .map(([head, n]) => `${round(n / purge.eventsDeleted)} «${head}»`)
+        .join('; ')})`,
+  );
+  for (const [mode, counts] of measured) {
+    counts.d1RowsPurged = purgedPerEvent * EVENTS;
     const { d1RowsWrittenByTable, d1RowsWrittenByStatement, ...summed } = counts;
     const perEvent = Object.fromEntries(Object.entries(summed).map(([k, v]) => [k, round(v / EVENTS)]));
     const byTable = Object.entries(d1RowsWrittenByTable)

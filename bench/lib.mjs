@@ -160,8 +160,9 @@ export function outcomesText(outcomes) {
  * @param {import('miniflare').Miniflare} mf
  * @param {Array<import('../scripts/lib/demo-organizations.mjs').OrganizationRow>} orgs
  * @param {number} perOrg
+ * @param {number} [createdAt] the emails' `created_at` (epoch ms)
  */
-export async function seedRoutedEmails(mf, orgs, perOrg) {
+export async function seedRoutedEmails(mf, orgs, perOrg, createdAt = 1) {
   const admin = await mf.getD1Database('ADMIN_DB');
   await applyMigrationFiles(admin, ADMIN_MIGRATIONS);
   const emails = [];
@@ -178,9 +179,9 @@ export async function seedRoutedEmails(mf, orgs, perOrg) {
       rowsOf.map((e) =>
         db
           .prepare(
-            "INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES (?, ?, 'bench@example.com', 'Hi', 'sent', ?, 1, 1)",
+            "INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at) VALUES (?, ?, 'bench@example.com', 'Hi', 'sent', ?, ?, ?)",
           )
-          .bind(e.id, e.recipient, e.sesMessageId),
+          .bind(e.id, e.recipient, e.sesMessageId, createdAt, createdAt),
       ),
     );
     await admin.batch(
