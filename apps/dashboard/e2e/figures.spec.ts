@@ -218,6 +218,8 @@ test("a superadmin shortens Acme's retention: after the cron its old emails are 
   await root.getByLabel("Days org-acme's emails are kept").fill(String(retentionDays));
   await root.getByLabel("Days org-acme's emails are kept").press('Enter');
   await expect(root.getByTestId('retention-set')).toContainText('org-acme');
+  // The archive's days are the deployment's (45 by default): the page says Acme's raw messages outlive its emails.
+  await expect(root.getByTestId('retention-set')).toContainText(`${45 - retentionDays} days longer than these emails`);
   await expect(
     root.locator('[data-testid="retention"] tr[data-retention-for="org-acme"] [data-effective]'),
   ).toHaveAttribute('data-effective', `${retentionDays}/${retentionDays}`);

@@ -17,7 +17,7 @@ export function archiveRetention(emailsDays: number, archiveDays: number): Archi
   const warning =
     emailsDays < archiveDays
       ? `Archived raw SNS messages, with recipient addresses, are kept ${archiveDays} days (${setting}), ` +
-        `${archiveDays - emailsDays} days longer than these emails.`
+        `${archiveDays - emailsDays} day${archiveDays - emailsDays === 1 ? '' : 's'} longer than these emails.`
       : emailsDays > archiveDays
         ? `Archived raw SNS messages are kept ${archiveDays} days only (${setting}): proofs of older emails ` +
           'list their events as archive-expired, and a rebuild cannot restore them.'
