@@ -106,7 +106,11 @@ describe('setting an organisation’s retention', () => {
     expect(await bad.text()).toContain('eventsDays must be a whole number of days');
     expect(await overrides()).toEqual([]);
 
-    expect((await postForm('/admin/organizations?/retention', form, { cookie: root })).status).toBeLessThan(400);
+    const saved = await postForm('/admin/organizations?/retention', form, { cookie: root });
+    expect(saved.status).toBeLessThan(400);
+    expect((await saved.text()).replace(/<[^>]*>/g, '').replace(/\s+/g, ' ')).toContain(
+      'applies it. Archived raw SNS messages, with recipient addresses, are kept 45 days',
+    );
     expect(await overrides()).toEqual([{ id: ORGS.acme, e: 10, m: 20 }]);
     const page = await (await getPage('/admin/organizations', { cookie: root })).text();
     expect(page).toContain('data-effective="20/10"');
