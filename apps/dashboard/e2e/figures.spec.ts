@@ -150,12 +150,16 @@ test('two organisations see their own figures; only a superadmin sees the deploy
   await screenshot(rootPage, 'overview-figures-superadmin');
 });
 
-test("a superadmin shortens Acme's retention: after the cron its old emails are gone from the log, their day's totals and newer emails stay", async ({
+test("a superadmin shortens Acme's retention: after the cron its old emails are gone from the log, their day's charts and totals and newer emails stay", async ({
   browser,
 }) => {
-  // Three Acme emails sent 40 days ago (older than the 30 days set below; the demo's are at most
-  // 14 days old, so no other spec's email goes), each with a recipient, an event and its route.
-  const sentAt = Date.now() - 40 * 86_400_000;
+  // Three Acme emails sent 20 days ago: within the overview's 30 days, past the 17 days set below
+  // (longer than the demo's 14 days, so no other spec's email goes), each with a recipient, an
+  // event and its route. Every time derives from the test's `now`.
+  const now = Date.now();
+  const DAY = 86_400_000;
+  const sentAt = now - 20 * DAY;
+  const retentionDays = 17;
   d1(
     'ORG_DB_ACME',
     `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3)
@@ -177,7 +181,7 @@ test("a superadmin shortens Acme's retention: after the cron its old emails are 
   );
   const [{ kept }] = d1(
     'ORG_DB_ACME',
-    `SELECT count(*) AS kept FROM emails WHERE created_at >= ${Date.now() - 30 * 86_400_000}`,
+    `SELECT count(*) AS kept FROM emails WHERE created_at >= ${now - retentionDays * DAY}`,
   ) as Array<{
     kept: number;
   }>;
@@ -197,32 +201,47 @@ test("a superadmin shortens Acme's retention: after the cron its old emails are 
   };
   const before = await dailyTotals();
   expect(before).toMatchObject({ day, sent: '3', delivered: '3' });
+  // The overview's charts draw that day's bars from the same figures (DailyBars: data-day, data-value).
+  const bar = (chart: string) => admin.locator(`[data-chart="${chart}"] rect[data-day="${day}"]`);
+  const expectChartsOfTheDay = async () => {
+    await admin.goto('/emails/overview');
+    await expect(bar('Sent')).toHaveAttribute('data-value', before['sent']!);
+    await expect(bar('Delivered')).toHaveAttribute('data-value', before['delivered']!);
+  };
+  await expectChartsOfTheDay();
 
-  // The superadmin keeps Acme's emails 30 days (events: the default, shortened to 30).
+  // The superadmin keeps Acme's emails 17 days (events: the default, shortened to 17).
   const root = await (await browser.newContext()).newPage();
   await signIn(root, USERS.root);
   await root.goto('/admin/organizations');
   await root.locator('form[data-hydrated="true"], body').first().waitFor();
-  await root.getByLabel("Days org-acme's emails are kept").fill('30');
+  await root.getByLabel("Days org-acme's emails are kept").fill(String(retentionDays));
   await root.getByLabel("Days org-acme's emails are kept").press('Enter');
   await expect(root.getByTestId('retention-set')).toContainText('org-acme');
+  // The archive's days are the deployment's (45 by default): the page says Acme's raw messages outlive its emails.
+  await expect(root.getByTestId('retention-set')).toContainText(`${45 - retentionDays} days longer than these emails`);
   await expect(
     root.locator('[data-testid="retention"] tr[data-retention-for="org-acme"] [data-effective]'),
-  ).toHaveAttribute('data-effective', '30/30');
+  ).toHaveAttribute('data-effective', `${retentionDays}/${retentionDays}`);
 
   await runCron();
 
   // Gone from the log, with their routes; every newer email stays; the admin reads the retention.
   await admin.goto('/emails?q=retention-old');
   await expect(admin.locator('[data-email-id]')).toHaveCount(0);
-  await expect(admin.getByTestId('retention')).toContainText('Emails are kept 30 days, their events 30 days');
+  await expect(admin.getByTestId('retention')).toContainText(
+    `Emails are kept ${retentionDays} days, their events ${retentionDays} days`,
+  );
   expect(
     d1('ADMIN_DB', "SELECT count(*) AS n FROM email_message_lookup WHERE email_id LIKE 'retention-old-%'")[0]!['n'],
   ).toBe(0);
+  expect(d1('ORG_DB_ACME', "SELECT count(*) AS n FROM emails WHERE id LIKE 'retention-old-%'")[0]!['n']).toBe(0);
   // (The demo keeps sending: newer emails may have arrived meanwhile, none may have gone.)
   expect(d1('ORG_DB_ACME', 'SELECT count(*) AS n FROM emails')[0]!['n']).toBeGreaterThanOrEqual(kept);
   await screenshot(admin, 'retention-purged');
 
-  // The emails are gone; that day's totals stay.
+  // The emails are gone; that day's totals stay, on the overview's charts and in the export.
+  await expectChartsOfTheDay();
+  await screenshot(admin, 'retention-purged-overview');
   expect(await dailyTotals()).toEqual(before);
 });

@@ -7,6 +7,7 @@ export type AlertKind =
   | 'canary-late'
   | 'events-stopped'
   | 'dead-letters'
+  | 'dead-letters-expiring'
   | 'reputation-warn'
   | 'reputation-pause'
   | 'subscription-unconfirmed'

@@ -11,7 +11,7 @@ import { webhookEndpointsAlertProvider } from './providers/webhook-endpoints';
 export function alertProviders(env: DashboardEnv): RegisteredAlertProvider[] {
   return [
     { name: 'events-stopped', kinds: ['events-stopped'], provide: eventsStoppedAlertProvider(env) },
-    { name: 'dead-letters', kinds: ['dead-letters'], provide: deadLettersAlertProvider(env) },
+    { name: 'dead-letters', kinds: ['dead-letters', 'dead-letters-expiring'], provide: deadLettersAlertProvider(env) },
     { name: 'canary', kinds: ['canary-late'], provide: canaryAlertProvider(env) },
     { name: 'reputation', kinds: ['reputation-warn', 'reputation-pause'], provide: reputationAlertProvider(env) },
     { name: 'subscription', kinds: ['subscription-unconfirmed'], provide: subscriptionAlertProvider(env) },

@@ -9,6 +9,7 @@ import {
 } from 'kuratchi-sdk/internal/retention';
 import { z } from 'zod';
 import { readJsonBody } from '../ops/request';
+import { archiveRetention, type ArchiveRetention } from './archive-days';
 import { readRetentionSettings, type RetentionSettings } from './settings';
 
 /** One organisation's retention: its override (null fields: the default) and what is in force. */
@@ -16,6 +17,8 @@ export interface OrganizationRetention {
   organizationId: string;
   override: RetentionOverride | null;
   effective: RetentionPolicy;
+  /** The raw archive's days (the deployment's), and a warning when they differ from the emails days. */
+  archive: ArchiveRetention;
   updatedBy: string | null;
   updatedAt: number | null;
 }
@@ -33,10 +36,12 @@ export async function retentionOverview(
     defaults,
     organizations: organizationIds.map((organizationId) => {
       const stored = overrides.get(organizationId) ?? null;
+      const effective = effectiveRetention(defaults, stored);
       return {
         organizationId,
         override: stored && { eventsDays: stored.eventsDays, emailsDays: stored.emailsDays },
-        effective: effectiveRetention(defaults, stored),
+        effective,
+        archive: archiveRetention(effective.emailsDays, defaults.archiveDays),
         updatedBy: stored?.updatedBy ?? null,
         updatedAt: stored?.updatedAt ?? null,
       };
@@ -99,7 +104,7 @@ export async function retentionFromForm(env: DashboardEnv, by: string, form: For
     now,
   );
   if ('refused' in result) return fail(result.refused.status, { error: result.refused.message });
-  return { retentionSet: organizationId };
+  return { retentionSet: organizationId, archiveWarning: result.ok.archive.warning };
 }
 
 const body = z
@@ -110,7 +115,8 @@ const body = z
   .strict();
 
 /**
- * `GET /api/ops/organizations/{id}/retention`: `{ retention }` (override and effective days);
+ * `GET /api/ops/organizations/{id}/retention`: `{ retention }` (override, effective days, and the
+ * archive's days with a warning when they differ from the emails days);
  * `PUT` with `{ "eventsDays": 7, "emailsDays": 30 }` (null or absent: the default) sets it:
  * 200 `{ retention }`, 400 naming each bad field (nothing written), 404 for an unknown organisation.
  */

@@ -71,6 +71,27 @@ describe('setting an organisation’s retention', () => {
     expect(await overrides()).toEqual([]);
   });
 
+  it('the answer states the archive days (the deployment’s) and warns when the emails days differ', async () => {
+    const put = async (emailsDays: number | null) =>
+      (
+        (await (await ops('PUT', `/api/ops/organizations/${ORGS.globex}/retention`, { emailsDays })).json()) as {
+          retention: { archive: { days: number; warning: string | null } };
+        }
+      ).retention.archive;
+    // KURATCHI_RETENTION_ARCHIVE_DAYS defaults to 45, as the emails days do.
+    expect(await put(null)).toEqual({ days: 45, warning: null });
+    expect(await put(7)).toEqual({
+      days: 45,
+      warning: expect.stringMatching(/with recipient addresses, are kept 45 days .*38 days longer than these emails/),
+    });
+    expect(await put(365)).toEqual({ days: 45, warning: expect.stringContaining('archive-expired') });
+    const read = await (await ops('GET', `/api/ops/organizations/${ORGS.globex}/retention`)).json();
+    expect(read).toMatchObject({
+      retention: { archive: { days: 45, warning: expect.stringContaining('45 days only') } },
+    });
+    await ops('PUT', `/api/ops/organizations/${ORGS.globex}/retention`, {});
+  });
+
   it('only a superadmin sets it on the Organisations page; bad days answer 400; the admin sees it in the email log', async () => {
     const superId = await addUser(`root-${crypto.randomUUID()}@kuratchi.test`, 'pw', { role: 'superadmin' });
     const adminId = await addUser(`admin-${crypto.randomUUID()}@acme.test`, 'pw');
@@ -85,12 +106,19 @@ describe('setting an organisation’s retention', () => {
     expect(await bad.text()).toContain('eventsDays must be a whole number of days');
     expect(await overrides()).toEqual([]);
 
-    expect((await postForm('/admin/organizations?/retention', form, { cookie: root })).status).toBeLessThan(400);
+    const saved = await postForm('/admin/organizations?/retention', form, { cookie: root });
+    expect(saved.status).toBeLessThan(400);
+    expect((await saved.text()).replace(/<[^>]*>/g, '').replace(/\s+/g, ' ')).toContain(
+      'applies it. Archived raw SNS messages, with recipient addresses, are kept 45 days',
+    );
     expect(await overrides()).toEqual([{ id: ORGS.acme, e: 10, m: 20 }]);
     const page = await (await getPage('/admin/organizations', { cookie: root })).text();
     expect(page).toContain('data-effective="20/10"');
+    expect(page).toMatch(/data-archive-days="45"[^]{0,200}data-testid="archive-warning"[^>]*>[^<]*25 days longer/);
     const log = await (await getPage('/emails', { cookie: admin })).text();
-    expect(log).toMatch(/Emails are kept 20 days, their events 10 days/);
+    expect(log.replace(/\s+/g, ' ')).toContain(
+      "Emails are kept 20 days, their events 10 days (set by a superadmin), archived raw SNS messages 45 days (every organisation's)",
+    );
   });
 });
 

@@ -108,7 +108,7 @@ export const SETTINGS = {
     default: String(DEFAULT_DEAD_LETTER_TTL_MS / DAY_MS),
     secret: false,
     description:
-      'Days any dead letter is kept for a replay; then the sweep drops it, counted per day. The `dead-letters` alert says how many expire within a week.',
+      'Days any dead letter is kept for a replay; then the sweep drops it, counted per day. The `dead-letters-expiring` alert warns a week before.',
     wrangler: String(DEFAULT_DEAD_LETTER_TTL_MS / DAY_MS),
   }),
   KURATCHI_DEAD_LETTER_UNROUTED_DAYS: setting({

@@ -25,8 +25,12 @@ export const load: PageServerLoad = async ({ locals, url, platform }) => {
     nextPageHref: page.nextCursor ? `/emails${emailLogSearch(query.form, { cursor: page.nextCursor })}` : null,
     exportHref: `/emails/export.csv${emailLogSearch(query.form)}`,
     exportRecipientsHref: `/emails/export.csv${emailLogSearch(query.form, { per: 'recipient' })}`,
-    // How long this organisation's emails and events are kept (read-only: a superadmin sets it).
-    retention: (await organizationRetention(platform!.env, locals.session!.organization.id)).effective,
+    // How long this organisation's emails and events are kept (read-only: a superadmin sets it),
+    // and its archived raw SNS messages (the deployment's days).
+    retention: await organizationRetention(platform!.env, locals.session!.organization.id).then((r) => ({
+      ...r.effective,
+      archiveDays: r.archive.days,
+    })),
     exportDailyHref: `/emails/export.csv${emailLogSearch(
       { ...query.form, status: '', q: '', engaged: '', canary: '' },
       { per: 'day' },

@@ -34,7 +34,7 @@ export const DEFAULT_UNROUTED_DEAD_LETTER_TTL_MS = 14 * 24 * 3_600_000;
 /**
  * Default time any dead letter is kept before the sweep drops it (counted in the tally, as those
  * of no known organisation are after {@link DEFAULT_UNROUTED_DEAD_LETTER_TTL_MS}): 30 days to
- * replay it once its cause is fixed; the `dead-letters` alert says how many expire within a week.
+ * replay it once its cause is fixed; the `dead-letters-expiring` alert warns a week before.
  */
 export const DEFAULT_DEAD_LETTER_TTL_MS = 30 * 24 * 3_600_000;
 

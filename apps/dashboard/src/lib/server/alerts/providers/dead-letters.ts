@@ -1,8 +1,8 @@
 import { createD1DeadLetterStore } from 'kuratchi-sdk/internal/d1';
 import { readConfig } from '../../config';
-import type { AlertProvider } from '../condition';
+import type { AlertCondition, AlertProvider } from '../condition';
 
-/** The `dead-letters` alert says how many dead letters the sweep drops within this time. */
+/** Dead letters the sweep drops within this time raise `dead-letters-expiring`. */
 export const DEAD_LETTER_EXPIRY_WARNING_MS = 7 * 86_400_000;
 
 /** Dead letters are counted up to this bound (a count equal to it reads "at least"). */
@@ -16,12 +16,15 @@ const COUNT_BOUND = 10_000;
 const FOREIGN_REASONS = ['no-route', 'park-full'] as const;
 
 /**
- * `dead-letters`, for the deployment: the dead-letter table holds events that call for action
- * (parked too long or a full park for a known organisation, queue retries exhausted). One
- * incident while it holds any, cleared once they are replayed or deleted (`kuratchi-ses
- * dead-letters`); the count in its title follows the table, and its detail says how many the
- * park sweep drops within {@link DEAD_LETTER_EXPIRY_WARNING_MS} (KURATCHI_DEAD_LETTER_DAYS). Those
- * of mail not sent by `sendEmail` ({@link FOREIGN_REASONS}, no known organisation) never hold it open.
+ * Two conditions of the deployment, each its own incident (opened and cleared once each, the
+ * alerts job's rule):
+ * - `dead-letters`: the dead-letter table holds events that call for action (parked too long or
+ *   a full park for a known organisation, queue retries exhausted); cleared once they are
+ *   replayed or deleted (`kuratchi-ses dead-letters`). Its title's count follows the table.
+ * - `dead-letters-expiring` (critical): some of them are dropped by the park sweep within
+ *   {@link DEAD_LETTER_EXPIRY_WARNING_MS} (KURATCHI_DEAD_LETTER_DAYS), lost unless replayed first;
+ *   cleared once none is (replayed, deleted or dropped).
+ * Those of mail not sent by `sendEmail` ({@link FOREIGN_REASONS}, no known organisation) raise neither.
  */
 export function deadLettersAlertProvider(env: DashboardEnv): AlertProvider {
   return async (now) => {
@@ -39,26 +42,40 @@ export function deadLettersAlertProvider(env: DashboardEnv): AlertProvider {
     const total = byReason.reduce((sum, [, n]) => sum + n, 0);
     if (total === 0) return [];
     const reasons = byReason.map(([reason, n]) => `${reason} ${n}`).join(', ');
-    const expiring = await expiringSoon(env, now);
-    return [
+    const conditions: AlertCondition[] = [
       {
         kind: 'dead-letters',
         key: 'dead-letters',
         organizationId: null,
         severity: 'warning',
-        title: `${total >= COUNT_BOUND ? `at least ${total}` : total} SES event${total === 1 ? ' is' : 's are'} in the dead-letter table (${reasons})`,
+        title: `${atLeast(total)} SES event${total === 1 ? ' is' : 's are'} in the dead-letter table (${reasons})`,
         detail:
           'They are not lost, but not applied either: list them with `kuratchi-ses dead-letters list` and replay ' +
-          'them with `kuratchi-ses dead-letters replay` once their cause is fixed.' +
-          (expiring
-            ? ` ${expiring >= COUNT_BOUND ? `At least ${expiring}` : expiring} of them will be dropped within ${DEAD_LETTER_EXPIRY_WARNING_MS / 86_400_000} days ` +
-              '(kept KURATCHI_DEAD_LETTER_DAYS).'
-            : ''),
+          'them with `kuratchi-ses dead-letters replay` once their cause is fixed.',
       },
     ];
+    const expiring = await expiringSoon(env, now);
+    if (expiring > 0) {
+      const days = DEAD_LETTER_EXPIRY_WARNING_MS / 86_400_000;
+      conditions.push({
+        kind: 'dead-letters-expiring',
+        key: 'dead-letters-expiring',
+        organizationId: null,
+        severity: 'critical',
+        title: `${atLeast(expiring)} dead letter${expiring === 1 ? ' is' : 's are'} dropped within ${days} days`,
+        detail:
+          'The park sweep drops a dead letter KURATCHI_DEAD_LETTER_DAYS after it was dead-lettered, and the event is ' +
+          'then lost: replay them first with `kuratchi-ses dead-letters replay` (or export them with `list`).',
+      });
+    }
+    return conditions;
   };
 }
 
+/** A count read up to {@link COUNT_BOUND}: "at least n" when it reached it. */
+function atLeast(n: number): string {
+  return n >= COUNT_BOUND ? `at least ${n}` : String(n);
+}
 /** Dead letters that call for action and that the park sweep drops within the warning time. */
 async function expiringSoon(env: DashboardEnv, now: Date): Promise<number> {
   const before = now.getTime() + DEAD_LETTER_EXPIRY_WARNING_MS - readConfig(env).park.deadLetterTtlMs;
