@@ -59,8 +59,13 @@ export function boundProblems(entries, neverPurged = NEVER_PURGED) {
     const name = `${b.database}:${b.table}`;
     const nothing = 'by' in b.enforcedBy && b.enforcedBy.by === 'nothing needed';
     if (b.kind === 'never' && !neverPurged.has(name)) return [`${name} is never purged but not allow-listed`];
-    if (['time', 'count', 'retention'].includes(b.kind) && nothing) return [`${name} (${b.kind}) names nothing that purges it`];
-    if (b.kind === 'fixed' && (!/^(one row|a row per )/.test(b.bound) || /per (email|event|click|link|recipient|message|day|hour)/.test(b.bound)))
+    if (['time', 'count', 'retention'].includes(b.kind) && nothing)
+      return [`${name} (${b.kind}) names nothing that purges it`];
+    if (
+      b.kind === 'fixed' &&
+      (!/^(one row|a row per )/.test(b.bound) ||
+        /per (email|event|click|link|recipient|message|day|hour)/.test(b.bound))
+    )
       return [`${name} is fixed but grows with ${b.bound}`];
     return [];
   });
@@ -69,12 +74,22 @@ export function boundProblems(entries, neverPurged = NEVER_PURGED) {
 test('only allow-listed tables are never purged; a purged kind names what purges it; fixed is fixed', () => {
   assert.deepEqual(boundProblems(registry.TABLE_BOUNDS), []);
   const entry = (kind, bound, enforcedBy = { by: 'nothing needed' }) => ({
-    table: 'email_clicks', database: 'org', owner: 'routing/', kind, bound, enforcedBy,
+    table: 'email_clicks',
+    database: 'org',
+    owner: 'routing/',
+    kind,
+    bound,
+    enforcedBy,
   });
   assert.deepEqual(boundProblems([entry('never', 'kept')]), ['org:email_clicks is never purged but not allow-listed']);
   assert.deepEqual(boundProblems([entry('time', '30 days')]), ['org:email_clicks (time) names nothing that purges it']);
-  assert.deepEqual(boundProblems([entry('fixed', 'a row per email')]), ['org:email_clicks is fixed but grows with a row per email']);
-  assert.deepEqual(boundProblems([entry('time', '30 days', { job: 'retention-purge' }), entry('fixed', 'one row')]), []);
+  assert.deepEqual(boundProblems([entry('fixed', 'a row per email')]), [
+    'org:email_clicks is fixed but grows with a row per email',
+  ]);
+  assert.deepEqual(
+    boundProblems([entry('time', '30 days', { job: 'retention-purge' }), entry('fixed', 'one row')]),
+    [],
+  );
 });
 
 for (const database of ['admin', 'org']) {

@@ -101,7 +101,9 @@ describe('the proof bundle of an email whose events are past the events retentio
     expect(bundle.eventsExpired).toEqual({ reason: 'events-expired', before: new Date(cutoff).toISOString() });
     const verdict = await verifyProofBundle(JSON.parse(JSON.stringify(bundle)), { topicArns: [TOPIC] });
     expect(verdict).toMatchObject({ ok: false, verdict: 'failed', eventsExpired: bundle.eventsExpired });
-    expect(verdict.error).toContain(`events before ${new Date(cutoff).toISOString()} were deleted by the events retention`);
+    expect(verdict.error).toContain(
+      `events before ${new Date(cutoff).toISOString()} were deleted by the events retention`,
+    );
 
     // An email within the retention keeps its event and gets no such field.
     const recent = await bundleOf(fresh);

@@ -145,7 +145,9 @@ describe.each(ORG_DATABASE_KINDS)('link rollups past the events retention on $ki
           expect(after).toEqual(expectedAfterTrim(before, trimDay));
           // The bound: at most N rows per old day and link metric.
           const oldLinks = after.filter((row) => isLink(row) && row.day < trimDay);
-          expect(oldLinks.length).toBeLessThanOrEqual(2 * LINK_ROLLUPS_TOP_N * new Set(oldLinks.map((r) => r.day)).size);
+          expect(oldLinks.length).toBeLessThanOrEqual(
+            2 * LINK_ROLLUPS_TOP_N * new Set(oldLinks.map((r) => r.day)).size,
+          );
           // The overview's top links (its period is never trimmed) are the same.
           expect(await stats.topLinks(overviewFrom, now.getTime() + 1, 100)).toEqual(topLinks);
         },

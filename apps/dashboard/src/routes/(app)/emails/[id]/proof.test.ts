@@ -136,9 +136,19 @@ describe('GET /emails/[id]/proof.json', () => {
       });
       // Older than the 1-day cutoff: the webhook drops it as expired; recorded before the override,
       // it is there until the purge. So: record it with the default retention, then purge.
-      await createD1RetentionStore(env.ADMIN_DB).setOverride(ORGS.globex, { eventsDays: null, emailsDays: null }, 'test', now);
+      await createD1RetentionStore(env.ADMIN_DB).setOverride(
+        ORGS.globex,
+        { eventsDays: null, emailsDays: null },
+        'test',
+        now,
+      );
       expect((await post(delivery, { env: archive })).status).toBe(200);
-      await createD1RetentionStore(env.ADMIN_DB).setOverride(ORGS.globex, { eventsDays: 1, emailsDays: 45 }, 'test', now);
+      await createD1RetentionStore(env.ADMIN_DB).setOverride(
+        ORGS.globex,
+        { eventsDays: 1, emailsDays: 45 },
+        'test',
+        now,
+      );
       const purge = await purgeOrganization({
         adminDb: env.ADMIN_DB,
         orgDb: env.ORG_DB_GLOBEX,
@@ -151,7 +161,11 @@ describe('GET /emails/[id]/proof.json', () => {
 
       const response = await get(`/emails/${old.emailId}/proof.json`, globexCookie);
       expect(response.status).toBe(200);
-      const bundle = (await response.json()) as { messages: unknown[]; notProvable: unknown[]; eventsExpired?: { before: string } };
+      const bundle = (await response.json()) as {
+        messages: unknown[];
+        notProvable: unknown[];
+        eventsExpired?: { before: string };
+      };
       expect(bundle).toMatchObject({ messages: [], notProvable: [], eventsExpired: { reason: 'events-expired' } });
       // The cutoff as of the request: a day before it.
       expect(Date.parse(bundle.eventsExpired!.before)).toBeGreaterThanOrEqual(now - DAY_MS);
@@ -159,9 +173,16 @@ describe('GET /emails/[id]/proof.json', () => {
       const verdict = await verifyProofBundle(bundle, { topicArns: [TOPIC] });
       expect(verdict.error).toMatch(/deleted by the events retention/);
       // Acme's email, within its retention, carries no such field.
-      expect(await (await get(`/emails/${email.emailId}/proof.json`, acmeCookie)).json()).not.toHaveProperty('eventsExpired');
+      expect(await (await get(`/emails/${email.emailId}/proof.json`, acmeCookie)).json()).not.toHaveProperty(
+        'eventsExpired',
+      );
     } finally {
-      await createD1RetentionStore(env.ADMIN_DB).setOverride(ORGS.globex, { eventsDays: null, emailsDays: null }, 'test', now);
+      await createD1RetentionStore(env.ADMIN_DB).setOverride(
+        ORGS.globex,
+        { eventsDays: null, emailsDays: null },
+        'test',
+        now,
+      );
     }
   });
 
