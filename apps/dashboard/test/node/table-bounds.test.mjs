@@ -40,6 +40,58 @@ export function tablesOf(database) {
 
 const registry = await loadTableBounds();
 
+/**
+ * The only tables that may be `never` purged, each with why: a new table cannot opt out of
+ * retention without an entry here.
+ */
+export const NEVER_PURGED = new Map([
+  ['org:email_suppressions', 'the suppression list: forgetting an address would send to it again'],
+  ['org:email_rollups', 'the figures that outlive raw events; their links are trimmed (about 1.5 MB a year)'],
+]);
+
+/**
+ * What is wrong with the registry's entries: a `never` table not in {@link NEVER_PURGED}; a table
+ * that must be purged (`time`, `count`, `retention`) with nothing to purge it; a `fixed` table
+ * whose rows are not one or one per organisation, user… (per email, event or day is growth).
+ */
+export function boundProblems(entries, neverPurged = NEVER_PURGED) {
+  return entries.flatMap((b) => {
+    const name = `${b.database}:${b.table}`;
+    const nothing = 'by' in b.enforcedBy && b.enforcedBy.by === 'nothing needed';
+    if (b.kind === 'never' && !neverPurged.has(name)) return [`${name} is never purged but not allow-listed`];
+    if (['time', 'count', 'retention'].includes(b.kind) && nothing)
+      return [`${name} (${b.kind}) names nothing that purges it`];
+    if (
+      b.kind === 'fixed' &&
+      (!/^(one row|a row per )/.test(b.bound) ||
+        /per (email|event|click|link|recipient|message|day|hour)/.test(b.bound))
+    )
+      return [`${name} is fixed but grows with ${b.bound}`];
+    return [];
+  });
+}
+
+test('only allow-listed tables are never purged; a purged kind names what purges it; fixed is fixed', () => {
+  assert.deepEqual(boundProblems(registry.TABLE_BOUNDS), []);
+  const entry = (kind, bound, enforcedBy = { by: 'nothing needed' }) => ({
+    table: 'email_clicks',
+    database: 'org',
+    owner: 'routing/',
+    kind,
+    bound,
+    enforcedBy,
+  });
+  assert.deepEqual(boundProblems([entry('never', 'kept')]), ['org:email_clicks is never purged but not allow-listed']);
+  assert.deepEqual(boundProblems([entry('time', '30 days')]), ['org:email_clicks (time) names nothing that purges it']);
+  assert.deepEqual(boundProblems([entry('fixed', 'a row per email')]), [
+    'org:email_clicks is fixed but grows with a row per email',
+  ]);
+  assert.deepEqual(
+    boundProblems([entry('time', '30 days', { job: 'retention-purge' }), entry('fixed', 'one row')]),
+    [],
+  );
+});
+
 for (const database of ['admin', 'org']) {
   test(`every ${database} table has an owner and a bound, and every entry a table`, () => {
     const tables = tablesOf(database);

@@ -157,6 +157,19 @@ describe('kuratchi-ses verify-proof', { concurrency: true }, () => {
     assert.match(hash.stdout, /FAILED {2}message 1 .*is not the one archived for it \(SHA-256 differs\)/);
   });
 
+  it('an email whose events the events retention purged: exit 1, the cutoff given as the reason', async () => {
+    const before = new Date(SENT.getTime() - 86_400_000).toISOString();
+    const purged = { ...bundle, messages: [], notProvable: [], eventsExpired: { reason: 'events-expired', before } };
+    const { code, stdout } = await runCli(['verify-proof', await write('purged.json', purged), '--topic-arn', TOPIC]);
+    assert.equal(code, 1, stdout);
+    const lines = stdout.trim().split('\n');
+    assert.equal(lines[1], `  n/a     events before ${before}: deleted by the events retention (events-expired)`);
+    assert.equal(
+      lines[2],
+      `verdict: FAILED: the bundle holds no archived message: nothing is proven (the email's events before ${before} were deleted by the events retention)`,
+    );
+  });
+
   it('refuses what is not a bundle: exit 1 for a wrong format, 2 for a file that is not JSON', async () => {
     const wrong = await runCli(['verify-proof', await write('v2.json', { ...bundle, version: 2 })]);
     assert.equal(wrong.code, 1);

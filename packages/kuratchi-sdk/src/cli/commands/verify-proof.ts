@@ -91,6 +91,9 @@ function printProofVerdict(verdict: ProofVerdict, json: boolean): void {
   for (const event of verdict.notProvable) {
     out(tty`  n/a     ${event.eventType} (SNS ${event.snsMessageId}): not provable (${event.reason})`);
   }
+  if (verdict.eventsExpired) {
+    out(tty`  n/a     events before ${verdict.eventsExpired.before}: deleted by the events retention (events-expired)`);
+  }
   const failed = verdict.messages.filter((m) => m.status === 'failed').length;
   if (verdict.verdict === 'proven') out(tty`verdict: proven: ${verdict.messages.length} signed message(s) verified`);
   else if (verdict.error) out(tty`verdict: FAILED: ${verdict.error}`);

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import type { SnsArchive } from './ports.js';
+import type { EmailTracking, TrackingTimeField } from '../model.js';
 
 /**
  * The proof bundle of one email: each archived original SNS message of its events, byte for byte
  * as SNS posted it (with its signature), the signing certificates that verified them (from the
  * archive, with their URLs and the SHA-256 recorded when they were archived), and the events that
- * have no archived message (not provable). `kuratchi-ses verify-proof` checks it offline
+ * have no archived message (not provable); `eventsExpired` when some of its events may be past the
+ * organisation's events retention (deleted, so not listed at all). `kuratchi-ses verify-proof` checks it offline
  * (`verifyProofBundle`).
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
  */
@@ -55,6 +57,12 @@ export const proofBundleSchema = z.object({
       reason: z.enum(['not-archived', 'archive-missing', 'archive-expired', 'certificate-missing']),
     }),
   ),
+  /**
+   * Set when an event of the email happened before its organisation's events cutoff: its events
+   * before `before` (ISO 8601) are past the events retention, deleted (or about to be) by the
+   * purge, and then neither in `messages` nor in `notProvable`. Optional: bundles without it stay version 1.
+   */
+  eventsExpired: z.object({ reason: z.literal('events-expired'), before: z.string() }).optional(),
 });
 
 /** A proof bundle (see {@link PROOF_BUNDLE_FORMAT}). */
@@ -80,7 +88,26 @@ export interface BuildProofBundleOptions {
    * ago than that is `archive-expired`. Unset: every missing message is `archive-missing`.
    */
   archiveRetentionDays?: number;
+  /**
+   * The organisation's events cutoff (epoch ms: events before it are purged) and the email's
+   * tracking times (kept on the row after its events are purged): when one of them, or of
+   * `events`, is before the cutoff, the bundle gets `eventsExpired`. Unset: never.
+   */
+  eventsRetention?: { cutoff: number; email: Pick<EmailTracking, TrackingTimeField> };
 }
+
+const TIME_FIELDS: readonly TrackingTimeField[] = [
+  'sentAt',
+  'deliveredAt',
+  'delayedAt',
+  'openedAt',
+  'clickedAt',
+  'bouncedAt',
+  'complainedAt',
+  'rejectedAt',
+  'failedAt',
+  'lastClickedAt',
+];
 
 /** When a message was archived, to the hour, from its key (`sns/YYYY/MM/DD/HH/…`), or null. */
 function archivedHour(key: string): number | null {
@@ -91,7 +118,8 @@ function archivedHour(key: string): number | null {
 /**
  * Builds the proof bundle of one email from the raw archive: each event's archived message and
  * each distinct certificate once. An event whose message or certificate is not in the archive is
- * listed in `notProvable` with the reason, never left out.
+ * listed in `notProvable` with the reason, never left out; events the retention deleted are named
+ * by `eventsExpired` (see `eventsRetention`), so a bundle is never empty without a reason.
  * @throws what the archive throws (R2 unavailable).
  * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/
  */
@@ -106,6 +134,13 @@ export async function buildProofBundle(archive: SnsArchive, options: BuildProofB
     certificates: [],
     notProvable: [],
   };
+  const retention = options.eventsRetention;
+  const times = retention
+    ? [...TIME_FIELDS.map((field) => retention.email[field]), ...options.events.map((e) => e.occurredAt)]
+    : [];
+  if (retention && times.some((at) => at !== null && at < retention.cutoff)) {
+    bundle.eventsExpired = { reason: 'events-expired', before: new Date(retention.cutoff).toISOString() };
+  }
   const certificates = new Map<string, { url: string; sha256: string; pem: string } | null>();
   for (const event of options.events) {
     const unprovable = (reason: ProofBundle['notProvable'][number]['reason']) =>

@@ -67,6 +67,8 @@ export interface ProofVerdict {
   sesMessageId?: string;
   messages: ProofMessageVerdict[];
   notProvable: ProofBundle['notProvable'];
+  /** The bundle's `eventsExpired`: its events before `before` were deleted by the events retention. */
+  eventsExpired?: NonNullable<ProofBundle['eventsExpired']>;
 }
 
 /**
@@ -112,11 +114,20 @@ export async function verifyProofBundle(input: unknown, options: VerifyProofOpti
   return {
     verdict,
     ok: verdict === 'proven',
-    ...(messages.length === 0 ? { error: 'the bundle holds no archived message: nothing is proven' } : {}),
+    ...(messages.length === 0
+      ? {
+          error: `the bundle holds no archived message: nothing is proven${
+            bundle.eventsExpired
+              ? ` (the email's events before ${bundle.eventsExpired.before} were deleted by the events retention)`
+              : ''
+          }`,
+        }
+      : {}),
     emailId: bundle.emailId,
     sesMessageId: bundle.sesMessageId,
     messages,
     notProvable: bundle.notProvable,
+    ...(bundle.eventsExpired ? { eventsExpired: bundle.eventsExpired } : {}),
   };
 }
 

@@ -47,6 +47,19 @@ async function seedEmails(db: D1Database, organizationId: string, prefix: string
          FROM json_each(?1)`,
       )
       .bind(json),
+    // A tag (org 0013: deleted by ON DELETE CASCADE) and a reconciliation row (deleted by the purge).
+    db
+      .prepare(
+        `INSERT INTO email_tags (email_id, tag_name, tag_value, email_created_at)
+         SELECT value ->> 'id', 'campaign', 'c-' || (value ->> 'id'), value ->> 'at' FROM json_each(?1)`,
+      )
+      .bind(json),
+    db
+      .prepare(
+        `INSERT INTO email_reconciliation (email_id, first_asked_at, last_asked_at, last_result)
+         SELECT value ->> 'id', value ->> 'at', value ->> 'at', 'nothing-yet' FROM json_each(?1)`,
+      )
+      .bind(json),
   ]);
   await env.ADMIN_DB.prepare(
     `INSERT INTO email_message_lookup (ses_message_id, organization_id, email_id, created_at)
@@ -67,7 +80,11 @@ beforeAll(seedOrganizations);
 
 describe.each(ORG_DATABASE_KINDS)('purging an organisation on $kind', ({ db, organizationId }) => {
   beforeEach(async () => {
-    await db.batch(['email_events', 'email_recipients', 'emails'].map((table) => db.prepare(`DELETE FROM ${table}`)));
+    await db.batch(
+      ['email_tags', 'email_reconciliation', 'email_events', 'email_recipients', 'emails'].map((table) =>
+        db.prepare(`DELETE FROM ${table}`),
+      ),
+    );
     await env.ADMIN_DB.batch([
       env.ADMIN_DB.prepare('DELETE FROM email_message_lookup'),
       env.ADMIN_DB.prepare('DELETE FROM parked_email_events'),
@@ -91,6 +108,12 @@ describe.each(ORG_DATABASE_KINDS)('purging an organisation on $kind', ({ db, org
     expect(await count(db, 'email_recipients')).toBe(3);
     expect(await count(db, 'email_events')).toBe(3);
     expect(await count(db, 'email_search')).toBe(3);
+    // The purged emails' tags (ON DELETE CASCADE, which the Durable Object's SQLite enforces too)
+    // and reconciliation rows go with them.
+    expect(await count(db, 'email_tags')).toBe(3);
+    expect(await count(db, "email_tags WHERE email_id LIKE 'old-%'")).toBe(0);
+    expect(await count(db, 'email_reconciliation')).toBe(3);
+    expect(await count(db, "email_reconciliation WHERE email_id LIKE 'old-%'")).toBe(0);
     expect(await count(db, `email_search WHERE email_search MATCH '"cc-old"'`)).toBe(0);
     expect(await count(env.ADMIN_DB, 'email_message_lookup')).toBe(3);
     expect(await count(env.ADMIN_DB, "email_message_lookup WHERE ses_message_id LIKE 'ses-old-%'")).toBe(0);

@@ -2,6 +2,7 @@ import type { D1Database } from '@cloudflare/workers-types';
 import { retentionCutoffs, type RetentionPolicy } from './policy.js';
 import { MAX_GUARD_WINDOW_DAYS } from '../shared/reputation-marks-sql.js';
 import { guardRollupsCutoff, purgeGuardRollupsStatements } from '../shared/guard-rollups-sql.js';
+import { linkRollupsTrimDay, trimLinkRollups } from './link-rollups.js';
 
 const DAY_MS = 86_400_000;
 
@@ -45,6 +46,8 @@ export interface OrganizationPurge {
   marksDeleted: number;
   /** The guard's hourly and daily buckets (org migration 0019) older than its longest window. */
   guardRollupsDeleted: number;
+  /** Link rollups of days past the events retention beyond each day's top links (link-rollups.ts). */
+  linkRollupsDeleted: number;
   /** Emails past their retention kept because events of theirs are still parked. */
   keptParked: number;
   /** Nothing past the retention is left (but emails kept for their parked events). */
@@ -82,8 +85,9 @@ interface OldEmail {
  * (`email_events_by_occurred`); their emails keep their status, times and counts. Then the
  * reputation guard's marks older than its longest window (`MAX_GUARD_WINDOW_DAYS`, whatever the
  * retention: the guard reads them after their emails are gone), and the guard's buckets of org
- * migration 0019 before that window's first day. The suppression list and daily rollups are
- * never touched. An organisation whose rollups or marks are still being backfilled
+ * migration 0019 before that window's first day. Then, of each day of the daily rollups before
+ * the events cutoff and the overview's period, the top links only (`trimLinkRollups`). The
+ * suppression list and the rollups' other metrics are never touched. An organisation whose rollups or marks are still being backfilled
  * (routing/rollup-backfill.ts) is not purged until they are.
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  * @see https://www.sqlite.org/json1.html#jeach
@@ -99,6 +103,7 @@ export async function purgeOrganization(options: PurgeOrganizationOptions): Prom
     eventsDeleted: 0,
     marksDeleted: 0,
     guardRollupsDeleted: 0,
+    linkRollupsDeleted: 0,
     keptParked: 0,
     caughtUp: false,
     waitingForBackfill: false,
@@ -244,6 +249,11 @@ export async function purgeOrganization(options: PurgeOrganizationOptions): Prom
       break;
     }
   }
-  result.caughtUp = emailsDone && eventsDone && marksDone && bucketsDone;
+  // Then the link rollups of the days with no raw event left: each day's top links only.
+  const links = bucketsDone
+    ? await trimLinkRollups(orgDb, linkRollupsTrimDay(cutoffs.events, options.now), eventSlice, { canSpend, spend })
+    : { deleted: 0, done: false };
+  result.linkRollupsDeleted = links.deleted;
+  result.caughtUp = emailsDone && eventsDone && marksDone && bucketsDone && links.done;
   return result;
 }

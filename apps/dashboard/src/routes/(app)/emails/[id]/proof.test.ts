@@ -1,6 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '$worker';
 import { verifyProofBundle } from 'kuratchi-sdk/internal/events';
+import { createD1RetentionStore, purgeOrganization } from 'kuratchi-sdk/internal/retention';
 import type { SnsSigner } from 'kuratchi-sdk/email/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../../../../lib/server/auth/sessions';
@@ -115,6 +116,74 @@ describe('GET /emails/[id]/proof.json', () => {
     expect(html).toMatch(/(human|machine) · rules: [a-zA-Z]/);
     const overview = await (await get('/emails/overview', acmeCookie)).text();
     expect(overview).toMatch(/data-verdict="SES: likely bot"[^]*?<td[^>]*>1<\/td>/);
+  });
+
+  it("names the events cutoff when the events retention purged the email's events (never empty without a reason)", async () => {
+    const DAY_MS = 86_400_000;
+    const now = Date.now();
+    // Globex keeps events 1 day, emails 45: a Delivery of two days ago, posted now (an SNS retry).
+    await createD1RetentionStore(env.ADMIN_DB).setOverride(ORGS.globex, { eventsDays: 1, emailsDays: 45 }, 'test', now);
+    try {
+      const old = await sentEmail(env.ORG_DB_GLOBEX, ORGS.globex);
+      await env.ORG_DB_GLOBEX.prepare('UPDATE emails SET created_at = ? WHERE id = ?')
+        .bind(now - 2 * DAY_MS - 60_000, old.emailId)
+        .run();
+      const delivery = await signedEvent(signer, {
+        eventType: 'Delivery',
+        messageId: old.sesMessageId,
+        recipient: old.recipient,
+        time: new Date(now - 2 * DAY_MS),
+      });
+      // Older than the 1-day cutoff: the webhook drops it as expired; recorded before the override,
+      // it is there until the purge. So: record it with the default retention, then purge.
+      await createD1RetentionStore(env.ADMIN_DB).setOverride(
+        ORGS.globex,
+        { eventsDays: null, emailsDays: null },
+        'test',
+        now,
+      );
+      expect((await post(delivery, { env: archive })).status).toBe(200);
+      await createD1RetentionStore(env.ADMIN_DB).setOverride(
+        ORGS.globex,
+        { eventsDays: 1, emailsDays: 45 },
+        'test',
+        now,
+      );
+      const purge = await purgeOrganization({
+        adminDb: env.ADMIN_DB,
+        orgDb: env.ORG_DB_GLOBEX,
+        organizationId: ORGS.globex,
+        policy: { eventsDays: 1, emailsDays: 45 },
+        now: new Date(now),
+        budget: { queriesLeft: 1_000, deadline: Number.POSITIVE_INFINITY },
+      });
+      expect(purge).toMatchObject({ emailsDeleted: 0, eventsDeleted: 1 });
+
+      const response = await get(`/emails/${old.emailId}/proof.json`, globexCookie);
+      expect(response.status).toBe(200);
+      const bundle = (await response.json()) as {
+        messages: unknown[];
+        notProvable: unknown[];
+        eventsExpired?: { before: string };
+      };
+      expect(bundle).toMatchObject({ messages: [], notProvable: [], eventsExpired: { reason: 'events-expired' } });
+      // The cutoff as of the request: a day before it.
+      expect(Date.parse(bundle.eventsExpired!.before)).toBeGreaterThanOrEqual(now - DAY_MS);
+      expect(Date.parse(bundle.eventsExpired!.before)).toBeLessThanOrEqual(Date.now() - DAY_MS);
+      const verdict = await verifyProofBundle(bundle, { topicArns: [TOPIC] });
+      expect(verdict.error).toMatch(/deleted by the events retention/);
+      // Acme's email, within its retention, carries no such field.
+      expect(await (await get(`/emails/${email.emailId}/proof.json`, acmeCookie)).json()).not.toHaveProperty(
+        'eventsExpired',
+      );
+    } finally {
+      await createD1RetentionStore(env.ADMIN_DB).setOverride(
+        ORGS.globex,
+        { eventsDays: null, emailsDays: null },
+        'test',
+        now,
+      );
+    }
   });
 
   it('another organisation gets 404, no session is sent to sign in, no archive is 409', async () => {

@@ -9,8 +9,10 @@ import { createD1IncidentStore } from '$lib/server/alerts/incident-store';
 import { organizationReputation } from '$lib/server/reputation/organization';
 import { readReputationSettings } from '$lib/server/reputation/settings';
 import { settingsProblems } from '$lib/server/settings';
+import { TOP_LINKS_DAYS } from 'kuratchi-sdk/internal/retention';
 
-const DAYS = 30;
+/** The overview's period: the retention purge keeps every link of these days (TOP_LINKS_DAYS). */
+const DAYS = TOP_LINKS_DAYS;
 const DAY_MS = 86_400_000;
 /** Cleared alerts are listed this long. */
 const CLEARED_ALERTS_MS = 7 * 86_400_000;
