@@ -18,7 +18,7 @@ export { InvalidOptionsError } from '../shared/invalid-options.js';
 export { createD1RetentionStore } from './d1-retention-store.js';
 export { createD1RetentionLookup } from './d1-retention-lookup.js';
 export type { PurgeCandidate, PurgeProgress, RetentionStore, StoredRetentionOverride } from './d1-retention-store.js';
-export { purgeOrganization } from './purge.js';
+export { EMAIL_SLICE_QUERIES, PURGE_EMAIL_SLICE, PURGE_EVENT_SLICE, purgeOrganization } from './purge.js';
 export type { OrganizationPurge, PurgeBudget, PurgeOrganizationOptions } from './purge.js';
 export { DEFAULT_PURGE_BUDGET, runRetentionPurge } from './run.js';
 export type { RetentionPurgeRun, RunRetentionPurgeOptions } from './run.js';
