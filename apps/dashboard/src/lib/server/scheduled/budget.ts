@@ -55,7 +55,7 @@ export class InvocationBudget {
   charge(n: number): void {
     if (n > this.jobLeft())
       throw new InvocationBudgetError(
-        `${this.job || 'the cron'} would exceed its share of the invocation's D1 queries (${n} more, ${this.jobLeft()} left of ${this.limit})`,
+        `${this.job || 'the cron'} would exceed its share of the invocation's D1 queries: ${n} more statement(s), ${this.jobLeft()} left (the invocation's limit is ${this.limit})`,
       );
     this.spent += n;
   }
@@ -79,8 +79,7 @@ function chargedStatement(statement: D1PreparedStatement, budget: InvocationBudg
   return new Proxy(statement, {
     get(target, property) {
       if (property === UNWRAP) return target;
-      if (property === 'bind')
-        return (...values: unknown[]) => chargedStatement(target.bind(...values), budget);
+      if (property === 'bind') return (...values: unknown[]) => chargedStatement(target.bind(...values), budget);
       const value = Reflect.get(target, property) as unknown;
       if (typeof value !== 'function') return value;
       if (property === 'run' || property === 'first' || property === 'all' || property === 'raw')
@@ -98,7 +97,7 @@ function chargedD1(db: D1Database, budget: InvocationBudget): D1Database {
         return (statements: D1PreparedStatement[]) => {
           budget.charge(statements.length);
           return target.batch(
-            statements.map((s) => ((s as unknown as Record<symbol, D1PreparedStatement>)[UNWRAP] ?? s)),
+            statements.map((s) => (s as unknown as Record<symbol, D1PreparedStatement>)[UNWRAP] ?? s),
           );
         };
       if (property === 'exec')
@@ -123,7 +122,8 @@ function chargedNamespace(namespace: DurableObjectNamespace, budget: InvocationB
             get(s, name) {
               if (name === 'runStatements')
                 return (statements: unknown[], atomic: boolean) => (
-                  budget.charge(Math.max(1, statements.length)), s.runStatements!(statements, atomic)
+                  budget.charge(Math.max(1, statements.length)),
+                  s.runStatements!(statements, atomic)
                 );
               if (name === 'recordEvents' || name === 'databaseSize')
                 return (...a: unknown[]) => (budget.charge(1), s[name]!(...a));

@@ -23,8 +23,15 @@ import type { ScheduledJob } from './run-jobs';
 /** How long the lag histogram is kept. */
 const LAG_KEPT_MS = 24 * 3_600_000;
 
-/** The park sweep's limits: 25 applied × 4 + 20 pages × 2 + 1 = 141 statements at most. */
-const PARK_SWEEP_LIMITS = { maxApplied: 25, maxPages: 20 } as const;
+/** The park sweep's limits: 15 applied × 4 + 16 pages × 2 + 1 = 93 statements at most. */
+const PARK_SWEEP_LIMITS = { maxApplied: 15, maxPages: 16 } as const;
+
+/**
+ * The guard's statements: per organisation its read (a batch of 3), its state and an audit
+ * entry (kuratchi-sdk: saveEvaluations); per slice 2 (read, cursor) and 30 kept for the calls of
+ * organisations paused at SES (up to 4 each).
+ */
+const GUARD_QUERIES = { perOrganization: 5, perSlice: 32 } as const;
 
 /** Statements one organisation's measurement sends: a batch of 4 counts, its size, its row. */
 const STORAGE_QUERIES_PER_ORGANIZATION = 6;
@@ -43,7 +50,7 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       // Applies parked events whose lookup row appeared without a drain; dead-letters what
       // outlived KURATCHI_PARK_TTL_HOURS (kuratchi-sdk: sweepParkedEvents).
       name: 'park-sweep',
-      queries: 141,
+      queries: 93,
       run: (now) => emailTracking(env, readConfig(env)).sweepPark(now, PARK_SWEEP_LIMITS),
     },
     {
@@ -81,9 +88,13 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       // Each organisation's database size, rows and oldest event, every 6 hours, for the
       // Organisations page and the `storage` alert (../bounds/storage).
       name: 'storage-measure',
-      queries: 80,
+      queries: 61,
       run: (now, share) =>
-        measureOrganizationStorage(env, now.getTime(), Math.floor((share.queries - 1) / STORAGE_QUERIES_PER_ORGANIZATION)),
+        measureOrganizationStorage(
+          env,
+          now.getTime(),
+          Math.floor((share.queries - 1) / STORAGE_QUERIES_PER_ORGANIZATION),
+        ),
     },
     // Asks SES (GetMessageInsights) about emails with no outcome after KURATCHI_RECONCILE_AFTER_HOURS
     // and applies what it learns (../reconcile/job).
@@ -103,14 +114,19 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       // (../reputation/guard-job, kuratchi-sdk: runReputationGuardSlice). Every run: one call to each
       // organisation's database of its slice and two admin calls, and a pause should not wait.
       name: 'reputation-guard',
-      queries: 202,
-      run: (now, share) => runReputationGuard(env, now, share.queries - 2),
+      queries: 302,
+      run: (now, share) =>
+        runReputationGuard(
+          env,
+          now,
+          Math.floor((share.queries - GUARD_QUERIES.perSlice) / GUARD_QUERIES.perOrganization),
+        ),
     },
     {
       // With KURATCHI_SES_TENANTS=on: tenants of new and removed organisations, their associations,
       // the guard's tenant status, and every SES call that failed, after its backoff (../tenants/job).
       name: 'ses-tenants',
-      queries: 30,
+      queries: 25,
       run: (now) => runSesTenantJob(env, now),
     },
     {
