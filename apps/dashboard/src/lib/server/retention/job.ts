@@ -3,7 +3,7 @@ import { runRetentionPurge } from 'kuratchi-sdk/internal/retention';
 import type { ScheduledJob } from '../scheduled/run-jobs';
 import { readRetentionSettings } from './settings';
 
-/** Seconds of the invocation the purge may use: a third of the 30 s of CPU a cron gets by default. */
+/** Wall-clock milliseconds the purge may use: no new slice starts after them. */
 const PURGE_MILLISECONDS = 10_000;
 
 /**
