@@ -122,7 +122,7 @@ async function runCron(at: number) {
     ADMIN_DB: failingD1(env.ADMIN_DB, plan),
     ORG_DB_ACME: failingD1(env.ORG_DB_ACME, plan),
     ORG_DB_GLOBEX: failingD1(env.ORG_DB_GLOBEX, plan),
-    ORG_DO: countingNamespace(env.ORG_DO, plan),
+    ORG_DO: countingNamespace(env.ORG_DO as unknown as DurableObjectNamespace, plan),
   };
   const lines: Array<Record<string, unknown>> = [];
   const capture = (text: unknown) => {
@@ -132,10 +132,12 @@ async function runCron(at: number) {
   vi.spyOn(console, 'log').mockImplementation(capture);
   vi.spyOn(console, 'error').mockImplementation(capture);
   const ctx = createExecutionContext();
-  const error = await worker.scheduled!(
-    createScheduledController({ scheduledTime: new Date(at), cron: '*/10 * * * *' }),
-    counted as never,
-    ctx,
+  const error = await Promise.resolve(
+    worker.scheduled!(
+      createScheduledController({ scheduledTime: new Date(at), cron: '*/10 * * * *' }),
+      counted as never,
+      ctx,
+    ),
   ).then(
     () => null,
     (e: unknown) => e,
