@@ -27,6 +27,8 @@ export class InvocationBudgetError extends Error {
 export class InvocationBudget {
   /** Statements charged so far, all jobs together. */
   spent = 0;
+  /** Statements refused to the open job (a job that catches the error still shows it). */
+  refused = 0;
   private job = '';
   private cap = Infinity;
 
@@ -41,6 +43,7 @@ export class InvocationBudget {
   open(job: string, queries: number): void {
     this.job = job;
     this.cap = this.spent + queries;
+    this.refused = 0;
   }
 
   /** Statements the open job may still send. */
@@ -53,10 +56,12 @@ export class InvocationBudget {
    * @throws {InvocationBudgetError} when they do not fit the open job's share.
    */
   charge(n: number): void {
-    if (n > this.jobLeft())
+    if (n > this.jobLeft()) {
+      this.refused += n;
       throw new InvocationBudgetError(
         `${this.job || 'the cron'} would exceed its share of the invocation's D1 queries: ${n} more statement(s), ${this.jobLeft()} left (the invocation's limit is ${this.limit})`,
       );
+    }
     this.spent += n;
   }
 }

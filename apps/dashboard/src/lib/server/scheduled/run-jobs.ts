@@ -76,7 +76,8 @@ export function reservedQueries(jobs: readonly ScheduledJob[], limit: number): n
  * Runs the jobs one after the other, each failing independently: a job that throws is logged and
  * the next one still runs. Each job is logged as one JSON line
  * `{"msg":"scheduled-job","job":…,"cron":…,"scheduledTime":…,"outcome":"ok"|"failed","ms":…,…}`,
- * with the job's own figures (and `queries`, the statements it sent) or its error. Each job runs
+ * with the job's own figures (and `queries`, the statements it sent; `refused`, those its share
+did not allow, when the job went on without them) or its error. Each job runs
 within its share of `run.budget` (see {@link reservedQueries}).
  * @see https://developers.cloudflare.com/workers/runtime-apis/handlers/scheduled/
  * @see https://developers.cloudflare.com/workers/observability/logs/workers-logs/
@@ -100,7 +101,11 @@ export async function runScheduledJobs(
       const result = (await job.run(run.now, { queries })) ?? undefined;
       results.push({ job: job.name, outcome: 'ok', ...(result ? { result } : {}) });
       const sent = budget.spent - spentBefore;
-      log.log(JSON.stringify({ ...line, outcome: 'ok', ms: Date.now() - started, ...result, queries: sent }));
+      // A job that caught a refusal (an optional part skipped) still says so.
+      const refused = budget.refused ? { refused: budget.refused } : {};
+      log.log(
+        JSON.stringify({ ...line, outcome: 'ok', ms: Date.now() - started, ...result, queries: sent, ...refused }),
+      );
     } catch (error) {
       const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       results.push({ job: job.name, outcome: 'failed', error: text });
