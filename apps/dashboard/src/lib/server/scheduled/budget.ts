@@ -5,12 +5,16 @@
  */
 export const D1_QUERIES_PER_INVOCATION = 1_000;
 
-/** What the cron's jobs may send together: D1's limit less a tenth as a margin. */
+/**
+ * What the cron's jobs may send together: D1's limit less a tenth as a margin.
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ */
 export const CRON_QUERY_LIMIT = 900;
 
 /**
  * Thrown before a statement that would take a job past its share, or the invocation past its
  * limit, is sent: the job fails (logged), nothing more is sent on its behalf.
+ * @see https://developers.cloudflare.com/d1/platform/limits/
  */
 export class InvocationBudgetError extends Error {
   override name = 'InvocationBudgetError';
