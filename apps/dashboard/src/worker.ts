@@ -7,6 +7,7 @@
 import sveltekit from '$sveltekit-worker';
 import { SES_WEBHOOK_PATH } from 'kuratchi-sdk/internal/events';
 import { scheduledJobs } from './lib/server/scheduled/jobs';
+import { budgetedEnv, InvocationBudget } from './lib/server/scheduled/budget';
 import { runScheduledJobs } from './lib/server/scheduled/run-jobs';
 import { consumeQueueBatch } from './lib/server/ses-queue';
 import { handleSesWebhook } from './lib/server/ses-webhook';
@@ -62,14 +63,18 @@ export default {
 
   /**
    * Runs every scheduled job as of the trigger's own time (`scheduledTime`), each failing
-   * independently and logged as one JSON line; throws at the end if any failed, so that the cron
+   * independently and logged as one JSON line, all within one budget of D1 queries
+   * (lib/server/scheduled/budget.ts); throws at the end if any failed, so that the cron
    * event shows as failed in Cloudflare's dashboard (the next run retries the work).
    * @see https://developers.cloudflare.com/workers/runtime-apis/handlers/scheduled/
    */
   async scheduled(controller, env) {
-    const results = await runScheduledJobs(scheduledJobs(env), {
+    // One budget for the whole invocation: every job's D1 statements are charged to it.
+    const budget = new InvocationBudget();
+    const results = await runScheduledJobs(scheduledJobs(budgetedEnv(env, budget)), {
       now: new Date(controller.scheduledTime),
       cron: controller.cron,
+      budget,
     });
     const failed = results.filter((r) => r.outcome === 'failed').map((r) => r.job);
     if (failed.length) throw new Error(`scheduled jobs failed: ${failed.join(', ')} (see their log lines)`);

@@ -20,6 +20,7 @@ import { readReconcileSettings } from './settings';
 export function reconcileExportJob(env: DashboardEnv): ScheduledJob {
   return {
     name: 'reconcile-export',
+    queries: 25,
     run: async (now) => {
       const destination = readSettings(env, 'reconcile').KURATCHI_RECONCILE_EXPORT_S3_URL;
       if (!destination) return { status: 'off' };

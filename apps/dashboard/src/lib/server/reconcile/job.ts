@@ -15,6 +15,7 @@ const CRON_INTERVAL_MS = 10 * 60_000;
 export function reconcileJob(env: DashboardEnv): ScheduledJob {
   return {
     name: 'reconcile',
+    queries: 30,
     run: async (now) => {
       const run = await runReconciliation(env, { now, rotation: Math.floor(now.getTime() / CRON_INTERVAL_MS) });
       const failed = run.organizations.filter((o) => o.status === 'failed');

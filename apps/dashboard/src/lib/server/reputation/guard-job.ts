@@ -26,8 +26,8 @@ export interface ReputationGuardRun {
 }
 
 /**
- * The scheduled job: evaluates the next KURATCHI_GUARD_ORGANIZATIONS_PER_RUN organisations (all
- * of them when there are no more) with `runReputationGuardSlice` (their own databases, opened
+ * The scheduled job: evaluates the next KURATCHI_GUARD_ORGANIZATIONS_PER_RUN organisations, at
+ * most `maxOrganizations` (the job's share of the cron's queries; all of them when there are no more) with `runReputationGuardSlice` (their own databases, opened
  * where the slice's rows say, the `KURATCHI_GUARD_*` settings, the Worker's SESv2 client for
  * organisations with their own configuration set); the next run goes on after them, so one cron
  * invocation stays inside D1's and Workers' per-invocation limits however many organisations there
@@ -37,9 +37,13 @@ export interface ReputationGuardRun {
  * @see https://developers.cloudflare.com/workers/platform/limits/
  * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_PutConfigurationSetSendingOptions.html
  */
-export async function runReputationGuard(env: DashboardEnv, now: Date): Promise<ReputationGuardRun> {
+export async function runReputationGuard(
+  env: DashboardEnv,
+  now: Date,
+  maxOrganizations = Infinity,
+): Promise<ReputationGuardRun> {
   const settings = readReputationSettings(env);
-  const limit = readSettings(env, 'guard').KURATCHI_GUARD_ORGANIZATIONS_PER_RUN;
+  const limit = Math.min(readSettings(env, 'guard').KURATCHI_GUARD_ORGANIZATIONS_PER_RUN, maxOrganizations);
   const ses = readConfig(env).ses;
   // An organisation being moved is looked up again, which fails with `organization-moving`.
   const lookUp = createOrgDatabaseClient(env.ADMIN_DB, env);

@@ -23,10 +23,26 @@ import type { ScheduledJob } from './run-jobs';
 /** How long the lag histogram is kept. */
 const LAG_KEPT_MS = 24 * 3_600_000;
 
+/** The park sweep's limits: 15 applied × 4 + 16 pages × 2 + 1 = 93 statements at most. */
+const PARK_SWEEP_LIMITS = { maxApplied: 15, maxPages: 16 } as const;
+
+/**
+ * The guard's statements: per organisation its read (a batch of 3), its state and an audit
+ * entry (kuratchi-sdk: saveEvaluations); per slice 2 (read, cursor) and 30 kept for the calls of
+ * organisations paused at SES (up to 4 each).
+ */
+const GUARD_QUERIES = { perOrganization: 5, perSlice: 32 } as const;
+
+/** Statements one organisation's measurement sends: a batch of 4 counts, its size, its row. */
+const STORAGE_QUERIES_PER_ORGANIZATION = 6;
+
 /**
  * The jobs of the Worker's cron trigger (wrangler.toml `[triggers] crons`), in the order they
  * run. Each reads what it needs from the env when it runs, so one misconfigured job fails alone.
+ * Each declares `queries`, its share of the invocation's D1 queries (./budget.ts,
+ * docs/architecture.md#one-query-budget-per-cron-run); together at most CRON_QUERY_LIMIT.
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
+ * @see https://developers.cloudflare.com/d1/platform/limits/
  */
 export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
   return [
@@ -34,16 +50,19 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       // Applies parked events whose lookup row appeared without a drain; dead-letters what
       // outlived KURATCHI_PARK_TTL_HOURS (kuratchi-sdk: sweepParkedEvents).
       name: 'park-sweep',
-      run: (now) => emailTracking(env, readConfig(env)).sweepPark(now),
+      queries: 93,
+      run: (now) => emailTracking(env, readConfig(env)).sweepPark(now, PARK_SWEEP_LIMITS),
     },
     {
       // Deletes expired sessions, sign-in throttle rows idle for 24 h and old set-password links (../auth/maintenance).
       name: 'auth-purge',
+      queries: 5,
       run: (now) => purgeExpiredAuthRows(env.ADMIN_DB, now.getTime()),
     },
     {
       // Deletes the API's Idempotency-Key answers after 24 hours and its ended rate-limit windows (../api).
       name: 'api-purge',
+      queries: 5,
       run: async (now) => ({
         idempotencyKeys: await purgeIdempotencyKeys(env.ADMIN_DB, now.getTime()),
         rateWindows: await purgeRateWindows(env.ADMIN_DB, now.getTime()),
@@ -52,6 +71,7 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
     {
       // Keeps a day of the lag histogram (the health panel reads the last hour).
       name: 'lag-purge',
+      queries: 2,
       run: async (now) => ({
         deleted: await createD1AdminStore(env.ADMIN_DB).purgeLagBefore(now.getTime() - LAG_KEPT_MS),
       }),
@@ -61,13 +81,20 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       // canary runs, the reputation audit, subscription messages, finished export jobs, the
       // tally of dropped dead letters (../bounds/admin-purge; docs/table-bounds.md).
       name: 'admin-purge',
+      queries: 80, // ADMIN_PURGE_MAX_PAGES batches of 8 statements
       run: (now) => purgeAdminTables(env.ADMIN_DB, now.getTime()),
     },
     {
       // Each organisation's database size, rows and oldest event, every 6 hours, for the
       // Organisations page and the `storage` alert (../bounds/storage).
       name: 'storage-measure',
-      run: (now) => measureOrganizationStorage(env, now.getTime()),
+      queries: 61,
+      run: (now, share) =>
+        measureOrganizationStorage(
+          env,
+          now.getTime(),
+          Math.floor((share.queries - 1) / STORAGE_QUERIES_PER_ORGANIZATION),
+        ),
     },
     // Asks SES (GetMessageInsights) about emails with no outcome after KURATCHI_RECONCILE_AFTER_HOURS
     // and applies what it learns (../reconcile/job).
@@ -79,6 +106,7 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       // Sends a canary run to the SES mailbox simulator every KURATCHI_CANARY_INTERVAL_MINUTES and
       // decides the waiting ones (../canary/job.ts); off without KURATCHI_CANARY_ORGANIZATION_ID.
       name: 'canary',
+      queries: 10,
       run: (now) => runCanaryJob(env, now),
     },
     {
@@ -86,18 +114,26 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       // (../reputation/guard-job, kuratchi-sdk: runReputationGuardSlice). Every run: one call to each
       // organisation's database of its slice and two admin calls, and a pause should not wait.
       name: 'reputation-guard',
-      run: (now) => runReputationGuard(env, now),
+      queries: 302,
+      run: (now, share) =>
+        runReputationGuard(
+          env,
+          now,
+          Math.floor((share.queries - GUARD_QUERIES.perSlice) / GUARD_QUERIES.perOrganization),
+        ),
     },
     {
       // With KURATCHI_SES_TENANTS=on: tenants of new and removed organisations, their associations,
       // the guard's tenant status, and every SES call that failed, after its backoff (../tenants/job).
       name: 'ses-tenants',
+      queries: 25,
       run: (now) => runSesTenantJob(env, now),
     },
     {
       // SES's view of each tenant: owed re-reads every run, a ListReputationEntities sweep daily
       // (../reputation/ses-view; off unless KURATCHI_SES_TENANTS=on with AWS credentials).
       name: 'ses-view',
+      queries: 20,
       run: (now) => runSesViewJob(env, now),
     },
     // With KURATCHI_SES_TENANTS=on: each organisation's suppression list and its SES tenant's
@@ -113,6 +149,7 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       // Last, so it sees what the jobs above did: opens and clears incidents, and sends each
       // transition once to KURATCHI_ALERT_WEBHOOK_URL (../alerts/run-alerts).
       name: 'alerts',
+      queries: 40,
       run: (now) =>
         runAlerts({
           providers: alertProviders(env),

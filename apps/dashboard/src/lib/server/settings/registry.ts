@@ -379,8 +379,8 @@ export const SETTINGS = {
     oldName: 'REPUTATION_COMPLAINT_PAUSE_PERCENT',
   }),
 
-  // One cron invocation stays inside D1's 1,000 queries and Workers' 10,000 subrequests
-  // (kuratchi-sdk: runReputationGuardSlice, DEFAULT_ORGANIZATIONS_PER_RUN).
+  // At most: the job's share of the cron's query budget caps it too (scheduled/jobs.ts: 54).
+  // (kuratchi-sdk: runReputationGuardSlice, DEFAULT_ORGANIZATIONS_PER_RUN)
   KURATCHI_GUARD_ORGANIZATIONS_PER_RUN: setting({
     section: 'guard',
     schema: z.coerce
@@ -391,7 +391,7 @@ export const SETTINGS = {
     default: String(DEFAULT_ORGANIZATIONS_PER_RUN),
     secret: false,
     description:
-      'Organisations the reputation-guard job evaluates per cron run (1 database call each, 2 admin calls per run); more are evaluated over the next runs, in turn.',
+      "Most organisations the reputation-guard job evaluates per cron run (its share of the cron's D1 queries allows 54); more are evaluated over the next runs, in turn.",
   }),
 
   // ── canary: test emails to the SES mailbox simulator, end to end ──

@@ -17,6 +17,7 @@ import type { ScheduledJob } from '../scheduled/run-jobs';
 export function suppressionSyncJob(env: DashboardEnv): ScheduledJob {
   return {
     name: 'suppression-sync',
+    queries: 20,
     run: async (now) => {
       const ses = readConfig(env).ses;
       if (readSettings(env, 'aws').KURATCHI_SES_TENANTS !== 'on') return { status: 'off' };

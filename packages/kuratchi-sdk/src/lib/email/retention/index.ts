@@ -18,7 +18,7 @@ export { InvalidOptionsError } from '../shared/invalid-options.js';
 export { createD1RetentionStore } from './d1-retention-store.js';
 export { createD1RetentionLookup } from './d1-retention-lookup.js';
 export type { PurgeCandidate, PurgeProgress, RetentionStore, StoredRetentionOverride } from './d1-retention-store.js';
-export { purgeOrganization } from './purge.js';
+export { EMAIL_SLICE_QUERIES, PURGE_EMAIL_SLICE, PURGE_EVENT_SLICE, purgeOrganization } from './purge.js';
 export { LINK_ROLLUPS_TOP_N, TOP_LINKS_DAYS, linkRollupsTrimDay, trimLinkRollups } from './link-rollups.js';
 export type { LinkTrim, LinkTrimBudget } from './link-rollups.js';
 export type { OrganizationPurge, PurgeBudget, PurgeOrganizationOptions } from './purge.js';

@@ -30,9 +30,12 @@ export interface PurgeOrganizationOptions {
   policy: RetentionPolicy;
   now: Date;
   budget: PurgeBudget;
-  /** Emails per slice (default 100: a slice's batch stays far below 30 s and 100 KB a statement). */
+  /**
+   * Emails per slice (default {@link PURGE_EMAIL_SLICE}: the ids travel as one bound JSON list,
+   * so a statement stays far below 100 KB, and a slice's batch far below 30 s).
+   */
   emailSlice?: number;
-  /** Events per slice (default 500). */
+  /** Events per slice (default {@link PURGE_EVENT_SLICE}). */
   eventSlice?: number;
   /** The clock the deadline is read on (default `Date.now`). */
   clock?: () => number;
@@ -61,8 +64,18 @@ export interface OrganizationPurge {
   queries: number;
 }
 
+/**
+ * Emails per slice by default: with {@link EMAIL_SLICE_QUERIES} statements a slice, 71 emails a
+ * statement (docs/capacity.md derives the purge's capacity from it).
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ */
+export const PURGE_EMAIL_SLICE = 500;
+
+/** Events (and guard marks, guard buckets) per slice by default. */
+export const PURGE_EVENT_SLICE = 2_000;
+
 /** Statements one email slice may need: select, parked check, routes, and the batch of four. */
-const EMAIL_SLICE_QUERIES = 7;
+export const EMAIL_SLICE_QUERIES = 7;
 
 /** An email past its retention, as a slice selects it. */
 interface OldEmail {
@@ -94,8 +107,8 @@ interface OldEmail {
  */
 export async function purgeOrganization(options: PurgeOrganizationOptions): Promise<OrganizationPurge> {
   const { adminDb, orgDb, organizationId, budget } = options;
-  const emailSlice = options.emailSlice ?? 100;
-  const eventSlice = options.eventSlice ?? 500;
+  const emailSlice = options.emailSlice ?? PURGE_EMAIL_SLICE;
+  const eventSlice = options.eventSlice ?? PURGE_EVENT_SLICE;
   const clock = options.clock ?? Date.now;
   const cutoffs = retentionCutoffs(options.policy, options.now);
   const result: OrganizationPurge = {

@@ -68,15 +68,18 @@ export async function runRetentionPurge(options: RunRetentionPurgeOptions): Prom
   budget.queriesLeft -= 1;
   const candidates = await store.purgeCandidates();
   for (const [index, candidate] of candidates.entries()) {
-    // A visit needs its progress row and at least a slice: stop before starting one that cannot finish.
-    if (budget.queriesLeft < 9 || clock() >= budget.deadline) {
+    // A visit needs its database opened, its progress row and at least a slice: stop before
+    // starting one that cannot finish.
+    if (budget.queriesLeft < 10 || clock() >= budget.deadline) {
       run.left = candidates.length - index;
       break;
     }
     try {
       const policy = effectiveRetention(options.defaults, candidate.override);
       const orgDb = await options.orgDatabase(candidate.organizationId);
-      budget.queriesLeft -= 1; // the progress row below
+      // The progress row below, and opening the database (a read of the admin database when the
+      // client has not cached its location; not in `queries`, which counts the purge's own).
+      budget.queriesLeft -= 2;
       const purge = await purgeOrganization({
         adminDb: options.adminDb,
         orgDb,

@@ -66,13 +66,14 @@ describe('the rollup-backfill run across organisations', () => {
     await olderEmails(initech.db, 3);
     expect(await sentYesterday(acme.db)).toBe(0);
 
-    // Room for one visit of one slice: the list, the marker, a slice of 2 emails, the progress row.
+    // Room for one visit of one slice: the list, opening the database (a lookup, kept aside), the
+    // marker, a slice of 2 emails, the progress row.
     const first = await runRollupBackfill({
       adminDb: env.ADMIN_DB,
       orgDatabase,
       now,
       slice: 2,
-      budget: { queries: 8, milliseconds: 60_000 },
+      budget: { queries: 9, milliseconds: 60_000 },
     });
     expect(first).toMatchObject({ visited: 1, done: 0, rowids: 2, left: 2, failures: [] });
     expect(first.queries).toBeLessThanOrEqual(8);

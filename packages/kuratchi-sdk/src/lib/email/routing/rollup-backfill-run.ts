@@ -68,19 +68,20 @@ export async function runRollupBackfill(options: RunRollupBackfillOptions): Prom
     .bind(ROLLUP_BACKFILL_DONE)
     .all<{ organizationId: string }>();
   for (const [index, { organizationId }] of candidates.entries()) {
-    // A visit needs its read, its progress row and at least a slice.
-    if (budget.queriesLeft < ROLLUP_BACKFILL_SLICE_QUERIES + 2 || clock() >= budget.deadline) {
+    // A visit needs its database opened (a read of the admin database when the client has not
+    // cached its location; not in `queries`), its read, its progress row and at least a slice.
+    if (budget.queriesLeft < ROLLUP_BACKFILL_SLICE_QUERIES + 3 || clock() >= budget.deadline) {
       run.left = candidates.length - index;
       break;
     }
     try {
+      budget.queriesLeft -= 2; // opening the database, and the progress row below
       const orgDb = await options.orgDatabase(organizationId);
       const visit = await backfillRollups(orgDb, budget, {
         clock,
         now: options.now.getTime(),
         ...(options.slice ? { slice: options.slice } : {}),
       });
-      budget.queriesLeft -= 1;
       await options.adminDb
         .prepare(
           `INSERT INTO rollup_backfill_progress (organization_id, checked_at, done) VALUES (?1, ?2, ?3)

@@ -3,7 +3,7 @@ import { createSesEventIngestor, type SesEventIngestor } from '../ingest/ingest.
 import type { SesEventSource } from '../model.js';
 import type { FetchCertificate } from '../sns/sns-verify.js';
 import { parkLimits, type ParkLimits } from '../routing/park-policy.js';
-import { sweepParkedEvents, type SweepReport } from '../routing/park-sweep.js';
+import { sweepParkedEvents, type SweepOptions, type SweepReport } from '../routing/park-sweep.js';
 import type { EventSinkPorts } from '../routing/record.js';
 import { consumeSesEventQueue, deadLetterSesEventQueue } from '../ingest/queue-consumer.js';
 import { createSigningKeyCache, type SigningKeyCache } from '../sns/signing-key-cache.js';
@@ -82,8 +82,11 @@ export interface EmailTracking {
   firehose(request: Request, context?: WaitUntil): Promise<Response>;
   /** The Worker's `queue` handler: SES events in batches; the dead-letter queue into the dead-letter table. */
   queue(batch: MessageBatch<unknown>): Promise<void>;
-  /** The park sweep, for the Worker's `scheduled` handler: applies what can be, dead-letters the expired. */
-  sweepPark(now: Date): Promise<SweepReport>;
+  /**
+   * The park sweep, for the Worker's `scheduled` handler: applies what can be, dead-letters the
+   * expired; `limits` bound its D1 queries (defaults of `sweepParkedEvents`).
+   */
+  sweepPark(now: Date, limits?: Pick<SweepOptions, 'maxApplied' | 'maxPages'>): Promise<SweepReport>;
   /** Sends one email through SES and tracks it (`sendEmail`); needs `sender`. */
   sendEmail: EmailSender['sendEmail'];
   /** The ingestor behind {@link webhook}, for other paths of signed SNS messages (the redrive). */
@@ -168,7 +171,8 @@ export function createEmailTracking(options: EmailTrackingOptions): EmailTrackin
       }
       await consumeSesEventQueue(batch, sink, queue, archive);
     },
-    sweepPark: (now) => sweepParkedEvents(sink, { now, ...park, deadLetters: createD1DeadLetterStore(adminDb) }),
+    sweepPark: (now, limits) =>
+      sweepParkedEvents(sink, { now, ...park, ...limits, deadLetters: createD1DeadLetterStore(adminDb) }),
     sendEmail(sendOptions) {
       if (!options.sender) {
         throw new TypeError(

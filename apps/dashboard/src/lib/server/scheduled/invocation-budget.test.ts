@@ -1,0 +1,177 @@
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
+import worker from '$worker';
+import { buildSesEvent } from 'kuratchi-sdk/email/testing';
+import { durableObjectDatabase } from 'kuratchi-sdk/internal/d1';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createFaultPlan, failingD1, type FaultPlan } from '../../../../../../packages/kuratchi-sdk/test/failing-d1.js';
+import { TEST_NOW } from '../../../../test/clock.js';
+import { CRON_QUERY_LIMIT, D1_QUERIES_PER_INVOCATION } from './budget';
+
+/**
+ * The whole cron invocation (the Worker's `scheduled` handler, every job of jobs.ts) at a worst
+ * case, on local D1 and organisation Durable Objects: more organisations than the guard and the
+ * storage measurement take in one run, a purge backlog, rollups to backfill, a full park. Every
+ * statement sent to a D1 database and to an organisation's object is counted outside the Worker
+ * (each statement of a batch counts one, as D1's limit is read here).
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ */
+const NOW = TEST_NOW.getTime();
+const DAY = 86_400_000;
+const ORGANIZATIONS = 240;
+const PURGED_ORGANIZATIONS = 4;
+const OLD_EMAILS = 4_000;
+const BACKFILLED_ORGANIZATIONS = 2;
+const PARKED_EXPIRED = 12_000;
+const PARKED_ROUTED = 40;
+
+afterEach(() => vi.restoreAllMocks());
+
+const orgId = (i: number) => `org-budget-${String(i).padStart(3, '0')}`;
+const orgDb = (i: number) => durableObjectDatabase(env.ORG_DO.get(env.ORG_DO.idFromName(orgId(i))) as never);
+
+/** `n` emails of organisation `i` created at `at`, with their routes when `routed`. */
+async function seedEmails(i: number, n: number, at: number, prefix: string) {
+  await orgDb(i)
+    .prepare(
+      `WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < ?1)
+       INSERT INTO emails (id, recipient, sender, subject, status, ses_message_id, created_at, updated_at)
+       SELECT ?2 || n, 'r' || n || '@example.com', 's@example.com', 'Hi', 'delivered', 'ses-' || ?2 || n, ?3 + n, ?3 + n FROM k`,
+    )
+    .bind(n, prefix, at)
+    .run();
+}
+
+async function seed() {
+  const admin = env.ADMIN_DB;
+  await admin.batch(
+    Array.from({ length: ORGANIZATIONS }, (_, i) =>
+      admin
+        .prepare(
+          `INSERT INTO organizations (id, name, database_kind, database_binding, created_at) VALUES (?, ?, 'durable-object', 'ORG_DO', 0)`,
+        )
+        .bind(orgId(i), `Budget ${i}`),
+    ),
+  );
+  // A purge backlog: emails three years old, past any retention.
+  for (let i = 0; i < PURGED_ORGANIZATIONS; i++) await seedEmails(i, OLD_EMAILS, NOW - 3 * 365 * DAY, `old-${i}-`);
+  // Rollups to backfill (org migration 0011's marker over emails recorded before it).
+  for (let i = PURGED_ORGANIZATIONS; i < PURGED_ORGANIZATIONS + BACKFILLED_ORGANIZATIONS; i++) {
+    await seedEmails(i, 3_000, NOW - 2 * DAY, `pre-${i}-`);
+    await orgDb(i)
+      .prepare('INSERT INTO email_rollups_backfill (id, high_water, cursor) SELECT 1, max(rowid), 0 FROM emails')
+      .run();
+  }
+  // A full park: events whose route appeared since (applied by the sweep), and expired ones.
+  const routed = ORGANIZATIONS - 1;
+  await seedEmails(routed, PARKED_ROUTED, NOW - 60_000, 'routed-');
+  for (let n = 1; n <= PARKED_ROUTED; n++) {
+    const ses = `ses-routed-${n}`;
+    const message = JSON.stringify(
+      buildSesEvent({ eventType: 'Delivery', messageId: ses, time: new Date(NOW - 30_000) }),
+    );
+    await admin.batch([
+      admin
+        .prepare(
+          'INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at) VALUES (?, ?, ?, ?)',
+        )
+        .bind(`${ses}-sns`, ses, message, NOW - 30_000),
+      admin.prepare('INSERT INTO email_message_lookup VALUES (?, ?, ?, 0)').bind(ses, orgId(routed), `routed-${n}`),
+    ]);
+  }
+  await admin
+    .prepare(
+      `WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < ?1)
+       INSERT INTO parked_email_events (sns_message_id, ses_message_id, message, parked_at)
+       SELECT 'sns-expired-' || n, 'ses-expired-' || n, '{}', ?2 FROM k`,
+    )
+    .bind(PARKED_EXPIRED, NOW - 3 * DAY)
+    .run();
+}
+
+/** ORG_DO whose objects count each SQL statement they are sent (kuratchi-sdk's OrganizationDatabaseRpc). */
+function countingNamespace(namespace: DurableObjectNamespace, plan: FaultPlan): DurableObjectNamespace {
+  return new Proxy(namespace, {
+    get(target, property) {
+      if (property === 'get')
+        return (...args: Parameters<DurableObjectNamespace['get']>) => {
+          const stub = target.get(...args) as unknown as Record<string, (...a: unknown[]) => unknown>;
+          return new Proxy(stub, {
+            get(s, name) {
+              if (name === 'runStatements')
+                return (statements: unknown[], atomic: boolean) => (
+                  (plan.executed += statements.length),
+                  s.runStatements!(statements, atomic)
+                );
+              if (name === 'recordEvents' || name === 'databaseSize')
+                return (...a: unknown[]) => ((plan.executed += 1), s[name]!(...a));
+              return Reflect.get(s, name);
+            },
+          });
+        };
+      const value = Reflect.get(target, property) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** Runs the cron once on counting bindings; the statements counted and the jobs' log lines. */
+async function runCron(at: number) {
+  const plan = createFaultPlan();
+  const counted = {
+    ...env,
+    ADMIN_DB: failingD1(env.ADMIN_DB, plan),
+    ORG_DB_ACME: failingD1(env.ORG_DB_ACME, plan),
+    ORG_DB_GLOBEX: failingD1(env.ORG_DB_GLOBEX, plan),
+    ORG_DO: countingNamespace(env.ORG_DO as unknown as DurableObjectNamespace, plan),
+  };
+  const lines: Array<Record<string, unknown>> = [];
+  const capture = (text: unknown) => {
+    const line = JSON.parse(String(text)) as Record<string, unknown>;
+    if (line['msg'] === 'scheduled-job') lines.push(line);
+  };
+  vi.spyOn(console, 'log').mockImplementation(capture);
+  vi.spyOn(console, 'error').mockImplementation(capture);
+  const ctx = createExecutionContext();
+  const error = await Promise.resolve(
+    worker.scheduled!(
+      createScheduledController({ scheduledTime: new Date(at), cron: '*/10 * * * *' }),
+      counted as never,
+      ctx,
+    ),
+  ).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  await waitOnExecutionContext(ctx);
+  vi.restoreAllMocks();
+  return { statements: plan.executed, lines, error };
+}
+
+describe('one D1 query budget per cron invocation', () => {
+  it('keeps the whole invocation within D1’s 1,000 queries at a worst case, every job ok', async () => {
+    await seed();
+    const runs = [];
+    for (let k = 0; k < 3; k++) runs.push(await runCron(NOW + k * 600_000));
+    for (const run of runs) {
+      const byJob = Object.fromEntries(run.lines.map((l) => [l['job'], l['queries']]));
+      console.info(`cron run: ${run.statements} statements`, JSON.stringify(byJob));
+      expect(run.lines.filter((l) => l['outcome'] !== 'ok')).toEqual([]);
+      expect(run.error).toBeNull();
+      // Known gap: the alerts job's events-stopped provider reads every organisation each run
+      // (alerts/providers/events-stopped.ts) and leaves those past its share unknown. Nothing
+      // else may go without statements it wanted.
+      expect(run.lines.filter((l) => l['refused']).map((l) => l['job'])).toEqual(['alerts']);
+      // The budget saw every statement the bindings counted.
+      expect(run.lines.reduce((sum, l) => sum + Number(l['queries']), 0)).toBe(run.statements);
+      expect(run.statements).toBeLessThanOrEqual(CRON_QUERY_LIMIT);
+      expect(run.statements).toBeLessThanOrEqual(D1_QUERIES_PER_INVOCATION);
+    }
+    // The worst case is one: the guard and the storage measurement take their whole shares, the
+    // purge spends what is left on its backlog.
+    const first = runs[0]!.lines;
+    const job = (name: string) => first.find((l) => l['job'] === name)!;
+    expect(job('reputation-guard')['evaluated']).toBe(54);
+    expect(job('retention-purge')['emailsDeleted']).toBeGreaterThan(0);
+    expect(job('rollup-backfill')['rowids']).toBeGreaterThan(0);
+  });
+});
