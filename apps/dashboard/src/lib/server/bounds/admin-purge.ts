@@ -22,7 +22,7 @@ export const ADMIN_KEPT_MS = {
 
 /** Rows of each table deleted per page; one page is one D1 batch (one transaction). */
 export const ADMIN_PURGE_PAGE = 500;
-/** Most pages per cron run: at most 10 D1 batches of 8 statements (80 of the 1,000 queries). */
+/** Most pages per cron run: at most 10 D1 batches (10 of the invocation's 1,000 queries). */
 export const ADMIN_PURGE_MAX_PAGES = 10;
 
 /** What one run of {@link purgeAdminTables} deleted, per table, and whether rows are left to do. */

@@ -1,19 +1,21 @@
 /**
- * D1's queries per Worker invocation on Workers Paid. The documentation does not say how a
- * `batch()` counts, so every statement of a batch counts one here.
+ * D1's queries per Worker invocation on Workers Paid, which its limits page gives as the "read
+ * subrequest limits": a call to D1 (one statement, or a `batch()`, sent as one) counts one here,
+ * as does a call to an organisation's Durable Object (a subrequest too).
  * @see https://developers.cloudflare.com/d1/platform/limits/
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  */
 export const D1_QUERIES_PER_INVOCATION = 1_000;
 
 /**
- * What the cron's jobs may send together: D1's limit less a tenth as a margin.
+ * Calls the cron's jobs may make together: D1's limit less a tenth as a margin.
  * @see https://developers.cloudflare.com/d1/platform/limits/
  */
 export const CRON_QUERY_LIMIT = 900;
 
 /**
- * Thrown before a statement that would take a job past its share, or the invocation past its
- * limit, is sent: the job fails (logged), nothing more is sent on its behalf.
+ * Thrown before a call that would take a job past its share, or the invocation past its limit,
+ * is made: the job fails (logged), nothing more is sent on its behalf.
  * @see https://developers.cloudflare.com/d1/platform/limits/
  */
 export class InvocationBudgetError extends Error {
@@ -22,48 +24,48 @@ export class InvocationBudgetError extends Error {
 
 /**
  * The one query budget of a cron invocation, spent by every job: {@link budgetedEnv} charges
- * each statement sent to a D1 database and each statement run in an organisation's Durable
- * Object (a subrequest, counted the same way to stay well inside Workers' 10,000) before sending
- * it. `runScheduledJobs` opens each job's share with {@link InvocationBudget.open}.
+ * each call to a D1 database (a statement, or a batch) and each SQL call to an organisation's
+ * Durable Object before it is made. `runScheduledJobs` opens each job's share with
+ * {@link InvocationBudget.open}.
  * @see https://developers.cloudflare.com/d1/platform/limits/
  * @see https://developers.cloudflare.com/workers/platform/limits/#subrequests
  */
 export class InvocationBudget {
-  /** Statements charged so far, all jobs together. */
+  /** Calls charged so far, all jobs together. */
   spent = 0;
-  /** Statements refused to the open job (a job that catches the error still shows it). */
+  /** Calls refused to the open job (a job that catches the error still shows it). */
   refused = 0;
   private job = '';
   private cap = Infinity;
 
   constructor(readonly limit = CRON_QUERY_LIMIT) {}
 
-  /** Statements the invocation may still send. */
+  /** Calls the invocation may still make. */
   left(): number {
     return this.limit - this.spent;
   }
 
-  /** Starts `job`'s share: it may send `queries` statements from now on. */
+  /** Starts `job`'s share: it may make `queries` calls from now on. */
   open(job: string, queries: number): void {
     this.job = job;
     this.cap = this.spent + queries;
     this.refused = 0;
   }
 
-  /** Statements the open job may still send. */
+  /** Calls the open job may still make. */
   jobLeft(): number {
     return Math.min(this.cap, this.limit) - this.spent;
   }
 
   /**
-   * Charges `n` statements about to be sent.
+   * Charges `n` calls about to be made.
    * @throws {InvocationBudgetError} when they do not fit the open job's share.
    */
   charge(n: number): void {
     if (n > this.jobLeft()) {
       this.refused += n;
       throw new InvocationBudgetError(
-        `${this.job || 'the cron'} would exceed its share of the invocation's D1 queries: ${n} more statement(s), ${this.jobLeft()} left (the invocation's limit is ${this.limit})`,
+        `${this.job || 'the cron'} would exceed its share of the invocation's D1 queries: ${n} more call(s), ${this.jobLeft()} left (the invocation's limit is ${this.limit})`,
       );
     }
     this.spent += n;
@@ -104,14 +106,14 @@ function chargedD1(db: D1Database, budget: InvocationBudget): D1Database {
       if (property === 'prepare') return (sql: string) => chargedStatement(target.prepare(sql), budget);
       if (property === 'batch')
         return (statements: D1PreparedStatement[]) => {
-          budget.charge(statements.length);
+          budget.charge(1);
           return target.batch(
             statements.map((s) => (s as unknown as Record<symbol, D1PreparedStatement>)[UNWRAP] ?? s),
           );
         };
       if (property === 'exec')
         return (sql: string) => {
-          budget.charge(Math.max(1, sql.split(';').filter((part) => part.trim()).length));
+          budget.charge(1);
           return target.exec(sql);
         };
       const value = Reflect.get(target, property) as unknown;
@@ -131,7 +133,7 @@ function chargedNamespace(namespace: DurableObjectNamespace, budget: InvocationB
             get(s, name) {
               if (name === 'runStatements')
                 return (statements: unknown[], atomic: boolean) => (
-                  budget.charge(Math.max(1, statements.length)),
+                  budget.charge(1),
                   s.runStatements!(statements, atomic)
                 );
               if (name === 'recordEvents' || name === 'databaseSize')
@@ -147,9 +149,9 @@ function chargedNamespace(namespace: DurableObjectNamespace, budget: InvocationB
 }
 
 /**
- * `env` whose D1 databases and Durable Object namespaces charge `budget` for every statement
- * before it is sent (a batch: each of its statements; `exec`: each statement of the script), so
- * that no job can take the invocation past D1's 1,000 queries, whatever it does.
+ * `env` whose D1 databases and Durable Object namespaces charge `budget` for every call before
+ * it is made (a batch and an `exec` are one call each), so that no job can take the invocation
+ * past D1's 1,000 queries, whatever it does.
  * @see https://developers.cloudflare.com/d1/platform/limits/
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  */

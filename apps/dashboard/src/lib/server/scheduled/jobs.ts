@@ -23,18 +23,19 @@ import type { ScheduledJob } from './run-jobs';
 /** How long the lag histogram is kept. */
 const LAG_KEPT_MS = 24 * 3_600_000;
 
-/** The park sweep's limits: 15 applied × 4 + 16 pages × 2 + 1 = 93 statements at most. */
+/** The park sweep's limits: 15 applied × 4 + 16 pages × 2 + 1 = 93 statements, so calls, at most. */
 const PARK_SWEEP_LIMITS = { maxApplied: 15, maxPages: 16 } as const;
 
 /**
- * The guard's statements: per organisation its read (a batch of 3), its state and an audit
- * entry (kuratchi-sdk: saveEvaluations); per slice 2 (read, cursor) and 30 kept for the calls of
- * organisations paused at SES (up to 4 each).
+ * The guard's calls: per organisation its read (one batch, or one call to its object); per
+ * slice 2 (its organisations and states; their new states, audit entries and the cursor in one
+ * batch: kuratchi-sdk saveEvaluations) and 30 kept for the calls of organisations paused at SES
+ * (up to 4 each).
  */
-const GUARD_QUERIES = { perOrganization: 5, perSlice: 32 } as const;
+const GUARD_QUERIES = { perOrganization: 1, perSlice: 32 } as const;
 
-/** Statements one organisation's measurement sends: a batch of 4 counts, its size, its row. */
-const STORAGE_QUERIES_PER_ORGANIZATION = 6;
+/** Calls one organisation's measurement makes: a batch of 4 counts, its size, its row. */
+const STORAGE_QUERIES_PER_ORGANIZATION = 3;
 
 /**
  * The jobs of the Worker's cron trigger (wrangler.toml `[triggers] crons`), in the order they
@@ -81,14 +82,14 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       // canary runs, the reputation audit, subscription messages, finished export jobs, the
       // tally of dropped dead letters (../bounds/admin-purge; docs/table-bounds.md).
       name: 'admin-purge',
-      queries: 80, // ADMIN_PURGE_MAX_PAGES batches of 8 statements
+      queries: 10, // ADMIN_PURGE_MAX_PAGES batches
       run: (now) => purgeAdminTables(env.ADMIN_DB, now.getTime()),
     },
     {
       // Each organisation's database size, rows and oldest event, every 6 hours, for the
       // Organisations page and the `storage` alert (../bounds/storage).
       name: 'storage-measure',
-      queries: 61,
+      queries: 121,
       run: (now, share) =>
         measureOrganizationStorage(
           env,

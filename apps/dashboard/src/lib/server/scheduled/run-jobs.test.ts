@@ -66,7 +66,7 @@ describe('runScheduledJobs', () => {
     expect(results.map((r) => r.error ?? r.outcome)).toEqual([
       'ok',
       'ok',
-      "InvocationBudgetError: greedy would exceed its share of the invocation's D1 queries: 6 more statement(s), 5 left (the invocation's limit is 100)",
+      "InvocationBudgetError: greedy would exceed its share of the invocation's D1 queries: 6 more call(s), 5 left (the invocation's limit is 100)",
       'ok',
     ]);
     expect(budget.spent).toBe(85);

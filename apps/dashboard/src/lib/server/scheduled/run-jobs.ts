@@ -9,14 +9,14 @@ import { InvocationBudget } from './budget';
 export interface ScheduledJob {
   name: string;
   /**
-   * Most statements the job sends (./budget.ts counts them); with `rest`, the least it is
-   * left. The jobs' figures together stay within the invocation's budget.
+   * Most calls the job makes to D1 and organisations' objects (./budget.ts counts them); with
+   * `rest`, the least it is left. The jobs' figures together stay within the invocation's budget.
    */
   queries: number;
-  /** Takes every statement the jobs after it do not reserve (the retention purge). */
+  /** Takes every call the jobs after it do not reserve (the retention purge). */
   rest?: boolean;
   /**
-   * Does the job's work as of `now` within `share.queries` statements; resolves to figures for
+   * Does the job's work as of `now` within `share.queries` calls; resolves to figures for
    * the log line (counts, ids).
    */
   run(now: Date, share: JobShare): Promise<object | void>;
@@ -24,7 +24,7 @@ export interface ScheduledJob {
 
 /** What a job may spend in this invocation. */
 export interface JobShare {
-  /** Statements it may send: its `queries`, or for a `rest` job what the later jobs leave. */
+  /** Calls it may make: its `queries`, or for a `rest` job what the later jobs leave. */
   queries: number;
 }
 
@@ -60,7 +60,7 @@ export interface ScheduledRun {
 }
 
 /**
- * The statements the jobs reserve together (each its `queries`), checked against `limit`: a job
+ * The calls the jobs reserve together (each its `queries`), checked against `limit`: a job
  * then always finds its share left, and a `rest` job takes what the later ones do not reserve.
  * @throws {RangeError} when the jobs' figures together exceed `limit` (a wrong job list).
  * @see https://developers.cloudflare.com/d1/platform/limits/
@@ -76,7 +76,7 @@ export function reservedQueries(jobs: readonly ScheduledJob[], limit: number): n
  * Runs the jobs one after the other, each failing independently: a job that throws is logged and
  * the next one still runs. Each job is logged as one JSON line
  * `{"msg":"scheduled-job","job":…,"cron":…,"scheduledTime":…,"outcome":"ok"|"failed","ms":…,…}`,
- * with the job's own figures (and `queries`, the statements it sent; `refused`, those its share
+ * with the job's own figures (and `queries`, the calls it made; `refused`, those its share
 did not allow, when the job went on without them) or its error. Each job runs
 within its share of `run.budget` (see {@link reservedQueries}).
  * @see https://developers.cloudflare.com/workers/runtime-apis/handlers/scheduled/

@@ -379,7 +379,7 @@ export const SETTINGS = {
     oldName: 'REPUTATION_COMPLAINT_PAUSE_PERCENT',
   }),
 
-  // At most: the job's share of the cron's query budget caps it too (scheduled/jobs.ts: 54).
+  // At most: the job's share of the cron's query budget caps it too (scheduled/jobs.ts: 270).
   // (kuratchi-sdk: runReputationGuardSlice, DEFAULT_ORGANIZATIONS_PER_RUN)
   KURATCHI_GUARD_ORGANIZATIONS_PER_RUN: setting({
     section: 'guard',
@@ -391,7 +391,7 @@ export const SETTINGS = {
     default: String(DEFAULT_ORGANIZATIONS_PER_RUN),
     secret: false,
     description:
-      "Most organisations the reputation-guard job evaluates per cron run (its share of the cron's D1 queries allows 54); more are evaluated over the next runs, in turn.",
+      "Most organisations the reputation-guard job evaluates per cron run (its share of the cron's D1 queries allows 270); more are evaluated over the next runs, in turn.",
   }),
 
   // ── canary: test emails to the SES mailbox simulator, end to end ──
