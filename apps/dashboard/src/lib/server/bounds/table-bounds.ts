@@ -138,6 +138,7 @@ export const TABLE_BOUNDS: readonly TableBound[] = [
   admin('organization_retention', 'retention/', 'fixed', 'a row per organisation with an override', NOTHING),
   admin('retention_purge_progress', 'retention/', 'fixed', 'a row per organisation', job('retention-purge')),
   admin('reputation_guard_cursor', 'guard/', 'fixed', 'one row', job('reputation-guard')),
+  admin('alert_scan_cursor', 'dashboard alerts/', 'fixed', 'a row per provider', job('alerts')),
   admin('organization_storage', 'dashboard bounds/', 'fixed', 'a row per organisation', job('storage-measure')),
   admin('rollup_backfill_progress', 'routing/', 'fixed', 'a row per organisation', job('rollup-backfill')),
 
