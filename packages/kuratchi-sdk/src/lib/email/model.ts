@@ -102,17 +102,20 @@ export function initialTracking(): EmailTracking {
 }
 
 /** Time fields of {@link EmailTracking}. */
-export type TrackingTimeField =
-  | 'sentAt'
-  | 'deliveredAt'
-  | 'delayedAt'
-  | 'openedAt'
-  | 'clickedAt'
-  | 'bouncedAt'
-  | 'complainedAt'
-  | 'rejectedAt'
-  | 'failedAt'
-  | 'lastClickedAt';
+export const TRACKING_TIME_FIELDS = [
+  'sentAt',
+  'deliveredAt',
+  'delayedAt',
+  'openedAt',
+  'clickedAt',
+  'bouncedAt',
+  'complainedAt',
+  'rejectedAt',
+  'failedAt',
+  'lastClickedAt',
+] as const;
+/** A time field of {@link EmailTracking}. */
+export type TrackingTimeField = (typeof TRACKING_TIME_FIELDS)[number];
 /** Counter fields of {@link EmailTracking}. */
 export type TrackingCounterField = 'openCount' | 'clickCount';
 /** Text detail fields of {@link EmailTracking}. */

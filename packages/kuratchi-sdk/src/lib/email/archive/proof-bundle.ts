@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SnsArchive } from './ports.js';
-import type { EmailTracking, TrackingTimeField } from '../model.js';
+import { TRACKING_TIME_FIELDS, type EmailTracking, type TrackingTimeField } from '../model.js';
 
 /**
  * The proof bundle of one email: each archived original SNS message of its events, byte for byte
@@ -96,19 +96,6 @@ export interface BuildProofBundleOptions {
   eventsRetention?: { cutoff: number; email: Pick<EmailTracking, TrackingTimeField> };
 }
 
-const TIME_FIELDS: readonly TrackingTimeField[] = [
-  'sentAt',
-  'deliveredAt',
-  'delayedAt',
-  'openedAt',
-  'clickedAt',
-  'bouncedAt',
-  'complainedAt',
-  'rejectedAt',
-  'failedAt',
-  'lastClickedAt',
-];
-
 /** When a message was archived, to the hour, from its key (`sns/YYYY/MM/DD/HH/…`), or null. */
 function archivedHour(key: string): number | null {
   const match = /^sns\/(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\//.exec(key);
@@ -136,7 +123,7 @@ export async function buildProofBundle(archive: SnsArchive, options: BuildProofB
   };
   const retention = options.eventsRetention;
   const times = retention
-    ? [...TIME_FIELDS.map((field) => retention.email[field]), ...options.events.map((e) => e.occurredAt)]
+    ? [...TRACKING_TIME_FIELDS.map((field) => retention.email[field]), ...options.events.map((e) => e.occurredAt)]
     : [];
   if (retention && times.some((at) => at !== null && at < retention.cutoff)) {
     bundle.eventsExpired = { reason: 'events-expired', before: new Date(retention.cutoff).toISOString() };
