@@ -1,4 +1,5 @@
 import type { D1Database } from '@cloudflare/workers-types';
+import { TRACKING_TIME_FIELDS } from '../model.js';
 import { EMAIL_COLUMNS, RECIPIENT_COLUMNS } from '../routing/columns.js';
 import { subtractRollupsStatement } from '../routing/rollups.js';
 import { countUnarchivedEvents, unarchivedTotal, UnarchivedEventsError } from './d1-unarchived-events.js';
@@ -24,15 +25,7 @@ export interface ResetTrackingPage {
  */
 const EMAIL_RESET = (
   [
-    'deliveredAt',
-    'delayedAt',
-    'openedAt',
-    'clickedAt',
-    'bouncedAt',
-    'complainedAt',
-    'rejectedAt',
-    'failedAt',
-    'lastClickedAt',
+    ...TRACKING_TIME_FIELDS.filter((field) => field !== 'sentAt'),
     'lastClickedLink',
     'bounceType',
     'bounceSubType',
