@@ -16,6 +16,10 @@ const FRESH_ISOLATE = [
   'src/routes/api/ops/sns/redrive/redrive.test.ts',
   'src/routes/api/ops/rebuild/ops.test.ts',
   'src/routes/(app)/emails/[id]/proof.test.ts',
+  // Hundreds of organisation objects: in the shared workerd, every later file's setup would empty
+  // and migrate each of them again (test/apply-migrations.ts), minutes per file.
+  'src/lib/server/scheduled/invocation-budget.test.ts',
+  'src/lib/server/alerts/providers/events-stopped.test.ts',
 ];
 
 /** Info lines of the Worker's log that the tests do not print (see `onConsoleLog` below). */
