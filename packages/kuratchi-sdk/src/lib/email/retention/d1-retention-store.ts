@@ -27,6 +27,7 @@ interface OverrideRow {
   organizationId: string;
   eventsDays: number | null;
   emailsDays: number | null;
+  archiveDays: number | null;
   updatedAt: number;
   updatedBy: string;
 }
@@ -43,7 +44,7 @@ export function createD1RetentionStore(adminDb: D1Database) {
       const { results } = await adminDb
         .prepare(
           `SELECT organization_id AS organizationId, events_days AS eventsDays, emails_days AS emailsDays,
-                  updated_at AS updatedAt, updated_by AS updatedBy
+                  archive_days AS archiveDays, updated_at AS updatedAt, updated_by AS updatedBy
            FROM organization_retention ORDER BY organization_id`,
         )
         .all<OverrideRow>();
@@ -55,7 +56,7 @@ export function createD1RetentionStore(adminDb: D1Database) {
       return adminDb
         .prepare(
           `SELECT organization_id AS organizationId, events_days AS eventsDays, emails_days AS emailsDays,
-                  updated_at AS updatedAt, updated_by AS updatedBy
+                  archive_days AS archiveDays, updated_at AS updatedAt, updated_by AS updatedBy
            FROM organization_retention WHERE organization_id = ?`,
         )
         .bind(organizationId)
@@ -63,7 +64,7 @@ export function createD1RetentionStore(adminDb: D1Database) {
     },
 
     /**
-     * Sets (or with both fields null, removes) an organisation's override; validated first, so a
+     * Sets (or with every field null, removes) an organisation's override; validated first, so a
      * bad value writes nothing. Resolves false when no such organisation exists.
      * @throws {InvalidOptionsError} for a field outside the bounds.
      */
@@ -71,7 +72,7 @@ export function createD1RetentionStore(adminDb: D1Database) {
       const override = parseRetentionOverride(input);
       const exists = await adminDb.prepare('SELECT 1 FROM organizations WHERE id = ?').bind(organizationId).first();
       if (!exists) return false;
-      if (override.eventsDays === null && override.emailsDays === null) {
+      if (override.eventsDays === null && override.emailsDays === null && override.archiveDays === null) {
         await adminDb
           .prepare('DELETE FROM organization_retention WHERE organization_id = ?')
           .bind(organizationId)
@@ -80,12 +81,14 @@ export function createD1RetentionStore(adminDb: D1Database) {
       }
       await adminDb
         .prepare(
-          `INSERT INTO organization_retention (organization_id, events_days, emails_days, updated_at, updated_by)
-           VALUES (?, ?, ?, ?, ?)
+          `INSERT INTO organization_retention
+             (organization_id, events_days, emails_days, archive_days, updated_at, updated_by)
+           VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (organization_id) DO UPDATE SET events_days = excluded.events_days,
-             emails_days = excluded.emails_days, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+             emails_days = excluded.emails_days, archive_days = excluded.archive_days,
+             updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
         )
-        .bind(organizationId, override.eventsDays, override.emailsDays, now, by)
+        .bind(organizationId, override.eventsDays, override.emailsDays, override.archiveDays, now, by)
         .run();
       // The next run visits it first, so a shorter retention takes effect at once.
       await adminDb
@@ -103,17 +106,25 @@ export function createD1RetentionStore(adminDb: D1Database) {
       const { results } = await adminDb
         .prepare(
           `SELECT o.id AS organizationId, r.events_days AS eventsDays, r.emails_days AS emailsDays,
-                  r.organization_id IS NOT NULL AS overridden
+                  r.archive_days AS archiveDays, r.organization_id IS NOT NULL AS overridden
            FROM organizations o
            LEFT JOIN organization_retention r ON r.organization_id = o.id
            LEFT JOIN retention_purge_progress p ON p.organization_id = o.id
            WHERE o.removed_at IS NULL
            ORDER BY p.last_run_at IS NOT NULL, p.last_run_at, o.id`,
         )
-        .all<{ organizationId: string; eventsDays: number | null; emailsDays: number | null; overridden: number }>();
+        .all<{
+          organizationId: string;
+          eventsDays: number | null;
+          emailsDays: number | null;
+          archiveDays: number | null;
+          overridden: number;
+        }>();
       return results.map((row) => ({
         organizationId: row.organizationId,
-        override: row.overridden ? { eventsDays: row.eventsDays, emailsDays: row.emailsDays } : null,
+        override: row.overridden
+          ? { eventsDays: row.eventsDays, emailsDays: row.emailsDays, archiveDays: row.archiveDays }
+          : null,
       }));
     },
 

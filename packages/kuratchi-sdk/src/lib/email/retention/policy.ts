@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseOptions } from '../shared/invalid-options.js';
+import { ARCHIVE_DAYS_CHOICES, isArchiveDaysChoice } from '../shared/archive-days.js';
 
 /** One day in milliseconds. */
 export const DAY_MS = 86_400_000;
@@ -46,23 +47,33 @@ const days = (what: string) =>
 
 /**
  * An organisation's override: each field a number of days, or null for the deployment's default.
+ * `archiveDays` (raw SNS messages archived from now on: an R2 lifecycle rule per choice,
+ * `shared/archive-days.ts`) is one of `ARCHIVE_DAYS_CHOICES`; absent from the input means null.
  */
 export interface RetentionOverride {
   eventsDays: number | null;
   emailsDays: number | null;
+  archiveDays: number | null;
 }
 
 const overrideSchema = z.object({
   eventsDays: days('eventsDays').nullable(),
   emailsDays: days('emailsDays').nullable(),
+  archiveDays: z
+    .number({ error: `archiveDays must be one of ${ARCHIVE_DAYS_CHOICES.join(', ')} days` })
+    .refine(isArchiveDaysChoice, `archiveDays must be one of ${ARCHIVE_DAYS_CHOICES.join(', ')} days`)
+    .nullable()
+    .optional(),
 });
 
 /**
- * Validates an organisation's override (each field within {@link RETENTION_DAYS_LIMITS} or null).
+ * Validates an organisation's override (each field within {@link RETENTION_DAYS_LIMITS} or null,
+ * `archiveDays` one of `ARCHIVE_DAYS_CHOICES` or null); an absent `archiveDays` is null.
  * @throws {InvalidOptionsError} naming each bad field.
  */
 export function parseRetentionOverride(input: unknown): RetentionOverride {
-  return parseOptions('setOrganizationRetention', overrideSchema, input);
+  const override = parseOptions('setOrganizationRetention', overrideSchema, input);
+  return { ...override, archiveDays: override.archiveDays ?? null };
 }
 
 /**
@@ -70,7 +81,10 @@ export function parseRetentionOverride(input: unknown): RetentionOverride {
  * events days shortened to the emails days when those are shorter).
  * @throws {InvalidOptionsError} when events set for the organisation would outlive its emails.
  */
-export function effectiveRetention(defaults: RetentionPolicy, override: RetentionOverride | null): RetentionPolicy {
+export function effectiveRetention(
+  defaults: RetentionPolicy,
+  override: Pick<RetentionOverride, 'eventsDays' | 'emailsDays'> | null,
+): RetentionPolicy {
   const emailsDays = override?.emailsDays ?? defaults.emailsDays;
   // Events not set for the organisation: the default, but never past its emails.
   const policy = { eventsDays: override?.eventsDays ?? Math.min(defaults.eventsDays, emailsDays), emailsDays };

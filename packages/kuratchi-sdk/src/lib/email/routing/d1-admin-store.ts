@@ -4,6 +4,7 @@ import { MessageBindingError } from './errors.js';
 import { marks } from '../shared/sql-marks.js';
 import type { AdminStore, MessageRoute } from './ports.js';
 import { createD1IngestionFigures, findRouteAndCount } from './d1-ingestion-figures.js';
+import { ROUTE_SELECT, routeOf, type RouteRow } from './d1-route-select.js';
 
 /** D1 binds at most 100 parameters per query. */
 const MAX_PARAMS = 100;
@@ -19,13 +20,10 @@ export function createD1AdminStore(db: D1Database): AdminStore {
     ...createD1IngestionFigures(db),
 
     async findMessageRoute(sesMessageId, countIfRouted) {
-      const query = db
-        .prepare(
-          'SELECT organization_id AS organizationId, email_id AS emailId FROM email_message_lookup WHERE ses_message_id = ?',
-        )
-        .bind(sesMessageId);
+      const query = db.prepare(`${ROUTE_SELECT} WHERE l.ses_message_id = ?`).bind(sesMessageId);
       if (countIfRouted) return findRouteAndCount(db, query, sesMessageId, countIfRouted);
-      return query.first<MessageRoute>();
+      const found = await query.first<RouteRow>();
+      return found && routeOf(found);
     },
 
     async findMessageRoutes(sesMessageIds) {
@@ -34,13 +32,10 @@ export function createD1AdminStore(db: D1Database): AdminStore {
       const routes = new Map<string, MessageRoute>();
       if (ids.length === 0) return routes;
       const { results } = await db
-        .prepare(
-          `SELECT ses_message_id AS ses, organization_id AS organizationId, email_id AS emailId
-           FROM email_message_lookup WHERE ses_message_id IN (${marks(ids.length)})`,
-        )
+        .prepare(`${ROUTE_SELECT} WHERE l.ses_message_id IN (${marks(ids.length)})`)
         .bind(...ids)
-        .all<MessageRoute & { ses: string }>();
-      for (const { ses, organizationId, emailId } of results) routes.set(ses, { organizationId, emailId });
+        .all<RouteRow>();
+      for (const row of results) routes.set(row.ses, routeOf(row));
       return routes;
     },
 

@@ -10,6 +10,7 @@ import type {
 import { lagBucket, lagMinute, lagQuantileMs } from '../shared/lag-histogram.js';
 import { figuresCorrection, type FiguresCorrection } from './ingestion-figures.js';
 import { marks } from '../shared/sql-marks.js';
+import { routeOf, type RouteRow } from './d1-route-select.js';
 
 /** D1 binds at most 100 parameters per query. */
 const MAX_PARAMS = 100;
@@ -348,13 +349,15 @@ export async function findRouteAndCount(
     );
   statements.push(routeQuery);
   const results = await db.batch(statements);
-  const route = (results.at(-1)!.results[0] as MessageRoute | undefined) ?? null;
-  if (!route) return null;
+  const row = results.at(-1)!.results[0] as RouteRow | undefined;
+  if (!row) return null;
+  const route = routeOf(row);
   const lastAt = (i: number) =>
     new Map((results[i]!.results as Array<{ name: string; lastAt: number }>).map((r) => [r.name, r.lastAt]));
   return {
     organizationId: route.organizationId,
     emailId: route.emailId,
+    ...(route.archiveDays === undefined ? {} : { archiveDays: route.archiveDays }),
     counted: {
       ...figures,
       organizationId: route.organizationId,

@@ -18,6 +18,11 @@ import type {
 export interface MessageRoute {
   organizationId: string;
   emailId: string;
+  /**
+   * The organisation's archive override (`organization_retention.archive_days`), read with the
+   * route so that archiving under its prefix costs no query; absent: the deployment's.
+   */
+  archiveDays?: number;
 }
 
 /**
