@@ -15,6 +15,15 @@ export {
 } from './policy.js';
 export type { RetentionOverride, RetentionPolicy } from './policy.js';
 export { InvalidOptionsError } from '../shared/invalid-options.js';
+export {
+  ARCHIVE_DAYS_CHOICES,
+  ARCHIVE_PREFIXES,
+  DEFAULT_ARCHIVE_PREFIX,
+  archiveDaysOfKey,
+  archivePrefix,
+  isArchiveDaysChoice,
+} from '../shared/archive-days.js';
+export type { ArchiveDaysChoice } from '../shared/archive-days.js';
 export { createD1RetentionStore } from './d1-retention-store.js';
 export { createD1RetentionLookup } from './d1-retention-lookup.js';
 export type { PurgeCandidate, PurgeProgress, RetentionStore, StoredRetentionOverride } from './d1-retention-store.js';
