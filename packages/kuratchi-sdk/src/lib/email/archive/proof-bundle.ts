@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SnsArchive } from './ports.js';
+import { archiveDaysOfKey } from '../shared/archive-days.js';
 import { TRACKING_TIME_FIELDS, type EmailTracking, type TrackingTimeField } from '../model.js';
 
 /**
@@ -50,9 +51,9 @@ export const proofBundleSchema = z.object({
       eventType: z.string(),
       occurredAt: z.number(),
       /**
-       * `archive-expired`: its message was older than the archive's retention
-       * (`KURATCHI_RETENTION_ARCHIVE_DAYS`, the bucket's lifecycle rule deleted it); `archive-missing`:
-       * gone for another reason.
+       * `archive-expired`: its message was older than the retention it was archived with (its key's
+       * prefix: an organisation's archive days, or `KURATCHI_RETENTION_ARCHIVE_DAYS`; that prefix's
+       * lifecycle rule deleted it); `archive-missing`: gone for another reason.
        */
       reason: z.enum(['not-archived', 'archive-missing', 'archive-expired', 'certificate-missing']),
     }),
@@ -84,8 +85,9 @@ export interface BuildProofBundleOptions {
   events: readonly ProofEventInput[];
   now: Date;
   /**
-   * Days the archive keeps a message (its R2 lifecycle rule): a missing message archived longer
-   * ago than that is `archive-expired`. Unset: every missing message is `archive-missing`.
+   * Days the archive keeps a message under the default prefix `sns/` (its R2 lifecycle rule); a
+   * key under an organisation's prefix (`sns-d<days>/`) names its own. A missing message archived
+   * longer ago than its days is `archive-expired`; unset here, one under `sns/` is `archive-missing`.
    */
   archiveRetentionDays?: number;
   /**
@@ -96,9 +98,9 @@ export interface BuildProofBundleOptions {
   eventsRetention?: { cutoff: number; email: Pick<EmailTracking, TrackingTimeField> };
 }
 
-/** When a message was archived, to the hour, from its key (`sns/YYYY/MM/DD/HH/…`), or null. */
+/** When a message was archived, to the hour, from its key (`sns/YYYY/MM/DD/HH/…`, `sns-d<days>/…`), or null. */
 function archivedHour(key: string): number | null {
-  const match = /^sns\/(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\//.exec(key);
+  const match = /^sns(?:-d\d+)?\/(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\//.exec(key);
   return match ? Date.UTC(+match[1]!, +match[2]! - 1, +match[3]!, +match[4]!) : null;
 }
 
@@ -147,7 +149,8 @@ export async function buildProofBundle(archive: SnsArchive, options: BuildProofB
       // absent message is taken as expired.
       // https://developers.cloudflare.com/r2/buckets/object-lifecycles/
       const at = archivedHour(event.archiveKey);
-      const days = options.archiveRetentionDays;
+      // The key's own days (an organisation's override when archived), else the deployment's.
+      const days = archiveDaysOfKey(event.archiveKey)?.days ?? options.archiveRetentionDays;
       const expired = days !== undefined && at !== null && at + days * 86_400_000 < options.now.getTime();
       unprovable(expired ? 'archive-expired' : 'archive-missing');
       continue;

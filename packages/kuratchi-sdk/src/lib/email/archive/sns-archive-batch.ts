@@ -9,15 +9,15 @@ import { snsArchiveHourPrefix } from './sns-archive.js';
 export const BATCH_ENTRY_SEPARATOR = '#';
 
 /**
- * The key of a batch object: `sns/YYYY/MM/DD/HH/batch-<id>.ndjson`, by the hour it is archived
- * (UTC). That hour is never before any of its messages' SNS Timestamps, so a rebuild from an
- * hour on still finds them, the archive's R2 lifecycle rule (prefix `sns/`) expires the object
- * with the rest, and a proof's `archive-expired` reads the archive hour from the key as for a
- * message's own object.
+ * The key of a batch object: `sns/YYYY/MM/DD/HH/batch-<id>.ndjson` (`sns-d<days>/…` for messages
+ * of organisations with that archive override), by the hour it is archived (UTC). That hour is
+ * never before any of its messages' SNS Timestamps, so a rebuild from an hour on still finds
+ * them, the R2 lifecycle rule of its prefix expires the object with the rest, and a proof's
+ * `archive-expired` reads the archive hour and days from the key as for a message's own object.
  * @see https://developers.cloudflare.com/r2/buckets/object-lifecycles/
  */
-export function snsArchiveBatchKey(at: Date, id: string = crypto.randomUUID()): string {
-  return `${snsArchiveHourPrefix(at)}batch-${id}.ndjson`;
+export function snsArchiveBatchKey(at: Date, id: string = crypto.randomUUID(), archiveDays?: number): string {
+  return `${snsArchiveHourPrefix(at, archiveDays)}batch-${id}.ndjson`;
 }
 
 /** The key of one message of the batch object at `batchKey`. */
@@ -60,20 +60,34 @@ export function decodeArchiveBatch(text: string): ArchivedSnsMessage[] {
 
 /**
  * Archives a queue batch's SNS messages (verified by the webhook, whose certificates it archived)
- * as one batch object, keyed by `now`; resolves with each message's archive key by SNS MessageId
- * once the object is stored, and throws what the archive throws (the consumer then retries the
- * batch: nothing is recorded unarchived).
+ * as one batch object per archive retention among them (`archiveDaysOf`: a message's
+ * organisation's override, or undefined for the deployment's; usually one object), keyed by
+ * `now`; resolves with each message's archive key by SNS MessageId once every object is stored,
+ * and throws what the archive throws (the consumer then retries the batch: nothing is recorded
+ * unarchived).
  * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/#bucket-method-definitions
+ * @see https://developers.cloudflare.com/r2/buckets/object-lifecycles/ (a rule per prefix)
  */
 export async function archiveSnsMessageBatch(
   archive: SnsArchive,
   messages: readonly ArchivedSnsMessage[],
   now: Date,
+  archiveDaysOf: (message: ArchivedSnsMessage) => number | undefined = () => undefined,
 ): Promise<Map<string, string>> {
   const keys = new Map<string, string>();
-  if (messages.length === 0) return keys;
-  const key = snsArchiveBatchKey(now);
-  await archive.putBatch(key, messages);
-  for (const { metadata } of messages) keys.set(metadata.snsMessageId, batchEntryKey(key, metadata.snsMessageId));
+  const groups = new Map<number | undefined, ArchivedSnsMessage[]>();
+  for (const message of messages) {
+    const days = archiveDaysOf(message);
+    const group = groups.get(days);
+    if (group) group.push(message);
+    else groups.set(days, [message]);
+  }
+  await Promise.all(
+    [...groups].map(async ([days, group]) => {
+      const key = snsArchiveBatchKey(now, undefined, days);
+      await archive.putBatch(key, group);
+      for (const { metadata } of group) keys.set(metadata.snsMessageId, batchEntryKey(key, metadata.snsMessageId));
+    }),
+  );
   return keys;
 }

@@ -1,28 +1,32 @@
+import { archivePrefix } from '../shared/archive-days.js';
 import { utf8 } from '../shared/encoding.js';
 import type { ArchivedSnsMessageMetadata, SnsArchive } from './ports.js';
 import type { SnsMessage } from '../sns/sns-message.js';
 import type { VerifiedSnsMessage } from '../sns/sns-verify.js';
 
 /**
- * The raw archive's key rule: `sns/YYYY/MM/DD/HH/<SNS MessageId>.json`, by the SNS `Timestamp`
- * in UTC, so a listing in key order is in time order hour by hour, a date range is a few
- * prefixes, and the same SNS message (SNS redelivers with the same MessageId) always lands on the
- * same key: archiving it again overwrites it with the same bytes.
+ * The raw archive's key rule: `<retention prefix>YYYY/MM/DD/HH/<SNS MessageId>.json`, by the SNS
+ * `Timestamp` in UTC, under the prefix of the organisation's archive days (`archivePrefix`:
+ * `sns/` for the deployment's default), so a listing of one prefix in key order is in time order
+ * hour by hour, a date range is a few prefixes, and the same SNS message (SNS redelivers with the
+ * same MessageId) routed the same way lands on the same key: archiving it again overwrites it
+ * with the same bytes.
  * @see https://docs.aws.amazon.com/sns/latest/dg/http-notification-json.html (MessageId, Timestamp)
- * @see https://developers.cloudflare.com/r2/buckets/ (object keys)
+ * @see https://developers.cloudflare.com/r2/buckets/object-lifecycles/ (a rule per prefix)
  */
-export function snsArchiveKey(message: Pick<SnsMessage, 'MessageId' | 'Timestamp'>): string {
-  return `${snsArchiveHourPrefix(new Date(Date.parse(message.Timestamp)))}${message.MessageId}.json`;
+export function snsArchiveKey(message: Pick<SnsMessage, 'MessageId' | 'Timestamp'>, archiveDays?: number): string {
+  return `${snsArchiveHourPrefix(new Date(Date.parse(message.Timestamp)), archiveDays)}${message.MessageId}.json`;
 }
 
 /**
- * The key prefix of one UTC hour of the archive (`sns/YYYY/MM/DD/HH/`).
- * @throws {RangeError} for an invalid date.
+ * The key prefix of one UTC hour of the archive (`sns/YYYY/MM/DD/HH/`, or `sns-d<days>/…` for an
+ * organisation's archive days).
+ * @throws {RangeError} for an invalid date, or days that are not one of `ARCHIVE_DAYS_CHOICES`.
  */
-export function snsArchiveHourPrefix(at: Date): string {
+export function snsArchiveHourPrefix(at: Date, archiveDays?: number): string {
   if (Number.isNaN(at.getTime())) throw new RangeError('the archive key needs a valid SNS Timestamp');
   const iso = at.toISOString();
-  return `sns/${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${iso.slice(11, 13)}/`;
+  return `${archivePrefix(archiveDays)}${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${iso.slice(11, 13)}/`;
 }
 
 /**
@@ -98,8 +102,9 @@ export async function archiveCertificateOf(
 
 /**
  * Archives a verified SNS message: first its signing certificate (`archiveCertificateOf`), then
- * the POST body as received under {@link snsArchiveKey}, with its metadata. Resolves with the
- * message's key once both are stored; throws what the archive throws.
+ * the POST body as received under {@link snsArchiveKey} (with `archiveDays`, its organisation's
+ * override, when it has one), with its metadata. Resolves with the message's key once both are
+ * stored; throws what the archive throws.
  * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/#bucket-method-definitions
  */
 export async function archiveVerifiedSnsMessage(
@@ -107,9 +112,10 @@ export async function archiveVerifiedSnsMessage(
   body: string,
   verified: VerifiedSnsMessage,
   ses: ArchivedSesFields = {},
+  archiveDays?: number,
 ): Promise<string> {
   const metadata = await archiveCertificateOf(archive, verified, ses);
-  const key = snsArchiveKey(verified.message);
+  const key = snsArchiveKey(verified.message, archiveDays);
   await archive.putMessage(key, body, metadata);
   return key;
 }

@@ -1,5 +1,6 @@
 import { applySesEventMessages } from './apply-messages.js';
-import type { SnsArchive } from '../archive/ports.js';
+import type { ArchivedSnsMessageEntry, ArchivedSnsMessagePage, SnsArchive } from '../archive/ports.js';
+import { ARCHIVE_PREFIXES, DEFAULT_ARCHIVE_PREFIX, archiveDaysOfKey } from '../shared/archive-days.js';
 import { sesEventQueueMessage, type SesEventQueueMessage } from './queue-message.js';
 import type { EventSinkPorts, SinkOutcome } from '../routing/record.js';
 import { snsArchiveHourPrefix } from '../archive/sns-archive.js';
@@ -47,6 +48,41 @@ export interface RebuildPageOptions {
   certificates?: { fetchCertificate?: FetchCertificate; keyCache?: SigningKeyCache };
 }
 
+/** Between an archive prefix and R2's cursor within it, in a rebuild cursor. */
+const CURSOR_SEPARATOR = '|';
+
+/**
+ * Up to `limit` archived messages from the cursor on, across every archive prefix in key order
+ * (`ARCHIVE_PREFIXES`: the deployment's `sns/` and each archive days' `sns-d<days>/`, whatever
+ * the organisation's days now, since they may have changed): one R2 list per prefix reached. A
+ * prefix is started after `since`'s hour. The cursor is `<prefix>|<R2 cursor>` (empty: the
+ * prefix's start); one without the separator (an earlier version's) continues `sns/`.
+ * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/#r2listoptions
+ */
+async function listPrefixes(options: RebuildPageOptions, limit: number): Promise<ArchivedSnsMessagePage> {
+  const at = options.cursor?.indexOf(CURSOR_SEPARATOR) ?? -1;
+  let prefix = !options.cursor ? ARCHIVE_PREFIXES[0]! : at < 0 ? DEFAULT_ARCHIVE_PREFIX : options.cursor.slice(0, at);
+  let cursor = !options.cursor ? '' : at < 0 ? options.cursor : options.cursor.slice(at + 1);
+  if (!ARCHIVE_PREFIXES.includes(prefix)) throw new RangeError(`not a rebuild cursor: ${options.cursor}`);
+  const entries: ArchivedSnsMessageEntry[] = [];
+  for (;;) {
+    const days = archiveDaysOfKey(prefix)!.days ?? undefined;
+    const page = await options.archive.listMessages({
+      prefix,
+      limit: limit - entries.length,
+      ...(cursor ? { cursor } : {}),
+      // Keys of that hour sort after its prefix.
+      ...(!cursor && options.since ? { startAfter: snsArchiveHourPrefix(options.since, days) } : {}),
+    });
+    entries.push(...page.entries);
+    if (page.cursor) return { entries, cursor: `${prefix}${CURSOR_SEPARATOR}${page.cursor}` };
+    const next = ARCHIVE_PREFIXES[ARCHIVE_PREFIXES.indexOf(prefix) + 1];
+    if (!next) return { entries };
+    [prefix, cursor] = [next, ''];
+    if (entries.length >= limit) return { entries, cursor: `${prefix}${CURSOR_SEPARATOR}` };
+  }
+}
+
 /** What one page of the rebuild did. */
 export interface RebuildPage {
   /** Archived messages listed on this page (every organisation's, and subscription messages). */
@@ -66,8 +102,8 @@ export interface RebuildPage {
 }
 
 /**
- * One page of `kuratchi-ses rebuild`: lists the raw archive in key order (so SNS Timestamp
- * order), keeps the SES event Notifications routed to `organizationId` by their route (the
+ * One page of `kuratchi-ses rebuild`: lists the raw archive prefix by prefix, each in key order
+ * (so SNS Timestamp order; events apply in any order), keeps the SES event Notifications routed to `organizationId` by their route (the
  * only route, as live), reads each archived body and verifies it again with the webhook's trust,
  * as the redrive path would have when the object was stored (the archive is trusted no more than
  * the network): the certificate from the SigningCertURL's SNS host through the webhook's fetcher
@@ -84,13 +120,7 @@ export interface RebuildPage {
  */
 export async function rebuildFromArchivePage(ports: EventSinkPorts, options: RebuildPageOptions): Promise<RebuildPage> {
   const limit = Math.min(Math.max(Math.trunc(options.limit ?? MAX_REBUILD_PAGE), 1), MAX_REBUILD_PAGE);
-  const { archive } = options;
-  const page = await archive.listMessages({
-    limit,
-    ...(options.cursor ? { cursor: options.cursor } : {}),
-    // Keys of that hour sort after its prefix.
-    ...(!options.cursor && options.since ? { startAfter: snsArchiveHourPrefix(options.since) } : {}),
-  });
+  const page = await listPrefixes(options, limit);
   const result: RebuildPage = {
     listed: page.entries.length,
     matched: 0,
@@ -107,7 +137,7 @@ export async function rebuildFromArchivePage(ports: EventSinkPorts, options: Reb
 
   const verified: Array<{ message: SesEventQueueMessage; emailId: string }> = [];
   for (const entry of mine) {
-    const archived = await archive.getMessage(entry.key);
+    const archived = await options.archive.getMessage(entry.key);
     if (!archived) continue;
     try {
       const message = await verifySnsMessage(archived.body, {

@@ -70,6 +70,17 @@ export const CONSUMER_RECORD_QUERY_BUDGET = 900;
 export interface ConsumeOptions {
   /** Most D1 statements spent on recording; default {@link CONSUMER_RECORD_QUERY_BUDGET}. */
   queryBudget?: number;
+  /**
+   * Routes already read for some SES message ids (`findRoutes`: the queue consumer reads those of
+   * the messages it archives first, for their archive days); only the others are read again.
+   */
+  known?: KnownRoutes;
+}
+
+/** Routes read for `ids` (an id without a route has none: it is not read again). */
+export interface KnownRoutes {
+  ids: ReadonlySet<string>;
+  routes: ReadonlyMap<string, MessageRoute>;
 }
 
 /** The longest retry delay, in seconds; Queues allow up to 12 hours. */
@@ -128,7 +139,13 @@ export async function consumeSesEventBatch(
 
   let routes: Map<string, MessageRoute>;
   try {
-    routes = await findRoutes(ports, readable);
+    routes = (
+      await findRoutes(
+        ports,
+        readable.map((r) => r.event.mail.messageId),
+        options.known,
+      )
+    ).routes;
   } catch (error) {
     for (const r of readable) retry(report, r.delivery, `routing failed: ${describe(error)}`);
     return finish(report);
@@ -217,15 +234,30 @@ async function dropExpired(
   });
 }
 
-async function findRoutes(ports: EventSinkPorts, readable: readonly Readable[]): Promise<Map<string, MessageRoute>> {
-  const ids = [...new Set(readable.map((r) => r.event.mail.messageId))];
+/**
+ * The routes of SES message ids, one admin query per 100 (`findMessageRoutes`), each with its
+ * organisation's archive days; ids in `known` are not read again.
+ * @throws what the admin database throws.
+ * @see https://developers.cloudflare.com/d1/platform/limits/ (100 bound parameters per query)
+ */
+export async function findRoutes(
+  ports: Pick<EventSinkPorts, 'adminStore'>,
+  sesMessageIds: readonly string[],
+  known?: KnownRoutes,
+): Promise<{ ids: Set<string>; routes: Map<string, MessageRoute> }> {
+  const ids = new Set(sesMessageIds);
   const routes = new Map<string, MessageRoute>();
-  for (let from = 0; from < ids.length; from += 100) {
-    for (const [id, route] of await ports.adminStore.findMessageRoutes(ids.slice(from, from + 100))) {
+  const unread: string[] = [];
+  for (const id of ids) {
+    if (!known?.ids.has(id)) unread.push(id);
+    else if (known.routes.has(id)) routes.set(id, known.routes.get(id)!);
+  }
+  for (let from = 0; from < unread.length; from += 100) {
+    for (const [id, route] of await ports.adminStore.findMessageRoutes(unread.slice(from, from + 100))) {
       routes.set(id, route);
     }
   }
-  return routes;
+  return { ids, routes };
 }
 
 const inputs = new WeakMap<Readable, RecordEventInput>();

@@ -3,6 +3,7 @@ import { OrgDatabaseError } from '../routing/errors.js';
 import { SesEventParseError } from '../ses-events/errors.js';
 import { SnsMessageError, SnsVerificationError } from '../sns/errors.js';
 import { recordSesEvent, type CountAhead, type EventSinkPorts } from '../routing/record.js';
+import type { MessageRoute } from '../routing/ports.js';
 import { appliedFiguresAhead } from './answer-figures.js';
 import {
   fitsQueueMessage,
@@ -122,13 +123,19 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
     archiveKey ? { ...provenance, archiveKey } : provenance;
 
   /**
-   * Stores a verified message in the raw archive at the webhook (its own object), when the
-   * archive is bound; resolves with its key. Throws {@link ArchiveFailure}.
+   * Stores a verified message in the raw archive at the webhook (its own object, under the prefix
+   * of `archiveDays`, its organisation's, when known), when the archive is bound; resolves with
+   * its key. Throws {@link ArchiveFailure}.
    */
-  async function archiveHere(body: string, verified: VerifiedSnsMessage, ses: ArchivedSesFields = {}) {
+  async function archiveHere(
+    body: string,
+    verified: VerifiedSnsMessage,
+    ses: ArchivedSesFields = {},
+    archiveDays?: number,
+  ) {
     if (!options.archive) return undefined;
     try {
-      return await archiveVerifiedSnsMessage(options.archive, body, verified, ses);
+      return await archiveVerifiedSnsMessage(options.archive, body, verified, ses, archiveDays);
     } catch (error) {
       throw new ArchiveFailure(error);
     }
@@ -161,7 +168,9 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
     }
     const carried = { ...sesEventQueueMessage(message, provenance, { body, metadata }), ...answer };
     if (fitsQueueMessage(carried)) return { queued: carried, archiveKey: undefined };
-    const archiveKey = snsArchiveKey(message);
+    // Rare (a message over the queue's limit): its route is read here for its archive days.
+    const route = ses.sesMessageId ? await options.adminStore.findMessageRoute(ses.sesMessageId) : null;
+    const archiveKey = snsArchiveKey(message, route?.archiveDays);
     try {
       await options.archive.putMessage(archiveKey, body, metadata);
     } catch (error) {
@@ -212,12 +221,17 @@ export function createSesEventIngestor(options: SesEventIngestorOptions): SesEve
           ? { ...webhookAnswer('queued', log), countedByConsumer: true }
           : webhookAnswer('queued', log);
       }
-    } else archiveKey = await archiveHere(body, verified, ses);
+    }
     // The lag is taken before recording, so the one counted ahead is the one answered.
     const at = now().getTime();
     const lagMs = Math.max(0, at - Date.parse(message.Timestamp));
     if (options.countAnswersAhead) counting.ahead = { figures: appliedFiguresAhead(lagMs, at) };
-    const result = await recordSesEvent(options, message.MessageId, event, provenanceOf(archiveKey), counting.ahead);
+    // Archived here (direct mode, or a message too large for the queue: its key) once its route
+    // is known, under its organisation's archive days; before anything is recorded or parked.
+    const provenance = archiveKey
+      ? provenanceOf(archiveKey)
+      : async (route: MessageRoute | null) => provenanceOf(await archiveHere(body, verified, ses, route?.archiveDays));
+    const result = await recordSesEvent(options, message.MessageId, event, provenance, counting.ahead);
     if (result.organizationId) log.organizationId = result.organizationId;
     if (result.outcome === 'applied') log.lagMs = lagMs;
     return webhookAnswer(result.outcome, log);

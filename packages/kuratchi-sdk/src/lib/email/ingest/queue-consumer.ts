@@ -1,6 +1,13 @@
 import type { MessageBatch, Queue } from '@cloudflare/workers-types';
 import { queueSendBatches } from './queue-batches.js';
-import { consumeSesEventBatch, retryDelaySeconds, type ConsumeReport, type QueuedDelivery } from './consume-batch.js';
+import {
+  consumeSesEventBatch,
+  findRoutes,
+  retryDelaySeconds,
+  type ConsumeReport,
+  type KnownRoutes,
+  type QueuedDelivery,
+} from './consume-batch.js';
 import { archiveQueuedMessages } from './archive-queued.js';
 import { queuedAnswerCounterNames } from './answer-figures.js';
 import type { SnsArchive } from '../archive/ports.js';
@@ -27,8 +34,9 @@ async function tellRecorded(ports: EventSinkPorts, report: ConsumeReport): Promi
 
 /**
  * The `queue` handler's work for a batch of the SES events queue: archives the raw messages it
- * carries in one object (`archiveQueuedMessages`; when that fails, the whole batch is retried and
- * nothing recorded), applies it (`consumeSesEventBatch`), then acks or retries each message by its verdict, sends what was
+ * carries in one object per archive retention (`archiveQueuedMessages`, after reading their
+ * routes, which the batch then reuses; when either fails, the whole batch is retried and nothing
+ * recorded), applies it (`consumeSesEventBatch`), then acks or retries each message by its verdict, sends what was
  * deferred for the query budget back to the queue through its producer binding (`requeue`:
  * `sendBatch`, then ack), and adds the batch's counters and lags (the deployment's and each
  * organisation's) to the admin database in one batch. A deferred message comes back as a new
@@ -49,8 +57,11 @@ export async function consumeSesEventQueue(
   const started = Date.now();
   const clock = ports.now ?? (() => new Date());
   let deliveries: QueuedDelivery[] | Error;
+  let known: KnownRoutes | undefined;
   try {
-    deliveries = await archiveQueuedMessages(archive, batch.messages, clock());
+    // The routes of the messages to archive first: their organisations' archive days.
+    known = archive ? await findRoutes(ports, carriedSesMessageIds(batch.messages)) : undefined;
+    deliveries = await archiveQueuedMessages(archive, batch.messages, clock(), known?.routes);
   } catch (error) {
     deliveries = error instanceof Error ? error : new Error(String(error));
   }
@@ -60,7 +71,7 @@ export async function consumeSesEventQueue(
     report = retryAll(batch.messages, `archiving the batch failed: ${deliveries.message}`);
     deliveries = [...batch.messages];
   } else {
-    report = await consumeSesEventBatch(ports, deliveries);
+    report = await consumeSesEventBatch(ports, deliveries, known ? { known } : {});
     await tellRecorded(ports, report);
   }
   const deferred = deliveries.filter((delivery) => report.verdicts.get(delivery.id)?.action === 'defer');
@@ -93,6 +104,11 @@ export async function consumeSesEventQueue(
     ? console.error
     : console.log)(JSON.stringify(line));
   return report;
+}
+
+/** The SES message ids of the raw messages the deliveries carry (their archive metadata's). */
+function carriedSesMessageIds(deliveries: readonly QueuedDelivery[]): string[] {
+  return deliveries.flatMap((delivery) => readSesEventQueueMessage(delivery.body)?.raw?.metadata.sesMessageId ?? []);
 }
 
 /**

@@ -83,6 +83,13 @@ export interface CountAhead {
 }
 
 /**
+ * An event's provenance once its route is looked up (null: none yet): the webhook archives the
+ * raw message here, under the prefix of the organisation's archive days, before anything is
+ * recorded or parked. What it throws, `recordSesEvent` throws.
+ */
+export type ProvenanceOfRoute = (route: MessageRoute | null) => Promise<EventProvenance>;
+
+/**
  * The outcome and, when known, the organisation the event was routed to (for one `expired`
  * without a route, the organisation its `kuratchi-org-id` tag names, whose figures count it).
  */
@@ -116,22 +123,25 @@ export async function recordSesEvent(
   ports: EventSinkPorts,
   snsMessageId: string,
   event: SesEvent,
-  provenance: EventProvenance = {},
+  provenance: EventProvenance | ProvenanceOfRoute = {},
   countIfRouted?: CountAhead,
 ): Promise<SinkResult> {
   const sesMessageId = event.mail.messageId;
-  const toPark = { snsMessageId, sesMessageId, message: JSON.stringify(event), parkedAt: nowMs(ports), ...provenance };
+  const parkedAt = nowMs(ports);
   const found = countIfRouted
     ? await ports.adminStore.findMessageRoute(sesMessageId, countIfRouted.figures)
     : await ports.adminStore.findMessageRoute(sesMessageId);
+  // Counted with the route: the receipt first, so the caller corrects it whatever follows.
+  if (found?.counted && countIfRouted) countIfRouted.receipt = found.counted;
+  const origin = typeof provenance === 'function' ? await provenance(found) : provenance;
+  const toPark = { snsMessageId, sesMessageId, message: JSON.stringify(event), parkedAt, ...origin };
   if (found) {
-    const { counted, ...route } = found;
-    if (counted && countIfRouted) countIfRouted.receipt = counted;
+    const { counted: _counted, ...route } = found;
     return recordOrPark(ports, route, toPark, event);
   }
   const [expired] = await expiredByRetention(
     ports.retention,
-    [{ event, source: provenance.source }],
+    [{ event, source: origin.source }],
     new Date(toPark.parkedAt),
   );
   if (expired) return { outcome: 'expired', organizationId: expired };
