@@ -1,3 +1,4 @@
+import { DEFAULT_ARCHIVE_PREFIX } from '../shared/archive-days.js';
 import type { R2Bucket, R2ListOptions } from '@cloudflare/workers-types';
 import { readArchivedSnsMetadata } from './archive-metadata.js';
 import type { ArchivedSnsMessage, ArchivedSnsMessageEntry, ArchivedSnsMessagePage, SnsArchive } from './ports.js';
@@ -111,7 +112,7 @@ export function createR2SnsArchive(bucket: R2Bucket, options: R2SnsArchiveOption
       const after = cursor?.startsWith(AFTER_KEY) ? cursor.slice(AFTER_KEY.length) : undefined;
       // `include` is honoured from compatibility date 2022-08-04 on (the base types lack it).
       const listOptions: R2ListOptions & { include: ['customMetadata'] } = {
-        prefix: prefix ?? 'sns/',
+        prefix: prefix ?? DEFAULT_ARCHIVE_PREFIX,
         limit: most,
         include: ['customMetadata'],
         ...(after ? { startAfter: after } : cursor ? { cursor } : startAfter ? { startAfter } : {}),
