@@ -100,7 +100,9 @@ describe('setting an organisation’s retention', () => {
     await ops('PUT', path, { archiveDays: 90 });
     await ops('PUT', path, { eventsDays: null, emailsDays: null, archiveDays: null });
     expect(await overrides()).toEqual([]);
-    expect(await (await ops('GET', path)).json()).toMatchObject({ retention: { override: null, archive: { days: 45 } } });
+    expect(await (await ops('GET', path)).json()).toMatchObject({
+      retention: { override: null, archive: { days: 45 } },
+    });
   });
 
   it('the answer states the archive days in force (its own, else the deployment’s) and warns when the emails days differ', async () => {
@@ -147,13 +149,19 @@ describe('setting an organisation’s retention', () => {
     const form = { organizationId: ORGS.acme, emailsDays: '20', eventsDays: '10', archiveDays: '' };
     const text = async (response: Response) => (await response.text()).replace(/<[^>]*>/g, '').replace(/\s+/g, ' ');
     const archiveSelect = (page: string) =>
-      new RegExp(`data-retention-for="${ORGS.acme}"[^]*?(<select[^>]*name="archiveDays"[^]*?</select>)`).exec(page)![1]!;
+      new RegExp(`data-retention-for="${ORGS.acme}"[^]*?(<select[^>]*name="archiveDays"[^]*?</select>)`).exec(
+        page,
+      )![1]!;
 
     expect((await postForm('/admin/organizations?/retention', form, { cookie: admin })).status).toBe(403);
     const bad = await postForm('/admin/organizations?/retention', { ...form, eventsDays: '1.5' }, { cookie: root });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('eventsDays must be a whole number of days');
-    const badArchive = await postForm('/admin/organizations?/retention', { ...form, archiveDays: '31' }, { cookie: root });
+    const badArchive = await postForm(
+      '/admin/organizations?/retention',
+      { ...form, archiveDays: '31' },
+      { cookie: root },
+    );
     expect(badArchive.status).toBe(400);
     expect(await text(badArchive)).toContain(
       'archiveDays: archiveDays must be one of 7, 14, 30, 45, 60, 90, 180, 365, 730, 1095, 1825, 3650 days',
