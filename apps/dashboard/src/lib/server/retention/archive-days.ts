@@ -15,6 +15,7 @@ export interface ArchiveRetention {
 /**
  * The archive's days in force for an organisation (its override, else the deployment's default)
  * beside its emails days, with a warning when they differ.
+ * @see https://developers.cloudflare.com/r2/buckets/object-lifecycles/
  */
 export function archiveRetention(
   emailsDays: number,
