@@ -223,6 +223,15 @@ test("a superadmin shortens Acme's retention: after the cron its old emails are 
   await expect(
     root.locator('[data-testid="retention"] tr[data-retention-for="org-acme"] [data-effective]'),
   ).toHaveAttribute('data-effective', `${retentionDays}/${retentionDays}`);
+  // Then its own archive days, 30 (one of the choices): the warning names them, the select keeps them.
+  const archiveDays = root.getByLabel("Days org-acme's archived raw SNS messages are kept");
+  await archiveDays.selectOption('30');
+  await root.getByLabel("Days org-acme's emails are kept").press('Enter');
+  await expect(root.getByTestId('retention-set')).toContainText(
+    `kept 30 days (its archive days), ${30 - retentionDays} days longer than these emails`,
+  );
+  await root.reload();
+  await expect(archiveDays).toHaveValue('30');
 
   await runCron();
 
@@ -230,7 +239,7 @@ test("a superadmin shortens Acme's retention: after the cron its old emails are 
   await admin.goto('/emails?q=retention-old');
   await expect(admin.locator('[data-email-id]')).toHaveCount(0);
   await expect(admin.getByTestId('retention')).toContainText(
-    `Emails are kept ${retentionDays} days, their events ${retentionDays} days`,
+    `Emails are kept ${retentionDays} days, their events ${retentionDays} days, archived raw SNS messages 30 days`,
   );
   expect(
     d1('ADMIN_DB', "SELECT count(*) AS n FROM email_message_lookup WHERE email_id LIKE 'retention-old-%'")[0]!['n'],
@@ -244,4 +253,11 @@ test("a superadmin shortens Acme's retention: after the cron its old emails are 
   await expectChartsOfTheDay();
   await screenshot(admin, 'retention-purged-overview');
   expect(await dailyTotals()).toEqual(before);
+
+  // Acme's archive back to the deployment's default (the specs after this one archive under `sns/`).
+  await archiveDays.selectOption('');
+  await root.getByLabel("Days org-acme's emails are kept").press('Enter');
+  await expect(root.getByTestId('retention-set')).toContainText('the deployment default');
+  await root.reload();
+  await expect(archiveDays).toHaveValue('');
 });

@@ -17,7 +17,7 @@ export interface OrganizationRetention {
   organizationId: string;
   override: RetentionOverride | null;
   effective: RetentionPolicy;
-  /** The raw archive's days (the deployment's), and a warning when they differ from the emails days. */
+  /** The raw archive's days in force (the override's or the deployment's), and a warning when they differ from the emails days. */
   archive: ArchiveRetention;
   updatedBy: string | null;
   updatedAt: number | null;
@@ -39,9 +39,13 @@ export async function retentionOverview(
       const effective = effectiveRetention(defaults, stored);
       return {
         organizationId,
-        override: stored && { eventsDays: stored.eventsDays, emailsDays: stored.emailsDays },
+        override: stored && {
+          eventsDays: stored.eventsDays,
+          emailsDays: stored.emailsDays,
+          archiveDays: stored.archiveDays,
+        },
         effective,
-        archive: archiveRetention(effective.emailsDays, defaults.archiveDays),
+        archive: archiveRetention(effective.emailsDays, stored?.archiveDays ?? null, defaults.archiveDays),
         updatedBy: stored?.updatedBy ?? null,
         updatedAt: stored?.updatedAt ?? null,
       };
@@ -58,8 +62,9 @@ export async function organizationRetention(env: DashboardEnv, organizationId: s
 type Refusal = { status: 400 | 404; message: string };
 
 /**
- * Sets an organisation's override: each field days (1 to 3,650) or null for the deployment's
- * default; the events may not outlive the emails. Validated whole before anything is written.
+ * Sets an organisation's override: events and emails days (1 to 3,650), archive days (one of
+ * `ARCHIVE_DAYS_CHOICES`), each or null for the deployment's default; the events may not outlive
+ * the emails. Validated whole before anything is written; all null removes the override.
  */
 export async function setOrganizationRetention(
   env: DashboardEnv,
@@ -86,10 +91,14 @@ export async function setOrganizationRetention(
 /** Absent fields as null, for the SDK's rule (which names each bad field: the page and the API say the same). */
 function parseInput(input: unknown): Record<keyof RetentionOverride, unknown> {
   const fields = (input ?? {}) as Record<string, unknown>;
-  return { eventsDays: fields.eventsDays ?? null, emailsDays: fields.emailsDays ?? null };
+  return {
+    eventsDays: fields.eventsDays ?? null,
+    emailsDays: fields.emailsDays ?? null,
+    archiveDays: fields.archiveDays ?? null,
+  };
 }
 
-/** The Organisations page's `retention` action: blank fields keep the deployment's default. */
+/** The Organisations page's `retention` action: blank fields (or the default's option) keep the deployment's default. */
 export async function retentionFromForm(env: DashboardEnv, by: string, form: FormData, now: number) {
   const days = (name: string): number | null | string => {
     const raw = String(form.get(name) ?? '').trim();
@@ -99,7 +108,7 @@ export async function retentionFromForm(env: DashboardEnv, by: string, form: For
   const result = await setOrganizationRetention(
     env,
     organizationId,
-    { eventsDays: days('eventsDays'), emailsDays: days('emailsDays') },
+    { eventsDays: days('eventsDays'), emailsDays: days('emailsDays'), archiveDays: days('archiveDays') },
     by,
     now,
   );
@@ -111,14 +120,16 @@ const body = z
   .object({
     eventsDays: z.unknown().optional(),
     emailsDays: z.unknown().optional(),
+    archiveDays: z.unknown().optional(),
   })
   .strict();
 
 /**
  * `GET /api/ops/organizations/{id}/retention`: `{ retention }` (override, effective days, and the
- * archive's days with a warning when they differ from the emails days);
- * `PUT` with `{ "eventsDays": 7, "emailsDays": 30 }` (null or absent: the default) sets it:
- * 200 `{ retention }`, 400 naming each bad field (nothing written), 404 for an unknown organisation.
+ * archive's days in force with a warning when they differ from the emails days);
+ * `PUT` with `{ "eventsDays": 7, "emailsDays": 30, "archiveDays": 30 }` (null or absent: the
+ * default; archiveDays one of `ARCHIVE_DAYS_CHOICES`) sets it: 200 `{ retention }`, 400 naming each
+ * bad field (nothing written), 404 for an unknown organisation.
  */
 export async function retentionAnswer(
   env: DashboardEnv,

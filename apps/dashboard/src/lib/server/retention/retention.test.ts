@@ -32,7 +32,7 @@ async function ops(method: 'GET' | 'PUT', path: string, body?: unknown) {
 const overrides = async () =>
   (
     await env.ADMIN_DB.prepare(
-      'SELECT organization_id AS id, events_days AS e, emails_days AS m FROM organization_retention',
+      'SELECT organization_id AS id, events_days AS e, emails_days AS m, archive_days AS a FROM organization_retention',
     ).all()
   ).results;
 
@@ -71,10 +71,46 @@ describe('setting an organisation’s retention', () => {
     expect(await overrides()).toEqual([]);
   });
 
-  it('the answer states the archive days (the deployment’s) and warns when the emails days differ', async () => {
-    const put = async (emailsDays: number | null) =>
+  it('the operations API sets, reads and clears the archive days alone; one not in the choices answers 400, nothing written', async () => {
+    const path = `/api/ops/organizations/${ORGS.globex}/retention`;
+    for (const archiveDays of [31, 0, 4000, '30', 'thirty', 30.5]) {
+      const answer = await ops('PUT', path, { emailsDays: 30, archiveDays });
+      expect(answer.status, JSON.stringify(archiveDays)).toBe(400);
+      expect(await answer.json()).toEqual({
+        error: 'invalid-request',
+        message: 'archiveDays: archiveDays must be one of 7, 14, 30, 45, 60, 90, 180, 365, 730, 1095, 1825, 3650 days',
+      });
+    }
+    expect(await overrides()).toEqual([]);
+
+    const set = await ops('PUT', path, { archiveDays: 365 });
+    expect(set.status).toBe(200);
+    expect(await overrides()).toEqual([{ id: ORGS.globex, e: null, m: null, a: 365 }]);
+    const read = await (await ops('GET', path)).json();
+    expect(read).toMatchObject({
+      retention: {
+        override: { eventsDays: null, emailsDays: null, archiveDays: 365 },
+        effective: { eventsDays: 45, emailsDays: 45 },
+        archive: { days: 365 },
+      },
+    });
+    // A PUT states the whole override: without archiveDays, the archive takes the default again.
+    await ops('PUT', path, { emailsDays: 30 });
+    expect(await overrides()).toEqual([{ id: ORGS.globex, e: null, m: 30, a: null }]);
+    await ops('PUT', path, { archiveDays: 90 });
+    await ops('PUT', path, { eventsDays: null, emailsDays: null, archiveDays: null });
+    expect(await overrides()).toEqual([]);
+    expect(await (await ops('GET', path)).json()).toMatchObject({
+      retention: { override: null, archive: { days: 45 } },
+    });
+  });
+
+  it('the answer states the archive days in force (its own, else the deployment’s) and warns when the emails days differ', async () => {
+    const put = async (emailsDays: number | null, archiveDays: number | null = null) =>
       (
-        (await (await ops('PUT', `/api/ops/organizations/${ORGS.globex}/retention`, { emailsDays })).json()) as {
+        (await (
+          await ops('PUT', `/api/ops/organizations/${ORGS.globex}/retention`, { emailsDays, archiveDays })
+        ).json()) as {
           retention: { archive: { days: number; warning: string | null } };
         }
       ).retention.archive;
@@ -82,13 +118,25 @@ describe('setting an organisation’s retention', () => {
     expect(await put(null)).toEqual({ days: 45, warning: null });
     expect(await put(7)).toEqual({
       days: 45,
-      warning: expect.stringMatching(/with recipient addresses, are kept 45 days .*38 days longer than these emails/),
+      warning:
+        'Its archived raw SNS messages, with recipient addresses, are kept 45 days (the deployment default, ' +
+        'KURATCHI_RETENTION_ARCHIVE_DAYS), 38 days longer than these emails.',
     });
     expect(await put(365)).toEqual({ days: 45, warning: expect.stringContaining('archive-expired') });
-    const read = await (await ops('GET', `/api/ops/organizations/${ORGS.globex}/retention`)).json();
-    expect(read).toMatchObject({
-      retention: { archive: { days: 45, warning: expect.stringContaining('45 days only') } },
+    // Its own archive days: as long as its emails, no warning; shorter or longer, the warning names them.
+    expect(await put(365, 365)).toEqual({ days: 365, warning: null });
+    expect(await put(null, 7)).toEqual({
+      days: 7,
+      warning:
+        'Its archived raw SNS messages are kept 7 days only (its archive days): proofs of older emails list ' +
+        'their events as archive-expired, and a rebuild cannot restore them.',
     });
+    expect(await put(30, 45)).toEqual({
+      days: 45,
+      warning: expect.stringContaining('are kept 45 days (its archive days), 15 days longer than these emails'),
+    });
+    const read = await (await ops('GET', `/api/ops/organizations/${ORGS.globex}/retention`)).json();
+    expect(read).toMatchObject({ retention: { archive: { days: 45, warning: expect.stringContaining('15 days') } } });
     await ops('PUT', `/api/ops/organizations/${ORGS.globex}/retention`, {});
   });
 
@@ -98,26 +146,57 @@ describe('setting an organisation’s retention', () => {
     const session = async (id: string) =>
       `kuratchi_session=${(await createSession(env.ADMIN_DB, { id, organizationId: ORGS.acme }, Date.now())).token}`;
     const [root, admin] = [await session(superId), await session(adminId)];
-    const form = { organizationId: ORGS.acme, emailsDays: '20', eventsDays: '10' };
+    const form = { organizationId: ORGS.acme, emailsDays: '20', eventsDays: '10', archiveDays: '' };
+    const text = async (response: Response) => (await response.text()).replace(/<[^>]*>/g, '').replace(/\s+/g, ' ');
+    const archiveSelect = (page: string) =>
+      new RegExp(`data-retention-for="${ORGS.acme}"[^]*?(<select[^>]*name="archiveDays"[^]*?</select>)`).exec(
+        page,
+      )![1]!;
 
     expect((await postForm('/admin/organizations?/retention', form, { cookie: admin })).status).toBe(403);
     const bad = await postForm('/admin/organizations?/retention', { ...form, eventsDays: '1.5' }, { cookie: root });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('eventsDays must be a whole number of days');
+    const badArchive = await postForm(
+      '/admin/organizations?/retention',
+      { ...form, archiveDays: '31' },
+      { cookie: root },
+    );
+    expect(badArchive.status).toBe(400);
+    expect(await text(badArchive)).toContain(
+      'archiveDays: archiveDays must be one of 7, 14, 30, 45, 60, 90, 180, 365, 730, 1095, 1825, 3650 days',
+    );
     expect(await overrides()).toEqual([]);
+
+    // The select offers the deployment's default (its days named) and each choice, the default chosen.
+    const before = archiveSelect(await (await getPage('/admin/organizations', { cookie: root })).text());
+    expect(before).toMatch(/<option value="" selected[^>]*>deployment default \(45 days\)/);
+    expect([...before.matchAll(/<option value="(\d+)"/g)].map((m) => Number(m[1]))).toEqual([
+      7, 14, 30, 45, 60, 90, 180, 365, 730, 1095, 1825, 3650,
+    ]);
 
     const saved = await postForm('/admin/organizations?/retention', form, { cookie: root });
     expect(saved.status).toBeLessThan(400);
-    expect((await saved.text()).replace(/<[^>]*>/g, '').replace(/\s+/g, ' ')).toContain(
-      'applies it. Archived raw SNS messages, with recipient addresses, are kept 45 days',
+    expect(await text(saved)).toContain(
+      'applies it. Its archived raw SNS messages, with recipient addresses, are kept 45 days (the deployment default',
     );
-    expect(await overrides()).toEqual([{ id: ORGS.acme, e: 10, m: 20 }]);
+    expect(await overrides()).toEqual([{ id: ORGS.acme, e: 10, m: 20, a: null }]);
     const page = await (await getPage('/admin/organizations', { cookie: root })).text();
     expect(page).toContain('data-effective="20/10"');
     expect(page).toMatch(/data-archive-days="45"[^]{0,200}data-testid="archive-warning"[^>]*>[^<]*25 days longer/);
+    expect(page.replace(/\s+/g, ' ')).toContain(
+      'A change of archive days applies to messages archived from then on; earlier ones keep the days they were archived with.',
+    );
+
+    // Its own archive days, 30: stored, chosen in the select, shown to its admin.
+    await postForm('/admin/organizations?/retention', { ...form, archiveDays: '30' }, { cookie: root });
+    expect(await overrides()).toEqual([{ id: ORGS.acme, e: 10, m: 20, a: 30 }]);
+    const after = await (await getPage('/admin/organizations', { cookie: root })).text();
+    expect(archiveSelect(after)).toMatch(/<option value="30" selected/);
+    expect(after).toMatch(/data-archive-days="30"[^]{0,200}data-testid="archive-warning"[^>]*>[^<]*10 days longer/);
     const log = await (await getPage('/emails', { cookie: admin })).text();
     expect(log.replace(/\s+/g, ' ')).toContain(
-      "Emails are kept 20 days, their events 10 days (set by a superadmin), archived raw SNS messages 45 days (every organisation's)",
+      'Emails are kept 20 days, their events 10 days, archived raw SNS messages 30 days (set by a superadmin)',
     );
   });
 });

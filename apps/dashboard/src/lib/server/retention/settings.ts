@@ -3,7 +3,7 @@ import { readSettings } from '../settings/read';
 
 /** The deployment's retention: the registry's retention section (`KURATCHI_RETENTION_*`). */
 export interface RetentionSettings extends RetentionPolicy {
-  /** Days the R2 lifecycle rule keeps archived SNS messages (`kuratchi-ses deploy` writes it). */
+  /** Days the R2 lifecycle rule of `sns/` keeps archived SNS messages: organisations without archive days of their own. */
   archiveDays: number;
 }
 

@@ -435,7 +435,7 @@ export const SETTINGS = {
     description: "The configuration set of the canary emails; unset: sendEmail's default.",
     oldName: 'SES_CANARY_CONFIGURATION_SET',
   }),
-  // Retention (issue 30): the deployment's defaults; a superadmin overrides events and emails per
+  // Retention (issue 30): the deployment's defaults; a superadmin overrides each per
   // organisation (Organisations page, PUT /api/ops/organizations/{id}/retention). Peers: Postmark
   // keeps 45 days by default (7 to 365 adjustable), Mailgun at least 30 days.
   // https://postmarkapp.com/support/article/1194-how-long-does-postmark-keep-message-data
@@ -459,6 +459,6 @@ export const SETTINGS = {
     default: String(DEFAULT_RETENTION.archiveDays),
     secret: false,
     description:
-      'Days archived raw SNS messages are kept: the R2 lifecycle rule `kuratchi-ses deploy` writes (deployment-wide), and when proofs say "expired".',
+      'Default days archived raw SNS messages are kept (R2 prefix `sns/`); a superadmin may choose others per organisation. `kuratchi-ses deploy` writes its R2 lifecycle rule, and one per choice.',
   }),
 } as const;

@@ -25,8 +25,8 @@ export const load: PageServerLoad = async ({ locals, url, platform }) => {
     nextPageHref: page.nextCursor ? `/emails${emailLogSearch(query.form, { cursor: page.nextCursor })}` : null,
     exportHref: `/emails/export.csv${emailLogSearch(query.form)}`,
     exportRecipientsHref: `/emails/export.csv${emailLogSearch(query.form, { per: 'recipient' })}`,
-    // How long this organisation's emails and events are kept (read-only: a superadmin sets it),
-    // and its archived raw SNS messages (the deployment's days).
+    // How long this organisation's emails, events and archived raw SNS messages are kept
+    // (read-only: a superadmin sets it).
     retention: await organizationRetention(platform!.env, locals.session!.organization.id).then((r) => ({
       ...r.effective,
       archiveDays: r.archive.days,

@@ -1,5 +1,6 @@
 import { listOrganizations, listRemovedOrganizations } from 'kuratchi-sdk/internal/d1';
 import { createD1ReputationGuardStore } from 'kuratchi-sdk/internal/guard';
+import { ARCHIVE_DAYS_CHOICES } from 'kuratchi-sdk/internal/retention';
 import type { Actions, PageServerLoad } from './$types';
 import { readOrganizationStorage, STORAGE_WARN_FRACTION } from '$lib/server/bounds/storage';
 import { liftFromForm } from '$lib/server/reputation/lift';
@@ -16,7 +17,8 @@ const superadmin = (locals: App.Locals) => requireSuperadmin(locals, 'see organi
 /**
  * Every organisation's reputation guard state, worst first, where its database lives (D1 or its
  * Durable Object) with its size, rows and oldest event as the cron last measured them, SES's
- * view of its tenant as last read, the audit log, and the removed organisations with their kept
+ * view of its tenant as last read, the audit log, each one's retention (with the archive days a
+ * superadmin may choose), and the removed organisations with their kept
  * databases (superadmin only).
  */
 export const load: PageServerLoad = async ({ locals, platform }) => {
@@ -48,6 +50,7 @@ export const load: PageServerLoad = async ({ locals, platform }) => {
     storageWarnFraction: STORAGE_WARN_FRACTION,
     removed,
     retention,
+    archiveDaysChoices: ARCHIVE_DAYS_CHOICES,
   };
 };
 
