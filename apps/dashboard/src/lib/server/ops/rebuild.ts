@@ -6,6 +6,7 @@ import {
   resetTrackingPage,
 } from 'kuratchi-sdk/internal/d1';
 import { MAX_REBUILD_PAGE, rebuildFromArchivePage } from 'kuratchi-sdk/internal/events';
+import { createD1RetentionStore } from 'kuratchi-sdk/internal/retention';
 import { z } from 'zod';
 import type { DashboardConfig } from '../config';
 import { d1EventSink } from '../event-sink';
@@ -46,14 +47,18 @@ const applyBody = z
 const REBUILD_GRACE_MS = 86_400_000;
 
 /**
- * Where a rebuild starts: `since`, but never before the organisation's events cutoff nor the
- * archive's (`KURATCHI_RETENTION_ARCHIVE_DAYS`), less `graceMs`: older emails' raw events are
- * purged, or their archived messages expired, so the rebuild leaves them as they are.
+ * Where a rebuild starts: `since`, but never before the organisation's events cutoff nor its
+ * archive's, less `graceMs`: older emails' raw events are purged, or their archived messages
+ * expired, so the rebuild leaves them as they are. The archive's cutoff is that of the shorter of
+ * its archive days and `KURATCHI_RETENTION_ARCHIVE_DAYS`: its messages archived before a route
+ * existed (parked) or before its days were set are kept for the deployment's days (`sns/`).
  */
 async function rebuildFrom(env: DashboardEnv, organizationId: string, since: number | undefined, graceMs: number) {
   const now = new Date();
   const cutoffs = (await retentionLookup(env)([organizationId], now)).get(organizationId);
-  const archive = now.getTime() - readRetentionSettings(env).archiveDays * 86_400_000;
+  const override = await createD1RetentionStore(env.ADMIN_DB).readOverride(organizationId);
+  const archiveDays = Math.min(readRetentionSettings(env).archiveDays, override?.archiveDays ?? Infinity);
+  const archive = now.getTime() - archiveDays * 86_400_000;
   return Math.max(since ?? 0, Math.max(cutoffs?.events ?? 0, archive) - graceMs);
 }
 

@@ -2,6 +2,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import worker from '$worker';
 import { buildSesEvent, createSnsSigner, type SnsSigner } from 'kuratchi-sdk/email/testing';
 import { archiveVerifiedSnsMessage, createR2SnsArchive, snsArchiveKey } from 'kuratchi-sdk/internal/events';
+import { createD1RetentionStore } from 'kuratchi-sdk/internal/retention';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ORGS,
@@ -134,11 +135,32 @@ describe('/api/ops/rebuild: where it starts', () => {
     const start = Date.now();
     const byEvents = await from({});
     const byArchive = await from({ KURATCHI_RETENTION_ARCHIVE_DAYS: '1' });
+    // The organisation's own archive days, when shorter than the deployment's.
+    await createD1RetentionStore(env.ADMIN_DB).setOverride(
+      ORGS.acme,
+      { eventsDays: null, emailsDays: null, archiveDays: 7 },
+      'test',
+      start,
+    );
+    const byOwnArchive = await from({});
+    const byDeploymentArchive = await from({ KURATCHI_RETENTION_ARCHIVE_DAYS: '1' });
+    await createD1RetentionStore(env.ADMIN_DB).setOverride(
+      ORGS.acme,
+      { eventsDays: null, emailsDays: null },
+      'test',
+      start,
+    );
     const end = Date.now();
     expect(byEvents).toBeGreaterThanOrEqual(start - 45 * day);
     expect(byEvents).toBeLessThanOrEqual(end - 45 * day);
-    expect(byArchive).toBeGreaterThanOrEqual(start - day);
-    expect(byArchive).toBeLessThanOrEqual(end - day);
+    for (const [at, days] of [
+      [byArchive, 1],
+      [byOwnArchive, 7],
+      [byDeploymentArchive, 1],
+    ] as const) {
+      expect(at).toBeGreaterThanOrEqual(start - days * day);
+      expect(at).toBeLessThanOrEqual(end - days * day);
+    }
   });
 });
 
