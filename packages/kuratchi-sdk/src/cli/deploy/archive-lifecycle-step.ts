@@ -21,8 +21,11 @@ export function archiveChoiceRule(days: number): string {
  * lifecycle list`, then for each rule: added when missing (`lifecycle add BUCKET NAME PREFIX
  * --expire-days DAYS --force`), replaced (`lifecycle remove BUCKET --name NAME`, then add) when its
  * prefix or days differ or it is disabled, left alone when equal; the bucket's other rules are kept.
+ * (Arguments as wrangler 4.86.0 defines them: `add` takes the bucket, name and prefix as
+ * positionals, `--force` skips its confirmation prompts; `remove` takes `--name`.)
  * @see https://developers.cloudflare.com/r2/buckets/object-lifecycles/
  * @see https://developers.cloudflare.com/workers/wrangler/commands/#r2-bucket-lifecycle-add
+ * @see https://developers.cloudflare.com/workers/wrangler/commands/#r2-bucket-lifecycle-remove
  */
 export async function archiveLifecycleStep(ctx: DeployContext, config: DeployConfig): Promise<void> {
   const archive = config.buckets.find((b) => b.binding === ARCHIVE_BINDING);
