@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ARCHIVE_DAYS_CHOICES, archivePrefix } from 'kuratchi-sdk/internal/retention';
 import { runnerImport } from 'vite';
 import { DEV_CONFIG, PRODUCTION_CONFIG, ROOT, runWrangler } from '../../../../scripts/lib/wrangler.mjs';
 import { runCli } from './built-worker.mjs';
@@ -37,6 +38,16 @@ const READS = [
   'r2 bucket lifecycle list',
   'secret list',
 ];
+
+const BUCKET = 'kuratchi-ses-archive';
+const DEFAULT_RULE = 'kuratchi-sns-archive-retention';
+/** The archive's rules the deploy owns: the default's (`sns/`, `days`), then one per choice of an organisation. */
+const archiveRules = (days = 45) => [
+  { name: DEFAULT_RULE, prefix: 'sns/', days },
+  ...ARCHIVE_DAYS_CHOICES.map((d) => ({ name: `kuratchi-sns-archive-d${d}`, prefix: archivePrefix(d), days: d })),
+];
+/** The command that adds `rule`, as the deploy runs it (its words, no flags: as `calls()` shows it). */
+const addCommand = (rule) => `r2 bucket lifecycle add ${BUCKET} ${rule.name} ${rule.prefix} ${rule.days}`;
 
 const scratch = mkdtempSync(join(tmpdir(), 'kuratchi-deploy-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -73,6 +84,12 @@ function clone({ config = SHIPPED, wrangler = true } = {}) {
       runCli(['deploy', '--config', join(dir, 'wrangler.toml'), ...args], { env: { ...env, ...extra } }),
     config: () => readFileSync(join(dir, 'wrangler.toml'), 'utf8'),
     account: () => JSON.parse(readFileSync(join(dir, 'state', 'account.json'), 'utf8')),
+    /** Changes the stand-in's account by hand (as the Cloudflare dashboard would). */
+    editAccount(edit) {
+      const account = JSON.parse(readFileSync(join(dir, 'state', 'account.json'), 'utf8'));
+      edit(account);
+      writeFileSync(join(dir, 'state', 'account.json'), JSON.stringify(account, null, 2));
+    },
     /** The calls so far, each `{ tool, argv, stdin, cwd, command }` (command: its words, no flags). */
     calls: () =>
       readFileSync(join(dir, 'state', 'calls.jsonl'), 'utf8')
@@ -103,11 +120,22 @@ describe('kuratchi-ses deploy on an empty account', () => {
     const commands = calls.map((call) => `${call.tool} ${call.command}`);
     assert.ok(commands.includes('wrangler d1 create kuratchi-admin'), commands.join('\n'));
     assert.ok(commands.includes('wrangler r2 bucket create kuratchi-ses-archive'));
-    // The archive's retention: archived SNS messages expire after the default 45 days.
-    assert.deepEqual(c.account().lifecycle, {
-      'kuratchi-ses-archive': [{ name: 'kuratchi-sns-archive-retention', prefix: 'sns/', days: 45 }],
+    // The archive's retention: 13 rules, the default's (sns/, 45 days) and one per choice of an
+    // organisation (sns-d<days>/), from one list and 13 adds.
+    assert.deepEqual(c.account().lifecycle, { [BUCKET]: archiveRules() });
+    assert.equal(c.account().lifecycle[BUCKET].length, 13);
+    assert.deepEqual(c.account().lifecycle[BUCKET][12], {
+      name: 'kuratchi-sns-archive-d3650',
+      prefix: 'sns-d3650/',
+      days: 3650,
     });
-    assert.match(first.stdout, /created\s+r2 SES_ARCHIVE lifecycle\s+sns\/ expires after 45 days/);
+    assert.equal(commands.filter((command) => command.startsWith('wrangler r2 bucket lifecycle list')).length, 1);
+    assert.equal(commands.filter((command) => command.startsWith('wrangler r2 bucket lifecycle add')).length, 13);
+    assert.match(first.stdout, /created\s+r2 SES_ARCHIVE lifecycle\s+sns\/ expires after 45 days\n/);
+    assert.match(
+      first.stdout,
+      /created\s+r2 SES_ARCHIVE lifecycle\s+sns-d<days>\/ expires after <days> days \(12 rules\): created 7, 14, 30, 45, 60, 90, 180, 365, 730, 1095, 1825, 3650\n/,
+    );
     assert.ok(commands.includes('wrangler d1 migrations apply ADMIN_DB'));
     // Direct mode as shipped: no queue is created.
     assert.ok(!commands.some((command) => command.startsWith('wrangler queues create')));
@@ -158,40 +186,113 @@ describe('kuratchi-ses deploy on an empty account', () => {
     );
     assert.equal(c.config(), before);
     assert.match(second.stdout, /unchanged\s+secret KURATCHI_OPS_TOKEN\s+set before \(kept\)/);
+    assert.match(second.stdout, /unchanged\s+r2 SES_ARCHIVE lifecycle\s+sns\/ expires after 45 days\n/);
+    assert.match(second.stdout, /unchanged\s+r2 SES_ARCHIVE lifecycle\s+.*\(12 rules\): all unchanged\n/);
+    assert.deepEqual(c.account().lifecycle, { [BUCKET]: archiveRules() });
     assert.doesNotMatch(second.stdout, /shown once/);
     assert.equal(c.account().databases.length, 1);
   });
 });
 
-describe("kuratchi-ses deploy: the archive's lifecycle rule", () => {
-  it('follows KURATCHI_RETENTION_ARCHIVE_DAYS: replaced when it changes, untouched when equal; a bad value fails the step', async () => {
-    const c = clone();
+describe("kuratchi-ses deploy: the archive's lifecycle rules", () => {
+  const c = clone();
+  /** A rule of someone else's on the same bucket: never touched. */
+  const theirs = { name: 'tmp-uploads', prefix: 'tmp/', days: 1 };
+  const withDays = (days) =>
+    writeFileSync(
+      join(c.dir, 'wrangler.toml'),
+      c.config().replace(/^(# )?KURATCHI_RETENTION_ARCHIVE_DAYS = .*$/m, `KURATCHI_RETENTION_ARCHIVE_DAYS = "${days}"`),
+    );
+  /** The lifecycle commands of the calls since the last reset that change the bucket. */
+  const lifecycleChanges = () =>
+    changing(c.calls())
+      .map((call) => call.command)
+      .filter((command) => command.startsWith('r2 bucket lifecycle'));
+  /** The bucket's rules, theirs first, each deploy appending any it re-creates. */
+  const rules = () => c.account().lifecycle[BUCKET];
+
+  it('adds ours beside a rule already on the bucket, which it keeps', async () => {
+    // A first deploy creates the bucket; then someone adds a rule of their own and drops ours.
     assert.equal((await c.deploy()).code, 0);
-    const withDays = (days) =>
-      writeFileSync(
-        join(c.dir, 'wrangler.toml'),
-        c
-          .config()
-          .replace(/^(# )?KURATCHI_RETENTION_ARCHIVE_DAYS = .*$/m, `KURATCHI_RETENTION_ARCHIVE_DAYS = "${days}"`),
-      );
+    c.editAccount((account) => {
+      account.lifecycle[BUCKET] = [theirs];
+    });
+    c.reset();
+    const run = await c.deploy();
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.deepEqual(lifecycleChanges(), archiveRules().map(addCommand));
+    assert.deepEqual(rules(), [theirs, ...archiveRules()]);
+  });
+
+  it('follows KURATCHI_RETENTION_ARCHIVE_DAYS: only the default rule is replaced when it changes', async () => {
     withDays(7);
     c.reset();
     const changed = await c.deploy();
     assert.equal(changed.code, 0, changed.stdout + changed.stderr);
-    assert.deepEqual(c.account().lifecycle['kuratchi-ses-archive'], [
-      { name: 'kuratchi-sns-archive-retention', prefix: 'sns/', days: 7 },
+    assert.deepEqual(lifecycleChanges(), [
+      `r2 bucket lifecycle remove ${BUCKET} ${DEFAULT_RULE}`,
+      addCommand({ name: DEFAULT_RULE, prefix: 'sns/', days: 7 }),
     ]);
-    assert.match(changed.stdout, /updated\s+r2 SES_ARCHIVE lifecycle\s+sns\/ expires after 7 days \(was 45\)/);
+    const [, ...choices] = archiveRules(7);
+    assert.deepEqual(rules(), [theirs, ...choices, { name: DEFAULT_RULE, prefix: 'sns/', days: 7 }]);
+    assert.match(changed.stdout, /updated\s+r2 SES_ARCHIVE lifecycle\s+sns\/ expires after 7 days \(was 45 days\)\n/);
+    assert.match(changed.stdout, /unchanged\s+r2 SES_ARCHIVE lifecycle\s+.*\(12 rules\): all unchanged\n/);
+
     c.reset();
     assert.equal((await c.deploy()).code, 0);
-    assert.ok(!c.calls().some((call) => call.command.startsWith('r2 bucket lifecycle add')));
+    assert.deepEqual(lifecycleChanges(), []);
+  });
+
+  it('re-creates a rule of ours deleted by hand, and replaces one whose prefix, days or state differ', async () => {
+    c.editAccount((account) => {
+      const bucket = account.lifecycle[BUCKET];
+      account.lifecycle[BUCKET] = bucket.filter((rule) => rule.name !== 'kuratchi-sns-archive-d30');
+      Object.assign(
+        bucket.find((rule) => rule.name === 'kuratchi-sns-archive-d90'),
+        { prefix: 'sns/' },
+      );
+      Object.assign(
+        bucket.find((rule) => rule.name === 'kuratchi-sns-archive-d365'),
+        { days: 366 },
+      );
+      Object.assign(
+        bucket.find((rule) => rule.name === 'kuratchi-sns-archive-d730'),
+        { enabled: false },
+      );
+    });
+    c.reset();
+    const run = await c.deploy();
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const rule = (days) => archiveRules().find((r) => r.days === days && r.name !== DEFAULT_RULE);
+    assert.deepEqual(lifecycleChanges(), [
+      addCommand(rule(30)),
+      `r2 bucket lifecycle remove ${BUCKET} kuratchi-sns-archive-d90`,
+      addCommand(rule(90)),
+      `r2 bucket lifecycle remove ${BUCKET} kuratchi-sns-archive-d365`,
+      addCommand(rule(365)),
+      `r2 bucket lifecycle remove ${BUCKET} kuratchi-sns-archive-d730`,
+      addCommand(rule(730)),
+    ]);
+    assert.match(
+      run.stdout,
+      /updated\s+r2 SES_ARCHIVE lifecycle\s+sns-d<days>\/ expires after <days> days \(12 rules\): created 30; updated 90 \(was prefix sns\/\), 365 \(was 366 days\), 730 \(was disabled\); 8 unchanged\n/,
+    );
+    assert.match(run.stdout, /unchanged\s+r2 SES_ARCHIVE lifecycle\s+sns\/ expires after 7 days\n/);
+    // Ours as wanted, once each; theirs kept.
+    const byName = (a, b) => a.name.localeCompare(b.name);
+    assert.deepEqual(rules().toSorted(byName), [theirs, ...archiveRules(7)].toSorted(byName));
+  });
+
+  it('a bad KURATCHI_RETENTION_ARCHIVE_DAYS fails the step and changes no rule', async () => {
     withDays(0);
+    c.reset();
     const bad = await c.deploy();
     assert.notEqual(bad.code, 0);
     assert.match(
       bad.stdout + bad.stderr,
       /KURATCHI_RETENTION_ARCHIVE_DAYS must be a whole number of days from 1 to 3650, not "0"/,
     );
+    assert.deepEqual(lifecycleChanges(), []);
   });
 });
 
@@ -208,7 +309,10 @@ describe('kuratchi-ses deploy --dry-run', () => {
       'wrangler queues create kuratchi-ses-events',
       'wrangler queues create kuratchi-ses-events-dlq',
       'wrangler r2 bucket create kuratchi-ses-archive',
-      'wrangler r2 bucket lifecycle add kuratchi-ses-archive kuratchi-sns-archive-retention sns/ --expire-days 45 --force',
+      ...archiveRules().map(
+        (rule) =>
+          `wrangler r2 bucket lifecycle add ${BUCKET} ${rule.name} ${rule.prefix} --expire-days ${rule.days} --force`,
+      ),
       'wrangler d1 migrations apply ADMIN_DB --remote',
       'npm run build',
       'wrangler deploy',

@@ -2,8 +2,9 @@
 // A stand-in for wrangler (and, as `npm`, for the build) that `kuratchi-ses deploy` runs in the
 // deploy tests, first on PATH: it records each call (argv, stdin, working directory) in
 // $STANDIN_DIR/calls.jsonl and answers as wrangler 4.86.0 does, from an account kept in
-// $STANDIN_DIR/account.json (databases, queues, buckets, the Worker and its secrets). The answers'
-// shapes are wrangler's (its commands reference, and wrangler-dist/cli.js of the pinned version):
+// $STANDIN_DIR/account.json (databases, queues, buckets and their lifecycle rules, the Worker and
+// its secrets). The answers' shapes are wrangler's (its commands reference, and
+// wrangler-dist/cli.js of the pinned version):
 // https://developers.cloudflare.com/workers/wrangler/commands/
 //   STANDIN_FAIL="r2 bucket create"   that command fails as wrangler does when R2 is not enabled
 //   STANDIN_LOGGED_OUT=1              whoami answers as when nobody is logged in
@@ -58,6 +59,19 @@ function d1Entry(nameOrBinding) {
   return null;
 }
 const workerName = () => /^name\s*=\s*"([^"]+)"/m.exec(config())[1];
+/**
+ * A bucket's lifecycle rules, `{ name, prefix, days, enabled? }` each (kept in the account per
+ * bucket, changed in place; `enabled: false` only as a test writes it), or the API's answer for a
+ * bucket that does not exist.
+ */
+function lifecycleRules(bucket) {
+  if (!account.buckets.includes(bucket))
+    fail(
+      `A request to the Cloudflare API (/accounts/0123/r2/buckets/${bucket}/lifecycle) failed.\n\n  The specified bucket does not exist. [code: 10006]`,
+    );
+  account.lifecycle ??= {};
+  return (account.lifecycle[bucket] ??= []);
+}
 
 if (flag('--version') || flag('-v')) {
   console.log('4.86.0');
@@ -158,34 +172,47 @@ database_id = "${db.uuid}"`);
     }),
   );
 } else if (positionals.slice(0, 4).join(' ') === 'r2 bucket lifecycle list') {
-  // As wrangler 4.86 prints the rules (one labelled block each).
-  const name = positional(4);
-  if (!account.buckets.includes(name)) fail(`The specified bucket does not exist. [code: 10006]`);
-  const rules = account.lifecycle?.[name] ?? [];
-  console.log(`Listing lifecycle rules for bucket '${name}'...`);
-  if (!rules.length) console.log(`There are no lifecycle rules for bucket '${name}'.`);
+  // As wrangler 4.86 prints the rules: one block of labelled values each (values aligned one
+  // column after the longest label, `enabled:`), blocks apart by a blank line.
+  const rules = lifecycleRules(positional(4));
+  console.log(`Listing lifecycle rules for bucket '${positional(4)}'...`);
+  if (!rules.length) console.log(`There are no lifecycle rules for bucket '${positional(4)}'.`);
   else
     console.log(
       rules
-        .map(
-          (r) =>
-            `name:    ${r.name}\nenabled: Yes\nprefix:  ${r.prefix || '(all prefixes)'}\naction:  Expire objects after ${r.days} days`,
+        .map((r) =>
+          [
+            ['name', r.name],
+            ['enabled', r.enabled === false ? 'No' : 'Yes'],
+            ['prefix', r.prefix || '(all prefixes)'],
+            ['action', r.days === undefined ? '(none)' : `Expire objects after ${r.days} days`],
+          ]
+            .map(([label, value]) => `${`${label}:`.padEnd(10)}${value}`)
+            .join('\n'),
         )
         .join('\n\n'),
     );
 } else if (positionals.slice(0, 4).join(' ') === 'r2 bucket lifecycle add') {
-  const [name, rule, prefix] = [positional(4), positional(5), positional(6)];
-  const days = Number(argv[argv.indexOf('--expire-days') + 1]);
-  account.lifecycle ??= {};
-  (account.lifecycle[name] ??= []).push({ name: rule, prefix, days });
+  // As wrangler 4.86: reads the bucket's rules, appends the new one, writes them all back.
+  const [name, rule, prefix = ''] = [positional(4), positional(5), positional(6)];
+  const rules = lifecycleRules(name);
+  if (!rule) fail('Must specify a rule name.');
+  if (!flag('--expire-days')) fail('the stand-in answers --expire-days only');
+  if (!prefix && !flag('--force')) fail('the stand-in cannot answer the prompt for a rule without a prefix');
+  // The deploy never adds a name the bucket has: the stand-in refuses one (the API's answer is not documented).
+  if (rules.some((r) => r.name === rule)) fail(`the stand-in refuses a second rule named '${rule}'`);
+  rules.push({ name: rule, prefix, days: Number(option('--expire-days')) });
   save();
   console.log(
     `Adding lifecycle rule '${rule}' to bucket '${name}'...\n✨ Added lifecycle rule '${rule}' to bucket '${name}'.`,
   );
 } else if (positionals.slice(0, 4).join(' ') === 'r2 bucket lifecycle remove') {
   const name = positional(4);
-  const rule = argv[argv.indexOf('--name') + 1];
-  account.lifecycle[name] = account.lifecycle[name].filter((r) => r.name !== rule);
+  const rule = option('--name');
+  const rules = lifecycleRules(name);
+  const index = rules.findIndex((r) => r.name === rule);
+  if (index === -1) fail(`Lifecycle rule with ID '${rule}' not found in configuration for '${name}'.`);
+  rules.splice(index, 1);
   save();
   console.log(
     `Removing lifecycle rule '${rule}' from bucket '${name}'...\nLifecycle rule '${rule}' removed from bucket '${name}'.`,

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { withAllowedTopicArns, withDatabaseId, withMode } from '../../dist/cli/deploy/config-edits.js';
+import { expireDays, parseLifecycleRules, planRules } from '../../dist/cli/deploy/lifecycle-rules.js';
 import { readToml, TomlError } from '../../dist/cli/deploy/toml.js';
 import {
   isMissingBucket,
@@ -174,6 +175,82 @@ describe("wrangler's answers", () => {
         stderr: '',
       }),
       { loggedIn: true, email: 'a@b.c', accounts: [{ id: '1', name: 'A' }] },
+    );
+  });
+});
+
+describe('R2 lifecycle rules', () => {
+  // As wrangler 4.86.0's `r2 bucket lifecycle list` prints them (formatLabelledValues of
+  // tableFromLifecycleRulesResponse, colours forced on the first block).
+  const LISTING = [
+    "Listing lifecycle rules for bucket 'b'...",
+    '\u001b[37mname:\u001b[39m     \u001b[90mkuratchi-sns-archive-retention\u001b[39m',
+    '\u001b[37menabled:\u001b[39m  \u001b[90mYes\u001b[39m',
+    '\u001b[37mprefix:\u001b[39m   \u001b[90msns/\u001b[39m',
+    '\u001b[37maction:\u001b[39m   \u001b[90mExpire objects after 45 days\u001b[39m',
+    '',
+    'name:     everything',
+    'enabled:  No',
+    'prefix:   (all prefixes)',
+    'action:   Expire objects after 30 days, Transition to Infrequent Access after 7 days',
+    '',
+    'name:     kuratchi-sns-archive-d7',
+    'enabled:  Yes',
+    'prefix:   sns-d7/',
+    'action:   Expire objects on 2027-01-01',
+  ].join('\n');
+
+  it('reads each rule of the listing: name, enabled, prefix (empty for all), action', () => {
+    const rules = parseLifecycleRules(LISTING);
+    assert.deepEqual(rules, [
+      { name: 'kuratchi-sns-archive-retention', enabled: true, prefix: 'sns/', action: 'Expire objects after 45 days' },
+      {
+        name: 'everything',
+        enabled: false,
+        prefix: '',
+        action: 'Expire objects after 30 days, Transition to Infrequent Access after 7 days',
+      },
+      { name: 'kuratchi-sns-archive-d7', enabled: true, prefix: 'sns-d7/', action: 'Expire objects on 2027-01-01' },
+    ]);
+    // Days only when expiring by age is the rule's one action.
+    assert.deepEqual(rules.map(expireDays), [45, null, null]);
+    assert.deepEqual(
+      parseLifecycleRules("Listing lifecycle rules for bucket 'b'...\nThere are no lifecycle rules for bucket 'b'."),
+      [],
+    );
+  });
+
+  it('plans an add for a missing rule, remove and add for one that differs, nothing for an equal one', () => {
+    const plans = planRules(
+      'b',
+      [
+        { name: 'kuratchi-sns-archive-retention', prefix: 'sns/', days: 45 },
+        { name: 'everything', prefix: '', days: 30 },
+        { name: 'kuratchi-sns-archive-d7', prefix: 'sns-d7/', days: 7 },
+        { name: 'kuratchi-sns-archive-d14', prefix: 'sns-d14/', days: 14 },
+      ],
+      parseLifecycleRules(LISTING),
+    );
+    assert.deepEqual(
+      plans.map((plan) => [plan.status, plan.was]),
+      [
+        ['unchanged', undefined],
+        ['updated', 'Expire objects after 30 days, Transition to Infrequent Access after 7 days, disabled'],
+        ['updated', 'Expire objects on 2027-01-01'],
+        ['created', undefined],
+      ],
+    );
+    assert.deepEqual(plans[2].commands, [
+      ['r2', 'bucket', 'lifecycle', 'remove', 'b', '--name', 'kuratchi-sns-archive-d7'],
+      ['r2', 'bucket', 'lifecycle', 'add', 'b', 'kuratchi-sns-archive-d7', 'sns-d7/', '--expire-days', '7', '--force'],
+    ]);
+    assert.deepEqual(
+      planRules(
+        'b',
+        [{ name: 'kuratchi-sns-archive-d7', prefix: 'sns-d7/', days: 7 }],
+        [{ name: 'kuratchi-sns-archive-d7', enabled: true, prefix: 'sns/', action: 'Expire objects after 7 days' }],
+      )[0].was,
+      'prefix sns/',
     );
   });
 });

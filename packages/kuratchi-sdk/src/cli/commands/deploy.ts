@@ -43,8 +43,9 @@ sees several accounts). Each step reads the account first and changes only what 
   2. each D1 database it binds (the admin database): found by name or created
      (wrangler d1 create), its database_id written into the configuration
   3. each queue it binds (queued mode) and each R2 bucket (the archive): created when missing;
-     the archive's lifecycle rule expires archived SNS messages (sns/) after
-     KURATCHI_RETENTION_ARCHIVE_DAYS ([vars]; default 45), for every organisation
+     the archive's lifecycle rules, one per prefix: sns/ expires after
+     KURATCHI_RETENTION_ARCHIVE_DAYS ([vars]; default 45), and sns-d<days>/ after <days>
+     for each archive retention an organisation may choose (7 to 3650 days)
   4. the D1 migrations not applied yet (wrangler d1 migrations apply <binding> --remote)
   5. the build (npm run build in the Worker's package, apps/dashboard), then wrangler deploy
   6. the operations token: when the Worker has no KURATCHI_OPS_TOKEN secret, a random one

@@ -1,73 +1,88 @@
 import { ARCHIVE_DAYS_VAR, type DeployConfig } from './wrangler-config.js';
 import { StepFailure, type DeployContext } from './step-context.js';
+import { parseLifecycleRules, planRules, type RulePlan, type WantedRule } from './lifecycle-rules.js';
 
 /** The binding of the raw SNS archive (the dashboard's `SES_ARCHIVE`). */
 export const ARCHIVE_BINDING = 'SES_ARCHIVE';
-/** The name of the lifecycle rule this command owns on the archive's bucket. */
+/** The name of the lifecycle rule of the deployment's default retention (prefix `sns/`). */
 export const ARCHIVE_RULE = 'kuratchi-sns-archive-retention';
-/** The key prefix of archived SNS messages (certificates, under `certs/`, are kept). */
-export const ARCHIVE_PREFIX = 'sns/';
+
+/** The name of the lifecycle rule of an organisation's override of `days` (prefix `sns-d<days>/`). */
+export function archiveChoiceRule(days: number): string {
+  return `kuratchi-sns-archive-d${days}`;
+}
 
 /**
- * The archive's retention: an R2 lifecycle rule on its bucket expiring archived SNS messages
- * (`sns/`) after `KURATCHI_RETENTION_ARCHIVE_DAYS` (the dashboard's default when unset). Keys
- * are not per organisation, so the rule is the deployment's, for every organisation. Read with
- * `wrangler r2 bucket lifecycle list`; added when missing, replaced (remove, add) when its days
- * differ, left alone when equal; the bucket's other rules are kept.
+ * The archive's retention: one R2 lifecycle rule per prefix the archive writes under, on its
+ * bucket. `kuratchi-sns-archive-retention` expires `sns/` (the deployment's default) after
+ * `KURATCHI_RETENTION_ARCHIVE_DAYS` (the dashboard's default when unset), and
+ * `kuratchi-sns-archive-d<days>` expires `sns-d<days>/` after `<days>`, for each of
+ * `ARCHIVE_DAYS_CHOICES`, whether or not an organisation chose it yet. One `wrangler r2 bucket
+ * lifecycle list`, then for each rule: added when missing (`lifecycle add BUCKET NAME PREFIX
+ * --expire-days DAYS --force`), replaced (`lifecycle remove BUCKET --name NAME`, then add) when its
+ * prefix or days differ or it is disabled, left alone when equal; the bucket's other rules are kept.
+ * (Arguments as wrangler 4.86.0 defines them: `add` takes the bucket, name and prefix as
+ * positionals, `--force` skips its confirmation prompts; `remove` takes `--name`.)
  * @see https://developers.cloudflare.com/r2/buckets/object-lifecycles/
  * @see https://developers.cloudflare.com/workers/wrangler/commands/#r2-bucket-lifecycle-add
+ * @see https://developers.cloudflare.com/workers/wrangler/commands/#r2-bucket-lifecycle-remove
  */
 export async function archiveLifecycleStep(ctx: DeployContext, config: DeployConfig): Promise<void> {
   const archive = config.buckets.find((b) => b.binding === ARCHIVE_BINDING);
   if (!archive) return;
   ctx.step = `r2 ${ARCHIVE_BINDING} lifecycle`;
-  const { DEFAULT_RETENTION, RETENTION_DAYS_LIMITS } = await import('kuratchi-sdk/internal/retention');
+  const { DEFAULT_RETENTION, RETENTION_DAYS_LIMITS, ARCHIVE_DAYS_CHOICES, DEFAULT_ARCHIVE_PREFIX, archivePrefix } =
+    await import('kuratchi-sdk/internal/retention');
   const days = config.archiveDays === undefined ? DEFAULT_RETENTION.archiveDays : Number(config.archiveDays);
   if (!Number.isInteger(days) || days < RETENTION_DAYS_LIMITS.min || days > RETENTION_DAYS_LIMITS.max)
     throw new StepFailure(
       ctx.step,
       `${ARCHIVE_DAYS_VAR} must be a whole number of days from ${RETENTION_DAYS_LIMITS.min} to ${RETENTION_DAYS_LIMITS.max}, not ${JSON.stringify(config.archiveDays)}`,
     );
-  const add = [
-    'r2',
-    'bucket',
-    'lifecycle',
-    'add',
-    archive.bucket,
-    ARCHIVE_RULE,
-    ARCHIVE_PREFIX,
-    '--expire-days',
-    String(days),
-    '--force',
+  const wanted: WantedRule[] = [
+    { name: ARCHIVE_RULE, prefix: DEFAULT_ARCHIVE_PREFIX, days },
+    ...ARCHIVE_DAYS_CHOICES.map((d) => ({ name: archiveChoiceRule(d), prefix: archivePrefix(d), days: d })),
   ];
-  const remove = ['r2', 'bucket', 'lifecycle', 'remove', archive.bucket, '--name', ARCHIVE_RULE];
   const listed = await ctx.wranglerRun(['r2', 'bucket', 'lifecycle', 'list', archive.bucket], { mayFail: true });
-  // A bucket the dry run has not created yet has no rules.
-  const current = listed.status === 0 ? ruleDays(listed.stdout) : null;
   if (listed.status !== 0 && !ctx.dryRun)
     throw new StepFailure(ctx.step, `wrangler r2 bucket lifecycle list exited with ${listed.status}`, listed.stderr);
-  if (current === days) return ctx.report('unchanged', `${ARCHIVE_PREFIX} expires after ${days} days`);
-  const commands = current === null ? [add] : [remove, add];
+  // A bucket the dry run has not created yet has no rules.
+  const plans = planRules(archive.bucket, wanted, listed.status === 0 ? parseLifecycleRules(listed.stdout) : []);
+  const [defaultPlan, ...choicePlans] = plans as [RulePlan, ...RulePlan[]];
   if (ctx.dryRun) {
-    for (const command of commands) ctx.report('planned', `would run: ${ctx.shownCommand(command)}`);
+    for (const plan of plans)
+      if (plan.status !== 'unchanged')
+        for (const command of plan.commands) ctx.report('planned', `would run: ${ctx.shownCommand(command)}`);
+    if (defaultPlan.status === 'unchanged') ctx.report('unchanged', defaultLine(defaultPlan));
+    if (summaryStatus(choicePlans) === 'unchanged') ctx.report('unchanged', choicesLine(choicePlans));
     return;
   }
-  for (const command of commands) await ctx.wranglerRun(command);
-  ctx.report(
-    current === null ? 'created' : 'updated',
-    `${ARCHIVE_PREFIX} expires after ${days} days${current === null ? '' : ` (was ${current})`}`,
-  );
+  for (const plan of plans)
+    if (plan.status !== 'unchanged') for (const command of plan.commands) await ctx.wranglerRun(command);
+  ctx.report(defaultPlan.status, defaultLine(defaultPlan));
+  ctx.report(summaryStatus(choicePlans), choicesLine(choicePlans));
 }
 
-/**
- * The days of our rule in `wrangler r2 bucket lifecycle list`'s answer (one block per rule:
- * `name: …`, `enabled: …`, `prefix: …`, `action: Expire objects after N days`), or null.
- */
-export function ruleDays(listing: string): number | null {
-  for (const block of listing.split(/\n\s*\n/)) {
-    if (!new RegExp(`^\\s*name:\\s+${ARCHIVE_RULE}\\s*$`, 'm').test(block)) continue;
-    const match = /Expire objects after (\d+(?:\.\d+)?) days/.exec(block);
-    return match ? Number(match[1]) : -1;
-  }
-  return null;
+/** The default rule's line: `sns/ expires after 45 days (was 7 days)`. */
+function defaultLine(plan: RulePlan): string {
+  return `${plan.rule.prefix} expires after ${plan.rule.days} days${plan.status === 'updated' ? ` (was ${plan.was})` : ''}`;
+}
+
+/** The choices' line: what changed, by days (`created 7, 14; updated 30 (was prefix sns/); 10 unchanged`). */
+function choicesLine(plans: readonly RulePlan[]): string {
+  const created = plans.filter((p) => p.status === 'created').map((p) => p.rule.days);
+  const updated = plans.flatMap((p) => (p.status === 'updated' ? [`${p.rule.days} (was ${p.was})`] : []));
+  const unchanged = plans.filter((p) => p.status === 'unchanged').length;
+  const parts = [
+    ...(created.length ? [`created ${created.join(', ')}`] : []),
+    ...(updated.length ? [`updated ${updated.join(', ')}`] : []),
+    ...(unchanged ? [`${unchanged === plans.length ? 'all' : unchanged} unchanged`] : []),
+  ];
+  return `sns-d<days>/ expires after <days> days (${plans.length} rules): ${parts.join('; ')}`;
+}
+
+/** The choices' status: created when all it did was add, updated when it replaced any. */
+function summaryStatus(plans: readonly RulePlan[]): RulePlan['status'] {
+  if (plans.some((p) => p.status === 'updated')) return 'updated';
+  return plans.some((p) => p.status === 'created') ? 'created' : 'unchanged';
 }
