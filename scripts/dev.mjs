@@ -51,7 +51,7 @@ const scheduledIntervalMs = Number(process.env.SCHEDULED_INTERVAL_SECONDS ?? 60)
 // The crons of wrangler.dev.toml's [triggers] (the guard's, then the other jobs'), each passed on
 // to the handler as `controller.cron`.
 const crons = [
-  .../^crons\s*=\s*\[([^\]]*)\]/m.exec(readFileSync(DEV_CONFIG, 'utf8'))?.[1]?.matchAll(/"([^"]+)"/g) ?? [],
+  ...(/^crons\s*=\s*\[([^\]]*)\]/m.exec(readFileSync(DEV_CONFIG, 'utf8'))?.[1]?.matchAll(/"([^"]+)"/g) ?? []),
 ].map((match) => match[1]);
 // wrangler's own entry point, run by this Node directly (no pnpm in between), so signals reach it;
 // quiet and offline (scripts/lib/wrangler.mjs).

@@ -35,11 +35,7 @@ async function park(sesMessageId: string, snsMessageId: string, parkedAt: number
 async function runCron(at: number, overrides: Record<string, unknown> = {}, cron: string = CRON) {
   const ctx = createExecutionContext();
   const run = async () =>
-    worker.scheduled!(
-      createScheduledController({ scheduledTime: new Date(at), cron }),
-      { ...env, ...overrides },
-      ctx,
-    );
+    worker.scheduled!(createScheduledController({ scheduledTime: new Date(at), cron }), { ...env, ...overrides }, ctx);
   const settled = await run().then(
     () => null,
     (error: unknown) => error,

@@ -130,13 +130,12 @@ async function runCron(at: number, cron: string) {
   };
   vi.spyOn(console, 'log').mockImplementation(capture);
   vi.spyOn(console, 'error').mockImplementation(capture);
+  // The Worker's clock held still: the guard's count bounds its run here, not its 30 s (GUARD_RUN_MS),
+  // which a loaded machine's slow objects would reach first.
+  vi.spyOn(Date, 'now').mockReturnValue(Date.now());
   const ctx = createExecutionContext();
   const error = await Promise.resolve(
-    worker.scheduled!(
-      createScheduledController({ scheduledTime: new Date(at), cron }),
-      counted as never,
-      ctx,
-    ),
+    worker.scheduled!(createScheduledController({ scheduledTime: new Date(at), cron }), counted as never, ctx),
   ).then(
     () => null,
     (e: unknown) => e,
