@@ -38,7 +38,7 @@ const GUARD_QUERIES = { perOrganization: 1, perSlice: 32 } as const;
 
 /**
  * The guard's share when it runs alone (the `guard` trigger, every minute): the whole budget, of
- * which KURATCHI_GUARD_ORGANIZATIONS_PER_RUN (at most 800) organisations take one call each.
+ * which KURATCHI_GUARD_ORGANIZATIONS_PER_RUN organisations take one call each (its maximum fits).
  * @see https://developers.cloudflare.com/d1/platform/limits/
  */
 export const GUARD_CRON_QUERIES = CRON_QUERY_LIMIT;
@@ -51,10 +51,14 @@ export const GUARD_BESIDE_JOBS_QUERIES = 302;
  * minute, so that a run (its last organisation's call and the slice's write included) ends before
  * the next starts even when D1 or the organisations' objects answer slowly. Overlapping runs would
  * evaluate the same organisations, and write an organisation evaluated for the first time twice,
- * with two audit entries (kuratchi-sdk: runReputationGuardSlice). It also keeps the run far inside
- * a cron's 30 s of CPU time (interval under an hour) and 15 minutes of wall time.
+ * with two audit entries (kuratchi-sdk: runReputationGuardSlice). It also keeps the run inside
+ * Workers' default 30 s of CPU time and a cron's 15 minutes of wall time; its calls (one per
+ * organisation, GUARD_CRON_QUERIES at most) stay inside 1,000 subrequests (10,000 on the current
+ * Paid plan) and D1's 1,000 queries.
  * @see https://developers.cloudflare.com/workers/platform/limits/#cpu-time
  * @see https://developers.cloudflare.com/workers/platform/limits/#duration
+ * @see https://developers.cloudflare.com/workers/platform/limits/#subrequests
+ * @see https://developers.cloudflare.com/d1/platform/limits/
  */
 export const GUARD_RUN_MS = 30_000;
 
