@@ -18,8 +18,8 @@
 //   DEMO_SES=on               `off`: no local SES (the canary, reconciliation and the guard's
 //                             configuration sets then say they are not configured)
 //   DEV_START_DEADLINE_SECONDS=90 give up when wrangler dev has not answered within this long
-//   SCHEDULED_INTERVAL_SECONDS run the Worker's scheduled jobs (the cron trigger) this often, through
-//                             wrangler dev's /__scheduled (default 60; 0: never)
+//   SCHEDULED_INTERVAL_SECONDS run the Worker's scheduled jobs (each cron trigger, in turn) this often,
+//                             through wrangler dev's /__scheduled (default 60; 0: never)
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -48,8 +48,11 @@ const persist = stateDir ? ['--persist-to', stateDir] : [];
 const workDir = stateDir ? join(stateDir, 'demo') : join(root, '.wrangler', 'demo');
 const traffic = process.env.DEMO_TRAFFIC !== 'off';
 const scheduledIntervalMs = Number(process.env.SCHEDULED_INTERVAL_SECONDS ?? 60) * 1000;
-// The cron of wrangler.dev.toml's [triggers], passed on to the handler as `controller.cron`.
-const cron = /^crons\s*=\s*\[\s*"([^"]+)"/m.exec(readFileSync(DEV_CONFIG, 'utf8'))?.[1] ?? '*/10 * * * *';
+// The crons of wrangler.dev.toml's [triggers] (the guard's, then the other jobs'), each passed on
+// to the handler as `controller.cron`.
+const crons = [
+  ...(/^crons\s*=\s*\[([^\]]*)\]/m.exec(readFileSync(DEV_CONFIG, 'utf8'))?.[1]?.matchAll(/"([^"]+)"/g) ?? []),
+].map((match) => match[1]);
 // wrangler's own entry point, run by this Node directly (no pnpm in between), so signals reach it;
 // quiet and offline (scripts/lib/wrangler.mjs).
 const quiet = wranglerEnv();
@@ -230,17 +233,20 @@ for (const signal of ['SIGINT', 'SIGTERM'])
     else stop(0);
   });
 
-/** Runs the Worker's scheduled jobs once, as the cron trigger would; says so only when it failed. */
+/** Runs the Worker's scheduled jobs once, as each cron trigger would; says so only when one failed. */
 async function runScheduled() {
-  try {
-    const response = await fetch(`${url}/__scheduled?cron=${encodeURIComponent(cron)}`);
-    const text = await response.text();
-    if (!response.ok)
-      console.error(`✗ scheduled jobs: HTTP ${response.status} ${text.slice(0, 200)} (see wrangler.log)`);
-  } catch (error) {
-    if (!stopping)
-      console.error(`✗ scheduled jobs could not be run: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  for (const cron of crons)
+    try {
+      const response = await fetch(`${url}/__scheduled?cron=${encodeURIComponent(cron)}`);
+      const text = await response.text();
+      if (!response.ok)
+        console.error(`✗ scheduled jobs (${cron}): HTTP ${response.status} ${text.slice(0, 200)} (see wrangler.log)`);
+    } catch (error) {
+      if (!stopping)
+        console.error(
+          `✗ scheduled jobs (${cron}) could not be run: ${error instanceof Error ? error.message : String(error)}`,
+        );
+    }
 }
 
 /** A path as a user at the repository's root types it. */
@@ -289,7 +295,7 @@ if (ses)
   );
 if (scheduledIntervalMs > 0) {
   console.log(
-    `  scheduled jobs:     every ${scheduledIntervalMs / 1000} s (${url}/__scheduled?cron=${encodeURIComponent(cron)}; log lines in wrangler.log)`,
+    `  scheduled jobs:     every ${scheduledIntervalMs / 1000} s, crons ${crons.join(' and ')} (${url}/__scheduled?cron=…; log lines in wrangler.log)`,
   );
   setInterval(runScheduled, scheduledIntervalMs).unref();
 }

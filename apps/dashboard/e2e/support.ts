@@ -4,6 +4,7 @@ import { buildSesEvent, type SesEventSpec, type SnsSigner } from 'kuratchi-sdk/e
 import { DEMO_PASSWORD, demoUser } from '../../../scripts/lib/demo-organizations.mjs';
 import { readDemoSigner } from '../../../scripts/lib/demo-signer.mjs';
 import { d1Execute } from '../../../scripts/lib/wrangler.mjs';
+import { CRONS } from '../src/lib/server/scheduled/crons';
 import { E2E } from './environment';
 
 export const PASSWORD = DEMO_PASSWORD;
@@ -91,8 +92,8 @@ export async function reloadUntil(page: Page, check: () => Promise<void>): Promi
 }
 
 /**
- * Runs the Worker's scheduled jobs now, as the cron trigger does (wrangler dev --test-scheduled
- * serves /__scheduled), and expects every job to succeed. On a connection of its own: a
+ * Runs the Worker's scheduled jobs now, as its cron triggers do (wrangler dev --test-scheduled
+ * serves /__scheduled): the guard's trigger, then the other jobs', and expects every job to succeed. On a connection of its own: a
  * kept-alive connection of a test's `request` fixture that sat idle longer than the server keeps it
  * (seconds, while a test polls) may be closed just as the request goes out ("socket hang up"),
  * and a request that may have run the jobs cannot simply be sent again.
@@ -102,11 +103,13 @@ export async function reloadUntil(page: Page, check: () => Promise<void>): Promi
 export async function runCron(): Promise<void> {
   const own = await playwrightRequest.newContext({ baseURL: E2E.baseURL });
   try {
-    const response = await own.get(`/__scheduled?cron=${encodeURIComponent('*/10 * * * *')}`, {
-      // The request answers when every job has finished (a whole run: a few seconds when idle).
-      timeout: E2E.testTimeoutMs,
-    });
-    expect(response.status()).toBe(200);
+    for (const cron of [CRONS.guard, CRONS.jobs]) {
+      const response = await own.get(`/__scheduled?cron=${encodeURIComponent(cron)}`, {
+        // The request answers when every job has finished (a whole run: a few seconds when idle).
+        timeout: E2E.testTimeoutMs,
+      });
+      expect(response.status()).toBe(200);
+    }
   } finally {
     await own.dispose();
   }

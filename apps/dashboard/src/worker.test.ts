@@ -4,6 +4,7 @@ import sveltekit from '$sveltekit-worker';
 import { buildSesEvent } from 'kuratchi-sdk/email/testing';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSession, SESSION_TTL_MS } from './lib/server/auth/sessions';
+import { CRONS } from './lib/server/scheduled/crons';
 import { TEST_NOW } from '../test/clock.js';
 import { addUser } from '../test/forms.js';
 import { ORGS, seedOrganizations } from '../test/support.js';
@@ -15,7 +16,7 @@ import { ORGS, seedOrganizations } from '../test/support.js';
  */
 const NOW = TEST_NOW.getTime();
 const HOUR = 3_600_000;
-const CRON = '*/10 * * * *';
+const CRON = CRONS.jobs;
 
 beforeAll(seedOrganizations);
 afterEach(() => vi.restoreAllMocks());
@@ -31,14 +32,10 @@ async function park(sesMessageId: string, snsMessageId: string, parkedAt: number
     .run();
 }
 
-async function runCron(at: number, overrides: Record<string, unknown> = {}) {
+async function runCron(at: number, overrides: Record<string, unknown> = {}, cron: string = CRON) {
   const ctx = createExecutionContext();
   const run = async () =>
-    worker.scheduled!(
-      createScheduledController({ scheduledTime: new Date(at), cron: CRON }),
-      { ...env, ...overrides },
-      ctx,
-    );
+    worker.scheduled!(createScheduledController({ scheduledTime: new Date(at), cron }), { ...env, ...overrides }, ctx);
   const settled = await run().then(
     () => null,
     (error: unknown) => error,
@@ -107,12 +104,7 @@ describe('scheduled (cron trigger)', () => {
       expect.objectContaining({ job: 'reconcile-export', cron: CRON, outcome: 'ok', status: 'off' }),
       // Off in this env (no KURATCHI_CANARY_ORGANIZATION_ID), and saying so.
       expect.objectContaining({ job: 'canary', outcome: 'ok', skipped: expect.stringMatching(/^not configured/) }),
-      expect.objectContaining({
-        job: 'reputation-guard',
-        cron: CRON,
-        outcome: 'ok',
-        configurationSets: 'not configured',
-      }),
+      // The reputation guard runs on its own trigger (every minute), not here.
       expect.objectContaining({ job: 'ses-tenants', cron: CRON, outcome: 'ok', off: expect.stringMatching(/^off/) }),
       // KURATCHI_SES_TENANTS is off by default: no tenant to read.
       expect.objectContaining({ job: 'ses-view', cron: CRON, outcome: 'ok', status: 'off' }),
@@ -126,6 +118,36 @@ describe('scheduled (cron trigger)', () => {
       // it opens no incident.
       expect.objectContaining({ job: 'alerts', cron: CRON, outcome: 'ok', opened: 0 }),
     ]);
+  });
+
+  it('runs the reputation guard alone on its per-minute trigger', async () => {
+    const organizations = await env.ADMIN_DB.prepare(
+      'SELECT count(*) AS n FROM organizations WHERE removed_at IS NULL',
+    ).first<{ n: number }>();
+    const log = vi.spyOn(console, 'log');
+    expect(await runCron(NOW, {}, CRONS.guard)).toBeNull();
+    expect(logLines(log)).toEqual([
+      expect.objectContaining({
+        job: 'reputation-guard',
+        cron: CRONS.guard,
+        outcome: 'ok',
+        evaluated: organizations?.n, // every one: fewer than KURATCHI_GUARD_ORGANIZATIONS_PER_RUN
+        configurationSets: 'not configured',
+      }),
+    ]);
+  });
+
+  it('runs every job, the guard too, on a cron it does not know, and warns', async () => {
+    const log = vi.spyOn(console, 'log');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    expect(await runCron(NOW, {}, '*/5 * * * *')).toBeNull();
+    expect(warn.mock.calls.map(([line]) => JSON.parse(String(line)))).toEqual([
+      { msg: 'scheduled-unknown-cron', cron: '*/5 * * * *', known: [CRONS.guard, CRONS.jobs], running: 'every job' },
+    ]);
+    const jobs = logLines(log).map((line) => [line['job'], line['outcome']]);
+    expect(jobs).toContainEqual(['reputation-guard', 'ok']);
+    expect(jobs).toContainEqual(['park-sweep', 'ok']);
+    expect(jobs).toHaveLength(16);
   });
 
   it('purges expired sessions, and keeps live ones', async () => {

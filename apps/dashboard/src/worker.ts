@@ -8,6 +8,7 @@ import sveltekit from '$sveltekit-worker';
 import { SES_WEBHOOK_PATH } from 'kuratchi-sdk/internal/events';
 import { scheduledJobs } from './lib/server/scheduled/jobs';
 import { budgetedEnv, InvocationBudget } from './lib/server/scheduled/budget';
+import { CRONS, cronName } from './lib/server/scheduled/crons';
 import { runScheduledJobs } from './lib/server/scheduled/run-jobs';
 import { consumeQueueBatch } from './lib/server/ses-queue';
 import { handleSesWebhook } from './lib/server/ses-webhook';
@@ -62,7 +63,9 @@ export default {
   queue: (batch, env) => consumeQueueBatch(batch, env),
 
   /**
-   * Runs every scheduled job as of the trigger's own time (`scheduledTime`), each failing
+   * Runs the jobs of the trigger that fired (`controller.cron`: the guard alone every minute, the
+   * other jobs every 10 minutes; lib/server/scheduled/crons.ts; a cron not there runs every job,
+   * with a warning line) as of the trigger's own time (`scheduledTime`), each failing
    * independently and logged as one JSON line, all within one budget of D1 queries
    * (lib/server/scheduled/budget.ts); throws at the end if any failed, so that the cron
    * event shows as failed in Cloudflare's dashboard (the next run retries the work).
@@ -71,7 +74,17 @@ export default {
   async scheduled(controller, env) {
     // One budget for the whole invocation: every job's D1 statements are charged to it.
     const budget = new InvocationBudget();
-    const results = await runScheduledJobs(scheduledJobs(budgetedEnv(env, budget)), {
+    const cron = cronName(controller.cron);
+    if (!cron)
+      console.warn(
+        JSON.stringify({
+          msg: 'scheduled-unknown-cron',
+          cron: controller.cron,
+          known: Object.values(CRONS),
+          running: 'every job',
+        }),
+      );
+    const results = await runScheduledJobs(scheduledJobs(budgetedEnv(env, budget), cron), {
       now: new Date(controller.scheduledTime),
       cron: controller.cron,
       budget,

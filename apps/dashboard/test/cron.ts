@@ -1,9 +1,10 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '$worker';
 import { vi } from 'vitest';
+import { CRONS } from '../src/lib/server/scheduled/crons';
 
-/** The cron of wrangler.toml's `[triggers]`, as the handler receives it. */
-export const CRON = '*/10 * * * *';
+/** The 10-minute cron of wrangler.toml's `[triggers]` (every job but the guard), as the handler receives it. */
+export const CRON = CRONS.jobs;
 
 /** What one run of the scheduled handler did. */
 export interface CronRun {
@@ -17,10 +18,15 @@ export interface CronRun {
 
 /**
  * Runs the Worker's real `scheduled` handler at `at`, as the cron trigger does, with `overrides`
- * on the test env, and collects the log line of each job (console is silenced meanwhile).
+ * on the test env, for the trigger `cron` (default the 10-minute one; CRONS.guard runs the
+ * reputation guard), and collects the log line of each job (console is silenced meanwhile).
  * @see https://developers.cloudflare.com/workers/testing/vitest-integration/test-apis/
  */
-export async function runScheduled(at: number | Date, overrides: Record<string, unknown> = {}): Promise<CronRun> {
+export async function runScheduled(
+  at: number | Date,
+  overrides: Record<string, unknown> = {},
+  cron: string = CRON,
+): Promise<CronRun> {
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});
   const error = vi.spyOn(console, 'error').mockImplementation(() => {});
   log.mockClear();
@@ -29,7 +35,7 @@ export async function runScheduled(at: number | Date, overrides: Record<string, 
     const ctx = createExecutionContext();
     const failure = await Promise.resolve(
       worker.scheduled!(
-        createScheduledController({ scheduledTime: new Date(at), cron: CRON }),
+        createScheduledController({ scheduledTime: new Date(at), cron }),
         { ...env, ...overrides } as never,
         ctx,
       ),

@@ -65,9 +65,10 @@ describe('kuratchi-ses reputation against the built Worker', () => {
     // 10 bounced addresses (the evidence minimum set above) in 200 recipients: 5 %, past the
     // default pause threshold of 4 %.
     await seedSent(worker.acme, now, 200, 10);
+    // The guard's trigger (CRONS.guard of src/lib/server/scheduled/crons.ts).
     const scheduled = await (
       await worker.mf.getWorker()
-    ).scheduled({ cron: '*/10 * * * *', scheduledTime: new Date(now) });
+    ).scheduled({ cron: '* * * * *', scheduledTime: new Date(now) });
     assert.equal(scheduled.outcome, 'ok');
     await worker.admin
       .prepare(

@@ -23,11 +23,14 @@ export interface ReputationGuardRun {
   failures: string[];
   /** `not configured` when the Worker has no AWS credentials: configuration sets are then left alone. */
   configurationSets: 'managed' | 'not configured';
+  /** Present when the run reached its deadline before its count: the next run goes on after it. */
+  stoppedAtDeadline?: true;
 }
 
 /**
  * The scheduled job: evaluates the next KURATCHI_GUARD_ORGANIZATIONS_PER_RUN organisations, at
- * most `maxOrganizations` (the job's share of the cron's queries; all of them when there are no more) with `runReputationGuardSlice` (their own databases, opened
+ * most `maxOrganizations` (the job's share of the cron's queries; all of them when there are no
+ * more), starting none after `deadline` (the Worker's clock) with `runReputationGuardSlice` (their own databases, opened
  * where the slice's rows say, the `KURATCHI_GUARD_*` settings, the Worker's SESv2 client for
  * organisations with their own configuration set); the next run goes on after them, so one cron
  * invocation stays inside D1's and Workers' per-invocation limits however many organisations there
@@ -41,6 +44,7 @@ export async function runReputationGuard(
   env: DashboardEnv,
   now: Date,
   maxOrganizations = Infinity,
+  deadline?: number,
 ): Promise<ReputationGuardRun> {
   const settings = readReputationSettings(env);
   const limit = Math.min(readSettings(env, 'guard').KURATCHI_GUARD_ORGANIZATIONS_PER_RUN, maxOrganizations);
@@ -55,6 +59,7 @@ export async function runReputationGuard(
     settings,
     ses,
     limit,
+    ...(deadline === undefined ? {} : { deadline }),
   });
   const whole = slice.last && slice.after === '';
   const run: ReputationGuardRun = {
@@ -69,6 +74,7 @@ export async function runReputationGuard(
         `${organizationId}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
     ),
     configurationSets: ses ? 'managed' : 'not configured',
+    ...(slice.stoppedAtDeadline ? { stoppedAtDeadline: true as const } : {}),
   };
   for (const result of slice.evaluations) {
     const { organizationId } = result;

@@ -11,6 +11,7 @@ import { ORGS, seedOrganizations } from '../../../../test/support.js';
 import { reputationAlertProvider } from './alerts';
 import { readReputationSettings } from './settings';
 import { runScheduled } from '../../../../test/cron';
+import { CRONS } from '../scheduled/crons';
 
 /**
  * The reputation guard in the Worker: the cron job through the real `scheduled` handler, the
@@ -74,9 +75,9 @@ async function sent(db: D1Database, sentAt: number, recipients: number, bounced:
   );
 }
 
-/** The reputation-guard job's log line of a cron run at `AT` (the run's other jobs must succeed). */
+/** The reputation-guard job's log line of a run of its cron (every minute) at `AT`. */
 async function runCron(overrides: Record<string, unknown> = {}) {
-  const run = await runScheduled(AT, overrides);
+  const run = await runScheduled(AT, overrides, CRONS.guard);
   if (run.failure) throw run.failure;
   return run.job('reputation-guard');
 }

@@ -18,6 +18,8 @@ import { runReputationGuard } from '../reputation/guard-job';
 import { runSesViewJob } from '../reputation/ses-view';
 import { runSesTenantJob } from '../tenants/job';
 import { suppressionSyncJob } from '../suppressions/job';
+import { CRON_QUERY_LIMIT } from './budget';
+import type { CronName } from './crons';
 import type { ScheduledJob } from './run-jobs';
 
 /** How long the lag histogram is kept. */
@@ -34,18 +36,81 @@ const PARK_SWEEP_LIMITS = { maxApplied: 15, maxPages: 16 } as const;
  */
 const GUARD_QUERIES = { perOrganization: 1, perSlice: 32 } as const;
 
+/**
+ * The guard's share when it runs alone (the `guard` trigger, every minute): the whole budget, of
+ * which KURATCHI_GUARD_ORGANIZATIONS_PER_RUN organisations take one call each (its maximum fits).
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ */
+export const GUARD_CRON_QUERIES = CRON_QUERY_LIMIT;
+
+/** The guard's share beside every other job (a cron not in CRONS): the 302 they leave. */
+export const GUARD_BESIDE_JOBS_QUERIES = 302;
+
+/**
+ * Wall time after which a guard run starts no further organisation: half the `guard` trigger's
+ * minute, so that a run (its last organisation's call and the slice's write included) ends before
+ * the next starts even when D1 or the organisations' objects answer slowly. Overlapping runs would
+ * evaluate the same organisations, and write an organisation evaluated for the first time twice,
+ * with two audit entries (kuratchi-sdk: runReputationGuardSlice). It also keeps the run inside
+ * Workers' default 30 s of CPU time and a cron's 15 minutes of wall time; its calls (one per
+ * organisation, GUARD_CRON_QUERIES at most) stay inside 1,000 subrequests (10,000 on the current
+ * Paid plan) and D1's 1,000 queries.
+ * @see https://developers.cloudflare.com/workers/platform/limits/#cpu-time
+ * @see https://developers.cloudflare.com/workers/platform/limits/#duration
+ * @see https://developers.cloudflare.com/workers/platform/limits/#subrequests
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ */
+export const GUARD_RUN_MS = 30_000;
+
+/**
+ * The reputation guard with `queries` calls: evaluates every organisation's bounce and complaint
+ * rates, the next KURATCHI_GUARD_ORGANIZATIONS_PER_RUN of them (at most what the share allows),
+ * for at most GUARD_RUN_MS; pauses past KURATCHI_GUARD_*_PAUSE_PERCENT (../reputation/guard-job,
+ * kuratchi-sdk: runReputationGuardSlice).
+ * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
+ */
+function reputationGuardJob(env: DashboardEnv, queries: number): ScheduledJob {
+  return {
+    name: 'reputation-guard',
+    queries,
+    run: (now, share) =>
+      runReputationGuard(
+        env,
+        now,
+        Math.floor((share.queries - GUARD_QUERIES.perSlice) / GUARD_QUERIES.perOrganization),
+        Date.now() + GUARD_RUN_MS,
+      ),
+  };
+}
+
+/**
+ * The jobs of the cron trigger `cron` (./crons.ts), in the order they run: for `guard` the
+ * reputation guard alone with the whole budget; for `jobs` every other job; for a cron not in
+ * CRONS (null: a wrangler.toml of its own) every job, the guard with GUARD_BESIDE_JOBS_QUERIES, so
+ * that nothing is left undone (the worker logs a warning).
+ * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
+ */
+export function scheduledJobs(env: DashboardEnv, cron: CronName | null): ScheduledJob[] {
+  if (cron === 'guard') return [reputationGuardJob(env, GUARD_CRON_QUERIES)];
+  const jobs = tenMinuteJobs(env);
+  if (cron === 'jobs') return jobs;
+  // Before the tenants job, which reads the guard's states.
+  const at = jobs.findIndex((job) => job.name === 'ses-tenants');
+  return [...jobs.slice(0, at), reputationGuardJob(env, GUARD_BESIDE_JOBS_QUERIES), ...jobs.slice(at)];
+}
+
 /** Calls one organisation's measurement makes: a batch of 4 counts, its size, its row. */
 const STORAGE_QUERIES_PER_ORGANIZATION = 3;
 
 /**
- * The jobs of the Worker's cron trigger (wrangler.toml `[triggers] crons`), in the order they
+ * The jobs of the Worker's 10-minute cron trigger (CRONS.jobs), in the order they
  * run. Each reads what it needs from the env when it runs, so one misconfigured job fails alone.
  * Each declares `queries`, its share of the invocation's D1 queries (./budget.ts,
  * docs/architecture.md#one-query-budget-per-cron-run); together at most CRON_QUERY_LIMIT.
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
  * @see https://developers.cloudflare.com/d1/platform/limits/
  */
-export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
+function tenMinuteJobs(env: DashboardEnv): ScheduledJob[] {
   return [
     {
       // Applies parked events whose lookup row appeared without a drain; dead-letters what
@@ -109,19 +174,6 @@ export function scheduledJobs(env: DashboardEnv): ScheduledJob[] {
       name: 'canary',
       queries: 30, // a run sent and the waiting ones decided: 19 counted in canary.test.ts
       run: (now) => runCanaryJob(env, now),
-    },
-    {
-      // Evaluates every organisation's bounce and complaint rates; pauses past KURATCHI_GUARD_*_PAUSE_PERCENT
-      // (../reputation/guard-job, kuratchi-sdk: runReputationGuardSlice). Every run: one call to each
-      // organisation's database of its slice and two admin calls, and a pause should not wait.
-      name: 'reputation-guard',
-      queries: 302,
-      run: (now, share) =>
-        runReputationGuard(
-          env,
-          now,
-          Math.floor((share.queries - GUARD_QUERIES.perSlice) / GUARD_QUERIES.perOrganization),
-        ),
     },
     {
       // With KURATCHI_SES_TENANTS=on: tenants of new and removed organisations, their associations,

@@ -379,7 +379,8 @@ export const SETTINGS = {
     oldName: 'REPUTATION_COMPLAINT_PAUSE_PERCENT',
   }),
 
-  // At most: the job's share of the cron's query budget caps it too (scheduled/jobs.ts: 270).
+  // At most: the guard's per-minute run has the cron's whole query budget (scheduled/jobs.ts:
+  // 868 organisations) and starts none after 30 s (GUARD_RUN_MS).
   // (kuratchi-sdk: runReputationGuardSlice, DEFAULT_ORGANIZATIONS_PER_RUN)
   KURATCHI_GUARD_ORGANIZATIONS_PER_RUN: setting({
     section: 'guard',
@@ -387,11 +388,11 @@ export const SETTINGS = {
       .number()
       .int('must be a whole number')
       .min(1, 'must be at least 1')
-      .max(300, 'must be at most 300 (D1 allows 1,000 queries per invocation)'),
+      .max(800, 'must be at most 800 (D1 allows 1,000 queries per invocation)'),
     default: String(DEFAULT_ORGANIZATIONS_PER_RUN),
     secret: false,
     description:
-      "Most organisations the reputation-guard job evaluates per cron run (its share of the cron's D1 queries allows 270); more are evaluated over the next runs, in turn.",
+      'Most organisations the reputation guard evaluates per run, every minute (a run also stops starting them after 30 s); more are evaluated over the next runs, in turn.',
   }),
 
   // ── canary: test emails to the SES mailbox simulator, end to end ──

@@ -211,6 +211,32 @@ describe("the guard's cron, one slice per invocation", () => {
     expect(next).toMatchObject({ after: '', organizations: ORGS.slice(0, 2) });
   });
 
+  it('stops starting organisations at its deadline, after one at least, and the next call goes on after it', async () => {
+    const run = (minutes: number, deadline?: number) =>
+      runReputationGuardSlice({
+        adminDb: env.ADMIN_DB,
+        orgDatabase: ({ organizationId }) => orgObjectDatabase(organizationId),
+        now: testTime(minutes * 60_000),
+        settings,
+        limit: 5,
+        ...(deadline === undefined ? {} : { deadline }),
+      });
+    // From the first (the earlier tests' cursor may be anywhere): a whole pass without a deadline.
+    while (!(await run(50)).last);
+    // A deadline already past: one organisation per call.
+    const first = await run(51, 0);
+    expect(first).toMatchObject({ after: '', organizations: ORGS.slice(0, 1), last: false, stoppedAtDeadline: true });
+    expect(first.evaluations.map((e) => e.organizationId)).toEqual(ORGS.slice(0, 1));
+    expect(await run(52, 0)).toMatchObject({ after: 'slice-org-1', organizations: ORGS.slice(1, 2) });
+    // A deadline not reached: the rest of the pass.
+    expect(await run(53, Date.now() + 60_000)).toMatchObject({
+      after: 'slice-org-2',
+      organizations: ORGS.slice(2),
+      last: true,
+      stoppedAtDeadline: false,
+    });
+  });
+
   it('refuses a limit that is not a whole number ≥ 1', async () => {
     for (const limit of [0, 1.5, -1])
       await expect(

@@ -5,17 +5,17 @@ import type { SesClientInput } from '../ses/client.js';
 import type { ReputationGuardSettings } from './settings.js';
 
 /**
- * Organisations one cron invocation evaluates by default. Each costs 1 call to its own database
- * (one batch: one request to its Durable Object); the admin database gets 2 calls per slice (the
+ * Organisations one call evaluates by default. Each costs 1 call to its own database (one batch:
+ * one request to its Durable Object); the admin database gets 2 calls per slice (the
  * organisations with their states; then every state, audit entry and the cursor in one batch),
  * plus up to three for an organisation paused at SES (its tenant, or its configuration set and the
- * call's number). So 200 make about 200 subrequests (and 200
- * D1 queries when they are D1 organisations) of Workers' 10,000 and D1's 1,000 per invocation,
- * leaving the rest to the cron's other jobs.
+ * call's number). So 300 make about 300 subrequests (and 300 D1 queries when they are D1
+ * organisations) of Workers' 1,000 (10,000 on the current Paid plan) and D1's 1,000 per
+ * invocation, and at 100 ms a call take 30 s: a cron run every minute ends before the next.
  * @see https://developers.cloudflare.com/d1/platform/limits/
- * @see https://developers.cloudflare.com/workers/platform/limits/
+ * @see https://developers.cloudflare.com/workers/platform/limits/#subrequests
  */
-export const DEFAULT_ORGANIZATIONS_PER_RUN = 200;
+export const DEFAULT_ORGANIZATIONS_PER_RUN = 300;
 
 /** What {@link runReputationGuardSlice} needs. */
 export interface ReputationGuardSliceOptions {
@@ -32,6 +32,12 @@ export interface ReputationGuardSliceOptions {
   ses?: SesClientInput | null;
   /** Most organisations evaluated by this call (default {@link DEFAULT_ORGANIZATIONS_PER_RUN}). */
   limit?: number;
+  /**
+   * The Worker's clock (`Date.now()`) past which no further organisation is started: the call
+   * then ends with those evaluated (at least one) and the next call goes on after them. None: no
+   * time bound.
+   */
+  deadline?: number;
 }
 
 /** What one slice of the guard's run did. */
@@ -45,6 +51,8 @@ export interface ReputationGuardSlice {
   failures: Array<{ organizationId: string; error: unknown }>;
   /** This slice reached the last organisation: the next call starts again from the first. */
   last: boolean;
+  /** The call stopped at its `deadline`, before `limit` organisations. */
+  stoppedAtDeadline: boolean;
 }
 
 /**
@@ -57,7 +65,15 @@ export interface ReputationGuardSlice {
  * the next pass). The slice's states are read with its organisations in one admin query and
  * written, with the audit entries and the cursor, in one batch at the end (see `GuardStateWrite`:
  * a pause lifted meanwhile stays lifted); when that batch fails, nothing of the slice is written
- * and the next invocation evaluates the same organisations again.
+ * and the next invocation evaluates the same organisations again. With a `deadline`, the call
+ * stops starting organisations once it has passed (the cursor then goes past the last evaluated).
+ *
+ * Calls must not overlap (the caller bounds each below its cron's interval): two calls that read
+ * the same cursor evaluate the same organisations. The cursor is not corrupted (each writes the
+ * end of a slice it evaluated: at worst organisations are evaluated twice, none is skipped), and a
+ * change of a state row already read is written once (its write needs the state it was decided
+ * from), but an organisation with no state row yet is written by both, each with its own audit
+ * entry, and both may call SES.
  * @throws {RangeError} when `limit` is not a positive whole number.
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
  */
@@ -69,14 +85,21 @@ export async function runReputationGuardSlice(options: ReputationGuardSliceOptio
   const { after, organizations, last } = await store.nextOrganizations(limit);
   const slice: ReputationGuardSlice = {
     after,
-    organizations: organizations.map((o) => o.organizationId),
+    organizations: [],
     evaluations: [],
     failures: [],
     last,
+    stoppedAtDeadline: false,
   };
   const writes: GuardStateWrite[] = [];
   for (const organization of organizations) {
     const { organizationId } = organization;
+    if (slice.organizations.length && options.deadline !== undefined && Date.now() >= options.deadline) {
+      slice.stoppedAtDeadline = true;
+      slice.last = false;
+      break;
+    }
+    slice.organizations.push(organizationId);
     try {
       const { evaluation, write } = await decideReputationGuard({
         adminDb: options.adminDb,
@@ -94,7 +117,7 @@ export async function runReputationGuardSlice(options: ReputationGuardSliceOptio
     }
   }
   await store.saveEvaluations(writes, {
-    after: last ? '' : organizations.at(-1)!.organizationId,
+    after: slice.last ? '' : slice.organizations.at(-1)!,
     at: options.now.getTime(),
   });
   return slice;
