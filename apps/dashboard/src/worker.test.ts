@@ -104,7 +104,8 @@ describe('scheduled (cron trigger)', () => {
       expect.objectContaining({ job: 'reconcile-export', cron: CRON, outcome: 'ok', status: 'off' }),
       // Off in this env (no KURATCHI_CANARY_ORGANIZATION_ID), and saying so.
       expect.objectContaining({ job: 'canary', outcome: 'ok', skipped: expect.stringMatching(/^not configured/) }),
-      // The reputation guard runs on its own trigger (every minute), not here.
+      // The reputation guard has its own trigger (every minute); silent, as here, this run takes its place.
+      expect.objectContaining({ job: 'reputation-guard', cron: CRON, outcome: 'ok', evaluated: expect.any(Number) }),
       expect.objectContaining({ job: 'ses-tenants', cron: CRON, outcome: 'ok', off: expect.stringMatching(/^off/) }),
       // KURATCHI_SES_TENANTS is off by default: no tenant to read.
       expect.objectContaining({ job: 'ses-view', cron: CRON, outcome: 'ok', status: 'off' }),

@@ -43,7 +43,7 @@ const GUARD_QUERIES = { perOrganization: 1, perSlice: 32 } as const;
  */
 export const GUARD_CRON_QUERIES = CRON_QUERY_LIMIT;
 
-/** The guard's share beside every other job (a cron not in CRONS): the 302 they leave. */
+/** The guard's share beside every other job (`guardIfSilentJob`): the 302 they leave. */
 export const GUARD_BESIDE_JOBS_QUERIES = 302;
 
 /**
@@ -84,19 +84,45 @@ function reputationGuardJob(env: DashboardEnv, queries: number): ScheduledJob {
 }
 
 /**
+ * How long the guard's own trigger may have been silent before the other jobs' run takes its
+ * place: five of its minutes.
+ */
+export const GUARD_SILENT_MS = 5 * 60_000;
+
+/**
+ * The guard beside the other jobs, with GUARD_BESIDE_JOBS_QUERIES: only when its own trigger has
+ * not moved its cursor (admin `reputation_guard_cursor.updated_at`, the run's `now`) for
+ * GUARD_SILENT_MS, as when a deployment's wrangler.toml lacks CRONS.guard; otherwise one query
+ * and `skipped` (its share then goes to the purge, which runs later).
+ */
+function guardIfSilentJob(env: DashboardEnv): ScheduledJob {
+  const guard = reputationGuardJob(env, GUARD_BESIDE_JOBS_QUERIES);
+  return {
+    ...guard,
+    run: async (now, share) => {
+      const last = await env.ADMIN_DB.prepare('SELECT updated_at FROM reputation_guard_cursor WHERE id = 1').first<
+        number | null
+      >('updated_at');
+      if (last !== null && now.getTime() - last < GUARD_SILENT_MS)
+        return { skipped: `its trigger ran at ${new Date(last).toISOString()}` };
+      return guard.run(now, { queries: share.queries - 1 });
+    },
+  };
+}
+
+/**
  * The jobs of the cron trigger `cron` (./crons.ts), in the order they run: for `guard` the
- * reputation guard alone with the whole budget; for `jobs` every other job; for a cron not in
- * CRONS (null: a wrangler.toml of its own) every job, the guard with GUARD_BESIDE_JOBS_QUERIES, so
- * that nothing is left undone (the worker logs a warning).
+ * reputation guard alone with the whole budget; for `jobs`, and a cron not in CRONS (null: a
+ * wrangler.toml of its own; the worker logs a warning), every other job and the guard when its
+ * own trigger has been silent (`guardIfSilentJob`), so that no wrangler.toml leaves it undone.
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
  */
 export function scheduledJobs(env: DashboardEnv, cron: CronName | null): ScheduledJob[] {
   if (cron === 'guard') return [reputationGuardJob(env, GUARD_CRON_QUERIES)];
   const jobs = tenMinuteJobs(env);
-  if (cron === 'jobs') return jobs;
-  // Before the tenants job, which reads the guard's states.
+  // Before the tenants job, which reads the guard's states, and the purge, which takes what it leaves.
   const at = jobs.findIndex((job) => job.name === 'ses-tenants');
-  return [...jobs.slice(0, at), reputationGuardJob(env, GUARD_BESIDE_JOBS_QUERIES), ...jobs.slice(at)];
+  return [...jobs.slice(0, at), guardIfSilentJob(env), ...jobs.slice(at)];
 }
 
 /** Calls one organisation's measurement makes: a batch of 4 counts, its size, its row. */
