@@ -2,7 +2,7 @@ import { createMessageBatch, env } from 'cloudflare:test';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
 import { d1SinkPorts, insertEmail, ORGS, seedOrganizations } from '../../../../test/seed.js';
-import { buildSesEvent } from '../testing/ses-event-factory.js';
+import { signedDelivery } from '../../../../test/signed-delivery.js';
 import { createSnsSigner, type SnsSigner } from '../testing/sns-signer.js';
 import { createSesEventIngestor } from '../ingest/ingest.js';
 import { consumeSesEventQueue } from '../ingest/queue-consumer.js';
@@ -48,22 +48,9 @@ async function sentEmail(organization: 'acme' | 'globex') {
   return { sesMessageId, emailId, db };
 }
 
-/** A signed Notification of a Delivery of `sesMessageId`, as SNS posts it at `at`. */
-async function notification(sesMessageId: string, at: Date) {
-  const event = buildSesEvent({
-    eventType: 'Delivery',
-    messageId: sesMessageId,
-    time: new Date(at.getTime() - 60_000),
-  });
-  const signed = await signer.sign({
-    Type: 'Notification',
-    MessageId: crypto.randomUUID(),
-    TopicArn: TOPIC,
-    Message: JSON.stringify(event),
-    Timestamp: new Date(at.getTime() - 1000).toISOString(),
-  } as never);
-  return JSON.stringify(signed);
-}
+/** The POST body of a signed Delivery of `sesMessageId` at `at`. */
+const notification = async (sesMessageId: string, at: Date) =>
+  (await signedDelivery(signer, { sesMessageId, at, topicArn: TOPIC })).body;
 
 /** The webhook at `at`, direct (records) or queued (what it enqueues lands in `sent`). */
 function webhook(at: Date, sent?: SesEventQueueMessage[]) {

@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { TEST_NOW } from '../../../../test/clock.js';
 import { countRows, d1SinkPorts, insertEmail, ORGS, seedOrganizations } from '../../../../test/seed.js';
-import { buildSesEvent } from '../testing/ses-event-factory.js';
+import { signedDelivery } from '../../../../test/signed-delivery.js';
 import { createSnsSigner, type SnsSigner } from '../testing/sns-signer.js';
 import { createSesEventIngestor } from '../ingest/ingest.js';
 import { consumeSesEventQueue, deadLetterSesEventQueue } from '../ingest/queue-consumer.js';
@@ -46,26 +46,9 @@ async function sentEmail() {
   return { emailId, sesMessageId };
 }
 
-/**
- * A signed Notification of a Delivery as SNS posts it at `at` (`padding`: bytes of a header, to
- * make it large).
- */
-async function notification(sesMessageId: string, padding = 0, at: Date = NOW) {
-  const event = buildSesEvent({
-    eventType: 'Delivery',
-    messageId: sesMessageId,
-    time: new Date(at.getTime() - 60_000),
-  });
-  if (padding) event.mail.headers = [{ name: 'X-Padding', value: 'p'.repeat(padding) }];
-  const signed = await signer.sign({
-    Type: 'Notification',
-    MessageId: crypto.randomUUID(),
-    TopicArn: TOPIC,
-    Message: JSON.stringify(event),
-    Timestamp: new Date(at.getTime() - 1000).toISOString(),
-  } as never);
-  return { body: JSON.stringify(signed), signed };
-}
+/** A signed Delivery as SNS posts it at `at` (`padding`: bytes of a header, to make it large). */
+const notification = (sesMessageId: string, padding = 0, at: Date = NOW) =>
+  signedDelivery(signer, { sesMessageId, at, topicArn: TOPIC, padding });
 
 /** The webhook in queued mode with the raw archive at `at`; what it enqueues is kept in `sent`. */
 function queuedWebhook(sent: SesEventQueueMessage[], at: Date = NOW) {
