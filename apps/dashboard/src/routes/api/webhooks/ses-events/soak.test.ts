@@ -14,14 +14,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ORGS, post, seedOrganizations, testSigner, TOPIC } from '../../../../../test/support.js';
 
 /**
- * Soak: 20,000 SNS deliveries for 2,000 emails through the real route, 30 % of them duplicates,
+ * Soak: 10,000 SNS deliveries for 1,000 emails through the real route, 30 % of them duplicates,
  * in shuffled order, in direct mode and in queued mode (the webhook enqueues to a Queue binding
  * that keeps what it is sent; the Worker's own `queue` handler then consumes those messages in
  * batches of 100, in the order they were sent). Every email's count, status and timestamps must
  * equal the model: the pure applyEvent folded over that email's distinct events.
  */
-const EMAILS = 2_000;
-const DELIVERIES = 20_000;
+const EMAILS = 1_000;
+const DELIVERIES = 10_000;
 const DUPLICATE_SHARE = 0.3;
 const CONCURRENCY = 8;
 
