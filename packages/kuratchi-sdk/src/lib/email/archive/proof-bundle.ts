@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SnsArchive } from './ports.js';
-import { archiveDaysOfKey } from '../shared/archive-days.js';
+import { archiveDaysOfKey, archivePrefixOfKey } from '../shared/archive-days.js';
 import { TRACKING_TIME_FIELDS, type EmailTracking, type TrackingTimeField } from '../model.js';
 
 /**
@@ -98,9 +98,10 @@ export interface BuildProofBundleOptions {
   eventsRetention?: { cutoff: number; email: Pick<EmailTracking, TrackingTimeField> };
 }
 
-/** When a message was archived, to the hour, from its key (`sns/YYYY/MM/DD/HH/…`, `sns-d<days>/…`), or null. */
+/** When a message was archived, to the hour, from its key (`<archive prefix>YYYY/MM/DD/HH/…`), or null. */
 function archivedHour(key: string): number | null {
-  const match = /^sns(?:-d\d+)?\/(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\//.exec(key);
+  const prefix = archivePrefixOfKey(key);
+  const match = prefix === null ? null : /^(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\//.exec(key.slice(prefix.length));
   return match ? Date.UTC(+match[1]!, +match[2]! - 1, +match[3]!, +match[4]!) : null;
 }
 

@@ -40,11 +40,19 @@ export function archivePrefix(days?: number | null): string {
   return `sns-d${days}/`;
 }
 
+/** Each prefix the archive writes messages under, with its days (null: the deployment's). */
+const DAYS_BY_PREFIX = new Map<string, number | null>([
+  [DEFAULT_ARCHIVE_PREFIX, null],
+  ...ARCHIVE_DAYS_CHOICES.map((days): [string, number] => [archivePrefix(days), days]),
+]);
+
 /** Every prefix the archive writes messages under, in key order (how R2 lists them). */
-export const ARCHIVE_PREFIXES: readonly string[] = [
-  ...ARCHIVE_DAYS_CHOICES.map((days) => archivePrefix(days)),
-  DEFAULT_ARCHIVE_PREFIX,
-].sort();
+export const ARCHIVE_PREFIXES: readonly string[] = [...DAYS_BY_PREFIX.keys()].sort();
+
+/** The archive prefix a key is under (they do not nest: at most one), or null. */
+export function archivePrefixOfKey(key: string): string | null {
+  return ARCHIVE_PREFIXES.find((prefix) => key.startsWith(prefix)) ?? null;
+}
 
 /**
  * The retention a message's archive key says it has: `{ days }` for an override's prefix,
@@ -52,7 +60,6 @@ export const ARCHIVE_PREFIXES: readonly string[] = [
  * not an archived message's.
  */
 export function archiveDaysOfKey(key: string): { days: number | null } | null {
-  if (key.startsWith(DEFAULT_ARCHIVE_PREFIX)) return { days: null };
-  const match = /^sns-d(\d+)\//.exec(key);
-  return match && isArchiveDaysChoice(Number(match[1])) ? { days: Number(match[1]) } : null;
+  const prefix = archivePrefixOfKey(key);
+  return prefix === null ? null : { days: DAYS_BY_PREFIX.get(prefix)! };
 }
