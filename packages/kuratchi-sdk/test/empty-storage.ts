@@ -1,3 +1,4 @@
+import { listDurableObjectIds, runInDurableObject } from 'cloudflare:test';
 /**
  * Empties a local D1 database: every view and table of ours dropped (views, then virtual tables,
  * so their shadow tables go with them, then the newest first, so a table goes before the tables its
@@ -30,5 +31,34 @@ export async function emptyBucket(bucket: R2Bucket): Promise<void> {
     const { objects, truncated } = await bucket.list({ limit: 1000 });
     if (objects.length) await bucket.delete(objects.map((object) => object.key));
     if (!truncated) return;
+  }
+}
+
+/** Set on an object's instance when it is reset: its SQLite's `total_changes()` then. */
+const RESET_AT_CHANGES = Symbol.for('kuratchi.test.resetAtChanges');
+
+/**
+ * Empties every object of a namespace that was written since this function last reset it, and
+ * migrates it again as its constructor does. An object whose instance was reset here and whose
+ * SQLite connection has made no change since (`total_changes()`, which counts every row a
+ * statement inserted, updated or deleted, rolled back or not) is skipped: a test file that
+ * touches a few objects does not pay for the hundreds earlier files created. A new instance (the
+ * object was evicted) carries no mark, so it is reset.
+ * @see https://www.sqlite.org/lang_corefunc.html#total_changes
+ */
+export async function resetDurableObjects(
+  namespace: DurableObjectNamespace,
+  migrate: (storage: DurableObjectStorage) => void,
+): Promise<void> {
+  const changes = (storage: DurableObjectStorage) =>
+    storage.sql.exec<{ n: number }>('SELECT total_changes() AS n').one().n;
+  for (const id of await listDurableObjectIds(namespace)) {
+    await runInDurableObject(namespace.get(id), async (instance: object, state: DurableObjectState) => {
+      const marked = instance as Record<symbol, number | undefined>;
+      if (marked[RESET_AT_CHANGES] === changes(state.storage)) return;
+      await state.storage.deleteAll();
+      migrate(state.storage);
+      marked[RESET_AT_CHANGES] = changes(state.storage);
+    });
   }
 }
