@@ -1,4 +1,4 @@
-import { listDurableObjectIds, runInDurableObject } from 'cloudflare:test';
+import { type D1Migration, listDurableObjectIds, runInDurableObject } from 'cloudflare:test';
 /**
  * Empties a local D1 database: every view and table of ours dropped (views, then virtual tables,
  * so their shadow tables go with them, then the newest first, so a table goes before the tables its
@@ -61,4 +61,26 @@ export async function resetDurableObjects(
       marked[RESET_AT_CHANGES] = changes(state.storage);
     });
   }
+}
+
+/**
+ * Migrates an emptied local D1 database in one batch (one call, where `applyD1Migrations` makes
+ * one per migration): every migration's statements in order, each recorded in `d1_migrations`
+ * as wrangler and `applyD1Migrations` record it.
+ * @see https://developers.cloudflare.com/d1/reference/migrations/
+ * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
+ */
+export async function migrateEmptyDatabase(db: D1Database, migrations: readonly D1Migration[]): Promise<void> {
+  const record = db.prepare('INSERT INTO d1_migrations (name) VALUES (?)');
+  await db.batch([
+    db.prepare(`CREATE TABLE d1_migrations (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      name TEXT UNIQUE,
+      applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL
+    )`),
+    ...migrations.flatMap((migration) => [
+      ...migration.queries.map((query) => db.prepare(query)),
+      record.bind(migration.name),
+    ]),
+  ]);
 }
