@@ -11,6 +11,7 @@ import {
   readOrganizationStorage,
   STORAGE_CRITICAL_FRACTION,
   STORAGE_MEASURE_EVERY_MS,
+  STORAGE_ROWS_EVERY_MS,
   STORAGE_WARN_FRACTION,
 } from './storage';
 
@@ -70,11 +71,28 @@ describe('storage-measure (pinned now)', () => {
     expect(initech.databaseBytes).toBeGreaterThan(0);
     expect(initech.fractionOfLimit).toBe(initech.databaseBytes! / DATABASE_SIZE_LIMIT_BYTES);
 
-    // Not measured again until its measurement is old; then measured again.
+    expect([acme.rowsMeasuredAt, initech.rowsMeasuredAt]).toEqual([now, now]);
+
+    // Not measured again until its measurement is old; then its size again, its rows only once
+    // they are a day old (a count reads every row): an email sent since shows in the next day's.
     await measureOrganizationStorage(testEnv, now + STORAGE_MEASURE_EVERY_MS - 1, 10_000);
     expect((await readOrganizationStorage(env.ADMIN_DB))[ORGS.acme]!.measuredAt).toBe(now);
+    await sentEmail(env.ORG_DB_ACME, ORGS.acme);
+    const acmeNow = await live(env.ORG_DB_ACME);
+    expect(acmeNow.emails).toBe(acme.emails! + 1);
     await measureOrganizationStorage(testEnv, now + STORAGE_MEASURE_EVERY_MS, 10_000);
-    expect((await readOrganizationStorage(env.ADMIN_DB))[ORGS.acme]!.measuredAt).toBe(now + STORAGE_MEASURE_EVERY_MS);
+    expect((await readOrganizationStorage(env.ADMIN_DB))[ORGS.acme]).toMatchObject({
+      measuredAt: now + STORAGE_MEASURE_EVERY_MS,
+      databaseBytes: acmeNow.databaseBytes,
+      emails: acme.emails,
+      rowsMeasuredAt: now,
+    });
+    await measureOrganizationStorage(testEnv, now + STORAGE_ROWS_EVERY_MS, 10_000);
+    expect((await readOrganizationStorage(env.ADMIN_DB))[ORGS.acme]).toMatchObject({
+      measuredAt: now + STORAGE_ROWS_EVERY_MS,
+      rowsMeasuredAt: now + STORAGE_ROWS_EVERY_MS,
+      ...acmeNow,
+    });
   });
 
   it('raises the storage alert before 80 % (warning), critical from 80 %, none below', async () => {

@@ -6,8 +6,14 @@ import {
   type OrgDatabaseKind,
 } from 'kuratchi-sdk/internal/d1';
 
-/** An organisation is measured again once its last measurement is this old. */
+/** An organisation's size is measured again once its last measurement is this old. */
 export const STORAGE_MEASURE_EVERY_MS = 6 * 3_600_000;
+/**
+ * Its rows and oldest event are counted again, with its size, once they are this old: a count
+ * reads every row of the table (D1 bills rows read: about 60M at 10M emails), the size none.
+ * @see https://developers.cloudflare.com/d1/platform/pricing/
+ */
+export const STORAGE_ROWS_EVERY_MS = 24 * 3_600_000;
 /**
  * Most organisations measured per cron run: each is one batch of counts on its database and one
  * size read (2 calls), so 50 are 100 of the 1,000 subrequests of an invocation; at a run every 10
@@ -37,6 +43,8 @@ export interface OrganizationStorage {
   /** `occurred_at` of the oldest event kept; null: none (or not measured). */
   oldestEventAt: number | null;
   measuredAt: number | null;
+  /** When the rows and the oldest event were counted ({@link STORAGE_ROWS_EVERY_MS}). */
+  rowsMeasuredAt: number | null;
   /** `databaseBytes` over the 10 GB limit (0–1); 0 when not measured. */
   fractionOfLimit: number;
   /** The last attempt, and its error when it failed (the measurement shown is older). */
@@ -55,7 +63,8 @@ export interface StorageMeasureReport {
  * Measures the organisations whose measurement is oldest (never measured first), up to
  * {@link STORAGE_MEASURED_PER_RUN}, skipping those measured within {@link STORAGE_MEASURE_EVERY_MS}
  * and those being moved: each database's size (`orgDatabaseSize`: D1's `size_after`, a Durable
- * Object's `databaseSize`), the rows of its big tables and its oldest event, written to
+ * Object's `databaseSize`) and, once a day ({@link STORAGE_ROWS_EVERY_MS}), the rows of its big
+ * tables and its oldest event, written to
  * `organization_storage` for the Organisations page and the `storage` alert (counting millions
  * of rows on every page view would be too slow). One organisation failing leaves the others.
  * @see https://developers.cloudflare.com/d1/worker-api/return-object/
@@ -69,28 +78,45 @@ export async function measureOrganizationStorage(
   const adminDb = env.ADMIN_DB;
   const { results: due } = await adminDb
     .prepare(
-      `SELECT o.id, o.database_kind AS kind, o.database_binding AS binding FROM organizations o
+      `SELECT o.id, o.database_kind AS kind, o.database_binding AS binding, s.rows_measured_at AS rowsMeasuredAt
+       FROM organizations o
        LEFT JOIN organization_storage s ON s.organization_id = o.id
        WHERE o.moving_since IS NULL AND o.removed_at IS NULL AND (s.attempted_at IS NULL OR s.attempted_at <= ?1)
        ORDER BY coalesce(s.attempted_at, 0), o.id LIMIT ?2`,
     )
     .bind(now - STORAGE_MEASURE_EVERY_MS, limit)
-    .all<{ id: string; kind: OrgDatabaseKind; binding: string }>();
+    .all<{ id: string; kind: OrgDatabaseKind; binding: string; rowsMeasuredAt: number | null }>();
   const report: StorageMeasureReport = { measured: 0, failed: [] };
   for (const org of due) {
     try {
       const db = openOrgDatabase(env as never, org.id, { kind: org.kind, binding: org.binding, movingSince: null });
-      const [counts, bytes] = await Promise.all([countRows(db), orgDatabaseSize(db)]);
+      const rowsDue = org.rowsMeasuredAt === null || org.rowsMeasuredAt <= now - STORAGE_ROWS_EVERY_MS;
+      const [counts, bytes] = await Promise.all([rowsDue ? countRows(db) : null, orgDatabaseSize(db)]);
       await adminDb
         .prepare(
           `INSERT INTO organization_storage (organization_id, database_kind, database_bytes, emails, email_events,
-             email_recipients, oldest_event_at, measured_at, attempted_at, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, NULL)
+             email_recipients, oldest_event_at, rows_measured_at, measured_at, attempted_at, error)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?9 THEN ?8 END, ?8, ?8, NULL)
            ON CONFLICT (organization_id) DO UPDATE SET database_kind = excluded.database_kind,
-             database_bytes = excluded.database_bytes, emails = excluded.emails, email_events = excluded.email_events,
-             email_recipients = excluded.email_recipients, oldest_event_at = excluded.oldest_event_at,
-             measured_at = excluded.measured_at, attempted_at = excluded.attempted_at, error = NULL`,
+             database_bytes = excluded.database_bytes, measured_at = excluded.measured_at,
+             attempted_at = excluded.attempted_at, error = NULL,
+             emails = CASE WHEN ?9 THEN excluded.emails ELSE emails END,
+             email_events = CASE WHEN ?9 THEN excluded.email_events ELSE email_events END,
+             email_recipients = CASE WHEN ?9 THEN excluded.email_recipients ELSE email_recipients END,
+             oldest_event_at = CASE WHEN ?9 THEN excluded.oldest_event_at ELSE oldest_event_at END,
+             rows_measured_at = CASE WHEN ?9 THEN excluded.rows_measured_at ELSE rows_measured_at END`,
         )
-        .bind(org.id, org.kind, bytes, counts.emails, counts.events, counts.recipients, counts.oldest, now)
+        .bind(
+          org.id,
+          org.kind,
+          bytes,
+          counts?.emails ?? null,
+          counts?.events ?? null,
+          counts?.recipients ?? null,
+          counts?.oldest ?? null,
+          now,
+          counts ? 1 : 0,
+        )
         .run();
       report.measured++;
     } catch (error) {
@@ -127,7 +153,8 @@ export async function readOrganizationStorage(adminDb: D1Database): Promise<Reco
     .prepare(
       `SELECT organization_id AS organizationId, database_kind AS databaseKind, database_bytes AS databaseBytes,
          emails, email_events AS emailEvents, email_recipients AS emailRecipients, oldest_event_at AS oldestEventAt,
-         measured_at AS measuredAt, attempted_at AS attemptedAt, error FROM organization_storage`,
+         measured_at AS measuredAt, rows_measured_at AS rowsMeasuredAt, attempted_at AS attemptedAt, error
+       FROM organization_storage`,
     )
     .all<Omit<OrganizationStorage, 'fractionOfLimit'>>();
   return Object.fromEntries(

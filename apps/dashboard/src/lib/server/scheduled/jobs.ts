@@ -1,4 +1,5 @@
 import { createD1AdminStore } from 'kuratchi-sdk/internal/d1';
+import { createD1ReputationGuardStore } from 'kuratchi-sdk/internal/guard';
 import { createD1IncidentStore } from '../alerts/incident-store';
 import { alertProviders } from '../alerts/providers';
 import { runAlerts } from '../alerts/run-alerts';
@@ -91,7 +92,7 @@ export const GUARD_SILENT_MS = 5 * 60_000;
 
 /**
  * The guard beside the other jobs, with GUARD_BESIDE_JOBS_QUERIES: only when its own trigger has
- * not moved its cursor (admin `reputation_guard_cursor.updated_at`, the run's `now`) for
+ * not moved its cursor (the guard store's `lastRunAt`) for
  * GUARD_SILENT_MS, as when a deployment's wrangler.toml lacks CRONS.guard; otherwise one query
  * and `skipped` (its share then goes to the purge, which runs later).
  */
@@ -100,9 +101,7 @@ function guardIfSilentJob(env: DashboardEnv): ScheduledJob {
   return {
     ...guard,
     run: async (now, share) => {
-      const last = await env.ADMIN_DB.prepare('SELECT updated_at FROM reputation_guard_cursor WHERE id = 1').first<
-        number | null
-      >('updated_at');
+      const last = await createD1ReputationGuardStore(env.ADMIN_DB).lastRunAt();
       if (last !== null && now.getTime() - last < GUARD_SILENT_MS)
         return { skipped: `its trigger ran at ${new Date(last).toISOString()}` };
       return guard.run(now, { queries: share.queries - 1 });
@@ -125,7 +124,7 @@ export function scheduledJobs(env: DashboardEnv, cron: CronName | null): Schedul
   return [...jobs.slice(0, at), guardIfSilentJob(env), ...jobs.slice(at)];
 }
 
-/** Calls one organisation's measurement makes: a batch of 4 counts, its size, its row. */
+/** Calls one organisation's measurement makes at most: a batch of 4 counts (once a day), its size, its row. */
 const STORAGE_QUERIES_PER_ORGANIZATION = 3;
 
 /**

@@ -331,6 +331,15 @@ export function createD1ReputationGuardStore(db: D1Database) {
     },
 
     /**
+     * When a guard run last moved its cursor (admin table `reputation_guard_cursor`, the run's
+     * `now`), null before the first: how a caller tells whether the guard's own cron trigger is
+     * running. One query.
+     */
+    async lastRunAt(): Promise<number | null> {
+      return db.prepare('SELECT updated_at FROM reputation_guard_cursor WHERE id = 1').first<number>('updated_at');
+    },
+
+    /**
      * The next organisations of the guard's cron, in id order: at most `limit` after the one the
      * previous invocation stopped at (admin table `reputation_guard_cursor`; from the first when
      * none: `after` is ''), and whether they reach the last one. One query for the cursor and the slice.

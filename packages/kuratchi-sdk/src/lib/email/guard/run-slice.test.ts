@@ -95,6 +95,8 @@ describe("the guard's cron, one slice per invocation", () => {
       ['slice-org-1', 'ok'],
       ['slice-org-2', 'paused'],
     ]);
+    // The cursor carries the time of the call that moved it (what the other jobs' cron reads).
+    expect(await createD1ReputationGuardStore(env.ADMIN_DB).lastRunAt()).toBe(testTime(0).getTime());
     expect(await run(2, 1)).toMatchObject({ after: 'slice-org-2', organizations: ORGS.slice(2, 4), last: false });
     expect(await run(2, 2)).toMatchObject({ after: 'slice-org-4', organizations: ORGS.slice(4), last: true });
     // After the last: from the first again; with a limit above the count, all of them every call.
@@ -107,6 +109,7 @@ describe("the guard's cron, one slice per invocation", () => {
     expect(states.map((s) => [s?.state, s?.evaluatedAt])).toEqual(
       ORGS.map((id) => [id === 'slice-org-2' ? 'paused' : 'ok', testTime(6 * 60_000).getTime()]),
     );
+    expect(await createD1ReputationGuardStore(env.ADMIN_DB).lastRunAt()).toBe(testTime(6 * 60_000).getTime());
   });
 
   it('goes on past an organisation that fails, reports it, and moves the cursor past it', async () => {

@@ -1,6 +1,7 @@
 import type { D1Database, D1PreparedStatement } from '@cloudflare/workers-types';
 import type { MessageRoute, ParkOutcome, ParkReason, ParkedEvent, ParkStore, RoutableParkedEvent } from './ports.js';
 import { withProvenance } from './provenance-columns.js';
+import { ROUTE_SELECT, routeOf, type RouteRow } from './d1-route-select.js';
 
 /**
  * The organisation of an SES message's route, inside the statement that writes a parked event or
@@ -103,17 +104,10 @@ export function createD1ParkStore(db: D1Database): ParkStore {
               `SELECT sns_message_id AS id FROM parked_email_events WHERE sns_message_id IN (${marks(snsIds.length)})`,
             )
             .bind(...snsIds),
-          db
-            .prepare(
-              `SELECT ses_message_id AS sesMessageId, organization_id AS organizationId, email_id AS emailId
-               FROM email_message_lookup WHERE ses_message_id IN (${marks(sesIds.length)})`,
-            )
-            .bind(...sesIds),
+          db.prepare(`${ROUTE_SELECT} WHERE l.ses_message_id IN (${marks(sesIds.length)})`).bind(...sesIds),
         ]);
         const parkedNow = new Set((results[chunk.length * 2]?.results as Array<{ id: string }>).map((r) => r.id));
-        const found = results[chunk.length * 2 + 1]?.results as Array<MessageRoute & { sesMessageId: string }>;
-        for (const { sesMessageId, organizationId, emailId } of found)
-          routes.set(sesMessageId, { organizationId, emailId });
+        for (const row of results[chunk.length * 2 + 1]?.results as RouteRow[]) routes.set(row.ses, routeOf(row));
         chunk.forEach((event, i) => {
           outcomes.push(
             results[i * 2]?.meta.changes === 1
