@@ -163,7 +163,7 @@ export function createD1ReputationGuardStore(db: D1Database) {
              THEN 0 ELSE reputation_guard_state.refused_sends END,
            last_refused_at = CASE WHEN excluded.state = 'paused' AND reputation_guard_state.state <> 'paused'
              THEN NULL ELSE reputation_guard_state.last_refused_at END
-         WHERE ? = 0 OR (reputation_guard_state.state = ? AND reputation_guard_state.since = ?)`,
+         WHERE ?20 = 0 OR (?20 = 1 AND reputation_guard_state.state = ?21 AND reputation_guard_state.since = ?22)`,
       )
       .bind(
         s.organizationId,
@@ -185,17 +185,21 @@ export function createD1ReputationGuardStore(db: D1Database) {
         call ? 1 : 0,
         s.decidedBy !== undefined ? 1 : 0,
         s.windowMinutes !== undefined ? 1 : 0,
-        previous ? 1 : 0,
+        // 0: written whatever is stored (a superadmin's write); 1: only over `previous`; 2: only
+        // as the first row (null: none when read; a row there now was written by an overlapping run).
+        previous === undefined ? 0 : previous ? 1 : 2,
         previous?.state ?? null,
         previous?.since ?? null,
       );
   /**
-   * An audit entry's INSERT; with `writtenState`, it inserts only when that state write took (its
-   * state and times are the stored ones).
+   * An audit entry's INSERT; with `writtenState`, it inserts only when that state write, the
+   * statement just before it in the batch, took (`changes()`: it wrote a row, so an overlapping
+   * run's identical write adds no second entry) and its state and times are the stored ones.
+   * @see https://www.sqlite.org/lang_corefunc.html#changes
    */
   const audit = (e: Omit<ReputationGuardAuditEntry, 'id'>, writtenState?: ReputationGuardState) => {
     const condition = writtenState
-      ? ` WHERE EXISTS (SELECT 1 FROM reputation_guard_state
+      ? ` WHERE changes() = 1 AND EXISTS (SELECT 1 FROM reputation_guard_state
            WHERE organization_id = ? AND state = ? AND since = ? AND evaluated_at = ?)`
       : '';
     return db

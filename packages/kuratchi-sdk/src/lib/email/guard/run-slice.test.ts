@@ -240,6 +240,32 @@ describe("the guard's cron, one slice per invocation", () => {
     });
   });
 
+  it('two overlapping calls write an organisation’s first state once, with one audit entry', async () => {
+    // No state yet (each organisation's first evaluation) and the cursor at the start.
+    const marks = ORGS.map(() => '?').join(', ');
+    await env.ADMIN_DB.batch([
+      env.ADMIN_DB.prepare(`DELETE FROM reputation_guard_state WHERE organization_id IN (${marks})`).bind(...ORGS),
+      env.ADMIN_DB.prepare(`DELETE FROM reputation_guard_audit WHERE organization_id IN (${marks})`).bind(...ORGS),
+      env.ADMIN_DB.prepare('DELETE FROM reputation_guard_cursor'),
+    ]);
+    const run = (orgDatabase: Parameters<typeof runReputationGuardSlice>[0]['orgDatabase']) =>
+      runReputationGuardSlice({ adminDb: env.ADMIN_DB, orgDatabase, now: testTime(60 * 60_000), settings, limit: 5 });
+    // The second call (a cron event delivered twice, or a run past its interval) reads the same
+    // cursor and no states, and saves all of them while the first is still evaluating.
+    let second: Awaited<ReturnType<typeof runReputationGuardSlice>> | undefined;
+    const first = await run(async ({ organizationId }) => {
+      second ??= await run(({ organizationId: id }) => orgObjectDatabase(id));
+      return orgObjectDatabase(organizationId);
+    });
+    expect([first.organizations, second!.organizations]).toEqual([ORGS, ORGS]);
+    expect(first.evaluations.find((e) => e.organizationId === 'slice-org-2')?.state).toBe('paused');
+    const store = createD1ReputationGuardStore(env.ADMIN_DB);
+    expect((await store.listAudit({ organizationId: 'slice-org-2', limit: 10 })).map((e) => e.action)).toEqual([
+      'pause',
+    ]);
+    expect((await store.getState('slice-org-2'))?.state).toBe('paused');
+  });
+
   it('refuses a limit that is not a whole number ≥ 1', async () => {
     for (const limit of [0, 1.5, -1])
       await expect(

@@ -71,9 +71,8 @@ export interface ReputationGuardSlice {
  * Calls must not overlap (the caller bounds each below its cron's interval): two calls that read
  * the same cursor evaluate the same organisations. The cursor is not corrupted (each writes the
  * end of a slice it evaluated: at worst organisations are evaluated twice, none is skipped), and a
- * change of a state row already read is written once (its write needs the state it was decided
- * from), but an organisation with no state row yet is written by both, each with its own audit
- * entry, and both may call SES.
+ * change of state is written once with one audit entry (a write needs the state it was decided
+ * from, or no row for a first state), but both may call SES with the same wish.
  * @throws {RangeError} when `limit` is not a positive whole number.
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
  */
